@@ -1,0 +1,95 @@
+"""The library functions behind every CLI command (each command is a thin wrapper of one of these)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from riskengine.errors import Problem, RiskengineError, Severity
+
+
+@dataclass
+class CheckReport:
+    """What ``check`` found: counts of what was loaded, and every problem or finding."""
+
+    target: str
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def severities(self) -> Counter:
+        """Number of problems per severity."""
+        return Counter(p.severity.value for p in self.problems)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing of severity error was found."""
+        return self.severities["error"] == 0
+
+
+def check(catalog_dir: str | Path) -> CheckReport:
+    """Load a catalogue, link it and run every integrity rule."""
+    from riskengine.catalog import load_catalog
+    from riskengine.graph import build_graph, check_integrity
+
+    report = CheckReport(str(catalog_dir))
+    try:
+        catalog = load_catalog(catalog_dir)
+    except RiskengineError as exc:
+        report.problems = exc.problems
+        return report
+    cg = build_graph(catalog)
+    report.counts = {kind: len(cg.nodes_of(kind)) for kind in
+                     ("area", "unit", "role", "process", "phase", "event", "factor", "measure")}
+    report.problems = check_integrity(cg)
+    return report
+
+
+def rules_list() -> list:
+    """The integrity rules, by code."""
+    from riskengine.graph import RULES
+
+    return [RULES[c] for c in sorted(RULES)]
+
+
+def load_linked(catalog_dir: str | Path):
+    """Load and link a catalogue, raising when it has errors (used by show, graph, assess)."""
+    from riskengine.catalog import load_catalog
+    from riskengine.graph import build_graph, check_integrity
+
+    cg = build_graph(load_catalog(catalog_dir))
+    errors = [p for p in check_integrity(cg) if p.severity is Severity.ERROR]
+    if errors:
+        raise RiskengineError(errors)
+    return cg
+
+
+def graph(catalog_dir: str | Path, fmt: str = "json") -> str:
+    """The catalogue graph serialised as GraphML, DOT or node-link JSON."""
+    from riskengine.graph.export import export
+
+    return export(load_linked(catalog_dir), fmt)
+
+
+def schema(out_dir: str | Path) -> list[Path]:
+    """Write the JSON Schema of every file type into ``out_dir``; return the files written."""
+    from riskengine.catalog.schema import write_schemas
+
+    return write_schemas(Path(out_dir))
+
+
+def dumps(data) -> str:
+    """Canonical JSON text: sorted keys, two-space indent, UTF-8, trailing newline."""
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def show(catalog_dir: str | Path, *, unit: str | None = None, process: str | None = None) -> dict:
+    """What a unit owns and must implement (``unit``), or everything about a process (``process``)."""
+    from riskengine.catalog import load_catalog
+    from riskengine.graph import build_graph
+    from riskengine.graph.views import process_view, unit_view
+
+    cg = build_graph(load_catalog(catalog_dir))
+    return unit_view(cg, unit) if unit is not None else process_view(cg, process)

@@ -1,0 +1,100 @@
+"""Load a catalogue directory: every file validated, every problem of every file reported together."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from riskengine.catalog.models import (
+    CATALOG_FILES, AreasFile, Ente, FactorsFile, MeasuresFile, ProcessesFile, UnitsFile,
+)
+from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.validate import validate_document
+from riskengine.yamlsrc import Document, load_yaml
+
+REQUIRED_FILES = ("ente.yaml", "areas.yaml", "units.yaml", "processes.yaml", "measures.yaml")
+DEFAULT_FACTORS = "fattori.yaml"
+
+
+@dataclass
+class Catalog:
+    """A validated catalogue and the documents it came from (for locating any value)."""
+
+    root: Path
+    ente: Ente
+    areas: AreasFile
+    units: UnitsFile
+    factors: FactorsFile
+    processes: ProcessesFile
+    measures: MeasuresFile
+    documents: dict[str, Document] = field(repr=False, default_factory=dict)
+
+    def locate(self, file: str, keys: tuple[Any, ...], *, key: bool = False) -> Location:
+        """Where ``keys`` is in ``file`` (a catalogue file name such as ``measures.yaml``)."""
+        doc = self.documents.get(file)
+        if doc is None:
+            return Location(str(self.root / file))
+        return doc.locate(keys, key=key)
+
+    def assessment_files(self) -> dict[int, Path]:
+        """The ``assessment-<year>.yaml`` files of the catalogue, by year."""
+        found: dict[int, Path] = {}
+        for path in sorted(self.root.glob("assessment-*.yaml")):
+            year = path.stem.removeprefix("assessment-")
+            if year.isdigit():
+                found[int(year)] = path
+        return found
+
+
+def _default_factors_document() -> Document:
+    ref = resources.files("riskengine") / "data" / DEFAULT_FACTORS
+    with resources.as_file(ref) as path:
+        doc = load_yaml(path)
+    return doc
+
+
+def load_catalog(root: str | os.PathLike) -> Catalog:
+    """Load and validate every file of a catalogue directory.
+
+    Raises :class:`RiskengineError` listing every problem found (file, line, column, fix).
+    Cross-references are not checked here: that is the job of the integrity rules (graph).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise RiskengineError([Problem(Location(str(root)), "not a catalogue directory",
+                                       hint="give the path of a folder holding ente.yaml, areas.yaml, …")])
+    problems: list[Problem] = []
+    documents: dict[str, Document] = {}
+    parsed: dict[str, Any] = {}
+    for name, model in CATALOG_FILES.items():
+        path = root / name
+        if not path.exists():
+            if name == "factors.yaml":
+                doc = _default_factors_document()
+            else:
+                problems.append(Problem(Location(str(path)), f"missing file {name}",
+                                        hint=f"every catalogue needs {', '.join(REQUIRED_FILES)}"))
+                continue
+        else:
+            try:
+                doc = load_yaml(path)
+            except RiskengineError as exc:
+                problems.extend(exc.problems)
+                continue
+        documents[name] = doc
+        parsed[name] = validate_document(doc, model, problems)
+    if problems or any(v is None for v in parsed.values()):
+        raise RiskengineError(sorted(problems, key=Problem.sort_key))
+    return Catalog(
+        root=root,
+        ente=parsed["ente.yaml"],
+        areas=parsed["areas.yaml"],
+        units=parsed["units.yaml"],
+        factors=parsed["factors.yaml"],
+        processes=parsed["processes.yaml"],
+        measures=parsed["measures.yaml"],
+        documents=documents,
+    )

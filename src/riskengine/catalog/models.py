@@ -1,0 +1,243 @@
+"""Pydantic models of the catalogue files (one top-level model per file)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from riskengine.types import Code, Dec, Model, Scadenza, Text
+
+Tipologia = Literal[
+    "controllo", "trasparenza", "etica", "regolamentazione", "semplificazione", "formazione",
+    "sensibilizzazione", "rotazione", "segnalazione", "conflitto-interessi", "rapporti-interessi",
+]
+TIPOLOGIE: tuple[str, ...] = Tipologia.__args__  # type: ignore[attr-defined]
+LetteraArt6 = Literal["a", "b", "c", "d", "e"]
+DEFAULT_TIPOLOGIE_OBBLIGATORIE = ["etica", "rotazione", "conflitto-interessi", "segnalazione", "formazione", "trasparenza"]
+SOGLIA_REGIME_SEMPLIFICATO = 50
+
+
+class Piano(Model):
+    """The years a plan covers."""
+
+    dal: int = Field(ge=2000, le=2100)
+    al: int = Field(ge=2000, le=2100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Piano":
+        if self.al < self.dal:
+            raise ValueError(f"'al' ({self.al}) is before 'dal' ({self.dal})")
+        return self
+
+
+class Ente(Model):
+    """ente.yaml: the administration."""
+
+    codice: Code = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    nome: str = Field(min_length=1)
+    tipo: str = ""
+    dipendenti: int = Field(ge=0)
+    piano: Piano
+    data_riferimento: dt.date
+    metodo: Code
+    esempio: bool = False
+    descrizione: str = ""
+    tipologie_obbligatorie: list[Tipologia] = Field(default_factory=lambda: list(DEFAULT_TIPOLOGIE_OBBLIGATORIE))
+
+    @property
+    def regime_semplificato(self) -> bool:
+        """True under 50 staff: DM 132/2022 art. 6 simplified regime."""
+        return self.dipendenti < SOGLIA_REGIME_SEMPLIFICATO
+
+
+class Tassonomia(Model):
+    """A taxonomy of risk areas (ANAC general areas, chamber letters, DM 132/2022 art. 6…)."""
+
+    codice: Code
+    nome: str
+    descrizione: str = ""
+
+
+class Area(Model):
+    """A risk area within a taxonomy."""
+
+    tassonomia: Code
+    codice: Code
+    nome: str
+    classe: Literal["obbligatoria", "facoltativa", "specifica", "art6"]
+    lettera_art6: LetteraArt6 | None = None
+    descrizione: str = ""
+
+    @model_validator(mode="after")
+    def _art6(self) -> "Area":
+        if self.classe == "art6" and self.lettera_art6 is None:
+            raise ValueError("an area of classe 'art6' needs 'lettera_art6' (a..e)")
+        return self
+
+    @property
+    def ref(self) -> str:
+        """Fully qualified reference ``tassonomia:codice``."""
+        return f"{self.tassonomia}:{self.codice}"
+
+
+class Corrispondenza(Model):
+    """One crosswalk link between areas of two taxonomies."""
+
+    da: Code
+    a: Code
+
+
+class AreasFile(Model):
+    """areas.yaml."""
+
+    tassonomia_principale: Code
+    tassonomie: list[Tassonomia] = Field(min_length=1)
+    aree: list[Area] = Field(min_length=1)
+    corrispondenze: list[Corrispondenza] = Field(default_factory=list)
+
+
+class Unita(Model):
+    """An organisational unit, optionally valid only for a period (reorganisations)."""
+
+    codice: Code
+    nome: str
+    tipo: Literal["segretario-generale", "area", "settore", "servizio", "ufficio", "uo", "staff"]
+    padre: Code | None = None
+    responsabile: str | None = None
+    valida_dal: dt.date | None = None
+    valida_al: dt.date | None = None
+
+    def valida_il(self, day: dt.date) -> bool:
+        """Whether the unit exists on ``day``."""
+        return (self.valida_dal is None or self.valida_dal <= day) and (self.valida_al is None or day <= self.valida_al)
+
+
+class Ruolo(Model):
+    """A role (RPCT, OIV, dirigente, referente, tutti i dipendenti)."""
+
+    codice: Code
+    nome: str
+    tipo: Literal["rpct", "oiv", "dirigente", "referente", "tutti"]
+    unita: Code | None = None
+
+
+class UnitsFile(Model):
+    """units.yaml."""
+
+    unita: list[Unita] = Field(min_length=1)
+    ruoli: list[Ruolo] = Field(default_factory=list)
+
+
+class Fattore(Model):
+    """An enabling factor (fattore abilitante)."""
+
+    codice: Code
+    nome: str
+
+
+class FactorsFile(Model):
+    """factors.yaml."""
+
+    fattori: list[Fattore] = Field(min_length=1)
+
+
+class EventoRischioso(Model):
+    """A risk event and the enabling factors that make it possible."""
+
+    codice: Code
+    descrizione: str
+    fattori: list[Code] = Field(default_factory=list)
+
+
+class Fase(Model):
+    """A phase or activity of a process; nests to any depth."""
+
+    codice: Code
+    nome: str
+    descrizione: str = ""
+    eventi: list[EventoRischioso] = Field(default_factory=list)
+    fasi: list["Fase"] = Field(default_factory=list)
+
+
+class InConvenzione(Model):
+    """A process run under agreement with another body."""
+
+    partner: str
+
+
+class Processo(Model):
+    """A process of the map."""
+
+    codice: Code
+    nome: str
+    aree: list[Code] = Field(default_factory=list)
+    unita: Code | None = None
+    in_convenzione: InConvenzione | None = None
+    art6: LetteraArt6 | None = None
+    descrizione: str = ""
+    fasi: list[Fase] = Field(default_factory=list)
+    eventi: list[EventoRischioso] = Field(default_factory=list)
+
+
+class ProcessesFile(Model):
+    """processes.yaml."""
+
+    processi: list[Processo] = Field(min_length=1)
+
+
+class Tratta(Model):
+    """What a measure treats: everything, or areas, processes and risk events."""
+
+    tutti: bool = False
+    aree: list[Code] = Field(default_factory=list)
+    processi: list[Code] = Field(default_factory=list)
+    eventi: list[Code] = Field(default_factory=list)
+
+    @property
+    def vuota(self) -> bool:
+        """True when the measure treats nothing."""
+        return not (self.tutti or self.aree or self.processi or self.eventi)
+
+
+Stato = Literal["da-attuare", "in-corso", "attuata", "non-attuata"]
+Frequenza = Literal["una-tantum", "annuale", "semestrale", "trimestrale", "mensile", "continua"]
+
+
+class Misura(Model):
+    """A prevention measure with its owner, deadline, indicator and target."""
+
+    codice: Code
+    nome: str
+    descrizione: str = ""
+    tipologia: Tipologia
+    ambito: Literal["generale", "specifica"]
+    natura: Literal["obbligatoria", "ulteriore"] = "ulteriore"
+    responsabile: Code | None = None
+    supporto: list[Code] = Field(default_factory=list)
+    scadenza: Scadenza = None
+    frequenza: Frequenza | None = None
+    indicatore: str | None = None
+    target: Text | None = None
+    stato: Stato = "da-attuare"
+    efficacia: Dec | None = Field(default=None, ge=Decimal(0), le=Decimal(1))
+    tratta: Tratta = Field(default_factory=Tratta)
+    tempi: str = ""
+
+
+class MeasuresFile(Model):
+    """measures.yaml."""
+
+    misure: list[Misura] = Field(default_factory=list)
+
+
+CATALOG_FILES: dict[str, type[Model]] = {
+    "ente.yaml": Ente,
+    "areas.yaml": AreasFile,
+    "units.yaml": UnitsFile,
+    "factors.yaml": FactorsFile,
+    "processes.yaml": ProcessesFile,
+    "measures.yaml": MeasuresFile,
+}

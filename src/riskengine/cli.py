@@ -1,0 +1,148 @@
+"""Command line: thin wrappers over :mod:`riskengine.api`; printing and exit codes live here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from riskengine.errors import RiskengineError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="riskengine: anticorruption risk assessment for the PIAO risk annex.")
+
+EXIT_INPUT = 1
+
+
+def _fail(exc: RiskengineError) -> None:
+    for problem in sorted(exc.problems, key=lambda p: p.sort_key()):
+        typer.echo(problem.format(), err=True)
+    typer.echo(f"{len(exc.problems)} error(s)", err=True)
+    raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+def check(catalog: Path = typer.Argument(..., help="catalogue directory (catalogs/<ente>)"),
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the summary line")) -> None:
+    """Load and validate a catalogue and run every integrity rule; exit 1 when errors are found."""
+    from riskengine import api
+
+    report = api.check(catalog)
+    by_severity: dict[str, dict[str, list]] = {}
+    for problem in report.problems:
+        by_severity.setdefault(problem.severity.value, {}).setdefault(problem.code, []).append(problem)
+    if not quiet:
+        if report.counts:
+            typer.echo(f"{catalog}: " + ", ".join(f"{n} {k}" for k, n in report.counts.items()))
+        titles = {"error": "errors", "warning": "warnings", "info": "notes"}
+        for severity in ("error", "warning", "info"):
+            groups = by_severity.get(severity, {})
+            if not groups:
+                continue
+            typer.echo(f"\n{titles[severity]} ({sum(len(v) for v in groups.values())})")
+            for code in sorted(groups):
+                typer.echo(f"  {code} ({len(groups[code])})")
+                for problem in groups[code]:
+                    typer.echo(f"    {problem.format()}")
+    counts = report.severities
+    status = "ok" if report.ok else "FAILED"
+    typer.echo(f"{status}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s)")
+    if not report.ok:
+        raise typer.Exit(EXIT_INPUT)
+
+
+def _echo_measures(title: str, measures: list[dict]) -> None:
+    typer.echo(f"{title} ({len(measures)})")
+    for m in measures:
+        typer.echo(f"  {m['codice']:<8} {m['nome']}")
+        typer.echo(f"           scadenza: {m['scadenza']}  stato: {m['stato']}  frequenza: {m['frequenza'] or '—'}")
+        typer.echo(f"           indicatore: {m['indicatore'] or '—'}  target: {m['target'] or '—'}")
+
+
+@app.command()
+def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
+         unit: Optional[str] = typer.Option(None, "--unit", help="unit or role, by code or name"),
+         process: Optional[str] = typer.Option(None, "--process", help="process code")) -> None:
+    """Show what a unit owns and must implement, or everything about a process."""
+    from riskengine import api
+
+    if (unit is None) == (process is None):
+        typer.echo("give exactly one of --unit or --process", err=True)
+        raise typer.Exit(2)
+    try:
+        view = api.show(catalog, unit=unit, process=process)
+    except RiskengineError as exc:
+        _fail(exc)
+    if unit is not None:
+        typer.echo(f"{view['nome']} [{view['codice']}]" + (f" — in {view['padre']}" if view["padre"] else ""))
+        typer.echo(f"processi ({len(view['processi'])})")
+        for p in view["processi"]:
+            typer.echo(f"  {p['codice']:<10} {p['nome']}")
+        _echo_measures("misure da attuare come responsabile", view["misure_responsabile"])
+        _echo_measures("misure a supporto", view["misure_supporto"])
+        return
+    typer.echo(f"{view['codice']} {view['nome']}")
+    typer.echo(f"aree: {'; '.join(view['aree']) or '—'}")
+    typer.echo(f"unità responsabile: {view['unita'] or '—'}")
+    if view["in_convenzione"]:
+        typer.echo(f"in convenzione con: {view['in_convenzione']}")
+    if view["art6"]:
+        typer.echo(f"art. 6 DM 132/2022: lettera {view['art6']}")
+    typer.echo(f"fasi ({len(view['fasi'])})")
+    for f in view["fasi"]:
+        typer.echo(f"  {'  ' * f['livello']}{f['codice']} {f['nome']}")
+    typer.echo(f"eventi rischiosi ({len(view['eventi'])})")
+    for e in view["eventi"]:
+        typer.echo(f"  {e['codice']}: {e['descrizione']}")
+        for factor in e["fattori"]:
+            typer.echo(f"      fattore: {factor}")
+    typer.echo(f"misure ({len(view['misure'])})")
+    for m in view["misure"]:
+        typer.echo(f"  {m['codice']:<8} [{m['ambito']}] {m['nome']} — {m['responsabile'] or '—'}, scadenza {m['scadenza']}")
+
+
+@app.command()
+def graph(catalog: Path = typer.Argument(..., help="catalogue directory"),
+          format: str = typer.Option("json", "--format", "-f", help="graphml, dot or json"),
+          out: Optional[Path] = typer.Option(None, "--out", "-o", help="file to write (default: standard output)")) -> None:
+    """Export the catalogue graph (areas, units, processes, events, factors, measures and their links)."""
+    from riskengine import api
+
+    try:
+        text = api.graph(catalog, format)
+    except RiskengineError as exc:
+        _fail(exc)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        from riskengine.fsutil import write_text_atomic
+
+        write_text_atomic(out, text)
+
+
+@app.command()
+def schema(out: Path = typer.Option(..., "--out", "-o", help="directory for the *.schema.json files")) -> None:
+    """Write the JSON Schema of every file type (for editor completion and validation)."""
+    from riskengine import api
+
+    for path in api.schema(out):
+        typer.echo(str(path))
+
+
+@app.command("rules-list")
+def rules_list() -> None:
+    """List the integrity rules with their codes, severities and descriptions."""
+    from riskengine import api
+
+    for spec in api.rules_list():
+        typer.echo(f"{spec.code:<30} {spec.severity.value:<8} {spec.description}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

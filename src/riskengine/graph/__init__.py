@@ -1,0 +1,6 @@
+"""The catalogue as a typed graph: who is responsible for what, integrity checks, per-unit views."""
+
+from riskengine.graph.build import CatalogGraph, build_graph
+from riskengine.graph.integrity import RULES, check_integrity
+
+__all__ = ["CatalogGraph", "build_graph", "RULES", "check_integrity"]

@@ -1,0 +1,271 @@
+"""Build the networkx graph of a catalogue, resolving every reference and recording what fails.
+
+Node ids are ``kind:code`` (areas: ``area:tassonomia:codice``). Edge ``rel`` values:
+part-of, in-area, owned-by, threatens, enabled-by, treated-by, responsible-for, supports,
+crosswalk. Dangling references and duplicate codes are recorded, not raised: the integrity rules
+report them with every other finding.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from riskengine.catalog.load import Catalog
+from riskengine.catalog.models import EventoRischioso, Fase, Processo
+from riskengine.errors import Location
+from riskengine.suggest import did_you_mean
+
+PART_OF = "part-of"
+IN_AREA = "in-area"
+OWNED_BY = "owned-by"
+THREATENS = "threatens"
+ENABLED_BY = "enabled-by"
+TREATED_BY = "treated-by"
+RESPONSIBLE_FOR = "responsible-for"
+SUPPORTS = "supports"
+CROSSWALK = "crosswalk"
+
+
+@dataclass(frozen=True)
+class Defect:
+    """A reference or code problem found while building the graph (reported by integrity rules)."""
+
+    rule: str
+    location: Location
+    message: str
+    hint: str = ""
+    subject: str = ""
+
+
+@dataclass
+class CatalogGraph:
+    """The catalogue graph plus the defects found while linking it."""
+
+    catalog: Catalog
+    graph: nx.MultiDiGraph
+    defects: list[Defect] = field(default_factory=list)
+    _by_kind: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def nodes_of(self, kind: str) -> list[str]:
+        """Node ids of one kind, sorted (indexed once: the graph is not changed after building)."""
+        if not self._by_kind:
+            for node, node_kind in self.graph.nodes(data="kind"):
+                self._by_kind.setdefault(node_kind, []).append(node)
+            for nodes in self._by_kind.values():
+                nodes.sort()
+        return list(self._by_kind.get(kind, ()))
+
+    def obj(self, node: str) -> Any:
+        """The catalogue model behind a node."""
+        return self.graph.nodes[node]["obj"]
+
+    def location(self, node: str, *keys: Any, key: bool = False) -> Location:
+        """Where a node (or one of its keys) is written."""
+        data = self.graph.nodes[node]
+        return self.catalog.locate(data["file"], data["path"] + keys, key=key)
+
+    def targets(self, node: str, rel: str) -> list[str]:
+        """Nodes reached from ``node`` by edges of type ``rel``, sorted."""
+        return sorted({v for _, v, r in self.graph.out_edges(node, data="rel") if r == rel})
+
+    def sources(self, node: str, rel: str) -> list[str]:
+        """Nodes with an edge of type ``rel`` into ``node``, sorted."""
+        return sorted({u for u, _, r in self.graph.in_edges(node, data="rel") if r == rel})
+
+
+def walk_processes(processes: list[Processo]) -> Iterator[tuple[str, Any, tuple, str | None]]:
+    """Yield (kind, model, path in processes.yaml, parent code) for processes, phases and events."""
+    def phases(items: list[Fase], base: tuple, parent: str) -> Iterator[tuple[str, Any, tuple, str | None]]:
+        for j, fase in enumerate(items):
+            path = base + ("fasi", j)
+            yield "phase", fase, path, parent
+            yield from events(fase.eventi, path, fase.codice)
+            yield from phases(fase.fasi, path, fase.codice)
+
+    def events(items: list[EventoRischioso], base: tuple, parent: str) -> Iterator[tuple[str, Any, tuple, str | None]]:
+        for k, evento in enumerate(items):
+            yield "event", evento, base + ("eventi", k), parent
+
+    for i, proc in enumerate(processes):
+        path = ("processi", i)
+        yield "process", proc, path, None
+        yield from events(proc.eventi, path, proc.codice)
+        yield from phases(proc.fasi, path, proc.codice)
+
+
+class _Builder:
+    def __init__(self, catalog: Catalog) -> None:
+        self.cat = catalog
+        self.g = nx.MultiDiGraph()
+        self.defects: list[Defect] = []
+        self.area_index: dict[str, str] = {}
+        self.party_index: dict[str, str] = {}
+        self.item_index: dict[str, str] = {}
+
+    def add(self, node: str, kind: str, code: str, label: str, obj: Any, file: str, path: tuple) -> bool:
+        if node in self.g:
+            first = self.g.nodes[node]
+            self.defects.append(Defect(
+                "duplicate-code", self.cat.locate(file, path + ("codice",)),
+                f"duplicate {kind} code '{code}' (first defined at {self.cat.locate(first['file'], first['path'])})",
+                hint="codes must be unique: rename one of them", subject=node))
+            return False
+        self.g.add_node(node, kind=kind, code=code, label=label, obj=obj, file=file, path=path)
+        return True
+
+    def edge(self, u: str, v: str, rel: str) -> None:
+        self.g.add_edge(u, v, key=rel, rel=rel)
+
+    def dangling(self, file: str, path: tuple, what: str, ref: str, pool: list[str], subject: str) -> None:
+        self.defects.append(Defect("dangling-reference", self.cat.locate(file, path),
+                                   f"unknown {what} '{ref}'", hint=did_you_mean(ref, pool), subject=subject))
+
+    def resolve_area(self, ref: str) -> str | None:
+        if ":" not in ref:
+            ref = f"{self.cat.areas.tassonomia_principale}:{ref}"
+        return self.area_index.get(ref)
+
+    def build(self) -> CatalogGraph:
+        self.areas()
+        self.parties()
+        for i, fattore in enumerate(self.cat.factors.fattori):
+            self.add(f"factor:{fattore.codice}", "factor", fattore.codice, fattore.nome, fattore, "factors.yaml",
+                     ("fattori", i))
+        self.processes()
+        self.measures()
+        return CatalogGraph(self.cat, self.g, self.defects)
+
+    def areas(self) -> None:
+        af = self.cat.areas
+        taxonomies = {t.codice for t in af.tassonomie}
+        if af.tassonomia_principale not in taxonomies:
+            self.dangling("areas.yaml", ("tassonomia_principale",), "taxonomy", af.tassonomia_principale,
+                          sorted(taxonomies), "")
+        for i, area in enumerate(af.aree):
+            node = f"area:{area.ref}"
+            if self.add(node, "area", area.ref, area.nome, area, "areas.yaml", ("aree", i)):
+                self.area_index[area.ref] = node
+            if area.tassonomia not in taxonomies:
+                self.dangling("areas.yaml", ("aree", i, "tassonomia"), "taxonomy", area.tassonomia,
+                              sorted(taxonomies), node)
+        for i, link in enumerate(af.corrispondenze):
+            ends = []
+            for key in ("da", "a"):
+                ref = getattr(link, key)
+                target = self.resolve_area(ref)
+                if target is None:
+                    self.dangling("areas.yaml", ("corrispondenze", i, key), "area", ref, sorted(self.area_index), "")
+                ends.append(target)
+            if all(ends):
+                self.edge(ends[0], ends[1], CROSSWALK)
+
+    def parties(self) -> None:
+        uf = self.cat.units
+        for i, unita in enumerate(uf.unita):
+            node = f"unit:{unita.codice}"
+            if self.add(node, "unit", unita.codice, unita.nome, unita, "units.yaml", ("unita", i)):
+                self.party_index.setdefault(unita.codice, node)
+                self.party_index.setdefault(unita.nome, node)
+        for i, ruolo in enumerate(uf.ruoli):
+            node = f"role:{ruolo.codice}"
+            if self.add(node, "role", ruolo.codice, ruolo.nome, ruolo, "units.yaml", ("ruoli", i)):
+                self.party_index.setdefault(ruolo.codice, node)
+                self.party_index.setdefault(ruolo.nome, node)
+        for i, unita in enumerate(uf.unita):
+            if unita.padre is not None:
+                parent = self.party_unit(unita.padre, ("unita", i, "padre"), f"unit:{unita.codice}")
+                if parent:
+                    self.edge(f"unit:{unita.codice}", parent, PART_OF)
+        for i, ruolo in enumerate(uf.ruoli):
+            if ruolo.unita is not None:
+                unit = self.party_unit(ruolo.unita, ("ruoli", i, "unita"), f"role:{ruolo.codice}")
+                if unit:
+                    self.edge(f"role:{ruolo.codice}", unit, PART_OF)
+
+    def party_unit(self, ref: str, path: tuple, subject: str) -> str | None:
+        node = self.party_index.get(ref)
+        if node is None or not node.startswith("unit:"):
+            units = [u.codice for u in self.cat.units.unita] + [u.nome for u in self.cat.units.unita]
+            self.dangling("units.yaml", path, "unit", ref, units, subject)
+            return None
+        return node
+
+    def party(self, file: str, path: tuple, ref: str, subject: str) -> str | None:
+        node = self.party_index.get(ref)
+        if node is None:
+            self.dangling(file, path, "unit or role", ref, sorted(self.party_index), subject)
+        return node
+
+    def processes(self) -> None:
+        factor_codes = sorted(f.codice for f in self.cat.factors.fattori)
+        for kind, obj, path, parent in walk_processes(self.cat.processes.processi):
+            node = f"{kind}:{obj.codice}"
+            label = obj.descrizione if kind == "event" else obj.nome
+            if not self.add(node, kind, obj.codice, label, obj, "processes.yaml", path):
+                continue
+            self.item_index[obj.codice] = node
+            if parent is not None:
+                parent_node = self.item_index[parent]
+                self.edge(node, parent_node, THREATENS if kind == "event" else PART_OF)
+            if kind == "process":
+                for j, ref in enumerate(obj.aree):
+                    area = self.resolve_area(ref)
+                    if area is None:
+                        self.dangling("processes.yaml", path + ("aree", j), "area", ref,
+                                      sorted(self.area_index) + [a.codice for a in self.cat.areas.aree], node)
+                    else:
+                        self.edge(node, area, IN_AREA)
+                if obj.unita is not None:
+                    owner = self.party("processes.yaml", path + ("unita",), obj.unita, node)
+                    if owner:
+                        self.edge(node, owner, OWNED_BY)
+            if kind == "event":
+                for j, ref in enumerate(obj.fattori):
+                    if f"factor:{ref}" in self.g:
+                        self.edge(node, f"factor:{ref}", ENABLED_BY)
+                    else:
+                        self.dangling("processes.yaml", path + ("fattori", j), "enabling factor", ref, factor_codes, node)
+
+    def measures(self) -> None:
+        for i, misura in enumerate(self.cat.measures.misure):
+            node = f"measure:{misura.codice}"
+            path = ("misure", i)
+            if not self.add(node, "measure", misura.codice, misura.nome, misura, "measures.yaml", path):
+                continue
+            if misura.responsabile is not None:
+                lead = self.party("measures.yaml", path + ("responsabile",), misura.responsabile, node)
+                if lead:
+                    self.edge(lead, node, RESPONSIBLE_FOR)
+            for j, ref in enumerate(misura.supporto):
+                helper = self.party("measures.yaml", path + ("supporto", j), ref, node)
+                if helper:
+                    self.edge(helper, node, SUPPORTS)
+            self.treats(misura, node, path)
+
+    def treats(self, misura: Any, node: str, path: tuple) -> None:
+        tratta = misura.tratta
+        for j, ref in enumerate(tratta.aree):
+            area = self.resolve_area(ref)
+            if area is None:
+                self.dangling("measures.yaml", path + ("tratta", "aree", j), "area", ref, sorted(self.area_index), node)
+            else:
+                self.edge(area, node, TREATED_BY)
+        for key, kinds in (("processi", ("process", "phase")), ("eventi", ("event",))):
+            for j, ref in enumerate(getattr(tratta, key)):
+                target = self.item_index.get(ref)
+                if target is None or self.g.nodes[target]["kind"] not in kinds:
+                    pool = [c for c, n in self.item_index.items() if self.g.nodes[n]["kind"] in kinds]
+                    what = "process or phase" if key == "processi" else "risk event"
+                    self.dangling("measures.yaml", path + ("tratta", key, j), what, ref, pool, node)
+                else:
+                    self.edge(target, node, TREATED_BY)
+
+
+def build_graph(catalog: Catalog) -> CatalogGraph:
+    """Link a loaded catalogue into a typed graph, recording dangling references and duplicates."""
+    return _Builder(catalog).build()

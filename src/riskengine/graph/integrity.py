@@ -1,0 +1,195 @@
+"""Integrity rules: named, listable graph checks with stable codes and a severity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import networkx as nx
+
+from riskengine.errors import Problem, Severity
+from riskengine.graph.build import PART_OF, RESPONSIBLE_FOR, SUPPORTS, CatalogGraph
+
+Check = Callable[[CatalogGraph], Iterator[Problem]]
+
+
+@dataclass(frozen=True)
+class IntegrityRule:
+    """One integrity check: a stable code, a severity, a one-line description."""
+
+    code: str
+    severity: Severity
+    description: str
+    check: Check
+
+
+RULES: dict[str, IntegrityRule] = {}
+
+
+def rule(code: str, severity: Severity, description: str) -> Callable[[Check], Check]:
+    """Register an integrity check under a stable code."""
+    def register(func: Check) -> Check:
+        RULES[code] = IntegrityRule(code, severity, description, func)
+        return func
+    return register
+
+
+def _problem(cg: CatalogGraph, code: str, node: str, message: str, *keys, hint: str = "", key: bool = False) -> Problem:
+    spec = RULES[code]
+    return Problem(cg.location(node, *keys, key=key), message, code=code, severity=spec.severity, hint=hint,
+                   subject=node)
+
+
+def _defects(code: str) -> Check:
+    def check(cg: CatalogGraph) -> Iterator[Problem]:
+        for d in cg.defects:
+            if d.rule == code:
+                yield Problem(d.location, d.message, code=code, severity=RULES[code].severity, hint=d.hint,
+                              subject=d.subject)
+    return check
+
+
+rule("dangling-reference", Severity.ERROR,
+     "A reference names an area, unit, role, factor, process, phase or risk event that does not exist.")(
+    _defects("dangling-reference"))
+rule("duplicate-code", Severity.ERROR, "Two items of the same kind share a code.")(_defects("duplicate-code"))
+
+
+@rule("hierarchy-cycle", Severity.ERROR, "The unit hierarchy (padre) or the process hierarchy contains a cycle.")
+def _cycles(cg: CatalogGraph) -> Iterator[Problem]:
+    part_of = nx.DiGraph((u, v) for u, v, r in cg.graph.edges(data="rel") if r == PART_OF)
+    for cycle in sorted(sorted(c) for c in nx.simple_cycles(part_of)):
+        first = cycle[0]
+        names = " → ".join(cg.graph.nodes[n]["code"] for n in cycle + [first])
+        yield _problem(cg, "hierarchy-cycle", first, f"hierarchy cycle: {names}",
+                       "padre" if first.startswith("unit:") else "codice",
+                       hint="a unit cannot be its own ancestor: fix one 'padre'")
+
+
+@rule("process-without-area", Severity.ERROR, "A process has no risk area.")
+def _no_area(cg: CatalogGraph) -> Iterator[Problem]:
+    for node in cg.nodes_of("process"):
+        if not cg.obj(node).aree:
+            yield _problem(cg, "process-without-area", node, f"process '{cg.obj(node).codice}' has no risk area",
+                           hint="add 'aree: [CODE]'")
+
+
+@rule("process-without-owner", Severity.ERROR, "A process has no owning unit.")
+def _no_owner(cg: CatalogGraph) -> Iterator[Problem]:
+    for node in cg.nodes_of("process"):
+        if cg.obj(node).unita is None:
+            yield _problem(cg, "process-without-owner", node, f"process '{cg.obj(node).codice}' has no owning unit",
+                           hint="add 'unita: UNIT'")
+
+
+@rule("measure-without-responsible", Severity.ERROR,
+      "A measure has no responsible unit or role (violating a measure is a disciplinary offence: ownership must be clear).")
+def _no_responsible(cg: CatalogGraph) -> Iterator[Problem]:
+    for node in cg.nodes_of("measure"):
+        if cg.obj(node).responsabile is None:
+            yield _problem(cg, "measure-without-responsible", node,
+                           f"measure '{cg.obj(node).codice}' has no responsible unit", hint="add 'responsabile: UNIT'")
+
+
+@rule("measure-without-indicator", Severity.WARNING, "A measure has no monitoring indicator or no target.")
+def _no_indicator(cg: CatalogGraph) -> Iterator[Problem]:
+    for node in cg.nodes_of("measure"):
+        misura = cg.obj(node)
+        missing = [k for k in ("indicatore", "target") if not getattr(misura, k)]
+        if missing:
+            yield _problem(cg, "measure-without-indicator", node,
+                           f"measure '{misura.codice}' has no {' and no '.join(missing)}",
+                           hint="state how implementation is measured and the expected value")
+
+
+@rule("measure-without-deadline", Severity.WARNING, "A measure has no deadline (a date or 'continua').")
+def _no_deadline(cg: CatalogGraph) -> Iterator[Problem]:
+    for node in cg.nodes_of("measure"):
+        if cg.obj(node).scadenza is None:
+            yield _problem(cg, "measure-without-deadline", node, f"measure '{cg.obj(node).codice}' has no deadline",
+                           hint="add 'scadenza: YYYY-MM-DD' or 'scadenza: continua'")
+
+
+@rule("unit-not-valid", Severity.ERROR,
+      "A measure or process is assigned to a unit that does not exist at the plan date (reorganised away).")
+def _invalid_unit(cg: CatalogGraph) -> Iterator[Problem]:
+    day = cg.catalog.ente.data_riferimento
+    for node in cg.nodes_of("unit"):
+        unita = cg.obj(node)
+        if unita.valida_il(day):
+            continue
+        for _, target, rel in sorted(cg.graph.out_edges(node, data="rel")):
+            if rel in (RESPONSIBLE_FOR, SUPPORTS):
+                yield _problem(cg, "unit-not-valid", target,
+                               f"measure '{cg.obj(target).codice}' is assigned to unit '{unita.nome}', "
+                               f"not valid on {day.isoformat()}",
+                               "responsabile" if rel == RESPONSIBLE_FOR else "supporto",
+                               hint="assign it to the unit that took over this work")
+        for owner in cg.sources(node, "owned-by"):
+            yield _problem(cg, "unit-not-valid", owner,
+                           f"process '{cg.obj(owner).codice}' is owned by unit '{unita.nome}', "
+                           f"not valid on {day.isoformat()}", "unita",
+                           hint="assign it to the unit that took over this work")
+
+
+@rule("event-without-factor", Severity.WARNING, "A risk event has no enabling factor.")
+def _no_factor(cg: CatalogGraph) -> Iterator[Problem]:
+    for node in cg.nodes_of("event"):
+        if not cg.obj(node).fattori:
+            yield _problem(cg, "event-without-factor", node,
+                           f"risk event '{cg.obj(node).codice}' has no enabling factor", hint="add 'fattori: [a, …]'")
+
+
+@rule("process-without-events", Severity.WARNING, "A process has no risk event, in itself or in its phases.")
+def _no_events(cg: CatalogGraph) -> Iterator[Problem]:
+    from riskengine.graph.queries import events_of
+    for node in cg.nodes_of("process"):
+        if not events_of(cg, node):
+            yield _problem(cg, "process-without-events", node,
+                           f"process '{cg.obj(node).codice}' has no risk event", hint="describe at least one risk event")
+
+
+@rule("measure-treats-nothing", Severity.WARNING, "A measure treats no process, area or risk event.")
+def _treats_nothing(cg: CatalogGraph) -> Iterator[Problem]:
+    for node in cg.nodes_of("measure"):
+        if cg.obj(node).tratta.vuota:
+            yield _problem(cg, "measure-treats-nothing", node, f"measure '{cg.obj(node).codice}' treats nothing",
+                           hint="add 'tratta: {processi: [...]}' or 'tratta: {tutti: true}'")
+
+
+@rule("missing-mandatory-typology", Severity.WARNING,
+      "No general measure covers a mandatory typology (ente.yaml: tipologie_obbligatorie).")
+def _mandatory_typologies(cg: CatalogGraph) -> Iterator[Problem]:
+    present = {cg.obj(n).tipologia for n in cg.nodes_of("measure") if cg.obj(n).ambito == "generale"}
+    for typology in sorted(set(cg.catalog.ente.tipologie_obbligatorie) - present):
+        yield Problem(cg.catalog.locate("measures.yaml", ()), f"no general measure of typology '{typology}'",
+                      code="missing-mandatory-typology", severity=Severity.WARNING,
+                      hint="add the general measure, or remove the typology from tipologie_obbligatorie")
+
+
+@rule("measure-overdue", Severity.WARNING, "A measure's deadline is before the plan date and it is not implemented.")
+def _overdue(cg: CatalogGraph) -> Iterator[Problem]:
+    day = cg.catalog.ente.data_riferimento
+    for node in cg.nodes_of("measure"):
+        misura = cg.obj(node)
+        if misura.scadenza not in (None, "continua") and misura.scadenza < day and misura.stato != "attuata":
+            yield _problem(cg, "measure-overdue", node,
+                           f"measure '{misura.codice}' was due {misura.scadenza.isoformat()} and is '{misura.stato}'",
+                           "scadenza", hint="implement it, or set a new deadline with a reason")
+
+
+@rule("area-unused", Severity.INFO, "A risk area of the primary taxonomy holds no process.")
+def _unused_area(cg: CatalogGraph) -> Iterator[Problem]:
+    primary = cg.catalog.areas.tassonomia_principale
+    for node in cg.nodes_of("area"):
+        if cg.obj(node).tassonomia == primary and not cg.sources(node, "in-area"):
+            yield _problem(cg, "area-unused", node, f"risk area '{cg.obj(node).ref}' holds no process")
+
+
+def check_integrity(cg: CatalogGraph, only: set[str] | None = None) -> list[Problem]:
+    """Run every integrity rule (or those in ``only``) and return the findings in a stable order."""
+    found: list[Problem] = []
+    for code in sorted(RULES):
+        if only is None or code in only:
+            found.extend(RULES[code].check(cg))
+    return sorted(found, key=lambda p: (p.severity.rank, p.code, p.sort_key()))

@@ -1,0 +1,75 @@
+"""Graph queries: what a process is made of and treated by, what a unit owns and must do."""
+
+from __future__ import annotations
+
+from riskengine.graph.build import (
+    IN_AREA, OWNED_BY, PART_OF, RESPONSIBLE_FOR, SUPPORTS, THREATENS, TREATED_BY, CatalogGraph,
+)
+
+
+def descendants(cg: CatalogGraph, process: str) -> list[str]:
+    """Phases and activities below a process or phase, depth first, in file order."""
+    result: list[str] = []
+    stack = [process]
+    while stack:
+        node = stack.pop()
+        children = [u for u, _, r in cg.graph.in_edges(node, data="rel") if r == PART_OF
+                    and cg.graph.nodes[u]["kind"] == "phase"]
+        children.sort(key=lambda n: cg.graph.nodes[n]["path"], reverse=True)
+        for child in children:
+            result.append(child)
+            stack.append(child)
+    return result
+
+
+def events_of(cg: CatalogGraph, process: str) -> list[str]:
+    """Risk events threatening a process or any of its phases, in file order."""
+    holders = [process] + descendants(cg, process)
+    found = [e for h in holders for e in cg.sources(h, THREATENS)]
+    return sorted(set(found), key=lambda n: cg.graph.nodes[n]["path"])
+
+
+def areas_of(cg: CatalogGraph, process: str) -> list[str]:
+    """Areas a process belongs to."""
+    return cg.targets(process, IN_AREA)
+
+
+def owner_of(cg: CatalogGraph, process: str) -> str | None:
+    """The owning unit (or role) of a process, if it resolves."""
+    owners = cg.targets(process, OWNED_BY)
+    return owners[0] if owners else None
+
+
+def measures_of(cg: CatalogGraph, process: str) -> list[str]:
+    """Measures treating a process: directly, through its phases, events or areas, or applying to all."""
+    holders = [process] + descendants(cg, process) + events_of(cg, process) + areas_of(cg, process)
+    found = {m for h in holders for m in cg.targets(h, TREATED_BY)}
+    found.update(n for n in cg.nodes_of("measure") if cg.obj(n).tratta.tutti)
+    return sorted(found)
+
+
+def processes_of_unit(cg: CatalogGraph, unit: str) -> list[str]:
+    """Processes owned by a unit."""
+    return cg.sources(unit, OWNED_BY)
+
+
+def measures_of_unit(cg: CatalogGraph, unit: str) -> tuple[list[str], list[str]]:
+    """(measures the unit leads, measures it supports)."""
+    return cg.targets(unit, RESPONSIBLE_FOR), cg.targets(unit, SUPPORTS)
+
+
+def treated_targets(cg: CatalogGraph, measure: str) -> list[str]:
+    """What a measure treats directly (areas, processes, phases, events)."""
+    return cg.sources(measure, TREATED_BY)
+
+
+def find_party(cg: CatalogGraph, ref: str) -> str | None:
+    """A unit or role node by code or exact name."""
+    for kind in ("unit", "role"):
+        node = f"{kind}:{ref}"
+        if node in cg.graph:
+            return node
+    for node in cg.nodes_of("unit") + cg.nodes_of("role"):
+        if cg.graph.nodes[node]["label"] == ref:
+            return node
+    return None

@@ -1,0 +1,74 @@
+"""Per-unit and per-process views: plain data for ``riskengine show``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from riskengine.errors import Location, fail
+from riskengine.graph import queries as q
+from riskengine.graph.build import CatalogGraph
+from riskengine.suggest import did_you_mean
+
+
+def _deadline(misura: Any) -> str:
+    if misura.scadenza is None:
+        return "—"
+    return "continua" if misura.scadenza == "continua" else misura.scadenza.isoformat()
+
+
+def measure_summary(cg: CatalogGraph, node: str) -> dict[str, Any]:
+    """The facts about a measure that owners need: what, who, by when, how it is measured."""
+    m = cg.obj(node)
+    lead = cg.sources(node, "responsible-for")
+    return {
+        "codice": m.codice, "nome": m.nome, "tipologia": m.tipologia, "ambito": m.ambito, "natura": m.natura,
+        "responsabile": cg.graph.nodes[lead[0]]["label"] if lead else None,
+        "supporto": [cg.graph.nodes[s]["label"] for s in cg.sources(node, "supports")],
+        "scadenza": _deadline(m), "frequenza": m.frequenza, "indicatore": m.indicatore, "target": m.target,
+        "stato": m.stato,
+    }
+
+
+def unit_view(cg: CatalogGraph, ref: str) -> dict[str, Any]:
+    """What a unit (or role) owns and must implement, with deadlines."""
+    node = q.find_party(cg, ref)
+    if node is None:
+        names = [cg.graph.nodes[n]["code"] for n in cg.nodes_of("unit") + cg.nodes_of("role")]
+        names += [cg.graph.nodes[n]["label"] for n in cg.nodes_of("unit") + cg.nodes_of("role")]
+        raise fail(Location(str(cg.catalog.root / "units.yaml")), f"unknown unit or role '{ref}'",
+                   hint=did_you_mean(ref, names))
+    leads, supports = q.measures_of_unit(cg, node)
+    data = cg.graph.nodes[node]
+    parents = cg.targets(node, "part-of")
+    by_deadline = lambda n: (cg.obj(n).scadenza in (None, "continua"), str(cg.obj(n).scadenza), n)  # noqa: E731
+    return {
+        "codice": data["code"], "nome": data["label"], "tipo": data["kind"],
+        "padre": cg.graph.nodes[parents[0]]["label"] if parents else None,
+        "processi": [{"codice": cg.obj(p).codice, "nome": cg.obj(p).nome} for p in q.processes_of_unit(cg, node)],
+        "misure_responsabile": [measure_summary(cg, m) for m in sorted(leads, key=by_deadline)],
+        "misure_supporto": [measure_summary(cg, m) for m in sorted(supports, key=by_deadline)],
+    }
+
+
+def process_view(cg: CatalogGraph, code: str) -> dict[str, Any]:
+    """Everything the catalogue says about a process."""
+    node = f"process:{code}"
+    if node not in cg.graph:
+        raise fail(Location(str(cg.catalog.root / "processes.yaml")), f"unknown process '{code}'",
+                   hint=did_you_mean(code, [cg.graph.nodes[n]["code"] for n in cg.nodes_of("process")]))
+    p = cg.obj(node)
+    owner = q.owner_of(cg, node)
+    return {
+        "codice": p.codice, "nome": p.nome,
+        "aree": [f"{cg.obj(a).ref} {cg.obj(a).nome}" for a in q.areas_of(cg, node)],
+        "unita": cg.graph.nodes[owner]["label"] if owner else None,
+        "in_convenzione": p.in_convenzione.partner if p.in_convenzione else None,
+        "art6": p.art6,
+        "fasi": [{"codice": cg.obj(f).codice, "nome": cg.obj(f).nome, "livello": len(cg.graph.nodes[f]["path"]) // 2 - 1}
+                 for f in q.descendants(cg, node)],
+        "eventi": [{"codice": cg.obj(e).codice, "descrizione": cg.obj(e).descrizione,
+                    "fattori": [f"{f} {cg.obj('factor:' + f).nome}" if f"factor:{f}" in cg.graph else f
+                                for f in cg.obj(e).fattori]}
+                   for e in q.events_of(cg, node)],
+        "misure": [measure_summary(cg, m) for m in q.measures_of(cg, node)],
+    }

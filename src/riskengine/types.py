@@ -1,0 +1,80 @@
+"""Field types shared by every file model: codes, exact decimals, dates-or-'continua'."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Model(BaseModel):
+    """Base of every file model: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+
+def _code(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("expected a code, got true/false: write it in quotes")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        raise ValueError(f"YAML read this code as the number {value!r}: write it in quotes")
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            raise ValueError("a code cannot be empty")
+        if _CONTROL.search(value):
+            raise ValueError("a code cannot contain control characters")
+    return value
+
+
+def _decimal(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got true/false")
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, (int, str)):
+        try:
+            return Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(f"expected a number, got '{value}'") from None
+    return value
+
+
+def _scadenza(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower() == "continua":
+            return "continua"
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError("expected a date (YYYY-MM-DD) or 'continua'") from None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date) or value is None:
+        return value
+    raise ValueError("expected a date (YYYY-MM-DD) or 'continua'")
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Code = Annotated[str, BeforeValidator(_code)]
+Dec = Annotated[Decimal, BeforeValidator(_decimal)]
+Text = Annotated[str, BeforeValidator(_text)]
+Scadenza = Annotated[dt.date | Literal["continua"] | None, BeforeValidator(_scadenza)]
+
+
+def decimal_text(value: Decimal) -> str:
+    """Plain fixed-point text for a Decimal (no exponent), as written in reports and JSON."""
+    return format(value, "f")

@@ -1,0 +1,107 @@
+"""Validate a loaded YAML document against a pydantic model, reporting problems where they are."""
+
+from __future__ import annotations
+
+import re
+import typing
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from riskengine.errors import Problem
+from riskengine.suggest import did_you_mean
+from riskengine.yamlsrc import Document
+
+M = TypeVar("M", bound=BaseModel)
+
+_TYPE_WORDS = {
+    "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number",
+    "bool_type": "true or false", "bool_parsing": "true or false", "list_type": "a list",
+    "dict_type": "a mapping (key: value)", "model_type": "a mapping (key: value)", "date_type": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)", "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    "decimal_type": "a number", "decimal_parsing": "a number", "float_type": "a number", "float_parsing": "a number",
+}
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that owns the last key of ``loc``, following list and optional fields."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return None
+        current = _unwrap(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip list[], Optional[] and Annotated[] down to the element type."""
+    for _ in range(8):
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if not args:
+            return annotation
+        annotation = args[0]
+    return annotation
+
+
+def problems_from_validation(doc: Document, model: type[BaseModel], error: ValidationError,
+                             prefix: tuple[Any, ...] = ()) -> list[Problem]:
+    """Translate pydantic errors into located, human-readable problems with suggestions."""
+    problems: list[Problem] = []
+    for err in error.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+        kind = err["type"]
+        name = str(loc[-1]) if loc else ""
+        full = prefix + loc
+        hint = ""
+        if kind == "extra_forbidden":
+            owner = _model_at(model, loc[:-1])
+            allowed = list(owner.model_fields) if owner else []
+            location = doc.locate(full, key=True)
+            message = f"unknown key '{name}'"
+            hint = did_you_mean(name, allowed)
+        elif kind == "missing":
+            location = doc.locate(full[:-1])
+            message = f"missing required key '{name}'"
+        elif kind == "literal_error":
+            location = doc.locate(full)
+            allowed = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
+            message = f"'{err['input']}' is not a valid value for '{name}'"
+            hint = did_you_mean(str(err["input"]), allowed)
+        elif kind in _TYPE_WORDS:
+            location = doc.locate(full)
+            shown = err["input"]
+            message = f"'{name}' must be {_TYPE_WORDS[kind]}, got {shown!r}"
+        elif kind == "value_error":
+            location = doc.locate(full)
+            message = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
+            if name and not isinstance(loc[-1], int):
+                message = f"'{name}': {message}"
+        else:
+            location = doc.locate(full)
+            message = f"'{name}': {err['msg']}" if name else err["msg"]
+        problems.append(Problem(location, message, code="schema", hint=hint))
+    return problems
+
+
+def validate_document(doc: Document, model: type[M], problems: list[Problem]) -> M | None:
+    """Validate ``doc.data`` as ``model``; append problems and return None when it does not fit."""
+    if doc.data is None:
+        problems.append(Problem(doc.locate(()), "the file is empty", code="schema",
+                                hint=f"expected the keys: {', '.join(model.model_fields)}"))
+        return None
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(doc.locate(()), "expected a mapping (key: value) at the top of the file",
+                                code="schema", hint=f"expected the keys: {', '.join(model.model_fields)}"))
+        return None
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(problems_from_validation(doc, model, exc))
+        return None
