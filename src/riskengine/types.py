@@ -74,6 +74,14 @@ Dec = Annotated[Decimal, BeforeValidator(_decimal)]
 Text = Annotated[str, BeforeValidator(_text)]
 Scadenza = Annotated[dt.date | Literal["continua"] | None, BeforeValidator(_scadenza)]
 
+# Values a file may hold that the validators above convert, beyond what the model keeps: the JSON
+# Schemas (catalog/schema.py) accept them too, so that every file the loader accepts validates.
+SCHEMA_ALTERNATIVES: dict[Any, list[dict[str, Any]]] = {
+    _code: [{"type": "integer"}],  # codice: 7 is read as a number and kept as "7"
+    _text: [{"type": "integer"}, {"type": "number"}],  # target: 10
+    _scadenza: [{"type": "string", "pattern": "^\\s*[Cc][Oo][Nn][Tt][Ii][Nn][Uu][Aa]\\s*$"}],  # Continua
+}
+
 
 def decimal_text(value: Decimal) -> str:
     """Plain fixed-point text for a Decimal (no exponent), as written in reports and JSON."""

@@ -57,7 +57,9 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
     for err in error.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
         kind = err["type"]
-        name = str(loc[-1]) if loc else ""
+        name = next((str(p) for p in reversed(loc) if not isinstance(p, int)), "")
+        item = bool(loc) and isinstance(loc[-1], int)  # the error is about one item of the list 'name'
+        what = f"an item of '{name}'" if item else f"'{name}'"
         full = prefix + loc
         hint = ""
         if kind == "extra_forbidden":
@@ -72,20 +74,20 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
         elif kind == "literal_error":
             location = doc.locate(full)
             allowed = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
-            message = f"'{err['input']}' is not a valid value for '{name}'"
+            message = f"'{err['input']}' is not a valid value for {what}"
             hint = did_you_mean(str(err["input"]), allowed)
         elif kind in _TYPE_WORDS:
             location = doc.locate(full)
             shown = err["input"]
-            message = f"'{name}' must be {_TYPE_WORDS[kind]}, got {shown!r}"
+            message = f"{what} must be {_TYPE_WORDS[kind]}, got {shown!r}"
         elif kind == "value_error":
             location = doc.locate(full)
             message = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
-            if name and not isinstance(loc[-1], int):
+            if name and not item:
                 message = f"'{name}': {message}"
         else:
             location = doc.locate(full)
-            message = f"'{name}': {err['msg']}" if name else err["msg"]
+            message = f"{what}: {err['msg']}" if name else err["msg"]
         problems.append(Problem(location, message, code="schema", hint=hint))
     return problems
 

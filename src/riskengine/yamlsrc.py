@@ -57,7 +57,7 @@ class Document:
         """Location of the value at ``keys`` (or of its key when ``key``), nearest parent if absent."""
         node = self.root
         line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (0, 0)
-        for part in keys:
+        for index, part in enumerate(keys):
             found = None
             if isinstance(node, MappingNode):
                 for k_node, v_node in node.value:
@@ -67,7 +67,7 @@ class Document:
                 if found is None:
                     break
                 k_node, node = found
-                target = k_node if key and part == keys[-1] else node
+                target = k_node if key and index == len(keys) - 1 else node
                 line, col = target.start_mark.line + 1, target.start_mark.column + 1
             elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
                 node = node.value[part]
@@ -75,6 +75,33 @@ class Document:
             else:
                 break
         return Location(self.path, line, col)
+
+
+    def locate_in_text(self, keys: PathKey, offset: int) -> Location:
+        """Location of character ``offset`` inside the scalar at ``keys`` (for errors in conditions)."""
+        node = self._node(keys)
+        if not isinstance(node, ScalarNode):
+            return self.locate(keys)
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        if node.style in ("|", ">"):
+            return Location(self.path, line + 1, 1)
+        if node.style in ('"', "'"):
+            col += 1
+        text = node.value[:offset]
+        if "\n" in text or node.end_mark.line != node.start_mark.line:
+            return Location(self.path, line, col)
+        return Location(self.path, line, col + offset)
+
+    def _node(self, keys: PathKey) -> Node | None:
+        node = self.root
+        for part in keys:
+            if isinstance(node, MappingNode):
+                node = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == str(part)), None)
+            elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                node = node.value[part]
+            else:
+                return None
+        return node
 
 
 class _Builder:
@@ -98,12 +125,14 @@ class _Builder:
         if isinstance(node, ScalarNode):
             if node.tag not in _SCALAR_TAGS:
                 raise self._bad_tag(node)
-            if node.tag == _TAG + "timestamp":
-                try:
-                    return self.constructor.construct_yaml_timestamp(node)
-                except ValueError as exc:
-                    raise fail(self._loc(node), f"invalid date '{node.value}': {exc}", hint="write dates as YYYY-MM-DD") from None
-            return self.constructor.yaml_constructors[node.tag](self.constructor, node)
+            try:
+                return self.constructor.yaml_constructors[node.tag](self.constructor, node)
+            except ValueError as exc:  # e.g. 2026-02-30, 0x_, an integer of 5,000 digits
+                if node.tag == _TAG + "timestamp":
+                    raise fail(self._loc(node), f"invalid date '{node.value}': {exc}",
+                               hint="write dates as YYYY-MM-DD") from None
+                raise fail(self._loc(node), f"invalid number '{node.value[:40]}': {exc}",
+                           hint="write it in quotes if it is text") from None
         if isinstance(node, SequenceNode):
             if node.tag != _SEQ_TAG:
                 raise self._bad_tag(node)
@@ -139,8 +168,11 @@ def _read_text(path: str) -> str:
     if size > limit:
         raise fail(Location(path), f"file is {size / 1048576:.1f} MB, above the {limit // 1048576} MB limit",
                    hint="split the file, or raise the limit with RISKENGINE_MAX_FILE_MB")
-    with open(path, "rb") as handle:
-        raw = handle.read()
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:  # a directory, no permission
+        raise fail(Location(path), f"cannot read file: {exc.strerror}") from None
     if b"\x00" in raw:
         offset = raw.index(b"\x00")
         line = raw.count(b"\n", 0, offset) + 1
@@ -155,11 +187,31 @@ def _read_text(path: str) -> str:
                    hint="save the file as UTF-8") from None
 
 
+def _check_depth(path: str, text: str) -> None:
+    """Refuse deep nesting from the event stream, before libyaml's recursive composer can crash on it."""
+    loader = _Loader(text)
+    try:
+        depth = 0
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH + 1:
+                    mark = event.start_mark
+                    raise fail(Location(path, mark.line + 1, mark.column + 1),
+                               f"nesting deeper than {MAX_DEPTH} levels", hint="flatten the structure")
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
 def load_yaml(path: str | os.PathLike) -> Document:
     """Load one YAML file safely; raise :class:`RiskengineError` with a precise location on failure."""
     path = os.fspath(path)
     text = _read_text(path)
     try:
+        _check_depth(path, text)
         loader = _Loader(text)
         try:
             root = loader.get_single_node()

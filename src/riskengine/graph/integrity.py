@@ -58,7 +58,9 @@ rule("duplicate-code", Severity.ERROR, "Two items of the same kind share a code.
 @rule("hierarchy-cycle", Severity.ERROR, "The unit hierarchy (padre) or the process hierarchy contains a cycle.")
 def _cycles(cg: CatalogGraph) -> Iterator[Problem]:
     part_of = nx.DiGraph((u, v) for u, v, r in cg.graph.edges(data="rel") if r == PART_OF)
-    for cycle in sorted(sorted(c) for c in nx.simple_cycles(part_of)):
+    # Each cycle in edge order (unit → its padre → …), started at its smallest node for a stable report.
+    rotated = [c[c.index(min(c)):] + c[:c.index(min(c))] for c in nx.simple_cycles(part_of)]
+    for cycle in sorted(rotated):
         first = cycle[0]
         names = " → ".join(cg.graph.nodes[n]["code"] for n in cycle + [first])
         yield _problem(cg, "hierarchy-cycle", first, f"hierarchy cycle: {names}",
@@ -120,10 +122,13 @@ def _invalid_unit(cg: CatalogGraph) -> Iterator[Problem]:
             continue
         for _, target, rel in sorted(cg.graph.out_edges(node, data="rel")):
             if rel in (RESPONSIBLE_FOR, SUPPORTS):
+                keys: tuple = ("responsabile",)
+                if rel == SUPPORTS:  # point at the item of 'supporto' naming this unit
+                    refs = cg.obj(target).supporto
+                    keys = ("supporto", next((j for j, r in enumerate(refs) if r in (unita.codice, unita.nome)), 0))
                 yield _problem(cg, "unit-not-valid", target,
                                f"measure '{cg.obj(target).codice}' is assigned to unit '{unita.nome}', "
-                               f"not valid on {day.isoformat()}",
-                               "responsabile" if rel == RESPONSIBLE_FOR else "supporto",
+                               f"not valid on {day.isoformat()}", *keys,
                                hint="assign it to the unit that took over this work")
         for owner in cg.sources(node, "owned-by"):
             yield _problem(cg, "unit-not-valid", owner,

@@ -1,0 +1,80 @@
+"""Orchestration: catalogue + method + assessment → result. The only place the stages meet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from riskengine.errors import Location, Problem, RiskengineError, Severity, fail
+from riskengine.graph import build_graph, check_integrity
+from riskengine.graph.build import CatalogGraph
+from riskengine.rules.method import Method, load_method
+
+BACKENDS = ("durable", "interpreter")
+_backend_cache: dict[tuple[str, str], Any] = {}
+
+
+def find_method_dir(catalog_root: Path, name: str, rules_dir: Path | None = None) -> Path:
+    """Locate ``rules/<name>``: the given rules directory, beside the catalogues folder, or ./rules."""
+    candidates = [rules_dir / name] if rules_dir else []
+    candidates += [catalog_root.resolve().parent.parent / "rules" / name, Path("rules") / name]
+    for candidate in candidates:
+        if (candidate / "method.yaml").is_file():
+            return candidate
+    raise fail(Location(str(catalog_root / "ente.yaml")), f"method '{name}' not found",
+               hint="looked in " + ", ".join(str(c) for c in candidates) + "; use --rules DIR")
+
+
+def backend_for(method: Method, kind: str = "durable") -> Any:
+    """A (cached) execution backend for a compiled method."""
+    from riskengine.engine import DurableBackend, InterpreterBackend
+    from riskengine.rules.compiled import compile_method
+
+    key = (kind, "|".join(f"{k}:{v}" for k, v in sorted(method.digests.items())) + str(method.root.resolve()))
+    if key not in _backend_cache:
+        rules = compile_method(method)
+        _backend_cache[key] = DurableBackend(rules) if kind == "durable" else InterpreterBackend(rules)
+    return _backend_cache[key]
+
+
+def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tuple[CatalogGraph, list[Problem], Method]:
+    """Load and link the catalogue (refusing errors) and load its method."""
+    from riskengine.catalog import load_catalog
+
+    cg = build_graph(load_catalog(catalog_dir))
+    integrity = check_integrity(cg)
+    errors = [p for p in integrity if p.severity is Severity.ERROR]
+    if errors:
+        raise RiskengineError(errors)
+    method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
+    return cg, integrity, load_method(method_dir)
+
+
+def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
+    """The assessment file for ``year`` (default: the latest one)."""
+    files = cg.catalog.assessment_files()
+    if not files:
+        raise fail(Location(str(cg.catalog.root)), "no assessment-<year>.yaml in the catalogue",
+                   hint="add the answers of the year in assessment-<year>.yaml")
+    if year is None:
+        return files[max(files)]
+    if year not in files:
+        raise fail(Location(str(cg.catalog.root)), f"no assessment for {year}",
+                   hint="available years: " + ", ".join(str(y) for y in sorted(files)))
+    return files[year]
+
+
+def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
+           backend: str = "durable") -> dict[str, Any]:
+    """Run the assessment of a catalogue and return the result (plain data)."""
+    from riskengine.result import build_result
+    from riskengine.rules.assessment import load_assessment
+    from riskengine.rules.evaluate import evaluate
+
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend '{backend}'")
+    cg, integrity, method = prepare(catalog_dir, rules_dir)
+    assessment = load_assessment(assessment_path(cg, year), cg, method)
+    runner = backend_for(method, backend)
+    evaluations = evaluate(cg, method, assessment, runner)
+    return build_result(cg, method, assessment, evaluations, integrity, runner.name)

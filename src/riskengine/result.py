@@ -1,0 +1,229 @@
+"""The assessment result: plain, JSON-serialisable data that reports read (and nothing else)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from riskengine import __version__
+from riskengine.errors import Problem
+from riskengine.graph import queries as q
+from riskengine.graph.build import CatalogGraph
+from riskengine.graph.views import measure_summary
+from riskengine.rules.assessment import Assessment
+from riskengine.rules.evaluate import ProcessEvaluation, State
+from riskengine.rules.method import Method
+from riskengine.rules.scoring import round_to
+from riskengine.types import decimal_text
+
+RESULT_FORMAT = "riskengine-result/1"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _num(value: Decimal | None) -> str | None:
+    return decimal_text(value) if value is not None else None
+
+
+def _state(state: State | None) -> dict | None:
+    if state is None:
+        return None
+    return {"rischio": _num(state.rischio), "livello": state.livello, "traccia": state.trace}
+
+
+def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: ProcessEvaluation) -> dict[str, Any]:
+    node = ev.node
+    proc = cg.obj(node)
+    owner = q.owner_of(cg, node)
+    giudizio = assessment.answers.get(ev.code)
+    record: dict[str, Any] = {
+        "codice": proc.codice,
+        "nome": proc.nome,
+        "descrizione": proc.descrizione,
+        "aree": [{"codice": cg.obj(a).codice, "tassonomia": cg.obj(a).tassonomia, "nome": cg.obj(a).nome}
+                 for a in q.areas_of(cg, node)],
+        "unita": ({"codice": cg.graph.nodes[owner]["code"], "nome": cg.graph.nodes[owner]["label"]} if owner else None),
+        "in_convenzione": proc.in_convenzione.partner if proc.in_convenzione else None,
+        "art6": proc.art6,
+        "fasi": [{"codice": cg.obj(f).codice, "nome": cg.obj(f).nome,
+                  "livello": (len(cg.graph.nodes[f]["path"]) - 2) // 2} for f in q.descendants(cg, node)],
+        "eventi": [{"codice": cg.obj(e).codice, "descrizione": cg.obj(e).descrizione,
+                    "su": cg.graph.nodes[cg.targets(e, "threatens")[0]]["code"],
+                    "fattori": [{"codice": f, "nome": cg.obj(f"factor:{f}").nome} for f in cg.obj(e).fattori]}
+                   for e in q.events_of(cg, node)],
+        "misure": ev.measures,
+        "valutato": ev.score is not None,
+        "criticita": ev.findings,
+        "trattamenti_richiesti": ev.requirements,
+        "monitoraggio": ev.monitoring,
+        "priorita": ev.priority,
+        "regole_attivate": ev.fired,
+    }
+    if ev.score is None:
+        return record
+    answers = []
+    level_items = [giudizio] if giudizio else []
+    for item in level_items:
+        for indicator in method.model.indicatori:
+            option = item.options[indicator.codice]
+            answers.append({"indicatore": indicator.codice, "nome": indicator.nome, "dimensione": indicator.dimensione,
+                            "risposta": option.codice or decimal_text(option.valore), "valore": decimal_text(option.valore),
+                            "etichetta": option.etichetta,
+                            "motivazione": item.giudizio.motivazioni.get(indicator.codice, "")})
+    record.update({
+        "risposte": answers,
+        "motivazione": giudizio.giudizio.motivazione if giudizio else "",
+        "probabilita": ev.score.p_code or decimal_text(ev.score.probabilita),
+        "impatto": ev.score.i_code or decimal_text(ev.score.impatto),
+        "varianti": {k: decimal_text(v) for k, v in sorted(ev.score.varianti.items())},
+        "tabella_bande": ev.band_table,
+        "inerente": _state(ev.inerente),
+        "residuo_programmato": _state(ev.residuo_programmato),
+        "residuo_monitorato": _state(ev.residuo_monitorato),
+        "livello": ev.inerente.livello,
+        "traccia": ev.trace,
+    })
+    return record
+
+
+def _measure(cg: CatalogGraph, assessment: Assessment, node: str, treated_by: dict[str, list[str]]) -> dict[str, Any]:
+    misura = cg.obj(node)
+    summary = measure_summary(cg, node)
+    esito = assessment.monitoring.get(misura.codice)
+    summary.update({
+        "descrizione": misura.descrizione,
+        "tempi": misura.tempi,
+        "efficacia": _num(misura.efficacia),
+        "tratta_tutti": misura.tratta.tutti,
+        "processi": treated_by.get(misura.codice, []),
+        "stato_monitorato": esito.stato if esito else misura.stato,
+        "verifiche_previste": esito.verifiche_previste if esito else None,
+        "verifiche_eseguite": esito.verifiche_eseguite if esito else None,
+        "note_monitoraggio": esito.note if esito else "",
+    })
+    return summary
+
+
+def _mean(values: list[Decimal], digits: int) -> str | None:
+    if not values:
+        return None
+    return decimal_text(round_to(sum(values, Decimal(0)) / len(values), digits, "half-up"))
+
+
+def _heat_bin(method: Method, value: str) -> str:
+    """Heat-map cell of a probability or impact: the level code (grid methods) or the nearest whole value."""
+    if not method.numeric:
+        return value
+    return decimal_text(round_to(Decimal(value), 0, "half-up"))
+
+
+def _summary(method: Method, processes: list[dict], measures: list[dict], findings: list[dict]) -> dict[str, Any]:
+    assessed = [p for p in processes if p["valutato"]]
+    levels = {state: Counter(p[state]["livello"] for p in assessed) for state in
+              ("inerente", "residuo_programmato", "residuo_monitorato")}
+    per_area: dict[str, Counter] = {}
+    for p in assessed:
+        area = p["aree"][0]["codice"] if p["aree"] else "—"
+        per_area.setdefault(area, Counter())[p["livello"]] += 1
+    heat: dict[tuple[str, str], Counter] = {}
+    for p in assessed:
+        cell = (_heat_bin(method, p["probabilita"]), _heat_bin(method, p["impatto"]))
+        heat.setdefault(cell, Counter())[p["livello"]] += 1
+    due = [m for m in measures if m["stato_monitorato"] != "non-attuata"]
+    done = [m for m in due if m["stato_monitorato"] == "attuata"]
+    planned = sum((m["verifiche_previste"] or 0) for m in measures)
+    performed = sum(min(m["verifiche_eseguite"] or 0, m["verifiche_previste"] or 0) for m in measures)
+    summary: dict[str, Any] = {
+        "processi": len(processes), "processi_valutati": len(assessed),
+        "per_livello": {state: {lvl: counts.get(lvl, 0) for lvl in method.levels} for state, counts in levels.items()},
+        "per_area": {area: {lvl: counts.get(lvl, 0) for lvl in method.levels} for area, counts in sorted(per_area.items())},
+        "mappa_calore": [{"probabilita": p, "impatto": i, "processi": sum(c.values()),
+                          "per_livello": {lvl: c[lvl] for lvl in method.levels if c[lvl]}}
+                         for (p, i), c in sorted(heat.items())],
+        "misure": len(measures),
+        "misure_attuate": len(done),
+        "tasso_attuazione": _mean([Decimal(100)] * len(done) + [Decimal(0)] * (len(due) - len(done)), 1),
+        "verifiche_previste": planned, "verifiche_eseguite": performed,
+        "tasso_verifiche": decimal_text(round_to(Decimal(performed) * 100 / planned, 1, "half-up")) if planned else None,
+        "criticita_per_gravita": dict(sorted(Counter(f["gravita"] for f in findings).items())),
+    }
+    if method.numeric:
+        digits = method.digits
+        for state in ("inerente", "residuo_programmato", "residuo_monitorato"):
+            summary[f"rischio_medio_{state}"] = _mean(
+                [Decimal(p[state]["rischio"]) for p in assessed if p[state]["rischio"] is not None], digits)
+    return summary
+
+
+def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evaluations: list[ProcessEvaluation],
+                 integrity: list[Problem], backend: str) -> dict[str, Any]:
+    """Assemble the complete, deterministic result of an assessment."""
+    catalog = cg.catalog
+    processes = [_process(cg, method, assessment, ev) for ev in evaluations]
+    treated_by: dict[str, list[str]] = {}
+    for p in processes:
+        for m in p["misure"]:
+            treated_by.setdefault(m, []).append(p["codice"])
+    measures = [_measure(cg, assessment, n, treated_by) for n in cg.nodes_of("measure")]
+    findings = []
+    for problem in integrity:
+        findings.append({"codice": problem.code, "gravita": problem.severity.value, "regola": f"integrita/{problem.code}",
+                         "messaggio": problem.message, "dove": f"{Path(problem.location.path).name}:"
+                         f"{problem.location.line}:{problem.location.column}", "oggetto": problem.subject})
+    for p in processes:
+        for f in p["criticita"]:
+            findings.append(dict(f, dove=f"processo {p['codice']}", oggetto=f"process:{p['codice']}"))
+    findings.sort(key=lambda f: ({"error": 0, "warning": 1, "info": 2}[f["gravita"]], f["codice"], f["oggetto"],
+                                 f["messaggio"]))
+    inputs = {name: _sha256(Path(doc.path)) for name, doc in sorted(catalog.documents.items())
+              if Path(doc.path).parent == catalog.root}
+    inputs[assessment.path.name] = _sha256(assessment.path)
+    units = []
+    for node in cg.nodes_of("unit") + cg.nodes_of("role"):
+        leads, supports = q.measures_of_unit(cg, node)
+        parents = cg.targets(node, "part-of")
+        units.append({"codice": cg.graph.nodes[node]["code"], "nome": cg.graph.nodes[node]["label"],
+                      "tipo": cg.graph.nodes[node]["kind"],
+                      "padre": cg.graph.nodes[parents[0]]["code"] if parents else None,
+                      "processi": [cg.graph.nodes[p]["code"] for p in q.processes_of_unit(cg, node)],
+                      "misure_responsabile": [cg.graph.nodes[m]["code"] for m in leads],
+                      "misure_supporto": [cg.graph.nodes[m]["code"] for m in supports]})
+    ente = catalog.ente
+    return {
+        "formato": RESULT_FORMAT,
+        "riskengine": __version__,
+        "motore": backend,
+        "ente": {"codice": ente.codice, "nome": ente.nome, "tipo": ente.tipo, "dipendenti": ente.dipendenti,
+                 "regime_semplificato": ente.regime_semplificato, "esempio": ente.esempio,
+                 "piano": {"dal": ente.piano.dal, "al": ente.piano.al},
+                 "data_riferimento": ente.data_riferimento.isoformat()},
+        "anno": assessment.model.anno,
+        "data_valutazione": assessment.model.data_valutazione.isoformat() if assessment.model.data_valutazione else None,
+        "metodo": {"codice": method.model.metodo.codice, "nome": method.model.metodo.nome,
+                   "versione": method.model.metodo.versione, "fonte": method.model.metodo.fonte,
+                   "numerico": method.numeric, "arrotondamento": method.model.arrotondamento.model_dump(),
+                   "livelli": [lvl.model_dump() for lvl in method.model.livelli],
+                   "indicatori": [{"codice": i.codice, "nome": i.nome, "dimensione": i.dimensione, "scala": i.scala,
+                                   "opzioni": [{"valore": decimal_text(o.valore), "codice": o.codice,
+                                                "etichetta": o.etichetta} for o in method.scales[i.scala].opzioni]}
+                                  for i in method.model.indicatori],
+                   "bande": [{"codice": t.code, "nome": t.name,
+                              "righe": [{"livello": r.level, "intervallo": r.text, "regola": r.rule_id} for r in t.rows]}
+                             for t in method.band_tables.values()],
+                   "scelta_bande": method.model.scelta_bande.model_dump() if method.model.scelta_bande else None,
+                   "griglia": method.model.combinazione.griglia.model_dump() if method.model.combinazione.griglia else None,
+                   "residuo": method.model.residuo.metodo},
+        "digest": {"input": inputs, "regole": dict(sorted(method.digests.items()))},
+        "aree": [{"codice": a.codice, "tassonomia": a.tassonomia, "nome": a.nome, "classe": a.classe,
+                  "lettera_art6": a.lettera_art6} for a in catalog.areas.aree],
+        "unita": units,
+        "processi": processes,
+        "misure": measures,
+        "criticita": findings,
+        "sintesi": _summary(method, processes, measures, findings),
+    }

@@ -1,0 +1,100 @@
+"""The compiled form shared by the durable-rules backend and the direct interpreter.
+
+Every executable rule (band row, grid cell, policy rule) becomes a :class:`CompiledRule`: a fact
+type, a typed condition tree and an id. Facts are encoded once (:func:`encode_fact`): numbers as
+integers scaled by 10^6 (exact, and safe from the engine's float and string coercions), ordinal
+values as their rank, text and booleans as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from riskengine.rules import expr
+from riskengine.rules.method import Method
+
+SCALE_DIGITS = 6
+CLASSIFY = "classify"
+POLICIES = "policies"
+BAND_FACT = "banda"
+GRID_FACT = "griglia"
+PROCESS_FACT = "processo"
+BAND_SCHEMA = {"tabella": expr.TEXT, "v": expr.NUMBER}
+GRID_SCHEMA = {"p": expr.TEXT, "i": expr.TEXT}
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """One executable rule: its id, the ruleset it belongs to, the fact type it matches, its condition."""
+
+    rule_id: str
+    ruleset: str
+    fact_type: str
+    condition: expr.Cond
+
+
+def scaled(value: Decimal) -> int:
+    """A decimal as an integer number of 10^-6 units; refuses finer values."""
+    result = value.scaleb(SCALE_DIGITS)
+    if result != result.to_integral_value():
+        raise ValueError(f"{value} has more than {SCALE_DIGITS} decimals")
+    return int(result)
+
+
+def encode_value(ftype: expr.FieldType, value: Any) -> Any:
+    """Encode one typed value for a fact."""
+    if ftype.kind == "number":
+        return scaled(Decimal(value))
+    if ftype.kind == "ordinal":
+        return ftype.rank(value)
+    if ftype.kind == "bool":
+        return bool(value)
+    return str(value)
+
+
+def encode_literal(cmp: expr.Cmp) -> Any:
+    """Encode the literal of a comparison the same way facts are encoded."""
+    if cmp.kind == "number":
+        return scaled(Decimal(cmp.value))
+    return cmp.value
+
+
+def encode_fact(schema: dict[str, expr.FieldType], values: dict[str, Any], fact_type: str, fact_id: str) -> dict:
+    """An engine/interpreter fact from typed values (every schema field must be present)."""
+    fact = {"t": fact_type, "id": fact_id}
+    for name, ftype in schema.items():
+        fact[name] = encode_value(ftype, values[name])
+    return fact
+
+
+def band_condition(table: str, lo_steps: int, hi_steps: int, digits: int) -> expr.Cond:
+    """A band row as a condition over a band fact (``v`` is the rounded score)."""
+    lo = Decimal(lo_steps).scaleb(-digits)
+    hi = Decimal(hi_steps).scaleb(-digits)
+    return expr.AllOf((
+        expr.Cmp("tabella", "==", table, f'"{table}"', "text"),
+        expr.Cmp("v", ">=", lo, format(lo, "f"), "number"),
+        expr.Cmp("v", "<=", hi, format(hi, "f"), "number"),
+    ))
+
+
+def grid_condition(p: str, i: str) -> expr.Cond:
+    """A grid cell as a condition over a grid fact."""
+    return expr.AllOf((expr.Cmp("p", "==", p, f'"{p}"', "text"), expr.Cmp("i", "==", i, f'"{i}"', "text")))
+
+
+def compile_method(method: Method) -> list[CompiledRule]:
+    """Every executable rule of a method, in a stable order."""
+    rules: list[CompiledRule] = []
+    for table in method.band_tables.values():
+        for row in table.rows:
+            rules.append(CompiledRule(row.rule_id, CLASSIFY, BAND_FACT,
+                                      band_condition(table.code, row.lo, row.hi, method.digits)))
+    for cell in method.grid.values():
+        rules.append(CompiledRule(cell.rule_id, CLASSIFY, GRID_FACT, grid_condition(cell.p, cell.i)))
+    for table in method.tables:
+        for rule in table.rules:
+            rules.append(CompiledRule(rule.rule_id, POLICIES, PROCESS_FACT, rule.condition))
+    return rules

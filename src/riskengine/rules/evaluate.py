@@ -1,0 +1,364 @@
+"""Evaluate an assessment: score items, classify on the engine, derive residuals, run the policies.
+
+Evaluation never reads files: it receives the linked catalogue, the compiled method, the validated
+assessment and a backend (durable-rules, or the direct interpreter) and returns plain records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol, Sequence
+
+from riskengine.catalog.models import Misura
+from riskengine.errors import Location, fail
+from riskengine.graph import queries as q
+from riskengine.graph.build import CatalogGraph
+from riskengine.rules import interpret
+from riskengine.rules.assessment import Assessment
+from riskengine.rules.compiled import (
+    BAND_FACT, BAND_SCHEMA, CLASSIFY, GRID_FACT, GRID_SCHEMA, POLICIES, PROCESS_FACT, encode_fact,
+)
+from riskengine.rules.method import Method, PolicyRule
+from riskengine.rules.residual import residual_level, residual_score
+from riskengine.rules.score import ItemScore, combine_items, score_item
+from riskengine.types import decimal_text
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class Backend(Protocol):
+    """Runs the compiled rules of one stage over encoded facts."""
+
+    name: str
+
+    def run(self, stage: str, facts: Sequence[dict]) -> list[tuple[str, str]]: ...
+
+
+@dataclass
+class State:
+    """One of the three risk states of a process."""
+
+    rischio: Decimal | None
+    livello: str
+    trace: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class ProcessEvaluation:
+    """Everything evaluation found about one process."""
+
+    code: str
+    node: str
+    score: ItemScore | None = None
+    band_table: str | None = None
+    inerente: State | None = None
+    residuo_programmato: State | None = None
+    residuo_monitorato: State | None = None
+    measures: list[str] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    findings: list[dict] = field(default_factory=list)
+    requirements: list[dict] = field(default_factory=list)
+    monitoring: dict | None = None
+    priority: dict | None = None
+    trace: list[dict] = field(default_factory=list)
+    fired: list[str] = field(default_factory=list)
+
+
+def _items_for(cg: CatalogGraph, method: Method, assessment: Assessment, node: str) -> list:
+    level = method.model.valutazione.livello
+    if level == "processo":
+        answers = assessment.answers.get(cg.graph.nodes[node]["code"])
+        return [answers] if answers else []
+    holders = q.descendants(cg, node) if level == "fase" else q.events_of(cg, node)
+    return [assessment.answers[cg.graph.nodes[h]["code"]] for h in holders
+            if cg.graph.nodes[h]["code"] in assessment.answers]
+
+
+def _monitored_state(assessment: Assessment, misura: Misura) -> str:
+    esito = assessment.monitoring.get(misura.codice)
+    return esito.stato if esito else misura.stato
+
+
+def _primary_area(cg: CatalogGraph, node: str) -> tuple[str, str, list[str]]:
+    primary = cg.catalog.areas.tassonomia_principale
+    areas = [cg.obj(a) for a in q.areas_of(cg, node)]
+    codes = [a.codice for a in areas if a.tassonomia == primary] + [a.ref for a in areas if a.tassonomia != primary]
+    main = next((a for a in areas if a.tassonomia == primary), areas[0] if areas else None)
+    return (main.codice if main else ""), (main.classe if main else ""), codes
+
+
+class _Classifier:
+    """Band and grid lookups on the engine, deduplicated by value, with the unique hit policy checked."""
+
+    def __init__(self, method: Method, backend: Backend) -> None:
+        self.method = method
+        self.backend = backend
+        self.band_requests: dict[str, tuple[str, Decimal]] = {}
+        self.grid_requests: dict[str, tuple[str, str]] = {}
+        self.results: dict[str, str] = {}
+
+    def band(self, table: str, value: Decimal) -> str:
+        fact_id = f"{table}|{decimal_text(value)}"
+        self.band_requests[fact_id] = (table, value)
+        return fact_id
+
+    def grid(self, p: str, i: str) -> str:
+        fact_id = f"{p}|{i}"
+        self.grid_requests[fact_id] = (p, i)
+        return fact_id
+
+    def run(self) -> None:
+        facts = [encode_fact(BAND_SCHEMA, {"tabella": t, "v": v}, BAND_FACT, fid)
+                 for fid, (t, v) in sorted(self.band_requests.items())]
+        facts += [encode_fact(GRID_SCHEMA, {"p": p, "i": i}, GRID_FACT, fid)
+                  for fid, (p, i) in sorted(self.grid_requests.items())]
+        hits: dict[str, list[str]] = {}
+        for rule_id, fact_id in self.backend.run(CLASSIFY, facts):
+            hits.setdefault(fact_id, []).append(rule_id)
+        for fact in facts:
+            matched = sorted(hits.get(fact["id"], []))
+            if len(matched) != 1:
+                raise fail(Location(str(self.method.root / "method.yaml")),
+                           f"lookup '{fact['id']}' matched {len(matched)} rows ({', '.join(matched) or 'none'}): "
+                           "band tables and grids must match exactly one row", code="unique-hit")
+            self.results[fact["id"]] = matched[0]
+        self.band_requests.clear()
+        self.grid_requests.clear()
+
+    def level(self, fact_id: str) -> tuple[str, dict]:
+        rule_id = self.results[fact_id]
+        if rule_id.startswith("bande:"):
+            _, table, row = rule_id.split(":")
+            band_row = self.method.band_tables[table].rows[int(row) - 1]
+            return band_row.level, {"regola": rule_id, "descrizione": f"band table '{table}', row {row}: {band_row.text}",
+                                    "valori": {"rischio": fact_id.split("|")[1]}, "risultato": band_row.level}
+        cell = next(c for c in self.method.grid.values() if c.rule_id == rule_id)
+        return cell.level, {"regola": rule_id, "descrizione": f"grid: probability {cell.p} × impact {cell.i}",
+                            "valori": {"probabilita": cell.p, "impatto": cell.i}, "risultato": cell.level}
+
+
+def _explicit_residual(method: Method, ev: ProcessEvaluation, linked: list[Misura], giudizio: Any,
+                       classifier: _Classifier) -> None:
+    """Apply an explicit re-rating of the planned residual, refusing one above inherent or without measures."""
+    r = giudizio.residuo
+    inherent = ev.inerente
+    assert inherent is not None
+    if r.rischio is not None:
+        above = r.rischio > inherent.rischio
+        lower = r.rischio < inherent.rischio
+    else:
+        above = method.levels.index(r.livello) > method.levels.index(inherent.livello)
+        lower = method.levels.index(r.livello) < method.levels.index(inherent.livello)
+    ev.values["rivalutato"] = True
+    if above:
+        ev.values["residuo_sopra_inerente"] = True
+        return
+    if lower and not linked:
+        ev.values["residuo_senza_misure"] = True
+        return
+    step = {"regola": "valutazione.residuo", "descrizione": f"explicit re-rating: {r.motivazione or 'no reason given'}",
+            "risultato": decimal_text(r.rischio) if r.rischio is not None else r.livello}
+    if r.rischio is not None:
+        ev.residuo_programmato = State(r.rischio, "", [step])
+        ev.residuo_programmato.livello = classifier.band(ev.band_table, r.rischio)  # resolved after the run
+    else:
+        ev.residuo_programmato = State(None, r.livello, [step])
+
+
+def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend) -> list[ProcessEvaluation]:
+    """Evaluate every process of the catalogue; processes without answers are reported, not scored."""
+    reference = assessment.model.data_valutazione or cg.catalog.ente.data_riferimento
+    classifier = _Classifier(method, backend)
+    evaluations: list[ProcessEvaluation] = []
+    pending: list[tuple[ProcessEvaluation, Any, list[Misura], list[Misura], list[Misura]]] = []
+    transversal_ok = method.model.residuo.considera_trasversali
+    for node in cg.nodes_of("process"):
+        code = cg.graph.nodes[node]["code"]
+        ev = ProcessEvaluation(code, node)
+        evaluations.append(ev)
+        ev.measures = [cg.graph.nodes[m]["code"] for m in q.measures_of(cg, node)]
+        items = _items_for(cg, method, assessment, node)
+        if not items:
+            ev.findings.append({"codice": "NON-VALUTATO", "gravita": "warning", "regola": "riskengine/non-valutato",
+                                "messaggio": f"il processo {code} non ha risposte nella valutazione {assessment.model.anno}"})
+            continue
+        scores = [score_item(method, item.options) for item in items]
+        ev.score = scores[0] if len(scores) == 1 else combine_items(method, scores)
+        ev.trace.extend(step for s in scores for step in s.trace)
+        if len(scores) > 1:
+            ev.trace.extend(ev.score.trace)
+        area, _, area_codes = _primary_area(cg, node)
+        linked = [cg.obj(f"measure:{m}") for m in ev.measures]
+        for_residual = [m for m in linked if transversal_ok or not m.tratta.tutti]
+        planned = [m for m in for_residual if _monitored_state(assessment, m) != "non-attuata"]
+        implemented = [m for m in for_residual if _monitored_state(assessment, m) == "attuata"]
+        if method.numeric:
+            table = method.band_table_for(area_codes)
+            ev.band_table = table.code
+            ev.inerente = State(ev.score.rischio, classifier.band(table.code, ev.score.rischio))
+            if method.model.residuo.metodo != "gradino":
+                for attr, measures in (("residuo_programmato", planned), ("residuo_monitorato", implemented)):
+                    value, step = residual_score(method, ev.score.rischio, measures)
+                    setattr(ev, attr, State(value, classifier.band(table.code, value), [step]))
+        else:
+            ev.inerente = State(None, classifier.grid(ev.score.p_code, ev.score.i_code))
+        pending.append((ev, items[0].giudizio, linked, planned, implemented))
+    classifier.run()
+    for ev, giudizio, linked, planned, implemented in pending:
+        level, step = classifier.level(ev.inerente.livello)
+        ev.inerente.livello = level
+        ev.inerente.trace.append(step)
+        if ev.residuo_programmato is None:
+            for attr, measures in (("residuo_programmato", planned), ("residuo_monitorato", implemented)):
+                lvl, rstep = residual_level(method, level, measures)
+                setattr(ev, attr, State(None, lvl, [rstep]))
+        else:
+            for state in (ev.residuo_programmato, ev.residuo_monitorato):
+                lvl, bstep = classifier.level(state.livello)
+                state.livello = lvl
+                state.trace.append(bstep)
+        ev.values.update({"rivalutato": False, "residuo_sopra_inerente": False, "residuo_senza_misure": False})
+        if giudizio.residuo is not None:
+            _explicit_residual(method, ev, linked, giudizio, classifier)
+    if classifier.band_requests:
+        classifier.run()
+        for ev, *_ in pending:
+            state = ev.residuo_programmato
+            if state is not None and "|" in state.livello:
+                lvl, bstep = classifier.level(state.livello)
+                state.livello = lvl
+                state.trace.append(bstep)
+    _policies(cg, method, assessment, backend, pending, reference)
+    return evaluations
+
+
+def _policy_values(cg: CatalogGraph, method: Method, assessment: Assessment, ev: ProcessEvaluation, giudizio: Any,
+                   linked: list[Misura], reference: dt.date) -> dict[str, Any]:
+    proc = cg.obj(ev.node)
+    area, classe, _ = _primary_area(cg, ev.node)
+    owner = q.owner_of(cg, ev.node)
+    states = {m.codice: _monitored_state(assessment, m) for m in linked}
+    overdue = [m for m in linked if m.scadenza not in (None, "continua") and m.scadenza < reference
+               and states[m.codice] != "attuata"]
+    indicator_codes = [i.codice for i in method.model.indicatori]
+    values: dict[str, Any] = {
+        "codice": ev.code, "area": area, "classe_area": classe,
+        "unita": cg.graph.nodes[owner]["code"] if owner else "",
+        "misure": len(linked),
+        "misure_generali": sum(m.ambito == "generale" for m in linked),
+        "misure_specifiche": sum(m.ambito == "specifica" for m in linked),
+        "misure_attuate": sum(states[m.codice] == "attuata" for m in linked),
+        "misure_specifiche_attuate": sum(states[m.codice] == "attuata" and m.ambito == "specifica" for m in linked),
+        "misure_scadute": len(overdue),
+        "eventi": len(q.events_of(cg, ev.node)),
+        "fasi": len(q.descendants(cg, ev.node)),
+        "motivazione": bool(giudizio.motivazione.strip()),
+        "motivazioni_mancanti": sum(1 for c in indicator_codes if not giudizio.motivazioni.get(c, "").strip()),
+        "in_convenzione": proc.in_convenzione is not None,
+        "art6": proc.art6 is not None,
+        "regime_semplificato": cg.catalog.ente.regime_semplificato,
+        "livello": ev.inerente.livello,
+        "livello_residuo": ev.residuo_programmato.livello,
+        "livello_monitorato": ev.residuo_monitorato.livello,
+    }
+    values.update(ev.values)
+    answers = {}
+    options = _first_options(ev, assessment, cg, method)
+    for indicator in method.model.indicatori:
+        option = options[indicator.codice]
+        if method.schema[indicator.codice].kind == "ordinal":
+            answers[indicator.codice] = option.codice
+        else:
+            answers[indicator.codice] = option.valore
+    values.update(answers)
+    if method.numeric:
+        values.update({"probabilita": ev.score.probabilita, "impatto": ev.score.impatto, "rischio": ev.inerente.rischio,
+                       "rischio_residuo": ev.residuo_programmato.rischio if ev.residuo_programmato.rischio is not None
+                       else ev.inerente.rischio,
+                       "rischio_monitorato": ev.residuo_monitorato.rischio if ev.residuo_monitorato.rischio is not None
+                       else ev.inerente.rischio})
+        for code, value in ev.score.varianti.items():
+            values[f"rischio_{code}"] = value
+    else:
+        values.update({"probabilita": ev.score.p_code, "impatto": ev.score.i_code})
+    return values
+
+
+def _first_options(ev: ProcessEvaluation, assessment: Assessment, cg: CatalogGraph, method: Method) -> dict:
+    """Indicator answers of the process: its own, or the prudent (highest) across its assessed items."""
+    items = _items_for(cg, method, assessment, ev.node)
+    if len(items) == 1:
+        return items[0].options
+    merged = {}
+    for indicator in method.model.indicatori:
+        merged[indicator.codice] = max((it.options[indicator.codice] for it in items), key=lambda o: o.valore)
+    return merged
+
+
+def _format_message(template: str, values: dict[str, Any], name: str) -> str:
+    def sub(match: re.Match) -> str:
+        key = match.group(1)
+        if key == "nome":
+            return name
+        value = values.get(key, match.group(0))
+        return decimal_text(value) if isinstance(value, Decimal) else str(value)
+    return _PLACEHOLDER.sub(sub, template)
+
+
+def _policies(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend, pending: list,
+              reference: dt.date) -> None:
+    facts = []
+    by_id: dict[str, ProcessEvaluation] = {}
+    for ev, giudizio, linked, _, _ in pending:
+        ev.values = _policy_values(cg, method, assessment, ev, giudizio, linked, reference)
+        fact = encode_fact(method.schema, ev.values, PROCESS_FACT, ev.code)
+        facts.append(fact)
+        by_id[ev.code] = ev
+        ev.values["_fact"] = fact
+    hits: dict[str, set[str]] = {}
+    for rule_id, fact_id in backend.run(POLICIES, facts):
+        hits.setdefault(fact_id, set()).add(rule_id)
+    for ev, *_ in pending:
+        fact = ev.values.pop("_fact")
+        fired = hits.get(ev.code, set())
+        ev.fired = sorted(fired)
+        name = cg.obj(ev.node).nome
+        for table in method.tables:
+            matched = [r for r in table.rules if r.rule_id in fired]
+            if not matched:
+                continue
+            if table.hit == "first":
+                chosen = matched[:1]
+            elif table.hit == "priority":
+                chosen = [max(matched, key=lambda r: (r.priority, -r.order))]
+            else:
+                chosen = matched
+            for rule in chosen:
+                _apply(ev, rule, fact, method, name)
+
+
+def _apply(ev: ProcessEvaluation, rule: PolicyRule, fact: dict, method: Method, name: str) -> None:
+    explanation = interpret.explain(rule.condition, fact, method.schema)
+    consequences = []
+    for action in rule.actions:
+        if action.criticita is not None:
+            c = action.criticita
+            message = _format_message(c.messaggio, ev.values, name)
+            ev.findings.append({"codice": c.codice, "gravita": c.gravita, "regola": rule.rule_id, "messaggio": message})
+            consequences.append(f"criticità {c.codice}")
+        elif action.richiede_misura is not None:
+            r = action.richiede_misura
+            ev.requirements.append({"ambito": r.ambito, "tipologie": list(r.tipologie), "descrizione": r.descrizione,
+                                    "regola": rule.rule_id})
+            consequences.append(f"richiede misura {r.ambito}")
+        elif action.monitoraggio is not None:
+            ev.monitoring = dict(action.monitoraggio.model_dump(), regola=rule.rule_id)
+            consequences.append(f"monitoraggio {action.monitoraggio.modalita} {action.monitoraggio.periodicita}")
+        elif action.priorita is not None:
+            ev.priority = dict(action.priorita.model_dump(), regola=rule.rule_id)
+            consequences.append(f"priorità {action.priorita.valore}")
+    ev.trace.append({"passo": "politica", "regola": rule.rule_id, "descrizione": rule.description,
+                     "quando": rule.text, "condizioni": explanation, "risultato": "; ".join(consequences)})

@@ -1,0 +1,321 @@
+"""The condition language of policies: a small, typed expression language.
+
+Example: ``livello >= "medio-alto" and misure_specifiche == 0 and area in ["B", "D"]``.
+
+Text → tokens → syntax tree → typed condition tree (in negation normal form). The typed tree is the
+single compiled form: the durable-rules compiler and the direct interpreter both consume it. Nothing
+is ever evaluated as Python code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Union
+
+from riskengine.suggest import did_you_mean
+
+# ---- field types --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldType:
+    """The type of a fact field: number, text, bool, or ordinal (ordered names, lowest first)."""
+
+    kind: str
+    description: str
+    values: tuple[str, ...] = ()
+
+    def rank(self, name: str) -> int:
+        """Position of an ordinal value (0 = lowest)."""
+        return self.values.index(name)
+
+
+NUMBER = FieldType("number", "a number")
+TEXT = FieldType("text", "text")
+BOOL = FieldType("bool", "true or false")
+
+
+def ordinal(description: str, values: tuple[str, ...]) -> FieldType:
+    """An ordered set of names, lowest first (e.g. risk levels)."""
+    return FieldType("ordinal", description, values)
+
+
+# ---- tokens -------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<number>-?\d+(?:\.\d+)?)
+  | (?P<string>"[^"\\]*"|'[^'\\]*')
+  | (?P<op>==|!=|<=|>=|<|>|=)
+  | (?P<punct>[()\[\],])
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+""", re.VERBOSE)
+
+KEYWORDS = {"and", "or", "not", "in", "true", "false"}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    offset: int
+
+
+class ExprError(Exception):
+    """A problem in a condition, with its character offset and a hint."""
+
+    def __init__(self, message: str, offset: int, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.hint = hint
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split a condition into tokens; unknown characters are errors."""
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match:
+            raise ExprError(f"unexpected character '{text[pos]}'", pos,
+                            "conditions use names, numbers, \"text\", == != < <= > >=, in, and, or, not")
+        kind = match.lastgroup
+        if kind != "ws":
+            word = match.group()
+            if kind == "name" and word in KEYWORDS:
+                kind = word
+            tokens.append(Token(kind, word, pos))
+        pos = match.end()
+    tokens.append(Token("end", "", len(text)))
+    return tokens
+
+
+# ---- typed condition tree ----------------------------------------------------------------------
+
+Literal_ = Union[Decimal, str, bool, int]
+
+
+@dataclass(frozen=True)
+class Cmp:
+    """``field op value``. For ordinal fields ``value`` is the rank; ``shown`` is what the user wrote."""
+
+    field: str
+    op: str
+    value: Literal_
+    shown: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """Every item holds."""
+
+    items: tuple["Cond", ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """At least one item holds."""
+
+    items: tuple["Cond", ...]
+
+
+@dataclass(frozen=True)
+class Always:
+    """The empty condition (``sempre``)."""
+
+
+Cond = Union[Cmp, AllOf, AnyOf, Always]
+
+_NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+
+
+def negate(cond: Cond) -> Cond:
+    """Negation pushed down to comparisons (De Morgan), so the tree stays in negation normal form."""
+    if isinstance(cond, Cmp):
+        return Cmp(cond.field, _NEGATE[cond.op], cond.value, cond.shown, cond.kind)
+    if isinstance(cond, AllOf):
+        return AnyOf(tuple(negate(c) for c in cond.items))
+    if isinstance(cond, AnyOf):
+        return AllOf(tuple(negate(c) for c in cond.items))
+    return AnyOf(())
+
+
+def fields_of(cond: Cond) -> set[str]:
+    """The fields a condition reads."""
+    if isinstance(cond, Cmp):
+        return {cond.field}
+    if isinstance(cond, (AllOf, AnyOf)):
+        return set().union(*(fields_of(c) for c in cond.items)) if cond.items else set()
+    return set()
+
+
+def render(cond: Cond, schema: dict[str, FieldType] | None = None) -> str:
+    """The condition written back as text (ordinal ranks shown by name)."""
+    if isinstance(cond, Cmp):
+        return f"{cond.field} {cond.op} {cond.shown}"
+    if isinstance(cond, Always):
+        return "sempre"
+    joiner = " and " if isinstance(cond, AllOf) else " or "
+    if not cond.items:
+        return "true" if isinstance(cond, AllOf) else "false"
+    return "(" + joiner.join(render(c) for c in cond.items) + ")"
+
+
+# ---- parser + type checker ---------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, text: str, schema: dict[str, FieldType]) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.pos = 0
+        self.schema = schema
+
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.pos]
+
+    def take(self, kind: str, what: str) -> Token:
+        tok = self.tok
+        if tok.kind != kind:
+            found = f"'{tok.text}'" if tok.text else "the end of the condition"
+            raise ExprError(f"expected {what}, found {found}", tok.offset)
+        self.pos += 1
+        return tok
+
+    def parse(self) -> Cond:
+        cond = self.or_()
+        if self.tok.kind != "end":
+            raise ExprError(f"unexpected '{self.tok.text}'", self.tok.offset,
+                            "join conditions with 'and' or 'or'")
+        return cond
+
+    def or_(self) -> Cond:
+        items = [self.and_()]
+        while self.tok.kind == "or":
+            self.pos += 1
+            items.append(self.and_())
+        return items[0] if len(items) == 1 else AnyOf(tuple(items))
+
+    def and_(self) -> Cond:
+        items = [self.not_()]
+        while self.tok.kind == "and":
+            self.pos += 1
+            items.append(self.not_())
+        return items[0] if len(items) == 1 else AllOf(tuple(items))
+
+    def not_(self) -> Cond:
+        if self.tok.kind == "not":
+            self.pos += 1
+            return negate(self.not_())
+        return self.atom()
+
+    def atom(self) -> Cond:
+        tok = self.tok
+        if tok.kind == "(":
+            self.pos += 1
+            cond = self.or_()
+            self.take(")", "')'")
+            return cond
+        if tok.kind == "true":
+            self.pos += 1
+            return AllOf(())
+        if tok.kind == "false":
+            self.pos += 1
+            return AnyOf(())
+        if tok.kind != "name":
+            found = f"'{tok.text}'" if tok.text else "the end of the condition"
+            raise ExprError(f"expected a field name, found {found}", tok.offset)
+        return self.comparison()
+
+    def field(self) -> tuple[str, FieldType, Token]:
+        tok = self.take("name", "a field name")
+        ftype = self.schema.get(tok.text)
+        if ftype is None:
+            raise ExprError(f"unknown field '{tok.text}'", tok.offset, did_you_mean(tok.text, self.schema))
+        return tok.text, ftype, tok
+
+    def comparison(self) -> Cond:
+        name, ftype, name_tok = self.field()
+        tok = self.tok
+        if tok.kind in ("and", "or", ")", "end") and ftype.kind == "bool":
+            return Cmp(name, "==", True, "true", "bool")
+        negated = False
+        if tok.kind == "not":
+            self.pos += 1
+            negated = True
+            if self.tok.kind != "in":
+                raise ExprError("expected 'in' after 'not'", self.tok.offset)
+        if self.tok.kind == "in":
+            self.pos += 1
+            values = self.literal_list(name, ftype)
+            cond: Cond = AnyOf(tuple(Cmp(name, "==", v, s, ftype.kind) for v, s in values))
+            return negate(cond) if negated else cond
+        if tok.kind != "op":
+            raise ExprError(f"expected a comparison (== != < <= > >= in) after '{name}'", tok.offset)
+        if tok.text == "=":
+            raise ExprError("'=' is not a comparison", tok.offset, "write '==' to compare")
+        self.pos += 1
+        if tok.text in ("<", "<=", ">", ">=") and ftype.kind in ("text", "bool"):
+            raise ExprError(f"'{name}' is {ftype.description}: it cannot be compared with '{tok.text}'",
+                            tok.offset, "use == or != (or 'in [...]')")
+        value, shown = self.literal(name, ftype)
+        return Cmp(name, tok.text, value, shown, ftype.kind)
+
+    def literal_list(self, name: str, ftype: FieldType) -> list[tuple[Literal_, str]]:
+        self.take("[", "'[' to start a list")
+        values = [self.literal(name, ftype)]
+        while self.tok.kind == ",":
+            self.pos += 1
+            values.append(self.literal(name, ftype))
+        self.take("]", "']' to close the list")
+        return values
+
+    def literal(self, name: str, ftype: FieldType) -> tuple[Literal_, str]:
+        tok = self.tok
+        self.pos += 1
+        if tok.kind == "number":
+            if ftype.kind != "number":
+                raise ExprError(f"'{name}' is {ftype.description}, not a number: cannot compare it with {tok.text}",
+                                tok.offset, self._literal_hint(ftype))
+            try:
+                return Decimal(tok.text), tok.text
+            except InvalidOperation:  # pragma: no cover - the regex only admits valid numbers
+                raise ExprError(f"invalid number {tok.text}", tok.offset) from None
+        if tok.kind == "string":
+            text = tok.text[1:-1]
+            if ftype.kind == "ordinal":
+                if text not in ftype.values:
+                    raise ExprError(f"'{text}' is not {ftype.description}", tok.offset + 1,
+                                    did_you_mean(text, ftype.values))
+                return ftype.rank(text), f'"{text}"'
+            if ftype.kind != "text":
+                raise ExprError(f"'{name}' is {ftype.description}, not text: cannot compare it with {tok.text}",
+                                tok.offset, self._literal_hint(ftype))
+            return text, f'"{text}"'
+        if tok.kind in ("true", "false"):
+            if ftype.kind != "bool":
+                raise ExprError(f"'{name}' is {ftype.description}, not true/false", tok.offset,
+                                self._literal_hint(ftype))
+            return tok.kind == "true", tok.kind
+        found = f"'{tok.text}'" if tok.text else "the end of the condition"
+        hint = "write text in double quotes" if tok.kind == "name" else ""
+        raise ExprError(f"expected a value to compare '{name}' with, found {found}", tok.offset, hint)
+
+    @staticmethod
+    def _literal_hint(ftype: FieldType) -> str:
+        if ftype.kind == "ordinal":
+            return "compare with one of: " + ", ".join(f'"{v}"' for v in ftype.values)
+        return {"number": "compare with a number, e.g. 3.5", "text": 'compare with text in quotes, e.g. "B"',
+                "bool": "compare with true or false"}[ftype.kind]
+
+
+def parse_condition(text: str, schema: dict[str, FieldType]) -> Cond:
+    """Parse and type-check a condition against the fact schema; raise :class:`ExprError`."""
+    if text.strip().lower() == "sempre":
+        return Always()
+    return _Parser(text, schema).parse()

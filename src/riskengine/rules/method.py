@@ -1,0 +1,590 @@
+"""Load a method directory (method.yaml + policies.yaml), check it statically and compile it.
+
+Static checks refuse, with file and line: band tables with gaps or overlaps after rounding, edges
+finer than the rounding precision, grids that are not complete or repeat a cell, averages of ordinal
+judgements, weights that do not add up to 100, unknown scales, levels or fields, duplicated or
+unreachable rules, and rule sets that exceed what durable-rules can execute safely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from riskengine.catalog.models import TIPOLOGIE
+from riskengine.errors import Location, Problem, RiskengineError, Severity
+from riskengine.rules import expr
+from riskengine.rules.models import Azione, Indicatore, MethodFile, PoliciesFile, Scala
+from riskengine.rules.scoring import quantum
+from riskengine.suggest import did_you_mean
+from riskengine.validate import validate_document
+from riskengine.yamlsrc import Document, load_yaml
+
+MAX_RULES_PER_RULESET = 1000
+MAX_EQUALITY_BRANCHES = 256
+MAX_FACT_PROPERTIES = 200
+COUNT_FIELDS = ("misure", "misure_generali", "misure_specifiche", "misure_attuate", "misure_specifiche_attuate",
+                "misure_scadute", "eventi", "fasi", "motivazioni_mancanti")
+BOOL_FIELDS = ("motivazione", "in_convenzione", "art6", "regime_semplificato", "residuo_sopra_inerente",
+               "residuo_senza_misure", "rivalutato")
+TEXT_FIELDS = ("codice", "area", "classe_area", "unita")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class BandRow:
+    """A compiled band row: the closed range of rounded scores, in quantum steps, that gets ``level``."""
+
+    rule_id: str
+    lo: int
+    hi: int
+    level: str
+    location: Location
+    text: str
+
+
+@dataclass(frozen=True)
+class BandTable:
+    """A compiled band table (unique hit policy, checked)."""
+
+    code: str
+    name: str
+    rows: tuple[BandRow, ...]
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One cell of a P × I grid."""
+
+    rule_id: str
+    p: str
+    i: str
+    level: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """A compiled when → then rule."""
+
+    rule_id: str
+    table: str
+    code: str
+    description: str
+    text: str
+    condition: expr.Cond
+    actions: tuple[Azione, ...]
+    priority: int
+    order: int
+    location: Location
+
+
+@dataclass(frozen=True)
+class PolicyTable:
+    """A decision table of policy rules with its hit policy."""
+
+    code: str
+    hit: str
+    rules: tuple[PolicyRule, ...]
+
+
+@dataclass
+class Method:
+    """A validated, compiled method: everything evaluation needs, nothing read from files later."""
+
+    name: str
+    root: Path
+    model: MethodFile
+    policies: PoliciesFile
+    digests: dict[str, str]
+    scales: dict[str, Scala]
+    levels: tuple[str, ...]
+    band_tables: dict[str, BandTable]
+    grid: dict[tuple[str, str], GridCell]
+    tables: tuple[PolicyTable, ...]
+    schema: dict[str, expr.FieldType]
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def numeric(self) -> bool:
+        """True for product methods (numeric score and band tables), False for grid methods."""
+        return self.model.combinazione.tipo == "prodotto"
+
+    @property
+    def digits(self) -> int:
+        """Rounding precision (decimals)."""
+        return self.model.arrotondamento.cifre
+
+    def indicators(self, dimension: str) -> list[Indicatore]:
+        """The indicators of one dimension, in file order."""
+        return [i for i in self.model.indicatori if i.dimensione == dimension]
+
+    def scale_of(self, indicator: Indicatore) -> Scala:
+        """The scale an indicator is rated on."""
+        return self.scales[indicator.scala]
+
+    def dimension_type(self, dimension: str) -> expr.FieldType:
+        """Type of the aggregated probability/impact: a number, or the ordinal scale of a grid method."""
+        if self.numeric:
+            return expr.NUMBER
+        scale = self.scale_of(self.indicators(dimension)[0])
+        return expr.ordinal(f"a value of the scale '{scale.codice}'", tuple(_option_codes(scale)))
+
+    def band_table_for(self, area_codes: list[str]) -> BandTable:
+        """The band table for a process in these areas (first matching override, else the default)."""
+        choice = self.model.scelta_bande
+        assert choice is not None
+        for override in choice.per_area:
+            if any(code in override.aree for code in area_codes):
+                return self.band_tables[override.bande]
+        return self.band_tables[choice.predefinita]
+
+    def rule_ids(self) -> list[str]:
+        """Every rule the method can fire (band rows, grid cells, policy rules), for coverage."""
+        ids = [row.rule_id for table in self.band_tables.values() for row in table.rows]
+        ids += [cell.rule_id for cell in self.grid.values()]
+        ids += [rule.rule_id for table in self.tables for rule in table.rules]
+        return ids
+
+    def rule_location(self, rule_id: str) -> Location | None:
+        """Where a rule is written."""
+        for table in self.band_tables.values():
+            for row in table.rows:
+                if row.rule_id == rule_id:
+                    return row.location
+        for cell in self.grid.values():
+            if cell.rule_id == rule_id:
+                return cell.location
+        for table in self.tables:
+            for rule in table.rules:
+                if rule.rule_id == rule_id:
+                    return rule.location
+        return None
+
+
+def _option_codes(scale: Scala) -> list[str]:
+    return [o.codice or format(o.valore, "f") for o in sorted(scale.opzioni, key=lambda o: o.valore)]
+
+
+def fact_schema(model: MethodFile, scales: dict[str, Scala]) -> dict[str, expr.FieldType]:
+    """The typed fields a policy condition can read, for this method."""
+    levels = tuple(level.codice for level in model.livelli)
+    level_type = expr.ordinal("a risk level (" + " < ".join(levels) + ")", levels)
+    schema: dict[str, expr.FieldType] = {name: expr.TEXT for name in TEXT_FIELDS}
+    schema.update({name: expr.NUMBER for name in COUNT_FIELDS})
+    schema.update({name: expr.BOOL for name in BOOL_FIELDS})
+    schema.update({"livello": level_type, "livello_residuo": level_type, "livello_monitorato": level_type})
+    numeric = model.combinazione.tipo == "prodotto"
+    for indicator in model.indicatori:
+        scale = scales.get(indicator.scala)
+        if scale is not None and scale.ordinale:
+            schema[indicator.codice] = expr.ordinal(f"a value of the scale '{scale.codice}'", tuple(_option_codes(scale)))
+        else:
+            schema[indicator.codice] = expr.NUMBER
+    if numeric:
+        for name in ("probabilita", "impatto", "rischio", "rischio_residuo", "rischio_monitorato"):
+            schema[name] = expr.NUMBER
+        for variant in model.combinazione.varianti:
+            schema[f"rischio_{variant.codice}"] = expr.NUMBER
+    else:
+        for dimension in ("probabilita", "impatto"):
+            first = next((i for i in model.indicatori if i.dimensione == dimension), None)
+            scale = scales.get(first.scala) if first else None
+            if scale is not None:
+                schema[dimension] = expr.ordinal(f"a value of the scale '{scale.codice}'", tuple(_option_codes(scale)))
+    return schema
+
+
+class _Checker:
+    """Collects static problems of a method directory."""
+
+    def __init__(self, name: str, doc: Document, model: MethodFile) -> None:
+        self.name = name
+        self.doc = doc
+        self.m = model
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, keys: tuple, message: str, hint: str = "", code: str = "method", *, doc: Document | None = None,
+              key: bool = False) -> None:
+        self.problems.append(Problem((doc or self.doc).locate(keys, key=key), message, code=code, hint=hint))
+
+    def warn(self, keys: tuple, message: str, hint: str = "", code: str = "method") -> None:
+        self.warnings.append(Problem(self.doc.locate(keys), message, code=code, severity=Severity.WARNING, hint=hint))
+
+    def scales(self) -> dict[str, Scala]:
+        scales: dict[str, Scala] = {}
+        for i, scale in enumerate(self.m.scale):
+            if scale.codice in scales:
+                self.error(("scale", i, "codice"), f"duplicate scale code '{scale.codice}'")
+            scales[scale.codice] = scale
+            values = [o.valore for o in scale.opzioni]
+            codes = [o.codice for o in scale.opzioni if o.codice is not None]
+            if len(set(values)) != len(values):
+                self.error(("scale", i, "opzioni"), f"scale '{scale.codice}' repeats a value",
+                           "each answer needs its own value")
+            if len(set(codes)) != len(codes):
+                self.error(("scale", i, "opzioni"), f"scale '{scale.codice}' repeats an answer code")
+            if scale.ordinale and len(codes) != len(values):
+                self.error(("scale", i, "opzioni"), f"ordinal scale '{scale.codice}' needs a 'codice' on every answer",
+                           'e.g. {codice: alto, valore: 3, etichetta: "Alto"}')
+        return scales
+
+    def indicators(self, scales: dict[str, Scala]) -> None:
+        seen: set[str] = set()
+        for i, ind in enumerate(self.m.indicatori):
+            if ind.codice in seen:
+                self.error(("indicatori", i, "codice"), f"duplicate indicator code '{ind.codice}'")
+            seen.add(ind.codice)
+            if ind.scala not in scales:
+                self.error(("indicatori", i, "scala"), f"unknown scale '{ind.scala}'", did_you_mean(ind.scala, scales))
+        for dimension in ("probabilita", "impatto"):
+            items = [(i, ind) for i, ind in enumerate(self.m.indicatori) if ind.dimensione == dimension]
+            if not items:
+                self.error(("indicatori",), f"no indicator on the '{dimension}' dimension",
+                           f"add an indicator with 'dimensione: {dimension}'")
+                continue
+            operator = getattr(self.m.dimensioni, dimension).aggregazione
+            self.aggregation_fits(("dimensioni", dimension, "aggregazione"), operator, items, scales)
+            for variant_index, variant in enumerate(self.m.combinazione.varianti):
+                self.aggregation_fits(("combinazione", "varianti", variant_index, dimension),
+                                      getattr(variant, dimension), items, scales)
+            if operator == "media-ponderata":
+                missing = [ind.codice for _, ind in items if ind.peso is None]
+                if missing:
+                    self.error(("dimensioni", dimension), f"weighted mean needs 'peso' on {', '.join(missing)}")
+                else:
+                    total = sum((ind.peso for _, ind in items), Decimal(0))
+                    if total != 100:
+                        self.error(("indicatori", items[0][0], "peso"),
+                                   f"the weights of '{dimension}' add up to {total}, not 100",
+                                   "adjust the 'peso' values so they sum to 100")
+
+    def aggregation_fits(self, keys: tuple, operator: str, items: list, scales: dict[str, Scala]) -> None:
+        ordinal = [ind.codice for _, ind in items if ind.scala in scales and scales[ind.scala].ordinale]
+        if ordinal and operator in ("media", "media-ponderata"):
+            self.error(keys, f"'{operator}' averages ordinal judgements ({', '.join(ordinal)})",
+                       "PNA 2019: do not average ordinal judgements; use 'max' (prudence) or 'moda'")
+
+    def combination(self, scales: dict[str, Scala], levels: tuple[str, ...]) -> dict[tuple[str, str], GridCell]:
+        comb = self.m.combinazione
+        ordinal_inds = [ind.codice for ind in self.m.indicatori if ind.scala in scales and scales[ind.scala].ordinale]
+        if comb.tipo == "prodotto":
+            if ordinal_inds:
+                self.error(("combinazione", "tipo"), f"a product needs numeric scales; ordinal: {', '.join(ordinal_inds)}",
+                           "use tipo: griglia for qualitative methods")
+            if not self.m.bande or self.m.scelta_bande is None:
+                self.error(("combinazione",), "a product method needs 'bande' and 'scelta_bande'")
+            return {}
+        if self.m.bande or self.m.scelta_bande is not None:
+            self.warn(("bande",), "band tables are not used by a grid method")
+        grid = comb.griglia
+        assert grid is not None
+        cells: dict[tuple[str, str], GridCell] = {}
+        for dimension, axis, keyname in (("probabilita", grid.righe, "righe"), ("impatto", grid.colonne, "colonne")):
+            inds = [ind for ind in self.m.indicatori if ind.dimensione == dimension and ind.scala in scales]
+            scale_codes = {ind.scala for ind in inds}
+            if len(scale_codes) > 1:
+                self.error(("indicatori",), f"a grid needs one scale per dimension; '{dimension}' uses "
+                           + ", ".join(sorted(scale_codes)))
+                return {}
+            if not inds:
+                return {}
+            expected = _option_codes(scales[inds[0].scala])
+            if sorted(axis) != sorted(expected) or len(set(axis)) != len(axis):
+                self.error(("combinazione", "griglia", keyname),
+                           f"grid {keyname} must list each value of scale '{inds[0].scala}' once",
+                           "expected: " + ", ".join(expected))
+                return {}
+        if len(grid.celle) != len(grid.righe):
+            self.error(("combinazione", "griglia", "celle"),
+                       f"the grid has {len(grid.righe)} rows but {len(grid.celle)} rows of cells")
+            return {}
+        for r, (p, row) in enumerate(zip(grid.righe, grid.celle)):
+            if len(row) != len(grid.colonne):
+                self.error(("combinazione", "griglia", "celle", r),
+                           f"row '{p}' has {len(row)} cells, expected {len(grid.colonne)}")
+                continue
+            for c, (i, level) in enumerate(zip(grid.colonne, row)):
+                keys = ("combinazione", "griglia", "celle", r, c)
+                if level not in levels:
+                    self.error(keys, f"unknown risk level '{level}'", did_you_mean(level, levels))
+                cells[(p, i)] = GridCell(f"griglia:{p}x{i}", p, i, level, self.doc.locate(keys))
+        return cells
+
+    def levels(self) -> tuple[str, ...]:
+        codes = [level.codice for level in self.m.livelli]
+        for i, code in enumerate(codes):
+            if codes.index(code) != i:
+                self.error(("livelli", i, "codice"), f"duplicate risk level '{code}'")
+        return tuple(codes)
+
+    def score_range(self, scales: dict[str, Scala]) -> Decimal:
+        if self.m.punteggio_massimo is not None:
+            return self.m.punteggio_massimo
+        top = Decimal(1)
+        for dimension in ("probabilita", "impatto"):
+            values = [o.valore for ind in self.m.indicatori if ind.dimensione == dimension and ind.scala in scales
+                      for o in scales[ind.scala].opzioni]
+            top *= max(values) if values else Decimal(0)
+        return top
+
+    def bands(self, levels: tuple[str, ...], scales: dict[str, Scala]) -> dict[str, BandTable]:
+        digits = self.m.arrotondamento.cifre
+        step = quantum(digits)
+        top = self.score_range(scales)
+        top_steps = int((top / step).to_integral_value())
+        tables: dict[str, BandTable] = {}
+        for t, table in enumerate(self.m.bande):
+            if table.codice in tables:
+                self.error(("bande", t, "codice"), f"duplicate band table '{table.codice}'")
+                continue
+            rows: list[BandRow] = []
+            for r, row in enumerate(table.righe):
+                keys = ("bande", t, "righe", r)
+                if row.livello not in levels:
+                    self.error(keys + ("livello",), f"unknown risk level '{row.livello}'", did_you_mean(row.livello, levels))
+                for name in ("da", "oltre", "a", "sotto"):
+                    value = getattr(row, name)
+                    if value is not None and value != value.quantize(step):
+                        self.error(keys + (name,), f"edge {value} has more decimals than the rounding precision ({digits})",
+                                   f"scores are rounded to {digits} decimals: write the edge with at most {digits}")
+                lo = int((row.da / step).to_integral_value()) if row.da is not None else \
+                    int((row.oltre / step).to_integral_value()) + 1
+                hi = int((row.a / step).to_integral_value()) if row.a is not None else \
+                    int((row.sotto / step).to_integral_value()) - 1
+                text = (f"≥ {row.da}" if row.da is not None else f"> {row.oltre}") + " e " + \
+                       (f"≤ {row.a}" if row.a is not None else f"< {row.sotto}")
+                if lo > hi:
+                    self.error(keys, f"band row {r + 1} ({text}) contains no score at {digits} decimals",
+                               "check the order of the edges")
+                rows.append(BandRow(f"bande:{table.codice}:{r + 1}", lo, hi, row.livello, self.doc.locate(keys), text))
+            self.coverage(t, table.codice, rows, top_steps, step)
+            tables[table.codice] = BandTable(table.codice, table.nome, tuple(rows))
+        self.band_choice(tables)
+        return tables
+
+    def coverage(self, t: int, code: str, rows: list[BandRow], top_steps: int, step: Decimal) -> None:
+        ordered = sorted(enumerate(rows), key=lambda item: (item[1].lo, item[1].hi))
+        show = lambda steps: format(Decimal(steps) * step, "f")  # noqa: E731
+        if ordered and ordered[0][1].lo > 0:
+            index, row = ordered[0]
+            self.error(("bande", t, "righe", index), f"band table '{code}': scores from 0 to {show(row.lo - 1)} fall in no band",
+                       "start the first row at 'da: 0'", code="band-gap")
+        for (_, prev), (index, row) in zip(ordered, ordered[1:]):
+            if row.lo > prev.hi + 1:
+                self.error(("bande", t, "righe", index),
+                           f"band table '{code}' has a gap: scores {show(prev.hi + 1)} to {show(row.lo - 1)} fall in no band",
+                           f"start this row at 'da: {show(prev.hi + 1)}' or 'oltre: {show(prev.hi)}'", code="band-gap")
+            elif row.lo <= prev.hi:
+                self.error(("bande", t, "righe", index),
+                           f"band table '{code}' overlaps: scores {show(row.lo)} to {show(min(prev.hi, row.hi))} "
+                           f"fall in two bands ('{prev.level}' and '{row.level}')",
+                           f"start this row at 'oltre: {show(prev.hi)}'", code="band-overlap")
+        if ordered:
+            last_index, last = max(enumerate(rows), key=lambda item: item[1].hi)
+            if last.hi < top_steps:
+                self.error(("bande", t, "righe", last_index),
+                           f"band table '{code}': scores above {show(last.hi)} up to {show(top_steps)} fall in no band",
+                           f"end the last row at 'a: {show(top_steps)}'", code="band-gap")
+
+    def band_choice(self, tables: dict[str, BandTable]) -> None:
+        choice = self.m.scelta_bande
+        if choice is None:
+            return
+        used = {choice.predefinita}
+        if choice.predefinita not in tables:
+            self.error(("scelta_bande", "predefinita"), f"unknown band table '{choice.predefinita}'",
+                       did_you_mean(choice.predefinita, tables))
+        seen_areas: dict[str, int] = {}
+        for i, override in enumerate(choice.per_area):
+            used.add(override.bande)
+            if override.bande not in tables:
+                self.error(("scelta_bande", "per_area", i, "bande"), f"unknown band table '{override.bande}'",
+                           did_you_mean(override.bande, tables))
+            for j, area in enumerate(override.aree):
+                if area in seen_areas:
+                    self.error(("scelta_bande", "per_area", i, "aree", j),
+                               f"area '{area}' is already assigned a band table (entry {seen_areas[area] + 1})",
+                               "an area can use one band table only")
+                seen_areas[area] = i
+        for t, table in enumerate(self.m.bande):
+            if table.codice not in used:
+                self.warn(("bande", t, "codice"), f"band table '{table.codice}' is never used",
+                          "reference it in scelta_bande or remove it")
+
+
+def _satisfiable(cond: expr.Cond, schema: dict[str, expr.FieldType]) -> bool:
+    """Conservative check: False only when the condition can certainly never hold."""
+    if isinstance(cond, expr.Always):
+        return True
+    if isinstance(cond, expr.AnyOf):
+        return any(_satisfiable(c, schema) for c in cond.items)
+    if isinstance(cond, expr.Cmp):
+        return _satisfiable(expr.AllOf((cond,)), schema)
+    bounds: dict[str, list] = {}
+    for item in cond.items:
+        if isinstance(item, expr.Cmp) and item.kind in ("number", "ordinal"):
+            lo, hi = bounds.setdefault(item.field, [None, None])
+            if item.kind == "ordinal":
+                lo = 0 if lo is None else lo
+                hi = len(schema[item.field].values) - 1 if hi is None else hi
+            v = item.value
+            if item.op == "==":
+                lo = v if lo is None else max(lo, v)
+                hi = v if hi is None else min(hi, v)
+            elif item.op in (">", ">="):
+                v = v + 1 if item.op == ">" and item.kind == "ordinal" else v
+                lo = v if lo is None else max(lo, v)
+                if item.op == ">" and item.kind == "number" and hi is not None and hi <= v:
+                    return False
+            elif item.op in ("<", "<="):
+                v = v - 1 if item.op == "<" and item.kind == "ordinal" else v
+                hi = v if hi is None else min(hi, v)
+                if item.op == "<" and item.kind == "number" and lo is not None and lo >= v:
+                    return False
+            bounds[item.field] = [lo, hi]
+            if lo is not None and hi is not None and lo > hi:
+                return False
+        elif not isinstance(item, expr.Cmp) and not _satisfiable(item, schema):
+            return False
+    return True
+
+
+def _compile_policies(doc: Document | None, policies: PoliciesFile, schema: dict[str, expr.FieldType],
+                      problems: list[Problem]) -> tuple[PolicyTable, ...]:
+    tables: list[PolicyTable] = []
+    seen_tables: set[str] = set()
+    placeholders = set(schema) | {"nome"}
+    for t, table in enumerate(policies.tabelle):
+        if table.codice in seen_tables:
+            problems.append(Problem(doc.locate(("tabelle", t, "codice")), f"duplicate table code '{table.codice}'",
+                                    code="policy"))
+        seen_tables.add(table.codice)
+        rules: list[PolicyRule] = []
+        by_condition: dict[str, str] = {}
+        catch_all: str | None = None
+        for r, rule in enumerate(table.regole):
+            keys = ("tabelle", t, "regole", r)
+            location = doc.locate(keys)
+            if any(existing.code == rule.codice for existing in rules):
+                problems.append(Problem(doc.locate(keys + ("codice",)), f"duplicate rule code '{rule.codice}' in table "
+                                        f"'{table.codice}'", code="policy"))
+            try:
+                condition = expr.parse_condition(rule.quando, schema)
+            except expr.ExprError as exc:
+                problems.append(Problem(doc.locate_in_text(keys + ("quando",), exc.offset), exc.message,
+                                        code="policy-condition", hint=exc.hint))
+                continue
+            rendered = expr.render(condition)
+            if rendered in by_condition:
+                problems.append(Problem(doc.locate(keys + ("quando",)),
+                                        f"rule '{rule.codice}' has the same condition as rule '{by_condition[rendered]}'",
+                                        code="policy-duplicate", hint="merge the two rules"))
+            by_condition[rendered] = rule.codice
+            if not _satisfiable(condition, schema):
+                problems.append(Problem(doc.locate(keys + ("quando",)), f"rule '{rule.codice}' can never fire: "
+                                        f"its condition is contradictory", code="policy-unreachable"))
+            if catch_all is not None and table.esito == "first":
+                problems.append(Problem(doc.locate(keys), f"rule '{rule.codice}' is unreachable: rule '{catch_all}' "
+                                        f"before it always matches (hit policy 'first')", code="policy-unreachable"))
+            if isinstance(condition, expr.Always) or (isinstance(condition, expr.AllOf) and not condition.items):
+                catch_all = catch_all or rule.codice
+            for a, action in enumerate(rule.allora):
+                if action.criticita is not None:
+                    for name in _PLACEHOLDER.findall(action.criticita.messaggio):
+                        if name not in placeholders:
+                            problems.append(Problem(doc.locate(keys + ("allora", a, "criticita", "messaggio")),
+                                                    f"unknown placeholder '{{{name}}}' in the message", code="policy",
+                                                    hint=did_you_mean(name, placeholders)))
+                if action.richiede_misura is not None:
+                    for k, typology in enumerate(action.richiede_misura.tipologie):
+                        if typology not in TIPOLOGIE:
+                            problems.append(Problem(doc.locate(keys + ("allora", a, "richiede_misura", "tipologie", k)),
+                                                    f"unknown typology '{typology}'", code="policy",
+                                                    hint=did_you_mean(typology, TIPOLOGIE)))
+            rules.append(PolicyRule(f"{table.codice}/{rule.codice}", table.codice, rule.codice, rule.descrizione,
+                                    rule.quando, condition, tuple(rule.allora), rule.priorita, r, location))
+        tables.append(PolicyTable(table.codice, table.esito, tuple(rules)))
+    return tuple(tables)
+
+
+def _engine_limits(name: str, doc: Document, bands: dict[str, BandTable], grid: dict, tables: tuple[PolicyTable, ...],
+                   schema: dict[str, expr.FieldType], problems: list[Problem]) -> None:
+    """Refuse what durable-rules cannot run safely (rule counts, branches on one field, fact width)."""
+    classify = sum(len(t.rows) for t in bands.values()) + len(grid)
+    policies = sum(len(t.rules) for t in tables)
+    for label, count in (("band rows and grid cells", classify), ("policy rules", policies)):
+        if count > MAX_RULES_PER_RULESET:
+            problems.append(Problem(doc.locate(()), f"{count} {label}: above the {MAX_RULES_PER_RULESET} the engine "
+                                    "runs safely", code="engine-limit", hint="keep thresholds as data, not one rule per code"))
+    branches: dict[str, int] = {}
+    for table in tables:
+        for rule in table.rules:
+            for cmp in _comparisons(rule.condition):
+                if cmp.op == "==":
+                    branches[cmp.field] = branches.get(cmp.field, 0) + 1
+    for fieldname, count in sorted(branches.items()):
+        if count > MAX_EQUALITY_BRANCHES:
+            problems.append(Problem(doc.locate(()), f"{count} rules test '{fieldname} == …': above the "
+                                    f"{MAX_EQUALITY_BRANCHES} the engine handles", code="engine-limit",
+                                    hint="group the values in a list with 'in [...]' inside fewer rules"))
+    if len(schema) + 4 > MAX_FACT_PROPERTIES:
+        problems.append(Problem(doc.locate(("indicatori",)), f"{len(schema)} fact fields: above the "
+                                f"{MAX_FACT_PROPERTIES} the engine handles", code="engine-limit"))
+
+
+def _comparisons(cond: expr.Cond) -> list[expr.Cmp]:
+    if isinstance(cond, expr.Cmp):
+        return [cond]
+    if isinstance(cond, (expr.AllOf, expr.AnyOf)):
+        return [c for item in cond.items for c in _comparisons(item)]
+    return []
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_method(root: str | Path) -> Method:
+    """Load, check and compile ``rules/<method>/``; raise :class:`RiskengineError` with every problem."""
+    root = Path(root)
+    method_path = root / "method.yaml"
+    if not method_path.is_file():
+        raise RiskengineError([Problem(Location(str(method_path)), "missing method.yaml",
+                                       hint="a method directory holds method.yaml and policies.yaml")])
+    problems: list[Problem] = []
+    doc = load_yaml(method_path)
+    model = validate_document(doc, MethodFile, problems)
+    policies_path = root / "policies.yaml"
+    pdoc: Document | None = None
+    policies: PoliciesFile | None = PoliciesFile()
+    if policies_path.is_file():
+        try:
+            pdoc = load_yaml(policies_path)
+            policies = validate_document(pdoc, PoliciesFile, problems)
+        except RiskengineError as exc:
+            problems.extend(exc.problems)
+            policies = None
+    if model is None or policies is None:
+        raise RiskengineError(sorted(problems, key=Problem.sort_key))
+    checker = _Checker(root.name, doc, model)
+    levels = checker.levels()
+    scales = checker.scales()
+    checker.indicators(scales)
+    grid = checker.combination(scales, levels)
+    bands = checker.bands(levels, scales) if model.combinazione.tipo == "prodotto" else {}
+    problems.extend(checker.problems)
+    schema = fact_schema(model, scales)
+    tables = _compile_policies(pdoc, policies, schema, problems) if pdoc is not None else ()
+    _engine_limits(root.name, doc, bands, grid, tables, schema, problems)
+    if problems:
+        raise RiskengineError(sorted(problems, key=Problem.sort_key))
+    digests = {"method.yaml": _sha256(method_path)}
+    if policies_path.is_file():
+        digests["policies.yaml"] = _sha256(policies_path)
+    return Method(root.name, root, model, policies, digests, scales, levels, bands, grid, tables, schema,
+                  checker.warnings)

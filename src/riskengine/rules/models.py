@@ -1,0 +1,383 @@
+"""Pydantic models of the rule files: method.yaml, policies.yaml, rule tests, assessment-<year>.yaml."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from riskengine.types import Code, Dec, Model, Text
+
+Aggregazione = Literal["media", "max", "min", "moda", "media-ponderata"]
+ModoArrotondamento = Literal["half-up", "half-even", "half-down", "up", "down"]
+Dimensione = Literal["probabilita", "impatto"]
+Livello = Literal["processo", "fase", "evento"]
+
+
+class InfoMetodo(Model):
+    """Identity of a method: code, name, version, sources."""
+
+    codice: Code
+    nome: str
+    versione: Text
+    fonte: str = ""
+    descrizione: str = ""
+
+
+class Arrotondamento(Model):
+    """Rounding: digits after the point and mode (applies to each mean and to the risk score)."""
+
+    cifre: int = Field(ge=0, le=6)
+    modo: ModoArrotondamento = "half-up"
+
+
+class Opzione(Model):
+    """One answer of a scale: its value, optional code and label."""
+
+    valore: Dec
+    codice: Code | None = None
+    etichetta: str
+
+
+class Scala(Model):
+    """A measurement scale: ordered answers; ``ordinale`` scales may not be averaged."""
+
+    codice: Code
+    nome: str
+    ordinale: bool = False
+    opzioni: list[Opzione] = Field(min_length=1)
+
+
+class Indicatore(Model):
+    """An indicator (question) rated on a scale, on the probability or impact side."""
+
+    codice: Code = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    nome: str
+    scala: Code
+    dimensione: Dimensione
+    peso: Dec | None = None
+    domanda: str = ""
+
+
+class RegolaDimensione(Model):
+    """How the indicators of one dimension are aggregated."""
+
+    aggregazione: Aggregazione
+
+
+class Dimensioni(Model):
+    """Aggregation of probability and impact."""
+
+    probabilita: RegolaDimensione
+    impatto: RegolaDimensione
+
+
+class Variante(Model):
+    """A score reported beside the main one, e.g. the prudential mean P × max I."""
+
+    codice: Code
+    nome: str
+    probabilita: Aggregazione
+    impatto: Aggregazione
+
+
+class Griglia(Model):
+    """A P × I grid: rows are probability levels, columns impact levels, cells risk levels."""
+
+    righe: list[Code] = Field(min_length=1)
+    colonne: list[Code] = Field(min_length=1)
+    celle: list[list[Code]] = Field(min_length=1)
+
+
+class Combinazione(Model):
+    """How probability and impact combine: a product (numeric) or a grid lookup (levels)."""
+
+    tipo: Literal["prodotto", "griglia"]
+    griglia: Griglia | None = None
+    varianti: list[Variante] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Combinazione":
+        if self.tipo == "griglia" and self.griglia is None:
+            raise ValueError("tipo 'griglia' needs a 'griglia' with righe, colonne and celle")
+        if self.tipo == "prodotto" and self.griglia is not None:
+            raise ValueError("'griglia' is only used with tipo 'griglia'")
+        return self
+
+
+class LivelloRischio(Model):
+    """A risk level, lowest first in the method's list."""
+
+    codice: Code
+    etichetta: str
+    etichetta_en: str = ""
+    colore: str = Field(default="#cccccc", pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class RigaBanda(Model):
+    """One row of a band table: lower edge (da inclusive / oltre exclusive), upper edge (a inclusive / sotto exclusive)."""
+
+    da: Dec | None = None
+    oltre: Dec | None = None
+    a: Dec | None = None
+    sotto: Dec | None = None
+    livello: Code
+
+    @model_validator(mode="after")
+    def _edges(self) -> "RigaBanda":
+        if (self.da is None) == (self.oltre is None):
+            raise ValueError("give exactly one lower edge: 'da' (inclusive) or 'oltre' (exclusive)")
+        if (self.a is None) == (self.sotto is None):
+            raise ValueError("give exactly one upper edge: 'a' (inclusive) or 'sotto' (exclusive)")
+        return self
+
+
+class TabellaBande(Model):
+    """A band table on the numeric score: unique hit policy, no gaps, no overlaps."""
+
+    codice: Code
+    nome: str
+    descrizione: str = ""
+    righe: list[RigaBanda] = Field(min_length=1)
+
+
+class SceltaArea(Model):
+    """Use a band table for the processes of some areas."""
+
+    aree: list[Code] = Field(min_length=1)
+    bande: Code
+
+
+class SceltaBande(Model):
+    """Which band table applies: a default, and overrides by risk area (first matching area wins)."""
+
+    predefinita: Code
+    per_area: list[SceltaArea] = Field(default_factory=list)
+
+
+class EfficaciaPredefinita(Model):
+    """Efficacy used for a measure that does not state its own."""
+
+    generale: Dec = Field(default=Decimal("0"), ge=0, le=1)
+    specifica: Dec = Field(default=Decimal("0"), ge=0, le=1)
+
+
+class Gradino(Model):
+    """Steps down the level scale per linked measure."""
+
+    generale: Dec = Field(default=Decimal("0.5"), ge=0)
+    specifica: Dec = Field(default=Decimal("1"), ge=0)
+
+
+class Residuo(Model):
+    """The residual-risk convention."""
+
+    metodo: Literal["nessuno", "efficacia-migliore", "efficacia-prodotto", "gradino"]
+    efficacia_predefinita: EfficaciaPredefinita = Field(default_factory=EfficaciaPredefinita)
+    gradino: Gradino = Field(default_factory=Gradino)
+    considera_trasversali: bool = True
+
+
+class Valutazione(Model):
+    """Where answers are given and how item scores aggregate up to the process."""
+
+    livello: Livello = "processo"
+    aggregazione_processo: Literal["max", "media", "moda"] = "max"
+
+
+class MethodFile(Model):
+    """method.yaml: a complete, declarative scoring method."""
+
+    metodo: InfoMetodo
+    valutazione: Valutazione = Field(default_factory=Valutazione)
+    arrotondamento: Arrotondamento
+    scale: list[Scala] = Field(min_length=1)
+    indicatori: list[Indicatore] = Field(min_length=1)
+    dimensioni: Dimensioni
+    combinazione: Combinazione
+    livelli: list[LivelloRischio] = Field(min_length=2)
+    punteggio_massimo: Dec | None = None
+    bande: list[TabellaBande] = Field(default_factory=list)
+    scelta_bande: SceltaBande | None = None
+    residuo: Residuo = Field(default_factory=lambda: Residuo(metodo="nessuno"))
+
+
+# ---- policies.yaml ----------------------------------------------------------------------------
+
+class Criticita(Model):
+    """Consequence: raise a finding."""
+
+    codice: Code
+    gravita: Literal["error", "warning", "info"]
+    messaggio: str
+
+
+class RichiestaMisura(Model):
+    """Consequence: require a treatment (e.g. a specific measure of some typology)."""
+
+    ambito: Literal["generale", "specifica"] = "specifica"
+    tipologie: list[Code] = Field(default_factory=list)
+    descrizione: str = ""
+
+
+class Monitoraggio(Model):
+    """Consequence: set the monitoring of a process."""
+
+    modalita: Literal["puntuale", "a-campione"]
+    periodicita: Literal["continua", "mensile", "trimestrale", "semestrale", "annuale", "biennale"]
+    livello: Literal["primo", "secondo", "primo-e-secondo"] = "primo"
+
+
+class Priorita(Model):
+    """Consequence: set the treatment priority (1 is the highest)."""
+
+    valore: int = Field(ge=1, le=9)
+    etichetta: str = ""
+
+
+class Azione(Model):
+    """Exactly one consequence from the closed set."""
+
+    criticita: Criticita | None = None
+    richiede_misura: RichiestaMisura | None = None
+    monitoraggio: Monitoraggio | None = None
+    priorita: Priorita | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "Azione":
+        given = [k for k in ("criticita", "richiede_misura", "monitoraggio", "priorita") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("each action has exactly one of: criticita, richiede_misura, monitoraggio, priorita")
+        return self
+
+    @property
+    def tipo(self) -> str:
+        """The kind of consequence."""
+        return next(k for k in ("criticita", "richiede_misura", "monitoraggio", "priorita") if getattr(self, k))
+
+
+class Regola(Model):
+    """A when → then rule."""
+
+    codice: Code
+    descrizione: str
+    quando: str = Field(min_length=1)
+    allora: list[Azione] = Field(min_length=1)
+    priorita: int = 0
+
+
+class TabellaDecisione(Model):
+    """A group of rules with an explicit hit policy (DMN): collect, first or priority."""
+
+    codice: Code
+    descrizione: str = ""
+    esito: Literal["collect", "first", "priority"]
+    regole: list[Regola] = Field(min_length=1)
+
+
+class PoliciesFile(Model):
+    """policies.yaml."""
+
+    tabelle: list[TabellaDecisione] = Field(default_factory=list)
+
+
+# ---- rule tests -----------------------------------------------------------------------------------
+
+class Atteso(Model):
+    """Expected outcome of a rule test case (only the keys given are checked)."""
+
+    probabilita: Text | None = None
+    impatto: Text | None = None
+    rischio: Dec | None = None
+    livello: Code | None = None
+    livello_residuo: Code | None = None
+    varianti: dict[str, Dec] | None = None
+    criticita: list[Code] | None = None
+    monitoraggio: Monitoraggio | None = None
+    priorita: int | None = None
+
+
+class Caso(Model):
+    """A rule test case: answers (or a score, or P/I levels) and facts, and what must come out."""
+
+    nome: str
+    area: Code | None = None
+    risposte: dict[str, Any] | None = None
+    rischio: Dec | None = None
+    probabilita: Code | None = None
+    impatto: Code | None = None
+    fatti: dict[str, Any] = Field(default_factory=dict)
+    atteso: Atteso
+
+    @model_validator(mode="after")
+    def _input(self) -> "Caso":
+        given = [self.risposte is not None, self.rischio is not None,
+                 self.probabilita is not None or self.impatto is not None]
+        if sum(given) != 1:
+            raise ValueError("give exactly one input: 'risposte', 'rischio', or 'probabilita' with 'impatto'")
+        if (self.probabilita is None) != (self.impatto is None):
+            raise ValueError("'probabilita' and 'impatto' go together")
+        return self
+
+
+class TestFile(Model):
+    """rules/<method>/tests/*.yaml."""
+
+    casi: list[Caso] = Field(min_length=1)
+
+
+# ---- assessment-<year>.yaml -------------------------------------------------------------------
+
+class Rivalutazione(Model):
+    """An explicit re-rating of the residual risk, with its reason."""
+
+    rischio: Dec | None = None
+    livello: Code | None = None
+    motivazione: str = ""
+
+
+class Giudizio(Model):
+    """The answers for one process, phase or risk event, with the motivazione."""
+
+    processo: Code | None = None
+    fase: Code | None = None
+    evento: Code | None = None
+    risposte: dict[str, Any] = Field(default_factory=dict)
+    motivazione: str = ""
+    motivazioni: dict[str, str] = Field(default_factory=dict)
+    residuo: Rivalutazione | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> "Giudizio":
+        if sum(x is not None for x in (self.processo, self.fase, self.evento)) != 1:
+            raise ValueError("each entry names exactly one of: processo, fase, evento")
+        return self
+
+    @property
+    def oggetto(self) -> str:
+        """The code of the assessed item."""
+        return self.processo or self.fase or self.evento  # type: ignore[return-value]
+
+
+class EsitoMonitoraggio(Model):
+    """Monitoring result for a measure in the year."""
+
+    misura: Code
+    stato: Literal["da-attuare", "in-corso", "attuata", "non-attuata"]
+    verifiche_previste: int | None = Field(default=None, ge=0)
+    verifiche_eseguite: int | None = Field(default=None, ge=0)
+    note: str = ""
+
+
+class AssessmentFile(Model):
+    """assessment-<year>.yaml."""
+
+    anno: int = Field(ge=2000, le=2100)
+    data_valutazione: dt.date | None = None
+    valutazioni: list[Giudizio] = Field(default_factory=list)
+    monitoraggio: list[EsitoMonitoraggio] = Field(default_factory=list)
+
+
+RULE_FILES = {"method": MethodFile, "policies": PoliciesFile, "rule-tests": TestFile, "assessment": AssessmentFile}

@@ -1,0 +1,64 @@
+"""Exact arithmetic of the methods: rounding and the named aggregation operators."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import (
+    ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal,
+    localcontext,
+)
+
+ROUNDING_MODES = {
+    "half-up": ROUND_HALF_UP, "half-even": ROUND_HALF_EVEN, "half-down": ROUND_HALF_DOWN,
+    "up": ROUND_UP, "down": ROUND_DOWN,
+}
+
+
+def quantum(digits: int) -> Decimal:
+    """The smallest step at ``digits`` decimals (e.g. 0.01 for 2)."""
+    return Decimal(1).scaleb(-digits)
+
+
+def round_to(value: Decimal, digits: int, mode: str) -> Decimal:
+    """Round exactly to ``digits`` decimals with a named mode."""
+    with localcontext() as ctx:
+        ctx.prec = 50
+        return value.quantize(quantum(digits), rounding=ROUNDING_MODES[mode])
+
+
+def to_steps(value: Decimal, digits: int, *, ceiling: bool) -> int:
+    """``value`` in units of the quantum, rounded up (ceiling) or down (floor) to a whole step."""
+    with localcontext() as ctx:
+        ctx.prec = 50
+        scaled = value.scaleb(digits)
+        return int(scaled.to_integral_value(rounding=ROUND_CEILING if ceiling else ROUND_FLOOR))
+
+
+def aggregate(operator: str, values: list[Decimal], weights: list[Decimal] | None = None) -> Decimal:
+    """Apply a named aggregation operator (media, max, min, moda, media-ponderata) exactly."""
+    if not values:
+        raise ValueError("no values to aggregate")
+    with localcontext() as ctx:
+        ctx.prec = 50
+        if operator == "media":
+            return sum(values, Decimal(0)) / Decimal(len(values))
+        if operator == "max":
+            return max(values)
+        if operator == "min":
+            return min(values)
+        if operator == "moda":
+            counts = Counter(values)
+            top = max(counts.values())
+            return max(v for v, n in counts.items() if n == top)
+        if operator == "media-ponderata":
+            if weights is None or len(weights) != len(values):
+                raise ValueError("media-ponderata needs one weight per value")
+            total = sum(weights, Decimal(0))
+            return sum((v * w for v, w in zip(values, weights)), Decimal(0)) / total
+    raise ValueError(f"unknown aggregation operator '{operator}'")
+
+
+def describe_aggregation(operator: str) -> str:
+    """Plain-language name of an operator, for explanations."""
+    return {"media": "mean", "max": "maximum (prudence)", "min": "minimum",
+            "moda": "mode (ties to the higher)", "media-ponderata": "weighted mean"}[operator]
