@@ -143,6 +143,62 @@ def rules_list() -> None:
         typer.echo(f"{spec.code:<30} {spec.severity.value:<8} {spec.description}")
 
 
+def _formats(text: str) -> tuple[str, ...]:
+    from riskengine.report import FORMATS
+
+    chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        typer.echo(f"unknown format(s): {', '.join(unknown) or '(none)'}; expected: {', '.join(FORMATS)}", err=True)
+        raise typer.Exit(2)
+    return chosen
+
+
+@app.command()
+def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
+           out: Path = typer.Option(..., "--out", "-o", help="output directory (replaced only when complete)"),
+           year: Optional[int] = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
+           rules: Optional[Path] = typer.Option(None, "--rules", help="directory holding the methods (default: rules/)"),
+           format: str = typer.Option("html,pdf,xlsx,csv,json", "--format", "-f", help="comma-separated formats"),
+           lang: str = typer.Option("it", "--lang", help="it or en"),
+           templates: Optional[Path] = typer.Option(None, "--templates", help="directory of template overrides"),
+           engine: str = typer.Option("durable", "--engine", help="durable (durable-rules) or interpreter"),
+           quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing on success")) -> None:
+    """Assess a catalogue with its method and write the result and the annex."""
+    from riskengine import api
+
+    formats = _formats(format)
+    try:
+        written = api.assess(catalog, out, year=year, rules_dir=rules, formats=formats, lang=lang,
+                             templates=templates, backend=engine)
+    except RiskengineError as exc:
+        _fail(exc)
+    if not quiet:
+        for path in written:
+            typer.echo(str(path))
+
+
+@app.command()
+def report(source: Path = typer.Argument(..., help="a result JSON file, or a catalogue directory to assess first"),
+           out: Path = typer.Option(..., "--out", "-o", help="output directory (replaced only when complete)"),
+           format: str = typer.Option("html,pdf,xlsx,csv,json", "--format", "-f", help="comma-separated formats"),
+           lang: str = typer.Option("it", "--lang", help="it or en"),
+           templates: Optional[Path] = typer.Option(None, "--templates", help="directory of template overrides"),
+           year: Optional[int] = typer.Option(None, "--year", "-y", help="assessment year when SOURCE is a catalogue"),
+           quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing on success")) -> None:
+    """Render the annex from a result JSON (or from a catalogue, assessing it first)."""
+    from riskengine import api
+
+    formats = _formats(format)
+    try:
+        written = api.report(source, out, formats=formats, lang=lang, templates=templates, year=year)
+    except RiskengineError as exc:
+        _fail(exc)
+    if not quiet:
+        for path in written:
+            typer.echo(str(path))
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

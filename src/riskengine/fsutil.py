@@ -43,4 +43,6 @@ def staging_directory(target: Path) -> Path:
     """A fresh temporary directory beside ``target`` (same file system, so the rename is atomic)."""
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    staging.chmod(0o755)
+    return staging

@@ -16,6 +16,11 @@ def result_json(result: dict[str, Any]) -> str:
     return json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+def load_result(path: str | Path) -> dict[str, Any]:
+    """Read a result JSON written by ``assess``."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def write_annex(result: dict[str, Any], out_dir: str | Path, *, formats: tuple[str, ...] = FORMATS, lang: str = "it",
                 templates: str | Path | None = None) -> list[Path]:
     """Write the annex in ``formats`` to ``out_dir``, replacing it only when every file has been written."""
