@@ -29,11 +29,13 @@ class CheckReport:
         return self.severities["error"] == 0
 
 
-def check(catalog_dir: str | Path) -> CheckReport:
-    """Load a catalogue, link it and run every integrity rule."""
+def check(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> CheckReport:
+    """Check a catalogue (integrity rules, its method and its assessments) or a method directory."""
     from riskengine.catalog import load_catalog
     from riskengine.graph import build_graph, check_integrity
 
+    if (Path(catalog_dir) / "method.yaml").is_file():
+        return check_method(catalog_dir)
     report = CheckReport(str(catalog_dir))
     try:
         catalog = load_catalog(catalog_dir)
@@ -44,7 +46,29 @@ def check(catalog_dir: str | Path) -> CheckReport:
     report.counts = {kind: len(cg.nodes_of(kind)) for kind in
                      ("area", "unit", "role", "process", "phase", "event", "factor", "measure")}
     report.problems = check_integrity(cg)
+    if report.ok:
+        report.problems += _check_method_and_assessments(cg, rules_dir)
     return report
+
+
+def _check_method_and_assessments(cg, rules_dir) -> list[Problem]:
+    """Problems of the catalogue's method and of each assessment file against it."""
+    from riskengine.assess import find_method_dir
+    from riskengine.rules.assessment import load_assessment
+    from riskengine.rules.method import load_method
+
+    try:
+        method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
+        method = load_method(method_dir)
+    except RiskengineError as exc:
+        return exc.problems
+    problems = list(method.warnings)
+    for _, path in sorted(cg.catalog.assessment_files().items()):
+        try:
+            load_assessment(path, cg, method)
+        except RiskengineError as exc:
+            problems += exc.problems
+    return problems
 
 
 def rules_list() -> list:
@@ -117,3 +141,35 @@ def report(source: str | Path, out_dir: str | Path, *, formats: tuple[str, ...] 
     if source.is_dir():
         return assess(source, out_dir, year=year, formats=formats, lang=lang, templates=templates)
     return write_annex(load_result(source), out_dir, formats=formats or FORMATS, lang=lang, templates=templates)
+
+
+def explain(catalog_dir: str | Path, process: str, *, year: int | None = None,
+            rules_dir: str | Path | None = None) -> list[str]:
+    """Plain-language explanation of how ``process`` got each score and finding."""
+    from riskengine.assess import assess as run_assessment
+    from riskengine.explain import explain_process
+
+    return explain_process(run_assessment(catalog_dir, year=year, rules_dir=rules_dir), process)
+
+
+def test(method_dir: str | Path, *, backend: str = "durable"):
+    """Run the rule tests of a method; return the report (cases, failures, uncovered rules)."""
+    from riskengine.rules.testing import run_tests
+
+    return run_tests(method_dir, backend)
+
+
+def check_method(method_dir: str | Path) -> CheckReport:
+    """Load and statically check a method directory (bands, grid, policies, engine limits)."""
+    from riskengine.rules.method import load_method
+
+    report = CheckReport(str(method_dir))
+    try:
+        method = load_method(method_dir)
+    except RiskengineError as exc:
+        report.problems = exc.problems
+        return report
+    report.counts = {"band rows": sum(len(t.rows) for t in method.band_tables.values()),
+                     "grid cells": len(method.grid), "policy rules": sum(len(t.rules) for t in method.tables)}
+    report.problems = list(method.warnings)
+    return report

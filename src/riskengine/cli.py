@@ -24,12 +24,13 @@ def _fail(exc: RiskengineError) -> None:
 
 
 @app.command()
-def check(catalog: Path = typer.Argument(..., help="catalogue directory (catalogs/<ente>)"),
+def check(catalog: Path = typer.Argument(..., help="catalogue directory (catalogs/<ente>) or method directory (rules/<m>)"),
+          rules: Optional[Path] = typer.Option(None, "--rules", help="directory holding the methods (default: rules/)"),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the summary line")) -> None:
-    """Load and validate a catalogue and run every integrity rule; exit 1 when errors are found."""
+    """Validate a catalogue (integrity rules, method, assessments) or a method; exit 1 on errors."""
     from riskengine import api
 
-    report = api.check(catalog)
+    report = api.check(catalog, rules)
     by_severity: dict[str, dict[str, list]] = {}
     for problem in report.problems:
         by_severity.setdefault(problem.severity.value, {}).setdefault(problem.code, []).append(problem)
@@ -197,6 +198,55 @@ def report(source: Path = typer.Argument(..., help="a result JSON file, or a cat
     if not quiet:
         for path in written:
             typer.echo(str(path))
+
+
+@app.command()
+def explain(catalog: Path = typer.Argument(..., help="catalogue directory"),
+            process: str = typer.Argument(..., help="process code"),
+            year: Optional[int] = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
+            rules: Optional[Path] = typer.Option(None, "--rules", help="directory holding the methods")) -> None:
+    """Explain, in plain language, the rules and values behind each score and finding of a process."""
+    from riskengine import api
+
+    try:
+        lines = api.explain(catalog, process, year=year, rules_dir=rules)
+    except RiskengineError as exc:
+        _fail(exc)
+    typer.echo("\n".join(lines))
+
+
+@app.command("test")
+def test_rules(method: Path = typer.Argument(..., help="method directory (rules/<method>) with tests/*.yaml"),
+               engine: str = typer.Option("durable", "--engine", help="durable (durable-rules) or interpreter"),
+               verbose: bool = typer.Option(False, "--verbose", "-v", help="list passing cases too")) -> None:
+    """Run a method's rule tests; show failures with their explanation and the rules no case exercised."""
+    from riskengine import api
+
+    try:
+        report = api.test(method, backend=engine)
+    except RiskengineError as exc:
+        _fail(exc)
+    for outcome in report.outcomes:
+        if outcome.passed:
+            if verbose:
+                typer.echo(f"ok    {outcome.name}")
+            continue
+        typer.echo(f"FAIL  {outcome.name}  ({outcome.location})")
+        for mismatch in outcome.mismatches:
+            typer.echo(f"        {mismatch}")
+        for step in outcome.trace:
+            if step.get("passo") == "politica":
+                typer.echo(f"        rule {step['regola']}: {step['quando']} → {step['risultato']}")
+            else:
+                typer.echo(f"        {step.get('descrizione', '')} = {step.get('risultato', '')}   [{step['regola']}]")
+    covered = report.total_rules - len(report.uncovered)
+    typer.echo(f"coverage: {covered}/{report.total_rules} rules exercised")
+    for rule_id, location in report.uncovered:
+        typer.echo(f"  never fired: {rule_id}" + (f" ({location})" if location else ""))
+    failed = len(report.failed)
+    typer.echo(f"{len(report.outcomes) - failed} passed, {failed} failed")
+    if failed:
+        raise typer.Exit(EXIT_INPUT)
 
 
 def main() -> None:

@@ -216,8 +216,10 @@ class _Builder:
                 for j, ref in enumerate(obj.aree):
                     area = self.resolve_area(ref)
                     if area is None:
+                        primary = self.cat.areas.tassonomia_principale
                         self.dangling("processes.yaml", path + ("aree", j), "area", ref,
-                                      sorted(self.area_index) + [a.codice for a in self.cat.areas.aree], node)
+                                      sorted(self.area_index)
+                                      + [a.codice for a in self.cat.areas.aree if a.tassonomia == primary], node)
                     else:
                         self.edge(node, area, IN_AREA)
                 if obj.unita is not None:

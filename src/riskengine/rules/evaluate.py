@@ -90,7 +90,7 @@ def _primary_area(cg: CatalogGraph, node: str) -> tuple[str, str, list[str]]:
     return (main.codice if main else ""), (main.classe if main else ""), codes
 
 
-class _Classifier:
+class Classifier:
     """Band and grid lookups on the engine, deduplicated by value, with the unique hit policy checked."""
 
     def __init__(self, method: Method, backend: Backend) -> None:
@@ -133,15 +133,15 @@ class _Classifier:
         if rule_id.startswith("bande:"):
             _, table, row = rule_id.split(":")
             band_row = self.method.band_tables[table].rows[int(row) - 1]
-            return band_row.level, {"regola": rule_id, "descrizione": f"band table '{table}', row {row}: {band_row.text}",
+            return band_row.level, {"regola": rule_id, "descrizione": f"fascia '{table}', riga {row}: {band_row.text}",
                                     "valori": {"rischio": fact_id.split("|")[1]}, "risultato": band_row.level}
         cell = next(c for c in self.method.grid.values() if c.rule_id == rule_id)
-        return cell.level, {"regola": rule_id, "descrizione": f"grid: probability {cell.p} × impact {cell.i}",
+        return cell.level, {"regola": rule_id, "descrizione": f"matrice: probabilità {cell.p} × impatto {cell.i}",
                             "valori": {"probabilita": cell.p, "impatto": cell.i}, "risultato": cell.level}
 
 
 def _explicit_residual(method: Method, ev: ProcessEvaluation, linked: list[Misura], giudizio: Any,
-                       classifier: _Classifier) -> None:
+                       classifier: Classifier) -> None:
     """Apply an explicit re-rating of the planned residual, refusing one above inherent or without measures."""
     r = giudizio.residuo
     inherent = ev.inerente
@@ -159,7 +159,7 @@ def _explicit_residual(method: Method, ev: ProcessEvaluation, linked: list[Misur
     if lower and not linked:
         ev.values["residuo_senza_misure"] = True
         return
-    step = {"regola": "valutazione.residuo", "descrizione": f"explicit re-rating: {r.motivazione or 'no reason given'}",
+    step = {"regola": "valutazione.residuo", "descrizione": f"rivalutazione esplicita: {r.motivazione or 'senza motivazione'}",
             "risultato": decimal_text(r.rischio) if r.rischio is not None else r.livello}
     if r.rischio is not None:
         ev.residuo_programmato = State(r.rischio, "", [step])
@@ -171,7 +171,7 @@ def _explicit_residual(method: Method, ev: ProcessEvaluation, linked: list[Misur
 def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend) -> list[ProcessEvaluation]:
     """Evaluate every process of the catalogue; processes without answers are reported, not scored."""
     reference = assessment.model.data_valutazione or cg.catalog.ente.data_riferimento
-    classifier = _Classifier(method, backend)
+    classifier = Classifier(method, backend)
     evaluations: list[ProcessEvaluation] = []
     pending: list[tuple[ProcessEvaluation, Any, list[Misura], list[Misura], list[Misura]]] = []
     transversal_ok = method.model.residuo.considera_trasversali
@@ -323,21 +323,24 @@ def _policies(cg: CatalogGraph, method: Method, assessment: Assessment, backend:
         hits.setdefault(fact_id, set()).add(rule_id)
     for ev, *_ in pending:
         fact = ev.values.pop("_fact")
-        fired = hits.get(ev.code, set())
-        ev.fired = sorted(fired)
-        name = cg.obj(ev.node).nome
-        for table in method.tables:
-            matched = [r for r in table.rules if r.rule_id in fired]
-            if not matched:
-                continue
-            if table.hit == "first":
-                chosen = matched[:1]
-            elif table.hit == "priority":
-                chosen = [max(matched, key=lambda r: (r.priority, -r.order))]
-            else:
-                chosen = matched
-            for rule in chosen:
-                _apply(ev, rule, fact, method, name)
+        apply_hits(method, ev, hits.get(ev.code, set()), fact, cg.obj(ev.node).nome)
+
+
+def apply_hits(method: Method, ev: ProcessEvaluation, fired: set[str], fact: dict, name: str) -> None:
+    """Apply each decision table's hit policy (collect, first, priority) to the rules that fired."""
+    ev.fired = sorted(fired)
+    for table in method.tables:
+        matched = [r for r in table.rules if r.rule_id in fired]
+        if not matched:
+            continue
+        if table.hit == "first":
+            chosen = matched[:1]
+        elif table.hit == "priority":
+            chosen = [max(matched, key=lambda r: (r.priority, -r.order))]
+        else:
+            chosen = matched
+        for rule in chosen:
+            _apply(ev, rule, fact, method, name)
 
 
 def _apply(ev: ProcessEvaluation, rule: PolicyRule, fact: dict, method: Method, name: str) -> None:

@@ -30,16 +30,16 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura]) ->
     if convention == "efficacia-migliore" and values:
         best_code = max(sorted(values), key=lambda c: values[c])
         result = inherent * (1 - values[best_code])
-        step["descrizione"] = f"inherent × (1 − efficacy of the best measure, {best_code})"
+        step["descrizione"] = f"inerente × (1 − efficacia della misura migliore, {best_code})"
     elif convention == "efficacia-prodotto" and values:
         result = inherent
         for code in sorted(values):
             result *= 1 - values[code]
-        step["descrizione"] = "inherent × Π(1 − efficacy of each measure)"
+        step["descrizione"] = "inerente × Π(1 − efficacia di ciascuna misura)"
     else:
         result = inherent
-        step["descrizione"] = "no linked measure: residual equals inherent" if measures or convention != "nessuno" \
-            else "the method keeps residual equal to inherent"
+        step["descrizione"] = "nessuna misura collegata: residuo uguale all'inerente" if convention != "nessuno" \
+            else "il metodo non riduce il rischio: residuo uguale all'inerente"
     value = min(round_to(result, rounding.cifre, rounding.modo), inherent)
     step["risultato"] = decimal_text(value)
     return value, step
@@ -53,7 +53,7 @@ def residual_level(method: Method, inherent_level: str, measures: list[Misura]) 
     rank = max(0, method.levels.index(inherent_level) - steps)
     level = method.levels[rank]
     return level, {"regola": "residuo: gradino",
-                   "descrizione": f"−{sizes.generale} per general and −{sizes.specifica} per specific measure, "
-                                  f"rounded toward the higher risk",
+                   "descrizione": f"−{sizes.generale} per misura generale e −{sizes.specifica} per misura specifica, "
+                                  f"arrotondato verso il rischio più alto",
                    "valori": {m.codice: m.ambito for m in sorted(measures, key=lambda m: m.codice)},
-                   "risultato": f"{decimal_text(total)} → {steps} step(s): {inherent_level} → {level}"}
+                   "risultato": f"{decimal_text(total)} → {steps} gradini: {inherent_level} → {level}"}

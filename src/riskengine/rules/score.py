@@ -41,13 +41,13 @@ def dimension_value(method: Method, dimension: str, operator: str, options: dict
     step = {
         "passo": dimension,
         "regola": f"dimensioni.{dimension}: {operator}",
-        "descrizione": f"{describe_aggregation(operator)} of {', '.join(i.codice for i in indicators)}",
+        "descrizione": f"{describe_aggregation(operator)} di {', '.join(i.codice for i in indicators)}",
         "valori": {i.codice: decimal_text(options[i.codice].valore) for i in indicators},
         "risultato": decimal_text(value),
     }
     if raw != value:
         step["arrotondamento"] = f"{decimal_text(round_to(raw, 6, 'down'))}… → {decimal_text(value)} " \
-                                 f"({rounding.cifre} decimals, {rounding.modo})"
+                                 f"({rounding.cifre} decimali, {rounding.modo})"
     return value, step
 
 
@@ -61,7 +61,7 @@ def score_item(method: Method, options: dict[str, Opzione]) -> ItemScore:
     if method.numeric:
         score.rischio = round_to(p * i, rounding.cifre, rounding.modo)
         score.trace.append({"passo": "rischio", "regola": "combinazione: prodotto",
-                            "descrizione": "probability × impact",
+                            "descrizione": "probabilità × impatto",
                             "valori": {"probabilita": decimal_text(p), "impatto": decimal_text(i)},
                             "risultato": decimal_text(score.rischio)})
         for variant in method.model.combinazione.varianti:
@@ -95,7 +95,7 @@ def combine_items(method: Method, items: list[ItemScore]) -> ItemScore:
         combined.p_code = _option_code(method, "probabilita", p)
         combined.i_code = _option_code(method, "impatto", i)
     combined.trace.append({"passo": "aggregazione", "regola": f"valutazione.aggregazione_processo: {operator}",
-                           "descrizione": f"{describe_aggregation(operator)} over {len(items)} assessed items",
+                           "descrizione": f"{describe_aggregation(operator)} su {len(items)} elementi valutati",
                            "risultato": decimal_text(combined.rischio) if combined.rischio is not None else
                            f"{combined.p_code} × {combined.i_code}"})
     return combined

@@ -59,6 +59,6 @@ def aggregate(operator: str, values: list[Decimal], weights: list[Decimal] | Non
 
 
 def describe_aggregation(operator: str) -> str:
-    """Plain-language name of an operator, for explanations."""
-    return {"media": "mean", "max": "maximum (prudence)", "min": "minimum",
-            "moda": "mode (ties to the higher)", "media-ponderata": "weighted mean"}[operator]
+    """Plain-language (Italian) name of an operator, for explanations."""
+    return {"media": "media", "max": "massimo (prudenza)", "min": "minimo",
+            "moda": "moda (a parità, il valore più alto)", "media-ponderata": "media ponderata"}[operator]

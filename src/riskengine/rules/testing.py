@@ -1,0 +1,228 @@
+"""Rule tests: YAML cases (answers → expected scores, level, findings) run against a method, with coverage.
+
+``riskengine test rules/<method>`` loads ``tests/*.yaml``, evaluates every case on the engine, prints
+each failure with its explanation, and lists the band rows, grid cells and policy rules no case fired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.rules import expr
+from riskengine.rules.assessment import check_answers
+from riskengine.rules.compiled import POLICIES, PROCESS_FACT, encode_fact
+from riskengine.rules.evaluate import Classifier, ProcessEvaluation, State, apply_hits
+from riskengine.rules.method import Method, load_method
+from riskengine.rules.models import Caso, TestFile
+from riskengine.rules.score import ItemScore, score_item
+from riskengine.suggest import did_you_mean
+from riskengine.types import decimal_text
+from riskengine.validate import validate_document
+from riskengine.yamlsrc import Document, load_yaml
+
+
+@dataclass
+class CaseOutcome:
+    """The result of one test case."""
+
+    name: str
+    location: Location
+    passed: bool
+    mismatches: list[str] = field(default_factory=list)
+    actual: dict[str, Any] = field(default_factory=dict)
+    trace: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class TestReport:
+    """All cases of a method's tests, and the rules never exercised."""
+
+    method: str
+    outcomes: list[CaseOutcome]
+    uncovered: list[tuple[str, Location | None]]
+    total_rules: int
+
+    @property
+    def failed(self) -> list[CaseOutcome]:
+        """The cases that did not pass."""
+        return [o for o in self.outcomes if not o.passed]
+
+
+def _defaults(method: Method) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, ftype in method.schema.items():
+        if ftype.kind == "number":
+            values[name] = Decimal(0)
+        elif ftype.kind == "bool":
+            values[name] = name == "motivazione"
+        elif ftype.kind == "ordinal":
+            values[name] = ftype.values[0]
+        else:
+            values[name] = ""
+    return values
+
+
+def _typed(ftype: expr.FieldType, raw: Any) -> Any:
+    if ftype.kind == "number":
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
+            raise ValueError(f"expected {ftype.description}")
+        return Decimal(repr(raw)) if isinstance(raw, float) else Decimal(str(raw))
+    if ftype.kind == "bool":
+        if not isinstance(raw, bool):
+            raise ValueError("expected true or false")
+        return raw
+    if ftype.kind == "ordinal":
+        if raw not in ftype.values:
+            raise ValueError(f"expected {ftype.description}: {did_you_mean(str(raw), ftype.values)}")
+        return raw
+    return str(raw)
+
+
+def run_case(method: Method, backend: Any, case: Caso, doc: Document, keys: tuple) -> CaseOutcome:
+    """Evaluate one case on ``backend`` and compare with its expectations."""
+    problems: list[Problem] = []
+    score: ItemScore
+    if case.risposte is not None:
+        options = check_answers(method, case.risposte,
+                                lambda k, key=False: doc.locate(keys + ("risposte",) + k, key=key), problems)
+        if problems:
+            raise RiskengineError(problems)
+        score = score_item(method, options)
+        answers = {code: (o.codice if method.schema[code].kind == "ordinal" else o.valore) for code, o in options.items()}
+    elif case.rischio is not None:
+        if not method.numeric:
+            raise RiskengineError([Problem(doc.locate(keys + ("rischio",)), "this method has no numeric score",
+                                           code="rule-test", hint="give 'probabilita' and 'impatto' levels")])
+        score = ItemScore(Decimal(0), Decimal(0), rischio=case.rischio)
+        answers = {}
+    else:
+        ptype, itype = method.schema["probabilita"], method.schema["impatto"]
+        for name, ftype, value in (("probabilita", ptype, case.probabilita), ("impatto", itype, case.impatto)):
+            if value not in ftype.values:
+                raise RiskengineError([Problem(doc.locate(keys + (name,)), f"'{value}' is not {ftype.description}",
+                                               code="rule-test", hint=did_you_mean(str(value), ftype.values))])
+        score = ItemScore(Decimal(0), Decimal(0), p_code=case.probabilita, i_code=case.impatto)
+        answers = {}
+    classifier = Classifier(method, backend)
+    ev = ProcessEvaluation(case.nome, case.nome, score=score, trace=list(score.trace))
+    if method.numeric:
+        table = method.band_table_for([case.area] if case.area else [])
+        ev.band_table = table.code
+        fact_id = classifier.band(table.code, score.rischio)
+    else:
+        fact_id = classifier.grid(score.p_code, score.i_code)
+    classifier.run()
+    level, step = classifier.level(fact_id)
+    ev.inerente = State(score.rischio, level, [step])
+    ev.trace.append(step)
+    values = _defaults(method)
+    values.update(answers)
+    values.update({"codice": case.nome, "area": case.area or "", "livello": level, "livello_residuo": level,
+                   "livello_monitorato": level})
+    if method.numeric:
+        values.update({"probabilita": score.probabilita, "impatto": score.impatto, "rischio": score.rischio,
+                       "rischio_residuo": score.rischio, "rischio_monitorato": score.rischio})
+        values.update({f"rischio_{k}": v for k, v in score.varianti.items()})
+    else:
+        values.update({"probabilita": score.p_code, "impatto": score.i_code})
+    for name, raw in case.fatti.items():
+        ftype = method.schema.get(name)
+        if ftype is None:
+            raise RiskengineError([Problem(doc.locate(keys + ("fatti", name), key=True), f"unknown fact '{name}'",
+                                           code="rule-test", hint=did_you_mean(name, method.schema))])
+        try:
+            values[name] = _typed(ftype, raw)
+        except ValueError as exc:
+            raise RiskengineError([Problem(doc.locate(keys + ("fatti", name)), f"fact '{name}': {exc}",
+                                           code="rule-test")]) from None
+    ev.values = values
+    fact = encode_fact(method.schema, values, PROCESS_FACT, "case")
+    fired = {rule_id for rule_id, _ in backend.run(POLICIES, [fact])}
+    apply_hits(method, ev, fired, fact, case.nome)
+    actual = {
+        "probabilita": score.p_code or decimal_text(score.probabilita),
+        "impatto": score.i_code or decimal_text(score.impatto),
+        "rischio": score.rischio, "livello": level, "livello_residuo": level,
+        "varianti": score.varianti,
+        "criticita": sorted(f["codice"] for f in ev.findings),
+        "monitoraggio": ev.monitoring, "priorita": ev.priority["valore"] if ev.priority else None,
+        "regole": sorted({step["regola"] for step in ev.inerente.trace} | fired),
+    }
+    return CaseOutcome(case.nome, doc.locate(keys), True, _compare(case, actual), actual, ev.trace)
+
+
+def _compare(case: Caso, actual: dict[str, Any]) -> list[str]:
+    expected = case.atteso
+    mismatches = []
+    for key in ("probabilita", "impatto"):
+        want = getattr(expected, key)
+        if want is not None:
+            got = actual[key]
+            same = Decimal(want) == Decimal(got) if _is_number(want) and _is_number(got) else want == got
+            if not same:
+                mismatches.append(f"{key}: expected {want}, got {got}")
+    if expected.rischio is not None and expected.rischio != actual["rischio"]:
+        mismatches.append(f"rischio: expected {decimal_text(expected.rischio)}, got "
+                          f"{decimal_text(actual['rischio']) if actual['rischio'] is not None else '—'}")
+    for key in ("livello", "livello_residuo", "priorita"):
+        want = getattr(expected, key)
+        if want is not None and want != actual[key]:
+            mismatches.append(f"{key}: expected {want}, got {actual[key]}")
+    if expected.varianti is not None:
+        for code, want in expected.varianti.items():
+            got = actual["varianti"].get(code)
+            if got != want:
+                mismatches.append(f"variante {code}: expected {decimal_text(want)}, got "
+                                  f"{decimal_text(got) if got is not None else '—'}")
+    if expected.criticita is not None and sorted(expected.criticita) != actual["criticita"]:
+        mismatches.append(f"criticita: expected {sorted(expected.criticita)}, got {actual['criticita']}")
+    if expected.monitoraggio is not None:
+        got = actual["monitoraggio"] or {}
+        want = expected.monitoraggio.model_dump()
+        if {k: got.get(k) for k in want} != want:
+            mismatches.append(f"monitoraggio: expected {want}, got {({k: got.get(k) for k in want}) if got else None}")
+    return mismatches
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(str(text))
+        return True
+    except ArithmeticError:
+        return False
+
+
+def run_tests(method_dir: str | Path, backend_kind: str = "durable") -> TestReport:
+    """Run every case of ``<method_dir>/tests/*.yaml``; raise on invalid test files."""
+    from riskengine.assess import backend_for
+
+    method = load_method(method_dir)
+    backend = backend_for(method, backend_kind)
+    files = sorted((Path(method_dir) / "tests").glob("*.yaml"))
+    if not files:
+        raise RiskengineError([Problem(Location(str(Path(method_dir) / "tests")), "no rule tests found",
+                                       code="rule-test", hint="add tests/*.yaml with 'casi:'")])
+    outcomes: list[CaseOutcome] = []
+    problems: list[Problem] = []
+    for path in files:
+        doc = load_yaml(path)
+        model = validate_document(doc, TestFile, problems)
+        if model is None:
+            continue
+        for index, case in enumerate(model.casi):
+            try:
+                outcome = run_case(method, backend, case, doc, ("casi", index))
+            except RiskengineError as exc:
+                problems.extend(exc.problems)
+                continue
+            outcome.passed = not outcome.mismatches
+            outcomes.append(outcome)
+    if problems:
+        raise RiskengineError(problems)
+    fired = {rule for o in outcomes for rule in o.actual["regole"]}
+    uncovered = [(rule_id, method.rule_location(rule_id)) for rule_id in method.rule_ids() if rule_id not in fired]
+    return TestReport(method.name, outcomes, uncovered, len(method.rule_ids()))
