@@ -23,8 +23,8 @@ SOGLIA_REGIME_SEMPLIFICATO = 50
 class Piano(Model):
     """The years a plan covers."""
 
-    dal: int = Field(ge=2000, le=2100)
-    al: int = Field(ge=2000, le=2100)
+    dal: int = Field(ge=2000, le=2100, strict=True)  # strict: 'true' is not a year
+    al: int = Field(ge=2000, le=2100, strict=True)
 
     @model_validator(mode="after")
     def _ordered(self) -> "Piano":
@@ -39,7 +39,7 @@ class Ente(Model):
     codice: Code = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     nome: str = Field(min_length=1)
     tipo: str = ""
-    dipendenti: int = Field(ge=0)
+    dipendenti: int = Field(ge=0, strict=True)  # strict: 'true' is not 1 employee
     piano: Piano
     data_riferimento: dt.date
     metodo: Code

@@ -17,57 +17,50 @@ from riskengine.rules import expr
 from riskengine.rules.compiled import CompiledRule, encode_literal
 from riskengine.rules.interpret import fired as interpret
 
-MAX_FACTS_PER_CONTEXT = 2000
+MAX_FACTS_PER_CONTEXT = 1000
+MAX_ENGINE_RULES_PER_RULESET = 48
 _JSON_OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 _names = itertools.count(1)
 _lock = threading.Lock()
 
 
-def condition_json(cond: expr.Cond) -> dict:
-    """The durable-rules JSON form of a condition tree."""
-    if isinstance(cond, expr.Cmp):
-        value = encode_literal(cond)
-        if cond.op == "==":
-            return {cond.field: value}
-        return {_JSON_OPS[cond.op]: {cond.field: value}}
-    if isinstance(cond, expr.AllOf):
-        return {"$and": [condition_json(c) for c in cond.items]}
-    if isinstance(cond, expr.AnyOf):
-        return {"$or": [condition_json(c) for c in cond.items]}
-    raise TypeError(cond)
+def comparison_json(cmp: expr.Cmp) -> dict:
+    """The durable-rules JSON form of one comparison (literal encoded like the facts)."""
+    value = encode_literal(cmp)
+    if cmp.op == "==":
+        return {cmp.field: value}
+    return {_JSON_OPS[cmp.op]: {cmp.field: value}}
 
 
-def _simplify(cond: expr.Cond) -> expr.Cond | None:
-    """Drop always-true parts; None when the whole condition is always true."""
-    if isinstance(cond, expr.Always):
-        return None
-    if isinstance(cond, expr.AllOf):
-        items = [c for c in (_simplify(i) for i in cond.items) if c is not None]
-        if not items:
-            return None
-        return items[0] if len(items) == 1 else expr.AllOf(tuple(items))
-    if isinstance(cond, expr.AnyOf):
-        items = []
-        for item in cond.items:
-            simple = _simplify(item)
-            if simple is None:
-                return None
-            items.append(simple)
-        return expr.AnyOf(tuple(items))
-    return cond
+def engine_rules(rules: Sequence[CompiledRule]) -> list[tuple[int, dict]]:
+    """(index of the compiled rule, durable-rules match) for each alternative of each condition (DNF).
 
-
-def ruleset_json(rules: Sequence[CompiledRule]) -> dict[str, dict]:
-    """A durable-rules ruleset for rules, plus a catch-all so that no fact is left unhandled."""
-    definition: dict[str, dict] = {}
+    The engine receives only conjunctions of simple comparisons: ``$or`` is expanded here because
+    durable-rules corrupts memory with more than a few dozen ``$or`` nodes in one ruleset (measured).
+    """
+    result = []
     for n, rule in enumerate(rules):
-        simple = _simplify(rule.condition)
-        match = {"t": rule.fact_type} if simple is None else {"$and": [{"t": rule.fact_type}, condition_json(simple)]}
-        if isinstance(simple, expr.AnyOf) and not simple.items:
-            continue
-        definition[f"r{n:05d}"] = {"all": [{"m": match}], "run": f"record:{n}"}
-    definition["zz_catch_all"] = {"all": [{"m": {"$ex": {"t": 1}}}], "run": "ignore"}
-    return definition
+        for conjunction in expr.to_dnf(rule.condition):
+            tests = [{"t": rule.fact_type}] + [comparison_json(c) for c in conjunction]
+            result.append((n, tests[0] if len(tests) == 1 else {"$and": tests}))
+    return result
+
+
+def ruleset_jsons(rules: Sequence[CompiledRule]) -> list[dict[str, dict]]:
+    """The durable-rules rulesets for one stage, each with a catch-all so no fact is left unhandled.
+
+    A fact may fire at most ~64 rules of one ruleset before durable-rules crashes (measured), so the
+    engine rules are split into rulesets of at most ``MAX_ENGINE_RULES_PER_RULESET``.
+    """
+    alternatives = engine_rules(rules)
+    rulesets = []
+    for start in range(0, max(len(alternatives), 1), MAX_ENGINE_RULES_PER_RULESET):
+        definition: dict[str, dict] = {}
+        for k, (n, match) in enumerate(alternatives[start:start + MAX_ENGINE_RULES_PER_RULESET]):
+            definition[f"r{start + k:05d}"] = {"all": [{"m": match}], "run": f"record:{n}"}
+        definition["zz_catch_all"] = {"all": [{"m": {"$ex": {"t": 1}}}], "run": "ignore"}
+        rulesets.append(definition)
+    return rulesets
 
 
 class DurableBackend:
@@ -85,9 +78,13 @@ class DurableBackend:
                 verb, _, arg = action_name.partition(":")
                 return backend._actions[verb](arg)
 
+            def _run(self) -> None:
+                """No background dispatch threads: we use no timers, and the dispatcher thread
+                racing with synchronous assertions corrupts contexts (error 307, segfaults)."""
+
         self._sink: list[tuple[str, str]] = []
         self._actions: dict[str, Callable[[str], Callable]] = {"record": self._record, "ignore": self._ignore}
-        self._stages: dict[str, tuple[str, list[CompiledRule]]] = {}
+        self._stages: dict[str, tuple[list[str], list[CompiledRule]]] = {}
         grouped: dict[str, list[CompiledRule]] = {}
         for rule in rules:
             grouped.setdefault(rule.ruleset, []).append(rule)
@@ -95,9 +92,12 @@ class DurableBackend:
             prefix = f"riskengine{next(_names)}"
         definitions = {}
         for stage, stage_rules in sorted(grouped.items()):
-            name = f"{prefix}_{stage}"
-            self._stages[stage] = (name, stage_rules)
-            definitions[name] = ruleset_json(stage_rules)
+            names = []
+            for part, definition in enumerate(ruleset_jsons(stage_rules)):
+                name = f"{prefix}_{stage}_{part}"
+                names.append(name)
+                definitions[name] = definition
+            self._stages[stage] = (names, stage_rules)
         self._stage_rules: list[CompiledRule] = []
         self._host = _Host()
         self._host.set_rulesets(definitions)
@@ -121,26 +121,31 @@ class DurableBackend:
         """(rule id, fact id) for every rule of ``stage`` that matched one of ``facts``."""
         if stage not in self._stages or not facts:
             return []
-        name, rules = self._stages[stage]
+        names, rules = self._stages[stage]
         self._current = rules
         self._sink = []
         for start in range(0, len(facts), MAX_FACTS_PER_CONTEXT):
             sid = f"c{next(self._contexts)}"
             batch = [dict(fact, sid=sid) for fact in facts[start:start + MAX_FACTS_PER_CONTEXT]]
+            for name in names:
+                self._assert(name, stage, sid, batch)
+        return sorted(set(self._sink))
+
+    def _assert(self, name: str, stage: str, sid: str, batch: list[dict]) -> None:
+        """Assert a batch of facts in a fresh context of one ruleset; always delete the context."""
+        state = None
+        try:
+            self._host.assert_facts(name, batch)
+            state = self._host.get_state(name, sid)
+        except Exception as exc:  # durable raises bare Exceptions with C-level messages
+            raise fail(Location("<engine>"), f"durable-rules failed on stage '{stage}': {exc}", code="engine") from None
+        finally:
             try:
-                self._host.assert_facts(name, batch)
-                state = self._host.get_state(name, sid)
-            except Exception as exc:  # durable raises bare Exceptions with C-level messages
-                raise fail(Location("<engine>"), f"durable-rules failed on stage '{stage}': {exc}",
-                           code="engine") from None
-            finally:
-                try:
-                    self._host.delete_state(name, sid)
-                except Exception:  # noqa: BLE001 - a context that failed to open has nothing to delete
-                    pass
-            if state and state.get("exception"):
-                raise fail(Location("<engine>"), f"an engine action failed: {state['exception']}", code="engine")
-        return self._sink
+                self._host.delete_state(name, sid)
+            except Exception:  # noqa: BLE001 - a context that failed to open has nothing to delete
+                pass
+        if state and state.get("exception"):
+            raise fail(Location("<engine>"), f"an engine action failed: {state['exception']}", code="engine")
 
 
 class InterpreterBackend:

@@ -11,6 +11,7 @@ from riskengine.errors import Problem, RiskengineError
 from riskengine.graph.build import CatalogGraph
 from riskengine.rules.method import Method
 from riskengine.rules.models import AssessmentFile, EsitoMonitoraggio, Giudizio, Opzione
+from riskengine.rules.scoring import decimals
 from riskengine.suggest import did_you_mean
 from riskengine.validate import validate_document
 from riskengine.yamlsrc import Document, load_yaml
@@ -132,6 +133,16 @@ def load_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Asses
             if r.rischio is not None and not method.numeric:
                 problems.append(Problem(doc.locate(keys + ("residuo", "rischio")),
                                         "this method has no numeric score: re-rate with 'livello'", code="assessment"))
+            elif r.rischio is not None:
+                digits = method.digits
+                if not r.rischio.is_finite() or r.rischio < 0:
+                    problems.append(Problem(doc.locate(keys + ("residuo", "rischio")),
+                                            f"a re-rated risk is a score from 0, got {r.rischio}", code="assessment"))
+                elif decimals(r.rischio) > digits:
+                    problems.append(Problem(doc.locate(keys + ("residuo", "rischio")),
+                                            f"re-rated risk {r.rischio} has more decimals than the method's rounding "
+                                            f"precision ({digits})", code="assessment",
+                                            hint=f"write the score with at most {digits} decimals"))
             if (r.rischio is None) == (r.livello is None):
                 problems.append(Problem(doc.locate(keys + ("residuo",)), "give exactly one of 'rischio' or 'livello'",
                                         code="assessment"))

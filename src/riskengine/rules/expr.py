@@ -54,6 +54,8 @@ _TOKEN = re.compile(r"""
 """, re.VERBOSE)
 
 KEYWORDS = {"and", "or", "not", "in", "true", "false"}
+MAX_DECIMALS = 6
+"""Numbers in conditions have at most 6 decimals: the engine encodes numbers as integers of 10^-6."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ def tokenize(text: str) -> list[Token]:
             word = match.group()
             if kind == "name" and word in KEYWORDS:
                 kind = word
+            elif kind == "punct":
+                kind = word  # the parser matches '(', ')', '[', ']' and ',' by their text
             tokens.append(Token(kind, word, pos))
         pos = match.end()
     tokens.append(Token("end", "", len(text)))
@@ -144,6 +148,28 @@ def negate(cond: Cond) -> Cond:
     return AnyOf(())
 
 
+def to_dnf(cond: Cond, limit: int = 10_000) -> list[tuple[Cmp, ...]]:
+    """Disjunctive normal form: a list of alternatives, each a conjunction of comparisons.
+
+    ``[()]`` means always true, ``[]`` never. Raises ValueError past ``limit`` alternatives.
+    """
+    if isinstance(cond, Cmp):
+        return [(cond,)]
+    if isinstance(cond, Always):
+        return [()]
+    if isinstance(cond, AnyOf):
+        result = [conj for item in cond.items for conj in to_dnf(item, limit)]
+    else:
+        result = [()]
+        for item in cond.items:
+            result = [left + right for left in result for right in to_dnf(item, limit)]
+            if len(result) > limit:
+                break
+    if len(result) > limit:
+        raise ValueError(f"{len(result)} alternatives")
+    return result
+
+
 def fields_of(cond: Cond) -> set[str]:
     """The fields a condition reads."""
     if isinstance(cond, Cmp):
@@ -162,6 +188,8 @@ def render(cond: Cond, schema: dict[str, FieldType] | None = None) -> str:
     joiner = " and " if isinstance(cond, AllOf) else " or "
     if not cond.items:
         return "true" if isinstance(cond, AllOf) else "false"
+    if len(cond.items) == 1:  # e.g. 'area in ["B"]' is written like 'area == "B"'
+        return render(cond.items[0])
     return "(" + joiner.join(render(c) for c in cond.items) + ")"
 
 
@@ -268,6 +296,9 @@ class _Parser:
 
     def literal_list(self, name: str, ftype: FieldType) -> list[tuple[Literal_, str]]:
         self.take("[", "'[' to start a list")
+        if self.tok.kind == "]":
+            raise ExprError(f"empty list after 'in': '{name}' can never be one of no values", self.tok.offset,
+                            "list at least one value, e.g. in [\"B\", \"D\"]")
         values = [self.literal(name, ftype)]
         while self.tok.kind == ",":
             self.pos += 1
@@ -282,6 +313,10 @@ class _Parser:
             if ftype.kind != "number":
                 raise ExprError(f"'{name}' is {ftype.description}, not a number: cannot compare it with {tok.text}",
                                 tok.offset, self._literal_hint(ftype))
+            decimals = len(tok.text.partition(".")[2])
+            if decimals > MAX_DECIMALS:
+                raise ExprError(f"{tok.text} has {decimals} decimals: conditions compare numbers with at most "
+                                f"{MAX_DECIMALS}", tok.offset, "round the threshold")
             try:
                 return Decimal(tok.text), tok.text
             except InvalidOperation:  # pragma: no cover - the regex only admits valid numbers
@@ -296,7 +331,8 @@ class _Parser:
             if ftype.kind != "text":
                 raise ExprError(f"'{name}' is {ftype.description}, not text: cannot compare it with {tok.text}",
                                 tok.offset, self._literal_hint(ftype))
-            return text, f'"{text}"'
+            quote = "'" if '"' in text else '"'
+            return text, f"{quote}{text}{quote}"
         if tok.kind in ("true", "false"):
             if ftype.kind != "bool":
                 raise ExprError(f"'{name}' is {ftype.description}, not true/false", tok.offset,

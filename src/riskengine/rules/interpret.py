@@ -36,7 +36,7 @@ def fired(rules: Iterable[CompiledRule], facts: Iterable[dict[str, Any]]) -> lis
         for rule in by_type.get(fact["t"], ()):
             if holds(rule.condition, fact):
                 hits.append((rule.rule_id, fact["id"]))
-    return hits
+    return sorted(hits)
 
 
 def decode(value: Any, cmp: expr.Cmp, schema: dict[str, expr.FieldType] | None) -> str:

@@ -18,12 +18,13 @@ from riskengine.catalog.models import TIPOLOGIE
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.rules import expr
 from riskengine.rules.models import Azione, Indicatore, MethodFile, PoliciesFile, Scala
-from riskengine.rules.scoring import quantum
+from riskengine.rules.scoring import decimals, quantum
 from riskengine.suggest import did_you_mean
 from riskengine.validate import validate_document
 from riskengine.yamlsrc import Document, load_yaml
 
 MAX_RULES_PER_RULESET = 1000
+MAX_ALTERNATIVES_PER_RULE = 64
 MAX_EQUALITY_BRANCHES = 256
 MAX_FACT_PROPERTIES = 200
 COUNT_FIELDS = ("misure", "misure_generali", "misure_specifiche", "misure_attuate", "misure_specifiche_attuate",
@@ -349,7 +350,7 @@ class _Checker:
                     self.error(keys + ("livello",), f"unknown risk level '{row.livello}'", did_you_mean(row.livello, levels))
                 for name in ("da", "oltre", "a", "sotto"):
                     value = getattr(row, name)
-                    if value is not None and value != value.quantize(step):
+                    if value is not None and decimals(value) > digits:
                         self.error(keys + (name,), f"edge {value} has more decimals than the rounding precision ({digits})",
                                    f"scores are rounded to {digits} decimals: write the edge with at most {digits}")
                 lo = int((row.da / step).to_integral_value()) if row.da is not None else \
@@ -513,25 +514,41 @@ def _compile_policies(doc: Document | None, policies: PoliciesFile, schema: dict
 
 
 def _engine_limits(name: str, doc: Document, bands: dict[str, BandTable], grid: dict, tables: tuple[PolicyTable, ...],
-                   schema: dict[str, expr.FieldType], problems: list[Problem]) -> None:
-    """Refuse what durable-rules cannot run safely (rule counts, branches on one field, fact width)."""
+                   schema: dict[str, expr.FieldType], problems: list[Problem], pdoc: Document | None = None) -> None:
+    """Refuse what durable-rules cannot run safely (engine rules, branches on one field, fact width).
+
+    Conditions reach the engine in disjunctive normal form (one engine rule per alternative), so the
+    limits count alternatives, not rules as written.
+    """
     classify = sum(len(t.rows) for t in bands.values()) + len(grid)
-    policies = sum(len(t.rules) for t in tables)
-    for label, count in (("band rows and grid cells", classify), ("policy rules", policies)):
+    policies = 0
+    branches: dict[str, int] = {}
+    for t, table in enumerate(tables):
+        for r, rule in enumerate(table.rules):
+            try:
+                alternatives = expr.to_dnf(rule.condition, MAX_ALTERNATIVES_PER_RULE)
+            except ValueError:
+                alternatives = []
+            if not alternatives and not isinstance(rule.condition, expr.AnyOf):
+                location = pdoc.locate(("tabelle", t, "regole", r, "quando")) if pdoc else doc.locate(())
+                problems.append(Problem(location, f"rule '{rule.code}' expands to more than {MAX_ALTERNATIVES_PER_RULE} "
+                                        "alternatives for the engine", code="engine-limit",
+                                        hint="split it into several rules, or use 'in [...]' lists on fewer fields"))
+                continue
+            policies += len(alternatives)
+            for conjunction in alternatives:
+                for cmp in conjunction:
+                    if cmp.op == "==":
+                        branches[cmp.field] = branches.get(cmp.field, 0) + 1
+    for label, count in (("band rows and grid cells", classify), ("engine rules from the policies", policies)):
         if count > MAX_RULES_PER_RULESET:
             problems.append(Problem(doc.locate(()), f"{count} {label}: above the {MAX_RULES_PER_RULESET} the engine "
                                     "runs safely", code="engine-limit", hint="keep thresholds as data, not one rule per code"))
-    branches: dict[str, int] = {}
-    for table in tables:
-        for rule in table.rules:
-            for cmp in _comparisons(rule.condition):
-                if cmp.op == "==":
-                    branches[cmp.field] = branches.get(cmp.field, 0) + 1
     for fieldname, count in sorted(branches.items()):
         if count > MAX_EQUALITY_BRANCHES:
-            problems.append(Problem(doc.locate(()), f"{count} rules test '{fieldname} == …': above the "
+            problems.append(Problem(doc.locate(()), f"{count} engine rules test '{fieldname} == …': above the "
                                     f"{MAX_EQUALITY_BRANCHES} the engine handles", code="engine-limit",
-                                    hint="group the values in a list with 'in [...]' inside fewer rules"))
+                                    hint="use ranges (<, >=) or fewer distinct values"))
     if len(schema) + 4 > MAX_FACT_PROPERTIES:
         problems.append(Problem(doc.locate(("indicatori",)), f"{len(schema)} fact fields: above the "
                                 f"{MAX_FACT_PROPERTIES} the engine handles", code="engine-limit"))
@@ -580,7 +597,7 @@ def load_method(root: str | Path) -> Method:
     problems.extend(checker.problems)
     schema = fact_schema(model, scales)
     tables = _compile_policies(pdoc, policies, schema, problems) if pdoc is not None else ()
-    _engine_limits(root.name, doc, bands, grid, tables, schema, problems)
+    _engine_limits(root.name, doc, bands, grid, tables, schema, problems, pdoc)
     if problems:
         raise RiskengineError(sorted(problems, key=Problem.sort_key))
     digests = {"method.yaml": _sha256(method_path)}

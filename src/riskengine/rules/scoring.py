@@ -19,6 +19,17 @@ def quantum(digits: int) -> Decimal:
     return Decimal(1).scaleb(-digits)
 
 
+def decimals(value: Decimal) -> int:
+    """How many decimals a value really has, trailing zeros ignored (4.50 → 1, 4.005 → 3, 1E+3 → 0)."""
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        raise ValueError(f"{value} is not a finite number")
+    text = "".join(map(str, digits))
+    if not text.strip("0"):
+        return 0
+    return max(0, -(exponent + len(text) - len(text.rstrip("0"))))
+
+
 def round_to(value: Decimal, digits: int, mode: str) -> Decimal:
     """Round exactly to ``digits`` decimals with a named mode."""
     with localcontext() as ctx:

@@ -1,0 +1,271 @@
+"""`riskengine check|show|graph|rules-list` on the intact mini catalogue."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections import Counter
+
+import networkx as nx
+import pytest
+
+from catalog_helpers import REPO, overdue, run_cli
+from riskengine.graph import RULES
+
+MINI = "tests/data/mini"
+RPCT = "Responsabile della prevenzione della corruzione e della trasparenza"
+
+# mini: areas B, C, D (cciaa) + anac:contratti; units SG, AREA-AMM, PROVV, RI, PROM, UO-COMPL; roles RPCT,
+# DIR; processes B2.1.1 (phase B2.1.1.1), C2.1.1, D1.1.1, B2.2.1; events B2.1.1-E1, B2.1.1-E2, C2.1.1-E1,
+# D1.1.1-E1, B2.2.1-E1; the 9 standard factors (no factors.yaml); measures MG01-MG06, MS01, MS02.
+NODE_KINDS = {"area": 4, "unit": 6, "role": 2, "process": 4, "phase": 1, "event": 5, "factor": 9, "measure": 8}
+EDGE_RELS = {
+    "responsible-for": 8,  # one lead per measure
+    "supports": 2,         # MG06 <- UO-COMPL, MS01 <- "UO Compliance"
+    "enabled-by": 7,       # factors: E2 [b], E1 [a, d], C2.1.1-E1 [a], D1.1.1-E1 [b, d], B2.2.1-E1 [a]
+    "part-of": 7,          # 5 units with a padre, RPCT in SG, phase B2.1.1.1 in B2.1.1
+    "threatens": 5,        # one per event
+    "in-area": 4,          # one area per process
+    "owned-by": 4,         # one unit per process
+    "treated-by": 3,       # MS01: B2.1.1 and B2.1.1-E1; MS02: D1.1.1 ('tutti: true' is not an edge)
+    "crosswalk": 1,        # cciaa:B -> anac:contratti
+}
+SOME_EDGES = {
+    ("process:B2.1.1", "area:cciaa:B", "in-area"),
+    ("process:C2.1.1", "unit:RI", "owned-by"),
+    ("phase:B2.1.1.1", "process:B2.1.1", "part-of"),
+    ("event:B2.1.1-E2", "phase:B2.1.1.1", "threatens"),
+    ("event:D1.1.1-E1", "factor:d", "enabled-by"),
+    ("unit:UO-COMPL", "measure:MS01", "supports"),
+    ("unit:UO-COMPL", "measure:MG05", "responsible-for"),
+    ("role:RPCT", "unit:SG", "part-of"),
+    ("process:D1.1.1", "measure:MS02", "treated-by"),
+    ("area:cciaa:B", "area:anac:contratti", "crosswalk"),
+}
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch):
+    monkeypatch.chdir(REPO)
+
+
+def test_check_mini_is_clean_but_for_one_warning():
+    result = run_cli("check", MINI)
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"{MINI}: 4 area, 6 unit, 2 role, 4 process, 1 phase, 5 event, 9 factor, 8 measure\n"
+        "\n"
+        "warnings (1)\n"
+        "  measure-overdue (1)\n"
+        f"    {overdue(MINI)}\n"
+        "ok: 0 error(s), 1 warning(s), 0 note(s)\n"
+    )
+
+
+def test_check_mini_quiet():
+    result = run_cli("check", "-q", MINI)
+    assert result.exit_code == 0
+    assert result.stdout == "ok: 0 error(s), 1 warning(s), 0 note(s)\n"
+
+
+PROVV_VIEW = """\
+Ufficio Provveditorato [PROVV] — in Area Amministrazione
+processi (2)
+  B2.1.1     Acquisizione di beni e servizi
+  B2.2.1     Affidamento di lavori
+misure da attuare come responsabile (1)
+  MS01     Controllo a campione degli affidamenti diretti
+           scadenza: 2026-06-30  stato: in-corso  frequenza: semestrale
+           indicatore: Affidamenti verificati  target: 10%
+misure a supporto (0)
+"""
+
+
+@pytest.mark.parametrize("ref", ["PROVV", "Ufficio Provveditorato"])
+def test_show_unit_by_code_or_name(ref):
+    result = run_cli("show", MINI, "--unit", ref)
+    assert result.exit_code == 0
+    assert result.stdout == PROVV_VIEW
+
+
+def test_show_unit_lists_support_after_lead_and_by_deadline():
+    result = run_cli("show", MINI, "--unit", "UO Compliance")
+    assert result.exit_code == 0
+    assert result.stdout == """\
+UO Compliance [UO-COMPL] — in Segretario Generale
+processi (0)
+misure da attuare come responsabile (1)
+  MG05     Formazione
+           scadenza: 2026-12-31  stato: in-corso  frequenza: annuale
+           indicatore: Ore di formazione  target: 8 ore per dipendente
+misure a supporto (2)
+  MS01     Controllo a campione degli affidamenti diretti
+           scadenza: 2026-06-30  stato: in-corso  frequenza: semestrale
+           indicatore: Affidamenti verificati  target: 10%
+  MG06     Trasparenza
+           scadenza: continua  stato: attuata  frequenza: semestrale
+           indicatore: Obblighi pubblicati  target: 100%
+"""
+
+
+def test_show_role():
+    result = run_cli("show", MINI, "--unit", "RPCT")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{RPCT} [RPCT] — in Segretario Generale"
+    assert [line.split()[0] for line in lines if line.startswith("  MG")] == ["MG03", "MG04", "MG06"]
+    assert lines[-1] == "misure a supporto (0)"
+
+
+def test_show_misspelt_unit_suggests():
+    result = run_cli("show", MINI, "--unit", "UO Complianse")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (f"{MINI}/units.yaml: error[load]: unknown unit or role 'UO Complianse' "
+                             "(did you mean 'UO Compliance'?)\n1 error(s)\n")
+
+
+def test_show_process():
+    result = run_cli("show", MINI, "--process", "B2.1.1")
+    assert result.exit_code == 0
+    assert result.stdout == f"""\
+B2.1.1 Acquisizione di beni e servizi
+aree: cciaa:B Contratti pubblici
+unità responsabile: Ufficio Provveditorato
+fasi (1)
+    B2.1.1.1 Programmazione del fabbisogno
+eventi rischiosi (2)
+  B2.1.1-E1: Frazionamento artificioso dell'affidamento
+      fattore: a mancanza di controlli
+      fattore: d esercizio prolungato ed esclusivo della responsabilità di un processo da parte di pochi o di un unico soggetto
+  B2.1.1-E2: Definizione di un fabbisogno non rispondente a criteri di efficienza
+      fattore: b mancanza di trasparenza
+misure (7)
+  MG01     [generale] Codice di comportamento — Dirigenti, scadenza continua
+  MG02     [generale] Rotazione o segregazione delle funzioni — Dirigenti, scadenza continua
+  MG03     [generale] Conflitto di interessi — {RPCT}, scadenza continua
+  MG04     [generale] Whistleblowing — {RPCT}, scadenza continua
+  MG05     [generale] Formazione — UO Compliance, scadenza 2026-12-31
+  MG06     [generale] Trasparenza — {RPCT}, scadenza continua
+  MS01     [specifica] Controllo a campione degli affidamenti diretti — Ufficio Provveditorato, scadenza 2026-06-30
+"""
+
+
+def test_show_process_in_convenzione():
+    result = run_cli("show", MINI, "--process", "D1.1.1")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[:5] == [
+        "D1.1.1 Erogazione di contributi alle imprese",
+        "aree: cciaa:D Provvedimenti ampliativi con effetto economico diretto ed immediato",
+        "unità responsabile: Ufficio Promozione",
+        "in convenzione con: Regione Esempio",
+        "fasi (0)",
+    ]
+    assert lines[-1] == "  MS02     [specifica] Pubblicazione dei criteri dei bandi — Ufficio Promozione, scadenza 2025-12-31"
+
+
+def test_show_unknown_process_suggests():
+    result = run_cli("show", MINI, "--process", "B2.1.2")
+    assert result.exit_code == 1
+    assert result.stderr == (f"{MINI}/processes.yaml: error[load]: unknown process 'B2.1.2' "
+                             "(did you mean 'B2.1.1'?)\n1 error(s)\n")
+
+
+@pytest.mark.parametrize("args", [[], ["--unit", "SG", "--process", "B2.1.1"]])
+def test_show_needs_exactly_one_of_unit_or_process(args):
+    result = run_cli("show", MINI, *args)
+    assert result.exit_code == 2
+    assert result.stderr == "give exactly one of --unit or --process\n"
+
+
+def _check_graph(g: nx.MultiDiGraph) -> None:
+    assert g.number_of_nodes() == sum(NODE_KINDS.values()) == 39
+    assert g.number_of_edges() == sum(EDGE_RELS.values()) == 41
+    assert Counter(kind for _, kind in g.nodes(data="kind")) == NODE_KINDS
+    assert Counter(rel for _, _, rel in g.edges(data="rel")) == EDGE_RELS
+    assert SOME_EDGES <= set(g.edges(data="rel"))
+    assert g.nodes["unit:UO-COMPL"]["label"] == "UO Compliance"
+    assert g.nodes["process:B2.1.1"]["file"] == "processes.yaml"
+
+
+def test_graph_json():
+    result = run_cli("graph", MINI, "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    g = nx.node_link_graph(data, edges="edges")
+    assert isinstance(g, nx.MultiDiGraph)
+    _check_graph(g)
+
+
+def test_graph_json_is_the_default_and_stable():
+    first = run_cli("graph", MINI).stdout
+    assert first == run_cli("graph", MINI, "-f", "json").stdout
+    assert json.loads(first)["directed"] is True
+
+
+def test_graph_graphml():
+    result = run_cli("graph", MINI, "--format", "graphml")
+    assert result.exit_code == 0
+    g = nx.read_graphml(io.BytesIO(result.stdout.encode("utf-8")), force_multigraph=True)
+    _check_graph(g)
+
+
+def test_graph_dot():
+    result = run_cli("graph", MINI, "--format", "dot")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["digraph catalogo {", "  rankdir=LR;"] and lines[-1] == "}"
+    node_re = re.compile(r'^  "([^"]+)" \[label="[^"]*", kind="([a-z]+)"\];$')
+    edge_re = re.compile(r'^  "([^"]+)" -> "([^"]+)" \[label="([a-z-]+)"\];$')
+    g = nx.MultiDiGraph()
+    for line in lines[2:-1]:
+        if m := node_re.match(line):
+            g.add_node(m[1], kind=m[2])
+        else:
+            m = edge_re.match(line)
+            assert m, f"not a node or an edge: {line!r}"
+            assert m[1] in g and m[2] in g  # nodes come first
+            g.add_edge(m[1], m[2], rel=m[3])
+    assert Counter(kind for _, kind in g.nodes(data="kind")) == NODE_KINDS
+    assert Counter(rel for _, _, rel in g.edges(data="rel")) == EDGE_RELS
+    assert SOME_EDGES <= set(g.edges(data="rel"))
+    assert '  "unit:PROVV" [label="PROVV Ufficio Provveditorato", kind="unit"];' in lines
+
+
+def test_graph_to_file(tmp_path):
+    out = tmp_path / "sub" / "g.graphml"
+    result = run_cli("graph", MINI, "-f", "graphml", "--out", str(out))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert out.read_text(encoding="utf-8") == run_cli("graph", MINI, "-f", "graphml").stdout
+
+
+def test_graph_unknown_format():
+    result = run_cli("graph", MINI, "--format", "xml")
+    assert result.exit_code == 2
+    assert result.stderr == "unknown graph format 'xml': expected one of graphml, dot, json\n"
+
+
+def test_graph_refuses_a_catalogue_with_errors():
+    result = run_cli("graph", "tests/data/broken/several-problems")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == "3 error(s)"
+    assert result.stderr.splitlines()[0] == (
+        "tests/data/broken/several-problems/measures.yaml:23:19: error[dangling-reference]: "
+        "unknown unit or role 'UO Complianse' (did you mean 'UO Compliance'?)")
+
+
+def test_rules_list_lists_every_rule():
+    result = run_cli("rules-list")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(RULES)
+    assert [line.split()[0] for line in lines] == sorted(RULES)
+    for line in lines:
+        code, severity = line.split()[:2]
+        assert severity == RULES[code].severity.value
+        assert line == f"{code:<30} {severity:<8} {RULES[code].description}"
+    assert "dangling-reference             error    " in result.stdout
+    assert "area-unused                    info     " in result.stdout

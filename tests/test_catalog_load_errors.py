@@ -1,0 +1,335 @@
+"""Load errors: every kind is reported by `riskengine check` at its exact place; hostile files are refused.
+
+Cases are built in tmp_path from the mini catalogue by rewriting one file; line and column numbers
+are counted by hand from the mini files (ente.yaml: 1 codice, 2 nome, 3 tipo, 4 dipendenti, 5 piano,
+6 data_riferimento, 7 metodo, 8 esempio, 9 descrizione).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from catalog_helpers import MINI, broken_copy, problem_lines, run_cli
+from riskengine.errors import RiskengineError
+from riskengine.yamlsrc import load_yaml, max_bytes
+
+ENTE_KEYS = "codice, nome, tipo, dipendenti, piano, data_riferimento, metodo, esempio, descrizione, tipologie_obbligatorie"
+SYNTAX_HINT = "(check indentation, colons and quotes around this place)"
+TAG_HINT = "(rule and catalogue files hold plain data only: remove the '!' tag)"
+
+# case -> (edits, problem lines); every case exits 1
+CASES = {
+    "invalid-yaml-syntax": (
+        [("ente.yaml", "piano: {dal: 2026, al: 2028}", "piano: {dal: 2026, al: 2028")],
+        # the unclosed flow mapping of line 5 is noticed at the ':' of line 6 (column 17)
+        [f"cat/ente.yaml:6:17: error[load]: invalid YAML: did not find expected ',' or '}}' {SYNTAX_HINT}"]),
+    "unknown-key": (
+        [("ente.yaml", 'nome: "Camera', 'nomee: "Camera')],
+        ["cat/ente.yaml:1:1: error[schema]: missing required key 'nome'",
+         "cat/ente.yaml:2:1: error[schema]: unknown key 'nomee' (did you mean 'nome'?)"]),
+    "unknown-key-in-nested-phase": (
+        [("processes.yaml", '        nome: "Programmazione', '        nomee: "Programmazione')],
+        # the phase mapping starts at line 7 column 9 ("      - codice: B2.1.1.1")
+        ["cat/processes.yaml:7:9: error[schema]: missing required key 'nome'",
+         "cat/processes.yaml:8:9: error[schema]: unknown key 'nomee' (did you mean 'nome'?)"]),
+    "unknown-key-in-tratta": (
+        [("measures.yaml", "    tratta: {tutti: true}\n", "    tratta: {tuti: true}\n")],
+        ["cat/measures.yaml:13:14: error[schema]: unknown key 'tuti' (did you mean 'tutti'?)"]),
+    "wrong-type": (
+        [("ente.yaml", "dipendenti: 60", 'dipendenti: "tanti"')],
+        ["cat/ente.yaml:4:13: error[schema]: 'dipendenti' must be a whole number, got 'tanti'"]),
+    "boolean-for-a-number": (
+        [("ente.yaml", "dipendenti: 60", "dipendenti: true")],
+        ["cat/ente.yaml:4:13: error[schema]: 'dipendenti' must be a whole number, got True"]),
+    "wrong-type-list-item": (
+        [("processes.yaml", "    aree: [C]\n", "    aree: [C, [x]]\n")],
+        ["cat/processes.yaml:15:15: error[schema]: an item of 'aree' must be text, got ['x']"]),
+    "invalid-literal": (
+        [("measures.yaml", "    ambito: generale\n", "    ambito: generalle\n")],
+        ["cat/measures.yaml:5:13: error[schema]: 'generalle' is not a valid value for 'ambito' "
+         "(did you mean 'generale'?)"]),
+    "invalid-literal-in-list": (
+        [("ente.yaml", "esempio: true\n", "esempio: true\ntipologie_obbligatorie: [etica, rotazion]\n")],
+        ["cat/ente.yaml:9:33: error[schema]: 'rotazion' is not a valid value for an item of "
+         "'tipologie_obbligatorie' (did you mean 'rotazione'?)"]),
+    "missing-required-key": (
+        [("ente.yaml", "metodo: cciaa-torino-2022\n", "")],
+        ["cat/ente.yaml:1:1: error[schema]: missing required key 'metodo'"]),
+    "empty-file": (
+        [("ente.yaml", None, "")],
+        [f"cat/ente.yaml: error[schema]: the file is empty (expected the keys: {ENTE_KEYS})"]),
+    "comments-only-file": (
+        [("ente.yaml", None, "# nothing yet\n")],
+        [f"cat/ente.yaml: error[schema]: the file is empty (expected the keys: {ENTE_KEYS})"]),
+    "top-level-list": (
+        [("ente.yaml", None, "- codice: mini\n- nome: Mini\n")],
+        [f"cat/ente.yaml:1:1: error[schema]: expected a mapping (key: value) at the top of the file "
+         f"(expected the keys: {ENTE_KEYS})"]),
+    "duplicate-key": (
+        [("ente.yaml", "esempio: true\n", "esempio: true\nnome: altro\n")],
+        ["cat/ente.yaml:9:1: error[load]: duplicate key 'nome' in the same mapping (keep one of the two entries)"]),
+    "code-read-as-float": (
+        [("processes.yaml", "  - codice: B2.2.1\n", "  - codice: 1.10\n")],
+        ["cat/processes.yaml:26:13: error[schema]: 'codice': YAML read this code as the number 1.1: "
+         "write it in quotes"]),
+    "impossible-date": (
+        [("ente.yaml", "data_riferimento: 2026-01-31", "data_riferimento: 2026-02-30")],
+        ["cat/ente.yaml:6:19: error[load]: invalid date '2026-02-30': day is out of range for month "
+         "(write dates as YYYY-MM-DD)"]),
+    "date-in-wrong-format": (
+        [("ente.yaml", "data_riferimento: 2026-01-31", "data_riferimento: 31/01/2026")],
+        ["cat/ente.yaml:6:19: error[schema]: 'data_riferimento' must be a date (YYYY-MM-DD), got '31/01/2026'"]),
+    "deadline-not-a-date": (
+        [("measures.yaml", "    scadenza: 2026-06-30\n", "    scadenza: fine anno\n")],
+        ["cat/measures.yaml:25:15: error[schema]: 'scadenza': expected a date (YYYY-MM-DD) or 'continua'"]),
+    "python-tag": (
+        [("ente.yaml", "esempio: true", 'esempio: !!python/object/apply:os.system ["echo pwned"]')],
+        [f"cat/ente.yaml:8:10: error[load]: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' "
+         f"is not allowed {TAG_HINT}"]),
+    "custom-tag": (
+        [("ente.yaml", "esempio: true", "esempio: !vero true")],
+        [f"cat/ente.yaml:8:10: error[load]: YAML tag '!vero' is not allowed {TAG_HINT}"]),
+    "invalid-number": (
+        [("ente.yaml", "dipendenti: 60", "dipendenti: 0x_")],
+        ["cat/ente.yaml:4:13: error[load]: invalid number '0x_': invalid literal for int() with base 16: '' "
+         "(write it in quotes if it is text)"]),
+    "missing-file": (
+        [],  # units.yaml removed below
+        ["cat/units.yaml: error[load]: missing file units.yaml "
+         "(every catalogue needs ente.yaml, areas.yaml, units.yaml, processes.yaml, measures.yaml)"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_load_error_is_reported_at_its_place(case, tmp_path, monkeypatch):
+    edits, expected = CASES[case]
+    cat = broken_copy(tmp_path, *edits)
+    if case == "missing-file":
+        (cat / "units.yaml").unlink()
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", "cat")
+    assert result.exit_code == 1, result.output
+    assert problem_lines(result.stdout) == expected
+    assert result.stdout.splitlines()[-1] == f"FAILED: {len(expected)} error(s), 0 warning(s), 0 note(s)"
+
+
+def test_errors_of_every_file_are_reported_together(tmp_path, monkeypatch):
+    """Three files broken in three ways: one run lists all five problems, in file order per code."""
+    broken_copy(tmp_path,
+                ("ente.yaml", "dipendenti: 60", 'dipendenti: "tanti"'),
+                ("ente.yaml", "esempio: true", 'esempio: !!python/object/apply:os.system ["echo pwned"]'),
+                ("measures.yaml", "    ambito: generale\n", "    ambito: generalle\n"),
+                ("processes.yaml", "  - codice: B2.2.1\n", "  - codice: 1.10\n"),
+                ("units.yaml", "tipo: uo,", "tipo: UO,"))
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", "cat")
+    assert result.exit_code == 1
+    # a YAML error (the tag) stops ente.yaml, so its wrong 'dipendenti' is not reached
+    assert problem_lines(result.stdout) == [
+        f"cat/ente.yaml:8:10: error[load]: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' "
+        f"is not allowed {TAG_HINT}",
+        "cat/measures.yaml:5:13: error[schema]: 'generalle' is not a valid value for 'ambito' "
+        "(did you mean 'generale'?)",
+        "cat/processes.yaml:26:13: error[schema]: 'codice': YAML read this code as the number 1.1: "
+        "write it in quotes",
+        # units.yaml line 7: "tipo: UO" at column 53
+        "cat/units.yaml:7:53: error[schema]: 'UO' is not a valid value for 'tipo' (did you mean 'uo'?)",
+    ]
+    assert "pwned" not in result.output
+
+
+def test_not_a_catalogue_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", "nowhere")
+    assert result.exit_code == 1
+    assert problem_lines(result.stdout) == [
+        "nowhere: error[load]: not a catalogue directory (give the path of a folder holding ente.yaml, areas.yaml, …)"]
+
+
+def test_a_directory_where_a_file_should_be(tmp_path, monkeypatch):
+    cat = broken_copy(tmp_path)
+    (cat / "units.yaml").unlink()
+    (cat / "units.yaml").mkdir()
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", "cat")
+    assert result.exit_code == 1
+    assert problem_lines(result.stdout) == ["cat/units.yaml: error[load]: cannot read file: Is a directory"]
+
+
+def test_factors_file_is_optional_and_its_errors_are_located(tmp_path, monkeypatch):
+    broken_copy(tmp_path, ("factors.yaml", None, "fattori:\n  - {codice: a, nome: controlli}\n  - {codice: b}\n"))
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", "cat")
+    assert result.exit_code == 1
+    assert problem_lines(result.stdout) == ["cat/factors.yaml:3:5: error[schema]: missing required key 'nome'"]
+
+
+# --- hostile files: generated here, never committed ---------------------------------------------
+
+
+def _write_bytes(tmp_path, data: bytes, file: str = "ente.yaml"):
+    cat = broken_copy(tmp_path)
+    (cat / file).write_bytes(data)
+    return cat
+
+
+def test_binary_file(tmp_path, monkeypatch):
+    # PNG signature: "\x89PNG\r\n" "\x1a\n" then NUL at byte 8, i.e. line 3 column 1
+    _write_bytes(tmp_path, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", "cat")
+    assert result.exit_code == 1
+    assert problem_lines(result.stdout) == [
+        "cat/ente.yaml:3:1: error[load]: binary file (NUL byte found): expected UTF-8 YAML text"]
+
+
+def test_file_not_in_utf8(tmp_path, monkeypatch):
+    latin1 = (MINI / "ente.yaml").read_text(encoding="utf-8").replace(
+        'nome: "Camera di commercio Mini (dati di prova)"', 'nome: "Città"').encode("latin-1")
+    _write_bytes(tmp_path, latin1)
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", "cat")
+    assert result.exit_code == 1
+    # line 2 'nome: "Citt' is 11 bytes: the latin-1 'à' is byte 12
+    assert problem_lines(result.stdout) == [
+        "cat/ente.yaml:2:12: error[load]: file is not valid UTF-8 text (save the file as UTF-8)"]
+
+
+def test_a_50_mb_file_is_refused_by_size_within_seconds(tmp_path, monkeypatch):
+    cat = broken_copy(tmp_path)
+    with open(cat / "measures.yaml", "r+b") as handle:
+        handle.truncate(50 * 1024 * 1024)  # sparse: costs no disk, reads as NUL bytes if ever read
+    monkeypatch.chdir(tmp_path)
+    start = time.monotonic()
+    result = run_cli("check", "cat")
+    assert time.monotonic() - start < 5
+    assert result.exit_code == 1
+    limit = max_bytes() // 1048576
+    assert problem_lines(result.stdout) == [
+        f"cat/measures.yaml: error[load]: file is 50.0 MB, above the {limit} MB limit "
+        "(split the file, or raise the limit with RISKENGINE_MAX_FILE_MB)"]
+
+
+def test_size_limit_is_exact_and_can_be_changed(tmp_path, monkeypatch):
+    monkeypatch.setenv("RISKENGINE_MAX_FILE_MB", "1")
+    assert max_bytes() == 1048576
+    body = b"a: 1\n"
+    filler = b"# " + b"x" * 1021 + b"\n"  # 1,024-byte comment lines
+    text = body + filler * ((1048576 - len(body)) // len(filler))
+    text += b"#" * (1048576 - len(text) - 1) + b"\n"
+    assert len(text) == 1048576
+    at_limit = tmp_path / "at-limit.yaml"
+    at_limit.write_bytes(text)
+    assert load_yaml(at_limit).data == {"a": 1}
+    over = tmp_path / "over.yaml"
+    over.write_bytes(text + b"\n")
+    with pytest.raises(RiskengineError) as info:
+        load_yaml(over)
+    assert str(info.value) == (f"{over}: error[load]: file is 1.0 MB, above the 1 MB limit "
+                               "(split the file, or raise the limit with RISKENGINE_MAX_FILE_MB)")
+
+
+def _billion_laughs() -> str:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path, monkeypatch):
+    """Nine levels of nine aliases (10^9 strings) stop at the node budget, 100,000 values.
+
+    Counting values in build order (a0 takes 10, a1 91, a2 820, a3 7,381, a4 66,430) the budget runs
+    out inside a5, at the second "lol" of line 1 (column 16: 'a0: &a0 [' is 9 characters, "lol", is 6).
+    """
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(_billion_laughs(), encoding="utf-8")
+    assert bomb.stat().st_size < 1000
+    start = time.monotonic()
+    with pytest.raises(RiskengineError) as info:
+        load_yaml(bomb)
+    assert time.monotonic() - start < 2
+    assert str(info.value) == (f"{bomb}:1:16: error[load]: too many values after expanding aliases "
+                               "(possible alias bomb) (remove the repeated '*alias' references or split the file)")
+
+    _write_bytes(tmp_path / "x", _billion_laughs().encode(), "areas.yaml")
+    monkeypatch.chdir(tmp_path / "x")
+    start = time.monotonic()
+    result = run_cli("check", "cat")
+    assert time.monotonic() - start < 2
+    assert result.exit_code == 1
+    assert problem_lines(result.stdout) == [
+        "cat/areas.yaml:1:16: error[load]: too many values after expanding aliases (possible alias bomb) "
+        "(remove the repeated '*alias' references or split the file)"]
+
+
+def test_a_few_aliases_are_fine(tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text("base: &b {tipo: ufficio, padre: SG}\nuno: *b\ndue: *b\n", encoding="utf-8")
+    assert load_yaml(path).data == {"base": {"tipo": "ufficio", "padre": "SG"},
+                                    "uno": {"tipo": "ufficio", "padre": "SG"},
+                                    "due": {"tipo": "ufficio", "padre": "SG"}}
+
+
+def test_python_tag_runs_nothing(tmp_path, monkeypatch):
+    marker = tmp_path / "pwned"
+    payloads = [
+        f'esempio: !!python/object/apply:os.system ["touch {marker}"]',
+        f'esempio: !!python/object/apply:subprocess.call [["touch", "{marker}"]]',
+        f'esempio: !!python/object/new:os.system ["touch {marker}"]',
+        f'esempio: !!python/name:os.system ""',
+    ]
+    for i, payload in enumerate(payloads):
+        broken_copy(tmp_path, ("ente.yaml", "esempio: true", payload), name=f"cat{i}")
+    monkeypatch.chdir(tmp_path)
+    for i, payload in enumerate(payloads):
+        start = time.monotonic()
+        result = run_cli("check", f"cat{i}")
+        assert time.monotonic() - start < 2
+        assert result.exit_code == 1
+        tag = payload.split()[1].replace("!!", "tag:yaml.org,2002:")
+        assert problem_lines(result.stdout) == [
+            f"cat{i}/ente.yaml:8:10: error[load]: YAML tag '{tag}' is not allowed {TAG_HINT}"]
+    assert not marker.exists()
+
+
+def test_python_tag_echo_runs_nothing_in_a_real_process(tmp_path):
+    broken_copy(tmp_path, ("ente.yaml", "esempio: true", 'esempio: !!python/object/apply:os.system ["echo pwned"]'))
+    proc = subprocess.run([sys.executable, "-m", "riskengine", "check", "cat"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "pwned" not in proc.stdout + proc.stderr
+    assert problem_lines(proc.stdout) == [
+        f"cat/ente.yaml:8:10: error[load]: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' "
+        f"is not allowed {TAG_HINT}"]
+
+
+def test_deep_nesting_is_refused_without_crashing(tmp_path):
+    """100,000 nested '[' used to overflow libyaml's recursive composer (a segmentation fault)."""
+    _write_bytes(tmp_path, b"[" * 100_000 + b"]" * 100_000 + b"\n", "units.yaml")
+    proc = subprocess.run([sys.executable, "-m", "riskengine", "check", "cat"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    # the 66th '[' is the first past the limit (64 levels below the top)
+    assert problem_lines(proc.stdout) == [
+        "cat/units.yaml:1:66: error[load]: nesting deeper than 64 levels (flatten the structure)"]
+
+
+@pytest.mark.parametrize("text", ["- " * 100_000 + "x\n", "{a: " * 50_000 + "}" * 50_000 + "\n", "&a [*a]\n"])
+def test_deep_or_recursive_structures_are_refused(tmp_path, text):
+    path = tmp_path / "deep.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        load_yaml(path)
+    assert "nesting deeper than 64 levels" in str(info.value)
+
+
+def test_unclosed_flow_sequence_is_located_at_the_end(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text("a: [1\n", encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        load_yaml(str(path))
+    assert str(info.value).startswith(f"{path}:2:1: error[load]: invalid YAML: ")

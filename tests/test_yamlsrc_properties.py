@@ -1,0 +1,178 @@
+"""Property-based tests of the safe YAML loader: round trips, locations, and hostile bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import tempfile
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from riskengine.errors import RiskengineError
+from riskengine.yamlsrc import Document, load_yaml
+
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)  # any unicode but lone surrogates
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-10**30, max_value=10**30),
+    st.floats(allow_nan=False), st.dates(), text,
+)
+data = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(text, children, max_size=4),
+    max_leaves=25,
+)
+dump_options = st.fixed_dictionaries({
+    "allow_unicode": st.booleans(),
+    "default_flow_style": st.sampled_from([False, None]),  # block style, or flow for the innermost collections
+    "sort_keys": st.booleans(),
+    "indent": st.sampled_from([2, 4]),
+})
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("props")
+
+
+def _load_text(workdir, content: str | bytes) -> Document:
+    fd, name = tempfile.mkstemp(suffix=".yaml", dir=workdir)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+    try:
+        return load_yaml(name)
+    finally:
+        os.unlink(name)
+
+
+def _same(a, b, ordered: bool = False) -> bool:
+    """Equality that tells 1 from 1.0 and True from 1 (YAML must not turn one into the other).
+
+    With ``ordered``, mappings must also keep their key order.
+    """
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        keys_ok = list(a) == list(b) if ordered else set(a) == set(b)
+        return keys_ok and all(_same(a[k], b[k], ordered) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y, ordered) for x, y in zip(a, b))
+    if isinstance(a, float) and math.isinf(a):
+        return a == b
+    return a == b
+
+
+@SETTINGS
+@given(value=data, options=dump_options)
+def test_safe_dump_round_trips(workdir, value, options):
+    dumped = yaml.safe_dump(value, width=10**6, **options)
+    doc = _load_text(workdir, dumped)
+    ordered = not options["sort_keys"]
+    assert _same(doc.data, yaml.safe_load(dumped), ordered), dumped  # PyYAML's own reading
+    if "\x85" not in dumped:  # PyYAML writes NEL raw with allow_unicode, and then reads it as a line break
+        assert _same(doc.data, value, ordered), dumped
+
+
+def _leaves(value, path=()):
+    """(path, value) of every scalar and empty collection; (path, key) of every mapping key."""
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            yield path + (k,), k, True
+            yield from _leaves(v, path + (k,))
+    elif isinstance(value, list) and value:
+        for i, v in enumerate(value):
+            yield from _leaves(v, path + (i,))
+    else:
+        yield path, value, False
+
+
+def _tokens_at(source: str) -> dict[tuple[int, int], list]:
+    """PyYAML's (pure Python) scanner tokens of ``source`` by 1-based (line, column) of their start."""
+    found: dict[tuple[int, int], list] = {}
+    for token in yaml.scan(source, Loader=yaml.SafeLoader):
+        found.setdefault((token.start_mark.line + 1, token.start_mark.column + 1), []).append(token)
+    return found
+
+
+def _written_as(tokens: list, leaf) -> bool:
+    """Whether one of ``tokens`` is ``leaf`` as written: a scalar with its text, or an empty collection."""
+    for token in tokens:
+        if isinstance(token, yaml.ScalarToken):
+            if isinstance(leaf, str):
+                return token.value == leaf and (not token.plain or isinstance(yaml.safe_load(token.value), str))
+            return token.plain and _same(yaml.safe_load(token.value), leaf)
+        if leaf == [] and isinstance(token, yaml.FlowSequenceStartToken):
+            return True
+        if leaf == {} and isinstance(token, yaml.FlowMappingStartToken):
+            return True
+    return False
+
+
+@SETTINGS
+@given(value=st.dictionaries(text, data, min_size=1, max_size=4) | st.lists(data, min_size=1, max_size=4),
+       options=dump_options)
+def test_locate_points_at_every_leaf_and_key(workdir, value, options):
+    source = yaml.safe_dump(value, width=10**6, **options)
+    assume("\x85" not in source)  # see test_safe_dump_round_trips
+    doc = _load_text(workdir, source)
+    tokens = _tokens_at(source)
+    for path, leaf, is_key in _leaves(value):
+        loc = doc.locate(path, key=is_key)
+        assert loc.path == doc.path
+        here = tokens.get((loc.line, loc.column), [])
+        assert _written_as(here, leaf), (path, is_key, loc, here, source)
+
+
+@SETTINGS
+@given(value=data, path=st.lists(st.one_of(st.integers(-2, 5), text), max_size=4), key=st.booleans())
+def test_locate_never_fails_on_any_path(workdir, value, path, key):
+    doc = _load_text(workdir, yaml.safe_dump(value))
+    loc = doc.locate(tuple(path), key=key)
+    assert loc.line >= 1 and loc.column >= 1
+
+
+yamlish = st.lists(st.sampled_from([
+    "[", "]", "{", "}", ": ", ":", "- ", ", ", "&a ", "*a ", "&b ", "*b ", "!!python/object/apply:os.system ",
+    "!x ", "!!binary ", "!!set ", "<<: ", "? ", "|\n", ">\n", "#", "'", '"', "\\", "\t", "\n", "  ", "    ",
+    "a", "codice", "1", "1.10", "0x_", "0b", "0o7", ".inf", "2026-02-30", "2026-01-31", "2026-01-31 10:00:00 +99:00",
+    "true", "null", "~", "---\n", "...\n", "%YAML 1.1\n", "%TAG ! tag:x,2000:\n", "\ufeff", "\x85", "\u2028",
+    "\x00", "\x07", "é", "🙂",
+]), max_size=60).map("".join)
+
+
+@SETTINGS
+@given(content=st.binary(max_size=300) | yamlish.map(lambda s: s.encode("utf-8", "surrogatepass")))
+def test_any_bytes_load_or_raise_riskengine_error(workdir, content):
+    try:
+        doc = _load_text(workdir, content)
+    except RiskengineError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.location.path.endswith(".yaml")
+            assert problem.message
+        return
+    if doc.data is not None:
+        assert doc.locate(()).line >= 1
+
+
+def test_dates_and_codes_keep_their_yaml_types(workdir):
+    doc = _load_text(workdir, "d: 2026-01-31\nt: 2026-01-31 10:00:00\nc: B2.1.1\nf: 1.10\ns: '1.10'\nn: 007\n")
+    assert doc.data == {"d": dt.date(2026, 1, 31), "t": dt.datetime(2026, 1, 31, 10, 0), "c": "B2.1.1",
+                        "f": 1.1, "s": "1.10", "n": 7}
+    assert type(doc.data["d"]) is dt.date
+
+
+def test_locate_missing_key_points_at_the_nearest_parent(workdir):
+    doc = _load_text(workdir, "a:\n  a: 1\n  b: [x, y]\n")
+    assert (doc.locate(("a", "a")).line, doc.locate(("a", "a")).column) == (2, 6)
+    assert (doc.locate(("a", "a"), key=True).line, doc.locate(("a", "a"), key=True).column) == (2, 3)
+    # an inner 'a' absent: the nearest parent is the inner mapping (line 2, column 3), not the outer key 'a'
+    other = _load_text(workdir, "a:\n  b: 1\n")
+    assert (other.locate(("a", "a"), key=True).line, other.locate(("a", "a"), key=True).column) == (2, 3)
+    assert (doc.locate(("a", "b", 1)).line, doc.locate(("a", "b", 1)).column) == (3, 10)
+    assert (doc.locate(("a", "b", 7)).line, doc.locate(("a", "b", 7)).column) == (3, 6)
