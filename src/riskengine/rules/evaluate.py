@@ -24,6 +24,7 @@ from riskengine.rules.compiled import (
 from riskengine.rules.method import Method, PolicyRule
 from riskengine.rules.residual import residual_level, residual_score
 from riskengine.rules.score import ItemScore, combine_items, score_item
+from riskengine.rules.scoring import round_to
 from riskengine.types import decimal_text
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -140,32 +141,31 @@ class Classifier:
                             "valori": {"probabilita": cell.p, "impatto": cell.i}, "risultato": cell.level}
 
 
-def _explicit_residual(method: Method, ev: ProcessEvaluation, linked: list[Misura], giudizio: Any,
-                       classifier: Classifier) -> None:
-    """Apply an explicit re-rating of the planned residual, refusing one above inherent or without measures."""
+def _explicit_residual(method: Method, ev: ProcessEvaluation, linked: list[Misura], giudizio: Any) -> State | None:
+    """An explicit re-rating of the planned residual, or None when it would exceed inherent or lack measures.
+
+    A numeric re-rating comes back with an empty level: the caller classifies it on the engine.
+    """
     r = giudizio.residuo
     inherent = ev.inerente
     assert inherent is not None
     if r.rischio is not None:
-        above = r.rischio > inherent.rischio
-        lower = r.rischio < inherent.rischio
+        above, lower = r.rischio > inherent.rischio, r.rischio < inherent.rischio
     else:
-        above = method.levels.index(r.livello) > method.levels.index(inherent.livello)
-        lower = method.levels.index(r.livello) < method.levels.index(inherent.livello)
+        rank, inherent_rank = method.levels.index(r.livello), method.levels.index(inherent.livello)
+        above, lower = rank > inherent_rank, rank < inherent_rank
     ev.values["rivalutato"] = True
     if above:
         ev.values["residuo_sopra_inerente"] = True
-        return
+        return None
     if lower and not linked:
         ev.values["residuo_senza_misure"] = True
-        return
+        return None
+    rounding = method.model.arrotondamento
+    score = round_to(r.rischio, rounding.cifre, rounding.modo) if r.rischio is not None else None
     step = {"regola": "valutazione.residuo", "descrizione": f"rivalutazione esplicita: {r.motivazione or 'senza motivazione'}",
-            "risultato": decimal_text(r.rischio) if r.rischio is not None else r.livello}
-    if r.rischio is not None:
-        ev.residuo_programmato = State(r.rischio, "", [step])
-        ev.residuo_programmato.livello = classifier.band(ev.band_table, r.rischio)  # resolved after the run
-    else:
-        ev.residuo_programmato = State(None, r.livello, [step])
+            "risultato": decimal_text(score) if score is not None else r.livello}
+    return State(score, r.livello or "", [step])
 
 
 def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend) -> list[ProcessEvaluation]:
@@ -207,6 +207,7 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
             ev.inerente = State(None, classifier.grid(ev.score.p_code, ev.score.i_code))
         pending.append((ev, items[0].giudizio, linked, planned, implemented))
     classifier.run()
+    lookups: list[tuple[State, str]] = []
     for ev, giudizio, linked, planned, implemented in pending:
         level, step = classifier.level(ev.inerente.livello)
         ev.inerente.livello = level
@@ -222,15 +223,16 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
                 state.trace.append(bstep)
         ev.values.update({"rivalutato": False, "residuo_sopra_inerente": False, "residuo_senza_misure": False})
         if giudizio.residuo is not None:
-            _explicit_residual(method, ev, linked, giudizio, classifier)
-    if classifier.band_requests:
+            rerated = _explicit_residual(method, ev, linked, giudizio)
+            if rerated is not None:
+                ev.residuo_programmato = rerated
+                if not rerated.livello:
+                    lookups.append((rerated, classifier.band(ev.band_table, rerated.rischio)))
+    if lookups:
         classifier.run()
-        for ev, *_ in pending:
-            state = ev.residuo_programmato
-            if state is not None and "|" in state.livello:
-                lvl, bstep = classifier.level(state.livello)
-                state.livello = lvl
-                state.trace.append(bstep)
+        for state, fact_id in lookups:
+            state.livello, bstep = classifier.level(fact_id)
+            state.trace.append(bstep)
     _policies(cg, method, assessment, backend, pending, reference)
     return evaluations
 
