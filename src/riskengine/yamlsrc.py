@@ -225,7 +225,7 @@ def load_yaml(path: str | os.PathLike) -> Document:
     except yaml.YAMLError as exc:
         raise fail(Location(path), f"invalid YAML: {exc}") from None
     except RecursionError:
-        raise fail(Location(path), f"nesting too deep", hint="flatten the structure") from None
+        raise fail(Location(path), "nesting too deep", hint="flatten the structure") from None
     if root is None:
         return Document(path, None, None)
     budget = max(MIN_NODE_BUDGET, len(text) // MAX_NODES_PER_BYTE * 2)
