@@ -9,6 +9,7 @@ unreachable rules, and rule sets that exceed what durable-rules can execute safe
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -263,6 +264,9 @@ class _Checker:
                         self.error(("indicatori", items[0][0], "peso"),
                                    f"the weights of '{dimension}' add up to {total}, not 100",
                                    "adjust the 'peso' values so they sum to 100")
+        if self.m.valutazione.livello != "processo":  # phases or events are aggregated up to the process too
+            self.aggregation_fits(("valutazione", "aggregazione_processo"), self.m.valutazione.aggregazione_processo,
+                                  list(enumerate(self.m.indicatori)), scales)
 
     def aggregation_fits(self, keys: tuple, operator: str, items: list, scales: dict[str, Scala]) -> None:
         ordinal = [ind.codice for _, ind in items if ind.scala in scales and scales[ind.scala].ordinale]
@@ -418,41 +422,66 @@ class _Checker:
                           "reference it in scelta_bande or remove it")
 
 
+_COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+            ">=": operator.ge}
+
+
 def _satisfiable(cond: expr.Cond, schema: dict[str, expr.FieldType]) -> bool:
-    """Conservative check: False only when the condition can certainly never hold."""
+    """Conservative check: False only when the condition can certainly never hold.
+
+    The comparisons of a conjunction are grouped by field, so the result does not depend on the
+    order in which they are written (``misure > 3 and misure <= 3`` as ``misure <= 3 and misure > 3``).
+    """
     if isinstance(cond, expr.Always):
         return True
     if isinstance(cond, expr.AnyOf):
         return any(_satisfiable(c, schema) for c in cond.items)
     if isinstance(cond, expr.Cmp):
-        return _satisfiable(expr.AllOf((cond,)), schema)
-    bounds: dict[str, list] = {}
-    for item in cond.items:
-        if isinstance(item, expr.Cmp) and item.kind in ("number", "ordinal"):
-            lo, hi = bounds.setdefault(item.field, [None, None])
-            if item.kind == "ordinal":
-                lo = 0 if lo is None else lo
-                hi = len(schema[item.field].values) - 1 if hi is None else hi
-            v = item.value
-            if item.op == "==":
-                lo = v if lo is None else max(lo, v)
-                hi = v if hi is None else min(hi, v)
-            elif item.op in (">", ">="):
-                v = v + 1 if item.op == ">" and item.kind == "ordinal" else v
-                lo = v if lo is None else max(lo, v)
-                if item.op == ">" and item.kind == "number" and hi is not None and hi <= v:
-                    return False
-            elif item.op in ("<", "<="):
-                v = v - 1 if item.op == "<" and item.kind == "ordinal" else v
-                hi = v if hi is None else min(hi, v)
-                if item.op == "<" and item.kind == "number" and lo is not None and lo >= v:
-                    return False
-            bounds[item.field] = [lo, hi]
-            if lo is not None and hi is not None and lo > hi:
-                return False
-        elif not isinstance(item, expr.Cmp) and not _satisfiable(item, schema):
+        cond = expr.AllOf((cond,))
+    by_field: dict[str, list[expr.Cmp]] = {}
+    items = list(cond.items)
+    while items:
+        item = items.pop(0)
+        if isinstance(item, expr.AllOf) or (isinstance(item, expr.AnyOf) and len(item.items) == 1):
+            items[:0] = item.items  # a nested 'and', or 'in' a list of one value
+        elif isinstance(item, expr.Cmp):
+            by_field.setdefault(item.field, []).append(item)
+        elif not _satisfiable(item, schema):
             return False
-    return True
+    return all(_field_satisfiable(cmps, schema[name]) for name, cmps in by_field.items())
+
+
+def _field_satisfiable(cmps: list[expr.Cmp], ftype: expr.FieldType) -> bool:
+    """Whether one value of a field can meet every comparison on it (finite domains are enumerated)."""
+    if ftype.kind in ("ordinal", "bool"):
+        domain = range(len(ftype.values)) if ftype.kind == "ordinal" else (False, True)
+        return any(all(_COMPARE[c.op](value, c.value) for c in cmps) for value in domain)
+    equal = {c.value for c in cmps if c.op == "=="}
+    if len(equal) > 1:
+        return False
+    if equal:
+        value = next(iter(equal))
+        return all(_COMPARE[c.op](value, c.value) for c in cmps)
+    if ftype.kind != "number":
+        return True  # text with only '!=': some other text always remains
+    lo = hi = None
+    lo_strict = hi_strict = False
+    for c in cmps:
+        if c.op in (">", ">="):
+            if lo is None or c.value > lo:
+                lo, lo_strict = c.value, c.op == ">"
+            elif c.value == lo:
+                lo_strict = lo_strict or c.op == ">"
+        elif c.op in ("<", "<="):
+            if hi is None or c.value < hi:
+                hi, hi_strict = c.value, c.op == "<"
+            elif c.value == hi:
+                hi_strict = hi_strict or c.op == "<"
+    if lo is None or hi is None or lo < hi:
+        return True
+    if lo > hi or lo_strict or hi_strict:
+        return False
+    return all(c.value != lo for c in cmps if c.op == "!=")  # the one value left, unless excluded
 
 
 def _compile_policies(doc: Document | None, policies: PoliciesFile, schema: dict[str, expr.FieldType],
@@ -527,9 +556,7 @@ def _engine_limits(name: str, doc: Document, bands: dict[str, BandTable], grid: 
         for r, rule in enumerate(table.rules):
             try:
                 alternatives = expr.to_dnf(rule.condition, MAX_ALTERNATIVES_PER_RULE)
-            except ValueError:
-                alternatives = []
-            if not alternatives and not isinstance(rule.condition, expr.AnyOf):
+            except ValueError:  # past the limit (an empty list is a condition that never holds: no engine rule)
                 location = pdoc.locate(("tabelle", t, "regole", r, "quando")) if pdoc else doc.locate(())
                 problems.append(Problem(location, f"rule '{rule.code}' expands to more than {MAX_ALTERNATIVES_PER_RULE} "
                                         "alternatives for the engine", code="engine-limit",
@@ -540,13 +567,16 @@ def _engine_limits(name: str, doc: Document, bands: dict[str, BandTable], grid: 
                 for cmp in conjunction:
                     if cmp.op == "==":
                         branches[cmp.field] = branches.get(cmp.field, 0) + 1
-    for label, count in (("band rows and grid cells", classify), ("engine rules from the policies", policies)):
+    policy_place = pdoc.locate(("tabelle",)) if pdoc is not None else doc.locate(())
+    for label, count, place in (("band rows and grid cells", classify,
+                                 doc.locate(("bande",) if bands else ("combinazione", "griglia"))),
+                                ("engine rules from the policies", policies, policy_place)):
         if count > MAX_RULES_PER_RULESET:
-            problems.append(Problem(doc.locate(()), f"{count} {label}: above the {MAX_RULES_PER_RULESET} the engine "
+            problems.append(Problem(place, f"{count} {label}: above the {MAX_RULES_PER_RULESET} the engine "
                                     "runs safely", code="engine-limit", hint="keep thresholds as data, not one rule per code"))
     for fieldname, count in sorted(branches.items()):
         if count > MAX_EQUALITY_BRANCHES:
-            problems.append(Problem(doc.locate(()), f"{count} engine rules test '{fieldname} == …': above the "
+            problems.append(Problem(policy_place, f"{count} engine rules test '{fieldname} == …': above the "
                                     f"{MAX_EQUALITY_BRANCHES} the engine handles", code="engine-limit",
                                     hint="use ranges (<, >=) or fewer distinct values"))
     if len(schema) + 4 > MAX_FACT_PROPERTIES:

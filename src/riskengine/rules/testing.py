@@ -19,6 +19,7 @@ from riskengine.rules.evaluate import Classifier, ProcessEvaluation, State, appl
 from riskengine.rules.method import Method, load_method
 from riskengine.rules.models import Caso, TestFile
 from riskengine.rules.score import ItemScore, score_item
+from riskengine.rules.scoring import decimals
 from riskengine.suggest import did_you_mean
 from riskengine.types import decimal_text
 from riskengine.validate import validate_document
@@ -97,6 +98,11 @@ def run_case(method: Method, backend: Any, case: Caso, doc: Document, keys: tupl
         if not method.numeric:
             raise RiskengineError([Problem(doc.locate(keys + ("rischio",)), "this method has no numeric score",
                                            code="rule-test", hint="give 'probabilita' and 'impatto' levels")])
+        if case.rischio < 0 or decimals(case.rischio) > method.digits:
+            raise RiskengineError([Problem(doc.locate(keys + ("rischio",)),
+                                           f"{decimal_text(case.rischio)} is not a score of the method",
+                                           code="rule-test", hint=f"scores are from 0, rounded to {method.digits} "
+                                           "decimals: a band table never sees this value")])
         score = ItemScore(Decimal(0), Decimal(0), rischio=case.rischio)
         answers = {}
     else:
