@@ -331,8 +331,6 @@ def test_policy_condition_in_a_block_scalar_points_at_its_first_line(tmp_path) -
                         "(did you mean 'livello'?)"]
 
 
-@pytest.mark.xfail(strict=True, reason="yamlsrc.Document.locate_in_text counts characters of the parsed value, not "
-                                       "of the source: YAML escapes (\\\" or '') shift the column")
 def test_policy_error_column_after_yaml_escapes(tmp_path) -> None:
     d, problems = refused(tmp_path, TORINO, ("policies.yaml", "quando: 'livello == \"medio\"'",
                                              "quando: \"area == \\\"B\\\" and livelo == \\\"medio\\\"\""))

@@ -78,19 +78,33 @@ class Document:
 
 
     def locate_in_text(self, keys: PathKey, offset: int) -> Location:
-        """Location of character ``offset`` inside the scalar at ``keys`` (for errors in conditions)."""
+        """Location of character ``offset`` inside the scalar at ``keys`` (for errors in conditions).
+
+        Quoted scalars are mapped through their escapes (``\\"``, ``''``…) by re-reading the source
+        line, so the column points at the character the user wrote.
+        """
         node = self._node(keys)
         if not isinstance(node, ScalarNode):
             return self.locate(keys)
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         if node.style in ("|", ">"):
             return Location(self.path, line + 1, 1)
-        if node.style in ('"', "'"):
-            col += 1
-        text = node.value[:offset]
-        if "\n" in text or node.end_mark.line != node.start_mark.line:
+        if node.end_mark.line != node.start_mark.line or "\n" in node.value[:offset]:
             return Location(self.path, line, col)
-        return Location(self.path, line, col + offset)
+        if node.style not in ('"', "'"):
+            return Location(self.path, line, col + offset)
+        raw = self._source_line(line)[node.start_mark.column + 1:]
+        return Location(self.path, line, col + 1 + _raw_offset(raw, offset, node.style))
+
+    def _source_line(self, line: int) -> str:
+        try:
+            with open(self.path, encoding="utf-8-sig") as handle:
+                for number, text in enumerate(handle, start=1):
+                    if number == line:
+                        return text
+        except OSError:
+            pass
+        return ""
 
     def _node(self, keys: PathKey) -> Node | None:
         node = self.root
@@ -102,6 +116,24 @@ class Document:
             else:
                 return None
         return node
+
+
+_ESCAPE_LENGTH = {"x": 4, "u": 6, "U": 10}
+
+
+def _raw_offset(raw: str, offset: int, style: str) -> int:
+    """Characters of quoted source text that encode the first ``offset`` characters of the value."""
+    position = 0
+    for _ in range(offset):
+        if position >= len(raw):
+            break
+        if style == '"' and raw[position] == "\\" and position + 1 < len(raw):
+            position += _ESCAPE_LENGTH.get(raw[position + 1], 2)
+        elif style == "'" and raw.startswith("''", position):
+            position += 2
+        else:
+            position += 1
+    return position
 
 
 class _Builder:
