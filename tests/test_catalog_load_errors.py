@@ -61,10 +61,10 @@ CASES = {
         ["cat/ente.yaml:1:1: error[schema]: missing required key 'metodo'"]),
     "empty-file": (
         [("ente.yaml", None, "")],
-        [f"cat/ente.yaml: error[schema]: the file is empty (expected the keys: {ENTE_KEYS})"]),
+        [f"cat/ente.yaml:1:1: error[schema]: the file is empty (expected the keys: {ENTE_KEYS})"]),
     "comments-only-file": (
         [("ente.yaml", None, "# nothing yet\n")],
-        [f"cat/ente.yaml: error[schema]: the file is empty (expected the keys: {ENTE_KEYS})"]),
+        [f"cat/ente.yaml:1:1: error[schema]: the file is empty (expected the keys: {ENTE_KEYS})"]),
     "top-level-list": (
         [("ente.yaml", None, "- codice: mini\n- nome: Mini\n")],
         [f"cat/ente.yaml:1:1: error[schema]: expected a mapping (key: value) at the top of the file "

@@ -230,3 +230,20 @@ def test_assess_twice_is_byte_identical_and_the_interpreter_agrees(tmp_path) -> 
     assert (process["probabilita"], process["impatto"], process["inerente"]["rischio"]) == ("2.83", "1.25", "3.54")
     assert process["inerente"]["livello"] == "basso" and process["tabella_bande"] == "nuovi-indici"
     assert durable["digest"]["regole"] == load_method(TORINO).digests
+
+
+def test_strict_coverage_fails_when_a_rule_never_fired(tmp_path) -> None:
+    d = method_copy(tmp_path, TORINO, ("tests/oracoli.yaml", '  - {nome: "vecchi indici (G): 25 → alto", area: G, rischio: 25, atteso: {livello: alto}}\n', ""),
+                    ("tests/oracoli.yaml", '  - {nome: "vecchi indici (D): 17.1 → alto", area: D, rischio: 17.1, atteso: {livello: alto}}\n', ""))
+    assert run_cli("test", d).exit_code == 0
+    strict = run_cli("test", d, "--strict")
+    assert strict.exit_code == 1
+    assert "never fired: bande:vecchi-indici:3" in strict.stdout
+
+
+def test_expected_level_must_exist(tmp_path) -> None:
+    d = method_copy(tmp_path, TORINO, ("tests/oracoli.yaml", "area: D, rischio: 10.0, atteso: {livello: basso}",
+                                       "area: D, rischio: 10.0, atteso: {livello: bassa}"))
+    result = run_cli("test", d)
+    assert result.exit_code == 1
+    assert "unknown risk level 'bassa' (did you mean 'basso'?)" in result.stderr

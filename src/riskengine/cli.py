@@ -111,6 +111,9 @@ def graph(catalog: Path = typer.Argument(..., help="catalogue directory"),
     """Export the catalogue graph (areas, units, processes, events, factors, measures and their links)."""
     from riskengine import api
 
+    if format not in ("graphml", "dot", "json"):
+        typer.echo(f"unknown graph format '{format}': expected one of graphml, dot, json", err=True)
+        raise typer.Exit(2)
     try:
         text = api.graph(catalog, format)
     except RiskengineError as exc:
@@ -218,7 +221,8 @@ def explain(catalog: Path = typer.Argument(..., help="catalogue directory"),
 @app.command("test")
 def test_rules(method: Path = typer.Argument(..., help="method directory (rules/<method>) with tests/*.yaml"),
                engine: str = typer.Option("durable", "--engine", help="durable (durable-rules) or interpreter"),
-               verbose: bool = typer.Option(False, "--verbose", "-v", help="list passing cases too")) -> None:
+               verbose: bool = typer.Option(False, "--verbose", "-v", help="list passing cases too"),
+               strict: bool = typer.Option(False, "--strict", help="also fail when a rule was never exercised")) -> None:
     """Run a method's rule tests; show failures with their explanation and the rules no case exercised."""
     from riskengine import api
 
@@ -245,7 +249,7 @@ def test_rules(method: Path = typer.Argument(..., help="method directory (rules/
         typer.echo(f"  never fired: {rule_id}" + (f" ({location})" if location else ""))
     failed = len(report.failed)
     typer.echo(f"{len(report.outcomes) - failed} passed, {failed} failed")
-    if failed:
+    if failed or (strict and report.uncovered):
         raise typer.Exit(EXIT_INPUT)
 
 

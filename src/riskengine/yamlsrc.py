@@ -56,7 +56,7 @@ class Document:
     def locate(self, keys: PathKey, *, key: bool = False) -> Location:
         """Location of the value at ``keys`` (or of its key when ``key``), nearest parent if absent."""
         node = self.root
-        line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (0, 0)
+        line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1)
         for index, part in enumerate(keys):
             found = None
             if isinstance(node, MappingNode):

@@ -86,6 +86,13 @@ def _typed(ftype: expr.FieldType, raw: Any) -> Any:
 def run_case(method: Method, backend: Any, case: Caso, doc: Document, keys: tuple) -> CaseOutcome:
     """Evaluate one case on ``backend`` and compare with its expectations."""
     problems: list[Problem] = []
+    for key in ("livello", "livello_residuo"):
+        expected_level = getattr(case.atteso, key)
+        if expected_level is not None and expected_level not in method.levels:
+            problems.append(Problem(doc.locate(keys + ("atteso", key)), f"unknown risk level '{expected_level}'",
+                                    code="rule-test", hint=did_you_mean(expected_level, method.levels)))
+    if problems:
+        raise RiskengineError(problems)
     score: ItemScore
     if case.risposte is not None:
         options = check_answers(method, case.risposte,
