@@ -1,0 +1,172 @@
+"""The Jinja2 environment (sandboxed, autoescaped, strict) and the HTML annex.
+
+Templates ship in ``riskengine/report/templates``; a ``templates`` directory given by the user
+overrides any of them by file name. Every template, shipped or not, runs in Jinja's
+``SandboxedEnvironment`` with ``StrictUndefined``: a typo is an error naming the template and line,
+not an empty cell. Errors are raised as :class:`RiskengineError`.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Any
+
+from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.report.messages import Messages
+from riskengine.report.model import View
+
+ANNEX_TEMPLATE = "allegato.html.j2"
+SHEET_TEMPLATE = "scheda_pagina.html.j2"
+ANNEX_FILE = "allegato-rischi.html"
+SHEETS_DIR = "schede"
+
+
+def _autoescape(name: str | None) -> bool:
+    # Style sheets are included raw inside <style> (entities are not decoded there); all else is escaped.
+    return not (name or "").endswith(".css.j2")
+
+
+def make_environment(templates: str | Path | None = None):
+    """The sandboxed environment: user ``templates`` first (if given), then the package's."""
+    from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    loaders = []
+    if templates is not None:
+        directory = Path(templates)
+        if not directory.is_dir():
+            raise RiskengineError([Problem(Location(str(directory)), "templates directory not found", code="template",
+                                           hint="give a directory holding *.html.j2 files that override the defaults")])
+        loaders.append(FileSystemLoader(str(directory)))
+    loaders.append(PackageLoader("riskengine.report", "templates"))
+    env = SandboxedEnvironment(loader=ChoiceLoader(loaders), autoescape=_autoescape, undefined=StrictUndefined,
+                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return env
+
+
+def _number(value: Any, lang: str, suffix: str = "") -> str:
+    if value is None or value == "":
+        return "—"
+    text = str(value)
+    if lang == "it":
+        text = text.replace(".", ",")
+    return text + suffix
+
+
+def _date(value: Any, messages: Messages) -> str:
+    if value is None or value == "" or value == "—":
+        return "—"
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit():
+        return f"{text[8:10]}/{text[5:7]}/{text[:4]}" if messages.lang == "it" else text
+    return messages.value("scadenza", text)
+
+
+def css_string(value: Any) -> str:
+    """``value`` as a quoted CSS string that cannot close the string, the rule or the <style> element."""
+    out = []
+    for ch in str(value):
+        if ch in '"\\<>&' or ord(ch) < 0x20 or ord(ch) == 0x7f:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def render_context(view: View) -> dict[str, Any]:
+    """What every template sees: the result, the view, the labels and the two charts."""
+    from riskengine.report import svg
+
+    return {"result": view.result, "view": view, "t": view.t, "lang": view.lang,
+            "mappa_svg": svg.heat_map(view) if view.scored else "",
+            "distribuzione_svg": svg.distribution(view) if view.scored else ""}
+
+
+def _install_filters(env, messages: Messages) -> None:
+    env.filters["num"] = lambda v, suffix="": _number(v, messages.lang, suffix)
+    env.filters["data"] = lambda v: _date(v, messages)
+    env.filters["val"] = lambda v, field: messages.value(field, v)
+    env.filters["css"] = css_string
+
+
+def _template_place(exc: BaseException, env) -> tuple[str, str, int]:
+    """(template name, file, line) of the innermost template frame of ``exc``, or ('', '', 0)."""
+    from jinja2 import TemplateSyntaxError
+
+    if isinstance(exc, TemplateSyntaxError):
+        return exc.name or "", exc.filename or exc.name or "", exc.lineno or 0
+    frames = traceback.extract_tb(exc.__traceback__)
+    for frame in reversed(frames):
+        name = frame.filename
+        if name.endswith(".j2") or name.startswith("<template>"):
+            return Path(name).name, name, frame.lineno or 0
+    return "", "", 0
+
+
+def template_error(exc: BaseException, env, fallback: str) -> RiskengineError:
+    """A :class:`RiskengineError` naming the template, the line and the cause of ``exc``."""
+    from jinja2 import TemplateNotFound
+
+    name, filename, line = _template_place(exc, env)
+    if isinstance(exc, TemplateNotFound):
+        cause = f"template '{exc.name}' not found"
+    else:
+        cause = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    name = name or fallback
+    where = f"template {name}, line {line}" if line else f"template {name}"
+    return RiskengineError([Problem(Location(filename or name, line), f"{where}: {type(exc).__name__}: {cause}",
+                                    code="template",
+                                    hint="fix the template, or remove it from the templates directory to use the default")])
+
+
+class HtmlRenderer:
+    """Renders the annex and the single-process sheets with one environment."""
+
+    def __init__(self, view: View, templates: str | Path | None = None) -> None:
+        self.view = view
+        self.env = make_environment(templates)
+        _install_filters(self.env, view.t)
+        self.context = render_context(view)
+
+    def render(self, template: str, **extra: Any) -> str:
+        """Render ``template`` with the common context, translating every template failure."""
+        from jinja2 import TemplateError
+        from jinja2.sandbox import SecurityError
+
+        try:
+            return self.env.get_template(template).render(**self.context, **extra)
+        except (TemplateError, SecurityError) as exc:
+            raise template_error(exc, self.env, template) from exc
+        except RiskengineError:
+            raise
+        except Exception as exc:  # an error raised by template code (e.g. a wrong type in a user template)
+            name, _, _ = _template_place(exc, self.env)
+            if not name:
+                raise
+            raise template_error(exc, self.env, template) from exc
+
+    def annex(self, *, pdf: bool = False) -> str:
+        """The complete annex as one HTML document (``pdf=True`` adds print-only parts such as page numbers)."""
+        return self.render(ANNEX_TEMPLATE, pdf=pdf, base="")
+
+    def sheets(self) -> dict[str, str]:
+        """One standalone HTML page per process, keyed by its (safe) file name."""
+        return {f"{p['file']}.html": self.render(SHEET_TEMPLATE, p=p, pdf=False, base=f"../{ANNEX_FILE}")
+                for p in self.view.processes}
+
+
+def write_html(renderer: HtmlRenderer, staging: Path) -> list[Path]:
+    """Write ``allegato-rischi.html`` and ``schede/<process>.html`` into ``staging``."""
+    written = [staging / ANNEX_FILE]
+    written[0].write_bytes(renderer.annex().encode("utf-8"))
+    sheets_dir = staging / SHEETS_DIR
+    sheets_dir.mkdir()
+    for name, text in renderer.sheets().items():
+        path = sheets_dir / name
+        # Names come from safe_filename(); check anyway that nothing can land outside the directory.
+        if path.resolve().parent != sheets_dir.resolve():
+            raise RiskengineError([Problem(Location(name), "unsafe file name for a process sheet", code="report")])
+        path.write_bytes(text.encode("utf-8"))
+        written.append(path)
+    return written

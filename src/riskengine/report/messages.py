@@ -1,0 +1,74 @@
+"""The message catalogue: every label of every report format, in Italian and English.
+
+Labels live in ``messages/<lang>.yaml`` (nested mappings, addressed by dotted keys such as
+``registro.titolo``). Values of closed vocabularies (measure status, typology, frequency…) are under
+``valori.<field>.<value>``; a value without a label is shown as written in the catalogue.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from riskengine.errors import Location, fail
+
+LANGUAGES = ("it", "en")
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = "" if value is None else str(value)
+    return flat
+
+
+@cache
+def _catalogue(lang: str) -> dict[str, str]:
+    text = (resources.files("riskengine.report") / "messages" / f"{lang}.yaml").read_text(encoding="utf-8")
+    return _flatten(yaml.safe_load(text) or {})
+
+
+class Messages:
+    """Labels for one language; ``messages("key", name=value)`` formats with ``str.format``."""
+
+    def __init__(self, lang: str = "it") -> None:
+        if lang not in LANGUAGES:
+            raise fail(Location("--lang"), f"unknown language '{lang}'", code="report",
+                       hint="expected one of: " + ", ".join(LANGUAGES))
+        self.lang = lang
+        self.labels = _catalogue(lang)
+
+    def __call__(self, key: str, **values: Any) -> str:
+        try:
+            text = self.labels[key]
+        except KeyError:
+            raise KeyError(f"no label '{key}' in messages/{self.lang}.yaml") from None
+        return text.format(**values) if values else text
+
+    def has(self, key: str) -> bool:
+        """True when the catalogue has a label for ``key``."""
+        return key in self.labels
+
+    def value(self, field: str, value: Any) -> str:
+        """The label of ``value`` in a closed vocabulary (``valori.<field>.<value>``), else the value itself."""
+        if value is None or value == "":
+            return ""
+        return self.labels.get(f"valori.{field}.{value}", str(value))
+
+    def level(self, level: dict[str, Any]) -> str:
+        """The label of a method level in this language (``etichetta`` / ``etichetta_en``)."""
+        if self.lang == "en" and level.get("etichetta_en"):
+            return str(level["etichetta_en"])
+        return str(level.get("etichetta") or level.get("codice"))
+
+
+def keys(lang: str) -> set[str]:
+    """Every key of a language's catalogue (the languages must have the same keys)."""
+    return set(_catalogue(lang))

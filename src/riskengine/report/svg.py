@@ -1,0 +1,149 @@
+"""Inline SVG charts: the probability × impact heat map and the distribution by area and level.
+
+Both are drawn from the result as it is (``sintesi.mappa_calore``, ``sintesi.per_area``,
+``metodo.griglia``); every text is escaped; colours come only through :func:`safe_colour`. The level
+is always written in the chart, never shown by colour alone.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from riskengine.report.model import View
+from riskengine.report.safety import text_colour, tint
+
+FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
+GRID_LINE = "#5f6368"
+EMPTY = "#f4f5f7"
+
+
+def _text(x: float, y: float, content: Any, *, size: float = 11, weight: str = "normal", anchor: str = "middle",
+          fill: str = "#000000", rotate: bool = False) -> str:
+    transform = f' transform="rotate(-90 {x:g} {y:g})"' if rotate else ""
+    return (f'<text x="{x:g}" y="{y:g}" font-size="{size:g}" font-weight="{weight}" text-anchor="{anchor}" '
+            f'fill="{fill}"{transform}>{escape(content)}</text>')
+
+
+def _sort_key(value: str) -> tuple:
+    try:
+        return (0, Decimal(value))
+    except (InvalidOperation, TypeError):
+        return (1, value)
+
+
+def _svg(width: float, height: float, title: str, desc: str, body: list[str], css_class: str) -> Markup:
+    ident = css_class
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" viewBox="0 0 {width:g} {height:g}" '
+            f'width="{width:g}" height="{height:g}" role="img" aria-labelledby="{ident}-t {ident}-d" '
+            f'font-family="{FONT}">'
+            f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>')
+    return Markup(head + "".join(body) + "</svg>")
+
+
+def heat_map(view: View) -> Markup:
+    """Probability (rows, highest at the top) × impact (columns) with the count of processes in each cell.
+
+    Numeric methods: cells are the whole values of ``sintesi.mappa_calore`` (1–5, plus any other value
+    present); a cell is coloured by the highest level among its processes and lists the count per level.
+    Grid methods: the method's own grid, every cell coloured by (and labelled with) its grid level.
+    """
+    t = view.t
+    cells = {(c["probabilita"], c["impatto"]): c for c in view.sintesi.get("mappa_calore", [])}
+    grid = view.metodo.get("griglia")
+    if not view.numeric and grid:
+        rows, cols = list(grid["righe"]), list(grid["colonne"])
+        grid_level = {(r, c): grid["celle"][i][j] for i, r in enumerate(rows) for j, c in enumerate(cols)}
+    else:
+        whole = [str(v) for v in range(1, 6)]
+        rows = sorted(set(whole) | {p for p, _ in cells}, key=_sort_key, reverse=True)
+        cols = sorted(set(whole) | {i for _, i in cells}, key=_sort_key)
+        grid_level = {}
+    cell_w, cell_h = (118, 74) if grid_level else (104, 70)
+    left, top = 78, 18
+    width = left + cell_w * len(cols) + 10
+    height = top + cell_h * len(rows) + 58
+    body: list[str] = []
+    desc_parts: list[str] = []
+    for i, r in enumerate(rows):
+        y = top + i * cell_h
+        body.append(_text(left - 10, y + cell_h / 2 + 4, t.value("scala", r), anchor="end", size=11, weight="bold"))
+        for j, c in enumerate(cols):
+            x = left + j * cell_w
+            cell = cells.get((r, c))
+            count = cell["processi"] if cell else 0
+            per_level = (cell or {}).get("per_livello", {})
+            present = [lvl for lvl in view.levels_desc if per_level.get(lvl["codice"])]
+            if grid_level:
+                level = view.level_of(grid_level[(r, c)])
+                fill = level["colore"] if count else tint(level["colore"], 0.7)
+            else:
+                level = present[0] if present else None
+                fill = level["colore"] if level else EMPTY
+            ink = text_colour(fill)
+            body.append(f'<rect x="{x:g}" y="{y:g}" width="{cell_w:g}" height="{cell_h:g}" fill="{fill}" '
+                        f'stroke="#ffffff" stroke-width="2"/>')
+            if grid_level:
+                body.append(_text(x + cell_w / 2, y + 20, level["etichetta"], size=11, weight="bold", fill=ink))
+                body.append(_text(x + cell_w / 2, y + 46, count, size=20, weight="bold", fill=ink))
+                label = t("grafici.processo_uno") if count == 1 else t("grafici.processi", n=count)
+                body.append(_text(x + cell_w / 2, y + 64, label, size=9, fill=ink))
+            elif count:
+                lines = [f"{per_level[lvl['codice']]} {lvl['etichetta']}" for lvl in present]
+                body.append(_text(x + cell_w / 2, y + 28, count, size=20, weight="bold", fill=ink))
+                for k, line in enumerate(lines[:3]):
+                    body.append(_text(x + cell_w / 2, y + 44 + 11 * k, line, size=9, fill=ink))
+            if count:
+                detail = ", ".join(f"{per_level[lvl['codice']]} {lvl['etichetta']}" for lvl in present)
+                desc_parts.append(t("grafici.cella", p=t.value("scala", r), i=t.value("scala", c), n=count,
+                                    dettaglio=detail))
+    for j, c in enumerate(cols):
+        body.append(_text(left + j * cell_w + cell_w / 2, top + len(rows) * cell_h + 18, t.value("scala", c),
+                          size=11, weight="bold"))
+    body.append(_text(left + cell_w * len(cols) / 2, top + len(rows) * cell_h + 44, t("grafici.asse_impatto"),
+                      size=12, weight="bold"))
+    body.append(_text(16, top + len(rows) * cell_h / 2, t("grafici.asse_probabilita"), size=12, weight="bold",
+                      rotate=True))
+    body.append(f'<rect x="{left:g}" y="{top:g}" width="{cell_w * len(cols):g}" height="{cell_h * len(rows):g}" '
+                f'fill="none" stroke="{GRID_LINE}" stroke-width="1"/>')
+    desc = t("grafici.mappa_desc") + " " + "; ".join(desc_parts)
+    return _svg(width, height, t("grafici.mappa_titolo"), desc, body, "mappa-calore")
+
+
+def distribution(view: View) -> Markup:
+    """Horizontal stacked bars: processes per area, split by inherent level, counts written in the bars."""
+    t = view.t
+    rows = view.distribution()
+    longest = max((r["totale"] for r in rows), default=0) or 1
+    label_w, bar_w, bar_h, gap, top = 70, 470, 24, 10, 10
+    width = label_w + bar_w + 60
+    legend_y = top + len(rows) * (bar_h + gap) + 16
+    height = legend_y + 24
+    body: list[str] = []
+    desc_parts: list[str] = []
+    for k, row in enumerate(rows):
+        y = top + k * (bar_h + gap)
+        body.append(_text(label_w - 8, y + bar_h / 2 + 4, row["area"]["codice"], anchor="end", weight="bold"))
+        x = float(label_w)
+        for level, n in row["conteggi"]:
+            if not n:
+                continue
+            w = bar_w * n / longest
+            body.append(f'<rect x="{x:.2f}" y="{y:g}" width="{w:.2f}" height="{bar_h:g}" fill="{level["colore"]}" '
+                        f'stroke="#ffffff" stroke-width="1"/>')
+            if w >= 16:
+                body.append(_text(x + w / 2, y + bar_h / 2 + 4, n, size=11, weight="bold", fill=level["testo"]))
+            x += w
+        body.append(_text(x + 6, y + bar_h / 2 + 4, row["totale"], anchor="start", size=11))
+        detail = ", ".join(f"{n} {lvl['etichetta']}" for lvl, n in row["conteggi"] if n)
+        desc_parts.append(f"{row['area']['codice']}: {detail}")
+    x = float(label_w)
+    for level in view.levels:
+        body.append(f'<rect x="{x:g}" y="{legend_y:g}" width="12" height="12" fill="{level["colore"]}" '
+                    f'stroke="{GRID_LINE}" stroke-width="0.5"/>')
+        body.append(_text(x + 17, legend_y + 10, level["etichetta"], anchor="start", size=10))
+        x += 24 + 7 * len(level["etichetta"])
+    desc = t("grafici.distribuzione_desc") + " " + "; ".join(desc_parts)
+    return _svg(width, height, t("grafici.distribuzione_titolo"), desc, body, "distribuzione")

@@ -1,0 +1,214 @@
+"""The tables of the annex as rows of values, shared by the XLSX and CSV writers.
+
+Values are what the result holds: numbers as :class:`~decimal.Decimal` (exactly the JSON text),
+levels as :class:`Level` (label plus colour), everything else as text. Text is *not* neutralised
+here; each writer neutralises at the last moment (see :mod:`riskengine.report.safety`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from riskengine.report.model import View
+
+
+@dataclass(frozen=True)
+class Level:
+    """A level cell: written as its label, filled with its colour."""
+
+    codice: str
+    etichetta: str
+    colore: str
+    testo: str
+
+    def __str__(self) -> str:
+        return self.etichetta
+
+
+@dataclass
+class Column:
+    key: str                 # label key under ``colonne.``
+    kind: str = "text"       # text | number | integer | level
+    width: int = 16          # XLSX column width (characters)
+
+
+@dataclass
+class Table:
+    name: str                # file stem of the CSV (``registro`` → registro.csv)
+    sheet: str               # label key under ``fogli.`` (XLSX sheet name)
+    columns: list[Column]
+    rows: list[list[Any]] = field(default_factory=list)
+
+
+def _dec(value: Any) -> Decimal | None:
+    return Decimal(str(value)) if value not in (None, "") else None
+
+
+def _level(view: View, code: str | None) -> Level | None:
+    lvl = view.level_of(code)
+    return Level(lvl["codice"], lvl["etichetta"], lvl["colore"], lvl["testo"]) if lvl else None
+
+
+def _areas(p: dict[str, Any]) -> str:
+    return "; ".join(f"{a['codice']} – {a['nome']}" for a in p.get("aree", []))
+
+
+def _join(items: list[str]) -> str:
+    return "; ".join(items)
+
+
+def _deadline(view: View, value: str | None) -> str:
+    if not value:
+        return ""
+    return view.t.value("scadenza", value)
+
+
+def register(view: View) -> Table:
+    """One row per process, in register order (level descending, then code)."""
+    t = view.t
+    cols = [Column("codice", width=12), Column("processo", width=48), Column("area", width=34),
+            Column("unita_responsabile", width=30)]
+    if view.numeric:
+        cols += [Column("probabilita", "number", 12), Column("impatto", "number", 11),
+                 Column("rischio_inerente", "number", 12), Column("livello_inerente", "level", 14),
+                 Column("residuo_programmato", "number", 13), Column("livello_residuo_programmato", "level", 14),
+                 Column("residuo_monitorato", "number", 13), Column("livello_residuo_monitorato", "level", 14)]
+    else:
+        cols += [Column("probabilita", width=12), Column("impatto", width=11),
+                 Column("livello_inerente", "level", 14), Column("livello_residuo_programmato", "level", 14),
+                 Column("livello_residuo_monitorato", "level", 14)]
+    cols += [Column("priorita", width=14), Column("motivazione", width=60)]
+    table = Table("registro", "registro", cols)
+    for p in view.register:
+        row: list[Any] = [p["codice"], p["nome"], _areas(p), (p.get("unita") or {}).get("nome", "")]
+        scored = p.get("valutato")
+        states = [p.get(s) or {} for s in ("inerente", "residuo_programmato", "residuo_monitorato")]
+        if view.numeric:
+            row += [_dec(p.get("probabilita")) if scored else None, _dec(p.get("impatto")) if scored else None]
+            for s in states:
+                row += [_dec(s.get("rischio")), _level(view, s.get("livello"))]
+        else:
+            row += [t.value("scala", p.get("probabilita")) if scored else "",
+                    t.value("scala", p.get("impatto")) if scored else ""]
+            row += [_level(view, s.get("livello")) for s in states]
+        prio = p.get("priorita")
+        row += [f"{prio['valore']} – {t.value('priorita', prio['etichetta'])}" if prio else "",
+                p.get("motivazione", "")]
+        table.rows.append(row)
+    return table
+
+
+def general_measures(view: View) -> Table:
+    """Typology | measure | description | responsible | timing, plus the monitoring fields."""
+    t = view.t
+    table = Table("misure-generali", "misure_generali", [
+        Column("codice", width=10), Column("tipologia", width=28), Column("nome_misura", width=40),
+        Column("descrizione", width=70), Column("responsabili", width=30), Column("supporto", width=24),
+        Column("tempi", width=40), Column("scadenza", width=12), Column("frequenza", width=12),
+        Column("indicatore", width=36), Column("target", width=14), Column("natura", width=13),
+        Column("stato", width=14)])
+    for m in view.general_measures:
+        table.rows.append([m["codice"], t.value("tipologia", m["tipologia"]), m["nome"], m.get("descrizione", ""),
+                           m.get("responsabile") or "", _join(m.get("supporto", [])), m.get("tempi", ""),
+                           _deadline(view, m.get("scadenza")), t.value("frequenza", m.get("frequenza")),
+                           m.get("indicatore") or "", m.get("target") or "", t.value("natura", m.get("natura")),
+                           t.value("stato", m.get("stato_monitorato"))])
+    return table
+
+
+def specific_measures(view: View) -> Table:
+    """One row per specific measure with its owner, processes, deadline, indicator, target and status."""
+    t = view.t
+    table = Table("misure-specifiche", "misure_specifiche", [
+        Column("codice", width=10), Column("nome_misura", width=44), Column("descrizione", width=60),
+        Column("tipologia", width=24), Column("responsabile", width=30), Column("supporto", width=26),
+        Column("processi", width=24), Column("scadenza", width=12), Column("frequenza", width=12),
+        Column("indicatore", width=36), Column("target", width=14), Column("natura", width=13),
+        Column("stato", width=14), Column("stato_monitorato", width=16)])
+    for m in view.specific_measures:
+        table.rows.append([m["codice"], m["nome"], m.get("descrizione", ""), t.value("tipologia", m["tipologia"]),
+                           m.get("responsabile") or "", _join(m.get("supporto", [])), _join(m.get("processi", [])),
+                           _deadline(view, m.get("scadenza")), t.value("frequenza", m.get("frequenza")),
+                           m.get("indicatore") or "", m.get("target") or "", t.value("natura", m.get("natura")),
+                           t.value("stato", m.get("stato")), t.value("stato", m.get("stato_monitorato"))])
+    return table
+
+
+def monitoring(view: View) -> Table:
+    """Process/activity | measures checked | mode | periodicity (plus level and priority)."""
+    t = view.t
+    table = Table("monitoraggio", "monitoraggio", [
+        Column("codice", width=12), Column("processo_attivita", width=48), Column("livello", "level", 14),
+        Column("misure_verifica", width=24), Column("modalita", width=16), Column("periodicita", width=14),
+        Column("livello_monitoraggio", width=22), Column("priorita", width=14), Column("regola", width=26)])
+    for r in view.monitoring_plan():
+        p, mon, prio = r["processo"], r["monitoraggio"], r["priorita"]
+        table.rows.append([p["codice"], p["nome"], _level(view, p.get("livello")),
+                           _join([m["codice"] for m in r["misure"]]) or t("monitoraggio.solo_generali"),
+                           t.value("modalita", mon.get("modalita")), t.value("periodicita", mon.get("periodicita")),
+                           t.value("livello_monitoraggio", mon.get("livello")),
+                           f"{prio['valore']} – {t.value('priorita', prio['etichetta'])}" if prio else "",
+                           mon.get("regola", "")])
+    return table
+
+
+def findings(view: View) -> Table:
+    """Every finding with severity, code, message, place and rule."""
+    t = view.t
+    table = Table("criticita", "criticita", [
+        Column("gravita", width=12), Column("codice", width=30), Column("messaggio", width=70),
+        Column("dove", width=24), Column("regola", width=36), Column("oggetto", width=22)])
+    for f in view.findings:
+        table.rows.append([t.value("gravita", f["gravita"]), f["codice"], f["messaggio"], f.get("dove", ""),
+                           f.get("regola", ""), f.get("oggetto", "")])
+    return table
+
+
+def process_map(view: View) -> Table:
+    """The process map with the art. 6 letter and the agreement partner (simplified regime)."""
+    t = view.t
+    cols = [Column("codice", width=12), Column("processo", width=50), Column("area", width=34),
+            Column("unita_responsabile", width=30), Column("art6", width=16), Column("in_convenzione", width=36)]
+    if view.scored:
+        cols.append(Column("livello", "level", 14))
+    table = Table("mappatura", "mappatura", cols)
+    for p in view.process_map():
+        row: list[Any] = [p["codice"], p["nome"], _areas(p), (p.get("unita") or {}).get("nome", ""),
+                          t("mappatura.lettera", lettera=p["art6"]) if p.get("art6") else "",
+                          p.get("in_convenzione") or ""]
+        if view.scored:
+            row.append(_level(view, p.get("livello")) if p.get("valutato") else None)
+        table.rows.append(row)
+    return table
+
+
+def legend(view: View) -> Table:
+    """The method's levels, indicator scales, band tables and grid as one flat table (for CSV)."""
+    t = view.t
+    table = Table("legenda", "legenda", [Column("sezione", width=24), Column("codice", width=16),
+                                          Column("etichetta", width=50), Column("valore", width=20)])
+    for lvl in view.levels_desc:
+        table.rows.append([t("fogli.legenda_livelli"), lvl["codice"], lvl["etichetta"], lvl["colore"]])
+    for ind in view.metodo.get("indicatori", []):
+        for o in ind.get("opzioni", []):
+            table.rows.append([t("fogli.legenda_indicatori"), ind["codice"], f"{ind['nome']}: {o['etichetta']}",
+                               o.get("codice") or o.get("valore")])
+    for band in view.metodo.get("bande", []):
+        for r in band.get("righe", []):
+            table.rows.append([t("fogli.legenda_bande"), band["codice"], r["intervallo"], r["livello"]])
+    grid = view.metodo.get("griglia")
+    if grid:
+        for i, r in enumerate(grid["righe"]):
+            for j, c in enumerate(grid["colonne"]):
+                label = f"{t('colonne.probabilita')} {t.value('scala', r)} × {t('colonne.impatto')} {t.value('scala', c)}"
+                table.rows.append([t("fogli.legenda_griglia"), f"{r}×{c}", label, grid["celle"][i][j]])
+    return table
+
+
+def data_tables(view: View) -> list[Table]:
+    """The data tables of the annex, in order (CSV files and XLSX sheets; the legend is apart)."""
+    tables = [process_map(view)] if view.simplified else []
+    return tables + [register(view), general_measures(view), specific_measures(view), monitoring(view),
+                     findings(view)]

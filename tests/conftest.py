@@ -1,0 +1,41 @@
+"""Shared pytest options and fixtures.
+
+``pytest --update-golden`` (or ``RISKENGINE_UPDATE_GOLDEN=1 pytest``) rewrites the golden files under
+tests/golden/ instead of comparing against them; review the diff before committing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/ from the current output instead of comparing")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request) -> bool:
+    """True when golden files are to be rewritten."""
+    return bool(request.config.getoption("--update-golden") or os.environ.get("RISKENGINE_UPDATE_GOLDEN"))
+
+
+@pytest.fixture(scope="session")
+def assessed():
+    """``assessed(name)``: the result of a catalogue (tests/data/<name> or catalogs/<name>), computed once."""
+    from riskengine.assess import assess
+
+    cache: dict[str, dict] = {}
+
+    def get(name: str) -> dict:
+        if name not in cache:
+            path = REPO / "tests" / "data" / name
+            cache[name] = assess(path if path.is_dir() else REPO / "catalogs" / name, rules_dir=REPO / "rules")
+        return cache[name]
+
+    return get

@@ -1,0 +1,75 @@
+"""The annex through the command line (riskengine assess / report), as a user runs it."""
+
+from __future__ import annotations
+
+from test_report_support import REPO, parse_html
+from typer.testing import CliRunner
+
+from riskengine.cli import app
+
+RULES = str(REPO / "rules")
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def test_assess_small_chamber_writes_the_simplified_annex(tmp_path):
+    out = tmp_path / "piccolo"
+    result = run("assess", str(REPO / "catalogs" / "esempio-piccolo"), "--out", str(out), "--rules", RULES, "-q")
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    names = {p.name for p in out.iterdir()}
+    assert {"allegato-rischi.html", "allegato-rischi.pdf", "allegato-rischi.xlsx", "csv", "schede",
+            "risultato.json"} <= names
+    doc = parse_html((out / "allegato-rischi.html").read_text(encoding="utf-8"))
+    section = doc.by_id("mappatura")
+    assert "Mappatura dei processi (art. 6 DM 132/2022)" in section.text()
+    highlighted = [tr for tr in section.find_all("tr") if "art6" in tr.attrs.get("class", "").split()]
+    agreements = [tr for tr in section.find_all("tr") if "convenzione" in tr.attrs.get("class", "").split()]
+    assert highlighted and agreements
+    assert all("art. 6" in tr.text() for tr in highlighted + agreements)
+    assert all("Milano" in tr.text() for tr in agreements)
+    assert doc.by_id("misure-art6")
+    assert (out / "csv" / "mappatura.csv").exists()
+
+
+def test_english_labels(tmp_path):
+    out = tmp_path / "en"
+    result = run("assess", str(REPO / "tests" / "data" / "mini"), "--out", str(out), "--rules", RULES,
+                 "--format", "html,xlsx,csv", "--lang", "en", "-q")
+    assert result.exit_code == 0, result.output
+    html = (out / "allegato-rischi.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in html
+    for label in ("Risk register", "General measures", "Monitoring plan", "Risk sheet", "Inherent risk", "High"):
+        assert label in html
+    assert "Registro dei rischi" not in html and "Misure generali" not in html
+    from openpyxl import load_workbook
+
+    wb = load_workbook(out / "allegato-rischi.xlsx")
+    assert wb.sheetnames[:5] == ["Register", "General measures", "Specific measures", "Monitoring", "Findings"]
+    assert (out / "csv" / "registro.csv").read_text(encoding="utf-8-sig").startswith("Code,Process,Risk area,")
+
+
+def test_report_from_result_json_renders_the_same_annex(tmp_path):
+    first = tmp_path / "a"
+    assert run("assess", str(REPO / "tests" / "data" / "mini"), "--out", str(first), "--rules", RULES,
+               "--format", "html,json", "-q").exit_code == 0
+    second = tmp_path / "b"
+    result = run("report", str(first / "risultato.json"), "--out", str(second), "--format", "html,json")
+    assert result.exit_code == 0, result.output
+    assert sorted(result.output.split()) == sorted(str(p) for p in second.rglob("*") if p.is_file())
+    for name in ("allegato-rischi.html", "risultato.json"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_broken_template_fails_with_template_and_line(tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "sintesi.html.j2").write_text("<p>\n{{ view.sintesi.processi | nonexistent_filter }}</p>\n",
+                                               encoding="utf-8")
+    result = CliRunner().invoke(app, ["assess", str(REPO / "tests" / "data" / "mini"), "--out", str(tmp_path / "o"),
+                                      "--rules", RULES, "--format", "html", "--templates", str(templates)])
+    assert result.exit_code == 1
+    assert "sintesi.html.j2:2:0: error[template]: template sintesi.html.j2, line 2" in result.output
+    assert not (tmp_path / "o").exists()
