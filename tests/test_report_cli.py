@@ -73,3 +73,16 @@ def test_broken_template_fails_with_template_and_line(tmp_path):
     assert result.exit_code == 1
     assert "sintesi.html.j2:2:0: error[template]: template sintesi.html.j2, line 2" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_csv_delimiter_option(tmp_path):
+    out = tmp_path / "annex"
+    result = run("assess", str(REPO / "tests" / "data" / "mini"), "--out", str(out), "--format", "csv",
+                 "--csv-delimiter", ";", "-q")
+    assert result.exit_code == 0, result.output
+    header = (out / "csv" / "registro.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("Codice;Processo;Area di rischio;")
+    refused = run("assess", str(REPO / "tests" / "data" / "mini"), "--out", str(tmp_path / "x"), "--format", "csv",
+                  "--csv-delimiter", "|")
+    assert refused.exit_code == 1 and "unsupported CSV delimiter '|'" in refused.output
+    assert not (tmp_path / "x").exists()

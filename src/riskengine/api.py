@@ -121,7 +121,7 @@ def show(catalog_dir: str | Path, *, unit: str | None = None, process: str | Non
 
 def assess(catalog_dir: str | Path, out_dir: str | Path, *, year: int | None = None,
            rules_dir: str | Path | None = None, formats: tuple[str, ...] | None = None, lang: str = "it",
-           templates: str | Path | None = None, backend: str = "durable") -> list[Path]:
+           templates: str | Path | None = None, backend: str = "durable", csv_delimiter: str = ",") -> list[Path]:
     """Assess a catalogue and write the result and the annex into ``out_dir``; return the files written."""
     from riskengine.assess import assess as run_assessment
     from riskengine.report import FORMATS, write_annex
@@ -129,18 +129,21 @@ def assess(catalog_dir: str | Path, out_dir: str | Path, *, year: int | None = N
     result = run_assessment(catalog_dir, year=year, rules_dir=rules_dir, backend=backend)
     if templates is None and (Path(catalog_dir) / "templates").is_dir():
         templates = Path(catalog_dir) / "templates"
-    return write_annex(result, out_dir, formats=formats or FORMATS, lang=lang, templates=templates)
+    return write_annex(result, out_dir, formats=formats or FORMATS, lang=lang, templates=templates,
+                       csv_delimiter=csv_delimiter)
 
 
 def report(source: str | Path, out_dir: str | Path, *, formats: tuple[str, ...] | None = None, lang: str = "it",
-           templates: str | Path | None = None, year: int | None = None) -> list[Path]:
+           templates: str | Path | None = None, year: int | None = None, csv_delimiter: str = ",") -> list[Path]:
     """Render the annex from a result JSON file, or from a catalogue directory (assessed first)."""
     from riskengine.report import FORMATS, load_result, write_annex
 
     source = Path(source)
     if source.is_dir():
-        return assess(source, out_dir, year=year, formats=formats, lang=lang, templates=templates)
-    return write_annex(load_result(source), out_dir, formats=formats or FORMATS, lang=lang, templates=templates)
+        return assess(source, out_dir, year=year, formats=formats, lang=lang, templates=templates,
+                      csv_delimiter=csv_delimiter)
+    return write_annex(load_result(source), out_dir, formats=formats or FORMATS, lang=lang, templates=templates,
+                       csv_delimiter=csv_delimiter)
 
 
 def explain(catalog_dir: str | Path, process: str, *, year: int | None = None,

@@ -158,6 +158,10 @@ def _formats(text: str) -> tuple[str, ...]:
     return chosen
 
 
+def _delimiter(text: str) -> str:
+    return "\t" if text.lower() == "tab" else text
+
+
 @app.command()
 def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
            out: Path = typer.Option(..., "--out", "-o", help="output directory (replaced only when complete)"),
@@ -167,6 +171,7 @@ def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
            lang: str = typer.Option("it", "--lang", help="it or en"),
            templates: Optional[Path] = typer.Option(None, "--templates", help="directory of template overrides"),
            engine: str = typer.Option("durable", "--engine", help="durable (durable-rules) or interpreter"),
+           csv_delimiter: str = typer.Option(",", "--csv-delimiter", help="CSV separator: ',', ';' or 'tab'"),
            quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing on success")) -> None:
     """Assess a catalogue with its method and write the result and the annex."""
     from riskengine import api
@@ -174,7 +179,7 @@ def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
     formats = _formats(format)
     try:
         written = api.assess(catalog, out, year=year, rules_dir=rules, formats=formats, lang=lang,
-                             templates=templates, backend=engine)
+                             templates=templates, backend=engine, csv_delimiter=_delimiter(csv_delimiter))
     except RiskengineError as exc:
         _fail(exc)
     if not quiet:
@@ -189,13 +194,15 @@ def report(source: Path = typer.Argument(..., help="a result JSON file, or a cat
            lang: str = typer.Option("it", "--lang", help="it or en"),
            templates: Optional[Path] = typer.Option(None, "--templates", help="directory of template overrides"),
            year: Optional[int] = typer.Option(None, "--year", "-y", help="assessment year when SOURCE is a catalogue"),
+           csv_delimiter: str = typer.Option(",", "--csv-delimiter", help="CSV separator: ',', ';' or 'tab'"),
            quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing on success")) -> None:
     """Render the annex from a result JSON (or from a catalogue, assessing it first)."""
     from riskengine import api
 
     formats = _formats(format)
     try:
-        written = api.report(source, out, formats=formats, lang=lang, templates=templates, year=year)
+        written = api.report(source, out, formats=formats, lang=lang, templates=templates, year=year,
+                             csv_delimiter=_delimiter(csv_delimiter))
     except RiskengineError as exc:
         _fail(exc)
     if not quiet:
