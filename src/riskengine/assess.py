@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from riskengine import gcutil
 from riskengine.errors import Location, Problem, RiskengineError, Severity, fail
 from riskengine.graph import build_graph, check_integrity
 from riskengine.graph.build import CatalogGraph
@@ -73,8 +74,13 @@ def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str |
 
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend '{backend}'")
-    cg, integrity, method = prepare(catalog_dir, rules_dir)
-    assessment = load_assessment(assessment_path(cg, year), cg, method)
-    runner = backend_for(method, backend)
-    evaluations = evaluate(cg, method, assessment, runner)
-    return build_result(cg, method, assessment, evaluations, integrity, runner.name)
+    # The collector is kept out of the bulk stages (riskengine.gcutil): loading and building the
+    # result make no garbage cycles; evaluation does (durable-rules actions), so it collects, but
+    # never scans the catalogue loaded before it.
+    with gcutil.paused():
+        cg, integrity, method = prepare(catalog_dir, rules_dir)
+        assessment = load_assessment(assessment_path(cg, year), cg, method)
+        runner = backend_for(method, backend)
+        with gcutil.collecting():
+            evaluations = evaluate(cg, method, assessment, runner)
+        return build_result(cg, method, assessment, evaluations, integrity, runner.name)

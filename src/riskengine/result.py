@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,11 @@ from riskengine.rules.evaluate import ProcessEvaluation, State
 from riskengine.rules.method import Method
 from riskengine.rules.scoring import round_to
 from riskengine.types import decimal_text
+
+try:
+    from _json import encode_basestring as _encode_string  # the C encoder json.dumps uses
+except ImportError:  # pragma: no cover - CPython always has it
+    from json.encoder import py_encode_basestring as _encode_string
 
 RESULT_FORMAT = "riskengine-result/1"
 
@@ -47,13 +54,13 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
         "descrizione": proc.descrizione,
         "aree": [{"codice": cg.obj(a).codice, "tassonomia": cg.obj(a).tassonomia, "nome": cg.obj(a).nome}
                  for a in q.areas_of(cg, node)],
-        "unita": ({"codice": cg.graph.nodes[owner]["code"], "nome": cg.graph.nodes[owner]["label"]} if owner else None),
+        "unita": ({"codice": cg.code(owner), "nome": cg.attrs(owner)["label"]} if owner else None),
         "in_convenzione": proc.in_convenzione.partner if proc.in_convenzione else None,
         "art6": proc.art6,
         "fasi": [{"codice": cg.obj(f).codice, "nome": cg.obj(f).nome,
-                  "livello": (len(cg.graph.nodes[f]["path"]) - 2) // 2} for f in q.descendants(cg, node)],
+                  "livello": (len(cg.attrs(f)["path"]) - 2) // 2} for f in q.descendants(cg, node)],
         "eventi": [{"codice": cg.obj(e).codice, "descrizione": cg.obj(e).descrizione,
-                    "su": cg.graph.nodes[cg.targets(e, "threatens")[0]]["code"],
+                    "su": cg.code(cg.targets(e, "threatens")[0]),
                     "fattori": [{"codice": f, "nome": cg.obj(f"factor:{f}").nome} for f in cg.obj(e).fattori]}
                    for e in q.events_of(cg, node)],
         "misure": ev.measures,
@@ -187,12 +194,12 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
     for node in cg.nodes_of("unit") + cg.nodes_of("role"):
         leads, supports = q.measures_of_unit(cg, node)
         parents = cg.targets(node, "part-of")
-        units.append({"codice": cg.graph.nodes[node]["code"], "nome": cg.graph.nodes[node]["label"],
-                      "tipo": cg.graph.nodes[node]["kind"],
-                      "padre": cg.graph.nodes[parents[0]]["code"] if parents else None,
-                      "processi": [cg.graph.nodes[p]["code"] for p in q.processes_of_unit(cg, node)],
-                      "misure_responsabile": [cg.graph.nodes[m]["code"] for m in leads],
-                      "misure_supporto": [cg.graph.nodes[m]["code"] for m in supports]})
+        units.append({"codice": cg.code(node), "nome": cg.attrs(node)["label"],
+                      "tipo": cg.attrs(node)["kind"],
+                      "padre": cg.code(parents[0]) if parents else None,
+                      "processi": [cg.code(p) for p in q.processes_of_unit(cg, node)],
+                      "misure_responsabile": [cg.code(m) for m in leads],
+                      "misure_supporto": [cg.code(m) for m in supports]})
     ente = catalog.ente
     return {
         "formato": RESULT_FORMAT,
@@ -227,3 +234,121 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
         "criticita": findings,
         "sintesi": _summary(method, processes, measures, findings),
     }
+
+
+def iter_json(data: Any) -> Iterator[str]:
+    """Chunks of ``json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\\n"``, byte for byte.
+
+    The standard library encodes indented JSON in pure Python and builds the whole text before it is
+    written (for a national catalogue: over a gigabyte of text, and several more of intermediate
+    pieces). This walks the result once, encodes strings with the library's C encoder and yields
+    about 64 KB at a time, so a writer can stream the file. Values outside the result's plain types
+    (str, int, bool, None, dict with str keys, list, tuple) fall back to ``json.dumps``.
+    """
+    try:
+        chunks: list[str] = []
+        size = 0
+        for piece in _json_pieces(data, ""):
+            chunks.append(piece)
+            size += len(piece)
+            if size >= 65536:
+                yield "".join(chunks)
+                chunks.clear()
+                size = 0
+        chunks.append("\n")
+        yield "".join(chunks)
+    except _NotPlain:
+        yield json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def write_json(data: Any, path: Path) -> None:
+    """Write ``data`` as canonical result JSON (see :func:`iter_json`) to ``path``, streamed."""
+    with open(path, "w", encoding="utf-8") as handle:
+        for chunk in iter_json(data):
+            handle.write(chunk)
+
+
+class _NotPlain(Exception):
+    """A value the fast encoder does not handle: the whole text is produced by json.dumps instead."""
+
+
+def _plain_check(data: Any, depth: int = 0) -> None:
+    kind = type(data)
+    if kind is dict:
+        for key, value in data.items():
+            if type(key) is not str:
+                raise _NotPlain
+            _plain_check(value, depth + 1)
+    elif kind is list or kind is tuple:
+        for value in data:
+            _plain_check(value, depth + 1)
+    elif not (kind is str or kind is int or data is None or data is True or data is False):
+        raise _NotPlain
+
+
+def _json_pieces(data: Any, indent: str) -> Iterator[str]:
+    _plain_check(data)  # before the first chunk, so that a fallback never follows partial output
+    return _pieces(data, indent)
+
+
+def _pieces(data: Any, indent: str) -> Iterator[str]:
+    encode = _encode_string
+    kind = type(data)
+    if kind is str:
+        yield encode(data)
+    elif kind is dict:
+        if not data:
+            yield "{}"
+            return
+        inner = indent + "  "
+        separator = ",\n" + inner
+        first = True
+        yield "{\n" + inner
+        for key in sorted(data):
+            if first:
+                first = False
+            else:
+                yield separator
+            value = data[key]
+            vkind = type(value)
+            if vkind is str:
+                yield encode(key) + ": " + encode(value)
+            elif vkind is dict or vkind is list or vkind is tuple:
+                yield encode(key) + ": "
+                yield from _pieces(value, inner)
+            else:
+                yield encode(key) + ": " + _scalar(value)
+        yield "\n" + indent + "}"
+    elif kind is list or kind is tuple:
+        if not data:
+            yield "[]"
+            return
+        inner = indent + "  "
+        separator = ",\n" + inner
+        first = True
+        yield "[\n" + inner
+        for value in data:
+            if first:
+                first = False
+            else:
+                yield separator
+            vkind = type(value)
+            if vkind is str:
+                yield encode(value)
+            elif vkind is dict or vkind is list or vkind is tuple:
+                yield from _pieces(value, inner)
+            else:
+                yield _scalar(value)
+        yield "\n" + indent + "]"
+    else:
+        yield _scalar(data)
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return int.__repr__(value)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from riskengine.errors import Problem
+from riskengine.gcutil import paused
 from riskengine.suggest import did_you_mean
 from riskengine.yamlsrc import Document
 
@@ -103,7 +104,8 @@ def validate_document(doc: Document, model: type[M], problems: list[Problem]) ->
                                 code="schema", hint=f"expected the keys: {', '.join(model.model_fields)}"))
         return None
     try:
-        return model.model_validate(doc.data)
+        with paused():  # builds many long-lived models and no garbage cycles (riskengine.gcutil)
+            return model.model_validate(doc.data)
     except ValidationError as exc:
         problems.extend(problems_from_validation(doc, model, exc))
         return None

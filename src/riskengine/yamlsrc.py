@@ -16,7 +16,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from riskengine.errors import Location, fail
+from riskengine.errors import Location, RiskengineError, fail
+from riskengine.gcutil import paused as _gc_paused
 
 try:
     _Loader = yaml.CSafeLoader
@@ -44,18 +45,48 @@ def max_bytes() -> int:
 
 PathKey = tuple[Any, ...]
 
+# Positions in the compact index: 0-based line and column packed in one integer.
+_COL_BITS = 32
+_COL_MASK = (1 << _COL_BITS) - 1
+_NO_DOCUMENT = object()  # index of a file holding no YAML document
+
 
 @dataclass
 class Document:
-    """A loaded YAML file: the plain data and the node tree used to locate any value in it."""
+    """A loaded YAML file: the plain data, and where every value of it is written.
+
+    Positions are looked up lazily. Loading builds the data straight from the parser's events and
+    keeps the file's bytes (``source``); the first ``locate`` re-reads them into a compact index (a
+    tuple per mapping or sequence, one integer per key and value), and the node tree (about 25 bytes
+    of memory per byte of YAML) is composed only for ``locate_in_text`` or for files that use
+    anchors and aliases, which are loaded through it.
+    """
 
     path: str
     data: Any
     root: Node | None = field(repr=False, default=None)
+    source: bytes | None = field(repr=False, default=None, compare=False)
+    _index: Any = field(repr=False, default=None, compare=False)
+
+    def _tree(self) -> Node | None:
+        """The node tree (composed from ``source`` on first use when loading did not keep it)."""
+        if self.root is None and self.source is not None:
+            with _gc_paused():
+                loader = _Loader(self.source.decode("utf-8-sig"))
+                try:
+                    self.root = loader.get_single_node()
+                finally:
+                    loader.dispose()
+        return self.root
 
     def locate(self, keys: PathKey, *, key: bool = False) -> Location:
         """Location of the value at ``keys`` (or of its key when ``key``), nearest parent if absent."""
-        node = self.root
+        if self.root is None and self.source is not None:
+            if self._index is None:
+                self._index = _scan(self.path, self.source.decode("utf-8-sig"), data=False).index
+            if self._index is not _NO_DOCUMENT:
+                return self._locate_in_index(keys, key)
+        node = self._tree()
         line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1)
         for index, part in enumerate(keys):
             found = None
@@ -76,6 +107,28 @@ class Document:
                 break
         return Location(self.path, line, col)
 
+    def _locate_in_index(self, keys: PathKey, key: bool) -> Location:
+        """``locate`` on the compact index: the same walk as on the node tree."""
+        entry = self._index
+        pos = entry if type(entry) is int else entry[0]
+        last = len(keys) - 1
+        for n, part in enumerate(keys):
+            if type(entry) is int:
+                break
+            names = entry[1]
+            if names is not None:  # mapping: (position, keys, key position, value, key position, value, ...)
+                try:
+                    i = names.index(str(part))
+                except ValueError:
+                    break
+                key_pos, entry = entry[2 + 2 * i], entry[3 + 2 * i]
+                pos = key_pos if key and n == last else (entry if type(entry) is int else entry[0])
+            elif isinstance(part, int) and 0 <= part < len(entry) - 2:  # sequence: (position, None, items...)
+                entry = entry[2 + part]
+                pos = entry if type(entry) is int else entry[0]
+            else:
+                break
+        return Location(self.path, (pos >> _COL_BITS) + 1, (pos & _COL_MASK) + 1)
 
     def locate_in_text(self, keys: PathKey, offset: int) -> Location:
         """Location of character ``offset`` inside the scalar at ``keys`` (for errors in conditions).
@@ -107,7 +160,7 @@ class Document:
         return ""
 
     def _node(self, keys: PathKey) -> Node | None:
-        node = self.root
+        node = self._tree()
         for part in keys:
             if isinstance(node, MappingNode):
                 node = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == str(part)), None)
@@ -191,7 +244,7 @@ class _Builder:
                     hint="rule and catalogue files hold plain data only: remove the '!' tag")
 
 
-def _read_text(path: str) -> str:
+def _read_bytes(path: str) -> bytes:
     try:
         size = os.path.getsize(path)
     except OSError as exc:
@@ -202,9 +255,12 @@ def _read_text(path: str) -> str:
                    hint="split the file, or raise the limit with RISKENGINE_MAX_FILE_MB")
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            return handle.read()
     except OSError as exc:  # a directory, no permission
         raise fail(Location(path), f"cannot read file: {exc.strerror}") from None
+
+
+def _decode(path: str, raw: bytes) -> str:
     if b"\x00" in raw:
         offset = raw.index(b"\x00")
         line = raw.count(b"\n", 0, offset) + 1
@@ -217,6 +273,10 @@ def _read_text(path: str) -> str:
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise fail(Location(path, line, col), "file is not valid UTF-8 text",
                    hint="save the file as UTF-8") from None
+
+
+def _read_text(path: str) -> str:
+    return _decode(path, _read_bytes(path))
 
 
 def _check_depth(path: str, text: str) -> None:
@@ -238,10 +298,300 @@ def _check_depth(path: str, text: str) -> None:
         loader.dispose()
 
 
+class _Fallback(Exception):
+    """The file uses anchors or aliases: load it through the node tree (``_Builder``)."""
+
+
+@dataclass
+class _Scanned:
+    data: Any
+    index: Any
+
+
+_MARKED_ERROR_HINT = "check indentation, colons and quotes around this place"
+_STR_TAG = _TAG + "str"
+
+
+def _scan(path: str, text: str, *, data: bool = True) -> _Scanned:
+    """Build the data (``data``) or the position index (not ``data``) from the parser's events.
+
+    One pass over the events, no node tree. The result and every error are those of the node-tree
+    path (``_check_depth``, ``get_single_node``, ``_Builder``), with the same precedence: a parse
+    error or too deep nesting anywhere in the stream first, then a second document, then the first
+    value error in document order. Raises ``_Fallback`` at the first anchor or alias.
+    """
+    loader = _Loader(text)
+    try:
+        scan = _EventScan(path, text, loader, data)
+        try:
+            scan.build()
+        except _StreamError as exc:  # too deep: an error of the stream, before any other
+            raise exc.error from None
+        except RiskengineError as exc:  # a value error: finish reading the stream for errors that come first
+            scan.value_error = exc
+        scan.drain()
+        if scan.document_error is not None:
+            raise scan.document_error
+        if scan.value_error is not None:
+            raise scan.value_error
+        return _Scanned(scan.root_data, scan.root_index)
+    finally:
+        loader.dispose()
+
+
+# Without path resolvers or wildcard resolvers (PyYAML's safe loaders have none), a scalar's tag
+# depends on its text only when it is plain: looked up here without a call per scalar.
+_RESOLVERS = _Loader.yaml_implicit_resolvers
+_INLINE_RESOLVE = not _Loader.yaml_path_resolvers and None not in _RESOLVERS
+
+
+class _EventScan:
+    """State of one pass over the events (see ``_scan``)."""
+
+    def __init__(self, path: str, text: str, loader: Any, want_data: bool) -> None:
+        self.path = path
+        self.loader = loader
+        self.want_data = want_data
+        self.budget = max(MIN_NODE_BUDGET, len(text) // MAX_NODES_PER_BYTE * 2)
+        self.depth = 0          # open collections, for the stream-wide nesting check
+        self.documents = 0
+        self.document_error: RiskengineError | None = None
+        self.value_error: RiskengineError | None = None
+        self.root_data: Any = None
+        self.root_index: Any = _NO_DOCUMENT
+
+    def _loc(self, mark: Any) -> Location:
+        return Location(self.path, mark.line + 1, mark.column + 1)
+
+    def _too_deep(self, mark: Any) -> RiskengineError:
+        return fail(self._loc(mark), f"nesting deeper than {MAX_DEPTH} levels", hint="flatten the structure")
+
+    def _bad_tag(self, mark: Any, tag: str) -> RiskengineError:
+        return fail(self._loc(mark), f"YAML tag '{tag}' is not allowed",
+                    hint="rule and catalogue files hold plain data only: remove the '!' tag")
+
+    def _tag(self, event: Any) -> str:
+        tag = event.tag
+        if tag is not None and tag != "!":
+            return tag
+        implicit = event.implicit
+        if not implicit[0]:
+            return _STR_TAG if _INLINE_RESOLVE else self.loader.resolve(yaml.ScalarNode, event.value, implicit)
+        if not _INLINE_RESOLVE:
+            return self.loader.resolve(yaml.ScalarNode, event.value, implicit)
+        value = event.value
+        for tag, regexp in _RESOLVERS.get(value[0] if value else "", ()):
+            if regexp.match(value):
+                return tag
+        return _STR_TAG
+
+    def build(self) -> None:
+        """Read events up to the end of the first document, building the data or the index."""
+        get_event = self.loader.get_event
+        want_data = self.want_data
+        scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+        mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        constructor = SafeConstructor()
+        constructors = constructor.yaml_constructors
+        interned: dict[tuple, tuple] = {}
+        # One frame per open collection:
+        # [is mapping, data (dict or list), index items, key names seen, pending key, its packed position]
+        stack: list[list] = []
+        frame: list | None = None
+        while True:
+            event = get_event()
+            if event is None:
+                return
+            cls = type(event)
+            if cls is scalar_event:
+                if event.anchor is not None:
+                    raise _Fallback
+                mark = event.start_mark
+                if frame is not None and frame[0] and frame[4] is None:  # a key of a mapping
+                    tag = self._tag(event)
+                    if tag not in _SCALAR_TAGS:
+                        raise self._bad_tag(mark, tag)
+                    name = event.value
+                    names = frame[3]
+                    if name in names:
+                        raise fail(self._loc(mark), f"duplicate key '{name}' in the same mapping",
+                                   hint="keep one of the two entries")
+                    names[name] = None
+                    frame[4] = name
+                    if not want_data:
+                        frame[5] = (mark.line << _COL_BITS) | min(mark.column, _COL_MASK)
+                    continue
+                self.budget -= 1
+                if self.budget < 0:
+                    raise self._alias_bomb(mark)
+                if len(stack) > MAX_DEPTH:
+                    raise self._too_deep(mark)
+                tag = self._tag(event)
+                if tag not in _SCALAR_TAGS:
+                    raise self._bad_tag(mark, tag)
+                if want_data:
+                    if tag == _STR_TAG:
+                        value = event.value
+                    else:
+                        value = self._construct(constructor, constructors, tag, event)
+                    if frame is None:
+                        self.root_data, self.root_index = value, None
+                    elif frame[0]:
+                        frame[1][frame[4]] = value
+                        frame[4] = None
+                    else:
+                        frame[1].append(value)
+                else:
+                    entry = (mark.line << _COL_BITS) | min(mark.column, _COL_MASK)
+                    if frame is None:
+                        self.root_index = entry
+                    elif frame[0]:
+                        frame[2] += (frame[5], entry)
+                        frame[4] = None
+                    else:
+                        frame[2].append(entry)
+                continue
+            if cls is mapping_start or cls is sequence_start:
+                if event.anchor is not None:
+                    raise _Fallback
+                mark = event.start_mark
+                self.depth += 1
+                if self.depth > MAX_DEPTH + 1:
+                    raise _StreamError(self._too_deep(mark))
+                if frame is not None and frame[0] and frame[4] is None:
+                    raise fail(self._loc(mark), "a key must be plain text, not a list or a mapping")
+                self.budget -= 1
+                if self.budget < 0:
+                    raise self._alias_bomb(mark)
+                if len(stack) > MAX_DEPTH:
+                    raise self._too_deep(mark)
+                is_mapping = cls is mapping_start
+                tag = event.tag
+                if tag is not None and tag != "!" and tag != (_MAP_TAG if is_mapping else _SEQ_TAG):
+                    raise self._bad_tag(mark, tag)
+                container: Any = None
+                if want_data:  # attached now; in index mode the entry is attached once complete
+                    container = {} if is_mapping else []
+                    if frame is None:
+                        self.root_data, self.root_index = container, None
+                    elif frame[0]:
+                        frame[1][frame[4]] = container
+                    else:
+                        frame[1].append(container)
+                frame = [is_mapping, container, [(mark.line << _COL_BITS) | min(mark.column, _COL_MASK)],
+                         {} if is_mapping else None, None, 0]
+                stack.append(frame)
+                continue
+            if cls is mapping_end or cls is sequence_end:
+                self.depth -= 1
+                done = stack.pop()
+                frame = stack[-1] if stack else None
+                if want_data:
+                    if frame is not None and frame[0]:
+                        frame[4] = None
+                    continue
+                names = None
+                if done[0]:
+                    names = tuple(done[3])
+                    names = interned.setdefault(names, names)
+                items = done[2]
+                entry = (items[0], names, *items[1:])
+                if frame is None:
+                    self.root_index = entry
+                elif frame[0]:
+                    frame[2] += (frame[5], entry)
+                    frame[4] = None
+                else:
+                    frame[2].append(entry)
+                continue
+            if cls is yaml.AliasEvent:
+                raise _Fallback
+            if cls is yaml.DocumentStartEvent:
+                self.documents += 1
+            elif cls is yaml.DocumentEndEvent:
+                return
+
+    def drain(self) -> None:
+        """Read the rest of the stream: parse errors, too deep nesting, a second document, anchors."""
+        get_event = self.loader.get_event
+        start_events = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+        end_events = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+        while True:
+            event = get_event()
+            if event is None:
+                return
+            cls = type(event)
+            if cls in start_events:
+                if event.anchor is not None:
+                    raise _Fallback
+                self.depth += 1
+                if self.depth > MAX_DEPTH + 1:
+                    raise self._too_deep(event.start_mark)
+            elif cls in end_events:
+                self.depth -= 1
+            elif cls is yaml.ScalarEvent:
+                if event.anchor is not None:
+                    raise _Fallback
+            elif cls is yaml.AliasEvent:
+                raise _Fallback
+            elif cls is yaml.DocumentStartEvent:
+                self.documents += 1
+                if self.documents == 2 and self.document_error is None:
+                    self.document_error = fail(self._loc(event.start_mark), "invalid YAML: but found another document",
+                                               hint=_MARKED_ERROR_HINT)
+
+    def _alias_bomb(self, mark: Any) -> RiskengineError:
+        return fail(self._loc(mark), "too many values after expanding aliases (possible alias bomb)",
+                    hint="remove the repeated '*alias' references or split the file")
+
+    def _construct(self, constructor: Any, constructors: dict, tag: str, event: Any) -> Any:
+        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        try:
+            return constructors[tag](constructor, node)
+        except ValueError as exc:  # e.g. 2026-02-30, 0x_, an integer of 5,000 digits
+            if tag == _TAG + "timestamp":
+                raise fail(self._loc(event.start_mark), f"invalid date '{event.value}': {exc}",
+                           hint="write dates as YYYY-MM-DD") from None
+            raise fail(self._loc(event.start_mark), f"invalid number '{event.value[:40]}': {exc}",
+                       hint="write it in quotes if it is text") from None
+
+
+class _StreamError(Exception):
+    """Too deep nesting met while building: raised as such, before any value error."""
+
+    def __init__(self, error: RiskengineError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def load_yaml(path: str | os.PathLike) -> Document:
     """Load one YAML file safely; raise :class:`RiskengineError` with a precise location on failure."""
     path = os.fspath(path)
-    text = _read_text(path)
+    raw = _read_bytes(path)
+    text = _decode(path, raw)
+    with _gc_paused():  # millions of long-lived containers and no cycles: see riskengine.gcutil
+        try:
+            try:
+                scanned = _scan(path, text)
+            except _Fallback:
+                return _load_with_tree(path, text)
+        except yaml.MarkedYAMLError as exc:
+            raise _marked_error(path, exc) from None
+        except yaml.YAMLError as exc:
+            raise fail(Location(path), f"invalid YAML: {exc}") from None
+    if scanned.index is _NO_DOCUMENT:
+        return Document(path, None, None)
+    return Document(path, scanned.data, None, source=raw)
+
+
+def _marked_error(path: str, exc: yaml.MarkedYAMLError) -> RiskengineError:
+    mark = exc.problem_mark or exc.context_mark
+    loc = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
+    return fail(loc, f"invalid YAML: {exc.problem or exc.context}", hint=_MARKED_ERROR_HINT)
+
+
+def _load_with_tree(path: str, text: str) -> Document:
+    """The node-tree path, for files with anchors and aliases (expanded within the node budget)."""
     try:
         _check_depth(path, text)
         loader = _Loader(text)
@@ -250,10 +600,7 @@ def load_yaml(path: str | os.PathLike) -> Document:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
-        raise fail(loc, f"invalid YAML: {exc.problem or exc.context}",
-                   hint="check indentation, colons and quotes around this place") from None
+        raise _marked_error(path, exc) from None
     except yaml.YAMLError as exc:
         raise fail(Location(path), f"invalid YAML: {exc}") from None
     except RecursionError:

@@ -12,6 +12,7 @@ from riskengine.catalog.models import (
     CATALOG_FILES, AreasFile, Ente, FactorsFile, MeasuresFile, ProcessesFile, UnitsFile,
 )
 from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.gcutil import paused
 from riskengine.validate import validate_document
 from riskengine.yamlsrc import Document, load_yaml
 
@@ -62,7 +63,11 @@ def load_catalog(root: str | os.PathLike) -> Catalog:
     Raises :class:`RiskengineError` listing every problem found (file, line, column, fix).
     Cross-references are not checked here: that is the job of the integrity rules (graph).
     """
-    root = Path(root)
+    with paused():  # one pause for every file (riskengine.gcutil)
+        return _load_catalog(Path(root))
+
+
+def _load_catalog(root: Path) -> Catalog:
     if not root.is_dir():
         raise RiskengineError([Problem(Location(str(root)), "not a catalogue directory",
                                        hint="give the path of a folder holding ente.yaml, areas.yaml, …")])

@@ -17,6 +17,7 @@ import networkx as nx
 from riskengine.catalog.load import Catalog
 from riskengine.catalog.models import EventoRischioso, Fase, Processo
 from riskengine.errors import Location
+from riskengine.gcutil import paused
 from riskengine.suggest import did_you_mean
 
 PART_OF = "part-of"
@@ -43,12 +44,26 @@ class Defect:
 
 @dataclass
 class CatalogGraph:
-    """The catalogue graph plus the defects found while linking it."""
+    """The catalogue graph plus the defects found while linking it.
+
+    The graph is not changed after building, so lookups are indexed once: node attributes through
+    networkx's own node and adjacency dicts (no view objects per call), node ids by kind, and the
+    measures that apply to every process.
+    """
 
     catalog: Catalog
     graph: nx.MultiDiGraph
     defects: list[Defect] = field(default_factory=list)
     _by_kind: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _memo: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # networkx's node-attribute and adjacency dicts (the same objects the graph uses): reading
+        # them directly avoids building a view per call, which dominated large assessments.
+        # Edges are keyed by their rel, so "rel in keys" selects the edges of one type.
+        self._attrs = self.graph._node
+        self._succ = self.graph._succ
+        self._pred = self.graph._pred
 
     def nodes_of(self, kind: str) -> list[str]:
         """Node ids of one kind, sorted (indexed once: the graph is not changed after building)."""
@@ -59,22 +74,37 @@ class CatalogGraph:
                 nodes.sort()
         return list(self._by_kind.get(kind, ()))
 
+    def attrs(self, node: str) -> dict[str, Any]:
+        """The attribute dict of a node (kind, code, label, obj, file, path); read-only."""
+        return self._attrs[node]
+
+    def code(self, node: str) -> str:
+        """The code of a node."""
+        return self._attrs[node]["code"]
+
     def obj(self, node: str) -> Any:
         """The catalogue model behind a node."""
-        return self.graph.nodes[node]["obj"]
+        return self._attrs[node]["obj"]
 
     def location(self, node: str, *keys: Any, key: bool = False) -> Location:
         """Where a node (or one of its keys) is written."""
-        data = self.graph.nodes[node]
+        data = self._attrs[node]
         return self.catalog.locate(data["file"], data["path"] + keys, key=key)
 
     def targets(self, node: str, rel: str) -> list[str]:
         """Nodes reached from ``node`` by edges of type ``rel``, sorted."""
-        return sorted({v for _, v, r in self.graph.out_edges(node, data="rel") if r == rel})
+        return sorted([v for v, keys in self._succ[node].items() if rel in keys])
 
     def sources(self, node: str, rel: str) -> list[str]:
         """Nodes with an edge of type ``rel`` into ``node``, sorted."""
-        return sorted({u for u, _, r in self.graph.in_edges(node, data="rel") if r == rel})
+        return sorted([u for u, keys in self._pred[node].items() if rel in keys])
+
+    def universal_measures(self) -> list[str]:
+        """Measures that apply to every process (``tratta: {tutti: true}``), sorted."""
+        key = ("", "universal-measures")
+        if key not in self._memo:
+            self._memo[key] = [n for n in self.nodes_of("measure") if self.obj(n).tratta.tutti]
+        return list(self._memo[key])
 
 
 def walk_processes(processes: list[Processo]) -> Iterator[tuple[str, Any, tuple, str | None]]:
@@ -269,4 +299,5 @@ class _Builder:
 
 def build_graph(catalog: Catalog) -> CatalogGraph:
     """Link a loaded catalogue into a typed graph, recording dangling references and duplicates."""
-    return _Builder(catalog).build()
+    with paused():  # a node and its edges per catalogue item, no garbage cycles (riskengine.gcutil)
+        return _Builder(catalog).build()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from riskengine.errors import Problem, Severity
+from riskengine.gcutil import paused
 from riskengine.graph.build import PART_OF, RESPONSIBLE_FOR, SUPPORTS, CatalogGraph
 
 Check = Callable[[CatalogGraph], Iterator[Problem]]
@@ -57,7 +58,8 @@ rule("duplicate-code", Severity.ERROR, "Two items of the same kind share a code.
 
 @rule("hierarchy-cycle", Severity.ERROR, "The unit hierarchy (padre) or the process hierarchy contains a cycle.")
 def _cycles(cg: CatalogGraph) -> Iterator[Problem]:
-    part_of = nx.DiGraph((u, v) for u, v, r in cg.graph.edges(data="rel") if r == PART_OF)
+    # The part-of edges, read from the adjacency dicts (edges are keyed by rel; see CatalogGraph).
+    part_of = nx.DiGraph([(u, v) for u, targets in cg._succ.items() for v, keys in targets.items() if PART_OF in keys])
     # Each cycle in edge order (unit → its padre → …), started at its smallest node for a stable report.
     rotated = [c[c.index(min(c)):] + c[:c.index(min(c))] for c in nx.simple_cycles(part_of)]
     for cycle in sorted(rotated):
@@ -194,7 +196,8 @@ def _unused_area(cg: CatalogGraph) -> Iterator[Problem]:
 def check_integrity(cg: CatalogGraph, only: set[str] | None = None) -> list[Problem]:
     """Run every integrity rule (or those in ``only``) and return the findings in a stable order."""
     found: list[Problem] = []
-    for code in sorted(RULES):
-        if only is None or code in only:
-            found.extend(RULES[code].check(cg))
+    with paused():  # graph queries over the whole catalogue (riskengine.gcutil)
+        for code in sorted(RULES):
+            if only is None or code in only:
+                found.extend(RULES[code].check(cg))
     return sorted(found, key=lambda p: (p.severity.rank, p.code, p.sort_key()))

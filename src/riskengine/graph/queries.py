@@ -9,24 +9,33 @@ from riskengine.graph.build import (
 
 def descendants(cg: CatalogGraph, process: str) -> list[str]:
     """Phases and activities below a process or phase, depth first, in file order."""
-    result: list[str] = []
-    stack = [process]
-    while stack:
-        node = stack.pop()
-        children = [u for u, _, r in cg.graph.in_edges(node, data="rel") if r == PART_OF
-                    and cg.graph.nodes[u]["kind"] == "phase"]
-        children.sort(key=lambda n: cg.graph.nodes[n]["path"], reverse=True)
-        for child in children:
-            result.append(child)
-            stack.append(child)
-    return result
+    key = (process, "descendants")
+    found = cg._memo.get(key)  # computed once per node: evaluation and the result ask several times
+    if found is None:
+        found = []
+        attrs, pred = cg._attrs, cg._pred
+        stack = [process]
+        while stack:
+            node = stack.pop()
+            if node != process:
+                found.append(node)
+            children = [u for u, keys in pred[node].items() if PART_OF in keys and attrs[u]["kind"] == "phase"]
+            stack.extend(sorted(children, key=lambda n: attrs[n]["path"], reverse=True))
+        cg._memo[key] = found
+    return list(found)
 
 
 def events_of(cg: CatalogGraph, process: str) -> list[str]:
     """Risk events threatening a process or any of its phases, in file order."""
-    holders = [process] + descendants(cg, process)
-    found = [e for h in holders for e in cg.sources(h, THREATENS)]
-    return sorted(set(found), key=lambda n: cg.graph.nodes[n]["path"])
+    key = (process, "events")
+    found = cg._memo.get(key)
+    if found is None:
+        holders = [process] + descendants(cg, process)
+        events = {e for h in holders for e in cg.sources(h, THREATENS)}
+        attrs = cg._attrs
+        found = sorted(events, key=lambda n: attrs[n]["path"])
+        cg._memo[key] = found
+    return list(found)
 
 
 def areas_of(cg: CatalogGraph, process: str) -> list[str]:
@@ -44,7 +53,7 @@ def measures_of(cg: CatalogGraph, process: str) -> list[str]:
     """Measures treating a process: directly, through its phases, events or areas, or applying to all."""
     holders = [process] + descendants(cg, process) + events_of(cg, process) + areas_of(cg, process)
     found = {m for h in holders for m in cg.targets(h, TREATED_BY)}
-    found.update(n for n in cg.nodes_of("measure") if cg.obj(n).tratta.tutti)
+    found.update(cg.universal_measures())
     return sorted(found)
 
 

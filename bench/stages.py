@@ -1,0 +1,94 @@
+"""Time each stage of ``assess`` in one process (what limits the end-to-end figures).
+
+    python bench/stages.py bench/work/M [--engine durable|interpreter] [--json]
+
+Stages: load (YAML + validation), graph (link), integrity, method, assessment (load answers),
+evaluate (scores, bands, policies on the engine), result (plain data), then the result file:
+``json_report`` the way ``riskengine assess --format json`` writes it today (report.write_annex),
+or ``json_stream`` with ``riskengine.result.write_json`` (same bytes, streamed; ``--json``). Peak
+memory is the process's maximum resident set size at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(catalog: Path, engine: str, writers: tuple[str, ...] = ("stream",)) -> dict:
+    from riskengine import gcutil
+    from riskengine.assess import assessment_path, backend_for, find_method_dir
+    from riskengine.catalog import load_catalog
+    from riskengine.graph import build_graph, check_integrity
+    from riskengine.report import write_annex
+    from riskengine.result import build_result, write_json
+    from riskengine.rules.assessment import load_assessment
+    from riskengine.rules.evaluate import evaluate
+    from riskengine.rules.method import load_method
+
+    times: dict[str, float] = {}
+
+    def lap(name: str, start: float) -> float:
+        now = time.perf_counter()
+        times[name] = round(now - start, 3)
+        return now
+
+    t = time.perf_counter()
+    with gcutil.paused():  # as riskengine.assess.assess does
+        catalog_obj = load_catalog(catalog)
+        t = lap("load", t)
+        cg = build_graph(catalog_obj)
+        t = lap("graph", t)
+        integrity = check_integrity(cg)
+        t = lap("integrity", t)
+        method = load_method(find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, REPO / "rules"))
+        runner = backend_for(method, engine)
+        t = lap("method", t)
+        assessment = load_assessment(assessment_path(cg, None), cg, method)
+        t = lap("assessment", t)
+        with gcutil.collecting():
+            evaluations = evaluate(cg, method, assessment, runner)
+        t = lap("evaluate", t)
+        result = build_result(cg, method, assessment, evaluations, integrity, runner.name)
+    t = lap("result", t)
+    times["pipeline"] = round(sum(times.values()), 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        if "stream" in writers:
+            t = time.perf_counter()
+            write_json(result, Path(tmp) / "risultato.json")
+            lap("json_stream", t)
+        if "report" in writers:
+            t = time.perf_counter()
+            write_annex(result, Path(tmp) / "out", formats=("json",))
+            lap("json_report", t)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"engine": engine, "stages_s": times, "peak_mb": round(peak, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("catalog", type=Path)
+    parser.add_argument("--engine", default="durable", choices=("durable", "interpreter"))
+    parser.add_argument("--json", default="stream", help="result writers to time: stream, report, both, none")
+    parser.add_argument("--machine", action="store_true", help="print the report as one JSON line")
+    args = parser.parse_args(argv)
+    writers = {"both": ("stream", "report"), "none": ()}.get(args.json, (args.json,))
+    report = run(args.catalog, args.engine, writers)
+    if args.machine:
+        print(json.dumps(report))
+    else:
+        for name, seconds in report["stages_s"].items():
+            print(f"{name:<12} {seconds:8.2f} s")
+        print(f"peak memory  {report['peak_mb']:8.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
