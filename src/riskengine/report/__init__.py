@@ -74,7 +74,6 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
     # assessment and one rendered later from risultato.json are byte for byte the same.
     canonical = result_json(result)
     messages = Messages(lang)
-    view = View(json.loads(canonical), messages)
     written: list[Path] = []
     if "csv" in formats:
         from riskengine.report.csv import check_delimiter
@@ -95,6 +94,7 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
             from riskengine.report.pdf import write_pdf
 
             written += write_pdf(renderer.annex(pdf=True), staging)
+    view = View(json.loads(canonical), messages) if "xlsx" in formats or "csv" in formats else None
     if "xlsx" in formats:
         from riskengine.report.xlsx import write_xlsx
 
