@@ -201,9 +201,13 @@ def machine() -> dict:
                 memory_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
     except OSError:
         pass
-    try:
+    try:  # read-only git queries: the commit, and whether tracked files differ from it
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
                                 timeout=10).stdout.strip()
+        changed = subprocess.run(["git", "diff", "--name-only", "HEAD", "--", "src"], cwd=REPO, capture_output=True,
+                                 text=True, timeout=10).stdout.split()
+        if commit and changed:
+            commit += " + uncommitted changes to " + ", ".join(changed)
     except (OSError, subprocess.SubprocessError):
         commit = ""
     versions = {}

@@ -275,10 +275,6 @@ def _decode(path: str, raw: bytes) -> str:
                    hint="save the file as UTF-8") from None
 
 
-def _read_text(path: str) -> str:
-    return _decode(path, _read_bytes(path))
-
-
 def _check_depth(path: str, text: str) -> None:
     """Refuse deep nesting from the event stream, before libyaml's recursive composer can crash on it."""
     loader = _Loader(text)
@@ -408,18 +404,29 @@ class _EventScan:
                     raise _Fallback
                 mark = event.start_mark
                 if frame is not None and frame[0] and frame[4] is None:  # a key of a mapping
-                    tag = self._tag(event)
-                    if tag not in _SCALAR_TAGS:
-                        raise self._bad_tag(mark, tag)
                     name = event.value
                     names = frame[3]
-                    if name in names:
-                        raise fail(self._loc(mark), f"duplicate key '{name}' in the same mapping",
-                                   hint="keep one of the two entries")
+                    if want_data:
+                        tag = self._tag(event)
+                        if tag not in _SCALAR_TAGS:
+                            raise self._bad_tag(mark, tag)
+                        if name in names:
+                            raise fail(self._loc(mark), f"duplicate key '{name}' in the same mapping",
+                                       hint="keep one of the two entries")
+                    else:
+                        frame[5] = (mark.line << _COL_BITS) | min(mark.column, _COL_MASK)
                     names[name] = None
                     frame[4] = name
-                    if not want_data:
-                        frame[5] = (mark.line << _COL_BITS) | min(mark.column, _COL_MASK)
+                    continue
+                if not want_data:  # positions only, of a file that loaded without errors: no check again
+                    entry = (mark.line << _COL_BITS) | min(mark.column, _COL_MASK)
+                    if frame is None:
+                        self.root_index = entry
+                    elif frame[0]:
+                        frame[2] += (frame[5], entry)
+                        frame[4] = None
+                    else:
+                        frame[2].append(entry)
                     continue
                 self.budget -= 1
                 if self.budget < 0:
@@ -429,27 +436,14 @@ class _EventScan:
                 tag = self._tag(event)
                 if tag not in _SCALAR_TAGS:
                     raise self._bad_tag(mark, tag)
-                if want_data:
-                    if tag == _STR_TAG:
-                        value = event.value
-                    else:
-                        value = self._construct(constructor, constructors, tag, event)
-                    if frame is None:
-                        self.root_data, self.root_index = value, None
-                    elif frame[0]:
-                        frame[1][frame[4]] = value
-                        frame[4] = None
-                    else:
-                        frame[1].append(value)
+                value = event.value if tag == _STR_TAG else self._construct(constructor, constructors, tag, event)
+                if frame is None:
+                    self.root_data, self.root_index = value, None
+                elif frame[0]:
+                    frame[1][frame[4]] = value
+                    frame[4] = None
                 else:
-                    entry = (mark.line << _COL_BITS) | min(mark.column, _COL_MASK)
-                    if frame is None:
-                        self.root_index = entry
-                    elif frame[0]:
-                        frame[2] += (frame[5], entry)
-                        frame[4] = None
-                    else:
-                        frame[2].append(entry)
+                    frame[1].append(value)
                 continue
             if cls is mapping_start or cls is sequence_start:
                 if event.anchor is not None:
