@@ -283,6 +283,9 @@ def evaluate_targets(sizes: dict) -> list[dict]:
         if value is None and not note:
             note = "not run"
         met = None if value is None else (value < target if op == "<" else value >= target if op == ">=" else value <= target)
+        partial = sizes.get(size, {}).get("steps", {}).get(key, {}).get("partial_s")
+        if value is None and op == "<" and partial is not None and partial >= target:
+            met = False  # stopped after more time than the target allows
         rows.append({"size": size, "what": what, "target": f"{op} {target:,} {unit}".replace(",", ","),
                      "measured": value, "unit": unit, "met": met, "note": note})
     return rows
