@@ -41,7 +41,21 @@ class Assessment:
 
 
 def match_option(method: Method, indicator_code: str, raw: Any) -> Opzione | None:
-    """The scale option an answer names (by its value or by its code), or None."""
+    """The scale option an answer names (by its value or by its code), or None.
+
+    Answers repeat across an assessment: each distinct (indicator, type, answer) is matched once.
+    """
+    if type(raw) not in (str, int, float, Decimal):
+        return _match_option(method, indicator_code, raw)
+    key = ("answer", indicator_code, type(raw), raw)
+    try:
+        return method.memo[key]
+    except KeyError:
+        option = method.memo[key] = _match_option(method, indicator_code, raw)
+        return option
+
+
+def _match_option(method: Method, indicator_code: str, raw: Any) -> Opzione | None:
     indicator = next(i for i in method.model.indicatori if i.codice == indicator_code)
     scale = method.scale_of(indicator)
     for option in scale.opzioni:

@@ -16,6 +16,7 @@ from riskengine.rules import expr
 from riskengine.rules.method import Method
 
 SCALE_DIGITS = 6
+_UNIT = 10 ** SCALE_DIGITS
 CLASSIFY = "classify"
 POLICIES = "policies"
 BAND_FACT = "banda"
@@ -65,7 +66,11 @@ def encode_fact(schema: dict[str, expr.FieldType], values: dict[str, Any], fact_
     """An engine/interpreter fact from typed values (every schema field must be present)."""
     fact = {"t": fact_type, "id": fact_id}
     for name, ftype in schema.items():
-        fact[name] = encode_value(ftype, values[name])
+        value = values[name]
+        if type(value) is int and ftype.kind == "number":  # counts: most fields of a process fact
+            fact[name] = value * _UNIT
+        else:
+            fact[name] = encode_value(ftype, value)
     return fact
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol, Sequence
+from typing import Any, NamedTuple, Protocol, Sequence
 
 from riskengine.catalog.models import Misura
 from riskengine.errors import Location, fail
@@ -100,6 +100,7 @@ class Classifier:
         self.band_requests: dict[str, tuple[str, Decimal]] = {}
         self.grid_requests: dict[str, tuple[str, str]] = {}
         self.results: dict[str, str] = {}
+        self._levels: dict[str, tuple[str, dict]] = {}
 
     def band(self, table: str, value: Decimal) -> str:
         fact_id = f"{table}|{decimal_text(value)}"
@@ -130,6 +131,13 @@ class Classifier:
         self.grid_requests.clear()
 
     def level(self, fact_id: str) -> tuple[str, dict]:
+        """The level a lookup found and its trace step (one shared step per distinct lookup)."""
+        found = self._levels.get(fact_id)
+        if found is None:
+            found = self._levels[fact_id] = self._level(fact_id)
+        return found
+
+    def _level(self, fact_id: str) -> tuple[str, dict]:
         rule_id = self.results[fact_id]
         if rule_id.startswith("bande:"):
             _, table, row = rule_id.split(":")
@@ -173,8 +181,9 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
     reference = assessment.model.data_valutazione or cg.catalog.ente.data_riferimento
     classifier = Classifier(method, backend)
     evaluations: list[ProcessEvaluation] = []
-    pending: list[tuple[ProcessEvaluation, Any, list[Misura], list[Misura], list[Misura]]] = []
+    pending: list[_Pending] = []
     transversal_ok = method.model.residuo.considera_trasversali
+    states = {cg.code(m): _monitored_state(assessment, cg.obj(m)) for m in cg.nodes_of("measure")}
     for node in cg.nodes_of("process"):
         code = cg.graph.nodes[node]["code"]
         ev = ProcessEvaluation(code, node)
@@ -190,11 +199,11 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
         ev.trace.extend(step for s in scores for step in s.trace)
         if len(scores) > 1:
             ev.trace.extend(ev.score.trace)
-        area, _, area_codes = _primary_area(cg, node)
+        area, classe, area_codes = _primary_area(cg, node)
         linked = [cg.obj(f"measure:{m}") for m in ev.measures]
         for_residual = [m for m in linked if transversal_ok or not m.tratta.tutti]
-        planned = [m for m in for_residual if _monitored_state(assessment, m) != "non-attuata"]
-        implemented = [m for m in for_residual if _monitored_state(assessment, m) == "attuata"]
+        planned = [m for m in for_residual if states[m.codice] != "non-attuata"]
+        implemented = [m for m in for_residual if states[m.codice] == "attuata"]
         if method.numeric:
             table = method.band_table_for(area_codes)
             ev.band_table = table.code
@@ -205,10 +214,11 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
                     setattr(ev, attr, State(value, classifier.band(table.code, value), [step]))
         else:
             ev.inerente = State(None, classifier.grid(ev.score.p_code, ev.score.i_code))
-        pending.append((ev, items[0].giudizio, linked, planned, implemented))
+        pending.append(_Pending(ev, items, linked, planned, implemented, area, classe))
     classifier.run()
     lookups: list[tuple[State, str]] = []
-    for ev, giudizio, linked, planned, implemented in pending:
+    for ev, items, linked, planned, implemented, _, _ in pending:
+        giudizio = items[0].giudizio
         level, step = classifier.level(ev.inerente.livello)
         ev.inerente.livello = level
         ev.inerente.trace.append(step)
@@ -233,16 +243,28 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
         for state, fact_id in lookups:
             state.livello, bstep = classifier.level(fact_id)
             state.trace.append(bstep)
-    _policies(cg, method, assessment, backend, pending, reference)
+    _policies(cg, method, backend, pending, reference, states)
     return evaluations
 
 
-def _policy_values(cg: CatalogGraph, method: Method, assessment: Assessment, ev: ProcessEvaluation, giudizio: Any,
-                   linked: list[Misura], reference: dt.date) -> dict[str, Any]:
+class _Pending(NamedTuple):
+    """An assessed process between scoring and the policies, with what both stages read."""
+
+    ev: ProcessEvaluation
+    items: list
+    linked: list[Misura]
+    planned: list[Misura]
+    implemented: list[Misura]
+    area: str
+    classe: str
+
+
+def _policy_values(cg: CatalogGraph, method: Method, item: _Pending, reference: dt.date,
+                   states: dict[str, str]) -> dict[str, Any]:
+    ev, linked, area, classe = item.ev, item.linked, item.area, item.classe
+    giudizio = item.items[0].giudizio
     proc = cg.obj(ev.node)
-    area, classe, _ = _primary_area(cg, ev.node)
     owner = q.owner_of(cg, ev.node)
-    states = {m.codice: _monitored_state(assessment, m) for m in linked}
     overdue = [m for m in linked if m.scadenza not in (None, "continua") and m.scadenza < reference
                and states[m.codice] != "attuata"]
     indicator_codes = [i.codice for i in method.model.indicatori]
@@ -268,7 +290,7 @@ def _policy_values(cg: CatalogGraph, method: Method, assessment: Assessment, ev:
     }
     values.update(ev.values)
     answers = {}
-    options = _first_options(ev, assessment, cg, method)
+    options = _first_options(item.items, method)
     for indicator in method.model.indicatori:
         option = options[indicator.codice]
         if method.schema[indicator.codice].kind == "ordinal":
@@ -289,9 +311,8 @@ def _policy_values(cg: CatalogGraph, method: Method, assessment: Assessment, ev:
     return values
 
 
-def _first_options(ev: ProcessEvaluation, assessment: Assessment, cg: CatalogGraph, method: Method) -> dict:
+def _first_options(items: list, method: Method) -> dict:
     """Indicator answers of the process: its own, or the prudent (highest) across its assessed items."""
-    items = _items_for(cg, method, assessment, ev.node)
     if len(items) == 1:
         return items[0].options
     merged = {}
@@ -310,21 +331,18 @@ def _format_message(template: str, values: dict[str, Any], name: str) -> str:
     return _PLACEHOLDER.sub(sub, template)
 
 
-def _policies(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend, pending: list,
-              reference: dt.date) -> None:
+def _policies(cg: CatalogGraph, method: Method, backend: Backend, pending: list[_Pending], reference: dt.date,
+              states: dict[str, str]) -> None:
     facts = []
-    by_id: dict[str, ProcessEvaluation] = {}
-    for ev, giudizio, linked, _, _ in pending:
-        ev.values = _policy_values(cg, method, assessment, ev, giudizio, linked, reference)
-        fact = encode_fact(method.schema, ev.values, PROCESS_FACT, ev.code)
-        facts.append(fact)
-        by_id[ev.code] = ev
-        ev.values["_fact"] = fact
+    for item in pending:
+        ev = item.ev
+        ev.values = _policy_values(cg, method, item, reference, states)
+        facts.append(encode_fact(method.schema, ev.values, PROCESS_FACT, ev.code))
     hits: dict[str, set[str]] = {}
     for rule_id, fact_id in backend.run(POLICIES, facts):
         hits.setdefault(fact_id, set()).add(rule_id)
-    for ev, *_ in pending:
-        fact = ev.values.pop("_fact")
+    for item, fact in zip(pending, facts):
+        ev = item.ev
         apply_hits(method, ev, hits.get(ev.code, set()), fact, cg.obj(ev.node).nome)
 
 

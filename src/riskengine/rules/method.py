@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from riskengine.catalog.models import TIPOLOGIE
 from riskengine.errors import Location, Problem, RiskengineError, Severity
@@ -109,6 +110,9 @@ class Method:
     tables: tuple[PolicyTable, ...]
     schema: dict[str, expr.FieldType]
     warnings: list[Problem] = field(default_factory=list)
+    # Results that depend only on the method and a few values (item scores, lookups), computed once
+    # per distinct input during an evaluation: see riskengine.rules.score and riskengine.rules.evaluate.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def numeric(self) -> bool:

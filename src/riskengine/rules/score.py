@@ -52,7 +52,20 @@ def dimension_value(method: Method, dimension: str, operator: str, options: dict
 
 
 def score_item(method: Method, options: dict[str, Opzione]) -> ItemScore:
-    """Score one item from its validated answers."""
+    """Score one item from its validated answers.
+
+    Items with the same answers get the same score object (computed once per method and distinct
+    answers: catalogues repeat answer patterns, and the shared trace steps are never modified).
+    """
+    key = ("score", *(id(options.get(i.codice)) for i in method.model.indicatori))
+    cached = method.memo.get(key)
+    if cached is None:
+        # The options are kept with the score, so that their ids stay theirs while the key lives.
+        cached = method.memo[key] = (tuple(options.values()), _score_item(method, options))
+    return cached[1]
+
+
+def _score_item(method: Method, options: dict[str, Opzione]) -> ItemScore:
     dims = method.model.dimensioni
     p, p_step = dimension_value(method, "probabilita", dims.probabilita.aggregazione, options)
     i, i_step = dimension_value(method, "impatto", dims.impatto.aggregazione, options)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import (
-    ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal,
+    ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Context, Decimal,
     localcontext,
 )
+from functools import lru_cache
 
 ROUNDING_MODES = {
     "half-up": ROUND_HALF_UP, "half-even": ROUND_HALF_EVEN, "half-down": ROUND_HALF_DOWN,
@@ -14,6 +15,12 @@ ROUNDING_MODES = {
 }
 
 
+# The context of every rounding: 50 significant digits, the library defaults otherwise (built once:
+# rounding runs several times per assessed item, and entering a local context costs more than it).
+_ROUNDING_CONTEXT = Context(prec=50)
+
+
+@lru_cache(maxsize=64)
 def quantum(digits: int) -> Decimal:
     """The smallest step at ``digits`` decimals (e.g. 0.01 for 2)."""
     return Decimal(1).scaleb(-digits)
@@ -32,9 +39,7 @@ def decimals(value: Decimal) -> int:
 
 def round_to(value: Decimal, digits: int, mode: str) -> Decimal:
     """Round exactly to ``digits`` decimals with a named mode."""
-    with localcontext() as ctx:
-        ctx.prec = 50
-        return value.quantize(quantum(digits), rounding=ROUNDING_MODES[mode])
+    return value.quantize(quantum(digits), rounding=ROUNDING_MODES[mode], context=_ROUNDING_CONTEXT)
 
 
 def to_steps(value: Decimal, digits: int, *, ceiling: bool) -> int:
