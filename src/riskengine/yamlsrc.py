@@ -339,6 +339,12 @@ def _scan(path: str, text: str, *, data: bool = True) -> _Scanned:
 # depends on its text only when it is plain: looked up here without a call per scalar.
 _RESOLVERS = _Loader.yaml_implicit_resolvers
 _INLINE_RESOLVE = not _Loader.yaml_path_resolvers and None not in _RESOLVERS
+_INT_TAG = _TAG + "int"
+
+
+def _plain_int(value: str) -> bool:
+    """Whether a plain scalar is a short decimal integer: tagged int, read by ``int()`` (as PyYAML does)."""
+    return value.isdigit() and value.isascii() and len(value) < 19 and (value[0] != "0" or len(value) == 1)
 
 
 class _EventScan:
@@ -390,6 +396,7 @@ class _EventScan:
         constructor = SafeConstructor()
         constructors = constructor.yaml_constructors
         interned: dict[tuple, tuple] = {}
+        inline, resolvers = _INLINE_RESOLVE, _RESOLVERS
         # One frame per open collection:
         # [is mapping, data (dict or list), index items, key names seen, pending key, its packed position]
         stack: list[list] = []
@@ -407,7 +414,10 @@ class _EventScan:
                     name = event.value
                     names = frame[3]
                     if want_data:
-                        tag = self._tag(event)
+                        if event.tag is None and inline and (not event.implicit[0] or name[:1] not in resolvers):
+                            tag = _STR_TAG  # what _tag gives, without the call: most keys are words
+                        else:
+                            tag = self._tag(event)
                         if tag not in _SCALAR_TAGS:
                             raise self._bad_tag(mark, tag)
                         if name in names:
@@ -433,10 +443,17 @@ class _EventScan:
                     raise self._alias_bomb(mark)
                 if len(stack) > MAX_DEPTH:
                     raise self._too_deep(mark)
-                tag = self._tag(event)
-                if tag not in _SCALAR_TAGS:
-                    raise self._bad_tag(mark, tag)
-                value = event.value if tag == _STR_TAG else self._construct(constructor, constructors, tag, event)
+                value = event.value
+                if event.tag is None and inline and (not event.implicit[0] or value[:1] not in resolvers):
+                    pass  # text (see _tag), resolved without a call
+                elif event.tag is None and inline and event.implicit[0] and _plain_int(value):
+                    value = int(value)
+                else:
+                    tag = self._tag(event)
+                    if tag not in _SCALAR_TAGS:
+                        raise self._bad_tag(mark, tag)
+                    if tag != _STR_TAG:
+                        value = self._construct(constructor, constructors, tag, event)
                 if frame is None:
                     self.root_data, self.root_index = value, None
                 elif frame[0]:
