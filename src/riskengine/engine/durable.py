@@ -85,6 +85,9 @@ class DurableBackend:
         self._sink: list[tuple[str, str]] = []
         self._actions: dict[str, Callable[[str], Callable]] = {"record": self._record, "ignore": self._ignore}
         self._stages: dict[str, tuple[list[str], list[CompiledRule]]] = {}
+        # The fields each stage's rules read: facts go to the engine with these only (durable-rules
+        # copies every fact to JSON and back for each rule that fires on it).
+        self._fields: dict[str, tuple[str, ...]] = {}
         grouped: dict[str, list[CompiledRule]] = {}
         for rule in rules:
             grouped.setdefault(rule.ruleset, []).append(rule)
@@ -98,6 +101,8 @@ class DurableBackend:
                 names.append(name)
                 definitions[name] = definition
             self._stages[stage] = (names, stage_rules)
+            read = set().union(*(expr.fields_of(rule.condition) for rule in stage_rules))
+            self._fields[stage] = ("t", "id", *sorted(read - {"t", "id"}))
         self._stage_rules: list[CompiledRule] = []
         self._host = _Host()
         self._host.set_rulesets(definitions)
@@ -122,11 +127,16 @@ class DurableBackend:
         if stage not in self._stages or not facts:
             return []
         names, rules = self._stages[stage]
+        fields = self._fields[stage]
         self._current = rules
         self._sink = []
         for start in range(0, len(facts), MAX_FACTS_PER_CONTEXT):
             sid = f"c{next(self._contexts)}"
-            batch = [dict(fact, sid=sid) for fact in facts[start:start + MAX_FACTS_PER_CONTEXT]]
+            batch = []
+            for fact in facts[start:start + MAX_FACTS_PER_CONTEXT]:
+                sent = {name: fact[name] for name in fields if name in fact}
+                sent["sid"] = sid
+                batch.append(sent)
             for name in names:
                 self._assert(name, stage, sid, batch)
         return sorted(set(self._sink))
