@@ -40,13 +40,20 @@ def events_of(cg: CatalogGraph, process: str) -> list[str]:
 
 def areas_of(cg: CatalogGraph, process: str) -> list[str]:
     """Areas a process belongs to."""
-    return cg.targets(process, IN_AREA)
+    key = (process, "areas")
+    found = cg._memo.get(key)  # evaluation and the result ask several times per process
+    if found is None:
+        found = cg._memo[key] = cg.targets(process, IN_AREA)
+    return list(found)
 
 
 def owner_of(cg: CatalogGraph, process: str) -> str | None:
     """The owning unit (or role) of a process, if it resolves."""
-    owners = cg.targets(process, OWNED_BY)
-    return owners[0] if owners else None
+    key = (process, "owner")
+    if key not in cg._memo:
+        owners = cg.targets(process, OWNED_BY)
+        cg._memo[key] = owners[0] if owners else None
+    return cg._memo[key]
 
 
 def measures_of(cg: CatalogGraph, process: str) -> list[str]:
