@@ -43,7 +43,54 @@ def _state(state: State | None) -> dict | None:
     return {"rischio": _num(state.rischio), "livello": state.livello, "traccia": state.trace}
 
 
-def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: ProcessEvaluation) -> dict[str, Any]:
+class _Shared:
+    """Records that many processes hold the same (areas, units, factors, answers): built once each.
+
+    The result is plain data that nothing modifies, so equal records may be one object: the JSON is
+    the same, and a national catalogue's result is smaller by millions of dicts.
+    """
+
+    def __init__(self, cg: CatalogGraph) -> None:
+        self.cg = cg
+        self.records: dict[Any, Any] = {}
+
+    def area(self, node: str) -> dict[str, Any]:
+        """An area as processes list it."""
+        found = self.records.get(node)
+        if found is None:
+            area = self.cg.obj(node)
+            found = self.records[node] = {"codice": area.codice, "tassonomia": area.tassonomia, "nome": area.nome}
+        return found
+
+    def unit(self, node: str) -> dict[str, Any]:
+        """The owning unit of a process."""
+        found = self.records.get(node)
+        if found is None:
+            found = self.records[node] = {"codice": self.cg.code(node), "nome": self.cg.attrs(node)["label"]}
+        return found
+
+    def factor(self, code: str) -> dict[str, Any]:
+        """An enabling factor as events list it."""
+        key = ("factor", code)
+        found = self.records.get(key)
+        if found is None:
+            found = self.records[key] = {"codice": code, "nome": self.cg.obj(f"factor:{code}").nome}
+        return found
+
+    def answer(self, indicator: Any, option: Any) -> dict[str, Any]:
+        """An answer without its motivation (the caller adds it)."""
+        key = ("answer", indicator.codice, id(option))
+        found = self.records.get(key)
+        if found is None:
+            value = decimal_text(option.valore)
+            found = self.records[key] = (option, {
+                "indicatore": indicator.codice, "nome": indicator.nome, "dimensione": indicator.dimensione,
+                "risposta": option.codice or value, "valore": value, "etichetta": option.etichetta})
+        return found[1]
+
+
+def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: ProcessEvaluation,
+             shared: _Shared) -> dict[str, Any]:
     node = ev.node
     proc = cg.obj(node)
     owner = q.owner_of(cg, node)
@@ -52,16 +99,15 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
         "codice": proc.codice,
         "nome": proc.nome,
         "descrizione": proc.descrizione,
-        "aree": [{"codice": cg.obj(a).codice, "tassonomia": cg.obj(a).tassonomia, "nome": cg.obj(a).nome}
-                 for a in q.areas_of(cg, node)],
-        "unita": ({"codice": cg.code(owner), "nome": cg.attrs(owner)["label"]} if owner else None),
+        "aree": [shared.area(a) for a in q.areas_of(cg, node)],
+        "unita": shared.unit(owner) if owner else None,
         "in_convenzione": proc.in_convenzione.partner if proc.in_convenzione else None,
         "art6": proc.art6,
         "fasi": [{"codice": cg.obj(f).codice, "nome": cg.obj(f).nome,
                   "livello": (len(cg.attrs(f)["path"]) - 2) // 2} for f in q.descendants(cg, node)],
         "eventi": [{"codice": cg.obj(e).codice, "descrizione": cg.obj(e).descrizione,
                     "su": cg.code(cg.targets(e, "threatens")[0]),
-                    "fattori": [{"codice": f, "nome": cg.obj(f"factor:{f}").nome} for f in cg.obj(e).fattori]}
+                    "fattori": [shared.factor(f) for f in cg.obj(e).fattori]}
                    for e in q.events_of(cg, node)],
         "misure": ev.measures,
         "valutato": ev.score is not None,
@@ -76,12 +122,10 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
     answers = []
     level_items = [giudizio] if giudizio else []
     for item in level_items:
+        motivazioni = item.giudizio.motivazioni
         for indicator in method.model.indicatori:
-            option = item.options[indicator.codice]
-            answers.append({"indicatore": indicator.codice, "nome": indicator.nome, "dimensione": indicator.dimensione,
-                            "risposta": option.codice or decimal_text(option.valore), "valore": decimal_text(option.valore),
-                            "etichetta": option.etichetta,
-                            "motivazione": item.giudizio.motivazioni.get(indicator.codice, "")})
+            answer = shared.answer(indicator, item.options[indicator.codice])
+            answers.append(dict(answer, motivazione=motivazioni.get(indicator.codice, "")))
     record.update({
         "risposte": answers,
         "motivazione": giudizio.giudizio.motivazione if giudizio else "",
@@ -171,7 +215,8 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
                  integrity: list[Problem], backend: str) -> dict[str, Any]:
     """Assemble the complete, deterministic result of an assessment."""
     catalog = cg.catalog
-    processes = [_process(cg, method, assessment, ev) for ev in evaluations]
+    shared = _Shared(cg)
+    processes = [_process(cg, method, assessment, ev, shared) for ev in evaluations]
     treated_by: dict[str, list[str]] = {}
     for p in processes:
         for m in p["misure"]:
