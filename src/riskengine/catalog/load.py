@@ -22,7 +22,10 @@ DEFAULT_FACTORS = "fattori.yaml"
 
 @dataclass
 class Catalog:
-    """A validated catalogue and the documents it came from (for locating any value)."""
+    """A validated catalogue and the documents it came from.
+
+    The documents locate any value; their plain data is released once validated (the models hold it).
+    """
 
     root: Path
     ente: Ente
@@ -93,6 +96,8 @@ def _load_catalog(root: Path) -> Catalog:
         parsed[name] = validate_document(doc, model, problems)
     if problems or any(v is None for v in parsed.values()):
         raise RiskengineError(sorted(problems, key=Problem.sort_key))
+    for doc in documents.values():  # kept for locating values only: the models hold the data
+        doc.release_data()
     return Catalog(
         root=root,
         ente=parsed["ente.yaml"],

@@ -111,7 +111,7 @@ def load_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Asses
     result = Assessment(path, model, document=doc)
     level = method.model.valutazione.livello
     wanted_kind = _KIND_OF_LEVEL[level]
-    pool = [cg.graph.nodes[n]["code"] for n in cg.nodes_of(wanted_kind)]
+    pool = [cg.code(n) for n in cg.nodes_of(wanted_kind)]
     seen: dict[str, int] = {}
     indicator_codes = [i.codice for i in method.model.indicatori]
     for index, giudizio in enumerate(model.valutazioni):
@@ -161,7 +161,7 @@ def load_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Asses
                 problems.append(Problem(doc.locate(keys + ("residuo",)), "give exactly one of 'rischio' or 'livello'",
                                         code="assessment"))
         result.answers[code] = Answers(code, wanted_kind, options, giudizio)
-    measure_codes = [cg.graph.nodes[n]["code"] for n in cg.nodes_of("measure")]
+    measure_codes = [cg.code(n) for n in cg.nodes_of("measure")]
     for index, esito in enumerate(model.monitoraggio):
         if f"measure:{esito.misura}" not in cg.graph:
             problems.append(Problem(doc.locate(("monitoraggio", index, "misura")), f"unknown measure '{esito.misura}'",
@@ -173,4 +173,5 @@ def load_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Asses
             result.monitoring[esito.misura] = esito
     if problems:
         raise RiskengineError(sorted(problems, key=Problem.sort_key))
+    doc.release_data()  # kept for locating values only: the model holds the answers
     return result
