@@ -22,8 +22,8 @@ def measure_summary(cg: CatalogGraph, node: str) -> dict[str, Any]:
     lead = cg.sources(node, "responsible-for")
     return {
         "codice": m.codice, "nome": m.nome, "tipologia": m.tipologia, "ambito": m.ambito, "natura": m.natura,
-        "responsabile": cg.graph.nodes[lead[0]]["label"] if lead else None,
-        "supporto": [cg.graph.nodes[s]["label"] for s in cg.sources(node, "supports")],
+        "responsabile": cg.attrs(lead[0])["label"] if lead else None,
+        "supporto": [cg.attrs(s)["label"] for s in cg.sources(node, "supports")],
         "scadenza": _deadline(m), "frequenza": m.frequenza, "indicatore": m.indicatore, "target": m.target,
         "stato": m.stato,
     }
@@ -34,7 +34,7 @@ def unit_view(cg: CatalogGraph, ref: str) -> dict[str, Any]:
     node = q.find_party(cg, ref)
     if node is None:
         names = [cg.graph.nodes[n]["code"] for n in cg.nodes_of("unit") + cg.nodes_of("role")]
-        names += [cg.graph.nodes[n]["label"] for n in cg.nodes_of("unit") + cg.nodes_of("role")]
+        names += [cg.attrs(n)["label"] for n in cg.nodes_of("unit") + cg.nodes_of("role")]
         raise fail(Location(str(cg.catalog.root / "units.yaml")), f"unknown unit or role '{ref}'",
                    hint=did_you_mean(ref, names))
     leads, supports = q.measures_of_unit(cg, node)

@@ -71,11 +71,11 @@ class ProcessEvaluation:
 def _items_for(cg: CatalogGraph, method: Method, assessment: Assessment, node: str) -> list:
     level = method.model.valutazione.livello
     if level == "processo":
-        answers = assessment.answers.get(cg.graph.nodes[node]["code"])
+        answers = assessment.answers.get(cg.code(node))
         return [answers] if answers else []
     holders = q.descendants(cg, node) if level == "fase" else q.events_of(cg, node)
-    return [assessment.answers[cg.graph.nodes[h]["code"]] for h in holders
-            if cg.graph.nodes[h]["code"] in assessment.answers]
+    return [assessment.answers[cg.code(h)] for h in holders
+            if cg.code(h) in assessment.answers]
 
 
 def _monitored_state(assessment: Assessment, misura: Misura) -> str:
@@ -185,10 +185,10 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
     transversal_ok = method.model.residuo.considera_trasversali
     states = {cg.code(m): _monitored_state(assessment, cg.obj(m)) for m in cg.nodes_of("measure")}
     for node in cg.nodes_of("process"):
-        code = cg.graph.nodes[node]["code"]
+        code = cg.code(node)
         ev = ProcessEvaluation(code, node)
         evaluations.append(ev)
-        ev.measures = [cg.graph.nodes[m]["code"] for m in q.measures_of(cg, node)]
+        ev.measures = [cg.code(m) for m in q.measures_of(cg, node)]
         items = _items_for(cg, method, assessment, node)
         if not items:
             ev.findings.append({"codice": "NON-VALUTATO", "gravita": "warning", "regola": "riskengine/non-valutato",
@@ -209,9 +209,11 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
             ev.band_table = table.code
             ev.inerente = State(ev.score.rischio, classifier.band(table.code, ev.score.rischio))
             if method.model.residuo.metodo != "gradino":
-                for attr, measures in (("residuo_programmato", planned), ("residuo_monitorato", implemented)):
-                    value, step = residual_score(method, ev.score.rischio, measures)
-                    setattr(ev, attr, State(value, classifier.band(table.code, value), [step]))
+                value, step = residual_score(method, ev.score.rischio, planned)
+                ev.residuo_programmato = State(value, classifier.band(table.code, value), [step])
+                if implemented != planned:  # else the same value and step (every planned measure is done)
+                    value, step = residual_score(method, ev.score.rischio, implemented)
+                ev.residuo_monitorato = State(value, classifier.band(table.code, value), [step])
         else:
             ev.inerente = State(None, classifier.grid(ev.score.p_code, ev.score.i_code))
         pending.append(_Pending(ev, items, linked, planned, implemented, area, classe))
@@ -223,9 +225,11 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
         ev.inerente.livello = level
         ev.inerente.trace.append(step)
         if ev.residuo_programmato is None:
-            for attr, measures in (("residuo_programmato", planned), ("residuo_monitorato", implemented)):
-                lvl, rstep = residual_level(method, level, measures)
-                setattr(ev, attr, State(None, lvl, [rstep]))
+            lvl, rstep = residual_level(method, level, planned)
+            ev.residuo_programmato = State(None, lvl, [rstep])
+            if implemented != planned:
+                lvl, rstep = residual_level(method, level, implemented)
+            ev.residuo_monitorato = State(None, lvl, [rstep])
         else:
             for state in (ev.residuo_programmato, ev.residuo_monitorato):
                 lvl, bstep = classifier.level(state.livello)
@@ -270,7 +274,7 @@ def _policy_values(cg: CatalogGraph, method: Method, item: _Pending, reference: 
     indicator_codes = [i.codice for i in method.model.indicatori]
     values: dict[str, Any] = {
         "codice": ev.code, "area": area, "classe_area": classe,
-        "unita": cg.graph.nodes[owner]["code"] if owner else "",
+        "unita": cg.code(owner) if owner else "",
         "misure": len(linked),
         "misure_generali": sum(m.ambito == "generale" for m in linked),
         "misure_specifiche": sum(m.ambito == "specifica" for m in linked),
