@@ -16,7 +16,7 @@ from riskengine.catalog.models import Misura
 from riskengine.errors import Location, fail
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
-from riskengine.rules import interpret
+from riskengine.rules import expr, interpret
 from riskengine.rules.assessment import Assessment
 from riskengine.rules.compiled import (
     BAND_FACT, BAND_SCHEMA, CLASSIFY, GRID_FACT, GRID_SCHEMA, POLICIES, PROCESS_FACT, encode_fact,
@@ -368,24 +368,52 @@ def apply_hits(method: Method, ev: ProcessEvaluation, fired: set[str], fact: dic
 
 
 def _apply(ev: ProcessEvaluation, rule: PolicyRule, fact: dict, method: Method, name: str) -> None:
-    explanation = interpret.explain(rule.condition, fact, method.schema)
-    consequences = []
+    """Apply one chosen rule to a process: its findings, requirements, monitoring, priority, trace step."""
+    requirements, monitoring, priority, step = _consequences(method, rule, fact)
     for action in rule.actions:
         if action.criticita is not None:
             c = action.criticita
             message = _format_message(c.messaggio, ev.values, name)
             ev.findings.append({"codice": c.codice, "gravita": c.gravita, "regola": rule.rule_id, "messaggio": message})
-            consequences.append(f"criticità {c.codice}")
+    ev.requirements.extend(requirements)
+    if monitoring is not None:
+        ev.monitoring = monitoring
+    if priority is not None:
+        ev.priority = priority
+    ev.trace.append(step)
+
+
+def _consequences(method: Method, rule: PolicyRule, fact: dict) -> tuple[list[dict], dict | None, dict | None, dict]:
+    """(requirements, monitoring, priority, trace step) of a rule applied to a fact: all but the findings.
+
+    They depend on the fact only through the fields the rule reads, so each distinct reading is
+    explained once and its records are shared between processes (they are never modified).
+    """
+    fields = method.memo.get(("fields", rule.rule_id))
+    if fields is None:
+        fields = method.memo[("fields", rule.rule_id)] = tuple(sorted(expr.fields_of(rule.condition)))
+    key = ("consequences", rule.rule_id, *(fact[f] for f in fields))
+    found = method.memo.get(key)
+    if found is not None:
+        return found
+    requirements: list[dict] = []
+    monitoring = priority = None
+    consequences = []
+    for action in rule.actions:
+        if action.criticita is not None:
+            consequences.append(f"criticità {action.criticita.codice}")
         elif action.richiede_misura is not None:
             r = action.richiede_misura
-            ev.requirements.append({"ambito": r.ambito, "tipologie": list(r.tipologie), "descrizione": r.descrizione,
-                                    "regola": rule.rule_id})
+            requirements.append({"ambito": r.ambito, "tipologie": list(r.tipologie), "descrizione": r.descrizione,
+                                 "regola": rule.rule_id})
             consequences.append(f"richiede misura {r.ambito}")
         elif action.monitoraggio is not None:
-            ev.monitoring = dict(action.monitoraggio.model_dump(), regola=rule.rule_id)
+            monitoring = dict(action.monitoraggio.model_dump(), regola=rule.rule_id)
             consequences.append(f"monitoraggio {action.monitoraggio.modalita} {action.monitoraggio.periodicita}")
         elif action.priorita is not None:
-            ev.priority = dict(action.priorita.model_dump(), regola=rule.rule_id)
+            priority = dict(action.priorita.model_dump(), regola=rule.rule_id)
             consequences.append(f"priorità {action.priorita.valore}")
-    ev.trace.append({"passo": "politica", "regola": rule.rule_id, "descrizione": rule.description,
-                     "quando": rule.text, "condizioni": explanation, "risultato": "; ".join(consequences)})
+    step = {"passo": "politica", "regola": rule.rule_id, "descrizione": rule.description, "quando": rule.text,
+            "condizioni": interpret.explain(rule.condition, fact, method.schema), "risultato": "; ".join(consequences)}
+    found = method.memo[key] = (requirements, monitoring, priority, step)
+    return found
