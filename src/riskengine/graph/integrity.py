@@ -59,15 +59,40 @@ rule("duplicate-code", Severity.ERROR, "Two items of the same kind share a code.
 @rule("hierarchy-cycle", Severity.ERROR, "The unit hierarchy (padre) or the process hierarchy contains a cycle.")
 def _cycles(cg: CatalogGraph) -> Iterator[Problem]:
     # The part-of edges, read from the adjacency dicts (edges are keyed by rel; see CatalogGraph).
-    part_of = nx.DiGraph([(u, v) for u, targets in cg._succ.items() for v, keys in targets.items() if PART_OF in keys])
+    edges = [(u, v) for u, targets in cg._succ.items() for v, keys in targets.items() if PART_OF in keys]
+    parent = dict(edges)
+    if len(parent) == len(edges):  # at most one parent each (as written, without duplicate codes)
+        cycles = _parent_cycles(parent)
+    else:
+        cycles = list(nx.simple_cycles(nx.DiGraph(edges)))
     # Each cycle in edge order (unit → its padre → …), started at its smallest node for a stable report.
-    rotated = [c[c.index(min(c)):] + c[:c.index(min(c))] for c in nx.simple_cycles(part_of)]
+    rotated = [c[c.index(min(c)):] + c[:c.index(min(c))] for c in cycles]
     for cycle in sorted(rotated):
         first = cycle[0]
         names = " → ".join(cg.graph.nodes[n]["code"] for n in cycle + [first])
         yield _problem(cg, "hierarchy-cycle", first, f"hierarchy cycle: {names}",
                        "padre" if first.startswith("unit:") else "codice",
                        hint="a unit cannot be its own ancestor: fix one 'padre'")
+
+
+def _parent_cycles(parent: dict[str, str]) -> list[list[str]]:
+    """The cycles of a graph where each node has at most one out-edge (``parent``), in edge order.
+
+    The same cycles as ``networkx.simple_cycles`` finds there, by following parents from each node
+    once: linear in the number of nodes.
+    """
+    walked: dict[str, str] = {}  # node -> the start of the walk that reached it first
+    cycles = []
+    for start in parent:
+        node: str | None = start
+        path = []
+        while node is not None and node not in walked:
+            walked[node] = start
+            path.append(node)
+            node = parent.get(node)
+        if node is not None and walked[node] == start:  # this walk came back to itself
+            cycles.append(path[path.index(node):])
+    return cycles
 
 
 @rule("process-without-area", Severity.ERROR, "A process has no risk area.")
