@@ -19,6 +19,8 @@ class Model(BaseModel):
 
 
 def _code(value: Any) -> Any:
+    if type(value) is str:  # the usual case, with one check
+        return _code_text(value)
     if isinstance(value, bool):
         raise ValueError("expected a code, got true/false: write it in quotes")
     if isinstance(value, int):
@@ -26,11 +28,16 @@ def _code(value: Any) -> Any:
     if isinstance(value, float):
         raise ValueError(f"YAML read this code as the number {value!r}: write it in quotes")
     if isinstance(value, str):
-        value = value.strip()
-        if not value:
-            raise ValueError("a code cannot be empty")
-        if _CONTROL.search(value):
-            raise ValueError("a code cannot contain control characters")
+        return _code_text(value)
+    return value
+
+
+def _code_text(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("a code cannot be empty")
+    if _CONTROL.search(value):
+        raise ValueError("a code cannot contain control characters")
     return value
 
 
