@@ -291,19 +291,19 @@ def iter_json(data: Any) -> Iterator[str]:
     (str, int, bool, None, dict with str keys, list, tuple) fall back to ``json.dumps``.
     """
     try:
-        chunks: list[str] = []
-        size = 0
-        for piece in _json_pieces(data, ""):
-            chunks.append(piece)
-            size += len(piece)
-            if size >= 65536:
-                yield "".join(chunks)
-                chunks.clear()
-                size = 0
-        chunks.append("\n")
-        yield "".join(chunks)
+        _plain_check(data)  # before the first chunk, so that a fallback never follows partial output
     except _NotPlain:
         yield json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        return
+    encoder = _Encoder()
+    out = encoder.out
+    for _ in encoder.walk(data, "", _STREAM_DEPTH):
+        if encoder.size >= 65536:
+            yield "".join(out)
+            out.clear()
+            encoder.size = 0
+    out.append("\n")
+    yield "".join(out)
 
 
 def write_json(data: Any, path: Path) -> None:
@@ -331,62 +331,110 @@ def _plain_check(data: Any, depth: int = 0) -> None:
         raise _NotPlain
 
 
-def _json_pieces(data: Any, indent: str) -> Iterator[str]:
-    _plain_check(data)  # before the first chunk, so that a fallback never follows partial output
-    return _pieces(data, indent)
+# Containers down to this depth are walked one item at a time (so that chunks stay small); deeper
+# ones (a process record and what it holds) are encoded whole into the output list.
+_STREAM_DEPTH = 2
 
 
-def _pieces(data: Any, indent: str) -> Iterator[str]:
-    encode = _encode_string
-    kind = type(data)
-    if kind is str:
-        yield encode(data)
-    elif kind is dict:
-        if not data:
-            yield "{}"
+class _Encoder:
+    """Appends the canonical text of plain data to ``out`` (``size``: characters since the last chunk)."""
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.size = 0
+        self.keys: dict[str, str] = {}  # a key's encoded form with its separator: keys repeat
+
+    def walk(self, data: Any, indent: str, depth: int) -> Iterator[None]:
+        """Encode ``data``, pausing after each item of the containers down to ``depth`` levels."""
+        kind = type(data)
+        if depth == 0 or not (kind is dict or kind is list or kind is tuple) or not data:
+            before = len(self.out)
+            self.encode(data, indent)
+            self.size += sum(len(piece) for piece in self.out[before:])
+            yield
             return
+        out = self.out
         inner = indent + "  "
         separator = ",\n" + inner
-        first = True
-        yield "{\n" + inner
-        for key in sorted(data):
-            if first:
-                first = False
-            else:
-                yield separator
-            value = data[key]
-            vkind = type(value)
-            if vkind is str:
-                yield encode(key) + ": " + encode(value)
-            elif vkind is dict or vkind is list or vkind is tuple:
-                yield encode(key) + ": "
-                yield from _pieces(value, inner)
-            else:
-                yield encode(key) + ": " + _scalar(value)
-        yield "\n" + indent + "}"
-    elif kind is list or kind is tuple:
-        if not data:
-            yield "[]"
-            return
-        inner = indent + "  "
-        separator = ",\n" + inner
-        first = True
-        yield "[\n" + inner
-        for value in data:
-            if first:
-                first = False
-            else:
-                yield separator
-            vkind = type(value)
-            if vkind is str:
-                yield encode(value)
-            elif vkind is dict or vkind is list or vkind is tuple:
-                yield from _pieces(value, inner)
-            else:
-                yield _scalar(value)
-        yield "\n" + indent + "]"
-    else:
-        yield _scalar(data)
+        if kind is dict:
+            out.append("{\n" + inner)
+            for n, key in enumerate(sorted(data)):
+                if n:
+                    out.append(separator)
+                out.append(self._key(key))
+                yield from self.walk(data[key], inner, depth - 1)
+            out.append("\n" + indent + "}")
+        else:
+            out.append("[\n" + inner)
+            for n, value in enumerate(data):
+                if n:
+                    out.append(separator)
+                yield from self.walk(value, inner, depth - 1)
+            out.append("\n" + indent + "]")
+
+    def _key(self, key: str) -> str:
+        found = self.keys.get(key)
+        if found is None:
+            found = self.keys[key] = _encode_string(key) + ": "
+        return found
+
+    def encode(self, data: Any, indent: str) -> None:
+        """Append the text of ``data`` (indented as at ``indent``) to ``out``."""
+        out = self.out
+        append = out.append
+        kind = type(data)
+        if kind is str:
+            append(_encode_string(data))
+        elif kind is dict:
+            if not data:
+                append("{}")
+                return
+            inner = indent + "  "
+            separator = ",\n" + inner
+            append("{\n" + inner)
+            first = True
+            keys = self.keys
+            for key in sorted(data):
+                if first:
+                    first = False
+                else:
+                    append(separator)
+                encoded_key = keys.get(key)
+                if encoded_key is None:
+                    encoded_key = keys[key] = _encode_string(key) + ": "
+                append(encoded_key)
+                value = data[key]
+                vkind = type(value)
+                if vkind is str:
+                    append(_encode_string(value))
+                elif vkind is dict or vkind is list or vkind is tuple:
+                    self.encode(value, inner)
+                else:
+                    append(_scalar(value))
+            append("\n" + indent + "}")
+        elif kind is list or kind is tuple:
+            if not data:
+                append("[]")
+                return
+            inner = indent + "  "
+            separator = ",\n" + inner
+            append("[\n" + inner)
+            first = True
+            for value in data:
+                if first:
+                    first = False
+                else:
+                    append(separator)
+                vkind = type(value)
+                if vkind is str:
+                    append(_encode_string(value))
+                elif vkind is dict or vkind is list or vkind is tuple:
+                    self.encode(value, inner)
+                else:
+                    append(_scalar(value))
+            append("\n" + indent + "]")
+        else:
+            append(_scalar(data))
 
 
 def _scalar(value: Any) -> str:
