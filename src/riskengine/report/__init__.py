@@ -35,6 +35,15 @@ def result_json(result: dict[str, Any]) -> str:
     return json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+def canonical_copy(result: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of ``result`` in its canonical JSON form (keys sorted, tuples as lists).
+
+    The annex is rendered from this form, so that an annex rendered right after the assessment and
+    one rendered later from risultato.json are byte for byte the same.
+    """
+    return json.loads(json.dumps(result, ensure_ascii=False, sort_keys=True))
+
+
 def load_result(path: str | Path) -> dict[str, Any]:
     """Read a result JSON written by ``assess``."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
@@ -70,9 +79,6 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
     from riskengine.report.model import View
 
     formats = _check_formats(tuple(formats))
-    # Render from the canonical JSON form (sorted keys), so that an annex rendered right after the
-    # assessment and one rendered later from risultato.json are byte for byte the same.
-    canonical = result_json(result)
     messages = Messages(lang)
     written: list[Path] = []
     if "csv" in formats:
@@ -80,21 +86,23 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
 
         check_delimiter(csv_delimiter)
     if "json" in formats:
+        from riskengine.result import write_json
+
         path = staging / RESULT_FILE
-        path.write_bytes(canonical.encode("utf-8"))
+        write_json(result, path)  # streamed: the same bytes as result_json(), without the whole text in memory
         written.append(path)
     if "html" in formats or "pdf" in formats:
         from riskengine.report.html import HtmlRenderer, write_html
 
         # Templates get their own copy: whatever a (user) template does to it cannot reach XLSX or CSV.
-        renderer = HtmlRenderer(View(json.loads(canonical), messages), templates)
+        renderer = HtmlRenderer(View(canonical_copy(result), messages), templates)
         if "html" in formats:
             written += write_html(renderer, staging)
         if "pdf" in formats:
             from riskengine.report.pdf import write_pdf
 
             written += write_pdf(renderer.annex(pdf=True), staging)
-    view = View(json.loads(canonical), messages) if "xlsx" in formats or "csv" in formats else None
+    view = View(canonical_copy(result), messages) if "xlsx" in formats or "csv" in formats else None
     if "xlsx" in formats:
         from riskengine.report.xlsx import write_xlsx
 

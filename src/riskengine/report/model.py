@@ -107,10 +107,10 @@ class View:
 
     def _finding_ref(self, finding: dict[str, Any]) -> str | None:
         kind, _, code = (finding.get("oggetto") or "").partition(":")
-        if kind == "process" and code in {p["codice"] for p in self.result["processi"]}:
-            return html_id("p", code)
-        if kind == "measure" and code in {m["codice"] for m in self.result["misure"]}:
-            return html_id("m", code)
+        if kind == "process" and code in self.process:
+            return self.process[code]["ref"]
+        if kind == "measure" and code in self.measure:
+            return self.measure[code]["ref"]
         return None
 
     # -- groupings ----------------------------------------------------------------------------------------
