@@ -349,8 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, help="runs per step (default: S 3, K 1, M 3, L 1; PDF always 1)")
     parser.add_argument("--steps", help="comma-separated subset of steps (default: all of the size)")
     parser.add_argument("--timeout", type=float, default=1200, help="seconds before a step is stopped (default 1200)")
-    parser.add_argument("--pdf-timeout", type=float, help="seconds before a PDF step is stopped "
-                        "(default 60 when only S is run, so that it stays under 2 minutes; else --timeout)")
+    parser.add_argument("--pdf-timeout", type=float, help="seconds before a PDF step is stopped (default: --timeout)")
     parser.add_argument("--no-save", action="store_true", help="print only; write nothing under bench/results/")
     parser.add_argument("--no-stages", action="store_true", help="skip the in-process stage breakdown")
     args = parser.parse_args(argv)
@@ -358,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [s for s in sizes if s not in STEPS]
     if unknown:
         parser.error(f"unknown size(s): {', '.join(unknown)}; expected S, K, M, L")
-    pdf_timeout = args.pdf_timeout or (60 if sizes == ["S"] else args.timeout)
+    pdf_timeout = args.pdf_timeout or args.timeout
     started = time.perf_counter()
     data = {"date": dt.date.today().isoformat(), "command": "python bench/run.py " + " ".join(argv or sys.argv[1:]),
             "machine": machine(), "sizes": {}}
