@@ -133,3 +133,26 @@ def test_engine_and_interpreter_agree_on_random_conditions() -> None:
     facts = [encode_fact(method.schema, {f: _random_value(rng, t, f) for f, t in method.schema.items()},
                          PROCESS_FACT, f"f{n}") for n in range(1500)]
     assert _hits(engine, POLICIES, facts) == _hits(direct, POLICIES, facts)
+
+
+def test_engine_reports_each_of_facts_that_read_the_same() -> None:
+    """Facts equal on the fields the rules read are asserted once; each gets the matches."""
+    method = load_method(RULES / "cciaa-torino-2022")
+    rules = compile_method(method)
+    engine, direct = DurableBackend(rules), InterpreterBackend(rules)
+    read = set().union(*(expr.fields_of(r.condition) for r in rules if r.ruleset == POLICIES))
+    rng = random.Random("differential-duplicates")
+    facts = []
+    for n in range(300):
+        values = {f: _random_value(rng, t, f) for f, t in method.schema.items()}
+        for copy in range(3):
+            values.update({f: _random_value(rng, t, f) for f, t in method.schema.items() if f not in read})
+            facts.append(encode_fact(method.schema, values, PROCESS_FACT, f"f{n}-{copy}"))
+    hits = _hits(engine, POLICIES, facts)
+    assert hits == _hits(direct, POLICIES, facts)
+    by_fact: dict[str, set[str]] = {}
+    for rule_id, fact_id in hits:
+        by_fact.setdefault(fact_id, set()).add(rule_id)
+    assert len(by_fact) > 300
+    for n in range(300):
+        assert by_fact.get(f"f{n}-0") == by_fact.get(f"f{n}-1") == by_fact.get(f"f{n}-2")

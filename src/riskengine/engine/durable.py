@@ -20,6 +20,7 @@ from riskengine.rules.interpret import fired as interpret
 MAX_FACTS_PER_CONTEXT = 1000
 MAX_ENGINE_RULES_PER_RULESET = 48
 _JSON_OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+_ABSENT = object()  # a field a fact does not have
 _names = itertools.count(1)
 _lock = threading.Lock()
 
@@ -85,8 +86,8 @@ class DurableBackend:
         self._sink: list[tuple[str, str]] = []
         self._actions: dict[str, Callable[[str], Callable]] = {"record": self._record, "ignore": self._ignore}
         self._stages: dict[str, tuple[list[str], list[CompiledRule]]] = {}
-        # The fields each stage's rules read: facts go to the engine with these only (durable-rules
-        # copies every fact to JSON and back for each rule that fires on it).
+        # The fields each stage's rules read (and the fact type): facts go to the engine with these
+        # only (durable-rules copies every fact to JSON and back for each rule that fires on it).
         self._fields: dict[str, tuple[str, ...]] = {}
         grouped: dict[str, list[CompiledRule]] = {}
         for rule in rules:
@@ -102,7 +103,7 @@ class DurableBackend:
                 definitions[name] = definition
             self._stages[stage] = (names, stage_rules)
             read = set().union(*(expr.fields_of(rule.condition) for rule in stage_rules))
-            self._fields[stage] = ("t", "id", *sorted(read - {"t", "id"}))
+            self._fields[stage] = ("t", *sorted(read - {"t", "id", "sid"}))
         self._stage_rules: list[CompiledRule] = []
         self._host = _Host()
         self._host.set_rulesets(definitions)
@@ -123,23 +124,32 @@ class DurableBackend:
         return action
 
     def run(self, stage: str, facts: Sequence[dict]) -> list[tuple[str, str]]:
-        """(rule id, fact id) for every rule of ``stage`` that matched one of ``facts``."""
+        """(rule id, fact id) for every rule of ``stage`` that matched one of ``facts``.
+
+        Facts that agree on every field the stage's rules read are one fact for the engine (the
+        rules cannot tell them apart), and its matches are reported for each of them.
+        """
         if stage not in self._stages or not facts:
             return []
         names, rules = self._stages[stage]
-        fields = self._fields[stage]
+        read = self._fields[stage]
+        groups: dict[tuple, list[str]] = {}
+        for fact in facts:
+            groups.setdefault(tuple(fact.get(name, _ABSENT) for name in read), []).append(fact["id"])
+        distinct = []
+        for n, key in enumerate(groups):
+            sent = {name: value for name, value in zip(read, key) if value is not _ABSENT}
+            sent["id"] = str(n)
+            distinct.append(sent)
         self._current = rules
         self._sink = []
-        for start in range(0, len(facts), MAX_FACTS_PER_CONTEXT):
+        for start in range(0, len(distinct), MAX_FACTS_PER_CONTEXT):
             sid = f"c{next(self._contexts)}"
-            batch = []
-            for fact in facts[start:start + MAX_FACTS_PER_CONTEXT]:
-                sent = {name: fact[name] for name in fields if name in fact}
-                sent["sid"] = sid
-                batch.append(sent)
+            batch = [dict(fact, sid=sid) for fact in distinct[start:start + MAX_FACTS_PER_CONTEXT]]
             for name in names:
                 self._assert(name, stage, sid, batch)
-        return sorted(set(self._sink))
+        members = list(groups.values())
+        return sorted({(rule_id, fact_id) for rule_id, n in self._sink for fact_id in members[int(n)]})
 
     def _assert(self, name: str, stage: str, sid: str, batch: list[dict]) -> None:
         """Assert a batch of facts in a fresh context of one ruleset; always delete the context."""
