@@ -348,6 +348,10 @@ def _scan(path: str, text: str, *, data: bool = True) -> _Scanned:
 _RESOLVERS = _Loader.yaml_implicit_resolvers
 _INLINE_RESOLVE = not _Loader.yaml_path_resolvers and None not in _RESOLVERS
 _INT_TAG = _TAG + "int"
+# First characters that only start booleans and nulls (yes, off, null, ~…: five characters at most):
+# a longer plain scalar starting with one of them is text without trying the resolvers.
+_WORDS_ONLY = frozenset(c for c, resolvers in _RESOLVERS.items()
+                        if c and {tag for tag, _ in resolvers} <= {_TAG + "bool", _TAG + "null"})
 
 
 def _plain_int(value: str) -> bool:
@@ -404,7 +408,7 @@ class _EventScan:
         constructor = SafeConstructor()
         constructors = constructor.yaml_constructors
         interned: dict[tuple, tuple] = {}
-        inline, resolvers = _INLINE_RESOLVE, _RESOLVERS
+        inline, resolvers, words_only = _INLINE_RESOLVE, _RESOLVERS, _WORDS_ONLY
         # One frame per open collection:
         # [is mapping, data (dict or list), index items, key names seen, pending key, its packed position]
         stack: list[list] = []
@@ -422,7 +426,8 @@ class _EventScan:
                     name = event.value
                     names = frame[3]
                     if want_data:
-                        if event.tag is None and inline and (not event.implicit[0] or name[:1] not in resolvers):
+                        if event.tag is None and inline and (not event.implicit[0] or name[:1] not in resolvers
+                                                             or (len(name) > 5 and name[0] in words_only)):
                             tag = _STR_TAG  # what _tag gives, without the call: most keys are words
                         else:
                             tag = self._tag(event)
@@ -452,7 +457,8 @@ class _EventScan:
                 if len(stack) > MAX_DEPTH:
                     raise self._too_deep(mark)
                 value = event.value
-                if event.tag is None and inline and (not event.implicit[0] or value[:1] not in resolvers):
+                if event.tag is None and inline and (not event.implicit[0] or value[:1] not in resolvers
+                                                     or (len(value) > 5 and value[0] in words_only)):
                     pass  # text (see _tag), resolved without a call
                 elif event.tag is None and inline and event.implicit[0] and _plain_int(value):
                     value = int(value)
