@@ -78,14 +78,14 @@ class _Shared:
         return found
 
     def answer(self, indicator: Any, option: Any) -> dict[str, Any]:
-        """An answer without its motivation (the caller adds it)."""
+        """An answer with an empty motivation (the caller copies it to add one)."""
         key = ("answer", indicator.codice, id(option))
         found = self.records.get(key)
         if found is None:
             value = decimal_text(option.valore)
             found = self.records[key] = (option, {
                 "indicatore": indicator.codice, "nome": indicator.nome, "dimensione": indicator.dimensione,
-                "risposta": option.codice or value, "valore": value, "etichetta": option.etichetta})
+                "risposta": option.codice or value, "valore": value, "etichetta": option.etichetta, "motivazione": ""})
         return found[1]
 
 
@@ -125,7 +125,8 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
         motivazioni = item.giudizio.motivazioni
         for indicator in method.model.indicatori:
             answer = shared.answer(indicator, item.options[indicator.codice])
-            answers.append(dict(answer, motivazione=motivazioni.get(indicator.codice, "")))
+            motivazione = motivazioni.get(indicator.codice, "")
+            answers.append(dict(answer, motivazione=motivazione) if motivazione else answer)
     record.update({
         "risposte": answers,
         "motivazione": giudizio.giudizio.motivazione if giudizio else "",

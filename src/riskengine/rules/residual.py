@@ -6,6 +6,7 @@ and are re-checked for explicit re-ratings).
 
 from __future__ import annotations
 
+import sys
 from decimal import ROUND_FLOOR, Decimal
 
 from riskengine.catalog.models import Misura
@@ -26,7 +27,9 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura]) ->
     convention = method.model.residuo.metodo
     rounding = method.model.arrotondamento
     values = {m.codice: efficacy(method, m) for m in measures}
-    step = {"regola": f"residuo: {convention}", "valori": {k: decimal_text(v) for k, v in sorted(values.items())}}
+    # The same few efficacies recur in every process: their texts are interned (one string each).
+    step = {"regola": f"residuo: {convention}",
+            "valori": {k: sys.intern(decimal_text(v)) for k, v in sorted(values.items())}}
     if convention == "efficacia-migliore" and values:
         best_code = max(sorted(values), key=lambda c: values[c])
         result = inherent * (1 - values[best_code])
