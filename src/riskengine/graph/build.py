@@ -31,6 +31,7 @@ SUPPORTS = "supports"
 CROSSWALK = "crosswalk"
 _EDGE_ATTRS = {rel: {"rel": rel} for rel in (PART_OF, IN_AREA, OWNED_BY, THREATENS, ENABLED_BY, TREATED_BY,
                                              RESPONSIBLE_FOR, SUPPORTS, CROSSWALK)}
+_ONLY_EDGE = {rel: {rel: attrs} for rel, attrs in _EDGE_ATTRS.items()}  # key dicts: see _Builder.edge
 
 
 @dataclass(frozen=True)
@@ -154,13 +155,18 @@ class _Builder:
         """Add the edge ``u -rel-> v`` between two nodes already added.
 
         The graph holds what ``add_edge(u, v, key=rel, rel=rel)`` would store, written into networkx's
-        adjacency dicts directly, with one attribute dict shared by every edge of a type (the graph is
-        not changed after building): a national catalogue has millions of edges.
+        adjacency dicts directly and shared (the graph is not changed after building; a national
+        catalogue has millions of edges): one attribute dict per edge type, and one key dict per type
+        for the pairs of nodes joined by that type only.
         """
         keydict = self.succ[u].get(v)
         if keydict is None:
-            keydict = self.succ[u][v] = self.pred[v][u] = {}
-        keydict[rel] = _EDGE_ATTRS[rel]
+            keydict = _ONLY_EDGE[rel]
+        elif rel in keydict:
+            return
+        else:  # a second type between the same nodes: a key dict of their own
+            keydict = {**keydict, rel: _EDGE_ATTRS[rel]}
+        self.succ[u][v] = self.pred[v][u] = keydict
 
     def dangling(self, file: str, path: tuple, what: str, ref: str, pool: list[str], subject: str) -> None:
         self.defects.append(Defect("dangling-reference", self.cat.locate(file, path),
