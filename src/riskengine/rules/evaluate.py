@@ -49,7 +49,11 @@ class State:
 
 @dataclass
 class ProcessEvaluation:
-    """Everything evaluation found about one process."""
+    """Everything evaluation found about one process.
+
+    ``values`` holds the flags of the residual re-rating (rivalutato, residuo_sopra_inerente,
+    residuo_senza_misure); the policy values built from it are the fact's, not kept per process.
+    """
 
     code: str
     node: str
@@ -337,21 +341,22 @@ def _format_message(template: str, values: dict[str, Any], name: str) -> str:
 
 def _policies(cg: CatalogGraph, method: Method, backend: Backend, pending: list[_Pending], reference: dt.date,
               states: dict[str, str]) -> None:
-    facts = []
-    for item in pending:
-        ev = item.ev
-        ev.values = _policy_values(cg, method, item, reference, states)
-        facts.append(encode_fact(method.schema, ev.values, PROCESS_FACT, ev.code))
+    values = [_policy_values(cg, method, item, reference, states) for item in pending]
+    facts = [encode_fact(method.schema, v, PROCESS_FACT, item.ev.code) for item, v in zip(pending, values)]
     hits: dict[str, set[str]] = {}
     for rule_id, fact_id in backend.run(POLICIES, facts):
         hits.setdefault(fact_id, set()).add(rule_id)
-    for item, fact in zip(pending, facts):
+    for item, fact, process_values in zip(pending, facts, values):
         ev = item.ev
-        apply_hits(method, ev, hits.get(ev.code, set()), fact, cg.obj(ev.node).nome)
+        apply_hits(method, ev, hits.get(ev.code, set()), fact, cg.obj(ev.node).nome, process_values)
 
 
-def apply_hits(method: Method, ev: ProcessEvaluation, fired: set[str], fact: dict, name: str) -> None:
-    """Apply each decision table's hit policy (collect, first, priority) to the rules that fired."""
+def apply_hits(method: Method, ev: ProcessEvaluation, fired: set[str], fact: dict, name: str,
+               values: dict[str, Any]) -> None:
+    """Apply each decision table's hit policy (collect, first, priority) to the rules that fired.
+
+    ``values`` are the policy values of the process (the findings' messages are filled from them).
+    """
     ev.fired = sorted(fired)
     for table in method.tables:
         matched = [r for r in table.rules if r.rule_id in fired]
@@ -364,16 +369,17 @@ def apply_hits(method: Method, ev: ProcessEvaluation, fired: set[str], fact: dic
         else:
             chosen = matched
         for rule in chosen:
-            _apply(ev, rule, fact, method, name)
+            _apply(ev, rule, fact, method, name, values)
 
 
-def _apply(ev: ProcessEvaluation, rule: PolicyRule, fact: dict, method: Method, name: str) -> None:
+def _apply(ev: ProcessEvaluation, rule: PolicyRule, fact: dict, method: Method, name: str,
+           values: dict[str, Any]) -> None:
     """Apply one chosen rule to a process: its findings, requirements, monitoring, priority, trace step."""
     requirements, monitoring, priority, step = _consequences(method, rule, fact)
     for action in rule.actions:
         if action.criticita is not None:
             c = action.criticita
-            message = _format_message(c.messaggio, ev.values, name)
+            message = _format_message(c.messaggio, values, name)
             ev.findings.append({"codice": c.codice, "gravita": c.gravita, "regola": rule.rule_id, "messaggio": message})
     ev.requirements.extend(requirements)
     if monitoring is not None:

@@ -152,10 +152,9 @@ def run_case(method: Method, backend: Any, case: Caso, doc: Document, keys: tupl
         except ValueError as exc:
             raise RiskengineError([Problem(doc.locate(keys + ("fatti", name)), f"fact '{name}': {exc}",
                                            code="rule-test")]) from None
-    ev.values = values
     fact = encode_fact(method.schema, values, PROCESS_FACT, "case")
     fired = {rule_id for rule_id, _ in backend.run(POLICIES, [fact])}
-    apply_hits(method, ev, fired, fact, case.nome)
+    apply_hits(method, ev, fired, fact, case.nome, values)
     actual = {
         "probabilita": score.p_code or decimal_text(score.probabilita),
         "impatto": score.i_code or decimal_text(score.impatto),
