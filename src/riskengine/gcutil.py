@@ -7,9 +7,11 @@ took more time than the work itself (YAML composition 4× slower, large assessme
 ``paused()`` switches the collector off for such a stage. On leaving it, what the stage allocated
 joins the oldest generation without being scanned (``gc.freeze()`` then ``gc.unfreeze()``, two
 constant-time list moves); otherwise the first allocation afterwards would scan it all at once.
-``collecting()``, inside ``paused()``, turns the collector back on for a stage that does make
-garbage cycles (the durable-rules host creates some for every action it runs), with everything
-allocated before set aside (``gc.freeze``) so that its collections scan only what the stage makes.
+``collecting()``, inside ``paused()``, is for a stage that does make garbage cycles (the
+durable-rules host creates some for every action it runs): the collector stays off, and one
+collection at the end of the block frees them, with everything allocated before set aside
+(``gc.freeze``) so that it scans only what the stage made, once (the collector running during the
+stage would rescan its growing survivors hundreds of times).
 
 Both are re-entrant and restore the collector's state. When objects are already frozen by someone
 else (``gc.get_freeze_count()``), they only switch the collector off and on, and never unfreeze.
@@ -44,14 +46,13 @@ def paused() -> Iterator[None]:
 
 @contextmanager
 def collecting() -> Iterator[None]:
-    """Inside ``paused()``: collect garbage made in the block, never scanning older objects."""
+    """Inside ``paused()``: collect the garbage made in the block at its end, never scanning older objects."""
     if not (_collect_inside and _collect_inside[-1]) or gc.get_freeze_count():
         yield
         return
     gc.freeze()
-    gc.enable()
     try:
         yield
     finally:
-        gc.disable()
+        gc.collect()
         gc.unfreeze()
