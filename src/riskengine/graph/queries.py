@@ -59,7 +59,8 @@ def owner_of(cg: CatalogGraph, process: str) -> str | None:
 def measures_of(cg: CatalogGraph, process: str) -> list[str]:
     """Measures treating a process: directly, through its phases, events or areas, or applying to all."""
     holders = [process] + descendants(cg, process) + events_of(cg, process) + areas_of(cg, process)
-    found = {m for h in holders for m in cg.targets(h, TREATED_BY)}
+    succ = cg._succ  # the adjacency dicts (see CatalogGraph): one pass, one sort at the end
+    found = {m for h in holders for m, keys in succ[h].items() if TREATED_BY in keys}
     found.update(cg.universal_measures())
     return sorted(found)
 

@@ -22,7 +22,7 @@ from riskengine.rules.compiled import (
     BAND_FACT, BAND_SCHEMA, CLASSIFY, GRID_FACT, GRID_SCHEMA, POLICIES, PROCESS_FACT, encode_fact,
 )
 from riskengine.rules.method import Method, PolicyRule
-from riskengine.rules.residual import residual_level, residual_score
+from riskengine.rules.residual import efficacies, residual_level, residual_score
 from riskengine.rules.score import ItemScore, combine_items, score_item
 from riskengine.rules.scoring import round_to
 from riskengine.types import decimal_text
@@ -188,6 +188,7 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
     pending: list[_Pending] = []
     transversal_ok = method.model.residuo.considera_trasversali
     states = {cg.code(m): _monitored_state(assessment, cg.obj(m)) for m in cg.nodes_of("measure")}
+    known = efficacies(method, [cg.obj(m) for m in cg.nodes_of("measure")]) if method.numeric else {}
     for node in cg.nodes_of("process"):
         code = cg.code(node)
         ev = ProcessEvaluation(code, node)
@@ -213,10 +214,10 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
             ev.band_table = table.code
             ev.inerente = State(ev.score.rischio, classifier.band(table.code, ev.score.rischio))
             if method.model.residuo.metodo != "gradino":
-                value, step = residual_score(method, ev.score.rischio, planned)
+                value, step = residual_score(method, ev.score.rischio, planned, known)
                 ev.residuo_programmato = State(value, classifier.band(table.code, value), [step])
                 if implemented != planned:  # else the same value and step (every planned measure is done)
-                    value, step = residual_score(method, ev.score.rischio, implemented)
+                    value, step = residual_score(method, ev.score.rischio, implemented, known)
                 ev.residuo_monitorato = State(value, classifier.band(table.code, value), [step])
         else:
             ev.inerente = State(None, classifier.grid(ev.score.p_code, ev.score.i_code))
@@ -273,18 +274,28 @@ def _policy_values(cg: CatalogGraph, method: Method, item: _Pending, reference: 
     giudizio = item.items[0].giudizio
     proc = cg.obj(ev.node)
     owner = q.owner_of(cg, ev.node)
-    overdue = [m for m in linked if m.scadenza not in (None, "continua") and m.scadenza < reference
-               and states[m.codice] != "attuata"]
+    generali = specifiche = attuate = specifiche_attuate = scadute = 0
+    for m in linked:  # the measure counts, in one pass
+        ambito = m.ambito
+        if ambito == "generale":
+            generali += 1
+        elif ambito == "specifica":
+            specifiche += 1
+        if states[m.codice] == "attuata":
+            attuate += 1
+            specifiche_attuate += ambito == "specifica"
+        elif m.scadenza not in (None, "continua") and m.scadenza < reference:
+            scadute += 1
     indicator_codes = [i.codice for i in method.model.indicatori]
     values: dict[str, Any] = {
         "codice": ev.code, "area": area, "classe_area": classe,
         "unita": cg.code(owner) if owner else "",
         "misure": len(linked),
-        "misure_generali": sum(m.ambito == "generale" for m in linked),
-        "misure_specifiche": sum(m.ambito == "specifica" for m in linked),
-        "misure_attuate": sum(states[m.codice] == "attuata" for m in linked),
-        "misure_specifiche_attuate": sum(states[m.codice] == "attuata" and m.ambito == "specifica" for m in linked),
-        "misure_scadute": len(overdue),
+        "misure_generali": generali,
+        "misure_specifiche": specifiche,
+        "misure_attuate": attuate,
+        "misure_specifiche_attuate": specifiche_attuate,
+        "misure_scadute": scadute,
         "eventi": len(q.events_of(cg, ev.node)),
         "fasi": len(q.descendants(cg, ev.node)),
         "motivazione": bool(giudizio.motivazione.strip()),
@@ -342,13 +353,23 @@ def _format_message(template: str, values: dict[str, Any], name: str) -> str:
 def _policies(cg: CatalogGraph, method: Method, backend: Backend, pending: list[_Pending], reference: dt.date,
               states: dict[str, str]) -> None:
     values = [_policy_values(cg, method, item, reference, states) for item in pending]
-    facts = [encode_fact(method.schema, v, PROCESS_FACT, item.ev.code) for item, v in zip(pending, values)]
+    schema = _policy_schema(method)
+    facts = [encode_fact(schema, v, PROCESS_FACT, item.ev.code) for item, v in zip(pending, values)]
     hits: dict[str, set[str]] = {}
     for rule_id, fact_id in backend.run(POLICIES, facts):
         hits.setdefault(fact_id, set()).add(rule_id)
     for item, fact, process_values in zip(pending, facts, values):
         ev = item.ev
         apply_hits(method, ev, hits.get(ev.code, set()), fact, cg.obj(ev.node).nome, process_values)
+
+
+def _policy_schema(method: Method) -> dict[str, expr.FieldType]:
+    """The fields of a process fact that the policies read (all that the engine and the explanations use)."""
+    found = method.memo.get("policy-schema")
+    if found is None:
+        read = set().union(*(expr.fields_of(rule.condition) for table in method.tables for rule in table.rules))
+        found = method.memo["policy-schema"] = {name: ftype for name, ftype in method.schema.items() if name in read}
+    return found
 
 
 def apply_hits(method: Method, ev: ProcessEvaluation, fired: set[str], fact: dict, name: str,

@@ -22,16 +22,34 @@ def efficacy(method: Method, misura: Misura) -> Decimal:
     return getattr(method.model.residuo.efficacia_predefinita, misura.ambito)
 
 
-def residual_score(method: Method, inherent: Decimal, measures: list[Misura]) -> tuple[Decimal, dict]:
-    """Numeric residual from efficacies (``efficacia-migliore``, ``efficacia-prodotto`` or ``nessuno``)."""
+def efficacies(method: Method, measures: list[Misura]) -> dict[str, tuple[Decimal, str]]:
+    """Each measure's efficacy and its text, by code (computed once for a catalogue's measures).
+
+    The same few efficacies recur in every process: their texts are interned (one string each).
+    """
+    found = {}
+    for misura in measures:
+        value = efficacy(method, misura)
+        found[misura.codice] = (value, sys.intern(decimal_text(value)))
+    return found
+
+
+def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
+                   known: dict[str, tuple[Decimal, str]] | None = None) -> tuple[Decimal, dict]:
+    """Numeric residual from efficacies (``efficacia-migliore``, ``efficacia-prodotto`` or ``nessuno``).
+
+    ``known``: the :func:`efficacies` of the catalogue's measures, when the caller has them.
+    """
     convention = method.model.residuo.metodo
     rounding = method.model.arrotondamento
-    values = {m.codice: efficacy(method, m) for m in measures}
-    # The same few efficacies recur in every process: their texts are interned (one string each).
-    step = {"regola": f"residuo: {convention}",
-            "valori": {k: sys.intern(decimal_text(v)) for k, v in sorted(values.items())}}
+    by_code = {m.codice: m for m in measures}
+    codes = sorted(by_code)
+    if known is None:
+        known = efficacies(method, [by_code[c] for c in codes])
+    values = {c: known[c][0] for c in codes}
+    step = {"regola": f"residuo: {convention}", "valori": {c: known[c][1] for c in codes}}
     if convention == "efficacia-migliore" and values:
-        best_code = max(sorted(values), key=lambda c: values[c])
+        best_code = max(codes, key=values.__getitem__)
         result = inherent * (1 - values[best_code])
         step["descrizione"] = f"inerente × (1 − efficacia della misura migliore, {best_code})"
     elif convention == "efficacia-prodotto" and values:
