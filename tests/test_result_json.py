@@ -56,3 +56,11 @@ def test_example_result_is_written_as_json_dumps(assessed, tmp_path):
     result = assessed("esempio-piccolo")
     write_json(result, tmp_path / "risultato.json")
     assert (tmp_path / "risultato.json").read_text(encoding="utf-8") == canonical(result)
+
+
+def test_records_held_in_several_places_are_written_in_full_each_time():
+    step = {"regola": "r", "valori": {"a": "1", "b": [1, 2]}}
+    area = {"codice": "A", "nome": "Àrea"}
+    data = {"processi": [{"traccia": [step, step], "aree": [area]}, {"x": {"y": step, "aree": [area, area]}}],
+            "z": step, "w": [[step]]}
+    assert "".join(iter_json(data)) == canonical(data)

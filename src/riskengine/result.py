@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from sys import getrefcount
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -332,6 +333,11 @@ def _plain_check(data: Any, depth: int = 0) -> None:
         raise _NotPlain
 
 
+# References to a dict held by one container, seen while encoding it (the container's slot, the loop
+# variable and getrefcount's argument): a dict with more is shared (a trace step, an area, an
+# answer… recorded once for many processes), and its text is reused (see _Encoder.encode_shared).
+_ONE_HOLDER = 3
+
 # Containers down to this depth are walked one item at a time (so that chunks stay small); deeper
 # ones (a process record and what it holds) are encoded whole into the output list.
 _STREAM_DEPTH = 2
@@ -344,6 +350,7 @@ class _Encoder:
         self.out: list[str] = []
         self.size = 0
         self.keys: dict[str, str] = {}  # a key's encoded form with its separator: keys repeat
+        self.shared: dict[tuple[int, str], tuple[dict, str]] = {}  # texts of shared dicts
 
     def walk(self, data: Any, indent: str, depth: int) -> Iterator[None]:
         """Encode ``data``, pausing after each item of the containers down to ``depth`` levels."""
@@ -379,6 +386,17 @@ class _Encoder:
             found = self.keys[key] = _encode_string(key) + ": "
         return found
 
+    def encode_shared(self, data: dict, indent: str) -> None:
+        """Append the text of a dict held in several places of the result: encoded once per indentation."""
+        key = (id(data), indent)
+        found = self.shared.get(key)
+        if found is None:
+            start = len(self.out)
+            self.encode(data, indent)
+            found = self.shared[key] = (data, "".join(self.out[start:]))  # data kept: its id stays its own
+            del self.out[start:]
+        self.out.append(found[1])
+
     def encode(self, data: Any, indent: str) -> None:
         """Append the text of ``data`` (indented as at ``indent``) to ``out``."""
         out = self.out
@@ -408,6 +426,8 @@ class _Encoder:
                 vkind = type(value)
                 if vkind is str:
                     append(_encode_string(value))
+                elif vkind is dict and getrefcount(value) > _ONE_HOLDER:
+                    self.encode_shared(value, inner)
                 elif vkind is dict or vkind is list or vkind is tuple:
                     self.encode(value, inner)
                 else:
@@ -429,6 +449,8 @@ class _Encoder:
                 vkind = type(value)
                 if vkind is str:
                     append(_encode_string(value))
+                elif vkind is dict and getrefcount(value) > _ONE_HOLDER:
+                    self.encode_shared(value, inner)
                 elif vkind is dict or vkind is list or vkind is tuple:
                     self.encode(value, inner)
                 else:
