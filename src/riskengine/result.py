@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from sys import getrefcount
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from sys import getrefcount
 from typing import Any
 
 from riskengine import __version__

@@ -410,7 +410,7 @@ class _EventScan:
         interned: dict[tuple, tuple] = {}
         inline, resolvers, words_only = _INLINE_RESOLVE, _RESOLVERS, _WORDS_ONLY
         # One frame per open collection:
-        # [is mapping, data (dict or list), index items, key names seen, pending key, its packed position]
+        # [is mapping, data (dict or list), index items (index mode), key names seen, pending key, its packed position]
         stack: list[list] = []
         frame: list | None = None
         while True:
@@ -503,8 +503,8 @@ class _EventScan:
                         frame[1][frame[4]] = container
                     else:
                         frame[1].append(container)
-                frame = [is_mapping, container, [(mark.line << _COL_BITS) | min(mark.column, _COL_MASK)],
-                         {} if is_mapping else None, None, 0]
+                position = None if want_data else [(mark.line << _COL_BITS) | min(mark.column, _COL_MASK)]
+                frame = [is_mapping, container, position, {} if is_mapping else None, None, 0]
                 stack.append(frame)
                 continue
             if cls is mapping_end or cls is sequence_end:
