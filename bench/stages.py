@@ -47,11 +47,14 @@ def run(catalog: Path, engine: str, writers: tuple[str, ...] = ("stream",)) -> d
         cg = build_graph(catalog_obj)
         t = lap("graph", t)
         integrity = check_integrity(cg)
+        catalog_obj.release_positions()
         t = lap("integrity", t)
         method = load_method(find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, REPO / "rules"))
         runner = backend_for(method, engine)
         t = lap("method", t)
         assessment = load_assessment(assessment_path(cg, None), cg, method)
+        if assessment.document is not None:
+            assessment.document.release_positions()
         t = lap("assessment", t)
         with gcutil.collecting():
             evaluations = evaluate(cg, method, assessment, runner)

@@ -176,3 +176,25 @@ def test_locate_missing_key_points_at_the_nearest_parent(workdir):
     assert (other.locate(("a", "a"), key=True).line, other.locate(("a", "a"), key=True).column) == (2, 3)
     assert (doc.locate(("a", "b", 1)).line, doc.locate(("a", "b", 1)).column) == (3, 10)
     assert (doc.locate(("a", "b", 7)).line, doc.locate(("a", "b", 7)).column) == (3, 6)
+
+
+def test_released_positions_are_read_again_from_the_unchanged_file(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("misure:\n  - codice: M1\n    descrizione: x\n  - codice: M2\n", encoding="utf-8")
+    doc = load_yaml(path)
+    before = doc.locate(("misure", 1, "codice"))
+    doc.release_positions()
+    assert doc.source is None and doc._index is None
+    after = doc.locate(("misure", 1, "codice"))
+    assert (after.line, after.column) == (before.line, before.column) == (4, 13)
+    assert doc.locate(("misure", 0, "descrizione"), key=True).line == 3
+
+
+def test_released_positions_of_a_changed_file_point_at_the_file_only(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("misure:\n  - codice: M1\n", encoding="utf-8")
+    doc = load_yaml(path)
+    doc.release_positions()
+    path.write_text("# edited\n\nmisure:\n  - codice: M1\n", encoding="utf-8")
+    loc = doc.locate(("misure", 0, "codice"))
+    assert str(loc) == str(path)  # never a line of a different text

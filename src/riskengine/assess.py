@@ -77,9 +77,14 @@ def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str |
     # The collector is kept out of the bulk stages (riskengine.gcutil): loading and building the
     # result make no garbage cycles; evaluation does (durable-rules actions), so it collects, but
     # never scans the catalogue loaded before it.
+    # Once the catalogue and the answers are checked, every finding is located: the files' bytes
+    # and position indexes are released (for a national catalogue, hundreds of megabytes).
     with gcutil.paused():
         cg, integrity, method = prepare(catalog_dir, rules_dir)
+        cg.catalog.release_positions()
         assessment = load_assessment(assessment_path(cg, year), cg, method)
+        if assessment.document is not None:
+            assessment.document.release_positions()
         runner = backend_for(method, backend)
         with gcutil.collecting():
             evaluations = evaluate(cg, method, assessment, runner)

@@ -8,6 +8,7 @@ the file, line and column. Nothing in a file is ever executed.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,7 @@ class Document:
     root: Node | None = field(repr=False, default=None)
     source: bytes | None = field(repr=False, default=None, compare=False)
     _index: Any = field(repr=False, default=None, compare=False)
+    _digest: bytes | None = field(repr=False, default=None, compare=False)
 
     def release_data(self) -> None:
         """Drop the plain data once it has been validated into models (which hold it from then on).
@@ -76,11 +78,34 @@ class Document:
         """
         self.data = None
 
+    def release_positions(self) -> None:
+        """Forget the file's bytes and position index; a later ``locate`` reads the file again.
+
+        For a national catalogue they are a few hundred megabytes that nothing needs once the
+        loading and integrity checks have located their findings. A file changed on disk since it
+        was loaded is not trusted for positions: its values are then located at the file only.
+        Files loaded through the node tree (anchors and aliases) keep it.
+        """
+        if self.source is not None:
+            self._digest = hashlib.sha256(self.source).digest()
+            self.source = self.root = self._index = None
+
+    def _bytes(self) -> bytes | None:
+        """The file's bytes: kept since loading, or read again after ``release_positions``."""
+        if self.source is None and self._digest is not None:
+            try:
+                raw = _read_bytes(self.path)
+            except RiskengineError:
+                return None
+            if hashlib.sha256(raw).digest() == self._digest:
+                self.source, self._digest = raw, None
+        return self.source
+
     def _tree(self) -> Node | None:
         """The node tree (composed from ``source`` on first use when loading did not keep it)."""
-        if self.root is None and self.source is not None:
+        if self.root is None and self._bytes() is not None:
             with _gc_paused():
-                loader = _Loader(self.source.decode("utf-8-sig"))
+                loader = _Loader(self._bytes().decode("utf-8-sig"))
                 try:
                     self.root = loader.get_single_node()
                 finally:
@@ -89,11 +114,13 @@ class Document:
 
     def locate(self, keys: PathKey, *, key: bool = False) -> Location:
         """Location of the value at ``keys`` (or of its key when ``key``), nearest parent if absent."""
-        if self.root is None and self.source is not None:
+        if self.root is None and self._bytes() is not None:
             if self._index is None:
                 self._index = _scan(self.path, self.source.decode("utf-8-sig"), data=False).index
             if self._index is not _NO_DOCUMENT:
                 return self._locate_in_index(keys, key)
+        elif self.root is None and self._digest is not None:  # changed on disk since loading
+            return Location(self.path)
         node = self._tree()
         line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1)
         for index, part in enumerate(keys):

@@ -43,6 +43,11 @@ class Catalog:
             return Location(str(self.root / file))
         return doc.locate(keys, key=key)
 
+    def release_positions(self) -> None:
+        """Forget the files' bytes and position indexes (read again if a value is located later)."""
+        for doc in self.documents.values():
+            doc.release_positions()
+
     def assessment_files(self) -> dict[int, Path]:
         """The ``assessment-<year>.yaml`` files of the catalogue, by year."""
         found: dict[int, Path] = {}
