@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from rules_helpers import ESEMPIO, PICCOLO, PNA2019, TORINO, method_copy, run_cli, where
 
 from riskengine.catalog import load_catalog
@@ -233,3 +234,17 @@ def test_cli_check_reports_assessment_problems_with_file_and_line(tmp_path) -> N
     assert (f"    {where(path, 'P2: 3', offset=4)}: error[assessment]: '3' is not an answer of indicator 'P2' "
             "(expected one of: 2, 5)") in result.stdout.splitlines()
     assert result.stdout.splitlines()[-1].startswith("FAILED: 1 error(s), ")
+
+
+def test_catalogue_items_share_their_field_name_sets_and_stay_read_only(cciaa):
+    cg, method = cciaa
+    events = [cg.obj(n) for n in cg.nodes_of("event")]
+    sets = {id(e.model_fields_set) for e in events}
+    assert len(events) > 20 and len(sets) < len(events) / 5  # one set per distinct set of keys written
+    assert all(e.model_fields_set <= set(type(e).model_fields) for e in events)
+    with pytest.raises(ValidationError, match="frozen"):
+        events[0].descrizione = "changed"
+    assert events[0].descrizione != "changed"
+    assessment = load_assessment(cg.catalog.assessment_files()[2026], cg, method)
+    answers = [a.giudizio for a in assessment.answers.values()]
+    assert len({id(g.model_fields_set) for g in answers}) < len(answers)

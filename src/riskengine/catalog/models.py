@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from riskengine.types import Code, Dec, Model, Scadenza, Text
+from riskengine.types import Code, Dec, ItemModel, Model, Scadenza, Text
 
 Tipologia = Literal[
     "controllo", "trasparenza", "etica", "regolamentazione", "semplificazione", "formazione",
@@ -99,7 +99,7 @@ class AreasFile(Model):
     corrispondenze: list[Corrispondenza] = Field(default_factory=list)
 
 
-class Unita(Model):
+class Unita(ItemModel):
     """An organisational unit, optionally valid only for a period (reorganisations)."""
 
     codice: Code
@@ -115,7 +115,7 @@ class Unita(Model):
         return (self.valida_dal is None or self.valida_dal <= day) and (self.valida_al is None or day <= self.valida_al)
 
 
-class Ruolo(Model):
+class Ruolo(ItemModel):
     """A role (RPCT, OIV, dirigente, referente, tutti i dipendenti)."""
 
     codice: Code
@@ -144,7 +144,7 @@ class FactorsFile(Model):
     fattori: list[Fattore] = Field(min_length=1)
 
 
-class EventoRischioso(Model):
+class EventoRischioso(ItemModel):
     """A risk event and the enabling factors that make it possible."""
 
     codice: Code
@@ -152,7 +152,7 @@ class EventoRischioso(Model):
     fattori: list[Code] = Field(default_factory=list)
 
 
-class Fase(Model):
+class Fase(ItemModel):
     """A phase or activity of a process; nests to any depth."""
 
     codice: Code
@@ -162,13 +162,13 @@ class Fase(Model):
     fasi: list["Fase"] = Field(default_factory=list)
 
 
-class InConvenzione(Model):
+class InConvenzione(ItemModel):
     """A process run under agreement with another body."""
 
     partner: str
 
 
-class Processo(Model):
+class Processo(ItemModel):
     """A process of the map."""
 
     codice: Code
@@ -188,7 +188,7 @@ class ProcessesFile(Model):
     processi: list[Processo] = Field(min_length=1)
 
 
-class Tratta(Model):
+class Tratta(ItemModel):
     """What a measure treats: everything, or areas, processes and risk events."""
 
     tutti: bool = False
@@ -206,7 +206,7 @@ Stato = Literal["da-attuare", "in-corso", "attuata", "non-attuata"]
 Frequenza = Literal["una-tantum", "annuale", "semestrale", "trimestrale", "mensile", "continua"]
 
 
-class Misura(Model):
+class Misura(ItemModel):
     """A prevention measure with its owner, deadline, indicator and target."""
 
     codice: Code

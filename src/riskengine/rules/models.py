@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from riskengine.types import Code, Dec, Model, Text
+from riskengine.types import Code, Dec, ItemModel, Model, Text
 
 Aggregazione = Literal["media", "max", "min", "moda", "media-ponderata"]
 ModoArrotondamento = Literal["half-up", "half-even", "half-down", "up", "down"]
@@ -330,7 +330,7 @@ class TestFile(Model):
 
 # ---- assessment-<year>.yaml -------------------------------------------------------------------
 
-class Rivalutazione(Model):
+class Rivalutazione(ItemModel):
     """An explicit re-rating of the residual risk, with its reason."""
 
     rischio: Dec | None = None
@@ -338,7 +338,7 @@ class Rivalutazione(Model):
     motivazione: str = ""
 
 
-class Giudizio(Model):
+class Giudizio(ItemModel):
     """The answers for one process, phase or risk event, with the motivazione."""
 
     processo: Code | None = None
@@ -361,7 +361,7 @@ class Giudizio(Model):
         return self.processo or self.fase or self.evento  # type: ignore[return-value]
 
 
-class EsitoMonitoraggio(Model):
+class EsitoMonitoraggio(ItemModel):
     """Monitoring result for a measure in the year."""
 
     misura: Code
