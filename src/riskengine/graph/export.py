@@ -7,7 +7,7 @@ import json
 
 import networkx as nx
 
-from riskengine.graph.build import CatalogGraph
+from riskengine.graph.build import FILE_OF_KIND, CatalogGraph
 
 FORMATS = ("graphml", "dot", "json")
 
@@ -17,7 +17,8 @@ def _plain(cg: CatalogGraph) -> nx.MultiDiGraph:
     plain = nx.MultiDiGraph()
     for node in sorted(cg.graph.nodes):
         data = cg.graph.nodes[node]
-        plain.add_node(node, kind=data["kind"], code=data["code"], label=data["label"], file=data["file"])
+        plain.add_node(node, kind=data["kind"], code=data["code"], label=data["label"],
+                       file=FILE_OF_KIND[data["kind"]])
     for u, v, rel in sorted(cg.graph.edges(data="rel")):
         plain.add_edge(u, v, key=rel, rel=rel)
     return plain
