@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from sys import getrefcount
+from sys import getrefcount, intern
 from typing import Any
 
 from riskengine import __version__
@@ -35,7 +35,7 @@ def _sha256(path: Path) -> str:
 
 
 def _num(value: Decimal | None) -> str | None:
-    return decimal_text(value) if value is not None else None
+    return intern(decimal_text(value)) if value is not None else None  # scores recur: one string each
 
 
 def _state(state: State | None) -> dict | None:
@@ -78,6 +78,24 @@ class _Shared:
             found = self.records[key] = {"codice": code, "nome": self.cg.obj(f"factor:{code}").nome}
         return found
 
+    def score(self, score: Any) -> tuple[str, str, dict[str, str]]:
+        """Probability, impact and variants of a score as text (processes with equal answers share it)."""
+        key = ("score", id(score))
+        found = self.records.get(key)
+        if found is None:
+            found = self.records[key] = (score, (
+                score.p_code or decimal_text(score.probabilita), score.i_code or decimal_text(score.impatto),
+                {k: decimal_text(v) for k, v in sorted(score.varianti.items())}))
+        return found[1]
+
+    def factors(self, codes: list[str]) -> list[dict[str, Any]]:
+        """The enabling factors of an event (events with the same factors share the list)."""
+        key = ("factors", *codes)
+        found = self.records.get(key)
+        if found is None:
+            found = self.records[key] = [self.factor(f) for f in codes]
+        return found
+
     def answer(self, indicator: Any, option: Any) -> dict[str, Any]:
         """An answer with an empty motivation (the caller copies it to add one)."""
         key = ("answer", indicator.codice, id(option))
@@ -108,7 +126,7 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
                   "livello": (len(cg.attrs(f)["path"]) - 2) // 2} for f in q.descendants(cg, node)],
         "eventi": [{"codice": cg.obj(e).codice, "descrizione": cg.obj(e).descrizione,
                     "su": cg.code(cg.targets(e, "threatens")[0]),
-                    "fattori": [shared.factor(f) for f in cg.obj(e).fattori]}
+                    "fattori": shared.factors(cg.obj(e).fattori)}
                    for e in q.events_of(cg, node)],
         "misure": ev.measures,
         "valutato": ev.score is not None,
@@ -128,12 +146,13 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
             answer = shared.answer(indicator, item.options[indicator.codice])
             motivazione = motivazioni.get(indicator.codice, "")
             answers.append(dict(answer, motivazione=motivazione) if motivazione else answer)
+    probabilita, impatto, varianti = shared.score(ev.score)
     record.update({
         "risposte": answers,
         "motivazione": giudizio.giudizio.motivazione if giudizio else "",
-        "probabilita": ev.score.p_code or decimal_text(ev.score.probabilita),
-        "impatto": ev.score.i_code or decimal_text(ev.score.impatto),
-        "varianti": {k: decimal_text(v) for k, v in sorted(ev.score.varianti.items())},
+        "probabilita": probabilita,
+        "impatto": impatto,
+        "varianti": varianti,
         "tabella_bande": ev.band_table,
         "inerente": _state(ev.inerente),
         "residuo_programmato": _state(ev.residuo_programmato),
@@ -215,10 +234,17 @@ def _summary(method: Method, processes: list[dict], measures: list[dict], findin
 
 def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evaluations: list[ProcessEvaluation],
                  integrity: list[Problem], backend: str) -> dict[str, Any]:
-    """Assemble the complete, deterministic result of an assessment."""
+    """Assemble the complete, deterministic result of an assessment.
+
+    ``evaluations`` is emptied: each evaluation is released once its process record is built (the
+    record keeps its lists and traces), so that a national result is built in the memory they held.
+    """
     catalog = cg.catalog
     shared = _Shared(cg)
-    processes = [_process(cg, method, assessment, ev, shared) for ev in evaluations]
+    processes = []
+    evaluations.reverse()
+    while evaluations:
+        processes.append(_process(cg, method, assessment, evaluations.pop(), shared))
     treated_by: dict[str, list[str]] = {}
     for p in processes:
         for m in p["misure"]:

@@ -38,7 +38,7 @@ class Backend(Protocol):
     def run(self, stage: str, facts: Sequence[dict]) -> list[tuple[str, str]]: ...
 
 
-@dataclass
+@dataclass(slots=True)
 class State:
     """One of the three risk states of a process."""
 
@@ -47,7 +47,7 @@ class State:
     trace: list[dict] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ProcessEvaluation:
     """Everything evaluation found about one process.
 
@@ -189,6 +189,7 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
     transversal_ok = method.model.residuo.considera_trasversali
     states = {cg.code(m): _monitored_state(assessment, cg.obj(m)) for m in cg.nodes_of("measure")}
     known = efficacies(method, [cg.obj(m) for m in cg.nodes_of("measure")]) if method.numeric else {}
+    efficacy_tables: dict[tuple[str, ...], dict[str, str]] = {}
     for node in cg.nodes_of("process"):
         code = cg.code(node)
         ev = ProcessEvaluation(code, node)
@@ -214,10 +215,10 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
             ev.band_table = table.code
             ev.inerente = State(ev.score.rischio, classifier.band(table.code, ev.score.rischio))
             if method.model.residuo.metodo != "gradino":
-                value, step = residual_score(method, ev.score.rischio, planned, known)
+                value, step = residual_score(method, ev.score.rischio, planned, known, efficacy_tables)
                 ev.residuo_programmato = State(value, classifier.band(table.code, value), [step])
                 if implemented != planned:  # else the same value and step (every planned measure is done)
-                    value, step = residual_score(method, ev.score.rischio, implemented, known)
+                    value, step = residual_score(method, ev.score.rischio, implemented, known, efficacy_tables)
                 ev.residuo_monitorato = State(value, classifier.band(table.code, value), [step])
         else:
             ev.inerente = State(None, classifier.grid(ev.score.p_code, ev.score.i_code))

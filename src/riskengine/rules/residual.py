@@ -35,10 +35,13 @@ def efficacies(method: Method, measures: list[Misura]) -> dict[str, tuple[Decima
 
 
 def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
-                   known: dict[str, tuple[Decimal, str]] | None = None) -> tuple[Decimal, dict]:
+                   known: dict[str, tuple[Decimal, str]] | None = None,
+                   shared: dict[tuple[str, ...], dict[str, str]] | None = None) -> tuple[Decimal, dict]:
     """Numeric residual from efficacies (``efficacia-migliore``, ``efficacia-prodotto`` or ``nessuno``).
 
     ``known``: the :func:`efficacies` of the catalogue's measures, when the caller has them.
+    ``shared``: the efficacy tables of the steps built so far, by measure codes; steps with the
+    same measures then share one (about half of a catalogue's residual steps).
     """
     convention = method.model.residuo.metodo
     rounding = method.model.arrotondamento
@@ -47,11 +50,16 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
     if known is None:
         known = efficacies(method, [by_code[c] for c in codes])
     values = {c: known[c][0] for c in codes}
-    step = {"regola": f"residuo: {convention}", "valori": {c: known[c][1] for c in codes}}
+    texts = shared.get(tuple(codes)) if shared is not None else None
+    if texts is None:
+        texts = {c: known[c][1] for c in codes}
+        if shared is not None:
+            shared[tuple(codes)] = texts
+    step = {"regola": f"residuo: {convention}", "valori": texts}
     if convention == "efficacia-migliore" and values:
         best_code = max(codes, key=values.__getitem__)
         result = inherent * (1 - values[best_code])
-        step["descrizione"] = f"inerente × (1 − efficacia della misura migliore, {best_code})"
+        step["descrizione"] = sys.intern(f"inerente × (1 − efficacia della misura migliore, {best_code})")
     elif convention == "efficacia-prodotto" and values:
         result = inherent
         for code in sorted(values):
@@ -62,7 +70,7 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
         step["descrizione"] = "nessuna misura collegata: residuo uguale all'inerente" if convention != "nessuno" \
             else "il metodo non riduce il rischio: residuo uguale all'inerente"
     value = min(round_to(result, rounding.cifre, rounding.modo), inherent)
-    step["risultato"] = decimal_text(value)
+    step["risultato"] = sys.intern(decimal_text(value))  # texts of steps recur: one string each
     return value, step
 
 
@@ -74,7 +82,7 @@ def residual_level(method: Method, inherent_level: str, measures: list[Misura]) 
     rank = max(0, method.levels.index(inherent_level) - steps)
     level = method.levels[rank]
     return level, {"regola": "residuo: gradino",
-                   "descrizione": f"−{sizes.generale} per misura generale e −{sizes.specifica} per misura specifica, "
-                                  f"arrotondato verso il rischio più alto",
+                   "descrizione": sys.intern(f"−{sizes.generale} per misura generale e −{sizes.specifica} per "
+                                             f"misura specifica, arrotondato verso il rischio più alto"),
                    "valori": {m.codice: m.ambito for m in sorted(measures, key=lambda m: m.codice)},
-                   "risultato": f"{decimal_text(total)} → {steps} gradini: {inherent_level} → {level}"}
+                   "risultato": sys.intern(f"{decimal_text(total)} → {steps} gradini: {inherent_level} → {level}")}
