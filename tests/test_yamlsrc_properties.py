@@ -12,6 +12,7 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from riskengine import yamlsrc
 from riskengine.errors import RiskengineError
 from riskengine.yamlsrc import Document, load_yaml
 
@@ -190,11 +191,14 @@ def test_released_positions_are_read_again_from_the_unchanged_file(tmp_path):
     assert doc.locate(("misure", 0, "descrizione"), key=True).line == 3
 
 
-def test_released_positions_of_a_changed_file_point_at_the_file_only(tmp_path):
+def test_released_positions_of_a_changed_file_point_at_the_file_only(tmp_path, monkeypatch):
     path = tmp_path / "m.yaml"
     path.write_text("misure:\n  - codice: M1\n", encoding="utf-8")
     doc = load_yaml(path)
     doc.release_positions()
     path.write_text("# edited\n\nmisure:\n  - codice: M1\n", encoding="utf-8")
-    loc = doc.locate(("misure", 0, "codice"))
-    assert str(loc) == str(path)  # never a line of a different text
+    reads = []
+    monkeypatch.setattr(yamlsrc, "_read_bytes", lambda p, read=yamlsrc._read_bytes: reads.append(p) or read(p))
+    for _ in range(3):
+        assert str(doc.locate(("misure", 0, "codice"))) == str(path)  # never a line of a different text
+    assert len(reads) == 1  # found changed once, then not read again

@@ -77,8 +77,9 @@ def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str |
     # The collector is kept out of the bulk stages (riskengine.gcutil): loading and building the
     # result make no garbage cycles; evaluation does (durable-rules actions), so it collects, but
     # never scans the catalogue loaded before it.
-    # Once the catalogue and the answers are checked, every finding is located: the files' bytes
-    # and position indexes are released (for a national catalogue, hundreds of megabytes).
+    # Once a file is checked, every finding in it is located: its bytes and position index are
+    # released (for a national catalogue, hundreds of megabytes). The answers' checks locate in the
+    # assessment file only; a later lookup in a released file would read it again.
     with gcutil.paused():
         cg, integrity, method = prepare(catalog_dir, rules_dir)
         cg.catalog.release_positions()

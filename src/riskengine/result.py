@@ -45,7 +45,10 @@ def _state(state: State | None) -> dict | None:
 
 
 class _Shared:
-    """Records that many processes hold the same (areas, units, factors, answers): built once each.
+    """Records that many processes hold the same: built once each.
+
+    Areas, units, enabling factors and lists of them, answers, and the texts of probability, impact
+    and variants.
 
     The result is plain data that nothing modifies, so equal records may be one object: the JSON is
     the same, and a national catalogue's result is smaller by millions of dicts.
@@ -79,14 +82,15 @@ class _Shared:
         return found
 
     def score(self, score: Any) -> tuple[str, str, dict[str, str]]:
-        """Probability, impact and variants of a score as text (processes with equal answers share it)."""
-        key = ("score", id(score))
+        """Probability, impact and variants of a score as text (processes with equal scores share them)."""
+        probabilita = score.p_code or decimal_text(score.probabilita)
+        impatto = score.i_code or decimal_text(score.impatto)
+        varianti = tuple((k, decimal_text(v)) for k, v in sorted(score.varianti.items()))
+        key = ("score", probabilita, impatto, varianti)
         found = self.records.get(key)
         if found is None:
-            found = self.records[key] = (score, (
-                score.p_code or decimal_text(score.probabilita), score.i_code or decimal_text(score.impatto),
-                {k: decimal_text(v) for k, v in sorted(score.varianti.items())}))
-        return found[1]
+            found = self.records[key] = (probabilita, impatto, dict(varianti))
+        return found
 
     def factors(self, codes: list[str]) -> list[dict[str, Any]]:
         """The enabling factors of an event (events with the same factors share the list)."""
@@ -238,6 +242,7 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
 
     ``evaluations`` is emptied: each evaluation is released once its process record is built (the
     record keeps its lists and traces), so that a national result is built in the memory they held.
+    If building fails, the list is left reversed and partly consumed.
     """
     catalog = cg.catalog
     shared = _Shared(cg)

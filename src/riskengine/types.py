@@ -25,7 +25,8 @@ class ItemModel(Model):
     (216-728 bytes each; pydantic/pydantic#12924 plans a compact form). Here instances share one
     immutable set per distinct set: for a national catalogue, over a million models and a few dozen
     sets, about a tenth of the memory of the loaded catalogue. These models are frozen: nothing
-    changes a loaded catalogue.
+    changes a loaded catalogue. ``model_copy(update=...)`` is not available on them (pydantic
+    updates the shared set) and hashing fails for those with list fields: build a new model instead.
     """
 
     model_config = ConfigDict(frozen=True)

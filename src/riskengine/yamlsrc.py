@@ -60,7 +60,8 @@ class Document:
     keeps the file's bytes (``source``); the first ``locate`` re-reads them into a compact index (a
     tuple per mapping or sequence, one integer per key and value), and the node tree (about 25 bytes
     of memory per byte of YAML) is composed only for ``locate_in_text`` or for files that use
-    anchors and aliases, which are loaded through it.
+    anchors and aliases, which are loaded through it. ``release_positions`` drops the bytes and the
+    index; they are read again from the file, if it is unchanged, when a value is next located.
     """
 
     path: str
@@ -84,21 +85,26 @@ class Document:
         For a national catalogue they are a few hundred megabytes that nothing needs once the
         loading and integrity checks have located their findings. A file changed on disk since it
         was loaded is not trusted for positions: its values are then located at the file only.
-        Files loaded through the node tree (anchors and aliases) keep it.
+        Files loaded through the node tree (anchors and aliases) keep their tree: nothing is released.
         """
         if self.source is not None:
             self._digest = hashlib.sha256(self.source).digest()
             self.source = self.root = self._index = None
 
     def _bytes(self) -> bytes | None:
-        """The file's bytes: kept since loading, or read again after ``release_positions``."""
-        if self.source is None and self._digest is not None:
+        """The file's bytes: kept since loading, or read again after ``release_positions``.
+
+        A file found changed (or unreadable) is marked so (an empty digest) and not read again.
+        """
+        if self.source is None and self._digest:
             try:
                 raw = _read_bytes(self.path)
             except RiskengineError:
-                return None
-            if hashlib.sha256(raw).digest() == self._digest:
+                raw = None
+            if raw is not None and hashlib.sha256(raw).digest() == self._digest:
                 self.source, self._digest = raw, None
+            else:
+                self._digest = b""
         return self.source
 
     def _tree(self) -> Node | None:
