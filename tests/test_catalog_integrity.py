@@ -13,7 +13,11 @@ import sys
 import pytest
 
 from catalog_helpers import BROKEN, REPO, broken_copy, overdue, problem_lines, run_cli
-from riskengine.graph import RULES
+from riskengine.catalog import load_catalog
+from riskengine.errors import Severity
+from riskengine.graph import RULES, build_graph, check_integrity
+from riskengine.report.messages import Messages
+from riskengine.report.messages import keys as message_keys
 
 # unqualified codes of the primary taxonomy, and every qualified reference
 HINT_AREAS = "expected one of: 'B', 'C', 'D', 'anac:contratti', 'cciaa:B', 'cciaa:C', 'cciaa:D'"
@@ -288,3 +292,40 @@ def test_more_dangling_references(kind, tmp_path, monkeypatch):
     assert result.exit_code == 1
     errors = [line for line in problem_lines(result.stdout) if ": error[" in line]
     assert errors == expected
+
+
+REACH_THE_ANNEX = sorted(code for code, r in RULES.items() if r.severity is not Severity.ERROR)
+
+
+def test_every_integrity_finding_that_reaches_the_annex_is_worded_in_both_languages():
+    for lang in ("it", "en"):
+        worded = {key.split(".")[1] for key in message_keys(lang) if key.startswith("integrita.")}
+        assert worded == set(REACH_THE_ANNEX), lang  # errors stop the assessment: never in an annex
+
+
+@pytest.mark.parametrize("case", REACH_THE_ANNEX)
+def test_integrity_findings_carry_their_values_and_are_translated(case, tmp_path):
+    catalogs = [BROKEN / case]
+    if case == "measure-without-indicator":  # the other two variants: no target, and neither
+        no_target = ("measures.yaml", '    target: "10%"\n', "")
+        catalogs += [broken_copy(tmp_path, no_target, name="no-target"),
+                     broken_copy(tmp_path, no_target, ("measures.yaml", '    indicatore: "Affidamenti verificati"\n', ""),
+                                 name="neither")]
+    found = [p for c in catalogs for p in check_integrity(build_graph(load_catalog(c))) if p.code == case]
+    assert found
+    if case == "measure-without-indicator":
+        assert {dict(p.args)["variante"] for p in found} == {"indicatore", "target", "indicatore-target"}
+    italian, english = Messages("it"), Messages("en")
+    for problem in found:
+        finding = {"codice": problem.code, "messaggio": problem.message, "argomenti": dict(problem.args)}
+        assert english.finding(finding) == problem.message  # the English annex says what `check` says
+        worded = italian.finding(finding)
+        assert worded != problem.message
+        assert all(value in worded for name, value in problem.args if name not in ("variante", "scadenza"))
+
+
+def test_findings_without_values_are_shown_as_written():
+    policy = {"codice": "MISURE-SCADUTE", "messaggio": "il processo X ha 2 misure scadute"}
+    assert Messages("en").finding(policy) == policy["messaggio"]
+    unknown = dict(policy, codice="nuova-regola", argomenti={"misura": "M1"})
+    assert Messages("it").finding(unknown) == policy["messaggio"]

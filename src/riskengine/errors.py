@@ -47,6 +47,7 @@ class Problem:
     severity: Severity = Severity.ERROR
     hint: str = ""
     subject: str = ""
+    args: tuple[tuple[str, str], ...] = ()  # the message's values, for reports in other languages
 
     def format(self) -> str:
         """Render as ``path:line:col: severity[code]: message (hint)``."""

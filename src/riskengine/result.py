@@ -259,7 +259,8 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
     for problem in integrity:
         findings.append({"codice": problem.code, "gravita": problem.severity.value, "regola": f"integrita/{problem.code}",
                          "messaggio": problem.message, "dove": f"{Path(problem.location.path).name}:"
-                         f"{problem.location.line}:{problem.location.column}", "oggetto": problem.subject})
+                         f"{problem.location.line}:{problem.location.column}", "oggetto": problem.subject,
+                         **({"argomenti": dict(problem.args)} if problem.args else {})})
     for p in processes:
         for f in p["criticita"]:
             findings.append(dict(f, dove=f"processo {p['codice']}", oggetto=f"process:{p['codice']}"))

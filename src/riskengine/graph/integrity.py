@@ -35,10 +35,16 @@ def rule(code: str, severity: Severity, description: str) -> Callable[[Check], C
     return register
 
 
-def _problem(cg: CatalogGraph, code: str, node: str, message: str, *keys, hint: str = "", key: bool = False) -> Problem:
+def _problem(cg: CatalogGraph, code: str, node: str, message: str, *keys, hint: str = "", key: bool = False,
+             args: dict[str, str] | None = None) -> Problem:
+    """A finding about ``node``; ``args`` are the values of its message, which reports translate.
+
+    Findings that can reach the annex (warnings and infos: errors stop the assessment) carry them;
+    the annex words them with ``integrita.<code>`` of its message catalogue.
+    """
     spec = RULES[code]
     return Problem(cg.location(node, *keys, key=key), message, code=code, severity=spec.severity, hint=hint,
-                   subject=node)
+                   subject=node, args=tuple(sorted((args or {}).items())))
 
 
 def _defects(code: str) -> Check:
@@ -128,7 +134,8 @@ def _no_indicator(cg: CatalogGraph) -> Iterator[Problem]:
         if missing:
             yield _problem(cg, "measure-without-indicator", node,
                            f"measure '{misura.codice}' has no {' and no '.join(missing)}",
-                           hint="state how implementation is measured and the expected value")
+                           hint="state how implementation is measured and the expected value",
+                           args={"misura": misura.codice, "variante": "-".join(missing)})
 
 
 @rule("measure-without-deadline", Severity.WARNING, "A measure has no deadline (a date or 'continua').")
@@ -136,7 +143,8 @@ def _no_deadline(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("measure"):
         if cg.obj(node).scadenza is None:
             yield _problem(cg, "measure-without-deadline", node, f"measure '{cg.obj(node).codice}' has no deadline",
-                           hint="add 'scadenza: YYYY-MM-DD' or 'scadenza: continua'")
+                           hint="add 'scadenza: YYYY-MM-DD' or 'scadenza: continua'",
+                           args={"misura": cg.obj(node).codice})
 
 
 @rule("unit-not-valid", Severity.ERROR,
@@ -169,7 +177,8 @@ def _no_factor(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("event"):
         if not cg.obj(node).fattori:
             yield _problem(cg, "event-without-factor", node,
-                           f"risk event '{cg.obj(node).codice}' has no enabling factor", hint="add 'fattori: [a, …]'")
+                           f"risk event '{cg.obj(node).codice}' has no enabling factor", hint="add 'fattori: [a, …]'",
+                           args={"evento": cg.obj(node).codice})
 
 
 @rule("process-without-events", Severity.WARNING, "A process has no risk event, in itself or in its phases.")
@@ -178,7 +187,8 @@ def _no_events(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("process"):
         if not events_of(cg, node):
             yield _problem(cg, "process-without-events", node,
-                           f"process '{cg.obj(node).codice}' has no risk event", hint="describe at least one risk event")
+                           f"process '{cg.obj(node).codice}' has no risk event", hint="describe at least one risk event",
+                           args={"processo": cg.obj(node).codice})
 
 
 @rule("measure-treats-nothing", Severity.WARNING, "A measure treats no process, area or risk event.")
@@ -186,7 +196,8 @@ def _treats_nothing(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("measure"):
         if cg.obj(node).tratta.vuota:
             yield _problem(cg, "measure-treats-nothing", node, f"measure '{cg.obj(node).codice}' treats nothing",
-                           hint="add 'tratta: {processi: [...]}' or 'tratta: {tutti: true}'")
+                           hint="add 'tratta: {processi: [...]}' or 'tratta: {tutti: true}'",
+                           args={"misura": cg.obj(node).codice})
 
 
 @rule("missing-mandatory-typology", Severity.WARNING,
@@ -196,7 +207,8 @@ def _mandatory_typologies(cg: CatalogGraph) -> Iterator[Problem]:
     for typology in sorted(set(cg.catalog.ente.tipologie_obbligatorie) - present):
         yield Problem(cg.catalog.locate("measures.yaml", ()), f"no general measure of typology '{typology}'",
                       code="missing-mandatory-typology", severity=Severity.WARNING,
-                      hint="add the general measure, or remove the typology from tipologie_obbligatorie")
+                      hint="add the general measure, or remove the typology from tipologie_obbligatorie",
+                      args=(("tipologia", typology),))
 
 
 @rule("measure-overdue", Severity.WARNING, "A measure's deadline is before the plan date and it is not implemented.")
@@ -207,7 +219,9 @@ def _overdue(cg: CatalogGraph) -> Iterator[Problem]:
         if misura.scadenza not in (None, "continua") and misura.scadenza < day and misura.stato != "attuata":
             yield _problem(cg, "measure-overdue", node,
                            f"measure '{misura.codice}' was due {misura.scadenza.isoformat()} and is '{misura.stato}'",
-                           "scadenza", hint="implement it, or set a new deadline with a reason")
+                           "scadenza", hint="implement it, or set a new deadline with a reason",
+                           args={"misura": misura.codice, "scadenza": misura.scadenza.isoformat(),
+                                 "stato": misura.stato})
 
 
 @rule("area-unused", Severity.INFO, "A risk area of the primary taxonomy holds no process.")
@@ -215,7 +229,8 @@ def _unused_area(cg: CatalogGraph) -> Iterator[Problem]:
     primary = cg.catalog.areas.tassonomia_principale
     for node in cg.nodes_of("area"):
         if cg.obj(node).tassonomia == primary and not cg.sources(node, "in-area"):
-            yield _problem(cg, "area-unused", node, f"risk area '{cg.obj(node).ref}' holds no process")
+            yield _problem(cg, "area-unused", node, f"risk area '{cg.obj(node).ref}' holds no process",
+                           args={"area": cg.obj(node).ref})
 
 
 def check_integrity(cg: CatalogGraph, only: set[str] | None = None) -> list[Problem]:

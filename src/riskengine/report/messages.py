@@ -56,6 +56,24 @@ class Messages:
         """True when the catalogue has a label for ``key``."""
         return key in self.labels
 
+    def finding(self, finding: dict[str, Any]) -> str:
+        """A finding's message in this language.
+
+        Integrity findings carry their values (``argomenti``) and are worded with
+        ``integrita.<codice>`` (``integrita.<codice>.<variante>``); the others are shown as written
+        (policy messages are written by the method's authors in the language of their plan).
+        """
+        args = finding.get("argomenti")
+        if args:
+            key = f"integrita.{finding['codice']}" + (f".{args['variante']}" if "variante" in args else "")
+            if key in self.labels:
+                values = dict(args)
+                day = values.get("scadenza", "")
+                if self.lang == "it" and len(day) == 10 and day[4] == day[7] == "-":
+                    values["scadenza"] = f"{day[8:10]}/{day[5:7]}/{day[:4]}"
+                return self.labels[key].format(**values)
+        return str(finding["messaggio"])
+
     def value(self, field: str, value: Any) -> str:
         """The label of ``value`` in a closed vocabulary (``valori.<field>.<value>``), else the value itself."""
         if value is None or value == "":

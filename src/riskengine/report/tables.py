@@ -161,7 +161,7 @@ def findings(view: View) -> Table:
         Column("gravita", width=12), Column("codice", width=30), Column("messaggio", width=70),
         Column("dove", width=24), Column("regola", width=36), Column("oggetto", width=22)])
     for f in view.findings:
-        table.rows.append([t.value("gravita", f["gravita"]), f["codice"], f["messaggio"], f.get("dove", ""),
+        table.rows.append([t.value("gravita", f["gravita"]), f["codice"], t.finding(f), f.get("dove", ""),
                            f.get("regola", ""), f.get("oggetto", "")])
     return table
 
