@@ -431,65 +431,42 @@ class _Encoder:
 
     def encode(self, data: Any, indent: str) -> None:
         """Append the text of ``data`` (indented as at ``indent``) to ``out``."""
-        out = self.out
-        append = out.append
+        append = self.out.append
         kind = type(data)
         if kind is str:
             append(_encode_string(data))
-        elif kind is dict:
-            if not data:
-                append("{}")
-                return
-            inner = indent + "  "
-            separator = ",\n" + inner
-            append("{\n" + inner)
-            first = True
-            keys = self.keys
-            for key in sorted(data):
-                if first:
-                    first = False
-                else:
-                    append(separator)
-                encoded_key = keys.get(key)
-                if encoded_key is None:
-                    encoded_key = keys[key] = _encode_string(key) + ": "
-                append(encoded_key)
-                value = data[key]
-                vkind = type(value)
-                if vkind is str:
-                    append(_encode_string(value))
-                elif vkind is dict and getrefcount(value) > _ONE_HOLDER:
-                    self.encode_shared(value, inner)
-                elif vkind is dict or vkind is list or vkind is tuple:
-                    self.encode(value, inner)
-                else:
-                    append(_scalar(value))
-            append("\n" + indent + "}")
-        elif kind is list or kind is tuple:
-            if not data:
-                append("[]")
-                return
-            inner = indent + "  "
-            separator = ",\n" + inner
-            append("[\n" + inner)
-            first = True
-            for value in data:
-                if first:
-                    first = False
-                else:
-                    append(separator)
-                vkind = type(value)
-                if vkind is str:
-                    append(_encode_string(value))
-                elif vkind is dict and getrefcount(value) > _ONE_HOLDER:
-                    self.encode_shared(value, inner)
-                elif vkind is dict or vkind is list or vkind is tuple:
-                    self.encode(value, inner)
-                else:
-                    append(_scalar(value))
-            append("\n" + indent + "]")
-        else:
+            return
+        is_dict = kind is dict
+        if not (is_dict or kind is list or kind is tuple):
             append(_scalar(data))
+            return
+        opening, closing = ("{", "}") if is_dict else ("[", "]")
+        if not data:
+            append(opening + closing)
+            return
+        inner = indent + "  "
+        separator = ",\n" + inner
+        append(opening + "\n" + inner)
+        keys = self.keys
+        first = True
+        for value in sorted(data) if is_dict else data:  # one name for the value: see _ONE_HOLDER
+            if first:
+                first = False
+            else:
+                append(separator)
+            if is_dict:
+                append(keys.get(value) or self._key(value))
+                value = data[value]
+            vkind = type(value)
+            if vkind is str:
+                append(_encode_string(value))
+            elif vkind is dict and getrefcount(value) > _ONE_HOLDER:
+                self.encode_shared(value, inner)
+            elif vkind is dict or vkind is list or vkind is tuple:
+                self.encode(value, inner)
+            else:
+                append(_scalar(value))
+        append("\n" + indent + closing)
 
 
 def _scalar(value: Any) -> str:

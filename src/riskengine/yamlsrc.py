@@ -455,15 +455,15 @@ class _EventScan:
                 if event.anchor is not None:
                     raise _Fallback
                 mark = event.start_mark
+                value = event.value
+                # Text for certain, as _tag would find without the call (most keys and values are words).
+                plain_text = want_data and event.tag is None and inline and (
+                    not event.implicit[0] or value[:1] not in resolvers or (len(value) > 5 and value[0] in words_only))
                 if frame is not None and frame[0] and frame[4] is None:  # a key of a mapping
-                    name = event.value
+                    name = value
                     names = frame[3]
                     if want_data:
-                        if event.tag is None and inline and (not event.implicit[0] or name[:1] not in resolvers
-                                                             or (len(name) > 5 and name[0] in words_only)):
-                            tag = _STR_TAG  # what _tag gives, without the call: most keys are words
-                        else:
-                            tag = self._tag(event)
+                        tag = _STR_TAG if plain_text else self._tag(event)
                         if tag not in _SCALAR_TAGS:
                             raise self._bad_tag(mark, tag)
                         if name in names:
@@ -489,10 +489,8 @@ class _EventScan:
                     raise self._alias_bomb(mark)
                 if len(stack) > MAX_DEPTH:
                     raise self._too_deep(mark)
-                value = event.value
-                if event.tag is None and inline and (not event.implicit[0] or value[:1] not in resolvers
-                                                     or (len(value) > 5 and value[0] in words_only)):
-                    pass  # text (see _tag), resolved without a call
+                if plain_text:
+                    pass  # kept as text
                 elif event.tag is None and inline and event.implicit[0] and _plain_int(value):
                     value = int(value)
                 else:

@@ -16,7 +16,7 @@ from riskengine.catalog.models import Misura
 from riskengine.errors import Location, fail
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
-from riskengine.rules import expr, interpret
+from riskengine.rules import interpret
 from riskengine.rules.assessment import Assessment
 from riskengine.rules.compiled import (
     BAND_FACT, BAND_SCHEMA, CLASSIFY, GRID_FACT, GRID_SCHEMA, POLICIES, PROCESS_FACT, encode_fact,
@@ -354,23 +354,13 @@ def _format_message(template: str, values: dict[str, Any], name: str) -> str:
 def _policies(cg: CatalogGraph, method: Method, backend: Backend, pending: list[_Pending], reference: dt.date,
               states: dict[str, str]) -> None:
     values = [_policy_values(cg, method, item, reference, states) for item in pending]
-    schema = _policy_schema(method)
-    facts = [encode_fact(schema, v, PROCESS_FACT, item.ev.code) for item, v in zip(pending, values)]
+    facts = [encode_fact(method.policy_schema, v, PROCESS_FACT, item.ev.code) for item, v in zip(pending, values)]
     hits: dict[str, set[str]] = {}
     for rule_id, fact_id in backend.run(POLICIES, facts):
         hits.setdefault(fact_id, set()).add(rule_id)
     for item, fact, process_values in zip(pending, facts, values):
         ev = item.ev
         apply_hits(method, ev, hits.get(ev.code, set()), fact, cg.obj(ev.node).nome, process_values)
-
-
-def _policy_schema(method: Method) -> dict[str, expr.FieldType]:
-    """The fields of a process fact that the policies read (all that the engine and the explanations use)."""
-    found = method.memo.get("policy-schema")
-    if found is None:
-        read = set().union(*(expr.fields_of(rule.condition) for table in method.tables for rule in table.rules))
-        found = method.memo["policy-schema"] = {name: ftype for name, ftype in method.schema.items() if name in read}
-    return found
 
 
 def apply_hits(method: Method, ev: ProcessEvaluation, fired: set[str], fact: dict, name: str,
@@ -417,10 +407,7 @@ def _consequences(method: Method, rule: PolicyRule, fact: dict) -> tuple[list[di
     They depend on the fact only through the fields the rule reads, so each distinct reading is
     explained once and its records are shared between processes (they are never modified).
     """
-    fields = method.memo.get(("fields", rule.rule_id))
-    if fields is None:
-        fields = method.memo[("fields", rule.rule_id)] = tuple(sorted(expr.fields_of(rule.condition)))
-    key = ("consequences", rule.rule_id, *(fact[f] for f in fields))
+    key = ("consequences", rule.rule_id, *(fact[f] for f in rule.fields))
     found = method.memo.get(key)
     if found is not None:
         return found

@@ -12,6 +12,7 @@ import hashlib
 import operator
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,11 @@ class PolicyRule:
     order: int
     location: Location
 
+    @cached_property
+    def fields(self) -> tuple[str, ...]:
+        """The fact fields the rule's condition reads, sorted."""
+        return tuple(sorted(expr.fields_of(self.condition)))
+
 
 @dataclass(frozen=True)
 class PolicyTable:
@@ -123,6 +129,12 @@ class Method:
     def digits(self) -> int:
         """Rounding precision (decimals)."""
         return self.model.arrotondamento.cifre
+
+    @cached_property
+    def policy_schema(self) -> dict[str, expr.FieldType]:
+        """The fields of a process fact that the policies read (all that the engine and explanations use)."""
+        read = {name for table in self.tables for rule in table.rules for name in rule.fields}
+        return {name: ftype for name, ftype in self.schema.items() if name in read}
 
     def indicators(self, dimension: str) -> list[Indicatore]:
         """The indicators of one dimension, in file order."""
