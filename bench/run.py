@@ -336,7 +336,7 @@ def markdown(data: dict) -> str:
             lines.append(f"| {size} | " + " | ".join(f"{st['stages_s'].get(n, 0):.2f}" for n in names)
                          + f" | {st.get('pipeline_events_per_s') or '—':,} | {st['peak_mb']:.0f} |")
         lines += ["", "`pipeline` = load … result (everything but writing the file); `json_stream` = the result file "
-                  "written by `riskengine.result.write_json` (streamed, same bytes as the CLI's)."]
+                  "written by `riskengine.result.build.write_json` (streamed, same bytes as the CLI's)."]
     if data.get("ml_ratio") is not None:
         lines += ["", f"M → L assess time ratio: {data['ml_ratio']} (10× the processes)."]
     lines += ["", "Steps: " + "; ".join(f"`{k}` = {v}" for k, v in DESCRIPTIONS.items()) + "."]

@@ -5,7 +5,7 @@
 Stages: load (YAML + validation), graph (link), integrity, method, assessment (load answers),
 evaluate (scores, bands, policies on the engine), result (plain data), then the result file:
 ``json_report`` the way ``riskengine assess --format json`` writes it today (report.write_annex),
-or ``json_stream`` with ``riskengine.result.write_json`` (same bytes, streamed; ``--json``). Peak
+or ``json_stream`` with ``riskengine.result.build.write_json`` (same bytes, streamed; ``--json``). Peak
 memory is the process's maximum resident set size at the end.
 """
 
@@ -23,15 +23,15 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def run(catalog: Path, engine: str, writers: tuple[str, ...] = ("stream",)) -> dict:
-    from riskengine import gcutil
-    from riskengine.assess import assessment_path, backend_for, find_method_dir
+    from riskengine import gcpause
+    from riskengine.pipeline import assessment_path, backend_for, find_method_dir
     from riskengine.catalog import load_catalog
     from riskengine.graph import build_graph, check_integrity
     from riskengine.report import write_annex
-    from riskengine.result import build_result, write_json
-    from riskengine.rules.assessment import load_assessment
-    from riskengine.rules.evaluate import evaluate
-    from riskengine.rules.method import load_method
+    from riskengine.result.build import build_result, write_json
+    from riskengine.answers.load import load_assessment
+    from riskengine.evaluate.evaluation import evaluate
+    from riskengine.method.load import load_method
 
     times: dict[str, float] = {}
 
@@ -41,7 +41,7 @@ def run(catalog: Path, engine: str, writers: tuple[str, ...] = ("stream",)) -> d
         return now
 
     t = time.perf_counter()
-    with gcutil.paused():  # as riskengine.assess.assess does
+    with gcpause.paused():  # as riskengine.pipeline.assess does
         catalog_obj = load_catalog(catalog)
         t = lap("load", t)
         cg = build_graph(catalog_obj)
@@ -56,7 +56,7 @@ def run(catalog: Path, engine: str, writers: tuple[str, ...] = ("stream",)) -> d
         if assessment.document is not None:
             assessment.document.release_positions()
         t = lap("assessment", t)
-        with gcutil.collecting():
+        with gcpause.collecting():
             evaluations = evaluate(cg, method, assessment, runner)
         t = lap("evaluate", t)
         result = build_result(cg, method, assessment, evaluations, integrity, runner.name)

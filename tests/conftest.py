@@ -28,7 +28,7 @@ def update_golden(request) -> bool:
 @pytest.fixture(scope="session")
 def assessed():
     """``assessed(name)``: the result of a catalogue (tests/data/<name> or catalogs/<name>), computed once."""
-    from riskengine.assess import assess
+    from riskengine.pipeline import assess
 
     cache: dict[str, dict] = {}
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from riskengine.cli import app
 from riskengine.errors import RiskengineError
-from riskengine.rules.method import load_method
+from riskengine.method.load import load_method
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "rules"

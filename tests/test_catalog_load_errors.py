@@ -15,7 +15,7 @@ import pytest
 
 from catalog_helpers import MINI, broken_copy, problem_lines, run_cli
 from riskengine.errors import RiskengineError
-from riskengine.yamlsrc import load_yaml, max_bytes
+from riskengine.source.document import load_yaml, max_bytes
 
 ENTE_KEYS = "codice, nome, tipo, dipendenti, piano, data_riferimento, metodo, esempio, descrizione, tipologie_obbligatorie"
 SYNTAX_HINT = "(check indentation, colons and quotes around this place)"

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskengine.rules import expr
-from riskengine.rules.compiled import encode_fact
-from riskengine.rules.expr import (
+from riskengine.method import expr
+from riskengine.method.compile import encode_fact
+from riskengine.method.expr import (
     AllOf,
     Always,
     AnyOf,
@@ -22,7 +22,7 @@ from riskengine.rules.expr import (
     parse_condition,
     render,
 )
-from riskengine.rules.interpret import explain, holds
+from riskengine.engine.interpret import explain, holds
 
 LEVELS = ("basso", "medio", "medio-alto", "alto")
 SCHEMA: dict[str, expr.FieldType] = {

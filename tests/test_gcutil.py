@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from riskengine import gcutil
+from riskengine import gcpause
 
 
 class _Node:
@@ -15,9 +15,9 @@ class _Node:
 
 def test_paused_switches_the_collector_off_and_restores_it() -> None:
     assert gc.isenabled()
-    with gcutil.paused():
+    with gcpause.paused():
         assert not gc.isenabled()
-        with gcutil.paused():
+        with gcpause.paused():
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
@@ -25,9 +25,9 @@ def test_paused_switches_the_collector_off_and_restores_it() -> None:
 
 
 def test_collecting_frees_the_cycles_of_its_block_at_the_end() -> None:
-    with gcutil.paused():
+    with gcpause.paused():
         kept = _Node()
-        with gcutil.collecting():
+        with gcpause.collecting():
             assert not gc.isenabled()
             garbage = weakref.ref(_Node())
             assert garbage() is not None  # a cycle: reference counting alone does not free it
@@ -39,6 +39,6 @@ def test_collecting_frees_the_cycles_of_its_block_at_the_end() -> None:
 
 
 def test_collecting_outside_a_pause_leaves_the_collector_alone() -> None:
-    with gcutil.collecting():
+    with gcpause.collecting():
         assert gc.isenabled()
     assert gc.isenabled()

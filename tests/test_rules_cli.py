@@ -7,8 +7,8 @@ import json
 import pytest
 from rules_helpers import ESEMPIO, RULES, TORINO, method_copy, run_cli, where
 
-from riskengine.rules.method import load_method
-from riskengine.yamlsrc import load_yaml
+from riskengine.method.load import load_method
+from riskengine.source.document import load_yaml
 
 METHODS = ["pna2013", "pna2019", "cciaa-torino-2022"]
 

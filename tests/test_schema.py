@@ -14,8 +14,8 @@ import pytest
 from pydantic import ValidationError
 
 from catalog_helpers import MINI, REPO, run_cli
-from riskengine.catalog.schema import schema_models
-from riskengine.yamlsrc import load_yaml
+from riskengine.schema import schema_models
+from riskengine.source.document import load_yaml
 
 # JSON Schema 2020-12 keywords (core, applicator, validation, meta-data, format, unevaluated, content)
 KEYWORDS = {

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rules_helpers import ORACLE_ANSWERS, PNA2013, PNA2019, TORINO, method_copy
 
-from riskengine.rules.method import load_method
-from riskengine.rules.residual import residual_level, residual_score
-from riskengine.rules.score import combine_items, score_item
-from riskengine.rules.scoring import (
+from riskengine.method.load import load_method
+from riskengine.evaluate.residual import residual_level, residual_score
+from riskengine.evaluate.items import combine_items, score_item
+from riskengine.method.arithmetic import (
     ROUNDING_MODES,
     aggregate,
     decimals,
@@ -21,7 +21,7 @@ from riskengine.rules.scoring import (
     round_to,
     to_steps,
 )
-from riskengine.types import Dec, Model
+from riskengine.source.fields import Dec, Model
 
 MODES = sorted(ROUNDING_MODES)
 

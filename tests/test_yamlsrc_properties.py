@@ -12,9 +12,9 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from riskengine import yamlsrc
+from riskengine.source import document as yamlsrc
 from riskengine.errors import RiskengineError
-from riskengine.yamlsrc import Document, load_yaml
+from riskengine.source.document import Document, load_yaml
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -53,9 +53,9 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> Check
 
 def _check_method_and_assessments(cg, rules_dir) -> list[Problem]:
     """Problems of the catalogue's method and of each assessment file against it."""
-    from riskengine.assess import find_method_dir
-    from riskengine.rules.assessment import load_assessment
-    from riskengine.rules.method import load_method
+    from riskengine.pipeline import find_method_dir
+    from riskengine.answers.load import load_assessment
+    from riskengine.method.load import load_method
 
     try:
         method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
@@ -99,7 +99,7 @@ def graph(catalog_dir: str | Path, fmt: str = "json") -> str:
 
 def schema(out_dir: str | Path) -> list[Path]:
     """Write the JSON Schema of every file type into ``out_dir``; return the files written."""
-    from riskengine.catalog.schema import write_schemas
+    from riskengine.schema import write_schemas
 
     return write_schemas(Path(out_dir))
 
@@ -123,7 +123,7 @@ def assess(catalog_dir: str | Path, out_dir: str | Path, *, year: int | None = N
            rules_dir: str | Path | None = None, formats: tuple[str, ...] | None = None, lang: str = "it",
            templates: str | Path | None = None, backend: str = "durable", csv_delimiter: str = ",") -> list[Path]:
     """Assess a catalogue and write the result and the annex into ``out_dir``; return the files written."""
-    from riskengine.assess import assess as run_assessment
+    from riskengine.pipeline import assess as run_assessment
     from riskengine.report import FORMATS, write_annex
 
     result = run_assessment(catalog_dir, year=year, rules_dir=rules_dir, backend=backend)
@@ -149,22 +149,22 @@ def report(source: str | Path, out_dir: str | Path, *, formats: tuple[str, ...] 
 def explain(catalog_dir: str | Path, process: str, *, year: int | None = None,
             rules_dir: str | Path | None = None) -> list[str]:
     """Plain-language explanation of how ``process`` got each score and finding."""
-    from riskengine.assess import assess as run_assessment
-    from riskengine.explain import explain_process
+    from riskengine.pipeline import assess as run_assessment
+    from riskengine.report.explanation import explain_process
 
     return explain_process(run_assessment(catalog_dir, year=year, rules_dir=rules_dir), process)
 
 
 def test(method_dir: str | Path, *, backend: str = "durable"):
     """Run the rule tests of a method; return the report (cases, failures, uncovered rules)."""
-    from riskengine.rules.testing import run_tests
+    from riskengine.rule_tests import run_tests
 
     return run_tests(method_dir, backend)
 
 
 def check_method(method_dir: str | Path) -> CheckReport:
     """Load and statically check a method directory (bands, grid, policies, engine limits)."""
-    from riskengine.rules.method import load_method
+    from riskengine.method.load import load_method
 
     report = CheckReport(str(method_dir))
     try:

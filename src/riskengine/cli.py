@@ -124,7 +124,7 @@ def graph(catalog: Path = typer.Argument(..., help="catalogue directory"),
     if out is None:
         sys.stdout.write(text)
     else:
-        from riskengine.fsutil import write_text_atomic
+        from riskengine.report.output import write_text_atomic
 
         write_text_atomic(out, text)
 

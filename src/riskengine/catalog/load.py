@@ -12,9 +12,9 @@ from riskengine.catalog.models import (
     CATALOG_FILES, AreasFile, Ente, FactorsFile, MeasuresFile, ProcessesFile, UnitsFile,
 )
 from riskengine.errors import Location, Problem, RiskengineError
-from riskengine.gcutil import paused
-from riskengine.validate import validate_document
-from riskengine.yamlsrc import Document, load_yaml
+from riskengine.gcpause import paused
+from riskengine.source.validate import validate_document
+from riskengine.source.document import Document, load_yaml
 
 REQUIRED_FILES = ("ente.yaml", "areas.yaml", "units.yaml", "processes.yaml", "measures.yaml")
 DEFAULT_FACTORS = "fattori.yaml"
@@ -71,7 +71,7 @@ def load_catalog(root: str | os.PathLike) -> Catalog:
     Raises :class:`RiskengineError` listing every problem found (file, line, column, fix).
     Cross-references are not checked here: that is the job of the integrity rules (graph).
     """
-    with paused():  # one pause for every file (riskengine.gcutil)
+    with paused():  # one pause for every file (riskengine.gcpause)
         return _load_catalog(Path(root))
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from riskengine.types import Code, Dec, ItemModel, Model, Scadenza, Text
+from riskengine.source.fields import Code, Dec, ItemModel, Model, Scadenza, Text
 
 Tipologia = Literal[
     "controllo", "trasparenza", "etica", "regolamentazione", "semplificazione", "formazione",

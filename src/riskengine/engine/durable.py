@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from riskengine.errors import Location, fail
-from riskengine.rules import expr
-from riskengine.rules.compiled import CompiledRule, encode_literal
-from riskengine.rules.interpret import fired as interpret
+from riskengine.method import expr
+from riskengine.method.compile import CompiledRule, encode_literal
+from riskengine.engine.interpret import fired as interpret
 
 MAX_FACTS_PER_CONTEXT = 1000
 MAX_ENGINE_RULES_PER_RULESET = 48

@@ -17,7 +17,7 @@ import networkx as nx
 from riskengine.catalog.load import Catalog
 from riskengine.catalog.models import EventoRischioso, Fase, Processo
 from riskengine.errors import Location
-from riskengine.gcutil import paused
+from riskengine.gcpause import paused
 from riskengine.suggest import did_you_mean
 
 PART_OF = "part-of"
@@ -324,5 +324,5 @@ class _Builder:
 
 def build_graph(catalog: Catalog) -> CatalogGraph:
     """Link a loaded catalogue into a typed graph, recording dangling references and duplicates."""
-    with paused():  # a node and its edges per catalogue item, no garbage cycles (riskengine.gcutil)
+    with paused():  # a node and its edges per catalogue item, no garbage cycles (riskengine.gcpause)
         return _Builder(catalog).build()

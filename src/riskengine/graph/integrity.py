@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from riskengine.errors import Problem, Severity
-from riskengine.gcutil import paused
+from riskengine.gcpause import paused
 from riskengine.graph.build import PART_OF, RESPONSIBLE_FOR, SUPPORTS, CatalogGraph
 
 Check = Callable[[CatalogGraph], Iterator[Problem]]
@@ -236,7 +236,7 @@ def _unused_area(cg: CatalogGraph) -> Iterator[Problem]:
 def check_integrity(cg: CatalogGraph, only: set[str] | None = None) -> list[Problem]:
     """Run every integrity rule (or those in ``only``) and return the findings in a stable order."""
     found: list[Problem] = []
-    with paused():  # graph queries over the whole catalogue (riskengine.gcutil)
+    with paused():  # graph queries over the whole catalogue (riskengine.gcpause)
         for code in sorted(RULES):
             if only is None or code in only:
                 found.extend(RULES[code].check(cg))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from riskengine.errors import Location, Problem, RiskengineError
-from riskengine.fsutil import replace_directory, staging_directory
+from riskengine.report.output import replace_directory, staging_directory
 
 FORMATS = ("html", "pdf", "xlsx", "csv", "json")
 RESULT_FILE = "risultato.json"
@@ -76,17 +76,17 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
                  templates: str | Path | None = None, csv_delimiter: str = ",") -> list[Path]:
     """Render ``formats`` of the annex into the (empty) directory ``staging``; return the files written."""
     from riskengine.report.messages import Messages
-    from riskengine.report.model import View
+    from riskengine.report.view import View
 
     formats = _check_formats(tuple(formats))
     messages = Messages(lang)
     written: list[Path] = []
     if "csv" in formats:
-        from riskengine.report.csv import check_delimiter
+        from riskengine.report.csv_files import check_delimiter
 
         check_delimiter(csv_delimiter)
     if "json" in formats:
-        from riskengine.result import write_json
+        from riskengine.result.build import write_json
 
         path = staging / RESULT_FILE
         write_json(result, path)  # streamed: the same bytes as result_json(), without the whole text in memory
@@ -108,7 +108,7 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
 
         written += write_xlsx(view, staging)
     if "csv" in formats:
-        from riskengine.report.csv import write_csv
+        from riskengine.report.csv_files import write_csv
 
         written += write_csv(view, staging, csv_delimiter)
     return written

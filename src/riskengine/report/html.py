@@ -14,7 +14,7 @@ from typing import Any
 
 from riskengine.errors import Location, Problem, RiskengineError
 from riskengine.report.messages import Messages
-from riskengine.report.model import View
+from riskengine.report.view import View
 
 ANNEX_TEMPLATE = "allegato.html.j2"
 SHEET_TEMPLATE = "scheda_pagina.html.j2"

@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from riskengine.report.model import View
+from riskengine.report.view import View
 from riskengine.report.safety import text_colour, tint
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from riskengine.report.model import View
+from riskengine.report.view import View
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from riskengine.report import tables as tb
-from riskengine.report.model import View
+from riskengine.report.view import View
 from riskengine.report.safety import neutralise
 
 XLSX_FILE = "allegato-rischi.xlsx"

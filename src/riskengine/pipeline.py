@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from riskengine import gcutil
+from riskengine import gcpause
 from riskengine.errors import Location, Problem, RiskengineError, Severity, fail
 from riskengine.graph import build_graph, check_integrity
 from riskengine.graph.build import CatalogGraph
-from riskengine.rules.method import Method, load_method
+from riskengine.method.load import Method, load_method
 
 BACKENDS = ("durable", "interpreter")
 _backend_cache: dict[tuple[str, str], Any] = {}
@@ -29,7 +29,7 @@ def find_method_dir(catalog_root: Path, name: str, rules_dir: Path | None = None
 def backend_for(method: Method, kind: str = "durable") -> Any:
     """A (cached) execution backend for a compiled method."""
     from riskengine.engine import DurableBackend, InterpreterBackend
-    from riskengine.rules.compiled import compile_method
+    from riskengine.method.compile import compile_method
 
     key = (kind, "|".join(f"{k}:{v}" for k, v in sorted(method.digests.items())) + str(method.root.resolve()))
     if key not in _backend_cache:
@@ -68,25 +68,25 @@ def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
 def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
            backend: str = "durable") -> dict[str, Any]:
     """Run the assessment of a catalogue and return the result (plain data)."""
-    from riskengine.result import build_result
-    from riskengine.rules.assessment import load_assessment
-    from riskengine.rules.evaluate import evaluate
+    from riskengine.result.build import build_result
+    from riskengine.answers.load import load_assessment
+    from riskengine.evaluate.evaluation import evaluate
 
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend '{backend}'")
-    # The collector is kept out of the bulk stages (riskengine.gcutil): loading and building the
+    # The collector is kept out of the bulk stages (riskengine.gcpause): loading and building the
     # result make no garbage cycles; evaluation does (durable-rules actions), so it collects, but
     # never scans the catalogue loaded before it.
     # Once a file is checked, every finding in it is located: its bytes and position index are
     # released (for a national catalogue, hundreds of megabytes). The answers' checks locate in the
     # assessment file only; a later lookup in a released file would read it again.
-    with gcutil.paused():
+    with gcpause.paused():
         cg, integrity, method = prepare(catalog_dir, rules_dir)
         cg.catalog.release_positions()
         assessment = load_assessment(assessment_path(cg, year), cg, method)
         if assessment.document is not None:
             assessment.document.release_positions()
         runner = backend_for(method, backend)
-        with gcutil.collecting():
+        with gcpause.collecting():
             evaluations = evaluate(cg, method, assessment, runner)
         return build_result(cg, method, assessment, evaluations, integrity, runner.name)

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
-from riskengine.types import SCHEMA_ALTERNATIVES
+from riskengine.source.fields import SCHEMA_ALTERNATIVES
 
 # pydantic writes constraints it cannot place on a converted type (Field(ge=0) on a Decimal read
 # through a validator) as its own keywords, which JSON Schema validators ignore: rename them.
@@ -51,7 +51,7 @@ def schema_models() -> dict[str, type[BaseModel]]:
     from riskengine.catalog.models import CATALOG_FILES
 
     models = {name.removesuffix(".yaml"): model for name, model in CATALOG_FILES.items()}
-    from riskengine.rules.models import RULE_FILES
+    from riskengine.method.models import RULE_FILES
 
     models.update(RULE_FILES)
     return models

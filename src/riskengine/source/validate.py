@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from riskengine.errors import Problem
-from riskengine.gcutil import paused
+from riskengine.gcpause import paused
 from riskengine.suggest import did_you_mean
-from riskengine.yamlsrc import Document
+from riskengine.source.document import Document
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -104,7 +104,7 @@ def validate_document(doc: Document, model: type[M], problems: list[Problem]) ->
                                 code="schema", hint=f"expected the keys: {', '.join(model.model_fields)}"))
         return None
     try:
-        with paused():  # builds many long-lived models and no garbage cycles (riskengine.gcutil)
+        with paused():  # builds many long-lived models and no garbage cycles (riskengine.gcpause)
             return model.model_validate(doc.data)
     except ValidationError as exc:
         problems.extend(problems_from_validation(doc, model, exc))

@@ -19,12 +19,12 @@ from typing import Any
 
 from riskengine.catalog.models import TIPOLOGIE
 from riskengine.errors import Location, Problem, RiskengineError, Severity
-from riskengine.rules import expr
-from riskengine.rules.models import Azione, Indicatore, MethodFile, PoliciesFile, Scala
-from riskengine.rules.scoring import decimals, quantum
+from riskengine.method import expr
+from riskengine.method.models import Azione, Indicatore, MethodFile, PoliciesFile, Scala
+from riskengine.method.arithmetic import decimals, quantum
 from riskengine.suggest import did_you_mean
-from riskengine.validate import validate_document
-from riskengine.yamlsrc import Document, load_yaml
+from riskengine.source.validate import validate_document
+from riskengine.source.document import Document, load_yaml
 
 MAX_RULES_PER_RULESET = 1000
 MAX_ALTERNATIVES_PER_RULE = 64
@@ -117,7 +117,7 @@ class Method:
     schema: dict[str, expr.FieldType]
     warnings: list[Problem] = field(default_factory=list)
     # Results that depend only on the method and a few values (item scores, lookups), computed once
-    # per distinct input during an evaluation: see riskengine.rules.score and riskengine.rules.evaluate.
+    # per distinct input during an evaluation: see riskengine.evaluate.items and riskengine.evaluate.evaluation.
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property

@@ -13,7 +13,7 @@ from typing import Any
 
 from riskengine.errors import Location, fail
 from riskengine.report import tables as tb
-from riskengine.report.model import View
+from riskengine.report.view import View
 from riskengine.report.safety import neutralise
 
 CSV_DIR = "csv"

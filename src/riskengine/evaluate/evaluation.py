@@ -16,16 +16,16 @@ from riskengine.catalog.models import Misura
 from riskengine.errors import Location, fail
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
-from riskengine.rules import interpret
-from riskengine.rules.assessment import Assessment
-from riskengine.rules.compiled import (
+from riskengine.engine import interpret
+from riskengine.answers.load import Assessment
+from riskengine.method.compile import (
     BAND_FACT, BAND_SCHEMA, CLASSIFY, GRID_FACT, GRID_SCHEMA, POLICIES, PROCESS_FACT, encode_fact,
 )
-from riskengine.rules.method import Method, PolicyRule
-from riskengine.rules.residual import efficacies, residual_level, residual_score
-from riskengine.rules.score import ItemScore, combine_items, score_item
-from riskengine.rules.scoring import round_to
-from riskengine.types import decimal_text
+from riskengine.method.load import Method, PolicyRule
+from riskengine.evaluate.residual import efficacies, residual_level, residual_score
+from riskengine.evaluate.items import ItemScore, combine_items, score_item
+from riskengine.method.arithmetic import round_to
+from riskengine.source.fields import decimal_text
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

@@ -12,18 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from riskengine.errors import Location, Problem, RiskengineError
-from riskengine.rules import expr
-from riskengine.rules.assessment import check_answers
-from riskengine.rules.compiled import POLICIES, PROCESS_FACT, encode_fact
-from riskengine.rules.evaluate import Classifier, ProcessEvaluation, State, apply_hits
-from riskengine.rules.method import Method, load_method
-from riskengine.rules.models import Caso, TestFile
-from riskengine.rules.score import ItemScore, score_item
-from riskengine.rules.scoring import decimals
+from riskengine.method import expr
+from riskengine.answers.load import check_answers
+from riskengine.method.compile import POLICIES, PROCESS_FACT, encode_fact
+from riskengine.evaluate.evaluation import Classifier, ProcessEvaluation, State, apply_hits
+from riskengine.method.load import Method, load_method
+from riskengine.method.models import Caso, TestFile
+from riskengine.evaluate.items import ItemScore, score_item
+from riskengine.method.arithmetic import decimals
 from riskengine.suggest import did_you_mean
-from riskengine.types import decimal_text
-from riskengine.validate import validate_document
-from riskengine.yamlsrc import Document, load_yaml
+from riskengine.source.fields import decimal_text
+from riskengine.source.validate import validate_document
+from riskengine.source.document import Document, load_yaml
 
 
 @dataclass
@@ -210,7 +210,7 @@ def _is_number(text: str) -> bool:
 
 def run_tests(method_dir: str | Path, backend_kind: str = "durable") -> TestReport:
     """Run every case of ``<method_dir>/tests/*.yaml``; raise on invalid test files."""
-    from riskengine.assess import backend_for
+    from riskengine.pipeline import backend_for
 
     method = load_method(method_dir)
     backend = backend_for(method, backend_kind)

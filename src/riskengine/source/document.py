@@ -18,7 +18,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from riskengine.errors import Location, RiskengineError, fail
-from riskengine.gcutil import paused as _gc_paused
+from riskengine.gcpause import paused as _gc_paused
 
 try:
     _Loader = yaml.CSafeLoader
@@ -625,7 +625,7 @@ def load_yaml(path: str | os.PathLike) -> Document:
     path = os.fspath(path)
     raw = _read_bytes(path)
     text = _decode(path, raw)
-    with _gc_paused():  # millions of long-lived containers and no cycles: see riskengine.gcutil
+    with _gc_paused():  # millions of long-lived containers and no cycles: see riskengine.gcpause
         try:
             try:
                 scanned = _scan(path, text)

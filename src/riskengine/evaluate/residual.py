@@ -10,9 +10,9 @@ import sys
 from decimal import ROUND_FLOOR, Decimal
 
 from riskengine.catalog.models import Misura
-from riskengine.rules.method import Method
-from riskengine.rules.scoring import round_to
-from riskengine.types import decimal_text
+from riskengine.method.load import Method
+from riskengine.method.arithmetic import round_to
+from riskengine.source.fields import decimal_text
 
 
 def efficacy(method: Method, misura: Misura) -> Decimal:

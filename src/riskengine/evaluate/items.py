@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from riskengine.rules.method import Method
-from riskengine.rules.models import Opzione
-from riskengine.rules.scoring import aggregate, describe_aggregation, round_to
-from riskengine.types import decimal_text
+from riskengine.method.load import Method
+from riskengine.method.models import Opzione
+from riskengine.method.arithmetic import aggregate, describe_aggregation, round_to
+from riskengine.source.fields import decimal_text
 
 
 @dataclass

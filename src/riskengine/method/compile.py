@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from riskengine.rules import expr
-from riskengine.rules.method import Method
+from riskengine.method import expr
+from riskengine.method.load import Method
 
 SCALE_DIGITS = 6
 _UNIT = 10 ** SCALE_DIGITS

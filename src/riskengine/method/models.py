@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from riskengine.types import Code, Dec, ItemModel, Model, Text
+from riskengine.source.fields import Code, Dec, ItemModel, Model, Text
 
 Aggregazione = Literal["media", "max", "min", "moda", "media-ponderata"]
 ModoArrotondamento = Literal["half-up", "half-even", "half-down", "up", "down"]

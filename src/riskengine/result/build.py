@@ -16,11 +16,11 @@ from riskengine.errors import Problem
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
 from riskengine.graph.views import measure_summary
-from riskengine.rules.assessment import Assessment
-from riskengine.rules.evaluate import ProcessEvaluation, State
-from riskengine.rules.method import Method
-from riskengine.rules.scoring import round_to
-from riskengine.types import decimal_text
+from riskengine.answers.load import Assessment
+from riskengine.evaluate.evaluation import ProcessEvaluation, State
+from riskengine.method.load import Method
+from riskengine.method.arithmetic import round_to
+from riskengine.source.fields import decimal_text
 
 try:
     from _json import encode_basestring as _encode_string  # the C encoder json.dumps uses

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from riskengine.rules import expr
-from riskengine.rules.compiled import SCALE_DIGITS, CompiledRule, encode_literal
+from riskengine.method import expr
+from riskengine.method.compile import SCALE_DIGITS, CompiledRule, encode_literal
 
 _OPS = {
     "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
