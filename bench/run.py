@@ -215,7 +215,7 @@ def machine() -> dict:
         try:
             from importlib.metadata import version
             versions[dist] = version(dist)
-        except Exception:  # noqa: BLE001 - informational only
+        except Exception:
             versions[dist] = None
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": memory_gb, "python": platform.python_version(),
             "platform": platform.platform(), "commit": commit, "packages": versions}

@@ -24,14 +24,14 @@ REPO = Path(__file__).resolve().parent.parent
 
 def run(catalog: Path, engine: str, writers: tuple[str, ...] = ("stream",)) -> dict:
     from riskengine import gcpause
-    from riskengine.pipeline import assessment_path, backend_for, find_method_dir
+    from riskengine.answers.load import load_assessment
     from riskengine.catalog import load_catalog
+    from riskengine.evaluate.evaluation import evaluate
     from riskengine.graph import build_graph, check_integrity
+    from riskengine.method.load import load_method
+    from riskengine.pipeline import assessment_path, backend_for, find_method_dir
     from riskengine.report import write_annex
     from riskengine.result.build import build_result, write_json
-    from riskengine.answers.load import load_assessment
-    from riskengine.evaluate.evaluation import evaluate
-    from riskengine.method.load import load_method
 
     times: dict[str, float] = {}
 

@@ -9,10 +9,10 @@ import pytest
 from pydantic import ValidationError
 from rules_helpers import ESEMPIO, PICCOLO, PNA2019, TORINO, method_copy, run_cli, where
 
+from riskengine.answers.load import load_assessment
 from riskengine.catalog import load_catalog
 from riskengine.errors import RiskengineError
 from riskengine.graph import build_graph
-from riskengine.answers.load import load_assessment
 from riskengine.method.load import load_method
 
 ANSWERS = "{P1: 2, P2: 5, P3: 1, P4: 5, P5: 1, P6: 3, I1: 1, I2: 1, I3: 0, I4: 3}"

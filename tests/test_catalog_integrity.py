@@ -11,8 +11,8 @@ import subprocess
 import sys
 
 import pytest
-
 from catalog_helpers import BROKEN, REPO, broken_copy, overdue, problem_lines, run_cli
+
 from riskengine.catalog import load_catalog
 from riskengine.errors import Severity
 from riskengine.graph import RULES, build_graph, check_integrity

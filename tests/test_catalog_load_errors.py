@@ -12,8 +12,8 @@ import sys
 import time
 
 import pytest
-
 from catalog_helpers import MINI, broken_copy, problem_lines, run_cli
+
 from riskengine.errors import RiskengineError
 from riskengine.source.document import load_yaml, max_bytes
 
@@ -280,7 +280,7 @@ def test_python_tag_runs_nothing(tmp_path, monkeypatch):
         f'esempio: !!python/object/apply:os.system ["touch {marker}"]',
         f'esempio: !!python/object/apply:subprocess.call [["touch", "{marker}"]]',
         f'esempio: !!python/object/new:os.system ["touch {marker}"]',
-        f'esempio: !!python/name:os.system ""',
+        'esempio: !!python/name:os.system ""',
     ]
     for i, payload in enumerate(payloads):
         broken_copy(tmp_path, ("ente.yaml", "esempio: true", payload), name=f"cat{i}")

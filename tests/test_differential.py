@@ -14,13 +14,21 @@ from pathlib import Path
 import pytest
 
 from riskengine.engine import DurableBackend, InterpreterBackend
+from riskengine.evaluate.items import score_item
 from riskengine.method import expr
 from riskengine.method.compile import (
-    BAND_FACT, BAND_SCHEMA, CLASSIFY, GRID_FACT, GRID_SCHEMA, POLICIES, PROCESS_FACT, CompiledRule, compile_method,
+    BAND_FACT,
+    BAND_SCHEMA,
+    CLASSIFY,
+    GRID_FACT,
+    GRID_SCHEMA,
+    POLICIES,
+    PROCESS_FACT,
+    CompiledRule,
+    compile_method,
     encode_fact,
 )
 from riskengine.method.load import load_method
-from riskengine.evaluate.items import score_item
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 ASSESSMENTS_PER_METHOD = 10_000

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from riskengine.pipeline import assess
 from riskengine.catalog.models import Misura
 from riskengine.errors import RiskengineError
-from riskengine.method.load import load_method
 from riskengine.evaluate.residual import residual_level, residual_score
+from riskengine.method.load import load_method
+from riskengine.pipeline import assess
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "data" / "mini"

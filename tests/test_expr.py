@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from riskengine.engine.interpret import explain, holds
 from riskengine.method import expr
 from riskengine.method.compile import encode_fact
 from riskengine.method.expr import (
@@ -22,7 +23,6 @@ from riskengine.method.expr import (
     parse_condition,
     render,
 )
-from riskengine.engine.interpret import explain, holds
 
 LEVELS = ("basso", "medio", "medio-alto", "alto")
 SCHEMA: dict[str, expr.FieldType] = {

@@ -14,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rules_helpers import ORACLE_ANSWERS, PNA2013, PNA2019, TORINO, formatted, load_problems, method_copy, where
 
+from riskengine.engine.interpret import holds
+from riskengine.evaluate.items import score_item
 from riskengine.method import expr
 from riskengine.method.compile import encode_fact
-from riskengine.engine.interpret import holds
 from riskengine.method.load import (
     MAX_ALTERNATIVES_PER_RULE,
     MAX_EQUALITY_BRANCHES,
@@ -24,7 +25,6 @@ from riskengine.method.load import (
     _satisfiable,
     load_method,
 )
-from riskengine.evaluate.items import score_item
 
 NEW_ROW_2 = "{da: 4.01, a: 9, livello: medio}"
 

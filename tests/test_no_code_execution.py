@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from rules_helpers import ESEMPIO, REPO, TORINO, formatted, load_problems, method_copy, run_cli, where
 
-from riskengine.pipeline import assess
 from riskengine.catalog import load_catalog
 from riskengine.errors import RiskengineError
 from riskengine.method.load import load_method
+from riskengine.pipeline import assess
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ def _snapshot(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture()
+@pytest.fixture
 def previous(assessed, tmp_path):
     """An output directory holding a previous annex, and its snapshot."""
     out = tmp_path / "out"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from catalog_helpers import MINI, REPO, run_cli
 from pydantic import ValidationError
 
-from catalog_helpers import MINI, REPO, run_cli
 from riskengine.schema import schema_models
 from riskengine.source.document import load_yaml
 

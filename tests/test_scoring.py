@@ -10,9 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rules_helpers import ORACLE_ANSWERS, PNA2013, PNA2019, TORINO, method_copy
 
-from riskengine.method.load import load_method
-from riskengine.evaluate.residual import residual_level, residual_score
 from riskengine.evaluate.items import combine_items, score_item
+from riskengine.evaluate.residual import residual_level, residual_score
 from riskengine.method.arithmetic import (
     ROUNDING_MODES,
     aggregate,
@@ -21,6 +20,7 @@ from riskengine.method.arithmetic import (
     round_to,
     to_steps,
 )
+from riskengine.method.load import load_method
 from riskengine.source.fields import Dec, Model
 
 MODES = sorted(ROUNDING_MODES)
@@ -234,7 +234,7 @@ def test_pna2019_prudence_takes_the_highest_judgement() -> None:
 
 def test_combine_items_uses_the_method_operator(torino) -> None:
     low = score_item(torino, options(torino, ORACLE_ANSWERS))
-    high = score_item(torino, options(torino, {k: 5 for k in ORACLE_ANSWERS}))
+    high = score_item(torino, options(torino, dict.fromkeys(ORACLE_ANSWERS, 5)))
     combined = combine_items(torino, [low, high])  # aggregazione_processo defaults to max
     assert (combined.probabilita, combined.impatto, combined.rischio) == (D(5), D(5), D(25))
     assert combined.varianti == {"prudenziale": D(25)}

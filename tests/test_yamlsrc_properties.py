@@ -12,8 +12,8 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from riskengine.source import document as yamlsrc
 from riskengine.errors import RiskengineError
+from riskengine.source import document as yamlsrc
 from riskengine.source.document import Document, load_yaml
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

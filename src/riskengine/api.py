@@ -53,9 +53,9 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> Check
 
 def _check_method_and_assessments(cg, rules_dir) -> list[Problem]:
     """Problems of the catalogue's method and of each assessment file against it."""
-    from riskengine.pipeline import find_method_dir
     from riskengine.answers.load import load_assessment
     from riskengine.method.load import load_method
+    from riskengine.pipeline import find_method_dir
 
     try:
         method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -25,7 +24,7 @@ def _fail(exc: RiskengineError) -> None:
 
 @app.command()
 def check(catalog: Path = typer.Argument(..., help="catalogue directory (catalogs/<ente>) or method directory (rules/<m>)"),
-          rules: Optional[Path] = typer.Option(None, "--rules", help="directory holding the methods (default: rules/)"),
+          rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods (default: rules/)"),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the summary line")) -> None:
     """Validate a catalogue (integrity rules, method, assessments) or a method; exit 1 on errors."""
     from riskengine import api
@@ -64,8 +63,8 @@ def _echo_measures(title: str, measures: list[dict]) -> None:
 
 @app.command()
 def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
-         unit: Optional[str] = typer.Option(None, "--unit", help="unit or role, by code or name"),
-         process: Optional[str] = typer.Option(None, "--process", help="process code")) -> None:
+         unit: str | None = typer.Option(None, "--unit", help="unit or role, by code or name"),
+         process: str | None = typer.Option(None, "--process", help="process code")) -> None:
     """Show what a unit owns and must implement, or everything about a process."""
     from riskengine import api
 
@@ -107,7 +106,7 @@ def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
 @app.command()
 def graph(catalog: Path = typer.Argument(..., help="catalogue directory"),
           format: str = typer.Option("json", "--format", "-f", help="graphml, dot or json"),
-          out: Optional[Path] = typer.Option(None, "--out", "-o", help="file to write (default: standard output)")) -> None:
+          out: Path | None = typer.Option(None, "--out", "-o", help="file to write (default: standard output)")) -> None:
     """Export the catalogue graph (areas, units, processes, events, factors, measures and their links)."""
     from riskengine import api
 
@@ -165,11 +164,11 @@ def _delimiter(text: str) -> str:
 @app.command()
 def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
            out: Path = typer.Option(..., "--out", "-o", help="output directory (replaced only when complete)"),
-           year: Optional[int] = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
-           rules: Optional[Path] = typer.Option(None, "--rules", help="directory holding the methods (default: rules/)"),
+           year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
+           rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods (default: rules/)"),
            format: str = typer.Option("html,pdf,xlsx,csv,json", "--format", "-f", help="comma-separated formats"),
            lang: str = typer.Option("it", "--lang", help="it or en"),
-           templates: Optional[Path] = typer.Option(None, "--templates", help="directory of template overrides"),
+           templates: Path | None = typer.Option(None, "--templates", help="directory of template overrides"),
            engine: str = typer.Option("durable", "--engine", help="durable (durable-rules) or interpreter"),
            csv_delimiter: str = typer.Option(",", "--csv-delimiter", help="CSV separator: ',', ';' or 'tab'"),
            quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing on success")) -> None:
@@ -192,8 +191,8 @@ def report(source: Path = typer.Argument(..., help="a result JSON file, or a cat
            out: Path = typer.Option(..., "--out", "-o", help="output directory (replaced only when complete)"),
            format: str = typer.Option("html,pdf,xlsx,csv,json", "--format", "-f", help="comma-separated formats"),
            lang: str = typer.Option("it", "--lang", help="it or en"),
-           templates: Optional[Path] = typer.Option(None, "--templates", help="directory of template overrides"),
-           year: Optional[int] = typer.Option(None, "--year", "-y", help="assessment year when SOURCE is a catalogue"),
+           templates: Path | None = typer.Option(None, "--templates", help="directory of template overrides"),
+           year: int | None = typer.Option(None, "--year", "-y", help="assessment year when SOURCE is a catalogue"),
            csv_delimiter: str = typer.Option(",", "--csv-delimiter", help="CSV separator: ',', ';' or 'tab'"),
            quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing on success")) -> None:
     """Render the annex from a result JSON (or from a catalogue, assessing it first)."""
@@ -213,8 +212,8 @@ def report(source: Path = typer.Argument(..., help="a result JSON file, or a cat
 @app.command()
 def explain(catalog: Path = typer.Argument(..., help="catalogue directory"),
             process: str = typer.Argument(..., help="process code"),
-            year: Optional[int] = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
-            rules: Optional[Path] = typer.Option(None, "--rules", help="directory holding the methods")) -> None:
+            year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
+            rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods")) -> None:
     """Explain, in plain language, the rules and values behind each score and finding of a process."""
     from riskengine import api
 

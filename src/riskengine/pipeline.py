@@ -68,9 +68,9 @@ def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
 def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
            backend: str = "durable") -> dict[str, Any]:
     """Run the assessment of a catalogue and return the result (plain data)."""
-    from riskengine.result.build import build_result
     from riskengine.answers.load import load_assessment
     from riskengine.evaluate.evaluation import evaluate
+    from riskengine.result.build import build_result
 
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend '{backend}'")

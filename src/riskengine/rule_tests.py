@@ -11,19 +11,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from riskengine.errors import Location, Problem, RiskengineError
-from riskengine.method import expr
 from riskengine.answers.load import check_answers
-from riskengine.method.compile import POLICIES, PROCESS_FACT, encode_fact
+from riskengine.errors import Location, Problem, RiskengineError
 from riskengine.evaluate.evaluation import Classifier, ProcessEvaluation, State, apply_hits
+from riskengine.evaluate.items import ItemScore, score_item
+from riskengine.method import expr
+from riskengine.method.arithmetic import decimals
+from riskengine.method.compile import POLICIES, PROCESS_FACT, encode_fact
 from riskengine.method.load import Method, load_method
 from riskengine.method.models import Caso, TestFile
-from riskengine.evaluate.items import ItemScore, score_item
-from riskengine.method.arithmetic import decimals
-from riskengine.suggest import did_you_mean
+from riskengine.source.document import Document, load_yaml
 from riskengine.source.fields import decimal_text
 from riskengine.source.validate import validate_document
-from riskengine.source.document import Document, load_yaml
+from riskengine.suggest import did_you_mean
 
 
 @dataclass

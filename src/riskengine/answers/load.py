@@ -9,12 +9,12 @@ from typing import Any
 
 from riskengine.errors import Problem, RiskengineError
 from riskengine.graph.build import CatalogGraph
+from riskengine.method.arithmetic import decimals
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile, EsitoMonitoraggio, Giudizio, Opzione
-from riskengine.method.arithmetic import decimals
-from riskengine.suggest import did_you_mean
-from riskengine.source.validate import validate_document
 from riskengine.source.document import Document, load_yaml
+from riskengine.source.validate import validate_document
+from riskengine.suggest import did_you_mean
 
 _KIND_OF_LEVEL = {"processo": "process", "fase": "phase", "evento": "event"}
 

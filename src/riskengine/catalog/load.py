@@ -9,12 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from riskengine.catalog.models import (
-    CATALOG_FILES, AreasFile, Ente, FactorsFile, MeasuresFile, ProcessesFile, UnitsFile,
+    CATALOG_FILES,
+    AreasFile,
+    Ente,
+    FactorsFile,
+    MeasuresFile,
+    ProcessesFile,
+    UnitsFile,
 )
 from riskengine.errors import Location, Problem, RiskengineError
 from riskengine.gcpause import paused
-from riskengine.source.validate import validate_document
 from riskengine.source.document import Document, load_yaml
+from riskengine.source.validate import validate_document
 
 REQUIRED_FILES = ("ente.yaml", "areas.yaml", "units.yaml", "processes.yaml", "measures.yaml")
 DEFAULT_FACTORS = "fattori.yaml"

@@ -27,7 +27,7 @@ class Piano(Model):
     al: int = Field(ge=2000, le=2100, strict=True)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Piano":
+    def _ordered(self) -> Piano:
         if self.al < self.dal:
             raise ValueError(f"'al' ({self.al}) is before 'dal' ({self.dal})")
         return self
@@ -72,7 +72,7 @@ class Area(Model):
     descrizione: str = ""
 
     @model_validator(mode="after")
-    def _art6(self) -> "Area":
+    def _art6(self) -> Area:
         if self.classe == "art6" and self.lettera_art6 is None:
             raise ValueError("an area of classe 'art6' needs 'lettera_art6' (a..e)")
         return self
@@ -159,7 +159,7 @@ class Fase(ItemModel):
     nome: str
     descrizione: str = ""
     eventi: list[EventoRischioso] = Field(default_factory=list)
-    fasi: list["Fase"] = Field(default_factory=list)
+    fasi: list[Fase] = Field(default_factory=list)
 
 
 class InConvenzione(ItemModel):

@@ -12,10 +12,10 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from riskengine.engine.interpret import fired as interpret
 from riskengine.errors import Location, fail
 from riskengine.method import expr
 from riskengine.method.compile import CompiledRule, encode_literal
-from riskengine.engine.interpret import fired as interpret
 
 MAX_FACTS_PER_CONTEXT = 1000
 MAX_ENGINE_RULES_PER_RULESET = 48
@@ -162,7 +162,7 @@ class DurableBackend:
         finally:
             try:
                 self._host.delete_state(name, sid)
-            except Exception:  # noqa: BLE001 - a context that failed to open has nothing to delete
+            except Exception:
                 pass
         if state and state.get("exception"):
             raise fail(Location("<engine>"), f"an engine action failed: {state['exception']}", code="engine")

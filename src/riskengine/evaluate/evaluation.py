@@ -8,23 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol, Sequence
+from typing import Any, NamedTuple, Protocol
 
+from riskengine.answers.load import Assessment
 from riskengine.catalog.models import Misura
+from riskengine.engine import interpret
 from riskengine.errors import Location, fail
+from riskengine.evaluate.items import ItemScore, combine_items, score_item
+from riskengine.evaluate.residual import efficacies, residual_level, residual_score
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
-from riskengine.engine import interpret
-from riskengine.answers.load import Assessment
+from riskengine.method.arithmetic import round_to
 from riskengine.method.compile import (
-    BAND_FACT, BAND_SCHEMA, CLASSIFY, GRID_FACT, GRID_SCHEMA, POLICIES, PROCESS_FACT, encode_fact,
+    BAND_FACT,
+    BAND_SCHEMA,
+    CLASSIFY,
+    GRID_FACT,
+    GRID_SCHEMA,
+    POLICIES,
+    PROCESS_FACT,
+    encode_fact,
 )
 from riskengine.method.load import Method, PolicyRule
-from riskengine.evaluate.residual import efficacies, residual_level, residual_score
-from riskengine.evaluate.items import ItemScore, combine_items, score_item
-from riskengine.method.arithmetic import round_to
 from riskengine.source.fields import decimal_text
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")

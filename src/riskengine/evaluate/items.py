@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from riskengine.method.arithmetic import aggregate, describe_aggregation, round_to
 from riskengine.method.load import Method
 from riskengine.method.models import Opzione
-from riskengine.method.arithmetic import aggregate, describe_aggregation, round_to
 from riskengine.source.fields import decimal_text
 
 

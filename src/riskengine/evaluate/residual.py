@@ -10,8 +10,8 @@ import sys
 from decimal import ROUND_FLOOR, Decimal
 
 from riskengine.catalog.models import Misura
-from riskengine.method.load import Method
 from riskengine.method.arithmetic import round_to
+from riskengine.method.load import Method
 from riskengine.source.fields import decimal_text
 
 

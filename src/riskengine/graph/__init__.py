@@ -3,4 +3,4 @@
 from riskengine.graph.build import CatalogGraph, build_graph
 from riskengine.graph.integrity import RULES, check_integrity
 
-__all__ = ["CatalogGraph", "build_graph", "RULES", "check_integrity"]
+__all__ = ["RULES", "CatalogGraph", "build_graph", "check_integrity"]

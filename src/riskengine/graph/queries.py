@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from riskengine.graph.build import (
-    IN_AREA, OWNED_BY, PART_OF, RESPONSIBLE_FOR, SUPPORTS, THREATENS, TREATED_BY, CatalogGraph,
+    IN_AREA,
+    OWNED_BY,
+    PART_OF,
+    RESPONSIBLE_FOR,
+    SUPPORTS,
+    THREATENS,
+    TREATED_BY,
+    CatalogGraph,
 )
 
 

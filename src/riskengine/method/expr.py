@@ -117,14 +117,14 @@ class Cmp:
 class AllOf:
     """Every item holds."""
 
-    items: tuple["Cond", ...]
+    items: tuple[Cond, ...]
 
 
 @dataclass(frozen=True)
 class AnyOf:
     """At least one item holds."""
 
-    items: tuple["Cond", ...]
+    items: tuple[Cond, ...]
 
 
 @dataclass(frozen=True)

@@ -12,19 +12,19 @@ import hashlib
 import operator
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from riskengine.catalog.models import TIPOLOGIE
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.method import expr
-from riskengine.method.models import Azione, Indicatore, MethodFile, PoliciesFile, Scala
 from riskengine.method.arithmetic import decimals, quantum
-from riskengine.suggest import did_you_mean
-from riskengine.source.validate import validate_document
+from riskengine.method.models import Azione, Indicatore, MethodFile, PoliciesFile, Scala
 from riskengine.source.document import Document, load_yaml
+from riskengine.source.validate import validate_document
+from riskengine.suggest import did_you_mean
 
 MAX_RULES_PER_RULESET = 1000
 MAX_ALTERNATIVES_PER_RULE = 64
@@ -191,9 +191,9 @@ def fact_schema(model: MethodFile, scales: dict[str, Scala]) -> dict[str, expr.F
     """The typed fields a policy condition can read, for this method."""
     levels = tuple(level.codice for level in model.livelli)
     level_type = expr.ordinal("a risk level (" + " < ".join(levels) + ")", levels)
-    schema: dict[str, expr.FieldType] = {name: expr.TEXT for name in TEXT_FIELDS}
-    schema.update({name: expr.NUMBER for name in COUNT_FIELDS})
-    schema.update({name: expr.BOOL for name in BOOL_FIELDS})
+    schema: dict[str, expr.FieldType] = dict.fromkeys(TEXT_FIELDS, expr.TEXT)
+    schema.update(dict.fromkeys(COUNT_FIELDS, expr.NUMBER))
+    schema.update(dict.fromkeys(BOOL_FIELDS, expr.BOOL))
     schema.update({"livello": level_type, "livello_residuo": level_type, "livello_monitorato": level_type})
     numeric = model.combinazione.tipo == "prodotto"
     for indicator in model.indicatori:

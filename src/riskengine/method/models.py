@@ -99,7 +99,7 @@ class Combinazione(Model):
     varianti: list[Variante] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _shape(self) -> "Combinazione":
+    def _shape(self) -> Combinazione:
         if self.tipo == "griglia" and self.griglia is None:
             raise ValueError("tipo 'griglia' needs a 'griglia' with righe, colonne and celle")
         if self.tipo == "prodotto" and self.griglia is not None:
@@ -126,7 +126,7 @@ class RigaBanda(Model):
     livello: Code
 
     @model_validator(mode="after")
-    def _edges(self) -> "RigaBanda":
+    def _edges(self) -> RigaBanda:
         if (self.da is None) == (self.oltre is None):
             raise ValueError("give exactly one lower edge: 'da' (inclusive) or 'oltre' (exclusive)")
         if (self.a is None) == (self.sotto is None):
@@ -246,7 +246,7 @@ class Azione(Model):
     priorita: Priorita | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> "Azione":
+    def _one(self) -> Azione:
         given = [k for k in ("criticita", "richiede_misura", "monitoraggio", "priorita") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("each action has exactly one of: criticita, richiede_misura, monitoraggio, priorita")
@@ -312,7 +312,7 @@ class Caso(Model):
     atteso: Atteso
 
     @model_validator(mode="after")
-    def _input(self) -> "Caso":
+    def _input(self) -> Caso:
         given = [self.risposte is not None, self.rischio is not None,
                  self.probabilita is not None or self.impatto is not None]
         if sum(given) != 1:
@@ -350,7 +350,7 @@ class Giudizio(ItemModel):
     residuo: Rivalutazione | None = None
 
     @model_validator(mode="after")
-    def _target(self) -> "Giudizio":
+    def _target(self) -> Giudizio:
         if sum(x is not None for x in (self.processo, self.fase, self.evento)) != 1:
             raise ValueError("each entry names exactly one of: processo, fase, evento")
         return self

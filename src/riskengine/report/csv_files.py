@@ -13,8 +13,8 @@ from typing import Any
 
 from riskengine.errors import Location, fail
 from riskengine.report import tables as tb
-from riskengine.report.view import View
 from riskengine.report.safety import neutralise
+from riskengine.report.view import View
 
 CSV_DIR = "csv"
 DELIMITERS = (",", ";", "\t")

@@ -12,8 +12,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from riskengine.report.view import View
 from riskengine.report.safety import text_colour, tint
+from riskengine.report.view import View
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 GRID_LINE = "#5f6368"

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from riskengine.report import tables as tb
-from riskengine.report.view import View
 from riskengine.report.safety import neutralise
+from riskengine.report.view import View
 
 XLSX_FILE = "allegato-rischi.xlsx"
 HEADER_FILL = "E8ECF2"

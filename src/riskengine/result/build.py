@@ -12,14 +12,14 @@ from sys import getrefcount, intern
 from typing import Any
 
 from riskengine import __version__
+from riskengine.answers.load import Assessment
 from riskengine.errors import Problem
+from riskengine.evaluate.evaluation import ProcessEvaluation, State
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
 from riskengine.graph.views import measure_summary
-from riskengine.answers.load import Assessment
-from riskengine.evaluate.evaluation import ProcessEvaluation, State
-from riskengine.method.load import Method
 from riskengine.method.arithmetic import round_to
+from riskengine.method.load import Method
 from riskengine.source.fields import decimal_text
 
 try:

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ValidationError
 
 from riskengine.errors import Problem
 from riskengine.gcpause import paused
-from riskengine.suggest import did_you_mean
 from riskengine.source.document import Document
+from riskengine.suggest import did_you_mean
 
 M = TypeVar("M", bound=BaseModel)
 
