@@ -302,7 +302,6 @@ class Generator:
             p = Proc(code, area, extra, unit, name, latent)
             n_events = rng.choice([2, 2, 3, 3, 3, 4, 4, 5, 5])
             ev_total += n_events
-            holders: list[list] = []
             if rng.random() < 0.3:
                 for j in range(1, rng.randint(2, 4) + 1):
                     children = []

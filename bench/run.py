@@ -14,6 +14,7 @@ by ``bench/generate.py`` into ``bench/work/<size>/`` when missing. Results go to
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -88,10 +89,8 @@ def run_once(cmd: list[str], env: dict, timeout: float, log: Path) -> dict:
 
         def kill() -> None:
             timed_out.set()
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         timer = threading.Timer(timeout, kill)
         timer.start()
         try:
