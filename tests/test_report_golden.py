@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import pytest
 from test_report_support import check_golden, pdf_text, xlsx_dump
 
 from riskengine.report import write_annex
+from riskengine.report.pdf import font_epoch, pdf_bytes
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +72,24 @@ def test_every_format_is_byte_for_byte_reproducible(assessed, mini_annex, tmp_pa
                 for p in sorted(root.rglob("*")) if p.is_file()}
 
     assert digests(tmp_path / "again") == digests(mini_annex)
+
+
+DATED_PAGE = """<!doctype html><html lang="it"><head><meta charset="utf-8"><title>Allegato</title>
+<meta name="dcterms.created" content="2026-01-15"></head><body><p>Registro dei rischi: àèìòù €</p></body></html>"""
+
+
+@pytest.mark.parametrize("page", [DATED_PAGE, DATED_PAGE.replace('<meta name="dcterms.created" content="2026-01-15">', "")],
+                         ids=["dated", "undated"])
+def test_pdf_bytes_do_not_depend_on_the_clock(page, monkeypatch):
+    # fontTools dates every font it saves with the current second unless told otherwise: a render
+    # years later must still give the same bytes (the embedded font subsets are dated as the document).
+    first = pdf_bytes(page)
+    monkeypatch.setattr(time, "time", lambda: 2_000_000_000.0)  # 2033-05-18
+    assert pdf_bytes(page) == first
+
+
+@pytest.mark.parametrize(("created", "epoch"), [("2026-01-15", 1_768_435_200), ("2026-01-15T10:30:00+01:00", 1_768_435_200),
+                                                ("2026", 1_767_225_600), ("2026-03", 1_772_323_200),
+                                                (None, 0), ("ieri", 0)])
+def test_font_epoch_is_the_document_date(created, epoch):
+    assert font_epoch(created) == epoch
