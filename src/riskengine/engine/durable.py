@@ -3,6 +3,10 @@
 Actions come from a closed registry (``record`` and ``ignore``): an action only records which rule
 matched which fact; consequences are applied afterwards from our own model, so no rule file can run
 code. Exceptions that durable-rules swallows into the context state are raised as our errors.
+
+durable-rules keys fact properties by a 32-bit hash of their names and saturates large integers:
+methods are checked against both at load time (riskengine.method.load), and this backend refuses
+rules whose fields it would confuse and facts it cannot represent instead of answering wrongly.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from riskengine.engine.interpret import fired as interpret
 from riskengine.errors import Location, fail
 from riskengine.method import expr
 from riskengine.method.compile import CompiledRule, encode_literal
+from riskengine.method.load import engine_collisions
 
 MAX_FACTS_PER_CONTEXT = 1000
 MAX_ENGINE_RULES_PER_RULESET = 48
@@ -104,6 +109,9 @@ class DurableBackend:
             self._stages[stage] = (names, stage_rules)
             read = set().union(*(expr.fields_of(rule.condition) for rule in stage_rules))
             self._fields[stage] = ("t", *sorted(read - {"t", "id", "sid"}))
+            for earlier, later in engine_collisions(self._fields[stage][1:]):
+                raise fail(Location("<engine>"), f"stage '{stage}': the fields '{earlier}' and '{later}' have the "
+                           "same engine hash: durable-rules would read one for the other", code="engine-limit")
         self._stage_rules: list[CompiledRule] = []
         self._host = _Host()
         self._host.set_rulesets(definitions)

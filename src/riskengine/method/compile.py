@@ -4,6 +4,11 @@ Every executable rule (band row, grid cell, policy rule) becomes a :class:`Compi
 type, a typed condition tree and an id. Facts are encoded once (:func:`encode_fact`): numbers as
 integers scaled by 10^6 (exact, and safe from the engine's float and string coercions), ordinal
 values as their rank, text and booleans as they are.
+
+The engine holds integers in 64 bits and text lengths in 16: a value outside what it represents is
+refused here (:class:`EncodingError`), never sent to be saturated or truncated. The load-time limits
+(:data:`riskengine.method.expr.MAX_MAGNITUDE`, codes and literals of at most 200 characters) keep
+valid files far inside these bounds.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from riskengine.method.load import Method
 
 SCALE_DIGITS = 6
 _UNIT = 10 ** SCALE_DIGITS
+MAX_ENGINE_TEXT_BYTES = 65_535
+"""The engine compares text lengths as unsigned 16-bit integers (measured): longer texts are misread."""
 CLASSIFY = "classify"
 POLICIES = "policies"
 BAND_FACT = "banda"
@@ -36,12 +43,35 @@ class CompiledRule:
     condition: expr.Cond
 
 
+class EncodingError(ValueError):
+    """A value the engine cannot represent exactly (not finite, too fine, too large, too long)."""
+
+
 def scaled(value: Decimal) -> int:
-    """A decimal as an integer number of 10^-6 units; refuses finer values."""
+    """A decimal as an integer number of 10^-6 units; refuses finer, non-finite and out-of-range values."""
+    if not value.is_finite():
+        raise EncodingError(f"{value} is not a finite number")
+    if abs(value) > expr.MAX_MAGNITUDE:  # compared before scaling: 1E+999999 must not reach scaleb
+        raise EncodingError(f"{_short(value)} is outside the range the engine compares exactly "
+                            f"(±{expr.MAX_MAGNITUDE:,})")
     result = value.scaleb(SCALE_DIGITS)
     if result != result.to_integral_value():
-        raise ValueError(f"{value} has more than {SCALE_DIGITS} decimals")
+        raise EncodingError(f"{_short(value)} has more than {SCALE_DIGITS} decimals")
     return int(result)
+
+
+def _short(value: Decimal) -> str:
+    """A number as shown in an error: a million digits become their first ones and the count."""
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
+
+
+def engine_text(value: str) -> str:
+    """A text for a fact, refused if the engine would misread its length."""
+    size = len(value.encode("utf-8"))
+    if size > MAX_ENGINE_TEXT_BYTES:
+        raise EncodingError(f"a text of {size:,} bytes: the engine compares at most {MAX_ENGINE_TEXT_BYTES:,}")
+    return value
 
 
 def encode_value(ftype: expr.FieldType, value: Any) -> Any:
@@ -52,7 +82,7 @@ def encode_value(ftype: expr.FieldType, value: Any) -> Any:
         return ftype.rank(value)
     if ftype.kind == "bool":
         return bool(value)
-    return str(value)
+    return engine_text(str(value))
 
 
 def encode_literal(cmp: expr.Cmp) -> Any:
@@ -67,8 +97,8 @@ def encode_fact(schema: dict[str, expr.FieldType], values: dict[str, Any], fact_
     fact = {"t": fact_type, "id": fact_id}
     for name, ftype in schema.items():
         value = values[name]
-        if type(value) is int and ftype.kind == "number":  # counts: most fields of a process fact
-            fact[name] = value * _UNIT
+        if type(value) is int and ftype.kind == "number" and -expr.MAX_MAGNITUDE <= value <= expr.MAX_MAGNITUDE:
+            fact[name] = value * _UNIT  # counts: most fields of a process fact
         else:
             fact[name] = encode_value(ftype, value)
     return fact

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Union
 
 from riskengine.suggest import did_you_mean
@@ -56,6 +56,15 @@ _TOKEN = re.compile(r"""
 KEYWORDS = {"and", "or", "not", "in", "true", "false"}
 MAX_DECIMALS = 6
 """Numbers in conditions have at most 6 decimals: the engine encodes numbers as integers of 10^-6."""
+MAX_MAGNITUDE = 10 ** 12
+"""The largest absolute value of a number the method compares (literals, scale values, band edges,
+scores): scaled by 10^6 it stays below the engine's 64-bit integers (about 9.2 × 10^18) with margin."""
+MAX_TEXT_LITERAL = 200
+"""The longest text literal in a condition, in characters (codes are bounded the same way)."""
+MAX_NESTING = 32
+"""The deepest nesting of parentheses (and of lists) in a condition."""
+MAX_CONDITION_LENGTH = 10_000
+"""The longest condition, in characters."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,10 @@ class ExprError(Exception):
 
 
 def tokenize(text: str) -> list[Token]:
-    """Split a condition into tokens; unknown characters are errors."""
+    """Split a condition into tokens; unknown characters and over-long conditions are errors."""
+    if len(text) > MAX_CONDITION_LENGTH:
+        raise ExprError(f"the condition is {len(text):,} characters long: at most {MAX_CONDITION_LENGTH:,}",
+                        MAX_CONDITION_LENGTH, "split it into several rules")
     tokens: list[Token] = []
     pos = 0
     while pos < len(text):
@@ -202,6 +214,7 @@ class _Parser:
         self.tokens = tokenize(text)
         self.pos = 0
         self.schema = schema
+        self.depth = 0  # open parentheses: bounded so that no walk of the tree can exhaust the stack
 
     @property
     def tok(self) -> Token:
@@ -237,17 +250,24 @@ class _Parser:
         return items[0] if len(items) == 1 else AllOf(tuple(items))
 
     def not_(self) -> Cond:
-        if self.tok.kind == "not":
+        negations = 0
+        while self.tok.kind == "not":  # a loop, not recursion: 'not not … x' of any length is flat
             self.pos += 1
-            return negate(self.not_())
-        return self.atom()
+            negations += 1
+        cond = self.atom()
+        return negate(cond) if negations % 2 else cond
 
     def atom(self) -> Cond:
         tok = self.tok
         if tok.kind == "(":
+            if self.depth == MAX_NESTING:
+                raise ExprError(f"parentheses nest more than {MAX_NESTING} levels deep", tok.offset,
+                                "write the condition with fewer levels, e.g. one 'in [...]' list")
             self.pos += 1
+            self.depth += 1
             cond = self.or_()
             self.take(")", "')'")
+            self.depth -= 1
             return cond
         if tok.kind == "true":
             self.pos += 1
@@ -313,16 +333,20 @@ class _Parser:
             if ftype.kind != "number":
                 raise ExprError(f"'{name}' is {ftype.description}, not a number: cannot compare it with {tok.text}",
                                 tok.offset, self._literal_hint(ftype))
-            decimals = len(tok.text.partition(".")[2])
-            if decimals > MAX_DECIMALS:
-                raise ExprError(f"{tok.text} has {decimals} decimals: conditions compare numbers with at most "
-                                f"{MAX_DECIMALS}", tok.offset, "round the threshold")
-            try:
-                return Decimal(tok.text), tok.text
-            except InvalidOperation:  # pragma: no cover - the regex only admits valid numbers
-                raise ExprError(f"invalid number {tok.text}", tok.offset) from None
+            whole, _, fraction = tok.text.lstrip("-").partition(".")
+            if len(fraction) > MAX_DECIMALS:
+                raise ExprError(f"{_shown(tok.text)} has {len(fraction)} decimals: conditions compare numbers with "
+                                f"at most {MAX_DECIMALS}", tok.offset, "round the threshold")
+            # The digits are counted before any arithmetic: a literal of a million digits is refused at once.
+            if len(whole.lstrip("0")) > len(str(MAX_MAGNITUDE)) or abs(Decimal(tok.text)) > MAX_MAGNITUDE:
+                raise ExprError(f"{_shown(tok.text)} is outside the numbers conditions compare "
+                                f"(±{MAX_MAGNITUDE:,})", tok.offset, "the engine compares numbers exactly up to 10^12")
+            return Decimal(tok.text), tok.text
         if tok.kind == "string":
             text = tok.text[1:-1]
+            if len(text) > MAX_TEXT_LITERAL:
+                raise ExprError(f"a text of {len(text):,} characters: conditions compare texts of at most "
+                                f"{MAX_TEXT_LITERAL}", tok.offset, "codes and values are short")
             if ftype.kind == "ordinal":
                 if text not in ftype.values:
                     raise ExprError(f"'{text}' is not {ftype.description}", tok.offset + 1,
@@ -348,6 +372,11 @@ class _Parser:
             return "compare with one of: " + ", ".join(f'"{v}"' for v in ftype.values)
         return {"number": "compare with a number, e.g. 3.5", "text": 'compare with text in quotes, e.g. "B"',
                 "bool": "compare with true or false"}[ftype.kind]
+
+
+def _shown(text: str) -> str:
+    """A literal as quoted in an error: long ones shortened, with their length."""
+    return text if len(text) <= 40 else f"{text[:20]}… ({len(text):,} characters)"
 
 
 def parse_condition(text: str, schema: dict[str, FieldType]) -> Cond:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import operator
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -35,6 +36,11 @@ COUNT_FIELDS = ("misure", "misure_generali", "misure_specifiche", "misure_attuat
 BOOL_FIELDS = ("motivazione", "in_convenzione", "art6", "regime_semplificato", "residuo_sopra_inerente",
                "residuo_senza_misure", "rivalutato")
 TEXT_FIELDS = ("codice", "area", "classe_area", "unita")
+ENGINE_PROPERTIES = ("t", "id", "sid")
+"""Fact properties every engine fact carries: its type (ours), its id and context (durable-rules')."""
+ENGINE_OPERATORS = ("$and", "$or", "$lt", "$lte", "$gt", "$gte", "$eq", "$neq", "$mt", "$imt", "$iall", "$iany",
+                    "$ex", "$nex", "$i", "$s", "$m", "$l", "$r", "$add", "$sub", "$mul", "$div")
+"""Names durable-rules recognises in a match by their hash (rete.c, events.c): a field hashing alike is misread."""
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -353,6 +359,26 @@ class _Checker:
             top *= max(values) if values else Decimal(0)
         return top
 
+    def largest_score(self) -> None:
+        """Refuse a product method whose largest score (largest P × largest I) the engine cannot compare exactly.
+
+        Every aggregation operator stays within its values (weights are from 0), and a residual score
+        never exceeds the inherent one: no score of the method is larger than this product.
+        """
+        largest = []
+        for dimension in ("probabilita", "impatto"):
+            used = {ind.scala for ind in self.m.indicatori if ind.dimensione == dimension}
+            options = [(o.valore, ("scale", s, "opzioni", j, "valore")) for s, scale in enumerate(self.m.scale)
+                       if scale.codice in used for j, o in enumerate(scale.opzioni)]
+            if not options:
+                return
+            largest.append(max(options, key=lambda option: option[0]))
+        (p, keys), (i, _) = largest
+        if p * i > expr.MAX_MAGNITUDE:
+            self.error(keys, f"the largest score of this method, {p} × {i}, is above {expr.MAX_MAGNITUDE:,}: "
+                       "the engine compares numbers exactly up to there", "use smaller scale values",
+                       code="engine-limit")
+
     def bands(self, levels: tuple[str, ...], scales: dict[str, Scala]) -> dict[str, BandTable]:
         digits = self.m.arrotondamento.cifre
         step = quantum(digits)
@@ -600,6 +626,41 @@ def _engine_limits(name: str, doc: Document, bands: dict[str, BandTable], grid: 
                                 f"{MAX_FACT_PROPERTIES} the engine handles", code="engine-limit"))
 
 
+def engine_hash(name: str) -> int:
+    """The 32-bit FNV-1a hash by which durable-rules looks a fact property up (it never compares the names)."""
+    value = 0x811C9DC5
+    for byte in name.encode("utf-8"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def engine_collisions(names: Iterable[str]) -> list[tuple[str, str]]:
+    """(earlier, later) pairs of names the engine cannot tell apart, the reserved names first."""
+    seen: dict[int, str] = {}
+    pairs = []
+    for name in (*ENGINE_PROPERTIES, *ENGINE_OPERATORS, *names):
+        earlier = seen.setdefault(engine_hash(name), name)
+        if earlier != name:
+            pairs.append((earlier, name))
+    return pairs
+
+
+def _engine_names(doc: Document, model: MethodFile, schema: dict[str, expr.FieldType], problems: list[Problem]) -> None:
+    """Refuse fact fields that durable-rules would confuse with each other or with its own names.
+
+    The engine keys fact properties by a 32-bit hash only: two such names make it read one value for
+    the other. The problem is placed at the indicator (or variant) that brought the later name in.
+    """
+    origin: dict[str, tuple] = {f"rischio_{v.codice}": ("combinazione", "varianti", k, "codice")
+                                for k, v in enumerate(model.combinazione.varianti)}
+    origin.update({ind.codice: ("indicatori", i, "codice") for i, ind in enumerate(model.indicatori)})
+    for earlier, later in engine_collisions(schema):
+        keys = origin.get(later, origin.get(earlier, ("indicatori",)))
+        problems.append(Problem(doc.locate(keys), f"the fields '{earlier}' and '{later}' have the same engine hash "
+                                f"({engine_hash(later)}): durable-rules would read one for the other",
+                                code="engine-limit", hint=f"rename '{later}'"))
+
+
 def _comparisons(cond: expr.Cond) -> list[expr.Cmp]:
     if isinstance(cond, expr.Cmp):
         return [cond]
@@ -639,11 +700,14 @@ def load_method(root: str | Path) -> Method:
     scales = checker.scales()
     checker.indicators(scales)
     grid = checker.combination(scales, levels)
+    if model.combinazione.tipo == "prodotto":
+        checker.largest_score()
     bands = checker.bands(levels, scales) if model.combinazione.tipo == "prodotto" else {}
     problems.extend(checker.problems)
     schema = fact_schema(model, scales)
     tables = _compile_policies(pdoc, policies, schema, problems) if pdoc is not None else ()
     _engine_limits(root.name, doc, bands, grid, tables, schema, problems, pdoc)
+    _engine_names(doc, model, schema, problems)
     if problems:
         raise RiskengineError(sorted(problems, key=Problem.sort_key))
     digests = {"method.yaml": _sha256(method_path)}

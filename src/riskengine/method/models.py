@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from riskengine.method.expr import MAX_MAGNITUDE
 from riskengine.source.fields import Code, Dec, ItemModel, Model, Text
 
 Aggregazione = Literal["media", "max", "min", "moda", "media-ponderata"]
 ModoArrotondamento = Literal["half-up", "half-even", "half-down", "up", "down"]
 Dimensione = Literal["probabilita", "impatto"]
 Livello = Literal["processo", "fase", "evento"]
+
+# Every number of a rule file is bounded where it is read, so that no later arithmetic overflows and
+# every score reaches the engine exactly (see riskengine.method.expr.MAX_MAGNITUDE).
+_MAGNITUDE = MAX_MAGNITUDE
+Amount = Annotated[Dec, Field(ge=-_MAGNITUDE, le=_MAGNITUDE)]
+"""A number within the engine's exact range (band edges, expected scores)."""
+NonNegative = Annotated[Dec, Field(ge=0, le=_MAGNITUDE)]
+"""A number from 0 within the engine's exact range (scale values, scores)."""
+MAX_COUNT = 1_000_000
+"""The largest count a file may state (checks planned or done in a year)."""
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
+"""A whole number written as one: ``1.0e-400`` is refused, not read as 0."""
 
 
 class InfoMetodo(Model):
@@ -36,7 +49,7 @@ class Arrotondamento(Model):
 class Opzione(Model):
     """One answer of a scale: its value, optional code and label."""
 
-    valore: Dec
+    valore: NonNegative
     codice: Code | None = None
     etichetta: str
 
@@ -57,7 +70,7 @@ class Indicatore(Model):
     nome: str
     scala: Code
     dimensione: Dimensione
-    peso: Dec | None = None
+    peso: Annotated[Dec, Field(ge=0, le=100)] | None = None
     domanda: str = ""
 
 
@@ -119,10 +132,10 @@ class LivelloRischio(Model):
 class RigaBanda(Model):
     """One row of a band table: lower edge (da inclusive / oltre exclusive), upper edge (a inclusive / sotto exclusive)."""
 
-    da: Dec | None = None
-    oltre: Dec | None = None
-    a: Dec | None = None
-    sotto: Dec | None = None
+    da: Amount | None = None
+    oltre: Amount | None = None
+    a: Amount | None = None
+    sotto: Amount | None = None
     livello: Code
 
     @model_validator(mode="after")
@@ -167,8 +180,8 @@ class EfficaciaPredefinita(Model):
 class Gradino(Model):
     """Steps down the level scale per linked measure."""
 
-    generale: Dec = Field(default=Decimal("0.5"), ge=0)
-    specifica: Dec = Field(default=Decimal("1"), ge=0)
+    generale: Dec = Field(default=Decimal("0.5"), ge=0, le=100)
+    specifica: Dec = Field(default=Decimal("1"), ge=0, le=100)
 
 
 class Residuo(Model):
@@ -198,7 +211,7 @@ class MethodFile(Model):
     dimensioni: Dimensioni
     combinazione: Combinazione
     livelli: list[LivelloRischio] = Field(min_length=2)
-    punteggio_massimo: Dec | None = None
+    punteggio_massimo: Annotated[Dec, Field(gt=0, le=_MAGNITUDE)] | None = None
     bande: list[TabellaBande] = Field(default_factory=list)
     scelta_bande: SceltaBande | None = None
     residuo: Residuo = Field(default_factory=lambda: Residuo(metodo="nessuno"))
@@ -290,10 +303,10 @@ class Atteso(Model):
 
     probabilita: Text | None = None
     impatto: Text | None = None
-    rischio: Dec | None = None
+    rischio: Amount | None = None
     livello: Code | None = None
     livello_residuo: Code | None = None
-    varianti: dict[str, Dec] | None = None
+    varianti: dict[str, Amount] | None = None
     criticita: list[Code] | None = None
     monitoraggio: Monitoraggio | None = None
     priorita: int | None = None
@@ -305,7 +318,7 @@ class Caso(Model):
     nome: str
     area: Code | None = None
     risposte: dict[str, Any] | None = None
-    rischio: Dec | None = None
+    rischio: Amount | None = None
     probabilita: Code | None = None
     impatto: Code | None = None
     fatti: dict[str, Any] = Field(default_factory=dict)
@@ -333,7 +346,7 @@ class TestFile(Model):
 class Rivalutazione(ItemModel):
     """An explicit re-rating of the residual risk, with its reason."""
 
-    rischio: Dec | None = None
+    rischio: NonNegative | None = None
     livello: Code | None = None
     motivazione: str = ""
 
@@ -366,8 +379,8 @@ class EsitoMonitoraggio(ItemModel):
 
     misura: Code
     stato: Literal["da-attuare", "in-corso", "attuata", "non-attuata"]
-    verifiche_previste: int | None = Field(default=None, ge=0)
-    verifiche_eseguite: int | None = Field(default=None, ge=0)
+    verifiche_previste: Count | None = None
+    verifiche_eseguite: Count | None = None
     note: str = ""
 
 
