@@ -74,7 +74,7 @@ CASES = {
         ["cat/ente.yaml:9:1: error[load]: duplicate key 'nome' in the same mapping (keep one of the two entries)"]),
     "code-read-as-float": (
         [("processes.yaml", "  - codice: B2.2.1\n", "  - codice: 1.10\n")],
-        ["cat/processes.yaml:26:13: error[schema]: 'codice': YAML read this code as the number 1.1: "
+        ["cat/processes.yaml:26:13: error[schema]: 'codice': YAML read this code as the number 1.10: "
          "write it in quotes"]),
     "impossible-date": (
         [("ente.yaml", "data_riferimento: 2026-01-31", "data_riferimento: 2026-02-30")],
@@ -134,7 +134,7 @@ def test_errors_of_every_file_are_reported_together(tmp_path, monkeypatch):
         f"is not allowed {TAG_HINT}",
         "cat/measures.yaml:5:13: error[schema]: 'generalle' is not a valid value for 'ambito' "
         "(did you mean 'generale'?)",
-        "cat/processes.yaml:26:13: error[schema]: 'codice': YAML read this code as the number 1.1: "
+        "cat/processes.yaml:26:13: error[schema]: 'codice': YAML read this code as the number 1.10: "
         "write it in quotes",
         # units.yaml line 7: "tipo: UO" at column 53
         "cat/units.yaml:7:53: error[schema]: 'UO' is not a valid value for 'tipo' (did you mean 'uo'?)",
@@ -157,7 +157,8 @@ def test_a_directory_where_a_file_should_be(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run_cli("check", "cat")
     assert result.exit_code == 1
-    assert problem_lines(result.stdout) == ["cat/units.yaml: error[load]: cannot read file: Is a directory"]
+    assert problem_lines(result.stdout) == [
+        "cat/units.yaml: error[load]: not a regular file: a directory (rule and catalogue files are plain YAML files)"]
 
 
 def test_factors_file_is_optional_and_its_errors_are_located(tmp_path, monkeypatch):

@@ -6,11 +6,40 @@ prints problems as ``path:line:column: severity: message`` so editors can jump t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
+
+MAX_SHOWN = 80  # characters of a value shown in a message
+MAX_MESSAGE = 1_000  # characters of a message or hint: the rest is cut, whatever built it
+# Characters that would act on a terminal or reorder the text around them: controls (not tab and
+# newline), zero-width characters and bidi controls. Shown escaped (\x1b, \u202e).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 
-class Severity(str, Enum):
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+def shorten(value: object, limit: int = MAX_SHOWN) -> str:
+    """``value`` as text for a message: at most ``limit`` characters, then an ellipsis and its length.
+
+    Characters that would act on a terminal are escaped, so a value shows what the file holds.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return f"a number of about {value.bit_length() * 0.30103:,.0f} digits"  # str() refuses over 4,300
+    text = value if isinstance(value, str) else str(value)
+    cut = len(text) > limit
+    shown = _UNSAFE.sub(_escape, text[:limit]).replace("\n", "\\n").replace("\t", "\\t")
+    return f"{shown}… ({len(text):,} characters)" if cut else shown
+
+
+def _bounded(text: str) -> str:
+    text = _UNSAFE.sub(_escape, text)
+    return text if len(text) <= MAX_MESSAGE else f"{text[:MAX_MESSAGE]}… ({len(text):,} characters)"
+
+
+class Severity(StrEnum):
     """How serious a problem or finding is; errors make a run fail."""
 
     ERROR = "error"
@@ -48,6 +77,11 @@ class Problem:
     hint: str = ""
     subject: str = ""
     args: tuple[tuple[str, str], ...] = ()  # the message's values, for reports in other languages
+
+    def __post_init__(self) -> None:
+        # A safety net under every message built from file contents: one bounded, inert line.
+        object.__setattr__(self, "message", _bounded(self.message))
+        object.__setattr__(self, "hint", _bounded(self.hint))
 
     def format(self) -> str:
         """Render as ``path:line:col: severity[code]: message (hint)``."""

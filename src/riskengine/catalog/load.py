@@ -67,8 +67,7 @@ class Catalog:
 def _default_factors_document() -> Document:
     ref = resources.files("riskengine") / "data" / DEFAULT_FACTORS
     with resources.as_file(ref) as path:
-        doc = load_yaml(path)
-    return doc
+        return load_yaml(path)
 
 
 def load_catalog(root: str | os.PathLike) -> Catalog:
@@ -99,7 +98,7 @@ def _load_catalog(root: Path) -> Catalog:
                 continue
         else:
             try:
-                doc = load_yaml(path)
+                doc = load_yaml(path, within=root)
             except RiskengineError as exc:
                 problems.extend(exc.problems)
                 continue

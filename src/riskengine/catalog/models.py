@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from riskengine.source.fields import Code, Dec, ItemModel, Model, Scadenza, Text
+from riskengine.errors import shorten
+from riskengine.source.fields import CleanText, Code, Dec, ItemModel, Model, Scadenza, Text
 
 Tipologia = Literal[
     "controllo", "trasparenza", "etica", "regolamentazione", "semplificazione", "formazione",
@@ -16,8 +18,21 @@ Tipologia = Literal[
 ]
 TIPOLOGIE: tuple[str, ...] = Tipologia.__args__  # type: ignore[attr-defined]
 LetteraArt6 = Literal["a", "b", "c", "d", "e"]
-DEFAULT_TIPOLOGIE_OBBLIGATORIE = ["etica", "rotazione", "conflitto-interessi", "segnalazione", "formazione", "trasparenza"]
+DEFAULT_TIPOLOGIE_OBBLIGATORIE: list[Tipologia] = [
+    "etica", "rotazione", "conflitto-interessi", "segnalazione", "formazione", "trasparenza"]
 SOGLIA_REGIME_SEMPLIFICATO = 50
+_METHOD_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def _method_name(value: str) -> str:
+    """A method is named by its folder in ``rules/`` (``pna2019``): a name, never a path."""
+    if not _METHOD_NAME.fullmatch(value) or ".." in value:
+        raise ValueError(f"'{shorten(value)}' is not a method name: write the name of a folder in rules/ "
+                         "(letters, digits, '-', '_' and '.'), not a path")
+    return value
+
+
+MethodName = Annotated[Code, AfterValidator(_method_name)]
 
 
 class Piano(Model):
@@ -37,14 +52,14 @@ class Ente(Model):
     """ente.yaml: the administration."""
 
     codice: Code = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    nome: str = Field(min_length=1)
-    tipo: str = ""
+    nome: CleanText = Field(min_length=1)
+    tipo: CleanText = ""
     dipendenti: int = Field(ge=0, strict=True)  # strict: 'true' is not 1 employee
     piano: Piano
     data_riferimento: dt.date
-    metodo: Code
+    metodo: MethodName
     esempio: bool = False
-    descrizione: str = ""
+    descrizione: CleanText = ""
     tipologie_obbligatorie: list[Tipologia] = Field(default_factory=lambda: list(DEFAULT_TIPOLOGIE_OBBLIGATORIE))
 
     @property
@@ -57,8 +72,8 @@ class Tassonomia(Model):
     """A taxonomy of risk areas (ANAC general areas, chamber letters, DM 132/2022 art. 6…)."""
 
     codice: Code
-    nome: str
-    descrizione: str = ""
+    nome: CleanText
+    descrizione: CleanText = ""
 
 
 class Area(Model):
@@ -66,10 +81,10 @@ class Area(Model):
 
     tassonomia: Code
     codice: Code
-    nome: str
+    nome: CleanText
     classe: Literal["obbligatoria", "facoltativa", "specifica", "art6"]
     lettera_art6: LetteraArt6 | None = None
-    descrizione: str = ""
+    descrizione: CleanText = ""
 
     @model_validator(mode="after")
     def _art6(self) -> Area:
@@ -103,10 +118,10 @@ class Unita(ItemModel):
     """An organisational unit, optionally valid only for a period (reorganisations)."""
 
     codice: Code
-    nome: str
+    nome: CleanText
     tipo: Literal["segretario-generale", "area", "settore", "servizio", "ufficio", "uo", "staff"]
     padre: Code | None = None
-    responsabile: str | None = None
+    responsabile: CleanText | None = None
     valida_dal: dt.date | None = None
     valida_al: dt.date | None = None
 
@@ -119,7 +134,7 @@ class Ruolo(ItemModel):
     """A role (RPCT, OIV, dirigente, referente, tutti i dipendenti)."""
 
     codice: Code
-    nome: str
+    nome: CleanText
     tipo: Literal["rpct", "oiv", "dirigente", "referente", "tutti"]
     unita: Code | None = None
 
@@ -135,7 +150,7 @@ class Fattore(Model):
     """An enabling factor (fattore abilitante)."""
 
     codice: Code
-    nome: str
+    nome: CleanText
 
 
 class FactorsFile(Model):
@@ -148,7 +163,7 @@ class EventoRischioso(ItemModel):
     """A risk event and the enabling factors that make it possible."""
 
     codice: Code
-    descrizione: str
+    descrizione: CleanText
     fattori: list[Code] = Field(default_factory=list)
 
 
@@ -156,8 +171,8 @@ class Fase(ItemModel):
     """A phase or activity of a process; nests to any depth."""
 
     codice: Code
-    nome: str
-    descrizione: str = ""
+    nome: CleanText
+    descrizione: CleanText = ""
     eventi: list[EventoRischioso] = Field(default_factory=list)
     fasi: list[Fase] = Field(default_factory=list)
 
@@ -165,19 +180,19 @@ class Fase(ItemModel):
 class InConvenzione(ItemModel):
     """A process run under agreement with another body."""
 
-    partner: str
+    partner: CleanText
 
 
 class Processo(ItemModel):
     """A process of the map."""
 
     codice: Code
-    nome: str
+    nome: CleanText
     aree: list[Code] = Field(default_factory=list)
     unita: Code | None = None
     in_convenzione: InConvenzione | None = None
     art6: LetteraArt6 | None = None
-    descrizione: str = ""
+    descrizione: CleanText = ""
     fasi: list[Fase] = Field(default_factory=list)
     eventi: list[EventoRischioso] = Field(default_factory=list)
 
@@ -210,8 +225,8 @@ class Misura(ItemModel):
     """A prevention measure with its owner, deadline, indicator and target."""
 
     codice: Code
-    nome: str
-    descrizione: str = ""
+    nome: CleanText
+    descrizione: CleanText = ""
     tipologia: Tipologia
     ambito: Literal["generale", "specifica"]
     natura: Literal["obbligatoria", "ulteriore"] = "ulteriore"
@@ -219,12 +234,12 @@ class Misura(ItemModel):
     supporto: list[Code] = Field(default_factory=list)
     scadenza: Scadenza = None
     frequenza: Frequenza | None = None
-    indicatore: str | None = None
+    indicatore: CleanText | None = None
     target: Text | None = None
     stato: Stato = "da-attuare"
     efficacia: Dec | None = Field(default=None, ge=Decimal(0), le=Decimal(1))
     tratta: Tratta = Field(default_factory=Tratta)
-    tempi: str = ""
+    tempi: CleanText = ""
 
 
 class MeasuresFile(Model):

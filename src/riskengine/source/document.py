@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from riskengine.errors import Location, RiskengineError, fail
+from riskengine.errors import Location, RiskengineError, fail, shorten
 from riskengine.gcpause import paused as _gc_paused
 
+_Loader: Any
 try:
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - libyaml missing
@@ -70,6 +73,7 @@ class Document:
     source: bytes | None = field(repr=False, default=None, compare=False)
     _index: Any = field(repr=False, default=None, compare=False)
     _digest: bytes | None = field(repr=False, default=None, compare=False)
+    within: str | None = field(repr=False, default=None, compare=False)  # the folder it is read inside
 
     def release_data(self) -> None:
         """Drop the plain data once it has been validated into models (which hold it from then on).
@@ -98,7 +102,7 @@ class Document:
         """
         if self.source is None and self._digest:
             try:
-                raw = _read_bytes(self.path)
+                raw = read_file(self.path, within=self.within)
             except RiskengineError:
                 raw = None
             if raw is not None and hashlib.sha256(raw).digest() == self._digest:
@@ -109,9 +113,10 @@ class Document:
 
     def _tree(self) -> Node | None:
         """The node tree (composed from ``source`` on first use when loading did not keep it)."""
-        if self.root is None and self._bytes() is not None:
+        raw = self._bytes() if self.root is None else None
+        if raw is not None:
             with _gc_paused():
-                loader = _Loader(self._bytes().decode("utf-8-sig"))
+                loader = _Loader(raw.decode("utf-8-sig"))
                 try:
                     self.root = loader.get_single_node()
                 finally:
@@ -120,9 +125,10 @@ class Document:
 
     def locate(self, keys: PathKey, *, key: bool = False) -> Location:
         """Location of the value at ``keys`` (or of its key when ``key``), nearest parent if absent."""
-        if self.root is None and self._bytes() is not None:
+        raw = self._bytes() if self.root is None else None
+        if raw is not None:
             if self._index is None:
-                self._index = _scan(self.path, self.source.decode("utf-8-sig"), data=False).index
+                self._index = _scan(self.path, raw.decode("utf-8-sig"), data=False).index
             if self._index is not _NO_DOCUMENT:
                 return self._locate_in_index(keys, key)
         elif self.root is None and self._digest is not None:  # changed on disk since loading
@@ -191,14 +197,14 @@ class Document:
         return Location(self.path, line, col + 1 + _raw_offset(raw, offset, node.style))
 
     def _source_line(self, line: int) -> str:
-        try:
-            with open(self.path, encoding="utf-8-sig") as handle:
-                for number, text in enumerate(handle, start=1):
-                    if number == line:
-                        return text
-        except OSError:
-            pass
-        return ""
+        raw = self._bytes()
+        if raw is None:  # loaded through the node tree, which keeps no bytes
+            try:
+                raw = read_file(self.path, within=self.within)
+            except RiskengineError:
+                return ""
+        lines = raw.decode("utf-8-sig", errors="replace").splitlines()  # YAML's line breaks, NEL and LS too
+        return lines[line - 1] if 0 < line <= len(lines) else ""
 
     def _node(self, keys: PathKey) -> Node | None:
         node = self._tree()
@@ -252,12 +258,13 @@ class _Builder:
             if node.tag not in _SCALAR_TAGS:
                 raise self._bad_tag(node)
             try:
-                return self.constructor.yaml_constructors[node.tag](self.constructor, node)
+                return _as_written(node.tag, node.value,
+                                   self.constructor.yaml_constructors[node.tag](self.constructor, node))
             except ValueError as exc:  # e.g. 2026-02-30, 0x_, an integer of 5,000 digits
                 if node.tag == _TAG + "timestamp":
-                    raise fail(self._loc(node), f"invalid date '{node.value}': {exc}",
+                    raise fail(self._loc(node), f"invalid date '{shorten(node.value)}': {exc}",
                                hint="write dates as YYYY-MM-DD") from None
-                raise fail(self._loc(node), f"invalid number '{node.value[:40]}': {exc}",
+                raise fail(self._loc(node), f"invalid number '{shorten(node.value, 40)}': {exc}",
                            hint="write it in quotes if it is text") from None
         if isinstance(node, SequenceNode):
             if node.tag != _SEQ_TAG:
@@ -274,31 +281,68 @@ class _Builder:
                     raise self._bad_tag(k_node)
                 k = k_node.value
                 if k in result:
-                    raise fail(self._loc(k_node), f"duplicate key '{k}' in the same mapping",
+                    raise fail(self._loc(k_node), f"duplicate key '{shorten(k)}' in the same mapping",
                                hint="keep one of the two entries")
                 result[k] = self.build(v_node, depth + 1)
             return result
         raise fail(self._loc(node), "unsupported YAML node")  # pragma: no cover
 
-    def _bad_tag(self, node: Node):
+    def _bad_tag(self, node: Node) -> RiskengineError:
         return fail(self._loc(node), f"YAML tag '{node.tag}' is not allowed",
                     hint="rule and catalogue files hold plain data only: remove the '!' tag")
 
 
-def _read_bytes(path: str) -> bytes:
-    try:
-        size = os.path.getsize(path)
-    except OSError as exc:
-        raise fail(Location(path), f"cannot read file: {exc.strerror}") from None
+_KIND_OF_MODE = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                 (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(path: str, mode: int) -> RiskengineError:
+    kind = next((name for test, name in _KIND_OF_MODE if test(mode)), "not a regular file")
+    return fail(Location(path), f"not a regular file: {kind}", hint="rule and catalogue files are plain YAML files")
+
+
+def read_file(path: str | os.PathLike, *, within: str | os.PathLike | None = None) -> bytes:
+    """The bytes of a rule or catalogue file, read without following it anywhere it should not lead.
+
+    The file's real path (every link resolved) must lie inside ``within`` (by default the folder
+    that holds the file: a catalogue file inside its catalogue, a method file inside its method),
+    and must be a regular file: a link to ``/etc/shadow`` or ``/dev/zero`` and a named pipe are
+    refused before anything is read. The file is opened without blocking (a FIFO swapped in after
+    the check does not hang) and without following a last link, checked again on the open handle,
+    and read up to the size limit plus one byte, so a file that grows while read is refused too.
+    """
+    path = os.fspath(path)
+    root = os.path.realpath(os.fspath(within) if within is not None else os.path.dirname(os.path.abspath(path)))
+    real = os.path.realpath(path)
+    if os.path.commonpath([root, real]) != root:
+        raise fail(Location(path), f"the file is a link to {shorten(real)}, outside {shorten(root)}",
+                   hint="copy the file into the folder instead of linking to it")
     limit = max_bytes()
-    if size > limit:
-        raise fail(Location(path), f"file is {size / 1048576:.1f} MB, above the {limit // 1048576} MB limit",
-                   hint="split the file, or raise the limit with RISKENGINE_MAX_FILE_MB")
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError as exc:  # a directory, no permission
+        mode = os.stat(real).st_mode
+        if not stat.S_ISREG(mode):  # checked before opening: a device is never opened
+            raise _not_regular(path, mode)
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as exc:  # missing, no permission, a link swapped in after resolving
         raise fail(Location(path), f"cannot read file: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _not_regular(path, info.st_mode)
+        if info.st_size > limit:
+            raise _too_large(path, info.st_size, limit)
+        try:
+            raw = handle.read(limit + 1)
+        except OSError as exc:
+            raise fail(Location(path), f"cannot read file: {exc.strerror}") from None
+    if len(raw) > limit:
+        raise _too_large(path, len(raw), limit)
+    return raw
+
+
+def _too_large(path: str, size: int, limit: int) -> RiskengineError:
+    return fail(Location(path), f"file is {size / 1048576:.1f} MB, above the {limit // 1048576} MB limit",
+                hint="split the file, or raise the limit with RISKENGINE_MAX_FILE_MB")
 
 
 def _decode(path: str, raw: bytes) -> str:
@@ -326,7 +370,7 @@ def _check_depth(path: str, text: str) -> None:
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH + 1:
-                    mark = event.start_mark
+                    mark: Any = event.start_mark
                     raise fail(Location(path, mark.line + 1, mark.column + 1),
                                f"nesting deeper than {MAX_DEPTH} levels", hint="flatten the structure")
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
@@ -335,7 +379,7 @@ def _check_depth(path: str, text: str) -> None:
         loader.dispose()
 
 
-class _Fallback(Exception):
+class _FallbackError(Exception):
     """The file uses anchors or aliases: load it through the node tree (``_Builder``)."""
 
 
@@ -347,6 +391,43 @@ class _Scanned:
 
 _MARKED_ERROR_HINT = "check indentation, colons and quotes around this place"
 _STR_TAG = _TAG + "str"
+_FLOAT_TAG = _TAG + "float"
+
+
+class WrittenFloat(float):
+    """A YAML float that remembers how it was written: ``repr`` gives that text.
+
+    A float keeps about 17 significant digits, so ``4.0000000000000000000000001`` would become
+    ``4.0`` and pass a precision check; ``Decimal(repr(value))``, which every exact field uses, reads
+    the digits as written. JSON still writes the float itself.
+    """
+
+    text: str
+
+    def __repr__(self) -> str:
+        return self.text
+
+    __str__ = __repr__
+
+
+def _as_written(tag: str, text: str, value: Any) -> Any:
+    """``value`` (constructed from ``text``), as a :class:`WrittenFloat` when it is a decimal float.
+
+    Infinities, NaN and sexagesimal floats (``1:30.5``) stay plain floats, which ``Decimal`` reads
+    from their usual ``repr``.
+    """
+    if tag != _FLOAT_TAG:
+        return value
+    written = text.replace("_", "")
+    try:
+        exact = Decimal(written)
+    except InvalidOperation:
+        return value
+    if not exact.is_finite():
+        return value
+    number = WrittenFloat(value)
+    number.text = written
+    return number
 
 
 def _scan(path: str, text: str, *, data: bool = True) -> _Scanned:
@@ -355,7 +436,7 @@ def _scan(path: str, text: str, *, data: bool = True) -> _Scanned:
     One pass over the events, no node tree. The result and every error are those of the node-tree
     path (``_check_depth``, ``get_single_node``, ``_Builder``), with the same precedence: a parse
     error or too deep nesting anywhere in the stream first, then a second document, then the first
-    value error in document order. Raises ``_Fallback`` at the first anchor or alias.
+    value error in document order. Raises ``_FallbackError`` at the first anchor or alias.
     """
     loader = _Loader(text)
     try:
@@ -453,7 +534,7 @@ class _EventScan:
             cls = type(event)
             if cls is scalar_event:
                 if event.anchor is not None:
-                    raise _Fallback
+                    raise _FallbackError
                 mark = event.start_mark
                 value = event.value
                 # Text for certain, as _tag would find without the call (most keys and values are words).
@@ -467,7 +548,7 @@ class _EventScan:
                         if tag not in _SCALAR_TAGS:
                             raise self._bad_tag(mark, tag)
                         if name in names:
-                            raise fail(self._loc(mark), f"duplicate key '{name}' in the same mapping",
+                            raise fail(self._loc(mark), f"duplicate key '{shorten(name)}' in the same mapping",
                                        hint="keep one of the two entries")
                     else:
                         frame[5] = (mark.line << _COL_BITS) | min(mark.column, _COL_MASK)
@@ -509,7 +590,7 @@ class _EventScan:
                 continue
             if cls is mapping_start or cls is sequence_start:
                 if event.anchor is not None:
-                    raise _Fallback
+                    raise _FallbackError
                 mark = event.start_mark
                 self.depth += 1
                 if self.depth > MAX_DEPTH + 1:
@@ -561,7 +642,7 @@ class _EventScan:
                     frame[2].append(entry)
                 continue
             if cls is yaml.AliasEvent:
-                raise _Fallback
+                raise _FallbackError
             if cls is yaml.DocumentStartEvent:
                 self.documents += 1
             elif cls is yaml.DocumentEndEvent:
@@ -579,7 +660,7 @@ class _EventScan:
             cls = type(event)
             if cls in start_events:
                 if event.anchor is not None:
-                    raise _Fallback
+                    raise _FallbackError
                 self.depth += 1
                 if self.depth > MAX_DEPTH + 1:
                     raise self._too_deep(event.start_mark)
@@ -587,9 +668,9 @@ class _EventScan:
                 self.depth -= 1
             elif cls is yaml.ScalarEvent:
                 if event.anchor is not None:
-                    raise _Fallback
+                    raise _FallbackError
             elif cls is yaml.AliasEvent:
-                raise _Fallback
+                raise _FallbackError
             elif cls is yaml.DocumentStartEvent:
                 self.documents += 1
                 if self.documents == 2 and self.document_error is None:
@@ -603,12 +684,12 @@ class _EventScan:
     def _construct(self, constructor: Any, constructors: dict, tag: str, event: Any) -> Any:
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
-            return constructors[tag](constructor, node)
+            return _as_written(tag, event.value, constructors[tag](constructor, node))
         except ValueError as exc:  # e.g. 2026-02-30, 0x_, an integer of 5,000 digits
             if tag == _TAG + "timestamp":
-                raise fail(self._loc(event.start_mark), f"invalid date '{event.value}': {exc}",
+                raise fail(self._loc(event.start_mark), f"invalid date '{shorten(event.value)}': {exc}",
                            hint="write dates as YYYY-MM-DD") from None
-            raise fail(self._loc(event.start_mark), f"invalid number '{event.value[:40]}': {exc}",
+            raise fail(self._loc(event.start_mark), f"invalid number '{shorten(event.value, 40)}': {exc}",
                        hint="write it in quotes if it is text") from None
 
 
@@ -620,33 +701,68 @@ class _StreamError(Exception):
         self.error = error
 
 
-def load_yaml(path: str | os.PathLike) -> Document:
-    """Load one YAML file safely; raise :class:`RiskengineError` with a precise location on failure."""
+def load_yaml(path: str | os.PathLike, *, within: str | os.PathLike | None = None) -> Document:
+    """Load one YAML file safely; raise :class:`RiskengineError` with a precise location on failure.
+
+    The file is read by :func:`read_file`: it must be a regular file whose real path lies inside
+    ``within`` (by default the folder that holds it).
+    """
     path = os.fspath(path)
-    raw = _read_bytes(path)
+    folder = os.fspath(within) if within is not None else None
+    raw = read_file(path, within=folder)
     text = _decode(path, raw)
     with _gc_paused():  # millions of long-lived containers and no cycles: see riskengine.gcpause
         try:
             try:
                 scanned = _scan(path, text)
-            except _Fallback:
-                return _load_with_tree(path, text)
+            except _FallbackError:
+                return _load_with_tree(path, text, folder)
         except yaml.MarkedYAMLError as exc:
-            raise _marked_error(path, exc) from None
+            raise _marked_error(path, exc, text) from None
         except yaml.YAMLError as exc:
             raise fail(Location(path), f"invalid YAML: {exc}") from None
     if scanned.index is _NO_DOCUMENT:
-        return Document(path, None, None)
-    return Document(path, scanned.data, None, source=raw)
+        return Document(path, None, None, within=folder)
+    return Document(path, scanned.data, None, source=raw, within=folder)
 
 
-def _marked_error(path: str, exc: yaml.MarkedYAMLError) -> RiskengineError:
+def _marked_error(path: str, exc: yaml.MarkedYAMLError, text: str) -> RiskengineError:
+    if "nesting depth" in (exc.problem or ""):
+        return _too_deep_for_the_parser(path, exc, text)
     mark = exc.problem_mark or exc.context_mark
     loc = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
     return fail(loc, f"invalid YAML: {exc.problem or exc.context}", hint=_MARKED_ERROR_HINT)
 
 
-def _load_with_tree(path: str, text: str) -> Document:
+def _too_deep_for_the_parser(path: str, exc: yaml.MarkedYAMLError, text: str) -> RiskengineError:
+    """Our nesting error, where the parser stopped at a limit of its own (1,000 levels from PyYAML 6.0.4).
+
+    The parser reads ahead (up to 1,024 characters for a possible key), so it can give up before
+    yielding the events that pass our lower limit: they are read again from the text before its
+    stop, and the error is at the first of them, as it is where the parser goes on.
+    """
+    mark: Any = exc.problem_mark
+    loader = _Loader(text[:mark.index] if mark is not None else text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH + 1:
+                    mark = event.start_mark
+                    break
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # the text was cut where the parser stopped: any error past our limit is expected
+    finally:
+        loader.dispose()
+    where = Location(path, mark.line + 1, mark.column + 1) if mark is not None else Location(path)
+    return fail(where, f"nesting deeper than {MAX_DEPTH} levels", hint="flatten the structure")
+
+
+def _load_with_tree(path: str, text: str, within: str | None) -> Document:
     """The node-tree path, for files with anchors and aliases (expanded within the node budget)."""
     try:
         _check_depth(path, text)
@@ -656,13 +772,13 @@ def _load_with_tree(path: str, text: str) -> Document:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        raise _marked_error(path, exc) from None
+        raise _marked_error(path, exc, text) from None
     except yaml.YAMLError as exc:
         raise fail(Location(path), f"invalid YAML: {exc}") from None
     except RecursionError:
         raise fail(Location(path), "nesting too deep", hint="flatten the structure") from None
     if root is None:
-        return Document(path, None, None)
+        return Document(path, None, None, within=within)
     budget = max(MIN_NODE_BUDGET, len(text) // MAX_NODES_PER_BYTE * 2)
     data = _Builder(path, budget).build(root)
-    return Document(path, data, root)
+    return Document(path, data, root, within=within)

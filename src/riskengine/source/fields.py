@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from riskengine.errors import shorten
+
+MAX_CODE_LENGTH = 200
+# Characters a code cannot hold: controls, invisible formatting (zero-width, bidi) and line or
+# paragraph separators. Two codes that differ by one of them print the same.
+_NOT_IN_CODES = frozenset(("Cc", "Cf", "Zl", "Zp"))
+# Removed from free text: C0 and C1 controls other than tab and newline (they act on terminals).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Exact numbers: at most 18 digits before the point (the engine's range ends near 9.2 x 10^12) and
+# 40 after it (well past any precision a method declares, so its own check names the decimals).
+MAX_INTEGER_DIGITS = 18
+MAX_DECIMALS = 40
 
 
 class Model(BaseModel):
@@ -49,7 +61,7 @@ def _code(value: Any) -> Any:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        raise ValueError(f"YAML read this code as the number {value!r}: write it in quotes")
+        raise ValueError(f"YAML read this code as the number {shorten(repr(value))}: write it in quotes")
     if isinstance(value, str):
         return _code_text(value)
     return value
@@ -59,22 +71,53 @@ def _code_text(value: str) -> str:
     value = value.strip()
     if not value:
         raise ValueError("a code cannot be empty")
-    if _CONTROL.search(value):
-        raise ValueError("a code cannot contain control characters")
+    if len(value) > MAX_CODE_LENGTH:
+        raise ValueError(f"a code has at most {MAX_CODE_LENGTH} characters, this one {len(value):,}")
+    if not value.isprintable():  # the usual case passes with this one check
+        for position, char in enumerate(value, start=1):
+            if unicodedata.category(char) in _NOT_IN_CODES:
+                name = unicodedata.name(char, "control character")
+                raise ValueError(f"a code cannot contain invisible or control characters: U+{ord(char):04X} "
+                                 f"{name} is character {position} of '{shorten(value)}'")
+    return value
+
+
+def _clean_text(value: Any) -> Any:
+    """Free text without control characters (other than tab and newline): they would act on terminals."""
+    if type(value) is str and not value.isprintable():
+        return _CONTROL.sub("", value)
     return value
 
 
 def _decimal(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("expected a number, got true/false")
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, (int, str)):
+    if isinstance(value, float):  # repr: the digits as written (source.document.WrittenFloat)
+        return _bounded(Decimal(repr(value)), repr(value))
+    if isinstance(value, int):
+        if abs(value) >= 10 ** MAX_INTEGER_DIGITS:  # before Decimal(), slow on a huge integer
+            raise ValueError(f"the number {shorten(value)} is out of range "
+                             f"(at most {MAX_INTEGER_DIGITS} digits before the decimal point)")
+        return Decimal(value)
+    if isinstance(value, str):
         try:
-            return Decimal(str(value).strip())
+            number = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f"expected a number, got '{value}'") from None
+            raise ValueError(f"expected a number, got '{shorten(value)}'") from None
+        return _bounded(number, value.strip())
     return value
+
+
+def _bounded(number: Decimal, written: str) -> Decimal:
+    """``number`` if it is finite and within the digits any score, weight or edge needs."""
+    if not number.is_finite():
+        raise ValueError(f"expected a number, got '{shorten(written)}'")
+    if number and number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError(f"the number {shorten(written)} is out of range "
+                         f"(at most {MAX_INTEGER_DIGITS} digits before the decimal point)")
+    if -number.as_tuple().exponent > MAX_DECIMALS:  # type: ignore[operator]  # finite: an int
+        raise ValueError(f"the number {shorten(written)} has more than {MAX_DECIMALS} decimals")
+    return number
 
 
 def _scadenza(value: Any) -> Any:
@@ -96,12 +139,13 @@ def _scadenza(value: Any) -> Any:
 def _text(value: Any) -> Any:
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return str(value)
-    return value
+    return _clean_text(value)
 
 
 Code = Annotated[str, BeforeValidator(_code)]
 Dec = Annotated[Decimal, BeforeValidator(_decimal)]
-Text = Annotated[str, BeforeValidator(_text)]
+Text = Annotated[str, BeforeValidator(_text)]  # text, or a number written as text (target: 10)
+CleanText = Annotated[str, BeforeValidator(_clean_text)]  # names and descriptions
 Scadenza = Annotated[dt.date | Literal["continua"] | None, BeforeValidator(_scadenza)]
 
 # Values a file may hold that the validators above convert, beyond what the model keeps: the JSON
