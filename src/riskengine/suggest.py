@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 
 
@@ -23,3 +24,19 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     if 0 < len(pool) <= 12:
         return "expected one of: " + ", ".join(repr(c) for c in pool)
     return ""
+
+
+# Common look-alikes of Latin letters (a subset of Unicode's confusables, UTS #39): the Cyrillic and
+# Greek capitals and small letters that print like Latin ones in usual fonts. Enough for codes,
+# which are Latin letters, digits and punctuation; not a full confusables skeleton.
+_LATIN_OF = str.maketrans(
+    "АВСЕНІЈКМОРЅТХУасеіјорѕхуԁһӏ"  # Cyrillic
+    "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧοικνρτυχ",  # Greek
+    "ABCEHIJKMOPSTXYaceijopsxydhl"
+    "ABEZHIKMNOPTYXoikvptux",
+)
+
+
+def skeleton(text: str) -> str:
+    """What ``text`` looks like: NFKC-normalised, with Cyrillic and Greek look-alikes read as Latin."""
+    return unicodedata.normalize("NFKC", text).translate(_LATIN_OF)

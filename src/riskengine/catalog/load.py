@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from riskengine.catalog.lookalikes import look_alike_codes
 from riskengine.catalog.models import (
     CATALOG_FILES,
     AreasFile,
@@ -41,6 +42,7 @@ class Catalog:
     processes: ProcessesFile
     measures: MeasuresFile
     documents: dict[str, Document] = field(repr=False, default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)  # found while loading: codes that look alike
 
     def locate(self, file: str, keys: tuple[Any, ...], *, key: bool = False) -> Location:
         """Where ``keys`` is in ``file`` (a catalogue file name such as ``measures.yaml``)."""
@@ -108,7 +110,7 @@ def _load_catalog(root: Path) -> Catalog:
         raise RiskengineError(sorted(problems, key=Problem.sort_key))
     for doc in documents.values():  # kept for locating values only: the models hold the data
         doc.release_data()
-    return Catalog(
+    catalog = Catalog(
         root=root,
         ente=parsed["ente.yaml"],
         areas=parsed["areas.yaml"],
@@ -118,3 +120,5 @@ def _load_catalog(root: Path) -> Catalog:
         measures=parsed["measures.yaml"],
         documents=documents,
     )
+    catalog.warnings = look_alike_codes(catalog)
+    return catalog
