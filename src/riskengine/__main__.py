@@ -1,3 +1,5 @@
+"""``python -m riskengine``: the same as the ``riskengine`` command."""
+
 from riskengine.cli import main
 
 main()

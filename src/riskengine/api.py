@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from riskengine.errors import Problem, RiskengineError, Severity
+
+if TYPE_CHECKING:
+    from riskengine.graph.build import CatalogGraph
+    from riskengine.graph.integrity import IntegrityRule
+    from riskengine.rule_tests import TestReport
+
+# Where `assess` writes when no output directory is given: reports/<ente>/<anno>/ under the current directory.
+REPORTS_DIR = Path("reports")
 
 
 @dataclass
@@ -19,7 +28,7 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
 
     @property
-    def severities(self) -> Counter:
+    def severities(self) -> Counter[str]:
         """Number of problems per severity."""
         return Counter(p.severity.value for p in self.problems)
 
@@ -45,13 +54,13 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> Check
     cg = build_graph(catalog)
     report.counts = {kind: len(cg.nodes_of(kind)) for kind in
                      ("area", "unit", "role", "process", "phase", "event", "factor", "measure")}
-    report.problems = check_integrity(cg)
+    report.problems = check_integrity(cg) + catalog.warnings
     if report.ok:
         report.problems += _check_method_and_assessments(cg, rules_dir)
     return report
 
 
-def _check_method_and_assessments(cg, rules_dir) -> list[Problem]:
+def _check_method_and_assessments(cg: CatalogGraph, rules_dir: str | Path | None) -> list[Problem]:
     """Problems of the catalogue's method and of each assessment file against it."""
     from riskengine.answers.load import load_assessment
     from riskengine.method.load import load_method
@@ -71,14 +80,14 @@ def _check_method_and_assessments(cg, rules_dir) -> list[Problem]:
     return problems
 
 
-def rules_list() -> list:
+def rules_list() -> list[IntegrityRule]:
     """The integrity rules, by code."""
     from riskengine.graph import RULES
 
     return [RULES[c] for c in sorted(RULES)]
 
 
-def load_linked(catalog_dir: str | Path):
+def load_linked(catalog_dir: str | Path) -> CatalogGraph:
     """Load and link a catalogue, raising when it has errors (used by show, graph, assess)."""
     from riskengine.catalog import load_catalog
     from riskengine.graph import build_graph, check_integrity
@@ -104,33 +113,45 @@ def schema(out_dir: str | Path) -> list[Path]:
     return write_schemas(Path(out_dir))
 
 
-def dumps(data) -> str:
-    """Canonical JSON text: sorted keys, two-space indent, UTF-8, trailing newline."""
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+def show(catalog_dir: str | Path, *, unit: str | None = None, process: str | None = None) -> dict[str, Any]:
+    """What a unit owns and must implement (``unit``), or everything about a process (``process``).
 
-
-def show(catalog_dir: str | Path, *, unit: str | None = None, process: str | None = None) -> dict:
-    """What a unit owns and must implement (``unit``), or everything about a process (``process``)."""
+    Give exactly one of the two (ValueError otherwise).
+    """
     from riskengine.catalog import load_catalog
     from riskengine.graph import build_graph
     from riskengine.graph.views import process_view, unit_view
 
-    cg = build_graph(load_catalog(catalog_dir))
-    return unit_view(cg, unit) if unit is not None else process_view(cg, process)
+    if unit is not None and process is None:
+        return unit_view(build_graph(load_catalog(catalog_dir)), unit)
+    if process is not None and unit is None:
+        return process_view(build_graph(load_catalog(catalog_dir)), process)
+    raise ValueError("give exactly one of unit or process")
 
 
-def assess(catalog_dir: str | Path, out_dir: str | Path, *, year: int | None = None,
+def default_out_dir(result: Mapping[str, Any]) -> Path:
+    """``reports/<ente>/<anno>``: where an assessment's annex goes when no directory is given.
+
+    The ente code is a validated slug (lower-case letters, digits, dashes), so the path stays inside ``reports/``.
+    """
+    return REPORTS_DIR / result["ente"]["codice"] / str(result["anno"])
+
+
+def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: int | None = None,
            rules_dir: str | Path | None = None, formats: tuple[str, ...] | None = None, lang: str = "it",
            templates: str | Path | None = None, backend: str = "durable", csv_delimiter: str = ",") -> list[Path]:
-    """Assess a catalogue and write the result and the annex into ``out_dir``; return the files written."""
+    """Assess a catalogue and write the result and the annex into ``out_dir``; return the files written.
+
+    Without ``out_dir`` the annex goes to :func:`default_out_dir` (``reports/<ente>/<anno>``).
+    """
     from riskengine.pipeline import assess as run_assessment
     from riskengine.report import FORMATS, write_annex
 
     result = run_assessment(catalog_dir, year=year, rules_dir=rules_dir, backend=backend)
     if templates is None and (Path(catalog_dir) / "templates").is_dir():
         templates = Path(catalog_dir) / "templates"
-    return write_annex(result, out_dir, formats=formats or FORMATS, lang=lang, templates=templates,
-                       csv_delimiter=csv_delimiter)
+    return write_annex(result, default_out_dir(result) if out_dir is None else out_dir, formats=formats or FORMATS,
+                       lang=lang, templates=templates, csv_delimiter=csv_delimiter)
 
 
 def report(source: str | Path, out_dir: str | Path, *, formats: tuple[str, ...] | None = None, lang: str = "it",
@@ -155,7 +176,7 @@ def explain(catalog_dir: str | Path, process: str, *, year: int | None = None,
     return explain_process(run_assessment(catalog_dir, year=year, rules_dir=rules_dir), process)
 
 
-def test(method_dir: str | Path, *, backend: str = "durable"):
+def test(method_dir: str | Path, *, backend: str = "durable") -> TestReport:
     """Run the rule tests of a method; return the report (cases, failures, uncovered rules)."""
     from riskengine.rule_tests import run_tests
 

@@ -1,4 +1,8 @@
-"""Command line: thin wrappers over :mod:`riskengine.api`; printing and exit codes live here."""
+"""Command line: thin wrappers over :mod:`riskengine.api`; printing and exit codes live here.
+
+Exit codes: 0 done, 1 the input has errors (one located line each), 2 the command line is wrong,
+70 an internal error (a bug: one line, no traceback), 130 interrupted.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,32 @@ from pathlib import Path
 
 import typer
 
+from riskengine import __version__
 from riskengine.errors import RiskengineError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="riskengine: anticorruption risk assessment for the PIAO risk annex.")
 
 EXIT_INPUT = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+# The values of --engine: durable-rules, or the direct interpreter of the same compiled conditions.
+ENGINES = ("durable", "interpreter")
+ENGINE_HELP = "durable (durable-rules) or interpreter"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"riskengine {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def riskengine(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                            help="print the version and exit")) -> None:
+    """riskengine: anticorruption risk assessment for the PIAO risk annex."""
 
 
 def _fail(exc: RiskengineError) -> None:
@@ -23,7 +47,7 @@ def _fail(exc: RiskengineError) -> None:
 
 
 @app.command()
-def check(catalog: Path = typer.Argument(..., help="catalogue directory (catalogs/<ente>) or method directory (rules/<m>)"),
+def check(catalog: Path = typer.Argument(..., help="catalogue directory (catalogs/<ente>) or method directory"),
           rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods (default: rules/)"),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the summary line")) -> None:
     """Validate a catalogue (integrity rules, method, assessments) or a method; exit 1 on errors."""
@@ -70,7 +94,7 @@ def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
 
     if (unit is None) == (process is None):
         typer.echo("give exactly one of --unit or --process", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     try:
         view = api.show(catalog, unit=unit, process=process)
     except RiskengineError as exc:
@@ -100,26 +124,28 @@ def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
             typer.echo(f"      fattore: {factor}")
     typer.echo(f"misure ({len(view['misure'])})")
     for m in view["misure"]:
-        typer.echo(f"  {m['codice']:<8} [{m['ambito']}] {m['nome']} — {m['responsabile'] or '—'}, scadenza {m['scadenza']}")
+        typer.echo(f"  {m['codice']:<8} [{m['ambito']}] {m['nome']} — {m['responsabile'] or '—'}, "
+                   f"scadenza {m['scadenza']}")
 
 
 @app.command()
 def graph(catalog: Path = typer.Argument(..., help="catalogue directory"),
           format: str = typer.Option("json", "--format", "-f", help="graphml, dot or json"),
-          out: Path | None = typer.Option(None, "--out", "-o", help="file to write (default: standard output)")) -> None:
+          out: Path | None = typer.Option(None, "--out", "-o", help="file to write (default: the standard output)"),
+          ) -> None:
     """Export the catalogue graph (areas, units, processes, events, factors, measures and their links)."""
     from riskengine import api
 
     if format not in ("graphml", "dot", "json"):
         typer.echo(f"unknown graph format '{format}': expected one of graphml, dot, json", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     try:
         text = api.graph(catalog, format)
     except RiskengineError as exc:
         _fail(exc)
     except ValueError as exc:
         typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE) from None
     if out is None:
         sys.stdout.write(text)
     else:
@@ -153,8 +179,15 @@ def _formats(text: str) -> tuple[str, ...]:
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
         typer.echo(f"unknown format(s): {', '.join(unknown) or '(none)'}; expected: {', '.join(FORMATS)}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     return chosen
+
+
+def _engine(name: str) -> str:
+    if name not in ENGINES:
+        typer.echo(f"unknown engine '{name}': expected one of {', '.join(ENGINES)}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    return name
 
 
 def _delimiter(text: str) -> str:
@@ -163,22 +196,24 @@ def _delimiter(text: str) -> str:
 
 @app.command()
 def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
-           out: Path = typer.Option(..., "--out", "-o", help="output directory (replaced only when complete)"),
+           out: Path | None = typer.Option(None, "--out", "-o", help="output directory, replaced only when complete "
+                                           "(default: reports/<ente>/<anno>/ under the current directory)"),
            year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
            rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods (default: rules/)"),
            format: str = typer.Option("html,pdf,xlsx,csv,json", "--format", "-f", help="comma-separated formats"),
            lang: str = typer.Option("it", "--lang", help="it or en"),
            templates: Path | None = typer.Option(None, "--templates", help="directory of template overrides"),
-           engine: str = typer.Option("durable", "--engine", help="durable (durable-rules) or interpreter"),
+           engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
            csv_delimiter: str = typer.Option(",", "--csv-delimiter", help="CSV separator: ',', ';' or 'tab'"),
            quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing on success")) -> None:
     """Assess a catalogue with its method and write the result and the annex."""
     from riskengine import api
 
     formats = _formats(format)
+    backend = _engine(engine)
     try:
         written = api.assess(catalog, out, year=year, rules_dir=rules, formats=formats, lang=lang,
-                             templates=templates, backend=engine, csv_delimiter=_delimiter(csv_delimiter))
+                             templates=templates, backend=backend, csv_delimiter=_delimiter(csv_delimiter))
     except RiskengineError as exc:
         _fail(exc)
     if not quiet:
@@ -226,14 +261,16 @@ def explain(catalog: Path = typer.Argument(..., help="catalogue directory"),
 
 @app.command("test")
 def test_rules(method: Path = typer.Argument(..., help="method directory (rules/<method>) with tests/*.yaml"),
-               engine: str = typer.Option("durable", "--engine", help="durable (durable-rules) or interpreter"),
+               engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
                verbose: bool = typer.Option(False, "--verbose", "-v", help="list passing cases too"),
-               strict: bool = typer.Option(False, "--strict", help="also fail when a rule was never exercised")) -> None:
+               strict: bool = typer.Option(False, "--strict", help="also fail when a rule was never exercised"),
+               ) -> None:
     """Run a method's rule tests; show failures with their explanation and the rules no case exercised."""
     from riskengine import api
 
+    backend = _engine(engine)
     try:
-        report = api.test(method, backend=engine)
+        report = api.test(method, backend=backend)
     except RiskengineError as exc:
         _fail(exc)
     for outcome in report.outcomes:
@@ -259,6 +296,23 @@ def test_rules(method: Path = typer.Argument(..., help="method directory (rules/
         raise typer.Exit(EXIT_INPUT)
 
 
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: run the command; anything unexpected ends in one line, never a traceback."""
+    try:
+        app()  # exits itself: 0, or the code of a usage error (2) or of a command
+    except SystemExit as exc:
+        if exc.code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into this exit code, silently
+            typer.echo("riskengine: interrupted", err=True)
+        raise
+    except KeyboardInterrupt:  # arrived outside the command (typer handles it inside)
+        typer.echo("riskengine: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:
+        typer.echo(f"riskengine: internal error: {_one_line(exc)} (a bug: please report it with the command)",
+                   err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,119 @@
+"""The command itself, run as a user runs it (``python -m riskengine`` in a separate process): the version,
+the default output directory, a wrong ``--engine``, and the last-resort handler (one line, no traceback);
+and the way it is installed: the README's commands, ``.ci/run`` and ``requirements.lock`` agree."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+import riskengine
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def riskengine_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m riskengine ARGS`` and capture its output."""
+    return subprocess.run([sys.executable, "-m", "riskengine", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600, check=False)
+
+
+def main_with(api_function: str, body: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m riskengine ARGS`` with ``riskengine.api.<api_function>`` replaced by ``body``.
+
+    The way to reach the last-resort handler: no input makes riskengine fail unexpectedly on purpose.
+    """
+    script = (f"import runpy, sys\nimport riskengine.api\n"
+              f"def broken(*args, **kwargs):\n    {body}\n"
+              f"riskengine.api.{api_function} = broken\n"
+              f"sys.argv = ['riskengine', *{list(args)!r}]\n"
+              f"runpy.run_module('riskengine', run_name='__main__')\n")
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_version_prints_the_package_version():
+    run = riskengine_cli("--version")
+    assert (run.returncode, run.stdout, run.stderr) == (0, f"riskengine {riskengine.__version__}\n", "")
+
+
+def test_assess_without_out_writes_reports_ente_year_under_the_current_directory(tmp_path):
+    # The README's first command, in a fresh directory holding a catalogue and the methods.
+    shutil.copytree(REPO / "catalogs" / "esempio-cciaa", tmp_path / "catalogs" / "esempio-cciaa")
+    shutil.copytree(REPO / "rules", tmp_path / "rules")
+    run = riskengine_cli("assess", "catalogs/esempio-cciaa", "--format", "json", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    annex = tmp_path / "reports" / "esempio-cciaa" / "2026"
+    assert run.stdout.splitlines() == [str(Path("reports/esempio-cciaa/2026/risultato.json"))]
+    result = json.loads((annex / "risultato.json").read_text(encoding="utf-8"))
+    assert (result["ente"]["codice"], result["anno"]) == ("esempio-cciaa", 2026)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()
+                  and p.parts[len(tmp_path.parts)] == "reports") == ["reports/esempio-cciaa/2026/risultato.json"]
+
+
+@pytest.mark.parametrize("command", [["assess", "catalogs/esempio-cciaa", "--out", "never-written"],
+                                     ["test", "rules/cciaa-torino-2022"]], ids=["assess", "test"])
+def test_unknown_engine_is_one_line_listing_the_engines(command, tmp_path):
+    run = riskengine_cli(*command, "--engine", "bogus", cwd=REPO)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == "unknown engine 'bogus': expected one of durable, interpreter\n"
+    assert not (REPO / "never-written").exists()
+
+
+def test_unexpected_exception_is_one_line_and_exit_70():
+    run = main_with("check", "raise RuntimeError('state lost\\n  in two lines')", "check", "catalogs/esempio-cciaa")
+    assert (run.returncode, run.stdout) == (70, "")
+    assert run.stderr == ("riskengine: internal error: RuntimeError: state lost in two lines "
+                          "(a bug: please report it with the command)\n")
+
+
+def test_interrupt_is_one_line_and_exit_130():
+    # A real SIGINT, delivered while the command runs.
+    body = "import os, signal, time; os.kill(os.getpid(), signal.SIGINT); time.sleep(60)"
+    run = main_with("check", body, "check", "catalogs/esempio-cciaa")
+    assert (run.returncode, run.stdout, run.stderr) == (130, "", "riskengine: interrupted\n")
+
+
+def test_input_errors_and_usage_errors_keep_their_exit_codes(tmp_path):
+    missing = riskengine_cli("show", str(tmp_path / "nowhere"), "--process", "B1")
+    assert missing.returncode == 1
+    assert "Traceback" not in missing.stderr
+    usage = riskengine_cli("assess")
+    assert usage.returncode == 2
+    assert "Missing argument" in usage.stderr
+    assert "Traceback" not in usage.stderr
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_readme_commands_ci_and_lock_agree():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    main_job, tests_job, regenerate = (block.strip() for block in re.findall(r"```sh\n(.*?)```", readme, re.S)[:3])
+    assert main_job.endswith("riskengine assess catalogs/esempio-cciaa")  # the default reports/ home
+    for job in (main_job, tests_job):
+        assert "pip install -q -r requirements.lock && .venv/bin/pip install -q --no-deps -e ." in job
+    assert f"{tests_job} || status=$?" in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    lock = (REPO / "requirements.lock").read_text(encoding="utf-8")
+    assert f"#    {regenerate}" in lock.splitlines()  # the header names the documented command
+
+
+def test_lock_pins_every_dependency_and_extra_exactly():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = {_normalised(Requirement(r).name) for r in project["dependencies"]}
+    wanted |= {_normalised(Requirement(r).name) for extra in project["optional-dependencies"].values() for r in extra}
+    pinned = {}
+    for line in (REPO / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith((" ", "#")):
+            name, _, version = line.split(";")[0].strip().partition("==")
+            pinned.setdefault(_normalised(name), set()).add(version)
+    assert wanted <= set(pinned), sorted(wanted - set(pinned))
+    assert all(len(versions) == 1 and all(versions) for versions in pinned.values())  # one exact version each
