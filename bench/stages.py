@@ -5,7 +5,7 @@
 Stages: load (YAML + validation), graph (link), integrity, method, assessment (load answers),
 evaluate (scores, bands, policies on the engine), result (plain data), then the result file:
 ``json_report`` the way ``riskengine assess --format json`` writes it today (report.write_annex),
-or ``json_stream`` with ``riskengine.result.build.write_json`` (same bytes, streamed; ``--json``). Peak
+or ``json_stream`` with ``riskengine.result.writer.write_json`` (same bytes, streamed; ``--json``). Peak
 memory is the process's maximum resident set size at the end.
 """
 
@@ -31,7 +31,8 @@ def run(catalog: Path, engine: str, writers: tuple[str, ...] = ("stream",)) -> d
     from riskengine.method.load import load_method
     from riskengine.pipeline import assessment_path, backend_for, find_method_dir
     from riskengine.report import write_annex
-    from riskengine.result.build import build_result, write_json
+    from riskengine.result.build import build_result
+    from riskengine.result.writer import write_json
 
     times: dict[str, float] = {}
 

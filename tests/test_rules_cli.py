@@ -247,3 +247,24 @@ def test_expected_level_must_exist(tmp_path) -> None:
     result = run_cli("test", d)
     assert result.exit_code == 1
     assert "unknown risk level 'bassa' (did you mean 'basso'?)" in result.stderr
+
+
+@pytest.mark.parametrize("raw", [".nan", "1.0e+400", "-.inf"])
+def test_fact_that_is_not_a_finite_number_is_a_located_error(tmp_path, raw: str) -> None:
+    # issue 11, F9: YAML reads these as float NaN and infinity; the engine cannot compare them
+    import subprocess
+    import sys
+
+    expected = "\n    atteso: {livello: medio-alto, criticita: []}"
+    method = method_copy(tmp_path, TORINO, ("tests/politiche.yaml", "fatti: {misure_specifiche: 1}" + expected,
+                                            f"fatti: {{misure_specifiche: {raw}}}" + expected))
+    result = subprocess.run([sys.executable, "-m", "riskengine", "test", str(method)], capture_output=True,
+                            text=True, timeout=300, check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[-1] == "1 error(s)"
+    # .nan and .inf are not finite; 1.0e+400 is read exactly, and is beyond the numbers the engine compares
+    assert lines[0].startswith(f"{where(method / 'tests' / 'politiche.yaml', raw)}: error[rule-test]: "
+                               "fact 'misure_specifiche': ")
+

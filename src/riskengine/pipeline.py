@@ -7,12 +7,10 @@ from typing import Any
 
 from riskengine import gcpause
 from riskengine.errors import Location, Problem, RiskengineError, Severity, fail
+from riskengine.evaluate.backend import backend_for
 from riskengine.graph import build_graph, check_integrity
 from riskengine.graph.build import CatalogGraph
 from riskengine.method.load import Method, load_method
-
-BACKENDS = ("durable", "interpreter")
-_backend_cache: dict[tuple[str, str], Any] = {}
 
 
 def find_method_dir(catalog_root: Path, name: str, rules_dir: Path | None = None) -> Path:
@@ -24,18 +22,6 @@ def find_method_dir(catalog_root: Path, name: str, rules_dir: Path | None = None
             return candidate
     raise fail(Location(str(catalog_root / "ente.yaml")), f"method '{name}' not found",
                hint="looked in " + ", ".join(str(c) for c in candidates) + "; use --rules DIR")
-
-
-def backend_for(method: Method, kind: str = "durable") -> Any:
-    """A (cached) execution backend for a compiled method."""
-    from riskengine.engine import DurableBackend, InterpreterBackend
-    from riskengine.method.compile import compile_method
-
-    key = (kind, "|".join(f"{k}:{v}" for k, v in sorted(method.digests.items())) + str(method.root.resolve()))
-    if key not in _backend_cache:
-        rules = compile_method(method)
-        _backend_cache[key] = DurableBackend(rules) if kind == "durable" else InterpreterBackend(rules)
-    return _backend_cache[key]
 
 
 def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tuple[CatalogGraph, list[Problem], Method]:
@@ -72,8 +58,6 @@ def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str |
     from riskengine.evaluate.evaluation import evaluate
     from riskengine.result.build import build_result
 
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend '{backend}'")
     # The collector is kept out of the bulk stages (riskengine.gcpause): loading and building the
     # result make no garbage cycles; evaluation does (durable-rules actions), so it collects, but
     # never scans the catalogue loaded before it.

@@ -13,11 +13,12 @@ from typing import Any
 
 from riskengine.answers.load import check_answers
 from riskengine.errors import Location, Problem, RiskengineError
-from riskengine.evaluate.evaluation import Classifier, ProcessEvaluation, State, apply_hits
+from riskengine.evaluate.backend import Backend, backend_for
+from riskengine.evaluate.evaluation import Subject, evaluate_subjects, policy_answers
 from riskengine.evaluate.items import ItemScore, score_item
 from riskengine.method import expr
 from riskengine.method.arithmetic import decimals
-from riskengine.method.compile import POLICIES, PROCESS_FACT, encode_fact
+from riskengine.method.compile import scaled
 from riskengine.method.load import Method, load_method
 from riskengine.method.models import Caso, TestFile
 from riskengine.source.document import Document, load_yaml
@@ -71,7 +72,14 @@ def _typed(ftype: expr.FieldType, raw: Any) -> Any:
     if ftype.kind == "number":
         if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
             raise ValueError(f"expected {ftype.description}")
-        return Decimal(repr(raw)) if isinstance(raw, float) else Decimal(str(raw))
+        try:
+            value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(str(raw))
+        except ArithmeticError:
+            raise ValueError(f"expected {ftype.description}, got {str(raw)[:40]!r}") from None
+        if not value.is_finite():  # YAML's .nan and .inf, and 1.0e+400 read as infinity
+            raise ValueError(f"expected a finite number, got {raw}")
+        scaled(value)  # the engine compares numbers exactly within its range and precision, or refuses them
+        return value
     if ftype.kind == "bool":
         if not isinstance(raw, bool):
             raise ValueError("expected true or false")
@@ -83,8 +91,8 @@ def _typed(ftype: expr.FieldType, raw: Any) -> Any:
     return str(raw)
 
 
-def run_case(method: Method, backend: Any, case: Caso, doc: Document, keys: tuple) -> CaseOutcome:
-    """Evaluate one case on ``backend`` and compare with its expectations."""
+def run_case(method: Method, backend: Backend, case: Caso, doc: Document, keys: tuple) -> CaseOutcome:
+    """Evaluate one case on ``backend`` (the evaluation ``assess`` runs) and compare with its expectations."""
     problems: list[Problem] = []
     for key in ("livello", "livello_residuo"):
         expected_level = getattr(case.atteso, key)
@@ -94,13 +102,14 @@ def run_case(method: Method, backend: Any, case: Caso, doc: Document, keys: tupl
     if problems:
         raise RiskengineError(problems)
     score: ItemScore
+    answers: dict[str, Any] = {}
     if case.risposte is not None:
         options = check_answers(method, case.risposte,
                                 lambda k, key=False: doc.locate(keys + ("risposte",) + k, key=key), problems)
         if problems:
             raise RiskengineError(problems)
         score = score_item(method, options)
-        answers = {code: (o.codice if method.schema[code].kind == "ordinal" else o.valore) for code, o in options.items()}
+        answers = policy_answers(method, options)
     elif case.rischio is not None:
         if not method.numeric:
             raise RiskengineError([Problem(doc.locate(keys + ("rischio",)), "this method has no numeric score",
@@ -111,60 +120,47 @@ def run_case(method: Method, backend: Any, case: Caso, doc: Document, keys: tupl
                                            code="rule-test", hint=f"scores are from 0, rounded to {method.digits} "
                                            "decimals: a band table never sees this value")])
         score = ItemScore(Decimal(0), Decimal(0), rischio=case.rischio)
-        answers = {}
     else:
         ptype, itype = method.schema["probabilita"], method.schema["impatto"]
-        for name, ftype, value in (("probabilita", ptype, case.probabilita), ("impatto", itype, case.impatto)):
-            if value not in ftype.values:
-                raise RiskengineError([Problem(doc.locate(keys + (name,)), f"'{value}' is not {ftype.description}",
-                                               code="rule-test", hint=did_you_mean(str(value), ftype.values))])
+        for name, dimension, value in (("probabilita", ptype, case.probabilita), ("impatto", itype, case.impatto)):
+            if value not in dimension.values:
+                raise RiskengineError([Problem(doc.locate(keys + (name,)), f"'{value}' is not {dimension.description}",
+                                               code="rule-test", hint=did_you_mean(str(value), dimension.values))])
         score = ItemScore(Decimal(0), Decimal(0), p_code=case.probabilita, i_code=case.impatto)
-        answers = {}
-    classifier = Classifier(method, backend)
-    ev = ProcessEvaluation(case.nome, case.nome, score=score, trace=list(score.trace))
-    if method.numeric:
-        table = method.band_table_for([case.area] if case.area else [])
-        ev.band_table = table.code
-        fact_id = classifier.band(table.code, score.rischio)
-    else:
-        fact_id = classifier.grid(score.p_code, score.i_code)
-    classifier.run()
-    level, step = classifier.level(fact_id)
-    ev.inerente = State(score.rischio, level, [step])
-    ev.trace.append(step)
-    values = _defaults(method)
-    values.update(answers)
-    values.update({"codice": case.nome, "area": case.area or "", "livello": level, "livello_residuo": level,
-                   "livello_monitorato": level})
-    if method.numeric:
-        values.update({"probabilita": score.probabilita, "impatto": score.impatto, "rischio": score.rischio,
-                       "rischio_residuo": score.rischio, "rischio_monitorato": score.rischio})
-        values.update({f"rischio_{k}": v for k, v in score.varianti.items()})
-    else:
-        values.update({"probabilita": score.p_code, "impatto": score.i_code})
+    given: dict[str, Any] = {}
     for name, raw in case.fatti.items():
-        ftype = method.schema.get(name)
-        if ftype is None:
+        fact_type = method.schema.get(name)
+        if fact_type is None:
             raise RiskengineError([Problem(doc.locate(keys + ("fatti", name), key=True), f"unknown fact '{name}'",
                                            code="rule-test", hint=did_you_mean(name, method.schema))])
         try:
-            values[name] = _typed(ftype, raw)
+            given[name] = _typed(fact_type, raw)
         except ValueError as exc:
             raise RiskengineError([Problem(doc.locate(keys + ("fatti", name)), f"fact '{name}': {exc}",
                                            code="rule-test")]) from None
-    fact = encode_fact(method.schema, values, PROCESS_FACT, "case")
-    fired = {rule_id for rule_id, _ in backend.run(POLICIES, [fact])}
-    apply_hits(method, ev, fired, fact, case.nome, values)
+    # A case is a process of its own: no measures, no catalogue (the defaults stand for it).
+    values = _defaults(method)
+    values.update({"codice": case.nome, "area": case.area or ""})
+    subject = Subject("case", case.nome, case.nome, score, list(score.trace), [case.area] if case.area else [],
+                      [], [], [], [], None, values, answers, given)
+    (evaluation,) = evaluate_subjects(method, backend, [subject])
+    assert evaluation.scoring is not None  # every case is scored
+    inerente = evaluation.scoring.inerente
     actual = {
         "probabilita": score.p_code or decimal_text(score.probabilita),
         "impatto": score.i_code or decimal_text(score.impatto),
-        "rischio": score.rischio, "livello": level, "livello_residuo": level,
+        "rischio": score.rischio, "livello": inerente.livello,
+        "livello_residuo": evaluation.scoring.residuo_programmato.livello,
         "varianti": score.varianti,
-        "criticita": sorted(f["codice"] for f in ev.findings),
-        "monitoraggio": ev.monitoring, "priorita": ev.priority["valore"] if ev.priority else None,
-        "regole": sorted({step["regola"] for step in ev.inerente.trace} | fired),
+        "criticita": sorted(f["codice"] for f in evaluation.findings),
+        "monitoraggio": evaluation.monitoring,
+        "priorita": evaluation.priority["valore"] if evaluation.priority else None,
+        "regole": sorted({step["regola"] for step in inerente.trace} | set(evaluation.fired)),
     }
-    return CaseOutcome(case.nome, doc.locate(keys), True, _compare(case, actual), actual, ev.trace)
+    # The case's steps: its score, then its inherent level, then the policies that applied.
+    scored = len(subject.steps)
+    trace = evaluation.trace[:scored] + inerente.trace + evaluation.trace[scored:]
+    return CaseOutcome(case.nome, doc.locate(keys), True, _compare(case, actual), actual, trace)
 
 
 def _compare(case: Caso, actual: dict[str, Any]) -> list[str]:
@@ -210,8 +206,6 @@ def _is_number(text: str) -> bool:
 
 def run_tests(method_dir: str | Path, backend_kind: str = "durable") -> TestReport:
     """Run every case of ``<method_dir>/tests/*.yaml``; raise on invalid test files."""
-    from riskengine.pipeline import backend_for
-
     method = load_method(method_dir)
     backend = backend_for(method, backend_kind)
     files = sorted((Path(method_dir) / "tests").glob("*.yaml"))

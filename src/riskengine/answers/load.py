@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from riskengine.errors import Problem, RiskengineError
+from riskengine.errors import Location, Problem, RiskengineError
 from riskengine.graph.build import CatalogGraph
 from riskengine.method.arithmetic import decimals
 from riskengine.method.load import Method
@@ -41,21 +42,7 @@ class Assessment:
 
 
 def match_option(method: Method, indicator_code: str, raw: Any) -> Opzione | None:
-    """The scale option an answer names (by its value or by its code), or None.
-
-    Answers repeat across an assessment: each distinct (indicator, type, answer) is matched once.
-    """
-    if type(raw) not in (str, int, float, Decimal):
-        return _match_option(method, indicator_code, raw)
-    key = ("answer", indicator_code, type(raw), raw)
-    try:
-        return method.memo[key]
-    except KeyError:
-        option = method.memo[key] = _match_option(method, indicator_code, raw)
-        return option
-
-
-def _match_option(method: Method, indicator_code: str, raw: Any) -> Opzione | None:
+    """The scale option an answer names (by its value or by its code), or None."""
     indicator = next(i for i in method.model.indicatori if i.codice == indicator_code)
     scale = method.scale_of(indicator)
     for option in scale.opzioni:
@@ -76,8 +63,13 @@ def allowed_answers(method: Method, indicator_code: str) -> list[str]:
     return [o.codice or format(o.valore, "f") for o in method.scale_of(indicator).opzioni]
 
 
-def check_answers(method: Method, risposte: dict[str, Any], locate, problems: list[Problem]) -> dict[str, Opzione]:
-    """Validate a mapping indicator → answer; report unknown indicators, missing answers, values off scale."""
+def check_answers(method: Method, risposte: dict[str, Any], locate: Callable[..., Location], problems: list[Problem],
+                  matched: dict[tuple, Opzione | None] | None = None) -> dict[str, Opzione]:
+    """Validate a mapping indicator → answer; report unknown indicators, missing answers, values off scale.
+
+    ``locate(keys, key=False)`` places a problem; ``matched``: the answers matched so far in the same
+    file, by (indicator, type, answer): answers repeat, each distinct one is matched once.
+    """
     codes = [i.codice for i in method.model.indicatori]
     options: dict[str, Opzione] = {}
     for name, raw in risposte.items():
@@ -85,7 +77,14 @@ def check_answers(method: Method, risposte: dict[str, Any], locate, problems: li
             problems.append(Problem(locate((name,), key=True), f"unknown indicator '{name}'", code="assessment",
                                     hint=did_you_mean(name, codes)))
             continue
-        option = match_option(method, name, raw)
+        if matched is not None and type(raw) in (str, int, float, Decimal):
+            key = (name, type(raw), raw)
+            if key in matched:
+                option = matched[key]
+            else:
+                option = matched[key] = match_option(method, name, raw)
+        else:
+            option = match_option(method, name, raw)
         if option is None:
             allowed = allowed_answers(method, name)
             problems.append(Problem(locate((name,)), f"'{raw}' is not an answer of indicator '{name}'",
@@ -114,6 +113,7 @@ def load_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Asses
     pool = [cg.code(n) for n in cg.nodes_of(wanted_kind)]
     seen: dict[str, int] = {}
     indicator_codes = [i.codice for i in method.model.indicatori]
+    matched: dict[tuple, Opzione | None] = {}
     for index, giudizio in enumerate(model.valutazioni):
         keys = ("valutazioni", index)
         given = "processo" if giudizio.processo else "fase" if giudizio.fase else "evento"
@@ -128,12 +128,14 @@ def load_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Asses
                                     hint=did_you_mean(code, pool)))
             continue
         if code in seen:
-            problems.append(Problem(doc.locate(keys + (given,)), f"'{code}' is assessed twice (also entry {seen[code] + 1})",
+            problems.append(Problem(doc.locate(keys + (given,)),
+                                    f"'{code}' is assessed twice (also entry {seen[code] + 1})",
                                     code="assessment", hint="keep one entry per item"))
             continue
         seen[code] = index
         options = check_answers(method, giudizio.risposte,
-                                lambda k, key=False, base=keys: doc.locate(base + ("risposte",) + k, key=key), problems)
+                                lambda k, key=False, base=keys: doc.locate(base + ("risposte",) + k, key=key), problems,
+                                matched)
         for name in giudizio.motivazioni:
             if name not in indicator_codes:
                 problems.append(Problem(doc.locate(keys + ("motivazioni", name), key=True),

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
-from riskengine.answers.load import Assessment
+from riskengine.answers.load import Answers, Assessment
 from riskengine.catalog.models import Misura
 from riskengine.engine import interpret
 from riskengine.errors import Location, fail
+from riskengine.evaluate.backend import Backend
 from riskengine.evaluate.items import ItemScore, combine_items, score_item
 from riskengine.evaluate.residual import efficacies, residual_level, residual_score
 from riskengine.graph import queries as q
@@ -33,54 +33,74 @@ from riskengine.method.compile import (
     encode_fact,
 )
 from riskengine.method.load import Method, PolicyRule
+from riskengine.method.models import Opzione, Rivalutazione
 from riskengine.source.fields import decimal_text
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-class Backend(Protocol):
-    """Runs the compiled rules of one stage over encoded facts."""
-
-    name: str
-
-    def run(self, stage: str, facts: Sequence[dict]) -> list[tuple[str, str]]: ...
-
-
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class State:
-    """One of the three risk states of a process."""
+    """One of the three risk states of a process: its score (numeric methods), level and steps."""
 
     rischio: Decimal | None
     livello: str
-    trace: list[dict] = field(default_factory=list)
+    trace: list[dict]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    """The score and the three risk states of an assessed process."""
+
+    score: ItemScore
+    band_table: str | None  # numeric methods: the band table its scores were classified in
+    inerente: State
+    residuo_programmato: State
+    residuo_monitorato: State
+
+
+@dataclass(frozen=True, slots=True)
 class ProcessEvaluation:
-    """Everything evaluation found about one process.
+    """Everything evaluation found about one process (``scoring`` is None when it has no answers)."""
 
-    ``values`` holds the flags of the residual re-rating (rivalutato, residuo_sopra_inerente,
-    residuo_senza_misure); the policy values built from it are the fact's, not kept per process.
+    code: str
+    node: str
+    measures: list[str]
+    scoring: Scoring | None
+    findings: list[dict]
+    requirements: list[dict]
+    monitoring: dict | None
+    priority: dict | None
+    trace: list[dict]
+    fired: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What evaluation needs to know about one assessed process, from the catalogue or a rule test.
+
+    ``values``: the policy values that do not depend on the scores (counts, area, unit…);
+    ``answers``: the indicator answers as policy values; ``given``: values a rule test sets over
+    those evaluation derives. ``steps``: the scoring steps of its items (then their combination).
     """
 
     code: str
     node: str
-    score: ItemScore | None = None
-    band_table: str | None = None
-    inerente: State | None = None
-    residuo_programmato: State | None = None
-    residuo_monitorato: State | None = None
-    measures: list[str] = field(default_factory=list)
-    values: dict[str, Any] = field(default_factory=dict)
-    findings: list[dict] = field(default_factory=list)
-    requirements: list[dict] = field(default_factory=list)
-    monitoring: dict | None = None
-    priority: dict | None = None
-    trace: list[dict] = field(default_factory=list)
-    fired: list[str] = field(default_factory=list)
+    name: str
+    score: ItemScore
+    steps: list[dict]
+    area_codes: list[str]
+    measures: list[str]
+    linked: list[Misura]
+    planned: list[Misura]
+    implemented: list[Misura]
+    rerating: Rivalutazione | None
+    values: dict[str, Any]
+    answers: dict[str, Any]
+    given: dict[str, Any]
 
 
-def _items_for(cg: CatalogGraph, method: Method, assessment: Assessment, node: str) -> list:
+def _items_for(cg: CatalogGraph, method: Method, assessment: Assessment, node: str) -> list[Answers]:
     level = method.model.valutazione.livello
     if level == "processo":
         answers = assessment.answers.get(cg.code(node))
@@ -115,16 +135,19 @@ class Classifier:
         self._levels: dict[str, tuple[str, dict]] = {}
 
     def band(self, table: str, value: Decimal) -> str:
+        """Ask for the row of band table ``table`` that ``value`` falls in; return the lookup's id."""
         fact_id = f"{table}|{decimal_text(value)}"
         self.band_requests[fact_id] = (table, value)
         return fact_id
 
     def grid(self, p: str, i: str) -> str:
+        """Ask for the grid cell of probability ``p`` and impact ``i``; return the lookup's id."""
         fact_id = f"{p}|{i}"
         self.grid_requests[fact_id] = (p, i)
         return fact_id
 
     def run(self) -> None:
+        """Run the lookups asked for since the last run, on the engine."""
         facts = [encode_fact(BAND_SCHEMA, {"tabella": t, "v": v}, BAND_FACT, fid)
                  for fid, (t, v) in sorted(self.band_requests.items())]
         facts += [encode_fact(GRID_SCHEMA, {"p": p, "i": i}, GRID_FACT, fid)
@@ -149,6 +172,11 @@ class Classifier:
             found = self._levels[fact_id] = self._level(fact_id)
         return found
 
+    def state(self, rischio: Decimal | None, steps: list[dict], fact_id: str) -> State:
+        """The state whose level a lookup found, its step after ``steps``."""
+        level, step = self.level(fact_id)
+        return State(rischio, level, [*steps, step])
+
     def _level(self, fact_id: str) -> tuple[str, dict]:
         rule_id = self.results[fact_id]
         if rule_id.startswith("bande:"):
@@ -161,128 +189,56 @@ class Classifier:
                             "valori": {"probabilita": cell.p, "impatto": cell.i}, "risultato": cell.level}
 
 
-def _explicit_residual(method: Method, ev: ProcessEvaluation, linked: list[Misura], giudizio: Any) -> State | None:
-    """An explicit re-rating of the planned residual, or None when it would exceed inherent or lack measures.
-
-    A numeric re-rating comes back with an empty level: the caller classifies it on the engine.
-    """
-    r = giudizio.residuo
-    inherent = ev.inerente
-    assert inherent is not None
-    if r.rischio is not None:
-        above, lower = r.rischio > inherent.rischio, r.rischio < inherent.rischio
-    else:
-        rank, inherent_rank = method.levels.index(r.livello), method.levels.index(inherent.livello)
-        above, lower = rank > inherent_rank, rank < inherent_rank
-    ev.values["rivalutato"] = True
-    if above:
-        ev.values["residuo_sopra_inerente"] = True
-        return None
-    if lower and not linked:
-        ev.values["residuo_senza_misure"] = True
-        return None
-    rounding = method.model.arrotondamento
-    score = round_to(r.rischio, rounding.cifre, rounding.modo) if r.rischio is not None else None
-    step = {"regola": "valutazione.residuo", "descrizione": f"rivalutazione esplicita: {r.motivazione or 'senza motivazione'}",
-            "risultato": decimal_text(score) if score is not None else r.livello}
-    return State(score, r.livello or "", [step])
-
-
 def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend) -> list[ProcessEvaluation]:
     """Evaluate every process of the catalogue; processes without answers are reported, not scored."""
     reference = assessment.model.data_valutazione or cg.catalog.ente.data_riferimento
-    classifier = Classifier(method, backend)
-    evaluations: list[ProcessEvaluation] = []
-    pending: list[_Pending] = []
     transversal_ok = method.model.residuo.considera_trasversali
     states = {cg.code(m): _monitored_state(assessment, cg.obj(m)) for m in cg.nodes_of("measure")}
-    known = efficacies(method, [cg.obj(m) for m in cg.nodes_of("measure")]) if method.numeric else {}
-    efficacy_tables: dict[tuple[str, ...], dict[str, str]] = {}
+    indicator_codes = [i.codice for i in method.model.indicatori]
+    scores: dict[tuple[str, ...], ItemScore] = {}  # catalogues repeat answer patterns: one score each
+    subjects: list[Subject] = []
+    unassessed: dict[str, ProcessEvaluation] = {}
     for node in cg.nodes_of("process"):
         code = cg.code(node)
-        ev = ProcessEvaluation(code, node)
-        evaluations.append(ev)
-        ev.measures = [cg.code(m) for m in q.measures_of(cg, node)]
+        measures = [cg.code(m) for m in q.measures_of(cg, node)]
         items = _items_for(cg, method, assessment, node)
         if not items:
-            ev.findings.append({"codice": "NON-VALUTATO", "gravita": "warning", "regola": "riskengine/non-valutato",
-                                "messaggio": f"il processo {code} non ha risposte nella valutazione {assessment.model.anno}"})
+            finding = {"codice": "NON-VALUTATO", "gravita": "warning", "regola": "riskengine/non-valutato",
+                       "messaggio": f"il processo {code} non ha risposte nella valutazione {assessment.model.anno}"}
+            unassessed[node] = ProcessEvaluation(code, node, measures, None, [finding], [], None, None, [], [])
             continue
-        scores = [score_item(method, item.options) for item in items]
-        ev.score = scores[0] if len(scores) == 1 else combine_items(method, scores)
-        ev.trace.extend(step for s in scores for step in s.trace)
-        if len(scores) > 1:
-            ev.trace.extend(ev.score.trace)
+        item_scores = []
+        for item in items:
+            key = tuple(str(item.options[c].valore) for c in indicator_codes)
+            found = scores.get(key)
+            if found is None:
+                found = scores[key] = score_item(method, item.options)
+            item_scores.append(found)
+        score = item_scores[0] if len(item_scores) == 1 else combine_items(method, item_scores)
+        steps = [step for s in item_scores for step in s.trace]
+        if len(item_scores) > 1:
+            steps.extend(score.trace)
         area, classe, area_codes = _primary_area(cg, node)
-        linked = [cg.obj(f"measure:{m}") for m in ev.measures]
+        linked = [cg.obj(f"measure:{m}") for m in measures]
         for_residual = [m for m in linked if transversal_ok or not m.tratta.tutti]
         planned = [m for m in for_residual if states[m.codice] != "non-attuata"]
         implemented = [m for m in for_residual if states[m.codice] == "attuata"]
-        if method.numeric:
-            table = method.band_table_for(area_codes)
-            ev.band_table = table.code
-            ev.inerente = State(ev.score.rischio, classifier.band(table.code, ev.score.rischio))
-            if method.model.residuo.metodo != "gradino":
-                value, step = residual_score(method, ev.score.rischio, planned, known, efficacy_tables)
-                ev.residuo_programmato = State(value, classifier.band(table.code, value), [step])
-                if implemented != planned:  # else the same value and step (every planned measure is done)
-                    value, step = residual_score(method, ev.score.rischio, implemented, known, efficacy_tables)
-                ev.residuo_monitorato = State(value, classifier.band(table.code, value), [step])
-        else:
-            ev.inerente = State(None, classifier.grid(ev.score.p_code, ev.score.i_code))
-        pending.append(_Pending(ev, items, linked, planned, implemented, area, classe))
-    classifier.run()
-    lookups: list[tuple[State, str]] = []
-    for ev, items, linked, planned, implemented, _, _ in pending:
         giudizio = items[0].giudizio
-        level, step = classifier.level(ev.inerente.livello)
-        ev.inerente.livello = level
-        ev.inerente.trace.append(step)
-        if ev.residuo_programmato is None:
-            lvl, rstep = residual_level(method, level, planned)
-            ev.residuo_programmato = State(None, lvl, [rstep])
-            if implemented != planned:
-                lvl, rstep = residual_level(method, level, implemented)
-            ev.residuo_monitorato = State(None, lvl, [rstep])
-        else:
-            for state in (ev.residuo_programmato, ev.residuo_monitorato):
-                lvl, bstep = classifier.level(state.livello)
-                state.livello = lvl
-                state.trace.append(bstep)
-        ev.values.update({"rivalutato": False, "residuo_sopra_inerente": False, "residuo_senza_misure": False})
-        if giudizio.residuo is not None:
-            rerated = _explicit_residual(method, ev, linked, giudizio)
-            if rerated is not None:
-                ev.residuo_programmato = rerated
-                if not rerated.livello:
-                    lookups.append((rerated, classifier.band(ev.band_table, rerated.rischio)))
-    if lookups:
-        classifier.run()
-        for state, fact_id in lookups:
-            state.livello, bstep = classifier.level(fact_id)
-            state.trace.append(bstep)
-    _policies(cg, method, backend, pending, reference, states)
-    return evaluations
+        values = _catalogue_values(cg, node, linked, states, reference, area, classe)
+        values["motivazione"] = bool(giudizio.motivazione.strip())
+        values["motivazioni_mancanti"] = sum(1 for c in indicator_codes if not giudizio.motivazioni.get(c, "").strip())
+        subjects.append(Subject(code, node, cg.obj(node).nome, score, steps, area_codes, measures, linked, planned,
+                                implemented, giudizio.residuo, values, policy_answers(method, _options(items, method)),
+                                {}))
+    assessed = iter(evaluate_subjects(method, backend, subjects))
+    return [unassessed[node] if node in unassessed else next(assessed) for node in cg.nodes_of("process")]
 
 
-class _Pending(NamedTuple):
-    """An assessed process between scoring and the policies, with what both stages read."""
-
-    ev: ProcessEvaluation
-    items: list
-    linked: list[Misura]
-    planned: list[Misura]
-    implemented: list[Misura]
-    area: str
-    classe: str
-
-
-def _policy_values(cg: CatalogGraph, method: Method, item: _Pending, reference: dt.date,
-                   states: dict[str, str]) -> dict[str, Any]:
-    ev, linked, area, classe = item.ev, item.linked, item.area, item.classe
-    giudizio = item.items[0].giudizio
-    proc = cg.obj(ev.node)
-    owner = q.owner_of(cg, ev.node)
+def _catalogue_values(cg: CatalogGraph, node: str, linked: list[Misura], states: dict[str, str],
+                      reference: dt.date, area: str, classe: str) -> dict[str, Any]:
+    """The policy values of a process that the catalogue gives: area, unit, measure counts, structure."""
+    proc = cg.obj(node)
+    owner = q.owner_of(cg, node)
     generali = specifiche = attuate = specifiche_attuate = scadute = 0
     for m in linked:  # the measure counts, in one pass
         ambito = m.ambito
@@ -293,11 +249,10 @@ def _policy_values(cg: CatalogGraph, method: Method, item: _Pending, reference: 
         if states[m.codice] == "attuata":
             attuate += 1
             specifiche_attuate += ambito == "specifica"
-        elif m.scadenza not in (None, "continua") and m.scadenza < reference:
+        elif isinstance(m.scadenza, dt.date) and m.scadenza < reference:
             scadute += 1
-    indicator_codes = [i.codice for i in method.model.indicatori]
-    values: dict[str, Any] = {
-        "codice": ev.code, "area": area, "classe_area": classe,
+    return {
+        "codice": cg.code(node), "area": area, "classe_area": classe,
         "unita": cg.code(owner) if owner else "",
         "misure": len(linked),
         "misure_generali": generali,
@@ -305,48 +260,151 @@ def _policy_values(cg: CatalogGraph, method: Method, item: _Pending, reference: 
         "misure_attuate": attuate,
         "misure_specifiche_attuate": specifiche_attuate,
         "misure_scadute": scadute,
-        "eventi": len(q.events_of(cg, ev.node)),
-        "fasi": len(q.descendants(cg, ev.node)),
-        "motivazione": bool(giudizio.motivazione.strip()),
-        "motivazioni_mancanti": sum(1 for c in indicator_codes if not giudizio.motivazioni.get(c, "").strip()),
+        "eventi": len(q.events_of(cg, node)),
+        "fasi": len(q.descendants(cg, node)),
         "in_convenzione": proc.in_convenzione is not None,
         "art6": proc.art6 is not None,
         "regime_semplificato": cg.catalog.ente.regime_semplificato,
-        "livello": ev.inerente.livello,
-        "livello_residuo": ev.residuo_programmato.livello,
-        "livello_monitorato": ev.residuo_monitorato.livello,
     }
-    values.update(ev.values)
-    answers = {}
-    options = _first_options(item.items, method)
-    for indicator in method.model.indicatori:
-        option = options[indicator.codice]
-        if method.schema[indicator.codice].kind == "ordinal":
-            answers[indicator.codice] = option.codice
-        else:
-            answers[indicator.codice] = option.valore
-    values.update(answers)
-    if method.numeric:
-        values.update({"probabilita": ev.score.probabilita, "impatto": ev.score.impatto, "rischio": ev.inerente.rischio,
-                       "rischio_residuo": ev.residuo_programmato.rischio if ev.residuo_programmato.rischio is not None
-                       else ev.inerente.rischio,
-                       "rischio_monitorato": ev.residuo_monitorato.rischio if ev.residuo_monitorato.rischio is not None
-                       else ev.inerente.rischio})
-        for code, value in ev.score.varianti.items():
-            values[f"rischio_{code}"] = value
-    else:
-        values.update({"probabilita": ev.score.p_code, "impatto": ev.score.i_code})
-    return values
 
 
-def _first_options(items: list, method: Method) -> dict:
+def _options(items: list[Answers], method: Method) -> dict[str, Opzione]:
     """Indicator answers of the process: its own, or the prudent (highest) across its assessed items."""
     if len(items) == 1:
         return items[0].options
-    merged = {}
-    for indicator in method.model.indicatori:
-        merged[indicator.codice] = max((it.options[indicator.codice] for it in items), key=lambda o: o.valore)
-    return merged
+    return {indicator.codice: max((it.options[indicator.codice] for it in items), key=lambda o: o.valore)
+            for indicator in method.model.indicatori}
+
+
+def policy_answers(method: Method, options: dict[str, Opzione]) -> dict[str, Any]:
+    """The answers as policy values: the option's code on ordinal scales, its value otherwise."""
+    return {code: option.codice if method.schema[code].kind == "ordinal" else option.valore
+            for code, option in options.items()}
+
+
+class _Classified(NamedTuple):
+    """An assessed process between the lookups and the policies."""
+
+    subject: Subject
+    scoring: Scoring
+    flags: dict[str, bool]  # the residual re-rating flags (rivalutato, residuo_sopra_inerente, …)
+
+
+def evaluate_subjects(method: Method, backend: Backend, subjects: list[Subject]) -> list[ProcessEvaluation]:
+    """Classify the scores of assessed processes, derive their residuals, run the policies.
+
+    ``assess`` passes every assessed process of a catalogue; a rule test passes its one case.
+    """
+    classifier = Classifier(method, backend)
+    linked = {m.codice: m for s in subjects for m in s.linked}
+    known = efficacies(method, list(linked.values())) if method.numeric else {}
+    tables: dict[tuple[str, ...], dict[str, str]] = {}  # residual steps with the same measures share one
+    gradino = method.model.residuo.metodo == "gradino"
+    # First the lookups of the inherent and (numeric) residual scores, all in one engine run.
+    lookups: list[tuple[str | None, str, tuple[Decimal, dict, str, Decimal, dict, str] | None]] = []
+    for subject in subjects:
+        score = subject.score
+        if score.rischio is None:
+            assert score.p_code is not None  # a grid method's score: level codes, no risk
+            assert score.i_code is not None
+            lookups.append((None, classifier.grid(score.p_code, score.i_code), None))
+            continue
+        band_table = method.band_table_for(subject.area_codes).code
+        residual = None
+        if not gradino:
+            planned, pstep = residual_score(method, score.rischio, subject.planned, known, tables)
+            monitored, mstep = planned, pstep  # the same value and step when every planned measure is done
+            if subject.implemented != subject.planned:
+                monitored, mstep = residual_score(method, score.rischio, subject.implemented, known, tables)
+            residual = (planned, pstep, classifier.band(band_table, planned), monitored, mstep,
+                        classifier.band(band_table, monitored))
+        lookups.append((band_table, classifier.band(band_table, score.rischio), residual))
+    classifier.run()
+    classified: list[_Classified] = []
+    reratings: list[tuple[int, Decimal, dict, str]] = []  # numeric re-ratings, classified in a second run
+    for subject, (table, inherent_id, residual) in zip(subjects, lookups, strict=True):
+        inerente = classifier.state(subject.score.rischio, [], inherent_id)
+        if residual is None:
+            lvl, step = residual_level(method, inerente.livello, subject.planned)
+            programmato = State(None, lvl, [step])
+            if subject.implemented != subject.planned:
+                lvl, step = residual_level(method, inerente.livello, subject.implemented)
+            monitorato = State(None, lvl, [step])
+        else:
+            planned, pstep, planned_id, monitored, mstep, monitored_id = residual
+            programmato = classifier.state(planned, [pstep], planned_id)
+            monitorato = classifier.state(monitored, [mstep], monitored_id)
+        flags = {"rivalutato": False, "residuo_sopra_inerente": False, "residuo_senza_misure": False}
+        if subject.rerating is not None:
+            rerated = _explicit_residual(method, inerente, subject.linked, subject.rerating, flags)
+            if isinstance(rerated, State):
+                programmato = rerated
+            elif rerated is not None:
+                assert table is not None  # a numeric re-rating is only accepted for numeric methods
+                value, step = rerated
+                reratings.append((len(classified), value, step, classifier.band(table, value)))
+        classified.append(_Classified(subject, Scoring(subject.score, table, inerente, programmato, monitorato),
+                                      flags))
+    if reratings:
+        classifier.run()
+        for index, value, step, fact_id in reratings:
+            subject, scoring, flags = classified[index]
+            rerated_state = classifier.state(value, [step], fact_id)
+            classified[index] = _Classified(subject, Scoring(scoring.score, scoring.band_table, scoring.inerente,
+                                                             rerated_state, scoring.residuo_monitorato), flags)
+    return _policies(method, backend, classified)
+
+
+def _explicit_residual(method: Method, inherent: State, linked: list[Misura], r: Rivalutazione,
+                       flags: dict[str, bool]) -> State | tuple[Decimal, dict] | None:
+    """An explicit re-rating of the planned residual, or None when it would exceed inherent or lack measures.
+
+    A re-rating by level is a state; a numeric one is its rounded score and step, to classify on the engine.
+    """
+    if r.rischio is not None:
+        assert inherent.rischio is not None  # numeric re-ratings are refused for grid methods when loaded
+        above, lower = r.rischio > inherent.rischio, r.rischio < inherent.rischio
+    else:
+        assert r.livello is not None  # exactly one of rischio and livello, checked when loaded
+        rank, inherent_rank = method.levels.index(r.livello), method.levels.index(inherent.livello)
+        above, lower = rank > inherent_rank, rank < inherent_rank
+    flags["rivalutato"] = True
+    if above:
+        flags["residuo_sopra_inerente"] = True
+        return None
+    if lower and not linked:
+        flags["residuo_senza_misure"] = True
+        return None
+    description = f"rivalutazione esplicita: {r.motivazione or 'senza motivazione'}"
+    if r.rischio is None:
+        assert r.livello is not None
+        return State(None, r.livello, [{"regola": "valutazione.residuo", "descrizione": description,
+                                        "risultato": r.livello}])
+    rounding = method.model.arrotondamento
+    score = round_to(r.rischio, rounding.cifre, rounding.modo)
+    return score, {"regola": "valutazione.residuo", "descrizione": description, "risultato": decimal_text(score)}
+
+
+def _policy_values(method: Method, item: _Classified) -> dict[str, Any]:
+    subject, scoring = item.subject, item.scoring
+    score, inerente = scoring.score, scoring.inerente
+    programmato, monitorato = scoring.residuo_programmato, scoring.residuo_monitorato
+    values = dict(subject.values)
+    values.update({"livello": inerente.livello,
+                   "livello_residuo": programmato.livello, "livello_monitorato": monitorato.livello})
+    values.update(item.flags)
+    values.update(subject.answers)
+    if method.numeric:
+        values.update({"probabilita": score.probabilita, "impatto": score.impatto, "rischio": inerente.rischio,
+                       "rischio_residuo": programmato.rischio if programmato.rischio is not None else inerente.rischio,
+                       "rischio_monitorato": monitorato.rischio if monitorato.rischio is not None
+                       else inerente.rischio})
+        for code, value in score.varianti.items():
+            values[f"rischio_{code}"] = value
+    else:
+        values.update({"probabilita": score.p_code, "impatto": score.i_code})
+    values.update(subject.given)
+    return values
 
 
 def _format_message(template: str, values: dict[str, Any], name: str) -> str:
@@ -359,66 +417,63 @@ def _format_message(template: str, values: dict[str, Any], name: str) -> str:
     return _PLACEHOLDER.sub(sub, template)
 
 
-def _policies(cg: CatalogGraph, method: Method, backend: Backend, pending: list[_Pending], reference: dt.date,
-              states: dict[str, str]) -> None:
-    values = [_policy_values(cg, method, item, reference, states) for item in pending]
-    facts = [encode_fact(method.policy_schema, v, PROCESS_FACT, item.ev.code) for item, v in zip(pending, values)]
+_Consequences = tuple[list[dict], dict | None, dict | None, dict]
+
+
+def _policies(method: Method, backend: Backend, classified: list[_Classified]) -> list[ProcessEvaluation]:
+    values = [_policy_values(method, item) for item in classified]
+    facts = [encode_fact(method.policy_schema, v, PROCESS_FACT, item.subject.code)
+             for item, v in zip(classified, values, strict=True)]
     hits: dict[str, set[str]] = {}
     for rule_id, fact_id in backend.run(POLICIES, facts):
         hits.setdefault(fact_id, set()).add(rule_id)
-    for item, fact, process_values in zip(pending, facts, values):
-        ev = item.ev
-        apply_hits(method, ev, hits.get(ev.code, set()), fact, cg.obj(ev.node).nome, process_values)
+    # The requirements, monitoring, priority and step of a rule depend on a fact only through the
+    # fields the rule reads: each distinct reading is built once and shared (never modified).
+    consequences: dict[tuple, _Consequences] = {}
+    evaluations = []
+    for item, fact, process_values in zip(classified, facts, values, strict=True):
+        subject = item.subject
+        fired = hits.get(subject.code, set())
+        findings: list[dict] = []
+        requirements: list[dict] = []
+        monitoring = priority = None
+        trace = list(subject.steps)
+        for rule in _chosen(method, fired):
+            key = (rule.rule_id, *(fact[f] for f in rule.fields))
+            found = consequences.get(key)
+            if found is None:
+                found = consequences[key] = _consequences(method, rule, fact)
+            required, monitored, prioritised, step = found
+            findings += [{"codice": a.criticita.codice, "gravita": a.criticita.gravita, "regola": rule.rule_id,
+                          "messaggio": _format_message(a.criticita.messaggio, process_values, subject.name)}
+                         for a in rule.actions if a.criticita is not None]
+            requirements += required
+            monitoring = monitored if monitored is not None else monitoring
+            priority = prioritised if prioritised is not None else priority
+            trace.append(step)
+        evaluations.append(ProcessEvaluation(subject.code, subject.node, subject.measures, item.scoring, findings,
+                                             requirements, monitoring, priority, trace, sorted(fired)))
+    return evaluations
 
 
-def apply_hits(method: Method, ev: ProcessEvaluation, fired: set[str], fact: dict, name: str,
-               values: dict[str, Any]) -> None:
-    """Apply each decision table's hit policy (collect, first, priority) to the rules that fired.
-
-    ``values`` are the policy values of the process (the findings' messages are filled from them).
-    """
-    ev.fired = sorted(fired)
+def _chosen(method: Method, fired: set[str]) -> list[PolicyRule]:
+    """The rules that apply, table by table, after each decision table's hit policy (collect, first, priority)."""
+    chosen: list[PolicyRule] = []
     for table in method.tables:
         matched = [r for r in table.rules if r.rule_id in fired]
         if not matched:
             continue
         if table.hit == "first":
-            chosen = matched[:1]
+            chosen += matched[:1]
         elif table.hit == "priority":
-            chosen = [max(matched, key=lambda r: (r.priority, -r.order))]
+            chosen.append(max(matched, key=lambda r: (r.priority, -r.order)))
         else:
-            chosen = matched
-        for rule in chosen:
-            _apply(ev, rule, fact, method, name, values)
+            chosen += matched
+    return chosen
 
 
-def _apply(ev: ProcessEvaluation, rule: PolicyRule, fact: dict, method: Method, name: str,
-           values: dict[str, Any]) -> None:
-    """Apply one chosen rule to a process: its findings, requirements, monitoring, priority, trace step."""
-    requirements, monitoring, priority, step = _consequences(method, rule, fact)
-    for action in rule.actions:
-        if action.criticita is not None:
-            c = action.criticita
-            message = _format_message(c.messaggio, values, name)
-            ev.findings.append({"codice": c.codice, "gravita": c.gravita, "regola": rule.rule_id, "messaggio": message})
-    ev.requirements.extend(requirements)
-    if monitoring is not None:
-        ev.monitoring = monitoring
-    if priority is not None:
-        ev.priority = priority
-    ev.trace.append(step)
-
-
-def _consequences(method: Method, rule: PolicyRule, fact: dict) -> tuple[list[dict], dict | None, dict | None, dict]:
-    """(requirements, monitoring, priority, trace step) of a rule applied to a fact: all but the findings.
-
-    They depend on the fact only through the fields the rule reads, so each distinct reading is
-    explained once and its records are shared between processes (they are never modified).
-    """
-    key = ("consequences", rule.rule_id, *(fact[f] for f in rule.fields))
-    found = method.memo.get(key)
-    if found is not None:
-        return found
+def _consequences(method: Method, rule: PolicyRule, fact: dict) -> _Consequences:
+    """(requirements, monitoring, priority, trace step) of a rule applied to a fact: all but the findings."""
     requirements: list[dict] = []
     monitoring = priority = None
     consequences = []
@@ -438,5 +493,4 @@ def _consequences(method: Method, rule: PolicyRule, fact: dict) -> tuple[list[di
             consequences.append(f"priorità {action.priorita.valore}")
     step = {"passo": "politica", "regola": rule.rule_id, "descrizione": rule.description, "quando": rule.text,
             "condizioni": interpret.explain(rule.condition, fact, method.schema), "risultato": "; ".join(consequences)}
-    found = method.memo[key] = (requirements, monitoring, priority, step)
-    return found
+    return requirements, monitoring, priority, step

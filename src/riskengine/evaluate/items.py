@@ -11,9 +11,13 @@ from riskengine.method.models import Opzione
 from riskengine.source.fields import decimal_text
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class ItemScore:
-    """Probability, impact and (numeric methods) risk of an item, with the steps that produced them."""
+    """Probability, impact and (numeric methods) risk of an item, with the steps that produced them.
+
+    Numeric methods give ``rischio`` and ``varianti``; grid methods give the level codes of probability
+    and impact (``p_code``, ``i_code``) instead. Scores are shared between items: never modified.
+    """
 
     probabilita: Decimal
     impatto: Decimal
@@ -34,7 +38,8 @@ def dimension_value(method: Method, dimension: str, operator: str, options: dict
     """Aggregate the answers of one dimension with a named operator, rounded as the method says."""
     indicators = method.indicators(dimension)
     values = [options[i.codice].valore for i in indicators]
-    weights = [i.peso for i in indicators] if operator == "media-ponderata" else None
+    # A weighted mean has a weight on each of its indicators (checked when the method is loaded).
+    weights = [i.peso or Decimal(0) for i in indicators] if operator == "media-ponderata" else None
     raw = aggregate(operator, values, weights)
     rounding = method.model.arrotondamento
     value = round_to(raw, rounding.cifre, rounding.modo)
@@ -52,63 +57,47 @@ def dimension_value(method: Method, dimension: str, operator: str, options: dict
 
 
 def score_item(method: Method, options: dict[str, Opzione]) -> ItemScore:
-    """Score one item from its validated answers.
-
-    Items with the same answers get the same score object (computed once per method and distinct
-    answers: catalogues repeat answer patterns, and the shared trace steps are never modified).
-    """
-    key = ("score", *(id(options.get(i.codice)) for i in method.model.indicatori))
-    cached = method.memo.get(key)
-    if cached is None:
-        # The options are kept with the score, so that their ids stay theirs while the key lives.
-        cached = method.memo[key] = (tuple(options.values()), _score_item(method, options))
-    return cached[1]
-
-
-def _score_item(method: Method, options: dict[str, Opzione]) -> ItemScore:
+    """Score one item from its validated answers."""
     dims = method.model.dimensioni
     p, p_step = dimension_value(method, "probabilita", dims.probabilita.aggregazione, options)
     i, i_step = dimension_value(method, "impatto", dims.impatto.aggregazione, options)
-    score = ItemScore(p, i, trace=[p_step, i_step])
+    trace = [p_step, i_step]
+    if not method.numeric:
+        return ItemScore(p, i, p_code=_option_code(method, "probabilita", p),
+                         i_code=_option_code(method, "impatto", i), trace=trace)
     rounding = method.model.arrotondamento
-    if method.numeric:
-        score.rischio = round_to(p * i, rounding.cifre, rounding.modo)
-        score.trace.append({"passo": "rischio", "regola": "combinazione: prodotto",
-                            "descrizione": "probabilità × impatto",
-                            "valori": {"probabilita": decimal_text(p), "impatto": decimal_text(i)},
-                            "risultato": decimal_text(score.rischio)})
-        for variant in method.model.combinazione.varianti:
-            vp, _ = dimension_value(method, "probabilita", variant.probabilita, options)
-            vi, _ = dimension_value(method, "impatto", variant.impatto, options)
-            score.varianti[variant.codice] = round_to(vp * vi, rounding.cifre, rounding.modo)
-            score.trace.append({"passo": f"variante {variant.codice}", "regola": f"combinazione.varianti.{variant.codice}",
-                                "descrizione": f"{variant.nome}: {describe_aggregation(variant.probabilita)} P × "
-                                               f"{describe_aggregation(variant.impatto)} I",
-                                "valori": {"probabilita": decimal_text(vp), "impatto": decimal_text(vi)},
-                                "risultato": decimal_text(score.varianti[variant.codice])})
-    else:
-        score.p_code = _option_code(method, "probabilita", p)
-        score.i_code = _option_code(method, "impatto", i)
-    return score
+    rischio = round_to(p * i, rounding.cifre, rounding.modo)
+    trace.append({"passo": "rischio", "regola": "combinazione: prodotto", "descrizione": "probabilità × impatto",
+                  "valori": {"probabilita": decimal_text(p), "impatto": decimal_text(i)},
+                  "risultato": decimal_text(rischio)})
+    varianti: dict[str, Decimal] = {}
+    for variant in method.model.combinazione.varianti:
+        vp, _ = dimension_value(method, "probabilita", variant.probabilita, options)
+        vi, _ = dimension_value(method, "impatto", variant.impatto, options)
+        value = varianti[variant.codice] = round_to(vp * vi, rounding.cifre, rounding.modo)
+        trace.append({"passo": f"variante {variant.codice}", "regola": f"combinazione.varianti.{variant.codice}",
+                      "descrizione": f"{variant.nome}: {describe_aggregation(variant.probabilita)} P × "
+                                     f"{describe_aggregation(variant.impatto)} I",
+                      "valori": {"probabilita": decimal_text(vp), "impatto": decimal_text(vi)},
+                      "risultato": decimal_text(value)})
+    return ItemScore(p, i, rischio=rischio, varianti=varianti, trace=trace)
 
 
 def combine_items(method: Method, items: list[ItemScore]) -> ItemScore:
     """Aggregate the scores of phases or events up to their process (operator named in the method)."""
     operator = method.model.valutazione.aggregazione_processo
     rounding = method.model.arrotondamento
-    agg = lambda values: round_to(aggregate(operator, values), rounding.cifre, rounding.modo)  # noqa: E731
-    p = agg([s.probabilita for s in items])
-    i = agg([s.impatto for s in items])
-    combined = ItemScore(p, i)
-    if method.numeric:
-        combined.rischio = agg([s.rischio for s in items])
-        for code in items[0].varianti:
-            combined.varianti[code] = agg([s.varianti[code] for s in items])
-    else:
-        combined.p_code = _option_code(method, "probabilita", p)
-        combined.i_code = _option_code(method, "impatto", i)
-    combined.trace.append({"passo": "aggregazione", "regola": f"valutazione.aggregazione_processo: {operator}",
-                           "descrizione": f"{describe_aggregation(operator)} su {len(items)} elementi valutati",
-                           "risultato": decimal_text(combined.rischio) if combined.rischio is not None else
-                           f"{combined.p_code} × {combined.i_code}"})
-    return combined
+
+    def combined(values: list[Decimal]) -> Decimal:
+        return round_to(aggregate(operator, values), rounding.cifre, rounding.modo)
+
+    p = combined([s.probabilita for s in items])
+    i = combined([s.impatto for s in items])
+    step = {"passo": "aggregazione", "regola": f"valutazione.aggregazione_processo: {operator}",
+            "descrizione": f"{describe_aggregation(operator)} su {len(items)} elementi valutati"}
+    if not method.numeric:
+        p_code, i_code = _option_code(method, "probabilita", p), _option_code(method, "impatto", i)
+        return ItemScore(p, i, p_code=p_code, i_code=i_code, trace=[dict(step, risultato=f"{p_code} × {i_code}")])
+    rischio = combined([s.rischio for s in items if s.rischio is not None])
+    varianti = {code: combined([s.varianti[code] for s in items]) for code in items[0].varianti}
+    return ItemScore(p, i, rischio=rischio, varianti=varianti, trace=[dict(step, risultato=decimal_text(rischio))])

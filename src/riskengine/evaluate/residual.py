@@ -6,7 +6,6 @@ and are re-checked for explicit re-ratings).
 
 from __future__ import annotations
 
-import sys
 from decimal import ROUND_FLOOR, Decimal
 
 from riskengine.catalog.models import Misura
@@ -23,14 +22,11 @@ def efficacy(method: Method, misura: Misura) -> Decimal:
 
 
 def efficacies(method: Method, measures: list[Misura]) -> dict[str, tuple[Decimal, str]]:
-    """Each measure's efficacy and its text, by code (computed once for a catalogue's measures).
-
-    The same few efficacies recur in every process: their texts are interned (one string each).
-    """
+    """Each measure's efficacy and its text, by code (computed once for a catalogue's measures)."""
     found = {}
     for misura in measures:
         value = efficacy(method, misura)
-        found[misura.codice] = (value, sys.intern(decimal_text(value)))
+        found[misura.codice] = (value, decimal_text(value))
     return found
 
 
@@ -59,7 +55,7 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
     if convention == "efficacia-migliore" and values:
         best_code = max(codes, key=values.__getitem__)
         result = inherent * (1 - values[best_code])
-        step["descrizione"] = sys.intern(f"inerente × (1 − efficacia della misura migliore, {best_code})")
+        step["descrizione"] = f"inerente × (1 − efficacia della misura migliore, {best_code})"
     elif convention == "efficacia-prodotto" and values:
         result = inherent
         for code in sorted(values):
@@ -70,7 +66,7 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
         step["descrizione"] = "nessuna misura collegata: residuo uguale all'inerente" if convention != "nessuno" \
             else "il metodo non riduce il rischio: residuo uguale all'inerente"
     value = min(round_to(result, rounding.cifre, rounding.modo), inherent)
-    step["risultato"] = sys.intern(decimal_text(value))  # texts of steps recur: one string each
+    step["risultato"] = decimal_text(value)
     return value, step
 
 
@@ -82,7 +78,7 @@ def residual_level(method: Method, inherent_level: str, measures: list[Misura]) 
     rank = max(0, method.levels.index(inherent_level) - steps)
     level = method.levels[rank]
     return level, {"regola": "residuo: gradino",
-                   "descrizione": sys.intern(f"−{sizes.generale} per misura generale e −{sizes.specifica} per "
-                                             f"misura specifica, arrotondato verso il rischio più alto"),
+                   "descrizione": f"−{sizes.generale} per misura generale e −{sizes.specifica} per "
+                                  "misura specifica, arrotondato verso il rischio più alto",
                    "valori": {m.codice: m.ambito for m in sorted(measures, key=lambda m: m.codice)},
-                   "risultato": sys.intern(f"{decimal_text(total)} → {steps} gradini: {inherent_level} → {level}")}
+                   "risultato": f"{decimal_text(total)} → {steps} gradini: {inherent_level} → {level}"}

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from riskengine.catalog.models import TIPOLOGIE
 from riskengine.errors import Location, Problem, RiskengineError, Severity
@@ -122,9 +121,6 @@ class Method:
     tables: tuple[PolicyTable, ...]
     schema: dict[str, expr.FieldType]
     warnings: list[Problem] = field(default_factory=list)
-    # Results that depend only on the method and a few values (item scores, lookups), computed once
-    # per distinct input during an evaluation: see riskengine.evaluate.items and riskengine.evaluate.evaluation.
-    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def numeric(self) -> bool:

@@ -86,7 +86,7 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
 
         check_delimiter(csv_delimiter)
     if "json" in formats:
-        from riskengine.result.build import write_json
+        from riskengine.result.writer import write_json
 
         path = staging / RESULT_FILE
         write_json(result, path)  # streamed: the same bytes as result_json(), without the whole text in memory

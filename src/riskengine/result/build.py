@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from sys import getrefcount, intern
 from typing import Any
 
 from riskengine import __version__
 from riskengine.answers.load import Assessment
 from riskengine.errors import Problem
 from riskengine.evaluate.evaluation import ProcessEvaluation, State
+from riskengine.evaluate.items import ItemScore
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
 from riskengine.graph.views import measure_summary
 from riskengine.method.arithmetic import round_to
 from riskengine.method.load import Method
+from riskengine.method.models import Indicatore, Opzione
+from riskengine.result.model import RESULT_FORMAT
 from riskengine.source.fields import decimal_text
-
-try:
-    from _json import encode_basestring as _encode_string  # the C encoder json.dumps uses
-except ImportError:  # pragma: no cover - CPython always has it
-    from json.encoder import py_encode_basestring as _encode_string
-
-RESULT_FORMAT = "riskengine-result/1"
 
 
 def _sha256(path: Path) -> str:
@@ -35,23 +28,19 @@ def _sha256(path: Path) -> str:
 
 
 def _num(value: Decimal | None) -> str | None:
-    return intern(decimal_text(value)) if value is not None else None  # scores recur: one string each
+    return decimal_text(value) if value is not None else None
 
 
-def _state(state: State | None) -> dict | None:
-    if state is None:
-        return None
+def _state(state: State) -> dict:
     return {"rischio": _num(state.rischio), "livello": state.livello, "traccia": state.trace}
 
 
 class _Shared:
-    """Records that many processes hold the same: built once each.
+    """Records that many processes hold the same, built once each per result, by value.
 
     Areas, units, enabling factors and lists of them, answers, and the texts of probability, impact
-    and variants.
-
-    The result is plain data that nothing modifies, so equal records may be one object: the JSON is
-    the same, and a national catalogue's result is smaller by millions of dicts.
+    and variants. The result is plain data that nothing modifies, so equal records may be one
+    object: the JSON is the same, and a national catalogue's result is smaller by millions of dicts.
     """
 
     def __init__(self, cg: CatalogGraph) -> None:
@@ -81,7 +70,7 @@ class _Shared:
             found = self.records[key] = {"codice": code, "nome": self.cg.obj(f"factor:{code}").nome}
         return found
 
-    def score(self, score: Any) -> tuple[str, str, dict[str, str]]:
+    def score(self, score: ItemScore) -> tuple[str, str, dict[str, str]]:
         """Probability, impact and variants of a score as text (processes with equal scores share them)."""
         probabilita = score.p_code or decimal_text(score.probabilita)
         impatto = score.i_code or decimal_text(score.impatto)
@@ -100,16 +89,16 @@ class _Shared:
             found = self.records[key] = [self.factor(f) for f in codes]
         return found
 
-    def answer(self, indicator: Any, option: Any) -> dict[str, Any]:
+    def answer(self, indicator: Indicatore, option: Opzione) -> dict[str, Any]:
         """An answer with an empty motivation (the caller copies it to add one)."""
-        key = ("answer", indicator.codice, id(option))
+        value = decimal_text(option.valore)
+        key = ("answer", indicator.codice, value, option.codice, option.etichetta)
         found = self.records.get(key)
         if found is None:
-            value = decimal_text(option.valore)
-            found = self.records[key] = (option, {
+            found = self.records[key] = {
                 "indicatore": indicator.codice, "nome": indicator.nome, "dimensione": indicator.dimensione,
-                "risposta": option.codice or value, "valore": value, "etichetta": option.etichetta, "motivazione": ""})
-        return found[1]
+                "risposta": option.codice or value, "valore": value, "etichetta": option.etichetta, "motivazione": ""}
+        return found
 
 
 def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: ProcessEvaluation,
@@ -133,14 +122,15 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
                     "fattori": shared.factors(cg.obj(e).fattori)}
                    for e in q.events_of(cg, node)],
         "misure": ev.measures,
-        "valutato": ev.score is not None,
+        "valutato": ev.scoring is not None,
         "criticita": ev.findings,
         "trattamenti_richiesti": ev.requirements,
         "monitoraggio": ev.monitoring,
         "priorita": ev.priority,
         "regole_attivate": ev.fired,
     }
-    if ev.score is None:
+    scoring = ev.scoring
+    if scoring is None:
         return record
     answers = []
     level_items = [giudizio] if giudizio else []
@@ -150,18 +140,18 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
             answer = shared.answer(indicator, item.options[indicator.codice])
             motivazione = motivazioni.get(indicator.codice, "")
             answers.append(dict(answer, motivazione=motivazione) if motivazione else answer)
-    probabilita, impatto, varianti = shared.score(ev.score)
+    probabilita, impatto, varianti = shared.score(scoring.score)
     record.update({
         "risposte": answers,
         "motivazione": giudizio.giudizio.motivazione if giudizio else "",
         "probabilita": probabilita,
         "impatto": impatto,
         "varianti": varianti,
-        "tabella_bande": ev.band_table,
-        "inerente": _state(ev.inerente),
-        "residuo_programmato": _state(ev.residuo_programmato),
-        "residuo_monitorato": _state(ev.residuo_monitorato),
-        "livello": ev.inerente.livello,
+        "tabella_bande": scoring.band_table,
+        "inerente": _state(scoring.inerente),
+        "residuo_programmato": _state(scoring.residuo_programmato),
+        "residuo_monitorato": _state(scoring.residuo_monitorato),
+        "livello": scoring.inerente.livello,
         "traccia": ev.trace,
     })
     return record
@@ -217,7 +207,8 @@ def _summary(method: Method, processes: list[dict], measures: list[dict], findin
     summary: dict[str, Any] = {
         "processi": len(processes), "processi_valutati": len(assessed),
         "per_livello": {state: {lvl: counts.get(lvl, 0) for lvl in method.levels} for state, counts in levels.items()},
-        "per_area": {area: {lvl: counts.get(lvl, 0) for lvl in method.levels} for area, counts in sorted(per_area.items())},
+        "per_area": {area: {lvl: counts.get(lvl, 0) for lvl in method.levels}
+                     for area, counts in sorted(per_area.items())},
         "mappa_calore": [{"probabilita": p, "impatto": i, "processi": sum(c.values()),
                           "per_livello": {lvl: c[lvl] for lvl in method.levels if c[lvl]}}
                          for (p, i), c in sorted(heat.items())],
@@ -225,7 +216,8 @@ def _summary(method: Method, processes: list[dict], measures: list[dict], findin
         "misure_attuate": len(done),
         "tasso_attuazione": _mean([Decimal(100)] * len(done) + [Decimal(0)] * (len(due) - len(done)), 1),
         "verifiche_previste": planned, "verifiche_eseguite": performed,
-        "tasso_verifiche": decimal_text(round_to(Decimal(performed) * 100 / planned, 1, "half-up")) if planned else None,
+        "tasso_verifiche": decimal_text(round_to(Decimal(performed) * 100 / planned, 1, "half-up"))
+        if planned else None,
         "criticita_per_gravita": dict(sorted(Counter(f["gravita"] for f in findings).items())),
     }
     if method.numeric:
@@ -255,9 +247,10 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
         for m in p["misure"]:
             treated_by.setdefault(m, []).append(p["codice"])
     measures = [_measure(cg, assessment, n, treated_by) for n in cg.nodes_of("measure")]
-    findings = []
+    findings: list[dict[str, Any]] = []
     for problem in integrity:
-        findings.append({"codice": problem.code, "gravita": problem.severity.value, "regola": f"integrita/{problem.code}",
+        findings.append({"codice": problem.code, "gravita": problem.severity.value,
+                         "regola": f"integrita/{problem.code}",
                          "messaggio": problem.message, "dove": f"{Path(problem.location.path).name}:"
                          f"{problem.location.line}:{problem.location.column}", "oggetto": problem.subject,
                          **({"argomenti": dict(problem.args)} if problem.args else {})})
@@ -280,6 +273,8 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
                       "misure_responsabile": [cg.code(m) for m in leads],
                       "misure_supporto": [cg.code(m) for m in supports]})
     ente = catalog.ente
+    model = method.model
+    assessed_on = assessment.model.data_valutazione
     return {
         "formato": RESULT_FORMAT,
         "riskengine": __version__,
@@ -289,7 +284,7 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
                  "piano": {"dal": ente.piano.dal, "al": ente.piano.al},
                  "data_riferimento": ente.data_riferimento.isoformat()},
         "anno": assessment.model.anno,
-        "data_valutazione": assessment.model.data_valutazione.isoformat() if assessment.model.data_valutazione else None,
+        "data_valutazione": assessed_on.isoformat() if assessed_on else None,
         "metodo": {"codice": method.model.metodo.codice, "nome": method.model.metodo.nome,
                    "versione": method.model.metodo.versione, "fonte": method.model.metodo.fonte,
                    "numerico": method.numeric, "arrotondamento": method.model.arrotondamento.model_dump(),
@@ -299,10 +294,11 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
                                                 "etichetta": o.etichetta} for o in method.scales[i.scala].opzioni]}
                                   for i in method.model.indicatori],
                    "bande": [{"codice": t.code, "nome": t.name,
-                              "righe": [{"livello": r.level, "intervallo": r.text, "regola": r.rule_id} for r in t.rows]}
+                              "righe": [{"livello": r.level, "intervallo": r.text, "regola": r.rule_id}
+                                        for r in t.rows]}
                              for t in method.band_tables.values()],
-                   "scelta_bande": method.model.scelta_bande.model_dump() if method.model.scelta_bande else None,
-                   "griglia": method.model.combinazione.griglia.model_dump() if method.model.combinazione.griglia else None,
+                   "scelta_bande": model.scelta_bande.model_dump() if model.scelta_bande else None,
+                   "griglia": model.combinazione.griglia.model_dump() if model.combinazione.griglia else None,
                    "residuo": method.model.residuo.metodo},
         "digest": {"input": inputs, "regole": dict(sorted(method.digests.items()))},
         "aree": [{"codice": a.codice, "tassonomia": a.tassonomia, "nome": a.nome, "classe": a.classe,
@@ -313,167 +309,3 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
         "criticita": findings,
         "sintesi": _summary(method, processes, measures, findings),
     }
-
-
-def iter_json(data: Any) -> Iterator[str]:
-    """Chunks of ``json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\\n"``, byte for byte.
-
-    The standard library encodes indented JSON in pure Python and builds the whole text before it is
-    written (for a national catalogue: over a gigabyte of text, and several more of intermediate
-    pieces). This walks the result once, encodes strings with the library's C encoder and yields
-    about 64 KB at a time, so a writer can stream the file. Values outside the result's plain types
-    (str, int, bool, None, dict with str keys, list, tuple) fall back to ``json.dumps``.
-    """
-    try:
-        _plain_check(data)  # before the first chunk, so that a fallback never follows partial output
-    except _NotPlain:
-        yield json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-        return
-    encoder = _Encoder()
-    out = encoder.out
-    for _ in encoder.walk(data, "", _STREAM_DEPTH):
-        if encoder.size >= 65536:
-            yield "".join(out)
-            out.clear()
-            encoder.size = 0
-    out.append("\n")
-    yield "".join(out)
-
-
-def write_json(data: Any, path: Path) -> None:
-    """Write ``data`` as canonical result JSON (see :func:`iter_json`) to ``path``, streamed."""
-    with open(path, "w", encoding="utf-8") as handle:
-        for chunk in iter_json(data):
-            handle.write(chunk)
-
-
-class _NotPlain(Exception):
-    """A value the fast encoder does not handle: the whole text is produced by json.dumps instead."""
-
-
-def _plain_check(data: Any, depth: int = 0) -> None:
-    kind = type(data)
-    if kind is dict:
-        for key, value in data.items():
-            if type(key) is not str:
-                raise _NotPlain
-            _plain_check(value, depth + 1)
-    elif kind is list or kind is tuple:
-        for value in data:
-            _plain_check(value, depth + 1)
-    elif not (kind is str or kind is int or data is None or data is True or data is False):
-        raise _NotPlain
-
-
-# References to a dict held by one container, seen while encoding it (the container's slot, the loop
-# variable and getrefcount's argument): a dict with more is shared (a trace step, an area, an
-# answer… recorded once for many processes), and its text is reused (see _Encoder.encode_shared).
-_ONE_HOLDER = 3
-
-# Containers down to this depth are walked one item at a time (so that chunks stay small); deeper
-# ones (a process record and what it holds) are encoded whole into the output list.
-_STREAM_DEPTH = 2
-
-
-class _Encoder:
-    """Appends the canonical text of plain data to ``out`` (``size``: characters since the last chunk)."""
-
-    def __init__(self) -> None:
-        self.out: list[str] = []
-        self.size = 0
-        self.keys: dict[str, str] = {}  # a key's encoded form with its separator: keys repeat
-        self.shared: dict[tuple[int, str], tuple[dict, str]] = {}  # texts of shared dicts
-
-    def walk(self, data: Any, indent: str, depth: int) -> Iterator[None]:
-        """Encode ``data``, pausing after each item of the containers down to ``depth`` levels."""
-        kind = type(data)
-        if depth == 0 or not (kind is dict or kind is list or kind is tuple) or not data:
-            before = len(self.out)
-            self.encode(data, indent)
-            self.size += sum(len(piece) for piece in self.out[before:])
-            yield
-            return
-        out = self.out
-        inner = indent + "  "
-        separator = ",\n" + inner
-        if kind is dict:
-            out.append("{\n" + inner)
-            for n, key in enumerate(sorted(data)):
-                if n:
-                    out.append(separator)
-                out.append(self._key(key))
-                yield from self.walk(data[key], inner, depth - 1)
-            out.append("\n" + indent + "}")
-        else:
-            out.append("[\n" + inner)
-            for n, value in enumerate(data):
-                if n:
-                    out.append(separator)
-                yield from self.walk(value, inner, depth - 1)
-            out.append("\n" + indent + "]")
-
-    def _key(self, key: str) -> str:
-        found = self.keys.get(key)
-        if found is None:
-            found = self.keys[key] = _encode_string(key) + ": "
-        return found
-
-    def encode_shared(self, data: dict, indent: str) -> None:
-        """Append the text of a dict held in several places of the result: encoded once per indentation."""
-        key = (id(data), indent)
-        found = self.shared.get(key)
-        if found is None:
-            start = len(self.out)
-            self.encode(data, indent)
-            found = self.shared[key] = (data, "".join(self.out[start:]))  # data kept: its id stays its own
-            del self.out[start:]
-        self.out.append(found[1])
-
-    def encode(self, data: Any, indent: str) -> None:
-        """Append the text of ``data`` (indented as at ``indent``) to ``out``."""
-        append = self.out.append
-        kind = type(data)
-        if kind is str:
-            append(_encode_string(data))
-            return
-        is_dict = kind is dict
-        if not (is_dict or kind is list or kind is tuple):
-            append(_scalar(data))
-            return
-        opening, closing = ("{", "}") if is_dict else ("[", "]")
-        if not data:
-            append(opening + closing)
-            return
-        inner = indent + "  "
-        separator = ",\n" + inner
-        append(opening + "\n" + inner)
-        keys = self.keys
-        first = True
-        for value in sorted(data) if is_dict else data:  # one name for the value: see _ONE_HOLDER
-            if first:
-                first = False
-            else:
-                append(separator)
-            if is_dict:
-                append(keys.get(value) or self._key(value))
-                value = data[value]
-            vkind = type(value)
-            if vkind is str:
-                append(_encode_string(value))
-            elif vkind is dict and getrefcount(value) > _ONE_HOLDER:
-                self.encode_shared(value, inner)
-            elif vkind is dict or vkind is list or vkind is tuple:
-                self.encode(value, inner)
-            else:
-                append(_scalar(value))
-        append("\n" + indent + closing)
-
-
-def _scalar(value: Any) -> str:
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return int.__repr__(value)
