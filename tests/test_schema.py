@@ -14,7 +14,7 @@ import pytest
 from catalog_helpers import MINI, REPO, run_cli
 from pydantic import ValidationError
 
-from riskengine.schema import schema_models
+from riskengine.schema import json_schemas, schema_models
 from riskengine.source.document import load_yaml
 
 # JSON Schema 2020-12 keywords (core, applicator, validation, meta-data, format, unevaluated, content)
@@ -58,7 +58,8 @@ def schemas(tmp_path_factory) -> dict[str, dict]:
     result = run_cli("schema", "--out", str(out))
     assert result.exit_code == 0, result.output
     written = [Path(line) for line in result.stdout.splitlines()]
-    assert written == sorted(out / f"{name}.schema.json" for name in schema_models())
+    assert written == sorted(out / f"{name}.schema.json" for name in json_schemas())
+    assert "risultato" in json_schemas() and set(schema_models()) < set(json_schemas())
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
     return {p.name.removesuffix(".schema.json"): json.loads(p.read_text(encoding="utf-8")) for p in written}
 
@@ -167,3 +168,13 @@ def test_schema_agrees_with_the_model(variant, schemas):
         model_ok = False
     schema_ok = validator(schemas[file.removesuffix(".yaml")]).is_valid(as_json(data))
     assert (model_ok, schema_ok) == (accepted, accepted)
+
+
+def test_a_result_validates_against_the_published_result_schema(schemas, assessed):
+    """The result ``assess`` writes is what the published schema (and the declared model) describes."""
+    result = json.loads(json.dumps(assessed("mini"), ensure_ascii=False))
+    validator(schemas["risultato"]).validate(result)
+    broken = copy.deepcopy(result)
+    scored = next(p for p in broken["processi"] if p["valutato"])
+    del scored["inerente"]["livello"]
+    assert list(validator(schemas["risultato"]).iter_errors(broken))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
@@ -49,20 +49,28 @@ def _standard_keywords(node: Any) -> Any:
 def schema_models() -> dict[str, type[BaseModel]]:
     """File type name → model, for every file a user edits."""
     from riskengine.catalog.models import CATALOG_FILES
-
-    models = {name.removesuffix(".yaml"): model for name, model in CATALOG_FILES.items()}
     from riskengine.method.models import RULE_FILES
 
-    models.update(RULE_FILES)
+    models: dict[str, type[BaseModel]] = {name.removesuffix(".yaml"): model for name, model in CATALOG_FILES.items()}
+    models.update(cast("dict[str, type[BaseModel]]", RULE_FILES))  # the mapping is inferred as of metaclasses
     return models
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """File type name → JSON Schema: every file a user edits, and ``risultato`` (the result ``assess`` writes)."""
+    from riskengine.result.model import RESULT
+
+    schemas = {name: _standard_keywords(model.model_json_schema(schema_generator=_FileSchema))
+               for name, model in schema_models().items()}
+    schemas["risultato"] = RESULT.json_schema()
+    return schemas
 
 
 def write_schemas(out_dir: Path) -> list[Path]:
     """Write ``<name>.schema.json`` for every file type; return the paths, sorted."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, model in sorted(schema_models().items()):
-        schema = _standard_keywords(model.model_json_schema(schema_generator=_FileSchema))
+    for name, schema in sorted(json_schemas().items()):
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"https://riskengine.example/schema/{name}.schema.json"
         path = out_dir / f"{name}.schema.json"

@@ -45,8 +45,10 @@ def canonical_copy(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_result(path: str | Path) -> dict[str, Any]:
-    """Read a result JSON written by ``assess``."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """Read a result JSON written by ``assess``, checked (see :func:`riskengine.result.read.read_result`)."""
+    from riskengine.result.read import read_result
+
+    return read_result(path)
 
 
 def _check_target(out_dir: Path) -> None:

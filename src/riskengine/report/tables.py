@@ -202,7 +202,8 @@ def legend(view: View) -> Table:
     if grid:
         for i, r in enumerate(grid["righe"]):
             for j, c in enumerate(grid["colonne"]):
-                label = f"{t('colonne.probabilita')} {t.value('scala', r)} × {t('colonne.impatto')} {t.value('scala', c)}"
+                label = (f"{t('colonne.probabilita')} {t.value('scala', r)} × "
+                         f"{t('colonne.impatto')} {t.value('scala', c)}")
                 table.rows.append([t("fogli.legenda_griglia"), f"{r}×{c}", label, grid["celle"][i][j]])
     return table
 

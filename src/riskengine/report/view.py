@@ -131,8 +131,8 @@ class View:
                                "supporto": sorted(support, key=_deadline_key)})
         orphans = [m for m in self.specific_measures if m["codice"] not in assigned]
         if orphans:
-            groups.append({"unita": None, "ref": "u-senza-responsabile", "responsabile": sorted(orphans, key=_deadline_key),
-                           "supporto": []})
+            groups.append({"unita": None, "ref": "u-senza-responsabile",
+                           "responsabile": sorted(orphans, key=_deadline_key), "supporto": []})
         return groups
 
     def monitoring_plan(self) -> list[dict[str, Any]]:
