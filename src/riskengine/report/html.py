@@ -1,25 +1,42 @@
 """The Jinja2 environment (sandboxed, autoescaped, strict) and the HTML annex.
 
 Templates ship in ``riskengine/report/templates``; a ``templates`` directory given by the user
-overrides any of them by file name. Every template, shipped or not, runs in Jinja's
-``SandboxedEnvironment`` with ``StrictUndefined``: a typo is an error naming the template and line,
-not an empty cell. Errors are raised as :class:`RiskengineError`.
+overrides any of them by file name. Templates are trusted code for the HTML they write (see
+docs/security.md), and nothing more: every template, shipped or not, runs in the sandbox of
+:mod:`riskengine.report.sandbox` (immutable, bounded in time and size) with ``StrictUndefined``: a
+typo is an error naming the template and line, not an empty cell. Every page gets a
+Content-Security-Policy no template can drop. Errors are raised as :class:`RiskengineError`.
 """
 
 from __future__ import annotations
 
+import re
 import traceback
 from pathlib import Path
 from typing import Any
 
 from riskengine.errors import Location, Problem, RiskengineError
 from riskengine.report.messages import Messages
+from riskengine.report.sandbox import (
+    AnnexEnvironment,
+    Deadline,
+    OverrideLoader,
+    RenderLimits,
+    TemplateLimitError,
+    templates_directory,
+)
 from riskengine.report.view import View
 
 ANNEX_TEMPLATE = "allegato.html.j2"
 SHEET_TEMPLATE = "scheda_pagina.html.j2"
 ANNEX_FILE = "allegato-rischi.html"
 SHEETS_DIR = "schede"
+# The annex is one offline file: inline styles and SVG, no scripts, no fetches, no forms.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+                           "base-uri 'none'; form-action 'none'")
+CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
+# What may come before the policy: a doctype, comments, the <html> and <head> start tags.
+_DOCUMENT_START = re.compile(r"(?:\s+|<!--.*?-->|<!doctype[^>]*>|<html\b[^>]*>|<head\b[^>]*>)*", re.I | re.S)
 
 
 def _autoescape(name: str | None) -> bool:
@@ -27,22 +44,26 @@ def _autoescape(name: str | None) -> bool:
     return not (name or "").endswith(".css.j2")
 
 
-def make_environment(templates: str | Path | None = None):
+def make_environment(templates: str | Path | None = None, limits: RenderLimits | None = None) -> AnnexEnvironment:
     """The sandboxed environment: user ``templates`` first (if given), then the package's."""
-    from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import ChoiceLoader, PackageLoader, StrictUndefined
 
-    loaders = []
+    loaders: list = []
     if templates is not None:
-        directory = Path(templates)
-        if not directory.is_dir():
-            raise RiskengineError([Problem(Location(str(directory)), "templates directory not found", code="template",
-                                           hint="give a directory holding *.html.j2 files that override the defaults")])
-        loaders.append(FileSystemLoader(str(directory)))
+        loaders.append(OverrideLoader(templates_directory(templates)))
     loaders.append(PackageLoader("riskengine.report", "templates"))
-    env = SandboxedEnvironment(loader=ChoiceLoader(loaders), autoescape=_autoescape, undefined=StrictUndefined,
-                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    return env
+    return AnnexEnvironment(limits or RenderLimits.for_items(0), loader=ChoiceLoader(loaders),
+                            autoescape=_autoescape, undefined=StrictUndefined,
+                            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def with_policy(page: str) -> str:
+    """``page`` with the Content-Security-Policy before anything that could load or run content."""
+    start = _DOCUMENT_START.match(page)
+    end = start.end() if start else 0
+    if page.startswith(CSP_META, end):
+        return page
+    return page[:end] + CSP_META + page[end:]
 
 
 def _number(value: Any, lang: str, suffix: str = "") -> str:
@@ -83,14 +104,14 @@ def render_context(view: View) -> dict[str, Any]:
             "distribuzione_svg": svg.distribution(view) if view.scored else ""}
 
 
-def _install_filters(env, messages: Messages) -> None:
+def _install_filters(env: AnnexEnvironment, messages: Messages) -> None:
     env.filters["num"] = lambda v, suffix="": _number(v, messages.lang, suffix)
     env.filters["data"] = lambda v: _date(v, messages)
     env.filters["val"] = lambda v, field: messages.value(field, v)
     env.filters["css"] = css_string
 
 
-def _template_place(exc: BaseException, env) -> tuple[str, str, int]:
+def _template_place(exc: BaseException, env: AnnexEnvironment) -> tuple[str, str, int]:
     """(template name, file, line) of the innermost template frame of ``exc``, or ('', '', 0)."""
     from jinja2 import TemplateSyntaxError
 
@@ -104,7 +125,7 @@ def _template_place(exc: BaseException, env) -> tuple[str, str, int]:
     return "", "", 0
 
 
-def template_error(exc: BaseException, env, fallback: str) -> RiskengineError:
+def template_error(exc: BaseException, env: AnnexEnvironment, fallback: str) -> RiskengineError:
     """A :class:`RiskengineError` naming the template, the line and the cause of ``exc``."""
     from jinja2 import TemplateNotFound
 
@@ -117,7 +138,8 @@ def template_error(exc: BaseException, env, fallback: str) -> RiskengineError:
     where = f"template {name}, line {line}" if line else f"template {name}"
     return RiskengineError([Problem(Location(filename or name, line), f"{where}: {type(exc).__name__}: {cause}",
                                     code="template",
-                                    hint="fix the template, or remove it from the templates directory to use the default")])
+                                    hint="fix the template, or remove it from the templates directory "
+                                         "to use the default")])
 
 
 class HtmlRenderer:
@@ -125,8 +147,11 @@ class HtmlRenderer:
 
     def __init__(self, view: View, templates: str | Path | None = None) -> None:
         self.view = view
-        self.env = make_environment(templates)
+        limits = RenderLimits.for_items(len(view.processes) + len(view.measures))
+        self.env = make_environment(templates, limits)
         _install_filters(self.env, view.t)
+        self.env.bound_filters()
+        self.deadline = Deadline(limits.seconds)  # one budget for every page of the run
         self.context = render_context(view)
 
     def render(self, template: str, **extra: Any) -> str:
@@ -135,8 +160,10 @@ class HtmlRenderer:
         from jinja2.sandbox import SecurityError
 
         try:
-            return self.env.get_template(template).render(**self.context, **extra)
-        except (TemplateError, SecurityError) as exc:
+            self.env.start_output()
+            with self.deadline.running():
+                return with_policy(self.env.get_template(template).render(**self.context, **extra))
+        except (TemplateError, SecurityError, TemplateLimitError) as exc:
             raise template_error(exc, self.env, template) from exc
         except RiskengineError:
             raise

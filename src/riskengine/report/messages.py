@@ -7,8 +7,11 @@ Labels live in ``messages/<lang>.yaml`` (nested mappings, addressed by dotted ke
 
 from __future__ import annotations
 
+import string
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -30,13 +33,29 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 @cache
-def _catalogue(lang: str) -> dict[str, str]:
+def _catalogue(lang: str) -> Mapping[str, str]:
     text = (resources.files("riskengine.report") / "messages" / f"{lang}.yaml").read_text(encoding="utf-8")
-    return _flatten(yaml.safe_load(text) or {})
+    # Read-only: one catalogue serves every format of a run, and templates must not rewrite it.
+    return MappingProxyType(_flatten(yaml.safe_load(text) or {}))
+
+
+def format_label(text: str, values: Mapping[str, Any]) -> str:
+    """``text`` with its ``{name}`` fields replaced by ``values``.
+
+    Only plain names are accepted: ``{v.attr}``, ``{v[key]}``, positional and nested fields are
+    refused, so that a label can never walk from a value to other objects.
+    """
+    for _, field, spec, _ in string.Formatter().parse(text):
+        if field is None:
+            continue
+        if not field.isidentifier() or "{" in (spec or ""):
+            raise ValueError(f"label field '{{{field}}}' is not a plain name: attribute, index and nested "
+                             "fields are refused")
+    return text.format_map(values)
 
 
 class Messages:
-    """Labels for one language; ``messages("key", name=value)`` formats with ``str.format``."""
+    """Labels for one language (read-only); ``messages("key", name=value)`` fills the label's ``{name}`` fields."""
 
     def __init__(self, lang: str = "it") -> None:
         if lang not in LANGUAGES:
@@ -50,7 +69,7 @@ class Messages:
             text = self.labels[key]
         except KeyError:
             raise KeyError(f"no label '{key}' in messages/{self.lang}.yaml") from None
-        return text.format(**values) if values else text
+        return format_label(text, values) if values else text
 
     def has(self, key: str) -> bool:
         """True when the catalogue has a label for ``key``."""
@@ -71,7 +90,7 @@ class Messages:
                 day = values.get("scadenza", "")
                 if self.lang == "it" and len(day) == 10 and day[4] == day[7] == "-":
                     values["scadenza"] = f"{day[8:10]}/{day[5:7]}/{day[:4]}"
-                return self.labels[key].format(**values)
+                return format_label(self.labels[key], values)
         return str(finding["messaggio"])
 
     def value(self, field: str, value: Any) -> str:

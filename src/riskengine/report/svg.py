@@ -8,7 +8,7 @@ is always written in the chart, never shown by colour alone.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from markupsafe import Markup, escape
 
@@ -77,8 +77,8 @@ def heat_map(view: View) -> Markup:
             per_level = (cell or {}).get("per_livello", {})
             present = [lvl for lvl in view.levels_desc if per_level.get(lvl["codice"])]
             if grid_level:
-                level = view.level_of(grid_level[(r, c)])
-                fill = level["colore"] if count else tint(level["colore"], 0.7)
+                cell_level = cast(dict[str, Any], view.level_of(grid_level[(r, c)]))  # every grid cell names a level
+                fill = cell_level["colore"] if count else tint(cell_level["colore"], 0.7)
             else:
                 level = present[0] if present else None
                 fill = level["colore"] if level else EMPTY
@@ -86,7 +86,7 @@ def heat_map(view: View) -> Markup:
             body.append(f'<rect x="{x:g}" y="{y:g}" width="{cell_w:g}" height="{cell_h:g}" fill="{fill}" '
                         f'stroke="#ffffff" stroke-width="2"/>')
             if grid_level:
-                body.append(_text(x + cell_w / 2, y + 20, level["etichetta"], size=11, weight="bold", fill=ink))
+                body.append(_text(x + cell_w / 2, y + 20, cell_level["etichetta"], size=11, weight="bold", fill=ink))
                 body.append(_text(x + cell_w / 2, y + 46, count, size=20, weight="bold", fill=ink))
                 label = t("grafici.processo_uno") if count == 1 else t("grafici.processi", n=count)
                 body.append(_text(x + cell_w / 2, y + 64, label, size=9, fill=ink))

@@ -14,7 +14,7 @@ import zipfile
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from riskengine.report import tables as tb
 from riskengine.report.safety import neutralise
@@ -44,7 +44,7 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
-def _write_table(ws, table: tb.Table, view: View, number_format: str) -> None:
+def _write_table(ws: Any, table: tb.Table, view: View, number_format: str) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -58,7 +58,7 @@ def _write_table(ws, table: tb.Table, view: View, number_format: str) -> None:
     for row in table.rows:
         ws.append([_cell_value(v) for v in row])
     for r, row in enumerate(table.rows, start=2):
-        for c, (column, value) in enumerate(zip(table.columns, row), start=1):
+        for c, (column, value) in enumerate(zip(table.columns, row, strict=True), start=1):
             cell = ws.cell(row=r, column=c)
             cell.alignment = wrap if column.width >= 30 else top
             if isinstance(value, tb.Level):
@@ -74,7 +74,12 @@ def _write_table(ws, table: tb.Table, view: View, number_format: str) -> None:
     ws.sheet_view.zoomScale = 100
 
 
-def _write_legend(ws, view: View) -> None:
+def _level(view: View, code: str) -> dict[str, Any]:
+    # level_of is None only for a None code; band rows and grid cells always name a level.
+    return cast(dict[str, Any], view.level_of(code))
+
+
+def _write_legend(ws: Any, view: View) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
 
     t = view.t
@@ -117,7 +122,7 @@ def _write_legend(ws, view: View) -> None:
         title(f"{t('fogli.legenda_bande')}: {band['nome']} ({band['codice']})")
         header(t("colonne.livello"), t("colonne.intervallo"))
         for r in reversed(band.get("righe", [])):
-            lvl = view.level_of(r["livello"])
+            lvl = _level(view, r["livello"])
             ws.append([neutralise(lvl["etichetta"]), neutralise(r["intervallo"])])
             cell = ws.cell(ws.max_row, 1)
             cell.fill = PatternFill("solid", fgColor=lvl["colore"].lstrip("#").upper())
@@ -132,14 +137,14 @@ def _write_legend(ws, view: View) -> None:
         title(t("fogli.legenda_griglia"))
         header(f"{t('colonne.probabilita')} \\ {t('colonne.impatto')}", *[t.value("scala", c) for c in grid["colonne"]])
         for i, r in enumerate(grid["righe"]):
-            levels = [view.level_of(code) for code in grid["celle"][i]]
+            levels = [_level(view, code) for code in grid["celle"][i]]
             ws.append([neutralise(t.value("scala", r))] + [neutralise(lvl["etichetta"]) for lvl in levels])
             ws.cell(ws.max_row, 1).font = bold
             for j, lvl in enumerate(levels, start=2):
                 cell = ws.cell(ws.max_row, j)
                 cell.fill = PatternFill("solid", fgColor=lvl["colore"].lstrip("#").upper())
                 cell.font = Font(bold=True, color=lvl["testo"].lstrip("#").upper())
-    for letter, width in zip("ABCDE", (34, 44, 16, 16, 60)):
+    for letter, width in zip("ABCDE", (34, 44, 16, 16, 60), strict=True):
         ws.column_dimensions[letter].width = width
     for row in ws.iter_rows():
         for cell in row:
@@ -179,7 +184,8 @@ def workbook_bytes(view: View) -> bytes:
     props.creator = "riskengine"
     props.lastModifiedBy = "riskengine"
     props.title = neutralise(f"{view.t('documento.titolo')} {view.result.get('anno')} – {view.ente['nome']}")
-    props.subject = neutralise(view.t("documento.sottotitolo", dal=view.ente["piano"]["dal"], al=view.ente["piano"]["al"]))
+    plan = view.ente["piano"]
+    props.subject = neutralise(view.t("documento.sottotitolo", dal=plan["dal"], al=plan["al"]))
     props.language = view.lang
     props.created = when
     props.modified = when

@@ -1,0 +1,313 @@
+"""The template sandbox: what a template may touch, read and produce, and for how long.
+
+Templates are trusted to write the annex's HTML, nothing else. They run in Jinja's
+``ImmutableSandboxedEnvironment`` (no private attributes, no mutation of the lists and dicts they
+are given), their override files are read only from inside the templates directory, and each run
+of the renderer is bounded:
+
+- time: one budget for all templates of a run (``RenderLimits.seconds``);
+- size: the text of one template, and any single value a template builds (``max_chars``);
+- amplifiers: ``*``, ``**``, ``+`` and ``%`` are checked before they allocate; integer arguments
+  and format widths of filters and built-in methods are at most ``MAX_ARGUMENT``.
+
+A limit reached is an error naming the template and the line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import os
+import re
+import stat
+import string
+import threading
+import time
+import types
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import BaseLoader, Template, TemplateNotFound
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment
+
+from riskengine.errors import Location, Problem, RiskengineError
+
+# A template override file larger than this is not a template.
+MAX_TEMPLATE_BYTES = 1024 * 1024
+# Widths, counts and repeats a template may ask a filter or method for (as large as range() allows).
+MAX_ARGUMENT = MAX_RANGE
+# Bases of the limits, per process and measure of the result: the annex grows with them.
+BASE_SECONDS, SECONDS_PER_ITEM = 60.0, 0.05
+BASE_CHARS, CHARS_PER_ITEM = 32 * 1024 * 1024, 128 * 1024
+# A number in a printf-style (%) or str.format specification: a width or a precision.
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\d+|\*)?(?:\.(\d+|\*))?")
+_SPEC_NUMBER = re.compile(r"\d+")
+
+
+class TemplateLimitError(Exception):
+    """A template reached one of the rendering limits."""
+
+
+class RenderTimeoutError(TemplateLimitError):
+    """Raised inside the rendering thread when the time budget is spent."""
+
+    def __str__(self) -> str:
+        return "rendering took longer than the time limit (RISKENGINE_TEMPLATE_SECONDS)"
+
+
+@dataclass(frozen=True)
+class RenderLimits:
+    """The time budget of a run's templates and the largest text one template may build."""
+
+    seconds: float
+    max_chars: int
+
+    @classmethod
+    def for_items(cls, items: int) -> RenderLimits:
+        """Limits growing with the number of processes and measures rendered.
+
+        ``RISKENGINE_TEMPLATE_SECONDS`` and ``RISKENGINE_TEMPLATE_MB`` override them.
+        """
+        seconds = BASE_SECONDS + SECONDS_PER_ITEM * items
+        chars = BASE_CHARS + CHARS_PER_ITEM * items
+        override = os.environ.get("RISKENGINE_TEMPLATE_SECONDS", "")
+        if override.replace(".", "", 1).isdigit():
+            seconds = float(override)
+        override = os.environ.get("RISKENGINE_TEMPLATE_MB", "")
+        if override.isdigit():
+            chars = int(override) * 1024 * 1024
+        return cls(seconds, chars)
+
+
+def _sized(value: Any) -> bool:
+    return isinstance(value, (str, bytes, list, tuple))
+
+
+def _check_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ARGUMENT:
+            raise TemplateLimitError(f"an argument above {MAX_ARGUMENT} ({str(value)[:20]})")
+
+
+def _check_spec(text: str, args: tuple[Any, ...] = ()) -> None:
+    """Refuse widths or precisions above ``MAX_ARGUMENT`` in the %- or {}-format string ``text``.
+
+    ``args`` are the values formatted: a ``*`` width takes its number from them.
+    """
+    numbers = [n for m in _PERCENT_SPEC.finditer(text) for n in m.groups() if n]
+    with contextlib.suppress(ValueError):  # not a {}-format string
+        numbers += [n for _, _, spec, _ in string.Formatter().parse(text) if spec
+                    for n in _SPEC_NUMBER.findall(spec)]
+    if "*" in numbers:
+        _check_arguments(args, {})
+    if any(n != "*" and (len(n) > 6 or int(n) > MAX_ARGUMENT) for n in numbers):
+        raise TemplateLimitError(f"a format width or precision above {MAX_ARGUMENT}")
+
+
+class AnnexEnvironment(ImmutableSandboxedEnvironment):
+    """The immutable sandbox with the rendering limits of :mod:`riskengine.report.sandbox`."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def __init__(self, limits: RenderLimits, **options: Any) -> None:
+        super().__init__(**options)
+        self.template_class = BoundedTemplate
+        self.limits = limits
+        self.start_output()
+        self.globals.pop("lipsum", None)  # generates text from a count: nothing the annex needs
+
+    def _check_size(self, value: Any) -> Any:
+        if _sized(value) and len(value) > self.limits.max_chars:
+            raise TemplateLimitError(f"a value of {len(value):,} items, above the limit of {self.limits.max_chars:,}")
+        return value
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """Check ``* ** + %`` before they allocate, then compute them."""
+        limit = self.limits.max_chars
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if _sized(seq) and isinstance(count, int) and len(seq) * count > limit:
+                    raise TemplateLimitError(f"a repetition of {len(seq):,} × {count:,}, above the limit of {limit:,}")
+        elif operator == "**":
+            if (isinstance(left, int) and isinstance(right, int) and abs(left) > 1
+                    and abs(left).bit_length() * right > 4096):
+                raise TemplateLimitError("a power above 4096 bits")
+        elif operator == "+":
+            if _sized(left) and _sized(right) and len(left) + len(right) > limit:
+                raise TemplateLimitError(f"a concatenation above the limit of {limit:,}")
+        elif operator == "%" and isinstance(left, str):
+            _check_spec(left, right if isinstance(right, tuple) else (right,))
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's names)
+        """Call ``__obj`` from a template; built-in methods get bounded arguments, every result a bounded size."""
+        if isinstance(__obj, (types.BuiltinMethodType, types.BuiltinFunctionType)):
+            _check_arguments(args, kwargs)
+        return __self._check_size(super().call(__context, __obj, *args, **kwargs))
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """``str.format`` from a template: the sandbox's, with bounded widths."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            _check_spec(value.__self__)
+        return wrapped
+
+    def bound_filters(self) -> None:
+        """Wrap every filter: bounded arguments (after the value) and a bounded result."""
+        for name, function in list(self.filters.items()):
+            self.filters[name] = self._bounded(function)
+
+    def _bounded(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        skip = 2 if getattr(function, "jinja_pass_arg", None) else 1  # the context (if passed) and the value
+
+        formats = function.__name__ == "do_format"  # the value is a %-format string, the arguments are data
+
+        @functools.wraps(function)
+        def bounded(*args: Any, **kwargs: Any) -> Any:
+            if formats:
+                _check_spec(str(args[skip - 1]) if len(args) >= skip else "", args[skip:])
+            else:
+                _check_arguments(args[skip:], kwargs)
+            return self._check_size(function(*args, **kwargs))
+
+        return bounded
+
+    def start_output(self) -> None:
+        """Start counting the output of one page."""
+        self.output_size = 0
+        self._pending: object = None
+
+    def bounded(self, parts: Generator[str, None, None]) -> Iterator[str]:
+        """Pass one template's output on, stopping it at its line when the page grows past the limit.
+
+        Included templates are wrapped too, so the innermost one, which wrote the text, is stopped;
+        a chunk is counted once, by the first wrapper that sees it (the outer ones see it pending).
+        """
+        for part in parts:
+            if part is self._pending:
+                self._pending = None
+            else:
+                self.output_size += len(part)
+                self._pending = part
+                if self.output_size > self.limits.max_chars:
+                    parts.throw(TemplateLimitError(
+                        f"the output grew above the limit of {self.limits.max_chars:,} characters"))
+            yield part
+
+    def concat(self, parts: Iterator[str]) -> str:  # type: ignore[override]
+        """Join a page's output (the outermost consumer: nothing is pending after it)."""
+        out = []
+        for part in parts:
+            self._pending = None
+            out.append(part)
+        return "".join(out)
+
+
+class BoundedTemplate(Template):
+    """A template whose output passes through :meth:`AnnexEnvironment.bounded`."""
+
+    @classmethod
+    def _from_namespace(cls, environment: Any, namespace: Any, globals: Any) -> Any:
+        template = super()._from_namespace(environment, namespace, globals)
+        root = template.root_render_func
+        template.root_render_func = lambda context: environment.bounded(root(context))
+        return template
+
+
+class Deadline:
+    """A time budget shared by successive renders, enforced in the rendering thread.
+
+    When the budget runs out a watchdog thread raises :class:`RenderTimeoutError` in the rendering
+    thread (CPython's asynchronous exception), which stops even a loop that calls nothing.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.remaining = seconds
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """Run the block within what is left of the budget."""
+        if self.remaining <= 0:
+            raise RenderTimeoutError()
+        thread = ctypes.c_ulong(threading.get_ident())
+        set_async = ctypes.pythonapi.PyThreadState_SetAsyncExc
+        set_async.argtypes = [ctypes.c_ulong, ctypes.py_object]
+        lock = threading.Lock()
+        state = {"armed": True, "fired": False}
+
+        def expire() -> None:
+            with lock:
+                if state["armed"]:
+                    state["fired"] = True
+                    set_async(thread, RenderTimeoutError)
+
+        timer = threading.Timer(self.remaining, expire)
+        timer.daemon = True
+        start = time.monotonic()
+        timer.start()
+        try:
+            yield
+        finally:
+            with lock:
+                state["armed"] = False
+                if state["fired"]:
+                    # The block ended before the exception was delivered: withdraw it.
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(thread, ctypes.py_object())
+            timer.cancel()
+            self.remaining -= time.monotonic() - start
+
+
+def _refuse(path: Path, message: str) -> RiskengineError:
+    return RiskengineError([Problem(Location(str(path)), message, code="template",
+                                    hint="template overrides must be regular files inside the templates directory")])
+
+
+def templates_directory(directory: str | Path) -> Path:
+    """The templates directory, refused when it is missing, not a directory or a symbolic link."""
+    path = Path(directory)
+    if path.is_symlink():
+        raise _refuse(path, "the templates directory is a symbolic link")
+    if not path.is_dir():
+        raise RiskengineError([Problem(Location(str(path)), "templates directory not found", code="template",
+                                       hint="give a directory holding *.html.j2 files that override the defaults")])
+    return path
+
+
+def read_template(root: Path, path: Path) -> str:
+    """The text of the override ``path``: a regular UTF-8 file whose real path is inside ``root``."""
+    real = os.path.realpath(path)
+    if os.path.commonpath([real, os.path.realpath(root)]) != os.path.realpath(root):
+        raise _refuse(path, "the template is a link leading outside the templates directory")
+    try:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise _refuse(path, f"the template cannot be read: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _refuse(path, "the template is not a regular file")
+        data = handle.read(MAX_TEMPLATE_BYTES + 1)
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise _refuse(path, f"the template is larger than {MAX_TEMPLATE_BYTES // 1024} KB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _refuse(path, f"the template is not UTF-8 text (byte {exc.start})") from None
+
+
+class OverrideLoader(BaseLoader):
+    """Loads template overrides by name from one directory, never from outside it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+        """The override named ``template``, or :class:`TemplateNotFound` (the default is used)."""
+        path = self.directory.joinpath(*split_template_path(template))
+        if not os.path.lexists(path):
+            raise TemplateNotFound(template)
+        return read_template(self.directory, path), str(path), lambda: True
