@@ -47,7 +47,8 @@ def annex(request):
 def test_output_tree(cciaa):
     result, out = cciaa
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    expected = {"risultato.json", "allegato-rischi.html", "allegato-rischi.pdf", "allegato-rischi.xlsx"}
+    expected = {"risultato.json", "allegato-rischi.html", "allegato-rischi.pdf", "allegato-rischi.xlsx",
+                ".riskengine-manifest.json"}
     expected |= {f"csv/{n}.csv" for n in ("registro", "misure-generali", "misure-specifiche", "monitoraggio",
                                           "criticita", "legenda")}
     expected |= {f"schede/{p['codice']}.html" for p in result["processi"]}

@@ -88,7 +88,7 @@ def test_missing_templates_directory_is_an_error(assessed, tmp_path):
 def test_a_directory_with_other_files_is_never_replaced(assessed, tmp_path):
     precious = tmp_path / "notes.txt"
     precious.write_text("not an annex", encoding="utf-8")
-    with pytest.raises(RiskengineError, match="holds files riskengine did not write"):
+    with pytest.raises(RiskengineError, match="files riskengine did not write"):
         write_annex(assessed("mini"), tmp_path, formats=("json",))
     assert precious.read_text(encoding="utf-8") == "not an annex"
 
@@ -96,7 +96,7 @@ def test_a_directory_with_other_files_is_never_replaced(assessed, tmp_path):
 def test_previous_annex_is_replaced_when_everything_rendered(assessed, previous):
     out, _ = previous
     write_annex(assessed("mini"), out, formats=("json",))
-    assert sorted(_snapshot(out)) == ["risultato.json"]
+    assert sorted(_snapshot(out)) == [".riskengine-manifest.json", "risultato.json"]
 
 
 def test_unknown_format_and_delimiter_are_refused(assessed, tmp_path):
@@ -113,12 +113,10 @@ def test_semicolon_delimiter(assessed, tmp_path):
     assert first.startswith("Codice;Processo;Area di rischio;")
 
 
-def test_a_template_cannot_change_what_other_formats_write(assessed, tmp_path):
-    from openpyxl import load_workbook
-
-    templates = _templates(tmp_path, "registro.html.j2",
-                           "{% set _ = view.register.clear() %}{% set _ = result.processi.clear() %}<p>vuoto</p>\n")
-    result = assessed("mini")
-    write_annex(result, tmp_path / "out", formats=("html", "xlsx"), templates=templates)
-    rows = list(load_workbook(tmp_path / "out" / "allegato-rischi.xlsx")["Registro"].iter_rows(min_row=2))
-    assert len(rows) == len(result["processi"]) == 4
+@pytest.mark.parametrize("statement", ["view.register.clear()", "result.processi.clear()",
+                                       "t.labels.update({'colonne.codice': 'X'})", "t.labels.clear()"])
+def test_a_template_cannot_change_what_it_is_given(assessed, tmp_path, statement):
+    templates = _templates(tmp_path, "registro.html.j2", f"<p>\n{{% set _ = {statement} %}}</p>\n")
+    with pytest.raises(RiskengineError, match=r"template registro\.html\.j2, line 2: (SecurityError|UndefinedError)"):
+        write_annex(assessed("mini"), tmp_path / "out", formats=("html", "xlsx"), templates=templates)
+    assert not (tmp_path / "out").exists()

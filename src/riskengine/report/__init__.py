@@ -1,8 +1,8 @@
 """Rendering of the risk annex from an assessment result (never from the catalogue or the rules).
 
 ``write_annex`` renders every requested format into a staging directory beside the output
-directory and swaps it in only when all files have been written: a failure leaves the previous
-annex untouched. Output tree (see docs/annex.md)::
+directory and swaps it in only when all files have been written: a failure, or a killed run, leaves
+the previous annex untouched (see :mod:`riskengine.report.output`). Output tree (see docs/annex.md)::
 
     OUT/risultato.json            the result (json)
     OUT/allegato-rischi.html      the complete annex, one offline file (html)
@@ -10,24 +10,30 @@ annex untouched. Output tree (see docs/annex.md)::
     OUT/allegato-rischi.pdf       the annex as PDF/A-3b (pdf)
     OUT/allegato-rischi.xlsx      one sheet per table plus the legend (xlsx)
     OUT/csv/<tabella>.csv         one CSV per table (csv)
+    OUT/.riskengine-manifest.json every file above with its SHA-256 (what a later run may replace)
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 from riskengine.errors import Location, Problem, RiskengineError
-from riskengine.report.output import replace_directory, staging_directory
+from riskengine.report.output import (
+    check_replaceable,
+    exclusive,
+    output_target,
+    recover,
+    replace_directory,
+    staging_directory,
+    write_manifest,
+)
 
 FORMATS = ("html", "pdf", "xlsx", "csv", "json")
 RESULT_FILE = "risultato.json"
-# Everything write_annex may put at the top of the output directory. A directory holding anything
-# else is not replaced (it is not a previous annex, and its other files would be lost).
-OUTPUT_NAMES = frozenset({RESULT_FILE, "allegato-rischi.html", "allegato-rischi.pdf", "allegato-rischi.xlsx",
-                          "schede", "csv"})
 
 
 def result_json(result: dict[str, Any]) -> str:
@@ -51,19 +57,16 @@ def load_result(path: str | Path) -> dict[str, Any]:
     return read_result(path)
 
 
-def _check_target(out_dir: Path) -> None:
-    if not out_dir.exists():
-        return
-    if not out_dir.is_dir():
-        raise RiskengineError([Problem(Location(str(out_dir)), "the output path exists and is not a directory",
-                                       code="report", hint="choose a new directory for the annex")])
-    foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in OUTPUT_NAMES)
-    if foreign:
-        shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
-        raise RiskengineError([Problem(Location(str(out_dir)),
-                                       f"the output directory holds files riskengine did not write ({shown}); "
-                                       "replacing it would delete them", code="report",
-                                       hint="choose an empty or new directory, or the directory of a previous annex")])
+def _output_error(exc: OSError, out_dir: Path) -> RiskengineError:
+    """One located line for a file-system failure while writing the annex."""
+    hints = {errno.ENOSPC: "free some space on the disk", errno.EDQUOT: "free some space within your quota",
+             errno.EROFS: "the file system is read-only: choose a writable directory",
+             errno.EACCES: "choose a directory you can write to", errno.EPERM: "choose a directory you can write to"}
+    where = exc.filename if isinstance(exc.filename, str) else str(out_dir)
+    return RiskengineError([Problem(Location(where), f"cannot write the annex: {exc.strerror or exc}",
+                                    code="output",
+                                    hint=hints.get(exc.errno or 0, "check the output directory")
+                                    + "; the previous annex is untouched")])
 
 
 def _check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
@@ -104,15 +107,16 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
             from riskengine.report.pdf import write_pdf
 
             written += write_pdf(renderer.annex(pdf=True), staging)
-    view = View(canonical_copy(result), messages) if "xlsx" in formats or "csv" in formats else None
-    if "xlsx" in formats:
-        from riskengine.report.xlsx import write_xlsx
+    if "xlsx" in formats or "csv" in formats:
+        view = View(canonical_copy(result), messages)
+        if "xlsx" in formats:
+            from riskengine.report.xlsx import write_xlsx
 
-        written += write_xlsx(view, staging)
-    if "csv" in formats:
-        from riskengine.report.csv_files import write_csv
+            written += write_xlsx(view, staging)
+        if "csv" in formats:
+            from riskengine.report.csv_files import write_csv
 
-        written += write_csv(view, staging, csv_delimiter)
+            written += write_csv(view, staging, csv_delimiter)
     return written
 
 
@@ -122,15 +126,24 @@ def write_annex(result: dict[str, Any], out_dir: str | Path, *, formats: tuple[s
 
     ``templates`` is a directory of template overrides (by file name); ``csv_delimiter`` is ``,``
     (default), ``;`` or a tab. Raises :class:`RiskengineError` (the previous ``out_dir`` untouched)
-    when a template fails, the language or a format is unknown, or ``out_dir`` holds foreign files.
+    when a template fails, the language or a format is unknown, ``out_dir`` holds files that do not
+    match the manifest of a previous annex, or the file system refuses a write.
     """
     out_dir = Path(out_dir)
-    _check_target(out_dir)
-    staging = staging_directory(out_dir)
+    target = output_target(out_dir)
     try:
-        render_annex(result, staging, formats=formats, lang=lang, templates=templates, csv_delimiter=csv_delimiter)
-        replace_directory(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        with exclusive(target):
+            recover(target)
+            check_replaceable(target)
+            staging = staging_directory(target)
+            try:
+                render_annex(result, staging, formats=formats, lang=lang, templates=templates,
+                             csv_delimiter=csv_delimiter)
+                write_manifest(staging)
+                replace_directory(staging, target)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+    except OSError as exc:
+        raise _output_error(exc, out_dir) from exc
     return sorted(p for p in out_dir.rglob("*") if p.is_file())
