@@ -21,9 +21,6 @@ EXIT_INPUT = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
-
-# The values of --engine: durable-rules, or the direct interpreter of the same compiled conditions.
-ENGINES = ("durable", "interpreter")
 ENGINE_HELP = "durable (durable-rules) or interpreter"
 
 
@@ -184,8 +181,10 @@ def _formats(text: str) -> tuple[str, ...]:
 
 
 def _engine(name: str) -> str:
-    if name not in ENGINES:
-        typer.echo(f"unknown engine '{name}': expected one of {', '.join(ENGINES)}", err=True)
+    from riskengine.evaluate.backend import BACKENDS
+
+    if name not in BACKENDS:
+        typer.echo(f"unknown engine '{name}': expected one of {', '.join(BACKENDS)}", err=True)
         raise typer.Exit(EXIT_USAGE)
     return name
 
