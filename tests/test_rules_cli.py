@@ -220,7 +220,7 @@ def test_assess_twice_is_byte_identical_and_the_interpreter_agrees(tmp_path) -> 
     for name, engine in (("a", "durable"), ("b", "durable"), ("c", "interpreter")):
         result = run_cli("assess", ESEMPIO, "--out", tmp_path / name, "--format", "json", "--engine", engine, "-q")
         assert result.exit_code == 0, result.stderr
-        assert sorted(p.name for p in (tmp_path / name).iterdir()) == ["risultato.json"]
+        assert sorted(p.name for p in (tmp_path / name).iterdir()) == [".riskengine-manifest.json", "risultato.json"]
         outputs[name] = (tmp_path / name / "risultato.json").read_bytes()
     assert outputs["a"] == outputs["b"]
     durable, interpreter = json.loads(outputs["a"]), json.loads(outputs["c"])
