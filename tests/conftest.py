@@ -14,6 +14,20 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "properties_long: property tests with many more examples; skipped unless "
+                            "selected with -m properties_long")
+
+
+def pytest_collection_modifyitems(config, items):
+    if "properties_long" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="many examples: run with -m properties_long")
+    for item in items:
+        if "properties_long" in item.keywords:
+            item.add_marker(skip)
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite tests/golden/ from the current output instead of comparing")
