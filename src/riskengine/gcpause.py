@@ -1,4 +1,4 @@
-"""Keep Python's cyclic garbage collector out of the bulk stages (measured: bench/README.md).
+"""GC pause around the bulk stages: Python's cyclic garbage collector kept out of them (measured).
 
 Loading, validating and linking a catalogue, and building the result, allocate millions of
 long-lived containers and no garbage cycles; the collector's repeated scans of that growing heap
@@ -15,6 +15,11 @@ stage would rescan its growing survivors hundreds of times).
 
 Both are re-entrant and restore the collector's state. When objects are already frozen by someone
 else (``gc.get_freeze_count()``), they only switch the collector off and on, and never unfreeze.
+
+This module is the only place that touches the collector, and it is used at the edges of stages
+only (``load_yaml``, the lazy composition of a file's positions, ``validate_document``,
+``load_catalog``, ``build_graph``, ``check_integrity``, ``pipeline.assess``), never inside the
+domain's loops. ``bench/stages.py`` times the stages the same way.
 """
 
 from __future__ import annotations
