@@ -19,7 +19,7 @@ def _plain(cg: CatalogGraph) -> nx.MultiDiGraph:
         data = cg.graph.nodes[node]
         plain.add_node(node, kind=data["kind"], code=data["code"], label=data["label"],
                        file=FILE_OF_KIND[data["kind"]])
-    for u, v, rel in sorted(cg.graph.edges(data="rel")):
+    for u, v, rel in sorted(cg.graph.edges(keys=True)):
         plain.add_edge(u, v, key=rel, rel=rel)
     return plain
 

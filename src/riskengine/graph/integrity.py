@@ -35,7 +35,7 @@ def rule(code: str, severity: Severity, description: str) -> Callable[[Check], C
     return register
 
 
-def _problem(cg: CatalogGraph, code: str, node: str, message: str, *keys, hint: str = "", key: bool = False,
+def _problem(cg: CatalogGraph, code: str, node: str, message: str, *keys: str | int, hint: str = "", key: bool = False,
              args: dict[str, str] | None = None) -> Problem:
     """A finding about ``node``; ``args`` are the values of its message, which reports translate.
 
@@ -64,13 +64,12 @@ rule("duplicate-code", Severity.ERROR, "Two items of the same kind share a code.
 
 @rule("hierarchy-cycle", Severity.ERROR, "The unit hierarchy (padre) or the process hierarchy contains a cycle.")
 def _cycles(cg: CatalogGraph) -> Iterator[Problem]:
-    # The part-of edges, read from the adjacency dicts (edges are keyed by rel; see CatalogGraph).
-    edges = [(u, v) for u, targets in cg._succ.items() for v, keys in targets.items() if PART_OF in keys]
+    # part-of edges leave units (padre), roles (unita) and phases (their process or phase) only
+    edges = [(u, v) for kind in ("unit", "role", "phase") for u in cg.nodes_of(kind) for v in cg.targets(u, PART_OF)]
     parent = dict(edges)
-    if len(parent) == len(edges):  # at most one parent each (as written, without duplicate codes)
-        cycles = _parent_cycles(parent)
-    else:
-        cycles = list(nx.simple_cycles(nx.DiGraph(edges)))
+    # at most one parent each (as written, without duplicate codes): a walk up from each node will do
+    one_parent = len(parent) == len(edges)
+    cycles = _parent_cycles(parent) if one_parent else list(nx.simple_cycles(nx.DiGraph(edges)))
     # Each cycle in edge order (unit → its padre → …), started at its smallest node for a stable report.
     rotated = [c[c.index(min(c)):] + c[:c.index(min(c))] for c in cycles]
     for cycle in sorted(rotated):
@@ -118,7 +117,8 @@ def _no_owner(cg: CatalogGraph) -> Iterator[Problem]:
 
 
 @rule("measure-without-responsible", Severity.ERROR,
-      "A measure has no responsible unit or role (violating a measure is a disciplinary offence: ownership must be clear).")
+      "A measure has no responsible unit or role "
+      "(violating a measure is a disciplinary offence: ownership must be clear).")
 def _no_responsible(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("measure"):
         if cg.obj(node).responsabile is None:
@@ -155,7 +155,7 @@ def _invalid_unit(cg: CatalogGraph) -> Iterator[Problem]:
         unita = cg.obj(node)
         if unita.valida_il(day):
             continue
-        for _, target, rel in sorted(cg.graph.out_edges(node, data="rel")):
+        for _, target, rel in sorted(cg.graph.out_edges(node, keys=True)):
             if rel in (RESPONSIBLE_FOR, SUPPORTS):
                 keys: tuple = ("responsabile",)
                 if rel == SUPPORTS:  # point at the item of 'supporto' naming this unit
@@ -187,7 +187,8 @@ def _no_events(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("process"):
         if not events_of(cg, node):
             yield _problem(cg, "process-without-events", node,
-                           f"process '{cg.obj(node).codice}' has no risk event", hint="describe at least one risk event",
+                           f"process '{cg.obj(node).codice}' has no risk event",
+                           hint="describe at least one risk event",
                            args={"processo": cg.obj(node).codice})
 
 

@@ -20,13 +20,13 @@ def descendants(cg: CatalogGraph, process: str) -> list[str]:
     found = cg._memo.get(key)  # computed once per node: evaluation and the result ask several times
     if found is None:
         found = []
-        attrs, pred = cg._attrs, cg._pred
+        attrs = cg.graph.nodes
         stack = [process]
         while stack:
             node = stack.pop()
             if node != process:
                 found.append(node)
-            children = [u for u, keys in pred[node].items() if PART_OF in keys and attrs[u]["kind"] == "phase"]
+            children = [u for u in cg.sources(node, PART_OF) if attrs[u]["kind"] == "phase"]
             stack.extend(sorted(children, key=lambda n: attrs[n]["path"], reverse=True))
         cg._memo[key] = found
     return list(found)
@@ -39,7 +39,7 @@ def events_of(cg: CatalogGraph, process: str) -> list[str]:
     if found is None:
         holders = [process] + descendants(cg, process)
         events = {e for h in holders for e in cg.sources(h, THREATENS)}
-        attrs = cg._attrs
+        attrs = cg.graph.nodes
         found = sorted(events, key=lambda n: attrs[n]["path"])
         cg._memo[key] = found
     return list(found)
@@ -66,8 +66,7 @@ def owner_of(cg: CatalogGraph, process: str) -> str | None:
 def measures_of(cg: CatalogGraph, process: str) -> list[str]:
     """Measures treating a process: directly, through its phases, events or areas, or applying to all."""
     holders = [process] + descendants(cg, process) + events_of(cg, process) + areas_of(cg, process)
-    succ = cg._succ  # the adjacency dicts (see CatalogGraph): one pass, one sort at the end
-    found = {m for h in holders for m, keys in succ[h].items() if TREATED_BY in keys}
+    found = {m for h in holders for m in cg.targets(h, TREATED_BY)}
     found.update(cg.universal_measures())
     return sorted(found)
 

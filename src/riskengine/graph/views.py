@@ -64,7 +64,7 @@ def process_view(cg: CatalogGraph, code: str) -> dict[str, Any]:
         "unita": cg.graph.nodes[owner]["label"] if owner else None,
         "in_convenzione": p.in_convenzione.partner if p.in_convenzione else None,
         "art6": p.art6,
-        "fasi": [{"codice": cg.obj(f).codice, "nome": cg.obj(f).nome, "livello": len(cg.graph.nodes[f]["path"]) // 2 - 1}
+        "fasi": [{"codice": cg.obj(f).codice, "nome": cg.obj(f).nome, "livello": len(cg.attrs(f)["path"]) // 2 - 1}
                  for f in q.descendants(cg, node)],
         "eventi": [{"codice": cg.obj(e).codice, "descrizione": cg.obj(e).descrizione,
                     "fattori": [f"{f} {cg.obj('factor:' + f).nome}" if f"factor:{f}" in cg.graph else f

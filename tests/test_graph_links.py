@@ -1,0 +1,58 @@
+"""The catalogue graph's edges: one per type between two nodes, two types between the same nodes kept apart.
+
+Edges are keyed by their type in networkx's multigraph (``add_edge(u, v, rel)``): a link written
+twice in the catalogue is one edge, and a unit that both leads and supports a measure has two.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+from catalog_helpers import broken_copy, run_cli
+
+from riskengine.catalog import load_catalog
+from riskengine.graph import build_graph
+from riskengine.graph import queries as q
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "riskengine" / "graph"
+
+# MS01 names process B2.1.1 twice, and its responsible unit PROVV also in supporto
+EDITS = (
+    ("measures.yaml", 'supporto: ["UO Compliance"]', 'supporto: ["UO Compliance", PROVV]'),
+    ("measures.yaml", "tratta: {processi: [B2.1.1], eventi: [B2.1.1-E1]}",
+     "tratta: {processi: [B2.1.1, B2.1.1], eventi: [B2.1.1-E1]}"),
+)
+
+
+def test_a_link_written_twice_is_one_edge_and_two_types_are_two_edges(tmp_path):
+    catalog = broken_copy(tmp_path, *EDITS)
+    result = run_cli("graph", str(catalog), "--format", "json")
+    assert result.exit_code == 0
+    edges = Counter((e["source"], e["target"], e["rel"]) for e in json.loads(result.stdout)["edges"])
+    assert edges[("process:B2.1.1", "measure:MS01", "treated-by")] == 1
+    assert edges[("unit:PROVV", "measure:MS01", "responsible-for")] == 1
+    assert edges[("unit:PROVV", "measure:MS01", "supports")] == 1
+    assert max(edges.values()) == 1
+
+    cg = build_graph(load_catalog(catalog))
+    assert q.measures_of(cg, "process:B2.1.1").count("measure:MS01") == 1
+    assert cg.sources("measure:MS01", "responsible-for") == ["unit:PROVV"]
+    assert cg.sources("measure:MS01", "supports") == ["unit:PROVV", "unit:UO-COMPL"]
+    assert sorted(cg.graph["unit:PROVV"]["measure:MS01"]) == ["responsible-for", "supports"]
+
+
+def test_the_unit_view_shows_a_measure_led_and_supported_by_the_same_unit(tmp_path):
+    catalog = broken_copy(tmp_path, *EDITS)
+    result = run_cli("show", str(catalog), "--unit", "PROVV")
+    assert result.exit_code == 0
+    assert result.stdout.count("MS01") == 2, result.stdout  # once as responsible, once as support
+
+
+def test_the_graph_package_uses_only_networkx_public_api():
+    private = re.compile(r"\._(node|adj|succ|pred)\b")
+    for path in sorted(SRC.glob("*.py")):
+        found = [line for line in path.read_text(encoding="utf-8").splitlines() if private.search(line)]
+        assert not found, f"{path.name} reaches into networkx's private dicts: {found}"
