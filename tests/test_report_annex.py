@@ -116,14 +116,14 @@ def test_html_sections_charts_and_sheets(cciaa):
     assert sorted(int(c) for c in counts if c.isdigit() and int(c) > 5) == sorted(
         c["processi"] for c in result["sintesi"]["mappa_calore"] if c["processi"] > 5)
     bars = doc.find_all("svg", "distribuzione")[0].find_all("desc")[0].text()
-    for area, counts in result["sintesi"]["per_area"].items():
+    for area in result["sintesi"]["per_area"]:
         assert f"{area}: " in bars
     general = doc.by_id("misure-generali").find_all("tbody")[0].find_all("tr")
     assert [tr.attrs["id"] for tr in general] == [f"m-{m['codice']}" for m in result["misure"]
                                                   if m["ambito"] == "generale"]
     findings = doc.by_id("criticita").find_all("tbody")[0].find_all("tr")
     assert len(findings) == len(result["criticita"])
-    for tr, f in zip(findings, result["criticita"]):
+    for tr, f in zip(findings, result["criticita"], strict=True):
         assert f["codice"] in tr.text() and f["regola"] in tr.text() and f["dove"] in tr.text()
 
 
@@ -178,7 +178,7 @@ def test_xlsx_register_equals_the_json(annex):
     ws = wb["Registro"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
     header = [c.value for c in ws[1]]
-    rows = [dict(zip(header, [c for c in row])) for row in ws.iter_rows(min_row=2)]
+    rows = [dict(zip(header, row, strict=True)) for row in ws.iter_rows(min_row=2)]
     assert [r["Codice"].value for r in rows] == register_order(result)
     levels = {lvl["codice"]: lvl for lvl in result["metodo"]["livelli"]}
     by_code = {p["codice"]: p for p in result["processi"]}

@@ -53,7 +53,7 @@ def test_hostile_process_code_stays_in_the_output_directory(assessed, tmp_path):
 
     bad = copy.deepcopy(assessed("mini"))
     codes = ["../../etc/x", "C:\\x", "..", "/abs"]
-    for p, code in zip(bad["processi"], codes):
+    for p, code in zip(bad["processi"], codes, strict=True):
         p["codice"] = code
     out = tmp_path / "deep" / "out"
     write_annex(bad, out, formats=("html",))

@@ -154,7 +154,7 @@ def check_golden(name: str, actual: str, update: bool) -> None:
     assert path.exists(), f"missing golden file {path}; run pytest --update-golden"
     expected = path.read_bytes().decode("utf-8")
     if actual != expected:
-        diff = next(i for i, (a, b) in enumerate(zip(actual + "\0", expected + "\0")) if a != b)
+        diff = next(i for i, (a, b) in enumerate(zip(actual + "\0", expected + "\0", strict=False)) if a != b)
         raise AssertionError(f"{name} differs from the golden file at character {diff}: "
                              f"{actual[max(0, diff - 80):diff + 80]!r} != {expected[max(0, diff - 80):diff + 80]!r} "
                              "(if the change is intended: pytest --update-golden, then review git diff tests/golden)")
