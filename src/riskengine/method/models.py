@@ -346,7 +346,7 @@ class TestFile(Model):
 class Rivalutazione(ItemModel):
     """An explicit re-rating of the residual risk, with its reason."""
 
-    rischio: NonNegative | None = None
+    rischio: Amount | None = None  # negative scores get the answers' own message (riskengine.answers.load)
     livello: Code | None = None
     motivazione: str = ""
 
