@@ -73,8 +73,10 @@ def sottosezioni(sezione: str | None = None) -> list[Voce]:
 
 def codice_piu_vicino(codice: str, livello: int) -> str:
     """The code of the tree nearest to ``codice`` at ``livello``: fewest differing characters, then
-    nearest as a number (``0106`` → ``0103``, ``23`` → ``22``), then the smaller code."""
+    nearest as a number (``0106`` → ``0103``, ``23`` → ``22``), then the smaller code. A code written
+    without its leading zeros (``1``, read from YAML as a number) is compared as ``01``."""
     pool = [v.codice for v in albero().values() if v.livello == livello]
+    codice = codice.zfill(2 * livello) if codice.isdigit() else codice
 
     def distance(candidate: str) -> tuple[int, int, str]:
         differing = sum(a != b for a, b in zip(candidate, codice, strict=False)) + abs(len(candidate) - len(codice))

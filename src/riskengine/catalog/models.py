@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
@@ -266,8 +267,22 @@ def _tree_code(value: str, livello: int) -> str:
     return value
 
 
-CodiceSezione = Annotated[Code, AfterValidator(lambda v: _tree_code(v, 1))]
-CodiceSottosezione = Annotated[Code, AfterValidator(lambda v: _tree_code(v, 2))]
+def _tree_enum(livello: int) -> Callable[[dict[str, Any]], None]:
+    """The codes of one level as a JSON Schema enum, so that editors offer them; codes without a leading
+    zero may also be written unquoted (YAML numbers), which the loader reads as the same code."""
+    def schema(node: dict[str, Any]) -> None:
+        from riskengine.catalog.albero_trasparenza import albero
+
+        codes = [v.codice for v in albero().values() if v.livello == livello]
+        node.pop("type", None)
+        node.pop("anyOf", None)
+        node["enum"] = [*codes, *(int(c) for c in codes if not c.startswith("0"))]
+    return schema
+
+
+CodiceSezione = Annotated[Code, AfterValidator(lambda v: _tree_code(v, 1)), Field(json_schema_extra=_tree_enum(1))]
+CodiceSottosezione = Annotated[Code, AfterValidator(lambda v: _tree_code(v, 2)),
+                               Field(json_schema_extra=_tree_enum(2))]
 
 
 class SchemaAnac(Model):

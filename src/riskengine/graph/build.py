@@ -2,8 +2,9 @@
 
 Node ids are ``kind:code`` (areas: ``area:tassonomia:codice``). Edges are keyed by their type,
 ``rel`` (``graph.edges(keys=True)``): part-of, in-area, owned-by, threatens, enabled-by, treated-by,
-responsible-for, supports, crosswalk, transmits, publishes (publication obligations); one edge per type between two nodes, and no edge attributes
-(the key says it all, and a national catalogue has millions of edges). Dangling references and
+responsible-for, supports, crosswalk, transmits, publishes (publication obligations); one edge per
+type between two nodes, and no edge attributes (the key says it all, and a national catalogue has
+millions of edges). Dangling references and
 duplicate codes are recorded, not raised: the integrity rules report them with every other finding.
 """
 

@@ -249,9 +249,10 @@ def _obligation_owners(cg: CatalogGraph) -> Iterator[Problem]:
         obbligo = cg.obj(node)
         missing = [k for k in ("trasmissione", "pubblicazione") if getattr(obbligo, k) is None]
         if missing:
+            duties = {"trasmissione": "transmission", "pubblicazione": "publication"}
             yield _problem(cg, "obligation-without-owner", node,
                            f"publication obligation '{obbligo.codice}' has no unit responsible for "
-                           f"{' and no unit responsible for '.join(missing)}",
+                           + " and none for ".join(duties[k] for k in missing),
                            "codice", hint="add " + " and ".join(f"'{k}: UNIT'" for k in missing))
 
 

@@ -188,8 +188,12 @@ def _schema(view: View, schema: dict[str, Any] | None) -> str:
     if not schema:
         return ""
     t = view.t
-    status = (t("trasparenza.vincolante_dal", data=schema["dal"]) if schema.get("dal") else t("trasparenza.vincolante")) \
-        if schema["vincolante"] else t("trasparenza.sperimentale")
+    if not schema["vincolante"]:
+        status = t("trasparenza.sperimentale")
+    elif schema.get("dal"):
+        status = t("trasparenza.vincolante_dal", data=schema["dal"])
+    else:
+        status = t("trasparenza.vincolante")
     annex = f" – {schema['allegato']}" if schema.get("allegato") else ""
     return f"{t('trasparenza.schema', delibera=schema['delibera'])}{annex}: {status}"
 
