@@ -388,3 +388,38 @@ def test_report_reads_back_a_result_with_the_schedule(annex, tmp_path, monkeypat
     assert result.exit_code == 0, result.output
     assert (tmp_path / "again" / "csv" / "obblighi-pubblicazione.csv").read_bytes() == \
         (out / "csv" / "obblighi-pubblicazione.csv").read_bytes()
+
+
+def test_the_published_schema_offers_the_codes_of_the_tree(tmp_path):
+    import json
+
+    import jsonschema
+
+    result = run_cli("schema", "--out", str(tmp_path))
+    assert result.exit_code == 0
+    schema = json.loads((tmp_path / "trasparenza.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    data = json.loads(json.dumps(example_yaml(), default=str))  # YAML dates as ISO text
+    assert list(validator.iter_errors(data)) == []
+    wrong = copy.deepcopy(data)
+    wrong["obblighi"][0]["sezione"] = "23"
+    assert list(validator.iter_errors(wrong))
+    unquoted = copy.deepcopy(data)
+    unquoted["obblighi"][-1]["sezione"] = 21  # read by the loader as "21": the schema agrees
+    assert list(validator.iter_errors(unquoted)) == []
+
+
+def test_the_graph_links_obligations_to_their_units():
+    from riskengine.catalog import load_catalog
+    from riskengine.graph import build_graph
+    from riskengine.graph.build import PUBLISHES, TRANSMITS
+
+    cg = build_graph(load_catalog(ESEMPIO))
+    data = example_yaml()
+    assert len(cg.nodes_of("obligation")) == len(data["obblighi"])
+    for o in data["obblighi"]:
+        node = f"obligation:{o['codice']}"
+        assert [cg.code(u) for u in cg.sources(node, TRANSMITS)] == [o["trasmissione"]]
+        assert [cg.code(u) for u in cg.sources(node, PUBLISHES)] == [o["pubblicazione"]]
+    exported = run_cli("graph", str(ESEMPIO), "--format", "json")
+    assert exported.exit_code == 0 and '"obligation:AT-22-01"' in exported.stdout
