@@ -233,7 +233,8 @@ CASES.update({
         + " (did you mean '0205'?)",
         "{d}/trasparenza.yaml:26:14: error[schema]: 'sezione': '23' " + TREE.format(what="section")
         + " (did you mean '22'?)",
-        "{d}/trasparenza.yaml:36:5: error[schema]: sub-section '1002' belongs to section '10', not '09'",
+        "{d}/trasparenza.yaml:38:19: error[schema]: 'sottosezione': sub-section '1002' belongs to section '10', "
+        "not '09'",
     ]),
 })
 

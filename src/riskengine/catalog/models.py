@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from riskengine.errors import shorten
 from riskengine.source.fields import CleanText, Code, Dec, ItemModel, Model, Scadenza, Text
@@ -344,14 +344,17 @@ class Obbligo(ItemModel):
     attestazione_oiv: AttestazioneOiv | None = None
     ulteriore: bool = False  # "dati ulteriori": a local obligation, beyond the law
 
-    @model_validator(mode="after")
-    def _sezione_della_sottosezione(self) -> Obbligo:
+    @field_validator("sottosezione")
+    @classmethod
+    def _sezione_della_sottosezione(cls, value: str, info: ValidationInfo) -> str:
+        """A sub-section sits under the section given (reported at the sub-section)."""
         from riskengine.catalog.albero_trasparenza import albero
 
-        padre = albero()[self.sottosezione].padre
-        if padre != self.sezione:
-            raise ValueError(f"sub-section '{self.sottosezione}' belongs to section '{padre}', not '{self.sezione}'")
-        return self
+        sezione = info.data.get("sezione")  # absent when the section itself was refused
+        padre = albero()[value].padre
+        if sezione is not None and padre != sezione:
+            raise ValueError(f"sub-section '{value}' belongs to section '{padre}', not '{sezione}'")
+        return value
 
 
 class NonApplicabile(Model):
