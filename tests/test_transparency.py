@@ -339,6 +339,10 @@ def test_the_html_section_follows_the_official_tree(annex):
     assert "CC BY 4.0" in section.text()
     summary = doc.by_id("sintesi").text()
     assert "Obblighi di pubblicazione: in ritardo 1" in summary
+    per_unit = next(t for t in section.find_all("table") if "ciascuna unità" in t.text())
+    pers = next(r for r in per_unit.find_all("tr") if "(PERS)" in r.text())
+    transmits = [o["codice"] for o in tree_order(example_yaml()["obblighi"]) if o["trasmissione"] == "PERS"]
+    assert [a.text() for a in pers.find_all("td")[0].find_all("a")] == transmits
 
 
 def test_the_pdf_contains_the_section(annex):
