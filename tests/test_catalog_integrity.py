@@ -175,6 +175,70 @@ CASES: dict[str, tuple[int, list[str]]] = {
 }
 
 
+# Publication obligations: each directory is tests/data/mini plus a trasparenza.yaml that covers the whole
+# official tree (four obligations, the rest declared not applicable), with one thing broken.
+TREE = "is not a {what} of the official tree of 'Amministrazione trasparente'"
+CASES.update({
+    "obligation-without-owner": (1, [
+        # T2 without "pubblicazione": its "  - codice: T2" on line 13, T2 at column 13
+        "{d}/trasparenza.yaml:13:13: error[obligation-without-owner]: publication obligation 'T2' has no unit "
+        "responsible for publication (add 'pubblicazione: UNIT')",
+        overdue("{d}"),
+    ]),
+    "obligation-frequency": (1, [
+        # T2 'tempestivo' gains "    scadenza: 2026-06-30" on line 20 (value at column 15)
+        "{d}/trasparenza.yaml:20:15: error[obligation-frequency]: publication obligation 'T2' is 'tempestivo' but "
+        "has the calendar deadline 2026-06-30 (state the rule in 'termine' (e.g. within 30 days of the act), "
+        "or give a periodic frequency)",
+        # T4 without "aggiornamento": its codice on line 37, column 13
+        "{d}/trasparenza.yaml:37:13: error[obligation-frequency]: publication obligation 'T4' has no update "
+        "frequency (add 'aggiornamento: tempestivo', trimestrale, semestrale, annuale or a date)",
+        overdue("{d}"),
+    ]),
+    "unit-not-valid-obbligo": (1, [
+        # units.yaml as in unit-not-valid; T1 "    trasmissione: UO-COMPL" on line 10, value at column 19
+        "{d}/measures.yaml:17:117: error[unit-not-valid]: measure 'MG05' is assigned to unit 'UO Compliance', "
+        + NOT_VALID,
+        "{d}/measures.yaml:18:136: error[unit-not-valid]: measure 'MG06' is assigned to unit 'UO Compliance', "
+        + NOT_VALID,
+        "{d}/measures.yaml:24:16: error[unit-not-valid]: measure 'MS01' is assigned to unit 'UO Compliance', "
+        + NOT_VALID,
+        "{d}/trasparenza.yaml:10:19: error[unit-not-valid]: publication obligation 'T1' is transmitted by unit "
+        "'UO Compliance', " + NOT_VALID,
+        overdue("{d}"),
+    ]),
+    "binding-schema-not-open": (0, [
+        # T3 (art. 4-bis, binding from 2026-01-22) "    formato_aperto: false" on line 34, value at column 21
+        "{d}/trasparenza.yaml:34:21: warning[binding-schema-not-open]: publication obligation 'T3' follows the "
+        "binding ANAC schema of delibera 495/2024 and is not marked as published in an open format (publish it "
+        "as an open table (CSV, HTML or XML) with the schema's fields and set 'formato_aperto: true')",
+        overdue("{d}"),
+    ]),
+    "obligation-overdue": (0, [
+        overdue("{d}"),
+        # T3 quarterly, last updated 2025-09-30: due 2025-12-30; "    ultimo_aggiornamento: " value at column 27
+        "{d}/trasparenza.yaml:35:27: warning[obligation-overdue]: publication obligation 'T3' was due for update "
+        "on 2025-12-30 (publish the update and record 'ultimo_aggiornamento')",
+    ]),
+    "subsection-without-obligation": (0, [
+        overdue("{d}"),
+        # 0103 neither has an obligation nor is declared not applicable: reported at the key 'obblighi'
+        "{d}/trasparenza.yaml:3:1: warning[subsection-without-obligation]: sub-section 0103 'Oneri informativi "
+        "per cittadini e imprese' has no publication obligation (add its obligations, or declare it in "
+        "'non_applicabili' with the reason)",
+    ]),
+    "load-errors-trasparenza": (1, [
+        # codes outside the official tree, with the nearest code; a sub-section under the wrong section
+        "{d}/trasparenza.yaml:15:19: error[schema]: 'sottosezione': '0206' " + TREE.format(what="sub-section")
+        + " (did you mean '0205'?)",
+        "{d}/trasparenza.yaml:26:14: error[schema]: 'sezione': '23' " + TREE.format(what="section")
+        + " (did you mean '22'?)",
+        "{d}/trasparenza.yaml:38:19: error[schema]: 'sottosezione': sub-section '1002' belongs to section '10', "
+        "not '09'",
+    ]),
+})
+
+
 def _summary(lines: list[str], exit_code: int) -> str:
     counts = {s: sum(f": {s}[" in line for line in lines) for s in ("error", "warning", "info")}
     status = "FAILED" if exit_code else "ok"

@@ -54,6 +54,8 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> Check
     cg = build_graph(catalog)
     report.counts = {kind: len(cg.nodes_of(kind)) for kind in
                      ("area", "unit", "role", "process", "phase", "event", "factor", "measure")}
+    if catalog.transparency is not None:  # optional file: counted when the catalogue has it
+        report.counts["obligation"] = len(cg.nodes_of("obligation"))
     report.problems = check_integrity(cg) + catalog.warnings
     if report.ok:
         report.problems += _check_method_and_assessments(cg, rules_dir)

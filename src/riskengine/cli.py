@@ -82,6 +82,29 @@ def _echo_measures(title: str, measures: list[dict]) -> None:
         typer.echo(f"           indicatore: {m['indicatore'] or '—'}  target: {m['target'] or '—'}")
 
 
+_STATO_OBBLIGO = {"aggiornato": "aggiornato", "in-ritardo": "in ritardo", "incompleto": "incompleto",
+                  "da-verificare": "da verificare"}
+
+
+def _data(iso: str | None) -> str:
+    """dd/mm/yyyy, as Italian readers write dates."""
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if iso else "—"
+
+
+def _echo_obligations(title: str, obligations: list[dict]) -> None:
+    typer.echo(f"{title} ({len(obligations)})")
+    for o in obligations:
+        frequency = o["aggiornamento"] or "—"
+        if frequency[:1].isdigit():
+            frequency = f"alla data {_data(frequency)}"
+        typer.echo(f"  {o['codice']:<8} {o['denominazione']}")
+        typer.echo(f"           {o['sottosezione']['codice']} {o['sezione']['nome']} › {o['sottosezione']['nome']}")
+        typer.echo(f"           aggiornamento: {frequency}  prossima scadenza: {_data(o['prossima_scadenza'])}  "
+                   f"stato: {_STATO_OBBLIGO[o['stato']]}")
+        if o["termine"]:
+            typer.echo(f"           termine: {o['termine']}")
+
+
 @app.command()
 def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
          unit: str | None = typer.Option(None, "--unit", help="unit or role, by code or name"),
@@ -103,6 +126,9 @@ def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
             typer.echo(f"  {p['codice']:<10} {p['nome']}")
         _echo_measures("misure da attuare come responsabile", view["misure_responsabile"])
         _echo_measures("misure a supporto", view["misure_supporto"])
+        if view["obblighi_trasmissione"] is not None:  # the catalogue has trasparenza.yaml
+            _echo_obligations("obblighi di pubblicazione: trasmissione dei dati", view["obblighi_trasmissione"])
+            _echo_obligations("obblighi di pubblicazione: pubblicazione", view["obblighi_pubblicazione"])
         return
     typer.echo(f"{view['codice']} {view['nome']}")
     typer.echo(f"aree: {'; '.join(view['aree']) or '—'}")

@@ -184,6 +184,53 @@ def process_map(view: View) -> Table:
     return table
 
 
+def _schema(view: View, schema: dict[str, Any] | None) -> str:
+    if not schema:
+        return ""
+    t = view.t
+    if not schema["vincolante"]:
+        status = t("trasparenza.sperimentale")
+    elif schema.get("dal"):
+        status = t("trasparenza.vincolante_dal", data=schema["dal"])
+    else:
+        status = t("trasparenza.vincolante")
+    annex = f" – {schema['allegato']}" if schema.get("allegato") else ""
+    return f"{t('trasparenza.schema', delibera=schema['delibera'])}{annex}: {status}"
+
+
+def obligations(view: View) -> Table:
+    """The publication obligations in the order of the official tree, one row each; a sub-section that does not
+    apply is a row without an obligation code, its reason under 'contenuto' (dates as ISO text, like measures)."""
+    t = view.t
+    table = Table("obblighi-pubblicazione", "obblighi_pubblicazione", [
+        Column("codice_sezione", width=8), Column("sezione", width=28), Column("codice_sottosezione", width=10),
+        Column("sottosezione", width=34), Column("codice_obbligo", width=11), Column("denominazione", width=40),
+        Column("riferimento", width=32), Column("contenuto", width=50), Column("aggiornamento", width=13),
+        Column("termine", width=34), Column("prossima_scadenza", width=12), Column("trasmissione", width=30),
+        Column("pubblicazione", width=30), Column("monitoraggio_obbligo", width=30), Column("schema_anac", width=40),
+        Column("formato_aperto", width=9), Column("ultimo_aggiornamento", width=12),
+        Column("esito_monitoraggio", width=16), Column("attestazione_oiv", width=40), Column("dato_ulteriore", width=9),
+        Column("stato_obbligo", width=14)])
+    for r in view.transparency_rows():
+        section, sub, o = r["sezione"], r["sottosezione"], r["obbligo"]
+        head = [section["codice"], view.tree_name(section), sub["codice"], view.tree_name(sub)]
+        if o is None:
+            table.rows.append(head + ["", t("trasparenza.non_applicabile_breve"), "", sub["non_applicabile"]]
+                              + [""] * 12 + [t.value("stato_obbligo", "non-applicabile")])
+            continue
+        esito, oiv = o.get("esito_monitoraggio"), o.get("attestazione_oiv")
+        table.rows.append(head + [
+            o["codice"], o["denominazione"], o["riferimento"], o["contenuto"],
+            t.value("aggiornamento", o.get("aggiornamento")), o["termine"], o.get("prossima_scadenza") or "",
+            (o.get("trasmissione") or {}).get("nome", ""), (o.get("pubblicazione") or {}).get("nome", ""),
+            o["monitoraggio"], _schema(view, o.get("schema_anac")),
+            t.value("si_no", str(bool(o["formato_aperto"])).lower()), o.get("ultimo_aggiornamento") or "",
+            f"{t.value('esito_monitoraggio', esito['esito'])} ({esito['data']})" if esito else "",
+            f"{oiv['data']}: {oiv['esito']}" if oiv else "",
+            t.value("si_no", str(bool(o["ulteriore"])).lower()), t.value("stato_obbligo", o["stato"])])
+    return table
+
+
 def legend(view: View) -> Table:
     """The method's levels, indicator scales, band tables and grid as one flat table (for CSV)."""
     t = view.t
@@ -211,5 +258,7 @@ def legend(view: View) -> Table:
 def data_tables(view: View) -> list[Table]:
     """The data tables of the annex, in order (CSV files and XLSX sheets; the legend is apart)."""
     tables = [process_map(view)] if view.simplified else []
-    return tables + [register(view), general_measures(view), specific_measures(view), monitoring(view),
-                     findings(view)]
+    tables += [register(view), general_measures(view), specific_measures(view), monitoring(view)]
+    if view.transparency:  # the catalogue has trasparenza.yaml
+        tables.append(obligations(view))
+    return tables + [findings(view)]

@@ -14,6 +14,7 @@ from riskengine.errors import Problem
 from riskengine.evaluate.evaluation import ProcessEvaluation, State
 from riskengine.evaluate.items import ItemScore
 from riskengine.graph import queries as q
+from riskengine.graph import trasparenza as tr
 from riskengine.graph.build import CatalogGraph
 from riskengine.graph.views import measure_summary
 from riskengine.method.arithmetic import round_to
@@ -175,6 +176,45 @@ def _measure(cg: CatalogGraph, assessment: Assessment, node: str, treated_by: di
     return summary
 
 
+def _transparency(cg: CatalogGraph) -> dict[str, Any] | None:
+    """The schedule of publication obligations along the official tree (None without trasparenza.yaml).
+
+    ``sezioni`` is the whole tree in the official order, each sub-section with its obligations' codes
+    or the reason it does not apply; ``obblighi`` are the obligations in the same order.
+    """
+    from riskengine.catalog.albero_trasparenza import ATTRIBUTION, sezioni, sottosezioni
+
+    transparency = cg.catalog.transparency
+    if transparency is None:
+        return None
+    obligations = [tr.obligation_summary(cg, n) for n in tr.obligations(cg)]
+    reasons = {na.codice: na.motivo for na in transparency.non_applicabili}
+    sections = []
+    for sezione in sezioni():
+        subsections = []
+        for voce in sottosezioni(sezione.codice):
+            codes = [o["codice"] for o in obligations if o["sottosezione"]["codice"] == voce.codice]
+            subsections.append({"codice": voce.codice, "nome": voce.nome, "nome_en": voce.nome_en, "obblighi": codes,
+                                "non_applicabile": reasons.get(voce.codice, reasons.get(sezione.codice))})
+        sections.append({"codice": sezione.codice, "nome": sezione.nome, "nome_en": sezione.nome_en,
+                         "non_applicabile": reasons.get(sezione.codice), "sottosezioni": subsections})
+    return {"fonte_albero": ATTRIBUTION, "esempio": transparency.esempio, "sezioni": sections,
+            "obblighi": obligations}
+
+
+def _transparency_summary(transparency: dict[str, Any]) -> dict[str, Any]:
+    """Obligations per section and per outcome; sub-sections declared not applicable."""
+    obligations = transparency["obblighi"]
+    per_state = Counter(o["stato"] for o in obligations)
+    not_applicable = sum(1 for s in transparency["sezioni"] for sub in s["sottosezioni"]
+                         if sub["non_applicabile"] is not None and not sub["obblighi"])
+    return {"obblighi": len(obligations),
+            "per_sezione": {s["codice"]: sum(len(sub["obblighi"]) for sub in s["sottosezioni"])
+                            for s in transparency["sezioni"]},
+            "per_stato": {state: per_state.get(state, 0) for state in tr.STATI},
+            "sottosezioni_non_applicabili": not_applicable}
+
+
 def _mean(values: list[Decimal], digits: int) -> str | None:
     if not values:
         return None
@@ -262,20 +302,26 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
     inputs = {name: _sha256(Path(doc.path)) for name, doc in sorted(catalog.documents.items())
               if Path(doc.path).parent == catalog.root}
     inputs[assessment.path.name] = _sha256(assessment.path)
+    transparency = _transparency(cg)
     units = []
     for node in cg.nodes_of("unit") + cg.nodes_of("role"):
         leads, supports = q.measures_of_unit(cg, node)
         parents = cg.targets(node, "part-of")
-        units.append({"codice": cg.code(node), "nome": cg.attrs(node)["label"],
-                      "tipo": cg.attrs(node)["kind"],
-                      "padre": cg.code(parents[0]) if parents else None,
-                      "processi": [cg.code(p) for p in q.processes_of_unit(cg, node)],
-                      "misure_responsabile": [cg.code(m) for m in leads],
-                      "misure_supporto": [cg.code(m) for m in supports]})
+        unit = {"codice": cg.code(node), "nome": cg.attrs(node)["label"],
+                "tipo": cg.attrs(node)["kind"],
+                "padre": cg.code(parents[0]) if parents else None,
+                "processi": [cg.code(p) for p in q.processes_of_unit(cg, node)],
+                "misure_responsabile": [cg.code(m) for m in leads],
+                "misure_supporto": [cg.code(m) for m in supports]}
+        if transparency is not None:
+            transmits, publishes = tr.obligations_of_unit(cg, node)
+            unit["obblighi_trasmissione"] = [cg.code(o) for o in transmits]
+            unit["obblighi_pubblicazione"] = [cg.code(o) for o in publishes]
+        units.append(unit)
     ente = catalog.ente
     model = method.model
     assessed_on = assessment.model.data_valutazione
-    return {
+    result: dict[str, Any] = {
         "formato": RESULT_FORMAT,
         "riskengine": __version__,
         "motore": backend,
@@ -309,3 +355,7 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
         "criticita": findings,
         "sintesi": _summary(method, processes, measures, findings),
     }
+    if transparency is not None:  # the catalogue has trasparenza.yaml
+        result["trasparenza"] = transparency
+        result["sintesi"]["trasparenza"] = _transparency_summary(transparency)
+    return result

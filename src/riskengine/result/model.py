@@ -163,8 +163,9 @@ class Measure(TypedDict):
 
 
 class Unit(TypedDict):
-    """A unit or role with what it owns."""
+    """A unit or role with what it owns (publication obligations when the catalogue has trasparenza.yaml)."""
 
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
     codice: str
     nome: str
     tipo: str
@@ -172,6 +173,87 @@ class Unit(TypedDict):
     processi: list[str]
     misure_responsabile: list[str]
     misure_supporto: list[str]
+    obblighi_trasmissione: NotRequired[list[str]]
+    obblighi_pubblicazione: NotRequired[list[str]]
+
+
+class TreeItem(TypedDict):
+    """A section or sub-section of the official tree of "Amministrazione trasparente"."""
+
+    codice: str
+    nome: str
+    nome_en: str
+
+
+class Party(TypedDict):
+    """A unit or role named by code and name."""
+
+    codice: str
+    nome: str
+
+
+class AnacSchema(TypedDict):
+    """An ANAC publication schema that applies to an obligation."""
+
+    delibera: str
+    allegato: str
+    vincolante: bool
+    dal: str | None
+
+
+class Obligation(TypedDict):
+    """A publication obligation (d.lgs. 33/2013) with its owners, frequency, deadline and outcome."""
+
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    codice: str
+    sezione: TreeItem
+    sottosezione: TreeItem
+    riferimento: str
+    denominazione: str
+    contenuto: str
+    aggiornamento: str | None  # tempestivo, trimestrale, semestrale, annuale, or an ISO date
+    termine: str
+    prossima_scadenza: str | None
+    trasmissione: Party | None
+    pubblicazione: Party | None
+    monitoraggio: str
+    schema_anac: AnacSchema | None
+    formato_aperto: bool
+    ultimo_aggiornamento: str | None
+    esito_monitoraggio: dict[str, Any] | None
+    attestazione_oiv: dict[str, Any] | None
+    ulteriore: bool
+    stato: str  # aggiornato, incompleto, in-ritardo, da-verificare (at the plan date)
+
+
+class SubSection(TypedDict):
+    """A sub-section of the tree: its obligations (codes) or the reason it does not apply."""
+
+    codice: str
+    nome: str
+    nome_en: str
+    obblighi: list[str]
+    non_applicabile: str | None
+
+
+class Section(TypedDict):
+    """A section of the tree in the official order, with its sub-sections."""
+
+    codice: str
+    nome: str
+    nome_en: str
+    non_applicabile: str | None
+    sottosezioni: list[SubSection]
+
+
+class Transparency(TypedDict):
+    """The schedule of publication obligations along the official tree."""
+
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    fonte_albero: str  # the attribution of the official tree (CC BY 4.0)
+    esempio: bool
+    sezioni: list[Section]
+    obblighi: list[Obligation]
 
 
 class Plan(TypedDict):
@@ -346,6 +428,7 @@ class _Result(TypedDict):
     misure: list[Measure]
     criticita: list[Finding]
     sintesi: Summary
+    trasparenza: NotRequired[Transparency]  # when the catalogue has trasparenza.yaml
 
 
 def _scores_are_numbers(result: _Result) -> _Result:
