@@ -361,6 +361,7 @@ class Giudizio(ItemModel):
     motivazione: str = ""
     motivazioni: dict[str, str] = Field(default_factory=dict)
     residuo: Rivalutazione | None = None
+    da_confermare: bool = False  # answers copied by `new-year`: the referent confirms or changes them
 
     @model_validator(mode="after")
     def _target(self) -> Giudizio:
