@@ -166,7 +166,11 @@ def open_store(url: str) -> Store:
     if parsed.get_backend_name() == "sqlite":
         options["connect_args"] = {"timeout": SQLITE_WAIT_SECONDS}
         if parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise fail(Location(parsed.database), f"cannot open the history store: {exc.strerror}",
+                           hint=f"check --db or ${ENV_VAR}") from None
     elif parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, the driver we install
     try:
