@@ -264,7 +264,7 @@ def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int) -> Path:
         with target.open("x", encoding="utf-8") as out:
             out.write(text)
     except FileExistsError:
-        raise fail(Location(str(target)), "the file already exists: new-year never overwrites",
+        raise fail(Location(str(target), 1, 1), "the file already exists: new-year never overwrites",
                    hint="rename or delete it first, or choose another --to") from None
     return target
 
