@@ -15,11 +15,19 @@ from riskengine.history.store import DEFAULT_FILE, MIGRATIONS, open_store
 from riskengine.history.store import store_url as default_url
 
 
-def _result(anno: int, marker: str) -> dict:
-    return {"ente": {"codice": "ente-prova"}, "anno": anno, "riskengine": "0.1.0",
-            "metodo": {"codice": "m", "versione": "1"},
-            "digest": {"input": {"ente.yaml": marker}, "regole": {"method.yaml": "r"}},
-            "sintesi": {"marker": marker}}
+@pytest.fixture(scope="module")
+def mini_result() -> dict:
+    from history_helpers import REPO
+
+    from riskengine.pipeline import assess
+
+    return assess(REPO / "tests" / "data" / "mini", rules_dir=REPO / "rules")
+
+
+def _result(base: dict, anno: int, marker: str, ente: str = "ente-prova") -> dict:
+    return dict(base, ente=dict(base["ente"], codice=ente), anno=anno,
+                digest={"input": {"ente.yaml": marker}, "regole": {"method.yaml": "r"}},
+                sintesi=dict(base["sintesi"], marker=marker))
 
 
 def test_open_migrates_to_the_latest_revision(store_url):
@@ -34,20 +42,26 @@ def test_open_migrates_to_the_latest_revision(store_url):
     open_store(store_url).close()  # opening again (already at head) changes nothing
 
 
-def test_runs_are_kept_and_the_latest_of_each_year_wins(store_url):
+def test_runs_are_kept_and_the_latest_of_each_year_wins(store_url, mini_result):
     store = open_store(store_url)
     try:
         t0 = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC)
-        first = store.record(_result(2025, "a"), t0)
-        second = store.record(_result(2026, "b"), t0 + dt.timedelta(hours=1))
-        third = store.record(_result(2026, "c"), t0 + dt.timedelta(hours=2))
-        store.record(dict(_result(2026, "other"), ente={"codice": "altro-ente"}), t0)
+        first = store.record(_result(mini_result, 2025, "a"), t0)
+        second = store.record(_result(mini_result, 2026, "b"), t0 + dt.timedelta(hours=1))
+        third = store.record(_result(mini_result, 2026, "c"), t0 + dt.timedelta(hours=2))
+        store.record(_result(mini_result, 2026, "other", ente="altro-ente"), t0)
         runs = store.runs("ente-prova")
         assert [r.id for r in runs] == [first.id, second.id, third.id]
         assert runs[0].eseguita_il == t0 and runs[0].digest_input == {"ente.yaml": "a"}
         latest = store.latest_by_year("ente-prova")
         assert {y: r.id for y, r in latest.items()} == {2025: first.id, 2026: third.id}
-        assert store.result(third.id)["sintesi"] == {"marker": "c"}
+        recorded = store.result(third.id)
+        assert recorded["sintesi"]["marker"] == "c" and recorded["anno"] == 2026
+        # the snapshot: what trends and changes read, without traces and answers
+        assert [p["codice"] for p in recorded["processi"]] == [p["codice"] for p in mini_result["processi"]]
+        assert recorded["processi"][0]["inerente"] == {k: mini_result["processi"][0]["inerente"][k]
+                                                        for k in ("rischio", "livello")}
+        assert "traccia" not in recorded["processi"][0] and "risposte" not in recorded["processi"][0]
     finally:
         store.close()
 

@@ -116,13 +116,26 @@ def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir
     from riskengine.graph import queries as q
     from riskengine.history.whatif import planned_measures, rank
 
+    from riskengine.evaluate.evaluation import evaluate
+    from riskengine.source.fields import decimal_text
+
     with gcpause.paused():
         loaded = _loaded(catalog_dir, year, rules_dir, backend)
         baseline = result if result is not None else _result(loaded)
-        cg = loaded[0]
+        cg, _, method, assessment, runner = loaded
         links = {cg.code(p): [cg.code(m) for m in q.measures_of(cg, p)] for p in cg.nodes_of("process")}
         without = {}
         for measure in planned_measures(baseline):
             code = measure["codice"]
-            without[code] = _result(loaded, {p: [m for m in ms if m != code] for p, ms in links.items()})
+            treated = set(measure["processi"])  # only these can change: the others are not re-evaluated
+            changed = {p: [m for m in links[p] if m != code] for p in treated}
+            with gcpause.collecting():
+                evaluations = evaluate(cg, method, assessment, runner, changed, only=treated)
+            without[code] = {"processi": [
+                {"codice": ev.code, "valutato": ev.scoring is not None,
+                 "residuo_programmato": {
+                     "rischio": decimal_text(ev.scoring.residuo_programmato.rischio)
+                     if ev.scoring and ev.scoring.residuo_programmato.rischio is not None else None,
+                     "livello": ev.scoring.residuo_programmato.livello if ev.scoring else None}}
+                for ev in evaluations]}
         return rank(baseline, without)

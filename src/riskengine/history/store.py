@@ -100,6 +100,29 @@ def _migrate(engine: sa.Engine) -> None:
             raise
 
 
+def snapshot(result: dict[str, Any]) -> dict[str, Any]:
+    """What later years compare with: the summary, each process's states and each measure's outcome.
+
+    A national result is hundreds of megabytes (traces, answers, texts); the snapshot keeps the keys
+    that trends and changes read, so a recorded run reads like a result file for them.
+    """
+    def state(p: dict[str, Any], name: str) -> dict[str, Any] | None:
+        found = p.get(name)
+        return {"rischio": found["rischio"], "livello": found["livello"]} if found else None
+
+    return {
+        "formato": result["formato"], "riskengine": result["riskengine"], "anno": result["anno"],
+        "ente": result["ente"], "data_valutazione": result["data_valutazione"], "digest": result["digest"],
+        "metodo": {k: result["metodo"][k] for k in ("codice", "nome", "versione", "numerico", "livelli")},
+        "sintesi": result["sintesi"],
+        "processi": [{"codice": p["codice"], "nome": p["nome"], "valutato": p["valutato"], "livello": p.get("livello"),
+                      **{s: state(p, s) for s in ("inerente", "residuo_programmato", "residuo_monitorato")}}
+                     for p in result["processi"]],
+        "misure": [{k: m[k] for k in ("codice", "nome", "ambito", "scadenza", "stato", "stato_monitorato",
+                                      "responsabile", "processi")} for m in result["misure"]],
+    }
+
+
 class Store:
     """An open history store."""
 
@@ -115,7 +138,7 @@ class Store:
                "riskengine": result["riskengine"],
                "digest_input": json.dumps(result["digest"]["input"], sort_keys=True),
                "digest_regole": json.dumps(result["digest"]["regole"], sort_keys=True),
-               "risultato": json.dumps(result, sort_keys=True, ensure_ascii=False, separators=(",", ":"))}
+               "risultato": json.dumps(snapshot(result), sort_keys=True, ensure_ascii=False, separators=(",", ":"))}
         with self.engine.begin() as connection:
             key = connection.execute(RUNS.insert().values(**row)).inserted_primary_key
         assert key is not None  # an insert into a table with a primary key always reports it
@@ -144,7 +167,7 @@ class Store:
         return {run.anno: run for run in self.runs(ente)}
 
     def result(self, run_id: int) -> dict[str, Any]:
-        """The result recorded by a run."""
+        """The result recorded by a run (its :func:`snapshot`)."""
         with self.engine.connect() as connection:
             text = connection.execute(sa.select(RUNS.c.risultato).where(RUNS.c.id == run_id)).scalar_one()
         loaded: dict[str, Any] = json.loads(text)
