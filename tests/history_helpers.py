@@ -57,8 +57,3 @@ def empty_postgres() -> str:
         engine.dispose()
     return url
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request, tmp_path) -> str:
-    """A fresh, empty store on each database."""
-    return sqlite_url(tmp_path) if request.param == "sqlite" else empty_postgres()

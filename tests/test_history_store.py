@@ -8,11 +8,17 @@ import pytest
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from history_helpers import catalog_copy, riskengine, store_url  # noqa: F401  (store_url is a fixture)
+from history_helpers import catalog_copy, empty_postgres, riskengine, sqlite_url
 
 from riskengine.errors import RiskengineError
 from riskengine.history.store import DEFAULT_FILE, MIGRATIONS, open_store
 from riskengine.history.store import store_url as default_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """A fresh, empty store on each database (PostgreSQL: the server .ci/run starts, else skipped)."""
+    return sqlite_url(tmp_path) if request.param == "sqlite" else empty_postgres()
 
 
 @pytest.fixture(scope="module")

@@ -219,3 +219,16 @@ def test_a_bad_storico_is_a_located_error(tmp_path, text, message):
     run = riskengine("assess", catalog, "-o", tmp_path / "out", "-f", "json", "-q", cwd=tmp_path)
     assert run.returncode == 1 and message in run.stderr, run.stderr
     assert "Traceback" not in run.stderr and not (tmp_path / "out").exists()
+
+
+def test_the_trend_and_changes_in_english_from_the_result_file(two_years):
+    tmp, _, _ = two_years
+    run = riskengine("report", tmp / "2026" / "risultato.json", "--out", tmp / "en", "--lang", "en", "--format", "html",
+                     cwd=tmp)
+    assert run.returncode == 0, run.stderr
+    html = (tmp / "en" / "allegato-rischi.html").read_text(encoding="utf-8")
+    section = result_of(tmp / "2026")["storico"]
+    change = Decimal(section["variazioni"]["rischio_medio_inerente"])
+    assert "Comparison with the previous year" in html and "Changes since the previous year" in html
+    assert f'<td class="num">{_signed_it(change).replace(",", ".")}</td>' in html
+    assert "Treatment priority" in html and "Medium-high" in html

@@ -195,6 +195,8 @@ def _history_section(catalog_dir: str | Path, result: dict[str, Any], store: Sto
 def history(catalog_dir: str | Path, *, db: str | None = None) -> dict[str, Any]:
     """The years of an administration: its recorded runs (latest of each year marked) and declared years."""
     from riskengine.history.storico import load_storico
+    from riskengine.method.load import load_method
+    from riskengine.pipeline import find_method_dir
 
     cg = load_linked(catalog_dir)
     ente = cg.catalog.ente.codice
@@ -204,9 +206,6 @@ def history(catalog_dir: str | Path, *, db: str | None = None) -> dict[str, Any]
     finally:
         store.close()
     latest = {run.anno: run.id for run in runs}
-    from riskengine.method.load import load_method
-    from riskengine.pipeline import find_method_dir
-
     method = load_method(find_method_dir(cg.catalog.root, cg.catalog.ente.metodo))
     declared = load_storico(catalog_dir, list(method.levels))
     return {"ente": ente,

@@ -113,10 +113,9 @@ def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir
 
     ``result``: the assessment's result when the caller has it (it is computed otherwise).
     """
+    from riskengine.evaluate.evaluation import evaluate
     from riskengine.graph import queries as q
     from riskengine.history.whatif import planned_measures, rank
-
-    from riskengine.evaluate.evaluation import evaluate
     from riskengine.source.fields import decimal_text
 
     with gcpause.paused():
