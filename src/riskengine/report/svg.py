@@ -158,13 +158,14 @@ def trend(view: View) -> Markup:
     t = view.t
     key = "rischio_medio_residuo_programmato"
     points = [(y["anno"], Decimal(y[key]), y["fonte"] == "dichiarato") for y in _years(view) if y.get(key)]
-    left, top, plot_w, plot_h = 60, 16, 420, 180
+    left, top, plot_w, plot_h = 60, 28, 420, 180
     width, height = left + plot_w + 30, top + plot_h + 60
     body: list[str] = []
     if not points:
         return _svg(width, height, t("grafici.andamento_titolo"), t("grafici.andamento_vuoto"), body, "andamento")
     highest = max(p[1] for p in points)
-    ceiling = max(Decimal(1), highest.to_integral_value(rounding="ROUND_CEILING"))
+    # whole-number scale with headroom above the highest point for its value label
+    ceiling = max(Decimal(1), (highest * Decimal("1.15")).to_integral_value(rounding="ROUND_CEILING"))
     for k in range(5):  # horizontal grid with its values
         value = ceiling * k / 4
         y = top + plot_h - float(value / ceiling) * plot_h
