@@ -82,3 +82,21 @@ def test_declared_figures_keep_their_source_and_compute_the_rate_when_not_given(
     assert figures["fonte"] == "dichiarato" and figures["riferimento"] == "PIAO 2024-2026, pag. 45"
     assert figures["tasso_attuazione"] == "95.5" and figures["rischio_medio_residuo_programmato"] == "6.02"
     assert figures["per_livello"] == {"basso": 3, "alto": 1} and figures["rischio_medio_inerente"] is None
+
+
+levels = st.sampled_from(["basso", "medio", "alto", None])
+
+
+@given(st.dictionaries(st.sampled_from("ABCDEFGH"), st.tuples(levels, levels), max_size=8))
+def test_changes_read_backwards_are_the_same_movements_reversed(pairs):
+    before = _result(2025, [_process(c, a) for c, (a, _) in sorted(pairs.items())], [])
+    after = _result(2026, [_process(c, b) for c, (_, b) in sorted(pairs.items())], [])
+    forward, backward = changes(before, after), changes(after, before)
+    assert [(p["codice"], p["da"], p["a"]) for p in forward["processi_cambiati"]] == [
+        (p["codice"], p["a"], p["da"]) for p in backward["processi_cambiati"]]
+    assert {p["verso"] for p in forward["processi_cambiati"]} <= {"su", "giu"}
+    for f, b in zip(forward["processi_cambiati"], backward["processi_cambiati"], strict=True):
+        assert f["verso"] != b["verso"]
+    assert forward["processi_nuovi"] == backward["processi_rimossi"]
+    moved = sorted(c for c, (a, b) in pairs.items() if a and b and a != b)
+    assert [p["codice"] for p in forward["processi_cambiati"]] == moved
