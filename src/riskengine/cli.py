@@ -22,6 +22,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 ENGINE_HELP = "durable (durable-rules) or interpreter"
+DB_HELP = "history store URL (default: $RISKENGINE_DB, else storico.sqlite beside the catalogue)"
 
 
 def _print_version(value: bool) -> None:
@@ -230,15 +231,16 @@ def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
            templates: Path | None = typer.Option(None, "--templates", help="directory of template overrides"),
            engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
            csv_delimiter: str = typer.Option(",", "--csv-delimiter", help="CSV separator: ',', ';' or 'tab'"),
+           db: str | None = typer.Option(None, "--db", help=DB_HELP),
            quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing on success")) -> None:
-    """Assess a catalogue with its method and write the result and the annex."""
+    """Assess a catalogue with its method, write the result and the annex, and record the run in the history."""
     from riskengine import api
 
     formats = _formats(format)
     backend = _engine(engine)
     try:
         written = api.assess(catalog, out, year=year, rules_dir=rules, formats=formats, lang=lang,
-                             templates=templates, backend=backend, csv_delimiter=_delimiter(csv_delimiter))
+                             templates=templates, backend=backend, csv_delimiter=_delimiter(csv_delimiter), db=db)
     except RiskengineError as exc:
         _fail(exc)
     if not quiet:
@@ -320,6 +322,218 @@ def test_rules(method: Path = typer.Argument(..., help="method directory (rules/
     if failed or (strict and report.uncovered):
         raise typer.Exit(EXIT_INPUT)
 
+
+# The history commands print Italian by default, English with --lang en.
+_WORDS = {
+    "it": {"runs": "esecuzioni registrate", "latest": "ultima dell'anno", "declared": "anni dichiarati",
+           "moved": "processi che hanno cambiato livello", "new": "processi nuovi", "removed": "processi eliminati",
+           "due": "misure dell'anno precedente in scadenza", "su": "in aumento", "giu": "in diminuzione",
+           "attuata": "attuata", "in-ritardo": "in ritardo", "abbandonata": "abbandonata", "written": "scritto",
+           "draft": "bozza scritta: ogni risposta è da confermare (riskengine check le elenca)",
+           "changed": "processi con punteggi o livelli cambiati", "summary": "sintesi",
+           "rischio_medio_inerente": "rischio medio inerente",
+           "rischio_medio_residuo_programmato": "rischio medio residuo programmato",
+           "rischio_medio_residuo_monitorato": "rischio medio residuo monitorato",
+           "inerente": "inerente", "residuo_programmato": "residuo programmato",
+           "residuo_monitorato": "residuo monitorato",
+           "rank": "misure programmate per rischio residuo rimosso", "removes": "rimuove",
+           "drops": "processi che scendono di livello", "deadline": "scadenza", "from": "da"},
+    "en": {"runs": "recorded runs", "latest": "latest of the year", "declared": "declared years",
+           "moved": "processes that changed level", "new": "new processes", "removed": "removed processes",
+           "due": "last year's measures that were due", "su": "up", "giu": "down",
+           "attuata": "implemented", "in-ritardo": "late", "abbandonata": "dropped", "written": "written",
+           "draft": "draft written: every answer is to be confirmed (riskengine check lists them)",
+           "changed": "processes whose scores or levels changed", "summary": "summary",
+           "rischio_medio_inerente": "average inherent risk",
+           "rischio_medio_residuo_programmato": "average planned residual risk",
+           "rischio_medio_residuo_monitorato": "average monitored residual risk",
+           "inerente": "inherent", "residuo_programmato": "planned residual",
+           "residuo_monitorato": "monitored residual",
+           "rank": "planned measures by residual risk removed", "removes": "removes",
+           "drops": "processes dropping a level", "deadline": "deadline", "from": "from"},
+}
+
+
+def _words(lang: str) -> dict[str, str]:
+    if lang not in _WORDS:
+        typer.echo(f"unknown language '{lang}': expected it or en", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    return _WORDS[lang]
+
+
+def _number(text: str | None, lang: str, signed: bool = False) -> str:
+    """A decimal as the language writes it (decimal comma in Italian; a true minus sign when signed)."""
+    if text is None:
+        return "—"
+    sign = ""
+    if signed:
+        sign, text = ("−", text[1:]) if text.startswith("-") else ("+", text)
+    return sign + (text.replace(".", ",") if lang == "it" else text)
+
+
+def _level_labels(levels: list[dict], lang: str) -> dict[str, str]:
+    key = "etichetta_en" if lang == "en" else "etichetta"
+    return {lvl["codice"]: lvl.get(key) or lvl["etichetta"] for lvl in levels}
+
+
+def _date(iso: str, lang: str) -> str:
+    import datetime as dt
+
+    when = dt.datetime.fromisoformat(iso)
+    return when.strftime("%d/%m/%Y %H:%M UTC" if lang == "it" else "%Y-%m-%d %H:%M UTC")
+
+
+@app.command()
+def history(catalog: Path = typer.Argument(..., help="catalogue directory"),
+            db: str | None = typer.Option(None, "--db", help=DB_HELP),
+            lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+    """List the recorded runs of a catalogue, year by year, and the years declared in storico.yaml."""
+    from riskengine import api
+
+    w = _words(lang)
+    try:
+        years = api.history(catalog, db=db)
+    except RiskengineError as exc:
+        _fail(exc)
+    typer.echo(f"{w['runs']} ({len(years['esecuzioni'])})")
+    for run in years["esecuzioni"]:
+        mark = f"  [{w['latest']}]" if run["ultima"] else ""
+        typer.echo(f"  {run['anno']}  #{run['id']:<5} {_date(run['eseguita_il'], lang)}  "
+                   f"{run['metodo']} {run['versione_metodo']}{mark}")
+    typer.echo(f"{w['declared']} ({len(years['dichiarati'])})")
+    for entry in years["dichiarati"]:
+        typer.echo(f"  {entry['anno']}  {entry['fonte']}")
+
+
+@app.command()
+def diff(first: Path = typer.Argument(..., help="catalogue directory, or the earlier result file"),
+         second: str = typer.Argument(..., help="the earlier year, or the later result file"),
+         third: str | None = typer.Argument(None, help="the later year (with a catalogue)"),
+         format: str = typer.Option("text", "--format", "-f", help="text or json"),
+         db: str | None = typer.Option(None, "--db", help=DB_HELP),
+         lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+    """Print the changes between two years of a catalogue (CATALOG 2025 2026) or two result files."""
+    import json
+
+    from riskengine import api
+
+    w = _words(lang)
+    if format not in ("text", "json"):
+        typer.echo(f"unknown format '{format}': expected text or json", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        if first.is_dir():
+            if third is None or not (second.isdigit() and third.isdigit()):
+                typer.echo("with a catalogue give two years: riskengine diff CATALOG 2025 2026", err=True)
+                raise typer.Exit(EXIT_USAGE)
+            changes = api.diff(first, second, third, db=db)
+        else:
+            if third is not None:
+                typer.echo("with result files give exactly two: riskengine diff OLD.json NEW.json", err=True)
+                raise typer.Exit(EXIT_USAGE)
+            changes = api.diff("", first, second)
+    except RiskengineError as exc:
+        _fail(exc)
+    if format == "json":
+        typer.echo(json.dumps(changes, ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    labels = _level_labels(changes["livelli"], lang)
+    typer.echo(f"{changes['da']} → {changes['a']}")
+    typer.echo(f"{w['moved']} ({len(changes['processi_cambiati'])})")
+    for p in changes["processi_cambiati"]:
+        typer.echo(f"  {p['codice']:<10} {labels[p['da']]} → {labels[p['a']]} ({w[p['verso']]}, "
+                   f"{_number(p['rischio_da'], lang)} → {_number(p['rischio_a'], lang)}, "
+                   f"{_number(p['variazione'], lang, signed=True)})  {p['nome']}")
+    for key, title in (("processi_nuovi", "new"), ("processi_rimossi", "removed")):
+        typer.echo(f"{w[title]} ({len(changes[key])})")
+        for p in changes[key]:
+            typer.echo(f"  {p['codice']:<10} {labels.get(p['livello'] or '', '—')}  {p['nome']}")
+    typer.echo(f"{w['due']} ({len(changes['misure_dovute'])})")
+    for m in changes["misure_dovute"]:
+        typer.echo(f"  {m['codice']:<8} {w[m['esito']]:<12} {w['deadline']} {m['scadenza']}  {m['nome']}")
+
+
+@app.command("new-year")
+def new_year(catalog: Path = typer.Argument(..., help="catalogue directory"),
+             from_year: int = typer.Option(..., "--from", help="the year to copy"),
+             to_year: int = typer.Option(..., "--to", help="the year of the draft"),
+             lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+    """Write assessment-<to>.yaml, a draft from <from>: answers to be confirmed, statuses carried (never overwrites)."""
+    from riskengine import api
+
+    w = _words(lang)
+    try:
+        path = api.new_year(catalog, from_year=from_year, to_year=to_year)
+    except RiskengineError as exc:
+        _fail(exc)
+    typer.echo(f"{path}: {w['draft']}")
+
+
+@app.command()
+def whatif(catalog: Path = typer.Argument(..., help="catalogue directory"),
+           scenario: Path = typer.Option(..., "--scenario", "-s", help="scenario file (YAML)"),
+           year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
+           rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods"),
+           engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
+           out: Path | None = typer.Option(None, "--out", "-o", help="JSON file of the changes "
+                                           "(default: whatif-<scenario>.json in the current directory)"),
+           lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+    """Print and write what a scenario changes (scores, levels, summary); the catalogue and history are untouched."""
+    import json
+
+    from riskengine import api
+    from riskengine.report.output import write_text_atomic
+
+    w = _words(lang)
+    backend = _engine(engine)
+    try:
+        changes = api.whatif(catalog, scenario, year=year, rules_dir=rules, backend=backend)
+    except RiskengineError as exc:
+        _fail(exc)
+    typer.echo(f"{w['changed']} ({len(changes['processi'])})")
+    for p in changes["processi"]:
+        typer.echo(f"  {p['codice']}  {p['nome']}")
+        for state, c in p["stati"].items():
+            typer.echo(f"      {w[state]}: {_number(c['rischio_da'], lang)} → {_number(c['rischio_a'], lang)} "
+                       f"({_number(c['variazione'], lang, signed=True)}), {c['livello_da']} → {c['livello_a']}")
+    typer.echo(w["summary"])
+    for key, c in changes["sintesi"].items():
+        typer.echo(f"  {w[key]}: {_number(c['da'], lang)} → {_number(c['a'], lang)} "
+                   f"({_number(c['variazione'], lang, signed=True)})")
+    target = out or Path(f"whatif-{scenario.stem}.json")
+    write_text_atomic(target, json.dumps(changes, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    typer.echo(f"{w['written']}: {target}")
+
+
+@app.command("rank-measures")
+def rank_measures(catalog: Path = typer.Argument(..., help="catalogue directory"),
+                  year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
+                  rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods"),
+                  engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
+                  format: str = typer.Option("text", "--format", "-f", help="text or json"),
+                  lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+    """Rank the planned measures by the residual risk they remove (re-evaluating without each)."""
+    import json
+
+    from riskengine import api
+
+    w = _words(lang)
+    backend = _engine(engine)
+    if format not in ("text", "json"):
+        typer.echo(f"unknown format '{format}': expected text or json", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        ranking = api.rank_measures(catalog, year=year, rules_dir=rules, backend=backend)
+    except RiskengineError as exc:
+        _fail(exc)
+    if format == "json":
+        typer.echo(json.dumps(ranking, ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    typer.echo(f"{w['rank']} ({len(ranking)})")
+    for r in ranking:
+        dropped = ", ".join(r["processi_abbassati"]) or "—"
+        typer.echo(f"  {r['posizione']:>3}. {r['codice']:<8} {w['removes']} {_number(r['rischio_rimosso'], lang)}; "
+                   f"{w['drops']}: {dropped}  {r['nome']}")
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())

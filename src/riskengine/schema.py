@@ -49,20 +49,25 @@ def _standard_keywords(node: Any) -> Any:
 def schema_models() -> dict[str, type[BaseModel]]:
     """File type name → model, for every file a user edits."""
     from riskengine.catalog.models import CATALOG_FILES
+    from riskengine.history.scenario import Scenario
+    from riskengine.history.storico import StoricoFile
     from riskengine.method.models import RULE_FILES
 
     models: dict[str, type[BaseModel]] = {name.removesuffix(".yaml"): model for name, model in CATALOG_FILES.items()}
     models.update(cast("dict[str, type[BaseModel]]", RULE_FILES))  # the mapping is inferred as of metaclasses
+    models.update({"storico": StoricoFile, "scenario": Scenario})
     return models
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:
-    """File type name → JSON Schema: every file a user edits, and ``risultato`` (the result ``assess`` writes)."""
-    from riskengine.result.model import RESULT
+    """File type name → JSON Schema: every file a user edits, ``risultato`` (the result ``assess`` writes)
+    and ``differenze`` (what ``diff --format json`` prints)."""
+    from riskengine.result.model import CHANGES, RESULT
 
     schemas = {name: _standard_keywords(model.model_json_schema(schema_generator=_FileSchema))
                for name, model in schema_models().items()}
     schemas["risultato"] = RESULT.json_schema()
+    schemas["differenze"] = CHANGES.json_schema()
     return schemas
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -189,8 +190,15 @@ class Classifier:
                             "valori": {"probabilita": cell.p, "impatto": cell.i}, "risultato": cell.level}
 
 
-def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend) -> list[ProcessEvaluation]:
-    """Evaluate every process of the catalogue; processes without answers are reported, not scored."""
+def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend,
+             links: Mapping[str, list[str]] | None = None,
+             only: set[str] | None = None) -> list[ProcessEvaluation]:
+    """Evaluate every process of the catalogue; processes without answers are reported, not scored.
+
+    ``links``: the measures of some processes (by process code) in place of the catalogue's links,
+    as what-if scenarios and the ranking of measures set them. ``only``: evaluate just these
+    processes (by code; the ranking re-evaluates only the processes a measure treats).
+    """
     reference = assessment.model.data_valutazione or cg.catalog.ente.data_riferimento
     transversal_ok = method.model.residuo.considera_trasversali
     states = {cg.code(m): _monitored_state(assessment, cg.obj(m)) for m in cg.nodes_of("measure")}
@@ -198,9 +206,11 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
     scores: dict[tuple[str, ...], ItemScore] = {}  # catalogues repeat answer patterns: one score each
     subjects: list[Subject] = []
     unassessed: dict[str, ProcessEvaluation] = {}
-    for node in cg.nodes_of("process"):
+    nodes = [n for n in cg.nodes_of("process") if only is None or cg.code(n) in only]
+    for node in nodes:
         code = cg.code(node)
-        measures = [cg.code(m) for m in q.measures_of(cg, node)]
+        measures = sorted(links[code]) if links is not None and code in links \
+            else [cg.code(m) for m in q.measures_of(cg, node)]
         items = _items_for(cg, method, assessment, node)
         if not items:
             finding = {"codice": "NON-VALUTATO", "gravita": "warning", "regola": "riskengine/non-valutato",
@@ -231,7 +241,7 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
                                 implemented, giudizio.residuo, values, policy_answers(method, _options(items, method)),
                                 {}))
     assessed = iter(evaluate_subjects(method, backend, subjects))
-    return [unassessed[node] if node in unassessed else next(assessed) for node in cg.nodes_of("process")]
+    return [unassessed[node] if node in unassessed else next(assessed) for node in nodes]
 
 
 def _catalogue_values(cg: CatalogGraph, node: str, linked: list[Misura], states: dict[str, str],

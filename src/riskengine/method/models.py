@@ -362,6 +362,7 @@ class Giudizio(ItemModel):
     motivazione: CleanText = ""
     motivazioni: dict[str, CleanText] = Field(default_factory=dict)
     residuo: Rivalutazione | None = None
+    da_confermare: bool = False  # answers copied by `new-year`: the referent confirms or changes them
 
     @model_validator(mode="after")
     def _target(self) -> Giudizio:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import re
 import traceback
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +83,17 @@ def _number(value: Any, lang: str, suffix: str = "") -> str:
     return text + suffix
 
 
+def _signed(value: Any, lang: str, suffix: str = "") -> str:
+    """A difference with its sign: "+0,27", "−0,27" (a true minus sign); zero has none."""
+    if value is None or value == "":
+        return "—"
+    text = str(value)
+    if Decimal(text) == 0:
+        return _number(text, lang, suffix)
+    sign = "−" if text.startswith("-") else "+"
+    return sign + _number(text.lstrip("-"), lang, suffix)
+
+
 def _date(value: Any, messages: Messages) -> str:
     if value is None or value == "" or value == "—":
         return "—"
@@ -108,11 +120,14 @@ def render_context(view: View) -> dict[str, Any]:
 
     return {"result": view.result, "view": view, "t": view.t, "lang": view.lang,
             "mappa_svg": svg.heat_map(view) if view.scored else "",
-            "distribuzione_svg": svg.distribution(view) if view.scored else ""}
+            "distribuzione_svg": svg.distribution(view) if view.scored else "",
+            "andamento_svg": svg.trend(view) if "storico" in view.result else "",
+            "livelli_anni_svg": svg.levels_by_year(view) if "storico" in view.result else ""}
 
 
 def _install_filters(env: Environment, messages: Messages) -> None:
     env.filters["num"] = lambda v, suffix="": _number(v, messages.lang, suffix)
+    env.filters["delta"] = lambda v, suffix="": _signed(v, messages.lang, suffix)
     env.filters["data"] = lambda v: _date(v, messages)
     env.filters["val"] = lambda v, field: messages.value(field, v)
     env.filters["css"] = css_string

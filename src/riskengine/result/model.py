@@ -7,7 +7,7 @@ a file and gives its JSON Schema. Numbers are written as text (exact decimals); 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, NotRequired
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict  # pydantic reads typing's TypedDict only from Python 3.12
@@ -410,6 +410,102 @@ class Summary(TypedDict):
     rischio_medio_residuo_monitorato: NotRequired[DecimalText | None]
 
 
+_CLOSED = ConfigDict(extra="forbid")  # published for machines (``diff --format json``): exactly these keys
+
+
+class LevelChange(TypedDict):
+    """A process whose inherent level changed between two results, with the score difference."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    codice: str
+    nome: str
+    da: str
+    a: str
+    verso: Literal["su", "giu"]
+    rischio_da: str | None
+    rischio_a: str | None
+    variazione: str | None
+
+
+class ProcessBrief(TypedDict):
+    """A process assessed in only one of two results."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    codice: str
+    nome: str
+    livello: str | None
+
+
+class DueMeasure(TypedDict):
+    """A measure due in the earlier year and its outcome in the later one."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    codice: str
+    nome: str
+    scadenza: str | None
+    esito: Literal["attuata", "in-ritardo", "abbandonata"]
+
+
+class LevelLabel(TypedDict):
+    """A level of the method, with its labels."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    codice: str
+    etichetta: str
+    etichetta_en: NotRequired[str]
+
+
+class Changes(TypedDict):
+    """What changed from one result to a later one (``riskengine diff``, the annex's changes section)."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    da: int
+    a: int
+    livelli: list[LevelLabel]
+    processi_cambiati: list[LevelChange]
+    processi_nuovi: list[ProcessBrief]
+    processi_rimossi: list[ProcessBrief]
+    misure_dovute: list[DueMeasure]
+
+
+class YearFigures(TypedDict):
+    """The compared figures of a year: recorded (a run), declared (storico.yaml) or the current result."""
+
+    anno: int
+    fonte: Literal["registrato", "dichiarato", "corrente"]
+    riferimento: str | None
+    rischio_medio_inerente: str | None
+    rischio_medio_residuo_programmato: str | None
+    rischio_medio_residuo_monitorato: str | None
+    per_livello: dict[str, int]
+    misure_attuate: int | None
+    misure_dovute: int | None
+    tasso_attuazione: str | None
+
+
+class History(TypedDict):
+    """The years before a result (latest run of each, or declared) and the result's own, with deltas."""
+
+    anni: list[YearFigures]
+    precedente: int | None
+    variazioni: dict[str, str | None]
+    cambiamenti: Changes | None
+
+
+class Priority(TypedDict):
+    """A planned measure in the treatment-priority ranking."""
+
+    posizione: int
+    codice: str
+    nome: str
+    stato: str
+    scadenza: str | None
+    responsabile: str | None
+    processi: int
+    rischio_rimosso: str
+    processi_abbassati: list[str]
+
+
 class _Result(TypedDict):
     """A complete assessment result, as ``assess`` writes it to risultato.json."""
 
@@ -429,6 +525,8 @@ class _Result(TypedDict):
     criticita: list[Finding]
     sintesi: Summary
     trasparenza: NotRequired[Transparency]  # when the catalogue has trasparenza.yaml
+    storico: NotRequired[History]  # added by `assess` when an earlier year is recorded or declared
+    priorita_trattamento: NotRequired[list[Priority]]  # added by `assess` when measures are planned
 
 
 def _scores_are_numbers(result: _Result) -> _Result:
@@ -448,3 +546,6 @@ Result = Annotated[_Result, AfterValidator(_scores_are_numbers)]
 
 RESULT: TypeAdapter[Result] = TypeAdapter(Result)
 """Validation and JSON Schema of a result."""
+
+CHANGES: TypeAdapter[Changes] = TypeAdapter(Changes)
+"""Validation and JSON Schema of the changes between two results."""
