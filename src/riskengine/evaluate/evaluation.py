@@ -192,7 +192,6 @@ class Classifier:
 def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend) -> list[ProcessEvaluation]:
     """Evaluate every process of the catalogue; processes without answers are reported, not scored."""
     reference = assessment.model.data_valutazione or cg.catalog.ente.data_riferimento
-    transversal_ok = method.model.residuo.considera_trasversali
     states = {cg.code(m): _monitored_state(assessment, cg.obj(m)) for m in cg.nodes_of("measure")}
     indicator_codes = [i.codice for i in method.model.indicatori]
     scores: dict[tuple[str, ...], ItemScore] = {}  # catalogues repeat answer patterns: one score each
@@ -220,9 +219,7 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
             steps.extend(score.trace)
         area, classe, area_codes = _primary_area(cg, node)
         linked = [cg.obj(f"measure:{m}") for m in measures]
-        for_residual = [m for m in linked if transversal_ok or not m.tratta.tutti]
-        planned = [m for m in for_residual if states[m.codice] != "non-attuata"]
-        implemented = [m for m in for_residual if states[m.codice] == "attuata"]
+        planned, implemented = residual_measures(method, linked, states)
         giudizio = items[0].giudizio
         values = _catalogue_values(cg, node, linked, states, reference, area, classe)
         values["motivazione"] = bool(giudizio.motivazione.strip())
@@ -234,11 +231,22 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
     return [unassessed[node] if node in unassessed else next(assessed) for node in cg.nodes_of("process")]
 
 
-def _catalogue_values(cg: CatalogGraph, node: str, linked: list[Misura], states: dict[str, str],
-                      reference: dt.date, area: str, classe: str) -> dict[str, Any]:
-    """The policy values of a process that the catalogue gives: area, unit, measure counts, structure."""
-    proc = cg.obj(node)
-    owner = q.owner_of(cg, node)
+def residual_measures(method: Method, linked: list[Misura], states: dict[str, str]) -> tuple[list[Misura],
+                                                                                               list[Misura]]:
+    """The measures of the planned residual (all but ``non-attuata``) and of the monitored one (``attuata``).
+
+    ``states``: each measure's monitored status by code. Transversal measures count only when the
+    method's ``residuo.considera_trasversali`` says so.
+    """
+    transversal_ok = method.model.residuo.considera_trasversali
+    for_residual = [m for m in linked if transversal_ok or not m.tratta.tutti]
+    planned = [m for m in for_residual if states[m.codice] != "non-attuata"]
+    implemented = [m for m in for_residual if states[m.codice] == "attuata"]
+    return planned, implemented
+
+
+def measure_counts(linked: list[Misura], states: dict[str, str], reference: dt.date | None) -> dict[str, int]:
+    """The policy counts of a process's measures (``misure_scadute`` only with a reference date)."""
     generali = specifiche = attuate = specifiche_attuate = scadute = 0
     for m in linked:  # the measure counts, in one pass
         ambito = m.ambito
@@ -249,17 +257,21 @@ def _catalogue_values(cg: CatalogGraph, node: str, linked: list[Misura], states:
         if states[m.codice] == "attuata":
             attuate += 1
             specifiche_attuate += ambito == "specifica"
-        elif isinstance(m.scadenza, dt.date) and m.scadenza < reference:
+        elif reference is not None and isinstance(m.scadenza, dt.date) and m.scadenza < reference:
             scadute += 1
+    return {"misure": len(linked), "misure_generali": generali, "misure_specifiche": specifiche,
+            "misure_attuate": attuate, "misure_specifiche_attuate": specifiche_attuate, "misure_scadute": scadute}
+
+
+def _catalogue_values(cg: CatalogGraph, node: str, linked: list[Misura], states: dict[str, str],
+                      reference: dt.date, area: str, classe: str) -> dict[str, Any]:
+    """The policy values of a process that the catalogue gives: area, unit, measure counts, structure."""
+    proc = cg.obj(node)
+    owner = q.owner_of(cg, node)
     return {
         "codice": cg.code(node), "area": area, "classe_area": classe,
         "unita": cg.code(owner) if owner else "",
-        "misure": len(linked),
-        "misure_generali": generali,
-        "misure_specifiche": specifiche,
-        "misure_attuate": attuate,
-        "misure_specifiche_attuate": specifiche_attuate,
-        "misure_scadute": scadute,
+        **measure_counts(linked, states, reference),
         "eventi": len(q.events_of(cg, node)),
         "fasi": len(q.descendants(cg, node)),
         "in_convenzione": proc.in_convenzione is not None,

@@ -121,6 +121,7 @@ class Method:
     tables: tuple[PolicyTable, ...]
     schema: dict[str, expr.FieldType]
     warnings: list[Problem] = field(default_factory=list)
+    residual_location: Location | None = None  # where the residual convention is written
 
     @property
     def numeric(self) -> bool:
@@ -162,15 +163,24 @@ class Method:
                 return self.band_tables[override.bande]
         return self.band_tables[choice.predefinita]
 
+    @property
+    def residual_rule(self) -> str | None:
+        """The residual convention as a rule a case exercises when it reduces a risk by measures (``nessuno``: none)."""
+        convention = self.model.residuo.metodo
+        return None if convention == "nessuno" else f"residuo:{convention}"
+
     def rule_ids(self) -> list[str]:
-        """Every rule the method can fire (band rows, grid cells, policy rules), for coverage."""
+        """Every rule the method can fire (band rows, grid cells, residual convention, policy rules), for coverage."""
         ids = [row.rule_id for table in self.band_tables.values() for row in table.rows]
         ids += [cell.rule_id for cell in self.grid.values()]
+        ids += [self.residual_rule] if self.residual_rule else []
         ids += [rule.rule_id for table in self.tables for rule in table.rules]
         return ids
 
     def rule_location(self, rule_id: str) -> Location | None:
         """Where a rule is written."""
+        if rule_id == self.residual_rule:
+            return self.residual_location
         for table in self.band_tables.values():
             for row in table.rows:
                 if row.rule_id == rule_id:
@@ -710,4 +720,4 @@ def load_method(root: str | Path) -> Method:
     if policies_path.is_file():
         digests["policies.yaml"] = _sha256(policies_path)
     return Method(root.name, root, model, policies, digests, scales, levels, bands, grid, tables, schema,
-                  checker.warnings)
+                  checker.warnings, doc.locate(("residuo",)))

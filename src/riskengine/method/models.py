@@ -15,6 +15,7 @@ Aggregazione = Literal["media", "max", "min", "moda", "media-ponderata"]
 ModoArrotondamento = Literal["half-up", "half-even", "half-down", "up", "down"]
 Dimensione = Literal["probabilita", "impatto"]
 Livello = Literal["processo", "fase", "evento"]
+StatoMisura = Literal["da-attuare", "in-corso", "attuata", "non-attuata"]
 
 # Every number of a rule file is bounded where it is read, so that no later arithmetic overflows and
 # every score reaches the engine exactly (see riskengine.method.expr.MAX_MAGNITUDE).
@@ -298,14 +299,34 @@ class PoliciesFile(Model):
 
 # ---- rule tests -----------------------------------------------------------------------------------
 
+class MisuraCaso(Model):
+    """A measure linked to a rule test case: what the residual conventions read from the catalogue and monitoring.
+
+    ``stato`` is the planned status (a ``non-attuata`` measure does not count for the planned
+    residual); ``monitorato`` the monitored outcome of the year (default: ``stato``); only
+    ``attuata`` measures count for the monitored residual.
+    """
+
+    codice: Code
+    ambito: Literal["generale", "specifica"]
+    stato: StatoMisura = "da-attuare"
+    monitorato: StatoMisura | None = None
+    efficacia: Dec | None = Field(default=None, ge=Decimal(0), le=Decimal(1))
+    scadenza: dt.date | None = None
+    trasversale: bool = False
+
+
 class Atteso(Model):
-    """Expected outcome of a rule test case (only the keys given are checked)."""
+    """Expected outcome of a rule test case: every key given is checked, and must be one the evaluation gives."""
 
     probabilita: Text | None = None
     impatto: Text | None = None
     rischio: Amount | None = None
     livello: Code | None = None
+    rischio_residuo: Amount | None = None
     livello_residuo: Code | None = None
+    rischio_monitorato: Amount | None = None
+    livello_monitorato: Code | None = None
     varianti: dict[str, Amount] | None = None
     criticita: list[Code] | None = None
     monitoraggio: Monitoraggio | None = None
@@ -313,7 +334,7 @@ class Atteso(Model):
 
 
 class Caso(Model):
-    """A rule test case: answers (or a score, or P/I levels) and facts, and what must come out."""
+    """A rule test case: answers (or a score, or P/I levels), measures and facts, and what must come out."""
 
     nome: str
     area: Code | None = None
@@ -321,6 +342,9 @@ class Caso(Model):
     rischio: Amount | None = None
     probabilita: Code | None = None
     impatto: Code | None = None
+    misure: list[MisuraCaso] | None = None
+    rivalutazione: Rivalutazione | None = None
+    data_valutazione: dt.date | None = None
     fatti: dict[str, Any] = Field(default_factory=dict)
     atteso: Atteso
 
