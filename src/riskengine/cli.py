@@ -285,6 +285,8 @@ def test_rules(method: Path = typer.Argument(..., help="method directory (rules/
                 typer.echo(f"        rule {step['regola']}: {step['quando']} → {step['risultato']}")
             else:
                 typer.echo(f"        {step.get('descrizione', '')} = {step.get('risultato', '')}   [{step['regola']}]")
+                if step.get("arrotondamento"):
+                    typer.echo(f"          arrotondamento: {step['arrotondamento']}")
     covered = report.total_rules - len(report.uncovered)
     typer.echo(f"coverage: {covered}/{report.total_rules} rules exercised")
     for rule_id, location in report.uncovered:

@@ -392,8 +392,9 @@ def _explicit_residual(method: Method, inherent: State, linked: list[Misura], r:
         assert r.livello is not None
         return State(None, r.livello, [{"regola": "valutazione.residuo", "descrizione": description,
                                         "risultato": r.livello}])
-    rounding = method.model.arrotondamento
-    score = round_to(r.rischio, rounding.cifre, rounding.modo)
+    rounding = method.rounding("rischio")
+    assert rounding is not None  # the risk is always rounded
+    score = round_to(r.rischio, *rounding)
     return score, {"regola": "valutazione.residuo", "descrizione": description, "risultato": decimal_text(score)}
 
 

@@ -21,7 +21,7 @@ from riskengine.catalog.models import TIPOLOGIE
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.method import expr
 from riskengine.method.arithmetic import decimals, quantum
-from riskengine.method.models import Azione, Indicatore, MethodFile, PoliciesFile, Scala
+from riskengine.method.models import Azione, Indicatore, MethodFile, PoliciesFile, Precisione, Scala
 from riskengine.source.document import Document, load_yaml
 from riskengine.source.validate import validate_document
 from riskengine.suggest import did_you_mean
@@ -130,8 +130,25 @@ class Method:
 
     @property
     def digits(self) -> int:
-        """Rounding precision (decimals)."""
-        return self.model.arrotondamento.cifre
+        """The precision (decimals) of the risk scores the band tables classify."""
+        rounding = self.rounding("rischio")
+        assert rounding is not None  # the risk is always rounded
+        return rounding[0]
+
+    def rounding(self, stage: str, variant: str | None = None) -> tuple[int, str] | None:
+        """Digits and mode of a stage (``probabilita``, ``impatto``, ``rischio``, ``variante``); None: not rounded."""
+        general = self.model.arrotondamento
+        own: Precisione | str | None
+        if stage == "variante":
+            assert variant is not None
+            own = general.varianti.get(variant) or general.rischio
+        else:
+            own = getattr(general, stage)
+        if own == "nessuno":
+            return None
+        if isinstance(own, Precisione):
+            return own.cifre, own.modo or general.modo
+        return general.cifre, general.modo
 
     @cached_property
     def policy_schema(self) -> dict[str, expr.FieldType]:
@@ -385,8 +402,22 @@ class _Checker:
                        "the engine compares numbers exactly up to there", "use smaller scale values",
                        code="engine-limit")
 
+    def rounding(self) -> None:
+        """Per-stage roundings name declared variants; a grid method rounds nothing it could leave unrounded."""
+        variants = [v.codice for v in self.m.combinazione.varianti]
+        for code in sorted(self.m.arrotondamento.varianti):
+            if code not in variants:
+                self.error(("arrotondamento", "varianti", code), f"unknown variant '{code}'",
+                           did_you_mean(code, variants) if variants else "this method declares no variants", key=True)
+        if self.m.combinazione.tipo == "griglia":
+            for stage in ("probabilita", "impatto"):
+                if getattr(self.m.arrotondamento, stage) == "nessuno":
+                    self.error(("arrotondamento", stage), "a grid method looks up rounded scale values: "
+                               f"'{stage}' cannot be left unrounded", "give it 'cifre' or remove it")
+
     def bands(self, levels: tuple[str, ...], scales: dict[str, Scala]) -> dict[str, BandTable]:
-        digits = self.m.arrotondamento.cifre
+        rischio = self.m.arrotondamento.rischio
+        digits = rischio.cifre if rischio is not None else self.m.arrotondamento.cifre
         step = quantum(digits)
         top = self.score_range(scales)
         top_steps = int((top / step).to_integral_value())
@@ -706,6 +737,7 @@ def load_method(root: str | Path) -> Method:
     scales = checker.scales()
     checker.indicators(scales)
     grid = checker.combination(scales, levels)
+    checker.rounding()
     if model.combinazione.tipo == "prodotto":
         checker.largest_score()
     bands = checker.bands(levels, scales) if model.combinazione.tipo == "prodotto" else {}

@@ -40,11 +40,27 @@ class InfoMetodo(Model):
     descrizione: str = ""
 
 
+class Precisione(Model):
+    """The rounding of one stage: digits after the point, and the mode (default: the method's)."""
+
+    cifre: int = Field(ge=0, le=6)
+    modo: ModoArrotondamento | None = None
+
+
 class Arrotondamento(Model):
-    """Rounding: digits after the point and mode (applies to each mean and to the risk score)."""
+    """Rounding: digits and mode of every stage, unless a stage states its own.
+
+    ``probabilita`` and ``impatto`` may be ``nessuno`` (not rounded before the product); ``rischio``
+    is the precision of the classified scores (inherent, residual, re-rated); each variant rounds as
+    ``varianti.<codice>`` says, else as the risk.
+    """
 
     cifre: int = Field(ge=0, le=6)
     modo: ModoArrotondamento = "half-up"
+    probabilita: Precisione | Literal["nessuno"] | None = None
+    impatto: Precisione | Literal["nessuno"] | None = None
+    rischio: Precisione | None = None
+    varianti: dict[str, Precisione] = Field(default_factory=dict)
 
 
 class Opzione(Model):
