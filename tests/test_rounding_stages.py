@@ -6,7 +6,6 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rules_helpers import ESEMPIO, ORACLE_ANSWERS, PNA2013, RULES, TORINO, load_problems, method_copy, run_cli
