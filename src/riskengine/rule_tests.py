@@ -134,6 +134,15 @@ def _expectation_problems(method: Method, case: Caso, doc: Document, keys: tuple
         if code not in variants:
             problem(("atteso", "varianti", code), f"unknown variant '{code}'",
                     did_you_mean(code, variants) if variants else "this method declares no variants", key=True)
+    leveled = [v.codice for v in method.model.combinazione.varianti if v.bande is not None]
+    for code, level in sorted((expected.livelli_varianti or {}).items()):
+        if code not in leveled:
+            problem(("atteso", "livelli_varianti", code), f"variant '{code}' has no level" if code in variants
+                    else f"unknown variant '{code}'", "a variant has a level when it names a band table ('bande')"
+                    if code in variants else did_you_mean(code, variants), key=True)
+        elif level not in method.levels:
+            problem(("atteso", "livelli_varianti", code), f"unknown risk level '{level}'",
+                    did_you_mean(level, method.levels))
     actions = [a for table in method.tables for rule in table.rules for a in rule.actions]
     findings = sorted({a.criticita.codice for a in actions if a.criticita is not None})
     for n, code in enumerate(expected.criticita or []):
@@ -228,7 +237,9 @@ def run_case(method: Method, backend: Backend, case: Caso, doc: Document, keys: 
     assert evaluation.scoring is not None  # every case is scored
     inerente = evaluation.scoring.inerente
     programmato, monitorato = evaluation.scoring.residuo_programmato, evaluation.scoring.residuo_monitorato
+    varianti = evaluation.scoring.varianti
     rules = {step["regola"] for step in inerente.trace} | set(evaluation.fired)
+    rules |= {step["regola"] for state in varianti.values() for step in state.trace}
     if method.residual_rule and (planned or implemented):
         rules.add(method.residual_rule)
     actual = {
@@ -238,6 +249,7 @@ def run_case(method: Method, backend: Backend, case: Caso, doc: Document, keys: 
         "rischio_residuo": programmato.rischio, "livello_residuo": programmato.livello,
         "rischio_monitorato": monitorato.rischio, "livello_monitorato": monitorato.livello,
         "varianti": score.varianti,
+        "livelli_varianti": {code: state.livello for code, state in varianti.items()},
         "criticita": sorted(f["codice"] for f in evaluation.findings),
         "monitoraggio": evaluation.monitoring,
         "priorita": evaluation.priority["valore"] if evaluation.priority else None,
@@ -251,6 +263,9 @@ def run_case(method: Method, backend: Backend, case: Caso, doc: Document, keys: 
     if any(m.split(":")[0] in _RESIDUAL_KEYS for m in mismatches):
         for state, label in ((programmato, "residuo programmato"), (monitorato, "residuo monitorato")):
             trace += [dict(step, descrizione=f"{label}: {step.get('descrizione', '')}") for step in state.trace]
+    if any(m.startswith("livello variante ") for m in mismatches):
+        for code, state in sorted(varianti.items()):
+            trace += [dict(step, descrizione=f"variante {code}: {step.get('descrizione', '')}") for step in state.trace]
     trace += evaluation.trace[scored:]
     return CaseOutcome(case.nome, doc.locate(keys), True, mismatches, actual, trace)
 
@@ -280,6 +295,9 @@ def _compare(case: Caso, actual: dict[str, Any]) -> list[str]:
             if got != want:
                 mismatches.append(f"variante {code}: expected {decimal_text(want)}, got "
                                   f"{decimal_text(got) if got is not None else '—'}")
+    for code, want in sorted((expected.livelli_varianti or {}).items()):
+        if actual["livelli_varianti"].get(code) != want:
+            mismatches.append(f"livello variante {code}: expected {want}, got {actual['livelli_varianti'].get(code)}")
     if expected.criticita is not None and sorted(expected.criticita) != actual["criticita"]:
         mismatches.append(f"criticita: expected {sorted(expected.criticita)}, got {actual['criticita']}")
     if expected.monitoraggio is not None:

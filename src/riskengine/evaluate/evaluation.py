@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -57,6 +57,7 @@ class Scoring:
     inerente: State
     residuo_programmato: State
     residuo_monitorato: State
+    varianti: dict[str, State] = field(default_factory=dict)  # the variants that have a band table: their levels
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,14 +315,18 @@ def evaluate_subjects(method: Method, backend: Backend, subjects: list[Subject])
     gradino = method.model.residuo.metodo == "gradino"
     # First the lookups of the inherent and (numeric) residual scores, all in one engine run.
     lookups: list[tuple[str | None, str, tuple[Decimal, dict, str, Decimal, dict, str] | None]] = []
+    variant_lookups: list[dict[str, str]] = []  # per subject: the band lookup of each variant with a level
     for subject in subjects:
         score = subject.score
         if score.rischio is None:
             assert score.p_code is not None  # a grid method's score: level codes, no risk
             assert score.i_code is not None
             lookups.append((None, classifier.grid(score.p_code, score.i_code), None))
+            variant_lookups.append({})
             continue
         band_table = method.band_table_for(subject.area_codes).code
+        variant_lookups.append({code: classifier.band(bands.code, value) for code, value in score.varianti.items()
+                                if (bands := method.variant_table(code, subject.area_codes)) is not None})
         residual = None
         if not gradino:
             planned, pstep = residual_score(method, score.rischio, subject.planned, known, tables)
@@ -334,8 +339,10 @@ def evaluate_subjects(method: Method, backend: Backend, subjects: list[Subject])
     classifier.run()
     classified: list[_Classified] = []
     reratings: list[tuple[int, Decimal, dict, str]] = []  # numeric re-ratings, classified in a second run
-    for subject, (table, inherent_id, residual) in zip(subjects, lookups, strict=True):
+    for subject, (table, inherent_id, residual), variant_ids in zip(subjects, lookups, variant_lookups, strict=True):
         inerente = classifier.state(subject.score.rischio, [], inherent_id)
+        varianti = {code: classifier.state(subject.score.varianti[code], [], fact_id)
+                    for code, fact_id in sorted(variant_ids.items())}
         if residual is None:
             lvl, step = residual_level(method, inerente.livello, subject.planned)
             programmato = State(None, lvl, [step])
@@ -355,15 +362,16 @@ def evaluate_subjects(method: Method, backend: Backend, subjects: list[Subject])
                 assert table is not None  # a numeric re-rating is only accepted for numeric methods
                 value, step = rerated
                 reratings.append((len(classified), value, step, classifier.band(table, value)))
-        classified.append(_Classified(subject, Scoring(subject.score, table, inerente, programmato, monitorato),
-                                      flags))
+        classified.append(_Classified(subject, Scoring(subject.score, table, inerente, programmato, monitorato,
+                                                       varianti), flags))
     if reratings:
         classifier.run()
         for index, value, step, fact_id in reratings:
             subject, scoring, flags = classified[index]
             rerated_state = classifier.state(value, [step], fact_id)
             classified[index] = _Classified(subject, Scoring(scoring.score, scoring.band_table, scoring.inerente,
-                                                             rerated_state, scoring.residuo_monitorato), flags)
+                                                             rerated_state, scoring.residuo_monitorato,
+                                                             scoring.varianti), flags)
     return _policies(method, backend, classified)
 
 
@@ -414,6 +422,8 @@ def _policy_values(method: Method, item: _Classified) -> dict[str, Any]:
                        else inerente.rischio})
         for code, value in score.varianti.items():
             values[f"rischio_{code}"] = value
+        for code, state in scoring.varianti.items():
+            values[f"livello_{code}"] = state.livello
     else:
         values.update({"probabilita": score.p_code, "impatto": score.i_code})
     values.update(subject.given)

@@ -62,6 +62,7 @@ class BandTable:
     code: str
     name: str
     rows: tuple[BandRow, ...]
+    digits: int  # the precision of the scores it classifies (the finest of the risk's and its variants')
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,13 @@ class Method:
         scale = self.scale_of(self.indicators(dimension)[0])
         return expr.ordinal(f"a value of the scale '{scale.codice}'", tuple(_option_codes(scale)))
 
+    def variant_table(self, code: str, area_codes: list[str]) -> BandTable | None:
+        """The band table that gives variant ``code`` its level for a process in these areas, if any."""
+        variant = next(v for v in self.model.combinazione.varianti if v.codice == code)
+        if variant.bande is None:
+            return None
+        return self.band_table_for(area_codes) if variant.bande == "principale" else self.band_tables[variant.bande]
+
     def band_table_for(self, area_codes: list[str]) -> BandTable:
         """The band table for a process in these areas (first matching override, else the default)."""
         choice = self.model.scelta_bande
@@ -236,6 +244,8 @@ def fact_schema(model: MethodFile, scales: dict[str, Scala]) -> dict[str, expr.F
             schema[name] = expr.NUMBER
         for variant in model.combinazione.varianti:
             schema[f"rischio_{variant.codice}"] = expr.NUMBER
+            if variant.bande is not None:
+                schema[f"livello_{variant.codice}"] = level_type
     else:
         for dimension in ("probabilita", "impatto"):
             first = next((i for i in model.indicatori if i.dimensione == dimension), None)
@@ -415,17 +425,46 @@ class _Checker:
                     self.error(("arrotondamento", stage), "a grid method looks up rounded scale values: "
                                f"'{stage}' cannot be left unrounded", "give it 'cifre' or remove it")
 
+    def table_digits(self) -> dict[str, int]:
+        """The precision each band table is checked and compiled at: the finest of the values it classifies.
+
+        A table checked at a finer precision covers every coarser value too. The risk's tables are
+        the default and the per-area ones; a variant's is the one it names (``principale``: the risk's).
+        """
+        general = self.m.arrotondamento
+        risk_digits = general.rischio.cifre if general.rischio is not None else general.cifre
+        choice = self.m.scelta_bande
+        risk_tables = ({choice.predefinita} | {o.bande for o in choice.per_area}) if choice else set()
+        digits = {code: risk_digits for code in risk_tables}
+        codes = [t.codice for t in self.m.bande]
+        for k, variant in enumerate(self.m.combinazione.varianti):
+            if variant.bande is None:
+                continue
+            own = general.varianti.get(variant.codice) or general.rischio
+            variant_digits = own.cifre if own is not None else general.cifre
+            if variant.bande == "principale":
+                named = risk_tables
+            elif variant.bande in codes:
+                named = {variant.bande}
+            else:
+                self.error(("combinazione", "varianti", k, "bande"), f"unknown band table '{variant.bande}'",
+                           did_you_mean(variant.bande, [*codes, "principale"]))
+                continue
+            for code in named:
+                digits[code] = max(digits.get(code, 0), variant_digits)
+        return {code: digits.get(code, risk_digits) for code in codes}
+
     def bands(self, levels: tuple[str, ...], scales: dict[str, Scala]) -> dict[str, BandTable]:
-        rischio = self.m.arrotondamento.rischio
-        digits = rischio.cifre if rischio is not None else self.m.arrotondamento.cifre
-        step = quantum(digits)
         top = self.score_range(scales)
-        top_steps = int((top / step).to_integral_value())
+        precision = self.table_digits()
         tables: dict[str, BandTable] = {}
         for t, table in enumerate(self.m.bande):
             if table.codice in tables:
                 self.error(("bande", t, "codice"), f"duplicate band table '{table.codice}'")
                 continue
+            digits = precision[table.codice]
+            step = quantum(digits)
+            top_steps = int((top / step).to_integral_value())
             rows: list[BandRow] = []
             for r, row in enumerate(table.righe):
                 keys = ("bande", t, "righe", r)
@@ -447,7 +486,7 @@ class _Checker:
                                "check the order of the edges")
                 rows.append(BandRow(f"bande:{table.codice}:{r + 1}", lo, hi, row.livello, self.doc.locate(keys), text))
             self.coverage(t, table.codice, rows, top_steps, step)
-            tables[table.codice] = BandTable(table.codice, table.nome, tuple(rows))
+            tables[table.codice] = BandTable(table.codice, table.nome, tuple(rows), digits)
         self.band_choice(tables)
         return tables
 
@@ -688,8 +727,8 @@ def _engine_names(doc: Document, model: MethodFile, schema: dict[str, expr.Field
     The engine keys fact properties by a 32-bit hash only: two such names make it read one value for
     the other. The problem is placed at the indicator (or variant) that brought the later name in.
     """
-    origin: dict[str, tuple] = {f"rischio_{v.codice}": ("combinazione", "varianti", k, "codice")
-                                for k, v in enumerate(model.combinazione.varianti)}
+    origin: dict[str, tuple] = {f"{prefix}_{v.codice}": ("combinazione", "varianti", k, "codice")
+                                for k, v in enumerate(model.combinazione.varianti) for prefix in ("rischio", "livello")}
     origin.update({ind.codice: ("indicatori", i, "codice") for i, ind in enumerate(model.indicatori)})
     for earlier, later in engine_collisions(schema):
         keys = origin.get(later, origin.get(earlier, ("indicatori",)))

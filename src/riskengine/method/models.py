@@ -105,12 +105,17 @@ class Dimensioni(Model):
 
 
 class Variante(Model):
-    """A score reported beside the main one, e.g. the prudential mean P × max I."""
+    """A score reported beside the main one, e.g. the prudential mean P × max I.
+
+    ``bande``: the band table that gives it a level (``principale``: the table of the process's own
+    risk); without it the variant is a score only.
+    """
 
     codice: Code
     nome: str
     probabilita: Aggregazione
     impatto: Aggregazione
+    bande: Code | None = None
 
 
 class Griglia(Model):
@@ -344,6 +349,7 @@ class Atteso(Model):
     rischio_monitorato: Amount | None = None
     livello_monitorato: Code | None = None
     varianti: dict[str, Amount] | None = None
+    livelli_varianti: dict[str, Code] | None = None
     criticita: list[Code] | None = None
     monitoraggio: Monitoraggio | None = None
     priorita: int | None = None

@@ -43,6 +43,7 @@ class View:
         self.sintesi = result["sintesi"]
         self.numeric = bool(self.metodo.get("numerico"))
         self.simplified = bool(self.ente.get("regime_semplificato"))
+        self.variants = list(self.metodo.get("varianti", []))  # in method order; ``bande`` set: with a level
         self.levels = [self._level(i, lvl) for i, lvl in enumerate(self.metodo["livelli"])]
         self.levels_desc = list(reversed(self.levels))
         self.level = {lvl["codice"]: lvl for lvl in self.levels}
@@ -94,6 +95,10 @@ class View:
     def phases(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         """The phases and activities of a process in code order (parents before their children)."""
         return sorted(p.get("fasi", []), key=lambda f: natural_key(f["codice"]))
+
+    def variant_name(self, code: str) -> str:
+        """A variant's name as the method writes it (its code for a result without names)."""
+        return next((v["nome"] for v in self.variants if v["codice"] == code), code)
 
     def band_table_name(self, code: str | None) -> str:
         """The name of a band table of the method (its code when unknown)."""

@@ -94,6 +94,7 @@ class Process(TypedDict):
     residuo_monitorato: NotRequired[State]
     livello: NotRequired[str]
     traccia: NotRequired[list[Step]]
+    livelli_varianti: NotRequired[dict[str, State]]  # the variants with a band table: score, level, steps
 
 
 class Measure(TypedDict):
