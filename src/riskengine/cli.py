@@ -78,6 +78,8 @@ def _echo_measures(title: str, measures: list[dict]) -> None:
     typer.echo(f"{title} ({len(measures)})")
     for m in measures:
         typer.echo(f"  {m['codice']:<8} {m['nome']}")
+        if len(m["responsabili"]) > 1:
+            typer.echo(f"           corresponsabili: {', '.join(m['responsabili'])}")
         typer.echo(f"           scadenza: {m['scadenza']}  stato: {m['stato']}  frequenza: {m['frequenza'] or '—'}")
         typer.echo(f"           indicatore: {m['indicatore'] or '—'}  target: {m['target'] or '—'}")
 
@@ -103,6 +105,10 @@ def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
             typer.echo(f"  {p['codice']:<10} {p['nome']}")
         _echo_measures("misure da attuare come responsabile", view["misure_responsabile"])
         _echo_measures("misure a supporto", view["misure_supporto"])
+        if view["misure_collettive"]:  # measures owned by a collective role that reaches this unit
+            typer.echo(f"misure dei responsabili collettivi ({len(view['misure_collettive'])})")
+        for m in view["misure_collettive"]:
+            typer.echo(f"  {m['codice']:<8} {m['nome']} — tramite {m['tramite']} ({m['come']}), scadenza {m['scadenza']}")
         return
     typer.echo(f"{view['codice']} {view['nome']}")
     typer.echo(f"aree: {'; '.join(view['aree']) or '—'}")

@@ -121,7 +121,7 @@ def _no_owner(cg: CatalogGraph) -> Iterator[Problem]:
       "(violating a measure is a disciplinary offence: ownership must be clear).")
 def _no_responsible(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("measure"):
-        if cg.obj(node).responsabile is None:
+        if not cg.obj(node).owners:
             yield _problem(cg, "measure-without-responsible", node,
                            f"measure '{cg.obj(node).codice}' has no responsible unit", hint="add 'responsabile: UNIT'")
 
