@@ -106,3 +106,33 @@ def test_an_unknown_key_of_a_measure_lists_the_allowed_keys(tmp_path) -> None:
 
 def test_the_mini_catalogue_is_unchanged_by_collective_owners() -> None:
     assert all(not unit_view(graph(MINI), u)["misure_collettive"] for u in ("SG", "PROVV", "RI", "PROM"))
+
+
+def dossier_sections(html: str) -> dict[str, str]:
+    """The per-unit dossier of the annex: each unit's section (from its heading to the next), by unit code."""
+    part = html[html.index('id="misure-unita"'):]
+    part = part[:part.index("</section>")] if "</section>" in part else part
+    sections = {}
+    for chunk in part.split('<h3 id="u-')[1:]:
+        code = chunk[chunk.index('<span class="nota">(') + 20:chunk.index(")</span>")]
+        sections[code] = chunk
+    return sections
+
+
+def test_the_dossier_of_each_unit_lists_shared_and_collective_measures(tmp_path) -> None:
+    catalog = broken_copy(tmp_path, SHARED, STRUCTURES, MS01_BY_STRUCTURES)
+    out = tmp_path / "out"
+    result = run_cli("assess", str(catalog), "--out", str(out), "--format", "html,json", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    html = (out / "allegato-rischi.html").read_text(encoding="utf-8")
+    sections = dossier_sections(html)
+    for unit in ("PROM", "RI", "PROVV"):  # MS02: three co-responsible units
+        assert ">MS02</a> Pubblicazione dei criteri dei bandi" in sections[unit], unit
+    from riskengine.report.safety import html_id
+
+    assert html.count(f'id="{html_id("m", "MS02")}"') == 1  # one anchor for the shared measure
+    # MS01 of the structures involved: PROVV only, saying how it reached it
+    assert ("Tramite Tutte le strutture coinvolte nei processi a rischio (unità titolare dei processi trattati: "
+            "B2.1.1)") in sections["PROVV"]
+    # and as ever its owner (the collective role) and its support (UO Compliance)
+    assert [code for code, text in sections.items() if ">MS01</a>" in text] == ["PROVV", "UO-COMPL", "STRUTTURE"]

@@ -108,7 +108,8 @@ def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
         if view["misure_collettive"]:  # measures owned by a collective role that reaches this unit
             typer.echo(f"misure dei responsabili collettivi ({len(view['misure_collettive'])})")
         for m in view["misure_collettive"]:
-            typer.echo(f"  {m['codice']:<8} {m['nome']} — tramite {m['tramite']} ({m['come']}), scadenza {m['scadenza']}")
+            typer.echo(f"  {m['codice']:<8} {m['nome']} — tramite {m['tramite']} ({m['come']}), "
+                       f"scadenza {m['scadenza']}")
         return
     typer.echo(f"{view['codice']} {view['nome']}")
     typer.echo(f"aree: {'; '.join(view['aree']) or '—'}")

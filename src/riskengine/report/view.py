@@ -121,23 +121,33 @@ class View:
     # -- groupings ----------------------------------------------------------------------------------------
 
     def measures_by_unit(self) -> list[dict[str, Any]]:
-        """Specific measures per responsible unit or role (lead and supporting), each sorted by deadline."""
+        """Specific measures per responsible unit or role (lead, supporting, through a collective owner).
+
+        Each list is sorted by deadline; a measure shared by co-responsible units is anchored (``ancora``)
+        at its first unit only, so that links reach one place.
+        """
         groups = []
         assigned: set[str] = set()
         for unit in self.units:
-            lead = [self.measure[c] for c in unit["misure_responsabile"]
-                    if c in self.measure and self.measure[c]["ambito"] != "generale"]
+            lead = []
+            for c in unit["misure_responsabile"]:
+                if c in self.measure and self.measure[c]["ambito"] != "generale":
+                    lead.append(dict(self.measure[c], ancora=c not in assigned))
+                    assigned.add(c)
             support = [self.measure[c] for c in unit["misure_supporto"]
                        if c in self.measure and self.measure[c]["ambito"] != "generale"]
-            assigned.update(m["codice"] for m in lead)
-            if lead or support:
+            collective = [dict(self.measure[r["misura"]], tramite=r["tramite"], come=r["come"])
+                          for r in unit.get("misure_collettive", [])
+                          if r["misura"] in self.measure and self.measure[r["misura"]]["ambito"] != "generale"]
+            if lead or support or collective:
                 groups.append({"unita": unit, "ref": html_id("u", unit["codice"]),
                                "responsabile": sorted(lead, key=_deadline_key),
-                               "supporto": sorted(support, key=_deadline_key)})
-        orphans = [m for m in self.specific_measures if m["codice"] not in assigned]
+                               "supporto": sorted(support, key=_deadline_key),
+                               "collettivo": sorted(collective, key=_deadline_key)})
+        orphans = [dict(m, ancora=True) for m in self.specific_measures if m["codice"] not in assigned]
         if orphans:
             groups.append({"unita": None, "ref": "u-senza-responsabile",
-                           "responsabile": sorted(orphans, key=_deadline_key), "supporto": []})
+                           "responsabile": sorted(orphans, key=_deadline_key), "supporto": [], "collettivo": []})
         return groups
 
     def monitoring_plan(self) -> list[dict[str, Any]]:

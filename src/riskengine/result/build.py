@@ -276,12 +276,17 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
     for node in cg.nodes_of("unit") + cg.nodes_of("role"):
         leads, supports = q.measures_of_unit(cg, node)
         parents = cg.targets(node, "part-of")
-        units.append({"codice": cg.code(node), "nome": cg.attrs(node)["label"],
-                      "tipo": cg.attrs(node)["kind"],
-                      "padre": cg.code(parents[0]) if parents else None,
-                      "processi": [cg.code(p) for p in q.processes_of_unit(cg, node)],
-                      "misure_responsabile": [cg.code(m) for m in leads],
-                      "misure_supporto": [cg.code(m) for m in supports]})
+        unit = {"codice": cg.code(node), "nome": cg.attrs(node)["label"],
+                "tipo": cg.attrs(node)["kind"],
+                "padre": cg.code(parents[0]) if parents else None,
+                "processi": [cg.code(p) for p in q.processes_of_unit(cg, node)],
+                "misure_responsabile": [cg.code(m) for m in leads],
+                "misure_supporto": [cg.code(m) for m in supports]}
+        collective = q.collective_measures(cg, node)
+        if collective:
+            unit["misure_collettive"] = [{"misura": cg.code(m), "tramite": cg.attrs(role)["label"], "come": how}
+                                         for m, role, how in collective]
+        units.append(unit)
     ente = catalog.ente
     model = method.model
     assessed_on = assessment.model.data_valutazione

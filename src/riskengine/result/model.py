@@ -134,6 +134,8 @@ class Unit(TypedDict):
     processi: list[str]
     misure_responsabile: list[str]
     misure_supporto: list[str]
+    # the measures of collective owners that reach it: misura, tramite (the role), come (how)
+    misure_collettive: NotRequired[list[dict[str, str]]]
 
 
 class Result(TypedDict):
