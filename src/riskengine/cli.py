@@ -159,10 +159,24 @@ def graph(catalog: Path = typer.Argument(..., help="catalogue directory"),
 
 
 @app.command()
-def schema(out: Path = typer.Option(..., "--out", "-o", help="directory for the *.schema.json files")) -> None:
-    """Write the JSON Schema of every file type (for editor completion and validation)."""
+def schema(out: Path | None = typer.Option(None, "--out", "-o", help="directory for the *.schema.json files"),
+           markdown: str | None = typer.Option(None, "--markdown", help="print the reference tables of the docs "
+                                               "instead: 'catalogo' (docs/formats.md) or 'regole' (docs/rules.md)"),
+           ) -> None:
+    """Write the JSON Schema of every file type (for editor completion and validation), or its Markdown tables."""
     from riskengine import api
 
+    if (out is None) == (markdown is None):
+        typer.echo("give exactly one of --out or --markdown", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if markdown is not None:
+        try:
+            typer.echo(api.schema_markdown(markdown), nl=False)
+        except ValueError as exc:
+            typer.echo(f"--markdown: {exc}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+        return
+    assert out is not None
     for path in api.schema(out):
         typer.echo(str(path))
 
