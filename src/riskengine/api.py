@@ -118,7 +118,8 @@ def schema_markdown(group: str) -> str:
 
     ``docs/formats.md`` holds the first, ``docs/rules.md`` the second. ValueError for an unknown group.
     """
-    from riskengine.schema import MARKDOWN_GROUPS, schema_markdown as tables
+    from riskengine.schema import MARKDOWN_GROUPS
+    from riskengine.schema import schema_markdown as tables
 
     if group not in MARKDOWN_GROUPS:
         raise ValueError(f"unknown group '{group}' (expected one of: {', '.join(sorted(MARKDOWN_GROUPS))})")

@@ -116,9 +116,9 @@ def _type_text(node: dict[str, Any]) -> str:
     if kind == "string":
         return "date" if node.get("format") == "date" else "text"
     if kind in ("number", "integer", "boolean"):
-        bounds = [f"≥ {node['minimum']}" if "minimum" in node else "", f"≤ {node['maximum']}" if "maximum" in node else ""]
+        bounds = [f"{sign} {node[key]}" for key, sign in (("minimum", "≥"), ("maximum", "≤")) if key in node]
         shown = {"number": "number", "integer": "integer", "boolean": "true/false"}[kind]
-        return shown + (f" ({' '.join(b for b in bounds if b)})" if any(bounds) else "")
+        return shown + (f" ({' '.join(bounds)})" if bounds else "")
     return "any"
 
 
