@@ -243,7 +243,7 @@ class Misura(ItemModel):
     descrizione: CleanText = ""
     tipologia: Tipologia
     ambito: Literal["generale", "specifica"]
-    natura: Literal["obbligatoria", "ulteriore"] = "ulteriore"
+    natura: Literal["obbligatoria", "ulteriore"] = "ulteriore"  # left out: a warning (measure-without-natura)
     classe: CleanText | None = None  # the plan's own grouping label, e.g. "Tutela del whistleblower"
     responsabile: Code | None = None
     responsabili: list[Code] = Field(default_factory=list)  # co-responsible units, when the plan names several
