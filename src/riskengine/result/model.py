@@ -107,6 +107,8 @@ class Measure(TypedDict):
     ambito: str
     natura: str | None
     responsabile: str | None
+    responsabili: NotRequired[list[str]]  # every co-responsible unit or role, in the order written
+    classe: NotRequired[str | None]  # the plan's own grouping label
     supporto: list[str]
     scadenza: str | None
     frequenza: str | None
