@@ -435,7 +435,7 @@ class _Checker:
         risk_digits = general.rischio.cifre if general.rischio is not None else general.cifre
         choice = self.m.scelta_bande
         risk_tables = ({choice.predefinita} | {o.bande for o in choice.per_area}) if choice else set()
-        digits = {code: risk_digits for code in risk_tables}
+        digits = dict.fromkeys(risk_tables, risk_digits)
         codes = [t.codice for t in self.m.bande]
         for k, variant in enumerate(self.m.combinazione.varianti):
             if variant.bande is None:
