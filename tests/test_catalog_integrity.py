@@ -105,7 +105,7 @@ CASES: dict[str, tuple[int, list[str]]] = {
         # MS01 (line 19) lost line 23 "responsabile: PROVV": MS02 moves up to line 31
         "{d}/measures.yaml:19:5: error[measure-without-responsible]: measure 'MS01' has no responsible unit "
         "(add 'responsabile: UNIT')",
-        overdue("{d}", 31),
+        overdue("{d}", 32),
     ]),
     "unit-not-valid": (1, [
         # UO-COMPL ends 2025-12-31, before data_riferimento 2026-01-31: MG05 lead by name (line 17),
@@ -116,12 +116,17 @@ CASES: dict[str, tuple[int, list[str]]] = {
         overdue("{d}"),
     ]),
     "measure-without-indicator": (0, [
-        overdue("{d}", 31),
+        overdue("{d}", 32),
         "{d}/measures.yaml:19:5: warning[measure-without-indicator]: measure 'MS01' has no indicatore "
         "(state how implementation is measured and the expected value)",
     ]),
+    "measure-without-natura": (0, [
+        overdue("{d}", 32),
+        "{d}/measures.yaml:19:5: warning[measure-without-natura]: measure 'MS01' does not state its 'natura': "
+        "counted as 'ulteriore' (add 'natura: obbligatoria' or 'natura: ulteriore')",
+    ]),
     "measure-without-deadline": (0, [
-        overdue("{d}", 31),
+        overdue("{d}", 32),
         "{d}/measures.yaml:19:5: warning[measure-without-deadline]: measure 'MS01' has no deadline "
         "(add 'scadenza: YYYY-MM-DD' or 'scadenza: continua')",
     ]),
@@ -136,7 +141,7 @@ CASES: dict[str, tuple[int, list[str]]] = {
         "(describe at least one risk event)",
     ]),
     "measure-treats-nothing": (0, [
-        overdue("{d}", 31),
+        overdue("{d}", 32),
         "{d}/measures.yaml:19:5: warning[measure-treats-nothing]: measure 'MS01' treats nothing "
         "(add 'tratta: {{processi: [...]}}' or 'tratta: {{tutti: true}}')",
     ]),
@@ -324,7 +329,7 @@ HINT_QUALIFIED = "expected one of: 'anac:contratti', 'cciaa:B', 'cciaa:C', 'ccia
 EXTRA_DANGLING = {
     "tratta.aree": (("measures.yaml", "tratta: {processi: [D1.1.1]}", "tratta: {aree: [Z]}"), [
         # line 32 ends with "tratta: {aree: [Z]}": Z at column 284
-        f"cat/measures.yaml:32:284: error[dangling-reference]: unknown area 'Z' ({HINT_QUALIFIED})",
+        f"cat/measures.yaml:33:284: error[dangling-reference]: unknown area 'Z' ({HINT_QUALIFIED})",
     ]),
     "ruoli.unita": (("units.yaml", "tipo: rpct, unita: SG}", "tipo: rpct, unita: SGR}"), [
         # line 9 ends with "unita: SGR}": SGR at column 116

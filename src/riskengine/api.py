@@ -116,6 +116,19 @@ def schema(out_dir: str | Path) -> list[Path]:
     return write_schemas(Path(out_dir))
 
 
+def schema_markdown(group: str) -> str:
+    """The Markdown reference tables of a group of file types (``catalogo`` or ``regole``) from their JSON Schemas.
+
+    ``docs/formats.md`` holds the first, ``docs/rules.md`` the second. ValueError for an unknown group.
+    """
+    from riskengine.schema import MARKDOWN_GROUPS
+    from riskengine.schema import schema_markdown as tables
+
+    if group not in MARKDOWN_GROUPS:
+        raise ValueError(f"unknown group '{group}' (expected one of: {', '.join(sorted(MARKDOWN_GROUPS))})")
+    return tables(group)
+
+
 def show(catalog_dir: str | Path, *, unit: str | None = None, process: str | None = None) -> dict[str, Any]:
     """What a unit owns and must implement (``unit``), or everything about a process (``process``).
 

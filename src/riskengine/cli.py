@@ -79,6 +79,8 @@ def _echo_measures(title: str, measures: list[dict]) -> None:
     typer.echo(f"{title} ({len(measures)})")
     for m in measures:
         typer.echo(f"  {m['codice']:<8} {m['nome']}")
+        if len(m["responsabili"]) > 1:
+            typer.echo(f"           corresponsabili: {', '.join(m['responsabili'])}")
         typer.echo(f"           scadenza: {m['scadenza']}  stato: {m['stato']}  frequenza: {m['frequenza'] or '—'}")
         typer.echo(f"           indicatore: {m['indicatore'] or '—'}  target: {m['target'] or '—'}")
 
@@ -130,6 +132,11 @@ def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
         if view["obblighi_trasmissione"] is not None:  # the catalogue has trasparenza.yaml
             _echo_obligations("obblighi di pubblicazione: trasmissione dei dati", view["obblighi_trasmissione"])
             _echo_obligations("obblighi di pubblicazione: pubblicazione", view["obblighi_pubblicazione"])
+        if view["misure_collettive"]:  # measures owned by a collective role that reaches this unit
+            typer.echo(f"misure dei responsabili collettivi ({len(view['misure_collettive'])})")
+        for m in view["misure_collettive"]:
+            typer.echo(f"  {m['codice']:<8} {m['nome']} — tramite {m['tramite']} ({m['come']}), "
+                       f"scadenza {m['scadenza']}")
         return
     typer.echo(f"{view['codice']} {view['nome']}")
     typer.echo(f"aree: {'; '.join(view['aree']) or '—'}")
@@ -179,10 +186,24 @@ def graph(catalog: Path = typer.Argument(..., help="catalogue directory"),
 
 
 @app.command()
-def schema(out: Path = typer.Option(..., "--out", "-o", help="directory for the *.schema.json files")) -> None:
-    """Write the JSON Schema of every file type (for editor completion and validation)."""
+def schema(out: Path | None = typer.Option(None, "--out", "-o", help="directory for the *.schema.json files"),
+           markdown: str | None = typer.Option(None, "--markdown", help="print the reference tables of the docs "
+                                               "instead: 'catalogo' (docs/formats.md) or 'regole' (docs/rules.md)"),
+           ) -> None:
+    """Write the JSON Schema of every file type (for editor completion and validation), or its Markdown tables."""
     from riskengine import api
 
+    if (out is None) == (markdown is None):
+        typer.echo("give exactly one of --out or --markdown", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if markdown is not None:
+        try:
+            typer.echo(api.schema_markdown(markdown), nl=False)
+        except ValueError as exc:
+            typer.echo(f"--markdown: {exc}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+        return
+    assert out is not None
     for path in api.schema(out):
         typer.echo(str(path))
 
@@ -313,6 +334,8 @@ def test_rules(method: Path = typer.Argument(..., help="method directory (rules/
                 typer.echo(f"        rule {step['regola']}: {step['quando']} → {step['risultato']}")
             else:
                 typer.echo(f"        {step.get('descrizione', '')} = {step.get('risultato', '')}   [{step['regola']}]")
+                if step.get("arrotondamento"):
+                    typer.echo(f"          arrotondamento: {step['arrotondamento']}")
     covered = report.total_rules - len(report.uncovered)
     typer.echo(f"coverage: {covered}/{report.total_rules} rules exercised")
     for rule_id, location in report.uncovered:

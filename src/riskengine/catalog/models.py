@@ -131,13 +131,27 @@ class Unita(ItemModel):
         return (self.valida_dal is None or self.valida_dal <= day) and (self.valida_al is None or day <= self.valida_al)
 
 
+class Collettivo(ItemModel):
+    """How a collective owner reaches units: every unit, the owners of the treated processes, or given units."""
+
+    tipo: Literal["tutte-le-unita", "unita-dei-processi", "responsabili-di-unita"]
+    unita: list[Code] = Field(default_factory=list)  # responsabili-di-unita: the units whose heads are meant
+
+    @model_validator(mode="after")
+    def _units(self) -> Collettivo:
+        if (self.tipo == "responsabili-di-unita") != bool(self.unita):
+            raise ValueError("'unita' lists the units of 'responsabili-di-unita', and only of it")
+        return self
+
+
 class Ruolo(ItemModel):
-    """A role (RPCT, OIV, dirigente, referente, tutti i dipendenti)."""
+    """A role (RPCT, OIV, dirigente, referente, tutti i dipendenti); ``collettivo``: a collective owner."""
 
     codice: Code
     nome: CleanText
     tipo: Literal["rpct", "oiv", "dirigente", "referente", "tutti"]
     unita: Code | None = None
+    collettivo: Collettivo | None = None
 
 
 class UnitsFile(Model):
@@ -230,8 +244,10 @@ class Misura(ItemModel):
     descrizione: CleanText = ""
     tipologia: Tipologia
     ambito: Literal["generale", "specifica"]
-    natura: Literal["obbligatoria", "ulteriore"] = "ulteriore"
+    natura: Literal["obbligatoria", "ulteriore"] = "ulteriore"  # left out: a warning (measure-without-natura)
+    classe: CleanText | None = None  # the plan's own grouping label, e.g. "Tutela del whistleblower"
     responsabile: Code | None = None
+    responsabili: list[Code] = Field(default_factory=list)  # co-responsible units, when the plan names several
     supporto: list[Code] = Field(default_factory=list)
     scadenza: Scadenza = None
     frequenza: Frequenza | None = None
@@ -241,6 +257,17 @@ class Misura(ItemModel):
     efficacia: Dec | None = Field(default=None, ge=Decimal(0), le=Decimal(1))
     tratta: Tratta = Field(default_factory=Tratta)
     tempi: CleanText = ""
+
+    @model_validator(mode="after")
+    def _owners(self) -> Misura:
+        if self.responsabile is not None and self.responsabili:
+            raise ValueError("give 'responsabile' (one unit) or 'responsabili' (co-responsible units), not both")
+        return self
+
+    @property
+    def owners(self) -> list[str]:
+        """The responsible units or roles, as written."""
+        return [self.responsabile] if self.responsabile is not None else list(self.responsabili)
 
 
 class MeasuresFile(Model):

@@ -312,6 +312,10 @@ class _Builder:
                 lead = self.party("measures.yaml", path + ("responsabile",), misura.responsabile, node)
                 if lead:
                     self.edge(lead, node, RESPONSIBLE_FOR)
+            for j, ref in enumerate(misura.responsabili):
+                lead = self.party("measures.yaml", path + ("responsabili", j), ref, node)
+                if lead:
+                    self.edge(lead, node, RESPONSIBLE_FOR)
             for j, ref in enumerate(misura.supporto):
                 helper = self.party("measures.yaml", path + ("supporto", j), ref, node)
                 if helper:

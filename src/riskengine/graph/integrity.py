@@ -121,9 +121,20 @@ def _no_owner(cg: CatalogGraph) -> Iterator[Problem]:
       "(violating a measure is a disciplinary offence: ownership must be clear).")
 def _no_responsible(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("measure"):
-        if cg.obj(node).responsabile is None:
+        if not cg.obj(node).owners:
             yield _problem(cg, "measure-without-responsible", node,
                            f"measure '{cg.obj(node).codice}' has no responsible unit", hint="add 'responsabile: UNIT'")
+
+
+@rule("measure-without-natura", Severity.WARNING,
+      "A measure does not say whether it is mandatory or further ('natura'): it is counted as 'ulteriore'.")
+def _no_natura(cg: CatalogGraph) -> Iterator[Problem]:
+    for node in cg.nodes_of("measure"):
+        misura = cg.obj(node)
+        if "natura" not in misura.model_fields_set:
+            yield _problem(cg, "measure-without-natura", node,
+                           f"measure '{misura.codice}' does not state its 'natura': counted as 'ulteriore'",
+                           hint="add 'natura: obbligatoria' or 'natura: ulteriore'", args={"misura": misura.codice})
 
 
 @rule("measure-without-indicator", Severity.WARNING, "A measure has no monitoring indicator or no target.")

@@ -20,10 +20,12 @@ def _deadline(misura: Any) -> str:
 def measure_summary(cg: CatalogGraph, node: str) -> dict[str, Any]:
     """The facts about a measure that owners need: what, who, by when, how it is measured."""
     m = cg.obj(node)
-    lead = cg.sources(node, "responsible-for")
+    lead = [n for n in (q.find_party(cg, ref) for ref in m.owners) if n is not None]  # in the order written
     return {
         "codice": m.codice, "nome": m.nome, "tipologia": m.tipologia, "ambito": m.ambito, "natura": m.natura,
         "responsabile": cg.attrs(lead[0])["label"] if lead else None,
+        "responsabili": [cg.attrs(n)["label"] for n in lead],
+        "classe": m.classe,
         "supporto": [cg.attrs(s)["label"] for s in cg.sources(node, "supports")],
         "scadenza": _deadline(m), "frequenza": m.frequenza, "indicatore": m.indicatore, "target": m.target,
         "stato": m.stato,
@@ -49,6 +51,8 @@ def unit_view(cg: CatalogGraph, ref: str) -> dict[str, Any]:
         "misure_responsabile": [measure_summary(cg, m) for m in sorted(leads, key=by_deadline)],
         "misure_supporto": [measure_summary(cg, m) for m in sorted(supports, key=by_deadline)],
         **_transparency_duties(cg, node),
+        "misure_collettive": [dict(measure_summary(cg, m), tramite=cg.attrs(role)["label"], come=how)
+                              for m, role, how in q.collective_measures(cg, node)],
     }
 
 

@@ -50,6 +50,11 @@ def explain_process(result: dict[str, Any], code: str) -> list[str]:
         lines += ["", f"{title}: {score}{data['livello']}"]
         for step in data["traccia"]:
             lines += _step(step)
+    names = {v["codice"]: v["nome"] for v in method.get("varianti", [])}
+    for code, data in sorted(process.get("livelli_varianti", {}).items()):
+        lines += ["", f"{names.get(code, code)}: {data['rischio']} → {data['livello']}"]
+        for step in data["traccia"]:
+            lines += _step(step)
     lines += ["", "Regole di politica applicate"]
     applied = [s for s in process["traccia"] if s.get("passo") == "politica"]
     for step in applied:

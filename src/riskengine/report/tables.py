@@ -32,6 +32,12 @@ class Column:
     key: str                 # label key under ``colonne.``
     kind: str = "text"       # text | number | integer | level
     width: int = 16          # XLSX column width (characters)
+    label: str | None = None  # the header when it is a name from the method (a variant's), not a message
+
+
+def header(view: View, column: Column) -> str:
+    """The header of a column: its method-given label, or its message."""
+    return column.label if column.label is not None else view.t(f"colonne.{column.key}")
 
 
 @dataclass
@@ -75,6 +81,11 @@ def register(view: View) -> Table:
                  Column("rischio_inerente", "number", 12), Column("livello_inerente", "level", 14),
                  Column("residuo_programmato", "number", 13), Column("livello_residuo_programmato", "level", 14),
                  Column("residuo_monitorato", "number", 13), Column("livello_residuo_monitorato", "level", 14)]
+        for v in view.variants:  # each variant's score, and its level when it has a band table
+            cols.append(Column(f"variante_{v['codice']}", "number", 14, label=v["nome"]))
+            if v.get("bande"):
+                cols.append(Column(f"livello_{v['codice']}", "level", 14,
+                                   label=t("colonne.livello_variante", nome=v["nome"])))
     else:
         cols += [Column("probabilita", width=12), Column("impatto", width=11),
                  Column("livello_inerente", "level", 14), Column("livello_residuo_programmato", "level", 14),
@@ -89,6 +100,10 @@ def register(view: View) -> Table:
             row += [_dec(p.get("probabilita")) if scored else None, _dec(p.get("impatto")) if scored else None]
             for s in states:
                 row += [_dec(s.get("rischio")), _level(view, s.get("livello"))]
+            for v in view.variants:
+                row.append(_dec(p.get("varianti", {}).get(v["codice"])))
+                if v.get("bande"):
+                    row.append(_level(view, p.get("livelli_varianti", {}).get(v["codice"], {}).get("livello")))
         else:
             row += [t.value("scala", p.get("probabilita")) if scored else "",
                     t.value("scala", p.get("impatto")) if scored else ""]
@@ -245,6 +260,9 @@ def legend(view: View) -> Table:
     for band in view.metodo.get("bande", []):
         for r in band.get("righe", []):
             table.rows.append([t("fogli.legenda_bande"), band["codice"], r["intervallo"], r["livello"]])
+    for v in view.variants:
+        table.rows.append([t("fogli.legenda_varianti"), v["codice"], v["nome"],
+                           (v.get("bande") or "") if v.get("bande") != "principale" else t("metodo.bande_principali")])
     grid = view.metodo.get("griglia")
     if grid:
         for i, r in enumerate(grid["righe"]):

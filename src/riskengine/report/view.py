@@ -44,6 +44,7 @@ class View:
         self.sintesi = result["sintesi"]
         self.numeric = bool(self.metodo.get("numerico"))
         self.simplified = bool(self.ente.get("regime_semplificato"))
+        self.variants = list(self.metodo.get("varianti", []))  # in method order; ``bande`` set: with a level
         self.levels = [self._level(i, lvl) for i, lvl in enumerate(self.metodo["livelli"])]
         self.levels_desc = list(reversed(self.levels))
         self.level = {lvl["codice"]: lvl for lvl in self.levels}
@@ -97,6 +98,10 @@ class View:
         """The phases and activities of a process in code order (parents before their children)."""
         return sorted(p.get("fasi", []), key=lambda f: natural_key(f["codice"]))
 
+    def variant_name(self, code: str) -> str:
+        """A variant's name as the method writes it (its code for a result without names)."""
+        return next((v["nome"] for v in self.variants if v["codice"] == code), code)
+
     def band_table_name(self, code: str | None) -> str:
         """The name of a band table of the method (its code when unknown)."""
         table = next((b for b in self.metodo.get("bande", []) if b.get("codice") == code), None)
@@ -118,23 +123,33 @@ class View:
     # -- groupings ----------------------------------------------------------------------------------------
 
     def measures_by_unit(self) -> list[dict[str, Any]]:
-        """Specific measures per responsible unit or role (lead and supporting), each sorted by deadline."""
+        """Specific measures per responsible unit or role (lead, supporting, through a collective owner).
+
+        Each list is sorted by deadline; a measure shared by co-responsible units is anchored (``ancora``)
+        at its first unit only, so that links reach one place.
+        """
         groups = []
         assigned: set[str] = set()
         for unit in self.units:
-            lead = [self.measure[c] for c in unit["misure_responsabile"]
-                    if c in self.measure and self.measure[c]["ambito"] != "generale"]
+            lead = []
+            for c in unit["misure_responsabile"]:
+                if c in self.measure and self.measure[c]["ambito"] != "generale":
+                    lead.append(dict(self.measure[c], ancora=c not in assigned))
+                    assigned.add(c)
             support = [self.measure[c] for c in unit["misure_supporto"]
                        if c in self.measure and self.measure[c]["ambito"] != "generale"]
-            assigned.update(m["codice"] for m in lead)
-            if lead or support:
+            collective = [dict(self.measure[r["misura"]], tramite=r["tramite"], come=r["come"])
+                          for r in unit.get("misure_collettive", [])
+                          if r["misura"] in self.measure and self.measure[r["misura"]]["ambito"] != "generale"]
+            if lead or support or collective:
                 groups.append({"unita": unit, "ref": html_id("u", unit["codice"]),
                                "responsabile": sorted(lead, key=_deadline_key),
-                               "supporto": sorted(support, key=_deadline_key)})
-        orphans = [m for m in self.specific_measures if m["codice"] not in assigned]
+                               "supporto": sorted(support, key=_deadline_key),
+                               "collettivo": sorted(collective, key=_deadline_key)})
+        orphans = [dict(m, ancora=True) for m in self.specific_measures if m["codice"] not in assigned]
         if orphans:
             groups.append({"unita": None, "ref": "u-senza-responsabile",
-                           "responsabile": sorted(orphans, key=_deadline_key), "supporto": []})
+                           "responsabile": sorted(orphans, key=_deadline_key), "supporto": [], "collettivo": []})
         return groups
 
     def monitoring_plan(self) -> list[dict[str, Any]]:

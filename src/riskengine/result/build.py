@@ -32,6 +32,14 @@ def _num(value: Decimal | None) -> str | None:
     return decimal_text(value) if value is not None else None
 
 
+def _rounding(method: Method) -> dict[str, Any]:
+    """The method's rounding: the general setting, and each stage that states its own."""
+    rounding = method.model.arrotondamento.model_dump(exclude_none=True)
+    if not rounding["varianti"]:
+        del rounding["varianti"]
+    return rounding
+
+
 def _state(state: State) -> dict:
     return {"rischio": _num(state.rischio), "livello": state.livello, "traccia": state.trace}
 
@@ -155,6 +163,8 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
         "livello": scoring.inerente.livello,
         "traccia": ev.trace,
     })
+    if scoring.varianti:
+        record["livelli_varianti"] = {code: _state(state) for code, state in scoring.varianti.items()}
     return record
 
 
@@ -317,6 +327,10 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
             transmits, publishes = tr.obligations_of_unit(cg, node)
             unit["obblighi_trasmissione"] = [cg.code(o) for o in transmits]
             unit["obblighi_pubblicazione"] = [cg.code(o) for o in publishes]
+        collective = q.collective_measures(cg, node)
+        if collective:
+            unit["misure_collettive"] = [{"misura": cg.code(m), "tramite": cg.attrs(role)["label"], "come": how}
+                                         for m, role, how in collective]
         units.append(unit)
     ente = catalog.ente
     model = method.model
@@ -333,7 +347,8 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
         "data_valutazione": assessed_on.isoformat() if assessed_on else None,
         "metodo": {"codice": method.model.metodo.codice, "nome": method.model.metodo.nome,
                    "versione": method.model.metodo.versione, "fonte": method.model.metodo.fonte,
-                   "numerico": method.numeric, "arrotondamento": method.model.arrotondamento.model_dump(),
+                   "numerico": method.numeric, "arrotondamento": _rounding(method),
+                   "varianti": [v.model_dump() for v in method.model.combinazione.varianti],
                    "livelli": [lvl.model_dump() for lvl in method.model.livelli],
                    "indicatori": [{"codice": i.codice, "nome": i.nome, "dimensione": i.dimensione, "scala": i.scala,
                                    "opzioni": [{"valore": decimal_text(o.valore), "codice": o.codice,

@@ -133,6 +133,7 @@ class Process(TypedDict):
     residuo_monitorato: NotRequired[State]
     livello: NotRequired[str]
     traccia: NotRequired[list[Step]]
+    livelli_varianti: NotRequired[dict[str, State]]  # the variants with a band table: score, level, steps
 
 
 class Measure(TypedDict):
@@ -145,6 +146,8 @@ class Measure(TypedDict):
     ambito: str
     natura: str | None
     responsabile: str | None
+    responsabili: NotRequired[list[str]]  # every co-responsible unit or role, in the order written
+    classe: NotRequired[str | None]  # the plan's own grouping label
     supporto: list[str]
     scadenza: str | None
     frequenza: str | None
@@ -175,6 +178,8 @@ class Unit(TypedDict):
     misure_supporto: list[str]
     obblighi_trasmissione: NotRequired[list[str]]
     obblighi_pubblicazione: NotRequired[list[str]]
+    # the measures of collective owners that reach it: misura, tramite (the role), come (how)
+    misure_collettive: NotRequired[list[dict[str, str]]]
 
 
 class TreeItem(TypedDict):
