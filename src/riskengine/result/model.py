@@ -39,6 +39,10 @@ FINDING_ARGUMENTS: dict[str, frozenset[str]] = {
     "missing-mandatory-typology": frozenset({"tipologia"}),
     "measure-overdue": frozenset({"misura", "scadenza", "stato"}),
     "area-unused": frozenset({"area"}),
+    "measure-without-natura": frozenset({"misura"}),
+    "binding-schema-not-open": frozenset({"obbligo", "delibera"}),
+    "obligation-overdue": frozenset({"obbligo", "scadenza"}),
+    "subsection-without-obligation": frozenset({"sottosezione", "nome"}),
 }
 
 
