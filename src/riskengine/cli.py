@@ -346,42 +346,15 @@ def test_rules(method: Path = typer.Argument(..., help="method directory (rules/
         raise typer.Exit(EXIT_INPUT)
 
 
-# The history commands print Italian by default, English with --lang en.
-_WORDS = {
-    "it": {"runs": "esecuzioni registrate", "latest": "ultima dell'anno", "declared": "anni dichiarati",
-           "moved": "processi che hanno cambiato livello", "new": "processi nuovi", "removed": "processi eliminati",
-           "due": "misure dell'anno precedente in scadenza", "su": "in aumento", "giu": "in diminuzione",
-           "attuata": "attuata", "in-ritardo": "in ritardo", "abbandonata": "abbandonata", "written": "scritto",
-           "draft": "bozza scritta: ogni risposta è da confermare (riskengine check le elenca)",
-           "changed": "processi con punteggi o livelli cambiati", "summary": "sintesi",
-           "rischio_medio_inerente": "rischio medio inerente",
-           "rischio_medio_residuo_programmato": "rischio medio residuo programmato",
-           "rischio_medio_residuo_monitorato": "rischio medio residuo monitorato",
-           "inerente": "inerente", "residuo_programmato": "residuo programmato",
-           "residuo_monitorato": "residuo monitorato",
-           "rank": "misure programmate per rischio residuo rimosso", "removes": "rimuove",
-           "drops": "processi che scendono di livello", "deadline": "scadenza", "from": "da"},
-    "en": {"runs": "recorded runs", "latest": "latest of the year", "declared": "declared years",
-           "moved": "processes that changed level", "new": "new processes", "removed": "removed processes",
-           "due": "last year's measures that were due", "su": "up", "giu": "down",
-           "attuata": "implemented", "in-ritardo": "late", "abbandonata": "dropped", "written": "written",
-           "draft": "draft written: every answer is to be confirmed (riskengine check lists them)",
-           "changed": "processes whose scores or levels changed", "summary": "summary",
-           "rischio_medio_inerente": "average inherent risk",
-           "rischio_medio_residuo_programmato": "average planned residual risk",
-           "rischio_medio_residuo_monitorato": "average monitored residual risk",
-           "inerente": "inherent", "residuo_programmato": "planned residual",
-           "residuo_monitorato": "monitored residual",
-           "rank": "planned measures by residual risk removed", "removes": "removes",
-           "drops": "processes dropping a level", "deadline": "deadline", "from": "from"},
-}
-
-
 def _words(lang: str) -> dict[str, str]:
-    if lang not in _WORDS:
+    """The words of the history commands in ``lang`` (``comandi_storia.*`` of the message catalogue)."""
+    from riskengine.report.messages import LANGUAGES, Messages
+
+    if lang not in LANGUAGES:
         typer.echo(f"unknown language '{lang}': expected it or en", err=True)
         raise typer.Exit(EXIT_USAGE)
-    return _WORDS[lang]
+    prefix = "comandi_storia."
+    return {key[len(prefix):]: text for key, text in Messages(lang).labels.items() if key.startswith(prefix)}
 
 
 def _number(text: str | None, lang: str, signed: bool = False) -> str:
