@@ -155,14 +155,15 @@ def default_out_dir(result: Mapping[str, Any]) -> Path:
 
 def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: int | None = None,
            rules_dir: str | Path | None = None, formats: tuple[str, ...] | None = None, lang: str = "it",
-           templates: str | Path | None = None, backend: str = "durable", csv_delimiter: str = ",",
-           db: str | None = None) -> list[Path]:
+           templates: str | Path | None = None, backend: str = "durable", csv_delimiter: str | None = None,
+           db: str | None = None, editions: tuple[str, ...] | None = None) -> list[Path]:
     """Assess a catalogue, write the result and the annex into ``out_dir``, record the run; return the files.
 
     Without ``out_dir`` the annex goes to :func:`default_out_dir` (``reports/<ente>/<anno>``). The
     result gains the trend over the earlier years (runs in the history store at ``db``, see
     :func:`riskengine.history.store.store_url`, else ``storico.yaml``) and the treatment priority of
-    the planned measures; the run is recorded once the annex is written.
+    the planned measures; the run is recorded once the annex is written. ``editions``: the HTML/PDF
+    editions (``completa``, ``pubblicazione``; default both, see :func:`riskengine.report.check_editions`).
     """
     from riskengine.pipeline import assess as run_assessment
     from riskengine.pipeline import rank_measures as rank
@@ -180,7 +181,8 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
         if section is not None:
             result["storico"] = section
         files = write_annex(result, default_out_dir(result) if out_dir is None else out_dir,
-                            formats=formats or FORMATS, lang=lang, templates=templates, csv_delimiter=csv_delimiter)
+                            formats=formats or FORMATS, lang=lang, templates=templates, csv_delimiter=csv_delimiter,
+                            editions=editions)
         store.record(result)
     finally:
         store.close()
@@ -302,16 +304,17 @@ def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir
 
 
 def report(source: str | Path, out_dir: str | Path, *, formats: tuple[str, ...] | None = None, lang: str = "it",
-           templates: str | Path | None = None, year: int | None = None, csv_delimiter: str = ",") -> list[Path]:
+           templates: str | Path | None = None, year: int | None = None, csv_delimiter: str | None = None,
+           editions: tuple[str, ...] | None = None) -> list[Path]:
     """Render the annex from a result JSON file, or from a catalogue directory (assessed first)."""
     from riskengine.report import FORMATS, load_result, write_annex
 
     source = Path(source)
     if source.is_dir():
         return assess(source, out_dir, year=year, formats=formats, lang=lang, templates=templates,
-                      csv_delimiter=csv_delimiter)
+                      csv_delimiter=csv_delimiter, editions=editions)
     return write_annex(load_result(source), out_dir, formats=formats or FORMATS, lang=lang, templates=templates,
-                       csv_delimiter=csv_delimiter)
+                       csv_delimiter=csv_delimiter, editions=editions)
 
 
 def explain(catalog_dir: str | Path, process: str, *, year: int | None = None,

@@ -237,8 +237,19 @@ def _engine(name: str) -> str:
     return name
 
 
-def _delimiter(text: str) -> str:
+def _delimiter(text: str | None) -> str | None:
+    if text is None:
+        return None
     return "\t" if text.lower() == "tab" else text
+
+
+def _editions(text: str | None) -> tuple[str, ...] | None:
+    return None if text is None else tuple(e.strip().lower() for e in text.split(",") if e.strip())
+
+
+EDITION_HELP = ("annex editions (HTML, PDF): 'completa' (RPCT, OIV), 'pubblicazione' (Amministrazione "
+                "trasparente), comma-separated; default both, only 'completa' while there are error findings")
+CSV_HELP = "CSV separator: ',', ';' or 'tab' (default: ';' with --lang it, ',' with --lang en)"
 
 
 @app.command()
@@ -251,7 +262,8 @@ def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
            lang: str = typer.Option("it", "--lang", help="it or en"),
            templates: Path | None = typer.Option(None, "--templates", help="directory of template overrides"),
            engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
-           csv_delimiter: str = typer.Option(",", "--csv-delimiter", help="CSV separator: ',', ';' or 'tab'"),
+           csv_delimiter: str | None = typer.Option(None, "--csv-delimiter", help=CSV_HELP),
+           edition: str | None = typer.Option(None, "--edition", help=EDITION_HELP),
            db: str | None = typer.Option(None, "--db", help=DB_HELP),
            quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing on success")) -> None:
     """Assess a catalogue with its method, write the result and the annex, and record the run in the history."""
@@ -261,7 +273,8 @@ def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
     backend = _engine(engine)
     try:
         written = api.assess(catalog, out, year=year, rules_dir=rules, formats=formats, lang=lang,
-                             templates=templates, backend=backend, csv_delimiter=_delimiter(csv_delimiter), db=db)
+                             templates=templates, backend=backend, csv_delimiter=_delimiter(csv_delimiter), db=db,
+                             editions=_editions(edition))
     except RiskengineError as exc:
         _fail(exc)
     if not quiet:
@@ -276,7 +289,8 @@ def report(source: Path = typer.Argument(..., help="a result JSON file, or a cat
            lang: str = typer.Option("it", "--lang", help="it or en"),
            templates: Path | None = typer.Option(None, "--templates", help="directory of template overrides"),
            year: int | None = typer.Option(None, "--year", "-y", help="assessment year when SOURCE is a catalogue"),
-           csv_delimiter: str = typer.Option(",", "--csv-delimiter", help="CSV separator: ',', ';' or 'tab'"),
+           csv_delimiter: str | None = typer.Option(None, "--csv-delimiter", help=CSV_HELP),
+           edition: str | None = typer.Option(None, "--edition", help=EDITION_HELP),
            quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing on success")) -> None:
     """Render the annex from a result JSON (or from a catalogue, assessing it first)."""
     from riskengine import api
@@ -284,7 +298,7 @@ def report(source: Path = typer.Argument(..., help="a result JSON file, or a cat
     formats = _formats(format)
     try:
         written = api.report(source, out, formats=formats, lang=lang, templates=templates, year=year,
-                             csv_delimiter=_delimiter(csv_delimiter))
+                             csv_delimiter=_delimiter(csv_delimiter), editions=_editions(edition))
     except RiskengineError as exc:
         _fail(exc)
     if not quiet:
