@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from riskengine.report.arithmetic import percent
 from riskengine.report.view import View
 
 
@@ -264,9 +265,11 @@ def phases(view: View) -> Table:
                                    Column("codice", width=14), Column("fase_attivita", width=60),
                                    Column("tipo_fase", width=12)])
     for p in view.processes:
-        for f in view.phases(p):
+        phases = view.phases(p)
+        top = min((f.get("livello", 0) for f in phases), default=0)  # the phases' depth; deeper: activities
+        for f in phases:
             table.rows.append([p["codice"], p["nome"], f["codice"], f["nome"],
-                               t("colonne.fase") if f.get("livello", 1) <= 1 else t("colonne.attivita")])
+                               t("colonne.fase") if f.get("livello", 0) <= top else t("colonne.attivita")])
     return table
 
 
@@ -280,8 +283,16 @@ def events(view: View) -> Table:
         for e in p.get("eventi", []):
             table.rows.append([p["codice"], e["codice"], e["descrizione"], e["su"],
                                _join([f"{f['codice']}) {f['nome']}" for f in e.get("fattori", [])]),
-                               _join([m if isinstance(m, str) else m["codice"] for m in e.get("misure", [])])])
+                               _join([_treating(m, view.lang) for m in e.get("misure", [])])])
     return table
+
+
+def _treating(measure: dict[str, Any] | str, lang: str) -> str:
+    """A measure treating an event, with the efficacy the residual uses ("MS07 (30%)")."""
+    if isinstance(measure, str):
+        return measure
+    efficacy = measure.get("efficacia")
+    return f"{measure['codice']} ({percent(efficacy, lang)})" if efficacy not in (None, "") else measure["codice"]
 
 
 def event_factors(view: View) -> Table:
