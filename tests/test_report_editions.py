@@ -200,11 +200,8 @@ def test_the_tagged_pdf_is_byte_reproducible(assessed, tmp_path):
 
 # -- 6. pages and captions -----------------------------------------------------------------------------------
 
-_SECTION = re.compile(r"(\d+)\. [^\n]+$")
-
-
 def _page_fill(path: Path) -> list[tuple[str, float]]:
-    """(running section title, fraction of the page body filled) of each page of a PDF."""
+    """(running section title in the page header, fraction of the page body filled) of each page of a PDF."""
     from pypdf import PdfReader
 
     pages = []
@@ -212,16 +209,21 @@ def _page_fill(path: Path) -> list[tuple[str, float]]:
         height = float(page.mediabox.height)
         top, bottom = height - 62, 57  # the page box margins of allegato.css.j2 (2.2 cm, 2 cm)
         lows: list[float] = []
+        header: list[tuple[float, str]] = []
 
-        def visit(text, cm, tm, font, size, lows=lows, top=top, bottom=bottom):
-            y = cm[3] * tm[5] + cm[5]
-            if text.strip() and bottom + 15 < y < top - 5:
+        def visit(text, cm, tm, font, size, lows=lows, header=header, top=top, bottom=bottom):
+            x, y = cm[0] * tm[4] + cm[4], cm[3] * tm[5] + cm[5]
+            if not text.strip():
+                return
+            if y >= top:
+                header.append((x, text.strip()))
+            elif y > bottom + 15:
                 lows.append(y)
 
-        text = page.extract_text(visitor_text=visit)
-        header = text.split("\n", 1)[0]
-        match = _SECTION.search(header)
-        pages.append((match.group(0) if match else header, (top - min(lows)) / (top - bottom) if lows else 0.0))
+        page.extract_text(visitor_text=visit)
+        # the header's right box is the section (string-set by h2); the left one is the administration
+        section = " ".join(text for _, text in sorted(header)[1:]) if len(header) > 1 else ""
+        pages.append((section, (top - min(lows)) / (top - bottom) if lows else 0.0))
     return pages
 
 
