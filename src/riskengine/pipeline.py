@@ -11,6 +11,7 @@ from riskengine.evaluate.backend import backend_for
 from riskengine.graph import build_graph, check_integrity
 from riskengine.graph.build import CatalogGraph
 from riskengine.method.load import Method, load_method
+from riskengine.progress import Progress, silent
 
 
 def find_method_dir(catalog_root: Path, name: str, rules_dir: Path | None = None) -> Path:
@@ -34,7 +35,9 @@ def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tup
     if errors:
         raise RiskengineError(errors)
     method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
-    return cg, integrity, load_method(method_dir)
+    method = load_method(method_dir)
+    # Every warning found on the way is a finding of the annex, as `check` reports it.
+    return cg, integrity + cg.catalog.warnings + method.warnings, method
 
 
 def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
@@ -52,8 +55,8 @@ def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
 
 
 def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
-           backend: str = "durable") -> dict[str, Any]:
-    """Run the assessment of a catalogue and return the result (plain data)."""
+           backend: str = "durable", progress: Progress | None = None) -> dict[str, Any]:
+    """Run the assessment of a catalogue and return the result (plain data); ``progress`` is told each stage."""
     from riskengine.answers.load import load_assessment
     from riskengine.evaluate.evaluation import evaluate
     from riskengine.result.build import build_result
@@ -64,13 +67,18 @@ def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str |
     # Once a file is checked, every finding in it is located: its bytes and position index are
     # released (for a national catalogue, hundreds of megabytes). The answers' checks locate in the
     # assessment file only; a later lookup in a released file would read it again.
+    tell = progress or silent
     with gcpause.paused():
+        tell("catalogo")
         cg, integrity, method = prepare(catalog_dir, rules_dir)
         cg.catalog.release_positions()
+        tell("valutazione")
         assessment = load_assessment(assessment_path(cg, year), cg, method)
         if assessment.document is not None:
             assessment.document.release_positions()
+        tell("regole")
         runner = backend_for(method, backend)
         with gcpause.collecting():
             evaluations = evaluate(cg, method, assessment, runner)
+        tell("risultato")
         return build_result(cg, method, assessment, evaluations, integrity, runner.name)

@@ -135,6 +135,28 @@ class Unit(TypedDict):
     misure_supporto: list[str]
 
 
+class Implementation(TypedDict):
+    """Measures due by the reference date (frequency-aware), implemented, late, not yet due; the rate in percent."""
+
+    dovute: int
+    attuate: int
+    in_ritardo: int
+    non_ancora_dovute: int
+    tasso: str | None
+
+
+class Summary(TypedDict):
+    """The figures of the annex's summary (the other keys: levels, areas, heat map, checks)."""
+
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    misure: int
+    misure_attuate: int
+    tasso_attuazione: str | None
+    attuazione: NotRequired[dict[str, Any]]  # Implementation, with data_riferimento and per_unita
+    misure_conteggi: NotRequired[dict[str, dict[str, int]]]  # per_scadenza, per_natura, per_tipologia
+    criticita_per_gravita: dict[str, int]
+
+
 class Result(TypedDict):
     """A complete assessment result, as ``assess`` writes it to risultato.json."""
 
@@ -152,7 +174,7 @@ class Result(TypedDict):
     processi: list[Process]
     misure: list[Measure]
     criticita: list[Finding]
-    sintesi: dict[str, Any]
+    sintesi: Summary
 
 
 RESULT: TypeAdapter[Result] = TypeAdapter(Result)
