@@ -79,7 +79,10 @@ def step_command(step: str, catalog: Path, out: Path) -> list[str]:
 
 
 def run_once(cmd: list[str], env: dict, timeout: float, log: Path) -> dict:
-    """Run ``cmd`` once: wall-clock seconds, peak RSS (MB) of that process, exit code, timeout flag."""
+    """Run ``cmd`` once: wall and CPU seconds (user + system of the child), peak RSS (MB), exit code, timeout flag.
+
+    CPU time is what to compare across runs on a busy machine: wall time also counts waiting for a core.
+    """
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as handle:
         start = time.perf_counter()
@@ -100,8 +103,8 @@ def run_once(cmd: list[str], env: dict, timeout: float, log: Path) -> dict:
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
     rss_kb = usage.ru_maxrss / (1024 if sys.platform == "darwin" else 1)
-    return {"seconds": round(seconds, 3), "peak_mb": round(rss_kb / 1024, 1), "exit": proc.returncode,
-            "timed_out": timed_out.is_set()}
+    return {"seconds": round(seconds, 3), "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+            "peak_mb": round(rss_kb / 1024, 1), "exit": proc.returncode, "timed_out": timed_out.is_set()}
 
 
 def ensure_catalog(size: str) -> tuple[Path, dict]:
@@ -157,7 +160,8 @@ def measure_size(size: str, repeat: int, timeout: float, pdf_timeout: float, ste
                 shutil.rmtree(out, ignore_errors=True)
             result = run_once(step_command(step, catalog, out), env, limit, out_root / "logs" / f"{step}-{k + 1}.log")
             runs.append(result)
-            print(f"  {size} {step:<12} run {k + 1}/{n}: {result['seconds']:8.2f} s  {result['peak_mb']:8.1f} MB"
+            print(f"  {size} {step:<12} run {k + 1}/{n}: {result['seconds']:8.2f} s  cpu {result['cpu_s']:8.2f} s  "
+                  f"{result['peak_mb']:8.1f} MB"
                   + ("  TIMED OUT" if result["timed_out"] else "") + (f"  exit {result['exit']}" if result["exit"] else ""),
                   flush=True)
             if result["timed_out"] or result["exit"]:
@@ -166,6 +170,7 @@ def measure_size(size: str, repeat: int, timeout: float, pdf_timeout: float, ste
         entry = {"runs": runs, "description": DESCRIPTIONS[step]}
         if ok:
             entry["median_s"] = round(statistics.median(r["seconds"] for r in ok), 3)
+            entry["median_cpu_s"] = round(statistics.median(r["cpu_s"] for r in ok), 3)
             entry["peak_mb"] = max(r["peak_mb"] for r in ok)
         else:
             entry["failed"] = "timed out" if runs[-1]["timed_out"] else f"exit {runs[-1]['exit']}"
@@ -308,7 +313,8 @@ def markdown(data: dict) -> str:
         met = {True: "yes", False: "**no**", None: "—"}[row["met"]]
         lines.append(f"| {row['size']} | {row['what']} | {row['target']} | {value}{unit}{note} | {met} |")
     lines += ["", "## Steps", "",
-              "| size | processes | risk events | step | median s | runs | peak MB |", "|---|---|---|---|---|---|---|"]
+              "| size | processes | risk events | step | median s | median CPU s | runs | peak MB |",
+              "|---|---|---|---|---|---|---|---|"]
     for size, rep in data["sizes"].items():
         cat = rep["catalog"]
         for step, entry in rep["steps"].items():
@@ -318,7 +324,8 @@ def markdown(data: dict) -> str:
                 value = f"> {entry['partial_s']:.0f} ({entry['failed']})"
             else:
                 value = entry.get("skipped", "—")
-            lines.append(f"| {size} | {cat['processes']:,} | {cat['risk_events']:,} | {step} | {value} | "
+            cpu = f"{entry['median_cpu_s']:.2f}" if "median_cpu_s" in entry else "—"
+            lines.append(f"| {size} | {cat['processes']:,} | {cat['risk_events']:,} | {step} | {value} | {cpu} | "
                          f"{len(entry.get('runs', []))} | {entry.get('peak_mb', '—')} |")
     lines += ["", "## Derived", "", "| size | risk events/s (assess) | processes/s | engine overhead |", "|---|---|---|---|"]
     for size, rep in data["sizes"].items():

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskengine.engine.interpret import explain, holds
+from riskengine.engine.interpret import condition_steps, holds
 from riskengine.method import expr
 from riskengine.method.compile import encode_fact
 from riskengine.method.expr import (
@@ -219,7 +219,7 @@ def test_negated_comparison_operator(op: str, negated: str) -> None:
 
 def test_explain_lists_each_comparison_with_the_actual_value() -> None:
     cond = parse_condition('livello >= "medio-alto" and misure == 0 and area in ["B"]', SCHEMA)
-    lines = explain(cond, fact(livello="alto", misure=Decimal(0), area="C"), SCHEMA)
+    lines = condition_steps(cond, fact(livello="alto", misure=Decimal(0), area="C"), SCHEMA)
     assert lines == [
         {"condizione": 'livello >= "medio-alto"', "valore": '"alto"', "esito": True},
         {"condizione": "misure == 0", "valore": "0", "esito": True},

@@ -1,4 +1,8 @@
-"""The administration's catalogue: file models, loading with precise errors, JSON Schemas."""
+"""The administration's catalogue: a catalogue directory in, a validated :class:`Catalog` out.
+
+Pydantic models of ente, areas, units, factors, processes and measures; loading that reports every
+problem of every file at its file:line:col.
+"""
 
 from riskengine.catalog.load import Catalog, load_catalog
 

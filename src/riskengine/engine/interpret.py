@@ -50,11 +50,12 @@ def decode(value: Any, cmp: expr.Cmp, schema: dict[str, expr.FieldType] | None) 
     return f'"{value}"'
 
 
-def explain(cond: expr.Cond, fact: dict[str, Any], schema: dict[str, expr.FieldType] | None = None) -> list[dict]:
+def condition_steps(cond: expr.Cond, fact: dict[str, Any],
+                    schema: dict[str, expr.FieldType] | None = None) -> list[dict]:
     """Each comparison of a condition with the actual value and whether it held."""
     if isinstance(cond, expr.Cmp):
         return [{"condizione": f"{cond.field} {cond.op} {cond.shown}", "valore": decode(fact[cond.field], cond, schema),
                  "esito": holds(cond, fact)}]
     if isinstance(cond, (expr.AllOf, expr.AnyOf)):
-        return [line for item in cond.items for line in explain(item, fact, schema)]
+        return [line for item in cond.items for line in condition_steps(item, fact, schema)]
     return [{"condizione": "sempre", "valore": "", "esito": True}]
