@@ -64,7 +64,7 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
     report.counts = {kind: len(cg.nodes_of(kind)) for kind in
                      ("area", "unit", "role", "process", "phase", "event", "factor", "measure")}
     report.problems = check_integrity(cg) + catalog.warnings
-    method_problems, years = _check_method_and_assessments(cg, rules_dir)
+    method_problems, years = _check_method_and_assessments(cg, rules_dir, required=report.ok)
     report.problems += method_problems
     if report.ok:
         report.problems = _assessed_findings(Path(catalog_dir), rules_dir, years, report.problems, progress)
@@ -86,8 +86,11 @@ def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
         ente = None  # already reported by the catalogue
     if isinstance(ente, dict) and isinstance(ente.get("metodo"), str):
         try:
-            problems += load_method(find_method_dir(root, ente["metodo"], Path(rules_dir) if rules_dir else None)
-                                    ).warnings
+            method_dir = find_method_dir(root, ente["metodo"], Path(rules_dir) if rules_dir else None)
+        except RiskengineError:
+            method_dir = None  # reported once the catalogue loads: its name may be the very error
+        try:
+            problems += load_method(method_dir).warnings if method_dir else []
         except RiskengineError as exc:
             problems += exc.problems
     for path in sorted(root.glob("assessment-*.yaml")):
@@ -98,14 +101,22 @@ def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
     return problems
 
 
-def _check_method_and_assessments(cg: CatalogGraph, rules_dir: str | Path | None) -> tuple[list[Problem], list[int]]:
-    """Problems of the catalogue's method and of each assessment file against it; the years that load."""
+def _check_method_and_assessments(cg: CatalogGraph, rules_dir: str | Path | None,
+                                  required: bool) -> tuple[list[Problem], list[int]]:
+    """Problems of the catalogue's method and of each assessment file against it; the years that load.
+
+    A method that cannot be found is a problem only when the catalogue could otherwise be assessed
+    (``required``): a catalogue with errors is checked against its method when the method is there.
+    """
     from riskengine.answers.load import load_assessment
     from riskengine.method.load import load_method
     from riskengine.pipeline import find_method_dir
 
     try:
         method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
+    except RiskengineError as exc:
+        return (exc.problems if required else []), []
+    try:
         method = load_method(method_dir)
     except RiskengineError as exc:
         return exc.problems, []
@@ -150,6 +161,7 @@ def finding_problem(finding: Mapping[str, Any], root: Path, paths: Mapping[str, 
     name, line, column = str(finding["dove"]).rsplit(":", 2)
     return Problem(Location(paths.get(name, str(root / name)), int(line), int(column)), finding["messaggio"],
                    code=finding["codice"], severity=Severity(finding["gravita"]), subject=finding.get("oggetto", ""),
+                   hint=finding.get("suggerimento", ""),
                    args=tuple(sorted((k, str(v)) for k, v in finding.get("argomenti", {}).items())))
 
 

@@ -241,7 +241,6 @@ def rules_list(lang: str | None = _lang_option()) -> None:
     from riskengine import api
 
     t = _text(lang)
-    typer.echo(t("cli.regole.intestazione"))
     for spec in api.rules_list():
         typer.echo(f"{spec.code:<30} {t.severity(spec.severity.value):<8} {t('regole_integrita.' + spec.code)}")
 
@@ -362,7 +361,7 @@ def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
     backend = _engine(engine, t)
     try:
         with _progress(t, quiet) as progress:
-            annex = api.assess(catalog, out, year=year, rules_dir=rules, formats=formats, lang=t.lang,
+            annex = api.assess(catalog, out, year=year, rules_dir=rules, formats=formats, lang=lang or "it",
                                templates=templates, backend=backend, csv_delimiter=_delimiter(csv_delimiter),
                                progress=progress)
     except RiskengineError as exc:
@@ -387,7 +386,7 @@ def report(source: Path = typer.Argument(..., help="a result JSON file, or a cat
     formats = _formats(format, t)
     try:
         with _progress(t, quiet) as progress:
-            annex = api.report(source, out, formats=formats, lang=t.lang, templates=templates, year=year,
+            annex = api.report(source, out, formats=formats, lang=lang or "it", templates=templates, year=year,
                                csv_delimiter=_delimiter(csv_delimiter), progress=progress)
     except RiskengineError as exc:
         _fail(exc, t)

@@ -26,6 +26,8 @@ LANGUAGES = ("it", "en")
 DEFAULT_LANGUAGE = "it"
 LANG_VARIABLE = "RISKENGINE_LANG"
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+# A slug of a closed vocabulary (in-corso, a-campione, medio-alto): shown by its label in sentences.
+_SLUG = re.compile(r"(?<![\w/.:-])[a-z]+(?:-[a-z]+)+(?![\w/:-])")
 # A decimal number standing alone: not a part of a code such as C1.1.6 or of a version such as 1.2.3.
 _DECIMAL = re.compile(r"(?<![\w.])(\d+)\.(\d+)(?![\w]|\.\d)")
 
@@ -120,6 +122,21 @@ class Text:
             return text
         text = _ISO_DAY.sub(lambda m: f"{m.group(3)}/{m.group(2)}/{m.group(1)}", text)
         return _DECIMAL.sub(r"\1,\2", text)
+
+    def labelled(self, text: str, extra: Mapping[str, str] | None = None) -> str:
+        """``text`` with its slugs of closed vocabularies replaced by their labels (``extra``: more, such as levels)."""
+        slugs = dict(self._slugs())
+        slugs.update(extra or {})
+        if text in slugs:  # a value on its own, such as a level: basso
+            return slugs[text]
+        return _SLUG.sub(lambda m: slugs.get(m.group(), m.group()), self.prose(text))
+
+    def _slugs(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for key, label in self.labels.items():
+            if key.startswith("valori.") and "-" in key.rsplit(".", 1)[-1]:
+                found.setdefault(key.rsplit(".", 1)[-1], label)
+        return found
 
     def finding(self, code: str, args: Mapping[str, Any] | None, message: str) -> str:
         """A finding's or problem's message in this language.

@@ -9,9 +9,9 @@ from riskengine.i18n import Text
 from riskengine.suggest import did_you_mean
 
 
-def _step(t: Text, step: dict[str, Any], indent: str = "  ") -> list[str]:
-    lines = [f"{indent}{t.prose(step.get('descrizione', ''))} = {t.prose(str(step.get('risultato', '')))}   "
-             f"[{step['regola']}]"]
+def _step(t: Text, step: dict[str, Any], names: dict[str, str], indent: str = "  ") -> list[str]:
+    lines = [f"{indent}{t.labelled(step.get('descrizione', ''), names)} = "
+             f"{t.labelled(str(step.get('risultato', '')), names)}   [{step['regola']}]"]
     values = step.get("valori")
     if values:
         lines.append(f"{indent}  {t('spiegazione.valori')}: "
@@ -30,6 +30,8 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None) ->
                    hint=did_you_mean(code, [p["codice"] for p in result["processi"]]))
     method = result["metodo"]
     levels = {lvl["codice"]: t.level(lvl) for lvl in method["livelli"]}
+    # Slugs written in the trace (levels, band tables) are shown by their names.
+    names = {**{b["codice"]: b["nome"] for b in method.get("bande", []) if b.get("nome")}, **levels}
     areas = ", ".join(f"{a['codice']} {a['nome']}" for a in process["aree"]) or "—"
     lines = [f"{process['codice']} {process['nome']}",
              t("spiegazione.area_unita", aree=areas, unita=process["unita"]["nome"] if process["unita"] else "—"),
@@ -50,13 +52,13 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None) ->
     lines += ["", t("spiegazione.punteggio")]
     for step in process["traccia"]:
         if step.get("passo") != "politica":
-            lines += _step(t, step)
+            lines += _step(t, step, names)
     for state in ("inerente", "residuo_programmato", "residuo_monitorato"):
         data = process[state]
         score = f"{t.number(data['rischio'])} → " if data["rischio"] is not None else ""
         lines += ["", f"{t('spiegazione.' + state)}: {score}{levels.get(data['livello'], data['livello'])}"]
         for step in data["traccia"]:
-            lines += _step(t, step)
+            lines += _step(t, step, names)
     lines += ["", t("spiegazione.politiche")]
     applied = [s for s in process["traccia"] if s.get("passo") == "politica"]
     for step in applied:
@@ -64,9 +66,10 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None) ->
         lines.append(f"    {t('spiegazione.quando')}: {step['quando']}")
         for cond in step["condizioni"]:
             mark = t("spiegazione.vero") if cond["esito"] else t("spiegazione.falso")
-            value = f" ({t('spiegazione.valore')}: {t.prose(str(cond['valore']))})" if cond["valore"] != "" else ""
+            value = f" ({t('spiegazione.valore')}: {t.labelled(str(cond['valore']), names)})" \
+                if cond["valore"] != "" else ""
             lines.append(f"      {cond['condizione']}{value} → {mark}")
-        lines.append(f"    {t('spiegazione.allora')}: {step['risultato']}")
+        lines.append(f"    {t('spiegazione.allora')}: {t.labelled(step['risultato'], names)}")
     if not applied:
         lines.append("  " + t("spiegazione.nessuna"))
     shadowed = sorted(set(process["regole_attivate"]) - {s["regola"] for s in applied})

@@ -317,6 +317,7 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
         findings.append({"codice": problem.code, "gravita": problem.severity.value,
                          "regola": f"integrita/{problem.code}",
                          "messaggio": problem.message, "dove": place(problem.location), "oggetto": problem.subject,
+                         **({"suggerimento": problem.hint} if problem.hint else {}),
                          **({"argomenti": dict(problem.args)} if problem.args else {})})
     for p in processes:
         if p["criticita"]:

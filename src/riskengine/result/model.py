@@ -49,6 +49,7 @@ class Finding(TypedDict):
     dove: NotRequired[str]
     oggetto: NotRequired[str]
     argomenti: NotRequired[dict[str, Any]]
+    suggerimento: NotRequired[str]  # how to fix it, as `check` shows it
 
 
 class Answer(TypedDict):
