@@ -250,7 +250,7 @@ def test_grid_method_with_band_tables_warns(tmp_path) -> None:
 
 def _weighted(tmp_path, weights: list[int]):
     edits = [("method.yaml", f"scala: P{n}, dimensione", f"scala: P{n}, peso: {w}, dimensione")
-             for n, w in zip(range(1, 7), weights)]
+             for n, w in zip(range(1, 7), weights, strict=True)]
     edits.append(("method.yaml", "probabilita: {aggregazione: media}", "probabilita: {aggregazione: media-ponderata}"))
     return method_copy(tmp_path, TORINO, *edits, name="w" + "-".join(map(str, weights)))
 
@@ -498,7 +498,7 @@ def flat_conjunctions(draw):
 @given(flat_conjunctions())
 def test_contradiction_check_is_exact_on_flat_conjunctions(text: str) -> None:
     cond = expr.parse_condition(text, SMALL)
-    satisfiable = any(holds(cond, encode_fact(SMALL, dict(zip(DOMAIN, values)), "processo", "f"))
+    satisfiable = any(holds(cond, encode_fact(SMALL, dict(zip(DOMAIN, values, strict=True)), "processo", "f"))
                       for values in itertools.product(*DOMAIN.values()))
     assert _satisfiable(cond, SMALL) is satisfiable
 

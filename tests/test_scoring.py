@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal as D
 from types import SimpleNamespace
 
@@ -137,14 +138,14 @@ def test_media_ponderata() -> None:
     assert aggregate("media-ponderata", [D(3), D(3)], [D(1), D(99)]) == D(3)
 
 
-@pytest.mark.parametrize("operator, values, weights", [
-    ("media", [], None),
-    ("media-ponderata", [D(1), D(2)], None),
-    ("media-ponderata", [D(1), D(2)], [D(100)]),
-    ("mediana", [D(1)], None),
+@pytest.mark.parametrize("operator, values, weights, message", [
+    ("media", [], None, "no values to aggregate"),
+    ("media-ponderata", [D(1), D(2)], None, "media-ponderata needs one weight per value"),
+    ("media-ponderata", [D(1), D(2)], [D(100)], "media-ponderata needs one weight per value"),
+    ("mediana", [D(1)], None, "unknown aggregation operator 'mediana'"),
 ])
-def test_aggregate_refuses(operator: str, values: list, weights) -> None:
-    with pytest.raises(ValueError):
+def test_aggregate_refuses(operator: str, values: list, weights, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
         aggregate(operator, values, weights)
 
 

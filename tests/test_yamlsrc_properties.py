@@ -67,7 +67,7 @@ def _same(a, b, ordered: bool = False) -> bool:
         keys_ok = list(a) == list(b) if ordered else set(a) == set(b)
         return keys_ok and all(_same(a[k], b[k], ordered) for k in a)
     if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y, ordered) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y, ordered) for x, y in zip(a, b, strict=True))
     if isinstance(a, float) and math.isinf(a):
         return a == b
     return a == b
@@ -157,13 +157,15 @@ def test_any_bytes_load_or_raise_riskengine_error(workdir, content):
     try:
         doc = _load_text(workdir, content)
     except RiskengineError as exc:
-        assert exc.problems
-        for problem in exc.problems:
-            assert problem.location.path.endswith(".yaml")
-            assert problem.message
+        problems = exc.problems
+    else:
+        if doc.data is not None:
+            assert doc.locate(()).line >= 1
         return
-    if doc.data is not None:
-        assert doc.locate(()).line >= 1
+    assert problems
+    for problem in problems:
+        assert problem.location.path.endswith(".yaml")
+        assert problem.message
 
 
 def test_dates_and_codes_keep_their_yaml_types(workdir):

@@ -11,6 +11,7 @@ rules whose fields it would confuse and facts it cannot represent instead of ans
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from collections.abc import Callable, Sequence
@@ -146,7 +147,7 @@ class DurableBackend:
             groups.setdefault(tuple(fact.get(name, _ABSENT) for name in read), []).append(fact["id"])
         distinct = []
         for n, key in enumerate(groups):
-            sent = {name: value for name, value in zip(read, key) if value is not _ABSENT}
+            sent = {name: value for name, value in zip(read, key, strict=True) if value is not _ABSENT}
             sent["id"] = str(n)
             distinct.append(sent)
         self._current = rules
@@ -168,10 +169,8 @@ class DurableBackend:
         except Exception as exc:  # durable raises bare Exceptions with C-level messages
             raise fail(Location("<engine>"), f"durable-rules failed on stage '{stage}': {exc}", code="engine") from None
         finally:
-            try:
+            with contextlib.suppress(Exception):
                 self._host.delete_state(name, sid)
-            except Exception:
-                pass
         if state and state.get("exception"):
             raise fail(Location("<engine>"), f"an engine action failed: {state['exception']}", code="engine")
 

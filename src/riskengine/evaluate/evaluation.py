@@ -492,5 +492,6 @@ def _consequences(method: Method, rule: PolicyRule, fact: dict) -> _Consequences
             priority = dict(action.priorita.model_dump(), regola=rule.rule_id)
             consequences.append(f"priorità {action.priorita.valore}")
     step = {"passo": "politica", "regola": rule.rule_id, "descrizione": rule.description, "quando": rule.text,
-            "condizioni": interpret.condition_steps(rule.condition, fact, method.schema), "risultato": "; ".join(consequences)}
+            "condizioni": interpret.condition_steps(rule.condition, fact, method.schema),
+            "risultato": "; ".join(consequences)}
     return requirements, monitoring, priority, step

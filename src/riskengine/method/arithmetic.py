@@ -78,7 +78,7 @@ def aggregate(operator: str, values: list[Decimal], weights: list[Decimal] | Non
             if weights is None or len(weights) != len(values):
                 raise ValueError("media-ponderata needs one weight per value")
             total = sum(weights, Decimal(0))
-            return sum((v * w for v, w in zip(values, weights)), Decimal(0)) / total
+            return sum((v * w for v, w in zip(values, weights, strict=True)), Decimal(0)) / total
     raise ValueError(f"unknown aggregation operator '{operator}'")
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Union
 
 from riskengine.suggest import did_you_mean
 
@@ -97,6 +96,7 @@ def tokenize(text: str) -> list[Token]:
             raise ExprError(f"unexpected character '{text[pos]}'", pos,
                             "conditions use names, numbers, \"text\", == != < <= > >=, in, and, or, not")
         kind = match.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         if kind != "ws":
             word = match.group()
             if kind == "name" and word in KEYWORDS:
@@ -111,7 +111,7 @@ def tokenize(text: str) -> list[Token]:
 
 # ---- typed condition tree ----------------------------------------------------------------------
 
-Literal_ = Union[Decimal, str, bool, int]
+Literal_ = Decimal | str | bool | int
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ class Always:
     """The empty condition (``sempre``)."""
 
 
-Cond = Union[Cmp, AllOf, AnyOf, Always]
+Cond = Cmp | AllOf | AnyOf | Always
 
 _NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 
@@ -288,7 +288,7 @@ class _Parser:
         return tok.text, ftype, tok
 
     def comparison(self) -> Cond:
-        name, ftype, name_tok = self.field()
+        name, ftype, _ = self.field()
         tok = self.tok
         if tok.kind in ("and", "or", ")", "end") and ftype.kind == "bool":
             return Cmp(name, "==", True, "true", "bool")

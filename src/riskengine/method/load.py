@@ -9,6 +9,7 @@ unreachable rules, and rule sets that exceed what durable-rules can execute safe
 from __future__ import annotations
 
 import hashlib
+import itertools
 import operator
 import re
 from collections.abc import Iterable
@@ -178,8 +179,8 @@ class Method:
         for cell in self.grid.values():
             if cell.rule_id == rule_id:
                 return cell.location
-        for table in self.tables:
-            for rule in table.rules:
+        for policy_table in self.tables:
+            for rule in policy_table.rules:
                 if rule.rule_id == rule_id:
                     return rule.location
         return None
@@ -201,7 +202,8 @@ def fact_schema(model: MethodFile, scales: dict[str, Scala]) -> dict[str, expr.F
     for indicator in model.indicatori:
         scale = scales.get(indicator.scala)
         if scale is not None and scale.ordinale:
-            schema[indicator.codice] = expr.ordinal(f"a value of the scale '{scale.codice}'", tuple(_option_codes(scale)))
+            schema[indicator.codice] = expr.ordinal(f"a value of the scale '{scale.codice}'",
+                                                    tuple(_option_codes(scale)))
         else:
             schema[indicator.codice] = expr.NUMBER
     if numeric:
@@ -274,10 +276,11 @@ class _Checker:
                                       getattr(variant, dimension), items, scales)
             if operator == "media-ponderata":
                 missing = [ind.codice for _, ind in items if ind.peso is None]
+                weights = [ind.peso for _, ind in items if ind.peso is not None]
                 if missing:
                     self.error(("dimensioni", dimension), f"weighted mean needs 'peso' on {', '.join(missing)}")
                 else:
-                    total = sum((ind.peso for _, ind in items), Decimal(0))
+                    total = sum(weights, Decimal(0))
                     if total != 100:
                         self.error(("indicatori", items[0][0], "peso"),
                                    f"the weights of '{dimension}' add up to {total}, not 100",
@@ -297,7 +300,8 @@ class _Checker:
         ordinal_inds = [ind.codice for ind in self.m.indicatori if ind.scala in scales and scales[ind.scala].ordinale]
         if comb.tipo == "prodotto":
             if ordinal_inds:
-                self.error(("combinazione", "tipo"), f"a product needs numeric scales; ordinal: {', '.join(ordinal_inds)}",
+                self.error(("combinazione", "tipo"),
+                           f"a product needs numeric scales; ordinal: {', '.join(ordinal_inds)}",
                            "use tipo: griglia for qualitative methods")
             if not self.m.bande or self.m.scelta_bande is None:
                 self.error(("combinazione",), "a product method needs 'bande' and 'scelta_bande'")
@@ -326,12 +330,12 @@ class _Checker:
             self.error(("combinazione", "griglia", "celle"),
                        f"the grid has {len(grid.righe)} rows but {len(grid.celle)} rows of cells")
             return {}
-        for r, (p, row) in enumerate(zip(grid.righe, grid.celle)):
+        for r, (p, row) in enumerate(zip(grid.righe, grid.celle, strict=True)):  # lengths checked just above
             if len(row) != len(grid.colonne):
                 self.error(("combinazione", "griglia", "celle", r),
                            f"row '{p}' has {len(row)} cells, expected {len(grid.colonne)}")
                 continue
-            for c, (i, level) in enumerate(zip(grid.colonne, row)):
+            for c, (i, level) in enumerate(zip(grid.colonne, row, strict=True)):  # row length checked above
                 keys = ("combinazione", "griglia", "celle", r, c)
                 if level not in levels:
                     self.error(keys, f"unknown risk level '{level}'", did_you_mean(level, levels))
@@ -389,16 +393,25 @@ class _Checker:
             for r, row in enumerate(table.righe):
                 keys = ("bande", t, "righe", r)
                 if row.livello not in levels:
-                    self.error(keys + ("livello",), f"unknown risk level '{row.livello}'", did_you_mean(row.livello, levels))
+                    self.error(keys + ("livello",), f"unknown risk level '{row.livello}'",
+                               did_you_mean(row.livello, levels))
                 for name in ("da", "oltre", "a", "sotto"):
                     value = getattr(row, name)
                     if value is not None and decimals(value) > digits:
-                        self.error(keys + (name,), f"edge {value} has more decimals than the rounding precision ({digits})",
+                        self.error(keys + (name,),
+                                   f"edge {value} has more decimals than the rounding precision ({digits})",
                                    f"scores are rounded to {digits} decimals: write the edge with at most {digits}")
-                lo = int((row.da / step).to_integral_value()) if row.da is not None else \
-                    int((row.oltre / step).to_integral_value()) + 1
-                hi = int((row.a / step).to_integral_value()) if row.a is not None else \
-                    int((row.sotto / step).to_integral_value()) - 1
+                # RigaBanda holds exactly one lower edge (da or oltre) and one upper edge (a or sotto)
+                if row.da is not None:
+                    lo = int((row.da / step).to_integral_value())
+                else:
+                    assert row.oltre is not None
+                    lo = int((row.oltre / step).to_integral_value()) + 1
+                if row.a is not None:
+                    hi = int((row.a / step).to_integral_value())
+                else:
+                    assert row.sotto is not None
+                    hi = int((row.sotto / step).to_integral_value()) - 1
                 text = (f"≥ {row.da}" if row.da is not None else f"> {row.oltre}") + " e " + \
                        (f"≤ {row.a}" if row.a is not None else f"< {row.sotto}")
                 if lo > hi:
@@ -415,12 +428,14 @@ class _Checker:
         show = lambda steps: format(Decimal(steps) * step, "f")  # noqa: E731
         if ordered and ordered[0][1].lo > 0:
             index, row = ordered[0]
-            self.error(("bande", t, "righe", index), f"band table '{code}': scores from 0 to {show(row.lo - 1)} fall in no band",
+            self.error(("bande", t, "righe", index),
+                       f"band table '{code}': scores from 0 to {show(row.lo - 1)} fall in no band",
                        "start the first row at 'da: 0'", code="band-gap")
-        for (_, prev), (index, row) in zip(ordered, ordered[1:]):
+        for (_, prev), (index, row) in itertools.pairwise(ordered):
             if row.lo > prev.hi + 1:
                 self.error(("bande", t, "righe", index),
-                           f"band table '{code}' has a gap: scores {show(prev.hi + 1)} to {show(row.lo - 1)} fall in no band",
+                           f"band table '{code}' has a gap: scores {show(prev.hi + 1)} to {show(row.lo - 1)} "
+                           "fall in no band",
                            f"start this row at 'da: {show(prev.hi + 1)}' or 'oltre: {show(prev.hi)}'", code="band-gap")
             elif row.lo <= prev.hi:
                 self.error(("bande", t, "righe", index),
@@ -502,27 +517,36 @@ def _field_satisfiable(cmps: list[expr.Cmp], ftype: expr.FieldType) -> bool:
         return all(_COMPARE[c.op](value, c.value) for c in cmps)
     if ftype.kind != "number":
         return True  # text with only '!=': some other text always remains
-    lo = hi = None
+    bounds = [(c.op, _number(c.value)) for c in cmps]
+    lo: Decimal | None = None
+    hi: Decimal | None = None
     lo_strict = hi_strict = False
-    for c in cmps:
-        if c.op in (">", ">="):
-            if lo is None or c.value > lo:
-                lo, lo_strict = c.value, c.op == ">"
-            elif c.value == lo:
-                lo_strict = lo_strict or c.op == ">"
-        elif c.op in ("<", "<="):
-            if hi is None or c.value < hi:
-                hi, hi_strict = c.value, c.op == "<"
-            elif c.value == hi:
-                hi_strict = hi_strict or c.op == "<"
+    for op, value in bounds:
+        if op in (">", ">="):
+            if lo is None or value > lo:
+                lo, lo_strict = value, op == ">"
+            elif value == lo:
+                lo_strict = lo_strict or op == ">"
+        elif op in ("<", "<="):
+            if hi is None or value < hi:
+                hi, hi_strict = value, op == "<"
+            elif value == hi:
+                hi_strict = hi_strict or op == "<"
     if lo is None or hi is None or lo < hi:
         return True
     if lo > hi or lo_strict or hi_strict:
         return False
-    return all(c.value != lo for c in cmps if c.op == "!=")  # the one value left, unless excluded
+    return all(value != lo for op, value in bounds if op == "!=")  # the one value left, unless excluded
 
 
-def _compile_policies(doc: Document | None, policies: PoliciesFile, schema: dict[str, expr.FieldType],
+def _number(value: expr.Literal_) -> Decimal:
+    """The literal of a comparison on a number field: the parser reads every number as a Decimal."""
+    if not isinstance(value, Decimal):
+        raise TypeError(f"a number field compared with {value!r}")
+    return value
+
+
+def _compile_policies(doc: Document, policies: PoliciesFile, schema: dict[str, expr.FieldType],
                       problems: list[Problem]) -> tuple[PolicyTable, ...]:
     tables: list[PolicyTable] = []
     seen_tables: set[str] = set()
@@ -550,7 +574,8 @@ def _compile_policies(doc: Document | None, policies: PoliciesFile, schema: dict
             rendered = expr.render(condition)
             if rendered in by_condition:
                 problems.append(Problem(doc.locate(keys + ("quando",)),
-                                        f"rule '{rule.codice}' has the same condition as rule '{by_condition[rendered]}'",
+                                        f"rule '{rule.codice}' has the same condition as rule "
+                                        f"'{by_condition[rendered]}'",
                                         code="policy-duplicate", hint="merge the two rules"))
             by_condition[rendered] = rule.codice
             if not _satisfiable(condition, schema):
@@ -596,8 +621,8 @@ def _engine_limits(name: str, doc: Document, bands: dict[str, BandTable], grid: 
                 alternatives = expr.to_dnf(rule.condition, MAX_ALTERNATIVES_PER_RULE)
             except ValueError:  # past the limit (an empty list is a condition that never holds: no engine rule)
                 location = pdoc.locate(("tabelle", t, "regole", r, "quando")) if pdoc else doc.locate(())
-                problems.append(Problem(location, f"rule '{rule.code}' expands to more than {MAX_ALTERNATIVES_PER_RULE} "
-                                        "alternatives for the engine", code="engine-limit",
+                problems.append(Problem(location, f"rule '{rule.code}' expands to more than "
+                                        f"{MAX_ALTERNATIVES_PER_RULE} alternatives for the engine", code="engine-limit",
                                         hint="split it into several rules, or use 'in [...]' lists on fewer fields"))
                 continue
             policies += len(alternatives)
@@ -611,7 +636,8 @@ def _engine_limits(name: str, doc: Document, bands: dict[str, BandTable], grid: 
                                 ("engine rules from the policies", policies, policy_place)):
         if count > MAX_RULES_PER_RULESET:
             problems.append(Problem(place, f"{count} {label}: above the {MAX_RULES_PER_RULESET} the engine "
-                                    "runs safely", code="engine-limit", hint="keep thresholds as data, not one rule per code"))
+                                    "runs safely", code="engine-limit",
+                                    hint="keep thresholds as data, not one rule per code"))
     for fieldname, count in sorted(branches.items()):
         if count > MAX_EQUALITY_BRANCHES:
             problems.append(Problem(policy_place, f"{count} engine rules test '{fieldname} == …': above the "

@@ -130,7 +130,7 @@ class LivelloRischio(Model):
 
 
 class RigaBanda(Model):
-    """One row of a band table: lower edge (da inclusive / oltre exclusive), upper edge (a inclusive / sotto exclusive)."""
+    """One band-table row: lower edge (da inclusive / oltre exclusive), upper edge (a inclusive / sotto exclusive)."""
 
     da: Amount | None = None
     oltre: Amount | None = None
@@ -260,7 +260,8 @@ class Azione(Model):
 
     @model_validator(mode="after")
     def _one(self) -> Azione:
-        given = [k for k in ("criticita", "richiede_misura", "monitoraggio", "priorita") if getattr(self, k) is not None]
+        given = [k for k in ("criticita", "richiede_misura", "monitoraggio", "priorita")
+                 if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("each action has exactly one of: criticita, richiede_misura, monitoraggio, priorita")
         return self

@@ -41,7 +41,7 @@ MAX_TEMPLATE_BYTES = 1024 * 1024
 # Widths, counts and repeats a template may ask a filter or method for (as large as range() allows).
 MAX_ARGUMENT = MAX_RANGE
 # Bases of the limits, per process and measure of the result: the annex grows with them.
-BASE_SECONDS, SECONDS_PER_ITEM = 60.0, 0.05
+BASE_SECONDS, SECONDS_PER_ITEM = 10.0, 0.03
 BASE_CHARS, CHARS_PER_ITEM = 32 * 1024 * 1024, 128 * 1024
 # A number in a printf-style (%) or str.format specification: a width or a precision.
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\d+|\*)?(?:\.(\d+|\*))?")
