@@ -240,6 +240,7 @@ def test_the_implementation_rate_counts_measures_due_on_esempio_cciaa(tmp_path: 
     assert html_rate.returncode == 0
     annex = (tmp_path / "html" / "allegato-rischi.html").read_text(encoding="utf-8")
     assert f"misure attuate ÷ misure dovute al {day}" in annex
+    assert f"Attuazione delle misure per unità responsabile, alla data del {day}" in annex
 
 
 def test_the_rate_per_unit_is_computed_on_the_measures_it_owns(tmp_path: Path) -> None:
