@@ -19,7 +19,6 @@ from riskengine.method.arithmetic import (
     decimals,
     quantum,
     round_to,
-    to_steps,
 )
 from riskengine.method.load import load_method
 from riskengine.source.fields import Dec, Model
@@ -90,11 +89,8 @@ def test_yaml_floats_become_the_decimal_that_was_written() -> None:
     assert round_to(Edge.model_validate({"v": 4.005}).v, 2, "half-up") == D("4.01")
 
 
-def test_quantum_steps_and_decimals() -> None:
+def test_quantum_and_decimals() -> None:
     assert quantum(2) == D("0.01") and quantum(0) == D(1)
-    assert to_steps(D("4.005"), 2, ceiling=True) == 401
-    assert to_steps(D("4.005"), 2, ceiling=False) == 400
-    assert to_steps(D("4.00"), 2, ceiling=True) == 400
     assert [decimals(D(v)) for v in ("4.50", "4.005", "1E+3", "0.000", "25", "-0.010")] == [1, 3, 0, 0, 0, 2]
 
 

@@ -37,6 +37,29 @@ _LATIN_OF = str.maketrans(
 )
 
 
+# Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt, Unicode 15.1): code
+# points a renderer shows as nothing (joiners, variation selectors, Hangul fillers, tags), so two
+# texts that differ only by them print the same.
+_DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+_IGNORABLE_CHARS = "".join(chr(c) for first, last in _DEFAULT_IGNORABLE for c in range(first, last + 1))
+_DROP_IGNORABLE = str.maketrans(dict.fromkeys(_IGNORABLE_CHARS))
+
+
+def is_default_ignorable(char: str) -> bool:
+    """Whether ``char`` is a default-ignorable code point: one that prints as nothing."""
+    point = ord(char)
+    return any(first <= point <= last for first, last in _DEFAULT_IGNORABLE)
+
+
 def skeleton(text: str) -> str:
-    """What ``text`` looks like: NFKC-normalised, with Cyrillic and Greek look-alikes read as Latin."""
-    return unicodedata.normalize("NFKC", text).translate(_LATIN_OF)
+    """What ``text`` looks like: NFKC-normalised, without default-ignorable code points (they print
+    as nothing), with Cyrillic and Greek look-alikes read as Latin."""
+    # Dropped before normalising (a joiner between a letter and its accent blocks composition) and
+    # after (NFKC maps the halfwidth Hangul filler to an ignorable one).
+    normalised = unicodedata.normalize("NFKC", text.translate(_DROP_IGNORABLE))
+    return normalised.translate(_DROP_IGNORABLE).translate(_LATIN_OF)

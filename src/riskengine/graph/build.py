@@ -9,10 +9,10 @@ duplicate codes are recorded, not raised: the integrity rules report them with e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 
@@ -21,6 +21,8 @@ from riskengine.catalog.models import EventoRischioso, Fase, Processo
 from riskengine.errors import Location
 from riskengine.gcpause import paused
 from riskengine.suggest import did_you_mean
+
+_T = TypeVar("_T")
 
 PART_OF = "part-of"
 IN_AREA = "in-area"
@@ -112,12 +114,22 @@ class CatalogGraph:
         """Node -> {predecessor: {rel: edge attributes}}, as ``_successors`` (of the reverse view)."""
         return dict(nx.reverse_view(self.graph).adjacency())
 
+    def memo(self, node: str, question: str, compute: Callable[[], _T]) -> _T:
+        """The answer to ``question`` about ``node``, computed once: the graph does not change after
+        building, and evaluation and the result ask the same questions several times per process.
+
+        The cached answer itself is returned: callers copy a mutable one before handing it out.
+        """
+        key = (node, question)
+        if key in self._memo:
+            return self._memo[key]
+        found = self._memo[key] = compute()
+        return found
+
     def universal_measures(self) -> list[str]:
         """Measures that apply to every process (``tratta: {tutti: true}``), sorted."""
-        key = ("", "universal-measures")
-        if key not in self._memo:
-            self._memo[key] = [n for n in self.nodes_of("measure") if self.obj(n).tratta.tutti]
-        return list(self._memo[key])
+        return list(self.memo("", "universal-measures",
+                              lambda: [n for n in self.nodes_of("measure") if self.obj(n).tratta.tutti]))
 
 
 def walk_processes(processes: list[Processo]) -> Iterator[tuple[str, Any, tuple, str | None]]:

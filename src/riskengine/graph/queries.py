@@ -16,9 +16,7 @@ from riskengine.graph.build import (
 
 def descendants(cg: CatalogGraph, process: str) -> list[str]:
     """Phases and activities below a process or phase, depth first, in file order."""
-    key = (process, "descendants")
-    found = cg._memo.get(key)  # computed once per node: evaluation and the result ask several times
-    if found is None:
+    def walk() -> list[str]:
         found = []
         attrs = cg.graph.nodes
         stack = [process]
@@ -28,39 +26,34 @@ def descendants(cg: CatalogGraph, process: str) -> list[str]:
                 found.append(node)
             children = [u for u in cg.sources(node, PART_OF) if attrs[u]["kind"] == "phase"]
             stack.extend(sorted(children, key=lambda n: attrs[n]["path"], reverse=True))
-        cg._memo[key] = found
-    return list(found)
+        return found
+
+    return list(cg.memo(process, "descendants", walk))
 
 
 def events_of(cg: CatalogGraph, process: str) -> list[str]:
     """Risk events threatening a process or any of its phases, in file order."""
-    key = (process, "events")
-    found = cg._memo.get(key)
-    if found is None:
+    def threatening() -> list[str]:
         holders = [process] + descendants(cg, process)
         events = {e for h in holders for e in cg.sources(h, THREATENS)}
         attrs = cg.graph.nodes
-        found = sorted(events, key=lambda n: attrs[n]["path"])
-        cg._memo[key] = found
-    return list(found)
+        return sorted(events, key=lambda n: attrs[n]["path"])
+
+    return list(cg.memo(process, "events", threatening))
 
 
 def areas_of(cg: CatalogGraph, process: str) -> list[str]:
     """Areas a process belongs to."""
-    key = (process, "areas")
-    found = cg._memo.get(key)  # evaluation and the result ask several times per process
-    if found is None:
-        found = cg._memo[key] = cg.targets(process, IN_AREA)
-    return list(found)
+    return list(cg.memo(process, "areas", lambda: cg.targets(process, IN_AREA)))
 
 
 def owner_of(cg: CatalogGraph, process: str) -> str | None:
     """The owning unit (or role) of a process, if it resolves."""
-    key = (process, "owner")
-    if key not in cg._memo:
+    def owner() -> str | None:
         owners = cg.targets(process, OWNED_BY)
-        cg._memo[key] = owners[0] if owners else None
-    return cg._memo[key]
+        return owners[0] if owners else None
+
+    return cg.memo(process, "owner", owner)
 
 
 def measures_of(cg: CatalogGraph, process: str) -> list[str]:
@@ -79,11 +72,6 @@ def processes_of_unit(cg: CatalogGraph, unit: str) -> list[str]:
 def measures_of_unit(cg: CatalogGraph, unit: str) -> tuple[list[str], list[str]]:
     """(measures the unit leads, measures it supports)."""
     return cg.targets(unit, RESPONSIBLE_FOR), cg.targets(unit, SUPPORTS)
-
-
-def treated_targets(cg: CatalogGraph, measure: str) -> list[str]:
-    """What a measure treats directly (areas, processes, phases, events)."""
-    return cg.sources(measure, TREATED_BY)
 
 
 def find_party(cg: CatalogGraph, ref: str) -> str | None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import (
-    ROUND_CEILING,
     ROUND_DOWN,
-    ROUND_FLOOR,
     ROUND_HALF_DOWN,
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
@@ -48,14 +46,6 @@ def decimals(value: Decimal) -> int:
 def round_to(value: Decimal, digits: int, mode: str) -> Decimal:
     """Round exactly to ``digits`` decimals with a named mode."""
     return value.quantize(quantum(digits), rounding=ROUNDING_MODES[mode], context=_ROUNDING_CONTEXT)
-
-
-def to_steps(value: Decimal, digits: int, *, ceiling: bool) -> int:
-    """``value`` in units of the quantum, rounded up (ceiling) or down (floor) to a whole step."""
-    with localcontext() as ctx:
-        ctx.prec = 50
-        scaled = value.scaleb(digits)
-        return int(scaled.to_integral_value(rounding=ROUND_CEILING if ceiling else ROUND_FLOOR))
 
 
 def aggregate(operator: str, values: list[Decimal], weights: list[Decimal] | None = None) -> Decimal:

@@ -51,13 +51,18 @@ def scaled(value: Decimal) -> int:
     """A decimal as an integer number of 10^-6 units; refuses finer, non-finite and out-of-range values."""
     if not value.is_finite():
         raise EncodingError(f"{value} is not a finite number")
-    if abs(value) > expr.MAX_MAGNITUDE:  # compared before scaling: 1E+999999 must not reach scaleb
+    # Compared before scaling (1E+999999 must not reach scaleb), and with copy_abs: abs() rounds to
+    # the context, which overflows on 1E+999999999.
+    if value.copy_abs() > expr.MAX_MAGNITUDE:
         raise EncodingError(f"{_short(value)} is outside the range the engine compares exactly "
                             f"(±{expr.MAX_MAGNITUDE:,})")
-    result = value.scaleb(SCALE_DIGITS)
-    if result != result.to_integral_value():
+    # Decimals counted on the digits as written: scaleb rounds to the context's 28 digits (so
+    # 1.000…0001 would pass as 1) and flushes 1E-999999999 to zero.
+    _, digits, exponent = value.as_tuple()
+    significant = bytes(digits).rstrip(b"\0")
+    if significant and exponent + len(digits) - len(significant) < -SCALE_DIGITS:  # type: ignore[operator]
         raise EncodingError(f"{_short(value)} has more than {SCALE_DIGITS} decimals")
-    return int(result)
+    return int(value.scaleb(SCALE_DIGITS))
 
 
 def _short(value: Decimal) -> str:

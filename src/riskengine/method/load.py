@@ -147,13 +147,6 @@ class Method:
         """The scale an indicator is rated on."""
         return self.scales[indicator.scala]
 
-    def dimension_type(self, dimension: str) -> expr.FieldType:
-        """Type of the aggregated probability/impact: a number, or the ordinal scale of a grid method."""
-        if self.numeric:
-            return expr.NUMBER
-        scale = self.scale_of(self.indicators(dimension)[0])
-        return expr.ordinal(f"a value of the scale '{scale.codice}'", tuple(_option_codes(scale)))
-
     def band_table_for(self, area_codes: list[str]) -> BandTable:
         """The band table for a process in these areas (first matching override, else the default)."""
         choice = self.model.scelta_bande

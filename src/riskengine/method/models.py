@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from riskengine.method.expr import MAX_MAGNITUDE
-from riskengine.source.fields import Code, Dec, ItemModel, Model, Text
+from riskengine.source.fields import CleanText, Code, Dec, ItemModel, Model, Text
 
 Aggregazione = Literal["media", "max", "min", "moda", "media-ponderata"]
 ModoArrotondamento = Literal["half-up", "half-even", "half-down", "up", "down"]
@@ -349,7 +349,7 @@ class Rivalutazione(ItemModel):
 
     rischio: Amount | None = None  # negative scores get the answers' own message (riskengine.answers.load)
     livello: Code | None = None
-    motivazione: str = ""
+    motivazione: CleanText = ""  # free text shown by explain and the reports: no terminal controls
 
 
 class Giudizio(ItemModel):
@@ -359,8 +359,8 @@ class Giudizio(ItemModel):
     fase: Code | None = None
     evento: Code | None = None
     risposte: dict[str, Any] = Field(default_factory=dict)
-    motivazione: str = ""
-    motivazioni: dict[str, str] = Field(default_factory=dict)
+    motivazione: CleanText = ""
+    motivazioni: dict[str, CleanText] = Field(default_factory=dict)
     residuo: Rivalutazione | None = None
 
     @model_validator(mode="after")
@@ -382,7 +382,7 @@ class EsitoMonitoraggio(ItemModel):
     stato: Literal["da-attuare", "in-corso", "attuata", "non-attuata"]
     verifiche_previste: Count | None = None
     verifiche_eseguite: Count | None = None
-    note: str = ""
+    note: CleanText = ""
 
 
 class AssessmentFile(Model):

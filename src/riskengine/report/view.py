@@ -89,10 +89,6 @@ class View:
 
     # -- lookups used by templates ------------------------------------------------------------------------
 
-    def area_label(self, area: dict[str, Any]) -> str:
-        """``B – Contratti pubblici``."""
-        return f"{area['codice']} – {area['nome']}"
-
     def phases(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         """The phases and activities of a process in code order (parents before their children)."""
         return sorted(p.get("fasi", []), key=lambda f: natural_key(f["codice"]))

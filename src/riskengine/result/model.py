@@ -6,14 +6,40 @@ a file and gives its JSON Schema. Numbers are written as text (exact decimals); 
 
 from __future__ import annotations
 
-from typing import Any, NotRequired
+import re
+from typing import Annotated, Any, NotRequired
 
-from pydantic import ConfigDict, TypeAdapter
+from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict  # pydantic reads typing's TypedDict only from Python 3.12
+
+from riskengine.method.models import Dimensione, ModoArrotondamento
 
 RESULT_FORMAT = "riskengine-result/1"
 
 _OPEN = ConfigDict(extra="allow")  # records keep the keys later minor versions add
+
+# The parts the reports compute with are declared with their shapes, so that a hand-edited file is
+# refused when read, with the field named, rather than failing inside a report.
+_DECIMAL_TEXT = r"^-?[0-9]{1,18}(\.[0-9]{1,40})?$"
+DecimalText = Annotated[str, Field(pattern=_DECIMAL_TEXT)]
+"""An exact number as text (``decimal_text``): digits, at most one point, no exponent."""
+DateText = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+Count = Annotated[int, Field(ge=0)]
+Year = Annotated[int, Field(ge=1900, le=2200)]
+Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+# The values each integrity finding's message (``integrita.<codice>`` in the report messages) names;
+# tests/test_result_model.py checks this against the message catalogues.
+FINDING_ARGUMENTS: dict[str, frozenset[str]] = {
+    "measure-without-indicator": frozenset({"misura", "variante"}),
+    "measure-without-deadline": frozenset({"misura"}),
+    "event-without-factor": frozenset({"evento"}),
+    "process-without-events": frozenset({"processo"}),
+    "measure-treats-nothing": frozenset({"misura"}),
+    "missing-mandatory-typology": frozenset({"tipologia"}),
+    "measure-overdue": frozenset({"misura", "scadenza", "stato"}),
+    "area-unused": frozenset({"area"}),
+}
 
 
 class Step(TypedDict):
@@ -33,13 +59,13 @@ class Step(TypedDict):
 class State(TypedDict):
     """A risk state: score (numeric methods; text), level, and the steps that gave them."""
 
-    rischio: str | None
+    rischio: DecimalText | None
     livello: str
     traccia: list[Step]
 
 
-class Finding(TypedDict):
-    """A finding of the policies or of the integrity checks."""
+class _Finding(TypedDict):
+    """A finding of the policies or of the integrity checks; integrity findings carry their values."""
 
     __pydantic_config__ = _OPEN  # type: ignore[misc]
     codice: str
@@ -48,8 +74,21 @@ class Finding(TypedDict):
     messaggio: str
     dove: NotRequired[str]
     oggetto: NotRequired[str]
-    argomenti: NotRequired[dict[str, Any]]
+    argomenti: NotRequired[dict[str, str]]
     suggerimento: NotRequired[str]  # how to fix it, as `check` shows it
+
+
+def _arguments_named(finding: _Finding) -> _Finding:
+    """An integrity finding's values include every one its message names."""
+    arguments = finding.get("argomenti")
+    if arguments:
+        missing = FINDING_ARGUMENTS.get(finding["codice"], frozenset()) - set(arguments)
+        if missing:
+            raise ValueError(f"finding '{finding['codice']}' lacks argomenti: {', '.join(sorted(missing))}")
+    return finding
+
+
+Finding = Annotated[_Finding, AfterValidator(_arguments_named)]
 
 
 class Answer(TypedDict):
@@ -86,7 +125,7 @@ class Process(TypedDict):
     regole_attivate: list[str]
     risposte: NotRequired[list[Answer]]
     motivazione: NotRequired[str]
-    probabilita: NotRequired[str]
+    probabilita: NotRequired[str]  # a decimal text in numeric methods, a scale value in grid methods
     impatto: NotRequired[str]
     varianti: NotRequired[dict[str, str]]
     tabella_bande: NotRequired[str | None]
@@ -136,39 +175,190 @@ class Unit(TypedDict):
     misure_supporto: list[str]
 
 
+class Plan(TypedDict):
+    """The years of the plan."""
+
+    dal: Year
+    al: Year
+
+
+class Organisation(TypedDict):
+    """The administration (``ente``) the result is about."""
+
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    codice: str
+    nome: str
+    tipo: str
+    dipendenti: Count | None
+    regime_semplificato: bool
+    esempio: bool
+    piano: Plan
+    data_riferimento: DateText
+
+
+class Rounding(TypedDict):
+    """The method's rounding: digits and mode."""
+
+    cifre: Annotated[int, Field(ge=0, le=6)]
+    modo: ModoArrotondamento
+
+
+class Level(TypedDict):
+    """A risk level of the method, lowest first."""
+
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    codice: str
+    etichetta: str
+    etichetta_en: str
+    colore: Colour
+
+
+class Option(TypedDict):
+    """An answer of an indicator's scale."""
+
+    valore: DecimalText
+    codice: str | None
+    etichetta: str
+
+
+class Indicator(TypedDict):
+    """An indicator of the method, with its scale's options."""
+
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    codice: str
+    nome: str
+    dimensione: Dimensione
+    scala: str
+    opzioni: list[Option]
+
+
+class BandRow(TypedDict):
+    """A row of a band table: the level, its interval as text and the rule."""
+
+    livello: str
+    intervallo: str
+    regola: str
+
+
+class BandTable(TypedDict):
+    """A band table of a numeric method."""
+
+    codice: str
+    nome: str
+    righe: list[BandRow]
+
+
+class AreaChoice(TypedDict):
+    """A band table chosen for some risk areas."""
+
+    aree: list[str]
+    bande: str
+
+
+class BandChoice(TypedDict):
+    """Which band table applies: the default and the overrides by area."""
+
+    predefinita: str
+    per_area: list[AreaChoice]
+
+
+class _Grid(TypedDict):
+    """A P × I grid: rows are probability values, columns impact values, cells risk levels."""
+
+    righe: list[str]
+    colonne: list[str]
+    celle: list[list[str]]
+
+
+def _grid_shape(grid: _Grid) -> _Grid:
+    """A cell for every row and column: the reports draw the grid by position."""
+    if len(grid["celle"]) != len(grid["righe"]) or any(len(row) != len(grid["colonne"]) for row in grid["celle"]):
+        raise ValueError(f"the grid has {len(grid['righe'])} rows and {len(grid['colonne'])} columns: "
+                         "celle must have as many rows, each with as many cells")
+    return grid
+
+
+Grid = Annotated[_Grid, AfterValidator(_grid_shape)]
+
+
+class MethodSummary(TypedDict):
+    """The method the result was assessed with, as the reports show it."""
+
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    codice: str
+    nome: str
+    versione: str
+    fonte: str
+    numerico: bool
+    arrotondamento: Rounding
+    livelli: Annotated[list[Level], Field(min_length=1)]
+    indicatori: list[Indicator]
+    bande: list[BandTable]
+    scelta_bande: BandChoice | None
+    griglia: Grid | None
+    residuo: str
+
+
+class HeatCell(TypedDict):
+    """A cell of the heat map: probability, impact, how many processes and their levels."""
+
+    probabilita: str
+    impatto: str
+    processi: Count
+    per_livello: dict[str, Count]
+
+
 class Implementation(TypedDict):
     """Measures due by the reference date (frequency-aware), implemented, late, not yet due; the rate in percent."""
 
-    dovute: int
-    attuate: int
-    in_ritardo: int
-    non_ancora_dovute: int
-    tasso: str | None
+    dovute: Count
+    attuate: Count
+    in_ritardo: Count
+    non_ancora_dovute: Count
+    tasso: DecimalText | None
+
+
+class ImplementationSummary(Implementation):
+    """The implementation of every measure as of the reference date, and the same per owner unit."""
+
+    data_riferimento: DateText
+    per_unita: dict[str, Implementation]
 
 
 class Summary(TypedDict):
-    """The figures of the annex's summary (the other keys: levels, areas, heat map, checks)."""
+    """The counts and means the summary section shows."""
 
     __pydantic_config__ = _OPEN  # type: ignore[misc]
-    misure: int
-    misure_attuate: int
-    tasso_attuazione: str | None
-    attuazione: NotRequired[dict[str, Any]]  # Implementation, with data_riferimento and per_unita
-    misure_conteggi: NotRequired[dict[str, dict[str, int]]]  # per_scadenza, per_natura, per_tipologia
-    criticita_per_gravita: dict[str, int]
+    processi: Count
+    processi_valutati: Count
+    per_livello: dict[str, dict[str, Count]]
+    per_area: dict[str, dict[str, Count]]
+    mappa_calore: list[HeatCell]
+    misure: Count
+    misure_attuate: Count
+    tasso_attuazione: DecimalText | None
+    verifiche_previste: Count
+    verifiche_eseguite: Count
+    tasso_verifiche: DecimalText | None
+    criticita_per_gravita: dict[str, Count]
+    rischio_medio_inerente: NotRequired[DecimalText | None]
+    rischio_medio_residuo_programmato: NotRequired[DecimalText | None]
+    rischio_medio_residuo_monitorato: NotRequired[DecimalText | None]
+    attuazione: NotRequired[ImplementationSummary]
+    misure_conteggi: NotRequired[dict[str, dict[str, Count]]]  # per_scadenza, per_natura, per_tipologia
 
 
-class Result(TypedDict):
+class _Result(TypedDict):
     """A complete assessment result, as ``assess`` writes it to risultato.json."""
 
     __pydantic_config__ = _OPEN  # type: ignore[misc]
     formato: str
     riskengine: str
     motore: str
-    ente: dict[str, Any]
-    anno: int
-    data_valutazione: str | None
-    metodo: dict[str, Any]
+    ente: Organisation
+    anno: Year
+    data_valutazione: DateText | None
+    metodo: MethodSummary
     digest: dict[str, dict[str, str]]
     aree: list[dict[str, Any]]
     unita: list[Unit]
@@ -176,6 +366,21 @@ class Result(TypedDict):
     misure: list[Measure]
     criticita: list[Finding]
     sintesi: Summary
+
+
+def _scores_are_numbers(result: _Result) -> _Result:
+    """In a numeric method a process's probability and impact are numbers (the registers compute with them)."""
+    if result["metodo"]["numerico"]:
+        for index, process in enumerate(result["processi"]):
+            for key in ("probabilita", "impatto"):
+                value = process.get(key)
+                if isinstance(value, str) and not re.fullmatch(_DECIMAL_TEXT, value):
+                    raise ValueError(f"processi[{index}].{key}: '{str(value)[:40]}' is not a number "
+                                     "(the method is numeric)")
+    return result
+
+
+Result = Annotated[_Result, AfterValidator(_scores_are_numbers)]
 
 
 RESULT: TypeAdapter[Result] = TypeAdapter(Result)

@@ -8,8 +8,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from riskengine.errors import Location, RiskengineError, fail
+from riskengine.errors import Location, RiskengineError, fail, shorten
 from riskengine.result.model import RESULT, RESULT_FORMAT
+from riskengine.source.document import read_file
 
 _HINT = "give the risultato.json that 'riskengine assess' writes, or assess the catalogue again"
 
@@ -22,16 +23,20 @@ def read_result(path: str | Path) -> dict[str, Any]:
     """
     path = Path(path)
     where = Location(str(path))
+    if not path.exists() and not path.is_symlink():
+        raise fail(where, "no such result file", code="result", hint=_HINT)
+    if path.is_dir():
+        raise fail(where, "is a directory, not a result file", code="result", hint=_HINT)
+    # Read like a catalogue file: regular files only (not /dev/zero, not a FIFO, which would hang),
+    # without blocking, not through a link out of the file's folder, and within the size limit.
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise fail(where, "no such result file", code="result", hint=_HINT) from None
-    except IsADirectoryError:
-        raise fail(where, "is a directory, not a result file", code="result", hint=_HINT) from None
+        raw = read_file(path)
+    except RiskengineError as exc:  # its hint speaks of rule and catalogue files
+        raise fail(where, exc.problems[0].message, code="result", hint=_HINT) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise fail(where, "is not a result: not UTF-8 text", code="result", hint=_HINT) from None
-    except OSError as exc:
-        raise fail(where, f"cannot be read: {exc.strerror or exc}", code="result", hint=_HINT) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -40,6 +45,9 @@ def read_result(path: str | Path) -> dict[str, Any]:
                    hint=_HINT) from None
     except RecursionError:
         raise fail(where, "is not a result: JSON nested too deeply", code="result", hint=_HINT) from None
+    except ValueError as exc:  # e.g. an integer past Python's limit on digits converted at once
+        reason = str(exc).split(";")[0]  # without its advice to the programmer (sys.set_int_max_str_digits)
+        raise fail(where, f"is not a result: {shorten(reason, 120)}", code="result", hint=_HINT) from None
     if not isinstance(data, dict) or "formato" not in data:
         raise fail(where, "is not a riskengine result (no 'formato' key at the top)", code="result", hint=_HINT)
     if data["formato"] != RESULT_FORMAT:

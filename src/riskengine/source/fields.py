@@ -11,11 +11,16 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from riskengine.errors import shorten
+from riskengine.suggest import is_default_ignorable
 
 MAX_CODE_LENGTH = 200
-# Characters a code cannot hold: controls, invisible formatting (zero-width, bidi) and line or
-# paragraph separators. Two codes that differ by one of them print the same.
-_NOT_IN_CODES = frozenset(("Cc", "Cf", "Zl", "Zp"))
+# Characters a code cannot hold: controls, invisible formatting (zero-width, bidi), line or
+# paragraph separators, and combining marks (a code is an identifier such as B2.1.1; a mark such as
+# U+034F or a variation selector prints as nothing or on its neighbour). Two codes that differ by
+# one of them print the same. Default-ignorable code points (Hangul fillers, tags) and the blank
+# braille pattern, letters or symbols that print as nothing, are refused as well.
+_NOT_IN_CODES = frozenset(("Cc", "Cf", "Zl", "Zp", "Mn", "Me"))
+_BLANK_SYMBOLS = frozenset("\u2800")
 # Removed from free text: C0 and C1 controls other than tab and newline (they act on terminals).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Exact numbers: at most 18 digits before the point (the engine's range ends near 9.2 x 10^12) and
@@ -59,7 +64,9 @@ def _code(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("expected a code, got true/false: write it in quotes")
     if isinstance(value, int):
-        return str(value)
+        if abs(value) >= 10 ** MAX_CODE_LENGTH:  # before str(), which refuses 4,300 digits and more
+            raise ValueError(f"a code has at most {MAX_CODE_LENGTH} characters, this one is {shorten(value)}")
+        return _code_text(str(value))  # bounded like any other code
     if isinstance(value, float):
         raise ValueError(f"YAML read this code as the number {shorten(repr(value))}: write it in quotes")
     if isinstance(value, str):
@@ -73,12 +80,15 @@ def _code_text(value: str) -> str:
         raise ValueError("a code cannot be empty")
     if len(value) > MAX_CODE_LENGTH:
         raise ValueError(f"a code has at most {MAX_CODE_LENGTH} characters, this one {len(value):,}")
-    if not value.isprintable():  # the usual case passes with this one check
-        for position, char in enumerate(value, start=1):
-            if unicodedata.category(char) in _NOT_IN_CODES:
-                name = unicodedata.name(char, "control character")
-                raise ValueError(f"a code cannot contain invisible or control characters: U+{ord(char):04X} "
-                                 f"{name} is character {position} of '{shorten(value)}'")
+    if value.isascii() and value.isprintable():  # the usual case passes with these two checks
+        return value
+    for position, char in enumerate(value, start=1):
+        category = unicodedata.category(char)
+        if category in _NOT_IN_CODES or char in _BLANK_SYMBOLS or is_default_ignorable(char):
+            name = unicodedata.name(char, "control character")
+            kind = "combining" if category in ("Mn", "Me") else "invisible or control"
+            raise ValueError(f"a code cannot contain {kind} characters: U+{ord(char):04X} "
+                             f"{name} is character {position} of '{shorten(value)}'")
     return value
 
 
