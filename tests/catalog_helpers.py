@@ -14,13 +14,13 @@ MINI = REPO / "tests" / "data" / "mini"
 BROKEN = REPO / "tests" / "data" / "broken"
 
 # The one finding of the intact mini catalogue: MS02 was due 2025-12-31 (before data_riferimento
-# 2026-01-31) and is still 'da-attuare'. Line 32 of measures.yaml; "scadenza: " value at column 138.
+# 2026-01-31) and is still 'da-attuare'. Line 33 of measures.yaml; "scadenza: " value at column 138.
 OVERDUE_MS02 = ("{d}/measures.yaml:{line}:138: warning[measure-overdue]: measure 'MS02' was due 2025-12-31 "
                 "and is 'To be implemented' (implement it, or set a new deadline with a reason)")
 
 
-def overdue(d: str, line: int = 32) -> str:
-    """The MS02 overdue warning for catalogue directory ``d`` (line 31 when a line above was removed)."""
+def overdue(d: str, line: int = 33) -> str:
+    """The MS02 overdue warning for catalogue directory ``d`` (line 32 when a line above was removed)."""
     return OVERDUE_MS02.format(d=d, line=line)
 
 

@@ -7,11 +7,30 @@ tests/golden/ instead of comparing against them; review the diff before committi
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Every run records itself in the history store, by default beside the catalogue: tests never write
+# into the repository's catalogs/. One store for the session (module fixtures run before the
+# per-test one below), and a fresh one per test so that no test sees another's runs.
+_SESSION_STORE = tempfile.mkdtemp(prefix="riskengine-storico-")
+os.environ["RISKENGINE_DB"] = f"sqlite:///{_SESSION_STORE}/storico.sqlite"
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_SESSION_STORE, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _history_store(tmp_path_factory, monkeypatch):
+    """A history store of the test's own (RISKENGINE_DB), which subprocesses inherit."""
+    folder = tmp_path_factory.mktemp("storico")
+    monkeypatch.setenv("RISKENGINE_DB", f"sqlite:///{folder}/storico.sqlite")
 
 
 def pytest_configure(config):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "src" / "riskengine"
-STAGES = ("source", "catalog", "method", "graph", "answers", "engine", "evaluate", "result", "report")
+STAGES = ("source", "catalog", "method", "graph", "answers", "engine", "evaluate", "result", "report", "history")
 
 
 def _packages() -> list[Path]:

@@ -105,7 +105,7 @@ CASES: dict[str, tuple[int, list[str]]] = {
         # MS01 (line 19) lost line 23 "responsabile: PROVV": MS02 moves up to line 31
         "{d}/measures.yaml:19:5: error[measure-without-responsible]: measure 'MS01' has no responsible unit "
         "(add 'responsabile: UNIT')",
-        overdue("{d}", 31),
+        overdue("{d}", 32),
     ]),
     "unit-not-valid": (1, [
         # UO-COMPL ends 2025-12-31, before data_riferimento 2026-01-31: MG05 lead by name (line 17),
@@ -116,12 +116,17 @@ CASES: dict[str, tuple[int, list[str]]] = {
         overdue("{d}"),
     ]),
     "measure-without-indicator": (0, [
-        overdue("{d}", 31),
+        overdue("{d}", 32),
         "{d}/measures.yaml:19:5: warning[measure-without-indicator]: measure 'MS01' has no indicatore "
         "(state how implementation is measured and the expected value)",
     ]),
+    "measure-without-natura": (0, [
+        overdue("{d}", 32),
+        "{d}/measures.yaml:19:5: warning[measure-without-natura]: measure 'MS01' does not state its 'natura': "
+        "counted as 'ulteriore' (add 'natura: obbligatoria' or 'natura: ulteriore')",
+    ]),
     "measure-without-deadline": (0, [
-        overdue("{d}", 31),
+        overdue("{d}", 32),
         "{d}/measures.yaml:19:5: warning[measure-without-deadline]: measure 'MS01' has no deadline "
         "(add 'scadenza: YYYY-MM-DD' or 'scadenza: continua')",
     ]),
@@ -136,7 +141,7 @@ CASES: dict[str, tuple[int, list[str]]] = {
         "(describe at least one risk event)",
     ]),
     "measure-treats-nothing": (0, [
-        overdue("{d}", 31),
+        overdue("{d}", 32),
         "{d}/measures.yaml:19:5: warning[measure-treats-nothing]: measure 'MS01' treats nothing "
         "(add 'tratta: {{processi: [...]}}' or 'tratta: {{tutti: true}}')",
     ]),
@@ -173,6 +178,70 @@ CASES: dict[str, tuple[int, list[str]]] = {
         "(did you mean 'specifica'?)",
     ]),
 }
+
+
+# Publication obligations: each directory is tests/data/mini plus a trasparenza.yaml that covers the whole
+# official tree (four obligations, the rest declared not applicable), with one thing broken.
+TREE = "is not a {what} of the official tree of 'Amministrazione trasparente'"
+CASES.update({
+    "obligation-without-owner": (1, [
+        # T2 without "pubblicazione": its "  - codice: T2" on line 13, T2 at column 13
+        "{d}/trasparenza.yaml:13:13: error[obligation-without-owner]: publication obligation 'T2' has no unit "
+        "responsible for publication (add 'pubblicazione: UNIT')",
+        overdue("{d}"),
+    ]),
+    "obligation-frequency": (1, [
+        # T2 'tempestivo' gains "    scadenza: 2026-06-30" on line 20 (value at column 15)
+        "{d}/trasparenza.yaml:20:15: error[obligation-frequency]: publication obligation 'T2' is 'tempestivo' but "
+        "has the calendar deadline 2026-06-30 (state the rule in 'termine' (e.g. within 30 days of the act), "
+        "or give a periodic frequency)",
+        # T4 without "aggiornamento": its codice on line 37, column 13
+        "{d}/trasparenza.yaml:37:13: error[obligation-frequency]: publication obligation 'T4' has no update "
+        "frequency (add 'aggiornamento: tempestivo', trimestrale, semestrale, annuale or a date)",
+        overdue("{d}"),
+    ]),
+    "unit-not-valid-obbligo": (1, [
+        # units.yaml as in unit-not-valid; T1 "    trasmissione: UO-COMPL" on line 10, value at column 19
+        "{d}/measures.yaml:17:117: error[unit-not-valid]: measure 'MG05' is assigned to unit 'UO Compliance', "
+        + NOT_VALID,
+        "{d}/measures.yaml:18:136: error[unit-not-valid]: measure 'MG06' is assigned to unit 'UO Compliance', "
+        + NOT_VALID,
+        "{d}/measures.yaml:24:16: error[unit-not-valid]: measure 'MS01' is assigned to unit 'UO Compliance', "
+        + NOT_VALID,
+        "{d}/trasparenza.yaml:10:19: error[unit-not-valid]: publication obligation 'T1' is transmitted by unit "
+        "'UO Compliance', " + NOT_VALID,
+        overdue("{d}"),
+    ]),
+    "binding-schema-not-open": (0, [
+        # T3 (art. 4-bis, binding from 2026-01-22) "    formato_aperto: false" on line 34, value at column 21
+        "{d}/trasparenza.yaml:34:21: warning[binding-schema-not-open]: publication obligation 'T3' follows the "
+        "binding ANAC schema of delibera 495/2024 and is not marked as published in an open format (publish it "
+        "as an open table (CSV, HTML or XML) with the schema's fields and set 'formato_aperto: true')",
+        overdue("{d}"),
+    ]),
+    "obligation-overdue": (0, [
+        overdue("{d}"),
+        # T3 quarterly, last updated 2025-09-30: due 2025-12-30; "    ultimo_aggiornamento: " value at column 27
+        "{d}/trasparenza.yaml:35:27: warning[obligation-overdue]: publication obligation 'T3' was due for update "
+        "on 2025-12-30 (publish the update and record 'ultimo_aggiornamento')",
+    ]),
+    "subsection-without-obligation": (0, [
+        overdue("{d}"),
+        # 0103 neither has an obligation nor is declared not applicable: reported at the key 'obblighi'
+        "{d}/trasparenza.yaml:3:1: warning[subsection-without-obligation]: sub-section 0103 'Oneri informativi "
+        "per cittadini e imprese' has no publication obligation (add its obligations, or declare it in "
+        "'non_applicabili' with the reason)",
+    ]),
+    "load-errors-trasparenza": (1, [
+        # codes outside the official tree, with the nearest code; a sub-section under the wrong section
+        "{d}/trasparenza.yaml:15:19: error[schema]: 'sottosezione': '0206' " + TREE.format(what="sub-section")
+        + " (did you mean '0205'?)",
+        "{d}/trasparenza.yaml:26:14: error[schema]: 'sezione': '23' " + TREE.format(what="section")
+        + " (did you mean '22'?)",
+        "{d}/trasparenza.yaml:38:19: error[schema]: 'sottosezione': sub-section '1002' belongs to section '10', "
+        "not '09'",
+    ]),
+})
 
 
 def _summary(lines: list[str], exit_code: int) -> str:
@@ -260,7 +329,7 @@ HINT_QUALIFIED = "expected one of: 'anac:contratti', 'cciaa:B', 'cciaa:C', 'ccia
 EXTRA_DANGLING = {
     "tratta.aree": (("measures.yaml", "tratta: {processi: [D1.1.1]}", "tratta: {aree: [Z]}"), [
         # line 32 ends with "tratta: {aree: [Z]}": Z at column 284
-        f"cat/measures.yaml:32:284: error[dangling-reference]: unknown area 'Z' ({HINT_QUALIFIED})",
+        f"cat/measures.yaml:33:284: error[dangling-reference]: unknown area 'Z' ({HINT_QUALIFIED})",
     ]),
     "ruoli.unita": (("units.yaml", "tipo: rpct, unita: SG}", "tipo: rpct, unita: SGR}"), [
         # line 9 ends with "unita: SGR}": SGR at column 116

@@ -50,7 +50,7 @@ def test_output_tree(cciaa):
     expected = {"risultato.json", "allegato-rischi.html", "allegato-rischi.pdf", "allegato-rischi.xlsx",
                 ".riskengine-manifest.json"}
     expected |= {f"csv/{n}.csv" for n in ("registro", "misure-generali", "misure-specifiche", "monitoraggio",
-                                          "criticita", "legenda")}
+                                          "obblighi-pubblicazione", "criticita", "legenda")}
     expected |= {f"schede/{p['codice']}.html" for p in result["processi"]}
     assert files == expected
 

@@ -13,6 +13,7 @@ from riskengine.errors import Location, Problem, RiskengineError, Severity
 if TYPE_CHECKING:
     from riskengine.graph.build import CatalogGraph
     from riskengine.graph.integrity import IntegrityRule
+    from riskengine.history.store import Store
     from riskengine.progress import Progress
     from riskengine.rule_tests import TestReport
 
@@ -63,6 +64,8 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
     cg = build_graph(catalog)
     report.counts = {kind: len(cg.nodes_of(kind)) for kind in
                      ("area", "unit", "role", "process", "phase", "event", "factor", "measure")}
+    if catalog.transparency is not None:  # optional file: counted when the catalogue has it
+        report.counts["obligation"] = len(cg.nodes_of("obligation"))
     report.problems = check_integrity(cg) + catalog.warnings
     method_problems, years = _check_method_and_assessments(cg, rules_dir, required=report.ok)
     report.problems += method_problems
@@ -124,7 +127,7 @@ def _check_method_and_assessments(cg: CatalogGraph, rules_dir: str | Path | None
     years = []
     for year, path in sorted(cg.catalog.assessment_files().items()):
         try:
-            load_assessment(path, cg, method)
+            problems += load_assessment(path, cg, method).to_confirm
         except RiskengineError as exc:
             problems += exc.problems
         else:
@@ -136,23 +139,25 @@ def _assessed_findings(root: Path, rules_dir: str | Path | None, years: list[int
                        progress: Progress | None) -> list[Problem]:
     """The findings of each year's annex, located in the files they concern (the result names only the file).
 
-    The problems found before (integrity, warnings of the method) are in every annex: they are
-    reported once, then each year adds the findings of its policies.
+    A finding of the catalogue (integrity, warnings of the method) is in the annex of every year:
+    the same fact, worded the same, at the same place, is reported once; each year adds the
+    findings of its own assessment.
     """
     from riskengine.pipeline import assess as run_assessment
 
     if not years:
         return found
     problems: list[Problem] = []
+    seen: set[tuple[str, str, str, str]] = set()
     for year in years:
         result = run_assessment(root, year=year, rules_dir=rules_dir, progress=progress)
         by_name = {Path(p.location.path).name: p.location.path for p in found}
         by_name[f"assessment-{year}.yaml"] = str(root / f"assessment-{year}.yaml")
         for finding in result["criticita"]:
-            if finding["regola"].startswith("integrita/") and year != years[-1]:
-                continue  # the same catalogue finding in every year: reported once
-            problems.append(finding_problem(finding, root, by_name))
-    # Warnings of the method are findings of each annex, reported once, like the integrity ones.
+            fact = (finding["codice"], finding["gravita"], finding["dove"], finding["messaggio"])
+            if fact not in seen:
+                seen.add(fact)
+                problems.append(finding_problem(finding, root, by_name))
     return problems
 
 
@@ -198,6 +203,19 @@ def schema(out_dir: str | Path) -> list[Path]:
     return write_schemas(Path(out_dir))
 
 
+def schema_markdown(group: str) -> str:
+    """The Markdown reference tables of a group of file types (``catalogo`` or ``regole``) from their JSON Schemas.
+
+    ``docs/formats.md`` holds the first, ``docs/rules.md`` the second. ValueError for an unknown group.
+    """
+    from riskengine.schema import MARKDOWN_GROUPS
+    from riskengine.schema import schema_markdown as tables
+
+    if group not in MARKDOWN_GROUPS:
+        raise ValueError(f"unknown group '{group}' (expected one of: {', '.join(sorted(MARKDOWN_GROUPS))})")
+    return tables(group)
+
+
 def show(catalog_dir: str | Path, *, unit: str | None = None, process: str | None = None) -> dict[str, Any]:
     """What a unit owns and must implement (``unit``), or everything about a process (``process``).
 
@@ -239,20 +257,38 @@ class Annex:
 def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: int | None = None,
            rules_dir: str | Path | None = None, formats: tuple[str, ...] | None = None, lang: str = "it",
            templates: str | Path | None = None, backend: str = "durable", csv_delimiter: str = ",",
-           progress: Progress | None = None) -> Annex:
-    """Assess a catalogue and write the result and the annex into ``out_dir``.
+           db: str | None = None, progress: Progress | None = None) -> Annex:
+    """Assess a catalogue, write the result and the annex into ``out_dir``, record the run.
 
     Without ``out_dir`` the annex goes to :func:`default_out_dir` (``reports/<ente>/<anno>``). The
-    annex is written even when the result has error findings (the RPCT needs to see it), then
-    marked as a draft on every page (:attr:`Annex.draft`).
+    result gains the trend over the earlier years (runs in the history store at ``db``, see
+    :func:`riskengine.history.store.store_url`, else ``storico.yaml``) and the treatment priority of
+    the planned measures; the run is recorded once the annex is written. The annex is written even
+    when the result has error findings (the RPCT needs to see it), then marked as a draft on every
+    page (:attr:`Annex.draft`).
     """
     from riskengine.pipeline import assess as run_assessment
+    from riskengine.pipeline import rank_measures as rank
 
     result = run_assessment(catalog_dir, year=year, rules_dir=rules_dir, backend=backend, progress=progress)
+    if progress is not None:
+        progress("priorita")
+    ranking = rank(catalog_dir, year=result["anno"], rules_dir=rules_dir, backend=backend, result=result)
+    if ranking:
+        result["priorita_trattamento"] = ranking
     if templates is None and (Path(catalog_dir) / "templates").is_dir():
         templates = Path(catalog_dir) / "templates"
-    return _write(result, default_out_dir(result) if out_dir is None else Path(out_dir), formats, lang, templates,
-                  csv_delimiter, progress)
+    store = _open_store(catalog_dir, db)
+    try:
+        section = _history_section(catalog_dir, result, store)
+        if section is not None:
+            result["storico"] = section
+        annex = _write(result, default_out_dir(result) if out_dir is None else Path(out_dir), formats, lang,
+                       templates, csv_delimiter, progress)
+        store.record(result)
+    finally:
+        store.close()
+    return annex
 
 
 def _write(result: dict[str, Any], out_dir: Path, formats: tuple[str, ...] | None, lang: str,
@@ -264,6 +300,121 @@ def _write(result: dict[str, Any], out_dir: Path, formats: tuple[str, ...] | Non
     files = write_annex(result, out_dir, formats=formats or FORMATS, lang=lang, templates=templates,
                         csv_delimiter=csv_delimiter)
     return Annex(out_dir, files, result)
+
+
+def _open_store(catalog_dir: str | Path, db: str | None) -> Store:
+    from riskengine.history.store import open_store, store_url
+
+    return open_store(store_url(catalog_dir, db))
+
+
+def _history_section(catalog_dir: str | Path, result: dict[str, Any], store: Store) -> dict[str, Any] | None:
+    """The trend section of a result, or None when no earlier year is recorded or declared."""
+    from riskengine.history.figures import history_section
+    from riskengine.history.storico import load_storico
+
+    levels = [lvl["codice"] for lvl in result["metodo"]["livelli"]]
+    declared = {y: d for y, d in load_storico(catalog_dir, levels).items() if y < result["anno"]}
+    recorded = {y: (f"{run.id}", store.result(run.id))
+                for y, run in store.latest_by_year(result["ente"]["codice"]).items() if y < result["anno"]}
+    if not declared and not recorded:
+        return None
+    return history_section(result, recorded, declared)
+
+
+def history(catalog_dir: str | Path, *, db: str | None = None) -> dict[str, Any]:
+    """The years of an administration: its recorded runs (latest of each year marked) and declared years."""
+    from riskengine.history.storico import load_storico
+    from riskengine.method.load import load_method
+    from riskengine.pipeline import find_method_dir
+
+    cg = load_linked(catalog_dir)
+    ente = cg.catalog.ente.codice
+    store = _open_store(catalog_dir, db)
+    try:
+        runs = store.runs(ente)
+    finally:
+        store.close()
+    latest = {run.anno: run.id for run in runs}
+    method = load_method(find_method_dir(cg.catalog.root, cg.catalog.ente.metodo))
+    declared = load_storico(catalog_dir, list(method.levels))
+    return {"ente": ente,
+            "esecuzioni": [dict(run.as_dict(), ultima=latest[run.anno] == run.id) for run in runs],
+            "dichiarati": [{"anno": y, "fonte": declared[y].fonte} for y in sorted(declared)]}
+
+
+def diff(source: str | Path, before: str | Path, after: str | Path, *, db: str | None = None) -> dict[str, Any]:
+    """The changes between two years of a catalogue (latest runs, else evaluated now) or two result files.
+
+    With ``source`` a catalogue directory, ``before`` and ``after`` are years; with ``source`` empty
+    (``""``) they are result files (risultato.json).
+    """
+    from riskengine.history.compare import changes
+    from riskengine.report import load_result
+
+    if not source:
+        return changes(dict(load_result(Path(before))), dict(load_result(Path(after))))
+    return changes(_year_result(source, int(str(before)), db), _year_result(source, int(str(after)), db))
+
+
+def _year_result(catalog_dir: str | Path, year: int, db: str | None) -> dict[str, Any]:
+    """The latest recorded result of a year; a year with no run is assessed now (and not recorded)."""
+    from riskengine.pipeline import assess as run_assessment
+
+    cg = load_linked(catalog_dir)
+    store = _open_store(catalog_dir, db)
+    try:
+        run = store.latest_by_year(cg.catalog.ente.codice).get(year)
+        if run is not None:
+            return store.result(run.id)
+    finally:
+        store.close()
+    return run_assessment(catalog_dir, year=year)
+
+
+def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int) -> Path:
+    """Write ``assessment-<to_year>.yaml``, the draft of the next year from ``from_year``; return its path.
+
+    Never overwrites: an existing file is an error.
+    """
+    from riskengine.errors import Location, fail
+    from riskengine.history.draft import draft
+    from riskengine.pipeline import assessment_path
+    from riskengine.source.document import load_yaml
+
+    cg = load_linked(catalog_dir)
+    source = assessment_path(cg, from_year)
+    target = Path(catalog_dir) / f"assessment-{to_year}.yaml"
+    if to_year <= from_year:
+        raise fail(Location(str(source)), f"the draft's year {to_year} is not after {from_year}",
+                   hint="use --to with a later year")
+    text = draft(load_yaml(source).data, [cg.obj(n) for n in cg.nodes_of("measure")], to_year)
+    try:
+        with target.open("x", encoding="utf-8") as out:
+            out.write(text)
+    except FileExistsError:
+        raise fail(Location(str(target), 1, 1), "the file already exists: new-year never overwrites",
+                   hint="rename or delete it first, or choose another --to") from None
+    return target
+
+
+def whatif(catalog_dir: str | Path, scenario: str | Path, *, year: int | None = None,
+           rules_dir: str | Path | None = None, backend: str = "durable") -> dict[str, Any]:
+    """What a scenario changes: per-process scores and levels and the summary deltas (nothing is written)."""
+    from riskengine.history.whatif import compare_runs
+    from riskengine.pipeline import whatif as run_whatif
+
+    before, after = run_whatif(catalog_dir, scenario, year=year, rules_dir=rules_dir, backend=backend)
+    return {"anno": before["anno"], "scenario": Path(scenario).name, "livelli": before["metodo"]["livelli"],
+            **compare_runs(before, after)}
+
+
+def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
+                  backend: str = "durable") -> list[dict[str, Any]]:
+    """Planned measures ranked by the planned residual risk each removes (see :mod:`riskengine.history.whatif`)."""
+    from riskengine.pipeline import rank_measures as rank
+
+    return rank(catalog_dir, year=year, rules_dir=rules_dir, backend=backend)
 
 
 def report(source: str | Path, out_dir: str | Path, *, formats: tuple[str, ...] | None = None, lang: str = "it",

@@ -43,6 +43,7 @@ def _help_text() -> Text:
 _HELP = _help_text()
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help=f"{_HELP('cli.aiuto')}\n\n{_HELP('cli.codici_uscita')}")
+DB_HELP = "history store URL (default: $RISKENGINE_DB, else storico.sqlite beside the catalogue)"
 
 
 def _print_version(value: bool) -> None:
@@ -146,11 +147,30 @@ def _echo_measures(t: Text, title: str, measures: list[dict]) -> None:
     typer.echo(f"{title} ({len(measures)})")
     for m in measures:
         typer.echo(f"  {m['codice']:<8} {m['nome']}")
+        if len(m["responsabili"]) > 1:
+            typer.echo(f"           {t('cli.mostra.corresponsabili')}: {', '.join(m['responsabili'])}")
         typer.echo(f"           {t('cli.mostra.scadenza')}: {t.day(m['scadenza'])}  "
                    f"{t('cli.mostra.stato')}: {t.value('stato', m['stato'])}  "
                    f"{t('cli.mostra.frequenza')}: {t.value('frequenza', m['frequenza']) or '—'}")
         typer.echo(f"           {t('cli.mostra.indicatore')}: {m['indicatore'] or '—'}  "
                    f"{t('cli.mostra.target')}: {m['target'] or '—'}")
+
+
+def _echo_obligations(t: Text, title: str, obligations: list[dict]) -> None:
+    typer.echo(f"{title} ({len(obligations)})")
+    for o in obligations:
+        frequency = o["aggiornamento"] or "—"
+        if frequency[:1].isdigit():  # a fixed date rather than a frequency
+            frequency = t("cli.mostra.alla_data", data=t.day(frequency))
+        else:
+            frequency = t.value("aggiornamento", frequency)
+        typer.echo(f"  {o['codice']:<8} {o['denominazione']}")
+        typer.echo(f"           {o['sottosezione']['codice']} {o['sezione']['nome']} › {o['sottosezione']['nome']}")
+        typer.echo(f"           {t('cli.mostra.aggiornamento')}: {frequency}  "
+                   f"{t('cli.mostra.prossima_scadenza')}: {t.day(o['prossima_scadenza'])}  "
+                   f"{t('cli.mostra.stato')}: {t.value('stato_obbligo', o['stato'])}")
+        if o["termine"]:
+            typer.echo(f"           {t('cli.mostra.termine')}: {o['termine']}")
 
 
 @app.command()
@@ -177,6 +197,14 @@ def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
             typer.echo(f"  {p['codice']:<10} {p['nome']}")
         _echo_measures(t, t("cli.mostra.misure_responsabile"), view["misure_responsabile"])
         _echo_measures(t, t("cli.mostra.misure_supporto"), view["misure_supporto"])
+        if view["obblighi_trasmissione"] is not None:  # the catalogue has trasparenza.yaml
+            _echo_obligations(t, t("cli.mostra.obblighi_trasmissione"), view["obblighi_trasmissione"])
+            _echo_obligations(t, t("cli.mostra.obblighi_pubblicazione"), view["obblighi_pubblicazione"])
+        if view["misure_collettive"]:  # measures owned by a collective role that reaches this unit
+            typer.echo(f"{t('cli.mostra.misure_collettive')} ({len(view['misure_collettive'])})")
+        for m in view["misure_collettive"]:
+            typer.echo(f"  {m['codice']:<8} {m['nome']} — "
+                       + t("cli.mostra.tramite", ruolo=m["tramite"], come=m["come"], scadenza=t.day(m["scadenza"])))
         return
     typer.echo(f"{view['codice']} {view['nome']}")
     typer.echo(f"{t('cli.mostra.aree')}: {'; '.join(view['aree']) or '—'}")
@@ -227,10 +255,24 @@ def graph(catalog: Path = typer.Argument(..., help="catalogue directory"),
 
 
 @app.command()
-def schema(out: Path = typer.Option(..., "--out", "-o", help="directory for the *.schema.json files")) -> None:
-    """Write the JSON Schema of every file type (for editor completion and validation)."""
+def schema(out: Path | None = typer.Option(None, "--out", "-o", help="directory for the *.schema.json files"),
+           markdown: str | None = typer.Option(None, "--markdown", help="print the reference tables of the docs "
+                                               "instead: 'catalogo' (docs/formats.md) or 'regole' (docs/rules.md)"),
+           ) -> None:
+    """Write the JSON Schema of every file type (for editor completion and validation), or its Markdown tables."""
     from riskengine import api
 
+    if (out is None) == (markdown is None):
+        typer.echo("give exactly one of --out or --markdown", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if markdown is not None:
+        try:
+            typer.echo(api.schema_markdown(markdown), nl=False)
+        except ValueError as exc:
+            typer.echo(f"--markdown: {exc}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+        return
+    assert out is not None
     for path in api.schema(out):
         typer.echo(str(path))
 
@@ -348,9 +390,10 @@ def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
            templates: Path | None = typer.Option(None, "--templates", help="directory of template overrides"),
            engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
            csv_delimiter: str = typer.Option(",", "--csv-delimiter", help="CSV separator: ',', ';' or 'tab'"),
+           db: str | None = typer.Option(None, "--db", help=DB_HELP),
            quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress and no summary"),
            verbose: bool = typer.Option(False, "--verbose", "-v", help="also list the files written")) -> None:
-    """Assess a catalogue with its method and write the result and the annex.
+    """Assess a catalogue with its method, write the result and the annex, and record the run in the history.
 
     With error findings the annex is still written, marked as a draft on every page, and the exit code is 3.
     """
@@ -363,7 +406,7 @@ def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
         with _progress(t, quiet) as progress:
             annex = api.assess(catalog, out, year=year, rules_dir=rules, formats=formats, lang=lang or "it",
                                templates=templates, backend=backend, csv_delimiter=_delimiter(csv_delimiter),
-                               progress=progress)
+                               progress=progress, db=db)
     except RiskengineError as exc:
         _fail(exc, t)
     _finish(t, annex, quiet, verbose)
@@ -439,6 +482,8 @@ def test_rules(method: Path = typer.Argument(..., help="method directory (rules/
             else:
                 typer.echo(f"        {t.prose(step.get('descrizione', ''))} = "
                            f"{t.prose(str(step.get('risultato', '')))}   [{step['regola']}]")
+                if step.get("arrotondamento"):
+                    typer.echo(f"          {t('spiegazione.arrotondamento')}: {t.prose(step['arrotondamento'])}")
     covered = report.total_rules - len(report.uncovered)
     typer.echo(t("cli.test.copertura", coperte=covered, totale=report.total_rules))
     for rule_id, location in report.uncovered:
@@ -447,6 +492,192 @@ def test_rules(method: Path = typer.Argument(..., help="method directory (rules/
     typer.echo(t("cli.test.esito", superati=len(report.outcomes) - failed, falliti=failed))
     if failed or (strict and report.uncovered):
         raise typer.Exit(EXIT_INPUT)
+
+
+def _words(t: Text) -> dict[str, str]:
+    """The words of the history commands (``comandi_storia.*`` of the message catalogue)."""
+    prefix = "comandi_storia."
+    return {key[len(prefix):]: text for key, text in t.labels.items() if key.startswith(prefix)}
+
+
+def _signed(t: Text, text: str | None) -> str:
+    """A difference as the language writes it, always signed (a true minus sign)."""
+    if text is None:
+        return "—"
+    sign, text = ("−", text[1:]) if text.startswith("-") else ("+", text)
+    return sign + t.number(text)
+
+
+def _level_labels(t: Text, levels: list[dict]) -> dict[str, str]:
+    return {lvl["codice"]: t.level(lvl) for lvl in levels}
+
+
+def _when(t: Text, iso: str) -> str:
+    """The moment of a run: dd/mm/yyyy in Italian, ISO in English (UTC both)."""
+    import datetime as dt
+
+    when = dt.datetime.fromisoformat(iso)
+    return when.strftime("%d/%m/%Y %H:%M UTC" if t.lang == "it" else "%Y-%m-%d %H:%M UTC")
+
+
+def _text_or_json(t: Text, format: str) -> None:
+    if format not in ("text", "json"):
+        typer.echo(t("cli.formato_testo_json", formato=format), err=True)
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
+def history(catalog: Path = typer.Argument(..., help="catalogue directory"),
+            db: str | None = typer.Option(None, "--db", help=DB_HELP),
+            lang: str | None = _lang_option()) -> None:
+    """List the recorded runs of a catalogue, year by year, and the years declared in storico.yaml."""
+    from riskengine import api
+
+    t = _text(lang)
+    w = _words(t)
+    try:
+        years = api.history(catalog, db=db)
+    except RiskengineError as exc:
+        _fail(exc, t)
+    typer.echo(f"{w['runs']} ({len(years['esecuzioni'])})")
+    for run in years["esecuzioni"]:
+        mark = f"  [{w['latest']}]" if run["ultima"] else ""
+        typer.echo(f"  {run['anno']}  #{run['id']:<5} {_when(t, run['eseguita_il'])}  "
+                   f"{run['metodo']} {run['versione_metodo']}{mark}")
+    typer.echo(f"{w['declared']} ({len(years['dichiarati'])})")
+    for entry in years["dichiarati"]:
+        typer.echo(f"  {entry['anno']}  {entry['fonte']}")
+
+
+@app.command()
+def diff(first: Path = typer.Argument(..., help="catalogue directory, or the earlier result file"),
+         second: str = typer.Argument(..., help="the earlier year, or the later result file"),
+         third: str | None = typer.Argument(None, help="the later year (with a catalogue)"),
+         format: str = typer.Option("text", "--format", "-f", help="text or json"),
+         db: str | None = typer.Option(None, "--db", help=DB_HELP),
+         lang: str | None = _lang_option()) -> None:
+    """Print the changes between two years of a catalogue (CATALOG 2025 2026) or two result files."""
+    import json
+
+    from riskengine import api
+
+    t = _text(lang)
+    w = _words(t)
+    _text_or_json(t, format)
+    try:
+        if first.is_dir():
+            if third is None or not (second.isdigit() and third.isdigit()):
+                typer.echo(t("cli.diff_due_anni"), err=True)
+                raise typer.Exit(EXIT_USAGE)
+            changes = api.diff(first, second, third, db=db)
+        else:
+            if third is not None:
+                typer.echo(t("cli.diff_due_file"), err=True)
+                raise typer.Exit(EXIT_USAGE)
+            changes = api.diff("", first, second)
+    except RiskengineError as exc:
+        _fail(exc, t)
+    if format == "json":
+        typer.echo(json.dumps(changes, ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    labels = _level_labels(t, changes["livelli"])
+    typer.echo(f"{changes['da']} → {changes['a']}")
+    typer.echo(f"{w['moved']} ({len(changes['processi_cambiati'])})")
+    for p in changes["processi_cambiati"]:
+        typer.echo(f"  {p['codice']:<10} {labels[p['da']]} → {labels[p['a']]} ({w[p['verso']]}, "
+                   f"{t.number(p['rischio_da'])} → {t.number(p['rischio_a'])}, "
+                   f"{_signed(t, p['variazione'])})  {p['nome']}")
+    for key, title in (("processi_nuovi", "new"), ("processi_rimossi", "removed")):
+        typer.echo(f"{w[title]} ({len(changes[key])})")
+        for p in changes[key]:
+            typer.echo(f"  {p['codice']:<10} {labels.get(p['livello'] or '', '—')}  {p['nome']}")
+    typer.echo(f"{w['due']} ({len(changes['misure_dovute'])})")
+    for m in changes["misure_dovute"]:
+        typer.echo(f"  {m['codice']:<8} {w[m['esito']]:<12} {w['deadline']} {t.day(m['scadenza'])}  {m['nome']}")
+
+
+@app.command("new-year")
+def new_year(catalog: Path = typer.Argument(..., help="catalogue directory"),
+             from_year: int = typer.Option(..., "--from", help="the year to copy"),
+             to_year: int = typer.Option(..., "--to", help="the year of the draft"),
+             lang: str | None = _lang_option()) -> None:
+    """Write assessment-<to>.yaml, a draft from <from>: answers to be confirmed, statuses carried (never overwrites)."""
+    from riskengine import api
+
+    t = _text(lang)
+    try:
+        path = api.new_year(catalog, from_year=from_year, to_year=to_year)
+    except RiskengineError as exc:
+        _fail(exc, t)
+    typer.echo(f"{path}: {_words(t)['draft']}")
+
+
+@app.command()
+def whatif(catalog: Path = typer.Argument(..., help="catalogue directory"),
+           scenario: Path = typer.Option(..., "--scenario", "-s", help="scenario file (YAML)"),
+           year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
+           rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods"),
+           engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
+           out: Path | None = typer.Option(None, "--out", "-o", help="JSON file of the changes "
+                                           "(default: whatif-<scenario>.json in the current directory)"),
+           lang: str | None = _lang_option()) -> None:
+    """Print and write what a scenario changes (scores, levels, summary); the catalogue and history are untouched."""
+    import json
+
+    from riskengine import api
+    from riskengine.report.output import write_text_atomic
+
+    t = _text(lang)
+    w = _words(t)
+    backend = _engine(engine, t)
+    try:
+        changes = api.whatif(catalog, scenario, year=year, rules_dir=rules, backend=backend)
+    except RiskengineError as exc:
+        _fail(exc, t)
+    labels = _level_labels(t, changes["livelli"])
+    typer.echo(f"{w['changed']} ({len(changes['processi'])})")
+    for p in changes["processi"]:
+        typer.echo(f"  {p['codice']}  {p['nome']}")
+        for state, c in p["stati"].items():
+            typer.echo(f"      {w[state]}: {t.number(c['rischio_da'])} → {t.number(c['rischio_a'])} "
+                       f"({_signed(t, c['variazione'])}), "
+                       f"{labels.get(c['livello_da'], c['livello_da'])} → {labels.get(c['livello_a'], c['livello_a'])}")
+    typer.echo(w["summary"])
+    for key, c in changes["sintesi"].items():
+        typer.echo(f"  {w[key]}: {t.number(c['da'])} → {t.number(c['a'])} ({_signed(t, c['variazione'])})")
+    target = out or Path(f"whatif-{scenario.stem}.json")
+    write_text_atomic(target, json.dumps(changes, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    typer.echo(f"{w['written']}: {target}")
+
+
+@app.command("rank-measures")
+def rank_measures(catalog: Path = typer.Argument(..., help="catalogue directory"),
+                  year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
+                  rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods"),
+                  engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
+                  format: str = typer.Option("text", "--format", "-f", help="text or json"),
+                  lang: str | None = _lang_option()) -> None:
+    """Rank the planned measures by the residual risk they remove (re-evaluating without each)."""
+    import json
+
+    from riskengine import api
+
+    t = _text(lang)
+    w = _words(t)
+    backend = _engine(engine, t)
+    _text_or_json(t, format)
+    try:
+        ranking = api.rank_measures(catalog, year=year, rules_dir=rules, backend=backend)
+    except RiskengineError as exc:
+        _fail(exc, t)
+    if format == "json":
+        typer.echo(json.dumps(ranking, ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    typer.echo(f"{w['rank']} ({len(ranking)})")
+    for r in ranking:
+        dropped = ", ".join(r["processi_abbassati"]) or "—"
+        typer.echo(f"  {r['posizione']:>3}. {r['codice']:<8} {w['removes']} {t.number(r['rischio_rimosso'])}; "
+                   f"{w['drops']}: {dropped}  {r['nome']}")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from riskengine import gcpause
 from riskengine.errors import Location, Problem, RiskengineError, Severity, fail
-from riskengine.evaluate.backend import backend_for
+from riskengine.evaluate.backend import Backend, backend_for
 from riskengine.graph import build_graph, check_integrity
 from riskengine.graph.build import CatalogGraph
 from riskengine.method.load import Method, load_method
 from riskengine.progress import Progress, silent
+
+if TYPE_CHECKING:
+    from riskengine.answers.load import Assessment
 
 
 def find_method_dir(catalog_root: Path, name: str, rules_dir: Path | None = None) -> Path:
@@ -54,12 +57,38 @@ def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
     return files[year]
 
 
+def _loaded(catalog_dir: str | Path, year: int | None, rules_dir: str | Path | None,
+            backend: str, tell: Progress = silent) -> tuple[CatalogGraph, list[Problem], Method, Assessment, Backend]:
+    """Everything an evaluation needs, loaded and checked (the assessment's findings join the integrity ones)."""
+    from riskengine.answers.load import load_assessment
+
+    tell("catalogo")
+    cg, integrity, method = prepare(catalog_dir, rules_dir)
+    cg.catalog.release_positions()
+    tell("valutazione")
+    assessment = load_assessment(assessment_path(cg, year), cg, method)
+    if assessment.document is not None:
+        assessment.document.release_positions()
+    return cg, integrity + assessment.to_confirm, method, assessment, backend_for(method, backend)
+
+
+def _result(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backend],
+            links: dict[str, list[str]] | None = None, tell: Progress = silent) -> dict[str, Any]:
+    """Evaluate (with ``links`` in place of the catalogue's, when given) and build the result."""
+    from riskengine.evaluate.evaluation import evaluate
+    from riskengine.result.build import build_result
+
+    cg, integrity, method, assessment, runner = loaded
+    tell("regole")
+    with gcpause.collecting():
+        evaluations = evaluate(cg, method, assessment, runner, links)
+    tell("risultato")
+    return build_result(cg, method, assessment, evaluations, integrity, runner.name)
+
+
 def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
            backend: str = "durable", progress: Progress | None = None) -> dict[str, Any]:
     """Run the assessment of a catalogue and return the result (plain data); ``progress`` is told each stage."""
-    from riskengine.answers.load import load_assessment
-    from riskengine.evaluate.evaluation import evaluate
-    from riskengine.result.build import build_result
 
     # The collector is kept out of the bulk stages (riskengine.gcpause): loading and building the
     # result make no garbage cycles; evaluation does (durable-rules actions), so it collects, but
@@ -69,16 +98,51 @@ def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str |
     # assessment file only; a later lookup in a released file would read it again.
     tell = progress or silent
     with gcpause.paused():
-        tell("catalogo")
-        cg, integrity, method = prepare(catalog_dir, rules_dir)
-        cg.catalog.release_positions()
-        tell("valutazione")
-        assessment = load_assessment(assessment_path(cg, year), cg, method)
-        if assessment.document is not None:
-            assessment.document.release_positions()
-        tell("regole")
-        runner = backend_for(method, backend)
-        with gcpause.collecting():
-            evaluations = evaluate(cg, method, assessment, runner)
-        tell("risultato")
-        return build_result(cg, method, assessment, evaluations, integrity, runner.name)
+        return _result(_loaded(catalog_dir, year, rules_dir, backend, tell), tell=tell)
+
+
+def whatif(catalog_dir: str | Path, scenario_file: str | Path, *, year: int | None = None,
+           rules_dir: str | Path | None = None, backend: str = "durable") -> tuple[dict[str, Any], dict[str, Any]]:
+    """The result of the assessment as it is and as the scenario makes it (nothing on disk changes)."""
+    from riskengine.history.scenario import apply_scenario, load_scenario
+
+    scenario, doc = load_scenario(scenario_file)
+    with gcpause.paused():
+        before = _result(_loaded(catalog_dir, year, rules_dir, backend))
+        loaded = _loaded(catalog_dir, year, rules_dir, backend)  # a fresh copy: the scenario changes its models
+        cg, _, method, assessment, _ = loaded
+        links = apply_scenario(scenario, doc, cg, method, assessment)
+        return before, _result(loaded, links)
+
+
+def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
+                  backend: str = "durable", result: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Planned measures ranked by the residual risk they remove: the assessment re-evaluated without each.
+
+    ``result``: the assessment's result when the caller has it (it is computed otherwise).
+    """
+    from riskengine.evaluate.evaluation import evaluate
+    from riskengine.graph import queries as q
+    from riskengine.history.whatif import planned_measures, rank
+    from riskengine.source.fields import decimal_text
+
+    with gcpause.paused():
+        loaded = _loaded(catalog_dir, year, rules_dir, backend)
+        baseline = result if result is not None else _result(loaded)
+        cg, _, method, assessment, runner = loaded
+        links = {cg.code(p): [cg.code(m) for m in q.measures_of(cg, p)] for p in cg.nodes_of("process")}
+        without = {}
+        for measure in planned_measures(baseline):
+            code = measure["codice"]
+            treated = set(measure["processi"])  # only these can change: the others are not re-evaluated
+            changed = {p: [m for m in links[p] if m != code] for p in treated}
+            with gcpause.collecting():
+                evaluations = evaluate(cg, method, assessment, runner, changed, only=treated)
+            without[code] = {"processi": [
+                {"codice": ev.code, "valutato": ev.scoring is not None,
+                 "residuo_programmato": {
+                     "rischio": decimal_text(ev.scoring.residuo_programmato.rischio)
+                     if ev.scoring and ev.scoring.residuo_programmato.rischio is not None else None,
+                     "livello": ev.scoring.residuo_programmato.livello if ev.scoring else None}}
+                for ev in evaluations]}
+        return rank(baseline, without)

@@ -12,9 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from riskengine.answers.load import check_answers
+from riskengine.catalog.models import Misura
 from riskengine.errors import Location, Problem, RiskengineError
 from riskengine.evaluate.backend import Backend, backend_for
-from riskengine.evaluate.evaluation import Subject, evaluate_subjects, policy_answers
+from riskengine.evaluate.evaluation import (
+    Subject,
+    evaluate_subjects,
+    measure_counts,
+    policy_answers,
+    residual_measures,
+)
 from riskengine.evaluate.items import ItemScore, score_item
 from riskengine.method import expr
 from riskengine.method.arithmetic import decimals
@@ -91,14 +98,93 @@ def _typed(ftype: expr.FieldType, raw: Any) -> Any:
     return str(raw)
 
 
+_RESIDUAL_KEYS = ("rischio_residuo", "livello_residuo", "rischio_monitorato", "livello_monitorato")
+
+
+def _expectation_problems(method: Method, case: Caso, doc: Document, keys: tuple) -> list[Problem]:
+    """What a case expects or declares that the evaluation cannot give: each is an error, never a pass."""
+    problems: list[Problem] = []
+
+    def problem(where: tuple, message: str, hint: str = "", key: bool = False) -> None:
+        problems.append(Problem(doc.locate(keys + where, key=key), message, code="rule-test", hint=hint))
+
+    expected = case.atteso
+    for key in ("livello", "livello_residuo", "livello_monitorato"):
+        level = getattr(expected, key)
+        if level is not None and level not in method.levels:
+            problem(("atteso", key), f"unknown risk level '{level}'", did_you_mean(level, method.levels))
+    convention = method.model.residuo.metodo
+    rerated_score = case.rivalutazione is not None and case.rivalutazione.rischio is not None
+    for key in ("rischio", "rischio_residuo", "rischio_monitorato"):
+        if getattr(expected, key) is None:
+            continue
+        if not method.numeric:
+            problem(("atteso", key), f"'{key}' is not given by this method: it has no numeric score",
+                    f"expect '{key.replace('rischio', 'livello')}'", key=True)
+        elif key != "rischio" and convention == "gradino" and not (key == "rischio_residuo" and rerated_score):
+            problem(("atteso", key), f"'{key}' is not given by this method: the residual convention 'gradino' "
+                    "gives a level, not a score", f"expect '{key.replace('rischio', 'livello')}'", key=True)
+    residual = [k for k in _RESIDUAL_KEYS if getattr(expected, k) is not None]
+    if residual and case.misure is None and case.rivalutazione is None:
+        problem(("atteso", residual[0]), f"'{residual[0]}' expects a residual, but the case declares no measures",
+                "list the measures linked to the process under 'misure' ('misure: []' for none): "
+                "the residual is computed from them", key=True)
+    variants = [v.codice for v in method.model.combinazione.varianti]
+    for code in sorted(expected.varianti or {}):
+        if code not in variants:
+            problem(("atteso", "varianti", code), f"unknown variant '{code}'",
+                    did_you_mean(code, variants) if variants else "this method declares no variants", key=True)
+    leveled = [v.codice for v in method.model.combinazione.varianti if v.bande is not None]
+    for code, level in sorted((expected.livelli_varianti or {}).items()):
+        if code not in leveled:
+            problem(("atteso", "livelli_varianti", code), f"variant '{code}' has no level" if code in variants
+                    else f"unknown variant '{code}'", "a variant has a level when it names a band table ('bande')"
+                    if code in variants else did_you_mean(code, variants), key=True)
+        elif level not in method.levels:
+            problem(("atteso", "livelli_varianti", code), f"unknown risk level '{level}'",
+                    did_you_mean(level, method.levels))
+    actions = [a for table in method.tables for rule in table.rules for a in rule.actions]
+    findings = sorted({a.criticita.codice for a in actions if a.criticita is not None})
+    for n, code in enumerate(expected.criticita or []):
+        if code not in findings:
+            problem(("atteso", "criticita", n), f"no policy rule raises the finding '{code}'",
+                    did_you_mean(code, findings) if findings else "the method's policies raise no findings")
+    for key, kind in (("monitoraggio", "monitoring"), ("priorita", "priority")):
+        if getattr(expected, key) is not None and not any(getattr(a, key) is not None for a in actions):
+            problem(("atteso", key), f"'{key}' is never set: no policy rule of this method sets a {kind}", key=True)
+    seen: set[str] = set()
+    for n, misura in enumerate(case.misure or []):
+        if misura.codice in seen:
+            problem(("misure", n, "codice"), f"measure '{misura.codice}' is declared twice")
+        seen.add(misura.codice)
+    rerating = case.rivalutazione
+    if rerating is not None:
+        if (rerating.rischio is None) == (rerating.livello is None):
+            problem(("rivalutazione",), "give exactly one of 'rischio' and 'livello'")
+        elif rerating.livello is not None and rerating.livello not in method.levels:
+            problem(("rivalutazione", "livello"), f"unknown risk level '{rerating.livello}'",
+                    did_you_mean(rerating.livello, method.levels))
+        elif rerating.rischio is not None and (not method.numeric or rerating.rischio < 0):
+            problem(("rivalutazione", "rischio"), "a re-rating by score needs a numeric method and a score from 0",
+                    "re-rate by 'livello'")
+    return problems
+
+
+def _case_measures(case: Caso) -> tuple[list[Misura], dict[str, str]]:
+    """The case's measures as catalogue measures, and their monitored statuses by code."""
+    measures = [Misura.model_validate({
+        # the residual and the policy counts read scope, status, efficacy, deadline and transversality;
+        # name and typology are the catalogue's and read by neither
+        "codice": m.codice, "nome": m.codice, "tipologia": "controllo", "ambito": m.ambito, "stato": m.stato,
+        "efficacia": m.efficacia, "scadenza": m.scadenza, "tratta": {"tutti": m.trasversale}})
+        for m in case.misure or []]
+    states: dict[str, str] = {m.codice: m.monitorato or m.stato for m in case.misure or []}
+    return measures, states
+
+
 def run_case(method: Method, backend: Backend, case: Caso, doc: Document, keys: tuple) -> CaseOutcome:
     """Evaluate one case on ``backend`` (the evaluation ``assess`` runs) and compare with its expectations."""
-    problems: list[Problem] = []
-    for key in ("livello", "livello_residuo"):
-        expected_level = getattr(case.atteso, key)
-        if expected_level is not None and expected_level not in method.levels:
-            problems.append(Problem(doc.locate(keys + ("atteso", key)), f"unknown risk level '{expected_level}'",
-                                    code="rule-test", hint=did_you_mean(expected_level, method.levels)))
+    problems = _expectation_problems(method, case, doc, keys)
     if problems:
         raise RiskengineError(problems)
     score: ItemScore
@@ -138,29 +224,50 @@ def run_case(method: Method, backend: Backend, case: Caso, doc: Document, keys: 
         except ValueError as exc:
             raise RiskengineError([Problem(doc.locate(keys + ("fatti", name)), f"fact '{name}': {exc}",
                                            code="rule-test")]) from None
-    # A case is a process of its own: no measures, no catalogue (the defaults stand for it).
+    # A case is a process of its own: its declared measures, no catalogue (the defaults stand for it).
+    linked, states = _case_measures(case)
+    planned, implemented = residual_measures(method, linked, states)
     values = _defaults(method)
     values.update({"codice": case.nome, "area": case.area or ""})
+    values.update(measure_counts(linked, states, case.data_valutazione))
     subject = Subject("case", case.nome, case.nome, score, list(score.trace), [case.area] if case.area else [],
-                      [], [], [], [], None, values, answers, given)
+                      [m.codice for m in linked], linked, planned, implemented, case.rivalutazione, values, answers,
+                      given)
     (evaluation,) = evaluate_subjects(method, backend, [subject])
     assert evaluation.scoring is not None  # every case is scored
     inerente = evaluation.scoring.inerente
+    programmato, monitorato = evaluation.scoring.residuo_programmato, evaluation.scoring.residuo_monitorato
+    varianti = evaluation.scoring.varianti
+    rules = {step["regola"] for step in inerente.trace} | set(evaluation.fired)
+    rules |= {step["regola"] for state in varianti.values() for step in state.trace}
+    if method.residual_rule and (planned or implemented):
+        rules.add(method.residual_rule)
     actual = {
         "probabilita": score.p_code or decimal_text(score.probabilita),
         "impatto": score.i_code or decimal_text(score.impatto),
         "rischio": score.rischio, "livello": inerente.livello,
-        "livello_residuo": evaluation.scoring.residuo_programmato.livello,
+        "rischio_residuo": programmato.rischio, "livello_residuo": programmato.livello,
+        "rischio_monitorato": monitorato.rischio, "livello_monitorato": monitorato.livello,
         "varianti": score.varianti,
+        "livelli_varianti": {code: state.livello for code, state in varianti.items()},
         "criticita": sorted(f["codice"] for f in evaluation.findings),
         "monitoraggio": evaluation.monitoring,
         "priorita": evaluation.priority["valore"] if evaluation.priority else None,
-        "regole": sorted({step["regola"] for step in inerente.trace} | set(evaluation.fired)),
+        "regole": sorted(rules),
     }
-    # The case's steps: its score, then its inherent level, then the policies that applied.
+    mismatches = _compare(case, actual)
+    # The case's steps: its score, then its inherent level, then the policies that applied; and the
+    # residual's steps when a residual expectation failed.
     scored = len(subject.steps)
-    trace = evaluation.trace[:scored] + inerente.trace + evaluation.trace[scored:]
-    return CaseOutcome(case.nome, doc.locate(keys), True, _compare(case, actual), actual, trace)
+    trace = evaluation.trace[:scored] + inerente.trace
+    if any(m.split(":")[0] in _RESIDUAL_KEYS for m in mismatches):
+        for state, label in ((programmato, "residuo programmato"), (monitorato, "residuo monitorato")):
+            trace += [dict(step, descrizione=f"{label}: {step.get('descrizione', '')}") for step in state.trace]
+    if any(m.startswith("livello variante ") for m in mismatches):
+        for code, state in sorted(varianti.items()):
+            trace += [dict(step, descrizione=f"variante {code}: {step.get('descrizione', '')}") for step in state.trace]
+    trace += evaluation.trace[scored:]
+    return CaseOutcome(case.nome, doc.locate(keys), True, mismatches, actual, trace)
 
 
 def _compare(case: Caso, actual: dict[str, Any]) -> list[str]:
@@ -173,10 +280,12 @@ def _compare(case: Caso, actual: dict[str, Any]) -> list[str]:
             same = Decimal(want) == Decimal(got) if _is_number(want) and _is_number(got) else want == got
             if not same:
                 mismatches.append(f"{key}: expected {want}, got {got}")
-    if expected.rischio is not None and expected.rischio != actual["rischio"]:
-        mismatches.append(f"rischio: expected {decimal_text(expected.rischio)}, got "
-                          f"{decimal_text(actual['rischio']) if actual['rischio'] is not None else '—'}")
-    for key in ("livello", "livello_residuo", "priorita"):
+    for key in ("rischio", "rischio_residuo", "rischio_monitorato"):
+        want = getattr(expected, key)
+        if want is not None and want != actual[key]:
+            mismatches.append(f"{key}: expected {decimal_text(want)}, got "
+                              f"{decimal_text(actual[key]) if actual[key] is not None else '—'}")
+    for key in ("livello", "livello_residuo", "livello_monitorato", "priorita"):
         want = getattr(expected, key)
         if want is not None and want != actual[key]:
             mismatches.append(f"{key}: expected {want}, got {actual[key]}")
@@ -186,6 +295,9 @@ def _compare(case: Caso, actual: dict[str, Any]) -> list[str]:
             if got != want:
                 mismatches.append(f"variante {code}: expected {decimal_text(want)}, got "
                                   f"{decimal_text(got) if got is not None else '—'}")
+    for code, want in sorted((expected.livelli_varianti or {}).items()):
+        if actual["livelli_varianti"].get(code) != want:
+            mismatches.append(f"livello variante {code}: expected {want}, got {actual['livelli_varianti'].get(code)}")
     if expected.criticita is not None and sorted(expected.criticita) != actual["criticita"]:
         mismatches.append(f"criticita: expected {sorted(expected.criticita)}, got {actual['criticita']}")
     if expected.monitoraggio is not None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.graph.build import CatalogGraph
 from riskengine.method.arithmetic import decimals
 from riskengine.method.load import Method
@@ -41,6 +41,7 @@ class Assessment:
     document: Document | None = None
     # Where each item's judgement is written: the findings of the policies on it are located there.
     places: dict[str, Location] = field(default_factory=dict)
+    to_confirm: list[Problem] = field(default_factory=list)  # one finding per answer still marked da_confermare
 
 
 def match_option(method: Method, indicator_code: str, raw: Any) -> Opzione | None:
@@ -166,6 +167,11 @@ def load_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Asses
                 problems.append(Problem(doc.locate(keys + ("residuo",)), "give exactly one of 'rischio' or 'livello'",
                                         code="assessment"))
         result.answers[code] = Answers(code, wanted_kind, options, giudizio)
+        if giudizio.da_confermare:
+            result.to_confirm.append(Problem(
+                doc.locate(keys + ("da_confermare",)), f"the answers of {code} were copied from the previous year "
+                "and are not confirmed", code="da-confermare", severity=Severity.WARNING, subject=code,
+                hint="confirm or change them, then delete 'da_confermare'"))
     measure_codes = [cg.code(n) for n in cg.nodes_of("measure")]
     for index, esito in enumerate(model.monitoraggio):
         if f"measure:{esito.misura}" not in cg.graph:

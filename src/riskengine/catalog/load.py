@@ -16,6 +16,7 @@ from riskengine.catalog.models import (
     FactorsFile,
     MeasuresFile,
     ProcessesFile,
+    TrasparenzaFile,
     UnitsFile,
 )
 from riskengine.errors import Location, Problem, RiskengineError
@@ -25,6 +26,7 @@ from riskengine.source.validate import validate_document
 
 REQUIRED_FILES = ("ente.yaml", "areas.yaml", "units.yaml", "processes.yaml", "measures.yaml")
 DEFAULT_FACTORS = "fattori.yaml"
+OPTIONAL_FILES = ("trasparenza.yaml",)  # the schedule of publication obligations: absent, none is checked
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Catalog:
     factors: FactorsFile
     processes: ProcessesFile
     measures: MeasuresFile
+    transparency: TrasparenzaFile | None = None
     documents: dict[str, Document] = field(repr=False, default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # found while loading: codes that look alike
 
@@ -92,6 +95,8 @@ def _load_catalog(root: Path) -> Catalog:
     for name, model in CATALOG_FILES.items():
         path = root / name
         if not path.exists():
+            if name in OPTIONAL_FILES:
+                continue
             if name == "factors.yaml":
                 doc = _default_factors_document()
             else:
@@ -118,6 +123,7 @@ def _load_catalog(root: Path) -> Catalog:
         factors=parsed["factors.yaml"],
         processes=parsed["processes.yaml"],
         measures=parsed["measures.yaml"],
+        transparency=parsed.get("trasparenza.yaml"),
         documents=documents,
     )
     catalog.warnings = look_alike_codes(catalog)

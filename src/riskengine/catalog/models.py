@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from riskengine.errors import shorten
 from riskengine.source.fields import CleanText, Code, Dec, ItemModel, Model, Scadenza, Text
@@ -130,13 +131,27 @@ class Unita(ItemModel):
         return (self.valida_dal is None or self.valida_dal <= day) and (self.valida_al is None or day <= self.valida_al)
 
 
+class Collettivo(ItemModel):
+    """How a collective owner reaches units: every unit, the owners of the treated processes, or given units."""
+
+    tipo: Literal["tutte-le-unita", "unita-dei-processi", "responsabili-di-unita"]
+    unita: list[Code] = Field(default_factory=list)  # responsabili-di-unita: the units whose heads are meant
+
+    @model_validator(mode="after")
+    def _units(self) -> Collettivo:
+        if (self.tipo == "responsabili-di-unita") != bool(self.unita):
+            raise ValueError("'unita' lists the units of 'responsabili-di-unita', and only of it")
+        return self
+
+
 class Ruolo(ItemModel):
-    """A role (RPCT, OIV, dirigente, referente, tutti i dipendenti)."""
+    """A role (RPCT, OIV, dirigente, referente, tutti i dipendenti); ``collettivo``: a collective owner."""
 
     codice: Code
     nome: CleanText
     tipo: Literal["rpct", "oiv", "dirigente", "referente", "tutti"]
     unita: Code | None = None
+    collettivo: Collettivo | None = None
 
 
 class UnitsFile(Model):
@@ -229,8 +244,10 @@ class Misura(ItemModel):
     descrizione: CleanText = ""
     tipologia: Tipologia
     ambito: Literal["generale", "specifica"]
-    natura: Literal["obbligatoria", "ulteriore"] = "ulteriore"
+    natura: Literal["obbligatoria", "ulteriore"] = "ulteriore"  # left out: a warning (measure-without-natura)
+    classe: CleanText | None = None  # the plan's own grouping label, e.g. "Tutela del whistleblower"
     responsabile: Code | None = None
+    responsabili: list[Code] = Field(default_factory=list)  # co-responsible units, when the plan names several
     supporto: list[Code] = Field(default_factory=list)
     scadenza: Scadenza = None
     frequenza: Frequenza | None = None
@@ -241,11 +258,157 @@ class Misura(ItemModel):
     tratta: Tratta = Field(default_factory=Tratta)
     tempi: CleanText = ""
 
+    @model_validator(mode="after")
+    def _owners(self) -> Misura:
+        if self.responsabile is not None and self.responsabili:
+            raise ValueError("give 'responsabile' (one unit) or 'responsabili' (co-responsible units), not both")
+        return self
+
+    @property
+    def owners(self) -> list[str]:
+        """The responsible units or roles, as written."""
+        return [self.responsabile] if self.responsabile is not None else list(self.responsabili)
+
 
 class MeasuresFile(Model):
     """measures.yaml."""
 
     misure: list[Misura] = Field(default_factory=list)
+
+
+
+# --- trasparenza.yaml: the schedule of publication obligations (d.lgs. 33/2013) ----------------------
+
+Periodicita = Literal["tempestivo", "trimestrale", "semestrale", "annuale"]
+EsitoMonitoraggio = Literal["conforme", "parziale", "non-conforme", "non-pubblicato"]
+
+
+def _tree_code(value: str, livello: int) -> str:
+    from riskengine.catalog.albero_trasparenza import albero, codice_piu_vicino
+
+    voce = albero().get(value)
+    if voce is None or voce.livello != livello:
+        what = "section" if livello == 1 else "sub-section"
+        raise ValueError(f"'{shorten(value)}' is not a {what} of the official tree of 'Amministrazione trasparente' "
+                         f"(did you mean '{codice_piu_vicino(value, livello)}'?)")
+    return value
+
+
+def _tree_enum(livello: int) -> Callable[[dict[str, Any]], None]:
+    """The codes of one level as a JSON Schema enum, so that editors offer them; codes without a leading
+    zero may also be written unquoted (YAML numbers), which the loader reads as the same code."""
+    def schema(node: dict[str, Any]) -> None:
+        from riskengine.catalog.albero_trasparenza import albero
+
+        codes = [v.codice for v in albero().values() if v.livello == livello]
+        node.pop("type", None)
+        node.pop("anyOf", None)
+        node["enum"] = [*codes, *(int(c) for c in codes if not c.startswith("0"))]
+    return schema
+
+
+CodiceSezione = Annotated[Code, AfterValidator(lambda v: _tree_code(v, 1)), Field(json_schema_extra=_tree_enum(1))]
+CodiceSottosezione = Annotated[Code, AfterValidator(lambda v: _tree_code(v, 2)),
+                               Field(json_schema_extra=_tree_enum(2))]
+
+
+class SchemaAnac(Model):
+    """An ANAC publication schema (delibera 495/2024 as revised by 481/2025; 497/2025) that applies."""
+
+    delibera: CleanText = Field(min_length=1)  # "495/2024"
+    allegato: CleanText = ""
+    vincolante: bool  # binding (true) or experimental (false)
+    dal: dt.date | None = None  # binding from this date (22 January 2026 for arts. 4-bis, 13 and 31)
+
+
+class AttestazioneOiv(Model):
+    """The OIV's yearly attestation of the obligation (ANAC grid: completeness, update, open format)."""
+
+    data: dt.date
+    esito: CleanText = Field(min_length=1)
+
+
+class Monitoraggio(Model):
+    """The last check of an obligation by the RPCT (or its staff)."""
+
+    data: dt.date
+    esito: EsitoMonitoraggio
+    note: CleanText = ""
+
+
+def _aggiornamento(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str) and value.strip() and value.strip()[0].isdigit():
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError("expected tempestivo, trimestrale, semestrale, annuale or a date (YYYY-MM-DD)") from None
+    return value
+
+
+class Obbligo(ItemModel):
+    """One publication obligation: where it is published, by whom, how often, and how it is checked."""
+
+    codice: Code
+    sezione: CodiceSezione
+    sottosezione: CodiceSottosezione
+    riferimento: CleanText = Field(min_length=1)  # the legal reference ("Art. 13, c. 1, lett. b), d.lgs. 33/2013")
+    denominazione: CleanText = Field(min_length=1)
+    contenuto: CleanText = ""
+    # How often it is updated: a period, or a fixed date. Optional here so that the integrity rule
+    # obligation-frequency reports a missing one at its place with every other finding.
+    aggiornamento: Annotated[Periodicita | dt.date | None, BeforeValidator(_aggiornamento)] = None
+    termine: CleanText = ""  # the deadline or the rule ("entro 30 giorni dall'adozione")
+    scadenza: dt.date | None = None  # the next calendar deadline, when there is one
+    trasmissione: Code | None = None  # unit or role that transmits the data
+    pubblicazione: Code | None = None  # unit or role that publishes them
+    monitoraggio: CleanText = ""  # how the RPCT checks it
+    schema_anac: SchemaAnac | None = None
+    formato_aperto: bool = False  # published as an open table (CSV, HTML or XML)
+    ultimo_aggiornamento: dt.date | None = None
+    esito_monitoraggio: Monitoraggio | None = None
+    attestazione_oiv: AttestazioneOiv | None = None
+    ulteriore: bool = False  # "dati ulteriori": a local obligation, beyond the law
+
+    @field_validator("sottosezione")
+    @classmethod
+    def _sezione_della_sottosezione(cls, value: str, info: ValidationInfo) -> str:
+        """A sub-section sits under the section given (reported at the sub-section)."""
+        from riskengine.catalog.albero_trasparenza import albero
+
+        sezione = info.data.get("sezione")  # absent when the section itself was refused
+        padre = albero()[value].padre
+        if sezione is not None and padre != sezione:
+            raise ValueError(f"sub-section '{value}' belongs to section '{padre}', not '{sezione}'")
+        return value
+
+
+class NonApplicabile(Model):
+    """A section or sub-section of the tree that does not apply to the administration, with the reason."""
+
+    sezione: CodiceSezione | None = None
+    sottosezione: CodiceSottosezione | None = None
+    motivo: CleanText = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one(self) -> NonApplicabile:
+        if (self.sezione is None) == (self.sottosezione is None):
+            raise ValueError("give exactly one of 'sezione' or 'sottosezione'")
+        return self
+
+    @property
+    def codice(self) -> str:
+        """The code declared not applicable."""
+        return self.sezione or self.sottosezione or ""
+
+
+class TrasparenzaFile(Model):
+    """trasparenza.yaml: the schedule of publication obligations (optional)."""
+
+    esempio: bool = False
+    obblighi: list[Obbligo] = Field(default_factory=list)
+    non_applicabili: list[NonApplicabile] = Field(default_factory=list)
 
 
 CATALOG_FILES: dict[str, type[Model]] = {
@@ -255,4 +418,5 @@ CATALOG_FILES: dict[str, type[Model]] = {
     "factors.yaml": FactorsFile,
     "processes.yaml": ProcessesFile,
     "measures.yaml": MeasuresFile,
+    "trasparenza.yaml": TrasparenzaFile,
 }

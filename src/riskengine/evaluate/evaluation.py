@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -57,6 +58,7 @@ class Scoring:
     inerente: State
     residuo_programmato: State
     residuo_monitorato: State
+    varianti: dict[str, State] = field(default_factory=dict)  # the variants that have a band table: their levels
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,18 +191,26 @@ class Classifier:
                             "valori": {"probabilita": cell.p, "impatto": cell.i}, "risultato": cell.level}
 
 
-def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend) -> list[ProcessEvaluation]:
-    """Evaluate every process of the catalogue; processes without answers are reported, not scored."""
+def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend,
+             links: Mapping[str, list[str]] | None = None,
+             only: set[str] | None = None) -> list[ProcessEvaluation]:
+    """Evaluate every process of the catalogue; processes without answers are reported, not scored.
+
+    ``links``: the measures of some processes (by process code) in place of the catalogue's links,
+    as what-if scenarios and the ranking of measures set them. ``only``: evaluate just these
+    processes (by code; the ranking re-evaluates only the processes a measure treats).
+    """
     reference = assessment.model.data_valutazione or cg.catalog.ente.data_riferimento
-    transversal_ok = method.model.residuo.considera_trasversali
     states = {cg.code(m): _monitored_state(assessment, cg.obj(m)) for m in cg.nodes_of("measure")}
     indicator_codes = [i.codice for i in method.model.indicatori]
     scores: dict[tuple[str, ...], ItemScore] = {}  # catalogues repeat answer patterns: one score each
     subjects: list[Subject] = []
     unassessed: dict[str, ProcessEvaluation] = {}
-    for node in cg.nodes_of("process"):
+    nodes = [n for n in cg.nodes_of("process") if only is None or cg.code(n) in only]
+    for node in nodes:
         code = cg.code(node)
-        measures = [cg.code(m) for m in q.measures_of(cg, node)]
+        measures = sorted(links[code]) if links is not None and code in links \
+            else [cg.code(m) for m in q.measures_of(cg, node)]
         items = _items_for(cg, method, assessment, node)
         if not items:
             finding = {"codice": "NON-VALUTATO", "gravita": "warning", "regola": "riskengine/non-valutato",
@@ -220,9 +230,7 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
             steps.extend(score.trace)
         area, classe, area_codes = _primary_area(cg, node)
         linked = [cg.obj(f"measure:{m}") for m in measures]
-        for_residual = [m for m in linked if transversal_ok or not m.tratta.tutti]
-        planned = [m for m in for_residual if states[m.codice] != "non-attuata"]
-        implemented = [m for m in for_residual if states[m.codice] == "attuata"]
+        planned, implemented = residual_measures(method, linked, states)
         giudizio = items[0].giudizio
         values = _catalogue_values(cg, node, linked, states, reference, area, classe)
         values["motivazione"] = bool(giudizio.motivazione.strip())
@@ -231,14 +239,25 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
                                 implemented, giudizio.residuo, values, policy_answers(method, _options(items, method)),
                                 {}))
     assessed = iter(evaluate_subjects(method, backend, subjects))
-    return [unassessed[node] if node in unassessed else next(assessed) for node in cg.nodes_of("process")]
+    return [unassessed[node] if node in unassessed else next(assessed) for node in nodes]
 
 
-def _catalogue_values(cg: CatalogGraph, node: str, linked: list[Misura], states: dict[str, str],
-                      reference: dt.date, area: str, classe: str) -> dict[str, Any]:
-    """The policy values of a process that the catalogue gives: area, unit, measure counts, structure."""
-    proc = cg.obj(node)
-    owner = q.owner_of(cg, node)
+def residual_measures(method: Method, linked: list[Misura], states: dict[str, str]) -> tuple[list[Misura],
+                                                                                               list[Misura]]:
+    """The measures of the planned residual (all but ``non-attuata``) and of the monitored one (``attuata``).
+
+    ``states``: each measure's monitored status by code. Transversal measures count only when the
+    method's ``residuo.considera_trasversali`` says so.
+    """
+    transversal_ok = method.model.residuo.considera_trasversali
+    for_residual = [m for m in linked if transversal_ok or not m.tratta.tutti]
+    planned = [m for m in for_residual if states[m.codice] != "non-attuata"]
+    implemented = [m for m in for_residual if states[m.codice] == "attuata"]
+    return planned, implemented
+
+
+def measure_counts(linked: list[Misura], states: dict[str, str], reference: dt.date | None) -> dict[str, int]:
+    """The policy counts of a process's measures (``misure_scadute`` only with a reference date)."""
     generali = specifiche = attuate = specifiche_attuate = scadute = 0
     for m in linked:  # the measure counts, in one pass
         ambito = m.ambito
@@ -249,17 +268,21 @@ def _catalogue_values(cg: CatalogGraph, node: str, linked: list[Misura], states:
         if states[m.codice] == "attuata":
             attuate += 1
             specifiche_attuate += ambito == "specifica"
-        elif isinstance(m.scadenza, dt.date) and m.scadenza < reference:
+        elif reference is not None and isinstance(m.scadenza, dt.date) and m.scadenza < reference:
             scadute += 1
+    return {"misure": len(linked), "misure_generali": generali, "misure_specifiche": specifiche,
+            "misure_attuate": attuate, "misure_specifiche_attuate": specifiche_attuate, "misure_scadute": scadute}
+
+
+def _catalogue_values(cg: CatalogGraph, node: str, linked: list[Misura], states: dict[str, str],
+                      reference: dt.date, area: str, classe: str) -> dict[str, Any]:
+    """The policy values of a process that the catalogue gives: area, unit, measure counts, structure."""
+    proc = cg.obj(node)
+    owner = q.owner_of(cg, node)
     return {
         "codice": cg.code(node), "area": area, "classe_area": classe,
         "unita": cg.code(owner) if owner else "",
-        "misure": len(linked),
-        "misure_generali": generali,
-        "misure_specifiche": specifiche,
-        "misure_attuate": attuate,
-        "misure_specifiche_attuate": specifiche_attuate,
-        "misure_scadute": scadute,
+        **measure_counts(linked, states, reference),
         "eventi": len(q.events_of(cg, node)),
         "fasi": len(q.descendants(cg, node)),
         "in_convenzione": proc.in_convenzione is not None,
@@ -302,14 +325,18 @@ def evaluate_subjects(method: Method, backend: Backend, subjects: list[Subject])
     gradino = method.model.residuo.metodo == "gradino"
     # First the lookups of the inherent and (numeric) residual scores, all in one engine run.
     lookups: list[tuple[str | None, str, tuple[Decimal, dict, str, Decimal, dict, str] | None]] = []
+    variant_lookups: list[dict[str, str]] = []  # per subject: the band lookup of each variant with a level
     for subject in subjects:
         score = subject.score
         if score.rischio is None:
             assert score.p_code is not None  # a grid method's score: level codes, no risk
             assert score.i_code is not None
             lookups.append((None, classifier.grid(score.p_code, score.i_code), None))
+            variant_lookups.append({})
             continue
         band_table = method.band_table_for(subject.area_codes).code
+        variant_lookups.append({code: classifier.band(bands.code, value) for code, value in score.varianti.items()
+                                if (bands := method.variant_table(code, subject.area_codes)) is not None})
         residual = None
         if not gradino:
             planned, pstep = residual_score(method, score.rischio, subject.planned, known, tables)
@@ -322,8 +349,10 @@ def evaluate_subjects(method: Method, backend: Backend, subjects: list[Subject])
     classifier.run()
     classified: list[_Classified] = []
     reratings: list[tuple[int, Decimal, dict, str]] = []  # numeric re-ratings, classified in a second run
-    for subject, (table, inherent_id, residual) in zip(subjects, lookups, strict=True):
+    for subject, (table, inherent_id, residual), variant_ids in zip(subjects, lookups, variant_lookups, strict=True):
         inerente = classifier.state(subject.score.rischio, [], inherent_id)
+        varianti = {code: classifier.state(subject.score.varianti[code], [], fact_id)
+                    for code, fact_id in sorted(variant_ids.items())}
         if residual is None:
             lvl, step = residual_level(method, inerente.livello, subject.planned)
             programmato = State(None, lvl, [step])
@@ -343,15 +372,16 @@ def evaluate_subjects(method: Method, backend: Backend, subjects: list[Subject])
                 assert table is not None  # a numeric re-rating is only accepted for numeric methods
                 value, step = rerated
                 reratings.append((len(classified), value, step, classifier.band(table, value)))
-        classified.append(_Classified(subject, Scoring(subject.score, table, inerente, programmato, monitorato),
-                                      flags))
+        classified.append(_Classified(subject, Scoring(subject.score, table, inerente, programmato, monitorato,
+                                                       varianti), flags))
     if reratings:
         classifier.run()
         for index, value, step, fact_id in reratings:
             subject, scoring, flags = classified[index]
             rerated_state = classifier.state(value, [step], fact_id)
             classified[index] = _Classified(subject, Scoring(scoring.score, scoring.band_table, scoring.inerente,
-                                                             rerated_state, scoring.residuo_monitorato), flags)
+                                                             rerated_state, scoring.residuo_monitorato,
+                                                             scoring.varianti), flags)
     return _policies(method, backend, classified)
 
 
@@ -380,8 +410,9 @@ def _explicit_residual(method: Method, inherent: State, linked: list[Misura], r:
         assert r.livello is not None
         return State(None, r.livello, [{"regola": "valutazione.residuo", "descrizione": description,
                                         "risultato": r.livello}])
-    rounding = method.model.arrotondamento
-    score = round_to(r.rischio, rounding.cifre, rounding.modo)
+    rounding = method.rounding("rischio")
+    assert rounding is not None  # the risk is always rounded
+    score = round_to(r.rischio, *rounding)
     return score, {"regola": "valutazione.residuo", "descrizione": description, "risultato": decimal_text(score)}
 
 
@@ -401,6 +432,8 @@ def _policy_values(method: Method, item: _Classified) -> dict[str, Any]:
                        else inerente.rischio})
         for code, value in score.varianti.items():
             values[f"rischio_{code}"] = value
+        for code, state in scoring.varianti.items():
+            values[f"livello_{code}"] = state.livello
     else:
         values.update({"probabilita": score.p_code, "impatto": score.i_code})
     values.update(subject.given)

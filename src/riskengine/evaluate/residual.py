@@ -40,7 +40,9 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
     same measures then share one (about half of a catalogue's residual steps).
     """
     convention = method.model.residuo.metodo
-    rounding = method.model.arrotondamento
+    rounding = method.rounding("rischio")
+    assert rounding is not None  # the risk is always rounded
+    digits, mode = rounding
     by_code = {m.codice: m for m in measures}
     codes = sorted(by_code)
     if known is None:
@@ -65,7 +67,7 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
         result = inherent
         step["descrizione"] = "nessuna misura collegata: residuo uguale all'inerente" if convention != "nessuno" \
             else "il metodo non riduce il rischio: residuo uguale all'inerente"
-    value = min(round_to(result, rounding.cifre, rounding.modo), inherent)
+    value = min(round_to(result, digits, mode), inherent)
     step["risultato"] = decimal_text(value)
     return value, step
 

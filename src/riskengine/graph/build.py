@@ -2,8 +2,9 @@
 
 Node ids are ``kind:code`` (areas: ``area:tassonomia:codice``). Edges are keyed by their type,
 ``rel`` (``graph.edges(keys=True)``): part-of, in-area, owned-by, threatens, enabled-by, treated-by,
-responsible-for, supports, crosswalk; one edge per type between two nodes, and no edge attributes
-(the key says it all, and a national catalogue has millions of edges). Dangling references and
+responsible-for, supports, crosswalk, transmits, publishes (publication obligations); one edge per
+type between two nodes, and no edge attributes (the key says it all, and a national catalogue has
+millions of edges). Dangling references and
 duplicate codes are recorded, not raised: the integrity rules report them with every other finding.
 """
 
@@ -33,12 +34,14 @@ TREATED_BY = "treated-by"
 RESPONSIBLE_FOR = "responsible-for"
 SUPPORTS = "supports"
 CROSSWALK = "crosswalk"
+TRANSMITS = "transmits"  # a unit or role transmits the data of a publication obligation
+PUBLISHES = "publishes"  # a unit or role publishes them
 
 # The catalogue file that defines each kind of node (not stored per node: five keys fit networkx's
 # smallest attribute dict, 88 bytes less per node of a national catalogue).
 FILE_OF_KIND = {"factor": "factors.yaml", "area": "areas.yaml", "unit": "units.yaml", "role": "units.yaml",
                 "process": "processes.yaml", "phase": "processes.yaml", "event": "processes.yaml",
-                "measure": "measures.yaml"}
+                "measure": "measures.yaml", "obligation": "trasparenza.yaml"}
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,7 @@ class _Builder:
                      ("fattori", i))
         self.processes()
         self.measures()
+        self.obligations()
         # Edges after nodes: the node attribute dicts stay together in memory, which makes every
         # later walk over the nodes faster (measured). One add_edge per link: add_edges_from goes
         # through a view per edge in a multigraph and costs half as much again.
@@ -308,11 +312,29 @@ class _Builder:
                 lead = self.party("measures.yaml", path + ("responsabile",), misura.responsabile, node)
                 if lead:
                     self.edge(lead, node, RESPONSIBLE_FOR)
+            for j, ref in enumerate(misura.responsabili):
+                lead = self.party("measures.yaml", path + ("responsabili", j), ref, node)
+                if lead:
+                    self.edge(lead, node, RESPONSIBLE_FOR)
             for j, ref in enumerate(misura.supporto):
                 helper = self.party("measures.yaml", path + ("supporto", j), ref, node)
                 if helper:
                     self.edge(helper, node, SUPPORTS)
             self.treats(misura, node, path)
+
+    def obligations(self) -> None:
+        transparency = self.cat.transparency
+        for i, obbligo in enumerate(transparency.obblighi if transparency else []):
+            node = f"obligation:{obbligo.codice}"
+            path = ("obblighi", i)
+            if not self.add(node, "obligation", obbligo.codice, obbligo.denominazione, obbligo, path):
+                continue
+            for key, rel in (("trasmissione", TRANSMITS), ("pubblicazione", PUBLISHES)):
+                ref = getattr(obbligo, key)
+                if ref is not None:
+                    owner = self.party("trasparenza.yaml", path + (key,), ref, node)
+                    if owner:
+                        self.edge(owner, node, rel)
 
     def treats(self, misura: Any, node: str, path: tuple) -> None:
         tratta = misura.tratta

@@ -9,7 +9,7 @@ import networkx as nx
 
 from riskengine.errors import Problem, Severity
 from riskengine.gcpause import paused
-from riskengine.graph.build import PART_OF, RESPONSIBLE_FOR, SUPPORTS, CatalogGraph
+from riskengine.graph.build import PART_OF, PUBLISHES, RESPONSIBLE_FOR, SUPPORTS, TRANSMITS, CatalogGraph
 from riskengine.i18n import Text
 
 Check = Callable[[CatalogGraph], Iterator[Problem]]
@@ -124,9 +124,20 @@ def _no_owner(cg: CatalogGraph) -> Iterator[Problem]:
       "(violating a measure is a disciplinary offence: ownership must be clear).")
 def _no_responsible(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("measure"):
-        if cg.obj(node).responsabile is None:
+        if not cg.obj(node).owners:
             yield _problem(cg, "measure-without-responsible", node,
                            f"measure '{cg.obj(node).codice}' has no responsible unit", hint="add 'responsabile: UNIT'")
+
+
+@rule("measure-without-natura", Severity.WARNING,
+      "A measure does not say whether it is mandatory or further ('natura'): it is counted as 'ulteriore'.")
+def _no_natura(cg: CatalogGraph) -> Iterator[Problem]:
+    for node in cg.nodes_of("measure"):
+        misura = cg.obj(node)
+        if "natura" not in misura.model_fields_set:
+            yield _problem(cg, "measure-without-natura", node,
+                           f"measure '{misura.codice}' does not state its 'natura': counted as 'ulteriore'",
+                           hint="add 'natura: obbligatoria' or 'natura: ulteriore'", args={"misura": misura.codice})
 
 
 @rule("measure-without-indicator", Severity.WARNING, "A measure has no monitoring indicator or no target.")
@@ -151,7 +162,8 @@ def _no_deadline(cg: CatalogGraph) -> Iterator[Problem]:
 
 
 @rule("unit-not-valid", Severity.ERROR,
-      "A measure or process is assigned to a unit that does not exist at the plan date (reorganised away).")
+      "A measure, process or publication obligation is assigned to a unit that does not exist at the plan date "
+      "(reorganised away).")
 def _invalid_unit(cg: CatalogGraph) -> Iterator[Problem]:
     day = cg.catalog.ente.data_riferimento
     for node in cg.nodes_of("unit"):
@@ -173,6 +185,12 @@ def _invalid_unit(cg: CatalogGraph) -> Iterator[Problem]:
                            f"process '{cg.obj(owner).codice}' is owned by unit '{unita.nome}', "
                            f"not valid on {day.isoformat()}", "unita",
                            hint="assign it to the unit that took over this work")
+        for rel, key, role in ((TRANSMITS, "trasmissione", "transmitted"), (PUBLISHES, "pubblicazione", "published")):
+            for obligation in cg.targets(node, rel):
+                yield _problem(cg, "unit-not-valid", obligation,
+                               f"publication obligation '{cg.obj(obligation).codice}' is {role} by unit "
+                               f"'{unita.nome}', not valid on {day.isoformat()}", key,
+                               hint="assign it to the unit that took over this work")
 
 
 @rule("event-without-factor", Severity.WARNING, "A risk event has no enabling factor.")
@@ -237,6 +255,95 @@ def _unused_area(cg: CatalogGraph) -> Iterator[Problem]:
         if cg.obj(node).tassonomia == primary and not cg.sources(node, "in-area"):
             yield _problem(cg, "area-unused", node, f"risk area '{cg.obj(node).ref}' holds no process",
                            args={"area": cg.obj(node).ref})
+
+
+@rule("obligation-without-owner", Severity.ERROR,
+      "A publication obligation has no unit responsible for transmitting or for publishing its data "
+      "(d.lgs. 33/2013 art. 10: both must be named).")
+def _obligation_owners(cg: CatalogGraph) -> Iterator[Problem]:
+    for node in cg.nodes_of("obligation"):
+        obbligo = cg.obj(node)
+        missing = [k for k in ("trasmissione", "pubblicazione") if getattr(obbligo, k) is None]
+        if missing:
+            duties = {"trasmissione": "transmission", "pubblicazione": "publication"}
+            yield _problem(cg, "obligation-without-owner", node,
+                           f"publication obligation '{obbligo.codice}' has no unit responsible for "
+                           + " and none for ".join(duties[k] for k in missing),
+                           "codice", hint="add " + " and ".join(f"'{k}: UNIT'" for k in missing))
+
+
+@rule("obligation-frequency", Severity.ERROR,
+      "A publication obligation has no update frequency, or is 'tempestivo' with a calendar deadline "
+      "(a timely update follows each act, not a date).")
+def _obligation_frequency(cg: CatalogGraph) -> Iterator[Problem]:
+    for node in cg.nodes_of("obligation"):
+        obbligo = cg.obj(node)
+        if obbligo.aggiornamento is None:
+            yield _problem(cg, "obligation-frequency", node,
+                           f"publication obligation '{obbligo.codice}' has no update frequency", "codice",
+                           hint="add 'aggiornamento: tempestivo', trimestrale, semestrale, annuale or a date")
+        elif obbligo.aggiornamento == "tempestivo" and obbligo.scadenza is not None:
+            yield _problem(cg, "obligation-frequency", node,
+                           f"publication obligation '{obbligo.codice}' is 'tempestivo' but has the calendar "
+                           f"deadline {obbligo.scadenza.isoformat()}", "scadenza",
+                           hint="state the rule in 'termine' (e.g. within 30 days of the act), or give a periodic "
+                                "frequency")
+
+
+@rule("binding-schema-not-open", Severity.WARNING,
+      "A publication obligation under a binding ANAC schema (delibera 495/2024) is not published as an open table.")
+def _binding_schema(cg: CatalogGraph) -> Iterator[Problem]:
+    day = cg.catalog.ente.data_riferimento
+    for node in cg.nodes_of("obligation"):
+        obbligo = cg.obj(node)
+        schema = obbligo.schema_anac
+        if schema is None or not schema.vincolante or (schema.dal is not None and schema.dal > day):
+            continue
+        if not obbligo.formato_aperto:
+            yield _problem(cg, "binding-schema-not-open", node,
+                           f"publication obligation '{obbligo.codice}' follows the binding ANAC schema of delibera "
+                           f"{schema.delibera} and is not marked as published in an open format",
+                           "formato_aperto" if "formato_aperto" in obbligo.model_fields_set else "schema_anac",
+                           hint="publish it as an open table (CSV, HTML or XML) with the schema's fields and set "
+                                "'formato_aperto: true'",
+                           args={"obbligo": obbligo.codice, "delibera": schema.delibera})
+
+
+@rule("obligation-overdue", Severity.WARNING,
+      "A publication obligation's update is overdue at the plan date, given its frequency and last update.")
+def _obligation_overdue(cg: CatalogGraph) -> Iterator[Problem]:
+    from riskengine.graph.trasparenza import overdue
+
+    day = cg.catalog.ente.data_riferimento
+    for node in cg.nodes_of("obligation"):
+        obbligo = cg.obj(node)
+        due = overdue(obbligo, day)
+        if due is not None:
+            yield _problem(cg, "obligation-overdue", node,
+                           f"publication obligation '{obbligo.codice}' was due for update on {due.isoformat()}",
+                           "ultimo_aggiornamento" if obbligo.ultimo_aggiornamento else "aggiornamento",
+                           hint="publish the update and record 'ultimo_aggiornamento'",
+                           args={"obbligo": obbligo.codice, "scadenza": due.isoformat()})
+
+
+@rule("subsection-without-obligation", Severity.WARNING,
+      "A sub-section of the official tree of 'Amministrazione trasparente' has no publication obligation and is "
+      "not declared not applicable.")
+def _uncovered(cg: CatalogGraph) -> Iterator[Problem]:
+    from riskengine.catalog.albero_trasparenza import sottosezioni
+
+    transparency = cg.catalog.transparency
+    if transparency is None:
+        return
+    covered = {cg.obj(n).sottosezione for n in cg.nodes_of("obligation")}
+    covered |= {na.codice for na in transparency.non_applicabili}
+    where = cg.catalog.locate("trasparenza.yaml", ("obblighi",), key=True)
+    for voce in sottosezioni():
+        if voce.codice not in covered and voce.padre not in covered:
+            yield Problem(where, f"sub-section {voce.codice} '{voce.nome}' has no publication obligation",
+                          code="subsection-without-obligation", severity=Severity.WARNING,
+                          hint="add its obligations, or declare it in 'non_applicabili' with the reason",
+                          args=(("nome", voce.nome), ("sottosezione", voce.codice)))
 
 
 def check_integrity(cg: CatalogGraph, only: set[str] | None = None) -> list[Problem]:

@@ -84,3 +84,28 @@ def find_party(cg: CatalogGraph, ref: str) -> str | None:
         if cg.graph.nodes[node]["label"] == ref:
             return node
     return None
+
+
+def collective_measures(cg: CatalogGraph, unit: str) -> list[tuple[str, str, str]]:
+    """(measure, collective role, how it reaches the unit) for each measure a collective owner brings to ``unit``.
+
+    A role with ``collettivo`` reaches every unit (``tutte-le-unita``), the units owning a process the
+    measure treats (``unita-dei-processi``), or the heads of the units it lists (``responsabili-di-unita``).
+    """
+    code = cg.code(unit)
+    owned = processes_of_unit(cg, unit) if cg.attrs(unit)["kind"] == "unit" else []
+    found = []
+    for role in cg.nodes_of("role"):
+        collective = cg.obj(role).collettivo
+        if collective is None or cg.attrs(unit)["kind"] != "unit":
+            continue
+        for measure in sorted(set(cg.targets(role, RESPONSIBLE_FOR)) | set(cg.targets(role, SUPPORTS))):
+            if collective.tipo == "tutte-le-unita":
+                found.append((measure, role, "tutte le unità"))
+            elif collective.tipo == "unita-dei-processi":
+                treated = [cg.code(p) for p in owned if measure in measures_of(cg, p)]
+                if treated:
+                    found.append((measure, role, "unità titolare dei processi trattati: " + ", ".join(treated)))
+            elif code in collective.unita:
+                found.append((measure, role, "responsabile dell'unità"))
+    return found

@@ -7,6 +7,7 @@ from typing import Any
 from riskengine.errors import Location, fail
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
+from riskengine.graph.trasparenza import obligation_summary, obligations_of_unit
 from riskengine.suggest import did_you_mean
 
 
@@ -19,10 +20,12 @@ def _deadline(misura: Any) -> str:
 def measure_summary(cg: CatalogGraph, node: str) -> dict[str, Any]:
     """The facts about a measure that owners need: what, who, by when, how it is measured."""
     m = cg.obj(node)
-    lead = cg.sources(node, "responsible-for")
+    lead = [n for n in (q.find_party(cg, ref) for ref in m.owners) if n is not None]  # in the order written
     return {
         "codice": m.codice, "nome": m.nome, "tipologia": m.tipologia, "ambito": m.ambito, "natura": m.natura,
         "responsabile": cg.attrs(lead[0])["label"] if lead else None,
+        "responsabili": [cg.attrs(n)["label"] for n in lead],
+        "classe": m.classe,
         "supporto": [cg.attrs(s)["label"] for s in cg.sources(node, "supports")],
         "scadenza": _deadline(m), "frequenza": m.frequenza, "indicatore": m.indicatore, "target": m.target,
         "stato": m.stato,
@@ -47,7 +50,24 @@ def unit_view(cg: CatalogGraph, ref: str) -> dict[str, Any]:
         "processi": [{"codice": cg.obj(p).codice, "nome": cg.obj(p).nome} for p in q.processes_of_unit(cg, node)],
         "misure_responsabile": [measure_summary(cg, m) for m in sorted(leads, key=by_deadline)],
         "misure_supporto": [measure_summary(cg, m) for m in sorted(supports, key=by_deadline)],
+        **_transparency_duties(cg, node),
+        "misure_collettive": [dict(measure_summary(cg, m), tramite=cg.attrs(role)["label"], come=how)
+                              for m, role, how in q.collective_measures(cg, node)],
     }
+
+
+def _transparency_duties(cg: CatalogGraph, node: str) -> dict[str, list[dict[str, Any]] | None]:
+    """The publication obligations a unit transmits and publishes, soonest deadline first (then tree order);
+    None when the catalogue has no trasparenza.yaml."""
+    if cg.catalog.transparency is None:
+        return {"obblighi_trasmissione": None, "obblighi_pubblicazione": None}
+    transmits, publishes = obligations_of_unit(cg, node)
+
+    def by_deadline(items: list[str]) -> list[dict[str, Any]]:
+        summaries = [obligation_summary(cg, n) for n in items]  # in tree order: the stable second key
+        return sorted(summaries, key=lambda o: (o["prossima_scadenza"] is None, o["prossima_scadenza"] or ""))
+
+    return {"obblighi_trasmissione": by_deadline(transmits), "obblighi_pubblicazione": by_deadline(publishes)}
 
 
 def process_view(cg: CatalogGraph, code: str) -> dict[str, Any]:

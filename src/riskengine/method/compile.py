@@ -131,7 +131,7 @@ def compile_method(method: Method) -> list[CompiledRule]:
     for band_table in method.band_tables.values():
         for row in band_table.rows:
             rules.append(CompiledRule(row.rule_id, CLASSIFY, BAND_FACT,
-                                      band_condition(band_table.code, row.lo, row.hi, method.digits)))
+                                      band_condition(band_table.code, row.lo, row.hi, band_table.digits)))
     for cell in method.grid.values():
         rules.append(CompiledRule(cell.rule_id, CLASSIFY, GRID_FACT, grid_condition(cell.p, cell.i)))
     for table in method.tables:

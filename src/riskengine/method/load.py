@@ -22,7 +22,7 @@ from riskengine.catalog.models import TIPOLOGIE
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.method import expr
 from riskengine.method.arithmetic import decimals, quantum
-from riskengine.method.models import Azione, Indicatore, MethodFile, PoliciesFile, Scala
+from riskengine.method.models import Azione, Indicatore, MethodFile, PoliciesFile, Precisione, Scala
 from riskengine.source.document import Document, load_yaml
 from riskengine.source.validate import validate_document
 from riskengine.suggest import did_you_mean
@@ -63,6 +63,7 @@ class BandTable:
     code: str
     name: str
     rows: tuple[BandRow, ...]
+    digits: int  # the precision of the scores it classifies (the finest of the risk's and its variants')
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class Method:
     tables: tuple[PolicyTable, ...]
     schema: dict[str, expr.FieldType]
     warnings: list[Problem] = field(default_factory=list)
+    residual_location: Location | None = None  # where the residual convention is written
 
     @property
     def numeric(self) -> bool:
@@ -130,8 +132,25 @@ class Method:
 
     @property
     def digits(self) -> int:
-        """Rounding precision (decimals)."""
-        return self.model.arrotondamento.cifre
+        """The precision (decimals) of the risk scores the band tables classify."""
+        rounding = self.rounding("rischio")
+        assert rounding is not None  # the risk is always rounded
+        return rounding[0]
+
+    def rounding(self, stage: str, variant: str | None = None) -> tuple[int, str] | None:
+        """Digits and mode of a stage (``probabilita``, ``impatto``, ``rischio``, ``variante``); None: not rounded."""
+        general = self.model.arrotondamento
+        own: Precisione | str | None
+        if stage == "variante":
+            assert variant is not None
+            own = general.varianti.get(variant) or general.rischio
+        else:
+            own = getattr(general, stage)
+        if own == "nessuno":
+            return None
+        if isinstance(own, Precisione):
+            return own.cifre, own.modo or general.modo
+        return general.cifre, general.modo
 
     @cached_property
     def policy_schema(self) -> dict[str, expr.FieldType]:
@@ -147,6 +166,13 @@ class Method:
         """The scale an indicator is rated on."""
         return self.scales[indicator.scala]
 
+    def variant_table(self, code: str, area_codes: list[str]) -> BandTable | None:
+        """The band table that gives variant ``code`` its level for a process in these areas, if any."""
+        variant = next(v for v in self.model.combinazione.varianti if v.codice == code)
+        if variant.bande is None:
+            return None
+        return self.band_table_for(area_codes) if variant.bande == "principale" else self.band_tables[variant.bande]
+
     def band_table_for(self, area_codes: list[str]) -> BandTable:
         """The band table for a process in these areas (first matching override, else the default)."""
         choice = self.model.scelta_bande
@@ -156,15 +182,24 @@ class Method:
                 return self.band_tables[override.bande]
         return self.band_tables[choice.predefinita]
 
+    @property
+    def residual_rule(self) -> str | None:
+        """The residual convention as a rule a case exercises when it reduces a risk by measures (``nessuno``: none)."""
+        convention = self.model.residuo.metodo
+        return None if convention == "nessuno" else f"residuo:{convention}"
+
     def rule_ids(self) -> list[str]:
-        """Every rule the method can fire (band rows, grid cells, policy rules), for coverage."""
+        """Every rule the method can fire (band rows, grid cells, residual convention, policy rules), for coverage."""
         ids = [row.rule_id for table in self.band_tables.values() for row in table.rows]
         ids += [cell.rule_id for cell in self.grid.values()]
+        ids += [self.residual_rule] if self.residual_rule else []
         ids += [rule.rule_id for table in self.tables for rule in table.rules]
         return ids
 
     def rule_location(self, rule_id: str) -> Location | None:
         """Where a rule is written."""
+        if rule_id == self.residual_rule:
+            return self.residual_location
         for table in self.band_tables.values():
             for row in table.rows:
                 if row.rule_id == rule_id:
@@ -204,6 +239,8 @@ def fact_schema(model: MethodFile, scales: dict[str, Scala]) -> dict[str, expr.F
             schema[name] = expr.NUMBER
         for variant in model.combinazione.varianti:
             schema[f"rischio_{variant.codice}"] = expr.NUMBER
+            if variant.bande is not None:
+                schema[f"livello_{variant.codice}"] = level_type
     else:
         for dimension in ("probabilita", "impatto"):
             first = next((i for i in model.indicatori if i.dimensione == dimension), None)
@@ -372,16 +409,59 @@ class _Checker:
                        "the engine compares numbers exactly up to there", "use smaller scale values",
                        code="engine-limit")
 
+    def rounding(self) -> None:
+        """Per-stage roundings name declared variants; a grid method rounds nothing it could leave unrounded."""
+        variants = [v.codice for v in self.m.combinazione.varianti]
+        for code in sorted(self.m.arrotondamento.varianti):
+            if code not in variants:
+                self.error(("arrotondamento", "varianti", code), f"unknown variant '{code}'",
+                           did_you_mean(code, variants) if variants else "this method declares no variants", key=True)
+        if self.m.combinazione.tipo == "griglia":
+            for stage in ("probabilita", "impatto"):
+                if getattr(self.m.arrotondamento, stage) == "nessuno":
+                    self.error(("arrotondamento", stage), "a grid method looks up rounded scale values: "
+                               f"'{stage}' cannot be left unrounded", "give it 'cifre' or remove it")
+
+    def table_digits(self) -> dict[str, int]:
+        """The precision each band table is checked and compiled at: the finest of the values it classifies.
+
+        A table checked at a finer precision covers every coarser value too. The risk's tables are
+        the default and the per-area ones; a variant's is the one it names (``principale``: the risk's).
+        """
+        general = self.m.arrotondamento
+        risk_digits = general.rischio.cifre if general.rischio is not None else general.cifre
+        choice = self.m.scelta_bande
+        risk_tables = ({choice.predefinita} | {o.bande for o in choice.per_area}) if choice else set()
+        digits = dict.fromkeys(risk_tables, risk_digits)
+        codes = [t.codice for t in self.m.bande]
+        for k, variant in enumerate(self.m.combinazione.varianti):
+            if variant.bande is None:
+                continue
+            own = general.varianti.get(variant.codice) or general.rischio
+            variant_digits = own.cifre if own is not None else general.cifre
+            if variant.bande == "principale":
+                named = risk_tables
+            elif variant.bande in codes:
+                named = {variant.bande}
+            else:
+                self.error(("combinazione", "varianti", k, "bande"), f"unknown band table '{variant.bande}'",
+                           did_you_mean(variant.bande, [*codes, "principale"]))
+                continue
+            for code in named:
+                digits[code] = max(digits.get(code, 0), variant_digits)
+        return {code: digits.get(code, risk_digits) for code in codes}
+
     def bands(self, levels: tuple[str, ...], scales: dict[str, Scala]) -> dict[str, BandTable]:
-        digits = self.m.arrotondamento.cifre
-        step = quantum(digits)
         top = self.score_range(scales)
-        top_steps = int((top / step).to_integral_value())
+        precision = self.table_digits()
         tables: dict[str, BandTable] = {}
         for t, table in enumerate(self.m.bande):
             if table.codice in tables:
                 self.error(("bande", t, "codice"), f"duplicate band table '{table.codice}'")
                 continue
+            digits = precision[table.codice]
+            step = quantum(digits)
+            top_steps = int((top / step).to_integral_value())
             rows: list[BandRow] = []
             for r, row in enumerate(table.righe):
                 keys = ("bande", t, "righe", r)
@@ -412,7 +492,7 @@ class _Checker:
                                "check the order of the edges")
                 rows.append(BandRow(f"bande:{table.codice}:{r + 1}", lo, hi, row.livello, self.doc.locate(keys), text))
             self.coverage(t, table.codice, rows, top_steps, step)
-            tables[table.codice] = BandTable(table.codice, table.nome, tuple(rows))
+            tables[table.codice] = BandTable(table.codice, table.nome, tuple(rows), digits)
         self.band_choice(tables)
         return tables
 
@@ -666,8 +746,8 @@ def _engine_names(doc: Document, model: MethodFile, schema: dict[str, expr.Field
     The engine keys fact properties by a 32-bit hash only: two such names make it read one value for
     the other. The problem is placed at the indicator (or variant) that brought the later name in.
     """
-    origin: dict[str, tuple] = {f"rischio_{v.codice}": ("combinazione", "varianti", k, "codice")
-                                for k, v in enumerate(model.combinazione.varianti)}
+    origin: dict[str, tuple] = {f"{prefix}_{v.codice}": ("combinazione", "varianti", k, "codice")
+                                for k, v in enumerate(model.combinazione.varianti) for prefix in ("rischio", "livello")}
     origin.update({ind.codice: ("indicatori", i, "codice") for i, ind in enumerate(model.indicatori)})
     for earlier, later in engine_collisions(schema):
         keys = origin.get(later, origin.get(earlier, ("indicatori",)))
@@ -715,6 +795,7 @@ def load_method(root: str | Path) -> Method:
     scales = checker.scales()
     checker.indicators(scales)
     grid = checker.combination(scales, levels)
+    checker.rounding()
     if model.combinazione.tipo == "prodotto":
         checker.largest_score()
     bands = checker.bands(levels, scales) if model.combinazione.tipo == "prodotto" else {}
@@ -729,4 +810,4 @@ def load_method(root: str | Path) -> Method:
     if policies_path.is_file():
         digests["policies.yaml"] = _sha256(policies_path)
     return Method(root.name, root, model, policies, digests, scales, levels, bands, grid, tables, schema,
-                  checker.warnings)
+                  checker.warnings, doc.locate(("residuo",)))

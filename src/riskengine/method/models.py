@@ -15,6 +15,7 @@ Aggregazione = Literal["media", "max", "min", "moda", "media-ponderata"]
 ModoArrotondamento = Literal["half-up", "half-even", "half-down", "up", "down"]
 Dimensione = Literal["probabilita", "impatto"]
 Livello = Literal["processo", "fase", "evento"]
+StatoMisura = Literal["da-attuare", "in-corso", "attuata", "non-attuata"]
 
 # Every number of a rule file is bounded where it is read, so that no later arithmetic overflows and
 # every score reaches the engine exactly (see riskengine.method.expr.MAX_MAGNITUDE).
@@ -39,11 +40,27 @@ class InfoMetodo(Model):
     descrizione: str = ""
 
 
+class Precisione(Model):
+    """The rounding of one stage: digits after the point, and the mode (default: the method's)."""
+
+    cifre: int = Field(ge=0, le=6)
+    modo: ModoArrotondamento | None = None
+
+
 class Arrotondamento(Model):
-    """Rounding: digits after the point and mode (applies to each mean and to the risk score)."""
+    """Rounding: digits and mode of every stage, unless a stage states its own.
+
+    ``probabilita`` and ``impatto`` may be ``nessuno`` (not rounded before the product); ``rischio``
+    is the precision of the classified scores (inherent, residual, re-rated); each variant rounds as
+    ``varianti.<codice>`` says, else as the risk.
+    """
 
     cifre: int = Field(ge=0, le=6)
     modo: ModoArrotondamento = "half-up"
+    probabilita: Precisione | Literal["nessuno"] | None = None
+    impatto: Precisione | Literal["nessuno"] | None = None
+    rischio: Precisione | None = None
+    varianti: dict[str, Precisione] = Field(default_factory=dict)
 
 
 class Opzione(Model):
@@ -88,12 +105,17 @@ class Dimensioni(Model):
 
 
 class Variante(Model):
-    """A score reported beside the main one, e.g. the prudential mean P × max I."""
+    """A score reported beside the main one, e.g. the prudential mean P × max I.
+
+    ``bande``: the band table that gives it a level (``principale``: the table of the process's own
+    risk); without it the variant is a score only.
+    """
 
     codice: Code
     nome: str
     probabilita: Aggregazione
     impatto: Aggregazione
+    bande: Code | None = None
 
 
 class Griglia(Model):
@@ -299,22 +321,43 @@ class PoliciesFile(Model):
 
 # ---- rule tests -----------------------------------------------------------------------------------
 
+class MisuraCaso(Model):
+    """A measure linked to a rule test case: what the residual conventions read from the catalogue and monitoring.
+
+    ``stato`` is the planned status (a ``non-attuata`` measure does not count for the planned
+    residual); ``monitorato`` the monitored outcome of the year (default: ``stato``); only
+    ``attuata`` measures count for the monitored residual.
+    """
+
+    codice: Code
+    ambito: Literal["generale", "specifica"]
+    stato: StatoMisura = "da-attuare"
+    monitorato: StatoMisura | None = None
+    efficacia: Dec | None = Field(default=None, ge=Decimal(0), le=Decimal(1))
+    scadenza: dt.date | None = None
+    trasversale: bool = False
+
+
 class Atteso(Model):
-    """Expected outcome of a rule test case (only the keys given are checked)."""
+    """Expected outcome of a rule test case: every key given is checked, and must be one the evaluation gives."""
 
     probabilita: Text | None = None
     impatto: Text | None = None
     rischio: Amount | None = None
     livello: Code | None = None
+    rischio_residuo: Amount | None = None
     livello_residuo: Code | None = None
+    rischio_monitorato: Amount | None = None
+    livello_monitorato: Code | None = None
     varianti: dict[str, Amount] | None = None
+    livelli_varianti: dict[str, Code] | None = None
     criticita: list[Code] | None = None
     monitoraggio: Monitoraggio | None = None
     priorita: int | None = None
 
 
 class Caso(Model):
-    """A rule test case: answers (or a score, or P/I levels) and facts, and what must come out."""
+    """A rule test case: answers (or a score, or P/I levels), measures and facts, and what must come out."""
 
     nome: str
     area: Code | None = None
@@ -322,6 +365,9 @@ class Caso(Model):
     rischio: Amount | None = None
     probabilita: Code | None = None
     impatto: Code | None = None
+    misure: list[MisuraCaso] | None = None
+    rivalutazione: Rivalutazione | None = None
+    data_valutazione: dt.date | None = None
     fatti: dict[str, Any] = Field(default_factory=dict)
     atteso: Atteso
 
@@ -362,6 +408,7 @@ class Giudizio(ItemModel):
     motivazione: CleanText = ""
     motivazioni: dict[str, CleanText] = Field(default_factory=dict)
     residuo: Rivalutazione | None = None
+    da_confermare: bool = False  # answers copied by `new-year`: the referent confirms or changes them
 
     @model_validator(mode="after")
     def _target(self) -> Giudizio:

@@ -23,6 +23,7 @@ from typing import Any
 
 from riskengine.errors import Location, Problem, RiskengineError
 from riskengine.report.output import (
+    MANIFEST_FILE,
     check_replaceable,
     exclusive,
     output_target,
@@ -57,8 +58,11 @@ def load_result(path: str | Path) -> dict[str, Any]:
     return read_result(path)
 
 
-def _output_error(exc: OSError, out_dir: Path) -> RiskengineError:
-    """One located line for a file-system failure while writing the annex."""
+def _output_error(exc: OSError, out_dir: Path, *, replaced: bool = False) -> RiskengineError:
+    """One located line for a file-system failure while writing the annex.
+
+    ``replaced``: the new annex was already in place (the failure was removing the previous one).
+    """
     hints = {errno.ENOSPC: "free some space on the disk", errno.EDQUOT: "free some space within your quota",
              errno.EROFS: "the file system is read-only: choose a writable directory",
              errno.EACCES: "choose a directory you can write to", errno.EPERM: "choose a directory you can write to"}
@@ -66,7 +70,16 @@ def _output_error(exc: OSError, out_dir: Path) -> RiskengineError:
     return RiskengineError([Problem(Location(where), f"cannot write the annex: {exc.strerror or exc}",
                                     code="output",
                                     hint=hints.get(exc.errno or 0, "check the output directory")
-                                    + "; the previous annex is untouched")])
+                                    + ("; the new annex is in place, a copy of the previous one may be left "
+                                       "beside it" if replaced else "; the previous annex is untouched"))])
+
+
+def _holds(target: Path, manifest: bytes) -> bool:
+    """Whether ``target`` holds the annex whose manifest is ``manifest`` (the swap happened)."""
+    try:
+        return (target / MANIFEST_FILE).read_bytes() == manifest
+    except OSError:
+        return False
 
 
 def _check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
@@ -130,8 +143,9 @@ def write_annex(result: dict[str, Any], out_dir: str | Path, *, formats: tuple[s
     match the manifest of a previous annex, or the file system refuses a write.
     """
     out_dir = Path(out_dir)
-    target = output_target(out_dir)
+    manifest = b""
     try:
+        target = output_target(out_dir)  # inside: a name too long for the file system is one located line
         with exclusive(target):
             recover(target)
             check_replaceable(target)
@@ -140,10 +154,11 @@ def write_annex(result: dict[str, Any], out_dir: str | Path, *, formats: tuple[s
                 render_annex(result, staging, formats=formats, lang=lang, templates=templates,
                              csv_delimiter=csv_delimiter)
                 write_manifest(staging)
+                manifest = (staging / MANIFEST_FILE).read_bytes()
                 replace_directory(staging, target)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
     except OSError as exc:
-        raise _output_error(exc, out_dir) from exc
+        raise _output_error(exc, out_dir, replaced=bool(manifest) and _holds(target, manifest)) from exc
     return sorted(p for p in out_dir.rglob("*") if p.is_file())

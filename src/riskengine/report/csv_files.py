@@ -38,7 +38,7 @@ def table_text(table: tb.Table, view: View, delimiter: str = ",") -> str:
     """The CSV text of one table (without BOM)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([_text(view.t(f"colonne.{c.key}")) for c in table.columns])
+    writer.writerow([_text(tb.header(view, c)) for c in table.columns])
     for row in table.rows:
         writer.writerow([_text(v) for v in row])
     return buffer.getvalue()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import re
 import traceback
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +42,13 @@ SHEETS_DIR = "schede"
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
                            "base-uri 'none'; form-action 'none'")
 CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
-# What may come before the policy: a doctype, comments, the <html> and <head> start tags.
-_DOCUMENT_START = re.compile(r"(?:\s+|<!--.*?-->|<!doctype[^>]*>|<html\b[^>]*>|<head\b[^>]*>)*", re.I | re.S)
+# The one start of a page after which the policy goes where HTML puts it (first in <head>): a bare doctype,
+# <html> with at most a plain lang and <head>, HTML whitespace only. Anything else (comments, other attributes)
+# gets the policy before all of it (see with_policy). Not a scan: a whitelist of the exact start.
+_PLAIN_START = re.compile(r'[ \t\n\f\r]*<!doctype html>[ \t\n\f\r]*<html(?: lang="[A-Za-z-]{0,35}")?>'
+                          r"[ \t\n\f\r]*<head>\n?", re.I)
+_DOCTYPE = "<!DOCTYPE html>\n"
+PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _autoescape(name: str | None) -> bool:
@@ -65,12 +71,17 @@ def make_environment(templates: str | Path | None = None, limits: RenderLimits |
 
 
 def with_policy(page: str) -> str:
-    """``page`` with the Content-Security-Policy before anything that could load or run content."""
-    start = _DOCUMENT_START.match(page)
-    end = start.end() if start else 0
-    if page.startswith(CSP_META, end):
-        return page
-    return page[:end] + CSP_META + page[end:]
+    """``page`` with the Content-Security-Policy before anything that could load or run content.
+
+    A page starting the plain way gets the policy as the first element of its <head>. Any other page
+    gets a doctype and the policy before everything it holds: an HTML parser reads a <meta> before
+    <html> as the start of <head>, and then ignores the page's own doctype and merges its <html>
+    attributes, so no comment or attribute trick of the template can come before the policy.
+    """
+    start = _PLAIN_START.match(page)
+    if start:
+        return page[:start.end()] + CSP_META + page[start.end():]
+    return _DOCTYPE + CSP_META + page
 
 
 def _number(value: Any, lang: str, suffix: str = "") -> str:
@@ -80,6 +91,17 @@ def _number(value: Any, lang: str, suffix: str = "") -> str:
     if lang == "it":
         text = text.replace(".", ",")
     return text + suffix
+
+
+def _signed(value: Any, lang: str, suffix: str = "") -> str:
+    """A difference with its sign: "+0,27", "−0,27" (a true minus sign); zero has none."""
+    if value is None or value == "":
+        return "—"
+    text = str(value)
+    if Decimal(text) == 0:
+        return _number(text, lang, suffix)
+    sign = "−" if text.startswith("-") else "+"
+    return sign + _number(text.lstrip("-"), lang, suffix)
 
 
 def _date(value: Any, messages: Messages) -> str:
@@ -108,11 +130,14 @@ def render_context(view: View) -> dict[str, Any]:
 
     return {"result": view.result, "view": view, "t": view.t, "lang": view.lang,
             "mappa_svg": svg.heat_map(view) if view.scored else "",
-            "distribuzione_svg": svg.distribution(view) if view.scored else ""}
+            "distribuzione_svg": svg.distribution(view) if view.scored else "",
+            "andamento_svg": svg.trend(view) if "storico" in view.result else "",
+            "livelli_anni_svg": svg.levels_by_year(view) if "storico" in view.result else ""}
 
 
 def _install_filters(env: Environment, messages: Messages) -> None:
     env.filters["num"] = lambda v, suffix="": _number(v, messages.lang, suffix)
+    env.filters["delta"] = lambda v, suffix="": _signed(v, messages.lang, suffix)
     env.filters["data"] = lambda v: _date(v, messages)
     env.filters["val"] = lambda v, field: messages.value(field, v)
     env.filters["css"] = css_string
@@ -143,10 +168,19 @@ def template_error(exc: BaseException, env: Environment, fallback: str) -> Riske
         cause = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     name = name or fallback
     where = f"template {name}, line {line}" if line else f"template {name}"
+    if _is_package_template(filename or name):
+        hint = ("a template of riskengine failed on the data: a result file given to report lacks a field or "
+                "has one of the wrong type (write it again with assess)")
+    else:
+        hint = "fix the template, or remove it from the templates directory to use the default"
     return RiskengineError([Problem(Location(filename or name, line), f"{where}: {type(exc).__name__}: {cause}",
-                                    code="template",
-                                    hint="fix the template, or remove it from the templates directory "
-                                         "to use the default")])
+                                    code="template", hint=hint)])
+
+
+def _is_package_template(filename: str) -> bool:
+    """Whether ``filename`` is one of the package's own templates (not a user's override)."""
+    path = Path(filename)
+    return path.is_absolute() and path.resolve().parent == PACKAGE_TEMPLATES.resolve()
 
 
 class HtmlRenderer:

@@ -8,7 +8,10 @@ of the renderer is bounded:
 - time: one budget for all templates of a run (``RenderLimits.seconds``);
 - size: the text of one template, and any single value a template builds (``max_chars``);
 - amplifiers: ``*``, ``**``, ``+`` and ``%`` are checked before they allocate; integer arguments
-  and format widths of filters and built-in methods are at most ``MAX_ARGUMENT``.
+  and format widths (nested ones resolved) of filters and built-in methods are at most
+  ``MAX_ARGUMENT``; the text methods and filters that multiply (replace, expandtabs, join, format,
+  indent, wordwrap, tojson, and the text of a list in ``{{ }}``, ``~`` or ``|string``) have their
+  result size estimated from their arguments and refused before they allocate.
 
 A limit reached is an error naming the template and the line.
 """
@@ -18,6 +21,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import inspect
+import itertools
 import os
 import re
 import stat
@@ -30,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, Template, TemplateNotFound
+from jinja2 import BaseLoader, Template, TemplateNotFound, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment
 
@@ -46,6 +52,7 @@ BASE_CHARS, CHARS_PER_ITEM = 32 * 1024 * 1024, 128 * 1024
 # A number in a printf-style (%) or str.format specification: a width or a precision.
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\d+|\*)?(?:\.(\d+|\*))?")
 _SPEC_NUMBER = re.compile(r"\d+")
+_END = object()
 
 
 class TemplateLimitError(Exception):
@@ -108,6 +115,97 @@ def _check_spec(text: str, args: tuple[Any, ...] = ()) -> None:
         raise TemplateLimitError(f"a format width or precision above {MAX_ARGUMENT}")
 
 
+def text_size(value: Any, limit: int, indent: int = 0) -> int:
+    """An upper estimate of the characters of ``str(value)``, computed without building it.
+
+    Containers count their items (a list repeating one string counts it every time), each item on a
+    line indented by ``indent`` per level when given (JSON); the count stops once past ``limit``, so
+    the estimate itself costs at most about ``limit`` steps.
+    """
+    if isinstance(value, (str, bytes)):
+        return len(value)
+    total = 0
+    stack: list[tuple[Iterator[Any], int]] = [(iter((value,)), 0)]  # iterators: nothing copied while counting
+    while stack and total <= limit:
+        items, depth = stack[-1]
+        item = next(items, _END)
+        if item is _END:
+            stack.pop()
+            continue
+        total += indent * depth + (1 if indent else 0)
+        if isinstance(item, (str, bytes)):
+            total += len(item) + 3  # quotes and separator when inside a container
+        elif isinstance(item, bool) or item is None:
+            total += 5
+        elif isinstance(item, int):
+            total += item.bit_length() // 3 + 2
+        elif isinstance(item, dict):
+            total += 2 + 2 * len(item)
+            stack.append((itertools.chain.from_iterable(item.items()), depth + 1))
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            total += 2 + 2 * len(item)
+            stack.append((iter(item), depth + 1))
+        else:  # numbers, dates, the view's objects: their text is their own size, not amplified
+            total += len(str(item))
+    return total
+
+
+def _replaced_size(text: Any, old: Any, new: Any, count: Any, limit: int) -> int:
+    """The largest length of ``str(text).replace(str(old), str(new), count)``."""
+    size, old_size, new_size = (text_size(v, limit) for v in (text, old, new))
+    most = size + 1 if old_size == 0 else size // old_size
+    if isinstance(count, int) and count >= 0:
+        most = min(most, count)
+    return size + most * max(0, new_size - old_size)
+
+
+def _format_size(text: str, args: tuple[Any, ...], kwargs: dict[str, Any], limit: int) -> int:
+    """An upper estimate of ``text.format(*args, **kwargs)``, nested widths resolved from the arguments.
+
+    Every replacement field counts as the largest argument plus its width.
+    """
+    values = [*args, *kwargs.values()]
+    largest = max((text_size(v, limit) for v in values), default=0)
+    total, auto = len(text), 0
+    try:
+        fields = list(string.Formatter().parse(text))
+    except ValueError:  # not a format string: format() raises the same error
+        return total
+    for _, name, spec, _ in fields:
+        if name is None:
+            continue
+        total += largest
+        if spec:
+            # a nested {w} takes its value from the arguments: resolve it before reading the width
+            resolved = []
+            for literal, inner, _, _ in string.Formatter().parse(spec):
+                resolved.append(literal)
+                if inner is not None:
+                    key: Any = inner or auto
+                    auto += not inner
+                    key = int(key) if str(key).isdigit() else key
+                    found = (args[key] if isinstance(key, int) and key < len(args) else kwargs.get(str(key), ""))
+                    resolved.append(str(found)[:20] if isinstance(found, (str, int)) else "")
+            numbers = _SPEC_NUMBER.findall("".join(resolved))
+            if any(len(n) > 6 or int(n) > MAX_ARGUMENT for n in numbers):
+                raise TemplateLimitError(f"a format width or precision above {MAX_ARGUMENT}")
+            total += sum(int(n) for n in numbers)
+        if not name:
+            auto += 1
+    return total
+
+
+def _percent_size(text: str, values: Any, limit: int) -> int:
+    """An upper estimate of ``text % values``: every conversion counts as the largest value plus its width."""
+    items = list(values.values()) if isinstance(values, dict) else (
+        list(values) if isinstance(values, tuple) else [values])
+    largest = max((text_size(v, limit) for v in items), default=0)
+    total = len(text)
+    for match in _PERCENT_SPEC.finditer(text):
+        total += largest + sum(int(n) for n in match.groups() if n and n != "*" and len(n) <= 7)
+    return total
+
+
 class AnnexEnvironment(ImmutableSandboxedEnvironment):
     """The immutable sandbox with the rendering limits of :mod:`riskengine.report.sandbox`."""
 
@@ -119,6 +217,8 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
         self.limits = limits
         self.start_output()
         self.globals.pop("lipsum", None)  # generates text from a count: nothing the annex needs
+        self.finalize = self.bounded_text
+        self.code_generator_class = BoundedCodeGenerator
 
     def _check_size(self, value: Any) -> Any:
         if _sized(value) and len(value) > self.limits.max_chars:
@@ -141,20 +241,67 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
                 raise TemplateLimitError(f"a concatenation above the limit of {limit:,}")
         elif operator == "%" and isinstance(left, str):
             _check_spec(left, right if isinstance(right, tuple) else (right,))
+            self._check_estimate(_percent_size(left, right, limit), "a %-format")
         return super().call_binop(context, operator, left, right)
+
+    def _check_estimate(self, size: int, what: str) -> None:
+        if size > self.limits.max_chars:
+            raise TemplateLimitError(f"{what} would build over {self.limits.max_chars:,} characters "
+                                     "(RISKENGINE_TEMPLATE_MB)")
+
+    def bounded_text(self, value: Any) -> Any:
+        """``value``, refused when its text would pass the size limit (``{{ }}`` and ``~`` turn it into text).
+
+        A list or dict repeating a large string can have a huge text though it is small itself.
+        """
+        if not isinstance(value, str):
+            self._check_estimate(text_size(value, self.limits.max_chars), "an output")
+        return value
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's names)
         """Call ``__obj`` from a template; built-in methods get bounded arguments, every result a bounded size."""
         if isinstance(__obj, (types.BuiltinMethodType, types.BuiltinFunctionType)):
             _check_arguments(args, kwargs)
+            if isinstance(getattr(__obj, "__self__", None), (str, bytes)):
+                args = __self._check_text_method(__obj, args, kwargs)
         return __self._check_size(super().call(__context, __obj, *args, **kwargs))
 
+    def _check_text_method(self, method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        """Refuse a str or bytes method whose result would pass the size limit; ``args`` as they are to be used."""
+        text, name, limit = method.__self__, method.__name__, self.limits.max_chars
+        if name == "replace" and len(args) >= 2:
+            count = args[2] if len(args) > 2 else kwargs.get("count", -1)
+            self._check_estimate(_replaced_size(text, args[0], args[1], count, limit), "a replace")
+        elif name == "expandtabs":
+            tabsize = args[0] if args else kwargs.get("tabsize", 8)
+            tab = "\t" if isinstance(text, str) else b"\t"
+            if isinstance(tabsize, int):
+                self._check_estimate(len(text) + text.count(tab) * max(tabsize, 0), "an expandtabs")
+        elif name == "join" and args:
+            items = list(args[0])  # an iterator is read once: estimate and join the same items
+            self._check_estimate(text_size(items, limit) + len(text) * len(items), "a join")
+            args = (items, *args[1:])
+        return args
+
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
-        """``str.format`` from a template: the sandbox's, with bounded widths."""
+        """``str.format`` and ``format_map`` from a template: the sandbox's, bounded in widths and size."""
         wrapped = super().wrap_str_format(value)
-        if wrapped is not None:
-            _check_spec(value.__self__)
-        return wrapped
+        if wrapped is None:
+            return None
+        text, is_map = value.__self__, value.__name__ == "format_map"
+        _check_spec(text)
+
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            if is_map:
+                if len(args) != 1 or not isinstance(args[0], dict):
+                    raise TemplateLimitError("format_map takes one dict")
+                size = _format_size(text, (), args[0], self.limits.max_chars)
+            else:
+                size = _format_size(text, args, kwargs, self.limits.max_chars)
+            self._check_estimate(size, "a str.format")
+            return wrapped(*args, **kwargs)
+
+        return bounded
 
     def bound_filters(self) -> None:
         """Wrap every filter: bounded arguments (after the value) and a bounded result."""
@@ -165,6 +312,7 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
         skip = 2 if getattr(function, "jinja_pass_arg", None) else 1  # the context (if passed) and the value
 
         formats = function.__name__ == "do_format"  # the value is a %-format string, the arguments are data
+        signature = inspect.signature(function)
 
         @functools.wraps(function)
         def bounded(*args: Any, **kwargs: Any) -> Any:
@@ -172,9 +320,47 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
                 _check_spec(str(args[skip - 1]) if len(args) >= skip else "", args[skip:])
             else:
                 _check_arguments(args[skip:], kwargs)
+            with contextlib.suppress(TypeError):  # wrong arguments: the filter raises its own error
+                args = self._check_filter(function.__name__, signature.bind(*args, **kwargs), args)
             return self._check_size(function(*args, **kwargs))
 
         return bounded
+
+    def _check_filter(self, name: str, bound: inspect.BoundArguments, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Refuse a filter whose result would pass the size limit, estimated from its arguments.
+
+        The multiplying filters: replace, join, indent, wordwrap, format, tojson and string (a list
+        repeating a string); the others add at most their arguments. Returns ``args`` as to be used.
+        """
+        bound.apply_defaults()
+        given, limit = bound.arguments, self.limits.max_chars
+        if name == "do_replace":
+            self._check_estimate(_replaced_size(given["s"], given["old"], given["new"], given["count"], limit),
+                                 "a replace")
+        elif name == "do_join":
+            items = list(given["value"])  # an iterator is read once: estimate and join the same items
+            self._check_estimate(text_size(items, limit) + text_size(given["d"], limit) * len(items), "a join")
+            args = tuple(items if a is given["value"] else a for a in args)
+        elif name == "do_indent":
+            text, width = given["s"], given["width"]
+            pad = text_size(width, limit) if isinstance(width, str) else width
+            lines = text.count("\n") + 1 if isinstance(text, str) else text_size(text, limit)
+            self._check_estimate(text_size(text, limit) + lines * max(pad, 0), "an indent")
+        elif name == "do_wordwrap":
+            text, width = given["s"], given["width"]
+            size = text_size(text, limit)
+            lines = size // max(width, 1) + (text.count("\n") if isinstance(text, str) else size) + 1
+            self._check_estimate(size + lines * text_size(given["wrapstring"] or "\n", limit), "a wordwrap")
+        elif name == "do_format":
+            values = given["kwargs"] or given["args"]
+            self._check_estimate(_percent_size(str(given["value"]), values, limit), "a format")
+        elif name == "do_tojson":
+            indent = given["indent"]
+            step = len(indent) if isinstance(indent, str) else (indent or 0) if isinstance(indent, int) else 0
+            self._check_estimate(text_size(given["value"], limit, step), "a tojson")
+        elif name == "soft_str":
+            self._check_estimate(text_size(given["s"], limit), "a string")
+        return args
 
     def start_output(self) -> None:
         """Start counting the output of one page."""
@@ -205,6 +391,22 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
             self._pending = None
             out.append(part)
         return "".join(out)
+
+
+class BoundedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with each operand of ``~`` passed through :meth:`AnnexEnvironment.bounded_text`."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        """``a ~ b``, its operands checked before they are turned into text."""
+        if frame.eval_ctx.volatile:
+            self.write("(markup_join if context.eval_ctx.volatile else str_join)((")
+        else:
+            self.write(f"{'markup_join' if frame.eval_ctx.autoescape else 'str_join'}((")
+        for arg in node.nodes:
+            self.write("environment.bounded_text(")
+            self.visit(arg, frame)
+            self.write("), ")
+        self.write("))")
 
 
 class BoundedTemplate(Template):
@@ -290,6 +492,8 @@ def read_template(root: Path, path: Path) -> str:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise _refuse(path, "the template is not a regular file")
+        if info.st_nlink > 1:  # a hard link may share a file from anywhere: the real path cannot tell
+            raise _refuse(path, "the template is a hard link (the file has other names)")
         data = handle.read(MAX_TEMPLATE_BYTES + 1)
     if len(data) > MAX_TEMPLATE_BYTES:
         raise _refuse(path, f"the template is larger than {MAX_TEMPLATE_BYTES // 1024} KB")

@@ -147,3 +147,89 @@ def distribution(view: View) -> Markup:
         x += 24 + 7 * len(level["etichetta"])
     desc = t("grafici.distribuzione_desc") + " " + "; ".join(desc_parts)
     return _svg(width, height, t("grafici.distribuzione_titolo"), desc, body, "distribuzione")
+
+
+def _years(view: View) -> list[dict[str, Any]]:
+    return list(view.result.get("storico", {}).get("anni", []))
+
+
+def trend(view: View) -> Markup:
+    """Line chart of the average planned residual risk over the years (declared years as hollow points)."""
+    t = view.t
+    key = "rischio_medio_residuo_programmato"
+    points = [(y["anno"], Decimal(y[key]), y["fonte"] == "dichiarato") for y in _years(view) if y.get(key)]
+    left, top, plot_w, plot_h = 60, 28, 420, 180
+    width, height = left + plot_w + 30, top + plot_h + 60
+    body: list[str] = []
+    if not points:
+        return _svg(width, height, t("grafici.andamento_titolo"), t("grafici.andamento_vuoto"), body, "andamento")
+    highest = max(p[1] for p in points)
+    # whole-number scale with headroom above the highest point for its value label
+    ceiling = max(Decimal(1), (highest * Decimal("1.15")).to_integral_value(rounding="ROUND_CEILING"))
+    for k in range(5):  # horizontal grid with its values
+        value = ceiling * k / 4
+        y = top + plot_h - float(value / ceiling) * plot_h
+        body.append(f'<line x1="{left}" y1="{y:.2f}" x2="{left + plot_w}" y2="{y:.2f}" stroke="#d0d4da" '
+                    f'stroke-width="1"/>')
+        body.append(_text(left - 6, y + 4, view_number(view, value.quantize(Decimal("0.01"))), size=10, anchor="end"))
+    step = plot_w / max(len(points) - 1, 1)
+    coords = [(left + (step * i if len(points) > 1 else plot_w / 2), top + plot_h - float(v / ceiling) * plot_h)
+              for i, (_, v, _) in enumerate(points)]
+    if len(coords) > 1:
+        path = " ".join(f"{x:.2f},{y:.2f}" for x, y in coords)
+        body.append(f'<polyline points="{path}" fill="none" stroke="#1a4a8a" stroke-width="2"/>')
+    desc_parts = []
+    for (year, value, declared), (x, y) in zip(points, coords, strict=True):
+        fill = "#ffffff" if declared else "#1a4a8a"
+        body.append(f'<circle cx="{x:.2f}" cy="{y:.2f}" r="4.5" fill="{fill}" stroke="#1a4a8a" stroke-width="2"/>')
+        body.append(_text(x, y - 9, view_number(view, value), size=10, weight="bold"))
+        body.append(_text(x, top + plot_h + 18, year, size=11))
+        mark = f" ({t('storico.dichiarato')})" if declared else ""
+        desc_parts.append(f"{year}: {view_number(view, value)}{mark}")
+    body.append(_text(left, top + plot_h + 44, t("grafici.andamento_legenda"), size=10, anchor="start"))
+    desc = t("grafici.andamento_desc") + " " + "; ".join(desc_parts)
+    return _svg(width, height, t("grafici.andamento_titolo"), desc, body, "andamento")
+
+
+def levels_by_year(view: View) -> Markup:
+    """Vertical stacked bars: processes per inherent level in each year, counts written in the bars."""
+    t = view.t
+    years = [y for y in _years(view) if y.get("per_livello")]
+    left, top, plot_h, bar_w, gap = 40, 10, 200, 46, 30
+    width = left + max(len(years), 1) * (bar_w + gap) + 20
+    legend_y = top + plot_h + 34
+    height = legend_y + 24
+    tallest = max((sum(y["per_livello"].values()) for y in years), default=0) or 1
+    body: list[str] = []
+    desc_parts = []
+    for k, year in enumerate(years):
+        bar_x = left + k * (bar_w + gap)
+        y = float(top + plot_h)
+        for level in view.levels:
+            n = year["per_livello"].get(level["codice"], 0)
+            if not n:
+                continue
+            h = plot_h * n / tallest
+            y -= h
+            body.append(f'<rect x="{bar_x:g}" y="{y:.2f}" width="{bar_w:g}" height="{h:.2f}" '
+                        f'fill="{level["colore"]}" stroke="#ffffff" stroke-width="1"/>')
+            if h >= 13:
+                body.append(_text(bar_x + bar_w / 2, y + h / 2 + 4, n, size=10, weight="bold", fill=level["testo"]))
+        body.append(_text(bar_x + bar_w / 2, top + plot_h + 16, year["anno"], size=11))
+        detail = ", ".join(f"{year['per_livello'].get(lvl['codice'], 0)} {lvl['etichetta']}" for lvl in view.levels)
+        desc_parts.append(f"{year['anno']}: {detail}")
+    x = float(left)
+    for level in view.levels:
+        body.append(f'<rect x="{x:g}" y="{legend_y:g}" width="12" height="12" fill="{level["colore"]}" '
+                    f'stroke="{GRID_LINE}" stroke-width="0.5"/>')
+        body.append(_text(x + 17, legend_y + 10, level["etichetta"], anchor="start", size=10))
+        x += 24 + 7 * len(level["etichetta"])
+    width = max(width, int(x) + 10)
+    desc = t("grafici.livelli_anni_desc") + " " + "; ".join(desc_parts)
+    return _svg(width, height, t("grafici.livelli_anni_titolo"), desc, body, "livelli-anni")
+
+
+def view_number(view: View, value: Decimal) -> str:
+    """A number as the annex's language writes it (decimal comma in Italian)."""
+    text = str(value)
+    return text.replace(".", ",") if view.lang == "it" else text

@@ -32,6 +32,12 @@ class Column:
     key: str                 # label key under ``colonne.``
     kind: str = "text"       # text | number | integer | level
     width: int = 16          # XLSX column width (characters)
+    label: str | None = None  # the header when it is a name from the method (a variant's), not a message
+
+
+def header(view: View, column: Column) -> str:
+    """The header of a column: its method-given label, or its message."""
+    return column.label if column.label is not None else view.t(f"colonne.{column.key}")
 
 
 @dataclass
@@ -75,6 +81,11 @@ def register(view: View) -> Table:
                  Column("rischio_inerente", "number", 12), Column("livello_inerente", "level", 14),
                  Column("residuo_programmato", "number", 13), Column("livello_residuo_programmato", "level", 14),
                  Column("residuo_monitorato", "number", 13), Column("livello_residuo_monitorato", "level", 14)]
+        for v in view.variants:  # each variant's score, and its level when it has a band table
+            cols.append(Column(f"variante_{v['codice']}", "number", 14, label=v["nome"]))
+            if v.get("bande"):
+                cols.append(Column(f"livello_{v['codice']}", "level", 14,
+                                   label=t("colonne.livello_variante", nome=v["nome"])))
     else:
         cols += [Column("probabilita", width=12), Column("impatto", width=11),
                  Column("livello_inerente", "level", 14), Column("livello_residuo_programmato", "level", 14),
@@ -89,6 +100,10 @@ def register(view: View) -> Table:
             row += [_dec(p.get("probabilita")) if scored else None, _dec(p.get("impatto")) if scored else None]
             for s in states:
                 row += [_dec(s.get("rischio")), _level(view, s.get("livello"))]
+            for v in view.variants:
+                row.append(_dec(p.get("varianti", {}).get(v["codice"])))
+                if v.get("bande"):
+                    row.append(_level(view, p.get("livelli_varianti", {}).get(v["codice"], {}).get("livello")))
         else:
             row += [t.value("scala", p.get("probabilita")) if scored else "",
                     t.value("scala", p.get("impatto")) if scored else ""]
@@ -184,6 +199,53 @@ def process_map(view: View) -> Table:
     return table
 
 
+def _schema(view: View, schema: dict[str, Any] | None) -> str:
+    if not schema:
+        return ""
+    t = view.t
+    if not schema["vincolante"]:
+        status = t("trasparenza.sperimentale")
+    elif schema.get("dal"):
+        status = t("trasparenza.vincolante_dal", data=schema["dal"])
+    else:
+        status = t("trasparenza.vincolante")
+    annex = f" – {schema['allegato']}" if schema.get("allegato") else ""
+    return f"{t('trasparenza.schema', delibera=schema['delibera'])}{annex}: {status}"
+
+
+def obligations(view: View) -> Table:
+    """The publication obligations in the order of the official tree, one row each; a sub-section that does not
+    apply is a row without an obligation code, its reason under 'contenuto' (dates as ISO text, like measures)."""
+    t = view.t
+    table = Table("obblighi-pubblicazione", "obblighi_pubblicazione", [
+        Column("codice_sezione", width=8), Column("sezione", width=28), Column("codice_sottosezione", width=10),
+        Column("sottosezione", width=34), Column("codice_obbligo", width=11), Column("denominazione", width=40),
+        Column("riferimento", width=32), Column("contenuto", width=50), Column("aggiornamento", width=13),
+        Column("termine", width=34), Column("prossima_scadenza", width=12), Column("trasmissione", width=30),
+        Column("pubblicazione", width=30), Column("monitoraggio_obbligo", width=30), Column("schema_anac", width=40),
+        Column("formato_aperto", width=9), Column("ultimo_aggiornamento", width=12),
+        Column("esito_monitoraggio", width=16), Column("attestazione_oiv", width=40), Column("dato_ulteriore", width=9),
+        Column("stato_obbligo", width=14)])
+    for r in view.transparency_rows():
+        section, sub, o = r["sezione"], r["sottosezione"], r["obbligo"]
+        head = [section["codice"], view.tree_name(section), sub["codice"], view.tree_name(sub)]
+        if o is None:
+            table.rows.append(head + ["", t("trasparenza.non_applicabile_breve"), "", sub["non_applicabile"]]
+                              + [""] * 12 + [t.value("stato_obbligo", "non-applicabile")])
+            continue
+        esito, oiv = o.get("esito_monitoraggio"), o.get("attestazione_oiv")
+        table.rows.append(head + [
+            o["codice"], o["denominazione"], o["riferimento"], o["contenuto"],
+            t.value("aggiornamento", o.get("aggiornamento")), o["termine"], o.get("prossima_scadenza") or "",
+            (o.get("trasmissione") or {}).get("nome", ""), (o.get("pubblicazione") or {}).get("nome", ""),
+            o["monitoraggio"], _schema(view, o.get("schema_anac")),
+            t.value("si_no", str(bool(o["formato_aperto"])).lower()), o.get("ultimo_aggiornamento") or "",
+            f"{t.value('esito_monitoraggio', esito['esito'])} ({esito['data']})" if esito else "",
+            f"{oiv['data']}: {oiv['esito']}" if oiv else "",
+            t.value("si_no", str(bool(o["ulteriore"])).lower()), t.value("stato_obbligo", o["stato"])])
+    return table
+
+
 def legend(view: View) -> Table:
     """The method's levels, indicator scales, band tables and grid as one flat table (for CSV)."""
     t = view.t
@@ -198,6 +260,9 @@ def legend(view: View) -> Table:
     for band in view.metodo.get("bande", []):
         for r in band.get("righe", []):
             table.rows.append([t("fogli.legenda_bande"), band["codice"], r["intervallo"], r["livello"]])
+    for v in view.variants:
+        table.rows.append([t("fogli.legenda_varianti"), v["codice"], v["nome"],
+                           (v.get("bande") or "") if v.get("bande") != "principale" else t("metodo.bande_principali")])
     grid = view.metodo.get("griglia")
     if grid:
         for i, r in enumerate(grid["righe"]):
@@ -211,5 +276,7 @@ def legend(view: View) -> Table:
 def data_tables(view: View) -> list[Table]:
     """The data tables of the annex, in order (CSV files and XLSX sheets; the legend is apart)."""
     tables = [process_map(view)] if view.simplified else []
-    return tables + [register(view), general_measures(view), specific_measures(view), monitoring(view),
-                     findings(view)]
+    tables += [register(view), general_measures(view), specific_measures(view), monitoring(view)]
+    if view.transparency:  # the catalogue has trasparenza.yaml
+        tables.append(obligations(view))
+    return tables + [findings(view)]

@@ -16,6 +16,7 @@ from riskengine.report.safety import html_id, safe_colour, text_colour, tint, un
 STATES = ("inerente", "residuo_programmato", "residuo_monitorato")
 ART6_LETTERS = ("a", "b", "c", "d", "e")
 _NO_DEADLINE = "9999-99-99"
+OBLIGATION_STATES = ("in-ritardo", "incompleto", "da-verificare", "aggiornato")  # most serious first
 
 
 def natural_key(code: str) -> tuple:
@@ -45,6 +46,7 @@ class View:
         self.draft = bool(self.sintesi.get("criticita_per_gravita", {}).get("error"))
         self.numeric = bool(self.metodo.get("numerico"))
         self.simplified = bool(self.ente.get("regime_semplificato"))
+        self.variants = list(self.metodo.get("varianti", []))  # in method order; ``bande`` set: with a level
         self.levels = [self._level(i, lvl) for i, lvl in enumerate(self.metodo["livelli"])]
         self.levels_desc = list(reversed(self.levels))
         self.level = {lvl["codice"]: lvl for lvl in self.levels}
@@ -65,6 +67,11 @@ class View:
         self.general_measures = [m for m in self.measures if m["ambito"] == "generale"]
         self.specific_measures = [m for m in self.measures if m["ambito"] != "generale"]
         self.findings = [dict(f, ref=self._finding_ref(f)) for f in result["criticita"]]
+        # The schedule of publication obligations (absent when the catalogue has no trasparenza.yaml).
+        self.transparency = result.get("trasparenza")
+        obligations = self.transparency["obblighi"] if self.transparency else []
+        self.obligations = [dict(o, ref=html_id("o", o["codice"])) for o in obligations]
+        self.obligation = {o["codice"]: o for o in self.obligations}
 
     # -- levels -------------------------------------------------------------------------------------------
 
@@ -93,6 +100,10 @@ class View:
         """The phases and activities of a process in code order (parents before their children)."""
         return sorted(p.get("fasi", []), key=lambda f: natural_key(f["codice"]))
 
+    def variant_name(self, code: str) -> str:
+        """A variant's name as the method writes it (its code for a result without names)."""
+        return next((v["nome"] for v in self.variants if v["codice"] == code), code)
+
     def band_table_name(self, code: str | None) -> str:
         """The name of a band table of the method (its code when unknown)."""
         table = next((b for b in self.metodo.get("bande", []) if b.get("codice") == code), None)
@@ -114,23 +125,33 @@ class View:
     # -- groupings ----------------------------------------------------------------------------------------
 
     def measures_by_unit(self) -> list[dict[str, Any]]:
-        """Specific measures per responsible unit or role (lead and supporting), each sorted by deadline."""
+        """Specific measures per responsible unit or role (lead, supporting, through a collective owner).
+
+        Each list is sorted by deadline; a measure shared by co-responsible units is anchored (``ancora``)
+        at its first unit only, so that links reach one place.
+        """
         groups = []
         assigned: set[str] = set()
         for unit in self.units:
-            lead = [self.measure[c] for c in unit["misure_responsabile"]
-                    if c in self.measure and self.measure[c]["ambito"] != "generale"]
+            lead = []
+            for c in unit["misure_responsabile"]:
+                if c in self.measure and self.measure[c]["ambito"] != "generale":
+                    lead.append(dict(self.measure[c], ancora=c not in assigned))
+                    assigned.add(c)
             support = [self.measure[c] for c in unit["misure_supporto"]
                        if c in self.measure and self.measure[c]["ambito"] != "generale"]
-            assigned.update(m["codice"] for m in lead)
-            if lead or support:
+            collective = [dict(self.measure[r["misura"]], tramite=r["tramite"], come=r["come"])
+                          for r in unit.get("misure_collettive", [])
+                          if r["misura"] in self.measure and self.measure[r["misura"]]["ambito"] != "generale"]
+            if lead or support or collective:
                 groups.append({"unita": unit, "ref": html_id("u", unit["codice"]),
                                "responsabile": sorted(lead, key=_deadline_key),
-                               "supporto": sorted(support, key=_deadline_key)})
-        orphans = [m for m in self.specific_measures if m["codice"] not in assigned]
+                               "supporto": sorted(support, key=_deadline_key),
+                               "collettivo": sorted(collective, key=_deadline_key)})
+        orphans = [dict(m, ancora=True) for m in self.specific_measures if m["codice"] not in assigned]
         if orphans:
             groups.append({"unita": None, "ref": "u-senza-responsabile",
-                           "responsabile": sorted(orphans, key=_deadline_key), "supporto": []})
+                           "responsabile": sorted(orphans, key=_deadline_key), "supporto": [], "collettivo": []})
         return groups
 
     def monitoring_plan(self) -> list[dict[str, Any]]:
@@ -181,6 +202,48 @@ class View:
     def process_map(self) -> list[dict[str, Any]]:
         """The process map in code order (simplified regime)."""
         return sorted(self.processes, key=lambda p: p["codice"])
+
+    def tree_name(self, item: dict[str, Any]) -> str:
+        """The name of a section or sub-section of the official tree in the annex's language."""
+        return str(item["nome_en"] if self.lang == "en" and item.get("nome_en") else item["nome"])
+
+    def transparency_sections(self) -> list[dict[str, Any]]:
+        """The official tree in its order: each section with its sub-sections, their obligations (records)
+        and the reason a section or sub-section does not apply."""
+        if not self.transparency:
+            return []
+        sections = []
+        for section in self.transparency["sezioni"]:
+            subsections = [dict(sub, obblighi=[self.obligation[c] for c in sub["obblighi"]])
+                           for sub in section["sottosezioni"]]
+            sections.append(dict(section, sottosezioni=subsections, ref=html_id("t", section["codice"]),
+                                 obblighi=sum(len(sub["obblighi"]) for sub in subsections)))
+        return sections
+
+    def transparency_rows(self) -> list[dict[str, Any]]:
+        """One row per obligation, and one per sub-section that does not apply, in the order of the tree."""
+        rows = []
+        for section in self.transparency_sections():
+            for sub in section["sottosezioni"]:
+                rows += [{"sezione": section, "sottosezione": sub, "obbligo": o} for o in sub["obblighi"]]
+                if not sub["obblighi"] and sub["non_applicabile"] is not None:
+                    rows.append({"sezione": section, "sottosezione": sub, "obbligo": None})
+        return rows
+
+    def duties_by_unit(self) -> list[dict[str, Any]]:
+        """Per unit or role: the obligations whose data it transmits and those it publishes (tree order)."""
+        groups = []
+        for unit in self.units:
+            transmits = [self.obligation[c] for c in unit.get("obblighi_trasmissione", []) if c in self.obligation]
+            publishes = [self.obligation[c] for c in unit.get("obblighi_pubblicazione", []) if c in self.obligation]
+            if transmits or publishes:
+                groups.append({"unita": unit, "trasmissione": transmits, "pubblicazione": publishes})
+        return groups
+
+    def transparency_states(self) -> list[tuple[str, int]]:
+        """``sintesi.trasparenza.per_stato`` from the most to the least serious."""
+        counts = self.sintesi.get("trasparenza", {}).get("per_stato", {})
+        return [(state, counts.get(state, 0)) for state in OBLIGATION_STATES]
 
     def severity_counts(self) -> list[tuple[str, int]]:
         """``sintesi.criticita_per_gravita`` from the most to the least serious."""

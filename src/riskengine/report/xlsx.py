@@ -52,7 +52,7 @@ def _write_table(ws: Any, table: tb.Table, view: View, number_format: str) -> No
     header_fill = PatternFill("solid", fgColor=HEADER_FILL)
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
-    ws.append([neutralise(view.t(f"colonne.{c.key}")) for c in table.columns])
+    ws.append([neutralise(tb.header(view, c)) for c in table.columns])
     for cell in ws[1]:
         cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
     for row in table.rows:
@@ -132,6 +132,13 @@ def _write_legend(ws: Any, view: View) -> None:
         ws.append([neutralise(t("metodo.scelta_bande_predefinita", tabella=choice["predefinita"]))])
         for r in choice.get("per_area", []):
             ws.append([neutralise(t("metodo.scelta_bande_area", aree=", ".join(r["aree"]), tabella=r["bande"]))])
+    if view.variants:
+        title(t("fogli.legenda_varianti"))
+        header(t("colonne.codice"), t("colonne.nome_variante"), t("colonne.tabella_bande"))
+        for v in view.variants:
+            bands = v.get("bande") or ""
+            ws.append([neutralise(v["codice"]), neutralise(v["nome"]),
+                       neutralise(t("metodo.bande_principali") if bands == "principale" else bands)])
     grid = m.get("griglia")
     if grid:
         title(t("fogli.legenda_griglia"))

@@ -15,6 +15,7 @@ from riskengine.errors import Location, Problem
 from riskengine.evaluate.evaluation import ProcessEvaluation, State
 from riskengine.evaluate.items import ItemScore
 from riskengine.graph import queries as q
+from riskengine.graph import trasparenza as tr
 from riskengine.graph.build import CatalogGraph
 from riskengine.graph.views import measure_summary
 from riskengine.method.arithmetic import round_to
@@ -43,6 +44,14 @@ def _sha256(path: Path) -> str:
 
 def _num(value: Decimal | None) -> str | None:
     return decimal_text(value) if value is not None else None
+
+
+def _rounding(method: Method) -> dict[str, Any]:
+    """The method's rounding: the general setting, and each stage that states its own."""
+    rounding = method.model.arrotondamento.model_dump(exclude_none=True)
+    if not rounding["varianti"]:
+        del rounding["varianti"]
+    return rounding
 
 
 def _state(state: State) -> dict:
@@ -168,6 +177,8 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
         "livello": scoring.inerente.livello,
         "traccia": ev.trace,
     })
+    if scoring.varianti:
+        record["livelli_varianti"] = {code: _state(state) for code, state in scoring.varianti.items()}
     return record
 
 
@@ -187,6 +198,45 @@ def _measure(cg: CatalogGraph, assessment: Assessment, node: str, treated_by: di
         "note_monitoraggio": esito.note if esito else "",
     })
     return summary
+
+
+def _transparency(cg: CatalogGraph) -> dict[str, Any] | None:
+    """The schedule of publication obligations along the official tree (None without trasparenza.yaml).
+
+    ``sezioni`` is the whole tree in the official order, each sub-section with its obligations' codes
+    or the reason it does not apply; ``obblighi`` are the obligations in the same order.
+    """
+    from riskengine.catalog.albero_trasparenza import ATTRIBUTION, sezioni, sottosezioni
+
+    transparency = cg.catalog.transparency
+    if transparency is None:
+        return None
+    obligations = [tr.obligation_summary(cg, n) for n in tr.obligations(cg)]
+    reasons = {na.codice: na.motivo for na in transparency.non_applicabili}
+    sections = []
+    for sezione in sezioni():
+        subsections = []
+        for voce in sottosezioni(sezione.codice):
+            codes = [o["codice"] for o in obligations if o["sottosezione"]["codice"] == voce.codice]
+            subsections.append({"codice": voce.codice, "nome": voce.nome, "nome_en": voce.nome_en, "obblighi": codes,
+                                "non_applicabile": reasons.get(voce.codice, reasons.get(sezione.codice))})
+        sections.append({"codice": sezione.codice, "nome": sezione.nome, "nome_en": sezione.nome_en,
+                         "non_applicabile": reasons.get(sezione.codice), "sottosezioni": subsections})
+    return {"fonte_albero": ATTRIBUTION, "esempio": transparency.esempio, "sezioni": sections,
+            "obblighi": obligations}
+
+
+def _transparency_summary(transparency: dict[str, Any]) -> dict[str, Any]:
+    """Obligations per section and per outcome; sub-sections declared not applicable."""
+    obligations = transparency["obblighi"]
+    per_state = Counter(o["stato"] for o in obligations)
+    not_applicable = sum(1 for s in transparency["sezioni"] for sub in s["sottosezioni"]
+                         if sub["non_applicabile"] is not None and not sub["obblighi"])
+    return {"obblighi": len(obligations),
+            "per_sezione": {s["codice"]: sum(len(sub["obblighi"]) for sub in s["sottosezioni"])
+                            for s in transparency["sezioni"]},
+            "per_stato": {state: per_state.get(state, 0) for state in tr.STATI},
+            "sottosezioni_non_applicabili": not_applicable}
 
 
 def _mean(values: list[Decimal], digits: int) -> str | None:
@@ -329,20 +379,30 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
     inputs = {name: _sha256(Path(doc.path)) for name, doc in sorted(catalog.documents.items())
               if Path(doc.path).parent == catalog.root}
     inputs[assessment.path.name] = _sha256(assessment.path)
+    transparency = _transparency(cg)
     units = []
     for node in cg.nodes_of("unit") + cg.nodes_of("role"):
         leads, supports = q.measures_of_unit(cg, node)
         parents = cg.targets(node, "part-of")
-        units.append({"codice": cg.code(node), "nome": cg.attrs(node)["label"],
-                      "tipo": cg.attrs(node)["kind"],
-                      "padre": cg.code(parents[0]) if parents else None,
-                      "processi": [cg.code(p) for p in q.processes_of_unit(cg, node)],
-                      "misure_responsabile": [cg.code(m) for m in leads],
-                      "misure_supporto": [cg.code(m) for m in supports]})
+        unit = {"codice": cg.code(node), "nome": cg.attrs(node)["label"],
+                "tipo": cg.attrs(node)["kind"],
+                "padre": cg.code(parents[0]) if parents else None,
+                "processi": [cg.code(p) for p in q.processes_of_unit(cg, node)],
+                "misure_responsabile": [cg.code(m) for m in leads],
+                "misure_supporto": [cg.code(m) for m in supports]}
+        if transparency is not None:
+            transmits, publishes = tr.obligations_of_unit(cg, node)
+            unit["obblighi_trasmissione"] = [cg.code(o) for o in transmits]
+            unit["obblighi_pubblicazione"] = [cg.code(o) for o in publishes]
+        collective = q.collective_measures(cg, node)
+        if collective:
+            unit["misure_collettive"] = [{"misura": cg.code(m), "tramite": cg.attrs(role)["label"], "come": how}
+                                         for m, role, how in collective]
+        units.append(unit)
     ente = catalog.ente
     model = method.model
     assessed_on = assessment.model.data_valutazione
-    return {
+    result: dict[str, Any] = {
         "formato": RESULT_FORMAT,
         "riskengine": __version__,
         "motore": backend,
@@ -354,7 +414,8 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
         "data_valutazione": assessed_on.isoformat() if assessed_on else None,
         "metodo": {"codice": method.model.metodo.codice, "nome": method.model.metodo.nome,
                    "versione": method.model.metodo.versione, "fonte": method.model.metodo.fonte,
-                   "numerico": method.numeric, "arrotondamento": method.model.arrotondamento.model_dump(),
+                   "numerico": method.numeric, "arrotondamento": _rounding(method),
+                   "varianti": [v.model_dump() for v in method.model.combinazione.varianti],
                    "livelli": [lvl.model_dump() for lvl in method.model.livelli],
                    "indicatori": [{"codice": i.codice, "nome": i.nome, "dimensione": i.dimensione, "scala": i.scala,
                                    "opzioni": [{"valore": decimal_text(o.valore), "codice": o.codice,
@@ -376,3 +437,7 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
         "criticita": findings,
         "sintesi": _summary(method, processes, measures, findings, units, ente.data_riferimento),
     }
+    if transparency is not None:  # the catalogue has trasparenza.yaml
+        result["trasparenza"] = transparency
+        result["sintesi"]["trasparenza"] = _transparency_summary(transparency)
+    return result

@@ -7,7 +7,7 @@ a file and gives its JSON Schema. Numbers are written as text (exact decimals); 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, NotRequired
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict  # pydantic reads typing's TypedDict only from Python 3.12
@@ -39,6 +39,10 @@ FINDING_ARGUMENTS: dict[str, frozenset[str]] = {
     "missing-mandatory-typology": frozenset({"tipologia"}),
     "measure-overdue": frozenset({"misura", "scadenza", "stato"}),
     "area-unused": frozenset({"area"}),
+    "measure-without-natura": frozenset({"misura"}),
+    "binding-schema-not-open": frozenset({"obbligo", "delibera"}),
+    "obligation-overdue": frozenset({"obbligo", "scadenza"}),
+    "subsection-without-obligation": frozenset({"sottosezione", "nome"}),
 }
 
 
@@ -134,6 +138,7 @@ class Process(TypedDict):
     residuo_monitorato: NotRequired[State]
     livello: NotRequired[str]
     traccia: NotRequired[list[Step]]
+    livelli_varianti: NotRequired[dict[str, State]]  # the variants with a band table: score, level, steps
 
 
 class Measure(TypedDict):
@@ -146,6 +151,8 @@ class Measure(TypedDict):
     ambito: str
     natura: str | None
     responsabile: str | None
+    responsabili: NotRequired[list[str]]  # every co-responsible unit or role, in the order written
+    classe: NotRequired[str | None]  # the plan's own grouping label
     supporto: list[str]
     scadenza: str | None
     frequenza: str | None
@@ -164,8 +171,9 @@ class Measure(TypedDict):
 
 
 class Unit(TypedDict):
-    """A unit or role with what it owns."""
+    """A unit or role with what it owns (publication obligations when the catalogue has trasparenza.yaml)."""
 
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
     codice: str
     nome: str
     tipo: str
@@ -173,6 +181,89 @@ class Unit(TypedDict):
     processi: list[str]
     misure_responsabile: list[str]
     misure_supporto: list[str]
+    obblighi_trasmissione: NotRequired[list[str]]
+    obblighi_pubblicazione: NotRequired[list[str]]
+    # the measures of collective owners that reach it: misura, tramite (the role), come (how)
+    misure_collettive: NotRequired[list[dict[str, str]]]
+
+
+class TreeItem(TypedDict):
+    """A section or sub-section of the official tree of "Amministrazione trasparente"."""
+
+    codice: str
+    nome: str
+    nome_en: str
+
+
+class Party(TypedDict):
+    """A unit or role named by code and name."""
+
+    codice: str
+    nome: str
+
+
+class AnacSchema(TypedDict):
+    """An ANAC publication schema that applies to an obligation."""
+
+    delibera: str
+    allegato: str
+    vincolante: bool
+    dal: str | None
+
+
+class Obligation(TypedDict):
+    """A publication obligation (d.lgs. 33/2013) with its owners, frequency, deadline and outcome."""
+
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    codice: str
+    sezione: TreeItem
+    sottosezione: TreeItem
+    riferimento: str
+    denominazione: str
+    contenuto: str
+    aggiornamento: str | None  # tempestivo, trimestrale, semestrale, annuale, or an ISO date
+    termine: str
+    prossima_scadenza: str | None
+    trasmissione: Party | None
+    pubblicazione: Party | None
+    monitoraggio: str
+    schema_anac: AnacSchema | None
+    formato_aperto: bool
+    ultimo_aggiornamento: str | None
+    esito_monitoraggio: dict[str, Any] | None
+    attestazione_oiv: dict[str, Any] | None
+    ulteriore: bool
+    stato: str  # aggiornato, incompleto, in-ritardo, da-verificare (at the plan date)
+
+
+class SubSection(TypedDict):
+    """A sub-section of the tree: its obligations (codes) or the reason it does not apply."""
+
+    codice: str
+    nome: str
+    nome_en: str
+    obblighi: list[str]
+    non_applicabile: str | None
+
+
+class Section(TypedDict):
+    """A section of the tree in the official order, with its sub-sections."""
+
+    codice: str
+    nome: str
+    nome_en: str
+    non_applicabile: str | None
+    sottosezioni: list[SubSection]
+
+
+class Transparency(TypedDict):
+    """The schedule of publication obligations along the official tree."""
+
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    fonte_albero: str  # the attribution of the official tree (CC BY 4.0)
+    esempio: bool
+    sezioni: list[Section]
+    obblighi: list[Obligation]
 
 
 class Plan(TypedDict):
@@ -348,6 +439,102 @@ class Summary(TypedDict):
     misure_conteggi: NotRequired[dict[str, dict[str, Count]]]  # per_scadenza, per_natura, per_tipologia
 
 
+_CLOSED = ConfigDict(extra="forbid")  # published for machines (``diff --format json``): exactly these keys
+
+
+class LevelChange(TypedDict):
+    """A process whose inherent level changed between two results, with the score difference."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    codice: str
+    nome: str
+    da: str
+    a: str
+    verso: Literal["su", "giu"]
+    rischio_da: str | None
+    rischio_a: str | None
+    variazione: str | None
+
+
+class ProcessBrief(TypedDict):
+    """A process assessed in only one of two results."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    codice: str
+    nome: str
+    livello: str | None
+
+
+class DueMeasure(TypedDict):
+    """A measure due in the earlier year and its outcome in the later one."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    codice: str
+    nome: str
+    scadenza: str | None
+    esito: Literal["attuata", "in-ritardo", "abbandonata"]
+
+
+class LevelLabel(TypedDict):
+    """A level of the method, with its labels."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    codice: str
+    etichetta: str
+    etichetta_en: NotRequired[str]
+
+
+class Changes(TypedDict):
+    """What changed from one result to a later one (``riskengine diff``, the annex's changes section)."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    da: int
+    a: int
+    livelli: list[LevelLabel]
+    processi_cambiati: list[LevelChange]
+    processi_nuovi: list[ProcessBrief]
+    processi_rimossi: list[ProcessBrief]
+    misure_dovute: list[DueMeasure]
+
+
+class YearFigures(TypedDict):
+    """The compared figures of a year: recorded (a run), declared (storico.yaml) or the current result."""
+
+    anno: int
+    fonte: Literal["registrato", "dichiarato", "corrente"]
+    riferimento: str | None
+    rischio_medio_inerente: str | None
+    rischio_medio_residuo_programmato: str | None
+    rischio_medio_residuo_monitorato: str | None
+    per_livello: dict[str, int]
+    misure_attuate: int | None
+    misure_dovute: int | None
+    tasso_attuazione: str | None
+
+
+class History(TypedDict):
+    """The years before a result (latest run of each, or declared) and the result's own, with deltas."""
+
+    anni: list[YearFigures]
+    precedente: int | None
+    variazioni: dict[str, str | None]
+    cambiamenti: Changes | None
+
+
+class Priority(TypedDict):
+    """A planned measure in the treatment-priority ranking."""
+
+    posizione: int
+    codice: str
+    nome: str
+    stato: str
+    scadenza: str | None
+    responsabile: str | None
+    processi: int
+    rischio_rimosso: str
+    processi_abbassati: list[str]
+
+
 class _Result(TypedDict):
     """A complete assessment result, as ``assess`` writes it to risultato.json."""
 
@@ -366,6 +553,9 @@ class _Result(TypedDict):
     misure: list[Measure]
     criticita: list[Finding]
     sintesi: Summary
+    trasparenza: NotRequired[Transparency]  # when the catalogue has trasparenza.yaml
+    storico: NotRequired[History]  # added by `assess` when an earlier year is recorded or declared
+    priorita_trattamento: NotRequired[list[Priority]]  # added by `assess` when measures are planned
 
 
 def _scores_are_numbers(result: _Result) -> _Result:
@@ -385,3 +575,6 @@ Result = Annotated[_Result, AfterValidator(_scores_are_numbers)]
 
 RESULT: TypeAdapter[Result] = TypeAdapter(Result)
 """Validation and JSON Schema of a result."""
+
+CHANGES: TypeAdapter[Changes] = TypeAdapter(Changes)
+"""Validation and JSON Schema of the changes between two results."""

@@ -82,7 +82,7 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
             allowed = list(owner.model_fields) if owner else []
             location = doc.locate(full, key=True)
             message = f"unknown key '{shorten(name)}'"
-            hint = did_you_mean(name, allowed)
+            hint = did_you_mean(name, allowed) or ("allowed keys: " + ", ".join(allowed) if allowed else "")
         elif kind == "missing":
             location = doc.locate(full[:-1])
             message = f"missing required key '{name}'"

@@ -1,0 +1,71 @@
+"""The changes between two results: processes that moved level, new and removed ones, last year's measures."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from riskengine.source.fields import decimal_text
+
+OUTCOMES = ("attuata", "in-ritardo", "abbandonata")
+
+
+def _score_delta(before: dict[str, Any], after: dict[str, Any]) -> str | None:
+    old, new = before["inerente"]["rischio"], after["inerente"]["rischio"]
+    if old is None or new is None:
+        return None
+    return decimal_text(Decimal(new) - Decimal(old))
+
+
+def _due_by(measure: dict[str, Any], year: int) -> bool:
+    """Whether a measure's deadline fell in ``year`` or earlier ('continua' and no deadline never do)."""
+    deadline = measure.get("scadenza")
+    return isinstance(deadline, str) and deadline[:4].isdigit() and int(deadline[:4]) <= year
+
+
+def _outcome(before: dict[str, Any], after: dict[str, Any] | None) -> str:
+    if before["stato_monitorato"] == "attuata" or (after is not None and after["stato_monitorato"] == "attuata"):
+        return "attuata"
+    if after is None or after["stato_monitorato"] == "non-attuata":
+        return "abbandonata"
+    return "in-ritardo"
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What changed from ``before`` to ``after`` (two results of the same administration), sorted by code.
+
+    A process is new when assessed only in ``after`` (added to the catalogue, or first assessed),
+    removed when assessed only in ``before``. A process "moved" when its inherent level differs; the
+    direction follows the method's level order (``after``'s). A measure of ``before`` was due when its
+    deadline fell in ``before``'s year or earlier; its outcome is read in ``after``: implemented, late,
+    or dropped (gone, or not to be done).
+    """
+    order = {lvl["codice"]: i for i, lvl in enumerate(after["metodo"]["livelli"])}
+    old = {p["codice"]: p for p in before["processi"]}
+    new = {p["codice"]: p for p in after["processi"]}
+    moved = []
+    for code in sorted(old.keys() & new.keys()):
+        a, b = old[code], new[code]
+        if not (a["valutato"] and b["valutato"]) or a["livello"] == b["livello"]:
+            continue
+        moved.append({"codice": code, "nome": b["nome"], "da": a["livello"], "a": b["livello"],
+                      "verso": "su" if order.get(b["livello"], 0) > order.get(a["livello"], 0) else "giu",
+                      "rischio_da": a["inerente"]["rischio"], "rischio_a": b["inerente"]["rischio"],
+                      "variazione": _score_delta(a, b)})
+
+    def brief(p: dict[str, Any]) -> dict[str, Any]:
+        return {"codice": p["codice"], "nome": p["nome"], "livello": p.get("livello")}
+
+    measures_after = {m["codice"]: m for m in after["misure"]}
+    due = [{"codice": m["codice"], "nome": m["nome"], "scadenza": m["scadenza"],
+            "esito": _outcome(m, measures_after.get(m["codice"]))}
+           for m in sorted(before["misure"], key=lambda m: m["codice"]) if _due_by(m, before["anno"])]
+    old_assessed = {c for c, p in old.items() if p["valutato"]}
+    new_assessed = {c for c, p in new.items() if p["valutato"]}
+    return {"da": before["anno"], "a": after["anno"],
+            "livelli": [{k: lvl[k] for k in ("codice", "etichetta", "etichetta_en") if k in lvl}
+                        for lvl in after["metodo"]["livelli"]],
+            "processi_cambiati": moved,
+            "processi_nuovi": [brief(new[c]) for c in sorted(new_assessed - old_assessed)],
+            "processi_rimossi": [brief(old[c]) for c in sorted(old_assessed - new_assessed)],
+            "misure_dovute": due}

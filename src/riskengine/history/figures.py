@@ -1,0 +1,79 @@
+"""The figures of a year (averages, processes per level, measures) and the trend section of a result."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from riskengine.history.compare import changes
+from riskengine.history.storico import AnnoDichiarato
+from riskengine.source.fields import decimal_text
+
+AVERAGES = ("rischio_medio_inerente", "rischio_medio_residuo_programmato", "rischio_medio_residuo_monitorato")
+COMPARED = AVERAGES + ("misure_attuate", "misure_dovute", "tasso_attuazione")
+
+
+def due_measures(result: dict[str, Any]) -> int:
+    """Measures due in the year: every measure not dropped (the base of ``sintesi.tasso_attuazione``)."""
+    return sum(1 for m in result["misure"] if m["stato_monitorato"] != "non-attuata")
+
+
+def year_figures(result: dict[str, Any], source: str = "registrato", reference: str | None = None) -> dict[str, Any]:
+    """The compared figures of a result (numbers as exact text)."""
+    summary = result["sintesi"]
+    return {"anno": result["anno"], "fonte": source, "riferimento": reference,
+            **{k: summary.get(k) for k in AVERAGES},
+            "per_livello": dict(summary["per_livello"]["inerente"]) if summary.get("processi_valutati") else {},
+            "misure_attuate": summary["misure_attuate"], "misure_dovute": due_measures(result),
+            "tasso_attuazione": summary["tasso_attuazione"]}
+
+
+def declared_figures(year: AnnoDichiarato, levels: list[str]) -> dict[str, Any]:
+    """The figures a plan published for a year before the tool, marked as declared with their source."""
+    def text(value: Decimal | None) -> str | None:
+        return decimal_text(value) if value is not None else None
+
+    rate = year.tasso_attuazione
+    if rate is None and year.misure_dovute:
+        rate = (Decimal(year.misure_attuate or 0) * 100 / year.misure_dovute).quantize(Decimal("0.1"))
+    return {"anno": year.anno, "fonte": "dichiarato", "riferimento": year.fonte,
+            **{k: text(getattr(year, k)) for k in AVERAGES},
+            "per_livello": {lvl: year.processi_per_livello[lvl] for lvl in levels if lvl in year.processi_per_livello},
+            "misure_attuate": year.misure_attuate, "misure_dovute": year.misure_dovute,
+            "tasso_attuazione": text(rate)}
+
+
+def delta(current: Any, previous: Any) -> str | None:
+    """``current − previous`` as exact text, or None when either is missing."""
+    if current is None or previous is None:
+        return None
+    return decimal_text(Decimal(str(current)) - Decimal(str(previous)))
+
+
+def history_section(result: dict[str, Any], recorded: dict[int, tuple[str, dict[str, Any]]],
+                    declared: dict[int, AnnoDichiarato]) -> dict[str, Any]:
+    """The ``storico`` section of a result: the years before it, last year's figures, deltas and changes.
+
+    ``recorded``: year → (reference of the run, its result) for the latest run of each earlier year;
+    ``declared``: the years of ``storico.yaml``, used where no run is recorded.
+    """
+    year = result["anno"]
+    levels = [lvl["codice"] for lvl in result["metodo"]["livelli"]]
+    years: dict[int, dict[str, Any]] = {}
+    for y, entry in declared.items():
+        if y < year:
+            years[y] = declared_figures(entry, levels)
+    for y, (reference, earlier) in recorded.items():
+        if y < year:
+            years[y] = year_figures(earlier, "registrato", reference)
+    current = year_figures(result, "corrente")
+    previous = years.get(year - 1)
+    section: dict[str, Any] = {
+        "anni": [years[y] for y in sorted(years)] + [current],
+        "precedente": year - 1 if previous else None,
+        "variazioni": {k: delta(current[k], previous[k]) for k in COMPARED} if previous else {},
+        "cambiamenti": None,
+    }
+    if previous and previous["fonte"] == "registrato":
+        section["cambiamenti"] = changes(recorded[year - 1][1], result)
+    return section

@@ -1,0 +1,1 @@
+"""Alembic migrations of the history store (run by :func:`riskengine.history.store.open_store`)."""

@@ -1,0 +1,1 @@
+"""The revisions of the history store's schema, oldest first."""

@@ -1,0 +1,149 @@
+"""What-if scenarios: changed links, measures and answers, applied to a freshly loaded catalogue.
+
+A scenario file never reaches the catalogue on disk: it changes the models in memory (the graph's
+measure objects, the assessment's answers and monitoring) and gives the links to evaluate with.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from riskengine.answers.load import Assessment, match_option
+from riskengine.catalog.models import Misura, Stato
+from riskengine.errors import Problem, RiskengineError
+from riskengine.graph import queries as q
+from riskengine.graph.build import CatalogGraph
+from riskengine.method.load import Method
+from riskengine.method.models import EsitoMonitoraggio
+from riskengine.source.document import Document, load_yaml
+from riskengine.source.fields import Code, Dec, Model, Scadenza
+from riskengine.source.validate import validate_document
+
+
+class Collegamento(Model):
+    """A link between a measure and a process."""
+
+    misura: Code
+    processo: Code
+
+
+class Collegamenti(Model):
+    """Links to add and to remove."""
+
+    aggiungi: list[Collegamento] = Field(default_factory=list)
+    rimuovi: list[Collegamento] = Field(default_factory=list)
+
+
+class ModificaMisura(Model):
+    """A measure's new status, deadline or efficacy, or its removal from every process (``rimuovi``)."""
+
+    misura: Code
+    stato: Stato | None = None
+    scadenza: Scadenza = None
+    efficacia: Dec | None = Field(default=None, ge=Decimal(0), le=Decimal(1))
+    rimuovi: bool = False
+
+
+class ModificaRisposte(Model):
+    """New answers for some indicators of an assessed item (process, phase or event, as the method scores)."""
+
+    oggetto: Code
+    risposte: dict[str, Any]
+
+
+class Scenario(Model):
+    """A what-if scenario file."""
+
+    descrizione: str = ""
+    collegamenti: Collegamenti = Field(default_factory=Collegamenti)
+    misure: list[ModificaMisura] = Field(default_factory=list)
+    risposte: list[ModificaRisposte] = Field(default_factory=list)
+
+
+def load_scenario(path: str | Path) -> tuple[Scenario, Document]:
+    """Load and validate a scenario file (its references are checked by :func:`apply_scenario`)."""
+    doc = load_yaml(path)
+    problems: list[Problem] = []
+    scenario = validate_document(doc, Scenario, problems)
+    if scenario is None:
+        raise RiskengineError(problems)
+    return scenario, doc
+
+
+def _replace_measure(cg: CatalogGraph, node: str, change: ModificaMisura) -> None:
+    data = cg.obj(node).model_dump()
+    if change.stato is not None:
+        data["stato"] = change.stato
+    if change.scadenza is not None:
+        data["scadenza"] = change.scadenza
+    if change.efficacia is not None:
+        data["efficacia"] = change.efficacia
+    cg.attrs(node)["obj"] = Misura.model_validate(data)  # catalogue models are frozen: a new one
+
+
+def apply_scenario(scenario: Scenario, doc: Document, cg: CatalogGraph, method: Method,
+                   assessment: Assessment) -> dict[str, list[str]]:
+    """Apply a scenario to a loaded catalogue and assessment; return the measures of every process.
+
+    Raises :class:`RiskengineError` (located in the scenario file) for unknown measures, processes,
+    items, indicators or answers.
+    """
+    problems: list[Problem] = []
+    measures = {cg.code(n) for n in cg.nodes_of("measure")}
+    links = {cg.code(p): [cg.code(m) for m in q.measures_of(cg, p)] for p in cg.nodes_of("process")}
+
+    def known(kind: str, code: str, pool: Any, keys: tuple[Any, ...]) -> bool:
+        if code in pool:
+            return True
+        problems.append(Problem(doc.locate(keys), f"unknown {kind} '{code}'", code="scenario",
+                                hint=f"use a {kind} code of the catalogue"))
+        return False
+
+    for verb in ("aggiungi", "rimuovi"):
+        for index, link in enumerate(getattr(scenario.collegamenti, verb)):
+            keys = ("collegamenti", verb, index)
+            if not (known("measure", link.misura, measures, keys + ("misura",))
+                    and known("process", link.processo, links, keys + ("processo",))):
+                continue
+            treated = links[link.processo]
+            if verb == "aggiungi" and link.misura not in treated:
+                treated.append(link.misura)
+            elif verb == "rimuovi" and link.misura in treated:
+                treated.remove(link.misura)
+    for index, change in enumerate(scenario.misure):
+        if not known("measure", change.misura, measures, ("misure", index, "misura")):
+            continue
+        node = f"measure:{change.misura}"
+        if change.rimuovi:
+            for treated in links.values():
+                if change.misura in treated:
+                    treated.remove(change.misura)
+        _replace_measure(cg, node, change)
+        esito = assessment.monitoring.get(change.misura)
+        if esito is not None and change.stato is not None:
+            assessment.monitoring[change.misura] = EsitoMonitoraggio.model_validate(
+                dict(esito.model_dump(), stato=change.stato))
+    indicators = [i.codice for i in method.model.indicatori]
+    for index, given in enumerate(scenario.risposte):
+        where: tuple[Any, ...] = ("risposte", index)
+        if not known("assessed item", given.oggetto, assessment.answers, where + ("oggetto",)):
+            continue
+        options = dict(assessment.answers[given.oggetto].options)
+        for indicator, raw in given.risposte.items():
+            if not known("indicator", indicator, indicators, where + ("risposte", indicator)):
+                continue
+            option = match_option(method, indicator, raw)
+            if option is None:
+                problems.append(Problem(doc.locate(where + ("risposte", indicator)),
+                                        f"'{raw}' is not an answer of {indicator}", code="scenario",
+                                        hint="use a value of the indicator's scale"))
+                continue
+            options[indicator] = option
+        assessment.answers[given.oggetto].options = options
+    if problems:
+        raise RiskengineError(problems)
+    return links

@@ -1,0 +1,70 @@
+"""``storico.yaml``: the published figures of years before the tool, each with its source."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import Field
+
+from riskengine.errors import Problem, RiskengineError
+from riskengine.source.document import load_yaml
+from riskengine.source.fields import Dec, Model, Text
+from riskengine.source.validate import validate_document
+
+FILE = "storico.yaml"
+
+
+class AnnoDichiarato(Model):
+    """The figures an earlier plan published for one year; ``fonte`` says where (plan and page)."""
+
+    anno: int = Field(ge=2000, le=2100)
+    fonte: Text = Field(min_length=1)
+    rischio_medio_inerente: Dec | None = Field(default=None, ge=Decimal(0))
+    rischio_medio_residuo_programmato: Dec | None = Field(default=None, ge=Decimal(0))
+    rischio_medio_residuo_monitorato: Dec | None = Field(default=None, ge=Decimal(0))
+    processi_per_livello: dict[str, int] = Field(default_factory=dict)
+    misure_dovute: int | None = Field(default=None, ge=0)
+    misure_attuate: int | None = Field(default=None, ge=0)
+    tasso_attuazione: Dec | None = Field(default=None, ge=Decimal(0), le=Decimal(100))
+
+
+class StoricoFile(Model):
+    """storico.yaml."""
+
+    anni: list[AnnoDichiarato] = Field(default_factory=list)
+
+
+def load_storico(catalog_dir: str | Path, levels: list[str]) -> dict[int, AnnoDichiarato]:
+    """The declared years of a catalogue by year (none without ``storico.yaml``); raise on any problem.
+
+    ``levels``: the method's level codes, the only keys ``processi_per_livello`` may use.
+    """
+    path = Path(catalog_dir) / FILE
+    if not path.is_file():
+        return {}
+    doc = load_yaml(path)
+    problems: list[Problem] = []
+    model = validate_document(doc, StoricoFile, problems)
+    if model is None:
+        raise RiskengineError(problems)
+    found: dict[int, AnnoDichiarato] = {}
+    for index, year in enumerate(model.anni):
+        keys = ("anni", index)
+        if year.anno in found:
+            problems.append(Problem(doc.locate(keys + ("anno",)), f"year {year.anno} is declared twice",
+                                    code="storico", hint="keep one entry per year"))
+        for level in year.processi_per_livello:
+            if level not in levels:
+                problems.append(Problem(doc.locate(keys + ("processi_per_livello", level), key=True),
+                                        f"unknown level '{level}'", code="storico",
+                                        hint="the method's levels: " + ", ".join(levels)))
+        if (year.misure_attuate is not None and year.misure_dovute is not None
+                and year.misure_attuate > year.misure_dovute):
+            problems.append(Problem(doc.locate(keys + ("misure_attuate",)),
+                                    f"{year.misure_attuate} measures implemented of {year.misure_dovute} due",
+                                    code="storico", hint="implemented measures cannot exceed the due ones"))
+        found[year.anno] = year
+    if problems:
+        raise RiskengineError(problems)
+    return found

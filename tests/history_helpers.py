@@ -1,0 +1,59 @@
+"""Helpers of the history tests: catalogue copies in a temporary tree, the CLI, the stores to test on."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+REPO = Path(__file__).resolve().parents[1]
+PG_ENV = "RISKENGINE_TEST_PG"
+
+
+def catalog_copy(tmp_path: Path, name: str) -> Path:
+    """``tmp_path/catalogs/<name>``, a copy of a repository catalogue (or tests/data one), with ``rules`` beside it."""
+    source = REPO / "tests" / "data" / name
+    if not source.is_dir():
+        source = REPO / "catalogs" / name
+    target = tmp_path / "catalogs" / name
+    shutil.copytree(source, target)
+    if not (tmp_path / "rules").exists():
+        (tmp_path / "rules").symlink_to(REPO / "rules")
+    return target
+
+
+def riskengine(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m riskengine`` in ``cwd`` (the test's RISKENGINE_DB is inherited)."""
+    return subprocess.run([sys.executable, "-m", "riskengine", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=600, check=False, env={**os.environ, **(env or {})})
+
+
+def result_of(out: Path) -> dict:
+    """The risultato.json an assess wrote into ``out``."""
+    return json.loads((out / "risultato.json").read_text(encoding="utf-8"))
+
+
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'storico.sqlite'}"
+
+
+def empty_postgres() -> str:
+    """The URL of the PostgreSQL server .ci/run starts, emptied; the test is skipped without one."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"no PostgreSQL server: set {PG_ENV} (.ci/run starts one) to run the store tests on it")
+    engine = sa.create_engine(url)
+    try:
+        metadata = sa.MetaData()
+        metadata.reflect(engine)
+        metadata.drop_all(engine)
+    finally:
+        engine.dispose()
+    return url
+

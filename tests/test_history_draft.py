@@ -1,0 +1,78 @@
+"""new-year: the next year's draft, accepted by check with one finding per copied answer; never overwrites."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from history_helpers import catalog_copy, riskengine
+
+
+def test_the_draft_is_accepted_with_one_to_be_confirmed_finding_per_copied_answer(tmp_path):
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    run = riskengine("new-year", catalog, "--from", "2026", "--to", "2027", "--lang", "it", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    draft = catalog / "assessment-2027.yaml"
+    assert f"{draft}: bozza scritta" in run.stdout
+    previous = yaml.safe_load((catalog / "assessment-2026.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(draft.read_text(encoding="utf-8"))
+    assert data["anno"] == 2027 and "data_valutazione" not in data
+    assert [v["processo"] for v in data["valutazioni"]] == [v["processo"] for v in previous["valutazioni"]]
+    assert all(v["da_confermare"] is True for v in data["valutazioni"])
+    assert [v["risposte"] for v in data["valutazioni"]] == [v["risposte"] for v in previous["valutazioni"]]
+    check = riskengine("check", catalog, cwd=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
+    findings = [line for line in check.stdout.splitlines() if "warning[da-confermare]" in line]
+    assert len(findings) == len(previous["valutazioni"])
+    assert all("assessment-2027.yaml:" in line for line in findings)
+    codes = sorted(re.search(r"the answers of (\S+) were copied", line).group(1) for line in findings)
+    assert codes == sorted(v["processo"] for v in previous["valutazioni"])
+
+
+def test_statuses_are_carried_and_overdue_measures_flagged(tmp_path):
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    assert riskengine("new-year", catalog, "--from", "2026", "--to", "2027", cwd=tmp_path).returncode == 0
+    text = (catalog / "assessment-2027.yaml").read_text(encoding="utf-8")
+    monitoring = {m["misura"]: m for m in yaml.safe_load(text)["monitoraggio"]}
+    assert monitoring["MS07"]["stato"] == "in-corso"  # from 2026's monitoring
+    assert monitoring["MS07"]["verifiche_eseguite"] == 0 and monitoring["MS07"]["verifiche_previste"] == 2
+    assert monitoring["MG01"]["stato"] == "attuata"  # not monitored in 2026: the catalogue's status
+    # deadlines before 1/1/2027 and not implemented: MS08 (31/12/2025), and the 2026 ones still open
+    flagged = sorted(code for code, m in monitoring.items() if "SCADUTA" in m.get("note", ""))
+    assert "MS08" in flagged and "MS07" in flagged and "MG01" not in flagged
+    assert monitoring["MS08"]["note"] == "SCADUTA il 31/12/2025: attuare o riprogrammare"
+    assert "# Misure scadute e non attuate: " + ", ".join(flagged) + "." in text
+
+
+def test_confirming_an_answer_removes_its_finding(tmp_path):
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    assert riskengine("new-year", catalog, "--from", "2026", "--to", "2027", cwd=tmp_path).returncode == 0
+    draft = catalog / "assessment-2027.yaml"
+    text = draft.read_text(encoding="utf-8")
+    before = riskengine("check", catalog, cwd=tmp_path).stdout.count("warning[da-confermare]")
+    draft.write_text(text.replace("  da_confermare: true\n", "\n", 1), encoding="utf-8")
+    after = riskengine("check", catalog, cwd=tmp_path).stdout.count("warning[da-confermare]")
+    assert after == before - 1
+
+
+def test_new_year_never_overwrites(tmp_path):
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    assert riskengine("new-year", catalog, "--from", "2026", "--to", "2027", cwd=tmp_path).returncode == 0
+    draft = catalog / "assessment-2027.yaml"
+    draft.write_text(draft.read_text(encoding="utf-8") + "# edited by the referent\n", encoding="utf-8")
+    edited = draft.read_bytes()
+    again = riskengine("new-year", catalog, "--from", "2026", "--to", "2027", cwd=tmp_path)
+    assert again.returncode == 1
+    assert "assessment-2027.yaml:1:1: error[load]: the file already exists: new-year never overwrites" in again.stderr
+    assert draft.read_bytes() == edited
+    existing = riskengine("new-year", catalog, "--from", "2025", "--to", "2026", cwd=tmp_path)
+    assert existing.returncode == 1 and "never overwrites" in existing.stderr
+
+
+def test_new_year_refuses_a_missing_or_backward_year(tmp_path):
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    missing = riskengine("new-year", catalog, "--from", "2020", "--to", "2021", cwd=tmp_path)
+    assert missing.returncode == 1 and "no assessment for 2020" in missing.stderr
+    backward = riskengine("new-year", catalog, "--from", "2026", "--to", "2025", cwd=tmp_path)
+    assert backward.returncode == 1 and "is not after 2026" in backward.stderr
+    assert "Traceback" not in missing.stderr + backward.stderr

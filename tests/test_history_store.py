@@ -1,0 +1,130 @@
+"""The run store on SQLite and on PostgreSQL: migrations, recording, the latest run of each year, concurrency."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from history_helpers import catalog_copy, empty_postgres, riskengine, sqlite_url
+
+from riskengine.errors import RiskengineError
+from riskengine.history.store import DEFAULT_FILE, MIGRATIONS, open_store
+from riskengine.history.store import store_url as default_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """A fresh, empty store on each database (PostgreSQL: the server .ci/run starts, else skipped)."""
+    return sqlite_url(tmp_path) if request.param == "sqlite" else empty_postgres()
+
+
+@pytest.fixture(scope="module")
+def mini_result() -> dict:
+    from history_helpers import REPO
+
+    from riskengine.pipeline import assess
+
+    return assess(REPO / "tests" / "data" / "mini", rules_dir=REPO / "rules")
+
+
+def _result(base: dict, anno: int, marker: str, ente: str = "ente-prova") -> dict:
+    return dict(base, ente=dict(base["ente"], codice=ente), anno=anno,
+                digest={"input": {"ente.yaml": marker}, "regole": {"method.yaml": "r"}},
+                sintesi=dict(base["sintesi"], marker=marker))
+
+
+def test_open_migrates_to_the_latest_revision(store_url):
+    store = open_store(store_url)
+    try:
+        with store.engine.connect() as connection:
+            revision = MigrationContext.configure(connection).get_current_revision()
+        assert revision == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+        assert "esecuzioni" in sa.inspect(store.engine).get_table_names()
+    finally:
+        store.close()
+    open_store(store_url).close()  # opening again (already at head) changes nothing
+
+
+def test_runs_are_kept_and_the_latest_of_each_year_wins(store_url, mini_result):
+    store = open_store(store_url)
+    try:
+        t0 = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC)
+        first = store.record(_result(mini_result, 2025, "a"), t0)
+        second = store.record(_result(mini_result, 2026, "b"), t0 + dt.timedelta(hours=1))
+        third = store.record(_result(mini_result, 2026, "c"), t0 + dt.timedelta(hours=2))
+        store.record(_result(mini_result, 2026, "other", ente="altro-ente"), t0)
+        runs = store.runs("ente-prova")
+        assert [r.id for r in runs] == [first.id, second.id, third.id]
+        assert runs[0].eseguita_il == t0 and runs[0].digest_input == {"ente.yaml": "a"}
+        latest = store.latest_by_year("ente-prova")
+        assert {y: r.id for y, r in latest.items()} == {2025: first.id, 2026: third.id}
+        recorded = store.result(third.id)
+        assert recorded["sintesi"]["marker"] == "c" and recorded["anno"] == 2026
+        # the snapshot: what trends and changes read, without traces and answers
+        assert [p["codice"] for p in recorded["processi"]] == [p["codice"] for p in mini_result["processi"]]
+        assert recorded["processi"][0]["inerente"] == {k: mini_result["processi"][0]["inerente"][k]
+                                                        for k in ("rischio", "livello")}
+        assert "traccia" not in recorded["processi"][0] and "risposte" not in recorded["processi"][0]
+    finally:
+        store.close()
+
+
+def test_two_concurrent_assess_runs_are_both_recorded(tmp_path, store_url):
+    import subprocess
+    import sys
+
+    catalog = catalog_copy(tmp_path, "mini")
+    procs = [subprocess.Popen([sys.executable, "-m", "riskengine", "assess", str(catalog), "--db", store_url,
+                               "-o", str(tmp_path / f"run{i}" / "out"), "-f", "json", "-q"], cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 3, err  # written and recorded: a draft (mini has an error finding)
+    store = open_store(store_url)
+    try:
+        runs = store.runs("mini")
+        assert len(runs) == 2 and {r.anno for r in runs} == {2026}
+        assert all(store.result(r.id)["ente"]["codice"] == "mini" for r in runs)
+    finally:
+        store.close()
+
+
+def test_the_default_store_is_beside_the_catalogue_and_the_env_overrides_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("RISKENGINE_DB")
+    assert default_url(tmp_path / "cat") == f"sqlite:///{(tmp_path / 'cat' / DEFAULT_FILE).resolve()}"
+    monkeypatch.setenv("RISKENGINE_DB", "sqlite:///elsewhere.sqlite")
+    assert default_url(tmp_path / "cat") == "sqlite:///elsewhere.sqlite"
+    assert default_url(tmp_path / "cat", "postgresql://h/db") == "postgresql://h/db"
+
+
+def test_assess_records_beside_the_catalogue_by_default(tmp_path, monkeypatch):
+    monkeypatch.delenv("RISKENGINE_DB")
+    catalog = catalog_copy(tmp_path, "mini")
+    run = riskengine("assess", catalog, "-o", tmp_path / "out", "-f", "json", "-q", cwd=tmp_path)
+    assert run.returncode == 3, run.stderr  # written and recorded: a draft (mini has an error finding)
+    assert (catalog / DEFAULT_FILE).is_file()
+    history = riskengine("history", catalog, "--lang", "it", cwd=tmp_path)
+    assert history.returncode == 0, history.stderr
+    assert "esecuzioni registrate (1)" in history.stdout and "2026" in history.stdout
+    assert not (tmp_path / "out" / DEFAULT_FILE).exists()  # the annex output holds no history
+
+
+def test_a_bad_url_is_one_located_line(tmp_path):
+    catalog = catalog_copy(tmp_path, "mini")
+    run = riskengine("history", catalog, "--db", "not a url", cwd=tmp_path)
+    assert run.returncode == 1
+    assert "error[load]: 'not a url' is not a database URL" in run.stderr
+    assert "Traceback" not in run.stderr
+    with pytest.raises(RiskengineError, match="cannot open the history store"):
+        open_store(f"sqlite:///{catalog / 'ente.yaml'}/x.sqlite")  # a file where the folder should be
+
+
+def test_the_git_ignore_keeps_the_store_out_of_the_repository():
+    from history_helpers import REPO
+
+    ignored = (REPO / ".gitignore").read_text(encoding="utf-8")
+    assert "/catalogs/*/storico.sqlite*" in ignored
+    assert DEFAULT_FILE == "storico.sqlite"

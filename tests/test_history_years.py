@@ -1,0 +1,234 @@
+"""Two years of the example chamber: trend, deltas, charts and changes in the annex; declared years; diff."""
+
+from __future__ import annotations
+
+import json
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import jsonschema
+import pytest
+from history_helpers import catalog_copy, result_of, riskengine, sqlite_url
+
+MINI_2025 = """anno: 2025
+data_valutazione: 2025-01-20
+valutazioni:
+  # B2.1.1: not yet fractionable in 2025 (P5 1): P 3,17 × I 2,5 = 7,93, medio; in 2026 9,58, medio-alto (up)
+  - processo: B2.1.1
+    risposte: {P1: 4, P2: 5, P3: 1, P4: 5, P5: 1, P6: 3, I1: 4, I2: 1, I3: 2, I4: 3}
+  # B2.2.1: the same answers as 2026 (alto both years)
+  - processo: B2.2.1
+    risposte: {P1: 5, P2: 5, P3: 1, P4: 5, P5: 5, P6: 4, I1: 5, I2: 5, I3: 3, I4: 4}
+  # C2.1.1: image impact 4 in 2025: P 2,83 × I 1,5 = 4,25, medio; in 2026 3,54, basso (down)
+  - processo: C2.1.1
+    risposte: {P1: 2, P2: 5, P3: 1, P4: 5, P5: 1, P6: 3, I1: 1, I2: 1, I3: 0, I4: 4}
+  # D1.1.1: simpler in 2025 (P3 1): 3,17 × 3,25 = 10,30, still medio in the old three bands: a score change, no level change
+  - processo: D1.1.1
+    risposte: {P1: 4, P2: 5, P3: 1, P4: 5, P5: 1, P6: 3, I1: 3, I2: 5, I3: 2, I4: 3}
+"""
+
+
+def _mean(values: list[str]) -> Decimal:
+    return (sum(map(Decimal, values), Decimal(0)) / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _it(value: Decimal) -> str:
+    return str(value).replace(".", ",")
+
+
+def _signed_it(value: Decimal) -> str:
+    return ("−" if value < 0 else "+") + _it(abs(value))
+
+
+@pytest.fixture(scope="module")
+def two_years(tmp_path_factory):
+    """The example chamber assessed for 2025, then 2026 (a copy; one store)."""
+    tmp = tmp_path_factory.mktemp("two-years")
+    catalog = catalog_copy(tmp, "esempio-cciaa")
+    db = sqlite_url(tmp)
+    for year, formats in (("2025", "json"), ("2026", "html,json")):
+        run = riskengine("assess", catalog, "--year", year, "--db", db, "-o", tmp / year, "-f", formats, "-q", cwd=tmp)
+        assert run.returncode == 0, run.stderr
+    return tmp, catalog, db
+
+
+def test_the_summary_shows_both_years_and_the_delta_as_computed_from_the_two_result_files(two_years):
+    tmp, _, _ = two_years
+    before, after = result_of(tmp / "2025"), result_of(tmp / "2026")
+    html = (tmp / "2026" / "allegato-rischi.html").read_text(encoding="utf-8")
+    section = after["storico"]
+    assert [y["anno"] for y in section["anni"]] == [2025, 2026]
+    assert section["precedente"] == 2025 and section["anni"][0]["fonte"] == "registrato"
+    for state in ("inerente", "residuo_programmato", "residuo_monitorato"):
+        # independent: the mean of the processes' scores, rounded as the method says (2 digits, half up)
+        old = _mean([p[state]["rischio"] for p in before["processi"] if p["valutato"]])
+        new = _mean([p[state]["rischio"] for p in after["processi"] if p["valutato"]])
+        key = f"rischio_medio_{state}"
+        assert Decimal(section["anni"][0][key]) == old and Decimal(section["anni"][1][key]) == new
+        assert Decimal(section["variazioni"][key]) == new - old
+        assert f'<td class="num">{_it(old)}</td>\n<td class="num">{_it(new)}</td>\n' \
+               f'<td class="num">{_signed_it(new - old)}</td>' in html
+    done = [sum(1 for m in r["misure"] if m["stato_monitorato"] == "attuata") for r in (before, after)]
+    assert section["variazioni"]["misure_attuate"] == str(done[1] - done[0])
+
+
+def test_the_annex_has_the_two_charts_the_table_for_screen_readers_and_the_changes(two_years):
+    tmp, _, _ = two_years
+    before, after = result_of(tmp / "2025"), result_of(tmp / "2026")
+    html = (tmp / "2026" / "allegato-rischi.html").read_text(encoding="utf-8")
+    assert 'class="andamento"' in html and "<polyline" in html
+    assert 'class="livelli-anni"' in html
+    assert "Dati di ciascun anno (stessi valori dei grafici)" in html
+    for year in (before, after):  # the table gives each year's processes per level, as the bars do
+        counts = year["sintesi"]["per_livello"]["inerente"]
+        assert f'<th scope="row">{year["anno"]}</th>' in html
+        assert all(isinstance(n, int) for n in counts.values())
+    assert 'id="variazioni"' in html and "Variazioni rispetto all&#39;anno precedente" in html
+    old = {p["codice"]: p["livello"] for p in before["processi"] if p["valutato"]}
+    new = {p["codice"]: p["livello"] for p in after["processi"] if p["valutato"]}
+    moved = sorted(c for c in old.keys() & new.keys() if old[c] != new[c])
+    changes = after["storico"]["cambiamenti"]
+    assert [p["codice"] for p in changes["processi_cambiati"]] == moved and moved
+    assert [p["codice"] for p in changes["processi_nuovi"]] == sorted(new.keys() - old.keys()) == ["B2.1.5", "C2.7.3"]
+    assert changes["processi_rimossi"] == []
+    assert [(m["codice"], m["esito"]) for m in changes["misure_dovute"]] == [("MS08", "in-ritardo")]
+    for code in moved:
+        assert f'<th scope="row">{code} – ' in html
+
+
+def test_a_rerun_of_the_same_year_adds_a_run_and_keeps_the_comparison(two_years):
+    tmp, catalog, db = two_years
+    run = riskengine("assess", catalog, "--year", "2026", "--db", db, "-o", tmp / "again", "-f", "json", "-q", cwd=tmp)
+    assert run.returncode == 0, run.stderr
+    again, first = result_of(tmp / "again"), result_of(tmp / "2026")
+    assert again["storico"] == first["storico"]  # compared with 2025's latest run, never with 2026's own
+    history = riskengine("history", catalog, "--db", db, "--lang", "it", cwd=tmp)
+    assert history.returncode == 0, history.stderr
+    lines = [line for line in history.stdout.splitlines() if line.startswith("  20")]
+    assert [line.split()[0] for line in lines] == ["2025", "2026", "2026"]
+    assert "ultima dell'anno" in lines[0] and "ultima dell'anno" not in lines[1] and "ultima dell'anno" in lines[2]
+
+
+def test_diff_of_two_years_and_of_two_result_files_agree(two_years):
+    tmp, catalog, db = two_years
+    by_year = riskengine("diff", catalog, "2025", "2026", "--db", db, "--format", "json", cwd=tmp)
+    by_file = riskengine("diff", tmp / "2025" / "risultato.json", tmp / "2026" / "risultato.json", "--format", "json",
+                         cwd=tmp)
+    assert by_year.returncode == 0 and by_file.returncode == 0, by_year.stderr + by_file.stderr
+    assert json.loads(by_year.stdout) == json.loads(by_file.stdout)
+    text = riskengine("diff", catalog, "2025", "2026", "--db", db, "--lang", "it", cwd=tmp)
+    assert "B1.1.1     Medio → Medio-alto (in aumento, 6,68 → 9,51, +2,83)" in text.stdout
+
+
+def _mini_pair(tmp_path: Path) -> tuple[Path, str]:
+    catalog = catalog_copy(tmp_path, "mini")
+    (catalog / "assessment-2025.yaml").write_text(MINI_2025, encoding="utf-8")
+    return catalog, sqlite_url(tmp_path)
+
+
+def test_diff_lists_exactly_the_processes_whose_level_changed(tmp_path):
+    catalog, db = _mini_pair(tmp_path)
+    run = riskengine("diff", catalog, "2025", "2026", "--db", db, "--format", "json", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    changes = json.loads(run.stdout)
+    # the hand-made pair: B2.1.1 up (medio → medio-alto), C2.1.1 down (medio → basso); D1.1.1's score
+    # moves inside its band and B2.2.1 is unchanged, so neither is listed
+    assert [(p["codice"], p["da"], p["a"], p["verso"]) for p in changes["processi_cambiati"]] == [
+        ("B2.1.1", "medio", "medio-alto", "su"), ("C2.1.1", "medio", "basso", "giu")]
+    assert [p["variazione"] for p in changes["processi_cambiati"]] == ["1.65", "-0.71"]
+    assert changes["processi_nuovi"] == [] and changes["processi_rimossi"] == []
+    text = riskengine("diff", catalog, "2025", "2026", "--db", db, "--lang", "it", cwd=tmp_path).stdout
+    assert "B2.1.1     Medio → Medio-alto (in aumento, 7,93 → 9,58, +1,65)" in text
+    assert "C2.1.1     Medio → Basso (in diminuzione, 4,25 → 3,54, −0,71)" in text
+    assert "D1.1.1" not in text and "B2.2.1" not in text
+
+
+def test_diff_json_validates_against_the_published_schema(tmp_path):
+    catalog, db = _mini_pair(tmp_path)
+    run = riskengine("diff", catalog, "2025", "2026", "--db", db, "--format", "json", cwd=tmp_path)
+    published = riskengine("schema", "--out", tmp_path / "schemas", cwd=tmp_path)
+    assert run.returncode == 0 and published.returncode == 0, run.stderr + published.stderr
+    schema = json.loads((tmp_path / "schemas" / "differenze.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(json.loads(run.stdout))
+    broken = json.loads(run.stdout)
+    broken["processi_cambiati"][0]["verso"] = "sideways"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(broken)
+
+
+def test_diff_usage_errors(tmp_path):
+    catalog, db = _mini_pair(tmp_path)
+    assert riskengine("diff", catalog, "2025", cwd=tmp_path).returncode == 2
+    assert riskengine("diff", catalog, "2025", "2026", "--format", "xml", cwd=tmp_path).returncode == 2
+    missing = riskengine("diff", catalog, "2024", "2026", "--db", db, cwd=tmp_path)
+    assert missing.returncode == 1 and "no assessment for 2024" in missing.stderr and "Traceback" not in missing.stderr
+
+
+STORICO = """anni:
+  - anno: 2025
+    fonte: "PIAO 2025-2027, pag. 45"
+    rischio_medio_inerente: 6.02
+    rischio_medio_residuo_programmato: 5.75
+    processi_per_livello: {basso: 20, medio: 14, medio-alto: 4, alto: 1}
+    misure_dovute: 22
+    misure_attuate: 21
+"""
+
+
+def test_a_declared_previous_year_shows_marked_as_declared_with_the_delta(tmp_path):
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    (catalog / "assessment-2025.yaml").unlink()
+    (catalog / "storico.yaml").write_text(STORICO, encoding="utf-8")
+    run = riskengine("assess", catalog, "-o", tmp_path / "out", "-f", "html,json", "-q", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    result = result_of(tmp_path / "out")
+    declared, current = result["storico"]["anni"]
+    assert declared["fonte"] == "dichiarato" and declared["riferimento"] == "PIAO 2025-2027, pag. 45"
+    assert declared["tasso_attuazione"] == "95.5"  # 21 of 22, as the plans write it
+    residual = Decimal(current["rischio_medio_residuo_programmato"])
+    assert Decimal(result["storico"]["variazioni"]["rischio_medio_residuo_programmato"]) == residual - Decimal("5.75")
+    assert result["storico"]["cambiamenti"] is None  # no recorded run: no process-level changes
+    html = (tmp_path / "out" / "allegato-rischi.html").read_text(encoding="utf-8")
+    assert "2025 <span class=\"nota\">(dichiarato)</span>" in html
+    assert "I dati 2025 sono dichiarati, non ricalcolati: fonte PIAO 2025-2027, pag. 45." in html
+    assert f"<td class=\"num\">5,75</td>\n<td class=\"num\">{_it(residual)}</td>\n" \
+           f"<td class=\"num\">{_signed_it(residual - Decimal('5.75'))}</td>" in html
+    assert 'id="variazioni"' not in html
+
+
+def test_a_recorded_run_wins_over_the_declared_year(tmp_path):
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    (catalog / "storico.yaml").write_text(STORICO, encoding="utf-8")
+    for year in ("2025", "2026"):
+        run = riskengine("assess", catalog, "--year", year, "-o", tmp_path / year, "-f", "json", "-q", cwd=tmp_path)
+        assert run.returncode == 0, run.stderr
+    assert result_of(tmp_path / "2026")["storico"]["anni"][0]["fonte"] == "registrato"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("anni:\n  - anno: 2025\n    processi_per_livello: {basso: 1}\n", "storico.yaml:2:"),
+    ("anni:\n  - anno: 2025\n    fonte: x\n    processi_per_livello: {bassissimo: 1}\n",
+     "storico.yaml:4:28: error[storico]: unknown level 'bassissimo'"),
+    ("anni:\n  - anno: 2025\n    fonte: x\n    misure_dovute: 2\n    misure_attuate: 3\n",
+     "storico.yaml:5:21: error[storico]: 3 measures implemented of 2 due"),
+    ("anni:\n  - {anno: 2025, fonte: x}\n  - {anno: 2025, fonte: y}\n", "error[storico]: year 2025 is declared twice"),
+])
+def test_a_bad_storico_is_a_located_error(tmp_path, text, message):
+    catalog = catalog_copy(tmp_path, "mini")
+    (catalog / "storico.yaml").write_text(text, encoding="utf-8")
+    run = riskengine("assess", catalog, "-o", tmp_path / "out", "-f", "json", "-q", cwd=tmp_path)
+    assert run.returncode == 1 and message in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr and not (tmp_path / "out").exists()
+
+
+def test_the_trend_and_changes_in_english_from_the_result_file(two_years):
+    tmp, _, _ = two_years
+    run = riskengine("report", tmp / "2026" / "risultato.json", "--out", tmp / "en", "--lang", "en", "--format", "html",
+                     cwd=tmp)
+    assert run.returncode == 0, run.stderr
+    html = (tmp / "en" / "allegato-rischi.html").read_text(encoding="utf-8")
+    section = result_of(tmp / "2026")["storico"]
+    change = Decimal(section["variazioni"]["rischio_medio_inerente"])
+    assert "Comparison with the previous year" in html and "Changes since the previous year" in html
+    assert f'<td class="num">{_signed_it(change).replace(",", ".")}</td>' in html
+    assert "Treatment priority" in html and "Medium-high" in html
