@@ -373,6 +373,9 @@ def _summary(t: Text, annex: Any, verbose: bool) -> None:
         echo("  " + t("cli.sintesi.per_tipologia", voci=_counts(t, "tipologia", counts["per_tipologia"])))
     echo("  " + t("cli.sintesi.dove", cartella=annex.out_dir, n=len(annex.files),
                   primo=_first_to_open(annex.files, annex.out_dir)))
+    published = [p for p in annex.files if p.parent == annex.out_dir and p.stem == "allegato-rischi-pubblicazione"]
+    if published:  # the file(s) for "Amministrazione trasparente"; LEGGIMI.txt says which is which
+        echo("  " + t("cli.sintesi.pubblicare", file=", ".join(str(p) for p in sorted(published))))
     if annex.draft:
         echo(t("cli.sintesi.bozza"))
     if verbose:
