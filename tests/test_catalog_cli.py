@@ -130,8 +130,8 @@ def test_show_misspelt_unit_suggests():
     result = run_cli("show", "--lang", "it", MINI, "--unit", "UO Complianse")
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == (f"{MINI}/units.yaml: error[load]: unknown unit or role 'UO Complianse' "
-                             "(did you mean 'UO Compliance'?)\n1 errori\n")
+    assert result.stderr == (f"{MINI}/units.yaml: error[load]: unità o ruolo 'UO Complianse' inesistente "
+                             "(forse 'UO Compliance'?)\n1 errori\n")
 
 
 def test_show_process():
@@ -177,8 +177,8 @@ def test_show_process_in_convenzione():
 def test_show_unknown_process_suggests():
     result = run_cli("show", "--lang", "it", MINI, "--process", "B2.1.2")
     assert result.exit_code == 1
-    assert result.stderr == (f"{MINI}/processes.yaml: error[load]: unknown process 'B2.1.2' "
-                             "(did you mean 'B2.1.1'?)\n1 errori\n")
+    assert result.stderr == (f"{MINI}/processes.yaml: error[load]: processo 'B2.1.2' inesistente "
+                             "(forse 'B2.1.1'?)\n1 errori\n")
 
 
 @pytest.mark.parametrize("args", [[], ["--unit", "SG", "--process", "B2.1.1"]])
