@@ -62,19 +62,17 @@ def test_check_mini_reports_the_findings_of_its_annex():
         f"    {MINI}/assessment-2026.yaml:12:5: error[RISCHIO-SENZA-MISURA-SPECIFICA]: Rischio alto senza alcuna "
         "misura specifica\n"
         "\n"
-        "warnings (2)\n"
-        "  MISURE-SCADUTE (1)\n"
-        f"    {MINI}/assessment-2026.yaml:18:5: warning[MISURE-SCADUTE]: 1 misure scadute e non attuate\n"
+        "warnings (1)\n"
         "  measure-overdue (1)\n"
         f"    {overdue(MINI)}\n"
-        "FAILED: 1 error(s), 2 warning(s), 0 note(s)\n"
+        "FAILED: 1 error(s), 1 warning(s), 0 note(s)\n"
     )
 
 
 def test_check_mini_quiet():
     result = run_cli("check", "-q", MINI)
     assert result.exit_code == 1
-    assert result.stdout == "FAILED: 1 error(s), 2 warning(s), 0 note(s)\n"
+    assert result.stdout == "FAILED: 1 error(s), 1 warning(s), 0 note(s)\n"
 
 
 PROVV_VIEW = """\
