@@ -344,3 +344,55 @@ def check_method(method_dir: str | Path) -> CheckReport:
                      "grid cells": len(method.grid), "policy rules": sum(len(t.rules) for t in method.tables)}
     report.problems = list(method.warnings)
     return report
+
+
+def _method_loader(catalog_dir: str | Path, rules_dir: str | Path | None) -> Any:
+    """A function that loads a method by name, looked up as ``assess`` does for ``catalog_dir``."""
+    from riskengine.method.load import load_method
+    from riskengine.pipeline import find_method_dir
+
+    return lambda name: load_method(find_method_dir(Path(catalog_dir), name, Path(rules_dir) if rules_dir else None))
+
+
+def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = None,
+                rules_dir: str | Path | None = None) -> Path:
+    """Write the catalogue (and the assessment of ``year``, default the latest) as one workbook ``out``."""
+    from riskengine.method.models import AssessmentFile
+    from riskengine.source.document import load_yaml
+    from riskengine.source.validate import validate_document
+    from riskengine.workbook.export import catalog_workbook
+    from riskengine.workbook.yamlfile import write_atomic
+
+    cg = load_linked(catalog_dir)
+    files = cg.catalog.assessment_files()
+    if year is not None and year not in files:
+        from riskengine.errors import Location, fail
+
+        raise fail(Location(str(Path(catalog_dir) / f"assessment-{year}.yaml")), f"no assessment for {year}",
+                   hint="years with an assessment: " + (", ".join(map(str, sorted(files))) or "none"))
+    year = year if year is not None else max(files, default=None)
+    assessment = method = None
+    if year is not None:
+        problems: list[Problem] = []
+        assessment = validate_document(load_yaml(files[year]), AssessmentFile, problems)
+        if assessment is None:
+            raise RiskengineError(problems)
+        method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)
+    out = Path(out)
+    write_atomic(out, catalog_workbook(cg.catalog, method=method, assessment=assessment, year=year))
+    return out
+
+
+def import_xlsx(workbook: str | Path, out_dir: str | Path, *, force: bool = False,
+                rules_dir: str | Path | None = None) -> dict[str, Any]:
+    """Read a catalogue workbook into ``out_dir``'s YAML files; every problem at its cell, nothing written then.
+
+    Existing files are replaced only with ``force`` (and only those whose content changed).
+    Returns the files with what happened to each, and the warnings found.
+    """
+    from riskengine.workbook.files import write_catalog_files
+    from riskengine.workbook.read import read_catalog_workbook
+
+    out_dir = Path(out_dir)
+    imported = read_catalog_workbook(workbook, method_of=_method_loader(out_dir, rules_dir), root=out_dir)
+    return {"files": write_catalog_files(imported, out_dir, force=force), "warnings": imported.warnings}

@@ -346,14 +346,13 @@ def test_rules(method: Path = typer.Argument(..., help="method directory (rules/
         raise typer.Exit(EXIT_INPUT)
 
 
-def _words(lang: str) -> dict[str, str]:
-    """The words of the history commands in ``lang`` (``comandi_storia.*`` of the message catalogue)."""
+def _words(lang: str, prefix: str = "comandi_storia.") -> dict[str, str]:
+    """The words of a group of commands in ``lang`` (``comandi_storia.*`` of the message catalogue, or ``prefix``)."""
     from riskengine.report.messages import LANGUAGES, Messages
 
     if lang not in LANGUAGES:
         typer.echo(f"unknown language '{lang}': expected it or en", err=True)
         raise typer.Exit(EXIT_USAGE)
-    prefix = "comandi_storia."
     return {key[len(prefix):]: text for key, text in Messages(lang).labels.items() if key.startswith(prefix)}
 
 
@@ -530,6 +529,49 @@ def rank_measures(catalog: Path = typer.Argument(..., help="catalogue directory"
         dropped = ", ".join(r["processi_abbassati"]) or "—"
         typer.echo(f"  {r['posizione']:>3}. {r['codice']:<8} {w['removes']} {_number(r['rischio_rimosso'], lang)}; "
                    f"{w['drops']}: {dropped}  {r['nome']}")
+
+WORKBOOK_WORDS = "comandi_cartelle."
+RULES_HELP = "directory holding the methods (default: rules/)"
+
+
+@app.command("export-xlsx")
+def export_xlsx(catalog: Path = typer.Argument(..., help="catalogue directory"),
+                out: Path = typer.Option(..., "--out", "-o", help="the workbook to write (.xlsx)"),
+                year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
+                rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
+                lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+    """Write the catalogue (and an assessment) as one workbook: a sheet per list, drop-downs, a readme."""
+    from riskengine import api
+
+    w = _words(lang, WORKBOOK_WORDS)
+    try:
+        path = api.export_xlsx(catalog, out, year=year, rules_dir=rules)
+    except RiskengineError as exc:
+        _fail(exc)
+    typer.echo(f"{path}: {w['esportato']}")
+
+
+@app.command("import-xlsx")
+def import_xlsx(workbook: Path = typer.Argument(..., help="a workbook written by export-xlsx (.xlsx)"),
+                out: Path = typer.Option(..., "--out", "-o", help="the catalogue directory to write"),
+                force: bool = typer.Option(False, "--force", help="replace existing files whose content changed"),
+                rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
+                lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+    """Write the catalogue's YAML files from a workbook; every problem at its cell, nothing written then."""
+    from riskengine import api
+
+    w = _words(lang, WORKBOOK_WORDS)
+    try:
+        outcome = api.import_xlsx(workbook, out, force=force, rules_dir=rules)
+    except RiskengineError as exc:
+        _fail(exc)
+    for item in outcome["files"]:
+        typer.echo(f"{item.path}: {w[item.outcome]}")
+    if outcome["warnings"]:
+        typer.echo(f"{w['avvisi']} ({len(outcome['warnings'])})")
+        for problem in outcome["warnings"]:
+            typer.echo(f"  {problem.format()}")
+
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
