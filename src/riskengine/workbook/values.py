@@ -2,8 +2,8 @@
 
 One rule decides what a file holds and what a cell shows: a field is written when it holds something
 (not None, "", an empty list or mapping) and either differs from its default or was written in the
-source file. Export, import and the YAML writer all follow it, so that YAML → XLSX → YAML is the
-identity.
+source file; a required field is always written. Export, import and the YAML writer all follow it,
+so that YAML → XLSX → YAML is the identity.
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ def is_empty(value: Any) -> bool:
 def written(model: BaseModel, name: str) -> bool:
     """Whether field ``name`` of ``model`` is written to the file and the workbook."""
     value = getattr(model, name)
+    info = type(model).model_fields[name]
+    if info.is_required():
+        return True
     if is_empty(value):
         return False
-    if name in model.model_fields_set:
-        return True
-    info = type(model).model_fields[name]
-    return info.is_required() or value != info.get_default(call_default_factory=True)
+    return name in model.model_fields_set or value != info.get_default(call_default_factory=True)
 
 
 def plain(model: BaseModel) -> dict[str, Any]:
