@@ -396,3 +396,60 @@ def import_xlsx(workbook: str | Path, out_dir: str | Path, *, force: bool = Fals
     out_dir = Path(out_dir)
     imported = read_catalog_workbook(workbook, method_of=_method_loader(out_dir, rules_dir), root=out_dir)
     return {"files": write_catalog_files(imported, out_dir, force=force), "warnings": imported.warnings}
+
+
+def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, force: bool = False,
+                rules_dir: str | Path | None = None) -> list[Path]:
+    """Write one self-assessment questionnaire per unit for ``year`` into ``out_dir``; return the files.
+
+    The answers of ``assessment-<year>.yaml``, when it exists, are filled in. Existing questionnaires are
+    replaced only with ``force`` (nothing is written otherwise).
+    """
+    from riskengine.errors import Location
+    from riskengine.method.models import AssessmentFile
+    from riskengine.source.document import load_yaml
+    from riskengine.source.validate import validate_document
+    from riskengine.workbook.questionnaires import questionnaires
+    from riskengine.workbook.yamlfile import write_atomic
+
+    cg = load_linked(catalog_dir)
+    method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)
+    assessment = None
+    source = cg.catalog.assessment_files().get(year)
+    if source is not None:
+        problems: list[Problem] = []
+        assessment = validate_document(load_yaml(source), AssessmentFile, problems)
+        if assessment is None:
+            raise RiskengineError(problems)
+    made = questionnaires(cg, method, year, assessment)
+    out = Path(out_dir)
+    existing = [out / q.name for q in made if (out / q.name).exists()]
+    if existing and not force:
+        raise RiskengineError([Problem(Location(str(p)), "the questionnaire already exists", code="questionario",
+                                       hint="use --force to replace it, or choose another --out") for p in existing])
+    out.mkdir(parents=True, exist_ok=True)
+    for item in made:
+        write_atomic(out / item.name, item.content)
+    return [out / q.name for q in made]
+
+
+def raccogli(catalog_dir: str | Path, folder: str | Path, *, year: int | None = None,
+             rules_dir: str | Path | None = None) -> Any:
+    """Merge the returned questionnaires in ``folder`` into ``assessment-<year>.yaml``; return the report.
+
+    Nothing is written when a questionnaire has errors (each at its cell); conflicts (an item answered by a
+    unit that does not own it) are reported and not merged.
+    """
+    from riskengine.method.models import AssessmentFile
+    from riskengine.workbook.collect import collect
+    from riskengine.workbook.files import leading_comments
+    from riskengine.workbook.values import plain
+    from riskengine.workbook.yamlfile import canonical_yaml, write_atomic
+
+    cg = load_linked(catalog_dir)
+    method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)
+    collection = collect(cg, method, Path(folder), year=year)
+    head = leading_comments(collection.target) if collection.target.exists() else ""
+    text = head + canonical_yaml(plain(AssessmentFile.model_validate(collection.data)))
+    write_atomic(collection.target, text)
+    return collection

@@ -573,6 +573,56 @@ def import_xlsx(workbook: Path = typer.Argument(..., help="a workbook written by
             typer.echo(f"  {problem.format()}")
 
 
+@app.command()
+def questionari(catalog: Path = typer.Argument(..., help="catalogue directory"),
+                year: int = typer.Option(..., "--year", "-y", help="the year of the self-assessment"),
+                out: Path = typer.Option(..., "--out", "-o", help="directory for the questionnaires"),
+                force: bool = typer.Option(False, "--force", help="replace existing questionnaires"),
+                rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
+                lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+    """Write one self-assessment questionnaire (XLSX) per unit: its processes' indicators and its measures."""
+    from riskengine import api
+
+    w = _words(lang, WORKBOOK_WORDS)
+    try:
+        written = api.questionari(catalog, out, year=year, force=force, rules_dir=rules)
+    except RiskengineError as exc:
+        _fail(exc)
+    for path in written:
+        typer.echo(f"{path}: {w['questionario']}")
+
+
+@app.command()
+def raccogli(catalog: Path = typer.Argument(..., help="catalogue directory"),
+             folder: Path = typer.Argument(..., help="directory of the returned questionnaires"),
+             year: int | None = typer.Option(None, "--year", "-y", help="the year (default: the questionnaires')"),
+             rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
+             lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+    """Merge the returned questionnaires into assessment-<year>.yaml; report who returned what and what is missing."""
+    from riskengine import api
+
+    w = _words(lang, WORKBOOK_WORDS)
+    try:
+        done = api.raccogli(catalog, folder, year=year, rules_dir=rules)
+    except RiskengineError as exc:
+        _fail(exc)
+    typer.echo(f"{done.target}: {w['valutazione']}")
+    typer.echo(f"{w['restituiti']} ({len(done.returned)})")
+    for item in done.returned:
+        typer.echo(f"  {item.file}: {item.name} ({item.unit}): {w['risposte_cambiate']} {len(item.changed)}"
+                   + (f" ({', '.join(item.changed)})" if item.changed else "")
+                   + (f"; {w['misure']} {', '.join(item.measures)}" if item.measures else ""))
+    typer.echo(f"{w['righe_invariate']}: {done.untouched}")
+    typer.echo(f"{w['mancanti']}: " + (", ".join(f"{name} ({code})" for code, name in done.missing)
+                                       or w["nessuno"]))
+    for unit, items in done.unanswered.items():
+        typer.echo(f"  {unit}, {w['senza_valutazione']}: {', '.join(items)}")
+    if done.conflicts:
+        typer.echo(f"{w['conflitti']} ({len(done.conflicts)})")
+        for problem in done.conflicts:
+            typer.echo(f"  {problem.format()}")
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

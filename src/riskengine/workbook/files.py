@@ -41,7 +41,7 @@ def _existing_data(path: Path, model: type) -> dict[str, Any] | None:
     return plain(parsed) if parsed is not None else None
 
 
-def _leading_comments(path: Path) -> str:
+def leading_comments(path: Path) -> str:
     """The comment lines that open a file (its description), kept when the file is rewritten."""
     lines = []
     for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
@@ -74,7 +74,7 @@ def write_catalog_files(imported: Imported, out_dir: Path, *, force: bool = Fals
         if _existing_data(target, model) == data:
             plan.append((target, "", UNCHANGED))
         else:
-            plan.append((target, _leading_comments(target) + text, REPLACED))
+            plan.append((target, leading_comments(target) + text, REPLACED))
     for target, text, outcome in plan:
         if outcome != UNCHANGED:
             write_atomic(target, text)

@@ -30,6 +30,13 @@ def set_cell(ws: Any, row: int, column: int, value: Any) -> Any:
     return cell
 
 
+def bold() -> Any:
+    """The font of labels."""
+    from openpyxl.styles import Font
+
+    return Font(bold=True)
+
+
 def style_header(ws: Any, headers: list[str], *, notes: dict[int, str] | None = None) -> None:
     """A bold, filled, frozen first row."""
     from openpyxl.comments import Comment
