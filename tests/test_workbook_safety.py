@@ -88,7 +88,7 @@ def test_a_sheet_of_more_than_the_cell_limit_is_refused_before_parsing(tmp_path,
 def test_macro_enabled_workbooks_are_refused(tmp_path, valid) -> None:
     xlsm = tmp_path / "macro.xlsm"
     xlsm.write_bytes(valid.read_bytes())
-    assert _refused(xlsm, "'.xlsm' workbooks are not accepted") < 1
+    assert _refused(xlsm, "'.xlsm' files are not accepted") < 1
     hidden = _with_parts(valid, tmp_path / "nascosta.xlsx", {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0 macro"})
     assert _refused(hidden, "contains macros (vbaProject.bin)") < 1
     with zipfile.ZipFile(valid) as src:
@@ -111,7 +111,7 @@ def test_an_xml_entity_declaration_is_refused(tmp_path, valid) -> None:
 def test_what_is_not_a_workbook_is_one_located_line(tmp_path) -> None:
     fake = tmp_path / "finto.xlsx"
     fake.write_text("codice;nome\nB1;prova\n", encoding="utf-8")
-    assert _refused(fake, "not an XLSX workbook") < 1
+    assert _refused(fake, "not an XLSX file") < 1
     damaged = tmp_path / "rovinato.xlsx"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
