@@ -111,7 +111,7 @@ def test_an_xml_entity_declaration_is_refused(tmp_path, valid) -> None:
 def test_what_is_not_a_workbook_is_one_located_line(tmp_path) -> None:
     fake = tmp_path / "finto.xlsx"
     fake.write_text("codice;nome\nB1;prova\n", encoding="utf-8")
-    assert _refused(fake, "not an XLSX file") < 1
+    assert _refused(fake, "not an Office file (not a zip archive)") < 1
     damaged = tmp_path / "rovinato.xlsx"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

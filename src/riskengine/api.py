@@ -453,3 +453,10 @@ def raccogli(catalog_dir: str | Path, folder: str | Path, *, year: int | None = 
     text = head + canonical_yaml(plain(AssessmentFile.model_validate(collection.data)))
     write_atomic(collection.target, text)
     return collection
+
+
+def template_check(template: str | Path) -> list[Problem]:
+    """The variables a Word template (``allegato.docx``) uses that the result does not provide, each at its place."""
+    from riskengine.report.docx import unknown_variables
+
+    return unknown_variables(Path(template))

@@ -218,12 +218,13 @@ def rules_list() -> None:
 
 
 def _formats(text: str) -> tuple[str, ...]:
-    from riskengine.report import FORMATS
+    from riskengine.report import FORMATS, OPTIONAL_FORMATS
 
+    known = FORMATS + OPTIONAL_FORMATS
     chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
-    unknown = [f for f in chosen if f not in FORMATS]
+    unknown = [f for f in chosen if f not in known]
     if unknown or not chosen:
-        typer.echo(f"unknown format(s): {', '.join(unknown) or '(none)'}; expected: {', '.join(FORMATS)}", err=True)
+        typer.echo(f"unknown format(s): {', '.join(unknown) or '(none)'}; expected: {', '.join(known)}", err=True)
         raise typer.Exit(EXIT_USAGE)
     return chosen
 
@@ -621,6 +622,26 @@ def raccogli(catalog: Path = typer.Argument(..., help="catalogue directory"),
         typer.echo(f"{w['conflitti']} ({len(done.conflicts)})")
         for problem in done.conflicts:
             typer.echo(f"  {problem.format()}")
+
+
+@app.command("template-check")
+def template_check(template: Path = typer.Argument(..., help="a Word template (.docx) for --format docx"),
+                   lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+    """List the variables a Word template uses that the result does not provide, with their place; exit 1 if any."""
+    from riskengine import api
+
+    w = _words(lang, WORKBOOK_WORDS)
+    try:
+        problems = api.template_check(template)
+    except RiskengineError as exc:
+        _fail(exc)
+    if not problems:
+        typer.echo(f"{template}: {w['variabili_ok']}")
+        return
+    typer.echo(f"{w['variabili_mancanti']} ({len(problems)})")
+    for problem in problems:
+        typer.echo(f"  {problem.format()}")
+    raise typer.Exit(EXIT_INPUT)
 
 
 def _one_line(exc: BaseException) -> str:

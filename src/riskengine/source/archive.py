@@ -50,7 +50,7 @@ def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: st
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise refuse(path, f"not an {path.suffix.lstrip('.').upper() or 'office'} file (not a zip archive)",
+        raise refuse(path, "not an Office file (not a zip archive)",
                      f"save it as {save_as}", code) from None
     with archive:
         members = archive.infolist()
