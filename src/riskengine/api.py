@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from riskengine.history.store import Store
     from riskengine.rule_tests import TestReport
 
+WORKBOOK_GROUP = "cartella"  # `schema --markdown cartella`: the sheets and columns of export-xlsx
 # Where `assess` writes when no output directory is given: reports/<ente>/<anno>/ under the current directory.
 REPORTS_DIR = Path("reports")
 
@@ -117,15 +118,22 @@ def schema(out_dir: str | Path) -> list[Path]:
 
 
 def schema_markdown(group: str) -> str:
-    """The Markdown reference tables of a group of file types (``catalogo`` or ``regole``) from their JSON Schemas.
+    """The Markdown reference tables of a group of file types (``catalogo`` or ``regole``) from their JSON Schemas,
+    or the layout of the catalogue workbook (``cartella``) from the file models.
 
-    ``docs/formats.md`` holds the first, ``docs/rules.md`` the second. ValueError for an unknown group.
+    ``docs/formats.md`` holds the first and the third, ``docs/rules.md`` the second. ValueError for an unknown
+    group.
     """
     from riskengine.schema import MARKDOWN_GROUPS
     from riskengine.schema import schema_markdown as tables
 
+    if group == WORKBOOK_GROUP:
+        from riskengine.workbook.layout import layout_markdown
+
+        return layout_markdown()
     if group not in MARKDOWN_GROUPS:
-        raise ValueError(f"unknown group '{group}' (expected one of: {', '.join(sorted(MARKDOWN_GROUPS))})")
+        groups = sorted([*MARKDOWN_GROUPS, WORKBOOK_GROUP])
+        raise ValueError(f"unknown group '{group}' (expected one of: {', '.join(groups)})")
     return tables(group)
 
 

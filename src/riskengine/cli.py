@@ -188,7 +188,8 @@ def graph(catalog: Path = typer.Argument(..., help="catalogue directory"),
 @app.command()
 def schema(out: Path | None = typer.Option(None, "--out", "-o", help="directory for the *.schema.json files"),
            markdown: str | None = typer.Option(None, "--markdown", help="print the reference tables of the docs "
-                                               "instead: 'catalogo' (docs/formats.md) or 'regole' (docs/rules.md)"),
+                                               "instead: 'catalogo' or 'cartella' (the workbook, docs/formats.md) or "
+                                               "'regole' (docs/rules.md)"),
            ) -> None:
     """Write the JSON Schema of every file type (for editor completion and validation), or its Markdown tables."""
     from riskengine import api

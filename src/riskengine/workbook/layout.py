@@ -237,3 +237,48 @@ _LEVEL_REFS = {"processo": "processi", "fase": "fasi", "evento": "eventi"}
 def tables_of(file: str) -> tuple[Table, ...]:
     """The sheets that mirror ``file``."""
     return tuple(t for t in TABLES if t.file == file)
+
+
+_KIND_WORDS = {"text": "text", "code": "code", "int": "whole number", "bool": "`sì` or `no`",
+               "date": "date (dd/mm/yyyy)", "decimal": "number", "any": "an answer of the scale"}
+
+
+def _values(column: Column) -> str:
+    if column.kind == "choice":
+        words = ", ".join(f"`{c}`" for c in column.choices)
+    elif column.kind == "date-or-choice":
+        words = "date (dd/mm/yyyy) or " + ", ".join(f"`{c}`" for c in column.choices)
+    else:
+        words = _KIND_WORDS[column.kind]
+    return f"{words}, one per line" if column.many else words
+
+
+def _rows(columns: tuple[Column, ...]) -> list[str]:
+    lines = ["| column | values | required | drop-down |", "|---|---|---|---|"]
+    for column in columns:
+        menu = f"codes of «{column.ref}»" if column.ref else ("the values" if column.choices or column.kind == "bool"
+                                                               else "—")
+        lines.append(f"| `{column.header}` | {_values(column)} | {'yes' if column.required else '—'} | {menu} |")
+    return lines
+
+
+def layout_markdown() -> str:
+    """The workbook's sheets and columns as Markdown (docs/formats.md holds it; a test keeps it in step)."""
+    out = [f"#### Sheet «{SETTINGS_SHEET}»", "",
+           "One row per field of a file that is not a list: `file`, `campo` (the key, dotted when nested), "
+           "`valore`.", "", "| file | campo | values | required |", "|---|---|---|---|"]
+    for file, columns in SETTINGS:
+        shown = "assessment-<anno>.yaml" if file == ASSESSMENT_FILE else file
+        out += [f"| `{shown}` | `{c.header}` | {_values(c)} | {'yes' if c.required else '—'} |" for c in columns]
+    out.append("")
+    for table in TABLES:
+        file = "assessment-<anno>.yaml" if table.file == ASSESSMENT_FILE else table.file
+        out += [f"#### Sheet «{table.title}»", "", f"`{file}`, list `{table.list_key}`: {table.description}.", ""]
+        out += _rows(table.all_columns) + [""]
+    example = AssessmentLayout("processo", ("P1",))
+    out += [f"#### Sheet «{ASSESSMENT_SHEET}»", "",
+            "`assessment-<anno>.yaml`, list `valutazioni`: one row per item the method scores (`processo`, "
+            "`fase` or `evento`), one `risposte.<indicator>` and one `motivazioni.<indicator>` column per "
+            "indicator of the method (shown here for an indicator `P1`).", ""]
+    out += _rows(example.columns) + [""]
+    return "\n".join(out)
