@@ -142,7 +142,7 @@ def test_text_that_starts_like_a_formula_stays_text_both_ways(tmp_path) -> None:
     assert [m.nome for m in imported[:4]] == [c.value for c in cells]
 
 
-def test_existing_files_are_replaced_only_with_force_and_keep_their_opening_comments(tmp_path, workbook) -> None:
+def test_existing_files_are_replaced_only_with_force_changing_only_what_changed(tmp_path, workbook) -> None:
     catalog = example_copy(tmp_path)
     before = tree_bytes(catalog)
     column = column_of(workbook, "Misure", "stato")
@@ -155,8 +155,10 @@ def test_existing_files_are_replaced_only_with_force_and_keep_their_opening_comm
     assert done.exit_code == 0, done.stderr
     after = tree_bytes(catalog)
     assert [n for n in after if after[n] != before[n]] == ["measures.yaml"]
-    head = before["measures.yaml"].decode().split("misure:")[0]
-    assert head.startswith("#") and after["measures.yaml"].decode().startswith(head)
+    old_lines, new_lines = before["measures.yaml"].decode().splitlines(), after["measures.yaml"].decode().splitlines()
+    assert len(old_lines) == len(new_lines)  # comments, quoting, flow lists and key order all kept
+    changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=True) if a != b]
+    assert len(changed) == 1 and changed[0][1].strip() == "stato: non-attuata"
     assert next(m for m in api.load_linked(catalog).catalog.measures.misure if m.codice == "MG06").stato == "non-attuata"
 
 
@@ -169,3 +171,39 @@ def test_a_workbook_without_its_settings_sheet_is_one_located_line(tmp_path) -> 
     result = _import(tmp_path / "vuoto.xlsx", tmp_path / "out")
     assert result.exit_code == 1
     assert "no sheet 'Generale'" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("catalog", ["esempio-cciaa", "esempio-piccolo"])
+def test_updating_a_file_with_its_own_data_changes_no_byte(catalog) -> None:
+    from riskengine.catalog import load_catalog
+    from riskengine.method.models import AssessmentFile
+    from riskengine.source.document import load_yaml
+    from riskengine.workbook.values import plain
+    from riskengine.workbook.yamlfile import updated_yaml
+
+    root = EXAMPLE.parent / catalog
+    loaded = load_catalog(root)
+    models = {"ente.yaml": loaded.ente, "areas.yaml": loaded.areas, "units.yaml": loaded.units,
+              "processes.yaml": loaded.processes, "measures.yaml": loaded.measures}
+    if loaded.transparency is not None:
+        models["trasparenza.yaml"] = loaded.transparency
+    for path in sorted(root.glob("assessment-*.yaml")):
+        models[path.name] = AssessmentFile.model_validate(load_yaml(path).data)
+    for name, model in models.items():
+        text = (root / name).read_text(encoding="utf-8")
+        assert updated_yaml(text, plain(model)) == text, name
+
+
+def test_an_update_adds_and_removes_items_and_keys_in_place() -> None:
+    from riskengine.workbook.yamlfile import updated_yaml
+
+    text = ("# intestazione\nmisure:\n  - codice: M1  # prima\n    nome: \"Uno\"\n    aree: [A, B]\n\n"
+            "  - codice: M2\n    nome: Due\n    target: 10\n")
+    data = {"misure": [{"codice": "M2", "nome": "Due"}, {"codice": "M3", "nome": "Tre", "aree": ["C"]},
+                       {"codice": "M1", "nome": "Uno", "aree": ["A"]}]}
+    updated = updated_yaml(text, data)
+    assert updated.startswith("# intestazione\nmisure:\n")
+    assert "- codice: M1  # prima\n    nome: \"Uno\"\n    aree: [A]\n" in updated  # comment, quotes, flow style
+    assert "target" not in updated and "codice: M3" in updated
+    assert [line.strip() for line in updated.splitlines() if "codice:" in line] == [
+        "- codice: M2", "- codice: M3", "- codice: M1  # prima"]

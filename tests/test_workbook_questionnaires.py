@@ -121,6 +121,10 @@ def test_raccogli_merges_two_units_keeps_the_rest_and_reports_a_conflict(tmp_pat
         assert after[code].get("motivazione") == before[code].get("motivazione")  # left empty: kept
     others = set(before) - set(pers) - set(provv)
     assert others and all(after[code] == before[code] for code in others)
+    text = (catalog / "assessment-2026.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# Valutazione del rischio 2026") and "  # --- Area C ---\n" in text
+    untouched = next(iter(sorted(others)))
+    assert f"  - processo: {untouched}\n    risposte: {{" in text  # the file's own flow style, where unchanged
     out = result.stdout
     assert "questionari restituiti (3)" in out
     assert f"(PERS): risposte cambiate {len(pers)} ({', '.join(pers)})" in out

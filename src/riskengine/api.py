@@ -450,15 +450,17 @@ def raccogli(catalog_dir: str | Path, folder: str | Path, *, year: int | None = 
     """
     from riskengine.method.models import AssessmentFile
     from riskengine.workbook.collect import collect
-    from riskengine.workbook.files import leading_comments
     from riskengine.workbook.values import plain
-    from riskengine.workbook.yamlfile import canonical_yaml, write_atomic
+    from riskengine.workbook.yamlfile import canonical_yaml, updated_yaml, write_atomic
 
     cg = load_linked(catalog_dir)
     method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)
     collection = collect(cg, method, Path(folder), year=year)
-    head = leading_comments(collection.target) if collection.target.exists() else ""
-    text = head + canonical_yaml(plain(AssessmentFile.model_validate(collection.data)))
+    data = plain(AssessmentFile.model_validate(collection.data))
+    if collection.target.exists():  # updated in place: comments and layout stay where nothing changed
+        text = updated_yaml(collection.target.read_text(encoding="utf-8"), data)
+    else:
+        text = canonical_yaml(data)
     write_atomic(collection.target, text)
     return collection
 

@@ -1,8 +1,9 @@
 """Writing an imported workbook as the catalogue's YAML files, never damaging what is there.
 
 Nothing is written unless every file can be: an existing file is replaced only with ``force``, and
-then only when what it says changed (an unchanged file keeps its bytes, comments and layout; a
-changed one keeps its opening comment block). Each file is written whole or not at all.
+then only when what it says changed (an unchanged file keeps its bytes); a changed file is updated in
+place by a YAML round trip (ruamel.yaml), so its comments, key order, quoting and flow style stay
+wherever the values did not change. Each file is written whole or not at all.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from riskengine.source.validate import validate_document
 from riskengine.workbook.layout import ASSESSMENT_FILE, FILE_ORDER
 from riskengine.workbook.read import Imported
 from riskengine.workbook.values import plain
-from riskengine.workbook.yamlfile import canonical_yaml, write_atomic
+from riskengine.workbook.yamlfile import canonical_yaml, updated_yaml, write_atomic
 
 WRITTEN, UNCHANGED, REPLACED = "scritto", "invariato", "riscritto"
 
@@ -39,16 +40,6 @@ def _existing_data(path: Path, model: type) -> dict[str, Any] | None:
     except RiskengineError:
         return None
     return plain(parsed) if parsed is not None else None
-
-
-def leading_comments(path: Path) -> str:
-    """The comment lines that open a file (its description), kept when the file is rewritten."""
-    lines = []
-    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
-        if not line.startswith("#"):
-            break
-        lines.append(line)
-    return "".join(lines)
 
 
 def write_catalog_files(imported: Imported, out_dir: Path, *, force: bool = False) -> list[FileOutcome]:
@@ -74,7 +65,7 @@ def write_catalog_files(imported: Imported, out_dir: Path, *, force: bool = Fals
         if _existing_data(target, model) == data:
             plan.append((target, "", UNCHANGED))
         else:
-            plan.append((target, leading_comments(target) + text, REPLACED))
+            plan.append((target, updated_yaml(target.read_text(encoding="utf-8"), data), REPLACED))
     for target, text, outcome in plan:
         if outcome != UNCHANGED:
             write_atomic(target, text)
