@@ -91,6 +91,8 @@ def test_one_questionnaire_per_unit_with_the_unit_and_year_recorded(written) -> 
     assert ws["C2"].value == _answers(catalog)[ws["A2"].value]["risposte"]["P1"]  # pre-filled with the year's
     assert set(_processes(out / "questionario-PERS-2026.xlsx")) == {
         cg.code(p) for p in cg.sources("unit:PERS", "owned-by")}
+    scales = list(book["Scale"].iter_rows(min_row=2, values_only=True))
+    assert (option.codice or int(option.valore), option.etichetta) in {(r[3], r[4]) for r in scales if r[0] == "P1"}
     measures = book["Misure"]
     assert [c.value for c in measures[1]][:6] == ["codice", "nome", "scadenza", "indicatore", "target", "stato"]
     assert not measures["F2"].protection.locked and measures["A2"].protection.locked

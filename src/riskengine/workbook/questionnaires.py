@@ -1,7 +1,8 @@
 """Self-assessment questionnaires: one workbook per unit, for the first-level monitoring of the year.
 
 Each unit gets its processes (or their phases or events, when the method scores there) with one
-drop-down per indicator (the method's answers, the scale's help text as the cell prompt), a
+drop-down per indicator (the method's answers, the scale's help text as the cell prompt and in full in
+the "Scale" sheet), a
 motivazione column, and the measures it leads with their status and monitoring columns. The structure
 is protected (sheets locked, only the answer cells editable); the unit, the year and the catalogue
 are recorded in the "Questionario" sheet, which ``raccogli`` reads back.
@@ -203,6 +204,19 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
                                                                                  "verifiche_eseguite"))
         counts.add(f"{first}2:{second}{len(measures) + 1}")
     sh.fit_widths(ws, len(MEASURE_COLUMNS))
+    _protect(ws)
+    ws = book.create_sheet(SCALES_SHEET)  # the scales in full (a cell's prompt holds 255 characters)
+    sh.style_header(ws, ["indicatore", "nome", "domanda", "risposta", "significato"])
+    row = 2
+    for indicator in method.model.indicatori:
+        for option in method.scale_of(indicator).opzioni:
+            for column, value in enumerate((indicator.codice, indicator.nome, indicator.domanda or None,
+                                            option.codice or decimal_cell(option.valore), option.etichetta),
+                                           start=1):
+                if value is not None:
+                    sh.set_cell(ws, row, column, value)
+            row += 1
+    sh.fit_widths(ws, 5)
     _protect(ws)
     book.security.lockStructure = True  # no sheet added, removed or renamed
     return sh.deterministic_bytes(book, dt.datetime.combine(cg.catalog.ente.data_riferimento, dt.time()))
