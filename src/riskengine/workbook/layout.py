@@ -9,6 +9,7 @@ is written here: sheet titles, which codes a column refers to, and how processes
 from __future__ import annotations
 
 import datetime as dt
+import types
 import typing
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -110,7 +111,7 @@ def _unwrap(annotation: Any) -> tuple[Any, bool, bool]:
             annotation = args[0]
         elif origin is list:
             many, annotation = True, args[0]
-        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        elif origin in (typing.Union, types.UnionType):
             rest = [a for a in args if a is not type(None)]
             if len(rest) != 1:
                 return tuple(rest), many, code

@@ -37,7 +37,7 @@ from riskengine.workbook.layout import (
     Column,
     Table,
 )
-from riskengine.workbook.safety import Sheet, cell_location, column_letter, read_workbook
+from riskengine.workbook.safety import Sheet, cell_location, read_workbook
 from riskengine.workbook.values import from_cell
 
 _ASSESSMENT_NAME = re.compile(r"assessment-(\d{4})\.yaml")
@@ -181,8 +181,8 @@ class _Reader:
         found = self.header(sheet, table.all_columns)
         return self.rows(sheet, found, table.owners)
 
-    def simple(self, table: Table, rows: list[_Row], file: str | None = None) -> None:
-        name = file or table.file
+    def simple(self, table: Table, rows: list[_Row]) -> None:
+        name = table.file
         data = self.file(name, table.title)
         items = data.setdefault(table.list_key, [])
         for row in rows:
@@ -347,5 +347,3 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
             models[ASSESSMENT_FILE], documents[ASSESSMENT_FILE], result.year = assessment, doc, assessment.anno
     return result
 
-
-__all__ = ["Imported", "WorkbookDocument", "column_letter", "read_catalog_workbook"]
