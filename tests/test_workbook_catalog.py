@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,17 @@ def test_an_update_adds_and_removes_items_and_keys_in_place() -> None:
     assert "target" not in updated and "codice: M3" in updated
     assert [line.strip() for line in updated.splitlines() if "codice:" in line] == [
         "- codice: M2", "- codice: M3", "- codice: M1  # prima"]
+
+
+def test_the_small_example_round_trips_too(tmp_path) -> None:
+    source = EXAMPLE.parent / "esempio-piccolo"
+    catalog = tmp_path / "piccolo"
+    shutil.copytree(source, catalog, ignore=shutil.ignore_patterns("storico.sqlite*"))
+    workbook = export(catalog, tmp_path / "piccolo.xlsx")
+    before = tree_bytes(catalog)
+    assert _import(workbook, catalog, "--force").exit_code == 0
+    assert tree_bytes(catalog) == before
+    fresh = tmp_path / "nuovo"
+    assert _import(workbook, fresh).exit_code == 0
+    assert _import(export(fresh, tmp_path / "nuovo.xlsx"), tmp_path / "ancora").exit_code == 0
+    assert tree_bytes(tmp_path / "ancora") == tree_bytes(fresh)
