@@ -181,3 +181,7 @@ def test_a_new_year_starts_empty_and_reports_what_is_still_missing(tmp_path, wri
     data = load_yaml(catalog / "assessment-2027.yaml").data
     assert data["anno"] == 2027 and [e["processo"] for e in data["valutazioni"]] == pers
     assert "PROVV, ancora senza valutazione: " in result.stdout
+    wrong = run_cli("raccogli", str(catalog), str(folder), "--year", "2026", "--rules", RULES)
+    assert wrong.exit_code == 1
+    assert f"{folder / 'questionario-PERS-2027.xlsx'}:Questionario!B4: error[questionario]: this questionnaire is " \
+           "of 2027, not of 2026" in wrong.stderr

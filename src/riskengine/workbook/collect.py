@@ -205,6 +205,10 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
         if not (isinstance(anno, int) or (isinstance(anno, str) and _YEAR.fullmatch(anno))):
             c.error(anno_place, f"'{anno}' is not a year")
             continue
+        if year is not None and int(anno) != year:
+            c.error(anno_place, f"this questionnaire is of {anno}, not of {year}",
+                    "collect one year at a time: remove it from the folder, or use its --year")
+            continue
         years.setdefault(int(anno), anno_place)
         if unit in by_unit:
             c.error(unit_place, f"unit '{unit_value}' returned a second questionnaire (also {by_unit[unit].name})",
