@@ -72,8 +72,12 @@ def test_one_questionnaire_per_unit_with_the_unit_and_year_recorded(written) -> 
 
     catalog, out = written
     cg = api.load_linked(catalog)
+    # a unit that owns a process, leads a measure, or holds a role that leads one (the RPCT, in SG)
+    roles = {cg.code(r): cg.code(cg.targets(r, "part-of")[0]) for r in cg.nodes_of("role")
+             if cg.targets(r, "part-of") and cg.targets(r, "responsible-for")}
     owners = {cg.code(u) for u in cg.nodes_of("unit")
-              if cg.sources(u, "owned-by") or cg.targets(u, "responsible-for")}
+              if cg.sources(u, "owned-by") or cg.targets(u, "responsible-for")} | set(roles.values())
+    assert roles == {"RPCT": "SG"}
     assert sorted(p.name for p in out.iterdir()) == sorted(f"questionario-{u}-2026.xlsx" for u in owners)
     book = load_workbook(out / "questionario-PERS-2026.xlsx")
     info = {r[0]: r[1] for r in book["Questionario"].iter_rows(max_row=6, values_only=True)}

@@ -17,7 +17,7 @@ from typing import Any
 
 from riskengine.answers.load import allowed_answers
 from riskengine.graph import queries as q
-from riskengine.graph.build import CatalogGraph
+from riskengine.graph.build import PART_OF, CatalogGraph
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile, Giudizio
 from riskengine.workbook import sheets as sh
@@ -71,8 +71,11 @@ def items_of_unit(cg: CatalogGraph, unit: str, level: str) -> list[str]:
 
 
 def measures_of(cg: CatalogGraph, unit: str) -> list[str]:
-    """The measures the unit leads, in file order."""
-    return sorted(q.measures_of_unit(cg, unit)[0], key=lambda n: cg.attrs(n)["path"])
+    """The measures the unit leads, itself or through a role placed in it (the RPCT in the Segreteria), in
+    file order."""
+    roles = [r for r in cg.sources(unit, PART_OF) if cg.attrs(r)["kind"] == "role"]
+    led = set(q.measures_of_unit(cg, unit)[0]).union(*(q.measures_of_unit(cg, r)[0] for r in roles))
+    return sorted(led, key=lambda n: cg.attrs(n)["path"])
 
 
 def file_name(unit: str, year: int, taken: set[str]) -> str:
