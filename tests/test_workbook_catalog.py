@@ -19,7 +19,7 @@ def workbook(tmp_path_factory) -> Path:
 
 
 def _import(workbook: Path, out: Path, *extra: str):
-    return run_cli("import-xlsx", str(workbook), "--out", str(out), "--rules", RULES, *extra)
+    return run_cli("import-xlsx", str(workbook), "--out", str(out), "--rules", RULES, "--lang", "it", *extra)
 
 
 def _check_lines(catalog: Path) -> list[str]:

@@ -116,7 +116,7 @@ def test_raccogli_merges_two_units_keeps_the_rest_and_reports_a_conflict(tmp_pat
     # The third unit answers, in its first row, a process of PERS: a conflict
     _fill(folder / "questionario-RI-2026.xlsx", {pers[0]: {i: int(v) for i, v in low.items()}},
           codes={2: pers[0]})
-    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES, "--lang", "it")
     assert result.exit_code == 0, result.stderr
     after = _answers(catalog)
     for code in pers:
@@ -168,7 +168,8 @@ def test_measures_status_and_checks_are_merged_into_the_monitoring(tmp_path, wri
                                 "verifiche_eseguite": 3, "note": "Tre verifiche su quattro"}
 
 
-def test_a_new_year_starts_empty_and_reports_what_is_still_missing(tmp_path, written) -> None:
+def test_a_new_year_starts_empty_and_reports_what_is_still_missing(tmp_path, written, monkeypatch) -> None:
+    monkeypatch.delenv("RISKENGINE_LANG")  # the default: Italian
     catalog = example_copy(tmp_path)
     out = tmp_path / "q2027"
     assert run_cli("questionari", str(catalog), "--year", "2027", "--out", str(out), "--rules", RULES).exit_code == 0
