@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from riskengine.history.store import Store
     from riskengine.progress import Progress
     from riskengine.rule_tests import TestReport
+    from riskengine.workbook.collect import Collection
 
 WORKBOOK_GROUP = "cartella"  # `schema --markdown cartella`: the sheets and columns of export-xlsx
 # Where `assess` writes when no output directory is given: reports/<ente>/<anno>/ under the current directory.
@@ -559,7 +560,7 @@ def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, forc
 
 
 def raccogli(catalog_dir: str | Path, folder: str | Path, *, year: int | None = None,
-             rules_dir: str | Path | None = None) -> Any:
+             rules_dir: str | Path | None = None) -> Collection:
     """Merge the returned questionnaires in ``folder`` into ``assessment-<year>.yaml``; return the report.
 
     Nothing is written when a questionnaire has errors (each at its cell); conflicts (an item answered by a
