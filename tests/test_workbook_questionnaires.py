@@ -190,3 +190,10 @@ def test_a_new_year_starts_empty_and_reports_what_is_still_missing(tmp_path, wri
     assert wrong.exit_code == 1
     assert f"{folder / 'questionario-PERS-2027.xlsx'}:Questionario!B4: error[questionario]: this questionnaire is " \
            "of 2027, not of 2026" in wrong.stderr
+
+
+def test_questionnaires_are_deterministic(written, tmp_path) -> None:
+    catalog, out = written
+    again = tmp_path / "ancora"
+    assert run_cli("questionari", str(catalog), "--year", "2026", "--out", str(again), "--rules", RULES).exit_code == 0
+    assert {p.name: p.read_bytes() for p in again.iterdir()} == {p.name: p.read_bytes() for p in out.iterdir()}
