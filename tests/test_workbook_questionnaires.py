@@ -11,6 +11,7 @@ from workbook_helpers import RULES, example_copy
 
 from riskengine import api
 from riskengine.answers.load import allowed_answers
+from riskengine.graph.queries import descendants
 from riskengine.method.load import load_method
 from riskengine.source.document import load_yaml
 
@@ -197,3 +198,31 @@ def test_questionnaires_are_deterministic(written, tmp_path) -> None:
     again = tmp_path / "ancora"
     assert run_cli("questionari", str(catalog), "--year", "2026", "--out", str(again), "--rules", RULES).exit_code == 0
     assert {p.name: p.read_bytes() for p in again.iterdir()} == {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def test_a_method_scoring_phases_gets_one_row_per_phase(tmp_path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(Path(RULES) / "cciaa-torino-2022", rules / "per-fasi")
+    method = rules / "per-fasi" / "method.yaml"
+    method.write_text(method.read_text(encoding="utf-8").replace("  livello: processo", "  livello: fase", 1),
+                      encoding="utf-8")
+    catalog = example_copy(tmp_path)
+    for path in catalog.glob("assessment-*.yaml"):
+        path.unlink()
+    ente = catalog / "ente.yaml"
+    ente.write_text(ente.read_text(encoding="utf-8").replace("metodo: cciaa-torino-2022", "metodo: per-fasi"),
+                    encoding="utf-8")
+    out = tmp_path / "q"
+    assert run_cli("questionari", str(catalog), "--year", "2027", "--out", str(out), "--rules", str(rules)).exit_code == 0
+    cg = api.load_linked(catalog)
+    phases = [cg.code(f) for p in sorted(cg.sources("unit:PERS", "owned-by"), key=lambda n: cg.attrs(n)["path"])
+              for f in descendants(cg, p)]
+    path = out / "questionario-PERS-2027.xlsx"
+    assert _processes(path) == phases
+    _fill(path, {phases[0]: {i: int(allowed_answers(METHOD, i)[-1]) for i in INDICATORS}})
+    folder = tmp_path / "restituiti"
+    folder.mkdir()
+    shutil.copy(path, folder)
+    assert run_cli("raccogli", str(catalog), str(folder), "--rules", str(rules)).exit_code == 0
+    entries = load_yaml(catalog / "assessment-2027.yaml").data["valutazioni"]
+    assert entries == [{"fase": phases[0], "risposte": {i: int(allowed_answers(METHOD, i)[-1]) for i in INDICATORS}}]
