@@ -19,7 +19,7 @@ def workbook(tmp_path_factory) -> Path:
 
 
 def _import(workbook: Path, out: Path, *extra: str):
-    return run_cli("import-xlsx", str(workbook), "--out", str(out), "--rules", RULES, "--lang", "it", *extra)
+    return run_cli("import-xlsx", str(workbook), "--out", str(out), "--rules", RULES, *extra)
 
 
 def _check_lines(catalog: Path) -> list[str]:
@@ -32,7 +32,7 @@ def _check_lines(catalog: Path) -> list[str]:
 def test_export_then_import_over_the_catalogue_is_byte_identical(tmp_path, workbook) -> None:
     catalog = example_copy(tmp_path)
     before = tree_bytes(catalog)
-    result = _import(workbook, catalog, "--force")
+    result = _import(workbook, catalog, "--force", "--lang", "it")
     assert result.exit_code == 0, result.stderr
     assert tree_bytes(catalog) == before
     assert result.stdout.count("invariato") == 8  # every file of the workbook: its content did not change
@@ -87,6 +87,9 @@ def test_a_misspelt_unit_in_the_measures_sheet_is_reported_at_its_cell(tmp_path,
     assert f"{broken}:Misure!E7: error[dangling-reference]: unknown unit or role 'RPTC' (did you mean 'RPCT'?)" \
         in result.stderr
     assert not (tmp_path / "out").exists()
+    italian = _import(broken, tmp_path / "out", "--lang", "it")  # worded by the catalogue, as in YAML
+    assert f"{broken}:Misure!E7: error[dangling-reference]: unità o ruolo 'RPTC' inesistente (forse 'RPCT'?)" \
+        in italian.stderr
 
 
 def test_a_formula_cell_is_refused_with_its_address(tmp_path, workbook) -> None:
