@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,7 @@ from riskengine.errors import Location, Problem, RiskengineError, Severity, fail
 from riskengine.evaluate.backend import Backend, backend_for
 from riskengine.graph import build_graph, check_integrity
 from riskengine.graph.build import CatalogGraph
+from riskengine.graph.integrity import covered_events_dropped
 from riskengine.method.load import Method, load_method
 
 if TYPE_CHECKING:
@@ -37,7 +39,8 @@ def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tup
     if errors:
         raise RiskengineError(errors)
     method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
-    return cg, integrity, load_method(method_dir)
+    method = load_method(method_dir)
+    return cg, covered_events_dropped(cg, integrity, method.model.eventi.misure_di_processo_coprono), method
 
 
 def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
@@ -68,20 +71,27 @@ def _loaded(catalog_dir: str | Path, year: int | None, rules_dir: str | Path | N
 
 
 def _result(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backend],
-            links: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    """Evaluate (with ``links`` in place of the catalogue's, when given) and build the result."""
+            links: dict[str, list[str]] | None = None, checked: dict[str, int] | None = None) -> dict[str, Any]:
+    """Evaluate (with ``links`` in place of the catalogue's, when given) and build the result.
+
+    ``checked``: the last year each process or phase had a selected check (the monitoring plan's rotation).
+    """
     from riskengine.evaluate.evaluation import evaluate
     from riskengine.result.build import build_result
 
     cg, integrity, method, assessment, runner = loaded
     with gcpause.collecting():
         evaluations = evaluate(cg, method, assessment, runner, links)
-    return build_result(cg, method, assessment, evaluations, integrity, runner.name)
+    return build_result(cg, method, assessment, evaluations, integrity, runner.name, checked)
 
 
 def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
-           backend: str = "durable") -> dict[str, Any]:
-    """Run the assessment of a catalogue and return the result (plain data)."""
+           backend: str = "durable", checked: Callable[[str, int], dict[str, int]] | None = None) -> dict[str, Any]:
+    """Run the assessment of a catalogue and return the result (plain data).
+
+    ``checked(ente, anno)``: the last year before ``anno`` each process or phase had a selected check
+    (:meth:`riskengine.history.store.Store.last_checked`); without it the monitoring plan rotates by year alone.
+    """
 
     # The collector is kept out of the bulk stages (riskengine.gcpause): loading and building the
     # result make no garbage cycles; evaluation does (durable-rules actions), so it collects, but
@@ -90,7 +100,10 @@ def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str |
     # released (for a national catalogue, hundreds of megabytes). The answers' checks locate in the
     # assessment file only; a later lookup in a released file would read it again.
     with gcpause.paused():
-        return _result(_loaded(catalog_dir, year, rules_dir, backend))
+        loaded = _loaded(catalog_dir, year, rules_dir, backend)
+        cg, assessment = loaded[0], loaded[3]
+        history = checked(cg.catalog.ente.codice, assessment.model.anno) if checked is not None else None
+        return _result(loaded, checked=history)
 
 
 def whatif(catalog_dir: str | Path, scenario_file: str | Path, *, year: int | None = None,
