@@ -454,10 +454,49 @@ class Caso(Model):
         return self
 
 
-class TestFile(Model):
-    """rules/<method>/tests/*.yaml."""
+class ProcessoPiano(Model):
+    """A process of a monitoring-plan test case: its area, its inherent level and the phases it may check."""
 
-    casi: list[Caso] = Field(min_length=1)
+    codice: Code
+    nome: str = ""
+    area: Code | None = None
+    livello: Code
+    fasi: list[Code] = Field(default_factory=list)  # the phases or activities carrying its risk events
+
+
+class AttesoPiano(Model):
+    """Expected shape of the monitoring plan: every key given is checked."""
+
+    righe: int | None = Field(default=None, ge=0)
+    puntuali: int | None = Field(default=None, ge=0)
+    a_campione: int | None = Field(default=None, ge=0)
+    periodicita: dict[str, int] | None = None  # rows per periodicity ("-" for none)
+    oggetto: dict[Literal["processo", "fase"], int] | None = None  # rows per object checked
+    per_area: dict[str, int] | None = None  # rows per area
+    voci: list[Code] | None = None  # the processes or phases checked, in the plan's order
+
+
+class CasoPiano(Model):
+    """A monitoring-plan test case: the assessed processes of a year, what earlier years checked, the plan."""
+
+    nome: str
+    anno: int = Field(ge=2000, le=2100)
+    processi: list[ProcessoPiano] = Field(min_length=1)
+    verificati: dict[Code, int] = Field(default_factory=dict)  # the last year each process or phase was checked
+    atteso: AttesoPiano
+
+
+class TestFile(Model):
+    """rules/<method>/tests/*.yaml: scoring cases (``casi``) and monitoring-plan cases (``piani_monitoraggio``)."""
+
+    casi: list[Caso] = Field(default_factory=list)
+    piani_monitoraggio: list[CasoPiano] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _some(self) -> TestFile:
+        if not self.casi and not self.piani_monitoraggio:
+            raise ValueError("give at least one case in 'casi' or 'piani_monitoraggio'")
+        return self
 
 
 # ---- assessment-<year>.yaml -------------------------------------------------------------------

@@ -165,6 +165,35 @@ class View:
                          "key": (priority if priority is not None else 99,) + self._register_key(p)})
         return sorted(rows, key=lambda r: r["key"])
 
+    def selected_checks(self) -> list[dict[str, Any]] | None:
+        """The checks the method selected (``piano_monitoraggio``), in the plan's order, each with its process and
+        measure records; None when the plan is one row per process (the policies' cadence)."""
+        plan = self.result.get("piano_monitoraggio")
+        if not plan:
+            return None
+        rows = []
+        for row in plan["righe"]:
+            process = self.process.get(row["processo"], {"codice": row["processo"], "nome": row["nome"]})
+            measures = [self.measure[c] for c in row["misure"] if c in self.measure]
+            rows.append(dict(row, processo=process, misure=measures))
+        return rows
+
+    def level_labels(self, codes: list[str]) -> str:
+        """Level labels joined as a reader writes them (``Medio o Medio-alto``)."""
+        labels = [self.level_of(c)["etichetta"] for c in codes]  # type: ignore[index]
+        if len(labels) < 2:
+            return "".join(labels)
+        return ", ".join(labels[:-1]) + self.t("monitoraggio.o") + labels[-1]
+
+    def selection_count(self, selection: dict[str, Any]) -> str:
+        """How many a selection checks, in words of the annex's language (per area and/or in all)."""
+        parts = []
+        if selection.get("per_area") is not None:
+            parts.append(self.t("monitoraggio.per_area", n=selection["per_area"]))
+        if selection.get("numero") is not None:
+            parts.append(self.t("monitoraggio.in_tutto", n=selection["numero"]))
+        return self.t("monitoraggio.e").join(parts)
+
     def verified_measures(self) -> list[dict[str, Any]]:
         """Measures with planned verifications in the monitoring of the year."""
         return [m for m in self.measures if m.get("verifiche_previste") is not None]
