@@ -215,16 +215,33 @@ class View:
     def art6_groups(self) -> list[dict[str, Any]]:
         """Processes and measures per art. 6 area (letters a–e), for the simplified regime."""
         groups = []
+        anchored: set[str] = set()  # a measure of several letters is anchored at its first one (``ancora``)
         for letter in ART6_LETTERS:
             area = next((a for a in self.areas if a.get("lettera_art6") == letter), None)
             processes = [p for p in self.processes if p.get("art6") == letter]
             codes: list[str] = []
             for p in processes:
                 codes += [c for c in p.get("misure", []) if c not in codes]
-            specific = [self.measure[c] for c in sorted(codes) if c in self.measure
+            specific = [dict(self.measure[c], ancora=c not in anchored) for c in sorted(codes) if c in self.measure
                         and self.measure[c]["ambito"] != "generale"]
+            anchored.update(m["codice"] for m in specific)
             groups.append({"lettera": letter, "area": area, "processi": processes, "misure": specific})
         return groups
+
+    def simplified_sections(self) -> list[tuple[str, str, str]]:
+        """The sections of the annex under 50 staff (DM 132/2022 art. 6): the process map (with levels when the
+        method scores), the measures per art. 6 area with the general ones, the general measures' table, and
+        the publication obligations, findings and technical note when there are any. (id, title, template)."""
+        t = self.t
+        sections = [("mappatura", t("mappatura.titolo"), "mappatura.html.j2"),
+                    ("misure-art6", t("art6.titolo"), "misure_art6.html.j2"),
+                    ("misure-generali", t("generali.titolo"), "misure_generali.html.j2")]
+        if self.transparency:
+            sections.append(("trasparenza", t("trasparenza.titolo"), "trasparenza.html.j2"))
+        if self.findings:
+            sections.append(("criticita", t("criticita.titolo"), "criticita.html.j2"))
+        sections.append(("nota-tecnica", t("nota.titolo"), "nota_tecnica.html.j2"))
+        return sections
 
     def process_map(self) -> list[dict[str, Any]]:
         """The process map in code order (simplified regime)."""
