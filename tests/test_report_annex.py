@@ -56,6 +56,8 @@ def test_output_tree(cciaa):
     expected |= {f"csv/{n}.csv" for n in ("registro", "misure-generali", "misure-specifiche", "monitoraggio",
                                           "obblighi-pubblicazione", "criticita", "legenda")}
     expected |= {f"schede/{p['codice']}.html" for p in result["processi"]}
+    expected |= {f"unita/{u['codice']}.html" for u in result["unita"]
+                 if u["misure_responsabile"] or u["misure_supporto"] or u.get("misure_collettive") or u["processi"]}
     assert files == expected
 
 

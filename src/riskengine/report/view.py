@@ -122,35 +122,69 @@ class View:
 
     # -- groupings ----------------------------------------------------------------------------------------
 
-    def measures_by_unit(self) -> list[dict[str, Any]]:
-        """Specific measures per responsible unit or role (lead, supporting, through a collective owner).
+    def org_chart(self) -> list[tuple[dict[str, Any], int]]:
+        """Units and roles in the order of the organisation chart: each after its parent (``padre``), siblings
+        in the order of units.yaml; with their depth. Those whose parent is missing (or in a cycle) come last."""
+        children: dict[str | None, list[dict[str, Any]]] = {}
+        for unit in self.units:
+            parent = unit.get("padre")
+            children.setdefault(parent if parent in self.unit else None, []).append(unit)
+        ordered: list[tuple[dict[str, Any], int]] = []
+        seen: set[str] = set()
+        stack = [(u, 0) for u in reversed(children.get(None, []))]
+        while stack:
+            unit, depth = stack.pop()
+            if unit["codice"] in seen:
+                continue
+            seen.add(unit["codice"])
+            ordered.append((unit, depth))
+            stack += [(c, depth + 1) for c in reversed(children.get(unit["codice"], []))]
+        ordered += [(u, 0) for u in self.units if u["codice"] not in seen]
+        return ordered
 
-        Each list is sorted by deadline; a measure shared by co-responsible units is anchored (``ancora``)
+    def unit_dossiers(self) -> list[dict[str, Any]]:
+        """Per unit or role, in organisation-chart order: every measure it leads, supports or receives through a
+        collective role (general ones included), overdue first and then by deadline; the processes it owns; its
+        implementation figures (``sintesi.attuazione.per_unita``, when the result has them).
+
+        Units with nothing to do are left out. A measure shared by co-responsible units is anchored (``ancora``)
         at its first unit only, so that links reach one place.
         """
-        groups = []
-        assigned: set[str] = set()
-        for unit in self.units:
-            lead = []
+        per_unit = (self.sintesi.get("attuazione") or {}).get("per_unita", {})
+        files = unique_filenames([u["codice"] for u in self.units])
+        dossiers = []
+        anchored: set[str] = set()
+        for unit, depth in self.org_chart():
+            code = unit["codice"]
+            items: dict[str, dict[str, Any]] = {}
             for c in unit["misure_responsabile"]:
-                if c in self.measure and self.measure[c]["ambito"] != "generale":
-                    lead.append(dict(self.measure[c], ancora=c not in assigned))
-                    assigned.add(c)
-            support = [self.measure[c] for c in unit["misure_supporto"]
-                       if c in self.measure and self.measure[c]["ambito"] != "generale"]
-            collective = [dict(self.measure[r["misura"]], tramite=r["tramite"], come=r["come"])
-                          for r in unit.get("misure_collettive", [])
-                          if r["misura"] in self.measure and self.measure[r["misura"]]["ambito"] != "generale"]
-            if lead or support or collective:
-                groups.append({"unita": unit, "ref": html_id("u", unit["codice"]),
-                               "responsabile": sorted(lead, key=_deadline_key),
-                               "supporto": sorted(support, key=_deadline_key),
-                               "collettivo": sorted(collective, key=_deadline_key)})
-        orphans = [dict(m, ancora=True) for m in self.specific_measures if m["codice"] not in assigned]
-        if orphans:
-            groups.append({"unita": None, "ref": "u-senza-responsabile",
-                           "responsabile": sorted(orphans, key=_deadline_key), "supporto": [], "collettivo": []})
-        return groups
+                if c in self.measure:
+                    # general measures are anchored in their own table
+                    first = c not in anchored and self.measure[c]["ambito"] != "generale"
+                    items[c] = dict(self.measure[c], ruolo="responsabile", ancora=first)
+                    anchored.add(c)
+            for c in unit["misure_supporto"]:
+                if c in self.measure and c not in items:
+                    items[c] = dict(self.measure[c], ruolo="supporto", ancora=False)
+            for r in unit.get("misure_collettive", []):
+                if r["misura"] in self.measure and r["misura"] not in items:
+                    items[r["misura"]] = dict(self.measure[r["misura"]], ruolo="collettivo", tramite=r["tramite"],
+                                              come=r["come"], ancora=False)
+            processes = [self.process[c] for c in unit["processi"] if c in self.process]
+            if not items and not processes:
+                continue
+            measures = sorted(items.values(), key=lambda m: (not m.get("scaduta"), _deadline_key(m)))
+            dossiers.append({"unita": unit, "livello": depth, "ref": html_id("u", code), "file": files[code],
+                             "misure": measures, "scadute": sum(1 for m in measures if m.get("scaduta")),
+                             "generali": sum(1 for m in measures if m["ambito"] == "generale"),
+                             "processi": processes, "attuazione": per_unit.get(code)})
+        orphans = [dict(m, ruolo="responsabile", ancora=True) for m in self.specific_measures
+                   if m["codice"] not in anchored]
+        if orphans:  # only in a result written by hand: an assessed catalogue names every owner
+            dossiers.append({"unita": None, "livello": 0, "ref": "u-senza-responsabile", "file": None,
+                             "misure": sorted(orphans, key=_deadline_key), "processi": [], "attuazione": None,
+                             "scadute": sum(1 for m in orphans if m.get("scaduta")), "generali": 0})
+        return dossiers
 
     def monitoring_plan(self) -> list[dict[str, Any]]:
         """One row per process with a monitoring requirement: by priority, then level (highest first), then code."""

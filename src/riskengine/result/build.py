@@ -213,6 +213,13 @@ def _measure(cg: CatalogGraph, assessment: Assessment, node: str, treated_by: di
     return summary
 
 
+def _mark_overdue(measures: list[dict[str, Any]], reference: str) -> None:
+    """``scaduta``: the measure's deadline is before the plan's reference date and it is not implemented."""
+    for m in measures:
+        deadline = m["scadenza"] or ""
+        m["scaduta"] = deadline[:1].isdigit() and deadline < reference and m["stato_monitorato"] != "attuata"
+
+
 def _transparency(cg: CatalogGraph) -> dict[str, Any] | None:
     """The schedule of publication obligations along the official tree (None without trasparenza.yaml).
 
@@ -362,6 +369,7 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
         for m in p["misure"]:
             treated_by.setdefault(m, []).append(p["codice"])
     measures = [_measure(cg, assessment, n, treated_by) for n in cg.nodes_of("measure")]
+    _mark_overdue(measures, catalog.ente.data_riferimento.isoformat())
     findings: list[dict[str, Any]] = []
     for problem in integrity:
         findings.append({"codice": problem.code, "gravita": problem.severity.value,

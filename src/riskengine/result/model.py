@@ -207,6 +207,7 @@ class Measure(TypedDict):
     verifiche_previste: int | None
     verifiche_eseguite: int | None
     note_monitoraggio: str
+    scaduta: NotRequired[bool]  # due before the plan's reference date and not implemented
 
 
 class Unit(TypedDict):
