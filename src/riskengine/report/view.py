@@ -98,6 +98,38 @@ class View:
         """The phases and activities of a process in code order (parents before their children)."""
         return sorted(p.get("fasi", []), key=lambda f: natural_key(f["codice"]))
 
+    def event_rows(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        """The risk events of a process, each with the measures that treat it other than those applying to every
+        process (``misure``: measure record, how it reaches the event, efficacy) and whether one treats it.
+
+        A result written before events carried their measures gives them without measures, counted as treated.
+        """
+        rows = []
+        for event in p.get("eventi", []):
+            treating = [dict(m, misura=self.measure[m["codice"]]) for m in event.get("misure", [])
+                        if m["tramite"] != "tutti" and m["codice"] in self.measure]
+            rows.append(dict(event, misure=treating, trattato=event.get("trattato", True)))
+        return rows
+
+    def with_event_register(self, sections: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+        """``sections`` with the register per risk event after the register per process, when the method asks for
+        it (``metodo.eventi.registro``) and the processes are scored."""
+        if not (self.metodo.get("eventi") or {}).get("registro") or not self.scored:
+            return sections
+        at = next((i + 1 for i, s in enumerate(sections) if s[0] == "registro"), len(sections))
+        return [*sections[:at], ("registro-eventi", self.t("eventi.registro_titolo"), "registro_eventi.html.j2"),
+                *sections[at:]]
+
+    def event_register(self) -> list[dict[str, Any]]:
+        """One row per risk event, in the order of the register per process (highest level first), then in file
+        order within the process: the event with its measures (``event_rows``) and its process."""
+        return [dict(event, processo=p) for p in self.register for event in self.event_rows(p)]
+
+    def universal_measures(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        """The measures of a process that apply to every process (``tratta: tutti``)."""
+        return [m for m in self.process_measures(p, "generale") + self.process_measures(p, "specifica")
+                if m.get("tratta_tutti")]
+
     def variant_name(self, code: str) -> str:
         """A variant's name as the method writes it (its code for a result without names)."""
         return next((v["nome"] for v in self.variants if v["codice"] == code), code)

@@ -412,6 +412,13 @@ def _grid_shape(grid: _Grid) -> _Grid:
 Grid = Annotated[_Grid, AfterValidator(_grid_shape)]
 
 
+class EventOptions(TypedDict):
+    """The method's ``eventi``: whether process-level measures cover every event; the register per event."""
+
+    misure_di_processo_coprono: bool
+    registro: bool
+
+
 class MethodSummary(TypedDict):
     """The method the result was assessed with, as the reports show it."""
 
@@ -428,6 +435,7 @@ class MethodSummary(TypedDict):
     scelta_bande: BandChoice | None
     griglia: Grid | None
     residuo: str
+    eventi: NotRequired[EventOptions]
 
 
 class HeatCell(TypedDict):
