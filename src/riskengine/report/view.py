@@ -219,7 +219,20 @@ class View:
         return dossiers
 
     def monitoring_plan(self) -> list[dict[str, Any]]:
-        """One row per process with a monitoring requirement: by priority, then level (highest first), then code."""
+        """The rows of the monitoring plan as the tables write them (process, measures, mode, priority).
+
+        When the method selects the checks, they are the selected ones in the plan's order (an activity is
+        written after its process's name); otherwise one row per process with a monitoring requirement, by
+        priority, then level (highest first), then code.
+        """
+        selected = self.selected_checks()
+        if selected is not None:
+            return [{"processo": dict(r["processo"], nome=f"{r['processo']['nome']} – {r['nome']}")
+                     if r["fase"] else r["processo"], "misure": r["misure"], "priorita": r["processo"].get("priorita"),
+                     "monitoraggio": {"modalita": r["modalita"], "periodicita": r["periodicita"],
+                                      "livello": r["livello_verifica"],
+                                      "regola": f"piano_monitoraggio/{r['selezione']}"}}
+                    for r in selected]
         rows = []
         for p in self.processes:
             mon = p.get("monitoraggio")
