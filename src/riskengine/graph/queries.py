@@ -119,20 +119,24 @@ EVENT_LEVEL = frozenset({VIA_EVENT, VIA_PHASE})
 """The links that treat an event by themselves; the others cover it only if the method says so."""
 
 
+def _holders(cg: CatalogGraph, node: str) -> list[str]:
+    """The phases above a risk event, phase or activity, innermost first, then its process (last)."""
+    found: list[str] = []
+    current = node
+    while cg.attrs(current)["kind"] != "process":
+        rel = THREATENS if cg.attrs(current)["kind"] == "event" else PART_OF
+        parents = [p for p in cg.targets(current, rel) if p not in found and p != node]
+        if not parents:  # only in a catalogue with duplicate codes, which is refused anyway
+            break
+        current = parents[0]
+        found.append(current)
+    return found
+
+
 def process_of(cg: CatalogGraph, node: str) -> str:
     """The process a phase, an activity or a risk event belongs to (the process itself for a process)."""
-    def up() -> str:
-        current, seen = node, {node}
-        while cg.attrs(current)["kind"] != "process":
-            rel = THREATENS if cg.attrs(current)["kind"] == "event" else PART_OF
-            parents = [p for p in cg.targets(current, rel) if p not in seen]
-            if not parents:  # only in a catalogue with duplicate codes, which is refused anyway
-                break
-            current = parents[0]
-            seen.add(current)
-        return current
-
-    return cg.memo(node, "process", up)
+    holders = _holders(cg, node)
+    return holders[-1] if holders else node
 
 
 def event_measures(cg: CatalogGraph, event: str) -> list[tuple[str, str]]:
@@ -148,16 +152,11 @@ def event_measures(cg: CatalogGraph, event: str) -> list[tuple[str, str]]:
                 found.setdefault(measure, via)
 
     reach([event], VIA_EVENT)
-    holders = cg.targets(event, THREATENS)
-    phases = []
-    while holders and cg.attrs(holders[0])["kind"] == "phase" and holders[0] not in phases:
-        phases.append(holders[0])
-        holders = cg.targets(holders[0], PART_OF)
-    reach(phases, VIA_PHASE)
-    process = process_of(cg, event)
-    if cg.attrs(process)["kind"] == "process":
-        reach([process], VIA_PROCESS)
-        reach(areas_of(cg, process), VIA_AREA)
+    holders = _holders(cg, event)
+    reach([h for h in holders if cg.attrs(h)["kind"] == "phase"], VIA_PHASE)
+    if holders and cg.attrs(holders[-1])["kind"] == "process":
+        reach([holders[-1]], VIA_PROCESS)
+        reach(areas_of(cg, holders[-1]), VIA_AREA)
     for measure in cg.universal_measures():
         found.setdefault(measure, VIA_ALL)
     return sorted(found.items(), key=lambda item: (VIA_ORDER.index(item[1]), item[0]))
