@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from history_helpers import catalog_copy, result_of, riskengine, sqlite_url
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from rules_helpers import RULES, method_copy, run_cli
 
@@ -109,3 +111,28 @@ def test_the_example_plan_is_a_handful_of_checks_that_rotates_with_the_history(t
     assert {r["voce"] for r in rows if r["ultima_verifica"] == 2025} <= checked_2025
     assert {r["voce"] for r in rows} != checked_2025  # it rotated
     assert all(r["misure"] for r in rows)  # each check names the specific measures it verifies
+
+LEVELS = ["basso", "medio", "medio-alto", "alto"]
+candidate_lists = st.lists(st.tuples(st.sampled_from("ABC"), st.sampled_from(LEVELS), st.integers(0, 3)),
+                           max_size=25).map(lambda items: [
+                               Candidate(f"{area}{i}", f"p{i}", area, level,
+                                         tuple((f"{area}{i}.{k}", "f") for k in range(phases)))
+                               for i, (area, level, phases) in enumerate(items)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(candidate_lists, st.integers(2000, 2100), st.integers(1, 3), st.sampled_from(["processo", "fase"]),
+       st.dictionaries(st.sampled_from([f"{a}{i}" for a in "ABC" for i in range(25)]), st.integers(2000, 2099)))
+def test_a_selection_takes_as_many_as_it_can_once_each_and_in_any_input_order(
+        candidates, year, per_area, oggetto, history) -> None:
+    selection = dict(PER_AREA, per_area=per_area, oggetto=oggetto)
+    rows = select_checks(plan(selection), candidates, year, history)
+    assert len({r["processo"] for r in rows}) == len(rows)
+    assert all(r["livello"] in ("medio", "medio-alto") for r in rows)
+    for area in "ABC":
+        eligible = [c for c in candidates if c.area == area and c.livello in ("medio", "medio-alto")]
+        assert sum(r["area"] == area for r in rows) == min(per_area, len(eligible))
+    assert rows == select_checks(plan(selection), list(reversed(candidates)), year, history)
+    for r in rows:  # a phase when the process has phases, else the process
+        phases = next(c.fasi for c in candidates if c.processo == r["processo"])
+        assert (r["fase"] is not None) == (oggetto == "fase" and bool(phases))
