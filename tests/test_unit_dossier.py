@@ -91,7 +91,7 @@ def test_captions_count_the_rows_they_caption(cciaa):
         overdue = [tr for tr in rows if "scaduta" in tr.attrs.get("class", "").split()]
         general = [tr for tr in rows if tr.find_all("td")[0].text() == "Generale"]
         assert caption == (f"Misure dell'unità: {len(rows)} (generali: {len(general)}; "
-                           f"in ritardo: {len(overdue)})"), code
+                           f"scadute e non attuate: {len(overdue)})"), code
 
 
 def test_overdue_measures_come_first_and_are_marked_in_words(cciaa):
@@ -104,7 +104,7 @@ def test_overdue_measures_come_first_and_are_marked_in_words(cciaa):
         flags = ["scaduta" in tr.attrs.get("class", "").split() for tr in rows]
         assert flags == sorted(flags, reverse=True), "overdue rows first"
         for tr, flag in zip(rows, flags, strict=True):
-            assert ("In ritardo" in tr.text()) == flag  # said in words, not by colour alone
+            assert ("⚠ Scaduta" in tr.text()) == flag  # said in words, not by colour alone
             seen += flag
     assert seen >= 1
 

@@ -13,6 +13,7 @@ from riskengine.graph import build_graph, check_integrity
 from riskengine.graph.build import CatalogGraph
 from riskengine.graph.integrity import covered_events_dropped
 from riskengine.method.load import Method, load_method
+from riskengine.progress import Progress, silent
 
 if TYPE_CHECKING:
     from riskengine.answers.load import Assessment
@@ -40,7 +41,10 @@ def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tup
         raise RiskengineError(errors)
     method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
     method = load_method(method_dir)
-    return cg, covered_events_dropped(cg, integrity, method.model.eventi.misure_di_processo_coprono), method
+    # Every warning found on the way is a finding of the annex, as `check` reports it; untreated events
+    # are counted as the method says (eventi.misure_di_processo_coprono).
+    integrity = covered_events_dropped(cg, integrity, method.model.eventi.misure_di_processo_coprono)
+    return cg, integrity + cg.catalog.warnings + method.warnings, method
 
 
 def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
@@ -58,12 +62,14 @@ def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
 
 
 def _loaded(catalog_dir: str | Path, year: int | None, rules_dir: str | Path | None,
-            backend: str) -> tuple[CatalogGraph, list[Problem], Method, Assessment, Backend]:
+            backend: str, tell: Progress = silent) -> tuple[CatalogGraph, list[Problem], Method, Assessment, Backend]:
     """Everything an evaluation needs, loaded and checked (the assessment's findings join the integrity ones)."""
     from riskengine.answers.load import load_assessment
 
+    tell("catalogo")
     cg, integrity, method = prepare(catalog_dir, rules_dir)
     cg.catalog.release_positions()
+    tell("valutazione")
     assessment = load_assessment(assessment_path(cg, year), cg, method)
     if assessment.document is not None:
         assessment.document.release_positions()
@@ -71,7 +77,8 @@ def _loaded(catalog_dir: str | Path, year: int | None, rules_dir: str | Path | N
 
 
 def _result(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backend],
-            links: dict[str, list[str]] | None = None, checked: dict[str, int] | None = None) -> dict[str, Any]:
+            links: dict[str, list[str]] | None = None, tell: Progress = silent,
+            checked: dict[str, int] | None = None) -> dict[str, Any]:
     """Evaluate (with ``links`` in place of the catalogue's, when given) and build the result.
 
     ``checked``: the last year each process or phase had a selected check (the monitoring plan's rotation).
@@ -80,14 +87,17 @@ def _result(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backe
     from riskengine.result.build import build_result
 
     cg, integrity, method, assessment, runner = loaded
+    tell("regole")
     with gcpause.collecting():
         evaluations = evaluate(cg, method, assessment, runner, links)
+    tell("risultato")
     return build_result(cg, method, assessment, evaluations, integrity, runner.name, checked)
 
 
 def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
-           backend: str = "durable", checked: Callable[[str, int], dict[str, int]] | None = None) -> dict[str, Any]:
-    """Run the assessment of a catalogue and return the result (plain data).
+           backend: str = "durable", progress: Progress | None = None,
+           checked: Callable[[str, int], dict[str, int]] | None = None) -> dict[str, Any]:
+    """Run the assessment of a catalogue and return the result (plain data); ``progress`` is told each stage.
 
     ``checked(ente, anno)``: the last year before ``anno`` each process or phase had a selected check
     (:meth:`riskengine.history.store.Store.last_checked`); without it the monitoring plan rotates by year alone.
@@ -99,11 +109,12 @@ def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str |
     # Once a file is checked, every finding in it is located: its bytes and position index are
     # released (for a national catalogue, hundreds of megabytes). The answers' checks locate in the
     # assessment file only; a later lookup in a released file would read it again.
+    tell = progress or silent
     with gcpause.paused():
-        loaded = _loaded(catalog_dir, year, rules_dir, backend)
+        loaded = _loaded(catalog_dir, year, rules_dir, backend, tell)
         cg, assessment = loaded[0], loaded[3]
         history = checked(cg.catalog.ente.codice, assessment.model.anno) if checked is not None else None
-        return _result(loaded, checked=history)
+        return _result(loaded, tell=tell, checked=history)
 
 
 def whatif(catalog_dir: str | Path, scenario_file: str | Path, *, year: int | None = None,
