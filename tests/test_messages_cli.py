@@ -57,8 +57,11 @@ def test_check_is_italian_by_default_and_english_on_request(catalogue_dir: Path)
     english = riskengine("check", catalogue_dir, "--lang", "en")
     by_variable = riskengine("check", catalogue_dir, lang="en")
     assert italian.returncode == english.returncode == 0
-    assert "Avvisi (" in italian.stdout and italian.stdout.splitlines()[-1].startswith("ok: 0 errori")
-    assert "warnings (" in english.stdout and english.stdout.splitlines()[-1].startswith("ok: 0 error(s)")
+    assert italian.stdout.splitlines()[-1].startswith("ok: 0 errori")
+    assert english.stdout.splitlines()[-1].startswith("ok: 0 error(s)")
+    # the small chamber's example is clean (issue 13); the CCIAA one has warnings, grouped and worded
+    warned = catalogue_dir.name != "esempio-piccolo"
+    assert ("Avvisi (" in italian.stdout) == warned and ("warnings (" in english.stdout) == warned
     assert by_variable.stdout == english.stdout
     # codes, severities and places do not change with the language
     assert reported(italian.stdout) == reported(english.stdout)

@@ -14,7 +14,8 @@ METHODS = ["pna2013", "pna2019", "cciaa-torino-2022"]
 
 
 def case_count(method_dir) -> int:
-    return sum(len(load_yaml(path).data["casi"]) for path in sorted((method_dir / "tests").glob("*.yaml")))
+    return sum(len(load_yaml(path).data.get(key, [])) for path in sorted((method_dir / "tests").glob("*.yaml"))
+               for key in ("casi", "piani_monitoraggio"))
 
 
 def fail_lines(stdout: str) -> list[str]:

@@ -192,6 +192,18 @@ def _no_events(cg: CatalogGraph) -> Iterator[Problem]:
             yield _problem(cg, "process-without-events", node, processo=cg.obj(node).codice)
 
 
+@rule("event-without-measure", Severity.WARNING,
+      "A risk event has no measure linked to it or to its phase (unless the method declares that the measures of "
+      "its process cover every event: method.yaml eventi.misure_di_processo_coprono).")
+def _untreated_event(cg: CatalogGraph) -> Iterator[Problem]:
+    from riskengine.graph.queries import event_treated, process_of
+    for node in cg.nodes_of("event"):
+        if not event_treated(cg, node):
+            evento = cg.obj(node)
+            process = cg.code(process_of(cg, node))
+            yield _problem(cg, "event-without-measure", node, "codice", evento=evento.codice, processo=process)
+
+
 @rule("measure-treats-nothing", Severity.WARNING, "A measure treats no process, area or risk event.")
 def _treats_nothing(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("measure"):
@@ -299,6 +311,16 @@ def _uncovered(cg: CatalogGraph) -> Iterator[Problem]:
             yield said(where, "integrita.subsection-without-obligation", code="subsection-without-obligation",
                        severity=Severity.WARNING, hint_key="problemi.suggerimento.subsection-without-obligation",
                        nome=voce.nome, sottosezione=voce.codice)
+
+
+def covered_events_dropped(cg: CatalogGraph, problems: list[Problem], process_level_covers: bool) -> list[Problem]:
+    """``problems`` without the ``event-without-measure`` findings of events that a measure of their process,
+    area or every process treats, when the method declares that these cover every event."""
+    from riskengine.graph.queries import event_treated
+
+    if not process_level_covers:
+        return problems
+    return [p for p in problems if p.code != "event-without-measure" or not event_treated(cg, p.subject, True)]
 
 
 def check_integrity(cg: CatalogGraph, only: set[str] | None = None) -> list[Problem]:

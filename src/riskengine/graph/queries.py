@@ -109,3 +109,60 @@ def collective_measures(cg: CatalogGraph, unit: str) -> list[tuple[str, str, str
             elif code in collective.unita:
                 found.append((measure, role, "responsabile dell'unità"))
     return found
+
+
+# How a measure reaches a risk event, most specific first: the event itself, the phase or activity it
+# sits on (or one above it), its process, an area of the process, or every process (tratta: tutti).
+VIA_EVENT, VIA_PHASE, VIA_PROCESS, VIA_AREA, VIA_ALL = "evento", "fase", "processo", "area", "tutti"
+VIA_ORDER = (VIA_EVENT, VIA_PHASE, VIA_PROCESS, VIA_AREA, VIA_ALL)
+EVENT_LEVEL = frozenset({VIA_EVENT, VIA_PHASE})
+"""The links that treat an event by themselves; the others cover it only if the method says so."""
+
+
+def _holders(cg: CatalogGraph, node: str) -> list[str]:
+    """The phases above a risk event, phase or activity, innermost first, then its process (last)."""
+    found: list[str] = []
+    current = node
+    while cg.attrs(current)["kind"] != "process":
+        rel = THREATENS if cg.attrs(current)["kind"] == "event" else PART_OF
+        parents = [p for p in cg.targets(current, rel) if p not in found and p != node]
+        if not parents:  # only in a catalogue with duplicate codes, which is refused anyway
+            break
+        current = parents[0]
+        found.append(current)
+    return found
+
+
+def process_of(cg: CatalogGraph, node: str) -> str:
+    """The process a phase, an activity or a risk event belongs to (the process itself for a process)."""
+    holders = _holders(cg, node)
+    return holders[-1] if holders else node
+
+
+def event_measures(cg: CatalogGraph, event: str) -> list[tuple[str, str]]:
+    """(measure, how it reaches the event) for each measure treating a risk event, by the most specific link.
+
+    Sorted by how (event, phase, process, area, all) and then by measure.
+    """
+    found: dict[str, str] = {}
+
+    def reach(nodes: list[str], via: str) -> None:
+        for holder in nodes:
+            for measure in cg.targets(holder, TREATED_BY):
+                found.setdefault(measure, via)
+
+    reach([event], VIA_EVENT)
+    holders = _holders(cg, event)
+    reach([h for h in holders if cg.attrs(h)["kind"] == "phase"], VIA_PHASE)
+    if holders and cg.attrs(holders[-1])["kind"] == "process":
+        reach([holders[-1]], VIA_PROCESS)
+        reach(areas_of(cg, holders[-1]), VIA_AREA)
+    for measure in cg.universal_measures():
+        found.setdefault(measure, VIA_ALL)
+    return sorted(found.items(), key=lambda item: (VIA_ORDER.index(item[1]), item[0]))
+
+
+def event_treated(cg: CatalogGraph, event: str, process_level_covers: bool = False) -> bool:
+    """Whether a measure treats the event: linked to it or to its phase, or (when the method declares that
+    process-level measures cover every event) to its process, its area or every process."""
+    return any(process_level_covers or via in EVENT_LEVEL for _, via in event_measures(cg, event))
