@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskengine.errors import Location, Problem, RiskengineError, Severity
+from riskengine.i18n import finding_hint_key
 
 if TYPE_CHECKING:
     from riskengine.graph.build import CatalogGraph
@@ -182,10 +183,12 @@ def _assessed_findings(root: Path, rules_dir: str | Path | None, years: list[int
 def finding_problem(finding: Mapping[str, Any], root: Path, paths: Mapping[str, str]) -> Problem:
     """A finding of a result as a located problem (``dove`` is ``file:line:col``, the file by its name)."""
     name, line, column = str(finding["dove"]).rsplit(":", 2)
+    args = {k: str(v) for k, v in finding.get("argomenti", {}).items()}
+    hint = finding.get("suggerimento", "")
     return Problem(Location(paths.get(name, str(root / name)), int(line), int(column)), finding["messaggio"],
                    code=finding["codice"], severity=Severity(finding["gravita"]), subject=finding.get("oggetto", ""),
-                   hint=finding.get("suggerimento", ""),
-                   args=tuple(sorted((k, str(v)) for k, v in finding.get("argomenti", {}).items())))
+                   hint=hint, hint_key=finding_hint_key(finding["codice"], args) if hint else "",
+                   args=tuple(sorted(args.items())))
 
 
 def rules_list() -> list[IntegrityRule]:

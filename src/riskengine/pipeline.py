@@ -11,7 +11,7 @@ from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.evaluate.backend import Backend, backend_for
 from riskengine.graph import build_graph, check_integrity
 from riskengine.graph.build import CatalogGraph
-from riskengine.graph.integrity import covered_events_dropped
+from riskengine.graph.integrity import covered_events_dropped, overdue_measures
 from riskengine.i18n import refuse
 from riskengine.method.load import Method, load_method
 from riskengine.progress import Progress, silent
@@ -74,6 +74,9 @@ def _loaded(catalog_dir: str | Path, year: int | None, rules_dir: str | Path | N
     assessment = load_assessment(assessment_path(cg, year), cg, method)
     if assessment.document is not None:
         assessment.document.release_positions()
+    # A measure is overdue by its status in the year: implemented in this year's monitoring, it is not.
+    monitored = {code: esito.stato for code, esito in assessment.monitoring.items()}
+    integrity = [p for p in integrity if p.code != "measure-overdue"] + overdue_measures(cg, monitored)
     return cg, integrity + assessment.to_confirm, method, assessment, backend_for(method, backend)
 
 

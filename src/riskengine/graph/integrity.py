@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,12 +223,24 @@ def _mandatory_typologies(cg: CatalogGraph) -> Iterator[Problem]:
 
 @rule("measure-overdue", Severity.WARNING, "A measure's deadline is before the plan date and it is not implemented.")
 def _overdue(cg: CatalogGraph) -> Iterator[Problem]:
+    yield from overdue_measures(cg)
+
+
+def overdue_measures(cg: CatalogGraph, monitored: Mapping[str, str] | None = None) -> list[Problem]:
+    """The ``measure-overdue`` findings, judged on each measure's status in the year.
+
+    ``monitored``: the statuses that a year's monitoring records, by measure code; a measure it
+    does not name keeps its catalogue status (without an assessment, every one does).
+    """
     day = cg.catalog.ente.data_riferimento
+    found = []
     for node in cg.nodes_of("measure"):
         misura = cg.obj(node)
-        if misura.scadenza not in (None, "continua") and misura.scadenza < day and misura.stato != "attuata":
-            yield _problem(cg, "measure-overdue", node, "scadenza", misura=misura.codice,
-                           scadenza=misura.scadenza.isoformat(), stato=misura.stato)
+        stato = (monitored or {}).get(misura.codice, misura.stato)
+        if misura.scadenza not in (None, "continua") and misura.scadenza < day and stato != "attuata":
+            found.append(_problem(cg, "measure-overdue", node, "scadenza", misura=misura.codice,
+                                  scadenza=misura.scadenza.isoformat(), stato=stato))
+    return found
 
 
 @rule("area-unused", Severity.INFO, "A risk area of the primary taxonomy holds no process.")

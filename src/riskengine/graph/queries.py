@@ -12,6 +12,7 @@ from riskengine.graph.build import (
     TREATED_BY,
     CatalogGraph,
 )
+from riskengine.i18n import catalogue, format_label
 
 
 def descendants(cg: CatalogGraph, process: str) -> list[str]:
@@ -92,6 +93,7 @@ def collective_measures(cg: CatalogGraph, unit: str) -> list[tuple[str, str, str
     A role with ``collettivo`` reaches every unit (``tutte-le-unita``), the units owning a process the
     measure treats (``unita-dei-processi``), or the heads of the units it lists (``responsabili-di-unita``).
     """
+    italian = catalogue("it")
     code = cg.code(unit)
     owned = processes_of_unit(cg, unit) if cg.attrs(unit)["kind"] == "unit" else []
     found = []
@@ -100,14 +102,16 @@ def collective_measures(cg: CatalogGraph, unit: str) -> list[tuple[str, str, str
         if collective is None or cg.attrs(unit)["kind"] != "unit":
             continue
         for measure in sorted(set(cg.targets(role, RESPONSIBLE_FOR)) | set(cg.targets(role, SUPPORTS))):
+            # "how" is data of the result, in Italian; Text.collective_how words it in each language.
             if collective.tipo == "tutte-le-unita":
-                found.append((measure, role, "tutte le unità"))
+                found.append((measure, role, format_label(italian["unita.collettivo.tutte-le-unita"], {})))
             elif collective.tipo == "unita-dei-processi":
                 treated = [cg.code(p) for p in owned if measure in measures_of(cg, p)]
                 if treated:
-                    found.append((measure, role, "unità titolare dei processi trattati: " + ", ".join(treated)))
+                    found.append((measure, role, format_label(italian["unita.collettivo.unita-dei-processi"],
+                                                              {"processi": ", ".join(treated)})))
             elif code in collective.unita:
-                found.append((measure, role, "responsabile dell'unità"))
+                found.append((measure, role, format_label(italian["unita.collettivo.responsabili-di-unita"], {})))
     return found
 
 
