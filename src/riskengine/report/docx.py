@@ -213,13 +213,15 @@ def _from_table(document: Any, view: View, table: tb.Table) -> None:
 
 def _unit_measures(document: Any, view: View) -> None:
     t = view.t
-    for group in view.measures_by_unit():
+    for group in view.unit_dossiers():
+        specific = [m for m in group["misure"] if m["ambito"] != "generale"]  # the general ones have their table
+        if not specific:
+            continue
         name = group["unita"]["nome"] if group["unita"] else t("unita.senza_responsabile")
         _heading(document, name, 2)
         rows = [[m["codice"], m["nome"], m.get("descrizione", ""), _text(t.value("scadenza", m.get("scadenza"))
                  if m.get("scadenza") else "", view.lang), m.get("indicatore") or "", m.get("target") or "",
-                 t.value("stato", m.get("stato"))]
-                for m in group["responsabile"] + group["supporto"] + group["collettivo"]]
+                 t.value("stato", m.get("stato"))] for m in specific]
         _table(document, [t(f"colonne.{k}") for k in ("codice", "nome_misura", "descrizione", "scadenza",
                                                        "indicatore", "target", "stato")], rows)
 
