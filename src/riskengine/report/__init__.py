@@ -10,6 +10,7 @@ the previous annex untouched (see :mod:`riskengine.report.output`). Output tree 
     OUT/allegato-rischi.pdf       the annex as PDF/A-3b (pdf)
     OUT/allegato-rischi.xlsx      one sheet per table plus the legend (xlsx)
     OUT/csv/<tabella>.csv         one CSV per table (csv)
+    OUT/allegato-rischi.docx      the publication content as an editable Word document (docx, on request)
     OUT/.riskengine-manifest.json every file above with its SHA-256 (what a later run may replace)
 """
 
@@ -34,6 +35,7 @@ from riskengine.report.output import (
 )
 
 FORMATS = ("html", "pdf", "xlsx", "csv", "json")
+OPTIONAL_FORMATS = ("docx",)  # on request only (--format docx): the annex as an editable Word document
 RESULT_FILE = "risultato.json"
 
 
@@ -83,11 +85,12 @@ def _holds(target: Path, manifest: bytes) -> bool:
 
 
 def _check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
-    unknown = [f for f in formats if f not in FORMATS]
+    known = FORMATS + OPTIONAL_FORMATS
+    unknown = [f for f in formats if f not in known]
     if unknown or not formats:
         raise RiskengineError([Problem(Location("--format"), f"unknown format(s): {', '.join(unknown) or '(none)'}",
-                                       code="report", hint="expected: " + ", ".join(FORMATS))])
-    return tuple(f for f in FORMATS if f in formats)
+                                       code="report", hint="expected: " + ", ".join(known))])
+    return tuple(f for f in known if f in formats)
 
 
 def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, ...], lang: str = "it",
@@ -130,6 +133,10 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
             from riskengine.report.csv_files import write_csv
 
             written += write_csv(view, staging, csv_delimiter)
+    if "docx" in formats:
+        from riskengine.report.docx import write_docx
+
+        written += write_docx(View(canonical_copy(result), messages), staging, templates)
     return written
 
 
