@@ -8,7 +8,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "src" / "riskengine"
-STAGES = ("source", "catalog", "method", "graph", "answers", "engine", "evaluate", "result", "report", "history")
+STAGES = ("source", "catalog", "method", "graph", "answers", "engine", "evaluate", "result", "report", "workbook",
+          "history")
 
 
 def _packages() -> list[Path]:

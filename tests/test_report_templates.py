@@ -101,7 +101,7 @@ def test_previous_annex_is_replaced_when_everything_rendered(assessed, previous)
 
 def test_unknown_format_and_delimiter_are_refused(assessed, tmp_path):
     with pytest.raises(RiskengineError, match="unknown format"):
-        write_annex(assessed("mini"), tmp_path / "a", formats=("docx",))
+        write_annex(assessed("mini"), tmp_path / "a", formats=("odt",))
     with pytest.raises(RiskengineError, match="unsupported CSV delimiter"):
         write_annex(assessed("mini"), tmp_path / "b", formats=("csv",), csv_delimiter="|")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskengine.errors import Location, Problem, RiskengineError, Severity
+from riskengine.i18n import finding_hint_key
 
 if TYPE_CHECKING:
     from riskengine.graph.build import CatalogGraph
@@ -16,7 +17,9 @@ if TYPE_CHECKING:
     from riskengine.history.store import Store
     from riskengine.progress import Progress
     from riskengine.rule_tests import TestReport
+    from riskengine.workbook.collect import Collection
 
+WORKBOOK_GROUP = "cartella"  # `schema --markdown cartella`: the sheets and columns of export-xlsx
 # Where `assess` writes when no output directory is given: reports/<ente>/<anno>/ under the current directory.
 REPORTS_DIR = Path("reports")
 
@@ -66,12 +69,30 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
                      ("area", "unit", "role", "process", "phase", "event", "factor", "measure")}
     if catalog.transparency is not None:  # optional file: counted when the catalogue has it
         report.counts["obligation"] = len(cg.nodes_of("obligation"))
-    report.problems = check_integrity(cg) + catalog.warnings
+    report.problems = _events_as_method_says(cg, check_integrity(cg), rules_dir) + catalog.warnings
     method_problems, years = _check_method_and_assessments(cg, rules_dir, required=report.ok)
     report.problems += method_problems
     if report.ok:
         report.problems = _assessed_findings(Path(catalog_dir), rules_dir, years, report.problems, progress)
     return report
+
+
+def _events_as_method_says(cg: CatalogGraph, problems: list[Problem], rules_dir: str | Path | None) -> list[Problem]:
+    """The integrity findings, untreated events counted as the catalogue's method says (method.yaml ``eventi``).
+
+    A method that cannot be loaded is reported by the method check; here the events are then counted
+    by the stricter default (only measures linked to the event or its phase treat it).
+    """
+    from riskengine.graph.integrity import covered_events_dropped
+    from riskengine.method.load import load_method
+    from riskengine.pipeline import find_method_dir
+
+    try:
+        method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
+        covers = load_method(method_dir).model.eventi.misure_di_processo_coprono
+    except RiskengineError:
+        covers = False
+    return covered_events_dropped(cg, problems, covers)
 
 
 def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
@@ -164,10 +185,12 @@ def _assessed_findings(root: Path, rules_dir: str | Path | None, years: list[int
 def finding_problem(finding: Mapping[str, Any], root: Path, paths: Mapping[str, str]) -> Problem:
     """A finding of a result as a located problem (``dove`` is ``file:line:col``, the file by its name)."""
     name, line, column = str(finding["dove"]).rsplit(":", 2)
+    args = {k: str(v) for k, v in finding.get("argomenti", {}).items()}
+    hint = finding.get("suggerimento", "")
     return Problem(Location(paths.get(name, str(root / name)), int(line), int(column)), finding["messaggio"],
                    code=finding["codice"], severity=Severity(finding["gravita"]), subject=finding.get("oggetto", ""),
-                   hint=finding.get("suggerimento", ""),
-                   args=tuple(sorted((k, str(v)) for k, v in finding.get("argomenti", {}).items())))
+                   hint=hint, hint_key=finding_hint_key(finding["codice"], args) if hint else "",
+                   args=tuple(sorted(args.items())))
 
 
 def rules_list() -> list[IntegrityRule]:
@@ -204,15 +227,22 @@ def schema(out_dir: str | Path) -> list[Path]:
 
 
 def schema_markdown(group: str) -> str:
-    """The Markdown reference tables of a group of file types (``catalogo`` or ``regole``) from their JSON Schemas.
+    """The Markdown reference tables of a group of file types (``catalogo`` or ``regole``) from their JSON Schemas,
+    or the layout of the catalogue workbook (``cartella``) from the file models.
 
-    ``docs/formats.md`` holds the first, ``docs/rules.md`` the second. ValueError for an unknown group.
+    ``docs/formats.md`` holds the first and the third, ``docs/rules.md`` the second. ValueError for an unknown
+    group.
     """
     from riskengine.schema import MARKDOWN_GROUPS
     from riskengine.schema import schema_markdown as tables
 
+    if group == WORKBOOK_GROUP:
+        from riskengine.workbook.layout import layout_markdown
+
+        return layout_markdown()
     if group not in MARKDOWN_GROUPS:
-        raise ValueError(f"unknown group '{group}' (expected one of: {', '.join(sorted(MARKDOWN_GROUPS))})")
+        groups = sorted([*MARKDOWN_GROUPS, WORKBOOK_GROUP])
+        raise ValueError(f"unknown group '{group}' (expected one of: {', '.join(groups)})")
     return tables(group)
 
 
@@ -272,16 +302,17 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
     from riskengine.pipeline import assess as run_assessment
     from riskengine.pipeline import rank_measures as rank
 
-    result = run_assessment(catalog_dir, year=year, rules_dir=rules_dir, backend=backend, progress=progress)
-    if progress is not None:
-        progress("priorita")
-    ranking = rank(catalog_dir, year=result["anno"], rules_dir=rules_dir, backend=backend, result=result)
-    if ranking:
-        result["priorita_trattamento"] = ranking
     if templates is None and (Path(catalog_dir) / "templates").is_dir():
         templates = Path(catalog_dir) / "templates"
     store = _open_store(catalog_dir, db)
     try:
+        result = run_assessment(catalog_dir, year=year, rules_dir=rules_dir, backend=backend, progress=progress,
+                                checked=store.last_checked)
+        if progress is not None:
+            progress("priorita")
+        ranking = rank(catalog_dir, year=result["anno"], rules_dir=rules_dir, backend=backend, result=result)
+        if ranking:
+            result["priorita_trattamento"] = ranking
         section = _history_section(catalog_dir, result, store)
         if section is not None:
             result["storico"] = section
@@ -464,3 +495,121 @@ def check_method(method_dir: str | Path) -> CheckReport:
                      "grid cells": len(method.grid), "policy rules": sum(len(t.rules) for t in method.tables)}
     report.problems = list(method.warnings)
     return report
+
+
+def _method_loader(catalog_dir: str | Path, rules_dir: str | Path | None) -> Any:
+    """A function that loads a method by name, looked up as ``assess`` does for ``catalog_dir``."""
+    from riskengine.method.load import load_method
+    from riskengine.pipeline import find_method_dir
+
+    return lambda name: load_method(find_method_dir(Path(catalog_dir), name, Path(rules_dir) if rules_dir else None))
+
+
+def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = None,
+                rules_dir: str | Path | None = None) -> Path:
+    """Write the catalogue (and the assessment of ``year``, default the latest) as one workbook ``out``."""
+    from riskengine.method.models import AssessmentFile
+    from riskengine.source.document import load_yaml
+    from riskengine.source.validate import validate_document
+    from riskengine.workbook.export import catalog_workbook
+    from riskengine.workbook.yamlfile import write_atomic
+
+    cg = load_linked(catalog_dir)
+    files = cg.catalog.assessment_files()
+    if year is not None and year not in files:
+        from riskengine.errors import Location, fail
+
+        raise fail(Location(str(Path(catalog_dir) / f"assessment-{year}.yaml")), f"no assessment for {year}",
+                   hint="years with an assessment: " + (", ".join(map(str, sorted(files))) or "none"))
+    year = year if year is not None else max(files, default=None)
+    assessment = method = None
+    if year is not None:
+        problems: list[Problem] = []
+        assessment = validate_document(load_yaml(files[year]), AssessmentFile, problems)
+        if assessment is None:
+            raise RiskengineError(problems)
+        method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)
+    out = Path(out)
+    write_atomic(out, catalog_workbook(cg.catalog, method=method, assessment=assessment, year=year))
+    return out
+
+
+def import_xlsx(workbook: str | Path, out_dir: str | Path, *, force: bool = False,
+                rules_dir: str | Path | None = None) -> dict[str, Any]:
+    """Read a catalogue workbook into ``out_dir``'s YAML files; every problem at its cell, nothing written then.
+
+    Existing files are replaced only with ``force`` (and only those whose content changed).
+    Returns the files with what happened to each, and the warnings found.
+    """
+    from riskengine.workbook.files import write_catalog_files
+    from riskengine.workbook.read import read_catalog_workbook
+
+    out_dir = Path(out_dir)
+    imported = read_catalog_workbook(workbook, method_of=_method_loader(out_dir, rules_dir), root=out_dir)
+    return {"files": write_catalog_files(imported, out_dir, force=force), "warnings": imported.warnings}
+
+
+def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, force: bool = False,
+                rules_dir: str | Path | None = None) -> list[Path]:
+    """Write one self-assessment questionnaire per unit for ``year`` into ``out_dir``; return the files.
+
+    The answers of ``assessment-<year>.yaml``, when it exists, are filled in. Existing questionnaires are
+    replaced only with ``force`` (nothing is written otherwise).
+    """
+    from riskengine.errors import Location
+    from riskengine.method.models import AssessmentFile
+    from riskengine.source.document import load_yaml
+    from riskengine.source.validate import validate_document
+    from riskengine.workbook.questionnaires import questionnaires
+    from riskengine.workbook.yamlfile import write_atomic
+
+    cg = load_linked(catalog_dir)
+    method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)
+    assessment = None
+    source = cg.catalog.assessment_files().get(year)
+    if source is not None:
+        problems: list[Problem] = []
+        assessment = validate_document(load_yaml(source), AssessmentFile, problems)
+        if assessment is None:
+            raise RiskengineError(problems)
+    made = questionnaires(cg, method, year, assessment)
+    out = Path(out_dir)
+    existing = [out / q.name for q in made if (out / q.name).exists()]
+    if existing and not force:
+        raise RiskengineError([Problem(Location(str(p)), "the questionnaire already exists", code="questionario",
+                                       hint="use --force to replace it, or choose another --out") for p in existing])
+    out.mkdir(parents=True, exist_ok=True)
+    for item in made:
+        write_atomic(out / item.name, item.content)
+    return [out / q.name for q in made]
+
+
+def raccogli(catalog_dir: str | Path, folder: str | Path, *, year: int | None = None,
+             rules_dir: str | Path | None = None) -> Collection:
+    """Merge the returned questionnaires in ``folder`` into ``assessment-<year>.yaml``; return the report.
+
+    Nothing is written when a questionnaire has errors (each at its cell); conflicts (an item answered by a
+    unit that does not own it) are reported and not merged.
+    """
+    from riskengine.method.models import AssessmentFile
+    from riskengine.workbook.collect import collect
+    from riskengine.workbook.values import plain
+    from riskengine.workbook.yamlfile import canonical_yaml, updated_yaml, write_atomic
+
+    cg = load_linked(catalog_dir)
+    method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)
+    collection = collect(cg, method, Path(folder), year=year)
+    data = plain(AssessmentFile.model_validate(collection.data))
+    if collection.target.exists():  # updated in place: comments and layout stay where nothing changed
+        text = updated_yaml(collection.target.read_text(encoding="utf-8"), data)
+    else:
+        text = canonical_yaml(data)
+    write_atomic(collection.target, text)
+    return collection
+
+
+def template_check(template: str | Path) -> list[Problem]:
+    """The variables a Word template (``allegato.docx``) uses that the result does not provide, each at its place."""
+    from riskengine.report.docx import unknown_variables
+
+    return unknown_variables(Path(template))

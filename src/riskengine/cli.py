@@ -204,7 +204,8 @@ def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
             typer.echo(f"{t('cli.mostra.misure_collettive')} ({len(view['misure_collettive'])})")
         for m in view["misure_collettive"]:
             typer.echo(f"  {m['codice']:<8} {m['nome']} — "
-                       + t("cli.mostra.tramite", ruolo=m["tramite"], come=m["come"], scadenza=t.day(m["scadenza"])))
+                       + t("cli.mostra.tramite", ruolo=m["tramite"], come=t.collective_how(m["come"]),
+                           scadenza=t.day(m["scadenza"])))
         return
     typer.echo(f"{view['codice']} {view['nome']}")
     typer.echo(f"{t('cli.mostra.aree')}: {'; '.join(view['aree']) or '—'}")
@@ -257,7 +258,8 @@ def graph(catalog: Path = typer.Argument(..., help="catalogue directory"),
 @app.command()
 def schema(out: Path | None = typer.Option(None, "--out", "-o", help="directory for the *.schema.json files"),
            markdown: str | None = typer.Option(None, "--markdown", help="print the reference tables of the docs "
-                                               "instead: 'catalogo' (docs/formats.md) or 'regole' (docs/rules.md)"),
+                                               "instead: 'catalogo' or 'cartella' (the workbook, docs/formats.md) or "
+                                               "'regole' (docs/rules.md)"),
            ) -> None:
     """Write the JSON Schema of every file type (for editor completion and validation), or its Markdown tables."""
     from riskengine import api
@@ -288,12 +290,13 @@ def rules_list(lang: str | None = _lang_option()) -> None:
 
 
 def _formats(text: str, t: Text) -> tuple[str, ...]:
-    from riskengine.report import FORMATS
+    from riskengine.report import FORMATS, OPTIONAL_FORMATS
 
+    known = FORMATS + OPTIONAL_FORMATS
     chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
-    unknown = [f for f in chosen if f not in FORMATS]
+    unknown = [f for f in chosen if f not in known]
     if unknown or not chosen:
-        typer.echo(t("cli.formato_sconosciuto", formati=", ".join(unknown) or "—", attesi=", ".join(FORMATS)),
+        typer.echo(t("cli.formato_sconosciuto", formati=", ".join(unknown) or "—", attesi=", ".join(known)),
                    err=True)
         raise typer.Exit(EXIT_USAGE)
     return chosen
@@ -500,7 +503,8 @@ def test_rules(method: Path = typer.Argument(..., help="method directory (rules/
                 typer.echo(f"        {t.prose(step.get('descrizione', ''))} = "
                            f"{t.prose(str(step.get('risultato', '')))}   [{step['regola']}]")
                 if step.get("arrotondamento"):
-                    typer.echo(f"          {t('spiegazione.arrotondamento')}: {t.prose(step['arrotondamento'])}")
+                    note = t.rounding_note(step["arrotondamento"])
+                    typer.echo(f"          {t('spiegazione.arrotondamento')}: {note}")
     covered = report.total_rules - len(report.uncovered)
     typer.echo(t("cli.test.copertura", coperte=covered, totale=report.total_rules))
     for rule_id, location in report.uncovered:
@@ -695,6 +699,128 @@ def rank_measures(catalog: Path = typer.Argument(..., help="catalogue directory"
         dropped = ", ".join(r["processi_abbassati"]) or "—"
         typer.echo(f"  {r['posizione']:>3}. {r['codice']:<8} {w['removes']} {t.number(r['rischio_rimosso'])}; "
                    f"{w['drops']}: {dropped}  {r['nome']}")
+
+RULES_HELP = "directory holding the methods (default: rules/)"
+
+
+def _workbook_words(t: Text) -> dict[str, str]:
+    """The words of the workbook commands (``comandi_cartelle.*`` of the message catalogue)."""
+    prefix = "comandi_cartelle."
+    return {key[len(prefix):]: text for key, text in t.labels.items() if key.startswith(prefix)}
+
+
+@app.command("export-xlsx")
+def export_xlsx(catalog: Path = typer.Argument(..., help="catalogue directory"),
+                out: Path = typer.Option(..., "--out", "-o", help="the workbook to write (.xlsx)"),
+                year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
+                rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
+                lang: str | None = _lang_option()) -> None:
+    """Write the catalogue (and an assessment) as one workbook: a sheet per list, drop-downs, a readme."""
+    from riskengine import api
+
+    t = _text(lang)
+    w = _workbook_words(t)
+    try:
+        path = api.export_xlsx(catalog, out, year=year, rules_dir=rules)
+    except RiskengineError as exc:
+        _fail(exc, t)
+    typer.echo(f"{path}: {w['esportato']}")
+
+
+@app.command("import-xlsx")
+def import_xlsx(workbook: Path = typer.Argument(..., help="a workbook written by export-xlsx (.xlsx)"),
+                out: Path = typer.Option(..., "--out", "-o", help="the catalogue directory to write"),
+                force: bool = typer.Option(False, "--force", help="replace existing files whose content changed"),
+                rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
+                lang: str | None = _lang_option()) -> None:
+    """Write the catalogue's YAML files from a workbook; every problem at its cell, nothing written then."""
+    from riskengine import api
+
+    t = _text(lang)
+    w = _workbook_words(t)
+    try:
+        outcome = api.import_xlsx(workbook, out, force=force, rules_dir=rules)
+    except RiskengineError as exc:
+        _fail(exc, t)
+    for item in outcome["files"]:
+        typer.echo(f"{item.path}: {w[item.outcome]}")
+    if outcome["warnings"]:
+        typer.echo(f"{w['avvisi']} ({len(outcome['warnings'])})")
+        for problem in outcome["warnings"]:
+            typer.echo(f"  {t.problem(problem)}")
+
+
+@app.command()
+def questionari(catalog: Path = typer.Argument(..., help="catalogue directory"),
+                year: int = typer.Option(..., "--year", "-y", help="the year of the self-assessment"),
+                out: Path = typer.Option(..., "--out", "-o", help="directory for the questionnaires"),
+                force: bool = typer.Option(False, "--force", help="replace existing questionnaires"),
+                rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
+                lang: str | None = _lang_option()) -> None:
+    """Write one self-assessment questionnaire (XLSX) per unit: its processes' indicators and its measures."""
+    from riskengine import api
+
+    t = _text(lang)
+    w = _workbook_words(t)
+    try:
+        written = api.questionari(catalog, out, year=year, force=force, rules_dir=rules)
+    except RiskengineError as exc:
+        _fail(exc, t)
+    for path in written:
+        typer.echo(f"{path}: {w['questionario']}")
+
+
+@app.command()
+def raccogli(catalog: Path = typer.Argument(..., help="catalogue directory"),
+             folder: Path = typer.Argument(..., help="directory of the returned questionnaires"),
+             year: int | None = typer.Option(None, "--year", "-y", help="the year (default: the questionnaires')"),
+             rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
+             lang: str | None = _lang_option()) -> None:
+    """Merge the returned questionnaires into assessment-<year>.yaml; report who returned what and what is missing."""
+    from riskengine import api
+
+    t = _text(lang)
+    w = _workbook_words(t)
+    try:
+        done = api.raccogli(catalog, folder, year=year, rules_dir=rules)
+    except RiskengineError as exc:
+        _fail(exc, t)
+    typer.echo(f"{done.target}: {w['valutazione']}")
+    typer.echo(f"{w['restituiti']} ({len(done.returned)})")
+    for item in done.returned:
+        typer.echo(f"  {item.file}: {item.name} ({item.unit}): {w['risposte_cambiate']} {len(item.changed)}"
+                   + (f" ({', '.join(item.changed)})" if item.changed else "")
+                   + (f"; {w['misure']} {', '.join(item.measures)}" if item.measures else ""))
+    typer.echo(f"{w['righe_invariate']}: {done.untouched}")
+    typer.echo(f"{w['mancanti']}: " + (", ".join(f"{name} ({code})" for code, name in done.missing)
+                                       or w["nessuno"]))
+    for unit, items in done.unanswered.items():
+        typer.echo(f"  {unit}, {w['senza_valutazione']}: {', '.join(items)}")
+    if done.conflicts:
+        typer.echo(f"{w['conflitti']} ({len(done.conflicts)})")
+        for problem in done.conflicts:
+            typer.echo(f"  {t.problem(problem)}")
+
+
+@app.command("template-check")
+def template_check(template: Path = typer.Argument(..., help="a Word template (.docx) for --format docx"),
+                   lang: str | None = _lang_option()) -> None:
+    """List the variables a Word template uses that the result does not provide, with their place; exit 1 if any."""
+    from riskengine import api
+
+    t = _text(lang)
+    w = _workbook_words(t)
+    try:
+        problems = api.template_check(template)
+    except RiskengineError as exc:
+        _fail(exc, t)
+    if not problems:
+        typer.echo(f"{template}: {w['variabili_ok']}")
+        return
+    typer.echo(f"{w['variabili_mancanti']} ({len(problems)})")
+    for problem in problems:
+        typer.echo(f"  {t.problem(problem)}")
+    raise typer.Exit(EXIT_INPUT)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -108,7 +108,12 @@ def check_answers(method: Method, risposte: dict[str, Any], locate: Callable[...
 def load_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Assessment:
     """Load and validate an assessment file; raise :class:`RiskengineError` with every problem."""
     path = Path(path)
-    doc = load_yaml(path)
+    return check_assessment(load_yaml(path), cg, method, path)
+
+
+def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path) -> Assessment:
+    """Validate a loaded assessment document (a YAML file, or a workbook's cells) against the catalogue
+    and the method; raise :class:`RiskengineError` with every problem, each at its place."""
     problems: list[Problem] = []
     model = validate_document(doc, AssessmentFile, problems)
     if model is None:

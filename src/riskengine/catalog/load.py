@@ -70,7 +70,8 @@ class Catalog:
         return found
 
 
-def _default_factors_document() -> Document:
+def default_factors_document() -> Document:
+    """The package's factors.yaml: the enabling factors of a catalogue without its own."""
     ref = resources.files("riskengine") / "data" / DEFAULT_FACTORS
     with resources.as_file(ref) as path:
         return load_yaml(path)
@@ -98,7 +99,7 @@ def _load_catalog(root: Path) -> Catalog:
             if name in OPTIONAL_FILES:
                 continue
             if name == "factors.yaml":
-                doc = _default_factors_document()
+                doc = default_factors_document()
             else:
                 problems.append(said(Location(str(path)), "problemi.file_mancante", file=name,
                                      hint_key="problemi.suggerimento.file_richiesti", files=", ".join(REQUIRED_FILES)))

@@ -13,6 +13,7 @@ the previous annex untouched (see :mod:`riskengine.report.output`). Output tree 
     OUT/allegato-rischi-pubblicazione.pdf    the publication edition as tagged PDF/A-3a (pdf)
     OUT/allegato-rischi.xlsx      one sheet per table plus the legend (xlsx)
     OUT/csv/<tabella>.csv         one CSV per table (csv)
+    OUT/allegato-rischi.docx      the publication content as an editable Word document (docx, on request)
     OUT/.riskengine-manifest.json every file above with its SHA-256 (what a later run may replace)
 """
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from riskengine.report.messages import Messages
 
 FORMATS = ("html", "pdf", "xlsx", "csv", "json")
+OPTIONAL_FORMATS = ("docx",)  # on request only (--format docx): the annex as an editable Word document
 # The two editions of the HTML and PDF annex: the complete one (RPCT and OIV) and the one to publish.
 COMPLETE = "completa"
 PUBLICATION = "pubblicazione"
@@ -94,11 +96,12 @@ def _holds(target: Path, manifest: bytes) -> bool:
 
 
 def _check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
-    unknown = [f for f in formats if f not in FORMATS]
+    known = FORMATS + OPTIONAL_FORMATS
+    unknown = [f for f in formats if f not in known]
     if unknown or not formats:
         raise RiskengineError([Problem(Location("--format"), f"unknown format(s): {', '.join(unknown) or '(none)'}",
-                                       code="report", hint="expected: " + ", ".join(FORMATS))])
-    return tuple(f for f in FORMATS if f in formats)
+                                       code="report", hint="expected: " + ", ".join(known))])
+    return tuple(f for f in known if f in formats)
 
 
 def error_findings(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -176,6 +179,12 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
             from riskengine.report.csv_files import write_csv
 
             written += write_csv(view, staging, csv_delimiter)
+    if "docx" in formats:
+        from riskengine.report.docx import write_docx
+
+        # The Word annex is edited and published: the publication edition's content (the complete one for a draft).
+        docx_edition = PUBLICATION if PUBLICATION in chosen else COMPLETE
+        written += write_docx(View(canonical_copy(result), messages, edition=docx_edition), staging, templates)
     return written
 
 

@@ -41,6 +41,8 @@ SHEET_TEMPLATE = "scheda_pagina.html.j2"
 ANNEX_FILE = "allegato-rischi.html"
 PUBLICATION_FILE = "allegato-rischi-pubblicazione.html"
 SHEETS_DIR = "schede"
+UNITS_DIR = "unita"
+UNIT_TEMPLATE = "dossier_pagina.html.j2"
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 # The register's filters and sorting: the one script of the annex, inline, allowed by its hash alone.
 REGISTER_SCRIPT = (PACKAGE_TEMPLATES / "registro.js").read_text(encoding="utf-8")
@@ -245,6 +247,11 @@ class HtmlRenderer:
         """The complete annex as one HTML document (``pdf=True`` adds print-only parts such as page numbers)."""
         return self.render(ANNEX_TEMPLATE, pdf=pdf, base="")
 
+    def unit_pages(self) -> dict[str, str]:
+        """One standalone HTML page per unit or role with measures, keyed by its (safe) file name."""
+        return {f"{d['file']}.html": self.render(UNIT_TEMPLATE, d=d, pdf=False, base=f"../{ANNEX_FILE}")
+                for d in self.view.unit_dossiers() if d["unita"] is not None}
+
     def sheets(self) -> dict[str, str]:
         """One standalone HTML page per process, keyed by its (safe) file name."""
         return {f"{p['file']}.html": self.render(SHEET_TEMPLATE, p=p, pdf=False, base=f"../{ANNEX_FILE}")
@@ -257,21 +264,24 @@ def annex_file(edition: str) -> str:
 
 
 def write_html(renderer: HtmlRenderer, staging: Path) -> list[Path]:
-    """Write the annex of the renderer's edition into ``staging``: ``allegato-rischi.html`` and
-    ``schede/<process>.html`` (complete edition), or ``allegato-rischi-pubblicazione.html``."""
+    """Write the annex of the renderer's edition into ``staging``: ``allegato-rischi.html``,
+    ``schede/<process>.html`` and ``unita/<unit>.html`` (complete edition), or
+    ``allegato-rischi-pubblicazione.html``."""
     written = [staging / annex_file(renderer.view.edition)]
     written[0].write_bytes(renderer.annex().encode("utf-8"))
     if renderer.view.publication:
         return written
-    sheets_dir = staging / SHEETS_DIR
-    sheets_dir.mkdir()
-    for name, text in renderer.sheets().items():
-        path = sheets_dir / name
-        # Names come from safe_filename(); check anyway that nothing can land outside the directory.
-        if path.resolve().parent != sheets_dir.resolve():
-            raise RiskengineError([Problem(Location(name), "unsafe file name for a process sheet", code="report")])
-        path.write_bytes(text.encode("utf-8"))
-        written.append(path)
+    for folder, pages in ((SHEETS_DIR, renderer.sheets()), (UNITS_DIR, renderer.unit_pages())):
+        directory = staging / folder
+        directory.mkdir()
+        for name, text in pages.items():
+            path = directory / name
+            # Names come from safe_filename(); check anyway that nothing can land outside the directory.
+            if path.resolve().parent != directory.resolve():
+                raise RiskengineError([Problem(Location(name), "unsafe file name for a page of the annex",
+                                               code="report")])
+            path.write_bytes(text.encode("utf-8"))
+            written.append(path)
     return written
 
 
@@ -285,6 +295,7 @@ def write_readme(staging: Path, messages: Messages, formats: tuple[str, ...], ed
         lines.append(messages(f"leggimi.{edition}", file=", ".join(files)))
         if edition == "completa" and "html" in formats:
             lines.append(messages("leggimi.schede"))
+            lines.append(messages("leggimi.unita"))
     if "pubblicazione" not in editions:
         lines.append(messages("leggimi.senza_pubblicazione"))
     path = staging / "LEGGIMI.txt"

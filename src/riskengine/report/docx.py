@@ -1,0 +1,365 @@
+"""The annex as an editable Word document (docxtpl), from a Word template.
+
+The publication content (register, general measures, specific measures per unit, monitoring plan,
+risk sheets) is built as Word tables and headings in the template's own styles (header rows repeated
+on every page) and placed where the template says (``{{p registro }}`` …); titles and labels are
+plain variables. The package ships ``templates/allegato.docx``; a catalogue's ``templates/allegato.docx``
+(or ``--templates``) replaces it, with the administration's styles, header and logo. The template runs
+in the bounded Jinja sandbox with undefined variables as errors: a variable the result does not
+provide is refused before rendering, with its name and place (``template-check`` lists them).
+The file is deterministic: fixed document properties and zip timestamps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.report import tables as tb
+from riskengine.report.sandbox import templates_directory
+from riskengine.report.view import View
+from riskengine.source.archive import check_archive
+
+DOCX_FILE = "allegato-rischi.docx"
+DOCX_TEMPLATE = "allegato.docx"
+PACKAGE_TEMPLATE = Path(__file__).parent / "templates" / DOCX_TEMPLATE
+MAX_TEMPLATE_BYTES = 10 * 1024 * 1024
+MAX_TEMPLATE_UNCOMPRESSED = 60 * 1024 * 1024
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+TABLE_STYLES = ("Tabella allegato", "Table Grid")  # the template's own table style first, if it has one
+# The variables a template may use: names of :func:`docx_context` (a test keeps them in step).
+VARIABLES = ("anno", "data_riferimento", "data_valutazione", "edizione", "ente", "introduzioni", "misure",
+             "misure_generali", "misure_per_unita", "monitoraggio", "processi", "registro", "schede",
+             "sottotitolo", "titoli", "titolo")
+# Columns left out of the publication: internal rule identifiers (the HTML and JSON keep them).
+_INTERNAL_COLUMNS = {"regola"}
+_TAG = re.compile(r"\{\{-?(.*?)-?\}\}|\{%-?(.*?)-?%\}", re.S)
+_DOCXTPL_PREFIX = re.compile(r"^\s*(?:p|tr|tc|r)\s+")
+_STATEMENT = re.compile(r"^\s*(for|if|elif|set|with)\b(.*)$", re.S)
+
+
+@dataclass(frozen=True)
+class Use:
+    """A variable a template uses, and where (paragraph, table cell, header, footer)."""
+
+    name: str
+    place: str
+
+
+def _refuse(path: Path, message: str, hint: str = "") -> RiskengineError:
+    return RiskengineError([Problem(Location(str(path)), message, code="template",
+                                    hint=hint or "fix the Word template, or remove it to use the default")])
+
+
+def template_file(templates: str | Path | None) -> Path:
+    """The Word template: ``allegato.docx`` of the templates directory, else the package's."""
+    if templates is None:
+        return PACKAGE_TEMPLATE
+    directory = templates_directory(templates)
+    candidate = directory / DOCX_TEMPLATE
+    if not candidate.exists() and not candidate.is_symlink():
+        return PACKAGE_TEMPLATE
+    real = candidate.resolve()
+    if candidate.is_symlink() or directory.resolve() not in real.parents:
+        raise _refuse(candidate, "the Word template is a link", "put the file itself in the templates directory")
+    return candidate
+
+
+def check_template(path: Path) -> None:
+    """Refuse a Word file that is not a bounded, macro-free DOCX (before python-docx parses it)."""
+    check_archive(path, max_bytes=MAX_TEMPLATE_BYTES, max_uncompressed=MAX_TEMPLATE_UNCOMPRESSED, code="template",
+                  save_as="'Documento di Word (*.docx)'")
+
+
+def _places(path: Path) -> list[tuple[str, str]]:
+    """(text, place) of every paragraph of the template: body, table cells, headers and footers."""
+    from docx import Document
+
+    try:
+        document = Document(str(path))
+    except Exception as exc:  # python-docx raises many kinds on a damaged file: one located line
+        raise _refuse(path, f"the Word file cannot be read: {type(exc).__name__}") from None
+    found = [(p.text, f"paragrafo {i}") for i, p in enumerate(document.paragraphs, start=1)]
+    for t, table in enumerate(document.tables, start=1):
+        for r, row in enumerate(table.rows, start=1):
+            for c, cell in enumerate(row.cells, start=1):
+                found += [(p.text, f"tabella {t}, riga {r}, cella {c}") for p in cell.paragraphs]
+    for s, section in enumerate(document.sections, start=1):
+        for part, name in ((section.header, "intestazione"), (section.footer, "piè di pagina")):
+            found += [(p.text, f"{name} (sezione {s})") for p in part.paragraphs]
+    return found
+
+
+def template_uses(path: Path) -> list[Use]:
+    """The variables the template reads, each with the first place it is used (loop variables excluded)."""
+    from jinja2 import Environment, TemplateSyntaxError, meta
+
+    env = Environment()
+    uses: list[Use] = []
+    bound: set[str] = set()
+    for text, place in _places(path):
+        for match in _TAG.finditer(text):
+            expression, statement = match.group(1), match.group(2)
+            if expression is not None:
+                source = "{{ " + _DOCXTPL_PREFIX.sub("", expression) + " }}"
+            else:
+                found = _STATEMENT.match(_DOCXTPL_PREFIX.sub("", statement))
+                if found is None:
+                    continue
+                word, rest = found.groups()
+                if word == "for":
+                    targets, _, rest = rest.partition(" in ")
+                    bound.update(n.strip() for n in targets.split(","))
+                elif word in ("set", "with"):
+                    target, _, rest = rest.partition("=")
+                    bound.add(target.strip())
+                source = "{{ " + rest.split(" if ")[0] + " }}"
+            try:
+                names = meta.find_undeclared_variables(env.parse(source))
+            except TemplateSyntaxError as exc:
+                raise RiskengineError([Problem(Location(f"{path}:{place}"), f"template syntax: {exc.message}",
+                                               code="template", hint="fix the tag in Word")]) from None
+            uses += [Use(n, place) for n in sorted(names)]
+    first: dict[str, Use] = {}
+    for use in uses:
+        if use.name not in bound:
+            first.setdefault(use.name, use)
+    return list(first.values())
+
+
+def unknown_variables(path: Path) -> list[Problem]:
+    """A problem for each variable the template uses that the result does not provide, at its place."""
+    check_template(path)
+    return [Problem(Location(f"{path}:{use.place}"), f"the template uses '{use.name}', which the result does "
+                    "not provide", code="template",
+                    hint=_hint(use.name)) for use in template_uses(path) if use.name not in VARIABLES]
+
+
+def _hint(name: str) -> str:
+    from riskengine.suggest import did_you_mean
+
+    return did_you_mean(name, VARIABLES) or "the variables are: " + ", ".join(VARIABLES)
+
+
+# --- the content -----------------------------------------------------------------------------------------
+
+def _text(value: Any, lang: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, tb.Level):
+        return value.etichetta
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text.replace(".", ",") if lang == "it" else text
+    return str(value)
+
+
+def _date(value: str | None, lang: str) -> str:
+    if not value:
+        return ""
+    day = dt.date.fromisoformat(str(value)[:10])
+    return day.strftime("%d/%m/%Y") if lang == "it" else day.isoformat()
+
+
+def _style(document: Any, names: tuple[str, ...]) -> Any:
+    for name in names:
+        try:
+            return document.styles[name]
+        except KeyError:
+            continue
+    return None
+
+
+def _heading(document: Any, text: str, level: int) -> None:
+    style = _style(document, (f"Heading {level}", f"Titolo {level}"))
+    if style is not None:
+        document.add_paragraph(text, style=style)
+    else:
+        document.add_paragraph().add_run(text).bold = True
+
+
+def _table(document: Any, headers: list[str], rows: list[list[str]]) -> None:
+    """A table in the template's table style, its header row bold and repeated on every page."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    table = document.add_table(rows=1, cols=len(headers))
+    style = _style(document, TABLE_STYLES)
+    if style is not None:
+        table.style = style
+    head = table.rows[0]
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    head._tr.get_or_add_trPr().append(repeat)
+    for cell, text in zip(head.cells, headers, strict=True):
+        cell.paragraphs[0].add_run(text).bold = True
+    for values in rows:
+        for cell, text in zip(table.add_row().cells, values, strict=True):
+            cell.text = text
+
+
+def _from_table(document: Any, view: View, table: tb.Table) -> None:
+    keep = [i for i, c in enumerate(table.columns) if c.key not in _INTERNAL_COLUMNS]
+    _table(document, [tb.header(view, table.columns[i]) for i in keep],
+           [[_text(row[i], view.lang) for i in keep] for row in table.rows])
+
+
+def _unit_measures(document: Any, view: View) -> None:
+    t = view.t
+    for group in view.unit_dossiers():
+        specific = [m for m in group["misure"] if m["ambito"] != "generale"]  # the general ones have their table
+        if not specific:
+            continue
+        name = group["unita"]["nome"] if group["unita"] else t("unita.senza_responsabile")
+        _heading(document, name, 2)
+        rows = [[m["codice"], m["nome"], m.get("descrizione", ""), _text(t.value("scadenza", m.get("scadenza"))
+                 if m.get("scadenza") else "", view.lang), m.get("indicatore") or "", m.get("target") or "",
+                 t.value("stato", m.get("stato"))] for m in specific]
+        _table(document, [t(f"colonne.{k}") for k in ("codice", "nome_misura", "descrizione", "scadenza",
+                                                       "indicatore", "target", "stato")], rows)
+
+
+def _sheets(document: Any, view: View) -> None:
+    t = view.t
+    for p in sorted(view.processes, key=lambda p: tb_natural(p["codice"])):
+        _heading(document, f"{p['codice']} – {p['nome']}", 2)
+        states = [("livello_inerente", p.get("inerente") or {}),
+                  ("livello_residuo_programmato", p.get("residuo_programmato") or {}),
+                  ("livello_residuo_monitorato", p.get("residuo_monitorato") or {})]
+        rows = [[t("colonne.area"), "; ".join(f"{a['codice']} – {a['nome']}" for a in p.get("aree", []))],
+                [t("colonne.unita_responsabile"), (p.get("unita") or {}).get("nome", "")]]
+        if p.get("valutato"):
+            if view.numeric:
+                rows += [[t("colonne.probabilita"), _text(Decimal(p["probabilita"]), view.lang)],
+                         [t("colonne.impatto"), _text(Decimal(p["impatto"]), view.lang)]]
+            for key, state in states:
+                level = view.level_of(state.get("livello"))
+                score = f" ({_text(Decimal(state['rischio']), view.lang)})" if state.get("rischio") else ""
+                rows.append([t(f"colonne.{key}"), (level["etichetta"] if level else "") + score])
+            rows.append([t("scheda.motivazione"), p.get("motivazione") or t("scheda.senza_motivazione")])
+        else:
+            rows.append([t("scheda.valutazione"), t("scheda.non_valutato")])
+        _table(document, [t("scheda.identificazione"), ""], rows)
+        events = p.get("eventi", [])
+        _heading(document, t("scheda.eventi"), 3)
+        if events:
+            _table(document, [t("colonne.codice"), t("colonne.descrizione")],
+                   [[e["codice"], e.get("descrizione", "")] for e in events])
+        else:
+            document.add_paragraph(t("scheda.nessun_evento"))
+        _heading(document, t("scheda.misure"), 3)
+        specific = view.process_measures(p, "specifica")
+        if specific:
+            _table(document, [t("colonne.codice"), t("colonne.nome_misura")],
+                   [[m["codice"], m["nome"]] for m in specific])
+        general = view.process_measures(p, "generale")
+        if general:
+            document.add_paragraph(t("scheda.misure_generali_codici", n=len(general)) + " "
+                                   + ", ".join(m["codice"] for m in general))
+
+
+def tb_natural(code: str) -> tuple:
+    """Codes in natural order (B2.10 after B2.9)."""
+    from riskengine.report.view import natural_key
+
+    return natural_key(code)
+
+
+def docx_context(view: View, template: Any) -> dict[str, Any]:
+    """The variables of the Word template (see :data:`VARIABLES`): texts, and the sections as sub-documents."""
+    t = view.t
+
+    def section(build: Any) -> Any:
+        sub = template.new_subdoc()
+        build(sub)
+        return sub
+
+    plan = view.ente["piano"]
+    return {
+        "ente": {"nome": view.ente["nome"], "tipo": view.ente.get("tipo", ""),
+                 "dipendenti": view.ente.get("dipendenti")},
+        "anno": view.result.get("anno"),
+        "titolo": t("documento.titolo"),
+        "sottotitolo": t("documento.sottotitolo", dal=plan["dal"], al=plan["al"]),
+        "edizione": t("documento.esempio") if view.ente.get("esempio") else "",
+        "data_riferimento": _date(view.ente.get("data_riferimento"), view.lang),
+        "data_valutazione": _date(view.result.get("data_valutazione"), view.lang),
+        "titoli": {"registro": t("registro.titolo"), "misure_generali": t("generali.titolo"),
+                   "misure_per_unita": t("unita.titolo"), "monitoraggio": t("monitoraggio.titolo"),
+                   "schede": t("schede.titolo")},
+        "introduzioni": {"registro": t("registro.intro"), "misure_generali": t("generali.intro"),
+                         "misure_per_unita": t("unita.intro"), "monitoraggio": t("monitoraggio.intro")},
+        "registro": section(lambda d: _from_table(d, view, tb.register(view))),
+        "misure_generali": section(lambda d: _from_table(d, view, tb.general_measures(view))),
+        "misure_per_unita": section(lambda d: _unit_measures(d, view)),
+        "monitoraggio": section(lambda d: _from_table(d, view, tb.monitoring(view))),
+        "schede": section(lambda d: _sheets(d, view)),
+        "processi": [{"codice": p["codice"], "nome": p["nome"],
+                      "livello": (view.level_of(p.get("livello")) or {}).get("etichetta", ""),
+                      "unita": (p.get("unita") or {}).get("nome", "")} for p in view.register],
+        "misure": [{"codice": m["codice"], "nome": m["nome"], "responsabile": m.get("responsabile") or "",
+                    "stato": t.value("stato", m.get("stato"))} for m in view.measures],
+    }
+
+
+def _deterministic(data: bytes) -> bytes:
+    """The document's bytes with fixed zip entry timestamps (python-docx stamps the wall clock)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, src.read(info.filename))
+    return out.getvalue()
+
+
+def docx_bytes(view: View, template: Path) -> bytes:
+    """Render the annex from the Word ``template`` in the bounded sandbox; deterministic bytes."""
+    from docxtpl import DocxTemplate
+    from jinja2 import StrictUndefined, TemplateError
+    from jinja2.sandbox import SecurityError
+
+    from riskengine.report.sandbox import AnnexEnvironment, Deadline, RenderLimits, TemplateLimitError
+
+    problems = unknown_variables(template)
+    if problems:
+        raise RiskengineError(problems)
+    document = DocxTemplate(str(template))
+    limits = RenderLimits.for_items(len(view.processes) + len(view.measures))
+    env = AnnexEnvironment(limits, autoescape=True, undefined=StrictUndefined)
+    env.bound_filters()
+    try:
+        with Deadline(limits.seconds).running():
+            env.start_output()
+            document.render(docx_context(view, document), jinja_env=env, autoescape=True)
+    except (TemplateError, SecurityError, TemplateLimitError) as exc:
+        cause = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        raise _refuse(template, f"template {template.name}: {type(exc).__name__}: {cause}") from exc
+    except (ArithmeticError, LookupError, TypeError, ValueError) as exc:  # raised by the template's own code
+        raise _refuse(template, f"template {template.name}: {type(exc).__name__}: {exc}") from exc
+    when = dt.datetime.combine(dt.date.fromisoformat(str(view.ente["data_riferimento"])[:10]), dt.time())
+    props = document.docx.core_properties
+    props.created = props.modified = when
+    props.last_printed = when
+    props.revision = 1
+    props.author = props.last_modified_by = "riskengine"
+    props.title = f"{view.t('documento.titolo')} {view.result.get('anno')} – {view.ente['nome']}"
+    props.language = view.lang
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _deterministic(buffer.getvalue())
+
+
+def write_docx(view: View, staging: Path, templates: str | Path | None = None) -> list[Path]:
+    """Write ``allegato-rischi.docx`` into ``staging``."""
+    path = staging / DOCX_FILE
+    path.write_bytes(docx_bytes(view, template_file(templates)))
+    return [path]

@@ -1,0 +1,331 @@
+"""``raccogli``: the returned questionnaires merged into ``assessment-<anno>.yaml``.
+
+Only the rows of the unit that owns them are merged (a process answered by another unit is a
+conflict, reported with both places, and the owner's answers are kept); a row left empty leaves the
+assessment as it was; every answer is checked against the method's scales by the assessment's own
+checks, each problem at its cell. Nothing is written unless the merged assessment is valid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from riskengine.errors import Location, Problem, RiskengineError, Severity
+from riskengine.graph import queries as q
+from riskengine.graph.build import CatalogGraph
+from riskengine.method.load import Method
+from riskengine.method.models import AssessmentFile
+from riskengine.source.document import Document, PathKey
+from riskengine.source.validate import validate_document
+from riskengine.suggest import did_you_mean
+from riskengine.workbook.layout import Column
+from riskengine.workbook.questionnaires import (
+    ANSWERS_SHEET,
+    INFO_LABELS,
+    INFO_SHEET,
+    MEASURE_EDITABLE,
+    MEASURES_SHEET,
+    indicator_of_header,
+    items_of_unit,
+    measures_of,
+)
+from riskengine.workbook.safety import Sheet, cell_location, read_workbook
+from riskengine.workbook.values import from_cell, is_empty
+
+_ANSWER = Column(("risposta",), "any")
+_TEXT = Column(("testo",), "text")
+_COUNT = Column(("conteggio",), "int")
+_KINDS = {"processo": "process", "fase": "phase", "evento": "event"}
+_YEAR = re.compile(r"\d{4}")
+
+
+@dataclass
+class MergedDocument(Document):
+    """The merged assessment: values from questionnaires located at their cells, the rest in the YAML file."""
+
+    places: dict[PathKey, Location] = field(default_factory=dict, repr=False)
+    original: Document | None = field(default=None, repr=False)
+
+    def locate(self, keys: PathKey, *, key: bool = False) -> Location:
+        """The cell a value came from, else its place in the existing file."""
+        for end in range(len(keys), 0, -1):
+            place = self.places.get(tuple(keys[:end]))
+            if place is not None:
+                return place
+        return self.original.locate(keys, key=key) if self.original is not None else Location(self.path)
+
+    def release_positions(self) -> None:
+        """The cells stay known; the file's positions are released by its own document."""
+
+
+@dataclass
+class Returned:
+    """What one returned questionnaire brought."""
+
+    file: str
+    unit: str
+    name: str
+    changed: list[str] = field(default_factory=list)  # items whose answers changed
+    unchanged: list[str] = field(default_factory=list)  # items answered as they already were
+    measures: list[str] = field(default_factory=list)  # measures whose monitoring changed
+
+
+@dataclass
+class Collection:
+    """The outcome of ``raccogli``: the merged assessment and the report of who returned what."""
+
+    year: int
+    target: Path
+    data: dict[str, Any]
+    returned: list[Returned] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)  # units (code, name) without a questionnaire
+    unanswered: dict[str, list[str]] = field(default_factory=dict)  # unit → items still without answers
+    conflicts: list[Problem] = field(default_factory=list)
+    untouched: int = 0  # entries of the assessment no questionnaire changed
+
+
+@dataclass
+class _Row:
+    code: str
+    place: Location
+    values: dict[str, Any]  # indicator → answer, "motivazione" → text
+    cells: dict[str, Location]
+
+
+def _info(path: Path, sheet: Sheet) -> dict[str, tuple[Any, Location]]:
+    labels = {label: key for key, label in INFO_LABELS.items()}
+    found = {}
+    for cells in sheet.rows.values():
+        label, value = cells.get(1), cells.get(2)
+        if label is not None and str(label.value) in labels and value is not None:
+            found[labels[str(label.value)]] = (value.value, cell_location(path, sheet.title, value.ref))
+    return found
+
+
+class _Collector:
+    def __init__(self, cg: CatalogGraph, method: Method) -> None:
+        self.cg = cg
+        self.method = method
+        self.level = method.model.valutazione.livello
+        self.kind = _KINDS[self.level]
+        self.indicators = [i.codice for i in method.model.indicatori]
+        self.problems: list[Problem] = []
+
+    def error(self, where: Location, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(where, message, code="questionario", hint=hint))
+
+    def owner(self, node: str) -> str | None:
+        """The unit owning an item (the owner of its process)."""
+        path = self.cg.attrs(node)["path"]
+        process = next((p for p in self.cg.nodes_of("process") if self.cg.attrs(p)["path"] == path[:2]), None)
+        return q.owner_of(self.cg, process) if process else None
+
+    def answers(self, path: Path, sheet: Sheet) -> list[_Row]:
+        header = {i: str(c.value).strip() for i, c in sheet.rows.get(1, {}).items()}
+        columns: dict[int, str] = {}
+        for index, text in header.items():
+            if text in ("codice", "motivazione"):
+                columns[index] = text
+            elif indicator_of_header(text) in self.indicators:
+                columns[index] = indicator_of_header(text)
+        if "codice" not in columns.values():
+            self.error(cell_location(path, sheet.title, "A1"), "no column 'codice'",
+                       "return the questionnaire as riskengine wrote it")
+            return []
+        rows = []
+        for number in sorted(r for r in sheet.rows if r > 1):
+            cells = sheet.rows[number]
+            code_index = next(i for i, name in columns.items() if name == "codice")
+            code_cell = cells.get(code_index)
+            if code_cell is None:
+                continue
+            row = _Row(str(code_cell.value).strip(), cell_location(path, sheet.title, code_cell.ref), {}, {})
+            for index, name in columns.items():
+                cell = cells.get(index)
+                if cell is None or name == "codice":
+                    continue
+                row.values[name] = from_cell(cell.value, _TEXT if name == "motivazione" else _ANSWER)
+                row.cells[name] = cell_location(path, sheet.title, cell.ref)
+            rows.append(row)
+        return rows
+
+    def measures(self, path: Path, sheet: Sheet) -> list[_Row]:
+        header = {i: str(c.value).strip() for i, c in sheet.rows.get(1, {}).items()}
+        rows = []
+        for number in sorted(r for r in sheet.rows if r > 1):
+            cells = sheet.rows[number]
+            code_cell = cells.get(next((i for i, h in header.items() if h == "codice"), 0))
+            if code_cell is None:
+                continue
+            row = _Row(str(code_cell.value).strip(), cell_location(path, sheet.title, code_cell.ref), {}, {})
+            for index, name in header.items():
+                cell = cells.get(index)
+                if cell is None or name not in MEASURE_EDITABLE:
+                    continue
+                row.values[name] = from_cell(cell.value, _COUNT if name.startswith("verifiche") else _TEXT)
+                row.cells[name] = cell_location(path, sheet.title, cell.ref)
+            rows.append(row)
+        return rows
+
+
+def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None = None) -> Collection:
+    """Read the questionnaires in ``folder`` and merge them into the assessment of their year."""
+    from riskengine.answers.load import check_assessment
+    from riskengine.source.document import load_yaml
+
+    c = _Collector(cg, method)
+    files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))  # ~$: Excel's lock files
+    if not files:
+        raise RiskengineError([Problem(Location(str(folder)), "no questionnaire (.xlsx) in the folder",
+                                       code="questionario", hint="put the returned questionnaires here")])
+    read: list[tuple[Path, str, list[_Row], list[_Row]]] = []
+    years: dict[int, Location] = {}
+    by_unit: dict[str, Path] = {}
+    for path in files:
+        sheets = read_workbook(path)
+        if INFO_SHEET not in sheets or ANSWERS_SHEET not in sheets:
+            c.error(Location(str(path)), "not a riskengine questionnaire (no sheets Questionario and Valutazione)",
+                    "return the file riskengine questionari wrote")
+            continue
+        info = _info(path, sheets[INFO_SHEET])
+        unit_value, unit_place = info.get("unita", (None, cell_location(path, INFO_SHEET, "B2")))
+        unit = f"unit:{unit_value}"
+        if unit_value is None or unit not in cg.graph:
+            units = [cg.code(n) for n in cg.nodes_of("unit")]
+            c.error(unit_place, f"unknown unit '{unit_value}'", did_you_mean(str(unit_value), units))
+            continue
+        ente, ente_place = info.get("ente", (None, cell_location(path, INFO_SHEET, "B1")))
+        if ente != cg.catalog.ente.codice:
+            c.error(ente_place, f"this questionnaire is of '{ente}', not of '{cg.catalog.ente.codice}'")
+            continue
+        anno, anno_place = info.get("anno", (None, cell_location(path, INFO_SHEET, "B4")))
+        if not (isinstance(anno, int) or (isinstance(anno, str) and _YEAR.fullmatch(anno))):
+            c.error(anno_place, f"'{anno}' is not a year")
+            continue
+        if year is not None and int(anno) != year:
+            c.error(anno_place, f"this questionnaire is of {anno}, not of {year}",
+                    "collect one year at a time: remove it from the folder, or use its --year")
+            continue
+        years.setdefault(int(anno), anno_place)
+        if unit in by_unit:
+            c.error(unit_place, f"unit '{unit_value}' returned a second questionnaire (also {by_unit[unit].name})",
+                    "keep one questionnaire per unit in the folder")
+            continue
+        by_unit[unit] = path
+        measures = c.measures(path, sheets[MEASURES_SHEET]) if MEASURES_SHEET in sheets else []
+        read.append((path, unit, c.answers(path, sheets[ANSWERS_SHEET]), measures))
+    if year is None and len(years) > 1:
+        for _, place in sorted(years.items())[1:]:
+            c.error(place, f"questionnaires of different years ({', '.join(map(str, sorted(years)))})",
+                    "collect one year at a time: use --year")
+    if c.problems:
+        raise RiskengineError(sorted(c.problems, key=Problem.sort_key))
+    year = year if year is not None else next(iter(years))
+    target = cg.catalog.root / f"assessment-{year}.yaml"
+    original = load_yaml(target, within=cg.catalog.root) if target.exists() else None
+    data: dict[str, Any] = dict(original.data) if original is not None and isinstance(original.data, dict) else {}
+    data.setdefault("anno", year)
+    entries = [dict(e) for e in data.get("valutazioni") or []]
+    monitoring = [dict(e) for e in data.get("monitoraggio") or []]
+    index = {str(e.get(c.level)): i for i, e in enumerate(entries) if e.get(c.level) is not None}
+    measure_index = {str(e.get("misura")): i for i, e in enumerate(monitoring)}
+    places: dict[PathKey, Location] = {}
+    collection = Collection(year, target, data)
+    answered: dict[str, Location] = {}  # item → where its owner's questionnaire answered it
+    foreign: list[tuple[_Row, str]] = []
+    touched: set[int] = set()
+    for path, unit, rows, measure_rows in read:
+        returned = Returned(path.name, cg.code(unit), cg.attrs(unit)["label"])
+        collection.returned.append(returned)
+        own = {cg.code(n) for n in items_of_unit(cg, unit, c.level)}
+        for row in rows:
+            node = f"{c.kind}:{row.code}"
+            if node not in cg.graph:
+                pool = [cg.code(n) for n in cg.nodes_of(c.kind)]
+                c.error(row.place, f"unknown {c.level} '{row.code}'", did_you_mean(row.code, pool))
+                continue
+            filled = {k: v for k, v in row.values.items() if not is_empty(v)}
+            if row.code not in own:
+                if filled:
+                    foreign.append((row, unit))
+                continue
+            if not filled:
+                continue  # left empty: the assessment keeps what it says
+            answered[row.code] = row.place
+            position = index.get(row.code)
+            if position is None:
+                position = index[row.code] = len(entries)
+                entries.append({c.level: row.code})
+            entry = dict(entries[position])
+            before = dict(entry)
+            risposte = dict(entry.get("risposte") or {})
+            for name, value in filled.items():
+                if name == "motivazione":
+                    entry["motivazione"] = value
+                    places[("valutazioni", position, "motivazione")] = row.cells[name]
+                else:
+                    risposte[name] = value
+                    places[("valutazioni", position, "risposte", name)] = row.cells[name]
+            entry["risposte"] = risposte
+            entry.pop("da_confermare", None)  # the unit confirmed or changed them
+            places.setdefault(("valutazioni", position), row.place)
+            entries[position] = entry
+            touched.add(position)
+            (returned.changed if entry != before else returned.unchanged).append(row.code)
+        led = {cg.code(n) for n in measures_of(cg, unit)}
+        for row in measure_rows:
+            filled = {k: v for k, v in row.values.items() if not is_empty(v)}
+            if not filled:
+                continue
+            if row.code not in led:
+                c.error(row.place, f"measure '{row.code}' is not led by unit '{returned.unit}'",
+                        "each unit reports on the measures it leads")
+                continue
+            position = measure_index.get(row.code)
+            if position is None:
+                position = measure_index[row.code] = len(monitoring)
+                monitoring.append({"misura": row.code})
+            entry = dict(monitoring[position])
+            before = dict(entry)
+            for name, value in filled.items():
+                entry[name] = value
+                places[("monitoraggio", position, name)] = row.cells[name]
+            places.setdefault(("monitoraggio", position), row.place)
+            monitoring[position] = entry
+            if entry != before:
+                returned.measures.append(row.code)
+    for row, unit in foreign:
+        owner = c.owner(f"{c.kind}:{row.code}")
+        owner_code = cg.code(owner) if owner else "—"
+        if row.code in answered:
+            message = (f"{c.level} '{row.code}' answered by unit '{cg.code(unit)}' and by its owner "
+                       f"'{owner_code}' ({answered[row.code]}): the owner's answers are kept")
+        else:
+            message = (f"{c.level} '{row.code}' answered by unit '{cg.code(unit)}', which does not own it "
+                       f"(owner: '{owner_code}'): not merged")
+        collection.conflicts.append(Problem(row.place, message, code="conflitto", severity=Severity.WARNING,
+                                            subject=row.code, hint="the owner unit answers for its processes"))
+    if c.problems:
+        raise RiskengineError(sorted(c.problems, key=Problem.sort_key))
+    data["valutazioni"] = entries
+    if monitoring:
+        data["monitoraggio"] = monitoring
+    doc = MergedDocument(str(target), data, places=places, original=original)
+    problems: list[Problem] = []
+    if validate_document(doc, AssessmentFile, problems) is None:
+        raise RiskengineError(sorted(problems, key=Problem.sort_key))
+    check_assessment(doc, cg, method, target)
+    collection.data = data
+    collection.untouched = len(entries) - len(touched)
+    returned_units = set(by_unit)
+    for unit in sorted(cg.nodes_of("unit"), key=lambda n: cg.attrs(n)["path"]):
+        items = [cg.code(n) for n in items_of_unit(cg, unit, c.level)]
+        if unit not in returned_units and (items or measures_of(cg, unit)):
+            collection.missing.append((cg.code(unit), cg.attrs(unit)["label"]))
+        still = [code for code in items if code not in index]
+        if still:
+            collection.unanswered[cg.code(unit)] = still
+    return collection

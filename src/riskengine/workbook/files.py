@@ -1,0 +1,72 @@
+"""Writing an imported workbook as the catalogue's YAML files, never damaging what is there.
+
+Nothing is written unless every file can be: an existing file is replaced only with ``force``, and
+then only when what it says changed (an unchanged file keeps its bytes); a changed file is updated in
+place by a YAML round trip (ruamel.yaml), so its comments, key order, quoting and flow style stay
+wherever the values did not change. Each file is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from riskengine.catalog.models import CATALOG_FILES
+from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.method.models import AssessmentFile
+from riskengine.source.document import load_yaml
+from riskengine.source.validate import validate_document
+from riskengine.workbook.layout import ASSESSMENT_FILE, FILE_ORDER
+from riskengine.workbook.read import Imported
+from riskengine.workbook.values import plain
+from riskengine.workbook.yamlfile import canonical_yaml, updated_yaml, write_atomic
+
+WRITTEN, UNCHANGED, REPLACED = "scritto", "invariato", "riscritto"
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file: written (new), unchanged (kept as it was), replaced (--force)."""
+
+    path: Path
+    outcome: str
+
+
+def _existing_data(path: Path, model: type) -> dict[str, Any] | None:
+    """The canonical data of an existing file, or None when it cannot be read as ``model``."""
+    try:
+        parsed = validate_document(load_yaml(path), model, [])
+    except RiskengineError:
+        return None
+    return plain(parsed) if parsed is not None else None
+
+
+def write_catalog_files(imported: Imported, out_dir: Path, *, force: bool = False) -> list[FileOutcome]:
+    """Write the imported files into ``out_dir``; refuse (writing nothing) to replace files without ``force``."""
+    names = [n for n in FILE_ORDER if n in imported.models and (n in imported.documents or n == "factors.yaml")]
+    if "factors.yaml" not in imported.documents:
+        names.remove("factors.yaml")  # the package's default factors: the catalogue has no file of its own
+    targets = {n: out_dir / (f"assessment-{imported.year}.yaml" if n == ASSESSMENT_FILE else n) for n in names}
+    existing = [p for p in targets.values() if p.exists()]
+    if existing and not force:
+        raise RiskengineError([Problem(Location(str(p)), "the file already exists", code="workbook",
+                                       hint="use --force to replace the files whose content changed")
+                               for p in existing])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plan: list[tuple[Path, str, str]] = []
+    for name in names:
+        target, data = targets[name], plain(imported.models[name])
+        text = canonical_yaml(data)
+        if not target.exists():
+            plan.append((target, text, WRITTEN))
+            continue
+        model = AssessmentFile if name == ASSESSMENT_FILE else CATALOG_FILES[name]
+        if _existing_data(target, model) == data:
+            plan.append((target, "", UNCHANGED))
+        else:
+            plan.append((target, updated_yaml(target.read_text(encoding="utf-8"), data), REPLACED))
+    for target, text, outcome in plan:
+        if outcome != UNCHANGED:
+            write_atomic(target, text)
+    return [FileOutcome(target, outcome) for target, _, outcome in plan]

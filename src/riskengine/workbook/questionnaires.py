@@ -1,0 +1,246 @@
+"""Self-assessment questionnaires: one workbook per unit, for the first-level monitoring of the year.
+
+Each unit gets its processes (or their phases or events, when the method scores there) with one
+drop-down per indicator (the method's answers, the scale's help text as the cell prompt and in full in
+the "Scale" sheet), a
+motivazione column, and the measures it leads with their status and monitoring columns. The structure
+is protected (sheets locked, only the answer cells editable); the unit, the year and the catalogue
+are recorded in the "Questionario" sheet, which ``raccogli`` reads back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from riskengine.answers.load import allowed_answers
+from riskengine.graph import queries as q
+from riskengine.graph.build import PART_OF, CatalogGraph
+from riskengine.method.load import Method
+from riskengine.method.models import AssessmentFile, Giudizio
+from riskengine.workbook import sheets as sh
+from riskengine.workbook.layout import Column
+from riskengine.workbook.safety import column_letter
+from riskengine.workbook.values import decimal_cell, to_cell
+
+INFO_SHEET = "Questionario"
+ANSWERS_SHEET = "Valutazione"
+MEASURES_SHEET = "Misure"
+SCALES_SHEET = "Scale"
+# The cells of the "Questionario" sheet that identify the file (label in A, value in B).
+INFO_ROWS = ("ente", "unita", "nome_unita", "anno", "metodo", "livello")
+INFO_LABELS = {"ente": "Ente", "unita": "Unità (codice)", "nome_unita": "Unità", "anno": "Anno",
+               "metodo": "Metodo", "livello": "Oggetto valutato"}
+MEASURE_COLUMNS = ("codice", "nome", "scadenza", "indicatore", "target", "stato", "verifiche_previste",
+                   "verifiche_eseguite", "note")
+MEASURE_EDITABLE = ("stato", "verifiche_previste", "verifiche_eseguite", "note")
+STATI = ("da-attuare", "in-corso", "attuata", "non-attuata")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """One unit's questionnaire: the file name and its bytes."""
+
+    unit: str
+    name: str
+    content: bytes
+
+
+def answer_header(method: Method, code: str) -> str:
+    """The header of an indicator's column: ``P1 – Discrezionalità``; ``raccogli`` reads the code before the dash."""
+    indicator = next(i for i in method.model.indicatori if i.codice == code)
+    return f"{code} – {indicator.nome}"
+
+
+def indicator_of_header(text: str) -> str:
+    """The indicator code of an answer column's header."""
+    return text.split(" – ", 1)[0].strip()
+
+
+def items_of_unit(cg: CatalogGraph, unit: str, level: str) -> list[str]:
+    """The nodes the unit assesses: its processes, or their phases or events, in file order."""
+    processes = sorted(q.processes_of_unit(cg, unit), key=lambda n: cg.attrs(n)["path"])
+    if level == "processo":
+        return processes
+    if level == "fase":
+        return [f for p in processes for f in q.descendants(cg, p)]
+    return [e for p in processes for e in q.events_of(cg, p)]
+
+
+def measures_of(cg: CatalogGraph, unit: str) -> list[str]:
+    """The measures the unit leads, itself or through a role placed in it (the RPCT in the Segreteria), in
+    file order."""
+    roles = [r for r in cg.sources(unit, PART_OF) if cg.attrs(r)["kind"] == "role"]
+    led = set(q.measures_of_unit(cg, unit)[0]).union(*(q.measures_of_unit(cg, r)[0] for r in roles))
+    return sorted(led, key=lambda n: cg.attrs(n)["path"])
+
+
+def file_name(unit: str, year: int, taken: set[str]) -> str:
+    """``questionario-<unit>-<year>.xlsx``: the code made safe for a file name, unique in the folder."""
+    base = _UNSAFE_NAME.sub("_", unit).strip("._") or "unita"
+    name, n = f"questionario-{base}-{year}.xlsx", 2
+    while name.lower() in taken:
+        name, n = f"questionario-{base}-{n}-{year}.xlsx", n + 1
+    taken.add(name.lower())
+    return name
+
+
+def _scale_help(method: Method, code: str) -> str:
+    indicator = next(i for i in method.model.indicatori if i.codice == code)
+    options = "; ".join(f"{o.codice or decimal_cell(o.valore)} = {o.etichetta}"
+                        for o in method.scale_of(indicator).opzioni)
+    return (indicator.domanda + "\n" if indicator.domanda else "") + options
+
+
+def _unlock(cell: Any) -> None:
+    from openpyxl.styles import PatternFill, Protection
+
+    cell.protection = Protection(locked=False)
+    cell.fill = PatternFill("solid", fgColor="FFF8DC")  # the cells to fill, visibly
+
+
+def _protect(ws: Any) -> None:
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False  # widths may still be changed
+    ws.protection.autoFilter = False
+
+
+def _answer_value(giudizio: Giudizio | None, code: str) -> Any:
+    if giudizio is None or code not in giudizio.risposte:
+        return None
+    raw = giudizio.risposte[code]
+    return decimal_cell(raw) if not isinstance(raw, (str, int, float)) else raw
+
+
+def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
+                       assessment: AssessmentFile | None) -> bytes:
+    """The workbook of one unit (a node ``unit:CODE``), pre-filled with the answers of ``assessment``."""
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    level = method.model.valutazione.livello
+    indicators = [i.codice for i in method.model.indicatori]
+    given = {g.oggetto: g for g in assessment.valutazioni} if assessment else {}
+    monitored = {e.misura: e for e in assessment.monitoraggio} if assessment else {}
+    book = Workbook()
+    info = book.active
+    info.title = INFO_SHEET
+    values = {"ente": cg.catalog.ente.codice, "unita": cg.code(unit), "nome_unita": cg.attrs(unit)["label"],
+              "anno": year, "metodo": method.model.metodo.nome, "livello": level}
+    for row, key in enumerate(INFO_ROWS, start=1):
+        sh.set_cell(info, row, 1, INFO_LABELS[key]).font = sh.bold()
+        sh.set_cell(info, row, 2, values[key])
+    guide = (f"Autovalutazione {year} dell'unità {values['nome_unita']} ({cg.catalog.ente.nome}).",
+             "Nel foglio «Valutazione» scegliere per ogni indicatore una risposta dal menu (le celle in giallo)",
+             "e motivarla; nel foglio «Misure» indicare lo stato di attuazione e le verifiche dell'anno.",
+             "Le righe lasciate vuote non cambiano la valutazione. Non aggiungere righe né fogli:",
+             "la struttura è protetta. Restituire il file al RPCT.")
+    for offset, line in enumerate(guide, start=len(INFO_ROWS) + 2):
+        sh.set_cell(info, offset, 1, line)
+    info.column_dimensions["A"].width, info.column_dimensions["B"].width = 22, 70
+    _protect(info)
+
+    ws = book.create_sheet(ANSWERS_SHEET)
+    items = items_of_unit(cg, unit, level)
+    headers = ["codice", "nome"] + ([] if level == "processo" else ["processo"])
+    fixed = len(headers)
+    headers += [answer_header(method, c) for c in indicators] + ["motivazione"]
+    notes = {fixed + 1 + i: _scale_help(method, c) for i, c in enumerate(indicators)}
+    sh.style_header(ws, headers, notes=notes)
+    for row, node in enumerate(items, start=2):
+        obj = cg.obj(node)
+        code = cg.code(node)
+        cells: list[Any] = [code, obj.descrizione if level == "evento" else obj.nome]
+        if level != "processo":
+            cells.append(cg.code(_process_of(cg, node)))
+        giudizio = given.get(code)
+        cells += [_answer_value(giudizio, c) for c in indicators]
+        cells.append(giudizio.motivazione or None if giudizio else None)
+        for column, value in enumerate(cells, start=1):
+            cell = sh.set_cell(ws, row, column, value) if value is not None else ws.cell(row=row, column=column)
+            if column > fixed:
+                _unlock(cell)
+    last = len(items) + 1
+    for index, code in enumerate(indicators):
+        letter = column_letter(fixed + 1 + index)
+        validation = DataValidation(type="list", formula1='"' + ",".join(allowed_answers(method, code)) + '"',
+                                    allow_blank=True, showErrorMessage=True, errorTitle="Risposta non ammessa",
+                                    error="Scegliere una risposta della scala", showInputMessage=True,
+                                    promptTitle=code[:32], prompt=_scale_help(method, code)[:255])
+        ws.add_data_validation(validation)
+        if items:
+            validation.add(f"{letter}2:{letter}{last}")
+    sh.fit_widths(ws, len(headers))
+    _protect(ws)
+
+    ws = book.create_sheet(MEASURES_SHEET)
+    sh.style_header(ws, list(MEASURE_COLUMNS))
+    measures = measures_of(cg, unit)
+    date_column = Column(("scadenza",), "date-or-choice")
+    for row, node in enumerate(measures, start=2):
+        misura = cg.obj(node)
+        esito = monitored.get(misura.codice)
+        shown = {"codice": misura.codice, "nome": misura.nome, "scadenza": to_cell(misura.scadenza, date_column),
+                 "indicatore": misura.indicatore, "target": misura.target,
+                 "stato": esito.stato if esito else None,
+                 "verifiche_previste": esito.verifiche_previste if esito else None,
+                 "verifiche_eseguite": esito.verifiche_eseguite if esito else None,
+                 "note": (esito.note or None) if esito else None}
+        for column, key in enumerate(MEASURE_COLUMNS, start=1):
+            value = shown[key]
+            cell = sh.set_cell(ws, row, column, value) if value is not None else ws.cell(row=row, column=column)
+            if key in MEASURE_EDITABLE:
+                _unlock(cell)
+    if measures:
+        stato = column_letter(MEASURE_COLUMNS.index("stato") + 1)
+        validation = DataValidation(type="list", formula1='"' + ",".join(STATI) + '"', allow_blank=True,
+                                    showErrorMessage=True, error="Scegliere uno stato dall'elenco")
+        ws.add_data_validation(validation)
+        validation.add(f"{stato}2:{stato}{len(measures) + 1}")
+        counts = DataValidation(type="whole", operator="between", formula1="0", formula2="1000000",
+                                allow_blank=True, showErrorMessage=True, error="Un numero intero da 0")
+        ws.add_data_validation(counts)
+        first, second = (column_letter(MEASURE_COLUMNS.index(k) + 1) for k in ("verifiche_previste",
+                                                                                 "verifiche_eseguite"))
+        counts.add(f"{first}2:{second}{len(measures) + 1}")
+    sh.fit_widths(ws, len(MEASURE_COLUMNS))
+    _protect(ws)
+    ws = book.create_sheet(SCALES_SHEET)  # the scales in full (a cell's prompt holds 255 characters)
+    sh.style_header(ws, ["indicatore", "nome", "domanda", "risposta", "significato"])
+    row = 2
+    for indicator in method.model.indicatori:
+        for option in method.scale_of(indicator).opzioni:
+            for column, value in enumerate((indicator.codice, indicator.nome, indicator.domanda or None,
+                                            option.codice or decimal_cell(option.valore), option.etichetta),
+                                           start=1):
+                if value is not None:
+                    sh.set_cell(ws, row, column, value)
+            row += 1
+    sh.fit_widths(ws, 5)
+    _protect(ws)
+    book.security.lockStructure = True  # no sheet added, removed or renamed
+    return sh.deterministic_bytes(book, dt.datetime.combine(cg.catalog.ente.data_riferimento, dt.time()))
+
+
+def _process_of(cg: CatalogGraph, node: str) -> str:
+    """The process a phase or event belongs to (its path starts with the process's)."""
+    path = cg.attrs(node)["path"]
+    return next(p for p in cg.nodes_of("process") if cg.attrs(p)["path"] == path[:2])
+
+
+def questionnaires(cg: CatalogGraph, method: Method, year: int,
+                   assessment: AssessmentFile | None) -> list[Questionnaire]:
+    """One questionnaire per unit that owns a process or leads a measure, in the order of units.yaml."""
+    level = method.model.valutazione.livello
+    taken: set[str] = set()
+    found = []
+    for unit in sorted(cg.nodes_of("unit"), key=lambda n: cg.attrs(n)["path"]):
+        if not items_of_unit(cg, unit, level) and not measures_of(cg, unit):
+            continue
+        code = cg.code(unit)
+        found.append(Questionnaire(code, file_name(code, year, taken),
+                                   unit_questionnaire(cg, method, unit, year, assessment)))
+    return found

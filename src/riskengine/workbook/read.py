@@ -1,0 +1,349 @@
+"""A catalogue workbook back into the catalogue's files, every problem located at its cell.
+
+The cells become the same plain data a YAML file gives, with a locator from each path of keys to
+its cell; the catalogue's own validation (the file models, the integrity rules, the assessment's
+checks against the method) then runs unchanged, so a problem reads exactly as in a YAML file, placed
+at ``FILE.xlsx:Foglio!C12``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from riskengine.catalog import Catalog
+from riskengine.catalog.load import default_factors_document
+from riskengine.catalog.lookalikes import look_alike_codes
+from riskengine.catalog.models import CATALOG_FILES
+from riskengine.errors import Location, Problem, RiskengineError, Severity
+from riskengine.method.load import Method
+from riskengine.method.models import AssessmentFile
+from riskengine.source.document import Document, PathKey
+from riskengine.source.validate import validate_document
+from riskengine.suggest import did_you_mean
+from riskengine.workbook.layout import (
+    ASSESSMENT_FILE,
+    ASSESSMENT_SHEET,
+    CONFIRM_COLUMN,
+    LISTS_SHEET,
+    README_SHEET,
+    RESIDUAL_COLUMNS,
+    SETTINGS,
+    SETTINGS_SHEET,
+    TABLES,
+    Column,
+    Table,
+)
+from riskengine.workbook.safety import Sheet, cell_location, read_workbook
+from riskengine.workbook.values import from_cell
+
+_ASSESSMENT_NAME = re.compile(r"assessment-(\d{4})\.yaml")
+_IGNORED_SHEETS = (README_SHEET, LISTS_SHEET)
+
+
+@dataclass
+class WorkbookDocument(Document):
+    """A file's data read from a workbook: ``locate`` answers with the cell each value came from."""
+
+    places: dict[PathKey, str] = field(default_factory=dict, repr=False)  # keys → "Foglio!C12"
+    home: str = ""  # the place of the file as a whole: its sheet
+
+    def locate(self, keys: PathKey, *, key: bool = False) -> Location:
+        """The cell of ``keys``, else of its nearest written parent (the row, then the sheet)."""
+        for end in range(len(keys), -1, -1):
+            place = self.places.get(tuple(keys[:end]))
+            if place is not None:
+                return Location(f"{self.path}:{place}")
+        return Location(f"{self.path}:{self.home}" if self.home else self.path)
+
+    def release_positions(self) -> None:
+        """Nothing to release: the places are the cells."""
+
+
+@dataclass
+class _Row:
+    data: dict[str, Any]
+    row: int
+    places: dict[PathKey, str]
+    owners: dict[str, Any] = field(default_factory=dict)
+    owner_places: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Imported:
+    """What a workbook holds: each file's validated model and document, and the warnings found."""
+
+    models: dict[str, Any]
+    documents: dict[str, WorkbookDocument]
+    catalog: Catalog
+    year: int | None = None
+    warnings: list[Problem] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, path: Path, sheets: dict[str, Sheet]) -> None:
+        self.path = path
+        self.sheets = sheets
+        self.problems: list[Problem] = []
+        self.data: dict[str, dict[str, Any]] = {}
+        self.places: dict[str, dict[PathKey, str]] = {}
+        self.homes: dict[str, str] = {}
+        self.year: int | None = None
+
+    def problem(self, sheet: str, ref: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(cell_location(self.path, sheet, ref), message, code="workbook", hint=hint))
+
+    def file(self, name: str, home: str) -> dict[str, Any]:
+        self.homes.setdefault(name, home)
+        self.places.setdefault(name, {})
+        return self.data.setdefault(name, {})
+
+    # --- the sheets ---------------------------------------------------------------------------
+
+    def header(self, sheet: Sheet, columns: tuple[Column, ...],
+               extra: Callable[[str], Column | None] | None = None) -> dict[int, Column]:
+        """Column index → column, from the header row; unknown or missing headers reported."""
+        by_header = {c.header: c for c in columns}
+        found: dict[int, Column] = {}
+        for index, cell in sorted(sheet.rows.get(1, {}).items()):
+            text = str(cell.value).strip()
+            column = by_header.get(text) or (extra(text) if extra else None)
+            if column is None:
+                self.problem(sheet.title, cell.ref, f"unknown column '{text}'",
+                             did_you_mean(text, by_header) or "allowed: " + ", ".join(by_header))
+            elif column in found.values():
+                self.problem(sheet.title, cell.ref, f"column '{text}' appears twice", "keep one of them")
+            else:
+                found[index] = column
+        for column in columns:
+            if column.required and column not in found.values():
+                self.problem(sheet.title, "A1", f"missing column '{column.header}'",
+                             "add it to the first row (see the sheet Leggimi)")
+        return found
+
+    def rows(self, sheet: Sheet, found: dict[int, Column], owners: tuple[Column, ...] = ()) -> list[_Row]:
+        """The items of a sheet, in row order: plain data and the cell of every key."""
+        items = []
+        for number in sorted(r for r in sheet.rows if r > 1):
+            item = _Row({}, number, {(): f"{sheet.title}!A{number}"})
+            for index, cell in sorted(sheet.rows[number].items()):
+                column = found.get(index)
+                if column is None:
+                    if index not in found:
+                        self.problem(sheet.title, cell.ref, "a value in a column without a header",
+                                     "give the column a header or delete the value")
+                    continue
+                value = from_cell(cell.value, column)
+                if column in owners:
+                    item.owners[column.header] = value
+                    item.owner_places[column.header] = f"{sheet.title}!{cell.ref}"
+                    continue
+                _put(item.data, column.key, value)
+                item.places[column.key] = f"{sheet.title}!{cell.ref}"
+            if item.data or item.owners:
+                items.append(item)
+        return items
+
+    def settings(self, sheet: Sheet) -> None:
+        columns = {(file, c.header): c for file, cols in SETTINGS for c in cols}
+        for number in sorted(r for r in sheet.rows if r > 1):
+            cells = sheet.rows[number]
+            file_cell, name_cell, value_cell = cells.get(1), cells.get(2), cells.get(3)
+            if file_cell is None or name_cell is None:
+                if value_cell is not None:
+                    self.problem(sheet.title, value_cell.ref, "a value without its file and field",
+                                 "fill columns A (file) and B (campo)")
+                continue
+            file = str(file_cell.value).strip()
+            match = _ASSESSMENT_NAME.fullmatch(file)
+            if match:
+                file = ASSESSMENT_FILE
+            elif file not in CATALOG_FILES:
+                self.problem(sheet.title, file_cell.ref, f"unknown file '{file}'",
+                             did_you_mean(file, [f for f, _ in SETTINGS if f != ASSESSMENT_FILE]))
+                continue
+            name = str(name_cell.value).strip()
+            column = columns.get((file, name))
+            if column is None:
+                self.problem(sheet.title, name_cell.ref, f"unknown field '{name}' of {file_cell.value}",
+                             did_you_mean(name, [h for f, h in columns if f == file]))
+                continue
+            data = self.file(file, f"{sheet.title}")
+            if value_cell is None:
+                continue
+            _put(data, column.key, from_cell(value_cell.value, column))
+            self.places[file][column.key] = f"{sheet.title}!{value_cell.ref}"
+
+    def table(self, sheet: Sheet, table: Table) -> list[_Row]:
+        found = self.header(sheet, table.all_columns)
+        return self.rows(sheet, found, table.owners)
+
+    def simple(self, table: Table, rows: list[_Row]) -> None:
+        name = table.file
+        data = self.file(name, table.title)
+        items = data.setdefault(table.list_key, [])
+        for row in rows:
+            self._place(name, (table.list_key, len(items)), row)
+            items.append(row.data)
+
+    def _place(self, file: str, prefix: PathKey, row: _Row) -> None:
+        for key, place in row.places.items():
+            self.places[file][prefix + key] = place
+
+    def processes(self, processes: list[_Row], phases: list[_Row], events: list[_Row]) -> None:
+        """Processes, their phases (nested by 'fase_padre') and events, in row order within each parent."""
+        data = self.file("processes.yaml", "Processi")
+        by_code: dict[str, tuple[dict[str, Any], PathKey]] = {}
+        data["processi"] = []
+        for row in processes:
+            path: PathKey = ("processi", len(data["processi"]))
+            data["processi"].append(row.data)
+            self._place("processes.yaml", path, row)
+            by_code.setdefault(str(row.data.get("codice")), (row.data, path))
+        phase_rows = {(str(r.owners.get("processo")), str(r.data.get("codice"))): r for r in phases}
+        placed: dict[int, PathKey] = {}
+
+        def attach(row: _Row, sheet: str, owner_key: str, list_key: str) -> None:
+            process = str(row.owners.get("processo", ""))
+            parent_code = row.owners.get(owner_key)
+            if process not in by_code:
+                where = row.owner_places.get("processo", f"{sheet}!A{row.row}")
+                self.problems.append(Problem(Location(f"{self.path}:{where}"), f"unknown process '{process}'",
+                                             code="workbook", hint=did_you_mean(process, by_code)))
+                return
+            parent, path = by_code[process]
+            if parent_code is not None:
+                phase = phase_rows.get((process, str(parent_code)))
+                if phase is None or id(phase) not in placed:
+                    pool = [code for (p, code) in phase_rows if p == process]
+                    self.problems.append(Problem(
+                        Location(f"{self.path}:{row.owner_places[owner_key]}"),
+                        f"unknown phase '{parent_code}' of process '{process}'", code="workbook",
+                        hint=did_you_mean(str(parent_code), pool) or "list the phase in the sheet Fasi first"))
+                    return
+                parent, path = phase.data, placed[id(phase)]
+            items = parent.setdefault(list_key, [])
+            placed[id(row)] = path + (list_key, len(items))
+            self._place("processes.yaml", placed[id(row)], row)
+            items.append(row.data)
+
+        pending = list(phases)
+        while pending:  # a sub-phase may come before its parent in the sheet: attach parents first
+            ready = [r for r in pending if r.owners.get("fase_padre") is None
+                     or id(phase_rows.get((str(r.owners.get("processo")), str(r.owners["fase_padre"])), r)) in placed]
+            if not ready:
+                ready = pending[:1]  # its parent is missing or a cycle: reported by attach
+            for row in ready:
+                attach(row, "Fasi", "fase_padre", "fasi")
+                pending.remove(row)
+        for row in events:
+            attach(row, "Eventi", "fase", "eventi")
+
+    def assessment(self, sheet: Sheet, level: str) -> None:
+        fixed = {c.header: c for c in RESIDUAL_COLUMNS + (CONFIRM_COLUMN, Column(("motivazione",), "text"))}
+
+        def extra(header: str) -> Column | None:
+            if header in fixed:
+                return fixed[header]
+            first, _, rest = header.partition(".")
+            if first == "risposte" and rest:
+                return Column(("risposte", rest), "any")
+            if first == "motivazioni" and rest:
+                return Column(("motivazioni", rest), "text")
+            if header in ("processo", "fase", "evento"):
+                return Column((header,), "code")
+            return None
+
+        found = self.header(sheet, (Column((level,), "code", required=True),), extra)
+        data = self.file(ASSESSMENT_FILE, sheet.title)
+        items = data.setdefault("valutazioni", [])
+        for row in self.rows(sheet, found):
+            self._place(ASSESSMENT_FILE, ("valutazioni", len(items)), row)
+            items.append(row.data)
+
+
+def _put(data: dict[str, Any], key: tuple[str, ...], value: Any) -> None:
+    for part in key[:-1]:
+        data = data.setdefault(part, {})
+    data[key[-1]] = value
+
+
+def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method], root: Path) -> Imported:
+    """Read and check a catalogue workbook; raise :class:`RiskengineError` with every problem at its cell.
+
+    ``method_of(name)`` loads the method the workbook's ente names (to check the assessment's answers);
+    ``root`` is the folder the catalogue will be written to.
+    """
+    from riskengine.answers.load import check_assessment
+    from riskengine.graph import build_graph, check_integrity
+
+    path = Path(path)
+    sheets = read_workbook(path)
+    reader = _Reader(path, sheets)
+    tables = {t.title: t for t in TABLES}
+    if SETTINGS_SHEET in sheets:
+        reader.settings(sheets[SETTINGS_SHEET])
+    else:
+        reader.problems.append(Problem(Location(str(path)), f"no sheet '{SETTINGS_SHEET}'", code="workbook",
+                                       hint="a catalogue workbook is written by riskengine export-xlsx"))
+    rows: dict[str, list[_Row]] = {}
+    for title, sheet in sheets.items():
+        if title in tables:
+            rows[title] = reader.table(sheet, tables[title])
+        elif title not in (*_IGNORED_SHEETS, SETTINGS_SHEET, ASSESSMENT_SHEET):
+            reader.problem(title, "A1", f"unknown sheet '{title}'",
+                           did_you_mean(title, [*tables, SETTINGS_SHEET, ASSESSMENT_SHEET]))
+    for table in TABLES:
+        if table.title in rows and table.file != "processes.yaml":
+            reader.simple(table, rows[table.title])
+    if "Processi" in rows:
+        reader.processes(rows["Processi"], rows.get("Fasi", []), rows.get("Eventi", []))
+    if reader.problems:
+        raise RiskengineError(sorted(reader.problems, key=Problem.sort_key))
+    documents = {name: WorkbookDocument(str(path), data, places=reader.places[name], home=reader.homes[name])
+                 for name, data in reader.data.items()}
+    problems: list[Problem] = []
+    models: dict[str, Any] = {}
+    for name, model in CATALOG_FILES.items():
+        if name in documents:
+            models[name] = validate_document(documents[name], model, problems)
+        elif name not in ("factors.yaml", "trasparenza.yaml"):
+            problems.append(Problem(Location(str(path)), f"the workbook has no data of {name}", code="workbook",
+                                    hint="a catalogue workbook is written by riskengine export-xlsx"))
+    if problems or any(m is None for m in models.values()):
+        raise RiskengineError(sorted(problems, key=Problem.sort_key))
+    factors_doc: Document = documents.get("factors.yaml") or default_factors_document()
+    if "factors.yaml" not in models:
+        models["factors.yaml"] = validate_document(factors_doc, CATALOG_FILES["factors.yaml"], problems)
+    catalog = Catalog(root=root, ente=models["ente.yaml"], areas=models["areas.yaml"], units=models["units.yaml"],
+                      factors=models["factors.yaml"], processes=models["processes.yaml"],
+                      measures=models["measures.yaml"], transparency=models.get("trasparenza.yaml"),
+                      documents={**{n: d for n, d in documents.items() if n in CATALOG_FILES},
+                                 "factors.yaml": factors_doc})
+    catalog.warnings = look_alike_codes(catalog)
+    cg = build_graph(catalog)
+    found = check_integrity(cg) + catalog.warnings
+    errors = [p for p in found if p.severity is Severity.ERROR]
+    if errors:
+        raise RiskengineError(sorted(errors, key=Problem.sort_key))
+    result = Imported(models, documents, catalog, warnings=[p for p in found if p.severity is not Severity.ERROR])
+    if ASSESSMENT_SHEET in sheets or ASSESSMENT_FILE in documents:
+        method = method_of(catalog.ente.metodo)
+        if ASSESSMENT_SHEET in sheets:
+            reader.assessment(sheets[ASSESSMENT_SHEET], method.model.valutazione.livello)
+            if reader.problems:
+                raise RiskengineError(sorted(reader.problems, key=Problem.sort_key))
+        doc = WorkbookDocument(str(path), reader.data.get(ASSESSMENT_FILE, {}),
+                               places=reader.places.get(ASSESSMENT_FILE, {}), home=ASSESSMENT_SHEET)
+        if "monitoraggio" in doc.data or "valutazioni" in doc.data or "anno" in doc.data:
+            assessment = validate_document(doc, AssessmentFile, problems)
+            if assessment is None:
+                raise RiskengineError(sorted(problems, key=Problem.sort_key))
+            checked = check_assessment(doc, cg, method, path)
+            result.warnings += checked.to_confirm
+            models[ASSESSMENT_FILE], documents[ASSESSMENT_FILE], result.year = assessment, doc, assessment.anno
+    return result
+

@@ -1,0 +1,133 @@
+"""Opening a workbook from others: bounded, macro-free, formula-free, text kept as text.
+
+Every check runs on the zip directory and on streamed bytes BEFORE openpyxl parses anything (the
+container's checks in :mod:`riskengine.source.archive`), with the number of cells of every sheet
+counted in the raw XML. Only then is the workbook opened read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from riskengine.errors import Location, RiskengineError, fail
+from riskengine.source.archive import check_archive, refuse
+
+MAX_WORKBOOK_BYTES = 10 * 1024 * 1024  # compressed: a national catalogue is about 2 MB
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # every member together, as the zip directory declares them
+MAX_CELLS = 500_000  # every sheet together
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+_SHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
+_PREFIXED_CELL = re.compile(rb"<\w+:c[\s>/]")  # <x:c r="A1">, from writers that prefix the namespace
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def _refuse(path: Path, message: str, hint: str) -> RiskengineError:
+    return refuse(path, message, hint, "workbook")
+
+
+def check_container(path: Path) -> None:
+    """Refuse what is not a bounded, macro-free XLSX of at most ``MAX_CELLS`` cells: before any XML is parsed."""
+    cells = 0
+
+    def count(part: str, chunk: bytes) -> None:
+        nonlocal cells
+        if _SHEET.fullmatch(part):  # a cell split between two chunks is missed: one in a million
+            cells += chunk.count(b"<c ") + chunk.count(b"<c>") + len(_PREFIXED_CELL.findall(chunk))
+            if cells > MAX_CELLS:
+                raise _refuse(path, f"the workbook has more than {MAX_CELLS:,} cells",
+                              "a catalogue this large is not read from Excel: split it or use YAML")
+
+    check_archive(path, max_bytes=MAX_WORKBOOK_BYTES, max_uncompressed=MAX_UNCOMPRESSED_BYTES, code="workbook",
+                  save_as="'Cartella di lavoro di Excel (*.xlsx)'", scan=count)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One non-empty cell as data: where it is and what it holds (text, number, date or true/false)."""
+
+    sheet: str
+    row: int
+    column: int
+    value: Any
+
+    @property
+    def ref(self) -> str:
+        """``C12``."""
+        return f"{column_letter(self.column)}{self.row}"
+
+
+def column_letter(index: int) -> str:
+    """1 → A, 28 → AB."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_location(path: Path | str, sheet: str, ref: str) -> Location:
+    """``FILE.xlsx:Foglio!C12`` as a problem's place."""
+    return Location(f"{path}:{sheet}!{ref}")
+
+
+@dataclass
+class Sheet:
+    """The non-empty cells of a sheet, by row."""
+
+    title: str
+    rows: dict[int, dict[int, Cell]]
+
+
+def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
+    """The sheets of a checked workbook, as data; formula cells are refused with their address."""
+    from openpyxl import load_workbook
+
+    path = Path(path)
+    check_container(path)
+    try:
+        book = load_workbook(path, read_only=True, data_only=False, keep_links=False, keep_vba=False)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file: one located line
+        raise _refuse(path, f"the workbook cannot be read: {type(exc).__name__}", "save it again from Excel") from None
+    sheets: dict[str, Sheet] = {}
+    problems = []
+    try:
+        for ws in book.worksheets:
+            rows: dict[int, dict[int, Cell]] = {}
+            for row in ws.iter_rows():
+                for item in row:
+                    value = getattr(item, "value", None)
+                    if value is None or (isinstance(value, str) and not value.strip()):
+                        continue
+                    cell = Cell(ws.title, item.row, item.column, value)
+                    if item.data_type == "f":
+                        problems.append(fail(cell_location(path, ws.title, cell.ref),
+                                             "a formula is not accepted: cells hold data",
+                                             code="workbook", hint="replace it with its value").problems[0])
+                        continue
+                    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                        problems.append(fail(cell_location(path, ws.title, cell.ref),
+                                             f"a cell holds {len(value):,} characters, more than Excel's "
+                                             f"{MAX_CELL_CHARS:,}", code="workbook",
+                                             hint="shorten the text").problems[0])
+                        continue
+                    if isinstance(value, dt.time):
+                        value = value.isoformat()
+                    rows.setdefault(item.row, {})[item.column] = Cell(ws.title, item.row, item.column, value)
+            sheets[ws.title] = Sheet(ws.title, rows)
+    finally:
+        book.close()
+    if problems:
+        raise RiskengineError(problems)
+    return sheets
+
+
+def cells(sheet: Sheet) -> Iterator[Cell]:
+    """Every cell of ``sheet``, row by row."""
+    for row in sorted(sheet.rows):
+        yield from (sheet.rows[row][c] for c in sorted(sheet.rows[row]))

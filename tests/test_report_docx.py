@@ -1,0 +1,136 @@
+"""The annex in Word: --format docx from the shipped template or the catalogue's own, and template-check."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from catalog_helpers import run_cli
+from workbook_helpers import RULES, example_copy
+
+from riskengine.report import canonical_copy
+from riskengine.report.docx import PACKAGE_TEMPLATE, VARIABLES, docx_bytes, docx_context
+from riskengine.report.messages import Messages
+from riskengine.report.view import View
+
+
+@pytest.fixture(scope="module")
+def annex(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("docx") / "allegato"
+    result = run_cli("assess", str(Path(RULES).parent / "catalogs" / "esempio-cciaa"), "--out", str(out),
+                     "--format", "json,docx", "-q")
+    assert result.exit_code == 0, result.stderr
+    return out / "allegato-rischi.docx", json.loads((out / "risultato.json").read_text(encoding="utf-8"))
+
+
+def _word(paragraphs: list[str], path: Path, header: str = "") -> Path:
+    from docx import Document
+
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if header:
+        document.sections[0].header.paragraphs[0].text = header
+    document.save(path)
+    return path
+
+
+def test_the_word_annex_has_every_process_code_and_level_in_tables_with_header_rows(annex) -> None:
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    path, result = annex
+    document = Document(str(path))
+    cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
+    view = View(canonical_copy(result), Messages("it"))
+    for process in result["processi"]:
+        assert process["codice"] in cells
+        assert view.level_of(process["livello"])["etichetta"] in cells
+    register = document.tables[0]
+    assert [c.text for c in register.rows[0].cells][:2] == ["Codice", "Processo"]
+    assert len(register.rows) == len(result["processi"]) + 1
+    for table in document.tables:
+        header = table.rows[0]._tr.trPr
+        assert header is not None and header.find(qn("w:tblHeader")) is not None
+        assert all(run.bold for cell in table.rows[0].cells for p in cell.paragraphs for run in p.runs)
+    styles = {p.style.name for p in document.paragraphs}
+    assert {"Title", "Heading 1", "Heading 2", "Heading 3"} <= styles
+    texts = [p.text for p in document.paragraphs]
+    assert "Registro dei rischi" in texts and "Piano di monitoraggio" in texts and "Schede di rischio" in texts
+    assert not any("monitoraggio/" in c for c in cells)  # internal rule identifiers are not published
+    assert "31/01/2026" in texts
+
+
+def test_the_word_annex_is_deterministic(annex) -> None:
+    path, result = annex
+    view = View(canonical_copy(result), Messages("it"))
+    assert docx_bytes(view, PACKAGE_TEMPLATE) == path.read_bytes()
+
+
+def test_the_context_provides_exactly_the_declared_variables(annex) -> None:
+    from docxtpl import DocxTemplate
+
+    _, result = annex
+    view = View(canonical_copy(result), Messages("en"))
+    assert tuple(sorted(docx_context(view, DocxTemplate(str(PACKAGE_TEMPLATE))))) == VARIABLES
+    assert run_cli("template-check", str(PACKAGE_TEMPLATE)).exit_code == 0
+
+
+def test_template_check_lists_unknown_variables_with_their_place(tmp_path) -> None:
+    template = _word(["{{ titolo }}", "Ente: {{ nome_ente }}", "{% for p in processi %}{{ p.codice }} "
+                      "{{ p.rischio_totale }}{% endfor %}", "{{ titol }}"], tmp_path / "allegato.docx",
+                     header="{{ logo_ente }}")
+    result = run_cli("template-check", str(template))
+    assert result.exit_code == 1
+    assert f"{template}:paragrafo 2: error[template]: the template uses 'nome_ente', which the result does not " \
+           "provide" in result.stdout
+    assert f"{template}:paragrafo 4: error[template]: the template uses 'titol', which the result does not " \
+           "provide (did you mean 'titolo'?)" in result.stdout
+    assert f"{template}:intestazione (sezione 1): error[template]: the template uses 'logo_ente'" in result.stdout
+    assert "'p'" not in result.stdout and "'processi'" not in result.stdout  # a loop variable, a provided one
+
+
+def test_a_catalogue_template_is_used_and_one_with_an_unknown_variable_is_refused_by_assess(tmp_path) -> None:
+    from docx import Document
+
+    catalog = example_copy(tmp_path)
+    (catalog / "templates").mkdir()
+    _word(["Comune di Prova – logo e intestazione", "{{ titolo }} {{ anno }}", "{{p registro }}"],
+          catalog / "templates" / "allegato.docx")
+    out = tmp_path / "out"
+    result = run_cli("assess", str(catalog), "--out", str(out), "--format", "docx", "--rules", RULES, "-q")
+    assert result.exit_code == 0, result.stderr
+    document = Document(str(out / "allegato-rischi.docx"))
+    assert [p.text for p in document.paragraphs][:2] == ["Comune di Prova – logo e intestazione",
+                                                         "Valutazione e trattamento del rischio corruttivo 2026"]
+    assert len(document.tables) == 1
+    _word(["{{ titolo }}", "{{ responsabile_rpct }}"], catalog / "templates" / "allegato.docx")
+    refused = run_cli("assess", str(catalog), "--out", str(tmp_path / "out2"), "--format", "docx", "--rules", RULES)
+    assert refused.exit_code == 1
+    assert "paragrafo 2: error[template]: the template uses 'responsabile_rpct'" in refused.stderr
+    assert not (tmp_path / "out2").exists()
+
+
+def test_a_template_cannot_leave_the_sandbox(tmp_path, annex) -> None:
+    _, result = annex
+    view = View(canonical_copy(result), Messages("it"))
+    from riskengine.errors import RiskengineError
+
+    for text in ("{{ ente.__class__.__mro__ }}", "{{ titolo.__class__ }}", "{% for x in range(10**9) %}x{% endfor %}"):
+        template = _word([text], tmp_path / "fuga.docx")
+        with pytest.raises(RiskengineError) as caught:
+            docx_bytes(view, template)
+        assert "template" in str(caught.value)
+
+
+def test_a_macro_enabled_or_damaged_template_is_refused(tmp_path) -> None:
+    docm = tmp_path / "allegato.docm"
+    shutil.copy(PACKAGE_TEMPLATE, docm)
+    result = run_cli("template-check", str(docm))
+    assert result.exit_code == 1 and "'.docm' files are not accepted" in result.stderr
+    fake = tmp_path / "finto.docx"
+    fake.write_text("{{ titolo }}", encoding="utf-8")
+    result = run_cli("template-check", str(fake))
+    assert result.exit_code == 1 and "not an Office file (not a zip archive)" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,227 @@
+"""The catalogue as a workbook, both ways: export-xlsx and import-xlsx on the example and on edits."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from catalog_helpers import run_cli
+from workbook_helpers import EXAMPLE, RULES, column_of, edit, example_copy, export, row_of, tree_bytes
+
+from riskengine import api
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory) -> Path:
+    return export(EXAMPLE, tmp_path_factory.mktemp("wb") / "esempio.xlsx")
+
+
+def _import(workbook: Path, out: Path, *extra: str):
+    return run_cli("import-xlsx", str(workbook), "--out", str(out), "--rules", RULES, *extra)
+
+
+def _check_lines(catalog: Path) -> list[str]:
+    """``check``'s problem lines without their places (file and line differ between two folders)."""
+    result = run_cli("check", str(catalog), "--rules", RULES)
+    lines = [re.sub(r"^\s*\S+:\d+:\d+: ", "", line) for line in result.stdout.splitlines()[1:]]
+    return [result.exit_code, result.stdout.splitlines()[0].split(": ", 1)[1], *lines]
+
+
+def test_export_then_import_over_the_catalogue_is_byte_identical(tmp_path, workbook) -> None:
+    catalog = example_copy(tmp_path)
+    before = tree_bytes(catalog)
+    result = _import(workbook, catalog, "--force", "--lang", "it")
+    assert result.exit_code == 0, result.stderr
+    assert tree_bytes(catalog) == before
+    assert result.stdout.count("invariato") == 8  # every file of the workbook: its content did not change
+    assert run_cli("check", str(catalog), "--rules", RULES).stdout.replace(str(catalog), "X") \
+        == run_cli("check", str(EXAMPLE), "--rules", RULES).stdout.replace(str(EXAMPLE), "X")
+
+
+def test_a_fresh_import_checks_like_the_original_and_round_trips_byte_for_byte(tmp_path, workbook) -> None:
+    first = tmp_path / "primo"
+    assert _import(workbook, first).exit_code == 0
+    assert sorted(p.name for p in first.iterdir()) == sorted(
+        ["ente.yaml", "areas.yaml", "units.yaml", "factors.yaml", "processes.yaml", "measures.yaml",
+         "trasparenza.yaml", "assessment-2026.yaml"])
+    original = example_copy(tmp_path, "originale")
+    (original / "assessment-2025.yaml").unlink()  # the workbook carries the latest assessment only
+    assert _check_lines(first) == _check_lines(original)
+    second = tmp_path / "secondo"
+    assert _import(export(first, tmp_path / "di-nuovo.xlsx"), second).exit_code == 0
+    assert tree_bytes(second) == tree_bytes(first)
+
+
+def test_the_export_is_deterministic_and_has_the_layout_users_expect(tmp_path, workbook) -> None:
+    from openpyxl import load_workbook
+
+    again = export(EXAMPLE, tmp_path / "again.xlsx")
+    assert again.read_bytes() == workbook.read_bytes()
+    book = load_workbook(workbook)
+    assert book.sheetnames[:3] == ["Leggimi", "Generale", "Elenchi"]
+    assert {"Processi", "Fasi", "Eventi", "Misure", "Unità", "Aree", "Fattori", "Valutazione",
+            "Monitoraggio"} <= set(book.sheetnames)
+    misure = book["Misure"]
+    assert misure.freeze_panes == "A2"
+    assert misure.column_dimensions["B"].width > 8
+    references = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in misure.data_validations.dataValidation}
+    lists = book["Elenchi"]
+    assert lists["D1"].value == "responsabili"
+    last = max(c.row for c in lists["D"] if c.value is not None)
+    assert references["E2"] == f"Elenchi!$D$2:$D${last}"  # units and roles
+    assert references["C2"].startswith('"controllo,trasparenza')
+    valutazione = book["Valutazione"]
+    p1 = column_of(workbook, "Valutazione", "risposte.P1")
+    answers = next(dv for dv in valutazione.data_validations.dataValidation if str(dv.sqref).startswith(p1))
+    assert answers.formula1 == '"1,2,3,4,5"'  # the scale of P1 (discrezionalità)
+    assert book["Elenchi"].sheet_state == "hidden"
+
+
+def test_a_misspelt_unit_in_the_measures_sheet_is_reported_at_its_cell(tmp_path, workbook) -> None:
+    assert row_of(workbook, "Misure", "MG06") == 7 and column_of(workbook, "Misure", "responsabile") == "E"
+    broken = edit(workbook, "Misure", {"E7": "RPTC"}, tmp_path / "rotto.xlsx")
+    result = _import(broken, tmp_path / "out")
+    assert result.exit_code == 1
+    assert f"{broken}:Misure!E7: error[dangling-reference]: unknown unit or role 'RPTC' (did you mean 'RPCT'?)" \
+        in result.stderr
+    assert not (tmp_path / "out").exists()
+    italian = _import(broken, tmp_path / "out", "--lang", "it")  # worded by the catalogue, as in YAML
+    assert f"{broken}:Misure!E7: error[dangling-reference]: unità o ruolo 'RPTC' inesistente (forse 'RPCT'?)" \
+        in italian.stderr
+
+
+def test_a_formula_cell_is_refused_with_its_address(tmp_path, workbook) -> None:
+    broken = edit(workbook, "Processi", {"B3": "=CONCATENA(A2;A3)"}, tmp_path / "formula.xlsx")
+    result = _import(broken, tmp_path / "out")
+    assert result.exit_code == 1
+    assert f"{broken}:Processi!B3: error[workbook]: a formula is not accepted: cells hold data" in result.stderr
+
+
+def test_an_answer_outside_the_scale_is_refused_with_its_address(tmp_path, workbook) -> None:
+    column = column_of(workbook, "Valutazione", "risposte.P2")
+    broken = edit(workbook, "Valutazione", {f"{column}4": 9}, tmp_path / "scala.xlsx")
+    result = _import(broken, tmp_path / "out")
+    assert result.exit_code == 1
+    assert f"{broken}:Valutazione!{column}4: error[assessment]: '9' is not an answer of indicator 'P2' " \
+           "(expected one of: 2, 5)" in result.stderr
+
+
+def test_a_value_outside_a_closed_list_reads_like_the_yaml_error(tmp_path, workbook) -> None:
+    column = column_of(workbook, "Misure", "tipologia")
+    broken = edit(workbook, "Misure", {f"{column}3": "formazzione"}, tmp_path / "tipologia.xlsx")
+    result = _import(broken, tmp_path / "out")
+    assert f"{broken}:Misure!{column}3: error[schema]: 'formazzione' is not a valid value for 'tipologia' " \
+           "(did you mean 'formazione'?)" in result.stderr
+
+
+def test_unknown_columns_and_sheets_are_named_with_a_suggestion(tmp_path, workbook) -> None:
+    broken = edit(workbook, "Processi", {"B1": "nomme"}, tmp_path / "intestazione.xlsx")
+    result = _import(broken, tmp_path / "out")
+    assert f"{broken}:Processi!B1: error[workbook]: unknown column 'nomme' (did you mean 'nome'?)" in result.stderr
+    assert f"{broken}:Processi!A1: error[workbook]: missing column 'nome'" in result.stderr
+
+
+def test_text_that_starts_like_a_formula_stays_text_both_ways(tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    catalog = example_copy(tmp_path)
+    measures = catalog / "measures.yaml"
+    text = measures.read_text(encoding="utf-8")
+    for prefix, code in (("=", "MG01"), ("+", "MG02"), ("-", "MG03"), ("@", "MG04")):
+        start = text.index(f"codice: {code}\n")
+        line_start = text.index("nome: ", start)
+        text = text[:line_start] + f'nome: "{prefix}SOMMA(A1:A9) {code}"\n' + text[text.index("\n", line_start) + 1:]
+    measures.write_text(text, encoding="utf-8")
+    workbook = export(catalog, tmp_path / "prefissi.xlsx")
+    sheet = load_workbook(workbook)["Misure"]
+    cells = [sheet.cell(row=r, column=2) for r in range(2, 6)]
+    assert [c.value for c in cells] == ["=SOMMA(A1:A9) MG01", "+SOMMA(A1:A9) MG02", "-SOMMA(A1:A9) MG03",
+                                        "@SOMMA(A1:A9) MG04"]
+    assert {c.data_type for c in cells} == {"s"} and all(c.quotePrefix for c in cells)
+    out = tmp_path / "out"
+    assert _import(workbook, out).exit_code == 0
+    imported = api.load_linked(out).catalog.measures.misure
+    assert [m.nome for m in imported[:4]] == [c.value for c in cells]
+
+
+def test_existing_files_are_replaced_only_with_force_changing_only_what_changed(tmp_path, workbook) -> None:
+    catalog = example_copy(tmp_path)
+    before = tree_bytes(catalog)
+    column = column_of(workbook, "Misure", "stato")
+    row = row_of(workbook, "Misure", "MG06")
+    edited = edit(workbook, "Misure", {f"{column}{row}": "non-attuata"}, tmp_path / "modificato.xlsx")
+    refused = _import(edited, catalog)
+    assert refused.exit_code == 1 and "already exists" in refused.stderr and "--force" in refused.stderr
+    assert tree_bytes(catalog) == before
+    done = _import(edited, catalog, "--force")
+    assert done.exit_code == 0, done.stderr
+    after = tree_bytes(catalog)
+    assert [n for n in after if after[n] != before[n]] == ["measures.yaml"]
+    old_lines, new_lines = before["measures.yaml"].decode().splitlines(), after["measures.yaml"].decode().splitlines()
+    assert len(old_lines) == len(new_lines)  # comments, quoting, flow lists and key order all kept
+    changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=True) if a != b]
+    assert len(changed) == 1 and changed[0][1].strip() == "stato: non-attuata"
+    assert next(m for m in api.load_linked(catalog).catalog.measures.misure if m.codice == "MG06").stato == "non-attuata"
+
+
+def test_a_workbook_without_its_settings_sheet_is_one_located_line(tmp_path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Foglio1"
+    book.save(tmp_path / "vuoto.xlsx")
+    result = _import(tmp_path / "vuoto.xlsx", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "no sheet 'Generale'" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("catalog", ["esempio-cciaa", "esempio-piccolo"])
+def test_updating_a_file_with_its_own_data_changes_no_byte(catalog) -> None:
+    from riskengine.catalog import load_catalog
+    from riskengine.method.models import AssessmentFile
+    from riskengine.source.document import load_yaml
+    from riskengine.workbook.values import plain
+    from riskengine.workbook.yamlfile import updated_yaml
+
+    root = EXAMPLE.parent / catalog
+    loaded = load_catalog(root)
+    models = {"ente.yaml": loaded.ente, "areas.yaml": loaded.areas, "units.yaml": loaded.units,
+              "processes.yaml": loaded.processes, "measures.yaml": loaded.measures}
+    if loaded.transparency is not None:
+        models["trasparenza.yaml"] = loaded.transparency
+    for path in sorted(root.glob("assessment-*.yaml")):
+        models[path.name] = AssessmentFile.model_validate(load_yaml(path).data)
+    for name, model in models.items():
+        text = (root / name).read_text(encoding="utf-8")
+        assert updated_yaml(text, plain(model)) == text, name
+
+
+def test_an_update_adds_and_removes_items_and_keys_in_place() -> None:
+    from riskengine.workbook.yamlfile import updated_yaml
+
+    text = ("# intestazione\nmisure:\n  - codice: M1  # prima\n    nome: \"Uno\"\n    aree: [A, B]\n\n"
+            "  - codice: M2\n    nome: Due\n    target: 10\n")
+    data = {"misure": [{"codice": "M2", "nome": "Due"}, {"codice": "M3", "nome": "Tre", "aree": ["C"]},
+                       {"codice": "M1", "nome": "Uno", "aree": ["A"]}]}
+    updated = updated_yaml(text, data)
+    assert updated.startswith("# intestazione\nmisure:\n")
+    assert "- codice: M1  # prima\n    nome: \"Uno\"\n    aree: [A]\n" in updated  # comment, quotes, flow style
+    assert "target" not in updated and "codice: M3" in updated
+    assert [line.strip() for line in updated.splitlines() if "codice:" in line] == [
+        "- codice: M2", "- codice: M3", "- codice: M1  # prima"]
+
+
+def test_the_small_example_round_trips_too(tmp_path) -> None:
+    source = EXAMPLE.parent / "esempio-piccolo"
+    catalog = tmp_path / "piccolo"
+    shutil.copytree(source, catalog, ignore=shutil.ignore_patterns("storico.sqlite*"))
+    workbook = export(catalog, tmp_path / "piccolo.xlsx")
+    before = tree_bytes(catalog)
+    assert _import(workbook, catalog, "--force").exit_code == 0
+    assert tree_bytes(catalog) == before
+    fresh = tmp_path / "nuovo"
+    assert _import(workbook, fresh).exit_code == 0
+    assert _import(export(fresh, tmp_path / "nuovo.xlsx"), tmp_path / "ancora").exit_code == 0
+    assert tree_bytes(tmp_path / "ancora") == tree_bytes(fresh)

@@ -1,0 +1,228 @@
+"""Self-assessment questionnaires: ``questionari`` writes one per unit, ``raccogli`` merges the returned ones."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from catalog_helpers import run_cli
+from workbook_helpers import RULES, example_copy
+
+from riskengine import api
+from riskengine.answers.load import allowed_answers
+from riskengine.graph.queries import descendants
+from riskengine.method.load import load_method
+from riskengine.source.document import load_yaml
+
+METHOD = load_method(Path(RULES) / "cciaa-torino-2022")
+INDICATORS = [i.codice for i in METHOD.model.indicatori]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("q")
+    catalog = example_copy(root)
+    out = root / "questionari"
+    result = run_cli("questionari", str(catalog), "--year", "2026", "--out", str(out), "--rules", RULES)
+    assert result.exit_code == 0, result.stderr
+    return catalog, out
+
+
+def _fresh(tmp_path: Path, written: tuple[Path, Path], *units: str) -> tuple[Path, Path]:
+    """A copy of the catalogue and a folder with the questionnaires of ``units`` only."""
+    catalog = example_copy(tmp_path)
+    folder = tmp_path / "restituiti"
+    folder.mkdir()
+    for unit in units:
+        shutil.copy(written[1] / f"questionario-{unit}-2026.xlsx", folder)
+    return catalog, folder
+
+
+def _fill(path: Path, answers: dict[str, dict[str, object]], *, codes: dict[int, str] | None = None) -> None:
+    """Answer rows (by process code) as a unit head would, in Excel; ``codes``: rows whose code is rewritten."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    ws = book["Valutazione"]
+    headers = [c.value for c in ws[1]]
+    for row, code in (codes or {}).items():
+        ws.cell(row=row, column=1).value = code
+    for row in range(2, ws.max_row + 1):
+        code = ws.cell(row=row, column=1).value
+        for name, value in answers.get(code, {}).items():
+            column = next(i for i, h in enumerate(headers, start=1) if str(h).split(" – ")[0] == name)
+            ws.cell(row=row, column=column).value = value
+    book.save(path)
+
+
+def _answers(catalog: Path) -> dict[str, dict]:
+    data = load_yaml(catalog / "assessment-2026.yaml").data
+    return {e["processo"]: e for e in data["valutazioni"]}
+
+
+def _processes(path: Path) -> list[str]:
+    from openpyxl import load_workbook
+
+    ws = load_workbook(path, read_only=True)["Valutazione"]
+    return [r[0] for r in ws.iter_rows(min_row=2, values_only=True) if r[0]]
+
+
+def test_one_questionnaire_per_unit_with_the_unit_and_year_recorded(written) -> None:
+    from openpyxl import load_workbook
+
+    catalog, out = written
+    cg = api.load_linked(catalog)
+    # a unit that owns a process, leads a measure, or holds a role that leads one (the RPCT, in SG)
+    roles = {cg.code(r): cg.code(cg.targets(r, "part-of")[0]) for r in cg.nodes_of("role")
+             if cg.targets(r, "part-of") and cg.targets(r, "responsible-for")}
+    owners = {cg.code(u) for u in cg.nodes_of("unit")
+              if cg.sources(u, "owned-by") or cg.targets(u, "responsible-for")} | set(roles.values())
+    assert roles == {"RPCT": "SG"}
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"questionario-{u}-2026.xlsx" for u in owners)
+    book = load_workbook(out / "questionario-PERS-2026.xlsx")
+    info = {r[0]: r[1] for r in book["Questionario"].iter_rows(max_row=6, values_only=True)}
+    assert info["Unità (codice)"] == "PERS" and info["Anno"] == 2026 and info["Ente"] == "esempio-cciaa"
+    assert book.security.lockStructure
+    ws = book["Valutazione"]
+    assert ws.protection.sheet and book["Misure"].protection.sheet
+    assert [c.value for c in ws[1]][:3] == ["codice", "nome", "P1 – " + METHOD.model.indicatori[0].nome]
+    assert ws["A2"].protection.locked and ws["B2"].protection.locked
+    assert not ws["C2"].protection.locked and not ws.cell(row=2, column=3 + len(INDICATORS)).protection.locked
+    p1 = next(dv for dv in ws.data_validations.dataValidation if str(dv.sqref).startswith("C2"))
+    assert p1.formula1 == '"' + ",".join(allowed_answers(METHOD, "P1")) + '"'
+    option = METHOD.scale_of(METHOD.model.indicatori[0]).opzioni[0]
+    assert option.etichetta[:30] in p1.prompt  # the scale's help text
+    assert ws["C2"].value == _answers(catalog)[ws["A2"].value]["risposte"]["P1"]  # pre-filled with the year's
+    assert set(_processes(out / "questionario-PERS-2026.xlsx")) == {
+        cg.code(p) for p in cg.sources("unit:PERS", "owned-by")}
+    scales = list(book["Scale"].iter_rows(min_row=2, values_only=True))
+    assert (option.codice or int(option.valore), option.etichetta) in {(r[3], r[4]) for r in scales if r[0] == "P1"}
+    measures = book["Misure"]
+    assert [c.value for c in measures[1]][:6] == ["codice", "nome", "scadenza", "indicatore", "target", "stato"]
+    assert not measures["F2"].protection.locked and measures["A2"].protection.locked
+
+
+def test_raccogli_merges_two_units_keeps_the_rest_and_reports_a_conflict(tmp_path, written) -> None:
+    catalog, folder = _fresh(tmp_path, written, "PERS", "PROVV", "RI")
+    before = _answers(catalog)
+    pers, provv = _processes(folder / "questionario-PERS-2026.xlsx"), _processes(folder / "questionario-PROVV-2026.xlsx")
+    high = {i: allowed_answers(METHOD, i)[-1] for i in INDICATORS}
+    low = {i: allowed_answers(METHOD, i)[0] for i in INDICATORS}
+    filled_pers = {code: {**{i: int(v) for i, v in high.items()}, "motivazione": f"Rivalutato {code}"}
+                   for code in pers}
+    filled_provv = {code: {i: int(v) for i, v in low.items()} for code in provv}
+    _fill(folder / "questionario-PERS-2026.xlsx", filled_pers)
+    _fill(folder / "questionario-PROVV-2026.xlsx", filled_provv)
+    # The third unit answers, in its first row, a process of PERS: a conflict
+    _fill(folder / "questionario-RI-2026.xlsx", {pers[0]: {i: int(v) for i, v in low.items()}},
+          codes={2: pers[0]})
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES, "--lang", "it")
+    assert result.exit_code == 0, result.stderr
+    after = _answers(catalog)
+    for code in pers:
+        assert after[code]["risposte"] == {i: int(v) for i, v in high.items()}
+        assert after[code]["motivazione"] == f"Rivalutato {code}"
+    for code in provv:
+        assert after[code]["risposte"] == {i: int(v) for i, v in low.items()}
+        assert after[code].get("motivazione") == before[code].get("motivazione")  # left empty: kept
+    others = set(before) - set(pers) - set(provv)
+    assert others and all(after[code] == before[code] for code in others)
+    text = (catalog / "assessment-2026.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# Valutazione del rischio 2026") and "  # --- Area C ---\n" in text
+    untouched = next(iter(sorted(others)))
+    assert f"  - processo: {untouched}\n    risposte: {{" in text  # the file's own flow style, where unchanged
+    out = result.stdout
+    assert "questionari restituiti (3)" in out
+    assert f"(PERS): risposte cambiate {len(pers)} ({', '.join(pers)})" in out
+    conflict = f"{folder / 'questionario-RI-2026.xlsx'}:Valutazione!A2: warning[conflitto]: processo '{pers[0]}' " \
+               f"answered by unit 'RI' and by its owner 'PERS'"
+    assert conflict in out
+    assert "unità che non hanno restituito il questionario: " in out and "(SEGR)" in out
+
+
+def test_an_answer_outside_the_scale_is_refused_at_its_cell_and_nothing_is_written(tmp_path, written) -> None:
+    catalog, folder = _fresh(tmp_path, written, "PERS")
+    before = (catalog / "assessment-2026.yaml").read_bytes()
+    code = _processes(folder / "questionario-PERS-2026.xlsx")[1]
+    _fill(folder / "questionario-PERS-2026.xlsx", {code: {"P2": 9}})
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert result.exit_code == 1
+    where = f"{folder / 'questionario-PERS-2026.xlsx'}:Valutazione!D3"
+    assert f"{where}: error[assessment]: '9' is not an answer of indicator 'P2'" in result.stderr
+    assert (catalog / "assessment-2026.yaml").read_bytes() == before
+
+
+def test_measures_status_and_checks_are_merged_into_the_monitoring(tmp_path, written) -> None:
+    from openpyxl import load_workbook
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    path = folder / "questionario-PROVV-2026.xlsx"
+    book = load_workbook(path)
+    ws = book["Misure"]
+    code = ws["A2"].value
+    ws["F2"], ws["G2"], ws["H2"], ws["I2"] = "in-corso", 4, 3, "Tre verifiche su quattro"
+    book.save(path)
+    assert run_cli("raccogli", str(catalog), str(folder), "--rules", RULES).exit_code == 0
+    monitoring = {e["misura"]: e for e in load_yaml(catalog / "assessment-2026.yaml").data["monitoraggio"]}
+    assert monitoring[code] == {"misura": code, "stato": "in-corso", "verifiche_previste": 4,
+                                "verifiche_eseguite": 3, "note": "Tre verifiche su quattro"}
+
+
+def test_a_new_year_starts_empty_and_reports_what_is_still_missing(tmp_path, written, monkeypatch) -> None:
+    monkeypatch.delenv("RISKENGINE_LANG")  # the default: Italian
+    catalog = example_copy(tmp_path)
+    out = tmp_path / "q2027"
+    assert run_cli("questionari", str(catalog), "--year", "2027", "--out", str(out), "--rules", RULES).exit_code == 0
+    again = run_cli("questionari", str(catalog), "--year", "2027", "--out", str(out), "--rules", RULES)
+    assert again.exit_code == 1 and "already exists" in again.stderr
+    folder = tmp_path / "solo-pers"
+    folder.mkdir()
+    shutil.copy(out / "questionario-PERS-2027.xlsx", folder)
+    pers = _processes(folder / "questionario-PERS-2027.xlsx")
+    _fill(folder / "questionario-PERS-2027.xlsx",
+          {code: {i: int(allowed_answers(METHOD, i)[0]) for i in INDICATORS} for code in pers})
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert result.exit_code == 0, result.stderr
+    data = load_yaml(catalog / "assessment-2027.yaml").data
+    assert data["anno"] == 2027 and [e["processo"] for e in data["valutazioni"]] == pers
+    assert "PROVV, ancora senza valutazione: " in result.stdout
+    wrong = run_cli("raccogli", str(catalog), str(folder), "--year", "2026", "--rules", RULES)
+    assert wrong.exit_code == 1
+    assert f"{folder / 'questionario-PERS-2027.xlsx'}:Questionario!B4: error[questionario]: this questionnaire is " \
+           "of 2027, not of 2026" in wrong.stderr
+
+
+def test_questionnaires_are_deterministic(written, tmp_path) -> None:
+    catalog, out = written
+    again = tmp_path / "ancora"
+    assert run_cli("questionari", str(catalog), "--year", "2026", "--out", str(again), "--rules", RULES).exit_code == 0
+    assert {p.name: p.read_bytes() for p in again.iterdir()} == {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def test_a_method_scoring_phases_gets_one_row_per_phase(tmp_path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(Path(RULES) / "cciaa-torino-2022", rules / "per-fasi")
+    method = rules / "per-fasi" / "method.yaml"
+    method.write_text(method.read_text(encoding="utf-8").replace("  livello: processo", "  livello: fase", 1),
+                      encoding="utf-8")
+    catalog = example_copy(tmp_path)
+    for path in catalog.glob("assessment-*.yaml"):
+        path.unlink()
+    ente = catalog / "ente.yaml"
+    ente.write_text(ente.read_text(encoding="utf-8").replace("metodo: cciaa-torino-2022", "metodo: per-fasi"),
+                    encoding="utf-8")
+    out = tmp_path / "q"
+    assert run_cli("questionari", str(catalog), "--year", "2027", "--out", str(out), "--rules", str(rules)).exit_code == 0
+    cg = api.load_linked(catalog)
+    phases = [cg.code(f) for p in sorted(cg.sources("unit:PERS", "owned-by"), key=lambda n: cg.attrs(n)["path"])
+              for f in descendants(cg, p)]
+    path = out / "questionario-PERS-2027.xlsx"
+    assert _processes(path) == phases
+    _fill(path, {phases[0]: {i: int(allowed_answers(METHOD, i)[-1]) for i in INDICATORS}})
+    folder = tmp_path / "restituiti"
+    folder.mkdir()
+    shutil.copy(path, folder)
+    assert run_cli("raccogli", str(catalog), str(folder), "--rules", str(rules)).exit_code == 0
+    entries = load_yaml(catalog / "assessment-2027.yaml").data["valutazioni"]
+    assert entries == [{"fase": phases[0], "risposte": {i: int(allowed_answers(METHOD, i)[-1]) for i in INDICATORS}}]

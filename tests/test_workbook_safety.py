@@ -1,0 +1,120 @@
+"""Workbooks from others: oversize files, zip bombs, million-cell sheets, macros and entity tricks are
+refused quickly, before openpyxl parses them, in bounded memory."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+from catalog_helpers import run_cli
+from workbook_helpers import EXAMPLE, RULES, export
+
+from riskengine.errors import RiskengineError
+from riskengine.workbook.safety import MAX_CELLS, read_workbook
+
+
+@pytest.fixture(scope="module")
+def valid(tmp_path_factory) -> Path:
+    return export(EXAMPLE, tmp_path_factory.mktemp("sicurezza") / "valido.xlsx")
+
+
+def _with_parts(valid: Path, target: Path, parts: dict[str, bytes], *, compress: int = zipfile.ZIP_DEFLATED) -> Path:
+    """A copy of a valid workbook with some parts replaced or added."""
+    with zipfile.ZipFile(valid) as src, zipfile.ZipFile(target, "w", compress) as dst:
+        for info in src.infolist():
+            if info.filename not in parts:
+                dst.writestr(info.filename, src.read(info.filename))
+        for name, content in parts.items():
+            dst.writestr(name, content)
+    return target
+
+
+def _refused(path: Path, words: str) -> float:
+    """Seconds taken to refuse ``path`` (and the refusal names ``words``), with bounded memory."""
+    start = time.perf_counter()
+    with pytest.raises(RiskengineError) as caught:
+        read_workbook(path)
+    elapsed = time.perf_counter() - start
+    tracemalloc.start()  # a second time, for the memory (tracing slows it down)
+    with pytest.raises(RiskengineError):
+        read_workbook(path)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert words in str(caught.value)
+    assert str(path) in str(caught.value)
+    assert peak < 16 * 1024 * 1024, f"{peak / 1048576:.0f} MB"
+    return elapsed
+
+
+def test_a_50_mb_workbook_is_refused_within_seconds(tmp_path, valid) -> None:
+    big = _with_parts(valid, tmp_path / "grande.xlsx", {"xl/media/image1.png": os.urandom(50 * 1024 * 1024)},
+                      compress=zipfile.ZIP_STORED)
+    assert big.stat().st_size > 50 * 1024 * 1024
+    assert _refused(big, "over the limit of 10 MB") < 2
+
+
+def test_a_zip_bomb_is_refused_within_seconds(tmp_path, valid) -> None:
+    bomb = _with_parts(valid, tmp_path / "bomba.xlsx", {"xl/worksheets/sheet3.xml": b"\0" * (64 * 1024 * 1024)})
+    assert bomb.stat().st_size < 1024 * 1024
+    assert _refused(bomb, "a zip bomb") < 2
+
+
+def test_parts_declaring_more_than_the_total_limit_are_refused(tmp_path, valid) -> None:
+    noise = random.Random(7)
+    # runs of random length compress about 30 times: each part is under the ratio limit, the file under
+    # 10 MB, and together the parts declare more than 100 MB
+    runs = b"".join(b"a" * noise.randrange(1, 60) + b"b" for _ in range(40_000))
+    parts = {f"xl/media/dati{i}.bin": runs * (36 * 1024 * 1024 // len(runs)) for i in range(3)}
+    heavy = _with_parts(valid, tmp_path / "pesante.xlsx", parts)
+    assert _refused(heavy, "expands to more than 100 MB") < 5
+
+
+def test_a_sheet_of_more_than_the_cell_limit_is_refused_before_parsing(tmp_path, valid) -> None:
+    noise = random.Random(3)
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (n, n, noise.randrange(10 ** 9))
+                    for n in range(1, MAX_CELLS + 2))
+    sheet = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             b'spreadsheetml/2006/main"><sheetData>' + rows + b"</sheetData></worksheet>")
+    huge = _with_parts(valid, tmp_path / "righe.xlsx", {"xl/worksheets/sheet3.xml": sheet})
+    assert _refused(huge, f"more than {MAX_CELLS:,} cells") < 5
+
+
+def test_macro_enabled_workbooks_are_refused(tmp_path, valid) -> None:
+    xlsm = tmp_path / "macro.xlsm"
+    xlsm.write_bytes(valid.read_bytes())
+    assert _refused(xlsm, "'.xlsm' files are not accepted") < 1
+    hidden = _with_parts(valid, tmp_path / "nascosta.xlsx", {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0 macro"})
+    assert _refused(hidden, "contains macros (vbaProject.bin)") < 1
+    with zipfile.ZipFile(valid) as src:
+        types = src.read("[Content_Types].xml").replace(
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+    declared = _with_parts(valid, tmp_path / "dichiarata.xlsx", {"[Content_Types].xml": types})
+    assert _refused(declared, "macro-enabled") < 1
+    result = run_cli("import-xlsx", str(xlsm), "--out", str(tmp_path / "out"), "--rules", RULES)
+    assert result.exit_code == 1 and "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_an_xml_entity_declaration_is_refused(tmp_path, valid) -> None:
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+              b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol2;</t></si></sst>')
+    entity = _with_parts(valid, tmp_path / "entita.xlsx", {"xl/sharedStrings.xml": laughs})
+    assert _refused(entity, "declares a DOCTYPE") < 1
+
+
+def test_what_is_not_a_workbook_is_one_located_line(tmp_path) -> None:
+    fake = tmp_path / "finto.xlsx"
+    fake.write_text("codice;nome\nB1;prova\n", encoding="utf-8")
+    assert _refused(fake, "not an Office file (not a zip archive)") < 1
+    damaged = tmp_path / "rovinato.xlsx"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+    damaged.write_bytes(buffer.getvalue())
+    assert _refused(damaged, "cannot be read") < 1
