@@ -390,3 +390,41 @@ def test_runs_writing_sibling_directories_do_not_refuse_each_other(assessed, tmp
             write_annex(result, tmp_path / "out" / "2025", formats=("json",))
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2026"], "no lock file beside the annex"
     write_annex(result, tmp_path / "out" / "2025", formats=("json",))  # released
+
+
+def test_the_events_sheet_lists_the_measures_treating_each_event(example):
+    """The XLSX events sheet reads the result's eventi[].misure: every treating measure, how it reaches the event
+    and the efficacy the residual uses, the measures on every process in one entry."""
+    from openpyxl import load_workbook
+
+    result, out = example
+    events = {r[1]: r for r in load_workbook(out / "allegato-rischi.xlsx")["Eventi rischiosi"].iter_rows(
+        min_row=2, values_only=True)}
+    # measures.yaml: MS01 (efficacia 0.3) treats B1.1.1.1-E1 on the event.
+    b1 = events["B1.1.1.1-E1"][5]
+    assert b1.startswith("MS01 (sull'evento; efficacia 30%)"), b1
+    codes = {m["codice"] for m in result["misure"]}
+    treated = 0
+    for p in result["processi"]:
+        for e in p.get("eventi", []):
+            cell = events[e["codice"]][5] or ""
+            own = {m["codice"] for m in e["misure"] if m["tramite"] != "tutti"}
+            universal = {m["codice"] for m in e["misure"] if m["tramite"] == "tutti"}
+            shown = {c for c in codes if re.search(rf"(^|[ ;,]){re.escape(c)} \(", cell)}
+            assert shown == own | universal, (e["codice"], cell)
+            assert ("su tutti i processi:" in cell) == bool(universal), cell
+            assert ("Nessuna misura tratta questo evento" in cell) == (not e["trattato"]), cell
+            treated += bool(own)
+    assert treated >= 30
+
+
+def test_an_untreated_event_is_marked_in_the_events_table(example):
+    from riskengine.report import tables
+
+    result, _out = example
+    result = json.loads(json.dumps(result))
+    event = result["processi"][0]["eventi"][0]
+    event["misure"], event["trattato"] = [], False
+    for lang, words in (("it", "⚠ Nessuna misura tratta questo evento"), ("en", "⚠ No measure treats this event")):
+        rows = {r[1]: r for r in tables.events(View(result, Messages(lang))).rows}
+        assert rows[event["codice"]][5] == words

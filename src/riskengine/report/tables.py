@@ -275,24 +275,42 @@ def phases(view: View) -> Table:
 
 def events(view: View) -> Table:
     """One row per risk event of the catalogue: the process, the phase it refers to, its enabling factors
-    and the measures that treat it (when the result links measures to events)."""
+    and the measures that treat it (the result's ``eventi[].misure``; an untreated event says so)."""
     table = Table("eventi", "eventi", [Column("processo", width=12), Column("codice", width=16),
                                        Column("evento", width=70), Column("riferito_a", width=14),
-                                       Column("fattori", width=50), Column("misure_trattamento", width=30)])
+                                       Column("fattori", width=50), Column("misure_trattamento", width=50)])
     for p in view.processes:
         for e in p.get("eventi", []):
             table.rows.append([p["codice"], e["codice"], e["descrizione"], e["su"],
                                _join([f"{f['codice']}) {f['nome']}" for f in e.get("fattori", [])]),
-                               _join([_treating(m, view.lang) for m in e.get("misure", [])])])
+                               _treating(e, view)])
     return table
 
 
-def _treating(measure: dict[str, Any] | str, lang: str) -> str:
-    """A measure treating an event, with the efficacy the residual uses ("MS07 (30%)")."""
-    if isinstance(measure, str):
-        return measure
-    efficacy = measure.get("efficacia")
-    return f"{measure['codice']} ({percent(efficacy, lang)})" if efficacy not in (None, "") else measure["codice"]
+def _treating(event: dict[str, Any], view: View) -> str:
+    """The measures treating an event as the sheet words them: each with how it reaches the event and the efficacy
+    the residual uses ("MS01 (sull'evento; efficacia 30%)"), then those on every process in one entry; an
+    untreated event is marked in words."""
+    t = view.t
+    untreated = event.get("trattato") is False
+    own: list[str] = [f"{t('unita.segno_ritardo')} {t('eventi.non_trattato')}"] if untreated else []
+    universal: list[str] = []
+    for m in event.get("misure", []):
+        if isinstance(m, str):  # a result without efficacies: the code alone
+            own.append(m)
+            continue
+        efficacy = percent(m["efficacia"], view.lang) if m.get("efficacia") not in (None, "") else ""
+        if m.get("tramite") == "tutti":
+            universal.append(f"{m['codice']} ({efficacy})" if efficacy else m["codice"])
+            continue
+        how = [t(f"eventi.tramite_{m['tramite']}")] if m.get("tramite") else []
+        if efficacy:
+            how.append(t("eventi.efficacia" if m.get("efficacia_dichiarata", True) else "eventi.efficacia_predefinita",
+                         efficacia=efficacy))
+        own.append(f"{m['codice']} ({'; '.join(how)})" if how else m["codice"])
+    if universal:
+        own.append(f"{t('eventi.tramite_tutti')}: {', '.join(universal)}")
+    return _join(own)
 
 
 def event_factors(view: View) -> Table:
