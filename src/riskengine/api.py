@@ -164,12 +164,10 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
     :func:`riskengine.history.store.store_url`, else ``storico.yaml``) and the treatment priority of
     the planned measures; the run is recorded once the annex is written.
     """
-    from riskengine.pipeline import assess as run_assessment
-    from riskengine.pipeline import rank_measures as rank
+    from riskengine.pipeline import assess_and_rank
     from riskengine.report import FORMATS, write_annex
 
-    result = run_assessment(catalog_dir, year=year, rules_dir=rules_dir, backend=backend)
-    ranking = rank(catalog_dir, year=result["anno"], rules_dir=rules_dir, backend=backend, result=result)
+    result, ranking = assess_and_rank(catalog_dir, year=year, rules_dir=rules_dir, backend=backend)
     if ranking:
         result["priorita_trattamento"] = ranking
     if templates is None and (Path(catalog_dir) / "templates").is_dir():

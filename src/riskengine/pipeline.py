@@ -107,29 +107,43 @@ def whatif(catalog_dir: str | Path, scenario_file: str | Path, *, year: int | No
         return before, _result(loaded, links)
 
 
+def assess_and_rank(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
+                    backend: str = "durable") -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The result of :func:`assess` and the ranking of :func:`rank_measures`, from one load of the catalogue."""
+    with gcpause.paused():
+        loaded = _loaded(catalog_dir, year, rules_dir, backend)
+        result = _result(loaded)
+        return result, _ranking(loaded, result)
+
+
 def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
                   backend: str = "durable", result: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Planned measures ranked by the residual risk they remove: the assessment re-evaluated without each.
 
     ``result``: the assessment's result when the caller has it (it is computed otherwise).
     """
+    with gcpause.paused():
+        loaded = _loaded(catalog_dir, year, rules_dir, backend)
+        return _ranking(loaded, result if result is not None else _result(loaded))
+
+
+def _ranking(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backend],
+             baseline: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rank the planned measures of ``baseline``, re-evaluating on ``loaded`` only the processes each treats."""
     from riskengine.evaluate.evaluation import evaluate
     from riskengine.graph import queries as q
     from riskengine.history.whatif import planned_measures, rank
     from riskengine.source.fields import decimal_text
 
-    with gcpause.paused():
-        loaded = _loaded(catalog_dir, year, rules_dir, backend)
-        baseline = result if result is not None else _result(loaded)
-        cg, _, method, assessment, runner = loaded
-        links = {cg.code(p): [cg.code(m) for m in q.measures_of(cg, p)] for p in cg.nodes_of("process")}
-        without = {}
+    cg, _, method, assessment, runner = loaded
+    links = {cg.code(p): [cg.code(m) for m in q.measures_of(cg, p)] for p in cg.nodes_of("process")}
+    without = {}
+    with gcpause.collecting():  # one collection for every re-evaluation (each makes a few cycles)
         for measure in planned_measures(baseline):
             code = measure["codice"]
             treated = set(measure["processi"])  # only these can change: the others are not re-evaluated
             changed = {p: [m for m in links[p] if m != code] for p in treated}
-            with gcpause.collecting():
-                evaluations = evaluate(cg, method, assessment, runner, changed, only=treated)
+            evaluations = evaluate(cg, method, assessment, runner, changed, only=treated)
             without[code] = {"processi": [
                 {"codice": ev.code, "valutato": ev.scoring is not None,
                  "residuo_programmato": {
@@ -137,4 +151,4 @@ def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir
                      if ev.scoring and ev.scoring.residuo_programmato.rischio is not None else None,
                      "livello": ev.scoring.residuo_programmato.livello if ev.scoring else None}}
                 for ev in evaluations]}
-        return rank(baseline, without)
+    return rank(baseline, without)
