@@ -41,23 +41,22 @@ class CheckReport:
 
 def check(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> CheckReport:
     """Check a catalogue (integrity rules, its method and its assessments) or a method directory."""
-    from riskengine.catalog import load_catalog
-    from riskengine.graph import build_graph, check_integrity
+    from riskengine.graph.cache import linked
 
     if (Path(catalog_dir) / "method.yaml").is_file():
         return check_method(catalog_dir)
     report = CheckReport(str(catalog_dir))
     try:
-        catalog = load_catalog(catalog_dir)
+        cg, integrity = linked(catalog_dir)
     except RiskengineError as exc:
         report.problems = exc.problems
         return report
-    cg = build_graph(catalog)
+    catalog = cg.catalog
     report.counts = {kind: len(cg.nodes_of(kind)) for kind in
                      ("area", "unit", "role", "process", "phase", "event", "factor", "measure")}
     if catalog.transparency is not None:  # optional file: counted when the catalogue has it
         report.counts["obligation"] = len(cg.nodes_of("obligation"))
-    report.problems = check_integrity(cg) + catalog.warnings
+    report.problems = integrity + catalog.warnings
     if report.ok:
         report.problems += _check_method_and_assessments(cg, rules_dir)
     return report
@@ -92,11 +91,10 @@ def rules_list() -> list[IntegrityRule]:
 
 def load_linked(catalog_dir: str | Path) -> CatalogGraph:
     """Load and link a catalogue, raising when it has errors (used by show, graph, assess)."""
-    from riskengine.catalog import load_catalog
-    from riskengine.graph import build_graph, check_integrity
+    from riskengine.graph.cache import linked
 
-    cg = build_graph(load_catalog(catalog_dir))
-    errors = [p for p in check_integrity(cg) if p.severity is Severity.ERROR]
+    cg, integrity = linked(catalog_dir)
+    errors = [p for p in integrity if p.severity is Severity.ERROR]
     if errors:
         raise RiskengineError(errors)
     return cg

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from riskengine import gcpause
 from riskengine.errors import Location, Problem, RiskengineError, Severity, fail
 from riskengine.evaluate.backend import Backend, backend_for
-from riskengine.graph import build_graph, check_integrity
 from riskengine.graph.build import CatalogGraph
 from riskengine.method.load import Method, load_method
 
@@ -29,10 +28,9 @@ def find_method_dir(catalog_root: Path, name: str, rules_dir: Path | None = None
 
 def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tuple[CatalogGraph, list[Problem], Method]:
     """Load and link the catalogue (refusing errors) and load its method."""
-    from riskengine.catalog import load_catalog
+    from riskengine.graph.cache import linked
 
-    cg = build_graph(load_catalog(catalog_dir))
-    integrity = check_integrity(cg)
+    cg, integrity = linked(catalog_dir)
     errors = [p for p in integrity if p.severity is Severity.ERROR]
     if errors:
         raise RiskengineError(errors)
@@ -59,8 +57,7 @@ def _loaded(catalog_dir: str | Path, year: int | None, rules_dir: str | Path | N
     """Everything an evaluation needs, loaded and checked (the assessment's findings join the integrity ones)."""
     from riskengine.answers.load import load_assessment
 
-    cg, integrity, method = prepare(catalog_dir, rules_dir)
-    cg.catalog.release_positions()
+    cg, integrity, method = prepare(catalog_dir, rules_dir)  # the catalogue's positions already released
     assessment = load_assessment(assessment_path(cg, year), cg, method)
     if assessment.document is not None:
         assessment.document.release_positions()
