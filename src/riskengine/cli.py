@@ -6,6 +6,7 @@ Exit codes: 0 done, 1 the input has errors (one located line each), 2 the comman
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -538,6 +539,9 @@ def _one_line(exc: BaseException) -> str:
 
 def main() -> None:
     """Console-script entry point: run the command; anything unexpected ends in one line, never a traceback."""
+    # pydantic looks for plugins among every installed distribution when it builds the first model;
+    # the command uses none (a user who sets the variable keeps their choice).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         app()  # exits itself: 0, or the code of a usage error (2) or of a command
     except SystemExit as exc:
