@@ -134,18 +134,27 @@ def _ranking(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Back
 
     cg, _, method, assessment, runner = loaded
     links = {cg.code(p): [cg.code(m) for m in q.measures_of(cg, p)] for p in cg.nodes_of("process")}
-    without = {}
+    # A process evaluates alone (its scores, lookups and policies read only its own facts): measures
+    # treating disjoint processes are re-evaluated together, one engine run for the group instead of one each.
+    groups: list[tuple[set[str], dict[str, str]]] = []  # (processes, the measure left out of each)
+    for measure in planned_measures(baseline):
+        treated = set(measure["processi"])  # only these can change: the others are not re-evaluated
+        group = next((g for g in groups if g[0].isdisjoint(treated)), None)
+        if group is None:
+            group = (set(), {})
+            groups.append(group)
+        group[0].update(treated)
+        group[1].update(dict.fromkeys(treated, measure["codice"]))
+    without: dict[str, dict[str, list[dict[str, Any]]]] = {m["codice"]: {"processi": []}
+                                                          for m in planned_measures(baseline)}
     with gcpause.collecting():  # one collection for every re-evaluation (each makes a few cycles)
-        for measure in planned_measures(baseline):
-            code = measure["codice"]
-            treated = set(measure["processi"])  # only these can change: the others are not re-evaluated
-            changed = {p: [m for m in links[p] if m != code] for p in treated}
-            evaluations = evaluate(cg, method, assessment, runner, changed, only=treated)
-            without[code] = {"processi": [
-                {"codice": ev.code, "valutato": ev.scoring is not None,
-                 "residuo_programmato": {
-                     "rischio": decimal_text(ev.scoring.residuo_programmato.rischio)
-                     if ev.scoring and ev.scoring.residuo_programmato.rischio is not None else None,
-                     "livello": ev.scoring.residuo_programmato.livello if ev.scoring else None}}
-                for ev in evaluations]}
+        for processes, left_out in groups:
+            changed = {p: [m for m in links[p] if m != left_out[p]] for p in processes}
+            for ev in evaluate(cg, method, assessment, runner, changed, only=processes):
+                without[left_out[ev.code]]["processi"].append(
+                    {"codice": ev.code, "valutato": ev.scoring is not None,
+                     "residuo_programmato": {
+                         "rischio": decimal_text(ev.scoring.residuo_programmato.rischio)
+                         if ev.scoring and ev.scoring.residuo_programmato.rischio is not None else None,
+                         "livello": ev.scoring.residuo_programmato.livello if ev.scoring else None}})
     return rank(baseline, without)
