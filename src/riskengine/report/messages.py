@@ -36,7 +36,9 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
 def _catalogue(lang: str) -> Mapping[str, str]:
     text = (resources.files("riskengine.report") / "messages" / f"{lang}.yaml").read_text(encoding="utf-8")
     # Read-only: one catalogue serves every format of a run, and templates must not rewrite it.
-    return MappingProxyType(_flatten(yaml.safe_load(text) or {}))
+    # libyaml's safe loader: the same data as yaml.safe_load, ten times faster (start-up of every report).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return MappingProxyType(_flatten(yaml.load(text, Loader=loader) or {}))
 
 
 def format_label(text: str, values: Mapping[str, Any]) -> str:
