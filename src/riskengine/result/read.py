@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -41,7 +41,7 @@ def read_result(path: str | Path) -> dict[str, Any]:
         _check_format(data, where)
         raise _invalid(where, exc) from None
     _check_format(data, where)
-    return data
+    return cast(dict[str, Any], data)
 
 
 def _parse(raw: bytes, where: Location) -> Any:
