@@ -185,3 +185,12 @@ def test_only_the_newest_entries_are_kept(catalogue, cache_dir, monkeypatch):
         (catalogue / "ente.yaml").write_text(text + f"\n# revisione {n}\n", encoding="utf-8")
         linked(catalogue)
     assert len(_entries(cache_dir)) == 2
+
+
+def test_pickle_is_read_only_by_the_cache_after_the_signature_check():
+    package = REPO / "src" / "riskengine"
+    users = sorted(str(p.relative_to(package)) for p in package.rglob("*.py") if "pickle" in p.read_text("utf-8"))
+    assert users == ["graph/cache.py"]
+    text = (package / "graph" / "cache.py").read_text(encoding="utf-8")
+    assert text.count("pickle.loads(") == 1
+    assert text.index("hmac.compare_digest(") < text.index("pickle.loads(")
