@@ -127,26 +127,47 @@ def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir
 def _ranking(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backend],
              baseline: dict[str, Any]) -> list[dict[str, Any]]:
     """Rank the planned measures of ``baseline``, re-evaluating on ``loaded`` only the processes each treats."""
-    from riskengine.evaluate.evaluation import evaluate
+    from riskengine.evaluate.evaluation import evaluate, monitored_state, residual_measures
+    from riskengine.evaluate.residual import kept_without
     from riskengine.graph import queries as q
     from riskengine.history.whatif import planned_measures, rank
     from riskengine.source.fields import decimal_text
 
     cg, _, method, assessment, runner = loaded
     links = {cg.code(p): [cg.code(m) for m in q.measures_of(cg, p)] for p in cg.nodes_of("process")}
-    # A process evaluates alone (its scores, lookups and policies read only its own facts): measures
-    # treating disjoint processes are re-evaluated together, one engine run for the group instead of one each.
+    measures = {cg.code(m): cg.obj(m) for m in cg.nodes_of("measure")}
+    states: dict[str, str] = {}
+    before = {p["codice"]: p for p in baseline["processi"]}
+    without: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    # A process whose planned residual cannot change without the measure keeps the baseline's
+    # (kept_without); the others are evaluated again. A process evaluates alone (its scores, lookups
+    # and policies read only its own facts): measures treating disjoint processes are re-evaluated
+    # together, one engine run for the group instead of one each.
     groups: list[tuple[set[str], dict[str, str]]] = []  # (processes, the measure left out of each)
     for measure in planned_measures(baseline):
-        treated = set(measure["processi"])  # only these can change: the others are not re-evaluated
+        code = measure["codice"]
+        kept, treated = [], set()
+        for p in measure["processi"]:
+            linked = [measures[m] for m in links[p]]
+            for misura in linked:
+                if misura.codice not in states:
+                    states[misura.codice] = monitored_state(assessment, misura)
+            if kept_without(method, residual_measures(method, linked, states)[0], linked, code):
+                row = before[p]
+                state = row["residuo_programmato"] if row["valutato"] else {"rischio": None, "livello": None}
+                kept.append({"codice": p, "valutato": row["valutato"],
+                             "residuo_programmato": {"rischio": state["rischio"], "livello": state["livello"]}})
+            else:
+                treated.add(p)
+        without[code] = {"processi": kept}
+        if not treated:
+            continue
         group = next((g for g in groups if g[0].isdisjoint(treated)), None)
         if group is None:
             group = (set(), {})
             groups.append(group)
         group[0].update(treated)
-        group[1].update(dict.fromkeys(treated, measure["codice"]))
-    without: dict[str, dict[str, list[dict[str, Any]]]] = {m["codice"]: {"processi": []}
-                                                          for m in planned_measures(baseline)}
+        group[1].update(dict.fromkeys(treated, code))
     with gcpause.collecting():  # one collection for every re-evaluation (each makes a few cycles)
         for processes, left_out in groups:
             changed = {p: [m for m in links[p] if m != left_out[p]] for p in processes}

@@ -112,7 +112,8 @@ def _items_for(cg: CatalogGraph, method: Method, assessment: Assessment, node: s
             if cg.code(h) in assessment.answers]
 
 
-def _monitored_state(assessment: Assessment, misura: Misura) -> str:
+def monitored_state(assessment: Assessment, misura: Misura) -> str:
+    """A measure's status as the year's monitoring records it, else as the catalogue declares it."""
     esito = assessment.monitoring.get(misura.codice)
     return esito.stato if esito else misura.stato
 
@@ -238,7 +239,7 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
         linked = [cg.obj(f"measure:{m}") for m in measures]
         for misura in linked:
             if misura.codice not in states:
-                states[misura.codice] = _monitored_state(assessment, misura)
+                states[misura.codice] = monitored_state(assessment, misura)
         planned, implemented = residual_measures(method, linked, states)
         giudizio = items[0].giudizio
         values = _catalogue_values(cg, node, linked, states, reference, area, classe)
