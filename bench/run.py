@@ -314,9 +314,11 @@ def evaluate_targets(sizes: dict) -> list[dict]:
         value, note = None, ""
         if key in ("startup", "check", "assess", "pdf"):
             value, note = _step(sizes, size, key)
-            cold = sizes.get(size, {}).get("steps", {}).get(key, {}).get("cold_s")
-            if cold is not None:
-                note = (note + "; " if note else "") + f"warm cache; cold {cold:.2f} s"
+            entry = sizes.get(size, {}).get("steps", {}).get(key, {})
+            if "median_cpu_s" in entry:
+                note = (note + "; " if note else "") + f"CPU {entry['median_cpu_s']:.2f} s"
+            if "cold_s" in entry:
+                note = (note + "; " if note else "") + f"warm cache; cold {entry['cold_s']:.2f} s"
         elif key == "pdf_incremental":
             note = "not built: per-sheet PDF cache (issue 18 item 7) not done"
         elif key in ("peak", "html_peak"):
@@ -338,6 +340,9 @@ def evaluate_targets(sizes: dict) -> list[dict]:
             h, nh = _step(sizes, size, "html")
             x, nx = _step(sizes, size, "xlsx")
             value, note = (round(h + x, 3), "") if h is not None and x is not None else (None, nh or nx)
+            steps = sizes.get(size, {}).get("steps", {})
+            if value is not None and "median_cpu_s" in steps["html"] and "median_cpu_s" in steps["xlsx"]:
+                note = f"CPU {steps['html']['median_cpu_s'] + steps['xlsx']['median_cpu_s']:.2f} s"
         elif key == "events_per_s":
             value = sizes.get(size, {}).get("risk_events_per_s")
             note = "" if value is not None else _step(sizes, size, "assess")[1]
@@ -433,12 +438,16 @@ def markdown(data: dict) -> str:
     if limited:
         lines += ["", "## Each stage beside its bare minimum, in one process (bench/limits.py)", "",
                   "CPU seconds on the same data in the same run; ratio = project / bare minimum.", "",
-                  "| size | stage | project s | bare minimum | bare s | ratio |", "|---|---|---|---|---|---|"]
+                  "| size | stage | project s | bare minimum | bare s | ratio | same output |",
+                  "|---|---|---|---|---|---|---|"]
+        checks = {"same_defects": "defects", "processes_differing": "processes differing", "identical": "bytes"}
         for size, lim in limited.items():
             for row in lim["rows"]:
                 bare = "—" if row["bare_s"] is None else f"{row['bare_s']:.3f}"
                 ratio = "—" if row["ratio"] is None else f"{row['ratio']:.1f}"
-                lines.append(f"| {size} | {row['stage']} | {row['project_s']:.3f} | {row['bare']} | {bare} | {ratio} |")
+                same = "; ".join(f"{label}: {row[key]}" for key, label in checks.items() if key in row) or "—"
+                lines.append(f"| {size} | {row['stage']} | {row['project_s']:.3f} | {row['bare']} | {bare} | {ratio} "
+                             f"| {same} |")
     if data.get("ml_ratio") is not None:
         lines += ["", f"M → L assess time ratio: {data['ml_ratio']} (10× the processes)."]
     lines += ["", "Steps: " + "; ".join(f"`{k}` = {v}" for k, v in DESCRIPTIONS.items()) + "."]
