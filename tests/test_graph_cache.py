@@ -194,3 +194,13 @@ def test_pickle_is_read_only_by_the_cache_after_the_signature_check():
     text = (package / "graph" / "cache.py").read_text(encoding="utf-8")
     assert text.count("pickle.loads(") == 1
     assert text.index("hmac.compare_digest(") < text.index("pickle.loads(")
+
+
+def test_no_home_directory_means_no_cache(monkeypatch):
+    def no_home(cls):
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("RISKENGINE_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", classmethod(no_home))
+    assert cache_directory() is None

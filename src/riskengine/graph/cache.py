@@ -75,7 +75,10 @@ def cache_directory() -> Path | None:
         base = Path(configured)
     else:
         xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "riskengine"
+        try:
+            base = (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "riskengine"
+        except (RuntimeError, KeyError):  # no home directory to be found: no cache
+            return None
     directory = base / "cataloghi"
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
