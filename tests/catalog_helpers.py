@@ -16,7 +16,7 @@ BROKEN = REPO / "tests" / "data" / "broken"
 # The one finding of the intact mini catalogue: MS02 was due 2025-12-31 (before data_riferimento
 # 2026-01-31) and is still 'da-attuare'. Line 33 of measures.yaml; "scadenza: " value at column 138.
 OVERDUE_MS02 = ("{d}/measures.yaml:{line}:138: warning[measure-overdue]: measure 'MS02' was due 2025-12-31 "
-                "and is 'da-attuare' (implement it, or set a new deadline with a reason)")
+                "and is 'To be implemented' (implement it, or set a new deadline with a reason)")
 
 
 def overdue(d: str, line: int = 33) -> str:

@@ -57,6 +57,15 @@ def pytest_addoption(parser):
                      help="rewrite tests/golden/ from the current output instead of comparing")
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(monkeypatch):
+    """The command line speaks Italian by default; the tests written against its English wording ask for English.
+
+    Tests of the Italian default (tests/test_messages_cli.py) remove the variable or pass ``--lang``.
+    """
+    monkeypatch.setenv("RISKENGINE_LANG", "en")
+
+
 @pytest.fixture(scope="session")
 def update_golden(request) -> bool:
     """True when golden files are to be rewritten."""

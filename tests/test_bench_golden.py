@@ -36,7 +36,7 @@ def _assess(catalog: Path, out: Path, cache: Path) -> str:
     done = subprocess.run([sys.executable, "-m", "riskengine", "assess", str(catalog), "--out", str(out),
                            "--format", "json", "-q", "--rules", str(REPO / "rules")],
                           capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode in (0, 3), done.stderr  # 3: the annex is a draft (the catalogue has error findings)
     return hashlib.sha256((out / "risultato.json").read_bytes()).hexdigest()
 
 

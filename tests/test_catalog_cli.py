@@ -50,23 +50,31 @@ def _in_repo(monkeypatch):
     monkeypatch.chdir(REPO)
 
 
-def test_check_mini_is_clean_but_for_one_warning():
+def test_check_mini_reports_the_findings_of_its_annex():
+    # mini's annex has a policy error (a high risk without a specific measure): check says so, at the judgement
     result = run_cli("check", MINI)
-    assert result.exit_code == 0
+    assert result.exit_code == 1
     assert result.stdout == (
         f"{MINI}: 4 area, 6 unit, 2 role, 4 process, 1 phase, 5 event, 9 factor, 8 measure\n"
         "\n"
-        "warnings (1)\n"
+        "errors (1)\n"
+        "  RISCHIO-SENZA-MISURA-SPECIFICA (1)\n"
+        f"    {MINI}/assessment-2026.yaml:12:5: error[RISCHIO-SENZA-MISURA-SPECIFICA]: Rischio alto senza alcuna "
+        "misura specifica\n"
+        "\n"
+        "warnings (2)\n"
+        "  MISURE-SCADUTE (1)\n"
+        f"    {MINI}/assessment-2026.yaml:18:5: warning[MISURE-SCADUTE]: 1 misure scadute e non attuate\n"
         "  measure-overdue (1)\n"
         f"    {overdue(MINI)}\n"
-        "ok: 0 error(s), 1 warning(s), 0 note(s)\n"
+        "FAILED: 1 error(s), 2 warning(s), 0 note(s)\n"
     )
 
 
 def test_check_mini_quiet():
     result = run_cli("check", "-q", MINI)
-    assert result.exit_code == 0
-    assert result.stdout == "ok: 0 error(s), 1 warning(s), 0 note(s)\n"
+    assert result.exit_code == 1
+    assert result.stdout == "FAILED: 1 error(s), 2 warning(s), 0 note(s)\n"
 
 
 PROVV_VIEW = """\
@@ -76,7 +84,7 @@ processi (2)
   B2.2.1     Affidamento di lavori
 misure da attuare come responsabile (1)
   MS01     Controllo a campione degli affidamenti diretti
-           scadenza: 2026-06-30  stato: in-corso  frequenza: semestrale
+           scadenza: 30/06/2026  stato: In corso  frequenza: Semestrale
            indicatore: Affidamenti verificati  target: 10%
 misure a supporto (0)
 """
@@ -84,33 +92,33 @@ misure a supporto (0)
 
 @pytest.mark.parametrize("ref", ["PROVV", "Ufficio Provveditorato"])
 def test_show_unit_by_code_or_name(ref):
-    result = run_cli("show", MINI, "--unit", ref)
+    result = run_cli("show", "--lang", "it", MINI, "--unit", ref)
     assert result.exit_code == 0
     assert result.stdout == PROVV_VIEW
 
 
 def test_show_unit_lists_support_after_lead_and_by_deadline():
-    result = run_cli("show", MINI, "--unit", "UO Compliance")
+    result = run_cli("show", "--lang", "it", MINI, "--unit", "UO Compliance")
     assert result.exit_code == 0
     assert result.stdout == """\
 UO Compliance [UO-COMPL] — in Segretario Generale
 processi (0)
 misure da attuare come responsabile (1)
   MG05     Formazione
-           scadenza: 2026-12-31  stato: in-corso  frequenza: annuale
+           scadenza: 31/12/2026  stato: In corso  frequenza: Annuale
            indicatore: Ore di formazione  target: 8 ore per dipendente
 misure a supporto (2)
   MS01     Controllo a campione degli affidamenti diretti
-           scadenza: 2026-06-30  stato: in-corso  frequenza: semestrale
+           scadenza: 30/06/2026  stato: In corso  frequenza: Semestrale
            indicatore: Affidamenti verificati  target: 10%
   MG06     Trasparenza
-           scadenza: continua  stato: attuata  frequenza: semestrale
+           scadenza: Continua  stato: Attuata  frequenza: Semestrale
            indicatore: Obblighi pubblicati  target: 100%
 """
 
 
 def test_show_role():
-    result = run_cli("show", MINI, "--unit", "RPCT")
+    result = run_cli("show", "--lang", "it", MINI, "--unit", "RPCT")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == f"{RPCT} [RPCT] — in Segretario Generale"
@@ -119,15 +127,15 @@ def test_show_role():
 
 
 def test_show_misspelt_unit_suggests():
-    result = run_cli("show", MINI, "--unit", "UO Complianse")
+    result = run_cli("show", "--lang", "it", MINI, "--unit", "UO Complianse")
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == (f"{MINI}/units.yaml: error[load]: unknown unit or role 'UO Complianse' "
-                             "(did you mean 'UO Compliance'?)\n1 error(s)\n")
+                             "(did you mean 'UO Compliance'?)\n1 errori\n")
 
 
 def test_show_process():
-    result = run_cli("show", MINI, "--process", "B2.1.1")
+    result = run_cli("show", "--lang", "it", MINI, "--process", "B2.1.1")
     assert result.exit_code == 0
     assert result.stdout == f"""\
 B2.1.1 Acquisizione di beni e servizi
@@ -142,18 +150,18 @@ eventi rischiosi (2)
   B2.1.1-E2: Definizione di un fabbisogno non rispondente a criteri di efficienza
       fattore: b mancanza di trasparenza
 misure (7)
-  MG01     [generale] Codice di comportamento — Dirigenti, scadenza continua
-  MG02     [generale] Rotazione o segregazione delle funzioni — Dirigenti, scadenza continua
-  MG03     [generale] Conflitto di interessi — {RPCT}, scadenza continua
-  MG04     [generale] Whistleblowing — {RPCT}, scadenza continua
-  MG05     [generale] Formazione — UO Compliance, scadenza 2026-12-31
-  MG06     [generale] Trasparenza — {RPCT}, scadenza continua
-  MS01     [specifica] Controllo a campione degli affidamenti diretti — Ufficio Provveditorato, scadenza 2026-06-30
+  MG01     [Generale] Codice di comportamento — Dirigenti, scadenza Continua
+  MG02     [Generale] Rotazione o segregazione delle funzioni — Dirigenti, scadenza Continua
+  MG03     [Generale] Conflitto di interessi — {RPCT}, scadenza Continua
+  MG04     [Generale] Whistleblowing — {RPCT}, scadenza Continua
+  MG05     [Generale] Formazione — UO Compliance, scadenza 31/12/2026
+  MG06     [Generale] Trasparenza — {RPCT}, scadenza Continua
+  MS01     [Specifica] Controllo a campione degli affidamenti diretti — Ufficio Provveditorato, scadenza 30/06/2026
 """
 
 
 def test_show_process_in_convenzione():
-    result = run_cli("show", MINI, "--process", "D1.1.1")
+    result = run_cli("show", "--lang", "it", MINI, "--process", "D1.1.1")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[:5] == [
@@ -163,21 +171,21 @@ def test_show_process_in_convenzione():
         "in convenzione con: Regione Esempio",
         "fasi (0)",
     ]
-    assert lines[-1] == "  MS02     [specifica] Pubblicazione dei criteri dei bandi — Ufficio Promozione, scadenza 2025-12-31"
+    assert lines[-1] == "  MS02     [Specifica] Pubblicazione dei criteri dei bandi — Ufficio Promozione, scadenza 31/12/2025"
 
 
 def test_show_unknown_process_suggests():
-    result = run_cli("show", MINI, "--process", "B2.1.2")
+    result = run_cli("show", "--lang", "it", MINI, "--process", "B2.1.2")
     assert result.exit_code == 1
     assert result.stderr == (f"{MINI}/processes.yaml: error[load]: unknown process 'B2.1.2' "
-                             "(did you mean 'B2.1.1'?)\n1 error(s)\n")
+                             "(did you mean 'B2.1.1'?)\n1 errori\n")
 
 
 @pytest.mark.parametrize("args", [[], ["--unit", "SG", "--process", "B2.1.1"]])
 def test_show_needs_exactly_one_of_unit_or_process(args):
-    result = run_cli("show", MINI, *args)
+    result = run_cli("show", "--lang", "it", MINI, *args)
     assert result.exit_code == 2
-    assert result.stderr == "give exactly one of --unit or --process\n"
+    assert result.stderr == "indica una sola opzione tra --unit e --process\n"
 
 
 def _check_graph(g: nx.MultiDiGraph) -> None:

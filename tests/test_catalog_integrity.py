@@ -147,12 +147,12 @@ CASES: dict[str, tuple[int, list[str]]] = {
     ]),
     "missing-mandatory-typology": (0, [
         overdue("{d}"),
-        "{d}/measures.yaml:1:1: warning[missing-mandatory-typology]: no general measure of typology 'rotazione' "
+        "{d}/measures.yaml:1:1: warning[missing-mandatory-typology]: no general measure of typology 'Rotation' "
         "(add the general measure, or remove the typology from tipologie_obbligatorie)",
     ]),
     "measure-overdue": (0, [
         # MS01 due 2025-06-30 (line 25, date at column 15) and 'in-corso'
-        "{d}/measures.yaml:25:15: warning[measure-overdue]: measure 'MS01' was due 2025-06-30 and is 'in-corso' "
+        "{d}/measures.yaml:25:15: warning[measure-overdue]: measure 'MS01' was due 2025-06-30 and is 'In progress' "
         "(implement it, or set a new deadline with a reason)",
         overdue("{d}"),
     ]),
@@ -390,7 +390,12 @@ def test_integrity_findings_carry_their_values_and_are_translated(case, tmp_path
         assert english.finding(finding) == problem.message  # the English annex says what `check` says
         worded = italian.finding(finding)
         assert worded != problem.message
-        assert all(value in worded for name, value in problem.args if name not in ("variante", "scadenza"))
+        assert all(value in worded for name, value in problem.args
+                   if name not in ("variante", "scadenza", "stato", "tipologia"))
+        # closed values are worded by their labels, never as slugs
+        for name, value in problem.args:
+            if name in ("stato", "tipologia"):
+                assert italian.value(name, value) in worded and f"'{value}'" not in worded
 
 
 def test_findings_without_values_are_shown_as_written():

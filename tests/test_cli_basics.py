@@ -48,7 +48,7 @@ def test_assess_without_out_writes_reports_ente_year_under_the_current_directory
     # The README's first command, in a fresh directory holding a catalogue and the methods.
     shutil.copytree(REPO / "catalogs" / "esempio-cciaa", tmp_path / "catalogs" / "esempio-cciaa")
     shutil.copytree(REPO / "rules", tmp_path / "rules")
-    run = riskengine_cli("assess", "catalogs/esempio-cciaa", "--format", "json", cwd=tmp_path)
+    run = riskengine_cli("assess", "catalogs/esempio-cciaa", "--format", "json", "-v", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     annex = tmp_path / "reports" / "esempio-cciaa" / "2026"
     written = run.stdout.splitlines()

@@ -10,7 +10,7 @@ from history_helpers import catalog_copy, riskengine
 
 def test_the_draft_is_accepted_with_one_to_be_confirmed_finding_per_copied_answer(tmp_path):
     catalog = catalog_copy(tmp_path, "esempio-cciaa")
-    run = riskengine("new-year", catalog, "--from", "2026", "--to", "2027", cwd=tmp_path)
+    run = riskengine("new-year", catalog, "--from", "2026", "--to", "2027", "--lang", "it", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     draft = catalog / "assessment-2027.yaml"
     assert f"{draft}: bozza scritta" in run.stdout

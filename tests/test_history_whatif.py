@@ -97,13 +97,13 @@ def test_the_cli_prints_and_writes_and_touches_neither_catalogue_nor_history(tmp
     db = sqlite_url(tmp_path)
     digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in catalog.iterdir()}
     scenario = _scenario(tmp_path, "misure:\n  - {misura: MU4, rimuovi: true}\n", "slitta-mu4.yaml")
-    run = riskengine("whatif", catalog, "--scenario", scenario, cwd=tmp_path, env={"RISKENGINE_DB": db})
+    run = riskengine("whatif", catalog, "--scenario", scenario, "--lang", "it", cwd=tmp_path, env={"RISKENGINE_DB": db})
     assert run.returncode == 0, run.stderr
     assert "B2.1.2" in run.stdout and "residuo programmato:" in run.stdout and "(+" in run.stdout
     written = json.loads((tmp_path / "whatif-slitta-mu4.json").read_text(encoding="utf-8"))
     assert [p["codice"] for p in written["processi"]] == ["B2.1.2"]
     assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in catalog.iterdir()} == digests
-    history = riskengine("history", catalog, cwd=tmp_path, env={"RISKENGINE_DB": db})
+    history = riskengine("history", catalog, "--lang", "it", cwd=tmp_path, env={"RISKENGINE_DB": db})
     assert "esecuzioni registrate (0)" in history.stdout
 
 
@@ -142,7 +142,9 @@ def test_rank_measures_matches_a_brute_force_recomputation(tmp_path, baseline):
     assert [Decimal(r["rischio_rimosso"]) for r in ranking] == [-b[0] for b in brute]
     assert [r["processi_abbassati"] for r in ranking] == [b[3] for b in brute]
     assert [r["posizione"] for r in ranking] == list(range(1, len(ranking) + 1))
-    assert ranking[0]["codice"] == "MS04" and ranking[1]["processi_abbassati"] == ["A2.1.1"]
+    # MS28 (the exam commission's measure, added so that C1.1.6 has a specific measure) takes it down a level
+    assert ranking[0]["codice"] == "MS28" and ranking[0]["processi_abbassati"] == ["C1.1.6"]
+    assert ranking[2]["codice"] == "MS05" and ranking[2]["processi_abbassati"] == ["A2.1.1"]
 
 
 def test_the_complete_annex_has_the_treatment_priority_table(tmp_path):
@@ -156,8 +158,8 @@ def test_the_complete_annex_has_the_treatment_priority_table(tmp_path):
     assert f'<td class="num">1</td>\n<th scope="row">{first["codice"]} – ' in html
     cli = riskengine("rank-measures", catalog, "--format", "json", cwd=tmp_path)
     assert json.loads(cli.stdout) == ranking
-    text = riskengine("rank-measures", catalog, cwd=tmp_path).stdout
-    assert "    1. MS04     rimuove 1,98;" in text
+    text = riskengine("rank-measures", catalog, "--lang", "it", cwd=tmp_path).stdout
+    assert "    1. MS28     rimuove 2,50;" in text
 
 
 def test_the_rankings_shortcut_keeps_a_residual_only_when_it_cannot_change():

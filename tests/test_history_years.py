@@ -102,7 +102,7 @@ def test_a_rerun_of_the_same_year_adds_a_run_and_keeps_the_comparison(two_years)
     assert run.returncode == 0, run.stderr
     again, first = result_of(tmp / "again"), result_of(tmp / "2026")
     assert again["storico"] == first["storico"]  # compared with 2025's latest run, never with 2026's own
-    history = riskengine("history", catalog, "--db", db, cwd=tmp)
+    history = riskengine("history", catalog, "--db", db, "--lang", "it", cwd=tmp)
     assert history.returncode == 0, history.stderr
     lines = [line for line in history.stdout.splitlines() if line.startswith("  20")]
     assert [line.split()[0] for line in lines] == ["2025", "2026", "2026"]
@@ -116,7 +116,7 @@ def test_diff_of_two_years_and_of_two_result_files_agree(two_years):
                          cwd=tmp)
     assert by_year.returncode == 0 and by_file.returncode == 0, by_year.stderr + by_file.stderr
     assert json.loads(by_year.stdout) == json.loads(by_file.stdout)
-    text = riskengine("diff", catalog, "2025", "2026", "--db", db, cwd=tmp)
+    text = riskengine("diff", catalog, "2025", "2026", "--db", db, "--lang", "it", cwd=tmp)
     assert "B1.1.1     Medio → Medio-alto (in aumento, 6,68 → 9,51, +2,83)" in text.stdout
 
 
@@ -137,7 +137,7 @@ def test_diff_lists_exactly_the_processes_whose_level_changed(tmp_path):
         ("B2.1.1", "medio", "medio-alto", "su"), ("C2.1.1", "medio", "basso", "giu")]
     assert [p["variazione"] for p in changes["processi_cambiati"]] == ["1.65", "-0.71"]
     assert changes["processi_nuovi"] == [] and changes["processi_rimossi"] == []
-    text = riskengine("diff", catalog, "2025", "2026", "--db", db, cwd=tmp_path).stdout
+    text = riskengine("diff", catalog, "2025", "2026", "--db", db, "--lang", "it", cwd=tmp_path).stdout
     assert "B2.1.1     Medio → Medio-alto (in aumento, 7,93 → 9,58, +1,65)" in text
     assert "C2.1.1     Medio → Basso (in diminuzione, 4,25 → 3,54, −0,71)" in text
     assert "D1.1.1" not in text and "B2.2.1" not in text

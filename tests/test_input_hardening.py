@@ -82,7 +82,10 @@ def test_a_link_that_stays_inside_the_catalogue_is_read(tmp_path):
     (cat / "units.yaml").rename(cat / "shared" / "units.yaml")
     (cat / "units.yaml").symlink_to(Path("shared") / "units.yaml")
     proc = riskengine(tmp_path, "check", "cat", "--rules", str(RULES))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # only mini's own policy error
+    assert [line for line in problem_lines(proc.stdout) if ": error[" in line] == [
+        "cat/assessment-2026.yaml:12:5: error[RISCHIO-SENZA-MISURA-SPECIFICA]: Rischio alto senza alcuna misura "
+        "specifica"]
 
 
 def test_an_assessment_linked_outside_the_catalogue_is_refused(tmp_path):
@@ -203,7 +206,7 @@ def test_codes_that_look_alike_are_a_warning(tmp_path):
                 ("processes.yaml", "B2.2.1-E1", f"{cyrillic}-E1"),
                 ("assessment-2026.yaml", "processo: B2.2.1", f"processo: {cyrillic}"))
     proc = riskengine(tmp_path, "check", "cat", "--rules", str(RULES))
-    assert proc.returncode == 0, proc.stdout
+    assert proc.returncode == 1, proc.stdout  # mini's own policy error; the look-alike is a warning
     found = [line for line in problem_lines(proc.stdout) if "[look-alike-code]" in line]
     assert found == [
         f"cat/processes.yaml:26:13: warning[look-alike-code]: process code '{cyrillic}' looks like 'B2.1.1' "

@@ -78,5 +78,5 @@ def test_truncated_file_is_located_at_the_line_where_it_ends(tmp_path: Path) -> 
 
 def test_report_renders_from_a_valid_result(tmp_path: Path) -> None:
     result = _report(GOLDEN, tmp_path / "out")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr  # mini's annex has an error finding: written, as a draft
     assert (tmp_path / "out" / "risultato.json").read_bytes() == GOLDEN.read_bytes()

@@ -213,13 +213,13 @@ def test_controls_in_the_assessment_text_reach_neither_explain_nor_the_reports(t
                 ("assessment-2026.yaml", '      P5: "L\'affidamento', f'      P5: "{esc}L\'affidamento'),
                 ("assessment-2026.yaml", 'note: "Primo semestre', f'note: "{esc}Primo semestre'))
     shutil.copytree(RULES, tmp_path / "rules")
-    explained = riskengine(tmp_path, "explain", "cat", "B2.1.1", "--rules", "rules")
+    explained = riskengine(tmp_path, "explain", "cat", "B2.1.1", "--rules", "rules", "--lang", "it")
     assert explained.returncode == 0, explained.stderr
     assert "motivazione del giudizio: ]8;;https://evil.example[2JAffidamenti diretti" in explained.stdout
     assert "\x1b" not in explained.stdout and "\x07" not in explained.stdout
     assessed = riskengine(tmp_path, "assess", "cat", "--rules", "rules", "--out", "out", "--format", "json,html",
                           "-q")
-    assert assessed.returncode == 0, assessed.stderr
+    assert assessed.returncode == 3, assessed.stderr  # mini's annex is a draft (an error finding)
     html = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "out").rglob("*.html"))
     result = (tmp_path / "out" / "risultato.json").read_text(encoding="utf-8")
     assert "evil.example" in html and "evil.example" in result  # the text is there, without its controls

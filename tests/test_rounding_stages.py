@@ -45,10 +45,10 @@ def test_p_to_one_decimal_i_and_risk_to_two_reproduce_the_product_of_the_rounded
 def test_a_wrong_hand_computation_fails(tmp_path) -> None:
     copy = staged(tmp_path, "arrotondamento: {cifre: 2, modo: half-up, probabilita: {cifre: 1}}")
     cases(copy, f"casi:\n  - {{nome: oracolo, risposte: {ORACLE}, atteso: {{rischio: 3.54}}}}\n")
-    result = run_cli("test", copy)
+    result = run_cli("test", copy, "--lang", "it")
     assert result.exit_code == 1
     assert "        rischio: expected 3.54, got 3.50" in result.stdout.splitlines()
-    assert "          arrotondamento: 2.833333… → 2.8 (1 decimali, half-up)" in result.stdout.splitlines()
+    assert "          arrotondamento: 2,833333… → 2,8 (1 decimali, half-up)" in result.stdout.splitlines()
 
 
 def test_an_unrounded_p_enters_the_product_exactly(tmp_path) -> None:
@@ -112,13 +112,13 @@ def test_explain_shows_each_rounding(tmp_path) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()
     method_copy(rules, TORINO, ("method.yaml", GENERAL, DOCUMENTED))
-    result = run_cli("explain", ESEMPIO, "C1.1.2", "--rules", rules)
+    result = run_cli("explain", ESEMPIO, "C1.1.2", "--rules", rules, "--lang", "it")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "    arrotondamento: 2.833333… → 2.8 (1 decimali, half-up)" in lines
-    assert "  probabilità × impatto = 3.50   [combinazione: prodotto]" in lines
+    assert "    arrotondamento: 2,833333… → 2,8 (1 decimali, half-up)" in lines
+    assert "  probabilità × impatto = 3,50   [combinazione: prodotto]" in lines
     # the prudential variant: 2.8 × 3 = 8.4 → 8 at 0 decimals
-    assert "    arrotondamento: 8.4 → 8 (0 decimali, half-up)" in lines
+    assert "    arrotondamento: 8,4 → 8 (0 decimali, half-up)" in lines
 
 
 @given(st.decimals(min_value=0, max_value=1000, places=8, allow_nan=False, allow_infinity=False))

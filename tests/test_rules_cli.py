@@ -186,20 +186,20 @@ def test_test_command_refuses_a_broken_method(tmp_path) -> None:
 # ---- explain and assess on the example catalogue ------------------------------------------------------
 
 def test_explain_shows_the_oracle_numbers_and_the_band_rule() -> None:
-    result = run_cli("explain", ESEMPIO, "C1.1.2")
+    result = run_cli("explain", ESEMPIO, "C1.1.2", "--lang", "it")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     for expected in [
-        "  media di P1, P2, P3, P4, P5, P6 = 2.83   [dimensioni.probabilita: media]",
+        "  media di P1, P2, P3, P4, P5, P6 = 2,83   [dimensioni.probabilita: media]",
         "    valori: P1 = 2, P2 = 5, P3 = 1, P4 = 5, P5 = 1, P6 = 3",
-        "    arrotondamento: 2.833333… → 2.83 (2 decimali, half-up)",
-        "  media di I1, I2, I3, I4 = 1.25   [dimensioni.impatto: media]",
+        "    arrotondamento: 2,833333… → 2,83 (2 decimali, half-up)",
+        "  media di I1, I2, I3, I4 = 1,25   [dimensioni.impatto: media]",
         "    valori: I1 = 1, I2 = 1, I3 = 0, I4 = 3",
-        "  probabilità × impatto = 3.54   [combinazione: prodotto]",
-        "    valori: probabilita = 2.83, impatto = 1.25",
-        "Rischio inerente: 3.54 → basso",
-        "  fascia 'nuovi-indici', riga 1: ≥ 0 e ≤ 4 = basso   [bande:nuovi-indici:1]",
-        "    valori: rischio = 3.54",
+        "  probabilità × impatto = 3,54   [combinazione: prodotto]",
+        "    valori: probabilita = 2,83, impatto = 1,25",
+        "Rischio inerente: 3,54 → Basso",
+        "  fascia 'Aree A, B, C, H – nuovi indici (quattro fasce)', riga 1: ≥ 0 e ≤ 4 = Basso   [bande:nuovi-indici:1]",
+        "    valori: rischio = 3,54",
         "  monitoraggio/altri: Altri livelli: autovalutazione annuale a campione",
         "    quando: sempre",
     ]:

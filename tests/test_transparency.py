@@ -184,7 +184,7 @@ def test_check_validates_the_example_schedule_without_errors(monkeypatch):
     monkeypatch.chdir(REPO)
     result = run_cli("check", "catalogs/esempio-cciaa")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0].endswith(f", {len(example_yaml()['obblighi'])} obligation")
+    assert result.stdout.splitlines()[0].endswith(f", {len(example_yaml()['obblighi'])} publication obligations")
     trasparenza = [line for line in result.stdout.splitlines() if "trasparenza.yaml" in line]
     # the one finding is the late quarterly update of the absence rates (the example shows a late duty)
     assert trasparenza == ["    catalogs/esempio-cciaa/trasparenza.yaml:226:27: warning[obligation-overdue]: "
@@ -210,8 +210,8 @@ def test_the_example_covers_the_tree_and_marks_the_three_binding_schemas():
 
 
 def test_show_unit_lists_its_transparency_duties_through_python_m():
-    proc = subprocess.run([sys.executable, "-m", "riskengine", "show", "catalogs/esempio-cciaa", "--unit", "PERS"],
-                          cwd=REPO, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "riskengine", "show", "catalogs/esempio-cciaa", "--unit", "PERS",
+                           "--lang", "it"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     data = example_yaml()
@@ -223,13 +223,13 @@ def test_show_unit_lists_its_transparency_duties_through_python_m():
     assert lines[start + 1:start + 4] == [
         "  AT-04-08 Tassi di assenza",
         "           0408 Personale › Tassi di assenza",
-        "           aggiornamento: trimestrale  prossima scadenza: 15/10/2025  stato: in ritardo"]
+        "           aggiornamento: Trimestrale  prossima scadenza: 15/10/2025  stato: in ritardo"]
     assert lines[-1] == "obblighi di pubblicazione: pubblicazione (0)"
 
 
 def test_show_unit_lists_what_a_unit_publishes(monkeypatch):
     monkeypatch.chdir(REPO)
-    result = run_cli("show", "catalogs/esempio-cciaa", "--unit", "URP")
+    result = run_cli("show", "catalogs/esempio-cciaa", "--unit", "URP", "--lang", "it")
     published = [o for o in example_yaml()["obblighi"] if o["pubblicazione"] == "URP"]
     assert f"obblighi di pubblicazione: pubblicazione ({len(published)})" in result.stdout
     assert "AT-21-03 Accessibilità e catalogo dei dati, metadati e banche dati" in result.stdout
@@ -238,7 +238,7 @@ def test_show_unit_lists_what_a_unit_publishes(monkeypatch):
 
 def test_show_unit_without_a_schedule_says_nothing_of_it(monkeypatch):
     monkeypatch.chdir(REPO)
-    result = run_cli("show", "tests/data/mini", "--unit", "PROVV")
+    result = run_cli("show", "tests/data/mini", "--unit", "PROVV", "--lang", "it")
     assert "obblighi di pubblicazione" not in result.stdout
 
 

@@ -86,11 +86,12 @@ def test_the_html_register_legend_and_sheet_show_the_variant_by_name(annex: Path
 
 def test_explain_shows_the_variant_level_and_its_band(tmp_path) -> None:
     with_variant_bands(tmp_path)
-    result = run_cli("explain", ESEMPIO, "C1.1.2", "--rules", tmp_path / "rules")
+    result = run_cli("explain", ESEMPIO, "C1.1.2", "--rules", tmp_path / "rules", "--lang", "it")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert f"{NAME}: 8.49 → medio" in lines
-    assert "  fascia 'fasce-prudenziali', riga 2: > 8 e ≤ 12 = medio   [bande:fasce-prudenziali:2]" in lines
+    assert f"{NAME}: 8,49 → Medio" in lines  # the band table and the level by their names
+    assert ("  fascia 'Fasce della variante prudenziale', riga 2: > 8 e ≤ 12 = Medio   [bande:fasce-prudenziali:2]"
+            in lines)
 
 
 def test_a_rule_test_checks_the_variant_level_and_covers_its_bands(tmp_path) -> None:
@@ -138,5 +139,5 @@ def test_a_variant_may_reuse_the_process_band_table(tmp_path) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()
     method_copy(rules, TORINO, ("method.yaml", VARIANT, VARIANT.replace("max}", "max, bande: principale}")))
-    result = run_cli("explain", ESEMPIO, "C1.1.2", "--rules", rules)
-    assert f"{NAME}: 8.49 → medio" in result.stdout.splitlines()  # nuovi-indici: 4.01 to 9 is medio
+    result = run_cli("explain", ESEMPIO, "C1.1.2", "--rules", rules, "--lang", "it")
+    assert f"{NAME}: 8,49 → Medio" in result.stdout.splitlines()  # nuovi-indici: 4.01 to 9 is medio

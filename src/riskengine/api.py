@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from riskengine.errors import Problem, RiskengineError, Severity
+from riskengine.errors import Location, Problem, RiskengineError, Severity
 
 if TYPE_CHECKING:
     from riskengine.graph.build import CatalogGraph
     from riskengine.graph.integrity import IntegrityRule
     from riskengine.history.store import Store
+    from riskengine.progress import Progress
     from riskengine.rule_tests import TestReport
 
 # Where `assess` writes when no output directory is given: reports/<ente>/<anno>/ under the current directory.
@@ -39,8 +40,15 @@ class CheckReport:
         return self.severities["error"] == 0
 
 
-def check(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> CheckReport:
-    """Check a catalogue (integrity rules, its method and its assessments) or a method directory."""
+def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
+          progress: Progress | None = None) -> CheckReport:
+    """Check a catalogue or a method directory: every problem of every file, in one run.
+
+    For a catalogue: the files of the catalogue, the integrity rules, the method and each
+    assessment file; when none of them has an error, each year is assessed as ``assess`` would and
+    every finding its annex would list (policies, monitoring) is reported at the place of the data
+    it concerns, so that ``check`` and the annex always say the same things.
+    """
     from riskengine.graph.cache import linked
 
     if (Path(catalog_dir) / "method.yaml").is_file():
@@ -49,7 +57,8 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> Check
     try:
         cg, integrity = linked(catalog_dir)
     except RiskengineError as exc:
-        report.problems = exc.problems
+        # The other files are still checked: a file that fails to load hides nothing else.
+        report.problems = exc.problems + _check_unlinked(Path(catalog_dir), rules_dir)
         return report
     catalog = cg.catalog
     report.counts = {kind: len(cg.nodes_of(kind)) for kind in
@@ -57,29 +66,107 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> Check
     if catalog.transparency is not None:  # optional file: counted when the catalogue has it
         report.counts["obligation"] = len(cg.nodes_of("obligation"))
     report.problems = integrity + catalog.warnings
+    method_problems, years = _check_method_and_assessments(cg, rules_dir, required=report.ok)
+    report.problems += method_problems
     if report.ok:
-        report.problems += _check_method_and_assessments(cg, rules_dir)
+        report.problems = _assessed_findings(Path(catalog_dir), rules_dir, years, report.problems, progress)
     return report
 
 
-def _check_method_and_assessments(cg: CatalogGraph, rules_dir: str | Path | None) -> list[Problem]:
-    """Problems of the catalogue's method and of each assessment file against it."""
+def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
+    """Problems of the method and of the assessment files' own structure, when the catalogue cannot be loaded."""
+    from riskengine.method.load import load_method
+    from riskengine.method.models import AssessmentFile
+    from riskengine.pipeline import find_method_dir
+    from riskengine.source.document import load_yaml
+    from riskengine.source.validate import validate_document
+
+    problems: list[Problem] = []
+    try:
+        ente = load_yaml(root / "ente.yaml", within=root).data
+    except RiskengineError:
+        ente = None  # already reported by the catalogue
+    if isinstance(ente, dict) and isinstance(ente.get("metodo"), str):
+        try:
+            method_dir = find_method_dir(root, ente["metodo"], Path(rules_dir) if rules_dir else None)
+        except RiskengineError:
+            method_dir = None  # reported once the catalogue loads: its name may be the very error
+        try:
+            problems += load_method(method_dir).warnings if method_dir else []
+        except RiskengineError as exc:
+            problems += exc.problems
+    for path in sorted(root.glob("assessment-*.yaml")):
+        try:
+            validate_document(load_yaml(path, within=root), AssessmentFile, problems)
+        except RiskengineError as exc:
+            problems += exc.problems
+    return problems
+
+
+def _check_method_and_assessments(cg: CatalogGraph, rules_dir: str | Path | None,
+                                  required: bool) -> tuple[list[Problem], list[int]]:
+    """Problems of the catalogue's method and of each assessment file against it; the years that load.
+
+    A method that cannot be found is a problem only when the catalogue could otherwise be assessed
+    (``required``): a catalogue with errors is checked against its method when the method is there.
+    """
     from riskengine.answers.load import load_assessment
     from riskengine.method.load import load_method
     from riskengine.pipeline import find_method_dir
 
     try:
         method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
+    except RiskengineError as exc:
+        return (exc.problems if required else []), []
+    try:
         method = load_method(method_dir)
     except RiskengineError as exc:
-        return exc.problems
+        return exc.problems, []
     problems = list(method.warnings)
-    for _, path in sorted(cg.catalog.assessment_files().items()):
+    years = []
+    for year, path in sorted(cg.catalog.assessment_files().items()):
         try:
             problems += load_assessment(path, cg, method).to_confirm
         except RiskengineError as exc:
             problems += exc.problems
+        else:
+            years.append(year)
+    return problems, years
+
+
+def _assessed_findings(root: Path, rules_dir: str | Path | None, years: list[int], found: list[Problem],
+                       progress: Progress | None) -> list[Problem]:
+    """The findings of each year's annex, located in the files they concern (the result names only the file).
+
+    A finding of the catalogue (integrity, warnings of the method) is in the annex of every year:
+    the same fact, worded the same, at the same place, is reported once; each year adds the
+    findings of its own assessment.
+    """
+    from riskengine.pipeline import assess as run_assessment
+
+    if not years:
+        return found
+    problems: list[Problem] = []
+    seen: set[tuple[str, str, str, str]] = set()
+    for year in years:
+        result = run_assessment(root, year=year, rules_dir=rules_dir, progress=progress)
+        by_name = {Path(p.location.path).name: p.location.path for p in found}
+        by_name[f"assessment-{year}.yaml"] = str(root / f"assessment-{year}.yaml")
+        for finding in result["criticita"]:
+            fact = (finding["codice"], finding["gravita"], finding["dove"], finding["messaggio"])
+            if fact not in seen:
+                seen.add(fact)
+                problems.append(finding_problem(finding, root, by_name))
     return problems
+
+
+def finding_problem(finding: Mapping[str, Any], root: Path, paths: Mapping[str, str]) -> Problem:
+    """A finding of a result as a located problem (``dove`` is ``file:line:col``, the file by its name)."""
+    name, line, column = str(finding["dove"]).rsplit(":", 2)
+    return Problem(Location(paths.get(name, str(root / name)), int(line), int(column)), finding["messaggio"],
+                   code=finding["codice"], severity=Severity(finding["gravita"]), subject=finding.get("oggetto", ""),
+                   hint=finding.get("suggerimento", ""),
+                   args=tuple(sorted((k, str(v)) for k, v in finding.get("argomenti", {}).items())))
 
 
 def rules_list() -> list[IntegrityRule]:
@@ -151,21 +238,36 @@ def default_out_dir(result: Mapping[str, Any]) -> Path:
     return REPORTS_DIR / result["ente"]["codice"] / str(result["anno"])
 
 
+@dataclass
+class Annex:
+    """What ``assess`` and ``report`` wrote: the directory, its files and the result they show."""
+
+    out_dir: Path
+    files: list[Path]
+    result: dict[str, Any]
+
+    @property
+    def draft(self) -> bool:
+        """True when the result has error findings: the annex is marked as a draft and cannot be published."""
+        return bool(self.result["sintesi"]["criticita_per_gravita"].get("error"))
+
+
 def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: int | None = None,
            rules_dir: str | Path | None = None, formats: tuple[str, ...] | None = None, lang: str = "it",
            templates: str | Path | None = None, backend: str = "durable", csv_delimiter: str = ",",
-           db: str | None = None) -> list[Path]:
-    """Assess a catalogue, write the result and the annex into ``out_dir``, record the run; return the files.
+           db: str | None = None, progress: Progress | None = None) -> Annex:
+    """Assess a catalogue, write the result and the annex into ``out_dir``, record the run.
 
     Without ``out_dir`` the annex goes to :func:`default_out_dir` (``reports/<ente>/<anno>``). The
     result gains the trend over the earlier years (runs in the history store at ``db``, see
     :func:`riskengine.history.store.store_url`, else ``storico.yaml``) and the treatment priority of
-    the planned measures; the run is recorded once the annex is written.
+    the planned measures; the run is recorded once the annex is written. The annex is written even
+    when the result has error findings (the RPCT needs to see it), then marked as a draft on every
+    page (:attr:`Annex.draft`).
     """
     from riskengine.pipeline import assess_and_rank
-    from riskengine.report import FORMATS, write_annex
 
-    result, ranking = assess_and_rank(catalog_dir, year=year, rules_dir=rules_dir, backend=backend)
+    result, ranking = assess_and_rank(catalog_dir, year=year, rules_dir=rules_dir, backend=backend, progress=progress)
     if ranking:
         result["priorita_trattamento"] = ranking
     if templates is None and (Path(catalog_dir) / "templates").is_dir():
@@ -175,12 +277,23 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
         section = _history_section(catalog_dir, result, store)
         if section is not None:
             result["storico"] = section
-        files = write_annex(result, default_out_dir(result) if out_dir is None else out_dir,
-                            formats=formats or FORMATS, lang=lang, templates=templates, csv_delimiter=csv_delimiter)
+        annex = _write(result, default_out_dir(result) if out_dir is None else Path(out_dir), formats, lang,
+                       templates, csv_delimiter, progress)
         store.record(result)
     finally:
         store.close()
-    return files
+    return annex
+
+
+def _write(result: dict[str, Any], out_dir: Path, formats: tuple[str, ...] | None, lang: str,
+           templates: str | Path | None, csv_delimiter: str, progress: Progress | None) -> Annex:
+    from riskengine.report import FORMATS, write_annex
+
+    if progress is not None:
+        progress("allegato")
+    files = write_annex(result, out_dir, formats=formats or FORMATS, lang=lang, templates=templates,
+                        csv_delimiter=csv_delimiter)
+    return Annex(out_dir, files, result)
 
 
 def _open_store(catalog_dir: str | Path, db: str | None) -> Store:
@@ -286,7 +399,8 @@ def whatif(catalog_dir: str | Path, scenario: str | Path, *, year: int | None = 
     from riskengine.pipeline import whatif as run_whatif
 
     before, after = run_whatif(catalog_dir, scenario, year=year, rules_dir=rules_dir, backend=backend)
-    return {"anno": before["anno"], "scenario": Path(scenario).name, **compare_runs(before, after)}
+    return {"anno": before["anno"], "scenario": Path(scenario).name, "livelli": before["metodo"]["livelli"],
+            **compare_runs(before, after)}
 
 
 def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
@@ -298,25 +412,26 @@ def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir
 
 
 def report(source: str | Path, out_dir: str | Path, *, formats: tuple[str, ...] | None = None, lang: str = "it",
-           templates: str | Path | None = None, year: int | None = None, csv_delimiter: str = ",") -> list[Path]:
+           templates: str | Path | None = None, year: int | None = None, csv_delimiter: str = ",",
+           progress: Progress | None = None) -> Annex:
     """Render the annex from a result JSON file, or from a catalogue directory (assessed first)."""
-    from riskengine.report import FORMATS, load_result, write_annex
+    from riskengine.report import load_result
 
     source = Path(source)
     if source.is_dir():
         return assess(source, out_dir, year=year, formats=formats, lang=lang, templates=templates,
-                      csv_delimiter=csv_delimiter)
-    return write_annex(load_result(source), out_dir, formats=formats or FORMATS, lang=lang, templates=templates,
-                       csv_delimiter=csv_delimiter)
+                      csv_delimiter=csv_delimiter, progress=progress)
+    return _write(load_result(source), Path(out_dir), formats, lang, templates, csv_delimiter, progress)
 
 
 def explain(catalog_dir: str | Path, process: str, *, year: int | None = None,
-            rules_dir: str | Path | None = None) -> list[str]:
-    """Plain-language explanation of how ``process`` got each score and finding."""
+            rules_dir: str | Path | None = None, lang: str = "it") -> list[str]:
+    """Plain-language explanation of how ``process`` got each score and finding, in ``lang``."""
+    from riskengine.i18n import Text
     from riskengine.pipeline import assess as run_assessment
     from riskengine.report.explanation import explain_process
 
-    return explain_process(run_assessment(catalog_dir, year=year, rules_dir=rules_dir), process)
+    return explain_process(run_assessment(catalog_dir, year=year, rules_dir=rules_dir), process, Text(lang))
 
 
 def test(method_dir: str | Path, *, backend: str = "durable") -> TestReport:

@@ -1,28 +1,48 @@
-"""Command line: thin wrappers over :mod:`riskengine.api`; printing and exit codes live here.
+"""Command line: thin wrappers over :mod:`riskengine.api`; printing, progress and exit codes live here.
 
-Exit codes: 0 done, 1 the input has errors (one located line each), 2 the command line is wrong,
-70 an internal error (a bug: one line, no traceback), 130 interrupted.
+Every message comes from the message catalogue (Italian by default, English with ``--lang en`` or
+``RISKENGINE_LANG=en``); codes stay the same in both languages.
+
+Exit codes: 0 done; 1 the input has errors (one located line each; ``check`` found an error); 2 the
+command line is wrong; 3 the annex was written but is a draft (it has error findings: see
+``check``); 70 an internal error (a bug: one line, no traceback); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from riskengine import __version__
-from riskengine.errors import RiskengineError
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="riskengine: anticorruption risk assessment for the PIAO risk annex.")
+from riskengine.errors import Problem, RiskengineError
+from riskengine.i18n import LANG_VARIABLE, LANGUAGES, Text, language
 
 EXIT_INPUT = 1
 EXIT_USAGE = 2
+EXIT_DRAFT = 3  # the annex is written, marked as a draft: it has error findings and cannot be published
 EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 ENGINE_HELP = "durable (durable-rules) or interpreter"
+LANG_HELP = f"it or en (default: ${LANG_VARIABLE}, else it)"
+
+
+def _help_text() -> Text:
+    """The language of the help, read when the command line is built (an unknown one falls back to Italian)."""
+    try:
+        return Text(language())
+    except RiskengineError:
+        return Text("it")
+
+
+_HELP = _help_text()
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help=f"{_HELP('cli.aiuto')}\n\n{_HELP('cli.codici_uscita')}")
 DB_HELP = "history store URL (default: $RISKENGINE_DB, else storico.sqlite beside the catalogue)"
 
 
@@ -32,149 +52,197 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(epilog=_HELP("cli.codici_uscita"))
 def riskengine(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                             help="print the version and exit")) -> None:
     """riskengine: anticorruption risk assessment for the PIAO risk annex."""
 
 
-def _fail(exc: RiskengineError) -> None:
+def _text(lang: str | None) -> Text:
+    """The messages of this run, or exit 2 with one line when the language is unknown."""
+    try:
+        return Text(language(lang))
+    except RiskengineError:
+        wrong = lang or os.environ.get(LANG_VARIABLE, "")
+        fallback = Text("it")
+        typer.echo(fallback("cli.lingua_sconosciuta", lingua=wrong, attese=", ".join(LANGUAGES)), err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _fail(exc: RiskengineError, t: Text) -> None:
     for problem in sorted(exc.problems, key=lambda p: p.sort_key()):
-        typer.echo(problem.format(), err=True)
-    typer.echo(f"{len(exc.problems)} error(s)", err=True)
+        typer.echo(t.problem(problem), err=True)
+    typer.echo(t("cli.errori", n=len(exc.problems)), err=True)
     raise typer.Exit(EXIT_INPUT)
+
+
+def _lang_option() -> Any:
+    return typer.Option(None, "--lang", help=LANG_HELP)
+
+
+@contextmanager
+def _progress(t: Text, quiet: bool) -> Iterator[Any]:
+    """A rich progress display on stderr for the stages of a long run; nothing when quiet or not a terminal."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=False) as bar:
+        current: list[Any] = []
+
+        def report(stage: str, done: int = 0, total: int = 0) -> None:
+            if done or total:
+                bar.update(current[-1], completed=done, total=total)
+                return
+            if current:
+                bar.update(current[-1], completed=1, total=1)
+            current.append(bar.add_task(t(f"cli.avanzamento.{stage}"), total=None))
+
+        yield report
+        if current:
+            bar.update(current[-1], completed=1, total=1)
 
 
 @app.command()
 def check(catalog: Path = typer.Argument(..., help="catalogue directory (catalogs/<ente>) or method directory"),
           rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods (default: rules/)"),
-          quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the summary line")) -> None:
-    """Validate a catalogue (integrity rules, method, assessments) or a method; exit 1 on errors."""
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the summary line"),
+          lang: str | None = _lang_option()) -> None:
+    """Check a catalogue (files, integrity, method, assessments, and every finding of the annex) or a method.
+
+    Exit 0 when nothing is an error, 1 otherwise.
+    """
     from riskengine import api
 
-    report = api.check(catalog, rules)
-    by_severity: dict[str, dict[str, list]] = {}
-    for problem in report.problems:
+    t = _text(lang)
+    with _progress(t, quiet) as progress:
+        report = api.check(catalog, rules, progress=progress)
+    by_severity: dict[str, dict[str, list[Problem]]] = {}
+    for problem in sorted(report.problems, key=Problem.sort_key):
         by_severity.setdefault(problem.severity.value, {}).setdefault(problem.code, []).append(problem)
     if not quiet:
         if report.counts:
-            typer.echo(f"{catalog}: " + ", ".join(f"{n} {k}" for k, n in report.counts.items()))
-        titles = {"error": "errors", "warning": "warnings", "info": "notes"}
+            counts = ", ".join(f"{n} {t('cli.conteggio.' + k.replace(' ', '_'))}" for k, n in report.counts.items())
+            typer.echo(t("cli.check.conteggi", oggetto=catalog, conteggi=counts))
         for severity in ("error", "warning", "info"):
             groups = by_severity.get(severity, {})
             if not groups:
                 continue
-            typer.echo(f"\n{titles[severity]} ({sum(len(v) for v in groups.values())})")
+            typer.echo(f"\n{t('cli.gravita_plurale.' + severity)} ({sum(len(v) for v in groups.values())})")
             for code in sorted(groups):
                 typer.echo(f"  {code} ({len(groups[code])})")
                 for problem in groups[code]:
-                    typer.echo(f"    {problem.format()}")
-    counts = report.severities
-    status = "ok" if report.ok else "FAILED"
-    typer.echo(f"{status}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s)")
+                    typer.echo(f"    {t.problem(problem)}")
+    severities = report.severities
+    status = "cli.check.esito_ok" if report.ok else "cli.check.esito_ko"
+    typer.echo(t(status, errori=severities["error"], avvisi=severities["warning"], note=severities["info"]))
     if not report.ok:
         raise typer.Exit(EXIT_INPUT)
 
 
-def _echo_measures(title: str, measures: list[dict]) -> None:
+def _echo_measures(t: Text, title: str, measures: list[dict]) -> None:
     typer.echo(f"{title} ({len(measures)})")
     for m in measures:
         typer.echo(f"  {m['codice']:<8} {m['nome']}")
         if len(m["responsabili"]) > 1:
-            typer.echo(f"           corresponsabili: {', '.join(m['responsabili'])}")
-        typer.echo(f"           scadenza: {m['scadenza']}  stato: {m['stato']}  frequenza: {m['frequenza'] or '—'}")
-        typer.echo(f"           indicatore: {m['indicatore'] or '—'}  target: {m['target'] or '—'}")
+            typer.echo(f"           {t('cli.mostra.corresponsabili')}: {', '.join(m['responsabili'])}")
+        typer.echo(f"           {t('cli.mostra.scadenza')}: {t.day(m['scadenza'])}  "
+                   f"{t('cli.mostra.stato')}: {t.value('stato', m['stato'])}  "
+                   f"{t('cli.mostra.frequenza')}: {t.value('frequenza', m['frequenza']) or '—'}")
+        typer.echo(f"           {t('cli.mostra.indicatore')}: {m['indicatore'] or '—'}  "
+                   f"{t('cli.mostra.target')}: {m['target'] or '—'}")
 
 
-_STATO_OBBLIGO = {"aggiornato": "aggiornato", "in-ritardo": "in ritardo", "incompleto": "incompleto",
-                  "da-verificare": "da verificare"}
-
-
-def _data(iso: str | None) -> str:
-    """dd/mm/yyyy, as Italian readers write dates."""
-    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if iso else "—"
-
-
-def _echo_obligations(title: str, obligations: list[dict]) -> None:
+def _echo_obligations(t: Text, title: str, obligations: list[dict]) -> None:
     typer.echo(f"{title} ({len(obligations)})")
     for o in obligations:
         frequency = o["aggiornamento"] or "—"
-        if frequency[:1].isdigit():
-            frequency = f"alla data {_data(frequency)}"
+        if frequency[:1].isdigit():  # a fixed date rather than a frequency
+            frequency = t("cli.mostra.alla_data", data=t.day(frequency))
+        else:
+            frequency = t.value("aggiornamento", frequency)
         typer.echo(f"  {o['codice']:<8} {o['denominazione']}")
         typer.echo(f"           {o['sottosezione']['codice']} {o['sezione']['nome']} › {o['sottosezione']['nome']}")
-        typer.echo(f"           aggiornamento: {frequency}  prossima scadenza: {_data(o['prossima_scadenza'])}  "
-                   f"stato: {_STATO_OBBLIGO[o['stato']]}")
+        typer.echo(f"           {t('cli.mostra.aggiornamento')}: {frequency}  "
+                   f"{t('cli.mostra.prossima_scadenza')}: {t.day(o['prossima_scadenza'])}  "
+                   f"{t('cli.mostra.stato')}: {t.value('stato_obbligo', o['stato'])}")
         if o["termine"]:
-            typer.echo(f"           termine: {o['termine']}")
+            typer.echo(f"           {t('cli.mostra.termine')}: {o['termine']}")
 
 
 @app.command()
 def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
          unit: str | None = typer.Option(None, "--unit", help="unit or role, by code or name"),
-         process: str | None = typer.Option(None, "--process", help="process code")) -> None:
+         process: str | None = typer.Option(None, "--process", help="process code"),
+         lang: str | None = _lang_option()) -> None:
     """Show what a unit owns and must implement, or everything about a process."""
     from riskengine import api
 
+    t = _text(lang)
     if (unit is None) == (process is None):
-        typer.echo("give exactly one of --unit or --process", err=True)
+        typer.echo(t("cli.unita_o_processo"), err=True)
         raise typer.Exit(EXIT_USAGE)
     try:
         view = api.show(catalog, unit=unit, process=process)
     except RiskengineError as exc:
-        _fail(exc)
+        _fail(exc, t)
     if unit is not None:
-        typer.echo(f"{view['nome']} [{view['codice']}]" + (f" — in {view['padre']}" if view["padre"] else ""))
-        typer.echo(f"processi ({len(view['processi'])})")
+        typer.echo(f"{view['nome']} [{view['codice']}]"
+                   + (f" — {t('cli.mostra.in')} {view['padre']}" if view["padre"] else ""))
+        typer.echo(f"{t('cli.mostra.processi')} ({len(view['processi'])})")
         for p in view["processi"]:
             typer.echo(f"  {p['codice']:<10} {p['nome']}")
-        _echo_measures("misure da attuare come responsabile", view["misure_responsabile"])
-        _echo_measures("misure a supporto", view["misure_supporto"])
+        _echo_measures(t, t("cli.mostra.misure_responsabile"), view["misure_responsabile"])
+        _echo_measures(t, t("cli.mostra.misure_supporto"), view["misure_supporto"])
         if view["obblighi_trasmissione"] is not None:  # the catalogue has trasparenza.yaml
-            _echo_obligations("obblighi di pubblicazione: trasmissione dei dati", view["obblighi_trasmissione"])
-            _echo_obligations("obblighi di pubblicazione: pubblicazione", view["obblighi_pubblicazione"])
+            _echo_obligations(t, t("cli.mostra.obblighi_trasmissione"), view["obblighi_trasmissione"])
+            _echo_obligations(t, t("cli.mostra.obblighi_pubblicazione"), view["obblighi_pubblicazione"])
         if view["misure_collettive"]:  # measures owned by a collective role that reaches this unit
-            typer.echo(f"misure dei responsabili collettivi ({len(view['misure_collettive'])})")
+            typer.echo(f"{t('cli.mostra.misure_collettive')} ({len(view['misure_collettive'])})")
         for m in view["misure_collettive"]:
-            typer.echo(f"  {m['codice']:<8} {m['nome']} — tramite {m['tramite']} ({m['come']}), "
-                       f"scadenza {m['scadenza']}")
+            typer.echo(f"  {m['codice']:<8} {m['nome']} — "
+                       + t("cli.mostra.tramite", ruolo=m["tramite"], come=m["come"], scadenza=t.day(m["scadenza"])))
         return
     typer.echo(f"{view['codice']} {view['nome']}")
-    typer.echo(f"aree: {'; '.join(view['aree']) or '—'}")
-    typer.echo(f"unità responsabile: {view['unita'] or '—'}")
+    typer.echo(f"{t('cli.mostra.aree')}: {'; '.join(view['aree']) or '—'}")
+    typer.echo(f"{t('cli.mostra.unita_responsabile')}: {view['unita'] or '—'}")
     if view["in_convenzione"]:
-        typer.echo(f"in convenzione con: {view['in_convenzione']}")
+        typer.echo(f"{t('cli.mostra.in_convenzione')}: {view['in_convenzione']}")
     if view["art6"]:
-        typer.echo(f"art. 6 DM 132/2022: lettera {view['art6']}")
-    typer.echo(f"fasi ({len(view['fasi'])})")
+        typer.echo(f"{t('cli.mostra.art6')} {view['art6']}")
+    typer.echo(f"{t('cli.mostra.fasi')} ({len(view['fasi'])})")
     for f in view["fasi"]:
         typer.echo(f"  {'  ' * f['livello']}{f['codice']} {f['nome']}")
-    typer.echo(f"eventi rischiosi ({len(view['eventi'])})")
+    typer.echo(f"{t('cli.mostra.eventi')} ({len(view['eventi'])})")
     for e in view["eventi"]:
         typer.echo(f"  {e['codice']}: {e['descrizione']}")
         for factor in e["fattori"]:
-            typer.echo(f"      fattore: {factor}")
-    typer.echo(f"misure ({len(view['misure'])})")
+            typer.echo(f"      {t('cli.mostra.fattore')}: {factor}")
+    typer.echo(f"{t('cli.mostra.misure')} ({len(view['misure'])})")
     for m in view["misure"]:
-        typer.echo(f"  {m['codice']:<8} [{m['ambito']}] {m['nome']} — {m['responsabile'] or '—'}, "
-                   f"scadenza {m['scadenza']}")
+        typer.echo(f"  {m['codice']:<8} [{t.value('ambito', m['ambito'])}] {m['nome']} — {m['responsabile'] or '—'}, "
+                   f"{t('cli.mostra.scadenza')} {t.day(m['scadenza'])}")
 
 
 @app.command()
 def graph(catalog: Path = typer.Argument(..., help="catalogue directory"),
           format: str = typer.Option("json", "--format", "-f", help="graphml, dot or json"),
           out: Path | None = typer.Option(None, "--out", "-o", help="file to write (default: the standard output)"),
-          ) -> None:
+          lang: str | None = _lang_option()) -> None:
     """Export the catalogue graph (areas, units, processes, events, factors, measures and their links)."""
     from riskengine import api
 
+    t = _text(lang)
     if format not in ("graphml", "dot", "json"):
-        typer.echo(f"unknown graph format '{format}': expected one of graphml, dot, json", err=True)
+        typer.echo(t("cli.formato_grafo_sconosciuto", formato=format), err=True)
         raise typer.Exit(EXIT_USAGE)
     try:
         text = api.graph(catalog, format)
     except RiskengineError as exc:
-        _fail(exc)
+        _fail(exc, t)
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -210,36 +278,105 @@ def schema(out: Path | None = typer.Option(None, "--out", "-o", help="directory 
 
 
 @app.command("rules-list")
-def rules_list() -> None:
+def rules_list(lang: str | None = _lang_option()) -> None:
     """List the integrity rules with their codes, severities and descriptions."""
     from riskengine import api
 
+    t = _text(lang)
     for spec in api.rules_list():
-        typer.echo(f"{spec.code:<30} {spec.severity.value:<8} {spec.description}")
+        typer.echo(f"{spec.code:<30} {t.severity(spec.severity.value):<8} {t('regole_integrita.' + spec.code)}")
 
 
-def _formats(text: str) -> tuple[str, ...]:
+def _formats(text: str, t: Text) -> tuple[str, ...]:
     from riskengine.report import FORMATS
 
     chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
-        typer.echo(f"unknown format(s): {', '.join(unknown) or '(none)'}; expected: {', '.join(FORMATS)}", err=True)
+        typer.echo(t("cli.formato_sconosciuto", formati=", ".join(unknown) or "—", attesi=", ".join(FORMATS)),
+                   err=True)
         raise typer.Exit(EXIT_USAGE)
     return chosen
 
 
-def _engine(name: str) -> str:
+def _engine(name: str, t: Text) -> str:
     from riskengine.evaluate.backend import BACKENDS
 
     if name not in BACKENDS:
-        typer.echo(f"unknown engine '{name}': expected one of {', '.join(BACKENDS)}", err=True)
+        typer.echo(t("cli.motore_sconosciuto", motore=name, attesi=", ".join(BACKENDS)), err=True)
         raise typer.Exit(EXIT_USAGE)
     return name
 
 
 def _delimiter(text: str) -> str:
     return "\t" if text.lower() == "tab" else text
+
+
+def _counts(t: Text, field: str, counts: dict[str, int]) -> str:
+    def label(key: str) -> str:
+        if field == "scadenza":
+            return t("cli.sintesi.continua") if key == "continua" else key
+        return t.value(field, key)
+
+    return "; ".join(f"{label(k)} {n}" for k, n in counts.items())
+
+
+def _first_to_open(files: list[Path], out_dir: Path) -> Path:
+    """The file an RPCT opens first: the HTML annex, else the PDF, else the result."""
+    for name in ("allegato-rischi.html", "allegato-rischi.pdf", "risultato.json"):
+        if out_dir / name in files:
+            return out_dir / name
+    return files[0] if files else out_dir
+
+
+def _summary(t: Text, annex: Any, verbose: bool) -> None:
+    """The closing summary of assess and report: processes, levels, findings, measures, where the annex is."""
+    result = annex.result
+    s = result["sintesi"]
+    echo = lambda text="": typer.echo(text, err=True)  # noqa: E731  (stdout stays free for pipes)
+    echo(t("cli.sintesi.titolo", anno=result["anno"], ente=result["ente"]["nome"]))
+    echo("  " + t("cli.sintesi.processi", valutati=s["processi_valutati"], processi=s["processi"]))
+    levels = {lvl["codice"]: t.level(lvl) for lvl in result["metodo"]["livelli"]}
+    per_level = s.get("per_livello", {}).get("residuo_programmato", {})
+    echo("  " + t("cli.sintesi.per_livello",
+                  livelli="; ".join(f"{levels.get(k, k)} {n}" for k, n in per_level.items())))
+    severities = s["criticita_per_gravita"]
+    echo("  " + t("cli.sintesi.criticita", errori=severities.get("error", 0), avvisi=severities.get("warning", 0),
+                  note=severities.get("info", 0)))
+    worst = result["criticita"][:3]  # sorted by severity in the result
+    if worst:
+        echo("  " + t("cli.sintesi.piu_gravi"))
+        for f in worst:
+            echo(f"    {t.severity(f['gravita'])} [{f['codice']}] {f['dove']}: "
+                 f"{t.finding(f['codice'], f.get('argomenti'), f['messaggio'])}")
+    rate = s.get("attuazione")
+    if rate:
+        echo("  " + t("cli.sintesi.attuazione", tasso=t.number(rate["tasso"], "%"), attuate=rate["attuate"],
+                      dovute=rate["dovute"], data=t.day(rate["data_riferimento"]), in_ritardo=rate["in_ritardo"],
+                      non_dovute=rate["non_ancora_dovute"]))
+        echo("    " + t("cli.sintesi.definizione"))
+    counts = s.get("misure_conteggi")
+    if counts:
+        echo("  " + t("cli.sintesi.per_scadenza", voci=_counts(t, "scadenza", counts["per_scadenza"])))
+        echo("  " + t("cli.sintesi.per_natura", voci=_counts(t, "natura", counts["per_natura"])))
+        echo("  " + t("cli.sintesi.per_tipologia", voci=_counts(t, "tipologia", counts["per_tipologia"])))
+    echo("  " + t("cli.sintesi.dove", cartella=annex.out_dir, n=len(annex.files),
+                  primo=_first_to_open(annex.files, annex.out_dir)))
+    if annex.draft:
+        echo(t("cli.sintesi.bozza"))
+    if verbose:
+        echo(t("cli.sintesi.file"))
+        for path in annex.files:
+            typer.echo(str(path))
+
+
+def _finish(t: Text, annex: Any, quiet: bool, verbose: bool) -> None:
+    if not quiet:
+        _summary(t, annex, verbose)
+    elif annex.draft:
+        typer.echo(t("cli.sintesi.bozza"), err=True)
+    if annex.draft:
+        raise typer.Exit(EXIT_DRAFT)
 
 
 @app.command()
@@ -249,62 +386,70 @@ def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
            year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
            rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods (default: rules/)"),
            format: str = typer.Option("html,pdf,xlsx,csv,json", "--format", "-f", help="comma-separated formats"),
-           lang: str = typer.Option("it", "--lang", help="it or en"),
+           lang: str | None = _lang_option(),
            templates: Path | None = typer.Option(None, "--templates", help="directory of template overrides"),
            engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
            csv_delimiter: str = typer.Option(",", "--csv-delimiter", help="CSV separator: ',', ';' or 'tab'"),
            db: str | None = typer.Option(None, "--db", help=DB_HELP),
-           quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing on success")) -> None:
-    """Assess a catalogue with its method, write the result and the annex, and record the run in the history."""
+           quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress and no summary"),
+           verbose: bool = typer.Option(False, "--verbose", "-v", help="also list the files written")) -> None:
+    """Assess a catalogue with its method, write the result and the annex, and record the run in the history.
+
+    With error findings the annex is still written, marked as a draft on every page, and the exit code is 3.
+    """
     from riskengine import api
 
-    formats = _formats(format)
-    backend = _engine(engine)
+    t = _text(lang)
+    formats = _formats(format, t)
+    backend = _engine(engine, t)
     try:
-        written = api.assess(catalog, out, year=year, rules_dir=rules, formats=formats, lang=lang,
-                             templates=templates, backend=backend, csv_delimiter=_delimiter(csv_delimiter), db=db)
+        with _progress(t, quiet) as progress:
+            annex = api.assess(catalog, out, year=year, rules_dir=rules, formats=formats, lang=lang or "it",
+                               templates=templates, backend=backend, csv_delimiter=_delimiter(csv_delimiter),
+                               progress=progress, db=db)
     except RiskengineError as exc:
-        _fail(exc)
-    if not quiet:
-        for path in written:
-            typer.echo(str(path))
+        _fail(exc, t)
+    _finish(t, annex, quiet, verbose)
 
 
 @app.command()
 def report(source: Path = typer.Argument(..., help="a result JSON file, or a catalogue directory to assess first"),
            out: Path = typer.Option(..., "--out", "-o", help="output directory (replaced only when complete)"),
            format: str = typer.Option("html,pdf,xlsx,csv,json", "--format", "-f", help="comma-separated formats"),
-           lang: str = typer.Option("it", "--lang", help="it or en"),
+           lang: str | None = _lang_option(),
            templates: Path | None = typer.Option(None, "--templates", help="directory of template overrides"),
            year: int | None = typer.Option(None, "--year", "-y", help="assessment year when SOURCE is a catalogue"),
            csv_delimiter: str = typer.Option(",", "--csv-delimiter", help="CSV separator: ',', ';' or 'tab'"),
-           quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing on success")) -> None:
-    """Render the annex from a result JSON (or from a catalogue, assessing it first)."""
+           quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress and no summary"),
+           verbose: bool = typer.Option(False, "--verbose", "-v", help="also list the files written")) -> None:
+    """Render the annex from a result JSON (or from a catalogue, assessing it first); exit 3 when it is a draft."""
     from riskengine import api
 
-    formats = _formats(format)
+    t = _text(lang)
+    formats = _formats(format, t)
     try:
-        written = api.report(source, out, formats=formats, lang=lang, templates=templates, year=year,
-                             csv_delimiter=_delimiter(csv_delimiter))
+        with _progress(t, quiet) as progress:
+            annex = api.report(source, out, formats=formats, lang=lang or "it", templates=templates, year=year,
+                               csv_delimiter=_delimiter(csv_delimiter), progress=progress)
     except RiskengineError as exc:
-        _fail(exc)
-    if not quiet:
-        for path in written:
-            typer.echo(str(path))
+        _fail(exc, t)
+    _finish(t, annex, quiet, verbose)
 
 
 @app.command()
 def explain(catalog: Path = typer.Argument(..., help="catalogue directory"),
             process: str = typer.Argument(..., help="process code"),
             year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
-            rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods")) -> None:
+            rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods"),
+            lang: str | None = _lang_option()) -> None:
     """Explain, in plain language, the rules and values behind each score and finding of a process."""
     from riskengine import api
 
+    t = _text(lang)
     try:
-        lines = api.explain(catalog, process, year=year, rules_dir=rules)
+        lines = api.explain(catalog, process, year=year, rules_dir=rules, lang=t.lang)
     except RiskengineError as exc:
-        _fail(exc)
+        _fail(exc, t)
     typer.echo("\n".join(lines))
 
 
@@ -313,89 +458,91 @@ def test_rules(method: Path = typer.Argument(..., help="method directory (rules/
                engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
                verbose: bool = typer.Option(False, "--verbose", "-v", help="list passing cases too"),
                strict: bool = typer.Option(False, "--strict", help="also fail when a rule was never exercised"),
-               ) -> None:
+               lang: str | None = _lang_option()) -> None:
     """Run a method's rule tests; show failures with their explanation and the rules no case exercised."""
     from riskengine import api
 
-    backend = _engine(engine)
+    t = _text(lang)
+    backend = _engine(engine, t)
     try:
         report = api.test(method, backend=backend)
     except RiskengineError as exc:
-        _fail(exc)
+        _fail(exc, t)
     for outcome in report.outcomes:
         if outcome.passed:
             if verbose:
                 typer.echo(f"ok    {outcome.name}")
             continue
-        typer.echo(f"FAIL  {outcome.name}  ({outcome.location})")
+        typer.echo(f"{t('cli.test.fallito')}  {outcome.name}  ({outcome.location})")
         for mismatch in outcome.mismatches:
             typer.echo(f"        {mismatch}")
         for step in outcome.trace:
             if step.get("passo") == "politica":
-                typer.echo(f"        rule {step['regola']}: {step['quando']} → {step['risultato']}")
+                typer.echo(f"        {t('cli.test.regola')} {step['regola']}: {step['quando']} → {step['risultato']}")
             else:
-                typer.echo(f"        {step.get('descrizione', '')} = {step.get('risultato', '')}   [{step['regola']}]")
+                typer.echo(f"        {t.prose(step.get('descrizione', ''))} = "
+                           f"{t.prose(str(step.get('risultato', '')))}   [{step['regola']}]")
                 if step.get("arrotondamento"):
-                    typer.echo(f"          arrotondamento: {step['arrotondamento']}")
+                    typer.echo(f"          {t('spiegazione.arrotondamento')}: {t.prose(step['arrotondamento'])}")
     covered = report.total_rules - len(report.uncovered)
-    typer.echo(f"coverage: {covered}/{report.total_rules} rules exercised")
+    typer.echo(t("cli.test.copertura", coperte=covered, totale=report.total_rules))
     for rule_id, location in report.uncovered:
-        typer.echo(f"  never fired: {rule_id}" + (f" ({location})" if location else ""))
+        typer.echo(f"  {t('cli.test.mai_attivata')}: {rule_id}" + (f" ({location})" if location else ""))
     failed = len(report.failed)
-    typer.echo(f"{len(report.outcomes) - failed} passed, {failed} failed")
+    typer.echo(t("cli.test.esito", superati=len(report.outcomes) - failed, falliti=failed))
     if failed or (strict and report.uncovered):
         raise typer.Exit(EXIT_INPUT)
 
 
-def _words(lang: str) -> dict[str, str]:
-    """The words of the history commands in ``lang`` (``comandi_storia.*`` of the message catalogue)."""
-    from riskengine.report.messages import LANGUAGES, Messages
-
-    if lang not in LANGUAGES:
-        typer.echo(f"unknown language '{lang}': expected it or en", err=True)
-        raise typer.Exit(EXIT_USAGE)
+def _words(t: Text) -> dict[str, str]:
+    """The words of the history commands (``comandi_storia.*`` of the message catalogue)."""
     prefix = "comandi_storia."
-    return {key[len(prefix):]: text for key, text in Messages(lang).labels.items() if key.startswith(prefix)}
+    return {key[len(prefix):]: text for key, text in t.labels.items() if key.startswith(prefix)}
 
 
-def _number(text: str | None, lang: str, signed: bool = False) -> str:
-    """A decimal as the language writes it (decimal comma in Italian; a true minus sign when signed)."""
+def _signed(t: Text, text: str | None) -> str:
+    """A difference as the language writes it, always signed (a true minus sign)."""
     if text is None:
         return "—"
-    sign = ""
-    if signed:
-        sign, text = ("−", text[1:]) if text.startswith("-") else ("+", text)
-    return sign + (text.replace(".", ",") if lang == "it" else text)
+    sign, text = ("−", text[1:]) if text.startswith("-") else ("+", text)
+    return sign + t.number(text)
 
 
-def _level_labels(levels: list[dict], lang: str) -> dict[str, str]:
-    key = "etichetta_en" if lang == "en" else "etichetta"
-    return {lvl["codice"]: lvl.get(key) or lvl["etichetta"] for lvl in levels}
+def _level_labels(t: Text, levels: list[dict]) -> dict[str, str]:
+    return {lvl["codice"]: t.level(lvl) for lvl in levels}
 
 
-def _date(iso: str, lang: str) -> str:
+def _when(t: Text, iso: str) -> str:
+    """The moment of a run: dd/mm/yyyy in Italian, ISO in English (UTC both)."""
     import datetime as dt
 
     when = dt.datetime.fromisoformat(iso)
-    return when.strftime("%d/%m/%Y %H:%M UTC" if lang == "it" else "%Y-%m-%d %H:%M UTC")
+    return when.strftime("%d/%m/%Y %H:%M UTC" if t.lang == "it" else "%Y-%m-%d %H:%M UTC")
+
+
+def _text_or_json(t: Text, format: str) -> None:
+    if format not in ("text", "json"):
+        typer.echo(t("cli.formato_testo_json", formato=format), err=True)
+        raise typer.Exit(EXIT_USAGE)
 
 
 @app.command()
 def history(catalog: Path = typer.Argument(..., help="catalogue directory"),
             db: str | None = typer.Option(None, "--db", help=DB_HELP),
-            lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+            lang: str | None = _lang_option()) -> None:
     """List the recorded runs of a catalogue, year by year, and the years declared in storico.yaml."""
     from riskengine import api
 
-    w = _words(lang)
+    t = _text(lang)
+    w = _words(t)
     try:
         years = api.history(catalog, db=db)
     except RiskengineError as exc:
-        _fail(exc)
+        _fail(exc, t)
     typer.echo(f"{w['runs']} ({len(years['esecuzioni'])})")
     for run in years["esecuzioni"]:
         mark = f"  [{w['latest']}]" if run["ultima"] else ""
-        typer.echo(f"  {run['anno']}  #{run['id']:<5} {_date(run['eseguita_il'], lang)}  "
+        typer.echo(f"  {run['anno']}  #{run['id']:<5} {_when(t, run['eseguita_il'])}  "
                    f"{run['metodo']} {run['versione_metodo']}{mark}")
     typer.echo(f"{w['declared']} ({len(years['dichiarati'])})")
     for entry in years["dichiarati"]:
@@ -408,62 +555,61 @@ def diff(first: Path = typer.Argument(..., help="catalogue directory, or the ear
          third: str | None = typer.Argument(None, help="the later year (with a catalogue)"),
          format: str = typer.Option("text", "--format", "-f", help="text or json"),
          db: str | None = typer.Option(None, "--db", help=DB_HELP),
-         lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+         lang: str | None = _lang_option()) -> None:
     """Print the changes between two years of a catalogue (CATALOG 2025 2026) or two result files."""
     import json
 
     from riskengine import api
 
-    w = _words(lang)
-    if format not in ("text", "json"):
-        typer.echo(f"unknown format '{format}': expected text or json", err=True)
-        raise typer.Exit(EXIT_USAGE)
+    t = _text(lang)
+    w = _words(t)
+    _text_or_json(t, format)
     try:
         if first.is_dir():
             if third is None or not (second.isdigit() and third.isdigit()):
-                typer.echo("with a catalogue give two years: riskengine diff CATALOG 2025 2026", err=True)
+                typer.echo(t("cli.diff_due_anni"), err=True)
                 raise typer.Exit(EXIT_USAGE)
             changes = api.diff(first, second, third, db=db)
         else:
             if third is not None:
-                typer.echo("with result files give exactly two: riskengine diff OLD.json NEW.json", err=True)
+                typer.echo(t("cli.diff_due_file"), err=True)
                 raise typer.Exit(EXIT_USAGE)
             changes = api.diff("", first, second)
     except RiskengineError as exc:
-        _fail(exc)
+        _fail(exc, t)
     if format == "json":
         typer.echo(json.dumps(changes, ensure_ascii=False, indent=2, sort_keys=True))
         return
-    labels = _level_labels(changes["livelli"], lang)
+    labels = _level_labels(t, changes["livelli"])
     typer.echo(f"{changes['da']} → {changes['a']}")
     typer.echo(f"{w['moved']} ({len(changes['processi_cambiati'])})")
     for p in changes["processi_cambiati"]:
         typer.echo(f"  {p['codice']:<10} {labels[p['da']]} → {labels[p['a']]} ({w[p['verso']]}, "
-                   f"{_number(p['rischio_da'], lang)} → {_number(p['rischio_a'], lang)}, "
-                   f"{_number(p['variazione'], lang, signed=True)})  {p['nome']}")
+                   f"{t.number(p['rischio_da'])} → {t.number(p['rischio_a'])}, "
+                   f"{_signed(t, p['variazione'])})  {p['nome']}")
     for key, title in (("processi_nuovi", "new"), ("processi_rimossi", "removed")):
         typer.echo(f"{w[title]} ({len(changes[key])})")
         for p in changes[key]:
             typer.echo(f"  {p['codice']:<10} {labels.get(p['livello'] or '', '—')}  {p['nome']}")
     typer.echo(f"{w['due']} ({len(changes['misure_dovute'])})")
     for m in changes["misure_dovute"]:
-        typer.echo(f"  {m['codice']:<8} {w[m['esito']]:<12} {w['deadline']} {m['scadenza']}  {m['nome']}")
+        typer.echo(f"  {m['codice']:<8} {w[m['esito']]:<12} {w['deadline']} {t.day(m['scadenza'])}  {m['nome']}")
 
 
 @app.command("new-year")
 def new_year(catalog: Path = typer.Argument(..., help="catalogue directory"),
              from_year: int = typer.Option(..., "--from", help="the year to copy"),
              to_year: int = typer.Option(..., "--to", help="the year of the draft"),
-             lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+             lang: str | None = _lang_option()) -> None:
     """Write assessment-<to>.yaml, a draft from <from>: answers to be confirmed, statuses carried (never overwrites)."""
     from riskengine import api
 
-    w = _words(lang)
+    t = _text(lang)
     try:
         path = api.new_year(catalog, from_year=from_year, to_year=to_year)
     except RiskengineError as exc:
-        _fail(exc)
-    typer.echo(f"{path}: {w['draft']}")
+        _fail(exc, t)
+    typer.echo(f"{path}: {_words(t)['draft']}")
 
 
 @app.command()
@@ -474,29 +620,31 @@ def whatif(catalog: Path = typer.Argument(..., help="catalogue directory"),
            engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
            out: Path | None = typer.Option(None, "--out", "-o", help="JSON file of the changes "
                                            "(default: whatif-<scenario>.json in the current directory)"),
-           lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+           lang: str | None = _lang_option()) -> None:
     """Print and write what a scenario changes (scores, levels, summary); the catalogue and history are untouched."""
     import json
 
     from riskengine import api
     from riskengine.report.output import write_text_atomic
 
-    w = _words(lang)
-    backend = _engine(engine)
+    t = _text(lang)
+    w = _words(t)
+    backend = _engine(engine, t)
     try:
         changes = api.whatif(catalog, scenario, year=year, rules_dir=rules, backend=backend)
     except RiskengineError as exc:
-        _fail(exc)
+        _fail(exc, t)
+    labels = _level_labels(t, changes["livelli"])
     typer.echo(f"{w['changed']} ({len(changes['processi'])})")
     for p in changes["processi"]:
         typer.echo(f"  {p['codice']}  {p['nome']}")
         for state, c in p["stati"].items():
-            typer.echo(f"      {w[state]}: {_number(c['rischio_da'], lang)} → {_number(c['rischio_a'], lang)} "
-                       f"({_number(c['variazione'], lang, signed=True)}), {c['livello_da']} → {c['livello_a']}")
+            typer.echo(f"      {w[state]}: {t.number(c['rischio_da'])} → {t.number(c['rischio_a'])} "
+                       f"({_signed(t, c['variazione'])}), "
+                       f"{labels.get(c['livello_da'], c['livello_da'])} → {labels.get(c['livello_a'], c['livello_a'])}")
     typer.echo(w["summary"])
     for key, c in changes["sintesi"].items():
-        typer.echo(f"  {w[key]}: {_number(c['da'], lang)} → {_number(c['a'], lang)} "
-                   f"({_number(c['variazione'], lang, signed=True)})")
+        typer.echo(f"  {w[key]}: {t.number(c['da'])} → {t.number(c['a'])} ({_signed(t, c['variazione'])})")
     target = out or Path(f"whatif-{scenario.stem}.json")
     write_text_atomic(target, json.dumps(changes, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     typer.echo(f"{w['written']}: {target}")
@@ -508,29 +656,29 @@ def rank_measures(catalog: Path = typer.Argument(..., help="catalogue directory"
                   rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods"),
                   engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
                   format: str = typer.Option("text", "--format", "-f", help="text or json"),
-                  lang: str = typer.Option("it", "--lang", help="it or en")) -> None:
+                  lang: str | None = _lang_option()) -> None:
     """Rank the planned measures by the residual risk they remove (re-evaluating without each)."""
     import json
 
     from riskengine import api
 
-    w = _words(lang)
-    backend = _engine(engine)
-    if format not in ("text", "json"):
-        typer.echo(f"unknown format '{format}': expected text or json", err=True)
-        raise typer.Exit(EXIT_USAGE)
+    t = _text(lang)
+    w = _words(t)
+    backend = _engine(engine, t)
+    _text_or_json(t, format)
     try:
         ranking = api.rank_measures(catalog, year=year, rules_dir=rules, backend=backend)
     except RiskengineError as exc:
-        _fail(exc)
+        _fail(exc, t)
     if format == "json":
         typer.echo(json.dumps(ranking, ensure_ascii=False, indent=2, sort_keys=True))
         return
     typer.echo(f"{w['rank']} ({len(ranking)})")
     for r in ranking:
         dropped = ", ".join(r["processi_abbassati"]) or "—"
-        typer.echo(f"  {r['posizione']:>3}. {r['codice']:<8} {w['removes']} {_number(r['rischio_rimosso'], lang)}; "
+        typer.echo(f"  {r['posizione']:>3}. {r['codice']:<8} {w['removes']} {t.number(r['rischio_rimosso'])}; "
                    f"{w['drops']}: {dropped}  {r['nome']}")
+
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
@@ -542,16 +690,16 @@ def main() -> None:
     # pydantic looks for plugins among every installed distribution when it builds the first model;
     # the command uses none (a user who sets the variable keeps their choice).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    t = _help_text()
     try:
         app()  # exits itself: 0, or the code of a usage error (2) or of a command
     except SystemExit as exc:
         if exc.code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into this exit code, silently
-            typer.echo("riskengine: interrupted", err=True)
+            typer.echo(t("cli.interrotto"), err=True)
         raise
     except KeyboardInterrupt:  # arrived outside the command (typer handles it inside)
-        typer.echo("riskengine: interrupted", err=True)
+        typer.echo(t("cli.interrotto"), err=True)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:
-        typer.echo(f"riskengine: internal error: {_one_line(exc)} (a bug: please report it with the command)",
-                   err=True)
+        typer.echo(t("cli.errore_interno", errore=_one_line(exc)), err=True)
         sys.exit(EXIT_INTERNAL)

@@ -10,6 +10,7 @@ from riskengine.errors import Location, Problem, RiskengineError, Severity, fail
 from riskengine.evaluate.backend import Backend, backend_for
 from riskengine.graph.build import CatalogGraph
 from riskengine.method.load import Method, load_method
+from riskengine.progress import Progress, silent
 
 if TYPE_CHECKING:
     from riskengine.answers.load import Assessment
@@ -35,7 +36,9 @@ def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tup
     if errors:
         raise RiskengineError(errors)
     method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
-    return cg, integrity, load_method(method_dir)
+    method = load_method(method_dir)
+    # Every warning found on the way is a finding of the annex, as `check` reports it.
+    return cg, integrity + cg.catalog.warnings + method.warnings, method
 
 
 def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
@@ -53,11 +56,13 @@ def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
 
 
 def _loaded(catalog_dir: str | Path, year: int | None, rules_dir: str | Path | None,
-            backend: str) -> tuple[CatalogGraph, list[Problem], Method, Assessment, Backend]:
+            backend: str, tell: Progress = silent) -> tuple[CatalogGraph, list[Problem], Method, Assessment, Backend]:
     """Everything an evaluation needs, loaded and checked (the assessment's findings join the integrity ones)."""
     from riskengine.answers.load import load_assessment
 
+    tell("catalogo")
     cg, integrity, method = prepare(catalog_dir, rules_dir)  # the catalogue's positions already released
+    tell("valutazione")
     assessment = load_assessment(assessment_path(cg, year), cg, method)
     if assessment.document is not None:
         assessment.document.release_positions()
@@ -65,20 +70,22 @@ def _loaded(catalog_dir: str | Path, year: int | None, rules_dir: str | Path | N
 
 
 def _result(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backend],
-            links: dict[str, list[str]] | None = None) -> dict[str, Any]:
+            links: dict[str, list[str]] | None = None, tell: Progress = silent) -> dict[str, Any]:
     """Evaluate (with ``links`` in place of the catalogue's, when given) and build the result."""
     from riskengine.evaluate.evaluation import evaluate
     from riskengine.result.build import build_result
 
     cg, integrity, method, assessment, runner = loaded
+    tell("regole")
     with gcpause.collecting():
         evaluations = evaluate(cg, method, assessment, runner, links)
+    tell("risultato")
     return build_result(cg, method, assessment, evaluations, integrity, runner.name)
 
 
 def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
-           backend: str = "durable") -> dict[str, Any]:
-    """Run the assessment of a catalogue and return the result (plain data)."""
+           backend: str = "durable", progress: Progress | None = None) -> dict[str, Any]:
+    """Run the assessment of a catalogue and return the result (plain data); ``progress`` is told each stage."""
 
     # The collector is kept out of the bulk stages (riskengine.gcpause): loading and building the
     # result make no garbage cycles; evaluation does (durable-rules actions), so it collects, but
@@ -86,8 +93,9 @@ def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str |
     # Once a file is checked, every finding in it is located: its bytes and position index are
     # released (for a national catalogue, hundreds of megabytes). The answers' checks locate in the
     # assessment file only; a later lookup in a released file would read it again.
+    tell = progress or silent
     with gcpause.paused():
-        return _result(_loaded(catalog_dir, year, rules_dir, backend))
+        return _result(_loaded(catalog_dir, year, rules_dir, backend, tell), tell=tell)
 
 
 def whatif(catalog_dir: str | Path, scenario_file: str | Path, *, year: int | None = None,
@@ -105,11 +113,14 @@ def whatif(catalog_dir: str | Path, scenario_file: str | Path, *, year: int | No
 
 
 def assess_and_rank(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
-                    backend: str = "durable") -> tuple[dict[str, Any], list[dict[str, Any]]]:
+                    backend: str = "durable",
+                    progress: Progress | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The result of :func:`assess` and the ranking of :func:`rank_measures`, from one load of the catalogue."""
+    tell = progress or silent
     with gcpause.paused():
-        loaded = _loaded(catalog_dir, year, rules_dir, backend)
-        result = _result(loaded)
+        loaded = _loaded(catalog_dir, year, rules_dir, backend, tell)
+        result = _result(loaded, tell=tell)
+        tell("priorita")
         return result, _ranking(loaded, result)
 
 

@@ -39,6 +39,8 @@ class Assessment:
     answers: dict[str, Answers] = field(default_factory=dict)
     monitoring: dict[str, EsitoMonitoraggio] = field(default_factory=dict)
     document: Document | None = None
+    # Where each item's judgement is written: the findings of the policies on it are located there.
+    places: dict[str, Location] = field(default_factory=dict)
     to_confirm: list[Problem] = field(default_factory=list)  # one finding per answer still marked da_confermare
 
 
@@ -134,6 +136,7 @@ def load_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Asses
                                     code="assessment", hint="keep one entry per item"))
             continue
         seen[code] = index
+        result.places[code] = doc.locate(keys)
         options = check_answers(method, giudizio.risposte,
                                 lambda k, key=False, base=keys: doc.locate(base + ("risposte",) + k, key=key), problems,
                                 matched)

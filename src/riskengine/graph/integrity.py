@@ -10,8 +10,11 @@ import networkx as nx
 from riskengine.errors import Problem, Severity
 from riskengine.gcpause import paused
 from riskengine.graph.build import PART_OF, PUBLISHES, RESPONSIBLE_FOR, SUPPORTS, TRANSMITS, CatalogGraph
+from riskengine.i18n import Text
 
 Check = Callable[[CatalogGraph], Iterator[Problem]]
+
+ENGLISH = Text("en")  # the messages of problems are in English; reports word them by their values
 
 
 @dataclass(frozen=True)
@@ -224,7 +227,8 @@ def _treats_nothing(cg: CatalogGraph) -> Iterator[Problem]:
 def _mandatory_typologies(cg: CatalogGraph) -> Iterator[Problem]:
     present = {cg.obj(n).tipologia for n in cg.nodes_of("measure") if cg.obj(n).ambito == "generale"}
     for typology in sorted(set(cg.catalog.ente.tipologie_obbligatorie) - present):
-        yield Problem(cg.catalog.locate("measures.yaml", ()), f"no general measure of typology '{typology}'",
+        yield Problem(cg.catalog.locate("measures.yaml", ()),
+                      f"no general measure of typology '{ENGLISH.value('tipologia', typology)}'",
                       code="missing-mandatory-typology", severity=Severity.WARNING,
                       hint="add the general measure, or remove the typology from tipologie_obbligatorie",
                       args=(("tipologia", typology),))
@@ -237,7 +241,8 @@ def _overdue(cg: CatalogGraph) -> Iterator[Problem]:
         misura = cg.obj(node)
         if misura.scadenza not in (None, "continua") and misura.scadenza < day and misura.stato != "attuata":
             yield _problem(cg, "measure-overdue", node,
-                           f"measure '{misura.codice}' was due {misura.scadenza.isoformat()} and is '{misura.stato}'",
+                           f"measure '{misura.codice}' was due {misura.scadenza.isoformat()} and is "
+                           f"'{ENGLISH.value('stato', misura.stato)}'",
                            "scadenza", hint="implement it, or set a new deadline with a reason",
                            args={"misura": misura.codice, "scadenza": misura.scadenza.isoformat(),
                                  "stato": misura.stato})

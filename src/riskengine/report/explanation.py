@@ -5,70 +5,80 @@ from __future__ import annotations
 from typing import Any
 
 from riskengine.errors import Location, fail
+from riskengine.i18n import Text
 from riskengine.suggest import did_you_mean
 
 
-def _step(step: dict[str, Any], indent: str = "  ") -> list[str]:
-    lines = [f"{indent}{step.get('descrizione', '')} = {step.get('risultato', '')}   [{step['regola']}]"]
+def _step(t: Text, step: dict[str, Any], names: dict[str, str], indent: str = "  ") -> list[str]:
+    lines = [f"{indent}{t.labelled(step.get('descrizione', ''), names)} = "
+             f"{t.labelled(str(step.get('risultato', '')), names)}   [{step['regola']}]"]
     values = step.get("valori")
     if values:
-        lines.append(f"{indent}  valori: " + ", ".join(f"{k} = {v}" for k, v in values.items()))
+        lines.append(f"{indent}  {t('spiegazione.valori')}: "
+                     + ", ".join(f"{k} = {t.prose(str(v))}" for k, v in values.items()))
     if step.get("arrotondamento"):
-        lines.append(f"{indent}  arrotondamento: {step['arrotondamento']}")
+        lines.append(f"{indent}  {t('spiegazione.arrotondamento')}: {t.prose(step['arrotondamento'])}")
     return lines
 
 
-def explain_process(result: dict[str, Any], code: str) -> list[str]:
-    """The explanation of process ``code`` in ``result``, as lines of text."""
+def explain_process(result: dict[str, Any], code: str, t: Text | None = None) -> list[str]:
+    """The explanation of process ``code`` in ``result``, as lines of text in the language of ``t``."""
+    t = t or Text()
     process = next((p for p in result["processi"] if p["codice"] == code), None)
     if process is None:
         raise fail(Location("processes.yaml"), f"unknown process '{code}'",
                    hint=did_you_mean(code, [p["codice"] for p in result["processi"]]))
     method = result["metodo"]
+    levels = {lvl["codice"]: t.level(lvl) for lvl in method["livelli"]}
+    # Slugs written in the trace (levels, band tables) are shown by their names.
+    names = {**{b["codice"]: b["nome"] for b in method.get("bande", []) if b.get("nome")}, **levels}
     areas = ", ".join(f"{a['codice']} {a['nome']}" for a in process["aree"]) or "—"
     lines = [f"{process['codice']} {process['nome']}",
-             f"area: {areas}; unità: {process['unita']['nome'] if process['unita'] else '—'}",
-             f"metodo: {method['codice']} v{method['versione']} ({method['nome']}); motore: {result['motore']}",
-             "digest regole: " + ", ".join(f"{k} {v[:12]}…" for k, v in result["digest"]["regole"].items()), ""]
+             t("spiegazione.area_unita", aree=areas, unita=process["unita"]["nome"] if process["unita"] else "—"),
+             t("spiegazione.metodo", codice=method["codice"], versione=method["versione"], nome=method["nome"],
+               motore=result["motore"]),
+             t("spiegazione.digest") + ": "
+             + ", ".join(f"{k} {v[:12]}…" for k, v in result["digest"]["regole"].items()), ""]
     if not process["valutato"]:
-        lines.append("non valutato: nessuna risposta per questo processo nella valutazione dell'anno.")
+        lines.append(t("spiegazione.non_valutato"))
         return lines
-    lines.append("Risposte")
+    lines.append(t("spiegazione.risposte"))
     for answer in process["risposte"]:
-        motivation = f" — motivazione: {answer['motivazione']}" if answer["motivazione"] else ""
-        lines.append(f"  {answer['indicatore']} {answer['nome']}: {answer['risposta']} (valore {answer['valore']}, "
-                     f"\"{answer['etichetta']}\"){motivation}")
-    lines.append(f"  motivazione del giudizio: {process['motivazione'] or '— (mancante)'}")
-    lines += ["", "Punteggio"]
+        motivation = f" — {t('spiegazione.motivazione')}: {answer['motivazione']}" if answer["motivazione"] else ""
+        lines.append(f"  {answer['indicatore']} {answer['nome']}: {t.prose(answer['risposta'])} "
+                     f"({t('spiegazione.valore')} {t.number(answer['valore'])}, \"{answer['etichetta']}\"){motivation}")
+    lines.append(f"  {t('spiegazione.motivazione_giudizio')}: "
+                 f"{process['motivazione'] or t('spiegazione.mancante')}")
+    lines += ["", t("spiegazione.punteggio")]
     for step in process["traccia"]:
         if step.get("passo") != "politica":
-            lines += _step(step)
-    for state, title in (("inerente", "Rischio inerente"), ("residuo_programmato", "Residuo programmato"),
-                         ("residuo_monitorato", "Residuo monitorato")):
+            lines += _step(t, step, names)
+    for state in ("inerente", "residuo_programmato", "residuo_monitorato"):
         data = process[state]
-        score = f"{data['rischio']} → " if data["rischio"] is not None else ""
-        lines += ["", f"{title}: {score}{data['livello']}"]
+        score = f"{t.number(data['rischio'])} → " if data["rischio"] is not None else ""
+        lines += ["", f"{t('spiegazione.' + state)}: {score}{levels.get(data['livello'], data['livello'])}"]
         for step in data["traccia"]:
-            lines += _step(step)
-    names = {v["codice"]: v["nome"] for v in method.get("varianti", [])}
+            lines += _step(t, step, names)
+    variants = {v["codice"]: v["nome"] for v in method.get("varianti", [])}
     for code, data in sorted(process.get("livelli_varianti", {}).items()):
-        lines += ["", f"{names.get(code, code)}: {data['rischio']} → {data['livello']}"]
+        score = f"{t.number(data['rischio'])} → " if data["rischio"] is not None else ""
+        lines += ["", f"{variants.get(code, code)}: {score}{levels.get(data['livello'], data['livello'])}"]
         for step in data["traccia"]:
-            lines += _step(step)
-    lines += ["", "Regole di politica applicate"]
+            lines += _step(t, step, names)
+    lines += ["", t("spiegazione.politiche")]
     applied = [s for s in process["traccia"] if s.get("passo") == "politica"]
     for step in applied:
         lines.append(f"  {step['regola']}: {step['descrizione']}")
-        lines.append(f"    quando: {step['quando']}")
+        lines.append(f"    {t('spiegazione.quando')}: {step['quando']}")
         for cond in step["condizioni"]:
-            mark = "vero" if cond["esito"] else "falso"
-            value = f" (valore: {cond['valore']})" if cond["valore"] != "" else ""
+            mark = t("spiegazione.vero") if cond["esito"] else t("spiegazione.falso")
+            value = f" ({t('spiegazione.valore')}: {t.labelled(str(cond['valore']), names)})" \
+                if cond["valore"] != "" else ""
             lines.append(f"      {cond['condizione']}{value} → {mark}")
-        lines.append(f"    allora: {step['risultato']}")
+        lines.append(f"    {t('spiegazione.allora')}: {t.labelled(step['risultato'], names)}")
     if not applied:
-        lines.append("  nessuna")
+        lines.append("  " + t("spiegazione.nessuna"))
     shadowed = sorted(set(process["regole_attivate"]) - {s["regola"] for s in applied})
     if shadowed:
-        lines.append("  vere ma non applicate per la politica di esito della tabella (first/priority): "
-                     + ", ".join(shadowed))
+        lines.append("  " + t("spiegazione.oscurate") + ": " + ", ".join(shadowed))
     return lines

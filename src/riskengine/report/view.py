@@ -42,6 +42,8 @@ class View:
         self.ente = result["ente"]
         self.metodo = result["metodo"]
         self.sintesi = result["sintesi"]
+        # An annex with error findings is a draft: marked on every page, never a publication.
+        self.draft = bool(self.sintesi.get("criticita_per_gravita", {}).get("error"))
         self.numeric = bool(self.metodo.get("numerico"))
         self.simplified = bool(self.ente.get("regime_semplificato"))
         self.variants = list(self.metodo.get("varianti", []))  # in method order; ``bande`` set: with a level

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from riskengine import __version__
 from riskengine.answers.load import Assessment
-from riskengine.errors import Problem
+from riskengine.errors import Location, Problem
 from riskengine.evaluate.evaluation import ProcessEvaluation, State
 from riskengine.evaluate.items import ItemScore
 from riskengine.graph import queries as q
@@ -22,6 +23,19 @@ from riskengine.method.load import Method
 from riskengine.method.models import Indicatore, Opzione
 from riskengine.result.model import RESULT_FORMAT
 from riskengine.source.fields import decimal_text
+
+
+def place(location: Location) -> str:
+    """A finding's place as the annex and ``check`` name it: ``file:line:col`` (the file's name)."""
+    return f"{Path(location.path).name}:{location.line}:{location.column}"
+
+
+def finding_location(cg: CatalogGraph, assessment: Assessment, process: str) -> Location:
+    """Where the findings of the policies on a process are located: its judgement in the assessment
+    file, or (a process without answers) its entry in processes.yaml."""
+    if process in assessment.places:
+        return assessment.places[process]
+    return cg.location(f"process:{process}")
 
 
 def _sha256(path: Path) -> str:
@@ -238,7 +252,53 @@ def _heat_bin(method: Method, value: str) -> str:
     return decimal_text(round_to(Decimal(value), 0, "half-up"))
 
 
-def _summary(method: Method, processes: list[dict], measures: list[dict], findings: list[dict]) -> dict[str, Any]:
+# Months between two occurrences of a periodic measure: a semestral measure is due at the end of
+# June and at the end of December of its deadline's year, so its first occurrence may be due early.
+_PERIOD_MONTHS = {"mensile": 1, "trimestrale": 3, "semestrale": 6}
+
+
+def first_due(deadline: str, frequency: str | None) -> date:
+    """The first day a dated measure is due: the end of its first period in the deadline's year, or the deadline."""
+    day = date.fromisoformat(deadline)
+    months = _PERIOD_MONTHS.get(frequency or "")
+    if months is None:
+        return day
+    end_of_first_period = date(day.year, months + 1, 1) - timedelta(days=1)
+    return min(end_of_first_period, day)
+
+
+def implementation(measures: list[dict], reference: date) -> dict[str, Any]:
+    """Implementation of the measures due by ``reference`` (frequency-aware).
+
+    A measure is due when it is ongoing (deadline ``continua``) or when its first occurrence falls
+    on or before the reference date; implemented when monitored as ``attuata``; late when due and
+    not implemented; the rate is implemented ÷ due (in percent, one decimal).
+    """
+    due = implemented = late = not_yet = 0
+    for m in measures:
+        deadline = m["scadenza"]
+        if deadline not in (None, "continua") and first_due(deadline, m["frequenza"]) > reference:
+            not_yet += 1
+        elif m["stato_monitorato"] == "attuata":
+            due += 1
+            implemented += 1
+        else:
+            due += 1
+            late += 1
+    return {"dovute": due, "attuate": implemented, "in_ritardo": late, "non_ancora_dovute": not_yet,
+            "tasso": decimal_text(round_to(Decimal(implemented) * 100 / due, 1, "half-up")) if due else None}
+
+
+def _measure_counts(measures: list[dict]) -> dict[str, dict[str, int]]:
+    """Measures by deadline year (``continua`` for ongoing ones), natura and typology."""
+    years = Counter("continua" if m["scadenza"] in (None, "continua") else m["scadenza"][:4] for m in measures)
+    return {"per_scadenza": dict(sorted(years.items())),
+            "per_natura": dict(sorted(Counter(m["natura"] or "ulteriore" for m in measures).items())),
+            "per_tipologia": dict(sorted(Counter(m["tipologia"] for m in measures).items()))}
+
+
+def _summary(method: Method, processes: list[dict], measures: list[dict], findings: list[dict],
+             units: list[dict], reference: date) -> dict[str, Any]:
     assessed = [p for p in processes if p["valutato"]]
     levels = {state: Counter(p[state]["livello"] for p in assessed) for state in
               ("inerente", "residuo_programmato", "residuo_monitorato")}
@@ -250,8 +310,8 @@ def _summary(method: Method, processes: list[dict], measures: list[dict], findin
     for p in assessed:
         cell = (_heat_bin(method, p["probabilita"]), _heat_bin(method, p["impatto"]))
         heat.setdefault(cell, Counter())[p["livello"]] += 1
-    due = [m for m in measures if m["stato_monitorato"] != "non-attuata"]
-    done = [m for m in due if m["stato_monitorato"] == "attuata"]
+    by_code = {m["codice"]: m for m in measures}
+    rate = implementation(measures, reference)
     planned = sum((m["verifiche_previste"] or 0) for m in measures)
     performed = sum(min(m["verifiche_eseguite"] or 0, m["verifiche_previste"] or 0) for m in measures)
     summary: dict[str, Any] = {
@@ -263,8 +323,13 @@ def _summary(method: Method, processes: list[dict], measures: list[dict], findin
                           "per_livello": {lvl: c[lvl] for lvl in method.levels if c[lvl]}}
                          for (p, i), c in sorted(heat.items())],
         "misure": len(measures),
-        "misure_attuate": len(done),
-        "tasso_attuazione": _mean([Decimal(100)] * len(done) + [Decimal(0)] * (len(due) - len(done)), 1),
+        "misure_attuate": rate["attuate"],
+        "tasso_attuazione": rate["tasso"],
+        "attuazione": dict(rate, data_riferimento=reference.isoformat(),
+                           per_unita={u["codice"]: implementation([by_code[c] for c in u["misure_responsabile"]],
+                                                                   reference)
+                                      for u in units if u["misure_responsabile"]}),
+        "misure_conteggi": _measure_counts(measures),
         "verifiche_previste": planned, "verifiche_eseguite": performed,
         "tasso_verifiche": decimal_text(round_to(Decimal(performed) * 100 / planned, 1, "half-up"))
         if planned else None,
@@ -301,12 +366,14 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
     for problem in integrity:
         findings.append({"codice": problem.code, "gravita": problem.severity.value,
                          "regola": f"integrita/{problem.code}",
-                         "messaggio": problem.message, "dove": f"{Path(problem.location.path).name}:"
-                         f"{problem.location.line}:{problem.location.column}", "oggetto": problem.subject,
+                         "messaggio": problem.message, "dove": place(problem.location), "oggetto": problem.subject,
+                         **({"suggerimento": problem.hint} if problem.hint else {}),
                          **({"argomenti": dict(problem.args)} if problem.args else {})})
     for p in processes:
+        if p["criticita"]:
+            where = place(finding_location(cg, assessment, p["codice"]))
         for f in p["criticita"]:
-            findings.append(dict(f, dove=f"processo {p['codice']}", oggetto=f"process:{p['codice']}"))
+            findings.append(dict(f, dove=where, oggetto=f"process:{p['codice']}"))
     findings.sort(key=lambda f: ({"error": 0, "warning": 1, "info": 2}[f["gravita"]], f["codice"], f["oggetto"],
                                  f["messaggio"]))
     inputs = {name: _sha256(Path(doc.path)) for name, doc in sorted(catalog.documents.items())
@@ -368,7 +435,7 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
         "processi": processes,
         "misure": measures,
         "criticita": findings,
-        "sintesi": _summary(method, processes, measures, findings),
+        "sintesi": _summary(method, processes, measures, findings, units, ente.data_riferimento),
     }
     if transparency is not None:  # the catalogue has trasparenza.yaml
         result["trasparenza"] = transparency

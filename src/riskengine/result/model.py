@@ -79,6 +79,7 @@ class _Finding(TypedDict):
     dove: NotRequired[str]
     oggetto: NotRequired[str]
     argomenti: NotRequired[dict[str, str]]
+    suggerimento: NotRequired[str]  # how to fix it, as `check` shows it
 
 
 def _arguments_named(finding: _Finding) -> _Finding:
@@ -398,6 +399,23 @@ class HeatCell(TypedDict):
     per_livello: dict[str, Count]
 
 
+class Implementation(TypedDict):
+    """Measures due by the reference date (frequency-aware), implemented, late, not yet due; the rate in percent."""
+
+    dovute: Count
+    attuate: Count
+    in_ritardo: Count
+    non_ancora_dovute: Count
+    tasso: DecimalText | None
+
+
+class ImplementationSummary(Implementation):
+    """The implementation of every measure as of the reference date, and the same per owner unit."""
+
+    data_riferimento: DateText
+    per_unita: dict[str, Implementation]
+
+
 class Summary(TypedDict):
     """The counts and means the summary section shows."""
 
@@ -417,6 +435,8 @@ class Summary(TypedDict):
     rischio_medio_inerente: NotRequired[DecimalText | None]
     rischio_medio_residuo_programmato: NotRequired[DecimalText | None]
     rischio_medio_residuo_monitorato: NotRequired[DecimalText | None]
+    attuazione: NotRequired[ImplementationSummary]
+    misure_conteggi: NotRequired[dict[str, dict[str, Count]]]  # per_scadenza, per_natura, per_tipologia
 
 
 _CLOSED = ConfigDict(extra="forbid")  # published for machines (``diff --format json``): exactly these keys

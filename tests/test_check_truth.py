@@ -1,0 +1,280 @@
+"""Issue 12: `check` reports what the annex lists; drafts; exit codes; honest implementation figures.
+
+The oracle of the multiset test is risultato.json as `assess` writes it; the implementation
+figures are computed here again from the YAML files, by a reading independent of result/build.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from riskengine import api
+from riskengine.errors import RiskengineError
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(p for p in (REPO / "catalogs").iterdir() if (p / "ente.yaml").is_file())
+BROKEN = sorted(p for p in (REPO / "tests" / "data" / "broken").iterdir() if p.is_dir())
+EVERY_CATALOGUE = [*EXAMPLES, REPO / "tests" / "data" / "mini", *BROKEN]
+RULES = REPO / "rules"
+LOCATED = re.compile(r"^\s*(?P<path>\S+?):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning|info)\[(?P<code>[^\]]+)\]")
+
+
+def riskengine(*args: str | Path, lang: str = "it", cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """``python -m riskengine ARGS`` in a child process, in ``lang``."""
+    env = dict(os.environ, RISKENGINE_LANG=lang)
+    return subprocess.run([sys.executable, "-m", "riskengine", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=600, check=False)
+
+
+def reported(stdout: str) -> Counter[tuple[str, str, str]]:
+    """(code, severity, file:line:col with the file's name) of every located line of `check`."""
+    found: Counter[tuple[str, str, str]] = Counter()
+    for line in stdout.splitlines():
+        m = LOCATED.match(line)
+        if m:
+            found[(m["code"], m["sev"], f"{Path(m['path']).name}:{m['line']}:{m['col']}")] += 1
+    return found
+
+
+def annex_findings(result: dict) -> Counter[tuple[str, str, str]]:
+    return Counter((f["codice"], f["gravita"], f["dove"]) for f in result["criticita"])
+
+
+def years_of(catalogue: Path) -> list[int | None]:
+    """The years of the catalogue's assessments; ``[None]`` (the default year) when it has none."""
+    return sorted(int(p.stem.removeprefix("assessment-")) for p in catalogue.glob("assessment-*.yaml")) or [None]
+
+
+def every_annex(catalogue: Path, out: Path, assess_year) -> tuple[Counter[tuple[str, str, str]], list[dict]]:
+    """The findings of the annexes of every year (``assess_year(year, out_dir)`` writes one).
+
+    A finding of the catalogue is the same fact in every year's annex (same code, place and
+    wording): it counts once; each year adds the findings of its own assessment.
+    """
+    facts: set[tuple[str, str, str, str]] = set()
+    results = []
+    for year in years_of(catalogue):
+        assess_year(year, out / f"{year}")
+        written = json.loads((out / f"{year}" / "risultato.json").read_text(encoding="utf-8"))
+        results.append(written)
+        facts |= {(f["codice"], f["gravita"], f["dove"], f["messaggio"]) for f in written["criticita"]}
+    return Counter(fact[:3] for fact in facts), results
+
+
+def copy_catalogue(tmp_path: Path, source: Path) -> Path:
+    """A copy of a catalogue under ``tmp_path/catalogs`` with the methods beside it (as in the repository)."""
+    target = tmp_path / "catalogs" / source.name
+    shutil.copytree(source, target)
+    shutil.copytree(RULES, tmp_path / "rules")
+    return target
+
+
+# ---- check is the whole truth ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("catalogue", EVERY_CATALOGUE, ids=lambda p: p.name)
+def test_check_reports_exactly_the_findings_of_the_annex(catalogue: Path, tmp_path: Path) -> None:
+    report = api.check(catalogue, RULES)
+    checked = Counter((p.code, p.severity.value, f"{Path(p.location.path).name}:{p.location.line}:"
+                       f"{p.location.column}") for p in report.problems)
+    try:
+        annexes = []
+        expected, results = every_annex(catalogue, tmp_path / "out", lambda year, out: annexes.append(
+            api.assess(catalogue, out, year=year, rules_dir=RULES, formats=("json",))))
+    except RiskengineError as exc:
+        # No annex: assess stopped on errors that check reports too (or the catalogue has no year to assess).
+        refused = Counter((p.code, p.severity.value, f"{Path(p.location.path).name}:{p.location.line}:"
+                           f"{p.location.column}") for p in exc.problems if "no assessment" not in p.message)
+        assert refused <= checked
+        assert not report.ok or not list(catalogue.glob("assessment-*.yaml"))
+        return
+    assert checked == expected
+    if len(results) == 1:
+        assert report.severities == Counter(results[0]["sintesi"]["criticita_per_gravita"])
+    assert report.ok == (not any(annex.draft for annex in annexes))
+
+
+@pytest.mark.parametrize("catalogue", EXAMPLES, ids=lambda p: p.name)
+def test_check_through_the_cli_equals_risultato_json(catalogue: Path, tmp_path: Path) -> None:
+    checked = riskengine("check", catalogue)
+    expected, results = every_annex(catalogue, tmp_path / "out", lambda year, out: riskengine(
+        "assess", catalogue, *(["--year", year] if year else []), "--out", out, "--format", "json", "-q"))
+    assert reported(checked.stdout) == expected
+    assert results[-1]["criticita"], "the examples show what the checks do"
+
+
+@pytest.mark.parametrize("catalogue", EXAMPLES, ids=lambda p: p.name)
+def test_the_examples_have_warnings_but_no_error_so_the_readme_command_exits_0(catalogue: Path,
+                                                                                tmp_path: Path) -> None:
+    checked = riskengine("check", catalogue)
+    assert checked.returncode == 0, checked.stdout
+    warnings = [k for k in reported(checked.stdout) if k[1] == "warning"]
+    assert warnings and not [k for k in reported(checked.stdout) if k[1] == "error"]
+    # The README's first command: assess with the default output directory, under the current one.
+    assessed = riskengine("assess", catalogue, "--format", "html,json", cwd=tmp_path)
+    assert assessed.returncode == 0, assessed.stderr
+    html = (tmp_path / "reports" / catalogue.name / "2026" / "allegato-rischi.html").read_text(encoding="utf-8")
+    assert "BOZZA" not in html
+
+
+def _without_motivazione(tmp_path: Path) -> tuple[Path, str]:
+    """esempio-piccolo with the motivazione of its first judgement removed; the place of that judgement."""
+    catalogue = copy_catalogue(tmp_path, REPO / "catalogs" / "esempio-piccolo")
+    path = catalogue / "assessment-2026.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    item = next(i for i, line in enumerate(lines) if line.lstrip().startswith("- processo:"))
+    motivation = next(i for i in range(item + 1, len(lines)) if lines[i].lstrip().startswith("motivazione:"))
+    del lines[motivation]
+    path.write_text("".join(lines), encoding="utf-8")
+    column = lines[item].index("processo") + 1  # a judgement is placed at its first key
+    return catalogue, f"assessment-2026.yaml:{item + 1}:{column}"
+
+
+def test_a_missing_motivazione_fails_check_at_the_judgement(tmp_path: Path) -> None:
+    catalogue, place = _without_motivazione(tmp_path)
+    checked = riskengine("check", catalogue)
+    assert checked.returncode == 1
+    assert any(k[1] == "error" and k[2] == place for k in reported(checked.stdout)), checked.stdout
+    assert f"{catalogue / place}: error[" in checked.stdout
+
+
+def test_assess_with_error_findings_writes_a_draft_on_every_page_and_exits_3(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    catalogue, _ = _without_motivazione(tmp_path)
+    out = tmp_path / "out"
+    assessed = riskengine("assess", catalogue, "--out", out, "--format", "html,pdf,json")
+    assert assessed.returncode == 3, assessed.stderr
+    assert "BOZZA" in assessed.stderr
+    banner = "BOZZA – contiene criticità gravi"
+    pages = [out / "allegato-rischi.html", *sorted((out / "schede").glob("*.html"))]
+    assert len(pages) > 1
+    for page in pages:
+        assert banner in page.read_text(encoding="utf-8"), page
+    pdf = PdfReader(out / "allegato-rischi.pdf")
+    assert len(pdf.pages) > 3
+    for number, page in enumerate(pdf.pages, 1):
+        assert "BOZZA" in (page.extract_text() or ""), f"page {number}"
+
+
+def test_exit_codes_are_documented_in_help_and_readme() -> None:
+    shown = riskengine("--help")
+    assert shown.returncode == 0
+    text = " ".join(shown.stdout.split())
+    for code in ("0", "1", "2", "3", "70", "130"):
+        assert re.search(rf"\b{code} ", text), code
+    assert "BOZZA" in text
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "## Exit codes" in readme
+    for code in ("`0`", "`1`", "`2`", "`3`", "`70`", "`130`"):
+        assert code in readme
+
+
+def test_errors_in_three_files_are_reported_in_one_run(tmp_path: Path) -> None:
+    catalogue = copy_catalogue(tmp_path, REPO / "catalogs" / "esempio-piccolo")
+    ente = catalogue / "ente.yaml"
+    ente.write_text(ente.read_text(encoding="utf-8") + "colore_preferito: blu\n", encoding="utf-8")
+    measures = catalogue / "measures.yaml"
+    measures.write_text(measures.read_text(encoding="utf-8").replace("stato: attuata", "stato: finita", 1),
+                        encoding="utf-8")
+    assessment = catalogue / "assessment-2026.yaml"
+    assessment.write_text(assessment.read_text(encoding="utf-8") + "revisore: nessuno\n", encoding="utf-8")
+    checked = riskengine("check", catalogue)
+    assert checked.returncode == 1
+    files = {Path(m["path"]).name for m in map(LOCATED.match, checked.stdout.splitlines()) if m}
+    assert {"ente.yaml", "measures.yaml", "assessment-2026.yaml"} <= files, checked.stdout
+
+
+# ---- honest figures ----------------------------------------------------------------------------------------
+
+PERIOD_END = {"semestrale": (6, 30), "trimestrale": (3, 31), "mensile": (1, 31)}
+
+
+def expected_figures(catalogue: Path) -> dict:
+    """The implementation figures read from the YAML files: due, implemented, late, not yet due; counts."""
+    ente = yaml.safe_load((catalogue / "ente.yaml").read_text(encoding="utf-8"))
+    measures = yaml.safe_load((catalogue / "measures.yaml").read_text(encoding="utf-8"))["misure"]
+    monitoring = yaml.safe_load((catalogue / "assessment-2026.yaml").read_text(encoding="utf-8")).get(
+        "monitoraggio") or []
+    status = {m["codice"]: m["stato"] for m in measures} | {e["misura"]: e["stato"] for e in monitoring}
+    reference = ente["data_riferimento"]
+    due = implemented = late = not_yet = 0
+    years: Counter[str] = Counter()
+    for m in measures:
+        deadline = m.get("scadenza")
+        ongoing = deadline in (None, "continua")
+        years["continua" if ongoing else str(deadline.year)] += 1
+        if not ongoing:
+            first = deadline
+            if m.get("frequenza") in PERIOD_END:  # a periodic measure is due from the end of its first period
+                month, day = PERIOD_END[m["frequenza"]]
+                first = min(deadline, date(deadline.year, month, day))
+            if first > reference:
+                not_yet += 1
+                continue
+        due += 1
+        if status[m["codice"]] == "attuata":
+            implemented += 1
+        else:
+            late += 1
+    return {"dovute": due, "attuate": implemented, "in_ritardo": late, "non_ancora_dovute": not_yet,
+            "per_scadenza": dict(years),
+            "per_natura": dict(Counter(m.get("natura", "ulteriore") for m in measures)),
+            "per_tipologia": dict(Counter(m["tipologia"] for m in measures)),
+            "riferimento": reference}
+
+
+def test_the_implementation_rate_counts_measures_due_on_esempio_cciaa(tmp_path: Path) -> None:
+    catalogue = REPO / "catalogs" / "esempio-cciaa"
+    expected = expected_figures(catalogue)
+    assert expected["non_ancora_dovute"] >= 10  # the case of the issue: most of the others are not yet due
+    assessed = riskengine("assess", catalogue, "--out", tmp_path / "out", "--format", "json")
+    assert assessed.returncode == 0, assessed.stderr
+    summary = json.loads((tmp_path / "out" / "risultato.json").read_text(encoding="utf-8"))["sintesi"]
+    rate = summary["attuazione"]
+    for key in ("dovute", "attuate", "in_ritardo", "non_ancora_dovute"):
+        assert rate[key] == expected[key], key
+    percent = f"{expected['attuate'] * 100 / expected['dovute']:.1f}"
+    assert summary["tasso_attuazione"] == rate["tasso"] == percent
+    counts = summary["misure_conteggi"]
+    assert counts["per_scadenza"] == expected["per_scadenza"]
+    assert counts["per_natura"] == expected["per_natura"]
+    assert counts["per_tipologia"] == expected["per_tipologia"]
+    # The summary of the command line says the same, with its definition, in Italian.
+    text = assessed.stderr
+    day = expected["riferimento"].strftime("%d/%m/%Y")
+    assert (f"{percent.replace('.', ',')}% ({expected['attuate']} attuate su {expected['dovute']} dovute al {day}; "
+            f"{expected['in_ritardo']} in ritardo, {expected['non_ancora_dovute']} non ancora dovute)") in text
+    assert "Come si calcola: misure attuate ÷ misure dovute" in text
+    assert f"Continua {expected['per_scadenza']['continua']}" in text
+    assert f"Obbligatoria {expected['per_natura']['obbligatoria']}" in text
+    html_rate = riskengine("assess", catalogue, "--out", tmp_path / "html", "--format", "html", "-q")
+    assert html_rate.returncode == 0
+    annex = (tmp_path / "html" / "allegato-rischi.html").read_text(encoding="utf-8")
+    assert f"misure attuate ÷ misure dovute al {day}" in annex
+    assert f"Attuazione delle misure per unità responsabile, alla data del {day}" in annex
+
+
+def test_the_rate_per_unit_is_computed_on_the_measures_it_owns(tmp_path: Path) -> None:
+    annex = api.assess(REPO / "catalogs" / "esempio-cciaa", tmp_path / "out", rules_dir=RULES, formats=("json",))
+    per_unit = annex.result["sintesi"]["attuazione"]["per_unita"]
+    owned = {u["codice"]: u["misure_responsabile"] for u in annex.result["unita"] if u["misure_responsabile"]}
+    assert set(per_unit) == set(owned)
+    total = Counter()
+    for figures in per_unit.values():
+        total.update({k: figures[k] for k in ("dovute", "attuate", "in_ritardo", "non_ancora_dovute")})
+    whole = annex.result["sintesi"]["attuazione"]
+    # every measure has exactly one owner, so the units add up to the whole
+    assert {k: total[k] for k in ("dovute", "attuate", "in_ritardo", "non_ancora_dovute")} == {
+        k: whole[k] for k in ("dovute", "attuate", "in_ritardo", "non_ancora_dovute")}

@@ -1,0 +1,187 @@
+"""Issue 12: the command line speaks Italian first, English on request, from one message catalogue.
+
+Scans the Italian outputs for decimal points and for slugs of closed vocabularies; shows the
+progress of a long `assess` in a pseudo-terminal and its closing summary.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_check_truth import REPO, reported, riskengine
+
+from riskengine.i18n import Text, catalogue
+
+EXAMPLES = [REPO / "catalogs" / "esempio-cciaa", REPO / "catalogs" / "esempio-piccolo"]
+# Slugs of closed vocabularies that were printed in sentences (issue 12) and others of the same kind
+# ("medio-alto" is not among them: it is also the Italian adjective, as the methods' authors write it).
+SLUGS = ("in-corso", "da-attuare", "non-attuata", "a-campione", "nuovi-indici", "vecchi-indici", "una-tantum",
+         "conflitto-interessi", "primo-e-secondo", "rapporti-interessi")
+CODE = re.compile(r"\b[A-Z]{1,4}\d+(?:\.\d+)+(?:-E\d+)?\b")  # process, phase and event codes: C1.1.6, B2.1.1.2-E1
+VERSION = re.compile(r"\bv\d+(?:\.\d+)+\b")
+
+
+def italian_prose(text: str) -> list[str]:
+    """The lines of ``text`` a reader reads as sentences: codes, paths, rule ids and conditions taken out."""
+    kept = []
+    for line in text.splitlines():
+        if "==" in line or line.strip().startswith(("quando:", "digest")):
+            continue  # conditions are the method's formulas, written in its language; digests are hex
+        line = re.sub(r"\[[^\]]*\]", "", line)  # [rule id], error[code]
+        line = re.sub(r"\S+\.(?:yaml|html|json|pdf)(?::\d+:\d+)?", "", line)  # files and places
+        line = re.sub(r"\S*/\S*", "", line)  # paths and rule ids such as monitoraggio/medio-alto
+        line = VERSION.sub("", CODE.sub("", line))
+        kept.append(line)
+    return kept
+
+
+def assert_italian(text: str) -> None:
+    for line in italian_prose(text):
+        assert not re.search(r"\d\.\d", line), line
+        for slug in SLUGS:
+            assert not re.search(rf"(?<![\w-]){slug}(?![\w-])", line), (slug, line)
+
+
+@pytest.mark.parametrize("catalogue_dir", EXAMPLES, ids=lambda p: p.name)
+def test_check_is_italian_by_default_and_english_on_request(catalogue_dir: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "RISKENGINE_LANG"}
+    italian = subprocess.run([sys.executable, "-m", "riskengine", "check", str(catalogue_dir)], capture_output=True,
+                             text=True, cwd=REPO, env=env, timeout=300, check=False)
+    english = riskengine("check", catalogue_dir, "--lang", "en")
+    by_variable = riskengine("check", catalogue_dir, lang="en")
+    assert italian.returncode == english.returncode == 0
+    assert "Avvisi (" in italian.stdout and italian.stdout.splitlines()[-1].startswith("ok: 0 errori")
+    assert "warnings (" in english.stdout and english.stdout.splitlines()[-1].startswith("ok: 0 error(s)")
+    assert by_variable.stdout == english.stdout
+    # codes, severities and places do not change with the language
+    assert reported(italian.stdout) == reported(english.stdout)
+    assert_italian(italian.stdout)
+
+
+def test_overdue_measure_is_worded_with_labels_and_an_italian_date() -> None:
+    checked = riskengine("check", REPO / "catalogs" / "esempio-cciaa")
+    line = next(x for x in checked.stdout.splitlines() if "[measure-overdue]" in x)
+    assert "31/12/2025" in line and "'Da attuare'" in line
+    english = riskengine("check", REPO / "catalogs" / "esempio-cciaa", "--lang", "en")
+    line = next(x for x in english.stdout.splitlines() if "[measure-overdue]" in x)
+    assert "2025-12-31" in line and "da-attuare" not in line
+
+
+def test_explain_is_italian_with_decimal_commas_and_english_with_points() -> None:
+    italian = riskengine("explain", REPO / "catalogs" / "esempio-cciaa", "C1.1.6")
+    assert italian.returncode == 0, italian.stderr
+    assert "Rischio inerente: 9,99 → Medio-alto" in italian.stdout
+    assert_italian(italian.stdout)
+    english = riskengine("explain", REPO / "catalogs" / "esempio-cciaa", "C1.1.6", "--lang", "en")
+    assert "Inherent risk: 9.99 → " in english.stdout
+
+
+def test_the_summary_is_italian_and_english_on_request(tmp_path: Path) -> None:
+    italian = riskengine("assess", REPO / "catalogs" / "esempio-cciaa", "--out", tmp_path / "it", "--format", "json")
+    assert italian.returncode == 0
+    assert "Sintesi della valutazione 2026" in italian.stderr
+    assert_italian(italian.stderr)
+    english = riskengine("assess", REPO / "catalogs" / "esempio-cciaa", "--out", tmp_path / "en", "--format",
+                         "json", "--lang", "en")
+    assert "Summary of the 2026 assessment" in english.stderr
+    assert "97.1%" in english.stderr
+
+
+def test_rules_list_is_italian_with_stable_codes() -> None:
+    italian = riskengine("rules-list")
+    english = riskengine("rules-list", lang="en")
+    assert "Una misura non ha una scadenza" in italian.stdout
+    assert "A measure has no deadline" in english.stdout
+    codes = [line.split()[0] for line in italian.stdout.splitlines()]
+    assert codes == [line.split()[0] for line in english.stdout.splitlines()]
+    assert "measure-overdue" in codes
+
+
+def test_an_unknown_language_is_one_line_and_exit_2() -> None:
+    shown = riskengine("check", REPO / "catalogs" / "esempio-cciaa", "--lang", "fr")
+    assert shown.returncode == 2
+    assert shown.stderr.strip().splitlines() == ["lingua sconosciuta 'fr': attese it, en"]
+
+
+def test_both_languages_have_the_same_keys() -> None:
+    assert set(catalogue("it")) == set(catalogue("en"))
+
+
+def test_numbers_and_dates_follow_the_language() -> None:
+    italian, english = Text("it"), Text("en")
+    assert italian.number("97.1", "%") == "97,1%" and english.number("97.1", "%") == "97.1%"
+    assert italian.day("2026-01-31") == "31/01/2026" and english.day("2026-01-31") == "2026-01-31"
+    # codes and versions are not numbers
+    assert italian.prose("processo C1.1.6, metodo v2022.1, rischio 9.99") == "processo C1.1.6, metodo v2022.1, rischio 9,99"
+    assert italian.labelled("monitoraggio a-campione semestrale") == "monitoraggio A campione semestrale"
+
+
+# ---- progress in a terminal ---------------------------------------------------------------------------------
+
+
+def _in_a_terminal(args: list[str], cwd: Path) -> tuple[int, str, str]:
+    """Run with stderr on a pseudo-terminal; (exit code, stdout, what the terminal showed)."""
+    master, slave = pty.openpty()
+    env = dict(os.environ, RISKENGINE_LANG="it", COLUMNS="120", TERM="xterm")
+    proc = subprocess.Popen([sys.executable, "-m", "riskengine", *args], stdout=subprocess.PIPE, stderr=slave,
+                            cwd=cwd, env=env)
+    os.close(slave)
+    shown = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        elif proc.poll() is not None:
+            break
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    code = proc.wait(timeout=600)
+    os.close(master)
+    return code, out, shown.decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def bench_s(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bench") / "S"
+    subprocess.run([sys.executable, str(REPO / "bench" / "generate.py"), "--size", "S", "--out", str(out)],
+                   check=True, capture_output=True, timeout=300)
+    return out
+
+
+def test_assess_shows_progress_in_a_terminal_and_ends_with_the_summary(bench_s: Path, tmp_path: Path) -> None:
+    code, out, shown = _in_a_terminal(["assess", str(bench_s), "--rules", str(REPO / "rules"), "--out",
+                                       str(tmp_path / "out"), "--format", "json"], tmp_path)
+    assert code in (0, 3)  # the synthetic catalogue has judgements without motivazione: a draft
+    for stage in ("Lettura e collegamento del catalogo", "Applicazione delle regole", "Scrittura dell'allegato"):
+        assert stage in shown
+    assert "Sintesi della valutazione 2026" in shown
+    assert "Processi valutati: 297 di 300" in shown
+    assert out == ""  # stdout stays free
+
+
+def test_no_progress_with_quiet_or_off_a_terminal(bench_s: Path, tmp_path: Path) -> None:
+    _, _, shown = _in_a_terminal(["assess", str(bench_s), "--rules", str(REPO / "rules"), "--out",
+                                     str(tmp_path / "q"), "--format", "json", "-q"], tmp_path)
+    assert "Applicazione delle regole" not in shown and "Sintesi" not in shown
+    piped = riskengine("assess", bench_s, "--rules", REPO / "rules", "--out", tmp_path / "p", "--format", "json")
+    assert "Applicazione delle regole" not in piped.stderr
+    assert "Sintesi della valutazione" in piped.stderr
+
+
+def test_verbose_lists_the_files(tmp_path: Path) -> None:
+    shown = riskengine("assess", REPO / "catalogs" / "esempio-piccolo", "--out", tmp_path / "out", "--format",
+                       "json,csv", "-v")
+    assert shown.returncode == 0
+    assert str(tmp_path / "out" / "risultato.json") in shown.stdout.splitlines()
