@@ -62,19 +62,17 @@ def test_check_mini_reports_the_findings_of_its_annex():
         f"    {MINI}/assessment-2026.yaml:12:5: error[RISCHIO-SENZA-MISURA-SPECIFICA]: Rischio alto senza alcuna "
         "misura specifica\n"
         "\n"
-        "warnings (2)\n"
-        "  MISURE-SCADUTE (1)\n"
-        f"    {MINI}/assessment-2026.yaml:18:5: warning[MISURE-SCADUTE]: 1 misure scadute e non attuate\n"
+        "warnings (1)\n"
         "  measure-overdue (1)\n"
         f"    {overdue(MINI)}\n"
-        "FAILED: 1 error(s), 2 warning(s), 0 note(s)\n"
+        "FAILED: 1 error(s), 1 warning(s), 0 note(s)\n"
     )
 
 
 def test_check_mini_quiet():
     result = run_cli("check", "-q", MINI)
     assert result.exit_code == 1
-    assert result.stdout == "FAILED: 1 error(s), 2 warning(s), 0 note(s)\n"
+    assert result.stdout == "FAILED: 1 error(s), 1 warning(s), 0 note(s)\n"
 
 
 PROVV_VIEW = """\
@@ -130,8 +128,8 @@ def test_show_misspelt_unit_suggests():
     result = run_cli("show", "--lang", "it", MINI, "--unit", "UO Complianse")
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == (f"{MINI}/units.yaml: error[load]: unknown unit or role 'UO Complianse' "
-                             "(did you mean 'UO Compliance'?)\n1 errori\n")
+    assert result.stderr == (f"{MINI}/units.yaml: error[load]: unità o ruolo 'UO Complianse' inesistente "
+                             "(forse 'UO Compliance'?)\n1 errori\n")
 
 
 def test_show_process():
@@ -177,8 +175,8 @@ def test_show_process_in_convenzione():
 def test_show_unknown_process_suggests():
     result = run_cli("show", "--lang", "it", MINI, "--process", "B2.1.2")
     assert result.exit_code == 1
-    assert result.stderr == (f"{MINI}/processes.yaml: error[load]: unknown process 'B2.1.2' "
-                             "(did you mean 'B2.1.1'?)\n1 errori\n")
+    assert result.stderr == (f"{MINI}/processes.yaml: error[load]: processo 'B2.1.2' inesistente "
+                             "(forse 'B2.1.1'?)\n1 errori\n")
 
 
 @pytest.mark.parametrize("args", [[], ["--unit", "SG", "--process", "B2.1.1"]])

@@ -278,3 +278,83 @@ def test_the_rate_per_unit_is_computed_on_the_measures_it_owns(tmp_path: Path) -
     # every measure has exactly one owner, so the units add up to the whole
     assert {k: total[k] for k in ("dovute", "attuate", "in_ritardo", "non_ancora_dovute")} == {
         k: whole[k] for k in ("dovute", "attuate", "in_ritardo", "non_ancora_dovute")}
+
+
+# ---- one fact, one finding ---------------------------------------------------------------------------------
+
+# Codes that state the same fact in other words, by the fact they state. An overdue measure is the
+# measure's finding (measure-overdue, at its deadline); a method's policy that counted it again on
+# each process it treats (MISURE-SCADUTE, removed from the shipped methods) would say it twice.
+SAME_FACT = {"measure-overdue": "misura scaduta", "MISURE-SCADUTE": "misura scaduta",
+             "obligation-overdue": "obbligo scaduto"}
+
+
+def facts(result: dict) -> Counter[tuple[str, str]]:
+    """(subject, fact) of every finding; a finding about a process's overdue measures stands for each of them."""
+    reference = date.fromisoformat(result["ente"]["data_riferimento"])
+    measures = {m["codice"]: m for m in result["misure"]}
+    processes = {p["codice"]: p for p in result["processi"]}
+    found: Counter[tuple[str, str]] = Counter()
+    for f in result["criticita"]:
+        fact = SAME_FACT.get(f["codice"], f["codice"])
+        kind, _, code = f.get("oggetto", "").partition(":")
+        if kind == "process" and fact == "misura scaduta":
+            for m in processes[code]["misure"]:
+                deadline = measures[m]["scadenza"]
+                if deadline and deadline != "continua" and date.fromisoformat(deadline) < reference \
+                        and measures[m]["stato_monitorato"] != "attuata":
+                    found[(f"measure:{m}", fact)] += 1
+        else:
+            found[(f.get("oggetto") or f["dove"], fact + (f"/{f['messaggio']}" if not f.get("oggetto") else ""))] += 1
+    return found
+
+
+def test_no_two_findings_state_the_same_fact(tmp_path: Path) -> None:
+    from riskengine.pipeline import assess
+
+    assessed = overdue = 0
+    for catalogue in EVERY_CATALOGUE:
+        for year in years_of(catalogue):
+            try:
+                result = assess(catalogue, year=year, rules_dir=RULES)
+            except RiskengineError:
+                continue  # errors: no annex
+            assessed += 1
+            counted = facts(result)
+            twice = {fact: n for fact, n in counted.items() if n > 1}
+            assert not twice, f"{catalogue.name} {year}: {twice}"
+            overdue += sum(1 for _, fact in counted if fact == "misura scaduta")
+            assert "MISURE-SCADUTE" not in {f["codice"] for f in result["criticita"]}
+    assert assessed >= 4 and overdue >= 3  # both years of the examples and mini: each has an overdue measure
+
+
+def test_a_policy_that_says_an_overdue_measure_again_is_caught_by_the_oracle() -> None:
+    result = {"ente": {"data_riferimento": "2026-01-31"},
+              "misure": [{"codice": "M1", "scadenza": "2025-12-31", "stato_monitorato": "da-attuare"}],
+              "processi": [{"codice": "P1", "misure": ["M1"]}],
+              "criticita": [{"codice": "measure-overdue", "oggetto": "measure:M1", "dove": "measures.yaml:3:5",
+                             "messaggio": "measure 'M1' was due 2025-12-31"},
+                            {"codice": "MISURE-SCADUTE", "oggetto": "process:P1", "dove": "assessment-2026.yaml:4:5",
+                             "messaggio": "1 misure scadute e non attuate"}]}
+    assert facts(result)[("measure:M1", "misura scaduta")] == 2
+
+
+def test_look_alike_codes_are_findings_of_the_annex_too(tmp_path: Path) -> None:
+    catalogue = copy_catalogue(tmp_path, REPO / "tests" / "data" / "mini")
+    cyrillic = "\u04122.1.1"  # Cyrillic В, then 2.1.1: prints like B2.1.1
+    for name, old, new in (("processes.yaml", "  - codice: B2.2.1\n", f"  - codice: {cyrillic}\n"),
+                           ("processes.yaml", "B2.2.1-E1", f"{cyrillic}-E1"),
+                           ("assessment-2026.yaml", "processo: B2.2.1", f"processo: {cyrillic}")):
+        path = catalogue / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    checked = riskengine("check", catalogue, "--rules", RULES)
+    look_alike = {k for k in reported(checked.stdout) if k[0] == "look-alike-code"}
+    assert len(look_alike) == 2  # the process and its event
+    riskengine("assess", catalogue, "--rules", RULES, "--out", tmp_path / "out", "--format", "json,html", "-q")
+    written = json.loads((tmp_path / "out" / "risultato.json").read_text(encoding="utf-8"))
+    assert {k for k in annex_findings(written) if k[0] == "look-alike-code"} == look_alike
+    html = (tmp_path / "out" / "allegato-rischi.html").read_text(encoding="utf-8")
+    assert f"{cyrillic}&#39;: il codice sembra uguale a &#39;B2.1.1&#39;" in html  # worded in Italian
+    assert f"processo '{cyrillic}': il codice sembra uguale a 'B2.1.1'" in checked.stdout

@@ -185,3 +185,32 @@ def test_verbose_lists_the_files(tmp_path: Path) -> None:
                        "json,csv", "-v")
     assert shown.returncode == 0
     assert str(tmp_path / "out" / "risultato.json") in shown.stdout.splitlines()
+
+
+BROKEN = sorted(p for p in (REPO / "tests" / "data" / "broken").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("catalogue_dir", BROKEN, ids=lambda p: p.name)
+def test_the_problems_of_the_broken_catalogues_are_italian_and_english_on_request(catalogue_dir: Path) -> None:
+    italian = riskengine("check", catalogue_dir, "--rules", REPO / "rules")
+    english = riskengine("check", catalogue_dir, "--rules", REPO / "rules", "--lang", "en")
+    assert "Traceback" not in italian.stderr + english.stderr
+    assert italian.returncode == english.returncode
+    assert reported(italian.stdout) == reported(english.stdout)  # same codes, severities and places
+    assert_italian(italian.stdout + italian.stderr)
+    # every problem of the files is worded in each language (the methods' own policy messages are as written)
+    located = re.compile(r"^\s*\S+:\d+:\d+: (error|warning|info)\[[a-z-]+\]: ")
+    it_lines = sorted(line.strip() for line in italian.stdout.splitlines() if located.match(line))
+    en_lines = sorted(line.strip() for line in english.stdout.splitlines() if located.match(line))
+    assert it_lines and len(it_lines) == len(en_lines)
+    assert not set(it_lines) & set(en_lines), set(it_lines) & set(en_lines)
+
+
+def test_show_is_italian_with_labels_and_dates(tmp_path: Path) -> None:
+    for args in (("--unit", "PERS"), ("--unit", "UO Compliance"), ("--process", "B2.1.1"), ("--process", "C1.1.6")):
+        italian = riskengine("show", REPO / "catalogs" / "esempio-cciaa", *args)
+        assert italian.returncode == 0, italian.stderr
+        assert_italian(italian.stdout)
+        assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", italian.stdout)  # dates as dd/mm/yyyy
+    english = riskengine("show", REPO / "catalogs" / "esempio-cciaa", "--unit", "PERS", "--lang", "en")
+    assert "publication obligations: transmitting the data" in english.stdout

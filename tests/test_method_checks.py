@@ -324,7 +324,7 @@ def test_policy_comparing_a_level_with_a_number(tmp_path) -> None:
 
 def test_policy_condition_in_a_block_scalar_points_at_its_first_line(tmp_path) -> None:
     folded = 'quando: >-\n          misure_scadute > 0 and\n          livelo == "alto"'
-    d, problems = refused(tmp_path, TORINO, ("policies.yaml", 'quando: "misure_scadute > 0"', folded))
+    d, problems = refused(tmp_path, TORINO, ("policies.yaml", 'quando: "residuo_senza_misure"', folded))
     # a folded scalar spans lines: the error points at the start of its text (line after 'quando: >-', column 1)
     line = where(d / "policies.yaml", "misure_scadute > 0 and").split(":")[-2]
     assert problems == [f"{d / 'policies.yaml'}:{line}:1: error[policy-condition]: unknown field 'livelo' "
@@ -354,16 +354,16 @@ def test_duplicate_rule_condition(tmp_path, new: str, twin: str, nth: int) -> No
     "misure > 3 and misure <= 3", 'area == "B" and area == "C"', "motivazione and not motivazione",
 ])
 def test_contradictory_condition(tmp_path, condition: str) -> None:
-    d, problems = refused(tmp_path, TORINO, ("policies.yaml", 'quando: "misure_scadute > 0"', f"quando: '{condition}'"))
+    d, problems = refused(tmp_path, TORINO, ("policies.yaml", 'quando: "residuo_senza_misure"', f"quando: '{condition}'"))
     assert problems == [f"{where(d / 'policies.yaml', condition, offset=-1)}: error[policy-unreachable]: rule "
-                        "'misure-scadute' can never fire: its condition is contradictory"]
+                        "'residuo-senza-misure' can never fire: its condition is contradictory"]
 
 
 @pytest.mark.parametrize("condition", ["misure > 3 or misure < 2", "misure >= 3 and misure <= 3",
                                        'livello >= "alto" and livello <= "alto"', "misure > 2 and misure < 3"])
 def test_satisfiable_conditions_are_accepted(tmp_path, condition: str) -> None:
     load_method(method_copy(tmp_path, TORINO,
-                            ("policies.yaml", 'quando: "misure_scadute > 0"', f"quando: '{condition}'")))
+                            ("policies.yaml", 'quando: "residuo_senza_misure"', f"quando: '{condition}'")))
 
 
 def test_rule_after_sempre_in_a_first_table(tmp_path) -> None:
@@ -385,11 +385,10 @@ def test_rule_after_sempre_in_a_priority_table_is_fine() -> None:
 
 
 def test_unknown_placeholder_in_a_message(tmp_path) -> None:
-    d, problems = refused(tmp_path, TORINO, ("policies.yaml", '"{misure_scadute} misure scadute',
-                                             '"{misure_scaduet} misure scadute'))
-    place = where(d / "policies.yaml", '"{misure_scaduet}')
-    assert problems == [f"{place}: error[policy]: unknown placeholder '{{misure_scaduet}}' in the message "
-                        "(did you mean 'misure_scadute'?)"]
+    d, problems = refused(tmp_path, TORINO, ("policies.yaml", '"Rischio {livello} senza', '"Rischio {livelo} senza'))
+    place = where(d / "policies.yaml", '"Rischio {livelo}')
+    assert problems == [f"{place}: error[policy]: unknown placeholder '{{livelo}}' in the message "
+                        "(did you mean 'livello'?)"]
 
 
 def test_unknown_typology_in_richiede_misura(tmp_path) -> None:
@@ -419,7 +418,7 @@ def test_too_many_rules_is_an_engine_limit(tmp_path) -> None:
                                        "  - codice: soglie\n    esito: collect\n    regole:\n" + rules
                                        + "  - codice: priorita\n"))
     assert formatted(load_problems(d)) == [
-        f"{where(d / 'policies.yaml', '- codice: criticita')}: error[engine-limit]: {count + 13} engine rules "
+        f"{where(d / 'policies.yaml', '- codice: criticita')}: error[engine-limit]: {count + 12} engine rules "
         f"from the policies: above the {MAX_RULES_PER_RULESET} the engine runs safely "
         "(keep thresholds as data, not one rule per code)"]
 
@@ -443,12 +442,12 @@ def test_too_many_equality_branches_on_one_field(tmp_path) -> None:
 
 def test_condition_expanding_to_too_many_alternatives(tmp_path) -> None:
     values = ", ".join(f'"X{n}"' for n in range(MAX_ALTERNATIVES_PER_RULE + 1))
-    d = method_copy(tmp_path, TORINO, ("policies.yaml", 'quando: "misure_scadute > 0"',
+    d = method_copy(tmp_path, TORINO, ("policies.yaml", 'quando: "residuo_senza_misure"',
                                        f"quando: 'codice in [{values}]'"))
     place = where(d / "policies.yaml", "quando: 'codice in", offset=8)  # the start of the condition
     assert formatted(load_problems(d)) == [
         f"{place}: error[engine-limit]: rule "
-        f"'misure-scadute' expands to more than {MAX_ALTERNATIVES_PER_RULE} alternatives for the engine "
+        f"'residuo-senza-misure' expands to more than {MAX_ALTERNATIVES_PER_RULE} alternatives for the engine "
         "(split it into several rules, or use 'in [...]' lists on fewer fields)"]
 
 

@@ -16,7 +16,7 @@ import pytest
 from rules_helpers import REPO, TORINO, method_copy, where
 
 MINI = REPO / "tests" / "data" / "mini"
-POLICY = 'quando: "misure_scadute > 0"'
+POLICY = 'quando: "residuo_senza_misure"'
 
 
 def riskengine(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -38,9 +38,9 @@ def _tag_error(path: Path, needle: str, tag: str) -> str:
      "python/object/apply:os.system"),
     ("method.yaml", 'versione: "2022.1"', "versione: !!python/object/new:os.system ['touch {s}']",
      "python/object/new:os.system"),
-    ("policies.yaml", 'quando: "misure_scadute > 0"', "quando: !!python/name:os.system",
+    ("policies.yaml", 'quando: "residuo_senza_misure"', "quando: !!python/name:os.system",
      "python/name:os.system"),
-    ("policies.yaml", 'quando: "misure_scadute > 0"',
+    ("policies.yaml", 'quando: "residuo_senza_misure"',
      "quando: !!python/object/apply:subprocess.check_output [['touch', '{s}']]",
      "python/object/apply:subprocess.check_output"),
 ])
@@ -82,7 +82,7 @@ def test_python_tag_in_a_catalogue_is_refused(tmp_path, sentinel) -> None:
 
 
 def test_custom_local_tag_is_refused(tmp_path, sentinel) -> None:
-    method = method_copy(tmp_path, TORINO, ("policies.yaml", 'quando: "misure_scadute > 0"', "quando: !exec 'x'"))
+    method = method_copy(tmp_path, TORINO, ("policies.yaml", 'quando: "residuo_senza_misure"', "quando: !exec 'x'"))
     assert formatted(load_problems(method)) == [
         f"{where(method / 'policies.yaml', '!exec')}: error[load]: YAML tag '!exec' is not allowed "
         "(rule and catalogue files hold plain data only: remove the '!' tag)"]
@@ -108,7 +108,7 @@ def test_custom_local_tag_is_refused(tmp_path, sentinel) -> None:
 def test_code_in_a_condition_is_refused_at_its_place(tmp_path, sentinel, condition: str, needle: str,
                                                      message: str) -> None:
     text = condition.replace("SENTINEL", str(sentinel))
-    method = method_copy(tmp_path, TORINO, ("policies.yaml", 'quando: "misure_scadute > 0"', f"quando: '{text}'"))
+    method = method_copy(tmp_path, TORINO, ("policies.yaml", 'quando: "residuo_senza_misure"', f"quando: '{text}'"))
     problems = load_problems(method)
     assert [(p.code, p.message) for p in problems] == [("policy-condition", message)]
     assert str(problems[0].location) == where(method / "policies.yaml", needle)
@@ -116,19 +116,18 @@ def test_code_in_a_condition_is_refused_at_its_place(tmp_path, sentinel, conditi
 
 def test_durable_rules_json_cannot_be_smuggled_in_a_text_literal(tmp_path) -> None:
     # a text literal stays a value: it is compared, never interpreted as an engine operator
-    method = method_copy(tmp_path, TORINO, ("policies.yaml", 'quando: "misure_scadute > 0"',
+    method = method_copy(tmp_path, TORINO, ("policies.yaml", 'quando: "residuo_senza_misure"',
                                             "quando: 'codice == \"$ex\" or area == \"{$and: [], $or: 1}\"'"))
     loaded = load_method(method)
-    rule = next(r for t in loaded.tables for r in t.rules if r.code == "misure-scadute")
+    rule = next(r for t in loaded.tables for r in t.rules if r.code == "residuo-senza-misure")
     assert {c.value for c in rule.condition.items} == {"$ex", "{$and: [], $or: 1}"}
 
 
 # ---- messages -------------------------------------------------------------------------------------------
 
 def test_attribute_placeholder_in_a_message_is_refused(tmp_path, sentinel) -> None:
-    method = method_copy(tmp_path, TORINO, ("policies.yaml", '"{misure_scadute} misure scadute',
-                                            '"{__class__} misure scadute'))
-    place = where(method / "policies.yaml", '"{__class__}')
+    method = method_copy(tmp_path, TORINO, ("policies.yaml", '"Rischio {livello} senza', '"Rischio {__class__} senza'))
+    place = where(method / "policies.yaml", '"Rischio {__class__}')
     assert formatted(load_problems(method)) == [
         f"{place}: error[policy]: unknown placeholder '{{__class__}}' in the message (did you mean 'classe_area'?)"]
 

@@ -124,14 +124,14 @@ def test_a_measure_declared_twice_is_an_error(tmp_path) -> None:
 
 
 def test_declared_measures_reach_the_policies_as_counts(tmp_path) -> None:
-    # Torino: RISCHIO-SENZA-MISURA-SPECIFICA reads misure_specifiche, MISURE-SCADUTE misure_scadute
+    # Torino: RISCHIO-SENZA-MISURA-SPECIFICA reads misure_specifiche, the priority 'scadute' misure_scadute
     cases = ("casi:\n"
              "  - {nome: senza, rischio: 25, area: B, misure: [], atteso: {criticita: [RISCHIO-SENZA-MISURA-SPECIFICA]}}\n"
              "  - {nome: con, rischio: 25, area: B, misure: [{codice: M1, ambito: specifica}], atteso: {criticita: []}}\n"
-             "  - {nome: scaduta, rischio: 25, area: B, data_valutazione: 2024-01-01, misure: [{codice: M1, "
-             "ambito: specifica, scadenza: 2023-12-31}], atteso: {criticita: [MISURE-SCADUTE]}}\n"
-             "  - {nome: attuata, rischio: 25, area: B, data_valutazione: 2024-01-01, misure: [{codice: M1, "
-             "ambito: specifica, scadenza: 2023-12-31, monitorato: attuata}], atteso: {criticita: []}}\n")
+             "  - {nome: scaduta, rischio: 12, area: D, data_valutazione: 2024-01-01, misure: [{codice: M1, "
+             "ambito: specifica, scadenza: 2023-12-31}], atteso: {criticita: [], priorita: 2}}\n"
+             "  - {nome: attuata, rischio: 12, area: D, data_valutazione: 2024-01-01, misure: [{codice: M1, "
+             "ambito: specifica, scadenza: 2023-12-31, monitorato: attuata}], atteso: {criticita: [], priorita: 3}}\n")
     result = run_cli("test", only_case(tmp_path, TORINO, cases))
     assert result.exit_code == 0, result.stdout
     assert result.stdout.splitlines()[-1] == "4 passed, 0 failed"

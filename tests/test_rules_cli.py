@@ -32,8 +32,8 @@ def test_shipped_methods_pass_with_full_coverage(name: str, engine: str) -> None
 
 
 def test_shipped_rule_counts() -> None:
-    # 5 band rows + residual + 13 policy rules; 9 grid cells + residual + 12; 7 band rows + residual + 13
-    assert [len(load_method(RULES / name).rule_ids()) for name in METHODS] == [19, 22, 21]
+    # 5 band rows + residual + 12 policy rules; 9 grid cells + residual + 11; 7 band rows + residual + 12
+    assert [len(load_method(RULES / name).rule_ids()) for name in METHODS] == [18, 21, 20]
 
 
 def test_verbose_lists_passing_cases() -> None:
@@ -84,12 +84,12 @@ def test_failure_shows_where_the_case_is_and_which_band_row_fired(tmp_path) -> N
 
 def test_a_deleted_case_leaves_a_policy_rule_never_fired(tmp_path) -> None:
     case = ('  - nome: "misure scadute su rischio medio: priorità alta"\n    area: D\n    rischio: 12\n'
-            '    fatti: {misure_scadute: 2}\n    atteso: {livello: medio, criticita: [MISURE-SCADUTE], priorita: 2}\n')
+            '    fatti: {misure_scadute: 2}\n    atteso: {livello: medio, criticita: [], priorita: 2}\n')
     method = method_copy(tmp_path, TORINO, ("tests/politiche.yaml", case, ""))
     result = run_cli("test", method)
     assert result.exit_code == 0  # nothing failed; the gap in coverage is reported
     assert result.stdout.splitlines() == [
-        "coverage: 20/21 rules exercised",
+        "coverage: 19/20 rules exercised",
         f"  never fired: priorita/scadute ({where(method / 'policies.yaml', '{codice: scadute')})",
         f"{case_count(TORINO) - 1} passed, 0 failed",
     ]
@@ -101,7 +101,7 @@ def test_deleted_cases_leave_a_band_row_never_fired(tmp_path) -> None:
     method = method_copy(tmp_path, TORINO, ("tests/oracoli.yaml", d_case, ""), ("tests/oracoli.yaml", g_case, ""))
     result = run_cli("test", method)
     assert result.stdout.splitlines()[:2] == [
-        "coverage: 20/21 rules exercised",
+        "coverage: 19/20 rules exercised",
         f"  never fired: bande:vecchi-indici:3 ({where(method / 'method.yaml', '{oltre: 17, a: 25')})",
     ]
 
@@ -145,9 +145,9 @@ def test_method_without_tests(tmp_path) -> None:
 # ---- check on a method directory ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, counts", [
-    ("pna2013", "5 band rows, 0 grid cells, 13 policy rules"),
-    ("pna2019", "0 band rows, 9 grid cells, 12 policy rules"),
-    ("cciaa-torino-2022", "7 band rows, 0 grid cells, 13 policy rules"),
+    ("pna2013", "5 band rows, 0 grid cells, 12 policy rules"),
+    ("pna2019", "0 band rows, 9 grid cells, 11 policy rules"),
+    ("cciaa-torino-2022", "7 band rows, 0 grid cells, 12 policy rules"),
 ])
 def test_check_shipped_method(name: str, counts: str) -> None:
     result = run_cli("check", RULES / name)

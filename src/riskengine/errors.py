@@ -77,6 +77,10 @@ class Problem:
     hint: str = ""
     subject: str = ""
     args: tuple[tuple[str, str], ...] = ()  # the message's values, for reports in other languages
+    # Keys of the message catalogue (riskengine.i18n) that word the message and the hint with
+    # ``args`` in every language; ``message`` and ``hint`` hold the English wording.
+    key: str = ""
+    hint_key: str = ""
 
     def __post_init__(self) -> None:
         # A safety net under every message built from file contents: one bounded, inert line.

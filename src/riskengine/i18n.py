@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from riskengine.errors import Location, Problem, fail
+from riskengine.errors import Location, Problem, RiskengineError, Severity, fail
+from riskengine.suggest import DID_YOU_MEAN, ONE_OF
 
 LANGUAGES = ("it", "en")
 DEFAULT_LANGUAGE = "it"
@@ -29,6 +30,8 @@ _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 # A slug of a closed vocabulary (in-corso, a-campione, medio-alto): shown by its label in sentences.
 _SLUG = re.compile(r"(?<![\w/.:-])[a-z]+(?:-[a-z]+)+(?![\w/:-])")
 # A decimal number standing alone: not a part of a code such as C1.1.6 or of a version such as 1.2.3.
+# Values of problems that are numbers of ours (never text of the files): decimal comma in Italian.
+_NUMBERS = frozenset({"mb", "rischio"})
 _DECIMAL = re.compile(r"(?<![\w.])(\d+)\.(\d+)(?![\w]|\.\d)")
 
 
@@ -76,6 +79,49 @@ def format_label(text: str, values: Mapping[str, Any]) -> str:
             raise ValueError(f"label field '{{{field}}}' is not a plain name: attribute, index and nested "
                              "fields are refused")
     return text.format_map(values)
+
+
+def wording(key: str, **values: Any) -> str:
+    """The English wording of ``key``: the text a problem keeps (logs, results); reports word it again by key."""
+    return _english().render(key, values)
+
+
+def has_wording(key: str) -> bool:
+    """True when the catalogue words ``key``."""
+    return key in catalogue("en")
+
+
+@cache
+def _english() -> Text:
+    return Text("en")
+
+
+def _texts(values: Mapping[str, Any]) -> dict[str, str]:
+    return {name: str(value) for name, value in values.items()}
+
+
+class RefusalError(ValueError):
+    """A validator's refusal worded by a key of the catalogue (``problemi.valore.*``), in every language."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        self.key = key
+        self.values = _texts(values)
+        super().__init__(wording(key, **self.values))
+
+
+def said(location: Location, key: str, *, code: str = "load", severity: Severity = Severity.ERROR,
+         hint: str = "", hint_key: str = "", subject: str = "", **values: Any) -> Problem:
+    """A problem worded by ``key`` (and its hint by ``hint_key``, else ``hint`` as computed) with ``values``."""
+    texts = _texts(values)
+    return Problem(location, wording(key, **texts), code=code, severity=severity,
+                   hint=wording(hint_key, **texts) if hint_key else hint, subject=subject,
+                   args=tuple(sorted(texts.items())), key=key, hint_key=hint_key)
+
+
+def refuse(location: Location, key: str, *, code: str = "load", hint: str = "", hint_key: str = "",
+           **values: Any) -> RiskengineError:
+    """An error carrying one problem worded by ``key`` (see :func:`said`)."""
+    return RiskengineError([said(location, key, code=code, hint=hint, hint_key=hint_key, **values)])
 
 
 class Text:
@@ -140,6 +186,21 @@ class Text:
                 found.setdefault(key.rsplit(".", 1)[-1], label)
         return found
 
+    def _worded(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """The values of a message as this language writes them: dates, closed values by label."""
+        values = dict(args)
+        for name, value in args.items():
+            if name.endswith("_chiave") and value in self.labels:  # a value worded by a key (an element, a type)
+                values[name.removesuffix("_chiave")] = format_label(self.labels[value], args)
+            elif isinstance(value, str) and _ISO_DAY.fullmatch(value):
+                values[name] = self.day(value)
+            elif name in _NUMBERS:
+                values[name] = self.number(value)
+        for field in ("stato", "tipologia"):
+            if field in values:
+                values[field] = self.value(field, values[field])
+        return values
+
     def finding(self, code: str, args: Mapping[str, Any] | None, message: str) -> str:
         """A finding's or problem's message in this language.
 
@@ -151,14 +212,7 @@ class Text:
         if args:
             key = f"integrita.{code}" + (f".{args['variante']}" if "variante" in args else "")
             if key in self.labels:
-                values = dict(args)
-                if "scadenza" in values:
-                    values["scadenza"] = self.day(values["scadenza"])
-                if "stato" in values:
-                    values["stato"] = self.value("stato", values["stato"])
-                if "tipologia" in values:
-                    values["tipologia"] = self.value("tipologia", values["tipologia"])
-                return format_label(self.labels[key], values)
+                return format_label(self.labels[key], self._worded(args))
         return self.prose(message)
 
     def level(self, level: Mapping[str, Any]) -> str:
@@ -171,10 +225,44 @@ class Text:
         """The word for a severity in sentences (the ``error[code]`` tag of a located line stays as is)."""
         return self(f"cli.gravita.{severity}")
 
+    def render(self, key: str, values: Mapping[str, Any]) -> str:
+        """The label ``key`` filled with ``values`` as this language writes them (see :meth:`_worded`)."""
+        return format_label(self.labels[key], self._worded(values))
+
+    def message(self, problem: Problem) -> str:
+        """A problem's message in this language: by its key when it has one, else as :meth:`finding`.
+
+        A validator's refusal (``problemi.valore.*``) about a named key is framed by
+        ``problemi.nel_campo`` ('key': refusal), the same frame in every language.
+        """
+        args = dict(problem.args)
+        if problem.key in self.labels:
+            text = format_label(self.labels[problem.key], self._worded(args))
+            if problem.key.startswith("problemi.valore.") and "campo" in args:
+                text = format_label(self.labels["problemi.nel_campo"], {"campo": args["campo"], "testo": text})
+            return text
+        return self.finding(problem.code, args, problem.message)
+
+    def hint(self, problem: Problem) -> str:
+        """A problem's hint in this language: by its key, else a suggestion of riskengine.suggest, else as written."""
+        if problem.hint_key in self.labels:
+            return format_label(self.labels[problem.hint_key], self._worded(dict(problem.args)))
+        return self.suggestion(problem.hint)
+
+    def suggestion(self, text: str) -> str:
+        """A hint of :func:`riskengine.suggest.did_you_mean` (its two shapes) in this language."""
+        one, rest = DID_YOU_MEAN.split("{}")
+        if text.startswith(one) and text.endswith(rest) and len(text) > len(one) + len(rest):
+            return self("suggerimenti.forse", proposta=text[len(one):-len(rest)])
+        lead = ONE_OF.split("{}")[0]
+        if text.startswith(lead):
+            return self("suggerimenti.uno_tra", valori=text[len(lead):])
+        return self.prose(text)
+
     def problem(self, problem: Problem) -> str:
         """A located line ``file:line:col: severity[code]: message (hint)``, the message in this language."""
-        text = f"{problem.location}: {problem.severity.value}[{problem.code}]: " \
-               f"{self.finding(problem.code, dict(problem.args), problem.message)}"
-        if problem.hint:
-            text += f" ({self.prose(problem.hint)})"
+        text = f"{problem.location}: {problem.severity.value}[{problem.code}]: {self.message(problem)}"
+        hint = self.hint(problem) if problem.hint else ""
+        if hint:
+            text += f" ({hint})"
         return text

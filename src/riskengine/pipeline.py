@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskengine import gcpause
-from riskengine.errors import Location, Problem, RiskengineError, Severity, fail
+from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.evaluate.backend import Backend, backend_for
 from riskengine.graph.build import CatalogGraph
+from riskengine.i18n import refuse
 from riskengine.method.load import Method, load_method
 from riskengine.progress import Progress, silent
 
@@ -23,8 +24,8 @@ def find_method_dir(catalog_root: Path, name: str, rules_dir: Path | None = None
     for candidate in candidates:
         if (candidate / "method.yaml").is_file():
             return candidate
-    raise fail(Location(str(catalog_root / "ente.yaml")), f"method '{name}' not found",
-               hint="looked in " + ", ".join(str(c) for c in candidates) + "; use --rules DIR")
+    raise refuse(Location(str(catalog_root / "ente.yaml")), "problemi.metodo_non_trovato", metodo=name,
+                 hint_key="problemi.suggerimento.metodo_non_trovato", cartelle=", ".join(str(c) for c in candidates))
 
 
 def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tuple[CatalogGraph, list[Problem], Method]:
@@ -45,13 +46,13 @@ def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
     """The assessment file for ``year`` (default: the latest one)."""
     files = cg.catalog.assessment_files()
     if not files:
-        raise fail(Location(str(cg.catalog.root)), "no assessment-<year>.yaml in the catalogue",
-                   hint="add the answers of the year in assessment-<year>.yaml")
+        raise refuse(Location(str(cg.catalog.root)), "problemi.nessuna_valutazione",
+                     hint_key="problemi.suggerimento.nessuna_valutazione")
     if year is None:
         return files[max(files)]
     if year not in files:
-        raise fail(Location(str(cg.catalog.root)), f"no assessment for {year}",
-                   hint="available years: " + ", ".join(str(y) for y in sorted(files)))
+        raise refuse(Location(str(cg.catalog.root)), "problemi.valutazione_assente", anno=year,
+                     hint_key="problemi.suggerimento.anni_disponibili", anni=", ".join(str(y) for y in sorted(files)))
     return files[year]
 
 

@@ -15,14 +15,19 @@ def closest(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str
     return lowered[match[0]] if match else None
 
 
+# The two shapes of a suggestion (in English; riskengine.i18n words them in every language).
+DID_YOU_MEAN = "did you mean '{}'?"
+ONE_OF = "expected one of: {}"
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """A hint such as ``did you mean 'UO Compliance'?``, or a list of the allowed values."""
     pool = sorted(set(candidates))
     best = closest(word, pool)
     if best is not None:
-        return f"did you mean '{best}'?"
+        return DID_YOU_MEAN.format(best)
     if 0 < len(pool) <= 12:
-        return "expected one of: " + ", ".join(repr(c) for c in pool)
+        return ONE_OF.format(", ".join(repr(c) for c in pool))
     return ""
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.graph.build import CatalogGraph
+from riskengine.i18n import said
 from riskengine.method.arithmetic import decimals
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile, EsitoMonitoraggio, Giudizio, Opzione
@@ -77,8 +78,8 @@ def check_answers(method: Method, risposte: dict[str, Any], locate: Callable[...
     options: dict[str, Opzione] = {}
     for name, raw in risposte.items():
         if name not in codes:
-            problems.append(Problem(locate((name,), key=True), f"unknown indicator '{name}'", code="assessment",
-                                    hint=did_you_mean(name, codes)))
+            problems.append(said(locate((name,), key=True), "problemi.indicatore_sconosciuto", code="assessment",
+                                 hint=did_you_mean(name, codes), indicatore=name))
             continue
         if matched is not None and type(raw) in (str, int, float, Decimal):
             key = (name, type(raw), raw)
@@ -90,15 +91,17 @@ def check_answers(method: Method, risposte: dict[str, Any], locate: Callable[...
             option = match_option(method, name, raw)
         if option is None:
             allowed = allowed_answers(method, name)
-            problems.append(Problem(locate((name,)), f"'{raw}' is not an answer of indicator '{name}'",
-                                    code="assessment", hint=did_you_mean(str(raw), allowed) if not
-                                    str(raw).replace(".", "").isdigit() else "expected one of: " + ", ".join(allowed)))
+            numeric = str(raw).replace(".", "").isdigit()  # a number off the scale: every allowed answer
+            problems.append(said(locate((name,)), "problemi.risposta_non_ammessa", code="assessment",
+                                 hint="" if numeric else did_you_mean(str(raw), allowed),
+                                 hint_key="problemi.suggerimento.risposte_ammesse" if numeric else "",
+                                 risposta=raw, indicatore=name, risposte=", ".join(allowed)))
             continue
         options[name] = option
     missing = [c for c in codes if c not in risposte]
     if missing:
-        problems.append(Problem(locate(()), f"missing answers for: {', '.join(missing)}", code="assessment",
-                                hint="every indicator of the method needs an answer"))
+        problems.append(said(locate(()), "problemi.risposte_mancanti", code="assessment",
+                             hint_key="problemi.suggerimento.risposte_mancanti", indicatori=", ".join(missing)))
     return options
 
 
@@ -122,18 +125,19 @@ def load_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Asses
         given = "processo" if giudizio.processo else "fase" if giudizio.fase else "evento"
         code = giudizio.oggetto
         if given != level:
-            problems.append(Problem(doc.locate(keys + (given,), key=True),
-                                    f"this method scores each {level}, not each {given}", code="assessment",
-                                    hint=f"write '{level}: CODE'"))
+            problems.append(said(doc.locate(keys + (given,), key=True), "problemi.livello_valutazione",
+                                 code="assessment", hint_key="problemi.suggerimento.livello_valutazione",
+                                 livello=level, dato=given, livello_chiave=f"problemi.oggetto.{level}",
+                                 dato_chiave=f"problemi.oggetto.{given}"))
             continue
         if f"{wanted_kind}:{code}" not in cg.graph:
-            problems.append(Problem(doc.locate(keys + (given,)), f"unknown {level} '{code}'", code="assessment",
-                                    hint=did_you_mean(code, pool)))
+            problems.append(said(doc.locate(keys + (given,)), "problemi.oggetto_sconosciuto", code="assessment",
+                                 hint=did_you_mean(code, pool), livello=level,
+                                 livello_chiave=f"problemi.oggetto.{level}", codice=code))
             continue
         if code in seen:
-            problems.append(Problem(doc.locate(keys + (given,)),
-                                    f"'{code}' is assessed twice (also entry {seen[code] + 1})",
-                                    code="assessment", hint="keep one entry per item"))
+            problems.append(said(doc.locate(keys + (given,)), "problemi.valutato_due_volte", code="assessment",
+                                 hint_key="problemi.suggerimento.una_voce", codice=code, voce=seen[code] + 1))
             continue
         seen[code] = index
         result.places[code] = doc.locate(keys)
@@ -142,44 +146,42 @@ def load_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Asses
                                 matched)
         for name in giudizio.motivazioni:
             if name not in indicator_codes:
-                problems.append(Problem(doc.locate(keys + ("motivazioni", name), key=True),
-                                        f"motivazione for unknown indicator '{name}'", code="assessment",
-                                        hint=did_you_mean(name, indicator_codes)))
+                problems.append(said(doc.locate(keys + ("motivazioni", name), key=True),
+                                     "problemi.motivazione_indicatore_sconosciuto", code="assessment",
+                                     hint=did_you_mean(name, indicator_codes), indicatore=name))
         if giudizio.residuo is not None:
             r = giudizio.residuo
             if r.livello is not None and r.livello not in method.levels:
-                problems.append(Problem(doc.locate(keys + ("residuo", "livello")), f"unknown risk level '{r.livello}'",
-                                        code="assessment", hint=did_you_mean(r.livello, method.levels)))
+                problems.append(said(doc.locate(keys + ("residuo", "livello")), "problemi.livello_sconosciuto",
+                                     code="assessment", hint=did_you_mean(r.livello, method.levels), livello=r.livello))
             if r.rischio is not None and not method.numeric:
-                problems.append(Problem(doc.locate(keys + ("residuo", "rischio")),
-                                        "this method has no numeric score: re-rate with 'livello'", code="assessment"))
+                problems.append(said(doc.locate(keys + ("residuo", "rischio")), "problemi.residuo_non_numerico",
+                                     code="assessment"))
             elif r.rischio is not None:
                 digits = method.digits
                 if not r.rischio.is_finite() or r.rischio < 0:
-                    problems.append(Problem(doc.locate(keys + ("residuo", "rischio")),
-                                            f"a re-rated risk is a score from 0, got {r.rischio}", code="assessment"))
+                    problems.append(said(doc.locate(keys + ("residuo", "rischio")), "problemi.residuo_negativo",
+                                         code="assessment", rischio=r.rischio))
                 elif decimals(r.rischio) > digits:
-                    problems.append(Problem(doc.locate(keys + ("residuo", "rischio")),
-                                            f"re-rated risk {r.rischio} has more decimals than the method's rounding "
-                                            f"precision ({digits})", code="assessment",
-                                            hint=f"write the score with at most {digits} decimals"))
+                    problems.append(said(doc.locate(keys + ("residuo", "rischio")), "problemi.residuo_decimali",
+                                         code="assessment", hint_key="problemi.suggerimento.residuo_decimali",
+                                         rischio=r.rischio, cifre=digits))
             if (r.rischio is None) == (r.livello is None):
-                problems.append(Problem(doc.locate(keys + ("residuo",)), "give exactly one of 'rischio' or 'livello'",
-                                        code="assessment"))
+                problems.append(said(doc.locate(keys + ("residuo",)), "problemi.rischio_o_livello", code="assessment"))
         result.answers[code] = Answers(code, wanted_kind, options, giudizio)
         if giudizio.da_confermare:
-            result.to_confirm.append(Problem(
-                doc.locate(keys + ("da_confermare",)), f"the answers of {code} were copied from the previous year "
-                "and are not confirmed", code="da-confermare", severity=Severity.WARNING, subject=code,
-                hint="confirm or change them, then delete 'da_confermare'"))
+            result.to_confirm.append(said(
+                doc.locate(keys + ("da_confermare",)), "integrita.da-confermare", code="da-confermare",
+                severity=Severity.WARNING, subject=code, hint_key="problemi.suggerimento.da-confermare", codice=code))
     measure_codes = [cg.code(n) for n in cg.nodes_of("measure")]
     for index, esito in enumerate(model.monitoraggio):
         if f"measure:{esito.misura}" not in cg.graph:
-            problems.append(Problem(doc.locate(("monitoraggio", index, "misura")), f"unknown measure '{esito.misura}'",
-                                    code="assessment", hint=did_you_mean(esito.misura, measure_codes)))
+            problems.append(said(doc.locate(("monitoraggio", index, "misura")), "problemi.misura_sconosciuta",
+                                 code="assessment", hint=did_you_mean(esito.misura, measure_codes),
+                                                                      misura=esito.misura))
         elif esito.misura in result.monitoring:
-            problems.append(Problem(doc.locate(("monitoraggio", index, "misura")),
-                                    f"measure '{esito.misura}' is monitored twice", code="assessment"))
+            problems.append(said(doc.locate(("monitoraggio", index, "misura")), "problemi.monitorata_due_volte",
+                                 code="assessment", misura=esito.misura))
         else:
             result.monitoring[esito.misura] = esito
     if problems:

@@ -21,6 +21,7 @@ from riskengine.catalog.models import (
 )
 from riskengine.errors import Location, Problem, RiskengineError
 from riskengine.gcpause import paused
+from riskengine.i18n import refuse, said
 from riskengine.source.document import Document, load_yaml
 from riskengine.source.validate import validate_document
 
@@ -87,8 +88,7 @@ def load_catalog(root: str | os.PathLike) -> Catalog:
 
 def _load_catalog(root: Path) -> Catalog:
     if not root.is_dir():
-        raise RiskengineError([Problem(Location(str(root)), "not a catalogue directory",
-                                       hint="give the path of a folder holding ente.yaml, areas.yaml, …")])
+        raise refuse(Location(str(root)), "problemi.non_catalogo", hint_key="problemi.suggerimento.cartella_catalogo")
     problems: list[Problem] = []
     documents: dict[str, Document] = {}
     parsed: dict[str, Any] = {}
@@ -100,8 +100,8 @@ def _load_catalog(root: Path) -> Catalog:
             if name == "factors.yaml":
                 doc = _default_factors_document()
             else:
-                problems.append(Problem(Location(str(path)), f"missing file {name}",
-                                        hint=f"every catalogue needs {', '.join(REQUIRED_FILES)}"))
+                problems.append(said(Location(str(path)), "problemi.file_mancante", file=name,
+                                     hint_key="problemi.suggerimento.file_richiesti", files=", ".join(REQUIRED_FILES)))
                 continue
         else:
             try:

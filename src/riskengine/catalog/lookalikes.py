@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from riskengine.errors import Problem, Severity, shorten
+from riskengine.i18n import said
 from riskengine.suggest import skeleton
 
 if TYPE_CHECKING:
@@ -58,8 +59,9 @@ def look_alike_codes(catalog: Catalog) -> list[Problem]:
         seen = first.setdefault((kind, skeleton(code)), (code, file, keys))
         if seen[0] != code:
             where = catalog.locate(seen[1], seen[2])
-            warnings.append(Problem(
-                catalog.locate(file, keys), f"{kind} code '{shorten(code)}' looks like '{shorten(seen[0])}' "
-                f"(at {where}) but is written with other characters", code="look-alike-code",
-                severity=Severity.WARNING, hint="write both with the same alphabet, as a rule Latin"))
+            warnings.append(said(
+                catalog.locate(file, keys), "integrita.look-alike-code", code="look-alike-code",
+                severity=Severity.WARNING, hint_key="problemi.suggerimento.stesso_alfabeto",
+                genere_chiave=f"problemi.genere.{kind}", genere=kind, codice=shorten(code), simile=shorten(seen[0]),
+                dove=where))
     return warnings

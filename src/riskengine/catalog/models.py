@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from riskengine.errors import shorten
+from riskengine.i18n import RefusalError
 from riskengine.source.fields import CleanText, Code, Dec, ItemModel, Model, Scadenza, Text
 
 Tipologia = Literal[
@@ -28,8 +29,7 @@ _METHOD_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 def _method_name(value: str) -> str:
     """A method is named by its folder in ``rules/`` (``pna2019``): a name, never a path."""
     if not _METHOD_NAME.fullmatch(value) or ".." in value:
-        raise ValueError(f"'{shorten(value)}' is not a method name: write the name of a folder in rules/ "
-                         "(letters, digits, '-', '_' and '.'), not a path")
+        raise RefusalError("problemi.valore.nome_metodo", valore=shorten(value))
     return value
 
 
@@ -45,7 +45,7 @@ class Piano(Model):
     @model_validator(mode="after")
     def _ordered(self) -> Piano:
         if self.al < self.dal:
-            raise ValueError(f"'al' ({self.al}) is before 'dal' ({self.dal})")
+            raise RefusalError("problemi.valore.piano_rovesciato", al=self.al, dal=self.dal)
         return self
 
 
@@ -90,7 +90,7 @@ class Area(Model):
     @model_validator(mode="after")
     def _art6(self) -> Area:
         if self.classe == "art6" and self.lettera_art6 is None:
-            raise ValueError("an area of classe 'art6' needs 'lettera_art6' (a..e)")
+            raise RefusalError("problemi.valore.area_art6")
         return self
 
     @property
@@ -140,7 +140,7 @@ class Collettivo(ItemModel):
     @model_validator(mode="after")
     def _units(self) -> Collettivo:
         if (self.tipo == "responsabili-di-unita") != bool(self.unita):
-            raise ValueError("'unita' lists the units of 'responsabili-di-unita', and only of it")
+            raise RefusalError("problemi.valore.collettivo_unita")
         return self
 
 
@@ -261,7 +261,7 @@ class Misura(ItemModel):
     @model_validator(mode="after")
     def _owners(self) -> Misura:
         if self.responsabile is not None and self.responsabili:
-            raise ValueError("give 'responsabile' (one unit) or 'responsabili' (co-responsible units), not both")
+            raise RefusalError("problemi.valore.responsabile_o_responsabili")
         return self
 
     @property
@@ -288,9 +288,9 @@ def _tree_code(value: str, livello: int) -> str:
 
     voce = albero().get(value)
     if voce is None or voce.livello != livello:
-        what = "section" if livello == 1 else "sub-section"
-        raise ValueError(f"'{shorten(value)}' is not a {what} of the official tree of 'Amministrazione trasparente' "
-                         f"(did you mean '{codice_piu_vicino(value, livello)}'?)")
+        what = "sezione" if livello == 1 else "sottosezione"
+        raise RefusalError(f"problemi.valore.non_{what}", valore=shorten(value),
+                           proposta=codice_piu_vicino(value, livello))
     return value
 
 
@@ -343,7 +343,7 @@ def _aggiornamento(value: object) -> object:
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError("expected tempestivo, trimestrale, semestrale, annuale or a date (YYYY-MM-DD)") from None
+            raise RefusalError("problemi.valore.aggiornamento") from None
     return value
 
 
@@ -380,7 +380,7 @@ class Obbligo(ItemModel):
         sezione = info.data.get("sezione")  # absent when the section itself was refused
         padre = albero()[value].padre
         if sezione is not None and padre != sezione:
-            raise ValueError(f"sub-section '{value}' belongs to section '{padre}', not '{sezione}'")
+            raise RefusalError("problemi.valore.sottosezione_altrove", sottosezione=value, padre=padre, sezione=sezione)
         return value
 
 
@@ -394,7 +394,7 @@ class NonApplicabile(Model):
     @model_validator(mode="after")
     def _one(self) -> NonApplicabile:
         if (self.sezione is None) == (self.sottosezione is None):
-            raise ValueError("give exactly one of 'sezione' or 'sottosezione'")
+            raise RefusalError("problemi.valore.sezione_o_sottosezione")
         return self
 
     @property

@@ -21,6 +21,7 @@ from riskengine.catalog.load import Catalog
 from riskengine.catalog.models import EventoRischioso, Fase, Processo
 from riskengine.errors import Location
 from riskengine.gcpause import paused
+from riskengine.i18n import said
 from riskengine.suggest import did_you_mean
 
 _T = TypeVar("_T")
@@ -53,6 +54,9 @@ class Defect:
     message: str
     hint: str = ""
     subject: str = ""
+    key: str = ""  # the message's key and values in the catalogue (riskengine.i18n)
+    args: tuple[tuple[str, str], ...] = ()
+    hint_key: str = ""
 
 
 @dataclass
@@ -169,10 +173,11 @@ class _Builder:
         if node in self.g:
             first = self.g.nodes[node]
             where = self.cat.locate(FILE_OF_KIND[first["kind"]], first["path"])
-            self.defects.append(Defect(
-                "duplicate-code", self.cat.locate(FILE_OF_KIND[kind], path + ("codice",)),
-                f"duplicate {kind} code '{code}' (first defined at {where})",
-                hint="codes must be unique: rename one of them", subject=node))
+            worded = said(self.cat.locate(FILE_OF_KIND[kind], path + ("codice",)), "problemi.codice_duplicato",
+                          hint_key="problemi.suggerimento.codici_unici", genere_chiave=f"problemi.genere.{kind}",
+                          genere=kind, codice=code, dove=where)
+            self.defects.append(Defect("duplicate-code", worded.location, worded.message, hint=worded.hint,
+                                       subject=node, key=worded.key, args=worded.args, hint_key=worded.hint_key))
             return False
         self.g.add_node(node, kind=kind, code=code, label=label, obj=obj, path=path)
         return True
@@ -182,8 +187,10 @@ class _Builder:
         self.links.append((u, v, rel))
 
     def dangling(self, file: str, path: tuple, what: str, ref: str, pool: list[str], subject: str) -> None:
-        self.defects.append(Defect("dangling-reference", self.cat.locate(file, path),
-                                   f"unknown {what} '{ref}'", hint=did_you_mean(ref, pool), subject=subject))
+        worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto", hint=did_you_mean(ref, pool),
+                      genere_chiave="problemi.genere." + what.replace(" ", "_"), genere=what, riferimento=ref)
+        self.defects.append(Defect("dangling-reference", worded.location, worded.message, hint=worded.hint,
+                                   subject=subject, key=worded.key, args=worded.args))
 
     def resolve_area(self, ref: str) -> str | None:
         if ":" not in ref:

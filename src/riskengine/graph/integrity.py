@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
 from riskengine.errors import Problem, Severity
 from riskengine.gcpause import paused
 from riskengine.graph.build import PART_OF, PUBLISHES, RESPONSIBLE_FOR, SUPPORTS, TRANSMITS, CatalogGraph
-from riskengine.i18n import Text
+from riskengine.i18n import has_wording, said
 
 Check = Callable[[CatalogGraph], Iterator[Problem]]
 
-ENGLISH = Text("en")  # the messages of problems are in English; reports word them by their values
 
 
 @dataclass(frozen=True)
@@ -38,16 +38,18 @@ def rule(code: str, severity: Severity, description: str) -> Callable[[Check], C
     return register
 
 
-def _problem(cg: CatalogGraph, code: str, node: str, message: str, *keys: str | int, hint: str = "", key: bool = False,
-             args: dict[str, str] | None = None) -> Problem:
-    """A finding about ``node``; ``args`` are the values of its message, which reports translate.
+def _problem(cg: CatalogGraph, code: str, node: str, *keys: str | int, key: bool = False, **args: Any) -> Problem:
+    """A finding about ``node``, worded with ``args`` by the message catalogue in every language.
 
-    Findings that can reach the annex (warnings and infos: errors stop the assessment) carry them;
-    the annex words them with ``integrita.<code>`` of its message catalogue.
+    The message is ``integrita.<code>`` (``integrita.<code>.<variante>`` with a ``variante``), the
+    hint ``problemi.suggerimento.<code>`` likewise when the catalogue has one; the annex words the
+    findings that reach it by the same keys.
     """
     spec = RULES[code]
-    return Problem(cg.location(node, *keys, key=key), message, code=code, severity=spec.severity, hint=hint,
-                   subject=node, args=tuple(sorted((args or {}).items())))
+    variant = f".{args['variante']}" if "variante" in args else ""
+    hint_key = f"problemi.suggerimento.{code}{variant}"
+    return said(cg.location(node, *keys, key=key), f"integrita.{code}{variant}", code=code, severity=spec.severity,
+                hint_key=hint_key if has_wording(hint_key) else "", subject=node, **args)
 
 
 def _defects(code: str) -> Check:
@@ -55,7 +57,7 @@ def _defects(code: str) -> Check:
         for d in cg.defects:
             if d.rule == code:
                 yield Problem(d.location, d.message, code=code, severity=RULES[code].severity, hint=d.hint,
-                              subject=d.subject)
+                              subject=d.subject, args=d.args, key=d.key, hint_key=d.hint_key)
     return check
 
 
@@ -78,9 +80,7 @@ def _cycles(cg: CatalogGraph) -> Iterator[Problem]:
     for cycle in sorted(rotated):
         first = cycle[0]
         names = " → ".join(cg.graph.nodes[n]["code"] for n in cycle + [first])
-        yield _problem(cg, "hierarchy-cycle", first, f"hierarchy cycle: {names}",
-                       "padre" if first.startswith("unit:") else "codice",
-                       hint="a unit cannot be its own ancestor: fix one 'padre'")
+        yield _problem(cg, "hierarchy-cycle", first, "padre" if first.startswith("unit:") else "codice", ciclo=names)
 
 
 def _parent_cycles(parent: dict[str, str]) -> list[list[str]]:
@@ -107,16 +107,14 @@ def _parent_cycles(parent: dict[str, str]) -> list[list[str]]:
 def _no_area(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("process"):
         if not cg.obj(node).aree:
-            yield _problem(cg, "process-without-area", node, f"process '{cg.obj(node).codice}' has no risk area",
-                           hint="add 'aree: [CODE]'")
+            yield _problem(cg, "process-without-area", node, processo=cg.obj(node).codice)
 
 
 @rule("process-without-owner", Severity.ERROR, "A process has no owning unit.")
 def _no_owner(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("process"):
         if cg.obj(node).unita is None:
-            yield _problem(cg, "process-without-owner", node, f"process '{cg.obj(node).codice}' has no owning unit",
-                           hint="add 'unita: UNIT'")
+            yield _problem(cg, "process-without-owner", node, processo=cg.obj(node).codice)
 
 
 @rule("measure-without-responsible", Severity.ERROR,
@@ -125,8 +123,7 @@ def _no_owner(cg: CatalogGraph) -> Iterator[Problem]:
 def _no_responsible(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("measure"):
         if not cg.obj(node).owners:
-            yield _problem(cg, "measure-without-responsible", node,
-                           f"measure '{cg.obj(node).codice}' has no responsible unit", hint="add 'responsabile: UNIT'")
+            yield _problem(cg, "measure-without-responsible", node, misura=cg.obj(node).codice)
 
 
 @rule("measure-without-natura", Severity.WARNING,
@@ -135,9 +132,7 @@ def _no_natura(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("measure"):
         misura = cg.obj(node)
         if "natura" not in misura.model_fields_set:
-            yield _problem(cg, "measure-without-natura", node,
-                           f"measure '{misura.codice}' does not state its 'natura': counted as 'ulteriore'",
-                           hint="add 'natura: obbligatoria' or 'natura: ulteriore'", args={"misura": misura.codice})
+            yield _problem(cg, "measure-without-natura", node, misura=misura.codice)
 
 
 @rule("measure-without-indicator", Severity.WARNING, "A measure has no monitoring indicator or no target.")
@@ -146,19 +141,14 @@ def _no_indicator(cg: CatalogGraph) -> Iterator[Problem]:
         misura = cg.obj(node)
         missing = [k for k in ("indicatore", "target") if not getattr(misura, k)]
         if missing:
-            yield _problem(cg, "measure-without-indicator", node,
-                           f"measure '{misura.codice}' has no {' and no '.join(missing)}",
-                           hint="state how implementation is measured and the expected value",
-                           args={"misura": misura.codice, "variante": "-".join(missing)})
+            yield _problem(cg, "measure-without-indicator", node, misura=misura.codice, variante="-".join(missing))
 
 
 @rule("measure-without-deadline", Severity.WARNING, "A measure has no deadline (a date or 'continua').")
 def _no_deadline(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("measure"):
         if cg.obj(node).scadenza is None:
-            yield _problem(cg, "measure-without-deadline", node, f"measure '{cg.obj(node).codice}' has no deadline",
-                           hint="add 'scadenza: YYYY-MM-DD' or 'scadenza: continua'",
-                           args={"misura": cg.obj(node).codice})
+            yield _problem(cg, "measure-without-deadline", node, misura=cg.obj(node).codice)
 
 
 @rule("unit-not-valid", Severity.ERROR,
@@ -176,30 +166,22 @@ def _invalid_unit(cg: CatalogGraph) -> Iterator[Problem]:
                 if rel == SUPPORTS:  # point at the item of 'supporto' naming this unit
                     refs = cg.obj(target).supporto
                     keys = ("supporto", next((j for j, r in enumerate(refs) if r in (unita.codice, unita.nome)), 0))
-                yield _problem(cg, "unit-not-valid", target,
-                               f"measure '{cg.obj(target).codice}' is assigned to unit '{unita.nome}', "
-                               f"not valid on {day.isoformat()}", *keys,
-                               hint="assign it to the unit that took over this work")
+                yield _problem(cg, "unit-not-valid", target, *keys, variante="misura", codice=cg.obj(target).codice,
+                               unita=unita.nome, data=day.isoformat())
         for owner in cg.sources(node, "owned-by"):
-            yield _problem(cg, "unit-not-valid", owner,
-                           f"process '{cg.obj(owner).codice}' is owned by unit '{unita.nome}', "
-                           f"not valid on {day.isoformat()}", "unita",
-                           hint="assign it to the unit that took over this work")
-        for rel, key, role in ((TRANSMITS, "trasmissione", "transmitted"), (PUBLISHES, "pubblicazione", "published")):
+            yield _problem(cg, "unit-not-valid", owner, "unita", variante="processo", codice=cg.obj(owner).codice,
+                           unita=unita.nome, data=day.isoformat())
+        for rel, key in ((TRANSMITS, "trasmissione"), (PUBLISHES, "pubblicazione")):
             for obligation in cg.targets(node, rel):
-                yield _problem(cg, "unit-not-valid", obligation,
-                               f"publication obligation '{cg.obj(obligation).codice}' is {role} by unit "
-                               f"'{unita.nome}', not valid on {day.isoformat()}", key,
-                               hint="assign it to the unit that took over this work")
+                yield _problem(cg, "unit-not-valid", obligation, key, variante=key,
+                               codice=cg.obj(obligation).codice, unita=unita.nome, data=day.isoformat())
 
 
 @rule("event-without-factor", Severity.WARNING, "A risk event has no enabling factor.")
 def _no_factor(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("event"):
         if not cg.obj(node).fattori:
-            yield _problem(cg, "event-without-factor", node,
-                           f"risk event '{cg.obj(node).codice}' has no enabling factor", hint="add 'fattori: [a, …]'",
-                           args={"evento": cg.obj(node).codice})
+            yield _problem(cg, "event-without-factor", node, evento=cg.obj(node).codice)
 
 
 @rule("process-without-events", Severity.WARNING, "A process has no risk event, in itself or in its phases.")
@@ -207,19 +189,14 @@ def _no_events(cg: CatalogGraph) -> Iterator[Problem]:
     from riskengine.graph.queries import events_of
     for node in cg.nodes_of("process"):
         if not events_of(cg, node):
-            yield _problem(cg, "process-without-events", node,
-                           f"process '{cg.obj(node).codice}' has no risk event",
-                           hint="describe at least one risk event",
-                           args={"processo": cg.obj(node).codice})
+            yield _problem(cg, "process-without-events", node, processo=cg.obj(node).codice)
 
 
 @rule("measure-treats-nothing", Severity.WARNING, "A measure treats no process, area or risk event.")
 def _treats_nothing(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("measure"):
         if cg.obj(node).tratta.vuota:
-            yield _problem(cg, "measure-treats-nothing", node, f"measure '{cg.obj(node).codice}' treats nothing",
-                           hint="add 'tratta: {processi: [...]}' or 'tratta: {tutti: true}'",
-                           args={"misura": cg.obj(node).codice})
+            yield _problem(cg, "measure-treats-nothing", node, misura=cg.obj(node).codice)
 
 
 @rule("missing-mandatory-typology", Severity.WARNING,
@@ -227,11 +204,9 @@ def _treats_nothing(cg: CatalogGraph) -> Iterator[Problem]:
 def _mandatory_typologies(cg: CatalogGraph) -> Iterator[Problem]:
     present = {cg.obj(n).tipologia for n in cg.nodes_of("measure") if cg.obj(n).ambito == "generale"}
     for typology in sorted(set(cg.catalog.ente.tipologie_obbligatorie) - present):
-        yield Problem(cg.catalog.locate("measures.yaml", ()),
-                      f"no general measure of typology '{ENGLISH.value('tipologia', typology)}'",
-                      code="missing-mandatory-typology", severity=Severity.WARNING,
-                      hint="add the general measure, or remove the typology from tipologie_obbligatorie",
-                      args=(("tipologia", typology),))
+        yield said(cg.catalog.locate("measures.yaml", ()), "integrita.missing-mandatory-typology",
+                   code="missing-mandatory-typology", severity=Severity.WARNING,
+                   hint_key="problemi.suggerimento.missing-mandatory-typology", tipologia=typology)
 
 
 @rule("measure-overdue", Severity.WARNING, "A measure's deadline is before the plan date and it is not implemented.")
@@ -240,12 +215,8 @@ def _overdue(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("measure"):
         misura = cg.obj(node)
         if misura.scadenza not in (None, "continua") and misura.scadenza < day and misura.stato != "attuata":
-            yield _problem(cg, "measure-overdue", node,
-                           f"measure '{misura.codice}' was due {misura.scadenza.isoformat()} and is "
-                           f"'{ENGLISH.value('stato', misura.stato)}'",
-                           "scadenza", hint="implement it, or set a new deadline with a reason",
-                           args={"misura": misura.codice, "scadenza": misura.scadenza.isoformat(),
-                                 "stato": misura.stato})
+            yield _problem(cg, "measure-overdue", node, "scadenza", misura=misura.codice,
+                           scadenza=misura.scadenza.isoformat(), stato=misura.stato)
 
 
 @rule("area-unused", Severity.INFO, "A risk area of the primary taxonomy holds no process.")
@@ -253,8 +224,7 @@ def _unused_area(cg: CatalogGraph) -> Iterator[Problem]:
     primary = cg.catalog.areas.tassonomia_principale
     for node in cg.nodes_of("area"):
         if cg.obj(node).tassonomia == primary and not cg.sources(node, "in-area"):
-            yield _problem(cg, "area-unused", node, f"risk area '{cg.obj(node).ref}' holds no process",
-                           args={"area": cg.obj(node).ref})
+            yield _problem(cg, "area-unused", node, area=cg.obj(node).ref)
 
 
 @rule("obligation-without-owner", Severity.ERROR,
@@ -265,11 +235,8 @@ def _obligation_owners(cg: CatalogGraph) -> Iterator[Problem]:
         obbligo = cg.obj(node)
         missing = [k for k in ("trasmissione", "pubblicazione") if getattr(obbligo, k) is None]
         if missing:
-            duties = {"trasmissione": "transmission", "pubblicazione": "publication"}
-            yield _problem(cg, "obligation-without-owner", node,
-                           f"publication obligation '{obbligo.codice}' has no unit responsible for "
-                           + " and none for ".join(duties[k] for k in missing),
-                           "codice", hint="add " + " and ".join(f"'{k}: UNIT'" for k in missing))
+            yield _problem(cg, "obligation-without-owner", node, "codice", variante="-".join(missing),
+                           obbligo=obbligo.codice)
 
 
 @rule("obligation-frequency", Severity.ERROR,
@@ -279,15 +246,10 @@ def _obligation_frequency(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("obligation"):
         obbligo = cg.obj(node)
         if obbligo.aggiornamento is None:
-            yield _problem(cg, "obligation-frequency", node,
-                           f"publication obligation '{obbligo.codice}' has no update frequency", "codice",
-                           hint="add 'aggiornamento: tempestivo', trimestrale, semestrale, annuale or a date")
+            yield _problem(cg, "obligation-frequency", node, "codice", variante="mancante", obbligo=obbligo.codice)
         elif obbligo.aggiornamento == "tempestivo" and obbligo.scadenza is not None:
-            yield _problem(cg, "obligation-frequency", node,
-                           f"publication obligation '{obbligo.codice}' is 'tempestivo' but has the calendar "
-                           f"deadline {obbligo.scadenza.isoformat()}", "scadenza",
-                           hint="state the rule in 'termine' (e.g. within 30 days of the act), or give a periodic "
-                                "frequency")
+            yield _problem(cg, "obligation-frequency", node, "scadenza", variante="tempestivo",
+                           obbligo=obbligo.codice, scadenza=obbligo.scadenza.isoformat())
 
 
 @rule("binding-schema-not-open", Severity.WARNING,
@@ -301,12 +263,8 @@ def _binding_schema(cg: CatalogGraph) -> Iterator[Problem]:
             continue
         if not obbligo.formato_aperto:
             yield _problem(cg, "binding-schema-not-open", node,
-                           f"publication obligation '{obbligo.codice}' follows the binding ANAC schema of delibera "
-                           f"{schema.delibera} and is not marked as published in an open format",
                            "formato_aperto" if "formato_aperto" in obbligo.model_fields_set else "schema_anac",
-                           hint="publish it as an open table (CSV, HTML or XML) with the schema's fields and set "
-                                "'formato_aperto: true'",
-                           args={"obbligo": obbligo.codice, "delibera": schema.delibera})
+                           obbligo=obbligo.codice, delibera=schema.delibera)
 
 
 @rule("obligation-overdue", Severity.WARNING,
@@ -320,10 +278,8 @@ def _obligation_overdue(cg: CatalogGraph) -> Iterator[Problem]:
         due = overdue(obbligo, day)
         if due is not None:
             yield _problem(cg, "obligation-overdue", node,
-                           f"publication obligation '{obbligo.codice}' was due for update on {due.isoformat()}",
                            "ultimo_aggiornamento" if obbligo.ultimo_aggiornamento else "aggiornamento",
-                           hint="publish the update and record 'ultimo_aggiornamento'",
-                           args={"obbligo": obbligo.codice, "scadenza": due.isoformat()})
+                           obbligo=obbligo.codice, scadenza=due.isoformat())
 
 
 @rule("subsection-without-obligation", Severity.WARNING,
@@ -340,10 +296,9 @@ def _uncovered(cg: CatalogGraph) -> Iterator[Problem]:
     where = cg.catalog.locate("trasparenza.yaml", ("obblighi",), key=True)
     for voce in sottosezioni():
         if voce.codice not in covered and voce.padre not in covered:
-            yield Problem(where, f"sub-section {voce.codice} '{voce.nome}' has no publication obligation",
-                          code="subsection-without-obligation", severity=Severity.WARNING,
-                          hint="add its obligations, or declare it in 'non_applicabili' with the reason",
-                          args=(("nome", voce.nome), ("sottosezione", voce.codice)))
+            yield said(where, "integrita.subsection-without-obligation", code="subsection-without-obligation",
+                       severity=Severity.WARNING, hint_key="problemi.suggerimento.subsection-without-obligation",
+                       nome=voce.nome, sottosezione=voce.codice)
 
 
 def check_integrity(cg: CatalogGraph, only: set[str] | None = None) -> list[Problem]:

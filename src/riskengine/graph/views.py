@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from riskengine.errors import Location, fail
+from riskengine.errors import Location
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
 from riskengine.graph.trasparenza import obligation_summary, obligations_of_unit
+from riskengine.i18n import refuse
 from riskengine.suggest import did_you_mean
 
 
@@ -38,8 +39,9 @@ def unit_view(cg: CatalogGraph, ref: str) -> dict[str, Any]:
     if node is None:
         names = [cg.graph.nodes[n]["code"] for n in cg.nodes_of("unit") + cg.nodes_of("role")]
         names += [cg.attrs(n)["label"] for n in cg.nodes_of("unit") + cg.nodes_of("role")]
-        raise fail(Location(str(cg.catalog.root / "units.yaml")), f"unknown unit or role '{ref}'",
-                   hint=did_you_mean(ref, names))
+        raise refuse(Location(str(cg.catalog.root / "units.yaml")), "problemi.riferimento_sconosciuto",
+                     hint=did_you_mean(ref, names), genere_chiave="problemi.genere.unit_or_role", genere="unit or role",
+                     riferimento=ref)
     leads, supports = q.measures_of_unit(cg, node)
     data = cg.graph.nodes[node]
     parents = cg.targets(node, "part-of")
@@ -74,8 +76,9 @@ def process_view(cg: CatalogGraph, code: str) -> dict[str, Any]:
     """Everything the catalogue says about a process."""
     node = f"process:{code}"
     if node not in cg.graph:
-        raise fail(Location(str(cg.catalog.root / "processes.yaml")), f"unknown process '{code}'",
-                   hint=did_you_mean(code, [cg.graph.nodes[n]["code"] for n in cg.nodes_of("process")]))
+        raise refuse(Location(str(cg.catalog.root / "processes.yaml")), "problemi.riferimento_sconosciuto",
+                     hint=did_you_mean(code, [cg.graph.nodes[n]["code"] for n in cg.nodes_of("process")]),
+                     genere_chiave="problemi.genere.process", genere="process", riferimento=code)
     p = cg.obj(node)
     owner = q.owner_of(cg, node)
     return {

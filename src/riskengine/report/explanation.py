@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from riskengine.errors import Location, fail
-from riskengine.i18n import Text
+from riskengine.errors import Location
+from riskengine.i18n import Text, refuse
 from riskengine.suggest import did_you_mean
 
 
@@ -26,8 +26,9 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None) ->
     t = t or Text()
     process = next((p for p in result["processi"] if p["codice"] == code), None)
     if process is None:
-        raise fail(Location("processes.yaml"), f"unknown process '{code}'",
-                   hint=did_you_mean(code, [p["codice"] for p in result["processi"]]))
+        raise refuse(Location("processes.yaml"), "problemi.riferimento_sconosciuto",
+                     hint=did_you_mean(code, [p["codice"] for p in result["processi"]]),
+                     genere_chiave="problemi.genere.process", genere="process", riferimento=code)
     method = result["metodo"]
     levels = {lvl["codice"]: t.level(lvl) for lvl in method["livelli"]}
     # Slugs written in the trace (levels, band tables) are shown by their names.

@@ -43,6 +43,16 @@ FINDING_ARGUMENTS: dict[str, frozenset[str]] = {
     "binding-schema-not-open": frozenset({"obbligo", "delibera"}),
     "obligation-overdue": frozenset({"obbligo", "scadenza"}),
     "subsection-without-obligation": frozenset({"sottosezione", "nome"}),
+    "look-alike-code": frozenset({"genere", "codice", "simile", "dove"}),
+    # Errors stop the assessment (never in a result) but are worded by the same catalogue keys.
+    "hierarchy-cycle": frozenset({"ciclo"}),
+    "process-without-area": frozenset({"processo"}),
+    "process-without-owner": frozenset({"processo"}),
+    "measure-without-responsible": frozenset({"misura"}),
+    "unit-not-valid": frozenset({"codice", "unita", "data", "variante"}),
+    "obligation-without-owner": frozenset({"obbligo", "variante"}),
+    "obligation-frequency": frozenset({"obbligo", "scadenza", "variante"}),
+    "da-confermare": frozenset({"codice"}),
 }
 
 

@@ -21,6 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from riskengine.errors import Location, RiskengineError, fail, shorten
 from riskengine.gcpause import paused as _gc_paused
+from riskengine.i18n import refuse
 
 _Loader: Any
 try:
@@ -250,10 +251,10 @@ class _Builder:
     def build(self, node: Node, depth: int = 0) -> Any:
         self.budget -= 1
         if self.budget < 0:
-            raise fail(self._loc(node), "too many values after expanding aliases (possible alias bomb)",
-                       hint="remove the repeated '*alias' references or split the file")
+            raise refuse(self._loc(node), "problemi.yaml.alias", hint_key="problemi.suggerimento.alias")
         if depth > MAX_DEPTH:
-            raise fail(self._loc(node), f"nesting deeper than {MAX_DEPTH} levels", hint="flatten the structure")
+            raise refuse(self._loc(node), "problemi.yaml.annidamento", hint_key="problemi.suggerimento.appiattisci",
+                         livelli=MAX_DEPTH)
         if isinstance(node, ScalarNode):
             if node.tag not in _SCALAR_TAGS:
                 raise self._bad_tag(node)
@@ -262,10 +263,10 @@ class _Builder:
                                    self.constructor.yaml_constructors[node.tag](self.constructor, node))
             except ValueError as exc:  # e.g. 2026-02-30, 0x_, an integer of 5,000 digits
                 if node.tag == _TAG + "timestamp":
-                    raise fail(self._loc(node), f"invalid date '{shorten(node.value)}': {exc}",
-                               hint="write dates as YYYY-MM-DD") from None
-                raise fail(self._loc(node), f"invalid number '{shorten(node.value, 40)}': {exc}",
-                           hint="write it in quotes if it is text") from None
+                    raise refuse(self._loc(node), "problemi.yaml.data", hint_key="problemi.suggerimento.data",
+                                 valore=shorten(node.value), dettaglio=exc) from None
+                raise refuse(self._loc(node), "problemi.yaml.numero", hint_key="problemi.suggerimento.virgolette",
+                             valore=shorten(node.value, 40), dettaglio=exc) from None
         if isinstance(node, SequenceNode):
             if node.tag != _SEQ_TAG:
                 raise self._bad_tag(node)
@@ -276,20 +277,20 @@ class _Builder:
             result: dict[str, Any] = {}
             for k_node, v_node in node.value:
                 if not isinstance(k_node, ScalarNode):
-                    raise fail(self._loc(k_node), "a key must be plain text, not a list or a mapping")
+                    raise refuse(self._loc(k_node), "problemi.yaml.chiave_composta")
                 if k_node.tag not in _SCALAR_TAGS:
                     raise self._bad_tag(k_node)
                 k = k_node.value
                 if k in result:
-                    raise fail(self._loc(k_node), f"duplicate key '{shorten(k)}' in the same mapping",
-                               hint="keep one of the two entries")
+                    raise refuse(self._loc(k_node), "problemi.yaml.chiave_doppia",
+                                 hint_key="problemi.suggerimento.una_delle_due", chiave=shorten(k))
                 result[k] = self.build(v_node, depth + 1)
             return result
         raise fail(self._loc(node), "unsupported YAML node")  # pragma: no cover
 
     def _bad_tag(self, node: Node) -> RiskengineError:
-        return fail(self._loc(node), f"YAML tag '{node.tag}' is not allowed",
-                    hint="rule and catalogue files hold plain data only: remove the '!' tag")
+        return refuse(self._loc(node), "problemi.yaml.etichetta", hint_key="problemi.suggerimento.etichetta",
+                      etichetta=node.tag)
 
 
 _KIND_OF_MODE = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
@@ -298,7 +299,7 @@ _KIND_OF_MODE = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (F
 
 def _not_regular(path: str, mode: int) -> RiskengineError:
     kind = next((name for test, name in _KIND_OF_MODE if test(mode)), "not a regular file")
-    return fail(Location(path), f"not a regular file: {kind}", hint="rule and catalogue files are plain YAML files")
+    return refuse(Location(path), "problemi.file.non_regolare", hint_key="problemi.suggerimento.file_yaml", tipo=kind)
 
 
 def read_file(path: str | os.PathLike, *, within: str | os.PathLike | None = None) -> bytes:
@@ -315,8 +316,8 @@ def read_file(path: str | os.PathLike, *, within: str | os.PathLike | None = Non
     root = os.path.realpath(os.fspath(within) if within is not None else os.path.dirname(os.path.abspath(path)))
     real = os.path.realpath(path)
     if os.path.commonpath([root, real]) != root:
-        raise fail(Location(path), f"the file is a link to {shorten(real)}, outside {shorten(root)}",
-                   hint="copy the file into the folder instead of linking to it")
+        raise refuse(Location(path), "problemi.file.collegamento_esterno", hint_key="problemi.suggerimento.copia_file",
+                     destinazione=shorten(real), cartella=shorten(root))
     limit = max_bytes()
     try:
         mode = os.stat(real).st_mode
@@ -324,7 +325,7 @@ def read_file(path: str | os.PathLike, *, within: str | os.PathLike | None = Non
             raise _not_regular(path, mode)
         fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as exc:  # missing, no permission, a link swapped in after resolving
-        raise fail(Location(path), f"cannot read file: {exc.strerror}") from None
+        raise refuse(Location(path), "problemi.file.illeggibile", causa=exc.strerror) from None
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -334,30 +335,29 @@ def read_file(path: str | os.PathLike, *, within: str | os.PathLike | None = Non
         try:
             raw = handle.read(limit + 1)
         except OSError as exc:
-            raise fail(Location(path), f"cannot read file: {exc.strerror}") from None
+            raise refuse(Location(path), "problemi.file.illeggibile", causa=exc.strerror) from None
     if len(raw) > limit:
         raise _too_large(path, len(raw), limit)
     return raw
 
 
 def _too_large(path: str, size: int, limit: int) -> RiskengineError:
-    return fail(Location(path), f"file is {size / 1048576:.1f} MB, above the {limit // 1048576} MB limit",
-                hint="split the file, or raise the limit with RISKENGINE_MAX_FILE_MB")
+    return refuse(Location(path), "problemi.file.troppo_grande", hint_key="problemi.suggerimento.dividi_file",
+                  mb=f"{size / 1048576:.1f}", limite=limit // 1048576)
 
 
 def _decode(path: str, raw: bytes) -> str:
     if b"\x00" in raw:
         offset = raw.index(b"\x00")
         line = raw.count(b"\n", 0, offset) + 1
-        raise fail(Location(path, line, offset - (raw.rfind(b"\n", 0, offset) + 1) + 1),
-                   "binary file (NUL byte found): expected UTF-8 YAML text")
+        raise refuse(Location(path, line, offset - (raw.rfind(b"\n", 0, offset) + 1) + 1), "problemi.file.binario")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise fail(Location(path, line, col), "file is not valid UTF-8 text",
-                   hint="save the file as UTF-8") from None
+        raise refuse(Location(path, line, col), "problemi.file.non_utf8",
+                     hint_key="problemi.suggerimento.utf8") from None
 
 
 def _check_depth(path: str, text: str) -> None:
@@ -371,8 +371,8 @@ def _check_depth(path: str, text: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH + 1:
                     mark: Any = event.start_mark
-                    raise fail(Location(path, mark.line + 1, mark.column + 1),
-                               f"nesting deeper than {MAX_DEPTH} levels", hint="flatten the structure")
+                    raise refuse(Location(path, mark.line + 1, mark.column + 1), "problemi.yaml.annidamento",
+                                 hint_key="problemi.suggerimento.appiattisci", livelli=MAX_DEPTH)
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
     finally:
@@ -389,7 +389,6 @@ class _Scanned:
     index: Any
 
 
-_MARKED_ERROR_HINT = "check indentation, colons and quotes around this place"
 _STR_TAG = _TAG + "str"
 _FLOAT_TAG = _TAG + "float"
 
@@ -492,11 +491,12 @@ class _EventScan:
         return Location(self.path, mark.line + 1, mark.column + 1)
 
     def _too_deep(self, mark: Any) -> RiskengineError:
-        return fail(self._loc(mark), f"nesting deeper than {MAX_DEPTH} levels", hint="flatten the structure")
+        return refuse(self._loc(mark), "problemi.yaml.annidamento", hint_key="problemi.suggerimento.appiattisci",
+                      livelli=MAX_DEPTH)
 
     def _bad_tag(self, mark: Any, tag: str) -> RiskengineError:
-        return fail(self._loc(mark), f"YAML tag '{tag}' is not allowed",
-                    hint="rule and catalogue files hold plain data only: remove the '!' tag")
+        return refuse(self._loc(mark), "problemi.yaml.etichetta", hint_key="problemi.suggerimento.etichetta",
+                      etichetta=tag)
 
     def _tag(self, event: Any) -> str:
         tag = event.tag
@@ -548,8 +548,8 @@ class _EventScan:
                         if tag not in _SCALAR_TAGS:
                             raise self._bad_tag(mark, tag)
                         if name in names:
-                            raise fail(self._loc(mark), f"duplicate key '{shorten(name)}' in the same mapping",
-                                       hint="keep one of the two entries")
+                            raise refuse(self._loc(mark), "problemi.yaml.chiave_doppia",
+                                         hint_key="problemi.suggerimento.una_delle_due", chiave=shorten(name))
                     else:
                         frame[5] = (mark.line << _COL_BITS) | min(mark.column, _COL_MASK)
                     names[name] = None
@@ -596,7 +596,7 @@ class _EventScan:
                 if self.depth > MAX_DEPTH + 1:
                     raise _StreamError(self._too_deep(mark))
                 if frame is not None and frame[0] and frame[4] is None:
-                    raise fail(self._loc(mark), "a key must be plain text, not a list or a mapping")
+                    raise refuse(self._loc(mark), "problemi.yaml.chiave_composta")
                 self.budget -= 1
                 if self.budget < 0:
                     raise self._alias_bomb(mark)
@@ -674,12 +674,11 @@ class _EventScan:
             elif cls is yaml.DocumentStartEvent:
                 self.documents += 1
                 if self.documents == 2 and self.document_error is None:
-                    self.document_error = fail(self._loc(event.start_mark), "invalid YAML: but found another document",
-                                               hint=_MARKED_ERROR_HINT)
+                    self.document_error = refuse(self._loc(event.start_mark), "problemi.yaml.altro_documento",
+                                                 hint_key="problemi.suggerimento.yaml")
 
     def _alias_bomb(self, mark: Any) -> RiskengineError:
-        return fail(self._loc(mark), "too many values after expanding aliases (possible alias bomb)",
-                    hint="remove the repeated '*alias' references or split the file")
+        return refuse(self._loc(mark), "problemi.yaml.alias", hint_key="problemi.suggerimento.alias")
 
     def _construct(self, constructor: Any, constructors: dict, tag: str, event: Any) -> Any:
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
@@ -687,10 +686,11 @@ class _EventScan:
             return _as_written(tag, event.value, constructors[tag](constructor, node))
         except ValueError as exc:  # e.g. 2026-02-30, 0x_, an integer of 5,000 digits
             if tag == _TAG + "timestamp":
-                raise fail(self._loc(event.start_mark), f"invalid date '{shorten(event.value)}': {exc}",
-                           hint="write dates as YYYY-MM-DD") from None
-            raise fail(self._loc(event.start_mark), f"invalid number '{shorten(event.value, 40)}': {exc}",
-                       hint="write it in quotes if it is text") from None
+                raise refuse(self._loc(event.start_mark), "problemi.yaml.data", hint_key="problemi.suggerimento.data",
+                             valore=shorten(event.value), dettaglio=exc) from None
+            raise refuse(self._loc(event.start_mark), "problemi.yaml.numero",
+                         hint_key="problemi.suggerimento.virgolette", valore=shorten(event.value, 40),
+                         dettaglio=exc) from None
 
 
 class _StreamError(Exception):
@@ -720,7 +720,7 @@ def load_yaml(path: str | os.PathLike, *, within: str | os.PathLike | None = Non
         except yaml.MarkedYAMLError as exc:
             raise _marked_error(path, exc, text) from None
         except yaml.YAMLError as exc:
-            raise fail(Location(path), f"invalid YAML: {exc}") from None
+            raise refuse(Location(path), "problemi.yaml.non_valido", dettaglio=exc) from None
     if scanned.index is _NO_DOCUMENT:
         return Document(path, None, None, within=folder)
     return Document(path, scanned.data, None, source=raw, within=folder)
@@ -731,7 +731,8 @@ def _marked_error(path: str, exc: yaml.MarkedYAMLError, text: str) -> Riskengine
         return _too_deep_for_the_parser(path, exc, text)
     mark = exc.problem_mark or exc.context_mark
     loc = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
-    return fail(loc, f"invalid YAML: {exc.problem or exc.context}", hint=_MARKED_ERROR_HINT)
+    return refuse(loc, "problemi.yaml.non_valido", hint_key="problemi.suggerimento.yaml",
+                  dettaglio=exc.problem or exc.context)
 
 
 def _too_deep_for_the_parser(path: str, exc: yaml.MarkedYAMLError, text: str) -> RiskengineError:
@@ -759,7 +760,7 @@ def _too_deep_for_the_parser(path: str, exc: yaml.MarkedYAMLError, text: str) ->
     finally:
         loader.dispose()
     where = Location(path, mark.line + 1, mark.column + 1) if mark is not None else Location(path)
-    return fail(where, f"nesting deeper than {MAX_DEPTH} levels", hint="flatten the structure")
+    return refuse(where, "problemi.yaml.annidamento", hint_key="problemi.suggerimento.appiattisci", livelli=MAX_DEPTH)
 
 
 def _load_with_tree(path: str, text: str, within: str | None) -> Document:
@@ -774,9 +775,10 @@ def _load_with_tree(path: str, text: str, within: str | None) -> Document:
     except yaml.MarkedYAMLError as exc:
         raise _marked_error(path, exc, text) from None
     except yaml.YAMLError as exc:
-        raise fail(Location(path), f"invalid YAML: {exc}") from None
+        raise refuse(Location(path), "problemi.yaml.non_valido", dettaglio=exc) from None
     except RecursionError:
-        raise fail(Location(path), "nesting too deep", hint="flatten the structure") from None
+        raise refuse(Location(path), "problemi.yaml.troppo_annidato",
+                     hint_key="problemi.suggerimento.appiattisci") from None
     if root is None:
         return Document(path, None, None, within=within)
     budget = max(MIN_NODE_BUDGET, len(text) // MAX_NODES_PER_BYTE * 2)

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from riskengine.errors import shorten
+from riskengine.i18n import RefusalError
 from riskengine.suggest import is_default_ignorable
 
 MAX_CODE_LENGTH = 200
@@ -64,13 +65,13 @@ def _code(value: Any) -> Any:
     if type(value) is str:  # the usual case, with one check
         return _code_text(value)
     if isinstance(value, bool):
-        raise ValueError("expected a code, got true/false: write it in quotes")
+        raise RefusalError("problemi.valore.codice_booleano")
     if isinstance(value, int):
         if abs(value) >= 10 ** MAX_CODE_LENGTH:  # before str(), which refuses 4,300 digits and more
-            raise ValueError(f"a code has at most {MAX_CODE_LENGTH} characters, this one is {shorten(value)}")
+            raise RefusalError("problemi.valore.codice_numero_lungo", massimo=MAX_CODE_LENGTH, valore=shorten(value))
         return _code_text(str(value))  # bounded like any other code
     if isinstance(value, float):
-        raise ValueError(f"YAML read this code as the number {shorten(repr(value))}: write it in quotes")
+        raise RefusalError("problemi.valore.codice_numero", valore=shorten(repr(value)))
     if isinstance(value, str):
         return _code_text(value)
     return value
@@ -79,18 +80,18 @@ def _code(value: Any) -> Any:
 def _code_text(value: str) -> str:
     value = value.strip()
     if not value:
-        raise ValueError("a code cannot be empty")
+        raise RefusalError("problemi.valore.codice_vuoto")
     if len(value) > MAX_CODE_LENGTH:
-        raise ValueError(f"a code has at most {MAX_CODE_LENGTH} characters, this one {len(value):,}")
+        raise RefusalError("problemi.valore.codice_lungo", massimo=MAX_CODE_LENGTH, lunghezza=len(value))
     if value.isascii() and value.isprintable():  # the usual case passes with these two checks
         return value
     for position, char in enumerate(value, start=1):
         category = unicodedata.category(char)
         if category in _NOT_IN_CODES or char in _BLANK_SYMBOLS or is_default_ignorable(char):
             name = unicodedata.name(char, "control character")
-            kind = "combining" if category in ("Mn", "Me") else "invisible or control"
-            raise ValueError(f"a code cannot contain {kind} characters: U+{ord(char):04X} "
-                             f"{name} is character {position} of '{shorten(value)}'")
+            kind = "combinanti" if category in ("Mn", "Me") else "invisibili"
+            raise RefusalError(f"problemi.valore.codice_caratteri_{kind}", punto=f"U+{ord(char):04X}", nome=name,
+                          posizione=position, codice=shorten(value))
     return value
 
 
@@ -103,19 +104,18 @@ def _clean_text(value: Any) -> Any:
 
 def _decimal(value: Any) -> Any:
     if isinstance(value, bool):
-        raise ValueError("expected a number, got true/false")
+        raise RefusalError("problemi.valore.numero_booleano")
     if isinstance(value, float):  # repr: the digits as written (source.document.WrittenFloat)
         return _bounded(Decimal(repr(value)), repr(value))
     if isinstance(value, int):
         if abs(value) >= 10 ** MAX_INTEGER_DIGITS:  # before Decimal(), slow on a huge integer
-            raise ValueError(f"the number {shorten(value)} is out of range "
-                             f"(at most {MAX_INTEGER_DIGITS} digits before the decimal point)")
+            raise RefusalError("problemi.valore.numero_fuori_scala", valore=shorten(value), cifre=MAX_INTEGER_DIGITS)
         return Decimal(value)
     if isinstance(value, str):
         try:
             number = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f"expected a number, got '{shorten(value)}'") from None
+            raise RefusalError("problemi.valore.numero_atteso", valore=shorten(value)) from None
         return _bounded(number, value.strip())
     return value
 
@@ -123,12 +123,11 @@ def _decimal(value: Any) -> Any:
 def _bounded(number: Decimal, written: str) -> Decimal:
     """``number`` if it is finite and within the digits any score, weight or edge needs."""
     if not number.is_finite():
-        raise ValueError(f"expected a number, got '{shorten(written)}'")
+        raise RefusalError("problemi.valore.numero_atteso", valore=shorten(written))
     if number and number.adjusted() >= MAX_INTEGER_DIGITS:
-        raise ValueError(f"the number {shorten(written)} is out of range "
-                         f"(at most {MAX_INTEGER_DIGITS} digits before the decimal point)")
+        raise RefusalError("problemi.valore.numero_fuori_scala", valore=shorten(written), cifre=MAX_INTEGER_DIGITS)
     if -number.as_tuple().exponent > MAX_DECIMALS:  # type: ignore[operator]  # finite: an int
-        raise ValueError(f"the number {shorten(written)} has more than {MAX_DECIMALS} decimals")
+        raise RefusalError("problemi.valore.troppi_decimali", valore=shorten(written), decimali=MAX_DECIMALS)
     return number
 
 
@@ -140,12 +139,12 @@ def _scadenza(value: Any) -> Any:
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise ValueError("expected a date (YYYY-MM-DD) or 'continua'") from None
+            raise RefusalError("problemi.valore.scadenza") from None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date) or value is None:
         return value
-    raise ValueError("expected a date (YYYY-MM-DD) or 'continua'")
+    raise RefusalError("problemi.valore.scadenza")
 
 
 def _text(value: Any) -> Any:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from riskengine.errors import Problem, shorten
 from riskengine.gcpause import paused
+from riskengine.i18n import RefusalError, said, wording
 from riskengine.source.document import Document
 from riskengine.suggest import did_you_mean
 
@@ -20,12 +21,13 @@ M = TypeVar("M", bound=BaseModel)
 # kind of mapping expected (a wrong file, or a link to one): one problem, without its keys.
 MAX_UNKNOWN_KEYS = 5
 
+# What each type error of pydantic expected: ``problemi.tipo.<word>`` of the message catalogue.
 _TYPE_WORDS = {
-    "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number",
-    "bool_type": "true or false", "bool_parsing": "true or false", "list_type": "a list",
-    "dict_type": "a mapping (key: value)", "model_type": "a mapping (key: value)", "date_type": "a date (YYYY-MM-DD)",
-    "date_parsing": "a date (YYYY-MM-DD)", "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
-    "decimal_type": "a number", "decimal_parsing": "a number", "float_type": "a number", "float_parsing": "a number",
+    "string_type": "testo", "int_type": "intero", "int_parsing": "intero",
+    "bool_type": "vero_falso", "bool_parsing": "vero_falso", "list_type": "lista",
+    "dict_type": "mappa", "model_type": "mappa", "date_type": "data",
+    "date_parsing": "data", "date_from_datetime_parsing": "data",
+    "decimal_type": "numero", "decimal_parsing": "numero", "float_type": "numero", "float_parsing": "numero",
 }
 
 
@@ -74,36 +76,46 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
             continue
         name = next((str(p) for p in reversed(loc) if not isinstance(p, int)), "")
         item = bool(loc) and isinstance(loc[-1], int)  # the error is about one item of the list 'name'
-        what = f"an item of '{name}'" if item else f"'{name}'"
+        # The element: 'name', or an item of 'name' (problemi.elemento.*), worded in each language.
+        element = "problemi.elemento.voce" if item else "problemi.elemento.chiave"
         full = prefix + loc
-        hint = ""
         if kind == "extra_forbidden":
             owner = _model_at(model, loc[:-1])
             allowed = list(owner.model_fields) if owner else []
-            location = doc.locate(full, key=True)
-            message = f"unknown key '{shorten(name)}'"
-            hint = did_you_mean(name, allowed) or ("allowed keys: " + ", ".join(allowed) if allowed else "")
+            suggestion = did_you_mean(name, allowed)
+            problems.append(said(doc.locate(full, key=True), "problemi.chiave_sconosciuta", code="schema",
+                                 hint=suggestion, hint_key="" if suggestion or not allowed else
+                                 "problemi.suggerimento.chiavi_ammesse", chiave=shorten(name),
+                                 chiavi=", ".join(allowed)))
         elif kind == "missing":
-            location = doc.locate(full[:-1])
-            message = f"missing required key '{name}'"
+            problems.append(said(doc.locate(full[:-1]), "problemi.chiave_mancante", code="schema", chiave=name))
         elif kind == "literal_error":
-            location = doc.locate(full)
             allowed = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
-            message = f"'{shorten(err['input'])}' is not a valid value for {what}"
-            hint = did_you_mean(str(err["input"]), allowed)
+            problems.append(said(doc.locate(full), "problemi.valore_non_ammesso", code="schema",
+                                 hint=did_you_mean(str(err["input"]), allowed), valore=shorten(err["input"]),
+                                 elemento=wording(element, chiave=name), chiave=name, elemento_chiave=element))
         elif kind in _TYPE_WORDS:
-            location = doc.locate(full)
-            shown = err["input"]
-            message = f"{what} must be {_TYPE_WORDS[kind]}, got {shorten(repr(shown))}"
-        elif kind == "value_error":
-            location = doc.locate(full)
-            message = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
-            if name and not item:
-                message = f"'{name}': {message}"
+            problems.append(said(doc.locate(full), "problemi.tipo_errato", code="schema",
+                                 elemento=wording(element, chiave=name), chiave=name, elemento_chiave=element,
+                                 atteso=wording(f"problemi.tipo.{_TYPE_WORDS[kind]}"),
+                                 atteso_chiave=f"problemi.tipo.{_TYPE_WORDS[kind]}",
+                                                                                                     trovato=shorten(repr(err["input"]))))
+        elif kind == "value_error" and isinstance(err.get("ctx", {}).get("error"), RefusalError):
+            refusal = err["ctx"]["error"]
+            named = {"campo": name} if name and not item else {}
+            text = wording(refusal.key, **refusal.values)
+            values: dict[str, Any] = {**refusal.values, **named}
+            problem = said(doc.locate(full), refusal.key, code="schema", **values)
+            if named:  # framed as problemi.nel_campo: 'key': refusal
+                problem = Problem(problem.location, wording("problemi.nel_campo", campo=name, testo=text),
+                                  code="schema", args=problem.args, key=refusal.key)
+            problems.append(problem)
         else:
-            location = doc.locate(full)
-            message = f"{what}: {err['msg']}" if name else err["msg"]
-        problems.append(Problem(location, message, code="schema", hint=hint))
+            message = str(err["ctx"]["error"]) if kind == "value_error" and "ctx" in err else err["msg"]
+            if name and not (kind == "value_error" and item):
+                message = f"'{name}': {message}" if kind == "value_error" else \
+                    f"{wording(element, chiave=name)}: {message}"
+            problems.append(Problem(doc.locate(full), message, code="schema"))
     return problems
 
 
@@ -141,24 +153,25 @@ def _foreign_problem(doc: Document, model: type[BaseModel], owner: tuple[Any, ..
     mapping = _data_at(doc.data, prefix + owner)
     first = next((k for k in mapping if expected is None or k not in expected.model_fields), None)
     where = doc.locate(prefix + owner + (first,), key=True) if first is not None else doc.locate(prefix + owner)
+    keys = ", ".join(expected.model_fields if expected else ())
     if not owner:
-        what = f"a {os.path.basename(doc.path)} file"
-    else:
-        name = next((str(p) for p in reversed(owner) if not isinstance(p, int)), "")
-        what = f"an item of '{name}'" if isinstance(owner[-1], int) else f"'{name}'"
-    return Problem(where, f"this does not look like {what}: {count:,} unknown keys, not shown", code="schema",
-                   hint="expected the keys: " + ", ".join(expected.model_fields if expected else ()))
+        return said(where, "problemi.non_sembra_file", code="schema", hint_key="problemi.suggerimento.chiavi_attese",
+                    file=os.path.basename(doc.path), n=count, chiavi=keys)
+    name = next((str(p) for p in reversed(owner) if not isinstance(p, int)), "")
+    element = "problemi.elemento.voce" if isinstance(owner[-1], int) else "problemi.elemento.chiave"
+    return said(where, "problemi.non_sembra", code="schema", hint_key="problemi.suggerimento.chiavi_attese",
+                elemento=wording(element, chiave=name), chiave=name, elemento_chiave=element, n=count, chiavi=keys)
 
 
 def validate_document(doc: Document, model: type[M], problems: list[Problem]) -> M | None:
     """Validate ``doc.data`` as ``model``; append problems and return None when it does not fit."""
     if doc.data is None:
-        problems.append(Problem(doc.locate(()), "the file is empty", code="schema",
-                                hint=f"expected the keys: {', '.join(model.model_fields)}"))
+        problems.append(said(doc.locate(()), "problemi.file_vuoto", code="schema",
+                             hint_key="problemi.suggerimento.chiavi_attese", chiavi=", ".join(model.model_fields)))
         return None
     if not isinstance(doc.data, dict):
-        problems.append(Problem(doc.locate(()), "expected a mapping (key: value) at the top of the file",
-                                code="schema", hint=f"expected the keys: {', '.join(model.model_fields)}"))
+        problems.append(said(doc.locate(()), "problemi.non_mappa", code="schema",
+                             hint_key="problemi.suggerimento.chiavi_attese", chiavi=", ".join(model.model_fields)))
         return None
     try:
         with paused():  # builds many long-lived models and no garbage cycles (riskengine.gcpause)
