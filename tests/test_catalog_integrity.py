@@ -135,6 +135,15 @@ CASES: dict[str, tuple[int, list[str]]] = {
         "(add 'fattori: [a, …]')",
         overdue("{d}"),
     ]),
+    "event-without-measure": (0, [
+        # the six general measures treat area B instead of every process: C2.1.1 has no measure at all,
+        # so its event (line 18, code at column 18) is untreated even though the method lets process-level
+        # measures cover events (D1.1.1's event is covered by MS02 on its process)
+        "{d}/processes.yaml:18:18: warning[event-without-measure]: risk event 'C2.1.1-E1' of process 'C2.1.1' has "
+        "no measure treating it (add 'C2.1.1-E1' to 'tratta: {{eventi: [...]}}' of the measure that treats it, "
+        "or link a measure to its phase)",
+        overdue("{d}"),
+    ]),
     "process-without-events": (0, [
         overdue("{d}"),
         "{d}/processes.yaml:13:5: warning[process-without-events]: process 'C2.1.1' has no risk event "

@@ -67,6 +67,9 @@ def test_a_measure_of_the_structures_involved_reaches_exactly_the_owners_of_its_
             "processi a rischio (unità titolare dei processi trattati: B2.1.1), scadenza 30/06/2026"
             in result.stdout.splitlines())
     assert "tramite" not in run_cli("show", str(catalog), "--unit", "RI", "--lang", "it").stdout
+    english = run_cli("show", str(catalog), "--unit", "PROVV", "--lang", "en").stdout
+    assert "(unit owning the treated processes: B2.1.1), deadline 2026-06-30" in english
+    assert "titolare" not in english
 
 
 def test_all_employees_reach_every_unit_and_area_heads_their_areas(tmp_path) -> None:

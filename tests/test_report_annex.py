@@ -9,11 +9,15 @@ import io
 import itertools
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from test_report_support import Node, level_label, parse_html, pdf_text, register_order, register_rows
 
+from riskengine.cli import app
 from riskengine.report import result_json, write_annex
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +56,8 @@ def test_output_tree(cciaa):
     expected |= {f"csv/{n}.csv" for n in ("registro", "misure-generali", "misure-specifiche", "monitoraggio",
                                           "obblighi-pubblicazione", "criticita", "legenda")}
     expected |= {f"schede/{p['codice']}.html" for p in result["processi"]}
+    expected |= {f"unita/{u['codice']}.html" for u in result["unita"]
+                 if u["misure_responsabile"] or u["misure_supporto"] or u.get("misure_collettive") or u["processi"]}
     assert files == expected
 
 
@@ -62,8 +68,8 @@ def test_json_is_exactly_the_result(cciaa):
 
 # -- HTML ---------------------------------------------------------------------------------------------------
 
-def test_html_register_has_every_process_with_its_level_in_order(annex):
-    result, out = annex
+def test_html_register_has_every_process_with_its_level_in_order(cciaa):
+    result, out = cciaa
     rows = register_rows(annex_doc(out))
     assert [r[0] for r in rows] == register_order(result)
     by_code = {p["codice"]: p for p in result["processi"]}
@@ -219,7 +225,8 @@ def test_xlsx_measures_and_findings_equal_the_json(cciaa):
     findings = [[c.value for c in row] for row in wb["Criticità"].iter_rows(min_row=2)]
     assert [(r[1], r[4]) for r in findings] == [(f["codice"], f["regola"]) for f in result["criticita"]]
     monitoring = [[c.value for c in row] for row in wb["Monitoraggio"].iter_rows(min_row=2)]
-    assert sorted(r[0] for r in monitoring) == sorted(p["codice"] for p in result["processi"])
+    # the checks the method selects (a handful), in the plan's order
+    assert [r[0] for r in monitoring] == [r["processo"] for r in result["piano_monitoraggio"]["righe"]]
     legend = [c.value for row in wb["Legenda"].iter_rows() for c in row if c.value]
     for lvl in result["metodo"]["livelli"]:
         assert lvl["etichetta"] in legend
@@ -299,6 +306,34 @@ def test_simplified_annex_highlights_art6_and_agreements(piccolo):
     assert (out / "csv" / "mappatura.csv").exists()
 
 
+def test_simplified_example_highlights_only_the_art6_processes_and_has_no_findings(piccolo):
+    result, out = piccolo
+    rows = annex_doc(out).by_id("mappatura").find_all("tbody")[0].find_all("tr")
+    highlighted = {tr.find_all("th")[0].text() for tr in rows
+                   if {"art6", "convenzione"} & set(tr.attrs.get("class", "").split())}
+    art6 = {p["codice"] for p in result["processi"] if p["art6"]}
+    assert highlighted == art6
+    assert len(art6) < len(result["processi"]), "the example maps processes outside art. 6, not highlighted"
+    assert result["criticita"] == []
+
+
+def test_simplified_annex_is_the_map_the_measures_and_a_few_pages(tmp_path):
+    from riskengine.api import check
+
+    assert [(p.severity.value, p.code) for p in check(REPO / "catalogs" / "esempio-piccolo").problems] == []
+    out = tmp_path / "piccolo"
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["assess", str(REPO / "catalogs" / "esempio-piccolo"), "--out", str(out),
+                                      "--db", f"sqlite:///{tmp_path / 'storico.sqlite'}", "-q"])
+    assert result.exit_code == 0, result.output
+    doc = parse_html((out / "allegato-rischi.html").read_text(encoding="utf-8"))
+    sections = [n.attrs["id"] for n in doc.find_all("section", "sezione")]
+    assert sections[:3] == ["mappatura", "misure-art6", "misure-generali"]
+    assert not {"registro", "sintesi", "schede", "misure-unita", "monitoraggio"} & set(sections)
+    assert len(pdf_text(out / "allegato-rischi.pdf")) <= 12
+
+
 def test_unscored_simplified_result_shows_the_map_without_scores(assessed, tmp_path):
     import copy
 
@@ -317,7 +352,11 @@ def test_unscored_simplified_result_shows_the_map_without_scores(assessed, tmp_p
     assert not doc.find_all("svg")
     assert not [n for n in doc.iter() if n.attrs.get("id") == "registro"]
     assert "Livello" not in [th.text() for th in doc.by_id("mappatura").find_all("th")]
-    assert len(doc.find_all("article", "scheda")) == len(result["processi"])
+    # under 50 staff the annex is the map, the measures per art. 6 area and the general measures: the
+    # sheets are the standalone files, one per process
+    assert not doc.find_all("article", "scheda")
+    assert sorted(p.name for p in (tmp_path / "out" / "schede").iterdir()) == sorted(
+        f"{p['codice']}.html" for p in result["processi"])
     wb = load_workbook(tmp_path / "out" / "allegato-rischi.xlsx")
     codes = [row[0].value for row in wb["Registro"].iter_rows(min_row=2)]
     assert sorted(codes) == sorted(p["codice"] for p in result["processi"])

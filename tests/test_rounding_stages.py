@@ -48,7 +48,7 @@ def test_a_wrong_hand_computation_fails(tmp_path) -> None:
     result = run_cli("test", copy, "--lang", "it")
     assert result.exit_code == 1
     assert "        rischio: expected 3.54, got 3.50" in result.stdout.splitlines()
-    assert "          arrotondamento: 2,833333… → 2,8 (1 decimali, half-up)" in result.stdout.splitlines()
+    assert "          arrotondamento: 2,833333… → 2,8 (1 decimali, per eccesso da 0,5)" in result.stdout.splitlines()
 
 
 def test_an_unrounded_p_enters_the_product_exactly(tmp_path) -> None:
@@ -115,10 +115,13 @@ def test_explain_shows_each_rounding(tmp_path) -> None:
     result = run_cli("explain", ESEMPIO, "C1.1.2", "--rules", rules, "--lang", "it")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "    arrotondamento: 2,833333… → 2,8 (1 decimali, half-up)" in lines
+    assert "    arrotondamento: 2,833333… → 2,8 (1 decimali, per eccesso da 0,5)" in lines
     assert "  probabilità × impatto = 3,50   [combinazione: prodotto]" in lines
     # the prudential variant: 2.8 × 3 = 8.4 → 8 at 0 decimals
-    assert "    arrotondamento: 8,4 → 8 (0 decimali, half-up)" in lines
+    assert "    arrotondamento: 8,4 → 8 (0 decimali, per eccesso da 0,5)" in lines
+    english = run_cli("explain", ESEMPIO, "C1.1.2", "--rules", rules, "--lang", "en").stdout.splitlines()
+    assert "    rounding: 2.833333… → 2.8 (1 decimals, half up)" in english
+    assert "    rounding: 8.4 → 8 (0 decimals, half up)" in english
 
 
 @given(st.decimals(min_value=0, max_value=1000, places=8, allow_nan=False, allow_infinity=False))

@@ -14,7 +14,8 @@ METHODS = ["pna2013", "pna2019", "cciaa-torino-2022"]
 
 
 def case_count(method_dir) -> int:
-    return sum(len(load_yaml(path).data["casi"]) for path in sorted((method_dir / "tests").glob("*.yaml")))
+    return sum(len(load_yaml(path).data.get(key, [])) for path in sorted((method_dir / "tests").glob("*.yaml"))
+               for key in ("casi", "piani_monitoraggio"))
 
 
 def fail_lines(stdout: str) -> list[str]:
@@ -192,7 +193,7 @@ def test_explain_shows_the_oracle_numbers_and_the_band_rule() -> None:
     for expected in [
         "  media di P1, P2, P3, P4, P5, P6 = 2,83   [dimensioni.probabilita: media]",
         "    valori: P1 = 2, P2 = 5, P3 = 1, P4 = 5, P5 = 1, P6 = 3",
-        "    arrotondamento: 2,833333… → 2,83 (2 decimali, half-up)",
+        "    arrotondamento: 2,833333… → 2,83 (2 decimali, per eccesso da 0,5)",
         "  media di I1, I2, I3, I4 = 1,25   [dimensioni.impatto: media]",
         "    valori: I1 = 1, I2 = 1, I3 = 0, I4 = 3",
         "  probabilità × impatto = 3,54   [combinazione: prodotto]",

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskengine.errors import Location, Problem, RiskengineError, Severity
+from riskengine.i18n import finding_hint_key
 
 if TYPE_CHECKING:
     from riskengine.graph.build import CatalogGraph
@@ -65,12 +66,30 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
                      ("area", "unit", "role", "process", "phase", "event", "factor", "measure")}
     if catalog.transparency is not None:  # optional file: counted when the catalogue has it
         report.counts["obligation"] = len(cg.nodes_of("obligation"))
-    report.problems = integrity + catalog.warnings
+    report.problems = _events_as_method_says(cg, integrity, rules_dir) + catalog.warnings
     method_problems, years = _check_method_and_assessments(cg, rules_dir, required=report.ok)
     report.problems += method_problems
     if report.ok:
         report.problems = _assessed_findings(Path(catalog_dir), rules_dir, years, report.problems, progress)
     return report
+
+
+def _events_as_method_says(cg: CatalogGraph, problems: list[Problem], rules_dir: str | Path | None) -> list[Problem]:
+    """The integrity findings, untreated events counted as the catalogue's method says (method.yaml ``eventi``).
+
+    A method that cannot be loaded is reported by the method check; here the events are then counted
+    by the stricter default (only measures linked to the event or its phase treat it).
+    """
+    from riskengine.graph.integrity import covered_events_dropped
+    from riskengine.method.load import load_method
+    from riskengine.pipeline import find_method_dir
+
+    try:
+        method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
+        covers = load_method(method_dir).model.eventi.misure_di_processo_coprono
+    except RiskengineError:
+        covers = False
+    return covered_events_dropped(cg, problems, covers)
 
 
 def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
@@ -163,10 +182,12 @@ def _assessed_findings(root: Path, rules_dir: str | Path | None, years: list[int
 def finding_problem(finding: Mapping[str, Any], root: Path, paths: Mapping[str, str]) -> Problem:
     """A finding of a result as a located problem (``dove`` is ``file:line:col``, the file by its name)."""
     name, line, column = str(finding["dove"]).rsplit(":", 2)
+    args = {k: str(v) for k, v in finding.get("argomenti", {}).items()}
+    hint = finding.get("suggerimento", "")
     return Problem(Location(paths.get(name, str(root / name)), int(line), int(column)), finding["messaggio"],
                    code=finding["codice"], severity=Severity(finding["gravita"]), subject=finding.get("oggetto", ""),
-                   hint=finding.get("suggerimento", ""),
-                   args=tuple(sorted((k, str(v)) for k, v in finding.get("argomenti", {}).items())))
+                   hint=hint, hint_key=finding_hint_key(finding["codice"], args) if hint else "",
+                   args=tuple(sorted(args.items())))
 
 
 def rules_list() -> list[IntegrityRule]:
@@ -267,13 +288,14 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
     """
     from riskengine.pipeline import assess_and_rank
 
-    result, ranking = assess_and_rank(catalog_dir, year=year, rules_dir=rules_dir, backend=backend, progress=progress)
-    if ranking:
-        result["priorita_trattamento"] = ranking
     if templates is None and (Path(catalog_dir) / "templates").is_dir():
         templates = Path(catalog_dir) / "templates"
     store = _open_store(catalog_dir, db)
     try:
+        result, ranking = assess_and_rank(catalog_dir, year=year, rules_dir=rules_dir, backend=backend,
+                                          progress=progress, checked=store.last_checked)
+        if ranking:
+            result["priorita_trattamento"] = ranking
         section = _history_section(catalog_dir, result, store)
         if section is not None:
             result["storico"] = section

@@ -204,7 +204,8 @@ def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
             typer.echo(f"{t('cli.mostra.misure_collettive')} ({len(view['misure_collettive'])})")
         for m in view["misure_collettive"]:
             typer.echo(f"  {m['codice']:<8} {m['nome']} — "
-                       + t("cli.mostra.tramite", ruolo=m["tramite"], come=m["come"], scadenza=t.day(m["scadenza"])))
+                       + t("cli.mostra.tramite", ruolo=m["tramite"], come=t.collective_how(m["come"]),
+                           scadenza=t.day(m["scadenza"])))
         return
     typer.echo(f"{view['codice']} {view['nome']}")
     typer.echo(f"{t('cli.mostra.aree')}: {'; '.join(view['aree']) or '—'}")
@@ -483,7 +484,8 @@ def test_rules(method: Path = typer.Argument(..., help="method directory (rules/
                 typer.echo(f"        {t.prose(step.get('descrizione', ''))} = "
                            f"{t.prose(str(step.get('risultato', '')))}   [{step['regola']}]")
                 if step.get("arrotondamento"):
-                    typer.echo(f"          {t('spiegazione.arrotondamento')}: {t.prose(step['arrotondamento'])}")
+                    note = t.rounding_note(step["arrotondamento"])
+                    typer.echo(f"          {t('spiegazione.arrotondamento')}: {note}")
     covered = report.total_rules - len(report.uncovered)
     typer.echo(t("cli.test.copertura", coperte=covered, totale=report.total_rules))
     for rule_id, location in report.uncovered:

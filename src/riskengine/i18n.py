@@ -25,6 +25,8 @@ from riskengine.suggest import DID_YOU_MEAN, ONE_OF
 
 LANGUAGES = ("it", "en")
 DEFAULT_LANGUAGE = "it"
+# The ways a collective owner reaches units (catalog.models.Collettivo.tipo), worded under unita.collettivo.
+COLLECTIVE_KINDS = ("tutte-le-unita", "unita-dei-processi", "responsabili-di-unita")
 LANG_VARIABLE = "RISKENGINE_LANG"
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 # A slug of a closed vocabulary (in-corso, a-campione, medio-alto): shown by its label in sentences.
@@ -33,6 +35,9 @@ _SLUG = re.compile(r"(?<![\w/.:-])[a-z]+(?:-[a-z]+)+(?![\w/:-])")
 # Values of problems that are numbers of ours (never text of the files): decimal comma in Italian.
 _NUMBERS = frozenset({"mb", "rischio"})
 _DECIMAL = re.compile(r"(?<![\w.])(\d+)\.(\d+)(?![\w]|\.\d)")
+# The two rounding notes of a trace step (riskengine.evaluate.items.rounded), worded again per language.
+_ROUNDED = re.compile(r"(?P<esatto>\S+) → (?P<valore>\S+) \((?P<cifre>\d+) decimali, (?P<modo>[a-z-]+)\)")
+_NOT_ROUNDED = re.compile(r"(?P<valore>\S+)… non arrotondato: il valore esatto entra nel prodotto")
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -109,6 +114,16 @@ class RefusalError(ValueError):
         super().__init__(wording(key, **self.values))
 
 
+def finding_hint_key(code: str, args: Mapping[str, Any]) -> str:
+    """The key of the hint of a finding with ``code`` (``problemi.suggerimento.<code>[.<variante>]``), if worded.
+
+    Findings of a result keep their values, not their keys: the hint is found again by the same
+    convention that worded it (riskengine.graph.integrity), so that it is shown in every language.
+    """
+    key = f"problemi.suggerimento.{code}" + (f".{args['variante']}" if "variante" in args else "")
+    return key if has_wording(key) else ""
+
+
 def said(location: Location, key: str, *, code: str = "load", severity: Severity = Severity.ERROR,
          hint: str = "", hint_key: str = "", subject: str = "", **values: Any) -> Problem:
     """A problem worded by ``key`` (and its hint by ``hint_key``, else ``hint`` as computed) with ``values``."""
@@ -170,6 +185,28 @@ class Text:
             return text
         text = _ISO_DAY.sub(lambda m: f"{m.group(3)}/{m.group(2)}/{m.group(1)}", text)
         return _DECIMAL.sub(r"\1,\2", text)
+
+    def rounding_note(self, note: str) -> str:
+        """A trace's rounding note (``arrotondamento``, written by riskengine.evaluate.items) in this language."""
+        found = _ROUNDED.fullmatch(note)
+        if found:
+            how = self("metodo.arrotondamento_testo", cifre=found["cifre"],
+                       modo=self.value("arrotondamento", found["modo"]))
+            return f"{self.prose(found['esatto'])} → {self.prose(found['valore'])} ({how})"
+        found = _NOT_ROUNDED.fullmatch(note)
+        if found:
+            return self("spiegazione.non_arrotondato", valore=self.prose(found["valore"]))
+        return self.prose(note)
+
+    def collective_how(self, how: str) -> str:
+        """How a collective owner reaches a unit (``come``, Italian from graph.queries) in this language."""
+        italian = catalogue("it")
+        for kind in COLLECTIVE_KINDS:
+            key = f"unita.collettivo.{kind}"
+            found = re.fullmatch(re.escape(italian[key]).replace(re.escape("{processi}"), "(?P<processi>.+)"), how)
+            if found:
+                return self(key, **found.groupdict())
+        return self.prose(how)
 
     def labelled(self, text: str, extra: Mapping[str, str] | None = None) -> str:
         """``text`` with its slugs of closed vocabularies replaced by their labels (``extra``: more, such as levels)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +10,7 @@ from riskengine import gcpause
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.evaluate.backend import Backend, backend_for
 from riskengine.graph.build import CatalogGraph
+from riskengine.graph.integrity import covered_events_dropped, overdue_measures
 from riskengine.i18n import refuse
 from riskengine.method.load import Method, load_method
 from riskengine.progress import Progress, silent
@@ -38,7 +40,9 @@ def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tup
         raise RiskengineError(errors)
     method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
     method = load_method(method_dir)
-    # Every warning found on the way is a finding of the annex, as `check` reports it.
+    # Every warning found on the way is a finding of the annex, as `check` reports it; untreated events
+    # are counted as the method says (eventi.misure_di_processo_coprono).
+    integrity = covered_events_dropped(cg, integrity, method.model.eventi.misure_di_processo_coprono)
     return cg, integrity + cg.catalog.warnings + method.warnings, method
 
 
@@ -67,12 +71,19 @@ def _loaded(catalog_dir: str | Path, year: int | None, rules_dir: str | Path | N
     assessment = load_assessment(assessment_path(cg, year), cg, method)
     if assessment.document is not None:
         assessment.document.release_positions()
+    # A measure is overdue by its status in the year: implemented in this year's monitoring, it is not.
+    monitored = {code: esito.stato for code, esito in assessment.monitoring.items()}
+    integrity = [p for p in integrity if p.code != "measure-overdue"] + overdue_measures(cg, monitored)
     return cg, integrity + assessment.to_confirm, method, assessment, backend_for(method, backend)
 
 
 def _result(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backend],
-            links: dict[str, list[str]] | None = None, tell: Progress = silent) -> dict[str, Any]:
-    """Evaluate (with ``links`` in place of the catalogue's, when given) and build the result."""
+            links: dict[str, list[str]] | None = None, tell: Progress = silent,
+            checked: dict[str, int] | None = None) -> dict[str, Any]:
+    """Evaluate (with ``links`` in place of the catalogue's, when given) and build the result.
+
+    ``checked``: the last year each process or phase had a selected check (the monitoring plan's rotation).
+    """
     from riskengine.evaluate.evaluation import evaluate
     from riskengine.result.build import build_result
 
@@ -81,12 +92,17 @@ def _result(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backe
     with gcpause.collecting():
         evaluations = evaluate(cg, method, assessment, runner, links)
     tell("risultato")
-    return build_result(cg, method, assessment, evaluations, integrity, runner.name)
+    return build_result(cg, method, assessment, evaluations, integrity, runner.name, checked)
 
 
 def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
-           backend: str = "durable", progress: Progress | None = None) -> dict[str, Any]:
-    """Run the assessment of a catalogue and return the result (plain data); ``progress`` is told each stage."""
+           backend: str = "durable", progress: Progress | None = None,
+           checked: Callable[[str, int], dict[str, int]] | None = None) -> dict[str, Any]:
+    """Run the assessment of a catalogue and return the result (plain data); ``progress`` is told each stage.
+
+    ``checked(ente, anno)``: the last year before ``anno`` each process or phase had a selected check
+    (:meth:`riskengine.history.store.Store.last_checked`); without it the monitoring plan rotates by year alone.
+    """
 
     # The collector is kept out of the bulk stages (riskengine.gcpause): loading and building the
     # result make no garbage cycles; evaluation does (durable-rules actions), so it collects, but
@@ -96,7 +112,10 @@ def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str |
     # assessment file only; a later lookup in a released file would read it again.
     tell = progress or silent
     with gcpause.paused():
-        return _result(_loaded(catalog_dir, year, rules_dir, backend, tell), tell=tell)
+        loaded = _loaded(catalog_dir, year, rules_dir, backend, tell)
+        cg, assessment = loaded[0], loaded[3]
+        history = checked(cg.catalog.ente.codice, assessment.model.anno) if checked is not None else None
+        return _result(loaded, tell=tell, checked=history)
 
 
 def whatif(catalog_dir: str | Path, scenario_file: str | Path, *, year: int | None = None,
@@ -114,13 +133,16 @@ def whatif(catalog_dir: str | Path, scenario_file: str | Path, *, year: int | No
 
 
 def assess_and_rank(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
-                    backend: str = "durable",
-                    progress: Progress | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+                    backend: str = "durable", progress: Progress | None = None,
+                    checked: Callable[[str, int], dict[str, int]] | None = None,
+                    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The result of :func:`assess` and the ranking of :func:`rank_measures`, from one load of the catalogue."""
     tell = progress or silent
     with gcpause.paused():
         loaded = _loaded(catalog_dir, year, rules_dir, backend, tell)
-        result = _result(loaded, tell=tell)
+        cg, assessment = loaded[0], loaded[3]
+        history = checked(cg.catalog.ente.codice, assessment.model.anno) if checked is not None else None
+        result = _result(loaded, tell=tell, checked=history)
         tell("priorita")
         return result, _ranking(loaded, result)
 

@@ -6,6 +6,7 @@ each failure with its explanation, and lists the band rows, grid cells and polic
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -23,11 +24,12 @@ from riskengine.evaluate.evaluation import (
     residual_measures,
 )
 from riskengine.evaluate.items import ItemScore, score_item
+from riskengine.evaluate.monitoring import Candidate, select_checks
 from riskengine.method import expr
 from riskengine.method.arithmetic import decimals
 from riskengine.method.compile import scaled
 from riskengine.method.load import Method, load_method
-from riskengine.method.models import Caso, TestFile
+from riskengine.method.models import Caso, CasoPiano, TestFile
 from riskengine.source.document import Document, load_yaml
 from riskengine.source.fields import decimal_text
 from riskengine.source.validate import validate_document
@@ -316,6 +318,36 @@ def _is_number(text: str) -> bool:
         return False
 
 
+def run_plan_case(method: Method, case: CasoPiano, doc: Document, keys: tuple) -> CaseOutcome:
+    """Select the monitoring plan of a case's processes with the method's ``piano_monitoraggio`` and compare
+    its shape with ``atteso`` (the same selection ``assess`` makes)."""
+    location = doc.locate(keys)
+    if method.model.piano_monitoraggio.tipo != "selezione":
+        raise RiskengineError([Problem(location, "the method selects no monitoring plan", code="rule-test",
+                                       hint="declare piano_monitoraggio with tipo: selezione in method.yaml")])
+    problems = [Problem(doc.locate(keys + ("processi", i, "livello")), f"unknown risk level '{p.livello}'",
+                        code="rule-test", hint=did_you_mean(p.livello, method.levels))
+                for i, p in enumerate(case.processi) if p.livello not in method.levels]
+    if problems:
+        raise RiskengineError(problems)
+    candidates = [Candidate(p.codice, p.nome or p.codice, p.area, p.livello, tuple((f, f) for f in p.fasi))
+                  for p in case.processi]
+    rows = select_checks(method.model.piano_monitoraggio, candidates, case.anno, case.verificati)
+    actual: dict[str, Any] = {
+        "righe": len(rows),
+        "puntuali": sum(r["modalita"] == "puntuale" for r in rows),
+        "a_campione": sum(r["modalita"] == "a-campione" for r in rows),
+        "periodicita": dict(Counter(str(r["periodicita"] or "-") for r in rows)),
+        "oggetto": dict(Counter(str(r["oggetto"]) for r in rows)),
+        "per_area": dict(Counter(str(r["area"]) for r in rows)),
+        "voci": [r["voce"] for r in rows],
+    }
+    expected = case.atteso.model_dump(exclude_none=True)
+    mismatches = [f"{key}: expected {value}, got {actual[key]}" for key, value in expected.items()
+                  if actual[key] != value]
+    return CaseOutcome(case.nome, location, not mismatches, mismatches, dict(actual, regole=[]))
+
+
 def run_tests(method_dir: str | Path, backend_kind: str = "durable") -> TestReport:
     """Run every case of ``<method_dir>/tests/*.yaml``; raise on invalid test files."""
     method = load_method(method_dir)
@@ -339,6 +371,11 @@ def run_tests(method_dir: str | Path, backend_kind: str = "durable") -> TestRepo
                 continue
             outcome.passed = not outcome.mismatches
             outcomes.append(outcome)
+        for index, plan_case in enumerate(model.piani_monitoraggio):
+            try:
+                outcomes.append(run_plan_case(method, plan_case, doc, ("piani_monitoraggio", index)))
+            except RiskengineError as exc:
+                problems.extend(exc.problems)
     if problems:
         raise RiskengineError(problems)
     fired = {rule for o in outcomes for rule in o.actual["regole"]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,6 +192,18 @@ def _no_events(cg: CatalogGraph) -> Iterator[Problem]:
             yield _problem(cg, "process-without-events", node, processo=cg.obj(node).codice)
 
 
+@rule("event-without-measure", Severity.WARNING,
+      "A risk event has no measure linked to it or to its phase (unless the method declares that the measures of "
+      "its process cover every event: method.yaml eventi.misure_di_processo_coprono).")
+def _untreated_event(cg: CatalogGraph) -> Iterator[Problem]:
+    from riskengine.graph.queries import event_treated, process_of
+    for node in cg.nodes_of("event"):
+        if not event_treated(cg, node):
+            evento = cg.obj(node)
+            process = cg.code(process_of(cg, node))
+            yield _problem(cg, "event-without-measure", node, "codice", evento=evento.codice, processo=process)
+
+
 @rule("measure-treats-nothing", Severity.WARNING, "A measure treats no process, area or risk event.")
 def _treats_nothing(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("measure"):
@@ -211,12 +223,24 @@ def _mandatory_typologies(cg: CatalogGraph) -> Iterator[Problem]:
 
 @rule("measure-overdue", Severity.WARNING, "A measure's deadline is before the plan date and it is not implemented.")
 def _overdue(cg: CatalogGraph) -> Iterator[Problem]:
+    yield from overdue_measures(cg)
+
+
+def overdue_measures(cg: CatalogGraph, monitored: Mapping[str, str] | None = None) -> list[Problem]:
+    """The ``measure-overdue`` findings, judged on each measure's status in the year.
+
+    ``monitored``: the statuses that a year's monitoring records, by measure code; a measure it
+    does not name keeps its catalogue status (without an assessment, every one does).
+    """
     day = cg.catalog.ente.data_riferimento
+    found = []
     for node in cg.nodes_of("measure"):
         misura = cg.obj(node)
-        if misura.scadenza not in (None, "continua") and misura.scadenza < day and misura.stato != "attuata":
-            yield _problem(cg, "measure-overdue", node, "scadenza", misura=misura.codice,
-                           scadenza=misura.scadenza.isoformat(), stato=misura.stato)
+        stato = (monitored or {}).get(misura.codice, misura.stato)
+        if misura.scadenza not in (None, "continua") and misura.scadenza < day and stato != "attuata":
+            found.append(_problem(cg, "measure-overdue", node, "scadenza", misura=misura.codice,
+                                  scadenza=misura.scadenza.isoformat(), stato=stato))
+    return found
 
 
 @rule("area-unused", Severity.INFO, "A risk area of the primary taxonomy holds no process.")
@@ -299,6 +323,16 @@ def _uncovered(cg: CatalogGraph) -> Iterator[Problem]:
             yield said(where, "integrita.subsection-without-obligation", code="subsection-without-obligation",
                        severity=Severity.WARNING, hint_key="problemi.suggerimento.subsection-without-obligation",
                        nome=voce.nome, sottosezione=voce.codice)
+
+
+def covered_events_dropped(cg: CatalogGraph, problems: list[Problem], process_level_covers: bool) -> list[Problem]:
+    """``problems`` without the ``event-without-measure`` findings of events that a measure of their process,
+    area or every process treats, when the method declares that these cover every event."""
+    from riskengine.graph.queries import event_treated
+
+    if not process_level_covers:
+        return problems
+    return [p for p in problems if p.code != "event-without-measure" or not event_treated(cg, p.subject, True)]
 
 
 def check_integrity(cg: CatalogGraph, only: set[str] | None = None) -> list[Problem]:

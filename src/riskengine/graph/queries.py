@@ -12,6 +12,7 @@ from riskengine.graph.build import (
     TREATED_BY,
     CatalogGraph,
 )
+from riskengine.i18n import catalogue, format_label
 
 
 def descendants(cg: CatalogGraph, process: str) -> list[str]:
@@ -92,6 +93,7 @@ def collective_measures(cg: CatalogGraph, unit: str) -> list[tuple[str, str, str
     A role with ``collettivo`` reaches every unit (``tutte-le-unita``), the units owning a process the
     measure treats (``unita-dei-processi``), or the heads of the units it lists (``responsabili-di-unita``).
     """
+    italian = catalogue("it")
     code = cg.code(unit)
     owned = processes_of_unit(cg, unit) if cg.attrs(unit)["kind"] == "unit" else []
     found = []
@@ -100,12 +102,71 @@ def collective_measures(cg: CatalogGraph, unit: str) -> list[tuple[str, str, str
         if collective is None or cg.attrs(unit)["kind"] != "unit":
             continue
         for measure in sorted(set(cg.targets(role, RESPONSIBLE_FOR)) | set(cg.targets(role, SUPPORTS))):
+            # "how" is data of the result, in Italian; Text.collective_how words it in each language.
             if collective.tipo == "tutte-le-unita":
-                found.append((measure, role, "tutte le unità"))
+                found.append((measure, role, format_label(italian["unita.collettivo.tutte-le-unita"], {})))
             elif collective.tipo == "unita-dei-processi":
                 treated = [cg.code(p) for p in owned if measure in measures_of(cg, p)]
                 if treated:
-                    found.append((measure, role, "unità titolare dei processi trattati: " + ", ".join(treated)))
+                    found.append((measure, role, format_label(italian["unita.collettivo.unita-dei-processi"],
+                                                              {"processi": ", ".join(treated)})))
             elif code in collective.unita:
-                found.append((measure, role, "responsabile dell'unità"))
+                found.append((measure, role, format_label(italian["unita.collettivo.responsabili-di-unita"], {})))
     return found
+
+
+# How a measure reaches a risk event, most specific first: the event itself, the phase or activity it
+# sits on (or one above it), its process, an area of the process, or every process (tratta: tutti).
+VIA_EVENT, VIA_PHASE, VIA_PROCESS, VIA_AREA, VIA_ALL = "evento", "fase", "processo", "area", "tutti"
+VIA_ORDER = (VIA_EVENT, VIA_PHASE, VIA_PROCESS, VIA_AREA, VIA_ALL)
+EVENT_LEVEL = frozenset({VIA_EVENT, VIA_PHASE})
+"""The links that treat an event by themselves; the others cover it only if the method says so."""
+
+
+def _holders(cg: CatalogGraph, node: str) -> list[str]:
+    """The phases above a risk event, phase or activity, innermost first, then its process (last)."""
+    found: list[str] = []
+    current = node
+    while cg.attrs(current)["kind"] != "process":
+        rel = THREATENS if cg.attrs(current)["kind"] == "event" else PART_OF
+        parents = [p for p in cg.targets(current, rel) if p not in found and p != node]
+        if not parents:  # only in a catalogue with duplicate codes, which is refused anyway
+            break
+        current = parents[0]
+        found.append(current)
+    return found
+
+
+def process_of(cg: CatalogGraph, node: str) -> str:
+    """The process a phase, an activity or a risk event belongs to (the process itself for a process)."""
+    holders = _holders(cg, node)
+    return holders[-1] if holders else node
+
+
+def event_measures(cg: CatalogGraph, event: str) -> list[tuple[str, str]]:
+    """(measure, how it reaches the event) for each measure treating a risk event, by the most specific link.
+
+    Sorted by how (event, phase, process, area, all) and then by measure.
+    """
+    found: dict[str, str] = {}
+
+    def reach(nodes: list[str], via: str) -> None:
+        for holder in nodes:
+            for measure in cg.targets(holder, TREATED_BY):
+                found.setdefault(measure, via)
+
+    reach([event], VIA_EVENT)
+    holders = _holders(cg, event)
+    reach([h for h in holders if cg.attrs(h)["kind"] == "phase"], VIA_PHASE)
+    if holders and cg.attrs(holders[-1])["kind"] == "process":
+        reach([holders[-1]], VIA_PROCESS)
+        reach(areas_of(cg, holders[-1]), VIA_AREA)
+    for measure in cg.universal_measures():
+        found.setdefault(measure, VIA_ALL)
+    return sorted(found.items(), key=lambda item: (VIA_ORDER.index(item[1]), item[0]))
+
+
+def event_treated(cg: CatalogGraph, event: str, process_level_covers: bool = False) -> bool:
+    """Whether a measure treats the event: linked to it or to its phase, or (when the method declares that
+    process-level measures cover every event) to its process, its area or every process."""
+    return any(process_level_covers or via in EVENT_LEVEL for _, via in event_measures(cg, event))

@@ -124,6 +124,9 @@ def snapshot(result: dict[str, Any]) -> dict[str, Any]:
                      for p in result["processi"]],
         "misure": [{k: m[k] for k in ("codice", "nome", "ambito", "scadenza", "stato", "stato_monitorato",
                                       "responsabile", "processi")} for m in result["misure"]],
+        **({"piano_monitoraggio": {"righe": [{"voce": r["voce"], "processo": r["processo"]}
+                                            for r in result["piano_monitoraggio"]["righe"]]}}
+           if "piano_monitoraggio" in result else {}),
     }
 
 
@@ -176,6 +179,15 @@ class Store:
             text = connection.execute(sa.select(RUNS.c.risultato).where(RUNS.c.id == run_id)).scalar_one()
         loaded: dict[str, Any] = json.loads(text)
         return loaded
+
+    def last_checked(self, ente: str, before: int) -> dict[str, int]:
+        """The last year before ``before`` each process or phase had a selected check (latest run of each year)."""
+        found: dict[str, int] = {}
+        for year, run in sorted(self.latest_by_year(ente).items()):
+            if year < before:
+                for row in self.result(run.id).get("piano_monitoraggio", {}).get("righe", []):
+                    found[row["voce"]] = year
+        return found
 
     def close(self) -> None:
         """Release the connections."""

@@ -372,6 +372,18 @@ class _Checker:
                 cells[(p, i)] = GridCell(f"griglia:{p}x{i}", p, i, level, self.doc.locate(keys))
         return cells
 
+    def monitoring_plan(self, levels: tuple[str, ...]) -> None:
+        """The selected checks name risk levels of the method, and codes once each."""
+        seen: set[str] = set()
+        for i, selection in enumerate(self.m.piano_monitoraggio.selezioni):
+            keys: tuple = ("piano_monitoraggio", "selezioni", i)
+            if selection.codice in seen:
+                self.error(keys + ("codice",), f"duplicate selection '{selection.codice}'")
+            seen.add(selection.codice)
+            for j, level in enumerate(selection.livelli):
+                if level not in levels:
+                    self.error(keys + ("livelli", j), f"unknown risk level '{level}'", did_you_mean(level, levels))
+
     def levels(self) -> tuple[str, ...]:
         codes = [level.codice for level in self.m.livelli]
         for i, code in enumerate(codes):
@@ -792,6 +804,7 @@ def load_method(root: str | Path) -> Method:
         raise RiskengineError(sorted(problems, key=Problem.sort_key))
     checker = _Checker(root.name, doc, model)
     levels = checker.levels()
+    checker.monitoring_plan(levels)
     scales = checker.scales()
     checker.indicators(scales)
     grid = checker.combination(scales, levels)

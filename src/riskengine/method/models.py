@@ -222,6 +222,76 @@ class Valutazione(Model):
     aggregazione_processo: Literal["max", "media", "moda"] = "max"
 
 
+class Eventi(Model):
+    """How risk events are treated and shown.
+
+    ``misure_di_processo_coprono``: a measure linked to a process, to its area or to every process
+    treats each of its risk events (otherwise only measures linked to the event or to its phase do, and
+    an event without one is a finding, ``event-without-measure``). ``registro``: the annex also gives the
+    register per risk event, beside the one per process.
+    """
+
+    misure_di_processo_coprono: bool = False
+    registro: bool = False
+
+
+Periodicita = Literal["continua", "mensile", "trimestrale", "semestrale", "annuale", "biennale"]
+LivelloMonitoraggio = Literal["primo", "secondo", "primo-e-secondo"]
+
+
+class Selezione(Model):
+    """A group of checks of the monitoring plan: which processes (or phases) among which risk levels, how many,
+    how, how often, by whom.
+
+    ``per_area``: so many per risk area; ``numero``: so many in all (after ``per_area``, when both are given).
+    ``oggetto: fase``: the phase or activity of each chosen process that carries its risk events is checked.
+    ``campione``: the sample of an ``a-campione`` check (``"10%"``, ``"5 pratiche"``).
+    """
+
+    codice: Code
+    descrizione: CleanText = ""
+    oggetto: Literal["processo", "fase"] = "processo"
+    livelli: list[Code] = Field(min_length=1)
+    aree: list[Code] = Field(default_factory=list)
+    per_area: int | None = Field(default=None, ge=1, le=1000, strict=True)
+    numero: int | None = Field(default=None, ge=1, le=100_000, strict=True)
+    modalita: Literal["puntuale", "a-campione"]
+    campione: CleanText | None = None
+    periodicita: Periodicita | None = None
+    livello: LivelloMonitoraggio = "secondo"
+    verificatore: CleanText = "RPCT"
+    periodo: CleanText = ""
+
+    @model_validator(mode="after")
+    def _how_many(self) -> Selezione:
+        if self.per_area is None and self.numero is None:
+            raise ValueError("say how many are checked: 'per_area' (so many per risk area), 'numero' (in all), or both")
+        if self.campione is not None and self.modalita != "a-campione":
+            raise ValueError("'campione' is the sample of a check 'a-campione'")
+        return self
+
+
+class PianoMonitoraggio(Model):
+    """The monitoring plan: ``per-livello`` gives one row per process from the policies' cadence; ``selezione``
+    the checks the RPCT selects (``selezioni``, in order, a process chosen once), rotating over the years.
+
+    Rotation: the items checked longest ago (never first, by the runs recorded in the history store) come
+    first; among equals, the list of candidates (by code) is read from a position that moves each year
+    by the number taken, shifted by ``seme``; so without any history the choice still rotates, and is the
+    same for the same year, catalogue and method.
+    """
+
+    tipo: Literal["per-livello", "selezione"] = "per-livello"
+    seme: int = Field(default=0, ge=0, le=1_000_000, strict=True)
+    selezioni: list[Selezione] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _selections(self) -> PianoMonitoraggio:
+        if (self.tipo == "selezione") != bool(self.selezioni):
+            raise ValueError("'selezioni' lists the checks of tipo 'selezione', and only of it")
+        return self
+
+
 class MethodFile(Model):
     """method.yaml: a complete, declarative scoring method."""
 
@@ -237,6 +307,8 @@ class MethodFile(Model):
     bande: list[TabellaBande] = Field(default_factory=list)
     scelta_bande: SceltaBande | None = None
     residuo: Residuo = Field(default_factory=lambda: Residuo(metodo="nessuno"))
+    eventi: Eventi = Field(default_factory=Eventi)
+    piano_monitoraggio: PianoMonitoraggio = Field(default_factory=PianoMonitoraggio)
 
 
 # ---- policies.yaml ----------------------------------------------------------------------------
@@ -261,8 +333,8 @@ class Monitoraggio(Model):
     """Consequence: set the monitoring of a process."""
 
     modalita: Literal["puntuale", "a-campione"]
-    periodicita: Literal["continua", "mensile", "trimestrale", "semestrale", "annuale", "biennale"]
-    livello: Literal["primo", "secondo", "primo-e-secondo"] = "primo"
+    periodicita: Periodicita
+    livello: LivelloMonitoraggio = "primo"
 
 
 class Priorita(Model):
@@ -382,10 +454,49 @@ class Caso(Model):
         return self
 
 
-class TestFile(Model):
-    """rules/<method>/tests/*.yaml."""
+class ProcessoPiano(Model):
+    """A process of a monitoring-plan test case: its area, its inherent level and the phases it may check."""
 
-    casi: list[Caso] = Field(min_length=1)
+    codice: Code
+    nome: str = ""
+    area: Code | None = None
+    livello: Code
+    fasi: list[Code] = Field(default_factory=list)  # the phases or activities carrying its risk events
+
+
+class AttesoPiano(Model):
+    """Expected shape of the monitoring plan: every key given is checked."""
+
+    righe: int | None = Field(default=None, ge=0)
+    puntuali: int | None = Field(default=None, ge=0)
+    a_campione: int | None = Field(default=None, ge=0)
+    periodicita: dict[str, int] | None = None  # rows per periodicity ("-" for none)
+    oggetto: dict[Literal["processo", "fase"], int] | None = None  # rows per object checked
+    per_area: dict[str, int] | None = None  # rows per area
+    voci: list[Code] | None = None  # the processes or phases checked, in the plan's order
+
+
+class CasoPiano(Model):
+    """A monitoring-plan test case: the assessed processes of a year, what earlier years checked, the plan."""
+
+    nome: str
+    anno: int = Field(ge=2000, le=2100)
+    processi: list[ProcessoPiano] = Field(min_length=1)
+    verificati: dict[Code, int] = Field(default_factory=dict)  # the last year each process or phase was checked
+    atteso: AttesoPiano
+
+
+class TestFile(Model):
+    """rules/<method>/tests/*.yaml: scoring cases (``casi``) and monitoring-plan cases (``piani_monitoraggio``)."""
+
+    casi: list[Caso] = Field(default_factory=list)
+    piani_monitoraggio: list[CasoPiano] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _some(self) -> TestFile:
+        if not self.casi and not self.piani_monitoraggio:
+            raise ValueError("give at least one case in 'casi' or 'piani_monitoraggio'")
+        return self
 
 
 # ---- assessment-<year>.yaml -------------------------------------------------------------------

@@ -17,7 +17,7 @@ def _step(t: Text, step: dict[str, Any], names: dict[str, str], indent: str = " 
         lines.append(f"{indent}  {t('spiegazione.valori')}: "
                      + ", ".join(f"{k} = {t.prose(str(v))}" for k, v in values.items()))
     if step.get("arrotondamento"):
-        lines.append(f"{indent}  {t('spiegazione.arrotondamento')}: {t.prose(step['arrotondamento'])}")
+        lines.append(f"{indent}  {t('spiegazione.arrotondamento')}: {t.rounding_note(step['arrotondamento'])}")
     return lines
 
 

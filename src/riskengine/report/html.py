@@ -38,6 +38,8 @@ ANNEX_TEMPLATE = "allegato.html.j2"
 SHEET_TEMPLATE = "scheda_pagina.html.j2"
 ANNEX_FILE = "allegato-rischi.html"
 SHEETS_DIR = "schede"
+UNITS_DIR = "unita"
+UNIT_TEMPLATE = "dossier_pagina.html.j2"
 # The annex is one offline file: inline styles and SVG, no scripts, no fetches, no forms.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
                            "base-uri 'none'; form-action 'none'")
@@ -221,6 +223,11 @@ class HtmlRenderer:
         """The complete annex as one HTML document (``pdf=True`` adds print-only parts such as page numbers)."""
         return self.render(ANNEX_TEMPLATE, pdf=pdf, base="")
 
+    def unit_pages(self) -> dict[str, str]:
+        """One standalone HTML page per unit or role with measures, keyed by its (safe) file name."""
+        return {f"{d['file']}.html": self.render(UNIT_TEMPLATE, d=d, pdf=False, base=f"../{ANNEX_FILE}")
+                for d in self.view.unit_dossiers() if d["unita"] is not None}
+
     def sheets(self) -> dict[str, str]:
         """One standalone HTML page per process, keyed by its (safe) file name."""
         return {f"{p['file']}.html": self.render(SHEET_TEMPLATE, p=p, pdf=False, base=f"../{ANNEX_FILE}")
@@ -228,16 +235,18 @@ class HtmlRenderer:
 
 
 def write_html(renderer: HtmlRenderer, staging: Path) -> list[Path]:
-    """Write ``allegato-rischi.html`` and ``schede/<process>.html`` into ``staging``."""
+    """Write ``allegato-rischi.html``, ``schede/<process>.html`` and ``unita/<unit>.html`` into ``staging``."""
     written = [staging / ANNEX_FILE]
     written[0].write_bytes(renderer.annex().encode("utf-8"))
-    sheets_dir = staging / SHEETS_DIR
-    sheets_dir.mkdir()
-    for name, text in renderer.sheets().items():
-        path = sheets_dir / name
-        # Names come from safe_filename(); check anyway that nothing can land outside the directory.
-        if path.resolve().parent != sheets_dir.resolve():
-            raise RiskengineError([Problem(Location(name), "unsafe file name for a process sheet", code="report")])
-        path.write_bytes(text.encode("utf-8"))
-        written.append(path)
+    for folder, pages in ((SHEETS_DIR, renderer.sheets()), (UNITS_DIR, renderer.unit_pages())):
+        directory = staging / folder
+        directory.mkdir()
+        for name, text in pages.items():
+            path = directory / name
+            # Names come from safe_filename(); check anyway that nothing can land outside the directory.
+            if path.resolve().parent != directory.resolve():
+                raise RiskengineError([Problem(Location(name), "unsafe file name for a page of the annex",
+                                               code="report")])
+            path.write_bytes(text.encode("utf-8"))
+            written.append(path)
     return written

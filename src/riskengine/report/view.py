@@ -100,6 +100,38 @@ class View:
         """The phases and activities of a process in code order (parents before their children)."""
         return sorted(p.get("fasi", []), key=lambda f: natural_key(f["codice"]))
 
+    def event_rows(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        """The risk events of a process, each with the measures that treat it other than those applying to every
+        process (``misure``: measure record, how it reaches the event, efficacy) and whether one treats it.
+
+        A result written before events carried their measures gives them without measures, counted as treated.
+        """
+        rows = []
+        for event in p.get("eventi", []):
+            treating = [dict(m, misura=self.measure[m["codice"]]) for m in event.get("misure", [])
+                        if m["tramite"] != "tutti" and m["codice"] in self.measure]
+            rows.append(dict(event, misure=treating, trattato=event.get("trattato", True)))
+        return rows
+
+    def with_event_register(self, sections: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+        """``sections`` with the register per risk event after the register per process, when the method asks for
+        it (``metodo.eventi.registro``) and the processes are scored."""
+        if not (self.metodo.get("eventi") or {}).get("registro") or not self.scored:
+            return sections
+        at = next((i + 1 for i, s in enumerate(sections) if s[0] == "registro"), len(sections))
+        return [*sections[:at], ("registro-eventi", self.t("eventi.registro_titolo"), "registro_eventi.html.j2"),
+                *sections[at:]]
+
+    def event_register(self) -> list[dict[str, Any]]:
+        """One row per risk event, in the order of the register per process (highest level first), then in file
+        order within the process: the event with its measures (``event_rows``) and its process."""
+        return [dict(event, processo=p) for p in self.register for event in self.event_rows(p)]
+
+    def universal_measures(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        """The measures of a process that apply to every process (``tratta: tutti``)."""
+        return [m for m in self.process_measures(p, "generale") + self.process_measures(p, "specifica")
+                if m.get("tratta_tutti")]
+
     def variant_name(self, code: str) -> str:
         """A variant's name as the method writes it (its code for a result without names)."""
         return next((v["nome"] for v in self.variants if v["codice"] == code), code)
@@ -124,38 +156,85 @@ class View:
 
     # -- groupings ----------------------------------------------------------------------------------------
 
-    def measures_by_unit(self) -> list[dict[str, Any]]:
-        """Specific measures per responsible unit or role (lead, supporting, through a collective owner).
+    def org_chart(self) -> list[tuple[dict[str, Any], int]]:
+        """Units and roles in the order of the organisation chart: each after its parent (``padre``), siblings
+        in the order of units.yaml; with their depth. Those whose parent is missing (or in a cycle) come last."""
+        children: dict[str | None, list[dict[str, Any]]] = {}
+        for unit in self.units:
+            parent = unit.get("padre")
+            children.setdefault(parent if parent in self.unit else None, []).append(unit)
+        ordered: list[tuple[dict[str, Any], int]] = []
+        seen: set[str] = set()
+        stack = [(u, 0) for u in reversed(children.get(None, []))]
+        while stack:
+            unit, depth = stack.pop()
+            if unit["codice"] in seen:
+                continue
+            seen.add(unit["codice"])
+            ordered.append((unit, depth))
+            stack += [(c, depth + 1) for c in reversed(children.get(unit["codice"], []))]
+        ordered += [(u, 0) for u in self.units if u["codice"] not in seen]
+        return ordered
 
-        Each list is sorted by deadline; a measure shared by co-responsible units is anchored (``ancora``)
+    def unit_dossiers(self) -> list[dict[str, Any]]:
+        """Per unit or role, in organisation-chart order: every measure it leads, supports or receives through a
+        collective role (general ones included), overdue first and then by deadline; the processes it owns; its
+        implementation figures (``sintesi.attuazione.per_unita``, when the result has them).
+
+        Units with nothing to do are left out. A measure shared by co-responsible units is anchored (``ancora``)
         at its first unit only, so that links reach one place.
         """
-        groups = []
-        assigned: set[str] = set()
-        for unit in self.units:
-            lead = []
+        per_unit = (self.sintesi.get("attuazione") or {}).get("per_unita", {})
+        files = unique_filenames([u["codice"] for u in self.units])
+        dossiers = []
+        anchored: set[str] = set()
+        for unit, depth in self.org_chart():
+            code = unit["codice"]
+            items: dict[str, dict[str, Any]] = {}
             for c in unit["misure_responsabile"]:
-                if c in self.measure and self.measure[c]["ambito"] != "generale":
-                    lead.append(dict(self.measure[c], ancora=c not in assigned))
-                    assigned.add(c)
-            support = [self.measure[c] for c in unit["misure_supporto"]
-                       if c in self.measure and self.measure[c]["ambito"] != "generale"]
-            collective = [dict(self.measure[r["misura"]], tramite=r["tramite"], come=r["come"])
-                          for r in unit.get("misure_collettive", [])
-                          if r["misura"] in self.measure and self.measure[r["misura"]]["ambito"] != "generale"]
-            if lead or support or collective:
-                groups.append({"unita": unit, "ref": html_id("u", unit["codice"]),
-                               "responsabile": sorted(lead, key=_deadline_key),
-                               "supporto": sorted(support, key=_deadline_key),
-                               "collettivo": sorted(collective, key=_deadline_key)})
-        orphans = [dict(m, ancora=True) for m in self.specific_measures if m["codice"] not in assigned]
-        if orphans:
-            groups.append({"unita": None, "ref": "u-senza-responsabile",
-                           "responsabile": sorted(orphans, key=_deadline_key), "supporto": [], "collettivo": []})
-        return groups
+                if c in self.measure:
+                    # general measures are anchored in their own table
+                    first = c not in anchored and self.measure[c]["ambito"] != "generale"
+                    items[c] = dict(self.measure[c], ruolo="responsabile", ancora=first)
+                    anchored.add(c)
+            for c in unit["misure_supporto"]:
+                if c in self.measure and c not in items:
+                    items[c] = dict(self.measure[c], ruolo="supporto", ancora=False)
+            for r in unit.get("misure_collettive", []):
+                if r["misura"] in self.measure and r["misura"] not in items:
+                    items[r["misura"]] = dict(self.measure[r["misura"]], ruolo="collettivo", tramite=r["tramite"],
+                                              come=r["come"], ancora=False)
+            processes = [self.process[c] for c in unit["processi"] if c in self.process]
+            if not items and not processes:
+                continue
+            measures = sorted(items.values(), key=lambda m: (not m.get("scaduta"), _deadline_key(m)))
+            dossiers.append({"unita": unit, "livello": depth, "ref": html_id("u", code), "file": files[code],
+                             "misure": measures, "scadute": sum(1 for m in measures if m.get("scaduta")),
+                             "generali": sum(1 for m in measures if m["ambito"] == "generale"),
+                             "processi": processes, "attuazione": per_unit.get(code)})
+        orphans = [dict(m, ruolo="responsabile", ancora=True) for m in self.specific_measures
+                   if m["codice"] not in anchored]
+        if orphans:  # only in a result written by hand: an assessed catalogue names every owner
+            dossiers.append({"unita": None, "livello": 0, "ref": "u-senza-responsabile", "file": None,
+                             "misure": sorted(orphans, key=_deadline_key), "processi": [], "attuazione": None,
+                             "scadute": sum(1 for m in orphans if m.get("scaduta")), "generali": 0})
+        return dossiers
 
     def monitoring_plan(self) -> list[dict[str, Any]]:
-        """One row per process with a monitoring requirement: by priority, then level (highest first), then code."""
+        """The rows of the monitoring plan as the tables write them (process, measures, mode, priority).
+
+        When the method selects the checks, they are the selected ones in the plan's order (an activity is
+        written after its process's name); otherwise one row per process with a monitoring requirement, by
+        priority, then level (highest first), then code.
+        """
+        selected = self.selected_checks()
+        if selected is not None:
+            return [{"processo": dict(r["processo"], nome=f"{r['processo']['nome']} – {r['nome']}")
+                     if r["fase"] else r["processo"], "misure": r["misure"], "priorita": r["processo"].get("priorita"),
+                     "monitoraggio": {"modalita": r["modalita"], "periodicita": r["periodicita"],
+                                      "livello": r["livello_verifica"],
+                                      "regola": f"piano_monitoraggio/{r['selezione']}"}}
+                    for r in selected]
         rows = []
         for p in self.processes:
             mon = p.get("monitoraggio")
@@ -166,6 +245,35 @@ class View:
                          "priorita": p.get("priorita"),
                          "key": (priority if priority is not None else 99,) + self._register_key(p)})
         return sorted(rows, key=lambda r: r["key"])
+
+    def selected_checks(self) -> list[dict[str, Any]] | None:
+        """The checks the method selected (``piano_monitoraggio``), in the plan's order, each with its process and
+        measure records; None when the plan is one row per process (the policies' cadence)."""
+        plan = self.result.get("piano_monitoraggio")
+        if not plan:
+            return None
+        rows = []
+        for row in plan["righe"]:
+            process = self.process.get(row["processo"], {"codice": row["processo"], "nome": row["nome"]})
+            measures = [self.measure[c] for c in row["misure"] if c in self.measure]
+            rows.append(dict(row, processo=process, misure=measures))
+        return rows
+
+    def level_labels(self, codes: list[str]) -> str:
+        """Level labels joined as a reader writes them (``Medio o Medio-alto``)."""
+        labels = [self.level_of(c)["etichetta"] for c in codes]  # type: ignore[index]
+        if len(labels) < 2:
+            return "".join(labels)
+        return ", ".join(labels[:-1]) + self.t("monitoraggio.o") + labels[-1]
+
+    def selection_count(self, selection: dict[str, Any]) -> str:
+        """How many a selection checks, in words of the annex's language (per area and/or in all)."""
+        parts = []
+        if selection.get("per_area") is not None:
+            parts.append(self.t("monitoraggio.per_area", n=selection["per_area"]))
+        if selection.get("numero") is not None:
+            parts.append(self.t("monitoraggio.in_tutto", n=selection["numero"]))
+        return self.t("monitoraggio.e").join(parts)
 
     def verified_measures(self) -> list[dict[str, Any]]:
         """Measures with planned verifications in the monitoring of the year."""
@@ -188,16 +296,33 @@ class View:
     def art6_groups(self) -> list[dict[str, Any]]:
         """Processes and measures per art. 6 area (letters a–e), for the simplified regime."""
         groups = []
+        anchored: set[str] = set()  # a measure of several letters is anchored at its first one (``ancora``)
         for letter in ART6_LETTERS:
             area = next((a for a in self.areas if a.get("lettera_art6") == letter), None)
             processes = [p for p in self.processes if p.get("art6") == letter]
             codes: list[str] = []
             for p in processes:
                 codes += [c for c in p.get("misure", []) if c not in codes]
-            specific = [self.measure[c] for c in sorted(codes) if c in self.measure
+            specific = [dict(self.measure[c], ancora=c not in anchored) for c in sorted(codes) if c in self.measure
                         and self.measure[c]["ambito"] != "generale"]
+            anchored.update(m["codice"] for m in specific)
             groups.append({"lettera": letter, "area": area, "processi": processes, "misure": specific})
         return groups
+
+    def simplified_sections(self) -> list[tuple[str, str, str]]:
+        """The sections of the annex under 50 staff (DM 132/2022 art. 6): the process map (with levels when the
+        method scores), the measures per art. 6 area with the general ones, the general measures' table, and
+        the publication obligations, findings and technical note when there are any. (id, title, template)."""
+        t = self.t
+        sections = [("mappatura", t("mappatura.titolo"), "mappatura.html.j2"),
+                    ("misure-art6", t("art6.titolo"), "misure_art6.html.j2"),
+                    ("misure-generali", t("generali.titolo"), "misure_generali.html.j2")]
+        if self.transparency:
+            sections.append(("trasparenza", t("trasparenza.titolo"), "trasparenza.html.j2"))
+        if self.findings:
+            sections.append(("criticita", t("criticita.titolo"), "criticita.html.j2"))
+        sections.append(("nota-tecnica", t("nota.titolo"), "nota_tecnica.html.j2"))
+        return sections
 
     def process_map(self) -> list[dict[str, Any]]:
         """The process map in code order (simplified regime)."""

@@ -14,6 +14,8 @@ from riskengine.answers.load import Assessment
 from riskengine.errors import Location, Problem
 from riskengine.evaluate.evaluation import ProcessEvaluation, State
 from riskengine.evaluate.items import ItemScore
+from riskengine.evaluate.monitoring import Candidate, select_checks
+from riskengine.evaluate.residual import efficacy
 from riskengine.graph import queries as q
 from riskengine.graph import trasparenza as tr
 from riskengine.graph.build import CatalogGraph
@@ -66,8 +68,9 @@ class _Shared:
     object: the JSON is the same, and a national catalogue's result is smaller by millions of dicts.
     """
 
-    def __init__(self, cg: CatalogGraph) -> None:
+    def __init__(self, cg: CatalogGraph, method: Method) -> None:
         self.cg = cg
+        self.method = method
         self.records: dict[Any, Any] = {}
 
     def area(self, node: str) -> dict[str, Any]:
@@ -112,6 +115,19 @@ class _Shared:
             found = self.records[key] = [self.factor(f) for f in codes]
         return found
 
+    def treatment(self, treating: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """The measures treating an event, each with how it reaches it and its efficacy (events treated
+        the same way share the list)."""
+        key = ("treatment", *treating)
+        found = self.records.get(key)
+        if found is None:
+            found = self.records[key] = [
+                {"codice": self.cg.code(m), "tramite": via,
+                 "efficacia": decimal_text(efficacy(self.method, self.cg.obj(m))),
+                 "efficacia_dichiarata": self.cg.obj(m).efficacia is not None}
+                for m, via in treating]
+        return found
+
     def answer(self, indicator: Indicatore, option: Opzione) -> dict[str, Any]:
         """An answer with an empty motivation (the caller copies it to add one)."""
         value = decimal_text(option.valore)
@@ -122,6 +138,19 @@ class _Shared:
                 "indicatore": indicator.codice, "nome": indicator.nome, "dimensione": indicator.dimensione,
                 "risposta": option.codice or value, "valore": value, "etichetta": option.etichetta, "motivazione": ""}
         return found
+
+
+def _event(cg: CatalogGraph, method: Method, node: str, shared: _Shared) -> dict[str, Any]:
+    """A risk event with its enabling factors and the measures that treat it (how, and with which efficacy)."""
+    evento = cg.obj(node)
+    holder = cg.targets(node, "threatens")[0]
+    treating = q.event_measures(cg, node)
+    covers = method.model.eventi.misure_di_processo_coprono
+    return {"codice": evento.codice, "descrizione": evento.descrizione, "su": cg.code(holder),
+            "fase": cg.obj(holder).nome if cg.attrs(holder)["kind"] == "phase" else None,
+            "fattori": shared.factors(evento.fattori),
+            "misure": shared.treatment(treating),
+            "trattato": any(covers or via in q.EVENT_LEVEL for _, via in treating)}
 
 
 def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: ProcessEvaluation,
@@ -139,11 +168,9 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
         "in_convenzione": proc.in_convenzione.partner if proc.in_convenzione else None,
         "art6": proc.art6,
         "fasi": [{"codice": cg.obj(f).codice, "nome": cg.obj(f).nome,
-                  "livello": (len(cg.attrs(f)["path"]) - 2) // 2} for f in q.descendants(cg, node)],
-        "eventi": [{"codice": cg.obj(e).codice, "descrizione": cg.obj(e).descrizione,
-                    "su": cg.code(cg.targets(e, "threatens")[0]),
-                    "fattori": shared.factors(cg.obj(e).fattori)}
-                   for e in q.events_of(cg, node)],
+                  "livello": (len(cg.attrs(f)["path"]) - 2) // 2, "padre": cg.code(cg.targets(f, "part-of")[0])}
+                 for f in q.descendants(cg, node)],
+        "eventi": [_event(cg, method, e, shared) for e in q.events_of(cg, node)],
         "misure": ev.measures,
         "valutato": ev.scoring is not None,
         "criticita": ev.findings,
@@ -198,6 +225,13 @@ def _measure(cg: CatalogGraph, assessment: Assessment, node: str, treated_by: di
         "note_monitoraggio": esito.note if esito else "",
     })
     return summary
+
+
+def _mark_overdue(measures: list[dict[str, Any]], reference: str) -> None:
+    """``scaduta``: the measure's deadline is before the plan's reference date and it is not implemented."""
+    for m in measures:
+        deadline = m["scadenza"] or ""
+        m["scaduta"] = deadline[:1].isdigit() and deadline < reference and m["stato_monitorato"] != "attuata"
 
 
 def _transparency(cg: CatalogGraph) -> dict[str, Any] | None:
@@ -343,16 +377,54 @@ def _summary(method: Method, processes: list[dict], measures: list[dict], findin
     return summary
 
 
+def _monitoring_plan(cg: CatalogGraph, method: Method, processes: list[dict[str, Any]], year: int,
+                     checked: dict[str, int] | None) -> dict[str, Any] | None:
+    """The checks the method selects (``piano_monitoraggio``), each with the specific measures it verifies;
+    None when the method keeps one row per process (``tipo: per-livello``)."""
+    plan = method.model.piano_monitoraggio
+    if plan.tipo != "selezione":
+        return None
+    candidates = []
+    for p in processes:
+        if not p["valutato"]:
+            continue
+        node = f"process:{p['codice']}"
+        phases = tuple((cg.code(f), cg.obj(f).nome) for f in q.descendants(cg, node) if cg.sources(f, "threatens"))
+        candidates.append(Candidate(p["codice"], p["nome"], p["aree"][0]["codice"] if p["aree"] else None,
+                                    p["livello"], phases))
+    rows = select_checks(plan, candidates, year, checked)
+    specific = {cg.code(m) for m in cg.nodes_of("measure") if cg.obj(m).ambito == "specifica"}
+    for row in rows:
+        process = f"process:{row['processo']}"
+        found: list[str] = []
+        if row["fase"] is not None:
+            phase = f"phase:{row['fase']}"
+            holders = [phase] + q.descendants(cg, phase) + [e for f in [phase, *q.descendants(cg, phase)]
+                                                            for e in cg.sources(f, "threatens")]
+            found = sorted({cg.code(m) for h in holders for m in cg.targets(h, "treated-by")} & specific)
+        row["misure"] = found or sorted({cg.code(m) for m in q.measures_of(cg, process)} & specific)
+    return {"tipo": plan.tipo, "rotazione": "storico" if checked else "seme", "seme": plan.seme,
+            "selezioni": [{"codice": s.codice, "descrizione": s.descrizione, "oggetto": s.oggetto,
+                           "livelli": list(s.livelli), "aree": list(s.aree), "per_area": s.per_area,
+                           "numero": s.numero, "modalita": s.modalita, "campione": s.campione,
+                           "periodicita": s.periodicita, "livello": s.livello, "verificatore": s.verificatore,
+                           "periodo": s.periodo} for s in plan.selezioni],
+            "righe": rows}
+
+
 def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evaluations: list[ProcessEvaluation],
-                 integrity: list[Problem], backend: str) -> dict[str, Any]:
+                 integrity: list[Problem], backend: str, checked: dict[str, int] | None = None) -> dict[str, Any]:
     """Assemble the complete, deterministic result of an assessment.
+
+    ``checked``: the last year each process or phase had a selected check, from the history store (the
+    monitoring plan's rotation; see :mod:`riskengine.evaluate.monitoring`).
 
     ``evaluations`` is emptied: each evaluation is released once its process record is built (the
     record keeps its lists and traces), so that a national result is built in the memory they held.
     If building fails, the list is left reversed and partly consumed.
     """
     catalog = cg.catalog
-    shared = _Shared(cg)
+    shared = _Shared(cg, method)
     processes = []
     evaluations.reverse()
     while evaluations:
@@ -362,6 +434,7 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
         for m in p["misure"]:
             treated_by.setdefault(m, []).append(p["codice"])
     measures = [_measure(cg, assessment, n, treated_by) for n in cg.nodes_of("measure")]
+    _mark_overdue(measures, catalog.ente.data_riferimento.isoformat())
     findings: list[dict[str, Any]] = []
     for problem in integrity:
         findings.append({"codice": problem.code, "gravita": problem.severity.value,
@@ -427,7 +500,8 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
                              for t in method.band_tables.values()],
                    "scelta_bande": model.scelta_bande.model_dump() if model.scelta_bande else None,
                    "griglia": model.combinazione.griglia.model_dump() if model.combinazione.griglia else None,
-                   "residuo": method.model.residuo.metodo},
+                   "residuo": method.model.residuo.metodo,
+                   "eventi": method.model.eventi.model_dump()},
         "digest": {"input": inputs, "regole": dict(sorted(method.digests.items()))},
         "aree": [{"codice": a.codice, "tassonomia": a.tassonomia, "nome": a.nome, "classe": a.classe,
                   "lettera_art6": a.lettera_art6} for a in catalog.areas.aree],
@@ -437,6 +511,9 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
         "criticita": findings,
         "sintesi": _summary(method, processes, measures, findings, units, ente.data_riferimento),
     }
+    plan = _monitoring_plan(cg, method, processes, assessment.model.anno, checked)
+    if plan is not None:
+        result["piano_monitoraggio"] = plan
     if transparency is not None:  # the catalogue has trasparenza.yaml
         result["trasparenza"] = transparency
         result["sintesi"]["trasparenza"] = _transparency_summary(transparency)

@@ -34,6 +34,7 @@ FINDING_ARGUMENTS: dict[str, frozenset[str]] = {
     "measure-without-indicator": frozenset({"misura", "variante"}),
     "measure-without-deadline": frozenset({"misura"}),
     "event-without-factor": frozenset({"evento"}),
+    "event-without-measure": frozenset({"evento", "processo"}),
     "process-without-events": frozenset({"processo"}),
     "measure-treats-nothing": frozenset({"misura"}),
     "missing-mandatory-typology": frozenset({"tipologia"}),
@@ -117,6 +118,45 @@ class Answer(TypedDict):
     motivazione: str
 
 
+class Phase(TypedDict):
+    """A phase or activity of a process: ``livello`` 0 for a phase, 1 for its activities, and so on."""
+
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    codice: str
+    nome: str
+    livello: Count
+    padre: NotRequired[str]  # the process or phase it belongs to
+
+
+class Factor(TypedDict):
+    """An enabling factor of a risk event."""
+
+    codice: str
+    nome: str
+
+
+class EventMeasure(TypedDict):
+    """A measure treating a risk event: how it reaches it and the efficacy the residual uses."""
+
+    codice: str
+    tramite: Literal["evento", "fase", "processo", "area", "tutti"]
+    efficacia: DecimalText  # the measure's own, else the method's default for its scope
+    efficacia_dichiarata: bool  # false: the method's default
+
+
+class Event(TypedDict):
+    """A risk event of a process, with its enabling factors and the measures that treat it."""
+
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    codice: str
+    descrizione: str
+    su: str  # the process or phase it threatens
+    fattori: list[Factor]
+    fase: NotRequired[str | None]  # the name of that phase (None when it is the process)
+    misure: NotRequired[list[EventMeasure]]  # most specific link first
+    trattato: NotRequired[bool]  # a measure treats it (as the method's ``eventi`` counts them)
+
+
 class Process(TypedDict):
     """A process of the catalogue; the scoring keys are present when ``valutato`` is true."""
 
@@ -128,8 +168,8 @@ class Process(TypedDict):
     unita: dict[str, Any] | None
     in_convenzione: str | None
     art6: str | None
-    fasi: list[dict[str, Any]]
-    eventi: list[dict[str, Any]]
+    fasi: list[Phase]
+    eventi: list[Event]
     misure: list[str]
     valutato: bool
     criticita: list[Finding]
@@ -178,6 +218,7 @@ class Measure(TypedDict):
     verifiche_previste: int | None
     verifiche_eseguite: int | None
     note_monitoraggio: str
+    scaduta: NotRequired[bool]  # due before the plan's reference date and not implemented
 
 
 class Unit(TypedDict):
@@ -382,6 +423,13 @@ def _grid_shape(grid: _Grid) -> _Grid:
 Grid = Annotated[_Grid, AfterValidator(_grid_shape)]
 
 
+class EventOptions(TypedDict):
+    """The method's ``eventi``: whether process-level measures cover every event; the register per event."""
+
+    misure_di_processo_coprono: bool
+    registro: bool
+
+
 class MethodSummary(TypedDict):
     """The method the result was assessed with, as the reports show it."""
 
@@ -398,6 +446,7 @@ class MethodSummary(TypedDict):
     scelta_bande: BandChoice | None
     griglia: Grid | None
     residuo: str
+    eventi: NotRequired[EventOptions]
 
 
 class HeatCell(TypedDict):
@@ -545,6 +594,59 @@ class Priority(TypedDict):
     processi_abbassati: list[str]
 
 
+class CheckSelection(TypedDict):
+    """A selection of the method's monitoring plan, as declared."""
+
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    codice: str
+    descrizione: str
+    oggetto: Literal["processo", "fase"]
+    livelli: list[str]
+    aree: list[str]
+    per_area: int | None
+    numero: int | None
+    modalita: Literal["puntuale", "a-campione"]
+    campione: str | None
+    periodicita: str | None
+    livello: str
+    verificatore: str
+    periodo: str
+
+
+class CheckRow(TypedDict):
+    """A check of the monitoring plan: the process or phase (``voce``), how, how often, by whom."""
+
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    selezione: str
+    descrizione: str
+    oggetto: Literal["processo", "fase"]
+    voce: str
+    nome: str
+    processo: str
+    fase: str | None
+    area: str | None
+    livello: str | None
+    modalita: Literal["puntuale", "a-campione"]
+    campione: str | None
+    periodicita: str | None
+    livello_verifica: str
+    verificatore: str
+    periodo: str
+    ultima_verifica: int | None  # the last year it was checked (history store), None: never or unknown
+    misure: list[str]  # the specific measures verified
+
+
+class MonitoringPlan(TypedDict):
+    """The checks the method selects; ``rotazione``: storico (history store) or seme (no earlier run)."""
+
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    tipo: Literal["selezione"]
+    rotazione: Literal["storico", "seme"]
+    seme: Count
+    selezioni: list[CheckSelection]
+    righe: list[CheckRow]
+
+
 class _Result(TypedDict):
     """A complete assessment result, as ``assess`` writes it to risultato.json."""
 
@@ -566,6 +668,7 @@ class _Result(TypedDict):
     trasparenza: NotRequired[Transparency]  # when the catalogue has trasparenza.yaml
     storico: NotRequired[History]  # added by `assess` when an earlier year is recorded or declared
     priorita_trattamento: NotRequired[list[Priority]]  # added by `assess` when measures are planned
+    piano_monitoraggio: NotRequired[MonitoringPlan]  # when the method selects the checks (tipo: selezione)
 
 
 def _scores_are_numbers(result: _Result) -> _Result:
