@@ -813,6 +813,9 @@ def _one_line(exc: BaseException) -> str:
 
 def main() -> None:
     """Console-script entry point: run the command; anything unexpected ends in one line, never a traceback."""
+    # pydantic looks for plugins among every installed distribution when it builds the first model;
+    # the command uses none (a user who sets the variable keeps their choice).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     t = _help_text()
     try:
         app()  # exits itself: 0, or the code of a usage error (2) or of a command

@@ -56,7 +56,9 @@ def catalogue(lang: str) -> Mapping[str, str]:
     """Every label of a language, by dotted key (read-only: one catalogue serves a whole run)."""
     # Read as package data, without importing the report stage above this module.
     text = (resources.files("riskengine") / "report" / "messages" / f"{lang}.yaml").read_text(encoding="utf-8")
-    return MappingProxyType(_flatten(yaml.safe_load(text) or {}))
+    # libyaml's safe loader: the same data as yaml.safe_load, ten times faster (read at every command's start).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return MappingProxyType(_flatten(yaml.load(text, Loader=loader) or {}))
 
 
 def language(chosen: str | None = None) -> str:
