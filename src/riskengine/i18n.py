@@ -33,7 +33,8 @@ _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _SLUG = re.compile(r"(?<![\w/.:-])[a-z]+(?:-[a-z]+)+(?![\w/:-])")
 # A decimal number standing alone: not a part of a code such as C1.1.6 or of a version such as 1.2.3.
 # Values of problems that are numbers of ours (never text of the files): decimal comma in Italian.
-_NUMBERS = frozenset({"mb", "rischio"})
+_NUMBERS = frozenset({"mb", "rischio", "totale", "bordo", "da_punteggio", "a_punteggio", "intervallo",
+                      "punteggio_p", "punteggio_i"})
 _DECIMAL = re.compile(r"(?<![\w.])(\d+)\.(\d+)(?![\w]|\.\d)")
 # The two rounding notes of a trace step (riskengine.evaluate.items.rounded), worded again per language.
 _ROUNDED = re.compile(r"(?P<esatto>\S+) → (?P<valore>\S+) \((?P<cifre>\d+) decimali, (?P<modo>[a-z-]+)\)")

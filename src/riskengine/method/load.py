@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from riskengine.catalog.models import TIPOLOGIE
 from riskengine.errors import Location, Problem, RiskengineError, Severity
+from riskengine.i18n import said
 from riskengine.method import expr
 from riskengine.method.arithmetic import decimals, quantum
 from riskengine.method.models import Azione, Indicatore, MethodFile, PoliciesFile, Precisione, Scala
@@ -260,44 +262,50 @@ class _Checker:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
 
-    def error(self, keys: tuple, message: str, hint: str = "", code: str = "method", *, doc: Document | None = None,
-              key: bool = False) -> None:
-        self.problems.append(Problem((doc or self.doc).locate(keys, key=key), message, code=code, hint=hint))
+    def error(self, keys: tuple, key: str, hint: str = "", code: str = "method", *, hint_key: str = "",
+              on_key: bool = False, **values: Any) -> None:
+        """A problem worded by ``problemi.metodo.<key>`` (hint by ``problemi.metodo.suggerimento.<hint_key>``)."""
+        self.problems.append(said(self.doc.locate(keys, key=on_key), f"problemi.metodo.{key}", code=code, hint=hint,
+                                  hint_key=f"problemi.metodo.suggerimento.{hint_key}" if hint_key else "", **values))
 
-    def warn(self, keys: tuple, message: str, hint: str = "", code: str = "method") -> None:
-        self.warnings.append(Problem(self.doc.locate(keys), message, code=code, severity=Severity.WARNING, hint=hint))
+    def warn(self, keys: tuple, key: str, code: str = "method", *, hint_key: str = "", **values: Any) -> None:
+        """A warning worded like :meth:`error`."""
+        self.warnings.append(said(self.doc.locate(keys), f"problemi.metodo.{key}", code=code,
+                                  severity=Severity.WARNING,
+                                  hint_key=f"problemi.metodo.suggerimento.{hint_key}" if hint_key else "", **values))
 
     def scales(self) -> dict[str, Scala]:
         scales: dict[str, Scala] = {}
         for i, scale in enumerate(self.m.scale):
             if scale.codice in scales:
-                self.error(("scale", i, "codice"), f"duplicate scale code '{scale.codice}'")
+                self.error(("scale", i, "codice"), "scala_duplicata", codice=scale.codice)
             scales[scale.codice] = scale
             values = [o.valore for o in scale.opzioni]
             codes = [o.codice for o in scale.opzioni if o.codice is not None]
             if len(set(values)) != len(values):
-                self.error(("scale", i, "opzioni"), f"scale '{scale.codice}' repeats a value",
-                           "each answer needs its own value")
+                self.error(("scale", i, "opzioni"), "scala_valore_ripetuto", hint_key="valore_proprio",
+                           codice=scale.codice)
             if len(set(codes)) != len(codes):
-                self.error(("scale", i, "opzioni"), f"scale '{scale.codice}' repeats an answer code")
+                self.error(("scale", i, "opzioni"), "scala_codice_ripetuto", codice=scale.codice)
             if scale.ordinale and len(codes) != len(values):
-                self.error(("scale", i, "opzioni"), f"ordinal scale '{scale.codice}' needs a 'codice' on every answer",
-                           'e.g. {codice: alto, valore: 3, etichetta: "Alto"}')
+                self.error(("scale", i, "opzioni"), "scala_ordinale_codici", hint_key="scala_ordinale_codici",
+                           codice=scale.codice)
         return scales
 
     def indicators(self, scales: dict[str, Scala]) -> None:
         seen: set[str] = set()
         for i, ind in enumerate(self.m.indicatori):
             if ind.codice in seen:
-                self.error(("indicatori", i, "codice"), f"duplicate indicator code '{ind.codice}'")
+                self.error(("indicatori", i, "codice"), "indicatore_duplicato", codice=ind.codice)
             seen.add(ind.codice)
             if ind.scala not in scales:
-                self.error(("indicatori", i, "scala"), f"unknown scale '{ind.scala}'", did_you_mean(ind.scala, scales))
+                self.error(("indicatori", i, "scala"), "scala_sconosciuta", did_you_mean(ind.scala, scales),
+                           scala=ind.scala)
         for dimension in ("probabilita", "impatto"):
             items = [(i, ind) for i, ind in enumerate(self.m.indicatori) if ind.dimensione == dimension]
             if not items:
-                self.error(("indicatori",), f"no indicator on the '{dimension}' dimension",
-                           f"add an indicator with 'dimensione: {dimension}'")
+                self.error(("indicatori",), "dimensione_senza_indicatori",
+                           hint_key="dimensione_senza_indicatori", dimensione=dimension)
                 continue
             operator = getattr(self.m.dimensioni, dimension).aggregazione
             self.aggregation_fits(("dimensioni", dimension, "aggregazione"), operator, items, scales)
@@ -308,13 +316,13 @@ class _Checker:
                 missing = [ind.codice for _, ind in items if ind.peso is None]
                 weights = [ind.peso for _, ind in items if ind.peso is not None]
                 if missing:
-                    self.error(("dimensioni", dimension), f"weighted mean needs 'peso' on {', '.join(missing)}")
+                    self.error(("dimensioni", dimension), "pesi_mancanti", indicatori=", ".join(missing))
                 else:
                     total = sum(weights, Decimal(0))
                     if total != 100:
                         self.error(("indicatori", items[0][0], "peso"),
-                                   f"the weights of '{dimension}' add up to {total}, not 100",
-                                   "adjust the 'peso' values so they sum to 100")
+                                   "pesi_somma", hint_key="pesi_somma",
+                                   dimensione=dimension, totale=total)
         if self.m.valutazione.livello != "processo":  # phases or events are aggregated up to the process too
             self.aggregation_fits(("valutazione", "aggregazione_processo"), self.m.valutazione.aggregazione_processo,
                                   list(enumerate(self.m.indicatori)), scales)
@@ -322,8 +330,8 @@ class _Checker:
     def aggregation_fits(self, keys: tuple, operator: str, items: list, scales: dict[str, Scala]) -> None:
         ordinal = [ind.codice for _, ind in items if ind.scala in scales and scales[ind.scala].ordinale]
         if ordinal and operator in ("media", "media-ponderata"):
-            self.error(keys, f"'{operator}' averages ordinal judgements ({', '.join(ordinal)})",
-                       "PNA 2019: do not average ordinal judgements; use 'max' (prudence) or 'moda'")
+            self.error(keys, "media_ordinali", hint_key="media_ordinali",
+                       operatore=operator, indicatori=", ".join(ordinal))
 
     def combination(self, scales: dict[str, Scala], levels: tuple[str, ...]) -> dict[tuple[str, str], GridCell]:
         comb = self.m.combinazione
@@ -331,13 +339,13 @@ class _Checker:
         if comb.tipo == "prodotto":
             if ordinal_inds:
                 self.error(("combinazione", "tipo"),
-                           f"a product needs numeric scales; ordinal: {', '.join(ordinal_inds)}",
-                           "use tipo: griglia for qualitative methods")
+                           "prodotto_ordinali", hint_key="prodotto_ordinali",
+                           indicatori=", ".join(ordinal_inds))
             if not self.m.bande or self.m.scelta_bande is None:
-                self.error(("combinazione",), "a product method needs 'bande' and 'scelta_bande'")
+                self.error(("combinazione",), "prodotto_senza_bande")
             return {}
         if self.m.bande or self.m.scelta_bande is not None:
-            self.warn(("bande",), "band tables are not used by a grid method")
+            self.warn(("bande",), "bande_inutili")
         grid = comb.griglia
         assert grid is not None
         cells: dict[tuple[str, str], GridCell] = {}
@@ -345,30 +353,32 @@ class _Checker:
             inds = [ind for ind in self.m.indicatori if ind.dimensione == dimension and ind.scala in scales]
             scale_codes = {ind.scala for ind in inds}
             if len(scale_codes) > 1:
-                self.error(("indicatori",), f"a grid needs one scale per dimension; '{dimension}' uses "
-                           + ", ".join(sorted(scale_codes)))
+                self.error(("indicatori",), "griglia_scale", dimensione=dimension,
+                           scale=", ".join(sorted(scale_codes)))
                 return {}
             if not inds:
                 return {}
             expected = _option_codes(scales[inds[0].scala])
             if sorted(axis) != sorted(expected) or len(set(axis)) != len(axis):
                 self.error(("combinazione", "griglia", keyname),
-                           f"grid {keyname} must list each value of scale '{inds[0].scala}' once",
-                           "expected: " + ", ".join(expected))
+                           f"griglia_asse.{keyname}", hint_key="valori_attesi",
+                           scala=inds[0].scala, valori=", ".join(expected))
                 return {}
         if len(grid.celle) != len(grid.righe):
             self.error(("combinazione", "griglia", "celle"),
-                       f"the grid has {len(grid.righe)} rows but {len(grid.celle)} rows of cells")
+                       "griglia_righe", righe=len(grid.righe),
+                       celle=len(grid.celle))
             return {}
         for r, (p, row) in enumerate(zip(grid.righe, grid.celle, strict=True)):  # lengths checked just above
             if len(row) != len(grid.colonne):
                 self.error(("combinazione", "griglia", "celle", r),
-                           f"row '{p}' has {len(row)} cells, expected {len(grid.colonne)}")
+                           "griglia_celle", riga=p, celle=len(row),
+                           colonne=len(grid.colonne))
                 continue
             for c, (i, level) in enumerate(zip(grid.colonne, row, strict=True)):  # row length checked above
                 keys = ("combinazione", "griglia", "celle", r, c)
                 if level not in levels:
-                    self.error(keys, f"unknown risk level '{level}'", did_you_mean(level, levels))
+                    self.error(keys, "livello_sconosciuto", did_you_mean(level, levels), livello=level)
                 cells[(p, i)] = GridCell(f"griglia:{p}x{i}", p, i, level, self.doc.locate(keys))
         return cells
 
@@ -378,17 +388,18 @@ class _Checker:
         for i, selection in enumerate(self.m.piano_monitoraggio.selezioni):
             keys: tuple = ("piano_monitoraggio", "selezioni", i)
             if selection.codice in seen:
-                self.error(keys + ("codice",), f"duplicate selection '{selection.codice}'")
+                self.error(keys + ("codice",), "selezione_duplicata", codice=selection.codice)
             seen.add(selection.codice)
             for j, level in enumerate(selection.livelli):
                 if level not in levels:
-                    self.error(keys + ("livelli", j), f"unknown risk level '{level}'", did_you_mean(level, levels))
+                    self.error(keys + ("livelli", j), "livello_sconosciuto", did_you_mean(level, levels),
+                               livello=level)
 
     def levels(self) -> tuple[str, ...]:
         codes = [level.codice for level in self.m.livelli]
         for i, code in enumerate(codes):
             if codes.index(code) != i:
-                self.error(("livelli", i, "codice"), f"duplicate risk level '{code}'")
+                self.error(("livelli", i, "codice"), "livello_duplicato", codice=code)
         return tuple(codes)
 
     def score_range(self, scales: dict[str, Scala]) -> Decimal:
@@ -417,22 +428,23 @@ class _Checker:
             largest.append(max(options, key=lambda option: option[0]))
         (p, keys), (i, _) = largest
         if p * i > expr.MAX_MAGNITUDE:
-            self.error(keys, f"the largest score of this method, {p} × {i}, is above {expr.MAX_MAGNITUDE:,}: "
-                       "the engine compares numbers exactly up to there", "use smaller scale values",
-                       code="engine-limit")
+            self.error(keys, "punteggio_massimo", code="engine-limit", hint_key="valori_piu_piccoli",
+                       punteggio_p=p, punteggio_i=i, massimo=f"{expr.MAX_MAGNITUDE:,}",
+                       massimo_cifre=len(str(expr.MAX_MAGNITUDE)) - 1)
 
     def rounding(self) -> None:
         """Per-stage roundings name declared variants; a grid method rounds nothing it could leave unrounded."""
         variants = [v.codice for v in self.m.combinazione.varianti]
         for code in sorted(self.m.arrotondamento.varianti):
             if code not in variants:
-                self.error(("arrotondamento", "varianti", code), f"unknown variant '{code}'",
-                           did_you_mean(code, variants) if variants else "this method declares no variants", key=True)
+                self.error(("arrotondamento", "varianti", code), "variante_sconosciuta",
+                           did_you_mean(code, variants) if variants else "",
+                           hint_key="" if variants else "nessuna_variante", on_key=True, variante=code)
         if self.m.combinazione.tipo == "griglia":
             for stage in ("probabilita", "impatto"):
                 if getattr(self.m.arrotondamento, stage) == "nessuno":
-                    self.error(("arrotondamento", stage), "a grid method looks up rounded scale values: "
-                               f"'{stage}' cannot be left unrounded", "give it 'cifre' or remove it")
+                    self.error(("arrotondamento", stage), "griglia_non_arrotondata",
+                               hint_key="griglia_non_arrotondata", dimensione=stage)
 
     def table_digits(self) -> dict[str, int]:
         """The precision each band table is checked and compiled at: the finest of the values it classifies.
@@ -456,8 +468,8 @@ class _Checker:
             elif variant.bande in codes:
                 named = {variant.bande}
             else:
-                self.error(("combinazione", "varianti", k, "bande"), f"unknown band table '{variant.bande}'",
-                           did_you_mean(variant.bande, [*codes, "principale"]))
+                self.error(("combinazione", "varianti", k, "bande"), "bande_sconosciute",
+                           did_you_mean(variant.bande, [*codes, "principale"]), tabella=variant.bande)
                 continue
             for code in named:
                 digits[code] = max(digits.get(code, 0), variant_digits)
@@ -469,7 +481,7 @@ class _Checker:
         tables: dict[str, BandTable] = {}
         for t, table in enumerate(self.m.bande):
             if table.codice in tables:
-                self.error(("bande", t, "codice"), f"duplicate band table '{table.codice}'")
+                self.error(("bande", t, "codice"), "bande_duplicate", tabella=table.codice)
                 continue
             digits = precision[table.codice]
             step = quantum(digits)
@@ -478,14 +490,14 @@ class _Checker:
             for r, row in enumerate(table.righe):
                 keys = ("bande", t, "righe", r)
                 if row.livello not in levels:
-                    self.error(keys + ("livello",), f"unknown risk level '{row.livello}'",
-                               did_you_mean(row.livello, levels))
+                    self.error(keys + ("livello",), "livello_sconosciuto",
+                               did_you_mean(row.livello, levels), livello=row.livello)
                 for name in ("da", "oltre", "a", "sotto"):
                     value = getattr(row, name)
                     if value is not None and decimals(value) > digits:
                         self.error(keys + (name,),
-                                   f"edge {value} has more decimals than the rounding precision ({digits})",
-                                   f"scores are rounded to {digits} decimals: write the edge with at most {digits}")
+                                   "bordo_decimali", hint_key="bordo_decimali",
+                                   bordo=value, cifre=digits)
                 # RigaBanda holds exactly one lower edge (da or oltre) and one upper edge (a or sotto)
                 if row.da is not None:
                     lo = int((row.da / step).to_integral_value())
@@ -500,8 +512,8 @@ class _Checker:
                 text = (f"≥ {row.da}" if row.da is not None else f"> {row.oltre}") + " e " + \
                        (f"≤ {row.a}" if row.a is not None else f"< {row.sotto}")
                 if lo > hi:
-                    self.error(keys, f"band row {r + 1} ({text}) contains no score at {digits} decimals",
-                               "check the order of the edges")
+                    self.error(keys, "riga_vuota", hint_key="ordine_bordi",
+                               riga=r + 1, intervallo=text, cifre=digits)
                 rows.append(BandRow(f"bande:{table.codice}:{r + 1}", lo, hi, row.livello, self.doc.locate(keys), text))
             self.coverage(t, table.codice, rows, top_steps, step)
             tables[table.codice] = BandTable(table.codice, table.nome, tuple(rows), digits)
@@ -514,25 +526,27 @@ class _Checker:
         if ordered and ordered[0][1].lo > 0:
             index, row = ordered[0]
             self.error(("bande", t, "righe", index),
-                       f"band table '{code}': scores from 0 to {show(row.lo - 1)} fall in no band",
-                       "start the first row at 'da: 0'", code="band-gap")
+                       "bande_buco_iniziale", code="band-gap",
+                       hint_key="da_zero", tabella=code, a_punteggio=show(row.lo - 1))
         for (_, prev), (index, row) in itertools.pairwise(ordered):
             if row.lo > prev.hi + 1:
                 self.error(("bande", t, "righe", index),
-                           f"band table '{code}' has a gap: scores {show(prev.hi + 1)} to {show(row.lo - 1)} "
-                           "fall in no band",
-                           f"start this row at 'da: {show(prev.hi + 1)}' or 'oltre: {show(prev.hi)}'", code="band-gap")
+                           "bande_buco", code="band-gap",
+                           hint_key="bande_buco", tabella=code, da_punteggio=show(prev.hi + 1),
+                           a_punteggio=show(row.lo - 1), bordo=show(prev.hi))
             elif row.lo <= prev.hi:
                 self.error(("bande", t, "righe", index),
-                           f"band table '{code}' overlaps: scores {show(row.lo)} to {show(min(prev.hi, row.hi))} "
-                           f"fall in two bands ('{prev.level}' and '{row.level}')",
-                           f"start this row at 'oltre: {show(prev.hi)}'", code="band-overlap")
+                           "bande_sovrapposte", code="band-overlap",
+                           hint_key="bande_sovrapposte", tabella=code, da_punteggio=show(row.lo),
+                           a_punteggio=show(min(prev.hi, row.hi)), bordo=show(prev.hi), livello=prev.level,
+                           altro_livello=row.level)
         if ordered:
             last_index, last = max(enumerate(rows), key=lambda item: item[1].hi)
             if last.hi < top_steps:
                 self.error(("bande", t, "righe", last_index),
-                           f"band table '{code}': scores above {show(last.hi)} up to {show(top_steps)} fall in no band",
-                           f"end the last row at 'a: {show(top_steps)}'", code="band-gap")
+                           "bande_buco_finale", code="band-gap",
+                           hint_key="bande_buco_finale", tabella=code, da_punteggio=show(last.hi),
+                           a_punteggio=show(top_steps))
 
     def band_choice(self, tables: dict[str, BandTable]) -> None:
         choice = self.m.scelta_bande
@@ -540,24 +554,24 @@ class _Checker:
             return
         used = {choice.predefinita}
         if choice.predefinita not in tables:
-            self.error(("scelta_bande", "predefinita"), f"unknown band table '{choice.predefinita}'",
-                       did_you_mean(choice.predefinita, tables))
+            self.error(("scelta_bande", "predefinita"), "bande_sconosciute",
+                       did_you_mean(choice.predefinita, tables), tabella=choice.predefinita)
         seen_areas: dict[str, int] = {}
         for i, override in enumerate(choice.per_area):
             used.add(override.bande)
             if override.bande not in tables:
-                self.error(("scelta_bande", "per_area", i, "bande"), f"unknown band table '{override.bande}'",
-                           did_you_mean(override.bande, tables))
+                self.error(("scelta_bande", "per_area", i, "bande"), "bande_sconosciute",
+                           did_you_mean(override.bande, tables), tabella=override.bande)
             for j, area in enumerate(override.aree):
                 if area in seen_areas:
                     self.error(("scelta_bande", "per_area", i, "aree", j),
-                               f"area '{area}' is already assigned a band table (entry {seen_areas[area] + 1})",
-                               "an area can use one band table only")
+                               "area_due_tabelle", hint_key="area_due_tabelle",
+                               area=area, voce=seen_areas[area] + 1)
                 seen_areas[area] = i
         for t, table in enumerate(self.m.bande):
             if table.codice not in used:
-                self.warn(("bande", t, "codice"), f"band table '{table.codice}' is never used",
-                          "reference it in scelta_bande or remove it")
+                self.warn(("bande", t, "codice"), "bande_inutilizzate", hint_key="bande_inutilizzate",
+                          tabella=table.codice)
 
 
 _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
