@@ -10,6 +10,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -241,3 +242,43 @@ def test_show_is_italian_with_labels_and_dates(tmp_path: Path) -> None:
         assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", italian.stdout)  # dates as dd/mm/yyyy
     english = riskengine("show", REPO / "catalogs" / "esempio-cciaa", "--unit", "PERS", "--lang", "en")
     assert "publication obligations: transmitting the data" in english.stdout
+
+
+# Breakages of a copy of rules/cciaa-torino-2022/method.yaml: (text, replacement, code, Italian and English wording).
+METHOD_BREAKS = [
+    ("{da: 4.01, a: 9, livello: medio}", "{da: 4.05, a: 9, livello: medio}", "band-gap",
+     "i punteggi da 4,01 a 4,04 non cadono in alcuna banda", "scores 4.01 to 4.04 fall in no band"),
+    ("scala: P1, dimensione", "scala: P9, dimensione", "method",
+     "scala 'P9' inesistente", "unknown scale 'P9'"),
+    ("{da: 0, a: 10, livello: basso}", "{da: 0, a: 10, livello: bassissimo}", "method",
+     "livello di rischio 'bassissimo' inesistente (forse 'basso'?)",
+     "unknown risk level 'bassissimo' (did you mean 'basso'?)"),
+]
+
+
+def test_the_problems_of_a_broken_method_are_italian_and_english_on_request(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules" / "cciaa-torino-2022", rules / "cciaa-torino-2022")
+    method = rules / "cciaa-torino-2022" / "method.yaml"
+    text = method.read_text(encoding="utf-8")
+    for old, new, *_ in METHOD_BREAKS:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    method.write_text(text, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "RISKENGINE_LANG"}
+    italian = subprocess.run([sys.executable, "-m", "riskengine", "check", str(REPO / "catalogs" / "esempio-cciaa"),
+                              "--rules", str(rules)], capture_output=True, text=True, cwd=REPO, env=env, timeout=300,
+                             check=False)
+    english = riskengine("check", REPO / "catalogs" / "esempio-cciaa", "--rules", rules, "--lang", "en")
+    assert italian.returncode == english.returncode == 1
+    assert "Traceback" not in italian.stderr + english.stderr
+    assert reported(italian.stdout) == reported(english.stdout)  # same codes, severities and places
+    for _, _, code, it_text, en_text in METHOD_BREAKS:
+        it_lines = [line for line in italian.stdout.splitlines() if it_text in line]
+        en_lines = [line for line in english.stdout.splitlines() if en_text in line]
+        assert len(it_lines) == len(en_lines) == 1, (it_text, en_text)
+        assert "method.yaml:" in it_lines[0] and f"error[{code}]" in it_lines[0]
+        assert it_lines[0].split(": error[")[0] == en_lines[0].split(": error[")[0]  # the same place
+        assert en_text not in italian.stdout
+    # the method's own codes of band tables (nuovi-indici) are codes, not slugs of a closed vocabulary
+    assert_italian(italian.stdout.replace("'nuovi-indici'", "''"))
