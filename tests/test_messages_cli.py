@@ -254,9 +254,16 @@ METHOD_BREAKS = [
      "livello di rischio 'bassissimo' inesistente (forse 'basso'?)",
      "unknown risk level 'bassissimo' (did you mean 'basso'?)"),
 ]
+# ... and of its policies.yaml: errors of the condition language.
+POLICY_BREAKS = [
+    ('quando: "residuo_sopra_inerente"', 'quando: "rischio > 2 and misure_specifiche = 0"', "policy-condition",
+     "'=' non è un confronto (scrivi '==' per confrontare)", "'=' is not a comparison (write '==' to compare)"),
+    ("quando: 'livello == \"alto\"'", "quando: 'livello == \"altissimo\"'", "policy-condition",
+     "'altissimo' non è un livello di rischio", "'altissimo' is not a risk level"),
+]
 
 
-def test_the_problems_of_a_broken_method_are_italian_and_english_on_request(tmp_path: Path) -> None:
+def test_the_problems_of_a_broken_method_and_its_conditions_are_italian_and_english_on_request(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(REPO / "rules" / "cciaa-torino-2022", rules / "cciaa-torino-2022")
     method = rules / "cciaa-torino-2022" / "method.yaml"
@@ -265,6 +272,12 @@ def test_the_problems_of_a_broken_method_are_italian_and_english_on_request(tmp_
         assert text.count(old) == 1, old
         text = text.replace(old, new)
     method.write_text(text, encoding="utf-8")
+    policies = rules / "cciaa-torino-2022" / "policies.yaml"
+    text = policies.read_text(encoding="utf-8")
+    for old, new, *_ in POLICY_BREAKS:
+        assert old in text, old
+        text = text.replace(old, new)
+    policies.write_text(text, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "RISKENGINE_LANG"}
     italian = subprocess.run([sys.executable, "-m", "riskengine", "check", str(REPO / "catalogs" / "esempio-cciaa"),
                               "--rules", str(rules)], capture_output=True, text=True, cwd=REPO, env=env, timeout=300,
@@ -273,12 +286,14 @@ def test_the_problems_of_a_broken_method_are_italian_and_english_on_request(tmp_
     assert italian.returncode == english.returncode == 1
     assert "Traceback" not in italian.stderr + english.stderr
     assert reported(italian.stdout) == reported(english.stdout)  # same codes, severities and places
-    for _, _, code, it_text, en_text in METHOD_BREAKS:
-        it_lines = [line for line in italian.stdout.splitlines() if it_text in line]
-        en_lines = [line for line in english.stdout.splitlines() if en_text in line]
-        assert len(it_lines) == len(en_lines) == 1, (it_text, en_text)
-        assert "method.yaml:" in it_lines[0] and f"error[{code}]" in it_lines[0]
-        assert it_lines[0].split(": error[")[0] == en_lines[0].split(": error[")[0]  # the same place
-        assert en_text not in italian.stdout
+    for file, breaks in (("method.yaml", METHOD_BREAKS), ("policies.yaml", POLICY_BREAKS)):
+        for _, _, code, it_text, en_text in breaks:
+            it_lines = [line for line in italian.stdout.splitlines() if it_text in line]
+            en_lines = [line for line in english.stdout.splitlines() if en_text in line]
+            assert it_lines and len(it_lines) == len(en_lines), (it_text, en_text)
+            for it_line, en_line in zip(it_lines, en_lines, strict=True):
+                assert f"{file}:" in it_line and f"error[{code}]" in it_line
+                assert it_line.split(": error[")[0] == en_line.split(": error[")[0]  # the same place
+            assert en_text not in italian.stdout
     # the method's own codes of band tables (nuovi-indici) are codes, not slugs of a closed vocabulary
     assert_italian(italian.stdout.replace("'nuovi-indici'", "''"))

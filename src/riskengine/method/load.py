@@ -223,7 +223,8 @@ def _option_codes(scale: Scala) -> list[str]:
 def fact_schema(model: MethodFile, scales: dict[str, Scala]) -> dict[str, expr.FieldType]:
     """The typed fields a policy condition can read, for this method."""
     levels = tuple(level.codice for level in model.livelli)
-    level_type = expr.ordinal("a risk level (" + " < ".join(levels) + ")", levels)
+    level_type = expr.ordinal("a risk level (" + " < ".join(levels) + ")", levels,
+                              "problemi.condizione.tipo.livello", " < ".join(levels))
     schema: dict[str, expr.FieldType] = dict.fromkeys(TEXT_FIELDS, expr.TEXT)
     schema.update(dict.fromkeys(COUNT_FIELDS, expr.NUMBER))
     schema.update(dict.fromkeys(BOOL_FIELDS, expr.BOOL))
@@ -233,7 +234,8 @@ def fact_schema(model: MethodFile, scales: dict[str, Scala]) -> dict[str, expr.F
         scale = scales.get(indicator.scala)
         if scale is not None and scale.ordinale:
             schema[indicator.codice] = expr.ordinal(f"a value of the scale '{scale.codice}'",
-                                                    tuple(_option_codes(scale)))
+                                                    tuple(_option_codes(scale)), "problemi.condizione.tipo.scala",
+                                                    scale.codice)
         else:
             schema[indicator.codice] = expr.NUMBER
     if numeric:
@@ -248,7 +250,8 @@ def fact_schema(model: MethodFile, scales: dict[str, Scala]) -> dict[str, expr.F
             first = next((i for i in model.indicatori if i.dimensione == dimension), None)
             scale = scales.get(first.scala) if first else None
             if scale is not None:
-                schema[dimension] = expr.ordinal(f"a value of the scale '{scale.codice}'", tuple(_option_codes(scale)))
+                schema[dimension] = expr.ordinal(f"a value of the scale '{scale.codice}'", tuple(_option_codes(scale)),
+                                                 "problemi.condizione.tipo.scala", scale.codice)
     return schema
 
 
@@ -667,8 +670,8 @@ def _compile_policies(doc: Document, policies: PoliciesFile, schema: dict[str, e
             try:
                 condition = expr.parse_condition(rule.quando, schema)
             except expr.ExprError as exc:
-                problems.append(Problem(doc.locate_in_text(keys + ("quando",), exc.offset), exc.message,
-                                        code="policy-condition", hint=exc.hint))
+                problems.append(said(doc.locate_in_text(keys + ("quando",), exc.offset), exc.key,
+                                     code="policy-condition", hint=exc.hint, hint_key=exc.hint_key, **exc.values))
                 continue
             rendered = expr.render(condition)
             if rendered in by_condition:
