@@ -21,7 +21,7 @@ from typing import Any
 
 from riskengine.catalog.models import TIPOLOGIE
 from riskengine.errors import Location, Problem, RiskengineError, Severity
-from riskengine.i18n import said
+from riskengine.i18n import refuse, said
 from riskengine.method import expr
 from riskengine.method.arithmetic import decimals, quantum
 from riskengine.method.models import Azione, Indicatore, MethodFile, PoliciesFile, Precisione, Scala
@@ -655,8 +655,8 @@ def _compile_policies(doc: Document, policies: PoliciesFile, schema: dict[str, e
     placeholders = set(schema) | {"nome"}
     for t, table in enumerate(policies.tabelle):
         if table.codice in seen_tables:
-            problems.append(Problem(doc.locate(("tabelle", t, "codice")), f"duplicate table code '{table.codice}'",
-                                    code="policy"))
+            problems.append(said(doc.locate(("tabelle", t, "codice")), "problemi.metodo.tabella_duplicata",
+                                 code="policy", tabella=table.codice))
         seen_tables.add(table.codice)
         rules: list[PolicyRule] = []
         by_condition: dict[str, str] = {}
@@ -665,8 +665,8 @@ def _compile_policies(doc: Document, policies: PoliciesFile, schema: dict[str, e
             keys = ("tabelle", t, "regole", r)
             location = doc.locate(keys)
             if any(existing.code == rule.codice for existing in rules):
-                problems.append(Problem(doc.locate(keys + ("codice",)), f"duplicate rule code '{rule.codice}' in table "
-                                        f"'{table.codice}'", code="policy"))
+                problems.append(said(doc.locate(keys + ("codice",)), "problemi.metodo.regola_duplicata",
+                                     code="policy", regola=rule.codice, tabella=table.codice))
             try:
                 condition = expr.parse_condition(rule.quando, schema)
             except expr.ExprError as exc:
@@ -675,32 +675,31 @@ def _compile_policies(doc: Document, policies: PoliciesFile, schema: dict[str, e
                 continue
             rendered = expr.render(condition)
             if rendered in by_condition:
-                problems.append(Problem(doc.locate(keys + ("quando",)),
-                                        f"rule '{rule.codice}' has the same condition as rule "
-                                        f"'{by_condition[rendered]}'",
-                                        code="policy-duplicate", hint="merge the two rules"))
+                problems.append(said(doc.locate(keys + ("quando",)), "problemi.metodo.stessa_condizione",
+                                     code="policy-duplicate", hint_key="problemi.metodo.suggerimento.unisci_regole",
+                                     regola=rule.codice, altra_regola=by_condition[rendered]))
             by_condition[rendered] = rule.codice
             if not _satisfiable(condition, schema):
-                problems.append(Problem(doc.locate(keys + ("quando",)), f"rule '{rule.codice}' can never fire: "
-                                        f"its condition is contradictory", code="policy-unreachable"))
+                problems.append(said(doc.locate(keys + ("quando",)), "problemi.metodo.condizione_contraddittoria",
+                                     code="policy-unreachable", regola=rule.codice))
             if catch_all is not None and table.esito == "first":
-                problems.append(Problem(doc.locate(keys), f"rule '{rule.codice}' is unreachable: rule '{catch_all}' "
-                                        f"before it always matches (hit policy 'first')", code="policy-unreachable"))
+                problems.append(said(doc.locate(keys), "problemi.metodo.regola_irraggiungibile",
+                                     code="policy-unreachable", regola=rule.codice, altra_regola=catch_all))
             if isinstance(condition, expr.Always) or (isinstance(condition, expr.AllOf) and not condition.items):
                 catch_all = catch_all or rule.codice
             for a, action in enumerate(rule.allora):
                 if action.criticita is not None:
                     for name in _PLACEHOLDER.findall(action.criticita.messaggio):
                         if name not in placeholders:
-                            problems.append(Problem(doc.locate(keys + ("allora", a, "criticita", "messaggio")),
-                                                    f"unknown placeholder '{{{name}}}' in the message", code="policy",
-                                                    hint=did_you_mean(name, placeholders)))
+                            problems.append(said(doc.locate(keys + ("allora", a, "criticita", "messaggio")),
+                                                 "problemi.metodo.segnaposto_sconosciuto", code="policy",
+                                                 hint=did_you_mean(name, placeholders), segnaposto=name))
                 if action.richiede_misura is not None:
                     for k, typology in enumerate(action.richiede_misura.tipologie):
                         if typology not in TIPOLOGIE:
-                            problems.append(Problem(doc.locate(keys + ("allora", a, "richiede_misura", "tipologie", k)),
-                                                    f"unknown typology '{typology}'", code="policy",
-                                                    hint=did_you_mean(typology, TIPOLOGIE)))
+                            problems.append(said(doc.locate(keys + ("allora", a, "richiede_misura", "tipologie", k)),
+                                                 "problemi.metodo.tipologia_sconosciuta", code="policy",
+                                                 hint=did_you_mean(typology, TIPOLOGIE), tipologia_codice=typology))
             rules.append(PolicyRule(f"{table.codice}/{rule.codice}", table.codice, rule.codice, rule.descrizione,
                                     rule.quando, condition, tuple(rule.allora), rule.priorita, r, location))
         tables.append(PolicyTable(table.codice, table.esito, tuple(rules)))
@@ -723,9 +722,9 @@ def _engine_limits(name: str, doc: Document, bands: dict[str, BandTable], grid: 
                 alternatives = expr.to_dnf(rule.condition, MAX_ALTERNATIVES_PER_RULE)
             except ValueError:  # past the limit (an empty list is a condition that never holds: no engine rule)
                 location = pdoc.locate(("tabelle", t, "regole", r, "quando")) if pdoc else doc.locate(())
-                problems.append(Problem(location, f"rule '{rule.code}' expands to more than "
-                                        f"{MAX_ALTERNATIVES_PER_RULE} alternatives for the engine", code="engine-limit",
-                                        hint="split it into several rules, or use 'in [...]' lists on fewer fields"))
+                problems.append(said(location, "problemi.metodo.troppe_alternative", code="engine-limit",
+                                     hint_key="problemi.metodo.suggerimento.troppe_alternative", regola=rule.code,
+                                     massimo=MAX_ALTERNATIVES_PER_RULE))
                 continue
             policies += len(alternatives)
             for conjunction in alternatives:
@@ -733,21 +732,21 @@ def _engine_limits(name: str, doc: Document, bands: dict[str, BandTable], grid: 
                     if cmp.op == "==":
                         branches[cmp.field] = branches.get(cmp.field, 0) + 1
     policy_place = pdoc.locate(("tabelle",)) if pdoc is not None else doc.locate(())
-    for label, count, place in (("band rows and grid cells", classify,
+    for label, count, place in (("righe_e_celle", classify,
                                  doc.locate(("bande",) if bands else ("combinazione", "griglia"))),
-                                ("engine rules from the policies", policies, policy_place)):
+                                ("regole_del_motore", policies, policy_place)):
         if count > MAX_RULES_PER_RULESET:
-            problems.append(Problem(place, f"{count} {label}: above the {MAX_RULES_PER_RULESET} the engine "
-                                    "runs safely", code="engine-limit",
-                                    hint="keep thresholds as data, not one rule per code"))
+            problems.append(said(place, "problemi.metodo.troppe_regole", code="engine-limit",
+                                 hint_key="problemi.metodo.suggerimento.soglie_come_dati", quante=count,
+                                 cosa_chiave=f"problemi.metodo.cosa.{label}", massimo=MAX_RULES_PER_RULESET))
     for fieldname, count in sorted(branches.items()):
         if count > MAX_EQUALITY_BRANCHES:
-            problems.append(Problem(policy_place, f"{count} engine rules test '{fieldname} == …': above the "
-                                    f"{MAX_EQUALITY_BRANCHES} the engine handles", code="engine-limit",
-                                    hint="use ranges (<, >=) or fewer distinct values"))
+            problems.append(said(policy_place, "problemi.metodo.troppe_uguaglianze", code="engine-limit",
+                                 hint_key="problemi.metodo.suggerimento.intervalli", quante=count, campo=fieldname,
+                                 massimo=MAX_EQUALITY_BRANCHES))
     if len(schema) + 4 > MAX_FACT_PROPERTIES:
-        problems.append(Problem(doc.locate(("indicatori",)), f"{len(schema)} fact fields: above the "
-                                f"{MAX_FACT_PROPERTIES} the engine handles", code="engine-limit"))
+        problems.append(said(doc.locate(("indicatori",)), "problemi.metodo.troppi_campi", code="engine-limit",
+                             quanti=len(schema), massimo=MAX_FACT_PROPERTIES))
 
 
 def engine_hash(name: str) -> int:
@@ -780,9 +779,9 @@ def _engine_names(doc: Document, model: MethodFile, schema: dict[str, expr.Field
     origin.update({ind.codice: ("indicatori", i, "codice") for i, ind in enumerate(model.indicatori)})
     for earlier, later in engine_collisions(schema):
         keys = origin.get(later, origin.get(earlier, ("indicatori",)))
-        problems.append(Problem(doc.locate(keys), f"the fields '{earlier}' and '{later}' have the same engine hash "
-                                f"({engine_hash(later)}): durable-rules would read one for the other",
-                                code="engine-limit", hint=f"rename '{later}'"))
+        problems.append(said(doc.locate(keys), "problemi.metodo.stesso_hash", code="engine-limit",
+                             hint_key="problemi.metodo.suggerimento.rinomina", campo=earlier, altro_campo=later,
+                             hash=engine_hash(later)))
 
 
 def _comparisons(cond: expr.Cond) -> list[expr.Cmp]:
@@ -802,8 +801,8 @@ def load_method(root: str | Path) -> Method:
     root = Path(root)
     method_path = root / "method.yaml"
     if not method_path.is_file():
-        raise RiskengineError([Problem(Location(str(method_path)), "missing method.yaml",
-                                       hint="a method directory holds method.yaml and policies.yaml")])
+        raise refuse(Location(str(method_path)), "problemi.metodo.manca_metodo",
+                     hint_key="problemi.metodo.suggerimento.manca_metodo")
     problems: list[Problem] = []
     doc = load_yaml(method_path)
     model = validate_document(doc, MethodFile, problems)
