@@ -297,3 +297,20 @@ def test_the_problems_of_a_broken_method_and_its_conditions_are_italian_and_engl
             assert en_text not in italian.stdout
     # the method's own codes of band tables (nuovi-indici) are codes, not slugs of a closed vocabulary
     assert_italian(italian.stdout.replace("'nuovi-indici'", "''"))
+
+
+def test_a_rule_test_mismatch_is_italian_with_a_decimal_comma(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "rules" / "cciaa-torino-2022", tmp_path / "cciaa-torino-2022")
+    cases = tmp_path / "cciaa-torino-2022" / "tests" / "oracoli.yaml"
+    text = cases.read_text(encoding="utf-8")
+    assert text.count("rischio: 3.54,") == 1
+    cases.write_text(text.replace("rischio: 3.54,", "rischio: 3.50,"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "RISKENGINE_LANG"}
+    italian = subprocess.run([sys.executable, "-m", "riskengine", "test", str(tmp_path / "cciaa-torino-2022")],
+                             capture_output=True, text=True, cwd=REPO, env=env, timeout=300, check=False)
+    english = riskengine("test", tmp_path / "cciaa-torino-2022", "--lang", "en")
+    assert italian.returncode == english.returncode != 0
+    assert "rischio: atteso 3,50, ottenuto 3,54" in italian.stdout.splitlines()[1]
+    assert "rischio: expected 3.50, got 3.54" in english.stdout.splitlines()[1]
+    assert "expected" not in italian.stdout
+    assert_italian(italian.stdout.replace("'nuovi-indici'", "''"))  # the code of the method's band table
