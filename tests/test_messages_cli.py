@@ -314,3 +314,21 @@ def test_a_rule_test_mismatch_is_italian_with_a_decimal_comma(tmp_path: Path) ->
     assert "rischio: expected 3.50, got 3.54" in english.stdout.splitlines()[1]
     assert "expected" not in italian.stdout
     assert_italian(italian.stdout.replace("'nuovi-indici'", "''"))  # the code of the method's band table
+
+
+def test_a_refused_band_row_of_a_method_is_italian_and_english_on_request(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules" / "cciaa-torino-2022", rules / "cciaa-torino-2022")
+    method = rules / "cciaa-torino-2022" / "method.yaml"
+    text = method.read_text(encoding="utf-8")
+    assert text.count("{da: 0, a: 10, livello: basso}") == 1
+    method.write_text(text.replace("{da: 0, a: 10, livello: basso}", "{da: 0, oltre: 1, a: 10, livello: basso}"),
+                      encoding="utf-8")
+    italian = riskengine("check", REPO / "catalogs" / "esempio-cciaa", "--rules", rules, "--lang", "it")
+    english = riskengine("check", REPO / "catalogs" / "esempio-cciaa", "--rules", rules, "--lang", "en")
+    assert italian.returncode == english.returncode == 1
+    assert reported(italian.stdout) == reported(english.stdout)
+    assert "method.yaml:120:9: error[schema]: indica un solo limite inferiore: 'da' (incluso) o 'oltre' (escluso)" \
+        in italian.stdout
+    assert "method.yaml:120:9: error[schema]: give exactly one lower edge: 'da' (inclusive) or 'oltre' (exclusive)" \
+        in english.stdout
