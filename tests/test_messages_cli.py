@@ -332,3 +332,19 @@ def test_a_refused_band_row_of_a_method_is_italian_and_english_on_request(tmp_pa
         in italian.stdout
     assert "method.yaml:120:9: error[schema]: give exactly one lower edge: 'da' (inclusive) or 'oltre' (exclusive)" \
         in english.stdout
+
+
+def test_a_rule_test_expecting_an_unknown_level_is_italian_and_english_on_request(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "rules" / "cciaa-torino-2022", tmp_path / "cciaa-torino-2022")
+    cases = tmp_path / "cciaa-torino-2022" / "tests" / "oracoli.yaml"
+    lines = cases.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert "atteso: {livello: basso}" in lines[6]
+    lines[6] = lines[6].replace("atteso: {livello: basso}", "atteso: {livello: bassissimo}")
+    cases.write_text("".join(lines), encoding="utf-8")
+    italian = riskengine("test", tmp_path / "cciaa-torino-2022", "--lang", "it")
+    english = riskengine("test", tmp_path / "cciaa-torino-2022", "--lang", "en")
+    assert italian.returncode == english.returncode != 0
+    assert "oracoli.yaml:7:78: error[rule-test]: livello di rischio 'bassissimo' inesistente (forse 'basso'?)" \
+        in italian.stdout + italian.stderr
+    assert "oracoli.yaml:7:78: error[rule-test]: unknown risk level 'bassissimo' (did you mean 'basso'?)" \
+        in english.stdout + english.stderr

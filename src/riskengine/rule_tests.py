@@ -25,6 +25,7 @@ from riskengine.evaluate.evaluation import (
 )
 from riskengine.evaluate.items import ItemScore, score_item
 from riskengine.evaluate.monitoring import Candidate, select_checks
+from riskengine.i18n import said
 from riskengine.method import expr
 from riskengine.method.arithmetic import decimals
 from riskengine.method.compile import scaled
@@ -107,68 +108,73 @@ def _expectation_problems(method: Method, case: Caso, doc: Document, keys: tuple
     """What a case expects or declares that the evaluation cannot give: each is an error, never a pass."""
     problems: list[Problem] = []
 
-    def problem(where: tuple, message: str, hint: str = "", key: bool = False) -> None:
-        problems.append(Problem(doc.locate(keys + where, key=key), message, code="rule-test", hint=hint))
+    def problem(where: tuple, message_key: str, hint: str = "", key: bool = False, hint_key: str = "",
+                **values: Any) -> None:
+        """A problem worded by ``problemi.test.<message_key>``, its hint by ``…suggerimento.<hint_key>``."""
+        problems.append(said(doc.locate(keys + where, key=key), f"problemi.test.{message_key}", code="rule-test",
+                             hint=hint, hint_key=f"problemi.test.suggerimento.{hint_key}" if hint_key else "",
+                             **values))
 
     expected = case.atteso
     for key in ("livello", "livello_residuo", "livello_monitorato"):
         level = getattr(expected, key)
         if level is not None and level not in method.levels:
-            problem(("atteso", key), f"unknown risk level '{level}'", did_you_mean(level, method.levels))
+            problem(("atteso", key), "livello_sconosciuto", did_you_mean(level, method.levels), livello=level)
     convention = method.model.residuo.metodo
     rerated_score = case.rivalutazione is not None and case.rivalutazione.rischio is not None
     for key in ("rischio", "rischio_residuo", "rischio_monitorato"):
         if getattr(expected, key) is None:
             continue
         if not method.numeric:
-            problem(("atteso", key), f"'{key}' is not given by this method: it has no numeric score",
-                    f"expect '{key.replace('rischio', 'livello')}'", key=True)
+            problem(("atteso", key), "non_numerico", key=True, hint_key="atteso_livello", campo=key,
+                    livello=key.replace("rischio", "livello"))
         elif key != "rischio" and convention == "gradino" and not (key == "rischio_residuo" and rerated_score):
-            problem(("atteso", key), f"'{key}' is not given by this method: the residual convention 'gradino' "
-                    "gives a level, not a score", f"expect '{key.replace('rischio', 'livello')}'", key=True)
+            problem(("atteso", key), "gradino", key=True, hint_key="atteso_livello", campo=key,
+                    livello=key.replace("rischio", "livello"))
     residual = [k for k in _RESIDUAL_KEYS if getattr(expected, k) is not None]
     if residual and case.misure is None and case.rivalutazione is None:
-        problem(("atteso", residual[0]), f"'{residual[0]}' expects a residual, but the case declares no measures",
-                "list the measures linked to the process under 'misure' ('misure: []' for none): "
-                "the residual is computed from them", key=True)
+        problem(("atteso", residual[0]), "residuo_senza_misure", key=True, hint_key="residuo_senza_misure",
+                campo=residual[0])
     variants = [v.codice for v in method.model.combinazione.varianti]
     for code in sorted(expected.varianti or {}):
         if code not in variants:
-            problem(("atteso", "varianti", code), f"unknown variant '{code}'",
-                    did_you_mean(code, variants) if variants else "this method declares no variants", key=True)
+            problem(("atteso", "varianti", code), "variante_sconosciuta",
+                    did_you_mean(code, variants) if variants else "", key=True,
+                    hint_key="" if variants else "nessuna_variante", variante=code)
     leveled = [v.codice for v in method.model.combinazione.varianti if v.bande is not None]
     for code, level in sorted((expected.livelli_varianti or {}).items()):
         if code not in leveled:
-            problem(("atteso", "livelli_varianti", code), f"variant '{code}' has no level" if code in variants
-                    else f"unknown variant '{code}'", "a variant has a level when it names a band table ('bande')"
-                    if code in variants else did_you_mean(code, variants), key=True)
+            problem(("atteso", "livelli_varianti", code),
+                    "variante_senza_livello" if code in variants else "variante_sconosciuta",
+                    "" if code in variants else did_you_mean(code, variants), key=True,
+                    hint_key="variante_senza_livello" if code in variants else "", variante=code)
         elif level not in method.levels:
-            problem(("atteso", "livelli_varianti", code), f"unknown risk level '{level}'",
-                    did_you_mean(level, method.levels))
+            problem(("atteso", "livelli_varianti", code), "livello_sconosciuto", did_you_mean(level, method.levels),
+                    livello=level)
     actions = [a for table in method.tables for rule in table.rules for a in rule.actions]
     findings = sorted({a.criticita.codice for a in actions if a.criticita is not None})
     for n, code in enumerate(expected.criticita or []):
         if code not in findings:
-            problem(("atteso", "criticita", n), f"no policy rule raises the finding '{code}'",
-                    did_you_mean(code, findings) if findings else "the method's policies raise no findings")
-    for key, kind in (("monitoraggio", "monitoring"), ("priorita", "priority")):
+            problem(("atteso", "criticita", n), "criticita_mai_sollevata",
+                    did_you_mean(code, findings) if findings else "",
+                    hint_key="" if findings else "nessuna_criticita", criticita=code)
+    for key in ("monitoraggio", "priorita"):
         if getattr(expected, key) is not None and not any(getattr(a, key) is not None for a in actions):
-            problem(("atteso", key), f"'{key}' is never set: no policy rule of this method sets a {kind}", key=True)
+            problem(("atteso", key), f"mai_impostato.{key}", key=True, campo=key)
     seen: set[str] = set()
     for n, misura in enumerate(case.misure or []):
         if misura.codice in seen:
-            problem(("misure", n, "codice"), f"measure '{misura.codice}' is declared twice")
+            problem(("misure", n, "codice"), "misura_due_volte", misura=misura.codice)
         seen.add(misura.codice)
     rerating = case.rivalutazione
     if rerating is not None:
         if (rerating.rischio is None) == (rerating.livello is None):
-            problem(("rivalutazione",), "give exactly one of 'rischio' and 'livello'")
+            problem(("rivalutazione",), "rischio_o_livello")
         elif rerating.livello is not None and rerating.livello not in method.levels:
-            problem(("rivalutazione", "livello"), f"unknown risk level '{rerating.livello}'",
-                    did_you_mean(rerating.livello, method.levels))
+            problem(("rivalutazione", "livello"), "livello_sconosciuto", did_you_mean(rerating.livello, method.levels),
+                    livello=rerating.livello)
         elif rerating.rischio is not None and (not method.numeric or rerating.rischio < 0):
-            problem(("rivalutazione", "rischio"), "a re-rating by score needs a numeric method and a score from 0",
-                    "re-rate by 'livello'")
+            problem(("rivalutazione", "rischio"), "rivalutazione_punteggio", hint_key="rivaluta_livello")
     return problems
 
 
