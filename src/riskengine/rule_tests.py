@@ -25,7 +25,7 @@ from riskengine.evaluate.evaluation import (
 )
 from riskengine.evaluate.items import ItemScore, score_item
 from riskengine.evaluate.monitoring import Candidate, select_checks
-from riskengine.i18n import said
+from riskengine.i18n import refuse, said
 from riskengine.method import expr
 from riskengine.method.arithmetic import decimals
 from riskengine.method.compile import scaled
@@ -206,13 +206,12 @@ def run_case(method: Method, backend: Backend, case: Caso, doc: Document, keys: 
         answers = policy_answers(method, options)
     elif case.rischio is not None:
         if not method.numeric:
-            raise RiskengineError([Problem(doc.locate(keys + ("rischio",)), "this method has no numeric score",
-                                           code="rule-test", hint="give 'probabilita' and 'impatto' levels")])
+            raise refuse(doc.locate(keys + ("rischio",)), "problemi.test.senza_punteggio", code="rule-test",
+                         hint_key="problemi.test.suggerimento.senza_punteggio")
         if case.rischio < 0 or decimals(case.rischio) > method.digits:
-            raise RiskengineError([Problem(doc.locate(keys + ("rischio",)),
-                                           f"{decimal_text(case.rischio)} is not a score of the method",
-                                           code="rule-test", hint=f"scores are from 0, rounded to {method.digits} "
-                                           "decimals: a band table never sees this value")])
+            raise refuse(doc.locate(keys + ("rischio",)), "problemi.test.non_punteggio", code="rule-test",
+                         hint_key="problemi.test.suggerimento.non_punteggio", rischio=decimal_text(case.rischio),
+                         cifre=method.digits)
         score = ItemScore(Decimal(0), Decimal(0), rischio=case.rischio)
     else:
         ptype, itype = method.schema["probabilita"], method.schema["impatto"]
@@ -225,8 +224,8 @@ def run_case(method: Method, backend: Backend, case: Caso, doc: Document, keys: 
     for name, raw in case.fatti.items():
         fact_type = method.schema.get(name)
         if fact_type is None:
-            raise RiskengineError([Problem(doc.locate(keys + ("fatti", name), key=True), f"unknown fact '{name}'",
-                                           code="rule-test", hint=did_you_mean(name, method.schema))])
+            raise refuse(doc.locate(keys + ("fatti", name), key=True), "problemi.test.fatto_sconosciuto",
+                         code="rule-test", hint=did_you_mean(name, method.schema), fatto=name)
         try:
             given[name] = _typed(fact_type, raw)
         except ValueError as exc:
@@ -329,10 +328,10 @@ def run_plan_case(method: Method, case: CasoPiano, doc: Document, keys: tuple) -
     its shape with ``atteso`` (the same selection ``assess`` makes)."""
     location = doc.locate(keys)
     if method.model.piano_monitoraggio.tipo != "selezione":
-        raise RiskengineError([Problem(location, "the method selects no monitoring plan", code="rule-test",
-                                       hint="declare piano_monitoraggio with tipo: selezione in method.yaml")])
-    problems = [Problem(doc.locate(keys + ("processi", i, "livello")), f"unknown risk level '{p.livello}'",
-                        code="rule-test", hint=did_you_mean(p.livello, method.levels))
+        raise refuse(location, "problemi.test.nessun_piano", code="rule-test",
+                     hint_key="problemi.test.suggerimento.nessun_piano")
+    problems = [said(doc.locate(keys + ("processi", i, "livello")), "problemi.test.livello_sconosciuto",
+                     code="rule-test", hint=did_you_mean(p.livello, method.levels), livello=p.livello)
                 for i, p in enumerate(case.processi) if p.livello not in method.levels]
     if problems:
         raise RiskengineError(problems)
