@@ -348,3 +348,19 @@ def test_a_rule_test_expecting_an_unknown_level_is_italian_and_english_on_reques
         in italian.stdout + italian.stderr
     assert "oracoli.yaml:7:78: error[rule-test]: unknown risk level 'bassissimo' (did you mean 'basso'?)" \
         in english.stdout + english.stderr
+
+
+def test_a_grid_case_with_an_unknown_value_is_italian_and_english_on_request(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "rules" / "pna2019", tmp_path / "pna2019")
+    cases = tmp_path / "pna2019" / "tests" / "griglia.yaml"
+    lines = cases.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert "probabilita: alto, impatto: basso" in lines[12]
+    lines[12] = lines[12].replace("probabilita: alto, impatto: basso", "probabilita: altino, impatto: basso")
+    cases.write_text("".join(lines), encoding="utf-8")
+    italian = riskengine("test", tmp_path / "pna2019", "--lang", "it")
+    english = riskengine("test", tmp_path / "pna2019", "--lang", "en")
+    assert italian.returncode == english.returncode != 0
+    assert "griglia.yaml:13:49: error[rule-test]: 'altino' non è un valore della scala 'bma' (forse 'alto'?)" \
+        in italian.stdout + italian.stderr
+    assert "griglia.yaml:13:49: error[rule-test]: 'altino' is not a value of the scale 'bma' (did you mean 'alto'?)" \
+        in english.stdout + english.stderr

@@ -217,8 +217,10 @@ def run_case(method: Method, backend: Backend, case: Caso, doc: Document, keys: 
         ptype, itype = method.schema["probabilita"], method.schema["impatto"]
         for name, dimension, value in (("probabilita", ptype, case.probabilita), ("impatto", itype, case.impatto)):
             if value not in dimension.values:
-                raise RiskengineError([Problem(doc.locate(keys + (name,)), f"'{value}' is not {dimension.description}",
-                                               code="rule-test", hint=did_you_mean(str(value), dimension.values))])
+                raise refuse(doc.locate(keys + (name,)), "problemi.condizione.valore_non_ammesso", code="rule-test",
+                             hint=did_you_mean(str(value), dimension.values), valore=value,
+                             **({"tipo_chiave": dimension.key, "tipo_valore": dimension.arg} if dimension.key
+                                else {"tipo": dimension.description}))
         score = ItemScore(Decimal(0), Decimal(0), p_code=case.probabilita, i_code=case.impatto)
     given: dict[str, Any] = {}
     for name, raw in case.fatti.items():
@@ -359,8 +361,8 @@ def run_tests(method_dir: str | Path, backend_kind: str = "durable") -> TestRepo
     backend = backend_for(method, backend_kind)
     files = sorted((Path(method_dir) / "tests").glob("*.yaml"))
     if not files:
-        raise RiskengineError([Problem(Location(str(Path(method_dir) / "tests")), "no rule tests found",
-                                       code="rule-test", hint="add tests/*.yaml with 'casi:'")])
+        raise refuse(Location(str(Path(method_dir) / "tests")), "problemi.test.nessun_test", code="rule-test",
+                     hint_key="problemi.test.suggerimento.nessun_test")
     outcomes: list[CaseOutcome] = []
     problems: list[Problem] = []
     for path in files:
