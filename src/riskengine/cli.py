@@ -478,10 +478,11 @@ def test_rules(method: Path = typer.Argument(..., help="method directory (rules/
             continue
         typer.echo(f"{t('cli.test.fallito')}  {outcome.name}  ({outcome.location})")
         for mismatch in outcome.mismatches:
-            typer.echo(f"        {mismatch}")
+            typer.echo(f"        {t.mismatch(mismatch)}")
         for step in outcome.trace:
             if step.get("passo") == "politica":
-                typer.echo(f"        {t('cli.test.regola')} {step['regola']}: {step['quando']} → {step['risultato']}")
+                typer.echo(f"        {t('cli.test.regola')} {step['regola']}: {step['quando']} → "
+                           f"{t.labelled(str(step['risultato']))}")
             else:
                 typer.echo(f"        {t.prose(step.get('descrizione', ''))} = "
                            f"{t.prose(str(step.get('risultato', '')))}   [{step['regola']}]")
