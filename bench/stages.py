@@ -3,7 +3,8 @@
     python bench/stages.py bench/work/M [--engine durable|interpreter] [--json]
 
 Stages: load (YAML + validation), graph (link), integrity, method, assessment (load answers),
-evaluate (scores, bands, policies on the engine), result (plain data), then the result file:
+evaluate (scores, bands, policies on the engine), result (plain data), ranking (the planned measures
+re-evaluated one by one, as ``assess`` does), then the result file:
 ``json_report`` the way ``riskengine assess --format json`` writes it today (report.write_annex),
 or ``json_stream`` with ``riskengine.result.writer.write_json`` (same bytes, streamed; ``--json``). Peak
 memory is the process's maximum resident set size at the end.
@@ -29,7 +30,7 @@ def run(catalog: Path, engine: str, writers: tuple[str, ...] = ("stream",)) -> d
     from riskengine.evaluate.evaluation import evaluate
     from riskengine.graph import build_graph, check_integrity
     from riskengine.method.load import load_method
-    from riskengine.pipeline import assessment_path, backend_for, find_method_dir
+    from riskengine.pipeline import _ranking, assessment_path, backend_for, find_method_dir
     from riskengine.report import write_annex
     from riskengine.result.build import build_result
     from riskengine.result.writer import write_json
@@ -61,7 +62,9 @@ def run(catalog: Path, engine: str, writers: tuple[str, ...] = ("stream",)) -> d
             evaluations = evaluate(cg, method, assessment, runner)
         t = lap("evaluate", t)
         result = build_result(cg, method, assessment, evaluations, integrity, runner.name)
-    t = lap("result", t)
+        t = lap("result", t)
+        _ranking((cg, integrity, method, assessment, runner), result)  # assess ranks the planned measures
+    t = lap("ranking", t)
     times["pipeline"] = round(sum(times.values()), 3)
     with tempfile.TemporaryDirectory() as tmp:
         if "stream" in writers:

@@ -20,10 +20,15 @@ REPO = Path(__file__).resolve().parents[1]
 # per-test one below), and a fresh one per test so that no test sees another's runs.
 _SESSION_STORE = tempfile.mkdtemp(prefix="riskengine-storico-")
 os.environ["RISKENGINE_DB"] = f"sqlite:///{_SESSION_STORE}/storico.sqlite"
+# The cache of linked catalogues (riskengine.graph.cache): one private directory for the session,
+# never the user's ~/.cache; tests share it as runs of one user do.
+_SESSION_CACHE = tempfile.mkdtemp(prefix="riskengine-cache-")
+os.environ["RISKENGINE_CACHE_DIR"] = _SESSION_CACHE
 
 
 def pytest_unconfigure(config):
     shutil.rmtree(_SESSION_STORE, ignore_errors=True)
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

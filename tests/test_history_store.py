@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from history_helpers import catalog_copy, empty_postgres, riskengine, sqlite_url
 
 from riskengine.errors import RiskengineError
-from riskengine.history.store import DEFAULT_FILE, MIGRATIONS, open_store
+from riskengine.history.store import DEFAULT_FILE, HEAD, MIGRATIONS, open_store
 from riskengine.history.store import store_url as default_url
 
 
@@ -46,6 +46,25 @@ def test_open_migrates_to_the_latest_revision(store_url):
     finally:
         store.close()
     open_store(store_url).close()  # opening again (already at head) changes nothing
+
+
+def test_the_head_the_store_checks_without_alembic_is_the_migrations_head():
+    assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == HEAD
+
+
+def test_a_store_behind_the_head_is_migrated(tmp_path):
+    url = sqlite_url(tmp_path)
+    open_store(url).close()
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM alembic_version"))
+        connection.execute(sa.text("DROP TABLE esecuzioni"))
+    engine.dispose()
+    store = open_store(url)
+    try:
+        assert "esecuzioni" in sa.inspect(store.engine).get_table_names()
+    finally:
+        store.close()
 
 
 def test_runs_are_kept_and_the_latest_of_each_year_wins(store_url, mini_result):

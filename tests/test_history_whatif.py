@@ -160,3 +160,21 @@ def test_the_complete_annex_has_the_treatment_priority_table(tmp_path):
     assert json.loads(cli.stdout) == ranking
     text = riskengine("rank-measures", catalog, "--lang", "it", cwd=tmp_path).stdout
     assert "    1. MS28     rimuove 2,50;" in text
+
+
+def test_the_rankings_shortcut_keeps_a_residual_only_when_it_cannot_change():
+    """kept_without (the ranking skips re-evaluating these processes) against its three conventions."""
+    from riskengine.catalog import load_catalog
+    from riskengine.evaluate.residual import kept_without
+    from riskengine.method.load import load_method
+
+    misure = {m.codice: m for m in load_catalog(CATALOG).measures.misure}
+    general, mo4, ms01 = misure["MG01"], misure["MO4"], misure["MS01"]  # efficacies 0.05 (default), 0.4, 0.3
+    best = load_method(REPO / "rules" / "cciaa-torino-2022")
+    assert kept_without(best, [mo4, ms01], [mo4, ms01], "MS01")  # a more effective measure stays
+    assert not kept_without(best, [mo4, ms01], [mo4, ms01], "MO4")  # the best one goes: evaluate again
+    assert kept_without(best, [ms01], [ms01, general], "MG01")  # not counted for the residual
+    assert not kept_without(best, [], [general], "MG01")  # the last linked measure: a re-rating may depend on it
+    assert kept_without(best, [general, misure["MG02"]], [general, misure["MG02"]], "MG01")  # a tie (0.05)
+    for name in ("pna2013", "pna2019"):  # product of efficacies, steps: every measure counts
+        assert not kept_without(load_method(REPO / "rules" / name), [mo4, ms01], [mo4, ms01], "MS01")

@@ -10,6 +10,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -241,3 +242,125 @@ def test_show_is_italian_with_labels_and_dates(tmp_path: Path) -> None:
         assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", italian.stdout)  # dates as dd/mm/yyyy
     english = riskengine("show", REPO / "catalogs" / "esempio-cciaa", "--unit", "PERS", "--lang", "en")
     assert "publication obligations: transmitting the data" in english.stdout
+
+
+# Breakages of a copy of rules/cciaa-torino-2022/method.yaml: (text, replacement, code, Italian and English wording).
+METHOD_BREAKS = [
+    ("{da: 4.01, a: 9, livello: medio}", "{da: 4.05, a: 9, livello: medio}", "band-gap",
+     "i punteggi da 4,01 a 4,04 non cadono in alcuna banda", "scores 4.01 to 4.04 fall in no band"),
+    ("scala: P1, dimensione", "scala: P9, dimensione", "method",
+     "scala 'P9' inesistente", "unknown scale 'P9'"),
+    ("{da: 0, a: 10, livello: basso}", "{da: 0, a: 10, livello: bassissimo}", "method",
+     "livello di rischio 'bassissimo' inesistente (forse 'basso'?)",
+     "unknown risk level 'bassissimo' (did you mean 'basso'?)"),
+]
+# ... and of its policies.yaml: errors of the condition language.
+POLICY_BREAKS = [
+    ('quando: "residuo_sopra_inerente"', 'quando: "rischio > 2 and misure_specifiche = 0"', "policy-condition",
+     "'=' non è un confronto (scrivi '==' per confrontare)", "'=' is not a comparison (write '==' to compare)"),
+    ("quando: 'livello == \"alto\"'", "quando: 'livello == \"altissimo\"'", "policy-condition",
+     "'altissimo' non è un livello di rischio", "'altissimo' is not a risk level"),
+]
+
+
+def test_the_problems_of_a_broken_method_and_its_conditions_are_italian_and_english_on_request(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules" / "cciaa-torino-2022", rules / "cciaa-torino-2022")
+    method = rules / "cciaa-torino-2022" / "method.yaml"
+    text = method.read_text(encoding="utf-8")
+    for old, new, *_ in METHOD_BREAKS:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    method.write_text(text, encoding="utf-8")
+    policies = rules / "cciaa-torino-2022" / "policies.yaml"
+    text = policies.read_text(encoding="utf-8")
+    for old, new, *_ in POLICY_BREAKS:
+        assert old in text, old
+        text = text.replace(old, new)
+    policies.write_text(text, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "RISKENGINE_LANG"}
+    italian = subprocess.run([sys.executable, "-m", "riskengine", "check", str(REPO / "catalogs" / "esempio-cciaa"),
+                              "--rules", str(rules)], capture_output=True, text=True, cwd=REPO, env=env, timeout=300,
+                             check=False)
+    english = riskengine("check", REPO / "catalogs" / "esempio-cciaa", "--rules", rules, "--lang", "en")
+    assert italian.returncode == english.returncode == 1
+    assert "Traceback" not in italian.stderr + english.stderr
+    assert reported(italian.stdout) == reported(english.stdout)  # same codes, severities and places
+    for file, breaks in (("method.yaml", METHOD_BREAKS), ("policies.yaml", POLICY_BREAKS)):
+        for _, _, code, it_text, en_text in breaks:
+            it_lines = [line for line in italian.stdout.splitlines() if it_text in line]
+            en_lines = [line for line in english.stdout.splitlines() if en_text in line]
+            assert it_lines and len(it_lines) == len(en_lines), (it_text, en_text)
+            for it_line, en_line in zip(it_lines, en_lines, strict=True):
+                assert f"{file}:" in it_line and f"error[{code}]" in it_line
+                assert it_line.split(": error[")[0] == en_line.split(": error[")[0]  # the same place
+            assert en_text not in italian.stdout
+    # the method's own codes of band tables (nuovi-indici) are codes, not slugs of a closed vocabulary
+    assert_italian(italian.stdout.replace("'nuovi-indici'", "''"))
+
+
+def test_a_rule_test_mismatch_is_italian_with_a_decimal_comma(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "rules" / "cciaa-torino-2022", tmp_path / "cciaa-torino-2022")
+    cases = tmp_path / "cciaa-torino-2022" / "tests" / "oracoli.yaml"
+    text = cases.read_text(encoding="utf-8")
+    assert text.count("rischio: 3.54,") == 1
+    cases.write_text(text.replace("rischio: 3.54,", "rischio: 3.50,"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "RISKENGINE_LANG"}
+    italian = subprocess.run([sys.executable, "-m", "riskengine", "test", str(tmp_path / "cciaa-torino-2022")],
+                             capture_output=True, text=True, cwd=REPO, env=env, timeout=300, check=False)
+    english = riskengine("test", tmp_path / "cciaa-torino-2022", "--lang", "en")
+    assert italian.returncode == english.returncode != 0
+    assert "rischio: atteso 3,50, ottenuto 3,54" in italian.stdout.splitlines()[1]
+    assert "rischio: expected 3.50, got 3.54" in english.stdout.splitlines()[1]
+    assert "expected" not in italian.stdout
+    assert_italian(italian.stdout.replace("'nuovi-indici'", "''"))  # the code of the method's band table
+
+
+def test_a_refused_band_row_of_a_method_is_italian_and_english_on_request(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules" / "cciaa-torino-2022", rules / "cciaa-torino-2022")
+    method = rules / "cciaa-torino-2022" / "method.yaml"
+    text = method.read_text(encoding="utf-8")
+    assert text.count("{da: 0, a: 10, livello: basso}") == 1
+    method.write_text(text.replace("{da: 0, a: 10, livello: basso}", "{da: 0, oltre: 1, a: 10, livello: basso}"),
+                      encoding="utf-8")
+    italian = riskengine("check", REPO / "catalogs" / "esempio-cciaa", "--rules", rules, "--lang", "it")
+    english = riskengine("check", REPO / "catalogs" / "esempio-cciaa", "--rules", rules, "--lang", "en")
+    assert italian.returncode == english.returncode == 1
+    assert reported(italian.stdout) == reported(english.stdout)
+    assert "method.yaml:120:9: error[schema]: indica un solo limite inferiore: 'da' (incluso) o 'oltre' (escluso)" \
+        in italian.stdout
+    assert "method.yaml:120:9: error[schema]: give exactly one lower edge: 'da' (inclusive) or 'oltre' (exclusive)" \
+        in english.stdout
+
+
+def test_a_rule_test_expecting_an_unknown_level_is_italian_and_english_on_request(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "rules" / "cciaa-torino-2022", tmp_path / "cciaa-torino-2022")
+    cases = tmp_path / "cciaa-torino-2022" / "tests" / "oracoli.yaml"
+    lines = cases.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert "atteso: {livello: basso}" in lines[6]
+    lines[6] = lines[6].replace("atteso: {livello: basso}", "atteso: {livello: bassissimo}")
+    cases.write_text("".join(lines), encoding="utf-8")
+    italian = riskengine("test", tmp_path / "cciaa-torino-2022", "--lang", "it")
+    english = riskengine("test", tmp_path / "cciaa-torino-2022", "--lang", "en")
+    assert italian.returncode == english.returncode != 0
+    assert "oracoli.yaml:7:78: error[rule-test]: livello di rischio 'bassissimo' inesistente (forse 'basso'?)" \
+        in italian.stdout + italian.stderr
+    assert "oracoli.yaml:7:78: error[rule-test]: unknown risk level 'bassissimo' (did you mean 'basso'?)" \
+        in english.stdout + english.stderr
+
+
+def test_a_grid_case_with_an_unknown_value_is_italian_and_english_on_request(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "rules" / "pna2019", tmp_path / "pna2019")
+    cases = tmp_path / "pna2019" / "tests" / "griglia.yaml"
+    lines = cases.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert "probabilita: alto, impatto: basso" in lines[12]
+    lines[12] = lines[12].replace("probabilita: alto, impatto: basso", "probabilita: altino, impatto: basso")
+    cases.write_text("".join(lines), encoding="utf-8")
+    italian = riskengine("test", tmp_path / "pna2019", "--lang", "it")
+    english = riskengine("test", tmp_path / "pna2019", "--lang", "en")
+    assert italian.returncode == english.returncode != 0
+    assert "griglia.yaml:13:49: error[rule-test]: 'altino' non è un valore della scala 'bma' (forse 'alto'?)" \
+        in italian.stdout + italian.stderr
+    assert "griglia.yaml:13:49: error[rule-test]: 'altino' is not a value of the scale 'bma' (did you mean 'alto'?)" \
+        in english.stdout + english.stderr

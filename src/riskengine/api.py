@@ -52,24 +52,23 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
     every finding its annex would list (policies, monitoring) is reported at the place of the data
     it concerns, so that ``check`` and the annex always say the same things.
     """
-    from riskengine.catalog import load_catalog
-    from riskengine.graph import build_graph, check_integrity
+    from riskengine.graph.cache import linked
 
     if (Path(catalog_dir) / "method.yaml").is_file():
         return check_method(catalog_dir)
     report = CheckReport(str(catalog_dir))
     try:
-        catalog = load_catalog(catalog_dir)
+        cg, integrity = linked(catalog_dir)
     except RiskengineError as exc:
         # The other files are still checked: a file that fails to load hides nothing else.
         report.problems = exc.problems + _check_unlinked(Path(catalog_dir), rules_dir)
         return report
-    cg = build_graph(catalog)
+    catalog = cg.catalog
     report.counts = {kind: len(cg.nodes_of(kind)) for kind in
                      ("area", "unit", "role", "process", "phase", "event", "factor", "measure")}
     if catalog.transparency is not None:  # optional file: counted when the catalogue has it
         report.counts["obligation"] = len(cg.nodes_of("obligation"))
-    report.problems = _events_as_method_says(cg, check_integrity(cg), rules_dir) + catalog.warnings
+    report.problems = _events_as_method_says(cg, integrity, rules_dir) + catalog.warnings
     method_problems, years = _check_method_and_assessments(cg, rules_dir, required=report.ok)
     report.problems += method_problems
     if report.ok:
@@ -202,11 +201,10 @@ def rules_list() -> list[IntegrityRule]:
 
 def load_linked(catalog_dir: str | Path) -> CatalogGraph:
     """Load and link a catalogue, raising when it has errors (used by show, graph, assess)."""
-    from riskengine.catalog import load_catalog
-    from riskengine.graph import build_graph, check_integrity
+    from riskengine.graph.cache import linked
 
-    cg = build_graph(load_catalog(catalog_dir))
-    errors = [p for p in check_integrity(cg) if p.severity is Severity.ERROR]
+    cg, integrity = linked(catalog_dir)
+    errors = [p for p in integrity if p.severity is Severity.ERROR]
     if errors:
         raise RiskengineError(errors)
     return cg
@@ -299,18 +297,14 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
     page (:attr:`Annex.draft`), in its complete edition only. ``editions``: the HTML/PDF editions
     (``completa``, ``pubblicazione``; default both, see :func:`riskengine.report.check_editions`).
     """
-    from riskengine.pipeline import assess as run_assessment
-    from riskengine.pipeline import rank_measures as rank
+    from riskengine.pipeline import assess_and_rank
 
     if templates is None and (Path(catalog_dir) / "templates").is_dir():
         templates = Path(catalog_dir) / "templates"
     store = _open_store(catalog_dir, db)
     try:
-        result = run_assessment(catalog_dir, year=year, rules_dir=rules_dir, backend=backend, progress=progress,
-                                checked=store.last_checked)
-        if progress is not None:
-            progress("priorita")
-        ranking = rank(catalog_dir, year=result["anno"], rules_dir=rules_dir, backend=backend, result=result)
+        result, ranking = assess_and_rank(catalog_dir, year=year, rules_dir=rules_dir, backend=backend,
+                                          progress=progress, checked=store.last_checked)
         if ranking:
             result["priorita_trattamento"] = ranking
         section = _history_section(catalog_dir, result, store)

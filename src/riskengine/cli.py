@@ -495,10 +495,11 @@ def test_rules(method: Path = typer.Argument(..., help="method directory (rules/
             continue
         typer.echo(f"{t('cli.test.fallito')}  {outcome.name}  ({outcome.location})")
         for mismatch in outcome.mismatches:
-            typer.echo(f"        {mismatch}")
+            typer.echo(f"        {t.mismatch(mismatch)}")
         for step in outcome.trace:
             if step.get("passo") == "politica":
-                typer.echo(f"        {t('cli.test.regola')} {step['regola']}: {step['quando']} → {step['risultato']}")
+                typer.echo(f"        {t('cli.test.regola')} {step['regola']}: {step['quando']} → "
+                           f"{t.labelled(str(step['risultato']))}")
             else:
                 typer.echo(f"        {t.prose(step.get('descrizione', ''))} = "
                            f"{t.prose(str(step.get('risultato', '')))}   [{step['regola']}]")
@@ -830,6 +831,9 @@ def _one_line(exc: BaseException) -> str:
 
 def main() -> None:
     """Console-script entry point: run the command; anything unexpected ends in one line, never a traceback."""
+    # pydantic looks for plugins among every installed distribution when it builds the first model;
+    # the command uses none (a user who sets the variable keeps their choice).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     t = _help_text()
     try:
         app()  # exits itself: 0, or the code of a usage error (2) or of a command

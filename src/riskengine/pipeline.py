@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from riskengine import gcpause
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.evaluate.backend import Backend, backend_for
-from riskengine.graph import build_graph, check_integrity
 from riskengine.graph.build import CatalogGraph
 from riskengine.graph.integrity import covered_events_dropped, overdue_measures
 from riskengine.i18n import refuse
@@ -33,10 +32,9 @@ def find_method_dir(catalog_root: Path, name: str, rules_dir: Path | None = None
 
 def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tuple[CatalogGraph, list[Problem], Method]:
     """Load and link the catalogue (refusing errors) and load its method."""
-    from riskengine.catalog import load_catalog
+    from riskengine.graph.cache import linked
 
-    cg = build_graph(load_catalog(catalog_dir))
-    integrity = check_integrity(cg)
+    cg, integrity = linked(catalog_dir)
     errors = [p for p in integrity if p.severity is Severity.ERROR]
     if errors:
         raise RiskengineError(errors)
@@ -68,8 +66,7 @@ def _loaded(catalog_dir: str | Path, year: int | None, rules_dir: str | Path | N
     from riskengine.answers.load import load_assessment
 
     tell("catalogo")
-    cg, integrity, method = prepare(catalog_dir, rules_dir)
-    cg.catalog.release_positions()
+    cg, integrity, method = prepare(catalog_dir, rules_dir)  # the catalogue's positions already released
     tell("valutazione")
     assessment = load_assessment(assessment_path(cg, year), cg, method)
     if assessment.document is not None:
@@ -135,34 +132,84 @@ def whatif(catalog_dir: str | Path, scenario_file: str | Path, *, year: int | No
         return before, _result(loaded, links)
 
 
+def assess_and_rank(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
+                    backend: str = "durable", progress: Progress | None = None,
+                    checked: Callable[[str, int], dict[str, int]] | None = None,
+                    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The result of :func:`assess` and the ranking of :func:`rank_measures`, from one load of the catalogue."""
+    tell = progress or silent
+    with gcpause.paused():
+        loaded = _loaded(catalog_dir, year, rules_dir, backend, tell)
+        cg, assessment = loaded[0], loaded[3]
+        history = checked(cg.catalog.ente.codice, assessment.model.anno) if checked is not None else None
+        result = _result(loaded, tell=tell, checked=history)
+        tell("priorita")
+        return result, _ranking(loaded, result)
+
+
 def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
                   backend: str = "durable", result: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Planned measures ranked by the residual risk they remove: the assessment re-evaluated without each.
 
     ``result``: the assessment's result when the caller has it (it is computed otherwise).
     """
-    from riskengine.evaluate.evaluation import evaluate
+    with gcpause.paused():
+        loaded = _loaded(catalog_dir, year, rules_dir, backend)
+        return _ranking(loaded, result if result is not None else _result(loaded))
+
+
+def _ranking(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backend],
+             baseline: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rank the planned measures of ``baseline``, re-evaluating on ``loaded`` only the processes each treats."""
+    from riskengine.evaluate.evaluation import evaluate, monitored_state, residual_measures
+    from riskengine.evaluate.residual import kept_without
     from riskengine.graph import queries as q
     from riskengine.history.whatif import planned_measures, rank
     from riskengine.source.fields import decimal_text
 
-    with gcpause.paused():
-        loaded = _loaded(catalog_dir, year, rules_dir, backend)
-        baseline = result if result is not None else _result(loaded)
-        cg, _, method, assessment, runner = loaded
-        links = {cg.code(p): [cg.code(m) for m in q.measures_of(cg, p)] for p in cg.nodes_of("process")}
-        without = {}
-        for measure in planned_measures(baseline):
-            code = measure["codice"]
-            treated = set(measure["processi"])  # only these can change: the others are not re-evaluated
-            changed = {p: [m for m in links[p] if m != code] for p in treated}
-            with gcpause.collecting():
-                evaluations = evaluate(cg, method, assessment, runner, changed, only=treated)
-            without[code] = {"processi": [
-                {"codice": ev.code, "valutato": ev.scoring is not None,
-                 "residuo_programmato": {
-                     "rischio": decimal_text(ev.scoring.residuo_programmato.rischio)
-                     if ev.scoring and ev.scoring.residuo_programmato.rischio is not None else None,
-                     "livello": ev.scoring.residuo_programmato.livello if ev.scoring else None}}
-                for ev in evaluations]}
-        return rank(baseline, without)
+    cg, _, method, assessment, runner = loaded
+    links = {cg.code(p): [cg.code(m) for m in q.measures_of(cg, p)] for p in cg.nodes_of("process")}
+    measures = {cg.code(m): cg.obj(m) for m in cg.nodes_of("measure")}
+    states: dict[str, str] = {}
+    before = {p["codice"]: p for p in baseline["processi"]}
+    without: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    # A process whose planned residual cannot change without the measure keeps the baseline's
+    # (kept_without); the others are evaluated again. A process evaluates alone (its scores, lookups
+    # and policies read only its own facts): measures treating disjoint processes are re-evaluated
+    # together, one engine run for the group instead of one each.
+    groups: list[tuple[set[str], dict[str, str]]] = []  # (processes, the measure left out of each)
+    for measure in planned_measures(baseline):
+        code = measure["codice"]
+        kept, treated = [], set()
+        for p in measure["processi"]:
+            linked = [measures[m] for m in links[p]]
+            for misura in linked:
+                if misura.codice not in states:
+                    states[misura.codice] = monitored_state(assessment, misura)
+            if kept_without(method, residual_measures(method, linked, states)[0], linked, code):
+                row = before[p]
+                state = row["residuo_programmato"] if row["valutato"] else {"rischio": None, "livello": None}
+                kept.append({"codice": p, "valutato": row["valutato"],
+                             "residuo_programmato": {"rischio": state["rischio"], "livello": state["livello"]}})
+            else:
+                treated.add(p)
+        without[code] = {"processi": kept}
+        if not treated:
+            continue
+        group = next((g for g in groups if g[0].isdisjoint(treated)), None)
+        if group is None:
+            group = (set(), {})
+            groups.append(group)
+        group[0].update(treated)
+        group[1].update(dict.fromkeys(treated, code))
+    with gcpause.collecting():  # one collection for every re-evaluation (each makes a few cycles)
+        for processes, left_out in groups:
+            changed = {p: [m for m in links[p] if m != left_out[p]] for p in processes}
+            for ev in evaluate(cg, method, assessment, runner, changed, only=processes):
+                without[left_out[ev.code]]["processi"].append(
+                    {"codice": ev.code, "valutato": ev.scoring is not None,
+                     "residuo_programmato": {
+                         "rischio": decimal_text(ev.scoring.residuo_programmato.rischio)
+                         if ev.scoring and ev.scoring.residuo_programmato.rischio is not None else None,
+                         "livello": ev.scoring.residuo_programmato.livello if ev.scoring else None}})
+    return rank(baseline, without)

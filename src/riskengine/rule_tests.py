@@ -25,6 +25,7 @@ from riskengine.evaluate.evaluation import (
 )
 from riskengine.evaluate.items import ItemScore, score_item
 from riskengine.evaluate.monitoring import Candidate, select_checks
+from riskengine.i18n import refuse, said
 from riskengine.method import expr
 from riskengine.method.arithmetic import decimals
 from riskengine.method.compile import scaled
@@ -107,68 +108,73 @@ def _expectation_problems(method: Method, case: Caso, doc: Document, keys: tuple
     """What a case expects or declares that the evaluation cannot give: each is an error, never a pass."""
     problems: list[Problem] = []
 
-    def problem(where: tuple, message: str, hint: str = "", key: bool = False) -> None:
-        problems.append(Problem(doc.locate(keys + where, key=key), message, code="rule-test", hint=hint))
+    def problem(where: tuple, message_key: str, hint: str = "", key: bool = False, hint_key: str = "",
+                **values: Any) -> None:
+        """A problem worded by ``problemi.test.<message_key>``, its hint by ``…suggerimento.<hint_key>``."""
+        problems.append(said(doc.locate(keys + where, key=key), f"problemi.test.{message_key}", code="rule-test",
+                             hint=hint, hint_key=f"problemi.test.suggerimento.{hint_key}" if hint_key else "",
+                             **values))
 
     expected = case.atteso
     for key in ("livello", "livello_residuo", "livello_monitorato"):
         level = getattr(expected, key)
         if level is not None and level not in method.levels:
-            problem(("atteso", key), f"unknown risk level '{level}'", did_you_mean(level, method.levels))
+            problem(("atteso", key), "livello_sconosciuto", did_you_mean(level, method.levels), livello=level)
     convention = method.model.residuo.metodo
     rerated_score = case.rivalutazione is not None and case.rivalutazione.rischio is not None
     for key in ("rischio", "rischio_residuo", "rischio_monitorato"):
         if getattr(expected, key) is None:
             continue
         if not method.numeric:
-            problem(("atteso", key), f"'{key}' is not given by this method: it has no numeric score",
-                    f"expect '{key.replace('rischio', 'livello')}'", key=True)
+            problem(("atteso", key), "non_numerico", key=True, hint_key="atteso_livello", campo=key,
+                    livello=key.replace("rischio", "livello"))
         elif key != "rischio" and convention == "gradino" and not (key == "rischio_residuo" and rerated_score):
-            problem(("atteso", key), f"'{key}' is not given by this method: the residual convention 'gradino' "
-                    "gives a level, not a score", f"expect '{key.replace('rischio', 'livello')}'", key=True)
+            problem(("atteso", key), "gradino", key=True, hint_key="atteso_livello", campo=key,
+                    livello=key.replace("rischio", "livello"))
     residual = [k for k in _RESIDUAL_KEYS if getattr(expected, k) is not None]
     if residual and case.misure is None and case.rivalutazione is None:
-        problem(("atteso", residual[0]), f"'{residual[0]}' expects a residual, but the case declares no measures",
-                "list the measures linked to the process under 'misure' ('misure: []' for none): "
-                "the residual is computed from them", key=True)
+        problem(("atteso", residual[0]), "residuo_senza_misure", key=True, hint_key="residuo_senza_misure",
+                campo=residual[0])
     variants = [v.codice for v in method.model.combinazione.varianti]
     for code in sorted(expected.varianti or {}):
         if code not in variants:
-            problem(("atteso", "varianti", code), f"unknown variant '{code}'",
-                    did_you_mean(code, variants) if variants else "this method declares no variants", key=True)
+            problem(("atteso", "varianti", code), "variante_sconosciuta",
+                    did_you_mean(code, variants) if variants else "", key=True,
+                    hint_key="" if variants else "nessuna_variante", variante=code)
     leveled = [v.codice for v in method.model.combinazione.varianti if v.bande is not None]
     for code, level in sorted((expected.livelli_varianti or {}).items()):
         if code not in leveled:
-            problem(("atteso", "livelli_varianti", code), f"variant '{code}' has no level" if code in variants
-                    else f"unknown variant '{code}'", "a variant has a level when it names a band table ('bande')"
-                    if code in variants else did_you_mean(code, variants), key=True)
+            problem(("atteso", "livelli_varianti", code),
+                    "variante_senza_livello" if code in variants else "variante_sconosciuta",
+                    "" if code in variants else did_you_mean(code, variants), key=True,
+                    hint_key="variante_senza_livello" if code in variants else "", variante=code)
         elif level not in method.levels:
-            problem(("atteso", "livelli_varianti", code), f"unknown risk level '{level}'",
-                    did_you_mean(level, method.levels))
+            problem(("atteso", "livelli_varianti", code), "livello_sconosciuto", did_you_mean(level, method.levels),
+                    livello=level)
     actions = [a for table in method.tables for rule in table.rules for a in rule.actions]
     findings = sorted({a.criticita.codice for a in actions if a.criticita is not None})
     for n, code in enumerate(expected.criticita or []):
         if code not in findings:
-            problem(("atteso", "criticita", n), f"no policy rule raises the finding '{code}'",
-                    did_you_mean(code, findings) if findings else "the method's policies raise no findings")
-    for key, kind in (("monitoraggio", "monitoring"), ("priorita", "priority")):
+            problem(("atteso", "criticita", n), "criticita_mai_sollevata",
+                    did_you_mean(code, findings) if findings else "",
+                    hint_key="" if findings else "nessuna_criticita", criticita=code)
+    for key in ("monitoraggio", "priorita"):
         if getattr(expected, key) is not None and not any(getattr(a, key) is not None for a in actions):
-            problem(("atteso", key), f"'{key}' is never set: no policy rule of this method sets a {kind}", key=True)
+            problem(("atteso", key), f"mai_impostato.{key}", key=True, campo=key)
     seen: set[str] = set()
     for n, misura in enumerate(case.misure or []):
         if misura.codice in seen:
-            problem(("misure", n, "codice"), f"measure '{misura.codice}' is declared twice")
+            problem(("misure", n, "codice"), "misura_due_volte", misura=misura.codice)
         seen.add(misura.codice)
     rerating = case.rivalutazione
     if rerating is not None:
         if (rerating.rischio is None) == (rerating.livello is None):
-            problem(("rivalutazione",), "give exactly one of 'rischio' and 'livello'")
+            problem(("rivalutazione",), "rischio_o_livello")
         elif rerating.livello is not None and rerating.livello not in method.levels:
-            problem(("rivalutazione", "livello"), f"unknown risk level '{rerating.livello}'",
-                    did_you_mean(rerating.livello, method.levels))
+            problem(("rivalutazione", "livello"), "livello_sconosciuto", did_you_mean(rerating.livello, method.levels),
+                    livello=rerating.livello)
         elif rerating.rischio is not None and (not method.numeric or rerating.rischio < 0):
-            problem(("rivalutazione", "rischio"), "a re-rating by score needs a numeric method and a score from 0",
-                    "re-rate by 'livello'")
+            problem(("rivalutazione", "rischio"), "rivalutazione_punteggio", hint_key="rivaluta_livello")
     return problems
 
 
@@ -200,27 +206,28 @@ def run_case(method: Method, backend: Backend, case: Caso, doc: Document, keys: 
         answers = policy_answers(method, options)
     elif case.rischio is not None:
         if not method.numeric:
-            raise RiskengineError([Problem(doc.locate(keys + ("rischio",)), "this method has no numeric score",
-                                           code="rule-test", hint="give 'probabilita' and 'impatto' levels")])
+            raise refuse(doc.locate(keys + ("rischio",)), "problemi.test.senza_punteggio", code="rule-test",
+                         hint_key="problemi.test.suggerimento.senza_punteggio")
         if case.rischio < 0 or decimals(case.rischio) > method.digits:
-            raise RiskengineError([Problem(doc.locate(keys + ("rischio",)),
-                                           f"{decimal_text(case.rischio)} is not a score of the method",
-                                           code="rule-test", hint=f"scores are from 0, rounded to {method.digits} "
-                                           "decimals: a band table never sees this value")])
+            raise refuse(doc.locate(keys + ("rischio",)), "problemi.test.non_punteggio", code="rule-test",
+                         hint_key="problemi.test.suggerimento.non_punteggio", rischio=decimal_text(case.rischio),
+                         cifre=method.digits)
         score = ItemScore(Decimal(0), Decimal(0), rischio=case.rischio)
     else:
         ptype, itype = method.schema["probabilita"], method.schema["impatto"]
         for name, dimension, value in (("probabilita", ptype, case.probabilita), ("impatto", itype, case.impatto)):
             if value not in dimension.values:
-                raise RiskengineError([Problem(doc.locate(keys + (name,)), f"'{value}' is not {dimension.description}",
-                                               code="rule-test", hint=did_you_mean(str(value), dimension.values))])
+                raise refuse(doc.locate(keys + (name,)), "problemi.condizione.valore_non_ammesso", code="rule-test",
+                             hint=did_you_mean(str(value), dimension.values), valore=value,
+                             **({"tipo_chiave": dimension.key, "tipo_valore": dimension.arg} if dimension.key
+                                else {"tipo": dimension.description}))
         score = ItemScore(Decimal(0), Decimal(0), p_code=case.probabilita, i_code=case.impatto)
     given: dict[str, Any] = {}
     for name, raw in case.fatti.items():
         fact_type = method.schema.get(name)
         if fact_type is None:
-            raise RiskengineError([Problem(doc.locate(keys + ("fatti", name), key=True), f"unknown fact '{name}'",
-                                           code="rule-test", hint=did_you_mean(name, method.schema))])
+            raise refuse(doc.locate(keys + ("fatti", name), key=True), "problemi.test.fatto_sconosciuto",
+                         code="rule-test", hint=did_you_mean(name, method.schema), fatto=name)
         try:
             given[name] = _typed(fact_type, raw)
         except ValueError as exc:
@@ -323,10 +330,10 @@ def run_plan_case(method: Method, case: CasoPiano, doc: Document, keys: tuple) -
     its shape with ``atteso`` (the same selection ``assess`` makes)."""
     location = doc.locate(keys)
     if method.model.piano_monitoraggio.tipo != "selezione":
-        raise RiskengineError([Problem(location, "the method selects no monitoring plan", code="rule-test",
-                                       hint="declare piano_monitoraggio with tipo: selezione in method.yaml")])
-    problems = [Problem(doc.locate(keys + ("processi", i, "livello")), f"unknown risk level '{p.livello}'",
-                        code="rule-test", hint=did_you_mean(p.livello, method.levels))
+        raise refuse(location, "problemi.test.nessun_piano", code="rule-test",
+                     hint_key="problemi.test.suggerimento.nessun_piano")
+    problems = [said(doc.locate(keys + ("processi", i, "livello")), "problemi.test.livello_sconosciuto",
+                     code="rule-test", hint=did_you_mean(p.livello, method.levels), livello=p.livello)
                 for i, p in enumerate(case.processi) if p.livello not in method.levels]
     if problems:
         raise RiskengineError(problems)
@@ -354,8 +361,8 @@ def run_tests(method_dir: str | Path, backend_kind: str = "durable") -> TestRepo
     backend = backend_for(method, backend_kind)
     files = sorted((Path(method_dir) / "tests").glob("*.yaml"))
     if not files:
-        raise RiskengineError([Problem(Location(str(Path(method_dir) / "tests")), "no rule tests found",
-                                       code="rule-test", hint="add tests/*.yaml with 'casi:'")])
+        raise refuse(Location(str(Path(method_dir) / "tests")), "problemi.test.nessun_test", code="rule-test",
+                     hint_key="problemi.test.suggerimento.nessun_test")
     outcomes: list[CaseOutcome] = []
     problems: list[Problem] = []
     for path in files:

@@ -112,7 +112,8 @@ def _items_for(cg: CatalogGraph, method: Method, assessment: Assessment, node: s
             if cg.code(h) in assessment.answers]
 
 
-def _monitored_state(assessment: Assessment, misura: Misura) -> str:
+def monitored_state(assessment: Assessment, misura: Misura) -> str:
+    """A measure's status as the year's monitoring records it, else as the catalogue declares it."""
     esito = assessment.monitoring.get(misura.codice)
     return esito.stato if esito else misura.stato
 
@@ -201,12 +202,18 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
     processes (by code; the ranking re-evaluates only the processes a measure treats).
     """
     reference = assessment.model.data_valutazione or cg.catalog.ente.data_riferimento
-    states = {cg.code(m): _monitored_state(assessment, cg.obj(m)) for m in cg.nodes_of("measure")}
+    # Only the measures linked to the processes evaluated: the ranking of measures calls this once
+    # per planned measure for the few processes it treats, so nothing here may walk the catalogue.
+    states: dict[str, str] = {}
     indicator_codes = [i.codice for i in method.model.indicatori]
     scores: dict[tuple[str, ...], ItemScore] = {}  # catalogues repeat answer patterns: one score each
     subjects: list[Subject] = []
     unassessed: dict[str, ProcessEvaluation] = {}
-    nodes = [n for n in cg.nodes_of("process") if only is None or cg.code(n) in only]
+    if only is None:
+        nodes = cg.nodes_of("process")
+    else:  # node ids are "process:<code>", and nodes_of sorts them: the same order, without the scan
+        nodes = sorted(node for code in only if (node := f"process:{code}") in cg.graph
+                       and cg.attrs(node)["kind"] == "process")
     for node in nodes:
         code = cg.code(node)
         measures = sorted(links[code]) if links is not None and code in links \
@@ -230,6 +237,9 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
             steps.extend(score.trace)
         area, classe, area_codes = _primary_area(cg, node)
         linked = [cg.obj(f"measure:{m}") for m in measures]
+        for misura in linked:
+            if misura.codice not in states:
+                states[misura.codice] = monitored_state(assessment, misura)
         planned, implemented = residual_measures(method, linked, states)
         giudizio = items[0].giudizio
         values = _catalogue_values(cg, node, linked, states, reference, area, classe)

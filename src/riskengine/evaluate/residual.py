@@ -72,6 +72,25 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
     return value, step
 
 
+def kept_without(method: Method, planned: list[Misura], linked: list[Misura], removed: str) -> bool:
+    """Whether a process's planned residual stays the same without measure ``removed`` (the ranking's shortcut).
+
+    With the best-efficacy convention it does when ``removed`` does not count for the residual
+    (``planned``: the measures that do) or another of them is at least as effective, provided the
+    process keeps a linked measure (an explicit re-rating below the inherent risk needs one). Other
+    conventions: False, the process is evaluated again.
+    """
+    if not method.numeric or method.model.residuo.metodo != "efficacia-migliore":
+        return False
+    if all(m.codice == removed for m in linked):
+        return False
+    gone = next((m for m in planned if m.codice == removed), None)
+    if gone is None:
+        return True
+    least = efficacy(method, gone)
+    return any(m.codice != removed and efficacy(method, m) >= least for m in planned)
+
+
 def residual_level(method: Method, inherent_level: str, measures: list[Misura]) -> tuple[str, dict]:
     """Residual level by steps down the level scale (``gradino``), rounding toward the higher risk."""
     sizes = method.model.residuo.gradino

@@ -10,9 +10,11 @@ is ever evaluated as Python code.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
+from riskengine.i18n import wording
 from riskengine.suggest import did_you_mean
 
 # ---- field types --------------------------------------------------------------------------------
@@ -25,20 +27,23 @@ class FieldType:
     kind: str
     description: str
     values: tuple[str, ...] = ()
+    # The catalogue key that words the description in each language, and the value it names.
+    key: str = field(default="", compare=False)
+    arg: str = field(default="", compare=False)
 
     def rank(self, name: str) -> int:
         """Position of an ordinal value (0 = lowest)."""
         return self.values.index(name)
 
 
-NUMBER = FieldType("number", "a number")
-TEXT = FieldType("text", "text")
-BOOL = FieldType("bool", "true or false")
+NUMBER = FieldType("number", "a number", key="problemi.tipo.numero")
+TEXT = FieldType("text", "text", key="problemi.tipo.testo")
+BOOL = FieldType("bool", "true or false", key="problemi.tipo.vero_falso")
 
 
-def ordinal(description: str, values: tuple[str, ...]) -> FieldType:
-    """An ordered set of names, lowest first (e.g. risk levels)."""
-    return FieldType("ordinal", description, values)
+def ordinal(description: str, values: tuple[str, ...], key: str = "", arg: str = "") -> FieldType:
+    """An ordered set of names, lowest first (e.g. risk levels); ``key`` words ``description`` with ``arg``."""
+    return FieldType("ordinal", description, values, key, arg)
 
 
 # ---- tokens -------------------------------------------------------------------------------------
@@ -74,27 +79,38 @@ class Token:
 
 
 class ExprError(Exception):
-    """A problem in a condition, with its character offset and a hint."""
+    """A problem in a condition, with its character offset and a hint.
 
-    def __init__(self, message: str, offset: int, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
+    Worded by ``problemi.condizione.<key>`` (the hint by ``problemi.condizione.suggerimento.<hint_key>``,
+    else ``hint`` as computed) with ``values``; ``message`` and ``hint`` hold the English wording.
+    """
+
+    def __init__(self, key: str, offset: int, hint: str = "", *, hint_key: str = "", **values: Any) -> None:
+        self.key = f"problemi.condizione.{key}"
+        self.hint_key = f"problemi.condizione.suggerimento.{hint_key}" if hint_key else ""
+        self.values: dict[str, Any] = {name: str(value) for name, value in values.items()}
+        self.message = wording(self.key, **self.values)
+        super().__init__(self.message)
         self.offset = offset
-        self.hint = hint
+        self.hint = wording(self.hint_key, **self.values) if hint_key else hint
+
+
+def _typed(ftype: FieldType) -> dict[str, str]:
+    """The values that word a field's type in a message: ``{tipo}`` (by its key) and what it names."""
+    return {"tipo_chiave": ftype.key, "tipo_valore": ftype.arg} if ftype.key else {"tipo": ftype.description}
 
 
 def tokenize(text: str) -> list[Token]:
     """Split a condition into tokens; unknown characters and over-long conditions are errors."""
     if len(text) > MAX_CONDITION_LENGTH:
-        raise ExprError(f"the condition is {len(text):,} characters long: at most {MAX_CONDITION_LENGTH:,}",
-                        MAX_CONDITION_LENGTH, "split it into several rules")
+        raise ExprError("troppo_lunga", MAX_CONDITION_LENGTH, hint_key="dividi", lunghezza=f"{len(text):,}",
+                        massimo=f"{MAX_CONDITION_LENGTH:,}", caratteri=len(text), limite=MAX_CONDITION_LENGTH)
     tokens: list[Token] = []
     pos = 0
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match:
-            raise ExprError(f"unexpected character '{text[pos]}'", pos,
-                            "conditions use names, numbers, \"text\", == != < <= > >=, in, and, or, not")
+            raise ExprError("carattere_inatteso", pos, hint_key="sintassi", carattere=text[pos])
         kind = match.lastgroup
         assert kind is not None  # every alternative of _TOKEN is a named group
         if kind != "ws":
@@ -223,16 +239,15 @@ class _Parser:
     def take(self, kind: str, what: str) -> Token:
         tok = self.tok
         if tok.kind != kind:
-            found = f"'{tok.text}'" if tok.text else "the end of the condition"
-            raise ExprError(f"expected {what}, found {found}", tok.offset)
+            raise ExprError("atteso", tok.offset, atteso_chiave=f"problemi.condizione.elemento.{what}",
+                            **_found(tok))
         self.pos += 1
         return tok
 
     def parse(self) -> Cond:
         cond = self.or_()
         if self.tok.kind != "end":
-            raise ExprError(f"unexpected '{self.tok.text}'", self.tok.offset,
-                            "join conditions with 'and' or 'or'")
+            raise ExprError("inatteso", self.tok.offset, hint_key="unisci", testo=self.tok.text)
         return cond
 
     def or_(self) -> Cond:
@@ -261,12 +276,11 @@ class _Parser:
         tok = self.tok
         if tok.kind == "(":
             if self.depth == MAX_NESTING:
-                raise ExprError(f"parentheses nest more than {MAX_NESTING} levels deep", tok.offset,
-                                "write the condition with fewer levels, e.g. one 'in [...]' list")
+                raise ExprError("annidamento", tok.offset, hint_key="annidamento", livelli=MAX_NESTING)
             self.pos += 1
             self.depth += 1
             cond = self.or_()
-            self.take(")", "')'")
+            self.take(")", "chiudi_parentesi")
             self.depth -= 1
             return cond
         if tok.kind == "true":
@@ -276,15 +290,14 @@ class _Parser:
             self.pos += 1
             return AnyOf(())
         if tok.kind != "name":
-            found = f"'{tok.text}'" if tok.text else "the end of the condition"
-            raise ExprError(f"expected a field name, found {found}", tok.offset)
+            raise ExprError("atteso", tok.offset, atteso_chiave="problemi.condizione.elemento.campo", **_found(tok))
         return self.comparison()
 
     def field(self) -> tuple[str, FieldType, Token]:
-        tok = self.take("name", "a field name")
+        tok = self.take("name", "campo")
         ftype = self.schema.get(tok.text)
         if ftype is None:
-            raise ExprError(f"unknown field '{tok.text}'", tok.offset, did_you_mean(tok.text, self.schema))
+            raise ExprError("campo_sconosciuto", tok.offset, did_you_mean(tok.text, self.schema), campo=tok.text)
         return tok.text, ftype, tok
 
     def comparison(self) -> Cond:
@@ -297,33 +310,32 @@ class _Parser:
             self.pos += 1
             negated = True
             if self.tok.kind != "in":
-                raise ExprError("expected 'in' after 'not'", self.tok.offset)
+                raise ExprError("in_dopo_not", self.tok.offset)
         if self.tok.kind == "in":
             self.pos += 1
             values = self.literal_list(name, ftype)
             cond: Cond = AnyOf(tuple(Cmp(name, "==", v, s, ftype.kind) for v, s in values))
             return negate(cond) if negated else cond
         if tok.kind != "op":
-            raise ExprError(f"expected a comparison (== != < <= > >= in) after '{name}'", tok.offset)
+            raise ExprError("confronto_atteso", tok.offset, campo=name)
         if tok.text == "=":
-            raise ExprError("'=' is not a comparison", tok.offset, "write '==' to compare")
+            raise ExprError("uguale_singolo", tok.offset, hint_key="uguale_doppio")
         self.pos += 1
         if tok.text in ("<", "<=", ">", ">=") and ftype.kind in ("text", "bool"):
-            raise ExprError(f"'{name}' is {ftype.description}: it cannot be compared with '{tok.text}'",
-                            tok.offset, "use == or != (or 'in [...]')")
+            raise ExprError("non_ordinabile", tok.offset, hint_key="uguaglianza", campo=name, operatore=tok.text,
+                            **_typed(ftype))
         value, shown = self.literal(name, ftype)
         return Cmp(name, tok.text, value, shown, ftype.kind)
 
     def literal_list(self, name: str, ftype: FieldType) -> list[tuple[Literal_, str]]:
-        self.take("[", "'[' to start a list")
+        self.take("[", "apri_lista")
         if self.tok.kind == "]":
-            raise ExprError(f"empty list after 'in': '{name}' can never be one of no values", self.tok.offset,
-                            "list at least one value, e.g. in [\"B\", \"D\"]")
+            raise ExprError("lista_vuota", self.tok.offset, hint_key="lista_vuota", campo=name)
         values = [self.literal(name, ftype)]
         while self.tok.kind == ",":
             self.pos += 1
             values.append(self.literal(name, ftype))
-        self.take("]", "']' to close the list")
+        self.take("]", "chiudi_lista")
         return values
 
     def literal(self, name: str, ftype: FieldType) -> tuple[Literal_, str]:
@@ -331,47 +343,56 @@ class _Parser:
         self.pos += 1
         if tok.kind == "number":
             if ftype.kind != "number":
-                raise ExprError(f"'{name}' is {ftype.description}, not a number: cannot compare it with {tok.text}",
-                                tok.offset, self._literal_hint(ftype))
+                raise ExprError("non_numero", tok.offset, hint_key=self._literal_hint(ftype), campo=name,
+                                letterale=tok.text, valori=self._listed(ftype), **_typed(ftype))
             whole, _, fraction = tok.text.lstrip("-").partition(".")
             if len(fraction) > MAX_DECIMALS:
-                raise ExprError(f"{_shown(tok.text)} has {len(fraction)} decimals: conditions compare numbers with "
-                                f"at most {MAX_DECIMALS}", tok.offset, "round the threshold")
+                raise ExprError("troppi_decimali", tok.offset, hint_key="arrotonda", letterale=_shown(tok.text),
+                                decimali=len(fraction), massimo=MAX_DECIMALS)
             # The digits are counted before any arithmetic: a literal of a million digits is refused at once.
             if len(whole.lstrip("0")) > len(str(MAX_MAGNITUDE)) or abs(Decimal(tok.text)) > MAX_MAGNITUDE:
-                raise ExprError(f"{_shown(tok.text)} is outside the numbers conditions compare "
-                                f"(±{MAX_MAGNITUDE:,})", tok.offset, "the engine compares numbers exactly up to 10^12")
+                raise ExprError("fuori_scala", tok.offset, hint_key="fuori_scala", letterale=_shown(tok.text),
+                                massimo=f"{MAX_MAGNITUDE:,}", massimo_cifre=len(str(MAX_MAGNITUDE)) - 1)
             return Decimal(tok.text), tok.text
         if tok.kind == "string":
             text = tok.text[1:-1]
             if len(text) > MAX_TEXT_LITERAL:
-                raise ExprError(f"a text of {len(text):,} characters: conditions compare texts of at most "
-                                f"{MAX_TEXT_LITERAL}", tok.offset, "codes and values are short")
+                raise ExprError("testo_lungo", tok.offset, hint_key="testo_lungo", lunghezza=f"{len(text):,}",
+                                massimo=MAX_TEXT_LITERAL, caratteri=len(text))
             if ftype.kind == "ordinal":
                 if text not in ftype.values:
-                    raise ExprError(f"'{text}' is not {ftype.description}", tok.offset + 1,
-                                    did_you_mean(text, ftype.values))
+                    raise ExprError("valore_non_ammesso", tok.offset + 1, did_you_mean(text, ftype.values),
+                                    valore=text, **_typed(ftype))
                 return ftype.rank(text), f'"{text}"'
             if ftype.kind != "text":
-                raise ExprError(f"'{name}' is {ftype.description}, not text: cannot compare it with {tok.text}",
-                                tok.offset, self._literal_hint(ftype))
+                raise ExprError("non_testo", tok.offset, hint_key=self._literal_hint(ftype), campo=name,
+                                letterale=tok.text, valori=self._listed(ftype), **_typed(ftype))
             quote = "'" if '"' in text else '"'
             return text, f"{quote}{text}{quote}"
         if tok.kind in ("true", "false"):
             if ftype.kind != "bool":
-                raise ExprError(f"'{name}' is {ftype.description}, not true/false", tok.offset,
-                                self._literal_hint(ftype))
+                raise ExprError("non_vero_falso", tok.offset, hint_key=self._literal_hint(ftype), campo=name,
+                                valori=self._listed(ftype), **_typed(ftype))
             return tok.kind == "true", tok.kind
-        found = f"'{tok.text}'" if tok.text else "the end of the condition"
-        hint = "write text in double quotes" if tok.kind == "name" else ""
-        raise ExprError(f"expected a value to compare '{name}' with, found {found}", tok.offset, hint)
+        raise ExprError("valore_atteso", tok.offset, hint_key="virgolette" if tok.kind == "name" else "", campo=name,
+                        **_found(tok))
 
     @staticmethod
     def _literal_hint(ftype: FieldType) -> str:
-        if ftype.kind == "ordinal":
-            return "compare with one of: " + ", ".join(f'"{v}"' for v in ftype.values)
-        return {"number": "compare with a number, e.g. 3.5", "text": 'compare with text in quotes, e.g. "B"',
-                "bool": "compare with true or false"}[ftype.kind]
+        """The key of the hint on what ``ftype`` is compared with (under problemi.condizione.suggerimento)."""
+        return {"ordinal": "confronta_ordinale", "number": "confronta_numero", "text": "confronta_testo",
+                "bool": "confronta_vero_falso"}[ftype.kind]
+
+    @staticmethod
+    def _listed(ftype: FieldType) -> str:
+        return ", ".join(f'"{v}"' for v in ftype.values)
+
+
+def _found(tok: Token) -> dict[str, str]:
+    """What was found instead: the token as written, or the end of the condition (by its key)."""
+    if tok.text:
+        return {"trovato": f"'{tok.text}'"}
+    return {"trovato_chiave": "problemi.condizione.elemento.fine"}
 
 
 def _shown(text: str) -> str:

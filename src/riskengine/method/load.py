@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from riskengine.catalog.models import TIPOLOGIE
 from riskengine.errors import Location, Problem, RiskengineError, Severity
+from riskengine.i18n import refuse, said
 from riskengine.method import expr
 from riskengine.method.arithmetic import decimals, quantum
 from riskengine.method.models import Azione, Indicatore, MethodFile, PoliciesFile, Precisione, Scala
@@ -221,7 +223,8 @@ def _option_codes(scale: Scala) -> list[str]:
 def fact_schema(model: MethodFile, scales: dict[str, Scala]) -> dict[str, expr.FieldType]:
     """The typed fields a policy condition can read, for this method."""
     levels = tuple(level.codice for level in model.livelli)
-    level_type = expr.ordinal("a risk level (" + " < ".join(levels) + ")", levels)
+    level_type = expr.ordinal("a risk level (" + " < ".join(levels) + ")", levels,
+                              "problemi.condizione.tipo.livello", " < ".join(levels))
     schema: dict[str, expr.FieldType] = dict.fromkeys(TEXT_FIELDS, expr.TEXT)
     schema.update(dict.fromkeys(COUNT_FIELDS, expr.NUMBER))
     schema.update(dict.fromkeys(BOOL_FIELDS, expr.BOOL))
@@ -231,7 +234,8 @@ def fact_schema(model: MethodFile, scales: dict[str, Scala]) -> dict[str, expr.F
         scale = scales.get(indicator.scala)
         if scale is not None and scale.ordinale:
             schema[indicator.codice] = expr.ordinal(f"a value of the scale '{scale.codice}'",
-                                                    tuple(_option_codes(scale)))
+                                                    tuple(_option_codes(scale)), "problemi.condizione.tipo.scala",
+                                                    scale.codice)
         else:
             schema[indicator.codice] = expr.NUMBER
     if numeric:
@@ -246,7 +250,8 @@ def fact_schema(model: MethodFile, scales: dict[str, Scala]) -> dict[str, expr.F
             first = next((i for i in model.indicatori if i.dimensione == dimension), None)
             scale = scales.get(first.scala) if first else None
             if scale is not None:
-                schema[dimension] = expr.ordinal(f"a value of the scale '{scale.codice}'", tuple(_option_codes(scale)))
+                schema[dimension] = expr.ordinal(f"a value of the scale '{scale.codice}'", tuple(_option_codes(scale)),
+                                                 "problemi.condizione.tipo.scala", scale.codice)
     return schema
 
 
@@ -260,44 +265,50 @@ class _Checker:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
 
-    def error(self, keys: tuple, message: str, hint: str = "", code: str = "method", *, doc: Document | None = None,
-              key: bool = False) -> None:
-        self.problems.append(Problem((doc or self.doc).locate(keys, key=key), message, code=code, hint=hint))
+    def error(self, keys: tuple, key: str, hint: str = "", code: str = "method", *, hint_key: str = "",
+              on_key: bool = False, **values: Any) -> None:
+        """A problem worded by ``problemi.metodo.<key>`` (hint by ``problemi.metodo.suggerimento.<hint_key>``)."""
+        self.problems.append(said(self.doc.locate(keys, key=on_key), f"problemi.metodo.{key}", code=code, hint=hint,
+                                  hint_key=f"problemi.metodo.suggerimento.{hint_key}" if hint_key else "", **values))
 
-    def warn(self, keys: tuple, message: str, hint: str = "", code: str = "method") -> None:
-        self.warnings.append(Problem(self.doc.locate(keys), message, code=code, severity=Severity.WARNING, hint=hint))
+    def warn(self, keys: tuple, key: str, code: str = "method", *, hint_key: str = "", **values: Any) -> None:
+        """A warning worded like :meth:`error`."""
+        self.warnings.append(said(self.doc.locate(keys), f"problemi.metodo.{key}", code=code,
+                                  severity=Severity.WARNING,
+                                  hint_key=f"problemi.metodo.suggerimento.{hint_key}" if hint_key else "", **values))
 
     def scales(self) -> dict[str, Scala]:
         scales: dict[str, Scala] = {}
         for i, scale in enumerate(self.m.scale):
             if scale.codice in scales:
-                self.error(("scale", i, "codice"), f"duplicate scale code '{scale.codice}'")
+                self.error(("scale", i, "codice"), "scala_duplicata", codice=scale.codice)
             scales[scale.codice] = scale
             values = [o.valore for o in scale.opzioni]
             codes = [o.codice for o in scale.opzioni if o.codice is not None]
             if len(set(values)) != len(values):
-                self.error(("scale", i, "opzioni"), f"scale '{scale.codice}' repeats a value",
-                           "each answer needs its own value")
+                self.error(("scale", i, "opzioni"), "scala_valore_ripetuto", hint_key="valore_proprio",
+                           codice=scale.codice)
             if len(set(codes)) != len(codes):
-                self.error(("scale", i, "opzioni"), f"scale '{scale.codice}' repeats an answer code")
+                self.error(("scale", i, "opzioni"), "scala_codice_ripetuto", codice=scale.codice)
             if scale.ordinale and len(codes) != len(values):
-                self.error(("scale", i, "opzioni"), f"ordinal scale '{scale.codice}' needs a 'codice' on every answer",
-                           'e.g. {codice: alto, valore: 3, etichetta: "Alto"}')
+                self.error(("scale", i, "opzioni"), "scala_ordinale_codici", hint_key="scala_ordinale_codici",
+                           codice=scale.codice)
         return scales
 
     def indicators(self, scales: dict[str, Scala]) -> None:
         seen: set[str] = set()
         for i, ind in enumerate(self.m.indicatori):
             if ind.codice in seen:
-                self.error(("indicatori", i, "codice"), f"duplicate indicator code '{ind.codice}'")
+                self.error(("indicatori", i, "codice"), "indicatore_duplicato", codice=ind.codice)
             seen.add(ind.codice)
             if ind.scala not in scales:
-                self.error(("indicatori", i, "scala"), f"unknown scale '{ind.scala}'", did_you_mean(ind.scala, scales))
+                self.error(("indicatori", i, "scala"), "scala_sconosciuta", did_you_mean(ind.scala, scales),
+                           scala=ind.scala)
         for dimension in ("probabilita", "impatto"):
             items = [(i, ind) for i, ind in enumerate(self.m.indicatori) if ind.dimensione == dimension]
             if not items:
-                self.error(("indicatori",), f"no indicator on the '{dimension}' dimension",
-                           f"add an indicator with 'dimensione: {dimension}'")
+                self.error(("indicatori",), "dimensione_senza_indicatori",
+                           hint_key="dimensione_senza_indicatori", dimensione=dimension)
                 continue
             operator = getattr(self.m.dimensioni, dimension).aggregazione
             self.aggregation_fits(("dimensioni", dimension, "aggregazione"), operator, items, scales)
@@ -308,13 +319,13 @@ class _Checker:
                 missing = [ind.codice for _, ind in items if ind.peso is None]
                 weights = [ind.peso for _, ind in items if ind.peso is not None]
                 if missing:
-                    self.error(("dimensioni", dimension), f"weighted mean needs 'peso' on {', '.join(missing)}")
+                    self.error(("dimensioni", dimension), "pesi_mancanti", indicatori=", ".join(missing))
                 else:
                     total = sum(weights, Decimal(0))
                     if total != 100:
                         self.error(("indicatori", items[0][0], "peso"),
-                                   f"the weights of '{dimension}' add up to {total}, not 100",
-                                   "adjust the 'peso' values so they sum to 100")
+                                   "pesi_somma", hint_key="pesi_somma",
+                                   dimensione=dimension, totale=total)
         if self.m.valutazione.livello != "processo":  # phases or events are aggregated up to the process too
             self.aggregation_fits(("valutazione", "aggregazione_processo"), self.m.valutazione.aggregazione_processo,
                                   list(enumerate(self.m.indicatori)), scales)
@@ -322,8 +333,8 @@ class _Checker:
     def aggregation_fits(self, keys: tuple, operator: str, items: list, scales: dict[str, Scala]) -> None:
         ordinal = [ind.codice for _, ind in items if ind.scala in scales and scales[ind.scala].ordinale]
         if ordinal and operator in ("media", "media-ponderata"):
-            self.error(keys, f"'{operator}' averages ordinal judgements ({', '.join(ordinal)})",
-                       "PNA 2019: do not average ordinal judgements; use 'max' (prudence) or 'moda'")
+            self.error(keys, "media_ordinali", hint_key="media_ordinali",
+                       operatore=operator, indicatori=", ".join(ordinal))
 
     def combination(self, scales: dict[str, Scala], levels: tuple[str, ...]) -> dict[tuple[str, str], GridCell]:
         comb = self.m.combinazione
@@ -331,13 +342,13 @@ class _Checker:
         if comb.tipo == "prodotto":
             if ordinal_inds:
                 self.error(("combinazione", "tipo"),
-                           f"a product needs numeric scales; ordinal: {', '.join(ordinal_inds)}",
-                           "use tipo: griglia for qualitative methods")
+                           "prodotto_ordinali", hint_key="prodotto_ordinali",
+                           indicatori=", ".join(ordinal_inds))
             if not self.m.bande or self.m.scelta_bande is None:
-                self.error(("combinazione",), "a product method needs 'bande' and 'scelta_bande'")
+                self.error(("combinazione",), "prodotto_senza_bande")
             return {}
         if self.m.bande or self.m.scelta_bande is not None:
-            self.warn(("bande",), "band tables are not used by a grid method")
+            self.warn(("bande",), "bande_inutili")
         grid = comb.griglia
         assert grid is not None
         cells: dict[tuple[str, str], GridCell] = {}
@@ -345,30 +356,32 @@ class _Checker:
             inds = [ind for ind in self.m.indicatori if ind.dimensione == dimension and ind.scala in scales]
             scale_codes = {ind.scala for ind in inds}
             if len(scale_codes) > 1:
-                self.error(("indicatori",), f"a grid needs one scale per dimension; '{dimension}' uses "
-                           + ", ".join(sorted(scale_codes)))
+                self.error(("indicatori",), "griglia_scale", dimensione=dimension,
+                           scale=", ".join(sorted(scale_codes)))
                 return {}
             if not inds:
                 return {}
             expected = _option_codes(scales[inds[0].scala])
             if sorted(axis) != sorted(expected) or len(set(axis)) != len(axis):
                 self.error(("combinazione", "griglia", keyname),
-                           f"grid {keyname} must list each value of scale '{inds[0].scala}' once",
-                           "expected: " + ", ".join(expected))
+                           f"griglia_asse.{keyname}", hint_key="valori_attesi",
+                           scala=inds[0].scala, valori=", ".join(expected))
                 return {}
         if len(grid.celle) != len(grid.righe):
             self.error(("combinazione", "griglia", "celle"),
-                       f"the grid has {len(grid.righe)} rows but {len(grid.celle)} rows of cells")
+                       "griglia_righe", righe=len(grid.righe),
+                       celle=len(grid.celle))
             return {}
         for r, (p, row) in enumerate(zip(grid.righe, grid.celle, strict=True)):  # lengths checked just above
             if len(row) != len(grid.colonne):
                 self.error(("combinazione", "griglia", "celle", r),
-                           f"row '{p}' has {len(row)} cells, expected {len(grid.colonne)}")
+                           "griglia_celle", riga=p, celle=len(row),
+                           colonne=len(grid.colonne))
                 continue
             for c, (i, level) in enumerate(zip(grid.colonne, row, strict=True)):  # row length checked above
                 keys = ("combinazione", "griglia", "celle", r, c)
                 if level not in levels:
-                    self.error(keys, f"unknown risk level '{level}'", did_you_mean(level, levels))
+                    self.error(keys, "livello_sconosciuto", did_you_mean(level, levels), livello=level)
                 cells[(p, i)] = GridCell(f"griglia:{p}x{i}", p, i, level, self.doc.locate(keys))
         return cells
 
@@ -378,17 +391,18 @@ class _Checker:
         for i, selection in enumerate(self.m.piano_monitoraggio.selezioni):
             keys: tuple = ("piano_monitoraggio", "selezioni", i)
             if selection.codice in seen:
-                self.error(keys + ("codice",), f"duplicate selection '{selection.codice}'")
+                self.error(keys + ("codice",), "selezione_duplicata", codice=selection.codice)
             seen.add(selection.codice)
             for j, level in enumerate(selection.livelli):
                 if level not in levels:
-                    self.error(keys + ("livelli", j), f"unknown risk level '{level}'", did_you_mean(level, levels))
+                    self.error(keys + ("livelli", j), "livello_sconosciuto", did_you_mean(level, levels),
+                               livello=level)
 
     def levels(self) -> tuple[str, ...]:
         codes = [level.codice for level in self.m.livelli]
         for i, code in enumerate(codes):
             if codes.index(code) != i:
-                self.error(("livelli", i, "codice"), f"duplicate risk level '{code}'")
+                self.error(("livelli", i, "codice"), "livello_duplicato", codice=code)
         return tuple(codes)
 
     def score_range(self, scales: dict[str, Scala]) -> Decimal:
@@ -417,22 +431,23 @@ class _Checker:
             largest.append(max(options, key=lambda option: option[0]))
         (p, keys), (i, _) = largest
         if p * i > expr.MAX_MAGNITUDE:
-            self.error(keys, f"the largest score of this method, {p} × {i}, is above {expr.MAX_MAGNITUDE:,}: "
-                       "the engine compares numbers exactly up to there", "use smaller scale values",
-                       code="engine-limit")
+            self.error(keys, "punteggio_massimo", code="engine-limit", hint_key="valori_piu_piccoli",
+                       punteggio_p=p, punteggio_i=i, massimo=f"{expr.MAX_MAGNITUDE:,}",
+                       massimo_cifre=len(str(expr.MAX_MAGNITUDE)) - 1)
 
     def rounding(self) -> None:
         """Per-stage roundings name declared variants; a grid method rounds nothing it could leave unrounded."""
         variants = [v.codice for v in self.m.combinazione.varianti]
         for code in sorted(self.m.arrotondamento.varianti):
             if code not in variants:
-                self.error(("arrotondamento", "varianti", code), f"unknown variant '{code}'",
-                           did_you_mean(code, variants) if variants else "this method declares no variants", key=True)
+                self.error(("arrotondamento", "varianti", code), "variante_sconosciuta",
+                           did_you_mean(code, variants) if variants else "",
+                           hint_key="" if variants else "nessuna_variante", on_key=True, variante=code)
         if self.m.combinazione.tipo == "griglia":
             for stage in ("probabilita", "impatto"):
                 if getattr(self.m.arrotondamento, stage) == "nessuno":
-                    self.error(("arrotondamento", stage), "a grid method looks up rounded scale values: "
-                               f"'{stage}' cannot be left unrounded", "give it 'cifre' or remove it")
+                    self.error(("arrotondamento", stage), "griglia_non_arrotondata",
+                               hint_key="griglia_non_arrotondata", dimensione=stage)
 
     def table_digits(self) -> dict[str, int]:
         """The precision each band table is checked and compiled at: the finest of the values it classifies.
@@ -456,8 +471,8 @@ class _Checker:
             elif variant.bande in codes:
                 named = {variant.bande}
             else:
-                self.error(("combinazione", "varianti", k, "bande"), f"unknown band table '{variant.bande}'",
-                           did_you_mean(variant.bande, [*codes, "principale"]))
+                self.error(("combinazione", "varianti", k, "bande"), "bande_sconosciute",
+                           did_you_mean(variant.bande, [*codes, "principale"]), tabella=variant.bande)
                 continue
             for code in named:
                 digits[code] = max(digits.get(code, 0), variant_digits)
@@ -469,7 +484,7 @@ class _Checker:
         tables: dict[str, BandTable] = {}
         for t, table in enumerate(self.m.bande):
             if table.codice in tables:
-                self.error(("bande", t, "codice"), f"duplicate band table '{table.codice}'")
+                self.error(("bande", t, "codice"), "bande_duplicate", tabella=table.codice)
                 continue
             digits = precision[table.codice]
             step = quantum(digits)
@@ -478,14 +493,14 @@ class _Checker:
             for r, row in enumerate(table.righe):
                 keys = ("bande", t, "righe", r)
                 if row.livello not in levels:
-                    self.error(keys + ("livello",), f"unknown risk level '{row.livello}'",
-                               did_you_mean(row.livello, levels))
+                    self.error(keys + ("livello",), "livello_sconosciuto",
+                               did_you_mean(row.livello, levels), livello=row.livello)
                 for name in ("da", "oltre", "a", "sotto"):
                     value = getattr(row, name)
                     if value is not None and decimals(value) > digits:
                         self.error(keys + (name,),
-                                   f"edge {value} has more decimals than the rounding precision ({digits})",
-                                   f"scores are rounded to {digits} decimals: write the edge with at most {digits}")
+                                   "bordo_decimali", hint_key="bordo_decimali",
+                                   bordo=value, cifre=digits)
                 # RigaBanda holds exactly one lower edge (da or oltre) and one upper edge (a or sotto)
                 if row.da is not None:
                     lo = int((row.da / step).to_integral_value())
@@ -500,8 +515,8 @@ class _Checker:
                 text = (f"≥ {row.da}" if row.da is not None else f"> {row.oltre}") + " e " + \
                        (f"≤ {row.a}" if row.a is not None else f"< {row.sotto}")
                 if lo > hi:
-                    self.error(keys, f"band row {r + 1} ({text}) contains no score at {digits} decimals",
-                               "check the order of the edges")
+                    self.error(keys, "riga_vuota", hint_key="ordine_bordi",
+                               riga=r + 1, intervallo=text, cifre=digits)
                 rows.append(BandRow(f"bande:{table.codice}:{r + 1}", lo, hi, row.livello, self.doc.locate(keys), text))
             self.coverage(t, table.codice, rows, top_steps, step)
             tables[table.codice] = BandTable(table.codice, table.nome, tuple(rows), digits)
@@ -514,25 +529,27 @@ class _Checker:
         if ordered and ordered[0][1].lo > 0:
             index, row = ordered[0]
             self.error(("bande", t, "righe", index),
-                       f"band table '{code}': scores from 0 to {show(row.lo - 1)} fall in no band",
-                       "start the first row at 'da: 0'", code="band-gap")
+                       "bande_buco_iniziale", code="band-gap",
+                       hint_key="da_zero", tabella=code, a_punteggio=show(row.lo - 1))
         for (_, prev), (index, row) in itertools.pairwise(ordered):
             if row.lo > prev.hi + 1:
                 self.error(("bande", t, "righe", index),
-                           f"band table '{code}' has a gap: scores {show(prev.hi + 1)} to {show(row.lo - 1)} "
-                           "fall in no band",
-                           f"start this row at 'da: {show(prev.hi + 1)}' or 'oltre: {show(prev.hi)}'", code="band-gap")
+                           "bande_buco", code="band-gap",
+                           hint_key="bande_buco", tabella=code, da_punteggio=show(prev.hi + 1),
+                           a_punteggio=show(row.lo - 1), bordo=show(prev.hi))
             elif row.lo <= prev.hi:
                 self.error(("bande", t, "righe", index),
-                           f"band table '{code}' overlaps: scores {show(row.lo)} to {show(min(prev.hi, row.hi))} "
-                           f"fall in two bands ('{prev.level}' and '{row.level}')",
-                           f"start this row at 'oltre: {show(prev.hi)}'", code="band-overlap")
+                           "bande_sovrapposte", code="band-overlap",
+                           hint_key="bande_sovrapposte", tabella=code, da_punteggio=show(row.lo),
+                           a_punteggio=show(min(prev.hi, row.hi)), bordo=show(prev.hi), livello=prev.level,
+                           altro_livello=row.level)
         if ordered:
             last_index, last = max(enumerate(rows), key=lambda item: item[1].hi)
             if last.hi < top_steps:
                 self.error(("bande", t, "righe", last_index),
-                           f"band table '{code}': scores above {show(last.hi)} up to {show(top_steps)} fall in no band",
-                           f"end the last row at 'a: {show(top_steps)}'", code="band-gap")
+                           "bande_buco_finale", code="band-gap",
+                           hint_key="bande_buco_finale", tabella=code, da_punteggio=show(last.hi),
+                           a_punteggio=show(top_steps))
 
     def band_choice(self, tables: dict[str, BandTable]) -> None:
         choice = self.m.scelta_bande
@@ -540,24 +557,24 @@ class _Checker:
             return
         used = {choice.predefinita}
         if choice.predefinita not in tables:
-            self.error(("scelta_bande", "predefinita"), f"unknown band table '{choice.predefinita}'",
-                       did_you_mean(choice.predefinita, tables))
+            self.error(("scelta_bande", "predefinita"), "bande_sconosciute",
+                       did_you_mean(choice.predefinita, tables), tabella=choice.predefinita)
         seen_areas: dict[str, int] = {}
         for i, override in enumerate(choice.per_area):
             used.add(override.bande)
             if override.bande not in tables:
-                self.error(("scelta_bande", "per_area", i, "bande"), f"unknown band table '{override.bande}'",
-                           did_you_mean(override.bande, tables))
+                self.error(("scelta_bande", "per_area", i, "bande"), "bande_sconosciute",
+                           did_you_mean(override.bande, tables), tabella=override.bande)
             for j, area in enumerate(override.aree):
                 if area in seen_areas:
                     self.error(("scelta_bande", "per_area", i, "aree", j),
-                               f"area '{area}' is already assigned a band table (entry {seen_areas[area] + 1})",
-                               "an area can use one band table only")
+                               "area_due_tabelle", hint_key="area_due_tabelle",
+                               area=area, voce=seen_areas[area] + 1)
                 seen_areas[area] = i
         for t, table in enumerate(self.m.bande):
             if table.codice not in used:
-                self.warn(("bande", t, "codice"), f"band table '{table.codice}' is never used",
-                          "reference it in scelta_bande or remove it")
+                self.warn(("bande", t, "codice"), "bande_inutilizzate", hint_key="bande_inutilizzate",
+                          tabella=table.codice)
 
 
 _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
@@ -638,8 +655,8 @@ def _compile_policies(doc: Document, policies: PoliciesFile, schema: dict[str, e
     placeholders = set(schema) | {"nome"}
     for t, table in enumerate(policies.tabelle):
         if table.codice in seen_tables:
-            problems.append(Problem(doc.locate(("tabelle", t, "codice")), f"duplicate table code '{table.codice}'",
-                                    code="policy"))
+            problems.append(said(doc.locate(("tabelle", t, "codice")), "problemi.metodo.tabella_duplicata",
+                                 code="policy", tabella=table.codice))
         seen_tables.add(table.codice)
         rules: list[PolicyRule] = []
         by_condition: dict[str, str] = {}
@@ -648,42 +665,41 @@ def _compile_policies(doc: Document, policies: PoliciesFile, schema: dict[str, e
             keys = ("tabelle", t, "regole", r)
             location = doc.locate(keys)
             if any(existing.code == rule.codice for existing in rules):
-                problems.append(Problem(doc.locate(keys + ("codice",)), f"duplicate rule code '{rule.codice}' in table "
-                                        f"'{table.codice}'", code="policy"))
+                problems.append(said(doc.locate(keys + ("codice",)), "problemi.metodo.regola_duplicata",
+                                     code="policy", regola=rule.codice, tabella=table.codice))
             try:
                 condition = expr.parse_condition(rule.quando, schema)
             except expr.ExprError as exc:
-                problems.append(Problem(doc.locate_in_text(keys + ("quando",), exc.offset), exc.message,
-                                        code="policy-condition", hint=exc.hint))
+                problems.append(said(doc.locate_in_text(keys + ("quando",), exc.offset), exc.key,
+                                     code="policy-condition", hint=exc.hint, hint_key=exc.hint_key, **exc.values))
                 continue
             rendered = expr.render(condition)
             if rendered in by_condition:
-                problems.append(Problem(doc.locate(keys + ("quando",)),
-                                        f"rule '{rule.codice}' has the same condition as rule "
-                                        f"'{by_condition[rendered]}'",
-                                        code="policy-duplicate", hint="merge the two rules"))
+                problems.append(said(doc.locate(keys + ("quando",)), "problemi.metodo.stessa_condizione",
+                                     code="policy-duplicate", hint_key="problemi.metodo.suggerimento.unisci_regole",
+                                     regola=rule.codice, altra_regola=by_condition[rendered]))
             by_condition[rendered] = rule.codice
             if not _satisfiable(condition, schema):
-                problems.append(Problem(doc.locate(keys + ("quando",)), f"rule '{rule.codice}' can never fire: "
-                                        f"its condition is contradictory", code="policy-unreachable"))
+                problems.append(said(doc.locate(keys + ("quando",)), "problemi.metodo.condizione_contraddittoria",
+                                     code="policy-unreachable", regola=rule.codice))
             if catch_all is not None and table.esito == "first":
-                problems.append(Problem(doc.locate(keys), f"rule '{rule.codice}' is unreachable: rule '{catch_all}' "
-                                        f"before it always matches (hit policy 'first')", code="policy-unreachable"))
+                problems.append(said(doc.locate(keys), "problemi.metodo.regola_irraggiungibile",
+                                     code="policy-unreachable", regola=rule.codice, altra_regola=catch_all))
             if isinstance(condition, expr.Always) or (isinstance(condition, expr.AllOf) and not condition.items):
                 catch_all = catch_all or rule.codice
             for a, action in enumerate(rule.allora):
                 if action.criticita is not None:
                     for name in _PLACEHOLDER.findall(action.criticita.messaggio):
                         if name not in placeholders:
-                            problems.append(Problem(doc.locate(keys + ("allora", a, "criticita", "messaggio")),
-                                                    f"unknown placeholder '{{{name}}}' in the message", code="policy",
-                                                    hint=did_you_mean(name, placeholders)))
+                            problems.append(said(doc.locate(keys + ("allora", a, "criticita", "messaggio")),
+                                                 "problemi.metodo.segnaposto_sconosciuto", code="policy",
+                                                 hint=did_you_mean(name, placeholders), segnaposto=name))
                 if action.richiede_misura is not None:
                     for k, typology in enumerate(action.richiede_misura.tipologie):
                         if typology not in TIPOLOGIE:
-                            problems.append(Problem(doc.locate(keys + ("allora", a, "richiede_misura", "tipologie", k)),
-                                                    f"unknown typology '{typology}'", code="policy",
-                                                    hint=did_you_mean(typology, TIPOLOGIE)))
+                            problems.append(said(doc.locate(keys + ("allora", a, "richiede_misura", "tipologie", k)),
+                                                 "problemi.metodo.tipologia_sconosciuta", code="policy",
+                                                 hint=did_you_mean(typology, TIPOLOGIE), tipologia_codice=typology))
             rules.append(PolicyRule(f"{table.codice}/{rule.codice}", table.codice, rule.codice, rule.descrizione,
                                     rule.quando, condition, tuple(rule.allora), rule.priorita, r, location))
         tables.append(PolicyTable(table.codice, table.esito, tuple(rules)))
@@ -706,9 +722,9 @@ def _engine_limits(name: str, doc: Document, bands: dict[str, BandTable], grid: 
                 alternatives = expr.to_dnf(rule.condition, MAX_ALTERNATIVES_PER_RULE)
             except ValueError:  # past the limit (an empty list is a condition that never holds: no engine rule)
                 location = pdoc.locate(("tabelle", t, "regole", r, "quando")) if pdoc else doc.locate(())
-                problems.append(Problem(location, f"rule '{rule.code}' expands to more than "
-                                        f"{MAX_ALTERNATIVES_PER_RULE} alternatives for the engine", code="engine-limit",
-                                        hint="split it into several rules, or use 'in [...]' lists on fewer fields"))
+                problems.append(said(location, "problemi.metodo.troppe_alternative", code="engine-limit",
+                                     hint_key="problemi.metodo.suggerimento.troppe_alternative", regola=rule.code,
+                                     massimo=MAX_ALTERNATIVES_PER_RULE))
                 continue
             policies += len(alternatives)
             for conjunction in alternatives:
@@ -716,21 +732,21 @@ def _engine_limits(name: str, doc: Document, bands: dict[str, BandTable], grid: 
                     if cmp.op == "==":
                         branches[cmp.field] = branches.get(cmp.field, 0) + 1
     policy_place = pdoc.locate(("tabelle",)) if pdoc is not None else doc.locate(())
-    for label, count, place in (("band rows and grid cells", classify,
+    for label, count, place in (("righe_e_celle", classify,
                                  doc.locate(("bande",) if bands else ("combinazione", "griglia"))),
-                                ("engine rules from the policies", policies, policy_place)):
+                                ("regole_del_motore", policies, policy_place)):
         if count > MAX_RULES_PER_RULESET:
-            problems.append(Problem(place, f"{count} {label}: above the {MAX_RULES_PER_RULESET} the engine "
-                                    "runs safely", code="engine-limit",
-                                    hint="keep thresholds as data, not one rule per code"))
+            problems.append(said(place, "problemi.metodo.troppe_regole", code="engine-limit",
+                                 hint_key="problemi.metodo.suggerimento.soglie_come_dati", quante=count,
+                                 cosa_chiave=f"problemi.metodo.cosa.{label}", massimo=MAX_RULES_PER_RULESET))
     for fieldname, count in sorted(branches.items()):
         if count > MAX_EQUALITY_BRANCHES:
-            problems.append(Problem(policy_place, f"{count} engine rules test '{fieldname} == …': above the "
-                                    f"{MAX_EQUALITY_BRANCHES} the engine handles", code="engine-limit",
-                                    hint="use ranges (<, >=) or fewer distinct values"))
+            problems.append(said(policy_place, "problemi.metodo.troppe_uguaglianze", code="engine-limit",
+                                 hint_key="problemi.metodo.suggerimento.intervalli", quante=count, campo=fieldname,
+                                 massimo=MAX_EQUALITY_BRANCHES))
     if len(schema) + 4 > MAX_FACT_PROPERTIES:
-        problems.append(Problem(doc.locate(("indicatori",)), f"{len(schema)} fact fields: above the "
-                                f"{MAX_FACT_PROPERTIES} the engine handles", code="engine-limit"))
+        problems.append(said(doc.locate(("indicatori",)), "problemi.metodo.troppi_campi", code="engine-limit",
+                             quanti=len(schema), massimo=MAX_FACT_PROPERTIES))
 
 
 def engine_hash(name: str) -> int:
@@ -763,9 +779,9 @@ def _engine_names(doc: Document, model: MethodFile, schema: dict[str, expr.Field
     origin.update({ind.codice: ("indicatori", i, "codice") for i, ind in enumerate(model.indicatori)})
     for earlier, later in engine_collisions(schema):
         keys = origin.get(later, origin.get(earlier, ("indicatori",)))
-        problems.append(Problem(doc.locate(keys), f"the fields '{earlier}' and '{later}' have the same engine hash "
-                                f"({engine_hash(later)}): durable-rules would read one for the other",
-                                code="engine-limit", hint=f"rename '{later}'"))
+        problems.append(said(doc.locate(keys), "problemi.metodo.stesso_hash", code="engine-limit",
+                             hint_key="problemi.metodo.suggerimento.rinomina", campo=earlier, altro_campo=later,
+                             hash=engine_hash(later)))
 
 
 def _comparisons(cond: expr.Cond) -> list[expr.Cmp]:
@@ -785,8 +801,8 @@ def load_method(root: str | Path) -> Method:
     root = Path(root)
     method_path = root / "method.yaml"
     if not method_path.is_file():
-        raise RiskengineError([Problem(Location(str(method_path)), "missing method.yaml",
-                                       hint="a method directory holds method.yaml and policies.yaml")])
+        raise refuse(Location(str(method_path)), "problemi.metodo.manca_metodo",
+                     hint_key="problemi.metodo.suggerimento.manca_metodo")
     problems: list[Problem] = []
     doc = load_yaml(method_path)
     model = validate_document(doc, MethodFile, problems)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from riskengine.i18n import RefusalError
 from riskengine.method.expr import MAX_MAGNITUDE
 from riskengine.source.fields import CleanText, Code, Dec, ItemModel, Model, Text
 
@@ -136,9 +137,9 @@ class Combinazione(Model):
     @model_validator(mode="after")
     def _shape(self) -> Combinazione:
         if self.tipo == "griglia" and self.griglia is None:
-            raise ValueError("tipo 'griglia' needs a 'griglia' with righe, colonne and celle")
+            raise RefusalError("problemi.valore.griglia_mancante")
         if self.tipo == "prodotto" and self.griglia is not None:
-            raise ValueError("'griglia' is only used with tipo 'griglia'")
+            raise RefusalError("problemi.valore.griglia_fuori_posto")
         return self
 
 
@@ -163,9 +164,9 @@ class RigaBanda(Model):
     @model_validator(mode="after")
     def _edges(self) -> RigaBanda:
         if (self.da is None) == (self.oltre is None):
-            raise ValueError("give exactly one lower edge: 'da' (inclusive) or 'oltre' (exclusive)")
+            raise RefusalError("problemi.valore.limite_inferiore")
         if (self.a is None) == (self.sotto is None):
-            raise ValueError("give exactly one upper edge: 'a' (inclusive) or 'sotto' (exclusive)")
+            raise RefusalError("problemi.valore.limite_superiore")
         return self
 
 
@@ -265,9 +266,9 @@ class Selezione(Model):
     @model_validator(mode="after")
     def _how_many(self) -> Selezione:
         if self.per_area is None and self.numero is None:
-            raise ValueError("say how many are checked: 'per_area' (so many per risk area), 'numero' (in all), or both")
+            raise RefusalError("problemi.valore.quante_verifiche")
         if self.campione is not None and self.modalita != "a-campione":
-            raise ValueError("'campione' is the sample of a check 'a-campione'")
+            raise RefusalError("problemi.valore.campione")
         return self
 
 
@@ -288,7 +289,7 @@ class PianoMonitoraggio(Model):
     @model_validator(mode="after")
     def _selections(self) -> PianoMonitoraggio:
         if (self.tipo == "selezione") != bool(self.selezioni):
-            raise ValueError("'selezioni' lists the checks of tipo 'selezione', and only of it")
+            raise RefusalError("problemi.valore.selezioni")
         return self
 
 
@@ -357,7 +358,7 @@ class Azione(Model):
         given = [k for k in ("criticita", "richiede_misura", "monitoraggio", "priorita")
                  if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("each action has exactly one of: criticita, richiede_misura, monitoraggio, priorita")
+            raise RefusalError("problemi.valore.una_azione")
         return self
 
     @property
@@ -448,9 +449,9 @@ class Caso(Model):
         given = [self.risposte is not None, self.rischio is not None,
                  self.probabilita is not None or self.impatto is not None]
         if sum(given) != 1:
-            raise ValueError("give exactly one input: 'risposte', 'rischio', or 'probabilita' with 'impatto'")
+            raise RefusalError("problemi.valore.un_ingresso")
         if (self.probabilita is None) != (self.impatto is None):
-            raise ValueError("'probabilita' and 'impatto' go together")
+            raise RefusalError("problemi.valore.probabilita_impatto")
         return self
 
 
@@ -495,7 +496,7 @@ class TestFile(Model):
     @model_validator(mode="after")
     def _some(self) -> TestFile:
         if not self.casi and not self.piani_monitoraggio:
-            raise ValueError("give at least one case in 'casi' or 'piani_monitoraggio'")
+            raise RefusalError("problemi.valore.almeno_un_caso")
         return self
 
 
@@ -524,7 +525,7 @@ class Giudizio(ItemModel):
     @model_validator(mode="after")
     def _target(self) -> Giudizio:
         if sum(x is not None for x in (self.processo, self.fase, self.evento)) != 1:
-            raise ValueError("each entry names exactly one of: processo, fase, evento")
+            raise RefusalError("problemi.valore.un_oggetto")
         return self
 
     @property

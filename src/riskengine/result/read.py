@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -33,14 +33,27 @@ def read_result(path: str | Path) -> dict[str, Any]:
         raw = read_file(path)
     except RiskengineError as exc:  # its hint speaks of rule and catalogue files
         raise fail(where, exc.problems[0].message, code="result", hint=_HINT) from None
+    try:  # parsed and checked in one pass by pydantic's JSON parser: no second copy of a large result
+        data = RESULT.validate_json(raw)
+    except ValidationError as exc:
+        # Not a valid result: the standard parser and the checks below say why, in the user's terms.
+        data = _parse(raw, where)
+        _check_format(data, where)
+        raise _invalid(where, exc) from None
+    _check_format(data, where)
+    return cast(dict[str, Any], data)
+
+
+def _parse(raw: bytes, where: Location) -> Any:
+    """The JSON value of ``raw``, or one problem saying why it is not JSON."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise fail(where, "is not a result: not UTF-8 text", code="result", hint=_HINT) from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise fail(Location(str(path), exc.lineno, exc.colno),
+        raise fail(Location(where.path, exc.lineno, exc.colno),
                    f"is not valid JSON ({exc.msg}): the file is damaged or truncated", code="result",
                    hint=_HINT) from None
     except RecursionError:
@@ -48,17 +61,16 @@ def read_result(path: str | Path) -> dict[str, Any]:
     except ValueError as exc:  # e.g. an integer past Python's limit on digits converted at once
         reason = str(exc).split(";")[0]  # without its advice to the programmer (sys.set_int_max_str_digits)
         raise fail(where, f"is not a result: {shorten(reason, 120)}", code="result", hint=_HINT) from None
+
+
+def _check_format(data: Any, where: Location) -> None:
+    """One problem when ``data`` is not a result, or is a result of another format version."""
     if not isinstance(data, dict) or "formato" not in data:
         raise fail(where, "is not a riskengine result (no 'formato' key at the top)", code="result", hint=_HINT)
     if data["formato"] != RESULT_FORMAT:
         shown = str(data["formato"])[:60]
         raise fail(where, f"is a result of format '{shown}'; this riskengine reads '{RESULT_FORMAT}'",
                    code="result", hint="assess the catalogue again with this version of riskengine")
-    try:
-        RESULT.validate_python(data)
-    except ValidationError as exc:
-        raise _invalid(where, exc) from None
-    return data
 
 
 def _invalid(where: Location, exc: ValidationError) -> RiskengineError:

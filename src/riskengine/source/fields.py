@@ -33,7 +33,9 @@ MAX_DECIMALS = 40
 class Model(BaseModel):
     """Base of every file model: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    # defer_build: a model's validator is built when first used, not at import (a catalogue read from
+    # the cache of linked catalogues is never validated again).
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True, defer_build=True)
 
 
 class ItemModel(Model):

@@ -1,0 +1,191 @@
+"""A cache of linked catalogues: the validated models, their graph and its integrity findings.
+
+Loading, validating and linking a national catalogue takes seconds; reading back what an earlier
+run built takes a tenth of that. An entry is keyed by the SHA-256 of every catalogue file (read with
+the same rules as the loader: regular files inside the catalogue, within the size limit), the
+catalogue's path, riskengine's version, Python's and the loading libraries' versions: a changed
+file, limit or version is a different key. Entries live in a user-private directory
+(``$RISKENGINE_CACHE_DIR``, else ``$XDG_CACHE_HOME/riskengine`` or ``~/.cache/riskengine``; ``off``
+disables the cache), never beside a catalogue someone else can write. An entry is a pickle, and a
+pickle can run code when read: each is signed with HMAC-SHA256 under a random key kept in that
+directory (mode 0600, owned by the user), and its signature is checked before it is unpickled, so
+only what this user's riskengine wrote is ever read. A directory or key file that others can write,
+or that belongs to someone else, turns the cache off; a corrupt or unsigned entry is ignored and
+rebuilt. Only catalogues without errors are stored.
+
+This is performance machinery at the edge of the graph stage: callers see one function, :func:`linked`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+from riskengine.catalog.load import DEFAULT_FACTORS, load_catalog
+from riskengine.catalog.models import CATALOG_FILES
+from riskengine.errors import Problem, RiskengineError, Severity
+from riskengine.gcpause import paused
+from riskengine.graph.build import CatalogGraph, build_graph
+from riskengine.graph.integrity import check_integrity
+from riskengine.source.document import max_bytes, read_file
+
+CACHE_ENV = "RISKENGINE_CACHE_DIR"
+ENTRIES_KEPT = 4  # the newest entries kept (a national catalogue's entry is hundreds of megabytes)
+_FORMAT = b"riskengine-linked/1"
+_KEY_FILE = "chiave-firma"
+_SIGNATURE = 32  # bytes of an HMAC-SHA256
+
+
+def linked(root: str | os.PathLike) -> tuple[CatalogGraph, list[Problem]]:
+    """The catalogue in ``root`` loaded, validated and linked, and its integrity findings.
+
+    From the cache when an entry for the same files, limits and versions was written by this user;
+    otherwise built (raising :class:`RiskengineError` as :func:`load_catalog` does) and stored when
+    the integrity rules find no error. The files' bytes and position indexes are released either way.
+    """
+    directory = cache_directory()
+    key = _entry_key(Path(root)) if directory is not None else None
+    secret = _secret(directory) if directory is not None and key is not None else None
+    if directory is not None and key is not None and secret is not None:
+        found = _read(directory / f"{key}.bin", secret)
+        if found is not None:
+            return found
+    catalog = load_catalog(root)
+    cg = build_graph(catalog)
+    integrity = check_integrity(cg)
+    catalog.release_positions()
+    if directory is not None and key is not None and secret is not None \
+            and not any(p.severity is Severity.ERROR for p in integrity):
+        _write(directory, f"{key}.bin", secret, (cg, integrity))
+    return cg, integrity
+
+
+def cache_directory() -> Path | None:
+    """The user's cache directory for linked catalogues, created private; None when off or not private."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured is not None and configured.strip().lower() in ("", "off", "0", "no"):
+        return None
+    if configured:
+        base = Path(configured)
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        try:
+            base = (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "riskengine"
+        except (RuntimeError, KeyError):  # no home directory to be found: no cache
+            return None
+    directory = base / "cataloghi"
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(directory)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        return None  # someone else could write entries or the key: no cache rather than a shared one
+    return directory
+
+
+def _entry_key(root: Path) -> str | None:
+    """The key of the catalogue in ``root`` (hex), or None when a file cannot be read as the loader would."""
+    import networkx
+    import pydantic
+    import pydantic_core
+    import yaml
+
+    import riskengine
+
+    digest = hashlib.sha256(_FORMAT)
+    for part in (riskengine.__version__, sys.version, pydantic.VERSION, pydantic_core.__version__,
+                 networkx.__version__, yaml.__version__, str(max_bytes()), str(root)):
+        digest.update(part.encode("utf-8") + b"\0")
+    for name in sorted(CATALOG_FILES):
+        path = root / name
+        digest.update(name.encode("utf-8") + b"\0")
+        if not path.exists() and not path.is_symlink():
+            digest.update(b"absent\0")  # the loader's default factors come with this version
+            continue
+        try:
+            digest.update(hashlib.sha256(read_file(path, within=root)).digest())
+        except RiskengineError:
+            return None  # the loader reports it
+    digest.update(DEFAULT_FACTORS.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _private_file(path: Path) -> bool:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
+
+
+def _secret(directory: Path) -> bytes | None:
+    """The signing key of ``directory``, created on first use (32 random bytes, mode 0600); None if unsafe."""
+    path = directory / _KEY_FILE
+    if not path.exists() and not path.is_symlink():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            pass  # another run created it meanwhile
+        except OSError:
+            return None
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(os.urandom(32))
+    if not _private_file(path):
+        return None
+    try:
+        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
+            secret = handle.read(64)
+    except OSError:
+        return None
+    return secret if len(secret) == 32 else None
+
+
+def _read(path: Path, secret: bytes) -> tuple[CatalogGraph, list[Problem]] | None:
+    """The entry at ``path`` when it exists, is this user's and its signature holds; None otherwise."""
+    if not _private_file(path):
+        return None
+    try:
+        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    signature, payload = data[:_SIGNATURE], memoryview(data)[_SIGNATURE:]
+    if not hmac.compare_digest(signature, hmac.new(secret, payload, hashlib.sha256).digest()):
+        return None  # corrupt, truncated or not written by this user's riskengine: rebuilt
+    try:
+        with paused():  # millions of objects and no garbage cycles (riskengine.gcpause)
+            found = pickle.loads(payload)
+    except Exception:  # signed but unreadable (e.g. written by a riskengine whose classes changed)
+        return None
+    if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], CatalogGraph)):
+        return None
+    return found
+
+
+def _write(directory: Path, name: str, secret: bytes, value: tuple[CatalogGraph, list[Problem]]) -> None:
+    """Store ``value`` signed under ``name``, atomically; drop the oldest entries past ENTRIES_KEPT."""
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    signature = hmac.new(secret, payload, hashlib.sha256).digest()
+    try:
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")  # mode 0600
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(signature)
+                handle.write(payload)
+            os.replace(temporary, directory / name)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        entries = sorted(directory.glob("*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[ENTRIES_KEPT:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a full disk or a read-only cache costs only the next run's time

@@ -1,0 +1,206 @@
+"""The cache of linked catalogues: hits give what a fresh load gives; anything doubtful is rebuilt or refused."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from riskengine.errors import RiskengineError
+from riskengine.graph import build_graph, check_integrity
+from riskengine.graph import cache as cache_module
+from riskengine.graph.cache import cache_directory, linked
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def catalogue(tmp_path) -> Path:
+    target = tmp_path / "cat"
+    shutil.copytree(REPO / "catalogs" / "esempio-cciaa", target,
+                    ignore=shutil.ignore_patterns("storico.sqlite", "templates"))
+    return target
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("RISKENGINE_CACHE_DIR", str(folder))
+    return folder / "cataloghi"
+
+
+def _entries(cache_dir: Path) -> list[Path]:
+    return sorted(cache_dir.glob("*.bin"))
+
+
+def _no_fresh_load(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("loaded from the files, not from the cache")
+    monkeypatch.setattr(cache_module, "load_catalog", refuse)
+
+
+def _fresh(catalogue: Path):
+    from riskengine.catalog import load_catalog
+
+    cg = build_graph(load_catalog(catalogue))
+    return cg, check_integrity(cg)
+
+
+def test_a_hit_gives_what_a_fresh_load_gives(catalogue, cache_dir, monkeypatch):
+    _, cold_findings = linked(catalogue)
+    assert len(_entries(cache_dir)) == 1
+    _no_fresh_load(monkeypatch)
+    warm_cg, warm_findings = linked(catalogue)
+    fresh_cg, fresh_findings = _fresh(catalogue)
+    assert warm_findings == cold_findings == fresh_findings
+    assert sorted(warm_cg.graph.nodes) == sorted(fresh_cg.graph.nodes)
+    assert sorted(warm_cg.graph.edges(keys=True)) == sorted(fresh_cg.graph.edges(keys=True))
+    assert warm_cg.catalog.processes == fresh_cg.catalog.processes
+    assert warm_cg.catalog.warnings == fresh_cg.catalog.warnings
+    # A value located after a hit is read from the file again, at the same place.
+    node = warm_cg.nodes_of("process")[0]
+    assert warm_cg.location(node, "nome") == fresh_cg.location(node, "nome")
+
+
+def test_a_changed_file_is_a_miss(catalogue, cache_dir, monkeypatch):
+    first, _ = linked(catalogue)
+    text = (catalogue / "processes.yaml").read_text(encoding="utf-8")
+    name = first.obj(first.nodes_of("process")[0]).nome
+    (catalogue / "processes.yaml").write_text(text.replace(name, name + " (rivisto)", 1), encoding="utf-8")
+    second, _ = linked(catalogue)
+    assert second.obj(second.nodes_of("process")[0]).nome == name + " (rivisto)"
+    assert len(_entries(cache_dir)) == 2
+
+
+def test_the_size_limit_is_part_of_the_key(catalogue, cache_dir, monkeypatch):
+    linked(catalogue)
+    monkeypatch.setenv("RISKENGINE_MAX_FILE_MB", "0")
+    with pytest.raises(RiskengineError, match=r"larger than|too large|limit"):
+        linked(catalogue)  # a smaller limit refuses the files, as without a cache
+
+
+def test_a_corrupt_entry_is_ignored_and_rebuilt(catalogue, cache_dir):
+    linked(catalogue)
+    (entry,) = _entries(cache_dir)
+    data = bytearray(entry.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    entry.write_bytes(bytes(data))
+    cg, _ = linked(catalogue)
+    assert cg.nodes_of("process")
+    assert entry.read_bytes() != bytes(data)  # written again, whole
+    linked(catalogue)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "other key"])
+def test_an_entry_not_signed_by_this_key_is_never_unpickled(catalogue, cache_dir, tmp_path, damage):
+    linked(catalogue)
+    (entry,) = _entries(cache_dir)
+    witness = tmp_path / "executed"
+
+    class Payload:
+        def __reduce__(self):
+            return (Path.touch, (witness,))
+
+    payload = pickle.dumps(Payload())
+    if damage == "truncated":
+        content = entry.read_bytes()[:20]
+    elif damage == "empty":
+        content = b""
+    else:
+        content = hmac.new(os.urandom(32), payload, hashlib.sha256).digest() + payload
+    entry.write_bytes(content)
+    os.chmod(entry, 0o600)
+    cg, _ = linked(catalogue)
+    assert not witness.exists()
+    assert cg.nodes_of("process")
+
+
+def test_entries_others_can_write_are_not_read(catalogue, cache_dir, monkeypatch):
+    linked(catalogue)
+    (entry,) = _entries(cache_dir)
+    os.chmod(entry, 0o666)
+    monkeypatch.setattr(cache_module, "_write", lambda *args: None)
+    calls = []
+    real = cache_module.load_catalog
+    monkeypatch.setattr(cache_module, "load_catalog", lambda root: calls.append(root) or real(root))
+    linked(catalogue)
+    assert calls  # loaded from the files
+
+
+@pytest.mark.parametrize("what", ["directory", "key"])
+def test_a_cache_others_can_write_is_not_used(catalogue, cache_dir, monkeypatch, what):
+    linked(catalogue)
+    os.chmod(cache_dir if what == "directory" else cache_dir / "chiave-firma", 0o777 if what == "directory" else 0o644)
+    if what == "directory":
+        assert cache_directory() is None
+    calls = []
+    real = cache_module.load_catalog
+    monkeypatch.setattr(cache_module, "load_catalog", lambda root: calls.append(root) or real(root))
+    linked(catalogue)
+    assert calls
+
+
+def test_off_writes_nothing(catalogue, tmp_path, monkeypatch):
+    monkeypatch.setenv("RISKENGINE_CACHE_DIR", "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_directory() is None
+    linked(catalogue)
+    assert not (tmp_path / "xdg").exists() and not (tmp_path / "home").exists()
+
+
+def test_default_directory_is_the_users_cache(tmp_path, monkeypatch):
+    monkeypatch.delenv("RISKENGINE_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    folder = cache_directory()
+    assert folder == tmp_path / "xdg" / "riskengine" / "cataloghi"
+    assert folder.stat().st_mode & 0o777 == 0o700
+
+
+def test_catalogues_with_errors_are_not_stored(catalogue, cache_dir):
+    text = (catalogue / "measures.yaml").read_text(encoding="utf-8")
+    (catalogue / "measures.yaml").write_text(text.replace("responsabile: ", "responsabile: NESSUNO-", 1),
+                                             encoding="utf-8")
+    _, findings = linked(catalogue)
+    assert any(p.severity.name == "ERROR" for p in findings)
+    assert _entries(cache_dir) == []
+
+
+def test_load_errors_are_raised_and_nothing_is_stored(catalogue, cache_dir):
+    (catalogue / "areas.yaml").write_text("aree: [", encoding="utf-8")
+    with pytest.raises(RiskengineError):
+        linked(catalogue)
+    assert _entries(cache_dir) == []
+
+
+def test_only_the_newest_entries_are_kept(catalogue, cache_dir, monkeypatch):
+    monkeypatch.setattr(cache_module, "ENTRIES_KEPT", 2)
+    text = (catalogue / "ente.yaml").read_text(encoding="utf-8")
+    for n in range(4):
+        (catalogue / "ente.yaml").write_text(text + f"\n# revisione {n}\n", encoding="utf-8")
+        linked(catalogue)
+    assert len(_entries(cache_dir)) == 2
+
+
+def test_pickle_is_read_only_by_the_cache_after_the_signature_check():
+    package = REPO / "src" / "riskengine"
+    users = sorted(str(p.relative_to(package)) for p in package.rglob("*.py") if "pickle" in p.read_text("utf-8"))
+    assert users == ["graph/cache.py"]
+    text = (package / "graph" / "cache.py").read_text(encoding="utf-8")
+    assert text.count("pickle.loads(") == 1
+    assert text.index("hmac.compare_digest(") < text.index("pickle.loads(")
+
+
+def test_no_home_directory_means_no_cache(monkeypatch):
+    def no_home(cls):
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("RISKENGINE_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", classmethod(no_home))
+    assert cache_directory() is None
