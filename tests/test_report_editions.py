@@ -428,3 +428,16 @@ def test_an_untreated_event_is_marked_in_the_events_table(example):
     for lang, words in (("it", "⚠ Nessuna misura tratta questo evento"), ("en", "⚠ No measure treats this event")):
         rows = {r[1]: r for r in tables.events(View(result, Messages(lang))).rows}
         assert rows[event["codice"]][5] == words
+
+
+def test_the_simplified_regimes_publication_edition_leaves_out_the_technical_note(tmp_path):
+    """Part B's simplified annex has its own sections: the publication edition still shows nothing internal."""
+    out = tmp_path / "piccolo"
+    done = riskengine("assess", REPO / "catalogs" / "esempio-piccolo", "--out", out, "--format", "json,html", "-q")
+    assert done.returncode == 0, done.stderr
+    result = json.loads((out / "risultato.json").read_text(encoding="utf-8"))
+    assert result["ente"]["regime_semplificato"]
+    publication = body_text(out / "allegato-rischi-pubblicazione.html")
+    assert {kind: found for kind, found in leaks(publication, result).items() if found} == {}
+    assert "Nota tecnica" in body_text(out / "allegato-rischi.html") and "Nota tecnica" not in publication
+    assert "Mappatura dei processi" in publication
