@@ -16,6 +16,7 @@ from test_report_support import Node, level_label, parse_html, pdf_text, registe
 
 from riskengine.cli import app
 from riskengine.report import result_json, write_annex
+from riskengine.report.html import REGISTER_SCRIPT, REGISTER_SCRIPT_HASH
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,9 +53,12 @@ def test_output_tree(cciaa):
     result, out = cciaa
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     expected = {"risultato.json", "allegato-rischi.html", "allegato-rischi.pdf", "allegato-rischi.xlsx",
-                ".riskengine-manifest.json"}
+                ".riskengine-manifest.json", "LEGGIMI.txt"}
+    if not any(f["gravita"] == "error" for f in result["criticita"]):  # publishable: the second edition too
+        expected |= {"allegato-rischi-pubblicazione.html", "allegato-rischi-pubblicazione.pdf"}
     expected |= {f"csv/{n}.csv" for n in ("registro", "misure-generali", "misure-specifiche", "monitoraggio",
-                                          "obblighi-pubblicazione", "criticita", "legenda")}
+                                          "fasi", "eventi", "fattori", "risposte", "obblighi-pubblicazione",
+                                          "criticita", "legenda")}
     expected |= {f"schede/{p['codice']}.html" for p in result["processi"]}
     expected |= {f"unita/{u['codice']}.html" for u in result["unita"]
                  if u["misure_responsabile"] or u["misure_supporto"] or u.get("misure_collettive") or u["processi"]}
@@ -97,7 +101,12 @@ def test_html_is_accessible_and_offline(annex):
         assert table.find_all("caption"), "every table has a caption"
     for badge in doc.find_all("span", "livello"):
         assert badge.text(), "a level is always written, not only coloured"
-    assert "<script" not in text and "<link" not in text and "<img" not in text
+    # One script only, the register's, inline and allowed by its hash alone (no external or other script).
+    scripts = doc.find_all("script")
+    assert [" ".join(s.children) for s in scripts] == ([REGISTER_SCRIPT] if doc.find_all("table", "registro") else [])
+    assert all(not s.attrs for s in scripts)
+    assert f"script-src '{REGISTER_SCRIPT_HASH}';" in text and not re.search(r"script-src [^;]*unsafe", text)
+    assert "<link" not in text and "<img" not in text
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", text) and "url(http" not in text
     assert "thead { display: table-header-group; }" in text
     ids = [n.attrs["id"] for n in doc.iter() if "id" in n.attrs]
@@ -114,13 +123,18 @@ def test_html_sections_charts_and_sheets(cciaa):
         doc.by_id(ident)
     sheets = doc.find_all("article", "scheda")
     assert [s.attrs["id"] for s in sheets] == [f"p-{p['codice']}" for p in result["processi"]]
-    heat = doc.find_all("svg", "mappa-calore")[0]
-    desc = heat.find_all("desc")[0].text()
-    for cell in result["sintesi"]["mappa_calore"]:
-        assert f"probabilità {cell['probabilita']}, impatto {cell['impatto']}: {cell['processi']} processi" in desc
-    counts = [t.text() for t in heat.find_all("text")]
-    assert sorted(int(c) for c in counts if c.isdigit() and int(c) > 5) == sorted(
-        c["processi"] for c in result["sintesi"]["mappa_calore"] if c["processi"] > 5)
+    # The heat maps: inherent and planned residual, one pair per band table, every assessed process in one cell
+    # of each map of its table, linked to its sheet.
+    tables = [b["codice"] for b in result["metodo"]["bande"]]
+    for state in ("inerente", "residuo_programmato"):
+        for table in tables:
+            chart = doc.find_all("svg", f"mappa-{state}-{table}")[0]
+            codes = [a.text() for a in chart.find_all("a")]
+            expected = sorted(p["codice"] for p in result["processi"] if p["valutato"] and p["tabella_bande"] == table)
+            assert sorted(codes) == expected, (state, table)
+            assert all(a.attrs["href"] == f"#p-{a.text()}" for a in chart.find_all("a"))
+            desc = chart.find_all("desc")[0].text()
+            assert all(code in desc for code in expected)
     bars = doc.find_all("svg", "distribuzione")[0].find_all("desc")[0].text()
     for area in result["sintesi"]["per_area"]:
         assert f"{area}: " in bars
@@ -241,13 +255,14 @@ def test_csv_files_mirror_the_tables(cciaa):
     result, out = cciaa
     raw = (out / "csv" / "registro.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))  # Italian: ';'
     assert rows[0][:3] == ["Codice", "Processo", "Area di rischio"]
     assert [r[0] for r in rows[1:]] == register_order(result)
     by_code = {p["codice"]: p for p in result["processi"]}
     for r in rows[1:]:
-        assert r[6] == by_code[r[0]]["inerente"]["rischio"]
-    specific = list(csv.reader(io.StringIO((out / "csv" / "misure-specifiche.csv").read_text(encoding="utf-8-sig"))))
+        assert r[6] == by_code[r[0]]["inerente"]["rischio"].replace(".", ",")  # decimal comma
+    specific = list(csv.reader(io.StringIO((out / "csv" / "misure-specifiche.csv").read_text(encoding="utf-8-sig")),
+                               delimiter=";"))
     assert len(specific) - 1 == sum(m["ambito"] == "specifica" for m in result["misure"])
 
 

@@ -47,7 +47,8 @@ def test_english_labels(tmp_path):
     from openpyxl import load_workbook
 
     wb = load_workbook(out / "allegato-rischi.xlsx")
-    assert wb.sheetnames[:5] == ["Register", "General measures", "Specific measures", "Monitoring", "Findings"]
+    assert wb.sheetnames == ["Register", "General measures", "Specific measures", "Monitoring", "Phases and activities",
+                             "Risk events", "Enabling factors", "Indicator answers", "Findings", "Legend"]
     assert (out / "csv" / "registro.csv").read_text(encoding="utf-8-sig").startswith("Code,Process,Risk area,")
 
 
@@ -78,9 +79,14 @@ def test_broken_template_fails_with_template_and_line(tmp_path):
 def test_csv_delimiter_option(tmp_path):
     out = tmp_path / "annex"
     result = run("assess", str(REPO / "tests" / "data" / "mini"), "--out", str(out), "--format", "csv",
-                 "--csv-delimiter", ";", "-q")
+                 "--csv-delimiter", ",", "-q")
     assert result.exit_code == 3, result.output  # mini has an error finding: a draft
     header = (out / "csv" / "registro.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("Codice,Processo,Area di rischio,")  # the option wins over the Italian ';'
+    default = run("assess", str(REPO / "tests" / "data" / "mini"), "--out", str(tmp_path / "it"), "--format", "csv",
+                  "-q")
+    assert default.exit_code == 3, default.output
+    header = (tmp_path / "it" / "csv" / "registro.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("Codice;Processo;Area di rischio;")
     refused = run("assess", str(REPO / "tests" / "data" / "mini"), "--out", str(tmp_path / "x"), "--format", "csv",
                   "--csv-delimiter", "|")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from catalog_helpers import run_cli
+from edition_helpers import leaks
 from workbook_helpers import RULES, example_copy
 
 from riskengine.report import canonical_copy
@@ -61,6 +62,18 @@ def test_the_word_annex_has_every_process_code_and_level_in_tables_with_header_r
     assert "Registro dei rischi" in texts and "Piano di monitoraggio" in texts and "Schede di rischio" in texts
     assert not any("monitoraggio/" in c for c in cells)  # internal rule identifiers are not published
     assert "31/01/2026" in texts
+
+
+def test_the_word_annex_is_the_publication_edition_and_shows_nothing_internal(annex) -> None:
+    """The Word annex is edited and published: the publication edition's content, with the same scan."""
+    from docx import Document
+
+    path, result = annex
+    document = Document(str(path))
+    text = "\n".join([p.text for p in document.paragraphs]
+                     + [cell.text for table in document.tables for row in table.rows for cell in row.cells])
+    assert {kind: found for kind, found in leaks(text, result).items() if found} == {}
+    # (the scan itself can fail: test_report_editions shows it finding every kind in the complete edition)
 
 
 def test_the_word_annex_is_deterministic(annex) -> None:

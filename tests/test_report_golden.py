@@ -38,8 +38,8 @@ def test_golden_html(mini_annex, update_golden):
 
 def test_golden_csv(mini_annex, update_golden):
     names = sorted(p.name for p in (mini_annex / "csv").iterdir())
-    assert names == ["criticita.csv", "legenda.csv", "misure-generali.csv", "misure-specifiche.csv",
-                     "monitoraggio.csv", "registro.csv"]
+    assert names == ["criticita.csv", "eventi.csv", "fasi.csv", "fattori.csv", "legenda.csv", "misure-generali.csv",
+                     "misure-specifiche.csv", "monitoraggio.csv", "registro.csv", "risposte.csv"]
     for name in names:
         check_golden(f"mini/csv/{name}", _text(mini_annex / "csv" / name), update_golden)
 

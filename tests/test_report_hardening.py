@@ -100,7 +100,7 @@ def test_f16_a_template_cannot_change_the_csv_labels_of_the_run(mini):
     refused(assess(mini, "--format", "html,csv"), "template nota_tecnica.html.j2, line 1")
     (mini / "templates" / "nota_tecnica.html.j2").write_text("<p>{{ t('colonne.codice') }}</p>\n", encoding="utf-8")
     assert assess(mini, "--format", "html,csv").returncode == 3
-    assert (mini.parent / "out" / "csv" / "registro.csv").read_text(encoding="utf-8-sig").startswith("Codice,")
+    assert (mini.parent / "out" / "csv" / "registro.csv").read_text(encoding="utf-8-sig").startswith("Codice;")
 
 
 # -- F2: templates are regular files inside the templates directory ------------------------------------------

@@ -274,7 +274,7 @@ def test_the_result_carries_the_schedule_in_tree_order_with_summary_counts(annex
 def _csv_rows(out) -> list[list[str]]:
     raw = (out / "csv" / "obblighi-pubblicazione.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))  # Italian: ';'
 
 
 def _expected_rows() -> list[tuple]:

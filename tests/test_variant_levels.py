@@ -53,12 +53,12 @@ def test_the_result_holds_the_variant_level(annex: Path) -> None:
 
 def test_the_csv_register_has_the_variant_score_and_level(annex: Path) -> None:
     with (annex / "csv" / "registro.csv").open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.reader(f))
+        rows = list(csv.reader(f, delimiter=";"))  # Italian: ';'
     header = rows[0]
     assert NAME in header
     assert f"Livello – {NAME}" in header
     row = next(r for r in rows if r[0] == "C1.1.2")
-    assert row[header.index(NAME)] == "8.49"  # CSV numbers are the result's exact text
+    assert row[header.index(NAME)] == "8,49"  # the result's exact digits, with the Italian decimal comma
     assert row[header.index(f"Livello – {NAME}")] == "Medio"
 
 

@@ -284,8 +284,9 @@ class Annex:
 
 def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: int | None = None,
            rules_dir: str | Path | None = None, formats: tuple[str, ...] | None = None, lang: str = "it",
-           templates: str | Path | None = None, backend: str = "durable", csv_delimiter: str = ",",
-           db: str | None = None, progress: Progress | None = None) -> Annex:
+           templates: str | Path | None = None, backend: str = "durable", csv_delimiter: str | None = None,
+           db: str | None = None, progress: Progress | None = None,
+           editions: tuple[str, ...] | None = None) -> Annex:
     """Assess a catalogue, write the result and the annex into ``out_dir``, record the run.
 
     Without ``out_dir`` the annex goes to :func:`default_out_dir` (``reports/<ente>/<anno>``). The
@@ -293,7 +294,8 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
     :func:`riskengine.history.store.store_url`, else ``storico.yaml``) and the treatment priority of
     the planned measures; the run is recorded once the annex is written. The annex is written even
     when the result has error findings (the RPCT needs to see it), then marked as a draft on every
-    page (:attr:`Annex.draft`).
+    page (:attr:`Annex.draft`), in its complete edition only. ``editions``: the HTML/PDF editions
+    (``completa``, ``pubblicazione``; default both, see :func:`riskengine.report.check_editions`).
     """
     from riskengine.pipeline import assess_and_rank
 
@@ -309,7 +311,7 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
         if section is not None:
             result["storico"] = section
         annex = _write(result, default_out_dir(result) if out_dir is None else Path(out_dir), formats, lang,
-                       templates, csv_delimiter, progress)
+                       templates, csv_delimiter, progress, editions)
         store.record(result)
     finally:
         store.close()
@@ -317,13 +319,14 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
 
 
 def _write(result: dict[str, Any], out_dir: Path, formats: tuple[str, ...] | None, lang: str,
-           templates: str | Path | None, csv_delimiter: str, progress: Progress | None) -> Annex:
+           templates: str | Path | None, csv_delimiter: str | None, progress: Progress | None,
+           editions: tuple[str, ...] | None) -> Annex:
     from riskengine.report import FORMATS, write_annex
 
     if progress is not None:
         progress("allegato")
     files = write_annex(result, out_dir, formats=formats or FORMATS, lang=lang, templates=templates,
-                        csv_delimiter=csv_delimiter)
+                        csv_delimiter=csv_delimiter, editions=editions)
     return Annex(out_dir, files, result)
 
 
@@ -443,16 +446,16 @@ def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir
 
 
 def report(source: str | Path, out_dir: str | Path, *, formats: tuple[str, ...] | None = None, lang: str = "it",
-           templates: str | Path | None = None, year: int | None = None, csv_delimiter: str = ",",
-           progress: Progress | None = None) -> Annex:
+           templates: str | Path | None = None, year: int | None = None, csv_delimiter: str | None = None,
+           progress: Progress | None = None, editions: tuple[str, ...] | None = None) -> Annex:
     """Render the annex from a result JSON file, or from a catalogue directory (assessed first)."""
     from riskengine.report import load_result
 
     source = Path(source)
     if source.is_dir():
         return assess(source, out_dir, year=year, formats=formats, lang=lang, templates=templates,
-                      csv_delimiter=csv_delimiter, progress=progress)
-    return _write(load_result(source), Path(out_dir), formats, lang, templates, csv_delimiter, progress)
+                      csv_delimiter=csv_delimiter, progress=progress, editions=editions)
+    return _write(load_result(source), Path(out_dir), formats, lang, templates, csv_delimiter, progress, editions)
 
 
 def explain(catalog_dir: str | Path, process: str, *, year: int | None = None,

@@ -311,8 +311,19 @@ def _engine(name: str, t: Text) -> str:
     return name
 
 
-def _delimiter(text: str) -> str:
+def _delimiter(text: str | None) -> str | None:
+    if text is None:
+        return None
     return "\t" if text.lower() == "tab" else text
+
+
+def _editions(text: str | None) -> tuple[str, ...] | None:
+    return None if text is None else tuple(e.strip().lower() for e in text.split(",") if e.strip())
+
+
+EDITION_HELP = ("annex editions (HTML, PDF): 'completa' (RPCT, OIV), 'pubblicazione' (Amministrazione "
+                "trasparente), comma-separated; default both, only 'completa' while there are error findings")
+CSV_HELP = "CSV separator: ',', ';' or 'tab' (default: ';' with --lang it, ',' with --lang en)"
 
 
 def _counts(t: Text, field: str, counts: dict[str, int]) -> str:
@@ -365,6 +376,9 @@ def _summary(t: Text, annex: Any, verbose: bool) -> None:
         echo("  " + t("cli.sintesi.per_tipologia", voci=_counts(t, "tipologia", counts["per_tipologia"])))
     echo("  " + t("cli.sintesi.dove", cartella=annex.out_dir, n=len(annex.files),
                   primo=_first_to_open(annex.files, annex.out_dir)))
+    published = [p for p in annex.files if p.parent == annex.out_dir and p.stem == "allegato-rischi-pubblicazione"]
+    if published:  # the file(s) for "Amministrazione trasparente"; LEGGIMI.txt says which is which
+        echo("  " + t("cli.sintesi.pubblicare", file=", ".join(str(p) for p in sorted(published))))
     if annex.draft:
         echo(t("cli.sintesi.bozza"))
     if verbose:
@@ -392,7 +406,8 @@ def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
            lang: str | None = _lang_option(),
            templates: Path | None = typer.Option(None, "--templates", help="directory of template overrides"),
            engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
-           csv_delimiter: str = typer.Option(",", "--csv-delimiter", help="CSV separator: ',', ';' or 'tab'"),
+           csv_delimiter: str | None = typer.Option(None, "--csv-delimiter", help=CSV_HELP),
+           edition: str | None = typer.Option(None, "--edition", help=EDITION_HELP),
            db: str | None = typer.Option(None, "--db", help=DB_HELP),
            quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress and no summary"),
            verbose: bool = typer.Option(False, "--verbose", "-v", help="also list the files written")) -> None:
@@ -409,7 +424,7 @@ def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
         with _progress(t, quiet) as progress:
             annex = api.assess(catalog, out, year=year, rules_dir=rules, formats=formats, lang=lang or "it",
                                templates=templates, backend=backend, csv_delimiter=_delimiter(csv_delimiter),
-                               progress=progress, db=db)
+                               progress=progress, db=db, editions=_editions(edition))
     except RiskengineError as exc:
         _fail(exc, t)
     _finish(t, annex, quiet, verbose)
@@ -422,7 +437,8 @@ def report(source: Path = typer.Argument(..., help="a result JSON file, or a cat
            lang: str | None = _lang_option(),
            templates: Path | None = typer.Option(None, "--templates", help="directory of template overrides"),
            year: int | None = typer.Option(None, "--year", "-y", help="assessment year when SOURCE is a catalogue"),
-           csv_delimiter: str = typer.Option(",", "--csv-delimiter", help="CSV separator: ',', ';' or 'tab'"),
+           csv_delimiter: str | None = typer.Option(None, "--csv-delimiter", help=CSV_HELP),
+           edition: str | None = typer.Option(None, "--edition", help=EDITION_HELP),
            quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress and no summary"),
            verbose: bool = typer.Option(False, "--verbose", "-v", help="also list the files written")) -> None:
     """Render the annex from a result JSON (or from a catalogue, assessing it first); exit 3 when it is a draft."""
@@ -433,7 +449,8 @@ def report(source: Path = typer.Argument(..., help="a result JSON file, or a cat
     try:
         with _progress(t, quiet) as progress:
             annex = api.report(source, out, formats=formats, lang=lang or "it", templates=templates, year=year,
-                               csv_delimiter=_delimiter(csv_delimiter), progress=progress)
+                               csv_delimiter=_delimiter(csv_delimiter), progress=progress,
+                               editions=_editions(edition))
     except RiskengineError as exc:
         _fail(exc, t)
     _finish(t, annex, quiet, verbose)

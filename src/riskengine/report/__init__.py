@@ -5,9 +5,12 @@ directory and swaps it in only when all files have been written: a failure, or a
 the previous annex untouched (see :mod:`riskengine.report.output`). Output tree (see docs/annex.md)::
 
     OUT/risultato.json            the result (json)
-    OUT/allegato-rischi.html      the complete annex, one offline file (html)
-    OUT/schede/<processo>.html    one standalone risk sheet per process (html)
-    OUT/allegato-rischi.pdf       the annex as PDF/A-3b (pdf)
+    OUT/LEGGIMI.txt               which file is which, in the annex's language (html, pdf)
+    OUT/allegato-rischi.html      the complete edition (RPCT, OIV): findings, trace, technical note (html)
+    OUT/allegato-rischi-pubblicazione.html   the publication edition, for "Amministrazione trasparente" (html)
+    OUT/schede/<processo>.html    one standalone risk sheet per process, complete edition (html)
+    OUT/allegato-rischi.pdf       the complete edition as tagged PDF/A-3a (pdf)
+    OUT/allegato-rischi-pubblicazione.pdf    the publication edition as tagged PDF/A-3a (pdf)
     OUT/allegato-rischi.xlsx      one sheet per table plus the legend (xlsx)
     OUT/csv/<tabella>.csv         one CSV per table (csv)
     OUT/allegato-rischi.docx      the publication content as an editable Word document (docx, on request)
@@ -20,7 +23,7 @@ import errno
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -36,9 +39,17 @@ from riskengine.report.output import (
     write_manifest,
 )
 
+if TYPE_CHECKING:
+    from riskengine.report.messages import Messages
+
 FORMATS = ("html", "pdf", "xlsx", "csv", "json")
 OPTIONAL_FORMATS = ("docx",)  # on request only (--format docx): the annex as an editable Word document
+# The two editions of the HTML and PDF annex: the complete one (RPCT and OIV) and the one to publish.
+COMPLETE = "completa"
+PUBLICATION = "pubblicazione"
+EDITIONS = (COMPLETE, PUBLICATION)
 RESULT_FILE = "risultato.json"
+README_FILE = "LEGGIMI.txt"
 
 
 def result_json(result: dict[str, Any]) -> str:
@@ -99,19 +110,52 @@ def _check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f for f in known if f in formats)
 
 
+def error_findings(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The findings of severity error: while there is one, the annex is a draft and cannot be published."""
+    return [f for f in result.get("criticita", []) if f.get("gravita") == "error"]
+
+
+def check_editions(editions: tuple[str, ...] | None, result: dict[str, Any], messages: Messages) -> tuple[str, ...]:
+    """The editions to write, in order; ``None`` means every edition the result allows.
+
+    The publication edition of a result with error findings is refused when asked for, with one
+    located line per error; when not asked for explicitly it is simply not written (the annex is a draft).
+    """
+    errors = error_findings(result)
+    if editions is None:
+        return (COMPLETE,) if errors else EDITIONS
+    unknown = [e for e in editions if e not in EDITIONS]
+    if unknown or not editions:
+        raise RiskengineError([Problem(Location("--edition"), messages("edizioni.sconosciuta",
+                                                                      edizioni=", ".join(unknown) or "—"),
+                                       code="report", hint=messages("edizioni.attese", edizioni=", ".join(EDITIONS)))])
+    if PUBLICATION in editions and errors:
+        hint = messages("edizioni.rifiuto_suggerimento")
+        raise RiskengineError([Problem(Location(f.get("dove") or f.get("oggetto") or "—"),
+                                       messages("edizioni.rifiuto", messaggio=messages.finding(f)),
+                                       code="report", hint=hint) for f in errors])
+    return tuple(e for e in EDITIONS if e in editions)
+
+
 def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, ...], lang: str = "it",
-                 templates: str | Path | None = None, csv_delimiter: str = ",") -> list[Path]:
-    """Render ``formats`` of the annex into the (empty) directory ``staging``; return the files written."""
+                 templates: str | Path | None = None, csv_delimiter: str | None = None,
+                 editions: tuple[str, ...] | None = None) -> list[Path]:
+    """Render ``formats`` of the annex into the (empty) directory ``staging``; return the files written.
+
+    ``editions`` (HTML and PDF): see :func:`check_editions`. ``csv_delimiter`` ``None``: the language's
+    (``;`` in Italian, ``,`` in English).
+    """
     from riskengine.report.messages import Messages
     from riskengine.report.view import View
 
     formats = _check_formats(tuple(formats))
     messages = Messages(lang)
+    chosen = check_editions(editions, result, messages)
     written: list[Path] = []
     if "csv" in formats:
-        from riskengine.report.csv_files import check_delimiter
+        from riskengine.report.csv_files import check_delimiter, default_delimiter
 
-        check_delimiter(csv_delimiter)
+        csv_delimiter = check_delimiter(csv_delimiter if csv_delimiter is not None else default_delimiter(lang))
     if "json" in formats:
         from riskengine.result.writer import write_json
 
@@ -119,16 +163,18 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
         write_json(result, path)  # streamed: the same bytes as result_json(), without the whole text in memory
         written.append(path)
     if "html" in formats or "pdf" in formats:
-        from riskengine.report.html import HtmlRenderer, write_html
+        from riskengine.report.html import HtmlRenderer, write_html, write_readme
 
-        # Templates get their own copy: whatever a (user) template does to it cannot reach XLSX or CSV.
-        renderer = HtmlRenderer(View(canonical_copy(result), messages), templates)
-        if "html" in formats:
-            written += write_html(renderer, staging)
-        if "pdf" in formats:
-            from riskengine.report.pdf import write_pdf
+        for edition in chosen:
+            # Templates get their own copy: whatever a (user) template does to it cannot reach XLSX or CSV.
+            renderer = HtmlRenderer(View(canonical_copy(result), messages, edition=edition), templates)
+            if "html" in formats:
+                written += write_html(renderer, staging)
+            if "pdf" in formats:
+                from riskengine.report.pdf import write_pdf
 
-            written += write_pdf(renderer.annex(pdf=True), staging)
+                written += write_pdf(renderer.annex(pdf=True), staging, edition)
+        written.append(write_readme(staging, messages, formats, chosen))
     if "xlsx" in formats or "csv" in formats:
         view = View(canonical_copy(result), messages)
         if "xlsx" in formats:
@@ -142,18 +188,23 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
     if "docx" in formats:
         from riskengine.report.docx import write_docx
 
-        written += write_docx(View(canonical_copy(result), messages), staging, templates)
+        # The Word annex is edited and published: the publication edition's content (the complete one for a draft).
+        docx_edition = PUBLICATION if PUBLICATION in chosen else COMPLETE
+        written += write_docx(View(canonical_copy(result), messages, edition=docx_edition), staging, templates)
     return written
 
 
 def write_annex(result: dict[str, Any], out_dir: str | Path, *, formats: tuple[str, ...] = FORMATS, lang: str = "it",
-                templates: str | Path | None = None, csv_delimiter: str = ",") -> list[Path]:
+                templates: str | Path | None = None, csv_delimiter: str | None = None,
+                editions: tuple[str, ...] | None = None) -> list[Path]:
     """Write the annex in ``formats`` to ``out_dir``, replacing it only when every file has been written.
 
-    ``templates`` is a directory of template overrides (by file name); ``csv_delimiter`` is ``,``
-    (default), ``;`` or a tab. Raises :class:`RiskengineError` (the previous ``out_dir`` untouched)
-    when a template fails, the language or a format is unknown, ``out_dir`` holds files that do not
-    match the manifest of a previous annex, or the file system refuses a write.
+    ``templates`` is a directory of template overrides (by file name); ``csv_delimiter`` is ``,``,
+    ``;`` or a tab (default: ``;`` in Italian, ``,`` in English); ``editions`` the HTML/PDF editions
+    (default: both, only the complete one when the result has error findings). Raises
+    :class:`RiskengineError` (the previous ``out_dir`` untouched) when a template fails, the language or a
+    format is unknown, the publication edition is asked for a result with error findings, ``out_dir`` holds
+    files that do not match the manifest of a previous annex, or the file system refuses a write.
     """
     out_dir = Path(out_dir)
     manifest = b""
@@ -165,7 +216,7 @@ def write_annex(result: dict[str, Any], out_dir: str | Path, *, formats: tuple[s
             staging = staging_directory(target)
             try:
                 render_annex(result, staging, formats=formats, lang=lang, templates=templates,
-                             csv_delimiter=csv_delimiter)
+                             csv_delimiter=csv_delimiter, editions=editions)
                 write_manifest(staging)
                 manifest = (staging / MANIFEST_FILE).read_bytes()
                 replace_directory(staging, target)

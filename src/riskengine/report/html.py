@@ -12,7 +12,9 @@ Content-Security-Policy no template can drop. Errors are raised as :class:`Riske
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import re
 import traceback
 from decimal import Decimal
@@ -37,12 +39,18 @@ if TYPE_CHECKING:
 ANNEX_TEMPLATE = "allegato.html.j2"
 SHEET_TEMPLATE = "scheda_pagina.html.j2"
 ANNEX_FILE = "allegato-rischi.html"
+PUBLICATION_FILE = "allegato-rischi-pubblicazione.html"
 SHEETS_DIR = "schede"
 UNITS_DIR = "unita"
 UNIT_TEMPLATE = "dossier_pagina.html.j2"
-# The annex is one offline file: inline styles and SVG, no scripts, no fetches, no forms.
-CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
-                           "base-uri 'none'; form-action 'none'")
+PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+# The register's filters and sorting: the one script of the annex, inline, allowed by its hash alone.
+REGISTER_SCRIPT = (PACKAGE_TEMPLATES / "registro.js").read_text(encoding="utf-8")
+REGISTER_SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(REGISTER_SCRIPT.encode("utf-8")).digest()).decode()
+# The annex is one offline file: inline styles and SVG, no fetches, no form submission, and no script
+# but the register's (by hash: a script a template or the data adds does not run).
+CONTENT_SECURITY_POLICY = (f"default-src 'none'; script-src '{REGISTER_SCRIPT_HASH}'; style-src 'unsafe-inline'; "
+                           "img-src data:; font-src data:; base-uri 'none'; form-action 'none'")
 CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
 # The one start of a page after which the policy goes where HTML puts it (first in <head>): a bare doctype,
 # <html> with at most a plain lang and <head>, HTML whitespace only. Anything else (comments, other attributes)
@@ -50,7 +58,6 @@ CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURI
 _PLAIN_START = re.compile(r'[ \t\n\f\r]*<!doctype html>[ \t\n\f\r]*<html(?: lang="[A-Za-z-]{0,35}")?>'
                           r"[ \t\n\f\r]*<head>\n?", re.I)
 _DOCTYPE = "<!DOCTYPE html>\n"
-PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _autoescape(name: str | None) -> bool:
@@ -95,6 +102,15 @@ def _number(value: Any, lang: str, suffix: str = "") -> str:
     return text + suffix
 
 
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def _decimals(value: Any, lang: str) -> str:
+    """A text holding numbers (a band interval "≥ 4.01 e ≤ 9") with the language's decimal mark."""
+    text = str(value)
+    return _DECIMAL_POINT.sub(",", text) if lang == "it" else text
+
+
 def _signed(value: Any, lang: str, suffix: str = "") -> str:
     """A difference with its sign: "+0,27", "−0,27" (a true minus sign); zero has none."""
     if value is None or value == "":
@@ -128,10 +144,17 @@ def css_string(value: Any) -> str:
 
 def render_context(view: View) -> dict[str, Any]:
     """What every template sees: the result, the view, the labels and the two charts."""
+    from markupsafe import Markup
+
     from riskengine.report import svg
+    from riskengine.report.arithmetic import calculation, method_in_words
 
     return {"result": view.result, "view": view, "t": view.t, "lang": view.lang,
-            "mappa_svg": svg.heat_map(view) if view.scored else "",
+            "registro_script": Markup(REGISTER_SCRIPT),  # the exact text its hash in the policy allows
+            "calcolo": lambda p: calculation(view, p),  # a process's scores as plain arithmetic
+            "metodo_parole": method_in_words(view),
+            "mappe_svg": svg.process_maps(view) if view.scored else [],
+            "righello_svg": svg.band_ruler(view) if view.numeric else None,
             "distribuzione_svg": svg.distribution(view) if view.scored else "",
             "andamento_svg": svg.trend(view) if "storico" in view.result else "",
             "livelli_anni_svg": svg.levels_by_year(view) if "storico" in view.result else ""}
@@ -139,6 +162,7 @@ def render_context(view: View) -> dict[str, Any]:
 
 def _install_filters(env: Environment, messages: Messages) -> None:
     env.filters["num"] = lambda v, suffix="": _number(v, messages.lang, suffix)
+    env.filters["decimali"] = lambda v: _decimals(v, messages.lang)
     env.filters["delta"] = lambda v, suffix="": _signed(v, messages.lang, suffix)
     env.filters["data"] = lambda v: _date(v, messages)
     env.filters["val"] = lambda v, field: messages.value(field, v)
@@ -234,10 +258,19 @@ class HtmlRenderer:
                 for p in self.view.processes}
 
 
+def annex_file(edition: str) -> str:
+    """The HTML file of an edition of the annex."""
+    return PUBLICATION_FILE if edition == "pubblicazione" else ANNEX_FILE
+
+
 def write_html(renderer: HtmlRenderer, staging: Path) -> list[Path]:
-    """Write ``allegato-rischi.html``, ``schede/<process>.html`` and ``unita/<unit>.html`` into ``staging``."""
-    written = [staging / ANNEX_FILE]
+    """Write the annex of the renderer's edition into ``staging``: ``allegato-rischi.html``,
+    ``schede/<process>.html`` and ``unita/<unit>.html`` (complete edition), or
+    ``allegato-rischi-pubblicazione.html``."""
+    written = [staging / annex_file(renderer.view.edition)]
     written[0].write_bytes(renderer.annex().encode("utf-8"))
+    if renderer.view.publication:
+        return written
     for folder, pages in ((SHEETS_DIR, renderer.sheets()), (UNITS_DIR, renderer.unit_pages())):
         directory = staging / folder
         directory.mkdir()
@@ -250,3 +283,21 @@ def write_html(renderer: HtmlRenderer, staging: Path) -> list[Path]:
             path.write_bytes(text.encode("utf-8"))
             written.append(path)
     return written
+
+
+def write_readme(staging: Path, messages: Messages, formats: tuple[str, ...], editions: tuple[str, ...]) -> Path:
+    """Write ``LEGGIMI.txt``: which file of the directory is which edition, for whom (in the annex's language)."""
+    from riskengine.report.pdf import pdf_file
+
+    lines = [messages("leggimi.titolo"), ""]
+    for edition in editions:
+        files = ([annex_file(edition)] if "html" in formats else []) + ([pdf_file(edition)] if "pdf" in formats else [])
+        lines.append(messages(f"leggimi.{edition}", file=", ".join(files)))
+        if edition == "completa" and "html" in formats:
+            lines.append(messages("leggimi.schede"))
+            lines.append(messages("leggimi.unita"))
+    if "pubblicazione" not in editions:
+        lines.append(messages("leggimi.senza_pubblicazione"))
+    path = staging / "LEGGIMI.txt"
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    return path

@@ -151,20 +151,29 @@ def _sibling_pattern(target: Path) -> re.Pattern[str]:
     return re.compile(rf"\.{re.escape(target.name)}\.(new|old)-{_TOKEN}")
 
 
+def lock_path(target: Path) -> Path:
+    """The lock file of one output directory: in a private directory of the system's temporary directory, named
+    by the digest of the directory's real path, so that nothing is left beside the annex and two runs writing
+    sibling directories (out/2025, out/2026) do not wait for each other."""
+    real = Path(os.path.realpath(target.parent)) / target.name
+    folder = Path(tempfile.gettempdir()) / f"riskengine-locks-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder / (hashlib.sha256(os.fsencode(real)).hexdigest() + ".lock")
+
+
 @contextlib.contextmanager
 def exclusive(target: Path) -> Iterator[None]:
-    """Hold the lock of ``target``'s parent directory: one riskengine run writes there at a time.
+    """Hold the lock of ``target``: one riskengine run writes a given output directory at a time.
 
     Under the lock, any staging or backup directory of ``target`` belongs to a run that died.
     """
-    parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         import fcntl
     except ImportError:  # no advisory locks (Windows): runs are not serialised
         yield
         return
-    fd = os.open(parent, os.O_RDONLY)
+    fd = os.open(lock_path(target), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

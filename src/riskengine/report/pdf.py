@@ -1,5 +1,5 @@
 """The annex as PDF (WeasyPrint): the HTML annex with page boxes, running header, page numbers and a
-table of contents with page references; PDF/A-3b; nothing fetched from the network.
+table of contents with page references; tagged PDF/A-3a (accessible); nothing fetched from the network.
 
 The document date written in the PDF metadata is the assessment date (``data_valutazione``), not
 the wall clock, so the same result gives the same bytes (WeasyPrint's file identifier is a hash
@@ -22,7 +22,10 @@ from pathlib import Path
 from riskengine.errors import Location, Problem, RiskengineError
 
 PDF_FILE = "allegato-rischi.pdf"
-PDF_VARIANT = "pdf/a-3b"
+PUBLICATION_PDF_FILE = "allegato-rischi-pubblicazione.pdf"
+# PDF/A-3 level a ("accessible"): tagged, with the structure tree (headings, lists, tables with their
+# header cells, figures with their alternative text), the document language and title shown.
+PDF_VARIANT = "pdf/a-3a"
 
 # The date part of a W3C date (``<meta name="dcterms.created">``): year, optional month and day.
 _W3C_DATE = re.compile(r"\s*(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -55,7 +58,7 @@ def _font_timestamp(epoch: int) -> Iterator[None]:
 
 
 def pdf_bytes(html: str) -> bytes:
-    """Render the print variant of the annex HTML to PDF/A-3b bytes, identical for identical HTML."""
+    """Render the print variant of the annex HTML to tagged PDF/A-3a bytes, identical for identical HTML."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
@@ -80,8 +83,13 @@ def pdf_bytes(html: str) -> bytes:
     return pdf
 
 
-def write_pdf(html: str, staging: Path) -> list[Path]:
-    """Write ``allegato-rischi.pdf`` into ``staging``."""
-    path = staging / PDF_FILE
+def pdf_file(edition: str) -> str:
+    """The PDF file of an edition of the annex."""
+    return PUBLICATION_PDF_FILE if edition == "pubblicazione" else PDF_FILE
+
+
+def write_pdf(html: str, staging: Path, edition: str = "completa") -> list[Path]:
+    """Write the PDF of ``edition`` (see :func:`pdf_file`) into ``staging``."""
+    path = staging / pdf_file(edition)
     path.write_bytes(pdf_bytes(html))
     return [path]

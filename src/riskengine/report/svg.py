@@ -1,4 +1,4 @@
-"""Inline SVG charts: the probability × impact heat map and the distribution by area and level.
+"""Inline SVG charts: the probability × impact heat maps, the band ruler and the distribution by area and level.
 
 Both are drawn from the result as it is (``sintesi.mappa_calore``, ``sintesi.per_area``,
 ``metodo.griglia``); every text is escaped; colours come only through :func:`safe_colour`. The level
@@ -7,12 +7,13 @@ is always written in the chart, never shown by colour alone.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+import re
+from decimal import Decimal
+from typing import Any
 
 from markupsafe import Markup, escape
 
-from riskengine.report.safety import text_colour, tint
+from riskengine.report.safety import safe_filename, text_colour, tint
 from riskengine.report.view import View
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
@@ -27,13 +28,6 @@ def _text(x: float, y: float, content: Any, *, size: float = 11, weight: str = "
             f'fill="{fill}"{transform}>{escape(content)}</text>')
 
 
-def _sort_key(value: str) -> tuple:
-    try:
-        return (0, Decimal(value))
-    except (InvalidOperation, TypeError):
-        return (1, value)
-
-
 def _svg(width: float, height: float, title: str, desc: str, body: list[str], css_class: str) -> Markup:
     ident = css_class
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" viewBox="0 0 {width:g} {height:g}" '
@@ -41,75 +35,6 @@ def _svg(width: float, height: float, title: str, desc: str, body: list[str], cs
             f'font-family="{FONT}">'
             f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>')
     return Markup(head + "".join(body) + "</svg>")
-
-
-def heat_map(view: View) -> Markup:
-    """Probability (rows, highest at the top) × impact (columns) with the count of processes in each cell.
-
-    Numeric methods: cells are the whole values of ``sintesi.mappa_calore`` (1–5, plus any other value
-    present); a cell is coloured by the highest level among its processes and lists the count per level.
-    Grid methods: the method's own grid, every cell coloured by (and labelled with) its grid level.
-    """
-    t = view.t
-    cells = {(c["probabilita"], c["impatto"]): c for c in view.sintesi.get("mappa_calore", [])}
-    grid = view.metodo.get("griglia")
-    if not view.numeric and grid:
-        rows, cols = list(grid["righe"]), list(grid["colonne"])
-        grid_level = {(r, c): grid["celle"][i][j] for i, r in enumerate(rows) for j, c in enumerate(cols)}
-    else:
-        whole = [str(v) for v in range(1, 6)]
-        rows = sorted(set(whole) | {p for p, _ in cells}, key=_sort_key, reverse=True)
-        cols = sorted(set(whole) | {i for _, i in cells}, key=_sort_key)
-        grid_level = {}
-    cell_w, cell_h = (118, 74) if grid_level else (104, 70)
-    left, top = 78, 18
-    width = left + cell_w * len(cols) + 10
-    height = top + cell_h * len(rows) + 58
-    body: list[str] = []
-    desc_parts: list[str] = []
-    for i, r in enumerate(rows):
-        y = top + i * cell_h
-        body.append(_text(left - 10, y + cell_h / 2 + 4, t.value("scala", r), anchor="end", size=11, weight="bold"))
-        for j, c in enumerate(cols):
-            x = left + j * cell_w
-            cell = cells.get((r, c))
-            count = cell["processi"] if cell else 0
-            per_level = (cell or {}).get("per_livello", {})
-            present = [lvl for lvl in view.levels_desc if per_level.get(lvl["codice"])]
-            if grid_level:
-                cell_level = cast(dict[str, Any], view.level_of(grid_level[(r, c)]))  # every grid cell names a level
-                fill = cell_level["colore"] if count else tint(cell_level["colore"], 0.7)
-            else:
-                level = present[0] if present else None
-                fill = level["colore"] if level else EMPTY
-            ink = text_colour(fill)
-            body.append(f'<rect x="{x:g}" y="{y:g}" width="{cell_w:g}" height="{cell_h:g}" fill="{fill}" '
-                        f'stroke="#ffffff" stroke-width="2"/>')
-            if grid_level:
-                body.append(_text(x + cell_w / 2, y + 20, cell_level["etichetta"], size=11, weight="bold", fill=ink))
-                body.append(_text(x + cell_w / 2, y + 46, count, size=20, weight="bold", fill=ink))
-                label = t("grafici.processo_uno") if count == 1 else t("grafici.processi", n=count)
-                body.append(_text(x + cell_w / 2, y + 64, label, size=9, fill=ink))
-            elif count:
-                lines = [f"{per_level[lvl['codice']]} {lvl['etichetta']}" for lvl in present]
-                body.append(_text(x + cell_w / 2, y + 28, count, size=20, weight="bold", fill=ink))
-                for k, line in enumerate(lines[:3]):
-                    body.append(_text(x + cell_w / 2, y + 44 + 11 * k, line, size=9, fill=ink))
-            if count:
-                detail = ", ".join(f"{per_level[lvl['codice']]} {lvl['etichetta']}" for lvl in present)
-                desc_parts.append(t("grafici.cella", p=t.value("scala", r), i=t.value("scala", c), n=count,
-                                    dettaglio=detail))
-    for j, c in enumerate(cols):
-        body.append(_text(left + j * cell_w + cell_w / 2, top + len(rows) * cell_h + 18, t.value("scala", c),
-                          size=11, weight="bold"))
-    body.append(_text(left + cell_w * len(cols) / 2, top + len(rows) * cell_h + 44, t("grafici.asse_impatto"),
-                      size=12, weight="bold"))
-    body.append(_text(16, top + len(rows) * cell_h / 2, t("grafici.asse_probabilita"), size=12, weight="bold",
-                      rotate=True))
-    body.append(f'<rect x="{left:g}" y="{top:g}" width="{cell_w * len(cols):g}" height="{cell_h * len(rows):g}" '
-                f'fill="none" stroke="{GRID_LINE}" stroke-width="1"/>')
-    desc = t("grafici.mappa_desc") + " " + "; ".join(desc_parts)
-    return _svg(width, height, t("grafici.mappa_titolo"), desc, body, "mappa-calore")
 
 
 def distribution(view: View) -> Markup:
@@ -233,3 +158,180 @@ def view_number(view: View, value: Decimal) -> str:
     """A number as the annex's language writes it (decimal comma in Italian)."""
     text = str(value)
     return text.replace(".", ",") if view.lang == "it" else text
+
+
+# -- zoned heat maps with process codes, and the band ruler ---------------------------------------------------
+
+_BOUND = re.compile(r"\d+(?:\.\d+)?")
+
+
+def band_bounds(table: dict[str, Any]) -> list[tuple[Decimal, Decimal, str]]:
+    """(lower, upper, level) of each row of a band table, read from its interval text ("≥ 4.01 e ≤ 9")."""
+    bounds = []
+    for row in table.get("righe", []):
+        numbers = [Decimal(n) for n in _BOUND.findall(row.get("intervallo", ""))]
+        if numbers:
+            bounds.append((numbers[0], numbers[-1], row["livello"]))
+    return bounds
+
+
+def _zone(bounds: list[tuple[Decimal, Decimal, str]], score: Decimal) -> str | None:
+    """The level a band table gives a score; between two rows (4 < 4.005 < 4.01) the upper row's."""
+    for _low, high, level in bounds:
+        if score <= high:
+            return level
+    return bounds[-1][2] if bounds else None
+
+
+def _whole(value: Any) -> int:
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+
+
+def _grid_axes(view: View, grid: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Grid rows with the highest at the top and columns with the highest on the right, as numeric maps are
+    drawn: the order comes from the levels the method's grid gives each row and column."""
+    rank = {lvl["codice"]: lvl["rango"] for lvl in view.levels}
+    rows, cols = list(grid["righe"]), list(grid["colonne"])
+    row_weight = {r: sum(rank.get(c, 0) for c in grid["celle"][i]) for i, r in enumerate(rows)}
+    col_weight = {c: sum(rank.get(grid["celle"][i][j], 0) for i in range(len(rows))) for j, c in enumerate(cols)}
+    return (sorted(rows, key=lambda r: (-row_weight[r], rows.index(r))),
+            sorted(cols, key=lambda c: (col_weight[c], cols.index(c))))
+
+
+def process_map(view: View, state: str, table: dict[str, Any] | None = None) -> Markup | None:
+    """Probability (rows, highest at the top) × impact (columns, highest on the right), the method's zones
+    behind the cells and the code of every process in its cell, linked to its sheet.
+
+    ``state`` ``inerente`` places a process at its P and I (whole values for numeric methods, as
+    ``sintesi.mappa_calore``); ``residuo_programmato`` keeps its impact and places it at the probability that
+    gives its residual score (residual ÷ impact: the measures act on the likelihood). Numeric methods with
+    several band tables get one map per ``table`` (its processes, its zones). None when nothing is placed
+    (grid methods have no residual P and I).
+    """
+    t = view.t
+    grid = view.metodo.get("griglia")
+    numeric = view.numeric or not grid
+    processes = [p for p in view.processes if p.get("valutato")]
+    if table is not None:
+        processes = [p for p in processes if p.get("tabella_bande") == table.get("codice")]
+    placed: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    if numeric:
+        rows = [str(v) for v in range(5, 0, -1)]
+        cols = [str(v) for v in range(1, 6)]
+        bounds = band_bounds(table or next(iter(view.metodo.get("bande", [])), {}))
+        for p in processes:
+            impact = Decimal(str(p["impatto"]))
+            if state == "inerente":
+                probability = Decimal(str(p["probabilita"]))
+            else:
+                score = (p.get(state) or {}).get("rischio")
+                if score is None or not impact:
+                    continue
+                probability = Decimal(str(score)) / impact
+            cell = (str(min(max(_whole(probability), 1), 5)), str(min(max(_whole(impact), 1), 5)))
+            placed.setdefault(cell, []).append(p)
+        zones = {(r, c): _zone(bounds, Decimal(r) * Decimal(c)) for r in rows for c in cols}
+    else:
+        if state != "inerente":
+            return None
+        rows, cols = _grid_axes(view, grid)
+        zones = {(r, c): grid["celle"][grid["righe"].index(r)][grid["colonne"].index(c)] for r in rows for c in cols}
+        for p in processes:
+            placed.setdefault((p["probabilita"], p["impatto"]), []).append(p)
+    if not placed:
+        return None
+    per_line, line_h, cell_w = 2, 12, 132
+    heights = [max(46, 14 + line_h * -(-max((len(placed.get((r, c), [])) for c in cols), default=0) // per_line))
+               for r in rows]
+    left, top = 78, 12
+    width = left + cell_w * len(cols) + 10
+    height = top + sum(heights) + 56
+    body: list[str] = []
+    desc: list[str] = []
+    y = float(top)
+    for r, cell_h in zip(rows, heights, strict=True):
+        body.append(_text(left - 10, y + cell_h / 2 + 4, t.value("scala", r), anchor="end", weight="bold"))
+        for j, c in enumerate(cols):
+            x = left + j * cell_w
+            zone = view.level_of(zones[(r, c)]) if zones[(r, c)] else None
+            fill = tint(zone["colore"], 0.55) if zone else EMPTY
+            ink = text_colour(fill)
+            body.append(f'<rect x="{x:g}" y="{y:g}" width="{cell_w:g}" height="{cell_h:g}" fill="{fill}" '
+                        f'stroke="#ffffff" stroke-width="2"/>')
+            codes = sorted(placed.get((r, c), []), key=lambda p: p["codice"])
+            for k, p in enumerate(codes):
+                cx = x + 6 + (k % per_line) * (cell_w - 8) / per_line
+                cy = y + 14 + (k // per_line) * line_h
+                body.append(f'<a href="#{escape(p["ref"])}">'
+                            + _text(cx, cy, p["codice"], size=9, weight="bold", anchor="start", fill=ink) + "</a>")
+            if zone is not None:
+                body.append(_text(x + cell_w - 4, y + cell_h - 4, zone["etichetta"], size=7, anchor="end", fill=ink))
+            if codes:
+                desc.append(t("grafici.cella_codici", p=t.value("scala", r), i=t.value("scala", c),
+                              codici=", ".join(p["codice"] for p in codes)))
+        y += cell_h
+    for j, c in enumerate(cols):
+        body.append(_text(left + j * cell_w + cell_w / 2, y + 16, t.value("scala", c), weight="bold"))
+    body.append(_text(left + cell_w * len(cols) / 2, y + 40, t("grafici.asse_impatto"), size=12, weight="bold"))
+    body.append(_text(16, top + (y - top) / 2, t("grafici.asse_probabilita"), size=12, weight="bold", rotate=True))
+    body.append(f'<rect x="{left:g}" y="{top:g}" width="{cell_w * len(cols):g}" height="{y - top:g}" fill="none" '
+                f'stroke="{GRID_LINE}" stroke-width="1"/>')
+    title = t(f"grafici.mappa_{state}") + (f" – {table['nome']}" if table is not None else "")
+    ident = "mappa-" + state + (f"-{safe_filename(str(table.get('codice')))}" if table is not None else "")
+    return _svg(width, height, title, t("grafici.mappa_zone_desc") + " " + "; ".join(desc), body, ident)
+
+
+def process_maps(view: View) -> list[tuple[str, Markup]]:
+    """(caption, chart) of the inherent and planned residual maps, one pair per band table when the method
+    has several (in the method's order)."""
+    bands = view.metodo.get("bande", [])
+    tables: list[dict[str, Any] | None] = list(bands) if len(bands) > 1 and view.numeric else [None]
+    maps = []
+    for table in tables:
+        for state in ("inerente", "residuo_programmato"):
+            chart = process_map(view, state, table)
+            if chart is not None:
+                caption = view.t(f"grafici.mappa_{state}") + (f" – {table['nome']}" if table is not None else "")
+                maps.append((caption, chart))
+    return maps
+
+
+def band_ruler(view: View) -> Markup | None:
+    """The 0–25 scale with each band table of the method stacked, each band in its level's colour and labelled,
+    the bounds written under it. None when the method has fewer than two band tables."""
+    tables = view.metodo.get("bande", [])
+    if len(tables) < 2:
+        return None
+    t = view.t
+    top_value = max((high for table in tables for _, high, _ in band_bounds(table)), default=Decimal(25))
+    left, scale_w, bar_h, gap = 10, 660, 26, 40
+    width, height = left + scale_w + 20, 14 + len(tables) * (bar_h + gap) + 10
+    body: list[str] = []
+    desc: list[str] = []
+    for k, table in enumerate(tables):
+        y = 14 + k * (bar_h + gap)
+        body.append(_text(left, y - 4, table["nome"], size=10, weight="bold", anchor="start"))
+        start = Decimal(0)
+        parts = []
+        for low, high, code in band_bounds(table):
+            level = view.level_of(code)
+            x0 = left + float(start / top_value) * scale_w
+            x1 = left + float(high / top_value) * scale_w
+            colour = level["colore"] if level else EMPTY
+            body.append(f'<rect x="{x0:.1f}" y="{y:g}" width="{x1 - x0:.1f}" height="{bar_h:g}" fill="{colour}" '
+                        f'stroke="#ffffff" stroke-width="1"/>')
+            label = level["etichetta"] if level else code
+            body.append(_text((x0 + x1) / 2, y + bar_h / 2 + 4, label, size=10, weight="bold",
+                              fill=text_colour(colour)))
+            body.append(_text(x1, y + bar_h + 12, number_text(high, view.lang), size=9))
+            parts.append(f"{label} {number_text(low, view.lang)}–{number_text(high, view.lang)}")
+            start = high
+        body.append(_text(left, y + bar_h + 12, "0", size=9, anchor="start"))
+        desc.append(f"{table['nome']}: " + ", ".join(parts))
+    return _svg(width, height, t("grafici.righello_titolo"), "; ".join(desc), body, "righello-fasce")
+
+
+def number_text(value: Decimal, lang: str) -> str:
+    """A bound of a band as written in the annex (decimal comma in Italian)."""
+    text = format(value.normalize(), "f")
+    return text.replace(".", ",") if lang == "it" else text

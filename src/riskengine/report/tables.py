@@ -1,16 +1,19 @@
 """The tables of the annex as rows of values, shared by the XLSX and CSV writers.
 
 Values are what the result holds: numbers as :class:`~decimal.Decimal` (exactly the JSON text),
-levels as :class:`Level` (label plus colour), everything else as text. Text is *not* neutralised
+calendar dates as :class:`~datetime.date`, levels as :class:`Level` (label plus colour), everything
+else as text. Text is *not* neutralised
 here; each writer neutralises at the last moment (see :mod:`riskengine.report.safety`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from riskengine.report.arithmetic import percent
 from riskengine.report.view import View
 
 
@@ -30,7 +33,7 @@ class Level:
 @dataclass
 class Column:
     key: str                 # label key under ``colonne.``
-    kind: str = "text"       # text | number | integer | level
+    kind: str = "text"       # text | number | integer | level | date
     width: int = 16          # XLSX column width (characters)
     label: str | None = None  # the header when it is a name from the method (a variant's), not a message
 
@@ -65,10 +68,19 @@ def _join(items: list[str]) -> str:
     return "; ".join(items)
 
 
-def _deadline(view: View, value: str | None) -> str:
+def _day(value: str | None) -> date | None:
+    """An ISO calendar date of the result as a date (None for no date, or text that is not one)."""
+    try:
+        return date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _deadline(view: View, value: str | None) -> date | str:
+    """A deadline: a date, or the label of a deadline that is not one ("continua")."""
     if not value:
         return ""
-    return view.t.value("scadenza", value)
+    return _day(value) or view.t.value("scadenza", value)
 
 
 def register(view: View) -> Table:
@@ -121,7 +133,7 @@ def general_measures(view: View) -> Table:
     table = Table("misure-generali", "misure_generali", [
         Column("codice", width=10), Column("tipologia", width=28), Column("nome_misura", width=40),
         Column("descrizione", width=70), Column("responsabili", width=30), Column("supporto", width=24),
-        Column("tempi", width=40), Column("scadenza", width=12), Column("frequenza", width=12),
+        Column("tempi", width=40), Column("scadenza", "date", 12), Column("frequenza", width=12),
         Column("indicatore", width=36), Column("target", width=14), Column("natura", width=13),
         Column("stato", width=14)])
     for m in view.general_measures:
@@ -139,7 +151,7 @@ def specific_measures(view: View) -> Table:
     table = Table("misure-specifiche", "misure_specifiche", [
         Column("codice", width=10), Column("nome_misura", width=44), Column("descrizione", width=60),
         Column("tipologia", width=24), Column("responsabile", width=30), Column("supporto", width=26),
-        Column("processi", width=24), Column("scadenza", width=12), Column("frequenza", width=12),
+        Column("processi", width=24), Column("scadenza", "date", 12), Column("frequenza", width=12),
         Column("indicatore", width=36), Column("target", width=14), Column("natura", width=13),
         Column("stato", width=14), Column("stato_monitorato", width=16)])
     for m in view.specific_measures:
@@ -221,9 +233,9 @@ def obligations(view: View) -> Table:
         Column("codice_sezione", width=8), Column("sezione", width=28), Column("codice_sottosezione", width=10),
         Column("sottosezione", width=34), Column("codice_obbligo", width=11), Column("denominazione", width=40),
         Column("riferimento", width=32), Column("contenuto", width=50), Column("aggiornamento", width=13),
-        Column("termine", width=34), Column("prossima_scadenza", width=12), Column("trasmissione", width=30),
+        Column("termine", width=34), Column("prossima_scadenza", "date", 12), Column("trasmissione", width=30),
         Column("pubblicazione", width=30), Column("monitoraggio_obbligo", width=30), Column("schema_anac", width=40),
-        Column("formato_aperto", width=9), Column("ultimo_aggiornamento", width=12),
+        Column("formato_aperto", width=9), Column("ultimo_aggiornamento", "date", 12),
         Column("esito_monitoraggio", width=16), Column("attestazione_oiv", width=40), Column("dato_ulteriore", width=9),
         Column("stato_obbligo", width=14)])
     for r in view.transparency_rows():
@@ -236,13 +248,94 @@ def obligations(view: View) -> Table:
         esito, oiv = o.get("esito_monitoraggio"), o.get("attestazione_oiv")
         table.rows.append(head + [
             o["codice"], o["denominazione"], o["riferimento"], o["contenuto"],
-            t.value("aggiornamento", o.get("aggiornamento")), o["termine"], o.get("prossima_scadenza") or "",
+            t.value("aggiornamento", o.get("aggiornamento")), o["termine"], _day(o.get("prossima_scadenza")),
             (o.get("trasmissione") or {}).get("nome", ""), (o.get("pubblicazione") or {}).get("nome", ""),
             o["monitoraggio"], _schema(view, o.get("schema_anac")),
-            t.value("si_no", str(bool(o["formato_aperto"])).lower()), o.get("ultimo_aggiornamento") or "",
+            t.value("si_no", str(bool(o["formato_aperto"])).lower()), _day(o.get("ultimo_aggiornamento")),
             f"{t.value('esito_monitoraggio', esito['esito'])} ({esito['data']})" if esito else "",
             f"{oiv['data']}: {oiv['esito']}" if oiv else "",
             t.value("si_no", str(bool(o["ulteriore"])).lower()), t.value("stato_obbligo", o["stato"])])
+    return table
+
+
+def phases(view: View) -> Table:
+    """The mapping of processes into phases and activities: one row per phase or activity of the catalogue."""
+    t = view.t
+    table = Table("fasi", "fasi", [Column("processo", width=12), Column("nome_processo", width=44),
+                                   Column("codice", width=14), Column("fase_attivita", width=60),
+                                   Column("tipo_fase", width=12)])
+    for p in view.processes:
+        phases = view.phases(p)
+        top = min((f.get("livello", 0) for f in phases), default=0)  # the phases' depth; deeper: activities
+        for f in phases:
+            table.rows.append([p["codice"], p["nome"], f["codice"], f["nome"],
+                               t("colonne.fase") if f.get("livello", 0) <= top else t("colonne.attivita")])
+    return table
+
+
+def events(view: View) -> Table:
+    """One row per risk event of the catalogue: the process, the phase it refers to, its enabling factors
+    and the measures that treat it (the result's ``eventi[].misure``; an untreated event says so)."""
+    table = Table("eventi", "eventi", [Column("processo", width=12), Column("codice", width=16),
+                                       Column("evento", width=70), Column("riferito_a", width=14),
+                                       Column("fattori", width=50), Column("misure_trattamento", width=50)])
+    for p in view.processes:
+        for e in p.get("eventi", []):
+            table.rows.append([p["codice"], e["codice"], e["descrizione"], e["su"],
+                               _join([f"{f['codice']}) {f['nome']}" for f in e.get("fattori", [])]),
+                               _treating(e, view)])
+    return table
+
+
+def _treating(event: dict[str, Any], view: View) -> str:
+    """The measures treating an event as the sheet words them: each with how it reaches the event and the efficacy
+    the residual uses ("MS01 (sull'evento; efficacia 30%)"), then those on every process in one entry; an
+    untreated event is marked in words."""
+    t = view.t
+    untreated = event.get("trattato") is False
+    own: list[str] = [f"{t('unita.segno_ritardo')} {t('eventi.non_trattato')}"] if untreated else []
+    universal: list[str] = []
+    for m in event.get("misure", []):
+        if isinstance(m, str):  # a result without efficacies: the code alone
+            own.append(m)
+            continue
+        efficacy = percent(m["efficacia"], view.lang) if m.get("efficacia") not in (None, "") else ""
+        if m.get("tramite") == "tutti":
+            universal.append(f"{m['codice']} ({efficacy})" if efficacy else m["codice"])
+            continue
+        how = [t(f"eventi.tramite_{m['tramite']}")] if m.get("tramite") else []
+        if efficacy:
+            how.append(t("eventi.efficacia" if m.get("efficacia_dichiarata", True) else "eventi.efficacia_predefinita",
+                         efficacia=efficacy))
+        own.append(f"{m['codice']} ({'; '.join(how)})" if how else m["codice"])
+    if universal:
+        own.append(f"{t('eventi.tramite_tutti')}: {', '.join(universal)}")
+    return _join(own)
+
+
+def event_factors(view: View) -> Table:
+    """One row per enabling factor of an event (the event–factor pairs of the catalogue)."""
+    table = Table("fattori", "fattori", [Column("processo", width=12), Column("evento", width=16),
+                                         Column("codice", width=8), Column("fattore", width=70)])
+    for p in view.processes:
+        for e in p.get("eventi", []):
+            for f in e.get("fattori", []):
+                table.rows.append([p["codice"], e["codice"], f["codice"], f["nome"]])
+    return table
+
+
+def answers(view: View) -> Table:
+    """One row per answer to an indicator in the year's assessment, with its motivation."""
+    t = view.t
+    table = Table("risposte", "risposte", [Column("processo", width=12), Column("indicatore", width=10),
+                                           Column("nome_indicatore", width=34), Column("dimensione", width=13),
+                                           Column("risposta", width=50), Column("valore", "number", 9),
+                                           Column("motivazione", width=60)])
+    for p in view.processes:
+        for a in p.get("risposte", []):
+            value = _dec(a["valore"]) if str(a.get("valore", "")).replace(".", "", 1).isdigit() else a.get("valore")
+            table.rows.append([p["codice"], a["indicatore"], a["nome"], t.value("dimensione", a["dimensione"]),
+                               a["etichetta"], value, a.get("motivazione") or ""])
     return table
 
 
@@ -277,6 +370,7 @@ def data_tables(view: View) -> list[Table]:
     """The data tables of the annex, in order (CSV files and XLSX sheets; the legend is apart)."""
     tables = [process_map(view)] if view.simplified else []
     tables += [register(view), general_measures(view), specific_measures(view), monitoring(view)]
+    tables += [phases(view), events(view), event_factors(view), answers(view)]
     if view.transparency:  # the catalogue has trasparenza.yaml
         tables.append(obligations(view))
     return tables + [findings(view)]

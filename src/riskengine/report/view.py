@@ -35,8 +35,12 @@ def _deadline_key(measure: dict[str, Any]) -> tuple:
 class View:
     """Plain lookups and orderings over a result, for templates and table writers."""
 
-    def __init__(self, result: dict[str, Any], messages: Messages) -> None:
+    def __init__(self, result: dict[str, Any], messages: Messages, *, edition: str = "completa") -> None:
         self.result = result
+        # "pubblicazione": what a citizen reads (no findings, trace, file names, digests or internal codes);
+        # "completa": everything, for the RPCT and the OIV.
+        self.edition = edition
+        self.publication = edition == "pubblicazione"
         self.t = messages
         self.lang = messages.lang
         self.ente = result["ente"]
@@ -140,6 +144,44 @@ class View:
         """The name of a band table of the method (its code when unknown)."""
         table = next((b for b in self.metodo.get("bande", []) if b.get("codice") == code), None)
         return f"{table['nome']} ({code})" if table else str(code or "")
+
+    def register_areas(self) -> list[dict[str, Any]]:
+        """The areas holding a process of the register, in the catalogue's order (the register's area filter)."""
+        used = {a["codice"] for p in self.processes for a in p.get("aree", [])}
+        return [a for a in self.areas if a["codice"] in used]
+
+    def register_units(self) -> list[dict[str, Any]]:
+        """The units owning a process of the register, by name (the register's unit filter)."""
+        owners = {p["unita"]["codice"]: p["unita"] for p in self.processes if p.get("unita")}
+        return sorted(owners.values(), key=lambda u: (u["nome"], u["codice"]))
+
+    def sort_key(self, state: dict[str, Any] | None) -> str:
+        """The register's sort key of a risk state: its score, else its level's rank ("" when none)."""
+        if not state:
+            return ""
+        if state.get("rischio") is not None:
+            return str(state["rischio"])
+        level = self.level.get(state.get("livello") or "")
+        return str(level["rango"]) if level else ""
+
+    def band_keys(self) -> list[tuple[str, dict[str, Any]]]:
+        """The method's band tables with a short key ("I", "II", …) when it has several, else []."""
+        tables = self.metodo.get("bande", [])
+        if len(tables) < 2:
+            return []
+        numerals = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+        return [(numerals[i] if i < len(numerals) else str(i + 1), b) for i, b in enumerate(tables)]
+
+    def band_key(self, code: str | None) -> str:
+        """The short key of a band table (see :meth:`band_keys`); '' when the method has one table."""
+        return next((key for key, b in self.band_keys() if b.get("codice") == code), "")
+
+    def band_table_label(self, code: str | None) -> str:
+        """A band table as the edition shows it: its name, and its code in the complete edition only."""
+        if not self.publication:
+            return self.band_table_name(code)
+        table = next((b for b in self.metodo.get("bande", []) if b.get("codice") == code), None)
+        return str(table["nome"]) if table else str(code or "")
 
     def process_measures(self, p: dict[str, Any], scope: str) -> list[dict[str, Any]]:
         """The measures of a process with ambito ``scope`` (generale/specifica), in the result's order."""
@@ -312,13 +354,15 @@ class View:
     def simplified_sections(self) -> list[tuple[str, str, str]]:
         """The sections of the annex under 50 staff (DM 132/2022 art. 6): the process map (with levels when the
         method scores), the measures per art. 6 area with the general ones, the general measures' table, and
-        the publication obligations, findings and technical note when there are any. (id, title, template)."""
+        the publication obligations, and (complete edition) the findings and technical note. (id, title, template)."""
         t = self.t
         sections = [("mappatura", t("mappatura.titolo"), "mappatura.html.j2"),
                     ("misure-art6", t("art6.titolo"), "misure_art6.html.j2"),
                     ("misure-generali", t("generali.titolo"), "misure_generali.html.j2")]
         if self.transparency:
             sections.append(("trasparenza", t("trasparenza.titolo"), "trasparenza.html.j2"))
+        if self.publication:  # findings and the technical note are for the RPCT and the OIV
+            return sections
         if self.findings:
             sections.append(("criticita", t("criticita.titolo"), "criticita.html.j2"))
         sections.append(("nota-tecnica", t("nota.titolo"), "nota_tecnica.html.j2"))

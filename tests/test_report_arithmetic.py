@@ -1,0 +1,108 @@
+"""Unit tests of the scores written out as arithmetic (report/arithmetic.py) and of the band zones (report/svg.py):
+every operand comes from the trace, the sentence never computes a score."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from riskengine.report.arithmetic import calculation, method_in_words, number, percent
+from riskengine.report.messages import Messages
+from riskengine.report.svg import band_bounds, band_ruler, process_maps
+from riskengine.report.view import View
+
+
+def _process(assessed, code: str = "B2.1.1") -> tuple[dict, dict]:
+    result = copy.deepcopy(assessed("esempio-cciaa"))
+    return result, next(p for p in result["processi"] if p["codice"] == code)
+
+
+def test_max_and_product_of_efficacies_are_written_from_the_trace(assessed):
+    result, p = _process(assessed)
+    p["traccia"][0]["regola"] = "dimensioni.probabilita: max"
+    p["traccia"][0]["risultato"] = "5"  # what the engine would write for max(4, 5, 1, 5, 5, 3)
+    step = p["residuo_programmato"]["traccia"][0]
+    step["regola"] = "residuo: efficacia-prodotto"
+    step["valori"] = {"MS07": "0.3", "MGU33": "0.4"}
+    p["residuo_programmato"]["rischio"] = "4.42"
+    calc = calculation(View(result, Messages("it")), p)
+    assert calc is not None
+    assert calc["righe"][0] == "P = massimo(4; 5; 1; 5; 5; 3) = 5"
+    planned = calc["residui"][0]
+    assert planned["formula"].startswith("Residuo programmato = 10,53 × (1 − 0,4) × (1 − 0,3) = 4,42 → ")
+    assert planned["efficacie"] == [("MGU33", "40%"), ("MS07", "30%")]
+
+
+def test_a_residual_without_measures_says_so(assessed):
+    result, p = _process(assessed)
+    p["residuo_programmato"]["traccia"][0]["valori"] = {}
+    p["residuo_programmato"]["rischio"] = p["inerente"]["rischio"]
+    planned = calculation(View(result, Messages("it")), p)["residui"][0]
+    assert planned["formula"].startswith("Residuo programmato = 10,53 → ")
+    assert planned["nota"] == "nessuna misura riduce il rischio: il residuo è uguale all'inerente"
+
+
+def test_a_variant_with_a_band_table_gets_its_level(assessed):
+    result, p = _process(assessed)
+    p["livelli_varianti"] = {"prudenziale": {"livello": "alto", "rischio": "19.15",
+                                             "traccia": [{"regola": "bande:nuovi-indici:4", "valori": {}}]}}
+    line = calculation(View(result, Messages("it")), p)["righe"][3]
+    assert line.endswith("= 19,15 → Alto, fascia da 15,01 a 25 della tabella «Aree A, B, C, H – nuovi indici "
+                         "(quattro fasce)»")
+
+
+def test_no_arithmetic_for_a_process_not_assessed_or_a_grid_method(assessed):
+    result, p = _process(assessed)
+    assert calculation(View(result, Messages("it")), dict(p, valutato=False)) is None
+    small = assessed("esempio-piccolo")
+    view = View(small, Messages("it"))
+    assert all(calculation(view, q) is None for q in view.processes)
+    assert "griglia" in " ".join(method_in_words(view))
+
+
+def test_the_method_in_words_names_every_table_and_the_areas_that_use_it(assessed):
+    words = " ".join(method_in_words(View(assessed("esempio-cciaa"), Messages("it"))))
+    assert "P (Probabilità) è la media delle risposte ai 6 indicatori (P1, P2, P3, P4, P5, P6)." in words
+    assert "R = P × I" in words and "arrotondato a 2 decimali" in words
+    assert "salvo per le aree D, E, G, per le quali si usa la tabella «Aree D, E, G – vecchi indici" in words
+    assert "Medio-alto ≥ 9,01 e ≤ 15" in words
+    assert "è un punteggio informativo" in words
+
+
+def test_band_bounds_and_the_ruler(assessed):
+    result = assessed("esempio-cciaa")
+    tables = {b["codice"]: band_bounds(b) for b in result["metodo"]["bande"]}
+    assert tables["nuovi-indici"] == [(Decimal(0), Decimal(4), "basso"), (Decimal("4.01"), Decimal(9), "medio"),
+                                      (Decimal("9.01"), Decimal(15), "medio-alto"),
+                                      (Decimal("15.01"), Decimal(25), "alto")]
+    ruler = str(band_ruler(View(result, Messages("it"))))
+    assert ruler.count("<rect") == sum(len(b) for b in tables.values())
+    assert ">9,01<" not in ruler and ">15<" in ruler  # upper bounds, decimal comma
+    single = copy.deepcopy(result)
+    single["metodo"]["bande"] = single["metodo"]["bande"][:1]
+    assert band_ruler(View(single, Messages("it"))) is None, "one table: nothing to compare"
+
+
+def test_one_pair_of_maps_per_band_table(assessed):
+    view = View(assessed("esempio-cciaa"), Messages("it"))
+    maps = process_maps(view)
+    assert [caption for caption, _ in maps] == [
+        f"Mappa del rischio {state} – {b['nome']}" for b in view.metodo["bande"]
+        for state in ("inerente", "residuo programmato")]
+
+
+@given(st.decimals(min_value=0, max_value=1, places=2))
+def test_percent_is_the_efficacy_times_a_hundred(value):
+    shown = percent(value, "it")
+    assert shown.endswith("%")
+    assert Decimal(shown[:-1].replace(",", ".")) == value * 100
+
+
+@given(st.decimals(min_value=0, max_value=25, places=2, allow_nan=False))
+def test_number_only_changes_the_decimal_mark(value):
+    text = str(value)
+    assert number(text, "it").replace(",", ".") == text
+    assert number(text, "en") == text
