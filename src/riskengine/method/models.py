@@ -538,7 +538,7 @@ class EsitoMonitoraggio(ItemModel):
     """Monitoring result for a measure in the year."""
 
     misura: Code
-    stato: Literal["da-attuare", "in-corso", "attuata", "non-attuata"]
+    stato: StatoMisura
     verifiche_previste: Count | None = None
     verifiche_eseguite: Count | None = None
     note: CleanText = ""

@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from riskengine.answers.load import allowed_answers
 from riskengine.graph import queries as q
 from riskengine.graph.build import PART_OF, CatalogGraph
 from riskengine.method.load import Method
-from riskengine.method.models import AssessmentFile, Giudizio
+from riskengine.method.models import AssessmentFile, Giudizio, StatoMisura
 from riskengine.workbook import sheets as sh
 from riskengine.workbook.layout import Column
 from riskengine.workbook.safety import column_letter
@@ -36,7 +36,7 @@ INFO_LABELS = {"ente": "Ente", "unita": "Unità (codice)", "nome_unita": "Unità
 MEASURE_COLUMNS = ("codice", "nome", "scadenza", "indicatore", "target", "stato", "verifiche_previste",
                    "verifiche_eseguite", "note")
 MEASURE_EDITABLE = ("stato", "verifiche_previste", "verifiche_eseguite", "note")
-STATI = ("da-attuare", "in-corso", "attuata", "non-attuata")
+STATI: tuple[str, ...] = get_args(StatoMisura)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
