@@ -91,6 +91,36 @@ def test_runs_are_kept_and_the_latest_of_each_year_wins(store_url, mini_result):
         store.close()
 
 
+_OPEN_AT_ONCE = """
+import sys, time
+from riskengine.history.store import open_store
+start = float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))
+store = open_store(sys.argv[1])
+store.close()
+"""
+
+
+def test_processes_opening_a_new_store_at_once_all_succeed(store_url):
+    # Regression: the second of two processes creating the schema failed with "table alembic_version
+    # already exists"; now one migrates under a lock and the others find the schema at head.
+    import subprocess
+    import sys
+    import time
+
+    start = time.time() + 3  # every process imports first, then all open together
+    procs = [subprocess.Popen([sys.executable, "-c", _OPEN_AT_ONCE, store_url, str(start)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    errors = [proc.communicate(timeout=120)[1] for proc in procs]
+    assert [proc.returncode for proc in procs] == [0] * 6, "\n".join(errors)
+    store = open_store(store_url)
+    try:
+        with store.engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == HEAD
+    finally:
+        store.close()
+
+
 def test_two_concurrent_assess_runs_are_both_recorded(tmp_path, store_url):
     import subprocess
     import sys

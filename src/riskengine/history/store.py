@@ -24,6 +24,7 @@ DEFAULT_FILE = "storico.sqlite"  # next to the catalogue's YAML files; ignored b
 MIGRATIONS = Path(__file__).with_name("migrations")
 HEAD = "0001"  # the latest revision in migrations/versions (tests/test_history_store.py checks it)
 SQLITE_WAIT_SECONDS = 60  # how long a writer waits for another process's transaction
+SCHEMA_LOCK_KEY = 0x7269736B  # PostgreSQL advisory lock taken while creating or upgrading the schema ("risk")
 
 METADATA = sa.MetaData()
 RUNS = sa.Table(
@@ -80,28 +81,38 @@ def _alembic_config(connection: sa.Connection) -> Any:
     return config
 
 
-def _at_head(engine: sa.Engine) -> bool:
+def _at_head(connection: sa.Connection) -> bool:
     # Read with SQLAlchemy alone: Alembic (a fifth of assess's start-up) is imported only to migrate.
-    with engine.connect() as connection:
-        if not sa.inspect(connection).has_table("alembic_version"):
-            return False
-        versions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return False
+    versions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
     return versions == [HEAD]
 
 
+def _lock_schema(connection: sa.Connection) -> None:
+    """Hold the store for this transaction, so that one process at a time creates or upgrades the schema.
+
+    SQLite: an exclusive transaction (the DDL then commits as one, and others wait up to
+    SQLITE_WAIT_SECONDS); PostgreSQL: a transaction-level advisory lock.
+    """
+    backend = connection.dialect.name
+    if backend == "sqlite":
+        connection.exec_driver_sql("BEGIN EXCLUSIVE")
+    elif backend == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+
+
 def _migrate(engine: sa.Engine) -> None:
-    """Bring the schema to the latest revision; a concurrent process doing the same is no error."""
-    if _at_head(engine):
-        return
+    """Bring the schema to the latest revision; processes opening a new store at once wait for each other."""
+    with engine.connect() as connection:
+        if _at_head(connection):
+            return
     from alembic import command
 
-    try:
-        with engine.begin() as connection:
+    with engine.begin() as connection:
+        _lock_schema(connection)
+        if not _at_head(connection):  # another process may have migrated while this one waited
             command.upgrade(_alembic_config(connection), "head")
-    except sa.exc.DatabaseError:
-        # Another process created the tables between the check and the upgrade: fine if it finished.
-        if not _at_head(engine):
-            raise
 
 
 def snapshot(result: dict[str, Any]) -> dict[str, Any]:
