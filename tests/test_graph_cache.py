@@ -190,10 +190,14 @@ def test_only_the_newest_entries_are_kept(catalogue, cache_dir, monkeypatch):
 def test_pickle_is_read_only_by_the_cache_after_the_signature_check():
     package = REPO / "src" / "riskengine"
     users = sorted(str(p.relative_to(package)) for p in package.rglob("*.py") if "pickle" in p.read_text("utf-8"))
-    assert users == ["graph/cache.py"]
+    assert users == ["graph/cache.py", "report/pdf_cache.py"]
     text = (package / "graph" / "cache.py").read_text(encoding="utf-8")
     assert text.count("pickle.loads(") == 1
     assert text.index("hmac.compare_digest(") < text.index("pickle.loads(")
+    # the PDF parts' cache reads only what read_signed (the same signature check) returns
+    parts = (package / "report" / "pdf_cache.py").read_text(encoding="utf-8")
+    assert parts.count("pickle.loads(") == 1
+    assert parts.index("payload = read_signed(") < parts.index("pickle.loads(payload)")
 
 
 def test_no_home_directory_means_no_cache(monkeypatch):

@@ -51,7 +51,7 @@ def linked(root: str | os.PathLike) -> tuple[CatalogGraph, list[Problem]]:
     """
     directory = cache_directory()
     key = _entry_key(Path(root)) if directory is not None else None
-    secret = _secret(directory) if directory is not None and key is not None else None
+    secret = signing_key(directory) if directory is not None and key is not None else None
     if directory is not None and key is not None and secret is not None:
         found = _read(directory / f"{key}.bin", secret)
         if found is not None:
@@ -66,8 +66,9 @@ def linked(root: str | os.PathLike) -> tuple[CatalogGraph, list[Problem]]:
     return cg, integrity
 
 
-def cache_directory() -> Path | None:
-    """The user's cache directory for linked catalogues, created private; None when off or not private."""
+def cache_directory(kind: str = "cataloghi") -> Path | None:
+    """The user's cache directory for ``kind`` (linked catalogues; ``pdf``: laid-out parts of the PDF annex),
+    created private; None when off or not private."""
     configured = os.environ.get(CACHE_ENV)
     if configured is not None and configured.strip().lower() in ("", "off", "0", "no"):
         return None
@@ -79,7 +80,7 @@ def cache_directory() -> Path | None:
             base = (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "riskengine"
         except (RuntimeError, KeyError):  # no home directory to be found: no cache
             return None
-    directory = base / "cataloghi"
+    directory = base / kind
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = os.lstat(directory)
@@ -125,7 +126,7 @@ def _private_file(path: Path) -> bool:
     return stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
 
 
-def _secret(directory: Path) -> bytes | None:
+def signing_key(directory: Path) -> bytes | None:
     """The signing key of ``directory``, created on first use (32 random bytes, mode 0600); None if unsafe."""
     path = directory / _KEY_FILE
     if not path.exists() and not path.is_symlink():
@@ -148,8 +149,8 @@ def _secret(directory: Path) -> bytes | None:
     return secret if len(secret) == 32 else None
 
 
-def _read(path: Path, secret: bytes) -> tuple[CatalogGraph, list[Problem]] | None:
-    """The entry at ``path`` when it exists, is this user's and its signature holds; None otherwise."""
+def read_signed(path: Path, secret: bytes) -> memoryview | None:
+    """The payload of the entry at ``path`` when it exists, is this user's and its signature holds; else None."""
     if not _private_file(path):
         return None
     try:
@@ -160,6 +161,14 @@ def _read(path: Path, secret: bytes) -> tuple[CatalogGraph, list[Problem]] | Non
     signature, payload = data[:_SIGNATURE], memoryview(data)[_SIGNATURE:]
     if not hmac.compare_digest(signature, hmac.new(secret, payload, hashlib.sha256).digest()):
         return None  # corrupt, truncated or not written by this user's riskengine: rebuilt
+    return payload
+
+
+def _read(path: Path, secret: bytes) -> tuple[CatalogGraph, list[Problem]] | None:
+    """The entry at ``path`` when it exists, is this user's and its signature holds; None otherwise."""
+    payload = read_signed(path, secret)
+    if payload is None:
+        return None
     try:
         with paused():  # millions of objects and no garbage cycles (riskengine.gcpause)
             found = pickle.loads(payload)
@@ -172,7 +181,11 @@ def _read(path: Path, secret: bytes) -> tuple[CatalogGraph, list[Problem]] | Non
 
 def _write(directory: Path, name: str, secret: bytes, value: tuple[CatalogGraph, list[Problem]]) -> None:
     """Store ``value`` signed under ``name``, atomically; drop the oldest entries past ENTRIES_KEPT."""
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    write_signed(directory, name, secret, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), ENTRIES_KEPT)
+
+
+def write_signed(directory: Path, name: str, secret: bytes, payload: bytes, kept: int) -> None:
+    """Store ``payload`` signed under ``name`` (a ``.bin`` file), atomically; keep the newest ``kept`` entries."""
     signature = hmac.new(secret, payload, hashlib.sha256).digest()
     try:
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")  # mode 0600
@@ -185,7 +198,7 @@ def _write(directory: Path, name: str, secret: bytes, value: tuple[CatalogGraph,
             Path(temporary).unlink(missing_ok=True)
             raise
         entries = sorted(directory.glob("*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in entries[ENTRIES_KEPT:]:
+        for old in entries[kept:]:
             old.unlink(missing_ok=True)
     except OSError:
         pass  # a full disk or a read-only cache costs only the next run's time

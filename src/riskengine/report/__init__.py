@@ -173,7 +173,7 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
             if "pdf" in formats:
                 from riskengine.report.pdf import write_pdf
 
-                written += write_pdf(renderer.annex(pdf=True), staging, edition)
+                written += write_pdf(renderer, staging)
         written.append(write_readme(staging, messages, formats, chosen))
     if "xlsx" in formats or "csv" in formats:
         view = View(canonical_copy(result), messages)
