@@ -312,9 +312,41 @@ def join(parts: list[PartPdf], numbers: PartPdf) -> bytes:
             previous = make_page_bookmark_tree(_Marks(marks), skipped, last_by_depth, previous, page_index, Matrix())
             page_index += 1
     add_outlines(pdf, tree)
+    # pydyf serialises every object twice (to write it, then to compute the file identifier) and compresses
+    # its object stream twice: serialise each object once here, and let the streams it makes keep their bytes.
+    pdf.objects[:] = [obj if isinstance(obj, pydyf.Stream) or obj.free == "f" else _Serialised(obj)
+                      for obj in pdf.objects]
     output = io.BytesIO()
-    pdf.write(output, b"1.7", True, compress=True)
+    original = pydyf.Stream.data
+    pydyf.Stream.data = property(_stream_data_once(original.fget))  # only pydyf's own streams: ours are Packed
+    try:
+        pdf.write(output, b"1.7", True, compress=True)
+    finally:
+        pydyf.Stream.data = original
     return output.getvalue()
+
+
+class _Serialised(pydyf.Object):
+    """An object already serialised: its bytes, asked for twice by pydyf, are made once."""
+
+    def __init__(self, obj: Any) -> None:
+        super().__init__()
+        self.number, self.generation, self.bytes = obj.number, obj.generation, obj.data
+
+    @property
+    def data(self) -> bytes:
+        return self.bytes
+
+
+def _stream_data_once(data: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
+    """The bytes of the object and cross-reference streams pydyf makes while writing, compressed once."""
+
+    def once(stream: Any) -> bytes:
+        if "_riskengine_data" not in stream.__dict__:
+            stream.__dict__["_riskengine_data"] = data(stream)
+        return stream.__dict__["_riskengine_data"]  # type: ignore[no-any-return]
+
+    return once
 
 
 @dataclass

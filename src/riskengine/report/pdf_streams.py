@@ -23,7 +23,8 @@ class Packed(pydyf.Stream):
 
 
 def packed(obj: Any) -> Any:
-    """``obj`` itself, or, for a stream, the same stream compressed now (same bytes when written; plain data a worker process can send back)."""
+    """``obj`` itself, or, for a stream, the same stream compressed now: the same bytes when written, and plain
+    data a worker process can send back."""
     if not isinstance(obj, pydyf.Stream) or isinstance(obj, Packed):
         return obj
     body = b"\n".join(pydyf._to_bytes(item) for item in obj.stream)
