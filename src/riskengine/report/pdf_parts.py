@@ -344,7 +344,7 @@ def _stream_data_once(data: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
     def once(stream: Any) -> bytes:
         if "_riskengine_data" not in stream.__dict__:
             stream.__dict__["_riskengine_data"] = data(stream)
-        return stream.__dict__["_riskengine_data"]  # type: ignore[no-any-return]
+        return stream.__dict__["_riskengine_data"]
 
     return once
 
