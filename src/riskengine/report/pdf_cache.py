@@ -3,20 +3,18 @@
 An entry is the :class:`~riskengine.report.pdf_parts.PartPdf` of one part, keyed by the SHA-256 of the
 part's HTML (which holds everything drawn: its sheets, labels, style sheet and the page numbers of the
 contents), the PDF variant, and the versions of riskengine, Python, WeasyPrint and pydyf. Entries live
-beside the cache of linked catalogues (:mod:`riskengine.graph.cache`: a user-private directory,
-``pdf`` under it) and are signed the same way: a pickle is read only when this user's riskengine
-wrote it; a corrupt, foreign or unreadable entry is ignored and the part laid out again.
+beside the cache of linked catalogues and are stored by it (:mod:`riskengine.graph.cache`: a user-private
+directory, ``pdf`` under it, entries signed and checked before they are read, so only what this user's
+riskengine wrote is read); a corrupt, foreign or unreadable entry is ignored and the part laid out again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import pickle
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from riskengine.gcpause import paused
 from riskengine.graph.cache import cache_directory, read_signed, signing_key, write_signed
 
 if TYPE_CHECKING:
@@ -60,14 +58,7 @@ class PartCache:
         """The part laid out from ``html`` by an earlier run, or None."""
         from riskengine.report.pdf_parts import PartPdf
 
-        payload = read_signed(self.directory / f"{self.key(html, variant)}.bin", self.secret)
-        if payload is None:
-            return None
-        try:
-            with paused():
-                found = pickle.loads(payload)
-        except Exception:  # signed but unreadable (written by a version whose classes changed)
-            return None
+        found = read_signed(self.directory / f"{self.key(html, variant)}.bin", self.secret)
         if not isinstance(found, PartPdf):
             return None
         self.hits += 1
@@ -75,5 +66,4 @@ class PartCache:
 
     def put(self, html: str, variant: str, part: PartPdf) -> None:
         """Keep ``part`` for the next run (a full or read-only disk only costs that run's time)."""
-        write_signed(self.directory, f"{self.key(html, variant)}.bin", self.secret,
-                     pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL), ENTRIES_KEPT)
+        write_signed(self.directory, f"{self.key(html, variant)}.bin", self.secret, part, ENTRIES_KEPT)
