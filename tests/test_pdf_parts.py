@@ -329,3 +329,18 @@ def test_compressing_streams_once_gives_the_same_bytes():
     with font_timestamp(0):
         once = document.write_pdf(pdf_variant="pdf/a-3a", finisher=compress_once)
         assert once == document.write_pdf(pdf_variant="pdf/a-3a")
+
+
+def test_poppler_reads_the_joined_pdf_without_complaint(cut, tmp_path):
+    import shutil
+
+    if not (shutil.which("pdfinfo") and shutil.which("pdftotext")):
+        pytest.skip("poppler-utils (pdfinfo, pdftotext) not installed")
+    path = tmp_path / "joined.pdf"
+    path.write_bytes(cut)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    assert re.search(r"^Tagged:\s+yes$", info.stdout, re.M) and info.stderr == ""
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    assert text.stderr == "" and "Schede di rischio" in text.stdout
+    structure = subprocess.run(["pdfinfo", "-struct", str(path)], capture_output=True, text=True, check=True)
+    assert structure.stdout.startswith("Document") and structure.stderr == ""
