@@ -196,3 +196,28 @@ def test_any_text_reads_back_as_the_neutralised_text(text):
     # a control character (CR) is stored as ECMA-376's _xHHHH_ escape (and a literal _xHHHH_ as _x005F_xHHHH_),
     # which Excel decodes and openpyxl leaves to its reader of inline strings
     assert unescape(cell.value or "") == expected
+
+
+def test_each_kind_of_value_is_written_as_its_own_type():
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+    from xlsxwriter import Workbook
+
+    from riskengine.report import tables as tb
+    from riskengine.report.xlsx import _write
+
+    buffer = io.BytesIO()
+    workbook = Workbook(buffer, {"constant_memory": True})
+    ws = workbook.add_worksheet()
+    boxed = workbook.add_format({"text_wrap": True})
+    dated = workbook.add_format({"text_wrap": True, "num_format": "dd/mm/yyyy"})
+    values = ["-1", Decimal("3.83"), 7, True, date(2026, 3, 31), tb.Level("A", "=Alto", "#c62828", "#ffffff"),
+              "", None, ["x"]]
+    for c, value in enumerate(values):
+        _write(ws, 0, c, value, dated if isinstance(value, date) else boxed)
+    workbook.close()
+    row = next(load_workbook(io.BytesIO(buffer.getvalue())).active.iter_rows())
+    assert [cell.value for cell in row] == ["'-1", 3.83, 7, True, datetime(2026, 3, 31), "'=Alto", None, None, "['x']"]
+    assert [cell.data_type for cell in row[:5]] == ["s", "n", "n", "b", "d"]
+    assert row[6].alignment.wrap_text and row[7].alignment.wrap_text, "empty cells keep their format"

@@ -106,7 +106,7 @@ def _write(ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
         ws.write_number(row, col, value, fmt)
     elif isinstance(value, date):
         ws.write_datetime(row, col, value, fmt)
-    else:  # anything else the result JSON may hold (a list, a mapping): its text, inert
+    else:  # no other type comes from the tables today; should one, its text (inert) rather than nothing
         ws.write_string(row, col, neutralise(str(value)), fmt)
 
 
@@ -129,7 +129,7 @@ def _write_table(ws: Any, table: tb.Table, view: View, formats: _Formats) -> Non
     header = formats.header()
     for c, column in enumerate(table.columns):
         ws.write_string(0, c, neutralise(tb.header(view, column)), header)
-    # The plain format of each column, and its number format when it is a number column.
+    # Each column's plain, number (number columns only) and date formats.
     plain = [formats.get(wrap=column.width >= WIDE) for column in table.columns]
     numeric = [formats.get(wrap=column.width >= WIDE, num_format=formats.number_format)
                if column.kind == "number" else plain[c] for c, column in enumerate(table.columns)]
@@ -227,20 +227,21 @@ def _write_legend(ws: Any, view: View, formats: _Formats) -> None:
 
 def write_workbook(view: View, target: Path | BinaryIO) -> None:
     """Write the workbook to ``target`` (a path or a binary file object); deterministic for a result and language."""
-    workbook = _Workbook(target, {"constant_memory": True})
-    formats = _Formats(workbook, view)
-    for table in tb.data_tables(view):
-        _write_table(workbook.add_worksheet(_sheet_title(view.t(f"fogli.{table.sheet}"))), table, view, formats)
-    _write_legend(workbook.add_worksheet(_sheet_title(view.t("fogli.legenda"))), view, formats)
-    plan = view.ente["piano"]
-    workbook.set_properties({
-        "title": neutralise(f"{view.t('documento.titolo')} {view.result.get('anno')} – {view.ente['nome']}"),
-        "subject": neutralise(view.t("documento.sottotitolo", dal=plan["dal"], al=plan["al"])),
-        "author": "riskengine",  # also cp:lastModifiedBy
-        "created": _fixed_time(view),  # also dcterms:modified
-        "language": view.lang,
-    })
-    workbook.close()
+    # closed however the block ends (an unclosed xlsxwriter workbook complains from its destructor); a
+    # failure leaves a partial file in the annex's staging directory, which is then discarded
+    with _Workbook(target, {"constant_memory": True}) as workbook:
+        formats = _Formats(workbook, view)
+        for table in tb.data_tables(view):
+            _write_table(workbook.add_worksheet(_sheet_title(view.t(f"fogli.{table.sheet}"))), table, view, formats)
+        _write_legend(workbook.add_worksheet(_sheet_title(view.t("fogli.legenda"))), view, formats)
+        plan = view.ente["piano"]
+        workbook.set_properties({
+            "title": neutralise(f"{view.t('documento.titolo')} {view.result.get('anno')} – {view.ente['nome']}"),
+            "subject": neutralise(view.t("documento.sottotitolo", dal=plan["dal"], al=plan["al"])),
+            "author": "riskengine",  # also cp:lastModifiedBy
+            "created": _fixed_time(view),  # also dcterms:modified
+            "language": view.lang,
+        })
 
 
 def write_xlsx(view: View, staging: Path) -> list[Path]:
