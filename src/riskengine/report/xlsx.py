@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -62,7 +63,6 @@ class _Styles:
         self.wrap = Alignment(wrap_text=True, vertical="top")
         self.top = Alignment(vertical="top")
         self._fills: dict[str, Any] = {}
-        self._arrays: dict[tuple[Any, ...], Any] = {}
 
     def level(self, cell: Any, colour: str, text: str) -> None:
         from openpyxl.styles import Font, PatternFill
@@ -72,26 +72,6 @@ class _Styles:
             self._fills[key] = (PatternFill("solid", fgColor=colour.lstrip("#").upper()),
                                 Font(bold=True, color=text.lstrip("#").upper()))
         cell.fill, cell.font = self._fills[key]
-
-    def give(self, cell: Any, key: tuple[Any, ...]) -> None:
-        """Give a data cell the style named ``key`` (wide column?, kind, level colours): the first such cell is
-        styled (openpyxl records its font, fill, alignment and format in the workbook), the others get a copy
-        of its style indexes. The same workbook, without hashing every style object again for each cell (that
-        was most of the writer's time)."""
-        from openpyxl.styles.cell_style import StyleArray
-
-        style = self._arrays.get(key)
-        if style is not None:
-            cell._style = StyleArray(style)
-            return
-        cell.alignment = self.wrap if key[0] else self.top
-        if key[1] == "livello":
-            self.level(cell, key[2], key[3])
-        elif key[1] == "data":
-            cell.number_format = self.date_format
-        elif key[1] == "numero":
-            cell.number_format = self.number_format
-        self._arrays[key] = StyleArray(cell._style)
 
 
 def _print_setup(ws: Any, header_rows: int = 1) -> None:
@@ -123,19 +103,34 @@ def _write_table(ws: Any, table: tb.Table, view: View, styles: _Styles) -> None:
         cell.font, cell.fill, cell.alignment = styles.bold, styles.header_fill, styles.wrap
         header.append(cell)
     ws.append(header)
+    # openpyxl hashes every style object assigned to every cell (most of the writing time): the first cell
+    # of each combination of styles is styled, later ones copy its style array (the same style ids).
+    styled: dict[tuple[Any, ...], Any] = {}
     for row in table.rows:
         cells = []
         for column, value in zip(table.columns, row, strict=True):
             cell = WriteOnlyCell(ws, _cell_value(value))
             wide = column.width >= 30
             if isinstance(value, tb.Level):
-                styles.give(cell, (wide, "livello", value.colore, value.testo))
+                kind: tuple[Any, ...] = (wide, value.colore, value.testo)
             elif isinstance(value, date):
-                styles.give(cell, (wide, "data"))
+                kind = (wide, "date")
             elif column.kind == "number" and value is not None:
-                styles.give(cell, (wide, "numero"))
+                kind = (wide, "number")
             else:
-                styles.give(cell, (wide, ""))
+                kind = (wide,)
+            first = styled.get(kind)
+            if first is not None:
+                cell._style = copy(first._style)
+            else:
+                cell.alignment = styles.wrap if wide else styles.top
+                if isinstance(value, tb.Level):
+                    styles.level(cell, value.colore, value.testo)
+                elif isinstance(value, date):
+                    cell.number_format = styles.date_format
+                elif column.kind == "number" and value is not None:
+                    cell.number_format = styles.number_format
+                styled[kind] = cell
             cells.append(cell)
         ws.append(cells)
 
