@@ -390,16 +390,6 @@ class HtmlRenderer:
             self._reused = None
         return path
 
-    def unit_pages(self) -> dict[str, str]:
-        """One standalone HTML page per unit or role with measures, keyed by its (safe) file name."""
-        return {f"{d['file']}.html": self.render(UNIT_TEMPLATE, d=d, pdf=False, base=PAGE_BASE)
-                for d in self.view.unit_dossiers() if d["unita"] is not None}
-
-    def sheets(self) -> dict[str, str]:
-        """One standalone HTML page per process, keyed by its (safe) file name."""
-        return {f"{p['file']}.html": self.render(SHEET_TEMPLATE, p=p, pdf=False, base=PAGE_BASE)
-                for p in self.view.processes}
-
 
 def page_sheet(sheet: str) -> str:
     """A sheet as the annex holds it (headings from ``<h3>``, links ``href="#…"``) as its standalone page shows it
