@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -18,7 +18,8 @@ from riskengine.catalog.models import Misura
 from riskengine.engine import interpret
 from riskengine.errors import Location, fail
 from riskengine.evaluate.backend import Backend
-from riskengine.evaluate.items import ItemScore, combine_items, score_item
+from riskengine.evaluate.items import ItemScore, combine_items
+from riskengine.evaluate.plan import PLACEHOLDER, plan_for
 from riskengine.evaluate.residual import efficacies, residual_level, residual_score
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
@@ -36,8 +37,6 @@ from riskengine.method.compile import (
 from riskengine.method.load import Method, PolicyRule
 from riskengine.method.models import Opzione, Rivalutazione
 from riskengine.source.fields import decimal_text
-
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +191,36 @@ class Classifier:
                             "valori": {"probabilita": cell.p, "impatto": cell.i}, "risultato": cell.level}
 
 
+class _ProcessFacts(NamedTuple):
+    """What evaluation reads of a process in the linked catalogue (asked once per process and kept)."""
+
+    name: str
+    measures: list[str]  # linked measure codes, sorted
+    linked: list[Misura]  # the same measures
+    area: str
+    classe: str
+    area_codes: list[str]
+    owner: str
+    events: int
+    phases: int
+    in_convenzione: bool
+    art6: bool
+
+
+def _process_facts(cg: CatalogGraph, node: str) -> _ProcessFacts:
+    def compute() -> _ProcessFacts:
+        proc = cg.obj(node)
+        measure_nodes = q.measures_of(cg, node)
+        owner = q.owner_of(cg, node)
+        area, classe, area_codes = _primary_area(cg, node)
+        return _ProcessFacts(proc.nome, [cg.code(m) for m in measure_nodes], [cg.obj(m) for m in measure_nodes],
+                             area, classe, area_codes, cg.code(owner) if owner else "",
+                             len(q.events_of(cg, node)), len(q.descendants(cg, node)),
+                             proc.in_convenzione is not None, proc.art6 is not None)
+
+    return cg.memo(node, "evaluation-facts", compute)
+
+
 def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend,
              links: Mapping[str, list[str]] | None = None,
              only: set[str] | None = None) -> list[ProcessEvaluation]:
@@ -201,12 +230,15 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
     as what-if scenarios and the ranking of measures set them. ``only``: evaluate just these
     processes (by code; the ranking re-evaluates only the processes a measure treats).
     """
+    plan = plan_for(method)
     reference = assessment.model.data_valutazione or cg.catalog.ente.data_riferimento
     # Only the measures linked to the processes evaluated: the ranking of measures calls this once
     # per planned measure for the few processes it treats, so nothing here may walk the catalogue.
     states: dict[str, str] = {}
-    indicator_codes = [i.codice for i in method.model.indicatori]
-    scores: dict[tuple[str, ...], ItemScore] = {}  # catalogues repeat answer patterns: one score each
+    monitoring = assessment.monitoring
+    by_process = method.model.valutazione.livello == "processo"
+    read = plan.read
+    counts = not read.isdisjoint(_COUNTS)
     subjects: list[Subject] = []
     unassessed: dict[str, ProcessEvaluation] = {}
     if only is None:
@@ -216,40 +248,64 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
                        and cg.attrs(node)["kind"] == "process")
     for node in nodes:
         code = cg.code(node)
-        measures = sorted(links[code]) if links is not None and code in links \
-            else [cg.code(m) for m in q.measures_of(cg, node)]
-        items = _items_for(cg, method, assessment, node)
+        facts = _process_facts(cg, node)
+        if links is not None and code in links:
+            measures = sorted(links[code])
+            linked = [cg.obj(f"measure:{m}") for m in measures]
+        else:
+            measures, linked = list(facts.measures), facts.linked
+        if by_process:
+            answers = assessment.answers.get(code)
+            items = [answers] if answers else []
+        else:
+            items = _items_for(cg, method, assessment, node)
         if not items:
             finding = {"codice": "NON-VALUTATO", "gravita": "warning", "regola": "riskengine/non-valutato",
                        "messaggio": f"il processo {code} non ha risposte nella valutazione {assessment.model.anno}"}
             unassessed[node] = ProcessEvaluation(code, node, measures, None, [finding], [], None, None, [], [])
             continue
-        item_scores = []
-        for item in items:
-            key = tuple(str(item.options[c].valore) for c in indicator_codes)
-            found = scores.get(key)
-            if found is None:
-                found = scores[key] = score_item(method, item.options)
-            item_scores.append(found)
-        score = item_scores[0] if len(item_scores) == 1 else combine_items(method, item_scores)
-        steps = [step for s in item_scores for step in s.trace]
-        if len(item_scores) > 1:
-            steps.extend(score.trace)
-        area, classe, area_codes = _primary_area(cg, node)
-        linked = [cg.obj(f"measure:{m}") for m in measures]
+        if len(items) == 1:
+            score, answers_read = plan.pattern(items[0].options)
+            steps = score.trace
+        else:
+            item_scores = [plan.score(item.options) for item in items]
+            score = combine_items(method, item_scores)
+            steps = [step for s in item_scores for step in s.trace] + score.trace
+            answers_read = policy_answers(method, _options(items, method))
         for misura in linked:
             if misura.codice not in states:
-                states[misura.codice] = monitored_state(assessment, misura)
+                esito = monitoring.get(misura.codice)
+                states[misura.codice] = esito.stato if esito else misura.stato
         planned, implemented = residual_measures(method, linked, states)
         giudizio = items[0].giudizio
-        values = _catalogue_values(cg, node, linked, states, reference, area, classe)
-        values["motivazione"] = bool(giudizio.motivazione.strip())
-        values["motivazioni_mancanti"] = sum(1 for c in indicator_codes if not giudizio.motivazioni.get(c, "").strip())
-        subjects.append(Subject(code, node, cg.obj(node).nome, score, steps, area_codes, measures, linked, planned,
-                                implemented, giudizio.residuo, values, policy_answers(method, _options(items, method)),
-                                {}))
+        values: dict[str, Any] = {"codice": code}
+        if counts:
+            values.update(measure_counts(linked, states, reference))
+        for name in read:
+            getter = _FACT_VALUES.get(name)
+            if getter is not None:
+                values[name] = getter(facts)
+        if "regime_semplificato" in read:
+            values["regime_semplificato"] = cg.catalog.ente.regime_semplificato
+        if "motivazione" in read:
+            values["motivazione"] = bool(giudizio.motivazione.strip())
+        if "motivazioni_mancanti" in read:
+            values["motivazioni_mancanti"] = sum(1 for c in plan.indicator_codes
+                                                 if not giudizio.motivazioni.get(c, "").strip())
+        subjects.append(Subject(code, node, facts.name, score, steps, facts.area_codes, measures, linked, planned,
+                                implemented, giudizio.residuo, values, answers_read, {}))
     assessed = iter(evaluate_subjects(method, backend, subjects))
     return [unassessed[node] if node in unassessed else next(assessed) for node in nodes]
+
+
+_COUNTS = frozenset({"misure", "misure_generali", "misure_specifiche", "misure_attuate", "misure_specifiche_attuate",
+                     "misure_scadute"})
+# The policy values of a process that its place in the catalogue gives, by field.
+_FACT_VALUES: dict[str, Callable[[_ProcessFacts], Any]] = {
+    "area": lambda f: f.area, "classe_area": lambda f: f.classe, "unita": lambda f: f.owner,
+    "eventi": lambda f: f.events, "fasi": lambda f: f.phases,
+    "in_convenzione": lambda f: f.in_convenzione, "art6": lambda f: f.art6,
+}
 
 
 def residual_measures(method: Method, linked: list[Misura], states: dict[str, str]) -> tuple[list[Misura],
@@ -282,23 +338,6 @@ def measure_counts(linked: list[Misura], states: dict[str, str], reference: dt.d
             scadute += 1
     return {"misure": len(linked), "misure_generali": generali, "misure_specifiche": specifiche,
             "misure_attuate": attuate, "misure_specifiche_attuate": specifiche_attuate, "misure_scadute": scadute}
-
-
-def _catalogue_values(cg: CatalogGraph, node: str, linked: list[Misura], states: dict[str, str],
-                      reference: dt.date, area: str, classe: str) -> dict[str, Any]:
-    """The policy values of a process that the catalogue gives: area, unit, measure counts, structure."""
-    proc = cg.obj(node)
-    owner = q.owner_of(cg, node)
-    return {
-        "codice": cg.code(node), "area": area, "classe_area": classe,
-        "unita": cg.code(owner) if owner else "",
-        **measure_counts(linked, states, reference),
-        "eventi": len(q.events_of(cg, node)),
-        "fasi": len(q.descendants(cg, node)),
-        "in_convenzione": proc.in_convenzione is not None,
-        "art6": proc.art6 is not None,
-        "regime_semplificato": cg.catalog.ente.regime_semplificato,
-    }
 
 
 def _options(items: list[Answers], method: Method) -> dict[str, Opzione]:
@@ -457,7 +496,7 @@ def _format_message(template: str, values: dict[str, Any], name: str) -> str:
             return name
         value = values.get(key, match.group(0))
         return decimal_text(value) if isinstance(value, Decimal) else str(value)
-    return _PLACEHOLDER.sub(sub, template)
+    return PLACEHOLDER.sub(sub, template)
 
 
 _Consequences = tuple[list[dict], dict | None, dict | None, dict]
@@ -473,6 +512,7 @@ def _policies(method: Method, backend: Backend, classified: list[_Classified]) -
     # The requirements, monitoring, priority and step of a rule depend on a fact only through the
     # fields the rule reads: each distinct reading is built once and shared (never modified).
     consequences: dict[tuple, _Consequences] = {}
+    chosen = plan_for(method).chosen
     evaluations = []
     for item, fact, process_values in zip(classified, facts, values, strict=True):
         subject = item.subject
@@ -481,7 +521,7 @@ def _policies(method: Method, backend: Backend, classified: list[_Classified]) -
         requirements: list[dict] = []
         monitoring = priority = None
         trace = list(subject.steps)
-        for rule in _chosen(method, fired):
+        for rule in chosen(fired):
             key = (rule.rule_id, *(fact[f] for f in rule.fields))
             found = consequences.get(key)
             if found is None:
@@ -497,22 +537,6 @@ def _policies(method: Method, backend: Backend, classified: list[_Classified]) -
         evaluations.append(ProcessEvaluation(subject.code, subject.node, subject.measures, item.scoring, findings,
                                              requirements, monitoring, priority, trace, sorted(fired)))
     return evaluations
-
-
-def _chosen(method: Method, fired: set[str]) -> list[PolicyRule]:
-    """The rules that apply, table by table, after each decision table's hit policy (collect, first, priority)."""
-    chosen: list[PolicyRule] = []
-    for table in method.tables:
-        matched = [r for r in table.rules if r.rule_id in fired]
-        if not matched:
-            continue
-        if table.hit == "first":
-            chosen += matched[:1]
-        elif table.hit == "priority":
-            chosen.append(max(matched, key=lambda r: (r.priority, -r.order)))
-        else:
-            chosen += matched
-    return chosen
 
 
 def _consequences(method: Method, rule: PolicyRule, fact: dict) -> _Consequences:

@@ -43,25 +43,24 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
     rounding = method.rounding("rischio")
     assert rounding is not None  # the risk is always rounded
     digits, mode = rounding
-    by_code = {m.codice: m for m in measures}
-    codes = sorted(by_code)
+    codes = tuple(sorted({m.codice for m in measures}))
     if known is None:
+        by_code = {m.codice: m for m in measures}
         known = efficacies(method, [by_code[c] for c in codes])
-    values = {c: known[c][0] for c in codes}
-    texts = shared.get(tuple(codes)) if shared is not None else None
+    texts = shared.get(codes) if shared is not None else None
     if texts is None:
         texts = {c: known[c][1] for c in codes}
         if shared is not None:
-            shared[tuple(codes)] = texts
+            shared[codes] = texts
     step = {"regola": f"residuo: {convention}", "valori": texts}
-    if convention == "efficacia-migliore" and values:
-        best_code = max(codes, key=values.__getitem__)
-        result = inherent * (1 - values[best_code])
+    if convention == "efficacia-migliore" and codes:
+        best_code = max(codes, key=lambda c: known[c][0])  # the first of the most effective, by code
+        result = inherent * (1 - known[best_code][0])
         step["descrizione"] = f"inerente × (1 − efficacia della misura migliore, {best_code})"
-    elif convention == "efficacia-prodotto" and values:
+    elif convention == "efficacia-prodotto" and codes:
         result = inherent
-        for code in sorted(values):
-            result *= 1 - values[code]
+        for code in codes:
+            result *= 1 - known[code][0]
         step["descrizione"] = "inerente × Π(1 − efficacia di ciascuna misura)"
     else:
         result = inherent

@@ -59,9 +59,10 @@ def owner_of(cg: CatalogGraph, process: str) -> str | None:
 
 def measures_of(cg: CatalogGraph, process: str) -> list[str]:
     """Measures treating a process: directly, through its phases, events or areas, or applying to all."""
-    holders = [process] + descendants(cg, process) + events_of(cg, process) + areas_of(cg, process)
-    found = {m for h in holders for m in cg.targets(h, TREATED_BY)}
-    found.update(cg.universal_measures())
+    found = set(cg.universal_measures())
+    for holders in ([process], descendants(cg, process), events_of(cg, process), areas_of(cg, process)):
+        for holder in holders:
+            found.update(cg.reached(holder, TREATED_BY))
     return sorted(found)
 
 
