@@ -192,7 +192,7 @@ class Classifier:
 
 
 class _ProcessFacts(NamedTuple):
-    """What evaluation reads of a process in the linked catalogue (asked once per process and kept)."""
+    """What evaluation reads of every process in the linked catalogue (asked once per process and kept)."""
 
     name: str
     measures: list[str]  # linked measure codes, sorted
@@ -200,23 +200,14 @@ class _ProcessFacts(NamedTuple):
     area: str
     classe: str
     area_codes: list[str]
-    owner: str
-    events: int
-    phases: int
-    in_convenzione: bool
-    art6: bool
 
 
 def _process_facts(cg: CatalogGraph, node: str) -> _ProcessFacts:
     def compute() -> _ProcessFacts:
-        proc = cg.obj(node)
-        measure_nodes = q.measures_of(cg, node)
-        owner = q.owner_of(cg, node)
+        measure_nodes = q.measures_by_process(cg)[node]
         area, classe, area_codes = _primary_area(cg, node)
-        return _ProcessFacts(proc.nome, [cg.code(m) for m in measure_nodes], [cg.obj(m) for m in measure_nodes],
-                             area, classe, area_codes, cg.code(owner) if owner else "",
-                             len(q.events_of(cg, node)), len(q.descendants(cg, node)),
-                             proc.in_convenzione is not None, proc.art6 is not None)
+        return _ProcessFacts(cg.obj(node).nome, [cg.code(m) for m in measure_nodes],
+                             [cg.obj(m) for m in measure_nodes], area, classe, area_codes)
 
     return cg.memo(node, "evaluation-facts", compute)
 
@@ -234,7 +225,7 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
     reference = assessment.model.data_valutazione or cg.catalog.ente.data_riferimento
     # Only the measures linked to the processes evaluated: the ranking of measures calls this once
     # per planned measure for the few processes it treats, so nothing here may walk the catalogue.
-    states: dict[str, str] = {}
+    parts: dict[str, tuple[bool, bool, tuple[int, ...]]] = {}  # by measure code: see _measure_part
     monitoring = assessment.monitoring
     by_process = method.model.valutazione.livello == "processo"
     read = plan.read
@@ -272,19 +263,15 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
             score = combine_items(method, item_scores)
             steps = [step for s in item_scores for step in s.trace] + score.trace
             answers_read = policy_answers(method, _options(items, method))
-        for misura in linked:
-            if misura.codice not in states:
-                esito = monitoring.get(misura.codice)
-                states[misura.codice] = esito.stato if esito else misura.stato
-        planned, implemented = residual_measures(method, linked, states)
+        planned, implemented, tally = split_measures(linked, parts, monitoring, reference, plan.transversal_ok)
         giudizio = items[0].giudizio
         values: dict[str, Any] = {"codice": code}
         if counts:
-            values.update(measure_counts(linked, states, reference))
+            values.update(tally)
         for name in read:
             getter = _FACT_VALUES.get(name)
             if getter is not None:
-                values[name] = getter(facts)
+                values[name] = getter(cg, node, facts)
         if "regime_semplificato" in read:
             values["regime_semplificato"] = cg.catalog.ente.regime_semplificato
         if "motivazione" in read:
@@ -298,13 +285,67 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
     return [unassessed[node] if node in unassessed else next(assessed) for node in nodes]
 
 
+_COUNT_NAMES = ("misure_generali", "misure_specifiche", "misure_attuate", "misure_specifiche_attuate",
+                "misure_scadute")
+
+
+def split_measures(linked: list[Misura], parts: dict[str, tuple[bool, bool, tuple[int, ...]]],
+                   monitoring: Mapping[str, Any], reference: dt.date | None,
+                   transversal_ok: bool) -> tuple[list[Misura], list[Misura], dict[str, int]]:
+    """:func:`residual_measures` and :func:`measure_counts` of a process in one pass.
+
+    ``parts``: each measure's part (see ``_measure_part``) by code, filled as measures are met, so
+    that a measure linked to thousands of processes is looked at once per evaluation.
+    """
+    planned, implemented = [], []
+    tally = [0, 0, 0, 0, 0]
+    for misura in linked:
+        part = parts.get(misura.codice)
+        if part is None:
+            part = parts[misura.codice] = _measure_part(misura, monitoring, reference, transversal_ok)
+        if part[0]:
+            planned.append(misura)
+        if part[1]:
+            implemented.append(misura)
+        for k in part[2]:
+            tally[k] += 1
+    return planned, implemented, {"misure": len(linked), **dict(zip(_COUNT_NAMES, tally, strict=True))}
+
+
+def _measure_part(misura: Misura, monitoring: Mapping[str, Any], reference: dt.date | None,
+                  transversal_ok: bool) -> tuple[bool, bool, tuple[int, ...]]:
+    """A measure's part in a process's residuals and counts: (in the planned residual, in the monitored
+    one, the indexes of the counts of ``_COUNT_NAMES`` it adds one to), as residual_measures and
+    measure_counts decide them."""
+    esito = monitoring.get(misura.codice)
+    state = esito.stato if esito else misura.stato
+    for_residual = transversal_ok or not misura.tratta.tutti
+    counted = []
+    if misura.ambito == "generale":
+        counted.append(0)
+    elif misura.ambito == "specifica":
+        counted.append(1)
+    if state == "attuata":
+        counted.append(2)
+        if misura.ambito == "specifica":
+            counted.append(3)
+    elif reference is not None and isinstance(misura.scadenza, dt.date) and misura.scadenza < reference:
+        counted.append(4)
+    return for_residual and state != "non-attuata", for_residual and state == "attuata", tuple(counted)
+
+
 _COUNTS = frozenset({"misure", "misure_generali", "misure_specifiche", "misure_attuate", "misure_specifiche_attuate",
                      "misure_scadute"})
-# The policy values of a process that its place in the catalogue gives, by field.
-_FACT_VALUES: dict[str, Callable[[_ProcessFacts], Any]] = {
-    "area": lambda f: f.area, "classe_area": lambda f: f.classe, "unita": lambda f: f.owner,
-    "eventi": lambda f: f.events, "fasi": lambda f: f.phases,
-    "in_convenzione": lambda f: f.in_convenzione, "art6": lambda f: f.art6,
+# The policy values of a process that its place in the catalogue gives, by field (computed only
+# for the fields the policies read).
+_FACT_VALUES: dict[str, Callable[[CatalogGraph, str, _ProcessFacts], Any]] = {
+    "area": lambda cg, node, f: f.area,
+    "classe_area": lambda cg, node, f: f.classe,
+    "unita": lambda cg, node, f: cg.code(owner) if (owner := q.owner_of(cg, node)) else "",
+    "eventi": lambda cg, node, f: len(q.events_of(cg, node)),
+    "fasi": lambda cg, node, f: len(q.descendants(cg, node)),
+    "in_convenzione": lambda cg, node, f: cg.obj(node).in_convenzione is not None,
+    "art6": lambda cg, node, f: cg.obj(node).art6 is not None,
 }
 
 
@@ -368,9 +409,10 @@ def evaluate_subjects(method: Method, backend: Backend, subjects: list[Subject])
     ``assess`` passes every assessed process of a catalogue; a rule test passes its one case.
     """
     classifier = Classifier(method, backend)
+    plan = plan_for(method)
     linked = {m.codice: m for s in subjects for m in s.linked}
     known = efficacies(method, list(linked.values())) if method.numeric else {}
-    tables: dict[tuple[str, ...], dict[str, str]] = {}  # residual steps with the same measures share one
+    tables: dict[tuple[str, ...], Any] = {}  # residual steps with the same measures share their table
     gradino = method.model.residuo.metodo == "gradino"
     # First the lookups of the inherent and (numeric) residual scores, all in one engine run.
     lookups: list[tuple[str | None, str, tuple[Decimal, dict, str, Decimal, dict, str] | None]] = []
@@ -383,9 +425,10 @@ def evaluate_subjects(method: Method, backend: Backend, subjects: list[Subject])
             lookups.append((None, classifier.grid(score.p_code, score.i_code), None))
             variant_lookups.append({})
             continue
-        band_table = method.band_table_for(subject.area_codes).code
-        variant_lookups.append({code: classifier.band(bands.code, value) for code, value in score.varianti.items()
-                                if (bands := method.variant_table(code, subject.area_codes)) is not None})
+        bands, variant_bands = plan.band_tables(subject.area_codes)
+        band_table = bands.code
+        variant_lookups.append({code: classifier.band(variant_bands[code].code, value)
+                                for code, value in score.varianti.items() if code in variant_bands})
         residual = None
         if not gradino:
             planned, pstep = residual_score(method, score.rischio, subject.planned, known, tables)

@@ -32,35 +32,41 @@ def efficacies(method: Method, measures: list[Misura]) -> dict[str, tuple[Decima
 
 def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
                    known: dict[str, tuple[Decimal, str]] | None = None,
-                   shared: dict[tuple[str, ...], dict[str, str]] | None = None) -> tuple[Decimal, dict]:
+                   shared: dict[tuple[str, ...], tuple[tuple[str, ...], dict[str, str], str | None]] | None = None,
+                   ) -> tuple[Decimal, dict]:
     """Numeric residual from efficacies (``efficacia-migliore``, ``efficacia-prodotto`` or ``nessuno``).
 
     ``known``: the :func:`efficacies` of the catalogue's measures, when the caller has them.
-    ``shared``: the efficacy tables of the steps built so far, by measure codes; steps with the
-    same measures then share one (about half of a catalogue's residual steps).
+    ``shared``: what the steps built so far found of their measures, by the measures' codes (the
+    codes sorted, the efficacy table, the most effective measure); steps with the same measures
+    then share one table (about half of a catalogue's residual steps) and it is worked out once.
     """
     convention = method.model.residuo.metodo
     rounding = method.rounding("rischio")
     assert rounding is not None  # the risk is always rounded
     digits, mode = rounding
-    codes = tuple(sorted({m.codice for m in measures}))
-    if known is None:
-        by_code = {m.codice: m for m in measures}
-        known = efficacies(method, [by_code[c] for c in codes])
-    texts = shared.get(codes) if shared is not None else None
-    if texts is None:
-        texts = {c: known[c][1] for c in codes}
+    listed = tuple([m.codice for m in measures])
+    found = shared.get(listed) if shared is not None else None
+    if found is None:
+        codes = tuple(sorted(set(listed)))
+        if known is None:
+            by_code = {m.codice: m for m in measures}
+            known = efficacies(method, [by_code[c] for c in codes])
+        efficacy_values = [known[c][0] for c in codes]
+        # the first of the most effective, by code
+        best = codes[efficacy_values.index(max(efficacy_values))] if codes else None
+        found = (codes, {c: known[c][1] for c in codes}, best)
         if shared is not None:
-            shared[codes] = texts
+            shared[listed] = found
+    codes, texts, best_code = found
     step = {"regola": f"residuo: {convention}", "valori": texts}
-    if convention == "efficacia-migliore" and codes:
-        best_code = max(codes, key=lambda c: known[c][0])  # the first of the most effective, by code
-        result = inherent * (1 - known[best_code][0])
+    if convention == "efficacia-migliore" and best_code is not None:
+        result = inherent * (1 - _efficacy_of(method, measures, best_code, known))
         step["descrizione"] = f"inerente × (1 − efficacia della misura migliore, {best_code})"
     elif convention == "efficacia-prodotto" and codes:
         result = inherent
         for code in codes:
-            result *= 1 - known[code][0]
+            result *= 1 - _efficacy_of(method, measures, code, known)
         step["descrizione"] = "inerente × Π(1 − efficacia di ciascuna misura)"
     else:
         result = inherent
@@ -69,6 +75,13 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
     value = min(round_to(result, digits, mode), inherent)
     step["risultato"] = decimal_text(value)
     return value, step
+
+
+def _efficacy_of(method: Method, measures: list[Misura], code: str,
+                 known: dict[str, tuple[Decimal, str]] | None) -> Decimal:
+    if known is not None:
+        return known[code][0]
+    return efficacy(method, next(m for m in measures if m.codice == code))
 
 
 def kept_without(method: Method, planned: list[Misura], linked: list[Misura], removed: str) -> bool:
