@@ -84,13 +84,15 @@ def _efficacy_of(method: Method, measures: list[Misura], code: str,
     return efficacy(method, next(m for m in measures if m.codice == code))
 
 
-def kept_without(method: Method, planned: list[Misura], linked: list[Misura], removed: str) -> bool:
+def kept_without(method: Method, planned: list[Misura], linked: list[Misura], removed: str,
+                 known: dict[str, tuple[Decimal, str]] | None = None) -> bool:
     """Whether a process's planned residual stays the same without measure ``removed`` (the ranking's shortcut).
 
     With the best-efficacy convention it does when ``removed`` does not count for the residual
     (``planned``: the measures that do) or another of them is at least as effective, provided the
     process keeps a linked measure (an explicit re-rating below the inherent risk needs one). Other
-    conventions: False, the process is evaluated again.
+    conventions: False, the process is evaluated again. ``known``: the :func:`efficacies` of the
+    measures, when the caller has them.
     """
     if not method.numeric or method.model.residuo.metodo != "efficacia-migliore":
         return False
@@ -99,8 +101,10 @@ def kept_without(method: Method, planned: list[Misura], linked: list[Misura], re
     gone = next((m for m in planned if m.codice == removed), None)
     if gone is None:
         return True
-    least = efficacy(method, gone)
-    return any(m.codice != removed and efficacy(method, m) >= least for m in planned)
+    if known is None:
+        known = efficacies(method, planned)
+    least = known[removed][0]
+    return any(m.codice != removed and known[m.codice][0] >= least for m in planned)
 
 
 def residual_level(method: Method, inherent_level: str, measures: list[Misura]) -> tuple[str, dict]:
