@@ -192,7 +192,7 @@ class Classifier:
 
 
 class _ProcessFacts(NamedTuple):
-    """What evaluation reads of every process in the linked catalogue (asked once per process and kept)."""
+    """What evaluation reads of a process in the linked catalogue (worked out once and kept)."""
 
     name: str
     measures: list[str]  # linked measure codes, sorted
@@ -202,14 +202,24 @@ class _ProcessFacts(NamedTuple):
     area_codes: list[str]
 
 
-def _process_facts(cg: CatalogGraph, node: str) -> _ProcessFacts:
-    def compute() -> _ProcessFacts:
-        measure_nodes = q.measures_by_process(cg)[node]
-        area, classe, area_codes = _primary_area(cg, node)
-        return _ProcessFacts(cg.obj(node).nome, [cg.code(m) for m in measure_nodes],
-                             [cg.obj(m) for m in measure_nodes], area, classe, area_codes)
+def _catalogue_facts(cg: CatalogGraph) -> dict[str, _ProcessFacts]:
+    """The facts of every process, by node, in one pass (kept with the graph: read-only)."""
+    def compute() -> dict[str, _ProcessFacts]:
+        measure_nodes = cg.nodes_of("measure")
+        codes = {m: cg.code(m) for m in measure_nodes}
+        models = {m: cg.obj(m) for m in measure_nodes}
+        by_areas: dict[tuple[str, ...], tuple[str, str, list[str]]] = {}  # processes in the same areas share it
+        facts = {}
+        for node, measures in q.measures_by_process(cg).items():
+            areas = tuple(q.areas_of(cg, node))
+            area = by_areas.get(areas)
+            if area is None:
+                area = by_areas[areas] = _primary_area(cg, node)
+            facts[node] = _ProcessFacts(cg.obj(node).nome, [codes[m] for m in measures],
+                                        [models[m] for m in measures], *area)
+        return facts
 
-    return cg.memo(node, "evaluation-facts", compute)
+    return cg.memo("", "evaluation-facts", compute)
 
 
 def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend,
@@ -232,6 +242,7 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
     counts = not read.isdisjoint(_COUNTS)
     subjects: list[Subject] = []
     unassessed: dict[str, ProcessEvaluation] = {}
+    catalogue_facts = _catalogue_facts(cg)
     if only is None:
         nodes = cg.nodes_of("process")
     else:  # node ids are "process:<code>", and nodes_of sorts them: the same order, without the scan
@@ -239,7 +250,7 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
                        and cg.attrs(node)["kind"] == "process")
     for node in nodes:
         code = cg.code(node)
-        facts = _process_facts(cg, node)
+        facts = catalogue_facts[node]
         if links is not None and code in links:
             measures = sorted(links[code])
             linked = [cg.obj(f"measure:{m}") for m in measures]
