@@ -17,7 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from riskengine.errors import Location, fail
+from riskengine.errors import Location, RiskengineError
+from riskengine.i18n import os_cause, refuse
 
 ENV_VAR = "RISKENGINE_DB"
 DEFAULT_FILE = "storico.sqlite"  # next to the catalogue's YAML files; ignored by git
@@ -205,13 +206,27 @@ class Store:
         self.engine.dispose()
 
 
+# SQLite's own (English) reasons for not opening a store, worded in every language; others are shown as given.
+_SQLITE_CAUSES = {
+    "unable to open database file": "problemi.archivio.causa.non_apribile",
+    "database is locked": "problemi.archivio.causa.bloccato",
+    "file is not a database": "problemi.archivio.causa.non_database",
+    "attempt to write a readonly database": "problemi.archivio.causa.sola_lettura",
+}
+
+
+def _unopened(where: Location, **cause: str) -> RiskengineError:
+    return refuse(where, "problemi.archivio.non_apribile", hint_key="problemi.archivio.suggerimento.controlla",
+                  variabile=ENV_VAR, **cause)
+
+
 def open_store(url: str) -> Store:
     """Open (creating or upgrading its schema) the store at ``url``."""
     try:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError:
-        raise fail(Location("--db"), f"'{url}' is not a database URL",
-                   hint="use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB") from None
+        raise refuse(Location("--db"), "problemi.archivio.non_indirizzo", indirizzo=url,
+                     hint_key="problemi.archivio.suggerimento.indirizzo") from None
     options: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         options["connect_args"] = {"timeout": SQLITE_WAIT_SECONDS}
@@ -219,15 +234,15 @@ def open_store(url: str) -> Store:
             try:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise fail(Location(parsed.database), f"cannot open the history store: {exc.strerror}",
-                           hint=f"check --db or ${ENV_VAR}") from None
+                raise _unopened(Location(parsed.database), **os_cause(exc)) from None
     elif parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, the driver we install
     try:
         engine = sa.create_engine(parsed, **options)
         _migrate(engine)
     except (sa.exc.OperationalError, sa.exc.NoSuchModuleError) as exc:
-        raise fail(Location(str(url) if parsed.get_backend_name() == "sqlite" else "--db"),
-                   "cannot open the history store: " + str(exc.orig if hasattr(exc, "orig") else exc).splitlines()[0],
-                   hint=f"check --db or ${ENV_VAR}") from None
+        reason = str(exc.orig if hasattr(exc, "orig") else exc).splitlines()[0]
+        key = _SQLITE_CAUSES.get(reason)
+        raise _unopened(Location(str(url) if parsed.get_backend_name() == "sqlite" else "--db"),
+                        **({"causa_chiave": key} if key else {"causa": reason})) from None
     return Store(engine)
