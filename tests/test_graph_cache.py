@@ -35,7 +35,7 @@ def cache_dir(tmp_path, monkeypatch) -> Path:
 
 
 def _entries(cache_dir: Path) -> list[Path]:
-    return sorted(cache_dir.glob("*.bin"))
+    return sorted(cache_dir.glob("[0-9a-f]*.bin"))  # the linked catalogues (not the position indexes)
 
 
 def _no_fresh_load(monkeypatch) -> None:
@@ -204,3 +204,65 @@ def test_no_home_directory_means_no_cache(monkeypatch):
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setattr(Path, "home", classmethod(no_home))
     assert cache_directory() is None
+
+
+def test_a_finding_located_in_a_released_file_reads_the_stored_index_not_the_file_again(catalogue, cache_dir,
+                                                                                        monkeypatch):
+    from riskengine.source import document
+
+    linked(catalogue)  # cold: builds, stores the entry and the indexes its integrity checks built
+    cg, _ = linked(catalogue)  # warm: the files' bytes and indexes are released
+    node = cg.nodes_of("process")[-1]
+    scanned = cg.location(node, "nome")  # the first lookup scans the file and stores its index
+    assert sorted(cache_dir.glob("posizioni-*.bin"))
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("scanned again")
+
+    monkeypatch.setattr(document, "_scan", no_scan)
+    cg, _ = linked(catalogue)
+    assert cg.location(node, "nome") == scanned
+    assert scanned.line > 1 and scanned.column > 1
+
+
+def test_the_signing_key_is_not_stored_in_an_entry(catalogue, cache_dir):
+    linked(catalogue)
+    cg, _ = linked(catalogue)
+    assert all(doc.positions is not None for doc in cg.catalog.documents.values())
+    secret = (cache_dir / "chiave-firma").read_bytes()
+    for path in cache_dir.glob("*.bin"):
+        assert secret not in path.read_bytes()
+    assert all(doc.positions is None for doc in pickle.loads(pickle.dumps(cg)).catalog.documents.values())
+
+
+def test_a_tampered_index_is_not_used(catalogue, cache_dir):
+    linked(catalogue)
+    cg, _ = linked(catalogue)
+    node = cg.nodes_of("process")[-1]
+    expected = cg.location(node, "nome")
+    for path in cache_dir.glob("posizioni-*.bin"):
+        data = bytearray(path.read_bytes())
+        data[-5] ^= 0xFF
+        path.write_bytes(bytes(data))
+    cg, _ = linked(catalogue)
+    assert cg.location(node, "nome") == expected  # the signature fails: scanned again
+
+
+def test_an_unchanged_assessment_is_located_from_the_stored_index(catalogue, cache_dir, monkeypatch):
+    from riskengine.answers.load import load_assessment
+    from riskengine.method.load import load_method
+    from riskengine.source import document
+
+    method = load_method(REPO / "rules" / "cciaa-torino-2022")
+    path = sorted(catalogue.glob("assessment-*.yaml"))[-1]
+    linked(catalogue)
+    first = load_assessment(path, linked(catalogue)[0], method)  # scans it once and stores the index
+    scan = document._scan
+
+    def data_only(path, text, *, data=True):
+        assert data, "the position index was scanned again"
+        return scan(path, text, data=data)
+
+    monkeypatch.setattr(document, "_scan", data_only)
+    again = load_assessment(path, linked(catalogue)[0], method)
+    assert again.places == first.places and len(first.places) > 10

@@ -37,14 +37,15 @@ def _result(base: dict, anno: int, marker: str, ente: str = "ente-prova") -> dic
 
 
 def test_open_migrates_to_the_latest_revision(store_url):
-    store = open_store(store_url)
+    open_store(store_url).close()
+    engine = sa.create_engine(store_url)
     try:
-        with store.engine.connect() as connection:
+        with engine.connect() as connection:
             revision = MigrationContext.configure(connection).get_current_revision()
         assert revision == ScriptDirectory(str(MIGRATIONS)).get_current_head()
-        assert "esecuzioni" in sa.inspect(store.engine).get_table_names()
+        assert "esecuzioni" in sa.inspect(engine).get_table_names()
     finally:
-        store.close()
+        engine.dispose()
     open_store(store_url).close()  # opening again (already at head) changes nothing
 
 
@@ -60,11 +61,12 @@ def test_a_store_behind_the_head_is_migrated(tmp_path):
         connection.execute(sa.text("DELETE FROM alembic_version"))
         connection.execute(sa.text("DROP TABLE esecuzioni"))
     engine.dispose()
-    store = open_store(url)
+    open_store(url).close()
+    engine = sa.create_engine(url)
     try:
-        assert "esecuzioni" in sa.inspect(store.engine).get_table_names()
+        assert "esecuzioni" in sa.inspect(engine).get_table_names()
     finally:
-        store.close()
+        engine.dispose()
 
 
 def test_runs_are_kept_and_the_latest_of_each_year_wins(store_url, mini_result):
@@ -113,12 +115,12 @@ def test_processes_opening_a_new_store_at_once_all_succeed(store_url):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(6)]
     errors = [proc.communicate(timeout=120)[1] for proc in procs]
     assert [proc.returncode for proc in procs] == [0] * 6, "\n".join(errors)
-    store = open_store(store_url)
+    engine = sa.create_engine(store_url)
     try:
-        with store.engine.connect() as connection:
+        with engine.connect() as connection:
             assert MigrationContext.configure(connection).get_current_revision() == HEAD
     finally:
-        store.close()
+        engine.dispose()
 
 
 def test_two_concurrent_assess_runs_are_both_recorded(tmp_path, store_url):
@@ -177,3 +179,50 @@ def test_the_git_ignore_keeps_the_store_out_of_the_repository():
     ignored = (REPO / ".gitignore").read_text(encoding="utf-8")
     assert "/catalogs/*/storico.sqlite*" in ignored
     assert DEFAULT_FILE == "storico.sqlite"
+
+
+def test_a_sqlite_store_reads_the_same_through_sqlalchemy_and_through_sqlite3(tmp_path, mini_result):
+    # The default SQLite file is read and written with sqlite3; any other URL form goes through SQLAlchemy:
+    # a run recorded by either reads back identically through the other.
+    plain = sqlite_url(tmp_path)
+    with_options = plain + "?timeout=5"  # an option: SQLAlchemy's path
+    when = dt.datetime(2026, 3, 1, 10, 30, 15, 123456, tzinfo=dt.UTC)
+    fast, slow = open_store(plain), open_store(with_options)
+    try:
+        first = fast.record(_result(mini_result, 2025, "a"), when)
+        second = slow.record(_result(mini_result, 2026, "b"), when + dt.timedelta(days=1))
+        assert fast.runs("ente-prova") == slow.runs("ente-prova") == [first, second]
+        assert fast.result(second.id) == slow.result(second.id)
+        assert fast.runs("ente-prova")[0].eseguita_il == when
+    finally:
+        fast.close()
+        slow.close()
+
+
+def test_recording_on_the_default_store_does_not_import_sqlalchemy(tmp_path, mini_result):
+    # SQLAlchemy's import is a third of a small assess run: an existing SQLite store is used through sqlite3.
+    import json
+    import subprocess
+    import sys
+
+    url = sqlite_url(tmp_path)
+    open_store(url).close()
+    (tmp_path / "result.json").write_text(json.dumps(_result(mini_result, 2026, "x")), encoding="utf-8")
+    script = ("import json, sys\n"
+              "from riskengine.history.store import open_store\n"
+              "store = open_store(sys.argv[1])\n"
+              "store.record(json.load(open(sys.argv[2], encoding='utf-8')))\n"
+              "assert [r.anno for r in store.runs('ente-prova')] == [2026]\n"
+              "store.close()\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic')))\n")
+    done = subprocess.run([sys.executable, "-c", script, url, str(tmp_path / "result.json")],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_file_that_is_not_a_store_is_one_located_error(tmp_path):
+    path = tmp_path / "storico.sqlite"
+    path.write_bytes(b"not a database at all, just text" * 10)
+    with pytest.raises(RiskengineError) as raised:
+        open_store(f"sqlite:///{path}")
+    assert str(path) in str(raised.value) and "Traceback" not in str(raised.value)

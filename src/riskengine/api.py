@@ -12,9 +12,11 @@ from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.i18n import finding_hint_key, refuse, said
 
 if TYPE_CHECKING:
+    from riskengine.answers.load import Assessment
     from riskengine.graph.build import CatalogGraph
     from riskengine.graph.integrity import IntegrityRule
     from riskengine.history.store import Store
+    from riskengine.method.load import Method
     from riskengine.progress import Progress
     from riskengine.rule_tests import TestReport
     from riskengine.workbook.collect import Collection
@@ -53,6 +55,8 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
     it concerns, so that ``check`` and the annex always say the same things.
     """
     from riskengine.graph.cache import linked
+    from riskengine.graph.integrity import covered_events_dropped
+    from riskengine.pipeline import catalog_findings
 
     if (Path(catalog_dir) / "method.yaml").is_file():
         return check_method(catalog_dir)
@@ -68,30 +72,19 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
                      ("area", "unit", "role", "process", "phase", "event", "factor", "measure")}
     if catalog.transparency is not None:  # optional file: counted when the catalogue has it
         report.counts["obligation"] = len(cg.nodes_of("obligation"))
-    report.problems = _events_as_method_says(cg, integrity, rules_dir) + catalog.warnings
-    method_problems, years = _check_method_and_assessments(cg, rules_dir, required=report.ok)
-    report.problems += method_problems
+    method, missing, method_problems = _catalog_method(cg, rules_dir)
+    if method is None:
+        # Untreated events counted by the stricter default (only measures linked to the event or its phase).
+        report.problems = covered_events_dropped(cg, integrity, False) + catalog.warnings + method_problems
+        if report.ok:  # a method that cannot be found matters once the catalogue could be assessed
+            report.problems += missing
+        return report
+    prepared = (cg, catalog_findings(cg, integrity, method), method)
+    assessment_problems, assessments = _check_assessments(cg, method)
+    report.problems = prepared[1] + assessment_problems
     if report.ok:
-        report.problems = _assessed_findings(Path(catalog_dir), rules_dir, years, report.problems, progress)
+        report.problems = _assessed_findings(Path(catalog_dir), prepared, assessments, report.problems, progress)
     return report
-
-
-def _events_as_method_says(cg: CatalogGraph, problems: list[Problem], rules_dir: str | Path | None) -> list[Problem]:
-    """The integrity findings, untreated events counted as the catalogue's method says (method.yaml ``eventi``).
-
-    A method that cannot be loaded is reported by the method check; here the events are then counted
-    by the stricter default (only measures linked to the event or its phase treat it).
-    """
-    from riskengine.graph.integrity import covered_events_dropped
-    from riskengine.method.load import load_method
-    from riskengine.pipeline import find_method_dir
-
-    try:
-        method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
-        covers = load_method(method_dir).model.eventi.misure_di_processo_coprono
-    except RiskengineError:
-        covers = False
-    return covered_events_dropped(cg, problems, covers)
 
 
 def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
@@ -124,56 +117,58 @@ def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
     return problems
 
 
-def _check_method_and_assessments(cg: CatalogGraph, rules_dir: str | Path | None,
-                                  required: bool) -> tuple[list[Problem], list[int]]:
-    """Problems of the catalogue's method and of each assessment file against it; the years that load.
-
-    A method that cannot be found is a problem only when the catalogue could otherwise be assessed
-    (``required``): a catalogue with errors is checked against its method when the method is there.
-    """
-    from riskengine.answers.load import load_assessment
+def _catalog_method(cg: CatalogGraph, rules_dir: str | Path | None,
+                    ) -> tuple[Method | None, list[Problem], list[Problem]]:
+    """The catalogue's method, or None with the problem of finding it (first list) or of loading it (second)."""
     from riskengine.method.load import load_method
     from riskengine.pipeline import find_method_dir
 
     try:
         method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
     except RiskengineError as exc:
-        return (exc.problems if required else []), []
+        return None, exc.problems, []
     try:
-        method = load_method(method_dir)
+        return load_method(method_dir), [], []
     except RiskengineError as exc:
-        return exc.problems, []
-    problems = list(method.warnings)
-    years = []
+        return None, [], exc.problems
+
+
+def _check_assessments(cg: CatalogGraph, method: Method) -> tuple[list[Problem], dict[int, Assessment]]:
+    """The problems of each assessment file against the method, and the assessments that load, by year."""
+    from riskengine.answers.load import load_assessment
+
+    problems: list[Problem] = []
+    assessments: dict[int, Assessment] = {}
     for year, path in sorted(cg.catalog.assessment_files().items()):
         try:
-            problems += load_assessment(path, cg, method).to_confirm
+            assessments[year] = load_assessment(path, cg, method)
         except RiskengineError as exc:
             problems += exc.problems
         else:
-            years.append(year)
-    return problems, years
+            problems += assessments[year].to_confirm
+    return problems, assessments
 
 
-def _assessed_findings(root: Path, rules_dir: str | Path | None, years: list[int], found: list[Problem],
+def _assessed_findings(root: Path, prepared: tuple[CatalogGraph, list[Problem], Method],
+                       assessments: dict[int, Assessment], found: list[Problem],
                        progress: Progress | None) -> list[Problem]:
     """The findings of each year's annex, located in the files they concern (the result names only the file).
 
     A finding of the catalogue (integrity, warnings of the method) is in the annex of every year:
     the same fact, worded the same, at the same place, is reported once; each year adds the
-    findings of its own assessment.
+    findings of its own assessment. Each year is assessed as ``assess`` does, on the files ``check``
+    has already read.
     """
-    from riskengine.pipeline import assess as run_assessment
+    from riskengine.pipeline import assessed_findings
 
-    if not years:
+    if not assessments:
         return found
     problems: list[Problem] = []
     seen: set[tuple[str, str, str, str]] = set()
-    for year in years:
-        result = run_assessment(root, year=year, rules_dir=rules_dir, progress=progress)
-        by_name = {Path(p.location.path).name: p.location.path for p in found}
+    by_name = {Path(p.location.path).name: p.location.path for p in found}
+    for year, assessment in sorted(assessments.items()):
         by_name[f"assessment-{year}.yaml"] = str(root / f"assessment-{year}.yaml")
-        for finding in result["criticita"]:
+        for finding in assessed_findings(prepared, assessment, progress=progress):
             fact = (finding["codice"], finding["gravita"], finding["dove"], finding["messaggio"])
             if fact not in seen:
                 seen.add(fact)

@@ -40,10 +40,17 @@ def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tup
         raise RiskengineError(errors)
     method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
     method = load_method(method_dir)
-    # Every warning found on the way is a finding of the annex, as `check` reports it; untreated events
-    # are counted as the method says (eventi.misure_di_processo_coprono).
-    integrity = covered_events_dropped(cg, integrity, method.model.eventi.misure_di_processo_coprono)
-    return cg, integrity + cg.catalog.warnings + method.warnings, method
+    return cg, catalog_findings(cg, integrity, method), method
+
+
+def catalog_findings(cg: CatalogGraph, integrity: list[Problem], method: Method) -> list[Problem]:
+    """The findings of the catalogue that every year's annex lists, as `check` reports them.
+
+    Every warning found on the way is a finding: integrity (untreated events counted as the method
+    says, ``eventi.misure_di_processo_coprono``), look-alike codes, the method's own warnings.
+    """
+    return (covered_events_dropped(cg, integrity, method.model.eventi.misure_di_processo_coprono)
+            + cg.catalog.warnings + method.warnings)
 
 
 def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
@@ -66,9 +73,16 @@ def _loaded(catalog_dir: str | Path, year: int | None, rules_dir: str | Path | N
     from riskengine.answers.load import load_assessment
 
     tell("catalogo")
-    cg, integrity, method = prepare(catalog_dir, rules_dir)  # the catalogue's positions already released
+    prepared = prepare(catalog_dir, rules_dir)  # the catalogue's positions already released
     tell("valutazione")
-    assessment = load_assessment(assessment_path(cg, year), cg, method)
+    return _with_assessment(prepared, load_assessment(assessment_path(prepared[0], year), prepared[0], prepared[2]),
+                            backend)
+
+
+def _with_assessment(prepared: tuple[CatalogGraph, list[Problem], Method], assessment: Assessment,
+                     backend: str) -> tuple[CatalogGraph, list[Problem], Method, Assessment, Backend]:
+    """A prepared catalogue and method with a loaded assessment: what :func:`_result` evaluates."""
+    cg, integrity, method = prepared
     if assessment.document is not None:
         assessment.document.release_positions()
     # A measure is overdue by its status in the year: implemented in this year's monitoring, it is not.
@@ -116,6 +130,23 @@ def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str |
         cg, assessment = loaded[0], loaded[3]
         history = checked(cg.catalog.ente.codice, assessment.model.anno) if checked is not None else None
         return _result(loaded, tell=tell, checked=history)
+
+
+def assessed_findings(prepared: tuple[CatalogGraph, list[Problem], Method], assessment: Assessment, *,
+                      backend: str = "durable", progress: Progress | None = None) -> list[dict[str, Any]]:
+    """The findings (``criticita``) of the result :func:`assess` gives for a catalogue and method already
+    :func:`prepare`-d and an assessment already loaded against them, without building the rest of the
+    result: ``check`` reads each file once, then assesses every year this way."""
+    from riskengine.evaluate.evaluation import evaluate
+    from riskengine.result.build import annex_findings
+
+    tell = progress or silent
+    with gcpause.paused():
+        cg, integrity, method, assessment, runner = _with_assessment(prepared, assessment, backend)
+        tell("regole")
+        with gcpause.collecting():
+            evaluations = evaluate(cg, method, assessment, runner)
+        return annex_findings(cg, assessment, ((ev.code, ev.findings) for ev in evaluations), integrity)
 
 
 def whatif(catalog_dir: str | Path, scenario_file: str | Path, *, year: int | None = None,

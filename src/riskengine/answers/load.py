@@ -108,7 +108,11 @@ def check_answers(method: Method, risposte: dict[str, Any], locate: Callable[...
 def load_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Assessment:
     """Load and validate an assessment file; raise :class:`RiskengineError` with every problem."""
     path = Path(path)
-    return check_assessment(load_yaml(path), cg, method, path)
+    doc = load_yaml(path)
+    cache = cg.catalog.position_cache()
+    if cache is not None:  # its judgements are all located: the index of an unchanged file is read, not rebuilt
+        doc.use_positions(cache)
+    return check_assessment(doc, cg, method, path)
 
 
 def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path) -> Assessment:

@@ -22,7 +22,7 @@ from riskengine.catalog.models import (
 from riskengine.errors import Location, Problem, RiskengineError
 from riskengine.gcpause import paused
 from riskengine.i18n import refuse, said
-from riskengine.source.document import Document, load_yaml
+from riskengine.source.document import Document, PositionCache, load_yaml
 from riskengine.source.validate import validate_document
 
 REQUIRED_FILES = ("ente.yaml", "areas.yaml", "units.yaml", "processes.yaml", "measures.yaml")
@@ -54,6 +54,11 @@ class Catalog:
         if doc is None:
             return Location(str(self.root / file))
         return doc.locate(keys, key=key)
+
+    def position_cache(self) -> PositionCache | None:
+        """The cache its files' position indexes are kept in (see riskengine.graph.cache), if any: files read
+        beside the catalogue, such as its assessments, use it too."""
+        return next((doc.positions for doc in self.documents.values() if doc.positions is not None), None)
 
     def release_positions(self) -> None:
         """Forget the files' bytes and position indexes (read again if a value is located later)."""

@@ -1,9 +1,11 @@
 """The run store: every ``assess`` run with its result, in SQLite (default) or PostgreSQL.
 
-SQLAlchemy Core builds every statement, so the same code serves both databases; the schema is
-created and upgraded by Alembic (``migrations/``) when a store is opened. Each run is one
-insert in its own transaction: two processes recording at once both end up recorded (SQLite
-waits on its lock, PostgreSQL serialises the inserts).
+The schema is created and upgraded by Alembic (``migrations/``, the table in :mod:`.tables`) when a
+store is opened, one process at a time. The store reads and writes with the same few SQL statements
+on both databases: through the standard library's ``sqlite3`` for a SQLite file (so that recording a
+run, part of every ``assess``, does not import SQLAlchemy, a third of a small run's time), through
+SQLAlchemy otherwise. Each run is one insert in its own transaction: two processes recording at once
+both end up recorded (SQLite waits on its lock, PostgreSQL serialises the inserts).
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any, Protocol
 
 from riskengine.errors import Location, RiskengineError
 from riskengine.i18n import os_cause, refuse
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 ENV_VAR = "RISKENGINE_DB"
 DEFAULT_FILE = "storico.sqlite"  # next to the catalogue's YAML files; ignored by git
@@ -26,22 +30,15 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 HEAD = "0001"  # the latest revision in migrations/versions (tests/test_history_store.py checks it)
 SQLITE_WAIT_SECONDS = 60  # how long a writer waits for another process's transaction
 SCHEMA_LOCK_KEY = 0x7269736B  # PostgreSQL advisory lock taken while creating or upgrading the schema ("risk")
+_SQLITE_FILE_URL = "sqlite:///"  # followed by a path: the form store_url writes
 
-METADATA = sa.MetaData()
-RUNS = sa.Table(
-    "esecuzioni", METADATA,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("ente", sa.String(200), nullable=False),
-    sa.Column("anno", sa.Integer, nullable=False),
-    sa.Column("eseguita_il", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("metodo", sa.String(200), nullable=False),
-    sa.Column("versione_metodo", sa.String(100), nullable=False),
-    sa.Column("riskengine", sa.String(50), nullable=False),
-    sa.Column("digest_input", sa.Text, nullable=False),
-    sa.Column("digest_regole", sa.Text, nullable=False),
-    sa.Column("risultato", sa.Text, nullable=False),
-    sa.Index("ix_esecuzioni_ente_anno", "ente", "anno"),
-)
+_COLUMNS = ("id", "ente", "anno", "eseguita_il", "metodo", "versione_metodo", "riskengine", "digest_input",
+            "digest_regole")
+_INSERT = ("INSERT INTO esecuzioni (" + ", ".join(_COLUMNS[1:]) + ", risultato) VALUES ("
+           + ", ".join(f":{c}" for c in _COLUMNS[1:]) + ", :risultato)")
+_RUNS = "SELECT " + ", ".join(_COLUMNS) + " FROM esecuzioni WHERE ente = :ente ORDER BY id"
+_RESULT = "SELECT risultato FROM esecuzioni WHERE id = :id"
+_VERSION = "SELECT version_num FROM alembic_version"
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,61 @@ def store_url(catalog_dir: str | Path, db: str | None = None) -> str:
     chosen = db or os.environ.get(ENV_VAR)
     if chosen:
         return chosen
-    return f"sqlite:///{(Path(catalog_dir) / DEFAULT_FILE).resolve()}"
+    return f"{_SQLITE_FILE_URL}{(Path(catalog_dir) / DEFAULT_FILE).resolve()}"
+
+
+class _Database(Protocol):
+    def rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]: ...
+    def insert(self, sql: str, params: dict[str, Any]) -> int: ...
+    def close(self) -> None: ...
+
+
+class _Sqlite:
+    """A SQLite file through ``sqlite3``; times stored as SQLAlchemy stores them (UTC text), so either reads them."""
+
+    def __init__(self, path: str) -> None:
+        self.connection = sqlite3.connect(path, timeout=SQLITE_WAIT_SECONDS)
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        cursor = self.connection.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def insert(self, sql: str, params: dict[str, Any]) -> int:
+        values = {k: v.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+                  if isinstance(v, dt.datetime) else v for k, v in params.items()}
+        with self.connection:  # one transaction, committed on leaving
+            cursor = self.connection.execute(sql, values)
+        assert cursor.lastrowid is not None  # an insert into a table with a rowid always reports it
+        return cursor.lastrowid
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class _SqlAlchemy:
+    """Any database SQLAlchemy reaches (PostgreSQL; SQLite URLs with options)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        import sqlalchemy as sa
+
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(sa.text(sql), params)]
+
+    def insert(self, sql: str, params: dict[str, Any]) -> int:
+        import sqlalchemy as sa
+
+        statement = sa.text(sql + " RETURNING id").bindparams(
+            *(sa.bindparam(k, type_=sa.DateTime(timezone=True)) for k, v in params.items()
+              if isinstance(v, dt.datetime)))
+        with self.engine.begin() as connection:
+            return int(connection.execute(statement, params).scalar_one())
+
+    def close(self) -> None:
+        self.engine.dispose()
 
 
 def _alembic_config(connection: sa.Connection) -> Any:
@@ -83,11 +134,11 @@ def _alembic_config(connection: sa.Connection) -> Any:
 
 
 def _at_head(connection: sa.Connection) -> bool:
-    # Read with SQLAlchemy alone: Alembic (a fifth of assess's start-up) is imported only to migrate.
+    import sqlalchemy as sa
+
     if not sa.inspect(connection).has_table("alembic_version"):
         return False
-    versions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
-    return versions == [HEAD]
+    return connection.execute(sa.text(_VERSION)).scalars().all() == [HEAD]
 
 
 def _lock_schema(connection: sa.Connection) -> None:
@@ -96,6 +147,8 @@ def _lock_schema(connection: sa.Connection) -> None:
     SQLite: an exclusive transaction (the DDL then commits as one, and others wait up to
     SQLITE_WAIT_SECONDS); PostgreSQL: a transaction-level advisory lock.
     """
+    import sqlalchemy as sa
+
     backend = connection.dialect.name
     if backend == "sqlite":
         connection.exec_driver_sql("BEGIN EXCLUSIVE")
@@ -145,8 +198,8 @@ def snapshot(result: dict[str, Any]) -> dict[str, Any]:
 class Store:
     """An open history store."""
 
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
+    def __init__(self, database: _Database) -> None:
+        self._database = database
 
     def record(self, result: dict[str, Any], when: dt.datetime | None = None) -> Run:
         """Record a run of ``result`` (at ``when``, default now, UTC); return it."""
@@ -158,28 +211,23 @@ class Store:
                "digest_input": json.dumps(result["digest"]["input"], sort_keys=True),
                "digest_regole": json.dumps(result["digest"]["regole"], sort_keys=True),
                "risultato": json.dumps(snapshot(result), sort_keys=True, ensure_ascii=False, separators=(",", ":"))}
-        with self.engine.begin() as connection:
-            key = connection.execute(RUNS.insert().values(**row)).inserted_primary_key
-        assert key is not None  # an insert into a table with a primary key always reports it
-        new_id = key[0]
+        new_id = self._database.insert(_INSERT, row)
         return self._run({**row, "id": new_id})
 
     @staticmethod
-    def _run(row: Any) -> Run:
-        data = dict(row)
-        when = data["eseguita_il"]
+    def _run(row: dict[str, Any]) -> Run:
+        when = row["eseguita_il"]
+        if isinstance(when, str):  # SQLite keeps text
+            when = dt.datetime.fromisoformat(when)
         if when.tzinfo is None:  # SQLite keeps no offset: runs are recorded in UTC
             when = when.replace(tzinfo=dt.UTC)
-        return Run(id=int(data["id"]), ente=data["ente"], anno=int(data["anno"]), eseguita_il=when,
-                   metodo=data["metodo"], versione_metodo=data["versione_metodo"], riskengine=data["riskengine"],
-                   digest_input=json.loads(data["digest_input"]), digest_regole=json.loads(data["digest_regole"]))
+        return Run(id=int(row["id"]), ente=row["ente"], anno=int(row["anno"]), eseguita_il=when,
+                   metodo=row["metodo"], versione_metodo=row["versione_metodo"], riskengine=row["riskengine"],
+                   digest_input=json.loads(row["digest_input"]), digest_regole=json.loads(row["digest_regole"]))
 
     def runs(self, ente: str) -> list[Run]:
         """Every run of an administration, oldest first."""
-        columns = [c for c in RUNS.c if c.name != "risultato"]
-        query = sa.select(*columns).where(RUNS.c.ente == ente).order_by(RUNS.c.id)
-        with self.engine.connect() as connection:
-            return [self._run(row._mapping) for row in connection.execute(query)]
+        return [self._run(row) for row in self._database.rows(_RUNS, {"ente": ente})]
 
     def latest_by_year(self, ente: str) -> dict[int, Run]:
         """The latest run of each year (the one reports compare with)."""
@@ -187,9 +235,10 @@ class Store:
 
     def result(self, run_id: int) -> dict[str, Any]:
         """The result recorded by a run (its :func:`snapshot`)."""
-        with self.engine.connect() as connection:
-            text = connection.execute(sa.select(RUNS.c.risultato).where(RUNS.c.id == run_id)).scalar_one()
-        loaded: dict[str, Any] = json.loads(text)
+        found = self._database.rows(_RESULT, {"id": run_id})
+        if not found:
+            raise KeyError(run_id)
+        loaded: dict[str, Any] = json.loads(found[0]["risultato"])
         return loaded
 
     def last_checked(self, ente: str, before: int) -> dict[str, int]:
@@ -203,7 +252,25 @@ class Store:
 
     def close(self) -> None:
         """Release the connections."""
-        self.engine.dispose()
+        self._database.close()
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The path of a plain ``sqlite:///PATH`` URL (no options, not in memory), else None."""
+    if not url.startswith(_SQLITE_FILE_URL) or any(c in url for c in "?%#"):
+        return None
+    path = url[len(_SQLITE_FILE_URL):]
+    return path if path and path != ":memory:" else None
+
+
+def _sqlite_at_head(path: str) -> bool:
+    connection = sqlite3.connect(path, timeout=SQLITE_WAIT_SECONDS)
+    try:
+        return [row[0] for row in connection.execute(_VERSION)] == [HEAD]
+    except sqlite3.DatabaseError:  # no schema yet, or not a store
+        return False
+    finally:
+        connection.close()
 
 
 # SQLite's own (English) reasons for not opening a store, worded in every language; others are shown as given.
@@ -215,6 +282,13 @@ _SQLITE_CAUSES = {
 }
 
 
+def _db_cause(reason: str) -> dict[str, str]:
+    """The values that word a database's reason as ``{causa}``: by key when it is one of SQLite's common ones."""
+    first = reason.splitlines()[0] if reason else reason
+    key = _SQLITE_CAUSES.get(first)
+    return {"causa_chiave": key} if key else {"causa": first}
+
+
 def _unopened(where: Location, **cause: str) -> RiskengineError:
     return refuse(where, "problemi.archivio.non_apribile", hint_key="problemi.archivio.suggerimento.controlla",
                   variabile=ENV_VAR, **cause)
@@ -222,6 +296,24 @@ def _unopened(where: Location, **cause: str) -> RiskengineError:
 
 def open_store(url: str) -> Store:
     """Open (creating or upgrading its schema) the store at ``url``."""
+    path = _sqlite_file(url)
+    if path is not None:
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if _sqlite_at_head(path):
+                return Store(_Sqlite(path))
+        except OSError as exc:
+            raise _unopened(Location(path), **os_cause(exc)) from None
+        except sqlite3.Error as exc:
+            raise _unopened(Location(path), **_db_cause(str(exc))) from None
+        _open_with_sqlalchemy(url).close()  # create or upgrade the schema, then work without SQLAlchemy
+        return Store(_Sqlite(path))
+    return Store(_open_with_sqlalchemy(url))
+
+
+def _open_with_sqlalchemy(url: str) -> _SqlAlchemy:
+    import sqlalchemy as sa
+
     try:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError:
@@ -240,9 +332,7 @@ def open_store(url: str) -> Store:
     try:
         engine = sa.create_engine(parsed, **options)
         _migrate(engine)
-    except (sa.exc.OperationalError, sa.exc.NoSuchModuleError) as exc:
-        reason = str(exc.orig if hasattr(exc, "orig") else exc).splitlines()[0]
-        key = _SQLITE_CAUSES.get(reason)
+    except (sa.exc.DatabaseError, sa.exc.NoSuchModuleError) as exc:
         raise _unopened(Location(str(url) if parsed.get_backend_name() == "sqlite" else "--db"),
-                        **({"causa_chiave": key} if key else {"causa": reason})) from None
-    return Store(engine)
+                        **_db_cause(str(exc.orig if hasattr(exc, "orig") else exc))) from None
+    return _SqlAlchemy(engine)

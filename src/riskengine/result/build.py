@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +24,7 @@ from riskengine.graph.views import measure_summary
 from riskengine.method.arithmetic import round_to
 from riskengine.method.load import Method
 from riskengine.method.models import Indicatore, Opzione
-from riskengine.result.model import RESULT_FORMAT
+from riskengine.result import RESULT_FORMAT
 from riskengine.source.fields import decimal_text
 
 
@@ -38,6 +39,29 @@ def finding_location(cg: CatalogGraph, assessment: Assessment, process: str) -> 
     if process in assessment.places:
         return assessment.places[process]
     return cg.location(f"process:{process}")
+
+
+def annex_findings(cg: CatalogGraph, assessment: Assessment, process_findings: Iterable[tuple[str, list[dict]]],
+                   integrity: list[Problem]) -> list[dict[str, Any]]:
+    """The findings of the annex (``criticita``), in its order: the integrity and assessment ``integrity``
+    problems, then the policies' findings on each process (code, findings), located at its judgement.
+
+    ``check`` reports exactly these, computed the same way without building the rest of the result.
+    """
+    findings: list[dict[str, Any]] = []
+    for problem in integrity:
+        findings.append({"codice": problem.code, "gravita": problem.severity.value,
+                         "regola": f"integrita/{problem.code}",
+                         "messaggio": problem.message, "dove": place(problem.location), "oggetto": problem.subject,
+                         **({"suggerimento": problem.hint} if problem.hint else {}),
+                         **({"argomenti": dict(problem.args)} if problem.args else {})})
+    for code, criticita in process_findings:
+        if criticita:
+            where = place(finding_location(cg, assessment, code))
+            findings.extend(dict(f, dove=where, oggetto=f"process:{code}") for f in criticita)
+    findings.sort(key=lambda f: ({"error": 0, "warning": 1, "info": 2}[f["gravita"]], f["codice"], f["oggetto"],
+                                 f["messaggio"]))
+    return findings
 
 
 def _sha256(path: Path) -> str:
@@ -435,20 +459,7 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
             treated_by.setdefault(m, []).append(p["codice"])
     measures = [_measure(cg, assessment, n, treated_by) for n in cg.nodes_of("measure")]
     _mark_overdue(measures, catalog.ente.data_riferimento.isoformat())
-    findings: list[dict[str, Any]] = []
-    for problem in integrity:
-        findings.append({"codice": problem.code, "gravita": problem.severity.value,
-                         "regola": f"integrita/{problem.code}",
-                         "messaggio": problem.message, "dove": place(problem.location), "oggetto": problem.subject,
-                         **({"suggerimento": problem.hint} if problem.hint else {}),
-                         **({"argomenti": dict(problem.args)} if problem.args else {})})
-    for p in processes:
-        if p["criticita"]:
-            where = place(finding_location(cg, assessment, p["codice"]))
-        for f in p["criticita"]:
-            findings.append(dict(f, dove=where, oggetto=f"process:{p['codice']}"))
-    findings.sort(key=lambda f: ({"error": 0, "warning": 1, "info": 2}[f["gravita"]], f["codice"], f["oggetto"],
-                                 f["messaggio"]))
+    findings = annex_findings(cg, assessment, ((p["codice"], p["criticita"]) for p in processes), integrity)
     inputs = {name: _sha256(Path(doc.path)) for name, doc in sorted(catalog.documents.items())
               if Path(doc.path).parent == catalog.root}
     inputs[assessment.path.name] = _sha256(assessment.path)

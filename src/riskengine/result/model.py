@@ -13,8 +13,7 @@ from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict  # pydantic reads typing's TypedDict only from Python 3.12
 
 from riskengine.method.models import Dimensione, ModoArrotondamento
-
-RESULT_FORMAT = "riskengine-result/1"
+from riskengine.result import RESULT_FORMAT as RESULT_FORMAT  # the format this shape declares
 
 _OPEN = ConfigDict(extra="allow")  # records keep the keys later minor versions add
 

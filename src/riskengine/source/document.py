@@ -13,7 +13,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -57,6 +57,16 @@ _COL_MASK = (1 << _COL_BITS) - 1
 _NO_DOCUMENT = object()  # index of a file holding no YAML document
 
 
+class PositionCache(Protocol):
+    """Keeps position indexes between runs, by the SHA-256 of the file's bytes (see riskengine.graph.cache)."""
+
+    def get(self, digest: bytes) -> Any | None:
+        """The index stored for bytes of this digest, or None."""
+
+    def put(self, digest: bytes, index: Any) -> None:
+        """Store the index of bytes of this digest."""
+
+
 @dataclass
 class Document:
     """A loaded YAML file: the plain data, and where every value of it is written.
@@ -76,6 +86,20 @@ class Document:
     _index: Any = field(repr=False, default=None, compare=False)
     _digest: bytes | None = field(repr=False, default=None, compare=False)
     within: str | None = field(repr=False, default=None, compare=False)  # the folder it is read inside
+    # Where a re-read file's index is looked up before scanning it again (set on cached catalogues, never stored).
+    positions: PositionCache | None = field(repr=False, default=None, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["positions"] = None  # a cache's handle (its signing key) never goes into what is stored
+        return state
+
+    def use_positions(self, cache: PositionCache) -> None:
+        """Look up this file's position index in ``cache`` when it is next needed, and keep there the one
+        already built (for a catalogue, by its integrity checks)."""
+        self.positions = cache
+        if self.source is not None and self._index is not None and self._index is not _NO_DOCUMENT:
+            cache.put(hashlib.sha256(self.source).digest(), self._index)
 
     def release_data(self) -> None:
         """Drop the plain data once it has been validated into models (which hold it from then on).
@@ -130,7 +154,7 @@ class Document:
         raw = self._bytes() if self.root is None else None
         if raw is not None:
             if self._index is None:
-                self._index = _scan(self.path, raw.decode("utf-8-sig"), data=False).index
+                self._index = self._position_index(raw)
             if self._index is not _NO_DOCUMENT:
                 return self._locate_in_index(keys, key)
         elif self.root is None and self._digest is not None:  # changed on disk since loading
@@ -155,6 +179,18 @@ class Document:
             else:
                 break
         return Location(self.path, line, col)
+
+    def _position_index(self, raw: bytes) -> Any:
+        """The compact index of ``raw``: from the position cache when it has it, else scanned (and stored)."""
+        digest = hashlib.sha256(raw).digest() if self.positions is not None else None
+        if self.positions is not None and digest is not None:
+            found = self.positions.get(digest)
+            if found is not None:
+                return found
+        index = _scan(self.path, raw.decode("utf-8-sig"), data=False).index
+        if self.positions is not None and digest is not None and index is not _NO_DOCUMENT:
+            self.positions.put(digest, index)
+        return index
 
     def _locate_in_index(self, keys: PathKey, key: bool) -> Location:
         """``locate`` on the compact index: the same walk as on the node tree."""

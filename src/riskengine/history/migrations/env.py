@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from riskengine.history.store import METADATA
+from riskengine.history.tables import METADATA
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=METADATA)
