@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 from catalog_helpers import REPO, run_cli
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from test_messages_cli import italian_prose
 
 from riskengine.errors import RiskengineError
@@ -296,6 +298,10 @@ YAML_CASES = {
     "a: ]\n": "valore_atteso",
     "a: &\n": "nome_ancora",
     "%YAML 1.1\n%YAML 1.1\n---\na: 1\n": "direttiva",
+    "a: |x\n": "testo_dopo_blocco",
+    "a: !x|y\n": "etichetta",
+    "a: ? b\n": "chiave_complessa",
+    "aree: - C\n": "trattino_stessa_riga",
 }
 # libyaml cannot tell the second 'a:' from a block: it says "did not find expected '-' indicator"
 PYYAML_ONLY = {"a:\n  - 1\n  b: 2\n": "chiave_attesa"}
@@ -322,6 +328,25 @@ def test_the_yaml_readers_problems_are_explained_in_italian(tmp_path: Path, text
         f"problemi.yaml.sintassi.{PYYAML_ONLY.get(text, cause)}", pure.value
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet="ab: -\t\n\"'{}[],&*!%#|>?@`\\.", max_size=40))
+def test_any_broken_yaml_is_worded_in_both_languages_from_the_catalogue(text: str) -> None:
+    """Whatever the reader stops at, the refusal is a key of both catalogues whose values fill its label."""
+    problem = None
+    try:
+        yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        problem = yaml_problem("f.yaml", exc, text).problems[0]
+    except yaml.YAMLError:
+        pass  # not located by the reader (a character YAML refuses): worded as a whole, without a cause
+    assume(problem is not None)
+    assert problem is not None
+    assert problem.key.startswith("problemi.yaml.sintassi.")
+    italian, english = IT.problem(problem), EN.problem(problem)
+    assert "YAML non valido: " in italian and "invalid YAML: " in english
+    assert problem.location.line >= 1
+
+
 def test_an_unclosed_quote_is_placed_where_it_was_opened() -> None:
     text = 'nome: "Camera di commercio\ndipendenti: 60\ncodice: x\n'
     with pytest.raises(yaml.MarkedYAMLError) as info:
@@ -333,13 +358,13 @@ def test_an_unclosed_quote_is_placed_where_it_was_opened() -> None:
 
 def test_an_unknown_yaml_problem_is_quoted_in_an_italian_sentence(tmp_path: Path) -> None:
     path = tmp_path / "ente.yaml"
-    path.write_text("a: !<x\n", encoding="utf-8")
+    path.write_text("%Y@\n", encoding="utf-8")
     with pytest.raises(RiskengineError) as info:
         load_yaml(path)
     italian, english = lines(info)
-    assert italian.endswith("error[load]: YAML non valido: il lettore YAML segnala «did not find the expected '>'» "
-                            "(controlla rientri, due punti e virgolette in questo punto)"), italian
-    assert english.endswith("error[load]: invalid YAML: did not find the expected '>' "
+    assert italian.endswith("error[load]: YAML non valido: il lettore YAML segnala «found unexpected "
+                            "non-alphabetical character» (controlla rientri, due punti e virgolette in questo punto)"), italian
+    assert english.endswith("error[load]: invalid YAML: found unexpected non-alphabetical character "
                             "(check indentation, colons and quotes around this place)"), english
 
 

@@ -32,7 +32,12 @@ _CAUSES = tuple((cause, re.compile(pattern), context) for cause, pattern, contex
     ("secondo_documento", r"expected '?<document start>'?", ""),
     ("valore_atteso", r"did not find expected node content|expected the node content", ""),
     ("nome_ancora", r"expected alphabetic or numeric character", ""),
-    ("direttiva", r"found (unknown directive name|duplicate %?YAML directive|incompatible YAML document)", ""),
+    ("direttiva", r"found (unknown directive name|duplicate %?YAML directive|incompatible YAML document)|"
+                  r"expected directive name", ""),
+    ("testo_dopo_blocco", r"expected (a )?comment or (a )?line break|expected chomping", "block scalar"),
+    ("etichetta", r".", "a tag"),
+    ("chiave_complessa", r"mapping keys are not allowed", ""),
+    ("trattino_stessa_riga", r"(block )?sequence entries are not allowed", ""),
     ("fine_inattesa", r"found unexpected end of stream", ""),
 ))
 
