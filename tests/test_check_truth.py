@@ -265,6 +265,16 @@ def test_the_implementation_rate_counts_measures_due_on_esempio_cciaa(tmp_path: 
     annex = (tmp_path / "html" / "allegato-rischi.html").read_text(encoding="utf-8")
     assert f"misure attuate ÷ misure dovute al {day}" in annex
     assert f"Attuazione delle misure per unità responsabile, alla data del {day}" in annex
+    # Typologies and natures are listed by their labels, in the order of the labels (not of their codes).
+    labels = yaml.safe_load((REPO / "src" / "riskengine" / "report" / "messages" / "it.yaml").read_text("utf-8"))
+    for field in ("tipologia", "natura"):
+        counts, names = expected[f"per_{field}"], labels["valori"][field]
+        by_label = sorted((names[code], n) for code, n in counts.items())
+        if field == "tipologia":  # on this catalogue the two orders differ: the test tells them apart
+            assert sorted(counts, key=names.get) != sorted(counts)
+        listed = "; ".join(f"{label} {n}" for label, n in by_label)
+        assert listed in text
+        assert "; ".join(f"{label}: {n}" for label, n in by_label).replace("'", "&#39;") in annex
 
 
 def test_the_rate_per_unit_is_computed_on_the_measures_it_owns(tmp_path: Path) -> None:

@@ -6,10 +6,13 @@ import json
 import shutil
 
 import pytest
-from catalog_helpers import MINI, problem_lines, run_cli
+from catalog_helpers import MINI, REPO, problem_lines, run_cli
 from rules_helpers import TORINO, method_copy, where
 from test_report_support import parse_html
 
+from riskengine.catalog import load_catalog
+from riskengine.graph import build_graph
+from riskengine.graph import queries as q
 from riskengine.report import write_annex
 
 STRICT = ("method.yaml", "misure_di_processo_coprono: true", "misure_di_processo_coprono: false")
@@ -124,3 +127,17 @@ def test_the_register_per_event_when_the_method_asks_for_it(strict_annex, assess
     write_annex(assessed("mini"), out, formats=("html",))
     assert 'id="registro-eventi"' not in (out / "allegato-rischi.html").read_text(encoding="utf-8")
 
+
+
+@pytest.mark.parametrize("catalogue", [REPO / "catalogs" / "esempio-cciaa", MINI], ids=["esempio-cciaa", "mini"])
+def test_an_event_is_treated_when_its_links_say_so_with_or_without_universal_measures(catalogue, monkeypatch):
+    # event_treated answers at once when a measure reaches every process; the answer must be the walk's.
+    cg = build_graph(load_catalog(catalogue))
+    assert cg.universal_measures()  # both catalogues have measures for every process
+    for universal in (True, False):
+        if not universal:
+            monkeypatch.setattr(cg, "universal_measures", list)  # as if no measure were for every process
+        for event in cg.nodes_of("event"):
+            links = q.event_measures(cg, event)
+            assert q.event_treated(cg, event, True) == bool(links)
+            assert q.event_treated(cg, event, False) == any(via in q.EVENT_LEVEL for _, via in links)

@@ -327,12 +327,13 @@ CSV_HELP = "CSV separator: ',', ';' or 'tab' (default: ';' with --lang it, ',' w
 
 
 def _counts(t: Text, field: str, counts: dict[str, int]) -> str:
-    def label(key: str) -> str:
-        if field == "scadenza":
-            return t("cli.sintesi.continua") if key == "continua" else key
-        return t.value(field, key)
-
-    return "; ".join(f"{label(k)} {n}" for k, n in counts.items())
+    """Counts by deadline year in year order; by natura or tipologia in the order of their labels."""
+    if field == "scadenza":
+        labelled = [(t("cli.sintesi.continua") if key == "continua" else key, n) for key, n in counts.items()]
+    else:
+        labelled = sorted(((t.value(field, key), n) for key, n in counts.items()),
+                          key=lambda item: (item[0].casefold(), item[0]))
+    return "; ".join(f"{label} {n}" for label, n in labelled)
 
 
 def _first_to_open(files: list[Path], out_dir: Path) -> Path:

@@ -169,4 +169,6 @@ def event_measures(cg: CatalogGraph, event: str) -> list[tuple[str, str]]:
 def event_treated(cg: CatalogGraph, event: str, process_level_covers: bool = False) -> bool:
     """Whether a measure treats the event: linked to it or to its phase, or (when the method declares that
     process-level measures cover every event) to its process, its area or every process."""
+    if process_level_covers and cg.universal_measures():
+        return True  # a measure of every process reaches every event: no need to walk the event's links
     return any(process_level_covers or via in EVENT_LEVEL for _, via in event_measures(cg, event))

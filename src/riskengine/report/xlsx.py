@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -102,17 +103,34 @@ def _write_table(ws: Any, table: tb.Table, view: View, styles: _Styles) -> None:
         cell.font, cell.fill, cell.alignment = styles.bold, styles.header_fill, styles.wrap
         header.append(cell)
     ws.append(header)
+    # openpyxl hashes every style object assigned to every cell (most of the writing time): the first cell
+    # of each combination of styles is styled, later ones copy its style array (the same style ids).
+    styled: dict[tuple[Any, ...], Any] = {}
     for row in table.rows:
         cells = []
         for column, value in zip(table.columns, row, strict=True):
             cell = WriteOnlyCell(ws, _cell_value(value))
-            cell.alignment = styles.wrap if column.width >= 30 else styles.top
+            wide = column.width >= 30
             if isinstance(value, tb.Level):
-                styles.level(cell, value.colore, value.testo)
+                kind: tuple[Any, ...] = (wide, value.colore, value.testo)
             elif isinstance(value, date):
-                cell.number_format = styles.date_format
+                kind = (wide, "date")
             elif column.kind == "number" and value is not None:
-                cell.number_format = styles.number_format
+                kind = (wide, "number")
+            else:
+                kind = (wide,)
+            first = styled.get(kind)
+            if first is not None:
+                cell._style = copy(first._style)
+            else:
+                cell.alignment = styles.wrap if wide else styles.top
+                if isinstance(value, tb.Level):
+                    styles.level(cell, value.colore, value.testo)
+                elif isinstance(value, date):
+                    cell.number_format = styles.date_format
+                elif column.kind == "number" and value is not None:
+                    cell.number_format = styles.number_format
+                styled[kind] = cell
             cells.append(cell)
         ws.append(cells)
 
