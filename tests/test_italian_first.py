@@ -512,3 +512,19 @@ def test_template_and_csv_refusals_in_both_languages(tmp_path: Path) -> None:
     assert checked.exit_code == 1
     assert f"{template}:paragrafo 2: error[template]: il modello usa 'titol', che il risultato non fornisce " \
            "(forse 'titolo'?)" in checked.stdout, checked.stdout
+
+
+def test_an_html_template_override_that_fails_says_so_in_both_languages(assessed, tmp_path: Path) -> None:
+    from riskengine.report import write_annex
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "registro.html.j2").write_text("<p>ok</p>\n<p>{% for p in view.register %}{{ p.codice }}</p>\n",
+                                                encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        write_annex(assessed("mini"), tmp_path / "out", formats=("html",), templates=templates)
+    italian, english = lines(info)
+    assert ": error[template]: modello registro.html.j2, riga 2: TemplateSyntaxError: " in italian, italian
+    assert italian.endswith("(correggi il modello, o toglilo dalla cartella dei modelli per usare quello predefinito)")
+    assert ": error[template]: template registro.html.j2, line 2: TemplateSyntaxError: " in english, english
+    assert not (tmp_path / "out").exists()
