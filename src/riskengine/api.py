@@ -315,13 +315,13 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
 
 def _write(result: dict[str, Any], out_dir: Path, formats: tuple[str, ...] | None, lang: str,
            templates: str | Path | None, csv_delimiter: str | None, progress: Progress | None,
-           editions: tuple[str, ...] | None) -> Annex:
+           editions: tuple[str, ...] | None, *, copy: bool = True) -> Annex:
     from riskengine.report import FORMATS, write_annex
 
     if progress is not None:
         progress("allegato")
     files = write_annex(result, out_dir, formats=formats or FORMATS, lang=lang, templates=templates,
-                        csv_delimiter=csv_delimiter, editions=editions)
+                        csv_delimiter=csv_delimiter, editions=editions, copy=copy)
     return Annex(out_dir, files, result)
 
 
@@ -449,7 +449,9 @@ def report(source: str | Path, out_dir: str | Path, *, formats: tuple[str, ...] 
     if source.is_dir():
         return assess(source, out_dir, year=year, formats=formats, lang=lang, templates=templates,
                       csv_delimiter=csv_delimiter, progress=progress, editions=editions)
-    return _write(load_result(source), Path(out_dir), formats, lang, templates, csv_delimiter, progress, editions)
+    # read here and used by nobody else: rendered without a copy (a large result is held once)
+    return _write(load_result(source), Path(out_dir), formats, lang, templates, csv_delimiter, progress, editions,
+                  copy=False)
 
 
 def explain(catalog_dir: str | Path, process: str, *, year: int | None = None,

@@ -17,6 +17,7 @@ from riskengine.progress import Progress, silent
 
 if TYPE_CHECKING:
     from riskengine.answers.load import Assessment
+    from riskengine.catalog.models import Misura
 
 
 def find_method_dir(catalog_root: Path, name: str, rules_dir: Path | None = None) -> Path:
@@ -193,15 +194,28 @@ def _ranking(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Back
              baseline: dict[str, Any]) -> list[dict[str, Any]]:
     """Rank the planned measures of ``baseline``, re-evaluating on ``loaded`` only the processes each treats."""
     from riskengine.evaluate.evaluation import evaluate, monitored_state, residual_measures
-    from riskengine.evaluate.residual import kept_without
+    from riskengine.evaluate.residual import efficacies, kept_without
     from riskengine.graph import queries as q
     from riskengine.history.whatif import planned_measures, rank
     from riskengine.source.fields import decimal_text
 
     cg, _, method, assessment, runner = loaded
-    links = {cg.code(p): [cg.code(m) for m in q.measures_of(cg, p)] for p in cg.nodes_of("process")}
     measures = {cg.code(m): cg.obj(m) for m in cg.nodes_of("measure")}
-    states: dict[str, str] = {}
+    known = efficacies(method, list(measures.values()))
+    states = {code: monitored_state(assessment, misura) for code, misura in measures.items()}
+    by_process = q.measures_by_process(cg)
+    # Per process treated by a planned measure: its linked measures' codes, the measures and those of
+    # its planned residual (worked out once, whichever measures it is re-evaluated without).
+    of_process: dict[str, tuple[list[str], list[Misura], list[Misura]]] = {}
+
+    def process_measures(process: str) -> tuple[list[str], list[Misura], list[Misura]]:
+        found = of_process.get(process)
+        if found is None:
+            codes = [cg.code(m) for m in by_process[f"process:{process}"]]
+            linked = [measures[m] for m in codes]
+            found = of_process[process] = (codes, linked, residual_measures(method, linked, states)[0])
+        return found
+
     before = {p["codice"]: p for p in baseline["processi"]}
     without: dict[str, dict[str, list[dict[str, Any]]]] = {}
     # A process whose planned residual cannot change without the measure keeps the baseline's
@@ -213,11 +227,8 @@ def _ranking(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Back
         code = measure["codice"]
         kept, treated = [], set()
         for p in measure["processi"]:
-            linked = [measures[m] for m in links[p]]
-            for misura in linked:
-                if misura.codice not in states:
-                    states[misura.codice] = monitored_state(assessment, misura)
-            if kept_without(method, residual_measures(method, linked, states)[0], linked, code):
+            _, linked, planned = process_measures(p)
+            if kept_without(method, planned, linked, code, known):
                 row = before[p]
                 state = row["residuo_programmato"] if row["valutato"] else {"rischio": None, "livello": None}
                 kept.append({"codice": p, "valutato": row["valutato"],
@@ -235,7 +246,7 @@ def _ranking(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Back
         group[1].update(dict.fromkeys(treated, code))
     with gcpause.collecting():  # one collection for every re-evaluation (each makes a few cycles)
         for processes, left_out in groups:
-            changed = {p: [m for m in links[p] if m != left_out[p]] for p in processes}
+            changed = {p: [m for m in process_measures(p)[0] if m != left_out[p]] for p in processes}
             for ev in evaluate(cg, method, assessment, runner, changed, only=processes):
                 without[left_out[ev.code]]["processi"].append(
                     {"codice": ev.code, "valutato": ev.scoring is not None,

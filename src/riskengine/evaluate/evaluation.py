@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -18,7 +18,8 @@ from riskengine.catalog.models import Misura
 from riskengine.engine import interpret
 from riskengine.errors import Location
 from riskengine.evaluate.backend import Backend
-from riskengine.evaluate.items import ItemScore, combine_items, score_item
+from riskengine.evaluate.items import ItemScore, combine_items
+from riskengine.evaluate.plan import PLACEHOLDER, plan_for
 from riskengine.evaluate.residual import efficacies, residual_level, residual_score
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
@@ -40,7 +41,6 @@ from riskengine.source.fields import decimal_text
 
 # The finding of a process without answers: worded by integrita.NON-VALUTATO in every language.
 UNASSESSED = "NON-VALUTATO"
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +194,37 @@ class Classifier:
                             "valori": {"probabilita": cell.p, "impatto": cell.i}, "risultato": cell.level}
 
 
+class _ProcessFacts(NamedTuple):
+    """What evaluation reads of a process in the linked catalogue (worked out once and kept)."""
+
+    name: str
+    measures: list[str]  # linked measure codes, sorted
+    linked: list[Misura]  # the same measures
+    area: str
+    classe: str
+    area_codes: list[str]
+
+
+def _catalogue_facts(cg: CatalogGraph) -> dict[str, _ProcessFacts]:
+    """The facts of every process, by node, in one pass (kept with the graph: read-only)."""
+    def compute() -> dict[str, _ProcessFacts]:
+        measure_nodes = cg.nodes_of("measure")
+        codes = {m: cg.code(m) for m in measure_nodes}
+        models = {m: cg.obj(m) for m in measure_nodes}
+        by_areas: dict[tuple[str, ...], tuple[str, str, list[str]]] = {}  # processes in the same areas share it
+        facts = {}
+        for node, measures in q.measures_by_process(cg).items():
+            areas = tuple(q.areas_of(cg, node))
+            area = by_areas.get(areas)
+            if area is None:
+                area = by_areas[areas] = _primary_area(cg, node)
+            facts[node] = _ProcessFacts(cg.obj(node).nome, [codes[m] for m in measures],
+                                        [models[m] for m in measures], *area)
+        return facts
+
+    return cg.memo("", "evaluation-facts", compute)
+
+
 def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend,
              links: Mapping[str, list[str]] | None = None,
              only: set[str] | None = None) -> list[ProcessEvaluation]:
@@ -203,14 +234,18 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
     as what-if scenarios and the ranking of measures set them. ``only``: evaluate just these
     processes (by code; the ranking re-evaluates only the processes a measure treats).
     """
+    plan = plan_for(method)
     reference = assessment.model.data_valutazione or cg.catalog.ente.data_riferimento
     # Only the measures linked to the processes evaluated: the ranking of measures calls this once
     # per planned measure for the few processes it treats, so nothing here may walk the catalogue.
-    states: dict[str, str] = {}
-    indicator_codes = [i.codice for i in method.model.indicatori]
-    scores: dict[tuple[str, ...], ItemScore] = {}  # catalogues repeat answer patterns: one score each
+    parts: dict[str, tuple[bool, bool, tuple[int, ...]]] = {}  # by measure code: see _measure_part
+    monitoring = assessment.monitoring
+    by_process = method.model.valutazione.livello == "processo"
+    read = plan.read
+    counts = not read.isdisjoint(_COUNTS)
     subjects: list[Subject] = []
     unassessed: dict[str, ProcessEvaluation] = {}
+    catalogue_facts = _catalogue_facts(cg)
     if only is None:
         nodes = cg.nodes_of("process")
     else:  # node ids are "process:<code>", and nodes_of sorts them: the same order, without the scan
@@ -218,41 +253,115 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
                        and cg.attrs(node)["kind"] == "process")
     for node in nodes:
         code = cg.code(node)
-        measures = sorted(links[code]) if links is not None and code in links \
-            else [cg.code(m) for m in q.measures_of(cg, node)]
-        items = _items_for(cg, method, assessment, node)
+        facts = catalogue_facts[node]
+        if links is not None and code in links:
+            measures = sorted(links[code])
+            linked = [cg.obj(f"measure:{m}") for m in measures]
+        else:
+            measures, linked = list(facts.measures), facts.linked
+        if by_process:
+            answers = assessment.answers.get(code)
+            items = [answers] if answers else []
+        else:
+            items = _items_for(cg, method, assessment, node)
         if not items:
             named = {"processo": code, "anno": str(assessment.model.anno)}
             finding = {"codice": UNASSESSED, "gravita": "warning", "regola": "riskengine/non-valutato",
                        "messaggio": wording(f"integrita.{UNASSESSED}", **named), "argomenti": named}
             unassessed[node] = ProcessEvaluation(code, node, measures, None, [finding], [], None, None, [], [])
             continue
-        item_scores = []
-        for item in items:
-            key = tuple(str(item.options[c].valore) for c in indicator_codes)
-            found = scores.get(key)
-            if found is None:
-                found = scores[key] = score_item(method, item.options)
-            item_scores.append(found)
-        score = item_scores[0] if len(item_scores) == 1 else combine_items(method, item_scores)
-        steps = [step for s in item_scores for step in s.trace]
-        if len(item_scores) > 1:
-            steps.extend(score.trace)
-        area, classe, area_codes = _primary_area(cg, node)
-        linked = [cg.obj(f"measure:{m}") for m in measures]
-        for misura in linked:
-            if misura.codice not in states:
-                states[misura.codice] = monitored_state(assessment, misura)
-        planned, implemented = residual_measures(method, linked, states)
+        if len(items) == 1:
+            score, answers_read = plan.pattern(items[0].options)
+            steps = score.trace
+        else:
+            item_scores = [plan.score(item.options) for item in items]
+            score = combine_items(method, item_scores)
+            steps = [step for s in item_scores for step in s.trace] + score.trace
+            answers_read = policy_answers(method, _options(items, method))
+        planned, implemented, tally = split_measures(linked, parts, monitoring, reference, plan.transversal_ok)
         giudizio = items[0].giudizio
-        values = _catalogue_values(cg, node, linked, states, reference, area, classe)
-        values["motivazione"] = bool(giudizio.motivazione.strip())
-        values["motivazioni_mancanti"] = sum(1 for c in indicator_codes if not giudizio.motivazioni.get(c, "").strip())
-        subjects.append(Subject(code, node, cg.obj(node).nome, score, steps, area_codes, measures, linked, planned,
-                                implemented, giudizio.residuo, values, policy_answers(method, _options(items, method)),
-                                {}))
+        values: dict[str, Any] = {"codice": code}
+        if counts:
+            values.update(tally)
+        for name in read:
+            getter = _FACT_VALUES.get(name)
+            if getter is not None:
+                values[name] = getter(cg, node, facts)
+        if "regime_semplificato" in read:
+            values["regime_semplificato"] = cg.catalog.ente.regime_semplificato
+        if "motivazione" in read:
+            values["motivazione"] = bool(giudizio.motivazione.strip())
+        if "motivazioni_mancanti" in read:
+            values["motivazioni_mancanti"] = sum(1 for c in plan.indicator_codes
+                                                 if not giudizio.motivazioni.get(c, "").strip())
+        subjects.append(Subject(code, node, facts.name, score, steps, facts.area_codes, measures, linked, planned,
+                                implemented, giudizio.residuo, values, answers_read, {}))
     assessed = iter(evaluate_subjects(method, backend, subjects))
     return [unassessed[node] if node in unassessed else next(assessed) for node in nodes]
+
+
+_COUNT_NAMES = ("misure_generali", "misure_specifiche", "misure_attuate", "misure_specifiche_attuate",
+                "misure_scadute")
+
+
+def split_measures(linked: list[Misura], parts: dict[str, tuple[bool, bool, tuple[int, ...]]],
+                   monitoring: Mapping[str, Any], reference: dt.date | None,
+                   transversal_ok: bool) -> tuple[list[Misura], list[Misura], dict[str, int]]:
+    """:func:`residual_measures` and :func:`measure_counts` of a process in one pass.
+
+    ``parts``: each measure's part (see ``_measure_part``) by code, filled as measures are met, so
+    that a measure linked to thousands of processes is looked at once per evaluation.
+    """
+    planned, implemented = [], []
+    tally = [0, 0, 0, 0, 0]
+    for misura in linked:
+        part = parts.get(misura.codice)
+        if part is None:
+            part = parts[misura.codice] = _measure_part(misura, monitoring, reference, transversal_ok)
+        if part[0]:
+            planned.append(misura)
+        if part[1]:
+            implemented.append(misura)
+        for k in part[2]:
+            tally[k] += 1
+    return planned, implemented, {"misure": len(linked), **dict(zip(_COUNT_NAMES, tally, strict=True))}
+
+
+def _measure_part(misura: Misura, monitoring: Mapping[str, Any], reference: dt.date | None,
+                  transversal_ok: bool) -> tuple[bool, bool, tuple[int, ...]]:
+    """A measure's part in a process's residuals and counts: (in the planned residual, in the monitored
+    one, the indexes of the counts of ``_COUNT_NAMES`` it adds one to), as residual_measures and
+    measure_counts decide them."""
+    esito = monitoring.get(misura.codice)
+    state = esito.stato if esito else misura.stato
+    for_residual = transversal_ok or not misura.tratta.tutti
+    counted = []
+    if misura.ambito == "generale":
+        counted.append(0)
+    elif misura.ambito == "specifica":
+        counted.append(1)
+    if state == "attuata":
+        counted.append(2)
+        if misura.ambito == "specifica":
+            counted.append(3)
+    elif reference is not None and isinstance(misura.scadenza, dt.date) and misura.scadenza < reference:
+        counted.append(4)
+    return for_residual and state != "non-attuata", for_residual and state == "attuata", tuple(counted)
+
+
+_COUNTS = frozenset({"misure", "misure_generali", "misure_specifiche", "misure_attuate", "misure_specifiche_attuate",
+                     "misure_scadute"})
+# The policy values of a process that its place in the catalogue gives, by field (computed only
+# for the fields the policies read).
+_FACT_VALUES: dict[str, Callable[[CatalogGraph, str, _ProcessFacts], Any]] = {
+    "area": lambda cg, node, f: f.area,
+    "classe_area": lambda cg, node, f: f.classe,
+    "unita": lambda cg, node, f: cg.code(owner) if (owner := q.owner_of(cg, node)) else "",
+    "eventi": lambda cg, node, f: len(q.events_of(cg, node)),
+    "fasi": lambda cg, node, f: len(q.descendants(cg, node)),
+    "in_convenzione": lambda cg, node, f: cg.obj(node).in_convenzione is not None,
+    "art6": lambda cg, node, f: cg.obj(node).art6 is not None,
+}
 
 
 def residual_measures(method: Method, linked: list[Misura], states: dict[str, str]) -> tuple[list[Misura],
@@ -287,23 +396,6 @@ def measure_counts(linked: list[Misura], states: dict[str, str], reference: dt.d
             "misure_attuate": attuate, "misure_specifiche_attuate": specifiche_attuate, "misure_scadute": scadute}
 
 
-def _catalogue_values(cg: CatalogGraph, node: str, linked: list[Misura], states: dict[str, str],
-                      reference: dt.date, area: str, classe: str) -> dict[str, Any]:
-    """The policy values of a process that the catalogue gives: area, unit, measure counts, structure."""
-    proc = cg.obj(node)
-    owner = q.owner_of(cg, node)
-    return {
-        "codice": cg.code(node), "area": area, "classe_area": classe,
-        "unita": cg.code(owner) if owner else "",
-        **measure_counts(linked, states, reference),
-        "eventi": len(q.events_of(cg, node)),
-        "fasi": len(q.descendants(cg, node)),
-        "in_convenzione": proc.in_convenzione is not None,
-        "art6": proc.art6 is not None,
-        "regime_semplificato": cg.catalog.ente.regime_semplificato,
-    }
-
-
 def _options(items: list[Answers], method: Method) -> dict[str, Opzione]:
     """Indicator answers of the process: its own, or the prudent (highest) across its assessed items."""
     if len(items) == 1:
@@ -332,9 +424,10 @@ def evaluate_subjects(method: Method, backend: Backend, subjects: list[Subject])
     ``assess`` passes every assessed process of a catalogue; a rule test passes its one case.
     """
     classifier = Classifier(method, backend)
+    plan = plan_for(method)
     linked = {m.codice: m for s in subjects for m in s.linked}
     known = efficacies(method, list(linked.values())) if method.numeric else {}
-    tables: dict[tuple[str, ...], dict[str, str]] = {}  # residual steps with the same measures share one
+    tables: dict[tuple[str, ...], Any] = {}  # residual steps with the same measures share their table
     gradino = method.model.residuo.metodo == "gradino"
     # First the lookups of the inherent and (numeric) residual scores, all in one engine run.
     lookups: list[tuple[str | None, str, tuple[Decimal, dict, str, Decimal, dict, str] | None]] = []
@@ -347,9 +440,10 @@ def evaluate_subjects(method: Method, backend: Backend, subjects: list[Subject])
             lookups.append((None, classifier.grid(score.p_code, score.i_code), None))
             variant_lookups.append({})
             continue
-        band_table = method.band_table_for(subject.area_codes).code
-        variant_lookups.append({code: classifier.band(bands.code, value) for code, value in score.varianti.items()
-                                if (bands := method.variant_table(code, subject.area_codes)) is not None})
+        bands, variant_bands = plan.band_tables(subject.area_codes)
+        band_table = bands.code
+        variant_lookups.append({code: classifier.band(variant_bands[code].code, value)
+                                for code, value in score.varianti.items() if code in variant_bands})
         residual = None
         if not gradino:
             planned, pstep = residual_score(method, score.rischio, subject.planned, known, tables)
@@ -460,7 +554,7 @@ def _format_message(template: str, values: dict[str, Any], name: str) -> str:
             return name
         value = values.get(key, match.group(0))
         return decimal_text(value) if isinstance(value, Decimal) else str(value)
-    return _PLACEHOLDER.sub(sub, template)
+    return PLACEHOLDER.sub(sub, template)
 
 
 _Consequences = tuple[list[dict], dict | None, dict | None, dict]
@@ -476,6 +570,7 @@ def _policies(method: Method, backend: Backend, classified: list[_Classified]) -
     # The requirements, monitoring, priority and step of a rule depend on a fact only through the
     # fields the rule reads: each distinct reading is built once and shared (never modified).
     consequences: dict[tuple, _Consequences] = {}
+    chosen = plan_for(method).chosen
     evaluations = []
     for item, fact, process_values in zip(classified, facts, values, strict=True):
         subject = item.subject
@@ -484,7 +579,7 @@ def _policies(method: Method, backend: Backend, classified: list[_Classified]) -
         requirements: list[dict] = []
         monitoring = priority = None
         trace = list(subject.steps)
-        for rule in _chosen(method, fired):
+        for rule in chosen(fired):
             key = (rule.rule_id, *(fact[f] for f in rule.fields))
             found = consequences.get(key)
             if found is None:
@@ -500,22 +595,6 @@ def _policies(method: Method, backend: Backend, classified: list[_Classified]) -
         evaluations.append(ProcessEvaluation(subject.code, subject.node, subject.measures, item.scoring, findings,
                                              requirements, monitoring, priority, trace, sorted(fired)))
     return evaluations
-
-
-def _chosen(method: Method, fired: set[str]) -> list[PolicyRule]:
-    """The rules that apply, table by table, after each decision table's hit policy (collect, first, priority)."""
-    chosen: list[PolicyRule] = []
-    for table in method.tables:
-        matched = [r for r in table.rules if r.rule_id in fired]
-        if not matched:
-            continue
-        if table.hit == "first":
-            chosen += matched[:1]
-        elif table.hit == "priority":
-            chosen.append(max(matched, key=lambda r: (r.priority, -r.order)))
-        else:
-            chosen += matched
-    return chosen
 
 
 def _consequences(method: Method, rule: PolicyRule, fact: dict) -> _Consequences:

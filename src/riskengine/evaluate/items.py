@@ -61,8 +61,8 @@ def _exact_text(raw: Decimal) -> str:
     return decimal_text(round_to(raw, places, "down")) if places <= 6 else f"{decimal_text(round_to(raw, 6, 'down'))}…"
 
 
-def dimension_value(method: Method, dimension: str, operator: str,
-                    options: dict[str, Opzione]) -> tuple[Decimal, Decimal, dict]:
+def _dimension_value(method: Method, dimension: str, operator: str,
+                     options: dict[str, Opzione]) -> tuple[Decimal, Decimal, dict]:
     """Aggregate the answers of one dimension with a named operator, rounded as the method says.
 
     Returns the value for the product, the value shown (they differ only when the stage is not
@@ -86,11 +86,25 @@ def dimension_value(method: Method, dimension: str, operator: str,
     return value, shown, step
 
 
-def score_item(method: Method, options: dict[str, Opzione]) -> ItemScore:
-    """Score one item from its validated answers."""
+def score_item(method: Method, options: dict[str, Opzione],
+               memo: dict[tuple, tuple[Decimal, Decimal, dict]] | None = None) -> ItemScore:
+    """Score one item from its validated answers.
+
+    ``memo``: the dimension values computed so far, by dimension, operator and answers (items that
+    share the answers of one dimension share its value and step); kept by the caller per method.
+    """
+    def dimension_value(dimension: str, operator: str) -> tuple[Decimal, Decimal, dict]:
+        if memo is None:
+            return _dimension_value(method, dimension, operator, options)
+        key = (dimension, operator, *[str(options[i.codice].valore) for i in method.indicators(dimension)])
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = _dimension_value(method, dimension, operator, options)
+        return found
+
     dims = method.model.dimensioni
-    p, p_shown, p_step = dimension_value(method, "probabilita", dims.probabilita.aggregazione, options)
-    i, i_shown, i_step = dimension_value(method, "impatto", dims.impatto.aggregazione, options)
+    p, p_shown, p_step = dimension_value("probabilita", dims.probabilita.aggregazione)
+    i, i_shown, i_step = dimension_value("impatto", dims.impatto.aggregazione)
     trace = [p_step, i_step]
     if not method.numeric:
         return ItemScore(p, i, p_code=_option_code(method, "probabilita", p),
@@ -104,8 +118,8 @@ def score_item(method: Method, options: dict[str, Opzione]) -> ItemScore:
     trace.append(step)
     varianti: dict[str, Decimal] = {}
     for variant in method.model.combinazione.varianti:
-        vp, vp_shown, _ = dimension_value(method, "probabilita", variant.probabilita, options)
-        vi, vi_shown, _ = dimension_value(method, "impatto", variant.impatto, options)
+        vp, vp_shown, _ = dimension_value("probabilita", variant.probabilita)
+        vi, vi_shown, _ = dimension_value("impatto", variant.impatto)
         value, _, note = rounded(method, vp * vi, "variante", variant.codice)
         varianti[variant.codice] = value
         step = {"passo": f"variante {variant.codice}", "regola": f"combinazione.varianti.{variant.codice}",

@@ -32,36 +32,41 @@ def efficacies(method: Method, measures: list[Misura]) -> dict[str, tuple[Decima
 
 def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
                    known: dict[str, tuple[Decimal, str]] | None = None,
-                   shared: dict[tuple[str, ...], dict[str, str]] | None = None) -> tuple[Decimal, dict]:
+                   shared: dict[tuple[str, ...], tuple[tuple[str, ...], dict[str, str], str | None]] | None = None,
+                   ) -> tuple[Decimal, dict]:
     """Numeric residual from efficacies (``efficacia-migliore``, ``efficacia-prodotto`` or ``nessuno``).
 
     ``known``: the :func:`efficacies` of the catalogue's measures, when the caller has them.
-    ``shared``: the efficacy tables of the steps built so far, by measure codes; steps with the
-    same measures then share one (about half of a catalogue's residual steps).
+    ``shared``: what the steps built so far found of their measures, by the measures' codes (the
+    codes sorted, the efficacy table, the most effective measure); steps with the same measures
+    then share one table (about half of a catalogue's residual steps) and it is worked out once.
     """
     convention = method.model.residuo.metodo
     rounding = method.rounding("rischio")
     assert rounding is not None  # the risk is always rounded
     digits, mode = rounding
-    by_code = {m.codice: m for m in measures}
-    codes = sorted(by_code)
-    if known is None:
-        known = efficacies(method, [by_code[c] for c in codes])
-    values = {c: known[c][0] for c in codes}
-    texts = shared.get(tuple(codes)) if shared is not None else None
-    if texts is None:
-        texts = {c: known[c][1] for c in codes}
+    listed = tuple([m.codice for m in measures])
+    found = shared.get(listed) if shared is not None else None
+    if found is None:
+        codes = tuple(sorted(set(listed)))
+        if known is None:
+            by_code = {m.codice: m for m in measures}
+            known = efficacies(method, [by_code[c] for c in codes])
+        efficacy_values = [known[c][0] for c in codes]
+        # the first of the most effective, by code
+        best = codes[efficacy_values.index(max(efficacy_values))] if codes else None
+        found = (codes, {c: known[c][1] for c in codes}, best)
         if shared is not None:
-            shared[tuple(codes)] = texts
+            shared[listed] = found
+    codes, texts, best_code = found
     step = {"regola": f"residuo: {convention}", "valori": texts}
-    if convention == "efficacia-migliore" and values:
-        best_code = max(codes, key=values.__getitem__)
-        result = inherent * (1 - values[best_code])
+    if convention == "efficacia-migliore" and best_code is not None:
+        result = inherent * (1 - _efficacy_of(method, measures, best_code, known))
         step["descrizione"] = f"inerente × (1 − efficacia della misura migliore, {best_code})"
-    elif convention == "efficacia-prodotto" and values:
+    elif convention == "efficacia-prodotto" and codes:
         result = inherent
-        for code in sorted(values):
-            result *= 1 - values[code]
+        for code in codes:
+            result *= 1 - _efficacy_of(method, measures, code, known)
         step["descrizione"] = "inerente × Π(1 − efficacia di ciascuna misura)"
     else:
         result = inherent
@@ -72,13 +77,22 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
     return value, step
 
 
-def kept_without(method: Method, planned: list[Misura], linked: list[Misura], removed: str) -> bool:
+def _efficacy_of(method: Method, measures: list[Misura], code: str,
+                 known: dict[str, tuple[Decimal, str]] | None) -> Decimal:
+    if known is not None:
+        return known[code][0]
+    return efficacy(method, next(m for m in measures if m.codice == code))
+
+
+def kept_without(method: Method, planned: list[Misura], linked: list[Misura], removed: str,
+                 known: dict[str, tuple[Decimal, str]] | None = None) -> bool:
     """Whether a process's planned residual stays the same without measure ``removed`` (the ranking's shortcut).
 
     With the best-efficacy convention it does when ``removed`` does not count for the residual
     (``planned``: the measures that do) or another of them is at least as effective, provided the
     process keeps a linked measure (an explicit re-rating below the inherent risk needs one). Other
-    conventions: False, the process is evaluated again.
+    conventions: False, the process is evaluated again. ``known``: the :func:`efficacies` of the
+    measures, when the caller has them.
     """
     if not method.numeric or method.model.residuo.metodo != "efficacia-migliore":
         return False
@@ -87,8 +101,10 @@ def kept_without(method: Method, planned: list[Misura], linked: list[Misura], re
     gone = next((m for m in planned if m.codice == removed), None)
     if gone is None:
         return True
-    least = efficacy(method, gone)
-    return any(m.codice != removed and efficacy(method, m) >= least for m in planned)
+    if known is None:
+        known = efficacies(method, planned)
+    least = known[removed][0]
+    return any(m.codice != removed and known[m.codice][0] >= least for m in planned)
 
 
 def residual_level(method: Method, inherent_level: str, measures: list[Misura]) -> tuple[str, dict]:

@@ -84,15 +84,21 @@ class CatalogGraph:
 
     def attrs(self, node: str) -> dict[str, Any]:
         """The attribute dict of a node (kind, code, label, obj, path); read-only."""
-        return self.graph.nodes[node]
+        return self._attrs[node]
 
     def code(self, node: str) -> str:
         """The code of a node."""
-        return self.graph.nodes[node]["code"]
+        return self._attrs[node]["code"]
 
     def obj(self, node: str) -> Any:
         """The catalogue model behind a node."""
-        return self.graph.nodes[node]["obj"]
+        return self._attrs[node]["obj"]
+
+    @cached_property
+    def _attrs(self) -> dict[str, dict[str, Any]]:
+        """Node -> its attribute dict (the dicts ``graph.nodes(data=True)`` yields), read without a
+        view object per question: evaluation and the result ask for codes and models millions of times."""
+        return dict(self.graph.nodes(data=True))
 
     def location(self, node: str, *keys: Any, key: bool = False) -> Location:
         """Where a node (or one of its keys) is written."""
@@ -102,6 +108,11 @@ class CatalogGraph:
     def targets(self, node: str, rel: str) -> list[str]:
         """Nodes reached from ``node`` by edges of type ``rel``, sorted."""
         return sorted([v for v, keys in self._successors[node].items() if rel in keys])
+
+    def reached(self, node: str, rel: str) -> list[str]:
+        """Nodes reached from ``node`` by edges of type ``rel``, in adjacency order (for callers that
+        gather them into a set: sorting each list first is most of the cost of such a union)."""
+        return [v for v, keys in self._successors[node].items() if rel in keys]
 
     def sources(self, node: str, rel: str) -> list[str]:
         """Nodes with an edge of type ``rel`` into ``node``, sorted."""

@@ -59,10 +59,34 @@ def owner_of(cg: CatalogGraph, process: str) -> str | None:
 
 def measures_of(cg: CatalogGraph, process: str) -> list[str]:
     """Measures treating a process: directly, through its phases, events or areas, or applying to all."""
-    holders = [process] + descendants(cg, process) + events_of(cg, process) + areas_of(cg, process)
-    found = {m for h in holders for m in cg.targets(h, TREATED_BY)}
-    found.update(cg.universal_measures())
+    found = set(cg.universal_measures())
+    for holders in ([process], descendants(cg, process), events_of(cg, process), areas_of(cg, process)):
+        for holder in holders:
+            found.update(cg.reached(holder, TREATED_BY))
     return sorted(found)
+
+
+def measures_by_process(cg: CatalogGraph) -> dict[str, list[str]]:
+    """:func:`measures_of` for every process at once, from one pass over the links of the measures (kept).
+
+    Read-only: callers copy a list before changing it.
+    """
+    def compute() -> dict[str, list[str]]:
+        processes = cg.nodes_of("process")
+        belongs: dict[str, list[str]] = {}  # holder (the process, its phases, events and areas) -> processes
+        for process in processes:
+            for holders in ([process], descendants(cg, process), events_of(cg, process), areas_of(cg, process)):
+                for holder in holders:
+                    belongs.setdefault(holder, []).append(process)
+        universal = cg.universal_measures()
+        found = {process: set(universal) for process in processes}
+        for measure in cg.nodes_of("measure"):
+            for holder in cg.sources(measure, TREATED_BY):
+                for process in belongs.get(holder, ()):
+                    found[process].add(measure)
+        return {process: sorted(measures) for process, measures in found.items()}
+
+    return cg.memo("", "measures-by-process", compute)
 
 
 def processes_of_unit(cg: CatalogGraph, unit: str) -> list[str]:
@@ -148,22 +172,38 @@ def event_measures(cg: CatalogGraph, event: str) -> list[tuple[str, str]]:
 
     Sorted by how (event, phase, process, area, all) and then by measure.
     """
-    found: dict[str, str] = {}
-
-    def reach(nodes: list[str], via: str) -> None:
-        for holder in nodes:
-            for measure in cg.targets(holder, TREATED_BY):
-                found.setdefault(measure, via)
-
-    reach([event], VIA_EVENT)
+    found = dict.fromkeys(cg.reached(event, TREATED_BY), VIA_EVENT)
     holders = _holders(cg, event)
-    reach([h for h in holders if cg.attrs(h)["kind"] == "phase"], VIA_PHASE)
+    for holder in holders:
+        if cg.attrs(holder)["kind"] == "phase":
+            for measure in cg.reached(holder, TREATED_BY):
+                found.setdefault(measure, VIA_PHASE)
     if holders and cg.attrs(holders[-1])["kind"] == "process":
-        reach([holders[-1]], VIA_PROCESS)
-        reach(areas_of(cg, holders[-1]), VIA_AREA)
+        for measure, via in _process_level(cg, holders[-1]):
+            found.setdefault(measure, via)
     for measure in cg.universal_measures():
         found.setdefault(measure, VIA_ALL)
-    return sorted(found.items(), key=lambda item: (VIA_ORDER.index(item[1]), item[0]))
+    return sorted(found.items(), key=_by_via)
+
+
+_VIA_RANK = {via: rank for rank, via in enumerate(VIA_ORDER)}
+
+
+def _by_via(item: tuple[str, str]) -> tuple[int, str]:
+    return _VIA_RANK[item[1]], item[0]
+
+
+def _process_level(cg: CatalogGraph, process: str) -> list[tuple[str, str]]:
+    """(measure, how) for the measures linked to a process or to its areas, the process's first (kept:
+    every event of the process asks)."""
+    def compute() -> list[tuple[str, str]]:
+        found = dict.fromkeys(cg.reached(process, TREATED_BY), VIA_PROCESS)
+        for area in areas_of(cg, process):
+            for measure in cg.reached(area, TREATED_BY):
+                found.setdefault(measure, VIA_AREA)
+        return list(found.items())
+
+    return cg.memo(process, "measures-via-process", compute)
 
 
 def event_treated(cg: CatalogGraph, event: str, process_level_covers: bool = False) -> bool:

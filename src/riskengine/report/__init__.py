@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,11 +72,47 @@ def canonical_copy(result: dict[str, Any]) -> dict[str, Any]:
         return json.loads(json.dumps(result, ensure_ascii=False, sort_keys=True))
 
 
+def make_canonical(result: dict[str, Any]) -> dict[str, Any]:
+    """Put ``result``, as read from a file, in the canonical form of :func:`canonical_copy` in place (no copy):
+    keys sorted, equal texts one object. Returns ``result``.
+
+    For a result nobody else holds (:func:`load_result`'s): a large result is then held once, and compactly.
+    """
+    texts: dict[str, str] = {}
+    stack: list[Any] = [result]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            items = sorted(node.items(), key=_key)
+            node.clear()
+            for key, value in items:
+                node[key] = _canonical_value(value, texts, stack)
+        else:
+            node[:] = [_canonical_value(value, texts, stack) for value in node]
+    return result
+
+
+def _key(item: tuple[str, Any]) -> str:
+    return item[0]
+
+
+def _canonical_value(value: Any, texts: dict[str, str], stack: list[Any]) -> Any:
+    kind = type(value)
+    if kind is str:
+        return texts.setdefault(value, value)
+    if kind is dict or kind is list:
+        stack.append(value)
+    elif kind is float and not math.isfinite(value):
+        return None  # as JSON writes it (canonical_copy's round trip)
+    return value
+
+
 def load_result(path: str | Path) -> dict[str, Any]:
-    """Read a result JSON written by ``assess``, checked (see :func:`riskengine.result.read.read_result`)."""
+    """Read a result JSON written by ``assess``, checked (see :func:`riskengine.result.read.read_result`), in
+    canonical form (:func:`make_canonical`): render it with ``copy=False``."""
     from riskengine.result.read import read_result
 
-    return read_result(path)
+    return make_canonical(read_result(path))
 
 
 def _output_error(exc: OSError, out_dir: Path, *, replaced: bool = False) -> RiskengineError:
@@ -139,11 +176,12 @@ def check_editions(editions: tuple[str, ...] | None, result: dict[str, Any], mes
 
 def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, ...], lang: str = "it",
                  templates: str | Path | None = None, csv_delimiter: str | None = None,
-                 editions: tuple[str, ...] | None = None) -> list[Path]:
+                 editions: tuple[str, ...] | None = None, copy: bool = True) -> list[Path]:
     """Render ``formats`` of the annex into the (empty) directory ``staging``; return the files written.
 
     ``editions`` (HTML and PDF): see :func:`check_editions`. ``csv_delimiter`` ``None``: the language's
-    (``;`` in Italian, ``,`` in English).
+    (``;`` in Italian, ``,`` in English). ``copy=False``: ``result`` is already canonical and nobody else's
+    (:func:`load_result`'s): rendered as it is, without a copy.
     """
     from riskengine.report.messages import Messages
     from riskengine.report.view import View
@@ -162,21 +200,26 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
         path = staging / RESULT_FILE
         write_json(result, path)  # streamed: the same bytes as result_json(), without the whole text in memory
         written.append(path)
+    if not {"html", "pdf", "xlsx", "csv", "docx"} & set(formats):
+        return written
+    # Every format renders one canonical copy, never the caller's result: templates run in an immutable sandbox
+    # (user templates) or are the package's own, and no writer changes what it renders (tests/test_report_copy.py).
+    data = canonical_copy(result) if copy else result
     if "html" in formats or "pdf" in formats:
         from riskengine.report.html import HtmlRenderer, write_html, write_readme
 
         for edition in chosen:
-            # Templates get their own copy: whatever a (user) template does to it cannot reach XLSX or CSV.
-            renderer = HtmlRenderer(View(canonical_copy(result), messages, edition=edition), templates)
+            renderer = HtmlRenderer(View(data, messages, edition=edition), templates)
             if "html" in formats:
                 written += write_html(renderer, staging)
             if "pdf" in formats:
                 from riskengine.report.pdf import write_pdf
 
                 written += write_pdf(renderer.annex(pdf=True), staging, edition)
+            del renderer  # its view's copies of the records, before the next edition's
         written.append(write_readme(staging, messages, formats, chosen))
     if "xlsx" in formats or "csv" in formats:
-        view = View(canonical_copy(result), messages)
+        view = View(data, messages)
         if "xlsx" in formats:
             from riskengine.report.xlsx import write_xlsx
 
@@ -190,18 +233,19 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
 
         # The Word annex is edited and published: the publication edition's content (the complete one for a draft).
         docx_edition = PUBLICATION if PUBLICATION in chosen else COMPLETE
-        written += write_docx(View(canonical_copy(result), messages, edition=docx_edition), staging, templates)
+        written += write_docx(View(data, messages, edition=docx_edition), staging, templates)
     return written
 
 
 def write_annex(result: dict[str, Any], out_dir: str | Path, *, formats: tuple[str, ...] = FORMATS, lang: str = "it",
                 templates: str | Path | None = None, csv_delimiter: str | None = None,
-                editions: tuple[str, ...] | None = None) -> list[Path]:
+                editions: tuple[str, ...] | None = None, copy: bool = True) -> list[Path]:
     """Write the annex in ``formats`` to ``out_dir``, replacing it only when every file has been written.
 
     ``templates`` is a directory of template overrides (by file name); ``csv_delimiter`` is ``,``,
     ``;`` or a tab (default: ``;`` in Italian, ``,`` in English); ``editions`` the HTML/PDF editions
-    (default: both, only the complete one when the result has error findings). Raises
+    (default: both, only the complete one when the result has error findings); ``copy=False`` renders a result
+    of :func:`load_result` without copying it (see :func:`render_annex`). Raises
     :class:`RiskengineError` (the previous ``out_dir`` untouched) when a template fails, the language or a
     format is unknown, the publication edition is asked for a result with error findings, ``out_dir`` holds
     files that do not match the manifest of a previous annex, or the file system refuses a write.
@@ -216,7 +260,7 @@ def write_annex(result: dict[str, Any], out_dir: str | Path, *, formats: tuple[s
             staging = staging_directory(target)
             try:
                 render_annex(result, staging, formats=formats, lang=lang, templates=templates,
-                             csv_delimiter=csv_delimiter, editions=editions)
+                             csv_delimiter=csv_delimiter, editions=editions, copy=copy)
                 write_manifest(staging)
                 manifest = (staging / MANIFEST_FILE).read_bytes()
                 replace_directory(staging, target)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -67,7 +68,7 @@ def write_csv(view: View, staging: Path, delimiter: str | None = None) -> list[P
     directory = staging / CSV_DIR
     directory.mkdir()
     written = []
-    for table in tb.data_tables(view) + [tb.legend(view)]:
+    for table in itertools.chain(tb.data_tables(view), [tb.legend(view)]):
         path = directory / f"{table.name}.csv"
         path.write_bytes(b"\xef\xbb\xbf" + table_text(table, view, delimiter).encode("utf-8"))
         written.append(path)

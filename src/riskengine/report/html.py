@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import re
 import traceback
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,15 +37,20 @@ from riskengine.report.sandbox import (
 from riskengine.report.view import View
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
+    from jinja2 import BytecodeCache, Environment
+    from jinja2.bccache import Bucket
 
 ANNEX_TEMPLATE = "allegato.html.j2"
 SHEET_TEMPLATE = "scheda_pagina.html.j2"
+SHEET_BODY_TEMPLATE = "scheda.html.j2"
+# The sheet's heading level and link base in the annex (schede.html.j2) and on its own page (scheda_pagina.html.j2).
+ANNEX_HEADING, PAGE_HEADING = 3, 1
 ANNEX_FILE = "allegato-rischi.html"
 PUBLICATION_FILE = "allegato-rischi-pubblicazione.html"
 SHEETS_DIR = "schede"
 UNITS_DIR = "unita"
 UNIT_TEMPLATE = "dossier_pagina.html.j2"
+PAGE_BASE = f"../{ANNEX_FILE}"  # pages in schede/ and unita/ link into the annex
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 # The register's filters and sorting: the one script of the annex, inline, allowed by its hash alone.
 REGISTER_SCRIPT = (PACKAGE_TEMPLATES / "registro.js").read_text(encoding="utf-8")
@@ -75,9 +82,31 @@ def make_environment(templates: str | Path | None = None, limits: RenderLimits |
     options: dict[str, Any] = {"autoescape": _autoescape, "undefined": StrictUndefined, "trim_blocks": True,
                                "lstrip_blocks": True, "keep_trailing_newline": True}
     if templates is None:
-        return Environment(loader=package, **options)
+        return Environment(loader=package, bytecode_cache=_compiled(), **options)
     loader = ChoiceLoader([OverrideLoader(templates_directory(templates)), package])
     return AnnexEnvironment(limits or RenderLimits.for_items(0), loader=loader, **options)
+
+
+@functools.cache
+def _compiled() -> BytecodeCache:
+    """The package's templates compiled once per process: each edition's and language's environment reuses the
+    code (compiling them all takes about 0.3 s). In memory only: nothing is read back from disk."""
+    from jinja2 import BytecodeCache
+
+    class CompiledTemplates(BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[tuple[str, str], Any] = {}
+
+        def load_bytecode(self, bucket: Bucket) -> None:
+            bucket.code = self.code.get((bucket.key, bucket.checksum))
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            self.code[(bucket.key, bucket.checksum)] = bucket.code
+
+    return CompiledTemplates()
+
+
+_HEAD = re.compile(r"<head>", re.I)
 
 
 def with_policy(page: str) -> str:
@@ -92,6 +121,33 @@ def with_policy(page: str) -> str:
     if start:
         return page[:start.end()] + CSP_META + page[start.end():]
     return _DOCTYPE + CSP_META + page
+
+
+def stream_with_policy(parts: Iterable[str]) -> Iterator[str]:
+    """The pieces of a page with the policy placed as :func:`with_policy` places it, holding back only the start.
+
+    The start of a page that :func:`with_policy` recognises ends at its first ``<head>`` (and the newline after
+    it), so the pieces up to one character past that decide it; a page without ``<head>`` is held whole (a
+    user template's page, bounded by the sandbox's output limit).
+    """
+    parts = iter(parts)
+    start: list[str] = []
+    seen = 0
+    head_end: int | None = None
+    tail = ""
+    for part in parts:
+        start.append(part)
+        if head_end is None:
+            text = "".join((tail, part))  # plain text: ``+`` would escape ``tail`` when ``part`` is Markup
+            found = _HEAD.search(text)
+            if found:
+                head_end = seen - len(tail) + found.end()
+            tail = text[-5:]
+        seen += len(part)
+        if head_end is not None and seen > head_end:
+            break
+    yield with_policy("".join(start))
+    yield from parts
 
 
 def _number(value: Any, lang: str, suffix: str = "") -> str:
@@ -207,21 +263,55 @@ def _is_package_template(filename: str) -> bool:
 
 
 class HtmlRenderer:
-    """Renders the annex and the single-process sheets with one environment."""
+    """Renders the annex and the single-process sheets with one environment.
+
+    With the package's templates alone, each process's sheet is rendered once: the sheet the annex holds is
+    reused for its standalone page (see :func:`page_sheet`) instead of being rendered a second time.
+    """
 
     def __init__(self, view: View, templates: str | Path | None = None) -> None:
         self.view = view
         limits = RenderLimits.for_items(len(view.processes) + len(view.measures))
         self.env = make_environment(templates, limits)
         _install_filters(self.env, view.t)
+        self.sandboxed = isinstance(self.env, AnnexEnvironment)
         # one time budget for every page of the run, for user templates only
-        self.deadline = Deadline(limits.seconds) if isinstance(self.env, AnnexEnvironment) else None
+        self.deadline = Deadline(limits.seconds) if self.sandboxed else None
         if isinstance(self.env, AnnexEnvironment):
             self.env.bound_filters()
         self.context = render_context(view)
+        self._capturing = False
+        self._captured: list[tuple[dict[str, Any], str]] = []  # annex sheets not yet turned into pages
+        self._reused: tuple[dict[str, Any], str] | None = None  # the sheet the page being rendered shows
+        if not self.sandboxed:
+            self._share_sheets()
 
-    def render(self, template: str, **extra: Any) -> str:
-        """Render ``template`` with the common context, translating every template failure."""
+    def _share_sheets(self) -> None:
+        """Route the package's sheet template through the renderer: a sheet rendered in the annex is kept (while
+        capturing) and the standalone page of the same process shows it instead of rendering it again."""
+        template = self.env.get_template(SHEET_BODY_TEMPLATE)
+        render = template.root_render_func
+
+        def sheet(context: Any) -> Iterator[str]:
+            form = (context.get("h"), context.get("base"))
+            reused = self._reused
+            if reused is not None and reused[0] is context.get("p") and form == (PAGE_HEADING, PAGE_BASE):
+                yield reused[1]
+                return
+            if not (self._capturing and form == (ANNEX_HEADING, "") and not context.get("pdf")):
+                yield from render(context)
+                return
+            parts = []
+            for part in render(context):
+                parts.append(part)
+                yield part
+            self._captured.append((context.get("p"), page_sheet("".join(parts))))
+
+        template.root_render_func = sheet
+
+    @contextlib.contextmanager
+    def _rendering(self, template: str) -> Iterator[None]:
+        """Run a page's rendering within the time budget (user templates), translating every template failure."""
         from jinja2 import TemplateError
         from jinja2.sandbox import SecurityError
 
@@ -229,7 +319,7 @@ class HtmlRenderer:
             if isinstance(self.env, AnnexEnvironment):
                 self.env.start_output()
             with self.deadline.running() if self.deadline else contextlib.nullcontext():
-                return with_policy(self.env.get_template(template).render(**self.context, **extra))
+                yield
         except (TemplateError, SecurityError, TemplateLimitError) as exc:
             raise template_error(exc, self.env, template) from exc
         except RiskengineError:
@@ -240,19 +330,84 @@ class HtmlRenderer:
                 raise
             raise template_error(exc, self.env, template) from exc
 
+    def _pieces(self, template: str, extra: dict[str, Any]) -> Iterator[str]:
+        """The page's text piece by piece, the Content-Security-Policy in place."""
+        parts: Iterator[str] = self.env.get_template(template).generate(**self.context, **extra)
+        if isinstance(self.env, AnnexEnvironment):
+            parts = self.env.stream(parts)
+        return stream_with_policy(parts)
+
+    def render(self, template: str, **extra: Any) -> str:
+        """Render ``template`` with the common context, translating every template failure."""
+        with self._rendering(template):
+            return "".join(self._pieces(template, extra))
+
+    def write(self, path: Path, template: str, *, sheet_pages: Path | None = None, **extra: Any) -> dict[str, Path]:
+        """Render ``template`` into the file ``path`` as it is produced (the page is never whole in memory).
+
+        ``sheet_pages`` (a directory): write there the standalone page of every sheet the page renders, as soon as
+        it is rendered (package templates only). Returns those pages by process file name.
+        """
+        pages: dict[str, Path] = {}
+        with self._rendering(template), path.open("w", encoding="utf-8", newline="", buffering=1 << 20) as out:
+            if sheet_pages is None or self.sandboxed:
+                for piece in self._pieces(template, extra):
+                    out.write(piece)
+                return pages
+            captured = self._captured
+            self._capturing = True
+            try:
+                for piece in self._pieces(template, extra):
+                    out.write(piece)
+                    while captured:
+                        p, body = captured.pop(0)
+                        pages[p["file"]] = self.write_sheet(sheet_pages, p, body)
+            finally:
+                self._capturing = False
+                captured.clear()
+        return pages
+
     def annex(self, *, pdf: bool = False) -> str:
         """The complete annex as one HTML document (``pdf=True`` adds print-only parts such as page numbers)."""
         return self.render(ANNEX_TEMPLATE, pdf=pdf, base="")
 
-    def unit_pages(self) -> dict[str, str]:
-        """One standalone HTML page per unit or role with measures, keyed by its (safe) file name."""
-        return {f"{d['file']}.html": self.render(UNIT_TEMPLATE, d=d, pdf=False, base=f"../{ANNEX_FILE}")
-                for d in self.view.unit_dossiers() if d["unita"] is not None}
+    def write_annex(self, path: Path, sheets: Path | None = None) -> dict[str, Path]:
+        """Write the annex into ``path``; with ``sheets`` (a directory), also the standalone page of every sheet
+        the annex holds, as soon as the annex has rendered it. Returns those pages by process file name."""
+        return self.write(path, ANNEX_TEMPLATE, sheet_pages=sheets, pdf=False, base="")
 
-    def sheets(self) -> dict[str, str]:
-        """One standalone HTML page per process, keyed by its (safe) file name."""
-        return {f"{p['file']}.html": self.render(SHEET_TEMPLATE, p=p, pdf=False, base=f"../{ANNEX_FILE}")
-                for p in self.view.processes}
+    def write_sheet(self, directory: Path, p: dict[str, Any], body: str | None = None) -> Path:
+        """Write the standalone page of process ``p`` into ``directory``; ``body``: its sheet already rendered
+        for the page (:func:`page_sheet`), shown as it is."""
+        path = _page_path(directory, f"{p['file']}.html")
+        self._reused = (p, body) if body is not None else None
+        try:
+            self.write(path, SHEET_TEMPLATE, p=p, pdf=False, base=PAGE_BASE)
+        finally:
+            self._reused = None
+        return path
+
+
+def page_sheet(sheet: str) -> str:
+    """A sheet as the annex holds it (headings from ``<h3>``, links ``href="#…"``) as its standalone page shows it
+    (headings from ``<h1>``, links to the annex file).
+
+    Exact for the package's templates: the sheet's headings and same-document links are all written by its
+    ``h``/``h1`` and ``base`` variables (a test checks the templates), and catalogue text reaches HTML escaped,
+    so no ``<`` or ``"`` of it can look like one.
+    """
+    shift = ANNEX_HEADING - PAGE_HEADING
+    for level in (ANNEX_HEADING, ANNEX_HEADING + 1):
+        sheet = sheet.replace(f"<h{level}", f"<h{level - shift}").replace(f"</h{level}>", f"</h{level - shift}>")
+    return sheet.replace('href="#', f'href="{PAGE_BASE}#')
+
+
+def _page_path(directory: Path, name: str) -> Path:
+    path = directory / name
+    # Names come from safe_filename(); check anyway that nothing can land outside the directory.
+    if path.resolve().parent != directory.resolve():
+        raise refuse(Location(name), "problemi.uscita.nome_pagina", code="report")
+    return path
 
 
 def annex_file(edition: str) -> str:
@@ -263,20 +418,24 @@ def annex_file(edition: str) -> str:
 def write_html(renderer: HtmlRenderer, staging: Path) -> list[Path]:
     """Write the annex of the renderer's edition into ``staging``: ``allegato-rischi.html``,
     ``schede/<process>.html`` and ``unita/<unit>.html`` (complete edition), or
-    ``allegato-rischi-pubblicazione.html``."""
+    ``allegato-rischi-pubblicazione.html``. Every page is streamed to its file."""
     written = [staging / annex_file(renderer.view.edition)]
-    written[0].write_bytes(renderer.annex().encode("utf-8"))
     if renderer.view.publication:
+        renderer.write_annex(written[0])
         return written
-    for folder, pages in ((SHEETS_DIR, renderer.sheets()), (UNITS_DIR, renderer.unit_pages())):
-        directory = staging / folder
-        directory.mkdir()
-        for name, text in pages.items():
-            path = directory / name
-            # Names come from safe_filename(); check anyway that nothing can land outside the directory.
-            if path.resolve().parent != directory.resolve():
-                raise refuse(Location(name), "problemi.uscita.nome_pagina", code="report")
-            path.write_bytes(text.encode("utf-8"))
+    sheets = staging / SHEETS_DIR
+    sheets.mkdir()
+    pages = renderer.write_annex(written[0], sheets)
+    for p in renderer.view.processes:  # the sheets the annex does not hold (simplified regime, user templates)
+        if p["file"] not in pages:
+            pages[p["file"]] = renderer.write_sheet(sheets, p)
+    written += [pages[p["file"]] for p in renderer.view.processes]
+    units = staging / UNITS_DIR
+    units.mkdir()
+    for d in renderer.view.unit_dossiers():
+        if d["unita"] is not None:
+            path = _page_path(units, f"{d['file']}.html")
+            renderer.write(path, UNIT_TEMPLATE, d=d, pdf=False, base=PAGE_BASE)
             written.append(path)
     return written
 

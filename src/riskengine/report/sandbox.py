@@ -387,11 +387,13 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
 
     def concat(self, parts: Iterator[str]) -> str:  # type: ignore[override]
         """Join a page's output (the outermost consumer: nothing is pending after it)."""
-        out = []
+        return "".join(self.stream(parts))
+
+    def stream(self, parts: Iterator[str]) -> Iterator[str]:
+        """Pass a page's output on piece by piece, as its outermost consumer (a page streamed to its file)."""
         for part in parts:
             self._pending = None
-            out.append(part)
-        return "".join(out)
+            yield part
 
 
 class BoundedCodeGenerator(CodeGenerator):

@@ -8,6 +8,7 @@ here; each writer neutralises at the last moment (see :mod:`riskengine.report.sa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -366,11 +367,13 @@ def legend(view: View) -> Table:
     return table
 
 
-def data_tables(view: View) -> list[Table]:
-    """The data tables of the annex, in order (CSV files and XLSX sheets; the legend is apart)."""
-    tables = [process_map(view)] if view.simplified else []
-    tables += [register(view), general_measures(view), specific_measures(view), monitoring(view)]
-    tables += [phases(view), events(view), event_factors(view), answers(view)]
+def data_tables(view: View) -> Iterator[Table]:
+    """The data tables of the annex, in order (CSV files and XLSX sheets; the legend is apart), built one at a
+    time as the writer asks for them: only one table's rows are held at once."""
+    if view.simplified:
+        yield process_map(view)
+    for build in (register, general_measures, specific_measures, monitoring, phases, events, event_factors, answers):
+        yield build(view)
     if view.transparency:  # the catalogue has trasparenza.yaml
-        tables.append(obligations(view))
-    return tables + [findings(view)]
+        yield obligations(view)
+    yield findings(view)

@@ -1,34 +1,37 @@
-"""The annex as an Excel workbook (openpyxl, write-only): one sheet per table and a legend of the method.
+"""The annex as an Excel workbook (xlsxwriter, constant memory): one sheet per table and a legend of the method.
 
-Values, never formulas: every text cell goes through :func:`neutralise`; numbers are written as
-numbers (the exact decimals of the result), dates as dates (shown dd/mm/yyyy in Italian). Each sheet
-has a frozen, bold header row, an autofilter, column widths and a print setup (landscape A4, fitted
-to the page width, header row repeated on every page); level cells are filled with the level's
-colour (and carry the level's label). Rows are streamed (write-only mode), so memory does not grow
-with the catalogue. The file is deterministic: fixed document properties and fixed timestamps in the
-zip archive.
+Values, never formulas: every text cell goes through :func:`neutralise` and is written with
+``write_string`` (text is never parsed as a formula, a number or a URL); numbers are written as numbers
+(the exact decimals of the result), dates as dates (shown dd/mm/yyyy in Italian). Each sheet has a
+frozen, bold header row, an autofilter, column widths and a print setup (landscape A4, fitted to the
+page width, header row repeated on every page); level cells are filled with the level's colour (and
+carry the level's label). Rows are written in order and flushed one by one (``constant_memory``), so
+memory does not grow with the catalogue. The file is deterministic: the document's dates are the
+assessment date and xlsxwriter gives every zip entry the same fixed timestamp.
 """
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
-from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
+
+import xlsxwriter
+from xlsxwriter.core import Core
+from xlsxwriter.packager import Packager
 
 from riskengine.report import tables as tb
 from riskengine.report.safety import neutralise
 from riskengine.report.view import View
 
 XLSX_FILE = "allegato-rischi.xlsx"
-HEADER_FILL = "E8ECF2"
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+HEADER_FILL = "#E8ECF2"
 MAX_SHEET_TITLE = 31
 DATE_FORMATS = {"it": "dd/mm/yyyy", "en": "yyyy-mm-dd"}
+A4 = 9  # xlsxwriter's (and ECMA-376's) paper size code
+LEGEND_WIDTHS = (34, 44, 16, 16, 60)
+WIDE = 30  # columns at least this wide wrap their text
 
 
 def _fixed_time(view: View) -> datetime:
@@ -38,101 +41,110 @@ def _fixed_time(view: View) -> datetime:
 
 
 def _sheet_title(text: str) -> str:
-    return re.sub(r"[\[\]:*?/\\]", "-", text)[:MAX_SHEET_TITLE]
+    return "".join("-" if c in "[]:*?/\\" else c for c in text)[:MAX_SHEET_TITLE]
 
 
-def _cell_value(value: Any) -> Any:
-    if isinstance(value, tb.Level):
-        return neutralise(value.etichetta)
-    if isinstance(value, str):
-        return neutralise(value)
-    return value
+class _Core(Core):
+    """xlsxwriter's core properties plus ``dc:language`` (which xlsxwriter does not write)."""
+
+    def _write_cp_content_status(self) -> None:
+        super()._write_cp_content_status()
+        if self.properties.get("language"):
+            self._xml_data_element("dc:language", self.properties["language"])
 
 
-class _Styles:
-    """The few cell styles of the workbook, made once (write-only cells take a style each)."""
+class _Packager(Packager):
+    def _write_core_file(self) -> None:
+        core = _Core()
+        core._set_properties(self.workbook.doc_properties)
+        core._set_xml_writer(self._filename("docProps/core.xml"))
+        core._assemble_xml_file()
 
-    def __init__(self, view: View) -> None:
-        from openpyxl.styles import Alignment, Font, PatternFill
 
+class _Workbook(xlsxwriter.Workbook):
+    def _get_packager(self) -> Packager:  # xlsxwriter's hook for replacing the packager
+        return _Packager()
+
+
+class _Formats:
+    """The workbook's cell formats, each made once (xlsxwriter numbers them in order of first use)."""
+
+    def __init__(self, workbook: Any, view: View) -> None:
         digits = int((view.metodo.get("arrotondamento") or {}).get("cifre", 2) or 0)
         self.number_format = "0." + "0" * digits if digits else "0"
         self.date_format = DATE_FORMATS.get(view.lang, "yyyy-mm-dd")
-        self.bold = Font(bold=True)
-        self.header_fill = PatternFill("solid", fgColor=HEADER_FILL)
-        self.wrap = Alignment(wrap_text=True, vertical="top")
-        self.top = Alignment(vertical="top")
-        self._fills: dict[str, Any] = {}
+        self._workbook = workbook
+        self._made: dict[tuple[tuple[str, Any], ...], Any] = {}
 
-    def level(self, cell: Any, colour: str, text: str) -> None:
-        from openpyxl.styles import Font, PatternFill
+    def get(self, *, wrap: bool = True, **properties: Any) -> Any:
+        """The format with top alignment (wrapped text if ``wrap``) and ``properties`` (xlsxwriter's names)."""
+        key = tuple(sorted({"valign": "top", "text_wrap": wrap, **properties}.items()))
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = self._workbook.add_format(dict(key))
+        return made
 
-        key = colour + text
-        if key not in self._fills:
-            self._fills[key] = (PatternFill("solid", fgColor=colour.lstrip("#").upper()),
-                                Font(bold=True, color=text.lstrip("#").upper()))
-        cell.fill, cell.font = self._fills[key]
+    def header(self) -> Any:
+        return self.get(bold=True, bg_color=HEADER_FILL, pattern=1)
+
+    def level(self, colour: str, text: str, *, wrap: bool = True) -> Any:
+        # The view's colours are #rrggbb already (report.safety.safe_colour/text_colour).
+        return self.get(wrap=wrap, bold=True, bg_color=colour.upper(), font_color=text.upper(), pattern=1)
 
 
-def _print_setup(ws: Any, header_rows: int = 1) -> None:
+def _write(ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
+    """One cell: text always as a string (never a formula), numbers as numbers, dates as dates."""
+    if isinstance(value, tb.Level):
+        value = value.etichetta
+    if value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, str):
+        ws.write_string(row, col, neutralise(value), fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, (int, float, Decimal)):
+        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, date):
+        ws.write_datetime(row, col, value, fmt)
+    else:  # no other type comes from the tables today; should one, its text (inert) rather than nothing
+        ws.write_string(row, col, neutralise(str(value)), fmt)
+
+
+def _print_setup(ws: Any, *, header_row: bool = True) -> None:
     """Landscape A4, fitted to the page width (as many pages down as needed), header row repeated."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = "9"  # A4 (ECMA-376 paper size code)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if header_rows:
-        ws.print_title_rows = f"1:{header_rows}"
+    ws.set_landscape()
+    ws.set_paper(A4)
+    ws.fit_to_pages(1, 0)
+    if header_row:
+        ws.repeat_rows(0)
 
 
-def _write_table(ws: Any, table: tb.Table, view: View, styles: _Styles) -> None:
-    """Write one table into a write-only sheet: rows are streamed, never held as cell objects."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.utils import get_column_letter
-
-    for c, column in enumerate(table.columns, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = column.width
-    ws.freeze_panes = "A2"
-    last = get_column_letter(len(table.columns))
-    ws.auto_filter.ref = f"A1:{last}{max(len(table.rows) + 1, 2)}"
-    ws.sheet_view.zoomScale = 100
+def _write_table(ws: Any, table: tb.Table, view: View, formats: _Formats) -> None:
+    """Write one table into a sheet, row after row (each row is flushed when the next one starts)."""
+    for c, column in enumerate(table.columns):
+        ws.set_column(c, c, column.width)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(table.rows), 1), len(table.columns) - 1)
     _print_setup(ws)
-    header = []
-    for column in table.columns:
-        cell = WriteOnlyCell(ws, neutralise(tb.header(view, column)))
-        cell.font, cell.fill, cell.alignment = styles.bold, styles.header_fill, styles.wrap
-        header.append(cell)
-    ws.append(header)
-    # openpyxl hashes every style object assigned to every cell (most of the writing time): the first cell
-    # of each combination of styles is styled, later ones copy its style array (the same style ids).
-    styled: dict[tuple[Any, ...], Any] = {}
-    for row in table.rows:
-        cells = []
-        for column, value in zip(table.columns, row, strict=True):
-            cell = WriteOnlyCell(ws, _cell_value(value))
-            wide = column.width >= 30
+    header = formats.header()
+    for c, column in enumerate(table.columns):
+        ws.write_string(0, c, neutralise(tb.header(view, column)), header)
+    # Each column's plain, number (number columns only) and date formats.
+    plain = [formats.get(wrap=column.width >= WIDE) for column in table.columns]
+    numeric = [formats.get(wrap=column.width >= WIDE, num_format=formats.number_format)
+               if column.kind == "number" else plain[c] for c, column in enumerate(table.columns)]
+    dated = [formats.get(wrap=column.width >= WIDE, num_format=formats.date_format) for column in table.columns]
+    for r, row in enumerate(table.rows, start=1):
+        for c, value in enumerate(row):
             if isinstance(value, tb.Level):
-                kind: tuple[Any, ...] = (wide, value.colore, value.testo)
+                fmt = formats.level(value.colore, value.testo, wrap=table.columns[c].width >= WIDE)
             elif isinstance(value, date):
-                kind = (wide, "date")
-            elif column.kind == "number" and value is not None:
-                kind = (wide, "number")
+                fmt = dated[c]
+            elif value is not None:
+                fmt = numeric[c]
             else:
-                kind = (wide,)
-            first = styled.get(kind)
-            if first is not None:
-                cell._style = copy(first._style)
-            else:
-                cell.alignment = styles.wrap if wide else styles.top
-                if isinstance(value, tb.Level):
-                    styles.level(cell, value.colore, value.testo)
-                elif isinstance(value, date):
-                    cell.number_format = styles.date_format
-                elif column.kind == "number" and value is not None:
-                    cell.number_format = styles.number_format
-                styled[kind] = cell
-            cells.append(cell)
-        ws.append(cells)
+                fmt = plain[c]
+            _write(ws, r, c, value, fmt)
 
 
 def _level(view: View, code: str) -> dict[str, Any]:
@@ -140,44 +152,38 @@ def _level(view: View, code: str) -> dict[str, Any]:
     return cast(dict[str, Any], view.level_of(code))
 
 
-def _write_legend(ws: Any, view: View, styles: _Styles) -> None:
+def _write_legend(ws: Any, view: View, formats: _Formats) -> None:
     """The method's legend: levels, indicator scales, band tables, variants and grid, one block after another."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     t = view.t
     rows = 0
+    bold = formats.get(bold=True)
 
-    def cell(value: Any, *, font: Any = None, fill: Any = None, level: dict[str, Any] | None = None) -> Any:
-        c = WriteOnlyCell(ws, _cell_value(value))
-        c.alignment = styles.wrap
+    def cell(value: Any, fmt: Any = None, *, level: dict[str, Any] | None = None) -> tuple[Any, Any]:
         if level is not None:
-            styles.level(c, level["colore"], level["testo"])
-        if font is not None:
-            c.font = font
-        if fill is not None:
-            c.fill = fill
-        return c
+            fmt = formats.level(level["colore"], level["testo"])
+        return value, fmt if fmt is not None else formats.get()
 
-    def append(values: list[Any]) -> None:
+    def append(cells: list[tuple[Any, Any]]) -> None:
         nonlocal rows
-        ws.append(values)
+        for c, (value, fmt) in enumerate(cells):
+            _write(ws, rows, c, value, fmt)
         rows += 1
 
     def header(*labels: str) -> None:
-        append([cell(x, font=styles.bold, fill=styles.header_fill) for x in labels])
+        append([cell(x, formats.header()) for x in labels])
 
     def title(text: str) -> None:
+        nonlocal rows
         if rows:
-            append([])
-        append([cell(text, font=Font(bold=True, size=12))])
+            rows += 1  # an empty row before each block
+        append([cell(text, formats.get(bold=True, font_size=12))])
 
-    for letter, width in zip("ABCDE", (34, 44, 16, 16, 60), strict=True):
-        ws.column_dimensions[letter].width = width
-    _print_setup(ws, header_rows=0)
+    for c, width in enumerate(LEGEND_WIDTHS):
+        ws.set_column(c, c, width)
+    _print_setup(ws, header_row=False)
     m = view.metodo
     append([cell(f"{m['nome']} ({m['codice']} {t('documento.versione')} {m['versione']})",
-                 font=Font(bold=True, size=13))])
+                 formats.get(bold=True, font_size=13))])
     if m.get("fonte"):
         append([cell(f"{t('metodo.fonte')}: {m['fonte']}")])
     title(t("fogli.legenda_livelli"))
@@ -216,53 +222,30 @@ def _write_legend(ws: Any, view: View, styles: _Styles) -> None:
         header(f"{t('colonne.probabilita')} \\ {t('colonne.impatto')}", *[t.value("scala", c) for c in grid["colonne"]])
         for i, r in enumerate(grid["righe"]):
             levels = [_level(view, code) for code in grid["celle"][i]]
-            append([cell(t.value("scala", r), font=styles.bold)]
-                   + [cell(lvl["etichetta"], level=lvl) for lvl in levels])
+            append([cell(t.value("scala", r), bold)] + [cell(lvl["etichetta"], level=lvl) for lvl in levels])
 
 
-def _deterministic_zip(data: bytes, when: datetime) -> bytes:
-    """Rewrite the archive with fixed entry timestamps and a fixed ``dcterms:modified``."""
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
-                                 lambda mo: mo.group(1) + stamp.encode() + mo.group(2), content)
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, content)
-    return out.getvalue()
-
-
-def workbook_bytes(view: View) -> bytes:
-    """The workbook as bytes (deterministic for a given result and language)."""
-    from openpyxl import Workbook
-
-    styles = _Styles(view)
-    wb = Workbook(write_only=True)  # constant memory: each sheet is streamed to a temporary file
-    for table in tb.data_tables(view):
-        _write_table(wb.create_sheet(_sheet_title(view.t(f"fogli.{table.sheet}"))), table, view, styles)
-    _write_legend(wb.create_sheet(_sheet_title(view.t("fogli.legenda"))), view, styles)
-    when = _fixed_time(view)
-    props = wb.properties
-    props.creator = "riskengine"
-    props.lastModifiedBy = "riskengine"
-    props.title = neutralise(f"{view.t('documento.titolo')} {view.result.get('anno')} – {view.ente['nome']}")
-    plan = view.ente["piano"]
-    props.subject = neutralise(view.t("documento.sottotitolo", dal=plan["dal"], al=plan["al"]))
-    props.language = view.lang
-    props.created = when
-    props.modified = when
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return _deterministic_zip(buffer.getvalue(), when)
+def write_workbook(view: View, target: Path | BinaryIO) -> None:
+    """Write the workbook to ``target`` (a path or a binary file object); deterministic for a result and language."""
+    # closed however the block ends (an unclosed xlsxwriter workbook complains from its destructor); a
+    # failure leaves a partial file in the annex's staging directory, which is then discarded
+    with _Workbook(target, {"constant_memory": True}) as workbook:
+        formats = _Formats(workbook, view)
+        for table in tb.data_tables(view):
+            _write_table(workbook.add_worksheet(_sheet_title(view.t(f"fogli.{table.sheet}"))), table, view, formats)
+        _write_legend(workbook.add_worksheet(_sheet_title(view.t("fogli.legenda"))), view, formats)
+        plan = view.ente["piano"]
+        workbook.set_properties({
+            "title": neutralise(f"{view.t('documento.titolo')} {view.result.get('anno')} – {view.ente['nome']}"),
+            "subject": neutralise(view.t("documento.sottotitolo", dal=plan["dal"], al=plan["al"])),
+            "author": "riskengine",  # also cp:lastModifiedBy
+            "created": _fixed_time(view),  # also dcterms:modified
+            "language": view.lang,
+        })
 
 
 def write_xlsx(view: View, staging: Path) -> list[Path]:
     """Write ``allegato-rischi.xlsx`` into ``staging``."""
     path = staging / XLSX_FILE
-    path.write_bytes(workbook_bytes(view))
+    write_workbook(view, path)
     return [path]

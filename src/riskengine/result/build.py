@@ -7,11 +7,12 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from riskengine import __version__
-from riskengine.answers.load import Assessment
+from riskengine.answers.load import Answers, Assessment
 from riskengine.errors import Location, Problem
 from riskengine.evaluate.evaluation import ProcessEvaluation, State
 from riskengine.evaluate.items import ItemScore
@@ -30,7 +31,13 @@ from riskengine.source.fields import decimal_text
 
 def place(location: Location) -> str:
     """A finding's place as the annex and ``check`` name it: ``file:line:col`` (the file's name)."""
-    return f"{Path(location.path).name}:{location.line}:{location.column}"
+    return f"{_file_name(location.path)}:{location.line}:{location.column}"
+
+
+@lru_cache(maxsize=64)
+def _file_name(path: str) -> str:
+    """The name of a file (a result names a few files in thousands of findings)."""
+    return Path(path).name
 
 
 def finding_location(cg: CatalogGraph, assessment: Assessment, process: str) -> Location:
@@ -145,11 +152,38 @@ class _Shared:
         key = ("treatment", *treating)
         found = self.records.get(key)
         if found is None:
-            found = self.records[key] = [
-                {"codice": self.cg.code(m), "tramite": via,
-                 "efficacia": decimal_text(efficacy(self.method, self.cg.obj(m))),
-                 "efficacia_dichiarata": self.cg.obj(m).efficacia is not None}
-                for m, via in treating]
+            found = self.records[key] = [self.treated_by(m, via) for m, via in treating]
+        return found
+
+    def treated_by(self, measure: str, via: str) -> dict[str, Any]:
+        """A measure treating an event, how it reaches it and its efficacy."""
+        key = ("treated-by", measure, via)
+        found = self.records.get(key)
+        if found is None:
+            misura = self.cg.obj(measure)
+            found = self.records[key] = {"codice": self.cg.code(measure), "tramite": via,
+                                         "efficacia": decimal_text(efficacy(self.method, misura)),
+                                         "efficacia_dichiarata": misura.efficacia is not None}
+        return found
+
+    def answers(self, item: Answers) -> list[dict[str, Any]]:
+        """The answers of an assessed item in indicator order, each with its motivation (items with the
+        same answers and no motivation per indicator share the list)."""
+        indicators = self.method.model.indicatori
+        motivazioni = item.giudizio.motivazioni
+        options = [item.options[indicator.codice] for indicator in indicators]
+        if not any(motivazioni.get(indicator.codice, "") for indicator in indicators):
+            # the options are the scale options of the method, which the assessment holds: their ids name them
+            key = ("answers", *map(id, options))
+            found = self.records.get(key)
+            if found is None:
+                found = self.records[key] = [self.answer(i, o) for i, o in zip(indicators, options, strict=True)]
+            return found
+        found = []
+        for indicator, option in zip(indicators, options, strict=True):
+            answer = self.answer(indicator, option)
+            motivazione = motivazioni.get(indicator.codice, "")
+            found.append(dict(answer, motivazione=motivazione) if motivazione else answer)
         return found
 
     def answer(self, indicator: Indicatore, option: Opzione) -> dict[str, Any]:
@@ -206,14 +240,7 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
     scoring = ev.scoring
     if scoring is None:
         return record
-    answers = []
-    level_items = [giudizio] if giudizio else []
-    for item in level_items:
-        motivazioni = item.giudizio.motivazioni
-        for indicator in method.model.indicatori:
-            answer = shared.answer(indicator, item.options[indicator.codice])
-            motivazione = motivazioni.get(indicator.codice, "")
-            answers.append(dict(answer, motivazione=motivazione) if motivazione else answer)
+    answers = shared.answers(giudizio) if giudizio else []
     probabilita, impatto, varianti = shared.score(scoring.score)
     record.update({
         "risposte": answers,

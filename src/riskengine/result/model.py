@@ -672,7 +672,7 @@ class _Result(TypedDict):
     piano_monitoraggio: NotRequired[MonitoringPlan]  # when the method selects the checks (tipo: selezione)
 
 
-def _scores_are_numbers(result: _Result) -> _Result:
+def scores_are_numbers(result: _Result) -> _Result:
     """In a numeric method a process's probability and impact are numbers (the registers compute with them)."""
     if result["metodo"]["numerico"]:
         for index, process in enumerate(result["processi"]):
@@ -684,7 +684,7 @@ def _scores_are_numbers(result: _Result) -> _Result:
     return result
 
 
-Result = Annotated[_Result, AfterValidator(_scores_are_numbers)]
+Result = Annotated[_Result, AfterValidator(scores_are_numbers)]
 
 
 RESULT: TypeAdapter[Result] = TypeAdapter(Result)

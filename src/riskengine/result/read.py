@@ -7,11 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from riskengine.errors import Location, RiskengineError, shorten
 from riskengine.i18n import refuse, wording
-from riskengine.result.model import RESULT, RESULT_FORMAT
+from riskengine.result.model import RESULT, RESULT_FORMAT, Process, scores_are_numbers
 from riskengine.source.document import read_file
 
 _HINT = "problemi.risultato.suggerimento.risultato"
@@ -43,7 +43,11 @@ def read_result(path: str | Path) -> dict[str, Any]:
         # the file's own problem, worded by its key, with the hint of a result file
         raise RiskengineError([replace(exc.problems[0], location=where, code="result", hint=wording(_HINT),
                                        hint_key=_HINT)]) from None
-    try:  # parsed and checked in one pass by pydantic's JSON parser: no second copy of a large result
+    validated = _validated(raw)
+    if validated is not None:
+        _check_format(validated, where)
+        return validated
+    try:  # not valid read a part at a time: pydantic's validation of the whole says why, or confirms it is valid
         data = RESULT.validate_json(raw)
     except ValidationError as exc:
         # Not a valid result: the standard parser and the checks below say why, in the user's terms.
@@ -52,6 +56,33 @@ def read_result(path: str | Path) -> dict[str, Any]:
         raise _invalid(where, exc) from None
     _check_format(data, where)
     return cast(dict[str, Any], data)
+
+
+_PROCESS: TypeAdapter[Process] = TypeAdapter(Process)
+
+
+def _validated(raw: bytes) -> dict[str, Any] | None:
+    """The result in ``raw`` validated as :data:`RESULT` validates it, in little memory; None when it is not valid.
+
+    The JSON is parsed with equal texts made one object (a result repeats a few thousand texts millions of times),
+    then validated a part at a time (the processes one by one), so that a large result is never held twice.
+    """
+    from pydantic_core import from_json
+
+    try:
+        data = from_json(raw, cache_strings="all")
+        if not isinstance(data, dict) or not isinstance(data.get("processi"), list):
+            return None
+        processes = data["processi"]
+        data["processi"] = []
+        result = cast(dict[str, Any], RESULT.validate_python(data))
+        for index, process in enumerate(processes):
+            processes[index] = _PROCESS.validate_python(process)
+        result["processi"] = processes
+        scores_are_numbers(result)  # type: ignore[arg-type]
+    except (ValueError, RecursionError):  # ValidationError included: read_result says why
+        return None
+    return result
 
 
 def _parse(raw: bytes, where: Location) -> Any:
