@@ -19,7 +19,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.errors import Location
+from riskengine.i18n import refuse
 
 PDF_FILE = "allegato-rischi.pdf"
 PUBLICATION_PDF_FILE = "allegato-rischi-pubblicazione.pdf"
@@ -75,8 +76,8 @@ def pdf_bytes(html: str) -> bytes:
         with _font_timestamp(font_epoch(document.metadata.created)):
             pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
     except Exception as exc:  # WeasyPrint errors carry no file/line of ours: name the output
-        raise RiskengineError([Problem(Location(PDF_FILE), f"PDF rendering failed: {type(exc).__name__}: {exc}",
-                                       code="report")]) from exc
+        raise refuse(Location(PDF_FILE), "problemi.uscita.pdf", code="report", errore=type(exc).__name__,
+                     causa=exc) from exc
     finally:
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
