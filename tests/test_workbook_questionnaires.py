@@ -135,9 +135,11 @@ def test_raccogli_merges_two_units_keeps_the_rest_and_reports_a_conflict(tmp_pat
     out = result.stdout
     assert "questionari restituiti (3)" in out
     assert f"(PERS): risposte cambiate {len(pers)} ({', '.join(pers)})" in out
+    # Italian output, Italian conflict (it was the one English sentence left in this command's output)
     conflict = f"{folder / 'questionario-RI-2026.xlsx'}:Valutazione!A2: warning[conflitto]: processo '{pers[0]}' " \
-               f"answered by unit 'RI' and by its owner 'PERS'"
+               f"compilato dall'unità 'RI' e dalla titolare 'PERS' ({folder / 'questionario-PERS-2026.xlsx'}:Valutazione!A"
     assert conflict in out
+    assert "): si tengono le risposte della titolare (risponde l'unità titolare dei suoi processi)" in out
     assert "unità che non hanno restituito il questionario: " in out and "(SEGR)" in out
 
 
@@ -175,7 +177,8 @@ def test_a_new_year_starts_empty_and_reports_what_is_still_missing(tmp_path, wri
     out = tmp_path / "q2027"
     assert run_cli("questionari", str(catalog), "--year", "2027", "--out", str(out), "--rules", RULES).exit_code == 0
     again = run_cli("questionari", str(catalog), "--year", "2027", "--out", str(out), "--rules", RULES)
-    assert again.exit_code == 1 and "already exists" in again.stderr
+    # Italian by default: the refusal too (it was printed in English)
+    assert again.exit_code == 1 and "il questionario esiste già (usa --force per sostituirlo" in again.stderr
     folder = tmp_path / "solo-pers"
     folder.mkdir()
     shutil.copy(out / "questionario-PERS-2027.xlsx", folder)
@@ -189,8 +192,9 @@ def test_a_new_year_starts_empty_and_reports_what_is_still_missing(tmp_path, wri
     assert "PROVV, ancora senza valutazione: " in result.stdout
     wrong = run_cli("raccogli", str(catalog), str(folder), "--year", "2026", "--rules", RULES)
     assert wrong.exit_code == 1
-    assert f"{folder / 'questionario-PERS-2027.xlsx'}:Questionario!B4: error[questionario]: this questionnaire is " \
-           "of 2027, not of 2026" in wrong.stderr
+    assert f"{folder / 'questionario-PERS-2027.xlsx'}:Questionario!B4: error[questionario]: questo questionario è " \
+           "del 2027, non del 2026 (raccogli un anno alla volta: toglilo dalla cartella, o usa il suo --year)" \
+           in wrong.stderr
 
 
 def test_questionnaires_are_deterministic(written, tmp_path) -> None:

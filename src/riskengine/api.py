@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskengine.errors import Location, Problem, RiskengineError, Severity
-from riskengine.i18n import finding_hint_key
+from riskengine.i18n import finding_hint_key, refuse, said
 
 if TYPE_CHECKING:
     from riskengine.answers.load import Assessment
@@ -400,7 +400,6 @@ def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int) -> Path:
 
     Never overwrites: an existing file is an error.
     """
-    from riskengine.errors import Location, fail
     from riskengine.history.draft import draft
     from riskengine.pipeline import assessment_path
     from riskengine.source.document import load_yaml
@@ -409,15 +408,15 @@ def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int) -> Path:
     source = assessment_path(cg, from_year)
     target = Path(catalog_dir) / f"assessment-{to_year}.yaml"
     if to_year <= from_year:
-        raise fail(Location(str(source)), f"the draft's year {to_year} is not after {from_year}",
-                   hint="use --to with a later year")
+        raise refuse(Location(str(source)), "problemi.bozza.anno_non_successivo", anno=to_year, da_anno=from_year,
+                     hint_key="problemi.bozza.suggerimento.anno")
     text = draft(load_yaml(source).data, [cg.obj(n) for n in cg.nodes_of("measure")], to_year)
     try:
         with target.open("x", encoding="utf-8") as out:
             out.write(text)
     except FileExistsError:
-        raise fail(Location(str(target), 1, 1), "the file already exists: new-year never overwrites",
-                   hint="rename or delete it first, or choose another --to") from None
+        raise refuse(Location(str(target), 1, 1), "problemi.bozza.file_esistente",
+                     hint_key="problemi.bozza.suggerimento.file_esistente") from None
     return target
 
 
@@ -508,10 +507,9 @@ def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = 
     cg = load_linked(catalog_dir)
     files = cg.catalog.assessment_files()
     if year is not None and year not in files:
-        from riskengine.errors import Location, fail
-
-        raise fail(Location(str(Path(catalog_dir) / f"assessment-{year}.yaml")), f"no assessment for {year}",
-                   hint="years with an assessment: " + (", ".join(map(str, sorted(files))) or "none"))
+        raise refuse(Location(str(Path(catalog_dir) / f"assessment-{year}.yaml")), "problemi.valutazione_assente",
+                     anno=year, hint_key="problemi.suggerimento.anni_disponibili",
+                     anni=", ".join(map(str, sorted(files))) or "—")
     year = year if year is not None else max(files, default=None)
     assessment = method = None
     if year is not None:
@@ -567,8 +565,8 @@ def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, forc
     out = Path(out_dir)
     existing = [out / q.name for q in made if (out / q.name).exists()]
     if existing and not force:
-        raise RiskengineError([Problem(Location(str(p)), "the questionnaire already exists", code="questionario",
-                                       hint="use --force to replace it, or choose another --out") for p in existing])
+        raise RiskengineError([said(Location(str(p)), "problemi.questionario.esistente", code="questionario",
+                                    hint_key="problemi.questionario.suggerimento.forza") for p in existing])
     out.mkdir(parents=True, exist_ok=True)
     for item in made:
         write_atomic(out / item.name, item.content)

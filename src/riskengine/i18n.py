@@ -9,6 +9,7 @@ take a decimal comma and dates the form dd/mm/yyyy in Italian.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import string
@@ -20,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from riskengine.errors import Location, Problem, RiskengineError, Severity, fail
+from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.suggest import DID_YOU_MEAN, ONE_OF
 
 LANGUAGES = ("it", "en")
@@ -34,7 +35,12 @@ _SLUG = re.compile(r"(?<![\w/.:-])[a-z]+(?:-[a-z]+)+(?![\w/:-])")
 # A decimal number standing alone: not a part of a code such as C1.1.6 or of a version such as 1.2.3.
 # Values of problems that are numbers of ours (never text of the files): decimal comma in Italian.
 _NUMBERS = frozenset({"mb", "rischio", "totale", "bordo", "da_punteggio", "a_punteggio", "intervallo",
-                      "punteggio_p", "punteggio_i"})
+                      "punteggio_p", "punteggio_i", "limite", "numero_trovato"})
+# A value cut by riskengine.errors.shorten: its length said again in this language.
+_SHORTENED = re.compile(r"… \((?P<n>[\d,]+) characters\)$")
+# Counts of ours that can run into thousands: grouped by thousands (500.000 in Italian, 500,000 in English).
+_GROUPED = frozenset({"limite_celle", "caratteri_cella", "limite_caratteri", "parti", "limite_parti", "rapporto",
+                      "byte", "limite_byte"})
 _DECIMAL = re.compile(r"(?<![\w.])(\d+)\.(\d+)(?![\w]|\.\d)")
 # The two rounding notes of a trace step (riskengine.evaluate.items.rounded), worded again per language.
 _ROUNDED = re.compile(r"(?P<esatto>\S+) → (?P<valore>\S+) \((?P<cifre>\d+) decimali, (?P<modo>[a-z-]+)\)")
@@ -68,10 +74,26 @@ def language(chosen: str | None = None) -> str:
     """The language of a run: ``chosen`` (``--lang``), else ``RISKENGINE_LANG``, else Italian."""
     lang = chosen or os.environ.get(LANG_VARIABLE) or DEFAULT_LANGUAGE
     if lang not in LANGUAGES:
-        where = "--lang" if chosen else LANG_VARIABLE
-        raise fail(Location(where), f"unknown language '{lang}'", code="lang",
-                   hint="expected one of: " + ", ".join(LANGUAGES))
+        raise unknown_language("--lang" if chosen else LANG_VARIABLE, lang, code="lang")
     return lang
+
+
+def unknown_language(where: str, lang: str, *, code: str) -> RiskengineError:
+    """The refusal of a language that has no catalogue, located at the option or variable that chose it."""
+    return refuse(Location(where), "problemi.lingua.sconosciuta", code=code, hint_key="problemi.lingua.suggerimento",
+                  lingua=lang, lingue=", ".join(LANGUAGES))
+
+
+def os_cause(exc: OSError) -> dict[str, str]:
+    """The values that word an operating system error as ``{causa}``: by its errno when the catalogue has it.
+
+    The system's own text (``strerror``) is English whatever the language; the common causes are worded
+    under ``problemi.sistema.<ERRNO>``, the others keep the system's text.
+    """
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if name and has_wording(f"problemi.sistema.{name}"):
+        return {"causa_chiave": f"problemi.sistema.{name}"}
+    return {"causa": str(exc.strerror or exc)}
 
 
 def format_label(text: str, values: Mapping[str, Any]) -> str:
@@ -242,8 +264,14 @@ class Text:
                 values[name.removesuffix("_chiave")] = format_label(self.labels[value], args)
             elif isinstance(value, str) and _ISO_DAY.fullmatch(value):
                 values[name] = self.day(value)
+            elif isinstance(value, str) and self.lang != "en" and (cut := _SHORTENED.search(value)):
+                count = cut["n"].replace(",", ".")
+                values[name] = value[:cut.start()] + self("problemi.abbreviato", n=count)
             elif name in _NUMBERS:
                 values[name] = self.number(value)
+            elif name in _GROUPED and str(value).isdigit():
+                grouped = f"{int(value):,}"
+                values[name] = grouped.replace(",", ".") if self.lang == "it" else grouped
         for field in ("stato", "tipologia"):
             if field in values:
                 values[field] = self.value(field, values[field])

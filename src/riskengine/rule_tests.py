@@ -25,10 +25,10 @@ from riskengine.evaluate.evaluation import (
 )
 from riskengine.evaluate.items import ItemScore, score_item
 from riskengine.evaluate.monitoring import Candidate, select_checks
-from riskengine.i18n import refuse, said
+from riskengine.i18n import RefusalError, refuse, said
 from riskengine.method import expr
 from riskengine.method.arithmetic import decimals
-from riskengine.method.compile import scaled
+from riskengine.method.compile import EncodingError, scaled
 from riskengine.method.load import Method, load_method
 from riskengine.method.models import Caso, CasoPiano, TestFile
 from riskengine.source.document import Document, load_yaml
@@ -78,25 +78,30 @@ def _defaults(method: Method) -> dict[str, Any]:
     return values
 
 
-def _typed(ftype: expr.FieldType, raw: Any) -> Any:
+def _typed(name: str, ftype: expr.FieldType, raw: Any) -> Any:
+    """The value of fact ``name`` as its type holds it; refused, worded by a key, when it is not one."""
+    expected = {"tipo_chiave": ftype.key, "tipo_valore": ftype.arg} if ftype.key else {"tipo": ftype.description}
     if ftype.kind == "number":
         if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
-            raise ValueError(f"expected {ftype.description}")
+            raise RefusalError("problemi.fatto.atteso", fatto=name, **expected)
         try:
             value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(str(raw))
         except ArithmeticError:
-            raise ValueError(f"expected {ftype.description}, got {str(raw)[:40]!r}") from None
+            raise RefusalError("problemi.fatto.atteso_trovato", fatto=name, valore=str(raw)[:40], **expected) from None
         if not value.is_finite():  # YAML's .nan and .inf, and 1.0e+400 read as infinity
-            raise ValueError(f"expected a finite number, got {raw}")
-        scaled(value)  # the engine compares numbers exactly within its range and precision, or refuses them
+            raise RefusalError("problemi.fatto.non_finito", fatto=name, valore=raw)
+        try:
+            scaled(value)  # the engine compares numbers exactly within its range and precision, or refuses them
+        except EncodingError as exc:
+            raise RefusalError("problemi.fatto.motore", fatto=name, testo_chiave=exc.key, **exc.values) from None
         return value
     if ftype.kind == "bool":
         if not isinstance(raw, bool):
-            raise ValueError("expected true or false")
+            raise RefusalError("problemi.fatto.atteso", fatto=name, **expected)
         return raw
     if ftype.kind == "ordinal":
         if raw not in ftype.values:
-            raise ValueError(f"expected {ftype.description}: {did_you_mean(str(raw), ftype.values)}")
+            raise RefusalError("problemi.fatto.atteso", fatto=name, **expected)
         return raw
     return str(raw)
 
@@ -229,10 +234,11 @@ def run_case(method: Method, backend: Backend, case: Caso, doc: Document, keys: 
             raise refuse(doc.locate(keys + ("fatti", name), key=True), "problemi.test.fatto_sconosciuto",
                          code="rule-test", hint=did_you_mean(name, method.schema), fatto=name)
         try:
-            given[name] = _typed(fact_type, raw)
-        except ValueError as exc:
-            raise RiskengineError([Problem(doc.locate(keys + ("fatti", name)), f"fact '{name}': {exc}",
-                                           code="rule-test")]) from None
+            given[name] = _typed(name, fact_type, raw)
+        except RefusalError as exc:
+            hint = did_you_mean(str(raw), fact_type.values) if fact_type.kind == "ordinal" else ""
+            raise refuse(doc.locate(keys + ("fatti", name)), exc.key, code="rule-test", hint=hint,
+                         **exc.values) from None
     # A case is a process of its own: its declared measures, no catalogue (the defaults stand for it).
     linked, states = _case_measures(case)
     planned, implemented = residual_measures(method, linked, states)

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from riskengine.engine import DurableBackend, InterpreterBackend
-from riskengine.errors import Location, fail
+from riskengine.errors import Location
+from riskengine.i18n import refuse
 from riskengine.method.compile import compile_method
 from riskengine.method.load import Method
 
@@ -29,8 +30,8 @@ _compiled: dict[tuple[str, str, str], Backend] = {}
 def backend_for(method: Method, kind: str = "durable") -> Backend:
     """The backend ``kind`` (one of :data:`BACKENDS`) for a method, compiled once per process."""
     if kind not in BACKENDS:
-        raise fail(Location("--engine"), f"unknown engine '{kind}'", code="usage",
-                   hint="expected one of: " + ", ".join(BACKENDS))
+        raise refuse(Location("--engine"), "cli.motore_sconosciuto", code="usage", motore=kind,
+                     attesi=", ".join(BACKENDS))
     digests = "|".join(f"{name}:{digest}" for name, digest in sorted(method.digests.items()))
     key = (kind, digests, str(method.root.resolve()))
     found = _compiled.get(key)

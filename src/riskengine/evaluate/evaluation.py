@@ -16,13 +16,14 @@ from typing import Any, NamedTuple
 from riskengine.answers.load import Answers, Assessment
 from riskengine.catalog.models import Misura
 from riskengine.engine import interpret
-from riskengine.errors import Location, fail
+from riskengine.errors import Location
 from riskengine.evaluate.backend import Backend
 from riskengine.evaluate.items import ItemScore, combine_items
 from riskengine.evaluate.plan import PLACEHOLDER, plan_for
 from riskengine.evaluate.residual import efficacies, residual_level, residual_score
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
+from riskengine.i18n import refuse, wording
 from riskengine.method.arithmetic import round_to
 from riskengine.method.compile import (
     BAND_FACT,
@@ -37,6 +38,9 @@ from riskengine.method.compile import (
 from riskengine.method.load import Method, PolicyRule
 from riskengine.method.models import Opzione, Rivalutazione
 from riskengine.source.fields import decimal_text
+
+# The finding of a process without answers: worded by integrita.NON-VALUTATO in every language.
+UNASSESSED = "NON-VALUTATO"
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +164,8 @@ class Classifier:
         for fact in facts:
             matched = sorted(hits.get(fact["id"], []))
             if len(matched) != 1:
-                raise fail(Location(str(self.method.root / "method.yaml")),
-                           f"lookup '{fact['id']}' matched {len(matched)} rows ({', '.join(matched) or 'none'}): "
-                           "band tables and grids must match exactly one row", code="unique-hit")
+                raise refuse(Location(str(self.method.root / "method.yaml")), "problemi.metodo.righe_trovate",
+                             code="unique-hit", ricerca=fact["id"], n=len(matched), righe=", ".join(matched) or "—")
             self.results[fact["id"]] = matched[0]
         self.band_requests.clear()
         self.grid_requests.clear()
@@ -262,8 +265,9 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
         else:
             items = _items_for(cg, method, assessment, node)
         if not items:
-            finding = {"codice": "NON-VALUTATO", "gravita": "warning", "regola": "riskengine/non-valutato",
-                       "messaggio": f"il processo {code} non ha risposte nella valutazione {assessment.model.anno}"}
+            named = {"processo": code, "anno": str(assessment.model.anno)}
+            finding = {"codice": UNASSESSED, "gravita": "warning", "regola": "riskengine/non-valutato",
+                       "messaggio": wording(f"integrita.{UNASSESSED}", **named), "argomenti": named}
             unassessed[node] = ProcessEvaluation(code, node, measures, None, [finding], [], None, None, [], [])
             continue
         if len(items) == 1:

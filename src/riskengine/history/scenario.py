@@ -17,6 +17,7 @@ from riskengine.catalog.models import Misura, Stato
 from riskengine.errors import Problem, RiskengineError
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
+from riskengine.i18n import said
 from riskengine.method.load import Method
 from riskengine.method.models import EsitoMonitoraggio
 from riskengine.source.document import Document, load_yaml
@@ -99,8 +100,9 @@ def apply_scenario(scenario: Scenario, doc: Document, cg: CatalogGraph, method: 
     def known(kind: str, code: str, pool: Any, keys: tuple[Any, ...]) -> bool:
         if code in pool:
             return True
-        problems.append(Problem(doc.locate(keys), f"unknown {kind} '{code}'", code="scenario",
-                                hint=f"use a {kind} code of the catalogue"))
+        problems.append(said(doc.locate(keys), "problemi.scenario.sconosciuto", code="scenario",
+                             hint_key="problemi.scenario.suggerimento.codice", codice=code,
+                             genere_chiave=f"problemi.scenario.genere.{kind}"))
         return False
 
     for verb in ("aggiungi", "rimuovi"):
@@ -130,7 +132,7 @@ def apply_scenario(scenario: Scenario, doc: Document, cg: CatalogGraph, method: 
     indicators = [i.codice for i in method.model.indicatori]
     for index, given in enumerate(scenario.risposte):
         where: tuple[Any, ...] = ("risposte", index)
-        if not known("assessed item", given.oggetto, assessment.answers, where + ("oggetto",)):
+        if not known("item", given.oggetto, assessment.answers, where + ("oggetto",)):
             continue
         options = dict(assessment.answers[given.oggetto].options)
         for indicator, raw in given.risposte.items():
@@ -138,9 +140,9 @@ def apply_scenario(scenario: Scenario, doc: Document, cg: CatalogGraph, method: 
                 continue
             option = match_option(method, indicator, raw)
             if option is None:
-                problems.append(Problem(doc.locate(where + ("risposte", indicator)),
-                                        f"'{raw}' is not an answer of {indicator}", code="scenario",
-                                        hint="use a value of the indicator's scale"))
+                problems.append(said(doc.locate(where + ("risposte", indicator)), "problemi.scenario.risposta",
+                                     code="scenario", hint_key="problemi.scenario.suggerimento.risposta",
+                                     risposta=raw, indicatore=indicator))
                 continue
             options[indicator] = option
         assessment.answers[given.oggetto].options = options

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from riskengine.errors import Location, fail
+from riskengine.errors import Location, RiskengineError
+from riskengine.i18n import os_cause, refuse
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -272,6 +273,27 @@ def _sqlite_at_head(path: str) -> bool:
         connection.close()
 
 
+# SQLite's own (English) reasons for not opening a store, worded in every language; others are shown as given.
+_SQLITE_CAUSES = {
+    "unable to open database file": "problemi.archivio.causa.non_apribile",
+    "database is locked": "problemi.archivio.causa.bloccato",
+    "file is not a database": "problemi.archivio.causa.non_database",
+    "attempt to write a readonly database": "problemi.archivio.causa.sola_lettura",
+}
+
+
+def _db_cause(reason: str) -> dict[str, str]:
+    """The values that word a database's reason as ``{causa}``: by key when it is one of SQLite's common ones."""
+    first = reason.splitlines()[0] if reason else reason
+    key = _SQLITE_CAUSES.get(first)
+    return {"causa_chiave": key} if key else {"causa": first}
+
+
+def _unopened(where: Location, **cause: str) -> RiskengineError:
+    return refuse(where, "problemi.archivio.non_apribile", hint_key="problemi.archivio.suggerimento.controlla",
+                  variabile=ENV_VAR, **cause)
+
+
 def open_store(url: str) -> Store:
     """Open (creating or upgrading its schema) the store at ``url``."""
     path = _sqlite_file(url)
@@ -280,9 +302,10 @@ def open_store(url: str) -> Store:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             if _sqlite_at_head(path):
                 return Store(_Sqlite(path))
-        except (OSError, sqlite3.Error) as exc:
-            raise fail(Location(path), f"cannot open the history store: {getattr(exc, 'strerror', None) or exc}",
-                       hint=f"check --db or ${ENV_VAR}") from None
+        except OSError as exc:
+            raise _unopened(Location(path), **os_cause(exc)) from None
+        except sqlite3.Error as exc:
+            raise _unopened(Location(path), **_db_cause(str(exc))) from None
         _open_with_sqlalchemy(url).close()  # create or upgrade the schema, then work without SQLAlchemy
         return Store(_Sqlite(path))
     return Store(_open_with_sqlalchemy(url))
@@ -294,8 +317,8 @@ def _open_with_sqlalchemy(url: str) -> _SqlAlchemy:
     try:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError:
-        raise fail(Location("--db"), f"'{url}' is not a database URL",
-                   hint="use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB") from None
+        raise refuse(Location("--db"), "problemi.archivio.non_indirizzo", indirizzo=url,
+                     hint_key="problemi.archivio.suggerimento.indirizzo") from None
     options: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         options["connect_args"] = {"timeout": SQLITE_WAIT_SECONDS}
@@ -303,15 +326,13 @@ def _open_with_sqlalchemy(url: str) -> _SqlAlchemy:
             try:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise fail(Location(parsed.database), f"cannot open the history store: {exc.strerror}",
-                           hint=f"check --db or ${ENV_VAR}") from None
+                raise _unopened(Location(parsed.database), **os_cause(exc)) from None
     elif parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, the driver we install
     try:
         engine = sa.create_engine(parsed, **options)
         _migrate(engine)
     except (sa.exc.DatabaseError, sa.exc.NoSuchModuleError) as exc:
-        raise fail(Location(str(url) if parsed.get_backend_name() == "sqlite" else "--db"),
-                   "cannot open the history store: " + str(exc.orig if hasattr(exc, "orig") else exc).splitlines()[0],
-                   hint=f"check --db or ${ENV_VAR}") from None
+        raise _unopened(Location(str(url) if parsed.get_backend_name() == "sqlite" else "--db"),
+                        **_db_cause(str(exc.orig if hasattr(exc, "orig") else exc))) from None
     return _SqlAlchemy(engine)

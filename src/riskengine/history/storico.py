@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field
 
 from riskengine.errors import Problem, RiskengineError
+from riskengine.i18n import said
 from riskengine.source.document import load_yaml
 from riskengine.source.fields import Dec, Model, Text
 from riskengine.source.validate import validate_document
@@ -52,18 +53,19 @@ def load_storico(catalog_dir: str | Path, levels: list[str]) -> dict[int, AnnoDi
     for index, year in enumerate(model.anni):
         keys = ("anni", index)
         if year.anno in found:
-            problems.append(Problem(doc.locate(keys + ("anno",)), f"year {year.anno} is declared twice",
-                                    code="storico", hint="keep one entry per year"))
+            problems.append(said(doc.locate(keys + ("anno",)), "problemi.storico.anno_doppio", code="storico",
+                                 hint_key="problemi.storico.suggerimento.un_anno", anno=year.anno))
         for level in year.processi_per_livello:
             if level not in levels:
-                problems.append(Problem(doc.locate(keys + ("processi_per_livello", level), key=True),
-                                        f"unknown level '{level}'", code="storico",
-                                        hint="the method's levels: " + ", ".join(levels)))
+                problems.append(said(doc.locate(keys + ("processi_per_livello", level), key=True),
+                                     "problemi.storico.livello_sconosciuto", code="storico",
+                                     hint_key="problemi.storico.suggerimento.livelli", livello=level,
+                                     livelli=", ".join(levels)))
         if (year.misure_attuate is not None and year.misure_dovute is not None
                 and year.misure_attuate > year.misure_dovute):
-            problems.append(Problem(doc.locate(keys + ("misure_attuate",)),
-                                    f"{year.misure_attuate} measures implemented of {year.misure_dovute} due",
-                                    code="storico", hint="implemented measures cannot exceed the due ones"))
+            problems.append(said(doc.locate(keys + ("misure_attuate",)), "problemi.storico.attuate_oltre_dovute",
+                                 code="storico", hint_key="problemi.storico.suggerimento.attuate",
+                                 attuate=year.misure_attuate, dovute=year.misure_dovute))
         found[year.anno] = year
     if problems:
         raise RiskengineError(problems)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from riskengine.i18n import RefusalError
 from riskengine.method import expr
 from riskengine.method.load import Method
 
@@ -43,25 +44,30 @@ class CompiledRule:
     condition: expr.Cond
 
 
-class EncodingError(ValueError):
-    """A value the engine cannot represent exactly (not finite, too fine, too large, too long)."""
+class EncodingError(RefusalError):
+    """A value the engine cannot represent exactly (not finite, too fine, too large, too long).
+
+    Worded by ``problemi.motore.<key>``, so that whoever reports it does so in the user's language.
+    """
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(f"problemi.motore.{key}", **values)
 
 
 def scaled(value: Decimal) -> int:
     """A decimal as an integer number of 10^-6 units; refuses finer, non-finite and out-of-range values."""
     if not value.is_finite():
-        raise EncodingError(f"{value} is not a finite number")
+        raise EncodingError("non_finito", valore=value)
     # Compared before scaling (1E+999999 must not reach scaleb), and with copy_abs: abs() rounds to
     # the context, which overflows on 1E+999999999.
     if value.copy_abs() > expr.MAX_MAGNITUDE:
-        raise EncodingError(f"{_short(value)} is outside the range the engine compares exactly "
-                            f"(±{expr.MAX_MAGNITUDE:,})")
+        raise EncodingError("fuori_scala", valore=_short(value), massimo_cifre=len(str(expr.MAX_MAGNITUDE)) - 1)
     # Decimals counted on the digits as written: scaleb rounds to the context's 28 digits (so
     # 1.000…0001 would pass as 1) and flushes 1E-999999999 to zero.
     _, digits, exponent = value.as_tuple()
     significant = bytes(digits).rstrip(b"\0")
     if significant and exponent + len(digits) - len(significant) < -SCALE_DIGITS:  # type: ignore[operator]
-        raise EncodingError(f"{_short(value)} has more than {SCALE_DIGITS} decimals")
+        raise EncodingError("troppi_decimali", valore=_short(value), decimali=SCALE_DIGITS)
     return int(value.scaleb(SCALE_DIGITS))
 
 
@@ -75,7 +81,7 @@ def engine_text(value: str) -> str:
     """A text for a fact, refused if the engine would misread its length."""
     size = len(value.encode("utf-8"))
     if size > MAX_ENGINE_TEXT_BYTES:
-        raise EncodingError(f"a text of {size:,} bytes: the engine compares at most {MAX_ENGINE_TEXT_BYTES:,}")
+        raise EncodingError("testo_lungo", byte=size, limite_byte=MAX_ENGINE_TEXT_BYTES)
     return value
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.i18n import os_cause, refuse
 from riskengine.report.output import (
     MANIFEST_FILE,
     check_replaceable,
@@ -119,15 +120,13 @@ def _output_error(exc: OSError, out_dir: Path, *, replaced: bool = False) -> Ris
 
     ``replaced``: the new annex was already in place (the failure was removing the previous one).
     """
-    hints = {errno.ENOSPC: "free some space on the disk", errno.EDQUOT: "free some space within your quota",
-             errno.EROFS: "the file system is read-only: choose a writable directory",
-             errno.EACCES: "choose a directory you can write to", errno.EPERM: "choose a directory you can write to"}
+    hints = {errno.ENOSPC: "spazio", errno.EDQUOT: "quota", errno.EROFS: "sola_lettura", errno.EACCES: "permessi",
+             errno.EPERM: "permessi"}
     where = exc.filename if isinstance(exc.filename, str) else str(out_dir)
-    return RiskengineError([Problem(Location(where), f"cannot write the annex: {exc.strerror or exc}",
-                                    code="output",
-                                    hint=hints.get(exc.errno or 0, "check the output directory")
-                                    + ("; the new annex is in place, a copy of the previous one may be left "
-                                       "beside it" if replaced else "; the previous annex is untouched"))])
+    advice = f"problemi.uscita.suggerimento.{hints.get(exc.errno or 0, 'controlla')}"
+    after = "nuovo_al_suo_posto" if replaced else "precedente_intatto"
+    return refuse(Location(where), "problemi.uscita.non_scrivibile", code="output",
+                  hint_key=f"problemi.uscita.suggerimento.{after}", consiglio_chiave=advice, **os_cause(exc))
 
 
 def _holds(target: Path, manifest: bytes) -> bool:
@@ -142,8 +141,9 @@ def _check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
     known = FORMATS + OPTIONAL_FORMATS
     unknown = [f for f in formats if f not in known]
     if unknown or not formats:
-        raise RiskengineError([Problem(Location("--format"), f"unknown format(s): {', '.join(unknown) or '(none)'}",
-                                       code="report", hint="expected: " + ", ".join(known))])
+        raise refuse(Location("--format"), "problemi.uscita.formati_sconosciuti" if unknown else
+                     "problemi.uscita.nessun_formato", code="report", hint_key="problemi.uscita.suggerimento.formati",
+                     formati=", ".join(unknown), attesi=", ".join(known))
     return tuple(f for f in known if f in formats)
 
 

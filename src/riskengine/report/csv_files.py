@@ -16,7 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from riskengine.errors import Location, fail
+from riskengine.errors import Location, shorten
+from riskengine.i18n import refuse
 from riskengine.report import tables as tb
 from riskengine.report.safety import neutralise
 from riskengine.report.view import View
@@ -35,8 +36,8 @@ def default_delimiter(lang: str) -> str:
 def check_delimiter(delimiter: str) -> str:
     """``delimiter`` if it is one of ``, ; TAB``; a :class:`RiskengineError` otherwise."""
     if delimiter not in DELIMITERS:
-        raise fail(Location("--csv-delimiter"), f"unsupported CSV delimiter {delimiter!r}", code="report",
-                   hint="use ';' (Italian default), ',' (English default) or a tab")
+        raise refuse(Location("--csv-delimiter"), "problemi.uscita.separatore", code="report",
+                     hint_key="problemi.uscita.suggerimento.separatore", separatore=shorten(delimiter))
     return delimiter
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.i18n import refuse, said
 from riskengine.report import tables as tb
 from riskengine.report.sandbox import templates_directory
 from riskengine.report.view import View
@@ -53,9 +54,10 @@ class Use:
     place: str
 
 
-def _refuse(path: Path, message: str, hint: str = "") -> RiskengineError:
-    return RiskengineError([Problem(Location(str(path)), message, code="template",
-                                    hint=hint or "fix the Word template, or remove it to use the default")])
+def _refuse(path: Path, key: str, hint: str = "correggi", **values: Any) -> RiskengineError:
+    """One located problem about the Word template, worded by ``problemi.modello.<key>`` and its hint."""
+    return refuse(Location(str(path)), f"problemi.modello.{key}", code="template",
+                  hint_key=f"problemi.modello.suggerimento.{hint}", **values)
 
 
 def template_file(templates: str | Path | None) -> Path:
@@ -68,7 +70,7 @@ def template_file(templates: str | Path | None) -> Path:
         return PACKAGE_TEMPLATE
     real = candidate.resolve()
     if candidate.is_symlink() or directory.resolve() not in real.parents:
-        raise _refuse(candidate, "the Word template is a link", "put the file itself in the templates directory")
+        raise _refuse(candidate, "word_collegamento", "metti_il_file")
     return candidate
 
 
@@ -85,7 +87,7 @@ def _places(path: Path) -> list[tuple[str, str]]:
     try:
         document = Document(str(path))
     except Exception as exc:  # python-docx raises many kinds on a damaged file: one located line
-        raise _refuse(path, f"the Word file cannot be read: {type(exc).__name__}") from None
+        raise _refuse(path, "word_illeggibile", errore=type(exc).__name__) from None
     found = [(p.text, f"paragrafo {i}") for i, p in enumerate(document.paragraphs, start=1)]
     for t, table in enumerate(document.tables, start=1):
         for r, row in enumerate(table.rows, start=1):
@@ -124,8 +126,8 @@ def template_uses(path: Path) -> list[Use]:
             try:
                 names = meta.find_undeclared_variables(env.parse(source))
             except TemplateSyntaxError as exc:
-                raise RiskengineError([Problem(Location(f"{path}:{place}"), f"template syntax: {exc.message}",
-                                               code="template", hint="fix the tag in Word")]) from None
+                raise refuse(Location(f"{path}:{place}"), "problemi.modello.sintassi", code="template",
+                             hint_key="problemi.modello.suggerimento.etichetta", causa=exc.message) from None
             uses += [Use(n, place) for n in sorted(names)]
     first: dict[str, Use] = {}
     for use in uses:
@@ -137,15 +139,17 @@ def template_uses(path: Path) -> list[Use]:
 def unknown_variables(path: Path) -> list[Problem]:
     """A problem for each variable the template uses that the result does not provide, at its place."""
     check_template(path)
-    return [Problem(Location(f"{path}:{use.place}"), f"the template uses '{use.name}', which the result does "
-                    "not provide", code="template",
-                    hint=_hint(use.name)) for use in template_uses(path) if use.name not in VARIABLES]
-
-
-def _hint(name: str) -> str:
     from riskengine.suggest import did_you_mean
 
-    return did_you_mean(name, VARIABLES) or "the variables are: " + ", ".join(VARIABLES)
+    problems = []
+    for use in template_uses(path):
+        if use.name not in VARIABLES:
+            proposal = did_you_mean(use.name, VARIABLES)
+            problems.append(said(Location(f"{path}:{use.place}"), "problemi.modello.variabile_sconosciuta",
+                                 code="template", hint=proposal,
+                                 hint_key="" if proposal else "problemi.modello.suggerimento.variabili",
+                                 variabile=use.name, variabili=", ".join(VARIABLES)))
+    return problems
 
 
 # --- the content -----------------------------------------------------------------------------------------
@@ -342,9 +346,9 @@ def docx_bytes(view: View, template: Path) -> bytes:
             document.render(docx_context(view, document), jinja_env=env, autoescape=True)
     except (TemplateError, SecurityError, TemplateLimitError) as exc:
         cause = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        raise _refuse(template, f"template {template.name}: {type(exc).__name__}: {cause}") from exc
+        raise _refuse(template, "errore", nome=template.name, errore=type(exc).__name__, causa=cause) from exc
     except (ArithmeticError, LookupError, TypeError, ValueError) as exc:  # raised by the template's own code
-        raise _refuse(template, f"template {template.name}: {type(exc).__name__}: {exc}") from exc
+        raise _refuse(template, "errore", nome=template.name, errore=type(exc).__name__, causa=exc) from exc
     when = dt.datetime.combine(dt.date.fromisoformat(str(view.ente["data_riferimento"])[:10]), dt.time())
     props = document.docx.core_properties
     props.created = props.modified = when

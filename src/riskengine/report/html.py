@@ -23,7 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.errors import Location, RiskengineError
+from riskengine.i18n import refuse
 from riskengine.report.messages import Messages
 from riskengine.report.sandbox import (
     AnnexEnvironment,
@@ -245,18 +246,14 @@ def template_error(exc: BaseException, env: Environment, fallback: str) -> Riske
 
     name, filename, line = _template_place(exc, env)
     if isinstance(exc, TemplateNotFound):
-        cause = f"template '{exc.name}' not found"
+        cause: dict[str, Any] = {"causa_chiave": "problemi.modello.non_trovato", "modello": exc.name}
     else:
-        cause = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        cause = {"causa": getattr(exc, "message", None) or str(exc) or type(exc).__name__}
     name = name or fallback
-    where = f"template {name}, line {line}" if line else f"template {name}"
-    if _is_package_template(filename or name):
-        hint = ("a template of riskengine failed on the data: a result file given to report lacks a field or "
-                "has one of the wrong type (write it again with assess)")
-    else:
-        hint = "fix the template, or remove it from the templates directory to use the default"
-    return RiskengineError([Problem(Location(filename or name, line), f"{where}: {type(exc).__name__}: {cause}",
-                                    code="template", hint=hint)])
+    hint = "pacchetto" if _is_package_template(filename or name) else "html"
+    key = "problemi.modello.errore_riga" if line else "problemi.modello.errore"
+    return refuse(Location(filename or name, line), key, code="template", nome=name, riga=line,
+                  hint_key=f"problemi.modello.suggerimento.{hint}", errore=type(exc).__name__, **cause)
 
 
 def _is_package_template(filename: str) -> bool:
@@ -431,7 +428,7 @@ def _page_path(directory: Path, name: str) -> Path:
     path = directory / name
     # Names come from safe_filename(); check anyway that nothing can land outside the directory.
     if path.resolve().parent != directory.resolve():
-        raise RiskengineError([Problem(Location(name), "unsafe file name for a page of the annex", code="report")])
+        raise refuse(Location(name), "problemi.uscita.nome_pagina", code="report")
     return path
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from riskengine.errors import Location, fail
-from riskengine.i18n import LANGUAGES, Text, catalogue, format_label
+from riskengine.i18n import LANGUAGES, Text, catalogue, format_label, unknown_language
 
 __all__ = ["LANGUAGES", "Messages", "format_label", "keys"]
 
@@ -21,8 +20,7 @@ class Messages(Text):
 
     def __init__(self, lang: str = "it") -> None:
         if lang not in LANGUAGES:
-            raise fail(Location("--lang"), f"unknown language '{lang}'", code="report",
-                       hint="expected one of: " + ", ".join(LANGUAGES))
+            raise unknown_language("--lang", lang, code="report")
         super().__init__(lang)
 
     def finding(self, finding: Mapping[str, Any]) -> str:  # type: ignore[override]

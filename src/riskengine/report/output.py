@@ -22,7 +22,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.errors import Location, RiskengineError
+from riskengine.i18n import refuse
 
 MANIFEST_FILE = ".riskengine-manifest.json"
 MANIFEST_VERSION = 1
@@ -48,8 +49,10 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
         raise
 
 
-def _refuse(path: Path, message: str, hint: str) -> RiskengineError:
-    return RiskengineError([Problem(Location(str(path)), message, code="output", hint=hint)])
+def _refuse(path: Path, key: str, hint: str, **values: str) -> RiskengineError:
+    """One located problem about the output directory, worded by ``problemi.uscita.<key>`` and its hint."""
+    return refuse(Location(str(path)), f"problemi.uscita.{key}", code="output",
+                  hint_key=f"problemi.uscita.suggerimento.{hint}", **values)
 
 
 def output_target(out_dir: str | os.PathLike) -> Path:
@@ -60,17 +63,15 @@ def output_target(out_dir: str | os.PathLike) -> Path:
     """
     given = Path(out_dir)
     target = Path(os.path.abspath(given))
-    hint = "give a new or empty subdirectory, such as out/"
     if target.parent == target or Path.cwd() == target or target in Path.cwd().parents:
-        raise _refuse(given, "the output directory is the current directory or one of its parents; "
-                             "it is replaced as a whole", hint)
+        raise _refuse(given, "cartella_corrente", "nuova")
     if target.is_symlink():
-        raise _refuse(given, "the output path is a symbolic link", "give the directory it points to, or a new one")
+        raise _refuse(given, "collegamento", "destinazione")
     if target.exists():
         if not target.is_dir():
-            raise _refuse(given, "the output path exists and is not a directory", hint)
+            raise _refuse(given, "non_cartella", "nuova")
         if os.path.ismount(target):
-            raise _refuse(given, "the output directory is a mount point and cannot be replaced", hint)
+            raise _refuse(given, "montaggio", "nuova")
     return target
 
 
@@ -123,11 +124,9 @@ def check_replaceable(target: Path) -> None:
     """Refuse ``target`` unless it is missing, empty, or an annex that still matches its manifest."""
     if not target.exists() or not any(target.iterdir()):
         return
-    hint = "choose an empty or new directory; move your own files out of an annex directory"
     manifest = _read_manifest(target)
     if manifest is None:
-        raise _refuse(target, "the output directory is not empty and holds no riskengine manifest "
-                              f"({MANIFEST_FILE}); replacing it could delete files riskengine did not write", hint)
+        raise _refuse(target, "senza_manifesto", "vuota", manifesto=MANIFEST_FILE)
     directories = set(manifest["cartelle"])
     foreign, changed = [], []
     for name, path in _tree(target):
@@ -140,11 +139,10 @@ def check_replaceable(target: Path) -> None:
             foreign.append(name)
         elif path.is_symlink() or not path.is_file() or _digest(path) != manifest["file"][name]:
             changed.append(name)
-    for problem, names in (("holds files riskengine did not write", foreign),
-                           ("holds files changed since riskengine wrote them", changed)):
+    for problem, names in (("file_estranei", foreign), ("file_modificati", changed)):
         if names:
             shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
-            raise _refuse(target, f"the output directory {problem} ({shown}); replacing it would lose them", hint)
+            raise _refuse(target, problem, "vuota", file=shown)
 
 
 def _sibling_pattern(target: Path) -> re.Pattern[str]:
@@ -178,8 +176,7 @@ def exclusive(target: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise _refuse(target, "another riskengine run is writing into this directory",
-                          "wait for it to finish, or choose another output directory") from None
+            raise _refuse(target, "occupata", "attendi") from None
         yield
     finally:
         os.close(fd)  # closing releases the lock

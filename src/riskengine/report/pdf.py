@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.errors import Location, RiskengineError
+from riskengine.i18n import refuse
 
 if TYPE_CHECKING:
     from riskengine.report.html import HtmlRenderer
@@ -82,9 +83,9 @@ def rendering_errors() -> Iterator[None]:
         yield
     except RiskengineError:
         raise
-    except Exception as exc:
-        raise RiskengineError([Problem(Location(PDF_FILE), f"PDF rendering failed: {type(exc).__name__}: {exc}",
-                                       code="report")]) from exc
+    except Exception as exc:  # WeasyPrint errors carry no file/line of ours: name the output
+        raise refuse(Location(PDF_FILE), "problemi.uscita.pdf", code="report", errore=type(exc).__name__,
+                     causa=exc) from exc
 
 
 @contextmanager

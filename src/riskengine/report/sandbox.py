@@ -40,7 +40,8 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment
 
-from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.errors import Location, RiskengineError
+from riskengine.i18n import os_cause, refuse
 
 # A template override file larger than this is not a template.
 MAX_TEMPLATE_BYTES = 1024 * 1024
@@ -465,19 +466,20 @@ class Deadline:
             self.remaining -= time.monotonic() - start
 
 
-def _refuse(path: Path, message: str) -> RiskengineError:
-    return RiskengineError([Problem(Location(str(path)), message, code="template",
-                                    hint="template overrides must be regular files inside the templates directory")])
+def _refuse(path: Path, key: str, **values: Any) -> RiskengineError:
+    """One located problem about a template override, worded by ``problemi.modello.<key>``."""
+    return refuse(Location(str(path)), f"problemi.modello.{key}", code="template",
+                  hint_key="problemi.modello.suggerimento.file_regolari", **values)
 
 
 def templates_directory(directory: str | Path) -> Path:
     """The templates directory, refused when it is missing, not a directory or a symbolic link."""
     path = Path(directory)
     if path.is_symlink():
-        raise _refuse(path, "the templates directory is a symbolic link")
+        raise _refuse(path, "cartella_collegamento")
     if not path.is_dir():
-        raise RiskengineError([Problem(Location(str(path)), "templates directory not found", code="template",
-                                       hint="give a directory holding *.html.j2 files that override the defaults")])
+        raise refuse(Location(str(path)), "problemi.modello.cartella_mancante", code="template",
+                     hint_key="problemi.modello.suggerimento.cartella")
     return path
 
 
@@ -485,24 +487,24 @@ def read_template(root: Path, path: Path) -> str:
     """The text of the override ``path``: a regular UTF-8 file whose real path is inside ``root``."""
     real = os.path.realpath(path)
     if os.path.commonpath([real, os.path.realpath(root)]) != os.path.realpath(root):
-        raise _refuse(path, "the template is a link leading outside the templates directory")
+        raise _refuse(path, "collegamento_esterno")
     try:
         fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
-        raise _refuse(path, f"the template cannot be read: {exc.strerror}") from None
+        raise _refuse(path, "illeggibile", **os_cause(exc)) from None
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise _refuse(path, "the template is not a regular file")
+            raise _refuse(path, "non_regolare")
         if info.st_nlink > 1:  # a hard link may share a file from anywhere: the real path cannot tell
-            raise _refuse(path, "the template is a hard link (the file has other names)")
+            raise _refuse(path, "collegamento_fisico")
         data = handle.read(MAX_TEMPLATE_BYTES + 1)
     if len(data) > MAX_TEMPLATE_BYTES:
-        raise _refuse(path, f"the template is larger than {MAX_TEMPLATE_BYTES // 1024} KB")
+        raise _refuse(path, "troppo_grande", kb=MAX_TEMPLATE_BYTES // 1024)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _refuse(path, f"the template is not UTF-8 text (byte {exc.start})") from None
+        raise _refuse(path, "non_utf8", byte_posizione=exc.start) from None
 
 
 class OverrideLoader(BaseLoader):

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
 
-from riskengine.errors import Location, RiskengineError, fail, shorten
+from riskengine.errors import Location, RiskengineError, shorten
+from riskengine.i18n import refuse, wording
 from riskengine.result.model import RESULT, RESULT_FORMAT, Process, scores_are_numbers
 from riskengine.source.document import read_file
 
-_HINT = "give the risultato.json that 'riskengine assess' writes, or assess the catalogue again"
+_HINT = "problemi.risultato.suggerimento.risultato"
+
+
+def _refuse(where: Location, key: str, hint: str = "risultato", **values: Any) -> RiskengineError:
+    """One located problem about a result file, worded by ``problemi.risultato.<key>``."""
+    return refuse(where, f"problemi.risultato.{key}", code="result",
+                  hint_key=f"problemi.risultato.suggerimento.{hint}", **values)
 
 
 def read_result(path: str | Path) -> dict[str, Any]:
@@ -24,15 +32,17 @@ def read_result(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     where = Location(str(path))
     if not path.exists() and not path.is_symlink():
-        raise fail(where, "no such result file", code="result", hint=_HINT)
+        raise _refuse(where, "inesistente")
     if path.is_dir():
-        raise fail(where, "is a directory, not a result file", code="result", hint=_HINT)
+        raise _refuse(where, "cartella")
     # Read like a catalogue file: regular files only (not /dev/zero, not a FIFO, which would hang),
     # without blocking, not through a link out of the file's folder, and within the size limit.
     try:
         raw = read_file(path)
     except RiskengineError as exc:  # its hint speaks of rule and catalogue files
-        raise fail(where, exc.problems[0].message, code="result", hint=_HINT) from None
+        # the file's own problem, worded by its key, with the hint of a result file
+        raise RiskengineError([replace(exc.problems[0], location=where, code="result", hint=wording(_HINT),
+                                       hint_key=_HINT)]) from None
     validated = _validated(raw)
     if validated is not None:
         _check_format(validated, where)
@@ -80,28 +90,25 @@ def _parse(raw: bytes, where: Location) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise fail(where, "is not a result: not UTF-8 text", code="result", hint=_HINT) from None
+        raise _refuse(where, "non_utf8") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise fail(Location(where.path, exc.lineno, exc.colno),
-                   f"is not valid JSON ({exc.msg}): the file is damaged or truncated", code="result",
-                   hint=_HINT) from None
+        raise _refuse(Location(where.path, exc.lineno, exc.colno), "json", causa=exc.msg) from None
     except RecursionError:
-        raise fail(where, "is not a result: JSON nested too deeply", code="result", hint=_HINT) from None
+        raise _refuse(where, "annidato") from None
     except ValueError as exc:  # e.g. an integer past Python's limit on digits converted at once
         reason = str(exc).split(";")[0]  # without its advice to the programmer (sys.set_int_max_str_digits)
-        raise fail(where, f"is not a result: {shorten(reason, 120)}", code="result", hint=_HINT) from None
+        raise _refuse(where, "non_risultato", causa=shorten(reason, 120)) from None
 
 
 def _check_format(data: Any, where: Location) -> None:
     """One problem when ``data`` is not a result, or is a result of another format version."""
     if not isinstance(data, dict) or "formato" not in data:
-        raise fail(where, "is not a riskengine result (no 'formato' key at the top)", code="result", hint=_HINT)
+        raise _refuse(where, "senza_formato")
     if data["formato"] != RESULT_FORMAT:
         shown = str(data["formato"])[:60]
-        raise fail(where, f"is a result of format '{shown}'; this riskengine reads '{RESULT_FORMAT}'",
-                   code="result", hint="assess the catalogue again with this version of riskengine")
+        raise _refuse(where, "altro_formato", hint="versione", formato=shown, atteso=RESULT_FORMAT)
 
 
 def _invalid(where: Location, exc: ValidationError) -> RiskengineError:
@@ -109,6 +116,6 @@ def _invalid(where: Location, exc: ValidationError) -> RiskengineError:
     errors = exc.errors(include_url=False)
     first = errors[0]
     place = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"]).lstrip(".")
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return fail(where, f"is not a valid {RESULT_FORMAT} result: {place or 'top level'}: {first['msg']}{more}",
-                code="result", hint=_HINT)
+    return _refuse(where, "non_valido", atteso=RESULT_FORMAT, causa=first["msg"], n=len(errors) - 1,
+                   **({"dove": place} if place else {"dove_chiave": "problemi.risultato.cima"}),
+                   **({"altri_chiave": "problemi.risultato.altri"} if len(errors) > 1 else {"altri": ""}))

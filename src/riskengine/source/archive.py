@@ -13,8 +13,10 @@ import stat
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from riskengine.errors import Location, RiskengineError, fail
+from riskengine.errors import Location, RiskengineError
+from riskengine.i18n import os_cause, refuse
 
 MAX_MEMBERS = 1_000
 MAX_RATIO = 100  # uncompressed / compressed, per part: XML compresses 5-20 times, bombs thousands
@@ -23,9 +25,10 @@ _CHUNK = 1024 * 1024
 _DOCTYPE = b"<!DOCTYPE"
 
 
-def refuse(path: Path, message: str, hint: str, code: str) -> RiskengineError:
-    """One located problem about an office file."""
-    return fail(Location(str(path)), message, code=code, hint=hint)
+def _refuse(path: Path, key: str, hint: str, code: str, **values: Any) -> RiskengineError:
+    """One located problem about an office file, worded by ``problemi.contenitore.<key>`` and its hint."""
+    return refuse(Location(str(path)), f"problemi.contenitore.{key}", code=code,
+                  hint_key=f"problemi.contenitore.suggerimento.{hint}", **values)
 
 
 def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: str, save_as: str,
@@ -36,41 +39,35 @@ def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: st
     streamed bytes of every XML part and may raise.
     """
     if path.suffix.lower() in MACRO_SUFFIXES:
-        raise refuse(path, f"'{path.suffix}' files are not accepted (macros or a binary format)",
-                     f"save it as {save_as}", code)
+        raise _refuse(path, "estensione", "salva", code, estensione=path.suffix, formato=save_as)
     try:
         info = os.stat(path)
     except OSError as exc:
-        raise refuse(path, f"cannot read the file: {exc.strerror}", "check the path", code) from None
+        raise _refuse(path, "illeggibile", "percorso", code, **os_cause(exc)) from None
     if not stat.S_ISREG(info.st_mode):
-        raise refuse(path, "not a regular file", "give the path of a file", code)
+        raise _refuse(path, "non_regolare", "file", code)
     if info.st_size > max_bytes:
-        raise refuse(path, f"the file is {info.st_size / 1048576:.1f} MB, over the limit of "
-                     f"{max_bytes // 1048576} MB", "split it, or remove images", code)
+        raise _refuse(path, "troppo_grande", "dividi", code, mb=f"{info.st_size / 1048576:.1f}",
+                      limite=max_bytes // 1048576)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise refuse(path, "not an Office file (not a zip archive)",
-                     f"save it as {save_as}", code) from None
+        raise _refuse(path, "non_zip", "salva", code, formato=save_as) from None
     with archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
-            raise refuse(path, f"the file holds {len(members):,} parts, over the limit of {MAX_MEMBERS:,}",
-                         "save it again from Office", code)
+            raise _refuse(path, "troppe_parti", "salva_da_office", code, parti=len(members), limite_parti=MAX_MEMBERS)
         total = 0
         for member in members:
             name = member.filename
             if name.lower().endswith("vbaproject.bin"):
-                raise refuse(path, "the file contains macros (vbaProject.bin)", f"save it as {save_as}, without macros",
-                             code)
+                raise _refuse(path, "macro", "senza_macro", code, formato=save_as)
             total += member.file_size
             if total > max_uncompressed:
-                raise refuse(path, f"the file expands to more than {max_uncompressed // 1048576} MB",
-                             "a file this large is not accepted: split it", code)
+                raise _refuse(path, "espanso", "troppo_grande", code, limite=max_uncompressed // 1048576)
             if member.file_size > 4096 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
                 ratio = member.file_size // max(member.compress_size, 1)
-                raise refuse(path, f"part '{name[:80]}' expands {ratio:,} times: a zip bomb",
-                             "save the file again from Office", code)
+                raise _refuse(path, "bomba", "salva_da_office", code, parte=name[:80], rapporto=ratio)
         for member in members:
             if not member.filename.endswith((".xml", ".rels")):
                 continue
@@ -79,11 +76,9 @@ def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: st
                 while chunk := stream.read(_CHUNK):
                     block = tail + chunk
                     if _DOCTYPE in block:
-                        raise refuse(path, f"part '{member.filename[:80]}' declares a DOCTYPE",
-                                     "save the file again from Office", code)
+                        raise _refuse(path, "doctype", "salva_da_office", code, parte=member.filename[:80])
                     if member.filename == "[Content_Types].xml" and b"macroEnabled" in block:
-                        raise refuse(path, "the file is macro-enabled", f"save it as {save_as}, without macros",
-                                     code)
+                        raise _refuse(path, "con_macro", "senza_macro", code, formato=save_as)
                     if scan is not None:
                         scan(member.filename, chunk)
                     tail = block[-16:]

@@ -22,6 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from riskengine.errors import Location, RiskengineError, fail, shorten
 from riskengine.gcpause import paused as _gc_paused
 from riskengine.i18n import refuse
+from riskengine.source.yaml_problems import yaml_problem
 
 _Loader: Any
 try:
@@ -756,7 +757,7 @@ def load_yaml(path: str | os.PathLike, *, within: str | os.PathLike | None = Non
         except yaml.MarkedYAMLError as exc:
             raise _marked_error(path, exc, text) from None
         except yaml.YAMLError as exc:
-            raise refuse(Location(path), "problemi.yaml.non_valido", dettaglio=exc) from None
+            raise refuse(Location(path), "problemi.yaml.sintassi.sconosciuto", dettaglio=exc) from None
     if scanned.index is _NO_DOCUMENT:
         return Document(path, None, None, within=folder)
     return Document(path, scanned.data, None, source=raw, within=folder)
@@ -765,10 +766,7 @@ def load_yaml(path: str | os.PathLike, *, within: str | os.PathLike | None = Non
 def _marked_error(path: str, exc: yaml.MarkedYAMLError, text: str) -> RiskengineError:
     if "nesting depth" in (exc.problem or ""):
         return _too_deep_for_the_parser(path, exc, text)
-    mark = exc.problem_mark or exc.context_mark
-    loc = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
-    return refuse(loc, "problemi.yaml.non_valido", hint_key="problemi.suggerimento.yaml",
-                  dettaglio=exc.problem or exc.context)
+    return yaml_problem(path, exc, text)
 
 
 def _too_deep_for_the_parser(path: str, exc: yaml.MarkedYAMLError, text: str) -> RiskengineError:
@@ -811,7 +809,7 @@ def _load_with_tree(path: str, text: str, within: str | None) -> Document:
     except yaml.MarkedYAMLError as exc:
         raise _marked_error(path, exc, text) from None
     except yaml.YAMLError as exc:
-        raise refuse(Location(path), "problemi.yaml.non_valido", dettaglio=exc) from None
+        raise refuse(Location(path), "problemi.yaml.sintassi.sconosciuto", dettaglio=exc) from None
     except RecursionError:
         raise refuse(Location(path), "problemi.yaml.troppo_annidato",
                      hint_key="problemi.suggerimento.appiattisci") from None

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from riskengine.errors import Problem, shorten
+from riskengine.errors import Location, Problem, shorten
 from riskengine.gcpause import paused
 from riskengine.i18n import RefusalError, said, wording
 from riskengine.source.document import Document
@@ -29,6 +29,28 @@ _TYPE_WORDS = {
     "date_parsing": "data", "date_from_datetime_parsing": "data",
     "decimal_type": "numero", "decimal_parsing": "numero", "float_type": "numero", "float_parsing": "numero",
 }
+
+
+# Pydantic's limits of a field (Field(ge=…, min_length=…)): the value of the limit in the error's context.
+_LIMITS = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le",
+           "string_too_short": "min_length", "string_too_long": "max_length", "too_short": "min_length",
+           "too_long": "max_length", "string_pattern_mismatch": "pattern"}
+
+
+def _out_of_limits(where: Location, kind: str, err: Any, name: str, element: str) -> Problem:
+    """A value beyond a limit of its field, worded by ``problemi.limite.<kind>`` (an empty one as such)."""
+    # a decimal limit of a custom type reaches the context as its repr: Decimal('100')
+    limit = re.sub(r"^Decimal\('(.*)'\)$", r"\1", str(err.get("ctx", {}).get(_LIMITS[kind])))
+    given = err.get("input")
+    if kind in ("string_too_short", "too_short") and limit == "1":
+        kind = "vuoto"
+    values: dict[str, Any] = {"elemento": wording(element, chiave=name), "elemento_chiave": element, "chiave": name,
+                              "forma" if kind == "string_pattern_mismatch" else "limite": limit}
+    if kind.startswith(("greater", "less")):
+        values["numero_trovato"] = shorten(given)
+    elif kind != "string_pattern_mismatch":
+        values["lunghezza"] = len(given) if hasattr(given, "__len__") else "?"
+    return said(where, f"problemi.limite.{kind}", code="schema", **values)
 
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -100,6 +122,8 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
                                  atteso=wording(f"problemi.tipo.{_TYPE_WORDS[kind]}"),
                                  atteso_chiave=f"problemi.tipo.{_TYPE_WORDS[kind]}",
                                                                                                      trovato=shorten(repr(err["input"]))))
+        elif kind in _LIMITS:
+            problems.append(_out_of_limits(doc.locate(full), kind, err, name, element))
         elif kind == "value_error" and isinstance(err.get("ctx", {}).get("error"), RefusalError):
             refusal = err["ctx"]["error"]
             named = {"campo": name} if name and not item else {}

@@ -16,6 +16,7 @@ from typing import Any
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
+from riskengine.i18n import refuse, said
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile
 from riskengine.source.document import Document, PathKey
@@ -114,8 +115,11 @@ class _Collector:
         self.indicators = [i.codice for i in method.model.indicatori]
         self.problems: list[Problem] = []
 
-    def error(self, where: Location, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(where, message, code="questionario", hint=hint))
+    def error(self, where: Location, key: str, *, hint: str = "", hint_key: str = "", **values: Any) -> None:
+        """A problem worded by ``problemi.questionario.<key>`` (its hint by ``…suggerimento.<hint_key>``)."""
+        self.problems.append(said(where, f"problemi.questionario.{key}", code="questionario", hint=hint,
+                                  hint_key=f"problemi.questionario.suggerimento.{hint_key}" if hint_key else "",
+                                  **values))
 
     def owner(self, node: str) -> str | None:
         """The unit owning an item (the owner of its process)."""
@@ -132,8 +136,7 @@ class _Collector:
             elif indicator_of_header(text) in self.indicators:
                 columns[index] = indicator_of_header(text)
         if "codice" not in columns.values():
-            self.error(cell_location(path, sheet.title, "A1"), "no column 'codice'",
-                       "return the questionnaire as riskengine wrote it")
+            self.error(cell_location(path, sheet.title, "A1"), "senza_codice", hint_key="restituisci")
             return []
         rows = []
         for number in sorted(r for r in sheet.rows if r > 1):
@@ -179,48 +182,44 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
     c = _Collector(cg, method)
     files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))  # ~$: Excel's lock files
     if not files:
-        raise RiskengineError([Problem(Location(str(folder)), "no questionnaire (.xlsx) in the folder",
-                                       code="questionario", hint="put the returned questionnaires here")])
+        raise refuse(Location(str(folder)), "problemi.questionario.nessuno", code="questionario",
+                     hint_key="problemi.questionario.suggerimento.restituiti")
     read: list[tuple[Path, str, list[_Row], list[_Row]]] = []
     years: dict[int, Location] = {}
     by_unit: dict[str, Path] = {}
     for path in files:
         sheets = read_workbook(path)
         if INFO_SHEET not in sheets or ANSWERS_SHEET not in sheets:
-            c.error(Location(str(path)), "not a riskengine questionnaire (no sheets Questionario and Valutazione)",
-                    "return the file riskengine questionari wrote")
+            c.error(Location(str(path)), "non_questionario", hint_key="file_originale")
             continue
         info = _info(path, sheets[INFO_SHEET])
         unit_value, unit_place = info.get("unita", (None, cell_location(path, INFO_SHEET, "B2")))
         unit = f"unit:{unit_value}"
         if unit_value is None or unit not in cg.graph:
             units = [cg.code(n) for n in cg.nodes_of("unit")]
-            c.error(unit_place, f"unknown unit '{unit_value}'", did_you_mean(str(unit_value), units))
+            c.error(unit_place, "unita_sconosciuta", hint=did_you_mean(str(unit_value), units), unita=unit_value)
             continue
         ente, ente_place = info.get("ente", (None, cell_location(path, INFO_SHEET, "B1")))
         if ente != cg.catalog.ente.codice:
-            c.error(ente_place, f"this questionnaire is of '{ente}', not of '{cg.catalog.ente.codice}'")
+            c.error(ente_place, "altro_ente", ente=ente, atteso=cg.catalog.ente.codice)
             continue
         anno, anno_place = info.get("anno", (None, cell_location(path, INFO_SHEET, "B4")))
         if not (isinstance(anno, int) or (isinstance(anno, str) and _YEAR.fullmatch(anno))):
-            c.error(anno_place, f"'{anno}' is not a year")
+            c.error(anno_place, "non_anno", anno=anno)
             continue
         if year is not None and int(anno) != year:
-            c.error(anno_place, f"this questionnaire is of {anno}, not of {year}",
-                    "collect one year at a time: remove it from the folder, or use its --year")
+            c.error(anno_place, "altro_anno", hint_key="un_anno", anno=anno, atteso=year)
             continue
         years.setdefault(int(anno), anno_place)
         if unit in by_unit:
-            c.error(unit_place, f"unit '{unit_value}' returned a second questionnaire (also {by_unit[unit].name})",
-                    "keep one questionnaire per unit in the folder")
+            c.error(unit_place, "secondo", hint_key="una_per_unita", unita=unit_value, file=by_unit[unit].name)
             continue
         by_unit[unit] = path
         measures = c.measures(path, sheets[MEASURES_SHEET]) if MEASURES_SHEET in sheets else []
         read.append((path, unit, c.answers(path, sheets[ANSWERS_SHEET]), measures))
     if year is None and len(years) > 1:
         for _, place in sorted(years.items())[1:]:
-            c.error(place, f"questionnaires of different years ({', '.join(map(str, sorted(years)))})",
-                    "collect one year at a time: use --year")
+            c.error(place, "anni_diversi", hint_key="usa_anno", anni=", ".join(map(str, sorted(years))))
     if c.problems:
         raise RiskengineError(sorted(c.problems, key=Problem.sort_key))
     year = year if year is not None else next(iter(years))
@@ -245,7 +244,8 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             node = f"{c.kind}:{row.code}"
             if node not in cg.graph:
                 pool = [cg.code(n) for n in cg.nodes_of(c.kind)]
-                c.error(row.place, f"unknown {c.level} '{row.code}'", did_you_mean(row.code, pool))
+                c.error(row.place, "voce_sconosciuta", hint=did_you_mean(row.code, pool), codice=row.code,
+                        livello_chiave=f"problemi.questionario.livello.{c.level}")
                 continue
             filled = {k: v for k, v in row.values.items() if not is_empty(v)}
             if row.code not in own:
@@ -281,8 +281,7 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             if not filled:
                 continue
             if row.code not in led:
-                c.error(row.place, f"measure '{row.code}' is not led by unit '{returned.unit}'",
-                        "each unit reports on the measures it leads")
+                c.error(row.place, "misura_altrui", hint_key="sue_misure", misura=row.code, unita=returned.unit)
                 continue
             position = measure_index.get(row.code)
             if position is None:
@@ -300,14 +299,14 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
     for row, unit in foreign:
         owner = c.owner(f"{c.kind}:{row.code}")
         owner_code = cg.code(owner) if owner else "—"
-        if row.code in answered:
-            message = (f"{c.level} '{row.code}' answered by unit '{cg.code(unit)}' and by its owner "
-                       f"'{owner_code}' ({answered[row.code]}): the owner's answers are kept")
-        else:
-            message = (f"{c.level} '{row.code}' answered by unit '{cg.code(unit)}', which does not own it "
-                       f"(owner: '{owner_code}'): not merged")
-        collection.conflicts.append(Problem(row.place, message, code="conflitto", severity=Severity.WARNING,
-                                            subject=row.code, hint="the owner unit answers for its processes"))
+        kept = row.code in answered  # the owner answered too: its answers are kept
+        key = "conflitto_titolare" if kept else "conflitto_non_titolare"
+        collection.conflicts.append(said(
+            row.place, f"problemi.questionario.{key}",
+            code="conflitto", severity=Severity.WARNING, subject=row.code,
+            hint_key="problemi.questionario.suggerimento.titolare", codice=row.code, unita=cg.code(unit),
+            titolare=owner_code, livello_chiave=f"problemi.questionario.livello.{c.level}",
+            **({"dove": str(answered[row.code])} if kept else {})))
     if c.problems:
         raise RiskengineError(sorted(c.problems, key=Problem.sort_key))
     data["valutazioni"] = entries

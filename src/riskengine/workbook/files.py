@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from riskengine.catalog.models import CATALOG_FILES
-from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.errors import Location, RiskengineError
+from riskengine.i18n import said
 from riskengine.method.models import AssessmentFile
 from riskengine.source.document import load_yaml
 from riskengine.source.validate import validate_document
@@ -50,9 +51,8 @@ def write_catalog_files(imported: Imported, out_dir: Path, *, force: bool = Fals
     targets = {n: out_dir / (f"assessment-{imported.year}.yaml" if n == ASSESSMENT_FILE else n) for n in names}
     existing = [p for p in targets.values() if p.exists()]
     if existing and not force:
-        raise RiskengineError([Problem(Location(str(p)), "the file already exists", code="workbook",
-                                       hint="use --force to replace the files whose content changed")
-                               for p in existing])
+        raise RiskengineError([said(Location(str(p)), "problemi.cartella.file_esistente", code="workbook",
+                                    hint_key="problemi.cartella.suggerimento.forza") for p in existing])
     out_dir.mkdir(parents=True, exist_ok=True)
     plan: list[tuple[Path, str, str]] = []
     for name in names:

@@ -19,6 +19,7 @@ from riskengine.catalog.load import default_factors_document
 from riskengine.catalog.lookalikes import look_alike_codes
 from riskengine.catalog.models import CATALOG_FILES
 from riskengine.errors import Location, Problem, RiskengineError, Severity
+from riskengine.i18n import said
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile
 from riskengine.source.document import Document, PathKey
@@ -93,8 +94,11 @@ class _Reader:
         self.homes: dict[str, str] = {}
         self.year: int | None = None
 
-    def problem(self, sheet: str, ref: str, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(cell_location(self.path, sheet, ref), message, code="workbook", hint=hint))
+    def problem(self, sheet: str, ref: str, key: str, *, hint: str = "", hint_key: str = "", **values: Any) -> None:
+        """A problem at a cell, worded by ``problemi.cartella.<key>`` (its hint by ``…suggerimento.<hint_key>``)."""
+        self.problems.append(said(cell_location(self.path, sheet, ref), f"problemi.cartella.{key}", code="workbook",
+                                  hint=hint, hint_key=f"problemi.cartella.suggerimento.{hint_key}" if hint_key else "",
+                                  **values))
 
     def file(self, name: str, home: str) -> dict[str, Any]:
         self.homes.setdefault(name, home)
@@ -112,16 +116,16 @@ class _Reader:
             text = str(cell.value).strip()
             column = by_header.get(text) or (extra(text) if extra else None)
             if column is None:
-                self.problem(sheet.title, cell.ref, f"unknown column '{text}'",
-                             did_you_mean(text, by_header) or "allowed: " + ", ".join(by_header))
+                proposal = did_you_mean(text, by_header)
+                self.problem(sheet.title, cell.ref, "colonna_sconosciuta", colonna=text, hint=proposal,
+                             hint_key="" if proposal else "colonne_ammesse", colonne=", ".join(by_header))
             elif column in found.values():
-                self.problem(sheet.title, cell.ref, f"column '{text}' appears twice", "keep one of them")
+                self.problem(sheet.title, cell.ref, "colonna_doppia", hint_key="una_colonna", colonna=text)
             else:
                 found[index] = column
         for column in columns:
             if column.required and column not in found.values():
-                self.problem(sheet.title, "A1", f"missing column '{column.header}'",
-                             "add it to the first row (see the sheet Leggimi)")
+                self.problem(sheet.title, "A1", "colonna_mancante", hint_key="aggiungi_colonna", colonna=column.header)
         return found
 
     def rows(self, sheet: Sheet, found: dict[int, Column], owners: tuple[Column, ...] = ()) -> list[_Row]:
@@ -133,8 +137,7 @@ class _Reader:
                 column = found.get(index)
                 if column is None:
                     if index not in found:
-                        self.problem(sheet.title, cell.ref, "a value in a column without a header",
-                                     "give the column a header or delete the value")
+                        self.problem(sheet.title, cell.ref, "valore_senza_intestazione", hint_key="intestazione")
                     continue
                 value = from_cell(cell.value, column)
                 if column in owners:
@@ -154,22 +157,21 @@ class _Reader:
             file_cell, name_cell, value_cell = cells.get(1), cells.get(2), cells.get(3)
             if file_cell is None or name_cell is None:
                 if value_cell is not None:
-                    self.problem(sheet.title, value_cell.ref, "a value without its file and field",
-                                 "fill columns A (file) and B (campo)")
+                    self.problem(sheet.title, value_cell.ref, "valore_senza_campo", hint_key="file_e_campo")
                 continue
             file = str(file_cell.value).strip()
             match = _ASSESSMENT_NAME.fullmatch(file)
             if match:
                 file = ASSESSMENT_FILE
             elif file not in CATALOG_FILES:
-                self.problem(sheet.title, file_cell.ref, f"unknown file '{file}'",
-                             did_you_mean(file, [f for f, _ in SETTINGS if f != ASSESSMENT_FILE]))
+                self.problem(sheet.title, file_cell.ref, "file_sconosciuto", file=file,
+                             hint=did_you_mean(file, [f for f, _ in SETTINGS if f != ASSESSMENT_FILE]))
                 continue
             name = str(name_cell.value).strip()
             column = columns.get((file, name))
             if column is None:
-                self.problem(sheet.title, name_cell.ref, f"unknown field '{name}' of {file_cell.value}",
-                             did_you_mean(name, [h for f, h in columns if f == file]))
+                self.problem(sheet.title, name_cell.ref, "campo_sconosciuto", campo=name, file=file_cell.value,
+                             hint=did_you_mean(name, [h for f, h in columns if f == file]))
                 continue
             data = self.file(file, f"{sheet.title}")
             if value_cell is None:
@@ -211,18 +213,20 @@ class _Reader:
             parent_code = row.owners.get(owner_key)
             if process not in by_code:
                 where = row.owner_places.get("processo", f"{sheet}!A{row.row}")
-                self.problems.append(Problem(Location(f"{self.path}:{where}"), f"unknown process '{process}'",
-                                             code="workbook", hint=did_you_mean(process, by_code)))
+                self.problems.append(said(Location(f"{self.path}:{where}"), "problemi.cartella.processo_sconosciuto",
+                                          code="workbook", hint=did_you_mean(process, by_code), processo=process))
                 return
             parent, path = by_code[process]
             if parent_code is not None:
                 phase = phase_rows.get((process, str(parent_code)))
                 if phase is None or id(phase) not in placed:
                     pool = [code for (p, code) in phase_rows if p == process]
-                    self.problems.append(Problem(
-                        Location(f"{self.path}:{row.owner_places[owner_key]}"),
-                        f"unknown phase '{parent_code}' of process '{process}'", code="workbook",
-                        hint=did_you_mean(str(parent_code), pool) or "list the phase in the sheet Fasi first"))
+                    proposal = did_you_mean(str(parent_code), pool)
+                    self.problems.append(said(
+                        Location(f"{self.path}:{row.owner_places[owner_key]}"), "problemi.cartella.fase_sconosciuta",
+                        code="workbook", hint=proposal,
+                        hint_key="" if proposal else "problemi.cartella.suggerimento.prima_la_fase",
+                        fase=parent_code, processo=process))
                     return
                 parent, path = phase.data, placed[id(phase)]
             items = parent.setdefault(list_key, [])
@@ -287,15 +291,15 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
     if SETTINGS_SHEET in sheets:
         reader.settings(sheets[SETTINGS_SHEET])
     else:
-        reader.problems.append(Problem(Location(str(path)), f"no sheet '{SETTINGS_SHEET}'", code="workbook",
-                                       hint="a catalogue workbook is written by riskengine export-xlsx"))
+        reader.problems.append(said(Location(str(path)), "problemi.cartella.foglio_mancante", code="workbook",
+                                    hint_key="problemi.cartella.suggerimento.esporta", foglio=SETTINGS_SHEET))
     rows: dict[str, list[_Row]] = {}
     for title, sheet in sheets.items():
         if title in tables:
             rows[title] = reader.table(sheet, tables[title])
         elif title not in (*_IGNORED_SHEETS, SETTINGS_SHEET, ASSESSMENT_SHEET):
-            reader.problem(title, "A1", f"unknown sheet '{title}'",
-                           did_you_mean(title, [*tables, SETTINGS_SHEET, ASSESSMENT_SHEET]))
+            reader.problem(title, "A1", "foglio_sconosciuto", foglio=title,
+                           hint=did_you_mean(title, [*tables, SETTINGS_SHEET, ASSESSMENT_SHEET]))
     for table in TABLES:
         if table.title in rows and table.file != "processes.yaml":
             reader.simple(table, rows[table.title])
@@ -311,8 +315,8 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
         if name in documents:
             models[name] = validate_document(documents[name], model, problems)
         elif name not in ("factors.yaml", "trasparenza.yaml"):
-            problems.append(Problem(Location(str(path)), f"the workbook has no data of {name}", code="workbook",
-                                    hint="a catalogue workbook is written by riskengine export-xlsx"))
+            problems.append(said(Location(str(path)), "problemi.cartella.dati_mancanti", code="workbook",
+                                 hint_key="problemi.cartella.suggerimento.esporta", file=name))
     if problems or any(m is None for m in models.values()):
         raise RiskengineError(sorted(problems, key=Problem.sort_key))
     factors_doc: Document = documents.get("factors.yaml") or default_factors_document()

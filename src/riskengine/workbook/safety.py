@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from riskengine.errors import Location, RiskengineError, fail
-from riskengine.source.archive import check_archive, refuse
+from riskengine.errors import Location, RiskengineError
+from riskengine.i18n import refuse, said
+from riskengine.source.archive import check_archive
 
 MAX_WORKBOOK_BYTES = 10 * 1024 * 1024  # compressed: a national catalogue is about 2 MB
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # every member together, as the zip directory declares them
@@ -27,8 +28,10 @@ _PREFIXED_CELL = re.compile(rb"<\w+:c[\s>/]")  # <x:c r="A1">, from writers that
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
-def _refuse(path: Path, message: str, hint: str) -> RiskengineError:
-    return refuse(path, message, hint, "workbook")
+def _refuse(path: Path, key: str, hint: str, **values: Any) -> RiskengineError:
+    """One located problem about a workbook, worded by ``problemi.cartella.<key>`` and its hint."""
+    return refuse(Location(str(path)), f"problemi.cartella.{key}", code="workbook",
+                  hint_key=f"problemi.cartella.suggerimento.{hint}", **values)
 
 
 def check_container(path: Path) -> None:
@@ -40,8 +43,7 @@ def check_container(path: Path) -> None:
         if _SHEET.fullmatch(part):  # a cell split between two chunks is missed: one in a million
             cells += chunk.count(b"<c ") + chunk.count(b"<c>") + len(_PREFIXED_CELL.findall(chunk))
             if cells > MAX_CELLS:
-                raise _refuse(path, f"the workbook has more than {MAX_CELLS:,} cells",
-                              "a catalogue this large is not read from Excel: split it or use YAML")
+                raise _refuse(path, "troppe_celle", "dividi", limite_celle=MAX_CELLS)
 
     check_archive(path, max_bytes=MAX_WORKBOOK_BYTES, max_uncompressed=MAX_UNCOMPRESSED_BYTES, code="workbook",
                   save_as="'Cartella di lavoro di Excel (*.xlsx)'", scan=count)
@@ -93,7 +95,7 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
     try:
         book = load_workbook(path, read_only=True, data_only=False, keep_links=False, keep_vba=False)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file: one located line
-        raise _refuse(path, f"the workbook cannot be read: {type(exc).__name__}", "save it again from Excel") from None
+        raise _refuse(path, "illeggibile", "salva", errore=type(exc).__name__) from None
     sheets: dict[str, Sheet] = {}
     problems = []
     try:
@@ -106,15 +108,13 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
                         continue
                     cell = Cell(ws.title, item.row, item.column, value)
                     if item.data_type == "f":
-                        problems.append(fail(cell_location(path, ws.title, cell.ref),
-                                             "a formula is not accepted: cells hold data",
-                                             code="workbook", hint="replace it with its value").problems[0])
+                        problems.append(said(cell_location(path, ws.title, cell.ref), "problemi.cartella.formula",
+                                             code="workbook", hint_key="problemi.cartella.suggerimento.valore"))
                         continue
                     if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-                        problems.append(fail(cell_location(path, ws.title, cell.ref),
-                                             f"a cell holds {len(value):,} characters, more than Excel's "
-                                             f"{MAX_CELL_CHARS:,}", code="workbook",
-                                             hint="shorten the text").problems[0])
+                        problems.append(said(cell_location(path, ws.title, cell.ref), "problemi.cartella.cella_lunga",
+                                             code="workbook", hint_key="problemi.cartella.suggerimento.accorcia",
+                                             caratteri_cella=len(value), limite_caratteri=MAX_CELL_CHARS))
                         continue
                     if isinstance(value, dt.time):
                         value = value.isoformat()

@@ -1,0 +1,530 @@
+"""Italian first, the leftovers: what the history, output, workbook, rule-test and YAML stages tell a user.
+
+Each place is run in Italian (the default) and in English (``--lang en``) and its message is
+checked in both; the last test runs the main error paths of the command line in Italian and scans
+what they print for English words.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from catalog_helpers import REPO, run_cli
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from test_messages_cli import italian_prose
+
+from riskengine.errors import RiskengineError
+from riskengine.history.store import open_store
+from riskengine.history.storico import load_storico
+from riskengine.i18n import Text, language
+from riskengine.report import _check_formats, _output_error
+from riskengine.report.messages import Messages
+from riskengine.report.output import check_replaceable, output_target
+from riskengine.result.read import read_result
+from riskengine.source.document import load_yaml
+from riskengine.source.yaml_problems import yaml_problem
+from riskengine.workbook.safety import read_workbook
+
+IT, EN = Text("it"), Text("en")
+EXAMPLE = REPO / "catalogs" / "esempio-cciaa"
+RULES = REPO / "rules"
+# Words of English sentences that no Italian message uses (quoted values and paths are taken out first).
+ENGLISH = re.compile(r"\b(the|is|not|cannot|unknown|expected|missing|found|already|invalid|with|without|got|must|"
+                     r"does|which|this|use|give|keep|check|file exists|answers?|measures?|years?|declared)\b")
+
+
+def lines(exc: pytest.ExceptionInfo[RiskengineError]) -> tuple[str, str]:
+    """The first problem of a refusal as the command line prints it, in Italian and in English."""
+    problem = sorted(exc.value.problems, key=lambda p: p.sort_key())[0]
+    return IT.problem(problem), EN.problem(problem)
+
+
+def english_words(text: str) -> list[str]:
+    """English words left in Italian ``text``: quoted values, paths, codes and the YAML reader's own quote removed."""
+    found = []
+    for line in italian_prose(text):
+        line = re.sub(r"«[^»]*»|'[^']*'|\"[^\"]*\"", "", line)
+        found += [m.group() for m in ENGLISH.finditer(line)]
+    return found
+
+
+# --- history -------------------------------------------------------------------------------------
+
+def test_a_history_store_url_that_is_not_one_is_refused_in_both_languages(tmp_path: Path) -> None:
+    with pytest.raises(RiskengineError) as info:
+        open_store("not a url")
+    italian, english = lines(info)
+    assert italian == ("--db: error[load]: 'not a url' non è l'indirizzo di un database "
+                       "(usa sqlite:///PERCORSO o postgresql+psycopg://UTENTE@HOST/DB)")
+    assert english == ("--db: error[load]: 'not a url' is not a database URL "
+                       "(use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB)")
+
+
+def test_a_history_store_that_cannot_be_opened_says_why_in_italian(tmp_path: Path) -> None:
+    blocker = tmp_path / "un-file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:  # its folder would be inside a file
+        open_store(f"sqlite:///{blocker}/sotto/storico.sqlite")
+    italian, english = lines(info)
+    assert italian.endswith("impossibile aprire l'archivio storico: una parte del percorso non è una cartella "
+                            "(controlla --db o $RISKENGINE_DB)"), italian
+    assert english.endswith("cannot open the history store: Not a directory (check --db or $RISKENGINE_DB)"), english
+    with pytest.raises(RiskengineError) as info:  # SQLite's own reason: the store is a folder
+        open_store(f"sqlite:///{tmp_path}")
+    italian, english = lines(info)
+    assert "impossibile aprire l'archivio storico: impossibile aprire il file del database" in italian
+    assert "cannot open the history store: unable to open database file" in english
+
+
+@pytest.mark.parametrize(("text", "italian", "english"), [
+    ("anni:\n  - {anno: 2025, fonte: x}\n  - {anno: 2025, fonte: y}\n",
+     "storico.yaml:3:12: error[storico]: l'anno 2025 è dichiarato due volte (tieni una sola voce per anno)",
+     "storico.yaml:3:12: error[storico]: year 2025 is declared twice (keep one entry per year)"),
+    ("anni:\n  - anno: 2025\n    fonte: x\n    processi_per_livello: {bassissimo: 1}\n",
+     "storico.yaml:4:28: error[storico]: livello 'bassissimo' inesistente (i livelli del metodo: basso, alto)",
+     "storico.yaml:4:28: error[storico]: unknown level 'bassissimo' (the method's levels: basso, alto)"),
+    ("anni:\n  - anno: 2025\n    fonte: x\n    misure_dovute: 2\n    misure_attuate: 3\n",
+     "storico.yaml:5:21: error[storico]: 3 misure attuate su 2 dovute "
+     "(le misure attuate non possono essere più di quelle dovute)",
+     "storico.yaml:5:21: error[storico]: 3 measures implemented of 2 due "
+     "(implemented measures cannot exceed the due ones)"),
+])
+def test_storico_problems_in_both_languages(tmp_path: Path, text: str, italian: str, english: str) -> None:
+    (tmp_path / "storico.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        load_storico(tmp_path, ["basso", "alto"])
+    shown = lines(info)
+    assert shown[0].endswith(italian), shown[0]
+    assert shown[1].endswith(english), shown[1]
+
+
+@pytest.mark.parametrize(("text", "italian", "english"), [
+    ("anni:\n  - {anno: 1999, fonte: x}\n", "'anno' deve essere almeno 2000, trovato 1999",
+     "'anno': Input should be greater than or equal to 2000"),
+    ("anni:\n  - {anno: 2025, fonte: x, tasso_attuazione: 100.5}\n",
+     "'tasso_attuazione' deve essere al massimo 100, trovato 100,5",
+     "'tasso_attuazione': Input should be less than or equal to 100"),
+    ("anni:\n  - {anno: 2025, fonte: ''}\n", "'fonte' non può essere vuoto", "'fonte': should not be empty"),
+])
+def test_a_value_beyond_its_fields_limits_in_both_languages(tmp_path: Path, text: str, italian: str,
+                                                              english: str) -> None:
+    (tmp_path / "storico.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        load_storico(tmp_path, ["basso", "alto"])
+    shown = lines(info)
+    assert shown[0].endswith(f"error[schema]: {italian}"), shown[0]
+    assert shown[1].endswith(f"error[schema]: {english}"), shown[1]
+
+
+@pytest.mark.parametrize(("text", "italian", "english"), [
+    ("misure:\n  - {misura: MX99, rimuovi: true}\n",
+     "scenario.yaml:2:14: error[scenario]: misura 'MX99' inesistente (usa un codice del catalogo (misura))",
+     "scenario.yaml:2:14: error[scenario]: unknown measure 'MX99' (use a measure code of the catalogue)"),
+    ("risposte:\n  - {oggetto: C1.1.4, risposte: {P1: 9}}\n",
+     "error[scenario]: '9' non è una risposta dell'indicatore P1 (usa un valore della scala dell'indicatore)",
+     "error[scenario]: '9' is not an answer of P1 (use a value of the indicator's scale)"),
+    ("risposte:\n  - {oggetto: Z9.9, risposte: {P1: 1}}\n",
+     "error[scenario]: voce valutata 'Z9.9' inesistente",
+     "error[scenario]: unknown assessed item 'Z9.9'"),
+])
+def test_scenario_problems_through_the_command_line(tmp_path: Path, text: str, italian: str, english: str) -> None:
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    args = ["whatif", str(EXAMPLE), "--scenario", str(scenario), "--rules", str(RULES), "--out",
+            str(tmp_path / "w.json")]
+    it, en = run_cli(*args, "--lang", "it"), run_cli(*args, "--lang", "en")
+    assert it.exit_code == en.exit_code == 1
+    assert italian in it.stderr and it.stderr.splitlines()[-1] == "1 errori", it.stderr
+    assert english in en.stderr, en.stderr
+    assert not (tmp_path / "w.json").exists()
+
+
+def test_new_year_refusals_in_both_languages(tmp_path: Path) -> None:
+    catalog = tmp_path / "cat"
+    shutil.copytree(EXAMPLE, catalog, ignore=shutil.ignore_patterns("storico.sqlite*"))
+    backwards = ["new-year", str(catalog), "--from", "2026", "--to", "2025"]
+    assert "l'anno della bozza, 2025, non è successivo al 2026 (usa --to con un anno successivo)" in \
+        run_cli(*backwards, "--lang", "it").stderr
+    assert "the draft's year 2025 is not after 2026 (use --to with a later year)" in \
+        run_cli(*backwards, "--lang", "en").stderr
+    (catalog / "assessment-2027.yaml").write_text("anno: 2027\n", encoding="utf-8")
+    again = ["new-year", str(catalog), "--from", "2026", "--to", "2027"]
+    italian = run_cli(*again, "--lang", "it")
+    assert italian.exit_code == 1
+    assert "assessment-2027.yaml:1:1: error[load]: il file esiste già: new-year non sovrascrive mai " \
+           "(rinominalo o cancellalo prima, o scegli un altro --to)" in italian.stderr
+    assert "the file already exists: new-year never overwrites" in run_cli(*again, "--lang", "en").stderr
+    assert (catalog / "assessment-2027.yaml").read_text(encoding="utf-8") == "anno: 2027\n"
+
+
+def test_the_unassessed_process_finding_is_worded_in_the_language_of_the_output(tmp_path: Path) -> None:
+    from test_evaluate import ANSWERS, _entry, _process, _run
+
+    result = _run(tmp_path, _entry("B2.1.1", ANSWERS["oracolo"]))
+    finding = _process(result, "C2.1.1")["criticita"][0]
+    assert finding["codice"] == "NON-VALUTATO" and finding["argomenti"] == {"processo": "C2.1.1", "anno": "2026"}
+    assert finding["messaggio"] == "process C2.1.1 has no answers in the 2026 assessment"
+    assert Messages("it").finding(finding) == "il processo C2.1.1 non ha risposte nella valutazione 2026"
+    assert Messages("en").finding(finding) == finding["messaggio"]
+    listed = next(f for f in result["criticita"] if f["codice"] == "NON-VALUTATO" and f["oggetto"] == "process:C2.1.1")
+    assert Messages("it").finding(listed) == "il processo C2.1.1 non ha risposte nella valutazione 2026"
+
+
+# --- report output and language --------------------------------------------------------------------
+
+def test_output_directory_refusals_in_both_languages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RiskengineError) as info:
+        output_target(".")
+    italian, english = lines(info)
+    assert italian == (".: error[output]: la cartella di uscita è la cartella corrente o una di quelle che la "
+                       "contengono: viene sostituita per intero (indica una sottocartella nuova o vuota, ad esempio out/)")
+    assert "the output directory is the current directory or one of its parents" in english
+    mine = tmp_path / "miei"
+    mine.mkdir()
+    (mine / "lettera.docx").write_text("x", encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        check_replaceable(mine)
+    italian, english = lines(info)
+    assert "la cartella di uscita non è vuota e non contiene il manifesto di riskengine" in italian
+    assert "(scegli una cartella vuota o nuova; sposta i tuoi file fuori dalla cartella di un allegato)" in italian
+    assert "the output directory is not empty and holds no riskengine manifest" in english
+
+
+@pytest.mark.parametrize(("code", "italian", "english"), [
+    (errno.ENOSPC, "impossibile scrivere l'allegato: spazio esaurito sul disco (libera spazio sul disco; "
+                   "l'allegato precedente è intatto)",
+     "cannot write the annex: No space left on device (free some space on the disk; the previous annex is untouched)"),
+    (errno.EROFS, "impossibile scrivere l'allegato: file system in sola lettura (il file system è in sola lettura: "
+                  "scegli una cartella in cui si può scrivere; l'allegato precedente è intatto)",
+     "cannot write the annex: Read-only file system (the file system is read-only: choose a writable directory; "
+     "the previous annex is untouched)"),
+])
+def test_annex_write_failures_in_both_languages(tmp_path: Path, code: int, italian: str, english: str) -> None:
+    error = _output_error(OSError(code, os.strerror(code), str(tmp_path / "out")), tmp_path / "out")
+    assert IT.problem(error.problems[0]).endswith(italian)
+    assert EN.problem(error.problems[0]).endswith(english)
+
+
+def test_unknown_formats_and_languages_in_both_languages() -> None:
+    with pytest.raises(RiskengineError) as info:
+        _check_formats(("html", "odt"))
+    italian, english = lines(info)
+    assert italian.startswith("--format: error[report]: formato sconosciuto: odt (attesi: html, ")
+    assert english.startswith("--format: error[report]: unknown format(s): odt (expected: html, ")
+    for refuse in (lambda: Messages("fr"), lambda: language("fr")):
+        with pytest.raises(RiskengineError) as info:
+            refuse()
+        italian, english = lines(info)
+        assert italian.endswith("lingua sconosciuta 'fr' (lingue disponibili: it, en)")
+        assert english.endswith("unknown language 'fr' (expected one of: it, en)")
+
+
+def test_result_file_refusals_in_both_languages(tmp_path: Path) -> None:
+    with pytest.raises(RiskengineError) as info:
+        read_result(tmp_path / "manca.json")
+    italian, english = lines(info)
+    assert italian.endswith("error[result]: il file di risultato non esiste (indica il risultato.json scritto da "
+                            "'riskengine assess', o valuta di nuovo il catalogo)")
+    assert english.endswith("error[result]: no such result file (give the risultato.json that 'riskengine assess' "
+                            "writes, or assess the catalogue again)")
+    damaged = tmp_path / "risultato.json"
+    damaged.write_text('{"formato": "riskengine-risultato/1", "processi": [', encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        read_result(damaged)
+    italian, _ = lines(info)
+    assert "non è JSON valido (" in italian and "il file è danneggiato o troncato" in italian
+    (tmp_path / "vecchio.json").write_text('{"formato": "riskengine-risultato/0"}', encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        read_result(tmp_path / "vecchio.json")
+    italian, english = lines(info)
+    assert "è un risultato del formato 'riskengine-risultato/0'; questa versione di riskengine legge" in italian
+    assert "(valuta di nuovo il catalogo con questa versione di riskengine)" in italian
+    assert "is a result of format 'riskengine-risultato/0'; this riskengine reads" in english
+
+
+# --- rule tests ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("fact", "italian", "english"), [
+    ('"molte"', "fatto 'misure_specifiche': atteso un numero, trovato 'molte'",
+     "fact 'misure_specifiche': expected a number, got 'molte'"),
+    (".nan", "fatto 'misure_specifiche': atteso un numero finito, trovato nan",
+     "fact 'misure_specifiche': expected a finite number, got nan"),
+    ('"1E+999999999"', "fatto 'misure_specifiche': 1E+999999999 è fuori dai numeri che il motore confronta in modo "
+                       "esatto (fino a 10^12 in valore assoluto)",
+     "fact 'misure_specifiche': 1E+999999999 is outside the range the engine compares exactly"),
+    ('"0.12345678"', "fatto 'misure_specifiche': 0.12345678 ha più di 6 decimali",
+     "fact 'misure_specifiche': 0.12345678 has more than 6 decimals"),
+])
+def test_rule_test_fact_type_errors_in_both_languages(tmp_path: Path, fact: str, italian: str, english: str) -> None:
+    method = tmp_path / "metodo"
+    shutil.copytree(RULES / "cciaa-torino-2022", method)
+    cases = method / "tests" / "politiche.yaml"
+    text = cases.read_text(encoding="utf-8")
+    cases.write_text(text.replace("fatti: {misure_specifiche: 1}\n", f"fatti: {{misure_specifiche: {fact}}}\n"),
+                     encoding="utf-8")
+    it, en = run_cli("test", str(method), "--lang", "it"), run_cli("test", str(method), "--lang", "en")
+    assert it.exit_code == en.exit_code == 1
+    assert f"error[rule-test]: {italian}" in it.stderr, it.stderr
+    assert f"error[rule-test]: {english}" in en.stderr, en.stderr
+
+
+# --- the YAML reader's problems ---------------------------------------------------------------------------
+
+# broken text -> the cause it is explained by; each with libyaml (the loader in use) and PyYAML's own parser
+YAML_CASES = {
+    "nome: Ufficio: contratti\n": "due_punti",
+    "a: 1\nb\nc: 2\n": "manca_due_punti",
+    "a:\n\tb: 1\n": "tabulazione",
+    "a: 1\n\tb: 2\n": "tabulazione",
+    "a: @x\n": "carattere_iniziale",
+    "a:\n  b: 1\n c: 2\n": "chiave_attesa",
+    "a:\n  - 1\n  b: 2\n": "trattino_atteso",
+    "a: *x\n": "alias_sconosciuto",
+    'a: "abc\nb: 2\n': "virgolette_aperte",
+    "a: 'abc\nb: 2\n": "virgolette_aperte",
+    "a: {x: 1\nb: 2\n": "graffa_aperta",
+    "a: [1, 2\nb: 2\n": "quadra_aperta",
+    'a: "x\\qy"\n': "escape",
+    "a: 1\n...\nb\n": "secondo_documento",
+    "a: ]\n": "valore_atteso",
+    "a: &\n": "nome_ancora",
+    "%YAML 1.1\n%YAML 1.1\n---\na: 1\n": "direttiva",
+    "a: |x\n": "testo_dopo_blocco",
+    "a: !x|y\n": "etichetta",
+    "a: ? b\n": "chiave_complessa",
+    "aree: - C\n": "trattino_stessa_riga",
+}
+# libyaml cannot tell the second 'a:' from a block: it says "did not find expected '-' indicator"
+PYYAML_ONLY = {"a:\n  - 1\n  b: 2\n": "chiave_attesa"}
+
+
+@pytest.mark.parametrize("text", sorted(YAML_CASES))
+def test_the_yaml_readers_problems_are_explained_in_italian(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "ente.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        load_yaml(path)
+    problem = info.value.problems[0]
+    cause = YAML_CASES[text]
+    assert problem.key == f"problemi.yaml.sintassi.{cause}"
+    italian, english = IT.problem(problem), EN.problem(problem)
+    assert "error[load]: YAML non valido: " in italian and not english_words(italian), italian
+    # English keeps the reader's own words, and the general hint
+    assert f"error[load]: invalid YAML: {problem.message.removeprefix('invalid YAML: ')}" in english
+    assert english.endswith("(check indentation, colons and quotes around this place)")
+    # PyYAML's pure-Python parser (where libyaml is missing) words the same problems otherwise
+    with pytest.raises(yaml.MarkedYAMLError) as pure:
+        yaml.load(text, Loader=yaml.SafeLoader)
+    assert yaml_problem(str(path), pure.value, text).problems[0].key == \
+        f"problemi.yaml.sintassi.{PYYAML_ONLY.get(text, cause)}", pure.value
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet="ab: -\t\n\"'{}[],&*!%#|>?@`\\.", max_size=40))
+def test_any_broken_yaml_is_worded_in_both_languages_from_the_catalogue(text: str) -> None:
+    """Whatever the reader stops at, the refusal is a key of both catalogues whose values fill its label."""
+    problem = None
+    try:
+        yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        problem = yaml_problem("f.yaml", exc, text).problems[0]
+    except yaml.YAMLError:
+        pass  # not located by the reader (a character YAML refuses): worded as a whole, without a cause
+    assume(problem is not None)
+    assert problem is not None
+    assert problem.key.startswith("problemi.yaml.sintassi.")
+    italian, english = IT.problem(problem), EN.problem(problem)
+    assert "YAML non valido: " in italian and "invalid YAML: " in english
+    assert problem.location.line >= 1
+
+
+def test_an_unclosed_quote_is_placed_where_it_was_opened() -> None:
+    text = 'nome: "Camera di commercio\ndipendenti: 60\ncodice: x\n'
+    with pytest.raises(yaml.MarkedYAMLError) as info:
+        yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    problem = yaml_problem("ente.yaml", info.value, text).problems[0]
+    assert IT.problem(problem).startswith("ente.yaml:4:1: error[load]: YAML non valido: le virgolette aperte alla "
+                                          "riga 1 non sono mai chiuse (chiudi le virgolette")
+
+
+def test_an_unknown_yaml_problem_is_quoted_in_an_italian_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "ente.yaml"
+    path.write_text("%Y@\n", encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        load_yaml(path)
+    italian, english = lines(info)
+    assert italian.endswith("error[load]: YAML non valido: il lettore YAML segnala «found unexpected "
+                            "non-alphabetical character» (controlla rientri, due punti e virgolette in questo punto)"), italian
+    assert english.endswith("error[load]: invalid YAML: found unexpected non-alphabetical character "
+                            "(check indentation, colons and quotes around this place)"), english
+
+
+# --- workbooks ------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cartella") / "catalogo.xlsx"
+    result = run_cli("export-xlsx", str(EXAMPLE), "--out", str(out), "--rules", str(RULES))
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+def test_workbook_problems_keep_their_cell_and_speak_italian(tmp_path: Path, exported: Path) -> None:
+    from openpyxl import load_workbook
+
+    broken = tmp_path / "rotto.xlsx"
+    book = load_workbook(exported)
+    sheet = book["Misure"]
+    sheet.cell(row=1, column=sheet.max_column + 1, value="colore")  # a column riskengine does not know
+    sheet["B2"] = "=1+1"
+    book.save(broken)
+    with pytest.raises(RiskengineError) as info:
+        read_workbook(broken)
+    italian, english = lines(info)
+    assert italian == (f"{broken}:Misure!B2: error[workbook]: una formula non è ammessa: le celle contengono dati "
+                       "(sostituiscila con il suo valore)")
+    assert english == f"{broken}:Misure!B2: error[workbook]: a formula is not accepted: cells hold data " \
+                      "(replace it with its value)"
+    book = load_workbook(exported)
+    sheet = book["Misure"]
+    column = sheet.max_column + 1
+    sheet.cell(row=1, column=column, value="colore")
+    book.save(broken)
+    it = run_cli("import-xlsx", str(broken), "--out", str(tmp_path / "cat"), "--rules", str(RULES), "--lang", "it")
+    en = run_cli("import-xlsx", str(broken), "--out", str(tmp_path / "cat"), "--rules", str(RULES), "--lang", "en")
+    assert it.exit_code == en.exit_code == 1
+    letter = re.escape(f"{broken}:Misure!")
+    assert re.search(letter + r"[A-Z]+1: error\[workbook\]: colonna 'colore' inesistente \(colonne ammesse: codice, ",
+                     it.stderr), it.stderr
+    assert re.search(letter + r"[A-Z]+1: error\[workbook\]: unknown column 'colore' \(allowed: codice, ", en.stderr)
+    assert not (tmp_path / "cat").exists()
+
+
+def test_office_container_refusals_in_both_languages(tmp_path: Path) -> None:
+    macro = tmp_path / "catalogo.xlsm"
+    macro.write_bytes(b"PK")
+    with pytest.raises(RiskengineError) as info:
+        read_workbook(macro)
+    italian, english = lines(info)
+    assert italian.endswith("error[workbook]: i file '.xlsm' non sono ammessi (macro o formato binario) "
+                            "(salvalo come 'Cartella di lavoro di Excel (*.xlsx)')")
+    assert english.endswith("error[workbook]: '.xlsm' files are not accepted (macros or a binary format) "
+                            "(save it as 'Cartella di lavoro di Excel (*.xlsx)')")
+    fake = tmp_path / "catalogo.xlsx"
+    fake.write_text("non sono un foglio", encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        read_workbook(fake)
+    assert lines(info)[0].endswith("non è un file Office (non è un archivio zip) "
+                                   "(salvalo come 'Cartella di lavoro di Excel (*.xlsx)')")
+    with zipfile.ZipFile(fake, "w") as archive:
+        archive.writestr("xl/vbaProject.bin", b"macro")
+    with pytest.raises(RiskengineError) as info:
+        read_workbook(fake)
+    assert lines(info)[0].endswith("il file contiene macro (vbaProject.bin) "
+                                   "(salvalo come 'Cartella di lavoro di Excel (*.xlsx)', senza macro)")
+
+
+def test_questionnaire_collection_refusals_in_both_languages(tmp_path: Path) -> None:
+    folder = tmp_path / "restituiti"
+    folder.mkdir()
+    args = ["raccogli", str(EXAMPLE), str(folder), "--rules", str(RULES)]
+    it, en = run_cli(*args, "--lang", "it"), run_cli(*args, "--lang", "en")
+    assert it.exit_code == en.exit_code == 1
+    assert f"{folder}: error[questionario]: nessun questionario (.xlsx) nella cartella " \
+           "(metti qui i questionari restituiti)" in it.stderr
+    assert f"{folder}: error[questionario]: no questionnaire (.xlsx) in the folder " \
+           "(put the returned questionnaires here)" in en.stderr
+
+
+# --- no English left in the main error paths ----------------------------------------------------------
+
+def test_the_main_error_paths_print_no_english_in_italian(tmp_path: Path) -> None:
+    """Runs every command's common refusals in Italian; what they print has no English sentence left."""
+    broken = tmp_path / "rotto"
+    shutil.copytree(EXAMPLE, broken, ignore=shutil.ignore_patterns("storico.sqlite*"))
+    text = (broken / "ente.yaml").read_text(encoding="utf-8")
+    (broken / "ente.yaml").write_text(text.replace("dipendenti:", "dipendenti: :", 1), encoding="utf-8")
+    storico = tmp_path / "storico"
+    shutil.copytree(EXAMPLE, storico, ignore=shutil.ignore_patterns("storico.sqlite*"))
+    (storico / "storico.yaml").write_text("anni:\n  - {anno: 2025, fonte: x}\n  - {anno: 2025, fonte: y}\n",
+                                          encoding="utf-8")
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text("misure:\n  - {misura: MX99, rimuovi: true}\n", encoding="utf-8")
+    (tmp_path / "vuota").mkdir()
+    (tmp_path / "occupata").mkdir()
+    (tmp_path / "occupata" / "mio.txt").write_text("x", encoding="utf-8")
+    fake = tmp_path / "finto.xlsx"
+    fake.write_text("x", encoding="utf-8")
+    runs = [
+        ("check", str(broken)),
+        ("assess", str(broken), "-o", str(tmp_path / "a")),
+        ("assess", str(storico), "-o", str(tmp_path / "b"), "--rules", str(RULES)),
+        ("assess", str(EXAMPLE), "-o", str(tmp_path / "occupata"), "--rules", str(RULES)),
+        ("report", str(tmp_path / "manca.json"), "-o", str(tmp_path / "c")),
+        ("history", str(EXAMPLE), "--db", "non un indirizzo"),
+        ("whatif", str(EXAMPLE), "--scenario", str(scenario), "--rules", str(RULES)),
+        ("new-year", str(EXAMPLE), "--from", "2026", "--to", "2020"),
+        ("import-xlsx", str(fake), "--out", str(tmp_path / "d")),
+        ("raccogli", str(EXAMPLE), str(tmp_path / "vuota"), "--rules", str(RULES)),
+        ("diff", str(tmp_path / "manca.json"), str(tmp_path / "manca2.json")),
+    ]
+    # the scan finds English where there is some: the same refusals, asked in English
+    assert english_words(run_cli(*runs[2], "--lang", "en").stderr)
+    assert english_words(run_cli(*runs[-1], "--lang", "en").stderr)
+    for args in runs:
+        result = run_cli(*args, "--lang", "it")
+        assert result.exit_code != 0, args
+        printed = result.stdout + result.stderr
+        assert "Traceback" not in printed, args
+        assert not english_words(printed), (args, english_words(printed), printed)
+
+
+# --- templates and CSV ----------------------------------------------------------------------------------
+
+def test_template_and_csv_refusals_in_both_languages(tmp_path: Path) -> None:
+    from test_report_docx import _word
+
+    from riskengine.report.csv_files import check_delimiter
+    from riskengine.report.sandbox import templates_directory
+
+    with pytest.raises(RiskengineError) as info:
+        templates_directory(tmp_path / "modelli")
+    italian, english = lines(info)
+    assert italian.endswith("error[template]: cartella dei modelli non trovata (indica una cartella con i file "
+                            "*.html.j2 che sostituiscono quelli predefiniti)")
+    assert english.endswith("error[template]: templates directory not found (give a directory holding *.html.j2 "
+                            "files that override the defaults)")
+    with pytest.raises(RiskengineError) as info:
+        check_delimiter("|")
+    assert lines(info)[0] == ("--csv-delimiter: error[report]: separatore CSV '|' non ammesso (usa ';' (predefinito "
+                              "in italiano), ',' (predefinito in inglese) o una tabulazione)")
+    template = _word(["{{ titolo }}", "Ente: {{ titol }}"], tmp_path / "allegato.docx")
+    checked = run_cli("template-check", str(template), "--lang", "it")
+    assert checked.exit_code == 1
+    assert f"{template}:paragrafo 2: error[template]: il modello usa 'titol', che il risultato non fornisce " \
+           "(forse 'titolo'?)" in checked.stdout, checked.stdout
+
+
+def test_an_html_template_override_that_fails_says_so_in_both_languages(assessed, tmp_path: Path) -> None:
+    from riskengine.report import write_annex
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "registro.html.j2").write_text("<p>ok</p>\n<p>{% for p in view.register %}{{ p.codice }}</p>\n",
+                                                encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        write_annex(assessed("mini"), tmp_path / "out", formats=("html",), templates=templates)
+    italian, english = lines(info)
+    assert ": error[template]: modello registro.html.j2, riga 2: TemplateSyntaxError: " in italian, italian
+    assert italian.endswith("(correggi il modello, o toglilo dalla cartella dei modelli per usare quello predefinito)")
+    assert ": error[template]: template registro.html.j2, line 2: TemplateSyntaxError: " in english, english
+    assert not (tmp_path / "out").exists()
