@@ -43,19 +43,19 @@ import generate  # noqa: E402
 
 # The steps measured at each size. K exists for the PDF case (1,000 processes).
 STEPS = {
-    "S": ["startup", "check", "assess", "interpreter", "html", "xlsx", "pdf"],
-    "K": ["assess", "html", "xlsx", "pdf"],
+    "S": ["startup", "check", "assess", "interpreter", "html", "xlsx", "pdf", "pdf_incremental"],
+    "K": ["assess", "html", "xlsx", "pdf", "pdf_incremental"],
     "M": ["check", "assess", "interpreter", "html", "xlsx"],
     "L": ["check", "assess", "interpreter"],
 }
-SLOW = {"pdf"}            # run once whatever --repeat says
+SLOW = {"pdf", "pdf_incremental"}  # run once whatever --repeat says
 DEFAULT_REPEAT = {"S": 3, "K": 1, "M": 3, "L": 1}
 MAX_FILE_MB = "1024"      # RISKENGINE_MAX_FILE_MB for M and L: their YAML files exceed the 20 MB default
 # Exit codes of a completed step: `check` exits 1 when it finds errors, `assess` and `report` 3 when
 # the annex is a draft (error findings); the generated catalogues have some (missing motivations,
 # high risks without specific measures), as real ones do.
 COMPLETED = {"startup": (0,), "check": (0, 1), "assess": (0, 3), "interpreter": (0, 3), "html": (0, 3),
-             "xlsx": (0, 3), "pdf": (0, 3)}
+             "xlsx": (0, 3), "pdf": (0, 3), "pdf_incremental": (0, 3)}
 CACHED = {"check", "assess", "interpreter"}  # steps that read the cache of linked catalogues: first run cold
 GOLDEN = REPO / "tests" / "golden" / "bench"  # <size>-risultato.sha256: the assess result recorded
 DESCRIPTIONS = {
@@ -65,7 +65,8 @@ DESCRIPTIONS = {
     "interpreter": "riskengine assess --engine interpreter --format json (no engine: the reference)",
     "html": "riskengine report risultato.json --format html (annex + one sheet per process)",
     "xlsx": "riskengine report risultato.json --format xlsx",
-    "pdf": "riskengine report risultato.json --format pdf (WeasyPrint, PDF/A-3b)",
+    "pdf": "riskengine report risultato.json --format pdf (WeasyPrint, tagged PDF/A-3a; empty cache of PDF parts)",
+    "pdf_incremental": "the same after one process changed (its motivation), the parts of the pdf step cached",
 }
 
 
@@ -87,7 +88,21 @@ def step_command(step: str, catalog: Path, out: Path) -> list[str]:
         "html": cli + ["report", str(result), "--out", str(out), "--format", "html", "-q"],
         "xlsx": cli + ["report", str(result), "--out", str(out), "--format", "xlsx", "-q"],
         "pdf": cli + ["report", str(result), "--out", str(out), "--format", "pdf", "-q"],
+        "pdf_incremental": cli + ["report", str(changed_result(result)), "--out", str(out), "--format", "pdf", "-q"],
     }[step]
+
+
+def changed_result(result: Path) -> Path:
+    """The assess result with one process changed (the motivation of the middle one): what a PDF re-rendered
+    after an edit lays out again. Written beside the result, once."""
+    changed = result.parent.parent / "pdf_incremental-input" / "risultato.json"
+    if not changed.exists():
+        data = json.loads(result.read_text(encoding="utf-8"))
+        process = data["processi"][len(data["processi"]) // 2]
+        process["motivazione"] = (process.get("motivazione") or "") + " Rivista dopo il monitoraggio."
+        changed.parent.mkdir(parents=True, exist_ok=True)
+        changed.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return changed
 
 
 def run_once(cmd: list[str], env: dict, timeout: float, log: Path) -> dict:
@@ -165,18 +180,21 @@ def measure_size(size: str, repeat: int, timeout: float, pdf_timeout: float, ste
                     "steps": {}}
     report["load"] = [os.getloadavg()[0]]
     for step in steps or STEPS[size]:
-        if step in ("html", "xlsx", "pdf") and not (out_root / "assess" / "risultato.json").exists():
+        if step in ("html", "xlsx", "pdf", "pdf_incremental") and not (out_root / "assess" / "risultato.json").exists():
             report["steps"][step] = {"skipped": "no result JSON (run the assess step first)"}
             continue
         runs = []
         n = 1 if step in SLOW else repeat
-        limit = pdf_timeout if step == "pdf" else timeout
+        limit = pdf_timeout if step in SLOW else timeout
         for k in range(n):
             out = out_root / step
             if step != "startup":
                 shutil.rmtree(out, ignore_errors=True)
             if step in CACHED and k == 0:
                 shutil.rmtree(cache, ignore_errors=True)
+            if step == "pdf":  # laid out from scratch; pdf_incremental then finds its parts
+                shutil.rmtree(cache / "pdf", ignore_errors=True)
+                shutil.rmtree(out_root / "pdf_incremental-input", ignore_errors=True)
             result = run_once(step_command(step, catalog, out), env, limit, out_root / "logs" / f"{step}-{k + 1}.log")
             if step in CACHED:
                 result["cache"] = "cold" if k == 0 else "warm"
@@ -325,7 +343,10 @@ def evaluate_targets(sizes: dict) -> list[dict]:
             if "cold_s" in entry:
                 note = (note + "; " if note else "") + f"warm cache; cold {entry['cold_s']:.2f} s"
         elif key == "pdf_incremental":
-            note = "not built: per-sheet PDF cache (issue 18 item 7) not done"
+            value, note = _step(sizes, size, key)
+            entry = sizes.get(size, {}).get("steps", {}).get(key, {})
+            if "median_cpu_s" in entry:
+                note = (note + "; " if note else "") + f"CPU {entry['median_cpu_s']:.2f} s"
         elif key in ("peak", "html_peak"):
             steps = sizes.get(size, {}).get("steps", {})
             peaks = [e["peak_mb"] for name, e in steps.items() if "peak_mb" in e

@@ -102,8 +102,9 @@ def _use_positions(cg: CatalogGraph, directory: Path, secret: bytes) -> None:
         document.use_positions(positions)
 
 
-def cache_directory() -> Path | None:
-    """The user's cache directory for linked catalogues, created private; None when off or not private."""
+def cache_directory(kind: str = "cataloghi") -> Path | None:
+    """The user's cache directory for ``kind`` (linked catalogues; ``pdf``: laid-out parts of the PDF annex,
+    riskengine.report.pdf_cache), created private; None when off or not private."""
     configured = os.environ.get(CACHE_ENV)
     if configured is not None and configured.strip().lower() in ("", "off", "0", "no"):
         return None
@@ -115,7 +116,7 @@ def cache_directory() -> Path | None:
             base = (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "riskengine"
         except (RuntimeError, KeyError):  # no home directory to be found: no cache
             return None
-    directory = base / "cataloghi"
+    directory = base / kind
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = os.lstat(directory)
@@ -232,3 +233,20 @@ def _write(directory: Path, name: str, secret: bytes, value: Any, family: str = 
             old.unlink(missing_ok=True)
     except OSError:
         pass  # a full disk or a read-only cache costs only the next run's time
+
+
+# The same signed storage for the PDF annex's laid-out parts (riskengine.report.pdf_cache), in its own directory.
+
+def signing_key(directory: Path) -> bytes | None:
+    """The signing key of ``directory`` (see :func:`cache_directory`), created on first use; None if unsafe."""
+    return _secret(directory)
+
+
+def read_signed(path: Path, secret: bytes) -> Any | None:
+    """The value stored at ``path`` when it exists, is this user's and its signature holds; None otherwise."""
+    return _read_signed(path, secret)
+
+
+def write_signed(directory: Path, name: str, secret: bytes, value: Any, kept: int) -> None:
+    """Store ``value`` signed under ``name`` (``<hex>.bin``), atomically; keep the newest ``kept`` of them."""
+    _write(directory, name, secret, value, kept=kept)

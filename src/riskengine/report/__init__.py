@@ -215,7 +215,7 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
             if "pdf" in formats:
                 from riskengine.report.pdf import write_pdf
 
-                written += write_pdf(renderer.annex(pdf=True), staging, edition)
+                written += write_pdf(renderer, staging)
             del renderer  # its view's copies of the records, before the next edition's
         written.append(write_readme(staging, messages, formats, chosen))
     if "xlsx" in formats or "csv" in formats:

@@ -367,9 +367,31 @@ class HtmlRenderer:
                 captured.clear()
         return pages
 
-    def annex(self, *, pdf: bool = False) -> str:
-        """The complete annex as one HTML document (``pdf=True`` adds print-only parts such as page numbers)."""
-        return self.render(ANNEX_TEMPLATE, pdf=pdf, base="")
+    def annex(self, *, pdf: bool = False, parte: dict[str, Any] | None = None) -> str:
+        """The complete annex as one HTML document (``pdf=True`` adds print-only parts such as page numbers);
+        with ``parte``, one part of the PDF's (see :mod:`riskengine.report.pdf_parts`)."""
+        if parte is None:
+            return self.render(ANNEX_TEMPLATE, pdf=pdf, base="")
+        return self.render(ANNEX_TEMPLATE, pdf=pdf, base="", parte=parte)
+
+    def section_ids(self, *, pdf: bool = False) -> list[str]:
+        """The ids of the annex's sections in order, as its template lists them (nothing else is rendered)."""
+        nothing = {"fronte": False, "sezioni": [], "processi": None, "continua": False, "numeri": False,
+                   "pagine": {}, "pagine_formato": []}
+        module = self.env.get_template(ANNEX_TEMPLATE).make_module({**self.context, "pdf": pdf, "base": "",
+                                                                   "parte": nothing})
+        sections: list[tuple[str, str, str]] = module.sections  # type: ignore[attr-defined]  # set by the template
+        return [section[0] for section in sections]
+
+    def toc_ids(self, *, pdf: bool = False) -> list[str]:
+        """The anchors the contents point to: the sections, and the sheets of the processes."""
+        sections = self.section_ids(pdf=pdf)
+        return sections + ([p["ref"] for p in self.view.processes] if "schede" in sections else [])
+
+    @property
+    def package_templates(self) -> bool:
+        """Whether the annex is written by the package's own templates alone (no user templates directory)."""
+        return not self.sandboxed
 
     def write_annex(self, path: Path, sheets: Path | None = None) -> dict[str, Path]:
         """Write the annex into ``path``; with ``sheets`` (a directory), also the standalone page of every sheet

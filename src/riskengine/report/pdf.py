@@ -18,9 +18,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from riskengine.errors import Location
+from riskengine.errors import Location, RiskengineError
 from riskengine.i18n import refuse
+
+if TYPE_CHECKING:
+    from riskengine.report.html import HtmlRenderer
 
 PDF_FILE = "allegato-rischi.pdf"
 PUBLICATION_PDF_FILE = "allegato-rischi-pubblicazione.pdf"
@@ -42,7 +46,7 @@ def font_epoch(created: str | None) -> int:
 
 
 @contextmanager
-def _font_timestamp(epoch: int) -> Iterator[None]:
+def font_timestamp(epoch: int) -> Iterator[None]:
     """Make fontTools date the fonts it saves ``epoch`` instead of now (the reproducible-builds variable).
 
     The variable is process-wide: set only for the duration of one PDF write, and restored after.
@@ -58,6 +62,68 @@ def _font_timestamp(epoch: int) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
+@contextmanager
+def weasyprint_quiet() -> Iterator[None]:
+    """WeasyPrint reports refused URLs and CSS it ignores as warnings: keep the command line's output clean."""
+    loggers = [logging.getLogger(name) for name in ("weasyprint", "fontTools")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+@contextmanager
+def rendering_errors() -> Iterator[None]:
+    """A WeasyPrint failure as one located problem (its errors carry no file or line of ours: name the output)."""
+    try:
+        yield
+    except RiskengineError:
+        raise
+    except Exception as exc:  # WeasyPrint errors carry no file/line of ours: name the output
+        raise refuse(Location(PDF_FILE), "problemi.uscita.pdf", code="report", errore=type(exc).__name__,
+                     causa=exc) from exc
+
+
+@contextmanager
+def page_references_once() -> Iterator[None]:
+    """Make pydyf list a PDF's page references once per page added, not once per use.
+
+    WeasyPrint's tagging asks ``pdf.page_references[n]`` for every structure element, and pydyf builds
+    the tuple of all pages at each call: time in pages × elements (measured on the S annex: a third
+    of the PDF's time; on K, 1,000 processes, most of it). The tuple is kept while no page is added,
+    so every answer is the same as pydyf's. Process-wide: set for the duration of one PDF, and restored.
+    """
+    import pydyf
+
+    original = pydyf.PDF.page_references
+
+    def page_references(pdf: Any) -> tuple[bytes, ...]:
+        kids = pdf.pages["Kids"]
+        known = pdf.__dict__.get("_riskengine_page_references")
+        if known is None or known[0] is not kids or known[1] != len(kids):
+            known = (kids, len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+            pdf.__dict__["_riskengine_page_references"] = known
+        return known[2]
+
+    pydyf.PDF.page_references = property(page_references)
+    try:
+        yield
+    finally:
+        pydyf.PDF.page_references = original
+
+
+def compress_once(_document: Any, pdf: Any) -> None:
+    """A WeasyPrint finisher: compress each stream now, once (pydyf compresses a stream every time its bytes
+    are asked for, and asks twice: to write it and to compute the file identifier). Same bytes."""
+    from riskengine.report.pdf_streams import packed
+
+    pdf.objects[:] = [packed(obj) for obj in pdf.objects]
+
+
 def pdf_bytes(html: str) -> bytes:
     """Render the print variant of the annex HTML to tagged PDF/A-3a bytes, identical for identical HTML."""
     from weasyprint import HTML
@@ -65,23 +131,26 @@ def pdf_bytes(html: str) -> bytes:
 
     # Only inline data: URLs may be resolved; any http(s)/file reference in a template is refused.
     fetcher = URLFetcher(allowed_protocols={"data"})
-    # WeasyPrint reports refused URLs and CSS it ignores as warnings; keep the CLI output clean.
-    loggers = [logging.getLogger(name) for name in ("weasyprint", "fontTools")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.ERROR)
-    try:
+    with weasyprint_quiet(), rendering_errors():
         document = HTML(string=html, base_url=None, url_fetcher=fetcher).render(pdf_variant=PDF_VARIANT)
         # Fonts are subset while the PDF is written, after layout: date them as the document.
-        with _font_timestamp(font_epoch(document.metadata.created)):
-            pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
-    except Exception as exc:  # WeasyPrint errors carry no file/line of ours: name the output
-        raise refuse(Location(PDF_FILE), "problemi.uscita.pdf", code="report", errore=type(exc).__name__,
-                     causa=exc) from exc
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
+        with font_timestamp(font_epoch(document.metadata.created)), page_references_once():
+            pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=compress_once)
     return pdf
+
+
+def annex_pdf(renderer: HtmlRenderer) -> bytes:
+    """The PDF of the renderer's edition: laid out in parts over the cores when it is large and written by the
+    package's templates (:mod:`riskengine.report.pdf_parts`), else as one document."""
+    from riskengine.report import pdf_parts
+
+    threshold = pdf_parts.parts_from()
+    if renderer.package_templates and threshold and len(renderer.view.processes) >= threshold:
+        from riskengine.report.pdf_cache import PartCache
+
+        with weasyprint_quiet(), rendering_errors():
+            return pdf_parts.annex_pdf(renderer, cache=PartCache.open())
+    return pdf_bytes(renderer.annex(pdf=True))
 
 
 def pdf_file(edition: str) -> str:
@@ -89,8 +158,8 @@ def pdf_file(edition: str) -> str:
     return PUBLICATION_PDF_FILE if edition == "pubblicazione" else PDF_FILE
 
 
-def write_pdf(html: str, staging: Path, edition: str = "completa") -> list[Path]:
-    """Write the PDF of ``edition`` (see :func:`pdf_file`) into ``staging``."""
-    path = staging / pdf_file(edition)
-    path.write_bytes(pdf_bytes(html))
+def write_pdf(renderer: HtmlRenderer, staging: Path) -> list[Path]:
+    """Write the PDF of the renderer's edition (see :func:`pdf_file`) into ``staging``."""
+    path = staging / pdf_file(renderer.view.edition)
+    path.write_bytes(annex_pdf(renderer))
     return [path]

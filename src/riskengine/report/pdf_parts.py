@@ -1,0 +1,509 @@
+"""The PDF annex laid out in parts, in parallel worker processes, and joined into one tagged PDF/A-3a.
+
+WeasyPrint lays out one document on one core, and its time grows with the pages. A large annex is
+therefore cut where it already breaks pages: the front page with the contents, each section, and the
+risk sheets in groups (an area's sheets stay together; a large area is split evenly). Each part is
+laid out and drawn on its own, in a worker process, into PDF objects (:class:`PartPdf`, cacheable by
+the digest of its HTML: :mod:`riskengine.report.pdf_cache`); the parent process then joins them:
+
+- pages in order, each part's objects renumbered after the previous ones';
+- the structure tree: one ``Document`` element holding every part's elements in order, its parent
+  tree renumbered (pages first, then annotations, as WeasyPrint numbers them), the table header ids
+  kept unique;
+- links between parts: a part keeps its links to anchors of other parts (WeasyPrint would drop
+  them: a stand-in anchor is added), and the joined document names each anchor once, where it is;
+- bookmarks nested across parts as WeasyPrint nests them (a sheet under the section that holds it);
+- page numbers: the parts draw every page box but the number, which is drawn by one more small
+  document of as many pages (``numeri``), placed on each page as an artifact;
+- the contents: laid out after every other part, with the page of each entry written in.
+
+The same HTML gives the same parts, and the same parts the same bytes, in whatever order the
+workers finish. Only the package's own templates know parts (``parte``); an annex written with a
+templates directory is laid out as one document (:func:`riskengine.report.pdf.pdf_bytes`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pydyf
+
+from riskengine.report.pdf import PDF_VARIANT, page_references_once, rendering_errors, weasyprint_quiet
+from riskengine.report.pdf_streams import packed
+
+if TYPE_CHECKING:
+    from riskengine.report.html import HtmlRenderer
+
+# Sheets per part: small enough for two workers to share the work evenly and for a change to one
+# process to cost one group of sheets; large enough that each part's fixed cost (style sheet, fonts) stays small.
+SHEETS_PER_PART = 24
+# Below this many processes the annex is laid out as one document: the parts' fixed costs would not pay.
+MIN_PROCESSES = 60
+# The page-number document is drawn untagged (PDF/A-3b): its content is placed as an artifact.
+NUMBERS_VARIANT = "pdf/a-3b"
+_REFERENCE = re.compile(rb"(\d+) 0 R")
+_HEADER_ID = re.compile(r"(\d+)(-\d+-\d+)")
+
+
+@dataclass
+class PartPdf:
+    """One part of the annex as PDF objects (numbered by position, references as pydyf writes them)."""
+
+    objects: list[Any]
+    pages: list[int]  # object numbers of the pages, in order
+    landscape: list[bool]  # per page
+    catalog: int
+    pages_root: int
+    structure: int | None  # StructTreeRoot
+    parent_tree: int | None
+    document: int | None  # the Document structure element
+    dropped: set[int]  # objects the joined PDF replaces (outlines; metadata)
+    catalog_entries: dict[str, Any]
+    info: dict[str, Any]
+    anchors: list[tuple[str, Any]]  # (name, destination array) of this part's own anchors, in name order
+    bookmarks: list[list[tuple[int, str, tuple[float, float], str]]]  # per page: (level, label, point, state)
+    own_anchors: set[str] = field(default_factory=set)
+
+
+class _CapturedError(Exception):
+    def __init__(self, pdf: Any) -> None:
+        super().__init__("captured")
+        self.pdf = pdf
+
+
+def render_part(html: str, variant: str = PDF_VARIANT) -> PartPdf:
+    """Lay out and draw one part (``html``, a document of its own) into :class:`PartPdf`. Runs in a worker."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    from riskengine.report.pdf import font_epoch, font_timestamp
+
+    with weasyprint_quiet(), rendering_errors():
+        document = HTML(string=html, base_url=None, url_fetcher=URLFetcher(allowed_protocols={"data"})) \
+            .render(pdf_variant=variant)
+        own = {name for page in document.pages for name in page.anchors}
+        # Links to another part's anchors: a stand-in anchor keeps them (the joined PDF points them right).
+        foreign = sorted({target for page in document.pages for kind, target, _, _ in page.links
+                          if kind == "internal" and target not in own})
+        if foreign and document.pages:
+            document.pages[0].anchors.update(dict.fromkeys(foreign, (0, 0, 0, 0)))
+        scale = 0.75  # PDF points per CSS pixel
+        bookmarks = [[(level, label, (x * scale, (page.height - y) * scale), state)
+                      for level, label, (x, y), state in page.bookmarks] for page in document.pages]
+
+        def capture(_document: Any, pdf: Any) -> None:
+            raise _CapturedError(pdf)
+
+        try:
+            with font_timestamp(font_epoch(document.metadata.created)), page_references_once():
+                document.write_pdf(pdf_variant=variant, finisher=capture)
+        except _CapturedError as captured:
+            pdf = captured.pdf
+        else:  # pragma: no cover - WeasyPrint always calls the finisher
+            raise RuntimeError("WeasyPrint did not call the finisher")
+
+    objects = [packed(obj) for obj in pdf.objects]
+    catalog = pdf.catalog
+    structure = _number(catalog.get("StructTreeRoot"))
+    parent_tree = _number(objects[structure]["ParentTree"]) if structure is not None else None
+    document_element = _number(objects[structure]["K"][0]) if structure is not None else None
+    dropped = set(_outline_objects(objects, catalog.get("Outlines")))
+    dests = catalog.get("Names", {}).get("Dests", {}).get("Names", [])
+    anchors = [(str(dests[i].string), dests[i + 1]) for i in range(0, len(dests), 2) if dests[i].string in own]
+    kept = ("Lang", "MarkInfo", "ViewerPreferences", "OutputIntents", "Metadata")
+    return PartPdf(objects=objects, pages=list(pdf.pages["Kids"][::3]),
+                   landscape=[page.width > page.height for page in document.pages],
+                   catalog=catalog.number, pages_root=pdf.pages.number, structure=structure, parent_tree=parent_tree,
+                   document=document_element, dropped=dropped,
+                   catalog_entries={key: catalog[key] for key in kept if key in catalog},
+                   info=dict(pdf.info), anchors=anchors, bookmarks=bookmarks, own_anchors=own)
+
+
+def _number(reference: Any) -> int | None:
+    return None if reference is None else int(_REFERENCE.fullmatch(reference).group(1))  # type: ignore[union-attr]
+
+
+def _outline_objects(objects: list[Any], root: Any) -> Iterable[int]:
+    """The numbers of the outline objects under ``root`` (the joined PDF builds its own outline)."""
+    pending = [root] if root is not None else []
+    while pending:
+        number = _number(pending.pop())
+        assert number is not None
+        yield number
+        item = objects[number]
+        pending += [item[key] for key in ("First", "Next") if key in item]
+
+
+# -- the plan: which parts, in which order ----------------------------------------------------------------
+
+def _part(**values: Any) -> dict[str, Any]:
+    """A ``parte`` for the template: every key present (templates are strict about undefined names)."""
+    base: dict[str, Any] = {"fronte": False, "sezioni": [], "processi": None, "continua": False, "numeri": False,
+                            "pagine": {}, "pagine_formato": []}
+    base.update(values)
+    return base
+
+
+def sheet_groups(processes: list[dict[str, Any]], size: int = SHEETS_PER_PART) -> list[list[dict[str, Any]]]:
+    """The sheets in parts of at most ``size``: consecutive areas together while they fit, a larger area
+    split into equal parts. Each part starts a page (as each area's sheets then do)."""
+    areas: list[list[dict[str, Any]]] = []
+    for p in processes:
+        if areas and areas[-1][0].get("area") == p.get("area"):
+            areas[-1].append(p)
+        else:
+            areas.append([p])
+    groups: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] = []
+    for area in areas:
+        if len(area) > size:
+            if current:
+                groups.append(current)
+                current = []
+            pieces = -(-len(area) // size)
+            step = -(-len(area) // pieces)
+            groups += [area[i:i + step] for i in range(0, len(area), step)]
+        elif len(current) + len(area) > size:
+            groups.append(current)
+            current = list(area)
+        else:
+            current += area
+    if current:
+        groups.append(current)
+    return groups
+
+
+def plan(renderer: HtmlRenderer, sheets_per_part: int = SHEETS_PER_PART) -> list[dict[str, Any]]:
+    """The parts after the front page, in order (``parte`` values for the annex template)."""
+    parts: list[dict[str, Any]] = []
+    for section in renderer.section_ids(pdf=True):
+        if section == "schede" and renderer.view.processes:
+            for i, group in enumerate(sheet_groups(renderer.view.processes, sheets_per_part)):
+                parts.append(_part(sezioni=[section], processi=group, continua=i > 0))
+        else:
+            parts.append(_part(sezioni=[section]))
+    return parts
+
+
+# -- joining -----------------------------------------------------------------------------------------------
+
+def _renumber(value: Any, mapping: dict[int, int]) -> Any:
+    """``value`` with every indirect reference renumbered through ``mapping`` (in place for containers)."""
+    if isinstance(value, bytes):
+        match = _REFERENCE.fullmatch(value)
+        return b"%d 0 R" % mapping[int(match.group(1))] if match else value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (bytes, dict, list)):
+                value[key] = _renumber(item, mapping)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, (bytes, dict, list)):
+                value[i] = _renumber(item, mapping)
+    return value
+
+
+def join(parts: list[PartPdf], numbers: PartPdf) -> bytes:
+    """One tagged PDF of ``parts`` in order, with the pages of ``numbers`` drawn on them as artifacts."""
+    import io
+
+    from weasyprint.anchors import make_page_bookmark_tree
+    from weasyprint.matrix import Matrix
+    from weasyprint.pdf.anchors import add_outlines
+
+    pdf = pydyf.PDF()
+    first = parts[0]
+    tagged = first.structure is not None
+    total_pages = sum(len(part.pages) for part in parts)
+    anchors = set().union(*(part.own_anchors for part in parts))
+    root = pydyf.Dictionary({"Type": "/StructTreeRoot"})
+    parent_tree = pydyf.Dictionary({"Nums": pydyf.Array()})
+    document = pydyf.Dictionary({"Type": "/StructElem", "S": "/Document", "K": pydyf.Array()})
+    if tagged:
+        for obj in (parent_tree, root, document):
+            pdf.add_object(obj)
+        root["ParentTree"] = parent_tree.reference
+        root["K"] = pydyf.Array([document.reference])
+        document["P"] = root.reference
+        pdf.catalog["StructTreeRoot"] = root.reference
+    annotations: list[tuple[int, bytes]] = []  # (part-local key, structure element) in order
+    page_offset = 0
+    page_objects: list[Any] = []
+    for k, part in enumerate(parts):
+        mapping = {part.catalog: pdf.catalog.number, part.pages_root: pdf.pages.number}
+        if tagged and part.structure is not None and part.parent_tree is not None and part.document is not None:
+            mapping.update({part.structure: root.number, part.parent_tree: parent_tree.number,
+                            part.document: document.number})
+        skip = set(mapping) | part.dropped | {0}
+        if k and "Metadata" in part.catalog_entries:
+            skip.add(_number(part.catalog_entries["Metadata"]))  # type: ignore[arg-type]
+        added = []
+        for number, obj in enumerate(part.objects):
+            if number not in skip:
+                pdf.add_object(obj)
+                mapping[number] = obj.number
+                added.append(obj)
+        local_pages = len(part.pages)
+        annotation_base = total_pages + len(annotations) - local_pages
+        for obj in added:
+            if isinstance(obj, pydyf.Stream):
+                _renumber(obj.extra, mapping)
+                continue
+            _renumber(obj, mapping)
+            if isinstance(obj, dict):
+                kind = obj.get("Type")
+                if kind == "/StructElem":
+                    _unique_header_ids(obj, mapping)
+                elif kind == "/Annot":
+                    if "StructParent" in obj:
+                        obj["StructParent"] = annotation_base + obj["StructParent"]
+                    destination = obj.get("Dest")
+                    if destination is not None and destination.string not in anchors:
+                        del obj["Dest"]  # an anchor no part has (WeasyPrint drops such links too)
+        for i, number in enumerate(part.pages):
+            page = part.objects[number]
+            pdf.pages["Kids"].extend([page.number, 0, "R"])
+            pdf.pages["Count"] += 1
+            if tagged:
+                page["StructParents"] = page_offset + i
+            page_objects.append(page)
+        if tagged and part.parent_tree is not None and part.document is not None:
+            nums = _renumber(part.objects[part.parent_tree]["Nums"], mapping)
+            for key, value in zip(nums[::2], nums[1::2], strict=True):
+                if key < local_pages:
+                    parent_tree["Nums"] += [page_offset + key, value]
+                else:
+                    annotations.append((key, value))
+            elements = _renumber(part.objects[part.document]["K"], mapping)
+            document["K"].extend(elements)
+        page_offset += local_pages
+        part.mapping = mapping  # type: ignore[attr-defined]
+    for i, (_key, value) in enumerate(annotations):
+        parent_tree["Nums"] += [total_pages + i, value]
+    if tagged:
+        root["ParentTreeNextKey"] = total_pages + len(annotations)
+    # Anchors: each named once, where it is (the first part that has it, as WeasyPrint keeps the first).
+    destinations: dict[str, Any] = {}
+    for part in parts:
+        for name, destination in part.anchors:
+            if name not in destinations:
+                destinations[name] = _renumber(destination, part.mapping)  # type: ignore[attr-defined]
+    if destinations:
+        names = pydyf.Array()
+        for name in sorted(destinations):
+            names += [pydyf.String(name), destinations[name]]
+        pdf.catalog["Names"] = pydyf.Dictionary({"Dests": pydyf.Dictionary({"Names": names})})
+    for key, value in first.catalog_entries.items():
+        pdf.catalog[key] = _renumber(value, first.mapping)  # type: ignore[attr-defined]
+    pdf.info.update(first.info)
+    _draw_numbers(pdf, page_objects, numbers)
+    # Bookmarks nested across parts as WeasyPrint nests them within one document.
+    tree: list[Any] = []
+    skipped: list[int] = []
+    last_by_depth: list[list[Any]] = [tree]
+    previous = 0
+    page_index = 0
+    for part in parts:
+        for marks in part.bookmarks:
+            previous = make_page_bookmark_tree(_Marks(marks), skipped, last_by_depth, previous, page_index, Matrix())
+            page_index += 1
+    add_outlines(pdf, tree)
+    # pydyf serialises every object twice (to write it, then to compute the file identifier) and compresses
+    # its object stream twice: serialise each object once here, and let the streams it makes keep their bytes.
+    pdf.objects[:] = [obj if isinstance(obj, pydyf.Stream) or obj.free == "f" else _Serialised(obj)
+                      for obj in pdf.objects]
+    output = io.BytesIO()
+    original = pydyf.Stream.data
+    pydyf.Stream.data = property(_stream_data_once(original.fget))  # only pydyf's own streams: ours are Packed
+    try:
+        pdf.write(output, b"1.7", True, compress=True)
+    finally:
+        pydyf.Stream.data = original
+    return output.getvalue()
+
+
+class _Serialised(pydyf.Object):
+    """An object already serialised: its bytes, asked for twice by pydyf, are made once."""
+
+    def __init__(self, obj: Any) -> None:
+        super().__init__()
+        self.number, self.generation, self.bytes = obj.number, obj.generation, obj.data
+
+    @property
+    def data(self) -> bytes:
+        return self.bytes
+
+
+def _stream_data_once(data: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
+    """The bytes of the object and cross-reference streams pydyf makes while writing, compressed once."""
+
+    def once(stream: Any) -> bytes:
+        if "_riskengine_data" not in stream.__dict__:
+            stream.__dict__["_riskengine_data"] = data(stream)
+        return stream.__dict__["_riskengine_data"]
+
+    return once
+
+
+@dataclass
+class _Marks:
+    """A page as WeasyPrint's bookmark nesting reads it."""
+
+    bookmarks: list[tuple[int, str, tuple[float, float], str]]
+
+
+def _unique_header_ids(element: dict[str, Any], mapping: dict[int, int]) -> None:
+    """Table header ids are "<table object>-<row>-<column>": renumbered with their table, so unique in the join."""
+    def renamed(value: Any) -> Any:
+        match = _HEADER_ID.fullmatch(str(value.string))
+        return pydyf.String(f"{mapping[int(match.group(1))]}{match.group(2)}") if match else value
+
+    if "ID" in element:
+        element["ID"] = renamed(element["ID"])
+    attributes = element.get("A")
+    if isinstance(attributes, dict) and "Headers" in attributes:
+        attributes["Headers"] = pydyf.Array([renamed(header) for header in attributes["Headers"]])
+
+
+def _draw_numbers(pdf: Any, pages: list[Any], numbers: PartPdf) -> None:
+    """Place page ``i`` of ``numbers`` (the page numbers alone) on page ``i``, as an artifact."""
+    if len(numbers.pages) != len(pages):
+        raise ValueError(f"{len(numbers.pages)} pages of numbers for {len(pages)} pages")
+    mapping = {numbers.catalog: pdf.catalog.number, numbers.pages_root: pdf.pages.number}
+    skip = set(mapping) | numbers.dropped | {0}
+    if "Metadata" in numbers.catalog_entries:
+        skip.add(_number(numbers.catalog_entries["Metadata"]))  # type: ignore[arg-type]
+    page_numbers = set(numbers.pages)
+    added = []
+    for number, obj in enumerate(numbers.objects):
+        if number not in skip and number not in page_numbers:
+            pdf.add_object(obj)
+            mapping[number] = obj.number
+            added.append(obj)
+    for obj in added:
+        _renumber(obj.extra if isinstance(obj, pydyf.Stream) else obj, mapping)
+    open_page = pydyf.Stream([b"q"])
+    pdf.add_object(open_page)
+    for i, (page, number) in enumerate(zip(pages, numbers.pages, strict=True)):
+        source = numbers.objects[number]
+        form = numbers.objects[_number(source["Contents"])]  # type: ignore[index]
+        form.extra.update({"Type": "/XObject", "Subtype": "/Form", "BBox": pydyf.Array(source["MediaBox"]),
+                           "Resources": _renumber(source["Resources"], mapping)})
+        resources = pdf.objects[_number(page["Resources"])]
+        resources.setdefault("XObject", pydyf.Dictionary())
+        name = f"PN{i}"
+        resources["XObject"][name] = form.reference
+        draw = pydyf.Stream([f"Q q /Artifact BMC /{name} Do EMC Q".encode()])
+        pdf.add_object(draw)
+        page["Contents"] = pydyf.Array([open_page.reference, page["Contents"], draw.reference])
+
+
+# -- running the parts ---------------------------------------------------------------------------------------
+
+def parts_from() -> int:
+    """From how many processes the annex is laid out in parts (``RISKENGINE_PDF_PARTS_FROM``; 0: never)."""
+    configured = os.environ.get("RISKENGINE_PDF_PARTS_FROM", "").strip()
+    return int(configured) if configured.isdigit() else MIN_PROCESSES
+
+
+def workers() -> int:
+    """Worker processes for the parts: the cores this process may use (``RISKENGINE_PDF_WORKERS`` to set)."""
+    configured = os.environ.get("RISKENGINE_PDF_WORKERS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Runner:
+    """Renders parts, from the cache when it has them, else in worker processes (in this one with one worker)."""
+
+    def __init__(self, count: int, cache: Any = None) -> None:
+        self.count = count
+        self.cache = cache
+        self.pool: Any = None
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def _pool(self) -> Any:
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            self.pool = ProcessPoolExecutor(self.count, mp_context=multiprocessing.get_context(method))
+        return self.pool
+
+    def run(self, jobs: list[tuple[str, str]]) -> list[PartPdf]:
+        """The parts of ``jobs`` ((html, variant) each), in order."""
+        results: list[PartPdf | None] = [None] * len(jobs)
+        missing = []
+        for i, (html, variant) in enumerate(jobs):
+            found = self.cache.get(html, variant) if self.cache is not None else None
+            if found is None:
+                missing.append(i)
+            else:
+                results[i] = found
+        if self.count <= 1 or len(missing) <= 1:
+            for i in missing:
+                results[i] = render_part(*jobs[i])
+        else:
+            # The longest parts first, so that the two workers finish together.
+            order = sorted(missing, key=lambda i: -len(jobs[i][0]))
+            futures = {i: self._pool().submit(render_part, *jobs[i]) for i in order}
+            for i in order:
+                results[i] = futures[i].result()
+        if self.cache is not None:
+            for i in missing:
+                self.cache.put(jobs[i][0], jobs[i][1], results[i])
+        return [result for result in results if result is not None]
+
+
+def annex_pdf(renderer: HtmlRenderer, *, sheets_per_part: int = SHEETS_PER_PART, count: int | None = None,
+              cache: Any = None, progress: Callable[[str], None] | None = None) -> bytes:
+    """The PDF of the renderer's edition laid out in parts (see the module's docstring)."""
+    body = plan(renderer, sheets_per_part)
+    htmls = [renderer.annex(pdf=True, parte=part) for part in body]
+    with Runner(count or workers(), cache) as runner:
+        # The contents are laid out once with stand-in page numbers to learn how many pages they take
+        # (numbers do not change the lines: the entries' numbers sit in a float or after a leader).
+        entries = renderer.toc_ids(pdf=True)
+        guess = dict.fromkeys(entries, "888")
+        front_html = renderer.annex(pdf=True, parte=_part(fronte=True, pagine=guess))
+        done = runner.run([(front_html, PDF_VARIANT)] + [(html, PDF_VARIANT) for html in htmls])
+        front, rest = done[0], done[1:]
+        for _attempt in range(4):
+            pages = _entry_pages(front, rest)
+            numbered = {entry: str(pages.get(entry, "")) for entry in entries}
+            front_html = renderer.annex(pdf=True, parte=_part(fronte=True, pagine=numbered))
+            landscape = front.landscape + [flag for part in rest for flag in part.landscape]
+            numbers_html = renderer.annex(pdf=True, parte=_part(numeri=True, pagine_formato=[
+                "orizzontale" if flag else "" for flag in landscape]))
+            final, numbers = runner.run([(front_html, PDF_VARIANT), (numbers_html, NUMBERS_VARIANT)])
+            if len(final.pages) == len(front.pages):
+                break
+            front = final  # the real numbers took another page: lay out again with the new offsets
+        return join([final, *rest], numbers)
+
+
+def _entry_pages(front: PartPdf, rest: list[PartPdf]) -> dict[str, int]:
+    """The page (from 1) of each anchor of the parts after the front page."""
+    pages: dict[str, int] = {}
+    offset = len(front.pages)
+    for part in rest:
+        index = {number: i for i, number in enumerate(part.pages)}
+        for name, destination in part.anchors:
+            pages.setdefault(name, offset + index[_number(destination[0])] + 1)  # type: ignore[index]
+        offset += len(part.pages)
+    return pages

@@ -1,0 +1,346 @@
+"""Issue 18 item 7: the PDF annex laid out in parts over worker processes, joined into one tagged PDF/A-3a,
+with parts cached by the digest of their HTML.
+
+The oracle is the same annex laid out as one document: with the sheets in one part the joined PDF shows the
+same words on every page (running headers, "Pagina i di n", the numbers of the contents); with the sheets
+cut into several parts, every page number, contents entry, link, bookmark and structure element is checked
+against where the anchors really are.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import io
+import itertools
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_report_support import pdf_text
+
+from riskengine.report import canonical_copy, pdf_parts, write_annex
+from riskengine.report.html import HtmlRenderer
+from riskengine.report.messages import Messages
+from riskengine.report.pdf import page_references_once, pdf_bytes
+from riskengine.report.pdf_cache import PartCache
+from riskengine.report.view import View
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def renderer(result: dict, edition: str = "pubblicazione", lang: str = "it") -> HtmlRenderer:
+    return HtmlRenderer(View(canonical_copy(result), Messages(lang), edition=edition))
+
+
+def words(pages: list[str]) -> list[list[str]]:
+    """The words of each page, in order of their text (the page number is drawn last in a joined PDF)."""
+    return [sorted(page.split()) for page in pages]
+
+
+@pytest.fixture(scope="module")
+def mini(assessed):
+    return assessed("mini")
+
+
+@pytest.fixture(scope="module")
+def cut(mini):
+    """The publication edition of mini with one sheet per part, laid out by two workers."""
+    return pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=2)
+
+
+def reader(data: bytes):
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(data))
+
+
+def destinations(pdf) -> dict[str, int]:
+    """Anchor name → page (from 1) of the PDF's named destinations."""
+    pages = {page.indirect_reference.idnum: i for i, page in enumerate(pdf.pages, start=1)}
+    names = pdf.trailer["/Root"]["/Names"]["/Dests"]["/Names"]
+    return {str(names[i]): pages[names[i + 1][0].idnum] for i in range(0, len(names), 2)}
+
+
+# -- the oracle: one document ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("edition", ["completa", "pubblicazione"])
+def test_parts_show_what_one_document_shows_page_by_page(mini, edition):
+    one = pdf_bytes(renderer(mini, edition).annex(pdf=True))
+    parts = pdf_parts.annex_pdf(renderer(mini, edition), sheets_per_part=1000, count=2)
+    assert words(pdf_text(parts)) == words(pdf_text(one))
+
+
+# -- cut between sheets ----------------------------------------------------------------------------------
+
+def test_every_page_but_the_first_is_numbered_of_the_total(cut):
+    pages = pdf_text(cut)
+    assert "Pagina" not in pages[0]
+    for number, page in enumerate(pages[1:], start=2):
+        assert f"Pagina {number} di {len(pages)}" in page
+        assert page.count("Pagina") == 1
+
+
+def test_contents_give_the_page_of_every_section_and_sheet(mini, cut):
+    pdf = reader(cut)
+    found = destinations(pdf)
+    view = renderer(mini).view
+    entries = renderer(mini).toc_ids(pdf=True)
+    assert {p["ref"] for p in view.processes} <= set(entries)
+    for entry in entries:
+        assert entry in found, entry
+    # The contents pages list the page of each entry: the numbers they show are exactly those pages.
+    toc = [page for page in pdf_text(cut) if "Indice" in page]
+    shown = collections.Counter(int(n) for page in toc for n in re.findall(r"(?m)(?:\.{3,}\s*|^)(\d+)\s*$", page))
+    assert shown == collections.Counter(found[entry] for entry in entries)
+    # and each sheet starts where its anchor is
+    for number, page in enumerate(pdf_text(cut), start=1):
+        for code in re.findall(r"Scheda di rischio (\S+) –", page):
+            ref = next(p["ref"] for p in view.processes if p["codice"] == code)
+            assert found[ref] == number
+
+
+def test_links_between_parts_resolve_and_none_is_lost(mini, cut):
+    pdf = reader(cut)
+    found = destinations(pdf)
+    one = reader(pdf_bytes(renderer(mini).annex(pdf=True)))
+
+    def links(document) -> collections.Counter:
+        return collections.Counter(str(annotation.get_object()["/Dest"]) for page in document.pages
+                                   for annotation in page.get("/Annots") or []
+                                   if "/Dest" in annotation.get_object())
+
+    joined = links(pdf)
+    assert joined == links(one)  # the same links as one document: none dropped at a cut
+    assert set(joined) <= set(found)
+
+
+def test_bookmarks_nest_every_sheet_under_its_section(mini, cut):
+    pdf = reader(cut)
+    view = renderer(mini).view
+
+    def flat(items, depth=0):
+        for item in items:
+            if isinstance(item, list):
+                yield from flat(item, depth + 1)
+            else:
+                yield depth, item.title, pdf.get_destination_page_number(item) + 1
+
+    outline = list(flat(pdf.outline))
+    sheets = [(depth, title) for depth, title, _ in outline if title.startswith("Scheda di rischio")]
+    assert len(sheets) == len(view.processes)
+    section_depth = next(depth for depth, title, _ in outline if title.endswith("Schede di rischio"))
+    assert {depth for depth, _ in sheets} == {section_depth + 1}
+    one = reader(pdf_bytes(renderer(mini).annex(pdf=True)))
+    assert [title for _, title, _ in outline] == [title for _, title, _ in flat_titles(one)]
+
+
+def flat_titles(pdf):
+    def walk(items, depth=0):
+        for item in items:
+            if isinstance(item, list):
+                yield from walk(item, depth + 1)
+            else:
+                yield depth, item.title, 0
+    return list(walk(pdf.outline))
+
+
+def test_the_joined_pdf_is_tagged_as_one_document(cut):
+    pdf = reader(cut)
+    root = pdf.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] and root["/Lang"] == "it" and root["/ViewerPreferences"]["/DisplayDocTitle"]
+    xmp = root["/Metadata"].get_object().get_data()
+    assert b"<pdfaid:part>3</pdfaid:part>" in xmp or b'pdfaid:part="3"' in xmp
+    tree = root["/StructTreeRoot"]
+    documents = tree["/K"]
+    assert len(documents) == 1 and documents[0].get_object()["/S"] == "/Document"
+    nums = tree["/ParentTree"]["/Nums"]
+    keys = list(nums[::2])
+    assert keys == list(range(len(keys))) and tree["/ParentTreeNextKey"] == len(keys)
+    pages = pdf.pages
+    assert [page["/StructParents"] for page in pages] == list(range(len(pages)))
+    annotations = [a.get_object() for page in pages for a in page.get("/Annots") or []]
+    assert sorted(a["/StructParent"] for a in annotations) == list(range(len(pages), len(keys)))
+    # every element's page is a page of the document, every table header id is unique
+    page_ids = {page.indirect_reference.idnum for page in pages}
+    ids: list[str] = []
+    kinds: set[str] = set()
+
+    def walk(node) -> None:
+        node = node.get_object()
+        kinds.add(str(node["/S"]))
+        if "/Pg" in node:
+            assert node.raw_get("/Pg").idnum in page_ids
+        if "/ID" in node:
+            ids.append(str(node["/ID"]))
+        for header in node.get("/A", {}).get("/Headers", []) if isinstance(node.get("/A"), dict) else []:
+            assert str(header) in wanted_ids
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, dict) and kid.get("/Type") == "/StructElem":
+                walk(kid)
+
+    wanted_ids = set()
+
+    def collect(node) -> None:
+        node = node.get_object()
+        if "/ID" in node:
+            wanted_ids.add(str(node["/ID"]))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, dict) and kid.get("/Type") == "/StructElem":
+                collect(kid)
+
+    collect(documents[0])
+    walk(documents[0])
+    assert len(ids) == len(set(ids)) and ids
+    assert {"/H1", "/H2", "/H3", "/Table", "/TH", "/TD", "/L", "/LI", "/Figure", "/Link"} <= kinds
+
+
+def test_page_numbers_are_artifacts_outside_the_structure(cut):
+    pdf = reader(cut)
+    for page in pdf.pages[1:]:
+        drawn = b"".join(stream.get_object().get_data() for stream in page["/Contents"])
+        assert re.search(rb"/Artifact BMC /PN\d+ Do EMC", drawn)
+
+
+# -- reproducible, whatever the workers and the cache ------------------------------------------------------
+
+def test_same_bytes_with_one_or_two_workers_and_from_the_cache(mini, cut, tmp_path, monkeypatch):
+    monkeypatch.setenv("RISKENGINE_CACHE_DIR", str(tmp_path / "cache"))
+    alone = pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=1)
+    assert alone == cut
+    cache = PartCache.open()
+    assert cache is not None
+    first = pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=2, cache=cache)
+    assert first == cut and cache.hits == 0
+    again = PartCache.open()
+    assert pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=2, cache=again) == cut
+    # every part, the contents laid out twice (to count its pages, then with them) and the page numbers
+    assert again is not None and again.hits == len(pdf_parts.plan(renderer(mini), 1)) + 3
+
+
+def test_a_changed_process_lays_out_only_the_parts_it_is_in(mini, tmp_path, monkeypatch):
+    monkeypatch.setenv("RISKENGINE_CACHE_DIR", str(tmp_path / "cache"))
+    pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=1, cache=PartCache.open())
+    changed = canonical_copy(mini)
+    last = changed["processi"][-1]
+    last["nome"] = last["nome"] + " (rivisto)"
+    cache = PartCache.open()
+    assert cache is not None
+    data = pdf_parts.annex_pdf(renderer(changed), sheets_per_part=1, count=1, cache=cache)
+    laid_out = len(pdf_parts.plan(renderer(changed), 1)) + 3 - cache.hits
+    # its sheet, the sections that name it, the contents and (if pages moved) the page numbers
+    assert 1 <= laid_out < len(pdf_parts.plan(renderer(changed), 1)) / 2 + 2
+    assert any("(rivisto)" in page for page in pdf_text(data))
+    assert data == pdf_parts.annex_pdf(renderer(changed), sheets_per_part=1, count=1)
+
+
+def test_a_corrupt_or_foreign_cache_entry_is_laid_out_again(mini, cut, tmp_path, monkeypatch):
+    monkeypatch.setenv("RISKENGINE_CACHE_DIR", str(tmp_path / "cache"))
+    pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=1, cache=PartCache.open())
+    entries = sorted((tmp_path / "cache" / "pdf").glob("*.bin"))
+    assert entries
+    for entry in entries[::2]:
+        data = bytearray(entry.read_bytes())
+        data[-1] ^= 0xFF  # no longer what this user's riskengine signed
+        entry.write_bytes(bytes(data))
+    cache = PartCache.open()
+    assert cache is not None
+    assert pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=1, cache=cache) == cut
+    assert cache.hits == len(entries) - len(entries[::2])
+
+
+# -- through the library function and the command line ---------------------------------------------------------
+
+def test_write_annex_lays_out_a_large_annex_in_parts(mini, tmp_path, monkeypatch):
+    monkeypatch.setenv("RISKENGINE_PDF_PARTS_FROM", "1")
+    monkeypatch.setenv("RISKENGINE_CACHE_DIR", "off")
+    write_annex(mini, tmp_path / "out", formats=("pdf",), lang="it", editions=("completa",))
+    joined = (tmp_path / "out" / "allegato-rischi.pdf").read_bytes()
+    assert joined == pdf_parts.annex_pdf(renderer(mini, "completa"), count=1)
+    monkeypatch.setenv("RISKENGINE_PDF_PARTS_FROM", "0")  # off: one document
+    write_annex(mini, tmp_path / "one", formats=("pdf",), lang="it", editions=("completa",))
+    assert (tmp_path / "one" / "allegato-rischi.pdf").read_bytes() == pdf_bytes(renderer(mini, "completa").annex(pdf=True))
+
+
+def test_the_command_line_writes_the_same_pdf_twice(mini, tmp_path):
+    import json
+
+    source = tmp_path / "risultato.json"
+    source.write_text(json.dumps(mini, ensure_ascii=False), encoding="utf-8")
+    env = {"RISKENGINE_PDF_PARTS_FROM": "1", "RISKENGINE_CACHE_DIR": str(tmp_path / "cache"),
+           "RISKENGINE_PDF_WORKERS": "2"}
+    digests = []
+    for run in ("a", "b"):
+        done = subprocess.run([sys.executable, "-m", "riskengine", "report", str(source), "--out", str(tmp_path / run),
+                               "--format", "pdf", "--lang", "it", "-q"], capture_output=True, text=True, cwd=REPO,
+                              env={**__import__("os").environ, **env}, timeout=600)
+        assert done.returncode in (0, 3), done.stderr  # 3: written, a draft (mini has error findings)
+        digests.append(hashlib.sha256((tmp_path / run / "allegato-rischi.pdf").read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
+
+
+# -- primitives ----------------------------------------------------------------------------------------------
+
+@given(st.lists(st.sampled_from("ABCDE"), max_size=60), st.integers(min_value=1, max_value=9))
+def test_sheet_groups_keep_order_and_areas_and_respect_the_size(areas, size):
+    processes = [{"codice": str(i), "area": area} for i, area in enumerate(sorted(areas))]
+    groups = pdf_parts.sheet_groups(processes, size)
+    assert [p for group in groups for p in group] == processes
+    assert all(0 < len(group) <= size for group in groups)
+    for group in groups:
+        spans = {p["area"] for p in group}
+        # a group holds whole areas, or a piece of one area larger than the size
+        assert len(spans) == 1 or all(sum(p["area"] == a for p in processes) <= size for a in spans)
+    for before, after in itertools.pairwise(groups):
+        area = before[-1]["area"]
+        if area == after[0]["area"]:
+            assert sum(p["area"] == area for p in processes) > size  # only a large area is split
+
+
+def test_page_references_once_answers_as_pydyf_while_pages_are_added():
+    import pydyf
+
+    pdf = pydyf.PDF()
+    expected = []
+    with page_references_once():
+        for _ in range(5):
+            page = pydyf.Dictionary({"Type": "/Page"})
+            pdf.add_page(page)
+            expected.append(page.reference)
+            assert pdf.page_references == tuple(expected)
+    assert pdf.page_references == tuple(expected)  # pydyf's own again
+
+
+def test_compressing_streams_once_gives_the_same_bytes():
+    from weasyprint import HTML
+
+    from riskengine.report.pdf import compress_once, font_timestamp
+
+    page = '<html lang="it"><head><title>t</title></head><body><h1>Titolo</h1><p>Testo àèì</p></body></html>'
+    document = HTML(string=page).render(pdf_variant="pdf/a-3a")
+    with font_timestamp(0):
+        once = document.write_pdf(pdf_variant="pdf/a-3a", finisher=compress_once)
+        assert once == document.write_pdf(pdf_variant="pdf/a-3a")
+
+
+def test_poppler_reads_the_joined_pdf_without_complaint(cut, tmp_path):
+    import shutil
+
+    if not (shutil.which("pdfinfo") and shutil.which("pdftotext")):
+        pytest.skip("poppler-utils (pdfinfo, pdftotext) not installed")
+    path = tmp_path / "joined.pdf"
+    path.write_bytes(cut)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    assert re.search(r"^Tagged:\s+yes$", info.stdout, re.M) and info.stderr == ""
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    assert text.stderr == "" and "Schede di rischio" in text.stdout
+    structure = subprocess.run(["pdfinfo", "-struct", str(path)], capture_output=True, text=True, check=True)
+    assert structure.stdout.startswith("Document") and structure.stderr == ""
