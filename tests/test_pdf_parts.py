@@ -344,3 +344,25 @@ def test_poppler_reads_the_joined_pdf_without_complaint(cut, tmp_path):
     assert text.stderr == "" and "Schede di rischio" in text.stdout
     structure = subprocess.run(["pdfinfo", "-struct", str(path)], capture_output=True, text=True, check=True)
     assert structure.stdout.startswith("Document") and structure.stderr == ""
+
+
+def test_workers_are_forked_only_from_a_single_threaded_process():
+    # The progress display refreshes from a thread: forking then could copy a held lock into a worker.
+    import threading
+
+    from riskengine.report.pdf_parts import start_method
+
+    assert start_method() == "fork"
+    stop = threading.Event()
+    refresher = threading.Thread(target=stop.wait)
+    refresher.start()
+    try:
+        assert start_method() == "spawn"
+    finally:
+        stop.set()
+        refresher.join()
+
+
+def test_spawned_workers_give_the_same_bytes(mini, cut, monkeypatch):
+    monkeypatch.setattr(pdf_parts, "start_method", lambda: "spawn")
+    assert pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=2) == cut

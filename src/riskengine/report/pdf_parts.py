@@ -421,6 +421,18 @@ def workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def start_method() -> str:
+    """How workers start: forked (no imports to repeat) when this process runs a single thread; otherwise
+    spawned, because a fork copies locks that other threads may hold (the terminal's progress display
+    refreshes from a thread) and a worker could wait on one forever."""
+    import multiprocessing
+    import threading
+
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
+
+
 class Runner:
     """Renders parts, from the cache when it has them, else in worker processes (in this one with one worker)."""
 
@@ -441,8 +453,7 @@ class Runner:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            self.pool = ProcessPoolExecutor(self.count, mp_context=multiprocessing.get_context(method))
+            self.pool = ProcessPoolExecutor(self.count, mp_context=multiprocessing.get_context(start_method()))
         return self.pool
 
     def run(self, jobs: list[tuple[str, str]]) -> list[PartPdf]:
