@@ -86,3 +86,20 @@ def assessed():
         return cache[name]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def bench_s(tmp_path_factory) -> Path:
+    """The benchmarks' S catalogue (300 processes), generated once per session by bench/generate.py."""
+    import sys
+
+    bench = Path(__file__).resolve().parents[1] / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(bench))
+    out = tmp_path_factory.mktemp("bench") / "S"
+    generate.generate("S", out)
+    return out
+

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,18 +22,6 @@ from riskengine.method.load import load_method
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
-
-
-@pytest.fixture(scope="module")
-def bench_s(tmp_path_factory) -> Path:
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import generate
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-    out = tmp_path_factory.mktemp("bench") / "S"
-    generate.generate("S", out)
-    return out
 
 
 @pytest.mark.parametrize("catalog", ["esempio-cciaa", "esempio-piccolo", "bench-S"])
