@@ -77,8 +77,10 @@ def test_unexpected_exception_is_one_line_and_exit_70():
 
 
 def test_interrupt_is_one_line_and_exit_130():
-    # A real SIGINT, delivered while the command runs.
-    body = "import os, signal, time; os.kill(os.getpid(), signal.SIGINT); time.sleep(60)"
+    # A real SIGINT, delivered while the command runs. Python's own handler is put back first: a test run
+    # started in the background by a shell inherits SIGINT ignored, and Python then installs none.
+    body = ("import os, signal, time; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "os.kill(os.getpid(), signal.SIGINT); time.sleep(60)")
     run = main_with("check", body, "check", "catalogs/esempio-cciaa")
     assert (run.returncode, run.stdout, run.stderr) == (130, "", "riskengine: interrupted\n")
 
