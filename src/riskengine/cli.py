@@ -331,8 +331,7 @@ def _counts(t: Text, field: str, counts: dict[str, int]) -> str:
     if field == "scadenza":
         labelled = [(t("cli.sintesi.continua") if key == "continua" else key, n) for key, n in counts.items()]
     else:
-        labelled = sorted(((t.value(field, key), n) for key, n in counts.items()),
-                          key=lambda item: (item[0].casefold(), item[0]))
+        labelled = t.counts_by_label(field, counts)
     return "; ".join(f"{label} {n}" for label, n in labelled)
 
 

@@ -188,6 +188,11 @@ class Text:
             return ""
         return self.labels.get(f"valori.{field}.{value}", str(value))
 
+    def counts_by_label(self, field: str, counts: Mapping[str, int]) -> list[tuple[str, int]]:
+        """Counts keyed by the values of ``field`` (natura, tipologia) as (label, count), in the order of the labels."""
+        labelled = [(self.value(field, code), n) for code, n in counts.items()]
+        return sorted(labelled, key=lambda item: (item[0].casefold(), item[0]))
+
     def number(self, value: Any, suffix: str = "") -> str:
         """A number as text: decimal comma in Italian, point in English; ``—`` when there is none."""
         if value is None or value == "":

@@ -8,7 +8,6 @@ by unit is presentation; computing a probability, an impact, a level or a count 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from riskengine.report.messages import Messages
@@ -84,11 +83,6 @@ class View:
         colour = safe_colour(level.get("colore"))
         return {"codice": level["codice"], "etichetta": self.t.level(level), "colore": colour,
                 "testo": text_colour(colour), "tinta": tint(colour, 0.82), "rango": rank}
-
-    def counts_by_label(self, field: str, counts: Mapping[str, int]) -> list[tuple[str, int]]:
-        """Counts keyed by the codes of ``field`` (natura, tipologia) as (label, count), in the order of the labels."""
-        labelled = [(self.t.value(field, code), n) for code, n in counts.items()]
-        return sorted(labelled, key=lambda item: (item[0].casefold(), item[0]))
 
     def level_of(self, code: str | None) -> dict[str, Any] | None:
         """The level record (label, colours, rank) of a level code; None when the code is None."""
