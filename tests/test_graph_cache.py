@@ -14,7 +14,8 @@ import pytest
 from riskengine.errors import RiskengineError
 from riskengine.graph import build_graph, check_integrity
 from riskengine.graph import cache as cache_module
-from riskengine.graph.cache import cache_directory, linked
+from riskengine.graph.cache import linked
+from riskengine.user_cache import cache_directory
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -8,8 +8,6 @@ command line is wrong; 3 the annex was written but is a draft (it has error find
 ``check``); 70 an internal error (a bug: one line, no traceback); 130 interrupted.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Iterator

@@ -12,17 +12,15 @@ from __future__ import annotations
 import errno
 import os
 import re
-import string
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.suggest import DID_YOU_MEAN, ONE_OF
+from riskengine.user_cache import cached_parse
 
 LANGUAGES = ("it", "en")
 DEFAULT_LANGUAGE = "it"
@@ -63,11 +61,23 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
 @cache
 def catalogue(lang: str) -> Mapping[str, str]:
     """Every label of a language, by dotted key (read-only: one catalogue serves a whole run)."""
-    # Read as package data, without importing the report stage above this module.
-    text = (resources.files("riskengine") / "report" / "messages" / f"{lang}.yaml").read_text(encoding="utf-8")
-    # libyaml's safe loader: the same data as yaml.safe_load, ten times faster (read at every command's start).
+    # Package data, read without importing the report stage above this module.
+    source = (Path(__file__).parent / "report" / "messages" / f"{lang}.yaml").read_text(encoding="utf-8")
+    # Read at every command's start: from the user's cache when this text was parsed before, which
+    # spares importing and running PyYAML (most of `riskengine --help`'s own time).
+    return MappingProxyType(cached_parse("messaggi", lang, source, _parsed, _is_flat))
+
+
+def _parsed(source: str) -> dict[str, str]:
+    import yaml
+
+    # libyaml's safe loader: the same data as yaml.safe_load, ten times faster.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return MappingProxyType(_flatten(yaml.load(text, Loader=loader) or {}))
+    return _flatten(yaml.load(source, Loader=loader) or {})
+
+
+def _is_flat(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
 
 
 def language(chosen: str | None = None) -> str:
@@ -102,6 +112,8 @@ def format_label(text: str, values: Mapping[str, Any]) -> str:
     Only plain names are accepted: ``{v.attr}``, ``{v[key]}``, positional and nested fields are
     refused, so that a label can never walk from a value to other objects.
     """
+    import string  # only for labels with fields: not on every command's start
+
     for _, field, spec, _ in string.Formatter().parse(text):
         if field is None:
             continue

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from collections.abc import Iterable
+from functools import cache
 
 
 def closest(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str | None:
     """Return the candidate most similar to ``word`` (case-insensitive), or None."""
+    import difflib  # only when a name is wrong: not on every command's start
+
     pool = sorted(set(candidates))
     lowered = {c.lower(): c for c in pool}
     match = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=cutoff)
@@ -51,8 +53,12 @@ _DEFAULT_IGNORABLE = (
     (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
     (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
 )
-_IGNORABLE_CHARS = "".join(chr(c) for first, last in _DEFAULT_IGNORABLE for c in range(first, last + 1))
-_DROP_IGNORABLE = str.maketrans(dict.fromkeys(_IGNORABLE_CHARS))
+
+
+@cache
+def _drop_ignorable() -> dict[int, None]:
+    """The table that deletes every default-ignorable code point (4,300 of them: built when first needed)."""
+    return str.maketrans(dict.fromkeys(chr(c) for first, last in _DEFAULT_IGNORABLE for c in range(first, last + 1)))
 
 
 def is_default_ignorable(char: str) -> bool:
@@ -66,5 +72,6 @@ def skeleton(text: str) -> str:
     as nothing), with Cyrillic and Greek look-alikes read as Latin."""
     # Dropped before normalising (a joiner between a letter and its accent blocks composition) and
     # after (NFKC maps the halfwidth Hangul filler to an ignorable one).
-    normalised = unicodedata.normalize("NFKC", text.translate(_DROP_IGNORABLE))
-    return normalised.translate(_DROP_IGNORABLE).translate(_LATIN_OF)
+    drop = _drop_ignorable()
+    normalised = unicodedata.normalize("NFKC", text.translate(drop))
+    return normalised.translate(drop).translate(_LATIN_OF)

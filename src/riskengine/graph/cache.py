@@ -37,8 +37,8 @@ from riskengine.gcpause import paused
 from riskengine.graph.build import CatalogGraph, build_graph
 from riskengine.graph.integrity import check_integrity
 from riskengine.source.document import max_bytes, read_file
+from riskengine.user_cache import cache_directory
 
-CACHE_ENV = "RISKENGINE_CACHE_DIR"
 ENTRIES_KEPT = 4  # the newest entries kept (a national catalogue's entry is hundreds of megabytes)
 POSITIONS_KEPT = 64  # the newest position indexes kept (a few per catalogue)
 _POSITIONS_PREFIX = "posizioni-"
@@ -100,31 +100,6 @@ def _use_positions(cg: CatalogGraph, directory: Path, secret: bytes) -> None:
     positions = _Positions(directory, secret)
     for document in cg.catalog.documents.values():
         document.use_positions(positions)
-
-
-def cache_directory(kind: str = "cataloghi") -> Path | None:
-    """The user's cache directory for ``kind`` (linked catalogues; ``pdf``: laid-out parts of the PDF annex,
-    riskengine.report.pdf_cache), created private; None when off or not private."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured is not None and configured.strip().lower() in ("", "off", "0", "no"):
-        return None
-    if configured:
-        base = Path(configured)
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        try:
-            base = (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "riskengine"
-        except (RuntimeError, KeyError):  # no home directory to be found: no cache
-            return None
-    directory = base / kind
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = os.lstat(directory)
-    except OSError:
-        return None
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
-        return None  # someone else could write entries or the key: no cache rather than a shared one
-    return directory
 
 
 def _entry_key(root: Path) -> str | None:

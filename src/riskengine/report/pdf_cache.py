@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from riskengine.graph.cache import cache_directory, read_signed, signing_key, write_signed
+from riskengine.graph.cache import read_signed, signing_key, write_signed
+from riskengine.user_cache import cache_directory
 
 if TYPE_CHECKING:
     from riskengine.report.pdf_parts import PartPdf

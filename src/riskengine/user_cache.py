@@ -1,0 +1,86 @@
+"""The user's private cache directory, where riskengine keeps what later runs can read back instead of rebuilding.
+
+``$RISKENGINE_CACHE_DIR``, else ``$XDG_CACHE_HOME/riskengine`` or ``~/.cache/riskengine``; ``off`` disables
+every cache. Each kind of entry has its own subdirectory (linked catalogues, PDF parts, message catalogues).
+A directory that others can write, or that belongs to someone else, is never used.
+
+Performance machinery at the bottom of the pipeline: any stage may keep a cache here.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+CACHE_ENV = "RISKENGINE_CACHE_DIR"
+
+
+def cache_directory(kind: str = "cataloghi") -> Path | None:
+    """The user's cache directory for ``kind`` (linked catalogues; ``pdf``: laid-out parts of the PDF annex,
+    riskengine.report.pdf_cache), created private; None when off or not private."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured is not None and configured.strip().lower() in ("", "off", "0", "no"):
+        return None
+    if configured:
+        base = Path(configured)
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        try:
+            base = (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "riskengine"
+        except (RuntimeError, KeyError):  # no home directory to be found: no cache
+            return None
+    directory = base / kind
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(directory)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        return None  # someone else could write entries or the key: no cache rather than a shared one
+    return directory
+
+
+def cached_parse(kind: str, name: str, source: str, parse: Callable[[str], Any], valid: Callable[[Any], bool]) -> Any:
+    """``parse(source)``, kept under ``name`` in the ``kind`` cache so that a later start reads it back.
+
+    For text parsed at every start (the message catalogue): reading the value back spares importing and
+    running the parser. Entries are stored with :mod:`marshal`, the format of Python's own compiled-module
+    caches: read in a fraction of a millisecond and without an import, and it runs no code (only plain
+    data is stored, and the value must pass ``valid``). An entry holds ``source`` itself and is used only
+    for the same text and riskengine version; one that is not this user's regular file or cannot be read
+    is ignored and parsed again. Without a cache, parses.
+    """
+    from riskengine import __version__
+
+    directory = cache_directory(kind)
+    if directory is None:
+        return parse(source)
+    path = directory / f"{name}.marshal"
+    try:
+        info = os.lstat(path)
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022:
+            with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
+                entry = marshal.loads(handle.read())
+            if isinstance(entry, tuple) and len(entry) == 3 and entry[:2] == (__version__, source) and valid(entry[2]):
+                return entry[2]
+    except (OSError, EOFError, ValueError, TypeError):
+        pass  # absent, unreadable or corrupt: parsed again and stored
+    value = parse(source)
+    import tempfile  # only when writing
+
+    try:
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")  # mode 0600
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(marshal.dumps((__version__, source, value)))
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except (OSError, ValueError):
+        pass  # a full disk, a read-only cache or a value marshal cannot store costs only the next start's time
+    return value
