@@ -63,6 +63,7 @@ _values = st.one_of(
     st.none(), st.text(max_size=30).filter(lambda s: not _is_rich(s)),
     st.text(alphabet=" \t\r\n_x0Ff<>&\"'=\x00\x01\x1f\ufffe\uffff\u00a0\u2028é", max_size=12).filter(
         lambda s: not _is_rich(s)),
+    st.text(alphabet="ab_x0F&<>é", max_size=6).filter(lambda s: not _is_rich(s)),  # one kind of escape at a time
     st.booleans(), st.integers(-10**15, 10**15), st.floats(allow_nan=False, allow_infinity=False),
     st.decimals(allow_nan=False, allow_infinity=False), st.dates(min_value=date(1900, 3, 1)),
     st.datetimes(min_value=datetime(1900, 3, 1)))
@@ -85,6 +86,15 @@ def test_a_workbook_of_whole_rows_is_the_per_cell_workbook_byte_for_byte(sheets)
     # the whole file: sheets, and the styles (formats are numbered in order of first use, the last row of each
     # sheet when the workbook closes)
     sheets = [_numbered(rows) for rows in sheets]
+    assert _workbook(sheets, streamed=True) == _workbook(sheets, streamed=False)
+
+
+@pytest.mark.parametrize("text", [
+    "plain", "", "a&b", "a<b", "a>b", 'a"b', "a'b", " lead", "trail ", "\tlead", "trail\n", "mid\nline", "\u00a0nbsp",
+    "line\u2028", "cr\rhere", "nul\x00", "esc\x1b", "_x0041_", "a_x00e9_b", "_x004_", "\ufffe", "x\uffff",
+    "<r>not closed", "closed only</r>", "<r/>", "=1+1", "é à ü", "\U0001f600"])
+def test_each_kind_of_text_is_written_as_xlsxwriter_writes_it(text):
+    sheets = [[(0, [(text, 0), (text, 1)]), (2, [(text, 4)])]]
     assert _workbook(sheets, streamed=True) == _workbook(sheets, streamed=False)
 
 

@@ -79,6 +79,7 @@ class StreamedSheet(Worksheet):
         while len(columns) < len(cells):
             columns.append(xl_col_to_name(len(columns)))
         styles = self._styles
+        verbatim_length = self.xls_strmax // 2  # longer text may need cutting (Excel's limit is in UTF-16 units)
         parts = [f'<row r="{number}">']
         for col, (value, fmt) in enumerate(cells):
             style = styles.get(fmt)
@@ -87,7 +88,10 @@ class StreamedSheet(Worksheet):
             ref = columns[col] + number
             kind = type(value)
             if kind is str:
-                parts.append(self._text_xml(ref, style, value))
+                if len(value) <= verbatim_length and not _NOT_VERBATIM.search(value):  # most text: as it is
+                    parts.append(f'<c r="{ref}"{style} t="inlineStr"><is><t>{value}</t></is></c>')
+                else:
+                    parts.append(self._text_xml(ref, style, value))
             elif value is None:
                 parts.append(f'<c r="{ref}"{style}/>')
             elif kind is bool:
@@ -107,14 +111,10 @@ class StreamedSheet(Worksheet):
         return "".join(parts)
 
     def _text_xml(self, ref: str, style: str, text: str) -> str:
-        space = ""
-        if len(text) > self.xls_strmax // 2 or _NOT_VERBATIM.search(text):
-            # xlsxwriter's steps for such text: truncated to Excel's 32,767 UTF-16 units, control characters
-            # as _xHHHH_, white space at either end kept, & < > escaped
-            if len(text) > self.xls_strmax // 2 and _utf16_len(text) > self.xls_strmax:
-                text = _utf16_truncate(text, self.xls_strmax)
-            text = XMLwriter._escape_control_characters(text)
-            if _preserve_whitespace(text):
-                space = ' xml:space="preserve"'
-            text = self._escape_data(text)
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+        # xlsxwriter's steps for text: cut to Excel's 32,767 UTF-16 units, control characters as _xHHHH_,
+        # white space at either end kept, & < > escaped (and never its rich strings' raw XML)
+        if len(text) > self.xls_strmax // 2 and _utf16_len(text) > self.xls_strmax:
+            text = _utf16_truncate(text, self.xls_strmax)
+        text = XMLwriter._escape_control_characters(text)
+        space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{self._escape_data(text)}</t></is></c>'
