@@ -222,3 +222,18 @@ def test_each_kind_of_value_is_written_as_its_own_type():
     assert [cell.value for cell in row] == ["'-1", 3.83, 7, True, datetime(2026, 3, 31), "'=Alto", None, None, "['x']"]
     assert [cell.data_type for cell in row[:5]] == ["s", "n", "n", "b", "d"]
     assert row[6].alignment.wrap_text and row[7].alignment.wrap_text, "empty cells keep their format"
+
+
+def test_the_collector_is_paused_while_the_workbook_is_written_and_restored_after(assessed, monkeypatch):
+    # the rows make no garbage cycles; the collector would only rescan the result (riskengine.gcpause)
+    import gc
+
+    from riskengine.report import xlsx
+
+    seen: list[bool] = []
+    write_table = xlsx._write_table
+    monkeypatch.setattr(xlsx, "_write_table", lambda *args: (seen.append(gc.isenabled()), write_table(*args)))
+    assert gc.isenabled()
+    write_workbook(View(assessed("mini"), Messages("it")), io.BytesIO())
+    assert seen and not any(seen)
+    assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -22,6 +22,7 @@ import xlsxwriter
 from xlsxwriter.core import Core
 from xlsxwriter.packager import Packager
 
+from riskengine.gcpause import paused
 from riskengine.report import tables as tb
 from riskengine.report.safety import neutralise
 from riskengine.report.view import View
@@ -232,8 +233,9 @@ def _write_legend(ws: StreamedSheet, view: View, formats: _Formats) -> None:
 def write_workbook(view: View, target: Path | BinaryIO) -> None:
     """Write the workbook to ``target`` (a path or a binary file object); deterministic for a result and language."""
     # closed however the block ends (an unclosed xlsxwriter workbook complains from its destructor); a
-    # failure leaves a partial file in the annex's staging directory, which is then discarded
-    with _Workbook(target, {"constant_memory": True}) as workbook:
+    # failure leaves a partial file in the annex's staging directory, which is then discarded. The tables'
+    # rows make no garbage cycles: the collector would only rescan the result again and again (gcpause).
+    with paused(), _Workbook(target, {"constant_memory": True}) as workbook:
         formats = _Formats(workbook, view)
         for table in tb.data_tables(view):
             _write_table(_add_sheet(workbook, view.t(f"fogli.{table.sheet}")), table, view, formats)
