@@ -267,3 +267,42 @@ def test_an_unchanged_assessment_is_located_from_the_stored_index(catalogue, cac
     monkeypatch.setattr(document, "_scan", data_only)
     again = load_assessment(path, linked(catalogue)[0], method)
     assert again.places == first.places and len(first.places) > 10
+
+
+def _graph_content(graph) -> tuple:
+    nodes = [(n, d["kind"], d["code"], d["label"], d["path"]) for n, d in graph.nodes(data=True)]
+    return nodes, list(graph.edges(keys=True, data=True)), sorted(graph.in_edges(keys=True))
+
+
+def test_the_graph_of_a_catalogue_read_back_is_the_one_built(catalogue, cache_dir, monkeypatch):
+    from riskengine import api
+
+    monkeypatch.setenv("RISKENGINE_CACHE_DIR", "off")
+    exports = {fmt: api.graph(catalogue, fmt) for fmt in ("json", "graphml")}
+    fresh_cg, _ = _fresh(catalogue)
+    monkeypatch.setenv("RISKENGINE_CACHE_DIR", str(cache_dir.parent))
+    linked(catalogue)
+    _no_fresh_load(monkeypatch)
+    warm_cg, _ = linked(catalogue)
+    assert "graph" not in vars(warm_cg)  # stored as its dicts: rebuilt when first asked for
+    assert _graph_content(warm_cg.graph) == _graph_content(fresh_cg.graph)
+    for node in fresh_cg.nodes_of("process") + fresh_cg.nodes_of("unit"):
+        for rel in ("part-of", "owned-by", "threatens", "responsible-for", "in-area"):
+            assert warm_cg.targets(node, rel) == fresh_cg.targets(node, rel)
+            assert warm_cg.sources(node, rel) == fresh_cg.sources(node, rel)
+    assert {fmt: api.graph(catalogue, fmt) for fmt in exports} == exports  # from the cache, the graph rebuilt
+
+
+def test_checking_a_catalogue_read_back_does_not_import_networkx(catalogue, cache_dir):
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom riskengine import api\nreport = api.check(sys.argv[1])\n"
+              "print(len(report.problems), 'networkx' in sys.modules)")
+    env = {**os.environ, "RISKENGINE_CACHE_DIR": str(cache_dir.parent)}
+    runs = [subprocess.run([sys.executable, "-c", script, str(catalogue)], capture_output=True, text=True, env=env,
+                           timeout=120) for _ in range(2)]
+    assert [run.returncode for run in runs] == [0, 0], runs[-1].stderr
+    cold, warm = (run.stdout.split() for run in runs)
+    assert cold[1] == "True" and warm[1] == "False"  # linked with networkx, read back without it
+    assert cold[0] == warm[0] != "0"  # the same findings either way (the example has some)

@@ -139,7 +139,7 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
                                  livello=level, dato=given, livello_chiave=f"problemi.oggetto.{level}",
                                  dato_chiave=f"problemi.oggetto.{given}"))
             continue
-        if f"{wanted_kind}:{code}" not in cg.graph:
+        if f"{wanted_kind}:{code}" not in cg:
             problems.append(said(doc.locate(keys + (given,)), "problemi.oggetto_sconosciuto", code="assessment",
                                  hint=did_you_mean(code, pool), livello=level,
                                  livello_chiave=f"problemi.oggetto.{level}", codice=code))
@@ -184,7 +184,7 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
                 severity=Severity.WARNING, subject=code, hint_key="problemi.suggerimento.da-confermare", codice=code))
     measure_codes = [cg.code(n) for n in cg.nodes_of("measure")]
     for index, esito in enumerate(model.monitoraggio):
-        if f"measure:{esito.misura}" not in cg.graph:
+        if f"measure:{esito.misura}" not in cg:
             problems.append(said(doc.locate(("monitoraggio", index, "misura")), "problemi.misura_sconosciuta",
                                  code="assessment", hint=did_you_mean(esito.misura, measure_codes),
                                                                       misura=esito.misura))

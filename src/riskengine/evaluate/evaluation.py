@@ -249,7 +249,7 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
     if only is None:
         nodes = cg.nodes_of("process")
     else:  # node ids are "process:<code>", and nodes_of sorts them: the same order, without the scan
-        nodes = sorted(node for code in only if (node := f"process:{code}") in cg.graph
+        nodes = sorted(node for code in only if (node := f"process:{code}") in cg
                        and cg.attrs(node)["kind"] == "process")
     for node in nodes:
         code = cg.code(node)

@@ -13,9 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from riskengine.catalog.load import Catalog
 from riskengine.catalog.models import EventoRischioso, Fase, Processo
@@ -23,6 +21,9 @@ from riskengine.errors import Location
 from riskengine.gcpause import paused
 from riskengine.i18n import said
 from riskengine.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 _T = TypeVar("_T")
 
@@ -64,7 +65,10 @@ class CatalogGraph:
     """The catalogue graph plus the defects found while linking it.
 
     Built once and not changed afterwards (networkx's public API only): node ids by kind, the
-    adjacency dicts and the measures that apply to every process are read once and kept.
+    adjacency dicts and the measures that apply to every process are read once and kept. Stored
+    (riskengine.graph.cache) as those dicts, without the networkx object: a run that reads the
+    catalogue back and only asks this class's questions (``check``, ``assess``) does not import
+    networkx, a tenth of a second; ``graph`` is rebuilt from them when first asked for.
     """
 
     catalog: Catalog
@@ -73,11 +77,15 @@ class CatalogGraph:
     _by_kind: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _memo: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
 
+    def __contains__(self, node: object) -> bool:
+        """True when ``node`` (``kind:code``) is in the graph."""
+        return node in self._attrs
+
     def nodes_of(self, kind: str) -> list[str]:
         """Node ids of one kind, sorted (indexed once: the graph is not changed after building)."""
         if not self._by_kind:
-            for node, node_kind in self.graph.nodes(data="kind"):
-                self._by_kind.setdefault(node_kind, []).append(node)
+            for node, data in self._attrs.items():
+                self._by_kind.setdefault(data["kind"], []).append(node)
             for nodes in self._by_kind.values():
                 nodes.sort()
         return list(self._by_kind.get(kind, ()))
@@ -102,7 +110,7 @@ class CatalogGraph:
 
     def location(self, node: str, *keys: Any, key: bool = False) -> Location:
         """Where a node (or one of its keys) is written."""
-        data = self.graph.nodes[node]
+        data = self._attrs[node]
         return self.catalog.locate(FILE_OF_KIND[data["kind"]], data["path"] + keys, key=key)
 
     def targets(self, node: str, rel: str) -> list[str]:
@@ -130,7 +138,30 @@ class CatalogGraph:
     @cached_property
     def _predecessors(self) -> dict[str, dict[str, dict[str, Any]]]:
         """Node -> {predecessor: {rel: edge attributes}}, as ``_successors`` (of the reverse view)."""
+        import networkx as nx
+
         return dict(nx.reverse_view(self.graph).adjacency())
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The graph as its node and adjacency dicts (the same dicts: nothing is copied), without networkx's object."""
+        self.nodes_of("")
+        state = {**self.__dict__, "_attrs": self._attrs, "_successors": self._successors,
+                 "_predecessors": self._predecessors}
+        state.pop("graph", None)  # absent when this one was read back and never asked for it
+        return state
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for an attribute not set: ``graph`` of a catalogue read back from the cache.
+        if name != "graph" or "_successors" not in self.__dict__:
+            raise AttributeError(name)
+        import networkx as nx
+
+        graph = nx.MultiDiGraph()
+        graph.add_nodes_from(self._attrs.items())
+        graph.add_edges_from((u, v, rel, data) for u, targets in self._successors.items()
+                             for v, rels in targets.items() for rel, data in rels.items())
+        self.graph = graph
+        return graph
 
     def memo(self, node: str, question: str, compute: Callable[[], _T]) -> _T:
         """The answer to ``question`` about ``node``, computed once: the graph does not change after
@@ -173,6 +204,8 @@ def walk_processes(processes: list[Processo]) -> Iterator[tuple[str, Any, tuple,
 class _Builder:
     def __init__(self, catalog: Catalog) -> None:
         self.cat = catalog
+        import networkx as nx
+
         self.g = nx.MultiDiGraph()
         self.links: list[tuple[str, str, str]] = []  # (u, v, rel): added once every node is in
         self.defects: list[Defect] = []

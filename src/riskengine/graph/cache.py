@@ -104,7 +104,8 @@ def _use_positions(cg: CatalogGraph, directory: Path, secret: bytes) -> None:
 
 def _entry_key(root: Path) -> str | None:
     """The key of the catalogue in ``root`` (hex), or None when a file cannot be read as the loader would."""
-    import networkx
+    from importlib.metadata import version
+
     import pydantic
     import pydantic_core
     import yaml
@@ -112,8 +113,10 @@ def _entry_key(root: Path) -> str | None:
     import riskengine
 
     digest = hashlib.sha256(_FORMAT)
+    # networkx's version from its metadata: importing it takes a tenth of a second, and a linked
+    # catalogue read back does not need it (riskengine.graph.build.CatalogGraph.__getstate__).
     for part in (riskengine.__version__, sys.version, pydantic.VERSION, pydantic_core.__version__,
-                 networkx.__version__, yaml.__version__, str(max_bytes()), str(root)):
+                 version("networkx"), yaml.__version__, str(max_bytes()), str(root)):
         digest.update(part.encode("utf-8") + b"\0")
     for name in sorted(CATALOG_FILES):
         path = root / name

@@ -6,8 +6,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
-
 from riskengine.errors import Problem, Severity
 from riskengine.gcpause import paused
 from riskengine.graph.build import PART_OF, PUBLISHES, RESPONSIBLE_FOR, SUPPORTS, TRANSMITS, CatalogGraph
@@ -74,13 +72,20 @@ def _cycles(cg: CatalogGraph) -> Iterator[Problem]:
     parent = dict(edges)
     # at most one parent each (as written, without duplicate codes): a walk up from each node will do
     one_parent = len(parent) == len(edges)
-    cycles = _parent_cycles(parent) if one_parent else list(nx.simple_cycles(nx.DiGraph(edges)))
+    cycles = _parent_cycles(parent) if one_parent else _all_cycles(edges)
     # Each cycle in edge order (unit → its padre → …), started at its smallest node for a stable report.
     rotated = [c[c.index(min(c)):] + c[:c.index(min(c))] for c in cycles]
     for cycle in sorted(rotated):
         first = cycle[0]
-        names = " → ".join(cg.graph.nodes[n]["code"] for n in cycle + [first])
+        names = " → ".join(cg.attrs(n)["code"] for n in cycle + [first])
         yield _problem(cg, "hierarchy-cycle", first, "padre" if first.startswith("unit:") else "codice", ciclo=names)
+
+
+def _all_cycles(edges: list[tuple[str, str]]) -> list[list[str]]:
+    """The cycles of a graph whose nodes may have several out-edges (codes written twice)."""
+    import networkx as nx  # imported when the catalogue is linked, not when a linked one is read back
+
+    return list(nx.simple_cycles(nx.DiGraph(edges)))
 
 
 def _parent_cycles(parent: dict[str, str]) -> list[list[str]]:

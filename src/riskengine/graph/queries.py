@@ -19,14 +19,14 @@ def descendants(cg: CatalogGraph, process: str) -> list[str]:
     """Phases and activities below a process or phase, depth first, in file order."""
     def walk() -> list[str]:
         found = []
-        attrs = cg.graph.nodes
+        attrs = cg.attrs
         stack = [process]
         while stack:
             node = stack.pop()
             if node != process:
                 found.append(node)
-            children = [u for u in cg.sources(node, PART_OF) if attrs[u]["kind"] == "phase"]
-            stack.extend(sorted(children, key=lambda n: attrs[n]["path"], reverse=True))
+            children = [u for u in cg.sources(node, PART_OF) if attrs(u)["kind"] == "phase"]
+            stack.extend(sorted(children, key=lambda n: attrs(n)["path"], reverse=True))
         return found
 
     return list(cg.memo(process, "descendants", walk))
@@ -37,8 +37,8 @@ def events_of(cg: CatalogGraph, process: str) -> list[str]:
     def threatening() -> list[str]:
         holders = [process] + descendants(cg, process)
         events = {e for h in holders for e in cg.sources(h, THREATENS)}
-        attrs = cg.graph.nodes
-        return sorted(events, key=lambda n: attrs[n]["path"])
+        attrs = cg.attrs
+        return sorted(events, key=lambda n: attrs(n)["path"])
 
     return list(cg.memo(process, "events", threatening))
 
@@ -103,10 +103,10 @@ def find_party(cg: CatalogGraph, ref: str) -> str | None:
     """A unit or role node by code or exact name."""
     for kind in ("unit", "role"):
         node = f"{kind}:{ref}"
-        if node in cg.graph:
+        if node in cg:
             return node
     for node in cg.nodes_of("unit") + cg.nodes_of("role"):
-        if cg.graph.nodes[node]["label"] == ref:
+        if cg.attrs(node)["label"] == ref:
             return node
     return None
 

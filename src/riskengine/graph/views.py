@@ -37,18 +37,18 @@ def unit_view(cg: CatalogGraph, ref: str) -> dict[str, Any]:
     """What a unit (or role) owns and must implement, with deadlines."""
     node = q.find_party(cg, ref)
     if node is None:
-        names = [cg.graph.nodes[n]["code"] for n in cg.nodes_of("unit") + cg.nodes_of("role")]
+        names = [cg.attrs(n)["code"] for n in cg.nodes_of("unit") + cg.nodes_of("role")]
         names += [cg.attrs(n)["label"] for n in cg.nodes_of("unit") + cg.nodes_of("role")]
         raise refuse(Location(str(cg.catalog.root / "units.yaml")), "problemi.riferimento_sconosciuto",
                      hint=did_you_mean(ref, names), genere_chiave="problemi.genere.unit_or_role", genere="unit or role",
                      riferimento=ref)
     leads, supports = q.measures_of_unit(cg, node)
-    data = cg.graph.nodes[node]
+    data = cg.attrs(node)
     parents = cg.targets(node, "part-of")
     by_deadline = lambda n: (cg.obj(n).scadenza in (None, "continua"), str(cg.obj(n).scadenza), n)  # noqa: E731
     return {
         "codice": data["code"], "nome": data["label"], "tipo": data["kind"],
-        "padre": cg.graph.nodes[parents[0]]["label"] if parents else None,
+        "padre": cg.attrs(parents[0])["label"] if parents else None,
         "processi": [{"codice": cg.obj(p).codice, "nome": cg.obj(p).nome} for p in q.processes_of_unit(cg, node)],
         "misure_responsabile": [measure_summary(cg, m) for m in sorted(leads, key=by_deadline)],
         "misure_supporto": [measure_summary(cg, m) for m in sorted(supports, key=by_deadline)],
@@ -75,22 +75,22 @@ def _transparency_duties(cg: CatalogGraph, node: str) -> dict[str, list[dict[str
 def process_view(cg: CatalogGraph, code: str) -> dict[str, Any]:
     """Everything the catalogue says about a process."""
     node = f"process:{code}"
-    if node not in cg.graph:
+    if node not in cg:
         raise refuse(Location(str(cg.catalog.root / "processes.yaml")), "problemi.riferimento_sconosciuto",
-                     hint=did_you_mean(code, [cg.graph.nodes[n]["code"] for n in cg.nodes_of("process")]),
+                     hint=did_you_mean(code, [cg.attrs(n)["code"] for n in cg.nodes_of("process")]),
                      genere_chiave="problemi.genere.process", genere="process", riferimento=code)
     p = cg.obj(node)
     owner = q.owner_of(cg, node)
     return {
         "codice": p.codice, "nome": p.nome,
         "aree": [f"{cg.obj(a).ref} {cg.obj(a).nome}" for a in q.areas_of(cg, node)],
-        "unita": cg.graph.nodes[owner]["label"] if owner else None,
+        "unita": cg.attrs(owner)["label"] if owner else None,
         "in_convenzione": p.in_convenzione.partner if p.in_convenzione else None,
         "art6": p.art6,
         "fasi": [{"codice": cg.obj(f).codice, "nome": cg.obj(f).nome, "livello": len(cg.attrs(f)["path"]) // 2 - 1}
                  for f in q.descendants(cg, node)],
         "eventi": [{"codice": cg.obj(e).codice, "descrizione": cg.obj(e).descrizione,
-                    "fattori": [f"{f} {cg.obj('factor:' + f).nome}" if f"factor:{f}" in cg.graph else f
+                    "fattori": [f"{f} {cg.obj('factor:' + f).nome}" if f"factor:{f}" in cg else f
                                 for f in cg.obj(e).fattori]}
                    for e in q.events_of(cg, node)],
         "misure": [measure_summary(cg, m) for m in q.measures_of(cg, node)],

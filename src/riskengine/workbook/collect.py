@@ -195,7 +195,7 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
         info = _info(path, sheets[INFO_SHEET])
         unit_value, unit_place = info.get("unita", (None, cell_location(path, INFO_SHEET, "B2")))
         unit = f"unit:{unit_value}"
-        if unit_value is None or unit not in cg.graph:
+        if unit_value is None or unit not in cg:
             units = [cg.code(n) for n in cg.nodes_of("unit")]
             c.error(unit_place, "unita_sconosciuta", hint=did_you_mean(str(unit_value), units), unita=unit_value)
             continue
@@ -242,7 +242,7 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
         own = {cg.code(n) for n in items_of_unit(cg, unit, c.level)}
         for row in rows:
             node = f"{c.kind}:{row.code}"
-            if node not in cg.graph:
+            if node not in cg:
                 pool = [cg.code(n) for n in cg.nodes_of(c.kind)]
                 c.error(row.place, "voce_sconosciuta", hint=did_you_mean(row.code, pool), codice=row.code,
                         livello_chiave=f"problemi.questionario.livello.{c.level}")
