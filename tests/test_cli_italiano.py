@@ -250,9 +250,9 @@ def test_values_in_usage_errors_are_shown_escaped() -> None:
     assert "\x1b" not in run("--x\x1b[2J").stderr
 
 
-def test_choices_an_unknown_reason_and_the_generic_refusal_are_worded_too() -> None:
-    """The wording of refusals this command line cannot reach today (no option has choices): a small application
-    built with the same classes."""
+def test_choices_an_unknown_reason_the_generic_refusal_and_an_abort_are_worded_too() -> None:
+    """The wording of refusals this command line cannot reach today (no option has choices, no command prompts): a
+    small application built with the same classes."""
     small = typer.Typer(cls=cli._Group, add_completion=False, rich_markup_mode=None)
 
     @small.callback()
@@ -263,10 +263,17 @@ def test_choices_an_unknown_reason_and_the_generic_refusal_are_worded_too() -> N
     def check(format: Literal["graphml", "dot"] = typer.Option("dot", "--format")) -> None:
         """Pick."""
 
+    @small.command(cls=cli._Command)
+    def show() -> None:
+        """Stop, as typer does when a prompt reads the end of the input."""
+        raise typer.Abort()
+
     shown = CliRunner().invoke(small, ["check", "--format", "png"], prog_name="riskengine", env={"RISKENGINE_LANG": "it"})
     assert shown.exit_code == EXIT_USAGE
     assert shown.stderr.splitlines()[0] == ("riskengine check: valore non valido per --format: 'png' "
                                             "(valori ammessi: graphml, dot)")
+    stopped = CliRunner().invoke(small, ["show"], prog_name="riskengine", env={"RISKENGINE_LANG": "it"})
+    assert (stopped.exit_code, stopped.stderr) == (1, "riskengine: interrotto\n")
     odd = typer.BadParameter("Value must be an iterable.", param=COMMAND_LINE.get_command(None, "check").params[1])  # type: ignore[attr-defined]
     assert usage_error(odd, IT) == ["riskengine: valore non valido per --rules: il lettore delle opzioni segnala "
                                     "«Value must be an iterable.»"]
