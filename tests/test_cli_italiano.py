@@ -12,11 +12,12 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Literal
 
 import pytest
 import typer
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_italian_first import english_words
 from typer.testing import CliRunner
@@ -333,3 +334,27 @@ def test_schema_refusals_in_both_languages() -> None:
         EXIT_USAGE, "tabelle sconosciute 'tutto' (attese: cartella, catalogo, regole)\n")
     assert run("schema", "--markdown", "tutto", "--lang", "en").stderr == (
         "unknown group 'tutto' (expected one of: cartella, catalogo, regole)\n")
+
+
+# --- any command line --------------------------------------------------------------------------------------------------
+
+WORDS = ["check", "show", "diff", "explain", "history", "chek", "--lang", "en", "it", "fr", "--lang=en", "--year", "-y",
+         "2026", "duemila", "-q", "--quiet", "--quiet=1", "--nope", "--db", "--process", "B1", "--format", "json",
+         "--", "/nonexistent/cat", "a\x1b[2Jb", "--help"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(args=st.lists(st.sampled_from(WORDS), max_size=7), english=st.booleans())
+def test_any_command_line_ends_in_a_worded_message_never_in_click_english(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                             args: list[str], english: bool) -> None:
+    monkeypatch.chdir(tmp_path)  # no command here can find a catalogue to work on: whatever runs fails early
+    shown = run(*args, lang="en" if english else None)
+    assert shown.exit_code in (0, 1, 2), (args, shown.output)
+    assert "Traceback" not in shown.output and "\x1b" not in shown.output
+    assert not shown.stderr.startswith("Error:") and "\nError:" not in shown.stderr
+    if help_language(args) == "it" and not english:
+        assert not [old for old in OLD_ENGLISH if old in shown.output], (args, shown.output)
+    page = shown.stderr.startswith(("Utilizzo:", "Usage:"))
+    if shown.exit_code == EXIT_USAGE and not page:  # a usage error: one line, and the hint when click found it
+        lines = shown.stderr.splitlines()
+        assert 1 <= len(lines) <= 2, (args, lines)
