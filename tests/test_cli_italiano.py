@@ -20,6 +20,7 @@ import typer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_italian_first import english_words
+from typer._click.exceptions import UsageError
 from typer.testing import CliRunner
 
 from riskengine import cli
@@ -32,7 +33,7 @@ COMMANDS = COMMAND_LINE.list_commands(typer.Context(COMMAND_LINE))  # type: igno
 # What the help and the usage errors printed before they were worded from the catalogue: none may be left in Italian.
 OLD_ENGLISH = (
     "Usage:", "Options:", "Arguments:", "Commands:", "Show this message and exit", "print the version and exit",
-    "[OPTIONS]", "COMMAND [ARGS]", "[required]", "[default:", "<path>", "<str>", "<int>",
+    "[OPTIONS]", "COMMAND [ARGS]", "[required]", "[default:", "<path>", "<str>", "<int>", "<text>", "<year>",
     "catalogue directory", "method directory", "directory holding the methods", "print only the summary line",
     "unit or role, by code or name", "process code", "graphml, dot or json", "file to write",
     "directory for the", "print the reference tables", "output directory", "assessment year", "comma-separated",
@@ -71,16 +72,19 @@ def prose(text: str) -> str:
     return re.sub(r"\b(?:" + "|".join(re.escape(c) for c in COMMANDS) + r")\b", "", text)
 
 
-def helps(name: str | None) -> list[str]:
-    """The texts the help page of command ``name`` (None: the application) shows, in Italian and in English."""
+def _params(name: str | None) -> list:
+    """The parameters of command ``name`` (None: the application), its --help included."""
     command = COMMAND_LINE if name is None else COMMAND_LINE.get_command(None, name)  # type: ignore[attr-defined]
-    pairs = []
+    return [*command.params, command.get_help_option(typer.Context(command))]
+
+
+def helps(name: str | None) -> tuple[list[str], list[str]]:
+    """The texts the help page of command ``name`` (None: the application) shows, in Italian and in English."""
+    pages = []
     for t in (IT, EN):
         texts = [t("cli.aiuto"), t("cli.codici_uscita")] if name is None else [t(f"cli.comandi.{name}.aiuto")]
-        for param in command.params + [command.get_help_option(typer.Context(command))]:
-            texts.append(t(param_help_key(t, name, param)))
-        pairs.append(texts)
-    return pairs
+        pages.append(texts + [t(param_help_key(t, name, param)) for param in _params(name)])
+    return pages[0], pages[1]
 
 
 # --- the help ------------------------------------------------------------------------------------------------------
@@ -122,14 +126,15 @@ def test_the_help_page_of_a_command_as_users_read_it() -> None:
         "  CATALOGO  cartella del catalogo (catalogs/<ente>)",
         "",
         "Opzioni:",
-        "  --from <intero>  l'anno da copiare  [obbligatoria]",
-        "  --to <intero>    l'anno della bozza  [obbligatoria]",
-        "  --lang <testo>   lingua dei messaggi: it o en (predefinita: $RISKENGINE_LANG,",
+        "  --from <anno>    l'anno da copiare  [obbligatoria]",
+        "  --to <anno>      l'anno della bozza  [obbligatoria]",
+        "  --lang <lingua>  lingua dei messaggi: it o en (predefinita: $RISKENGINE_LANG,",
         "                   altrimenti it)",
         "  --help           mostra questo aiuto ed esce",
     ]
     graph = run("graph", "--help").stdout  # a default is shown, an optional argument in brackets
     assert "-f, --format <testo>  graphml, dot o json  [predefinito: json]" in graph
+    assert "-o, --out <percorso>  file da scrivere" in graph
     assert "Utilizzo: riskengine diff [OPZIONI] PRIMO SECONDO [TERZO]" in run("diff", "--help").stdout
 
 
@@ -254,17 +259,17 @@ def test_values_in_usage_errors_are_shown_escaped() -> None:
 def test_choices_an_unknown_reason_the_generic_refusal_and_an_abort_are_worded_too() -> None:
     """The wording of refusals this command line cannot reach today (no option has choices, no command prompts): a
     small application built with the same classes."""
-    small = typer.Typer(cls=cli._Group, add_completion=False, rich_markup_mode=None)
+    small = typer.Typer(cls=cli.Application, add_completion=False, rich_markup_mode=None)
 
     @small.callback()
     def root() -> None:
         """Root."""
 
-    @small.command(cls=cli._Command)
+    @small.command(cls=cli.Command)
     def check(format: Literal["graphml", "dot"] = typer.Option("dot", "--format")) -> None:
         """Pick."""
 
-    @small.command(cls=cli._Command)
+    @small.command(cls=cli.Command)
     def show() -> None:
         """Stop, as typer does when a prompt reads the end of the input."""
         raise typer.Abort()
@@ -279,24 +284,19 @@ def test_choices_an_unknown_reason_the_generic_refusal_and_an_abort_are_worded_t
     assert usage_error(odd, IT) == ["riskengine: valore non valido per --rules: il lettore delle opzioni segnala "
                                     "«Value must be an iterable.»"]
     assert usage_error(odd, EN) == ["riskengine: invalid value for --rules: Value must be an iterable."]
-    assert usage_error(cli.UsageError("Something odd."), IT) == [
+    assert usage_error(UsageError("Something odd."), IT) == [
         "riskengine: riga di comando non valida: il lettore delle opzioni segnala «Something odd.»"]
-    assert usage_error(cli.UsageError("Something odd."), EN) == ["riskengine: invalid command line: Something odd."]
+    assert usage_error(UsageError("Something odd."), EN) == ["riskengine: invalid command line: Something odd."]
 
 
 # --- the catalogue covers the command line ---------------------------------------------------------------------------
-
-def _params(name: str | None) -> list:
-    command = COMMAND_LINE if name is None else COMMAND_LINE.get_command(None, name)  # type: ignore[attr-defined]
-    return [*command.params, command.get_help_option(typer.Context(command))]
-
 
 def test_every_command_argument_and_option_has_its_help_in_both_catalogues() -> None:
     """A new command, argument or option without its words in it.yaml and en.yaml fails here."""
     for name in [None, *COMMANDS]:
         if name is not None:
             command = COMMAND_LINE.get_command(None, name)  # type: ignore[attr-defined]
-            assert isinstance(command, cli._Command), name  # its help is worded from the catalogue
+            assert isinstance(command, cli.Command), name  # its help is worded from the catalogue
             for t in (IT, EN):
                 assert t.has(f"cli.comandi.{name}.breve") and t.has(f"cli.comandi.{name}.aiuto"), (name, t.lang)
         for param in _params(name):
@@ -304,9 +304,10 @@ def test_every_command_argument_and_option_has_its_help_in_both_catalogues() -> 
             assert keys["it"] is not None and keys["it"] == keys["en"], (name, param.name, keys)
             if param.param_type_name == "argument":
                 assert IT.has(f"cli.segnaposti.{param.name}") and EN.has(f"cli.segnaposti.{param.name}")
-            elif not param.is_flag:
+            elif not param.is_flag:  # what it takes: named for the option, else by its type
+                own = f"cli.valori_opzioni.{max(param.opts, key=len).lstrip('-')}"
                 shown = param.display_type(typer.Context(COMMAND_LINE)).strip("<>")
-                assert IT.has(f"cli.tipi.{shown}") and EN.has(f"cli.tipi.{shown}"), (name, param.name, shown)
+                assert all(t.has(own) or t.has(f"cli.tipi.{shown}") for t in (IT, EN)), (name, param.name, shown)
 
 
 def test_no_help_text_is_left_for_a_command_or_option_that_is_gone() -> None:
@@ -316,13 +317,15 @@ def test_no_help_text_is_left_for_a_command_or_option_that_is_gone() -> None:
             used.add(param_help_key(IT, name, param))
             if param.param_type_name == "argument":
                 used.add(f"cli.segnaposti.{param.name}")
+            else:
+                used.add(f"cli.valori_opzioni.{max(param.opts, key=len).lstrip('-')}")
     for key in catalogue("it"):
         parts = key.split(".")
         if key.startswith("cli.comandi."):
             assert parts[2] in COMMANDS, key
             if len(parts) > 4:
                 assert key in used, key
-        elif key.startswith(("cli.opzioni.", "cli.argomenti.", "cli.segnaposti.")):
+        elif key.startswith(("cli.opzioni.", "cli.argomenti.", "cli.segnaposti.", "cli.valori_opzioni.")):
             assert key in used, key
 
 

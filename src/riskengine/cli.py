@@ -3,7 +3,7 @@
 Every message comes from the message catalogue (Italian by default, English with ``--lang en`` or
 ``RISKENGINE_LANG=en``); codes stay the same in both languages. So do the help pages and the usage errors:
 the command docstrings are for developers, users read ``cli.comandi.<command>``, ``cli.opzioni.<option>``
-and ``cli.uso.*`` (the classes ``_Command`` and ``_Group`` below word them in place of click's English).
+and ``cli.uso.*`` (the classes ``Command`` and ``Application`` below word them in place of click's English).
 
 Exit codes: 0 done; 1 the input has errors (one located line each; ``check`` found an error); 2 the
 command line is wrong; 3 the annex was written but is a draft (it has error findings: see
@@ -108,7 +108,10 @@ def _metavar(t: Text, param: Parameter) -> str:
 
 
 def _value_type(t: Text, ctx: Context, param: Any) -> str:
-    """What an option takes (<percorso>, <intero>): typer's type name, worded when the catalogue has it."""
+    """What an option takes: its own name for it (<anno>), else typer's type name (<percorso>), worded."""
+    own = t.labels.get(f"cli.valori_opzioni.{_param_name(param)}")
+    if own:
+        return own
     shown = str(param.display_type(ctx))
     return t.labels.get(f"cli.tipi.{shown.strip('<>')}", shown)
 
@@ -155,7 +158,7 @@ def _usage_pieces(t: Text, ctx: Context) -> list[str]:
     return pieces
 
 
-class _Command(TyperCommand):
+class Command(TyperCommand):
     """A command whose help page is worded from the message catalogue (``cli.comandi.<name>``) in the language of
     the command line, and whose unexpected extra arguments are a usage error that names them."""
 
@@ -198,7 +201,7 @@ class NoSuchCommandError(UsageError):
         self.name = name
 
 
-class _Group(TyperGroup):
+class Application(TyperGroup):
     """The application: help worded like its commands', and usage errors worded from the catalogue.
 
     Click prints its usage errors in English from inside ``main``: here the command line runs with
@@ -328,7 +331,7 @@ def usage_error(exc: ClickException, t: Text) -> list[str]:
     return lines
 
 
-app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(cls=Application, add_completion=False, no_args_is_help=True, rich_markup_mode=None)
 
 
 def _print_version(value: bool) -> None:
@@ -398,7 +401,7 @@ def _progress(t: Text, quiet: bool) -> Iterator[Any]:
             bar.update(current[-1], completed=1, total=1)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def check(catalog: Path = typer.Argument(...),
           rules: Path | None = typer.Option(None, "--rules"),
           quiet: bool = typer.Option(False, "--quiet", "-q"),
@@ -465,7 +468,7 @@ def _echo_obligations(t: Text, title: str, obligations: list[dict]) -> None:
             typer.echo(f"           {t('cli.mostra.termine')}: {o['termine']}")
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def show(catalog: Path = typer.Argument(...),
          unit: str | None = typer.Option(None, "--unit"),
          process: str | None = typer.Option(None, "--process"),
@@ -520,7 +523,7 @@ def show(catalog: Path = typer.Argument(...),
                    f"{t('cli.mostra.scadenza')} {t.day(m['scadenza'])}")
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def graph(catalog: Path = typer.Argument(...),
           format: str = typer.Option("json", "--format", "-f"),
           out: Path | None = typer.Option(None, "--out", "-o"),
@@ -547,7 +550,7 @@ def graph(catalog: Path = typer.Argument(...),
         write_text_atomic(out, text)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def schema(out: Path | None = typer.Option(None, "--out", "-o"),
            markdown: str | None = typer.Option(None, "--markdown"),
            lang: str | None = _lang_option()) -> None:
@@ -573,7 +576,7 @@ def schema(out: Path | None = typer.Option(None, "--out", "-o"),
         typer.echo(str(path))
 
 
-@app.command("rules-list", cls=_Command)
+@app.command("rules-list", cls=Command)
 def rules_list(lang: str | None = _lang_option()) -> None:
     """List the integrity rules with their codes, severities and descriptions."""
     from riskengine import api
@@ -685,7 +688,7 @@ def _finish(t: Text, annex: Any, quiet: bool, verbose: bool) -> None:
         raise typer.Exit(EXIT_DRAFT)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def assess(catalog: Path = typer.Argument(...),
            out: Path | None = typer.Option(None, "--out", "-o"),
            year: int | None = typer.Option(None, "--year", "-y"),
@@ -718,7 +721,7 @@ def assess(catalog: Path = typer.Argument(...),
     _finish(t, annex, quiet, verbose)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def report(source: Path = typer.Argument(...),
            out: Path = typer.Option(..., "--out", "-o"),
            format: str = typer.Option("html,pdf,xlsx,csv,json", "--format", "-f"),
@@ -744,7 +747,7 @@ def report(source: Path = typer.Argument(...),
     _finish(t, annex, quiet, verbose)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def explain(catalog: Path = typer.Argument(...),
             process: str = typer.Argument(...),
             year: int | None = typer.Option(None, "--year", "-y"),
@@ -761,7 +764,7 @@ def explain(catalog: Path = typer.Argument(...),
     typer.echo("\n".join(lines))
 
 
-@app.command("test", cls=_Command)
+@app.command("test", cls=Command)
 def test_rules(method: Path = typer.Argument(...),
                engine: str = typer.Option("durable", "--engine"),
                verbose: bool = typer.Option(False, "--verbose", "-v"),
@@ -836,7 +839,7 @@ def _text_or_json(t: Text, format: str) -> None:
         raise typer.Exit(EXIT_USAGE)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def history(catalog: Path = typer.Argument(...),
             db: str | None = typer.Option(None, "--db"),
             lang: str | None = _lang_option()) -> None:
@@ -859,7 +862,7 @@ def history(catalog: Path = typer.Argument(...),
         typer.echo(f"  {entry['anno']}  {entry['fonte']}")
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def diff(first: Path = typer.Argument(...),
          second: str = typer.Argument(...),
          third: str | None = typer.Argument(None),
@@ -906,7 +909,7 @@ def diff(first: Path = typer.Argument(...),
         typer.echo(f"  {m['codice']:<8} {w[m['esito']]:<12} {w['deadline']} {t.day(m['scadenza'])}  {m['nome']}")
 
 
-@app.command("new-year", cls=_Command)
+@app.command("new-year", cls=Command)
 def new_year(catalog: Path = typer.Argument(...),
              from_year: int = typer.Option(..., "--from"),
              to_year: int = typer.Option(..., "--to"),
@@ -922,7 +925,7 @@ def new_year(catalog: Path = typer.Argument(...),
     typer.echo(f"{path}: {_words(t)['draft']}")
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def whatif(catalog: Path = typer.Argument(...),
            scenario: Path = typer.Option(..., "--scenario", "-s"),
            year: int | None = typer.Option(None, "--year", "-y"),
@@ -959,7 +962,7 @@ def whatif(catalog: Path = typer.Argument(...),
     typer.echo(f"{w['written']}: {target}")
 
 
-@app.command("rank-measures", cls=_Command)
+@app.command("rank-measures", cls=Command)
 def rank_measures(catalog: Path = typer.Argument(...),
                   year: int | None = typer.Option(None, "--year", "-y"),
                   rules: Path | None = typer.Option(None, "--rules"),
@@ -995,7 +998,7 @@ def _workbook_words(t: Text) -> dict[str, str]:
     return {key[len(prefix):]: text for key, text in t.labels.items() if key.startswith(prefix)}
 
 
-@app.command("export-xlsx", cls=_Command)
+@app.command("export-xlsx", cls=Command)
 def export_xlsx(catalog: Path = typer.Argument(...),
                 out: Path = typer.Option(..., "--out", "-o"),
                 year: int | None = typer.Option(None, "--year", "-y"),
@@ -1013,7 +1016,7 @@ def export_xlsx(catalog: Path = typer.Argument(...),
     typer.echo(f"{path}: {w['esportato']}")
 
 
-@app.command("import-xlsx", cls=_Command)
+@app.command("import-xlsx", cls=Command)
 def import_xlsx(workbook: Path = typer.Argument(...),
                 out: Path = typer.Option(..., "--out", "-o"),
                 force: bool = typer.Option(False, "--force"),
@@ -1036,7 +1039,7 @@ def import_xlsx(workbook: Path = typer.Argument(...),
             typer.echo(f"  {t.problem(problem)}")
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def questionari(catalog: Path = typer.Argument(...),
                 year: int = typer.Option(..., "--year", "-y"),
                 out: Path = typer.Option(..., "--out", "-o"),
@@ -1056,7 +1059,7 @@ def questionari(catalog: Path = typer.Argument(...),
         typer.echo(f"{path}: {w['questionario']}")
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def raccogli(catalog: Path = typer.Argument(...),
              folder: Path = typer.Argument(...),
              year: int | None = typer.Option(None, "--year", "-y"),
@@ -1088,7 +1091,7 @@ def raccogli(catalog: Path = typer.Argument(...),
             typer.echo(f"  {t.problem(problem)}")
 
 
-@app.command("template-check", cls=_Command)
+@app.command("template-check", cls=Command)
 def template_check(template: Path = typer.Argument(...),
                    lang: str | None = _lang_option()) -> None:
     """List the variables a Word template uses that the result does not provide, with their place; exit 1 if any."""
