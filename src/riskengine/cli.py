@@ -1,7 +1,9 @@
 """Command line: thin wrappers over :mod:`riskengine.api`; printing, progress and exit codes live here.
 
 Every message comes from the message catalogue (Italian by default, English with ``--lang en`` or
-``RISKENGINE_LANG=en``); codes stay the same in both languages.
+``RISKENGINE_LANG=en``); codes stay the same in both languages. So do the help pages and the usage errors:
+the command docstrings are for developers, users read ``cli.comandi.<command>``, ``cli.opzioni.<option>``
+and ``cli.uso.*`` (the classes ``Command`` and ``Application`` below word them in place of click's English).
 
 Exit codes: 0 done; 1 the input has errors (one located line each; ``check`` found an error); 2 the
 command line is wrong; 3 the annex was written but is a draft (it has error findings: see
@@ -10,38 +12,326 @@ command line is wrong; 3 the annex was written but is a draft (it has error find
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
+from typer._click import Context, HelpFormatter, Parameter
+from typer._click.exceptions import (
+    BadOptionUsage,
+    BadParameter,
+    ClickException,
+    MissingParameter,
+    NoArgsIsHelpError,
+    NoSuchOption,
+    UsageError,
+)
+from typer._click.formatting import join_options
+from typer.core import TyperCommand, TyperGroup
+from typer.exceptions import Abort
 
 from riskengine import __version__
-from riskengine.errors import Problem, RiskengineError
-from riskengine.i18n import LANG_VARIABLE, LANGUAGES, Text, language
+from riskengine.errors import Problem, RiskengineError, shorten
+from riskengine.i18n import DEFAULT_LANGUAGE, LANG_VARIABLE, LANGUAGES, Text, language
 
 EXIT_INPUT = 1
 EXIT_USAGE = 2
 EXIT_DRAFT = 3  # the annex is written, marked as a draft: it has error findings and cannot be published
 EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
-ENGINE_HELP = "durable (durable-rules) or interpreter"
-LANG_HELP = f"it or en (default: ${LANG_VARIABLE}, else it)"
+
+# --- help and usage errors, worded from the message catalogue (cli.uso, cli.comandi, cli.opzioni, ...) -----------
+
+_HELP_LANGUAGE = "riskengine.lingua_aiuto"  # key of Context.meta, shared by a command line's contexts
 
 
-def _help_text() -> Text:
-    """The language of the help, read when the command line is built (an unknown one falls back to Italian)."""
-    try:
-        return Text(language())
-    except RiskengineError:
-        return Text("it")
+def help_language(args: Sequence[str]) -> str:
+    """The language of the help and of usage errors: the last ``--lang`` of ``args``, else $RISKENGINE_LANG, else it.
+
+    The help is printed as soon as ``--help`` is read, before ``--lang`` is parsed: so the command line is read
+    here, the one place that decides it. A language without a catalogue falls back to Italian (a command refuses it
+    when it runs).
+    """
+    if "--" in args:  # what follows is not options
+        args = args[:list(args).index("--")]
+    chosen = None
+    for at, arg in enumerate(args):
+        if arg == "--lang" and at + 1 < len(args):
+            chosen = args[at + 1]
+        elif arg.startswith("--lang="):
+            chosen = arg.partition("=")[2]
+    lang = chosen if chosen is not None else os.environ.get(LANG_VARIABLE, "")
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-_HELP = _help_text()
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help=f"{_HELP('cli.aiuto')}\n\n{_HELP('cli.codici_uscita')}")
-DB_HELP = "history store URL (default: $RISKENGINE_DB, else storico.sqlite beside the catalogue)"
+def _help_text(ctx: Context) -> Text:
+    return Text(ctx.meta.get(_HELP_LANGUAGE) or help_language(sys.argv[1:]))
+
+
+def _is_argument(param: Parameter) -> bool:
+    return param.param_type_name == "argument"
+
+
+def _long_name(option: Parameter) -> str:
+    """An option by its long name, as usage errors name it (--year, not -y)."""
+    return max(option.opts, key=len)
+
+
+def _param_name(param: Parameter) -> str:
+    """The name a parameter's help is keyed by: an argument's own, an option's long name without dashes."""
+    return param.name if _is_argument(param) else _long_name(param).lstrip("-")
+
+
+def param_help_key(t: Text, command: str | None, param: Parameter) -> str | None:
+    """The key of a parameter's help: the command's own wording, else the shared one; None when there is neither."""
+    kind = "argomenti" if _is_argument(param) else "opzioni"
+    name = _param_name(param)
+    for key in (f"cli.comandi.{command}.{kind}.{name}", f"cli.{kind}.{name}"):
+        if t.has(key):
+            return key
+    return None
+
+
+def _param_help(t: Text, ctx: Context, param: Parameter) -> str:
+    key = param_help_key(t, ctx.command.name if ctx.parent is not None else None, param)
+    if key is None:
+        raise KeyError(f"no help for {param.name!r} of {ctx.command_path!r} in messages/{t.lang}.yaml")
+    return t(key)
+
+
+def _metavar(t: Text, param: Parameter) -> str:
+    """An argument's name in the usage line (CATALOGO), in brackets when it may be left out."""
+    name = t(f"cli.segnaposti.{param.name}")
+    return name if param.required else f"[{name}]"
+
+
+def _value_type(t: Text, ctx: Context, param: Any) -> str:
+    """What an option takes: its own name for it (<anno>), else typer's type name (<percorso>), worded."""
+    own = t.labels.get(f"cli.valori_opzioni.{_param_name(param)}")
+    if own:
+        return own
+    shown = str(param.display_type(ctx))
+    return t.labels.get(f"cli.tipi.{shown.strip('<>')}", shown)
+
+
+def _help_rows(t: Text, ctx: Context, kind: str) -> list[tuple[str, str]]:
+    rows = []
+    for param in ctx.command.get_params(ctx):
+        if getattr(param, "hidden", False) or _is_argument(param) != (kind == "argomenti"):
+            continue
+        text = _param_help(t, ctx, param)
+        if _is_argument(param):
+            rows.append((t(f"cli.segnaposti.{param.name}"), text))
+            continue
+        shown = join_options(param.opts)[0]
+        notes = []
+        if not getattr(param, "is_flag", False):
+            shown += " " + _value_type(t, ctx, param)
+            if param.required:
+                notes.append(t("cli.uso.obbligatoria"))
+            elif param.default not in (None, ""):
+                notes.append(t("cli.uso.predefinito", valore=param.default))
+        rows.append((shown, f"{text}  [{'; '.join(notes)}]" if notes else text))
+    return rows
+
+
+def _write_help(formatter: HelpFormatter, text: str) -> None:
+    formatter.write_paragraph()
+    with formatter.indentation():
+        formatter.write_text(text)
+
+
+def _write_sections(ctx: Context, formatter: HelpFormatter) -> None:
+    t = _help_text(ctx)
+    for kind, title in (("argomenti", "cli.uso.sezione_argomenti"), ("opzioni", "cli.uso.sezione_opzioni")):
+        rows = _help_rows(t, ctx, kind)
+        if rows:
+            with formatter.section(t(title)):
+                formatter.write_dl(rows)
+
+
+def _usage_pieces(t: Text, ctx: Context) -> list[str]:
+    pieces = [t("cli.uso.segnaposto_opzioni")]
+    pieces += [_metavar(t, p) for p in ctx.command.get_params(ctx) if _is_argument(p)]
+    return pieces
+
+
+class Command(TyperCommand):
+    """A command whose help page is worded from the message catalogue (``cli.comandi.<name>``) in the language of
+    the command line, and whose unexpected extra arguments are a usage error that names them."""
+
+    allow_extra_args = True  # checked in parse_args, to word the refusal with the extra arguments themselves
+
+    def format_usage(self, ctx: Context, formatter: HelpFormatter) -> None:
+        t = _help_text(ctx)
+        formatter.write_usage(ctx.command_path, " ".join(_usage_pieces(t, ctx)), prefix=t("cli.uso.utilizzo") + " ")
+
+    def format_help_text(self, ctx: Context, formatter: HelpFormatter) -> None:
+        _write_help(formatter, _help_text(ctx)(f"cli.comandi.{self.name}.aiuto"))
+
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
+        _write_sections(ctx, formatter)
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        try:
+            rest = super().parse_args(ctx, args)
+        except UsageError as exc:
+            exc.ctx = exc.ctx or ctx  # the parser's own refusals come without the command they belong to
+            raise
+        if rest and not ctx.resilient_parsing:
+            raise ExtraArgumentsError(rest, ctx)
+        return rest
+
+
+class ExtraArgumentsError(UsageError):
+    """More arguments than the command takes."""
+
+    def __init__(self, extra: list[str], ctx: Context) -> None:
+        super().__init__(f"Got unexpected extra argument(s) ({' '.join(extra)})", ctx)
+        self.extra = extra
+
+
+class NoSuchCommandError(UsageError):
+    """A command name the application does not have."""
+
+    def __init__(self, name: str, ctx: Context) -> None:
+        super().__init__(f"No such command {name!r}.", ctx)
+        self.name = name
+
+
+class Application(TyperGroup):
+    """The application: help worded like its commands', and usage errors worded from the catalogue.
+
+    Click prints its usage errors in English from inside ``main``: here the command line runs with
+    ``standalone_mode=False`` and each refusal is worded in one line, plus the line that points to the help.
+    """
+
+    def format_usage(self, ctx: Context, formatter: HelpFormatter) -> None:
+        t = _help_text(ctx)
+        pieces = [*_usage_pieces(t, ctx), t("cli.uso.segnaposto_comando")]
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=t("cli.uso.utilizzo") + " ")
+
+    def format_help_text(self, ctx: Context, formatter: HelpFormatter) -> None:
+        _write_help(formatter, _help_text(ctx)("cli.aiuto"))
+
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
+        _write_sections(ctx, formatter)
+        t = _help_text(ctx)
+        rows = [(name, t(f"cli.comandi.{name}.breve")) for name in self.list_commands(ctx)]
+        with formatter.section(t("cli.uso.sezione_comandi")):
+            formatter.write_dl(rows)
+
+    def format_epilog(self, ctx: Context, formatter: HelpFormatter) -> None:
+        _write_help(formatter, _help_text(ctx)("cli.codici_uscita"))
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:  # the whole command line: its --lang words the help, even of a command
+            ctx.meta[_HELP_LANGUAGE] = help_language(args)
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:
+            exc.ctx = exc.ctx or ctx
+            raise
+
+    def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        name = args[0]
+        if self.get_command(ctx, name) is None and not ctx.resilient_parsing:
+            raise NoSuchCommandError(name, ctx)
+        return super().resolve_command(ctx, args)
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+        """Run the command line; as a program (``standalone_mode``), exit with its code, usage errors worded here."""
+        args = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except NoArgsIsHelpError as exc:  # no command: the help, where errors go
+            typer.echo(exc.format_message(), err=True)
+            sys.exit(exc.exit_code)
+        except ClickException as exc:
+            t = Text(help_language(args))
+            for line in usage_error(exc, t):
+                typer.echo(line, err=True)
+            sys.exit(exc.exit_code)
+        except Abort:
+            typer.echo(Text(help_language(args))("cli.interrotto"), err=True)
+            sys.exit(1)
+        # A command returns None when it is done; typer.Exit comes back as its code.
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _shown(param: Parameter | None, t: Text) -> str:
+    """A parameter as a usage error names it: an option by its long name, an argument by its name in the usage."""
+    if param is None:
+        return ""
+    return t(f"cli.segnaposti.{param.name}") if _is_argument(param) else _long_name(param)
+
+
+def _invalid_value(exc: BadParameter, t: Text) -> str:
+    """An invalid value: what was given and what was expected, by the reason typer's validation gives."""
+    param, shown = exc.param, _shown(exc.param, t)
+    choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
+    cause: Any = exc.__cause__
+    errors = cause.errors() if hasattr(cause, "errors") else []  # pydantic's ValidationError
+    given = shorten(errors[0].get("input", "")) if errors else ""
+    if choices:
+        expected = t("cli.uso.valori_ammessi", valori=", ".join(str(getattr(c, "value", c)) for c in choices))
+        return t("cli.uso.valore_non_valido", parametro=shown, valore=given, atteso=expected)
+    if errors and t.has(f"cli.uso.atteso.{errors[0].get('type')}"):
+        expected = t(f"cli.uso.atteso.{errors[0]['type']}")
+        return t("cli.uso.valore_non_valido", parametro=shown, valore=given, atteso=expected)
+    return t("cli.uso.valore_non_valido_motivo", parametro=shown, motivo=shorten(exc.message))
+
+
+def _message(exc: ClickException, t: Text) -> str:
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, MissingParameter) and exc.param is not None and ctx is not None:
+        help_text = _param_help(t, ctx, exc.param)
+        if _is_argument(exc.param):
+            return t("cli.uso.argomento_mancante", argomento=_shown(exc.param, t), aiuto=help_text)
+        return t("cli.uso.opzione_mancante", opzione=_shown(exc.param, t), aiuto=help_text)
+    if isinstance(exc, BadParameter):
+        return _invalid_value(exc, t)
+    if isinstance(exc, NoSuchOption):
+        option = shorten(exc.option_name)
+        if exc.possibilities:
+            return t("cli.uso.opzione_sconosciuta_forse", opzione=option, proposte=", ".join(sorted(exc.possibilities)))
+        return t("cli.uso.opzione_sconosciuta", opzione=option)
+    if isinstance(exc, BadOptionUsage) and ctx is not None:
+        used = next((p for p in ctx.command.get_params(ctx) if exc.option_name in p.opts), None)
+        if used is not None:  # the parser refuses a flag given a value, or an option given none
+            key = "cli.uso.valore_non_previsto" if getattr(used, "is_flag", False) else "cli.uso.valore_mancante"
+            return t(key, opzione=exc.option_name)
+    if isinstance(exc, ExtraArgumentsError):
+        return t("cli.uso.argomenti_in_piu", argomenti=" ".join(shorten(a) for a in exc.extra))
+    if isinstance(exc, NoSuchCommandError) and ctx is not None:
+        from riskengine.suggest import did_you_mean
+
+        hint = t.suggestion(did_you_mean(exc.name, ctx.command.list_commands(ctx)))
+        if hint:
+            return t("cli.uso.comando_sconosciuto_forse", comando=shorten(exc.name), suggerimento=hint)
+        return t("cli.uso.comando_sconosciuto", comando=shorten(exc.name))
+    return t("cli.uso.riga_non_valida", motivo=shorten(exc.format_message()))
+
+
+def usage_error(exc: ClickException, t: Text) -> list[str]:
+    """A refused command line in ``t``'s language: one line saying what is wrong, one saying where the help is."""
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "riskengine"
+    lines = [f"{where}: {_message(exc, t)}"]
+    if ctx is not None:
+        ask = f"{where} --help"
+        if t.lang != help_language([]):  # chosen with --lang: the help it points to is in the same language
+            ask += f" --lang {t.lang}"
+        lines.append(t("cli.uso.prova", comando=ask))
+    return lines
+
+
+app = typer.Typer(cls=Application, add_completion=False, no_args_is_help=True, rich_markup_mode=None)
 
 
 def _print_version(value: bool) -> None:
@@ -50,10 +340,17 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback(epilog=_HELP("cli.codici_uscita"))
-def riskengine(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
-                                            help="print the version and exit")) -> None:
-    """riskengine: anticorruption risk assessment for the PIAO risk annex."""
+@app.callback(invoke_without_command=True)
+def riskengine(ctx: typer.Context,
+               version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True),
+               lang: str | None = typer.Option(None, "--lang")) -> None:
+    """riskengine: anticorruption risk assessment for the PIAO risk annex (``--lang`` here words every command)."""
+    if lang is not None:
+        _text(lang)  # refuses a language without a catalogue
+        ctx.default_map = {name: {"lang": lang} for name in ctx.command.list_commands(ctx)}  # type: ignore[attr-defined]
+    if ctx.invoked_subcommand is None:  # options but no command: the help, as with nothing at all
+        typer.echo(ctx.get_help(), err=True)
+        raise typer.Exit(EXIT_USAGE)
 
 
 def _text(lang: str | None) -> Text:
@@ -75,7 +372,7 @@ def _fail(exc: RiskengineError, t: Text) -> None:
 
 
 def _lang_option() -> Any:
-    return typer.Option(None, "--lang", help=LANG_HELP)
+    return typer.Option(None, "--lang")
 
 
 @contextmanager
@@ -104,10 +401,10 @@ def _progress(t: Text, quiet: bool) -> Iterator[Any]:
             bar.update(current[-1], completed=1, total=1)
 
 
-@app.command()
-def check(catalog: Path = typer.Argument(..., help="catalogue directory (catalogs/<ente>) or method directory"),
-          rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods (default: rules/)"),
-          quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the summary line"),
+@app.command(cls=Command)
+def check(catalog: Path = typer.Argument(...),
+          rules: Path | None = typer.Option(None, "--rules"),
+          quiet: bool = typer.Option(False, "--quiet", "-q"),
           lang: str | None = _lang_option()) -> None:
     """Check a catalogue (files, integrity, method, assessments, and every finding of the annex) or a method.
 
@@ -171,10 +468,10 @@ def _echo_obligations(t: Text, title: str, obligations: list[dict]) -> None:
             typer.echo(f"           {t('cli.mostra.termine')}: {o['termine']}")
 
 
-@app.command()
-def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
-         unit: str | None = typer.Option(None, "--unit", help="unit or role, by code or name"),
-         process: str | None = typer.Option(None, "--process", help="process code"),
+@app.command(cls=Command)
+def show(catalog: Path = typer.Argument(...),
+         unit: str | None = typer.Option(None, "--unit"),
+         process: str | None = typer.Option(None, "--process"),
          lang: str | None = _lang_option()) -> None:
     """Show what a unit owns and must implement, or everything about a process."""
     from riskengine import api
@@ -226,10 +523,10 @@ def show(catalog: Path = typer.Argument(..., help="catalogue directory"),
                    f"{t('cli.mostra.scadenza')} {t.day(m['scadenza'])}")
 
 
-@app.command()
-def graph(catalog: Path = typer.Argument(..., help="catalogue directory"),
-          format: str = typer.Option("json", "--format", "-f", help="graphml, dot or json"),
-          out: Path | None = typer.Option(None, "--out", "-o", help="file to write (default: the standard output)"),
+@app.command(cls=Command)
+def graph(catalog: Path = typer.Argument(...),
+          format: str = typer.Option("json", "--format", "-f"),
+          out: Path | None = typer.Option(None, "--out", "-o"),
           lang: str | None = _lang_option()) -> None:
     """Export the catalogue graph (areas, units, processes, events, factors, measures and their links)."""
     from riskengine import api
@@ -253,23 +550,25 @@ def graph(catalog: Path = typer.Argument(..., help="catalogue directory"),
         write_text_atomic(out, text)
 
 
-@app.command()
-def schema(out: Path | None = typer.Option(None, "--out", "-o", help="directory for the *.schema.json files"),
-           markdown: str | None = typer.Option(None, "--markdown", help="print the reference tables of the docs "
-                                               "instead: 'catalogo' or 'cartella' (the workbook, docs/formats.md) or "
-                                               "'regole' (docs/rules.md)"),
-           ) -> None:
+@app.command(cls=Command)
+def schema(out: Path | None = typer.Option(None, "--out", "-o"),
+           markdown: str | None = typer.Option(None, "--markdown"),
+           lang: str | None = _lang_option()) -> None:
     """Write the JSON Schema of every file type (for editor completion and validation), or its Markdown tables."""
     from riskengine import api
 
+    t = _text(lang)
     if (out is None) == (markdown is None):
-        typer.echo("give exactly one of --out or --markdown", err=True)
+        typer.echo(t("cli.schema_una_opzione"), err=True)
         raise typer.Exit(EXIT_USAGE)
     if markdown is not None:
         try:
             typer.echo(api.schema_markdown(markdown), nl=False)
-        except ValueError as exc:
-            typer.echo(f"--markdown: {exc}", err=True)
+        except ValueError:
+            from riskengine.schema import MARKDOWN_GROUPS
+
+            groups = ", ".join(sorted([*MARKDOWN_GROUPS, api.WORKBOOK_GROUP]))
+            typer.echo(t("cli.gruppo_tabelle_sconosciuto", gruppo=markdown, attesi=groups), err=True)
             raise typer.Exit(EXIT_USAGE) from None
         return
     assert out is not None
@@ -277,7 +576,7 @@ def schema(out: Path | None = typer.Option(None, "--out", "-o", help="directory 
         typer.echo(str(path))
 
 
-@app.command("rules-list")
+@app.command("rules-list", cls=Command)
 def rules_list(lang: str | None = _lang_option()) -> None:
     """List the integrity rules with their codes, severities and descriptions."""
     from riskengine import api
@@ -317,11 +616,6 @@ def _delimiter(text: str | None) -> str | None:
 
 def _editions(text: str | None) -> tuple[str, ...] | None:
     return None if text is None else tuple(e.strip().lower() for e in text.split(",") if e.strip())
-
-
-EDITION_HELP = ("annex editions (HTML, PDF): 'completa' (RPCT, OIV), 'pubblicazione' (Amministrazione "
-                "trasparente), comma-separated; default both, only 'completa' while there are error findings")
-CSV_HELP = "CSV separator: ',', ';' or 'tab' (default: ';' with --lang it, ',' with --lang en)"
 
 
 def _counts(t: Text, field: str, counts: dict[str, int]) -> str:
@@ -394,21 +688,20 @@ def _finish(t: Text, annex: Any, quiet: bool, verbose: bool) -> None:
         raise typer.Exit(EXIT_DRAFT)
 
 
-@app.command()
-def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
-           out: Path | None = typer.Option(None, "--out", "-o", help="output directory, replaced only when complete "
-                                           "(default: reports/<ente>/<anno>/ under the current directory)"),
-           year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
-           rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods (default: rules/)"),
-           format: str = typer.Option("html,pdf,xlsx,csv,json", "--format", "-f", help="comma-separated formats"),
+@app.command(cls=Command)
+def assess(catalog: Path = typer.Argument(...),
+           out: Path | None = typer.Option(None, "--out", "-o"),
+           year: int | None = typer.Option(None, "--year", "-y"),
+           rules: Path | None = typer.Option(None, "--rules"),
+           format: str = typer.Option("html,pdf,xlsx,csv,json", "--format", "-f"),
            lang: str | None = _lang_option(),
-           templates: Path | None = typer.Option(None, "--templates", help="directory of template overrides"),
-           engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
-           csv_delimiter: str | None = typer.Option(None, "--csv-delimiter", help=CSV_HELP),
-           edition: str | None = typer.Option(None, "--edition", help=EDITION_HELP),
-           db: str | None = typer.Option(None, "--db", help=DB_HELP),
-           quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress and no summary"),
-           verbose: bool = typer.Option(False, "--verbose", "-v", help="also list the files written")) -> None:
+           templates: Path | None = typer.Option(None, "--templates"),
+           engine: str = typer.Option("durable", "--engine"),
+           csv_delimiter: str | None = typer.Option(None, "--csv-delimiter"),
+           edition: str | None = typer.Option(None, "--edition"),
+           db: str | None = typer.Option(None, "--db"),
+           quiet: bool = typer.Option(False, "--quiet", "-q"),
+           verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Assess a catalogue with its method, write the result and the annex, and record the run in the history.
 
     With error findings the annex is still written, marked as a draft on every page, and the exit code is 3.
@@ -428,17 +721,17 @@ def assess(catalog: Path = typer.Argument(..., help="catalogue directory"),
     _finish(t, annex, quiet, verbose)
 
 
-@app.command()
-def report(source: Path = typer.Argument(..., help="a result JSON file, or a catalogue directory to assess first"),
-           out: Path = typer.Option(..., "--out", "-o", help="output directory (replaced only when complete)"),
-           format: str = typer.Option("html,pdf,xlsx,csv,json", "--format", "-f", help="comma-separated formats"),
+@app.command(cls=Command)
+def report(source: Path = typer.Argument(...),
+           out: Path = typer.Option(..., "--out", "-o"),
+           format: str = typer.Option("html,pdf,xlsx,csv,json", "--format", "-f"),
            lang: str | None = _lang_option(),
-           templates: Path | None = typer.Option(None, "--templates", help="directory of template overrides"),
-           year: int | None = typer.Option(None, "--year", "-y", help="assessment year when SOURCE is a catalogue"),
-           csv_delimiter: str | None = typer.Option(None, "--csv-delimiter", help=CSV_HELP),
-           edition: str | None = typer.Option(None, "--edition", help=EDITION_HELP),
-           quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress and no summary"),
-           verbose: bool = typer.Option(False, "--verbose", "-v", help="also list the files written")) -> None:
+           templates: Path | None = typer.Option(None, "--templates"),
+           year: int | None = typer.Option(None, "--year", "-y"),
+           csv_delimiter: str | None = typer.Option(None, "--csv-delimiter"),
+           edition: str | None = typer.Option(None, "--edition"),
+           quiet: bool = typer.Option(False, "--quiet", "-q"),
+           verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Render the annex from a result JSON (or from a catalogue, assessing it first); exit 3 when it is a draft."""
     from riskengine import api
 
@@ -454,11 +747,11 @@ def report(source: Path = typer.Argument(..., help="a result JSON file, or a cat
     _finish(t, annex, quiet, verbose)
 
 
-@app.command()
-def explain(catalog: Path = typer.Argument(..., help="catalogue directory"),
-            process: str = typer.Argument(..., help="process code"),
-            year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
-            rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods"),
+@app.command(cls=Command)
+def explain(catalog: Path = typer.Argument(...),
+            process: str = typer.Argument(...),
+            year: int | None = typer.Option(None, "--year", "-y"),
+            rules: Path | None = typer.Option(None, "--rules"),
             lang: str | None = _lang_option()) -> None:
     """Explain, in plain language, the rules and values behind each score and finding of a process."""
     from riskengine import api
@@ -471,11 +764,11 @@ def explain(catalog: Path = typer.Argument(..., help="catalogue directory"),
     typer.echo("\n".join(lines))
 
 
-@app.command("test")
-def test_rules(method: Path = typer.Argument(..., help="method directory (rules/<method>) with tests/*.yaml"),
-               engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
-               verbose: bool = typer.Option(False, "--verbose", "-v", help="list passing cases too"),
-               strict: bool = typer.Option(False, "--strict", help="also fail when a rule was never exercised"),
+@app.command("test", cls=Command)
+def test_rules(method: Path = typer.Argument(...),
+               engine: str = typer.Option("durable", "--engine"),
+               verbose: bool = typer.Option(False, "--verbose", "-v"),
+               strict: bool = typer.Option(False, "--strict"),
                lang: str | None = _lang_option()) -> None:
     """Run a method's rule tests; show failures with their explanation and the rules no case exercised."""
     from riskengine import api
@@ -546,9 +839,9 @@ def _text_or_json(t: Text, format: str) -> None:
         raise typer.Exit(EXIT_USAGE)
 
 
-@app.command()
-def history(catalog: Path = typer.Argument(..., help="catalogue directory"),
-            db: str | None = typer.Option(None, "--db", help=DB_HELP),
+@app.command(cls=Command)
+def history(catalog: Path = typer.Argument(...),
+            db: str | None = typer.Option(None, "--db"),
             lang: str | None = _lang_option()) -> None:
     """List the recorded runs of a catalogue, year by year, and the years declared in storico.yaml."""
     from riskengine import api
@@ -569,12 +862,12 @@ def history(catalog: Path = typer.Argument(..., help="catalogue directory"),
         typer.echo(f"  {entry['anno']}  {entry['fonte']}")
 
 
-@app.command()
-def diff(first: Path = typer.Argument(..., help="catalogue directory, or the earlier result file"),
-         second: str = typer.Argument(..., help="the earlier year, or the later result file"),
-         third: str | None = typer.Argument(None, help="the later year (with a catalogue)"),
-         format: str = typer.Option("text", "--format", "-f", help="text or json"),
-         db: str | None = typer.Option(None, "--db", help=DB_HELP),
+@app.command(cls=Command)
+def diff(first: Path = typer.Argument(...),
+         second: str = typer.Argument(...),
+         third: str | None = typer.Argument(None),
+         format: str = typer.Option("text", "--format", "-f"),
+         db: str | None = typer.Option(None, "--db"),
          lang: str | None = _lang_option()) -> None:
     """Print the changes between two years of a catalogue (CATALOG 2025 2026) or two result files."""
     import json
@@ -616,10 +909,10 @@ def diff(first: Path = typer.Argument(..., help="catalogue directory, or the ear
         typer.echo(f"  {m['codice']:<8} {w[m['esito']]:<12} {w['deadline']} {t.day(m['scadenza'])}  {m['nome']}")
 
 
-@app.command("new-year")
-def new_year(catalog: Path = typer.Argument(..., help="catalogue directory"),
-             from_year: int = typer.Option(..., "--from", help="the year to copy"),
-             to_year: int = typer.Option(..., "--to", help="the year of the draft"),
+@app.command("new-year", cls=Command)
+def new_year(catalog: Path = typer.Argument(...),
+             from_year: int = typer.Option(..., "--from"),
+             to_year: int = typer.Option(..., "--to"),
              lang: str | None = _lang_option()) -> None:
     """Write assessment-<to>.yaml, a draft from <from>: answers to be confirmed, statuses carried (never overwrites)."""
     from riskengine import api
@@ -632,14 +925,13 @@ def new_year(catalog: Path = typer.Argument(..., help="catalogue directory"),
     typer.echo(f"{path}: {_words(t)['draft']}")
 
 
-@app.command()
-def whatif(catalog: Path = typer.Argument(..., help="catalogue directory"),
-           scenario: Path = typer.Option(..., "--scenario", "-s", help="scenario file (YAML)"),
-           year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
-           rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods"),
-           engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
-           out: Path | None = typer.Option(None, "--out", "-o", help="JSON file of the changes "
-                                           "(default: whatif-<scenario>.json in the current directory)"),
+@app.command(cls=Command)
+def whatif(catalog: Path = typer.Argument(...),
+           scenario: Path = typer.Option(..., "--scenario", "-s"),
+           year: int | None = typer.Option(None, "--year", "-y"),
+           rules: Path | None = typer.Option(None, "--rules"),
+           engine: str = typer.Option("durable", "--engine"),
+           out: Path | None = typer.Option(None, "--out", "-o"),
            lang: str | None = _lang_option()) -> None:
     """Print and write what a scenario changes (scores, levels, summary); the catalogue and history are untouched."""
     import json
@@ -670,12 +962,12 @@ def whatif(catalog: Path = typer.Argument(..., help="catalogue directory"),
     typer.echo(f"{w['written']}: {target}")
 
 
-@app.command("rank-measures")
-def rank_measures(catalog: Path = typer.Argument(..., help="catalogue directory"),
-                  year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
-                  rules: Path | None = typer.Option(None, "--rules", help="directory holding the methods"),
-                  engine: str = typer.Option("durable", "--engine", help=ENGINE_HELP),
-                  format: str = typer.Option("text", "--format", "-f", help="text or json"),
+@app.command("rank-measures", cls=Command)
+def rank_measures(catalog: Path = typer.Argument(...),
+                  year: int | None = typer.Option(None, "--year", "-y"),
+                  rules: Path | None = typer.Option(None, "--rules"),
+                  engine: str = typer.Option("durable", "--engine"),
+                  format: str = typer.Option("text", "--format", "-f"),
                   lang: str | None = _lang_option()) -> None:
     """Rank the planned measures by the residual risk they remove (re-evaluating without each)."""
     import json
@@ -699,8 +991,6 @@ def rank_measures(catalog: Path = typer.Argument(..., help="catalogue directory"
         typer.echo(f"  {r['posizione']:>3}. {r['codice']:<8} {w['removes']} {t.number(r['rischio_rimosso'])}; "
                    f"{w['drops']}: {dropped}  {r['nome']}")
 
-RULES_HELP = "directory holding the methods (default: rules/)"
-
 
 def _workbook_words(t: Text) -> dict[str, str]:
     """The words of the workbook commands (``comandi_cartelle.*`` of the message catalogue)."""
@@ -708,11 +998,11 @@ def _workbook_words(t: Text) -> dict[str, str]:
     return {key[len(prefix):]: text for key, text in t.labels.items() if key.startswith(prefix)}
 
 
-@app.command("export-xlsx")
-def export_xlsx(catalog: Path = typer.Argument(..., help="catalogue directory"),
-                out: Path = typer.Option(..., "--out", "-o", help="the workbook to write (.xlsx)"),
-                year: int | None = typer.Option(None, "--year", "-y", help="assessment year (default: the latest)"),
-                rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
+@app.command("export-xlsx", cls=Command)
+def export_xlsx(catalog: Path = typer.Argument(...),
+                out: Path = typer.Option(..., "--out", "-o"),
+                year: int | None = typer.Option(None, "--year", "-y"),
+                rules: Path | None = typer.Option(None, "--rules"),
                 lang: str | None = _lang_option()) -> None:
     """Write the catalogue (and an assessment) as one workbook: a sheet per list, drop-downs, a readme."""
     from riskengine import api
@@ -726,11 +1016,11 @@ def export_xlsx(catalog: Path = typer.Argument(..., help="catalogue directory"),
     typer.echo(f"{path}: {w['esportato']}")
 
 
-@app.command("import-xlsx")
-def import_xlsx(workbook: Path = typer.Argument(..., help="a workbook written by export-xlsx (.xlsx)"),
-                out: Path = typer.Option(..., "--out", "-o", help="the catalogue directory to write"),
-                force: bool = typer.Option(False, "--force", help="replace existing files whose content changed"),
-                rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
+@app.command("import-xlsx", cls=Command)
+def import_xlsx(workbook: Path = typer.Argument(...),
+                out: Path = typer.Option(..., "--out", "-o"),
+                force: bool = typer.Option(False, "--force"),
+                rules: Path | None = typer.Option(None, "--rules"),
                 lang: str | None = _lang_option()) -> None:
     """Write the catalogue's YAML files from a workbook; every problem at its cell, nothing written then."""
     from riskengine import api
@@ -749,12 +1039,12 @@ def import_xlsx(workbook: Path = typer.Argument(..., help="a workbook written by
             typer.echo(f"  {t.problem(problem)}")
 
 
-@app.command()
-def questionari(catalog: Path = typer.Argument(..., help="catalogue directory"),
-                year: int = typer.Option(..., "--year", "-y", help="the year of the self-assessment"),
-                out: Path = typer.Option(..., "--out", "-o", help="directory for the questionnaires"),
-                force: bool = typer.Option(False, "--force", help="replace existing questionnaires"),
-                rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
+@app.command(cls=Command)
+def questionari(catalog: Path = typer.Argument(...),
+                year: int = typer.Option(..., "--year", "-y"),
+                out: Path = typer.Option(..., "--out", "-o"),
+                force: bool = typer.Option(False, "--force"),
+                rules: Path | None = typer.Option(None, "--rules"),
                 lang: str | None = _lang_option()) -> None:
     """Write one self-assessment questionnaire (XLSX) per unit: its processes' indicators and its measures."""
     from riskengine import api
@@ -769,11 +1059,11 @@ def questionari(catalog: Path = typer.Argument(..., help="catalogue directory"),
         typer.echo(f"{path}: {w['questionario']}")
 
 
-@app.command()
-def raccogli(catalog: Path = typer.Argument(..., help="catalogue directory"),
-             folder: Path = typer.Argument(..., help="directory of the returned questionnaires"),
-             year: int | None = typer.Option(None, "--year", "-y", help="the year (default: the questionnaires')"),
-             rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
+@app.command(cls=Command)
+def raccogli(catalog: Path = typer.Argument(...),
+             folder: Path = typer.Argument(...),
+             year: int | None = typer.Option(None, "--year", "-y"),
+             rules: Path | None = typer.Option(None, "--rules"),
              lang: str | None = _lang_option()) -> None:
     """Merge the returned questionnaires into assessment-<year>.yaml; report who returned what and what is missing."""
     from riskengine import api
@@ -801,8 +1091,8 @@ def raccogli(catalog: Path = typer.Argument(..., help="catalogue directory"),
             typer.echo(f"  {t.problem(problem)}")
 
 
-@app.command("template-check")
-def template_check(template: Path = typer.Argument(..., help="a Word template (.docx) for --format docx"),
+@app.command("template-check", cls=Command)
+def template_check(template: Path = typer.Argument(...),
                    lang: str | None = _lang_option()) -> None:
     """List the variables a Word template uses that the result does not provide, with their place; exit 1 if any."""
     from riskengine import api
@@ -832,7 +1122,7 @@ def main() -> None:
     # pydantic looks for plugins among every installed distribution when it builds the first model;
     # the command uses none (a user who sets the variable keeps their choice).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    t = _help_text()
+    t = Text(help_language(sys.argv[1:]))
     try:
         app()  # exits itself: 0, or the code of a usage error (2) or of a command
     except SystemExit as exc:
