@@ -141,3 +141,28 @@ def test_an_event_is_treated_when_its_links_say_so_with_or_without_universal_mea
             links = q.event_measures(cg, event)
             assert q.event_treated(cg, event, True) == bool(links)
             assert q.event_treated(cg, event, False) == any(via in q.EVENT_LEVEL for _, via in links)
+
+
+def test_the_events_table_words_each_link_of_a_measure_by_its_own_way_and_efficacy(assessed):
+    # the words of a measure are kept from one event to the next (report.tables.events): never those of another link
+    from riskengine.report import tables as tb
+    from riskengine.report.messages import Messages
+    from riskengine.report.view import View
+
+    result = json.loads(json.dumps(assessed("mini")))
+    process = result["processi"][0]
+    template = process["eventi"][0]
+
+    def link(way, efficacy, declared=True):
+        return {"codice": "MS01", "tramite": way, "efficacia": efficacy, "efficacia_dichiarata": declared}
+
+    process["eventi"] = [dict(template, codice=f"E{i}", misure=misure, trattato=True) for i, misure in enumerate([
+        [link("evento", "0.3")], [link("fase", "0.3")], [link("evento", "0.3", declared=False)],
+        [link("evento", "0.45")], [link("tutti", "0.5")], [link("evento", "0.3")], [link("evento", 0.3)]])]
+    rows = [row for row in tb.events(View(result, Messages("it"))).rows if row[0] == process["codice"]]
+    assert [row[-1] for row in rows] == [
+        "MS01 (sull'evento; efficacia 30%)", "MS01 (sulla fase; efficacia 30%)",
+        "MS01 (sull'evento; efficacia 30%, valore predefinito del metodo)", "MS01 (sull'evento; efficacia 45%)",
+        "su tutti i processi: MS01 (50%)", "MS01 (sull'evento; efficacia 30%)", "MS01 (sull'evento; efficacia 30%)"]
+    english = [row[-1] for row in tb.events(View(result, Messages("en"))).rows if row[0] == process["codice"]]
+    assert english[0] != rows[0] and "30%" in english[0]

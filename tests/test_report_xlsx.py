@@ -184,11 +184,12 @@ def test_any_text_reads_back_as_the_neutralised_text(text):
     from openpyxl.utils.escape import unescape
     from xlsxwriter import Workbook
 
-    from riskengine.report.xlsx import _write
+    from riskengine.report.xlsx import _value
+    from riskengine.report.xlsx_rows import StreamedSheet
 
     buffer = io.BytesIO()
     workbook = Workbook(buffer, {"constant_memory": True})
-    _write(workbook.add_worksheet(), 0, 0, text, None)
+    workbook.add_worksheet(worksheet_class=StreamedSheet).write_cells(0, [(_value(text), workbook.add_format())])
     workbook.close()
     cell = load_workbook(io.BytesIO(buffer.getvalue()))["Sheet1"]["A1"]
     expected = neutralise(text)
@@ -205,19 +206,34 @@ def test_each_kind_of_value_is_written_as_its_own_type():
     from xlsxwriter import Workbook
 
     from riskengine.report import tables as tb
-    from riskengine.report.xlsx import _write
+    from riskengine.report.xlsx import _value
+    from riskengine.report.xlsx_rows import StreamedSheet
 
     buffer = io.BytesIO()
     workbook = Workbook(buffer, {"constant_memory": True})
-    ws = workbook.add_worksheet()
+    ws = workbook.add_worksheet(worksheet_class=StreamedSheet)
     boxed = workbook.add_format({"text_wrap": True})
     dated = workbook.add_format({"text_wrap": True, "num_format": "dd/mm/yyyy"})
     values = ["-1", Decimal("3.83"), 7, True, date(2026, 3, 31), tb.Level("A", "=Alto", "#c62828", "#ffffff"),
               "", None, ["x"]]
-    for c, value in enumerate(values):
-        _write(ws, 0, c, value, dated if isinstance(value, date) else boxed)
+    ws.write_cells(0, [(_value(value), dated if isinstance(value, date) else boxed) for value in values])
     workbook.close()
     row = next(load_workbook(io.BytesIO(buffer.getvalue())).active.iter_rows())
     assert [cell.value for cell in row] == ["'-1", 3.83, 7, True, datetime(2026, 3, 31), "'=Alto", None, None, "['x']"]
     assert [cell.data_type for cell in row[:5]] == ["s", "n", "n", "b", "d"]
     assert row[6].alignment.wrap_text and row[7].alignment.wrap_text, "empty cells keep their format"
+
+
+def test_the_collector_is_paused_while_the_workbook_is_written_and_restored_after(assessed, monkeypatch):
+    # the rows make no garbage cycles; the collector would only rescan the result (riskengine.gcpause)
+    import gc
+
+    from riskengine.report import xlsx
+
+    seen: list[bool] = []
+    write_table = xlsx._write_table
+    monkeypatch.setattr(xlsx, "_write_table", lambda *args: (seen.append(gc.isenabled()), write_table(*args)))
+    assert gc.isenabled()
+    write_workbook(View(assessed("mini"), Messages("it")), io.BytesIO())
+    assert seen and not any(seen)
+    assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -280,18 +280,19 @@ def events(view: View) -> Table:
     table = Table("eventi", "eventi", [Column("processo", width=12), Column("codice", width=16),
                                        Column("evento", width=70), Column("riferito_a", width=14),
                                        Column("fattori", width=50), Column("misure_trattamento", width=50)])
+    phrases: dict[tuple[Any, ...], tuple[bool, str]] = {}  # many events name the same measure the same way
     for p in view.processes:
         for e in p.get("eventi", []):
             table.rows.append([p["codice"], e["codice"], e["descrizione"], e["su"],
                                _join([f"{f['codice']}) {f['nome']}" for f in e.get("fattori", [])]),
-                               _treating(e, view)])
+                               _treating(e, view, phrases)])
     return table
 
 
-def _treating(event: dict[str, Any], view: View) -> str:
+def _treating(event: dict[str, Any], view: View, phrases: dict[tuple[Any, ...], tuple[bool, str]]) -> str:
     """The measures treating an event as the sheet words them: each with how it reaches the event and the efficacy
     the residual uses ("MS01 (sull'evento; efficacia 30%)"), then those on every process in one entry; an
-    untreated event is marked in words."""
+    untreated event is marked in words. ``phrases``: each measure's words, kept from one event to the next."""
     t = view.t
     untreated = event.get("trattato") is False
     own: list[str] = [f"{t('unita.segno_ritardo')} {t('eventi.non_trattato')}"] if untreated else []
@@ -300,18 +301,28 @@ def _treating(event: dict[str, Any], view: View) -> str:
         if isinstance(m, str):  # a result without efficacies: the code alone
             own.append(m)
             continue
-        efficacy = percent(m["efficacia"], view.lang) if m.get("efficacia") not in (None, "") else ""
-        if m.get("tramite") == "tutti":
-            universal.append(f"{m['codice']} ({efficacy})" if efficacy else m["codice"])
-            continue
-        how = [t(f"eventi.tramite_{m['tramite']}")] if m.get("tramite") else []
-        if efficacy:
-            how.append(t("eventi.efficacia" if m.get("efficacia_dichiarata", True) else "eventi.efficacia_predefinita",
-                         efficacia=efficacy))
-        own.append(f"{m['codice']} ({'; '.join(how)})" if how else m["codice"])
+        efficacy = m.get("efficacia")
+        key = (m["codice"], m.get("tramite"), type(efficacy), efficacy, m.get("efficacia_dichiarata", True))
+        phrase = phrases.get(key)
+        if phrase is None:
+            phrase = phrases[key] = _measure_phrase(m, view)
+        (universal if phrase[0] else own).append(phrase[1])
     if universal:
         own.append(f"{t('eventi.tramite_tutti')}: {', '.join(universal)}")
     return _join(own)
+
+
+def _measure_phrase(m: dict[str, Any], view: View) -> tuple[bool, str]:
+    """Whether a measure treating an event applies to every process, and its words for the event's row."""
+    t = view.t
+    efficacy = percent(m["efficacia"], view.lang) if m.get("efficacia") not in (None, "") else ""
+    if m.get("tramite") == "tutti":
+        return True, f"{m['codice']} ({efficacy})" if efficacy else m["codice"]
+    how = [t(f"eventi.tramite_{m['tramite']}")] if m.get("tramite") else []
+    if efficacy:
+        how.append(t("eventi.efficacia" if m.get("efficacia_dichiarata", True) else "eventi.efficacia_predefinita",
+                     efficacia=efficacy))
+    return False, f"{m['codice']} ({'; '.join(how)})" if how else m["codice"]
 
 
 def event_factors(view: View) -> Table:

@@ -1,13 +1,14 @@
 """The annex as an Excel workbook (xlsxwriter, constant memory): one sheet per table and a legend of the method.
 
-Values, never formulas: every text cell goes through :func:`neutralise` and is written with
-``write_string`` (text is never parsed as a formula, a number or a URL); numbers are written as numbers
+Values, never formulas: every text cell goes through :func:`neutralise` and is written as an escaped inline
+string (text is never parsed as a formula, a number or a URL, nor copied in as XML); numbers are written as numbers
 (the exact decimals of the result), dates as dates (shown dd/mm/yyyy in Italian). Each sheet has a
 frozen, bold header row, an autofilter, column widths and a print setup (landscape A4, fitted to the
 page width, header row repeated on every page); level cells are filled with the level's colour (and
-carry the level's label). Rows are written in order and flushed one by one (``constant_memory``), so
-memory does not grow with the catalogue. The file is deterministic: the document's dates are the
-assessment date and xlsxwriter gives every zip entry the same fixed timestamp.
+carry the level's label). Rows are written in order, each whole, and flushed when the next one starts
+(``constant_memory``, :mod:`riskengine.report.xlsx_rows`), so memory does not grow with the catalogue. The
+file is deterministic: the document's dates are the assessment date and xlsxwriter gives every zip entry the
+same fixed timestamp.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ import xlsxwriter
 from xlsxwriter.core import Core
 from xlsxwriter.packager import Packager
 
+from riskengine.gcpause import paused
 from riskengine.report import tables as tb
 from riskengine.report.safety import neutralise
 from riskengine.report.view import View
+from riskengine.report.xlsx_rows import StreamedSheet
 
 XLSX_FILE = "allegato-rischi.xlsx"
 HEADER_FILL = "#E8ECF2"
@@ -62,8 +65,14 @@ class _Packager(Packager):
 
 
 class _Workbook(xlsxwriter.Workbook):
+    worksheet_class = StreamedSheet  # whole rows at a time (report.xlsx_rows)
+
     def _get_packager(self) -> Packager:  # xlsxwriter's hook for replacing the packager
         return _Packager()
+
+
+def _add_sheet(workbook: _Workbook, title: str) -> StreamedSheet:
+    return cast(StreamedSheet, workbook.add_worksheet(_sheet_title(title)))
 
 
 class _Formats:
@@ -92,22 +101,18 @@ class _Formats:
         return self.get(wrap=wrap, bold=True, bg_color=colour.upper(), font_color=text.upper(), pattern=1)
 
 
-def _write(ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
-    """One cell: text always as a string (never a formula), numbers as numbers, dates as dates."""
+def _value(value: Any) -> Any:
+    """A table value as its cell holds it: text neutralised (never a formula), a level as its label, numbers and
+    dates as they are, empty text as an empty cell, any other value as its (inert) text."""
     if isinstance(value, tb.Level):
         value = value.etichetta
     if value is None or value == "":
-        ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, str):
-        ws.write_string(row, col, neutralise(value), fmt)
-    elif isinstance(value, bool):
-        ws.write_boolean(row, col, value, fmt)
-    elif isinstance(value, (int, float, Decimal)):
-        ws.write_number(row, col, value, fmt)
-    elif isinstance(value, date):
-        ws.write_datetime(row, col, value, fmt)
-    else:  # no other type comes from the tables today; should one, its text (inert) rather than nothing
-        ws.write_string(row, col, neutralise(str(value)), fmt)
+        return None
+    if isinstance(value, str):
+        return neutralise(value)
+    if isinstance(value, (bool, int, float, Decimal, date)):
+        return value
+    return neutralise(str(value))
 
 
 def _print_setup(ws: Any, *, header_row: bool = True) -> None:
@@ -119,7 +124,7 @@ def _print_setup(ws: Any, *, header_row: bool = True) -> None:
         ws.repeat_rows(0)
 
 
-def _write_table(ws: Any, table: tb.Table, view: View, formats: _Formats) -> None:
+def _write_table(ws: StreamedSheet, table: tb.Table, view: View, formats: _Formats) -> None:
     """Write one table into a sheet, row after row (each row is flushed when the next one starts)."""
     for c, column in enumerate(table.columns):
         ws.set_column(c, c, column.width)
@@ -127,24 +132,25 @@ def _write_table(ws: Any, table: tb.Table, view: View, formats: _Formats) -> Non
     ws.autofilter(0, 0, max(len(table.rows), 1), len(table.columns) - 1)
     _print_setup(ws)
     header = formats.header()
-    for c, column in enumerate(table.columns):
-        ws.write_string(0, c, neutralise(tb.header(view, column)), header)
+    ws.write_cells(0, [(neutralise(tb.header(view, column)), header) for column in table.columns])
     # Each column's plain, number (number columns only) and date formats.
     plain = [formats.get(wrap=column.width >= WIDE) for column in table.columns]
     numeric = [formats.get(wrap=column.width >= WIDE, num_format=formats.number_format)
                if column.kind == "number" else plain[c] for c, column in enumerate(table.columns)]
     dated = [formats.get(wrap=column.width >= WIDE, num_format=formats.date_format) for column in table.columns]
+    wide = [column.width >= WIDE for column in table.columns]
     for r, row in enumerate(table.rows, start=1):
+        cells: list[tuple[Any, Any]] = []
         for c, value in enumerate(row):
-            if isinstance(value, tb.Level):
-                fmt = formats.level(value.colore, value.testo, wrap=table.columns[c].width >= WIDE)
+            if type(value) is str:  # most cells: text, in the column's format
+                cells.append((neutralise(value) if value else None, numeric[c]))
+            elif isinstance(value, tb.Level):
+                cells.append((_value(value), formats.level(value.colore, value.testo, wrap=wide[c])))
             elif isinstance(value, date):
-                fmt = dated[c]
-            elif value is not None:
-                fmt = numeric[c]
+                cells.append((value, dated[c]))
             else:
-                fmt = plain[c]
-            _write(ws, r, c, value, fmt)
+                cells.append((_value(value), plain[c] if value is None else numeric[c]))
+        ws.write_cells(r, cells)
 
 
 def _level(view: View, code: str) -> dict[str, Any]:
@@ -152,7 +158,7 @@ def _level(view: View, code: str) -> dict[str, Any]:
     return cast(dict[str, Any], view.level_of(code))
 
 
-def _write_legend(ws: Any, view: View, formats: _Formats) -> None:
+def _write_legend(ws: StreamedSheet, view: View, formats: _Formats) -> None:
     """The method's legend: levels, indicator scales, band tables, variants and grid, one block after another."""
     t = view.t
     rows = 0
@@ -165,8 +171,7 @@ def _write_legend(ws: Any, view: View, formats: _Formats) -> None:
 
     def append(cells: list[tuple[Any, Any]]) -> None:
         nonlocal rows
-        for c, (value, fmt) in enumerate(cells):
-            _write(ws, rows, c, value, fmt)
+        ws.write_cells(rows, [(_value(value), fmt) for value, fmt in cells])
         rows += 1
 
     def header(*labels: str) -> None:
@@ -228,12 +233,13 @@ def _write_legend(ws: Any, view: View, formats: _Formats) -> None:
 def write_workbook(view: View, target: Path | BinaryIO) -> None:
     """Write the workbook to ``target`` (a path or a binary file object); deterministic for a result and language."""
     # closed however the block ends (an unclosed xlsxwriter workbook complains from its destructor); a
-    # failure leaves a partial file in the annex's staging directory, which is then discarded
-    with _Workbook(target, {"constant_memory": True}) as workbook:
+    # failure leaves a partial file in the annex's staging directory, which is then discarded. The tables'
+    # rows make no garbage cycles: the collector would only rescan the result again and again (gcpause).
+    with paused(), _Workbook(target, {"constant_memory": True}) as workbook:
         formats = _Formats(workbook, view)
         for table in tb.data_tables(view):
-            _write_table(workbook.add_worksheet(_sheet_title(view.t(f"fogli.{table.sheet}"))), table, view, formats)
-        _write_legend(workbook.add_worksheet(_sheet_title(view.t("fogli.legenda"))), view, formats)
+            _write_table(_add_sheet(workbook, view.t(f"fogli.{table.sheet}")), table, view, formats)
+        _write_legend(_add_sheet(workbook, view.t("fogli.legenda")), view, formats)
         plan = view.ente["piano"]
         workbook.set_properties({
             "title": neutralise(f"{view.t('documento.titolo')} {view.result.get('anno')} – {view.ente['nome']}"),
