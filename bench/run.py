@@ -79,6 +79,8 @@ def step_command(step: str, catalog: Path, out: Path) -> list[str]:
     cli = riskengine_cmd()
     rules = ["--rules", str(REPO / "rules")]
     result = out.parent / "assess" / "risultato.json"
+    if step == "pdf_incremental":  # written from the assess result only when this step runs
+        return cli + ["report", str(changed_result(result)), "--out", str(out), "--format", "pdf", "-q"]
     return {
         "startup": cli + ["--help"],
         "check": cli + ["check", str(catalog), "-q"] + rules,
@@ -88,7 +90,6 @@ def step_command(step: str, catalog: Path, out: Path) -> list[str]:
         "html": cli + ["report", str(result), "--out", str(out), "--format", "html", "-q"],
         "xlsx": cli + ["report", str(result), "--out", str(out), "--format", "xlsx", "-q"],
         "pdf": cli + ["report", str(result), "--out", str(out), "--format", "pdf", "-q"],
-        "pdf_incremental": cli + ["report", str(changed_result(result)), "--out", str(out), "--format", "pdf", "-q"],
     }[step]
 
 

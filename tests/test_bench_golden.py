@@ -37,3 +37,19 @@ def test_s_result_is_the_recorded_one_cold_and_warm(bench_s, tmp_path, update_go
         GOLDEN.write_text(cold + "\n", encoding="utf-8")
     assert cold == GOLDEN.read_text(encoding="utf-8").strip(), \
         "the S result changed (if intended: pytest tests/test_bench_golden.py --update-golden, and say why)"
+
+
+def test_a_step_command_reads_no_result_that_its_step_does_not_use(tmp_path):
+    """Regression: the commands of every step were built at once, so the pdf_incremental input was read from
+    the assess result just after the assess step had cleared it (a crash on a fresh bench/work/out)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", REPO / "bench" / "run.py")
+    assert spec is not None and spec.loader is not None
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    out = tmp_path / "out" / "S"
+    for step in ("startup", "check", "assess", "interpreter", "html", "xlsx", "pdf"):
+        command = run.step_command(step, tmp_path / "S", out / step)
+        assert command[-1] in ("--help", "-q") or "--rules" in command
+    assert not (out / "pdf_incremental-input").exists()
