@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.gcpause import paused
 from riskengine.i18n import os_cause, refuse
 from riskengine.report.output import (
     MANIFEST_FILE,
@@ -112,7 +113,8 @@ def load_result(path: str | Path) -> dict[str, Any]:
     canonical form (:func:`make_canonical`): render it with ``copy=False``."""
     from riskengine.result.read import read_result
 
-    return make_canonical(read_result(path))
+    with paused():  # millions of containers and no cycles: the collector's rescans would be most of the time
+        return make_canonical(read_result(path))
 
 
 def _output_error(exc: OSError, out_dir: Path, *, replaced: bool = False) -> RiskengineError:
@@ -209,17 +211,20 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
         from riskengine.report.html import HtmlRenderer, write_html, write_readme
 
         for edition in chosen:
-            renderer = HtmlRenderer(View(data, messages, edition=edition), templates)
+            with paused():  # a view of the whole result, built at once (riskengine.gcpause)
+                view = View(data, messages, edition=edition)
+            renderer = HtmlRenderer(view, templates)
             if "html" in formats:
                 written += write_html(renderer, staging)
             if "pdf" in formats:
                 from riskengine.report.pdf import write_pdf
 
                 written += write_pdf(renderer, staging)
-            del renderer  # its view's copies of the records, before the next edition's
+            del renderer, view  # its view's copies of the records, before the next edition's
         written.append(write_readme(staging, messages, formats, chosen))
     if "xlsx" in formats or "csv" in formats:
-        view = View(data, messages)
+        with paused():
+            view = View(data, messages)
         if "xlsx" in formats:
             from riskengine.report.xlsx import write_xlsx
 
