@@ -24,8 +24,8 @@ from typer._click.exceptions import UsageError
 from typer.testing import CliRunner
 
 from riskengine import cli
-from riskengine.cli import EXIT_USAGE, app, help_language, param_help_key, usage_error
-from riskengine.i18n import Text, catalogue
+from riskengine.cli import EXIT_INTERRUPTED, EXIT_USAGE, app, help_language, param_help_key, usage_error
+from riskengine.i18n import Text, catalogue, language
 
 IT, EN = Text("it"), Text("en")
 COMMAND_LINE = typer.main.get_command(app)
@@ -167,8 +167,8 @@ def test_lang_before_the_command_words_the_command() -> None:
     assert run("--lang", "en", "rules-list", "--lang", "it").stdout == run("rules-list").stdout  # the command's wins
 
 
-@given(st.lists(st.sampled_from(["check", "x", "--lang", "--lang=en", "--lang=fr", "en", "it", "fr", "--", "-q"]),
-                max_size=8))
+@given(st.lists(st.sampled_from(["check", "x", "--lang", "--lang=en", "--lang=fr", "--lang=", "en", "it", "fr", "--",
+                                 "-q"]), max_size=8))
 def test_the_help_language_is_the_last_lang_before_a_double_dash(args: list[str]) -> None:
     mine = args[:args.index("--")] if "--" in args else args
     chosen = None
@@ -177,8 +177,13 @@ def test_the_help_language_is_the_last_lang_before_a_double_dash(args: list[str]
             chosen = mine[at + 1]
         elif arg.startswith("--lang="):
             chosen = arg[len("--lang="):]
-    expected = chosen if chosen is not None else os.environ["RISKENGINE_LANG"]
+    expected = chosen or os.environ["RISKENGINE_LANG"]  # an empty --lang= chooses nothing, as for the commands
     assert help_language(args) == (expected if expected in ("it", "en") else "it")
+
+
+def test_an_empty_lang_is_the_same_choice_for_the_help_and_the_command(monkeypatch) -> None:
+    monkeypatch.setenv("RISKENGINE_LANG", "en")
+    assert help_language(["check", "--lang=", "--help"]) == "en" == language("")
 
 
 # --- usage errors ---------------------------------------------------------------------------------------------------
@@ -279,7 +284,7 @@ def test_choices_an_unknown_reason_the_generic_refusal_and_an_abort_are_worded_t
     assert shown.stderr.splitlines()[0] == ("riskengine check: valore non valido per --format: 'png' "
                                             "(valori ammessi: graphml, dot)")
     stopped = CliRunner().invoke(small, ["show"], prog_name="riskengine", env={"RISKENGINE_LANG": "it"})
-    assert (stopped.exit_code, stopped.stderr) == (1, "riskengine: interrotto\n")
+    assert (stopped.exit_code, stopped.stderr) == (EXIT_INTERRUPTED, "riskengine: interrotto\n")  # as Ctrl-C
     odd = typer.BadParameter("Value must be an iterable.", param=COMMAND_LINE.get_command(None, "check").params[1])  # type: ignore[attr-defined]
     assert usage_error(odd, IT) == ["riskengine: valore non valido per --rules: il lettore delle opzioni segnala "
                                     "«Value must be an iterable.»"]

@@ -285,7 +285,11 @@ def test_the_graph_of_a_catalogue_read_back_is_the_one_built(catalogue, cache_di
     _no_fresh_load(monkeypatch)
     warm_cg, _ = linked(catalogue)
     assert "graph" not in vars(warm_cg)  # stored as its dicts: rebuilt when first asked for
+    assert repr(warm_cg) and warm_cg == warm_cg and "graph" not in vars(warm_cg)  # neither rebuilds it
     assert _graph_content(warm_cg.graph) == _graph_content(fresh_cg.graph)
+    node = warm_cg.nodes_of("process")[0]
+    assert warm_cg.graph.nodes[node] is warm_cg.attrs(node)  # one set of dicts after the rebuild, as when built
+    assert dict(warm_cg.graph.adjacency())[node] is warm_cg._successors[node]
     for node in fresh_cg.nodes_of("process") + fresh_cg.nodes_of("unit"):
         for rel in ("part-of", "owned-by", "threatens", "responsible-for", "in-area"):
             assert warm_cg.targets(node, rel) == fresh_cg.targets(node, rel)
@@ -306,3 +310,27 @@ def test_checking_a_catalogue_read_back_does_not_import_networkx(catalogue, cach
     cold, warm = (run.stdout.split() for run in runs)
     assert cold[1] == "True" and warm[1] == "False"  # linked with networkx, read back without it
     assert cold[0] == warm[0] != "0"  # the same findings either way (the example has some)
+
+
+def test_what_an_entry_holds_is_named_by_its_format():
+    """An entry of another shape must have another _FORMAT (an older riskengine would read it and fail):
+    changing CatalogGraph.parts() or read_back() without a new format makes this test fail."""
+    import inspect
+
+    from riskengine.graph.build import CatalogGraph
+
+    parameters = list(inspect.signature(CatalogGraph.read_back).parameters)
+    assert (cache_module._FORMAT, parameters) == (
+        b"riskengine-linked/2", ["catalog", "defects", "by_kind", "memo", "attrs", "successors", "predecessors"])
+
+
+def test_networkx_installed_without_metadata_still_gives_a_key(monkeypatch):
+    import importlib.metadata
+
+    import networkx
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    assert cache_module._networkx_version() == networkx.__version__

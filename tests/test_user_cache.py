@@ -39,8 +39,8 @@ def _is_dict(value) -> bool:
 
 def test_a_second_read_of_the_same_text_does_not_parse_it(cache_root):
     parse = Parser()
-    first = cached_parse("prova", "it", '{"b": "2", "a": "1"}', parse, _is_dict)
-    second = cached_parse("prova", "it", '{"b": "2", "a": "1"}', parse, _is_dict)
+    first = cached_parse("prova", "it", "f/1", '{"b": "2", "a": "1"}', parse, _is_dict)
+    second = cached_parse("prova", "it", "f/1", '{"b": "2", "a": "1"}', parse, _is_dict)
     assert first == second == {"b": "2", "a": "1"}
     assert list(second) == ["b", "a"]  # in the parser's order: what is read back is the same value
     assert parse.calls == 1
@@ -50,28 +50,35 @@ def test_a_second_read_of_the_same_text_does_not_parse_it(cache_root):
 
 def test_changed_text_is_parsed_again(cache_root):
     parse = Parser()
-    cached_parse("prova", "it", '{"a": "1"}', parse, _is_dict)
-    assert cached_parse("prova", "it", '{"a": "2"}', parse, _is_dict) == {"a": "2"}
+    cached_parse("prova", "it", "f/1", '{"a": "1"}', parse, _is_dict)
+    assert cached_parse("prova", "it", "f/1", '{"a": "2"}', parse, _is_dict) == {"a": "2"}
     assert parse.calls == 2
-    assert cached_parse("prova", "it", '{"a": "2"}', parse, _is_dict) == {"a": "2"}
+    assert cached_parse("prova", "it", "f/1", '{"a": "2"}', parse, _is_dict) == {"a": "2"}
     assert parse.calls == 2
+
+
+def test_another_form_of_the_parsed_value_parses_again(cache_root):
+    parse = Parser()
+    cached_parse("prova", "it", "f/1", '{"a": "1"}', parse, _is_dict)
+    assert cached_parse("prova", "it", "f/2", '{"a": "1"}', lambda s: {"a": "altro"}, _is_dict) == {"a": "altro"}
+    assert parse.calls == 1
 
 
 def test_another_version_of_riskengine_parses_again(cache_root, monkeypatch):
     parse = Parser()
-    cached_parse("prova", "it", '{"a": "1"}', parse, _is_dict)
+    cached_parse("prova", "it", "f/1", '{"a": "1"}', parse, _is_dict)
     monkeypatch.setattr("riskengine.__version__", "99.0.0")
-    cached_parse("prova", "it", '{"a": "1"}', parse, _is_dict)
+    cached_parse("prova", "it", "f/1", '{"a": "1"}', parse, _is_dict)
     assert parse.calls == 2
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00\x01garbage", b"{not marshal", b"\xe9" * 100])
 def test_a_corrupt_entry_is_parsed_again_and_replaced(cache_root, content):
     parse = Parser()
-    cached_parse("prova", "it", '{"a": "1"}', parse, _is_dict)
+    cached_parse("prova", "it", "f/1", '{"a": "1"}', parse, _is_dict)
     (cache_root / "prova" / "it.marshal").write_bytes(content)
-    assert cached_parse("prova", "it", '{"a": "1"}', parse, _is_dict) == {"a": "1"}
-    assert cached_parse("prova", "it", '{"a": "1"}', parse, _is_dict) == {"a": "1"}
+    assert cached_parse("prova", "it", "f/1", '{"a": "1"}', parse, _is_dict) == {"a": "1"}
+    assert cached_parse("prova", "it", "f/1", '{"a": "1"}', parse, _is_dict) == {"a": "1"}
     assert parse.calls == 2  # the corrupt entry was rewritten
 
 
@@ -81,33 +88,34 @@ def test_a_value_that_fails_the_check_is_not_used(cache_root):
     from riskengine import __version__
 
     (cache_root / "prova").mkdir(parents=True, mode=0o700)
-    (cache_root / "prova" / "it.marshal").write_bytes(marshal.dumps((__version__, '{"a": "1"}', ["not", "a", "dict"])))
+    (cache_root / "prova" / "it.marshal").write_bytes(
+        marshal.dumps((__version__, "f/1", '{"a": "1"}', ["not", "a", "dict"])))
     parse = Parser()
-    assert cached_parse("prova", "it", '{"a": "1"}', parse, _is_dict) == {"a": "1"}
+    assert cached_parse("prova", "it", "f/1", '{"a": "1"}', parse, _is_dict) == {"a": "1"}
     assert parse.calls == 1
 
 
 def test_an_entry_others_can_write_or_a_link_is_not_read(cache_root, tmp_path):
     parse = Parser()
-    cached_parse("prova", "it", '{"a": "1"}', parse, _is_dict)
+    cached_parse("prova", "it", "f/1", '{"a": "1"}', parse, _is_dict)
     entry = cache_root / "prova" / "it.marshal"
     entry.chmod(0o666)
-    cached_parse("prova", "it", '{"a": "1"}', parse, _is_dict)
+    cached_parse("prova", "it", "f/1", '{"a": "1"}', parse, _is_dict)
     assert parse.calls == 2  # ignored, and replaced by a private one
     assert entry.stat().st_mode & 0o777 == 0o600
     elsewhere = tmp_path / "altrove.marshal"
     elsewhere.write_bytes(entry.read_bytes())
     entry.unlink()
     entry.symlink_to(elsewhere)
-    cached_parse("prova", "it", '{"a": "1"}', parse, _is_dict)
+    cached_parse("prova", "it", "f/1", '{"a": "1"}', parse, _is_dict)
     assert parse.calls == 3
 
 
 def test_cache_off_always_parses_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("RISKENGINE_CACHE_DIR", "off")
     parse = Parser()
-    cached_parse("prova", "it", '{"a": "1"}', parse, _is_dict)
-    cached_parse("prova", "it", '{"a": "1"}', parse, _is_dict)
+    cached_parse("prova", "it", "f/1", '{"a": "1"}', parse, _is_dict)
+    cached_parse("prova", "it", "f/1", '{"a": "1"}', parse, _is_dict)
     assert parse.calls == 2
     assert not any(tmp_path.iterdir())
 

@@ -62,7 +62,7 @@ def help_language(args: Sequence[str]) -> str:
             chosen = args[at + 1]
         elif arg.startswith("--lang="):
             chosen = arg.partition("=")[2]
-    lang = chosen if chosen is not None else os.environ.get(LANG_VARIABLE, "")
+    lang = chosen or os.environ.get(LANG_VARIABLE, "")  # as riskengine.i18n.language: an empty --lang is no choice
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
@@ -257,9 +257,9 @@ class Application(TyperGroup):
             for line in usage_error(exc, t):
                 typer.echo(line, err=True)
             sys.exit(exc.exit_code)
-        except Abort:
+        except Abort:  # typer's word for an input that ended or was interrupted: an interruption, as Ctrl-C
             typer.echo(Text(help_language(args))("cli.interrotto"), err=True)
-            sys.exit(1)
+            sys.exit(EXIT_INTERRUPTED)
         # A command returns None when it is done; typer.Exit comes back as its code.
         sys.exit(code if isinstance(code, int) else 0)
 

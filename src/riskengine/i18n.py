@@ -65,7 +65,11 @@ def catalogue(lang: str) -> Mapping[str, str]:
     source = (Path(__file__).parent / "report" / "messages" / f"{lang}.yaml").read_text(encoding="utf-8")
     # Read at every command's start: from the user's cache when this text was parsed before, which
     # spares importing and running PyYAML (most of `riskengine --help`'s own time).
-    return MappingProxyType(cached_parse("messaggi", lang, source, _parsed, _is_flat))
+    return MappingProxyType(cached_parse("messaggi", lang, _MESSAGES_FORM, source, _parsed, _is_flat))
+
+
+# What _parsed makes of a message file: a new name whenever _parsed or _flatten would give other values.
+_MESSAGES_FORM = "messaggi-piatti/1"
 
 
 def _parsed(source: str) -> dict[str, str]:

@@ -21,7 +21,8 @@ CACHE_ENV = "RISKENGINE_CACHE_DIR"
 
 def cache_directory(kind: str = "cataloghi") -> Path | None:
     """The user's cache directory for ``kind`` (linked catalogues; ``pdf``: laid-out parts of the PDF annex,
-    riskengine.report.pdf_cache), created private; None when off or not private."""
+    riskengine.report.pdf_cache; ``messaggi``: the parsed message catalogues), created private; None when off
+    or not private."""
     configured = os.environ.get(CACHE_ENV)
     if configured is not None and configured.strip().lower() in ("", "off", "0", "no"):
         return None
@@ -44,15 +45,17 @@ def cache_directory(kind: str = "cataloghi") -> Path | None:
     return directory
 
 
-def cached_parse(kind: str, name: str, source: str, parse: Callable[[str], Any], valid: Callable[[Any], bool]) -> Any:
+def cached_parse(kind: str, name: str, form: str, source: str, parse: Callable[[str], Any],
+                 valid: Callable[[Any], bool]) -> Any:
     """``parse(source)``, kept under ``name`` in the ``kind`` cache so that a later start reads it back.
 
     For text parsed at every start (the message catalogue): reading the value back spares importing and
     running the parser. Entries are stored with :mod:`marshal`, the format of Python's own compiled-module
     caches: read in a fraction of a millisecond and without an import, and it runs no code (only plain
     data is stored, and the value must pass ``valid``). An entry holds ``source`` itself and is used only
-    for the same text and riskengine version; one that is not this user's regular file or cannot be read
-    is ignored and parsed again. Without a cache, parses.
+    for the same text, riskengine version and ``form`` (the caller's name for what ``parse`` makes: changed
+    whenever its output would change); one that is not this user's regular file or cannot be read is
+    ignored and parsed again. Without a cache, parses.
     """
     from riskengine import __version__
 
@@ -65,8 +68,9 @@ def cached_parse(kind: str, name: str, source: str, parse: Callable[[str], Any],
         if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022:
             with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
                 entry = marshal.loads(handle.read())
-            if isinstance(entry, tuple) and len(entry) == 3 and entry[:2] == (__version__, source) and valid(entry[2]):
-                return entry[2]
+            if isinstance(entry, tuple) and len(entry) == 4 and entry[:3] == (__version__, form, source) \
+                    and valid(entry[3]):
+                return entry[3]
     except (OSError, EOFError, ValueError, TypeError):
         pass  # absent, unreadable or corrupt: parsed again and stored
     value = parse(source)
@@ -76,7 +80,7 @@ def cached_parse(kind: str, name: str, source: str, parse: Callable[[str], Any],
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")  # mode 0600
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(marshal.dumps((__version__, source, value)))
+                handle.write(marshal.dumps((__version__, form, source, value)))
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -65,14 +65,14 @@ class CatalogGraph:
     """The catalogue graph plus the defects found while linking it.
 
     Built once and not changed afterwards (networkx's public API only): node ids by kind, the
-    adjacency dicts and the measures that apply to every process are read once and kept. Stored
-    (riskengine.graph.cache) as those dicts, without the networkx object: a run that reads the
-    catalogue back and only asks this class's questions (``check``, ``assess``) does not import
-    networkx, a tenth of a second; ``graph`` is rebuilt from them when first asked for.
+    adjacency dicts and the measures that apply to every process are read once and kept. Those dicts
+    are its :meth:`parts`: riskengine.graph.cache stores them, not the networkx object, so a run that
+    reads the catalogue back and asks only this class's questions (``check``, ``assess``) does not
+    import networkx (a tenth of a second); ``graph`` is rebuilt from them when first asked for.
     """
 
     catalog: Catalog
-    graph: nx.MultiDiGraph
+    graph: nx.MultiDiGraph = field(repr=False, compare=False)
     defects: list[Defect] = field(default_factory=list)
     _by_kind: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _memo: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
@@ -142,16 +142,25 @@ class CatalogGraph:
 
         return dict(nx.reverse_view(self.graph).adjacency())
 
-    def __getstate__(self) -> dict[str, Any]:
-        """The graph as its node and adjacency dicts (the same dicts: nothing is copied), without networkx's object."""
+    def parts(self) -> tuple[Any, ...]:
+        """The catalogue graph without its networkx object, as :meth:`read_back` takes it (the same objects)."""
         self.nodes_of("")
-        state = {**self.__dict__, "_attrs": self._attrs, "_successors": self._successors,
-                 "_predecessors": self._predecessors}
-        state.pop("graph", None)  # absent when this one was read back and never asked for it
-        return state
+        return (self.catalog, self.defects, self._by_kind, self._memo, self._attrs, self._successors,
+                self._predecessors)
+
+    @classmethod
+    def read_back(cls, catalog: Catalog, defects: list[Defect], by_kind: dict[str, list[str]],
+                  memo: dict[tuple[str, str], Any], attrs: dict[str, dict[str, Any]],
+                  successors: dict[str, dict[str, dict[str, Any]]],
+                  predecessors: dict[str, dict[str, dict[str, Any]]]) -> CatalogGraph:
+        """The catalogue graph of :meth:`parts`; its ``graph`` is rebuilt when first asked for."""
+        cg = cls.__new__(cls)
+        cg.__dict__.update(catalog=catalog, defects=defects, _by_kind=by_kind, _memo=memo, _attrs=attrs,
+                           _successors=successors, _predecessors=predecessors)
+        return cg
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for an attribute not set: ``graph`` of a catalogue read back from the cache.
+        # Only reached for an attribute not set: ``graph`` of a catalogue graph made by read_back.
         if name != "graph" or "_successors" not in self.__dict__:
             raise AttributeError(name)
         import networkx as nx
@@ -160,7 +169,10 @@ class CatalogGraph:
         graph.add_nodes_from(self._attrs.items())
         graph.add_edges_from((u, v, rel, data) for u, targets in self._successors.items()
                              for v, rels in targets.items() for rel, data in rels.items())
-        self.graph = graph
+        # From now on the questions are answered from this graph's own dicts, as for a graph built here
+        # (same nodes, attributes and successors in the same order; predecessors are only read sorted).
+        self.__dict__.update(graph=graph, _attrs=dict(graph.nodes(data=True)), _successors=dict(graph.adjacency()))
+        del self.__dict__["_predecessors"]
         return graph
 
     def memo(self, node: str, question: str, compute: Callable[[], _T]) -> _T:

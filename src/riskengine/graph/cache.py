@@ -20,8 +20,10 @@ This is performance machinery at the edge of the graph stage: callers see one fu
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import hmac
+import io
 import os
 import pickle
 import stat
@@ -42,9 +44,18 @@ from riskengine.user_cache import cache_directory
 ENTRIES_KEPT = 4  # the newest entries kept (a national catalogue's entry is hundreds of megabytes)
 POSITIONS_KEPT = 64  # the newest position indexes kept (a few per catalogue)
 _POSITIONS_PREFIX = "posizioni-"
-_FORMAT = b"riskengine-linked/1"
+_FORMAT = b"riskengine-linked/2"  # 2: the graph stored as CatalogGraph.parts(), without networkx
 _KEY_FILE = "chiave-firma"
 _SIGNATURE = 32  # bytes of an HMAC-SHA256
+
+
+def _catalog_graph(*parts: Any) -> CatalogGraph:
+    return CatalogGraph.read_back(*parts)
+
+
+# A catalogue graph is stored as its parts (node and adjacency dicts), without networkx's object: reading it
+# back then needs no networkx (riskengine.graph.build.CatalogGraph.read_back rebuilds the graph when asked).
+_STORED_AS = {**copyreg.dispatch_table, CatalogGraph: lambda cg: (_catalog_graph, cg.parts())}
 
 
 def linked(root: str | os.PathLike) -> tuple[CatalogGraph, list[Problem]]:
@@ -104,8 +115,6 @@ def _use_positions(cg: CatalogGraph, directory: Path, secret: bytes) -> None:
 
 def _entry_key(root: Path) -> str | None:
     """The key of the catalogue in ``root`` (hex), or None when a file cannot be read as the loader would."""
-    from importlib.metadata import version
-
     import pydantic
     import pydantic_core
     import yaml
@@ -113,10 +122,8 @@ def _entry_key(root: Path) -> str | None:
     import riskengine
 
     digest = hashlib.sha256(_FORMAT)
-    # networkx's version from its metadata: importing it takes a tenth of a second, and a linked
-    # catalogue read back does not need it (riskengine.graph.build.CatalogGraph.__getstate__).
     for part in (riskengine.__version__, sys.version, pydantic.VERSION, pydantic_core.__version__,
-                 version("networkx"), yaml.__version__, str(max_bytes()), str(root)):
+                 _networkx_version(), yaml.__version__, str(max_bytes()), str(root)):
         digest.update(part.encode("utf-8") + b"\0")
     for name in sorted(CATALOG_FILES):
         path = root / name
@@ -130,6 +137,19 @@ def _entry_key(root: Path) -> str | None:
             return None  # the loader reports it
     digest.update(DEFAULT_FACTORS.encode("utf-8"))
     return digest.hexdigest()
+
+
+def _networkx_version() -> str:
+    """networkx's version from its metadata (importing it takes a tenth of a second); from the module itself
+    where it is installed without metadata (a bundled copy)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("networkx")
+    except PackageNotFoundError:
+        import networkx
+
+        return networkx.__version__
 
 
 def _private_file(path: Path) -> bool:
@@ -194,7 +214,11 @@ def _write(directory: Path, name: str, secret: bytes, value: Any, family: str = 
            kept: int | None = None) -> None:
     """Store ``value`` signed under ``name``, atomically; drop the oldest files of its ``family`` past ``kept``
     (default ENTRIES_KEPT)."""
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _STORED_AS
+    pickler.dump(value)
+    payload = buffer.getvalue()
     signature = hmac.new(secret, payload, hashlib.sha256).digest()
     try:
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")  # mode 0600

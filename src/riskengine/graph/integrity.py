@@ -165,14 +165,13 @@ def _invalid_unit(cg: CatalogGraph) -> Iterator[Problem]:
         unita = cg.obj(node)
         if unita.valida_il(day):
             continue
-        for _, target, rel in sorted(cg.graph.out_edges(node, keys=True)):
-            if rel in (RESPONSIBLE_FOR, SUPPORTS):
-                keys: tuple = ("responsabile",)
-                if rel == SUPPORTS:  # point at the item of 'supporto' naming this unit
-                    refs = cg.obj(target).supporto
-                    keys = ("supporto", next((j for j, r in enumerate(refs) if r in (unita.codice, unita.nome)), 0))
-                yield _problem(cg, "unit-not-valid", target, *keys, variante="misura", codice=cg.obj(target).codice,
-                               unita=unita.nome, data=day.isoformat())
+        for target, rel in sorted((t, r) for r in (RESPONSIBLE_FOR, SUPPORTS) for t in cg.targets(node, r)):
+            keys: tuple = ("responsabile",)
+            if rel == SUPPORTS:  # point at the item of 'supporto' naming this unit
+                refs = cg.obj(target).supporto
+                keys = ("supporto", next((j for j, r in enumerate(refs) if r in (unita.codice, unita.nome)), 0))
+            yield _problem(cg, "unit-not-valid", target, *keys, variante="misura", codice=cg.obj(target).codice,
+                           unita=unita.nome, data=day.isoformat())
         for owner in cg.sources(node, "owned-by"):
             yield _problem(cg, "unit-not-valid", owner, "unita", variante="processo", codice=cg.obj(owner).codice,
                            unita=unita.nome, data=day.isoformat())
