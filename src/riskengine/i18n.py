@@ -27,24 +27,25 @@ DEFAULT_LANGUAGE = "it"
 # The ways a collective owner reaches units (catalog.models.Collettivo.tipo), worded under unita.collettivo.
 COLLECTIVE_KINDS = ("tutte-le-unita", "unita-dei-processi", "responsabili-di-unita")
 LANG_VARIABLE = "RISKENGINE_LANG"
-_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+# Patterns as text: compiled on first use (re keeps them), not at every start.
+_ISO_DAY = r"\b(\d{4})-(\d{2})-(\d{2})\b"
 # A slug of a closed vocabulary (in-corso, a-campione, medio-alto): shown by its label in sentences.
-_SLUG = re.compile(r"(?<![\w/.:-])[a-z]+(?:-[a-z]+)+(?![\w/:-])")
+_SLUG = r"(?<![\w/.:-])[a-z]+(?:-[a-z]+)+(?![\w/:-])"
 # A decimal number standing alone: not a part of a code such as C1.1.6 or of a version such as 1.2.3.
 # Values of problems that are numbers of ours (never text of the files): decimal comma in Italian.
 _NUMBERS = frozenset({"mb", "rischio", "totale", "bordo", "da_punteggio", "a_punteggio", "intervallo",
                       "punteggio_p", "punteggio_i", "limite", "numero_trovato"})
 # A value cut by riskengine.errors.shorten: its length said again in this language.
-_SHORTENED = re.compile(r"… \((?P<n>[\d,]+) characters\)$")
+_SHORTENED = r"… \((?P<n>[\d,]+) characters\)$"
 # Counts of ours that can run into thousands: grouped by thousands (500.000 in Italian, 500,000 in English).
 _GROUPED = frozenset({"limite_celle", "caratteri_cella", "limite_caratteri", "parti", "limite_parti", "rapporto",
                       "byte", "limite_byte"})
-_DECIMAL = re.compile(r"(?<![\w.])(\d+)\.(\d+)(?![\w]|\.\d)")
+_DECIMAL = r"(?<![\w.])(\d+)\.(\d+)(?![\w]|\.\d)"
 # The two rounding notes of a trace step (riskengine.evaluate.items.rounded), worded again per language.
-_ROUNDED = re.compile(r"(?P<esatto>\S+) → (?P<valore>\S+) \((?P<cifre>\d+) decimali, (?P<modo>[a-z-]+)\)")
+_ROUNDED = r"(?P<esatto>\S+) → (?P<valore>\S+) \((?P<cifre>\d+) decimali, (?P<modo>[a-z-]+)\)"
 # A mismatch of a rule test (riskengine.rule_tests), worded again per language.
-_MISMATCH = re.compile(r"(?P<campo>[^:\n]+): expected (?P<atteso>.*), got (?P<ottenuto>.*)", re.DOTALL)
-_NOT_ROUNDED = re.compile(r"(?P<valore>\S+)… non arrotondato: il valore esatto entra nel prodotto")
+_MISMATCH = r"(?s)(?P<campo>[^:\n]+): expected (?P<atteso>.*), got (?P<ottenuto>.*)"
+_NOT_ROUNDED = r"(?P<valore>\S+)… non arrotondato: il valore esatto entra nel prodotto"
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -221,7 +222,7 @@ class Text:
         if value is None or value in ("", "—"):
             return "—"
         text = str(value)
-        if _ISO_DAY.fullmatch(text):
+        if re.fullmatch(_ISO_DAY, text):
             return f"{text[8:10]}/{text[5:7]}/{text[:4]}" if self.lang == "it" else text
         return self.value("scadenza", text)
 
@@ -229,24 +230,24 @@ class Text:
         """Free text in this language's conventions: ISO dates as dd/mm/yyyy and decimal commas in Italian."""
         if self.lang != "it":
             return text
-        text = _ISO_DAY.sub(lambda m: f"{m.group(3)}/{m.group(2)}/{m.group(1)}", text)
-        return _DECIMAL.sub(r"\1,\2", text)
+        text = re.sub(_ISO_DAY, lambda m: f"{m.group(3)}/{m.group(2)}/{m.group(1)}", text)
+        return re.sub(_DECIMAL, r"\1,\2", text)
 
     def rounding_note(self, note: str) -> str:
         """A trace's rounding note (``arrotondamento``, written by riskengine.evaluate.items) in this language."""
-        found = _ROUNDED.fullmatch(note)
+        found = re.fullmatch(_ROUNDED, note)
         if found:
             how = self("metodo.arrotondamento_testo", cifre=found["cifre"],
                        modo=self.value("arrotondamento", found["modo"]))
             return f"{self.prose(found['esatto'])} → {self.prose(found['valore'])} ({how})"
-        found = _NOT_ROUNDED.fullmatch(note)
+        found = re.fullmatch(_NOT_ROUNDED, note)
         if found:
             return self("spiegazione.non_arrotondato", valore=self.prose(found["valore"]))
         return self.prose(note)
 
     def mismatch(self, text: str) -> str:
         """A rule test's mismatch (``campo: expected A, got B``, from riskengine.rule_tests) in this language."""
-        found = _MISMATCH.fullmatch(text)
+        found = re.fullmatch(_MISMATCH, text)
         if not found:
             return self.prose(text)
         return self("cli.test.differenza", campo=found["campo"], atteso=self.prose(found["atteso"]),
@@ -268,7 +269,7 @@ class Text:
         slugs.update(extra or {})
         if text in slugs:  # a value on its own, such as a level: basso
             return slugs[text]
-        return _SLUG.sub(lambda m: slugs.get(m.group(), m.group()), self.prose(text))
+        return re.sub(_SLUG, lambda m: slugs.get(m.group(), m.group()), self.prose(text))
 
     def _slugs(self) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -283,9 +284,9 @@ class Text:
         for name, value in args.items():
             if name.endswith("_chiave") and value in self.labels:  # a value worded by a key (an element, a type)
                 values[name.removesuffix("_chiave")] = format_label(self.labels[value], args)
-            elif isinstance(value, str) and _ISO_DAY.fullmatch(value):
+            elif isinstance(value, str) and re.fullmatch(_ISO_DAY, value):
                 values[name] = self.day(value)
-            elif isinstance(value, str) and self.lang != "en" and (cut := _SHORTENED.search(value)):
+            elif isinstance(value, str) and self.lang != "en" and (cut := re.search(_SHORTENED, value)):
                 count = cut["n"].replace(",", ".")
                 values[name] = value[:cut.start()] + self("problemi.abbreviato", n=count)
             elif name in _NUMBERS:
