@@ -19,7 +19,6 @@ from types import MappingProxyType
 from typing import Any
 
 from riskengine.errors import Location, Problem, RiskengineError, Severity
-from riskengine.suggest import DID_YOU_MEAN, ONE_OF
 from riskengine.user_cache import cached_parse
 
 LANGUAGES = ("it", "en")
@@ -349,6 +348,8 @@ class Text:
 
     def suggestion(self, text: str) -> str:
         """A hint of :func:`riskengine.suggest.did_you_mean` (its two shapes) in this language."""
+        from riskengine.suggest import DID_YOU_MEAN, ONE_OF  # only when a hint is shown: not on every start
+
         one, rest = DID_YOU_MEAN.split("{}")
         if text.startswith(one) and text.endswith(rest) and len(text) > len(one) + len(rest):
             return self("suggerimenti.forse", proposta=text[len(one):-len(rest)])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from functools import cache
 
@@ -72,6 +71,8 @@ def skeleton(text: str) -> str:
     as nothing), with Cyrillic and Greek look-alikes read as Latin."""
     # Dropped before normalising (a joiner between a letter and its accent blocks composition) and
     # after (NFKC maps the halfwidth Hangul filler to an ignorable one).
+    import unicodedata  # only for look-alike checks: not on every start
+
     drop = _drop_ignorable()
     normalised = unicodedata.normalize("NFKC", text.translate(drop))
     return normalised.translate(drop).translate(_LATIN_OF)
