@@ -9,6 +9,7 @@ Performance machinery at the bottom of the pipeline: any stage may keep a cache 
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import stat
@@ -63,28 +64,44 @@ def cached_parse(kind: str, name: str, form: str, source: str, parse: Callable[[
     if directory is None:
         return parse(source)
     path = directory / f"{name}.marshal"
+    data = read_private(path)
+    try:
+        entry = marshal.loads(data) if data is not None else None
+    except (EOFError, ValueError, TypeError):
+        entry = None  # corrupt: parsed again and stored
+    if isinstance(entry, tuple) and len(entry) == 4 and entry[:3] == (__version__, form, source) and valid(entry[3]):
+        return entry[3]
+    value = parse(source)
+    # a full disk, a read-only cache or a value marshal cannot store costs only the next start's time
+    with contextlib.suppress(OSError, ValueError):
+        write_private(path, marshal.dumps((__version__, form, source, value)))
+    return value
+
+
+def read_private(path: Path) -> bytes | None:
+    """The bytes of ``path`` when it is a regular file of this user that nobody else can read or write
+    (a link is not followed); None otherwise, or when it cannot be read."""
     try:
         info = os.lstat(path)
-        if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022:
-            with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
-                entry = marshal.loads(handle.read())
-            if isinstance(entry, tuple) and len(entry) == 4 and entry[:3] == (__version__, form, source) \
-                    and valid(entry[3]):
-                return entry[3]
-    except (OSError, EOFError, ValueError, TypeError):
-        pass  # absent, unreadable or corrupt: parsed again and stored
-    value = parse(source)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+            return None
+        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def write_private(path: Path, *chunks: bytes) -> None:
+    """Write ``chunks`` to ``path`` atomically, mode 0600: through a temporary file in the same directory,
+    renamed into place, so that a reader finds the whole file or none. Raises :class:`OSError`."""
     import tempfile  # only when writing
 
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")  # mode 0600
     try:
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")  # mode 0600
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(marshal.dumps((__version__, form, source, value)))
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except (OSError, ValueError):
-        pass  # a full disk, a read-only cache or a value marshal cannot store costs only the next start's time
-    return value
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -26,9 +26,7 @@ import hmac
 import io
 import os
 import pickle
-import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +37,7 @@ from riskengine.gcpause import paused
 from riskengine.graph.build import CatalogGraph, build_graph
 from riskengine.graph.integrity import check_integrity
 from riskengine.source.document import max_bytes, read_file
-from riskengine.user_cache import cache_directory
+from riskengine.user_cache import cache_directory, read_private, write_private
 
 ENTRIES_KEPT = 4  # the newest entries kept (a national catalogue's entry is hundreds of megabytes)
 POSITIONS_KEPT = 64  # the newest position indexes kept (a few per catalogue)
@@ -152,14 +150,6 @@ def _networkx_version() -> str:
         return networkx.__version__
 
 
-def _private_file(path: Path) -> bool:
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return False
-    return stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
-
-
 def _secret(directory: Path) -> bytes | None:
     """The signing key of ``directory``, created on first use (32 random bytes, mode 0600); None if unsafe."""
     path = directory / _KEY_FILE
@@ -173,24 +163,14 @@ def _secret(directory: Path) -> bytes | None:
         else:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(os.urandom(32))
-    if not _private_file(path):
-        return None
-    try:
-        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
-            secret = handle.read(64)
-    except OSError:
-        return None
-    return secret if len(secret) == 32 else None
+    secret = read_private(path)
+    return secret if secret is not None and len(secret) == 32 else None
 
 
 def _read_signed(path: Path, secret: bytes) -> Any | None:
     """The value stored at ``path`` when it exists, is this user's and its signature holds; None otherwise."""
-    if not _private_file(path):
-        return None
-    try:
-        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
-            data = handle.read()
-    except OSError:
+    data = read_private(path)
+    if data is None:
         return None
     signature, payload = data[:_SIGNATURE], memoryview(data)[_SIGNATURE:]
     if not hmac.compare_digest(signature, hmac.new(secret, payload, hashlib.sha256).digest()):
@@ -221,15 +201,7 @@ def _write(directory: Path, name: str, secret: bytes, value: Any, family: str = 
     payload = buffer.getvalue()
     signature = hmac.new(secret, payload, hashlib.sha256).digest()
     try:
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")  # mode 0600
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(signature)
-                handle.write(payload)
-            os.replace(temporary, directory / name)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_private(directory / name, signature, payload)
         entries = sorted(directory.glob(family), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[kept if kept is not None else ENTRIES_KEPT:]:
             old.unlink(missing_ok=True)
