@@ -102,7 +102,7 @@ def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
         ente = None  # already reported by the catalogue
     if isinstance(ente, dict) and isinstance(ente.get("metodo"), str):
         try:
-            method_dir = find_method_dir(root, ente["metodo"], Path(rules_dir) if rules_dir else None)
+            method_dir = find_method_dir(root, ente["metodo"], rules_dir)
         except RiskengineError:
             method_dir = None  # reported once the catalogue loads: its name may be the very error
         try:
@@ -124,7 +124,7 @@ def _catalog_method(cg: CatalogGraph, rules_dir: str | Path | None,
     from riskengine.pipeline import find_method_dir
 
     try:
-        method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
+        method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, rules_dir)
     except RiskengineError as exc:
         return None, exc.problems, []
     try:
@@ -492,7 +492,7 @@ def _method_loader(catalog_dir: str | Path, rules_dir: str | Path | None) -> Any
     from riskengine.method.load import load_method
     from riskengine.pipeline import find_method_dir
 
-    return lambda name: load_method(find_method_dir(Path(catalog_dir), name, Path(rules_dir) if rules_dir else None))
+    return lambda name: load_method(find_method_dir(Path(catalog_dir), name, rules_dir))
 
 
 def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = None,

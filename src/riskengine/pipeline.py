@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     from riskengine.catalog.models import Misura
 
 
-def find_method_dir(catalog_root: Path, name: str, rules_dir: Path | None = None) -> Path:
+def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None = None) -> Path:
     """Locate ``rules/<name>``: the given rules directory, beside the catalogues folder, or ./rules."""
-    candidates = [rules_dir / name] if rules_dir else []
+    candidates = [Path(rules_dir) / name] if rules_dir else []
     candidates += [catalog_root.resolve().parent.parent / "rules" / name, Path("rules") / name]
     for candidate in candidates:
         if (candidate / "method.yaml").is_file():
@@ -39,7 +39,7 @@ def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tup
     errors = [p for p in integrity if p.severity is Severity.ERROR]
     if errors:
         raise RiskengineError(errors)
-    method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, Path(rules_dir) if rules_dir else None)
+    method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, rules_dir)
     method = load_method(method_dir)
     return cg, catalog_findings(cg, integrity, method), method
 
