@@ -371,6 +371,15 @@ def _fail(exc: RiskengineError, t: Text) -> None:
     raise typer.Exit(EXIT_INPUT)
 
 
+@contextmanager
+def _reported(t: Text) -> Iterator[None]:
+    """Input errors raised inside: one located line each, then their count, and exit 1."""
+    try:
+        yield
+    except RiskengineError as exc:
+        _fail(exc, t)
+
+
 def _lang_option() -> Any:
     return typer.Option(None, "--lang")
 
@@ -480,10 +489,8 @@ def show(catalog: Path = typer.Argument(...),
     if (unit is None) == (process is None):
         typer.echo(t("cli.unita_o_processo"), err=True)
         raise typer.Exit(EXIT_USAGE)
-    try:
+    with _reported(t):
         view = api.show(catalog, unit=unit, process=process)
-    except RiskengineError as exc:
-        _fail(exc, t)
     if unit is not None:
         typer.echo(f"{view['nome']} [{view['codice']}]"
                    + (f" — {t('cli.mostra.in')} {view['padre']}" if view["padre"] else ""))
@@ -711,13 +718,10 @@ def assess(catalog: Path = typer.Argument(...),
     t = _text(lang)
     formats = _formats(format, t)
     backend = _engine(engine, t)
-    try:
-        with _progress(t, quiet) as progress:
-            annex = api.assess(catalog, out, year=year, rules_dir=rules, formats=formats, lang=lang or "it",
-                               templates=templates, backend=backend, csv_delimiter=_delimiter(csv_delimiter),
-                               progress=progress, db=db, editions=_editions(edition))
-    except RiskengineError as exc:
-        _fail(exc, t)
+    with _reported(t), _progress(t, quiet) as progress:
+        annex = api.assess(catalog, out, year=year, rules_dir=rules, formats=formats, lang=lang or "it",
+                           templates=templates, backend=backend, csv_delimiter=_delimiter(csv_delimiter),
+                           progress=progress, db=db, editions=_editions(edition))
     _finish(t, annex, quiet, verbose)
 
 
@@ -737,13 +741,10 @@ def report(source: Path = typer.Argument(...),
 
     t = _text(lang)
     formats = _formats(format, t)
-    try:
-        with _progress(t, quiet) as progress:
-            annex = api.report(source, out, formats=formats, lang=lang or "it", templates=templates, year=year,
-                               csv_delimiter=_delimiter(csv_delimiter), progress=progress,
-                               editions=_editions(edition))
-    except RiskengineError as exc:
-        _fail(exc, t)
+    with _reported(t), _progress(t, quiet) as progress:
+        annex = api.report(source, out, formats=formats, lang=lang or "it", templates=templates, year=year,
+                           csv_delimiter=_delimiter(csv_delimiter), progress=progress,
+                           editions=_editions(edition))
     _finish(t, annex, quiet, verbose)
 
 
@@ -757,10 +758,8 @@ def explain(catalog: Path = typer.Argument(...),
     from riskengine import api
 
     t = _text(lang)
-    try:
+    with _reported(t):
         lines = api.explain(catalog, process, year=year, rules_dir=rules, lang=t.lang)
-    except RiskengineError as exc:
-        _fail(exc, t)
     typer.echo("\n".join(lines))
 
 
@@ -775,10 +774,8 @@ def test_rules(method: Path = typer.Argument(...),
 
     t = _text(lang)
     backend = _engine(engine, t)
-    try:
+    with _reported(t):
         report = api.test(method, backend=backend)
-    except RiskengineError as exc:
-        _fail(exc, t)
     for outcome in report.outcomes:
         if outcome.passed:
             if verbose:
@@ -848,10 +845,8 @@ def history(catalog: Path = typer.Argument(...),
 
     t = _text(lang)
     w = _words(t)
-    try:
+    with _reported(t):
         years = api.history(catalog, db=db)
-    except RiskengineError as exc:
-        _fail(exc, t)
     typer.echo(f"{w['runs']} ({len(years['esecuzioni'])})")
     for run in years["esecuzioni"]:
         mark = f"  [{w['latest']}]" if run["ultima"] else ""
@@ -877,7 +872,7 @@ def diff(first: Path = typer.Argument(...),
     t = _text(lang)
     w = _words(t)
     _text_or_json(t, format)
-    try:
+    with _reported(t):
         if first.is_dir():
             if third is None or not (second.isdigit() and third.isdigit()):
                 typer.echo(t("cli.diff_due_anni"), err=True)
@@ -888,8 +883,6 @@ def diff(first: Path = typer.Argument(...),
                 typer.echo(t("cli.diff_due_file"), err=True)
                 raise typer.Exit(EXIT_USAGE)
             changes = api.diff("", first, second)
-    except RiskengineError as exc:
-        _fail(exc, t)
     if format == "json":
         typer.echo(json.dumps(changes, ensure_ascii=False, indent=2, sort_keys=True))
         return
@@ -918,10 +911,8 @@ def new_year(catalog: Path = typer.Argument(...),
     from riskengine import api
 
     t = _text(lang)
-    try:
+    with _reported(t):
         path = api.new_year(catalog, from_year=from_year, to_year=to_year)
-    except RiskengineError as exc:
-        _fail(exc, t)
     typer.echo(f"{path}: {_words(t)['draft']}")
 
 
@@ -942,10 +933,8 @@ def whatif(catalog: Path = typer.Argument(...),
     t = _text(lang)
     w = _words(t)
     backend = _engine(engine, t)
-    try:
+    with _reported(t):
         changes = api.whatif(catalog, scenario, year=year, rules_dir=rules, backend=backend)
-    except RiskengineError as exc:
-        _fail(exc, t)
     labels = _level_labels(t, changes["livelli"])
     typer.echo(f"{w['changed']} ({len(changes['processi'])})")
     for p in changes["processi"]:
@@ -978,10 +967,8 @@ def rank_measures(catalog: Path = typer.Argument(...),
     w = _words(t)
     backend = _engine(engine, t)
     _text_or_json(t, format)
-    try:
+    with _reported(t):
         ranking = api.rank_measures(catalog, year=year, rules_dir=rules, backend=backend)
-    except RiskengineError as exc:
-        _fail(exc, t)
     if format == "json":
         typer.echo(json.dumps(ranking, ensure_ascii=False, indent=2, sort_keys=True))
         return
@@ -1009,10 +996,8 @@ def export_xlsx(catalog: Path = typer.Argument(...),
 
     t = _text(lang)
     w = _workbook_words(t)
-    try:
+    with _reported(t):
         path = api.export_xlsx(catalog, out, year=year, rules_dir=rules)
-    except RiskengineError as exc:
-        _fail(exc, t)
     typer.echo(f"{path}: {w['esportato']}")
 
 
@@ -1027,10 +1012,8 @@ def import_xlsx(workbook: Path = typer.Argument(...),
 
     t = _text(lang)
     w = _workbook_words(t)
-    try:
+    with _reported(t):
         outcome = api.import_xlsx(workbook, out, force=force, rules_dir=rules)
-    except RiskengineError as exc:
-        _fail(exc, t)
     for item in outcome["files"]:
         typer.echo(f"{item.path}: {w[item.outcome]}")
     if outcome["warnings"]:
@@ -1051,10 +1034,8 @@ def questionari(catalog: Path = typer.Argument(...),
 
     t = _text(lang)
     w = _workbook_words(t)
-    try:
+    with _reported(t):
         written = api.questionari(catalog, out, year=year, force=force, rules_dir=rules)
-    except RiskengineError as exc:
-        _fail(exc, t)
     for path in written:
         typer.echo(f"{path}: {w['questionario']}")
 
@@ -1070,10 +1051,8 @@ def raccogli(catalog: Path = typer.Argument(...),
 
     t = _text(lang)
     w = _workbook_words(t)
-    try:
+    with _reported(t):
         done = api.raccogli(catalog, folder, year=year, rules_dir=rules)
-    except RiskengineError as exc:
-        _fail(exc, t)
     typer.echo(f"{done.target}: {w['valutazione']}")
     typer.echo(f"{w['restituiti']} ({len(done.returned)})")
     for item in done.returned:
@@ -1099,10 +1078,8 @@ def template_check(template: Path = typer.Argument(...),
 
     t = _text(lang)
     w = _workbook_words(t)
-    try:
+    with _reported(t):
         problems = api.template_check(template)
-    except RiskengineError as exc:
-        _fail(exc, t)
     if not problems:
         typer.echo(f"{template}: {w['variabili_ok']}")
         return
