@@ -235,11 +235,6 @@ class AssessmentLayout:
 _LEVEL_REFS = {"processo": "processi", "fase": "fasi", "evento": "eventi"}
 
 
-def tables_of(file: str) -> tuple[Table, ...]:
-    """The sheets that mirror ``file``."""
-    return tuple(t for t in TABLES if t.file == file)
-
-
 _KIND_WORDS = {"text": "text", "code": "code", "int": "whole number", "bool": "`sì` or `no`",
                "date": "date (dd/mm/yyyy)", "decimal": "number", "any": "an answer of the scale"}
 
