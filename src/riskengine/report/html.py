@@ -78,16 +78,18 @@ def _autoescape(name: str | None) -> bool:
 def make_environment(templates: str | Path | None = None, limits: RenderLimits | None = None) -> Environment:
     """The environment of the annex: with user ``templates``, the bounded sandbox over them and then the
     package's templates, compiled in the run; with the package's templates alone, a plain environment (they are
-    trusted) whose compiled code is kept (:mod:`riskengine.report.template_cache`)."""
-    from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
+    trusted: :mod:`riskengine.report.package_env`) whose compiled code is kept
+    (:mod:`riskengine.report.template_cache`)."""
+    from jinja2 import ChoiceLoader, PackageLoader, StrictUndefined
 
     package = PackageLoader("riskengine.report", "templates")
     options: dict[str, Any] = {"autoescape": _autoescape, "undefined": StrictUndefined, "trim_blocks": True,
                                "lstrip_blocks": True, "keep_trailing_newline": True}
     if templates is None:
+        from riskengine.report.package_env import PackageEnvironment
         from riskengine.report.template_cache import CACHE_KIND, compile_settings
 
-        env = Environment(loader=package, **options)
+        env = PackageEnvironment(loader=package, **options)
         env.bytecode_cache = _compiled(compile_settings(env), cache_directory(CACHE_KIND))
         return env
     loader = ChoiceLoader([OverrideLoader(templates_directory(templates)), package])
