@@ -89,7 +89,8 @@ def make_environment(templates: str | Path | None = None, limits: RenderLimits |
         from riskengine.report.package_env import PackageEnvironment
         from riskengine.report.template_cache import CACHE_KIND, compile_settings
 
-        env = PackageEnvironment(loader=package, **options)
+        # auto_reload off: the package's files do not change during a run (no stat of a template per include)
+        env = PackageEnvironment(loader=package, auto_reload=False, **options)
         env.bytecode_cache = _compiled(compile_settings(env), cache_directory(CACHE_KIND))
         return env
     loader = ChoiceLoader([OverrideLoader(templates_directory(templates)), package])
