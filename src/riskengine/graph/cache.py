@@ -23,7 +23,6 @@ from __future__ import annotations
 import copyreg
 import hashlib
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ from riskengine.catalog.models import CATALOG_FILES
 from riskengine.errors import Problem, RiskengineError, Severity
 from riskengine.graph.build import CatalogGraph, build_graph
 from riskengine.graph.integrity import check_integrity
-from riskengine.source.document import max_bytes, read_file
+from riskengine.source.document import loading_versions, max_bytes, read_file
 from riskengine.user_cache import cache_directory, read_signed, signing_key, write_signed
 
 ENTRIES_KEPT = 4  # the newest entries kept (a national catalogue's entry is hundreds of megabytes)
@@ -64,6 +63,7 @@ def linked(root: str | os.PathLike) -> tuple[CatalogGraph, list[Problem]]:
         found = _read(directory / f"{key}.bin", secret)
         if found is not None:
             _use_positions(found[0], directory, secret)
+            found[0].files_key = key
             return found
     catalog = load_catalog(root)
     cg = build_graph(catalog)
@@ -73,6 +73,7 @@ def linked(root: str | os.PathLike) -> tuple[CatalogGraph, list[Problem]]:
     catalog.release_positions()
     if directory is not None and key is not None and secret is not None \
             and not any(p.severity is Severity.ERROR for p in integrity):
+        cg.files_key = key
         write_signed(directory, f"{key}.bin", secret, (cg, integrity), ENTRIES_KEPT, dispatch_table=_STORED_AS)
     return cg, integrity
 
@@ -115,15 +116,8 @@ def _use_positions(cg: CatalogGraph, directory: Path, secret: bytes) -> None:
 
 def _entry_key(root: Path) -> str | None:
     """The key of the catalogue in ``root`` (hex), or None when a file cannot be read as the loader would."""
-    import pydantic
-    import pydantic_core
-    import yaml
-
-    import riskengine
-
-    digest = hashlib.sha256(_FORMAT)
-    for part in (riskengine.__version__, sys.version, pydantic.VERSION, pydantic_core.__version__,
-                 _networkx_version(), yaml.__version__, str(max_bytes()), str(root)):
+    digest = hashlib.sha256(_FORMAT + loading_versions())
+    for part in (_networkx_version(), str(max_bytes()), str(root)):
         digest.update(part.encode("utf-8") + b"\0")
     for name in sorted(CATALOG_FILES):
         path = root / name

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import sys
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
@@ -39,6 +40,18 @@ _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("null", "bool", "int", "float", "str", "timestamp")}
 _MAP_TAG = _TAG + "map"
 _SEQ_TAG = _TAG + "seq"
+
+
+def loading_versions() -> bytes:
+    """The versions that what a file loads into depends on (riskengine, Python, pydantic, pydantic-core, PyYAML),
+    for the keys of the caches of loaded files."""
+    import pydantic
+    import pydantic_core
+
+    import riskengine
+
+    return "\0".join((riskengine.__version__, sys.version, pydantic.VERSION, pydantic_core.__version__,
+                      yaml.__version__, "")).encode("utf-8")
 
 
 def max_bytes() -> int:
