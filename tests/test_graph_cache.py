@@ -251,7 +251,7 @@ def test_a_tampered_index_is_not_used(catalogue, cache_dir):
     assert cg.location(node, "nome") == expected  # the signature fails: scanned again
 
 
-def test_an_unchanged_assessment_is_located_from_the_stored_index(catalogue, cache_dir, monkeypatch):
+def test_an_assessment_is_located_without_a_second_scan(catalogue, cache_dir, monkeypatch):
     from riskengine.answers.load import load_assessment
     from riskengine.method.load import load_method
     from riskengine.source import document
@@ -259,12 +259,12 @@ def test_an_unchanged_assessment_is_located_from_the_stored_index(catalogue, cac
     method = load_method(REPO / "rules" / "cciaa-torino-2022")
     path = sorted(catalogue.glob("assessment-*.yaml"))[-1]
     linked(catalogue)
-    first = load_assessment(path, linked(catalogue)[0], method)  # scans it once and stores the index
+    first = load_assessment(path, linked(catalogue)[0], method)
     scan = document._scan
 
-    def data_only(path, text, *, data=True):
+    def data_only(path, text, *, data=True, index=False):
         assert data, "the position index was scanned again"
-        return scan(path, text, data=data)
+        return scan(path, text, data=data, index=index)
 
     monkeypatch.setattr(document, "_scan", data_only)
     again = load_assessment(path, linked(catalogue)[0], method)

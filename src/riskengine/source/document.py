@@ -479,8 +479,8 @@ def _as_written(tag: str, text: str, value: Any) -> Any:
     return number
 
 
-def _scan(path: str, text: str, *, data: bool = True) -> _Scanned:
-    """Build the data (``data``) or the position index (not ``data``) from the parser's events.
+def _scan(path: str, text: str, *, data: bool = True, index: bool = False) -> _Scanned:
+    """Build the data (``data``), the position index (``index``, or not ``data``) or both from the parser's events.
 
     One pass over the events, no node tree. The result and every error are those of the node-tree
     path (``_check_depth``, ``get_single_node``, ``_Builder``), with the same precedence: a parse
@@ -489,7 +489,7 @@ def _scan(path: str, text: str, *, data: bool = True) -> _Scanned:
     """
     loader = _Loader(text)
     try:
-        scan = _EventScan(path, text, loader, data)
+        scan = _EventScan(path, text, loader, data, index or not data)
         try:
             scan.build()
         except _StreamError as exc:  # too deep: an error of the stream, before any other
@@ -525,10 +525,11 @@ def _plain_int(value: str) -> bool:
 class _EventScan:
     """State of one pass over the events (see ``_scan``)."""
 
-    def __init__(self, path: str, text: str, loader: Any, want_data: bool) -> None:
+    def __init__(self, path: str, text: str, loader: Any, want_data: bool, want_index: bool) -> None:
         self.path = path
         self.loader = loader
         self.want_data = want_data
+        self.want_index = want_index
         self.budget = max(MIN_NODE_BUDGET, len(text) // MAX_NODES_PER_BYTE * 2)
         self.depth = 0          # open collections, for the stream-wide nesting check
         self.documents = 0
@@ -564,9 +565,9 @@ class _EventScan:
         return _STR_TAG
 
     def build(self) -> None:
-        """Read events up to the end of the first document, building the data or the index."""
+        """Read events up to the end of the first document, building the data, the index or both."""
         get_event = self.loader.get_event
-        want_data = self.want_data
+        want_data, want_index = self.want_data, self.want_index
         scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
         mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
         constructor = SafeConstructor()
@@ -600,7 +601,7 @@ class _EventScan:
                         if name in names:
                             raise refuse(self._loc(mark), "problemi.yaml.chiave_doppia",
                                          hint_key="problemi.suggerimento.una_delle_due", chiave=shorten(name))
-                    else:
+                    if want_index:
                         frame[5] = (mark.line << _COL_BITS) | min(mark.column, _COL_MASK)
                     names[name] = None
                     frame[4] = name
@@ -630,13 +631,18 @@ class _EventScan:
                         raise self._bad_tag(mark, tag)
                     if tag != _STR_TAG:
                         value = self._construct(constructor, constructors, tag, event)
+                entry = (mark.line << _COL_BITS) | min(mark.column, _COL_MASK) if want_index else None
                 if frame is None:
-                    self.root_data, self.root_index = value, None
+                    self.root_data, self.root_index = value, entry
                 elif frame[0]:
                     frame[1][frame[4]] = value
+                    if want_index:
+                        frame[2] += (frame[5], entry)
                     frame[4] = None
                 else:
                     frame[1].append(value)
+                    if want_index:
+                        frame[2].append(entry)
                 continue
             if cls is mapping_start or cls is sequence_start:
                 if event.anchor is not None:
@@ -665,7 +671,7 @@ class _EventScan:
                         frame[1][frame[4]] = container
                     else:
                         frame[1].append(container)
-                position = None if want_data else [(mark.line << _COL_BITS) | min(mark.column, _COL_MASK)]
+                position = [(mark.line << _COL_BITS) | min(mark.column, _COL_MASK)] if want_index else None
                 frame = [is_mapping, container, position, {} if is_mapping else None, None, 0]
                 stack.append(frame)
                 continue
@@ -673,7 +679,7 @@ class _EventScan:
                 self.depth -= 1
                 done = stack.pop()
                 frame = stack[-1] if stack else None
-                if want_data:
+                if not want_index:
                     if frame is not None and frame[0]:
                         frame[4] = None
                     continue
@@ -764,7 +770,7 @@ def load_yaml(path: str | os.PathLike, *, within: str | os.PathLike | None = Non
     with _gc_paused():  # millions of long-lived containers and no cycles: see riskengine.gcpause
         try:
             try:
-                scanned = _scan(path, text)
+                scanned = _scan(path, text, index=True)  # the positions too: findings are located without a second scan
             except _FallbackError:
                 return _load_with_tree(path, text, folder)
         except yaml.MarkedYAMLError as exc:
@@ -773,7 +779,7 @@ def load_yaml(path: str | os.PathLike, *, within: str | os.PathLike | None = Non
             raise refuse(Location(path), "problemi.yaml.sintassi.sconosciuto", dettaglio=exc) from None
     if scanned.index is _NO_DOCUMENT:
         return Document(path, None, None, within=folder)
-    return Document(path, scanned.data, None, source=raw, within=folder)
+    return Document(path, scanned.data, None, source=raw, _index=scanned.index, within=folder)
 
 
 def _marked_error(path: str, exc: yaml.MarkedYAMLError, text: str) -> RiskengineError:
