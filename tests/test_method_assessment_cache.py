@@ -173,3 +173,23 @@ def test_check_warm_says_what_check_cold_says(catalogue, tmp_path):
     assert runs[0].returncode == runs[1].returncode
     assert runs[0].stdout == runs[1].stdout and runs[0].stderr == runs[1].stderr
     assert _entries(tmp_path / "cache-cli" / "metodi") and _entries(tmp_path / "cache-cli" / "valutazioni")
+
+
+def test_a_link_out_of_the_folder_is_refused_even_when_its_content_was_cached(catalogue, rules, cache_root, tmp_path):
+    """Regression: the key was computed from the bytes behind a link, so an assessment or a method file replaced
+    by a link to a copy outside its folder was read back from the cache instead of being refused."""
+    cg, _ = linked(catalogue)
+    method = cached_method(rules)
+    path = catalogue / "assessment-2026.yaml"
+    cached_assessment(path, cg, method)
+    outside = tmp_path / "altrove.yaml"
+    path.rename(outside)
+    path.symlink_to(outside)
+    with pytest.raises(RiskengineError) as refused:
+        cached_assessment(path, cg, method)
+    assert refused.value.problems[0].location.path == str(path)
+    method_file = rules / "method.yaml"
+    method_file.rename(tmp_path / "metodo-altrove.yaml")
+    method_file.symlink_to(tmp_path / "metodo-altrove.yaml")
+    with pytest.raises(RiskengineError):
+        cached_method(rules)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from riskengine.errors import RiskengineError
 from riskengine.source import document as yamlsrc
+from riskengine.source import yaml_reader
 from riskengine.source.document import Document, load_yaml
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -219,8 +220,8 @@ def test_one_pass_gives_the_data_and_the_index_of_two(source):
 
     def run(**mode):
         try:
-            return yamlsrc._scan("x.yaml", source, **mode), None
-        except (RiskengineError, yamlsrc._FallbackError, yaml.YAMLError) as exc:
+            return yaml_reader._scan("x.yaml", source, **mode), None
+        except (RiskengineError, yaml_reader._FallbackError, yaml.YAMLError) as exc:
             return None, (type(exc), str(exc))
 
     both, both_error = run(data=True, index=True)

@@ -17,9 +17,10 @@ import hashlib
 from pathlib import Path
 
 from riskengine.answers.load import Assessment, load_assessment
+from riskengine.errors import RiskengineError
 from riskengine.graph.build import CatalogGraph
 from riskengine.method.load import Method
-from riskengine.source.document import loading_versions
+from riskengine.source.document import loading_versions, read_file
 from riskengine.user_cache import cache_directory, read_signed, signing_key, write_signed
 
 _FORMAT = b"riskengine-valutazione/1"
@@ -32,9 +33,9 @@ def cached_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Ass
     path = Path(path)
     directory = cache_directory("valutazioni")
     secret = signing_key(directory) if directory is not None and cg.files_key is not None else None
-    try:
-        raw = path.read_bytes() if secret is not None else None
-    except OSError:
+    try:  # read as the loader reads it: a link out of the catalogue's folder is refused, never hashed
+        raw = read_file(path) if secret is not None else None
+    except RiskengineError:
         raw = None  # the loader reports it
     if directory is None or secret is None or raw is None:
         return load_assessment(path, cg, method)

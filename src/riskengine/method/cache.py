@@ -14,8 +14,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from riskengine.errors import RiskengineError
 from riskengine.method.load import Method, load_method
-from riskengine.source.document import loading_versions
+from riskengine.source.document import loading_versions, read_file
 from riskengine.user_cache import cache_directory, read_signed, signing_key, write_signed
 
 _FORMAT = b"riskengine-metodo/1"
@@ -43,9 +44,12 @@ def method_key(root: Path) -> str | None:
     digest = hashlib.sha256(_FORMAT + b"\0" + loading_versions() + str(root).encode("utf-8") + b"\0")
     for name in ("method.yaml", "policies.yaml"):
         path = root / name
-        try:
-            digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(path.read_bytes()).digest()
-                          if path.is_file() else name.encode("utf-8") + b"\0absent\0")
-        except OSError:
+        digest.update(name.encode("utf-8") + b"\0")
+        if not path.exists() and not path.is_symlink():
+            digest.update(b"absent\0")
+            continue
+        try:  # read as the loader reads it: a link out of the method's folder is refused, never hashed
+            digest.update(hashlib.sha256(read_file(path)).digest())
+        except RiskengineError:
             return None
     return digest.hexdigest()
