@@ -24,11 +24,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def catalogue(tmp_path) -> Path:
-    target = tmp_path / "cat"
-    shutil.copytree(REPO / "catalogs" / "esempio-cciaa", target,
-                    ignore=shutil.ignore_patterns("storico.sqlite", "templates"))
-    return target
+def catalogue(example_catalogue) -> Path:
+    return example_catalogue
 
 
 @pytest.fixture
