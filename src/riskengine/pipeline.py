@@ -12,7 +12,7 @@ from riskengine.evaluate.backend import Backend, backend_for
 from riskengine.graph.build import CatalogGraph
 from riskengine.graph.integrity import covered_events_dropped, overdue_measures
 from riskengine.i18n import refuse
-from riskengine.method.load import Method, load_method
+from riskengine.method.load import Method
 from riskengine.progress import Progress, silent
 
 if TYPE_CHECKING:
@@ -34,13 +34,14 @@ def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None 
 def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tuple[CatalogGraph, list[Problem], Method]:
     """Load and link the catalogue (refusing errors) and load its method."""
     from riskengine.graph.cache import linked
+    from riskengine.method.cache import cached_method
 
     cg, integrity = linked(catalog_dir)
     errors = [p for p in integrity if p.severity is Severity.ERROR]
     if errors:
         raise RiskengineError(errors)
     method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, rules_dir)
-    method = load_method(method_dir)
+    method = cached_method(method_dir)
     return cg, catalog_findings(cg, integrity, method), method
 
 
@@ -71,12 +72,12 @@ def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
 def _loaded(catalog_dir: str | Path, year: int | None, rules_dir: str | Path | None,
             backend: str, tell: Progress = silent) -> tuple[CatalogGraph, list[Problem], Method, Assessment, Backend]:
     """Everything an evaluation needs, loaded and checked (the assessment's findings join the integrity ones)."""
-    from riskengine.answers.load import load_assessment
+    from riskengine.answers.cache import cached_assessment
 
     tell("catalogo")
     prepared = prepare(catalog_dir, rules_dir)  # the catalogue's positions already released
     tell("valutazione")
-    return _with_assessment(prepared, load_assessment(assessment_path(prepared[0], year), prepared[0], prepared[2]),
+    return _with_assessment(prepared, cached_assessment(assessment_path(prepared[0], year), prepared[0], prepared[2]),
                             backend)
 
 
