@@ -6,11 +6,11 @@ for the process (every edition and language reuses it) and, between runs, in the
 directory (``modelli`` under it, see :func:`riskengine.user_cache.cache_directory`; :data:`CACHE_KIND`).
 
 Code read back from a file is code run, so entries are stored as the linked catalogues are
-(:mod:`riskengine.graph.cache`): signed with HMAC-SHA256 under the directory's private key and checked before
-they are read, in files that only this user can write; a corrupt, foreign or unsigned entry is ignored and the
-template compiled again (and stored). An entry is keyed by the template's name and file, the SHA-256 of its
-source (Jinja's checksum: a changed template is a different entry), the environment's compile settings, and
-the versions of riskengine, Jinja and Python.
+(:func:`riskengine.user_cache.write_signed`): signed with HMAC-SHA256 under the directory's private key and
+checked before they are read, in files that only this user can write; a corrupt, foreign or unsigned entry is
+ignored and the template compiled again (and stored). An entry is keyed by the template's name and file, the
+SHA-256 of its source (Jinja's checksum: a changed template is a different entry), the environment's compile
+settings, and the versions of riskengine, Jinja and Python.
 
 Only the package's own templates are cached (:func:`riskengine.report.html.make_environment`). Templates a user
 supplies run in the sandbox, whose compiler writes bounds into the code (:class:`~riskengine.report.sandbox.
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import BytecodeCache
 
-from riskengine.graph.cache import read_signed, signing_key, write_signed
+from riskengine.user_cache import read_signed, signing_key, write_signed
 
 if TYPE_CHECKING:
     from jinja2 import Environment
