@@ -132,3 +132,17 @@ def test_report_from_a_stamped_result_writes_the_same_annex(result, stamps, tmp_
         digests.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
         assert len(list(stamps.glob("*.ok"))) == 1
     assert digests[0] == digests[1]
+
+
+def test_a_result_validation_changes_is_never_stamped(result, stamps, monkeypatch):
+    """``"anno": 2026.0`` is valid (an integral number) and read as the integer 2026: parsing the bytes again
+    without validating would give 2026.0, so such a file is checked at every read."""
+    data = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    text = json.dumps(data, ensure_ascii=False).replace(f'"anno": {data["anno"]}', f'"anno": {data["anno"]}.0', 1)
+    assert f'"anno": {data["anno"]}.0' in text
+    result.write_text(text, encoding="utf-8")
+    checks = _Checks(monkeypatch)
+    first = read_result(result)
+    second = read_result(result)
+    assert type(first["anno"]) is int and type(second["anno"]) is int
+    assert checks.count == 2 and list(stamps.glob("*.ok")) == []

@@ -63,24 +63,26 @@ def read_result(path: str | Path) -> dict[str, Any]:
     if stamp is not None and read_private(stamp[0]) == stamp[1]:
         from pydantic_core import from_json
 
-        # these bytes passed the checks below: parsed as _validated parses them (validation returns them unchanged)
+        # these bytes passed the checks below, which returned them unchanged: parsed as _validated parses them
         return cast(dict[str, Any], from_json(raw, cache_strings="all"))
-    data = _checked(raw, where)
-    if stamp is not None:
+    data, unchanged = _checked(raw, where)
+    if stamp is not None and unchanged:
         _remember(*stamp)
     return data
 
 
-def _checked(raw: bytes, where: Location) -> dict[str, Any]:
-    """The result in ``raw`` validated against :mod:`riskengine.result.model`, or one problem saying why not."""
+def _checked(raw: bytes, where: Location) -> tuple[dict[str, Any], bool]:
+    """The result in ``raw`` validated against :mod:`riskengine.result.model`, or one problem saying why not; and
+    whether validating changed nothing of the parsed values (types included: a ``1.0`` read as the integer ``1``
+    is a change), so that parsing the same bytes again gives the same result."""
     from pydantic import ValidationError
 
     from riskengine.result.model import RESULT
 
-    validated = _validated(raw)
-    if validated is not None:
-        _check_format(validated, where)
-        return validated
+    parts = _validated_parts(raw)
+    if parts is not None:
+        _check_format(parts[0], where)
+        return parts
     try:  # not valid read a part at a time: pydantic's validation of the whole says why, or confirms it is valid
         data = RESULT.validate_json(raw)
     except ValidationError as exc:
@@ -89,7 +91,7 @@ def _checked(raw: bytes, where: Location) -> dict[str, Any]:
         _check_format(data, where)
         raise _invalid(where, exc) from None
     _check_format(data, where)
-    return cast(dict[str, Any], data)
+    return cast(dict[str, Any], data), False
 
 
 def _stamp(raw: bytes) -> tuple[Path, bytes] | None:
@@ -143,6 +145,12 @@ def _validated(raw: bytes) -> dict[str, Any] | None:
     The JSON is parsed with equal texts made one object (a result repeats a few thousand texts millions of times),
     then validated a part at a time (the processes one by one), so that a large result is never held twice.
     """
+    parts = _validated_parts(raw)
+    return parts[0] if parts is not None else None
+
+
+def _validated_parts(raw: bytes) -> tuple[dict[str, Any], bool] | None:
+    """:func:`_validated`, and whether validation returned every part as parsed (see :func:`_checked`)."""
     from pydantic_core import from_json
 
     from riskengine.result.model import RESULT, scores_are_numbers
@@ -154,13 +162,27 @@ def _validated(raw: bytes) -> dict[str, Any] | None:
         processes = data["processi"]
         data["processi"] = []
         result = cast(dict[str, Any], RESULT.validate_python(data))
+        unchanged = _same(result, data)
         for index, process in enumerate(processes):
             processes[index] = _process_adapter().validate_python(process)
+            unchanged = unchanged and _same(processes[index], process)
         result["processi"] = processes
         scores_are_numbers(result)  # type: ignore[arg-type]
     except (ValueError, RecursionError):  # ValidationError included: read_result says why
         return None
-    return result
+    return result, unchanged
+
+
+def _same(validated: Any, parsed: Any) -> bool:
+    """Whether two JSON values are the same, types included (``1``, ``1.0`` and ``true`` differ), keys in any
+    order; False for what orjson cannot write (an integer past 64 bits)."""
+    import orjson
+
+    try:
+        return bool(orjson.dumps(validated, option=orjson.OPT_SORT_KEYS)
+                    == orjson.dumps(parsed, option=orjson.OPT_SORT_KEYS))
+    except orjson.JSONEncodeError:
+        return False
 
 
 def _parse(raw: bytes, where: Location) -> Any:
