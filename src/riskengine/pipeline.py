@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from riskengine import gcpause
+from riskengine import gcpause, shards
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.evaluate.backend import Backend, backend_for
 from riskengine.graph.build import CatalogGraph
@@ -100,10 +100,15 @@ def _result(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backe
     ``checked``: the last year each process or phase had a selected check (the monitoring plan's rotation).
     """
     from riskengine.evaluate.evaluation import evaluate
-    from riskengine.result.build import build_result
+    from riskengine.result.build import build_result, result_from_records
 
     cg, integrity, method, assessment, runner = loaded
     tell("regole")
+    count = shards.sharded(len(cg.nodes_of("process")))
+    if count:  # evaluated and built in shards by worker processes, taken back in order
+        processes = list(shards.in_shards(cg, method, assessment, runner, links, count))
+        tell("risultato")
+        return result_from_records(cg, method, assessment, processes, integrity, runner.name, checked)
     with gcpause.collecting():
         evaluations = evaluate(cg, method, assessment, runner, links)
     tell("risultato")
@@ -145,6 +150,10 @@ def assessed_findings(prepared: tuple[CatalogGraph, list[Problem], Method], asse
     with gcpause.paused():
         cg, integrity, method, assessment, runner = _with_assessment(prepared, assessment, backend)
         tell("regole")
+        count = shards.sharded(len(cg.nodes_of("process")))
+        if count:
+            return annex_findings(cg, assessment, shards.in_shards(cg, method, assessment, runner, None, count,
+                                                                   findings_only=True), integrity)
         with gcpause.collecting():
             evaluations = evaluate(cg, method, assessment, runner)
         return annex_findings(cg, assessment, ((ev.code, ev.findings) for ev in evaluations), integrity)

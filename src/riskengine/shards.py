@@ -1,0 +1,185 @@
+"""A large catalogue's processes evaluated in shards by worker processes, their records taken back in order.
+
+A process evaluates alone (its scores, lookups and policies read only its own facts), so the
+processes of a catalogue, in the catalogue's order, are cut into contiguous shards; worker
+processes evaluate the shards and build their result records (or only their findings, for
+``check``), and the parent takes the shards back in order, so the records are those of one process
+in the same order: the result is byte-identical for any number of workers. What needs every
+process (measures, findings list, summary, monitoring plan, ranking) stays with the parent.
+
+Workers are forked from the parent once the catalogue, the method and the assessment are loaded:
+they read them without loading anything again. A fork shares the parent's memory until a page is
+written; the garbage collector is off while they work (``gcpause``) and collects only what a
+shard makes, so it never writes to the catalogue's pages, and contiguous shards keep each worker's
+reference counts on its own processes' pages. A few shards are in flight at a time, so the parent
+never holds more than those records beyond the result it builds.
+
+Below ``RISKENGINE_SHARDS_FROM`` processes (default :data:`MIN_PROCESSES`; ``0`` never), with one
+worker (``RISKENGINE_SHARD_WORKERS``, default: the cores this process may use), or when the
+process runs other threads or cannot fork, everything stays in this process: no pool is started.
+
+A worker that dies (a signal, the memory killer) ends the command with one located problem; Ctrl-C
+reaches the parent only (workers ignore it), which stops the workers; nothing has been written
+then, since the result is written after every shard is back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from riskengine import gcpause
+from riskengine.errors import Location, Problem, RiskengineError
+
+if TYPE_CHECKING:
+    from riskengine.answers.load import Assessment
+    from riskengine.evaluate.backend import Backend
+    from riskengine.graph.build import CatalogGraph
+    from riskengine.method.load import Method
+
+# From how many processes an assessment is evaluated in shards (measured: bench/results/2026-11-27-issue18-shards.md).
+MIN_PROCESSES = 5_000
+# Shards per worker: enough that the workers finish together and the parent holds few records at a time.
+SHARDS_PER_WORKER = 4
+IN_FLIGHT_PER_WORKER = 2  # shards submitted ahead of the one the parent waits for
+
+# What a forked worker reads: set in the parent just before the pool starts, inherited by the fork.
+_work: dict[str, Any] = {}
+
+
+def shards_from() -> int:
+    """From how many processes the evaluation is sharded (``RISKENGINE_SHARDS_FROM``; 0: never)."""
+    configured = os.environ.get("RISKENGINE_SHARDS_FROM", "").strip()
+    return int(configured) if configured.isdigit() else MIN_PROCESSES
+
+
+def workers() -> int:
+    """Worker processes for the shards: the cores this process may use (``RISKENGINE_SHARD_WORKERS`` to set)."""
+    configured = os.environ.get("RISKENGINE_SHARD_WORKERS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def sharded(processes: int) -> int:
+    """How many workers evaluate ``processes`` processes: 0 when they are evaluated in this process.
+
+    Workers are forked (they inherit the loaded catalogue); a fork copies locks other threads may
+    hold (the terminal's progress display refreshes from a thread), so a process with other threads
+    evaluates alone.
+    """
+    threshold, count = shards_from(), workers()
+    if threshold == 0 or processes < threshold or count < 2:
+        return 0
+    if threading.active_count() != 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return count
+
+
+def cut(nodes: list[str], count: int) -> list[list[str]]:
+    """``nodes`` in ``count`` contiguous shards of nearly equal size (none empty), in order."""
+    count = max(1, min(count, len(nodes)))
+    size, extra = divmod(len(nodes), count)
+    shards, start = [], 0
+    for k in range(count):
+        stop = start + size + (k < extra)
+        shards.append(nodes[start:stop])
+        start = stop
+    return shards
+
+
+def _quiet_worker() -> None:
+    # Ctrl-C goes to the whole process group: the parent handles it and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _evaluate_shard(shard: list[str], findings_only: bool) -> tuple[str, Any]:
+    """In a worker: evaluate the processes of ``shard`` (nodes) and give their records, or their findings.
+
+    A refusal travels back as its problems (``("error", problems)``): the error class does not survive pickling.
+    """
+    from riskengine.evaluate.evaluation import evaluate
+    from riskengine.result.build import process_records
+
+    cg, method, assessment, runner, links = (_work[k] for k in ("cg", "method", "assessment", "runner", "links"))
+    only = {cg.code(node) for node in shard}
+    try:
+        with gcpause.paused():
+            with gcpause.collecting():
+                evaluations = evaluate(cg, method, assessment, runner, links, only=only)
+            if findings_only:
+                return "ok", [(ev.code, ev.findings) for ev in evaluations]
+            return "ok", process_records(cg, method, assessment, evaluations)
+    except RiskengineError as exc:
+        return "error", exc.problems
+
+
+def _stopped(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now (an interruption or a failure: their shards are no longer wanted)."""
+    processes = list(getattr(pool, "_processes", {}).values())  # the executor offers no public kill
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+    for process in processes:
+        process.join()
+
+
+def in_shards(cg: CatalogGraph, method: Method, assessment: Assessment, runner: Backend,
+              links: Mapping[str, list[str]] | None, count: int, *, findings_only: bool = False) -> Iterator[Any]:
+    """The records (or ``(code, findings)`` pairs) of every process, in the catalogue's order, from
+    ``count`` forked workers, each shard yielded as soon as it and the shards before it are back."""
+    from riskengine.evaluate.evaluation import evaluate
+
+    nodes = cg.nodes_of("process")
+    # The method's plan, the processes' catalogue facts and the engine's rules made once here (an
+    # evaluation of no process), then inherited by every worker.
+    with gcpause.collecting():
+        evaluate(cg, method, assessment, runner, links, only=set())
+    shards = cut(nodes, count * SHARDS_PER_WORKER)
+    _work.update(cg=cg, method=method, assessment=assessment, runner=runner, links=links)
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker)
+    try:
+        pending: list[Future] = []
+        ahead = iter(shards)
+        for shard in ahead:
+            pending.append(pool.submit(_evaluate_shard, shard, findings_only))
+            if len(pending) >= count * IN_FLIGHT_PER_WORKER:
+                break
+        while pending:
+            status, payload = pending.pop(0).result()
+            if status == "error":
+                raise RiskengineError(payload)
+            following = next(ahead, None)
+            if following is not None:
+                pending.append(pool.submit(_evaluate_shard, following, findings_only))
+            yield from payload
+            del payload
+    except BrokenProcessPool:
+        _stopped(pool)
+        raise _worker_lost(cg.catalog.root) from None
+    except BaseException:
+        _stopped(pool)
+        raise
+    else:
+        pool.shutdown()
+    finally:
+        _work.clear()
+
+
+def _worker_lost(root: Path) -> RiskengineError:
+    from riskengine.i18n import said
+
+    problem: Problem = said(Location(str(root / "processes.yaml")), "problemi.lavoratore_perso", code="shards",
+                            hint_key="problemi.suggerimento.lavoratore_perso")
+    return RiskengineError([problem])
