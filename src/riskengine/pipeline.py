@@ -153,7 +153,7 @@ def assessed_findings(prepared: tuple[CatalogGraph, list[Problem], Method], asse
         count = shards.sharded(len(cg.nodes_of("process")))
         if count:
             return annex_findings(cg, assessment, shards.in_shards(cg, method, assessment, runner, None, count,
-                                                                   findings_only=True), integrity)
+                                                                   wanted=shards.FINDINGS), integrity)
         with gcpause.collecting():
             evaluations = evaluate(cg, method, assessment, runner)
         return annex_findings(cg, assessment, ((ev.code, ev.findings) for ev in evaluations), integrity)
@@ -253,10 +253,21 @@ def _ranking(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Back
             groups.append(group)
         group[0].update(treated)
         group[1].update(dict.fromkeys(treated, code))
+    changes = [({p: [m for m in process_measures(p)[0] if m != left_out[p]] for p in processes}, left_out)
+               for processes, left_out in groups]
+    count = shards.sharded(sum(len(processes) for processes, _ in groups))
+    if count:  # the groups' processes in shards, by worker processes: the same rows in the same order
+        rows = iter(shards.residuals_in_shards(cg, method, assessment, runner, [c for c, _ in changes], count))
+        for changed, left_out in changes:
+            for _ in changed:
+                code, assessed, rischio, livello = next(rows)
+                without[left_out[code]]["processi"].append(
+                    {"codice": code, "valutato": assessed, "residuo_programmato": {"rischio": rischio,
+                                                                                 "livello": livello}})
+        return rank(baseline, without)
     with gcpause.collecting():  # one collection for every re-evaluation (each makes a few cycles)
-        for processes, left_out in groups:
-            changed = {p: [m for m in process_measures(p)[0] if m != left_out[p]] for p in processes}
-            for ev in evaluate(cg, method, assessment, runner, changed, only=processes):
+        for changed, left_out in changes:
+            for ev in evaluate(cg, method, assessment, runner, changed, only=set(changed)):
                 without[left_out[ev.code]]["processi"].append(
                     {"codice": ev.code, "valutato": ev.scoring is not None,
                      "residuo_programmato": {

@@ -29,7 +29,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -103,22 +103,36 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _evaluate_shard(shard: list[str], findings_only: bool) -> tuple[str, Any]:
-    """In a worker: evaluate the processes of ``shard`` (nodes) and give their records, or their findings.
+# What a worker gives back for each process of its shard (see :func:`_evaluate_shard`).
+RECORDS, FINDINGS, RESIDUALS = "records", "findings", "residuals"
+
+
+def _evaluate_shard(shard: list[str], wanted: str, links: Mapping[str, list[str]] | None) -> tuple[str, Any]:
+    """In a worker: evaluate the processes of ``shard`` (nodes) and give, in order, their result records
+    (``RECORDS``), their ``(code, findings)`` (``FINDINGS``) or their ``(code, assessed, planned residual risk,
+    level)`` (``RESIDUALS``, the ranking's re-evaluations). ``links``: in place of the parent's (when given).
 
     A refusal travels back as its problems (``("error", problems)``): the error class does not survive pickling.
     """
     from riskengine.evaluate.evaluation import evaluate
     from riskengine.result.build import process_records
+    from riskengine.source.fields import decimal_text
 
-    cg, method, assessment, runner, links = (_work[k] for k in ("cg", "method", "assessment", "runner", "links"))
+    cg, method, assessment, runner = (_work[k] for k in ("cg", "method", "assessment", "runner"))
     only = {cg.code(node) for node in shard}
     try:
         with gcpause.paused():
             with gcpause.collecting():
-                evaluations = evaluate(cg, method, assessment, runner, links, only=only)
-            if findings_only:
+                evaluations = evaluate(cg, method, assessment, runner, _work["links"] if links is None else links,
+                                       only=only)
+            if wanted == FINDINGS:
                 return "ok", [(ev.code, ev.findings) for ev in evaluations]
+            if wanted == RESIDUALS:
+                return "ok", [(ev.code, ev.scoring is not None,
+                               decimal_text(ev.scoring.residuo_programmato.rischio)
+                               if ev.scoring and ev.scoring.residuo_programmato.rischio is not None else None,
+                               ev.scoring.residuo_programmato.livello if ev.scoring else None)
+                              for ev in evaluations]
             return "ok", process_records(cg, method, assessment, evaluations)
     except RiskengineError as exc:
         return "error", exc.problems
@@ -136,24 +150,42 @@ def _stopped(pool: ProcessPoolExecutor) -> None:
 
 
 def in_shards(cg: CatalogGraph, method: Method, assessment: Assessment, runner: Backend,
-              links: Mapping[str, list[str]] | None, count: int, *, findings_only: bool = False) -> Iterator[Any]:
-    """The records (or ``(code, findings)`` pairs) of every process, in the catalogue's order, from
+              links: Mapping[str, list[str]] | None, count: int, *, wanted: str = RECORDS) -> Iterator[Any]:
+    """What :func:`_evaluate_shard` gives (``wanted``) for every process, in the catalogue's order, from
     ``count`` forked workers, each shard yielded as soon as it and the shards before it are back."""
+    tasks = [(shard, None) for shard in cut(cg.nodes_of("process"), count * SHARDS_PER_WORKER)]
+    return _run(cg, method, assessment, runner, links, count, tasks, wanted)
+
+
+def residuals_in_shards(cg: CatalogGraph, method: Method, assessment: Assessment, runner: Backend,
+                        groups: list[dict[str, list[str]]], count: int) -> Iterator[Any]:
+    """The ranking's re-evaluations: for each group (the measures of each of its processes, by code), its
+    processes' ``(code, assessed, planned residual risk, level)`` in the order :func:`evaluate` gives them."""
+    nodes = sum(len(group) for group in groups)
+    tasks = []
+    for group in groups:
+        ordered = sorted(f"process:{code}" for code in group)  # evaluate's order: node ids, sorted
+        for shard in cut(ordered, max(1, round(count * SHARDS_PER_WORKER * len(ordered) / nodes))):
+            tasks.append((shard, {cg.code(node): group[cg.code(node)] for node in shard}))
+    return _run(cg, method, assessment, runner, None, count, tasks, RESIDUALS)
+
+
+def _run(cg: CatalogGraph, method: Method, assessment: Assessment, runner: Backend,
+         links: Mapping[str, list[str]] | None, count: int,
+         tasks: Sequence[tuple[list[str], Mapping[str, list[str]] | None]], wanted: str) -> Iterator[Any]:
     from riskengine.evaluate.evaluation import evaluate
 
-    nodes = cg.nodes_of("process")
     # The method's plan, the processes' catalogue facts and the engine's rules made once here (an
     # evaluation of no process), then inherited by every worker.
     with gcpause.collecting():
         evaluate(cg, method, assessment, runner, links, only=set())
-    shards = cut(nodes, count * SHARDS_PER_WORKER)
     _work.update(cg=cg, method=method, assessment=assessment, runner=runner, links=links)
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker)
     try:
         pending: list[Future] = []
-        ahead = iter(shards)
-        for shard in ahead:
-            pending.append(pool.submit(_evaluate_shard, shard, findings_only))
+        ahead = iter(tasks)
+        for shard, shard_links in ahead:
+            pending.append(pool.submit(_evaluate_shard, shard, wanted, shard_links))
             if len(pending) >= count * IN_FLIGHT_PER_WORKER:
                 break
         while pending:
@@ -162,7 +194,7 @@ def in_shards(cg: CatalogGraph, method: Method, assessment: Assessment, runner: 
                 raise RiskengineError(payload)
             following = next(ahead, None)
             if following is not None:
-                pending.append(pool.submit(_evaluate_shard, following, findings_only))
+                pending.append(pool.submit(_evaluate_shard, following[0], wanted, following[1]))
             yield from payload
             del payload
     except BrokenProcessPool:
@@ -180,6 +212,6 @@ def in_shards(cg: CatalogGraph, method: Method, assessment: Assessment, runner: 
 def _worker_lost(root: Path) -> RiskengineError:
     from riskengine.i18n import said
 
-    problem: Problem = said(Location(str(root / "processes.yaml")), "problemi.lavoratore_perso", code="shards",
+    problem: Problem = said(Location(str(root)), "problemi.lavoratore_perso", code="shards",
                             hint_key="problemi.suggerimento.lavoratore_perso")
     return RiskengineError([problem])
