@@ -187,24 +187,32 @@ def test_a_refusal_in_a_worker_reaches_the_parent_with_its_problems(monkeypatch)
     assert [str(p.location) for p in raised.value.problems] == ["metodo.yaml:3:5"]
 
 
+def _failing_evaluate(*args, **kwargs):
+    if kwargs.get("only"):
+        raise ValueError("a defect\nover two lines")
+    return []
+
+
+def test_a_defect_in_a_worker_is_an_internal_error_of_one_line(monkeypatch):
+    from riskengine.evaluate import evaluation
+
+    monkeypatch.setenv("RISKENGINE_SHARDS_FROM", "1")
+    monkeypatch.setenv("RISKENGINE_SHARD_WORKERS", "2")
+    monkeypatch.setattr(evaluation, "evaluate", _failing_evaluate)
+    with pytest.raises(RuntimeError, match=r"^ValueError: a defect over two lines$"):
+        pipeline.assess(EXAMPLES[0], rules_dir=REPO / "rules")
+
+
 # Run in a child interpreter: its workers are forked from it with the shard function replaced.
 _DYING = """
 import os, signal, sys, time
 import riskengine.shards as shards
 def dying(shard, wanted, links):
-    if shard[0] == WHO:
+    if shard[-1] == shards._work["cg"].nodes_of("process")[-1]:  # the worker of the last shard dies
         os.kill(os.getpid(), SIG)
     time.sleep(NAP)
     return "ok", []
 shards._evaluate_shard = dying
-WHO = None  # the first node of the last shard, once the shards are cut
-real_cut = shards.cut
-def cut(nodes, count):
-    global WHO
-    parts = real_cut(nodes, count)
-    WHO = parts[-1][0]
-    return parts
-shards.cut = cut
 from riskengine.cli import main
 sys.argv = ["riskengine"] + sys.argv[1:]
 main()

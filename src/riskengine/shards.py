@@ -9,10 +9,10 @@ process (measures, findings list, summary, monitoring plan, ranking) stays with 
 
 Workers are forked from the parent once the catalogue, the method and the assessment are loaded:
 they read them without loading anything again. A fork shares the parent's memory until a page is
-written; the garbage collector is off while they work (``gcpause``) and collects only what a
-shard makes, so it never writes to the catalogue's pages, and contiguous shards keep each worker's
-reference counts on its own processes' pages. A few shards are in flight at a time, so the parent
-never holds more than those records beyond the result it builds.
+written; the garbage collector is off while they work (``gcpause``: the fork inherits it off), so
+it never writes to the catalogue's pages, and each worker takes one contiguous block of shards, so
+that the reference counts it changes are on its own processes' pages. Each shard is sent back as
+soon as it is evaluated, and the parent reads every worker as it sends, so no worker waits.
 
 Below ``RISKENGINE_SHARDS_FROM`` processes (default :data:`MIN_PROCESSES`; ``0`` never), with one
 worker (``RISKENGINE_SHARD_WORKERS``, default: the cores this process may use), or when the
@@ -30,10 +30,9 @@ import os
 import signal
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from riskengine import gcpause
 from riskengine.errors import Location, Problem, RiskengineError
@@ -47,8 +46,10 @@ if TYPE_CHECKING:
 # From how many processes an assessment is evaluated in shards (measured: bench/results/2026-11-27-issue18-shards.md).
 MIN_PROCESSES = 5_000
 # Shards per worker: enough that the workers finish together and the parent holds few records at a time.
-SHARDS_PER_WORKER = 4
-IN_FLIGHT_PER_WORKER = 2  # shards submitted ahead of the one the parent waits for
+# Shards per worker: each is sent back as soon as it is evaluated, so a worker holds one shard's records at a time.
+SHARDS_PER_WORKER = 8
+
+T = TypeVar("T")
 
 # What a forked worker reads: set in the parent just before the pool starts, inherited by the fork.
 _work: dict[str, Any] = {}
@@ -86,7 +87,7 @@ def sharded(processes: int) -> int:
     return count
 
 
-def cut(nodes: list[str], count: int) -> list[list[str]]:
+def cut(nodes: list[T], count: int) -> list[list[T]]:
     """``nodes`` in ``count`` contiguous shards of nearly equal size (none empty), in order."""
     count = max(1, min(count, len(nodes)))
     size, extra = divmod(len(nodes), count)
@@ -96,11 +97,6 @@ def cut(nodes: list[str], count: int) -> list[list[str]]:
         shards.append(nodes[start:stop])
         start = stop
     return shards
-
-
-def _quiet_worker() -> None:
-    # Ctrl-C goes to the whole process group: the parent handles it and stops the workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # What a worker gives back for each process of its shard (see :func:`_evaluate_shard`).
@@ -138,17 +134,6 @@ def _evaluate_shard(shard: list[str], wanted: str, links: Mapping[str, list[str]
         return "error", exc.problems
 
 
-def _stopped(pool: ProcessPoolExecutor) -> None:
-    """Stop the workers now (an interruption or a failure: their shards are no longer wanted)."""
-    processes = list(getattr(pool, "_processes", {}).values())  # the executor offers no public kill
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.kill()
-    for process in processes:
-        process.join()
-
-
 def in_shards(cg: CatalogGraph, method: Method, assessment: Assessment, runner: Backend,
               links: Mapping[str, list[str]] | None, count: int, *, wanted: str = RECORDS) -> Iterator[Any]:
     """What :func:`_evaluate_shard` gives (``wanted``) for every process, in the catalogue's order, from
@@ -173,6 +158,8 @@ def residuals_in_shards(cg: CatalogGraph, method: Method, assessment: Assessment
 def _run(cg: CatalogGraph, method: Method, assessment: Assessment, runner: Backend,
          links: Mapping[str, list[str]] | None, count: int,
          tasks: Sequence[tuple[list[str], Mapping[str, list[str]] | None]], wanted: str) -> Iterator[Any]:
+    """Fork ``count`` workers, each evaluating a contiguous block of ``tasks`` (so that each touches its own
+    part of the catalogue's memory), and yield what they give back in the order of ``tasks``."""
     from riskengine.evaluate.evaluation import evaluate
 
     # The method's plan, the processes' catalogue facts and the engine's rules made once here (an
@@ -180,33 +167,62 @@ def _run(cg: CatalogGraph, method: Method, assessment: Assessment, runner: Backe
     with gcpause.collecting():
         evaluate(cg, method, assessment, runner, links, only=set())
     _work.update(cg=cg, method=method, assessment=assessment, runner=runner, links=links)
-    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker)
+    context = multiprocessing.get_context("fork")
+    workers: list[tuple[Any, Connection]] = []
     try:
-        pending: list[Future] = []
-        ahead = iter(tasks)
-        for shard, shard_links in ahead:
-            pending.append(pool.submit(_evaluate_shard, shard, wanted, shard_links))
-            if len(pending) >= count * IN_FLIGHT_PER_WORKER:
-                break
-        while pending:
-            status, payload = pending.pop(0).result()
-            if status == "error":
-                raise RiskengineError(payload)
-            following = next(ahead, None)
-            if following is not None:
-                pending.append(pool.submit(_evaluate_shard, following[0], wanted, following[1]))
-            yield from payload
-            del payload
-    except BrokenProcessPool:
-        _stopped(pool)
-        raise _worker_lost(cg.catalog.root) from None
-    except BaseException:
-        _stopped(pool)
-        raise
-    else:
-        pool.shutdown()
+        for block in cut(list(tasks), count):
+            receiving, sending = context.Pipe(duplex=False)
+            worker = context.Process(target=_worker, args=(block, wanted, sending), daemon=True)
+            worker.start()
+            sending.close()  # the worker holds the only sending end: its death ends the pipe
+            workers.append((worker, receiving))
+        # Every worker is read as soon as it sends (none waits on a full pipe); its shards are
+        # kept until the workers before it have given theirs.
+        received: list[list[Any]] = [[] for _ in workers]
+        finished = [False] * len(workers)
+        current = 0
+        while current < len(workers):
+            for ready in wait([r for (_, r), done in zip(workers, finished, strict=True) if not done]):
+                k = next(k for k, (_, r) in enumerate(workers) if r is ready)
+                try:
+                    message: Any = workers[k][1].recv()
+                except EOFError:
+                    raise _worker_lost(cg.catalog.root) from None
+                if message is None:
+                    finished[k] = True
+                elif message[0] == "error":
+                    raise RiskengineError(message[1])
+                elif message[0] == "failed":
+                    raise RuntimeError(message[1])
+                else:
+                    received[k].append(message[1])
+            while current < len(workers) and (received[current] or finished[current]):
+                for payload in received[current]:
+                    yield from payload
+                received[current].clear()
+                if finished[current]:
+                    current += 1
     finally:
+        for worker, receiving in workers:  # stopped when the parent gives up (Ctrl-C, a failure)
+            if worker.is_alive():
+                worker.kill()
+            worker.join()
+            receiving.close()
         _work.clear()
+
+
+def _worker(block: list[tuple[list[str], Mapping[str, list[str]] | None]], wanted: str, sending: Connection) -> None:
+    """A worker's life: each shard of its block evaluated and sent, then None; a failure sent as one line."""
+    # Ctrl-C goes to the whole process group: the parent handles it and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        for shard, links in block:
+            sending.send(_evaluate_shard(shard, wanted, links))
+        sending.send(None)
+    except Exception as exc:  # a defect: reported by the parent in one line, like any internal error
+        sending.send(("failed", f"{type(exc).__name__}: {' '.join(str(exc).split())}"))
+    finally:
+        sending.close()
 
 
 def _worker_lost(root: Path) -> RiskengineError:
