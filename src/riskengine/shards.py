@@ -117,19 +117,20 @@ def _evaluate_shard(shard: list[str], wanted: str, links: Mapping[str, list[str]
     cg, method, assessment, runner = (_work[k] for k in ("cg", "method", "assessment", "runner"))
     only = {cg.code(node) for node in shard}
     try:
-        with gcpause.paused():
-            with gcpause.collecting():
-                evaluations = evaluate(cg, method, assessment, runner, _work["links"] if links is None else links,
-                                       only=only)
-            if wanted == FINDINGS:
-                return "ok", [(ev.code, ev.findings) for ev in evaluations]
-            if wanted == RESIDUALS:
-                return "ok", [(ev.code, ev.scoring is not None,
-                               decimal_text(ev.scoring.residuo_programmato.rischio)
-                               if ev.scoring and ev.scoring.residuo_programmato.rischio is not None else None,
-                               ev.scoring.residuo_programmato.livello if ev.scoring else None)
-                              for ev in evaluations]
-            return "ok", process_records(cg, method, assessment, evaluations)
+        # Forked inside the parent's gcpause.paused(): the collector is off, and collecting() frees the
+        # cycles the shard's evaluation makes without scanning (so writing to) the inherited objects.
+        with gcpause.collecting():
+            evaluations = evaluate(cg, method, assessment, runner, _work["links"] if links is None else links,
+                                   only=only)
+        if wanted == FINDINGS:
+            return "ok", [(ev.code, ev.findings) for ev in evaluations]
+        if wanted == RESIDUALS:
+            return "ok", [(ev.code, ev.scoring is not None,
+                           decimal_text(ev.scoring.residuo_programmato.rischio)
+                           if ev.scoring and ev.scoring.residuo_programmato.rischio is not None else None,
+                           ev.scoring.residuo_programmato.livello if ev.scoring else None)
+                          for ev in evaluations]
+        return "ok", process_records(cg, method, assessment, evaluations)
     except RiskengineError as exc:
         return "error", exc.problems
 
