@@ -1,26 +1,28 @@
 """A large catalogue's processes evaluated in shards by worker processes, their records taken back in order.
 
 A process evaluates alone (its scores, lookups and policies read only its own facts), so the
-processes of a catalogue, in the catalogue's order, are cut into contiguous shards; worker
-processes evaluate the shards and build their result records (or only their findings, for
-``check``), and the parent takes the shards back in order, so the records are those of one process
-in the same order: the result is byte-identical for any number of workers. What needs every
-process (measures, findings list, summary, monitoring plan, ranking) stays with the parent.
+processes of a catalogue, in the catalogue's order, are cut into contiguous shards, and the shards
+into one contiguous block per core. This process evaluates the first block and forked workers the
+others, each building its processes' result records (or only their findings, for ``check``, or
+their planned residual, for the ranking); the blocks are taken back in order, so the records are
+those of one process in the same order: the result is byte-identical for any number of workers.
+What needs every process (measures, findings list, summary, monitoring plan, ranking) stays here.
 
-Workers are forked from the parent once the catalogue, the method and the assessment are loaded:
-they read them without loading anything again. A fork shares the parent's memory until a page is
-written; the garbage collector is off while they work (``gcpause``: the fork inherits it off), so
-it never writes to the catalogue's pages, and each worker takes one contiguous block of shards, so
-that the reference counts it changes are on its own processes' pages. Each shard is sent back as
-soon as it is evaluated, and the parent reads every worker as it sends, so no worker waits.
+Workers are forked once the catalogue, the method and the assessment are loaded: they read them
+without loading anything again. A fork shares this process's memory until a page is written; the
+garbage collector is off in them and collects only what a shard makes (``gcpause``), so it never
+writes to the inherited pages, and a contiguous block keeps the reference counts a worker changes
+on its own processes' pages. Each shard is sent back as soon as it is evaluated, and a thread here
+reads every worker as it sends, so no worker waits while this process evaluates its own block.
 
 Below ``RISKENGINE_SHARDS_FROM`` processes (default :data:`MIN_PROCESSES`; ``0`` never), with one
-worker (``RISKENGINE_SHARD_WORKERS``, default: the cores this process may use), or when the
-process runs other threads or cannot fork, everything stays in this process: no pool is started.
+process (``RISKENGINE_SHARD_WORKERS``: how many evaluate, this one included; default the cores this
+process may use), or when the process runs other threads or cannot fork, everything stays in this
+process: nothing is forked.
 
-A worker that dies (a signal, the memory killer) ends the command with one located problem; Ctrl-C
-reaches the parent only (workers ignore it), which stops the workers; nothing has been written
-then, since the result is written after every shard is back.
+A worker that dies (a signal, the memory killer) ends the command with one located problem, a
+defect in a worker with one line; Ctrl-C reaches this process only (workers ignore it), which
+stops the workers. Nothing has been written then: the result is written after every shard is back.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ def shards_from() -> int:
 
 
 def workers() -> int:
-    """Worker processes for the shards: the cores this process may use (``RISKENGINE_SHARD_WORKERS`` to set)."""
+    """Processes that evaluate the shards, this one included: the cores this process may use
+    (``RISKENGINE_SHARD_WORKERS`` to set)."""
     configured = os.environ.get("RISKENGINE_SHARD_WORKERS", "").strip()
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
@@ -73,7 +76,7 @@ def workers() -> int:
 
 
 def sharded(processes: int) -> int:
-    """How many workers evaluate ``processes`` processes: 0 when they are evaluated in this process.
+    """How many processes (this one included) evaluate ``processes`` processes: 0 when this one does alone.
 
     Workers are forked (they inherit the loaded catalogue); a fork copies locks other threads may
     hold (the terminal's progress display refreshes from a thread), so a process with other threads
@@ -159,8 +162,9 @@ def residuals_in_shards(cg: CatalogGraph, method: Method, assessment: Assessment
 def _run(cg: CatalogGraph, method: Method, assessment: Assessment, runner: Backend,
          links: Mapping[str, list[str]] | None, count: int,
          tasks: Sequence[tuple[list[str], Mapping[str, list[str]] | None]], wanted: str) -> Iterator[Any]:
-    """Fork ``count`` workers, each evaluating a contiguous block of ``tasks`` (so that each touches its own
-    part of the catalogue's memory), and yield what they give back in the order of ``tasks``."""
+    """Evaluate ``tasks`` in ``count`` contiguous blocks, the first in this process and each of the others
+    in a forked worker (so that each touches its own part of the catalogue's memory), and yield what
+    they give in the order of ``tasks``."""
     from riskengine.evaluate.evaluation import evaluate
 
     # The method's plan, the processes' catalogue facts and the engine's rules made once here (an
@@ -168,48 +172,74 @@ def _run(cg: CatalogGraph, method: Method, assessment: Assessment, runner: Backe
     with gcpause.collecting():
         evaluate(cg, method, assessment, runner, links, only=set())
     _work.update(cg=cg, method=method, assessment=assessment, runner=runner, links=links)
+    own, *others = cut(list(tasks), count)
     context = multiprocessing.get_context("fork")
     workers: list[tuple[Any, Connection]] = []
+    inbox = _Inbox(len(others))
+    reader = None
     try:
-        for block in cut(list(tasks), count):
+        for block in others:
             receiving, sending = context.Pipe(duplex=False)
             worker = context.Process(target=_worker, args=(block, wanted, sending), daemon=True)
             worker.start()
             sending.close()  # the worker holds the only sending end: its death ends the pipe
             workers.append((worker, receiving))
-        # Every worker is read as soon as it sends (none waits on a full pipe); its shards are
-        # kept until the workers before it have given theirs.
-        received: list[list[Any]] = [[] for _ in workers]
-        finished = [False] * len(workers)
-        current = 0
-        while current < len(workers):
-            for ready in wait([r for (_, r), done in zip(workers, finished, strict=True) if not done]):
-                k = next(k for k, (_, r) in enumerate(workers) if r is ready)
-                try:
-                    message: Any = workers[k][1].recv()
-                except EOFError:
-                    raise _worker_lost(cg.catalog.root) from None
-                if message is None:
-                    finished[k] = True
-                elif message[0] == "error":
-                    raise RiskengineError(message[1])
-                elif message[0] == "failed":
-                    raise RuntimeError(message[1])
-                else:
-                    received[k].append(message[1])
-            while current < len(workers) and (received[current] or finished[current]):
-                for payload in received[current]:
-                    yield from payload
-                received[current].clear()
-                if finished[current]:
-                    current += 1
+        # The workers are read as they send (none waits on a full pipe) while this process evaluates
+        # the first block; their shards are kept until it is done. Forked before the thread starts.
+        reader = threading.Thread(target=inbox.read, args=([r for _, r in workers],), daemon=True)
+        reader.start()
+        for shard, shard_links in own:
+            status, payload = _evaluate_shard(shard, wanted, shard_links)
+            if status == "error":
+                raise RiskengineError(payload)
+            yield from payload
+            del payload
+        reader.join()
+        if inbox.trouble is not None:
+            raise inbox.trouble(cg.catalog.root)
+        for payloads in inbox.received:
+            while payloads:
+                yield from payloads.pop(0)
     finally:
-        for worker, receiving in workers:  # stopped when the parent gives up (Ctrl-C, a failure)
+        for worker, _ in workers:  # stopped when this process gives up (Ctrl-C, a failure)
             if worker.is_alive():
                 worker.kill()
             worker.join()
+        if reader is not None:
+            reader.join()
+        for _, receiving in workers:
             receiving.close()
         _work.clear()
+
+
+class _Inbox:
+    """What the workers send, by worker, read by a thread of the parent; the first trouble stops the reading."""
+
+    def __init__(self, count: int) -> None:
+        self.received: list[list[Any]] = [[] for _ in range(count)]
+        self.trouble: Any = None  # a function of the catalogue's root giving the exception to raise
+
+    def read(self, connections: list[Connection]) -> None:
+        """Receive from every connection until each has said it is done (None), one fails, or one ends."""
+        open_ = dict(enumerate(connections))
+        while open_ and self.trouble is None:
+            for ready in wait(list(open_.values())):
+                k = next(k for k, r in open_.items() if r is ready)
+                try:
+                    message: Any = open_[k].recv()
+                except (EOFError, OSError):  # the worker died (or was stopped)
+                    self.trouble = _worker_lost
+                    return
+                if message is None:
+                    del open_[k]
+                elif message[0] == "error":
+                    self.trouble = lambda _root, problems=message[1]: RiskengineError(problems)
+                    return
+                elif message[0] == "failed":
+                    self.trouble = lambda _root, text=message[1]: RuntimeError(text)
+                    return
+                else:
+                    self.received[k].append(message[1])
 
 
 def _worker(block: list[tuple[list[str], Mapping[str, list[str]] | None]], wanted: str, sending: Connection) -> None:
