@@ -73,6 +73,16 @@ def test_settings_are_read_from_the_environment(monkeypatch):
     assert shards.workers() == len(os.sched_getaffinity(0))
 
 
+def test_the_records_of_assess_are_sharded_only_when_asked(monkeypatch):
+    """By default only check's findings and the ranking's residuals are sharded (measured: see shards.sharded)."""
+    monkeypatch.delenv("RISKENGINE_SHARDS_FROM", raising=False)
+    monkeypatch.setenv("RISKENGINE_SHARD_WORKERS", "2")
+    assert shards.sharded(shards.MIN_PROCESSES) == 2
+    assert shards.sharded(shards.MIN_PROCESSES, records=True) == 0
+    monkeypatch.setenv("RISKENGINE_SHARDS_FROM", str(shards.MIN_PROCESSES))
+    assert shards.sharded(shards.MIN_PROCESSES, records=True) == 2
+
+
 def test_a_process_with_other_threads_does_not_fork(monkeypatch):
     monkeypatch.setenv("RISKENGINE_SHARDS_FROM", "1")
     monkeypatch.setenv("RISKENGINE_SHARD_WORKERS", "2")

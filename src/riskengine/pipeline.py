@@ -104,7 +104,7 @@ def _result(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backe
 
     cg, integrity, method, assessment, runner = loaded
     tell("regole")
-    count = shards.sharded(len(cg.nodes_of("process")))
+    count = shards.sharded(len(cg.nodes_of("process")), records=True)
     if count:  # evaluated and built in shards by worker processes, taken back in order
         processes = list(shards.in_shards(cg, method, assessment, runner, links, count))
         tell("risultato")

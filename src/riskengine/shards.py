@@ -15,7 +15,8 @@ writes to the inherited pages, and a contiguous block keeps the reference counts
 on its own processes' pages. Each shard is sent back as soon as it is evaluated, and a thread here
 reads every worker as it sends, so no worker waits while this process evaluates its own block.
 
-Below ``RISKENGINE_SHARDS_FROM`` processes (default :data:`MIN_PROCESSES`; ``0`` never), with one
+Below ``RISKENGINE_SHARDS_FROM`` processes (default :data:`MIN_PROCESSES`; ``0`` never; the records
+of ``assess`` only when it is set, see :func:`sharded`), with one
 process (``RISKENGINE_SHARD_WORKERS``: how many evaluate, this one included; default the cores this
 process may use), or when the process runs other threads or cannot fork, everything stays in this
 process: nothing is forked.
@@ -75,13 +76,19 @@ def workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def sharded(processes: int) -> int:
+def sharded(processes: int, *, records: bool = False) -> int:
     """How many processes (this one included) evaluate ``processes`` processes: 0 when this one does alone.
 
+    ``records``: for the result records of ``assess``, which are sharded only when
+    ``RISKENGINE_SHARDS_FROM`` is set: measured on L, taking half of them back from a worker cost
+    this process as much CPU as building them (bench/results/2026-11-27-issue18-shards.md), while
+    ``check``'s findings and the ranking's residuals, a few values per process, gain.
     Workers are forked (they inherit the loaded catalogue); a fork copies locks other threads may
     hold (the terminal's progress display refreshes from a thread), so a process with other threads
     evaluates alone.
     """
+    if records and not os.environ.get("RISKENGINE_SHARDS_FROM", "").strip().isdigit():
+        return 0
     threshold, count = shards_from(), workers()
     if threshold == 0 or processes < threshold or count < 2:
         return 0
