@@ -48,8 +48,8 @@ if TYPE_CHECKING:
 
 # From how many processes an assessment is evaluated in shards (measured: bench/results/2026-11-27-issue18-shards.md).
 MIN_PROCESSES = 5_000
-# Shards per worker: enough that the workers finish together and the parent holds few records at a time.
-# Shards per worker: each is sent back as soon as it is evaluated, so a worker holds one shard's records at a time.
+# Shards per worker: enough that the workers finish together; each is sent back as soon as it is evaluated, so a
+# worker holds one shard's records at a time.
 SHARDS_PER_WORKER = 8
 
 T = TypeVar("T")
