@@ -167,17 +167,7 @@ class TypstSheets:
         title = f"{self.section_number}. {t('schede.titolo')}"
         body = "".join(self.sheet(p) for p in processes)
         intro = t("schede.intro_pubblicazione") if view.publication else t("schede.intro_stampa")
-        ente = view.ente
-        doc_title = (f"{t('documento.titolo')} {view.result['anno']} – {ente['nome']} – "
-                     f"{t('edizioni.' + view.edition)}")
-        created = view.result.get("data_valutazione")
-        date = (f"datetime(year: {int(created[:4])}, month: {int(created[5:7])}, day: {int(created[8:10])})"
-                if created and re.fullmatch(r"\d{4}-\d{2}-\d{2}", created) else "none")
-        settings = (f"#let cfg = (title: {typst_string(doc_title)}, author: {typst_string(ente['nome'])}, "
-                    f"date: {date}, lang: {typst_string(view.lang)}, section: {typst_string(title)}, "
-                    f"footer: {typst_string(t('pdf.piede', anno=view.result['anno']))}, "
-                    f"page: {typst_string(t('pdf.pagina'))}, of: {typst_string(t('pdf.di'))}, "
-                    f"draft: {typst_string(t('documento.bozza')) if view.draft else 'none'})\n")
+        settings = self._settings(title)
         anchors = "".join(f"#anchor({typst_string(ref)})" for ref in sorted(self.links))
         return (settings + PREAMBLE.read_text(encoding="utf-8") + "\n" + anchors + "\n"
                 + f"#heading(level: 1, {typst_string(title)}) #label({typst_string(SHEETS)})\n\n"
@@ -357,6 +347,61 @@ class TypstSheets:
         return "".join(out)
 
 
+    def register(self) -> str:
+        """The register table of ``registro.html.j2`` (the annex's largest table: one row per process, landscape,
+        header repeated on every page), to measure what tables cost Typst: the sections other than the sheets
+        are tables. Its intro and notes are left out (a few paragraphs)."""
+        view, t = self.view, self.t
+        self.links = set()
+        title = f"{self.renderer.section_ids(pdf=True).index('registro') + 1}. {t('registro.titolo')}"
+        columns = ["codice", "processo", "area_breve", "unita_responsabile", None, None, "rischio_inerente",
+                   "residuo_programmato", "residuo_monitorato"]
+        header = [self.strong(t(f"colonne.{c}")) if c else self.strong(x) for c, x in zip(columns, [""] * 4 + ["P", "I"] + [""] * 3, strict=True)]
+        header += [self.strong(v["nome"]) for v in view.variants]
+        widths = ["7%", f"{max(100 - 65 - len(view.variants) * 9, 12)}%", "6%", "12%", "5%", "5%", "10%", "10%", "10%"]
+        widths += ["9%"] * len(view.variants)
+        rows = []
+        for p in view.register:
+            self.links.add(p["ref"])
+            cells = [f"#link(label({typst_string(p['ref'])}), {typst_string(p['codice'])});", self.tx(p["nome"]),
+                     self.tx("; ".join(a["codice"] for a in p.get("aree", []))) if p.get("aree") else self.nd(),
+                     self.tx(p["unita"]["nome"]) if p.get("unita") else self.nd()]
+            if p.get("valutato"):
+                scale = self.num if view.numeric else (lambda v: self.val(v, "scala"))
+                cells += [self.tx(scale(p["probabilita"])), self.tx(scale(p["impatto"]))]
+                cells += [self.state(p.get(k)) for k in ("inerente", "residuo_programmato", "residuo_monitorato")]
+                for v in view.variants:
+                    level = p.get("livelli_varianti", {}).get(v["codice"])
+                    cells.append(self.state(level) if level else self.tx(self.num(p.get("varianti", {}).get(v["codice"]))))
+                rows.append("".join(f"[{c}]," for c in cells))
+            else:
+                rows.append("".join(f"[{c}]," for c in cells)
+                            + f"table.cell(colspan: {5 + len(view.variants)}, {typst_string(t('registro.non_valutato'))}),")
+        anchors = "".join(f"#anchor({typst_string(ref)})" for ref in sorted(self.links))
+        return (self._settings(title) + PREAMBLE.read_text(encoding="utf-8") + "\n#set page(flipped: true)\n#show figure: set block(breakable: true)\n#show table: set text(size: 0.86em)\n"
+                + anchors + "\n" + f"#heading(level: 1, {typst_string(title)})\n\n"
+                + f"#figure(kind: table, caption: {typst_string(t('registro.didascalia', n=len(view.register)))}, "
+                + f"table(columns: ({', '.join(f'{w[:-1]}%' for w in widths)}), align: left, "
+                + "stroke: (x: none, y: 0.5pt + rule), inset: (x: 0.45em, y: 0.3em), "
+                + "table.header(repeat: true, " + "".join(f"[{h}]," for h in header) + "),\n"
+                + "\n".join(rows) + "))\n")
+
+    def _settings(self, section: str) -> str:
+        """``#let cfg = (...)``: what the preamble reads (document title, dates, running texts)."""
+        view, t = self.view, self.t
+        ente = view.ente
+        doc_title = (f"{t('documento.titolo')} {view.result['anno']} – {ente['nome']} – "
+                     f"{t('edizioni.' + view.edition)}")
+        created = view.result.get("data_valutazione")
+        date = (f"datetime(year: {int(created[:4])}, month: {int(created[5:7])}, day: {int(created[8:10])})"
+                if created and re.fullmatch(r"\d{4}-\d{2}-\d{2}", created) else "none")
+        return (f"#let cfg = (title: {typst_string(doc_title)}, author: {typst_string(ente['nome'])}, "
+                f"date: {date}, lang: {typst_string(view.lang)}, section: {typst_string(section)}, "
+                f"footer: {typst_string(t('pdf.piede', anno=view.result['anno']))}, "
+                f"page: {typst_string(t('pdf.pagina'))}, of: {typst_string(t('pdf.di'))}, "
+                f"draft: {typst_string(t('documento.bozza')) if view.draft else 'none'})\n")
+
+
 # -- compiling, in a sandbox ----------------------------------------------------------------------------------
 
 @contextlib.contextmanager
@@ -397,17 +442,17 @@ def compile_pdf(source: str, *, created: str | None = None, standards: list[str]
 
 # -- WeasyPrint on the same sheets ----------------------------------------------------------------------------
 
-def sheets_part(processes: list[dict[str, Any]] | None = None, *, continues: bool = False) -> dict[str, Any]:
-    """The ``parte`` of the annex template that holds the sheets (all of them, or ``processes``)."""
-    return {"fronte": False, "sezioni": [SHEETS], "processi": processes, "continua": continues, "numeri": False,
+def sheets_part(section: str = SHEETS) -> dict[str, Any]:
+    """The ``parte`` of the annex template that holds one whole section (the sheets unless told)."""
+    return {"fronte": False, "sezioni": [section], "processi": None, "continua": False, "numeri": False,
             "pagine": {}, "pagine_formato": []}
 
 
-def weasyprint_single(renderer: Any) -> bytes:
-    """The sheets' section laid out by WeasyPrint as one tagged PDF/A-3a document (``report/pdf.py``)."""
+def weasyprint_single(renderer: Any, section: str = SHEETS) -> bytes:
+    """A section laid out by WeasyPrint as one tagged PDF/A-3a document (``report/pdf.py``)."""
     from riskengine.report.pdf import pdf_bytes
 
-    return pdf_bytes(renderer.annex(pdf=True, parte=sheets_part()))
+    return pdf_bytes(renderer.annex(pdf=True, parte=sheets_part(section)))
 
 
 def weasyprint_parts(renderer: Any, workers: int) -> tuple[int, int]:
@@ -506,14 +551,15 @@ def _declared(info: dict[str, Any]) -> str:
             f"  element types {info['element_types']}")
 
 
-def measure_typst(renderer: Any, out: Path | None) -> None:
-    """Markup, cold compile, a second cold compile (same bytes?), a warm recompile, and one process changed."""
+def measure_typst(renderer: Any, section: str, out: Path | None) -> None:
+    """Markup, cold compile, a second cold compile (same bytes?); for the sheets also a warm recompile, one
+    process changed (warm and cold) and a compile without PDF standard."""
     created = renderer.view.result.get("data_valutazione")
     sheets = TypstSheets(renderer)
     times: list[Timing] = []
     with timed(times):
-        source = sheets.document()
-    _show(f"typst markup ({len(source):,} characters)", times[-1])
+        source = sheets.document() if section == SHEETS else sheets.register()
+    _show(f"typst markup of {section} ({len(source):,} characters)", times[-1])
     with timed(times):
         first = compile_pdf(source, created=created)
     _show("typst compile, cold (PDF/A-3a + PDF/UA-1)", times[-1],
@@ -521,6 +567,11 @@ def measure_typst(renderer: Any, out: Path | None) -> None:
     with timed(times):
         second = compile_pdf(source, created=created)
     _show("typst compile again, new compiler", times[-1], f"; same bytes {first == second}")
+    if section != SHEETS:
+        print(f"typst {section}: sha256 {hashlib.sha256(first).hexdigest()[:12]}\n{_declared(describe(first))}")
+        if out:
+            (out / f"{section}-typst.pdf").write_bytes(first)
+        return
     with sandbox_root() as root:
         warm = compiler(root)
         compile_pdf(source, created=created, compile_with=warm)
@@ -558,7 +609,7 @@ def _one_motivation_changed(renderer: Any) -> Any:
     return HtmlRenderer(View(result, view.t, edition=view.edition))
 
 
-def measure_weasyprint(renderer: Any, mode: str, workers: int, twice: bool, out: Path | None) -> None:
+def measure_weasyprint(renderer: Any, section: str, mode: str, workers: int, twice: bool, out: Path | None) -> None:
     """The same sheets through WeasyPrint: one document, or the product's parts over ``workers`` processes."""
     times: list[Timing] = []
     if mode == "parts":
@@ -569,30 +620,35 @@ def measure_weasyprint(renderer: Any, mode: str, workers: int, twice: bool, out:
               f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB the largest worker")
         return
     with timed(times):
-        first = weasyprint_single(renderer)
-    _show("weasyprint one document (PDF/A-3a)", times[-1],
+        first = weasyprint_single(renderer, section)
+    _show(f"weasyprint {section}, one document (PDF/A-3a)", times[-1],
           f"; peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     if twice:
         with timed(times):
-            second = weasyprint_single(renderer)
+            second = weasyprint_single(renderer, section)
         _show("weasyprint again", times[-1], f"; same bytes {first == second}")
     info = describe(first)
-    print(f"weasyprint sheets: sha256 {hashlib.sha256(first).hexdigest()[:12]}\n{_declared(info)}", flush=True)
+    print(f"weasyprint {section}: sha256 {hashlib.sha256(first).hexdigest()[:12]}\n{_declared(info)}", flush=True)
     if out:
-        (out / "schede-weasyprint.pdf").write_bytes(first)
+        (out / f"{section}-weasyprint.pdf").write_bytes(first)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("result", type=Path)
     parser.add_argument("--renderer", choices=("typst", "weasyprint", "both"), default="both")
-    parser.add_argument("--weasyprint", choices=("single", "parts"), default="single")
+    parser.add_argument("--section", choices=(SHEETS, "registro"), default=SHEETS,
+                        help="the sheets, or the register's table (what tables cost)")
+    parser.add_argument("--weasyprint", choices=("single", "parts"), default="single",
+                        help="the sheets as one document, or in the product's parts")
     parser.add_argument("--workers", type=int, default=2, help="worker processes for --weasyprint parts")
     parser.add_argument("--twice", action="store_true", help="render WeasyPrint's document twice (same bytes?)")
     parser.add_argument("--edition", choices=("pubblicazione", "completa"), default="pubblicazione")
     parser.add_argument("--lang", choices=("it", "en"), default="it")
     parser.add_argument("--out", type=Path, help="write the Typst source and the PDFs into this directory")
     args = parser.parse_args()
+    if args.section != SHEETS and args.weasyprint == "parts":
+        parser.error("--weasyprint parts lays out the sheets only")
 
     from riskengine.report import canonical_copy, load_result
     from riskengine.report.html import HtmlRenderer
@@ -606,9 +662,9 @@ def main() -> None:
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
     if args.renderer in ("typst", "both"):
-        measure_typst(renderer, args.out)
+        measure_typst(renderer, args.section, args.out)
     if args.renderer in ("weasyprint", "both"):
-        measure_weasyprint(renderer, args.weasyprint, args.workers, args.twice, args.out)
+        measure_weasyprint(renderer, args.section, args.weasyprint, args.workers, args.twice, args.out)
 
 
 if __name__ == "__main__":

@@ -200,3 +200,15 @@ def test_links_to_measures_land_on_anchors_of_the_document(mini_renderer):
     assert sheets.links  # mini's sheets link to their measures
     for ref in sheets.links:
         assert f"#anchor({alt_renderer.typst_string(ref)})" in source
+
+
+def test_the_register_table_repeats_its_header_and_tags_it(mini_renderer):
+    sheets = alt_renderer.TypstSheets(mini_renderer)
+    pdf = alt_renderer.compile_pdf(sheets.register(), created=mini_renderer.view.result.get("data_valutazione"))
+    info = alt_renderer.describe(pdf)
+    view = mini_renderer.view
+    types = info["element_types"]
+    assert (types["/Table"], types["/THead"], types["/TH"], types["/TR"]) == \
+        (1, 1, 9 + len(view.variants), len(view.processes) + 1)
+    assert info["links"] == len(view.processes)  # every code links to its sheet
+    assert "Nome #strong[non grassetto] $x$ <etichetta>" in body_text(pdf, crop=False)
