@@ -429,11 +429,12 @@ def epoch(created: str | None) -> int:
 
 
 def compile_pdf(source: str, *, created: str | None = None, standards: list[str] | None = None,
-                compile_with: Any = None) -> bytes:
-    """Compile Typst ``source`` to PDF (PDF/A-3a and PDF/UA-1 unless ``standards`` says otherwise), dated
-    ``created``, in a fresh sandbox root (or with the compiler ``compile_with``, kept warm by the caller)."""
+                tags: bool = True, compile_with: Any = None) -> bytes:
+    """Compile Typst ``source`` to PDF (PDF/A-3a and PDF/UA-1 unless ``standards`` says otherwise; tagged unless
+    ``tags`` is false), dated ``created``, in a fresh sandbox root (or with ``compile_with``, kept warm by the
+    caller)."""
     options = {"format": "pdf", "pdf_standards": TYPST_STANDARDS if standards is None else standards,
-               "timestamp": epoch(created)}
+               "timestamp": epoch(created), "pdf_tags": tags}
     if compile_with is not None:
         return bytes(compile_with.compile(input=source.encode("utf-8"), **options))
     with sandbox_root() as root:
@@ -551,50 +552,100 @@ def _declared(info: dict[str, Any]) -> str:
             f"  element types {info['element_types']}")
 
 
+def _cold_compile(source: str, created: str | None) -> bytes:
+    return compile_pdf(source, created=created)
+
+
+def _in_fresh_process(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)`` in a new process (Typst's memo caches are process-wide: a cold compile needs one)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
+
+
 def measure_typst(renderer: Any, section: str, out: Path | None) -> None:
-    """Markup, cold compile, a second cold compile (same bytes?); for the sheets also a warm recompile, one
-    process changed (warm and cold) and a compile without PDF standard."""
+    """Markup and a cold compile here; a cold compile in a fresh process (same bytes?); for the sheets also, in
+    this process, a warm recompile of the same source and of the source with one process changed, and the changed
+    source cold in a fresh process. Typst keeps its memo caches for the life of the process (the binding has no
+    way to evict them): the last figure is the memory after three compiles in one process."""
     created = renderer.view.result.get("data_valutazione")
     sheets = TypstSheets(renderer)
     times: list[Timing] = []
     with timed(times):
         source = sheets.document() if section == SHEETS else sheets.register()
     _show(f"typst markup of {section} ({len(source):,} characters)", times[-1])
-    with timed(times):
-        first = compile_pdf(source, created=created)
-    _show("typst compile, cold (PDF/A-3a + PDF/UA-1)", times[-1],
-          f"; peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    with timed(times):
-        second = compile_pdf(source, created=created)
-    _show("typst compile again, new compiler", times[-1], f"; same bytes {first == second}")
-    if section != SHEETS:
-        print(f"typst {section}: sha256 {hashlib.sha256(first).hexdigest()[:12]}\n{_declared(describe(first))}")
-        if out:
-            (out / f"{section}-typst.pdf").write_bytes(first)
-        return
     with sandbox_root() as root:
         warm = compiler(root)
-        compile_pdf(source, created=created, compile_with=warm)
         with timed(times):
-            again = compile_pdf(source, created=created, compile_with=warm)
-        _show("typst recompile, warm compiler, same source", times[-1], f"; same bytes {again == first}")
-        changed = _one_motivation_changed(renderer)
+            first = compile_pdf(source, created=created, compile_with=warm)
+        _show("typst compile, cold (PDF/A-3a + PDF/UA-1)", times[-1],
+              f"; peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
         with timed(times):
-            changed_source = TypstSheets(changed).document()
-            changed_pdf = compile_pdf(changed_source, created=created, compile_with=warm)
-        _show("typst one motivation changed: markup + warm recompile", times[-1],
-              f"; differs {changed_pdf != first}")
-    with timed(times):
-        compile_pdf(changed_source, created=created)
-    _show("typst one motivation changed: cold compile", times[-1])
-    with timed(times):
-        plain = compile_pdf(source, created=created, standards=[])
-    _show("typst compile, cold, no PDF standard (still tagged)", times[-1], f"; bytes {len(plain):,}")
-    info = describe(first)
-    print(f"typst sheets: sha256 {hashlib.sha256(first).hexdigest()[:12]}\n{_declared(info)}", flush=True)
+            second = _in_fresh_process(_cold_compile, source, created)
+        _show("typst compile, cold, in a fresh process (with its start-up)", times[-1],
+              f"; same bytes {first == second}")
+        if section == SHEETS:
+            with timed(times):
+                again = compile_pdf(source, created=created, compile_with=warm)
+            _show("typst recompile, warm, same source", times[-1], f"; same bytes {again == first}")
+            with timed(times):
+                changed_source = TypstSheets(_one_motivation_changed(renderer)).document()
+                changed_pdf = compile_pdf(changed_source, created=created, compile_with=warm)
+            _show("typst one motivation changed: markup + warm recompile", times[-1],
+                  f"; differs {changed_pdf != first}; memory after three compiles in this process "
+                  f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+            with timed(times):
+                _in_fresh_process(_cold_compile, changed_source, created)
+            _show("typst one motivation changed: markup done, cold compile in a fresh process", times[-1])
+    print(f"typst {section}: sha256 {hashlib.sha256(first).hexdigest()[:12]}\n{_declared(describe(first))}",
+          flush=True)
     if out:
-        (out / "schede-typst.typ").write_text(source, encoding="utf-8")
-        (out / "schede-typst.pdf").write_bytes(first)
+        (out / f"{section}-typst.typ").write_text(source, encoding="utf-8")
+        (out / f"{section}-typst.pdf").write_bytes(first)
+
+
+def measure_typst_once(renderer: Any, section: str, standards: list[str], tags: bool) -> None:
+    """One cold compile in this fresh process, to read its peak memory (the first figure is before compiling)."""
+    sheets = TypstSheets(renderer)
+    source = sheets.document() if section == SHEETS else sheets.register()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    times: list[Timing] = []
+    with timed(times):
+        data = compile_pdf(source, created=renderer.view.result.get("data_valutazione"), standards=standards, tags=tags)
+    _show(f"typst {section}, one cold compile, standards {standards or 'none'}, tagged {tags}", times[-1],
+          f"; peak {before:.0f} MB before compiling, {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
+          f"after; {describe(data)['pages']} pages; {len(data):,} bytes")
+
+
+def _compile_part(job: tuple[str, str | None]) -> tuple[int, int, float]:
+    """In a worker: compile one part's source; (pages, bytes, peak MB of this worker)."""
+    from pypdf import PdfReader
+
+    data = compile_pdf(job[0], created=job[1])
+    return len(PdfReader(io.BytesIO(data)).pages), len(data), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_typst_parts(renderer: Any, size: int, workers: int) -> None:
+    """The sheets compiled by Typst in parts of at most ``size`` sheets (``report/pdf_parts.py``'s grouping),
+    over ``workers`` fresh processes: what bounds Typst's memory (not joined)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from riskengine.report import pdf_parts
+
+    created = renderer.view.result.get("data_valutazione")
+    times: list[Timing] = []
+    with timed(times):
+        groups = pdf_parts.sheet_groups(renderer.view.processes, size)
+        jobs = [(TypstSheets(renderer).document(group), created) for group in groups]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                 max_tasks_per_child=1) as pool:
+            laid = list(pool.map(_compile_part, jobs))
+    _show(f"typst sheets in {len(groups)} parts of at most {size}, {workers} workers (not joined)", times[-1],
+          f"; {sum(p for p, _, _ in laid)} pages; {sum(b for _, b, _ in laid):,} bytes; largest worker "
+          f"{max(m for _, _, m in laid):.0f} MB")
 
 
 def _one_motivation_changed(renderer: Any) -> Any:
@@ -645,6 +696,11 @@ def main() -> None:
     parser.add_argument("--twice", action="store_true", help="render WeasyPrint's document twice (same bytes?)")
     parser.add_argument("--edition", choices=("pubblicazione", "completa"), default="pubblicazione")
     parser.add_argument("--lang", choices=("it", "en"), default="it")
+    parser.add_argument("--once", metavar="STANDARDS", help="Typst only: one cold compile with these PDF standards "
+                        "(comma-separated, '' for none), for its peak memory")
+    parser.add_argument("--untagged", action="store_true", help="with --once: no PDF tags")
+    parser.add_argument("--typst-parts", type=int, metavar="SIZE", help="Typst only: the sheets in parts of at most "
+                        "SIZE sheets over --workers processes")
     parser.add_argument("--out", type=Path, help="write the Typst source and the PDFs into this directory")
     args = parser.parse_args()
     if args.section != SHEETS and args.weasyprint == "parts":
@@ -661,6 +717,12 @@ def main() -> None:
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}", flush=True)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
+    if args.typst_parts:
+        measure_typst_parts(renderer, args.typst_parts, args.workers)
+        return
+    if args.once is not None:
+        measure_typst_once(renderer, args.section, [x for x in args.once.split(",") if x], not args.untagged)
+        return
     if args.renderer in ("typst", "both"):
         measure_typst(renderer, args.section, args.out)
     if args.renderer in ("weasyprint", "both"):
