@@ -3,6 +3,9 @@
     python bench/alt_renderer.py bench/work/out/S/assess/risultato.json                 # both renderers
     python bench/alt_renderer.py RESULT --renderer typst --out /tmp/sheets               # also write the PDFs
     python bench/alt_renderer.py RESULT --renderer weasyprint --weasyprint parts         # the product's sheet parts
+    python bench/alt_renderer.py RESULT --section registro          # the register's table instead (what tables cost)
+    python bench/alt_renderer.py RESULT --once a-3a,ua-1            # Typst: one cold compile and its peak memory
+    python bench/alt_renderer.py RESULT --typst-parts 250           # Typst: the sheets in parts over --workers processes
 
 The sheets are those of the publication edition's section "Schede di rischio", from the same result, the same
 :class:`~riskengine.report.view.View` and the same messages as the PDF annex: WeasyPrint lays out the HTML
@@ -443,7 +446,7 @@ def compile_pdf(source: str, *, created: str | None = None, standards: list[str]
 
 # -- WeasyPrint on the same sheets ----------------------------------------------------------------------------
 
-def sheets_part(section: str = SHEETS) -> dict[str, Any]:
+def section_part(section: str = SHEETS) -> dict[str, Any]:
     """The ``parte`` of the annex template that holds one whole section (the sheets unless told)."""
     return {"fronte": False, "sezioni": [section], "processi": None, "continua": False, "numeri": False,
             "pagine": {}, "pagine_formato": []}
@@ -453,7 +456,7 @@ def weasyprint_single(renderer: Any, section: str = SHEETS) -> bytes:
     """A section laid out by WeasyPrint as one tagged PDF/A-3a document (``report/pdf.py``)."""
     from riskengine.report.pdf import pdf_bytes
 
-    return pdf_bytes(renderer.annex(pdf=True, parte=sheets_part(section)))
+    return pdf_bytes(renderer.annex(pdf=True, parte=section_part(section)))
 
 
 def weasyprint_parts(renderer: Any, workers: int) -> tuple[int, int]:

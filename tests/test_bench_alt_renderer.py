@@ -174,7 +174,7 @@ def mini_pdf(mini_renderer):
 
 
 def test_the_typst_sheets_show_the_text_of_the_annex_sheets(mini_renderer, mini_pdf):
-    html = mini_renderer.annex(pdf=True, parte=alt_renderer.sheets_part())
+    html = mini_renderer.annex(pdf=True, parte=alt_renderer.section_part())
     parser = _MainText()
     parser.feed(html)
     expected = comparable("".join(parser.parts))
