@@ -66,6 +66,15 @@ def _english_messages(monkeypatch):
     monkeypatch.setenv("RISKENGINE_LANG", "en")
 
 
+@pytest.fixture
+def example_catalogue(tmp_path) -> Path:
+    """A copy of catalogs/esempio-cciaa to change (without its run store and templates)."""
+    target = tmp_path / "cat"
+    shutil.copytree(REPO / "catalogs" / "esempio-cciaa", target,
+                    ignore=shutil.ignore_patterns("storico.sqlite", "templates"))
+    return target
+
+
 @pytest.fixture(scope="session")
 def update_golden(request) -> bool:
     """True when golden files are to be rewritten."""

@@ -51,5 +51,9 @@ def test_a_step_command_reads_no_result_that_its_step_does_not_use(tmp_path):
     out = tmp_path / "out" / "S"
     for step in ("startup", "check", "assess", "interpreter", "html", "xlsx", "pdf"):
         command = run.step_command(step, tmp_path / "S", out / step)
-        assert command[-1] in ("--help", "-q") or "--rules" in command
+        assert command[-1] in ("--help", "-q") or "--rules" in command or step == "pdf"
     assert not (out / "pdf_incremental-input").exists()
+    # The PDF steps time the publication edition (the target's), which `riskengine report` does not write for a draft.
+    pdf = run.step_command("pdf", tmp_path / "S", out / "pdf")
+    assert pdf[1].endswith("pdf_edition.py") and pdf[pdf.index("--mode") + 1] == "parts"
+    assert pdf[-1] == str(out / "pdf" / run.PDF_NAME) and "--edition" not in pdf  # pubblicazione: the default

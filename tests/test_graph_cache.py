@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import os
 import pickle
-import shutil
+import re
 from pathlib import Path
 
 import pytest
@@ -21,11 +21,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def catalogue(tmp_path) -> Path:
-    target = tmp_path / "cat"
-    shutil.copytree(REPO / "catalogs" / "esempio-cciaa", target,
-                    ignore=shutil.ignore_patterns("storico.sqlite", "templates"))
-    return target
+def catalogue(example_catalogue) -> Path:
+    return example_catalogue
 
 
 @pytest.fixture
@@ -125,7 +122,7 @@ def test_entries_others_can_write_are_not_read(catalogue, cache_dir, monkeypatch
     linked(catalogue)
     (entry,) = _entries(cache_dir)
     os.chmod(entry, 0o666)
-    monkeypatch.setattr(cache_module, "_write", lambda *args: None)
+    monkeypatch.setattr(cache_module, "write_signed", lambda *args, **kwargs: None)
     calls = []
     real = cache_module.load_catalog
     monkeypatch.setattr(cache_module, "load_catalog", lambda root: calls.append(root) or real(root))
@@ -190,9 +187,10 @@ def test_only_the_newest_entries_are_kept(catalogue, cache_dir, monkeypatch):
 
 def test_pickle_is_read_only_by_the_cache_after_the_signature_check():
     package = REPO / "src" / "riskengine"
-    users = sorted(str(p.relative_to(package)) for p in package.rglob("*.py") if "pickle" in p.read_text("utf-8"))
-    assert users == ["graph/cache.py"]
-    text = (package / "graph" / "cache.py").read_text(encoding="utf-8")
+    readers = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
+                     if re.search(r"pickle\.(loads?|Unpickler)\b", p.read_text("utf-8")))
+    assert readers == ["user_cache.py"]
+    text = (package / "user_cache.py").read_text(encoding="utf-8")
     assert text.count("pickle.loads(") == 1
     assert text.index("hmac.compare_digest(") < text.index("pickle.loads(")
 
@@ -209,7 +207,7 @@ def test_no_home_directory_means_no_cache(monkeypatch):
 
 def test_a_finding_located_in_a_released_file_reads_the_stored_index_not_the_file_again(catalogue, cache_dir,
                                                                                         monkeypatch):
-    from riskengine.source import document
+    from riskengine.source import yaml_reader
 
     linked(catalogue)  # cold: builds, stores the entry and the indexes its integrity checks built
     cg, _ = linked(catalogue)  # warm: the files' bytes and indexes are released
@@ -220,7 +218,7 @@ def test_a_finding_located_in_a_released_file_reads_the_stored_index_not_the_fil
     def no_scan(*args, **kwargs):
         raise AssertionError("scanned again")
 
-    monkeypatch.setattr(document, "_scan", no_scan)
+    monkeypatch.setattr(yaml_reader, "_scan", no_scan)
     cg, _ = linked(catalogue)
     assert cg.location(node, "nome") == scanned
     assert scanned.line > 1 and scanned.column > 1
@@ -249,22 +247,22 @@ def test_a_tampered_index_is_not_used(catalogue, cache_dir):
     assert cg.location(node, "nome") == expected  # the signature fails: scanned again
 
 
-def test_an_unchanged_assessment_is_located_from_the_stored_index(catalogue, cache_dir, monkeypatch):
+def test_an_assessment_is_located_without_a_second_scan(catalogue, cache_dir, monkeypatch):
     from riskengine.answers.load import load_assessment
     from riskengine.method.load import load_method
-    from riskengine.source import document
+    from riskengine.source import yaml_reader
 
     method = load_method(REPO / "rules" / "cciaa-torino-2022")
     path = sorted(catalogue.glob("assessment-*.yaml"))[-1]
     linked(catalogue)
-    first = load_assessment(path, linked(catalogue)[0], method)  # scans it once and stores the index
-    scan = document._scan
+    first = load_assessment(path, linked(catalogue)[0], method)
+    scan = yaml_reader._scan
 
-    def data_only(path, text, *, data=True):
+    def data_only(path, text, *, data=True, index=False):
         assert data, "the position index was scanned again"
-        return scan(path, text, data=data)
+        return scan(path, text, data=data, index=index)
 
-    monkeypatch.setattr(document, "_scan", data_only)
+    monkeypatch.setattr(yaml_reader, "_scan", data_only)
     again = load_assessment(path, linked(catalogue)[0], method)
     assert again.places == first.places and len(first.places) > 10
 
@@ -297,19 +295,33 @@ def test_the_graph_of_a_catalogue_read_back_is_the_one_built(catalogue, cache_di
     assert {fmt: api.graph(catalogue, fmt) for fmt in exports} == exports  # from the cache, the graph rebuilt
 
 
-def test_checking_a_catalogue_read_back_does_not_import_networkx(catalogue, cache_dir):
+def test_checking_a_catalogue_read_back_imports_neither_networkx_nor_pyyaml(catalogue, cache_dir):
     import subprocess
     import sys
 
     script = ("import sys\nfrom riskengine import api\nreport = api.check(sys.argv[1])\n"
-              "print(len(report.problems), 'networkx' in sys.modules)")
+              "print(len(report.problems), 'networkx' in sys.modules, 'yaml' in sys.modules)")
     env = {**os.environ, "RISKENGINE_CACHE_DIR": str(cache_dir.parent)}
     runs = [subprocess.run([sys.executable, "-c", script, str(catalogue)], capture_output=True, text=True, env=env,
                            timeout=120) for _ in range(2)]
     assert [run.returncode for run in runs] == [0, 0], runs[-1].stderr
     cold, warm = (run.stdout.split() for run in runs)
-    assert cold[1] == "True" and warm[1] == "False"  # linked with networkx, read back without it
+    # linked with networkx and parsed with PyYAML; read back (catalogue, method, assessments) without either
+    assert cold[1:] == ["True", "True"] and warm[1:] == ["False", "False"]
     assert cold[0] == warm[0] != "0"  # the same findings either way (the example has some)
+
+
+def test_the_version_of_pyyaml_in_the_keys_is_the_one_it_says(monkeypatch):
+    """Read from its package without importing it, it is the version the imported module gives."""
+    import sys
+
+    import yaml
+
+    from riskengine.source import document
+
+    monkeypatch.delitem(sys.modules, "yaml")
+    assert document._yaml_version() == yaml.__version__
+    assert "yaml" not in sys.modules
 
 
 def test_what_an_entry_holds_is_named_by_its_format():

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from riskengine.errors import RiskengineError
 from riskengine.source import document as yamlsrc
+from riskengine.source import yaml_reader
 from riskengine.source.document import Document, load_yaml
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -209,3 +210,25 @@ def test_released_positions_of_a_changed_file_point_at_the_file_only(tmp_path, m
     for _ in range(3):
         assert str(doc.locate(("misure", 0, "codice"))) == str(path)  # never a line of a different text
     assert len(reads) == 1  # found changed once, then not read again
+
+
+@SETTINGS
+@given(source=data.map(lambda v: yaml.safe_dump(v, width=10**6)) | yamlish)
+def test_one_pass_gives_the_data_and_the_index_of_two(source):
+    """Loading builds the position index in the same pass as the data (issue 18): the same data, the same
+    index and the same error as the data pass and the index pass apart."""
+
+    def run(**mode):
+        try:
+            return yaml_reader._scan("x.yaml", source, **mode), None
+        except (RiskengineError, yaml_reader._FallbackError, yaml.YAMLError) as exc:
+            return None, (type(exc), str(exc))
+
+    both, both_error = run(data=True, index=True)
+    data_only, data_error = run(data=True)
+    assert both_error == data_error
+    if both is None or data_only is None:
+        return
+    assert _same(both.data, data_only.data, ordered=True)
+    index_only, _ = run(data=False)
+    assert index_only is not None and both.index == index_only.index

@@ -120,7 +120,7 @@ def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
 def _catalog_method(cg: CatalogGraph, rules_dir: str | Path | None,
                     ) -> tuple[Method | None, list[Problem], list[Problem]]:
     """The catalogue's method, or None with the problem of finding it (first list) or of loading it (second)."""
-    from riskengine.method.load import load_method
+    from riskengine.method.cache import cached_method
     from riskengine.pipeline import find_method_dir
 
     try:
@@ -128,20 +128,20 @@ def _catalog_method(cg: CatalogGraph, rules_dir: str | Path | None,
     except RiskengineError as exc:
         return None, exc.problems, []
     try:
-        return load_method(method_dir), [], []
+        return cached_method(method_dir), [], []
     except RiskengineError as exc:
         return None, [], exc.problems
 
 
 def _check_assessments(cg: CatalogGraph, method: Method) -> tuple[list[Problem], dict[int, Assessment]]:
     """The problems of each assessment file against the method, and the assessments that load, by year."""
-    from riskengine.answers.load import load_assessment
+    from riskengine.answers.cache import cached_assessment
 
     problems: list[Problem] = []
     assessments: dict[int, Assessment] = {}
     for year, path in sorted(cg.catalog.assessment_files().items()):
         try:
-            assessments[year] = load_assessment(path, cg, method)
+            assessments[year] = cached_assessment(path, cg, method)
         except RiskengineError as exc:
             problems += exc.problems
         else:

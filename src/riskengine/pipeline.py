@@ -6,13 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from riskengine import gcpause
+from riskengine import gcpause, shards
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.evaluate.backend import Backend, backend_for
 from riskengine.graph.build import CatalogGraph
 from riskengine.graph.integrity import covered_events_dropped, overdue_measures
 from riskengine.i18n import refuse
-from riskengine.method.load import Method, load_method
+from riskengine.method.load import Method
 from riskengine.progress import Progress, silent
 
 if TYPE_CHECKING:
@@ -34,13 +34,14 @@ def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None 
 def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tuple[CatalogGraph, list[Problem], Method]:
     """Load and link the catalogue (refusing errors) and load its method."""
     from riskengine.graph.cache import linked
+    from riskengine.method.cache import cached_method
 
     cg, integrity = linked(catalog_dir)
     errors = [p for p in integrity if p.severity is Severity.ERROR]
     if errors:
         raise RiskengineError(errors)
     method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, rules_dir)
-    method = load_method(method_dir)
+    method = cached_method(method_dir)
     return cg, catalog_findings(cg, integrity, method), method
 
 
@@ -71,12 +72,12 @@ def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
 def _loaded(catalog_dir: str | Path, year: int | None, rules_dir: str | Path | None,
             backend: str, tell: Progress = silent) -> tuple[CatalogGraph, list[Problem], Method, Assessment, Backend]:
     """Everything an evaluation needs, loaded and checked (the assessment's findings join the integrity ones)."""
-    from riskengine.answers.load import load_assessment
+    from riskengine.answers.cache import cached_assessment
 
     tell("catalogo")
     prepared = prepare(catalog_dir, rules_dir)  # the catalogue's positions already released
     tell("valutazione")
-    return _with_assessment(prepared, load_assessment(assessment_path(prepared[0], year), prepared[0], prepared[2]),
+    return _with_assessment(prepared, cached_assessment(assessment_path(prepared[0], year), prepared[0], prepared[2]),
                             backend)
 
 
@@ -100,10 +101,15 @@ def _result(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backe
     ``checked``: the last year each process or phase had a selected check (the monitoring plan's rotation).
     """
     from riskengine.evaluate.evaluation import evaluate
-    from riskengine.result.build import build_result
+    from riskengine.result.build import build_result, result_from_records
 
     cg, integrity, method, assessment, runner = loaded
     tell("regole")
+    count = shards.sharded(len(cg.nodes_of("process")), records=True)
+    if count:  # evaluated and built in shards by worker processes, taken back in order
+        processes = list(shards.in_shards(cg, method, assessment, runner, links, count))
+        tell("risultato")
+        return result_from_records(cg, method, assessment, processes, integrity, runner.name, checked)
     with gcpause.collecting():
         evaluations = evaluate(cg, method, assessment, runner, links)
     tell("risultato")
@@ -145,6 +151,10 @@ def assessed_findings(prepared: tuple[CatalogGraph, list[Problem], Method], asse
     with gcpause.paused():
         cg, integrity, method, assessment, runner = _with_assessment(prepared, assessment, backend)
         tell("regole")
+        count = shards.sharded(len(cg.nodes_of("process")))
+        if count:
+            return annex_findings(cg, assessment, shards.in_shards(cg, method, assessment, runner, None, count,
+                                                                   wanted=shards.FINDINGS), integrity)
         with gcpause.collecting():
             evaluations = evaluate(cg, method, assessment, runner)
         return annex_findings(cg, assessment, ((ev.code, ev.findings) for ev in evaluations), integrity)
@@ -244,10 +254,21 @@ def _ranking(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Back
             groups.append(group)
         group[0].update(treated)
         group[1].update(dict.fromkeys(treated, code))
+    changes = [({p: [m for m in process_measures(p)[0] if m != left_out[p]] for p in processes}, left_out)
+               for processes, left_out in groups]
+    count = shards.sharded(sum(len(processes) for processes, _ in groups))
+    if count:  # the groups' processes in shards, by worker processes: the same rows in the same order
+        rows = iter(shards.residuals_in_shards(cg, method, assessment, runner, [c for c, _ in changes], count))
+        for changed, left_out in changes:
+            for _ in changed:
+                code, assessed, rischio, livello = next(rows)
+                without[left_out[code]]["processi"].append(
+                    {"codice": code, "valutato": assessed, "residuo_programmato": {"rischio": rischio,
+                                                                                 "livello": livello}})
+        return rank(baseline, without)
     with gcpause.collecting():  # one collection for every re-evaluation (each makes a few cycles)
-        for processes, left_out in groups:
-            changed = {p: [m for m in process_measures(p)[0] if m != left_out[p]] for p in processes}
-            for ev in evaluate(cg, method, assessment, runner, changed, only=processes):
+        for changed, left_out in changes:
+            for ev in evaluate(cg, method, assessment, runner, changed, only=set(changed)):
                 without[left_out[ev.code]]["processi"].append(
                     {"codice": ev.code, "valutato": ev.scoring is not None,
                      "residuo_programmato": {

@@ -13,7 +13,7 @@ import contextlib
 import marshal
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +105,75 @@ def write_private(path: Path, *chunks: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+# Signed entries: a pickle can run code when read, so every pickled entry is signed with HMAC-SHA256 under a
+# random key kept in its directory (mode 0600, this user's), and its signature is checked before it is
+# unpickled: only what this user's riskengine wrote is ever read.
+
+_KEY_FILE = "chiave-firma"
+_SIGNATURE = 32  # bytes of an HMAC-SHA256
+
+
+def signing_key(directory: Path) -> bytes | None:
+    """The signing key of ``directory`` (see :func:`cache_directory`), created on first use (32 random bytes,
+    mode 0600); None if unsafe."""
+    path = directory / _KEY_FILE
+    if not path.exists() and not path.is_symlink():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            pass  # another run created it meanwhile
+        except OSError:
+            return None
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(os.urandom(32))
+    secret = read_private(path)
+    return secret if secret is not None and len(secret) == 32 else None
+
+
+def read_signed(path: Path, secret: bytes) -> Any | None:
+    """The value stored at ``path`` when it exists, is this user's and its signature holds; None otherwise."""
+    import hashlib
+    import hmac
+    import pickle
+
+    from riskengine.gcpause import paused
+
+    data = read_private(path)
+    if data is None:
+        return None
+    signature, payload = data[:_SIGNATURE], memoryview(data)[_SIGNATURE:]
+    if not hmac.compare_digest(signature, hmac.new(secret, payload, hashlib.sha256).digest()):
+        return None  # corrupt, truncated or not written by this user's riskengine: rebuilt
+    try:
+        with paused():  # millions of objects and no garbage cycles (riskengine.gcpause)
+            return pickle.loads(payload)
+    except Exception:  # signed but unreadable (e.g. written by a riskengine whose classes changed)
+        return None
+
+
+def write_signed(directory: Path, name: str, secret: bytes, value: Any, kept: int, family: str = "[0-9a-f]*.bin",
+                 dispatch_table: Mapping[type, Callable[[Any], Any]] | None = None) -> None:
+    """Store ``value`` pickled and signed under ``name``, atomically; drop the oldest files of its ``family`` past
+    ``kept``. ``dispatch_table``: how the pickler reduces some classes (:attr:`pickle.Pickler.dispatch_table`)."""
+    import hashlib
+    import hmac
+    import io
+    import pickle
+
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    if dispatch_table is not None:
+        pickler.dispatch_table = dispatch_table
+    pickler.dump(value)
+    payload = buffer.getvalue()
+    signature = hmac.new(secret, payload, hashlib.sha256).digest()
+    try:
+        write_private(directory / name, signature, payload)
+        entries = sorted(directory.glob(family), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[kept:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a full disk or a read-only cache costs only the next run's time

@@ -76,6 +76,9 @@ class CatalogGraph:
     defects: list[Defect] = field(default_factory=list)
     _by_kind: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _memo: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+    # The key of its files in riskengine.graph.cache (set by ``linked``; None when not cached): caches of what is
+    # validated against this catalogue (its assessments) include it in theirs.
+    files_key: str | None = field(default=None, repr=False, compare=False)
 
     def __contains__(self, node: object) -> bool:
         """True when ``node`` (``kind:code``) is in the graph."""

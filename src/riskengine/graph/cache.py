@@ -22,29 +22,22 @@ from __future__ import annotations
 
 import copyreg
 import hashlib
-import hmac
-import io
 import os
-import pickle
-import sys
 from pathlib import Path
 from typing import Any
 
 from riskengine.catalog.load import DEFAULT_FACTORS, load_catalog
 from riskengine.catalog.models import CATALOG_FILES
 from riskengine.errors import Problem, RiskengineError, Severity
-from riskengine.gcpause import paused
 from riskengine.graph.build import CatalogGraph, build_graph
 from riskengine.graph.integrity import check_integrity
-from riskengine.source.document import max_bytes, read_file
-from riskengine.user_cache import cache_directory, read_private, write_private
+from riskengine.source.document import loading_versions, max_bytes, read_file
+from riskengine.user_cache import cache_directory, read_signed, signing_key, write_signed
 
 ENTRIES_KEPT = 4  # the newest entries kept (a national catalogue's entry is hundreds of megabytes)
 POSITIONS_KEPT = 64  # the newest position indexes kept (a few per catalogue)
 _POSITIONS_PREFIX = "posizioni-"
 _FORMAT = b"riskengine-linked/2"  # 2: the graph stored as CatalogGraph.parts(), without networkx
-_KEY_FILE = "chiave-firma"
-_SIGNATURE = 32  # bytes of an HMAC-SHA256
 
 
 def _catalog_graph(*parts: Any) -> CatalogGraph:
@@ -65,11 +58,12 @@ def linked(root: str | os.PathLike) -> tuple[CatalogGraph, list[Problem]]:
     """
     directory = cache_directory()
     key = _entry_key(Path(root)) if directory is not None else None
-    secret = _secret(directory) if directory is not None and key is not None else None
+    secret = signing_key(directory) if directory is not None and key is not None else None
     if directory is not None and key is not None and secret is not None:
         found = _read(directory / f"{key}.bin", secret)
         if found is not None:
             _use_positions(found[0], directory, secret)
+            found[0].files_key = key
             return found
     catalog = load_catalog(root)
     cg = build_graph(catalog)
@@ -79,8 +73,17 @@ def linked(root: str | os.PathLike) -> tuple[CatalogGraph, list[Problem]]:
     catalog.release_positions()
     if directory is not None and key is not None and secret is not None \
             and not any(p.severity is Severity.ERROR for p in integrity):
-        _write(directory, f"{key}.bin", secret, (cg, integrity))
+        cg.files_key = key
+        write_signed(directory, f"{key}.bin", secret, (cg, integrity), ENTRIES_KEPT, dispatch_table=_STORED_AS)
     return cg, integrity
+
+
+def _read(path: Path, secret: bytes) -> tuple[CatalogGraph, list[Problem]] | None:
+    """The entry at ``path`` when it exists, is this user's and its signature holds; None otherwise."""
+    found = read_signed(path, secret)
+    if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], CatalogGraph)):
+        return None
+    return found
 
 
 class _Positions:
@@ -96,13 +99,13 @@ class _Positions:
 
     def get(self, digest: bytes) -> Any | None:
         """The index stored for bytes of ``digest``, when this user's riskengine stored it."""
-        found = _read_signed(self.directory / self._name(digest), self.secret)
+        found = read_signed(self.directory / self._name(digest), self.secret)
         return found[0] if isinstance(found, tuple) and len(found) == 2 and found[1] == digest else None
 
     def put(self, digest: bytes, index: Any) -> None:
         """Store the index of bytes of ``digest``."""
-        _write(self.directory, self._name(digest), self.secret, (index, digest), _POSITIONS_PREFIX + "*.bin",
-               POSITIONS_KEPT)
+        write_signed(self.directory, self._name(digest), self.secret, (index, digest), POSITIONS_KEPT,
+                     _POSITIONS_PREFIX + "*.bin")
 
 
 def _use_positions(cg: CatalogGraph, directory: Path, secret: bytes) -> None:
@@ -113,15 +116,8 @@ def _use_positions(cg: CatalogGraph, directory: Path, secret: bytes) -> None:
 
 def _entry_key(root: Path) -> str | None:
     """The key of the catalogue in ``root`` (hex), or None when a file cannot be read as the loader would."""
-    import pydantic
-    import pydantic_core
-    import yaml
-
-    import riskengine
-
-    digest = hashlib.sha256(_FORMAT)
-    for part in (riskengine.__version__, sys.version, pydantic.VERSION, pydantic_core.__version__,
-                 _networkx_version(), yaml.__version__, str(max_bytes()), str(root)):
+    digest = hashlib.sha256(_FORMAT + loading_versions())
+    for part in (_networkx_version(), str(max_bytes()), str(root)):
         digest.update(part.encode("utf-8") + b"\0")
     for name in sorted(CATALOG_FILES):
         path = root / name
@@ -148,79 +144,3 @@ def _networkx_version() -> str:
         import networkx
 
         return networkx.__version__
-
-
-def _secret(directory: Path) -> bytes | None:
-    """The signing key of ``directory``, created on first use (32 random bytes, mode 0600); None if unsafe."""
-    path = directory / _KEY_FILE
-    if not path.exists() and not path.is_symlink():
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        except FileExistsError:
-            pass  # another run created it meanwhile
-        except OSError:
-            return None
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(os.urandom(32))
-    secret = read_private(path)
-    return secret if secret is not None and len(secret) == 32 else None
-
-
-def _read_signed(path: Path, secret: bytes) -> Any | None:
-    """The value stored at ``path`` when it exists, is this user's and its signature holds; None otherwise."""
-    data = read_private(path)
-    if data is None:
-        return None
-    signature, payload = data[:_SIGNATURE], memoryview(data)[_SIGNATURE:]
-    if not hmac.compare_digest(signature, hmac.new(secret, payload, hashlib.sha256).digest()):
-        return None  # corrupt, truncated or not written by this user's riskengine: rebuilt
-    try:
-        with paused():  # millions of objects and no garbage cycles (riskengine.gcpause)
-            return pickle.loads(payload)
-    except Exception:  # signed but unreadable (e.g. written by a riskengine whose classes changed)
-        return None
-
-
-def _read(path: Path, secret: bytes) -> tuple[CatalogGraph, list[Problem]] | None:
-    """The entry at ``path`` when it exists, is this user's and its signature holds; None otherwise."""
-    found = _read_signed(path, secret)
-    if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], CatalogGraph)):
-        return None
-    return found
-
-
-def _write(directory: Path, name: str, secret: bytes, value: Any, family: str = "[0-9a-f]*.bin",
-           kept: int | None = None) -> None:
-    """Store ``value`` signed under ``name``, atomically; drop the oldest files of its ``family`` past ``kept``
-    (default ENTRIES_KEPT)."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _STORED_AS
-    pickler.dump(value)
-    payload = buffer.getvalue()
-    signature = hmac.new(secret, payload, hashlib.sha256).digest()
-    try:
-        write_private(directory / name, signature, payload)
-        entries = sorted(directory.glob(family), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in entries[kept if kept is not None else ENTRIES_KEPT:]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        pass  # a full disk or a read-only cache costs only the next run's time
-
-
-# The same signed storage for the PDF annex's laid-out parts (riskengine.report.pdf_cache), in its own directory.
-
-def signing_key(directory: Path) -> bytes | None:
-    """The signing key of ``directory`` (see :func:`cache_directory`), created on first use; None if unsafe."""
-    return _secret(directory)
-
-
-def read_signed(path: Path, secret: bytes) -> Any | None:
-    """The value stored at ``path`` when it exists, is this user's and its signature holds; None otherwise."""
-    return _read_signed(path, secret)
-
-
-def write_signed(directory: Path, name: str, secret: bytes, value: Any, kept: int) -> None:
-    """Store ``value`` signed under ``name`` (``<hex>.bin``), atomically; keep the newest ``kept`` of them."""
-    _write(directory, name, secret, value, kept=kept)

@@ -15,8 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from riskengine.graph.cache import read_signed, signing_key, write_signed
-from riskengine.user_cache import cache_directory
+from riskengine.user_cache import cache_directory, read_signed, signing_key, write_signed
 
 if TYPE_CHECKING:
     from riskengine.report.pdf_parts import PartPdf

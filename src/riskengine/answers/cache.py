@@ -1,0 +1,57 @@
+"""A cache of validated assessments: an assessment file read and checked against its catalogue and method once
+per change of any of them.
+
+Reading a chamber's answers and validating them against the catalogue and the method is a few hundredths
+of a second of every ``check`` and ``assess`` (seconds at national scale), for a file that changes while
+the units answer and then stays as it is. An entry is keyed by the file's bytes and path, the catalogue's
+key in :mod:`riskengine.graph.cache` (its files and versions), the method's files and the loading
+libraries' versions; it is kept signed in the user's private cache (:mod:`riskengine.user_cache`: only
+what this user's riskengine wrote is read). Only assessments without errors are stored; a catalogue
+that was not read through the cache has no key, and its assessments are loaded as they are.
+Performance machinery at the edge of the answers stage: callers see one function, :func:`cached_assessment`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from riskengine.answers.load import Assessment, load_assessment
+from riskengine.errors import RiskengineError
+from riskengine.graph.build import CatalogGraph
+from riskengine.method.load import Method
+from riskengine.source.document import loading_versions, read_file
+from riskengine.user_cache import cache_directory, read_signed, signing_key, write_signed
+
+_FORMAT = b"riskengine-valutazione/1"
+KEPT = 16  # the newest assessments kept
+
+
+def cached_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Assessment:
+    """:func:`load_assessment` of ``path``, or the assessment an earlier run validated from the same file,
+    catalogue, method and versions."""
+    path = Path(path)
+    directory = cache_directory("valutazioni")
+    secret = signing_key(directory) if directory is not None and cg.files_key is not None else None
+    try:  # read as the loader reads it: a link out of the catalogue's folder is refused, never hashed
+        raw = read_file(path) if secret is not None else None
+    except RiskengineError:
+        raw = None  # the loader reports it
+    if directory is None or secret is None or raw is None:
+        return load_assessment(path, cg, method)
+    key = hashlib.sha256(b"\0".join((_FORMAT, loading_versions(), str(cg.files_key).encode("ascii"),
+                                      repr(sorted(method.digests.items())).encode("utf-8"),
+                                      str(method.root).encode("utf-8"), str(path).encode("utf-8"),
+                                      hashlib.sha256(raw).digest()))).hexdigest()
+    found = read_signed(directory / f"{key}.bin", secret)
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == key and isinstance(found[1], Assessment):
+        assessment = found[1]
+    else:
+        assessment = load_assessment(path, cg, method)
+        if assessment.document is not None:  # the file's bytes are read again if a value must be located
+            assessment.document.release_positions()
+        write_signed(directory, f"{key}.bin", secret, (key, assessment), KEPT)
+    positions = cg.catalog.position_cache()
+    if positions is not None and assessment.document is not None:
+        assessment.document.use_positions(positions)
+    return assessment

@@ -1,0 +1,55 @@
+"""A cache of loaded methods: ``rules/<method>/`` read, validated and compiled once per change of its files.
+
+Validating a method builds the schemas of its models and compiles its policies: about a tenth of a
+second of every ``check`` and ``assess`` on a chamber's catalogue, for files that change a few times a
+year. An entry is keyed by the bytes of ``method.yaml`` and ``policies.yaml``, the method's folder and
+the versions of riskengine, Python and the loading libraries; it is kept signed in the user's private
+cache (:mod:`riskengine.user_cache`: only what this user's riskengine wrote is read), and only methods
+without errors are stored. Performance machinery at the edge of the method stage: callers see one
+function, :func:`cached_method`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from riskengine.errors import RiskengineError
+from riskengine.method.load import Method, load_method
+from riskengine.source.document import loading_versions, read_file
+from riskengine.user_cache import cache_directory, read_signed, signing_key, write_signed
+
+_FORMAT = b"riskengine-metodo/1"
+KEPT = 16  # the newest methods kept (a few kilobytes each)
+
+
+def cached_method(root: str | Path) -> Method:
+    """:func:`load_method` of ``root``, or the method an earlier run loaded from the same files and versions."""
+    root = Path(root)
+    directory = cache_directory("metodi")
+    secret = signing_key(directory) if directory is not None else None
+    key = method_key(root) if secret is not None else None
+    if directory is None or secret is None or key is None:
+        return load_method(root)
+    found = read_signed(directory / f"{key}.bin", secret)
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == key and isinstance(found[1], Method):
+        return found[1]
+    method = load_method(root)
+    write_signed(directory, f"{key}.bin", secret, (key, method), KEPT)
+    return method
+
+
+def method_key(root: Path) -> str | None:
+    """The key of the method in ``root`` (hex), or None when its files cannot be read (the loader reports it)."""
+    digest = hashlib.sha256(_FORMAT + b"\0" + loading_versions() + str(root).encode("utf-8") + b"\0")
+    for name in ("method.yaml", "policies.yaml"):
+        path = root / name
+        digest.update(name.encode("utf-8") + b"\0")
+        if not path.exists() and not path.is_symlink():
+            digest.update(b"absent\0")
+            continue
+        try:  # read as the loader reads it: a link out of the method's folder is refused, never hashed
+            digest.update(hashlib.sha256(read_file(path)).digest())
+        except RiskengineError:
+            return None
+    return digest.hexdigest()
