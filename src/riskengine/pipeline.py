@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from riskengine import gcpause
+from riskengine import gcpause, shards
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.evaluate.backend import Backend, backend_for
 from riskengine.graph.build import CatalogGraph
@@ -101,10 +101,15 @@ def _result(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backe
     ``checked``: the last year each process or phase had a selected check (the monitoring plan's rotation).
     """
     from riskengine.evaluate.evaluation import evaluate
-    from riskengine.result.build import build_result
+    from riskengine.result.build import build_result, result_from_records
 
     cg, integrity, method, assessment, runner = loaded
     tell("regole")
+    count = shards.sharded(len(cg.nodes_of("process")), records=True)
+    if count:  # evaluated and built in shards by worker processes, taken back in order
+        processes = list(shards.in_shards(cg, method, assessment, runner, links, count))
+        tell("risultato")
+        return result_from_records(cg, method, assessment, processes, integrity, runner.name, checked)
     with gcpause.collecting():
         evaluations = evaluate(cg, method, assessment, runner, links)
     tell("risultato")
@@ -146,6 +151,10 @@ def assessed_findings(prepared: tuple[CatalogGraph, list[Problem], Method], asse
     with gcpause.paused():
         cg, integrity, method, assessment, runner = _with_assessment(prepared, assessment, backend)
         tell("regole")
+        count = shards.sharded(len(cg.nodes_of("process")))
+        if count:
+            return annex_findings(cg, assessment, shards.in_shards(cg, method, assessment, runner, None, count,
+                                                                   wanted=shards.FINDINGS), integrity)
         with gcpause.collecting():
             evaluations = evaluate(cg, method, assessment, runner)
         return annex_findings(cg, assessment, ((ev.code, ev.findings) for ev in evaluations), integrity)
@@ -245,10 +254,21 @@ def _ranking(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Back
             groups.append(group)
         group[0].update(treated)
         group[1].update(dict.fromkeys(treated, code))
+    changes = [({p: [m for m in process_measures(p)[0] if m != left_out[p]] for p in processes}, left_out)
+               for processes, left_out in groups]
+    count = shards.sharded(sum(len(processes) for processes, _ in groups))
+    if count:  # the groups' processes in shards, by worker processes: the same rows in the same order
+        rows = iter(shards.residuals_in_shards(cg, method, assessment, runner, [c for c, _ in changes], count))
+        for changed, left_out in changes:
+            for _ in changed:
+                code, assessed, rischio, livello = next(rows)
+                without[left_out[code]]["processi"].append(
+                    {"codice": code, "valutato": assessed, "residuo_programmato": {"rischio": rischio,
+                                                                                 "livello": livello}})
+        return rank(baseline, without)
     with gcpause.collecting():  # one collection for every re-evaluation (each makes a few cycles)
-        for processes, left_out in groups:
-            changed = {p: [m for m in process_measures(p)[0] if m != left_out[p]] for p in processes}
-            for ev in evaluate(cg, method, assessment, runner, changed, only=processes):
+        for changed, left_out in changes:
+            for ev in evaluate(cg, method, assessment, runner, changed, only=set(changed)):
                 without[left_out[ev.code]]["processi"].append(
                     {"codice": ev.code, "valutato": ev.scoring is not None,
                      "residuo_programmato": {

@@ -474,12 +474,31 @@ def build_result(cg: CatalogGraph, method: Method, assessment: Assessment, evalu
     record keeps its lists and traces), so that a national result is built in the memory they held.
     If building fails, the list is left reversed and partly consumed.
     """
-    catalog = cg.catalog
+    return result_from_records(cg, method, assessment, process_records(cg, method, assessment, evaluations),
+                               integrity, backend, checked)
+
+
+def process_records(cg: CatalogGraph, method: Method, assessment: Assessment,
+                    evaluations: list[ProcessEvaluation]) -> list[dict[str, Any]]:
+    """The result's record of each evaluated process (``processi``), in the evaluations' order.
+
+    ``evaluations`` is emptied as in :func:`build_result`. Records built by separate calls (the
+    shards of :mod:`riskengine.shards`) are the same by value as those of one call.
+    """
     shared = _Shared(cg, method)
     processes = []
     evaluations.reverse()
     while evaluations:
         processes.append(_process(cg, method, assessment, evaluations.pop(), shared))
+    return processes
+
+
+def result_from_records(cg: CatalogGraph, method: Method, assessment: Assessment, processes: list[dict[str, Any]],
+                        integrity: list[Problem], backend: str, checked: dict[str, int] | None = None,
+                        ) -> dict[str, Any]:
+    """The result around the records of every process (:func:`process_records`, in the catalogue's order):
+    measures, findings, summary, monitoring plan and the rest that need every process."""
+    catalog = cg.catalog
     treated_by: dict[str, list[str]] = {}
     for p in processes:
         for m in p["misure"]:
