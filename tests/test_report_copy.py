@@ -12,6 +12,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from riskengine.report import canonical_copy, load_result, make_canonical, write_annex
 from riskengine.report.html import HtmlRenderer
@@ -114,3 +116,15 @@ def test_no_format_changes_the_result_it_renders(result_file, assessed, tmp_path
     before = orjson.dumps(given, option=orjson.OPT_PASSTHROUGH_DATACLASS, default=str)
     write_annex(given, tmp_path / "out2", formats=FORMATS)
     assert orjson.dumps(given, option=orjson.OPT_PASSTHROUGH_DATACLASS, default=str) == before
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.floats() | st.text(max_size=5),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=4),
+                     max_leaves=30)
+
+
+@given(st.dictionaries(st.text(max_size=3), _JSON, max_size=5))
+def test_any_result_made_canonical_in_place_is_the_canonical_copy(result):
+    """Keys in any order (sorted or not, as a file may hold them), texts, non-finite numbers, nesting."""
+    expected = orjson.dumps(canonical_copy(copy.deepcopy(result)))
+    assert orjson.dumps(make_canonical(result)) == expected

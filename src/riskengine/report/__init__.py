@@ -84,28 +84,25 @@ def make_canonical(result: dict[str, Any]) -> dict[str, Any]:
     while stack:
         node = stack.pop()
         if type(node) is dict:
-            items = sorted(node.items(), key=_key)
-            node.clear()
-            for key, value in items:
-                node[key] = _canonical_value(value, texts, stack)
+            keys = list(node)
+            ordered = sorted(keys)
+            if keys != ordered:  # a file assess wrote has its keys sorted already: then only the values are visited
+                values = [node[key] for key in ordered]
+                node.clear()
+                node.update(zip(ordered, values, strict=True))
+            slots: Any = ordered
         else:
-            node[:] = [_canonical_value(value, texts, stack) for value in node]
+            slots = range(len(node))
+        for slot in slots:  # inline, not a call per value: a result has millions of values
+            value = node[slot]
+            kind = type(value)
+            if kind is str:
+                node[slot] = texts.setdefault(value, value)
+            elif kind is dict or kind is list:
+                stack.append(value)
+            elif kind is float and not math.isfinite(value):
+                node[slot] = None  # as JSON writes it (canonical_copy's round trip)
     return result
-
-
-def _key(item: tuple[str, Any]) -> str:
-    return item[0]
-
-
-def _canonical_value(value: Any, texts: dict[str, str], stack: list[Any]) -> Any:
-    kind = type(value)
-    if kind is str:
-        return texts.setdefault(value, value)
-    if kind is dict or kind is list:
-        stack.append(value)
-    elif kind is float and not math.isfinite(value):
-        return None  # as JSON writes it (canonical_copy's round trip)
-    return value
 
 
 def load_result(path: str | Path) -> dict[str, Any]:

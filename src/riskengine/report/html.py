@@ -35,10 +35,12 @@ from riskengine.report.sandbox import (
     templates_directory,
 )
 from riskengine.report.view import View
+from riskengine.user_cache import cache_directory
 
 if TYPE_CHECKING:
-    from jinja2 import BytecodeCache, Environment
-    from jinja2.bccache import Bucket
+    from jinja2 import Environment
+
+    from riskengine.report.template_cache import CompiledTemplates
 
 ANNEX_TEMPLATE = "allegato.html.j2"
 SHEET_TEMPLATE = "scheda_pagina.html.j2"
@@ -75,35 +77,33 @@ def _autoescape(name: str | None) -> bool:
 
 def make_environment(templates: str | Path | None = None, limits: RenderLimits | None = None) -> Environment:
     """The environment of the annex: with user ``templates``, the bounded sandbox over them and then the
-    package's templates; with the package's templates alone, a plain environment (they are trusted)."""
-    from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
+    package's templates, compiled in the run; with the package's templates alone, a plain environment (they are
+    trusted: :mod:`riskengine.report.package_env`) whose compiled code is kept
+    (:mod:`riskengine.report.template_cache`)."""
+    from jinja2 import ChoiceLoader, PackageLoader, StrictUndefined
 
     package = PackageLoader("riskengine.report", "templates")
     options: dict[str, Any] = {"autoescape": _autoescape, "undefined": StrictUndefined, "trim_blocks": True,
                                "lstrip_blocks": True, "keep_trailing_newline": True}
     if templates is None:
-        return Environment(loader=package, bytecode_cache=_compiled(), **options)
+        from riskengine.report.package_env import PackageEnvironment
+        from riskengine.report.template_cache import CACHE_KIND, compile_settings
+
+        # auto_reload off: the package's files do not change during a run (no stat of a template per include)
+        env = PackageEnvironment(loader=package, auto_reload=False, **options)
+        env.bytecode_cache = _compiled(compile_settings(env), cache_directory(CACHE_KIND))
+        return env
     loader = ChoiceLoader([OverrideLoader(templates_directory(templates)), package])
     return AnnexEnvironment(limits or RenderLimits.for_items(0), loader=loader, **options)
 
 
 @functools.cache
-def _compiled() -> BytecodeCache:
-    """The package's templates compiled once per process: each edition's and language's environment reuses the
-    code (compiling them all takes about 0.3 s). In memory only: nothing is read back from disk."""
-    from jinja2 import BytecodeCache
+def _compiled(settings: str, directory: Path | None) -> CompiledTemplates:
+    """The package's templates compiled once per process and, in the user's cache ``directory``, once for later
+    runs: each edition's and language's environment reuses the code (compiling them all takes about 0.3 s)."""
+    from riskengine.report.template_cache import CompiledTemplates
 
-    class CompiledTemplates(BytecodeCache):
-        def __init__(self) -> None:
-            self.code: dict[tuple[str, str], Any] = {}
-
-        def load_bytecode(self, bucket: Bucket) -> None:
-            bucket.code = self.code.get((bucket.key, bucket.checksum))
-
-        def dump_bytecode(self, bucket: Bucket) -> None:
-            self.code[(bucket.key, bucket.checksum)] = bucket.code
-
-    return CompiledTemplates()
+    return CompiledTemplates(settings, directory)
 
 
 _HEAD = re.compile(r"<head>", re.I)
@@ -301,11 +301,11 @@ class HtmlRenderer:
             if not (self._capturing and form == (ANNEX_HEADING, "") and not context.get("pdf")):
                 yield from render(context)
                 return
-            parts = []
-            for part in render(context):
-                parts.append(part)
-                yield part
-            self._captured.append((context.get("p"), page_sheet("".join(parts))))
+            # joined anyway for its page: passed up as one piece, not as the ~700 the template yields (each piece
+            # would cross every enclosing template's generator, the policy's stream and the file's write)
+            body = "".join(render(context))
+            yield body
+            self._captured.append((context.get("p"), page_sheet(body)))
 
         template.root_render_func = sheet
 

@@ -1,20 +1,36 @@
-"""Read a result file written by ``assess``: one clear error for anything that is not such a result."""
+"""Read a result file written by ``assess``: one clear error for anything that is not such a result.
+
+Checking a result against its declared shape needs the pydantic model of :mod:`riskengine.result.model`, whose
+building is most of a small report's start (0.16 s). The SHA-256 of every result found valid is remembered in the
+user's private cache (``risultati``, see :mod:`riskengine.user_cache`), with the code that checked it: the same
+bytes read again by the same checks are not checked again. A stamp is a file of this user's that nobody else can
+write, holding its own key; anything else is no stamp, and the file is checked.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
-
-from pydantic import TypeAdapter, ValidationError
+from typing import TYPE_CHECKING, Any, cast
 
 from riskengine.errors import Location, RiskengineError, shorten
 from riskengine.i18n import refuse, wording
-from riskengine.result.model import RESULT, RESULT_FORMAT, Process, scores_are_numbers
+from riskengine.result import RESULT_FORMAT
 from riskengine.source.document import read_file
+from riskengine.user_cache import cache_directory, read_private, write_private
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter, ValidationError
+
+    from riskengine.result.model import Process
 
 _HINT = "problemi.risultato.suggerimento.risultato"
+STAMPS = "risultati"  # the cache directory of the digests of results found valid
+STAMPS_KEPT = 64
+_STAMP_FORMAT = b"riskengine-valid-result/1"
 
 
 def _refuse(where: Location, key: str, hint: str = "risultato", **values: Any) -> RiskengineError:
@@ -43,10 +59,30 @@ def read_result(path: str | Path) -> dict[str, Any]:
         # the file's own problem, worded by its key, with the hint of a result file
         raise RiskengineError([replace(exc.problems[0], location=where, code="result", hint=wording(_HINT),
                                        hint_key=_HINT)]) from None
-    validated = _validated(raw)
-    if validated is not None:
-        _check_format(validated, where)
-        return validated
+    stamp = _stamp(raw)
+    if stamp is not None and read_private(stamp[0]) == stamp[1]:
+        from pydantic_core import from_json
+
+        # these bytes passed the checks below, which returned them unchanged: parsed as _validated parses them
+        return cast(dict[str, Any], from_json(raw, cache_strings="all"))
+    data, unchanged = _checked(raw, where)
+    if stamp is not None and unchanged:
+        _remember(*stamp)
+    return data
+
+
+def _checked(raw: bytes, where: Location) -> tuple[dict[str, Any], bool]:
+    """The result in ``raw`` validated against :mod:`riskengine.result.model`, or one problem saying why not; and
+    whether validating changed nothing of the parsed values (types included: a ``1.0`` read as the integer ``1``
+    is a change), so that parsing the same bytes again gives the same result."""
+    from pydantic import ValidationError
+
+    from riskengine.result.model import RESULT
+
+    parts = _validated_parts(raw)
+    if parts is not None:
+        _check_format(parts[0], where)
+        return parts
     try:  # not valid read a part at a time: pydantic's validation of the whole says why, or confirms it is valid
         data = RESULT.validate_json(raw)
     except ValidationError as exc:
@@ -55,10 +91,52 @@ def read_result(path: str | Path) -> dict[str, Any]:
         _check_format(data, where)
         raise _invalid(where, exc) from None
     _check_format(data, where)
-    return cast(dict[str, Any], data)
+    return cast(dict[str, Any], data), False
 
 
-_PROCESS: TypeAdapter[Process] = TypeAdapter(Process)
+def _stamp(raw: bytes) -> tuple[Path, bytes] | None:
+    """Where the stamp of ``raw`` would be, and what it holds: a digest of the bytes, the code that checks them
+    (this module, the model, riskengine's and pydantic's versions). None when the cache is off or not private."""
+    import pydantic_core
+
+    import riskengine
+
+    directory = cache_directory(STAMPS)
+    if directory is None:
+        return None
+    digest = hashlib.sha256(_STAMP_FORMAT)
+    for part in (riskengine.__version__, pydantic_core.__version__, RESULT_FORMAT):
+        digest.update(part.encode("utf-8") + b"\0")
+    here = Path(__file__).parent
+    try:  # the checking code itself: a changed model in a development install is a different stamp
+        for name in ("read.py", "model.py"):
+            digest.update(hashlib.sha256((here / name).read_bytes()).digest())
+    except OSError:
+        return None
+    digest.update(hashlib.sha256(raw).digest())
+    key = digest.digest()
+    return directory / f"{key.hex()}.ok", key
+
+
+def _remember(path: Path, key: bytes) -> None:
+    """Stamp ``path``; keep the newest :data:`STAMPS_KEPT` stamps (a full or read-only disk costs only time)."""
+    try:
+        write_private(path, key)
+        stamps = sorted(path.parent.glob("*.ok"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in stamps[STAMPS_KEPT:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+@functools.cache
+def _process_adapter() -> TypeAdapter[Process]:
+    """The validator of one process, built when a result is first checked (building it takes 0.03 s)."""
+    from pydantic import TypeAdapter
+
+    from riskengine.result.model import Process
+
+    return TypeAdapter(Process)
 
 
 def _validated(raw: bytes) -> dict[str, Any] | None:
@@ -67,7 +145,15 @@ def _validated(raw: bytes) -> dict[str, Any] | None:
     The JSON is parsed with equal texts made one object (a result repeats a few thousand texts millions of times),
     then validated a part at a time (the processes one by one), so that a large result is never held twice.
     """
+    parts = _validated_parts(raw)
+    return parts[0] if parts is not None else None
+
+
+def _validated_parts(raw: bytes) -> tuple[dict[str, Any], bool] | None:
+    """:func:`_validated`, and whether validation returned every part as parsed (see :func:`_checked`)."""
     from pydantic_core import from_json
+
+    from riskengine.result.model import RESULT, scores_are_numbers
 
     try:
         data = from_json(raw, cache_strings="all")
@@ -76,13 +162,27 @@ def _validated(raw: bytes) -> dict[str, Any] | None:
         processes = data["processi"]
         data["processi"] = []
         result = cast(dict[str, Any], RESULT.validate_python(data))
+        unchanged = _same(result, data)
         for index, process in enumerate(processes):
-            processes[index] = _PROCESS.validate_python(process)
+            processes[index] = _process_adapter().validate_python(process)
+            unchanged = unchanged and _same(processes[index], process)
         result["processi"] = processes
         scores_are_numbers(result)  # type: ignore[arg-type]
     except (ValueError, RecursionError):  # ValidationError included: read_result says why
         return None
-    return result
+    return result, unchanged
+
+
+def _same(validated: Any, parsed: Any) -> bool:
+    """Whether two JSON values are the same, types included (``1``, ``1.0`` and ``true`` differ), keys in any
+    order; False for what orjson cannot write (an integer past 64 bits)."""
+    import orjson
+
+    try:
+        return bool(orjson.dumps(validated, option=orjson.OPT_SORT_KEYS)
+                    == orjson.dumps(parsed, option=orjson.OPT_SORT_KEYS))
+    except orjson.JSONEncodeError:
+        return False
 
 
 def _parse(raw: bytes, where: Location) -> Any:
