@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -98,11 +99,12 @@ def step_command(step: str, catalog: Path, out: Path) -> list[str]:
     }[step]
 
 
-def pdf_size(path: Path) -> dict:
-    """The pages and bytes of a PDF."""
-    from pypdf import PdfReader
-
-    return {"pages": len(PdfReader(path).pages), "bytes": path.stat().st_size}
+def pdf_size(log: Path) -> dict:
+    """The pages and bytes of the PDF a pdf step wrote, as bench/pdf_edition.py printed them. Never read here:
+    this process's memory would become the floor of every later step's peak (a child's peak memory counts
+    the parent's at the fork)."""
+    found = re.search(r"(\d+) pages; (\d+) bytes", log.read_text(encoding="utf-8", errors="replace"))
+    return {"pages": int(found.group(1)), "bytes": int(found.group(2))} if found else {}
 
 
 def changed_result(result: Path) -> Path:
@@ -210,8 +212,8 @@ def measure_size(size: str, repeat: int, timeout: float, pdf_timeout: float, ste
                 shutil.rmtree(out_root / "pdf_incremental-input", ignore_errors=True)
             out.mkdir(parents=True, exist_ok=True)
             result = run_once(step_command(step, catalog, out), env, limit, out_root / "logs" / f"{step}-{k + 1}.log")
-            if step in SLOW and (out / PDF_NAME).exists():
-                result.update(pdf_size(out / PDF_NAME))
+            if step in SLOW:
+                result.update(pdf_size(out_root / "logs" / f"{step}-{k + 1}.log"))
             if step in CACHED:
                 result["cache"] = "cold" if k == 0 else "warm"
             runs.append(result)

@@ -57,3 +57,36 @@ def test_a_step_command_reads_no_result_that_its_step_does_not_use(tmp_path):
     pdf = run.step_command("pdf", tmp_path / "S", out / "pdf")
     assert pdf[1].endswith("pdf_edition.py") and pdf[pdf.index("--mode") + 1] == "parts"
     assert pdf[-1] == str(out / "pdf" / run.PDF_NAME) and "--edition" not in pdf  # pubblicazione: the default
+
+
+def test_the_pdf_steps_count_pages_without_reading_the_pdf_in_the_harness(tmp_path):
+    """Regression: the harness counted a PDF's pages with pypdf (9 s and 500 MB for S); its memory then became the
+    floor of every later step's peak. The pages and bytes now come from bench/pdf_edition.py's printed line, which
+    counts the page objects inside pydyf's compressed object streams."""
+    import importlib.util
+    import io
+
+    import pydyf
+    from pypdf import PdfReader
+
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    pdf = pydyf.PDF()
+    for _ in range(3):
+        page = pydyf.Dictionary({"Type": "/Page", "Parent": pdf.pages.reference, "MediaBox": pydyf.Array([0, 0, 10, 10])})
+        pdf.add_object(page)
+        pdf.pages["Kids"].extend([page.number, 0, "R"])
+        pdf.pages["Count"] += 1
+    output = io.BytesIO()
+    pdf.write(output, compress=True)
+    data = output.getvalue()
+    assert b"/ObjStm" in data
+    assert load("pdf_edition").page_count(data) == len(PdfReader(io.BytesIO(data)).pages) == 3
+    log = tmp_path / "pdf-1.log"
+    log.write_text("parts pubblicazione: wall 46.0 s; …; 598 pages; 6148332 bytes; sha256 2c11567ec9c8\n", encoding="utf-8")
+    assert load("run").pdf_size(log) == {"pages": 598, "bytes": 6148332}
