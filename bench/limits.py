@@ -44,6 +44,13 @@ def _cpu(fn: Any) -> tuple[float, Any]:
     return time.process_time() - start, value
 
 
+def catalogue_entry(cache: Path) -> bytes:
+    """The pickled linked catalogue in a cache directory, without its signature: the entry named by its key,
+    not one of the files' position indexes (``posizioni-*.bin``) stored beside it."""
+    (entry,) = (cache / "cataloghi").glob("[0-9a-f]*.bin")
+    return entry.read_bytes()[32:]
+
+
 def _row(stage: str, project: float, bare_text: str, bare: float | None, **extra: Any) -> dict:
     ratio = round(project / bare, 1) if bare else None
     return {"stage": stage, "project_s": round(project, 4), "bare": bare_text,
@@ -319,7 +326,7 @@ def run(catalog: Path) -> dict:
 
             linked(catalog)  # fills the cache
             project, _ = _cpu(lambda: linked(catalog))
-            entry = next(Path(cache).glob("*/*.bin")).read_bytes()[32:]
+            entry = catalogue_entry(Path(cache))
             bare, _ = _cpu(lambda: pickle.loads(entry))
             rows.append(_row("linked catalogue from the cache (warm)", project,
                              "unpickling the same graph and findings", bare))

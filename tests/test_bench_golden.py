@@ -90,3 +90,20 @@ def test_the_pdf_steps_count_pages_without_reading_the_pdf_in_the_harness(tmp_pa
     log = tmp_path / "pdf-1.log"
     log.write_text("parts pubblicazione: wall 46.0 s; …; 598 pages; 6148332 bytes; sha256 2c11567ec9c8\n", encoding="utf-8")
     assert load("run").pdf_size(log) == {"pages": 598, "bytes": 6148332}
+
+
+def test_the_limits_unpickle_the_catalogue_entry_not_a_position_index(tmp_path):
+    """Regression: bench/limits.py took the first ``*.bin`` of the cache as the linked catalogue's entry; once every
+    file's position index was stored beside it, that was often an index, and the bare minimum was a few bytes."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_limits", REPO / "bench" / "limits.py")
+    assert spec is not None and spec.loader is not None
+    limits = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(limits)
+    folder = tmp_path / "cataloghi"
+    folder.mkdir()
+    (folder / "posizioni-0a1b.bin").write_bytes(b"s" * 32 + b"index")
+    (folder / "chiave-firma").write_bytes(b"k" * 32)
+    (folder / "9f8e.bin").write_bytes(b"s" * 32 + b"catalogue")
+    assert limits.catalogue_entry(tmp_path) == b"catalogue"
