@@ -37,7 +37,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from riskengine import gcpause
+from riskengine import gcpause, parallel
 from riskengine.errors import Location, Problem, RiskengineError
 
 if TYPE_CHECKING:
@@ -60,20 +60,13 @@ _work: dict[str, Any] = {}
 
 def shards_from() -> int:
     """From how many processes the evaluation is sharded (``RISKENGINE_SHARDS_FROM``; 0: never)."""
-    configured = os.environ.get("RISKENGINE_SHARDS_FROM", "").strip()
-    return int(configured) if configured.isdigit() else MIN_PROCESSES
+    return parallel.size_from("RISKENGINE_SHARDS_FROM", MIN_PROCESSES)
 
 
 def workers() -> int:
     """Processes that evaluate the shards, this one included: the cores this process may use
     (``RISKENGINE_SHARD_WORKERS`` to set)."""
-    configured = os.environ.get("RISKENGINE_SHARD_WORKERS", "").strip()
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+    return parallel.cores("RISKENGINE_SHARD_WORKERS")
 
 
 def sharded(processes: int, *, records: bool = False) -> int:

@@ -24,7 +24,6 @@ templates directory is laid out as one document (:func:`riskengine.report.pdf.pd
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pydyf
 
+from riskengine import parallel
 from riskengine.report.pdf import PDF_VARIANT, page_references_once, rendering_errors, weasyprint_quiet
 from riskengine.report.pdf_streams import packed
 
@@ -406,19 +406,12 @@ def _draw_numbers(pdf: Any, pages: list[Any], numbers: PartPdf) -> None:
 
 def parts_from() -> int:
     """From how many processes the annex is laid out in parts (``RISKENGINE_PDF_PARTS_FROM``; 0: never)."""
-    configured = os.environ.get("RISKENGINE_PDF_PARTS_FROM", "").strip()
-    return int(configured) if configured.isdigit() else MIN_PROCESSES
+    return parallel.size_from("RISKENGINE_PDF_PARTS_FROM", MIN_PROCESSES)
 
 
 def workers() -> int:
     """Worker processes for the parts: the cores this process may use (``RISKENGINE_PDF_WORKERS`` to set)."""
-    configured = os.environ.get("RISKENGINE_PDF_WORKERS", "").strip()
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+    return parallel.cores("RISKENGINE_PDF_WORKERS")
 
 
 def start_method() -> str:
