@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from catalog_helpers import REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from riskengine.errors import RiskengineError
 from riskengine.result import read as read_module
@@ -146,3 +148,18 @@ def test_a_result_validation_changes_is_never_stamped(result, stamps, monkeypatc
     second = read_result(result)
     assert type(first["anno"]) is int and type(second["anno"]) is int
     assert checks.count == 2 and list(stamps.glob("*.ok")) == []
+
+
+_json = st.recursive(st.none() | st.booleans() | st.integers(-3, 3) | st.floats(-2, 2) | st.text(max_size=3),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3),
+                     max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(validated=st.dictionaries(st.sampled_from("abc"), _json, max_size=3),
+       parsed=st.dictionaries(st.sampled_from("abc"), _json, max_size=3))
+def test_a_result_compared_a_part_at_a_time_gets_the_whole_comparisons_answer(validated, parsed):
+    """The top-level comparison of a result is made a key and a list item at a time (for memory): the same answer
+    as comparing the two whole texts, types included."""
+    assert read_module._same_parts(validated, parsed) == read_module._same(validated, parsed)
+    assert read_module._same_parts(parsed, parsed)
