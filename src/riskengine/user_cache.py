@@ -154,6 +154,24 @@ def read_signed(path: Path, secret: bytes) -> Any | None:
         return None
 
 
+def signed_entry(kind: str, key: Callable[[], str | None], build: Callable[[], Any], expected: type,
+                 kept: int) -> Any:
+    """``build()``, or the value an earlier run stored signed under ``key()`` in the ``kind`` cache; a value built
+    is stored. ``key`` is asked only when the cache is on (it may read files); None: not cached. An entry holds
+    its key and is used only when it does and its value is an ``expected``."""
+    directory = cache_directory(kind)
+    secret = signing_key(directory) if directory is not None else None
+    name = key() if secret is not None else None
+    if directory is None or secret is None or name is None:
+        return build()
+    found = read_signed(directory / f"{name}.bin", secret)
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == name and isinstance(found[1], expected):
+        return found[1]
+    value = build()
+    write_signed(directory, f"{name}.bin", secret, (name, value), kept)
+    return value
+
+
 def write_signed(directory: Path, name: str, secret: bytes, value: Any, kept: int, family: str = "[0-9a-f]*.bin",
                  dispatch_table: Mapping[type, Callable[[Any], Any]] | None = None) -> None:
     """Store ``value`` pickled and signed under ``name``, atomically; drop the oldest files of its ``family`` past

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import cast
 
 from riskengine.answers.load import Assessment, load_assessment
 from riskengine.errors import RiskengineError
 from riskengine.graph.build import CatalogGraph
 from riskengine.method.load import Method
 from riskengine.source.document import loading_versions, read_file
-from riskengine.user_cache import cache_directory, read_signed, signing_key, write_signed
+from riskengine.user_cache import signed_entry
 
 _FORMAT = b"riskengine-valutazione/1"
 KEPT = 16  # the newest assessments kept
@@ -31,26 +32,26 @@ def cached_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Ass
     """:func:`load_assessment` of ``path``, or the assessment an earlier run validated from the same file,
     catalogue, method and versions."""
     path = Path(path)
-    directory = cache_directory("valutazioni")
-    secret = signing_key(directory) if directory is not None and cg.files_key is not None else None
-    try:  # read as the loader reads it: a link out of the catalogue's folder is refused, never hashed
-        raw = read_file(path) if secret is not None else None
-    except RiskengineError:
-        raw = None  # the loader reports it
-    if directory is None or secret is None or raw is None:
-        return load_assessment(path, cg, method)
-    key = hashlib.sha256(b"\0".join((_FORMAT, loading_versions(), str(cg.files_key).encode("ascii"),
-                                      repr(sorted(method.digests.items())).encode("utf-8"),
-                                      str(method.root).encode("utf-8"), str(path).encode("utf-8"),
-                                      hashlib.sha256(raw).digest()))).hexdigest()
-    found = read_signed(directory / f"{key}.bin", secret)
-    if isinstance(found, tuple) and len(found) == 2 and found[0] == key and isinstance(found[1], Assessment):
-        assessment = found[1]
-    else:
-        assessment = load_assessment(path, cg, method)
-        if assessment.document is not None:  # the file's bytes are read again if a value must be located
-            assessment.document.release_positions()
-        write_signed(directory, f"{key}.bin", secret, (key, assessment), KEPT)
+
+    def key() -> str | None:
+        if cg.files_key is None:
+            return None
+        try:  # read as the loader reads it: a link out of the catalogue's folder is refused, never hashed
+            raw = read_file(path)
+        except RiskengineError:
+            return None  # the loader reports it
+        return hashlib.sha256(b"\0".join((_FORMAT, loading_versions(), str(cg.files_key).encode("ascii"),
+                                          repr(sorted(method.digests.items())).encode("utf-8"),
+                                          str(method.root).encode("utf-8"), str(path).encode("utf-8"),
+                                          hashlib.sha256(raw).digest()))).hexdigest()
+
+    def build() -> Assessment:
+        loaded = load_assessment(path, cg, method)
+        if loaded.document is not None:  # the file's bytes are read again if a value must be located
+            loaded.document.release_positions()
+        return loaded
+
+    assessment = cast(Assessment, signed_entry("valutazioni", key, build, Assessment, KEPT))
     positions = cg.catalog.position_cache()
     if positions is not None and assessment.document is not None:
         assessment.document.use_positions(positions)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import cast
 
 from riskengine.errors import RiskengineError
 from riskengine.method.load import Method, load_method
 from riskengine.source.document import loading_versions, read_file
-from riskengine.user_cache import cache_directory, read_signed, signing_key, write_signed
+from riskengine.user_cache import signed_entry
 
 _FORMAT = b"riskengine-metodo/1"
 KEPT = 16  # the newest methods kept (a few kilobytes each)
@@ -26,17 +27,7 @@ KEPT = 16  # the newest methods kept (a few kilobytes each)
 def cached_method(root: str | Path) -> Method:
     """:func:`load_method` of ``root``, or the method an earlier run loaded from the same files and versions."""
     root = Path(root)
-    directory = cache_directory("metodi")
-    secret = signing_key(directory) if directory is not None else None
-    key = method_key(root) if secret is not None else None
-    if directory is None or secret is None or key is None:
-        return load_method(root)
-    found = read_signed(directory / f"{key}.bin", secret)
-    if isinstance(found, tuple) and len(found) == 2 and found[0] == key and isinstance(found[1], Method):
-        return found[1]
-    method = load_method(root)
-    write_signed(directory, f"{key}.bin", secret, (key, method), KEPT)
-    return method
+    return cast(Method, signed_entry("metodi", lambda: method_key(root), lambda: load_method(root), Method, KEPT))
 
 
 def method_key(root: Path) -> str | None:
