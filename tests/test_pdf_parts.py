@@ -226,7 +226,8 @@ def test_same_bytes_with_one_or_two_workers_and_from_the_cache(mini, cut, tmp_pa
     assert again is not None and again.hits == len(pdf_parts.plan(renderer(mini), 1)) + 3
 
 
-def test_a_changed_process_lays_out_only_the_parts_it_is_in(mini, tmp_path, monkeypatch):
+@pytest.mark.parametrize("count", [1, 2])  # with two, the parts the cache lacks go to a worker first
+def test_a_changed_process_lays_out_only_the_parts_it_is_in(mini, tmp_path, monkeypatch, count):
     monkeypatch.setenv("RISKENGINE_CACHE_DIR", str(tmp_path / "cache"))
     pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=1, cache=PartCache.open())
     changed = canonical_copy(mini)
@@ -234,7 +235,7 @@ def test_a_changed_process_lays_out_only_the_parts_it_is_in(mini, tmp_path, monk
     last["nome"] = last["nome"] + " (rivisto)"
     cache = PartCache.open()
     assert cache is not None
-    data = pdf_parts.annex_pdf(renderer(changed), sheets_per_part=1, count=1, cache=cache)
+    data = pdf_parts.annex_pdf(renderer(changed), sheets_per_part=1, count=count, cache=cache)
     laid_out = len(pdf_parts.plan(renderer(changed), 1)) + 3 - cache.hits
     # its sheet, the sections that name it, the contents and (if pages moved) the page numbers
     assert 1 <= laid_out < len(pdf_parts.plan(renderer(changed), 1)) / 2 + 2
@@ -242,7 +243,8 @@ def test_a_changed_process_lays_out_only_the_parts_it_is_in(mini, tmp_path, monk
     assert data == pdf_parts.annex_pdf(renderer(changed), sheets_per_part=1, count=1)
 
 
-def test_a_corrupt_or_foreign_cache_entry_is_laid_out_again(mini, cut, tmp_path, monkeypatch):
+@pytest.mark.parametrize("count", [1, 2])  # an entry found but unreadable is laid out after the others are read
+def test_a_corrupt_or_foreign_cache_entry_is_laid_out_again(mini, cut, tmp_path, monkeypatch, count):
     monkeypatch.setenv("RISKENGINE_CACHE_DIR", str(tmp_path / "cache"))
     pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=1, cache=PartCache.open())
     entries = sorted((tmp_path / "cache" / "pdf").glob("*.bin"))
@@ -253,7 +255,7 @@ def test_a_corrupt_or_foreign_cache_entry_is_laid_out_again(mini, cut, tmp_path,
         entry.write_bytes(bytes(data))
     cache = PartCache.open()
     assert cache is not None
-    assert pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=1, cache=cache) == cut
+    assert pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=count, cache=cache) == cut
     assert cache.hits == len(entries) - len(entries[::2])
 
 
@@ -366,3 +368,104 @@ def test_workers_are_forked_only_from_a_single_threaded_process():
 def test_spawned_workers_give_the_same_bytes(mini, cut, monkeypatch):
     monkeypatch.setattr(pdf_parts, "start_method", lambda: "spawn")
     assert pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=2) == cut
+
+
+# -- joining from serialised objects, written with the two large streams compressed at once ------------------
+
+def _pdf_values(depth: int = 3):
+    """pydyf values as WeasyPrint's objects hold them: names, numbers, strings, references, nested."""
+    import pydyf
+
+    leaves = st.one_of(
+        st.sampled_from(["/Type", "/StructElem", "/P", "/Span", b"/Figure"]),
+        st.integers(min_value=-5, max_value=10**6),
+        st.floats(min_value=-1e4, max_value=1e4, allow_nan=False).map(lambda x: round(x, 3)),
+        st.integers(min_value=0, max_value=40).map(lambda n: b"%d 0 R" % n),  # references, as pydyf writes them
+        st.text(max_size=12).map(pydyf.String),  # text, including "3 0 R" as words: never renumbered
+        st.just(pydyf.String("12 0 R")),
+    )
+    return st.recursive(leaves, lambda inner: st.one_of(
+        st.lists(inner, max_size=5).map(pydyf.Array),
+        st.dictionaries(st.sampled_from(["K", "P", "Pg", "Alt", "A", "S", "Nums"]), inner, max_size=5)
+        .map(pydyf.Dictionary)), max_leaves=25)
+
+
+@given(st.dictionaries(st.sampled_from(["Type", "K", "P", "Pg", "Alt", "A", "S"]), _pdf_values(), max_size=6),
+       st.integers(min_value=0, max_value=10**5))
+def test_a_serialised_object_writes_what_pydyf_writes_once_renumbered(values, shift):
+    import copy
+
+    import pydyf
+
+    obj = pydyf.Dictionary(values)
+    obj.number = 7
+    mapping = {n: n + shift for n in range(41)}
+    template = pdf_parts._template(copy.deepcopy(obj))
+    expected = pdf_parts._renumber(obj, mapping).data
+    if isinstance(template, pdf_parts.Serialised):
+        template.fill(mapping)
+        assert template.data == expected
+        assert template.number == 7
+    else:  # left as it is: the join renumbers it
+        assert template.get("Type") == "/Annot" or template.get("Type") == "/StructElem"
+
+
+def test_structure_elements_with_table_header_ids_and_links_stay_objects():
+    import pydyf
+
+    header = pydyf.Dictionary({"Type": "/StructElem", "S": "/TH", "ID": pydyf.String("12-0-1")})
+    cell = pydyf.Dictionary({"Type": "/StructElem", "S": "/TD", "A": pydyf.Dictionary({
+        "O": "/Table", "Headers": pydyf.Array([pydyf.String("12-0-1")])})})
+    link = pydyf.Dictionary({"Type": "/Annot", "Subtype": "/Link", "Dest": pydyf.String("p-1")})
+    for obj in (header, cell, link, pydyf.Stream([b"q"])):
+        assert pdf_parts._template(obj) is obj  # the join changes them: never frozen into bytes
+    with pytest.raises(KeyError):  # a reference the part does not number is an error, as when renumbering
+        pdf_parts._template(pydyf.Dictionary({"P": b"3 0 R"})).fill({})
+
+
+def _sample_pdf(before: int, objects: int, info: bool):
+    """A PDF of ``before`` incompressible stream bytes, then ``objects`` dictionaries of incompressible text."""
+    import random
+
+    import pydyf
+
+    from riskengine.report.pdf_streams import Packed
+
+    rng = random.Random(before * 7 + objects)
+    pdf = pydyf.PDF()
+    if before:
+        pdf.add_object(Packed({"Type": "/XObject"}, rng.randbytes(before)))
+    for i in range(objects):
+        pdf.add_object(pydyf.Dictionary({"Type": "/StructElem", "Alt": pydyf.String(rng.randbytes(40).hex()),
+                                         "P": pdf.catalog.reference, "K": pydyf.Array([i, 1.5])}))
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page", "MediaBox": pydyf.Array([0, 0, 595, 842])}))
+    if info:
+        pdf.info["Title"] = pydyf.String("Allegato")
+    return pdf
+
+
+@pytest.mark.parametrize(("before", "objects", "info"), [
+    (0, 0, False), (0, 3, True), (1000, 200, True),
+    (65_000, 20, False),  # the object stream takes the file past 2^16 bytes: the offsets need one more byte
+    (65_400, 0, True), (70_000, 800, False)])
+def test_write_gives_the_bytes_pydyf_writes(before, objects, info):
+    from riskengine.report.pdf_streams import write
+
+    expected = io.BytesIO()
+    _sample_pdf(before, objects, info).write(expected, b"1.7", True, compress=True)
+    assert write(_sample_pdf(before, objects, info)) == expected.getvalue()
+
+
+def test_the_joined_pdf_is_what_pydyf_would_write(mini, monkeypatch):
+    """The whole join with pydyf's own writer in place of riskengine's gives the same bytes."""
+    from riskengine.report import pdf_streams
+
+    def pydyf_write(pdf):
+        output = io.BytesIO()
+        pdf.write(output, b"1.7", True, compress=True)
+        return output.getvalue()
+
+    ours = pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=1)
+    monkeypatch.setattr(pdf_parts, "write", pydyf_write)
+    assert pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=1) == ours
+    assert pdf_streams.write is not pydyf_write

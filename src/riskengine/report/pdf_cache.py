@@ -20,7 +20,7 @@ from riskengine.user_cache import cache_directory, read_signed, signing_key, wri
 if TYPE_CHECKING:
     from riskengine.report.pdf_parts import PartPdf
 
-_FORMAT = b"riskengine-pdf-part/1"
+_FORMAT = b"riskengine-pdf-part/2"
 # Parts kept: the parts of a few annexes (two editions of a national annex have a few hundred parts).
 ENTRIES_KEPT = 2000
 
@@ -53,6 +53,10 @@ class PartCache:
             digest.update(part.encode("utf-8") + b"\0")
         digest.update(html.encode("utf-8"))
         return digest.hexdigest()
+
+    def has(self, html: str, variant: str) -> bool:
+        """Whether an earlier run kept a part for ``html`` (it may still prove unreadable: :meth:`get`)."""
+        return (self.directory / f"{self.key(html, variant)}.bin").is_file()
 
     def get(self, html: str, variant: str) -> PartPdf | None:
         """The part laid out from ``html`` by an earlier run, or None."""

@@ -4,7 +4,8 @@ WeasyPrint lays out one document on one core, and its time grows with the pages.
 therefore cut where it already breaks pages: the front page with the contents, each section, and the
 risk sheets in groups (an area's sheets stay together; a large area is split evenly). Each part is
 laid out and drawn on its own, in a worker process, into PDF objects (:class:`PartPdf`, cacheable by
-the digest of its HTML: :mod:`riskengine.report.pdf_cache`); the parent process then joins them:
+the digest of its HTML: :mod:`riskengine.report.pdf_cache`). The worker also writes the bytes of the objects
+the join only renumbers, its references left open (:class:`Serialised`). The parent process then joins them:
 
 - pages in order, each part's objects renumbered after the previous ones';
 - the structure tree: one ``Document`` element holding every part's elements in order, its parent
@@ -33,14 +34,15 @@ import pydyf
 
 from riskengine import parallel
 from riskengine.report.pdf import PDF_VARIANT, page_references_once, rendering_errors, weasyprint_quiet
-from riskengine.report.pdf_streams import packed
+from riskengine.report.pdf_streams import packed, write
 
 if TYPE_CHECKING:
     from riskengine.report.html import HtmlRenderer
 
-# Sheets per part: small enough for two workers to share the work evenly and for a change to one
-# process to cost one group of sheets; large enough that each part's fixed cost (style sheet, fonts) stays small.
-SHEETS_PER_PART = 24
+# Sheets per part: a change to one process lays out again the sheets of its part (S: about 0.18 CPU-s a sheet,
+# 0.05 s a part's own cost). Each part starts a page, so smaller parts add pages: with 12, the 300 sheets of S take
+# 603 pages where 24 took 598 and 8 took 608 (bench/results/2026-11-27-pdf-parts.md).
+SHEETS_PER_PART = 12
 # Below this many processes the annex is laid out as one document: the parts' fixed costs would not pay.
 MIN_PROCESSES = 60
 # The page-number document is drawn untagged (PDF/A-3b): its content is placed as an artifact.
@@ -115,12 +117,91 @@ def render_part(html: str, variant: str = PDF_VARIANT) -> PartPdf:
     dests = catalog.get("Names", {}).get("Dests", {}).get("Names", [])
     anchors = [(str(dests[i].string), dests[i + 1]) for i in range(0, len(dests), 2) if dests[i].string in own]
     kept = ("Lang", "MarkInfo", "ViewerPreferences", "OutputIntents", "Metadata")
-    return PartPdf(objects=objects, pages=list(pdf.pages["Kids"][::3]),
+    pages = list(pdf.pages["Kids"][::3])
+    resources = (_number(objects[page].get("Resources")) for page in pages)
+    structured = {catalog.number, pdf.pages.number, *pages, *resources}
+    structured.update(number for number in (structure, parent_tree, document_element) if number is not None)
+    objects = [obj if obj.number in structured else _template(obj) for obj in objects]
+    return PartPdf(objects=objects, pages=pages,
                    landscape=[page.width > page.height for page in document.pages],
                    catalog=catalog.number, pages_root=pdf.pages.number, structure=structure, parent_tree=parent_tree,
                    document=document_element, dropped=dropped,
                    catalog_entries={key: catalog[key] for key in kept if key in catalog},
                    info=dict(pdf.info), anchors=anchors, bookmarks=bookmarks, own_anchors=own)
+
+
+class Serialised(pydyf.Object):
+    """An object written once: its bytes (asked for twice by pydyf), or, before the join numbers it, its
+    serialisation with the references left open (``pieces``: bytes, and the part's object numbers)."""
+
+    def __init__(self, obj: Any, pieces: tuple[bytes | int, ...] = ()) -> None:
+        super().__init__()
+        self.number, self.generation = obj.number, obj.generation
+        self.pieces = pieces
+        self.bytes = b"" if pieces else obj.data
+
+    def fill(self, mapping: dict[int, int]) -> None:
+        """Write the references through ``mapping`` (the part's numbers → the joined PDF's)."""
+        self.bytes = b"".join([piece if piece.__class__ is bytes else b"%d 0 R" % mapping[piece]  # type: ignore[index]
+                               for piece in self.pieces])
+
+    @property
+    def data(self) -> bytes:
+        return self.bytes
+
+
+class _UnwritableError(Exception):
+    """A value pydyf would not write as PDF (a plain list or dict): the object stays as it is."""
+
+
+def _template(obj: Any) -> Any:
+    """``obj`` serialised as pydyf writes it with its references left open (:class:`Serialised`), when the join
+    only renumbers it; the objects it changes otherwise (streams, links, table header ids) stay as they are.
+
+    The join then writes the bytes of most of a part's objects (structure elements, fonts) without walking
+    them again: it is the largest share of joining a few hundred pages."""
+    if isinstance(obj, pydyf.Stream) or not isinstance(obj, (pydyf.Dictionary, pydyf.Array)):
+        return obj
+    if isinstance(obj, dict) and (obj.get("Type") == "/Annot" or (obj.get("Type") == "/StructElem" and (
+            "ID" in obj or (isinstance(obj.get("A"), dict) and "Headers" in obj["A"])))):
+        return obj
+    pieces: list[bytes | int] = []
+    try:
+        _pieces(obj, pieces)
+    except _UnwritableError:
+        return obj
+    joined: list[bytes | int] = []
+    for piece in pieces:  # adjacent bytes as one piece: fewer to join
+        if piece.__class__ is bytes and joined and joined[-1].__class__ is bytes:
+            joined[-1] += piece
+        else:
+            joined.append(piece)
+    return Serialised(obj, tuple(joined))
+
+
+def _pieces(value: Any, out: list[bytes | int]) -> None:
+    """Append ``value`` as pydyf writes it to ``out``, each indirect reference as its object number (the same
+    values :func:`_renumber` renumbers)."""
+    if isinstance(value, bytes):
+        match = _REFERENCE.fullmatch(value)
+        out.append(int(match.group(1)) if match else value)
+    elif isinstance(value, pydyf.Dictionary):
+        out.append(b"<<")
+        for key, item in value.items():
+            out.append(b"/" + pydyf._to_bytes(key) + b" ")
+            _pieces(item, out)
+        out.append(b">>")
+    elif isinstance(value, pydyf.Array):
+        out.append(b"[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(b" ")
+            _pieces(item, out)
+        out.append(b"]")
+    elif isinstance(value, (dict, list)):
+        raise _UnwritableError
+    else:
+        out.append(pydyf._to_bytes(value))
 
 
 def _number(reference: Any) -> int | None:
@@ -209,8 +290,6 @@ def _renumber(value: Any, mapping: dict[int, int]) -> Any:
 
 def join(parts: list[PartPdf], numbers: PartPdf) -> bytes:
     """One tagged PDF of ``parts`` in order, with the pages of ``numbers`` drawn on them as artifacts."""
-    import io
-
     from weasyprint.anchors import make_page_bookmark_tree
     from weasyprint.matrix import Matrix
     from weasyprint.pdf.anchors import add_outlines
@@ -250,6 +329,9 @@ def join(parts: list[PartPdf], numbers: PartPdf) -> bytes:
         local_pages = len(part.pages)
         annotation_base = total_pages + len(annotations) - local_pages
         for obj in added:
+            if isinstance(obj, Serialised):
+                obj.fill(mapping)
+                continue
             if isinstance(obj, pydyf.Stream):
                 _renumber(obj.extra, mapping)
                 continue
@@ -312,41 +394,11 @@ def join(parts: list[PartPdf], numbers: PartPdf) -> bytes:
             previous = make_page_bookmark_tree(_Marks(marks), skipped, last_by_depth, previous, page_index, Matrix())
             page_index += 1
     add_outlines(pdf, tree)
-    # pydyf serialises every object twice (to write it, then to compute the file identifier) and compresses
-    # its object stream twice: serialise each object once here, and let the streams it makes keep their bytes.
-    pdf.objects[:] = [obj if isinstance(obj, pydyf.Stream) or obj.free == "f" else _Serialised(obj)
+    # pydyf serialises every object twice (to write it, then to compute the file identifier): serialise each
+    # object once here.
+    pdf.objects[:] = [obj if isinstance(obj, (pydyf.Stream, Serialised)) or obj.free == "f" else Serialised(obj)
                       for obj in pdf.objects]
-    output = io.BytesIO()
-    original = pydyf.Stream.data
-    pydyf.Stream.data = property(_stream_data_once(original.fget))  # only pydyf's own streams: ours are Packed
-    try:
-        pdf.write(output, b"1.7", True, compress=True)
-    finally:
-        pydyf.Stream.data = original
-    return output.getvalue()
-
-
-class _Serialised(pydyf.Object):
-    """An object already serialised: its bytes, asked for twice by pydyf, are made once."""
-
-    def __init__(self, obj: Any) -> None:
-        super().__init__()
-        self.number, self.generation, self.bytes = obj.number, obj.generation, obj.data
-
-    @property
-    def data(self) -> bytes:
-        return self.bytes
-
-
-def _stream_data_once(data: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
-    """The bytes of the object and cross-reference streams pydyf makes while writing, compressed once."""
-
-    def once(stream: Any) -> bytes:
-        if "_riskengine_data" not in stream.__dict__:
-            stream.__dict__["_riskengine_data"] = data(stream)
-        return stream.__dict__["_riskengine_data"]
-
-    return once
+    return write(pdf)
 
 
 @dataclass
@@ -385,7 +437,10 @@ def _draw_numbers(pdf: Any, pages: list[Any], numbers: PartPdf) -> None:
             mapping[number] = obj.number
             added.append(obj)
     for obj in added:
-        _renumber(obj.extra if isinstance(obj, pydyf.Stream) else obj, mapping)
+        if isinstance(obj, Serialised):
+            obj.fill(mapping)
+        else:
+            _renumber(obj.extra if isinstance(obj, pydyf.Stream) else obj, mapping)
     open_page = pydyf.Stream([b"q"])
     pdf.add_object(open_page)
     for i, (page, number) in enumerate(zip(pages, numbers.pages, strict=True)):
@@ -450,27 +505,24 @@ class Runner:
         return self.pool
 
     def run(self, jobs: list[tuple[str, str]]) -> list[PartPdf]:
-        """The parts of ``jobs`` ((html, variant) each), in order."""
+        """The parts of ``jobs`` ((html, variant) each), in order.
+
+        The parts the cache lacks go to the workers first, the longest first so that they finish together;
+        the parts it has are read meanwhile (one that proves unreadable is laid out after them)."""
+        cache = self.cache
+        kept = [cache is not None and cache.has(*job) for job in jobs]
+        absent = sorted((i for i, found in enumerate(kept) if not found), key=lambda i: -len(jobs[i][0]))
+        pooled = self.count > 1 and (len(absent) > 1 or (absent and any(kept)))
+        futures = {i: self._pool().submit(render_part, *jobs[i]) for i in absent} if pooled else {}
         results: list[PartPdf | None] = [None] * len(jobs)
-        missing = []
-        for i, (html, variant) in enumerate(jobs):
-            found = self.cache.get(html, variant) if self.cache is not None else None
-            if found is None:
-                missing.append(i)
-            else:
-                results[i] = found
-        if self.count <= 1 or len(missing) <= 1:
-            for i in missing:
-                results[i] = render_part(*jobs[i])
-        else:
-            # The longest parts first, so that the two workers finish together.
-            order = sorted(missing, key=lambda i: -len(jobs[i][0]))
-            futures = {i: self._pool().submit(render_part, *jobs[i]) for i in order}
-            for i in order:
-                results[i] = futures[i].result()
-        if self.cache is not None:
-            for i in missing:
-                self.cache.put(jobs[i][0], jobs[i][1], results[i])
+        for i, job in enumerate(jobs):
+            if kept[i]:
+                results[i] = cache.get(*job)
+        missing = [i for i, result in enumerate(results) if result is None]
+        for i in missing:
+            results[i] = futures[i].result() if i in futures else render_part(*jobs[i])
+            if cache is not None:
+                cache.put(*jobs[i], results[i])
         return [result for result in results if result is not None]
 
 
