@@ -191,7 +191,7 @@ def dict_index(cat: Any) -> tuple[dict, int]:
 
 def gather_facts(cg: Any, method: Any, assessment: Any) -> list[tuple]:
     """Per assessed process: (code, answers, band table, variant tables, planned and implemented efficacies)."""
-    from riskengine.evaluate.evaluation import _primary_area, residual_measures
+    from riskengine.evaluate.evaluation import residual_measures
     from riskengine.evaluate.residual import efficacy
     from riskengine.graph import queries as q
 
@@ -210,7 +210,7 @@ def gather_facts(cg: Any, method: Any, assessment: Any) -> list[tuple]:
             continue
         linked = [cg.obj(m) for m in q.measures_of(cg, node)]
         planned, implemented = residual_measures(method, linked, states)
-        area_codes = _primary_area(cg, node)[2]
+        area_codes = q.primary_area(cg, node)[2]
         variants = {v.codice: method.variant_table(v.codice, area_codes) for v in method.model.combinazione.varianti}
         facts.append((code, answers.options, method.band_table_for(area_codes), variants,
                       [efficacy(method, m) for m in planned], [efficacy(method, m) for m in implemented],

@@ -121,14 +121,6 @@ def monitored_state(assessment: Assessment, misura: Misura) -> str:
     return esito.stato if esito else misura.stato
 
 
-def _primary_area(cg: CatalogGraph, node: str) -> tuple[str, str, list[str]]:
-    primary = cg.catalog.areas.tassonomia_principale
-    areas = [cg.obj(a) for a in q.areas_of(cg, node)]
-    codes = [a.codice for a in areas if a.tassonomia == primary] + [a.ref for a in areas if a.tassonomia != primary]
-    main = next((a for a in areas if a.tassonomia == primary), areas[0] if areas else None)
-    return (main.codice if main else ""), (main.classe if main else ""), codes
-
-
 class Classifier:
     """Band and grid lookups on the engine, deduplicated by value, with the unique hit policy checked."""
 
@@ -194,37 +186,6 @@ class Classifier:
                             "valori": {"probabilita": cell.p, "impatto": cell.i}, "risultato": cell.level}
 
 
-class _ProcessFacts(NamedTuple):
-    """What evaluation reads of a process in the linked catalogue (worked out once and kept)."""
-
-    name: str
-    measures: list[str]  # linked measure codes, sorted
-    linked: list[Misura]  # the same measures
-    area: str
-    classe: str
-    area_codes: list[str]
-
-
-def _catalogue_facts(cg: CatalogGraph) -> dict[str, _ProcessFacts]:
-    """The facts of every process, by node, in one pass (kept with the graph: read-only)."""
-    def compute() -> dict[str, _ProcessFacts]:
-        measure_nodes = cg.nodes_of("measure")
-        codes = {m: cg.code(m) for m in measure_nodes}
-        models = {m: cg.obj(m) for m in measure_nodes}
-        by_areas: dict[tuple[str, ...], tuple[str, str, list[str]]] = {}  # processes in the same areas share it
-        facts = {}
-        for node, measures in q.measures_by_process(cg).items():
-            areas = tuple(q.areas_of(cg, node))
-            area = by_areas.get(areas)
-            if area is None:
-                area = by_areas[areas] = _primary_area(cg, node)
-            facts[node] = _ProcessFacts(cg.obj(node).nome, [codes[m] for m in measures],
-                                        [models[m] for m in measures], *area)
-        return facts
-
-    return cg.memo("", "evaluation-facts", compute)
-
-
 def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: Backend,
              links: Mapping[str, list[str]] | None = None,
              only: set[str] | None = None) -> list[ProcessEvaluation]:
@@ -245,7 +206,7 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
     counts = not read.isdisjoint(_COUNTS)
     subjects: list[Subject] = []
     unassessed: dict[str, ProcessEvaluation] = {}
-    catalogue_facts = _catalogue_facts(cg)
+    catalogue_facts = q.process_facts(cg)
     if only is None:
         nodes = cg.nodes_of("process")
     else:  # node ids are "process:<code>", and nodes_of sorts them: the same order, without the scan
@@ -353,7 +314,7 @@ _COUNTS = frozenset({"misure", "misure_generali", "misure_specifiche", "misure_a
                      "misure_scadute"})
 # The policy values of a process that its place in the catalogue gives, by field (computed only
 # for the fields the policies read).
-_FACT_VALUES: dict[str, Callable[[CatalogGraph, str, _ProcessFacts], Any]] = {
+_FACT_VALUES: dict[str, Callable[[CatalogGraph, str, q.ProcessFacts], Any]] = {
     "area": lambda cg, node, f: f.area,
     "classe_area": lambda cg, node, f: f.classe,
     "unita": lambda cg, node, f: cg.code(owner) if (owner := q.owner_of(cg, node)) else "",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from riskengine.catalog.models import Misura
 from riskengine.graph.build import (
     IN_AREA,
     OWNED_BY,
@@ -212,3 +215,43 @@ def event_treated(cg: CatalogGraph, event: str, process_level_covers: bool = Fal
     if process_level_covers and cg.universal_measures():
         return True  # a measure of every process reaches every event: no need to walk the event's links
     return any(process_level_covers or via in EVENT_LEVEL for _, via in event_measures(cg, event))
+
+
+def primary_area(cg: CatalogGraph, node: str) -> tuple[str, str, list[str]]:
+    """A process's area in the primary taxonomy (code, class) and the codes of all its areas, primary first."""
+    primary = cg.catalog.areas.tassonomia_principale
+    areas = [cg.obj(a) for a in areas_of(cg, node)]
+    codes = [a.codice for a in areas if a.tassonomia == primary] + [a.ref for a in areas if a.tassonomia != primary]
+    main = next((a for a in areas if a.tassonomia == primary), areas[0] if areas else None)
+    return (main.codice if main else ""), (main.classe if main else ""), codes
+
+
+class ProcessFacts(NamedTuple):
+    """What evaluation reads of a process in the linked catalogue (worked out once and kept)."""
+
+    name: str
+    measures: list[str]  # linked measure codes, sorted
+    linked: list[Misura]  # the same measures
+    area: str
+    classe: str
+    area_codes: list[str]
+
+
+def process_facts(cg: CatalogGraph) -> dict[str, ProcessFacts]:
+    """The facts of every process, by node, in one pass (kept with the graph: read-only)."""
+    def compute() -> dict[str, ProcessFacts]:
+        measure_nodes = cg.nodes_of("measure")
+        codes = {m: cg.code(m) for m in measure_nodes}
+        models = {m: cg.obj(m) for m in measure_nodes}
+        by_areas: dict[tuple[str, ...], tuple[str, str, list[str]]] = {}  # processes in the same areas share it
+        facts = {}
+        for node, measures in measures_by_process(cg).items():
+            areas = tuple(areas_of(cg, node))
+            area = by_areas.get(areas)
+            if area is None:
+                area = by_areas[areas] = primary_area(cg, node)
+            facts[node] = ProcessFacts(cg.obj(node).nome, [codes[m] for m in measures],
+                                       [models[m] for m in measures], *area)
+        return facts
+
+    return cg.memo("", "evaluation-facts", compute)
