@@ -65,6 +65,21 @@ def test_a_hit_gives_what_a_fresh_load_gives(catalogue, cache_dir, monkeypatch):
     assert warm_cg.location(node, "nome") == fresh_cg.location(node, "nome")
 
 
+def test_a_hit_holds_the_process_facts_evaluation_reads(catalogue, cache_dir, monkeypatch):
+    """Worked out before the entry is stored: a warm run does not work them out again (issue 18 item 2)."""
+    from riskengine.graph import queries
+
+    linked(catalogue)
+    _no_fresh_load(monkeypatch)
+    warm_cg, _ = linked(catalogue)
+    monkeypatch.setattr(queries, "measures_by_process", lambda cg: pytest.fail("worked out again"))
+    warm = queries.process_facts(warm_cg)
+    monkeypatch.undo()
+    fresh_cg, _ = _fresh(catalogue)
+    assert warm == queries.process_facts(fresh_cg)
+    assert len(warm) == len(fresh_cg.nodes_of("process"))
+
+
 def test_a_changed_file_is_a_miss(catalogue, cache_dir, monkeypatch):
     first, _ = linked(catalogue)
     text = (catalogue / "processes.yaml").read_text(encoding="utf-8")

@@ -31,6 +31,7 @@ from riskengine.catalog.models import CATALOG_FILES
 from riskengine.errors import Problem, RiskengineError, Severity
 from riskengine.graph.build import CatalogGraph, build_graph
 from riskengine.graph.integrity import check_integrity
+from riskengine.graph.queries import process_facts
 from riskengine.source.document import loading_versions, max_bytes, read_file
 from riskengine.user_cache import cache_directory, read_signed, signing_key, write_signed
 
@@ -53,7 +54,8 @@ def linked(root: str | os.PathLike) -> tuple[CatalogGraph, list[Problem]]:
     """The catalogue in ``root`` loaded, validated and linked, and its integrity findings.
 
     From the cache when an entry for the same files, limits and versions was written by this user;
-    otherwise built (raising :class:`RiskengineError` as :func:`load_catalog` does) and stored when
+    otherwise built (raising :class:`RiskengineError` as :func:`load_catalog` does) and stored, with the
+    facts of its processes that evaluation reads (:func:`~riskengine.graph.queries.process_facts`), when
     the integrity rules find no error. The files' bytes and position indexes are released either way.
     """
     directory = cache_directory()
@@ -74,6 +76,7 @@ def linked(root: str | os.PathLike) -> tuple[CatalogGraph, list[Problem]]:
     if directory is not None and key is not None and secret is not None \
             and not any(p.severity is Severity.ERROR for p in integrity):
         cg.files_key = key
+        process_facts(cg)  # read by every evaluation of the catalogue: worked out once, stored with it
         write_signed(directory, f"{key}.bin", secret, (cg, integrity), ENTRIES_KEPT, dispatch_table=_STORED_AS)
     return cg, integrity
 

@@ -238,7 +238,8 @@ class ProcessFacts(NamedTuple):
 
 
 def process_facts(cg: CatalogGraph) -> dict[str, ProcessFacts]:
-    """The facts of every process, by node, in one pass (kept with the graph: read-only)."""
+    """The facts of every process, by node, in one pass (kept with the graph, and stored with it in the cache of
+    linked catalogues: read-only)."""
     def compute() -> dict[str, ProcessFacts]:
         measure_nodes = cg.nodes_of("measure")
         codes = {m: cg.code(m) for m in measure_nodes}
@@ -254,4 +255,4 @@ def process_facts(cg: CatalogGraph) -> dict[str, ProcessFacts]:
                                        [models[m] for m in measures], *area)
         return facts
 
-    return cg.memo("", "evaluation-facts", compute)
+    return cg.memo("", "process-facts", compute)
