@@ -42,7 +42,8 @@ def test_validated_by_parts_is_what_validating_the_whole_gives(result_file):
     _, path = result_file
     raw = path.read_bytes()
     whole = RESULT.validate_json(raw)
-    parts = _validated(raw)
+    parts, unchanged = _validated(raw)
+    assert unchanged
     assert parts == whole
     # same key order too (dumped without sorting)
     assert orjson.dumps(parts) == orjson.dumps(whole)
@@ -55,16 +56,19 @@ def test_an_invalid_result_is_not_validated_by_parts():
 
 
 def test_numeric_scores_are_still_checked(result_file, tmp_path):
+    """A label where a numeric method writes a number is refused; a qualitative method's scores are labels."""
     _, path = result_file
     data = orjson.loads(path.read_bytes())
-    if not data["metodo"]["numerico"]:
-        pytest.skip("a method without numeric scores")
     data["processi"][0]["probabilita"] = "alta"
     bad = tmp_path / "risultato.json"
     bad.write_bytes(orjson.dumps(data))
-    assert _validated(bad.read_bytes()) is None
-    with pytest.raises(Exception, match=r"processi\[0\]\.probabilita"):
-        read_result(bad)
+    if data["metodo"]["numerico"]:
+        assert _validated(bad.read_bytes()) is None
+        with pytest.raises(Exception, match=r"processi\[0\]\.probabilita"):
+            read_result(bad)
+    else:
+        assert _validated(bad.read_bytes()) is not None
+        assert read_result(bad)["processi"][0]["probabilita"] == "alta"
 
 
 def test_made_canonical_in_place_is_the_canonical_copy(result_file):

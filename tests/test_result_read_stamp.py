@@ -163,3 +163,12 @@ def test_a_result_compared_a_part_at_a_time_gets_the_whole_comparisons_answer(va
     as comparing the two whole texts, types included."""
     assert read_module._same_parts(validated, parsed) == read_module._same(validated, parsed)
     assert read_module._same_parts(parsed, parsed)
+
+
+def test_the_stamp_holds_the_digest_of_the_checking_modules():
+    """A changed read.py or model.py (a development install) is another stamp: their bytes are in its key."""
+    import hashlib
+
+    here = Path(read_module.__file__).parent
+    expected = b"".join(hashlib.sha256((here / name).read_bytes()).digest() for name in ("read.py", "model.py"))
+    assert read_module._checking_code() == expected

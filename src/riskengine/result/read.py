@@ -79,7 +79,7 @@ def _checked(raw: bytes, where: Location) -> tuple[dict[str, Any], bool]:
 
     from riskengine.result.model import RESULT
 
-    parts = _validated_parts(raw)
+    parts = _validated(raw)
     if parts is not None:
         _check_format(parts[0], where)
         return parts
@@ -107,15 +107,24 @@ def _stamp(raw: bytes) -> tuple[Path, bytes] | None:
     digest = hashlib.sha256(_STAMP_FORMAT)
     for part in (riskengine.__version__, pydantic_core.__version__, RESULT_FORMAT):
         digest.update(part.encode("utf-8") + b"\0")
-    here = Path(__file__).parent
-    try:  # the checking code itself: a changed model in a development install is a different stamp
-        for name in ("read.py", "model.py"):
-            digest.update(hashlib.sha256((here / name).read_bytes()).digest())
-    except OSError:
+    code = _checking_code()
+    if code is None:
         return None
+    digest.update(code)
     digest.update(hashlib.sha256(raw).digest())
     key = digest.digest()
     return directory / f"{key.hex()}.ok", key
+
+
+@functools.cache
+def _checking_code() -> bytes | None:
+    """The digest of the code that checks a result (this module and the model): a changed model in a development
+    install is a different stamp. None when it cannot be read."""
+    here = Path(__file__).parent
+    try:
+        return b"".join(hashlib.sha256((here / name).read_bytes()).digest() for name in ("read.py", "model.py"))
+    except OSError:
+        return None
 
 
 def _remember(path: Path, key: bytes) -> None:
@@ -139,18 +148,13 @@ def _process_adapter() -> TypeAdapter[Process]:
     return TypeAdapter(Process)
 
 
-def _validated(raw: bytes) -> dict[str, Any] | None:
-    """The result in ``raw`` validated as :data:`RESULT` validates it, in little memory; None when it is not valid.
+def _validated(raw: bytes) -> tuple[dict[str, Any], bool] | None:
+    """The result in ``raw`` validated as :data:`RESULT` validates it, in little memory, and whether validation
+    returned every part as parsed (see :func:`_checked`); None when it is not valid.
 
     The JSON is parsed with equal texts made one object (a result repeats a few thousand texts millions of times),
     then validated a part at a time (the processes one by one), so that a large result is never held twice.
     """
-    parts = _validated_parts(raw)
-    return parts[0] if parts is not None else None
-
-
-def _validated_parts(raw: bytes) -> tuple[dict[str, Any], bool] | None:
-    """:func:`_validated`, and whether validation returned every part as parsed (see :func:`_checked`)."""
     from pydantic_core import from_json
 
     from riskengine.result.model import RESULT, scores_are_numbers
