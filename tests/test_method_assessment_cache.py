@@ -45,7 +45,7 @@ def cache_root(tmp_path, monkeypatch) -> Path:
 def _counting(monkeypatch, module, name: str) -> list:
     calls: list = []
     real = getattr(module, name)
-    monkeypatch.setattr(module, name, lambda *args: calls.append(args) or real(*args))
+    monkeypatch.setattr(module, name, lambda *args, **kwargs: calls.append(args) or real(*args, **kwargs))
     return calls
 
 
@@ -135,6 +135,30 @@ def test_an_assessment_is_a_miss_when_its_file_its_catalogue_or_its_method_chang
     assert len(calls) == 3
     cached_assessment(path, cg2, cached_method(rules))
     assert len(calls) == 3  # and now it is kept
+
+
+def test_a_missed_assessment_is_loaded_from_the_bytes_its_key_names(catalogue, rules, cache_root, monkeypatch):
+    """Read once on a miss: the bytes hashed for the key are the ones validated and stored under it, even when
+    the file changes in between."""
+    from riskengine.source import document
+
+    cg, _ = linked(catalogue)
+    method = cached_method(rules)
+    path = catalogue / "assessment-2026.yaml"
+    original = path.read_text(encoding="utf-8")
+    real = assessment_cache.read_file
+
+    def read_then_change(file, *args, **kwargs):
+        data = real(file, *args, **kwargs)
+        path.write_text("# cambiato dopo la lettura\n", encoding="utf-8")
+        return data
+
+    monkeypatch.setattr(assessment_cache, "read_file", read_then_change)
+    loaded = _counting(monkeypatch, document, "read_file")
+    first = cached_assessment(path, cg, method)
+    assert not [args for args in loaded if Path(args[0]) == path]  # not read a second time
+    path.write_text(original, encoding="utf-8")
+    assert first.answers and first.answers == load_assessment(path, cg, method).answers
 
 
 def test_a_catalogue_not_read_through_the_cache_has_no_key_and_its_assessments_are_loaded(catalogue, rules,

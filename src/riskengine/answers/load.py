@@ -105,10 +105,12 @@ def check_answers(method: Method, risposte: dict[str, Any], locate: Callable[...
     return options
 
 
-def load_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Assessment:
-    """Load and validate an assessment file; raise :class:`RiskengineError` with every problem."""
+def load_assessment(path: str | Path, cg: CatalogGraph, method: Method, *, raw: bytes | None = None) -> Assessment:
+    """Load and validate an assessment file; raise :class:`RiskengineError` with every problem.
+
+    ``raw``: the file's bytes as :func:`~riskengine.source.document.read_file` read them, when already read."""
     path = Path(path)
-    doc = load_yaml(path)
+    doc = load_yaml(path, raw=raw)
     cache = cg.catalog.position_cache()
     if cache is not None:  # its judgements are all located: the index of an unchanged file is read, not rebuilt
         doc.use_positions(cache)

@@ -390,17 +390,20 @@ class WrittenFloat(float):
     __str__ = __repr__
 
 
-def load_yaml(path: str | os.PathLike, *, within: str | os.PathLike | None = None) -> Document:
+def load_yaml(path: str | os.PathLike, *, within: str | os.PathLike | None = None, raw: bytes | None = None
+              ) -> Document:
     """Load one YAML file safely; raise :class:`RiskengineError` with a precise location on failure.
 
     The file is read by :func:`read_file`: it must be a regular file whose real path lies inside
-    ``within`` (by default the folder that holds it).
+    ``within`` (by default the folder that holds it). ``raw``: its bytes, when the caller has read them
+    so already (a cache's key is their digest: the document is then what the key names).
     """
     from riskengine.source import yaml_reader  # PyYAML is imported only when a file is parsed
 
     path = os.fspath(path)
     folder = os.fspath(within) if within is not None else None
-    raw = read_file(path, within=folder)
+    if raw is None:
+        raw = read_file(path, within=folder)
     text = _decode(path, raw)
     with _gc_paused():  # millions of long-lived containers and no cycles: see riskengine.gcpause
         data, index, root = yaml_reader.parse(path, text)
