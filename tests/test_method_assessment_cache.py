@@ -76,6 +76,30 @@ def test_a_changed_method_file_is_a_miss(rules, cache_root, monkeypatch):
     assert len(calls) == 2 and third.digests["policies.yaml"] != second.digests["policies.yaml"]
 
 
+def test_a_missed_method_is_loaded_from_the_bytes_its_key_names(rules, cache_root, monkeypatch):
+    """Read once on a miss: the method loaded, and its digests, are of the bytes its key was made of."""
+    from riskengine.method import load as method_load
+    from riskengine.source import document
+
+    method_file = rules / "method.yaml"
+    original = method_file.read_bytes()
+    real = method_cache.read_file
+
+    def read_then_change(file, *args, **kwargs):
+        data = real(file, *args, **kwargs)
+        method_file.write_text("# cambiato dopo la lettura\n", encoding="utf-8")
+        return data
+
+    monkeypatch.setattr(method_cache, "read_file", read_then_change)
+    parsed = _counting(monkeypatch, document, "read_file")
+    loaded = _counting(monkeypatch, method_load, "read_file")
+    method = cached_method(rules)
+    assert parsed == [] and loaded == []  # neither file read a second time
+    method_file.write_bytes(original)
+    fresh = load_method(rules)
+    assert method.digests == fresh.digests and method.model == fresh.model
+
+
 def test_a_method_with_errors_is_refused_every_time_and_never_stored(rules, cache_root):
     (rules / "method.yaml").write_text("nome: [\n", encoding="utf-8")
     for _ in range(2):

@@ -25,13 +25,20 @@ KEPT = 16  # the newest methods kept (a few kilobytes each)
 
 
 def cached_method(root: str | Path) -> Method:
-    """:func:`load_method` of ``root``, or the method an earlier run loaded from the same files and versions."""
+    """:func:`load_method` of ``root``, or the method an earlier run loaded from the same files and versions.
+
+    On a miss the method is loaded from the bytes its key was made of (read once)."""
     root = Path(root)
-    return cast(Method, signed_entry("metodi", lambda: method_key(root), lambda: load_method(root), Method, KEPT))
+    read: dict[str, bytes] = {}
+    return cast(Method, signed_entry("metodi", lambda: method_key(root, read),
+                                     lambda: load_method(root, read=read), Method, KEPT))
 
 
-def method_key(root: Path) -> str | None:
-    """The key of the method in ``root`` (hex), or None when its files cannot be read (the loader reports it)."""
+def method_key(root: Path, read: dict[str, bytes] | None = None) -> str | None:
+    """The key of the method in ``root`` (hex), or None when its files cannot be read (the loader reports it).
+
+    ``read``: filled with the bytes of the files present, by name."""
+    read = {} if read is None else read
     digest = hashlib.sha256(_FORMAT + b"\0" + loading_versions() + str(root).encode("utf-8") + b"\0")
     for name in ("method.yaml", "policies.yaml"):
         path = root / name
@@ -40,7 +47,9 @@ def method_key(root: Path) -> str | None:
             digest.update(b"absent\0")
             continue
         try:  # read as the loader reads it: a link out of the method's folder is refused, never hashed
-            digest.update(hashlib.sha256(read_file(path)).digest())
+            read[name] = read_file(path)
         except RiskengineError:
+            read.clear()  # the loader reads them itself, and reports it
             return None
+        digest.update(hashlib.sha256(read[name]).digest())
     return digest.hexdigest()

@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -25,7 +25,7 @@ from riskengine.i18n import refuse, said
 from riskengine.method import expr
 from riskengine.method.arithmetic import decimals, quantum
 from riskengine.method.models import Azione, Indicatore, MethodFile, PoliciesFile, Precisione, Scala
-from riskengine.source.document import Document, load_yaml
+from riskengine.source.document import Document, load_yaml, read_file
 from riskengine.source.validate import validate_document
 from riskengine.suggest import did_you_mean
 
@@ -792,26 +792,34 @@ def _comparisons(cond: expr.Cond) -> list[expr.Cmp]:
     return []
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def load_method(root: str | Path, *, read: Mapping[str, bytes] | None = None) -> Method:
+    """Load, check and compile ``rules/<method>/``; raise :class:`RiskengineError` with every problem.
 
-
-def load_method(root: str | Path) -> Method:
-    """Load, check and compile ``rules/<method>/``; raise :class:`RiskengineError` with every problem."""
+    ``read``: the bytes of its files by name (``method.yaml``, ``policies.yaml``) as
+    :func:`~riskengine.source.document.read_file` read them, when a caller has read them already (a cache's key
+    is their digest): the method is then loaded from them, and its digests are theirs."""
     root = Path(root)
+    known = dict(read or {})
+    used: dict[str, bytes] = {}  # the bytes loaded, by file name: the method's digests
+
+    def document(path: Path) -> Document:
+        raw = known.get(path.name)
+        used[path.name] = raw if raw is not None else read_file(path)
+        return load_yaml(path, raw=used[path.name])
+
     method_path = root / "method.yaml"
-    if not method_path.is_file():
+    if "method.yaml" not in known and not method_path.is_file():
         raise refuse(Location(str(method_path)), "problemi.metodo.manca_metodo",
                      hint_key="problemi.metodo.suggerimento.manca_metodo")
     problems: list[Problem] = []
-    doc = load_yaml(method_path)
+    doc = document(method_path)
     model = validate_document(doc, MethodFile, problems)
     policies_path = root / "policies.yaml"
     pdoc: Document | None = None
     policies: PoliciesFile | None = PoliciesFile()
-    if policies_path.is_file():
+    if "policies.yaml" in known or policies_path.is_file():
         try:
-            pdoc = load_yaml(policies_path)
+            pdoc = document(policies_path)
             policies = validate_document(pdoc, PoliciesFile, problems)
         except RiskengineError as exc:
             problems.extend(exc.problems)
@@ -835,8 +843,6 @@ def load_method(root: str | Path) -> Method:
     _engine_names(doc, model, schema, problems)
     if problems:
         raise RiskengineError(sorted(problems, key=Problem.sort_key))
-    digests = {"method.yaml": _sha256(method_path)}
-    if policies_path.is_file():
-        digests["policies.yaml"] = _sha256(policies_path)
+    digests = {name: hashlib.sha256(used[name]).hexdigest() for name in sorted(used)}
     return Method(root.name, root, model, policies, digests, scales, levels, bands, grid, tables, schema,
                   checker.warnings, doc.locate(("residuo",)))
