@@ -49,6 +49,20 @@ def _counting(monkeypatch, module, name: str) -> list:
     return calls
 
 
+def _changed_once_read(monkeypatch, module, path: Path) -> bytes:
+    """Make ``module.read_file`` change ``path`` right after reading it (for the key); return its bytes before."""
+    original = path.read_bytes()
+    real = module.read_file
+
+    def read_then_change(file, *args, **kwargs):
+        data = real(file, *args, **kwargs)
+        path.write_text("# cambiato dopo la lettura\n", encoding="utf-8")
+        return data
+
+    monkeypatch.setattr(module, "read_file", read_then_change)
+    return original
+
+
 def _entries(folder: Path) -> list[Path]:
     return sorted(folder.glob("[0-9a-f]*.bin"))
 
@@ -82,15 +96,7 @@ def test_a_missed_method_is_loaded_from_the_bytes_its_key_names(rules, cache_roo
     from riskengine.source import document
 
     method_file = rules / "method.yaml"
-    original = method_file.read_bytes()
-    real = method_cache.read_file
-
-    def read_then_change(file, *args, **kwargs):
-        data = real(file, *args, **kwargs)
-        method_file.write_text("# cambiato dopo la lettura\n", encoding="utf-8")
-        return data
-
-    monkeypatch.setattr(method_cache, "read_file", read_then_change)
+    original = _changed_once_read(monkeypatch, method_cache, method_file)
     parsed = _counting(monkeypatch, document, "read_file")
     loaded = _counting(monkeypatch, method_load, "read_file")
     method = cached_method(rules)
@@ -169,19 +175,11 @@ def test_a_missed_assessment_is_loaded_from_the_bytes_its_key_names(catalogue, r
     cg, _ = linked(catalogue)
     method = cached_method(rules)
     path = catalogue / "assessment-2026.yaml"
-    original = path.read_text(encoding="utf-8")
-    real = assessment_cache.read_file
-
-    def read_then_change(file, *args, **kwargs):
-        data = real(file, *args, **kwargs)
-        path.write_text("# cambiato dopo la lettura\n", encoding="utf-8")
-        return data
-
-    monkeypatch.setattr(assessment_cache, "read_file", read_then_change)
+    original = _changed_once_read(monkeypatch, assessment_cache, path)
     loaded = _counting(monkeypatch, document, "read_file")
     first = cached_assessment(path, cg, method)
     assert not [args for args in loaded if Path(args[0]) == path]  # not read a second time
-    path.write_text(original, encoding="utf-8")
+    path.write_bytes(original)
     assert first.answers and first.answers == load_assessment(path, cg, method).answers
 
 
