@@ -233,7 +233,7 @@ def test_cli_check_reports_assessment_problems_with_file_and_line(tmp_path) -> N
     assert result.exit_code == 1
     assert (f"    {where(path, 'P2: 3', offset=4)}: error[assessment]: '3' is not an answer of indicator 'P2' "
             "(expected one of: 2, 5)") in result.stdout.splitlines()
-    assert result.stdout.splitlines()[-1].startswith("FAILED: 1 error(s), ")
+    assert result.stdout.splitlines()[-1].startswith("FAILED: 1 error, ")
 
 
 def test_catalogue_items_share_their_field_name_sets_and_stay_read_only(cciaa):

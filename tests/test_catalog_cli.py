@@ -65,14 +65,14 @@ def test_check_mini_reports_the_findings_of_its_annex():
         "warnings (1)\n"
         "  measure-overdue (1)\n"
         f"    {overdue(MINI)}\n"
-        "FAILED: 1 error(s), 1 warning(s), 0 note(s)\n"
+        "FAILED: 1 error, 1 warning, 0 notes\n"
     )
 
 
 def test_check_mini_quiet():
     result = run_cli("check", "-q", MINI)
     assert result.exit_code == 1
-    assert result.stdout == "FAILED: 1 error(s), 1 warning(s), 0 note(s)\n"
+    assert result.stdout == "FAILED: 1 error, 1 warning, 0 notes\n"
 
 
 PROVV_VIEW = """\
@@ -129,7 +129,7 @@ def test_show_misspelt_unit_suggests():
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == (f"{MINI}/units.yaml: error[load]: unità o ruolo 'UO Complianse' inesistente "
-                             "(forse 'UO Compliance'?)\n1 errori\n")
+                             "(forse 'UO Compliance'?)\n1 errore\n")
 
 
 def test_show_process():
@@ -176,7 +176,7 @@ def test_show_unknown_process_suggests():
     result = run_cli("show", "--lang", "it", MINI, "--process", "B2.1.2")
     assert result.exit_code == 1
     assert result.stderr == (f"{MINI}/processes.yaml: error[load]: processo 'B2.1.2' inesistente "
-                             "(forse 'B2.1.1'?)\n1 errori\n")
+                             "(forse 'B2.1.1'?)\n1 errore\n")
 
 
 @pytest.mark.parametrize("args", [[], ["--unit", "SG", "--process", "B2.1.1"]])
@@ -257,7 +257,7 @@ def test_graph_refuses_a_catalogue_with_errors():
     result = run_cli("graph", "tests/data/broken/several-problems")
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr.splitlines()[-1] == "3 error(s)"
+    assert result.stderr.splitlines()[-1] == "3 errors"
     assert result.stderr.splitlines()[0] == (
         "tests/data/broken/several-problems/measures.yaml:23:19: error[dangling-reference]: "
         "unknown unit or role 'UO Complianse' (did you mean 'UO Compliance'?)")

@@ -256,7 +256,8 @@ CASES.update({
 def _summary(lines: list[str], exit_code: int) -> str:
     counts = {s: sum(f": {s}[" in line for line in lines) for s in ("error", "warning", "info")}
     status = "FAILED" if exit_code else "ok"
-    return f"{status}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s)"
+    words = {"error": ("error", "errors"), "warning": ("warning", "warnings"), "info": ("note", "notes")}
+    return f"{status}: " + ", ".join(f"{counts[s]} {words[s][counts[s] != 1]}" for s in ("error", "warning", "info"))
 
 
 def test_every_broken_directory_is_a_case():
@@ -303,7 +304,7 @@ def test_check_output_is_grouped_by_severity_and_rule(monkeypatch):
         "notes (1)\n"
         "  area-unused (1)\n"
         f"    {d}/areas.yaml:9:5: info[area-unused]: risk area 'cciaa:C' holds no process\n"
-        "FAILED: 1 error(s), 1 warning(s), 1 note(s)\n"
+        "FAILED: 1 error, 1 warning, 1 note\n"
     )
     assert result.stderr == ""
 
@@ -312,7 +313,7 @@ def test_quiet_prints_only_the_summary(monkeypatch):
     monkeypatch.chdir(REPO)
     result = run_cli("check", "--quiet", "tests/data/broken/several-problems")
     assert result.exit_code == 1
-    assert result.stdout == "FAILED: 3 error(s), 1 warning(s), 0 note(s)\n"
+    assert result.stdout == "FAILED: 3 errors, 1 warning, 0 notes\n"
 
 
 def test_several_problems_in_two_files_through_python_m():
@@ -322,7 +323,7 @@ def test_several_problems_in_two_files_through_python_m():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1, proc.stderr
     assert problem_lines(proc.stdout) == [line.format(d=d) for line in CASES["several-problems"][1]]
-    assert proc.stdout.splitlines()[-1] == "FAILED: 3 error(s), 1 warning(s), 0 note(s)"
+    assert proc.stdout.splitlines()[-1] == "FAILED: 3 errors, 1 warning, 0 notes"
 
 
 def test_warnings_only_exit_zero_through_python_m():
@@ -330,7 +331,7 @@ def test_warnings_only_exit_zero_through_python_m():
     proc = subprocess.run([sys.executable, "-m", "riskengine", "check", d], cwd=REPO,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-1] == "ok: 0 error(s), 2 warning(s), 0 note(s)"
+    assert proc.stdout.splitlines()[-1] == "ok: 0 errors, 2 warnings, 0 notes"
 
 
 # Further kinds of dangling reference, built in tmp_path from the mini catalogue.

@@ -114,7 +114,7 @@ def test_load_error_is_reported_at_its_place(case, tmp_path, monkeypatch):
     result = run_cli("check", "cat")
     assert result.exit_code == 1, result.output
     assert problem_lines(result.stdout) == expected
-    assert result.stdout.splitlines()[-1] == f"FAILED: {len(expected)} error(s), 0 warning(s), 0 note(s)"
+    assert result.stdout.splitlines()[-1] == f"FAILED: {len(expected)} error{'' if len(expected) == 1 else 's'}, 0 warnings, 0 notes"
 
 
 def test_errors_of_every_file_are_reported_together(tmp_path, monkeypatch):

@@ -142,7 +142,7 @@ def test_scenario_problems_through_the_command_line(tmp_path: Path, text: str, i
             str(tmp_path / "w.json")]
     it, en = run_cli(*args, "--lang", "it"), run_cli(*args, "--lang", "en")
     assert it.exit_code == en.exit_code == 1
-    assert italian in it.stderr and it.stderr.splitlines()[-1] == "1 errori", it.stderr
+    assert italian in it.stderr and it.stderr.splitlines()[-1] == "1 errore", it.stderr
     assert english in en.stderr, en.stderr
     assert not (tmp_path / "w.json").exists()
 

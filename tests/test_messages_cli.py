@@ -59,7 +59,7 @@ def test_check_is_italian_by_default_and_english_on_request(catalogue_dir: Path)
     by_variable = riskengine("check", catalogue_dir, lang="en")
     assert italian.returncode == english.returncode == 0
     assert italian.stdout.splitlines()[-1].startswith("ok: 0 errori")
-    assert english.stdout.splitlines()[-1].startswith("ok: 0 error(s)")
+    assert english.stdout.splitlines()[-1].startswith("ok: 0 errors")
     # the small chamber's example is clean (issue 13); the CCIAA one has warnings, grouped and worded
     warned = catalogue_dir.name != "esempio-piccolo"
     assert ("Avvisi (" in italian.stdout) == warned and ("warnings (" in english.stdout) == warned
@@ -112,6 +112,18 @@ def test_an_unknown_language_is_one_line_and_exit_2() -> None:
     shown = riskengine("check", REPO / "catalogs" / "esempio-cciaa", "--lang", "fr")
     assert shown.returncode == 2
     assert shown.stderr.strip().splitlines() == ["lingua sconosciuta 'fr': attese it, en"]
+
+
+def test_counts_are_worded_in_the_singular_for_one() -> None:
+    italian, english = Text("it"), Text("en")
+    assert [italian("cli.errori", n=n) for n in (0, 1, 2)] == ["0 errori", "1 errore", "2 errori"]
+    assert [english("cli.errori", n=n) for n in (0, 1, 2)] == ["0 errors", "1 error", "2 errors"]
+    assert italian.severities({"error": 1, "warning": 2}) == {"errori": "1 errore", "avvisi": "2 avvisi", "note": "0 note"}
+    assert english.severities({"info": 1}) == {"errori": "0 errors", "avvisi": "0 warnings", "note": "1 note"}
+    assert italian("cli.check.esito_ko", **italian.severities({"error": 1, "warning": 1, "info": 1})) == \
+        "NON SUPERATO: 1 errore, 1 avviso, 1 nota"
+    with pytest.raises(KeyError):
+        italian("cli.nessuna_etichetta", n=1)
 
 
 def test_both_languages_have_the_same_keys() -> None:

@@ -84,7 +84,7 @@ def test_a_residual_expected_without_declared_measures_is_an_error(tmp_path) -> 
     assert result.stderr.splitlines() == [(
         f"{where(path, 'livello_residuo')}: error[rule-test]: 'livello_residuo' expects a residual, but the case "
         "declares no measures (list the measures linked to the process under 'misure' ('misure: []' for none): "
-        "the residual is computed from them)"), "1 error(s)"]
+        "the residual is computed from them)"), "1 error"]
     assert result.stdout == ""
 
 

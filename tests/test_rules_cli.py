@@ -116,7 +116,7 @@ def test_invalid_test_case_is_an_input_error(tmp_path) -> None:
     assert result.stderr.splitlines() == [
         f"{where(method / 'tests' / 'politiche.yaml', 'misure_specifice')}: error[rule-test]: unknown fact "
         "'misure_specifice' (did you mean 'misure_specifiche'?)",
-        "1 error(s)",
+        "1 error",
     ]
 
 
@@ -129,7 +129,7 @@ def test_test_case_with_a_score_finer_than_the_method(tmp_path) -> None:
     assert result.stderr.splitlines() == [
         f"{where(method / 'tests' / 'oracoli.yaml', '4.005')}: error[rule-test]: 4.005 is not a score of the method "
         "(scores are from 0, rounded to 2 decimals: a band table never sees this value)",
-        "1 error(s)",
+        "1 error",
     ]
 
 
@@ -153,7 +153,7 @@ def test_method_without_tests(tmp_path) -> None:
 def test_check_shipped_method(name: str, counts: str) -> None:
     result = run_cli("check", RULES / name)
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == [f"{RULES / name}: {counts}", "ok: 0 error(s), 0 warning(s), 0 note(s)"]
+    assert result.stdout.splitlines() == [f"{RULES / name}: {counts}", "ok: 0 errors, 0 warnings, 0 notes"]
 
 
 def test_check_broken_method_exits_1_with_file_and_line(tmp_path) -> None:
@@ -171,7 +171,7 @@ def test_check_broken_method_exits_1_with_file_and_line(tmp_path) -> None:
         "  policy-condition (1)",
         f"    {where(method / 'policies.yaml', 'misure_specifice')}: error[policy-condition]: unknown field "
         "'misure_specifice' (did you mean 'misure_specifiche'?)",
-        "FAILED: 2 error(s), 0 warning(s), 0 note(s)",
+        "FAILED: 2 errors, 0 warnings, 0 notes",
     ]
 
 
@@ -264,7 +264,7 @@ def test_fact_that_is_not_a_finite_number_is_a_located_error(tmp_path, raw: str)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
-    assert lines[-1] == "1 error(s)"
+    assert lines[-1] == "1 error"
     # .nan and .inf are not finite; 1.0e+400 is read exactly, and is beyond the numbers the engine compares
     assert lines[0].startswith(f"{where(method / 'tests' / 'politiche.yaml', raw)}: error[rule-test]: "
                                "fact 'misure_specifiche': ")

@@ -251,7 +251,7 @@ def test_a_worker_killed_by_a_signal_ends_in_one_italian_line_and_writes_nothing
     assert located.startswith(f"{EXAMPLES[0]}: error[shards]: un processo di lavoro della valutazione in parallelo "
                               "si è interrotto"), stderr
     assert "RISKENGINE_SHARD_WORKERS=1" in located  # the suggestion
-    assert count == "1 errori"
+    assert count == "1 errore"
     assert not (tmp_path / "out").exists()
 
 

@@ -190,7 +190,7 @@ def test_check_validates_the_example_schedule_without_errors(monkeypatch):
     assert trasparenza == ["    catalogs/esempio-cciaa/trasparenza.yaml:226:27: warning[obligation-overdue]: "
                            "publication obligation 'AT-04-08' was due for update on 2025-10-15 "
                            "(publish the update and record 'ultimo_aggiornamento')"]
-    assert "error(s)" in result.stdout and result.stdout.splitlines()[-1].startswith("ok: 0 error(s)")
+    assert "errors" in result.stdout and result.stdout.splitlines()[-1].startswith("ok: 0 errors")
 
 
 def test_the_example_covers_the_tree_and_marks_the_three_binding_schemas():

@@ -442,7 +442,7 @@ def check(catalog: Path = typer.Argument(...),
                     typer.echo(f"    {t.problem(problem)}")
     severities = report.severities
     status = "cli.check.esito_ok" if report.ok else "cli.check.esito_ko"
-    typer.echo(t(status, errori=severities["error"], avvisi=severities["warning"], note=severities["info"]))
+    typer.echo(t(status, **t.severities(severities)))
     if not report.ok:
         raise typer.Exit(EXIT_INPUT)
 
@@ -654,8 +654,8 @@ def _summary(t: Text, annex: Any, verbose: bool) -> None:
     echo("  " + t("cli.sintesi.per_livello",
                   livelli="; ".join(f"{levels.get(k, k)} {n}" for k, n in per_level.items())))
     severities = s["criticita_per_gravita"]
-    echo("  " + t("cli.sintesi.criticita", errori=severities.get("error", 0), avvisi=severities.get("warning", 0),
-                  note=severities.get("info", 0)))
+    echo("  " + t("cli.sintesi.criticita", **{**t.severities(severities),
+                                               "errori": t("cli.gravi", n=severities.get("error", 0))}))
     worst = result["criticita"][:3]  # sorted by severity in the result
     if worst:
         echo("  " + t("cli.sintesi.piu_gravi"))

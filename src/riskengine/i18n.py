@@ -188,11 +188,17 @@ class Text:
         self.labels = catalogue(self.lang)
 
     def __call__(self, key: str, **values: Any) -> str:
-        try:
-            text = self.labels[key]
-        except KeyError:
-            raise KeyError(f"no label '{key}' in messages/{self.lang}.yaml") from None
+        text = self.labels.get(key)
+        if text is None:  # a count's label: its form for one (``uno``) or for the others (``altri``), by ``n``
+            text = self.labels.get(f"{key}.{'uno' if values.get('n') == 1 else 'altri'}")
+        if text is None:
+            raise KeyError(f"no label '{key}' in messages/{self.lang}.yaml")
         return format_label(text, values) if values else text
+
+    def severities(self, counts: Mapping[str, int]) -> dict[str, str]:
+        """The counts of findings by severity as ``errori``, ``avvisi``, ``note`` labels ("1 errore", "2 avvisi")."""
+        return {name: self(f"cli.per_gravita.{severity}", n=counts.get(severity, 0))
+                for name, severity in (("errori", "error"), ("avvisi", "warning"), ("note", "info"))}
 
     def has(self, key: str) -> bool:
         """True when the catalogue has a label for ``key``."""
