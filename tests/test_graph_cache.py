@@ -72,9 +72,9 @@ def test_a_hit_holds_the_process_facts_evaluation_reads(catalogue, cache_dir, mo
     linked(catalogue)
     _no_fresh_load(monkeypatch)
     warm_cg, _ = linked(catalogue)
-    monkeypatch.setattr(queries, "measures_by_process", lambda cg: pytest.fail("worked out again"))
-    warm = queries.process_facts(warm_cg)
-    monkeypatch.undo()
+    with monkeypatch.context() as patched:
+        patched.setattr(queries, "measures_by_process", lambda cg: pytest.fail("worked out again"))
+        warm = queries.process_facts(warm_cg)
     fresh_cg, _ = _fresh(catalogue)
     assert warm == queries.process_facts(fresh_cg)
     assert len(warm) == len(fresh_cg.nodes_of("process"))

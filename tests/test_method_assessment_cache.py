@@ -106,6 +106,25 @@ def test_a_missed_method_is_loaded_from_the_bytes_its_key_names(rules, cache_roo
     assert method.digests == fresh.digests and method.model == fresh.model
 
 
+def test_a_method_file_absent_for_the_key_is_absent_for_the_load(rules, cache_root, monkeypatch):
+    """policies.yaml appearing between the key and the load is not loaded under the key that says it is absent."""
+    policies = rules / "policies.yaml"
+    text = policies.read_text(encoding="utf-8")
+    policies.unlink()
+    real = method_cache.method_key
+
+    def key_then_add(*args, **kwargs):
+        found = real(*args, **kwargs)
+        policies.write_text(text, encoding="utf-8")
+        return found
+
+    monkeypatch.setattr(method_cache, "method_key", key_then_add)
+    method = cached_method(rules)
+    assert list(method.digests) == ["method.yaml"] and not method.tables
+    policies.unlink()
+    assert method.digests == load_method(rules).digests
+
+
 def test_a_method_with_errors_is_refused_every_time_and_never_stored(rules, cache_root):
     (rules / "method.yaml").write_text("nome: [\n", encoding="utf-8")
     for _ in range(2):

@@ -377,7 +377,7 @@ def _pdf_values(depth: int = 3):
     import pydyf
 
     leaves = st.one_of(
-        st.sampled_from(["/Type", "/StructElem", "/P", "/Span", b"/Figure"]),
+        st.sampled_from(["/Type", "/StructElem", "/P", "/Span", b"/Figure", True, False, None]),
         st.integers(min_value=-5, max_value=10**6),
         st.floats(min_value=-1e4, max_value=1e4, allow_nan=False).map(lambda x: round(x, 3)),
         st.integers(min_value=0, max_value=40).map(lambda n: b"%d 0 R" % n),  # references, as pydyf writes them
@@ -387,7 +387,19 @@ def _pdf_values(depth: int = 3):
     return st.recursive(leaves, lambda inner: st.one_of(
         st.lists(inner, max_size=5).map(pydyf.Array),
         st.dictionaries(st.sampled_from(["K", "P", "Pg", "Alt", "A", "S", "Nums"]), inner, max_size=5)
-        .map(pydyf.Dictionary)), max_leaves=25)
+        .map(pydyf.Dictionary),
+        st.lists(st.integers(0, 999), max_size=4).map(tuple),  # numbers in a tuple (pydyf writes it as text)
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["K", "P"]), inner, max_size=2)),
+        max_leaves=25)
+
+
+def _plain_container(value) -> bool:
+    """Whether ``value`` holds a list or dict that is not pydyf's (which pydyf would not write as PDF)."""
+    import pydyf
+
+    if isinstance(value, (pydyf.Array, pydyf.Dictionary)):
+        return any(_plain_container(item) for item in (value.values() if isinstance(value, dict) else value))
+    return isinstance(value, (list, dict))
 
 
 @given(st.dictionaries(st.sampled_from(["Type", "K", "P", "Pg", "Alt", "A", "S"]), _pdf_values(), max_size=6),
@@ -402,12 +414,15 @@ def test_a_serialised_object_writes_what_pydyf_writes_once_renumbered(values, sh
     mapping = {n: n + shift for n in range(41)}
     template = pdf_parts._template(copy.deepcopy(obj))
     expected = pdf_parts._renumber(obj, mapping).data
+    if _plain_container(obj):  # left as it is, and renumbered by the join as before
+        assert not isinstance(template, pdf_parts.Serialised)
+        return
+    assert isinstance(template, pdf_parts.Serialised) or obj.get("Type") == "/Annot" or (
+        obj.get("Type") == "/StructElem" and "ID" in obj)
     if isinstance(template, pdf_parts.Serialised):
         template.fill(mapping)
         assert template.data == expected
         assert template.number == 7
-    else:  # left as it is: the join renumbers it
-        assert template.get("Type") == "/Annot" or template.get("Type") == "/StructElem"
 
 
 def test_structure_elements_with_table_header_ids_and_links_stay_objects():
@@ -421,6 +436,9 @@ def test_structure_elements_with_table_header_ids_and_links_stay_objects():
         assert pdf_parts._template(obj) is obj  # the join changes them: never frozen into bytes
     with pytest.raises(KeyError):  # a reference the part does not number is an error, as when renumbering
         pdf_parts._template(pydyf.Dictionary({"P": b"3 0 R"})).fill({})
+    unfilled = pdf_parts._template(pydyf.Dictionary({"P": b"3 0 R"}))
+    with pytest.raises(ValueError, match="never numbered"):  # never written with its part's numbers
+        _ = unfilled.data
 
 
 def _sample_pdf(before: int, objects: int, info: bool):
@@ -447,7 +465,8 @@ def _sample_pdf(before: int, objects: int, info: bool):
 @pytest.mark.parametrize(("before", "objects", "info"), [
     (0, 0, False), (0, 3, True), (1000, 200, True),
     (65_000, 20, False),  # the object stream takes the file past 2^16 bytes: the offsets need one more byte
-    (65_400, 0, True), (70_000, 800, False)])
+    (65_400, 0, True), (70_000, 800, False),
+    (0, 300, False)])  # the object stream's number needs a wider field than the few bytes before it
 def test_write_gives_the_bytes_pydyf_writes(before, objects, info):
     from riskengine.report.pdf_streams import write
 
@@ -466,6 +485,11 @@ def test_the_joined_pdf_is_what_pydyf_would_write(mini, monkeypatch):
         return output.getvalue()
 
     ours = pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=1)
-    monkeypatch.setattr(pdf_parts, "write", pydyf_write)
-    assert pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=1) == ours
-    assert pdf_streams.write is not pydyf_write
+    with monkeypatch.context() as patched:
+        patched.setattr(pdf_parts, "write", pydyf_write)
+        assert pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=1) == ours
+    with monkeypatch.context() as patched:  # every object renumbered and written by pydyf in the parent, as before
+        patched.setattr(pdf_parts, "_template", lambda obj: obj)
+        patched.setattr(pdf_parts, "write", pydyf_write)
+        assert pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=1) == ours
+    assert pdf_streams.write(_sample_pdf(10, 5, True)) != b""

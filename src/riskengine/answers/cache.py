@@ -32,23 +32,23 @@ def cached_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Ass
     """:func:`load_assessment` of ``path``, or the assessment an earlier run validated from the same file,
     catalogue, method and versions."""
     path = Path(path)
-    read: list[bytes] = []  # the bytes the key names, loaded on a miss (read once, and what was hashed)
+    raw: bytes | None = None  # the bytes the key names, loaded on a miss (read once, and what was hashed)
 
     def key() -> str | None:
+        nonlocal raw
         if cg.files_key is None:
             return None
         try:  # read as the loader reads it: a link out of the catalogue's folder is refused, never hashed
             raw = read_file(path)
         except RiskengineError:
             return None  # the loader reports it
-        read.append(raw)
         return hashlib.sha256(b"\0".join((_FORMAT, loading_versions(), str(cg.files_key).encode("ascii"),
                                           repr(sorted(method.digests.items())).encode("utf-8"),
                                           str(method.root).encode("utf-8"), str(path).encode("utf-8"),
                                           hashlib.sha256(raw).digest()))).hexdigest()
 
     def build() -> Assessment:
-        loaded = load_assessment(path, cg, method, raw=read[0] if read else None)
+        loaded = load_assessment(path, cg, method, raw=raw)
         if loaded.document is not None:  # the file's bytes are read again if a value must be located
             loaded.document.release_positions()
         return loaded

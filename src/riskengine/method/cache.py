@@ -27,29 +27,38 @@ KEPT = 16  # the newest methods kept (a few kilobytes each)
 def cached_method(root: str | Path) -> Method:
     """:func:`load_method` of ``root``, or the method an earlier run loaded from the same files and versions.
 
-    On a miss the method is loaded from the bytes its key was made of (read once)."""
+    On a miss the method is loaded from the files its key was made of, as they were read (once)."""
     root = Path(root)
-    read: dict[str, bytes] = {}
-    return cast(Method, signed_entry("metodi", lambda: method_key(root, read),
-                                     lambda: load_method(root, read=read), Method, KEPT))
+    files: dict[str, bytes | None] | None = None
+
+    def key() -> str | None:
+        nonlocal files
+        files = method_files(root)
+        return method_key(root, files) if files is not None else None
+
+    return cast(Method, signed_entry("metodi", key, lambda: load_method(root, read=files), Method, KEPT))
 
 
-def method_key(root: Path, read: dict[str, bytes] | None = None) -> str | None:
-    """The key of the method in ``root`` (hex), or None when its files cannot be read (the loader reports it).
-
-    ``read``: filled with the bytes of the files present, by name."""
-    read = {} if read is None else read
-    digest = hashlib.sha256(_FORMAT + b"\0" + loading_versions() + str(root).encode("utf-8") + b"\0")
+def method_files(root: Path) -> dict[str, bytes | None] | None:
+    """The bytes of the method's files by name (None: absent), read as the loader reads them; None when one cannot
+    be read (the loader reports it)."""
+    files: dict[str, bytes | None] = {}
     for name in ("method.yaml", "policies.yaml"):
         path = root / name
-        digest.update(name.encode("utf-8") + b"\0")
         if not path.exists() and not path.is_symlink():
-            digest.update(b"absent\0")
+            files[name] = None
             continue
         try:  # read as the loader reads it: a link out of the method's folder is refused, never hashed
-            read[name] = read_file(path)
+            files[name] = read_file(path)
         except RiskengineError:
-            read.clear()  # the loader reads them itself, and reports it
             return None
-        digest.update(hashlib.sha256(read[name]).digest())
+    return files
+
+
+def method_key(root: Path, files: dict[str, bytes | None]) -> str:
+    """The key (hex) of the method in ``root`` whose files are ``files`` (:func:`method_files`)."""
+    digest = hashlib.sha256(_FORMAT + b"\0" + loading_versions() + str(root).encode("utf-8") + b"\0")
+    for name, data in files.items():
+        digest.update(name.encode("utf-8") + b"\0")
+        digest.update(b"absent\0" if data is None else hashlib.sha256(data).digest())
     return digest.hexdigest()

@@ -792,23 +792,25 @@ def _comparisons(cond: expr.Cond) -> list[expr.Cmp]:
     return []
 
 
-def load_method(root: str | Path, *, read: Mapping[str, bytes] | None = None) -> Method:
+def load_method(root: str | Path, *, read: Mapping[str, bytes | None] | None = None) -> Method:
     """Load, check and compile ``rules/<method>/``; raise :class:`RiskengineError` with every problem.
 
-    ``read``: the bytes of its files by name (``method.yaml``, ``policies.yaml``) as
-    :func:`~riskengine.source.document.read_file` read them, when a caller has read them already (a cache's key
-    is their digest): the method is then loaded from them, and its digests are theirs."""
+    ``read``: its files by name (``method.yaml``, ``policies.yaml``) as
+    :func:`~riskengine.source.document.read_file` read them (None: absent), when a caller has read them already (a
+    cache's key is their digest): the method is then loaded from them alone, and its digests are theirs."""
     root = Path(root)
-    known = dict(read or {})
     used: dict[str, bytes] = {}  # the bytes loaded, by file name: the method's digests
 
+    def present(path: Path) -> bool:
+        return read.get(path.name) is not None if read is not None else path.is_file()
+
     def document(path: Path) -> Document:
-        raw = known.get(path.name)
+        raw = read.get(path.name) if read is not None else None
         used[path.name] = raw if raw is not None else read_file(path)
         return load_yaml(path, raw=used[path.name])
 
     method_path = root / "method.yaml"
-    if "method.yaml" not in known and not method_path.is_file():
+    if not present(method_path):
         raise refuse(Location(str(method_path)), "problemi.metodo.manca_metodo",
                      hint_key="problemi.metodo.suggerimento.manca_metodo")
     problems: list[Problem] = []
@@ -817,7 +819,7 @@ def load_method(root: str | Path, *, read: Mapping[str, bytes] | None = None) ->
     policies_path = root / "policies.yaml"
     pdoc: Document | None = None
     policies: PoliciesFile | None = PoliciesFile()
-    if "policies.yaml" in known or policies_path.is_file():
+    if present(policies_path):
         try:
             pdoc = document(policies_path)
             policies = validate_document(pdoc, PoliciesFile, problems)

@@ -56,7 +56,10 @@ class PartCache:
 
     def has(self, html: str, variant: str) -> bool:
         """Whether an earlier run kept a part for ``html`` (it may still prove unreadable: :meth:`get`)."""
-        return (self.directory / f"{self.key(html, variant)}.bin").is_file()
+        try:
+            return (self.directory / f"{self.key(html, variant)}.bin").is_file()
+        except OSError:  # unreadable: laid out again, as get() would have it
+            return False
 
     def get(self, html: str, variant: str) -> PartPdf | None:
         """The part laid out from ``html`` by an earlier run, or None."""

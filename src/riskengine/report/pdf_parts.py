@@ -138,15 +138,17 @@ class Serialised(pydyf.Object):
         super().__init__()
         self.number, self.generation = obj.number, obj.generation
         self.pieces = pieces
-        self.bytes = b"" if pieces else obj.data
+        self.bytes: bytes | None = None if pieces else obj.data
 
     def fill(self, mapping: dict[int, int]) -> None:
         """Write the references through ``mapping`` (the part's numbers → the joined PDF's)."""
-        self.bytes = b"".join([piece if piece.__class__ is bytes else b"%d 0 R" % mapping[piece]  # type: ignore[index]
+        self.bytes = b"".join([b"%d 0 R" % mapping[piece] if isinstance(piece, int) else piece
                                for piece in self.pieces])
 
     @property
     def data(self) -> bytes:
+        if self.bytes is None:  # a join that added the object without numbering its references: never written
+            raise ValueError(f"object {self.number}: its references were never numbered")
         return self.bytes
 
 
@@ -172,7 +174,7 @@ def _template(obj: Any) -> Any:
         return obj
     joined: list[bytes | int] = []
     for piece in pieces:  # adjacent bytes as one piece: fewer to join
-        if piece.__class__ is bytes and joined and joined[-1].__class__ is bytes:
+        if not isinstance(piece, int) and joined and not isinstance(joined[-1], int):
             joined[-1] += piece
         else:
             joined.append(piece)
@@ -394,8 +396,8 @@ def join(parts: list[PartPdf], numbers: PartPdf) -> bytes:
             previous = make_page_bookmark_tree(_Marks(marks), skipped, last_by_depth, previous, page_index, Matrix())
             page_index += 1
     add_outlines(pdf, tree)
-    # pydyf serialises every object twice (to write it, then to compute the file identifier): serialise each
-    # object once here.
+    # Writing asks for every object's bytes twice (for the object stream, then for the file identifier): the
+    # objects not serialised by the workers are serialised once here.
     pdf.objects[:] = [obj if isinstance(obj, (pydyf.Stream, Serialised)) or obj.free == "f" else Serialised(obj)
                       for obj in pdf.objects]
     return write(pdf)
@@ -492,9 +494,9 @@ class Runner:
     def __enter__(self) -> Runner:
         return self
 
-    def __exit__(self, *_: object) -> None:
+    def __exit__(self, kind: object, *_: object) -> None:
         if self.pool is not None:
-            self.pool.shutdown()
+            self.pool.shutdown(cancel_futures=kind is not None)  # after a failure, the queued parts are not laid out
 
     def _pool(self) -> Any:
         if self.pool is None:
@@ -519,6 +521,9 @@ class Runner:
             if kept[i]:
                 results[i] = cache.get(*job)
         missing = [i for i, result in enumerate(results) if result is None]
+        unreadable = [i for i in missing if i not in futures]  # kept, but not of this user's making or corrupt
+        if self.count > 1 and (len(unreadable) > 1 or (unreadable and futures)):
+            futures.update({i: self._pool().submit(render_part, *jobs[i]) for i in unreadable})
         for i in missing:
             results[i] = futures[i].result() if i in futures else render_part(*jobs[i])
             if cache is not None:

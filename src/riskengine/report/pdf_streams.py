@@ -65,9 +65,9 @@ def write(pdf: Any) -> bytes:
     an S annex that is 1.5 and 1.2 s. The cross-reference entries but the last (the cross-reference stream's own
     place) are known before the object stream is compressed, so they are compressed meanwhile, in this thread,
     while another compresses the object stream (zlib lets go of the interpreter while it compresses), and the last
-    entry is fed after: zlib writes the same bytes for the same input however it is fed. The offsets' width is
-    guessed from where the object stream starts; when the object stream takes the file past 2^8k bytes, the entries
-    are compressed again.
+    entry is fed after: zlib writes the same bytes for the same input however it is fed. The width of the second
+    field is guessed from where the object stream starts (or from its number, which the entries hold too, when
+    larger); when the file's length after the object stream needs another width, the entries are compressed again.
     Non-compressible objects must be streams that keep their bytes (as :class:`Packed` and the joined PDF's)."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -120,7 +120,7 @@ def write(pdf: Any) -> bytes:
     third = _width(max(max(obj.generation for obj in pdf.objects), len(compressed_objects)))
     # The offsets' width is the file's length's, known once the object stream is written: guessed from where it
     # starts, and the entries compressed again in the rare case where the object stream crossed a width.
-    guess = _width(start)
+    guess = _width(max(start, object_stream.number))  # the entries hold its number too
     xref = zlib.compressobj(level=9)
     with ThreadPoolExecutor(1) as thread:
         compressing = thread.submit(_compressed, raw)
