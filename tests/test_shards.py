@@ -271,3 +271,36 @@ def test_ctrl_c_stops_the_workers_and_ends_in_one_line(tmp_path):
     assert not (tmp_path / "out").exists()
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+# Ctrl-C the instant a worker is forked, before the parent has counted it (the window a loaded machine widens).
+_INTERRUPTED_AT_FORK = """
+import os, signal, sys, time
+from multiprocessing.context import ForkProcess
+import riskengine.shards as shards
+def napping(shard, wanted, links):
+    time.sleep(60)
+    return "ok", []
+shards._evaluate_shard = napping
+started = ForkProcess.start
+def start(self):
+    started(self)
+    os.killpg(0, signal.SIGINT)  # the terminal's Ctrl-C, to the whole group, the worker just forked included
+ForkProcess.start = start
+from riskengine.cli import main
+sys.argv = ["riskengine"] + sys.argv[1:]
+main()
+"""
+
+
+def test_ctrl_c_while_workers_are_forked_leaves_none_behind(tmp_path):
+    env = dict(os.environ, RISKENGINE_CACHE_DIR=str(tmp_path / "cache"), RISKENGINE_SHARDS_FROM="1",
+               RISKENGINE_SHARD_WORKERS="3", RISKENGINE_LANG="it", RISKENGINE_DB=f"sqlite:///{tmp_path / 's.sqlite'}")
+    run = subprocess.Popen([sys.executable, "-c", _INTERRUPTED_AT_FORK, "assess", str(EXAMPLES[0]), "--out",
+                            str(tmp_path / "out"), "--format", "json", "-q", "--rules", str(REPO / "rules")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    # A worker left behind keeps the command's output open through its 60-second nap: communicate would wait.
+    _, stderr = run.communicate(timeout=30)
+    assert run.returncode == 130, stderr
+    assert stderr.strip() == "riskengine: interrotto"
+    assert not (tmp_path / "out").exists()
