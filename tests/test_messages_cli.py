@@ -124,6 +124,11 @@ def test_counts_are_worded_in_the_singular_for_one() -> None:
         "NON SUPERATO: 1 errore, 1 avviso, 1 nota"
     with pytest.raises(KeyError):
         italian("cli.nessuna_etichetta", n=1)
+    # the annex's counts of one thing
+    assert italian("registro.didascalia", n=1) == "Registro dei rischi (1 processo)"
+    assert italian("registro.didascalia", n=2) == "Registro dei rischi (2 processi)"
+    assert italian("scheda.misure_generali", n=1) == "Si applica inoltre 1 misura generale:"
+    assert english("variazioni.livelli_didascalia", n=1).startswith("1 process with")
 
 
 def test_both_languages_have_the_same_keys() -> None:
