@@ -8,6 +8,7 @@ what they print for English words.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import shutil
@@ -249,6 +250,30 @@ def test_result_file_refusals_in_both_languages(tmp_path: Path) -> None:
     assert "è un risultato del formato 'riskengine-risultato/0'; questa versione di riskengine legge" in italian
     assert "(valuta di nuovo il catalogo con questa versione di riskengine)" in italian
     assert "is a result of format 'riskengine-risultato/0'; this riskengine reads" in english
+
+
+@pytest.mark.parametrize(("change", "italian", "english"), [
+    (lambda d: d["processi"][0].pop("codice"), "processi[0].codice: manca", "processi[0].codice: missing"),
+    (lambda d: d["processi"][0].update(codice=7), "processi[0].codice: atteso un testo",
+     "processi[0].codice: expected text"),
+    (lambda d: d["processi"][0].update(valutato="forse"), "processi[0].valutato: atteso true o false",
+     "processi[0].valutato: expected true or false"),
+    (lambda d: d["processi"][0].update(aree="A"), "processi[0].aree: atteso un elenco",
+     "processi[0].aree: expected a list"),
+    (lambda d: d["processi"][0]["eventi"][0]["misure"][0].update(tramite="ufficio"),
+     "processi[0].eventi[0].misure[0].tramite: valore non ammesso", "tramite: value not allowed"),
+])
+def test_why_a_result_is_not_valid_is_worded_in_both_languages(tmp_path: Path, change, italian: str,
+                                                               english: str) -> None:
+    data = json.loads((REPO / "tests" / "golden" / "mini" / "risultato.json").read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "risultato.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        read_result(path)
+    shown_it, shown_en = lines(info)
+    assert italian in shown_it and "non è un risultato" in shown_it, shown_it
+    assert english in shown_en, shown_en
 
 
 # --- rule tests ----------------------------------------------------------------------------------------

@@ -230,11 +230,27 @@ def _check_format(data: Any, where: Location) -> None:
         raise _refuse(where, "altro_formato", hint="versione", formato=shown, atteso=RESULT_FORMAT)
 
 
+# pydantic's errors worded by the catalogue (problemi.risultato.causa.*), by kind; the others keep its text.
+_CAUSES = {"missing": "mancante", "literal_error": "non_ammesso"}
+
+
+def _cause(error: Any) -> dict[str, str]:
+    """The values that word pydantic's ``error`` as ``{causa}``: by key when the catalogue words its kind."""
+    from riskengine.source.validate import TYPE_WORDS
+
+    kind = error["type"]
+    if kind in _CAUSES:
+        return {"causa_chiave": f"problemi.risultato.causa.{_CAUSES[kind]}", "causa": error["msg"]}
+    if kind in TYPE_WORDS:
+        return {"causa_chiave": f"problemi.risultato.causa.tipo.{TYPE_WORDS[kind]}", "causa": error["msg"]}
+    return {"causa": error["msg"]}
+
+
 def _invalid(where: Location, exc: ValidationError) -> RiskengineError:
     """One problem for a result that does not have the declared shape: its first error, and how many more."""
     errors = exc.errors(include_url=False)
     first = errors[0]
     place = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"]).lstrip(".")
-    return _refuse(where, "non_valido", atteso=RESULT_FORMAT, causa=first["msg"], n=len(errors) - 1,
+    return _refuse(where, "non_valido", atteso=RESULT_FORMAT, **_cause(first), n=len(errors) - 1,
                    **({"dove": place} if place else {"dove_chiave": "problemi.risultato.cima"}),
                    **({"altri_chiave": "problemi.risultato.altri"} if len(errors) > 1 else {"altri": ""}))

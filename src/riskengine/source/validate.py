@@ -22,7 +22,7 @@ M = TypeVar("M", bound=BaseModel)
 MAX_UNKNOWN_KEYS = 5
 
 # What each type error of pydantic expected: ``problemi.tipo.<word>`` of the message catalogue.
-_TYPE_WORDS = {
+TYPE_WORDS = {
     "string_type": "testo", "int_type": "intero", "int_parsing": "intero",
     "bool_type": "vero_falso", "bool_parsing": "vero_falso", "list_type": "lista",
     "dict_type": "mappa", "model_type": "mappa", "date_type": "data",
@@ -116,11 +116,11 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
             problems.append(said(doc.locate(full), "problemi.valore_non_ammesso", code="schema",
                                  hint=did_you_mean(str(err["input"]), allowed), valore=shorten(err["input"]),
                                  elemento=wording(element, chiave=name), chiave=name, elemento_chiave=element))
-        elif kind in _TYPE_WORDS:
+        elif kind in TYPE_WORDS:
             problems.append(said(doc.locate(full), "problemi.tipo_errato", code="schema",
                                  elemento=wording(element, chiave=name), chiave=name, elemento_chiave=element,
-                                 atteso=wording(f"problemi.tipo.{_TYPE_WORDS[kind]}"),
-                                 atteso_chiave=f"problemi.tipo.{_TYPE_WORDS[kind]}",
+                                 atteso=wording(f"problemi.tipo.{TYPE_WORDS[kind]}"),
+                                 atteso_chiave=f"problemi.tipo.{TYPE_WORDS[kind]}",
                                                                                                      trovato=shorten(repr(err["input"]))))
         elif kind in _LIMITS:
             problems.append(_out_of_limits(doc.locate(full), kind, err, name, element))
