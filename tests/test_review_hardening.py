@@ -92,17 +92,17 @@ def _overdue(data: dict) -> dict:
 
 
 EDITS = {
-    "empty method": (lambda d: d.__setitem__("metodo", {}), "metodo.codice: Field required"),
+    "empty method": (lambda d: d.__setitem__("metodo", {}), "metodo.codice: missing"),
     "no levels": (lambda d: d["metodo"].__setitem__("livelli", []), "metodo.livelli: List should have at least 1"),
-    "empty organisation": (lambda d: d.__setitem__("ente", {}), "ente.codice: Field required"),
-    "empty summary": (lambda d: d.__setitem__("sintesi", {}), "sintesi.processi: Field required"),
+    "empty organisation": (lambda d: d.__setitem__("ente", {}), "ente.codice: missing"),
+    "empty summary": (lambda d: d.__setitem__("sintesi", {}), "sintesi.processi: missing"),
     "score not a number": (lambda d: d["processi"][0]["inerente"].__setitem__("rischio", "abc"),
                            "processi[0].inerente.rischio: String should match pattern"),
     "year out of range": (lambda d: d.__setitem__("anno", 10 ** 12), "anno: Input should be less than or equal to 2200"),
     "finding value missing": (lambda d: _overdue(d)["argomenti"].pop("scadenza"),
                               "Value error, finding 'measure-overdue' lacks argomenti: scadenza"),
     "finding value not text": (lambda d: _overdue(d)["argomenti"].__setitem__("scadenza", [1]),
-                               ".argomenti.scadenza: Input should be a valid string"),
+                               ".argomenti.scadenza: expected text"),
     "probability not a number": (lambda d: d["processi"][0].__setitem__("probabilita", "alta"),
                                  "processi[0].probabilita: 'alta' is not a number (the method is numeric)"),
     "colour not a colour": (lambda d: d["metodo"]["livelli"][0].__setitem__("colore", "red"),

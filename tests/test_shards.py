@@ -216,6 +216,10 @@ def test_a_defect_in_a_worker_is_an_internal_error_of_one_line(monkeypatch):
         pipeline.assess(EXAMPLES[0], rules_dir=REPO / "rules")
 
 
+# The command as a terminal runs it in the foreground: Python's own Ctrl-C handler, which a test run started in the
+# background by a shell would not give it (it inherits SIGINT ignored, and Python then installs none).
+_FOREGROUND = "import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+
 # Run in a child interpreter: its workers are forked from it with the shard function replaced.
 _DYING = """
 import os, signal, sys, time
@@ -236,7 +240,7 @@ def _dying_run(tmp_path: Path, sig: int, nap: float, **popen: object) -> subproc
     out = tmp_path / "out"
     env = dict(os.environ, RISKENGINE_CACHE_DIR=str(tmp_path / "cache"), RISKENGINE_SHARDS_FROM="1",
                RISKENGINE_SHARD_WORKERS="3", RISKENGINE_LANG="it", RISKENGINE_DB=f"sqlite:///{tmp_path / 's.sqlite'}")
-    code = _DYING.replace("SIG", str(int(sig))).replace("NAP", str(nap))
+    code = _FOREGROUND + _DYING.replace("SIG", str(int(sig))).replace("NAP", str(nap))
     return subprocess.Popen([sys.executable, "-c", code, "assess", str(EXAMPLES[0]), "--out", str(out),
                              "--format", "json", "-q", "--rules", str(REPO / "rules")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **popen)
@@ -296,7 +300,7 @@ main()
 def test_ctrl_c_while_workers_are_forked_leaves_none_behind(tmp_path):
     env = dict(os.environ, RISKENGINE_CACHE_DIR=str(tmp_path / "cache"), RISKENGINE_SHARDS_FROM="1",
                RISKENGINE_SHARD_WORKERS="3", RISKENGINE_LANG="it", RISKENGINE_DB=f"sqlite:///{tmp_path / 's.sqlite'}")
-    run = subprocess.Popen([sys.executable, "-c", _INTERRUPTED_AT_FORK, "assess", str(EXAMPLES[0]), "--out",
+    run = subprocess.Popen([sys.executable, "-c", _FOREGROUND + _INTERRUPTED_AT_FORK, "assess", str(EXAMPLES[0]), "--out",
                             str(tmp_path / "out"), "--format", "json", "-q", "--rules", str(REPO / "rules")],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
     # A worker left behind keeps the command's output open through its 60-second nap: communicate would wait.
