@@ -190,8 +190,13 @@ def write_signed(directory: Path, name: str, secret: bytes, value: Any, kept: in
     signature = hmac.new(secret, payload, hashlib.sha256).digest()
     try:
         write_private(directory / name, signature, payload)
-        entries = sorted(directory.glob(family), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in entries[kept:]:
-            old.unlink(missing_ok=True)
+        keep_newest(directory, family, kept)
     except OSError:
         pass  # a full disk or a read-only cache costs only the next run's time
+
+
+def keep_newest(directory: Path, family: str, kept: int) -> None:
+    """Delete the files of ``directory`` matching ``family`` (a glob) but the ``kept`` newest: a cache's bound."""
+    entries = sorted(directory.glob(family), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[kept:]:
+        old.unlink(missing_ok=True)

@@ -20,7 +20,7 @@ from riskengine.errors import Location, RiskengineError, shorten
 from riskengine.i18n import refuse, wording
 from riskengine.result import RESULT_FORMAT
 from riskengine.source.document import read_file
-from riskengine.user_cache import cache_directory, read_private, write_private
+from riskengine.user_cache import cache_directory, keep_newest, read_private, write_private
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter, ValidationError
@@ -131,9 +131,7 @@ def _remember(path: Path, key: bytes) -> None:
     """Stamp ``path``; keep the newest :data:`STAMPS_KEPT` stamps (a full or read-only disk costs only time)."""
     try:
         write_private(path, key)
-        stamps = sorted(path.parent.glob("*.ok"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in stamps[STAMPS_KEPT:]:
-            old.unlink(missing_ok=True)
+        keep_newest(path.parent, "*.ok", STAMPS_KEPT)
     except OSError:
         pass
 
