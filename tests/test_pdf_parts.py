@@ -13,6 +13,7 @@ import collections
 import hashlib
 import io
 import itertools
+import pickle
 import re
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_report_support import pdf_text
 
+from riskengine.errors import Location, RiskengineError, fail
 from riskengine.report import canonical_copy, pdf_parts, write_annex
 from riskengine.report.html import HtmlRenderer
 from riskengine.report.messages import Messages
@@ -368,6 +370,20 @@ def test_workers_are_forked_only_from_a_single_threaded_process():
 def test_spawned_workers_give_the_same_bytes(mini, cut, monkeypatch):
     monkeypatch.setattr(pdf_parts, "start_method", lambda: "spawn")
     assert pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=2) == cut
+
+
+def _failing_part(html: str, variant: str) -> pdf_parts.PartPdf:
+    """render_part failing as WeasyPrint's failures do: one located problem (pickled by name for the workers)."""
+    raise fail(Location("allegato-rischi.pdf"), "PDF rendering failed: ValueError: broken layout")
+
+
+def test_a_workers_failure_reaches_the_parent_as_its_located_problem(mini, monkeypatch):
+    # It used to arrive as BrokenProcessPool: the error did not survive pickling back to the parent.
+    monkeypatch.setattr(pdf_parts, "render_part", _failing_part)
+    with pytest.raises(RiskengineError) as raised:
+        pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=2)
+    assert str(raised.value) == "allegato-rischi.pdf: error[load]: PDF rendering failed: ValueError: broken layout"
+    assert pickle.loads(pickle.dumps(raised.value)).problems == raised.value.problems
 
 
 # -- joining from serialised objects, written with the two large streams compressed at once ------------------

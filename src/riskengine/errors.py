@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 MAX_SHOWN = 80  # characters of a value shown in a message
 MAX_MESSAGE = 1_000  # characters of a message or hint: the rest is cut, whatever built it
@@ -110,6 +111,11 @@ class RiskengineError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(p.format() for p in sorted(self.problems, key=Problem.sort_key))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its problems (an exception pickles its message by default): a worker process's error
+        # reaches the parent as the same located problems.
+        return type(self), (self.problems,)
 
 
 def fail(location: Location, message: str, *, code: str = "load", hint: str = "") -> RiskengineError:
