@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -28,6 +29,7 @@ from riskengine.errors import RiskengineError
 from riskengine.report import write_annex
 from riskengine.report.arithmetic import calculation
 from riskengine.report.messages import Messages
+from riskengine.report.pdf import pdf_bytes
 from riskengine.report.safety import html_id
 from riskengine.report.view import View
 
@@ -196,6 +198,57 @@ def test_the_tagged_pdf_is_byte_reproducible(assessed, tmp_path):
     write_annex(result, tmp_path / "a", formats=("pdf",))
     write_annex(result, tmp_path / "b", formats=("pdf",))
     assert (tmp_path / "a" / "allegato-rischi.pdf").read_bytes() == (tmp_path / "b" / "allegato-rischi.pdf").read_bytes()
+
+
+def _noted_layout(html: str) -> bytes:
+    """pdf_bytes, noting the process that lays out each edition in ``$LAYOUT_LOG`` (a forked worker inherits the
+    patch; the pool pickles this function by name) and, with ``$LAYOUT_FAILS_IN_WORKER``, failing in a worker as
+    WeasyPrint's failures do: one located problem."""
+    from riskengine.errors import Location, fail
+
+    with Path(os.environ["LAYOUT_LOG"]).open("a", encoding="utf-8") as handle:
+        handle.write(f"{os.getpid()}\n")
+    if os.environ.get("LAYOUT_FAILS_IN_WORKER") and os.getpid() != int(os.environ["LAYOUT_PARENT"]):
+        raise fail(Location("allegato-rischi.pdf"), "PDF rendering failed: ValueError: broken layout")
+    return pdf_bytes(html)
+
+
+def _recording_layouts(monkeypatch, log: Path, fail_in_worker: bool = False) -> None:
+    from riskengine.report import pdf
+
+    monkeypatch.setenv("LAYOUT_LOG", str(log))
+    monkeypatch.setenv("LAYOUT_PARENT", str(os.getpid()))
+    if fail_in_worker:
+        monkeypatch.setenv("LAYOUT_FAILS_IN_WORKER", "1")
+    monkeypatch.setattr(pdf, "pdf_bytes", _noted_layout)
+
+
+def test_two_small_editions_are_laid_out_side_by_side_with_the_same_bytes(assessed, tmp_path, monkeypatch):
+    # esempio-piccolo has no error finding (both editions) and is laid out as one document per edition: with two
+    # cores the first edition goes to a worker while this process lays out the second.
+    result = assessed("esempio-piccolo")
+    files = ("allegato-rischi.pdf", "allegato-rischi-pubblicazione.pdf")
+    written = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("RISKENGINE_PDF_WORKERS", workers)
+        log = tmp_path / f"layouts-{workers}"
+        _recording_layouts(monkeypatch, log)
+        write_annex(result, tmp_path / workers, formats=("pdf",))
+        pids = log.read_text(encoding="utf-8").split()
+        assert len(pids) == 2
+        others = [pid for pid in pids if pid != str(os.getpid())]
+        assert len(others) == (0 if workers == "1" else 1), pids
+        written[workers] = [(tmp_path / workers / name).read_bytes() for name in files]
+    assert written["1"] == written["2"]
+
+
+def test_a_failure_in_the_editions_worker_is_its_located_problem_and_writes_nothing(assessed, tmp_path, monkeypatch):
+    monkeypatch.setenv("RISKENGINE_PDF_WORKERS", "2")
+    _recording_layouts(monkeypatch, tmp_path / "layouts", fail_in_worker=True)
+    with pytest.raises(RiskengineError) as raised:
+        write_annex(assessed("esempio-piccolo"), tmp_path / "out", formats=("html", "pdf"))
+    assert str(raised.value) == "allegato-rischi.pdf: error[load]: PDF rendering failed: ValueError: broken layout"
+    assert not (tmp_path / "out").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["layouts"]
 
 
 # -- 6. pages and captions -----------------------------------------------------------------------------------

@@ -206,18 +206,18 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
     data = canonical_copy(result) if copy else result
     if "html" in formats or "pdf" in formats:
         from riskengine.report.html import HtmlRenderer, write_html, write_readme
+        from riskengine.report.pdf import EditionPdfs
 
-        for edition in chosen:
-            with paused():  # a view of the whole result, built at once (riskengine.gcpause)
-                view = View(data, messages, edition=edition)
-            renderer = HtmlRenderer(view, templates)
-            if "html" in formats:
-                written += write_html(renderer, staging)
-            if "pdf" in formats:
-                from riskengine.report.pdf import write_pdf
-
-                written += write_pdf(renderer, staging)
-            del renderer, view  # its view's copies of the records, before the next edition's
+        with EditionPdfs(staging, len(chosen)) as pdfs:
+            for edition in chosen:
+                with paused():  # a view of the whole result, built at once (riskengine.gcpause)
+                    view = View(data, messages, edition=edition)
+                renderer = HtmlRenderer(view, templates)
+                if "html" in formats:
+                    written += write_html(renderer, staging)
+                if "pdf" in formats:
+                    written += pdfs.write(renderer)
+                del renderer, view  # its view's copies of the records, before the next edition's
         written.append(write_readme(staging, messages, formats, chosen))
     if "xlsx" in formats or "csv" in formats:
         with paused():

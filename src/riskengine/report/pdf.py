@@ -142,10 +142,8 @@ def pdf_bytes(html: str) -> bytes:
 def annex_pdf(renderer: HtmlRenderer) -> bytes:
     """The PDF of the renderer's edition: laid out in parts over the cores when it is large and written by the
     package's templates (:mod:`riskengine.report.pdf_parts`), else as one document."""
-    from riskengine.report import pdf_parts
-
-    threshold = pdf_parts.parts_from()
-    if renderer.package_templates and threshold and len(renderer.view.processes) >= threshold:
+    if in_parts(renderer):
+        from riskengine.report import pdf_parts
         from riskengine.report.pdf_cache import PartCache
 
         with weasyprint_quiet(), rendering_errors():
@@ -153,13 +151,65 @@ def annex_pdf(renderer: HtmlRenderer) -> bytes:
     return pdf_bytes(renderer.annex(pdf=True))
 
 
+def in_parts(renderer: HtmlRenderer) -> bool:
+    """True when the renderer's edition is laid out in parts (:func:`annex_pdf`)."""
+    from riskengine.report import pdf_parts
+
+    threshold = pdf_parts.parts_from()
+    return renderer.package_templates and bool(threshold) and len(renderer.view.processes) >= threshold
+
+
 def pdf_file(edition: str) -> str:
     """The PDF file of an edition of the annex."""
     return PUBLICATION_PDF_FILE if edition == "pubblicazione" else PDF_FILE
 
 
-def write_pdf(renderer: HtmlRenderer, staging: Path) -> list[Path]:
-    """Write the PDF of the renderer's edition (see :func:`pdf_file`) into ``staging``."""
-    path = staging / pdf_file(renderer.view.edition)
-    path.write_bytes(annex_pdf(renderer))
-    return [path]
+class EditionPdfs:
+    """Writes the PDF of each edition of an annex into a staging directory, the editions side by side.
+
+    WeasyPrint lays out one document on one core. An edition laid out as one document (a chamber's annex: the two
+    editions of esempio-cciaa take 17 and 19 CPU-s) is given to a worker process when another edition follows,
+    and this process lays out the next one meanwhile; an edition laid out in parts already uses every core, and
+    is laid out here. The bytes are the same either way. Use as a context manager: on leaving it, the workers'
+    PDFs are written (or, after a failure, abandoned).
+    """
+
+    def __init__(self, staging: Path, editions: int) -> None:
+        self.staging = staging
+        self.left = editions  # the editions still to come
+        self.pool: Any = None
+        self.pending: list[tuple[Path, Any]] = []  # (file, the worker's future PDF bytes)
+
+    def __enter__(self) -> EditionPdfs:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        try:
+            if kind is None:
+                for path, future in self.pending:
+                    path.write_bytes(future.result())
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+
+    def write(self, renderer: HtmlRenderer) -> list[Path]:
+        """The PDF of the renderer's edition (see :func:`pdf_file`): written now, or when the block is left."""
+        from riskengine.report.pdf_parts import workers
+
+        path = self.staging / pdf_file(renderer.view.edition)
+        self.left -= 1
+        if self.left > 0 and workers() > 1 and not in_parts(renderer):
+            self.pending.append((path, self._pool().submit(pdf_bytes, renderer.annex(pdf=True))))
+        else:
+            path.write_bytes(annex_pdf(renderer))
+        return [path]
+
+    def _pool(self) -> Any:
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            from riskengine.report.pdf_parts import start_method
+
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(start_method()))
+        return self.pool

@@ -467,7 +467,9 @@ def parts_from() -> int:
 
 
 def workers() -> int:
-    """Worker processes for the parts: the cores this process may use (``RISKENGINE_PDF_WORKERS`` to set)."""
+    """Worker processes for the parts, and for the editions of a smaller annex laid out side by side
+    (:class:`~riskengine.report.pdf.EditionPdfs`): the cores this process may use (``RISKENGINE_PDF_WORKERS``
+    to set)."""
     return parallel.cores("RISKENGINE_PDF_WORKERS")
 
 
