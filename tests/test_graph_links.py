@@ -56,3 +56,24 @@ def test_the_graph_package_uses_only_networkx_public_api():
     for path in sorted(SRC.glob("*.py")):
         found = [line for line in path.read_text(encoding="utf-8").splitlines() if private.search(line)]
         assert not found, f"{path.name} reaches into networkx's private dicts: {found}"
+
+
+def _scanned_party(cg, ref: str) -> str | None:
+    """find_party as it was written first: by code, else the first unit, then role, in code order, with that name."""
+    for kind in ("unit", "role"):
+        if f"{kind}:{ref}" in cg:
+            return f"{kind}:{ref}"
+    return next((n for n in cg.nodes_of("unit") + cg.nodes_of("role") if cg.attrs(n)["label"] == ref), None)
+
+
+def test_a_party_is_found_by_code_or_name_as_a_scan_finds_it(tmp_path):
+    # The role DIR takes the name of a unit: the unit, first in the scan, is the one found.
+    catalog = broken_copy(tmp_path, ("units.yaml", 'nome: "Dirigenti"', 'nome: "UO Compliance"'))
+    cg = build_graph(load_catalog(catalog))
+    assert q.find_party(cg, "UO Compliance") == "unit:UO-COMPL"
+    assert q.find_party(cg, "DIR") == "role:DIR"
+    assert q.find_party(cg, "Segretario Generale") == "unit:SG"
+    assert q.find_party(cg, "Nessuno") is None
+    parties = cg.nodes_of("unit") + cg.nodes_of("role")
+    refs = [cg.code(n) for n in parties] + [cg.attrs(n)["label"] for n in parties] + ["Nessuno", "", "unit:SG"]
+    assert [q.find_party(cg, ref) for ref in refs] == [_scanned_party(cg, ref) for ref in refs]
