@@ -13,11 +13,20 @@ import contextlib
 import marshal
 import os
 import stat
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 CACHE_ENV = "RISKENGINE_CACHE_DIR"
+
+
+def versions(*libraries: str) -> bytes:
+    """The versions a cache entry depends on, for its key: riskengine's, Python's, then ``libraries``' (the
+    versions of what built it, as the caller reads them), each ended by a NUL."""
+    import riskengine
+
+    return b"".join(part.encode("utf-8") + b"\0" for part in (riskengine.__version__, sys.version, *libraries))
 
 
 def cache_directory(kind: str = "cataloghi") -> Path | None:

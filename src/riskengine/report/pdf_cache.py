@@ -11,11 +11,10 @@ riskengine wrote is read); a corrupt, foreign or unreadable entry is ignored and
 from __future__ import annotations
 
 import hashlib
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from riskengine.user_cache import cache_directory, read_signed, signing_key, write_signed
+from riskengine.user_cache import cache_directory, read_signed, signing_key, versions, write_signed
 
 if TYPE_CHECKING:
     from riskengine.report.pdf_parts import PartPdf
@@ -46,11 +45,7 @@ class PartCache:
         import pydyf
         import weasyprint
 
-        import riskengine
-
-        digest = hashlib.sha256(_FORMAT)
-        for part in (riskengine.__version__, sys.version, weasyprint.__version__, pydyf.__version__, variant):
-            digest.update(part.encode("utf-8") + b"\0")
+        digest = hashlib.sha256(_FORMAT + versions(weasyprint.__version__, pydyf.__version__, variant))
         digest.update(html.encode("utf-8"))
         return digest.hexdigest()
 

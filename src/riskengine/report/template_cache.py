@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import sys
 import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import BytecodeCache
 
-from riskengine.user_cache import read_signed, signing_key, write_signed
+from riskengine.user_cache import read_signed, signing_key, versions, write_signed
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -60,16 +59,12 @@ class CompiledTemplates(BytecodeCache):
     def __init__(self, settings: str, directory: Path | None = None) -> None:
         import jinja2
 
-        import riskengine
-
         self.code: dict[tuple[str, str], types.CodeType] = {}
         secret = signing_key(directory) if directory is not None else None
         self.directory = directory if secret is not None else None  # a key that is not private: memory only
         self.secret = secret or b""
         self.read = 0  # entries read back from disk (tests)
-        self._prefix = hashlib.sha256(_FORMAT)
-        for part in (riskengine.__version__, jinja2.__version__, sys.version, settings):
-            self._prefix.update(part.encode("utf-8") + b"\0")
+        self._prefix = hashlib.sha256(_FORMAT + versions(jinja2.__version__, settings))
 
     def _name(self, bucket: Bucket) -> str:
         digest = self._prefix.copy()

@@ -40,10 +40,9 @@ def loading_versions() -> bytes:
     import pydantic
     import pydantic_core
 
-    import riskengine
+    from riskengine.user_cache import versions
 
-    return "\0".join((riskengine.__version__, sys.version, pydantic.VERSION, pydantic_core.__version__,
-                      _yaml_version(), "")).encode("utf-8")
+    return versions(pydantic.VERSION, pydantic_core.__version__, _yaml_version())
 
 
 def _yaml_version() -> str:
