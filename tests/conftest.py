@@ -98,6 +98,18 @@ def assessed():
 
 
 @pytest.fixture(scope="session")
+def cciaa_annex(assessed, tmp_path_factory):
+    """(result, output directory) of esempio-cciaa written once in every format, both editions: several modules
+    read it (its PDFs take most of a minute to lay out), and none may change it."""
+    from riskengine.report import write_annex
+
+    result = assessed("esempio-cciaa")
+    out = tmp_path_factory.mktemp("cciaa") / "annex"
+    write_annex(result, out)
+    return result, out
+
+
+@pytest.fixture(scope="session")
 def bench_s(tmp_path_factory) -> Path:
     """The benchmarks' S catalogue (300 processes), generated once per session by bench/generate.py."""
     import sys

@@ -22,12 +22,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def cciaa(assessed, tmp_path_factory):
-    """(result, output directory) of esempio-cciaa rendered once in every format."""
-    result = assessed("esempio-cciaa")
-    out = tmp_path_factory.mktemp("cciaa") / "annex"
-    write_annex(result, out)
-    return result, out
+def cciaa(cciaa_annex):
+    """(result, output directory) of esempio-cciaa rendered once in every format (shared: read only)."""
+    return cciaa_annex
 
 
 @pytest.fixture(scope="module")

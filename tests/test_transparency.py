@@ -245,11 +245,9 @@ def test_show_unit_without_a_schedule_says_nothing_of_it(monkeypatch):
 # -- the result and the annex --------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def annex(assessed, tmp_path_factory):
-    result = assessed("esempio-cciaa")
-    out = tmp_path_factory.mktemp("trasparenza") / "annex"
-    write_annex(result, out, formats=("html", "pdf", "xlsx", "csv", "json"))
-    return result, out
+def annex(cciaa_annex):
+    """(result, output directory) of esempio-cciaa rendered once in every format (shared: read only)."""
+    return cciaa_annex
 
 
 def test_the_result_carries_the_schedule_in_tree_order_with_summary_counts(annex):
