@@ -310,6 +310,26 @@ def test_the_graph_of_a_catalogue_read_back_is_the_one_built(catalogue, cache_di
     assert {fmt: api.graph(catalogue, fmt) for fmt in exports} == exports  # from the cache, the graph rebuilt
 
 
+def test_a_catalogue_read_back_shares_the_dicts_of_its_edges_and_answers_the_same(catalogue, cache_dir, monkeypatch):
+    # An edge's {rel: attributes} is one dict per set of rels once stored (none of the example's edges has
+    # attributes): the read-only adjacency of a national catalogue would otherwise hold 1.7 million of them.
+    fresh_cg, _ = _fresh(catalogue)
+    linked(catalogue)
+    _no_fresh_load(monkeypatch)
+    warm_cg, _ = linked(catalogue)
+    keys = [k for targets in warm_cg._successors.values() for k in targets.values()]
+    reverse = [k for sources in warm_cg._predecessors.values() for k in sources.values()]
+    assert len(keys) == len(reverse) > 300
+    assert len({id(k) for k in keys + reverse}) == len({tuple(k) for k in keys}) < 20
+    rels = {rel for k in keys for rel in k}
+    for node in fresh_cg._attrs:
+        for rel in rels:
+            assert warm_cg.targets(node, rel) == fresh_cg.targets(node, rel)
+            assert warm_cg.sources(node, rel) == fresh_cg.sources(node, rel)
+            assert warm_cg.reached(node, rel) == fresh_cg.reached(node, rel)
+    assert _graph_content(warm_cg.graph) == _graph_content(fresh_cg.graph)
+
+
 def test_checking_a_catalogue_read_back_imports_neither_networkx_nor_pyyaml(catalogue, cache_dir):
     import subprocess
     import sys

