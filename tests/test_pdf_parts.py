@@ -13,6 +13,7 @@ import collections
 import hashlib
 import io
 import itertools
+import os
 import pickle
 import re
 import subprocess
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_report_support import pdf_text
+from test_report_support import ended, pdf_text
 
 from riskengine.errors import Location, RiskengineError, fail
 from riskengine.report import canonical_copy, pdf_parts, write_annex
@@ -370,6 +371,53 @@ def test_workers_are_forked_only_from_a_single_threaded_process():
 def test_spawned_workers_give_the_same_bytes(mini, cut, monkeypatch):
     monkeypatch.setattr(pdf_parts, "start_method", lambda: "spawn")
     assert pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=2) == cut
+
+
+_WORKER = """
+import os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as a command in the foreground has it
+from riskengine.report import pdf_parts
+pool = pdf_parts.worker_pool(1)
+try:
+    print(pool.submit(os.getpid).result(), flush=True)  # the worker, now waiting for work
+    time.sleep(60)
+except KeyboardInterrupt:
+    pdf_parts.stop_pool(pool, failed=True)
+    print("stopped", flush=True)
+"""
+
+
+def _start_worker_script() -> tuple[subprocess.Popen, int]:
+    script = subprocess.Popen([sys.executable, "-c", _WORKER], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, start_new_session=True)
+    assert script.stdout is not None
+    return script, int(script.stdout.readline())
+
+
+def test_a_pdf_worker_ends_when_its_parent_is_killed():
+    # Left waiting for work, it would hold the output directory's lock it inherited for ever.
+    import signal
+    import time
+
+    script, worker = _start_worker_script()
+    script.kill()
+    script.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while not ended(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ended(worker)
+    if not ended(worker):  # pragma: no cover - only when the assertion above failed
+        os.kill(worker, signal.SIGKILL)
+
+
+def test_ctrl_c_stops_a_waiting_pdf_worker_without_a_traceback():
+    import signal
+
+    script, worker = _start_worker_script()
+    os.killpg(script.pid, signal.SIGINT)  # the whole group, as a terminal sends it
+    out, err = script.communicate(timeout=60)
+    assert (out, err) == ("stopped\n", "")
+    assert ended(worker)
 
 
 def _failing_part(html: str, variant: str) -> pdf_parts.PartPdf:

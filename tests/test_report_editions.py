@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 from edition_helpers import leaks
-from test_report_support import parse_html, pdf_text
+from test_report_support import ended, parse_html, pdf_text
 
 from riskengine.errors import RiskengineError
 from riskengine.report import write_annex
@@ -208,18 +209,24 @@ def _noted_layout(html: str) -> bytes:
 
     with Path(os.environ["LAYOUT_LOG"]).open("a", encoding="utf-8") as handle:
         handle.write(f"{os.getpid()}\n")
-    if os.environ.get("LAYOUT_FAILS_IN_WORKER") and os.getpid() != int(os.environ["LAYOUT_PARENT"]):
+    in_worker = os.getpid() != int(os.environ["LAYOUT_PARENT"])
+    if os.environ.get("LAYOUT_FAILS_IN_WORKER") and in_worker:
         raise fail(Location("allegato-rischi.pdf"), "PDF rendering failed: ValueError: broken layout")
+    if os.environ.get("LAYOUT_FAILS_HERE") and not in_worker:
+        time.sleep(1)  # the worker's layout has started
+        raise fail(Location("allegato-rischi-pubblicazione.pdf"), "PDF rendering failed: ValueError: broken layout")
+    if in_worker and os.environ.get("LAYOUT_SLOW_IN_WORKER"):
+        time.sleep(120)
     return pdf_bytes(html)
 
 
-def _recording_layouts(monkeypatch, log: Path, fail_in_worker: bool = False) -> None:
+def _recording_layouts(monkeypatch, log: Path, *settings: str) -> None:
     from riskengine.report import pdf
 
     monkeypatch.setenv("LAYOUT_LOG", str(log))
     monkeypatch.setenv("LAYOUT_PARENT", str(os.getpid()))
-    if fail_in_worker:
-        monkeypatch.setenv("LAYOUT_FAILS_IN_WORKER", "1")
+    for setting in settings:
+        monkeypatch.setenv(setting, "1")
     monkeypatch.setattr(pdf, "pdf_bytes", _noted_layout)
 
 
@@ -244,11 +251,25 @@ def test_two_small_editions_are_laid_out_side_by_side_with_the_same_bytes(assess
 
 def test_a_failure_in_the_editions_worker_is_its_located_problem_and_writes_nothing(assessed, tmp_path, monkeypatch):
     monkeypatch.setenv("RISKENGINE_PDF_WORKERS", "2")
-    _recording_layouts(monkeypatch, tmp_path / "layouts", fail_in_worker=True)
+    _recording_layouts(monkeypatch, tmp_path / "layouts", "LAYOUT_FAILS_IN_WORKER")
     with pytest.raises(RiskengineError) as raised:
         write_annex(assessed("esempio-piccolo"), tmp_path / "out", formats=("html", "pdf"))
     assert str(raised.value) == "allegato-rischi.pdf: error[load]: PDF rendering failed: ValueError: broken layout"
     assert not (tmp_path / "out").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["layouts"]
+
+
+def test_a_failure_here_stops_the_editions_worker_at_once(assessed, tmp_path, monkeypatch):
+    # The worker would lay out its edition for two minutes: it is stopped, not waited for.
+    monkeypatch.setenv("RISKENGINE_PDF_WORKERS", "2")
+    log = tmp_path / "layouts"
+    _recording_layouts(monkeypatch, log, "LAYOUT_FAILS_HERE", "LAYOUT_SLOW_IN_WORKER")
+    started = time.monotonic()
+    with pytest.raises(RiskengineError, match=re.escape("allegato-rischi-pubblicazione.pdf:")):
+        write_annex(assessed("esempio-piccolo"), tmp_path / "out", formats=("pdf",))
+    assert time.monotonic() - started < 60
+    worker = next(int(pid) for pid in log.read_text(encoding="utf-8").split() if int(pid) != os.getpid())
+    assert ended(worker)
+    assert not (tmp_path / "out").exists()
 
 
 # -- 6. pages and captions -----------------------------------------------------------------------------------

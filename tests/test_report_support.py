@@ -158,3 +158,11 @@ def check_golden(name: str, actual: str, update: bool) -> None:
         raise AssertionError(f"{name} differs from the golden file at character {diff}: "
                              f"{actual[max(0, diff - 80):diff + 80]!r} != {expected[max(0, diff - 80):diff + 80]!r} "
                              "(if the change is intended: pytest --update-golden, then review git diff tests/golden)")
+
+
+def ended(pid: int) -> bool:
+    """Whether a process has ended (gone, or a zombie nobody has reaped yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return True

@@ -165,13 +165,16 @@ def pdf_file(edition: str) -> str:
 
 
 class EditionPdfs:
-    """Writes the PDF of each edition of an annex into a staging directory, the editions side by side.
+    """Writes the PDF of each edition of an annex into a staging directory, the editions of a small annex side by
+    side.
 
-    WeasyPrint lays out one document on one core. An edition laid out as one document (a chamber's annex: the two
-    editions of esempio-cciaa take 17 and 19 CPU-s) is given to a worker process when another edition follows,
-    and this process lays out the next one meanwhile; an edition laid out in parts already uses every core, and
-    is laid out here. The bytes are the same either way. Use as a context manager: on leaving it, the workers'
-    PDFs are written (or, after a failure, abandoned).
+    WeasyPrint lays out one document on one core. The edition of an annex of fewer processes than
+    :data:`~riskengine.report.pdf_parts.MIN_PROCESSES` is laid out as one document (the two editions of
+    esempio-cciaa take 17 and 19 CPU-s): it is given to a worker process when another edition follows, and this
+    process lays out the next one meanwhile. A larger annex's editions are laid out here, one after the other:
+    in parts, they already use every core; as one document (templates of one's own), two at once would need
+    twice the memory. The bytes are the same either way. Use as a context manager: on leaving it, the worker's
+    PDFs are written, or, after a failure, the worker is stopped.
     """
 
     def __init__(self, staging: Path, editions: int) -> None:
@@ -184,32 +187,32 @@ class EditionPdfs:
         return self
 
     def __exit__(self, kind: object, *_: object) -> None:
+        failed = kind is not None
         try:
-            if kind is None:
-                for path, future in self.pending:
-                    path.write_bytes(future.result())
+            for path, future in [] if failed else self.pending:
+                with rendering_errors():  # a worker that died: one line naming the PDF, as in parts
+                    data = future.result()
+                path.write_bytes(data)
+        except BaseException:
+            failed = True
+            raise
         finally:
             if self.pool is not None:
-                self.pool.shutdown(cancel_futures=True)
+                from riskengine.report.pdf_parts import stop_pool
+
+                stop_pool(self.pool, failed)
 
     def write(self, renderer: HtmlRenderer) -> list[Path]:
         """The PDF of the renderer's edition (see :func:`pdf_file`): written now, or when the block is left."""
-        from riskengine.report.pdf_parts import workers
+        from riskengine.report import pdf_parts
 
         path = self.staging / pdf_file(renderer.view.edition)
         self.left -= 1
-        if self.left > 0 and workers() > 1 and not in_parts(renderer):
-            self.pending.append((path, self._pool().submit(pdf_bytes, renderer.annex(pdf=True))))
+        if self.left > 0 and len(renderer.view.processes) < pdf_parts.MIN_PROCESSES and not in_parts(renderer) \
+                and pdf_parts.workers() > 1:
+            if self.pool is None:
+                self.pool = pdf_parts.worker_pool(1)
+            self.pending.append((path, self.pool.submit(pdf_bytes, renderer.annex(pdf=True))))
         else:
             path.write_bytes(annex_pdf(renderer))
         return [path]
-
-    def _pool(self) -> Any:
-        if self.pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            from riskengine.report.pdf_parts import start_method
-
-            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(start_method()))
-        return self.pool

@@ -25,6 +25,7 @@ templates directory is laid out as one document (:func:`riskengine.report.pdf.pd
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -485,6 +486,50 @@ def start_method() -> str:
     return "spawn"
 
 
+def worker_pool(count: int) -> Any:
+    """A pool of ``count`` PDF worker processes (started as :func:`start_method` says); end it with
+    :func:`stop_pool`."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(start_method()),
+                               initializer=_worker_start)
+
+
+def _worker_start() -> None:
+    """A PDF worker's start. Ctrl-C reaches the whole process group and the parent handles it, stopping the
+    workers: a worker ignores it (one waiting for work would print a traceback). A worker whose parent was
+    killed ends too: it would wait for work forever, holding the output directory's lock it inherited."""
+    import multiprocessing
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _end_with(sentinel: int) -> None:
+    from multiprocessing.connection import wait
+
+    wait([sentinel])
+    os._exit(1)
+
+
+def stop_pool(pool: Any, failed: bool) -> None:
+    """End a pool of :func:`worker_pool`. After a failure or Ctrl-C its workers are stopped, not waited for: a
+    part or an edition being laid out would take seconds more, and nothing it lays out would be used."""
+    if failed:
+        terminate = getattr(pool, "terminate_workers", None)  # Python 3.14; before it, the executor's processes
+        if terminate is not None:
+            terminate()
+        else:
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+    pool.shutdown(cancel_futures=failed)
+
+
 class Runner:
     """Renders parts, from the cache when it has them, else in worker processes (in this one with one worker)."""
 
@@ -498,14 +543,11 @@ class Runner:
 
     def __exit__(self, kind: object, *_: object) -> None:
         if self.pool is not None:
-            self.pool.shutdown(cancel_futures=kind is not None)  # after a failure, the queued parts are not laid out
+            stop_pool(self.pool, failed=kind is not None)
 
     def _pool(self) -> Any:
         if self.pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            self.pool = ProcessPoolExecutor(self.count, mp_context=multiprocessing.get_context(start_method()))
+            self.pool = worker_pool(self.count)
         return self.pool
 
     def run(self, jobs: list[tuple[str, str]]) -> list[PartPdf]:
