@@ -70,6 +70,7 @@ def test_a_party_is_found_by_code_or_name_as_a_scan_finds_it(tmp_path):
     # The role DIR takes the name of a unit: the unit, first in the scan, is the one found.
     catalog = broken_copy(tmp_path, ("units.yaml", 'nome: "Dirigenti"', 'nome: "UO Compliance"'))
     cg = build_graph(load_catalog(catalog))
+    assert cg.attrs("role:DIR")["label"] == cg.attrs("unit:UO-COMPL")["label"] == "UO Compliance"
     assert q.find_party(cg, "UO Compliance") == "unit:UO-COMPL"
     assert q.find_party(cg, "DIR") == "role:DIR"
     assert q.find_party(cg, "Segretario Generale") == "unit:SG"

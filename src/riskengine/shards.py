@@ -111,7 +111,7 @@ def _evaluate_shard(shard: list[str], wanted: str, links: Mapping[str, list[str]
     (``RECORDS``), their ``(code, findings)`` (``FINDINGS``) or their ``(code, assessed, planned residual risk,
     level)`` (``RESIDUALS``, the ranking's re-evaluations). ``links``: in place of the parent's (when given).
 
-    A refusal travels back as its problems (``("error", problems)``): the error class does not survive pickling.
+    A refusal travels back as its problems (``("error", problems)``), which the parent raises again.
     """
     from riskengine.evaluate.evaluation import evaluate
     from riskengine.result.build import process_records

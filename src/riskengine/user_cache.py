@@ -22,8 +22,9 @@ CACHE_ENV = "RISKENGINE_CACHE_DIR"
 
 
 def versions(*libraries: str) -> bytes:
-    """The versions a cache entry depends on, for its key: riskengine's, Python's, then ``libraries``' (the
-    versions of what built it, as the caller reads them), each ended by a NUL."""
+    """The part of a cache entry's key that names what built it: riskengine's and Python's versions, then
+    ``libraries`` (the versions of the libraries that built it, as the caller reads them, and any setting of
+    theirs that changes the entry), each ended by a NUL."""
     import riskengine
 
     return b"".join(part.encode("utf-8") + b"\0" for part in (riskengine.__version__, sys.version, *libraries))
