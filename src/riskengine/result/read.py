@@ -20,7 +20,7 @@ from riskengine.errors import Location, RiskengineError, shorten
 from riskengine.i18n import refuse, wording
 from riskengine.result import RESULT_FORMAT
 from riskengine.source.document import read_file
-from riskengine.user_cache import cache_directory, keep_newest, read_private, write_private
+from riskengine.user_cache import cache_directory, keep_newest, read_private, versions, write_private
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter, ValidationError
@@ -96,17 +96,14 @@ def _checked(raw: bytes, where: Location) -> tuple[dict[str, Any], bool]:
 
 def _stamp(raw: bytes) -> tuple[Path, bytes] | None:
     """Where the stamp of ``raw`` would be, and what it holds: a digest of the bytes, the code that checks them
-    (this module, the model, riskengine's and pydantic's versions). None when the cache is off or not private."""
+    (this module, the model, riskengine's, Python's and pydantic's versions). None when the cache is off or not
+    private."""
     import pydantic_core
-
-    import riskengine
 
     directory = cache_directory(STAMPS)
     if directory is None:
         return None
-    digest = hashlib.sha256(_STAMP_FORMAT)
-    for part in (riskengine.__version__, pydantic_core.__version__, RESULT_FORMAT):
-        digest.update(part.encode("utf-8") + b"\0")
+    digest = hashlib.sha256(_STAMP_FORMAT + versions(pydantic_core.__version__, RESULT_FORMAT))
     code = _checking_code()
     if code is None:
         return None

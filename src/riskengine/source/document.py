@@ -394,8 +394,8 @@ def load_yaml(path: str | os.PathLike, *, within: str | os.PathLike | None = Non
     """Load one YAML file safely; raise :class:`RiskengineError` with a precise location on failure.
 
     The file is read by :func:`read_file`: it must be a regular file whose real path lies inside
-    ``within`` (by default the folder that holds it). ``raw``: its bytes, when the caller has read them
-    so already (a cache's key is their digest: the document is then what the key names).
+    ``within`` (by default the folder that holds it). ``raw``: its bytes as :func:`read_file` read them, when the
+    caller has already read them (a cache's key is their digest: the document is then what the key names).
     """
     from riskengine.source import yaml_reader  # PyYAML is imported only when a file is parsed
 
