@@ -143,6 +143,44 @@ def test_an_event_is_treated_when_its_links_say_so_with_or_without_universal_mea
             assert q.event_treated(cg, event, False) == any(via in q.EVENT_LEVEL for _, via in links)
 
 
+def _by_most_specific_link(cg, event):
+    """The definition of an event's measures: every measure linked to the event, to a phase above it, to its
+    process, to an area of the process or to every process, each once by its most specific link, in that order
+    and then by measure."""
+    links = {}
+    holder = event
+    while cg.attrs(holder)["kind"] != "process":
+        for m in cg.targets(holder, "treated-by"):
+            links.setdefault(m, "evento" if holder == event else "fase")
+        holder = cg.targets(holder, "threatens" if holder == event else "part-of")[0]
+    for m in cg.targets(holder, "treated-by"):
+        links.setdefault(m, "processo")
+    for area in q.areas_of(cg, holder):
+        for m in cg.targets(area, "treated-by"):
+            links.setdefault(m, "area")
+    for m in cg.nodes_of("measure"):
+        if cg.obj(m).tratta.tutti:
+            links.setdefault(m, "tutti")
+    order = ["evento", "fase", "processo", "area", "tutti"]
+    return sorted(links.items(), key=lambda link: (order.index(link[1]), link[0]))
+
+
+@pytest.mark.parametrize("catalogue", [REPO / "catalogs" / "esempio-cciaa", MINI], ids=["esempio-cciaa", "mini"])
+def test_an_events_measures_are_its_own_links_then_its_processs_without_repeats(catalogue):
+    # the result takes the process's part once for all its events (q.process_level_measures) and adds each
+    # event's own: the same links as the definition, including a measure linked both to the event and above it
+    cg = build_graph(load_catalog(catalogue))
+    own = repeated = 0
+    for event in cg.nodes_of("event"):
+        process = q.process_of(cg, event)
+        event_level, process_level = q.event_level_measures(cg, event), q.process_level_measures(cg, process)
+        expected = _by_most_specific_link(cg, event)
+        assert q.event_measures(cg, event) == q.with_process_level(event_level, process_level) == expected, event
+        own += bool(event_level)
+        repeated += bool({m for m, _ in event_level} & {m for m, _ in process_level})
+    assert own and repeated  # both cases are met: events with links of their own, and measures linked twice
+
+
 def test_the_events_table_words_each_link_of_a_measure_by_its_own_way_and_efficacy(assessed):
     # the words of a measure are kept from one event to the next (report.tables.events): never those of another link
     from riskengine.report import tables as tb

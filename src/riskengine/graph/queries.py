@@ -181,18 +181,39 @@ def event_measures(cg: CatalogGraph, event: str) -> list[tuple[str, str]]:
 
     Sorted by how (event, phase, process, area, all) and then by measure.
     """
-    found = dict.fromkeys(cg.reached(event, TREATED_BY), VIA_EVENT)
     holders = _holders(cg, event)
-    for holder in holders:
+    process = holders[-1] if holders and cg.attrs(holders[-1])["kind"] == "process" else None
+    return with_process_level(event_level_measures(cg, event, holders), process_level_measures(cg, process))
+
+
+def event_level_measures(cg: CatalogGraph, event: str, holders: list[str] | None = None) -> list[tuple[str, str]]:
+    """The part of :func:`event_measures` that only this event has: the measures linked to it or to a phase
+    above it (``holders``: its :func:`_holders`, when the caller has them). Most events have none."""
+    found = dict.fromkeys(cg.reached(event, TREATED_BY), VIA_EVENT)
+    for holder in _holders(cg, event) if holders is None else holders:
         if cg.attrs(holder)["kind"] == "phase":
             for measure in cg.reached(holder, TREATED_BY):
                 found.setdefault(measure, VIA_PHASE)
-    if holders and cg.attrs(holders[-1])["kind"] == "process":
-        for measure, via in _process_level(cg, holders[-1]):
-            found.setdefault(measure, via)
+    return sorted(found.items(), key=_by_via)
+
+
+def process_level_measures(cg: CatalogGraph, process: str | None) -> list[tuple[str, str]]:
+    """The part of :func:`event_measures` that every event of ``process`` shares: the measures linked to the
+    process, to one of its areas or to every process, sorted as there (None: an event without a process)."""
+    found = dict(_process_level(cg, process)) if process is not None else {}
     for measure in cg.universal_measures():
         found.setdefault(measure, VIA_ALL)
     return sorted(found.items(), key=_by_via)
+
+
+def with_process_level(event_level: list[tuple[str, str]],
+                       process_level: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """:func:`event_measures` from its two parts: the event's own links first (they are more specific), then
+    its process's for the measures not already there."""
+    if not event_level:
+        return list(process_level)
+    own = {measure for measure, _ in event_level}
+    return event_level + [link for link in process_level if link[0] not in own]
 
 
 _VIA_RANK = {via: rank for rank, via in enumerate(VIA_ORDER)}

@@ -198,17 +198,23 @@ class _Shared:
         return found
 
 
-def _event(cg: CatalogGraph, method: Method, node: str, shared: _Shared) -> dict[str, Any]:
-    """A risk event with its enabling factors and the measures that treat it (how, and with which efficacy)."""
+def _event(cg: CatalogGraph, method: Method, node: str, shared: _Shared,
+           process_level: tuple[list[tuple[str, str]], list[dict[str, Any]]]) -> dict[str, Any]:
+    """A risk event with its enabling factors and the measures that treat it (how, and with which efficacy).
+
+    ``process_level``: the measures reaching every event of its process (``q.process_level_measures``), and
+    their records: an event without measures of its own, most of them, takes these.
+    """
     evento = cg.obj(node)
     holder = cg.targets(node, "threatens")[0]
-    treating = q.event_measures(cg, node)
+    own = q.event_level_measures(cg, node)
     covers = method.model.eventi.misure_di_processo_coprono
     return {"codice": evento.codice, "descrizione": evento.descrizione, "su": cg.code(holder),
             "fase": cg.obj(holder).nome if cg.attrs(holder)["kind"] == "phase" else None,
             "fattori": shared.factors(evento.fattori),
-            "misure": shared.treatment(treating),
-            "trattato": any(covers or via in q.EVENT_LEVEL for _, via in treating)}
+            "misure": shared.treatment(q.with_process_level(own, process_level[0])) if own else process_level[1],
+            # treated by a link of its own, or (when the method says so) by any measure
+            "trattato": bool(own) or (covers and bool(process_level[0]))}
 
 
 def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: ProcessEvaluation,
@@ -217,6 +223,8 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
     proc = cg.obj(node)
     owner = q.owner_of(cg, node)
     giudizio = assessment.answers.get(ev.code)
+    shared_links = q.process_level_measures(cg, node)
+    process_level = (shared_links, shared.treatment(shared_links))
     record: dict[str, Any] = {
         "codice": proc.codice,
         "nome": proc.nome,
@@ -228,7 +236,7 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
         "fasi": [{"codice": cg.obj(f).codice, "nome": cg.obj(f).nome,
                   "livello": (len(cg.attrs(f)["path"]) - 2) // 2, "padre": cg.code(cg.targets(f, "part-of")[0])}
                  for f in q.descendants(cg, node)],
-        "eventi": [_event(cg, method, e, shared) for e in q.events_of(cg, node)],
+        "eventi": [_event(cg, method, e, shared, process_level) for e in q.events_of(cg, node)],
         "misure": ev.measures,
         "valutato": ev.scoring is not None,
         "criticita": ev.findings,
