@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from riskengine.result.writer import NotPlainError, iter_json, write_json
+from riskengine.result.writer import NotPlainError, compact_json, iter_json, write_json
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -109,3 +109,27 @@ def test_records_held_in_several_places_are_written_in_full_each_time():
     data = {"processi": [{"traccia": [step, step], "aree": [area]}, {"x": {"y": step, "aree": [area, area]}}],
             "z": step, "w": [[step]]}
     assert b"".join(iter_json(data)) == canonical(data)
+
+
+def compact(data) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+@SETTINGS
+@given(st.one_of(plain, st.dictionaries(st.integers(), text, min_size=1, max_size=3),
+                 st.integers(min_value=2**64), st.integers(max_value=-2**63 - 1)))
+def test_compact_text_is_that_of_json_dumps_also_where_orjson_refuses(data):
+    # the history store's snapshots: orjson, and json.dumps for big integers and keys that are not text
+    for value in (data, {"a": [data], "b": "x"}):
+        assert compact_json(value) == compact(value)
+
+
+def test_compact_text_of_values_orjson_would_write_its_own_way():
+    import datetime as dt
+
+    class Text(str):
+        pass
+
+    assert compact_json({"a": [Text("x")]}) == compact({"a": [Text("x")]})
+    with pytest.raises(TypeError):  # json.dumps refuses a date, and so does compact_json
+        compact_json({"a": dt.date(2026, 1, 31)})

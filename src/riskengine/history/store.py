@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from riskengine.errors import Location, RiskengineError
 from riskengine.i18n import os_cause, refuse
+from riskengine.result.writer import compact_json
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -210,7 +211,7 @@ class Store:
                "riskengine": result["riskengine"],
                "digest_input": json.dumps(result["digest"]["input"], sort_keys=True),
                "digest_regole": json.dumps(result["digest"]["regole"], sort_keys=True),
-               "risultato": json.dumps(snapshot(result), sort_keys=True, ensure_ascii=False, separators=(",", ":"))}
+               "risultato": compact_json(snapshot(result))}
         new_id = self._database.insert(_INSERT, row)
         return self._run({**row, "id": new_id})
 
