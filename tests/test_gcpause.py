@@ -42,3 +42,30 @@ def test_collecting_outside_a_pause_leaves_the_collector_alone() -> None:
     with gcpause.collecting():
         assert gc.isenabled()
     assert gc.isenabled()
+
+
+def test_assess_reads_and_records_the_history_with_the_collector_off(tmp_path, monkeypatch) -> None:
+    # After a national assessment the heap holds the result and the catalogue; the snapshot's and earlier
+    # years' dicts would make the collector scan all of it once (1.8 s on L), for no cycle to free.
+    from catalog_helpers import MINI, REPO
+
+    from riskengine import api
+    from riskengine.history.store import Store
+
+    seen: dict[str, bool] = {}
+    section, record = api._history_section, Store.record
+
+    def reading(*args, **kwargs):
+        seen["storico"] = gc.isenabled()
+        return section(*args, **kwargs)
+
+    def recording(self, *args, **kwargs):
+        seen["registrazione"] = gc.isenabled()
+        return record(self, *args, **kwargs)
+
+    monkeypatch.setattr(api, "_history_section", reading)
+    monkeypatch.setattr(Store, "record", recording)
+    api.assess(MINI, tmp_path / "out", rules_dir=REPO / "rules", formats=("json",),
+               db=f"sqlite:///{tmp_path / 'storico.sqlite'}")
+    assert seen == {"storico": False, "registrazione": False}
+    assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -18,8 +18,9 @@ else (``gc.get_freeze_count()``), they only switch the collector off and on, and
 
 This module is the only place that touches the collector, and it is used at the edges of stages
 only (``load_yaml``, the lazy composition of a file's positions, ``validate_document``,
-``load_catalog``, ``build_graph``, ``check_integrity``, ``pipeline.assess``, reading a result and
-building its view for the annex, writing the XLSX annex), never inside the domain's loops.
+``load_catalog``, ``build_graph``, ``check_integrity``, ``pipeline.assess``, the history store's
+reading and recording in ``api.assess``, reading a result and building its view for the annex,
+writing the XLSX annex), never inside the domain's loops.
 ``bench/stages.py`` times the stages the same way.
 """
 
