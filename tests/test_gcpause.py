@@ -69,3 +69,19 @@ def test_assess_reads_and_records_the_history_with_the_collector_off(tmp_path, m
                db=f"sqlite:///{tmp_path / 'storico.sqlite'}")
     assert seen == {"storico": False, "registrazione": False}
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_each_engine_run_frees_the_cycles_it_makes_inside_a_pause() -> None:
+    # durable-rules' host makes garbage cycles for every action; each run frees its own, so that no collection
+    # has to scan the evaluations (on L, 500 MB of them) to find them
+    from catalog_helpers import MINI, REPO
+
+    from riskengine.evaluate.evaluation import evaluate
+    from riskengine.pipeline import _loaded
+
+    with gcpause.paused():
+        cg, _, method, assessment, runner = _loaded(MINI, None, REPO / "rules", "durable")
+        gc.collect()
+        evaluations = evaluate(cg, method, assessment, runner)
+        assert evaluations and not gc.isenabled()
+        assert gc.collect() == 0

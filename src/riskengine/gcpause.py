@@ -7,6 +7,9 @@ took more time than the work itself (YAML composition 4× slower, large assessme
 ``paused()`` switches the collector off for such a stage. On leaving it, what the stage allocated
 joins the oldest generation without being scanned (``gc.freeze()`` then ``gc.unfreeze()``, two
 constant-time list moves); otherwise the first allocation afterwards would scan it all at once.
+The collector still counts it as new to that generation, so a stage that follows and allocates many
+containers sets off one full collection of the whole heap (after a national assessment, 1.8 s): such
+a stage pauses too (the history store in ``api.assess``).
 ``collecting()``, inside ``paused()``, is for a stage that does make garbage cycles (the
 durable-rules host creates some for every action it runs): the collector stays off, and one
 collection at the end of the block frees them, with everything allocated before set aside
@@ -20,7 +23,8 @@ This module is the only place that touches the collector, and it is used at the 
 only (``load_yaml``, the lazy composition of a file's positions, ``validate_document``,
 ``load_catalog``, ``build_graph``, ``check_integrity``, ``pipeline.assess``, the history store's
 reading and recording in ``api.assess``, reading a result and building its view for the annex,
-writing the XLSX annex), never inside the domain's loops.
+writing the XLSX annex; ``collecting()`` around each run of the durable-rules engine), never inside
+the domain's loops.
 ``bench/stages.py`` times the stages the same way.
 """
 

@@ -110,8 +110,7 @@ def _result(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backe
         processes = list(shards.in_shards(cg, method, assessment, runner, links, count))
         tell("risultato")
         return result_from_records(cg, method, assessment, processes, integrity, runner.name, checked)
-    with gcpause.collecting():
-        evaluations = evaluate(cg, method, assessment, runner, links)
+    evaluations = evaluate(cg, method, assessment, runner, links)
     tell("risultato")
     return build_result(cg, method, assessment, evaluations, integrity, runner.name, checked)
 
@@ -126,8 +125,8 @@ def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str |
     """
 
     # The collector is kept out of the bulk stages (riskengine.gcpause): loading and building the
-    # result make no garbage cycles; evaluation does (durable-rules actions), so it collects, but
-    # never scans the catalogue loaded before it.
+    # result make no garbage cycles; the engine's runs do (durable-rules actions), and each frees its
+    # own, scanning only what it made (riskengine.engine.durable).
     # Once a file is checked, every finding in it is located: its bytes and position index are
     # released (for a national catalogue, hundreds of megabytes). The answers' checks locate in the
     # assessment file only; a later lookup in a released file would read it again.
@@ -155,8 +154,7 @@ def assessed_findings(prepared: tuple[CatalogGraph, list[Problem], Method], asse
         if count:
             return annex_findings(cg, assessment, shards.in_shards(cg, method, assessment, runner, None, count,
                                                                    wanted=shards.FINDINGS), integrity)
-        with gcpause.collecting():
-            evaluations = evaluate(cg, method, assessment, runner)
+        evaluations = evaluate(cg, method, assessment, runner)
         return annex_findings(cg, assessment, ((ev.code, ev.findings) for ev in evaluations), integrity)
 
 
@@ -266,13 +264,12 @@ def _ranking(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Back
                     {"codice": code, "valutato": assessed, "residuo_programmato": {"rischio": rischio,
                                                                                  "livello": livello}})
         return rank(baseline, without)
-    with gcpause.collecting():  # one collection for every re-evaluation (each makes a few cycles)
-        for changed, left_out in changes:
-            for ev in evaluate(cg, method, assessment, runner, changed, only=set(changed)):
-                without[left_out[ev.code]]["processi"].append(
-                    {"codice": ev.code, "valutato": ev.scoring is not None,
-                     "residuo_programmato": {
-                         "rischio": decimal_text(ev.scoring.residuo_programmato.rischio)
-                         if ev.scoring and ev.scoring.residuo_programmato.rischio is not None else None,
-                         "livello": ev.scoring.residuo_programmato.livello if ev.scoring else None}})
+    for changed, left_out in changes:
+        for ev in evaluate(cg, method, assessment, runner, changed, only=set(changed)):
+            without[left_out[ev.code]]["processi"].append(
+                {"codice": ev.code, "valutato": ev.scoring is not None,
+                 "residuo_programmato": {
+                     "rischio": decimal_text(ev.scoring.residuo_programmato.rischio)
+                     if ev.scoring and ev.scoring.residuo_programmato.rischio is not None else None,
+                     "livello": ev.scoring.residuo_programmato.livello if ev.scoring else None}})
     return rank(baseline, without)

@@ -10,8 +10,8 @@ What needs every process (measures, findings list, summary, monitoring plan, ran
 
 Workers are forked once the catalogue, the method and the assessment are loaded: they read them
 without loading anything again. A fork shares this process's memory until a page is written; the
-garbage collector is off in them and collects only what a shard makes (``gcpause``), so it never
-writes to the inherited pages, and a contiguous block keeps the reference counts a worker changes
+garbage collector is off in them and collects only what each engine run makes (``gcpause``), so it
+never writes to the inherited pages, and a contiguous block keeps the reference counts a worker changes
 on its own processes' pages. Each shard is sent back as soon as it is evaluated, and a thread here
 reads every worker as it sends, so no worker waits while this process evaluates its own block.
 
@@ -120,11 +120,10 @@ def _evaluate_shard(shard: list[str], wanted: str, links: Mapping[str, list[str]
     cg, method, assessment, runner = (_work[k] for k in ("cg", "method", "assessment", "runner"))
     only = {cg.code(node) for node in shard}
     try:
-        # Forked inside the parent's gcpause.paused(): the collector is off, and collecting() frees the
-        # cycles the shard's evaluation makes without scanning (so writing to) the inherited objects.
-        with gcpause.collecting():
-            evaluations = evaluate(cg, method, assessment, runner, _work["links"] if links is None else links,
-                                   only=only)
+        # Forked inside the parent's gcpause.paused(): the collector is off, and the engine's runs free the
+        # cycles they make without scanning (so writing to) the inherited objects (riskengine.engine.durable).
+        evaluations = evaluate(cg, method, assessment, runner, _work["links"] if links is None else links,
+                               only=only)
         if wanted == FINDINGS:
             return "ok", [(ev.code, ev.findings) for ev in evaluations]
         if wanted == RESIDUALS:
