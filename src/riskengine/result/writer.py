@@ -22,8 +22,8 @@ import orjson
 # UUIDs, which json.dumps refuses, orjson writes by value; a result holds neither.)
 _OPTIONS = (orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS
             | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME)
-_COMPACT = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS \
-    | orjson.OPT_PASSTHROUGH_DATETIME
+_COMPACT = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+            | orjson.OPT_PASSTHROUGH_DATETIME)
 _CHUNK = 1 << 16  # bytes handed to the file at a time
 
 
@@ -109,8 +109,9 @@ def compact_json(data: Any) -> str:
     """``json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``, encoded in C.
 
     The history store keeps each run's snapshot this way; a national one is over 50 MB of text.
-    Data with values outside the plain types is encoded by ``json.dumps`` (same text, or its error);
-    floats as in :func:`iter_json` (a snapshot holds none).
+    Data with values outside the plain types is encoded by ``json.dumps`` (same text, or its error).
+    Floats are written as :func:`iter_json` writes them, and orjson writes NaN and the infinities as
+    ``null`` where json.dumps writes ``NaN``: a snapshot holds no float, its numbers are exact text.
     """
     try:
         return orjson.dumps(data, default=_refuse, option=_COMPACT).decode("utf-8")
