@@ -65,5 +65,7 @@ def collecting() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.collect()
-        gc.unfreeze()
+        try:
+            gc.collect()
+        finally:
+            gc.unfreeze()  # never left frozen, whatever a finalizer run by the collection raises

@@ -37,7 +37,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from riskengine import gcpause, parallel
+from riskengine import parallel
 from riskengine.errors import Location, Problem, RiskengineError
 
 if TYPE_CHECKING:
@@ -168,8 +168,7 @@ def _run(cg: CatalogGraph, method: Method, assessment: Assessment, runner: Backe
 
     # The method's plan, the processes' catalogue facts and the engine's rules made once here (an
     # evaluation of no process), then inherited by every worker.
-    with gcpause.collecting():
-        evaluate(cg, method, assessment, runner, links, only=set())
+    evaluate(cg, method, assessment, runner, links, only=set())
     _work.update(cg=cg, method=method, assessment=assessment, runner=runner, links=links)
     own, *others = cut(list(tasks), count)
     context = multiprocessing.get_context("fork")
