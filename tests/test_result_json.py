@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from riskengine.result import writer
 from riskengine.result.writer import NotPlainError, compact_json, iter_json, write_json
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -36,6 +37,25 @@ def written(data, tmp_path) -> bytes:
 @SETTINGS
 @given(plain)
 def test_same_text_as_json_dumps(data):
+    assert b"".join(iter_json(data)) == canonical(data)
+
+
+@SETTINGS
+@given(st.dictionaries(text, st.lists(plain, min_size=1, max_size=7), min_size=1, max_size=3))
+def test_same_text_when_the_lists_are_encoded_a_few_records_at_a_time(data):
+    # records are encoded writer._RECORDS at a time: the seams between batches must not show
+    original = writer._RECORDS
+    writer._RECORDS = 2
+    try:
+        assert b"".join(iter_json(data)) == canonical(data)
+    finally:
+        writer._RECORDS = original
+
+
+def test_a_list_longer_than_a_batch_is_written_as_json_dumps():
+    records = [{"codice": f"P{i:04d}", "eventi": [{"n": i, "testo": "è\n\"x\""}] * (i % 3), "vuoto": {}}
+               for i in range(3 * writer._RECORDS + 7)]
+    data = {"processi": records, "misure": [], "altro": list(range(writer._RECORDS + 1)), "z": "fine"}
     assert b"".join(iter_json(data)) == canonical(data)
 
 
