@@ -27,9 +27,9 @@ _COMPACT = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_
             | orjson.OPT_PASSTHROUGH_DATETIME)
 _CHUNK = 1 << 16  # bytes handed to the file at a time, at least
 # Records of a list are encoded in batches (one orjson call, no re-indenting) of about _BATCH bytes and at most
-# _RECORDS records: pieces of megabytes would each be a fresh mapping of memory, faulted in page by page (on a
-# national result, 300,000 page faults and twice the system time per gigabyte written).
-_BATCH = 1 << 18
+# _RECORDS records. Larger pieces cost the system more than they save (measured on L: batches of 256 KB doubled
+# write_json's system time, and of some megabytes faulted every page in afresh).
+_BATCH = 1 << 15
 _RECORDS = 256
 
 
@@ -65,9 +65,10 @@ def iter_json(data: Any) -> Iterator[bytes]:
     """UTF-8 chunks of ``json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\\n"``.
 
     The top-level mapping and the lists it holds are walked a batch of records at a time (about
-    256 KB of text), and at least 64 KB are yielded at a time, so a writer streams the file with
-    about a batch's text in memory. Floats are written in orjson's shortest round-trip form, whose small exponents may
-    differ from json.dumps' (``1e-7`` for ``1e-07``): the result holds none, its numbers are exact text.
+    32 KB of text, or one record), and at least 64 KB are yielded at a time, so a writer streams the
+    file with a few batches' text in memory. Floats are written in orjson's shortest round-trip form,
+    whose small exponents may differ from json.dumps' (``1e-7`` for ``1e-07``): the result holds none,
+    its numbers are exact text.
     Raises :class:`NotPlainError`, possibly after some chunks, on a value of another type.
     """
     if type(data) is not dict or not data:
