@@ -1,4 +1,5 @@
-"""The streamed result JSON: the same bytes as ``json.dumps(indent=2, sort_keys=True)``, in chunks (orjson per record)."""
+"""The streamed result JSON: the same bytes as ``json.dumps(indent=2, sort_keys=True)``, in chunks (orjson per batch
+of records)."""
 
 from __future__ import annotations
 
@@ -43,13 +44,21 @@ def test_same_text_as_json_dumps(data):
 @SETTINGS
 @given(st.dictionaries(text, st.lists(plain, min_size=1, max_size=7), min_size=1, max_size=3))
 def test_same_text_when_the_lists_are_encoded_a_few_records_at_a_time(data):
-    # records are encoded writer._RECORDS at a time: the seams between batches must not show
+    # records are encoded in batches of at most writer._RECORDS: the seams between batches must not show
     original = writer._RECORDS
     writer._RECORDS = 2
     try:
         assert b"".join(iter_json(data)) == canonical(data)
     finally:
         writer._RECORDS = original
+
+
+def test_a_batch_after_small_records_holds_at_most_a_few_large_ones():
+    # the batch size is guessed from the last batch: after small records it is the most, _RECORDS records
+    small, large = [{"n": i} for i in range(300)], [{"t": "x" * 100_000} for _ in range(64)]
+    chunks = list(iter_json({"processi": small + large}))
+    assert b"".join(chunks) == canonical({"processi": small + large})
+    assert max(map(len, chunks)) < (writer._RECORDS + 1) * 100_020
 
 
 def test_a_list_longer_than_a_batch_is_written_as_json_dumps():

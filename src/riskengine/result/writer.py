@@ -26,11 +26,13 @@ _OPTIONS = (orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_
 _COMPACT = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
             | orjson.OPT_PASSTHROUGH_DATETIME)
 _CHUNK = 1 << 16  # bytes handed to the file at a time, at least
-# Records of a list are encoded in batches (one orjson call, no re-indenting) of about _BATCH bytes and at most
-# _RECORDS records. Larger pieces cost the system more than they save (measured on L: batches of 256 KB doubled
-# write_json's system time, and of some megabytes faulted every page in afresh).
+# Records of a list are encoded in batches (one orjson call, no re-indenting) of about _BATCH bytes, judged by the
+# last batch, and at most _RECORDS records: after small records, a batch of large ones can reach _RECORDS times the
+# largest. Larger pieces cost the system more than they save (measured on L: batches of 256 KB doubled
+# write_json's system time, and of some megabytes faulted every page in afresh). The wrapping list adds two levels
+# of nesting: a record nested 253 deep is written by json.dumps (same bytes, slower).
 _BATCH = 1 << 15
-_RECORDS = 256
+_RECORDS = 32
 
 
 class NotPlainError(TypeError):
