@@ -145,3 +145,45 @@ def test_the_help_of_a_warm_start_does_not_import_pyyaml(cache_root):
     assert [run.stderr.strip() for run in runs] == ["True", "False"]  # parsed once, then read back
     assert runs[0].stdout == runs[1].stdout
     assert "Utilizzo" in runs[1].stdout or "Usage" in runs[1].stdout
+
+
+def test_a_signed_entry_is_read_by_pieces_never_whole(tmp_path, monkeypatch):
+    """A national catalogue's entry is hundreds of megabytes: held whole, its bytes would add to the peak of
+    the objects unpickled from it. Read back, it is the value stored; no read asks for more than a piece."""
+    from riskengine import user_cache
+
+    secret = os.urandom(32)
+    value = {"processi": [f"processo {n:06d} " * 4 for n in range(100_000)]}  # about 8 MB pickled
+    user_cache.write_signed(tmp_path, "voce.bin", secret, value, kept=1)
+    entry = tmp_path / "voce.bin"
+    assert entry.stat().st_size > 4 * user_cache._CHUNK
+    asked: list[int] = []
+    opened = user_cache.open_private
+
+    class Counted:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def read(self, size=-1):
+            data = self.handle.read(size)
+            asked.append(len(data))
+            return data
+
+        def readinto(self, buffer):
+            count = self.handle.readinto(buffer)
+            asked.append(count)
+            return count
+
+    monkeypatch.setattr(user_cache, "open_private", lambda path: Counted(opened(path)))
+    assert user_cache.read_signed(entry, secret) == value
+    assert asked and max(asked) <= user_cache._CHUNK
+    assert user_cache.read_signed(entry, os.urandom(32)) is None  # another key: not unpickled

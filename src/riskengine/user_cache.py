@@ -16,7 +16,7 @@ import stat
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 CACHE_ENV = "RISKENGINE_CACHE_DIR"
 
@@ -92,13 +92,22 @@ def read_private(path: Path) -> bytes | None:
     """The bytes of ``path`` when it is a regular file of this user that nobody else can read or write
     (a link is not followed); None otherwise, or when it cannot be read."""
     try:
-        info = os.lstat(path)
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        handle = open_private(path)
+        if handle is None:
             return None
-        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
+        with handle:
             return handle.read()
     except OSError:
         return None
+
+
+def open_private(path: Path) -> BinaryIO | None:
+    """``path`` open for reading (binary, buffered) when it is a regular file of this user that nobody else can
+    read or write (a link is not followed); None otherwise. Raises :class:`OSError` when it cannot be opened."""
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None
+    return open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb", buffering=_CHUNK)
 
 
 def write_private(path: Path, *chunks: bytes) -> None:
@@ -123,6 +132,7 @@ def write_private(path: Path, *chunks: bytes) -> None:
 
 _KEY_FILE = "chiave-firma"
 _SIGNATURE = 32  # bytes of an HMAC-SHA256
+_CHUNK = 1 << 20  # an entry is read and checked by pieces of this size, never held whole
 
 
 def signing_key(directory: Path) -> bytes | None:
@@ -144,23 +154,37 @@ def signing_key(directory: Path) -> bytes | None:
 
 
 def read_signed(path: Path, secret: bytes) -> Any | None:
-    """The value stored at ``path`` when it exists, is this user's and its signature holds; None otherwise."""
+    """The value stored at ``path`` when it exists, is this user's and its signature holds; None otherwise.
+
+    The file is read twice through one open descriptor: by pieces to check the signature, then by the unpickler.
+    Its bytes are never whole in memory (a national catalogue's entry is hundreds of megabytes, on top of the
+    objects it makes). Only this user can write the file (:func:`open_private`), and a cache writer replaces
+    files rather than rewriting them, so the second reading sees what the first checked.
+    """
     import hashlib
     import hmac
     import pickle
 
     from riskengine.gcpause import paused
 
-    data = read_private(path)
-    if data is None:
-        return None
-    signature, payload = data[:_SIGNATURE], memoryview(data)[_SIGNATURE:]
-    if not hmac.compare_digest(signature, hmac.new(secret, payload, hashlib.sha256).digest()):
-        return None  # corrupt, truncated or not written by this user's riskengine: rebuilt
     try:
-        with paused():  # millions of objects and no garbage cycles (riskengine.gcpause)
-            return pickle.loads(payload)
-    except Exception:  # signed but unreadable (e.g. written by a riskengine whose classes changed)
+        handle = open_private(path)
+        if handle is None:
+            return None
+        with handle:
+            signature = handle.read(_SIGNATURE)
+            mac = hmac.new(secret, digestmod=hashlib.sha256)
+            while piece := handle.read(_CHUNK):
+                mac.update(piece)
+            if not hmac.compare_digest(signature, mac.digest()):
+                return None  # corrupt, truncated or not written by this user's riskengine: rebuilt
+            handle.seek(_SIGNATURE)
+            try:
+                with paused():  # millions of objects and no garbage cycles (riskengine.gcpause)
+                    return pickle.load(handle)
+            except Exception:  # signed but unreadable (e.g. written by a riskengine whose classes changed)
+                return None
+    except OSError:
         return None
 
 
