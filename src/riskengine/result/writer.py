@@ -33,6 +33,7 @@ _CHUNK = 1 << 16  # bytes handed to the file at a time, at least
 # of nesting: a record nested 253 deep is written by json.dumps (same bytes, slower).
 _BATCH = 1 << 15
 _RECORDS = 32
+_WRAPPED_HEAD, _WRAPPED_TAIL = b'{\n  "": [', b"\n  ]\n}"
 
 
 class NotPlainError(TypeError):
@@ -58,9 +59,6 @@ def _records(records: list[Any] | tuple[Any, ...]) -> bytes:
     the list's depth, separated by commas. orjson indents them so itself when they are wrapped in such a list."""
     encoded = _encode({"": records}, b"")
     return encoded[len(_WRAPPED_HEAD):-len(_WRAPPED_TAIL)]
-
-
-_WRAPPED_HEAD, _WRAPPED_TAIL = b'{\n  "": [', b"\n  ]\n}"
 
 
 def iter_json(data: Any) -> Iterator[bytes]:
