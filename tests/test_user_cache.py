@@ -149,15 +149,18 @@ def test_the_help_of_a_warm_start_does_not_import_pyyaml(cache_root):
 
 def test_a_signed_entry_is_read_by_pieces_never_whole(tmp_path, monkeypatch):
     """A national catalogue's entry is hundreds of megabytes: held whole, its bytes would add to the peak of
-    the objects unpickled from it. Read back, it is the value stored; no read asks for more than a piece."""
+    the objects unpickled from it. Read back, it is the value stored; no read returns more than a piece; the
+    value comes from the file whose signature was checked, even if the path is replaced meanwhile."""
+    import pickle
+
     from riskengine import user_cache
 
     secret = os.urandom(32)
-    value = {"processi": [f"processo {n:06d} " * 4 for n in range(100_000)]}  # about 8 MB pickled
+    value = {"processi": [f"processo {n:06d} " * 4 for n in range(100_000)]}  # about 7 MB pickled
     user_cache.write_signed(tmp_path, "voce.bin", secret, value, kept=1)
     entry = tmp_path / "voce.bin"
-    assert entry.stat().st_size > 4 * user_cache._CHUNK
-    asked: list[int] = []
+    assert entry.stat().st_size > 4 * user_cache._PIECE
+    returned: list[int] = []
     opened = user_cache.open_private
 
     class Counted:
@@ -173,17 +176,33 @@ def test_a_signed_entry_is_read_by_pieces_never_whole(tmp_path, monkeypatch):
         def __exit__(self, *exc):
             self.handle.close()
 
-        def read(self, size=-1):
-            data = self.handle.read(size)
-            asked.append(len(data))
+        def _counted(self, data):
+            returned.append(len(data))
             return data
+
+        def read(self, size=-1):
+            return self._counted(self.handle.read(size))
+
+        def read1(self, size=-1):
+            return self._counted(self.handle.read1(size))
+
+        def peek(self, size=0):
+            return self._counted(self.handle.peek(size))
 
         def readinto(self, buffer):
             count = self.handle.readinto(buffer)
-            asked.append(count)
+            returned.append(count)
             return count
+
+        def seek(self, *args):
+            # between the signature check and the unpickling, another entry takes the path
+            user_cache.write_signed(tmp_path, "voce.bin", os.urandom(32), {"altro": True}, kept=1)
+            return self.handle.seek(*args)
 
     monkeypatch.setattr(user_cache, "open_private", lambda path: Counted(opened(path)))
     assert user_cache.read_signed(entry, secret) == value
-    assert asked and max(asked) <= user_cache._CHUNK
-    assert user_cache.read_signed(entry, os.urandom(32)) is None  # another key: not unpickled
+    assert returned and max(returned) <= user_cache._PIECE
+    unpickled = []
+    monkeypatch.setattr(pickle, "load", lambda handle: unpickled.append(handle))
+    assert user_cache.read_signed(entry, secret) is None  # the entry now at the path is signed by another key
+    assert unpickled == []  # ... and never unpickled

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 CACHE_ENV = "RISKENGINE_CACHE_DIR"
+_PIECE = 1 << 20  # files are read by pieces of this size: a signed entry is checked by them, never held whole
 
 
 def versions(*libraries: str) -> bytes:
@@ -103,11 +104,20 @@ def read_private(path: Path) -> bytes | None:
 
 def open_private(path: Path) -> BinaryIO | None:
     """``path`` open for reading (binary, buffered) when it is a regular file of this user that nobody else can
-    read or write (a link is not followed); None otherwise. Raises :class:`OSError` when it cannot be opened."""
-    info = os.lstat(path)
-    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
-        return None
-    return open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb", buffering=_CHUNK)
+    read or write (a link is not followed); None otherwise. Raises :class:`OSError` when it cannot be opened.
+
+    The file opened is the file checked: the checks are made on the open descriptor, which a later rename
+    cannot change (non-blocking, so that a pipe put in its place is refused rather than waited on)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077:
+            return open(fd, "rb", buffering=_PIECE)
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    return None
 
 
 def write_private(path: Path, *chunks: bytes) -> None:
@@ -132,7 +142,6 @@ def write_private(path: Path, *chunks: bytes) -> None:
 
 _KEY_FILE = "chiave-firma"
 _SIGNATURE = 32  # bytes of an HMAC-SHA256
-_CHUNK = 1 << 20  # an entry is read and checked by pieces of this size, never held whole
 
 
 def signing_key(directory: Path) -> bytes | None:
@@ -158,8 +167,8 @@ def read_signed(path: Path, secret: bytes) -> Any | None:
 
     The file is read twice through one open descriptor: by pieces to check the signature, then by the unpickler.
     Its bytes are never whole in memory (a national catalogue's entry is hundreds of megabytes, on top of the
-    objects it makes). Only this user can write the file (:func:`open_private`), and a cache writer replaces
-    files rather than rewriting them, so the second reading sees what the first checked.
+    objects it makes). Nobody but this user can open the file for writing (:func:`open_private`), and a cache
+    writer replaces files rather than rewriting them, so the second reading sees what the first checked.
     """
     import hashlib
     import hmac
@@ -174,7 +183,7 @@ def read_signed(path: Path, secret: bytes) -> Any | None:
         with handle:
             signature = handle.read(_SIGNATURE)
             mac = hmac.new(secret, digestmod=hashlib.sha256)
-            while piece := handle.read(_CHUNK):
+            while piece := handle.read(_PIECE):
                 mac.update(piece)
             if not hmac.compare_digest(signature, mac.digest()):
                 return None  # corrupt, truncated or not written by this user's riskengine: rebuilt
