@@ -15,7 +15,6 @@ from riskengine.errors import RiskengineError
 from riskengine.graph import build_graph, check_integrity
 from riskengine.graph import cache as cache_module
 from riskengine.graph.cache import linked
-from riskengine.graph.integrity import covered_events_dropped
 from riskengine.user_cache import cache_directory
 
 REPO = Path(__file__).resolve().parents[1]
@@ -56,12 +55,7 @@ def test_a_hit_gives_what_a_fresh_load_gives(catalogue, cache_dir, monkeypatch):
     _no_fresh_load(monkeypatch)
     warm_cg, warm_findings = linked(catalogue)
     fresh_cg, fresh_findings = _fresh(catalogue)
-    assert warm_findings == cold_findings and warm_findings.covered == cold_findings.covered
-    # reported as check_integrity reports them, whether the method counts the covered events or not
-    for covers in (False, True):
-        assert (covered_events_dropped(warm_cg, warm_findings, covers)
-                == covered_events_dropped(fresh_cg, fresh_findings, covers))
-    assert covered_events_dropped(warm_cg, warm_findings, False) == fresh_findings
+    assert warm_findings == cold_findings == fresh_findings
     assert sorted(warm_cg.graph.nodes) == sorted(fresh_cg.graph.nodes)
     assert sorted(warm_cg.graph.edges(keys=True)) == sorted(fresh_cg.graph.edges(keys=True))
     assert warm_cg.catalog.processes == fresh_cg.catalog.processes
@@ -374,7 +368,7 @@ def test_what_an_entry_holds_is_named_by_its_format():
 
     parameters = list(inspect.signature(CatalogGraph.read_back).parameters)
     assert (cache_module._FORMAT, parameters) == (
-        b"riskengine-linked/3", ["catalog", "defects", "by_kind", "memo", "attrs", "successors", "predecessors"])
+        b"riskengine-linked/2", ["catalog", "defects", "by_kind", "memo", "attrs", "successors", "predecessors"])
 
 
 def test_networkx_installed_without_metadata_still_gives_a_key(monkeypatch):

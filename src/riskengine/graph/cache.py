@@ -28,9 +28,9 @@ from typing import Any
 
 from riskengine.catalog.load import DEFAULT_FACTORS, load_catalog
 from riskengine.catalog.models import CATALOG_FILES
-from riskengine.errors import RiskengineError, Severity
+from riskengine.errors import Problem, RiskengineError, Severity
 from riskengine.graph.build import CatalogGraph, build_graph
-from riskengine.graph.integrity import Findings, check_integrity
+from riskengine.graph.integrity import check_integrity
 from riskengine.graph.queries import process_facts
 from riskengine.source.document import loading_versions, max_bytes, read_file
 from riskengine.user_cache import cache_directory, read_signed, signing_key, write_signed
@@ -38,8 +38,7 @@ from riskengine.user_cache import cache_directory, read_signed, signing_key, wri
 ENTRIES_KEPT = 4  # the newest entries kept (a national catalogue's entry is hundreds of megabytes)
 POSITIONS_KEPT = 64  # the newest position indexes kept (a few per catalogue)
 _POSITIONS_PREFIX = "posizioni-"
-# 2: the graph stored as CatalogGraph.parts(), without networkx; 3: the findings as integrity.Findings
-_FORMAT = b"riskengine-linked/3"
+_FORMAT = b"riskengine-linked/2"  # 2: the graph stored as CatalogGraph.parts(), without networkx
 
 
 def _catalog_graph(*parts: Any) -> CatalogGraph:
@@ -51,10 +50,8 @@ def _catalog_graph(*parts: Any) -> CatalogGraph:
 _STORED_AS = {**copyreg.dispatch_table, CatalogGraph: lambda cg: (_catalog_graph, cg.parts())}
 
 
-def linked(root: str | os.PathLike) -> tuple[CatalogGraph, Findings]:
-    """The catalogue in ``root`` loaded, validated and linked, and its integrity findings (those of the events that
-    process-level measures cover kept apart: report them through
-    :func:`~riskengine.graph.integrity.covered_events_dropped`).
+def linked(root: str | os.PathLike) -> tuple[CatalogGraph, list[Problem]]:
+    """The catalogue in ``root`` loaded, validated and linked, and its integrity findings.
 
     From the cache when an entry for the same files, limits and versions was written by this user;
     otherwise built (raising :class:`RiskengineError` as :func:`load_catalog` does) and stored, with the
@@ -72,7 +69,7 @@ def linked(root: str | os.PathLike) -> tuple[CatalogGraph, Findings]:
             return found
     catalog = load_catalog(root)
     cg = build_graph(catalog)
-    integrity = Findings.of(cg, check_integrity(cg))
+    integrity = check_integrity(cg)
     if directory is not None and key is not None and secret is not None:
         _use_positions(cg, directory, secret)
     catalog.release_positions()
@@ -84,11 +81,10 @@ def linked(root: str | os.PathLike) -> tuple[CatalogGraph, Findings]:
     return cg, integrity
 
 
-def _read(path: Path, secret: bytes) -> tuple[CatalogGraph, Findings] | None:
+def _read(path: Path, secret: bytes) -> tuple[CatalogGraph, list[Problem]] | None:
     """The entry at ``path`` when it exists, is this user's and its signature holds; None otherwise."""
     found = read_signed(path, secret)
-    if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], CatalogGraph)
-            and isinstance(found[1], Findings)):
+    if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], CatalogGraph)):
         return None
     return found
 

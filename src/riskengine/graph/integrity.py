@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from riskengine.errors import Location, Problem, Severity
+from riskengine.errors import Problem, Severity
 from riskengine.gcpause import paused
 from riskengine.graph.build import PART_OF, PUBLISHES, RESPONSIBLE_FOR, SUPPORTS, TRANSMITS, CatalogGraph
 from riskengine.i18n import has_wording, said
@@ -36,19 +36,17 @@ def rule(code: str, severity: Severity, description: str) -> Callable[[Check], C
     return register
 
 
-def _problem(cg: CatalogGraph, code: str, node: str, *keys: str | int, key: bool = False,
-             location: Location | None = None, **args: Any) -> Problem:
+def _problem(cg: CatalogGraph, code: str, node: str, *keys: str | int, key: bool = False, **args: Any) -> Problem:
     """A finding about ``node``, worded with ``args`` by the message catalogue in every language.
 
     The message is ``integrita.<code>`` (``integrita.<code>.<variante>`` with a ``variante``), the
     hint ``problemi.suggerimento.<code>`` likewise when the catalogue has one; the annex words the
-    findings that reach it by the same keys. Located at ``keys`` of the node's entry, or at ``location``.
+    findings that reach it by the same keys.
     """
     spec = RULES[code]
     variant = f".{args['variante']}" if "variante" in args else ""
     hint_key = f"problemi.suggerimento.{code}{variant}"
-    where = location if location is not None else cg.location(node, *keys, key=key)
-    return said(where, f"integrita.{code}{variant}", code=code, severity=spec.severity,
+    return said(cg.location(node, *keys, key=key), f"integrita.{code}{variant}", code=code, severity=spec.severity,
                 hint_key=hint_key if has_wording(hint_key) else "", subject=node, **args)
 
 
@@ -198,25 +196,16 @@ def _no_events(cg: CatalogGraph) -> Iterator[Problem]:
             yield _problem(cg, "process-without-events", node, processo=cg.obj(node).codice)
 
 
-UNTREATED = "event-without-measure"
-
-
-@rule(UNTREATED, Severity.WARNING,
+@rule("event-without-measure", Severity.WARNING,
       "A risk event has no measure linked to it or to its phase (unless the method declares that the measures of "
       "its process cover every event: method.yaml eventi.misure_di_processo_coprono).")
 def _untreated_event(cg: CatalogGraph) -> Iterator[Problem]:
-    from riskengine.graph.queries import event_treated
+    from riskengine.graph.queries import event_treated, process_of
     for node in cg.nodes_of("event"):
         if not event_treated(cg, node):
-            yield _untreated(cg, node)
-
-
-def _untreated(cg: CatalogGraph, node: str, location: Location | None = None) -> Problem:
-    """The ``event-without-measure`` finding of a risk event (at its code, or at ``location``)."""
-    from riskengine.graph.queries import process_of
-
-    return _problem(cg, UNTREATED, node, "codice", location=location, evento=cg.obj(node).codice,
-                    processo=cg.code(process_of(cg, node)))
+            evento = cg.obj(node)
+            process = cg.code(process_of(cg, node))
+            yield _problem(cg, "event-without-measure", node, "codice", evento=evento.codice, processo=process)
 
 
 @rule("measure-treats-nothing", Severity.WARNING, "A measure treats no process, area or risk event.")
@@ -340,50 +329,14 @@ def _uncovered(cg: CatalogGraph) -> Iterator[Problem]:
                        nome=voce.nome, sottosezione=voce.codice)
 
 
-class Findings(list[Problem]):
-    """The findings of :func:`check_integrity` with those of the risk events that a measure of their process, area or
-    every process treats kept apart, as (event, file, line, column): ``covered``.
-
-    A method that declares that such measures cover every event (``eventi.misure_di_processo_coprono``, the usual
-    case) drops these findings from every result, and a national catalogue has hundreds of thousands of them: kept
-    apart, a linked catalogue stores and loads a few numbers for each instead of a worded finding.
-    :func:`covered_events_dropped` gives the findings to report either way, in :func:`check_integrity`'s order.
-    """
-
-    covered: list[tuple[str, str, int, int]]
-
-    @classmethod
-    def of(cls, cg: CatalogGraph, problems: list[Problem]) -> Findings:
-        """``problems`` (of :func:`check_integrity`) with the covered events' findings kept apart."""
-        from riskengine.graph.queries import event_treated
-
-        findings = cls()
-        findings.covered = []
-        for p in problems:
-            if p.code == UNTREATED and event_treated(cg, p.subject, True):
-                findings.covered.append((p.subject, p.location.path, p.location.line, p.location.column))
-            else:
-                findings.append(p)
-        return findings
-
-
 def covered_events_dropped(cg: CatalogGraph, problems: list[Problem], process_level_covers: bool) -> list[Problem]:
     """``problems`` without the ``event-without-measure`` findings of events that a measure of their process,
-    area or every process treats, when the method declares that these cover every event; with them otherwise
-    (those a :class:`Findings` keeps apart worded again, in :func:`check_integrity`'s order)."""
+    area or every process treats, when the method declares that these cover every event."""
     from riskengine.graph.queries import event_treated
 
-    covered = problems.covered if isinstance(problems, Findings) else []
     if not process_level_covers:
-        if not covered:
-            return list(problems)
-        restored = [_untreated(cg, node, Location(path, line, column)) for node, path, line, column in covered]
-        return sorted([*problems, *restored], key=_order)
-    return [p for p in problems if p.code != UNTREATED or not event_treated(cg, p.subject, True)]
-
-
-def _order(p: Problem) -> tuple:
-    return p.severity.rank, p.code, p.sort_key()
+        return problems
+    return [p for p in problems if p.code != "event-without-measure" or not event_treated(cg, p.subject, True)]
 
 
 def check_integrity(cg: CatalogGraph, only: set[str] | None = None) -> list[Problem]:
@@ -393,4 +346,4 @@ def check_integrity(cg: CatalogGraph, only: set[str] | None = None) -> list[Prob
         for code in sorted(RULES):
             if only is None or code in only:
                 found.extend(RULES[code].check(cg))
-    return sorted(found, key=_order)
+    return sorted(found, key=lambda p: (p.severity.rank, p.code, p.sort_key()))
