@@ -420,6 +420,37 @@ def test_ctrl_c_stops_a_waiting_pdf_worker_without_a_traceback():
     assert ended(worker)
 
 
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_pdf_workers_start_with_ctrl_c_held_back_then_ignore_it(monkeypatch, method):
+    # Ctrl-C reaching a worker started but not yet ignoring it would stop it with a traceback.
+    import multiprocessing.process
+    import signal
+
+    def blocked() -> set[signal.Signals]:
+        return signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+    monkeypatch.setattr(pdf_parts, "start_method", lambda: method)
+    start = multiprocessing.process.BaseProcess.start
+    at_start: list[set[signal.Signals]] = []
+
+    def recorded(process):
+        at_start.append(blocked())  # the starting thread's mask, which the worker inherits
+        start(process)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", recorded)
+    before = blocked()
+    pool = pdf_parts.worker_pool(2)
+    try:
+        futures = [pool.submit(signal.getsignal, signal.SIGINT), pool.submit(signal.pthread_sigmask, signal.SIG_BLOCK, [])]
+        after = blocked()
+        handler, in_worker = (future.result(timeout=60) for future in futures)
+    finally:
+        pdf_parts.stop_pool(pool, failed=False)
+    assert at_start and all(signal.SIGINT in mask for mask in at_start)
+    assert signal.SIGINT not in before and after == before
+    assert handler == signal.SIG_IGN and signal.SIGINT not in in_worker
+
+
 def _failing_part(html: str, variant: str) -> pdf_parts.PartPdf:
     """render_part failing as WeasyPrint's failures do: one located problem (pickled by name for the workers)."""
     raise fail(Location("allegato-rischi.pdf"), "PDF rendering failed: ValueError: broken layout")

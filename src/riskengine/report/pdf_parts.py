@@ -488,23 +488,38 @@ def start_method() -> str:
 
 def worker_pool(count: int) -> Any:
     """A pool of ``count`` PDF worker processes (started as :func:`start_method` says); end it with
-    :func:`stop_pool`."""
+    :func:`stop_pool`. Its ``submit`` holds Ctrl-C back while it may start workers (see :func:`_worker_start`)."""
     import multiprocessing
+    import signal
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(start_method()),
-                               initializer=_worker_start)
+    class Pool(ProcessPoolExecutor):
+        def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+            # Ctrl-C held back while a submit may start workers (all at the first when forked, one per submit
+            # when spawned): one that got it before its initializer ignores it would stop with a traceback. A
+            # worker inherits the mask (a spawned one across exec) and lets Ctrl-C through once it ignores it;
+            # this process gets it when the submit returns, the workers counted in the pool for stop_pool.
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                return super().submit(fn, *args, **kwargs)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+    return Pool(count, mp_context=multiprocessing.get_context(start_method()), initializer=_worker_start)
 
 
 def _worker_start() -> None:
     """A PDF worker's start. Ctrl-C reaches the whole process group and the parent handles it, stopping the
-    workers: a worker ignores it (one waiting for work would print a traceback). A worker whose parent was
-    killed ends too: it would wait for work forever, holding the output directory's lock it inherited."""
+    workers: a worker ignores it (one waiting for work would print a traceback). It was started with Ctrl-C held
+    back (:func:`worker_pool`): ignored from now on, then let through (one already pending is dropped). A worker
+    whose parent was killed ends too: it would wait for work forever, holding the output directory's lock it
+    inherited."""
     import multiprocessing
     import signal
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
