@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
-from riskengine import parallel, shards
+from riskengine import cli, parallel, shards
 from riskengine.report import pdf_parts
 
 
@@ -31,3 +32,85 @@ def test_the_pdf_and_the_shards_read_their_own_variables(monkeypatch):
     monkeypatch.delenv("RISKENGINE_PDF_PARTS_FROM")
     monkeypatch.delenv("RISKENGINE_SHARDS_FROM")
     assert (pdf_parts.parts_from(), shards.shards_from()) == (pdf_parts.MIN_PROCESSES, shards.MIN_PROCESSES)
+
+
+class _Bar:
+    """A progress display that counts its redraws."""
+
+    def __init__(self) -> None:
+        self.redrawn = threading.Event()
+
+    def refresh(self) -> None:
+        self.redrawn.set()
+
+
+def test_the_progress_display_lets_workers_fork_and_stops_while_they_are_forked(monkeypatch):
+    monkeypatch.setenv("RISKENGINE_SHARD_WORKERS", "2")
+    monkeypatch.delenv("RISKENGINE_SHARDS_FROM", raising=False)
+    bar = _Bar()
+    redrawing = cli._Redrawing(bar)
+    assert parallel.may_fork() and pdf_parts.start_method() == "fork"
+    redrawing.start()
+    try:
+        assert bar.redrawn.wait(5)  # redrawn from its own thread
+        assert not parallel.may_fork() and pdf_parts.start_method() == "spawn"  # undeclared, it counts
+        with parallel.pausable(redrawing):
+            assert threading.active_count() == 2
+            assert parallel.may_fork() and pdf_parts.start_method() == "fork" and shards.sharded(10**6) > 0
+            with parallel.forking():
+                assert threading.active_count() == 1 and not redrawing.running()
+            assert redrawing.running()
+            bar.redrawn.clear()
+            assert bar.redrawn.wait(5)  # redrawn again
+        assert not parallel.may_fork()
+    finally:
+        redrawing.stop()
+    assert threading.active_count() == 1 and parallel.may_fork()
+
+
+def test_an_undeclared_thread_still_keeps_workers_from_forking():
+    redrawing = cli._Redrawing(_Bar())
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    redrawing.start()
+    other.start()
+    try:
+        with parallel.pausable(redrawing):
+            assert not parallel.may_fork() and pdf_parts.start_method() == "spawn"
+    finally:
+        stop.set()
+        other.join()
+        redrawing.stop()
+
+
+def test_a_stopped_display_is_not_started_again_by_a_fork():
+    redrawing = cli._Redrawing(_Bar())
+    with parallel.pausable(redrawing), parallel.forking():
+        pass
+    assert not redrawing.running() and threading.active_count() == 1
+
+
+def test_pdf_workers_are_forked_while_the_progress_display_waits(monkeypatch):
+    import multiprocessing.process
+
+    start = multiprocessing.process.BaseProcess.start
+    threads_at_fork: list[int] = []
+
+    def counted(process):
+        threads_at_fork.append(threading.active_count())
+        start(process)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", counted)
+    redrawing = cli._Redrawing(_Bar())
+    redrawing.start()
+    try:
+        with parallel.pausable(redrawing):
+            pool = pdf_parts.worker_pool(2)
+            try:
+                assert pool.submit(os.getpid).result(timeout=60) != os.getpid()
+            finally:
+                pdf_parts.stop_pool(pool, failed=False)
+            assert redrawing.running()
+    finally:
+        redrawing.stop()
+    assert threads_at_fork == [1, 1]  # forked (both at the first submit), the display stopped meanwhile

@@ -97,6 +97,43 @@ def test_a_process_with_other_threads_does_not_fork(monkeypatch):
         other.join()
 
 
+def test_at_a_terminal_the_shards_fork_while_the_progress_display_waits(monkeypatch):
+    """The progress display redraws from a thread; it stops while workers are forked, so a run at a terminal
+    shards as a quiet one does, with the same result."""
+    import io
+    import multiprocessing.process
+
+    from riskengine import cli
+    from riskengine.i18n import Text
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("RISKENGINE_SHARDS_FROM", "0")
+    alone = pipeline.assess_and_rank(EXAMPLES[0], rules_dir=REPO / "rules")
+    monkeypatch.setenv("RISKENGINE_SHARDS_FROM", "1")
+    monkeypatch.setenv("RISKENGINE_SHARD_WORKERS", "2")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    start = multiprocessing.process.BaseProcess.start
+    threads_at_fork: list[int] = []
+
+    def counted(process):
+        threads_at_fork.append(threading.active_count())
+        start(process)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", counted)
+    with cli._progress(Text("it"), quiet=False) as progress:
+        assert progress is not None and threading.active_count() == 2  # the display, redrawing
+        sharded = pipeline.assess_and_rank(EXAMPLES[0], rules_dir=REPO / "rules", progress=progress)
+        assert threading.active_count() == 2  # redrawn again once the workers are forked
+    assert threads_at_fork == [1, 1]  # the records' worker, then the ranking's: each forked alone
+    assert threading.active_count() == 1
+    assert "Applicazione delle regole" in terminal.getvalue()
+    assert json.dumps(sharded, sort_keys=True) == json.dumps(alone, sort_keys=True)
+
+
 def test_a_small_catalogue_starts_no_pool(monkeypatch):
     """Below the threshold (the default, 5,000 processes) the shards are never entered."""
     monkeypatch.delenv("RISKENGINE_SHARDS_FROM", raising=False)

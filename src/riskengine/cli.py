@@ -12,6 +12,7 @@ command line is wrong; 3 the annex was written but is a draft (it has error find
 
 import os
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -384,6 +385,49 @@ def _lang_option() -> Any:
     return typer.Option(None, "--lang")
 
 
+class _Redrawing:
+    """Redraws a progress display ten times a second from a thread that stops while the library forks workers
+    (declared to :mod:`riskengine.parallel`): with rich's own refresh thread, a large catalogue's run at a
+    terminal could not fork its shards and PDF workers."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def running(self) -> bool:
+        """Whether the display is being redrawn."""
+        return self.thread is not None and self.thread.is_alive()
+
+    def start(self) -> None:
+        """Redraw from a new thread."""
+        self.stopping.clear()
+        self.thread = threading.Thread(target=self._redraw, name="riskengine-progress", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop redrawing; the thread has ended (its locks released) on return."""
+        if self.thread is not None:
+            self.stopping.set()
+            self.thread.join()
+            self.thread = None
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Not redrawn while inside."""
+        was_running = self.running()
+        self.stop()
+        try:
+            yield
+        finally:
+            if was_running:
+                self.start()
+
+    def _redraw(self) -> None:
+        while not self.stopping.wait(0.1):
+            self.bar.refresh()
+
+
 @contextmanager
 def _progress(t: Text, quiet: bool) -> Iterator[Any]:
     """A rich progress display on stderr for the stages of a long run; nothing when quiet or not a terminal."""
@@ -393,8 +437,10 @@ def _progress(t: Text, quiet: bool) -> Iterator[Any]:
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from riskengine import parallel
+
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=False) as bar:
+                  console=Console(stderr=True), transient=False, auto_refresh=False) as bar:
         current: list[Any] = []
 
         def report(stage: str, done: int = 0, total: int = 0) -> None:
@@ -405,7 +451,13 @@ def _progress(t: Text, quiet: bool) -> Iterator[Any]:
                 bar.update(current[-1], completed=1, total=1)
             current.append(bar.add_task(t(f"cli.avanzamento.{stage}"), total=None))
 
-        yield report
+        redrawing = _Redrawing(bar)
+        redrawing.start()
+        try:
+            with parallel.pausable(redrawing):
+                yield report
+        finally:
+            redrawing.stop()
         if current:
             bar.update(current[-1], completed=1, total=1)
 

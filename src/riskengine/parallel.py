@@ -1,13 +1,21 @@
-"""How many processes a stage may run at once, and from what size it runs them: settings read from the environment.
+"""How many processes a stage may run at once, from what size it runs them, and whether it may fork them.
 
 The PDF's parts (``riskengine.report.pdf_parts``) and the shards of an evaluation (``riskengine.shards``) each
 have a variable for the number of processes and one for the size from which they are used; both read them here,
 so that they are understood the same way.
+
+Workers are forked (they inherit what this process loaded) only when no other thread runs: a fork copies the
+locks other threads may hold, and a worker could wait on one forever. A thread that can stop for a moment (the
+terminal's progress display, redrawing) is declared with :func:`pausable`; it does not count, and
+:func:`forking` stops it while workers are forked.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from typing import Protocol
 
 
 def cores(variable: str) -> int:
@@ -25,3 +33,44 @@ def size_from(variable: str, default: int) -> int:
     """From what size a stage runs in several processes: the integer in ``variable`` (0: never), else ``default``."""
     configured = os.environ.get(variable, "").strip()
     return int(configured) if configured.isdigit() else default
+
+
+class Pausable(Protocol):
+    """A thread of this process that stops while workers are forked (see the module's docstring)."""
+
+    def running(self) -> bool:
+        """Whether the thread runs now."""
+
+    def paused(self) -> AbstractContextManager[None]:
+        """The thread stopped (its locks released) while inside, running again after."""
+
+
+_pausable: list[Pausable] = []
+
+
+@contextmanager
+def pausable(thread: Pausable) -> Iterator[None]:
+    """``thread`` declared while inside: :func:`may_fork` does not count it, :func:`forking` stops it."""
+    _pausable.append(thread)
+    try:
+        yield
+    finally:
+        _pausable.remove(thread)
+
+
+def may_fork() -> bool:
+    """Whether workers may be forked: the platform forks, and no thread runs here but this one and declared ones."""
+    import multiprocessing
+    import threading
+
+    declared = sum(1 for thread in _pausable if thread.running())
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() - declared == 1
+
+
+@contextmanager
+def forking() -> Iterator[None]:
+    """The declared threads stopped while inside: fork the workers there."""
+    with ExitStack() as stack:
+        for thread in list(_pausable):
+            stack.enter_context(thread.paused())
+        yield

@@ -18,8 +18,8 @@ reads every worker as it sends, so no worker waits while this process evaluates 
 Below ``RISKENGINE_SHARDS_FROM`` processes (default :data:`MIN_PROCESSES`; ``0`` never; the records
 of ``assess`` only when it is set, see :func:`sharded`), with one
 process (``RISKENGINE_SHARD_WORKERS``: how many evaluate, this one included; default the cores this
-process may use), or when the process runs other threads or cannot fork, everything stays in this
-process: nothing is forked.
+process may use), or when the process runs other threads (but the progress display, which stops while
+workers are forked) or cannot fork, everything stays in this process: nothing is forked.
 
 A worker that dies (a signal, the memory killer) ends the command with one located problem, a
 defect in a worker with one line; Ctrl-C reaches this process only (workers ignore it), which
@@ -77,15 +77,15 @@ def sharded(processes: int, *, records: bool = False) -> int:
     this process as much CPU as building them (bench/results/2026-11-27-issue18-shards.md), while
     ``check``'s findings and the ranking's residuals, a few values per process, gain.
     Workers are forked (they inherit the loaded catalogue); a fork copies locks other threads may
-    hold (the terminal's progress display refreshes from a thread), so a process with other threads
-    evaluates alone.
+    hold, so a process with other threads evaluates alone, save the declared ones that stop while it
+    forks (the terminal's progress display, see :mod:`riskengine.parallel`).
     """
     if records and not os.environ.get("RISKENGINE_SHARDS_FROM", "").strip().isdigit():
         return 0
     threshold, count = shards_from(), workers()
     if threshold == 0 or processes < threshold or count < 2:
         return 0
-    if threading.active_count() != 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if not parallel.may_fork():
         return 0
     return count
 
@@ -178,14 +178,16 @@ def _run(cg: CatalogGraph, method: Method, assessment: Assessment, runner: Backe
     try:
         # Ctrl-C held back while the workers are forked: one forked but not yet counted here would be left
         # running, and one not yet ignoring it would stop with a traceback. Delivered once they are counted.
+        # The progress display (a declared thread, see riskengine.parallel) stops meanwhile.
         held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            for block in others:
-                receiving, sending = context.Pipe(duplex=False)
-                worker = context.Process(target=_worker, args=(block, wanted, sending), daemon=True)
-                worker.start()
-                sending.close()  # the worker holds the only sending end: its death ends the pipe
-                workers.append((worker, receiving))
+            with parallel.forking():
+                for block in others:
+                    receiving, sending = context.Pipe(duplex=False)
+                    worker = context.Process(target=_worker, args=(block, wanted, sending), daemon=True)
+                    worker.start()
+                    sending.close()  # the worker holds the only sending end: its death ends the pipe
+                    workers.append((worker, receiving))
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
         # The workers are read as they send (none waits on a full pipe) while this process evaluates

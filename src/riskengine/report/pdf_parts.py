@@ -475,15 +475,10 @@ def workers() -> int:
 
 
 def start_method() -> str:
-    """How workers start: forked (no imports to repeat) when this process runs a single thread; otherwise
-    spawned, because a fork copies locks that other threads may hold (the terminal's progress display
-    refreshes from a thread) and a worker could wait on one forever."""
-    import multiprocessing
-    import threading
-
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        return "fork"
-    return "spawn"
+    """How workers start: forked (no imports to repeat) when this process may fork (no other thread runs, or only
+    the progress display, which stops meanwhile: :func:`riskengine.parallel.may_fork`); otherwise spawned, because a
+    fork copies locks that other threads may hold and a worker could wait on one forever."""
+    return "fork" if parallel.may_fork() else "spawn"
 
 
 def worker_pool(count: int) -> Any:
@@ -499,9 +494,11 @@ def worker_pool(count: int) -> Any:
             # when spawned): one that got it before its initializer ignores it would stop with a traceback. A
             # worker inherits the mask (a spawned one across exec) and lets Ctrl-C through once it ignores it;
             # this process gets it when the submit returns, the workers counted in the pool for stop_pool.
+            # The progress display (a declared thread) stops meanwhile too (riskengine.parallel.forking).
             held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
-                return super().submit(fn, *args, **kwargs)
+                with parallel.forking():
+                    return super().submit(fn, *args, **kwargs)
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
