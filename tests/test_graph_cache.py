@@ -239,6 +239,41 @@ def test_a_finding_located_in_a_released_file_reads_the_stored_index_not_the_fil
     assert scanned.line > 1 and scanned.column > 1
 
 
+def test_a_run_keeps_no_file_it_read_again_to_locate_findings(bench_s, cache_dir, monkeypatch):
+    """A finding on a process without answers is located at the place kept with the graph, and a file read again
+    to locate other findings (the overdue measures) is released once they are: on a national catalogue, the
+    bytes and position indexes of processes.yaml and measures.yaml (355 MB) were kept to the end of the run."""
+    from riskengine import pipeline
+    from riskengine.catalog.load import load_catalog
+    from riskengine.result.build import place
+    from riskengine.source.document import Document
+
+    rules = REPO / "rules"
+    pipeline.assess(bench_s, rules_dir=rules)  # cold: the entry stored
+    fresh = build_graph(load_catalog(bench_s))
+    read_again: list[str] = []
+    real = Document._bytes
+
+    def counted(doc):
+        if doc.source is None:
+            read_again.append(Path(doc.path).name)
+        return real(doc)
+
+    monkeypatch.setattr(Document, "_bytes", counted)
+    loaded = pipeline._loaded(bench_s, None, rules, "durable")  # warm
+
+    def held() -> list[str]:
+        return [name for name, doc in loaded[0].catalog.documents.items()
+                if doc.source is not None or doc._index is not None]
+
+    assert "measures.yaml" in read_again and held() == []  # the overdue measures located, then released
+    result = pipeline._result(loaded)
+    assert held() == []
+    unassessed = [f for f in result["criticita"] if f["codice"] == "NON-VALUTATO"]
+    assert unassessed and "processes.yaml" not in read_again
+    assert [f["dove"] for f in unassessed] == [place(fresh.location(f["oggetto"])) for f in unassessed]
+
+
 def test_the_signing_key_is_not_stored_in_an_entry(catalogue, cache_dir):
     linked(catalogue)
     cg, _ = linked(catalogue)
@@ -368,7 +403,7 @@ def test_what_an_entry_holds_is_named_by_its_format():
 
     parameters = list(inspect.signature(CatalogGraph.read_back).parameters)
     assert (cache_module._FORMAT, parameters) == (
-        b"riskengine-linked/2", ["catalog", "defects", "by_kind", "memo", "attrs", "successors", "predecessors"])
+        b"riskengine-linked/3", ["catalog", "defects", "by_kind", "memo", "attrs", "successors", "predecessors"])
 
 
 def test_networkx_installed_without_metadata_still_gives_a_key(monkeypatch):

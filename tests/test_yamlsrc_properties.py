@@ -199,6 +199,24 @@ def test_released_positions_are_read_again_from_the_unchanged_file(tmp_path):
     assert doc.locate(("misure", 0, "descrizione"), key=True).line == 3
 
 
+def test_bytes_read_again_are_released_again_without_hashing_them(tmp_path, monkeypatch):
+    """Their digest was checked when they were read again: releasing them keeps it (a national catalogue's
+    processes.yaml is 85 MB to hash), and the next reading is checked against it."""
+    path = tmp_path / "m.yaml"
+    path.write_text("misure:\n  - codice: M1\n  - codice: M2\n", encoding="utf-8")
+    doc = load_yaml(path)
+    doc.release_positions()
+    hashed = []
+    sha256 = yamlsrc.hashlib.sha256
+    monkeypatch.setattr(yamlsrc.hashlib, "sha256", lambda data=b"": hashed.append(len(data)) or sha256(data))
+    assert doc.locate(("misure", 1, "codice")).line == 3
+    assert len(hashed) == 1  # the bytes read again, checked against the digest of the loaded ones
+    doc.release_positions()
+    assert len(hashed) == 1 and doc.source is None and doc._index is None
+    path.write_text("# edited\nmisure:\n  - codice: M1\n  - codice: M2\n", encoding="utf-8")
+    assert str(doc.locate(("misure", 1, "codice"))) == str(path)  # the kept digest still tells a changed file
+
+
 def test_released_positions_of_a_changed_file_point_at_the_file_only(tmp_path, monkeypatch):
     path = tmp_path / "m.yaml"
     path.write_text("misure:\n  - codice: M1\n", encoding="utf-8")

@@ -90,6 +90,7 @@ def _with_assessment(prepared: tuple[CatalogGraph, list[Problem], Method], asses
     # A measure is overdue by its status in the year: implemented in this year's monitoring, it is not.
     monitored = {code: esito.stato for code, esito in assessment.monitoring.items()}
     integrity = [p for p in integrity if p.code != "measure-overdue"] + overdue_measures(cg, monitored)
+    cg.catalog.release_positions()  # read again to locate the overdue measures (on L, about 90 MB)
     return cg, integrity + assessment.to_confirm, method, assessment, backend_for(method, backend)
 
 

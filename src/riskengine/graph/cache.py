@@ -31,14 +31,15 @@ from riskengine.catalog.models import CATALOG_FILES
 from riskengine.errors import Problem, RiskengineError, Severity
 from riskengine.graph.build import CatalogGraph, build_graph
 from riskengine.graph.integrity import check_integrity
-from riskengine.graph.queries import process_facts
+from riskengine.graph.queries import process_facts, process_places
 from riskengine.source.document import loading_versions, max_bytes, read_file
 from riskengine.user_cache import cache_directory, read_signed, signing_key, write_signed
 
 ENTRIES_KEPT = 4  # the newest entries kept (a national catalogue's entry is hundreds of megabytes)
 POSITIONS_KEPT = 64  # the newest position indexes kept (a few per catalogue)
 _POSITIONS_PREFIX = "posizioni-"
-_FORMAT = b"riskengine-linked/2"  # 2: the graph stored as CatalogGraph.parts(), without networkx
+# 2: the graph stored as CatalogGraph.parts(), without networkx; 3: with the processes' places (queries.process_places)
+_FORMAT = b"riskengine-linked/3"
 
 
 def _catalog_graph(*parts: Any) -> CatalogGraph:
@@ -55,8 +56,9 @@ def linked(root: str | os.PathLike) -> tuple[CatalogGraph, list[Problem]]:
 
     From the cache when an entry for the same files, limits and versions was written by this user;
     otherwise built (raising :class:`RiskengineError` as :func:`load_catalog` does) and stored, with the
-    facts of its processes that evaluation reads (:func:`~riskengine.graph.queries.process_facts`), when
-    the integrity rules find no error. The files' bytes and position indexes are released either way.
+    facts of its processes that evaluation reads (:func:`~riskengine.graph.queries.process_facts`) and their
+    places (:func:`~riskengine.graph.queries.process_places`), when the integrity rules find no error. The files'
+    bytes and position indexes are released either way.
     """
     directory = cache_directory()
     key = _entry_key(Path(root)) if directory is not None else None
@@ -70,6 +72,7 @@ def linked(root: str | os.PathLike) -> tuple[CatalogGraph, list[Problem]]:
     catalog = load_catalog(root)
     cg = build_graph(catalog)
     integrity = check_integrity(cg)
+    process_places(cg)  # while the files' positions are at hand, before they are released
     if directory is not None and key is not None and secret is not None:
         _use_positions(cg, directory, secret)
     catalog.release_positions()

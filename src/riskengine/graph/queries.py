@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from riskengine.catalog.models import Misura
+from riskengine.errors import Location
 from riskengine.graph.build import (
     IN_AREA,
     OWNED_BY,
@@ -283,3 +284,22 @@ def process_facts(cg: CatalogGraph) -> dict[str, ProcessFacts]:
         return facts
 
     return cg.memo("", "process-facts", compute)
+
+
+def process_location(cg: CatalogGraph, process: str) -> Location:
+    """Where a process (node) is written in processes.yaml, as :meth:`CatalogGraph.location` gives it."""
+    return Location(*process_places(cg)[process])
+
+
+def process_places(cg: CatalogGraph) -> dict[str, tuple[str, int, int]]:
+    """(path, line, column) of every process, by node: worked out while linking, when the files' positions are
+    at hand, and kept with the graph. A finding on a process without answers is located there: reading a national
+    catalogue's processes.yaml and its position index again for it took half a second and 355 MB."""
+    def compute() -> dict[str, tuple[str, int, int]]:
+        places = {}
+        for node in cg.nodes_of("process"):
+            where = cg.location(node)
+            places[node] = (where.path, where.line, where.column)
+        return places
+
+    return cg.memo("", "process-places", compute)

@@ -45,7 +45,7 @@ def finding_location(cg: CatalogGraph, assessment: Assessment, process: str) -> 
     file, or (a process without answers) its entry in processes.yaml."""
     if process in assessment.places:
         return assessment.places[process]
-    return cg.location(f"process:{process}")
+    return q.process_location(cg, f"process:{process}")
 
 
 def annex_findings(cg: CatalogGraph, assessment: Assessment, process_findings: Iterable[tuple[str, list[dict]]],

@@ -142,7 +142,8 @@ class Document:
         Files loaded through the node tree (anchors and aliases) keep their tree: nothing is released.
         """
         if self.source is not None:
-            self._digest = hashlib.sha256(self.source).digest()
+            if self._digest is None:  # known already when the bytes were read again
+                self._digest = hashlib.sha256(self.source).digest()
             self.source = self.root = self._index = None
 
     def _bytes(self) -> bytes | None:
@@ -156,7 +157,7 @@ class Document:
             except RiskengineError:
                 raw = None
             if raw is not None and hashlib.sha256(raw).digest() == self._digest:
-                self.source, self._digest = raw, None
+                self.source = raw  # the digest kept: it is these bytes' (released again without hashing)
             else:
                 self._digest = b""
         return self.source
@@ -208,7 +209,7 @@ class Document:
 
     def _position_index(self, raw: bytes) -> Any:
         """The compact index of ``raw``: from the position cache when it has it, else scanned (and stored)."""
-        digest = hashlib.sha256(raw).digest() if self.positions is not None else None
+        digest = (self._digest or hashlib.sha256(raw).digest()) if self.positions is not None else None
         if self.positions is not None and digest is not None:
             found = self.positions.get(digest)
             if found is not None:
