@@ -114,3 +114,76 @@ def test_pdf_workers_are_forked_while_the_progress_display_waits(monkeypatch):
     finally:
         redrawing.stop()
     assert threads_at_fork == [1, 1]  # forked (both at the first submit), the display stopped meanwhile
+
+
+def test_a_stopped_or_twice_declared_display_does_not_hide_another_thread():
+    redrawing = cli._Redrawing(_Bar())
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with parallel.pausable(redrawing):  # declared, not redrawing: the other thread counts
+            assert not parallel.may_fork()
+        redrawing.start()
+        with parallel.pausable(redrawing), parallel.pausable(redrawing):  # one thread, declared twice
+            assert threading.active_count() == 3 and not parallel.may_fork()
+    finally:
+        stop.set()
+        other.join()
+        redrawing.stop()
+
+
+def test_forking_holds_ctrl_c_back_and_restores_everything_after_a_failure():
+    import signal
+
+    def blocked() -> set:
+        return signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+    inside: list[tuple[set, bool]] = []
+
+    def fail_to_start_a_worker() -> None:
+        with parallel.forking():
+            inside.append((blocked(), redrawing.running()))
+            raise RuntimeError("a worker failed to start")
+
+    redrawing = cli._Redrawing(_Bar())
+    redrawing.start()
+    before = blocked()
+    try:
+        with parallel.pausable(redrawing):
+            with pytest.raises(RuntimeError):
+                fail_to_start_a_worker()
+            assert blocked() == before and redrawing.running()
+    finally:
+        redrawing.stop()
+    assert signal.SIGINT not in before and inside == [(before | {signal.SIGINT}, False)]
+
+
+def test_the_display_redraws_with_ctrl_c_left_to_the_main_thread():
+    import signal
+
+    masks: list[set] = []
+
+    class Bar:
+        def refresh(self) -> None:
+            masks.append(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+    redrawing = cli._Redrawing(Bar())
+    redrawing.start()
+    try:
+        while not masks:
+            threading.Event().wait(0.05)
+    finally:
+        redrawing.stop()
+    assert signal.SIGINT in masks[0] and signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
+def test_a_template_deadline_leaves_no_thread_behind():
+    # Workers may be forked right after a user template is rendered: its watchdog must be gone by then.
+    from riskengine.report.sandbox import Deadline
+
+    deadline = Deadline(5)
+    for _ in range(20):
+        with deadline.running():
+            pass
+        assert threading.active_count() == 1

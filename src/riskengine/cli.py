@@ -424,6 +424,9 @@ class _Redrawing:
                 self.start()
 
     def _redraw(self) -> None:
+        import signal
+
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # Ctrl-C for the main thread, whenever started
         while not self.stopping.wait(0.1):
             self.bar.refresh()
 

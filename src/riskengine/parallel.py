@@ -7,7 +7,7 @@ so that they are understood the same way.
 Workers are forked (they inherit what this process loaded) only when no other thread runs: a fork copies the
 locks other threads may hold, and a worker could wait on one forever. A thread that can stop for a moment (the
 terminal's progress display, redrawing) is declared with :func:`pausable`; it does not count, and
-:func:`forking` stops it while workers are forked.
+:func:`forking`, where workers are started, stops it (and holds Ctrl-C back) meanwhile.
 """
 
 from __future__ import annotations
@@ -63,14 +63,26 @@ def may_fork() -> bool:
     import multiprocessing
     import threading
 
-    declared = sum(1 for thread in _pausable if thread.running())
+    declared = len({id(thread) for thread in _pausable if thread.running()})  # one declared twice is one thread
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() - declared == 1
 
 
 @contextmanager
 def forking() -> Iterator[None]:
-    """The declared threads stopped while inside: fork the workers there."""
-    with ExitStack() as stack:
-        for thread in list(_pausable):
-            stack.enter_context(thread.paused())
-        yield
+    """Start workers inside (forked or spawned): Ctrl-C held back and the declared threads stopped.
+
+    Ctrl-C reaches the whole process group: a worker started but not yet ignoring it would stop with a traceback,
+    and one started but not yet counted by its parent would be left running. Held back here, it is delivered on
+    leaving, once the workers are counted; a worker inherits the mask and lets it through once it ignores it.
+    """
+    import signal
+
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, [])  # read first: blocking may raise a pending Ctrl-C
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        with ExitStack() as stack:
+            for thread in list(_pausable):
+                stack.enter_context(thread.paused())
+            yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)

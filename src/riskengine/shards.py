@@ -176,20 +176,13 @@ def _run(cg: CatalogGraph, method: Method, assessment: Assessment, runner: Backe
     inbox = _Inbox(len(others))
     reader = None
     try:
-        # Ctrl-C held back while the workers are forked: one forked but not yet counted here would be left
-        # running, and one not yet ignoring it would stop with a traceback. Delivered once they are counted.
-        # The progress display (a declared thread, see riskengine.parallel) stops meanwhile.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            with parallel.forking():
-                for block in others:
-                    receiving, sending = context.Pipe(duplex=False)
-                    worker = context.Process(target=_worker, args=(block, wanted, sending), daemon=True)
-                    worker.start()
-                    sending.close()  # the worker holds the only sending end: its death ends the pipe
-                    workers.append((worker, receiving))
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        with parallel.forking():  # Ctrl-C held back until the workers are counted here, the display stopped
+            for block in others:
+                receiving, sending = context.Pipe(duplex=False)
+                worker = context.Process(target=_worker, args=(block, wanted, sending), daemon=True)
+                worker.start()
+                sending.close()  # the worker holds the only sending end: its death ends the pipe
+                workers.append((worker, receiving))
         # The workers are read as they send (none waits on a full pipe) while this process evaluates
         # the first block; their shards are kept until it is done. Forked before the thread starts.
         reader = threading.Thread(target=inbox.read, args=([r for _, r in workers],), daemon=True)
@@ -251,7 +244,7 @@ class _Inbox:
 def _worker(block: list[tuple[list[str], Mapping[str, list[str]] | None]], wanted: str, sending: Connection) -> None:
     """A worker's life: each shard of its block evaluated and sent, then None; a failure sent as one line."""
     # Ctrl-C goes to the whole process group: the parent handles it and stops the workers. Forked with it held
-    # back (see _run): ignored from now on, then let through (one already pending is dropped).
+    # back (riskengine.parallel.forking): ignored from now on, then let through (one already pending is dropped).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:

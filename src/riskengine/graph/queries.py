@@ -287,7 +287,8 @@ def process_facts(cg: CatalogGraph) -> dict[str, ProcessFacts]:
 
 
 def process_location(cg: CatalogGraph, process: str) -> Location:
-    """Where a process (node) is written in processes.yaml, as :meth:`CatalogGraph.location` gives it."""
+    """Where a process (node) is written in processes.yaml, as :meth:`CatalogGraph.location` gave it when the
+    catalogue was linked (in the file as it was loaded, even if it has changed on disk since)."""
     return Location(*process_places(cg)[process])
 
 

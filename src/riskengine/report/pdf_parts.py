@@ -485,22 +485,15 @@ def worker_pool(count: int) -> Any:
     """A pool of ``count`` PDF worker processes (started as :func:`start_method` says); end it with
     :func:`stop_pool`. Its ``submit`` holds Ctrl-C back while it may start workers (see :func:`_worker_start`)."""
     import multiprocessing
-    import signal
     from concurrent.futures import ProcessPoolExecutor
 
     class Pool(ProcessPoolExecutor):
         def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-            # Ctrl-C held back while a submit may start workers (all at the first when forked, one per submit
-            # when spawned): one that got it before its initializer ignores it would stop with a traceback. A
-            # worker inherits the mask (a spawned one across exec) and lets Ctrl-C through once it ignores it;
-            # this process gets it when the submit returns, the workers counted in the pool for stop_pool.
-            # The progress display (a declared thread) stops meanwhile too (riskengine.parallel.forking).
-            held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-            try:
-                with parallel.forking():
-                    return super().submit(fn, *args, **kwargs)
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            # A submit may start workers (all at the first when forked, one per submit when spawned): Ctrl-C held
+            # back meanwhile, a spawned worker keeping the mask across exec; delivered here when the submit
+            # returns, the workers counted in the pool for stop_pool.
+            with parallel.forking():
+                return super().submit(fn, *args, **kwargs)
 
     return Pool(count, mp_context=multiprocessing.get_context(start_method()), initializer=_worker_start)
 

@@ -463,6 +463,7 @@ class Deadline:
                     # The block ended before the exception was delivered: withdraw it.
                     ctypes.pythonapi.PyThreadState_SetAsyncExc(thread, ctypes.py_object())
             timer.cancel()
+            timer.join()  # ended here: workers forked after the block find no other thread (riskengine.parallel)
             self.remaining -= time.monotonic() - start
 
 
