@@ -124,3 +124,20 @@ def bench_s(tmp_path_factory) -> Path:
     generate.generate("S", out)
     return out
 
+
+
+@pytest.fixture
+def threads_at_fork(monkeypatch) -> list[int]:
+    """The number of threads alive each time a worker process is started from now on (a fork is safe with one)."""
+    import multiprocessing.process
+    import threading
+
+    start = multiprocessing.process.BaseProcess.start
+    counts: list[int] = []
+
+    def counted(process):
+        counts.append(threading.active_count())
+        start(process)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", counted)
+    return counts

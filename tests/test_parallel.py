@@ -90,17 +90,7 @@ def test_a_stopped_display_is_not_started_again_by_a_fork():
     assert not redrawing.running() and threading.active_count() == 1
 
 
-def test_pdf_workers_are_forked_while_the_progress_display_waits(monkeypatch):
-    import multiprocessing.process
-
-    start = multiprocessing.process.BaseProcess.start
-    threads_at_fork: list[int] = []
-
-    def counted(process):
-        threads_at_fork.append(threading.active_count())
-        start(process)
-
-    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", counted)
+def test_pdf_workers_are_forked_while_the_progress_display_waits(threads_at_fork):
     redrawing = cli._Redrawing(_Bar())
     redrawing.start()
     try:

@@ -97,11 +97,10 @@ def test_a_process_with_other_threads_does_not_fork(monkeypatch):
         other.join()
 
 
-def test_at_a_terminal_the_shards_fork_while_the_progress_display_waits(monkeypatch):
+def test_at_a_terminal_the_shards_fork_while_the_progress_display_waits(monkeypatch, threads_at_fork):
     """The progress display redraws from a thread; it stops while workers are forked, so a run at a terminal
     shards as a quiet one does, with the same result."""
     import io
-    import multiprocessing.process
 
     from riskengine import cli
     from riskengine.i18n import Text
@@ -116,14 +115,6 @@ def test_at_a_terminal_the_shards_fork_while_the_progress_display_waits(monkeypa
     monkeypatch.setenv("RISKENGINE_SHARD_WORKERS", "2")
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    start = multiprocessing.process.BaseProcess.start
-    threads_at_fork: list[int] = []
-
-    def counted(process):
-        threads_at_fork.append(threading.active_count())
-        start(process)
-
-    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", counted)
     with cli._progress(Text("it"), quiet=False) as progress:
         assert progress is not None and threading.active_count() == 2  # the display, redrawing
         sharded = pipeline.assess_and_rank(EXAMPLES[0], rules_dir=REPO / "rules", progress=progress)
