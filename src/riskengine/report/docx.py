@@ -25,6 +25,7 @@ from riskengine.errors import Location, Problem, RiskengineError
 from riskengine.i18n import refuse, said
 from riskengine.report import tables as tb
 from riskengine.report.sandbox import templates_directory
+from riskengine.report.template_causes import template_cause
 from riskengine.report.view import View
 from riskengine.source.archive import check_archive
 
@@ -127,7 +128,7 @@ def template_uses(path: Path) -> list[Use]:
                 names = meta.find_undeclared_variables(env.parse(source))
             except TemplateSyntaxError as exc:
                 raise refuse(Location(f"{path}:{place}"), "problemi.modello.sintassi", code="template",
-                             hint_key="problemi.modello.suggerimento.etichetta", causa=exc.message) from None
+                             hint_key="problemi.modello.suggerimento.etichetta", **template_cause(exc)) from None
             uses += [Use(n, place) for n in sorted(names)]
     first: dict[str, Use] = {}
     for use in uses:
@@ -344,11 +345,9 @@ def docx_bytes(view: View, template: Path) -> bytes:
         with Deadline(limits.seconds).running():
             env.start_output()
             document.render(docx_context(view, document), jinja_env=env, autoescape=True)
-    except (TemplateError, SecurityError, TemplateLimitError) as exc:
-        cause = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        raise _refuse(template, "errore", nome=template.name, errore=type(exc).__name__, causa=cause) from exc
-    except (ArithmeticError, LookupError, TypeError, ValueError) as exc:  # raised by the template's own code
-        raise _refuse(template, "errore", nome=template.name, errore=type(exc).__name__, causa=exc) from exc
+    except (TemplateError, SecurityError, TemplateLimitError,
+            ArithmeticError, LookupError, TypeError, ValueError) as exc:  # the last raised by the template's own code
+        raise _refuse(template, "errore", nome=template.name, errore=type(exc).__name__, **template_cause(exc)) from exc
     when = dt.datetime.combine(dt.date.fromisoformat(str(view.ente["data_riferimento"])[:10]), dt.time())
     props = document.docx.core_properties
     props.created = props.modified = when

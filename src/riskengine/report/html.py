@@ -34,6 +34,7 @@ from riskengine.report.sandbox import (
     TemplateLimitError,
     templates_directory,
 )
+from riskengine.report.template_causes import template_cause
 from riskengine.report.view import View
 from riskengine.user_cache import cache_directory
 
@@ -248,7 +249,7 @@ def template_error(exc: BaseException, env: Environment, fallback: str) -> Riske
     if isinstance(exc, TemplateNotFound):
         cause: dict[str, Any] = {"causa_chiave": "problemi.modello.non_trovato", "modello": exc.name}
     else:
-        cause = {"causa": getattr(exc, "message", None) or str(exc) or type(exc).__name__}
+        cause = template_cause(exc)
     name = name or fallback
     hint = "pacchetto" if _is_package_template(filename or name) else "html"
     key = "problemi.modello.errore_riga" if line else "problemi.modello.errore"

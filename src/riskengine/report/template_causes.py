@@ -1,0 +1,46 @@
+"""Why a template failed, worded from the message catalogue: Jinja (and Python) word their errors in English.
+
+As :func:`riskengine.i18n.os_cause` does for the system's errors: the common causes are worded under
+``problemi.modello.causa.<kind>``, with the names and the text they quote; any other keeps the exception's own text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# (exception class, its message, kind): the first match words the cause. Jinja 3.1's messages (parser, lexer,
+# compiler, runtime); a message Jinja words otherwise keeps its own text.
+_CAUSES = (
+    ("TemplateAssertionError", re.compile(r"No filter named '(?P<filtro>[^']*)'\."), "filtro_sconosciuto"),
+    ("TemplateAssertionError", re.compile(r"No test named '(?P<test>[^']*)'\."), "test_sconosciuto"),
+    ("TemplateSyntaxError", re.compile(r"Encountered unknown tag '(?P<istruzione>[^']*)'\..*", re.DOTALL),
+     "istruzione_sconosciuta"),
+    ("TemplateSyntaxError", re.compile(r"Unexpected end of template\..* The innermost block that needs to be "
+                                       r"closed is '(?P<blocco>[^']*)'\.", re.DOTALL), "blocco_aperto"),
+    ("TemplateSyntaxError", re.compile(r"Unexpected end of template\..*", re.DOTALL), "fine_inattesa"),
+    ("TemplateSyntaxError", re.compile(r"unexpected '(?P<testo>.*)', expected '(?P<atteso>.*)'"), "atteso"),
+    ("TemplateSyntaxError", re.compile(r"unexpected '(?P<testo>.*)'"), "inatteso"),
+    ("TemplateSyntaxError", re.compile(r"expected token '(?P<atteso>.*)', got '(?P<testo>.*)'"), "atteso"),
+    ("TemplateSyntaxError", re.compile(r"Expected an expression, got '(?P<testo>.*)'"), "espressione_attesa"),
+    ("UndefinedError", re.compile(r"'(?P<variabile>.*)' is undefined"), "non_definito"),
+    ("UndefinedError", re.compile(r"'(?P<oggetto>.*)' has no attribute '(?P<attributo>.*)'"), "attributo_assente"),
+    ("ZeroDivisionError", re.compile(r".*", re.DOTALL), "divisione_per_zero"),
+)
+
+
+# Jinja names its delimiters in English where a cause quotes a token: they are quoted as written instead.
+_TOKENS = {"begin of statement block": "{%", "end of statement block": "%}",
+           "begin of print statement": "{{", "end of print statement": "}}"}
+
+
+def template_cause(exc: BaseException) -> dict[str, Any]:
+    """The values that word ``exc`` as ``{causa}``: by a key of the catalogue when its cause is a common one."""
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    kind = type(exc).__name__
+    for name, pattern, key in _CAUSES:
+        found = pattern.fullmatch(message) if kind == name else None
+        if found is not None:
+            quoted = {part: _TOKENS.get(text, text) for part, text in found.groupdict().items()}
+            return {"causa_chiave": f"problemi.modello.causa.{key}", "causa": message, **quoted}
+    return {"causa": message}

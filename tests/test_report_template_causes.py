@@ -1,0 +1,53 @@
+"""A template's failure is worded in the user's language: Jinja's (and Python's) English causes, the common ones."""
+
+from __future__ import annotations
+
+import jinja2
+import pytest
+
+from riskengine.errors import Location
+from riskengine.i18n import Text, said
+from riskengine.report.template_causes import template_cause
+
+
+def _failure(source: str) -> BaseException:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    try:
+        env.from_string(source).render(vuoto={})
+    except Exception as exc:  # the exception is the test's subject
+        return exc
+    raise AssertionError("the template rendered")
+
+
+def _worded(exc: BaseException, lang: str) -> str:
+    problem = said(Location("modello.html.j2", 1), "problemi.modello.errore_riga", code="template",
+                   nome="modello.html.j2", riga=1, errore=type(exc).__name__, **template_cause(exc))
+    return Text(lang).message(problem)
+
+
+@pytest.mark.parametrize("source, italian, english", [
+    ("{{ x | nonesiste }}", "il filtro 'nonesiste' non esiste", "no filter named 'nonesiste'"),
+    ("{{ x is nonsense }}", "il test 'nonsense' non esiste", "no test named 'nonsense'"),
+    ("{% endif %}", "l'istruzione 'endif' non esiste o non è al suo posto",
+     "unknown or misplaced tag 'endif'"),
+    ("{% if x %}", "il modello finisce prima che il blocco 'if' sia chiuso",
+     "the template ends before the block 'if' is closed"),
+    ("{{ (1 }}", "trovato '}' dove era atteso ')'", "found '}' where ')' was expected"),
+    ("{% if %}", "attesa un'espressione, trovato '%}'", "expected an expression, found '%}'"),
+    ("{{ 1 +* 2 }}", "'*' inatteso", "unexpected '*'"),
+    ("{{ nessuno }}", "'nessuno' non è definito", "'nessuno' is undefined"),
+    ("{{ vuoto.campo }}", "'dict object' non ha l'attributo 'campo'", "'dict object' has no attribute 'campo'"),
+    ("{{ 1 / 0 }}", "divisione per zero", "division by zero"),
+])
+def test_common_causes_are_worded_in_each_language(source, italian, english):
+    exc = _failure(source)
+    assert template_cause(exc)["causa_chiave"].startswith("problemi.modello.causa.")
+    assert italian in _worded(exc, "it")
+    assert english in _worded(exc, "en")
+    assert type(exc).__name__ in _worded(exc, "it")  # the exception's class stays: it is what a search finds
+
+
+def test_another_cause_keeps_its_own_text():
+    exc = _failure("{{ [] | first + 1 }}")
+    assert template_cause(exc) == {"causa": str(exc)}
+    assert str(exc) in _worded(exc, "it")
