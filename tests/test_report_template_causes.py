@@ -13,7 +13,7 @@ from riskengine.report.template_causes import template_cause
 def _failure(source: str) -> BaseException:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
     try:
-        env.from_string(source).render(vuoto={})
+        env.from_string(source).render(vuoto={}, pieno={"a": 1})
     except Exception as exc:  # the exception is the test's subject
         return exc
     raise AssertionError("the template rendered")
@@ -38,6 +38,14 @@ def _worded(exc: BaseException, lang: str) -> str:
     ("{{ nessuno }}", "'nessuno' non è definito", "'nessuno' is undefined"),
     ("{{ vuoto.campo }}", "'dict object' non ha l'attributo 'campo'", "'dict object' has no attribute 'campo'"),
     ("{{ 1 / 0 }}", "divisione per zero", "division by zero"),
+    ("{{ 1 // 0 }}", "divisione per zero", "division by zero"),
+    ("{% for p in x %}{% endif %}", "l'istruzione 'endif' non è attesa qui: va prima chiuso il blocco 'for'",
+     "tag 'endif' not expected here: the block 'for' must be closed first"),
+    ("{% if x %}{% foo %}{% endif %}", "l'istruzione 'foo' non è attesa qui: va prima chiuso il blocco 'if'",
+     "tag 'foo' not expected here: the block 'if' must be closed first"),
+    ("{% if pieno %}{{ x | nonesiste }}{% endif %}", "il filtro 'nonesiste' non esiste",
+     "no filter named 'nonesiste'"),
+    ("{{ x", "il modello finisce dove era atteso '}}'", "the template ends where '}}' was expected"),
 ])
 def test_common_causes_are_worded_in_each_language(source, italian, english):
     exc = _failure(source)
@@ -47,7 +55,12 @@ def test_common_causes_are_worded_in_each_language(source, italian, english):
     assert type(exc).__name__ in _worded(exc, "it")  # the exception's class stays: it is what a search finds
 
 
-def test_another_cause_keeps_its_own_text():
-    exc = _failure("{{ [] | first + 1 }}")
-    assert template_cause(exc) == {"causa": str(exc)}
-    assert str(exc) in _worded(exc, "it")
+@pytest.mark.parametrize("source", [
+    "{{ [] | first + 1 }}",  # uncommon: Jinja's words
+    "{{ x is 1 }}",  # quotes kinds of token ('integer' where a 'name' was expected), not what was written
+    "{{ 0 ** -1 }}",  # a ZeroDivisionError that is not a division
+])
+def test_another_cause_keeps_its_own_text(source):
+    exc = _failure(source)
+    assert template_cause(exc) == {"causa": exc.message if hasattr(exc, "message") else str(exc)}
+    assert template_cause(exc)["causa"] in _worded(exc, "it")

@@ -127,8 +127,10 @@ def template_uses(path: Path) -> list[Use]:
             try:
                 names = meta.find_undeclared_variables(env.parse(source))
             except TemplateSyntaxError as exc:
+                # A statement is parsed wrapped as an expression: the tokens Jinja would quote are not the user's.
+                cause = template_cause(exc) if expression is not None else {"causa": exc.message}
                 raise refuse(Location(f"{path}:{place}"), "problemi.modello.sintassi", code="template",
-                             hint_key="problemi.modello.suggerimento.etichetta", **template_cause(exc)) from None
+                             hint_key="problemi.modello.suggerimento.etichetta", **cause) from None
             uses += [Use(n, place) for n in sorted(names)]
     first: dict[str, Use] = {}
     for use in uses:

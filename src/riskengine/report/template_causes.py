@@ -13,25 +13,38 @@ from typing import Any
 # compiler, runtime); a message Jinja words otherwise keeps its own text.
 _CAUSES = (
     ("TemplateAssertionError", re.compile(r"No filter named '(?P<filtro>[^']*)'\."), "filtro_sconosciuto"),
+    ("TemplateRuntimeError", re.compile(r"No filter named '(?P<filtro>[^']*)' found\."), "filtro_sconosciuto"),
     ("TemplateAssertionError", re.compile(r"No test named '(?P<test>[^']*)'\."), "test_sconosciuto"),
-    ("TemplateSyntaxError", re.compile(r"Encountered unknown tag '(?P<istruzione>[^']*)'\..*", re.DOTALL),
+    ("TemplateRuntimeError", re.compile(r"No test named '(?P<test>[^']*)' found\."), "test_sconosciuto"),
+    # A tag where a block is still open: Jinja names the innermost one, which is what to close.
+    ("TemplateSyntaxError", re.compile(r"Encountered unknown tag '(?P<istruzione>[^']*)'\..* The innermost block "
+                                       r"that needs to be closed is '(?P<blocco>[^']*)'\.", re.DOTALL),
+     "istruzione_fuori_blocco"),
+    ("TemplateSyntaxError", re.compile(r"Encountered unknown tag '(?P<istruzione>[^']*)'\."),
      "istruzione_sconosciuta"),
     ("TemplateSyntaxError", re.compile(r"Unexpected end of template\..* The innermost block that needs to be "
                                        r"closed is '(?P<blocco>[^']*)'\.", re.DOTALL), "blocco_aperto"),
-    ("TemplateSyntaxError", re.compile(r"Unexpected end of template\..*", re.DOTALL), "fine_inattesa"),
+    ("TemplateSyntaxError", re.compile(r"unexpected end of template, expected '(?P<atteso>[^']*)'\."),
+     "fine_prima_di"),
     ("TemplateSyntaxError", re.compile(r"unexpected '(?P<testo>.*)', expected '(?P<atteso>.*)'"), "atteso"),
     ("TemplateSyntaxError", re.compile(r"unexpected '(?P<testo>.*)'"), "inatteso"),
     ("TemplateSyntaxError", re.compile(r"expected token '(?P<atteso>.*)', got '(?P<testo>.*)'"), "atteso"),
     ("TemplateSyntaxError", re.compile(r"Expected an expression, got '(?P<testo>.*)'"), "espressione_attesa"),
-    ("UndefinedError", re.compile(r"'(?P<variabile>.*)' is undefined"), "non_definito"),
-    ("UndefinedError", re.compile(r"'(?P<oggetto>.*)' has no attribute '(?P<attributo>.*)'"), "attributo_assente"),
-    ("ZeroDivisionError", re.compile(r".*", re.DOTALL), "divisione_per_zero"),
+    ("UndefinedError", re.compile(r"'(?P<variabile>[^']*)' is undefined"), "non_definito"),
+    ("UndefinedError", re.compile(r"'(?P<oggetto>[^']*)' has no attribute '(?P<attributo>[^']*)'"),
+     "attributo_assente"),
+    ("ZeroDivisionError",
+     re.compile(r"(integer |float )?(division( or modulo)?|modulo) by zero|float (modulo|divmod\(\))"),
+     "divisione_per_zero"),
 )
 
-
-# Jinja names its delimiters in English where a cause quotes a token: they are quoted as written instead.
+# Jinja names its delimiters in English where a cause quotes a token: they are quoted as written instead. A cause
+# that quotes a kind of token (a name, a number: Jinja's words, not what was written) keeps Jinja's own text.
 _TOKENS = {"begin of statement block": "{%", "end of statement block": "%}",
            "begin of print statement": "{{", "end of print statement": "}}"}
+_TOKEN_KINDS = frozenset({"name", "integer", "float", "string", "operator", "end of template", "template data / text",
+                          "begin of comment", "end of comment", "comment", "begin of line statement",
+                          "end of line statement", "whitespace"})
 
 
 def template_cause(exc: BaseException) -> dict[str, Any]:
@@ -42,5 +55,7 @@ def template_cause(exc: BaseException) -> dict[str, Any]:
         found = pattern.fullmatch(message) if kind == name else None
         if found is not None:
             quoted = {part: _TOKENS.get(text, text) for part, text in found.groupdict().items()}
-            return {"causa_chiave": f"problemi.modello.causa.{key}", "causa": message, **quoted}
+            if _TOKEN_KINDS.isdisjoint(quoted.values()):
+                return {"causa_chiave": f"problemi.modello.causa.{key}", "causa": message, **quoted}
+            break
     return {"causa": message}
