@@ -64,3 +64,14 @@ def test_another_cause_keeps_its_own_text(source):
     exc = _failure(source)
     assert template_cause(exc) == {"causa": exc.message if hasattr(exc, "message") else str(exc)}
     assert template_cause(exc)["causa"] in _worded(exc, "it")
+
+
+def test_riskengine_s_own_limits_are_worded_in_each_language_with_grouped_numbers():
+    from riskengine.report.sandbox import RenderTimeoutError, TemplateLimitError
+
+    repetition = TemplateLimitError("ripetizione", elementi=1, volte=10**10, limite_caratteri=33554432)
+    assert "una ripetizione di 1 × 10.000.000.000, oltre il limite di 33.554.432" in _worded(repetition, "it")
+    assert "a repetition of 1 × 10,000,000,000, above the limit of 33,554,432" in _worded(repetition, "en")
+    assert str(repetition) == "a repetition of 1 × 10,000,000,000, above the limit of 33,554,432"  # logs: English
+    assert "la resa ha superato il tempo massimo (RISKENGINE_TEMPLATE_SECONDS)" in _worded(RenderTimeoutError(), "it")
+    assert "rendering took longer than the time limit" in _worded(RenderTimeoutError(), "en")

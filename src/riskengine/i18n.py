@@ -38,7 +38,7 @@ _NUMBERS = frozenset({"mb", "rischio", "totale", "bordo", "da_punteggio", "a_pun
 _SHORTENED = r"… \((?P<n>[\d,]+) characters\)$"
 # Counts of ours that can run into thousands: grouped by thousands (500.000 in Italian, 500,000 in English).
 _GROUPED = frozenset({"limite_celle", "caratteri_cella", "limite_caratteri", "parti", "limite_parti", "rapporto",
-                      "byte", "limite_byte"})
+                      "byte", "limite_byte", "limite_argomento", "elementi", "volte"})
 _DECIMAL = r"(?<![\w.])(\d+)\.(\d+)(?![\w]|\.\d)"
 # The two rounding notes of a trace step (riskengine.evaluate.items.rounded), worded again per language.
 _ROUNDED = r"(?P<esatto>\S+) → (?P<valore>\S+) \((?P<cifre>\d+) decimali, (?P<modo>[a-z-]+)\)"
@@ -287,9 +287,9 @@ class Text:
         """The values of a message as this language writes them: dates, closed values by label."""
         values = dict(args)
         for name, value in args.items():
-            if name.endswith("_chiave") and value in self.labels:  # a value worded by a key (an element, a type)
-                values[name.removesuffix("_chiave")] = format_label(self.labels[value], args)
-            elif isinstance(value, str) and re.fullmatch(_ISO_DAY, value):
+            if name.endswith("_chiave"):
+                continue  # worded below, with the other values as this language writes them
+            if isinstance(value, str) and re.fullmatch(_ISO_DAY, value):
                 values[name] = self.day(value)
             elif isinstance(value, str) and self.lang != "en" and (cut := re.search(_SHORTENED, value)):
                 count = cut["n"].replace(",", ".")
@@ -302,6 +302,9 @@ class Text:
         for field in ("stato", "tipologia"):
             if field in values:
                 values[field] = self.value(field, values[field])
+        for name, value in args.items():
+            if name.endswith("_chiave") and value in self.labels:  # a value worded by a key (an element, a type)
+                values[name.removesuffix("_chiave")] = format_label(self.labels[value], values)
         return values
 
     def finding(self, code: str, args: Mapping[str, Any] | None, message: str) -> str:

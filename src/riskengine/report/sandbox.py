@@ -41,7 +41,7 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment
 
 from riskengine.errors import Location, RiskengineError
-from riskengine.i18n import os_cause, refuse
+from riskengine.i18n import os_cause, refuse, wording
 
 # A template override file larger than this is not a template.
 MAX_TEMPLATE_BYTES = 1024 * 1024
@@ -57,14 +57,25 @@ _END = object()
 
 
 class TemplateLimitError(Exception):
-    """A template reached one of the rendering limits."""
+    """A template reached one of the rendering limits: which (``problemi.modello.limite.<kind>``) and its values.
+
+    Its text is the English wording; a refusal words it again in the user's language (report.template_causes).
+    """
+
+    def __init__(self, kind: str, **values: Any) -> None:
+        self.key = f"problemi.modello.limite.{kind}"
+        self.values = values
+        super().__init__(kind)
+
+    def __str__(self) -> str:
+        return wording(self.key, **self.values)
 
 
 class RenderTimeoutError(TemplateLimitError):
     """Raised inside the rendering thread when the time budget is spent."""
 
-    def __str__(self) -> str:
-        return "rendering took longer than the time limit (RISKENGINE_TEMPLATE_SECONDS)"
+    def __init__(self) -> None:
+        super().__init__("tempo")
 
 
 @dataclass(frozen=True)
@@ -98,7 +109,7 @@ def _sized(value: Any) -> bool:
 def _check_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     for value in (*args, *kwargs.values()):
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ARGUMENT:
-            raise TemplateLimitError(f"an argument above {MAX_ARGUMENT} ({str(value)[:20]})")
+            raise TemplateLimitError("argomento", limite_argomento=MAX_ARGUMENT, valore=str(value)[:20])
 
 
 def _check_spec(text: str, args: tuple[Any, ...] = ()) -> None:
@@ -113,7 +124,7 @@ def _check_spec(text: str, args: tuple[Any, ...] = ()) -> None:
     if "*" in numbers:
         _check_arguments(args, {})
     if any(n != "*" and (len(n) > 6 or int(n) > MAX_ARGUMENT) for n in numbers):
-        raise TemplateLimitError(f"a format width or precision above {MAX_ARGUMENT}")
+        raise TemplateLimitError("formato", limite_argomento=MAX_ARGUMENT)
 
 
 def text_size(value: Any, limit: int, indent: int = 0) -> int:
@@ -189,7 +200,7 @@ def _format_size(text: str, args: tuple[Any, ...], kwargs: dict[str, Any], limit
                     resolved.append(str(found)[:20] if isinstance(found, (str, int)) else "")
             numbers = _SPEC_NUMBER.findall("".join(resolved))
             if any(len(n) > 6 or int(n) > MAX_ARGUMENT for n in numbers):
-                raise TemplateLimitError(f"a format width or precision above {MAX_ARGUMENT}")
+                raise TemplateLimitError("formato", limite_argomento=MAX_ARGUMENT)
             total += sum(int(n) for n in numbers)
         if not name:
             auto += 1
@@ -223,7 +234,7 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
 
     def _check_size(self, value: Any) -> Any:
         if _sized(value) and len(value) > self.limits.max_chars:
-            raise TemplateLimitError(f"a value of {len(value):,} items, above the limit of {self.limits.max_chars:,}")
+            raise TemplateLimitError("valore", elementi=len(value), limite_caratteri=self.limits.max_chars)
         return value
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
@@ -232,23 +243,22 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
         if operator == "*":
             for seq, count in ((left, right), (right, left)):
                 if _sized(seq) and isinstance(count, int) and len(seq) * count > limit:
-                    raise TemplateLimitError(f"a repetition of {len(seq):,} × {count:,}, above the limit of {limit:,}")
+                    raise TemplateLimitError("ripetizione", elementi=len(seq), volte=count, limite_caratteri=limit)
         elif operator == "**":
             if (isinstance(left, int) and isinstance(right, int) and abs(left) > 1
                     and abs(left).bit_length() * right > 4096):
-                raise TemplateLimitError("a power above 4096 bits")
+                raise TemplateLimitError("potenza")
         elif operator == "+":
             if _sized(left) and _sized(right) and len(left) + len(right) > limit:
-                raise TemplateLimitError(f"a concatenation above the limit of {limit:,}")
+                raise TemplateLimitError("concatenazione", limite_caratteri=limit)
         elif operator == "%" and isinstance(left, str):
             _check_spec(left, right if isinstance(right, tuple) else (right,))
-            self._check_estimate(_percent_size(left, right, limit), "a %-format")
+            self._check_estimate(_percent_size(left, right, limit), "%-format")
         return super().call_binop(context, operator, left, right)
 
     def _check_estimate(self, size: int, what: str) -> None:
         if size > self.limits.max_chars:
-            raise TemplateLimitError(f"{what} would build over {self.limits.max_chars:,} characters "
-                                     "(RISKENGINE_TEMPLATE_MB)")
+            raise TemplateLimitError("stima", operazione=what, limite_caratteri=self.limits.max_chars)
 
     def bounded_text(self, value: Any) -> Any:
         """``value``, refused when its text would pass the size limit (``{{ }}`` and ``~`` turn it into text).
@@ -256,7 +266,7 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
         A list or dict repeating a large string can have a huge text though it is small itself.
         """
         if not isinstance(value, str):
-            self._check_estimate(text_size(value, self.limits.max_chars), "an output")
+            self._check_estimate(text_size(value, self.limits.max_chars), "output")
         return value
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's names)
@@ -272,15 +282,15 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
         text, name, limit = method.__self__, method.__name__, self.limits.max_chars
         if name == "replace" and len(args) >= 2:
             count = args[2] if len(args) > 2 else kwargs.get("count", -1)
-            self._check_estimate(_replaced_size(text, args[0], args[1], count, limit), "a replace")
+            self._check_estimate(_replaced_size(text, args[0], args[1], count, limit), "replace")
         elif name == "expandtabs":
             tabsize = args[0] if args else kwargs.get("tabsize", 8)
             tab = "\t" if isinstance(text, str) else b"\t"
             if isinstance(tabsize, int):
-                self._check_estimate(len(text) + text.count(tab) * max(tabsize, 0), "an expandtabs")
+                self._check_estimate(len(text) + text.count(tab) * max(tabsize, 0), "expandtabs")
         elif name == "join" and args:
             items = list(args[0])  # an iterator is read once: estimate and join the same items
-            self._check_estimate(text_size(items, limit) + len(text) * len(items), "a join")
+            self._check_estimate(text_size(items, limit) + len(text) * len(items), "join")
             args = (items, *args[1:])
         return args
 
@@ -295,11 +305,11 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
         def bounded(*args: Any, **kwargs: Any) -> str:
             if is_map:
                 if len(args) != 1 or not isinstance(args[0], dict):
-                    raise TemplateLimitError("format_map takes one dict")
+                    raise TemplateLimitError("format_map")
                 size = _format_size(text, (), args[0], self.limits.max_chars)
             else:
                 size = _format_size(text, args, kwargs, self.limits.max_chars)
-            self._check_estimate(size, "a str.format")
+            self._check_estimate(size, "str.format")
             return wrapped(*args, **kwargs)
 
         return bounded
@@ -337,30 +347,30 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
         given, limit = bound.arguments, self.limits.max_chars
         if name == "do_replace":
             self._check_estimate(_replaced_size(given["s"], given["old"], given["new"], given["count"], limit),
-                                 "a replace")
+                                 "replace")
         elif name == "do_join":
             items = list(given["value"])  # an iterator is read once: estimate and join the same items
-            self._check_estimate(text_size(items, limit) + text_size(given["d"], limit) * len(items), "a join")
+            self._check_estimate(text_size(items, limit) + text_size(given["d"], limit) * len(items), "join")
             args = tuple(items if a is given["value"] else a for a in args)
         elif name == "do_indent":
             text, width = given["s"], given["width"]
             pad = text_size(width, limit) if isinstance(width, str) else width
             lines = text.count("\n") + 1 if isinstance(text, str) else text_size(text, limit)
-            self._check_estimate(text_size(text, limit) + lines * max(pad, 0), "an indent")
+            self._check_estimate(text_size(text, limit) + lines * max(pad, 0), "indent")
         elif name == "do_wordwrap":
             text, width = given["s"], given["width"]
             size = text_size(text, limit)
             lines = size // max(width, 1) + (text.count("\n") if isinstance(text, str) else size) + 1
-            self._check_estimate(size + lines * text_size(given["wrapstring"] or "\n", limit), "a wordwrap")
+            self._check_estimate(size + lines * text_size(given["wrapstring"] or "\n", limit), "wordwrap")
         elif name == "do_format":
             values = given["kwargs"] or given["args"]
-            self._check_estimate(_percent_size(str(given["value"]), values, limit), "a format")
+            self._check_estimate(_percent_size(str(given["value"]), values, limit), "format")
         elif name == "do_tojson":
             indent = given["indent"]
             step = len(indent) if isinstance(indent, str) else (indent or 0) if isinstance(indent, int) else 0
-            self._check_estimate(text_size(given["value"], limit, step), "a tojson")
+            self._check_estimate(text_size(given["value"], limit, step), "tojson")
         elif name == "soft_str":
-            self._check_estimate(text_size(given["s"], limit), "a string")
+            self._check_estimate(text_size(given["s"], limit), "string")
         return args
 
     def start_output(self) -> None:
@@ -381,8 +391,7 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
                 self.output_size += len(part)
                 self._pending = part
                 if self.output_size > self.limits.max_chars:
-                    parts.throw(TemplateLimitError(
-                        f"the output grew above the limit of {self.limits.max_chars:,} characters"))
+                    parts.throw(TemplateLimitError("uscita", limite_caratteri=self.limits.max_chars))
             yield part
 
     def concat(self, parts: Iterator[str]) -> str:  # type: ignore[override]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from riskengine.report.sandbox import TemplateLimitError
+
 # (exception class, its message, kind): the first match words the cause. Jinja 3.1's messages (parser, lexer,
 # compiler, runtime); a message Jinja words otherwise keeps its own text.
 _CAUSES = (
@@ -49,6 +51,8 @@ _TOKEN_KINDS = frozenset({"name", "integer", "float", "string", "operator", "end
 
 def template_cause(exc: BaseException) -> dict[str, Any]:
     """The values that word ``exc`` as ``{causa}``: by a key of the catalogue when its cause is a common one."""
+    if isinstance(exc, TemplateLimitError):  # riskengine's own limits: worded by key already
+        return {"causa_chiave": exc.key, "causa": str(exc), **exc.values}
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     kind = type(exc).__name__
     for name, pattern, key in _CAUSES:
