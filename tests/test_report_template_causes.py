@@ -75,3 +75,19 @@ def test_riskengine_s_own_limits_are_worded_in_each_language_with_grouped_number
     assert str(repetition) == "a repetition of 1 × 10,000,000,000, above the limit of 33,554,432"  # logs: English
     assert "la resa ha superato il tempo massimo (RISKENGINE_TEMPLATE_SECONDS)" in _worded(RenderTimeoutError(), "it")
     assert "rendering took longer than the time limit" in _worded(RenderTimeoutError(), "en")
+
+
+@pytest.mark.parametrize("source, italian, english", [
+    ("{{ vuoto.__class__ }}", "un modello non può leggere l'attributo '__class__' di 'dict'",
+     "access to attribute '__class__' of 'dict' object is unsafe"),
+    ("{% for i in range(10**8) %}{% endfor %}", "un range di oltre 100.000 elementi",
+     "range too big: the sandbox blocks ranges larger than 100,000"),
+])
+def test_the_sandbox_s_refusals_are_worded_in_each_language(source, italian, english):
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
+    with pytest.raises(Exception) as info:  # noqa: PT011 - the failure is the test's subject
+        env.from_string(source).render(vuoto={})
+    assert italian in _worded(info.value, "it")
+    assert english in _worded(info.value, "en")

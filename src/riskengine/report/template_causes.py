@@ -35,6 +35,10 @@ _CAUSES = (
     ("UndefinedError", re.compile(r"'(?P<variabile>[^']*)' is undefined"), "non_definito"),
     ("UndefinedError", re.compile(r"'(?P<oggetto>[^']*)' has no attribute '(?P<attributo>[^']*)'"),
      "attributo_assente"),
+    ("SecurityError", re.compile(r"access to attribute '(?P<attributo>[^']*)' of '(?P<oggetto>[^']*)' object is "
+                                 r"unsafe\."), "attributo_vietato"),
+    ("OverflowError", re.compile(r"Range too big\. The sandbox blocks ranges larger than MAX_RANGE "
+                                 r"\((?P<limite_argomento>\d+)\)\."), "intervallo_grande"),
     ("ZeroDivisionError",
      re.compile(r"(integer |float )?(division( or modulo)?|modulo) by zero|float (modulo|divmod\(\))"),
      "divisione_per_zero"),
