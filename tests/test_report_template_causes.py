@@ -91,3 +91,30 @@ def test_the_sandbox_s_refusals_are_worded_in_each_language(source, italian, eng
         env.from_string(source).render(vuoto={})
     assert italian in _worded(info.value, "it")
     assert english in _worded(info.value, "en")
+
+
+def test_a_limit_error_survives_pickling_as_a_worker_s_failure_would():
+    import pickle
+
+    from riskengine.report.sandbox import RenderTimeoutError, TemplateLimitError
+
+    for error in (TemplateLimitError("stima", operazione="join", limite_caratteri=1024), RenderTimeoutError()):
+        again = pickle.loads(pickle.dumps(error))
+        assert (type(again), again.key, again.values, str(again)) == (type(error), error.key, error.values, str(error))
+
+
+def test_a_repetition_too_long_to_write_is_still_refused_in_one_line(assessed, tmp_path):
+    from riskengine.errors import RiskengineError
+    from riskengine.report import write_annex
+
+    huge = "*".join(["(2**2000)"] * 8)  # over 4,300 digits: Python refuses to write it
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "nota_tecnica.html.j2").write_text(f"<p>\n{{{{ 'a' * ({huge}) }}}}</p>\n", encoding="utf-8")
+    with pytest.raises(RiskengineError, match=r"line 2: TemplateLimitError: a repetition of 1 × > 2\^64"):
+        write_annex(assessed("mini"), tmp_path / "out", formats=("html",), templates=templates)
+
+
+def test_a_quoted_name_is_never_reworded():
+    exc = _failure("{{ vuoto['2024-01-01'] }}")
+    assert "'2024-01-01'" in _worded(exc, "it")

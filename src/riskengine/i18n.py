@@ -39,6 +39,8 @@ _SHORTENED = r"… \((?P<n>[\d,]+) characters\)$"
 # Counts of ours that can run into thousands: grouped by thousands (500.000 in Italian, 500,000 in English).
 _GROUPED = frozenset({"limite_celle", "caratteri_cella", "limite_caratteri", "parti", "limite_parti", "rapporto",
                       "byte", "limite_byte", "limite_argomento", "elementi", "volte"})
+# Values quoted from a template as it is written (riskengine.report.template_causes): never reworded.
+_QUOTED = frozenset({"attributo", "oggetto", "testo", "variabile", "filtro", "test", "istruzione", "blocco", "atteso"})
 _DECIMAL = r"(?<![\w.])(\d+)\.(\d+)(?![\w]|\.\d)"
 # The two rounding notes of a trace step (riskengine.evaluate.items.rounded), worded again per language.
 _ROUNDED = r"(?P<esatto>\S+) → (?P<valore>\S+) \((?P<cifre>\d+) decimali, (?P<modo>[a-z-]+)\)"
@@ -287,8 +289,8 @@ class Text:
         """The values of a message as this language writes them: dates, closed values by label."""
         values = dict(args)
         for name, value in args.items():
-            if name.endswith("_chiave"):
-                continue  # worded below, with the other values as this language writes them
+            if name.endswith("_chiave") or name in _QUOTED:
+                continue  # a keyed value is worded below, with the others as this language writes them
             if isinstance(value, str) and re.fullmatch(_ISO_DAY, value):
                 values[name] = self.day(value)
             elif isinstance(value, str) and self.lang != "en" and (cut := re.search(_SHORTENED, value)):

@@ -74,7 +74,7 @@ class TemplateLimitError(Exception):
 class RenderTimeoutError(TemplateLimitError):
     """Raised inside the rendering thread when the time budget is spent."""
 
-    def __init__(self) -> None:
+    def __init__(self, *_kind: str) -> None:  # raised with no argument (the watchdog), unpickled with its kind
         super().__init__("tempo")
 
 
@@ -104,6 +104,12 @@ class RenderLimits:
 
 def _sized(value: Any) -> bool:
     return isinstance(value, (str, bytes, list, tuple))
+
+
+def _shown(number: int) -> int | str:
+    """A count a template computed, as a message quotes it: one too long to write (Python refuses to write an int
+    of over 4,300 digits, and the refusal must still be worded) by its size."""
+    return number if number.bit_length() <= 64 else "> 2^64"
 
 
 def _check_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
@@ -243,7 +249,8 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
         if operator == "*":
             for seq, count in ((left, right), (right, left)):
                 if _sized(seq) and isinstance(count, int) and len(seq) * count > limit:
-                    raise TemplateLimitError("ripetizione", elementi=len(seq), volte=count, limite_caratteri=limit)
+                    raise TemplateLimitError("ripetizione", elementi=len(seq), volte=_shown(count),
+                                             limite_caratteri=limit)
         elif operator == "**":
             if (isinstance(left, int) and isinstance(right, int) and abs(left) > 1
                     and abs(left).bit_length() * right > 4096):
