@@ -40,7 +40,8 @@ _SHORTENED = r"… \((?P<n>[\d,]+) characters\)$"
 _GROUPED = frozenset({"limite_celle", "caratteri_cella", "limite_caratteri", "parti", "limite_parti", "rapporto",
                       "byte", "limite_byte", "limite_argomento", "elementi", "volte"})
 # Values quoted from a template as it is written (riskengine.report.template_causes): never reworded.
-_QUOTED = frozenset({"attributo", "oggetto", "testo", "variabile", "filtro", "test", "istruzione", "blocco", "atteso"})
+_QUOTED = frozenset({"attributo", "oggetto", "citato", "variabile", "filtro", "test", "istruzione", "blocco",
+                     "previsto"})
 _DECIMAL = r"(?<![\w.])(\d+)\.(\d+)(?![\w]|\.\d)"
 # The two rounding notes of a trace step (riskengine.evaluate.items.rounded), worded again per language.
 _ROUNDED = r"(?P<esatto>\S+) → (?P<valore>\S+) \((?P<cifre>\d+) decimali, (?P<modo>[a-z-]+)\)"
