@@ -12,12 +12,13 @@ from typing import Any
 from riskengine.report.sandbox import TemplateLimitError
 
 # (exception class, its message, kind): the first match words the cause. Jinja 3.1's messages (parser, lexer,
-# compiler, runtime); a message Jinja words otherwise keeps its own text.
+# compiler, runtime); a message Jinja words otherwise keeps its own text. A missing filter or test is found when
+# the template is compiled (TemplateAssertionError), or inside a condition when it runs (TemplateRuntimeError).
 _CAUSES = (
-    ("TemplateAssertionError", re.compile(r"No filter named '(?P<filtro>[^']*)'\."), "filtro_sconosciuto"),
-    ("TemplateRuntimeError", re.compile(r"No filter named '(?P<filtro>[^']*)' found\."), "filtro_sconosciuto"),
-    ("TemplateAssertionError", re.compile(r"No test named '(?P<test>[^']*)'\."), "test_sconosciuto"),
-    ("TemplateRuntimeError", re.compile(r"No test named '(?P<test>[^']*)' found\."), "test_sconosciuto"),
+    ("TemplateAssertionError TemplateRuntimeError", re.compile(r"No filter named '(?P<filtro>[^']*)'( found)?\."),
+     "filtro_sconosciuto"),
+    ("TemplateAssertionError TemplateRuntimeError", re.compile(r"No test named '(?P<test>[^']*)'( found)?\."),
+     "test_sconosciuto"),
     # A tag where a block is still open: Jinja names the innermost one, which is what to close.
     ("TemplateSyntaxError", re.compile(r"Encountered unknown tag '(?P<istruzione>[^']*)'\..* The innermost block "
                                        r"that needs to be closed is '(?P<blocco>[^']*)'\.", re.DOTALL),
@@ -59,8 +60,8 @@ def template_cause(exc: BaseException) -> dict[str, Any]:
         return {"causa_chiave": exc.key, "causa": str(exc), **exc.values}
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     kind = type(exc).__name__
-    for name, pattern, key in _CAUSES:
-        found = pattern.fullmatch(message) if kind == name else None
+    for names, pattern, key in _CAUSES:
+        found = pattern.fullmatch(message) if kind in names.split() else None
         if found is not None:
             quoted = {part: _TOKENS.get(text, text) for part, text in found.groupdict().items()}
             if _TOKEN_KINDS.isdisjoint(quoted.values()):
