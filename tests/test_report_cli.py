@@ -72,7 +72,7 @@ def test_broken_template_fails_with_template_and_line(tmp_path):
     result = CliRunner().invoke(app, ["assess", str(REPO / "tests" / "data" / "mini"), "--out", str(tmp_path / "o"),
                                       "--rules", RULES, "--format", "html", "--templates", str(templates)])
     assert result.exit_code == 1
-    assert "sintesi.html.j2:2:0: error[template]: template sintesi.html.j2, line 2" in result.output
+    assert "sintesi.html.j2:2: error[template]: template sintesi.html.j2, line 2" in result.output
     assert not (tmp_path / "o").exists()
 
 

@@ -118,3 +118,13 @@ def test_a_repetition_too_long_to_write_is_still_refused_in_one_line(assessed, t
 def test_a_quoted_name_is_never_reworded():
     exc = _failure("{{ vuoto['2024-01-01'] }}")
     assert "'2024-01-01'" in _worded(exc, "it")
+
+
+def test_a_place_known_to_the_line_only_names_no_column():
+    # Jinja knows a template error's line, not its column: the line reads "modello.html.j2:3: error…", not ":3:0".
+    assert str(Location("modello.html.j2", 3)) == "modello.html.j2:3"
+    assert str(Location("processes.yaml", 3, 7)) == "processes.yaml:3:7"
+    assert str(Location("--format")) == "--format"
+    problem = said(Location("modello.html.j2", 3), "problemi.modello.errore_riga", code="template",
+                   nome="modello.html.j2", riga=3, errore="TemplateSyntaxError", causa="x")
+    assert Text("it").problem(problem).startswith("modello.html.j2:3: error[template]: ")

@@ -62,8 +62,11 @@ class Location:
     column: int = 0
 
     def __str__(self) -> str:
-        if self.line:
+        # A place known to the line only (a template's errors) names no column rather than a 0.
+        if self.line and self.column:
             return f"{self.path}:{self.line}:{self.column}"
+        if self.line:
+            return f"{self.path}:{self.line}"
         return self.path
 
 
