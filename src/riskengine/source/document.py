@@ -13,8 +13,9 @@ import hashlib
 import os
 import stat
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from riskengine.errors import Location, RiskengineError, shorten
 from riskengine.gcpause import paused as _gc_paused
@@ -319,12 +320,25 @@ def _not_regular(path: str, mode: int) -> RiskengineError:
 def read_file(path: str | os.PathLike, *, within: str | os.PathLike | None = None) -> bytes:
     """The bytes of a rule or catalogue file, read without following it anywhere it should not lead.
 
+    The file is opened by :func:`open_file` and read up to the size limit plus one byte, so a file
+    that grows while read is refused too.
+    """
+    with open_file(path, within=within) as (handle, limit):
+        raw = read_bounded(handle, path, limit + 1)
+    if len(raw) > limit:
+        raise too_large(path, len(raw), limit)
+    return raw
+
+
+@contextlib.contextmanager
+def open_file(path: str | os.PathLike, *, within: str | os.PathLike | None = None) -> Iterator[tuple[BinaryIO, int]]:
+    """A rule, catalogue or result file opened for reading, and the size limit: the caller reads no more.
+
     The file's real path (every link resolved) must lie inside ``within`` (by default the folder
     that holds the file: a catalogue file inside its catalogue, a method file inside its method),
     and must be a regular file: a link to ``/etc/shadow`` or ``/dev/zero`` and a named pipe are
     refused before anything is read. The file is opened without blocking (a FIFO swapped in after
-    the check does not hang) and without following a last link, checked again on the open handle,
-    and read up to the size limit plus one byte, so a file that grows while read is refused too.
+    the check does not hang) and without following a last link, and checked again on the open handle.
     """
     path = os.fspath(path)
     root = os.path.realpath(os.fspath(within) if within is not None else os.path.dirname(os.path.abspath(path)))
@@ -345,19 +359,22 @@ def read_file(path: str | os.PathLike, *, within: str | os.PathLike | None = Non
         if not stat.S_ISREG(info.st_mode):
             raise _not_regular(path, info.st_mode)
         if info.st_size > limit:
-            raise _too_large(path, info.st_size, limit)
-        try:
-            raw = handle.read(limit + 1)
-        except OSError as exc:
-            raise refuse(Location(path), "problemi.file.illeggibile", causa=exc.strerror) from None
-    if len(raw) > limit:
-        raise _too_large(path, len(raw), limit)
-    return raw
+            raise too_large(path, info.st_size, limit)
+        yield handle, limit
 
 
-def _too_large(path: str, size: int, limit: int) -> RiskengineError:
-    return refuse(Location(path), "problemi.file.troppo_grande", hint_key="problemi.suggerimento.dividi_file",
-                  mb=f"{size / 1048576:.1f}", limite=limit // 1048576)
+def read_bounded(handle: BinaryIO, path: str | os.PathLike, size: int) -> bytes:
+    """Up to ``size`` bytes of a file :func:`open_file` opened; a failed read is one located problem."""
+    try:
+        return handle.read(size)
+    except OSError as exc:
+        raise refuse(Location(os.fspath(path)), "problemi.file.illeggibile", causa=exc.strerror) from None
+
+
+def too_large(path: str | os.PathLike, size: int, limit: int) -> RiskengineError:
+    """The problem of a file above the size limit (``size`` bytes, or more)."""
+    return refuse(Location(os.fspath(path)), "problemi.file.troppo_grande",
+                  hint_key="problemi.suggerimento.dividi_file", mb=f"{size / 1048576:.1f}", limite=limit // 1048576)
 
 
 def _decode(path: str, raw: bytes) -> str:
