@@ -3,6 +3,7 @@ but this user's own stamp of exactly these bytes, checked by the same code, spar
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -81,7 +82,7 @@ def test_a_stamp_not_of_this_users_own_making_is_no_stamp(tmp_path, stamps, monk
     data = json.loads(GOLDEN.read_text(encoding="utf-8"))
     data["processi"][0]["codice"] = 12
     invalid.write_text(json.dumps(data), encoding="utf-8")
-    path, key = read_module._stamp(invalid.read_bytes())
+    path, key = read_module._stamp(hashlib.sha256(invalid.read_bytes()).digest())
     if forgery == "content":
         path.write_bytes(stamp.read_bytes())  # the valid file's stamp under the invalid file's name
         path.chmod(0o600)
@@ -169,8 +170,8 @@ def test_the_stamp_holds_the_digest_of_the_checking_modules(result, stamps, monk
     """A changed read.py or model.py (a development install) is another stamp; their digest is taken once."""
     raw = result.read_bytes()
     read_module._checking_code.cache_clear()
-    path, key = read_module._stamp(raw)
-    assert read_module._stamp(raw) == (path, key)
+    path, key = read_module._stamp(hashlib.sha256(raw).digest())
+    assert read_module._stamp(hashlib.sha256(raw).digest()) == (path, key)
     assert read_module._checking_code.cache_info().misses == 1  # read and hashed once a process
     monkeypatch.setattr(read_module, "_checking_code", lambda: b"\0" * 64)  # as another model.py
-    assert read_module._stamp(raw)[1] != key
+    assert read_module._stamp(hashlib.sha256(raw).digest())[1] != key
