@@ -13,6 +13,7 @@ import pytest
 
 from riskengine.engine import DurableBackend, InterpreterBackend
 from riskengine.errors import RiskengineError
+from riskengine.i18n import Text
 from riskengine.method import expr
 from riskengine.method.compile import (
     MAX_ENGINE_TEXT_BYTES,
@@ -89,3 +90,40 @@ def test_deep_conditions_are_refused_and_long_negation_chains_are_flat():
         expr.parse_condition("(" * 33 + "misure > 0" + ")" * 33, schema)
     assert expr.parse_condition("(" * 32 + "misure > 0" + ")" * 32, schema) == expr.parse_condition("misure > 0", schema)
     assert expr.parse_condition("not " * 2_001 + "misure > 0", schema) == expr.parse_condition("misure <= 0", schema)
+
+
+def _one_rule_backend() -> DurableBackend:
+    schema = {"x": expr.NUMBER}
+    return DurableBackend([CompiledRule("a", POLICIES, PROCESS_FACT, expr.parse_condition("x >= 4", schema))])
+
+
+def _facts() -> list[dict]:
+    return [encode_fact({"x": expr.NUMBER}, {"x": 5}, PROCESS_FACT, "f1")]
+
+
+def test_an_engine_failure_is_one_line_in_the_users_language(monkeypatch):
+    # durable-rules raises bare Exceptions with C-level messages: a defect of the program, said as one
+    backend = _one_rule_backend()
+
+    def broken(*args):
+        raise Exception("rule engine\n  exploded")  # what durable-rules raises
+
+    monkeypatch.setattr(backend._host, "assert_facts", broken)
+    with pytest.raises(RiskengineError) as caught:
+        backend.run(POLICIES, _facts())
+    (problem,) = caught.value.problems
+    assert Text("it").problem(problem) == (
+        "<engine>: error[engine]: durable-rules si è fermato nella fase 'policies': rule engine exploded "
+        "(è un difetto del programma: segnalalo indicando il comando)")
+    assert Text("en").problem(problem).startswith("<engine>: error[engine]: durable-rules stopped in stage 'policies'")
+
+
+def test_a_failed_engine_action_is_one_line_in_the_users_language(monkeypatch):
+    backend = _one_rule_backend()
+    monkeypatch.setattr(backend._host, "get_state", lambda name, sid: {"exception": "KeyError: 'm'"})
+    with pytest.raises(RiskengineError) as caught:
+        backend.run(POLICIES, _facts())
+    (problem,) = caught.value.problems
+    assert Text("it").problem(problem) == (
+        "<engine>: error[engine]: un'azione del motore è fallita: KeyError: 'm' "
+        "(è un difetto del programma: segnalalo indicando il comando)")

@@ -18,11 +18,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from riskengine.engine.interpret import fired as interpret
-from riskengine.errors import Location, fail
+from riskengine.errors import Location
 from riskengine.gcpause import collecting
+from riskengine.i18n import refuse
 from riskengine.method import expr
 from riskengine.method.compile import CompiledRule, encode_literal
-from riskengine.method.load import engine_collisions
+from riskengine.method.load import engine_collisions, engine_hash
 
 MAX_FACTS_PER_CONTEXT = 1000
 MAX_ENGINE_RULES_PER_RULESET = 48
@@ -111,9 +112,9 @@ class DurableBackend:
             self._stages[stage] = (names, stage_rules)
             read = set().union(*(expr.fields_of(rule.condition) for rule in stage_rules))
             self._fields[stage] = ("t", *sorted(read - {"t", "id", "sid"}))
-            for earlier, later in engine_collisions(self._fields[stage][1:]):
-                raise fail(Location("<engine>"), f"stage '{stage}': the fields '{earlier}' and '{later}' have the "
-                           "same engine hash: durable-rules would read one for the other", code="engine-limit")
+            for earlier, later in engine_collisions(self._fields[stage][1:]):  # a method's are refused when loaded
+                raise refuse(Location("<engine>"), "problemi.metodo.stesso_hash", code="engine-limit",
+                             campo=earlier, altro_campo=later, hash=engine_hash(later))
         self._stage_rules: list[CompiledRule] = []
         self._host = _Host()
         self._host.set_rulesets(definitions)
@@ -171,12 +172,14 @@ class DurableBackend:
             self._host.assert_facts(name, batch)
             state = self._host.get_state(name, sid)
         except Exception as exc:  # durable raises bare Exceptions with C-level messages
-            raise fail(Location("<engine>"), f"durable-rules failed on stage '{stage}': {exc}", code="engine") from None
+            raise refuse(Location("<engine>"), "problemi.motore.fallito", code="engine", fase=stage,
+                         causa=" ".join(str(exc).split())) from None
         finally:
             with contextlib.suppress(Exception):
                 self._host.delete_state(name, sid)
         if state and state.get("exception"):
-            raise fail(Location("<engine>"), f"an engine action failed: {state['exception']}", code="engine")
+            raise refuse(Location("<engine>"), "problemi.motore.azione_fallita", code="engine",
+                         causa=" ".join(str(state["exception"]).split()))
 
 
 class InterpreterBackend:
