@@ -332,3 +332,13 @@ def test_f10_stale_staging_and_backup_directories_are_removed(mini):
     (root / ".out.new-keep").mkdir()  # not a name riskengine makes: left alone
     assert assess(mini, "--format", "json").returncode == 3
     assert sorted(p.name for p in root.iterdir()) == [".out.new-keep", "mini", "out"]
+
+
+@pytest.mark.parametrize("name", ["../fuori.html", "schede/../../x.html", "/etc/passwd", "..", ".", "", "a\0b.html"])
+def test_a_page_name_that_could_leave_its_folder_is_refused(tmp_path, name):
+    # Names come from safe_filename(), which never makes these: the check is the last line of defence.
+    from riskengine.report.html import _page_path
+
+    with pytest.raises(RiskengineError, match="unsafe file name for a page of the annex"):
+        _page_path(tmp_path, name)
+    assert _page_path(tmp_path, "B2.1.1.html") == tmp_path / "B2.1.1.html"

@@ -426,11 +426,12 @@ def page_sheet(sheet: str) -> str:
 
 
 def _page_path(directory: Path, name: str) -> Path:
-    path = directory / name
-    # Names come from safe_filename(); check anyway that nothing can land outside the directory.
-    if path.resolve().parent != directory.resolve():
+    # Names come from safe_filename(); check anyway that nothing can land outside the directory: a bare file
+    # name, in a directory of the staging one this run made private (no link in it). Checked by its text:
+    # resolving two paths for each of 11,000 pages took 0.4 s.
+    if name in ("", ".", "..") or "/" in name or "\0" in name:
         raise refuse(Location(name), "problemi.uscita.nome_pagina", code="report")
-    return path
+    return directory / name
 
 
 def annex_file(edition: str) -> str:
