@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from riskengine.errors import RiskengineError
 from riskengine.result import read as read_module
+from riskengine.result import writer
 from riskengine.result.read import read_result
 from riskengine.result.writer import write_json
 from riskengine.source.document import open_file
@@ -106,6 +107,7 @@ def _laid_out_otherwise(text: str) -> dict[str, str]:
         "truncated in the processes": text[:start + 400],
         "truncated after them": text[:text.index("\n  ]", start) + 4],
         "not UTF-8": text[:start + 200] + "\udcff" + text[start + 200:],
+        "bytes after the end": text + "x",
     }
 
 
@@ -132,7 +134,7 @@ _EDITS = st.tuples(st.sampled_from(["delete", "insert", "repeat line"]),
                    st.sampled_from([b"{", b"}", b"[", b"]", b",", b":", b'"', b" ", b"\n", b"0", b"a", b"\xff"]))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(_EDITS, min_size=1, max_size=3), block=st.sampled_from([1, 13, 97, 1 << 22]))
 def test_any_bytes_read_by_pieces_as_read_whole(tmp_path, monkeypatch, edits, block):
     raw = bytearray(_GOLDEN_BYTES)
@@ -149,3 +151,47 @@ def test_any_bytes_read_by_pieces_as_read_whole(tmp_path, monkeypatch, edits, bl
     path = tmp_path / "risultato.json"
     path.write_bytes(bytes(raw))
     assert _outcome(path, monkeypatch, pieces=True, block=block) == _outcome(path, monkeypatch, pieces=False)
+
+
+def test_a_result_of_another_format_version_is_refused_either_way(tmp_path, monkeypatch):
+    path = tmp_path / "risultato.json"
+    write_json(dict(EXPECTED, formato="riskengine-result/0"), path)
+    whole = _outcome(path, monkeypatch, pieces=False)
+    assert whole[0] == "refused" and "with this version of riskengine" in str(whole)  # the hint to assess again
+    assert _outcome(path, monkeypatch, pieces=True) == whole
+
+
+@pytest.mark.parametrize("short", [10, 30_000])
+def test_a_file_larger_than_the_limit_when_read_is_refused(tmp_path, monkeypatch, short):
+    # grown after it was opened (the open handle's size was within the limit): refused while its processes are
+    # read (30,000 bytes short), or while what follows them is (10 bytes short)
+    path = tmp_path / "risultato.json"
+    path.write_bytes(GOLDEN.read_bytes())
+    monkeypatch.setattr(read_module, "_BLOCK", 97)
+    with open_file(path) as (handle, _), pytest.raises(RiskengineError, match="above the"):
+        read_module._by_pieces(handle, path, len(GOLDEN.read_bytes()) - short)
+
+
+def test_a_value_write_json_writes_otherwise_is_read_whole(tmp_path, monkeypatch):
+    # 1e400 is parsed as an infinite float, which write_json writes null: the value parsed is not the one of bytes
+    # write_json would write, whatever the file holds when it is compared (a file changed while read included)
+    path = tmp_path / "risultato.json"
+    genuine = GOLDEN.read_bytes()
+    at = genuine.index(b'"in_convenzione": null', genuine.index(b'"processi": ['))
+    path.write_bytes(genuine[:at] + b'"in_convenzione": 1e400' + genuine[at + len(b'"in_convenzione": null'):])
+    original = writer.iter_json  # _by_pieces imports it from the writer when it runs
+
+    def iter_json(data):
+        path.write_bytes(genuine)
+        yield from original(data)
+
+    monkeypatch.setattr(writer, "iter_json", iter_json)
+    assert _pieces(path, 97, monkeypatch) is None
+
+
+def test_a_process_larger_than_a_results_is_read_whole(tmp_path, monkeypatch):
+    path = tmp_path / "risultato.json"
+    path.write_bytes(GOLDEN.read_bytes())
+    monkeypatch.setattr(read_module, "_PIECE_MAX", 500)  # the mini result's processes are larger
+    assert _pieces(path, 97, monkeypatch) is None
+    assert _outcome(path, monkeypatch, pieces=True) == ("value", EXPECTED)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from riskengine.errors import RiskengineError
 from riskengine.result import read as read_module
 from riskengine.result.read import STAMPS, read_result
+from riskengine.result.writer import write_json
 
 GOLDEN = REPO / "tests" / "golden" / "mini" / "risultato.json"
 
@@ -137,18 +138,28 @@ def test_report_from_a_stamped_result_writes_the_same_annex(result, stamps, tmp_
     assert digests[0] == digests[1]
 
 
-def test_a_result_validation_changes_is_never_stamped(result, stamps, monkeypatch):
+@pytest.mark.parametrize("pieces", [False, True])
+def test_a_result_validation_changes_is_never_stamped(result, stamps, monkeypatch, pieces):
     """``"anno": 2026.0`` is valid (an integral number) and read as the integer 2026: parsing the bytes again
     without validating would give 2026.0, so such a file is checked at every read."""
     data = json.loads(GOLDEN.read_text(encoding="utf-8"))
     text = json.dumps(data, ensure_ascii=False).replace(f'"anno": {data["anno"]}', f'"anno": {data["anno"]}.0', 1)
     assert f'"anno": {data["anno"]}.0' in text
-    result.write_text(text, encoding="utf-8")
+    if pieces:  # laid out as write_json lays it out, and read by pieces
+        monkeypatch.setattr(read_module, "PIECES_FROM", 0)
+        write_json(dict(data, anno=float(data["anno"])), result)
+    else:
+        result.write_text(text, encoding="utf-8")
     checks = _Checks(monkeypatch)
+    validated: list[bool] = []
+    real = read_module._validated_parts
+    monkeypatch.setattr(read_module, "_validated_parts", lambda data: validated.append(True) or real(data))
     first = read_result(result)
     second = read_result(result)
     assert type(first["anno"]) is int and type(second["anno"]) is int
-    assert checks.count == 2 and list(stamps.glob("*.ok")) == []
+    # checked at both reads: read whole (_checked, which validates the parts), or by pieces (the parts alone)
+    assert (checks.count, len(validated)) == ((0, 2) if pieces else (2, 2))
+    assert list(stamps.glob("*.ok")) == []
 
 
 _json = st.recursive(st.none() | st.booleans() | st.integers(-3, 3) | st.floats(-2, 2) | st.text(max_size=3),

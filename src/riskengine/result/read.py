@@ -36,10 +36,10 @@ STAMPS = "risultati"  # the cache directory of the digests of results found vali
 STAMPS_KEPT = 64
 _STAMP_FORMAT = b"riskengine-valid-result/1"
 # From this size a result is parsed by pieces (see _by_pieces); a smaller one is parsed at once, which is faster.
+# Above the default size limit (20 MB): such results are read with RISKENGINE_MAX_FILE_MB raised.
 PIECES_FROM = 32 * 1048576
 _BLOCK = 1 << 22  # bytes read at a time by _by_pieces
-# The processes as write_json lays them out: where they start, between two, after the last.
-_PROCESSES, _NEXT, _LAST = b'\n  "processi": [\n', b"\n    },\n", b"\n    }\n  ]"
+_PIECE_MAX = 64 * 1048576  # a process larger than this is not a result's: the file is read whole
 
 
 def _refuse(where: Location, key: str, hint: str = "risultato", **values: Any) -> RiskengineError:
@@ -65,15 +65,17 @@ def read_result(path: str | Path) -> dict[str, Any]:
     try:
         with open_file(path) as (handle, limit):
             pieces = _by_pieces(handle, path, limit) if os.fstat(handle.fileno()).st_size >= PIECES_FROM else None
-        if pieces is not None:
-            found = _from_parsed(*pieces, where)
-            if found is not None:
-                return found
-        raw = read_file(path)  # a smaller result, or one laid out otherwise, or not valid: read whole
-    except RiskengineError as exc:  # its hint speaks of rule and catalogue files
-        # the file's own problem, worded by its key, with the hint of a result file
-        raise RiskengineError([replace(exc.problems[0], location=where, code="result", hint=wording(_HINT),
-                                       hint_key=_HINT)]) from None
+    except RiskengineError as exc:
+        raise _read_problem(exc, where) from None
+    if pieces is not None:
+        found = _from_parsed(*pieces, where)
+        if found is not None:
+            return found
+        pieces = None  # not valid: read whole below, where the checks say why
+    try:
+        raw = read_file(path)  # a smaller result, or one laid out otherwise
+    except RiskengineError as exc:
+        raise _read_problem(exc, where) from None
     stamp = _stamp(hashlib.sha256(raw).digest())
     if stamp is not None and read_private(stamp[0]) == stamp[1]:
         from pydantic_core import from_json
@@ -84,6 +86,13 @@ def read_result(path: str | Path) -> dict[str, Any]:
     if stamp is not None and unchanged:
         _remember(*stamp)
     return data
+
+
+def _read_problem(exc: RiskengineError, where: Location) -> RiskengineError:
+    """A file's own problem (its hint speaks of rule and catalogue files), worded by its key, with the hint of a
+    result file."""
+    return RiskengineError([replace(exc.problems[0], location=where, code="result", hint=wording(_HINT),
+                                    hint_key=_HINT)])
 
 
 def _from_parsed(data: dict[str, Any], digest: bytes, where: Location) -> dict[str, Any] | None:
@@ -103,63 +112,73 @@ def _from_parsed(data: dict[str, Any], digest: bytes, where: Location) -> dict[s
 
 def _by_pieces(handle: BinaryIO, path: Path, limit: int) -> tuple[dict[str, Any], bytes] | None:
     """The JSON value of a result file laid out as ``write_json`` lays it out, parsed a few megabytes of processes
-    at a time, and the SHA-256 of its bytes; None when the file is laid out otherwise or is not JSON.
+    at a time, and the SHA-256 of its bytes; None when the file is laid out otherwise or is not JSON. Raises
+    :class:`RiskengineError` when it is (or grows) larger than ``limit``, or cannot be read.
 
-    The value is the one parsing the whole file gives: it is accepted only when ``write_json``'s bytes for it,
-    compared with the file's read again, are the file's, and those compared bytes are the ones hashed.
+    The value is the one parsing the whole file gives: it is accepted only when ``write_json``'s bytes for it have
+    the digest of the bytes read (the same bytes, and then their parse by pieces is their parse at once).
     """
     from pydantic_core import from_json
 
-    from riskengine.result.writer import NotPlainError, iter_json
+    from riskengine.result.writer import LIST_CLOSE, PROCESSES_OPEN, RECORD_CLOSE, RECORD_NEXT, NotPlainError, iter_json
 
+    read = hashlib.sha256()
     processes: list[Any] = []
-    pending, head, total = bytearray(), b"", 0
+    pending = bytearray()
+    head: bytes | None = None
+    total = searched = 0  # searched: the bytes of ``pending`` searched for the marks (each search starts near its end)
     try:
         while True:
             block = read_bounded(handle, path, _BLOCK)
             total += len(block)
             if total > limit:
                 raise too_large(path, total, limit)
+            read.update(block)
             pending += block
-            if not head:
-                start = pending.find(_PROCESSES)
+            if head is None:
+                start = pending.find(PROCESSES_OPEN, max(0, searched - len(PROCESSES_OPEN)))
+                searched = len(pending)
                 if start < 0:
                     if not block:
                         return None
                     continue
-                head = bytes(pending[:start + len(_PROCESSES) - 1])  # up to the list's "["
-                del pending[:start + len(_PROCESSES)]
-            end = pending.find(_LAST)
-            cut = pending.rfind(_NEXT, 0, end if end >= 0 else len(pending))
-            if cut >= 0:  # the whole processes read so far, parsed as a list
-                processes += from_json(b"[" + bytes(pending[:cut + 6]) + b"]", cache_strings="all")
-                del pending[:cut + len(_NEXT)]
-                end = pending.find(_LAST)
+                head = bytes(pending[:start + len(PROCESSES_OPEN) - 1])  # up to the list's "["
+                del pending[:start + len(PROCESSES_OPEN)]
+                searched = 0
+            end = pending.find(LIST_CLOSE, max(0, searched - len(LIST_CLOSE)))
+            cut = pending.rfind(RECORD_NEXT, max(0, searched - len(RECORD_NEXT)), end if end >= 0 else len(pending))
+            if cut >= 0:  # the processes read whole so far, parsed as one list
+                piece = bytearray(b"[")
+                with memoryview(pending) as view:
+                    piece += view[:cut + len(RECORD_CLOSE)]
+                piece += b"]"
+                processes += from_json(piece, cache_strings="all")
+                del piece, pending[:cut + len(RECORD_NEXT)]
+                end -= cut + len(RECORD_NEXT) if end >= 0 else 0
+            searched = len(pending)
             if end >= 0:
                 break
-            if not block:
+            if not block or len(pending) > _PIECE_MAX:
                 return None
         rest = read_bounded(handle, path, limit + 1 - total)
         if total + len(rest) > limit:
             raise too_large(path, total + len(rest), limit)
-        processes.append(from_json(bytes(pending[:end + 6]), cache_strings="all"))
+        read.update(rest)
+        processes.append(from_json(bytes(pending[:end + len(RECORD_CLOSE)]), cache_strings="all"))
         # the rest of the file after the list's "]", parsed with an empty list in place of the processes
-        data = from_json(head + b"]" + bytes(pending[end + len(_LAST):]) + rest, cache_strings="all")
+        data = from_json(head + b"]" + bytes(pending[end + len(LIST_CLOSE):]) + rest, cache_strings="all")
         del pending, rest
         if type(data) is not dict or data.get("processi") != []:
             return None
         data["processi"] = processes
-        handle.seek(0)
-        digest = hashlib.sha256()
+        written = hashlib.sha256()
         for chunk in iter_json(data):
-            if read_bounded(handle, path, len(chunk)) != chunk:
-                return None
-            digest.update(chunk)
-        if handle.read(1):
+            written.update(chunk)
+        if written.digest() != read.digest():  # write_json would not write the bytes read
             return None
     except (ValueError, RecursionError, NotPlainError):  # not JSON, or not as write_json writes it
         return None
-    return data, digest.digest()
+    return data, read.digest()
 
 
 def _checked(raw: bytes, where: Location) -> tuple[dict[str, Any], bool]:

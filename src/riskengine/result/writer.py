@@ -5,7 +5,8 @@ plus a newline, without building the whole text: for a national catalogue that t
 gigabyte. The records (processes, measures, findings…) are encoded by orjson in batches, whose
 indented, key-sorted output is that of ``json.dumps`` for the result's value types; wrapped in a
 list at their depth, they come out indented as the file has them. This is performance machinery
-kept apart from the domain: nothing else here knows it.
+kept apart from the domain: only the reader of large results (``result.read``) knows the layout,
+through the marks below.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ _CHUNK = 1 << 16  # bytes handed to the file at a time, at least
 _BATCH = 1 << 15
 _RECORDS = 32
 _WRAPPED_HEAD, _WRAPPED_TAIL = b'{\n  "": [', b"\n  ]\n}"
+# How the processes are laid out: the line opening their list, the end of each record, the separator between two
+# and the end of the last. No raw newline occurs inside a JSON string: each mark is the file's structure.
+PROCESSES_OPEN = b'\n  "processi": [\n'
+RECORD_CLOSE = b"\n    }"
+RECORD_NEXT = RECORD_CLOSE + b",\n"
+LIST_CLOSE = RECORD_CLOSE + b"\n  ]"
 
 
 class NotPlainError(TypeError):
