@@ -113,9 +113,23 @@ def test_an_engine_failure_is_one_line_in_the_users_language(monkeypatch):
         backend.run(POLICIES, _facts())
     (problem,) = caught.value.problems
     assert Text("it").problem(problem) == (
-        "<engine>: error[engine]: durable-rules si è fermato nella fase 'policies': rule engine exploded "
+        "<engine>: error[engine]: durable-rules si è fermato al passo 'policies': rule engine exploded "
         "(è un difetto del programma: segnalalo indicando il comando)")
-    assert Text("en").problem(problem).startswith("<engine>: error[engine]: durable-rules stopped in stage 'policies'")
+    assert Text("en").problem(problem).startswith("<engine>: error[engine]: durable-rules stopped at step 'policies'")
+
+
+def test_an_engine_failures_text_is_shown_escaped_and_bounded(monkeypatch):
+    backend = _one_rule_backend()
+
+    def broken(*args):
+        raise Exception("bad\x1b[31mRED \u202eevil " + "y" * 3000)
+
+    monkeypatch.setattr(backend._host, "assert_facts", broken)
+    with pytest.raises(RiskengineError) as caught:
+        backend.run(POLICIES, _facts())
+    line = Text("it").problem(caught.value.problems[0])
+    assert "\x1b" not in line and "\u202e" not in line and "bad\\x1b[31mRED" in line
+    assert len(line) < 600 and "y…" in line  # cut where errors.shorten cuts a value
 
 
 def test_a_failed_engine_action_is_one_line_in_the_users_language(monkeypatch):

@@ -334,7 +334,8 @@ def test_f10_stale_staging_and_backup_directories_are_removed(mini):
     assert sorted(p.name for p in root.iterdir()) == [".out.new-keep", "mini", "out"]
 
 
-@pytest.mark.parametrize("name", ["../fuori.html", "schede/../../x.html", "/etc/passwd", "..", ".", "", "a\0b.html"])
+@pytest.mark.parametrize("name", ["../fuori.html", "schede/../../x.html", "/etc/passwd", "..", ".", "", "a\0b.html",
+                                  "..\\fuori.html", "C:fuori.html", "\\\\server\\x.html"])
 def test_a_page_name_that_could_leave_its_folder_is_refused(tmp_path, name):
     # Names come from safe_filename(), which never makes these: the check is the last line of defence.
     from riskengine.report.html import _page_path

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from riskengine.engine.interpret import fired as interpret
-from riskengine.errors import Location
+from riskengine.errors import Location, shorten
 from riskengine.gcpause import collecting
 from riskengine.i18n import refuse
 from riskengine.method import expr
@@ -172,14 +172,14 @@ class DurableBackend:
             self._host.assert_facts(name, batch)
             state = self._host.get_state(name, sid)
         except Exception as exc:  # durable raises bare Exceptions with C-level messages
-            raise refuse(Location("<engine>"), "problemi.motore.fallito", code="engine", fase=stage,
-                         causa=" ".join(str(exc).split())) from None
+            raise refuse(Location("<engine>"), "problemi.motore.fallito", code="engine", passo=stage,
+                         causa=shorten(" ".join(str(exc).split()))) from None
         finally:
             with contextlib.suppress(Exception):
                 self._host.delete_state(name, sid)
         if state and state.get("exception"):
             raise refuse(Location("<engine>"), "problemi.motore.azione_fallita", code="engine",
-                         causa=" ".join(str(state["exception"]).split()))
+                         causa=shorten(" ".join(str(state["exception"]).split())))
 
 
 class InterpreterBackend:
