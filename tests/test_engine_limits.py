@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from riskengine.engine import DurableBackend, InterpreterBackend
-from riskengine.errors import RiskengineError
+from riskengine.errors import Problem, RiskengineError
 from riskengine.i18n import Text
 from riskengine.method import expr
 from riskengine.method.compile import (
@@ -92,26 +92,26 @@ def test_deep_conditions_are_refused_and_long_negation_chains_are_flat():
     assert expr.parse_condition("not " * 2_001 + "misure > 0", schema) == expr.parse_condition("misure <= 0", schema)
 
 
-def _one_rule_backend() -> DurableBackend:
+def _failing(monkeypatch, method: str, replacement) -> Problem:
+    """The one problem raised by a run of a one-rule backend whose host's ``method`` is ``replacement``."""
     schema = {"x": expr.NUMBER}
-    return DurableBackend([CompiledRule("a", POLICIES, PROCESS_FACT, expr.parse_condition("x >= 4", schema))])
+    backend = DurableBackend([CompiledRule("a", POLICIES, PROCESS_FACT, expr.parse_condition("x >= 4", schema))])
+    monkeypatch.setattr(backend._host, method, replacement)
+    with pytest.raises(RiskengineError) as caught:
+        backend.run(POLICIES, [encode_fact(schema, {"x": 5}, PROCESS_FACT, "f1")])
+    (problem,) = caught.value.problems
+    return problem
 
 
-def _facts() -> list[dict]:
-    return [encode_fact({"x": expr.NUMBER}, {"x": 5}, PROCESS_FACT, "f1")]
+def _raising(text: str):
+    def raising(*args):
+        raise Exception(text)  # durable-rules raises bare Exceptions with C-level messages
+    return raising
 
 
 def test_an_engine_failure_is_one_line_in_the_users_language(monkeypatch):
-    # durable-rules raises bare Exceptions with C-level messages: a defect of the program, said as one
-    backend = _one_rule_backend()
-
-    def broken(*args):
-        raise Exception("rule engine\n  exploded")  # what durable-rules raises
-
-    monkeypatch.setattr(backend._host, "assert_facts", broken)
-    with pytest.raises(RiskengineError) as caught:
-        backend.run(POLICIES, _facts())
-    (problem,) = caught.value.problems
+    # a defect of the program, said as one
+    problem = _failing(monkeypatch, "assert_facts", _raising("rule engine\n  exploded"))
     assert Text("it").problem(problem) == (
         "<engine>: error[engine]: durable-rules si è fermato al passo 'policies': rule engine exploded "
         "(è un difetto del programma: segnalalo indicando il comando)")
@@ -119,25 +119,14 @@ def test_an_engine_failure_is_one_line_in_the_users_language(monkeypatch):
 
 
 def test_an_engine_failures_text_is_shown_escaped_and_bounded(monkeypatch):
-    backend = _one_rule_backend()
-
-    def broken(*args):
-        raise Exception("bad\x1b[31mRED \u202eevil " + "y" * 3000)
-
-    monkeypatch.setattr(backend._host, "assert_facts", broken)
-    with pytest.raises(RiskengineError) as caught:
-        backend.run(POLICIES, _facts())
-    line = Text("it").problem(caught.value.problems[0])
+    problem = _failing(monkeypatch, "assert_facts", _raising("bad\x1b[31mRED \u202eevil " + "y" * 3000))
+    line = Text("it").problem(problem)
     assert "\x1b" not in line and "\u202e" not in line and "bad\\x1b[31mRED" in line
     assert len(line) < 600 and "y…" in line  # cut where errors.shorten cuts a value
 
 
 def test_a_failed_engine_action_is_one_line_in_the_users_language(monkeypatch):
-    backend = _one_rule_backend()
-    monkeypatch.setattr(backend._host, "get_state", lambda name, sid: {"exception": "KeyError: 'm'"})
-    with pytest.raises(RiskengineError) as caught:
-        backend.run(POLICIES, _facts())
-    (problem,) = caught.value.problems
+    problem = _failing(monkeypatch, "get_state", lambda name, sid: {"exception": "KeyError: 'm'"})
     assert Text("it").problem(problem) == (
         "<engine>: error[engine]: un'azione del motore è fallita: KeyError: 'm' "
         "(è un difetto del programma: segnalalo indicando il comando)")
