@@ -553,3 +553,14 @@ def test_an_html_template_override_that_fails_says_so_in_both_languages(assessed
     assert italian.endswith("(correggi il modello, o toglilo dalla cartella dei modelli per usare quello predefinito)")
     assert ": error[template]: template registro.html.j2, line 2: TemplateSyntaxError: " in english, english
     assert not (tmp_path / "out").exists()
+
+
+def test_an_integer_too_long_to_write_is_worded_in_both_languages() -> None:
+    # errors.shorten says what it does not write (str() refuses over 4,300 digits); the message says it in its language
+    from riskengine.errors import shorten
+
+    values = {"valore": shorten(10 ** 400), "massimo_cifre": 13}
+    assert IT.render("problemi.motore.fuori_scala", values).startswith("un numero di circa 400 cifre è fuori")
+    assert EN.render("problemi.motore.fuori_scala", values).startswith("a number of about 400 digits is outside")
+    assert IT.render("problemi.motore.fuori_scala", dict(values, valore=shorten(10 ** 5000))).startswith(
+        "un numero di circa 5.000 cifre")

@@ -36,6 +36,7 @@ _NUMBERS = frozenset({"mb", "rischio", "totale", "bordo", "da_punteggio", "a_pun
                       "punteggio_p", "punteggio_i", "limite", "numero_trovato"})
 # A value cut by riskengine.errors.shorten: its length said again in this language.
 _SHORTENED = r"… \((?P<n>[\d,]+) characters\)$"
+_HUGE_NUMBER = r"a number of about (?P<n>[\d,]+) digits"  # errors.shorten's words for an integer too long to write
 # Counts of ours that can run into thousands: grouped by thousands (500.000 in Italian, 500,000 in English).
 _GROUPED = frozenset({"limite_celle", "caratteri_cella", "limite_caratteri", "parti", "limite_parti", "rapporto",
                       "byte", "limite_byte", "limite_argomento", "elementi", "volte"})
@@ -297,6 +298,8 @@ class Text:
             elif isinstance(value, str) and self.lang != "en" and (cut := re.search(_SHORTENED, value)):
                 count = cut["n"].replace(",", ".")
                 values[name] = value[:cut.start()] + self("problemi.abbreviato", n=count)
+            elif isinstance(value, str) and self.lang != "en" and (huge := re.fullmatch(_HUGE_NUMBER, value)):
+                values[name] = self("problemi.numero_enorme", n=huge["n"].replace(",", "."))
             elif name in _NUMBERS:
                 values[name] = self.number(value)
             elif name in _GROUPED and str(value).isdigit():
