@@ -77,7 +77,7 @@ def read_result(path: str | Path) -> dict[str, Any]:
     except RiskengineError as exc:
         raise _read_problem(exc, where) from None
     stamp = _stamp(hashlib.sha256(raw).digest())
-    if stamp is not None and read_private(stamp[0]) == stamp[1]:
+    if _stamped(stamp):
         from pydantic_core import from_json
 
         # these bytes passed the checks below, which returned them unchanged: parsed as _validated parses them
@@ -99,7 +99,7 @@ def _from_parsed(data: dict[str, Any], digest: bytes, where: Location) -> dict[s
     """The result parsed by :func:`_by_pieces` from bytes of SHA-256 ``digest``, stamped or checked as
     :func:`read_result` does; None when it is not valid (read whole, the checks say why)."""
     stamp = _stamp(digest)
-    if stamp is not None and read_private(stamp[0]) == stamp[1]:
+    if _stamped(stamp):
         return data
     parts = _validated_parts(data)
     if parts is None:
@@ -232,6 +232,11 @@ def _checking_code() -> bytes | None:
         return b"".join(hashlib.sha256((here / name).read_bytes()).digest() for name in ("read.py", "model.py"))
     except OSError:
         return None
+
+
+def _stamped(stamp: tuple[Path, bytes] | None) -> bool:
+    """Whether the stamp :func:`_stamp` describes is there, holding its key: the bytes were found valid before."""
+    return stamp is not None and read_private(stamp[0]) == stamp[1]
 
 
 def _remember(path: Path, key: bytes) -> None:
