@@ -219,6 +219,27 @@ def test_f06_an_annex_with_an_added_or_edited_file_is_not_replaced(mini):
     assert (out / "risultato.json").read_text(encoding="utf-8") == "{}\n"
 
 
+def test_f06_the_manifest_holds_the_result_digest_hashed_as_it_was_written(assessed, tmp_path, monkeypatch):
+    import json
+
+    from riskengine.report import output
+
+    read_back: list[str] = []
+    digest = output._digest
+    monkeypatch.setattr(output, "_digest", lambda path: read_back.append(path.name) or digest(path))
+    out = tmp_path / "out"
+    write_annex(assessed("mini"), out, formats=("json", "csv"))
+    manifest = json.loads((out / ".riskengine-manifest.json").read_text(encoding="utf-8"))
+    assert manifest["file"] == {name: digest for name, digest in snapshot(out).items()
+                                if name != ".riskengine-manifest.json"}
+    assert "risultato.json" not in read_back  # a national result is 2 GB: hashed once, as it was written
+    assert read_back  # the other files are read to be hashed
+    # the next run checks the annex it replaces against that digest
+    (out / "risultato.json").write_text("{}\n", encoding="utf-8")
+    with pytest.raises(RiskengineError, match=r"risultato\.json"):
+        write_annex(assessed("mini"), out, formats=("json",))
+
+
 def test_f06_an_unchanged_annex_is_replaced(mini):
     assert assess(mini, "--format", "json,csv").returncode == 3
     assert assess(mini, "--format", "json").returncode == 3

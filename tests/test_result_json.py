@@ -3,6 +3,7 @@ of records)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -30,9 +31,12 @@ def canonical(data) -> bytes:
 
 
 def written(data, tmp_path) -> bytes:
+    """The bytes write_json writes, checked against the digest it gives (hashed as written, either encoder)."""
     path = tmp_path / "risultato.json"
-    write_json(data, path)
-    return path.read_bytes()
+    digest = write_json(data, path)
+    text = path.read_bytes()
+    assert digest == hashlib.sha256(text).hexdigest()
+    return text
 
 
 @SETTINGS

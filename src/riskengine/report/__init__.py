@@ -175,12 +175,14 @@ def check_editions(editions: tuple[str, ...] | None, result: dict[str, Any], mes
 
 def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, ...], lang: str = "it",
                  templates: str | Path | None = None, csv_delimiter: str | None = None,
-                 editions: tuple[str, ...] | None = None, copy: bool = True) -> list[Path]:
+                 editions: tuple[str, ...] | None = None, copy: bool = True,
+                 digests: dict[str, str] | None = None) -> list[Path]:
     """Render ``formats`` of the annex into the (empty) directory ``staging``; return the files written.
 
     ``editions`` (HTML and PDF): see :func:`check_editions`. ``csv_delimiter`` ``None``: the language's
     (``;`` in Italian, ``,`` in English). ``copy=False``: ``result`` is already canonical and nobody else's
-    (:func:`load_result`'s): rendered as it is, without a copy.
+    (:func:`load_result`'s): rendered as it is, without a copy. ``digests``: given the SHA-256 of the files
+    hashed as they were written (the result JSON), by name within ``staging``, for :func:`write_manifest`.
     """
     from riskengine.report.messages import Messages
     from riskengine.report.view import View
@@ -197,7 +199,9 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
         from riskengine.result.writer import write_json
 
         path = staging / RESULT_FILE
-        write_json(result, path)  # streamed: the same bytes as result_json(), without the whole text in memory
+        digest = write_json(result, path)  # streamed: the same bytes as result_json(), never whole in memory
+        if digests is not None:
+            digests[RESULT_FILE] = digest
         written.append(path)
     if not {"html", "pdf", "xlsx", "csv", "docx"} & set(formats):
         return written
@@ -254,6 +258,7 @@ def write_annex(result: dict[str, Any], out_dir: str | Path, *, formats: tuple[s
     """
     out_dir = Path(out_dir)
     manifest = b""
+    digests: dict[str, str] = {}
     try:
         target = output_target(out_dir)  # inside: a name too long for the file system is one located line
         with exclusive(target):
@@ -262,8 +267,8 @@ def write_annex(result: dict[str, Any], out_dir: str | Path, *, formats: tuple[s
             staging = staging_directory(target)
             try:
                 render_annex(result, staging, formats=formats, lang=lang, templates=templates,
-                             csv_delimiter=csv_delimiter, editions=editions, copy=copy)
-                write_manifest(staging)
+                             csv_delimiter=csv_delimiter, editions=editions, copy=copy, digests=digests)
+                write_manifest(staging, digests)
                 manifest = (staging / MANIFEST_FILE).read_bytes()
                 replace_directory(staging, target)
             except BaseException:

@@ -19,7 +19,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from riskengine.errors import Location, RiskengineError
@@ -93,15 +93,20 @@ def _tree(root: Path) -> Iterator[tuple[str, Path]]:
             yield path.relative_to(root).as_posix(), path
 
 
-def write_manifest(root: Path) -> None:
-    """Record every file and directory of the annex in ``root`` with its SHA-256 digest."""
+def write_manifest(root: Path, known: Mapping[str, str] | None = None) -> None:
+    """Record every file and directory of the annex in ``root`` with its SHA-256 digest.
+
+    ``known``: the digests of files this run hashed as it wrote them into ``root`` (its own staging
+    directory, which nobody else writes), by relative name: not read again.
+    """
+    known = known or {}
     files: dict[str, str] = {}
     directories: list[str] = []
     for name, path in _tree(root):
         if path.is_dir() and not path.is_symlink():
             directories.append(name)
         else:
-            files[name] = _digest(path)
+            files[name] = known[name] if name in known else _digest(path)
     manifest = {"riskengine_manifest": MANIFEST_VERSION, "cartelle": directories, "file": files}
     (root / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 

@@ -11,6 +11,7 @@ through the marks below.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,22 +119,31 @@ def iter_json(data: Any) -> Iterator[bytes]:
     yield b"".join(out)
 
 
-def write_json(data: Any, path: Path) -> None:
-    """Write ``data`` as canonical result JSON (see :func:`iter_json`) to ``path``, streamed.
+def write_json(data: Any, path: Path) -> str:
+    """Write ``data`` as canonical result JSON (see :func:`iter_json`) to ``path``, streamed; return the
+    SHA-256 (hex) of the bytes written, hashed as they are written (a national result is 2 GB: reading it
+    back for the annex's manifest took as long as the hashing).
 
     Data with values outside the plain types is written by ``json.dumps`` (same text, or its error).
     """
     with open(path, "wb") as handle:
+        sha = hashlib.sha256()
         try:
             for chunk in iter_json(data):
                 handle.write(chunk)
-            return
+                sha.update(chunk)
+            return sha.hexdigest()
         except NotPlainError:
             handle.seek(0)
             handle.truncate()
+        sha = hashlib.sha256()
         for piece in json.JSONEncoder(ensure_ascii=False, indent=2, sort_keys=True).iterencode(data):
-            handle.write(piece.encode("utf-8"))
+            encoded = piece.encode("utf-8")
+            handle.write(encoded)
+            sha.update(encoded)
         handle.write(b"\n")
+        sha.update(b"\n")
+        return sha.hexdigest()
 
 
 def compact_json(data: Any) -> str:
