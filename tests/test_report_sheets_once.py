@@ -1,9 +1,10 @@
 """Each sheet rendered once (issue 18, item 6): the annex's sheet reused for its standalone page, pages streamed.
 
 The standalone page of a process (schede/<code>.html) shows the sheet the annex already rendered, with its headings
-moved up two levels and its links pointed at the annex file (:func:`riskengine.report.html.page_sheet`). These tests
-check that the pages are byte for byte the pages a fresh render writes, on the example catalogues and on hostile
-catalogue text, and that the page's start (with the Content-Security-Policy) is the same when streamed.
+moved up two levels and its links pointed at the annex file (:func:`riskengine.report.html.page_sheet`); the page of
+a unit (unita/<code>.html) shows its dossier the same way, its heading moved up one level. These tests check that the
+pages are byte for byte the pages a fresh render writes, on the example catalogues and on hostile catalogue text,
+and that the page's start (with the Content-Security-Policy) is the same when streamed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from riskengine.report.html import (
     PACKAGE_TEMPLATES,
     PAGE_BASE,
     SHEET_TEMPLATE,
+    UNIT_PAGE_HEADING,
+    UNIT_TEMPLATE,
     HtmlRenderer,
     stream_with_policy,
     with_policy,
@@ -32,8 +35,9 @@ from riskengine.report.html import (
 from riskengine.report.messages import Messages
 from riskengine.report.view import View
 
-# The templates a sheet is made of (scheda.html.j2 and what it includes or imports).
-SHEET_PARTS = ("scheda.html.j2", "eventi_misure.html.j2", "macros.html.j2")
+# The templates a sheet or a unit's dossier is made of (scheda.html.j2, dossier_unita.html.j2 and what they include
+# or import).
+SHEET_PARTS = ("scheda.html.j2", "eventi_misure.html.j2", "macros.html.j2", "dossier_unita.html.j2")
 
 
 def _renderer(result: dict, lang: str = "it", templates: Path | None = None) -> HtmlRenderer:
@@ -47,16 +51,25 @@ def _fresh_page(result: dict, p_code: str, lang: str = "it") -> bytes:
     return renderer.render(SHEET_TEMPLATE, p=p, pdf=False, base=PAGE_BASE).encode("utf-8")
 
 
-def _write(result: dict, tmp_path: Path, lang: str = "it", monkeypatch=None) -> tuple[HtmlRenderer, list[Path], int]:
-    """write_html of the complete edition; returns the renderer, the files and how many sheets were reused."""
-    reused = []
+def _fresh_unit_page(result: dict, file: str, lang: str = "it") -> bytes:
+    """The standalone page of one unit rendered on its own (no dossier reused)."""
+    renderer = _renderer(result, lang)
+    d = next(d for d in renderer.view.unit_dossiers() if d["file"] == file)
+    return renderer.render(UNIT_TEMPLATE, d=d, pdf=False, base=PAGE_BASE).encode("utf-8")
+
+
+def _write(result: dict, tmp_path: Path, lang: str = "it", monkeypatch=None) -> tuple[HtmlRenderer, list[Path], list]:
+    """write_html of the complete edition; returns the renderer, the files and the heading level each part reused
+    was moved to (1: a sheet, 2: a dossier)."""
+    reused: list[int] = []
     if monkeypatch is not None:
         original = html_module.page_sheet
-        monkeypatch.setattr(html_module, "page_sheet", lambda sheet: reused.append(1) or original(sheet))
+        monkeypatch.setattr(html_module, "page_sheet",
+                            lambda sheet, heading: reused.append(heading) or original(sheet, heading))
     renderer = _renderer(result, lang)
     out = tmp_path / "out"
     out.mkdir()
-    return renderer, write_html(renderer, out), len(reused)
+    return renderer, write_html(renderer, out), reused
 
 
 @pytest.mark.parametrize(("catalogue", "lang"), [("mini", "it"), ("mini", "en"), ("esempio-cciaa", "it"),
@@ -69,10 +82,19 @@ def test_pages_are_the_pages_a_fresh_render_writes(assessed, tmp_path, monkeypat
     assert [f.name for f in pages] == [f"{p['file']}.html" for p in processes]
     for p, page in zip(processes, pages, strict=True):
         assert page.read_bytes() == _fresh_page(result, p["codice"], lang), page.name
+    dossiers = [d for d in renderer.view.unit_dossiers() if d["unita"] is not None]
+    unit_pages = [f for f in files if f.parent.name == "unita"]
+    assert [f.name for f in unit_pages] == [f"{d['file']}.html" for d in dossiers]
+    for d, page in zip(dossiers, unit_pages, strict=True):
+        assert page.read_bytes() == _fresh_unit_page(result, d["file"], lang), page.name
     # The annex of the ordinary regime holds every sheet, each reused for its page; the simplified regime's annex
-    # holds none (its pages are rendered on their own).
-    assert reused == (0 if renderer.view.simplified else len(processes))
-    assert processes
+    # holds none (its pages are rendered on their own). The same for the units' dossiers, which the simplified
+    # regime's annex does not hold either.
+    assert reused.count(1) == (0 if renderer.view.simplified else len(processes))
+    holds_dossiers = "misure-unita" in renderer.section_ids()
+    assert holds_dossiers is not renderer.view.simplified
+    assert reused.count(UNIT_PAGE_HEADING) == (len(dossiers) if holds_dossiers else 0)
+    assert processes and dossiers
 
 
 def test_the_annex_is_the_one_rendered_whole(assessed, tmp_path):
@@ -92,6 +114,8 @@ def _hostile(result: dict, text: str) -> dict:
         p["motivazione"] = text
     for m in changed["misure"]:
         m["nome"] = text
+    for u in changed["unita"]:
+        u["nome"] = text + u["nome"]
     return changed
 
 
@@ -99,10 +123,15 @@ def _hostile(result: dict, text: str) -> dict:
 def test_catalogue_text_cannot_move_a_heading_or_a_link(assessed, tmp_path, monkeypatch, text):
     result = _hostile(assessed("mini"), text)
     renderer, _, reused = _write(result, tmp_path, monkeypatch=monkeypatch)
-    assert reused == len(renderer.view.processes)
+    assert reused.count(1) == len(renderer.view.processes)
     for p in renderer.view.processes:
         page = tmp_path / "out" / "schede" / f"{p['file']}.html"
         assert page.read_bytes() == _fresh_page(result, p["codice"])
+    dossiers = [d for d in renderer.view.unit_dossiers() if d["unita"] is not None]
+    assert reused.count(UNIT_PAGE_HEADING) == len(dossiers)
+    for d in dossiers:
+        page = tmp_path / "out" / "unita" / f"{d['file']}.html"
+        assert page.read_bytes() == _fresh_unit_page(result, d["file"])
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -114,6 +143,8 @@ def test_any_text_leaves_the_page_as_a_fresh_render_writes_it(assessed, tmp_path
     renderer, _, _ = _write(result, tmp_path)
     p = renderer.view.processes[0]
     assert (tmp_path / "out" / "schede" / f"{p['file']}.html").read_bytes() == _fresh_page(result, p["codice"])
+    d = next(d for d in renderer.view.unit_dossiers() if d["unita"] is not None)
+    assert (tmp_path / "out" / "unita" / f"{d['file']}.html").read_bytes() == _fresh_unit_page(result, d["file"])
 
 
 @pytest.mark.parametrize("name", SHEET_PARTS)
@@ -125,20 +156,24 @@ def test_sheet_templates_write_headings_and_links_only_through_their_variables(n
     assert len(re.findall(r'href="', text)) == len(re.findall(r'href="\{\{ base \}\}#', text))
 
 
-def test_a_user_template_of_the_sheet_renders_every_page_itself(assessed, tmp_path):
-    """With user templates the sheet is rendered for the annex and for the page (in the sandbox): no reuse."""
+@pytest.mark.parametrize(("name", "pages", "level"), [("scheda.html.j2", "schede", 1),
+                                                      ("dossier_unita.html.j2", "unita", 2)])
+def test_a_user_template_of_the_sheet_renders_every_page_itself(assessed, tmp_path, name, pages, level):
+    """With user templates a sheet or dossier is rendered for the annex and for the page (in the sandbox): no
+    reuse."""
     templates = tmp_path / "templates"
     templates.mkdir()
-    body = (PACKAGE_TEMPLATES / "scheda.html.j2").read_text(encoding="utf-8")
-    (templates / "scheda.html.j2").write_text(body + "<p>livello {{ h }}</p>\n", encoding="utf-8")
+    body = (PACKAGE_TEMPLATES / name).read_text(encoding="utf-8")
+    (templates / name).write_text(body + "<p>livello {{ h }}</p>\n", encoding="utf-8")
     renderer = _renderer(assessed("mini"), templates=templates)
     out = tmp_path / "out"
     out.mkdir()
     write_html(renderer, out)
     assert "<p>livello 3</p>" in (out / "allegato-rischi.html").read_text(encoding="utf-8")
-    for page in (out / "schede").iterdir():
+    assert list((out / pages).iterdir())
+    for page in (out / pages).iterdir():
         text = page.read_text(encoding="utf-8")
-        assert "<p>livello 1</p>" in text and "<p>livello 3</p>" not in text
+        assert f"<p>livello {level}</p>" in text and "<p>livello 3</p>" not in text
 
 
 PAGE_PIECES = st.lists(st.sampled_from(["<!DOCTYPE html>", "<!doctype html>", "\n", " ", "<html", ' lang="it"', ">",

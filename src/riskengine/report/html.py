@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import re
@@ -46,13 +47,15 @@ if TYPE_CHECKING:
 ANNEX_TEMPLATE = "allegato.html.j2"
 SHEET_TEMPLATE = "scheda_pagina.html.j2"
 SHEET_BODY_TEMPLATE = "scheda.html.j2"
-# The sheet's heading level and link base in the annex (schede.html.j2) and on its own page (scheda_pagina.html.j2).
-ANNEX_HEADING, PAGE_HEADING = 3, 1
+UNIT_TEMPLATE = "dossier_pagina.html.j2"
+UNIT_BODY_TEMPLATE = "dossier_unita.html.j2"
+# The heading level of a sheet or a unit's dossier in the annex (schede.html.j2, misure_unita.html.j2), and on its
+# own page (scheda_pagina.html.j2, dossier_pagina.html.j2).
+ANNEX_HEADING, PAGE_HEADING, UNIT_PAGE_HEADING = 3, 1, 2
 ANNEX_FILE = "allegato-rischi.html"
 PUBLICATION_FILE = "allegato-rischi-pubblicazione.html"
 SHEETS_DIR = "schede"
 UNITS_DIR = "unita"
-UNIT_TEMPLATE = "dossier_pagina.html.j2"
 PAGE_BASE = f"../{ANNEX_FILE}"  # pages in schede/ and unita/ link into the annex
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 # The register's filters and sorting: the one script of the annex, inline, allowed by its hash alone.
@@ -263,11 +266,26 @@ def _is_package_template(filename: str) -> bool:
     return path.is_absolute() and path.resolve().parent == PACKAGE_TEMPLATES.resolve()
 
 
+@dataclasses.dataclass(frozen=True)
+class PageKind:
+    """A part of the annex that also has a standalone page: a process's sheet, a unit's dossier."""
+
+    body: str  # the part's template, which the annex and the page both include
+    page: str  # the standalone page's template
+    record: str  # the template variable holding the part's record (a process, a dossier)
+    heading: int  # the part's heading level on its page (ANNEX_HEADING in the annex)
+    directory: str  # where its pages go, beside the annex
+
+
+SHEET_PAGES = PageKind(SHEET_BODY_TEMPLATE, SHEET_TEMPLATE, "p", PAGE_HEADING, SHEETS_DIR)
+UNIT_PAGES = PageKind(UNIT_BODY_TEMPLATE, UNIT_TEMPLATE, "d", UNIT_PAGE_HEADING, UNITS_DIR)
+
+
 class HtmlRenderer:
     """Renders the annex and the single-process sheets with one environment.
 
-    With the package's templates alone, each process's sheet is rendered once: the sheet the annex holds is
-    reused for its standalone page (see :func:`page_sheet`) instead of being rendered a second time.
+    With the package's templates alone, each process's sheet and each unit's dossier is rendered once: the part
+    the annex holds is reused for its standalone page (see :func:`page_sheet`) instead of being rendered again.
     """
 
     def __init__(self, view: View, templates: str | Path | None = None) -> None:
@@ -282,21 +300,23 @@ class HtmlRenderer:
             self.env.bound_filters()
         self.context = render_context(view)
         self._capturing = False
-        self._captured: list[tuple[dict[str, Any], str]] = []  # annex sheets not yet turned into pages
-        self._reused: tuple[dict[str, Any], str] | None = None  # the sheet the page being rendered shows
+        # annex parts not yet turned into pages, and the part the page being rendered shows
+        self._captured: list[tuple[PageKind, dict[str, Any], str]] = []
+        self._reused: tuple[dict[str, Any], str] | None = None
         if not self.sandboxed:
-            self._share_sheets()
+            self._share(SHEET_PAGES)
+            self._share(UNIT_PAGES)
 
-    def _share_sheets(self) -> None:
-        """Route the package's sheet template through the renderer: a sheet rendered in the annex is kept (while
-        capturing) and the standalone page of the same process shows it instead of rendering it again."""
-        template = self.env.get_template(SHEET_BODY_TEMPLATE)
+    def _share(self, kind: PageKind) -> None:
+        """Route the package's template of ``kind`` through the renderer: a part rendered in the annex is kept
+        (while capturing) and the standalone page of the same record shows it instead of rendering it again."""
+        template = self.env.get_template(kind.body)
         render = template.root_render_func
 
-        def sheet(context: Any) -> Iterator[str]:
+        def part(context: Any) -> Iterator[str]:
             form = (context.get("h"), context.get("base"))
-            reused = self._reused
-            if reused is not None and reused[0] is context.get("p") and form == (PAGE_HEADING, PAGE_BASE):
+            record, reused = context.get(kind.record), self._reused
+            if reused is not None and reused[0] is record and form == (kind.heading, PAGE_BASE):
                 yield reused[1]
                 return
             if not (self._capturing and form == (ANNEX_HEADING, "") and not context.get("pdf")):
@@ -306,9 +326,9 @@ class HtmlRenderer:
             # would cross every enclosing template's generator, the policy's stream and the file's write)
             body = "".join(render(context))
             yield body
-            self._captured.append((context.get("p"), page_sheet(body)))
+            self._captured.append((kind, record, page_sheet(body, kind.heading)))
 
-        template.root_render_func = sheet
+        template.root_render_func = part
 
     @contextlib.contextmanager
     def _rendering(self, template: str) -> Iterator[None]:
@@ -343,15 +363,16 @@ class HtmlRenderer:
         with self._rendering(template):
             return "".join(self._pieces(template, extra))
 
-    def write(self, path: Path, template: str, *, sheet_pages: Path | None = None, **extra: Any) -> dict[str, Path]:
+    def write(self, path: Path, template: str, *, pages_in: Path | None = None, **extra: Any) -> dict[str, Path]:
         """Render ``template`` into the file ``path`` as it is produced (the page is never whole in memory).
 
-        ``sheet_pages`` (a directory): write there the standalone page of every sheet the page renders, as soon as
-        it is rendered (package templates only). Returns those pages by process file name.
+        ``pages_in`` (a directory holding ``schede/`` and ``unita/``): write there the standalone page of every
+        sheet and dossier the page renders, as soon as it is rendered (package templates only). Returns those
+        pages by their name within ``pages_in`` (``schede/<file>.html``).
         """
         pages: dict[str, Path] = {}
         with self._rendering(template), path.open("w", encoding="utf-8", newline="", buffering=1 << 20) as out:
-            if sheet_pages is None or self.sandboxed:
+            if pages_in is None or self.sandboxed:
                 for piece in self._pieces(template, extra):
                     out.write(piece)
                 return pages
@@ -361,8 +382,9 @@ class HtmlRenderer:
                 for piece in self._pieces(template, extra):
                     out.write(piece)
                     while captured:
-                        p, body = captured.pop(0)
-                        pages[p["file"]] = self.write_sheet(sheet_pages, p, body)
+                        kind, record, body = captured.pop(0)
+                        if record["file"] is not None:  # no page for the measures without an owner
+                            pages[page_name(kind, record)] = self.write_page(pages_in, kind, record, body)
             finally:
                 self._capturing = False
                 captured.clear()
@@ -394,32 +416,39 @@ class HtmlRenderer:
         """Whether the annex is written by the package's own templates alone (no user templates directory)."""
         return not self.sandboxed
 
-    def write_annex(self, path: Path, sheets: Path | None = None) -> dict[str, Path]:
-        """Write the annex into ``path``; with ``sheets`` (a directory), also the standalone page of every sheet
-        the annex holds, as soon as the annex has rendered it. Returns those pages by process file name."""
-        return self.write(path, ANNEX_TEMPLATE, sheet_pages=sheets, pdf=False, base="")
+    def write_annex(self, path: Path, pages_in: Path | None = None) -> dict[str, Path]:
+        """Write the annex into ``path``; with ``pages_in`` (a directory holding ``schede/`` and ``unita/``), also
+        the standalone page of every sheet and dossier the annex holds, as soon as the annex has rendered it.
+        Returns those pages by their name within ``pages_in``."""
+        return self.write(path, ANNEX_TEMPLATE, pages_in=pages_in, pdf=False, base="")
 
-    def write_sheet(self, directory: Path, p: dict[str, Any], body: str | None = None) -> Path:
-        """Write the standalone page of process ``p`` into ``directory``; ``body``: its sheet already rendered
-        for the page (:func:`page_sheet`), shown as it is."""
-        path = _page_path(directory, f"{p['file']}.html")
-        self._reused = (p, body) if body is not None else None
+    def write_page(self, pages_in: Path, kind: PageKind, record: dict[str, Any], body: str | None = None) -> Path:
+        """Write the standalone page of ``record`` (a process, a dossier) into its directory of ``pages_in``;
+        ``body``: its part already rendered for the page (:func:`page_sheet`), shown as it is."""
+        path = _page_path(pages_in / kind.directory, f"{record['file']}.html")
+        self._reused = (record, body) if body is not None else None
         try:
-            self.write(path, SHEET_TEMPLATE, p=p, pdf=False, base=PAGE_BASE)
+            page: dict[str, Any] = {kind.record: record, "pdf": False, "base": PAGE_BASE}
+            self.write(path, kind.page, **page)
         finally:
             self._reused = None
         return path
 
 
-def page_sheet(sheet: str) -> str:
-    """A sheet as the annex holds it (headings from ``<h3>``, links ``href="#…"``) as its standalone page shows it
-    (headings from ``<h1>``, links to the annex file).
+def page_name(kind: PageKind, record: dict[str, Any]) -> str:
+    """The name of ``record``'s standalone page within the annex's directory (``schede/<file>.html``)."""
+    return f"{kind.directory}/{record['file']}.html"
 
-    Exact for the package's templates: the sheet's headings and same-document links are all written by its
+
+def page_sheet(sheet: str, heading: int = PAGE_HEADING) -> str:
+    """A sheet or dossier as the annex holds it (headings from ``<h3>``, links ``href="#…"``) as its standalone
+    page shows it (headings from ``<h{heading}>``, links to the annex file).
+
+    Exact for the package's templates: their headings and same-document links are all written by their
     ``h``/``h1`` and ``base`` variables (a test checks the templates), and catalogue text reaches HTML escaped,
     so no ``<`` or ``"`` of it can look like one.
     """
-    shift = ANNEX_HEADING - PAGE_HEADING
+    shift = ANNEX_HEADING - heading
     for level in (ANNEX_HEADING, ANNEX_HEADING + 1):
         sheet = sheet.replace(f"<h{level}", f"<h{level - shift}").replace(f"</h{level}>", f"</h{level - shift}>")
     return sheet.replace('href="#', f'href="{PAGE_BASE}#')
@@ -448,20 +477,16 @@ def write_html(renderer: HtmlRenderer, staging: Path) -> list[Path]:
     if renderer.view.publication:
         renderer.write_annex(written[0])
         return written
-    sheets = staging / SHEETS_DIR
-    sheets.mkdir()
-    pages = renderer.write_annex(written[0], sheets)
-    for p in renderer.view.processes:  # the sheets the annex does not hold (simplified regime, user templates)
-        if p["file"] not in pages:
-            pages[p["file"]] = renderer.write_sheet(sheets, p)
-    written += [pages[p["file"]] for p in renderer.view.processes]
-    units = staging / UNITS_DIR
-    units.mkdir()
-    for d in renderer.view.unit_dossiers():
-        if d["unita"] is not None:
-            path = _page_path(units, f"{d['file']}.html")
-            renderer.write(path, UNIT_TEMPLATE, d=d, pdf=False, base=PAGE_BASE)
-            written.append(path)
+    (staging / SHEETS_DIR).mkdir()
+    (staging / UNITS_DIR).mkdir()
+    pages = renderer.write_annex(written[0], staging)
+    dossiers = [d for d in renderer.view.unit_dossiers() if d["unita"] is not None]
+    for kind, records in ((SHEET_PAGES, renderer.view.processes), (UNIT_PAGES, dossiers)):
+        for record in records:  # the parts the annex does not hold (simplified regime, user templates)
+            name = page_name(kind, record)
+            if name not in pages:
+                pages[name] = renderer.write_page(staging, kind, record)
+            written.append(pages[name])
     return written
 
 
