@@ -97,6 +97,26 @@ def test_pages_are_the_pages_a_fresh_render_writes(assessed, tmp_path, monkeypat
     assert processes and dossiers
 
 
+def test_measures_without_an_owner_are_in_the_annex_and_get_no_page(assessed, tmp_path, monkeypatch):
+    """A result written by hand may leave a measure without an owner: its dossier (no unit, no file) is in the annex
+    and gets no page, and every unit's page is still the page a fresh render writes."""
+    result = copy.deepcopy(assessed("esempio-cciaa"))
+    orphan = next(m["codice"] for m in result["misure"] if m["ambito"] != "generale")
+    for unit in result["unita"]:
+        unit["misure_responsabile"] = [c for c in unit["misure_responsabile"] if c != orphan]
+    renderer, files, reused = _write(result, tmp_path, monkeypatch=monkeypatch)
+    *dossiers, orphans = renderer.view.unit_dossiers()
+    assert orphans["unita"] is None and orphans["file"] is None
+    assert [m["codice"] for m in orphans["misure"]] == [orphan]
+    assert f'id="{orphans["ref"]}"' in files[0].read_text(encoding="utf-8")
+    unit_pages = [f for f in files if f.parent.name == "unita"]
+    assert sorted(unit_pages) == sorted((tmp_path / "out" / "unita").iterdir())
+    assert [f.name for f in unit_pages] == [f"{d['file']}.html" for d in dossiers]
+    assert reused.count(UNIT_PAGE_HEADING) == len(dossiers)
+    for d, page in zip(dossiers, unit_pages, strict=True):
+        assert page.read_bytes() == _fresh_unit_page(result, d["file"]), page.name
+
+
 def test_the_annex_is_the_one_rendered_whole(assessed, tmp_path):
     result = assessed("esempio-cciaa")
     _, files, _ = _write(result, tmp_path)

@@ -181,8 +181,8 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
 
     ``editions`` (HTML and PDF): see :func:`check_editions`. ``csv_delimiter`` ``None``: the language's
     (``;`` in Italian, ``,`` in English). ``copy=False``: ``result`` is already canonical and nobody else's
-    (:func:`load_result`'s): rendered as it is, without a copy. ``digests``: given the SHA-256 of the files
-    hashed as they were written (the result JSON), by name within ``staging``, for :func:`write_manifest`.
+    (:func:`load_result`'s): rendered as it is, without a copy. ``digests``: filled with the SHA-256 of the
+    files hashed as they were written (the result JSON), by name within ``staging``, for :func:`write_manifest`.
     """
     from riskengine.report.messages import Messages
     from riskengine.report.view import View

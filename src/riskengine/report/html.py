@@ -282,7 +282,7 @@ UNIT_PAGES = PageKind(UNIT_BODY_TEMPLATE, UNIT_TEMPLATE, "d", UNIT_PAGE_HEADING,
 
 
 class HtmlRenderer:
-    """Renders the annex and the single-process sheets with one environment.
+    """Renders the annex, the processes' sheets and the units' pages with one environment.
 
     With the package's templates alone, each process's sheet and each unit's dossier is rendered once: the part
     the annex holds is reused for its standalone page (see :func:`page_sheet`) instead of being rendered again.
@@ -319,7 +319,9 @@ class HtmlRenderer:
             if reused is not None and reused[0] is record and form == (kind.heading, PAGE_BASE):
                 yield reused[1]
                 return
-            if not (self._capturing and form == (ANNEX_HEADING, "") and not context.get("pdf")):
+            # the measures without an owner (a dossier without a file) have no page
+            if not (self._capturing and form == (ANNEX_HEADING, "") and not context.get("pdf")
+                    and record["file"] is not None):
                 yield from render(context)
                 return
             # joined anyway for its page: passed up as one piece, not as the ~700 the template yields (each piece
@@ -383,8 +385,7 @@ class HtmlRenderer:
                     out.write(piece)
                     while captured:
                         kind, record, body = captured.pop(0)
-                        if record["file"] is not None:  # no page for the measures without an owner
-                            pages[page_name(kind, record)] = self.write_page(pages_in, kind, record, body)
+                        pages[page_name(kind, record)] = self.write_page(pages_in, kind, record, body)
             finally:
                 self._capturing = False
                 captured.clear()
@@ -440,7 +441,7 @@ def page_name(kind: PageKind, record: dict[str, Any]) -> str:
     return f"{kind.directory}/{record['file']}.html"
 
 
-def page_sheet(sheet: str, heading: int = PAGE_HEADING) -> str:
+def page_sheet(sheet: str, heading: int) -> str:
     """A sheet or dossier as the annex holds it (headings from ``<h3>``, links ``href="#…"``) as its standalone
     page shows it (headings from ``<h{heading}>``, links to the annex file).
 
@@ -480,7 +481,7 @@ def write_html(renderer: HtmlRenderer, staging: Path) -> list[Path]:
     (staging / SHEETS_DIR).mkdir()
     (staging / UNITS_DIR).mkdir()
     pages = renderer.write_annex(written[0], staging)
-    dossiers = [d for d in renderer.view.unit_dossiers() if d["unita"] is not None]
+    dossiers = [d for d in renderer.view.unit_dossiers() if d["file"] is not None]  # not the measures without owner
     for kind, records in ((SHEET_PAGES, renderer.view.processes), (UNIT_PAGES, dossiers)):
         for record in records:  # the parts the annex does not hold (simplified regime, user templates)
             name = page_name(kind, record)
