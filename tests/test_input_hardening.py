@@ -273,3 +273,23 @@ def test_a_key_of_a_megabyte_gives_a_short_line(tmp_path):
     assert len(lines) == 1
     assert lines[0].startswith(f"cat/ente.yaml:9:3: error[schema]: unknown key '{'k' * 80}… (1,048,576 characters)' (")
     assert len(lines[0]) < 400
+
+
+def test_a_file_that_grows_past_the_limit_once_open_is_refused(tmp_path, monkeypatch):
+    """Within the limit when checked on the open handle, above it when read: refused, as read by pieces is."""
+    from riskengine.source import document
+
+    path = tmp_path / "processes.yaml"
+    path.write_bytes(b"x" * 200)
+    monkeypatch.setattr(document, "max_bytes", lambda: 150)
+    real = os.fstat
+
+    def fstat(fd):  # the size the handle had when checked, before the file grew
+        info = real(fd)
+        return os.stat_result((*info[:6], 100, *info[7:10]))
+
+    monkeypatch.setattr(document.os, "fstat", fstat)
+    with pytest.raises(RiskengineError, match="above the"):
+        read_file(path)
+    monkeypatch.setattr(document, "max_bytes", lambda: 200)
+    assert read_file(path) == b"x" * 200

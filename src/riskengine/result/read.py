@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from riskengine.errors import Location, RiskengineError, shorten
 from riskengine.i18n import refuse, wording
 from riskengine.result import RESULT_FORMAT
-from riskengine.source.document import open_file, read_bounded, read_file, too_large
+from riskengine.source.document import open_file, read_bounded, read_file
 from riskengine.user_cache import cache_directory, keep_newest, read_private, versions, write_private
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def read_result(path: str | Path) -> dict[str, Any]:
         found = _from_parsed(*pieces, where)
         if found is not None:
             return found
-        pieces = None  # not valid: read whole below, where the checks say why
+        pieces = None  # not valid: its values dropped before the whole read below, where the checks say why
     try:
         raw = read_file(path)  # a smaller result, or one laid out otherwise
     except RiskengineError as exc:
@@ -129,10 +129,8 @@ def _by_pieces(handle: BinaryIO, path: Path, limit: int) -> tuple[dict[str, Any]
     total = searched = 0  # searched: the bytes of ``pending`` searched for the marks (each search starts near its end)
     try:
         while True:
-            block = read_bounded(handle, path, _BLOCK)
+            block = read_bounded(handle, path, _BLOCK, limit, total)
             total += len(block)
-            if total > limit:
-                raise too_large(path, total, limit)
             read.update(block)
             pending += block
             if head is None:
@@ -160,9 +158,7 @@ def _by_pieces(handle: BinaryIO, path: Path, limit: int) -> tuple[dict[str, Any]
                 break
             if not block or len(pending) > _PIECE_MAX:
                 return None
-        rest = read_bounded(handle, path, limit + 1 - total)
-        if total + len(rest) > limit:
-            raise too_large(path, total + len(rest), limit)
+        rest = read_bounded(handle, path, limit + 1 - total, limit, total)
         read.update(rest)
         processes.append(from_json(bytes(pending[:end + len(RECORD_CLOSE)]), cache_strings="all"))
         # the rest of the file after the list's "]", parsed with an empty list in place of the processes

@@ -324,10 +324,7 @@ def read_file(path: str | os.PathLike, *, within: str | os.PathLike | None = Non
     that grows while read is refused too.
     """
     with open_file(path, within=within) as (handle, limit):
-        raw = read_bounded(handle, path, limit + 1)
-    if len(raw) > limit:
-        raise too_large(path, len(raw), limit)
-    return raw
+        return read_bounded(handle, path, limit + 1, limit)
 
 
 @contextlib.contextmanager
@@ -359,19 +356,23 @@ def open_file(path: str | os.PathLike, *, within: str | os.PathLike | None = Non
         if not stat.S_ISREG(info.st_mode):
             raise _not_regular(path, info.st_mode)
         if info.st_size > limit:
-            raise too_large(path, info.st_size, limit)
+            raise _too_large(path, info.st_size, limit)
         yield handle, limit
 
 
-def read_bounded(handle: BinaryIO, path: str | os.PathLike, size: int) -> bytes:
-    """Up to ``size`` bytes of a file :func:`open_file` opened; a failed read is one located problem."""
+def read_bounded(handle: BinaryIO, path: str | os.PathLike, size: int, limit: int, before: int = 0) -> bytes:
+    """Up to ``size`` bytes of a file :func:`open_file` opened, ``before`` bytes of it already read; refused when
+    the file is then larger than ``limit`` (it grew after it was opened). A failed read is one located problem."""
     try:
-        return handle.read(size)
+        data = handle.read(size)
     except OSError as exc:
         raise refuse(Location(os.fspath(path)), "problemi.file.illeggibile", causa=exc.strerror) from None
+    if before + len(data) > limit:
+        raise _too_large(path, before + len(data), limit)
+    return data
 
 
-def too_large(path: str | os.PathLike, size: int, limit: int) -> RiskengineError:
+def _too_large(path: str | os.PathLike, size: int, limit: int) -> RiskengineError:
     """The problem of a file above the size limit (``size`` bytes, or more)."""
     return refuse(Location(os.fspath(path)), "problemi.file.troppo_grande",
                   hint_key="problemi.suggerimento.dividi_file", mb=f"{size / 1048576:.1f}", limite=limit // 1048576)
