@@ -173,13 +173,19 @@ class DurableBackend:
             state = self._host.get_state(name, sid)
         except Exception as exc:  # durable raises bare Exceptions with C-level messages
             raise refuse(Location("<engine>"), "problemi.motore.fallito", code="engine", passo=stage,
-                         causa=shorten(" ".join(str(exc).split()))) from None
+                         causa=_cause(exc)) from None
         finally:
             with contextlib.suppress(Exception):
                 self._host.delete_state(name, sid)
         if state and state.get("exception"):
             raise refuse(Location("<engine>"), "problemi.motore.azione_fallita", code="engine",
-                         causa=shorten(" ".join(str(state["exception"]).split())))
+                         causa=_cause(state["exception"]))
+
+
+
+def _cause(error: object) -> str:
+    """The engine's own words for a failure, on one line and bounded, as the cause of a worded problem."""
+    return shorten(" ".join(str(error).split()))
 
 
 class InterpreterBackend:
