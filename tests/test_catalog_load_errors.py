@@ -78,7 +78,11 @@ CASES = {
          "write it in quotes"]),
     "impossible-date": (
         [("ente.yaml", "data_riferimento: 2026-01-31", "data_riferimento: 2026-02-30")],
-        ["cat/ente.yaml:6:19: error[load]: invalid date '2026-02-30': day is out of range for month "
+        ["cat/ente.yaml:6:19: error[load]: invalid date '2026-02-30': there is no day 30 in that month, which has "
+         "28 days (write dates as YYYY-MM-DD)"]),
+    "month-out-of-range": (
+        [("ente.yaml", "data_riferimento: 2026-01-31", "data_riferimento: 2026-13-01")],
+        ["cat/ente.yaml:6:19: error[load]: invalid date '2026-13-01': there is no month 13 (1 to 12) "
          "(write dates as YYYY-MM-DD)"]),
     "date-in-wrong-format": (
         [("ente.yaml", "data_riferimento: 2026-01-31", "data_riferimento: 31/01/2026")],
@@ -95,8 +99,16 @@ CASES = {
         [f"cat/ente.yaml:8:10: error[load]: YAML tag '!vero' is not allowed {TAG_HINT}"]),
     "invalid-number": (
         [("ente.yaml", "dipendenti: 60", "dipendenti: 0x_")],
-        ["cat/ente.yaml:4:13: error[load]: invalid number '0x_': invalid literal for int() with base 16: '' "
+        ["cat/ente.yaml:4:13: error[load]: invalid number '0x_': digits are missing after '0x' or '0b' "
          "(write it in quotes if it is text)"]),
+    "integer-too-long": (  # past Python's limit on the digits of an integer converted at once
+        [("ente.yaml", "dipendenti: 60", "dipendenti: 1" + "0" * 5000)],
+        ["cat/ente.yaml:4:13: error[load]: invalid number '1000000000000000000000000000000000000000… (5,001 "
+         "characters)': a number of more than 4,300 digits, which cannot be read (write it in quotes if it is text)"]),
+    "control-character": (  # often pasted from another program; the reader gives only its offset
+        [("ente.yaml", 'nome: "Camera di commercio Mini', 'nome: "Camera di \x1b[1mcommercio Mini')],
+        ["cat/ente.yaml:2:18: error[load]: invalid YAML: a control character, usually invisible (U+001B), is not "
+         "allowed (delete it: it usually comes with text pasted from another program)"]),
     "missing-file": (
         [],  # units.yaml removed below
         ["cat/units.yaml: error[load]: missing file units.yaml "

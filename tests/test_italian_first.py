@@ -31,7 +31,7 @@ from riskengine.report.messages import Messages
 from riskengine.report.output import check_replaceable, output_target
 from riskengine.result.read import read_result
 from riskengine.source.document import load_yaml
-from riskengine.source.yaml_problems import yaml_problem
+from riskengine.source.yaml_problems import reader_problem, yaml_problem
 from riskengine.workbook.safety import read_workbook
 
 IT, EN = Text("it"), Text("en")
@@ -362,8 +362,8 @@ def test_any_broken_yaml_is_worded_in_both_languages_from_the_catalogue(text: st
         yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         problem = yaml_problem("f.yaml", exc, text).problems[0]
-    except yaml.YAMLError:
-        pass  # not located by the reader (a character YAML refuses): worded as a whole, without a cause
+    except yaml.YAMLError as exc:  # a character YAML refuses: the reader gives no mark, it is found and named
+        problem = reader_problem("f.yaml", exc, text).problems[0]
     assume(problem is not None)
     assert problem is not None
     assert problem.key.startswith("problemi.yaml.sintassi.")
@@ -391,6 +391,81 @@ def test_an_unknown_yaml_problem_is_quoted_in_an_italian_sentence(tmp_path: Path
                             "non-alphabetical character» (controlla rientri, due punti e virgolette in questo punto)"), italian
     assert english.endswith("error[load]: invalid YAML: found unexpected non-alphabetical character "
                             "(check indentation, colons and quotes around this place)"), english
+
+
+# A value the reader takes for a date or a number but cannot build: its cause in both languages, never Python's
+# English ("day is out of range for month", "invalid literal for int()", "use sys.set_int_max_str_digits()").
+VALUE_CASES = {
+    "d: 2026-02-30\n": ("1:4: error[load]: data non valida '2026-02-30': il giorno 30 non esiste in quel mese, che ha "
+                        "28 giorni (scrivi le date come AAAA-MM-GG)",
+                        "1:4: error[load]: invalid date '2026-02-30': there is no day 30 in that month, which has 28 days "
+                        "(write dates as YYYY-MM-DD)"),
+    "d: 2024-02-30\n": ("il giorno 30 non esiste in quel mese, che ha 29 giorni", "which has 29 days"),
+    "d: 2026-13-01\n": ("data non valida '2026-13-01': il mese 13 non esiste (da 1 a 12)",
+                        "there is no month 13 (1 to 12)"),
+    "d: 0000-01-01\n": ("data non valida '0000-01-01': l'anno 0 non esiste", "there is no year 0"),
+    "d: 2026-01-01 24:00:00\n": ("l'ora 24:00:00 non esiste (ore da 0 a 23, minuti e secondi da 0 a 59)",
+                                 "there is no time 24:00:00"),
+    "d: 2026-01-01 10:60:00\n": ("l'ora 10:60:00 non esiste", "there is no time 10:60:00"),
+    "d: 2026-01-01T10:00:00+24:00\n": ("il fuso orario +24:00 è di 24 ore o più", "the time zone +24:00 is 24 hours"),
+    "n: 0x_\n": ("1:4: error[load]: numero non valido '0x_': mancano le cifre dopo '0x' o '0b' (se è un testo, "
+                 "scrivilo tra virgolette)", "digits are missing after '0x' or '0b'"),
+    "n: -0b_\n": ("mancano le cifre dopo '0x' o '0b'", "digits are missing after '0x' or '0b'"),
+    "n: 1" + "0" * 5000 + "\n": ("numero non valido '1000000000000000000000000000000000000000… (5.001 caratteri)': un "
+                                 "numero di più di 4.300 cifre, che non si può leggere",
+                                 "a number of more than 4,300 digits, which cannot be read"),
+    "a: \"x\x07y\"\n": ("1:6: error[load]: YAML non valido: un carattere di controllo, di solito invisibile (U+0007), "
+                        "non è ammesso (cancellalo: di solito arriva con un testo incollato da un altro programma)",
+                        "1:6: error[load]: invalid YAML: a control character, usually invisible (U+0007), is not allowed"),
+    "a: &x 1\nb: *x\nc: \x07\n": ("3:4: error[load]: YAML non valido: un carattere di controllo",  # read as a tree
+                                 "3:4: error[load]: invalid YAML: a control character"),
+    "a: 1\nb: à \x85 \x9b\n": ("2:8: error[load]: YAML non valido: un carattere di controllo, di solito invisibile "
+                                "(U+009B)", "2:8: error[load]: invalid YAML: a control character"),
+}
+
+
+@pytest.mark.parametrize("text", sorted(VALUE_CASES))
+def test_a_value_that_is_no_date_or_number_says_why_in_both_languages(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "ente.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        load_yaml(path)
+    italian, english = lines(info)
+    expected_it, expected_en = VALUE_CASES[text]
+    assert expected_it in italian, italian
+    assert expected_en in english, english
+    assert not english_words(italian), italian
+    for python_words in ("out of range", "must be in", "invalid literal", "Exceeds", "sys.", "offset", "unacceptable",
+                         "position"):
+        assert python_words not in italian + english
+
+
+def test_a_file_that_cannot_be_opened_or_read_says_why_in_italian(tmp_path: Path) -> None:
+    """The system's reason is worded by its errno, not quoted in English (strerror)."""
+    from riskengine.source import document
+
+    path = tmp_path / "ente.yaml"
+    path.write_text("a: 1\n", encoding="utf-8")
+
+    def denied(*args: object, **kwargs: object) -> int:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(document.os, "open", denied)
+        with pytest.raises(RiskengineError) as opened:
+            load_yaml(path)
+    italian, english = lines(opened)
+    assert italian.endswith("ente.yaml: error[load]: impossibile leggere il file: permesso negato"), italian
+    assert english.endswith("ente.yaml: error[load]: cannot read file: Permission denied"), english
+
+    class Failing:
+        def read(self, size: int) -> bytes:
+            raise OSError(errno.EIO, "Input/output error")
+
+    with pytest.raises(RiskengineError) as read:
+        document.read_bounded(Failing(), path, 10, 100)  # type: ignore[arg-type]
+    italian, _ = lines(read)
+    assert italian.endswith("impossibile leggere il file: errore di lettura o scrittura del dispositivo"), italian
 
 
 # --- workbooks ------------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def test_report_refuses_a_result_that_is_not_a_plain_readable_file(tmp_path: Pat
         expected = f"{path}: error[result]: the file is a link to {outside}, outside {folder}"
     else:  # past Python's limit on the digits of an integer converted at once
         path.write_text('{"formato": ' + "9" * 5000 + "}\n", encoding="utf-8")
-        expected = f"{path}: error[result]: is not a result: Exceeds the limit (4300 digits)"
+        expected = f"{path}: error[result]: is not a result: a number of more than 4,300 digits, which cannot be read"
     line = one_error(riskengine(tmp_path, "report", str(path), "--out", "rendered", "--format", "json"))
     assert line.startswith(expected), line
     assert not (tmp_path / "rendered").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 import os
@@ -174,6 +175,42 @@ def test_dates_and_codes_keep_their_yaml_types(workdir):
     assert doc.data == {"d": dt.date(2026, 1, 31), "t": dt.datetime(2026, 1, 31, 10, 0), "c": "B2.1.1",
                         "f": 1.1, "s": "1.10", "n": 7}
     assert type(doc.data["d"]) is dt.date
+
+
+def _date_cause(year: int, month: int, day: int, clock: tuple[int, int, int] | None, zone: int | None) -> str | None:
+    """The oracle: why a date of these parts is none (the first part out of the calendar), None when it is one."""
+    if year == 0:
+        return "anno_zero"
+    if not 1 <= month <= 12:
+        return "mese"
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return "giorno"
+    if clock is not None and (clock[0] > 23 or clock[1] > 59 or clock[2] > 59):
+        return "ora"
+    if zone is not None and zone > 23:
+        return "fuso"
+    return None
+
+
+@SETTINGS
+@given(year=st.integers(0, 9999), month=st.integers(0, 99), day=st.integers(0, 99),
+       clock=st.none() | st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 99)),
+       zone=st.none() | st.integers(0, 99))
+def test_a_date_is_read_or_refused_with_its_cause(workdir, year, month, day, clock, zone):
+    text = f"{year:04d}-{month:02d}-{day:02d}"
+    if clock is not None:
+        text += f" {clock[0]:02d}:{clock[1]:02d}:{clock[2]:02d}" + (f" +{zone:02d}" if zone is not None else "")
+    cause = _date_cause(year, month, day, clock, None if clock is None else zone)
+    try:
+        doc = _load_text(workdir, f"d: {text}\n")
+    except RiskengineError as exc:
+        (problem,) = exc.problems
+        assert cause is not None, text
+        assert (problem.key, problem.location.line, problem.location.column) == ("problemi.yaml.data", 1, 4)
+        assert dict(problem.args)["dettaglio_chiave"] == f"problemi.yaml.causa.{cause}"
+    else:
+        assert cause is None, text
+        assert doc.data == yaml.safe_load(f"d: {text}")
 
 
 def test_locate_missing_key_points_at_the_nearest_parent(workdir):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import sys
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -39,10 +40,11 @@ _SHORTENED = r"… \((?P<n>[\d,]+) characters\)$"
 _HUGE_NUMBER = r"a number of about (?P<n>[\d,]+) digits"  # errors.shorten's words for an integer too long to write
 # Counts of ours that can run into thousands: grouped by thousands (500.000 in Italian, 500,000 in English).
 _GROUPED = frozenset({"limite_celle", "caratteri_cella", "limite_caratteri", "parti", "limite_parti", "rapporto",
-                      "byte", "limite_byte", "limite_argomento", "elementi", "volte"})
-# Values quoted from a template as it is written (riskengine.report.template_causes): never reworded.
+                      "byte", "limite_byte", "limite_argomento", "elementi", "volte", "massimo_cifre"})
+# Values quoted as they are written, never reworded: a template's (riskengine.report.template_causes), a date that
+# is none (riskengine.source.yaml_problems: shown as the file has it, not as a day of this language).
 _QUOTED = frozenset({"attributo", "oggetto", "citato", "variabile", "filtro", "test", "istruzione", "blocco",
-                     "previsto"})
+                     "previsto", "scritto"})
 _DECIMAL = r"(?<![\w.])(\d+)\.(\d+)(?![\w]|\.\d)"
 # The two rounding notes of a trace step (riskengine.evaluate.items.rounded), worded again per language.
 _ROUNDED = r"(?P<esatto>\S+) → (?P<valore>\S+) \((?P<cifre>\d+) decimali, (?P<modo>[a-z-]+)\)"
@@ -112,6 +114,12 @@ def os_cause(exc: OSError) -> dict[str, str]:
     if name and has_wording(f"problemi.sistema.{name}"):
         return {"causa_chiave": f"problemi.sistema.{name}"}
     return {"causa": str(exc.strerror or exc)}
+
+
+def long_number(name: str) -> dict[str, Any]:
+    """The values that word, as ``{name}``, why an integer was refused: it has more digits than Python converts
+    at once (4,300 by default), which Python's own error says in English, with advice to the programmer."""
+    return {f"{name}_chiave": "problemi.numero_lungo", "massimo_cifre": sys.get_int_max_str_digits()}
 
 
 def format_label(text: str, values: Mapping[str, Any]) -> str:

@@ -20,8 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from riskengine.errors import Location, RiskengineError, shorten
-from riskengine.i18n import refuse, wording
+from riskengine.errors import Location, RiskengineError
+from riskengine.i18n import long_number, refuse, wording
 from riskengine.result import RESULT_FORMAT
 from riskengine.source.document import open_file, read_bounded, read_file
 from riskengine.user_cache import cache_directory, keep_newest, read_private, versions, write_private
@@ -332,9 +332,8 @@ def _parse(raw: bytes, where: Location) -> Any:
         raise _refuse(Location(where.path, exc.lineno, exc.colno), "json", causa=exc.msg) from None
     except RecursionError:
         raise _refuse(where, "annidato") from None
-    except ValueError as exc:  # e.g. an integer past Python's limit on digits converted at once
-        reason = str(exc).split(";")[0]  # without its advice to the programmer (sys.set_int_max_str_digits)
-        raise _refuse(where, "non_risultato", causa=shorten(reason, 120)) from None
+    except ValueError:  # the one other refusal of json: an integer past Python's limit on digits converted at once
+        raise _refuse(where, "non_risultato", **long_number("causa")) from None
 
 
 def _check_format(data: Any, where: Location) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from riskengine.errors import Location, RiskengineError, shorten
 from riskengine.gcpause import paused as _gc_paused
-from riskengine.i18n import refuse
+from riskengine.i18n import os_cause, refuse
 
 if TYPE_CHECKING:
     from yaml.nodes import Node
@@ -350,7 +350,7 @@ def open_file(path: str | os.PathLike, *, within: str | os.PathLike | None = Non
             raise _not_regular(path, mode)
         fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as exc:  # missing, no permission, a link swapped in after resolving
-        raise refuse(Location(path), "problemi.file.illeggibile", causa=exc.strerror) from None
+        raise refuse(Location(path), "problemi.file.illeggibile", **os_cause(exc)) from None
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -366,7 +366,7 @@ def read_bounded(handle: BinaryIO, path: str | os.PathLike, size: int, limit: in
     try:
         data = handle.read(size)
     except OSError as exc:
-        raise refuse(Location(os.fspath(path)), "problemi.file.illeggibile", causa=exc.strerror) from None
+        raise refuse(Location(os.fspath(path)), "problemi.file.illeggibile", **os_cause(exc)) from None
     if before + len(data) > limit:
         raise _too_large(path, before + len(data), limit)
     return data

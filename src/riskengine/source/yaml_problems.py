@@ -3,18 +3,23 @@
 PyYAML (and libyaml under it) says what went wrong in English, in the parser's words ("mapping
 values are not allowed in this context"). Each common problem is recognised here and worded by
 ``problemi.yaml.sintassi.<causa>`` (the hint by ``problemi.suggerimento.yaml_sintassi.<causa>``);
-an unknown one is quoted as the reader wrote it. English keeps the reader's words.
+an unknown one is quoted as the reader wrote it. English keeps the reader's words. A value the reader
+takes for a date or a number and cannot build is refused with its cause (``problemi.yaml.causa.<causa>``)
+instead of Python's English.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
+import sys
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
-from riskengine.errors import Location, RiskengineError
-from riskengine.i18n import refuse
+from riskengine.errors import Location, RiskengineError, shorten
+from riskengine.i18n import long_number, refuse
 
 # (cause, the reader's problem, the context it must come with or ""), in order: libyaml's wording and PyYAML's.
 _CAUSES = tuple((cause, re.compile(pattern), context) for cause, pattern, context in (
@@ -57,3 +62,54 @@ def yaml_problem(path: str, exc: yaml.MarkedYAMLError, text: str) -> RiskengineE
     values["riga"] = exc.context_mark.line + 1 if exc.context_mark is not None else where.line
     return refuse(where, f"problemi.yaml.sintassi.{cause}", hint_key=f"problemi.suggerimento.yaml_sintassi.{cause}",
                   **values)
+
+
+def reader_problem(path: str, exc: yaml.YAMLError, text: str) -> RiskengineError:
+    """The refusal of a file the YAML reader stopped at without a mark: a character YAML does not allow
+    (a control character, often pasted from another program), located; any other problem quoted."""
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
+        # The reader stops at the first such character: found again in the text, whatever its offsets count.
+        index = text.find(chr(exc.character))
+        where = Location(path)
+        if index >= 0:
+            line_start = text.rfind("\n", 0, index) + 1
+            where = Location(path, text.count("\n", 0, index) + 1, index - line_start + 1)
+        return refuse(where, "problemi.yaml.sintassi.carattere_non_ammesso",
+                      hint_key="problemi.suggerimento.yaml_sintassi.carattere_non_ammesso",
+                      codice=f"U+{exc.character:04X}")
+    return refuse(Location(path), "problemi.yaml.sintassi.sconosciuto", dettaglio=exc)
+
+
+def value_problem(where: Location, tag: str, text: str) -> RiskengineError:
+    """The refusal of a value the YAML reader took for a date or a number but cannot build (2026-02-30, 0x_,
+    an integer of 5,000 digits): its cause named in every language, not in Python's words."""
+    if tag.endswith(":timestamp"):
+        return refuse(where, "problemi.yaml.data", hint_key="problemi.suggerimento.data", scritto=shorten(text),
+                      **_date_cause(text))
+    cause: dict[str, Any] = {"dettaglio_chiave": "problemi.yaml.causa.senza_cifre"}
+    if sum(c.isdigit() for c in text) > sys.get_int_max_str_digits():
+        cause = long_number("dettaglio")
+    return refuse(where, "problemi.yaml.numero", hint_key="problemi.suggerimento.virgolette",
+                  valore=shorten(text, 40), **cause)
+
+
+def _date_cause(text: str) -> dict[str, Any]:
+    """Why a date of the form YAML reads (``YYYY-MM-DD``, maybe with a time and a zone) is none."""
+    match = SafeConstructor.timestamp_regexp.match(text)
+    if match is None:  # the reader tags as a date only what this pattern matches
+        return {"dettaglio_chiave": "problemi.yaml.causa.data"}
+    parts = match.groupdict()
+    year, month, day = int(parts["year"]), int(parts["month"]), int(parts["day"])
+    if year == 0:
+        return {"dettaglio_chiave": "problemi.yaml.causa.anno_zero"}
+    if not 1 <= month <= 12:
+        return {"dettaglio_chiave": "problemi.yaml.causa.mese", "mese": month}
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return {"dettaglio_chiave": "problemi.yaml.causa.giorno", "giorno": day, "giorni": days}
+    if parts["hour"] and (int(parts["hour"]) > 23 or int(parts["minute"]) > 59 or int(parts["second"]) > 59):
+        return {"dettaglio_chiave": "problemi.yaml.causa.ora", "ora": f"{parts['hour']}:{parts['minute']}:"
+                f"{parts['second']}"}
+    if parts["tz_hour"]:
+        return {"dettaglio_chiave": "problemi.yaml.causa.fuso", "fuso": parts["tz"]}
+    return {"dettaglio_chiave": "problemi.yaml.causa.data"}

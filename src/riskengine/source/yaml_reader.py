@@ -32,7 +32,7 @@ from riskengine.source.document import (
     MIN_NODE_BUDGET,
     WrittenFloat,
 )
-from riskengine.source.yaml_problems import yaml_problem
+from riskengine.source.yaml_problems import reader_problem, value_problem, yaml_problem
 
 _Loader: Any
 try:
@@ -52,7 +52,7 @@ def parse(path: str, text: str) -> tuple[Any, Any, Node | None]:
     except yaml.MarkedYAMLError as exc:
         raise _marked_error(path, exc, text) from None
     except yaml.YAMLError as exc:
-        raise refuse(Location(path), "problemi.yaml.sintassi.sconosciuto", dettaglio=exc) from None
+        raise reader_problem(path, exc, text) from None
     return scanned.data, scanned.index, None
 
 
@@ -94,12 +94,8 @@ class _Builder:
             try:
                 return _as_written(node.tag, node.value,
                                    self.constructor.yaml_constructors[node.tag](self.constructor, node))
-            except ValueError as exc:  # e.g. 2026-02-30, 0x_, an integer of 5,000 digits
-                if node.tag == _TAG + "timestamp":
-                    raise refuse(self._loc(node), "problemi.yaml.data", hint_key="problemi.suggerimento.data",
-                                 valore=shorten(node.value), dettaglio=exc) from None
-                raise refuse(self._loc(node), "problemi.yaml.numero", hint_key="problemi.suggerimento.virgolette",
-                             valore=shorten(node.value, 40), dettaglio=exc) from None
+            except ValueError:  # e.g. 2026-02-30, 0x_, an integer of 5,000 digits
+                raise value_problem(self._loc(node), node.tag, node.value) from None
         if isinstance(node, SequenceNode):
             if node.tag != _SEQ_TAG:
                 raise self._bad_tag(node)
@@ -440,13 +436,8 @@ class _EventScan:
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return _as_written(tag, event.value, constructors[tag](constructor, node))
-        except ValueError as exc:  # e.g. 2026-02-30, 0x_, an integer of 5,000 digits
-            if tag == _TAG + "timestamp":
-                raise refuse(self._loc(event.start_mark), "problemi.yaml.data", hint_key="problemi.suggerimento.data",
-                             valore=shorten(event.value), dettaglio=exc) from None
-            raise refuse(self._loc(event.start_mark), "problemi.yaml.numero",
-                         hint_key="problemi.suggerimento.virgolette", valore=shorten(event.value, 40),
-                         dettaglio=exc) from None
+        except ValueError:  # e.g. 2026-02-30, 0x_, an integer of 5,000 digits
+            raise value_problem(self._loc(event.start_mark), tag, event.value) from None
 
 
 class _StreamError(Exception):
@@ -503,7 +494,7 @@ def _load_with_tree(path: str, text: str) -> tuple[Any, Any, Node | None]:
     except yaml.MarkedYAMLError as exc:
         raise _marked_error(path, exc, text) from None
     except yaml.YAMLError as exc:
-        raise refuse(Location(path), "problemi.yaml.sintassi.sconosciuto", dettaglio=exc) from None
+        raise reader_problem(path, exc, text) from None
     except RecursionError:
         raise refuse(Location(path), "problemi.yaml.troppo_annidato",
                      hint_key="problemi.suggerimento.appiattisci") from None
