@@ -109,6 +109,9 @@ CASES = {
         [("ente.yaml", 'nome: "Camera di commercio Mini', 'nome: "Camera di \x1b[1mcommercio Mini')],
         ["cat/ente.yaml:2:18: error[load]: invalid YAML: a control character, usually invisible (U+001B), is not "
          "allowed (delete it: it usually comes with text pasted from another program)"]),
+    "staff-beyond-any-administration": (  # more than the whole public sector: a typing error
+        [("ente.yaml", "dipendenti: 60", "dipendenti: 600000000")],
+        ["cat/ente.yaml:4:13: error[schema]: 'dipendenti': Input should be less than or equal to 10000000"]),
     "missing-file": (
         [],  # units.yaml removed below
         ["cat/units.yaml: error[load]: missing file units.yaml "

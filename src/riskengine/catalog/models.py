@@ -23,6 +23,8 @@ LetteraArt6 = Literal["a", "b", "c", "d", "e"]
 DEFAULT_TIPOLOGIE_OBBLIGATORIE: list[Tipologia] = [
     "etica", "rotazione", "conflitto-interessi", "segnalazione", "formazione", "trasparenza"]
 SOGLIA_REGIME_SEMPLIFICATO = 50
+# More staff than the whole Italian public sector (about 3.2 million): a typing error, refused where it is written.
+MASSIMO_DIPENDENTI = 10_000_000
 _METHOD_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -55,7 +57,7 @@ class Ente(Model):
     codice: Code = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     nome: CleanText = Field(min_length=1)
     tipo: CleanText = ""
-    dipendenti: int = Field(ge=0, strict=True)  # strict: 'true' is not 1 employee
+    dipendenti: int = Field(ge=0, le=MASSIMO_DIPENDENTI, strict=True)  # strict: 'true' is not 1 employee
     piano: Piano
     data_riferimento: dt.date
     metodo: MethodName
