@@ -252,6 +252,28 @@ def test_result_file_refusals_in_both_languages(tmp_path: Path) -> None:
     assert "is a result of format 'riskengine-risultato/0'; this riskengine reads" in english
 
 
+@pytest.mark.parametrize(("text", "italian"), [
+    ('{"formato": "riskengine-risultato/1", "processi": [', "1:52: error[result]: non è JSON valido (qui è atteso un valore)"),
+    ('{"formato": 1,}', "1:15: error[result]: non è JSON valido (qui è attesa una chiave tra virgolette doppie)"),
+    ('{"formato" 1}', "1:12: error[result]: non è JSON valido (dopo la chiave mancano i due punti ':')"),
+    ('{\n"formato": 1\n"processi": []}', "3:1: error[result]: non è JSON valido (manca una virgola ',' tra due voci)"),
+    ('{"formato": "riskengine', "1:13: error[result]: non è JSON valido (un testo tra virgolette non è mai chiuso)"),
+    ('{"formato": "a\tb"}', "1:15: error[result]: non è JSON valido (un carattere di controllo dentro un testo)"),
+    ('{"formato": "\\q"}', "1:14: error[result]: non è JSON valido (una sequenza con barra rovesciata '\\' non valida)"),
+    ('{"formato": "\\u12"}', "1:15: error[result]: non è JSON valido (una sequenza con barra rovesciata '\\' non valida)"),
+    ('{} {}', "1:4: error[result]: non è JSON valido (dopo la fine del JSON c'è altro testo)"),
+])
+def test_why_a_result_is_not_json_is_said_in_italian(tmp_path: Path, text: str, italian: str) -> None:
+    path = tmp_path / "risultato.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        read_result(path)
+    shown, english = lines(info)
+    assert f"{italian}: il file è danneggiato o troncato" in shown, shown
+    assert not english_words(shown), shown
+    assert "is not valid JSON (" in english and "the file is damaged or truncated" in english
+
+
 @pytest.mark.parametrize(("change", "italian", "english"), [
     (lambda d: d["processi"][0].pop("codice"), "processi[0].codice: manca", "processi[0].codice: missing"),
     (lambda d: d["processi"][0].update(codice=7), "processi[0].codice: atteso un testo",

@@ -42,6 +42,13 @@ _BLOCK = 1 << 22  # bytes read at a time by _by_pieces
 _PIECE_MAX = 64 * 1048576  # a process larger than this is not a result's: the file is read whole
 
 
+# json's reasons (JSONDecodeError.msg), each worded by problemi.risultato.json_causa.<cause>; another is quoted as is.
+_JSON_CAUSES = {"Expecting value": "valore", "Expecting property name enclosed in double quotes": "chiave",
+                "Expecting ':' delimiter": "due_punti", "Expecting ',' delimiter": "virgola",
+                "Unterminated string starting at": "testo_aperto", "Invalid control character at": "controllo",
+                "Invalid \\escape": "escape", "Invalid \\uXXXX escape": "escape", "Extra data": "dopo_la_fine"}
+
+
 def _refuse(where: Location, key: str, hint: str = "risultato", **values: Any) -> RiskengineError:
     """One located problem about a result file, worded by ``problemi.risultato.<key>``."""
     return refuse(where, f"problemi.risultato.{key}", code="result",
@@ -329,7 +336,9 @@ def _parse(raw: bytes, where: Location) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _refuse(Location(where.path, exc.lineno, exc.colno), "json", causa=exc.msg) from None
+        cause = _JSON_CAUSES.get(exc.msg)
+        named = {"causa_chiave": f"problemi.risultato.json_causa.{cause}"} if cause else {"causa": exc.msg}
+        raise _refuse(Location(where.path, exc.lineno, exc.colno), "json", **named) from None
     except RecursionError:
         raise _refuse(where, "annidato") from None
     except ValueError:  # the one other refusal of json: an integer past Python's limit on digits converted at once
