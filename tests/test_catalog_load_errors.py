@@ -44,7 +44,13 @@ CASES = {
         ["cat/ente.yaml:4:13: error[schema]: 'dipendenti' must be a whole number, got 'tanti'"]),
     "boolean-for-a-number": (
         [("ente.yaml", "dipendenti: 60", "dipendenti: true")],
-        ["cat/ente.yaml:4:13: error[schema]: 'dipendenti' must be a whole number, got True"]),
+        ["cat/ente.yaml:4:13: error[schema]: 'dipendenti' must be a whole number, got true"]),  # as YAML writes it
+    "null-for-a-text": (
+        [("ente.yaml", 'nome: "Camera di commercio Mini (dati di prova)"', "nome: null")],
+        ["cat/ente.yaml:2:7: error[schema]: 'nome' must be text, got null"]),
+    "number-for-a-date": (  # pydantic would read it as seconds since 1970: 0 is 01/01/1970
+        [("ente.yaml", "data_riferimento: 2026-01-31", "data_riferimento: 0")],
+        ["cat/ente.yaml:6:19: error[schema]: 'data_riferimento': expected a date (YYYY-MM-DD), got the number 0"]),
     "wrong-type-list-item": (
         [("processes.yaml", "    aree: [C]\n", "    aree: [C, [x]]\n")],
         ["cat/processes.yaml:15:15: error[schema]: an item of 'aree' must be text, got ['x']"]),

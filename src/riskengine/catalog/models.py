@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, fie
 
 from riskengine.errors import shorten
 from riskengine.i18n import RefusalError
-from riskengine.source.fields import CleanText, Code, Dec, ItemModel, Model, Scadenza, Text
+from riskengine.source.fields import CleanText, Code, Dec, Giorno, ItemModel, Model, Scadenza, Text
 
 Tipologia = Literal[
     "controllo", "trasparenza", "etica", "regolamentazione", "semplificazione", "formazione",
@@ -59,7 +59,7 @@ class Ente(Model):
     tipo: CleanText = ""
     dipendenti: int = Field(ge=0, le=MASSIMO_DIPENDENTI, strict=True)  # strict: 'true' is not 1 employee
     piano: Piano
-    data_riferimento: dt.date
+    data_riferimento: Giorno
     metodo: MethodName
     esempio: bool = False
     descrizione: CleanText = ""
@@ -125,8 +125,8 @@ class Unita(ItemModel):
     tipo: Literal["segretario-generale", "area", "settore", "servizio", "ufficio", "uo", "staff"]
     padre: Code | None = None
     responsabile: CleanText | None = None
-    valida_dal: dt.date | None = None
-    valida_al: dt.date | None = None
+    valida_dal: Giorno | None = None
+    valida_al: Giorno | None = None
 
     def valida_il(self, day: dt.date) -> bool:
         """Whether the unit exists on ``day``."""
@@ -320,20 +320,20 @@ class SchemaAnac(Model):
     delibera: CleanText = Field(min_length=1)  # "495/2024"
     allegato: CleanText = ""
     vincolante: bool  # binding (true) or experimental (false)
-    dal: dt.date | None = None  # binding from this date (22 January 2026 for arts. 4-bis, 13 and 31)
+    dal: Giorno | None = None  # binding from this date (22 January 2026 for arts. 4-bis, 13 and 31)
 
 
 class AttestazioneOiv(Model):
     """The OIV's yearly attestation of the obligation (ANAC grid: completeness, update, open format)."""
 
-    data: dt.date
+    data: Giorno
     esito: CleanText = Field(min_length=1)
 
 
 class Monitoraggio(Model):
     """The last check of an obligation by the RPCT (or its staff)."""
 
-    data: dt.date
+    data: Giorno
     esito: EsitoMonitoraggio
     note: CleanText = ""
 
@@ -341,6 +341,8 @@ class Monitoraggio(Model):
 def _aggiornamento(value: object) -> object:
     if isinstance(value, dt.datetime):
         return value.date()
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):  # not seconds since 1970
+        raise RefusalError("problemi.valore.aggiornamento")
     if isinstance(value, str) and value.strip() and value.strip()[0].isdigit():
         try:
             return dt.date.fromisoformat(value.strip())
@@ -362,13 +364,13 @@ class Obbligo(ItemModel):
     # obligation-frequency reports a missing one at its place with every other finding.
     aggiornamento: Annotated[Periodicita | dt.date | None, BeforeValidator(_aggiornamento)] = None
     termine: CleanText = ""  # the deadline or the rule ("entro 30 giorni dall'adozione")
-    scadenza: dt.date | None = None  # the next calendar deadline, when there is one
+    scadenza: Giorno | None = None  # the next calendar deadline, when there is one
     trasmissione: Code | None = None  # unit or role that transmits the data
     pubblicazione: Code | None = None  # unit or role that publishes them
     monitoraggio: CleanText = ""  # how the RPCT checks it
     schema_anac: SchemaAnac | None = None
     formato_aperto: bool = False  # published as an open table (CSV, HTML or XML)
-    ultimo_aggiornamento: dt.date | None = None
+    ultimo_aggiornamento: Giorno | None = None
     esito_monitoraggio: Monitoraggio | None = None
     attestazione_oiv: AttestazioneOiv | None = None
     ulteriore: bool = False  # "dati ulteriori": a local obligation, beyond the law

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -10,7 +9,7 @@ from pydantic import Field, model_validator
 
 from riskengine.i18n import RefusalError
 from riskengine.method.expr import MAX_MAGNITUDE
-from riskengine.source.fields import CleanText, Code, Dec, ItemModel, Model, Text
+from riskengine.source.fields import CleanText, Code, Dec, Giorno, ItemModel, Model, Text
 
 Aggregazione = Literal["media", "max", "min", "moda", "media-ponderata"]
 ModoArrotondamento = Literal["half-up", "half-even", "half-down", "up", "down"]
@@ -407,7 +406,7 @@ class MisuraCaso(Model):
     stato: StatoMisura = "da-attuare"
     monitorato: StatoMisura | None = None
     efficacia: Dec | None = Field(default=None, ge=Decimal(0), le=Decimal(1))
-    scadenza: dt.date | None = None
+    scadenza: Giorno | None = None
     trasversale: bool = False
 
 
@@ -440,7 +439,7 @@ class Caso(Model):
     impatto: Code | None = None
     misure: list[MisuraCaso] | None = None
     rivalutazione: Rivalutazione | None = None
-    data_valutazione: dt.date | None = None
+    data_valutazione: Giorno | None = None
     fatti: dict[str, Any] = Field(default_factory=dict)
     atteso: Atteso
 
@@ -548,7 +547,7 @@ class AssessmentFile(Model):
     """assessment-<year>.yaml."""
 
     anno: int = Field(ge=2000, le=2100)
-    data_valutazione: dt.date | None = None
+    data_valutazione: Giorno | None = None
     valutazioni: list[Giudizio] = Field(default_factory=list)
     monitoraggio: list[EsitoMonitoraggio] = Field(default_factory=list)
 

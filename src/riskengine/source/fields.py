@@ -147,6 +147,16 @@ def _scadenza(value: Any) -> Any:
     raise RefusalError("problemi.valore.scadenza")
 
 
+def _giorno(value: Any) -> Any:
+    """A day: a date, or a date and time (a cell of a workbook, ``2026-01-31 10:00:00``) taken for its day; a number is
+    refused, where pydantic would read it as seconds since 1970 (``0`` as 01/01/1970)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        raise RefusalError("problemi.valore.data_numero", valore=shorten(value))
+    return value
+
+
 def _text(value: Any) -> Any:
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return str(value)
@@ -158,6 +168,7 @@ Dec = Annotated[Decimal, BeforeValidator(_decimal)]
 Text = Annotated[str, BeforeValidator(_text)]  # text, or a number written as text (target: 10)
 CleanText = Annotated[str, BeforeValidator(_clean_text)]  # names and descriptions
 Scadenza = Annotated[dt.date | Literal["continua"] | None, BeforeValidator(_scadenza)]
+Giorno = Annotated[dt.date, BeforeValidator(_giorno)]
 
 # Values a file may hold that the validators above convert, beyond what the model keeps: the JSON
 # Schemas (catalog/schema.py) accept them too, so that every file the loader accepts validates.

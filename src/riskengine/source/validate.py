@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import typing
@@ -35,6 +36,18 @@ TYPE_WORDS = {
 _LIMITS = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le",
            "string_too_short": "min_length", "string_too_long": "max_length", "too_short": "min_length",
            "too_long": "max_length", "string_pattern_mismatch": "pattern"}
+
+
+def _as_written(value: Any) -> str:
+    """A value found where another type was expected, as a YAML file writes it: true, false and null as YAML spells
+    them (not Python's True and None), a date as a date, text in quotes."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    return repr(value)
 
 
 def _out_of_limits(where: Location, kind: str, err: Any, name: str, element: str) -> Problem:
@@ -121,7 +134,7 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
                                  elemento=wording(element, chiave=name), chiave=name, elemento_chiave=element,
                                  atteso=wording(f"problemi.tipo.{TYPE_WORDS[kind]}"),
                                  atteso_chiave=f"problemi.tipo.{TYPE_WORDS[kind]}",
-                                                                                                     trovato=shorten(repr(err["input"]))))
+                                 trovato=shorten(_as_written(err["input"]))))
         elif kind in _LIMITS:
             problems.append(_out_of_limits(doc.locate(full), kind, err, name, element))
         elif kind == "value_error" and isinstance(err.get("ctx", {}).get("error"), RefusalError):
