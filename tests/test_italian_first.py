@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
@@ -441,8 +442,19 @@ VALUE_CASES = {
                         "1:6: error[load]: invalid YAML: a control character, usually invisible (U+0007), is not allowed"),
     "a: &x 1\nb: *x\nc: \x07\n": ("3:4: error[load]: YAML non valido: un carattere di controllo",  # read as a tree
                                  "3:4: error[load]: invalid YAML: a control character"),
-    "a: 1\nb: à \x85 \x9b\n": ("2:8: error[load]: YAML non valido: un carattere di controllo, di solito invisibile "
-                                "(U+009B)", "2:8: error[load]: invalid YAML: a control character"),
+    # lines counted as the reader counts them, NEL and CR included (CR LF once), as every other problem is located
+    "a: 1\nb: à \x85 \x9b\n": ("3:2: error[load]: YAML non valido: un carattere di controllo, di solito invisibile "
+                                "(U+009B)", "3:2: error[load]: invalid YAML: a control character"),
+    "a: 1\rb: 2\r\nc: x\x1b\n": ("3:5: error[load]: YAML non valido: un carattere di controllo",
+                                "3:5: error[load]: invalid YAML: a control character"),
+    # explicit tags: values PyYAML's constructors fail on other than with ValueError
+    "n: !!int 12a\n": ("1:4: error[load]: numero non valido '12a': non è un numero", "invalid number '12a': not a number"),
+    "n: !!int ''\n": ("1:4: error[load]: numero non valido '': non è un numero", "invalid number '': not a number"),
+    "n: !!float abc\n": ("numero non valido 'abc': non è un numero", "invalid number 'abc': not a number"),
+    "n: !!bool forse\n": ("1:4: error[load]: valore non valido 'forse': attesi true o false",
+                          "1:4: error[load]: invalid value 'forse': expected true or false"),
+    "n: !!timestamp ieri\n": ("1:4: error[load]: data non valida 'ieri': non è una data del calendario",
+                              "invalid date 'ieri': is not a calendar date"),
 }
 
 
@@ -462,23 +474,41 @@ def test_a_value_that_is_no_date_or_number_says_why_in_both_languages(tmp_path: 
         assert python_words not in italian + english
 
 
-def test_a_file_that_cannot_be_opened_or_read_says_why_in_italian(tmp_path: Path) -> None:
+def test_without_a_limit_on_digits_a_long_integer_loads_and_0x_still_lacks_digits(tmp_path: Path) -> None:
+    limit = sys.get_int_max_str_digits()
+    path = tmp_path / "ente.yaml"
+    try:
+        sys.set_int_max_str_digits(0)  # as PYTHONINTMAXSTRDIGITS=0 sets it
+        path.write_text("n: 1" + "0" * 5000 + "\n", encoding="utf-8")
+        assert load_yaml(path).data == {"n": 10 ** 5000}
+        path.write_text("n: 0x_\n", encoding="utf-8")
+        with pytest.raises(RiskengineError) as info:
+            load_yaml(path)
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert "numero non valido '0x_': mancano le cifre dopo '0x' o '0b'" in lines(info)[0]
+
+
+@pytest.mark.parametrize(("code", "italian"), [(errno.EACCES, "permesso negato"),
+                                               (errno.EMFILE, "troppi file aperti da questo programma")])
+def test_a_file_that_cannot_be_opened_or_read_says_why_in_italian(tmp_path: Path, code: int, italian: str) -> None:
     """The system's reason is worded by its errno, not quoted in English (strerror)."""
     from riskengine.source import document
 
     path = tmp_path / "ente.yaml"
     path.write_text("a: 1\n", encoding="utf-8")
+    reason = os.strerror(code)
 
     def denied(*args: object, **kwargs: object) -> int:
-        raise PermissionError(errno.EACCES, "Permission denied")
+        raise OSError(code, reason)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(document.os, "open", denied)
         with pytest.raises(RiskengineError) as opened:
             load_yaml(path)
-    italian, english = lines(opened)
-    assert italian.endswith("ente.yaml: error[load]: impossibile leggere il file: permesso negato"), italian
-    assert english.endswith("ente.yaml: error[load]: cannot read file: Permission denied"), english
+    shown, english = lines(opened)
+    assert shown.endswith(f"ente.yaml: error[load]: impossibile leggere il file: {italian}"), shown
+    assert english.endswith(f"ente.yaml: error[load]: cannot read file: {reason}"), english
 
     class Failing:
         def read(self, size: int) -> bytes:
@@ -486,8 +516,8 @@ def test_a_file_that_cannot_be_opened_or_read_says_why_in_italian(tmp_path: Path
 
     with pytest.raises(RiskengineError) as read:
         document.read_bounded(Failing(), path, 10, 100)  # type: ignore[arg-type]
-    italian, _ = lines(read)
-    assert italian.endswith("impossibile leggere il file: errore di lettura o scrittura del dispositivo"), italian
+    shown, _ = lines(read)
+    assert shown.endswith("impossibile leggere il file: errore di lettura o scrittura del dispositivo"), shown
 
 
 # --- workbooks ------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import tempfile
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from riskengine.errors import RiskengineError
@@ -193,9 +193,13 @@ def _date_cause(year: int, month: int, day: int, clock: tuple[int, int, int] | N
 
 
 @SETTINGS
-@given(year=st.integers(0, 9999), month=st.integers(0, 99), day=st.integers(0, 99),
-       clock=st.none() | st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 99)),
-       zone=st.none() | st.integers(0, 99))
+@given(year=st.integers(0, 9999), month=st.integers(0, 13) | st.integers(0, 99), day=st.integers(0, 32) | st.integers(0, 99),
+       clock=st.none() | st.tuples(st.integers(0, 24), st.integers(0, 60), st.integers(0, 60))
+       | st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 99)),
+       zone=st.none() | st.integers(0, 25) | st.integers(0, 99))
+@example(year=2026, month=1, day=31, clock=(10, 0, 60), zone=None)  # the last second, the last day of a month
+@example(year=2026, month=1, day=31, clock=(24, 0, 0), zone=None)
+@example(year=2024, month=2, day=29, clock=(23, 59, 59), zone=24)
 def test_a_date_is_read_or_refused_with_its_cause(workdir, year, month, day, clock, zone):
     text = f"{year:04d}-{month:02d}-{day:02d}"
     if clock is not None:

@@ -118,7 +118,8 @@ def os_cause(exc: OSError) -> dict[str, str]:
 
 def long_number(name: str) -> dict[str, Any]:
     """The values that word, as ``{name}``, why an integer was refused: it has more digits than Python converts
-    at once (4,300 by default), which Python's own error says in English, with advice to the programmer."""
+    at once (4,300 by default; 0 is no limit), which Python's own error says in English, with advice to the
+    programmer."""
     return {f"{name}_chiave": "problemi.numero_lungo", "massimo_cifre": sys.get_int_max_str_digits()}
 
 

@@ -64,6 +64,12 @@ def yaml_problem(path: str, exc: yaml.MarkedYAMLError, text: str) -> RiskengineE
                   **values)
 
 
+# YAML's line breaks (CR LF counts once), as the reader counts lines.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+# An integer of YAML 1.1 with no digit after its prefix (0x_, -0b__): the underscores are dropped, nothing is left.
+_NO_DIGITS = re.compile(r"[-+]?0[xb]_*")
+
+
 def reader_problem(path: str, exc: yaml.YAMLError, text: str) -> RiskengineError:
     """The refusal of a file the YAML reader stopped at without a mark: a character YAML does not allow
     (a control character, often pasted from another program), located; any other problem quoted."""
@@ -71,9 +77,10 @@ def reader_problem(path: str, exc: yaml.YAMLError, text: str) -> RiskengineError
         # The reader stops at the first such character: found again in the text, whatever its offsets count.
         index = text.find(chr(exc.character))
         where = Location(path)
-        if index >= 0:
-            line_start = text.rfind("\n", 0, index) + 1
-            where = Location(path, text.count("\n", 0, index) + 1, index - line_start + 1)
+        if index >= 0:  # counted as the reader counts lines (its marks, the other problems' places)
+            breaks = _LINE_BREAK.findall(text, 0, index)
+            line_start = text.rfind(breaks[-1], 0, index) + len(breaks[-1]) if breaks else 0
+            where = Location(path, len(breaks) + 1, index - line_start + 1)
         return refuse(where, "problemi.yaml.sintassi.carattere_non_ammesso",
                       hint_key="problemi.suggerimento.yaml_sintassi.carattere_non_ammesso",
                       codice=f"U+{exc.character:04X}")
@@ -81,13 +88,19 @@ def reader_problem(path: str, exc: yaml.YAMLError, text: str) -> RiskengineError
 
 
 def value_problem(where: Location, tag: str, text: str) -> RiskengineError:
-    """The refusal of a value the YAML reader took for a date or a number but cannot build (2026-02-30, 0x_,
-    an integer of 5,000 digits): its cause named in every language, not in Python's words."""
+    """The refusal of a value the YAML reader took for a date, a number or true/false but cannot build (2026-02-30,
+    0x_, an integer of 5,000 digits, ``!!bool forse``): its cause named in every language, not in Python's words."""
     if tag.endswith(":timestamp"):
         return refuse(where, "problemi.yaml.data", hint_key="problemi.suggerimento.data", scritto=shorten(text),
                       **_date_cause(text))
-    cause: dict[str, Any] = {"dettaglio_chiave": "problemi.yaml.causa.senza_cifre"}
-    if sum(c.isdigit() for c in text) > sys.get_int_max_str_digits():
+    if tag.endswith(":bool"):
+        return refuse(where, "problemi.yaml.vero_falso", hint_key="problemi.suggerimento.virgolette",
+                      valore=shorten(text, 40))
+    limit = sys.get_int_max_str_digits()  # 0: no limit
+    cause: dict[str, Any] = {"dettaglio_chiave": "problemi.yaml.causa.non_numero"}  # !!int 12a, !!float abc
+    if _NO_DIGITS.fullmatch(text):
+        cause = {"dettaglio_chiave": "problemi.yaml.causa.senza_cifre"}
+    elif limit and sum(c.isdigit() for c in text) > limit:
         cause = long_number("dettaglio")
     return refuse(where, "problemi.yaml.numero", hint_key="problemi.suggerimento.virgolette",
                   valore=shorten(text, 40), **cause)
@@ -96,7 +109,7 @@ def value_problem(where: Location, tag: str, text: str) -> RiskengineError:
 def _date_cause(text: str) -> dict[str, Any]:
     """Why a date of the form YAML reads (``YYYY-MM-DD``, maybe with a time and a zone) is none."""
     match = SafeConstructor.timestamp_regexp.match(text)
-    if match is None:  # the reader tags as a date only what this pattern matches
+    if match is None:  # a text tagged !!timestamp
         return {"dettaglio_chiave": "problemi.yaml.causa.data"}
     parts = match.groupdict()
     year, month, day = int(parts["year"]), int(parts["month"]), int(parts["day"])

@@ -41,6 +41,12 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _Loader = yaml.SafeLoader
 
 
+# How PyYAML's constructors fail on a value they cannot build: 2026-02-30, 0x_, an integer of 5,000 digits
+# (ValueError); with an explicit tag, !!bool forse (KeyError), !!int '' (IndexError), !!timestamp testo
+# (AttributeError).
+_UNBUILT = (ValueError, LookupError, AttributeError)
+
+
 def parse(path: str, text: str) -> tuple[Any, Any, Node | None]:
     """The data of ``text`` (the YAML file ``path``), its position index and, for a file read through the node
     tree (anchors and aliases), its root node; raise :class:`RiskengineError` with a precise location."""
@@ -94,7 +100,7 @@ class _Builder:
             try:
                 return _as_written(node.tag, node.value,
                                    self.constructor.yaml_constructors[node.tag](self.constructor, node))
-            except ValueError:  # e.g. 2026-02-30, 0x_, an integer of 5,000 digits
+            except _UNBUILT:
                 raise value_problem(self._loc(node), node.tag, node.value) from None
         if isinstance(node, SequenceNode):
             if node.tag != _SEQ_TAG:
@@ -436,7 +442,7 @@ class _EventScan:
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return _as_written(tag, event.value, constructors[tag](constructor, node))
-        except ValueError:  # e.g. 2026-02-30, 0x_, an integer of 5,000 digits
+        except _UNBUILT:
             raise value_problem(self._loc(event.start_mark), tag, event.value) from None
 
 
