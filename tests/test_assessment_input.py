@@ -84,7 +84,7 @@ def test_answer_outside_the_scale_in_block_style(tmp_path, cciaa) -> None:
 def test_true_is_not_an_answer(tmp_path, cciaa) -> None:
     path = write(tmp_path, one("    risposte: " + ANSWERS.replace("P5: 1", "P5: true") + "\n"))
     assert problems_of(path, *cciaa) == [
-        f"{where(path, 'true')}: error[assessment]: 'True' is not an answer of indicator 'P5' "
+        f"{where(path, 'true')}: error[assessment]: 'true' is not an answer of indicator 'P5' "
         "(expected one of: '1', '5')"]
 
 
@@ -154,6 +154,18 @@ def test_duplicate_entries(tmp_path, cciaa) -> None:
     assert problems_of(path, *cciaa) == [
         f"{where(path, 'C1.1.2', nth=1)}: error[assessment]: 'C1.1.2' is assessed twice (also entry 1) "
         "(keep one entry per item)"]
+
+
+def test_the_year_inside_must_be_the_year_of_the_file_name(tmp_path, cciaa) -> None:
+    # assess picks the file by its name and then assessed it as the year its 'anno' states: a 2026 file saying 2025
+    # was reported, recorded and published as 2025, beside the real 2025
+    path = write(tmp_path, one(f"    risposte: {ANSWERS}\n").replace("anno: 2026", "anno: 2025"))
+    assert problems_of(path, *cciaa) == [
+        f"{where(path, '2025')}: error[assessment]: the file assessment-2026.yaml is the assessment of 2026, but "
+        "states 'anno: 2025' (correct 'anno', or rename the file assessment-2025.yaml)"]
+    other = tmp_path / "risposte.yaml"  # a file named otherwise (a workbook's, a draft) states the year itself
+    other.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_assessment(other, *cciaa).model.anno == 2025
 
 
 def test_monitoring_of_an_unknown_measure(tmp_path, cciaa) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,7 +16,7 @@ from riskengine.method.arithmetic import decimals
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile, EsitoMonitoraggio, Giudizio, Opzione
 from riskengine.source.document import Document, load_yaml
-from riskengine.source.validate import validate_document
+from riskengine.source.validate import validate_document, written
 from riskengine.suggest import did_you_mean
 
 _KIND_OF_LEVEL = {"processo": "process", "fase": "phase", "evento": "event"}
@@ -95,7 +96,7 @@ def check_answers(method: Method, risposte: dict[str, Any], locate: Callable[...
             problems.append(said(locate((name,)), "problemi.risposta_non_ammessa", code="assessment",
                                  hint="" if numeric else did_you_mean(str(raw), allowed),
                                  hint_key="problemi.suggerimento.risposte_ammesse" if numeric else "",
-                                 risposta=raw, indicatore=name, risposte=", ".join(allowed)))
+                                 risposta=written(raw), indicatore=name, risposte=", ".join(allowed)))
             continue
         options[name] = option
     missing = [c for c in codes if c not in risposte]
@@ -117,6 +118,10 @@ def load_assessment(path: str | Path, cg: CatalogGraph, method: Method, *, raw: 
     return check_assessment(doc, cg, method, path)
 
 
+# The name of an assessment file, which states its year (riskengine.catalog.load.Catalog.assessment_files).
+_FILE_YEAR = re.compile(r"assessment-(\d+)\.yaml")
+
+
 def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path) -> Assessment:
     """Validate a loaded assessment document (a YAML file, or a workbook's cells) against the catalogue
     and the method; raise :class:`RiskengineError` with every problem, each at its place."""
@@ -125,6 +130,11 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
     if model is None:
         raise RiskengineError(problems)
     result = Assessment(path, model, document=doc)
+    named = _FILE_YEAR.fullmatch(path.name)
+    if named and int(named[1]) != model.anno:  # the file is chosen by its name, the year by its 'anno'
+        problems.append(said(doc.locate(("anno",)), "problemi.anno_del_file", code="assessment",
+                             hint_key="problemi.suggerimento.anno_del_file", file=path.name, anno=model.anno,
+                             anno_file=int(named[1])))
     level = method.model.valutazione.livello
     wanted_kind = _KIND_OF_LEVEL[level]
     pool = [cg.code(n) for n in cg.nodes_of(wanted_kind)]

@@ -38,16 +38,22 @@ _LIMITS = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", 
            "too_long": "max_length", "string_pattern_mismatch": "pattern"}
 
 
-def _as_written(value: Any) -> str:
-    """A value found where another type was expected, as a YAML file writes it: true, false and null as YAML spells
-    them (not Python's True and None), a date as a date, text in quotes."""
+def written(value: Any) -> str:
+    """A value read from a file, as the file writes it: true, false and null as YAML spells them (not Python's True
+    and None), a date and time with a space, other values as text."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
-    return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+def _as_written(value: Any) -> str:
+    """A value found where another type was expected: as :func:`written`, text and collections quoted as Python
+    writes them."""
+    return repr(value) if isinstance(value, (str, list, dict)) else written(value)
 
 
 def _out_of_limits(where: Location, kind: str, err: Any, name: str, element: str) -> Problem:
