@@ -45,6 +45,9 @@ CASES = {
     "boolean-for-a-number": (
         [("ente.yaml", "dipendenti: 60", "dipendenti: true")],
         ["cat/ente.yaml:4:13: error[schema]: 'dipendenti' must be a whole number, got true"]),  # as YAML writes it
+    "fraction-for-a-whole-number": (  # pydantic's own English ('got a number with a fractional part') before
+        [("ente.yaml", "piano: {dal: 2026, al: 2028}", "piano: {dal: 2026.5, al: 2028}")],
+        ["cat/ente.yaml:5:14: error[schema]: 'dal' must be a whole number, got 2026.5"]),
     "null-for-a-text": (
         [("ente.yaml", 'nome: "Camera di commercio Mini (dati di prova)"', "nome: null")],
         ["cat/ente.yaml:2:7: error[schema]: 'nome' must be text, got null"]),

@@ -29,6 +29,7 @@ TYPE_WORDS = {
     "dict_type": "mappa", "model_type": "mappa", "date_type": "data",
     "date_parsing": "data", "date_from_datetime_parsing": "data",
     "decimal_type": "numero", "decimal_parsing": "numero", "float_type": "numero", "float_parsing": "numero",
+    "int_from_float": "intero", "finite_number": "numero",
 }
 
 
