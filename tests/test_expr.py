@@ -255,6 +255,10 @@ def test_fields_of() -> None:
     ('livello == "alto")', 17, "unexpected ')'", "join conditions with 'and' or 'or'"),
     ("misure > 1 misure", 11, "unexpected 'misure'", "join conditions with 'and' or 'or'"),
     ('misure > 1 "x"', 11, "unexpected '\"x\"'", "join conditions with 'and' or 'or'"),
+    # the decimal comma an Italian writes: said so, where the number starts (a comma apart stays unexpected)
+    ("rischio > 12,25", 10, "'12,25': conditions write decimals with a point", "write 12.25"),
+    ('rischio >= 4,5 and area == "B"', 11, "'4,5': conditions write decimals with a point", "write 4.5"),
+    ("rischio > 1, 5", 11, "unexpected ','", "join conditions with 'and' or 'or'"),
     ("area in []", 9, "empty list after 'in': 'area' can never be one of no values",
      'list at least one value, e.g. in ["B", "D"]'),
     ('area in ["B",]', 13, "expected a value to compare 'area' with, found ']'", ""),

@@ -247,6 +247,12 @@ class _Parser:
     def parse(self) -> Cond:
         cond = self.or_()
         if self.tok.kind != "end":
+            before, after = self.tokens[self.pos - 1], self.tokens[self.pos + 1]
+            if self.tok.kind == "," and before.kind == after.kind == "number" \
+                    and before.offset + len(before.text) == self.tok.offset == after.offset - 1:
+                # 'rischio > 1,5': the decimal comma of Italian, where conditions write a point
+                raise ExprError("virgola_decimale", before.offset, hint_key="punto_decimale",
+                                scritto=f"{before.text},{after.text}", numero=f"{before.text}.{after.text}")
             raise ExprError("inatteso", self.tok.offset, hint_key="unisci", testo=self.tok.text)
         return cond
 
