@@ -48,6 +48,10 @@ CASES = {
     "fraction-for-a-whole-number": (  # pydantic's own English ('got a number with a fractional part') before
         [("ente.yaml", "piano: {dal: 2026, al: 2028}", "piano: {dal: 2026.5, al: 2028}")],
         ["cat/ente.yaml:5:14: error[schema]: 'dal' must be a whole number, got 2026.5"]),
+    "decimal-comma": (  # the Italian way: said so, with the number to write
+        [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: \"0,5\"\n")],
+        ["cat/measures.yaml:6:16: error[schema]: 'efficacia': expected a number, got '0,5': decimals are written "
+         "with a point, 0.5"]),
     "null-for-a-text": (
         [("ente.yaml", 'nome: "Camera di commercio Mini (dati di prova)"', "nome: null")],
         ["cat/ente.yaml:2:7: error[schema]: 'nome' must be text, got null"]),

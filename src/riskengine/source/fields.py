@@ -115,6 +115,9 @@ def _decimal(value: Any) -> Any:
         try:
             number = Decimal(value.strip())
         except InvalidOperation:
+            if re.fullmatch(r"-?\d+,\d+", value.strip()):  # "17,5": the decimal comma of Italian
+                raise RefusalError("problemi.valore.virgola_decimale", valore=shorten(value),
+                                   numero=value.strip().replace(",", ".")) from None
             raise RefusalError("problemi.valore.numero_atteso", valore=shorten(value)) from None
         return _bounded(number, value.strip())
     return value
