@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
 import typer
 from catalog_helpers import REPO
+from typer.testing import CliRunner
 
 from riskengine import api
 from riskengine.cli import app
@@ -22,3 +27,34 @@ def test_every_command_has_its_library_function_and_a_readme_line() -> None:
         function = getattr(api, name.replace("-", "_"), None)
         assert callable(function) and function.__doc__, f"api.{name.replace('-', '_')} is missing or undocumented"
         assert f"riskengine {name} " in readme, f"the README's tour has no line for `riskengine {name}`"
+
+
+# Each command on a catalogue, as a user runs it from a folder where the catalogue's method is not found by itself.
+_ON_A_CATALOGUE = {
+    "check": ["c"], "assess": ["c", "--out", "o", "-f", "json"], "report": ["c", "--out", "o", "-f", "json"],
+    "explain": ["c", "B2.1.1"], "history": ["c"], "diff": ["c", "2025", "2026"], "whatif": ["c", "--scenario", "s.yaml"],
+    "rank-measures": ["c"], "export-xlsx": ["c", "--out", "c.xlsx"], "questionari": ["c", "--year", "2026", "--out", "q"],
+    "raccogli": ["c", "q"], "show": ["c", "--process", "B2.1.1"], "graph": ["c"], "new-year": ["c", "2027", "--from", "2026"],
+}
+
+
+def test_a_command_that_says_use_rules_accepts_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'method not found … use --rules DIR' is true advice: every command that says it takes --rules, and
+    finds the method with it (report, history and diff did not take it)."""
+    shutil.copytree(REPO / "catalogs" / "esempio-cciaa", tmp_path / "c")
+    (tmp_path / "s.yaml").write_text("misure: []\n", encoding="utf-8")
+    (tmp_path / "q").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RISKENGINE_CACHE_DIR", "off")
+    assert set(_ON_A_CATALOGUE) | {"import-xlsx", "rules-list", "schema", "template-check", "test"} == set(_names())
+    advised = []
+    for name, args in sorted(_ON_A_CATALOGUE.items()):
+        alone = CliRunner().invoke(app, [name, *args])
+        if "--rules" not in alone.output:
+            continue
+        advised.append(name)
+        helped = CliRunner().invoke(app, [name, *args, "--rules", str(REPO / "rules")])
+        assert "no such option" not in helped.output, (name, helped.output)
+        assert "not found" not in helped.output, (name, helped.output)
+        assert helped.exit_code in (0, 1, 3), (name, helped.output)
+    assert {"check", "assess", "report", "history", "diff", "whatif", "rank-measures"} <= set(advised)

@@ -350,8 +350,10 @@ def _history_section(catalog_dir: str | Path, result: dict[str, Any], store: Sto
     return history_section(result, recorded, declared)
 
 
-def history(catalog_dir: str | Path, *, db: str | None = None) -> dict[str, Any]:
-    """The years of an administration: its recorded runs (latest of each year marked) and declared years."""
+def history(catalog_dir: str | Path, *, db: str | None = None, rules_dir: str | Path | None = None) -> dict[str, Any]:
+    """The years of an administration: its recorded runs (latest of each year marked) and declared years.
+
+    ``rules_dir``: where the catalogue's method is (its levels read storico.yaml), as for :func:`assess`."""
     from riskengine.history.storico import load_storico
     from riskengine.method.load import load_method
     from riskengine.pipeline import find_method_dir
@@ -364,17 +366,19 @@ def history(catalog_dir: str | Path, *, db: str | None = None) -> dict[str, Any]
     finally:
         store.close()
     latest = {run.anno: run.id for run in runs}
-    method = load_method(find_method_dir(cg.catalog.root, cg.catalog.ente.metodo))
+    method = load_method(find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, rules_dir))
     declared = load_storico(catalog_dir, list(method.levels))
     return {"ente": ente,
             "esecuzioni": [dict(run.as_dict(), ultima=latest[run.anno] == run.id) for run in runs],
             "dichiarati": [{"anno": y, "fonte": declared[y].fonte} for y in sorted(declared)]}
 
 
-def diff(source: str | Path, before: str | Path, after: str | Path, *, db: str | None = None) -> dict[str, Any]:
+def diff(source: str | Path, before: str | Path, after: str | Path, *, db: str | None = None,
+         rules_dir: str | Path | None = None) -> dict[str, Any]:
     """The changes between two years of a catalogue (latest runs, else evaluated now) or two result files.
 
-    With ``source`` a catalogue directory, ``before`` and ``after`` are years; with ``source`` empty
+    With ``source`` a catalogue directory, ``before`` and ``after`` are years (a year with no recorded run
+    is assessed with the method found in ``rules_dir``, as by :func:`assess`); with ``source`` empty
     (``""``) they are result files (risultato.json).
     """
     from riskengine.history.compare import changes
@@ -382,10 +386,12 @@ def diff(source: str | Path, before: str | Path, after: str | Path, *, db: str |
 
     if not source:
         return changes(dict(load_result(Path(before))), dict(load_result(Path(after))))
-    return changes(_year_result(source, int(str(before)), db), _year_result(source, int(str(after)), db))
+    return changes(_year_result(source, int(str(before)), db, rules_dir),
+                   _year_result(source, int(str(after)), db, rules_dir))
 
 
-def _year_result(catalog_dir: str | Path, year: int, db: str | None) -> dict[str, Any]:
+def _year_result(catalog_dir: str | Path, year: int, db: str | None,
+                 rules_dir: str | Path | None) -> dict[str, Any]:
     """The latest recorded result of a year; a year with no run is assessed now (and not recorded)."""
     from riskengine.pipeline import assess as run_assessment
 
@@ -397,7 +403,7 @@ def _year_result(catalog_dir: str | Path, year: int, db: str | None) -> dict[str
             return store.result(run.id)
     finally:
         store.close()
-    return run_assessment(catalog_dir, year=year)
+    return run_assessment(catalog_dir, year=year, rules_dir=rules_dir)
 
 
 def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int) -> Path:
@@ -446,14 +452,16 @@ def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir
 
 def report(source: str | Path, out_dir: str | Path, *, formats: tuple[str, ...] | None = None, lang: str = "it",
            templates: str | Path | None = None, year: int | None = None, csv_delimiter: str | None = None,
-           progress: Progress | None = None, editions: tuple[str, ...] | None = None) -> Annex:
-    """Render the annex from a result JSON file, or from a catalogue directory (assessed first)."""
+           progress: Progress | None = None, editions: tuple[str, ...] | None = None,
+           rules_dir: str | Path | None = None) -> Annex:
+    """Render the annex from a result JSON file, or from a catalogue directory (assessed first, with the method
+    found in ``rules_dir`` as by :func:`assess`)."""
     from riskengine.report import load_result
 
     source = Path(source)
     if source.is_dir():
-        return assess(source, out_dir, year=year, formats=formats, lang=lang, templates=templates,
-                      csv_delimiter=csv_delimiter, progress=progress, editions=editions)
+        return assess(source, out_dir, year=year, rules_dir=rules_dir, formats=formats, lang=lang,
+                      templates=templates, csv_delimiter=csv_delimiter, progress=progress, editions=editions)
     # read here and used by nobody else: rendered without a copy (a large result is held once)
     return _write(load_result(source), Path(out_dir), formats, lang, templates, csv_delimiter, progress, editions,
                   copy=False)

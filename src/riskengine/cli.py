@@ -787,6 +787,7 @@ def report(source: Path = typer.Argument(...),
            lang: str | None = _lang_option(),
            templates: Path | None = typer.Option(None, "--templates"),
            year: int | None = typer.Option(None, "--year", "-y"),
+           rules: Path | None = typer.Option(None, "--rules"),
            csv_delimiter: str | None = typer.Option(None, "--csv-delimiter"),
            edition: str | None = typer.Option(None, "--edition"),
            quiet: bool = typer.Option(False, "--quiet", "-q"),
@@ -799,7 +800,7 @@ def report(source: Path = typer.Argument(...),
     with _reported(t), _progress(t, quiet) as progress:
         annex = api.report(source, out, formats=formats, lang=lang or "it", templates=templates, year=year,
                            csv_delimiter=_delimiter(csv_delimiter), progress=progress,
-                           editions=_editions(edition))
+                           editions=_editions(edition), rules_dir=rules)
     _finish(t, annex, quiet, verbose)
 
 
@@ -894,6 +895,7 @@ def _text_or_json(t: Text, format: str) -> None:
 @app.command(cls=Command)
 def history(catalog: Path = typer.Argument(...),
             db: str | None = typer.Option(None, "--db"),
+            rules: Path | None = typer.Option(None, "--rules"),
             lang: str | None = _lang_option()) -> None:
     """List the recorded runs of a catalogue, year by year, and the years declared in storico.yaml."""
     from riskengine import api
@@ -901,7 +903,7 @@ def history(catalog: Path = typer.Argument(...),
     t = _text(lang)
     w = _words(t)
     with _reported(t):
-        years = api.history(catalog, db=db)
+        years = api.history(catalog, db=db, rules_dir=rules)
     typer.echo(f"{w['runs']} ({len(years['esecuzioni'])})")
     for run in years["esecuzioni"]:
         mark = f"  [{w['latest']}]" if run["ultima"] else ""
@@ -918,6 +920,7 @@ def diff(first: Path = typer.Argument(...),
          third: str | None = typer.Argument(None),
          format: str = typer.Option("text", "--format", "-f"),
          db: str | None = typer.Option(None, "--db"),
+         rules: Path | None = typer.Option(None, "--rules"),
          lang: str | None = _lang_option()) -> None:
     """Print the changes between two years of a catalogue (CATALOG 2025 2026) or two result files."""
     import json
@@ -932,7 +935,7 @@ def diff(first: Path = typer.Argument(...),
             if third is None or not (second.isdigit() and third.isdigit()):
                 typer.echo(t("cli.diff_due_anni"), err=True)
                 raise typer.Exit(EXIT_USAGE)
-            changes = api.diff(first, second, third, db=db)
+            changes = api.diff(first, second, third, db=db, rules_dir=rules)
         else:
             if third is not None:
                 typer.echo(t("cli.diff_due_file"), err=True)
