@@ -232,3 +232,22 @@ def test_the_trend_and_changes_in_english_from_the_result_file(two_years):
     assert "Comparison with the previous year" in html and "Changes since the previous year" in html
     assert f'<td class="num">{_signed_it(change).replace(",", ".")}</td>' in html
     assert "Treatment priority" in html and "Medium-high" in html
+
+
+def test_history_and_diff_only_read_a_store_and_create_none(tmp_path):
+    # a catalogue never assessed (no storico.sqlite beside it, none in --db): the two commands that only read the
+    # store answer from what there is, and leave no empty store behind (the catalogue may be another's, read-only)
+    catalog, db = _mini_pair(tmp_path)
+    store = tmp_path / "storico.sqlite"
+    listed = riskengine("history", catalog, "--db", db, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "runs (0)" in listed.stdout
+    compared = riskengine("diff", catalog, "2025", "2026", "--db", db, "--format", "json", cwd=tmp_path)
+    assert compared.returncode == 0, compared.stderr
+    assert [p["codice"] for p in json.loads(compared.stdout)["processi_cambiati"]] == ["B2.1.1", "C2.1.1"]
+    assert not store.exists() and not (catalog / "storico.sqlite").exists()
+    # the first assessment creates it, and the two then read its run
+    assessed = riskengine("assess", catalog, "--db", db, "--out", tmp_path / "out", "--format", "json", cwd=tmp_path)
+    assert assessed.returncode in (0, 3), assessed.stderr
+    assert store.exists()
+    assert "runs (1)" in riskengine("history", catalog, "--db", db, cwd=tmp_path).stdout

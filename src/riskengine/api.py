@@ -330,10 +330,10 @@ def _write(result: dict[str, Any], out_dir: Path, formats: tuple[str, ...] | Non
     return Annex(out_dir, files, result)
 
 
-def _open_store(catalog_dir: str | Path, db: str | None) -> Store:
-    from riskengine.history.store import open_store, store_url
+def _open_store(catalog_dir: str | Path, db: str | None, *, to_read: bool = False) -> Store:
+    from riskengine.history.store import open_store, read_store, store_url
 
-    return open_store(store_url(catalog_dir, db))
+    return (read_store if to_read else open_store)(store_url(catalog_dir, db))
 
 
 def _history_section(catalog_dir: str | Path, result: dict[str, Any], store: Store) -> dict[str, Any] | None:
@@ -360,7 +360,7 @@ def history(catalog_dir: str | Path, *, db: str | None = None, rules_dir: str | 
 
     cg = load_linked(catalog_dir)
     ente = cg.catalog.ente.codice
-    store = _open_store(catalog_dir, db)
+    store = _open_store(catalog_dir, db, to_read=True)
     try:
         runs = store.runs(ente)
     finally:
@@ -396,7 +396,7 @@ def _year_result(catalog_dir: str | Path, year: int, db: str | None,
     from riskengine.pipeline import assess as run_assessment
 
     cg = load_linked(catalog_dir)
-    store = _open_store(catalog_dir, db)
+    store = _open_store(catalog_dir, db, to_read=True)
     try:
         run = store.latest_by_year(cg.catalog.ente.codice).get(year)
         if run is not None:

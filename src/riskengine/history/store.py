@@ -312,6 +312,28 @@ def open_store(url: str) -> Store:
     return Store(_open_with_sqlalchemy(url))
 
 
+def read_store(url: str) -> Store:
+    """The store at ``url``, to read: a SQLite file that does not exist is a store with no run, and is not created
+    (``history`` and ``diff`` write nothing beside a catalogue, which may be read-only)."""
+    path = _sqlite_file(url)
+    if path is not None and not os.path.lexists(path):
+        return Store(_Empty())
+    return open_store(url)
+
+
+class _Empty:
+    """The database of a store not created yet: no rows."""
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return []
+
+    def insert(self, sql: str, params: dict[str, Any]) -> int:
+        raise TypeError("a store opened to read records nothing")
+
+    def close(self) -> None:
+        pass
+
+
 def _open_with_sqlalchemy(url: str) -> _SqlAlchemy:
     import sqlalchemy as sa
 
