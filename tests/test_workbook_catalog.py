@@ -225,3 +225,30 @@ def test_the_small_example_round_trips_too(tmp_path) -> None:
     assert _import(workbook, fresh).exit_code == 0
     assert _import(export(fresh, tmp_path / "nuovo.xlsx"), tmp_path / "ancora").exit_code == 0
     assert tree_bytes(tmp_path / "ancora") == tree_bytes(fresh)
+
+
+@pytest.mark.parametrize(("command", "out", "where", "cause"), [
+    ("export-xlsx", "{cat}", "{cat}", "Is a directory"),
+    ("export-xlsx", "{cat}/ente.yaml/x.xlsx", "{cat}/ente.yaml", "Not a directory"),
+    ("export-xlsx", "/proc/x.xlsx", "/proc/x.xlsx", "No such file or directory"),
+    ("questionari", "{cat}/ente.yaml", "{cat}/ente.yaml", "Not a directory"),
+    ("import-xlsx", "{cat}/ente.yaml/copia", "{cat}/ente.yaml/copia", "Not a directory"),
+])
+def test_an_output_that_cannot_be_written_is_one_located_line(tmp_path, workbook, command: str, out: str,
+                                                                where: str, cause: str) -> None:
+    # were internal errors (exit 70, Python's FileNotFoundError, NotADirectoryError, IsADirectoryError)
+    cat = example_copy(tmp_path)
+    first = str(workbook) if command == "import-xlsx" else str(cat)
+    extra = ["--year", "2026"] if command == "questionari" else []
+    before = tree_bytes(cat), sorted(cat.rglob("*"))
+    result = run_cli(command, first, "--out", out.format(cat=cat), "--rules", RULES, *extra)
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[0] == f"{where.format(cat=cat)}: error[output]: cannot write file: {cause} " \
+        "(check the output directory)", result.output
+    assert (tree_bytes(cat), sorted(cat.rglob("*"))) == before  # nothing written, no temporary file left
+
+
+def test_an_export_into_a_new_folder_makes_it(tmp_path, workbook) -> None:
+    out = tmp_path / "nuova" / "cartella" / "catalogo.xlsx"
+    export(EXAMPLE, out)
+    assert out.read_bytes() == workbook.read_bytes()

@@ -563,7 +563,7 @@ def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, forc
     from riskengine.source.document import load_yaml
     from riskengine.source.validate import validate_document
     from riskengine.workbook.questionnaires import questionnaires
-    from riskengine.workbook.yamlfile import write_atomic
+    from riskengine.workbook.yamlfile import make_folder, write_atomic
 
     cg = load_linked(catalog_dir)
     method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)
@@ -580,7 +580,7 @@ def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, forc
     if existing and not force:
         raise RiskengineError([said(Location(str(p)), "problemi.questionario.esistente", code="questionario",
                                     hint_key="problemi.questionario.suggerimento.forza") for p in existing])
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     for item in made:
         write_atomic(out / item.name, item.content)
     return [out / q.name for q in made]

@@ -116,6 +116,16 @@ def os_cause(exc: OSError) -> dict[str, str]:
     return {"causa": str(exc.strerror or exc)}
 
 
+# The advice for a file that cannot be written, by errno (problemi.uscita.suggerimento.<advice>); 'controlla' otherwise.
+_OS_ADVICE = {errno.ENOSPC: "spazio", errno.EDQUOT: "quota", errno.EROFS: "sola_lettura", errno.EACCES: "permessi",
+              errno.EPERM: "permessi"}
+
+
+def os_advice(exc: OSError) -> str:
+    """The key of the advice for an operating system error met while writing (free space, choose another folder…)."""
+    return f"problemi.uscita.suggerimento.{_OS_ADVICE.get(exc.errno or 0, 'controlla')}"
+
+
 def long_number(name: str) -> dict[str, Any]:
     """The values that word, as ``{name}``, why an integer was refused: it has more digits than Python converts
     at once (4,300 by default; 0 is no limit), which Python's own error says in English, with advice to the

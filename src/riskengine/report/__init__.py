@@ -19,7 +19,6 @@ the previous annex untouched (see :mod:`riskengine.report.output`). Output tree 
 
 from __future__ import annotations
 
-import errno
 import json
 import math
 import shutil
@@ -30,7 +29,7 @@ import orjson
 
 from riskengine.errors import Location, Problem, RiskengineError
 from riskengine.gcpause import paused
-from riskengine.i18n import os_cause, refuse
+from riskengine.i18n import os_advice, os_cause, refuse
 from riskengine.report.output import (
     MANIFEST_FILE,
     check_replaceable,
@@ -119,10 +118,8 @@ def _output_error(exc: OSError, out_dir: Path, *, replaced: bool = False) -> Ris
 
     ``replaced``: the new annex was already in place (the failure was removing the previous one).
     """
-    hints = {errno.ENOSPC: "spazio", errno.EDQUOT: "quota", errno.EROFS: "sola_lettura", errno.EACCES: "permessi",
-             errno.EPERM: "permessi"}
     where = exc.filename if isinstance(exc.filename, str) else str(out_dir)
-    advice = f"problemi.uscita.suggerimento.{hints.get(exc.errno or 0, 'controlla')}"
+    advice = os_advice(exc)
     after = "nuovo_al_suo_posto" if replaced else "precedente_intatto"
     return refuse(Location(where), "problemi.uscita.non_scrivibile", code="output",
                   hint_key=f"problemi.uscita.suggerimento.{after}", consiglio_chiave=advice, **os_cause(exc))

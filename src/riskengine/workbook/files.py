@@ -21,7 +21,7 @@ from riskengine.source.validate import validate_document
 from riskengine.workbook.layout import ASSESSMENT_FILE, FILE_ORDER
 from riskengine.workbook.read import Imported
 from riskengine.workbook.values import plain
-from riskengine.workbook.yamlfile import canonical_yaml, updated_yaml, write_atomic
+from riskengine.workbook.yamlfile import canonical_yaml, make_folder, updated_yaml, write_atomic
 
 WRITTEN, UNCHANGED, REPLACED = "scritto", "invariato", "riscritto"
 
@@ -53,7 +53,7 @@ def write_catalog_files(imported: Imported, out_dir: Path, *, force: bool = Fals
     if existing and not force:
         raise RiskengineError([said(Location(str(p)), "problemi.cartella.file_esistente", code="workbook",
                                     hint_key="problemi.cartella.suggerimento.forza") for p in existing])
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
     plan: list[tuple[Path, str, str]] = []
     for name in names:
         target, data = targets[name], plain(imported.models[name])
