@@ -514,8 +514,8 @@ def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = 
     from riskengine.method.models import AssessmentFile
     from riskengine.source.document import load_yaml
     from riskengine.source.validate import validate_document
+    from riskengine.source.writing import write_atomic
     from riskengine.workbook.export import catalog_workbook
-    from riskengine.workbook.yamlfile import write_atomic
 
     cg = load_linked(catalog_dir)
     files = cg.catalog.assessment_files()
@@ -562,8 +562,8 @@ def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, forc
     from riskengine.method.models import AssessmentFile
     from riskengine.source.document import load_yaml
     from riskengine.source.validate import validate_document
+    from riskengine.source.writing import make_folder, write_atomic
     from riskengine.workbook.questionnaires import questionnaires
-    from riskengine.workbook.yamlfile import make_folder, write_atomic
 
     cg = load_linked(catalog_dir)
     method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)
@@ -594,9 +594,10 @@ def raccogli(catalog_dir: str | Path, folder: str | Path, *, year: int | None = 
     unit that does not own it) are reported and not merged.
     """
     from riskengine.method.models import AssessmentFile
+    from riskengine.source.writing import write_atomic
     from riskengine.workbook.collect import collect
     from riskengine.workbook.values import plain
-    from riskengine.workbook.yamlfile import canonical_yaml, updated_yaml, write_atomic
+    from riskengine.workbook.yamlfile import canonical_yaml, updated_yaml
 
     cg = load_linked(catalog_dir)
     method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)

@@ -18,10 +18,11 @@ from riskengine.i18n import said
 from riskengine.method.models import AssessmentFile
 from riskengine.source.document import load_yaml
 from riskengine.source.validate import validate_document
+from riskengine.source.writing import make_folder, write_atomic
 from riskengine.workbook.layout import ASSESSMENT_FILE, FILE_ORDER
 from riskengine.workbook.read import Imported
 from riskengine.workbook.values import plain
-from riskengine.workbook.yamlfile import canonical_yaml, make_folder, updated_yaml, write_atomic
+from riskengine.workbook.yamlfile import canonical_yaml, updated_yaml
 
 WRITTEN, UNCHANGED, REPLACED = "scritto", "invariato", "riscritto"
 

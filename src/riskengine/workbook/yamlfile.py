@@ -8,17 +8,10 @@ where YAML needs it, exact decimals). An existing file is rewritten only when wh
 from __future__ import annotations
 
 import datetime as dt
-import errno
-import os
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import yaml
-
-from riskengine.errors import Location, RiskengineError
-from riskengine.i18n import os_advice, os_cause, refuse
 
 
 class _Dumper(yaml.SafeDumper):
@@ -50,41 +43,6 @@ def canonical_yaml(data: dict[str, Any]) -> str:
     """The canonical text of a file's data."""
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False,
                      width=1_000_000)
-
-
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write ``path`` whole or not at all (a temporary file beside it, then a rename), its folder made when missing;
-    a failure of the file system (no such place, a folder in the way, no space) is one located problem."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    make_folder(path.parent)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise _unwritable(path, exc) from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise _unwritable(path, exc) from None
-        raise
-
-
-def make_folder(path: Path) -> None:
-    """The folder ``path`` and its parents, made when missing; a failure is one located problem."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:  # a file in the way, here or above: said as the system says it of a path through a file
-        raise _unwritable(path, NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))) from None
-    except OSError as exc:
-        raise _unwritable(path, exc) from None
-
-
-def _unwritable(path: Path, exc: OSError) -> RiskengineError:
-    return refuse(Location(str(path)), "problemi.file.non_scrivibile", code="output", hint_key=os_advice(exc),
-                  **os_cause(exc))
 
 
 # Items of a list are matched by these keys when an existing file is updated: what identifies them.
