@@ -599,6 +599,10 @@ def graph(catalog: Path = typer.Argument(...),
         raise typer.Exit(EXIT_USAGE)
     try:
         text = api.graph(catalog, format)
+        if out is not None:
+            from riskengine.source.writing import write_atomic
+
+            write_atomic(out, text)
     except RiskengineError as exc:
         _fail(exc, t)
     except ValueError as exc:
@@ -606,10 +610,6 @@ def graph(catalog: Path = typer.Argument(...),
         raise typer.Exit(EXIT_USAGE) from None
     if out is None:
         sys.stdout.write(text)
-    else:
-        from riskengine.report.output import write_text_atomic
-
-        write_text_atomic(out, text)
 
 
 @app.command(cls=Command)
@@ -634,7 +634,9 @@ def schema(out: Path | None = typer.Option(None, "--out", "-o"),
             raise typer.Exit(EXIT_USAGE) from None
         return
     assert out is not None
-    for path in api.schema(out):
+    with _reported(t):
+        written = api.schema(out)
+    for path in written:
         typer.echo(str(path))
 
 
@@ -986,7 +988,7 @@ def whatif(catalog: Path = typer.Argument(...),
     import json
 
     from riskengine import api
-    from riskengine.report.output import write_text_atomic
+    from riskengine.source.writing import write_atomic
 
     t = _text(lang)
     w = _words(t)
@@ -1005,7 +1007,8 @@ def whatif(catalog: Path = typer.Argument(...),
     for key, c in changes["sintesi"].items():
         typer.echo(f"  {w[key]}: {t.number(c['da'])} → {t.number(c['a'])} ({_signed(t, c['variazione'])})")
     target = out or Path(f"whatif-{scenario.stem}.json")
-    write_text_atomic(target, json.dumps(changes, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    with _reported(t):
+        write_atomic(target, json.dumps(changes, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     typer.echo(f"{w['written']}: {target}")
 
 

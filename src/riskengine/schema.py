@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
 from riskengine.source.fields import SCHEMA_ALTERNATIVES
+from riskengine.source.writing import write_atomic
 
 # pydantic writes constraints it cannot place on a converted type (Field(ge=0) on a Decimal read
 # through a validator) as its own keywords, which JSON Schema validators ignore: rename them.
@@ -73,13 +74,12 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 
 def write_schemas(out_dir: Path) -> list[Path]:
     """Write ``<name>.schema.json`` for every file type; return the paths, sorted."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, schema in sorted(json_schemas().items()):
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"https://riskengine.example/schema/{name}.schema.json"
         path = out_dir / f"{name}.schema.json"
-        path.write_text(json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        write_atomic(path, json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
         written.append(path)
     return written
 

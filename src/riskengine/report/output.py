@@ -35,20 +35,6 @@ _AT_FDCWD = -100
 _TOKEN = r"[a-z0-9_]{8}"
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _refuse(path: Path, key: str, hint: str, **values: str) -> RiskengineError:
     """One located problem about the output directory, worded by ``problemi.uscita.<key>`` and its hint."""
     return refuse(Location(str(path)), f"problemi.uscita.{key}", code="output",
