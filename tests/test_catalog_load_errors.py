@@ -55,6 +55,16 @@ CASES = {
     "null-for-a-text": (
         [("ente.yaml", 'nome: "Camera di commercio Mini (dati di prova)"', "nome: null")],
         ["cat/ente.yaml:2:7: error[schema]: 'nome' must be text, got null"]),
+    "false-for-a-choice": (
+        [("measures.yaml", "    ambito: generale\n", "    ambito: false\n")],
+        ["cat/measures.yaml:5:13: error[schema]: 'false' is not a valid value for 'ambito' "
+         "(expected one of: 'generale', 'specifica')"]),
+    "date-for-a-number": (
+        [("ente.yaml", "dipendenti: 60", "dipendenti: 2026-01-31")],
+        ["cat/ente.yaml:4:13: error[schema]: 'dipendenti' must be a whole number, got 2026-01-31"]),
+    "date-and-time-for-a-text": (
+        [("ente.yaml", 'nome: "Camera di commercio Mini (dati di prova)"', "nome: 2026-01-31 10:00:00")],
+        ["cat/ente.yaml:2:7: error[schema]: 'nome' must be text, got 2026-01-31 10:00:00"]),
     "number-for-a-date": (  # pydantic would read it as seconds since 1970: 0 is 01/01/1970
         [("ente.yaml", "data_riferimento: 2026-01-31", "data_riferimento: 0")],
         ["cat/ente.yaml:6:19: error[schema]: 'data_riferimento': expected a date (YYYY-MM-DD), got the number 0"]),
@@ -99,7 +109,8 @@ CASES = {
          "(write dates as YYYY-MM-DD)"]),
     "date-in-wrong-format": (
         [("ente.yaml", "data_riferimento: 2026-01-31", "data_riferimento: 31/01/2026")],
-        ["cat/ente.yaml:6:19: error[schema]: 'data_riferimento' must be a date (YYYY-MM-DD), got '31/01/2026'"]),
+        ["cat/ente.yaml:6:19: error[schema]: 'data_riferimento': expected a date (YYYY-MM-DD), got '31/01/2026': "
+         "write 2026-01-31"]),
     "deadline-not-a-date": (
         [("measures.yaml", "    scadenza: 2026-06-30\n", "    scadenza: fine anno\n")],
         ["cat/measures.yaml:25:15: error[schema]: 'scadenza': expected a date (YYYY-MM-DD) or 'continua'"]),

@@ -263,6 +263,8 @@ def test_result_file_refusals_in_both_languages(tmp_path: Path) -> None:
     ('{"formato": "\\q"}', "1:14: error[result]: non è JSON valido (una sequenza con barra rovesciata '\\' non valida)"),
     ('{"formato": "\\u12"}', "1:15: error[result]: non è JSON valido (una sequenza con barra rovesciata '\\' non valida)"),
     ('{} {}', "1:4: error[result]: non è JSON valido (dopo la fine del JSON c'è altro testo)"),
+    ('\ufeff{"formato": 1}', "1:1: error[result]: non è JSON valido (il file comincia con il segno BOM che alcuni "
+                             "editor di Windows aggiungono salvando)"),
 ])
 def test_why_a_result_is_not_json_is_said_in_italian(tmp_path: Path, text: str, italian: str) -> None:
     path = tmp_path / "risultato.json"

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, fie
 
 from riskengine.errors import shorten
 from riskengine.i18n import RefusalError
-from riskengine.source.fields import CleanText, Code, Dec, Giorno, ItemModel, Model, Scadenza, Text
+from riskengine.source.fields import CleanText, Code, Dec, Giorno, ItemModel, Model, Scadenza, Text, day_of
 
 Tipologia = Literal[
     "controllo", "trasparenza", "etica", "regolamentazione", "semplificazione", "formazione",
@@ -339,15 +339,10 @@ class Monitoraggio(Model):
 
 
 def _aggiornamento(value: object) -> object:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):  # not seconds since 1970
-        raise RefusalError("problemi.valore.aggiornamento")
-    if isinstance(value, str) and value.strip() and value.strip()[0].isdigit():
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise RefusalError("problemi.valore.aggiornamento") from None
+    """A periodicity as it is, a day as every day is read (a number is no day, not seconds since 1970)."""
+    if (isinstance(value, (dt.date, int, float, Decimal)) and not isinstance(value, bool)) \
+            or (isinstance(value, str) and value.strip()[:1].isdigit()):
+        return day_of(value, refusal="problemi.valore.aggiornamento")
     return value
 
 

@@ -46,7 +46,8 @@ _PIECE_MAX = 64 * 1048576  # a process larger than this is not a result's: the f
 _JSON_CAUSES = {"Expecting value": "valore", "Expecting property name enclosed in double quotes": "chiave",
                 "Expecting ':' delimiter": "due_punti", "Expecting ',' delimiter": "virgola",
                 "Unterminated string starting at": "testo_aperto", "Invalid control character at": "controllo",
-                "Invalid \\escape": "escape", "Invalid \\uXXXX escape": "escape", "Extra data": "dopo_la_fine"}
+                "Invalid \\escape": "escape", "Invalid \\uXXXX escape": "escape", "Extra data": "dopo_la_fine",
+                "Unexpected UTF-8 BOM (decode using utf-8-sig)": "bom"}
 
 
 def _refuse(where: Location, key: str, hint: str = "risultato", **values: Any) -> RiskengineError:

@@ -135,29 +135,42 @@ def _bounded(number: Decimal, written: str) -> Decimal:
 
 
 def _scadenza(value: Any) -> Any:
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lower() == "continua":
-            return "continua"
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            raise RefusalError("problemi.valore.scadenza") from None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date) or value is None:
+    if value is None:
         return value
+    if isinstance(value, str) and value.strip().lower() == "continua":
+        return "continua"
+    if isinstance(value, (str, dt.date)):
+        return day_of(value, refusal="problemi.valore.scadenza")
     raise RefusalError("problemi.valore.scadenza")
 
 
-def _giorno(value: Any) -> Any:
-    """A day: a date, or a date and time (a cell of a workbook, ``2026-01-31 10:00:00``) taken for its day; a number is
-    refused, where pydantic would read it as seconds since 1970 (``0`` as 01/01/1970)."""
+def day_of(value: Any, refusal: str = "") -> Any:
+    """A day: a date, or a date and time (a cell of a workbook, ``2026-01-31 10:00``) taken for its day, also as ISO
+    text; a number, in figures or as text, is refused, where pydantic would read it as seconds since 1970 (``0`` as
+    01/01/1970), and so is a day before 1901, what Excel makes of a number typed into a date cell.
+
+    ``refusal``: the key that refuses a text or a number, for a field that also takes words (scadenza: continua).
+    """
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            written = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", value.strip())
+            if written:  # 31/01/2026, as Italian writes a day: said with the day to write
+                day, month, year = (int(part) for part in written.groups())
+                raise RefusalError("problemi.valore.data_italiana", valore=shorten(value),
+                                   scritto=f"{year:04d}-{month:02d}-{day:02d}") from None
+            raise RefusalError(refusal or "problemi.valore.data_testo", valore=shorten(value)) from None
     if isinstance(value, dt.datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        raise RefusalError("problemi.valore.data_numero", valore=shorten(value))
+        raise RefusalError(refusal or "problemi.valore.data_numero", valore=shorten(value))
+    if isinstance(value, dt.date) and value < _FIRST_DAY:
+        raise RefusalError("problemi.valore.data_remota", data=value.isoformat())
     return value
+
+
+_FIRST_DAY = dt.date(1901, 1, 1)
 
 
 def _text(value: Any) -> Any:
@@ -171,7 +184,7 @@ Dec = Annotated[Decimal, BeforeValidator(_decimal)]
 Text = Annotated[str, BeforeValidator(_text)]  # text, or a number written as text (target: 10)
 CleanText = Annotated[str, BeforeValidator(_clean_text)]  # names and descriptions
 Scadenza = Annotated[dt.date | Literal["continua"] | None, BeforeValidator(_scadenza)]
-Giorno = Annotated[dt.date, BeforeValidator(_giorno)]
+Giorno = Annotated[dt.date, BeforeValidator(day_of)]
 
 # Values a file may hold that the validators above convert, beyond what the model keeps: the JSON
 # Schemas (catalog/schema.py) accept them too, so that every file the loader accepts validates.
@@ -179,6 +192,7 @@ SCHEMA_ALTERNATIVES: dict[Any, list[dict[str, Any]]] = {
     _code: [{"type": "integer"}],  # codice: 7 is read as a number and kept as "7"
     _text: [{"type": "integer"}, {"type": "number"}],  # target: 10
     _scadenza: [{"type": "string", "pattern": "^\\s*[Cc][Oo][Nn][Tt][Ii][Nn][Uu][Aa]\\s*$"}],  # Continua
+    day_of: [{"type": "string", "pattern": "^\\s*\\d{4}-\\d{2}-\\d{2}[Tt ]"}],  # a date and time, taken for its day
 }
 
 

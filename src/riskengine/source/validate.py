@@ -134,7 +134,7 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
         elif kind == "literal_error":
             allowed = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
             problems.append(said(doc.locate(full), "problemi.valore_non_ammesso", code="schema",
-                                 hint=did_you_mean(str(err["input"]), allowed), valore=shorten(err["input"]),
+                                 hint=did_you_mean(str(err["input"]), allowed), valore=shorten(written(err["input"])),
                                  elemento=wording(element, chiave=name), chiave=name, elemento_chiave=element))
         elif kind in TYPE_WORDS:
             problems.append(said(doc.locate(full), "problemi.tipo_errato", code="schema",
