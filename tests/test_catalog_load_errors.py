@@ -45,6 +45,10 @@ CASES = {
     "boolean-for-a-number": (
         [("ente.yaml", "dipendenti: 60", "dipendenti: true")],
         ["cat/ente.yaml:4:13: error[schema]: 'dipendenti' must be a whole number, got true"]),  # as YAML writes it
+    "code-with-a-leading-zero": (  # YAML 1.1 reads 010 as octal 8: the code was '8', without a word
+        [("processes.yaml", "  - codice: B2.2.1\n", "  - codice: 010\n")],
+        ["cat/processes.yaml:26:13: error[load]: invalid number '010': YAML reads a number with a leading zero as "
+         "octal, here 8; if it is the number, write it without leading zeros (write it in quotes if it is text)"]),
     "fraction-for-a-whole-number": (  # pydantic's own English ('got a number with a fractional part') before
         [("ente.yaml", "piano: {dal: 2026, al: 2028}", "piano: {dal: 2026.5, al: 2028}")],
         ["cat/ente.yaml:5:14: error[schema]: 'dal' must be a whole number, got 2026.5"]),

@@ -171,10 +171,25 @@ def test_any_bytes_load_or_raise_riskengine_error(workdir, content):
 
 
 def test_dates_and_codes_keep_their_yaml_types(workdir):
-    doc = _load_text(workdir, "d: 2026-01-31\nt: 2026-01-31 10:00:00\nc: B2.1.1\nf: 1.10\ns: '1.10'\nn: 007\n")
+    doc = _load_text(workdir, "d: 2026-01-31\nt: 2026-01-31 10:00:00\nc: B2.1.1\nf: 1.10\ns: '1.10'\nn: 7\n"
+                              "z: '007'\nh: 0x1F\ng: 1_000\n")
     assert doc.data == {"d": dt.date(2026, 1, 31), "t": dt.datetime(2026, 1, 31, 10, 0), "c": "B2.1.1",
-                        "f": 1.1, "s": "1.10", "n": 7}
+                        "f": 1.1, "s": "1.10", "n": 7, "z": "007", "h": 31, "g": 1000}
     assert type(doc.data["d"]) is dt.date
+
+
+@pytest.mark.parametrize(("text", "read"), [("010", "8"), ("007", "7"), ("-010", "-8"), ("0_1", "1"), ("1:30", "90"),
+                                            ("10:30", "630"), ("1:30.5", "90.5"), ("!!int 010", "8")])
+def test_a_number_yaml_1_1_reads_otherwise_than_it_looks_is_refused(workdir, text, read):
+    # 'dipendenti: 010' was 8 and 'codice: 010' the code '8', 'target: 10:30' the text '630', without a word
+    with pytest.raises(RiskengineError) as info:
+        _load_text(workdir, f"x: 1\nn: {text}\n")
+    (problem,) = info.value.problems
+    values = dict(problem.args)
+    base = "sessagesimale" if ":" in text else "ottale"
+    assert (problem.key, problem.location.line, problem.location.column) == ("problemi.yaml.numero", 2, 4)
+    assert (values["dettaglio_chiave"], values["letto"]) == (f"problemi.yaml.causa.{base}", read)
+    assert _load_text(workdir, f"n: '{text}'\n").data == {"n": text}  # quoted, it is the text
 
 
 def _date_cause(year: int, month: int, day: int, clock: tuple[int, int, int] | None, zone: int | None) -> str | None:

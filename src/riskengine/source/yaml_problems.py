@@ -68,6 +68,14 @@ def yaml_problem(path: str, exc: yaml.MarkedYAMLError, text: str) -> RiskengineE
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 # An integer of YAML 1.1 with no digit after its prefix (0x_, -0b__): the underscores are dropped, nothing is left.
 _NO_DIGITS = re.compile(r"[-+]?0[xb]_*")
+# Numbers YAML 1.1 reads otherwise than they look: a leading zero makes an integer octal (010 is 8), a colon makes
+# an integer or a float a number in base 60 (1:30 is 90).
+_OCTAL = re.compile(r"[-+]?0[0-9_]")
+
+
+def ambiguous_number(tag: str, text: str) -> bool:
+    """Whether a number of YAML 1.1 (``tag`` int or float) reads otherwise than it looks (octal, base 60)."""
+    return ":" in text or (tag.endswith(":int") and _OCTAL.match(text) is not None)
 
 
 def reader_problem(path: str, exc: yaml.YAMLError, text: str) -> RiskengineError:
@@ -100,10 +108,24 @@ def value_problem(where: Location, tag: str, text: str) -> RiskengineError:
     cause: dict[str, Any] = {"dettaglio_chiave": "problemi.yaml.causa.non_numero"}  # !!int 12a, !!float abc
     if _NO_DIGITS.fullmatch(text):
         cause = {"dettaglio_chiave": "problemi.yaml.causa.senza_cifre"}
+    elif ambiguous_number(tag, text):
+        base = "sessagesimale" if ":" in text else "ottale"
+        cause = {"dettaglio_chiave": f"problemi.yaml.causa.{base}", "letto": _yaml_reading(tag, text)}
     elif limit and sum(c.isdigit() for c in text) > limit:
         cause = long_number("dettaglio")
     return refuse(where, "problemi.yaml.numero", hint_key="problemi.suggerimento.virgolette",
                   valore=shorten(text, 40), **cause)
+
+
+def _yaml_reading(tag: str, text: str) -> str:
+    """The number YAML 1.1 makes of ``text`` (its own constructors), or the text when it makes none."""
+    node = yaml.nodes.ScalarNode(tag, text)
+    constructor = SafeConstructor()
+    try:
+        value = (constructor.construct_yaml_float if tag.endswith(":float") else constructor.construct_yaml_int)(node)
+    except (ValueError, LookupError):
+        return text
+    return shorten(value, 40)
 
 
 def _date_cause(text: str) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from riskengine.source.document import (
     MIN_NODE_BUDGET,
     WrittenFloat,
 )
-from riskengine.source.yaml_problems import reader_problem, value_problem, yaml_problem
+from riskengine.source.yaml_problems import ambiguous_number, reader_problem, value_problem, yaml_problem
 
 _Loader: Any
 try:
@@ -159,14 +159,18 @@ class _Scanned:
 
 _STR_TAG = _TAG + "str"
 _FLOAT_TAG = _TAG + "float"
+_INT_TAG = _TAG + "int"
 
 
 def _as_written(tag: str, text: str, value: Any) -> Any:
     """``value`` (constructed from ``text``), as a :class:`WrittenFloat` when it is a decimal float.
 
-    Infinities, NaN and sexagesimal floats (``1:30.5``) stay plain floats, which ``Decimal`` reads
-    from their usual ``repr``.
+    Infinities and NaN stay plain floats, which ``Decimal`` reads from their usual ``repr``. A number YAML 1.1
+    reads otherwise than it looks is refused (ValueError): ``010`` is octal 8, ``1:30`` is 90 in base 60, so
+    ``dipendenti: 010`` would be 8 and ``codice: 010`` the code '8'.
     """
+    if tag in (_INT_TAG, _FLOAT_TAG) and ambiguous_number(tag, text):
+        raise ValueError(text)
     if tag != _FLOAT_TAG:
         return value
     written = text.replace("_", "")
@@ -212,7 +216,6 @@ def _scan(path: str, text: str, *, data: bool = True, index: bool = False) -> _S
 # depends on its text only when it is plain: looked up here without a call per scalar.
 _RESOLVERS = _Loader.yaml_implicit_resolvers
 _INLINE_RESOLVE = not _Loader.yaml_path_resolvers and None not in _RESOLVERS
-_INT_TAG = _TAG + "int"
 # First characters that only start booleans and nulls (yes, off, null, ~…: five characters at most):
 # a longer plain scalar starting with one of them is text without trying the resolvers.
 _WORDS_ONLY = frozenset(c for c, resolvers in _RESOLVERS.items()
