@@ -212,6 +212,11 @@ def test_a_recorded_run_wins_over_the_declared_year(tmp_path):
     ("anni:\n  - anno: 2025\n    fonte: x\n    misure_dovute: 2\n    misure_attuate: 3\n",
      "storico.yaml:5:21: error[storico]: 3 measures implemented of 2 due"),
     ("anni:\n  - {anno: 2025, fonte: x}\n  - {anno: 2025, fonte: y}\n", "error[storico]: year 2025 is declared twice"),
+    # a count is a whole number written as one: true was 1 process, 1.0 one measure
+    ("anni:\n  - anno: 2025\n    fonte: x\n    processi_per_livello: {basso: true}\n",
+     "storico.yaml:4:35: error[schema]: 'basso' must be a whole number, got true"),
+    ("anni:\n  - anno: 2025\n    fonte: x\n    misure_dovute: 1.0\n",
+     "storico.yaml:4:20: error[schema]: 'misure_dovute' must be a whole number, got 1.0"),
 ])
 def test_a_bad_storico_is_a_located_error(tmp_path, text, message):
     catalog = catalog_copy(tmp_path, "mini")

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from riskengine.errors import Problem, RiskengineError
 from riskengine.i18n import said
+from riskengine.method.models import Count
 from riskengine.source.document import load_yaml
 from riskengine.source.fields import Dec, Model, Text
 from riskengine.source.validate import validate_document
@@ -24,9 +25,9 @@ class AnnoDichiarato(Model):
     rischio_medio_inerente: Dec | None = Field(default=None, ge=Decimal(0))
     rischio_medio_residuo_programmato: Dec | None = Field(default=None, ge=Decimal(0))
     rischio_medio_residuo_monitorato: Dec | None = Field(default=None, ge=Decimal(0))
-    processi_per_livello: dict[str, int] = Field(default_factory=dict)
-    misure_dovute: int | None = Field(default=None, ge=0)
-    misure_attuate: int | None = Field(default=None, ge=0)
+    processi_per_livello: dict[str, Count] = Field(default_factory=dict)  # strict: 'true' is not 1 process
+    misure_dovute: Count | None = None
+    misure_attuate: Count | None = None
     tasso_attuazione: Dec | None = Field(default=None, ge=Decimal(0), le=Decimal(100))
 
 
