@@ -119,10 +119,14 @@ def test_the_update_frequency_is_a_period_or_a_fixed_date(value, expected):
     assert Obbligo.model_validate(dict(OBBLIGO, aggiornamento=value)).aggiornamento == expected
 
 
-@pytest.mark.parametrize("value", ["mensile", "2026-13-01", "ogni tanto"])
+@pytest.mark.parametrize("value", ["mensile", "2026-13-01", "ogni tanto", "Annuale", True, ["annuale"], 0, "0"])
 def test_other_frequencies_are_refused(value):
-    with pytest.raises(ValidationError):
+    # once, by the field's own refusal: not also as pydantic's 'date' alternative ("'date' must be a date")
+    with pytest.raises(ValidationError) as info:
         Obbligo.model_validate(dict(OBBLIGO, aggiornamento=value))
+    (error,) = info.value.errors()
+    assert error["loc"] == ("aggiornamento",)
+    assert error["ctx"]["error"].key == "problemi.valore.aggiornamento"
 
 
 # -- due dates and status (domain oracles: d.lgs. 33/2013 periods, plan date 31/01/2026) --------------------

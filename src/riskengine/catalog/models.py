@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, fie
 from riskengine.errors import shorten
 from riskengine.i18n import RefusalError
 from riskengine.source.fields import CleanText, Code, Dec, Giorno, ItemModel, Model, Scadenza, Text, day_of
+from riskengine.source.validate import written
 
 Tipologia = Literal[
     "controllo", "trasparenza", "etica", "regolamentazione", "semplificazione", "formazione",
@@ -282,6 +283,7 @@ class MeasuresFile(Model):
 # --- trasparenza.yaml: the schedule of publication obligations (d.lgs. 33/2013) ----------------------
 
 Periodicita = Literal["tempestivo", "trimestrale", "semestrale", "annuale"]
+PERIODICITA: tuple[str, ...] = Periodicita.__args__  # type: ignore[attr-defined]
 EsitoMonitoraggio = Literal["conforme", "parziale", "non-conforme", "non-pubblicato"]
 
 
@@ -339,11 +341,16 @@ class Monitoraggio(Model):
 
 
 def _aggiornamento(value: object) -> object:
-    """A periodicity as it is, a day as every day is read (a number is no day, not seconds since 1970)."""
+    """A periodicity as it is, a day as every day is read (a number is no day, not seconds since 1970); anything else
+    refused once, saying both (not once for each alternative, one of them pydantic's 'date')."""
+    if value is None:
+        return value
+    if value in PERIODICITA:
+        return value
     if (isinstance(value, (dt.date, int, float, Decimal)) and not isinstance(value, bool)) \
             or (isinstance(value, str) and value.strip()[:1].isdigit()):
         return day_of(value, refusal="problemi.valore.aggiornamento")
-    return value
+    raise RefusalError("problemi.valore.aggiornamento", valore=shorten(written(value)))
 
 
 class Obbligo(ItemModel):
