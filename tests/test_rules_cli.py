@@ -212,7 +212,8 @@ def test_explain_shows_the_oracle_numbers_and_the_band_rule() -> None:
 def test_explain_unknown_process_suggests() -> None:
     result = run_cli("explain", ESEMPIO, "C1.1.22")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == ("processes.yaml: error[load]: unknown process 'C1.1.22' "
+    # at the catalogue's file of processes, as every other unknown code
+    assert result.stderr.splitlines()[0] == (f"{ESEMPIO}/processes.yaml: error[load]: unknown process 'C1.1.22' "
                                              "(did you mean 'C1.1.2'?)")
 
 

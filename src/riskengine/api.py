@@ -474,7 +474,8 @@ def explain(catalog_dir: str | Path, process: str, *, year: int | None = None,
     from riskengine.pipeline import assess as run_assessment
     from riskengine.report.explanation import explain_process
 
-    return explain_process(run_assessment(catalog_dir, year=year, rules_dir=rules_dir), process, Text(lang))
+    return explain_process(run_assessment(catalog_dir, year=year, rules_dir=rules_dir), process, Text(lang),
+                           str(Path(catalog_dir) / "processes.yaml"))
 
 
 def test(method_dir: str | Path, *, backend: str = "durable") -> TestReport:

@@ -21,12 +21,15 @@ def _step(t: Text, step: dict[str, Any], names: dict[str, str], indent: str = " 
     return lines
 
 
-def explain_process(result: dict[str, Any], code: str, t: Text | None = None) -> list[str]:
-    """The explanation of process ``code`` in ``result``, as lines of text in the language of ``t``."""
+def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
+                    processes: str = "processes.yaml") -> list[str]:
+    """The explanation of process ``code`` in ``result``, as lines of text in the language of ``t``.
+
+    ``processes``: the catalogue's file of processes, where an unknown code is reported."""
     t = t or Text()
     process = next((p for p in result["processi"] if p["codice"] == code), None)
     if process is None:
-        raise refuse(Location("processes.yaml"), "problemi.riferimento_sconosciuto",
+        raise refuse(Location(processes), "problemi.riferimento_sconosciuto",
                      hint=did_you_mean(code, [p["codice"] for p in result["processi"]]),
                      genere_chiave="problemi.genere.process", genere="process", riferimento=code)
     method = result["metodo"]
