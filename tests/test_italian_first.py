@@ -357,12 +357,18 @@ YAML_CASES = {
 PYYAML_ONLY = {"a:\n  - 1\n  b: 2\n": "chiave_attesa"}
 
 
-@pytest.mark.parametrize("text", sorted(YAML_CASES))
-def test_the_yaml_readers_problems_are_explained_in_italian(tmp_path: Path, text: str) -> None:
+def refused(tmp_path: Path, text: str) -> pytest.ExceptionInfo[RiskengineError]:
+    """The refusal of ``text`` as a catalogue file (ente.yaml)."""
     path = tmp_path / "ente.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(RiskengineError) as info:
         load_yaml(path)
+    return info
+
+
+@pytest.mark.parametrize("text", sorted(YAML_CASES))
+def test_the_yaml_readers_problems_are_explained_in_italian(tmp_path: Path, text: str) -> None:
+    info = refused(tmp_path, text)
     problem = info.value.problems[0]
     cause = YAML_CASES[text]
     assert problem.key == f"problemi.yaml.sintassi.{cause}"
@@ -374,7 +380,7 @@ def test_the_yaml_readers_problems_are_explained_in_italian(tmp_path: Path, text
     # PyYAML's pure-Python parser (where libyaml is missing) words the same problems otherwise
     with pytest.raises(yaml.MarkedYAMLError) as pure:
         yaml.load(text, Loader=yaml.SafeLoader)
-    assert yaml_problem(str(path), pure.value, text).problems[0].key == \
+    assert yaml_problem(str(tmp_path / "ente.yaml"), pure.value, text).problems[0].key == \
         f"problemi.yaml.sintassi.{PYYAML_ONLY.get(text, cause)}", pure.value
 
 
@@ -407,11 +413,7 @@ def test_an_unclosed_quote_is_placed_where_it_was_opened() -> None:
 
 
 def test_an_unknown_yaml_problem_is_quoted_in_an_italian_sentence(tmp_path: Path) -> None:
-    path = tmp_path / "ente.yaml"
-    path.write_text("%Y@\n", encoding="utf-8")
-    with pytest.raises(RiskengineError) as info:
-        load_yaml(path)
-    italian, english = lines(info)
+    italian, english = lines(refused(tmp_path, "%Y@\n"))
     assert italian.endswith("error[load]: YAML non valido: il lettore YAML segnala «found unexpected "
                             "non-alphabetical character» (controlla rientri, due punti e virgolette in questo punto)"), italian
     assert english.endswith("error[load]: invalid YAML: found unexpected non-alphabetical character "
@@ -462,11 +464,7 @@ VALUE_CASES = {
 
 @pytest.mark.parametrize("text", sorted(VALUE_CASES))
 def test_a_value_that_is_no_date_or_number_says_why_in_both_languages(tmp_path: Path, text: str) -> None:
-    path = tmp_path / "ente.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(RiskengineError) as info:
-        load_yaml(path)
-    italian, english = lines(info)
+    italian, english = lines(refused(tmp_path, text))
     expected_it, expected_en = VALUE_CASES[text]
     assert expected_it in italian, italian
     assert expected_en in english, english
