@@ -260,3 +260,15 @@ def test_catalogue_items_share_their_field_name_sets_and_stay_read_only(cciaa):
     assessment = load_assessment(cg.catalog.assessment_files()[2026], cg, method)
     answers = [a.giudizio for a in assessment.answers.values()]
     assert len({id(g.model_fields_set) for g in answers}) < len(answers)
+
+
+def test_an_assessment_file_named_with_other_digits_is_not_one(tmp_path) -> None:
+    # 'assessment-²⁰²⁶.yaml': isdigit() took it and int() refused it, an internal error
+    import shutil
+
+    from riskengine.catalog.load import load_catalog as load
+
+    catalog = tmp_path / "c"
+    shutil.copytree(ESEMPIO, catalog)
+    (catalog / "assessment-²⁰²⁶.yaml").write_text("anno: 2026\n", encoding="utf-8")
+    assert sorted(load(catalog).assessment_files()) == [2025, 2026]

@@ -74,7 +74,14 @@ def test_a_date_and_time_is_taken_for_its_day(model: str, name: str) -> None:
 @pytest.mark.parametrize(("model", "name"), DAY_FIELDS)
 def test_a_day_before_1901_is_a_number_typed_into_a_date_cell(model: str, name: str) -> None:
     assert _refusal(model, name, dt.datetime(1900, 1, 1, 12)) == "problemi.valore.data_remota"  # 1.5 in Excel
+    assert _refusal(model, name, dt.date(1900, 12, 31)) == "problemi.valore.data_remota"
     assert _field(model, name).validate_python(dt.date(1901, 1, 1)) == dt.date(1901, 1, 1)
+
+
+@pytest.mark.parametrize("text", ["20260131", "2026-W05-6", "2026-031", "2026-1-5", "2026-02-30", "31-01-2026"])
+def test_only_a_day_written_year_month_day_is_read_from_text(text: str) -> None:
+    # Python reads 20260131 and 2026-W05-6 as days too: a number, a week
+    assert _refusal("catalog.Ente", "data_riferimento", text) == "problemi.valore.data_testo"
 
 
 def test_a_day_written_the_italian_way_is_said_with_the_day_to_write() -> None:
@@ -83,6 +90,9 @@ def test_a_day_written_the_italian_way_is_said_with_the_day_to_write() -> None:
     refusal = info.value.errors()[0]["ctx"]["error"]
     assert (refusal.key, refusal.values["scritto"]) == ("problemi.valore.data_italiana", "2026-01-31")
     assert _refusal("catalog.Misura", "scadenza", "31.12.2026") == "problemi.valore.data_italiana"
+    # no day to suggest where there is none: 31 February, month 25, before 1901
+    for text in ("31/02/2026", "13/25/2026", "31/01/1899"):
+        assert _refusal("catalog.Ente", "data_riferimento", text) == "problemi.valore.data_testo"
 
 
 def test_true_is_no_day_nor_a_number() -> None:

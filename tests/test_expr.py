@@ -259,6 +259,8 @@ def test_fields_of() -> None:
     ("rischio > 12,25", 10, "'12,25': conditions write decimals with a point", "write 12.25"),
     ('rischio >= 4,5 and area == "B"', 11, "'4,5': conditions write decimals with a point", "write 4.5"),
     ("rischio > 1, 5", 11, "unexpected ','", "join conditions with 'and' or 'or'"),
+    ("(rischio > 1,5)", 11, "'1,5': conditions write decimals with a point", "write 1.5"),
+    ("misure > 0 and (rischio > 1,5)", 26, "'1,5': conditions write decimals with a point", "write 1.5"),
     ("area in []", 9, "empty list after 'in': 'area' can never be one of no values",
      'list at least one value, e.g. in ["B", "D"]'),
     ('area in ["B",]', 13, "expected a value to compare 'area' with, found ']'", ""),

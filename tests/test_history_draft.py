@@ -76,3 +76,32 @@ def test_new_year_refuses_a_missing_or_backward_year(tmp_path):
     backward = riskengine("new-year", catalog, "--from", "2026", "--to", "2025", cwd=tmp_path)
     assert backward.returncode == 1 and "is not after 2026" in backward.stderr
     assert "Traceback" not in missing.stderr + backward.stderr
+
+
+def test_a_draft_that_cannot_be_written_is_one_located_line_and_leaves_nothing(tmp_path, monkeypatch):
+    # a read-only catalogue, a full disk: was an internal error (PermissionError, exit 70)
+    import errno
+    import pathlib
+
+    import pytest
+
+    from riskengine import api
+    from riskengine.errors import RiskengineError
+
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    real_open = pathlib.Path.open
+
+    def full(self, mode="r", *args, **kwargs):
+        if self.name == "assessment-2027.yaml" and "x" in mode:
+            handle = real_open(self, mode, *args, **kwargs)
+            handle.close()  # created, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "open", full)
+    with pytest.raises(RiskengineError) as info:
+        api.new_year(catalog, from_year=2026, to_year=2027)
+    (problem,) = info.value.problems
+    assert (problem.location.path, problem.message) == (str(catalog / "assessment-2027.yaml"),
+                                                        "cannot write file: No space left on device")
+    assert not (catalog / "assessment-2027.yaml").exists()

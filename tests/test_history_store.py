@@ -171,6 +171,12 @@ def test_a_bad_url_is_one_located_line(tmp_path):
     assert "Traceback" not in run.stderr
     with pytest.raises(RiskengineError, match="cannot open the history store"):
         open_store(f"sqlite:///{catalog / 'ente.yaml'}/x.sqlite")  # a file where the folder should be
+    # a kind of database riskengine has no driver for (was an internal error: ModuleNotFoundError, exit 70)
+    for url, kind in (("mysql://u@h/db", "mysql"), ("nessuno://x", "nessuno")):
+        run = riskengine("history", catalog, "--db", url, cwd=tmp_path)
+        assert run.returncode == 1, run.stderr
+        assert (f"--db: error[load]: cannot open the history store: riskengine does not handle databases of type "
+                f"'{kind}' (it handles SQLite and PostgreSQL)") in run.stderr
 
 
 def test_the_git_ignore_keeps_the_store_out_of_the_repository():

@@ -256,3 +256,23 @@ def test_history_and_diff_only_read_a_store_and_create_none(tmp_path):
     assert assessed.returncode in (0, 3), assessed.stderr
     assert store.exists()
     assert "runs (1)" in riskengine("history", catalog, "--db", db, cwd=tmp_path).stdout
+
+
+@pytest.mark.parametrize("shape", ["options", "empty", "dangling"])
+def test_reading_a_store_that_holds_nothing_writes_nothing(tmp_path, shape):
+    # a URL with options went through SQLAlchemy and made the file; an empty file got the schema; a link to nothing
+    # got its target made
+    catalog, _ = _mini_pair(tmp_path)
+    store = tmp_path / "store.sqlite"
+    url = f"sqlite:///{store}"
+    if shape == "options":
+        url += "?timeout=5"
+    elif shape == "empty":
+        store.write_bytes(b"")
+    else:
+        (tmp_path / "link.sqlite").symlink_to(store)
+        url = f"sqlite:///{tmp_path / 'link.sqlite'}"
+    listed = riskengine("history", catalog, "--db", url, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "runs (0)" in listed.stdout
+    assert (store.exists() and store.stat().st_size) == (0 if shape == "empty" else False)

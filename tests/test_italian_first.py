@@ -474,6 +474,18 @@ def test_a_value_that_is_no_date_or_number_says_why_in_both_languages(tmp_path: 
         assert python_words not in italian + english
 
 
+def test_what_a_path_is_when_it_is_not_a_file_is_said_in_italian(tmp_path: Path) -> None:
+    # 'non è un file ordinario: a named pipe (FIFO)' kept the English of the kind
+    path = tmp_path / "ente.yaml"
+    os.mkfifo(path)
+    with pytest.raises(RiskengineError) as info:
+        load_yaml(path)
+    italian, english = lines(info)
+    assert italian.endswith("error[load]: non è un file ordinario: una pipe con nome (FIFO) (i file di regole e di "
+                            "catalogo sono file YAML ordinari)"), italian
+    assert "not a regular file: a named pipe (FIFO)" in english
+
+
 def test_without_a_limit_on_digits_a_long_integer_loads_and_0x_still_lacks_digits(tmp_path: Path) -> None:
     limit = sys.get_int_max_str_digits()
     path = tmp_path / "ente.yaml"

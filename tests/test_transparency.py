@@ -119,14 +119,24 @@ def test_the_update_frequency_is_a_period_or_a_fixed_date(value, expected):
     assert Obbligo.model_validate(dict(OBBLIGO, aggiornamento=value)).aggiornamento == expected
 
 
-@pytest.mark.parametrize("value", ["mensile", "2026-13-01", "ogni tanto", "Annuale", True, ["annuale"], 0, "0"])
-def test_other_frequencies_are_refused(value):
+@pytest.mark.parametrize(("value", "proposal"), [
+    ("mensile", None), ("2026-13-01", None), ("ogni tanto", None), ("Annuale", "annuale"),
+    ("tempestiva", "tempestivo"), (True, None), (["annuale"], None), (0, None), ("0", None)])
+def test_other_frequencies_are_refused(value, proposal):
     # once, by the field's own refusal: not also as pydantic's 'date' alternative ("'date' must be a date")
     with pytest.raises(ValidationError) as info:
         Obbligo.model_validate(dict(OBBLIGO, aggiornamento=value))
     (error,) = info.value.errors()
     assert error["loc"] == ("aggiornamento",)
-    assert error["ctx"]["error"].key == "problemi.valore.aggiornamento"
+    refusal = error["ctx"]["error"]
+    if proposal is None:
+        assert refusal.key == "problemi.valore.aggiornamento"
+    else:
+        assert (refusal.key, refusal.values["proposta"]) == ("problemi.valore.aggiornamento_forse", proposal)
+
+
+def test_no_update_frequency_is_none():
+    assert Obbligo.model_validate(dict(OBBLIGO, aggiornamento=None)).aggiornamento is None
 
 
 # -- due dates and status (domain oracles: d.lgs. 33/2013 periods, plan date 31/01/2026) --------------------

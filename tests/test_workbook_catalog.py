@@ -228,10 +228,12 @@ def test_the_small_example_round_trips_too(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(("command", "out", "where", "cause"), [
-    ("export-xlsx", "{cat}", "{cat}", "Is a directory"),
     ("export-xlsx", "{cat}/ente.yaml/x.xlsx", "{cat}/ente.yaml", "Not a directory"),
     ("export-xlsx", "/proc/x.xlsx", "/proc/x.xlsx", "No such file or directory"),
     ("questionari", "{cat}/ente.yaml", "{cat}/ente.yaml", "Not a directory"),
+    # a folder that cannot be made, met first by exists() (was an internal error: OSError, exit 70)
+    ("questionari", "{cat}/" + "a" * 300, "{cat}/" + "a" * 300, "File name too long"),
+    ("import-xlsx", "{cat}/" + "a" * 300, "{cat}/" + "a" * 300, "File name too long"),
     ("import-xlsx", "{cat}/ente.yaml/copia", "{cat}/ente.yaml/copia", "Not a directory"),
 ])
 def test_an_output_that_cannot_be_written_is_one_located_line(tmp_path, workbook, command: str, out: str,
@@ -246,6 +248,15 @@ def test_an_output_that_cannot_be_written_is_one_located_line(tmp_path, workbook
     assert result.output.splitlines()[0] == f"{where.format(cat=cat)}: error[output]: cannot write file: {cause} " \
         "(check the output directory)", result.output
     assert (tree_bytes(cat), sorted(cat.rglob("*"))) == before  # nothing written, no temporary file left
+
+
+def test_an_export_over_a_folder_is_refused_not_replaced(tmp_path, workbook) -> None:
+    cat = example_copy(tmp_path)
+    result = run_cli("export-xlsx", str(cat), "--out", str(cat), "--rules", RULES)
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[0] == f"{cat}: error[output]: not a regular file (a directory): riskengine " \
+        "would replace it (give a new file, or a regular file to replace)"
+    assert (cat / "ente.yaml").is_file()
 
 
 def test_an_export_into_a_new_folder_makes_it(tmp_path, workbook) -> None:

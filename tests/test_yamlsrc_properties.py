@@ -192,6 +192,11 @@ def test_a_number_yaml_1_1_reads_otherwise_than_it_looks_is_refused(workdir, tex
     assert _load_text(workdir, f"n: '{text}'\n").data == {"n": text}  # quoted, it is the text
 
 
+def test_a_float_with_leading_zeros_reads_as_it_looks(workdir):
+    # octal is for integers only: 00.5 and 08.5 are the numbers they look
+    assert _load_text(workdir, "a: 00.5\nb: 08.5\nc: -0.5\n").data == {"a": 0.5, "b": 8.5, "c": -0.5}
+
+
 def _date_cause(year: int, month: int, day: int, clock: tuple[int, int, int] | None, zone: int | None) -> str | None:
     """The oracle: why a date of these parts is none (the first part out of the calendar), None when it is one."""
     if year == 0:

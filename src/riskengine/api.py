@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -330,10 +331,16 @@ def _write(result: dict[str, Any], out_dir: Path, formats: tuple[str, ...] | Non
     return Annex(out_dir, files, result)
 
 
-def _open_store(catalog_dir: str | Path, db: str | None, *, to_read: bool = False) -> Store:
-    from riskengine.history.store import open_store, read_store, store_url
+def _open_store(catalog_dir: str | Path, db: str | None) -> Store:
+    from riskengine.history.store import open_store, store_url
 
-    return (read_store if to_read else open_store)(store_url(catalog_dir, db))
+    return open_store(store_url(catalog_dir, db))
+
+
+def _read_store(catalog_dir: str | Path, db: str | None) -> Store:
+    from riskengine.history.store import read_store, store_url
+
+    return read_store(store_url(catalog_dir, db))
 
 
 def _history_section(catalog_dir: str | Path, result: dict[str, Any], store: Store) -> dict[str, Any] | None:
@@ -360,7 +367,7 @@ def history(catalog_dir: str | Path, *, db: str | None = None, rules_dir: str | 
 
     cg = load_linked(catalog_dir)
     ente = cg.catalog.ente.codice
-    store = _open_store(catalog_dir, db, to_read=True)
+    store = _read_store(catalog_dir, db)
     try:
         runs = store.runs(ente)
     finally:
@@ -396,7 +403,7 @@ def _year_result(catalog_dir: str | Path, year: int, db: str | None,
     from riskengine.pipeline import assess as run_assessment
 
     cg = load_linked(catalog_dir)
-    store = _open_store(catalog_dir, db, to_read=True)
+    store = _read_store(catalog_dir, db)
     try:
         run = store.latest_by_year(cg.catalog.ente.codice).get(year)
         if run is not None:
@@ -414,6 +421,7 @@ def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int) -> Path:
     from riskengine.history.draft import draft
     from riskengine.pipeline import assessment_path
     from riskengine.source.document import load_yaml
+    from riskengine.source.writing import unwritable
 
     cg = load_linked(catalog_dir)
     source = assessment_path(cg, from_year)
@@ -423,11 +431,15 @@ def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int) -> Path:
                      hint_key="problemi.bozza.suggerimento.anno")
     text = draft(load_yaml(source).data, [cg.obj(n) for n in cg.nodes_of("measure")], to_year)
     try:
-        with target.open("x", encoding="utf-8") as out:
+        with target.open("x", encoding="utf-8") as out:  # never over an existing file: created, not replaced
             out.write(text)
     except FileExistsError:
         raise refuse(Location(str(target), 1, 1), "problemi.bozza.file_esistente",
                      hint_key="problemi.bozza.suggerimento.file_esistente") from None
+    except OSError as exc:  # a read-only catalogue, no space: one located problem, no part of a draft left
+        with contextlib.suppress(OSError):
+            target.unlink(missing_ok=True)
+        raise unwritable(target, exc) from None
     return target
 
 
@@ -563,7 +575,7 @@ def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, forc
     from riskengine.method.models import AssessmentFile
     from riskengine.source.document import load_yaml
     from riskengine.source.validate import validate_document
-    from riskengine.source.writing import make_folder, write_atomic
+    from riskengine.source.writing import make_folder, write_all
     from riskengine.workbook.questionnaires import questionnaires
 
     cg = load_linked(catalog_dir)
@@ -577,13 +589,12 @@ def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, forc
             raise RiskengineError(problems)
     made = questionnaires(cg, method, year, assessment)
     out = Path(out_dir)
+    make_folder(out)  # first: a folder that cannot be made is one located problem, not an error of exists()
     existing = [out / q.name for q in made if (out / q.name).exists()]
     if existing and not force:
         raise RiskengineError([said(Location(str(p)), "problemi.questionario.esistente", code="questionario",
                                     hint_key="problemi.questionario.suggerimento.forza") for p in existing])
-    make_folder(out)
-    for item in made:
-        write_atomic(out / item.name, item.content)
+    write_all([(out / item.name, item.content) for item in made])
     return [out / q.name for q in made]
 
 

@@ -70,7 +70,7 @@ class Catalog:
         found: dict[int, Path] = {}
         for path in sorted(self.root.glob("assessment-*.yaml")):
             year = path.stem.removeprefix("assessment-")
-            if year.isdigit():
+            if year.isascii() and year.isdigit():  # not '²⁰²⁶', which isdigit() takes and int() refuses
                 found[int(year)] = path
         return found
 

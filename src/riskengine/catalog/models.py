@@ -14,6 +14,7 @@ from riskengine.errors import shorten
 from riskengine.i18n import RefusalError
 from riskengine.source.fields import CleanText, Code, Dec, Giorno, ItemModel, Model, Scadenza, Text, day_of
 from riskengine.source.validate import written
+from riskengine.suggest import closest
 
 Tipologia = Literal[
     "controllo", "trasparenza", "etica", "regolamentazione", "semplificazione", "formazione",
@@ -350,6 +351,9 @@ def _aggiornamento(value: object) -> object:
     if (isinstance(value, (dt.date, int, float, Decimal)) and not isinstance(value, bool)) \
             or (isinstance(value, str) and value.strip()[:1].isdigit()):
         return day_of(value, refusal="problemi.valore.aggiornamento")
+    proposal = closest(value.lower(), PERIODICITA) if isinstance(value, str) else None
+    if proposal is not None:  # 'Annuale', 'tempestiva'
+        raise RefusalError("problemi.valore.aggiornamento_forse", valore=shorten(value), proposta=proposal)
     raise RefusalError("problemi.valore.aggiornamento", valore=shorten(written(value)))
 
 

@@ -313,12 +313,27 @@ def open_store(url: str) -> Store:
 
 
 def read_store(url: str) -> Store:
-    """The store at ``url``, to read: a SQLite file that does not exist is a store with no run, and is not created
-    (``history`` and ``diff`` write nothing beside a catalogue, which may be read-only)."""
-    path = _sqlite_file(url)
-    if path is not None and not os.path.lexists(path):
+    """The store at ``url``, to read: a SQLite file that does not exist (or is empty, or a link to nothing) is a
+    store with no run, and is neither created nor given a schema (``history`` and ``diff`` write nothing beside a
+    catalogue, which may be read-only)."""
+    path = _sqlite_database(url)
+    if path is not None and (not os.path.exists(path) or (os.path.isfile(path) and os.path.getsize(path) == 0)):
         return Store(_Empty())
     return open_store(url)
+
+
+def _sqlite_database(url: str) -> str | None:
+    """The file of a SQLite URL, plain or with options (``?mode=ro``, escapes), else None."""
+    path = _sqlite_file(url)
+    if path is not None or not url.startswith("sqlite"):
+        return path
+    import sqlalchemy as sa
+
+    try:
+        database = sa.engine.make_url(url).database
+    except sa.exc.ArgumentError:
+        return None  # refused by open_store, with its reason
+    return database if database and database != ":memory:" else None
 
 
 class _Empty:
@@ -355,7 +370,10 @@ def _open_with_sqlalchemy(url: str) -> _SqlAlchemy:
     try:
         engine = sa.create_engine(parsed, **options)
         _migrate(engine)
-    except (sa.exc.DatabaseError, sa.exc.NoSuchModuleError) as exc:
+    except (sa.exc.NoSuchModuleError, ImportError):  # mysql://, oracle://: no driver installed, or no such dialect
+        raise _unopened(Location("--db"), causa_chiave="problemi.archivio.causa.non_supportato",
+                        tipo=parsed.get_backend_name()) from None
+    except sa.exc.DatabaseError as exc:
         raise _unopened(Location(str(url) if parsed.get_backend_name() == "sqlite" else "--db"),
                         **_db_cause(str(exc.orig if hasattr(exc, "orig") else exc))) from None
     return _SqlAlchemy(engine)

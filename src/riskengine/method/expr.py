@@ -239,6 +239,7 @@ class _Parser:
     def take(self, kind: str, what: str) -> Token:
         tok = self.tok
         if tok.kind != kind:
+            self._no_decimal_comma()
             raise ExprError("atteso", tok.offset, atteso_chiave=f"problemi.condizione.elemento.{what}",
                             **_found(tok))
         self.pos += 1
@@ -247,14 +248,20 @@ class _Parser:
     def parse(self) -> Cond:
         cond = self.or_()
         if self.tok.kind != "end":
-            before, after = self.tokens[self.pos - 1], self.tokens[self.pos + 1]
-            if self.tok.kind == "," and before.kind == after.kind == "number" \
-                    and before.offset + len(before.text) == self.tok.offset == after.offset - 1:
-                # 'rischio > 1,5': the decimal comma of Italian, where conditions write a point
-                raise ExprError("virgola_decimale", before.offset, hint_key="punto_decimale",
-                                scritto=f"{before.text},{after.text}", numero=f"{before.text}.{after.text}")
+            self._no_decimal_comma()
             raise ExprError("inatteso", self.tok.offset, hint_key="unisci", testo=self.tok.text)
         return cond
+
+    def _no_decimal_comma(self) -> None:
+        """Where a comma is out of place between two figures ('rischio > 1,5', also in parentheses): the decimal
+        comma of Italian, where conditions write a point, said so at the number."""
+        if self.tok.kind != "," or self.pos == 0:
+            return
+        before, after = self.tokens[self.pos - 1], self.tokens[self.pos + 1]
+        if before.kind == after.kind == "number" and before.offset + len(before.text) == self.tok.offset \
+                == after.offset - 1:
+            raise ExprError("virgola_decimale", before.offset, hint_key="punto_decimale",
+                            scritto=f"{before.text},{after.text}", numero=f"{before.text}.{after.text}")
 
     def or_(self) -> Cond:
         items = [self.and_()]

@@ -308,13 +308,19 @@ def _raw_offset(raw: str, offset: int, style: str) -> int:
     return position
 
 
-_KIND_OF_MODE = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
-                 (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+_KIND_OF_MODE = ((stat.S_ISDIR, "cartella"), (stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "dispositivo"),
+                 (stat.S_ISBLK, "dispositivo"), (stat.S_ISSOCK, "socket"), (stat.S_ISLNK, "collegamento"))
+
+
+def file_kind(mode: int) -> dict[str, str]:
+    """The values that word, as ``{tipo}``, what a path is when it is not a regular file (a folder, a device…)."""
+    kind = next((name for test, name in _KIND_OF_MODE if test(mode)), "altro")
+    return {"tipo_chiave": f"problemi.tipo_file.{kind}"}
 
 
 def _not_regular(path: str, mode: int) -> RiskengineError:
-    kind = next((name for test, name in _KIND_OF_MODE if test(mode)), "not a regular file")
-    return refuse(Location(path), "problemi.file.non_regolare", hint_key="problemi.suggerimento.file_yaml", tipo=kind)
+    return refuse(Location(path), "problemi.file.non_regolare", hint_key="problemi.suggerimento.file_yaml",
+                  **file_kind(mode))
 
 
 def read_file(path: str | os.PathLike, *, within: str | os.PathLike | None = None) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import unicodedata
@@ -152,15 +153,7 @@ def day_of(value: Any, refusal: str = "") -> Any:
     ``refusal``: the key that refuses a text or a number, for a field that also takes words (scadenza: continua).
     """
     if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            written = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", value.strip())
-            if written:  # 31/01/2026, as Italian writes a day: said with the day to write
-                day, month, year = (int(part) for part in written.groups())
-                raise RefusalError("problemi.valore.data_italiana", valore=shorten(value),
-                                   scritto=f"{year:04d}-{month:02d}-{day:02d}") from None
-            raise RefusalError(refusal or "problemi.valore.data_testo", valore=shorten(value)) from None
+        value = _day_of_text(value, refusal)
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
@@ -171,6 +164,28 @@ def day_of(value: Any, refusal: str = "") -> Any:
 
 
 _FIRST_DAY = dt.date(1901, 1, 1)
+# A day as text: YYYY-MM-DD, maybe followed by a time (not the other forms of ISO 8601 Python reads, 20260131 or
+# 2026-W05-6: a number, a week).
+_ISO_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[Tt ].*)?", re.ASCII)
+_ITALIAN_DAY = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", re.ASCII)
+
+
+def _day_of_text(value: str, refusal: str) -> dt.datetime:
+    """The date and time a text writes in ISO form; a day written the Italian way (31/01/2026) is refused with the
+    day to write, when there is such a day."""
+    text = value.strip()
+    if _ISO_TEXT.fullmatch(text):
+        with contextlib.suppress(ValueError):
+            return dt.datetime.fromisoformat(text)
+    italian = _ITALIAN_DAY.fullmatch(text)
+    iso = None
+    if italian:
+        day, month, year = (int(part) for part in italian.groups())
+        with contextlib.suppress(ValueError):
+            iso = dt.date(year, month, day)
+    if iso is not None and iso >= _FIRST_DAY:
+        raise RefusalError("problemi.valore.data_italiana", valore=shorten(value), scritto=iso.isoformat())
+    raise RefusalError(refusal or "problemi.valore.data_testo", valore=shorten(value))
 
 
 def _text(value: Any) -> Any:
@@ -186,13 +201,16 @@ CleanText = Annotated[str, BeforeValidator(_clean_text)]  # names and descriptio
 Scadenza = Annotated[dt.date | Literal["continua"] | None, BeforeValidator(_scadenza)]
 Giorno = Annotated[dt.date, BeforeValidator(day_of)]
 
+# A date and time as text, taken for its day (day_of).
+_DATE_AND_TIME = {"type": "string", "pattern": "^\\s*\\d{4}-\\d{2}-\\d{2}[Tt ]"}
 # Values a file may hold that the validators above convert, beyond what the model keeps: the JSON
 # Schemas (catalog/schema.py) accept them too, so that every file the loader accepts validates.
 SCHEMA_ALTERNATIVES: dict[Any, list[dict[str, Any]]] = {
     _code: [{"type": "integer"}],  # codice: 7 is read as a number and kept as "7"
     _text: [{"type": "integer"}, {"type": "number"}],  # target: 10
-    _scadenza: [{"type": "string", "pattern": "^\\s*[Cc][Oo][Nn][Tt][Ii][Nn][Uu][Aa]\\s*$"}],  # Continua
-    day_of: [{"type": "string", "pattern": "^\\s*\\d{4}-\\d{2}-\\d{2}[Tt ]"}],  # a date and time, taken for its day
+    _scadenza: [{"type": "string", "pattern": "^\\s*[Cc][Oo][Nn][Tt][Ii][Nn][Uu][Aa]\\s*$"},  # Continua
+                _DATE_AND_TIME],
+    day_of: [_DATE_AND_TIME],
 }
 
 

@@ -1,35 +1,86 @@
 """Files riskengine writes outside an annex (a workbook, a catalogue's YAML, a graph, a what-if, the schemas): each
-written whole or not at all, its folder made when missing, any failure of the file system one located problem."""
+written whole or not at all, its folder made when missing, any failure of the file system one located problem.
+
+A file is written beside its target under a temporary name and renamed over it. A new file gets the permissions
+the user's umask gives (not the private 0600 of a temporary file); a file replaced keeps its own. A target that is
+not a regular file (a device, a pipe, a symbolic link, a folder) is refused: the rename would replace it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
-import tempfile
+import secrets
+import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 from riskengine.errors import Location, RiskengineError
 from riskengine.i18n import os_advice, os_cause, refuse
+from riskengine.source.document import file_kind
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Write ``path`` whole or not at all (a temporary file beside it, then a rename), its folder made when missing;
     a failure of the file system (no such place, a folder in the way, no space) is one located problem."""
+    write_all([(path, content)])
+
+
+def write_all(files: Sequence[tuple[Path, str | bytes]]) -> None:
+    """Write several files as :func:`write_atomic` does, each whole, and none replaced unless all could be written
+    (every temporary file is written before the first rename: a catalogue is not left half imported)."""
+    written: list[tuple[str, Path]] = []
+    try:
+        for path, content in files:
+            written.append((_temporary(path, content), path))
+        for tmp, path in written:
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise unwritable(path, exc) from None
+    finally:
+        for tmp, _ in written:
+            with contextlib.suppress(FileNotFoundError):  # renamed into place
+                os.unlink(tmp)
+
+
+def _temporary(path: Path, content: str | bytes) -> str:
+    """``content`` written to a new file beside ``path``, with the permissions ``path`` will have; its name."""
     data = content.encode("utf-8") if isinstance(content, str) else content
     make_folder(path.parent)
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        mode = _mode_of(path)
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        # 0o666 less the umask, as any program makes a file (not mkstemp's private 0600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
     except OSError as exc:
-        raise _unwritable(path, exc) from None
+        raise unwritable(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as out:
+            if mode is not None:
+                os.fchmod(out.fileno(), mode)  # the replaced file's own
             out.write(data)
-        os.replace(tmp, path)
     except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise _unwritable(path, exc) from None
+            raise unwritable(path, exc) from None
         raise
+    return tmp
+
+
+def _mode_of(path: Path) -> int | None:
+    """The permissions of the file ``path`` replaces, None for a new file; a target that is not a regular file is
+    refused."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        raise refuse(Location(str(path)), "problemi.file.uscita_non_regolare", code="output",
+                     hint_key="problemi.uscita.suggerimento.file_nuovo", **file_kind(info.st_mode))
+    return stat.S_IMODE(info.st_mode)
 
 
 def make_folder(path: Path) -> None:
@@ -37,11 +88,12 @@ def make_folder(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except FileExistsError:  # a file in the way, here or above: said as the system says it of a path through a file
-        raise _unwritable(path, NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))) from None
+        raise unwritable(path, NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))) from None
     except OSError as exc:
-        raise _unwritable(path, exc) from None
+        raise unwritable(path, exc) from None
 
 
-def _unwritable(path: Path, exc: OSError) -> RiskengineError:
+def unwritable(path: Path, exc: OSError) -> RiskengineError:
+    """The located problem of a file that cannot be written, its cause and advice by errno."""
     return refuse(Location(str(path)), "problemi.file.non_scrivibile", code="output", hint_key=os_advice(exc),
                   **os_cause(exc))

@@ -18,7 +18,7 @@ from riskengine.i18n import said
 from riskengine.method.models import AssessmentFile
 from riskengine.source.document import load_yaml
 from riskengine.source.validate import validate_document
-from riskengine.source.writing import make_folder, write_atomic
+from riskengine.source.writing import make_folder, write_all
 from riskengine.workbook.layout import ASSESSMENT_FILE, FILE_ORDER
 from riskengine.workbook.read import Imported
 from riskengine.workbook.values import plain
@@ -50,11 +50,11 @@ def write_catalog_files(imported: Imported, out_dir: Path, *, force: bool = Fals
     if "factors.yaml" not in imported.documents:
         names.remove("factors.yaml")  # the package's default factors: the catalogue has no file of its own
     targets = {n: out_dir / (f"assessment-{imported.year}.yaml" if n == ASSESSMENT_FILE else n) for n in names}
+    make_folder(out_dir)  # first: a folder that cannot be made is one located problem, not an error of exists()
     existing = [p for p in targets.values() if p.exists()]
     if existing and not force:
         raise RiskengineError([said(Location(str(p)), "problemi.cartella.file_esistente", code="workbook",
                                     hint_key="problemi.cartella.suggerimento.forza") for p in existing])
-    make_folder(out_dir)
     plan: list[tuple[Path, str, str]] = []
     for name in names:
         target, data = targets[name], plain(imported.models[name])
@@ -67,7 +67,5 @@ def write_catalog_files(imported: Imported, out_dir: Path, *, force: bool = Fals
             plan.append((target, "", UNCHANGED))
         else:
             plan.append((target, updated_yaml(target.read_text(encoding="utf-8"), data), REPLACED))
-    for target, text, outcome in plan:
-        if outcome != UNCHANGED:
-            write_atomic(target, text)
+    write_all([(target, text) for target, text, outcome in plan if outcome != UNCHANGED])
     return [FileOutcome(target, outcome) for target, _, outcome in plan]
