@@ -160,6 +160,7 @@ def test_diff_usage_errors(tmp_path):
     catalog, db = _mini_pair(tmp_path)
     assert riskengine("diff", catalog, "2025", cwd=tmp_path).returncode == 2
     assert riskengine("diff", catalog, "2025", "2026", "--format", "xml", cwd=tmp_path).returncode == 2
+    assert riskengine("diff", catalog, "²⁰²⁵", "2026", cwd=tmp_path).returncode == 2  # was an internal error
     missing = riskengine("diff", catalog, "2024", "2026", "--db", db, cwd=tmp_path)
     assert missing.returncode == 1 and "no assessment for 2024" in missing.stderr and "Traceback" not in missing.stderr
 

@@ -67,7 +67,8 @@ def test_the_tree_ships_with_its_attribution():
 
 @pytest.mark.parametrize(("code", "level", "nearest"), [
     ("0106", 2, "0103"), ("0206", 2, "0205"), ("1510", 2, "1509"), ("0413", 2, "0412"), ("23", 1, "22"),
-    ("00", 1, "01"), ("0101", 2, "0101"), ("1", 1, "01"), ("ab", 1, "01")])
+    ("00", 1, "01"), ("0101", 2, "0101"), ("1", 1, "01"), ("ab", 1, "01"),
+    ("0²", 1, "01"), ("٠١", 1, "01")])  # digits isdigit() takes and int() refuses, or reads otherwise
 def test_the_nearest_code_of_the_tree(code, level, nearest):
     assert codice_piu_vicino(code, level) == nearest
 

@@ -934,7 +934,7 @@ def diff(first: Path = typer.Argument(...),
     _text_or_json(t, format)
     with _reported(t):
         if first.is_dir():
-            if third is None or not (second.isdigit() and third.isdigit()):
+            if third is None or not all(year.isascii() and year.isdigit() for year in (second, third)):
                 typer.echo(t("cli.diff_due_anni"), err=True)
                 raise typer.Exit(EXIT_USAGE)
             changes = api.diff(first, second, third, db=db, rules_dir=rules)

@@ -76,11 +76,12 @@ def codice_piu_vicino(codice: str, livello: int) -> str:
     nearest as a number (``0106`` → ``0103``, ``23`` → ``22``), then the smaller code. A code written
     without its leading zeros (``1``, read from YAML as a number) is compared as ``01``."""
     pool = [v.codice for v in albero().values() if v.livello == livello]
-    codice = codice.zfill(2 * livello) if codice.isdigit() else codice
+    figures = codice.isascii() and codice.isdigit()  # not '0²', which isdigit() takes and int() refuses
+    codice = codice.zfill(2 * livello) if figures else codice
 
     def distance(candidate: str) -> tuple[int, int, str]:
         differing = sum(a != b for a, b in zip(candidate, codice, strict=False)) + abs(len(candidate) - len(codice))
-        gap = abs(int(candidate) - int(codice)) if codice.isdigit() else 0
+        gap = abs(int(candidate) - int(codice)) if figures else 0
         return (differing, gap, candidate)
 
     return min(pool, key=distance)

@@ -344,9 +344,7 @@ class Monitoraggio(Model):
 def _aggiornamento(value: object) -> object:
     """A periodicity as it is, a day as every day is read (a number is no day, not seconds since 1970); anything else
     refused once, saying both (not once for each alternative, one of them pydantic's 'date')."""
-    if value is None:
-        return value
-    if value in PERIODICITA:
+    if value is None or value in PERIODICITA:
         return value
     if (isinstance(value, (dt.date, int, float, Decimal)) and not isinstance(value, bool)) \
             or (isinstance(value, str) and value.strip()[:1].isdigit()):

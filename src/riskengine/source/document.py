@@ -69,7 +69,7 @@ def _yaml_version() -> str:
 def max_bytes() -> int:
     """The per-file size limit in bytes (``RISKENGINE_MAX_FILE_MB`` overrides the 20 MB default)."""
     override = os.environ.get("RISKENGINE_MAX_FILE_MB")
-    if override and override.isdigit():
+    if override and override.isascii() and override.isdigit():  # not '²', which int() refuses
         return int(override) * 1024 * 1024
     return DEFAULT_MAX_BYTES
 
