@@ -61,8 +61,8 @@ def test_a_command_that_says_use_rules_accepts_rules(tmp_path: Path, monkeypatch
 
 
 _THROUGH_A_FILE = "error[output]: cannot write file: Not a directory (check the output directory)"
-_A_DIRECTORY = "error[output]: not a regular file (a directory): riskengine would replace it (give a new file, or a " \
-    "regular file to replace)"
+_A_DIRECTORY = "error[output]: not a regular file but a directory: riskengine would replace it (give a new file, or " \
+    "a regular file to replace)"
 
 
 @pytest.mark.parametrize(("args", "line"), [

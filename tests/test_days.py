@@ -91,8 +91,9 @@ def test_a_day_written_the_italian_way_is_said_with_the_day_to_write() -> None:
     assert (refusal.key, refusal.values["scritto"]) == ("problemi.valore.data_italiana", "2026-01-31")
     assert _refusal("catalog.Misura", "scadenza", "31.12.2026") == "problemi.valore.data_italiana"
     # no day to suggest where there is none: 31 February, month 25, before 1901
-    for text in ("31/02/2026", "13/25/2026", "31/01/1899"):
+    for text in ("31/02/2026", "13/25/2026", "31/01/1899", "31/12/1900"):
         assert _refusal("catalog.Ente", "data_riferimento", text) == "problemi.valore.data_testo"
+    assert _refusal("catalog.Ente", "data_riferimento", "1/1/1901") == "problemi.valore.data_italiana"
 
 
 def test_true_is_no_day_nor_a_number() -> None:

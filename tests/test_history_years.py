@@ -259,6 +259,18 @@ def test_history_and_diff_only_read_a_store_and_create_none(tmp_path):
     assert "runs (1)" in riskengine("history", catalog, "--db", db, cwd=tmp_path).stdout
 
 
+def test_a_store_named_by_a_file_uri_is_read(tmp_path):
+    # 'sqlite:///file:…?uri=true' is SQLite's own form: the store it names was read as empty
+    catalog, _ = _mini_pair(tmp_path)
+    store = tmp_path / "uri.sqlite"
+    assessed = riskengine("assess", catalog, "--db", f"sqlite:///{store}", "--out", tmp_path / "out", "-f", "json",
+                          cwd=tmp_path)
+    assert assessed.returncode in (0, 3), assessed.stderr
+    listed = riskengine("history", catalog, "--db", f"sqlite:///file:{store}?mode=ro&uri=true", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "runs (1)" in listed.stdout
+
+
 @pytest.mark.parametrize("shape", ["options", "empty", "dangling"])
 def test_reading_a_store_that_holds_nothing_writes_nothing(tmp_path, shape):
     # a URL with options went through SQLAlchemy and made the file; an empty file got the schema; a link to nothing

@@ -122,7 +122,8 @@ def test_the_update_frequency_is_a_period_or_a_fixed_date(value, expected):
 
 @pytest.mark.parametrize(("value", "proposal"), [
     ("mensile", None), ("2026-13-01", None), ("ogni tanto", None), ("Annuale", "annuale"),
-    ("tempestiva", "tempestivo"), (True, None), (["annuale"], None), (0, None), ("0", None)])
+    ("tempestiva", "tempestivo"), (True, None), (["annuale"], None), (0, None), ("0", None),
+    ("quadrimestrale", None), ("biennale", None)])  # other periods, not slips
 def test_other_frequencies_are_refused(value, proposal):
     # once, by the field's own refusal: not also as pydantic's 'date' alternative ("'date' must be a date")
     with pytest.raises(ValidationError) as info:

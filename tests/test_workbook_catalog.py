@@ -254,7 +254,7 @@ def test_an_export_over_a_folder_is_refused_not_replaced(tmp_path, workbook) -> 
     cat = example_copy(tmp_path)
     result = run_cli("export-xlsx", str(cat), "--out", str(cat), "--rules", RULES)
     assert result.exit_code == 1, result.output
-    assert result.output.splitlines()[0] == f"{cat}: error[output]: not a regular file (a directory): riskengine " \
+    assert result.output.splitlines()[0] == f"{cat}: error[output]: not a regular file but a directory: riskengine " \
         "would replace it (give a new file, or a regular file to replace)"
     assert (cat / "ente.yaml").is_file()
 

@@ -51,7 +51,10 @@ def test_a_target_that_is_not_a_regular_file_is_refused_not_replaced(tmp_path: P
     (problem,) = info.value.problems
     assert (problem.key, problem.location.path) == ("problemi.file.uscita_non_regolare", str(target))
     named = {"fifo": "a named pipe (FIFO)", "symlink": "a symbolic link", "directory": "a directory"}[kind]
-    assert problem.message == f"not a regular file ({named}): riskengine would replace it"
+    assert problem.message == f"not a regular file but {named}: riskengine would replace it"
+    advice = "put the file it points to in place of the link" if kind == "symlink" else \
+        "give a new file, or a regular file to replace"
+    assert problem.hint == advice
     assert sorted(tmp_path.iterdir()) == before  # no temporary file left
     assert os.path.islink(target) == (kind == "symlink")
 
@@ -96,3 +99,33 @@ def test_a_write_cut_short_leaves_the_file_as_it_was(tmp_path: Path, monkeypatch
     assert info.value.problems[0].hint == "free some space on the disk"
     assert path.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["catalogo.xlsx"]
+
+
+def test_a_rename_refused_midway_is_one_located_line_and_leaves_no_temporary_file(tmp_path: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # every temporary file is written first; a rename the system refuses (rare) replaces the files before it only
+    first, second = tmp_path / "ente.yaml", tmp_path / "units.yaml"
+    first.write_text("vecchio\n", encoding="utf-8")
+    second.write_text("vecchio\n", encoding="utf-8")
+    real_replace = os.replace
+
+    def refused(source: str, target: Path) -> None:
+        if Path(target).name == "units.yaml":
+            raise PermissionError(1, "Operation not permitted")
+        real_replace(source, target)
+
+    monkeypatch.setattr("riskengine.source.writing.os.replace", refused)
+    with pytest.raises(RiskengineError) as info:
+        write_all([(first, "nuovo\n"), (second, "nuovo\n")])
+    (problem,) = info.value.problems
+    assert (problem.location.path, problem.message) == (str(second), "cannot write file: Operation not permitted")
+    assert (first.read_text(encoding="utf-8"), second.read_text(encoding="utf-8")) == ("nuovo\n", "vecchio\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ente.yaml", "units.yaml"]
+
+
+def test_special_permission_bits_are_not_carried_to_the_new_content(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    path.write_text("{}", encoding="utf-8")
+    path.chmod(0o6755)
+    write_atomic(path, "[]")
+    assert _mode(path) == 0o755

@@ -349,7 +349,8 @@ def _aggiornamento(value: object) -> object:
     if (isinstance(value, (dt.date, int, float, Decimal)) and not isinstance(value, bool)) \
             or (isinstance(value, str) and value.strip()[:1].isdigit()):
         return day_of(value, refusal="problemi.valore.aggiornamento")
-    proposal = closest(value.lower(), PERIODICITA) if isinstance(value, str) else None
+    # close enough to be a slip ('Annuale', 'tempestiva'), not another period ('quadrimestrale', 'biennale')
+    proposal = closest(value.lower(), PERIODICITA, cutoff=0.9) if isinstance(value, str) else None
     if proposal is not None:  # 'Annuale', 'tempestiva'
         raise RefusalError("problemi.valore.aggiornamento_forse", valore=shorten(value), proposta=proposal)
     raise RefusalError("problemi.valore.aggiornamento", valore=shorten(written(value)))

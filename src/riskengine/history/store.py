@@ -330,10 +330,12 @@ def _sqlite_database(url: str) -> str | None:
     import sqlalchemy as sa
 
     try:
-        database = sa.engine.make_url(url).database
+        parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError:
         return None  # refused by open_store, with its reason
-    return database if database and database != ":memory:" else None
+    if parsed.get_backend_name() != "sqlite" or "uri" in parsed.query:  # file:…?uri=true: SQLite reads the URI
+        return None
+    return parsed.database if parsed.database and parsed.database != ":memory:" else None
 
 
 class _Empty:

@@ -255,7 +255,7 @@ class _Parser:
     def _no_decimal_comma(self) -> None:
         """Where a comma is out of place between two figures ('rischio > 1,5', also in parentheses): the decimal
         comma of Italian, where conditions write a point, said so at the number."""
-        if self.tok.kind != "," or self.pos == 0:
+        if self.tok.kind != ",":
             return
         before, after = self.tokens[self.pos - 1], self.tokens[self.pos + 1]
         if before.kind == after.kind == "number" and before.offset + len(before.text) == self.tok.offset \

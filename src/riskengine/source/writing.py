@@ -2,8 +2,9 @@
 written whole or not at all, its folder made when missing, any failure of the file system one located problem.
 
 A file is written beside its target under a temporary name and renamed over it. A new file gets the permissions
-the user's umask gives (not the private 0600 of a temporary file); a file replaced keeps its own. A target that is
-not a regular file (a device, a pipe, a symbolic link, a folder) is refused: the rename would replace it.
+the user's umask gives (not the private 0600 of a temporary file); a file replaced keeps its permission bits, and its
+owner where the system allows it. A target that is not a regular file (a device, a pipe, a symbolic link, a folder)
+is refused: the rename would replace it, not write through it.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ def write_atomic(path: Path, content: str | bytes) -> None:
 
 
 def write_all(files: Sequence[tuple[Path, str | bytes]]) -> None:
-    """Write several files as :func:`write_atomic` does, each whole, and none replaced unless all could be written
-    (every temporary file is written before the first rename: a catalogue is not left half imported)."""
+    """Write several files as :func:`write_atomic` does, each whole. Every temporary file is written before the first
+    rename, so a failure while writing (no space, a folder in the way) replaces none of them: a catalogue is not left
+    half imported. A rename the system refuses midway (rare: the folder was writable a moment before) leaves the
+    files before it replaced."""
     written: list[tuple[str, Path]] = []
     try:
         for path, content in files:
@@ -50,7 +53,7 @@ def _temporary(path: Path, content: str | bytes) -> str:
     data = content.encode("utf-8") if isinstance(content, str) else content
     make_folder(path.parent)
     try:
-        mode = _mode_of(path)
+        replaced = _replaced(path)
         tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
         # 0o666 less the umask, as any program makes a file (not mkstemp's private 0600)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
@@ -58,8 +61,11 @@ def _temporary(path: Path, content: str | bytes) -> str:
         raise unwritable(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as out:
-            if mode is not None:
-                os.fchmod(out.fileno(), mode)  # the replaced file's own
+            if replaced is not None:  # the replaced file's permission bits and owner, where the system allows it
+                with contextlib.suppress(OSError):
+                    os.fchmod(out.fileno(), stat.S_IMODE(replaced.st_mode) & 0o777)
+                with contextlib.suppress(OSError):
+                    os.fchown(out.fileno(), replaced.st_uid, replaced.st_gid)
             out.write(data)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
@@ -70,17 +76,18 @@ def _temporary(path: Path, content: str | bytes) -> str:
     return tmp
 
 
-def _mode_of(path: Path) -> int | None:
-    """The permissions of the file ``path`` replaces, None for a new file; a target that is not a regular file is
-    refused."""
+def _replaced(path: Path) -> os.stat_result | None:
+    """What is known of the file ``path`` replaces, None for a new file; a target that is not a regular file is
+    refused (a link: the file it points to is the one to give)."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
         return None
     if not stat.S_ISREG(info.st_mode):
+        advice = "collegamento" if stat.S_ISLNK(info.st_mode) else "file_nuovo"
         raise refuse(Location(str(path)), "problemi.file.uscita_non_regolare", code="output",
-                     hint_key="problemi.uscita.suggerimento.file_nuovo", **file_kind(info.st_mode))
-    return stat.S_IMODE(info.st_mode)
+                     hint_key=f"problemi.uscita.suggerimento.{advice}", **file_kind(info.st_mode))
+    return info
 
 
 def make_folder(path: Path) -> None:
