@@ -86,8 +86,8 @@ def reader_problem(path: str, exc: yaml.YAMLError, text: str) -> RiskengineError
         index = text.find(chr(exc.character))
         where = Location(path)
         if index >= 0:  # counted as the reader counts lines (its marks, the other problems' places)
-            breaks = _LINE_BREAK.findall(text, 0, index)
-            line_start = text.rfind(breaks[-1], 0, index) + len(breaks[-1]) if breaks else 0
+            breaks = list(_LINE_BREAK.finditer(text, 0, index))
+            line_start = breaks[-1].end() if breaks else 0
             where = Location(path, len(breaks) + 1, index - line_start + 1)
         return refuse(where, "problemi.yaml.sintassi.carattere_non_ammesso",
                       hint_key="problemi.suggerimento.yaml_sintassi.carattere_non_ammesso",
