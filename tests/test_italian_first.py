@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_messages_cli import italian_prose
 
-from riskengine.errors import RiskengineError
+from riskengine.errors import Location, RiskengineError
 from riskengine.history.store import open_store
 from riskengine.history.storico import load_storico
 from riskengine.i18n import Text, language
@@ -84,6 +84,71 @@ def test_a_history_store_that_cannot_be_opened_says_why_in_italian(tmp_path: Pat
     italian, english = lines(info)
     assert "impossibile aprire l'archivio storico: impossibile aprire il file del database" in italian
     assert "cannot open the history store: unable to open database file" in english
+
+
+# psycopg's reasons (libpq's words, and a server's in English), as psycopg 3 gives them.
+@pytest.mark.parametrize(("reason", "italian"), [
+    ('connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused\n\tIs the server '
+     "running on that host and accepting TCP/IP connections?",
+     "il server 127.0.0.1:1 rifiuta la connessione: non è avviato o non accetta connessioni su quella porta"),
+    ("failed to resolve host 'storico.ente.example': [Errno -2] Name or service not known",
+     "il nome del server 'storico.ente.example' non corrisponde a nessun indirizzo"),
+    ('connection is bad: connection to server on socket "/nonexistent/.s.PGSQL.5432" failed: No such file or '
+     "directory\n\tIs the server running locally and accepting connections on that socket?",
+     "nessun server PostgreSQL in ascolto su /nonexistent/.s.PGSQL.5432"),
+    ('connection failed: connection to server at "127.0.0.1", port 5432 failed: fe_sendauth: no password supplied',
+     "il server 127.0.0.1:5432 chiede una password e l'indirizzo non la contiene"),
+    ('connection failed: connection to server at "db.example" (10.0.0.5), port 5433 failed: FATAL:  password '
+     'authentication failed for user "rpct"',
+     "il server db.example:5433 rifiuta la password dell'utente 'rpct'"),
+    ('connection failed: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  Peer '
+     'authentication failed for user "postgres"',
+     "il server /var/run/postgresql/.s.PGSQL.5432 non ha autenticato l'utente 'postgres' (autenticazione del "
+     "sistema operativo): indica utente e password nell'indirizzo"),
+    ('connection failed: connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "storico" does '
+     "not exist", "il database 'storico' non esiste sul server 127.0.0.1:5432"),
+    ('connection failed: connection to server at "127.0.0.1", port 5432 failed: FATAL:  role "rpct" does not exist',
+     "l'utente 'rpct' non esiste sul server 127.0.0.1:5432"),
+    ('connection failed: connection to server at "10.1.1.1", port 5432 failed: timeout expired',
+     "il server 10.1.1.1:5432 non ha risposto in tempo"),
+])
+def test_a_postgresql_store_that_cannot_be_reached_says_why_in_italian(reason: str, italian: str) -> None:
+    from riskengine.history.store import _db_cause, _unopened
+
+    problem = _unopened(Location("--db"), **_db_cause(reason)).problems[0]
+    said, english = IT.problem(problem), EN.problem(problem)
+    assert said == f"--db: error[load]: impossibile aprire l'archivio storico: {italian} (controlla --db o $RISKENGINE_DB)"
+    assert english.startswith("--db: error[load]: cannot open the history store: ") and "problemi." not in english, english
+    assert not english_words(said), said
+
+
+def test_a_server_reason_riskengine_does_not_know_is_shown_as_given() -> None:
+    from riskengine.history.store import _db_cause
+
+    reason = ('connection failed: connection to server at "127.0.0.1", port 5432 failed: FATAL:  '
+              "autenticazione con password fallita per l'utente \"rpct\"")
+    assert _db_cause(reason) == {"causa": reason}
+
+
+def test_a_postgresql_server_that_refuses_the_connection_is_one_located_italian_line(tmp_path: Path) -> None:
+    with pytest.raises(RiskengineError) as info:  # port 1: nothing listens there
+        open_store("postgresql+psycopg://rpct:segreta@127.0.0.1:1/storico?connect_timeout=5")
+    italian, _ = lines(info)
+    assert italian == ("--db: error[load]: impossibile aprire l'archivio storico: il server 127.0.0.1:1 rifiuta la "
+                       "connessione: non è avviato o non accetta connessioni su quella porta "
+                       "(controlla --db o $RISKENGINE_DB)")
+
+
+@pytest.mark.skipif(not os.environ.get("RISKENGINE_TEST_PG"), reason="no PostgreSQL server (RISKENGINE_TEST_PG unset)")
+def test_a_postgresql_database_that_does_not_exist_is_named_in_italian() -> None:
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(os.environ["RISKENGINE_TEST_PG"]).set(database="riskengine_assente")
+    with pytest.raises(RiskengineError) as info:
+        open_store(url.render_as_string(hide_password=False))
+    italian, _ = lines(info)
+    assert italian.startswith("--db: error[load]: impossibile aprire l'archivio storico: il database "
+                              "'riskengine_assente' non esiste sul server "), italian
 
 
 @pytest.mark.parametrize(("text", "italian", "english"), [

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,11 +284,39 @@ _SQLITE_CAUSES = {
 }
 
 
+# libpq's (English) reasons for not connecting, after psycopg's "connection to server at … failed: ", worded in every
+# language with the server and the names they quote. A server configured for Italian messages says the rest in Italian.
+_PG_SERVER = re.compile(r'(?:connection failed|connection is bad): connection to server '
+                        r'(?:at "(?P<host>[^"]*)"(?: \([^)]*\))?, port (?P<porta>\d+)|on socket "(?P<socket>[^"]*)") '
+                        r'failed: (?P<reason>.*)')
+_PG_CAUSES = [(re.compile(pattern), key) for pattern, key in (
+    (r"Connection refused$", "rifiutata"),
+    (r"No such file or directory$", "socket_assente"),
+    (r"fe_sendauth: no password supplied$", "password_mancante"),
+    (r'FATAL:\s+password authentication failed for user "(?P<utente>[^"]*)"$', "password_errata"),
+    (r'FATAL:\s+(?:Peer|Ident) authentication failed for user "(?P<utente>[^"]*)"$', "autenticazione"),
+    (r'FATAL:\s+database "(?P<database>[^"]*)" does not exist$', "database_assente"),
+    (r'FATAL:\s+role "(?P<utente>[^"]*)" does not exist$', "utente_assente"),
+    (r"(?:connection )?timeout expired$", "tempo_scaduto"),
+)]
+_PG_HOST = re.compile(r"failed to resolve host '(?P<host>[^']*)'")
+
+
 def _db_cause(reason: str) -> dict[str, str]:
-    """The values that word a database's reason as ``{causa}``: by key when it is one of SQLite's common ones."""
+    """The values that word a database's reason as ``{causa}``: by key when it is one of SQLite's or libpq's
+    common ones, else as the database gives it."""
     first = reason.splitlines()[0] if reason else reason
     key = _SQLITE_CAUSES.get(first)
-    return {"causa_chiave": key} if key else {"causa": first}
+    if key:
+        return {"causa_chiave": key}
+    if host := _PG_HOST.match(first):
+        return {"causa_chiave": "problemi.archivio.causa.pg.host_sconosciuto", "host": host["host"]}
+    if at := _PG_SERVER.match(first):
+        server = at["socket"] or f"{at['host']}:{at['porta']}"
+        for pattern, name in _PG_CAUSES:
+            if found := pattern.match(at["reason"]):
+                return {"causa_chiave": f"problemi.archivio.causa.pg.{name}", "server": server, **found.groupdict()}
+    return {"causa": first}
 
 
 def _unopened(where: Location, **cause: str) -> RiskengineError:
