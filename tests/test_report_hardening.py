@@ -204,8 +204,37 @@ def test_f06_a_directory_of_user_files_with_annex_names_is_not_replaced(mini):
     user = mini.parent / "out"
     (user / "csv").mkdir(parents=True)
     (user / "csv" / "budget-2026.csv").write_text("a,b\n", encoding="utf-8")
-    refused(assess(mini, "--format", "json"), "no riskengine manifest")
+    store = mini.parent / "storico" / "storico.sqlite"
+    refused(assess(mini, "--format", "json", env={"RISKENGINE_DB": f"sqlite:///{store}"}), "no riskengine manifest")
     assert (user / "csv" / "budget-2026.csv").read_text(encoding="utf-8") == "a,b\n"
+    # refused before the assessment, so before its history store is opened: no empty store left behind
+    assert not store.parent.exists()
+
+
+def test_f06_an_annex_directory_is_checked_under_its_lock_before_the_assessment(mini, tmp_path):
+    from riskengine.report import check_output
+    from riskengine.report.output import exclusive
+
+    out = mini.parent / "out"
+    assert assess(mini, "--format", "json").returncode == 3
+    check_output(out)  # the annex riskengine wrote may be replaced
+    check_output(tmp_path / "nuova" / "sotto")  # a directory not made yet: nothing made now
+    assert not (tmp_path / "nuova").exists()
+    with exclusive(out), pytest.raises(RiskengineError, match="another riskengine run"):  # another run writes there
+        check_output(out)
+
+
+@pytest.mark.parametrize("formats", ["json", "csv,xlsx", "html"])
+def test_a_templates_directory_that_is_not_one_is_refused_whatever_the_formats(mini, formats):
+    store = mini.parent / "storico" / "storico.sqlite"
+    env = {"RISKENGINE_DB": f"sqlite:///{store}"}
+    line = refused(assess(mini, "--format", formats, "--templates", "nessuna", env=env), "error[template]")
+    assert line.startswith("nessuna: error[template]: "), line
+    assert not store.parent.exists() and not (mini.parent / "out").exists()  # refused before the assessment
+    assert assess(mini, "--format", "json").returncode == 3
+    refused(cli("report", "out/risultato.json", "--out", "altro", "--format", formats, "--templates", "nessuna",
+                cwd=mini.parent), "error[template]")
+    assert not (mini.parent / "altro").exists()
 
 
 def test_f06_an_annex_with_an_added_or_edited_file_is_not_replaced(mini):

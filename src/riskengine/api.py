@@ -295,9 +295,13 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
     (``completa``, ``pubblicazione``; default both, see :func:`riskengine.report.check_editions`).
     """
     from riskengine.pipeline import assess_and_rank
+    from riskengine.report import check_output
 
     if templates is None and (Path(catalog_dir) / "templates").is_dir():
         templates = Path(catalog_dir) / "templates"
+    # Refused now, not after the assessment (and before the store is created); the default directory, named
+    # after the assessment, is checked when the annex is written.
+    check_output(out_dir, templates)
     store = _open_store(catalog_dir, db)
     try:
         result, ranking = assess_and_rank(catalog_dir, year=year, rules_dir=rules_dir, backend=backend,
@@ -468,12 +472,13 @@ def report(source: str | Path, out_dir: str | Path, *, formats: tuple[str, ...] 
            rules_dir: str | Path | None = None) -> Annex:
     """Render the annex from a result JSON file, or from a catalogue directory (assessed first, with the method
     found in ``rules_dir`` as by :func:`assess`)."""
-    from riskengine.report import load_result
+    from riskengine.report import check_output, load_result
 
     source = Path(source)
     if source.is_dir():
         return assess(source, out_dir, year=year, rules_dir=rules_dir, formats=formats, lang=lang,
                       templates=templates, csv_delimiter=csv_delimiter, progress=progress, editions=editions)
+    check_output(out_dir, templates)
     # read here and used by nobody else: rendered without a copy (a large result is held once)
     return _write(load_result(source), Path(out_dir), formats, lang, templates, csv_delimiter, progress, editions,
                   copy=False)

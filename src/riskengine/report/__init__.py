@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -240,6 +243,38 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
     return written
 
 
+@contextmanager
+def _claimed(out_dir: Path) -> Iterator[Path]:
+    """The output directory, locked, repaired after a killed run and refused unless it can be replaced."""
+    target = output_target(out_dir)  # inside: a name too long for the file system is one located line
+    with exclusive(target):
+        recover(target)
+        check_replaceable(target)
+        yield target
+
+
+def check_output(out_dir: str | Path | None, templates: str | Path | None = None) -> None:
+    """Refuse ``out_dir`` and ``templates`` as :func:`write_annex` would, before the work that precedes writing
+    (an assessment, reading a large result), whatever the formats: a templates directory that is not one is
+    refused even when no format uses it. An output directory that exists is checked under its lock; one that
+    does not is created only when the annex is written; ``None`` (not known yet) is not checked."""
+    if templates is not None:
+        from riskengine.report.sandbox import templates_directory  # jinja2: imported when templates are given
+
+        templates_directory(templates)
+    if out_dir is None:
+        return
+    out_dir = Path(out_dir)
+    try:
+        if os.path.lexists(out_dir):
+            with _claimed(out_dir):
+                pass
+        else:
+            output_target(out_dir)
+    except OSError as exc:
+        raise _output_error(exc, out_dir, replaced=False) from exc
+
+
 def write_annex(result: dict[str, Any], out_dir: str | Path, *, formats: tuple[str, ...] = FORMATS, lang: str = "it",
                 templates: str | Path | None = None, csv_delimiter: str | None = None,
                 editions: tuple[str, ...] | None = None, copy: bool = True) -> list[Path]:
@@ -257,10 +292,7 @@ def write_annex(result: dict[str, Any], out_dir: str | Path, *, formats: tuple[s
     manifest = b""
     digests: dict[str, str] = {}
     try:
-        target = output_target(out_dir)  # inside: a name too long for the file system is one located line
-        with exclusive(target):
-            recover(target)
-            check_replaceable(target)
+        with _claimed(out_dir) as target:
             staging = staging_directory(target)
             try:
                 render_annex(result, staging, formats=formats, lang=lang, templates=templates,
