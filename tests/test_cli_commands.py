@@ -82,3 +82,23 @@ def test_an_output_file_that_cannot_be_written_is_one_located_line(tmp_path: Pat
     assert result.exit_code == 1, result.output
     assert line in result.output, result.output
     assert sorted(tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize("name", ["check", "assess", "explain", "rank-measures"])
+def test_a_rules_folder_given_is_the_only_one_searched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       name: str) -> None:
+    """A --rules folder without the method (a typo, another version's folder) is refused, naming it; the method of
+    the same name beside the catalogues folder, which may be another version, is not used instead."""
+    shutil.copytree(REPO / "catalogs" / "esempio-cciaa", tmp_path / "catalogs" / "c")
+    (tmp_path / "rules").symlink_to(REPO / "rules")  # found there without --rules
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RISKENGINE_CACHE_DIR", "off")
+    args = {"check": ["catalogs/c"], "assess": ["catalogs/c", "--out", "o", "-f", "json"],
+            "explain": ["catalogs/c", "B2.1.1"], "rank-measures": ["catalogs/c"]}[name]
+    assert CliRunner().invoke(app, [name, *args]).exit_code == 0
+    shutil.rmtree(tmp_path / "o", ignore_errors=True)
+    refused = CliRunner().invoke(app, [name, *args, "--rules", "regole"])
+    assert refused.exit_code == 1, refused.output
+    assert ("catalogs/c/ente.yaml: error[load]: method 'cciaa-torino-2022' not found "
+            "(looked in regole/cciaa-torino-2022; use --rules DIR)") in refused.output, refused.output
+    assert not (tmp_path / "o").exists()

@@ -21,9 +21,12 @@ if TYPE_CHECKING:
 
 
 def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None = None) -> Path:
-    """Locate ``rules/<name>``: the given rules directory, beside the catalogues folder, or ./rules."""
-    candidates = [Path(rules_dir) / name] if rules_dir else []
-    candidates += [catalog_root.resolve().parent.parent / "rules" / name, Path("rules") / name]
+    """Locate ``rules/<name>``: in the given rules directory only (a method of the same name elsewhere may be
+    another version of it), else beside the catalogues folder, or in ./rules."""
+    if rules_dir:
+        candidates = [Path(rules_dir) / name]
+    else:
+        candidates = [catalog_root.resolve().parent.parent / "rules" / name, Path("rules") / name]
     for candidate in candidates:
         if (candidate / "method.yaml").is_file():
             return candidate
