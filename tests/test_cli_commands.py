@@ -102,3 +102,18 @@ def test_a_rules_folder_given_is_the_only_one_searched(tmp_path: Path, monkeypat
     assert ("catalogs/c/ente.yaml: error[load]: method 'cciaa-torino-2022' not found "
             "(looked in regole/cciaa-torino-2022; use --rules DIR)") in refused.output, refused.output
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("path", ["catalogs/nessuno", "catalogs/c/measures.yaml"])
+def test_assess_on_a_path_that_is_no_catalogue_folder_makes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   path: str) -> None:
+    """The history store is created beside the catalogue: a typo in the folder was made a folder for it (and a
+    catalogue file gave 'cannot open the history store: File exists'). Refused as check refuses it."""
+    shutil.copytree(REPO / "catalogs" / "esempio-cciaa", tmp_path / "catalogs" / "c")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RISKENGINE_DB")  # the store's default place: beside the catalogue
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    refused = CliRunner().invoke(app, ["assess", path, "--out", "o", "-f", "json", "--rules", str(REPO / "rules")])
+    assert refused.exit_code == 1, refused.output
+    assert refused.output.startswith(f"{path}: error[load]: not a catalogue directory "), refused.output
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before

@@ -336,9 +336,12 @@ def _write(result: dict[str, Any], out_dir: Path, formats: tuple[str, ...] | Non
 
 
 def _open_store(catalog_dir: str | Path, db: str | None) -> Store:
+    from riskengine.catalog.load import catalog_folder
     from riskengine.history.store import open_store, store_url
 
-    return open_store(store_url(catalog_dir, db))
+    # The store is created beside the catalogue: a path that is not a catalogue folder (a typo, one of its files)
+    # is refused as such, not made a folder for the store.
+    return open_store(store_url(catalog_folder(catalog_dir), db))
 
 
 def _read_store(catalog_dir: str | Path, db: str | None) -> Store:

@@ -92,9 +92,16 @@ def load_catalog(root: str | os.PathLike) -> Catalog:
         return _load_catalog(Path(root))
 
 
-def _load_catalog(root: Path) -> Catalog:
+def catalog_folder(root: str | os.PathLike) -> Path:
+    """``root``, refused unless it is a directory (what a command reads or writes beside a catalogue needs one)."""
+    root = Path(root)
     if not root.is_dir():
         raise refuse(Location(str(root)), "problemi.non_catalogo", hint_key="problemi.suggerimento.cartella_catalogo")
+    return root
+
+
+def _load_catalog(root: Path) -> Catalog:
+    catalog_folder(root)
     problems: list[Problem] = []
     documents: dict[str, Document] = {}
     parsed: dict[str, Any] = {}
