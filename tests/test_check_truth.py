@@ -424,3 +424,47 @@ def test_implemented_in_the_catalogue_but_not_in_the_year_is_overdue(tmp_path: P
     catalogue = _monitor_ms08(tmp_path, "attuata", {2026: "non-attuata"})
     (flagged,) = _overdue(assess(catalogue, year=2026))
     assert flagged["argomenti"]["stato"] == "non-attuata"
+
+
+# ---- a finding of an older year is named as such ------------------------------------------------------------
+
+
+def _ms08_implemented(tmp_path: Path) -> Path:
+    """The CCIAA example with MS08 reported implemented in the 2026 monitoring (as raccogli writes it): the 2025
+    annex still lists it overdue, the 2026 annex no longer does."""
+    catalogue = copy_catalogue(tmp_path, REPO / "catalogs" / "esempio-cciaa")
+    path = catalogue / "assessment-2026.yaml"
+    text = path.read_text(encoding="utf-8")
+    before = "  - misura: MS08\n    stato: da-attuare\n"
+    assert before in text
+    path.write_text(text.replace(before, "  - misura: MS08\n    stato: attuata\n"), encoding="utf-8")
+    return catalogue
+
+
+@pytest.mark.parametrize("edit", ["as-is", "MS08 implemented in 2026"])
+def test_check_names_the_years_of_a_finding_not_every_annex_lists(edit: str, tmp_path: Path) -> None:
+    catalogue = REPO / "catalogs" / "esempio-cciaa" if edit == "as-is" else _ms08_implemented(tmp_path)
+    report = api.check(catalogue, RULES)
+    listed: dict[int, set[tuple[str, str, str]]] = {}
+    for year in years_of(catalogue):
+        out = tmp_path / "out" / str(year)
+        api.assess(catalogue, out, year=year, rules_dir=RULES, formats=("json",))
+        result = json.loads((out / "risultato.json").read_text(encoding="utf-8"))
+        listed[year] = {(f["codice"], f["gravita"], f["dove"]) for f in result["criticita"]}
+    assert len(listed) > 1
+    labelled = 0
+    for problem in report.problems:
+        fact = (problem.code, problem.severity.value,
+                f"{Path(problem.location.path).name}:{problem.location.line}:{problem.location.column}")
+        years = tuple(year for year, facts in sorted(listed.items()) if fact in facts)
+        assert years, fact
+        assert report.years.get(problem) == (years if len(years) < len(listed) else None), fact
+        labelled += len(years) < len(listed)
+    assert labelled >= 2  # B2.1.5 and C2.7.3 have no answers in 2025 (and MS08 is overdue only in 2025)
+
+
+def test_the_overdue_measure_of_an_older_year_says_which_annex_lists_it(tmp_path: Path) -> None:
+    checked = riskengine("check", _ms08_implemented(tmp_path), "--rules", RULES)
+    (line,) = [line for line in checked.stdout.splitlines() if "[measure-overdue]" in line]
+    assert "'MS08'" in line and line.endswith(" [solo nell'allegato 2025]"), line
+    assert not [line for line in checked.stdout.splitlines() if "obligation-overdue" in line and "[solo" in line]

@@ -35,6 +35,8 @@ class CheckReport:
     target: str
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # A finding that not every year's annex lists (an older year's answers or monitoring): the years that list it.
+    years: dict[Problem, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def severities(self) -> Counter[str]:
@@ -85,7 +87,8 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
     assessment_problems, assessments = _check_assessments(cg, method)
     report.problems = prepared[1] + assessment_problems
     if report.ok:
-        report.problems = _assessed_findings(Path(catalog_dir), prepared, assessments, report.problems, progress)
+        report.problems, report.years = _assessed_findings(Path(catalog_dir), prepared, assessments, report.problems,
+                                                           progress)
     return report
 
 
@@ -153,8 +156,9 @@ def _check_assessments(cg: CatalogGraph, method: Method) -> tuple[list[Problem],
 
 def _assessed_findings(root: Path, prepared: tuple[CatalogGraph, list[Problem], Method],
                        assessments: dict[int, Assessment], found: list[Problem],
-                       progress: Progress | None) -> list[Problem]:
-    """The findings of each year's annex, located in the files they concern (the result names only the file).
+                       progress: Progress | None) -> tuple[list[Problem], dict[Problem, tuple[int, ...]]]:
+    """The findings of each year's annex, located in the files they concern (the result names only the file),
+    and the years that list each finding not every year's annex lists.
 
     A finding of the catalogue (integrity, warnings of the method) is in the annex of every year:
     the same fact, worded the same, at the same place, is reported once; each year adds the
@@ -164,18 +168,19 @@ def _assessed_findings(root: Path, prepared: tuple[CatalogGraph, list[Problem], 
     from riskengine.pipeline import assessed_findings
 
     if not assessments:
-        return found
-    problems: list[Problem] = []
-    seen: set[tuple[str, str, str, str]] = set()
+        return found, {}
+    facts: dict[tuple[str, str, str, str], tuple[Problem, list[int]]] = {}
     by_name = {Path(p.location.path).name: p.location.path for p in found}
     for year, assessment in sorted(assessments.items()):
         by_name[f"assessment-{year}.yaml"] = str(root / f"assessment-{year}.yaml")
         for finding in assessed_findings(prepared, assessment, progress=progress):
             fact = (finding["codice"], finding["gravita"], finding["dove"], finding["messaggio"])
-            if fact not in seen:
-                seen.add(fact)
-                problems.append(finding_problem(finding, root, by_name))
-    return problems
+            if fact not in facts:
+                facts[fact] = (finding_problem(finding, root, by_name), [])
+            if year not in facts[fact][1]:
+                facts[fact][1].append(year)
+    problems = [problem for problem, _ in facts.values()]
+    return problems, {problem: tuple(years) for problem, years in facts.values() if len(years) < len(assessments)}
 
 
 def finding_problem(finding: Mapping[str, Any], root: Path, paths: Mapping[str, str]) -> Problem:

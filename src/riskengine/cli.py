@@ -494,12 +494,20 @@ def check(catalog: Path = typer.Argument(...),
             for code in sorted(groups):
                 typer.echo(f"  {code} ({len(groups[code])})")
                 for problem in groups[code]:
-                    typer.echo(f"    {t.problem(problem)}")
+                    typer.echo(f"    {t.problem(problem)}{_only_in(t, report.years.get(problem, ()))}")
     severities = report.severities
     status = "cli.check.esito_ok" if report.ok else "cli.check.esito_ko"
     typer.echo(t(status, **t.severities(severities)))
     if not report.ok:
         raise typer.Exit(EXIT_INPUT)
+
+
+def _only_in(t: Text, years: tuple[int, ...]) -> str:
+    """The annexes that list a finding of check, when not every year's does (nothing otherwise)."""
+    if not years:
+        return ""
+    key = "cli.check.solo_anno" if len(years) == 1 else "cli.check.solo_anni"
+    return f" [{t(key, anni=', '.join(map(str, years)))}]"
 
 
 def _echo_measures(t: Text, title: str, measures: list[dict]) -> None:
