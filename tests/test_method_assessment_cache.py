@@ -155,7 +155,7 @@ def test_an_assessment_hit_equals_a_fresh_load(catalogue, rules, cache_root, mon
     assert calls == []
     fresh = load_assessment(path, cg, method)
     assert warm.answers == fresh.answers and warm.monitoring == fresh.monitoring
-    assert warm.places == fresh.places and warm.to_confirm == fresh.to_confirm and warm.model == fresh.model
+    assert warm.places == fresh.places and warm.findings == fresh.findings and warm.model == fresh.model
     assert cold.answers == fresh.answers
     # A value located after a hit is read from the file again, at the same place.
     assert warm.document is not None and fresh.document is not None

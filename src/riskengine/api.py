@@ -150,7 +150,7 @@ def _check_assessments(cg: CatalogGraph, method: Method) -> tuple[list[Problem],
         except RiskengineError as exc:
             problems += exc.problems
         else:
-            problems += assessments[year].to_confirm
+            problems += assessments[year].findings
     return problems, assessments
 
 

@@ -94,7 +94,7 @@ def _with_assessment(prepared: tuple[CatalogGraph, list[Problem], Method], asses
     monitored = {code: esito.stato for code, esito in assessment.monitoring.items()}
     integrity = [p for p in integrity if p.code != "measure-overdue"] + overdue_measures(cg, monitored)
     cg.catalog.release_positions()  # read again to locate the overdue measures (on L, about 90 MB)
-    return cg, integrity + assessment.to_confirm, method, assessment, backend_for(method, backend)
+    return cg, integrity + assessment.findings, method, assessment, backend_for(method, backend)
 
 
 def _result(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Backend],

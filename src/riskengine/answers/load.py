@@ -43,7 +43,8 @@ class Assessment:
     document: Document | None = None
     # Where each item's judgement is written: the findings of the policies on it are located there.
     places: dict[str, Location] = field(default_factory=dict)
-    to_confirm: list[Problem] = field(default_factory=list)  # one finding per answer still marked da_confermare
+    # What the annex lists about the assessment itself: one finding per answer still marked da_confermare.
+    findings: list[Problem] = field(default_factory=list)
 
 
 def match_option(method: Method, indicator_code: str, raw: Any) -> Opzione | None:
@@ -191,7 +192,7 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
                 problems.append(said(doc.locate(keys + ("residuo",)), "problemi.rischio_o_livello", code="assessment"))
         result.answers[code] = Answers(code, wanted_kind, options, giudizio)
         if giudizio.da_confermare:
-            result.to_confirm.append(said(
+            result.findings.append(said(
                 doc.locate(keys + ("da_confermare",)), "integrita.da-confermare", code="da-confermare",
                 severity=Severity.WARNING, subject=code, hint_key="problemi.suggerimento.da-confermare", codice=code))
     measure_codes = [cg.code(n) for n in cg.nodes_of("measure")]

@@ -347,7 +347,7 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
             if assessment is None:
                 raise RiskengineError(sorted(problems, key=Problem.sort_key))
             checked = check_assessment(doc, cg, method, path)
-            result.warnings += checked.to_confirm
+            result.warnings += checked.findings
             models[ASSESSMENT_FILE], documents[ASSESSMENT_FILE], result.year = assessment, doc, assessment.anno
     return result
 
