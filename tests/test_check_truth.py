@@ -468,3 +468,24 @@ def test_the_overdue_measure_of_an_older_year_says_which_annex_lists_it(tmp_path
     (line,) = [line for line in checked.stdout.splitlines() if "[measure-overdue]" in line]
     assert "'MS08'" in line and line.endswith(" [solo nell'allegato 2025]"), line
     assert not [line for line in checked.stdout.splitlines() if "obligation-overdue" in line and "[solo" in line]
+
+
+def test_a_year_after_the_plan_date_is_a_warning_of_that_year(tmp_path: Path) -> None:
+    """new-year leaves ente.yaml as it is: the 2027 annex would count deadlines and late measures at the 2026
+    plan's date without a word. check and the 2027 annex say so, at data_riferimento; the 2026 annex does not."""
+    catalogue = copy_catalogue(tmp_path, REPO / "catalogs" / "esempio-cciaa")
+    api.new_year(catalogue, from_year=2026, to_year=2027)
+    checked = riskengine("check", catalogue, "--rules", RULES)
+    (line,) = [line for line in checked.stdout.splitlines() if "[plan-date-before-year]" in line]
+    assert line.strip() == (f"{catalogue}/ente.yaml:7:19: warning[plan-date-before-year]: la valutazione è del 2027, "
+                            "ma la data di riferimento del piano è ancora 31/01/2026 (aggiorna data_riferimento in "
+                            "ente.yaml alla data del piano 2027: scadenze e misure in ritardo si contano a quella "
+                            "data) [solo nell'allegato 2027]"), line
+    for year, listed in ((2027, True), (2026, False)):
+        api.assess(catalogue, tmp_path / str(year), year=year, rules_dir=RULES, formats=("json",))
+        result = json.loads((tmp_path / str(year) / "risultato.json").read_text(encoding="utf-8"))
+        codes = {f["codice"] for f in result["criticita"]}
+        assert ("plan-date-before-year" in codes) == listed, year
+    ente = catalogue / "ente.yaml"
+    ente.write_text(ente.read_text(encoding="utf-8").replace("2026-01-31", "2027-01-31"), encoding="utf-8")
+    assert "plan-date-before-year" not in riskengine("check", catalogue, "--rules", RULES).stdout

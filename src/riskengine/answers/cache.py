@@ -24,7 +24,7 @@ from riskengine.method.load import Method
 from riskengine.source.document import loading_versions, read_file
 from riskengine.user_cache import signed_entry
 
-_FORMAT = b"riskengine-valutazione/2"  # 2: Assessment.to_confirm renamed findings
+_FORMAT = b"riskengine-valutazione/3"  # 2: to_confirm renamed findings; 3: plan-date-before-year
 KEPT = 16  # the newest assessments kept
 
 

@@ -136,6 +136,12 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
         problems.append(said(doc.locate(("anno",)), "problemi.anno_del_file", code="assessment",
                              hint_key="problemi.suggerimento.anno_del_file", file=path.name, anno=model.anno,
                              anno_file=int(named[1])))
+    plan_date = cg.catalog.ente.data_riferimento
+    if model.anno > plan_date.year:  # new-year does not touch ente.yaml: last year's plan date would be this year's
+        result.findings.append(said(
+            cg.catalog.locate("ente.yaml", ("data_riferimento",)), "integrita.plan-date-before-year",
+            code="plan-date-before-year", severity=Severity.WARNING, subject=f"anno:{model.anno}",
+            hint_key="problemi.suggerimento.plan-date-before-year", anno=model.anno, data=plan_date.isoformat()))
     level = method.model.valutazione.livello
     wanted_kind = _KIND_OF_LEVEL[level]
     pool = [cg.code(n) for n in cg.nodes_of(wanted_kind)]
