@@ -283,6 +283,7 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
     """
     from riskengine.answers.load import check_assessment
     from riskengine.graph import build_graph, check_integrity
+    from riskengine.graph.integrity import covered_events_dropped
 
     path = Path(path)
     sheets = read_workbook(path)
@@ -333,9 +334,19 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
     errors = [p for p in found if p.severity is Severity.ERROR]
     if errors:
         raise RiskengineError(sorted(errors, key=Problem.sort_key))
-    result = Imported(models, documents, catalog, warnings=[p for p in found if p.severity is not Severity.ERROR])
-    if ASSESSMENT_SHEET in sheets or ASSESSMENT_FILE in documents:
-        method = method_of(catalog.ente.metodo)
+    assessed = ASSESSMENT_SHEET in sheets or ASSESSMENT_FILE in documents
+    try:
+        method: Method | None = method_of(catalog.ente.metodo)
+    except RiskengineError:
+        if assessed:  # the answers cannot be checked without it
+            raise
+        method = None  # the warnings as check gives them without a method: the stricter count of untreated events
+    # Untreated events counted as the method says, as check counts them (its eventi.misure_di_processo_coprono).
+    covers = method is not None and method.model.eventi.misure_di_processo_coprono
+    result = Imported(models, documents, catalog, warnings=[p for p in covered_events_dropped(cg, found, covers)
+                                                            if p.severity is not Severity.ERROR])
+    if assessed:
+        assert method is not None
         if ASSESSMENT_SHEET in sheets:
             reader.assessment(sheets[ASSESSMENT_SHEET], method.model.valutazione.livello)
             if reader.problems:
