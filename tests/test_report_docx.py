@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -80,6 +82,35 @@ def test_the_word_annex_is_deterministic(annex) -> None:
     path, result = annex
     view = View(canonical_copy(result), Messages("it"))
     assert docx_bytes(view, PACKAGE_TEMPLATE) == path.read_bytes()
+
+
+def _texts(data: bytes) -> list[str]:
+    """Every paragraph and table cell of a Word document, in order."""
+    from docx import Document
+
+    document = Document(io.BytesIO(data))
+    return [p.text for p in document.paragraphs] + [c.text for t in document.tables for r in t.rows for c in r.cells]
+
+
+@pytest.mark.parametrize(("lang", "deadline", "general", "reference", "score"),
+                         [("it", "31/12/2026", "31/05/2026", "31/01/2026", ","),
+                          ("en", "2026-12-31", "2026-05-31", "2026-01-31", ".")])
+def test_the_word_annex_writes_dates_and_decimals_as_the_other_formats_do(annex, lang, deadline, general, reference,
+                                                                         score) -> None:
+    """Deadlines of the general and per-unit measure tables, the reference date and the scores: dd/mm/yyyy and a
+    decimal comma in Italian, as written in English (as HTML, XLSX and CSV show them); never ISO in Italian."""
+    _, result = annex
+    result = canonical_copy(result)
+    for m in result["misure"]:
+        if m["codice"] == "MG01":  # the example's general measures are all continuous: one with a day
+            m["scadenza"] = "2026-05-31"
+    texts = _texts(docx_bytes(View(result, Messages(lang)), PACKAGE_TEMPLATE))
+    assert reference in texts and deadline in texts and general in texts
+    assert Messages(lang).value("scadenza", "continua") in texts
+    if lang == "it":
+        assert [t for t in texts if re.search(r"\b20\d\d-\d\d-\d\d\b", t)] == []
+    scores = [t for t in texts if re.fullmatch(r"\d+[.,]\d+", t)]
+    assert scores and all(score in t for t in scores)
 
 
 def test_the_context_provides_exactly_the_declared_variables(annex) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from riskengine.errors import Location, Problem, RiskengineError
-from riskengine.i18n import refuse, said
+from riskengine.i18n import Text, refuse, said
 from riskengine.report import tables as tb
 from riskengine.report.sandbox import templates_directory
 from riskengine.report.template_causes import template_cause
@@ -157,22 +157,23 @@ def unknown_variables(path: Path) -> list[Problem]:
 
 # --- the content -----------------------------------------------------------------------------------------
 
-def _text(value: Any, lang: str) -> str:
+def _text(value: Any, t: Text) -> str:
+    """A table value as the other formats show it, by the catalogue's helpers: a level by its label, a number
+    with the language's decimal mark, a date as the language writes it (dd/mm/yyyy in Italian)."""
     if value is None:
         return ""
     if isinstance(value, tb.Level):
         return value.etichetta
     if isinstance(value, Decimal):
-        text = format(value, "f")
-        return text.replace(".", ",") if lang == "it" else text
+        return t.number(format(value, "f"))
+    if isinstance(value, dt.date):  # str() of a date is ISO whatever the language
+        return t.day(value.isoformat())
     return str(value)
 
 
-def _date(value: str | None, lang: str) -> str:
-    if not value:
-        return ""
-    day = dt.date.fromisoformat(str(value)[:10])
-    return day.strftime("%d/%m/%Y") if lang == "it" else day.isoformat()
+def _date(value: str | None, t: Text) -> str:
+    """A date of the result as the language writes it; no date: empty (the template's own text stays)."""
+    return t.day(str(value)[:10]) if value else ""
 
 
 def _style(document: Any, names: tuple[str, ...]) -> Any:
@@ -215,7 +216,7 @@ def _table(document: Any, headers: list[str], rows: list[list[str]]) -> None:
 def _from_table(document: Any, view: View, table: tb.Table) -> None:
     keep = [i for i, c in enumerate(table.columns) if c.key not in _INTERNAL_COLUMNS]
     _table(document, [tb.header(view, table.columns[i]) for i in keep],
-           [[_text(row[i], view.lang) for i in keep] for row in table.rows])
+           [[_text(row[i], view.t) for i in keep] for row in table.rows])
 
 
 def _unit_measures(document: Any, view: View) -> None:
@@ -226,8 +227,8 @@ def _unit_measures(document: Any, view: View) -> None:
             continue
         name = group["unita"]["nome"] if group["unita"] else t("unita.senza_responsabile")
         _heading(document, name, 2)
-        rows = [[m["codice"], m["nome"], m.get("descrizione", ""), _text(t.value("scadenza", m.get("scadenza"))
-                 if m.get("scadenza") else "", view.lang), m.get("indicatore") or "", m.get("target") or "",
+        rows = [[m["codice"], m["nome"], m.get("descrizione", ""), t.day(m["scadenza"])
+                 if m.get("scadenza") else "", m.get("indicatore") or "", m.get("target") or "",
                  t.value("stato", m.get("stato"))] for m in specific]
         _table(document, [t(f"colonne.{k}") for k in ("codice", "nome_misura", "descrizione", "scadenza",
                                                        "indicatore", "target", "stato")], rows)
@@ -244,11 +245,11 @@ def _sheets(document: Any, view: View) -> None:
                 [t("colonne.unita_responsabile"), (p.get("unita") or {}).get("nome", "")]]
         if p.get("valutato"):
             if view.numeric:
-                rows += [[t("colonne.probabilita"), _text(Decimal(p["probabilita"]), view.lang)],
-                         [t("colonne.impatto"), _text(Decimal(p["impatto"]), view.lang)]]
+                rows += [[t("colonne.probabilita"), _text(Decimal(p["probabilita"]), view.t)],
+                         [t("colonne.impatto"), _text(Decimal(p["impatto"]), view.t)]]
             for key, state in states:
                 level = view.level_of(state.get("livello"))
-                score = f" ({_text(Decimal(state['rischio']), view.lang)})" if state.get("rischio") else ""
+                score = f" ({_text(Decimal(state['rischio']), view.t)})" if state.get("rischio") else ""
                 rows.append([t(f"colonne.{key}"), (level["etichetta"] if level else "") + score])
             rows.append([t("scheda.motivazione"), p.get("motivazione") or t("scheda.senza_motivazione")])
         else:
@@ -296,8 +297,8 @@ def docx_context(view: View, template: Any) -> dict[str, Any]:
         "titolo": t("documento.titolo"),
         "sottotitolo": t("documento.sottotitolo", dal=plan["dal"], al=plan["al"]),
         "edizione": t("documento.esempio") if view.ente.get("esempio") else "",
-        "data_riferimento": _date(view.ente.get("data_riferimento"), view.lang),
-        "data_valutazione": _date(view.result.get("data_valutazione"), view.lang),
+        "data_riferimento": _date(view.ente.get("data_riferimento"), t),
+        "data_valutazione": _date(view.result.get("data_valutazione"), t),
         "titoli": {"registro": t("registro.titolo"), "misure_generali": t("generali.titolo"),
                    "misure_per_unita": t("unita.titolo"), "monitoraggio": t("monitoraggio.titolo"),
                    "schede": t("schede.titolo")},
