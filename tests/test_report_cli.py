@@ -92,3 +92,21 @@ def test_csv_delimiter_option(tmp_path):
                   "--csv-delimiter", "|")
     assert refused.exit_code == 1 and "unsupported CSV delimiter '|'" in refused.output
     assert not (tmp_path / "x").exists()
+
+
+def test_the_summary_counts_levels_in_the_methods_order_in_both_languages(tmp_path):
+    """risultato.json has its keys sorted (alto, basso, …): the summary of report read from it still follows the
+    method's levels, as assess's does, in Italian and in English (it listed them by code)."""
+    first = tmp_path / "a"
+    assess = run("assess", str(REPO / "tests" / "data" / "mini"), "--out", str(first), "--rules", RULES,
+                 "--format", "json", "--lang", "en")
+    assert assess.exit_code == 3, assess.output  # mini has an error finding: a draft
+    english = "Processes by risk level (planned residual): Low 2; Medium 1; Medium-high 0; High 1"
+    assert assess.stderr.splitlines()[2] == "  " + english
+    for lang, line in (("en", english),
+                       ("it", "Processi per livello di rischio (residuo programmato): Basso 2; Medio 1; Medio-alto 0; "
+                              "Alto 1")):
+        result = run("report", str(first / "risultato.json"), "--out", str(tmp_path / lang), "--format", "json",
+                     "--lang", lang)
+        assert result.exit_code == 3, result.output
+        assert result.stderr.splitlines()[2] == "  " + line

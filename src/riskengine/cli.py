@@ -715,9 +715,12 @@ def _summary(t: Text, annex: Any, verbose: bool) -> None:
     echo(t("cli.sintesi.titolo", anno=result["anno"], ente=result["ente"]["nome"]))
     echo("  " + t("cli.sintesi.processi", valutati=s["processi_valutati"], processi=s["processi"]))
     levels = {lvl["codice"]: t.level(lvl) for lvl in result["metodo"]["livelli"]}
-    per_level = s.get("per_livello", {}).get("residuo_programmato", {})
+    order = {code: i for i, code in enumerate(levels)}
+    # In the method's order: a result read back from risultato.json has its keys sorted by code (alto, basso, …).
+    per_level = sorted(s.get("per_livello", {}).get("residuo_programmato", {}).items(),
+                       key=lambda item: order.get(item[0], len(order)))
     echo("  " + t("cli.sintesi.per_livello",
-                  livelli="; ".join(f"{levels.get(k, k)} {n}" for k, n in per_level.items())))
+                  livelli="; ".join(f"{levels.get(k, k)} {n}" for k, n in per_level)))
     severities = s["criticita_per_gravita"]
     echo("  " + t("cli.sintesi.criticita", **{**t.severities(severities),
                                                "errori": t("cli.gravi", n=severities.get("error", 0))}))
