@@ -159,7 +159,8 @@ def test_the_complete_annex_has_the_treatment_priority_table(tmp_path):
     cli = riskengine("rank-measures", catalog, "--format", "json", cwd=tmp_path)
     assert json.loads(cli.stdout) == ranking
     text = riskengine("rank-measures", catalog, "--lang", "it", cwd=tmp_path).stdout
-    assert "    1. MS28     rimuove 2,50;" in text
+    assert (f"    1. MS28     {first['nome']} — rimuove 2,50; processi che scendono di livello: "
+            f"{', '.join(first['processi_abbassati'])}\n") in text
 
 
 def test_the_rankings_shortcut_keeps_a_residual_only_when_it_cannot_change():

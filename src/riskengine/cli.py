@@ -1047,8 +1047,9 @@ def rank_measures(catalog: Path = typer.Argument(...),
     typer.echo(f"{w['rank']} ({len(ranking)})")
     for r in ranking:
         dropped = ", ".join(r["processi_abbassati"]) or "—"
-        typer.echo(f"  {r['posizione']:>3}. {r['codice']:<8} {w['removes']} {t.number(r['rischio_rimosso'])}; "
-                   f"{w['drops']}: {dropped}  {r['nome']}")
+        # the measure's name beside its code: after the processes it read as the last process's name
+        typer.echo(f"  {r['posizione']:>3}. {r['codice']:<8} {r['nome']} — {w['removes']} "
+                   f"{t.number(r['rischio_rimosso'])}; {w['drops']}: {dropped}")
 
 
 def _workbook_words(t: Text) -> dict[str, str]:
