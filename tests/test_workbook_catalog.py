@@ -11,6 +11,7 @@ from catalog_helpers import run_cli
 from workbook_helpers import EXAMPLE, RULES, column_of, edit, example_copy, export, row_of, tree_bytes
 
 from riskengine import api
+from riskengine.source.document import load_yaml
 
 
 @pytest.fixture(scope="module")
@@ -274,3 +275,13 @@ def test_the_import_warns_of_what_check_then_reports(tmp_path, workbook) -> None
     warned = sorted(re.findall(r"warning\[([^\]]+)\]", result.stdout + result.stderr))
     checked = sorted(re.findall(r"warning\[([^\]]+)\]", run_cli("check", str(out), "--rules", RULES).stdout))
     assert warned == checked == ["measure-overdue", "obligation-overdue"]
+
+
+def test_a_status_typed_as_its_label_is_read_as_the_status(tmp_path, workbook) -> None:
+    """'In corso' typed in the catalogue workbook's stato column (its drop-down offers in-corso) is in-corso."""
+    row, column = row_of(workbook, "Misure", "MS08"), column_of(workbook, "Misure", "stato")
+    typed = edit(workbook, "Misure", {f"{column}{row}": "In corso"}, tmp_path / "etichetta.xlsx")
+    result = _import(typed, tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    measures = {m["codice"]: m for m in load_yaml(tmp_path / "out" / "measures.yaml").data["misure"]}
+    assert measures["MS08"]["stato"] == "in-corso"

@@ -171,6 +171,36 @@ def test_measures_status_and_checks_are_merged_into_the_monitoring(tmp_path, wri
                                 "verifiche_eseguite": 3, "note": "Tre verifiche su quattro"}
 
 
+@pytest.mark.parametrize(("typed", "merged"), [("In corso", "in-corso"), ("ATTUATA", "attuata"),
+                                               ("  da   attuare ", "da-attuare"), ("Non attuata", "non-attuata")])
+def test_a_status_typed_as_the_annex_writes_it_is_the_status(tmp_path, written, typed, merged) -> None:
+    """The annex and the questionnaire's own text show 'In corso', 'Attuata': typed so, they were refused
+    ('forse in-corso?')."""
+    from openpyxl import load_workbook
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    path = folder / "questionario-PROVV-2026.xlsx"
+    book = load_workbook(path)
+    code, book["Misure"]["F2"] = book["Misure"]["A2"].value, typed
+    book.save(path)
+    run = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert run.exit_code == 0, run.stderr
+    monitoring = {e["misura"]: e for e in load_yaml(catalog / "assessment-2026.yaml").data["monitoraggio"]}
+    assert monitoring[code]["stato"] == merged
+
+
+def test_a_status_that_is_no_status_is_still_refused_at_its_cell(tmp_path, written) -> None:
+    from openpyxl import load_workbook
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    path = folder / "questionario-PROVV-2026.xlsx"
+    book = load_workbook(path)
+    book["Misure"]["F2"] = "In-corso quasi"
+    book.save(path)
+    run = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert run.exit_code == 1 and "questionario-PROVV-2026.xlsx:Misure!F2: error[" in run.stderr, run.stderr
+
+
 def test_a_new_year_starts_empty_and_reports_what_is_still_missing(tmp_path, written, monkeypatch) -> None:
     monkeypatch.delenv("RISKENGINE_LANG")  # the default: Italian
     catalog = example_copy(tmp_path)

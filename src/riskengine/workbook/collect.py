@@ -29,6 +29,7 @@ from riskengine.workbook.questionnaires import (
     INFO_SHEET,
     MEASURE_EDITABLE,
     MEASURES_SHEET,
+    STATI,
     indicator_of_header,
     items_of_unit,
     measures_of,
@@ -39,6 +40,7 @@ from riskengine.workbook.values import from_cell, is_empty
 _ANSWER = Column(("risposta",), "any")
 _TEXT = Column(("testo",), "text")
 _COUNT = Column(("conteggio",), "int")
+_STATE = Column(("stato",), "choice", choices=STATI)
 _KINDS = {"processo": "process", "fase": "phase", "evento": "event"}
 _YEAR = re.compile(r"\d{4}")
 
@@ -168,7 +170,8 @@ class _Collector:
                 cell = cells.get(index)
                 if cell is None or name not in MEASURE_EDITABLE:
                     continue
-                row.values[name] = from_cell(cell.value, _COUNT if name.startswith("verifiche") else _TEXT)
+                kind = _COUNT if name.startswith("verifiche") else _STATE if name == "stato" else _TEXT
+                row.values[name] = from_cell(cell.value, kind)
                 row.cells[name] = cell_location(path, sheet.title, cell.ref)
             rows.append(row)
         return rows

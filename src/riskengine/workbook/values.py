@@ -116,6 +116,12 @@ def _scalar(value: Any, column: Column) -> Any:
     if column.kind == "bool" and isinstance(value, str):
         word = value.strip().lower()
         return True if word in _TRUE else False if word in _FALSE else value
+    if column.kind in ("choice", "date-or-choice") and isinstance(value, str) and value not in column.choices:
+        # A word of a closed list typed as the annex and the drop-down's neighbours show it ("In corso",
+        # "Da attuare"): the choice it spells, whatever its case and spaces; anything else is left to be refused.
+        spelt = "-".join(value.split()).casefold()
+        if spelt in column.choices:
+            return spelt
     if column.kind in ("date", "date-or-choice") and isinstance(value, str):
         match = _ITALIAN_DATE.fullmatch(value.strip())
         if match:
