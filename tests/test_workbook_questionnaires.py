@@ -143,6 +143,32 @@ def test_raccogli_merges_two_units_keeps_the_rest_and_reports_a_conflict(tmp_pat
     assert "unità che non hanno restituito il questionario: " in out and "(SEGR)" in out
 
 
+def test_a_row_answered_in_part_is_refused_at_its_first_empty_answer(tmp_path, written) -> None:
+    """The questionnaire holds last year's answers; a unit that changed one and emptied another cell had the
+    emptied one kept, silently taken as confirmed (da_confermare dropped). The row is refused there."""
+    from openpyxl import load_workbook
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    path = folder / "questionario-PROVV-2026.xlsx"
+    code = _processes(path)[0]
+    before, answers = (catalog / "assessment-2026.yaml").read_bytes(), _answers(catalog)
+    low = allowed_answers(METHOD, INDICATORS[0])[0]
+    _fill(path, {code: {INDICATORS[0]: int(low), INDICATORS[2]: None, INDICATORS[4]: None}})
+    headers = [c.value for c in load_workbook(path)["Valutazione"][1]]
+    column = next(i for i, h in enumerate(headers, start=1) if str(h).split(" – ")[0] == INDICATORS[2])
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES, "--lang", "it")
+    assert result.exit_code == 1, result.stdout
+    assert (f"{path}:Valutazione!{chr(64 + column)}2: error[questionario]: {code}: manca la risposta a "
+            f"{INDICATORS[2]} (senza risposta: {INDICATORS[2]}, {INDICATORS[4]}), in una riga compilata in parte "
+            "(rispondi a ogni indicatore della riga, o lasciala vuota per tenere le risposte che la valutazione "
+            "ha già)") in result.stderr, result.stderr
+    assert (catalog / "assessment-2026.yaml").read_bytes() == before
+    # the same row emptied in full keeps the assessment's answers
+    _fill(path, {code: dict.fromkeys([*INDICATORS, "motivazione"])})
+    assert run_cli("raccogli", str(catalog), str(folder), "--rules", RULES).exit_code == 0
+    assert _answers(catalog)[code] == answers[code]
+
+
 def test_an_answer_outside_the_scale_is_refused_at_its_cell_and_nothing_is_written(tmp_path, written) -> None:
     catalog, folder = _fresh(tmp_path, written, "PERS")
     before = (catalog / "assessment-2026.yaml").read_bytes()

@@ -34,7 +34,7 @@ from riskengine.workbook.questionnaires import (
     items_of_unit,
     measures_of,
 )
-from riskengine.workbook.safety import Sheet, cell_location, read_workbook
+from riskengine.workbook.safety import Sheet, cell_location, column_letter, read_workbook
 from riskengine.workbook.values import from_cell, is_empty
 
 _ANSWER = Column(("risposta",), "any")
@@ -150,10 +150,12 @@ class _Collector:
             row = _Row(str(code_cell.value).strip(), cell_location(path, sheet.title, code_cell.ref), {}, {})
             for index, name in columns.items():
                 cell = cells.get(index)
-                if cell is None or name == "codice":
+                if name == "codice":
                     continue
-                row.values[name] = from_cell(cell.value, _TEXT if name == "motivazione" else _ANSWER)
-                row.cells[name] = cell_location(path, sheet.title, cell.ref)
+                # an empty cell is kept as empty, with its place: a row answered in part is refused there
+                row.values[name] = None if cell is None else from_cell(cell.value,
+                                                                       _TEXT if name == "motivazione" else _ANSWER)
+                row.cells[name] = cell_location(path, sheet.title, f"{column_letter(index)}{number}")
             rows.append(row)
         return rows
 
@@ -257,6 +259,11 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
                 continue
             if not filled:
                 continue  # left empty: the assessment keeps what it says
+            blank = [name for name in c.indicators if name in row.cells and name not in filled]
+            if blank:  # the old answers there would be taken as confirmed (da_confermare dropped) unanswered
+                c.error(row.cells[blank[0]], "risposta_mancante", hint_key="riga_intera", codice=row.code,
+                        indicatore=blank[0], mancanti=", ".join(blank))
+                continue
             answered[row.code] = row.place
             position = index.get(row.code)
             if position is None:
