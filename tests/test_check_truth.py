@@ -478,9 +478,9 @@ def test_a_year_after_the_plan_date_is_a_warning_of_that_year(tmp_path: Path) ->
     checked = riskengine("check", catalogue, "--rules", RULES)
     (line,) = [line for line in checked.stdout.splitlines() if "[plan-date-before-year]" in line]
     assert line.strip() == (f"{catalogue}/ente.yaml:7:19: warning[plan-date-before-year]: la valutazione è del 2027, "
-                            "ma la data di riferimento del piano è ancora 31/01/2026 (aggiorna data_riferimento in "
-                            "ente.yaml alla data del piano 2027: scadenze e misure in ritardo si contano a quella "
-                            "data) [solo nell'allegato 2027]"), line
+                            "ma la data di riferimento del piano è ancora 31/01/2026 (aggiorna data_riferimento alla "
+                            "data del piano 2027: scadenze e misure in ritardo si contano a quella data) "
+                            "[solo nell'allegato 2027]"), line
     for year, listed in ((2027, True), (2026, False)):
         api.assess(catalogue, tmp_path / str(year), year=year, rules_dir=RULES, formats=("json",))
         result = json.loads((tmp_path / str(year) / "risultato.json").read_text(encoding="utf-8"))
