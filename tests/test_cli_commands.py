@@ -104,12 +104,14 @@ def test_a_rules_folder_given_is_the_only_one_searched(tmp_path: Path, monkeypat
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("path", ["catalogs/nessuno", "catalogs/c/measures.yaml"])
+@pytest.mark.parametrize("path", ["catalogs/nessuno", "catalogs/c/measures.yaml", "catalogs", "vuota"])
 def test_assess_on_a_path_that_is_no_catalogue_folder_makes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                    path: str) -> None:
     """The history store is created beside the catalogue: a typo in the folder was made a folder for it (and a
-    catalogue file gave 'cannot open the history store: File exists'). Refused as check refuses it."""
+    catalogue file gave 'cannot open the history store: File exists'; an empty folder or the catalogues' parent
+    got a store, then five missing files). Refused as check refuses it, in one line."""
     shutil.copytree(REPO / "catalogs" / "esempio-cciaa", tmp_path / "catalogs" / "c")
+    (tmp_path / "vuota").mkdir()
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("RISKENGINE_DB")  # the store's default place: beside the catalogue
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
@@ -117,3 +119,19 @@ def test_assess_on_a_path_that_is_no_catalogue_folder_makes_nothing(tmp_path: Pa
     assert refused.exit_code == 1, refused.output
     assert refused.output.startswith(f"{path}: error[load]: not a catalogue directory "), refused.output
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_assess_refused_for_the_catalogue_makes_no_history_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store is opened once the catalogue has loaded: a catalogue with an error left an empty store beside it."""
+    catalog = tmp_path / "catalogs" / "c"
+    shutil.copytree(REPO / "catalogs" / "esempio-cciaa", catalog, ignore=shutil.ignore_patterns("storico.sqlite*"))
+    (catalog / "areas.yaml").write_text("aree: [\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RISKENGINE_DB")
+    refused = CliRunner().invoke(app, ["assess", "catalogs/c", "--out", "o", "-f", "json", "--rules", str(REPO / "rules")])
+    assert refused.exit_code == 1 and "catalogs/c/areas.yaml:" in refused.output, refused.output
+    assert not (catalog / "storico.sqlite").exists() and not (tmp_path / "o").exists()
+    (catalog / "areas.yaml").write_bytes((REPO / "catalogs" / "esempio-cciaa" / "areas.yaml").read_bytes())
+    done = CliRunner().invoke(app, ["assess", "catalogs/c", "--out", "o", "-f", "json", "--rules", str(REPO / "rules")])
+    assert done.exit_code == 0, done.output
+    assert (catalog / "storico.sqlite").is_file()  # recorded once it could be assessed

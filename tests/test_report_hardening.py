@@ -211,6 +211,15 @@ def test_f06_a_directory_of_user_files_with_annex_names_is_not_replaced(mini):
     assert not store.parent.exists()
 
 
+def test_an_output_under_a_file_is_refused_before_the_assessment(mini):
+    (mini.parent / "nota.txt").write_text("x\n", encoding="utf-8")
+    store = mini.parent / "storico" / "storico.sqlite"
+    line = refused(assess(mini, "--format", "json", "--out", "nota.txt/allegato/2026",
+                          env={"RISKENGINE_DB": f"sqlite:///{store}"}), "error[output]")
+    assert line.startswith(f"{mini.parent / 'nota.txt'}: error[output]: cannot write the annex: Not a directory"), line
+    assert not store.parent.exists() and (mini.parent / "nota.txt").read_text(encoding="utf-8") == "x\n"
+
+
 def test_f06_an_annex_directory_is_checked_under_its_lock_before_the_assessment(mini, tmp_path):
     from riskengine.report import check_output
     from riskengine.report.output import exclusive

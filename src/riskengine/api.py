@@ -307,10 +307,18 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
     # Refused now, not after the assessment (and before the store is created); the default directory, named
     # after the assessment, is checked when the annex is written.
     check_output(out_dir, templates)
-    store = _open_store(catalog_dir, db)
+    store: Store | None = None
+
+    def last_checked(ente: str, anno: int) -> dict[str, int]:
+        # Asked once the catalogue has loaded: a path that is no catalogue, or one with errors, gets no store made.
+        nonlocal store
+        store = _open_store(catalog_dir, db)
+        return store.last_checked(ente, anno)
+
     try:
         result, ranking = assess_and_rank(catalog_dir, year=year, rules_dir=rules_dir, backend=backend,
-                                          progress=progress, checked=store.last_checked)
+                                          progress=progress, checked=last_checked)
+        assert store is not None  # assess_and_rank asks for the history before it evaluates
         if ranking:
             result["priorita_trattamento"] = ranking
         # Earlier years' results read, and this one's snapshot made: plain data, no garbage cycles. The
@@ -324,7 +332,8 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
         with gcpause.paused():
             store.record(result)
     finally:
-        store.close()
+        if store is not None:
+            store.close()
     return annex
 
 
@@ -341,12 +350,9 @@ def _write(result: dict[str, Any], out_dir: Path, formats: tuple[str, ...] | Non
 
 
 def _open_store(catalog_dir: str | Path, db: str | None) -> Store:
-    from riskengine.catalog.load import catalog_folder
     from riskengine.history.store import open_store, store_url
 
-    # The store is created beside the catalogue: a path that is not a catalogue folder (a typo, one of its files)
-    # is refused as such, not made a folder for the store.
-    return open_store(store_url(catalog_folder(catalog_dir), db))
+    return open_store(store_url(catalog_dir, db))
 
 
 def _read_store(catalog_dir: str | Path, db: str | None) -> Store:

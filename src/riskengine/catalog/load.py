@@ -92,16 +92,10 @@ def load_catalog(root: str | os.PathLike) -> Catalog:
         return _load_catalog(Path(root))
 
 
-def catalog_folder(root: str | os.PathLike) -> Path:
-    """``root``, refused unless it is a directory (what a command reads or writes beside a catalogue needs one)."""
-    root = Path(root)
-    if not root.is_dir():
-        raise refuse(Location(str(root)), "problemi.non_catalogo", hint_key="problemi.suggerimento.cartella_catalogo")
-    return root
-
-
 def _load_catalog(root: Path) -> Catalog:
-    catalog_folder(root)
+    # A folder with none of a catalogue's files (a typo of the path, its parent) is not a catalogue missing five.
+    if not root.is_dir() or not any((root / name).exists() for name in CATALOG_FILES if name not in OPTIONAL_FILES):
+        raise refuse(Location(str(root)), "problemi.non_catalogo", hint_key="problemi.suggerimento.cartella_catalogo")
     problems: list[Problem] = []
     documents: dict[str, Document] = {}
     parsed: dict[str, Any] = {}

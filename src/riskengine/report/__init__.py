@@ -19,6 +19,7 @@ the previous annex untouched (see :mod:`riskengine.report.output`). Output tree 
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -269,8 +270,11 @@ def check_output(out_dir: str | Path | None, templates: str | Path | None = None
         if os.path.lexists(out_dir):
             with _claimed(out_dir):
                 pass
-        else:
-            output_target(out_dir)
+            return
+        target = output_target(out_dir)
+        above = next(p for p in target.parents if os.path.lexists(p))  # the root exists
+        if not above.is_dir():  # a file where a folder of the path must be made
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(above))
     except OSError as exc:
         raise _output_error(exc, out_dir, replaced=False) from exc
 
