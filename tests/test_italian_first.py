@@ -109,8 +109,10 @@ def test_a_history_store_that_cannot_be_opened_says_why_in_italian(tmp_path: Pat
      "not exist", "il database 'storico' non esiste sul server 127.0.0.1:5432"),
     ('connection failed: connection to server at "127.0.0.1", port 5432 failed: FATAL:  role "rpct" does not exist',
      "l'utente 'rpct' non esiste sul server 127.0.0.1:5432"),
-    ('connection failed: connection to server at "10.1.1.1", port 5432 failed: timeout expired',
-     "il server 10.1.1.1:5432 non ha risposto in tempo"),
+    ("connection timeout expired",  # psycopg 3.3's whole message
+     "il server non ha risposto entro il tempo di connessione (connect_timeout)"),
+    ('connection failed: connection to server at "::1", port 1 failed: Connection refused',
+     "il server [::1]:1 rifiuta la connessione: non è avviato o non accetta connessioni su quella porta"),
 ])
 def test_a_postgresql_store_that_cannot_be_reached_says_why_in_italian(reason: str, italian: str) -> None:
     from riskengine.history.store import _db_cause, _unopened
@@ -137,6 +139,28 @@ def test_a_postgresql_server_that_refuses_the_connection_is_one_located_italian_
     assert italian == ("--db: error[load]: impossibile aprire l'archivio storico: il server 127.0.0.1:1 rifiuta la "
                        "connessione: non è avviato o non accetta connessioni su quella porta "
                        "(controlla --db o $RISKENGINE_DB)")
+
+
+def test_an_address_with_a_port_that_is_no_number_is_refused_without_its_password() -> None:
+    with pytest.raises(RiskengineError) as info:  # libpq's list of hosts, which SQLAlchemy's URLs do not take
+        open_store("postgresql+psycopg://rpct:segreta@db1:5432,db2:5432/storico")
+    italian, _ = lines(info)
+    assert italian == ("--db: error[load]: 'postgresql+psycopg://rpct:***@db1:5432,db2:5432/storico' non è "
+                       "l'indirizzo di un database (usa sqlite:///PERCORSO o postgresql+psycopg://UTENTE@HOST/DB)")
+
+
+def test_a_postgresql_server_that_never_answers_is_a_timeout_in_italian() -> None:
+    import socket
+
+    with socket.socket() as silent:  # the kernel accepts the connection; nobody ever answers it
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        with pytest.raises(RiskengineError) as info:
+            open_store(f"postgresql+psycopg://rpct:segreta@127.0.0.1:{port}/storico?connect_timeout=2")
+    italian, _ = lines(info)
+    assert italian == ("--db: error[load]: impossibile aprire l'archivio storico: il server non ha risposto entro il "
+                       "tempo di connessione (connect_timeout) (controlla --db o $RISKENGINE_DB)")
 
 
 @pytest.mark.skipif(not os.environ.get("RISKENGINE_TEST_PG"), reason="no PostgreSQL server (RISKENGINE_TEST_PG unset)")

@@ -297,9 +297,10 @@ _PG_CAUSES = [(re.compile(pattern), key) for pattern, key in (
     (r'FATAL:\s+(?:Peer|Ident) authentication failed for user "(?P<utente>[^"]*)"$', "autenticazione"),
     (r'FATAL:\s+database "(?P<database>[^"]*)" does not exist$', "database_assente"),
     (r'FATAL:\s+role "(?P<utente>[^"]*)" does not exist$', "utente_assente"),
-    (r"(?:connection )?timeout expired$", "tempo_scaduto"),
 )]
 _PG_HOST = re.compile(r"failed to resolve host '(?P<host>[^']*)'")
+_PG_TIMEOUT = "connection timeout expired"  # psycopg's own, naming no server
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@/]*@")  # shown as *** when an address is quoted back
 
 
 def _db_cause(reason: str) -> dict[str, str]:
@@ -309,10 +310,13 @@ def _db_cause(reason: str) -> dict[str, str]:
     key = _SQLITE_CAUSES.get(first)
     if key:
         return {"causa_chiave": key}
-    if host := _PG_HOST.match(first):
-        return {"causa_chiave": "problemi.archivio.causa.pg.host_sconosciuto", "host": host["host"]}
+    if unknown := _PG_HOST.match(first):
+        return {"causa_chiave": "problemi.archivio.causa.pg.host_sconosciuto", "host": unknown["host"]}
+    if first == _PG_TIMEOUT:
+        return {"causa_chiave": "problemi.archivio.causa.pg.tempo_scaduto"}
     if at := _PG_SERVER.match(first):
-        server = at["socket"] or f"{at['host']}:{at['porta']}"
+        host = f"[{at['host']}]" if at["host"] and ":" in at["host"] else at["host"]  # IPv6: [::1]:5432
+        server = at["socket"] or f"{host}:{at['porta']}"
         for pattern, name in _PG_CAUSES:
             if found := pattern.match(at["reason"]):
                 return {"causa_chiave": f"problemi.archivio.causa.pg.{name}", "server": server, **found.groupdict()}
@@ -360,7 +364,7 @@ def _sqlite_database(url: str) -> str | None:
 
     try:
         parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is no number (host1:1,host2:2)
         return None  # refused by open_store, with its reason
     if parsed.get_backend_name() != "sqlite" or "uri" in parsed.query:  # file:…?uri=true: SQLite reads the URI
         return None
@@ -385,8 +389,8 @@ def _open_with_sqlalchemy(url: str) -> _SqlAlchemy:
 
     try:
         parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError:
-        raise refuse(Location("--db"), "problemi.archivio.non_indirizzo", indirizzo=url,
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is no number (host1:1,host2:2)
+        raise refuse(Location("--db"), "problemi.archivio.non_indirizzo", indirizzo=_PASSWORD.sub(r"\1***@", url),
                      hint_key="problemi.archivio.suggerimento.indirizzo") from None
     options: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
