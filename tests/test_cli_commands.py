@@ -102,6 +102,8 @@ def test_a_rules_folder_given_is_the_only_one_searched(tmp_path: Path, monkeypat
     assert ("catalogs/c/ente.yaml: error[load]: method 'cciaa-torino-2022' not found "
             "(looked in regole/cciaa-torino-2022; use --rules DIR)") in refused.output, refused.output
     assert not (tmp_path / "o").exists()
+    own = CliRunner().invoke(app, [name, *args, "--rules", "rules/cciaa-torino-2022"])  # the method's own folder
+    assert own.exit_code == 0, own.output
 
 
 @pytest.mark.parametrize("path", ["catalogs/nessuno", "catalogs/c/measures.yaml", "catalogs", "vuota"])

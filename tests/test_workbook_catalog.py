@@ -277,6 +277,24 @@ def test_the_import_warns_of_what_check_then_reports(tmp_path, workbook) -> None
     assert warned == checked == ["measure-overdue", "obligation-overdue"]
 
 
+def test_the_import_counts_untreated_events_strictly_when_the_method_says_so(tmp_path, workbook) -> None:
+    """The same workbook with the method's misure_di_processo_coprono false (pna2013's and pna2019's default): every
+    event without a measure of its own or of its phase is a warning, at import as in check."""
+    rules = tmp_path / "regole"
+    shutil.copytree(RULES, rules)
+    method = rules / "cciaa-torino-2022" / "method.yaml"
+    text = method.read_text(encoding="utf-8")
+    assert "  misure_di_processo_coprono: true\n" in text
+    method.write_text(text.replace("  misure_di_processo_coprono: true\n", "  misure_di_processo_coprono: false\n"),
+                      encoding="utf-8")
+    out = tmp_path / "importato"
+    result = run_cli("import-xlsx", str(workbook), "--out", str(out), "--rules", str(rules))
+    assert result.exit_code == 0, result.stderr
+    warned = sorted(re.findall(r"warning\[([^\]]+)\]", result.stdout + result.stderr))
+    checked = sorted(re.findall(r"warning\[([^\]]+)\]", run_cli("check", str(out), "--rules", str(rules)).stdout))
+    assert warned == checked and warned.count("event-without-measure") == 31
+
+
 def test_a_status_typed_as_its_label_is_read_as_the_status(tmp_path, workbook) -> None:
     """'In corso' typed in the catalogue workbook's stato column (its drop-down offers in-corso) is in-corso."""
     row, column = row_of(workbook, "Misure", "MS08"), column_of(workbook, "Misure", "stato")

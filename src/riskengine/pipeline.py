@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None = None) -> Path:
     """Locate ``rules/<name>``: in the given rules directory only (a method of the same name elsewhere may be
     another version of it), else beside the catalogues folder, or in ./rules."""
-    if rules_dir:
-        candidates = [Path(rules_dir) / name]
+    if rules_dir:  # the folder of the methods, or the method's own folder
+        candidates = [Path(rules_dir) / name] + ([Path(rules_dir)] if Path(rules_dir).name == name else [])
     else:
         candidates = [catalog_root.resolve().parent.parent / "rules" / name, Path("rules") / name]
     for candidate in candidates:
