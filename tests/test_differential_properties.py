@@ -33,7 +33,7 @@ from riskengine.method.compile import (
     compile_method,
     encode_fact,
 )
-from riskengine.method.load import COUNT_FIELDS, engine_collisions, load_method
+from riskengine.method.load import COUNT_FIELDS, FACT_FIELDS, engine_collisions, load_method
 
 SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck))
 LEVELS = ["basso", "medio", "alto"]
@@ -42,7 +42,9 @@ LIMIT = expr.MAX_MAGNITUDE
 
 # ---- strategies ---------------------------------------------------------------------------------
 
-names = st.from_regex(r"\A[A-Za-z][A-Za-z0-9_]{0,11}\Z").filter(lambda n: n not in expr.KEYWORDS)
+# indicator codes: not a keyword of the conditions, nor a field every fact has (refused: load.FACT_FIELDS)
+names = st.from_regex(r"\A[A-Za-z][A-Za-z0-9_]{0,11}\Z").filter(
+    lambda n: n not in expr.KEYWORDS and n not in FACT_FIELDS and not n.startswith(("rischio_", "livello_")))
 in_range = st.decimals(min_value=-LIMIT, max_value=LIMIT, places=6, allow_nan=False, allow_infinity=False)
 edges = st.sampled_from([Decimal(0), Decimal(LIMIT), Decimal(-LIMIT), Decimal("0.000001"), Decimal("4.005")])
 

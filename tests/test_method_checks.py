@@ -56,6 +56,25 @@ def test_torino_compiles_both_band_tables_in_steps() -> None:
     assert str(method.rule_location("bande:vecchi-indici:2")) == where(TORINO / "method.yaml", "{oltre: 10, a: 17")
 
 
+# ---- names a process fact already has ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("code", ["id", "t", "sid", "area", "codice", "misure", "livello", "rischio_residuo",
+                                  "livello_x", "motivazione"])
+def test_an_indicator_named_as_a_field_of_every_fact_is_refused(tmp_path, code: str) -> None:
+    """An indicator 'id' overwrote the engine's fact id (engine and interpreter disagreed on 'id == 0.000001', found
+    by the differential property test); one named 'area' stood in for the process's area in every policy."""
+    d, problems = refused(tmp_path, TORINO, ("method.yaml", "  - {codice: P1, nome:", f"  - {{codice: {code}, nome:"))
+    place = where(d / "method.yaml", f"codice: {code}, nome", offset=len("codice: "))
+    assert problems[0] == (f"{place}: error[method]: '{code}' is already a field of every process fact (or of the "
+                           "engine's) (give the indicator another code, and use it in the policies and the assessments)")
+
+
+def test_a_variant_whose_fields_are_taken_is_refused(tmp_path) -> None:
+    _, problems = refused(tmp_path, TORINO, ("method.yaml", "{codice: prudenziale, nome:", "{codice: residuo, nome:"))
+    assert "error[method]: 'rischio_residuo' is already a field of every process fact (or of the engine's) (give " \
+           "the variant another code)" in problems[0], problems
+
+
 # ---- band tables --------------------------------------------------------------------------------------
 
 def test_band_gap(tmp_path) -> None:

@@ -40,6 +40,10 @@ BOOL_FIELDS = ("motivazione", "in_convenzione", "art6", "regime_semplificato", "
 TEXT_FIELDS = ("codice", "area", "classe_area", "unita")
 ENGINE_PROPERTIES = ("t", "id", "sid")
 """Fact properties every engine fact carries: its type (ours), its id and context (durable-rules')."""
+FACT_FIELDS = frozenset((*ENGINE_PROPERTIES, *TEXT_FIELDS, *COUNT_FIELDS, *BOOL_FIELDS, "livello", "livello_residuo",
+                         "livello_monitorato", "probabilita", "impatto", "rischio", "rischio_residuo",
+                         "rischio_monitorato"))
+"""The names a process fact has whatever the method: no indicator or variant may bring in one of them."""
 ENGINE_OPERATORS = ("$and", "$or", "$lt", "$lte", "$gt", "$gte", "$eq", "$neq", "$mt", "$imt", "$iall", "$iany",
                     "$ex", "$nex", "$i", "$s", "$m", "$l", "$r", "$add", "$sub", "$mul", "$div")
 """Names durable-rules recognises in a match by their hash (rete.c, events.c): a field hashing alike is misread."""
@@ -301,9 +305,18 @@ class _Checker:
             if ind.codice in seen:
                 self.error(("indicatori", i, "codice"), "indicatore_duplicato", codice=ind.codice)
             seen.add(ind.codice)
+            if ind.codice in FACT_FIELDS or ind.codice.startswith(("rischio_", "livello_")):
+                # the answer would stand in for the process's own value of that name (or the engine's fact id)
+                self.error(("indicatori", i, "codice"), "nome_riservato", hint_key="rinomina_indicatore",
+                           campo=ind.codice)
             if ind.scala not in scales:
                 self.error(("indicatori", i, "scala"), "scala_sconosciuta", did_you_mean(ind.scala, scales),
                            scala=ind.scala)
+        for k, variant in enumerate(self.m.combinazione.varianti):
+            taken = [name for name in (f"rischio_{variant.codice}", f"livello_{variant.codice}") if name in FACT_FIELDS]
+            if taken:  # e.g. 'residuo': rischio_residuo is the planned residual risk
+                self.error(("combinazione", "varianti", k, "codice"), "nome_riservato", hint_key="rinomina_variante",
+                           campo=taken[0])
         for dimension in ("probabilita", "impatto"):
             items = [(i, ind) for i, ind in enumerate(self.m.indicatori) if ind.dimensione == dimension]
             if not items:
