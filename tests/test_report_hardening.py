@@ -233,6 +233,21 @@ def test_f06_an_annex_directory_is_checked_under_its_lock_before_the_assessment(
         check_output(out)
 
 
+def test_the_check_before_the_assessment_hashes_no_file_of_the_previous_annex(mini, monkeypatch):
+    """A national annex is 2 GB: hashed once, when it is replaced, not also before the assessment."""
+    from riskengine.report import check_output, output
+
+    out = mini.parent / "out"
+    assert assess(mini, "--format", "json").returncode == 3
+    (out / "risultato.json").write_text("{}\n", encoding="utf-8")  # edited: refused when written, not here
+
+    def no_hashing(path):
+        raise AssertionError(f"hashed {path}")
+
+    monkeypatch.setattr(output, "_digest", no_hashing)
+    check_output(out)
+
+
 @pytest.mark.parametrize("formats", ["json", "csv,xlsx", "html"])
 def test_a_templates_directory_that_is_not_one_is_refused_whatever_the_formats(mini, formats):
     store = mini.parent / "storico" / "storico.sqlite"

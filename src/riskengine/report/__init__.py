@@ -245,20 +245,22 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
 
 
 @contextmanager
-def _claimed(out_dir: Path) -> Iterator[Path]:
-    """The output directory, locked, repaired after a killed run and refused unless it can be replaced."""
+def _claimed(out_dir: Path, *, digests: bool = True) -> Iterator[Path]:
+    """The output directory, locked, repaired after a killed run and refused unless it can be replaced
+    (``digests``: see :func:`~riskengine.report.output.check_replaceable`)."""
     target = output_target(out_dir)  # inside: a name too long for the file system is one located line
     with exclusive(target):
         recover(target)
-        check_replaceable(target)
+        check_replaceable(target, digests=digests)
         yield target
 
 
 def check_output(out_dir: str | Path | None, templates: str | Path | None = None) -> None:
     """Refuse ``out_dir`` and ``templates`` as :func:`write_annex` would, before the work that precedes writing
     (an assessment, reading a large result), whatever the formats: a templates directory that is not one is
-    refused even when no format uses it. An output directory that exists is checked under its lock; one that
-    does not is created only when the annex is written; ``None`` (not known yet) is not checked."""
+    refused even when no format uses it. An output directory that exists is checked under its lock, but for
+    its files' contents (compared when the annex is written); one that does not is created only when the annex
+    is written; ``None`` (not known yet) is not checked."""
     if templates is not None:
         from riskengine.report.sandbox import templates_directory  # jinja2: imported when templates are given
 
@@ -268,7 +270,7 @@ def check_output(out_dir: str | Path | None, templates: str | Path | None = None
     out_dir = Path(out_dir)
     try:
         if os.path.lexists(out_dir):
-            with _claimed(out_dir):
+            with _claimed(out_dir, digests=False):  # an edited file is found when the annex is written
                 pass
             return
         target = output_target(out_dir)

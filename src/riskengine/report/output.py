@@ -111,8 +111,11 @@ def _read_manifest(root: Path) -> dict | None:
     return data
 
 
-def check_replaceable(target: Path) -> None:
-    """Refuse ``target`` unless it is missing, empty, or an annex that still matches its manifest."""
+def check_replaceable(target: Path, *, digests: bool = True) -> None:
+    """Refuse ``target`` unless it is missing, empty, or an annex that still matches its manifest.
+
+    ``digests=False``: the files' contents are not compared (a check before the work, repeated in full when
+    the annex is written: a national annex is 2 GB to hash)."""
     if not target.exists() or not any(target.iterdir()):
         return
     manifest = _read_manifest(target)
@@ -128,7 +131,7 @@ def check_replaceable(target: Path) -> None:
                 foreign.append(name)
         elif name not in manifest["file"]:
             foreign.append(name)
-        elif path.is_symlink() or not path.is_file() or _digest(path) != manifest["file"][name]:
+        elif path.is_symlink() or not path.is_file() or (digests and _digest(path) != manifest["file"][name]):
             changed.append(name)
     for problem, names in (("file_estranei", foreign), ("file_modificati", changed)):
         if names:
