@@ -59,7 +59,7 @@ def test_torino_compiles_both_band_tables_in_steps() -> None:
 # ---- names a process fact already has ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("code", ["id", "t", "sid", "area", "codice", "misure", "livello", "rischio_residuo",
-                                  "livello_x", "motivazione"])
+                                  "rischio_prudenziale", "livello_prudenziale", "motivazione"])
 def test_an_indicator_named_as_a_field_of_every_fact_is_refused(tmp_path, code: str) -> None:
     """An indicator 'id' overwrote the engine's fact id (engine and interpreter disagreed on 'id == 0.000001', found
     by the differential property test); one named 'area' stood in for the process's area in every policy."""
@@ -67,6 +67,12 @@ def test_an_indicator_named_as_a_field_of_every_fact_is_refused(tmp_path, code: 
     place = where(d / "method.yaml", f"codice: {code}, nome", offset=len("codice: "))
     assert problems[0] == (f"{place}: error[method]: '{code}' is already a field of every process fact (or of the "
                            "engine's) (give the indicator another code, and use it in the policies and the assessments)")
+
+
+def test_an_indicator_named_like_no_field_is_accepted_whatever_its_prefix(tmp_path) -> None:
+    """'livello_interesse_esterno' (PNA 2019's 'livello di interesse esterno') is no field of the facts."""
+    method_copy(tmp_path, TORINO, ("method.yaml", "  - {codice: P1, nome:", "  - {codice: livello_interesse, nome:"))
+    load_method(tmp_path / "cciaa-torino-2022")
 
 
 def test_a_variant_whose_fields_are_taken_is_refused(tmp_path) -> None:

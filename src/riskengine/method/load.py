@@ -301,11 +301,13 @@ class _Checker:
 
     def indicators(self, scales: dict[str, Scala]) -> None:
         seen: set[str] = set()
+        of_variants = {f"{prefix}_{variant.codice}" for variant in self.m.combinazione.varianti
+                       for prefix in ("rischio", "livello")}
         for i, ind in enumerate(self.m.indicatori):
             if ind.codice in seen:
                 self.error(("indicatori", i, "codice"), "indicatore_duplicato", codice=ind.codice)
             seen.add(ind.codice)
-            if ind.codice in FACT_FIELDS or ind.codice.startswith(("rischio_", "livello_")):
+            if ind.codice in FACT_FIELDS or ind.codice in of_variants:
                 # the answer would stand in for the process's own value of that name (or the engine's fact id)
                 self.error(("indicatori", i, "codice"), "nome_riservato", hint_key="rinomina_indicatore",
                            campo=ind.codice)
