@@ -169,6 +169,31 @@ def test_a_row_answered_in_part_is_refused_at_its_first_empty_answer(tmp_path, w
     assert _answers(catalog)[code] == answers[code]
 
 
+@pytest.mark.parametrize("change", ["deleted", "renamed"])
+def test_a_questionnaire_without_an_indicator_column_is_refused(tmp_path, written, change) -> None:
+    """A deleted or renamed column kept that indicator's old answers, taken as confirmed with the others."""
+    from openpyxl import load_workbook
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    path = folder / "questionario-PROVV-2026.xlsx"
+    before = (catalog / "assessment-2026.yaml").read_bytes()
+    book = load_workbook(path)
+    ws = book["Valutazione"]
+    ws.protection.sheet = False
+    column = next(i for i, c in enumerate(ws[1], start=1) if str(c.value).split(" – ")[0] == INDICATORS[4])
+    if change == "deleted":
+        ws.delete_cols(column)
+    else:
+        ws.cell(row=1, column=column).value = "Frazionabilità"
+    ws.cell(row=2, column=2).value = int(allowed_answers(METHOD, INDICATORS[0])[0])
+    book.save(path)
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES, "--lang", "it")
+    assert result.exit_code == 1, result.stdout
+    assert (f"{path}:Valutazione!A1: error[questionario]: mancano le colonne degli indicatori {INDICATORS[4]} "
+            "(restituisci il questionario come l'ha scritto riskengine)") in result.stderr, result.stderr
+    assert (catalog / "assessment-2026.yaml").read_bytes() == before
+
+
 def test_an_answer_outside_the_scale_is_refused_at_its_cell_and_nothing_is_written(tmp_path, written) -> None:
     catalog, folder = _fresh(tmp_path, written, "PERS")
     before = (catalog / "assessment-2026.yaml").read_bytes()

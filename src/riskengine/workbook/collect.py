@@ -140,6 +140,11 @@ class _Collector:
         if "codice" not in columns.values():
             self.error(cell_location(path, sheet.title, "A1"), "senza_codice", hint_key="restituisci")
             return []
+        absent = [code for code in self.indicators if code not in columns.values()]
+        if absent:  # a deleted or renamed column: its old answers would pass as confirmed
+            self.error(cell_location(path, sheet.title, "A1"), "senza_indicatori", hint_key="restituisci",
+                       indicatori=", ".join(absent))
+            return []
         rows = []
         for number in sorted(r for r in sheet.rows if r > 1):
             cells = sheet.rows[number]
