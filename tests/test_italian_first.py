@@ -141,9 +141,10 @@ def test_a_postgresql_server_that_refuses_the_connection_is_one_located_italian_
                        "(controlla --db o $RISKENGINE_DB)")
 
 
-def test_an_address_with_a_port_that_is_no_number_is_refused_without_its_password() -> None:
+@pytest.mark.parametrize("password", ["segreta", "seg/reta", "seg@re:ta"])
+def test_an_address_with_a_port_that_is_no_number_is_refused_without_its_password(password: str) -> None:
     with pytest.raises(RiskengineError) as info:  # libpq's list of hosts, which SQLAlchemy's URLs do not take
-        open_store("postgresql+psycopg://rpct:segreta@db1:5432,db2:5432/storico")
+        open_store(f"postgresql+psycopg://rpct:{password}@db1:5432,db2:5432/storico")
     italian, _ = lines(info)
     assert italian == ("--db: error[load]: 'postgresql+psycopg://rpct:***@db1:5432,db2:5432/storico' non è "
                        "l'indirizzo di un database (usa sqlite:///PERCORSO o postgresql+psycopg://UTENTE@HOST/DB)")

@@ -300,7 +300,7 @@ _PG_CAUSES = [(re.compile(pattern), key) for pattern, key in (
 )]
 _PG_HOST = re.compile(r"failed to resolve host '(?P<host>[^']*)'")
 _PG_TIMEOUT = "connection timeout expired"  # psycopg's own, naming no server
-_PASSWORD = re.compile(r"(://[^:/@]*:)[^@/]*@")  # shown as *** when an address is quoted back
+_PASSWORD = re.compile(r"(://[^:/@]*:).*@")  # shown as *** when an address is quoted back (up to its last @)
 
 
 def _db_cause(reason: str) -> dict[str, str]:
