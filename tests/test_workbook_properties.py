@@ -125,3 +125,20 @@ def test_decimals_keep_their_digits_through_a_cell() -> None:
         cell = decimal_cell(Decimal(text))
         assert str(from_cell(cell, column)) in (text, str(Decimal(text)))
         assert format(Decimal(str(from_cell(cell, column))), "f") == text
+
+
+CHOICES = (*TIPOLOGIE, "da-attuare", "in-corso", "attuata", "non-attuata")
+
+
+@given(st.sampled_from(CHOICES), st.sampled_from([str.upper, str.lower, str.title, str.capitalize]),
+       st.sampled_from([" ", "  ", " \u00a0"]))
+def test_a_choice_typed_with_spaces_for_its_dashes_in_any_case_is_the_choice(choice, case, space) -> None:
+    from riskengine.workbook.layout import Column
+    from riskengine.workbook.values import from_cell
+
+    typed = f" {case(choice.replace('-', space))} "
+    assert from_cell(typed, Column(("stato",), "choice", choices=CHOICES)) == choice
+    many = Column(("tipologie",), "choice", many=True, choices=CHOICES)
+    assert from_cell(f"{typed}\n{choice}", many) == [choice, choice]  # each line of a list cell, too
+    other = f"{typed}x"
+    assert from_cell(other, Column(("stato",), "choice", choices=CHOICES)) == other  # left to be refused

@@ -103,9 +103,18 @@ def from_cell(value: Any, column: Column) -> Any:
     """The YAML value of a cell (the model then checks it and reports problems at the cell)."""
     if column.many:
         if isinstance(value, str):
-            return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
+            return [_choice(part.strip(), column) for part in value.split(LIST_SEPARATOR) if part.strip()]
         return [_scalar(value, column)]
     return _scalar(value, column)
+
+
+def _choice(text: str, column: Column) -> str:
+    """A word of a closed list typed with spaces for its dashes, in any case ("In corso", "Da attuare"): the
+    choice it spells; any other text as it is (left to be refused, or not a choice at all)."""
+    if not column.choices or text in column.choices:
+        return text
+    spelt = "-".join(text.split()).casefold()
+    return spelt if spelt in column.choices else text
 
 
 def _scalar(value: Any, column: Column) -> Any:
@@ -117,10 +126,8 @@ def _scalar(value: Any, column: Column) -> Any:
         word = value.strip().lower()
         return True if word in _TRUE else False if word in _FALSE else value
     if column.kind in ("choice", "date-or-choice") and isinstance(value, str) and value not in column.choices:
-        # A word of a closed list typed as the annex and the drop-down's neighbours show it ("In corso",
-        # "Da attuare"): the choice it spells, whatever its case and spaces; anything else is left to be refused.
-        spelt = "-".join(value.split()).casefold()
-        if spelt in column.choices:
+        spelt = _choice(value, column)
+        if spelt != value:
             return spelt
     if column.kind in ("date", "date-or-choice") and isinstance(value, str):
         match = _ITALIAN_DATE.fullmatch(value.strip())
