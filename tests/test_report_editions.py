@@ -71,6 +71,22 @@ def test_assess_writes_both_editions_and_says_which_is_which(example):
     assert "Edizione completa" in body_text(out / "allegato-rischi.html")
 
 
+@pytest.mark.parametrize(("formats", "lines"), [
+    (("xlsx",), ["Foglio di calcolo con le tabelle dell'allegato, da filtrare e ordinare: allegato-rischi.xlsx"]),
+    (("csv", "json", "docx"),
+     ["Le stesse tabelle in CSV, per altri programmi e per la pubblicazione come dati aperti: csv/",
+      "Il risultato completo della valutazione, per altri programmi e per 'riskengine report': risultato.json",
+      "L'allegato in Word, da inserire nella sezione 2.3 del PIAO: allegato-rischi.docx"]),
+])
+def test_the_readme_names_the_other_formats_too(assessed, tmp_path, formats, lines):
+    """LEGGIMI.txt named only the HTML and PDF editions: it was not written beside a workbook alone, and never
+    named the workbook, the CSV tables, the result or the Word annex."""
+    write_annex(assessed("esempio-piccolo"), tmp_path / "out", formats=formats)
+    readme = (tmp_path / "out" / "LEGGIMI.txt").read_text(encoding="utf-8").splitlines()
+    assert readme == ["Allegato rischi corruttivi: quale file è quale", "", *lines]
+    assert {line.rsplit(": ", 1)[1].rstrip("/") for line in lines} <= {p.name for p in (tmp_path / "out").iterdir()}
+
+
 def test_the_publication_edition_shows_nothing_internal(example):
     result, out = example
     html = body_text(out / "allegato-rischi-pubblicazione.html")

@@ -5,7 +5,7 @@ directory and swaps it in only when all files have been written: a failure, or a
 the previous annex untouched (see :mod:`riskengine.report.output`). Output tree (see docs/annex.md)::
 
     OUT/risultato.json            the result (json)
-    OUT/LEGGIMI.txt               which file is which, in the annex's language (html, pdf)
+    OUT/LEGGIMI.txt               which file is which, in the annex's language (every format but json alone)
     OUT/allegato-rischi.html      the complete edition (RPCT, OIV): findings, trace, technical note (html)
     OUT/allegato-rischi-pubblicazione.html   the publication edition, for "Amministrazione trasparente" (html)
     OUT/schede/<processo>.html    one standalone risk sheet per process, complete edition (html)
@@ -210,7 +210,7 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
     # (user templates) or are the package's own, and no writer changes what it renders (tests/test_report_copy.py).
     data = canonical_copy(result) if copy else result
     if "html" in formats or "pdf" in formats:
-        from riskengine.report.html import HtmlRenderer, write_html, write_readme
+        from riskengine.report.html import HtmlRenderer, write_html
         from riskengine.report.pdf import EditionPdfs
 
         with EditionPdfs(staging, len(chosen)) as pdfs:
@@ -223,7 +223,6 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
                 if "pdf" in formats:
                     written += pdfs.write(renderer)
                 del renderer, view  # its view's copies of the records, before the next edition's
-        written.append(write_readme(staging, messages, formats, chosen))
     if "xlsx" in formats or "csv" in formats:
         with paused():
             view = View(data, messages)
@@ -241,6 +240,9 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
         # The Word annex is edited and published: the publication edition's content (the complete one for a draft).
         docx_edition = PUBLICATION if PUBLICATION in chosen else COMPLETE
         written += write_docx(View(data, messages, edition=docx_edition), staging, templates)
+    from riskengine.report.html import write_readme
+
+    written.append(write_readme(staging, messages, formats, chosen))
     return written
 
 

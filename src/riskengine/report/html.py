@@ -492,18 +492,23 @@ def write_html(renderer: HtmlRenderer, staging: Path) -> list[Path]:
 
 
 def write_readme(staging: Path, messages: Messages, formats: tuple[str, ...], editions: tuple[str, ...]) -> Path:
-    """Write ``LEGGIMI.txt``: which file of the directory is which edition, for whom (in the annex's language)."""
+    """Write ``LEGGIMI.txt``: which file of the directory is which edition or format, for whom (in the annex's
+    language)."""
     from riskengine.report.pdf import pdf_file
 
     lines = [messages("leggimi.titolo"), ""]
-    for edition in editions:
-        files = ([annex_file(edition)] if "html" in formats else []) + ([pdf_file(edition)] if "pdf" in formats else [])
-        lines.append(messages(f"leggimi.{edition}", file=", ".join(files)))
-        if edition == "completa" and "html" in formats:
-            lines.append(messages("leggimi.schede"))
-            lines.append(messages("leggimi.unita"))
-    if "pubblicazione" not in editions:
-        lines.append(messages("leggimi.senza_pubblicazione"))
+    if {"html", "pdf"} & set(formats):  # the editions
+        for edition in editions:
+            files = [annex_file(edition)] if "html" in formats else []
+            files += [pdf_file(edition)] if "pdf" in formats else []
+            lines.append(messages(f"leggimi.{edition}", file=", ".join(files)))
+            if edition == "completa" and "html" in formats:
+                lines.append(messages("leggimi.schede"))
+                lines.append(messages("leggimi.unita"))
+        if "pubblicazione" not in editions:
+            lines.append(messages("leggimi.senza_pubblicazione"))
+    # the other formats, in the order of riskengine.report.FORMATS (the Word annex last: on request only)
+    lines += [messages(f"leggimi.{fmt}") for fmt in ("xlsx", "csv", "json", "docx") if fmt in formats]
     path = staging / "LEGGIMI.txt"
     path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
     return path
