@@ -53,6 +53,8 @@ FINDING_ARGUMENTS: dict[str, frozenset[str]] = {
     "obligation-without-owner": frozenset({"obbligo", "variante"}),
     "obligation-frequency": frozenset({"obbligo", "scadenza", "variante"}),
     "da-confermare": frozenset({"codice"}),
+    # An assessment of a year after the plan's reference date (riskengine.answers.load): a finding of that year.
+    "plan-date-before-year": frozenset({"anno", "data"}),
     # A process without answers (riskengine.evaluate.evaluation): a finding of the evaluation, not of the graph.
     "NON-VALUTATO": frozenset({"processo", "anno"}),
 }
