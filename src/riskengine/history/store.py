@@ -360,11 +360,8 @@ def _sqlite_database(url: str) -> str | None:
     path = _sqlite_file(url)
     if path is not None or not url.startswith("sqlite"):
         return path
-    import sqlalchemy as sa
-
-    try:
-        parsed = sa.engine.make_url(url)
-    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is no number (host1:1,host2:2)
+    parsed = _parsed_url(url)
+    if parsed is None:
         return None  # refused by open_store, with its reason
     if parsed.get_backend_name() != "sqlite" or "uri" in parsed.query:  # file:…?uri=true: SQLite reads the URI
         return None
@@ -384,14 +381,23 @@ class _Empty:
         pass
 
 
-def _open_with_sqlalchemy(url: str) -> _SqlAlchemy:
+def _parsed_url(url: str) -> sa.URL | None:
+    """SQLAlchemy's reading of a database URL, or None when it is none."""
     import sqlalchemy as sa
 
     try:
-        parsed = sa.engine.make_url(url)
+        return sa.engine.make_url(url)
     except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is no number (host1:1,host2:2)
+        return None
+
+
+def _open_with_sqlalchemy(url: str) -> _SqlAlchemy:
+    import sqlalchemy as sa
+
+    parsed = _parsed_url(url)
+    if parsed is None:
         raise refuse(Location("--db"), "problemi.archivio.non_indirizzo", indirizzo=_PASSWORD.sub(r"\1***@", url),
-                     hint_key="problemi.archivio.suggerimento.indirizzo") from None
+                     hint_key="problemi.archivio.suggerimento.indirizzo")
     options: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         options["connect_args"] = {"timeout": SQLITE_WAIT_SECONDS}

@@ -125,8 +125,8 @@ def _scalar(value: Any, column: Column) -> Any:
     if column.kind == "bool" and isinstance(value, str):
         word = value.strip().lower()
         return True if word in _TRUE else False if word in _FALSE else value
-    if column.kind in ("choice", "date-or-choice") and isinstance(value, str) and value not in column.choices:
-        spelt = _choice(value, column)
+    if column.kind in ("choice", "date-or-choice") and isinstance(value, str):
+        spelt = _choice(value, column)  # "In corso": in-corso
         if spelt != value:
             return spelt
     if column.kind in ("date", "date-or-choice") and isinstance(value, str):
