@@ -204,7 +204,11 @@ class CatalogGraph:
 
 def _sharing_keys(adjacency: dict[str, dict[str, dict[str, Any]]],
                   shared: dict[tuple[str, ...], dict[str, dict[str, Any]]]) -> dict[str, dict[str, dict[str, Any]]]:
-    """``adjacency`` with each ``{rel: {}}`` of edges without attributes replaced by the one in ``shared``."""
+    """``adjacency`` with each ``{rel: {}}`` of edges without attributes replaced by the one in ``shared``, and
+    each node it reaches named by the node's own id (an edge's end is the text it was linked with: one copy per
+    edge, a national catalogue's enabling factors alone a few million)."""
+    ids = {node: node for node in adjacency}
+
     def keys_of(keys: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         if any(keys.values()):  # an edge with attributes keeps its own
             return keys
@@ -213,7 +217,8 @@ def _sharing_keys(adjacency: dict[str, dict[str, dict[str, Any]]],
             found = shared[signature] = {rel: {} for rel in keys}
         return found
 
-    return {node: {other: keys_of(keys) for other, keys in targets.items()} for node, targets in adjacency.items()}
+    return {node: {ids[other]: keys_of(keys) for other, keys in targets.items()}
+            for node, targets in adjacency.items()}
 
 
 def walk_processes(processes: list[Processo]) -> Iterator[tuple[str, Any, tuple, str | None]]:

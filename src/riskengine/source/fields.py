@@ -7,9 +7,10 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from sys import intern
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from riskengine.errors import shorten
 from riskengine.i18n import RefusalError
@@ -194,10 +195,16 @@ def _text(value: Any) -> Any:
     return _clean_text(value)
 
 
-Code = Annotated[str, BeforeValidator(_code)]
+def _one_object(value: str) -> str:
+    # Codes and texts repeat across a catalogue (a unit's code in each of its processes, the same risk described
+    # in many): one object each (sys.intern), as the models, the graph and the cache of linked catalogues keep them.
+    return intern(value)
+
+
+Code = Annotated[str, BeforeValidator(_code), AfterValidator(_one_object)]
 Dec = Annotated[Decimal, BeforeValidator(_decimal)]
 Text = Annotated[str, BeforeValidator(_text)]  # text, or a number written as text (target: 10)
-CleanText = Annotated[str, BeforeValidator(_clean_text)]  # names and descriptions
+CleanText = Annotated[str, BeforeValidator(_clean_text), AfterValidator(_one_object)]  # names and descriptions
 Scadenza = Annotated[dt.date | Literal["continua"] | None, BeforeValidator(_scadenza)]
 Giorno = Annotated[dt.date, BeforeValidator(day_of)]
 
