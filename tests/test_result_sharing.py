@@ -6,8 +6,10 @@ that the sharing happens, on the bundled example.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
+from riskengine import pipeline
 from riskengine.catalog.load import load_catalog
 from riskengine.catalog.models import EventoRischioso
 from riskengine.graph import build_graph
@@ -37,3 +39,23 @@ def test_a_stored_adjacency_names_each_node_by_its_own_id() -> None:
     reached = [other for targets in stored.values() for other in targets]
     assert len(reached) > 300
     assert all(other is ids[other] for other in reached)
+
+
+def test_processes_with_equal_states_traces_and_rules_share_them() -> None:
+    result = pipeline.assess(EXAMPLE)
+    assessed = [p for p in result["processi"] if p["valutato"]]
+    groups = defaultdict(list)
+    for p in assessed:
+        state = p["inerente"]
+        groups[(state["rischio"], state["livello"], repr(state["traccia"]))].append(state)
+    repeated = [states for states in groups.values() if len(states) > 1]
+    assert repeated  # the example has processes scored alike
+    assert all(len({id(s) for s in states}) == 1 for states in repeated)
+    # every planned measure implemented: the monitored residual is the planned one
+    same = [p for p in assessed if p["residuo_monitorato"] == p["residuo_programmato"]]
+    assert same and all(p["residuo_monitorato"] is p["residuo_programmato"] for p in same)
+    fired = defaultdict(list)
+    for p in assessed:
+        fired[tuple(p["regole_attivate"])].append(p["regole_attivate"])
+    assert any(len(lists) > 1 for lists in fired.values())
+    assert all(len({id(x) for x in lists}) == 1 for lists in fired.values())

@@ -131,6 +131,7 @@ class Classifier:
         self.grid_requests: dict[str, tuple[str, str]] = {}
         self.results: dict[str, str] = {}
         self._levels: dict[str, tuple[str, dict]] = {}
+        self._states: dict[tuple[object, ...], State] = {}
 
     def band(self, table: str, value: Decimal) -> str:
         """Ask for the row of band table ``table`` that ``value`` falls in; return the lookup's id."""
@@ -170,9 +171,16 @@ class Classifier:
         return found
 
     def state(self, rischio: Decimal | None, steps: list[dict], fact_id: str) -> State:
-        """The state whose level a lookup found, its step after ``steps``."""
-        level, step = self.level(fact_id)
-        return State(rischio, level, [*steps, step])
+        """The state whose level a lookup found, its step after ``steps``: one object for the same steps and
+        lookup (the same score: the lookup's id is its text), as states are never modified. A national
+        catalogue's processes mostly share their inherent state, and their monitored residual is their planned one."""
+        key = (fact_id, *map(id, steps))
+        found = self._states.get(key)
+        if found is None:
+            level, step = self.level(fact_id)
+            # the steps kept with the state: their ids, in the key, stay theirs
+            found = self._states[key] = State(rischio, level, [*steps, step])
+        return found
 
     def _level(self, fact_id: str) -> tuple[str, dict]:
         rule_id = self.results[fact_id]
@@ -531,6 +539,10 @@ def _policies(method: Method, backend: Backend, classified: list[_Classified]) -
     # The requirements, monitoring, priority and step of a rule depend on a fact only through the
     # fields the rule reads: each distinct reading is built once and shared (never modified).
     consequences: dict[tuple, _Consequences] = {}
+    # Processes whose rules fired alike, or whose traces are the same steps, share the list (never modified):
+    # a national catalogue's processes mostly do. The traces are kept with their keys, the steps' ids.
+    fired_lists: dict[frozenset[str], list[str]] = {}
+    traces: dict[tuple[int, ...], list[dict]] = {}
     chosen = plan_for(method).chosen
     evaluations = []
     for item, fact, process_values in zip(classified, facts, values, strict=True):
@@ -553,8 +565,12 @@ def _policies(method: Method, backend: Backend, classified: list[_Classified]) -
             monitoring = monitored if monitored is not None else monitoring
             priority = prioritised if prioritised is not None else priority
             trace.append(step)
+        trace = traces.setdefault(tuple(map(id, trace)), trace)
+        names = fired_lists.get(rules := frozenset(fired))
+        if names is None:
+            names = fired_lists[rules] = sorted(fired)
         evaluations.append(ProcessEvaluation(subject.code, subject.node, subject.measures, item.scoring, findings,
-                                             requirements, monitoring, priority, trace, sorted(fired)))
+                                             requirements, monitoring, priority, trace, names))
     return evaluations
 
 

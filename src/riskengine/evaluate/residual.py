@@ -7,6 +7,7 @@ and are re-checked for explicit re-ratings).
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
+from sys import intern
 
 from riskengine.catalog.models import Misura
 from riskengine.method.arithmetic import round_to
@@ -59,10 +60,11 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
         if shared is not None:
             shared[listed] = found
     codes, texts, best_code = found
-    step = {"regola": f"residuo: {convention}", "valori": texts}
+    # The texts every process of a national catalogue repeats, one object each (sys.intern).
+    step = {"regola": intern(f"residuo: {convention}"), "valori": texts}
     if convention == "efficacia-migliore" and best_code is not None:
         result = inherent * (1 - _efficacy_of(method, measures, best_code, known))
-        step["descrizione"] = f"inerente × (1 − efficacia della misura migliore, {best_code})"
+        step["descrizione"] = intern(f"inerente × (1 − efficacia della misura migliore, {best_code})")
     elif convention == "efficacia-prodotto" and codes:
         result = inherent
         for code in codes:
@@ -73,7 +75,7 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
         step["descrizione"] = "nessuna misura collegata: residuo uguale all'inerente" if convention != "nessuno" \
             else "il metodo non riduce il rischio: residuo uguale all'inerente"
     value = min(round_to(result, digits, mode), inherent)
-    step["risultato"] = decimal_text(value)
+    step["risultato"] = intern(decimal_text(value))
     return value, step
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 from riskengine import __version__
@@ -72,7 +73,8 @@ def annex_findings(cg: CatalogGraph, assessment: Assessment, process_findings: I
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as file:  # read in pieces: a national catalogue's file is a hundred megabytes
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _num(value: Decimal | None) -> str | None:
@@ -87,8 +89,6 @@ def _rounding(method: Method) -> dict[str, Any]:
     return rounding
 
 
-def _state(state: State) -> dict:
-    return {"rischio": _num(state.rischio), "livello": state.livello, "traccia": state.trace}
 
 
 class _Shared:
@@ -164,6 +164,17 @@ class _Shared:
             found = self.records[key] = {"codice": self.cg.code(measure), "tramite": via,
                                          "efficacia": decimal_text(efficacy(self.method, misura)),
                                          "efficacia_dichiarata": misura.efficacia is not None}
+        return found
+
+    def state(self, state: State) -> dict[str, Any]:
+        """A risk state (processes whose states have the same score, level and steps share it)."""
+        rischio = _num(state.rischio)
+        if rischio is not None:  # one object for every state and residual step of this score (sys.intern)
+            rischio = intern(rischio)
+        key = ("state", rischio, state.livello, id(state.trace))  # the record keeps the trace: its id stays its own
+        found = self.records.get(key)
+        if found is None:
+            found = self.records[key] = {"rischio": rischio, "livello": state.livello, "traccia": state.trace}
         return found
 
     def answers(self, item: Answers) -> list[dict[str, Any]]:
@@ -257,14 +268,14 @@ def _process(cg: CatalogGraph, method: Method, assessment: Assessment, ev: Proce
         "impatto": impatto,
         "varianti": varianti,
         "tabella_bande": scoring.band_table,
-        "inerente": _state(scoring.inerente),
-        "residuo_programmato": _state(scoring.residuo_programmato),
-        "residuo_monitorato": _state(scoring.residuo_monitorato),
+        "inerente": shared.state(scoring.inerente),
+        "residuo_programmato": shared.state(scoring.residuo_programmato),
+        "residuo_monitorato": shared.state(scoring.residuo_monitorato),
         "livello": scoring.inerente.livello,
         "traccia": ev.trace,
     })
     if scoring.varianti:
-        record["livelli_varianti"] = {code: _state(state) for code, state in scoring.varianti.items()}
+        record["livelli_varianti"] = {code: shared.state(state) for code, state in scoring.varianti.items()}
     return record
 
 
