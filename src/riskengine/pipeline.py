@@ -215,20 +215,31 @@ def _ranking(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Back
     measures = {cg.code(m): cg.obj(m) for m in cg.nodes_of("measure")}
     known = efficacies(method, list(measures.values()))
     states = {code: monitored_state(assessment, misura) for code, misura in measures.items()}
-    by_process = q.measures_by_process(cg)
-    # Per process treated by a planned measure: its linked measures' codes, the measures and those of
-    # its planned residual (worked out once, whichever measures it is re-evaluated without).
+    facts = q.process_facts(cg)
+    # Per process treated by a planned measure: its linked measures' codes, the measures (the catalogue's
+    # facts) and those of its planned residual (worked out once, whichever measures it is re-evaluated without).
     of_process: dict[str, tuple[list[str], list[Misura], list[Misura]]] = {}
 
     def process_measures(process: str) -> tuple[list[str], list[Misura], list[Misura]]:
         found = of_process.get(process)
         if found is None:
-            codes = [cg.code(m) for m in by_process[f"process:{process}"]]
-            linked = [measures[m] for m in codes]
-            found = of_process[process] = (codes, linked, residual_measures(method, linked, states)[0])
+            linked = facts[f"process:{process}"]
+            found = of_process[process] = (linked.measures, linked.linked,
+                                           residual_measures(method, linked.linked, states)[0])
         return found
 
     before = {p["codice"]: p for p in baseline["processi"]}
+    kept_rows: dict[str, dict[str, Any]] = {}  # a process's row without a measure that leaves it as it is: its own
+
+    def kept_row(process: str) -> dict[str, Any]:
+        found = kept_rows.get(process)
+        if found is None:
+            row = before[process]
+            state = row["residuo_programmato"] if row["valutato"] else {"rischio": None, "livello": None}
+            found = kept_rows[process] = {"codice": process, "valutato": row["valutato"],
+                                          "residuo_programmato": {"rischio": state["rischio"],
+                                                                  "livello": state["livello"]}}
+        return found
     without: dict[str, dict[str, list[dict[str, Any]]]] = {}
     # A process whose planned residual cannot change without the measure keeps the baseline's
     # (kept_without); the others are evaluated again. A process evaluates alone (its scores, lookups
@@ -241,10 +252,7 @@ def _ranking(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Back
         for p in measure["processi"]:
             _, linked, planned = process_measures(p)
             if kept_without(method, planned, linked, code, known):
-                row = before[p]
-                state = row["residuo_programmato"] if row["valutato"] else {"rischio": None, "livello": None}
-                kept.append({"codice": p, "valutato": row["valutato"],
-                             "residuo_programmato": {"rischio": state["rischio"], "livello": state["livello"]}})
+                kept.append(kept_row(p))
             else:
                 treated.add(p)
         without[code] = {"processi": kept}
