@@ -278,6 +278,22 @@ def test_a_new_year_starts_empty_and_reports_what_is_still_missing(tmp_path, wri
            in wrong.stderr
 
 
+def test_a_new_year_whose_questionnaires_hold_no_answer_writes_no_assessment(tmp_path, monkeypatch) -> None:
+    # questionari for a year nobody assessed writes blank questionnaires; returned blank, they were merged into
+    # an assessment holding only its year, which check and assess then took for a year no unit answered
+    monkeypatch.delenv("RISKENGINE_LANG")
+    catalog = example_copy(tmp_path)
+    out = tmp_path / "q2030"
+    assert run_cli("questionari", str(catalog), "--year", "2030", "--out", str(out), "--rules", RULES).exit_code == 0
+    result = run_cli("raccogli", str(catalog), str(out), "--rules", RULES)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{out}: error[questionario]: nessun questionario contiene risposte: assessment-2030.yaml non è stato scritto "
+        "(compila e restituisci i questionari del 2030; per partire dalle risposte di un anno già valutato: "
+        "riskengine new-year CATALOGO --from <anno> --to 2030, poi riskengine questionari)")
+    assert not (catalog / "assessment-2030.yaml").exists()
+
+
 def test_questionnaires_are_deterministic(written, tmp_path) -> None:
     catalog, out = written
     again = tmp_path / "ancora"

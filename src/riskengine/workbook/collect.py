@@ -324,6 +324,10 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             **({"dove": str(answered[row.code])} if kept else {})))
     if c.problems:
         raise RiskengineError(sorted(c.problems, key=Problem.sort_key))
+    if original is None and not touched and not any(r.measures for r in collection.returned):
+        # a new year's assessment holding nothing but its year would read as an assessment no unit answered
+        raise refuse(Location(str(folder)), "problemi.questionario.nessuna_risposta", code="questionario",
+                     hint_key="problemi.questionario.suggerimento.compila", anno=year, file=target.name)
     data["valutazioni"] = entries
     if monitoring:
         data["monitoraggio"] = monitoring
