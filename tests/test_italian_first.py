@@ -793,3 +793,14 @@ def test_an_integer_too_long_to_write_is_worded_in_both_languages() -> None:
     assert EN.render("problemi.motore.fuori_scala", values).startswith("a number of about 400 digits is outside")
     assert IT.render("problemi.motore.fuori_scala", dict(values, valore=shorten(10 ** 5000))).startswith(
         "un numero di circa 5.000 cifre")
+
+
+def test_a_unit_with_one_measure_not_yet_due_reads_in_the_singular() -> None:
+    # the annex's unit pages said "1 non ancora dovute"
+    from riskengine.i18n import Text
+
+    t = Text("it")
+    assert t("unita.non_ancora_dovute", n=1) == "1 non ancora dovuta."
+    assert t("unita.non_ancora_dovute", n=3) == "3 non ancora dovute."
+    assert t("unita.nessuna_dovuta", n=1) == "La misura di cui è responsabile non è ancora dovuta alla data di riferimento."
+    assert t("unita.nessuna_dovuta", n=2).endswith("(2 non ancora dovute).")
