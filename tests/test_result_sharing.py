@@ -59,3 +59,13 @@ def test_processes_with_equal_states_traces_and_rules_share_them() -> None:
         fired[tuple(p["regole_attivate"])].append(p["regole_attivate"])
     assert any(len(lists) > 1 for lists in fired.values())
     assert all(len({id(x) for x in lists}) == 1 for lists in fired.values())
+
+
+def test_items_answered_alike_share_their_options(bench_s) -> None:
+    assessment = pipeline._loaded(bench_s, None, None, "interpreter")[3]
+    alike = defaultdict(list)
+    for answers in assessment.answers.values():
+        alike[tuple((name, option.codice, option.valore) for name, option in answers.options.items())].append(
+            answers.options)
+    assert len(alike) < sum(len(options) for options in alike.values())  # some processes answered alike
+    assert all(len({id(o) for o in options}) == 1 for options in alike.values())

@@ -148,6 +148,8 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
     seen: dict[str, int] = {}
     indicator_codes = [i.codice for i in method.model.indicatori]
     matched: dict[tuple, Opzione | None] = {}
+    # Items answered alike share their options (never modified): a national assessment repeats a few patterns.
+    patterns: dict[tuple[tuple[str, int], ...], dict[str, Opzione]] = {}
     for index, giudizio in enumerate(model.valutazioni):
         keys = ("valutazioni", index)
         given = "processo" if giudizio.processo else "fase" if giudizio.fase else "evento"
@@ -196,6 +198,8 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
                                          rischio=r.rischio, cifre=digits))
             if (r.rischio is None) == (r.livello is None):
                 problems.append(said(doc.locate(keys + ("residuo",)), "problemi.rischio_o_livello", code="assessment"))
+        # the options are the method's, which the assessment holds: their ids name them
+        options = patterns.setdefault(tuple((name, id(option)) for name, option in options.items()), options)
         result.answers[code] = Answers(code, wanted_kind, options, giudizio)
         if giudizio.da_confermare:
             result.findings.append(said(
