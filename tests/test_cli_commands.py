@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from catalog_helpers import REPO
+from catalog_helpers import REPO, run_cli
 from typer.testing import CliRunner
 
 from riskengine import api
@@ -137,3 +137,21 @@ def test_assess_refused_for_the_catalogue_makes_no_history_store(tmp_path: Path,
     done = CliRunner().invoke(app, ["assess", "catalogs/c", "--out", "o", "-f", "json", "--rules", str(REPO / "rules")])
     assert done.exit_code == 0, done.output
     assert (catalog / "storico.sqlite").is_file()  # recorded once it could be assessed
+
+
+def test_a_mistyped_format_or_engine_gets_the_close_one_suggested() -> None:
+    # one line, exit 2, nothing done: the value that was probably meant, then every value accepted
+    example = str(REPO / "catalogs" / "esempio-cciaa")
+    cases = [(["assess", example, "--format", "jsn"],
+              "unknown format(s): jsn (did you mean 'json'?); expected: html, pdf, xlsx, csv, json, docx"),
+             (["assess", example, "--format", "json,zzz"],
+              "unknown format(s): zzz; expected: html, pdf, xlsx, csv, json, docx"),
+             (["assess", example, "--engine", "durabel"],
+              "unknown engine 'durabel' (did you mean 'durable'?): expected one of durable, interpreter"),
+             (["graph", example, "--format", "dott"],
+              "unknown graph format 'dott' (did you mean 'dot'?): expected one of graphml, dot, json"),
+             (["diff", example, "2025", "2026", "--format", "jsno"],
+              "unknown format 'jsno' (did you mean 'json'?): expected text or json")]
+    for args, said in cases:
+        result = run_cli(*args)
+        assert (result.exit_code, result.stdout, result.stderr) == (2, "", said + "\n"), args

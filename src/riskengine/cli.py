@@ -602,8 +602,8 @@ def graph(catalog: Path = typer.Argument(...),
     from riskengine import api
 
     t = _text(lang)
-    if format not in ("graphml", "dot", "json"):
-        typer.echo(t("cli.formato_grafo_sconosciuto", formato=format), err=True)
+    if format not in (formats := ("graphml", "dot", "json")):
+        typer.echo(t("cli.formato_grafo_sconosciuto", formato=format, forse=_perhaps(t, format, formats)), err=True)
         raise typer.Exit(EXIT_USAGE)
     try:
         text = api.graph(catalog, format)
@@ -665,17 +665,27 @@ def _formats(text: str, t: Text) -> tuple[str, ...]:
     chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
     unknown = [f for f in chosen if f not in known]
     if unknown or not chosen:
-        typer.echo(t("cli.formato_sconosciuto", formati=", ".join(unknown) or "—", attesi=", ".join(known)),
-                   err=True)
+        perhaps = _perhaps(t, unknown[0], known) if len(unknown) == 1 else ""
+        typer.echo(t("cli.formato_sconosciuto", formati=", ".join(unknown) or "—", forse=perhaps,
+                     attesi=", ".join(known)), err=True)
         raise typer.Exit(EXIT_USAGE)
     return chosen
+
+
+def _perhaps(t: Text, word: str, pool: Sequence[str]) -> str:
+    """`` (forse 'json'?)`` after a mistyped value with a close one in ``pool``; nothing otherwise."""
+    from riskengine.suggest import closest
+
+    best = closest(word, pool)
+    return t("cli.forse", proposta=best) if best else ""
 
 
 def _engine(name: str, t: Text) -> str:
     from riskengine.evaluate.backend import BACKENDS
 
     if name not in BACKENDS:
-        typer.echo(t("cli.motore_sconosciuto", motore=name, attesi=", ".join(BACKENDS)), err=True)
+        typer.echo(t("cli.motore_sconosciuto", motore=name, forse=_perhaps(t, name, BACKENDS),
+                     attesi=", ".join(BACKENDS)), err=True)
         raise typer.Exit(EXIT_USAGE)
     return name
 
@@ -900,8 +910,8 @@ def _when(t: Text, iso: str) -> str:
 
 
 def _text_or_json(t: Text, format: str) -> None:
-    if format not in ("text", "json"):
-        typer.echo(t("cli.formato_testo_json", formato=format), err=True)
+    if format not in (formats := ("text", "json")):
+        typer.echo(t("cli.formato_testo_json", formato=format, forse=_perhaps(t, format, formats)), err=True)
         raise typer.Exit(EXIT_USAGE)
 
 
