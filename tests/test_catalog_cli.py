@@ -9,7 +9,7 @@ from collections import Counter
 
 import networkx as nx
 import pytest
-from catalog_helpers import REPO, overdue, run_cli
+from catalog_helpers import REPO, broken_copy, overdue, run_cli
 
 from riskengine.graph import RULES
 
@@ -132,12 +132,19 @@ def test_show_misspelt_unit_suggests():
                              "(forse 'UO Compliance'?)\n1 errore\n")
 
 
+def test_show_names_an_area_of_another_taxonomy_with_its_taxonomy(tmp_path):
+    catalog = broken_copy(tmp_path, ("processes.yaml", "servizi\"\n    aree: [B]", "servizi\"\n    aree: [B, anac:contratti]"))
+    result = run_cli("show", "--lang", "it", str(catalog), "--process", "B2.1.1")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1] == "aree: B Contratti pubblici; anac:contratti Contratti pubblici"
+
+
 def test_show_process():
     result = run_cli("show", "--lang", "it", MINI, "--process", "B2.1.1")
     assert result.exit_code == 0
     assert result.stdout == f"""\
 B2.1.1 Acquisizione di beni e servizi
-aree: cciaa:B Contratti pubblici
+aree: B Contratti pubblici
 unità responsabile: Ufficio Provveditorato
 fasi (1)
     B2.1.1.1 Programmazione del fabbisogno
@@ -164,7 +171,7 @@ def test_show_process_in_convenzione():
     lines = result.stdout.splitlines()
     assert lines[:5] == [
         "D1.1.1 Erogazione di contributi alle imprese",
-        "aree: cciaa:D Provvedimenti ampliativi con effetto economico diretto ed immediato",
+        "aree: D Provvedimenti ampliativi con effetto economico diretto ed immediato",
         "unità responsabile: Ufficio Promozione",
         "in convenzione con: Regione Esempio",
         "fasi (0)",

@@ -81,9 +81,13 @@ def process_view(cg: CatalogGraph, code: str) -> dict[str, Any]:
                      genere_chiave="problemi.genere.process", genere="process", riferimento=code)
     p = cg.obj(node)
     owner = q.owner_of(cg, node)
+    primary = cg.catalog.areas.tassonomia_principale
     return {
         "codice": p.codice, "nome": p.nome,
-        "aree": [f"{cg.obj(a).ref} {cg.obj(a).nome}" for a in q.areas_of(cg, node)],
+        # an area as processes.yaml names it: by its code in the main taxonomy (listed first), qualified in another
+        "aree": [f"{area.codice if area.tassonomia == primary else area.ref} {area.nome}"
+                 for area in sorted((cg.obj(a) for a in q.areas_of(cg, node)),
+                                    key=lambda area: (area.tassonomia != primary, area.ref))],
         "unita": cg.attrs(owner)["label"] if owner else None,
         "in_convenzione": p.in_convenzione.partner if p.in_convenzione else None,
         "art6": p.art6,
