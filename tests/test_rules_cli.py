@@ -197,10 +197,10 @@ def test_explain_shows_the_oracle_numbers_and_the_band_rule() -> None:
         "  media di I1, I2, I3, I4 = 1,25   [dimensioni.impatto: media]",
         "    valori: I1 = 1, I2 = 1, I3 = 0, I4 = 3",
         "  probabilità × impatto = 3,54   [combinazione: prodotto]",
-        "    valori: probabilita = 2,83, impatto = 1,25",
+        "    valori: Probabilità = 2,83, Impatto = 1,25",  # the words, not the keys of the trace
         "Rischio inerente: 3,54 → Basso",
         "  fascia 'Aree A, B, C, H – nuovi indici (quattro fasce)', riga 1: ≥ 0 e ≤ 4 = Basso   [bande:nuovi-indici:1]",
-        "    valori: rischio = 3,54",
+        "    valori: Rischio = 3,54",
         "  monitoraggio/altri: Altri livelli: autovalutazione annuale a campione",
         "    quando: sempre",
     ]:

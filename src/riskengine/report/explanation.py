@@ -6,6 +6,7 @@ from typing import Any
 
 from riskengine.errors import Location
 from riskengine.i18n import Text, refuse
+from riskengine.report.view import trace_names
 from riskengine.suggest import did_you_mean
 
 
@@ -15,7 +16,7 @@ def _step(t: Text, step: dict[str, Any], names: dict[str, str], indent: str = " 
     values = step.get("valori")
     if values:
         lines.append(f"{indent}  {t('spiegazione.valori')}: "
-                     + ", ".join(f"{k} = {t.prose(str(v))}" for k, v in values.items()))
+                     + ", ".join(f"{t.value('passo', k)} = {t.prose(str(v))}" for k, v in values.items()))
     if step.get("arrotondamento"):
         lines.append(f"{indent}  {t('spiegazione.arrotondamento')}: {t.rounding_note(step['arrotondamento'])}")
     return lines
@@ -34,8 +35,7 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
                      genere_chiave="problemi.genere.process", genere="process", riferimento=code)
     method = result["metodo"]
     levels = {lvl["codice"]: t.level(lvl) for lvl in method["livelli"]}
-    # Slugs written in the trace (levels, band tables) are shown by their names.
-    names = {**{b["codice"]: b["nome"] for b in method.get("bande", []) if b.get("nome")}, **levels}
+    names = trace_names(method, t)  # slugs written in the trace (levels, band tables) shown by their names
     areas = ", ".join(f"{a['codice']} {a['nome']}" for a in process["aree"]) or "—"
     lines = [f"{process['codice']} {process['nome']}",
              t("spiegazione.area_unita", aree=areas, unita=process["unita"]["nome"] if process["unita"] else "—"),

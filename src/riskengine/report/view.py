@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from riskengine.i18n import Text
 from riskengine.report.messages import Messages
 from riskengine.report.safety import html_id, safe_colour, text_colour, tint, unique_filenames
 
@@ -32,6 +33,12 @@ def _deadline_key(measure: dict[str, Any]) -> tuple:
     return (1 if deadline == "continua" else 2, _NO_DEADLINE, measure["codice"])
 
 
+def trace_names(metodo: dict[str, Any], t: Text) -> dict[str, str]:
+    """The slugs a trace writes (band tables, levels) by the names the annex shows them with."""
+    return {**{b["codice"]: b["nome"] for b in metodo.get("bande", []) if b.get("nome")},
+            **{lvl["codice"]: t.level(lvl) for lvl in metodo["livelli"]}}
+
+
 class View:
     """Plain lookups and orderings over a result, for templates and table writers."""
 
@@ -52,6 +59,7 @@ class View:
         self.simplified = bool(self.ente.get("regime_semplificato"))
         self.variants = list(self.metodo.get("varianti", []))  # in method order; ``bande`` set: with a level
         self.levels = [self._level(i, lvl) for i, lvl in enumerate(self.metodo["livelli"])]
+        self.trace_names = trace_names(self.metodo, messages)
         self.levels_desc = list(reversed(self.levels))
         self.level = {lvl["codice"]: lvl for lvl in self.levels}
         self.areas = list(result["aree"])
@@ -83,6 +91,10 @@ class View:
         colour = safe_colour(level.get("colore"))
         return {"codice": level["codice"], "etichetta": self.t.level(level), "colore": colour,
                 "testo": text_colour(colour), "tinta": tint(colour, 0.82), "rango": rank}
+
+    def step_text(self, text: Any) -> str:
+        """A trace's description or result as this language writes it: names for slugs, decimal commas in Italian."""
+        return self.t.labelled(str(text), self.trace_names)
 
     def level_of(self, code: str | None) -> dict[str, Any] | None:
         """The level record (label, colours, rank) of a level code; None when the code is None."""
