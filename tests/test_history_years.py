@@ -10,6 +10,9 @@ import jsonschema
 import pytest
 from history_helpers import catalog_copy, result_of, riskengine, sqlite_url
 
+from riskengine import api
+from riskengine.errors import RiskengineError
+
 MINI_2025 = """anno: 2025
 data_valutazione: 2025-01-20
 valutazioni:
@@ -118,6 +121,20 @@ def test_diff_of_two_years_and_of_two_result_files_agree(two_years):
     assert json.loads(by_year.stdout) == json.loads(by_file.stdout)
     text = riskengine("diff", catalog, "2025", "2026", "--db", db, "--lang", "it", cwd=tmp)
     assert "B1.1.1     Medio → Medio-alto (in aumento, 6,68 → 9,51, +2,83)" in text.stdout
+
+
+def test_diff_refuses_two_years_given_newer_first(two_years):
+    # 2026 then 2025 was compared as written: 2026's processes "new", the measures of "the previous year" 2026's
+    tmp, catalog, db = two_years
+    newer, older = tmp / "2026" / "risultato.json", tmp / "2025" / "risultato.json"
+    for args, place, swapped in [((catalog, "2026", "2025"), str(catalog), f"{catalog} 2025 2026"),
+                                 (("", newer, older), str(newer), f"{older} {newer}")]:
+        with pytest.raises(RiskengineError) as refused:
+            api.diff(*args, db=db)
+        (problem,) = refused.value.problems
+        assert (str(problem.location), problem.message, problem.hint) == (
+            place, "the first year (2026) comes after the second (2025): new and removed processes would be swapped",
+            f"give the older year first: riskengine diff {swapped}")
 
 
 def _mini_pair(tmp_path: Path) -> tuple[Path, str]:

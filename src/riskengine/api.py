@@ -407,12 +407,24 @@ def diff(source: str | Path, before: str | Path, after: str | Path, *, db: str |
     (``""``) they are result files (risultato.json).
     """
     from riskengine.history.compare import changes
-    from riskengine.report import load_result
 
     if not source:
-        return changes(dict(load_result(Path(before))), dict(load_result(Path(after))))
+        from riskengine.report import load_result
+
+        older, newer = dict(load_result(Path(before))), dict(load_result(Path(after)))
+        _in_order(Location(str(before)), older["anno"], newer["anno"], f"{after} {before}")
+        return changes(older, newer)
+    _in_order(Location(str(source)), int(str(before)), int(str(after)), f"{source} {after} {before}")
     return changes(_year_result(source, int(str(before)), db, rules_dir),
                    _year_result(source, int(str(after)), db, rules_dir))
+
+
+def _in_order(place: Location, first: int, second: int, swapped: str) -> None:
+    """Refuse a comparison whose first year comes after the second: what is new and what was removed would be
+    the other way round."""
+    if first > second:
+        raise refuse(place, "problemi.diff_invertito", hint_key="problemi.suggerimento.diff_invertito",
+                     primo=first, secondo=second, comando=f"riskengine diff {swapped}")
 
 
 def _year_result(catalog_dir: str | Path, year: int, db: str | None,
