@@ -106,3 +106,32 @@ def test_number_only_changes_the_decimal_mark(value):
     text = str(value)
     assert number(text, "it").replace(",", ".") == text
     assert number(text, "en") == text
+
+
+def test_a_trace_reads_in_the_language_without_rewording_free_text() -> None:
+    from riskengine.report.view import TraceWords
+
+    metodo = {"bande": [{"codice": "nuovi-indici", "nome": "Aree A, B – nuovi indici"}],
+              "livelli": [{"codice": "medio-alto", "etichetta": "Medio-alto", "etichetta_en": "Medium-high"},
+                          {"codice": "medio", "etichetta": "Medio", "etichetta_en": "Medium"}]}
+    band = {"regola": "bande:nuovi-indici:3", "descrizione": "fascia 'nuovi-indici', riga 3: ≥ 9.01 e ≤ 15",
+            "risultato": "medio-alto", "valori": {"rischio": "9.58"}}
+    # a re-rating's motivation and a policy's description are the author's words: a level's code in them stays
+    rerated = {"regola": "residuo: rivalutazione", "risultato": "4.5",
+               "descrizione": "rivalutazione esplicita: rischio medio-alto ridotto, la misura è in-corso (delibera "
+                              "2026-01-15, soglia 4.5)"}
+    policy = {"regola": "monitoraggio/medio", "descrizione": "Rischio medio-alto o superiore",
+              "risultato": "monitoraggio a-campione semestrale"}
+    grid = {"regola": "griglia:medio:medio", "descrizione": "matrice: probabilità medio × impatto medio",
+            "risultato": "medio", "valori": {"probabilita": "medio", "impatto": "medio"}}
+    italian, english = TraceWords(metodo, Messages("it")), TraceWords(metodo, Messages("en"))
+    assert (italian.description(band), italian.result(band), italian.values(band["valori"])) == (
+        "fascia 'Aree A, B – nuovi indici', riga 3: ≥ 9,01 e ≤ 15", "Medio-alto", "Rischio = 9,58")
+    assert (english.description(band), english.result(band), english.values(band["valori"])) == (
+        "fascia 'Aree A, B – nuovi indici', riga 3: ≥ 9.01 e ≤ 15", "Medium-high", "Risk = 9.58")
+    assert italian.description(rerated) == ("rivalutazione esplicita: rischio medio-alto ridotto, la misura è "
+                                            "in-corso (delibera 15/01/2026, soglia 4,5)")
+    assert english.description(rerated) == rerated["descrizione"]
+    assert (english.description(policy), english.result(policy)) == (policy["descrizione"], policy["risultato"])
+    # a grid's scale values are the scale's codes, not the levels of the same name; its result is a level
+    assert (english.values(grid["valori"]), english.result(grid)) == ("Probability = medio, Impact = medio", "Medium")

@@ -6,17 +6,15 @@ from typing import Any
 
 from riskengine.errors import Location
 from riskengine.i18n import Text, refuse
-from riskengine.report.view import trace_names
+from riskengine.report.view import TraceWords
 from riskengine.suggest import did_you_mean
 
 
-def _step(t: Text, step: dict[str, Any], names: dict[str, str], indent: str = "  ") -> list[str]:
-    lines = [f"{indent}{t.labelled(step.get('descrizione', ''), names)} = "
-             f"{t.labelled(str(step.get('risultato', '')), names)}   [{step['regola']}]"]
+def _step(t: Text, step: dict[str, Any], words: TraceWords, indent: str = "  ") -> list[str]:
+    lines = [f"{indent}{words.description(step)} = {words.result(step)}   [{step['regola']}]"]
     values = step.get("valori")
     if values:
-        lines.append(f"{indent}  {t('spiegazione.valori')}: "
-                     + ", ".join(f"{t.value('passo', k)} = {t.prose(str(v))}" for k, v in values.items()))
+        lines.append(f"{indent}  {t('spiegazione.valori')}: {words.values(values)}")
     if step.get("arrotondamento"):
         lines.append(f"{indent}  {t('spiegazione.arrotondamento')}: {t.rounding_note(step['arrotondamento'])}")
     return lines
@@ -34,8 +32,9 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
                      hint=did_you_mean(code, [p["codice"] for p in result["processi"]]),
                      genere_chiave="problemi.genere.process", genere="process", riferimento=code)
     method = result["metodo"]
-    levels = {lvl["codice"]: t.level(lvl) for lvl in method["livelli"]}
-    names = trace_names(method, t)  # slugs written in the trace (levels, band tables) shown by their names
+    words = TraceWords(method, t)
+    levels = words.levels
+    names = {**words.bands, **levels}  # the policies' values and results: slugs of levels and band tables by name
     areas = ", ".join(f"{a['codice']} {a['nome']}" for a in process["aree"]) or "—"
     lines = [f"{process['codice']} {process['nome']}",
              t("spiegazione.area_unita", aree=areas, unita=process["unita"]["nome"] if process["unita"] else "—"),
@@ -56,19 +55,19 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
     lines += ["", t("spiegazione.punteggio")]
     for step in process["traccia"]:
         if step.get("passo") != "politica":
-            lines += _step(t, step, names)
+            lines += _step(t, step, words)
     for state in ("inerente", "residuo_programmato", "residuo_monitorato"):
         data = process[state]
         score = f"{t.number(data['rischio'])} → " if data["rischio"] is not None else ""
         lines += ["", f"{t('spiegazione.' + state)}: {score}{levels.get(data['livello'], data['livello'])}"]
         for step in data["traccia"]:
-            lines += _step(t, step, names)
+            lines += _step(t, step, words)
     variants = {v["codice"]: v["nome"] for v in method.get("varianti", [])}
     for code, data in sorted(process.get("livelli_varianti", {}).items()):
         score = f"{t.number(data['rischio'])} → " if data["rischio"] is not None else ""
         lines += ["", f"{variants.get(code, code)}: {score}{levels.get(data['livello'], data['livello'])}"]
         for step in data["traccia"]:
-            lines += _step(t, step, names)
+            lines += _step(t, step, words)
     lines += ["", t("spiegazione.politiche")]
     applied = [s for s in process["traccia"] if s.get("passo") == "politica"]
     for step in applied:

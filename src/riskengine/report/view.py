@@ -33,10 +33,47 @@ def _deadline_key(measure: dict[str, Any]) -> tuple:
     return (1 if deadline == "continua" else 2, _NO_DEADLINE, measure["codice"])
 
 
-def trace_names(metodo: dict[str, Any], t: Text) -> dict[str, str]:
-    """The slugs a trace writes (band tables, levels) by the names the annex shows them with."""
-    return {**{b["codice"]: b["nome"] for b in metodo.get("bande", []) if b.get("nome")},
-            **{lvl["codice"]: t.level(lvl) for lvl in metodo["livelli"]}}
+class TraceWords:
+    """How a calculation trace reads in one language (the annex's trace table and ``explain`` alike).
+
+    Numbers and dates in the language's form; the band table of a band step by its name, and a result that is
+    a level by the level's label. Free text (a policy's description, a re-rating's motivation) is never
+    reworded otherwise: a word in it that happens to be a code stays as written.
+    """
+
+    def __init__(self, metodo: dict[str, Any], t: Text) -> None:
+        self.t = t
+        self.bands = {b["codice"]: b["nome"] for b in metodo.get("bande", []) if b.get("nome")}
+        self.levels = {lvl["codice"]: t.level(lvl) for lvl in metodo["livelli"]}
+
+    def row(self, step: dict[str, Any]) -> tuple[str, str, str]:
+        """The step's description, result and values, as a row of the annex's trace table shows them."""
+        return self.description(step), self.result(step), self.values(step.get("valori") or {})
+
+    def description(self, step: dict[str, Any]) -> str:
+        """The step's description: ``fascia 'nuovi-indici', riga 2: ≥ 4.01 e ≤ 9`` reads with the table's name."""
+        text = self._number(str(step.get("descrizione", "")))
+        rule = str(step.get("regola", ""))
+        if rule.startswith("bande:"):
+            table = rule.split(":")[1]
+            if table in self.bands:
+                text = text.replace(f"'{table}'", f"'{self.bands[table]}'", 1)
+        return text
+
+    def result(self, step: dict[str, Any]) -> str:
+        """The step's result: a level by its label, any other as written (numbers in the language's form)."""
+        result = str(step.get("risultato", ""))
+        return self.levels[result] if result in self.levels else self._number(result)
+
+    def values(self, values: dict[str, Any]) -> str:
+        """The step's values (``valori``): ``Probabilità = 3,83, Impatto = 2,50`` (a code as written, the
+        trace's own names by their words, numbers in the language's form)."""
+        return ", ".join(f"{self.t.value('passo', name)} = {self._number(str(value))}"
+                         for name, value in values.items())
+
+    def _number(self, text: str) -> str:
+        # numbers and dates in the language's form (most values are whole numbers or codes: left as they are)
+        return self.t.prose(text) if "." in text or "-" in text else text
 
 
 class View:
@@ -59,7 +96,7 @@ class View:
         self.simplified = bool(self.ente.get("regime_semplificato"))
         self.variants = list(self.metodo.get("varianti", []))  # in method order; ``bande`` set: with a level
         self.levels = [self._level(i, lvl) for i, lvl in enumerate(self.metodo["livelli"])]
-        self.trace_names = trace_names(self.metodo, messages)
+        self.trace = TraceWords(self.metodo, messages)
         self.levels_desc = list(reversed(self.levels))
         self.level = {lvl["codice"]: lvl for lvl in self.levels}
         self.areas = list(result["aree"])
@@ -91,10 +128,6 @@ class View:
         colour = safe_colour(level.get("colore"))
         return {"codice": level["codice"], "etichetta": self.t.level(level), "colore": colour,
                 "testo": text_colour(colour), "tinta": tint(colour, 0.82), "rango": rank}
-
-    def step_text(self, text: Any) -> str:
-        """A trace's description or result as this language writes it: names for slugs, decimal commas in Italian."""
-        return self.t.labelled(str(text), self.trace_names)
 
     def level_of(self, code: str | None) -> dict[str, Any] | None:
         """The level record (label, colours, rank) of a level code; None when the code is None."""
