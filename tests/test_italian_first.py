@@ -804,3 +804,6 @@ def test_a_unit_with_one_measure_not_yet_due_reads_in_the_singular() -> None:
     assert t("unita.non_ancora_dovute", n=3) == "3 non ancora dovute."
     assert t("unita.nessuna_dovuta", n=1) == "La misura di cui è responsabile non è ancora dovuta alla data di riferimento."
     assert t("unita.nessuna_dovuta", n=2).endswith("(2 non ancora dovute).")
+    # and the sentence before it, whatever the counts ("1 attuate su 1 dovute")
+    assert t("unita.attuazione", attuate=1, dovute=1, tasso="100,0 %") == (
+        "Attuazione delle misure di cui è responsabile, alla data di riferimento: misure dovute 1, attuate 1 (100,0 %).")

@@ -325,9 +325,11 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
     if c.problems:
         raise RiskengineError(sorted(c.problems, key=Problem.sort_key))
     if original is None and not touched and not any(r.measures for r in collection.returned):
-        # a new year's assessment holding nothing but its year would read as an assessment no unit answered
-        raise refuse(Location(str(folder)), "problemi.questionario.nessuna_risposta", code="questionario",
-                     hint_key="problemi.questionario.suggerimento.compila", anno=year, file=target.name)
+        # a new year's assessment holding nothing but its year would read as an assessment no unit answered;
+        # rows answered by a unit that does not own them are said why they were not merged
+        nothing = said(Location(str(folder)), "problemi.questionario.nessuna_risposta", code="questionario",
+                       hint_key="problemi.questionario.suggerimento.compila", anno=year, file=target.name)
+        raise RiskengineError([nothing, *collection.conflicts])
     data["valutazioni"] = entries
     if monitoring:
         data["monitoraggio"] = monitoring
