@@ -133,5 +133,14 @@ def test_a_trace_reads_in_the_language_without_rewording_free_text() -> None:
                                             "in-corso (delibera 15/01/2026, soglia 4,5)")
     assert english.description(rerated) == rerated["descrizione"]
     assert (english.description(policy), english.result(policy)) == (policy["descrizione"], policy["risultato"])
+    # a band table's code is shown by the table's name even when it holds a date (read as one before)
+    dated = {"bande": [{"codice": "fasce-2024-01-01", "nome": "Fasce 2024"}], "livelli": metodo["livelli"]}
+    dated_band = dict(band, regola="bande:fasce-2024-01-01:3",
+                      descrizione="fascia 'fasce-2024-01-01', riga 3: ≥ 9.01 e ≤ 15")
+    assert TraceWords(dated, Messages("it")).description(dated_band) == "fascia 'Fasce 2024', riga 3: ≥ 9,01 e ≤ 15"
+    # a level coded as a number relabels only the results of the steps that find a level
+    numbered = TraceWords({"livelli": [{"codice": "2", "etichetta": "Medio"}]}, Messages("it"))
+    assert numbered.result({"passo": "impatto", "regola": "dimensioni.impatto: media", "risultato": "2"}) == "2"
+    assert numbered.result({"regola": "bande:t:2", "risultato": "2"}) == "Medio"
     # a grid's scale values are the scale's codes, not the levels of the same name; its result is a level
     assert (english.values(grid["valori"]), english.result(grid)) == ("Probability = medio, Impact = medio", "Medium")

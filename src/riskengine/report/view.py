@@ -52,28 +52,32 @@ class TraceWords:
 
     def description(self, step: dict[str, Any]) -> str:
         """The step's description: ``fascia 'nuovi-indici', riga 2: ≥ 4.01 e ≤ 9`` reads with the table's name."""
-        text = self._number(str(step.get("descrizione", "")))
+        text = str(step.get("descrizione", ""))
         rule = str(step.get("regola", ""))
-        if rule.startswith("bande:"):
-            table = rule.split(":")[1]
-            if table in self.bands:
-                text = text.replace(f"'{table}'", f"'{self.bands[table]}'", 1)
-        return text
+        table = rule.split(":")[1] if rule.startswith("bande:") else None
+        if table in self.bands:  # the code as written, not as numbers read in it: a code may hold a date
+            before, quoted, after = text.partition(f"'{table}'")
+            if quoted:
+                return f"{self.text(before)}'{self.bands[table]}'{self.text(after)}"
+        return self.text(text)
 
     def result(self, step: dict[str, Any]) -> str:
-        """The step's result: a level by its label, any other as written (numbers in the language's form)."""
+        """The step's result: a level by its label when the step finds a level (a band, the grid, a residual or
+        a re-rating: the steps of a state, which have no ``passo``), any other as written."""
         result = str(step.get("risultato", ""))
-        return self.levels[result] if result in self.levels else self._number(result)
+        if "passo" not in step and result in self.levels:
+            return self.levels[result]
+        return self.text(result)
 
     def values(self, values: dict[str, Any]) -> str:
         """The step's values (``valori``): ``Probabilità = 3,83, Impatto = 2,50`` (a code as written, the
         trace's own names by their words, numbers in the language's form)."""
-        return ", ".join(f"{self.t.value('passo', name)} = {self._number(str(value))}"
+        return ", ".join(f"{self.t.value('passo', name)} = {self.text(str(value))}"
                          for name, value in values.items())
 
-    def _number(self, text: str) -> str:
-        # numbers and dates in the language's form (most values are whole numbers or codes: left as they are)
-        return self.t.prose(text) if "." in text or "-" in text else text
+    def text(self, text: str) -> str:
+        """Text the trace writes, its numbers and dates in the language's form (nothing else reworded)."""
+        return self.t.prose(text) if "." in text or "-" in text else text  # most values: whole numbers or codes
 
 
 class View:
