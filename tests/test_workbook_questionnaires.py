@@ -290,8 +290,8 @@ def test_a_new_year_whose_questionnaires_hold_no_answer_writes_no_assessment(tmp
     assert result.stderr.splitlines()[0] == (
         f"{out}: error[questionario]: nessun questionario contiene risposte da unire: assessment-2030.yaml non è "
         "stato scritto (compila e restituisci i questionari del 2030; per partire dalle risposte di un anno già "
-        "valutato: riskengine new-year CATALOGO --from <anno> --to 2030, poi di nuovo riskengine questionari "
-        f"CATALOGO --year 2030 --out <cartella> --force)")
+        "valutato: riskengine new-year CATALOGO --from <anno> --to 2030, poi esegui di nuovo riskengine questionari "
+        "CATALOGO --year 2030 --out <nuova cartella>)")
     assert not (catalog / "assessment-2030.yaml").exists()
     # The only answers are a unit's for a process it does not own: refused as well, saying why they were not merged
     pers = _processes(out / "questionario-PERS-2030.xlsx")
@@ -299,7 +299,9 @@ def test_a_new_year_whose_questionnaires_hold_no_answer_writes_no_assessment(tmp
           codes={2: pers[0]})
     foreign = run_cli("raccogli", str(catalog), str(out), "--rules", RULES)
     assert foreign.exit_code == 1 and not (catalog / "assessment-2030.yaml").exists()
+    # the error first, then the warning that explains it, counted as what they are
     assert foreign.stderr.splitlines()[0].startswith(f"{out}: error[questionario]: nessun questionario contiene")
+    assert foreign.stderr.splitlines()[-1] == "1 errore"
     assert f"{out / 'questionario-RI-2030.xlsx'}:Valutazione!A2: warning[conflitto]: processo '{pers[0]}' compilato " \
            "dall'unità 'RI', che non ne è titolare (titolare: 'PERS'): non unito" in foreign.stderr
 

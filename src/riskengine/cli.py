@@ -34,7 +34,7 @@ from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import Abort
 
 from riskengine import __version__
-from riskengine.errors import Problem, RiskengineError, shorten
+from riskengine.errors import Problem, RiskengineError, Severity, shorten
 from riskengine.i18n import DEFAULT_LANGUAGE, LANG_VARIABLE, LANGUAGES, Text, language
 
 EXIT_INPUT = 1
@@ -366,9 +366,12 @@ def _text(lang: str | None) -> Text:
 
 
 def _fail(exc: RiskengineError, t: Text) -> None:
-    for problem in sorted(exc.problems, key=lambda p: p.sort_key()):
+    # the errors first, then the warnings that explain them (raccogli's conflicts); the count is of errors
+    errors = [p for p in exc.problems if p.severity is Severity.ERROR]
+    others = [p for p in exc.problems if p.severity is not Severity.ERROR] if errors else []
+    for problem in sorted(errors or exc.problems, key=Problem.sort_key) + sorted(others, key=Problem.sort_key):
         typer.echo(t.problem(problem), err=True)
-    typer.echo(t("cli.errori", n=len(exc.problems)), err=True)
+    typer.echo(t("cli.errori", n=len(errors or exc.problems)), err=True)
     raise typer.Exit(EXIT_INPUT)
 
 
