@@ -547,7 +547,7 @@ def _policies(method: Method, backend: Backend, classified: list[_Classified]) -
     evaluations = []
     for item, fact, process_values in zip(classified, facts, values, strict=True):
         subject = item.subject
-        fired = hits.get(subject.code, set())
+        fired = frozenset(hits.get(subject.code, ()))  # once: the key of the rules chosen and of the list named
         findings: list[dict] = []
         requirements: list[dict] = []
         monitoring = priority = None
@@ -566,9 +566,9 @@ def _policies(method: Method, backend: Backend, classified: list[_Classified]) -
             priority = prioritised if prioritised is not None else priority
             trace.append(step)
         trace = traces.setdefault(tuple(map(id, trace)), trace)
-        names = fired_lists.get(rules := frozenset(fired))
+        names = fired_lists.get(fired)
         if names is None:
-            names = fired_lists[rules] = sorted(fired)
+            names = fired_lists[fired] = sorted(fired)
         evaluations.append(ProcessEvaluation(subject.code, subject.node, subject.measures, item.scoring, findings,
                                              requirements, monitoring, priority, trace, names))
     return evaluations

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import Any
 
@@ -79,7 +80,7 @@ class Plan:
         return found
 
 
-    def chosen(self, fired: set[str]) -> list[PolicyRule]:
+    def chosen(self, fired: AbstractSet[str]) -> list[PolicyRule]:
         """The rules that apply when these rules fired, table by table, after each decision table's hit
         policy (collect, first, priority); worked out once per set of fired rules."""
         key = frozenset(fired)
