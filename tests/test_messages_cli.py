@@ -150,6 +150,37 @@ def test_trace_rounding_notes_and_collective_owners_are_worded_in_each_language(
     assert italian.collective_how("tutte le unità") == "tutte le unità"
 
 
+def test_policy_consequences_and_steps_down_are_worded_in_each_language() -> None:
+    italian, english = Text("it"), Text("en")
+    both = "criticità RISCHIO-SENZA-MISURA-SPECIFICA; richiede misura specifica"
+    assert italian.consequences(both) == "criticità RISCHIO-SENZA-MISURA-SPECIFICA; richiede una misura specifica"
+    assert english.consequences(both) == "finding RISCHIO-SENZA-MISURA-SPECIFICA; requires a specific measure"
+    assert italian.consequences("monitoraggio a-campione semestrale") == "monitoraggio a campione, semestrale"
+    assert english.consequences("monitoraggio puntuale annuale; priorità 2") == \
+        "monitoring: exhaustive, yearly; priority 2"
+    # not the engine's words (a result written by an older version): its slugs by label, as before
+    assert italian.consequences("verifica a-campione") == "verifica A campione"
+    levels = {"alto": "Alto", "basso": "Basso"}
+    assert italian.steps_down("2 → 2 gradini: alto → basso", levels) == "2 → 2 gradini: Alto → Basso"
+    assert italian.steps_down("1.5 → 1 gradini: alto → medio", levels) == "1,5 → 1 gradino: Alto → medio"
+    assert english.steps_down("1.5 → 1 gradini: alto → medio", {"alto": "High"}) == "1.5 → 1 step down: High → medio"
+    assert english.steps_down("0 → 0 gradini: basso → basso", {"basso": "Low"}) == "0 → 0 steps down: Low → Low"
+    assert italian.steps_down("2,5", levels) is None
+
+
+def test_explain_words_the_policies_and_the_steps_down_in_the_language() -> None:
+    english = riskengine("explain", REPO / "catalogs" / "esempio-piccolo", "B1.1.1", "--lang", "en")
+    assert english.returncode == 0, english.stderr
+    assert "then: monitoring: sample, half-yearly" in english.stdout
+    assert "then: priority 2" in english.stdout
+    assert "= 2 → 2 steps down: High → Low   [residuo: gradino]" in english.stdout
+    assert "Sample" not in english.stdout and "a-campione" not in english.stdout
+    italian = riskengine("explain", REPO / "catalogs" / "esempio-piccolo", "B1.1.1")
+    assert "allora: monitoraggio a campione, semestrale" in italian.stdout
+    assert "= 2 → 2 gradini: Alto → Basso   [residuo: gradino]" in italian.stdout
+    assert_italian(italian.stdout)
+
+
 def test_the_hints_of_check_are_italian_and_english_on_request() -> None:
     italian = riskengine("check", REPO / "catalogs" / "esempio-cciaa")
     line = next(x for x in italian.stdout.splitlines() if "[measure-overdue]" in x)

@@ -120,7 +120,7 @@ def test_a_trace_reads_in_the_language_without_rewording_free_text() -> None:
     rerated = {"regola": "residuo: rivalutazione", "risultato": "4.5",
                "descrizione": "rivalutazione esplicita: rischio medio-alto ridotto, la misura è in-corso (delibera "
                               "2026-01-15, soglia 4.5)"}
-    policy = {"regola": "monitoraggio/medio", "descrizione": "Rischio medio-alto o superiore",
+    policy = {"passo": "politica", "regola": "monitoraggio/medio", "descrizione": "Rischio medio-alto o superiore",
               "risultato": "monitoraggio a-campione semestrale"}
     grid = {"regola": "griglia:medio:medio", "descrizione": "matrice: probabilità medio × impatto medio",
             "risultato": "medio", "valori": {"probabilita": "medio", "impatto": "medio"}}
@@ -132,7 +132,10 @@ def test_a_trace_reads_in_the_language_without_rewording_free_text() -> None:
     assert italian.description(rerated) == ("rivalutazione esplicita: rischio medio-alto ridotto, la misura è "
                                             "in-corso (delibera 15/01/2026, soglia 4,5)")
     assert english.description(rerated) == rerated["descrizione"]
-    assert (english.description(policy), english.result(policy)) == (policy["descrizione"], policy["risultato"])
+    # a policy's consequences are the engine's words: worded in the language, closed values by label
+    assert (english.description(policy), english.result(policy)) == (policy["descrizione"],
+                                                                       "monitoring: sample, half-yearly")
+    assert italian.result(policy) == "monitoraggio a campione, semestrale"
     # a band table's code is shown by the table's name even when it holds a date (read as one before)
     dated = {"bande": [{"codice": "fasce-2024-01-01", "nome": "Fasce 2024"}], "livelli": metodo["livelli"]}
     dated_band = dict(band, regola="bande:fasce-2024-01-01:3",

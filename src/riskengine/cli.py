@@ -869,7 +869,7 @@ def test_rules(method: Path = typer.Argument(...),
         for step in outcome.trace:
             if step.get("passo") == "politica":
                 typer.echo(f"        {t('cli.test.regola')} {step['regola']}: {step['quando']} → "
-                           f"{t.labelled(str(step['risultato']))}")
+                           f"{t.consequences(str(step['risultato']))}")
             else:
                 typer.echo(f"        {t.prose(step.get('descrizione', ''))} = "
                            f"{t.prose(str(step.get('risultato', '')))}   [{step['regola']}]")

@@ -51,6 +51,13 @@ _ROUNDED = r"(?P<esatto>\S+) → (?P<valore>\S+) \((?P<cifre>\d+) decimali, (?P<
 # A mismatch of a rule test (riskengine.rule_tests), worded again per language.
 _MISMATCH = r"(?s)(?P<campo>[^:\n]+): expected (?P<atteso>.*), got (?P<ottenuto>.*)"
 _NOT_ROUNDED = r"(?P<valore>\S+)… non arrotondato: il valore esatto entra nel prodotto"
+# The consequences of a policy step (riskengine.evaluate.evaluation._consequences), joined by "; ": codes and
+# closed values, worded again per language.
+_CONSEQUENCES = {"criticita": r"criticità (?P<codice>\S+)", "richiede_misura": r"richiede misura (?P<ambito>\S+)",
+                 "monitoraggio": r"monitoraggio (?P<modalita>\S+) (?P<periodicita>\S+)",
+                 "priorita": r"priorità (?P<valore>\d+)"}
+# The result of a residual by steps down the scale (riskengine.evaluate.residual.residual_level).
+_STEPS_DOWN = r"(?P<somma>\S+) → (?P<n>\d+) gradini: (?P<da>\S+) → (?P<a>\S+)"
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -131,6 +138,11 @@ def long_number(name: str) -> dict[str, Any]:
     at once (4,300 by default; 0 is no limit), which Python's own error says in English, with advice to the
     programmer."""
     return {f"{name}_chiave": "problemi.numero_lungo", "massimo_cifre": sys.get_int_max_str_digits()}
+
+
+def _lowered(label: str) -> str:
+    """A label of a closed value inside a sentence: ``A campione`` → ``a campione``."""
+    return label[:1].lower() + label[1:]
 
 
 def format_label(text: str, values: Mapping[str, Any]) -> str:
@@ -272,6 +284,29 @@ class Text:
         if found:
             return self("spiegazione.non_arrotondato", valore=self.prose(found["valore"]))
         return self.prose(note)
+
+    def consequences(self, text: str) -> str:
+        """A policy step's result (``monitoraggio a-campione semestrale; priorità 2``) in this language, its
+        closed values by label; a text that is not one is returned as :meth:`labelled` words it."""
+        worded = []
+        for part in text.split("; "):
+            kind, found = next(((kind, found) for kind, pattern in _CONSEQUENCES.items()
+                                if (found := re.fullmatch(pattern, part))), ("", None))
+            if found is None:
+                return self.labelled(text)
+            values = {name: value if name in ("codice", "valore") else _lowered(self.value(name, value))
+                      for name, value in found.groupdict().items()}
+            worded.append(self(f"spiegazione.conseguenza.{kind}", **values))
+        return "; ".join(worded)
+
+    def steps_down(self, text: str, levels: Mapping[str, str]) -> str | None:
+        """The result of a residual by steps down the scale (``2 → 2 gradini: alto → basso``) in this
+        language, the levels by their labels (``levels``); None when ``text`` is not one."""
+        found = re.fullmatch(_STEPS_DOWN, text)
+        if found is None:
+            return None
+        return self("spiegazione.gradini", somma=self.prose(found["somma"]), n=int(found["n"]),
+                    da=levels.get(found["da"], found["da"]), a=levels.get(found["a"], found["a"]))
 
     def mismatch(self, text: str) -> str:
         """A rule test's mismatch (``campo: expected A, got B``, from riskengine.rule_tests) in this language."""

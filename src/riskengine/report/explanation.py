@@ -34,7 +34,7 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
     method = result["metodo"]
     words = TraceWords(method, t)
     levels = words.levels
-    names = {**words.bands, **levels}  # the policies' values and results: slugs of levels and band tables by name
+    names = {**words.bands, **levels}  # the values in policies' conditions: slugs of levels and band tables by name
     areas = ", ".join(f"{a['codice']} {a['nome']}" for a in process["aree"]) or "—"
     lines = [f"{process['codice']} {process['nome']}",
              t("spiegazione.area_unita", aree=areas, unita=process["unita"]["nome"] if process["unita"] else "—"),
@@ -78,7 +78,7 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
             value = f" ({t('spiegazione.valore')}: {t.labelled(str(cond['valore']), names)})" \
                 if cond["valore"] != "" else ""
             lines.append(f"      {cond['condizione']}{value} → {mark}")
-        lines.append(f"    {t('spiegazione.allora')}: {t.labelled(step['risultato'], names)}")
+        lines.append(f"    {t('spiegazione.allora')}: {words.result(step)}")
     if not applied:
         lines.append("  " + t("spiegazione.nessuna"))
     shadowed = sorted(set(process["regole_attivate"]) - {s["regola"] for s in applied})

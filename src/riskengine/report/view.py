@@ -63,10 +63,16 @@ class TraceWords:
 
     def result(self, step: dict[str, Any]) -> str:
         """The step's result: a level by its label when the step finds a level (a band, the grid, a residual or
-        a re-rating: the steps of a state, which have no ``passo``), any other as written."""
+        a re-rating: the steps of a state, which have no ``passo``), a policy's consequences and a residual by
+        steps down the scale worded in the language, any other as written."""
         result = str(step.get("risultato", ""))
-        if "passo" not in step and result in self.levels:
-            return self.levels[result]
+        if step.get("passo") == "politica":
+            return self.t.consequences(result)
+        if "passo" not in step:
+            if result in self.levels:
+                return self.levels[result]
+            if step.get("regola") == "residuo: gradino":
+                return self.t.steps_down(result, self.levels) or self.text(result)
         return self.text(result)
 
     def values(self, values: dict[str, Any]) -> str:
