@@ -255,8 +255,9 @@ def test_the_implementation_rate_counts_measures_due_on_esempio_cciaa(tmp_path: 
     # The summary of the command line says the same, with its definition, in Italian.
     text = assessed.stderr
     day = expected["riferimento"].strftime("%d/%m/%Y")
-    assert (f"{percent.replace('.', ',')}% ({expected['attuate']} attuate su {expected['dovute']} dovute al {day}; "
-            f"{expected['in_ritardo']} in ritardo, {expected['non_ancora_dovute']} non ancora dovute)") in text
+    assert (f"{percent.replace('.', ',')}% (al {day}: misure dovute {expected['dovute']}, attuate "
+            f"{expected['attuate']}, in ritardo {expected['in_ritardo']}; non ancora dovute "
+            f"{expected['non_ancora_dovute']})") in text
     assert "Come si calcola: misure attuate ÷ misure dovute" in text
     assert f"Continua {expected['per_scadenza']['continua']}" in text
     assert f"Obbligatoria {expected['per_natura']['obbligatoria']}" in text

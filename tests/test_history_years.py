@@ -228,7 +228,7 @@ def test_a_recorded_run_wins_over_the_declared_year(tmp_path):
     ("anni:\n  - anno: 2025\n    fonte: x\n    processi_per_livello: {bassissimo: 1}\n",
      "storico.yaml:4:28: error[storico]: unknown level 'bassissimo'"),
     ("anni:\n  - anno: 2025\n    fonte: x\n    misure_dovute: 2\n    misure_attuate: 3\n",
-     "storico.yaml:5:21: error[storico]: 3 measures implemented of 2 due"),
+     "storico.yaml:5:21: error[storico]: measures implemented 3, due 2"),
     ("anni:\n  - {anno: 2025, fonte: x}\n  - {anno: 2025, fonte: y}\n", "error[storico]: year 2025 is declared twice"),
     # a count is a whole number written as one: true was 1 process, 1.0 one measure
     ("anni:\n  - anno: 2025\n    fonte: x\n    processi_per_livello: {basso: true}\n",

@@ -184,9 +184,9 @@ def test_a_postgresql_database_that_does_not_exist_is_named_in_italian() -> None
      "storico.yaml:4:28: error[storico]: livello 'bassissimo' inesistente (i livelli del metodo: basso, alto)",
      "storico.yaml:4:28: error[storico]: unknown level 'bassissimo' (the method's levels: basso, alto)"),
     ("anni:\n  - anno: 2025\n    fonte: x\n    misure_dovute: 2\n    misure_attuate: 3\n",
-     "storico.yaml:5:21: error[storico]: 3 misure attuate su 2 dovute "
+     "storico.yaml:5:21: error[storico]: misure attuate 3, dovute 2 "
      "(le misure attuate non possono essere più di quelle dovute)",
-     "storico.yaml:5:21: error[storico]: 3 measures implemented of 2 due "
+     "storico.yaml:5:21: error[storico]: measures implemented 3, due 2 "
      "(implemented measures cannot exceed the due ones)"),
 ])
 def test_storico_problems_in_both_languages(tmp_path: Path, text: str, italian: str, english: str) -> None:
@@ -807,3 +807,8 @@ def test_a_unit_with_one_measure_not_yet_due_reads_in_the_singular() -> None:
     # and the sentence before it, whatever the counts ("1 attuate su 1 dovute")
     assert t("unita.attuazione", attuate=1, dovute=1, tasso="100,0 %") == (
         "Attuazione delle misure di cui è responsabile, alla data di riferimento: misure dovute 1, attuate 1 (100,0 %).")
+    # the summary of assess, and a history entry with more implemented than due ("1 attuate su 2 dovute")
+    assert t("cli.sintesi.attuazione", tasso="50,0%", attuate=1, dovute=2, data="31/01/2026", in_ritardo=1,
+             non_dovute=1) == ("Grado di attuazione delle misure: 50,0% (al 31/01/2026: misure dovute 2, attuate 1, "
+                               "in ritardo 1; non ancora dovute 1)")
+    assert t("problemi.storico.attuate_oltre_dovute", attuate=2, dovute=1) == "misure attuate 2, dovute 1"
