@@ -206,6 +206,29 @@ def test_an_answer_outside_the_scale_is_refused_at_its_cell_and_nothing_is_writt
     assert (catalog / "assessment-2026.yaml").read_bytes() == before
 
 
+@pytest.mark.parametrize("error", ["outside the scale", "row in part"])
+def test_a_refused_collection_also_says_the_conflicts(tmp_path, written, error) -> None:
+    # a collection refused for an error in one questionnaire dropped the conflict warnings of another: the unit
+    # that answered someone else's process learnt it only after the first unit's fix (and in English the
+    # warning called the process "processo")
+    catalog, folder = _fresh(tmp_path, written, "PERS", "RI")
+    before = (catalog / "assessment-2026.yaml").read_bytes()
+    pers = _processes(folder / "questionario-PERS-2026.xlsx")
+    wrong = {"P2": 9} if error == "outside the scale" else {INDICATORS[0]: int(allowed_answers(METHOD, INDICATORS[0])[0]),
+                                                             INDICATORS[2]: None}
+    _fill(folder / "questionario-PERS-2026.xlsx", {pers[1]: wrong})
+    _fill(folder / "questionario-RI-2026.xlsx", {pers[0]: {i: int(allowed_answers(METHOD, i)[0]) for i in INDICATORS}},
+          codes={2: pers[0]})
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert ": error[" in lines[0] and str(folder / "questionario-PERS-2026.xlsx") in lines[0]
+    assert f"{folder / 'questionario-RI-2026.xlsx'}:Valutazione!A2: warning[conflitto]: process '{pers[0]}' " \
+           "answered by unit 'RI' and by its owner 'PERS'" in result.stderr
+    assert lines[-1] == "1 error"
+    assert (catalog / "assessment-2026.yaml").read_bytes() == before
+
+
 def test_measures_status_and_checks_are_merged_into_the_monitoring(tmp_path, written) -> None:
     from openpyxl import load_workbook
 
