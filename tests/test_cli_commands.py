@@ -104,6 +104,12 @@ def test_a_rules_folder_given_is_the_only_one_searched(tmp_path: Path, monkeypat
     assert not (tmp_path / "o").exists()
     own = CliRunner().invoke(app, [name, *args, "--rules", "rules/cciaa-torino-2022"])  # the method's own folder
     assert own.exit_code == 0, own.output
+    shutil.rmtree(tmp_path / "o", ignore_errors=True)
+    # the method's own folder as "." from inside it: refused before ("looked in ./cciaa-torino-2022")
+    monkeypatch.chdir(REPO / "rules" / "cciaa-torino-2022")
+    args = [str(tmp_path / a) if a.startswith(("catalogs", "o")) else a for a in args]
+    here = CliRunner().invoke(app, [name, *args, "--rules", "."])
+    assert here.exit_code == 0, here.output
 
 
 @pytest.mark.parametrize("path", ["catalogs/nessuno", "catalogs/c/measures.yaml", "catalogs", "vuota"])

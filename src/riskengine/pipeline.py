@@ -24,7 +24,8 @@ def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None 
     """Locate ``rules/<name>``: in the given rules directory only (a method of the same name elsewhere may be
     another version of it), else beside the catalogues folder, or in ./rules."""
     if rules_dir:  # the folder of the methods, or the method's own folder
-        candidates = [Path(rules_dir) / name] + ([Path(rules_dir)] if Path(rules_dir).name == name else [])
+        # the method's own folder by its real name: ``--rules .`` inside it, or a path ending in ``/`` or ``..``
+        candidates = [Path(rules_dir) / name] + ([Path(rules_dir)] if Path(rules_dir).resolve().name == name else [])
     else:
         candidates = [catalog_root.resolve().parent.parent / "rules" / name, Path("rules") / name]
     for candidate in candidates:
