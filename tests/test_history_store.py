@@ -179,6 +179,22 @@ def test_a_bad_url_is_one_located_line(tmp_path):
                 f"'{kind}' (it handles SQLite and PostgreSQL)") in run.stderr
 
 
+@pytest.mark.parametrize("command", ["assess", "history", "diff"])
+def test_a_store_that_can_never_open_is_refused_before_the_catalogue_loads(tmp_path, command):
+    # it was refused only once the catalogue had loaded (and, for assess, been assessed): seconds to minutes on a
+    # large one; nothing is written either way
+    catalog = catalog_copy(tmp_path, "mini")
+    (catalog / "processes.yaml").write_text("processi: [\n", encoding="utf-8")  # would be refused on loading
+    args = {"assess": ["--out", tmp_path / "out"], "history": [], "diff": ["2025", "2026"]}[command]
+    for url, said in (("not a url", "'not a url' is not a database URL"),
+                      ("nessuno://x", "riskengine does not handle databases of type 'nessuno'")):
+        run = riskengine(command, catalog, *args, "--db", url, cwd=tmp_path)
+        assert run.returncode == 1, run.stderr
+        assert run.stderr.startswith("--db: error[load]: ") and said in run.stderr, run.stderr
+        assert "processes.yaml" not in run.stderr
+    assert not (tmp_path / "out").exists() and not (catalog / DEFAULT_FILE).exists()
+
+
 def test_the_git_ignore_keeps_the_store_out_of_the_repository():
     from history_helpers import REPO
 

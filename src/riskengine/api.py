@@ -307,6 +307,7 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
     # Refused now, not after the assessment (and before the store is created); the default directory, named
     # after the assessment, is checked when the annex is written.
     check_output(out_dir, templates)
+    _check_store(catalog_dir, db)
     store: Store | None = None
 
     def last_checked(ente: str, anno: int) -> dict[str, int]:
@@ -349,6 +350,13 @@ def _write(result: dict[str, Any], out_dir: Path, formats: tuple[str, ...] | Non
     return Annex(out_dir, files, result)
 
 
+def _check_store(catalog_dir: str | Path, db: str | None) -> None:
+    """Refuse a store address that can never open before the catalogue loads (see ``check_url``)."""
+    from riskengine.history.store import check_url, store_url
+
+    check_url(store_url(catalog_dir, db))
+
+
 def _open_store(catalog_dir: str | Path, db: str | None) -> Store:
     from riskengine.history.store import open_store, store_url
 
@@ -383,6 +391,7 @@ def history(catalog_dir: str | Path, *, db: str | None = None, rules_dir: str | 
     from riskengine.method.load import load_method
     from riskengine.pipeline import find_method_dir
 
+    _check_store(catalog_dir, db)
     cg = load_linked(catalog_dir)
     ente = cg.catalog.ente.codice
     store = _read_store(catalog_dir, db)
@@ -415,6 +424,7 @@ def diff(source: str | Path, before: str | Path, after: str | Path, *, db: str |
         _in_order(Location(str(before)), older["anno"], newer["anno"], f"{after} {before}")
         return changes(older, newer)
     _in_order(Location(str(source)), int(str(before)), int(str(after)), f"{source} {after} {before}")
+    _check_store(source, db)
     return changes(_year_result(source, int(str(before)), db, rules_dir),
                    _year_result(source, int(str(after)), db, rules_dir))
 

@@ -391,13 +391,41 @@ def _parsed_url(url: str) -> sa.URL | None:
         return None
 
 
-def _open_with_sqlalchemy(url: str) -> _SqlAlchemy:
+def check_url(url: str) -> None:
+    """Refuse a store address that can never open (not a database URL; a kind of database without a driver
+    here) before any work: a catalogue is loaded, and assessed, before its store is opened. Whether the
+    database can be reached is found when it is opened."""
     import sqlalchemy as sa
 
+    if _sqlite_file(url) is not None:
+        return
+    parsed = _address(url)
+    try:
+        parsed.get_dialect().import_dbapi()
+    except (sa.exc.NoSuchModuleError, ImportError):  # nessuno://; mysql:// without its driver
+        raise _unsupported(parsed) from None
+
+
+def _address(url: str) -> sa.URL:
+    """The URL as SQLAlchemy reads it, PostgreSQL through the driver we install; refused when it is none."""
     parsed = _parsed_url(url)
     if parsed is None:
         raise refuse(Location("--db"), "problemi.archivio.non_indirizzo", indirizzo=_PASSWORD.sub(r"\1***@", url),
                      hint_key="problemi.archivio.suggerimento.indirizzo")
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg")  # psycopg 3
+    return parsed
+
+
+def _unsupported(parsed: sa.URL) -> RiskengineError:
+    return _unopened(Location("--db"), causa_chiave="problemi.archivio.causa.non_supportato",
+                     tipo=parsed.get_backend_name())
+
+
+def _open_with_sqlalchemy(url: str) -> _SqlAlchemy:
+    import sqlalchemy as sa
+
+    parsed = _address(url)
     options: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         options["connect_args"] = {"timeout": SQLITE_WAIT_SECONDS}
@@ -406,14 +434,11 @@ def _open_with_sqlalchemy(url: str) -> _SqlAlchemy:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise _unopened(Location(parsed.database), **os_cause(exc)) from None
-    elif parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, the driver we install
     try:
         engine = sa.create_engine(parsed, **options)
         _migrate(engine)
     except (sa.exc.NoSuchModuleError, ImportError):  # mysql://, oracle://: no driver installed, or no such dialect
-        raise _unopened(Location("--db"), causa_chiave="problemi.archivio.causa.non_supportato",
-                        tipo=parsed.get_backend_name()) from None
+        raise _unsupported(parsed) from None
     except sa.exc.DatabaseError as exc:
         raise _unopened(Location(str(url) if parsed.get_backend_name() == "sqlite" else "--db"),
                         **_db_cause(str(exc.orig if hasattr(exc, "orig") else exc))) from None
