@@ -273,12 +273,18 @@ def test_graph_refuses_a_catalogue_with_errors():
 def test_rules_list_lists_every_rule():
     result = run_cli("rules-list")
     assert result.exit_code == 0
-    lines = result.stdout.splitlines()
-    assert len(lines) == len(RULES)
+    lines = [line for line in result.stdout.splitlines() if line.split()[0] in RULES]
     assert [line.split()[0] for line in lines] == sorted(RULES)
     for line in lines:
         code, severity = line.split()[:2]
         assert severity == RULES[code].severity.value
         assert line == f"{code:<30} {severity:<8} {RULES[code].description}"
+    # and the findings of a year's assessment, which check and the annex show by code as well (they were missing)
+    assessment = {line.split()[0]: line for line in result.stdout.splitlines() if line.split()[0] not in RULES}
+    assert sorted(assessment, key=str.casefold) == ["da-confermare", "NON-VALUTATO", "plan-date-before-year"]
+    assert assessment["NON-VALUTATO"] == f"{'NON-VALUTATO':<30} {'warning':<8} A process has no answers in the " \
+        "year's assessment: it has no risk level."
+    codes = [line.split()[0] for line in result.stdout.splitlines()]
+    assert codes == sorted(codes, key=str.casefold)
     assert "dangling-reference             error    " in result.stdout
     assert "area-unused                    info     " in result.stdout

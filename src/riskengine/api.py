@@ -16,7 +16,6 @@ from riskengine.i18n import finding_hint_key, refuse, said
 if TYPE_CHECKING:
     from riskengine.answers.load import Assessment
     from riskengine.graph.build import CatalogGraph
-    from riskengine.graph.integrity import IntegrityRule
     from riskengine.history.store import Store
     from riskengine.method.load import Method
     from riskengine.progress import Progress
@@ -194,11 +193,14 @@ def finding_problem(finding: Mapping[str, Any], root: Path, paths: Mapping[str, 
                    args=tuple(sorted(args.items())))
 
 
-def rules_list() -> list[IntegrityRule]:
-    """The integrity rules, by code."""
+def rules_list() -> list[tuple[str, Severity]]:
+    """The codes of the findings ``check`` and the annex show, with their severity, by code: the catalogue's
+    integrity rules and the findings of a year's assessment (each described by ``regole_integrita.<code>``)."""
+    from riskengine.answers.load import ASSESSMENT_FINDINGS
     from riskengine.graph import RULES
 
-    return [RULES[c] for c in sorted(RULES)]
+    found = {code: spec.severity for code, spec in RULES.items()} | ASSESSMENT_FINDINGS
+    return sorted(found.items(), key=lambda item: (item[0].casefold(), item[0]))
 
 
 def load_linked(catalog_dir: str | Path) -> CatalogGraph:

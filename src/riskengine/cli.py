@@ -653,12 +653,12 @@ def schema(out: Path | None = typer.Option(None, "--out", "-o"),
 
 @app.command("rules-list", cls=Command)
 def rules_list(lang: str | None = _lang_option()) -> None:
-    """List the integrity rules with their codes, severities and descriptions."""
+    """List the codes of the findings (integrity rules, assessment) with their severities and descriptions."""
     from riskengine import api
 
     t = _text(lang)
-    for spec in api.rules_list():
-        typer.echo(f"{spec.code:<30} {t.severity(spec.severity.value):<8} {t('regole_integrita.' + spec.code)}")
+    for code, severity in api.rules_list():
+        typer.echo(f"{code:<30} {t.severity(severity.value):<8} {t('regole_integrita.' + code)}")
 
 
 def _formats(text: str, t: Text) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from riskengine.answers.load import Answers, Assessment
+from riskengine.answers.load import ASSESSMENT_FINDINGS, UNASSESSED, Answers, Assessment
 from riskengine.catalog.models import Misura
 from riskengine.engine import interpret
 from riskengine.errors import Location
@@ -38,9 +38,6 @@ from riskengine.method.compile import (
 from riskengine.method.load import Method, PolicyRule
 from riskengine.method.models import Opzione, Rivalutazione
 from riskengine.source.fields import decimal_text
-
-# The finding of a process without answers: worded by integrita.NON-VALUTATO in every language.
-UNASSESSED = "NON-VALUTATO"
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +232,8 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
             items = _items_for(cg, method, assessment, node)
         if not items:
             named = {"processo": code, "anno": str(assessment.model.anno)}
-            finding = {"codice": UNASSESSED, "gravita": "warning", "regola": "riskengine/non-valutato",
+            finding = {"codice": UNASSESSED, "gravita": ASSESSMENT_FINDINGS[UNASSESSED].value,
+                       "regola": "riskengine/non-valutato",
                        "messaggio": wording(f"integrita.{UNASSESSED}", **named), "argomenti": named}
             unassessed[node] = ProcessEvaluation(code, node, measures, None, [finding], [], None, None, [], [])
             continue
