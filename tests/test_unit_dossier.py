@@ -67,6 +67,19 @@ def test_units_follow_the_organisation_chart(cciaa):
             assert shown.index(parents[code]) < shown.index(code)
 
 
+def test_the_implementation_table_by_unit_follows_the_organisation_chart_too(cciaa):
+    # it followed the units' codes, which the reader does not see: Promozione before Provveditorato, its parent
+    result, _, doc = cciaa
+    per_unit = result["sintesi"]["attuazione"]["per_unita"]
+    names = {u["codice"]: u["nome"] for u in result["unita"]}
+    table = next(t for t in doc.find_all("table") if t.find_all("caption")
+                 and t.find_all("caption")[0].text().startswith("Attuazione delle misure per unità responsabile"))
+    rows = [r.find_all("th")[0].text() for r in table.find_all("tr") if r.find_all("th", None)
+            and r.find_all("th")[0].attrs.get("scope") == "row"]
+    assert rows == [names[c] for c in chart_order(result) if c in per_unit]
+    assert len(rows) > 2 and rows != [names[c] for c in sorted(per_unit)]
+
+
 def test_every_measure_a_unit_leads_or_supports_is_there_general_ones_included(cciaa):
     result, _, doc = cciaa
     by_unit = {u["codice"]: u for u in result["unita"]}
