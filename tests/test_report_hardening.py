@@ -11,6 +11,7 @@ import errno
 import hashlib
 import os
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -335,6 +336,50 @@ def test_f09_file_system_failures_keep_the_previous_annex(assessed, tmp_path, mo
     assert hint in info.value.problems[0].hint and "cannot write the annex" in str(info.value)
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize("command", ["assess", "export-xlsx", "questionari"])
+def test_f09_a_file_size_limit_while_writing_a_workbook_is_one_located_line(mini, command):
+    """The workbooks' writers wrap the system's refusal: xlsxwriter in its FileCreateError, openpyxl (laying each
+    sheet out in a temporary file) in lxml's SerialisationError('IO_EFBIG'). Both were an internal error (exit
+    70), openpyxl's with tracebacks after it. Measured with a file size limit (a full disk refuses alike)."""
+    root = mini.parent
+    if command == "assess":  # the history store made first: it is larger than the limit
+        assert cli("assess", "mini", "--rules", RULES, "--out", "first", "--format", "json", cwd=root).returncode == 3
+    args = {"assess": ["--out", "out", "--format", "xlsx"], "export-xlsx": ["--out", "out.xlsx"],
+            "questionari": ["--year", "2026", "--out", "out"]}[command]
+    limit = 8192 if command == "assess" else 4096  # bytes: below each workbook, above what else is written
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    run = subprocess.run([sys.executable, "-m", "riskengine", command, "mini", "--rules", RULES, *args, "--lang", "en"],
+                         cwd=root, capture_output=True, text=True, timeout=120, preexec_fn=limited)
+    line = refused(run, "File too large")
+    assert line.startswith(("out: error[output]", "out.xlsx: error[output]")), line
+    assert run.stderr.splitlines()[-1] == "1 error" and "Exception ignored" not in run.stderr
+    assert not (root / "out").exists() and not (root / "out.xlsx").exists()
+    assert not [p for p in root.rglob("*") if p.name.startswith(".") and p.name.endswith(".tmp")]
+
+
+def test_f09_a_run_the_history_store_cannot_record_is_one_located_line_after_the_annex(mini):
+    # the store's refusal (sqlite3.OperationalError: disk I/O error) was an internal error, exit 70, with the annex
+    # written and nothing said of the run not recorded
+    root = mini.parent
+    assert cli("assess", "mini", "--rules", RULES, "--out", "first", "--format", "json", cwd=root).returncode == 3
+    store = Path(os.environ["RISKENGINE_DB"].removeprefix("sqlite:///"))  # the test's own (conftest)
+    size = store.stat().st_size  # the store cannot grow: the next run does not fit
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    run = subprocess.run([sys.executable, "-m", "riskengine", "assess", "mini", "--rules", RULES, "--out", "out",
+                          "--format", "csv", "--lang", "en"], cwd=root, capture_output=True, text=True, timeout=120,
+                         preexec_fn=limited)
+    line = refused(run, "cannot record the run in the history store: disk I/O error", "fix it and run assess again")
+    assert line.startswith(f"{store}: error[")
+    assert (root / "out" / "csv").is_dir()  # the annex is written
+    assert "recorded runs (1)" in cli("history", "mini", "--rules", RULES, "--lang", "en", cwd=root).stdout
 
 
 # -- F10: the swap survives being killed at any point -----------------------------------------------------------

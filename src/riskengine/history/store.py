@@ -82,6 +82,7 @@ class _Sqlite:
     """A SQLite file through ``sqlite3``; times stored as SQLAlchemy stores them (UTC text), so either reads them."""
 
     def __init__(self, path: str) -> None:
+        self.path = path
         self.connection = sqlite3.connect(path, timeout=SQLITE_WAIT_SECONDS)
 
     def rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -92,8 +93,11 @@ class _Sqlite:
     def insert(self, sql: str, params: dict[str, Any]) -> int:
         values = {k: v.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
                   if isinstance(v, dt.datetime) else v for k, v in params.items()}
-        with self.connection:  # one transaction, committed on leaving
-            cursor = self.connection.execute(sql, values)
+        try:
+            with self.connection:  # one transaction, committed on leaving
+                cursor = self.connection.execute(sql, values)
+        except sqlite3.Error as exc:  # no space, a file size limit, a database locked too long
+            raise _unrecorded(Location(self.path), **_db_cause(str(exc))) from None
         assert cursor.lastrowid is not None  # an insert into a table with a rowid always reports it
         return cursor.lastrowid
 
@@ -119,8 +123,12 @@ class _SqlAlchemy:
         statement = sa.text(sql + " RETURNING id").bindparams(
             *(sa.bindparam(k, type_=sa.DateTime(timezone=True)) for k, v in params.items()
               if isinstance(v, dt.datetime)))
-        with self.engine.begin() as connection:
-            return int(connection.execute(statement, params).scalar_one())
+        try:
+            with self.engine.begin() as connection:
+                return int(connection.execute(statement, params).scalar_one())
+        except sa.exc.DBAPIError as exc:  # the server gone, no space, no permission to write
+            where = self.engine.url.database if self.engine.dialect.name == "sqlite" else "--db"
+            raise _unrecorded(Location(str(where)), **_db_cause(str(exc.orig))) from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -281,6 +289,8 @@ _SQLITE_CAUSES = {
     "database is locked": "problemi.archivio.causa.bloccato",
     "file is not a database": "problemi.archivio.causa.non_database",
     "attempt to write a readonly database": "problemi.archivio.causa.sola_lettura",
+    "database or disk is full": "problemi.archivio.causa.pieno",
+    "disk I/O error": "problemi.archivio.causa.disco",
 }
 
 
@@ -326,6 +336,11 @@ def _db_cause(reason: str) -> dict[str, str]:
 def _unopened(where: Location, **cause: str) -> RiskengineError:
     return refuse(where, "problemi.archivio.non_apribile", hint_key="problemi.archivio.suggerimento.controlla",
                   variabile=ENV_VAR, **cause)
+
+
+def _unrecorded(where: Location, **cause: str) -> RiskengineError:
+    return refuse(where, "problemi.archivio.non_registrato", hint_key="problemi.archivio.suggerimento.registra",
+                  **cause)
 
 
 def open_store(url: str) -> Store:

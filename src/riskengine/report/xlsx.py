@@ -231,7 +231,16 @@ def _write_legend(ws: StreamedSheet, view: View, formats: _Formats) -> None:
 
 
 def write_workbook(view: View, target: Path | BinaryIO) -> None:
-    """Write the workbook to ``target`` (a path or a binary file object); deterministic for a result and language."""
+    """Write the workbook to ``target`` (a path or a binary file object); deterministic for a result and language.
+
+    A write the system refuses (no space, a file size limit) raises its OSError, which xlsxwriter wraps."""
+    try:
+        _write(view, target)
+    except xlsxwriter.exceptions.FileCreateError as exc:
+        raise (exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))) from None
+
+
+def _write(view: View, target: Path | BinaryIO) -> None:
     # closed however the block ends (an unclosed xlsxwriter workbook complains from its destructor); a
     # failure leaves a partial file in the annex's staging directory, which is then discarded. The tables'
     # rows make no garbage cycles: the collector would only rescan the result again and again (gcpause).

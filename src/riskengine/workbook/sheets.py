@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import gc
 import io
+import os
 import re
+import sys
+import traceback
 import zipfile
 from datetime import datetime
 from typing import Any
@@ -102,13 +107,41 @@ def drop_down(ws: Any, column: Column, ref: str, lists: dict[str, tuple[int, int
     validation.add(ref)
 
 
+def _system_error(exc: Exception) -> OSError | None:
+    """openpyxl lays each sheet out in a temporary file: a write refused there (no space, a file size limit)
+    reaches us as lxml's ``SerialisationError('IO_ENOSPC')``; the OSError it is, None for any other error."""
+    name = str(exc).removeprefix("IO_")
+    if type(exc).__name__ == "SerialisationError" and name.isupper() and isinstance(getattr(errno, name, None), int):
+        code = getattr(errno, name)
+        return OSError(code, os.strerror(code))
+    return None
+
+
+def _drop_quietly(exc: Exception) -> None:
+    """Free what a refused save left half written (openpyxl's sheet writers, its zip file) now: freed later,
+    each would print the traceback of the same refused write, after the located problem that says it."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        traceback.clear_frames(exc.__traceback__)
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+
+
 def deterministic_bytes(book: Any, when: datetime) -> bytes:
     """The workbook's bytes with fixed document times and fixed zip entry timestamps."""
     props = book.properties
     props.creator = props.lastModifiedBy = "riskengine"
     props.created = props.modified = when
     buffer = io.BytesIO()
-    book.save(buffer)
+    try:
+        book.save(buffer)
+    except Exception as exc:
+        if (refused := _system_error(exc)) is None:
+            raise
+        _drop_quietly(exc)
+        raise refused from None
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
     with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
