@@ -240,7 +240,7 @@ def render_annex(result: dict[str, Any], staging: Path, *, formats: tuple[str, .
         # The Word annex is edited and published: the publication edition's content (the complete one for a draft).
         docx_edition = PUBLICATION if PUBLICATION in chosen else COMPLETE
         written += write_docx(View(data, messages, edition=docx_edition), staging, templates)
-    from riskengine.report.html import write_readme
+    from riskengine.report.files import write_readme
 
     written.append(write_readme(staging, messages, formats, chosen))
     return written

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from riskengine.errors import Location, RiskengineError
 from riskengine.i18n import refuse
+from riskengine.report.files import ANNEX_FILE, annex_file
 from riskengine.report.messages import Messages
 from riskengine.report.sandbox import (
     AnnexEnvironment,
@@ -52,8 +53,6 @@ UNIT_BODY_TEMPLATE = "dossier_unita.html.j2"
 # The heading level of a sheet or a unit's dossier in the annex (schede.html.j2, misure_unita.html.j2), and on its
 # own page (scheda_pagina.html.j2, dossier_pagina.html.j2).
 ANNEX_HEADING, PAGE_HEADING, UNIT_PAGE_HEADING = 3, 1, 2
-ANNEX_FILE = "allegato-rischi.html"
-PUBLICATION_FILE = "allegato-rischi-pubblicazione.html"
 SHEETS_DIR = "schede"
 UNITS_DIR = "unita"
 PAGE_BASE = f"../{ANNEX_FILE}"  # pages in schede/ and unita/ link into the annex
@@ -465,11 +464,6 @@ def _page_path(directory: Path, name: str) -> Path:
     return directory / name
 
 
-def annex_file(edition: str) -> str:
-    """The HTML file of an edition of the annex."""
-    return PUBLICATION_FILE if edition == "pubblicazione" else ANNEX_FILE
-
-
 def write_html(renderer: HtmlRenderer, staging: Path) -> list[Path]:
     """Write the annex of the renderer's edition into ``staging``: ``allegato-rischi.html``,
     ``schede/<process>.html`` and ``unita/<unit>.html`` (complete edition), or
@@ -489,26 +483,3 @@ def write_html(renderer: HtmlRenderer, staging: Path) -> list[Path]:
                 pages[name] = renderer.write_page(staging, kind, record)
             written.append(pages[name])
     return written
-
-
-def write_readme(staging: Path, messages: Messages, formats: tuple[str, ...], editions: tuple[str, ...]) -> Path:
-    """Write ``LEGGIMI.txt``: which file of the directory is which edition or format, for whom (in the annex's
-    language)."""
-    from riskengine.report.pdf import pdf_file
-
-    lines = [messages("leggimi.titolo"), ""]
-    if {"html", "pdf"} & set(formats):  # the editions
-        for edition in editions:
-            files = [annex_file(edition)] if "html" in formats else []
-            files += [pdf_file(edition)] if "pdf" in formats else []
-            lines.append(messages(f"leggimi.{edition}", file=", ".join(files)))
-            if edition == "completa" and "html" in formats:
-                lines.append(messages("leggimi.schede"))
-                lines.append(messages("leggimi.unita"))
-        if "pubblicazione" not in editions:
-            lines.append(messages("leggimi.senza_pubblicazione"))
-    # the other formats, in the order of riskengine.report.FORMATS (the Word annex last: on request only)
-    lines += [messages(f"leggimi.{fmt}") for fmt in ("xlsx", "csv", "json", "docx") if fmt in formats]
-    path = staging / "LEGGIMI.txt"
-    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
-    return path

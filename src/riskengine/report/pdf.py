@@ -22,12 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from riskengine.errors import Location, RiskengineError
 from riskengine.i18n import refuse
+from riskengine.report.files import PDF_FILE, pdf_file
 
 if TYPE_CHECKING:
     from riskengine.report.html import HtmlRenderer
 
-PDF_FILE = "allegato-rischi.pdf"
-PUBLICATION_PDF_FILE = "allegato-rischi-pubblicazione.pdf"
 # PDF/A-3 level a ("accessible"): tagged, with the structure tree (headings, lists, tables with their
 # header cells, figures with their alternative text), the document language and title shown.
 PDF_VARIANT = "pdf/a-3a"
@@ -157,11 +156,6 @@ def in_parts(renderer: HtmlRenderer) -> bool:
 
     threshold = pdf_parts.parts_from()
     return renderer.package_templates and bool(threshold) and len(renderer.view.processes) >= threshold
-
-
-def pdf_file(edition: str) -> str:
-    """The PDF file of an edition of the annex."""
-    return PUBLICATION_PDF_FILE if edition == "pubblicazione" else PDF_FILE
 
 
 class EditionPdfs:
