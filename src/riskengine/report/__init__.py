@@ -55,7 +55,6 @@ COMPLETE = "completa"
 PUBLICATION = "pubblicazione"
 EDITIONS = (COMPLETE, PUBLICATION)
 RESULT_FILE = "risultato.json"
-README_FILE = "LEGGIMI.txt"
 
 
 def result_json(result: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ ANNEX_FILE = "allegato-rischi.html"
 PUBLICATION_FILE = "allegato-rischi-pubblicazione.html"
 PDF_FILE = "allegato-rischi.pdf"
 PUBLICATION_PDF_FILE = "allegato-rischi-pubblicazione.pdf"
+README_FILE = "LEGGIMI.txt"
 
 
 def annex_file(edition: str) -> str:
@@ -39,6 +40,6 @@ def write_readme(staging: Path, messages: Messages, formats: tuple[str, ...], ed
             lines.append(messages("leggimi.senza_pubblicazione"))
     # the other formats, in the order of riskengine.report.FORMATS (the Word annex last: on request only)
     lines += [messages(f"leggimi.{fmt}") for fmt in ("xlsx", "csv", "json", "docx") if fmt in formats]
-    path = staging / "LEGGIMI.txt"
+    path = staging / README_FILE
     path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
     return path
