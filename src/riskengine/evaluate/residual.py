@@ -14,6 +14,9 @@ from riskengine.method.arithmetic import round_to
 from riskengine.method.load import Method
 from riskengine.source.fields import decimal_text
 
+# The rule of a numeric residual's step, by convention: one text for every process of a catalogue.
+_RULE = {convention: f"residuo: {convention}" for convention in ("nessuno", "efficacia-migliore", "efficacia-prodotto")}
+
 
 def efficacy(method: Method, misura: Misura) -> Decimal:
     """A measure's efficacy, or the method's default for its scope."""
@@ -61,7 +64,7 @@ def residual_score(method: Method, inherent: Decimal, measures: list[Misura],
             shared[listed] = found
     codes, texts, best_code = found
     # The texts every process of a national catalogue repeats, one object each (sys.intern).
-    step = {"regola": intern(f"residuo: {convention}"), "valori": texts}
+    step = {"regola": _RULE[convention], "valori": texts}
     if convention == "efficacia-migliore" and best_code is not None:
         result = inherent * (1 - _efficacy_of(method, measures, best_code, known))
         step["descrizione"] = intern(f"inerente × (1 − efficacia della misura migliore, {best_code})")
