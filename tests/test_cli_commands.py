@@ -110,6 +110,19 @@ def test_a_rules_folder_given_is_the_only_one_searched(tmp_path: Path, monkeypat
     args = [str(tmp_path / a) if a.startswith(("catalogs", "o")) else a for a in args]
     here = CliRunner().invoke(app, [name, *args, "--rules", "."])
     assert here.exit_code == 0, here.output
+    shutil.rmtree(tmp_path / "o", ignore_errors=True)
+    # a link named after the method, to a folder of another name (a version kept beside others), is the method's
+    # own folder; a loop of links is a folder not found (the real name was followed: not found, or exit 70)
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(REPO / "rules" / "cciaa-torino-2022", tmp_path / "versioni" / "cciaa-torino-2022-v3")
+    (tmp_path / "scelto").mkdir()
+    (tmp_path / "scelto" / "cciaa-torino-2022").symlink_to(tmp_path / "versioni" / "cciaa-torino-2022-v3")
+    linked = CliRunner().invoke(app, [name, *args, "--rules", "scelto/cciaa-torino-2022"])
+    assert linked.exit_code == 0, linked.output
+    (tmp_path / "anello-a").symlink_to(tmp_path / "anello-b")
+    (tmp_path / "anello-b").symlink_to(tmp_path / "anello-a")
+    loop = CliRunner().invoke(app, [name, *args, "--rules", "anello-a"])
+    assert loop.exit_code == 1 and "not found" in loop.output, loop.output
 
 
 @pytest.mark.parametrize("path", ["catalogs/nessuno", "catalogs/c/measures.yaml", "catalogs", "vuota"])

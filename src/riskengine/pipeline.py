@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,8 +25,10 @@ def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None 
     """Locate ``rules/<name>``: in the given rules directory only (a method of the same name elsewhere may be
     another version of it), else beside the catalogues folder, or in ./rules."""
     if rules_dir:  # the folder of the methods, or the method's own folder
-        # the method's own folder by its real name: ``--rules .`` inside it, or a path ending in ``/`` or ``..``
-        candidates = [Path(rules_dir) / name] + ([Path(rules_dir)] if Path(rules_dir).resolve().name == name else [])
+        # the method's own folder by its name as written, "." and ".." worked out (``--rules .`` inside it); a
+        # link keeps its own name (abspath follows none, so a loop of links is refused as not found)
+        own = Path(os.path.abspath(rules_dir)).name == name
+        candidates = [Path(rules_dir) / name] + ([Path(rules_dir)] if own else [])
     else:
         candidates = [catalog_root.resolve().parent.parent / "rules" / name, Path("rules") / name]
     for candidate in candidates:
