@@ -231,7 +231,8 @@ def test_recording_on_the_default_store_does_not_import_sqlalchemy(tmp_path, min
     open_store(url).close()
     (tmp_path / "result.json").write_text(json.dumps(_result(mini_result, 2026, "x")), encoding="utf-8")
     script = ("import json, sys\n"
-              "from riskengine.history.store import open_store\n"
+              "from riskengine.history.store import check_url, open_store\n"
+              "check_url(sys.argv[1])\n"  # as assess, history and diff check it before loading the catalogue
               "store = open_store(sys.argv[1])\n"
               "store.record(json.load(open(sys.argv[2], encoding='utf-8')))\n"
               "assert [r.anno for r in store.runs('ente-prova')] == [2026]\n"

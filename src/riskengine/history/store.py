@@ -410,10 +410,10 @@ def check_url(url: str) -> None:
     """Refuse a store address that can never open (not a database URL; a kind of database without a driver
     here) before any work: a catalogue is loaded, and assessed, before its store is opened. Whether the
     database can be reached is found when it is opened."""
+    if _sqlite_file(url) is not None:  # the default store: sqlite3, no SQLAlchemy imported
+        return
     import sqlalchemy as sa
 
-    if _sqlite_file(url) is not None:
-        return
     parsed = _address(url)
     try:
         parsed.get_dialect().import_dbapi()
