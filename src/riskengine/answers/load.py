@@ -20,11 +20,8 @@ from riskengine.source.validate import validate_document, written
 from riskengine.suggest import did_you_mean
 
 _KIND_OF_LEVEL = {"processo": "process", "fase": "phase", "evento": "event"}
-UNASSESSED = "NON-VALUTATO"  # a process without answers: worded by integrita.NON-VALUTATO in every language
-# The findings of a year's assessment, beside the catalogue's integrity rules (``rules-list`` lists both),
-# by code: their severity.
-ASSESSMENT_FINDINGS = {"da-confermare": Severity.WARNING, "plan-date-before-year": Severity.WARNING,
-                       UNASSESSED: Severity.WARNING}
+# The findings an assessment file raises, by code: their severity (``rules-list`` lists them).
+FINDINGS = {"da-confermare": Severity.WARNING, "plan-date-before-year": Severity.WARNING}
 
 
 @dataclass
@@ -145,7 +142,7 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
     if model.anno > plan_date.year:  # new-year does not touch ente.yaml: last year's plan date would be this year's
         result.findings.append(said(
             cg.catalog.locate("ente.yaml", ("data_riferimento",)), "integrita.plan-date-before-year",
-            code="plan-date-before-year", severity=ASSESSMENT_FINDINGS["plan-date-before-year"],
+            code="plan-date-before-year", severity=FINDINGS["plan-date-before-year"],
             subject=f"anno:{model.anno}",
             hint_key="problemi.suggerimento.plan-date-before-year", anno=model.anno, data=plan_date.isoformat()))
     level = method.model.valutazione.livello
@@ -210,7 +207,7 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
         if giudizio.da_confermare:
             result.findings.append(said(
                 doc.locate(keys + ("da_confermare",)), "integrita.da-confermare", code="da-confermare",
-                severity=ASSESSMENT_FINDINGS["da-confermare"], subject=code,
+                severity=FINDINGS["da-confermare"], subject=code,
                 hint_key="problemi.suggerimento.da-confermare", codice=code))
     measure_codes = [cg.code(n) for n in cg.nodes_of("measure")]
     for index, esito in enumerate(model.monitoraggio):

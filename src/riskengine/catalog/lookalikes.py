@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from riskengine.catalog.load import Catalog
 
 Place = tuple[str, str, str, tuple[Any, ...]]  # kind, code, file, keys of the code in the file
+FINDINGS = {"look-alike-code": Severity.WARNING}  # by code, its severity (``rules-list`` lists it)
 
 
 def _phases(fasi: list[Any], keys: tuple[Any, ...]) -> Iterator[Place]:
@@ -61,7 +62,7 @@ def look_alike_codes(catalog: Catalog) -> list[Problem]:
             where = catalog.locate(seen[1], seen[2])
             warnings.append(said(
                 catalog.locate(file, keys), "integrita.look-alike-code", code="look-alike-code",
-                severity=Severity.WARNING, hint_key="problemi.suggerimento.stesso_alfabeto",
+                severity=FINDINGS["look-alike-code"], hint_key="problemi.suggerimento.stesso_alfabeto",
                 genere_chiave=f"problemi.genere.{kind}", genere=kind, codice=shorten(code), simile=shorten(seen[0]),
                 dove=where))
     return warnings

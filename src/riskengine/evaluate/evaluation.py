@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from riskengine.answers.load import ASSESSMENT_FINDINGS, UNASSESSED, Answers, Assessment
+from riskengine.answers.load import Answers, Assessment
 from riskengine.catalog.models import Misura
 from riskengine.engine import interpret
-from riskengine.errors import Location
+from riskengine.errors import Location, Severity
 from riskengine.evaluate.backend import Backend
 from riskengine.evaluate.items import ItemScore, combine_items
 from riskengine.evaluate.plan import PLACEHOLDER, plan_for
@@ -38,6 +38,10 @@ from riskengine.method.compile import (
 from riskengine.method.load import Method, PolicyRule
 from riskengine.method.models import Opzione, Rivalutazione
 from riskengine.source.fields import decimal_text
+
+# The finding of a process without answers: worded by integrita.NON-VALUTATO in every language.
+UNASSESSED = "NON-VALUTATO"
+FINDINGS = {UNASSESSED: Severity.WARNING}  # by code, its severity (``rules-list`` lists it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +236,7 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
             items = _items_for(cg, method, assessment, node)
         if not items:
             named = {"processo": code, "anno": str(assessment.model.anno)}
-            finding = {"codice": UNASSESSED, "gravita": ASSESSMENT_FINDINGS[UNASSESSED].value,
+            finding = {"codice": UNASSESSED, "gravita": FINDINGS[UNASSESSED].value,
                        "regola": "riskengine/non-valutato",
                        "messaggio": wording(f"integrita.{UNASSESSED}", **named), "argomenti": named}
             unassessed[node] = ProcessEvaluation(code, node, measures, None, [finding], [], None, None, [], [])
