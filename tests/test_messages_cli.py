@@ -160,12 +160,23 @@ def test_policy_consequences_and_steps_down_are_worded_in_each_language() -> Non
         "monitoring: exhaustive, yearly; priority 2"
     # not the engine's words (a result written by an older version): its slugs by label, as before
     assert italian.consequences("verifica a-campione") == "verifica A campione"
-    levels = {"alto": "Alto", "basso": "Basso"}
+    levels = {"basso": "Basso", "medio": "Medio", "alto": "Alto"}  # the lowest first
     assert italian.steps_down("2 → 2 gradini: alto → basso", levels) == "2 → 2 gradini: Alto → Basso"
-    assert italian.steps_down("1.5 → 1 gradini: alto → medio", levels) == "1,5 → 1 gradino: Alto → medio"
-    assert english.steps_down("1.5 → 1 gradini: alto → medio", {"alto": "High"}) == "1.5 → 1 step down: High → medio"
-    assert english.steps_down("0 → 0 gradini: basso → basso", {"basso": "Low"}) == "0 → 0 steps down: Low → Low"
+    assert italian.steps_down("1.5 → 1 gradini: alto → medio", levels) == "1,5 → 1 gradino: Alto → Medio"
+    assert english.steps_down("1.5 → 1 gradini: alto → medio", dict(levels, alto="High")) == \
+        "1.5 → 1 step down: High → Medio"
+    assert english.steps_down("0 → 0 gradini: basso → basso", dict(levels, basso="Low")) == \
+        "0 → 0 steps down: Low → Low"
+    # more steps than levels below: said, not claimed ("2 steps down: Low → Low")
+    assert english.steps_down("3 → 3 gradini: medio → basso", dict(levels, basso="Low", medio="Medium")) == \
+        "3 → 3 steps down: Medium → Low (stops at the lowest level)"
     assert italian.steps_down("2,5", levels) is None
+    assert italian.steps_down("1 → 1 gradini: x → y", levels) is None  # not the method's levels: as written
+    # codes may hold spaces (a finding's, a level's)
+    spaced = {"molto basso": "Molto basso", "basso": "Basso", "alto": "Alto"}
+    assert italian.steps_down("1 → 1 gradini: basso → molto basso", spaced) == "1 → 1 gradino: Basso → Molto basso"
+    assert english.consequences("criticità NOTA ANNUALE; monitoraggio a-campione annuale") == \
+        "finding NOTA ANNUALE; monitoring: sample, yearly"
 
 
 def test_explain_words_the_policies_and_the_steps_down_in_the_language() -> None:

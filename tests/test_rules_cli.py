@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from rules_helpers import ESEMPIO, RULES, TORINO, method_copy, run_cli, where
+from rules_helpers import ESEMPIO, PNA2019, RULES, TORINO, method_copy, run_cli, where
 
 from riskengine.method.load import load_method
 from riskengine.source.document import load_yaml
@@ -79,8 +79,24 @@ def test_failure_shows_where_the_case_is_and_which_band_row_fired(tmp_path) -> N
     result = run_cli("test", method)
     case = where(method / "tests" / "oracoli.yaml", '{nome: "nuovi indici: 9.00')
     assert fail_lines(result.stdout) == [f"FAIL  nuovi indici: 9.00 → medio  ({case})"]
-    assert ("        fascia 'nuovi-indici', riga 3: ≥ 8.51 e ≤ 15 = medio-alto   [bande:nuovi-indici:3]"
-            in result.stdout.splitlines())
+    # the step as explain shows it: the band table by its name, the level by its label, the values
+    lines = result.stdout.splitlines()
+    at = lines.index("        fascia 'Aree A, B, C, H – nuovi indici (quattro fasce)', riga 3: ≥ 8.51 e ≤ 15 = Medium-high"
+                     "   [bande:nuovi-indici:3]")
+    assert lines[at + 1] == "          values: Risk = 9.00"
+
+
+def test_a_failure_shows_the_steps_down_worded_as_explain_words_them(tmp_path) -> None:
+    # the residual's steps were printed as the engine writes them, in Italian in English ("1 gradini: altissimo →
+    # alto"), and a floor reached as steps taken
+    method = method_copy(tmp_path, PNA2019,
+                         ("tests/residuo.yaml", "atteso: {livello: minimo, livello_residuo: minimo}",
+                          "atteso: {livello: minimo, livello_residuo: basso}"))
+    result = run_cli("test", method)
+    assert result.exit_code == 1
+    assert "        residuo programmato: −0.5 per misura generale e −1 per misura specifica, arrotondato verso il " \
+           "rischio più alto = 2 → 2 steps down: Minimal → Minimal (stops at the lowest level)   [residuo: gradino]" \
+           in result.stdout.splitlines(), result.stdout
 
 
 def test_a_deleted_case_leaves_a_policy_rule_never_fired(tmp_path) -> None:

@@ -853,11 +853,14 @@ def test_rules(method: Path = typer.Argument(...),
                lang: str | None = _lang_option()) -> None:
     """Run a method's rule tests; show failures with their explanation and the rules no case exercised."""
     from riskengine import api
+    from riskengine.report.explanation import step_lines
+    from riskengine.report.view import TraceWords
 
     t = _text(lang)
     backend = _engine(engine, t)
     with _reported(t):
         report = api.test(method, backend=backend)
+    words = TraceWords(report.names, t)
     for outcome in report.outcomes:
         if outcome.passed:
             if verbose:
@@ -869,13 +872,9 @@ def test_rules(method: Path = typer.Argument(...),
         for step in outcome.trace:
             if step.get("passo") == "politica":
                 typer.echo(f"        {t('cli.test.regola')} {step['regola']}: {step['quando']} → "
-                           f"{t.consequences(str(step['risultato']))}")
+                           f"{words.result(step)}")
             else:
-                typer.echo(f"        {t.prose(step.get('descrizione', ''))} = "
-                           f"{t.prose(str(step.get('risultato', '')))}   [{step['regola']}]")
-                if step.get("arrotondamento"):
-                    note = t.rounding_note(step["arrotondamento"])
-                    typer.echo(f"          {t('spiegazione.arrotondamento')}: {note}")
+                typer.echo("\n".join(step_lines(t, step, words, indent=" " * 8)))
     covered = report.total_rules - len(report.uncovered)
     typer.echo(t("cli.test.copertura", coperte=covered, totale=report.total_rules))
     for rule_id, location in report.uncovered:

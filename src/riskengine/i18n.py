@@ -51,13 +51,16 @@ _ROUNDED = r"(?P<esatto>\S+) → (?P<valore>\S+) \((?P<cifre>\d+) decimali, (?P<
 # A mismatch of a rule test (riskengine.rule_tests), worded again per language.
 _MISMATCH = r"(?s)(?P<campo>[^:\n]+): expected (?P<atteso>.*), got (?P<ottenuto>.*)"
 _NOT_ROUNDED = r"(?P<valore>\S+)… non arrotondato: il valore esatto entra nel prodotto"
-# The consequences of a policy step (riskengine.evaluate.evaluation._consequences), joined by "; ": codes and
-# closed values, worded again per language.
-_CONSEQUENCES = {"criticita": r"criticità (?P<codice>\S+)", "richiede_misura": r"richiede misura (?P<ambito>\S+)",
-                 "monitoraggio": r"monitoraggio (?P<modalita>\S+) (?P<periodicita>\S+)",
-                 "priorita": r"priorità (?P<valore>\d+)"}
-# The result of a residual by steps down the scale (riskengine.evaluate.residual.residual_level).
-_STEPS_DOWN = r"(?P<somma>\S+) → (?P<n>\d+) gradini: (?P<da>\S+) → (?P<a>\S+)"
+# A consequence of a policy step (riskengine.evaluate.evaluation._consequences), worded again per language: the
+# closed values have no spaces; a finding's code may hold any (up to the next consequence, joined by "; ").
+_CONSEQUENCE = re.compile(r"(?:criticità (?P<codice>.+?)|richiede misura (?P<ambito>\S+)"
+                          r"|monitoraggio (?P<modalita>\S+) (?P<periodicita>\S+)|priorità (?P<valore>\d+))"
+                          r"(?=; (?:criticità|richiede misura|monitoraggio|priorità) |$)")
+_CONSEQUENCE_KINDS = {"codice": "criticita", "ambito": "richiede_misura", "modalita": "monitoraggio",
+                      "valore": "priorita"}
+# The result of a residual by steps down the scale (riskengine.evaluate.residual.residual_level); level codes may
+# hold spaces.
+_STEPS_DOWN = re.compile(r"(?P<somma>\S+) → (?P<n>\d+) gradini: (?P<livelli>.+)")
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -288,25 +291,36 @@ class Text:
     def consequences(self, text: str) -> str:
         """A policy step's result (``monitoraggio a-campione semestrale; priorità 2``) in this language, its
         closed values by label; a text that is not one is returned as :meth:`labelled` words it."""
-        worded = []
-        for part in text.split("; "):
-            kind, found = next(((kind, found) for kind, pattern in _CONSEQUENCES.items()
-                                if (found := re.fullmatch(pattern, part))), ("", None))
-            if found is None:
-                return self.labelled(text)
+        worded, position = [], 0
+        while (found := _CONSEQUENCE.match(text, position)) is not None:
+            parts = {name: value for name, value in found.groupdict().items() if value is not None}
+            kind = next(_CONSEQUENCE_KINDS[name] for name in parts if name in _CONSEQUENCE_KINDS)
             values = {name: value if name in ("codice", "valore") else _lowered(self.value(name, value))
-                      for name, value in found.groupdict().items()}
+                      for name, value in parts.items()}
             worded.append(self(f"spiegazione.conseguenza.{kind}", **values))
-        return "; ".join(worded)
+            position = found.end() + len("; ")
+            if found.end() == len(text):
+                return "; ".join(worded)
+        return self.labelled(text)
 
     def steps_down(self, text: str, levels: Mapping[str, str]) -> str | None:
-        """The result of a residual by steps down the scale (``2 → 2 gradini: alto → basso``) in this
-        language, the levels by their labels (``levels``); None when ``text`` is not one."""
-        found = re.fullmatch(_STEPS_DOWN, text)
+        """The result of a residual by steps down the scale (``2 → 2 gradini: alto → basso``) in this language,
+        the levels by their labels (``levels``: by code, the lowest first); None when ``text`` is not one."""
+        found = _STEPS_DOWN.fullmatch(text)
         if found is None:
             return None
-        return self("spiegazione.gradini", somma=self.prose(found["somma"]), n=int(found["n"]),
-                    da=levels.get(found["da"], found["da"]), a=levels.get(found["a"], found["a"]))
+        pair = found["livelli"].split(" → ")
+        codes = list(levels)
+        cut = next((i for i in range(1, len(pair)) if " → ".join(pair[:i]) in levels
+                    and " → ".join(pair[i:]) in levels), None)
+        if cut is None:
+            return None
+        before, after, n = " → ".join(pair[:cut]), " → ".join(pair[cut:]), int(found["n"])
+        worded = self("spiegazione.gradini", somma=self.prose(found["somma"]), n=n, da=levels[before],
+                      a=levels[after])
+        if codes.index(before) - n < 0:  # more steps than levels below: it stops at the lowest
+            worded += f" ({self('spiegazione.gradini_limite')})"
+        return worded
 
     def mismatch(self, text: str) -> str:
         """A rule test's mismatch (``campo: expected A, got B``, from riskengine.rule_tests) in this language."""

@@ -57,6 +57,8 @@ class TestReport:
     outcomes: list[CaseOutcome]
     uncovered: list[tuple[str, Location | None]]
     total_rules: int
+    # The method's levels and band tables as a result names them (``metodo``): what a trace's steps are worded by.
+    names: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[CaseOutcome]:
@@ -393,4 +395,6 @@ def run_tests(method_dir: str | Path, backend_kind: str = "durable") -> TestRepo
         raise RiskengineError(problems)
     fired = {rule for o in outcomes for rule in o.actual["regole"]}
     uncovered = [(rule_id, method.rule_location(rule_id)) for rule_id in method.rule_ids() if rule_id not in fired]
-    return TestReport(method.name, outcomes, uncovered, len(method.rule_ids()))
+    names = {"livelli": [lvl.model_dump() for lvl in method.model.livelli],
+             "bande": [{"codice": t.code, "nome": t.name} for t in method.band_tables.values()]}
+    return TestReport(method.name, outcomes, uncovered, len(method.rule_ids()), names)

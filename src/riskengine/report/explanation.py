@@ -10,7 +10,8 @@ from riskengine.report.view import TraceWords
 from riskengine.suggest import did_you_mean
 
 
-def _step(t: Text, step: dict[str, Any], words: TraceWords, indent: str = "  ") -> list[str]:
+def step_lines(t: Text, step: dict[str, Any], words: TraceWords, indent: str = "  ") -> list[str]:
+    """A trace step as ``explain`` shows it: what it did = its result [rule], then its values and rounding."""
     lines = [f"{indent}{words.description(step)} = {words.result(step)}   [{step['regola']}]"]
     values = step.get("valori")
     if values:
@@ -55,19 +56,19 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
     lines += ["", t("spiegazione.punteggio")]
     for step in process["traccia"]:
         if step.get("passo") != "politica":
-            lines += _step(t, step, words)
+            lines += step_lines(t, step, words)
     for state in ("inerente", "residuo_programmato", "residuo_monitorato"):
         data = process[state]
         score = f"{t.number(data['rischio'])} → " if data["rischio"] is not None else ""
         lines += ["", f"{t('spiegazione.' + state)}: {score}{levels.get(data['livello'], data['livello'])}"]
         for step in data["traccia"]:
-            lines += _step(t, step, words)
+            lines += step_lines(t, step, words)
     variants = {v["codice"]: v["nome"] for v in method.get("varianti", [])}
     for code, data in sorted(process.get("livelli_varianti", {}).items()):
         score = f"{t.number(data['rischio'])} → " if data["rischio"] is not None else ""
         lines += ["", f"{variants.get(code, code)}: {score}{levels.get(data['livello'], data['livello'])}"]
         for step in data["traccia"]:
-            lines += _step(t, step, words)
+            lines += step_lines(t, step, words)
     lines += ["", t("spiegazione.politiche")]
     applied = [s for s in process["traccia"] if s.get("passo") == "politica"]
     for step in applied:
