@@ -159,8 +159,10 @@ def test_assess_with_error_findings_writes_a_draft_on_every_page_and_exits_3(tmp
     assert assessed.returncode == 3, assessed.stderr
     assert "BOZZA" in assessed.stderr
     banner = "BOZZA – contiene criticità gravi"
-    pages = [out / "allegato-rischi.html", *sorted((out / "schede").glob("*.html"))]
-    assert len(pages) > 1
+    # the unit pages too, sent to each dirigente (they were not marked)
+    units = sorted((out / "unita").glob("*.html"))
+    pages = [out / "allegato-rischi.html", *sorted((out / "schede").glob("*.html")), *units]
+    assert len(pages) > 1 and units
     for page in pages:
         assert banner in page.read_text(encoding="utf-8"), page
     pdf = PdfReader(out / "allegato-rischi.pdf")
