@@ -94,6 +94,29 @@ def test_one_pair_of_maps_per_band_table(assessed):
         for state in ("inerente", "residuo programmato")]
 
 
+def test_a_process_whose_level_is_not_its_cells_zone_is_marked_on_the_map(assessed):
+    # the map rounds P and I: D6.1.1 (17.32, "alto") stood unmarked in the P4 × I4 cell of zone "medio"
+    result = assessed("esempio-cciaa")
+    view = View(result, Messages("it"))
+    rank = {lvl["codice"]: i for i, lvl in enumerate(result["metodo"]["livelli"])}
+    tables = {b["codice"]: b for b in result["metodo"]["bande"]}
+    charts = dict(process_maps(view))
+    marked = {"▲": 0, "▼": 0}
+    for p in (p for p in result["processi"] if p["valutato"]):
+        table = tables[p["tabella_bande"]]
+        whole = [int(Decimal(p[k]).quantize(Decimal(1), rounding="ROUND_HALF_UP")) for k in ("probabilita", "impatto")]
+        zone = next(level for _, high, level in band_bounds(table) if whole[0] * whole[1] <= high)
+        own = p["inerente"]["livello"]
+        mark = "" if own == zone else " ▲" if rank[own] > rank[zone] else " ▼"
+        chart = str(charts[f"Mappa del rischio inerente – {table['nome']}"])
+        assert f">{p['codice']}{mark}</text>" in chart, (p["codice"], own, zone)
+        if mark:
+            marked[mark.strip()] += 1
+            label = view.level_of(own)["etichetta"]  # and said in the map's description
+            assert f"{p['codice']} ({label})" in chart
+    assert marked["▲"] and marked["▼"]
+
+
 @given(st.decimals(min_value=0, max_value=1, places=2))
 def test_percent_is_the_efficacy_times_a_hundred(value):
     shown = percent(value, "it")

@@ -198,6 +198,15 @@ def _grid_axes(view: View, grid: dict[str, Any]) -> tuple[list[str], list[str]]:
             sorted(cols, key=lambda c: (col_weight[c], cols.index(c))))
 
 
+def _off_zone(view: View, process: dict[str, Any], state: str, zone: dict[str, Any] | None) -> tuple[str, str]:
+    """(`` ▲``, its level's label) when the process's level in ``state`` is above the cell's zone, (`` ▼``, label)
+    below it, ("", "") when it is the zone's."""
+    own = view.level_of((process.get(state) or {}).get("livello"))
+    if own is None or zone is None or own["rango"] == zone["rango"]:
+        return "", ""
+    return (" ▲" if own["rango"] > zone["rango"] else " ▼"), own["etichetta"]
+
+
 def process_map(view: View, state: str, table: dict[str, Any] | None = None) -> Markup | None:
     """Probability (rows, highest at the top) × impact (columns, highest on the right), the method's zones
     behind the cells and the code of every process in its cell, linked to its sheet.
@@ -259,16 +268,21 @@ def process_map(view: View, state: str, table: dict[str, Any] | None = None) -> 
             body.append(f'<rect x="{x:g}" y="{y:g}" width="{cell_w:g}" height="{cell_h:g}" fill="{fill}" '
                         f'stroke="#ffffff" stroke-width="2"/>')
             codes = sorted(placed.get((r, c), []), key=lambda p: p["codice"])
+            # Numeric maps round P and I: a process whose own level is not the cell's zone is marked, ▲ above it,
+            # ▼ below it, and named with its level in the description.
+            marks = {p["codice"]: _off_zone(view, p, state, zone) if numeric else ("", "") for p in codes}
             for k, p in enumerate(codes):
                 cx = x + 6 + (k % per_line) * (cell_w - 8) / per_line
                 cy = y + 14 + (k // per_line) * line_h
+                shown = p["codice"] + marks[p["codice"]][0]
                 body.append(f'<a href="#{escape(p["ref"])}">'
-                            + _text(cx, cy, p["codice"], size=9, weight="bold", anchor="start", fill=ink) + "</a>")
+                            + _text(cx, cy, shown, size=9, weight="bold", anchor="start", fill=ink) + "</a>")
             if zone is not None:
                 body.append(_text(x + cell_w - 4, y + cell_h - 4, zone["etichetta"], size=7, anchor="end", fill=ink))
             if codes:
+                named = [p["codice"] + (f" ({label})" if (label := marks[p["codice"]][1]) else "") for p in codes]
                 desc.append(t("grafici.cella_codici", p=t.value("scala", r), i=t.value("scala", c),
-                              codici=", ".join(p["codice"] for p in codes)))
+                              codici=", ".join(named)))
         y += cell_h
     for j, c in enumerate(cols):
         body.append(_text(left + j * cell_w + cell_w / 2, y + 16, t.value("scala", c), weight="bold"))
