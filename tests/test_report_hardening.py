@@ -377,8 +377,10 @@ def test_f09_a_run_the_history_store_cannot_record_is_one_located_line_after_the
                           "--format", "csv", "--lang", "en"], cwd=root, capture_output=True, text=True, timeout=120,
                          preexec_fn=limited)
     line = refused(run, "cannot record the run in the history store: disk I/O error", "fix it and run assess again")
-    assert line.startswith(f"{store}: error[")
+    assert line.startswith(f"{store}: error[output]")
     assert (root / "out" / "csv").is_dir()  # the annex is written
+    # and said first, as when the run is recorded: the summary, and that this annex is a draft (mini's is)
+    assert run.stderr.index("Summary of the") < run.stderr.index("DRAFT") < run.stderr.index(line)
     assert "recorded runs (1)" in cli("history", "mini", "--rules", RULES, "--lang", "en", cwd=root).stdout
 
 

@@ -282,6 +282,9 @@ class Annex:
     out_dir: Path
     files: list[Path]
     result: dict[str, Any]
+    # Why the run could not be recorded in the history store, the annex being written (no space, the server
+    # gone): said after the annex, never instead of it.
+    unrecorded: list[Problem] = field(default_factory=list)
 
     @property
     def draft(self) -> bool:
@@ -335,8 +338,11 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
             result["storico"] = section
         annex = _write(result, default_out_dir(result) if out_dir is None else Path(out_dir), formats, lang,
                        templates, csv_delimiter, progress, editions)
-        with gcpause.paused():
-            store.record(result)
+        try:
+            with gcpause.paused():
+                store.record(result)
+        except RiskengineError as refused:
+            annex.unrecorded = refused.problems
     finally:
         if store is not None:
             store.close()

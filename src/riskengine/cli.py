@@ -772,6 +772,8 @@ def _finish(t: Text, annex: Any, quiet: bool, verbose: bool) -> None:
         _summary(t, annex, verbose)
     elif annex.draft:
         typer.echo(t("cli.sintesi.bozza"), err=True)
+    if annex.unrecorded:  # the annex is written; the history store refused the run
+        _fail(RiskengineError(annex.unrecorded), t)
     if annex.draft:
         raise typer.Exit(EXIT_DRAFT)
 

@@ -96,7 +96,7 @@ class _Sqlite:
         try:
             with self.connection:  # one transaction, committed on leaving
                 cursor = self.connection.execute(sql, values)
-        except sqlite3.Error as exc:  # no space, a file size limit, a database locked too long
+        except sqlite3.OperationalError as exc:  # no space, a file size limit, a database locked too long
             raise _unrecorded(Location(self.path), **_db_cause(str(exc))) from None
         assert cursor.lastrowid is not None  # an insert into a table with a rowid always reports it
         return cursor.lastrowid
@@ -126,7 +126,7 @@ class _SqlAlchemy:
         try:
             with self.engine.begin() as connection:
                 return int(connection.execute(statement, params).scalar_one())
-        except sa.exc.DBAPIError as exc:  # the server gone, no space, no permission to write
+        except sa.exc.OperationalError as exc:  # the server gone, no space
             where = self.engine.url.database if self.engine.dialect.name == "sqlite" else "--db"
             raise _unrecorded(Location(str(where)), **_db_cause(str(exc.orig))) from None
 
@@ -339,8 +339,8 @@ def _unopened(where: Location, **cause: str) -> RiskengineError:
 
 
 def _unrecorded(where: Location, **cause: str) -> RiskengineError:
-    return refuse(where, "problemi.archivio.non_registrato", hint_key="problemi.archivio.suggerimento.registra",
-                  **cause)
+    return refuse(where, "problemi.archivio.non_registrato", code="output",
+                  hint_key="problemi.archivio.suggerimento.registra", **cause)
 
 
 def open_store(url: str) -> Store:
