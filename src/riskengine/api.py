@@ -579,7 +579,7 @@ def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = 
     from riskengine.method.models import AssessmentFile
     from riskengine.source.document import load_yaml
     from riskengine.source.validate import validate_document
-    from riskengine.source.writing import unwritable, write_atomic
+    from riskengine.source.writing import temporary_unwritable, write_atomic
     from riskengine.workbook.export import catalog_workbook
 
     cg = load_linked(catalog_dir)
@@ -600,7 +600,7 @@ def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = 
     try:
         content = catalog_workbook(cg.catalog, method=method, assessment=assessment, year=year)
     except OSError as exc:  # in the workbook's temporary files: no space, a file size limit
-        raise unwritable(out, exc) from None
+        raise temporary_unwritable(exc) from None
     write_atomic(out, content)
     return out
 
@@ -631,7 +631,7 @@ def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, forc
     from riskengine.method.models import AssessmentFile
     from riskengine.source.document import load_yaml
     from riskengine.source.validate import validate_document
-    from riskengine.source.writing import make_folder, unwritable, write_all
+    from riskengine.source.writing import make_folder, temporary_unwritable, write_all
     from riskengine.workbook.questionnaires import questionnaires
 
     cg = load_linked(catalog_dir)
@@ -647,7 +647,7 @@ def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, forc
     try:
         made = questionnaires(cg, method, year, assessment)
     except OSError as exc:  # in the workbooks' temporary files: no space, a file size limit
-        raise unwritable(out, exc) from None
+        raise temporary_unwritable(exc) from None
     make_folder(out)  # first: a folder that cannot be made is one located problem, not an error of exists()
     existing = [out / q.name for q in made if (out / q.name).exists()]
     if existing and not force:

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import os
 import secrets
 import stat
+import sys
+import tempfile
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -104,3 +108,32 @@ def unwritable(path: Path, exc: OSError) -> RiskengineError:
     """The located problem of a file that cannot be written, its cause and advice by errno."""
     return refuse(Location(str(path)), "problemi.file.non_scrivibile", code="output", hint_key=os_advice(exc),
                   **os_cause(exc))
+
+
+def temporary_refusal(exc: Exception) -> OSError | None:
+    """A write the system refused in its temporary folder (no space, a file size limit) while a library wrote its
+    files there: the OSError it is, named at that folder; None for any other error.
+
+    openpyxl's refusals reach us as lxml's ``SerialisationError('IO_ENOSPC')``; what the failed writers left half
+    written is freed now, quietly: freed later, each would print a traceback of the same refusal."""
+    name = str(exc).removeprefix("IO_")
+    if isinstance(exc, OSError):
+        code = exc.errno or errno.EIO
+    elif type(exc).__name__ == "SerialisationError" and name.isupper() and isinstance(getattr(errno, name, None), int):
+        code = getattr(errno, name)
+    else:
+        return None
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        traceback.clear_frames(exc.__traceback__)
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    return OSError(code, os.strerror(code), tempfile.gettempdir())
+
+
+def temporary_unwritable(exc: OSError) -> RiskengineError:
+    """The located problem of the system's temporary folder refusing a write (see :func:`temporary_refusal`)."""
+    return refuse(Location(str(exc.filename)), "problemi.file.temporanei_non_scrivibili", code="output",
+                  hint_key="problemi.uscita.suggerimento.temporanei", **os_cause(exc))

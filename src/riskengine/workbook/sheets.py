@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import errno
-import gc
 import io
-import os
 import re
-import sys
-import traceback
 import zipfile
 from datetime import datetime
 from typing import Any
 
+from riskengine.source.writing import temporary_refusal
 from riskengine.workbook.layout import LISTS_SHEET, Column
 from riskengine.workbook.safety import FORMULA_PREFIXES, column_letter
 
@@ -107,28 +103,6 @@ def drop_down(ws: Any, column: Column, ref: str, lists: dict[str, tuple[int, int
     validation.add(ref)
 
 
-def _system_error(exc: Exception) -> OSError | None:
-    """openpyxl lays each sheet out in a temporary file: a write refused there (no space, a file size limit)
-    reaches us as lxml's ``SerialisationError('IO_ENOSPC')``; the OSError it is, None for any other error."""
-    name = str(exc).removeprefix("IO_")
-    if type(exc).__name__ == "SerialisationError" and name.isupper() and isinstance(getattr(errno, name, None), int):
-        code = getattr(errno, name)
-        return OSError(code, os.strerror(code))
-    return None
-
-
-def _drop_quietly(exc: Exception) -> None:
-    """Free what a refused save left half written (openpyxl's sheet writers, its zip file) now: freed later,
-    each would print the traceback of the same refused write, after the located problem that says it."""
-    hook = sys.unraisablehook
-    sys.unraisablehook = lambda unraisable: None
-    try:
-        traceback.clear_frames(exc.__traceback__)
-        gc.collect()
-    finally:
-        sys.unraisablehook = hook
-
-
 def deterministic_bytes(book: Any, when: datetime) -> bytes:
     """The workbook's bytes with fixed document times and fixed zip entry timestamps."""
     props = book.properties
@@ -137,10 +111,9 @@ def deterministic_bytes(book: Any, when: datetime) -> bytes:
     buffer = io.BytesIO()
     try:
         book.save(buffer)
-    except Exception as exc:
-        if (refused := _system_error(exc)) is None:
+    except Exception as exc:  # openpyxl lays each sheet out in a file of the system's temporary folder
+        if (refused := temporary_refusal(exc)) is None:
             raise
-        _drop_quietly(exc)
         raise refused from None
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
