@@ -169,6 +169,10 @@ def test_a_bad_url_is_one_located_line(tmp_path):
     assert run.returncode == 1
     assert "error[load]: 'not a url' is not a database URL" in run.stderr
     assert "Traceback" not in run.stderr
+    # a password in an address that is none is not shown (only those after "://" were masked)
+    for url in ("alice:s3cret@db.example/risk", "postgresql//alice:s3cret@db/risk"):
+        run = riskengine("history", catalog, "--db", url, cwd=tmp_path)
+        assert run.returncode == 1 and "s3cret" not in run.stderr and "alice:***@" in run.stderr, run.stderr
     with pytest.raises(RiskengineError, match="cannot open the history store"):
         open_store(f"sqlite:///{catalog / 'ente.yaml'}/x.sqlite")  # a file where the folder should be
     # a kind of database riskengine has no driver for (was an internal error: ModuleNotFoundError, exit 70)
