@@ -10,6 +10,7 @@ import copy
 import csv
 import datetime as dt
 import io
+import re
 import subprocess
 import sys
 from importlib import resources
@@ -297,10 +298,31 @@ def _expected_rows() -> list[tuple]:
     names = {u["codice"]: u["nome"] for u in units["unita"] + units["ruoli"]}
     labels = {"tempestivo": "Tempestivo", "trimestrale": "Trimestrale", "semestrale": "Semestrale",
               "annuale": "Annuale"}
+    def update(value: object) -> str:  # a fixed date as the HTML annex writes it
+        return f"alla data del {value:%d/%m/%Y}" if isinstance(value, dt.date) else labels[str(value)]
+
     return [(o["sezione"], o["sottosezione"], o["codice"], o["denominazione"], o["riferimento"],
-             names[o["trasmissione"]], names[o["pubblicazione"]], labels.get(str(o["aggiornamento"]),
-                                                                              str(o["aggiornamento"])))
+             names[o["trasmissione"]], names[o["pubblicazione"]], update(o["aggiornamento"]))
             for o in tree_order(example_yaml()["obblighi"])]
+
+
+def test_the_italian_tables_write_the_dates_in_their_text_as_dd_mm_yyyy(annex):
+    # "conforme (2025-12-31)", "vincolante dal 2026-01-22", an OIV attestation's and a fixed update's date were
+    # ISO in the Italian CSV and workbook, where the HTML writes 31/12/2025
+    from openpyxl import load_workbook
+
+    _, out = annex
+    rows = _csv_rows(out)
+    sheet = [[c.value for c in row] for row in load_workbook(out / "allegato-rischi.xlsx")["Obblighi di pubblicazione"]
+             .iter_rows()]
+    for table in (rows, sheet):
+        header = table[0]
+        text = [header.index(name) for name in ("Contenuto", "Aggiornamento", "Schema ANAC", "Esito del monitoraggio",
+                                                 "Attestazione OIV")]
+        cells = [str(r[i]) for r in table[1:] for i in text if r[i]]
+        assert not [c for c in cells if re.search(r"\b\d{4}-\d{2}-\d{2}\b", c)]
+        assert any(re.search(r"\(\d{2}/\d{2}/\d{4}\)$", c) for c in cells)  # conforme (31/12/2025)
+        assert any(re.search(r"dal \d{2}/\d{2}/\d{4}$", c) for c in cells)  # vincolante dal 22/01/2026
 
 
 def test_the_csv_table_equals_the_yaml_in_tree_order(annex):

@@ -219,11 +219,18 @@ def _schema(view: View, schema: dict[str, Any] | None) -> str:
     if not schema["vincolante"]:
         status = t("trasparenza.sperimentale")
     elif schema.get("dal"):
-        status = t("trasparenza.vincolante_dal", data=schema["dal"])
+        status = t("trasparenza.vincolante_dal", data=t.day(schema["dal"]))
     else:
         status = t("trasparenza.vincolante")
     annex = f" – {schema['allegato']}" if schema.get("allegato") else ""
     return f"{t('trasparenza.schema', delibera=schema['delibera'])}{annex}: {status}"
+
+
+def _update(view: View, value: str | None) -> str:
+    """An obligation's updating: its frequency by label, or a fixed date as the HTML annex writes it."""
+    if value and value[:1].isdigit():
+        return view.t("trasparenza.alla_data", data=view.t.day(value))
+    return view.t.value("aggiornamento", value)
 
 
 def obligations(view: View) -> Table:
@@ -249,12 +256,12 @@ def obligations(view: View) -> Table:
         esito, oiv = o.get("esito_monitoraggio"), o.get("attestazione_oiv")
         table.rows.append(head + [
             o["codice"], o["denominazione"], o["riferimento"], o["contenuto"],
-            t.value("aggiornamento", o.get("aggiornamento")), o["termine"], _day(o.get("prossima_scadenza")),
+            _update(view, o.get("aggiornamento")), o["termine"], _day(o.get("prossima_scadenza")),
             (o.get("trasmissione") or {}).get("nome", ""), (o.get("pubblicazione") or {}).get("nome", ""),
             o["monitoraggio"], _schema(view, o.get("schema_anac")),
             t.value("si_no", str(bool(o["formato_aperto"])).lower()), _day(o.get("ultimo_aggiornamento")),
-            f"{t.value('esito_monitoraggio', esito['esito'])} ({esito['data']})" if esito else "",
-            f"{oiv['data']}: {oiv['esito']}" if oiv else "",
+            f"{t.value('esito_monitoraggio', esito['esito'])} ({t.day(esito['data'])})" if esito else "",
+            f"{t.day(oiv['data'])}: {oiv['esito']}" if oiv else "",
             t.value("si_no", str(bool(o["ulteriore"])).lower()), t.value("stato_obbligo", o["stato"])])
     return table
 
