@@ -312,7 +312,7 @@ _PG_HOST = re.compile(r"failed to resolve host '(?P<host>[^']*)'")
 _PG_TIMEOUT = "connection timeout expired"  # psycopg's own, naming no server
 # A password, shown as *** when an address is quoted back: after the user name and up to the last @, with or without
 # the scheme's "//" before them (an address that is none may still hold one).
-_PASSWORD = re.compile(r"((?:^|[/\s])[^:/@\s]*:).*@")
+_PASSWORD = re.compile(r"(://[^:/@\s]*:|(?:^|[/\s])[^:/@\s]*:(?!//)).*@")
 
 
 def _db_cause(reason: str) -> dict[str, str]:
