@@ -812,3 +812,4 @@ def test_a_unit_with_one_measure_not_yet_due_reads_in_the_singular() -> None:
              non_dovute=1) == ("Grado di attuazione delle misure: 50,0% (al 31/01/2026: misure dovute 2, attuate 1, "
                                "in ritardo 1; non ancora dovute 1)")
     assert t("problemi.storico.attuate_oltre_dovute", attuate=2, dovute=1) == "misure attuate 2, dovute 1"
+    assert t("cli.test.esito", superati=32, falliti=1) == "casi superati 32, falliti 1"  # was "1 falliti"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 from test_report_support import Node, parse_html
@@ -143,3 +144,10 @@ def test_the_implementation_rate_is_the_units_own(assessed):
     dossier = next(d for d in view.unit_dossiers() if d["unita"] and d["unita"]["codice"] == "PROVV")
     assert dossier["attuazione"]["tasso"] == "50.0"
     assert all(d["attuazione"] is None for d in view.unit_dossiers() if d["unita"]["codice"] != "PROVV")
+
+
+def test_the_units_rate_is_written_as_every_other_percentage(cciaa):
+    # "(83,3 %)" on the unit pages, "97,1%" everywhere else
+    _, out, doc = cciaa
+    rates = [p.text() for p in doc.find_all("p", "attuazione-unita")]
+    assert not [r for r in rates if " %" in r] and any(re.search(r"\(\d+,\d%\)", r) for r in rates), rates
