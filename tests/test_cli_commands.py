@@ -170,7 +170,12 @@ def test_a_mistyped_format_or_engine_gets_the_close_one_suggested() -> None:
              (["graph", example, "--format", "dott"],
               "unknown graph format 'dott' (did you mean 'dot'?): expected one of graphml, dot, json"),
              (["diff", example, "2025", "2026", "--format", "jsno"],
-              "unknown format 'jsno' (did you mean 'json'?): expected text or json")]
+              "unknown format 'jsno' (did you mean 'json'?): expected text or json"),
+             # an edition was refused only after the assessment, as bad input (exit 1)
+             (["assess", example, "--edition", "publicazione"],
+              "unknown edition(s): publicazione (did you mean 'pubblicazione'?); expected: completa, pubblicazione"),
+             (["report", example, "--out", "o", "--edition", "bozza"],
+              "unknown edition(s): bozza; expected: completa, pubblicazione")]
     for args, said in cases:
         result = run_cli(*args)
         assert (result.exit_code, result.stdout, result.stderr) == (2, "", said + "\n"), args

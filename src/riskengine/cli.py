@@ -699,8 +699,20 @@ def _delimiter(text: str | None) -> str | None:
     return "\t" if text.lower() == "tab" else text
 
 
-def _editions(text: str | None) -> tuple[str, ...] | None:
-    return None if text is None else tuple(e.strip().lower() for e in text.split(",") if e.strip())
+def _editions(text: str | None, t: Text) -> tuple[str, ...] | None:
+    """The editions asked for: refused here, as a wrong command line, before anything is assessed."""
+    from riskengine.report import EDITIONS
+
+    if text is None:
+        return None
+    chosen = tuple(e.strip().lower() for e in text.split(",") if e.strip())
+    unknown = [e for e in chosen if e not in EDITIONS]
+    if unknown or not chosen:
+        perhaps = _perhaps(t, unknown[0], EDITIONS) if len(unknown) == 1 else ""
+        typer.echo(t("cli.edizione_sconosciuta", edizioni=", ".join(unknown) or "—", forse=perhaps,
+                     attese=", ".join(EDITIONS)), err=True)
+        raise typer.Exit(EXIT_USAGE)
+    return chosen
 
 
 def _counts(t: Text, field: str, counts: dict[str, int]) -> str:
@@ -804,7 +816,7 @@ def assess(catalog: Path = typer.Argument(...),
     with _reported(t), _progress(t, quiet) as progress:
         annex = api.assess(catalog, out, year=year, rules_dir=rules, formats=formats, lang=lang or "it",
                            templates=templates, backend=backend, csv_delimiter=_delimiter(csv_delimiter),
-                           progress=progress, db=db, editions=_editions(edition))
+                           progress=progress, db=db, editions=_editions(edition, t))
     _finish(t, annex, quiet, verbose)
 
 
@@ -828,7 +840,7 @@ def report(source: Path = typer.Argument(...),
     with _reported(t), _progress(t, quiet) as progress:
         annex = api.report(source, out, formats=formats, lang=lang or "it", templates=templates, year=year,
                            csv_delimiter=_delimiter(csv_delimiter), progress=progress,
-                           editions=_editions(edition), rules_dir=rules)
+                           editions=_editions(edition, t), rules_dir=rules)
     _finish(t, annex, quiet, verbose)
 
 
