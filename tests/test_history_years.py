@@ -73,6 +73,11 @@ def test_the_summary_shows_both_years_and_the_delta_as_computed_from_the_two_res
                f'<td class="num">{_signed_it(new - old)}</td>' in html
     done = [sum(1 for m in r["misure"] if m["stato_monitorato"] == "attuata") for r in (before, after)]
     assert section["variazioni"]["misure_attuate"] == str(done[1] - done[0])
+    # a rate's change is in percentage points ("−23,8%" read as a 23.8% fall of the rate)
+    rates = [Decimal(y["tasso_attuazione"]) for y in section["anni"]]
+    assert Decimal(section["variazioni"]["tasso_attuazione"]) == rates[1] - rates[0]
+    assert f'<td class="num">{_it(rates[0])}%</td>\n<td class="num">{_it(rates[1])}%</td>\n' \
+           f'<td class="num">{_signed_it(rates[1] - rates[0])} p.p.</td>' in html
 
 
 def test_the_annex_has_the_two_charts_the_table_for_screen_readers_and_the_changes(two_years):
