@@ -372,3 +372,16 @@ def test_unscored_simplified_result_shows_the_map_without_scores(assessed, tmp_p
     wb = load_workbook(tmp_path / "out" / "allegato-rischi.xlsx")
     codes = [row[0].value for row in wb["Registro"].iter_rows(min_row=2)]
     assert sorted(codes) == sorted(p["codice"] for p in result["processi"])
+
+
+def test_a_measure_with_several_supporting_units_names_them_after_one_label(cciaa):
+    # "Ufficio Personale con il supporto di: Ufficio Provveditorato" followed "con il supporto di: …" once per unit
+    result, out = cciaa
+    shared = [m for m in result["misure"] if len(m.get("supporto", [])) > 1]
+    assert shared
+    text = " ".join(annex_doc(out).text().split())
+    for m in shared:
+        assert f"con il supporto di: {', '.join(m['supporto'])}" in text, m["codice"]
+    sheets = " ".join((out / "schede" / f"{p}.html").read_text(encoding="utf-8")
+                      for p in {p for m in shared for p in m.get("processi", [])})
+    assert "</span><br><span class=\"ruolo-supporto\">" not in sheets
