@@ -385,3 +385,12 @@ def test_a_measure_with_several_supporting_units_names_them_after_one_label(ccia
     sheets = " ".join((out / "schede" / f"{p}.html").read_text(encoding="utf-8")
                       for p in {p for m in shared for p in m.get("processi", [])})
     assert "</span><br><span class=\"ruolo-supporto\">" not in sheets
+
+
+def test_the_marks_of_the_process_map_are_words_apart_from_what_follows(piccolo):
+    # copied, or read by a screen reader, the map said "art. 6lett. d)" and "conv.Camera di …"
+    _, out = piccolo
+    html = (out / "allegato-rischi.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "art. 6 lett. " in text and "art. 6lett" not in text
+    assert re.search(r"conv\. \S", text) and not re.search(r"conv\.[^\s]", text)
