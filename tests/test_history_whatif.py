@@ -163,6 +163,31 @@ def test_the_complete_annex_has_the_treatment_priority_table(tmp_path):
             f"{', '.join(first['processi_abbassati'])}\n") in text
 
 
+def test_a_method_without_scores_ranks_by_processes_dropping_a_level(tmp_path):
+    # a grid method removes no score: "rimuove 0" stood beside every measure, and the annex had a column of zeros
+    catalog = catalog_copy(tmp_path, "esempio-piccolo")
+    ranking = api.rank_measures(catalog, rules_dir=REPO / "rules")
+    assert ranking and all(r["rischio_rimosso"] is None for r in ranking)
+    assert [len(r["processi_abbassati"]) for r in ranking] == sorted((len(r["processi_abbassati"]) for r in ranking),
+                                                                     reverse=True)
+    cli = riskengine("rank-measures", catalog, "--lang", "it", cwd=tmp_path)
+    lines = cli.stdout.splitlines()
+    assert lines[0] == f"misure programmate per processi che scendono di livello ({len(ranking)})"
+    assert not [line for line in lines if "rimuove" in line]
+    # the annex's table (written outside the simplified regime, whose annex is the map and a few pages)
+    from riskengine.report import write_annex
+
+    run = riskengine("assess", catalog, "-o", tmp_path / "json", "-f", "json", "-q", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    result = result_of(tmp_path / "json")
+    result["ente"]["regime_semplificato"] = False
+    write_annex(result, tmp_path / "out", formats=("html",))
+    html = (tmp_path / "out" / "allegato-rischi.html").read_text(encoding="utf-8")
+    priority = html[html.index('id="priorita"'):]
+    priority = priority[:priority.index("</table>")]
+    assert "Rischio residuo rimosso" not in priority and "scende di livello" in priority
+
+
 def test_the_rankings_shortcut_keeps_a_residual_only_when_it_cannot_change():
     """kept_without (the ranking skips re-evaluating these processes) against its three conventions."""
     from riskengine.catalog import load_catalog

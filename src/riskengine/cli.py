@@ -1070,12 +1070,13 @@ def rank_measures(catalog: Path = typer.Argument(...),
     if format == "json":
         typer.echo(json.dumps(ranking, ensure_ascii=False, indent=2, sort_keys=True))
         return
-    typer.echo(f"{w['rank']} ({len(ranking)})")
+    numeric = all(r["rischio_rimosso"] is not None for r in ranking)  # a method without scores removes no score
+    typer.echo(f"{w['rank' if numeric else 'rank_levels']} ({len(ranking)})")
     for r in ranking:
         dropped = ", ".join(r["processi_abbassati"]) or "—"
+        removed = f"{w['removes']} {t.number(r['rischio_rimosso'])}; " if numeric else ""
         # the measure's name beside its code: after the processes it read as the last process's name
-        typer.echo(f"  {r['posizione']:>3}. {r['codice']:<8} {r['nome']} — {w['removes']} "
-                   f"{t.number(r['rischio_rimosso'])}; {w['drops']}: {dropped}")
+        typer.echo(f"  {r['posizione']:>3}. {r['codice']:<8} {r['nome']} — {removed}{w['drops']}: {dropped}")
 
 
 def _workbook_words(t: Text) -> dict[str, str]:

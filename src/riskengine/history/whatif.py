@@ -48,8 +48,11 @@ def rank(baseline: dict[str, Any], without: dict[str, dict[str, Any]]) -> list[d
 
     ``without[code]`` is the result evaluated without measure ``code``. A measure removes, over all
     processes, the difference between its absence and the plan; a process "drops a level" when its
-    planned residual level is lower with the measure. Ties: more processes dropping, then code.
+    planned residual level is lower with the measure. Ties: more processes dropping, then code. A method
+    without scores (levels only) removes no risk to measure: ``rischio_rimosso`` is None, the processes
+    dropping a level rank the measures.
     """
+    numeric = bool(baseline["metodo"].get("numerico"))
     order = {lvl["codice"]: i for i, lvl in enumerate(baseline["metodo"]["livelli"])}
     with_it = {p["codice"]: p["residuo_programmato"] for p in baseline["processi"] if p["valutato"]}
     ranking = []
@@ -66,9 +69,10 @@ def rank(baseline: dict[str, Any], without: dict[str, dict[str, Any]]) -> list[d
                 dropped.append(p["codice"])
         ranking.append({"codice": measure["codice"], "nome": measure["nome"], "stato": measure["stato_monitorato"],
                         "scadenza": measure["scadenza"], "responsabile": measure["responsabile"],
-                        "processi": len(measure["processi"]), "rischio_rimosso": decimal_text(removed),
+                        "processi": len(measure["processi"]),
+                        "rischio_rimosso": decimal_text(removed) if numeric else None,
                         "processi_abbassati": sorted(dropped)})
-    ranking.sort(key=lambda r: (-Decimal(r["rischio_rimosso"]), -len(r["processi_abbassati"]), r["codice"]))
+    ranking.sort(key=lambda r: (-Decimal(r["rischio_rimosso"] or 0), -len(r["processi_abbassati"]), r["codice"]))
     for position, entry in enumerate(ranking, 1):
         entry["posizione"] = position
     return ranking

@@ -593,7 +593,7 @@ class Priority(TypedDict):
     scadenza: str | None
     responsabile: str | None
     processi: int
-    rischio_rimosso: str
+    rischio_rimosso: str | None  # None for a method without scores (levels only)
     processi_abbassati: list[str]
 
 
