@@ -63,7 +63,7 @@ def test_the_word_annex_has_every_process_code_and_level_in_tables_with_header_r
     texts = [p.text for p in document.paragraphs]
     assert "Registro dei rischi" in texts and "Piano di monitoraggio" in texts and "Schede di rischio" in texts
     assert not any("monitoraggio/" in c for c in cells)  # internal rule identifiers are not published
-    assert "31/01/2026" in texts
+    assert "Data di riferimento del piano: 31/01/2026" in texts
 
 
 def test_the_word_annex_is_the_publication_edition_and_shows_nothing_internal(annex) -> None:
@@ -105,12 +105,26 @@ def test_the_word_annex_writes_dates_and_decimals_as_the_other_formats_do(annex,
         if m["codice"] == "MG01":  # the example's general measures are all continuous: one with a day
             m["scadenza"] = "2026-05-31"
     texts = _texts(docx_bytes(View(result, Messages(lang)), PACKAGE_TEMPLATE))
-    assert reference in texts and deadline in texts and general in texts
+    assert deadline in texts and general in texts
+    assert f"{Messages(lang)('documento.data_riferimento')}: {reference}" in texts  # with its label
     assert Messages(lang).value("scadenza", "continua") in texts
     if lang == "it":
         assert [t for t in texts if re.search(r"\b20\d\d-\d\d-\d\d\b", t)] == []
     scores = [t for t in texts if re.fullmatch(r"\d+[.,]\d+", t)]
     assert scores and all(score in t for t in scores)
+
+
+def test_a_draft_word_annex_says_so_first(annex) -> None:
+    # the Word annex of a draft (the complete edition, while error findings remain) carried no mark: it could be
+    # pasted into the PIAO as final
+    _, result = annex
+    draft = canonical_copy(result)
+    draft["sintesi"]["criticita_per_gravita"]["error"] = 1
+    texts = _texts(docx_bytes(View(draft, Messages("it")), PACKAGE_TEMPLATE))
+    marked = [t for t in texts if "BOZZA – contiene criticità gravi" in t]
+    assert marked and texts.index(marked[0]) < texts.index("Registro dei rischi")
+    assert not [t for t in _texts(docx_bytes(View(canonical_copy(result), Messages("it")), PACKAGE_TEMPLATE))
+                if "BOZZA" in t]
 
 
 def test_the_context_provides_exactly_the_declared_variables(annex) -> None:

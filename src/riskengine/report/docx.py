@@ -38,7 +38,7 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 TABLE_STYLES = ("Tabella allegato", "Table Grid")  # the template's own table style first, if it has one
 # The variables a template may use: names of :func:`docx_context` (a test keeps them in step).
 VARIABLES = ("anno", "data_riferimento", "data_valutazione", "edizione", "ente", "introduzioni", "misure",
-             "misure_generali", "misure_per_unita", "monitoraggio", "processi", "registro", "schede",
+             "misure_generali", "misure_per_unita", "monitoraggio", "processi", "registro", "riferimento", "schede",
              "sottotitolo", "titoli", "titolo")
 # Columns left out of the publication: internal rule identifiers (the HTML and JSON keep them).
 _INTERNAL_COLUMNS = {"regola"}
@@ -296,8 +296,11 @@ def docx_context(view: View, template: Any) -> dict[str, Any]:
         "anno": view.result.get("anno"),
         "titolo": t("documento.titolo"),
         "sottotitolo": t("documento.sottotitolo", dal=plan["dal"], al=plan["al"]),
-        "edizione": t("documento.esempio") if view.ente.get("esempio") else "",
+        # what the reader must know first: a draft (not to be published), data made up
+        "edizione": " ".join(([t("documento.bozza")] if view.draft else [])
+                             + ([t("documento.esempio")] if view.ente.get("esempio") else [])),
         "data_riferimento": _date(view.ente.get("data_riferimento"), t),
+        "riferimento": f"{t('documento.data_riferimento')}: {_date(view.ente.get('data_riferimento'), t)}",
         "data_valutazione": _date(view.result.get("data_valutazione"), t),
         "titoli": {"registro": t("registro.titolo"), "misure_generali": t("generali.titolo"),
                    "misure_per_unita": t("unita.titolo"), "monitoraggio": t("monitoraggio.titolo"),
