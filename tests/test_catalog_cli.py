@@ -245,6 +245,11 @@ def test_graph_dot():
     assert Counter(rel for _, _, rel in g.edges(data="rel")) == EDGE_RELS
     assert set(g.edges(data="rel")) >= SOME_EDGES
     assert '  "unit:PROVV" [label="PROVV Ufficio Provveditorato", kind="unit"];' in lines
+    # a long name is cut at 40 characters and said cut (it ended mid-word, as if whole)
+    labels = [m[1] for line in lines if (m := re.search(r'label="[^ "]+ ([^"]*)", kind=', line))]
+    assert all(len(label) <= 40 for label in labels)
+    cut = [label for label in labels if label.endswith("…")]
+    assert cut and all(len(label) <= 40 for label in cut)
 
 
 def test_graph_to_file(tmp_path):

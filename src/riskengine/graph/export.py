@@ -41,7 +41,8 @@ def export(cg: CatalogGraph, fmt: str) -> str:
     if fmt == "dot":
         lines = ["digraph catalogo {", "  rankdir=LR;"]
         for node, data in plain.nodes(data=True):
-            lines.append(f"  {_dot_quote(node)} [label={_dot_quote(data['code'] + ' ' + data['label'][:40])}, "
+            label = data["label"] if len(data["label"]) <= 40 else data["label"][:39].rstrip() + "…"  # said cut
+            lines.append(f"  {_dot_quote(node)} [label={_dot_quote(data['code'] + ' ' + label)}, "
                          f"kind={_dot_quote(data['kind'])}];")
         for u, v, rel in plain.edges(data="rel"):
             lines.append(f"  {_dot_quote(u)} -> {_dot_quote(v)} [label={_dot_quote(rel)}];")
