@@ -4,6 +4,7 @@ every operand comes from the trace, the sentence never computes a score."""
 from __future__ import annotations
 
 import copy
+import re
 from decimal import Decimal
 
 from hypothesis import given
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from riskengine.report.arithmetic import calculation, method_in_words, number, percent
 from riskengine.report.messages import Messages
 from riskengine.report.svg import band_bounds, band_ruler, process_maps
-from riskengine.report.view import View
+from riskengine.report.view import TraceWords, View
 
 
 def _process(assessed, code: str = "B2.1.1") -> tuple[dict, dict]:
@@ -140,7 +141,7 @@ def test_a_trace_reads_in_the_language_without_rewording_free_text() -> None:
     band = {"regola": "bande:nuovi-indici:3", "descrizione": "fascia 'nuovi-indici', riga 3: ≥ 9.01 e ≤ 15",
             "risultato": "medio-alto", "valori": {"rischio": "9.58"}}
     # a re-rating's motivation and a policy's description are the author's words: a level's code in them stays
-    rerated = {"regola": "residuo: rivalutazione", "risultato": "4.5",
+    rerated = {"regola": "valutazione.residuo", "risultato": "4.5",
                "descrizione": "rivalutazione esplicita: rischio medio-alto ridotto, la misura è in-corso (delibera "
                               "2026-01-15, soglia 4.5)"}
     policy = {"passo": "politica", "regola": "monitoraggio/medio", "descrizione": "Rischio medio-alto o superiore",
@@ -151,10 +152,10 @@ def test_a_trace_reads_in_the_language_without_rewording_free_text() -> None:
     assert (italian.description(band), italian.result(band), italian.values(band["valori"])) == (
         "fascia 'Aree A, B – nuovi indici', riga 3: ≥ 9,01 e ≤ 15", "Medio-alto", "Rischio = 9,58")
     assert (english.description(band), english.result(band), english.values(band["valori"])) == (
-        "fascia 'Aree A, B – nuovi indici', riga 3: ≥ 9.01 e ≤ 15", "Medium-high", "Risk = 9.58")
+        "band table 'Aree A, B – nuovi indici', row 3: ≥ 9.01 and ≤ 15", "Medium-high", "Risk = 9.58")
     assert italian.description(rerated) == ("rivalutazione esplicita: rischio medio-alto ridotto, la misura è "
                                             "in-corso (delibera 15/01/2026, soglia 4,5)")
-    assert english.description(rerated) == rerated["descrizione"]
+    assert english.description(rerated) == "explicit re-rating: " + rerated["descrizione"].split(": ", 1)[1]
     # a policy's consequences are the engine's words: worded in the language, closed values by label
     assert (english.description(policy), english.result(policy)) == (policy["descrizione"],
                                                                        "monitoring: sample, half-yearly")
@@ -170,3 +171,75 @@ def test_a_trace_reads_in_the_language_without_rewording_free_text() -> None:
     assert numbered.result({"regola": "bande:t:2", "risultato": "2"}) == "Medio"
     # a grid's scale values are the scale's codes, not the levels of the same name; its result is a level
     assert (english.values(grid["valori"]), english.result(grid)) == ("Probability = medio, Impact = medio", "Medium")
+
+
+def _engine_steps(assessed) -> list[dict]:
+    """Every step the engine writes, of the examples and of the conventions and cases they do not use."""
+    import copy as copying
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from riskengine.evaluate.evaluation import State, _explicit_residual
+    from riskengine.evaluate.items import ItemScore, combine_items
+    from riskengine.evaluate.residual import residual_score
+    from riskengine.method.load import load_method
+    from riskengine.method.models import Rivalutazione
+
+    steps = []
+    for name in ("esempio-cciaa", "esempio-piccolo", "mini"):
+        for p in assessed(name)["processi"]:
+            steps += p["traccia"] + [s for state in ("inerente", "residuo_programmato", "residuo_monitorato")
+                                     if p.get(state) for s in p[state]["traccia"]]
+    method = load_method(Path(__file__).parent.parent / "rules" / "cciaa-torino-2022")
+    for convention in ("efficacia-prodotto", "nessuno"):
+        other = copying.copy(method)
+        other.model = method.model.model_copy(update={"residuo": method.model.residuo.model_copy(
+            update={"metodo": convention})})
+        steps.append(residual_score(other, Decimal("9.99"), [SimpleNamespace(codice="M1", efficacia=Decimal("0.3"))])[1])
+    steps.append(residual_score(method, Decimal("9.99"), [])[1])  # no linked measure
+    steps += combine_items(method, [ItemScore(Decimal(2), Decimal(3), rischio=Decimal(6)),
+                                    ItemScore(Decimal(3), Decimal(3), rischio=Decimal(9))]).trace
+    inherent = State(Decimal("9.99"), "medio-alto", [])
+    for reason in ("", "delibera 2026-01-15"):
+        steps.append(_explicit_residual(method, inherent, [object()], Rivalutazione(rischio=Decimal(5),
+                                                                                      motivazione=reason), {})[1])
+    return steps
+
+
+def test_every_description_the_engine_writes_is_worded_in_english(assessed):
+    # the English annex's trace and explain --lang en wrote the engine's Italian: "media di P1…", "fascia '…', riga
+    # 3", "inerente × (1 − efficacia della misura migliore, MG01)"
+    from riskengine.report.view import _STEP_FORMS, _step_patterns
+
+    patterns, _ = _step_patterns()
+    italian_words = re.compile(r"\b(di|su|fascia|riga|matrice|probabilità|impatto|inerente|efficacia|misura|"
+                               r"migliore|ciascuna|nessuna|collegata|residuo|uguale|arrotondato|rischio|esplicita|"
+                               r"senza|motivazione|elementi|valutati|media|massimo|minimo|moda)\b")
+    metodi = [assessed(n)["metodo"] for n in ("esempio-cciaa", "esempio-piccolo")]
+    english = [TraceWords(m, Messages("en")) for m in metodi]
+    italian = [TraceWords(m, Messages("it")) for m in metodi]
+    forms = set()
+    for step in _engine_steps(assessed):
+        keys = next((k for start, k in _STEP_FORMS if step["regola"].startswith(start)), ())
+        if not keys:
+            continue  # an author's text: a policy's description
+        matched = [k for k in keys if patterns[k].fullmatch(step["descrizione"])]
+        assert matched, step  # the Italian forms of the catalogue are what the engine writes
+        forms.add(matched[0])
+        worded = {words.description(step) for words in english}
+        assert not [w for w in worded if italian_words.search(w.replace("Variante prudenziale: media P × massimo I",
+                                                                          ""))], (step, worded)
+        # and read back in Italian as the engine wrote it (numbers and dates in the Italian form)
+        assert Messages("it").prose(step["descrizione"]) in {words.description(step) for words in italian} | {
+            Messages("it").prose(step["descrizione"]).replace(f"'{b['codice']}'", f"'{b['nome']}'")
+            for b in metodi[0]["bande"]}
+    assert forms == {key.rsplit(".", 1)[1] for key in Messages("it").labels if key.startswith("spiegazione.passo.")
+                     } - {"senza_motivazione"}
+
+
+def test_the_engine_names_its_aggregations_as_the_catalogue_does():
+    from riskengine.method.arithmetic import describe_aggregation
+
+    italian = Messages("it")
+    for operator in ("media", "max", "min", "moda", "media-ponderata"):
+        assert describe_aggregation(operator) == italian(f"spiegazione.aggregazione.{operator}")

@@ -81,7 +81,7 @@ def test_failure_shows_where_the_case_is_and_which_band_row_fired(tmp_path) -> N
     assert fail_lines(result.stdout) == [f"FAIL  nuovi indici: 9.00 → medio  ({case})"]
     # the step as explain shows it: the band table by its name, the level by its label, the values
     lines = result.stdout.splitlines()
-    at = lines.index("        fascia 'Aree A, B, C, H – nuovi indici (quattro fasce)', riga 3: ≥ 8.51 e ≤ 15 = Medium-high"
+    at = lines.index("        band table 'Aree A, B, C, H – nuovi indici (quattro fasce)', row 3: ≥ 8.51 and ≤ 15 = Medium-high"
                      "   [bande:nuovi-indici:3]")
     assert lines[at + 1] == "          values: Risk = 9.00"
 

@@ -7,10 +7,11 @@ by unit is presentation; computing a probability, an impact, a level or a count 
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
-from riskengine.i18n import Text
+from riskengine.i18n import Text, catalogue
 from riskengine.report.messages import Messages
 from riskengine.report.safety import html_id, safe_colour, text_colour, tint, unique_filenames
 
@@ -18,6 +19,36 @@ STATES = ("inerente", "residuo_programmato", "residuo_monitorato")
 ART6_LETTERS = ("a", "b", "c", "d", "e")
 _NO_DEADLINE = "9999-99-99"
 OBLIGATION_STATES = ("in-ritardo", "incompleto", "da-verificare", "aggiornato")  # most serious first
+
+
+# The descriptions the engine writes into a trace, by the rule of the step: the keys (spiegazione.passo.*) of the
+# Italian forms they are written in, tried in order.
+_STEP_FORMS = (("dimensioni.", ("dimensione",)), ("combinazione: prodotto", ("prodotto",)),
+               ("combinazione.varianti.", ("variante",)), ("valutazione.aggregazione_processo:", ("elementi",)),
+               ("bande:", ("fascia",)), ("griglia:", ("griglia",)),
+               ("residuo: efficacia-", ("migliore", "prodotto_efficacie", "senza_misure")),
+               ("residuo: nessuno", ("non_riduce", "senza_misure")), ("residuo: gradino", ("gradino",)),
+               ("valutazione.residuo", ("rivalutazione",)))
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@functools.cache
+def _step_patterns() -> tuple[dict[str, re.Pattern[str]], dict[str, str]]:
+    """The Italian form of each step description as a pattern with its parts named, and the Italian name of each
+    aggregation by operator (its parts are read against these names, so that a ": " in a variant's name stays)."""
+    italian = catalogue("it")
+    names = {key.rsplit(".", 1)[1]: text for key, text in italian.items()
+             if key.startswith("spiegazione.aggregazione.")}
+    any_name = "|".join(re.escape(n) for n in sorted(names.values(), key=len, reverse=True))
+    patterns = {}
+    for key, text in italian.items():
+        if key.startswith("spiegazione.passo."):
+            pieces = _PLACEHOLDER.split(text)  # literal, name, literal, name, …
+            regex = "".join(re.escape(piece) if i % 2 == 0 else
+                            f"(?P<{piece}>{any_name})" if piece.startswith("aggregazione") else f"(?P<{piece}>.+?)"
+                            for i, piece in enumerate(pieces))
+            patterns[key.rsplit(".", 1)[1]] = re.compile(regex, re.S)
+    return patterns, {text: operator for operator, text in names.items()}
 
 
 def natural_key(code: str) -> tuple:
@@ -51,15 +82,33 @@ class TraceWords:
         return self.description(step), self.result(step), self.values(step.get("valori") or {})
 
     def description(self, step: dict[str, Any]) -> str:
-        """The step's description: ``fascia 'nuovi-indici', riga 2: ≥ 4.01 e ≤ 9`` reads with the table's name."""
+        """The step's description in the language: what the engine writes (``fascia 'nuovi-indici', riga 2: ≥ 4.01
+        e ≤ 9``) read back from its Italian form and worded again (the band table by its name); an author's text
+        (a policy's description) as written, its numbers and dates in the language's form."""
         text = str(step.get("descrizione", ""))
         rule = str(step.get("regola", ""))
-        table = rule.split(":")[1] if rule.startswith("bande:") else None
-        if table in self.bands:  # the code as written, not as numbers read in it: a code may hold a date
-            before, quoted, after = text.partition(f"'{table}'")
-            if quoted:
-                return f"{self.text(before)}'{self.bands[table]}'{self.text(after)}"
+        forms = next((keys for start, keys in _STEP_FORMS if rule.startswith(start)), ())
+        patterns, operators = _step_patterns()
+        for key in forms:
+            found = patterns[key].fullmatch(text)
+            if found is not None:
+                return self.t(f"spiegazione.passo.{key}", **{name: self._part(name, value, operators)
+                                                              for name, value in found.groupdict().items()})
         return self.text(text)
+
+    def _part(self, name: str, value: str, operators: dict[str, str]) -> str:
+        """A part of an engine's description in the language: an aggregation and a grid's scale value by their
+        names, a band table by its name (its code as written: a code may hold a date), the rest as text."""
+        if name.startswith("aggregazione"):
+            return self.t(f"spiegazione.aggregazione.{operators[value]}")
+        if name == "tabella":
+            return self.bands.get(value, value)
+        if name in ("probabilita", "impatto"):
+            label = self.t.value("scala", value)
+            return label[:1].lower() + label[1:]
+        if name == "motivazione" and value == "senza motivazione":
+            return self.t("spiegazione.passo.senza_motivazione")
+        return self.text(value)
 
     def result(self, step: dict[str, Any]) -> str:
         """The step's result: a level by its label when the step finds a level (a band, the grid, a residual or
