@@ -148,6 +148,6 @@ def test_the_implementation_rate_is_the_units_own(assessed):
 
 def test_the_units_rate_is_written_as_every_other_percentage(cciaa):
     # "(83,3 %)" on the unit pages, "97,1%" everywhere else
-    _, out, doc = cciaa
+    _, _, doc = cciaa
     rates = [p.text() for p in doc.find_all("p", "attuazione-unita")]
     assert not [r for r in rates if " %" in r] and any(re.search(r"\(\d+,\d%\)", r) for r in rates), rates
