@@ -76,10 +76,17 @@ class TraceWords:
         self.t = t
         self.bands = {b["codice"]: b["nome"] for b in metodo.get("bande", []) if b.get("nome")}
         self.levels = {lvl["codice"]: t.level(lvl) for lvl in metodo["livelli"]}
+        # A result's processes share most of their steps (one object each): each is worded once. Keyed by id,
+        # with the step kept, so that the id is never another's.
+        self._rows: dict[int, tuple[dict[str, Any], tuple[str, str, str]]] = {}
 
     def row(self, step: dict[str, Any]) -> tuple[str, str, str]:
         """The step's description, result and values, as a row of the annex's trace table shows them."""
-        return self.description(step), self.result(step), self.values(step.get("valori") or {})
+        found = self._rows.get(id(step))
+        if found is None:
+            found = self._rows[id(step)] = (step, (self.description(step), self.result(step),
+                                                   self.values(step.get("valori") or {})))
+        return found[1]
 
     def description(self, step: dict[str, Any]) -> str:
         """The step's description in the language: what the engine writes (``fascia 'nuovi-indici', riga 2: ≥ 4.01
