@@ -14,6 +14,7 @@ from riskengine.answers.load import allowed_answers
 from riskengine.graph.queries import descendants
 from riskengine.method.load import load_method
 from riskengine.source.document import load_yaml
+from riskengine.workbook.questionnaires import HEADINGS
 
 METHOD = load_method(Path(RULES) / "cciaa-torino-2022")
 INDICATORS = [i.codice for i in METHOD.model.indicatori]
@@ -51,7 +52,8 @@ def _fill(path: Path, answers: dict[str, dict[str, object]], *, codes: dict[int,
     for row in range(2, ws.max_row + 1):
         code = ws.cell(row=row, column=1).value
         for name, value in answers.get(code, {}).items():
-            column = next(i for i, h in enumerate(headers, start=1) if str(h).split(" – ")[0] == name)
+            column = next(i for i, h in enumerate(headers, start=1)
+                          if str(h).split(" – ")[0] in (name, HEADINGS.get(name)))
             ws.cell(row=row, column=column).value = value
     book.save(path)
 
@@ -86,7 +88,7 @@ def test_one_questionnaire_per_unit_with_the_unit_and_year_recorded(written) -> 
     assert book.security.lockStructure
     ws = book["Valutazione"]
     assert ws.protection.sheet and book["Misure"].protection.sheet
-    assert [c.value for c in ws[1]][:3] == ["codice", "nome", "P1 – " + METHOD.model.indicatori[0].nome]
+    assert [c.value for c in ws[1]][:3] == ["Codice", "Nome", "P1 – " + METHOD.model.indicatori[0].nome]
     assert ws["A2"].protection.locked and ws["B2"].protection.locked
     assert not ws["C2"].protection.locked and not ws.cell(row=2, column=3 + len(INDICATORS)).protection.locked
     p1 = next(dv for dv in ws.data_validations.dataValidation if str(dv.sqref).startswith("C2"))
@@ -99,8 +101,15 @@ def test_one_questionnaire_per_unit_with_the_unit_and_year_recorded(written) -> 
     scales = list(book["Scale"].iter_rows(min_row=2, values_only=True))
     assert (option.codice or int(option.valore), option.etichetta) in {(r[3], r[4]) for r in scales if r[0] == "P1"}
     measures = book["Misure"]
-    assert [c.value for c in measures[1]][:6] == ["codice", "nome", "scadenza", "indicatore", "target", "stato"]
+    # headings, states and "continua" by their labels, as a unit head reads them (they were keys and slugs)
+    assert [c.value for c in measures[1]] == ["Codice", "Nome", "Scadenza", "Indicatore", "Valore atteso", "Stato",
+                                              "Verifiche previste", "Verifiche eseguite", "Note"]
     assert not measures["F2"].protection.locked and measures["A2"].protection.locked
+    states = next(dv for dv in measures.data_validations.dataValidation if str(dv.sqref).startswith("F2"))
+    assert states.formula1 == '"Da attuare,In corso,Attuata,Non attuata"'
+    shown = [(r[2], r[5]) for r in measures.iter_rows(min_row=2, values_only=True)]
+    assert not [d for d, _ in shown if isinstance(d, str) and d != "Continua"]
+    assert {s for _, s in shown if s} <= {"Da attuare", "In corso", "Attuata", "Non attuata"} and any(s for _, s in shown)
 
 
 def test_raccogli_merges_two_units_keeps_the_rest_and_reports_a_conflict(tmp_path, written) -> None:
@@ -243,6 +252,27 @@ def test_measures_status_and_checks_are_merged_into_the_monitoring(tmp_path, wri
     monitoring = {e["misura"]: e for e in load_yaml(catalog / "assessment-2026.yaml").data["monitoraggio"]}
     assert monitoring[code] == {"misura": code, "stato": "in-corso", "verifiche_previste": 4,
                                 "verifiche_eseguite": 3, "note": "Tre verifiche su quattro"}
+
+
+def test_a_questionnaire_headed_by_keys_as_earlier_versions_wrote_it_is_read_the_same(tmp_path, written) -> None:
+    # questionnaires sent out before the headings were labels ("codice", "verifiche_previste") come back too
+    from openpyxl import load_workbook
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    path = folder / "questionario-PROVV-2026.xlsx"
+    book = load_workbook(path)
+    keys = {heading: key for key, heading in HEADINGS.items()}
+    for sheet in ("Valutazione", "Misure"):
+        for cell in book[sheet][1]:
+            cell.value = keys.get(cell.value, cell.value)
+    ws = book["Misure"]
+    code = ws["A2"].value
+    ws["F2"], ws["G2"] = "attuata", 2
+    book.save(path)
+    assert [c.value for c in load_workbook(path)["Misure"][1]][:2] == ["codice", "nome"]
+    assert run_cli("raccogli", str(catalog), str(folder), "--rules", RULES).exit_code == 0
+    monitoring = {e["misura"]: e for e in load_yaml(catalog / "assessment-2026.yaml").data["monitoraggio"]}
+    assert monitoring[code]["stato"] == "attuata" and monitoring[code]["verifiche_previste"] == 2
 
 
 @pytest.mark.parametrize(("typed", "merged"), [("In corso", "in-corso"), ("ATTUATA", "attuata"),

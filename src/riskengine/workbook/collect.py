@@ -25,6 +25,7 @@ from riskengine.suggest import did_you_mean
 from riskengine.workbook.layout import Column
 from riskengine.workbook.questionnaires import (
     ANSWERS_SHEET,
+    HEADINGS,
     INFO_LABELS,
     INFO_SHEET,
     MEASURE_EDITABLE,
@@ -98,6 +99,16 @@ class _Row:
     cells: dict[str, Location]
 
 
+_KEYS = {heading: key for key, heading in HEADINGS.items()}
+
+
+def _headings(sheet: Sheet) -> dict[int, str]:
+    """A sheet's first row by column, each heading as the key it stands for ("Verifiche previste":
+    verifiche_previste; a questionnaire written with the keys themselves reads the same); an indicator's as written."""
+    texts = {i: str(c.value).strip() for i, c in sheet.rows.get(1, {}).items()}
+    return {i: _KEYS.get(text, text) for i, text in texts.items()}
+
+
 def _info(path: Path, sheet: Sheet) -> dict[str, tuple[Any, Location]]:
     labels = {label: key for key, label in INFO_LABELS.items()}
     found = {}
@@ -130,7 +141,7 @@ class _Collector:
         return q.owner_of(self.cg, process) if process else None
 
     def answers(self, path: Path, sheet: Sheet) -> list[_Row]:
-        header = {i: str(c.value).strip() for i, c in sheet.rows.get(1, {}).items()}
+        header = _headings(sheet)
         columns: dict[int, str] = {}
         for index, text in header.items():
             if text in ("codice", "motivazione"):
@@ -165,7 +176,7 @@ class _Collector:
         return rows
 
     def measures(self, path: Path, sheet: Sheet) -> list[_Row]:
-        header = {i: str(c.value).strip() for i, c in sheet.rows.get(1, {}).items()}
+        header = _headings(sheet)
         rows = []
         for number in sorted(r for r in sheet.rows if r > 1):
             cells = sheet.rows[number]

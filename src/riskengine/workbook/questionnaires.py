@@ -18,6 +18,7 @@ from typing import Any, get_args
 from riskengine.answers.load import allowed_answers
 from riskengine.graph import queries as q
 from riskengine.graph.build import PART_OF, CatalogGraph
+from riskengine.i18n import Text
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile, Giudizio, StatoMisura
 from riskengine.workbook import sheets as sh
@@ -37,6 +38,11 @@ MEASURE_COLUMNS = ("codice", "nome", "scadenza", "indicatore", "target", "stato"
                    "verifiche_eseguite", "note")
 MEASURE_EDITABLE = ("stato", "verifiche_previste", "verifiche_eseguite", "note")
 STATI: tuple[str, ...] = get_args(StatoMisura)
+# What a unit reads at the head of a column, by the key raccogli reads it as (questionnaires written before these
+# headings, with the keys themselves, are read too).
+HEADINGS = {"codice": "Codice", "nome": "Nome", "processo": "Processo", "motivazione": "Motivazione",
+            "scadenza": "Scadenza", "indicatore": "Indicatore", "target": "Valore atteso", "stato": "Stato",
+            "verifiche_previste": "Verifiche previste", "verifiche_eseguite": "Verifiche eseguite", "note": "Note"}
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -145,9 +151,9 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
 
     ws = book.create_sheet(ANSWERS_SHEET)
     items = items_of_unit(cg, unit, level)
-    headers = ["codice", "nome"] + ([] if level == "processo" else ["processo"])
+    headers = [HEADINGS["codice"], HEADINGS["nome"]] + ([] if level == "processo" else [HEADINGS["processo"]])
     fixed = len(headers)
-    headers += [answer_header(method, c) for c in indicators] + ["motivazione"]
+    headers += [answer_header(method, c) for c in indicators] + [HEADINGS["motivazione"]]
     notes = {fixed + 1 + i: _scale_help(method, c) for i, c in enumerate(indicators)}
     sh.style_header(ws, headers, notes=notes)
     for row, node in enumerate(items, start=2):
@@ -177,15 +183,18 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
     _protect(ws)
 
     ws = book.create_sheet(MEASURES_SHEET)
-    sh.style_header(ws, list(MEASURE_COLUMNS))
+    sh.style_header(ws, [HEADINGS[key] for key in MEASURE_COLUMNS])
     measures = measures_of(cg, unit)
     date_column = Column(("scadenza",), "date-or-choice")
+    words = Text("it")  # a unit reads the states and "continua" by their labels; raccogli reads them back
     for row, node in enumerate(measures, start=2):
         misura = cg.obj(node)
         esito = monitored.get(misura.codice)
-        shown = {"codice": misura.codice, "nome": misura.nome, "scadenza": to_cell(misura.scadenza, date_column),
+        deadline = to_cell(misura.scadenza, date_column)
+        shown = {"codice": misura.codice, "nome": misura.nome,
+                 "scadenza": words.value("scadenza", deadline) if isinstance(deadline, str) else deadline,
                  "indicatore": misura.indicatore, "target": misura.target,
-                 "stato": esito.stato if esito else None,
+                 "stato": words.value("stato", esito.stato) if esito else None,
                  "verifiche_previste": esito.verifiche_previste if esito else None,
                  "verifiche_eseguite": esito.verifiche_eseguite if esito else None,
                  "note": (esito.note or None) if esito else None}
@@ -196,7 +205,8 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
                 _unlock(cell)
     if measures:
         stato = column_letter(MEASURE_COLUMNS.index("stato") + 1)
-        validation = DataValidation(type="list", formula1='"' + ",".join(STATI) + '"', allow_blank=True,
+        validation = DataValidation(type="list", formula1='"' + ",".join(words.value("stato", s) for s in STATI) + '"',
+                                    allow_blank=True,
                                     showErrorMessage=True, error="Scegliere uno stato dall'elenco")
         ws.add_data_validation(validation)
         validation.add(f"{stato}2:{stato}{len(measures) + 1}")
@@ -209,7 +219,7 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
     sh.fit_widths(ws, len(MEASURE_COLUMNS))
     _protect(ws)
     ws = book.create_sheet(SCALES_SHEET)  # the scales in full (a cell's prompt holds 255 characters)
-    sh.style_header(ws, ["indicatore", "nome", "domanda", "risposta", "significato"])
+    sh.style_header(ws, ["Indicatore", "Nome", "Domanda", "Risposta", "Significato"])
     row = 2
     for indicator in method.model.indicatori:
         for option in method.scale_of(indicator).opzioni:
