@@ -251,6 +251,11 @@ def test_show_unit_lists_what_a_unit_publishes(monkeypatch):
     assert f"obblighi di pubblicazione: pubblicazione ({len(published)})" in result.stdout
     assert "AT-21-03 Accessibilità e catalogo dei dati, metadati e banche dati" in result.stdout
     assert "aggiornamento: alla data 31/03/2026" in result.stdout  # a fixed-date obligation, Italian date
+    assert "1501 Servizi erogati › Carta dei servizi e standard di qualità" in result.stdout
+    # the official tree's names in English, as the English annex writes them (they stayed Italian)
+    english = run_cli("show", "catalogs/esempio-cciaa", "--unit", "URP", "--lang", "en")
+    assert "1501 Services provided › Chart of services and quality standards" in english.stdout
+    assert "Servizi erogati" not in english.stdout
 
 
 def test_show_unit_without_a_schedule_says_nothing_of_it(monkeypatch):

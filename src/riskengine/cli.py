@@ -527,6 +527,9 @@ def _echo_measures(t: Text, title: str, measures: list[dict]) -> None:
 
 
 def _echo_obligations(t: Text, title: str, obligations: list[dict]) -> None:
+    def name(item: dict) -> str:  # of the official tree, in the language (the annex's, too)
+        return str(item["nome_en"] if t.lang == "en" and item.get("nome_en") else item["nome"])
+
     typer.echo(f"{title} ({len(obligations)})")
     for o in obligations:
         frequency = o["aggiornamento"] or "—"
@@ -535,7 +538,7 @@ def _echo_obligations(t: Text, title: str, obligations: list[dict]) -> None:
         else:
             frequency = t.value("aggiornamento", frequency)
         typer.echo(f"  {o['codice']:<8} {o['denominazione']}")
-        typer.echo(f"           {o['sottosezione']['codice']} {o['sezione']['nome']} › {o['sottosezione']['nome']}")
+        typer.echo(f"           {o['sottosezione']['codice']} {name(o['sezione'])} › {name(o['sottosezione'])}")
         typer.echo(f"           {t('cli.mostra.aggiornamento')}: {frequency}  "
                    f"{t('cli.mostra.prossima_scadenza')}: {t.day(o['prossima_scadenza'])}  "
                    f"{t('cli.mostra.stato')}: {t.value('stato_obbligo', o['stato'])}")
