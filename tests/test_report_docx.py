@@ -14,7 +14,7 @@ from edition_helpers import leaks
 from workbook_helpers import RULES, example_copy
 
 from riskengine.report import canonical_copy
-from riskengine.report.docx import PACKAGE_TEMPLATE, VARIABLES, docx_bytes, docx_context
+from riskengine.report.docx import FIELDS, PACKAGE_TEMPLATE, VARIABLES, docx_bytes, docx_context
 from riskengine.report.messages import Messages
 from riskengine.report.view import View
 
@@ -132,7 +132,11 @@ def test_the_context_provides_exactly_the_declared_variables(annex) -> None:
 
     _, result = annex
     view = View(canonical_copy(result), Messages("en"))
-    assert tuple(sorted(docx_context(view, DocxTemplate(str(PACKAGE_TEMPLATE))))) == VARIABLES
+    context = docx_context(view, DocxTemplate(str(PACKAGE_TEMPLATE)))
+    assert tuple(sorted(context)) == VARIABLES
+    for name, fields in FIELDS.items():  # the fields a template may read of each record
+        records = context[name] if isinstance(context[name], list) else [context[name]]
+        assert records and all(tuple(sorted(r)) == fields for r in records), name
     assert run_cli("template-check", str(PACKAGE_TEMPLATE)).exit_code == 0
 
 
@@ -147,7 +151,25 @@ def test_template_check_lists_unknown_variables_with_their_place(tmp_path) -> No
     assert f"{template}:paragrafo 4: error[template]: the template uses 'titol', which the result does not " \
            "provide (did you mean 'titolo'?)" in result.stdout
     assert f"{template}:intestazione (sezione 1): error[template]: the template uses 'logo_ente'" in result.stdout
-    assert "'p'" not in result.stdout and "'processi'" not in result.stdout  # a loop variable, a provided one
+    # a field of the records a loop reads, and of a record (only names were checked: assess then failed with
+    # "UndefinedError: 'dict object' has no attribute …", unplaced)
+    assert f"{template}:paragrafo 3: error[template]: the template uses the field 'rischio_totale' of 'processi', " \
+           "which the result does not provide (expected one of: 'codice', 'livello', 'nome', 'unita')" \
+           in result.stdout
+    assert "'p'" not in result.stdout  # a loop variable
+
+
+def test_a_field_of_a_record_is_checked_as_a_variable_is(tmp_path) -> None:
+    template = _word(["{{ ente.nome }} {{ ente.nme }}", "{{ titoli.registro }}", "{%p for m in misure %}",
+                      "{{ m.stato }} {{ m.responsable }}", "{%p endfor %}"], tmp_path / "allegato.docx")
+    result = run_cli("template-check", str(template))
+    assert result.exit_code == 1
+    lines = [line.strip() for line in result.stdout.splitlines() if "error[template]" in line]
+    assert lines == [
+        f"{template}:paragrafo 1: error[template]: the template uses the field 'nme' of 'ente', which the result "
+        "does not provide (did you mean 'nome'?)",
+        f"{template}:paragrafo 4: error[template]: the template uses the field 'responsable' of 'misure', which "
+        "the result does not provide (did you mean 'responsabile'?)"]
 
 
 def test_a_catalogue_template_is_used_and_one_with_an_unknown_variable_is_refused_by_assess(tmp_path) -> None:

@@ -40,6 +40,13 @@ TABLE_STYLES = ("Tabella allegato", "Table Grid")  # the template's own table st
 VARIABLES = ("anno", "data_riferimento", "data_valutazione", "edizione", "ente", "introduzioni", "misure",
              "misure_generali", "misure_per_unita", "monitoraggio", "processi", "registro", "riferimento", "schede",
              "sottotitolo", "titoli", "titolo")
+# The fields of the variables that are records (ente, titoli, introduzioni) or lists of records (processi, misure:
+# the fields of each), read with a dot (``ente.nome``, ``p.livello`` in a loop over processi).
+FIELDS = {"ente": ("dipendenti", "nome", "tipo"),
+          "introduzioni": ("misure_generali", "misure_per_unita", "monitoraggio", "registro"),
+          "misure": ("codice", "nome", "responsabile", "stato"),
+          "processi": ("codice", "livello", "nome", "unita"),
+          "titoli": ("misure_generali", "misure_per_unita", "monitoraggio", "registro", "schede")}
 # Columns left out of the publication: internal rule identifiers (the HTML and JSON keep them).
 _INTERNAL_COLUMNS = {"regola"}
 _TAG = re.compile(r"\{\{-?(.*?)-?\}\}|\{%-?(.*?)-?%\}", re.S)
@@ -49,10 +56,12 @@ _STATEMENT = re.compile(r"^\s*(for|if|elif|set|with)\b(.*)$", re.S)
 
 @dataclass(frozen=True)
 class Use:
-    """A variable a template uses, and where (paragraph, table cell, header, footer)."""
+    """A variable a template uses, and where (paragraph, table cell, header, footer); ``field``: the field of it
+    read (of one of its records, for a list), when one is."""
 
     name: str
     place: str
+    field: str = ""
 
 
 def _refuse(path: Path, key: str, hint: str = "correggi", **values: Any) -> RiskengineError:
@@ -101,12 +110,14 @@ def _places(path: Path) -> list[tuple[str, str]]:
 
 
 def template_uses(path: Path) -> list[Use]:
-    """The variables the template reads, each with the first place it is used (loop variables excluded)."""
-    from jinja2 import Environment, TemplateSyntaxError, meta
+    """The variables the template reads, each with the first place it is used (loop variables excluded), and the
+    fields it reads of the records (``ente.nome``, ``p.livello`` in a loop over ``processi``)."""
+    from jinja2 import Environment, TemplateSyntaxError, meta, nodes
 
     env = Environment()
     uses: list[Use] = []
     bound: set[str] = set()
+    records: dict[str, str] = {}  # a loop variable over a list of records: the list's name
     for text, place in _places(path):
         for match in _TAG.finditer(text):
             expression, statement = match.group(1), match.group(2)
@@ -120,22 +131,28 @@ def template_uses(path: Path) -> list[Use]:
                 if word == "for":
                     targets, _, rest = rest.partition(" in ")
                     bound.update(n.strip() for n in targets.split(","))
+                    if (listed := rest.split(" if ")[0].strip()) in FIELDS:
+                        records[targets.strip()] = listed
                 elif word in ("set", "with"):
                     target, _, rest = rest.partition("=")
                     bound.add(target.strip())
                 source = "{{ " + rest.split(" if ")[0] + " }}"
             try:
-                names = meta.find_undeclared_variables(env.parse(source))
+                parsed = env.parse(source)
+                names = meta.find_undeclared_variables(parsed)
             except TemplateSyntaxError as exc:
                 # A statement is parsed wrapped as an expression: the tokens Jinja would quote are not the user's.
                 cause = template_cause(exc) if expression is not None else {"causa": exc.message}
                 raise refuse(Location(f"{path}:{place}"), "problemi.modello.sintassi", code="template",
                              hint_key="problemi.modello.suggerimento.etichetta", **cause) from None
             uses += [Use(n, place) for n in sorted(names)]
-    first: dict[str, Use] = {}
+            uses += [Use(records.get(read.node.name, read.node.name), place, read.attr)
+                     for read in parsed.find_all(nodes.Getattr) if isinstance(read.node, nodes.Name)
+                     and (read.node.name in records or (read.node.name in FIELDS and read.node.name not in bound))]
+    first: dict[tuple[str, str], Use] = {}
     for use in uses:
-        if use.name not in bound:
-            first.setdefault(use.name, use)
+        if use.field or use.name not in bound:
+            first.setdefault((use.name, use.field), use)
     return list(first.values())
 
 
@@ -146,7 +163,12 @@ def unknown_variables(path: Path) -> list[Problem]:
 
     problems = []
     for use in template_uses(path):
-        if use.name not in VARIABLES:
+        if use.field:
+            if use.name in FIELDS and use.field not in FIELDS[use.name]:
+                problems.append(said(Location(f"{path}:{use.place}"), "problemi.modello.campo_sconosciuto",
+                                     code="template", hint=did_you_mean(use.field, FIELDS[use.name]),  # or the list
+                                     variabile=use.name, campo=use.field))
+        elif use.name not in VARIABLES:
             proposal = did_you_mean(use.name, VARIABLES)
             problems.append(said(Location(f"{path}:{use.place}"), "problemi.modello.variabile_sconosciuta",
                                  code="template", hint=proposal,
