@@ -238,6 +238,25 @@ def test_a_refused_collection_also_says_the_conflicts(tmp_path, written, error) 
     assert (catalog / "assessment-2026.yaml").read_bytes() == before
 
 
+def test_every_error_of_every_questionnaire_is_said_in_one_round(tmp_path, written) -> None:
+    # a row answered in part (PERS) was refused first; the answer outside the scale (PROVV) came only once it was
+    # fixed, in a second round
+    catalog, folder = _fresh(tmp_path, written, "PERS", "PROVV")
+    before = (catalog / "assessment-2026.yaml").read_bytes()
+    pers, provv = (_processes(folder / f"questionario-{u}-2026.xlsx") for u in ("PERS", "PROVV"))
+    _fill(folder / "questionario-PERS-2026.xlsx",
+          {pers[0]: {INDICATORS[0]: int(allowed_answers(METHOD, INDICATORS[0])[0]), INDICATORS[2]: None}})
+    _fill(folder / "questionario-PROVV-2026.xlsx", {provv[0]: {"P2": 9}})
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if ": error[" in line]
+    assert len(errors) == 2, result.stderr
+    assert "questionario-PERS-2026.xlsx:Valutazione!" in errors[0] and "error[questionario]" in errors[0]
+    assert "questionario-PROVV-2026.xlsx:Valutazione!D2: error[assessment]: '9' is not an answer" in errors[1]
+    assert result.stderr.splitlines()[-1] == "2 errors"
+    assert (catalog / "assessment-2026.yaml").read_bytes() == before
+
+
 def test_measures_status_and_checks_are_merged_into_the_monitoring(tmp_path, written) -> None:
     from openpyxl import load_workbook
 

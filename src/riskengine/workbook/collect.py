@@ -333,9 +333,10 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             hint_key="problemi.questionario.suggerimento.titolare", codice=row.code, unita=cg.code(unit),
             titolare=owner_code, livello_chiave=f"problemi.questionario.livello.{c.level}",
             **({"dove": str(answered[row.code])} if kept else {})))
-    if c.problems:  # the conflicts said with the errors: a unit fixing its questionnaire sees them at once
-        raise RiskengineError(sorted(c.problems, key=Problem.sort_key) + collection.conflicts)
-    if original is None and not touched and not any(r.measures for r in collection.returned):
+    # Rows refused here (answered in part, an unknown item, another unit's measure) are left out, and the others
+    # are still checked below: one round says every error of every questionnaire.
+    refused_rows = sorted(c.problems, key=Problem.sort_key)
+    if not refused_rows and original is None and not touched and not any(r.measures for r in collection.returned):
         # a new year's assessment holding nothing but its year would read as an assessment no unit answered;
         # rows answered by a unit that does not own them are said why they were not merged
         nothing = said(Location(str(folder)), "problemi.questionario.nessuna_risposta", code="questionario",
@@ -346,12 +347,13 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
         data["monitoraggio"] = monitoring
     doc = MergedDocument(str(target), data, places=places, original=original)
     problems: list[Problem] = []
-    if validate_document(doc, AssessmentFile, problems) is None:
-        raise RiskengineError(sorted(problems, key=Problem.sort_key) + collection.conflicts)
-    try:
-        check_assessment(doc, cg, method, target)
-    except RiskengineError as refused:
-        raise RiskengineError(refused.problems + collection.conflicts) from None
+    if validate_document(doc, AssessmentFile, problems) is not None:
+        try:
+            check_assessment(doc, cg, method, target)
+        except RiskengineError as refused:
+            problems += refused.problems
+    if refused_rows or problems:  # the conflicts said with the errors: a unit fixing its file sees them at once
+        raise RiskengineError(sorted(refused_rows + problems, key=Problem.sort_key) + collection.conflicts)
     collection.data = data
     collection.untouched = len(entries) - len(touched)
     returned_units = set(by_unit)
