@@ -114,6 +114,27 @@ def test_the_word_annex_writes_dates_and_decimals_as_the_other_formats_do(annex,
     assert scores and all(score in t for t in scores)
 
 
+def test_the_word_annex_of_the_simplified_regime_is_the_map_and_the_measures_per_art6_area(tmp_path) -> None:
+    # under 50 staff the Word annex had the register, the monitoring plan and the sheets, but neither the process
+    # map nor the measures per art. 6 area that the HTML and PDF annex publish
+    from docx import Document
+
+    out = tmp_path / "piccolo"
+    result = run_cli("assess", str(Path(RULES).parent / "catalogs" / "esempio-piccolo"), "--out", str(out),
+                     "--format", "json,docx", "-q")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads((out / "risultato.json").read_text(encoding="utf-8"))
+    document = Document(out / "allegato-rischi.docx")
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[:3] == ["Mappatura dei processi (art. 6 DM 132/2022)", "Misure per area di rischio (art. 6)",
+                            "a) Autorizzazioni/concessioni"]
+    assert "Misure generali" in headings
+    assert not {"Registro dei rischi", "Piano di monitoraggio", "Schede di rischio"} & set(headings)
+    mapped = [row.cells[0].text for row in document.tables[0].rows[1:]]
+    assert sorted(mapped) == sorted(p["codice"] for p in data["processi"])
+    assert not [p.text for p in document.paragraphs if "{%" in p.text or "{{" in p.text]
+
+
 def test_a_draft_word_annex_says_so_first(annex) -> None:
     # the Word annex of a draft (the complete edition, while error findings remain) carried no mark: it could be
     # pasted into the PIAO as final

@@ -37,16 +37,18 @@ MAX_TEMPLATE_UNCOMPRESSED = 60 * 1024 * 1024
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 TABLE_STYLES = ("Tabella allegato", "Table Grid")  # the template's own table style first, if it has one
 # The variables a template may use: names of :func:`docx_context` (a test keeps them in step).
-VARIABLES = ("anno", "data_riferimento", "data_valutazione", "edizione", "ente", "introduzioni", "misure",
-             "misure_generali", "misure_per_unita", "monitoraggio", "processi", "registro", "riferimento", "schede",
-             "sottotitolo", "titoli", "titolo")
+VARIABLES = ("anno", "data_riferimento", "data_valutazione", "edizione", "ente", "introduzioni", "mappatura",
+             "misure", "misure_art6", "misure_generali", "misure_per_unita", "monitoraggio", "processi", "registro",
+             "riferimento", "schede", "semplificato", "sottotitolo", "titoli", "titolo")
 # The fields of the variables that are records (ente, titoli, introduzioni) or lists of records (processi, misure:
 # the fields of each), read with a dot (``ente.nome``, ``p.livello`` in a loop over processi).
 FIELDS = {"ente": ("dipendenti", "nome", "tipo"),
-          "introduzioni": ("misure_generali", "misure_per_unita", "monitoraggio", "registro"),
+          "introduzioni": ("mappatura", "misure_art6", "misure_generali", "misure_per_unita", "monitoraggio",
+                           "registro"),
           "misure": ("codice", "nome", "responsabile", "stato"),
           "processi": ("codice", "livello", "nome", "unita"),
-          "titoli": ("misure_generali", "misure_per_unita", "monitoraggio", "registro", "schede")}
+          "titoli": ("mappatura", "misure_art6", "misure_generali", "misure_per_unita", "monitoraggio", "registro",
+                     "schede")}
 # Columns left out of the publication: internal rule identifiers (the HTML and JSON keep them).
 _INTERNAL_COLUMNS = {"regola"}
 _TAG = re.compile(r"\{\{-?(.*?)-?\}\}|\{%-?(.*?)-?%\}", re.S)
@@ -256,6 +258,34 @@ def _unit_measures(document: Any, view: View) -> None:
                                                        "indicatore", "target", "stato")], rows)
 
 
+def _letters(view: View) -> str:
+    """The art. 6 areas as the process map's introduction lists them: ``a) …; b) …``."""
+    return "; ".join(f"{g['lettera']}) " + (g["area"]["nome"] if g["area"] else view.t(f"art6.lettera_{g['lettera']}"))
+                     for g in view.art6_groups())
+
+
+def _art6_measures(document: Any, view: View) -> None:
+    """The measures per art. 6 area, as the HTML annex gives them: each area's processes, then its specific
+    measures (the general ones have their own section)."""
+    t = view.t
+    for g in view.art6_groups():
+        name = g["area"]["nome"] if g["area"] else t(f"art6.lettera_{g['lettera']}")
+        _heading(document, f"{g['lettera']}) {name}", 2)
+        if not g["processi"]:
+            document.add_paragraph(t("art6.nessun_processo"))
+            continue
+        document.add_paragraph(f"{t('art6.processi_mappati')}: "
+                               + "; ".join(f"{p['codice']} {p['nome']}" for p in g["processi"]))
+        if g["misure"]:
+            _table(document, [t(f"colonne.{k}") for k in ("misura", "descrizione", "responsabile", "scadenza",
+                                                           "stato")],
+                   [[f"{m['codice']} {m['nome']}", m.get("descrizione") or "", m.get("responsabile") or "",
+                     t.day(m["scadenza"]) if m.get("scadenza") else "", t.value("stato", m.get("stato_monitorato"))]
+                    for m in g["misure"]])
+        else:
+            document.add_paragraph(t("art6.solo_generali"))
+
+
 def _sheets(document: Any, view: View) -> None:
     t = view.t
     for p in sorted(view.processes, key=lambda p: tb_natural(p["codice"])):
@@ -326,9 +356,16 @@ def docx_context(view: View, template: Any) -> dict[str, Any]:
         "data_valutazione": _date(view.result.get("data_valutazione"), t),
         "titoli": {"registro": t("registro.titolo"), "misure_generali": t("generali.titolo"),
                    "misure_per_unita": t("unita.titolo"), "monitoraggio": t("monitoraggio.titolo"),
-                   "schede": t("schede.titolo")},
+                   "schede": t("schede.titolo"), "mappatura": t("mappatura.titolo"), "misure_art6": t("art6.titolo")},
         "introduzioni": {"registro": t("registro.intro"), "misure_generali": t("generali.intro"),
-                         "misure_per_unita": t("unita.intro"), "monitoraggio": t("monitoraggio.intro")},
+                         "misure_per_unita": t("unita.intro"), "monitoraggio": t("monitoraggio.intro"),
+                         "mappatura": f"{t('mappatura.intro')} {_letters(view)}. {t('mappatura.legenda')}",
+                         "misure_art6": t("art6.intro")},
+        # under 50 staff (DM 132/2022 art. 6) the annex is the process map and the measures per art. 6 area, with
+        # the general ones (the HTML and PDF annex's sections); the other sections are left empty then
+        "semplificato": view.simplified,
+        "mappatura": section(lambda d: _from_table(d, view, tb.process_map(view)) if view.simplified else None),
+        "misure_art6": section(lambda d: _art6_measures(d, view) if view.simplified else None),
         "registro": section(lambda d: _from_table(d, view, tb.register(view))),
         "misure_generali": section(lambda d: _from_table(d, view, tb.general_measures(view))),
         "misure_per_unita": section(lambda d: _unit_measures(d, view)),
