@@ -303,3 +303,16 @@ def test_a_status_typed_as_its_label_is_read_as_the_status(tmp_path, workbook) -
     assert result.exit_code == 0, result.stderr
     measures = {m["codice"]: m for m in load_yaml(tmp_path / "out" / "measures.yaml").data["misure"]}
     assert measures["MS08"]["stato"] == "in-corso"
+
+
+def test_a_date_refused_in_a_cell_is_asked_for_as_the_workbook_writes_dates(tmp_path, workbook) -> None:
+    # "31/13/2026" in a deadline cell was answered "expected a date (YYYY-MM-DD)": the YAML's form, where the
+    # workbook reads and writes 31/12/2026
+    row, column = row_of(workbook, "Misure", "MS08"), column_of(workbook, "Misure", "scadenza")
+    typed = edit(workbook, "Misure", {f"{column}{row}": "31/13/2026"}, tmp_path / "data.xlsx")
+    result = _import(typed, tmp_path / "out", "--lang", "it")
+    assert result.exit_code == 1
+    assert f"{typed}:Misure!{column}{row}: error[schema]: 'scadenza': attesa una data (gg/mm/aaaa) o 'continua'" \
+        in result.stderr
+    english = _import(typed, tmp_path / "out")
+    assert "expected a date (dd/mm/yyyy) or 'continua'" in english.stderr and "YYYY" not in english.stderr

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from riskengine.catalog.load import default_factors_document
 from riskengine.catalog.lookalikes import look_alike_codes
 from riskengine.catalog.models import CATALOG_FILES
 from riskengine.errors import Location, Problem, RiskengineError, Severity
-from riskengine.i18n import said
+from riskengine.i18n import said, wording
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile
 from riskengine.source.document import Document, PathKey
@@ -269,6 +269,20 @@ class _Reader:
             items.append(row.data)
 
 
+# A date refused in a cell is asked for as a workbook writes it (31/12/2026), not as YAML does (2026-12-31).
+_CELL_WORDING = {"problemi.valore.scadenza": "problemi.valore.scadenza_cella",
+                 "problemi.valore.data_testo": "problemi.valore.data_testo_cella",
+                 "problemi.valore.data_numero": "problemi.valore.data_numero_cella"}
+
+
+def _in_a_cell(problem: Problem) -> Problem:
+    """A problem of a workbook's cell worded for the cell (a date as the workbook writes it)."""
+    key = _CELL_WORDING.get(problem.key)
+    if key is None:
+        return problem
+    return replace(problem, key=key, message=wording(key, **dict(problem.args)))
+
+
 def _put(data: dict[str, Any], key: tuple[str, ...], value: Any) -> None:
     for part in key[:-1]:
         data = data.setdefault(part, {})
@@ -319,7 +333,7 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
             problems.append(said(Location(str(path)), "problemi.cartella.dati_mancanti", code="workbook",
                                  hint_key="problemi.cartella.suggerimento.esporta", file=name))
     if problems or any(m is None for m in models.values()):
-        raise RiskengineError(sorted(problems, key=Problem.sort_key))
+        raise RiskengineError(sorted(map(_in_a_cell, problems), key=Problem.sort_key))
     factors_doc: Document = documents.get("factors.yaml") or default_factors_document()
     if "factors.yaml" not in models:
         models["factors.yaml"] = validate_document(factors_doc, CATALOG_FILES["factors.yaml"], problems)
