@@ -170,9 +170,10 @@ def test_a_bad_url_is_one_located_line(tmp_path):
     assert "error[load]: 'not a url' is not a database URL" in run.stderr
     assert "Traceback" not in run.stderr
     # a password in an address that is none is not shown (only those after "://" were masked)
-    for url in ("alice:s3cret@db.example/risk", "postgresql//alice:s3cret@db/risk"):
+    for url in ("alice:s3cret@db.example/risk", "postgresql//alice:s3cret@db/risk",
+                "host=db user=alice password=s3cret dbname=risk"):  # libpq's keywords, PostgreSQL users' usual form
         run = riskengine("history", catalog, "--db", url, cwd=tmp_path)
-        assert run.returncode == 1 and "s3cret" not in run.stderr and "alice:***@" in run.stderr, run.stderr
+        assert run.returncode == 1 and "s3cret" not in run.stderr and "***" in run.stderr, run.stderr
     with pytest.raises(RiskengineError, match="cannot open the history store"):
         open_store(f"sqlite:///{catalog / 'ente.yaml'}/x.sqlite")  # a file where the folder should be
     # a kind of database riskengine has no driver for (was an internal error: ModuleNotFoundError, exit 70)
@@ -197,6 +198,21 @@ def test_a_store_that_can_never_open_is_refused_before_the_catalogue_loads(tmp_p
         assert run.stderr.startswith("--db: error[load]: ") and said in run.stderr, run.stderr
         assert "processes.yaml" not in run.stderr
     assert not (tmp_path / "out").exists() and not (catalog / DEFAULT_FILE).exists()
+
+
+def test_a_read_only_postgresql_store_is_said_after_the_annex(tmp_path):
+    # the database's refusal to write was caught only as an OperationalError: a read-only transaction
+    # (InternalError) or a role without the right to insert (ProgrammingError) was an internal error, exit 70
+    url = empty_postgres()
+    open_store(url).close()  # the schema made, as by an earlier run
+    catalog = catalog_copy(tmp_path, "mini")
+    read_only = url + "?options=-c%20default_transaction_read_only%3Don"
+    run = riskengine("assess", catalog, "--out", tmp_path / "out", "--format", "json", "--db", read_only,
+                     cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert "--db: error[output]: cannot record the run in the history store: " in run.stderr
+    assert "read-only transaction" in run.stderr and "Traceback" not in run.stderr
+    assert (tmp_path / "out" / "risultato.json").is_file()
 
 
 def test_the_git_ignore_keeps_the_store_out_of_the_repository():

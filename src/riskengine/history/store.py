@@ -96,7 +96,9 @@ class _Sqlite:
         try:
             with self.connection:  # one transaction, committed on leaving
                 cursor = self.connection.execute(sql, values)
-        except sqlite3.OperationalError as exc:  # no space, a file size limit, a database locked too long
+        except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):  # defects of ours
+            raise
+        except sqlite3.DatabaseError as exc:  # no space, a file size limit, a locked or read-only database
             raise _unrecorded(Location(self.path), **_db_cause(str(exc))) from None
         assert cursor.lastrowid is not None  # an insert into a table with a rowid always reports it
         return cursor.lastrowid
@@ -126,7 +128,9 @@ class _SqlAlchemy:
         try:
             with self.engine.begin() as connection:
                 return int(connection.execute(statement, params).scalar_one())
-        except sa.exc.OperationalError as exc:  # the server gone, no space
+        except sa.exc.IntegrityError:  # a defect of ours, not the database's refusal
+            raise
+        except sa.exc.DBAPIError as exc:  # the server gone, no space, no permission to write, a read-only database
             where = self.engine.url.database if self.engine.dialect.name == "sqlite" else "--db"
             raise _unrecorded(Location(str(where)), **_db_cause(str(exc.orig))) from None
 
@@ -312,7 +316,12 @@ _PG_HOST = re.compile(r"failed to resolve host '(?P<host>[^']*)'")
 _PG_TIMEOUT = "connection timeout expired"  # psycopg's own, naming no server
 # A password, shown as *** when an address is quoted back: after the user name and up to the last @, with or without
 # the scheme's "//" before them (an address that is none may still hold one).
-_PASSWORD = re.compile(r"(://[^:/@\s]*:|(?:^|[/\s])[^:/@\s]*:(?!//)).*@")
+_PASSWORD = re.compile(r"(://[^:/@\s]*:|(?:^|[/\s])[^:/@\s]*:(?!//)).*@|((?:^|[\s?&])password=)[^\s&]*", re.I)
+
+
+def _masked(address: str) -> str:
+    """An address as quoted back: its password, after a user name or as libpq's ``password=``, as ***."""
+    return _PASSWORD.sub(lambda m: f"{m[1]}***@" if m[1] else f"{m[2]}***", address)
 
 
 def _db_cause(reason: str) -> dict[str, str]:
@@ -427,7 +436,7 @@ def _address(url: str) -> sa.URL:
     """The URL as SQLAlchemy reads it, PostgreSQL through the driver we install; refused when it is none."""
     parsed = _parsed_url(url)
     if parsed is None:
-        raise refuse(Location("--db"), "problemi.archivio.non_indirizzo", indirizzo=_PASSWORD.sub(r"\1***@", url),
+        raise refuse(Location("--db"), "problemi.archivio.non_indirizzo", indirizzo=_masked(url),
                      hint_key="problemi.archivio.suggerimento.indirizzo")
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         return parsed.set(drivername="postgresql+psycopg")  # psycopg 3
