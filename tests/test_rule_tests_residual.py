@@ -44,8 +44,8 @@ def test_a_wrong_residual_expectation_fails_with_the_residual_trace(tmp_path, me
     lines = result.stdout.splitlines()
     assert lines[0].startswith("FAIL  caso  (")
     assert lines[1] == f"        {mismatch}"
-    assert any("residuo programmato: " in line for line in lines)
-    assert any("residuo monitorato: " in line for line in lines)
+    assert any(line.startswith("        Planned residual: ") for line in lines)  # the state, in the language
+    assert any(line.startswith("        Monitored residual: ") for line in lines)
     assert lines[-1] == "0 passed, 1 failed"
 
 
@@ -55,7 +55,7 @@ def test_a_failure_of_another_key_shows_no_residual_trace(tmp_path) -> None:
     result = run_cli("test", copy)
     assert result.exit_code == 1
     assert "livello: expected basso, got medio-alto" in result.stdout
-    assert "residuo programmato" not in result.stdout
+    assert "Planned residual" not in result.stdout
 
 
 @pytest.mark.parametrize("method", [TORINO, PNA2013, PNA2019])

@@ -94,8 +94,9 @@ def test_a_failure_shows_the_steps_down_worded_as_explain_words_them(tmp_path) -
                           "atteso: {livello: minimo, livello_residuo: basso}"))
     result = run_cli("test", method)
     assert result.exit_code == 1
-    assert "        residuo programmato: −0.5 per misura generale e −1 per misura specifica, arrotondato verso il " \
-           "rischio più alto = 2 → 2 steps down: Minimal → Minimal (stops at the lowest level)   [residuo: gradino]" \
+    # the state named in the language, the step worded as explain words it (both were Italian)
+    assert "        Planned residual: −0.5 per general measure and −1 per specific measure, rounded toward the " \
+           "higher risk = 2 → 2 steps down: Minimal → Minimal (stops at the lowest level)   [residuo: gradino]" \
            in result.stdout.splitlines(), result.stdout
 
 

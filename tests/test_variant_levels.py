@@ -111,6 +111,9 @@ def test_a_rule_test_checks_the_variant_level_and_covers_its_bands(tmp_path) -> 
     (method / "tests" / "varianti.yaml").write_text(wrong, encoding="utf-8")
     result = run_cli("test", method)
     assert "        livello variante prudenziale: expected alto, got medio" in result.stdout.splitlines()
+    # the variant's steps named in the language ("variante prudenziale: fascia …" in English before)
+    assert any(line.startswith("        variant prudenziale: band table 'Fasce della variante prudenziale', row 2")
+               for line in result.stdout.splitlines()), result.stdout
 
 
 def test_a_level_expected_of_a_variant_without_bands_is_an_error(tmp_path) -> None:

@@ -58,7 +58,7 @@ class TestReport:
     uncovered: list[tuple[str, Location | None]]
     total_rules: int
     # The method's levels and band tables as a result names them (``metodo``): what a trace's steps are worded by.
-    names: dict[str, Any] = field(default_factory=dict)
+    names: dict[str, Any]
 
     @property
     def failed(self) -> list[CaseOutcome]:
@@ -278,11 +278,11 @@ def run_case(method: Method, backend: Backend, case: Caso, doc: Document, keys: 
     scored = len(subject.steps)
     trace = evaluation.trace[:scored] + inerente.trace
     if any(m.split(":")[0] in _RESIDUAL_KEYS for m in mismatches):
-        for state, label in ((programmato, "residuo programmato"), (monitorato, "residuo monitorato")):
-            trace += [dict(step, descrizione=f"{label}: {step.get('descrizione', '')}") for step in state.trace]
+        for state, name in ((programmato, "residuo_programmato"), (monitorato, "residuo_monitorato")):
+            trace += [dict(step, stato=name) for step in state.trace]  # the state they are steps of, said first
     if any(m.startswith("livello variante ") for m in mismatches):
         for code, state in sorted(varianti.items()):
-            trace += [dict(step, descrizione=f"variante {code}: {step.get('descrizione', '')}") for step in state.trace]
+            trace += [dict(step, variante=code) for step in state.trace]
     trace += evaluation.trace[scored:]
     return CaseOutcome(case.nome, doc.locate(keys), True, mismatches, actual, trace)
 
