@@ -237,6 +237,21 @@ def test_every_description_the_engine_writes_is_worded_in_english(assessed):
                      } - {"senza_motivazione"}
 
 
+def test_what_is_not_the_engines_own_text_stays_as_written() -> None:
+    metodo = {"livelli": [{"codice": "alto", "etichetta": "Alto"}]}
+    italian, english = TraceWords(metodo, Messages("it")), TraceWords(metodo, Messages("en"))
+    # a grid's axes in the method's own codes: as written (they were lower-cased); known scale values by label
+    grid = {"regola": "griglia:Alta:P3", "descrizione": "matrice: probabilità Alta × impatto P3"}
+    assert italian.description(grid) == "matrice: probabilità Alta × impatto P3"
+    assert english.description(grid) == "matrix: probability Alta × impact P3"
+    assert english.description(dict(grid, descrizione="matrice: probabilità alto × impatto medio")) == \
+        "matrix: probability high × impact medium"
+    # a policy's description is its author's, even under a rule named like an engine's step
+    policy = {"passo": "politica", "regola": "valutazione.residuo/x", "descrizione": "rivalutazione esplicita: senza "
+              "motivazione", "risultato": "priorità 2"}
+    assert english.description(policy) == policy["descrizione"]
+
+
 def test_the_engine_names_its_aggregations_as_the_catalogue_does():
     from riskengine.method.arithmetic import describe_aggregation
 

@@ -186,6 +186,13 @@ def test_a_field_of_a_record_is_checked_as_a_variable_is(tmp_path) -> None:
     result = run_cli("template-check", str(template))
     assert result.exit_code == 1
     lines = [line.strip() for line in result.stdout.splitlines() if "error[template]" in line]
+    # a record's methods are not fields; a list's records are read through its filters
+    valid = _word(["{% for k, v in titoli.items() %}{{ k }} {{ v }}{% endfor %}",
+                   "{% for p in processi %}{{ p.get('livello') }}{% endfor %}"], tmp_path / "metodi.docx")
+    assert run_cli("template-check", str(valid)).exit_code == 0
+    sorted_wrong = _word(["{% for m in misure|sort(attribute='codice') %}{{ m.scadenza }}{% endfor %}"],
+                         tmp_path / "ordinate.docx")
+    assert "the field 'scadenza' of 'misure'" in run_cli("template-check", str(sorted_wrong)).stdout
     assert lines == [
         f"{template}:paragrafo 1: error[template]: the template uses the field 'nme' of 'ente', which the result "
         "does not provide (did you mean 'nome'?)",

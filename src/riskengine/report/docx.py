@@ -133,7 +133,8 @@ def template_uses(path: Path) -> list[Use]:
                 if word == "for":
                     targets, _, rest = rest.partition(" in ")
                     bound.update(n.strip() for n in targets.split(","))
-                    if (listed := rest.split(" if ")[0].strip()) in FIELDS:
+                    # the records of a list, filtered or sorted (processi|sort(attribute='codice')) or not
+                    if (listed := rest.split(" if ")[0].split("|")[0].strip()) in FIELDS:
                         records[targets.strip()] = listed
                 elif word in ("set", "with"):
                     target, _, rest = rest.partition("=")
@@ -148,8 +149,10 @@ def template_uses(path: Path) -> list[Use]:
                 raise refuse(Location(f"{path}:{place}"), "problemi.modello.sintassi", code="template",
                              hint_key="problemi.modello.suggerimento.etichetta", **cause) from None
             uses += [Use(n, place) for n in sorted(names)]
+            called = {id(call.node) for call in parsed.find_all(nodes.Call)}  # titoli.items(): a method, not a field
             uses += [Use(records.get(read.node.name, read.node.name), place, read.attr)
                      for read in parsed.find_all(nodes.Getattr) if isinstance(read.node, nodes.Name)
+                     and id(read) not in called
                      and (read.node.name in records or (read.node.name in FIELDS and read.node.name not in bound))]
     first: dict[tuple[str, str], Use] = {}
     for use in uses:
@@ -349,8 +352,8 @@ def docx_context(view: View, template: Any) -> dict[str, Any]:
         "titolo": t("documento.titolo"),
         "sottotitolo": t("documento.sottotitolo", dal=plan["dal"], al=plan["al"]),
         # what the reader must know first: a draft (not to be published), data made up
-        "edizione": " ".join(([t("documento.bozza")] if view.draft else [])
-                             + ([t("documento.esempio")] if view.ente.get("esempio") else [])),
+        "edizione": ". ".join(([t("documento.bozza")] if view.draft else [])
+                              + ([t("documento.esempio")] if view.ente.get("esempio") else [])),
         "data_riferimento": _date(view.ente.get("data_riferimento"), t),
         "riferimento": f"{t('documento.data_riferimento')}: {_date(view.ente.get('data_riferimento'), t)}",
         "data_valutazione": _date(view.result.get("data_valutazione"), t),

@@ -94,7 +94,9 @@ class TraceWords:
         (a policy's description) as written, its numbers and dates in the language's form."""
         text = str(step.get("descrizione", ""))
         rule = str(step.get("regola", ""))
-        forms = next((keys for start, keys in _STEP_FORMS if rule.startswith(start)), ())
+        # a policy's description is its author's, whatever its rule is named
+        forms = () if step.get("passo") == "politica" else next(
+            (keys for start, keys in _STEP_FORMS if rule.startswith(start)), ())
         patterns, operators = _step_patterns()
         for key in forms:
             found = patterns[key].fullmatch(text)
@@ -110,7 +112,7 @@ class TraceWords:
             return self.t(f"spiegazione.aggregazione.{operators[value]}")
         if name == "tabella":
             return self.bands.get(value, value)
-        if name in ("probabilita", "impatto"):
+        if name in ("probabilita", "impatto") and self.t.has(f"valori.scala.{value}"):  # else the method's code
             label = self.t.value("scala", value)
             return label[:1].lower() + label[1:]
         if name == "motivazione" and value == "senza motivazione":
