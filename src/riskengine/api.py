@@ -302,7 +302,8 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
     Without ``out_dir`` the annex goes to :func:`default_out_dir` (``reports/<ente>/<anno>``). The
     result gains the trend over the earlier years (runs in the history store at ``db``, see
     :func:`riskengine.history.store.store_url`, else ``storico.yaml``) and the treatment priority of
-    the planned measures; the run is recorded once the annex is written. The annex is written even
+    the planned measures; the run is recorded once the annex is written (a store that refuses it does not undo
+    the annex: why is in :attr:`Annex.unrecorded`). The annex is written even
     when the result has error findings (the RPCT needs to see it), then marked as a draft on every
     page (:attr:`Annex.draft`), in its complete edition only. ``editions``: the HTML/PDF editions
     (``completa``, ``pubblicazione``; default both, see :func:`riskengine.report.check_editions`).
