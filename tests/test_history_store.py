@@ -171,7 +171,10 @@ def test_a_bad_url_is_one_located_line(tmp_path):
     assert "Traceback" not in run.stderr
     # a password in an address that is none is not shown (only those after "://" were masked)
     for url in ("alice:s3cret@db.example/risk", "postgresql//alice:s3cret@db/risk",
-                "host=db user=alice password=s3cret dbname=risk"):  # libpq's keywords, PostgreSQL users' usual form
+                # libpq's keywords, PostgreSQL users' usual form: spaces around =, a quoted value, sslpassword
+                "host=db user=alice password=s3cret dbname=risk", "host=db password = s3cret dbname=risk",
+                "host=db password='my s3cret' dbname=risk", "host=db password=ab:s3cret@x dbname=risk",
+                "host=db sslpassword=s3cret"):
         run = riskengine("history", catalog, "--db", url, cwd=tmp_path)
         assert run.returncode == 1 and "s3cret" not in run.stderr and "***" in run.stderr, run.stderr
     with pytest.raises(RiskengineError, match="cannot open the history store"):

@@ -96,7 +96,7 @@ class _Sqlite:
         try:
             with self.connection:  # one transaction, committed on leaving
                 cursor = self.connection.execute(sql, values)
-        except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):  # defects of ours
+        except (sqlite3.IntegrityError, sqlite3.ProgrammingError):  # defects of ours
             raise
         except sqlite3.DatabaseError as exc:  # no space, a file size limit, a locked or read-only database
             raise _unrecorded(Location(self.path), **_db_cause(str(exc))) from None
@@ -131,6 +131,8 @@ class _SqlAlchemy:
         except sa.exc.IntegrityError:  # a defect of ours, not the database's refusal
             raise
         except sa.exc.DBAPIError as exc:  # the server gone, no space, no permission to write, a read-only database
+            if isinstance(exc, sa.exc.ProgrammingError) and getattr(exc.orig, "sqlstate", "") != "42501":
+                raise  # SQL of ours the database cannot run: a defect, unless it is a refused privilege
             where = self.engine.url.database if self.engine.dialect.name == "sqlite" else "--db"
             raise _unrecorded(Location(str(where)), **_db_cause(str(exc.orig))) from None
 
@@ -314,14 +316,16 @@ _PG_CAUSES = [(re.compile(pattern), key) for pattern, key in (
 )]
 _PG_HOST = re.compile(r"failed to resolve host '(?P<host>[^']*)'")
 _PG_TIMEOUT = "connection timeout expired"  # psycopg's own, naming no server
-# A password, shown as *** when an address is quoted back: after the user name and up to the last @, with or without
-# the scheme's "//" before them (an address that is none may still hold one).
-_PASSWORD = re.compile(r"(://[^:/@\s]*:|(?:^|[/\s])[^:/@\s]*:(?!//)).*@|((?:^|[\s?&])password=)[^\s&]*", re.I)
+# A password, shown as *** when an address is quoted back: libpq's keyword ((ssl)password = …) hides the rest of
+# the address (its value may be quoted and hold spaces); one after a user name, with or without the scheme's "//"
+# before it, up to the last @ (an address that is none may still hold one).
+_KEYWORD_PASSWORD = re.compile(r"((?:ssl)?password\s*=).*", re.I | re.S)
+_PASSWORD = re.compile(r"(://[^:/@\s]*:|(?:^|[/\s])[^:/@\s]*:(?!//)).*@")
 
 
 def _masked(address: str) -> str:
-    """An address as quoted back: its password, after a user name or as libpq's ``password=``, as ***."""
-    return _PASSWORD.sub(lambda m: f"{m[1]}***@" if m[1] else f"{m[2]}***", address)
+    """An address as quoted back, its passwords as ***."""
+    return _PASSWORD.sub(r"\1***@", _KEYWORD_PASSWORD.sub(r"\1***", address))
 
 
 def _db_cause(reason: str) -> dict[str, str]:
