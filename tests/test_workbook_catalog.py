@@ -11,6 +11,7 @@ from catalog_helpers import run_cli
 from workbook_helpers import EXAMPLE, RULES, column_of, edit, example_copy, export, row_of, tree_bytes
 
 from riskengine import api
+from riskengine.errors import RiskengineError
 from riskengine.source.document import load_yaml
 
 
@@ -316,3 +317,13 @@ def test_a_date_refused_in_a_cell_is_asked_for_as_the_workbook_writes_dates(tmp_
         in result.stderr
     english = _import(typed, tmp_path / "out")
     assert "expected a date (dd/mm/yyyy) or 'continua'" in english.stderr and "YYYY" not in english.stderr
+    # the plan's date written with dots, the assessment's date in the General sheet: the same, the field named
+    # in the problem as kept (not only as the command line frames it)
+    for cell, field in (("C8", "data_riferimento"), ("C16", "data_valutazione")):
+        dotted = edit(workbook, "Generale", {cell: "31.13.2026" if cell == "C16" else "31.01.2026"},
+                      tmp_path / f"{field}.xlsx")
+        with pytest.raises(RiskengineError) as refused:
+            api.import_xlsx(dotted, tmp_path / f"out-{field}")
+        (problem,) = refused.value.problems
+        assert str(problem.location) == f"{dotted}:Generale!{cell}"
+        assert problem.message.startswith(f"'{field}': expected a date (dd/mm/yyyy), got '31."), problem.message

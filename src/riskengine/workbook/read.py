@@ -272,6 +272,7 @@ class _Reader:
 # A date refused in a cell is asked for as a workbook writes it (31/12/2026), not as YAML does (2026-12-31).
 _CELL_WORDING = {"problemi.valore.scadenza": "problemi.valore.scadenza_cella",
                  "problemi.valore.data_testo": "problemi.valore.data_testo_cella",
+                 "problemi.valore.data_italiana": "problemi.valore.data_testo_cella",  # 31.01.2026: "write 31/01"
                  "problemi.valore.data_numero": "problemi.valore.data_numero_cella"}
 
 
@@ -280,7 +281,11 @@ def _in_a_cell(problem: Problem) -> Problem:
     key = _CELL_WORDING.get(problem.key)
     if key is None:
         return problem
-    return replace(problem, key=key, message=wording(key, **dict(problem.args)))
+    args = dict(problem.args)
+    text = wording(key, **args)
+    if "campo" in args:  # framed as the field's, as source.validate frames it
+        text = wording("problemi.nel_campo", campo=args["campo"], testo=text)
+    return replace(problem, key=key, message=text)
 
 
 def _put(data: dict[str, Any], key: tuple[str, ...], value: Any) -> None:
@@ -370,7 +375,7 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
         if "monitoraggio" in doc.data or "valutazioni" in doc.data or "anno" in doc.data:
             assessment = validate_document(doc, AssessmentFile, problems)
             if assessment is None:
-                raise RiskengineError(sorted(problems, key=Problem.sort_key))
+                raise RiskengineError(sorted(map(_in_a_cell, problems), key=Problem.sort_key))
             checked = check_assessment(doc, cg, method, path)
             result.warnings += checked.findings
             models[ASSESSMENT_FILE], documents[ASSESSMENT_FILE], result.year = assessment, doc, assessment.anno
