@@ -112,7 +112,8 @@ def test_a_rule_test_checks_the_variant_level_and_covers_its_bands(tmp_path) -> 
     result = run_cli("test", method)
     assert "        livello variante prudenziale: expected alto, got medio" in result.stdout.splitlines()
     # the variant's steps named in the language ("variante prudenziale: fascia …" in English before)
-    assert any(line.startswith("        variant prudenziale: band table 'Fasce della variante prudenziale', row 2")
+    assert any(line.startswith("        Variante prudenziale: media P × massimo I: band table 'Fasce della variante "
+                               "prudenziale', row 2")
                for line in result.stdout.splitlines()), result.stdout
 
 

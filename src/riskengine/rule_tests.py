@@ -396,5 +396,6 @@ def run_tests(method_dir: str | Path, backend_kind: str = "durable") -> TestRepo
     fired = {rule for o in outcomes for rule in o.actual["regole"]}
     uncovered = [(rule_id, method.rule_location(rule_id)) for rule_id in method.rule_ids() if rule_id not in fired]
     names = {"livelli": [lvl.model_dump() for lvl in method.model.livelli],
-             "bande": [{"codice": t.code, "nome": t.name} for t in method.band_tables.values()]}
+             "bande": [{"codice": t.code, "nome": t.name} for t in method.band_tables.values()],
+             "varianti": [{"codice": v.codice, "nome": v.nome} for v in method.model.combinazione.varianti]}
     return TestReport(method.name, outcomes, uncovered, len(method.rule_ids()), names)

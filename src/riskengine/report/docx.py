@@ -365,7 +365,8 @@ def docx_context(view: View, template: Any) -> dict[str, Any]:
                          "mappatura": f"{t('mappatura.intro')} {_letters(view)}. {t('mappatura.legenda')}",
                          "misure_art6": t("art6.intro")},
         # under 50 staff (DM 132/2022 art. 6) the annex is the process map and the measures per art. 6 area, with
-        # the general ones (the HTML and PDF annex's sections); the other sections are left empty then
+        # the general ones (the HTML and PDF annex's sections): the shipped template writes only those then; the
+        # other sections are filled all the same, for templates of earlier versions
         "semplificato": view.simplified,
         "mappatura": section(lambda d: _from_table(d, view, tb.process_map(view)) if view.simplified else None),
         "misure_art6": section(lambda d: _art6_measures(d, view) if view.simplified else None),

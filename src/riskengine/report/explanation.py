@@ -14,7 +14,7 @@ def step_lines(t: Text, step: dict[str, Any], words: TraceWords, indent: str = "
     """A trace step as ``explain`` shows it: what it did = its result [rule], then its values and rounding; the
     state or variant it is a step of first, when a rule test's failure shows several (``stato``, ``variante``)."""
     lead = f"{t('spiegazione.' + step['stato'])}: " if step.get("stato") else \
-        f"{t('spiegazione.variante', codice=step['variante'])}: " if step.get("variante") else ""
+        f"{words.variants.get(step['variante'], step['variante'])}: " if step.get("variante") else ""
     lines = [f"{indent}{lead}{words.description(step)} = {words.result(step)}   [{step['regola']}]"]
     values = step.get("valori")
     if values:

@@ -76,6 +76,7 @@ class TraceWords:
         self.t = t
         self.bands = {b["codice"]: b["nome"] for b in metodo.get("bande", []) if b.get("nome")}
         self.levels = {lvl["codice"]: t.level(lvl) for lvl in metodo["livelli"]}
+        self.variants = {v["codice"]: v["nome"] for v in metodo.get("varianti", []) if v.get("nome")}
         # A result's processes share most of their steps (one object each): each is worded once. Keyed by id,
         # with the step kept, so that the id is never another's.
         self._rows: dict[int, tuple[dict[str, Any], tuple[str, str, str]]] = {}

@@ -334,7 +334,8 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             titolare=owner_code, livello_chiave=f"problemi.questionario.livello.{c.level}",
             **({"dove": str(answered[row.code])} if kept else {})))
     # Rows refused here (answered in part, an unknown item, another unit's measure) are left out, and the others
-    # are still checked below: one round says every error of every questionnaire.
+    # are still checked below, so that their answers' errors come in the same round. (A value of the wrong type,
+    # a file that is no questionnaire, still stops the check of the answers: the document cannot be read as one.)
     refused_rows = sorted(c.problems, key=Problem.sort_key)
     if not refused_rows and original is None and not touched and not any(r.measures for r in collection.returned):
         # a new year's assessment holding nothing but its year would read as an assessment no unit answered;
