@@ -667,13 +667,18 @@ def rules_list(lang: str | None = _lang_option()) -> None:
 def _formats(text: str, t: Text) -> tuple[str, ...]:
     from riskengine.report import FORMATS, OPTIONAL_FORMATS
 
-    known = FORMATS + OPTIONAL_FORMATS
-    chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
-    unknown = [f for f in chosen if f not in known]
+    return _choices(text, FORMATS + OPTIONAL_FORMATS, t, "cli.formato_sconosciuto", "formati", "attesi")
+
+
+def _choices(text: str, known: Sequence[str], t: Text, message: str, found: str, expected: str) -> tuple[str, ...]:
+    """Comma-separated values of a closed list (--format, --edition): an unknown one is a wrong command line, said
+    by ``message`` with the close value suggested (its ``found`` and ``expected`` fields name the values)."""
+    chosen = tuple(v.strip().lower() for v in text.split(",") if v.strip())
+    unknown = [v for v in chosen if v not in known]
     if unknown or not chosen:
         perhaps = _perhaps(t, unknown[0], known) if len(unknown) == 1 else ""
-        typer.echo(t("cli.formato_sconosciuto", formati=", ".join(unknown) or "—", forse=perhaps,
-                     attesi=", ".join(known)), err=True)
+        typer.echo(t(message, forse=perhaps, **{found: ", ".join(unknown) or "—", expected: ", ".join(known)}),
+                   err=True)
         raise typer.Exit(EXIT_USAGE)
     return chosen
 
@@ -706,16 +711,7 @@ def _editions(text: str | None, t: Text) -> tuple[str, ...] | None:
     """The editions asked for: refused here, as a wrong command line, before anything is assessed."""
     from riskengine.report import EDITIONS
 
-    if text is None:
-        return None
-    chosen = tuple(e.strip().lower() for e in text.split(",") if e.strip())
-    unknown = [e for e in chosen if e not in EDITIONS]
-    if unknown or not chosen:
-        perhaps = _perhaps(t, unknown[0], EDITIONS) if len(unknown) == 1 else ""
-        typer.echo(t("cli.edizione_sconosciuta", edizioni=", ".join(unknown) or "—", forse=perhaps,
-                     attese=", ".join(EDITIONS)), err=True)
-        raise typer.Exit(EXIT_USAGE)
-    return chosen
+    return None if text is None else _choices(text, EDITIONS, t, "cli.edizione_sconosciuta", "edizioni", "attese")
 
 
 def _counts(t: Text, field: str, counts: dict[str, int]) -> str:
