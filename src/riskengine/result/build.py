@@ -512,6 +512,28 @@ def process_records(cg: CatalogGraph, method: Method, assessment: Assessment,
     return processes
 
 
+def method_record(method: Method) -> dict[str, Any]:
+    """The method as a result names it (``metodo``): what its levels, band tables, variants and indicators are
+    called, and how it scores; the annex and a rule test's failures word a trace by it."""
+    return {"codice": method.model.metodo.codice, "nome": method.model.metodo.nome,
+            "versione": method.model.metodo.versione, "fonte": method.model.metodo.fonte,
+            "numerico": method.numeric, "arrotondamento": _rounding(method),
+            "varianti": [v.model_dump() for v in method.model.combinazione.varianti],
+            "livelli": [lvl.model_dump() for lvl in method.model.livelli],
+            "indicatori": [{"codice": i.codice, "nome": i.nome, "dimensione": i.dimensione, "scala": i.scala,
+                            "opzioni": [{"valore": decimal_text(o.valore), "codice": o.codice,
+                                         "etichetta": o.etichetta} for o in method.scales[i.scala].opzioni]}
+                           for i in method.model.indicatori],
+            "bande": [{"codice": t.code, "nome": t.name,
+                       "righe": [{"livello": r.level, "intervallo": r.text, "regola": r.rule_id}
+                                 for r in t.rows]}
+                      for t in method.band_tables.values()],
+            "scelta_bande": method.model.scelta_bande.model_dump() if method.model.scelta_bande else None,
+            "griglia": method.model.combinazione.griglia.model_dump() if method.model.combinazione.griglia else None,
+            "residuo": method.model.residuo.metodo,
+            "eventi": method.model.eventi.model_dump()}
+
+
 def result_from_records(cg: CatalogGraph, method: Method, assessment: Assessment, processes: list[dict[str, Any]],
                         integrity: list[Problem], backend: str, checked: dict[str, int] | None = None,
                         ) -> dict[str, Any]:
@@ -549,7 +571,6 @@ def result_from_records(cg: CatalogGraph, method: Method, assessment: Assessment
                                          for m, role, how in collective]
         units.append(unit)
     ente = catalog.ente
-    model = method.model
     assessed_on = assessment.model.data_valutazione
     result: dict[str, Any] = {
         "formato": RESULT_FORMAT,
@@ -561,23 +582,7 @@ def result_from_records(cg: CatalogGraph, method: Method, assessment: Assessment
                  "data_riferimento": ente.data_riferimento.isoformat()},
         "anno": assessment.model.anno,
         "data_valutazione": assessed_on.isoformat() if assessed_on else None,
-        "metodo": {"codice": method.model.metodo.codice, "nome": method.model.metodo.nome,
-                   "versione": method.model.metodo.versione, "fonte": method.model.metodo.fonte,
-                   "numerico": method.numeric, "arrotondamento": _rounding(method),
-                   "varianti": [v.model_dump() for v in method.model.combinazione.varianti],
-                   "livelli": [lvl.model_dump() for lvl in method.model.livelli],
-                   "indicatori": [{"codice": i.codice, "nome": i.nome, "dimensione": i.dimensione, "scala": i.scala,
-                                   "opzioni": [{"valore": decimal_text(o.valore), "codice": o.codice,
-                                                "etichetta": o.etichetta} for o in method.scales[i.scala].opzioni]}
-                                  for i in method.model.indicatori],
-                   "bande": [{"codice": t.code, "nome": t.name,
-                              "righe": [{"livello": r.level, "intervallo": r.text, "regola": r.rule_id}
-                                        for r in t.rows]}
-                             for t in method.band_tables.values()],
-                   "scelta_bande": model.scelta_bande.model_dump() if model.scelta_bande else None,
-                   "griglia": model.combinazione.griglia.model_dump() if model.combinazione.griglia else None,
-                   "residuo": method.model.residuo.metodo,
-                   "eventi": method.model.eventi.model_dump()},
+        "metodo": method_record(method),
         "digest": {"input": inputs, "regole": dict(sorted(method.digests.items()))},
         "aree": [{"codice": a.codice, "tassonomia": a.tassonomia, "nome": a.nome, "classe": a.classe,
                   "lettera_art6": a.lettera_art6} for a in catalog.areas.aree],
