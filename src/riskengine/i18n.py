@@ -143,7 +143,7 @@ def long_number(name: str) -> dict[str, Any]:
     return {f"{name}_chiave": "problemi.numero_lungo", "massimo_cifre": sys.get_int_max_str_digits()}
 
 
-def _lowered(label: str) -> str:
+def lowered(label: str) -> str:
     """A label of a closed value inside a sentence: ``A campione`` → ``a campione``."""
     return label[:1].lower() + label[1:]
 
@@ -295,7 +295,7 @@ class Text:
         while (found := _CONSEQUENCE.match(text, position)) is not None:
             parts = {name: value for name, value in found.groupdict().items() if value is not None}
             kind = next(_CONSEQUENCE_KINDS[name] for name in parts if name in _CONSEQUENCE_KINDS)
-            values = {name: value if name in ("codice", "valore") else _lowered(self.value(name, value))
+            values = {name: value if name in ("codice", "valore") else lowered(self.value(name, value))
                       for name, value in parts.items()}
             worded.append(self(f"spiegazione.conseguenza.{kind}", **values))
             position = found.end() + len("; ")

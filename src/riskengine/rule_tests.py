@@ -31,6 +31,7 @@ from riskengine.method.arithmetic import decimals
 from riskengine.method.compile import EncodingError, scaled
 from riskengine.method.load import Method, load_method
 from riskengine.method.models import Caso, CasoPiano, TestFile
+from riskengine.result.build import method_record
 from riskengine.source.document import Document, load_yaml
 from riskengine.source.fields import decimal_text
 from riskengine.source.validate import validate_document
@@ -57,7 +58,8 @@ class TestReport:
     outcomes: list[CaseOutcome]
     uncovered: list[tuple[str, Location | None]]
     total_rules: int
-    # The method's levels and band tables as a result names them (``metodo``): what a trace's steps are worded by.
+    # The method as a result names it (``metodo``, riskengine.result.build.method_record): what a trace's steps are
+    # worded by.
     names: dict[str, Any]
 
     @property
@@ -395,7 +397,4 @@ def run_tests(method_dir: str | Path, backend_kind: str = "durable") -> TestRepo
         raise RiskengineError(problems)
     fired = {rule for o in outcomes for rule in o.actual["regole"]}
     uncovered = [(rule_id, method.rule_location(rule_id)) for rule_id in method.rule_ids() if rule_id not in fired]
-    names = {"livelli": [lvl.model_dump() for lvl in method.model.livelli],
-             "bande": [{"codice": t.code, "nome": t.name} for t in method.band_tables.values()],
-             "varianti": [{"codice": v.codice, "nome": v.nome} for v in method.model.combinazione.varianti]}
-    return TestReport(method.name, outcomes, uncovered, len(method.rule_ids()), names)
+    return TestReport(method.name, outcomes, uncovered, len(method.rule_ids()), method_record(method))

@@ -263,8 +263,7 @@ def _unit_measures(document: Any, view: View) -> None:
 
 def _letters(view: View) -> str:
     """The art. 6 areas as the process map's introduction lists them: ``a) …; b) …``."""
-    return "; ".join(f"{g['lettera']}) " + (g["area"]["nome"] if g["area"] else view.t(f"art6.lettera_{g['lettera']}"))
-                     for g in view.art6_groups())
+    return "; ".join(f"{g['lettera']}) {g['nome']}" for g in view.art6_groups())
 
 
 def _art6_measures(document: Any, view: View) -> None:
@@ -272,8 +271,7 @@ def _art6_measures(document: Any, view: View) -> None:
     measures (the general ones have their own section)."""
     t = view.t
     for g in view.art6_groups():
-        name = g["area"]["nome"] if g["area"] else t(f"art6.lettera_{g['lettera']}")
-        _heading(document, f"{g['lettera']}) {name}", 2)
+        _heading(document, f"{g['lettera']}) {g['nome']}", 2)
         if not g["processi"]:
             document.add_paragraph(t("art6.nessun_processo"))
             continue

@@ -66,10 +66,9 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
         lines += ["", f"{t('spiegazione.' + state)}: {score}{levels.get(data['livello'], data['livello'])}"]
         for step in data["traccia"]:
             lines += step_lines(t, step, words)
-    variants = {v["codice"]: v["nome"] for v in method.get("varianti", [])}
     for code, data in sorted(process.get("livelli_varianti", {}).items()):
         score = f"{t.number(data['rischio'])} → " if data["rischio"] is not None else ""
-        lines += ["", f"{variants.get(code, code)}: {score}{levels.get(data['livello'], data['livello'])}"]
+        lines += ["", f"{words.variants.get(code, code)}: {score}{levels.get(data['livello'], data['livello'])}"]
         for step in data["traccia"]:
             lines += step_lines(t, step, words)
     lines += ["", t("spiegazione.politiche")]

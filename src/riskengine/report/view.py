@@ -11,7 +11,7 @@ import functools
 import re
 from typing import Any
 
-from riskengine.i18n import Text, catalogue
+from riskengine.i18n import Text, catalogue, lowered
 from riskengine.report.messages import Messages
 from riskengine.report.safety import html_id, safe_colour, text_colour, tint, unique_filenames
 
@@ -114,8 +114,7 @@ class TraceWords:
         if name == "tabella":
             return self.bands.get(value, value)
         if name in ("probabilita", "impatto") and self.t.has(f"valori.scala.{value}"):  # else the method's code
-            label = self.t.value("scala", value)
-            return label[:1].lower() + label[1:]
+            return lowered(self.t.value("scala", value))
         if name == "motivazione" and value == "senza motivazione":
             return self.t("spiegazione.passo.senza_motivazione")
         return self.text(value)
@@ -462,7 +461,8 @@ class View:
             specific = [dict(self.measure[c], ancora=c not in anchored) for c in sorted(codes) if c in self.measure
                         and self.measure[c]["ambito"] != "generale"]
             anchored.update(m["codice"] for m in specific)
-            groups.append({"lettera": letter, "area": area, "processi": processes, "misure": specific})
+            name = area["nome"] if area else self.t(f"art6.lettera_{letter}")  # the area, or the letter's own words
+            groups.append({"lettera": letter, "area": area, "nome": name, "processi": processes, "misure": specific})
         return groups
 
     def simplified_sections(self) -> list[tuple[str, str, str]]:
