@@ -117,7 +117,7 @@ CASES = {
          "write 2026-01-31"]),
     "deadline-not-a-date": (
         [("measures.yaml", "    scadenza: 2026-06-30\n", "    scadenza: fine anno\n")],
-        ["cat/measures.yaml:25:15: error[schema]: 'scadenza': expected a date (YYYY-MM-DD) or 'continua'"]),
+        ["cat/measures.yaml:25:15: error[schema]: 'scadenza': expected a date (YYYY-MM-DD) or 'continua', got 'fine anno'"]),
     "python-tag": (
         [("ente.yaml", "esempio: true", 'esempio: !!python/object/apply:os.system ["echo pwned"]')],
         [f"cat/ente.yaml:8:10: error[load]: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' "

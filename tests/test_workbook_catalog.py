@@ -313,8 +313,8 @@ def test_a_date_refused_in_a_cell_is_asked_for_as_the_workbook_writes_dates(tmp_
     typed = edit(workbook, "Misure", {f"{column}{row}": "31/13/2026"}, tmp_path / "data.xlsx")
     result = _import(typed, tmp_path / "out", "--lang", "it")
     assert result.exit_code == 1
-    assert f"{typed}:Misure!{column}{row}: error[schema]: 'scadenza': attesa una data (gg/mm/aaaa) o 'continua'" \
-        in result.stderr
+    assert f"{typed}:Misure!{column}{row}: error[schema]: 'scadenza': attesa una data (gg/mm/aaaa) o 'continua', " \
+        "trovato '31/13/2026'" in result.stderr
     english = _import(typed, tmp_path / "out")
     assert "expected a date (dd/mm/yyyy) or 'continua'" in english.stderr and "YYYY" not in english.stderr
     # the plan's date written with dots, the assessment's date in the General sheet: the same, the field named
@@ -327,3 +327,38 @@ def test_a_date_refused_in_a_cell_is_asked_for_as_the_workbook_writes_dates(tmp_
         (problem,) = refused.value.problems
         assert str(problem.location) == f"{dotted}:Generale!{cell}"
         assert problem.message.startswith(f"'{field}': expected a date (dd/mm/yyyy), got '31."), problem.message
+
+
+def test_a_year_typed_into_a_date_cell_is_refused_as_the_number_typed(tmp_path, workbook) -> None:
+    # Excel shows 2026 typed into a cell formatted as a date as 18/07/1905 (2026 days after its epoch): imported
+    # as the plan's date of 1905, without a word
+    from openpyxl import load_workbook
+
+    row, column = row_of(workbook, "Misure", "MS08"), column_of(workbook, "Misure", "scadenza")
+    for cell, sheet, field, typed in (("C8", "Generale", "data_riferimento", 2026),
+                                      (f"{column}{row}", "Misure", "scadenza", 31)):
+        edited = edit(workbook, sheet, {cell: typed}, tmp_path / f"{field}.xlsx")
+        book = load_workbook(edited, read_only=True)
+        assert book[sheet][cell].value.year in (1900, 1905)  # as Excel and openpyxl show it
+        book.close()
+        with pytest.raises(RiskengineError) as refused:
+            api.import_xlsx(edited, tmp_path / f"out-{field}")
+        (problem,) = refused.value.problems
+        assert str(problem.location) == f"{edited}:{sheet}!{cell}"
+        assert problem.message.startswith(f"'{field}': expected a date (dd/mm/yyyy)"), problem.message
+        assert f"the number {typed}" in problem.message or f"got '{typed}'" in problem.message, problem.message
+
+
+def test_a_date_of_a_workbook_counting_from_1904_is_read_as_the_day_it_shows(tmp_path, workbook) -> None:
+    # Excel for Mac's older workbooks count days from 1904: their days after 1912 are dates, not typed numbers
+    import datetime as dt
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    book = load_workbook(workbook)
+    book.epoch = CALENDAR_MAC_1904
+    book["Generale"]["C8"] = dt.date(2026, 1, 31)
+    book.save(tmp_path / "mac.xlsx")
+    assert _import(tmp_path / "mac.xlsx", tmp_path / "out").exit_code == 0
+    assert load_yaml(tmp_path / "out" / "ente.yaml").data["data_riferimento"] == dt.date(2026, 1, 31)

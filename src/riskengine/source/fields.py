@@ -143,13 +143,14 @@ def _scadenza(value: Any) -> Any:
         return "continua"
     if isinstance(value, (str, dt.date)):
         return day_of(value, refusal="problemi.valore.scadenza")
-    raise RefusalError("problemi.valore.scadenza")
+    raise RefusalError("problemi.valore.scadenza", valore=shorten(value))
 
 
 def day_of(value: Any, refusal: str = "") -> Any:
     """A day: a date, or a date and time (a cell of a workbook, ``2026-01-31 10:00``) taken for its day, also as ISO
     text; a number, in figures or as text, is refused, where pydantic would read it as seconds since 1970 (``0`` as
-    01/01/1970), and so is a day before 1901, what Excel makes of a number typed into a date cell.
+    01/01/1970), and so is a day before 1901 (a workbook's cell gives the number typed into a date cell as
+    such: riskengine.workbook.safety).
 
     ``refusal``: the key that refuses a text or a number, for a field that also takes words (scadenza: continua).
     """

@@ -64,6 +64,21 @@ class Cell:
         return f"{column_letter(self.column)}{self.row}"
 
 
+# A number under 3000 typed into a cell formatted as a date (a year, 2026; a day, 31) is shown by Excel as a day of
+# 1900–1908 (1904–1912 in a workbook counting from 1904), that number of days after the workbook's epoch: read as
+# the number typed, so that it is refused as a number where a date is expected rather than taken for 18/07/1905.
+# No plan holds a day that early.
+_TYPED_NUMBERS = dt.timedelta(days=3000)
+
+
+def _typed_number(value: dt.datetime, epoch: dt.datetime) -> int | float:
+    """The number typed into a date cell that Excel shows as ``value``."""
+    from openpyxl.utils.datetime import to_excel
+
+    number = to_excel(value, epoch)
+    return int(number) if float(number).is_integer() else number
+
+
 def column_letter(index: int) -> str:
     """1 → A, 28 → AB."""
     letters = ""
@@ -118,6 +133,8 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
                         continue
                     if isinstance(value, dt.time):
                         value = value.isoformat()
+                    elif isinstance(value, dt.datetime) and value < book.epoch + _TYPED_NUMBERS:
+                        value = _typed_number(value, book.epoch)
                     rows.setdefault(item.row, {})[item.column] = Cell(ws.title, item.row, item.column, value)
             sheets[ws.title] = Sheet(ws.title, rows)
     finally:
