@@ -411,3 +411,42 @@ def test_a_method_scoring_phases_gets_one_row_per_phase(tmp_path) -> None:
     assert run_cli("raccogli", str(catalog), str(folder), "--rules", str(rules)).exit_code == 0
     entries = load_yaml(catalog / "assessment-2027.yaml").data["valutazioni"]
     assert entries == [{"fase": phases[0], "risposte": {i: int(allowed_answers(METHOD, i)[-1]) for i in INDICATORS}}]
+
+
+def test_a_value_of_the_wrong_type_or_an_unreadable_file_does_not_hide_the_other_errors(tmp_path, written) -> None:
+    # a count typed as a word (schema) left every other answer unchecked, and a file that was no workbook stopped
+    # raccogli at once: each came in a round of its own
+    from openpyxl import load_workbook
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV", "PERS")
+    before = (catalog / "assessment-2026.yaml").read_bytes()
+    book = load_workbook(folder / "questionario-PROVV-2026.xlsx")
+    book["Misure"]["G2"] = "tre"
+    book.save(folder / "questionario-PROVV-2026.xlsx")
+    pers = _processes(folder / "questionario-PERS-2026.xlsx")
+    _fill(folder / "questionario-PERS-2026.xlsx", {pers[0]: {"P2": 9}})
+    (folder / "salvato-male.xlsx").write_bytes(b"not a workbook")
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if ": error[" in line]
+    assert len(errors) == 3, result.stderr
+    assert "questionario-PERS-2026.xlsx:Valutazione!D2: error[assessment]: '9' is not an answer" in errors[0]
+    assert "questionario-PROVV-2026.xlsx:Misure!G2: error[schema]:" in errors[1] and "'tre'" in errors[1]
+    assert "salvato-male.xlsx: error[" in errors[2]
+    assert result.stderr.splitlines()[-1] == "3 errors"
+    assert (catalog / "assessment-2026.yaml").read_bytes() == before
+
+
+def test_an_answer_error_is_said_beside_a_wrong_type_in_the_same_questionnaire(tmp_path, written) -> None:
+    from openpyxl import load_workbook
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    path = folder / "questionario-PROVV-2026.xlsx"
+    provv = _processes(path)
+    _fill(path, {provv[0]: {"P2": 9}})
+    book = load_workbook(path)
+    book["Misure"]["F2"] = 12
+    book.save(path)
+    errors = [line for line in run_cli("raccogli", str(catalog), str(folder), "--rules", RULES).stderr.splitlines()
+              if ": error[" in line]
+    assert [line.split(": error[")[0].rsplit(":", 1)[1] for line in errors] == ["Misure!F2", "Valutazione!D2"]

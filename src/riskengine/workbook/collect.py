@@ -195,6 +195,35 @@ class _Collector:
         return rows
 
 
+_ENTRY_LISTS = ("valutazioni", "monitoraggio")
+
+
+def _without_refused(doc: MergedDocument, problems: list[Problem]) -> MergedDocument | None:
+    """The merged assessment without the entries the schema refused at a questionnaire's cells (an entry of the
+    existing file back as it was there, a new one left out), to check the answers of the others in the same round;
+    None when a refusal is elsewhere (in the existing file: nothing left to check against)."""
+    entry_of = {str(where): key[:2] for key, where in doc.places.items() if len(key) >= 2}
+    refused = {entry_of.get(str(p.location)) for p in problems}
+    if None in refused:
+        return None
+    existing = doc.original.data if doc.original is not None and isinstance(doc.original.data, dict) else {}
+    data, moved = dict(doc.data), {}
+    for name in _ENTRY_LISTS:
+        before = existing.get(name) or []
+        kept = []
+        for index, entry in enumerate(doc.data.get(name) or []):
+            if (name, index) not in refused:
+                moved[(name, index)] = (name, len(kept))
+                kept.append(entry)
+            elif index < len(before):  # the existing entries come first: new ones are appended after them
+                kept.append(before[index])
+        if name in doc.data:
+            data[name] = kept
+    places = {(*moved[key[:2]], *key[2:]) if len(key) >= 2 else key: where for key, where in doc.places.items()
+              if len(key) < 2 or key[:2] in moved}
+    return MergedDocument(doc.path, data, places=places, original=doc.original)
+
+
 def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None = None) -> Collection:
     """Read the questionnaires in ``folder`` and merge them into the assessment of their year."""
     from riskengine.answers.load import check_assessment
@@ -209,7 +238,11 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
     years: dict[int, Location] = {}
     by_unit: dict[str, Path] = {}
     for path in files:
-        sheets = read_workbook(path)
+        try:
+            sheets = read_workbook(path)
+        except RiskengineError as unreadable:  # said with the other files' errors, in the same round
+            c.problems += unreadable.problems
+            continue
         if INFO_SHEET not in sheets or ANSWERS_SHEET not in sheets:
             c.error(Location(str(path)), "non_questionario", hint_key="file_originale")
             continue
@@ -241,7 +274,7 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
     if year is None and len(years) > 1:
         for _, place in sorted(years.items())[1:]:
             c.error(place, "anni_diversi", hint_key="usa_anno", anni=", ".join(map(str, sorted(years))))
-    if c.problems:
+    if not read or (year is None and len(years) > 1):  # no questionnaire to check, or no year to merge into
         raise RiskengineError(sorted(c.problems, key=Problem.sort_key))
     year = year if year is not None else next(iter(years))
     target = cg.catalog.root / f"assessment-{year}.yaml"
@@ -333,9 +366,9 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             hint_key="problemi.questionario.suggerimento.titolare", codice=row.code, unita=cg.code(unit),
             titolare=owner_code, livello_chiave=f"problemi.questionario.livello.{c.level}",
             **({"dove": str(answered[row.code])} if kept else {})))
-    # Rows refused here (answered in part, an unknown item, another unit's measure) are left out, and the others
-    # are still checked below, so that their answers' errors come in the same round. (A value of the wrong type,
-    # a file that is no questionnaire, still stops the check of the answers: the document cannot be read as one.)
+    # Rows refused here (answered in part, an unknown item, another unit's measure) and files that are no
+    # questionnaire are left out, and the others are still checked below, so that their answers' errors come in
+    # the same round; so are the rows the schema refuses (a count typed as a word), below.
     refused_rows = sorted(c.problems, key=Problem.sort_key)
     if not refused_rows and original is None and not touched and not any(r.measures for r in collection.returned):
         # a new year's assessment holding nothing but its year would read as an assessment no unit answered;
@@ -348,9 +381,11 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
         data["monitoraggio"] = monitoring
     doc = MergedDocument(str(target), data, places=places, original=original)
     problems: list[Problem] = []
-    if validate_document(doc, AssessmentFile, problems) is not None:
+    checked = doc if validate_document(doc, AssessmentFile, problems) is not None \
+        else _without_refused(doc, problems)
+    if checked is not None:
         try:
-            check_assessment(doc, cg, method, target)
+            check_assessment(checked, cg, method, target)
         except RiskengineError as refused:
             problems += refused.problems
     if refused_rows or problems:  # the conflicts said with the errors: a unit fixing its file sees them at once
