@@ -210,7 +210,7 @@ def _without_refused(doc: MergedDocument, problems: list[Problem]) -> MergedDocu
     data, moved = dict(doc.data), {}
     for name in _ENTRY_LISTS:
         before = existing.get(name) or []
-        kept = []
+        kept: list[Any] = []
         for index, entry in enumerate(doc.data.get(name) or []):
             if (name, index) not in refused:
                 moved[(name, index)] = (name, len(kept))
