@@ -69,6 +69,15 @@ def test_an_indicator_named_as_a_field_of_every_fact_is_refused(tmp_path, code: 
                            "engine's) (give the indicator another code, and use it in the policies and the assessments)")
 
 
+def test_an_indicator_named_as_the_process_name_of_messages_is_refused(tmp_path) -> None:
+    """A finding's message writes the process's name as {nome}: an indicator 'nome' was silently shadowed there."""
+    d, problems = refused(tmp_path, TORINO, ("method.yaml", "  - {codice: P1, nome:", "  - {codice: nome, nome:"))
+    place = where(d / "method.yaml", "codice: nome, nome", offset=len("codice: "))
+    assert problems == [f"{place}: error[method]: 'nome' is the process's name in the messages of findings ({{nome}}): "
+                        "an indicator with this code could not be quoted there (give the indicator another code, and "
+                        "use it in the policies and the assessments)"]
+
+
 def test_an_indicator_named_like_no_field_is_accepted_whatever_its_prefix(tmp_path) -> None:
     """'livello_interesse_esterno' (PNA 2019's 'livello di interesse esterno') is no field of the facts."""
     method_copy(tmp_path, TORINO, ("method.yaml", "  - {codice: P1, nome:", "  - {codice: livello_interesse, nome:"))

@@ -48,6 +48,8 @@ ENGINE_OPERATORS = ("$and", "$or", "$lt", "$lte", "$gt", "$gte", "$eq", "$neq", 
                     "$ex", "$nex", "$i", "$s", "$m", "$l", "$r", "$add", "$sub", "$mul", "$div")
 """Names durable-rules recognises in a match by their hash (rete.c, events.c): a field hashing alike is misread."""
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+NAME_PLACEHOLDER = "nome"
+"""A finding's message writes the process's name as ``{nome}``: an indicator so named could not be written there."""
 
 
 @dataclass(frozen=True)
@@ -311,6 +313,8 @@ class _Checker:
                 # the answer would stand in for the process's own value of that name (or the engine's fact id)
                 self.error(("indicatori", i, "codice"), "nome_riservato", hint_key="rinomina_indicatore",
                            campo=ind.codice)
+            elif ind.codice == NAME_PLACEHOLDER:
+                self.error(("indicatori", i, "codice"), "nome_del_processo", hint_key="rinomina_indicatore")
             if ind.scala not in scales:
                 self.error(("indicatori", i, "scala"), "scala_sconosciuta", did_you_mean(ind.scala, scales),
                            scala=ind.scala)
@@ -667,7 +671,7 @@ def _compile_policies(doc: Document, policies: PoliciesFile, schema: dict[str, e
                       problems: list[Problem]) -> tuple[PolicyTable, ...]:
     tables: list[PolicyTable] = []
     seen_tables: set[str] = set()
-    placeholders = set(schema) | {"nome"}
+    placeholders = set(schema) | {NAME_PLACEHOLDER}
     for t, table in enumerate(policies.tabelle):
         if table.codice in seen_tables:
             problems.append(said(doc.locate(("tabelle", t, "codice")), "problemi.metodo.tabella_duplicata",
