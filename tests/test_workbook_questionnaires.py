@@ -14,10 +14,13 @@ from riskengine.answers.load import allowed_answers
 from riskengine.graph.queries import descendants
 from riskengine.method.load import load_method
 from riskengine.source.document import load_yaml
-from riskengine.workbook.questionnaires import HEADINGS
 
 METHOD = load_method(Path(RULES) / "cciaa-torino-2022")
 INDICATORS = [i.codice for i in METHOD.model.indicatori]
+# What a unit head reads at the head of the columns of an Italian questionnaire, by the key raccogli reads
+HEADINGS = {"codice": "Codice", "nome": "Nome", "processo": "Processo", "motivazione": "Motivazione",
+            "scadenza": "Scadenza", "indicatore": "Indicatore", "target": "Valore atteso", "stato": "Stato",
+            "verifiche_previste": "Verifiche previste", "verifiche_eseguite": "Verifiche eseguite", "note": "Note"}
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +28,8 @@ def written(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("q")
     catalog = example_copy(root)
     out = root / "questionari"
-    result = run_cli("questionari", str(catalog), "--year", "2026", "--out", str(out), "--rules", RULES)
+    result = run_cli("questionari", str(catalog), "--year", "2026", "--out", str(out), "--rules", RULES,
+                     "--lang", "it")
     assert result.exit_code == 0, result.stderr
     return catalog, out
 
@@ -45,7 +49,7 @@ def _fill(path: Path, answers: dict[str, dict[str, object]], *, codes: dict[int,
     from openpyxl import load_workbook
 
     book = load_workbook(path)
-    ws = book["Valutazione"]
+    ws = book.worksheets[1]  # the answers, in the questionnaire's language
     headers = [c.value for c in ws[1]]
     for row, code in (codes or {}).items():
         ws.cell(row=row, column=1).value = code
@@ -66,7 +70,7 @@ def _answers(catalog: Path) -> dict[str, dict]:
 def _processes(path: Path) -> list[str]:
     from openpyxl import load_workbook
 
-    ws = load_workbook(path, read_only=True)["Valutazione"]
+    ws = load_workbook(path, read_only=True).worksheets[1]  # the answers, in the questionnaire's language
     return [r[0] for r in ws.iter_rows(min_row=2, values_only=True) if r[0]]
 
 
@@ -381,7 +385,8 @@ def test_a_new_year_whose_questionnaires_hold_no_answer_writes_no_assessment(tmp
 def test_questionnaires_are_deterministic(written, tmp_path) -> None:
     catalog, out = written
     again = tmp_path / "ancora"
-    assert run_cli("questionari", str(catalog), "--year", "2026", "--out", str(again), "--rules", RULES).exit_code == 0
+    assert run_cli("questionari", str(catalog), "--year", "2026", "--out", str(again), "--rules", RULES,
+                   "--lang", "it").exit_code == 0
     assert {p.name: p.read_bytes() for p in again.iterdir()} == {p.name: p.read_bytes() for p in out.iterdir()}
 
 
@@ -450,3 +455,52 @@ def test_an_answer_error_is_said_beside_a_wrong_type_in_the_same_questionnaire(t
     errors = [line for line in run_cli("raccogli", str(catalog), str(folder), "--rules", RULES).stderr.splitlines()
               if ": error[" in line]
     assert [line.split(": error[")[0].rsplit(":", 1)[1] for line in errors] == ["Misure!F2", "Valutazione!D2"]
+
+
+def test_a_questionnaire_in_english_is_written_in_english_and_merged_back(tmp_path) -> None:
+    # the questionnaire was Italian whatever the language of the run (its words were not in the message catalogue)
+    from openpyxl import load_workbook
+
+    catalog = example_copy(tmp_path)
+    out = tmp_path / "questionnaires"
+    assert run_cli("questionari", str(catalog), "--year", "2026", "--out", str(out), "--rules", RULES,
+                   "--lang", "en").exit_code == 0
+    path = out / "questionario-PROVV-2026.xlsx"
+    book = load_workbook(path)
+    assert book.sheetnames == ["Questionnaire", "Assessment", "Measures", "Scales"]
+    info = {r[0]: r[1] for r in book["Questionnaire"].iter_rows(max_row=6, values_only=True)}
+    assert info["Unit (code)"] == "PROVV" and info["Year"] == 2026 and info["Item assessed"] == "process"
+    guide = [r[0] for r in book["Questionnaire"].iter_rows(min_row=8, values_only=True) if r[0]]
+    assert guide[0].startswith("Self-assessment 2026 of the unit ") and "«Assessment» sheet" in guide[1]
+    assert [c.value for c in book["Assessment"][1]][:2] == ["Code", "Name"]
+    measures = book["Measures"]
+    assert [c.value for c in measures[1]] == ["Code", "Name", "Deadline", "Indicator", "Target", "State",
+                                              "Checks planned", "Checks done", "Notes"]
+    states = next(dv for dv in measures.data_validations.dataValidation if str(dv.sqref).startswith("F2"))
+    assert states.formula1 == '"To be implemented,In progress,Implemented,Not implemented"'
+    assert states.error == "Choose a state from the list"
+    assert [c.value for c in book["Scales"][1]] == ["Indicator", "Name", "Question", "Answer", "Meaning"]
+    # the words of the questionnaire itself (the catalogue's and the method's texts are the administration's)
+    own = [c.value for ws in book.worksheets for c in ws[1]] + [r[0] for r in book["Questionnaire"].iter_rows()] \
+        + [measures[f"F{r}"].value for r in range(2, measures.max_row + 1)] \
+        + [v for dv in [*measures.data_validations.dataValidation, *book["Assessment"].data_validations.dataValidation]
+           for v in (dv.error, dv.errorTitle)]
+    for italian in ("Valutazione", "Misure", "Verifiche", "Scadenza", "Stato", "Autovalutazione", "Da attuare",
+                    "Scegliere", "Unità", "In corso", "Attuata"):
+        assert not [text for text in own if text and italian in str(text)], italian
+    code = measures["A2"].value
+    measures["F2"], measures["G2"] = "In progress", 3
+    book.save(path)
+    process = _processes(path)[0]
+    _fill(path, {process: {"P2": 9}})
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    shutil.copy(path, folder)
+    refused = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES, "--lang", "it")
+    assert f"{path.name}:Assessment!D2: error[assessment]: '9' non è una risposta" in refused.stderr.replace(
+        str(folder) + "/", ""), refused.stderr
+    _fill(folder / path.name, {process: {"P2": int(allowed_answers(METHOD, "P2")[0])}})
+    assert run_cli("raccogli", str(catalog), str(folder), "--rules", RULES, "--lang", "it").exit_code == 0
+    monitoring = {e["misura"]: e for e in load_yaml(catalog / "assessment-2026.yaml").data["monitoraggio"]}
+    assert monitoring[code]["stato"] == "in-corso" and monitoring[code]["verifiche_previste"] == 3
+    assert _answers(catalog)[process]["risposte"]["P2"] == int(allowed_answers(METHOD, "P2")[0])

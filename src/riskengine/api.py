@@ -622,8 +622,8 @@ def import_xlsx(workbook: str | Path, out_dir: str | Path, *, force: bool = Fals
 
 
 def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, force: bool = False,
-                rules_dir: str | Path | None = None) -> list[Path]:
-    """Write one self-assessment questionnaire per unit for ``year`` into ``out_dir``; return the files.
+                rules_dir: str | Path | None = None, lang: str = "it") -> list[Path]:
+    """Write one self-assessment questionnaire per unit for ``year`` into ``out_dir``, in ``lang``; return the files.
 
     The answers of ``assessment-<year>.yaml``, when it exists, are filled in. Existing questionnaires are
     replaced only with ``force`` (nothing is written otherwise).
@@ -646,7 +646,7 @@ def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, forc
             raise RiskengineError(problems)
     out = Path(out_dir)
     try:
-        made = questionnaires(cg, method, year, assessment)
+        made = questionnaires(cg, method, year, assessment, lang)
     except OSError as exc:  # in the workbooks' temporary files: no space, a file size limit
         raise temporary_unwritable(exc) from None
     make_folder(out)  # first: a folder that cannot be made is one located problem, not an error of exists()

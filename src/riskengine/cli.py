@@ -1128,13 +1128,14 @@ def questionari(catalog: Path = typer.Argument(...),
                 force: bool = typer.Option(False, "--force"),
                 rules: Path | None = typer.Option(None, "--rules"),
                 lang: str | None = _lang_option()) -> None:
-    """Write one self-assessment questionnaire (XLSX) per unit: its processes' indicators and its measures."""
+    """Write one self-assessment questionnaire (XLSX) per unit, in the language of the run: its processes' indicators
+    and its measures."""
     from riskengine import api
 
     t = _text(lang)
     w = _workbook_words(t)
     with _reported(t):
-        written = api.questionari(catalog, out, year=year, force=force, rules_dir=rules)
+        written = api.questionari(catalog, out, year=year, force=force, rules_dir=rules, lang=t.lang)
     for path in written:
         typer.echo(f"{path}: {w['questionario']}")
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
-from riskengine.i18n import refuse, said
+from riskengine.i18n import LANGUAGES, Text, refuse, said
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile
 from riskengine.source.document import Document, PathKey
@@ -24,12 +25,10 @@ from riskengine.source.validate import validate_document
 from riskengine.suggest import did_you_mean
 from riskengine.workbook.layout import Column
 from riskengine.workbook.questionnaires import (
-    ANSWERS_SHEET,
-    HEADINGS,
-    INFO_LABELS,
-    INFO_SHEET,
+    INFO_ROWS,
+    MEASURE_COLUMNS,
     MEASURE_EDITABLE,
-    MEASURES_SHEET,
+    SHEETS,
     STATI,
     indicator_of_header,
     items_of_unit,
@@ -99,18 +98,48 @@ class _Row:
     cells: dict[str, Location]
 
 
-_KEYS = {heading: key for key, heading in HEADINGS.items()}
+@dataclass(frozen=True)
+class _Words:
+    """The words of questionnaires in every language, as raccogli reads them back."""
+
+    sheets: tuple[dict[str, str], ...]  # per language: the sheets' names by key (info, valutazione, …)
+    labels: dict[str, str]  # an identifying cell's label → its key
+    headings: dict[str, str]  # a column's heading → its key
+    states: dict[str, str]  # a state's label, casefolded → the state
+
+
+@cache
+def _words() -> _Words:
+    texts = [Text(lang) for lang in LANGUAGES]
+    return _Words(tuple({key: t(f"questionario.fogli.{key}") for key in SHEETS} for t in texts),
+                  {t(f"questionario.info.{key}"): key for t in texts for key in INFO_ROWS},
+                  {t(f"questionario.intestazioni.{key}"): key for t in texts for key in ("processo", "motivazione",
+                                                                                          *MEASURE_COLUMNS)},
+                  {t.value("stato", state).casefold(): state for t in texts for state in STATI})
+
+
+def _sheets(sheets: dict[str, Sheet]) -> dict[str, Sheet] | None:
+    """A questionnaire's sheets by key, in whichever language it was written; None when it is no questionnaire."""
+    for names in _words().sheets:
+        if names["info"] in sheets and names["valutazione"] in sheets:
+            return {key: sheets[name] for key, name in names.items() if name in sheets}
+    return None
 
 
 def _headings(sheet: Sheet) -> dict[int, str]:
-    """A sheet's first row by column, each heading as the key it stands for ("Verifiche previste":
+    """A sheet's first row by column, each heading as the key it stands for ("Verifiche previste", "Checks planned":
     verifiche_previste; a questionnaire written with the keys themselves reads the same); an indicator's as written."""
     texts = {i: str(c.value).strip() for i, c in sheet.rows.get(1, {}).items()}
-    return {i: _KEYS.get(text, text) for i, text in texts.items()}
+    return {i: _words().headings.get(text, text) for i, text in texts.items()}
+
+
+def _state(value: Any) -> Any:
+    """A state typed as a questionnaire's drop-down offers it, in any language ("In corso", "In progress")."""
+    return _words().states.get(value.strip().casefold(), value) if isinstance(value, str) else value
 
 
 def _info(path: Path, sheet: Sheet) -> dict[str, tuple[Any, Location]]:
-    labels = {label: key for key, label in INFO_LABELS.items()}
+    labels = _words().labels
     found = {}
     for cells in sheet.rows.values():
         label, value = cells.get(1), cells.get(2)
@@ -189,7 +218,7 @@ class _Collector:
                 if cell is None or name not in MEASURE_EDITABLE:
                     continue
                 kind = _COUNT if name.startswith("verifiche") else _STATE if name == "stato" else _TEXT
-                row.values[name] = from_cell(cell.value, kind)
+                row.values[name] = from_cell(_state(cell.value) if kind is _STATE else cell.value, kind)
                 row.cells[name] = cell_location(path, sheet.title, cell.ref)
             rows.append(row)
         return rows
@@ -243,21 +272,23 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
         except RiskengineError as unreadable:  # said with the other files' errors, in the same round
             c.problems += unreadable.problems
             continue
-        if INFO_SHEET not in sheets or ANSWERS_SHEET not in sheets:
+        found = _sheets(sheets)
+        if found is None:
             c.error(Location(str(path)), "non_questionario", hint_key="file_originale")
             continue
-        info = _info(path, sheets[INFO_SHEET])
-        unit_value, unit_place = info.get("unita", (None, cell_location(path, INFO_SHEET, "B2")))
+        info = _info(path, found["info"])
+        title = found["info"].title
+        unit_value, unit_place = info.get("unita", (None, cell_location(path, title, "B2")))
         unit = f"unit:{unit_value}"
         if unit_value is None or unit not in cg:
             units = [cg.code(n) for n in cg.nodes_of("unit")]
             c.error(unit_place, "unita_sconosciuta", hint=did_you_mean(str(unit_value), units), unita=unit_value)
             continue
-        ente, ente_place = info.get("ente", (None, cell_location(path, INFO_SHEET, "B1")))
+        ente, ente_place = info.get("ente", (None, cell_location(path, title, "B1")))
         if ente != cg.catalog.ente.codice:
             c.error(ente_place, "altro_ente", ente=ente, atteso=cg.catalog.ente.codice)
             continue
-        anno, anno_place = info.get("anno", (None, cell_location(path, INFO_SHEET, "B4")))
+        anno, anno_place = info.get("anno", (None, cell_location(path, title, "B4")))
         if not (isinstance(anno, int) or (isinstance(anno, str) and _YEAR.fullmatch(anno))):
             c.error(anno_place, "non_anno", anno=anno)
             continue
@@ -269,8 +300,8 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             c.error(unit_place, "secondo", hint_key="una_per_unita", unita=unit_value, file=by_unit[unit].name)
             continue
         by_unit[unit] = path
-        measures = c.measures(path, sheets[MEASURES_SHEET]) if MEASURES_SHEET in sheets else []
-        read.append((path, unit, c.answers(path, sheets[ANSWERS_SHEET]), measures))
+        measures = c.measures(path, found["misure"]) if "misure" in found else []
+        read.append((path, unit, c.answers(path, found["valutazione"]), measures))
     if year is None and len(years) > 1:
         for _, place in sorted(years.items())[1:]:
             c.error(place, "anni_diversi", hint_key="usa_anno", anni=", ".join(map(str, sorted(years))))

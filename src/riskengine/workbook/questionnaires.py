@@ -2,10 +2,10 @@
 
 Each unit gets its processes (or their phases or events, when the method scores there) with one
 drop-down per indicator (the method's answers, the scale's help text as the cell prompt and in full in
-the "Scale" sheet), a
-motivazione column, and the measures it leads with their status and monitoring columns. The structure
-is protected (sheets locked, only the answer cells editable); the unit, the year and the catalogue
-are recorded in the "Questionario" sheet, which ``raccogli`` reads back.
+the "Scale" sheet), a motivazione column, and the measures it leads with their status and monitoring
+columns. The structure is protected (sheets locked, only the answer cells editable); the unit, the year
+and the catalogue are recorded in the first sheet ("Questionario"), which ``raccogli`` reads back. Its
+words are the message catalogue's (``questionario.*``), in the language of the run.
 """
 
 from __future__ import annotations
@@ -26,23 +26,15 @@ from riskengine.workbook.layout import Column
 from riskengine.workbook.safety import column_letter
 from riskengine.workbook.values import decimal_cell, to_cell
 
-INFO_SHEET = "Questionario"
-ANSWERS_SHEET = "Valutazione"
-MEASURES_SHEET = "Misure"
-SCALES_SHEET = "Scale"
-# The cells of the "Questionario" sheet that identify the file (label in A, value in B).
+# The sheets (named by ``questionario.fogli.<key>``), the cells of the first that identify the file (label in A, by
+# ``questionario.info.<key>``, value in B) and the columns of the measures: in the language of the run; raccogli
+# reads them back in any language (and questionnaires written with the keys themselves as headings).
+SHEETS = ("info", "valutazione", "misure", "scale")
 INFO_ROWS = ("ente", "unita", "nome_unita", "anno", "metodo", "livello")
-INFO_LABELS = {"ente": "Ente", "unita": "Unità (codice)", "nome_unita": "Unità", "anno": "Anno",
-               "metodo": "Metodo", "livello": "Oggetto valutato"}
 MEASURE_COLUMNS = ("codice", "nome", "scadenza", "indicatore", "target", "stato", "verifiche_previste",
                    "verifiche_eseguite", "note")
 MEASURE_EDITABLE = ("stato", "verifiche_previste", "verifiche_eseguite", "note")
 STATI: tuple[str, ...] = get_args(StatoMisura)
-# What a unit reads at the head of a column, by the key raccogli reads it as (questionnaires written before these
-# headings, with the keys themselves, are read too).
-HEADINGS = {"codice": "Codice", "nome": "Nome", "processo": "Processo", "motivazione": "Motivazione",
-            "scadenza": "Scadenza", "indicatore": "Indicatore", "target": "Valore atteso", "stato": "Stato",
-            "verifiche_previste": "Verifiche previste", "verifiche_eseguite": "Verifiche eseguite", "note": "Note"}
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -122,8 +114,9 @@ def _answer_value(giudizio: Giudizio | None, code: str) -> Any:
 
 
 def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
-                       assessment: AssessmentFile | None) -> bytes:
-    """The workbook of one unit (a node ``unit:CODE``), pre-filled with the answers of ``assessment``."""
+                       assessment: AssessmentFile | None, words: Text) -> bytes:
+    """The workbook of one unit (a node ``unit:CODE``), pre-filled with the answers of ``assessment``, in the
+    language of ``words``."""
     from openpyxl import Workbook
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -131,29 +124,32 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
     indicators = [i.codice for i in method.model.indicatori]
     given = {g.oggetto: g for g in assessment.valutazioni} if assessment else {}
     monitored = {e.misura: e for e in assessment.monitoraggio} if assessment else {}
+    sheet = {key: words(f"questionario.fogli.{key}") for key in SHEETS}
+
+    def heading(key: str) -> str:
+        return words(f"questionario.intestazioni.{key}")
+
     book = Workbook()
     info = book.active
-    info.title = INFO_SHEET
+    info.title = sheet["info"]
     values = {"ente": cg.catalog.ente.codice, "unita": cg.code(unit), "nome_unita": cg.attrs(unit)["label"],
-              "anno": year, "metodo": method.model.metodo.nome, "livello": level}
+              "anno": year, "metodo": method.model.metodo.nome,
+              "livello": words(f"problemi.questionario.livello.{level}")}
     for row, key in enumerate(INFO_ROWS, start=1):
-        sh.set_cell(info, row, 1, INFO_LABELS[key]).font = sh.bold()
+        sh.set_cell(info, row, 1, words(f"questionario.info.{key}")).font = sh.bold()
         sh.set_cell(info, row, 2, values[key])
-    guide = (f"Autovalutazione {year} dell'unità {values['nome_unita']} ({cg.catalog.ente.nome}).",
-             "Nel foglio «Valutazione» scegliere per ogni indicatore una risposta dal menu (le celle in giallo)",
-             "e motivarla; nel foglio «Misure» indicare lo stato di attuazione e le verifiche dell'anno.",
-             "Le righe lasciate vuote non cambiano la valutazione. Non aggiungere righe né fogli:",
-             "la struttura è protetta. Restituire il file al RPCT.")
-    for offset, line in enumerate(guide, start=len(INFO_ROWS) + 2):
-        sh.set_cell(info, offset, 1, line)
+    for line in range(1, 6):
+        sh.set_cell(info, len(INFO_ROWS) + 1 + line, 1, words(f"questionario.guida.riga_{line}", anno=str(year),
+                                                              ente=cg.catalog.ente.nome, unita=values["nome_unita"],
+                                                              **sheet))
     info.column_dimensions["A"].width, info.column_dimensions["B"].width = 22, 70
     _protect(info)
 
-    ws = book.create_sheet(ANSWERS_SHEET)
+    ws = book.create_sheet(sheet["valutazione"])
     items = items_of_unit(cg, unit, level)
-    headers = [HEADINGS["codice"], HEADINGS["nome"]] + ([] if level == "processo" else [HEADINGS["processo"]])
+    headers = [heading("codice"), heading("nome")] + ([] if level == "processo" else [heading("processo")])
     fixed = len(headers)
-    headers += [answer_header(method, c) for c in indicators] + [HEADINGS["motivazione"]]
+    headers += [answer_header(method, c) for c in indicators] + [heading("motivazione")]
     notes = {fixed + 1 + i: _scale_help(method, c) for i, c in enumerate(indicators)}
     sh.style_header(ws, headers, notes=notes)
     for row, node in enumerate(items, start=2):
@@ -173,8 +169,9 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
     for index, code in enumerate(indicators):
         letter = column_letter(fixed + 1 + index)
         validation = DataValidation(type="list", formula1='"' + ",".join(allowed_answers(method, code)) + '"',
-                                    allow_blank=True, showErrorMessage=True, errorTitle="Risposta non ammessa",
-                                    error="Scegliere una risposta della scala", showInputMessage=True,
+                                    allow_blank=True, showErrorMessage=True,
+                                    errorTitle=words("questionario.convalida.titolo"),
+                                    error=words("questionario.convalida.risposta"), showInputMessage=True,
                                     promptTitle=code[:32], prompt=_scale_help(method, code)[:255])
         ws.add_data_validation(validation)
         if items:
@@ -182,11 +179,11 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
     sh.fit_widths(ws, len(headers))
     _protect(ws)
 
-    ws = book.create_sheet(MEASURES_SHEET)
-    sh.style_header(ws, [HEADINGS[key] for key in MEASURE_COLUMNS])
+    ws = book.create_sheet(sheet["misure"])
+    sh.style_header(ws, [heading(key) for key in MEASURE_COLUMNS])
     measures = measures_of(cg, unit)
     date_column = Column(("scadenza",), "date-or-choice")
-    words = Text("it")  # a unit reads the states and "continua" by their labels; raccogli reads them back
+    # a unit reads the states and "continua" by their labels; raccogli reads them back
     for row, node in enumerate(measures, start=2):
         misura = cg.obj(node)
         esito = monitored.get(misura.codice)
@@ -207,19 +204,20 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
         stato = column_letter(MEASURE_COLUMNS.index("stato") + 1)
         validation = DataValidation(type="list", formula1='"' + ",".join(words.value("stato", s) for s in STATI) + '"',
                                     allow_blank=True,
-                                    showErrorMessage=True, error="Scegliere uno stato dall'elenco")
+                                    showErrorMessage=True, error=words("questionario.convalida.stato"))
         ws.add_data_validation(validation)
         validation.add(f"{stato}2:{stato}{len(measures) + 1}")
         counts = DataValidation(type="whole", operator="between", formula1="0", formula2="1000000",
-                                allow_blank=True, showErrorMessage=True, error="Un numero intero da 0")
+                                allow_blank=True, showErrorMessage=True,
+                                error=words("questionario.convalida.verifiche"))
         ws.add_data_validation(counts)
         first, second = (column_letter(MEASURE_COLUMNS.index(k) + 1) for k in ("verifiche_previste",
                                                                                  "verifiche_eseguite"))
         counts.add(f"{first}2:{second}{len(measures) + 1}")
     sh.fit_widths(ws, len(MEASURE_COLUMNS))
     _protect(ws)
-    ws = book.create_sheet(SCALES_SHEET)  # the scales in full (a cell's prompt holds 255 characters)
-    sh.style_header(ws, ["Indicatore", "Nome", "Domanda", "Risposta", "Significato"])
+    ws = book.create_sheet(sheet["scale"])  # the scales in full (a cell's prompt holds 255 characters)
+    sh.style_header(ws, [heading(key) for key in ("indicatore", "nome", "domanda", "risposta", "significato")])
     row = 2
     for indicator in method.model.indicatori:
         for option in method.scale_of(indicator).opzioni:
@@ -242,8 +240,10 @@ def _process_of(cg: CatalogGraph, node: str) -> str:
 
 
 def questionnaires(cg: CatalogGraph, method: Method, year: int,
-                   assessment: AssessmentFile | None) -> list[Questionnaire]:
-    """One questionnaire per unit that owns a process or leads a measure, in the order of units.yaml."""
+                   assessment: AssessmentFile | None, lang: str = "it") -> list[Questionnaire]:
+    """One questionnaire per unit that owns a process or leads a measure, in the order of units.yaml, in
+    ``lang``."""
+    words = Text(lang)
     level = method.model.valutazione.livello
     taken: set[str] = set()
     found = []
@@ -252,5 +252,5 @@ def questionnaires(cg: CatalogGraph, method: Method, year: int,
             continue
         code = cg.code(unit)
         found.append(Questionnaire(code, file_name(code, year, taken),
-                                   unit_questionnaire(cg, method, unit, year, assessment)))
+                                   unit_questionnaire(cg, method, unit, year, assessment, words)))
     return found
