@@ -242,3 +242,23 @@ def test_a_macro_enabled_or_damaged_template_is_refused(tmp_path) -> None:
     fake.write_text("{{ titolo }}", encoding="utf-8")
     result = run_cli("template-check", str(fake))
     assert result.exit_code == 1 and "not an Office file (not a zip archive)" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_template_part_in_utf16_with_an_entity_is_refused(tmp_path) -> None:
+    # the document part re-encoded as UTF-16 hid its DOCTYPE: template-check said the template was fine and the
+    # entity's text went into the annex
+    import zipfile
+
+    with zipfile.ZipFile(PACKAGE_TEMPLATE) as src:
+        document = src.read("word/document.xml").decode("utf-8")
+        parts = {info.filename: src.read(info.filename) for info in src.infolist()}
+    body = document.split("?>", 1)[1]
+    parts["word/document.xml"] = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE w [<!ENTITY e "ESPANSA">]>'
+                                  + body).encode("utf-16")
+    target = tmp_path / "utf16.docx"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, content in parts.items():
+            dst.writestr(name, content)
+    result = run_cli("template-check", str(target))
+    assert result.exit_code == 1, result.stdout
+    assert f"{target}: error[template]: part 'word/document.xml' is not written in UTF-8 (UTF-16)" in result.stderr

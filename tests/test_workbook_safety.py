@@ -108,6 +108,33 @@ def test_an_xml_entity_declaration_is_refused(tmp_path, valid) -> None:
     assert _refused(entity, "declares a DOCTYPE") < 1
 
 
+@pytest.mark.parametrize(("encoding", "marked"), [("utf-16", True), ("utf-16-le", False), ("utf-32", True),
+                                                 ("utf-7", False), ("cp500", False)])
+def test_an_entity_declaration_in_another_encoding_is_refused(tmp_path, valid, encoding, marked) -> None:
+    # a part in UTF-16 hid its DOCTYPE from the byte scan, and the XML parser then expanded its entities: an
+    # entity's text imported into the catalogue, a billion laughs or an external entity ended in exit 70
+    declared = encoding if encoding != "cp500" else "ebcdic-cp-us"
+    text = (f'<?xml version="1.0" encoding="{declared}"?><!DOCTYPE sst [<!ENTITY e "ESPANSA">]>'
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&e;</t></si></sst>')
+    content = text.encode(encoding)
+    if encoding == "utf-7":  # "<!" as UTF-7 may also write them (Python writes them as they are)
+        content = content.replace(b"<!DOCTYPE", b"+ADwAIQ-DOCTYPE")
+    if encoding == "utf-16-le":  # no byte-order mark, and a declaration that says UTF-8: NUL bytes give it away
+        content = text.replace(declared, "UTF-8").encode(encoding)
+    assert marked == content.startswith((b"\xff\xfe", b"\xfe\xff"))
+    assert b"<!DOCTYPE" not in content
+    part = _with_parts(valid, tmp_path / f"{encoding}.xlsx", {"xl/sharedStrings.xml": content})
+    assert _refused(part, "is not written in UTF-8") < 1
+
+
+def test_a_part_in_utf8_with_its_mark_or_a_latin_declaration_is_read(tmp_path, valid) -> None:
+    with zipfile.ZipFile(valid) as book:
+        workbook = book.read("xl/workbook.xml")
+    for name, content in (("bom", b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-8"?>\n' + workbook),
+                          ("latin", b'<?xml version="1.0" encoding="ISO-8859-1" standalone="yes"?>' + workbook)):
+        assert read_workbook(_with_parts(valid, tmp_path / f"{name}.xlsx", {"xl/workbook.xml": content}))
+
+
 def test_what_is_not_a_workbook_is_one_located_line(tmp_path) -> None:
     fake = tmp_path / "finto.xlsx"
     fake.write_text("codice;nome\nB1;prova\n", encoding="utf-8")

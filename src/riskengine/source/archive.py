@@ -9,6 +9,7 @@ streamed bytes; ``scan`` sees every XML part's bytes, chunk by chunk, to bound w
 from __future__ import annotations
 
 import os
+import re
 import stat
 import zipfile
 from collections.abc import Callable
@@ -23,12 +24,32 @@ MAX_RATIO = 100  # uncompressed / compressed, per part: XML compresses 5-20 time
 MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlsb", ".xls", ".docm", ".dotm", ".doc")
 _CHUNK = 1024 * 1024
 _DOCTYPE = b"<!DOCTYPE"
+# The declarations an XML part may open with: Office writes UTF-8. In an encoding where ASCII is not itself (UTF-16,
+# UTF-32, UTF-7, EBCDIC) a DOCTYPE would not read as the bytes above, so any other is refused, and so is a part
+# that does not start with "<" (a byte-order mark of UTF-16 or UTF-32; EBCDIC) or holds a NUL byte (UTF-16 or
+# UTF-32 without a mark; no XML text holds one).
+_DECLARED = re.compile(rb'<\?xml[^>]*?encoding\s*=\s*["\']([^"\']*)["\']')
+_ASCII_ENCODINGS = re.compile(rb"(?i)utf-?8|(?:us-)?ascii|iso-8859-\d{1,2}|latin-?1|windows-125\d|cp125\d")
+_UTF8_MARK = b"\xef\xbb\xbf"
+_OTHER_MARKS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
+                (b"\xfe\xff", "UTF-16"))
 
 
 def _refuse(path: Path, key: str, hint: str, code: str, **values: Any) -> RiskengineError:
     """One located problem about an office file, worded by ``problemi.contenitore.<key>`` and its hint."""
     return refuse(Location(str(path)), f"problemi.contenitore.{key}", code=code,
                   hint_key=f"problemi.contenitore.suggerimento.{hint}", **values)
+
+
+def _check_encoding(path: Path, code: str, part: str, start: bytes) -> None:
+    """Refuse an XML part whose first bytes are not text where ASCII reads as itself (see ``_DECLARED``)."""
+    text = start.removeprefix(_UTF8_MARK).lstrip(b" \t\r\n")
+    declared = _DECLARED.match(text)
+    encoding = declared[1] if declared else None
+    if (text and not text.startswith(b"<")) or (encoding is not None and not _ASCII_ENCODINGS.fullmatch(encoding)):
+        shown = encoding.decode("ascii", "replace")[:40] if encoding else \
+            next((name for mark, name in _OTHER_MARKS if start.startswith(mark)), start[:4].hex(" "))
+        raise _refuse(path, "codifica", "salva_da_office", code, parte=part[:80], codifica=shown)
 
 
 def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: str, save_as: str,
@@ -75,6 +96,11 @@ def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: st
             with archive.open(member) as stream:
                 while chunk := stream.read(_CHUNK):
                     block = tail + chunk
+                    if not tail:
+                        _check_encoding(path, code, member.filename, chunk)
+                    if b"\x00" in chunk:
+                        raise _refuse(path, "codifica", "salva_da_office", code, parte=member.filename[:80],
+                                      codifica="NUL")
                     if _DOCTYPE in block:
                         raise _refuse(path, "doctype", "salva_da_office", code, parte=member.filename[:80])
                     if member.filename == "[Content_Types].xml" and b"macroEnabled" in block:
