@@ -145,3 +145,36 @@ def test_what_is_not_a_workbook_is_one_located_line(tmp_path) -> None:
         archive.writestr("[Content_Types].xml", b"<Types/>")
     damaged.write_bytes(buffer.getvalue())
     assert _refused(damaged, "cannot be read") < 1
+
+
+def _sheet_part(valid: Path, number: int) -> str:
+    with zipfile.ZipFile(valid) as book:
+        return book.read(f"xl/worksheets/sheet{number}.xml").decode("utf-8")
+
+
+@pytest.mark.parametrize("dimension", ["A1:B2", "A1:XFD1048576"])
+def test_every_cell_is_read_whatever_dimension_the_sheet_declares(tmp_path, valid, dimension) -> None:
+    # openpyxl's read-only rows stop at the declared dimension: cells beyond a stale one were lost without a word
+    # (Excel shows them), and a forged A1:XFD1048576 padded every row to 16,384 cells
+    import re
+
+    part = _sheet_part(valid, 9)  # Fattori
+    assert re.search(r'<dimension ref="[^"]+"/>', part)
+    declared = re.sub(r'<dimension ref="[^"]+"/>', f'<dimension ref="{dimension}"/>', part, count=1)
+    edited = _with_parts(valid, tmp_path / "dimensione.xlsx", {"xl/worksheets/sheet9.xml": declared.encode()})
+    start = time.perf_counter()
+    sheets = read_workbook(edited)
+    assert time.perf_counter() - start < 5
+    original = read_workbook(valid)["Fattori"]
+    assert max(original.rows) > 2 and sheets["Fattori"].rows == original.rows
+
+
+def test_a_sheet_cut_short_is_one_located_line(tmp_path, valid) -> None:
+    part = _sheet_part(valid, 14)  # Misure
+    cut = _with_parts(valid, tmp_path / "tagliato.xlsx",
+                      {"xl/worksheets/sheet14.xml": part[:len(part) // 2].encode()})
+    result = run_cli("import-xlsx", str(cut), "--out", str(tmp_path / "out"), "--rules", RULES)
+    assert result.exit_code == 1 and "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert result.stderr.startswith(f"{cut}: error[workbook]: sheet «Misure» cannot be read (") and \
+        "the file is damaged (save it again from Excel)" in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()

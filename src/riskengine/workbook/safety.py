@@ -116,13 +116,13 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
     try:
         for ws in book.worksheets:
             rows: dict[int, dict[int, Cell]] = {}
-            for row in ws.iter_rows():
-                for item in row:
-                    value = getattr(item, "value", None)
+            try:
+                for item in _cells_of(book, ws):
+                    value = item["value"]
                     if value is None or (isinstance(value, str) and not value.strip()):
                         continue
-                    cell = Cell(ws.title, item.row, item.column, value)
-                    if item.data_type == "f":
+                    cell = Cell(ws.title, item["row"], item["column"], value)
+                    if item["data_type"] == "f":
                         problems.append(said(cell_location(path, ws.title, cell.ref), "problemi.cartella.formula",
                                              code="workbook", hint_key="problemi.cartella.suggerimento.valore"))
                         continue
@@ -135,13 +135,32 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
                         value = value.isoformat()
                     elif isinstance(value, dt.datetime) and value < book.epoch + _TYPED_NUMBERS:
                         value = _typed_number(value, book.epoch)
-                    rows.setdefault(item.row, {})[item.column] = Cell(ws.title, item.row, item.column, value)
+                    rows.setdefault(cell.row, {})[cell.column] = Cell(ws.title, cell.row, cell.column, value)
+            except Exception as exc:  # a damaged sheet (XML cut short, a cell openpyxl cannot read): one line
+                raise _refuse(path, "foglio_illeggibile", "salva", foglio=ws.title, errore=type(exc).__name__) \
+                    from None
             sheets[ws.title] = Sheet(ws.title, rows)
     finally:
         book.close()
     if problems:
         raise RiskengineError(problems)
     return sheets
+
+
+def _cells_of(book: Any, ws: Any) -> Iterator[dict[str, Any]]:
+    """Every cell a sheet's XML holds, as openpyxl's parser reads it (row, column, value, data_type).
+
+    Not through ``iter_rows``: in read-only mode it stops at the dimension the sheet declares and pads each row up
+    to it, so cells beyond a stale dimension were lost without a word, and a forged A1:XFD1048576 made millions
+    of empty cells. The parser is openpyxl's own (the locked version's), on the sheet's part in the archive.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    with book._archive.open(ws._worksheet_path) as source:
+        parser = WorkSheetParser(source, book.shared_strings, data_only=False, epoch=book.epoch,
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for _, row in parser.parse():
+            yield from row
 
 
 def cells(sheet: Sheet) -> Iterator[Cell]:
