@@ -504,3 +504,27 @@ def test_a_questionnaire_in_english_is_written_in_english_and_merged_back(tmp_pa
     monitoring = {e["misura"]: e for e in load_yaml(catalog / "assessment-2026.yaml").data["monitoraggio"]}
     assert monitoring[code]["stato"] == "in-corso" and monitoring[code]["verifiche_previste"] == 3
     assert _answers(catalog)[process]["risposte"]["P2"] == int(allowed_answers(METHOD, "P2")[0])
+
+
+@pytest.mark.parametrize("sheet", ["Valutazione", "Misure"])
+def test_a_code_on_two_rows_of_a_sheet_is_refused_at_the_second(tmp_path, written, sheet) -> None:
+    # the last row silently won: another row's answers and motivazione (or checks and notes) merged into the item
+    from openpyxl import load_workbook
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    before = (catalog / "assessment-2026.yaml").read_bytes()
+    path = folder / "questionario-PROVV-2026.xlsx"
+    book = load_workbook(path)
+    ws = book[sheet]
+    code = ws["A2"].value
+    ws["A3"] = code
+    if sheet == "Valutazione":
+        ws["C2"], ws["C3"] = int(allowed_answers(METHOD, "P1")[0]), int(allowed_answers(METHOD, "P1")[-1])
+    else:
+        ws["G2"], ws["G3"] = 2, 5
+    book.save(path)
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert result.exit_code == 1
+    assert f"{path}:{sheet}!A3: error[questionario]: '{code}' is already on row 2 of this sheet" in result.stderr, \
+        result.stderr
+    assert (catalog / "assessment-2026.yaml").read_bytes() == before

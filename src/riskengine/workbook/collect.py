@@ -93,6 +93,7 @@ class Collection:
 @dataclass
 class _Row:
     code: str
+    number: int  # the row's number in its sheet
     place: Location
     values: dict[str, Any]  # indicator → answer, "motivazione" → text
     cells: dict[str, Location]
@@ -192,7 +193,7 @@ class _Collector:
             code_cell = cells.get(code_index)
             if code_cell is None:
                 continue
-            row = _Row(str(code_cell.value).strip(), cell_location(path, sheet.title, code_cell.ref), {}, {})
+            row = _Row(str(code_cell.value).strip(), number, cell_location(path, sheet.title, code_cell.ref), {}, {})
             for index, name in columns.items():
                 cell = cells.get(index)
                 if name == "codice":
@@ -212,7 +213,7 @@ class _Collector:
             code_cell = cells.get(next((i for i, h in header.items() if h == "codice"), 0))
             if code_cell is None:
                 continue
-            row = _Row(str(code_cell.value).strip(), cell_location(path, sheet.title, code_cell.ref), {}, {})
+            row = _Row(str(code_cell.value).strip(), number, cell_location(path, sheet.title, code_cell.ref), {}, {})
             for index, name in header.items():
                 cell = cells.get(index)
                 if cell is None or name not in MEASURE_EDITABLE:
@@ -222,6 +223,18 @@ class _Collector:
                 row.cells[name] = cell_location(path, sheet.title, cell.ref)
             rows.append(row)
         return rows
+
+
+def _once(c: _Collector, rows: list[_Row]) -> list[_Row]:
+    """The rows of a sheet whose code no earlier row has; each repeated one refused at its code (the last would
+    silently take the place of the first)."""
+    first: dict[str, _Row] = {}
+    for row in rows:
+        if row.code in first:
+            c.error(row.place, "riga_doppia", hint_key="una_riga", codice=row.code, riga=first[row.code].number)
+        else:
+            first[row.code] = row
+    return [row for row in rows if first[row.code] is row]
 
 
 _ENTRY_LISTS = ("valutazioni", "monitoraggio")
@@ -325,7 +338,7 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
         returned = Returned(path.name, cg.code(unit), cg.attrs(unit)["label"])
         collection.returned.append(returned)
         own = {cg.code(n) for n in items_of_unit(cg, unit, c.level)}
-        for row in rows:
+        for row in _once(c, rows):
             node = f"{c.kind}:{row.code}"
             if node not in cg:
                 pool = [cg.code(n) for n in cg.nodes_of(c.kind)]
@@ -366,7 +379,7 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             touched.add(position)
             (returned.changed if entry != before else returned.unchanged).append(row.code)
         led = {cg.code(n) for n in measures_of(cg, unit)}
-        for row in measure_rows:
+        for row in _once(c, measure_rows):
             filled = {k: v for k, v in row.values.items() if not is_empty(v)}
             if not filled:
                 continue
