@@ -362,3 +362,22 @@ def test_a_date_of_a_workbook_counting_from_1904_is_read_as_the_day_it_shows(tmp
     book.save(tmp_path / "mac.xlsx")
     assert _import(tmp_path / "mac.xlsx", tmp_path / "out").exit_code == 0
     assert load_yaml(tmp_path / "out" / "ente.yaml").data["data_riferimento"] == dt.date(2026, 1, 31)
+
+
+def test_a_field_given_twice_in_the_general_sheet_is_refused_at_the_second(tmp_path, workbook) -> None:
+    # the last row silently replaced the first: the administration's name changed without a word
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook)
+    ws = book["Generale"]
+    first = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "ente.yaml"
+                 and ws.cell(r, 2).value == "nome")
+    last = ws.max_row + 1
+    ws.cell(last, 1).value, ws.cell(last, 2).value, ws.cell(last, 3).value = "ente.yaml", "nome", "Altro nome"
+    book.save(tmp_path / "doppio.xlsx")
+    with pytest.raises(RiskengineError) as refused:
+        api.import_xlsx(tmp_path / "doppio.xlsx", tmp_path / "out")
+    (problem,) = refused.value.problems
+    assert str(problem.location) == f"{tmp_path / 'doppio.xlsx'}:Generale!B{last}"
+    assert problem.message == f"field 'nome' of ente.yaml is already on row {first}: which of the two values holds?"
+    assert not (tmp_path / "out").exists()

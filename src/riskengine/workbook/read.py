@@ -152,6 +152,7 @@ class _Reader:
 
     def settings(self, sheet: Sheet) -> None:
         columns = {(file, c.header): c for file, cols in SETTINGS for c in cols}
+        given: dict[tuple[str, str], int] = {}  # (file, field) → the row that gives it
         for number in sorted(r for r in sheet.rows if r > 1):
             cells = sheet.rows[number]
             file_cell, name_cell, value_cell = cells.get(1), cells.get(2), cells.get(3)
@@ -173,6 +174,11 @@ class _Reader:
                 self.problem(sheet.title, name_cell.ref, "campo_sconosciuto", campo=name, file=file_cell.value,
                              hint=did_you_mean(name, [h for f, h in columns if f == file]))
                 continue
+            if (file, name) in given:  # the last would silently replace the first
+                self.problem(sheet.title, name_cell.ref, "campo_doppio", hint_key="una_colonna", campo=name,
+                             file=file_cell.value, riga=given[(file, name)])
+                continue
+            given[(file, name)] = number
             data = self.file(file, f"{sheet.title}")
             if value_cell is None:
                 continue
