@@ -671,8 +671,9 @@ def test_office_container_refusals_in_both_languages(tmp_path: Path) -> None:
     italian, english = lines(info)
     assert italian.endswith("error[workbook]: i file '.xlsm' non sono ammessi (macro o formato binario) "
                             "(salvalo come 'Cartella di lavoro di Excel (*.xlsx)')")
+    # the format as "Save as" of Office names it in each language (English said the Italian menu's words)
     assert english.endswith("error[workbook]: '.xlsm' files are not accepted (macros or a binary format) "
-                            "(save it as 'Cartella di lavoro di Excel (*.xlsx)')")
+                            "(save it as 'Excel Workbook (*.xlsx)')")
     fake = tmp_path / "catalogo.xlsx"
     fake.write_text("non sono un foglio", encoding="utf-8")
     with pytest.raises(RiskengineError) as info:

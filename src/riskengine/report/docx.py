@@ -89,7 +89,7 @@ def template_file(templates: str | Path | None) -> Path:
 def check_template(path: Path) -> None:
     """Refuse a Word file that is not a bounded, macro-free DOCX (before python-docx parses it)."""
     check_archive(path, max_bytes=MAX_TEMPLATE_BYTES, max_uncompressed=MAX_TEMPLATE_UNCOMPRESSED, code="template",
-                  save_as="'Documento di Word (*.docx)'")
+                  save_as="docx")
 
 
 def _places(path: Path) -> list[tuple[str, str]]:

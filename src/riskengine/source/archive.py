@@ -56,11 +56,13 @@ def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: st
                   scan: Callable[[str, bytes], None] | None = None) -> None:
     """Refuse what is not a bounded, macro-free office file, before any XML is parsed.
 
-    ``save_as`` names the format to save in (for the hints); ``scan(part, chunk)`` is called on the
+    ``save_as`` names the format to save in (for the hints: ``xlsx`` or ``docx``, worded by
+    ``problemi.contenitore.formato.*`` as the Office of each language names it); ``scan(part, chunk)`` is called on the
     streamed bytes of every XML part and may raise.
     """
+    save_in = f"problemi.contenitore.formato.{save_as}"
     if path.suffix.lower() in MACRO_SUFFIXES:
-        raise _refuse(path, "estensione", "salva", code, estensione=path.suffix, formato=save_as)
+        raise _refuse(path, "estensione", "salva", code, estensione=path.suffix, formato_chiave=save_in)
     try:
         info = os.stat(path)
     except OSError as exc:
@@ -73,7 +75,7 @@ def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: st
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise _refuse(path, "non_zip", "salva", code, formato=save_as) from None
+        raise _refuse(path, "non_zip", "salva", code, formato_chiave=save_in) from None
     with archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
@@ -82,7 +84,7 @@ def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: st
         for member in members:
             name = member.filename
             if name.lower().endswith("vbaproject.bin"):
-                raise _refuse(path, "macro", "senza_macro", code, formato=save_as)
+                raise _refuse(path, "macro", "senza_macro", code, formato_chiave=save_in)
             total += member.file_size
             if total > max_uncompressed:
                 raise _refuse(path, "espanso", "troppo_grande", code, limite=max_uncompressed // 1048576)
@@ -104,7 +106,7 @@ def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: st
                     if _DOCTYPE in block:
                         raise _refuse(path, "doctype", "salva_da_office", code, parte=member.filename[:80])
                     if member.filename == "[Content_Types].xml" and b"macroEnabled" in block:
-                        raise _refuse(path, "con_macro", "senza_macro", code, formato=save_as)
+                        raise _refuse(path, "con_macro", "senza_macro", code, formato_chiave=save_in)
                     if scan is not None:
                         scan(member.filename, chunk)
                     tail = block[-16:]

@@ -46,7 +46,7 @@ def check_container(path: Path) -> None:
                 raise _refuse(path, "troppe_celle", "dividi", limite_celle=MAX_CELLS)
 
     check_archive(path, max_bytes=MAX_WORKBOOK_BYTES, max_uncompressed=MAX_UNCOMPRESSED_BYTES, code="workbook",
-                  save_as="'Cartella di lavoro di Excel (*.xlsx)'", scan=count)
+                  save_as="xlsx", scan=count)
 
 
 @dataclass(frozen=True)
