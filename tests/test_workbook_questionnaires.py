@@ -528,3 +528,24 @@ def test_a_code_on_two_rows_of_a_sheet_is_refused_at_the_second(tmp_path, writte
     assert f"{path}:{sheet}!A3: error[questionario]: '{code}' is already on row 2 of this sheet" in result.stderr, \
         result.stderr
     assert (catalog / "assessment-2026.yaml").read_bytes() == before
+
+
+def test_a_questionnaire_of_a_year_already_closed_is_merged_only_with_its_year(tmp_path, written) -> None:
+    # a questionnaire whose year was typed 2025 silently rewrote the 2025 assessment, already published
+    from openpyxl import load_workbook
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    path = folder / "questionario-PROVV-2026.xlsx"
+    book = load_workbook(path)
+    book["Questionario"]["B4"] = 2025
+    book.save(path)
+    provv = _processes(path)
+    _fill(path, {provv[0]: {i: int(allowed_answers(METHOD, i)[0]) for i in INDICATORS}})
+    before = (catalog / "assessment-2025.yaml").read_bytes()
+    refused = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert refused.exit_code == 1
+    assert f"{path}:Questionario!B4: error[questionario]: this questionnaire is of 2025, a year already closed: the " \
+           "latest assessment is of 2026 (to really change the assessment of 2025 use --year 2025; " in refused.stderr
+    assert (catalog / "assessment-2025.yaml").read_bytes() == before
+    assert run_cli("raccogli", str(catalog), str(folder), "--year", "2025", "--rules", RULES).exit_code == 0
+    assert (catalog / "assessment-2025.yaml").read_bytes() != before

@@ -279,6 +279,7 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
     read: list[tuple[Path, str, list[_Row], list[_Row]]] = []
     years: dict[int, Location] = {}
     by_unit: dict[str, Path] = {}
+    latest = max(cg.catalog.assessment_files(), default=0)
     for path in files:
         try:
             sheets = read_workbook(path)
@@ -307,6 +308,9 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             continue
         if year is not None and int(anno) != year:
             c.error(anno_place, "altro_anno", hint_key="un_anno", anno=anno, atteso=year)
+            continue
+        if year is None and int(anno) < latest:  # a year already assessed after: its answers change only on purpose
+            c.error(anno_place, "anno_chiuso", hint_key="conferma_anno", anno=anno, ultimo=latest)
             continue
         years.setdefault(int(anno), anno_place)
         if unit in by_unit:
