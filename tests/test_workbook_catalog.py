@@ -381,3 +381,16 @@ def test_a_field_given_twice_in_the_general_sheet_is_refused_at_the_second(tmp_p
     assert str(problem.location) == f"{tmp_path / 'doppio.xlsx'}:Generale!B{last}"
     assert problem.message == f"field 'nome' of ente.yaml is already on row {first}: which of the two values holds?"
     assert not (tmp_path / "out").exists()
+
+
+def test_a_whole_number_typed_as_text_is_the_number(tmp_path, workbook) -> None:
+    # '150 typed into a cell (text, as Excel keeps it after an apostrophe) or "2026 " with a space after it was
+    # refused as "must be a whole number, got '150'", which a reader cannot make sense of
+    from openpyxl import load_workbook
+
+    ws = load_workbook(workbook, read_only=True)["Generale"]
+    rows = {(r[0], r[1]): i for i, r in enumerate(ws.iter_rows(values_only=True), start=1)}
+    cell = f"C{rows[('ente.yaml', 'dipendenti')]}"
+    typed = edit(workbook, "Generale", {cell: "150 "}, tmp_path / "testo.xlsx")
+    assert _import(typed, tmp_path / "out").exit_code == 0
+    assert load_yaml(tmp_path / "out" / "ente.yaml").data["dipendenti"] == 150

@@ -549,3 +549,23 @@ def test_a_questionnaire_of_a_year_already_closed_is_merged_only_with_its_year(t
     assert (catalog / "assessment-2025.yaml").read_bytes() == before
     assert run_cli("raccogli", str(catalog), str(folder), "--year", "2025", "--rules", RULES).exit_code == 0
     assert (catalog / "assessment-2025.yaml").read_bytes() != before
+
+
+def test_numbers_typed_as_text_in_a_questionnaire_are_numbers(tmp_path, written) -> None:
+    # a count typed as text ('2) was refused; an answer "4,0" was written to the assessment as the text '4.0'
+    from openpyxl import load_workbook
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    path = folder / "questionario-PROVV-2026.xlsx"
+    provv = _processes(path)
+    answers = {i: int(allowed_answers(METHOD, i)[0]) for i in INDICATORS}
+    _fill(path, {provv[0]: {**answers, "P1": f"{answers['P1']},0"}})
+    book = load_workbook(path)
+    code, book["Misure"]["G2"] = book["Misure"]["A2"].value, "2"
+    book.save(path)
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert result.exit_code == 0, result.stderr
+    assert "P1: '" not in (catalog / "assessment-2026.yaml").read_text(encoding="utf-8")
+    assert _answers(catalog)[provv[0]]["risposte"]["P1"] == answers["P1"]
+    monitoring = {e["misura"]: e for e in load_yaml(catalog / "assessment-2026.yaml").data["monitoraggio"]}
+    assert monitoring[code]["verifiche_previste"] == 2

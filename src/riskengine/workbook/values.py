@@ -22,6 +22,7 @@ _TRUE = {"sì", "si", "vero", "true", "x", "yes"}
 _FALSE = {"no", "falso", "false"}
 _ITALIAN_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+_WHOLE = re.compile(r"-?\d{1,18}")
 LIST_SEPARATOR = "\n"
 
 
@@ -139,8 +140,12 @@ def _scalar(value: Any, column: Column) -> Any:
                 return value
     if column.kind in ("decimal", "any") and isinstance(value, float):
         return Decimal(repr(value))
+    if column.kind == "int" and isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        return int(value.strip())  # a number typed as text ('150), or with a space after it
     if column.kind in ("decimal", "any") and isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value.strip()):
-        return value.strip().replace(",", ".")
+        value = value.strip().replace(",", ".")  # "4,5": the decimal comma of Italian
+        if column.kind == "decimal":
+            return value
     if column.kind == "any" and isinstance(value, str):
         try:
             number = Decimal(value.strip())
