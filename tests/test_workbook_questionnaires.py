@@ -569,3 +569,25 @@ def test_numbers_typed_as_text_in_a_questionnaire_are_numbers(tmp_path, written)
     assert _answers(catalog)[provv[0]]["risposte"]["P1"] == answers["P1"]
     monitoring = {e["misura"]: e for e in load_yaml(catalog / "assessment-2026.yaml").data["monitoraggio"]}
     assert monitoring[code]["verifiche_previste"] == 2
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_a_state_that_is_no_state_is_answered_with_the_labels_of_the_drop_down(tmp_path, written, lang) -> None:
+    # the hint listed the slugs ('attuata', 'da-attuare', …) where the drop-down offers "Attuata", "Da attuare"
+    from openpyxl import load_workbook
+
+    from riskengine.i18n import Text
+    from riskengine.workbook.questionnaires import STATI
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    path = folder / "questionario-PROVV-2026.xlsx"
+    book = load_workbook(path)
+    book["Misure"]["F2"] = "completata"
+    book.save(path)
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES, "--lang", lang)
+    (line,) = [line for line in result.stderr.splitlines() if ": error[" in line]
+    assert line.startswith(f"{path}:Misure!F2: error[questionario]: 'completata' ")
+    labels = [Text(lang).value("stato", state) for state in STATI]
+    assert line.endswith(": " + ", ".join(labels[i] for i in (STATI.index("da-attuare"), STATI.index("in-corso"),
+                                                             STATI.index("attuata"), STATI.index("non-attuata"))) + ")")
+    assert "da-attuare" not in line
