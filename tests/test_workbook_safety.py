@@ -178,3 +178,18 @@ def test_a_sheet_cut_short_is_one_located_line(tmp_path, valid) -> None:
     assert result.stderr.startswith(f"{cut}: error[workbook]: sheet «Misure» cannot be read (") and \
         "the file is damaged (save it again from Excel)" in result.stderr, result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_merged_cells_are_refused_at_their_first_cell(tmp_path, valid) -> None:
+    # merging Misure!B3:D3 left C3 and D3 empty: "Misure!A3: missing key 'ambito'", merging never mentioned
+    from openpyxl import load_workbook
+
+    book = load_workbook(valid)
+    book["Misure"].merge_cells("B3:D3")
+    book["Misure"].merge_cells("A5:A6")
+    book.save(tmp_path / "unite.xlsx")
+    with pytest.raises(RiskengineError) as refused:
+        read_workbook(tmp_path / "unite.xlsx")
+    assert [(str(p.location).rsplit(":", 1)[1], p.message) for p in refused.value.problems] == [
+        ("Misure!B3", "merged cells B3:D3: Excel keeps the value of the first only, the others read as empty"),
+        ("Misure!A5", "merged cells A5:A6: Excel keeps the value of the first only, the others read as empty")]

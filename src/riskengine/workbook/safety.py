@@ -117,7 +117,8 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
         for ws in book.worksheets:
             rows: dict[int, dict[int, Cell]] = {}
             try:
-                for item in _cells_of(book, ws):
+                merged: list[str] = []
+                for item in _cells_of(book, ws, merged):
                     value = item["value"]
                     if value is None or (isinstance(value, str) and not value.strip()):
                         continue
@@ -136,6 +137,10 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
                     elif isinstance(value, dt.datetime) and value < book.epoch + _TYPED_NUMBERS:
                         value = _typed_number(value, book.epoch)
                     rows.setdefault(cell.row, {})[cell.column] = Cell(ws.title, cell.row, cell.column, value)
+                for ref in merged:  # Excel keeps the value of the first cell only: the others' columns read empty
+                    problems.append(said(cell_location(path, ws.title, ref.split(":")[0]),
+                                         "problemi.cartella.celle_unite", code="workbook", celle=ref,
+                                         hint_key="problemi.cartella.suggerimento.separa"))
             except Exception as exc:  # a damaged sheet (XML cut short, a cell openpyxl cannot read): one line
                 raise _refuse(path, "foglio_illeggibile", "salva", foglio=ws.title, errore=type(exc).__name__) \
                     from None
@@ -147,13 +152,15 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
     return sheets
 
 
-def _cells_of(book: Any, ws: Any) -> Iterator[dict[str, Any]]:
-    """Every cell a sheet's XML holds, as openpyxl's parser reads it (row, column, value, data_type).
+def _cells_of(book: Any, ws: Any, merged: list[str]) -> Iterator[dict[str, Any]]:
+    """Every cell a sheet's XML holds, as openpyxl's parser reads it (row, column, value, data_type); once they are
+    read, the sheet's merged ranges (``B3:D3``, in row order) are put in ``merged``.
 
     Not through ``iter_rows``: in read-only mode it stops at the dimension the sheet declares and pads each row up
     to it, so cells beyond a stale dimension were lost without a word, and a forged A1:XFD1048576 made millions
     of empty cells. The parser is openpyxl's own (the locked version's), on the sheet's part in the archive.
     """
+    from openpyxl.utils.cell import range_boundaries
     from openpyxl.worksheet._reader import WorkSheetParser
 
     with book._archive.open(ws._worksheet_path) as source:
@@ -161,6 +168,8 @@ def _cells_of(book: Any, ws: Any) -> Iterator[dict[str, Any]]:
                                  date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
         for _, row in parser.parse():
             yield from row
+    ranges = {str(m.ref) for m in parser.merged_cells.mergeCell} if parser.merged_cells is not None else set()
+    merged += sorted(ranges, key=lambda ref: range_boundaries(ref)[1::-1])
 
 
 def cells(sheet: Sheet) -> Iterator[Cell]:
