@@ -262,3 +262,38 @@ def test_a_template_part_in_utf16_with_an_entity_is_refused(tmp_path) -> None:
     result = run_cli("template-check", str(target))
     assert result.exit_code == 1, result.stdout
     assert f"{target}: error[template]: part 'word/document.xml' is not written in UTF-8 (UTF-16)" in result.stderr
+
+
+@pytest.mark.parametrize(("paragraphs", "said"), [
+    (["{{ titolo "], "template syntax near «{{ titolo»: "),
+    (["{% if titolo %}", "x"], "template syntax near «{% if titolo %}»: the template ends before the block 'if' "
+                               "is closed"),
+    (["{%tr for p in processi %}", "{{ p.codice }}", "{%tr endfor %}"], "template syntax near «{%tr for p in "
+                                                                        "processi %}»: "),
+    (["{% include '/etc/passwd' %}"], "the template reads another file (include, import or extends) near "
+                                      "«{% include '/etc/passwd' %}» (write all the text in the template itself)"),
+])
+def test_template_check_refuses_what_would_not_compile_as_assess_does(tmp_path, paragraphs, said) -> None:
+    # template-check said these were fine, one tag at a time; assess then refused each of them
+    template = _word(paragraphs, tmp_path / "allegato.docx")
+    result = run_cli("template-check", str(template))
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"{template}:documento: error[template]: {said}"), result.stderr
+
+
+def test_template_check_knows_jinja_s_own_names_as_the_sandbox_has_them(tmp_path, annex) -> None:
+    # {{ loop.index }} and a macro's name and parameters were refused as variables the result does not provide;
+    # lipsum, which the sandbox removes, passed
+    _, result = annex
+    view = View(canonical_copy(result), Messages("it"))
+    valid = _word(["{% macro riga(p, sep=' – ') %}{{ p.codice }}{{ sep }}{{ p.nome }}{% endmacro %}",
+                   "{% for p in processi %}{{ loop.index }}. {{ riga(p) }}{% endfor %}",
+                   "{% for i in range(2) %}{{ i }}{% endfor %}"], tmp_path / "allegato.docx")
+    assert run_cli("template-check", str(valid)).exit_code == 0
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx_bytes(view, valid))).paragraphs)
+    assert re.search(r"\b1\. [A-Z][\d.]+ – \S", text) and "2. " in text, text
+    lipsum = _word(["{{ lipsum(2) }}"], tmp_path / "lipsum.docx")
+    assert "the template uses 'lipsum', which the result does not provide" in \
+        run_cli("template-check", str(lipsum)).stdout

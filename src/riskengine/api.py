@@ -684,7 +684,8 @@ def raccogli(catalog_dir: str | Path, folder: str | Path, *, year: int | None = 
 
 
 def template_check(template: str | Path) -> list[Problem]:
-    """The variables a Word template (``allegato.docx``) uses that the result does not provide, each at its place."""
-    from riskengine.report.docx import unknown_variables
+    """The variables a Word template (``allegato.docx``) uses that the result does not provide, each at its place;
+    raise :class:`RiskengineError` for a template that is no bounded DOCX or does not compile."""
+    from riskengine.report.docx import template_problems
 
-    return unknown_variables(Path(template))
+    return template_problems(Path(template))

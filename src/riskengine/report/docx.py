@@ -53,7 +53,8 @@ FIELDS = {"ente": ("dipendenti", "nome", "tipo"),
 _INTERNAL_COLUMNS = {"regola"}
 _TAG = re.compile(r"\{\{-?(.*?)-?\}\}|\{%-?(.*?)-?%\}", re.S)
 _DOCXTPL_PREFIX = re.compile(r"^\s*(?:p|tr|tc|r)\s+")
-_STATEMENT = re.compile(r"^\s*(for|if|elif|set|with)\b(.*)$", re.S)
+_STATEMENT = re.compile(r"^\s*(for|if|elif|set|with|macro)\b(.*)$", re.S)
+_MACRO = re.compile(r"\s*(\w+)\s*\((.*)\)\s*$", re.S)  # {% macro riga(p, sep=", ") %}: its name, its parameters
 
 
 @dataclass(frozen=True)
@@ -114,11 +115,13 @@ def _places(path: Path) -> list[tuple[str, str]]:
 def template_uses(path: Path) -> list[Use]:
     """The variables the template reads, each with the first place it is used (loop variables excluded), and the
     fields it reads of the records (``ente.nome``, ``p.livello`` in a loop over ``processi``)."""
-    from jinja2 import Environment, TemplateSyntaxError, meta, nodes
+    from jinja2 import TemplateSyntaxError, meta, nodes
 
-    env = Environment()
+    from riskengine.report.sandbox import AnnexEnvironment, RenderLimits
+
+    env = AnnexEnvironment(RenderLimits.for_items(0))  # its globals (range, dict, not lipsum) are no variables
     uses: list[Use] = []
-    bound: set[str] = set()
+    bound: set[str] = {"loop"}  # inside a for: Jinja's own
     records: dict[str, str] = {}  # a loop variable over a list of records: the list's name
     for text, place in _places(path):
         for match in _TAG.finditer(text):
@@ -139,6 +142,10 @@ def template_uses(path: Path) -> list[Use]:
                 elif word in ("set", "with"):
                     target, _, rest = rest.partition("=")
                     bound.add(target.strip())
+                elif word == "macro" and (macro := _MACRO.match(rest)):
+                    parameters = [p.partition("=") for p in macro.group(2).split(",") if p.strip()]
+                    bound.update([macro.group(1), *(name.strip() for name, _, _ in parameters)])
+                    rest = ", ".join(default for _, _, default in parameters if default.strip()) or "none"
                 source = "{{ " + rest.split(" if ")[0] + " }}"
             try:
                 parsed = env.parse(source)
@@ -161,13 +168,58 @@ def template_uses(path: Path) -> list[Use]:
     return list(first.values())
 
 
-def unknown_variables(path: Path) -> list[Problem]:
-    """A problem for each variable the template uses that the result does not provide, at its place."""
+def _jinja_parts(path: Path) -> list[tuple[str, str]]:
+    """(place, Jinja source) of the template's body and of each header and footer, as docxtpl renders them: its
+    tags joined across runs, one line per paragraph."""
+    from docxtpl import DocxTemplate
+
+    try:
+        template = DocxTemplate(str(path))
+        template.init_docx()
+        parts = [("documento", template.patch_xml(template.get_xml()))]
+        for uri, place in ((template.HEADER_URI, "intestazione"), (template.FOOTER_URI, "piè di pagina")):
+            parts += [(place, template.patch_xml(template.get_part_xml(part)))
+                      for _, part in template.get_headers_footers(uri)]
+    except Exception as exc:  # python-docx raises many kinds on a damaged file: one located line
+        raise _refuse(path, "word_illeggibile", errore=type(exc).__name__) from None
+    return [(place, re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)) for place, xml in parts]
+
+
+def _near(source: str, line: int | None) -> str:
+    """The text of the paragraph at ``line`` of a part's source, without its XML: where to look in Word."""
+    lines = source.splitlines()
+    text = re.sub(r"<[^>]+>", "", lines[line - 1]) if line and line <= len(lines) else ""
+    return " ".join(text.split())[:80] or "—"
+
+
+def check_syntax(path: Path) -> None:
+    """Refuse a template Jinja cannot compile as a whole (a block left open, a tag cut short, ``{%tr`` outside a
+    table), or one that reads another file (include, import, extends), near the paragraph at fault."""
+    from jinja2 import Environment, TemplateSyntaxError, nodes
+
+    env = Environment()  # parsing only: the sandbox and its limits apply when the template runs
+    for place, source in _jinja_parts(path):
+        try:
+            tree = env.parse(source)
+        except TemplateSyntaxError as exc:
+            raise refuse(Location(f"{path}:{place}"), "problemi.modello.sintassi_vicino", code="template",
+                         hint_key="problemi.modello.suggerimento.etichetta", vicino=_near(source, exc.lineno),
+                         **template_cause(exc)) from None
+        for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+            raise refuse(Location(f"{path}:{place}"), "problemi.modello.altro_file", code="template",
+                         hint_key="problemi.modello.suggerimento.un_file", vicino=_near(source, node.lineno))
+
+
+def template_problems(path: Path) -> list[Problem]:
+    """A problem for each variable the template uses that the result does not provide, at its place; raise
+    :class:`RiskengineError` for a template that is no bounded DOCX or does not compile."""
     check_template(path)
     from riskengine.suggest import did_you_mean
 
+    uses = template_uses(path)  # a tag's own faults first: they are placed at their paragraph
+    check_syntax(path)
     problems = []
-    for use in template_uses(path):
+    for use in uses:
         if use.field:
             if use.name in FIELDS and use.field not in FIELDS[use.name]:
                 problems.append(said(Location(f"{path}:{use.place}"), "problemi.modello.campo_sconosciuto",
@@ -401,7 +453,7 @@ def docx_bytes(view: View, template: Path) -> bytes:
 
     from riskengine.report.sandbox import AnnexEnvironment, Deadline, RenderLimits, TemplateLimitError
 
-    problems = unknown_variables(template)
+    problems = template_problems(template)
     if problems:
         raise RiskengineError(problems)
     document = DocxTemplate(str(template))
