@@ -297,3 +297,19 @@ def test_template_check_knows_jinja_s_own_names_as_the_sandbox_has_them(tmp_path
     lipsum = _word(["{{ lipsum(2) }}"], tmp_path / "lipsum.docx")
     assert "the template uses 'lipsum', which the result does not provide" in \
         run_cli("template-check", str(lipsum)).stdout
+
+
+def test_a_method_written_without_calling_it_is_refused(tmp_path, annex) -> None:
+    # {{ titolo.format_map }} wrote "<function AnnexEnvironment.wrap_str_format.<locals>.bounded at 0x7f…>" into the
+    # annex: Python's internals, and a memory address that made the document differ from run to run
+    from riskengine.errors import RiskengineError
+
+    _, result = annex
+    view = View(canonical_copy(result), Messages("it"))
+    for text, method in (("{{ titolo.format_map }}", "format_map"), ("{{ titolo.upper }}", "upper"),
+                         ("{{ (processi|first).items }}", "items")):
+        template = _word([text], tmp_path / "metodo.docx")
+        with pytest.raises(RiskengineError) as caught:
+            docx_bytes(view, template)
+        assert f"the template writes the method '{method}' instead of a value: call it, {method}()" \
+            in str(caught.value), caught.value

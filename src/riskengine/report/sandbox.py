@@ -56,6 +56,11 @@ _SPEC_NUMBER = re.compile(r"\d+")
 _END = object()
 
 
+# What a template writes without calling it (``{{ titolo.upper }}``): functions and methods, Python's or ours.
+_FUNCTIONS = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.BuiltinMethodType,
+              types.MethodWrapperType, types.WrapperDescriptorType, types.MethodDescriptorType)
+
+
 class TemplateLimitError(Exception):
     """A template reached one of the rendering limits: which (``problemi.modello.limite.<kind>``) and its values.
 
@@ -268,11 +273,14 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
             raise TemplateLimitError("stima", operazione=what, limite_caratteri=self.limits.max_chars)
 
     def bounded_text(self, value: Any) -> Any:
-        """``value``, refused when its text would pass the size limit (``{{ }}`` and ``~`` turn it into text).
+        """``value``, refused when its text would pass the size limit (``{{ }}`` and ``~`` turn it into text), or when
+        it is a method or function, written without calling it.
 
         A list or dict repeating a large string can have a huge text though it is small itself.
         """
         if not isinstance(value, str):
+            if isinstance(value, _FUNCTIONS):  # its text: Python's internals, a memory address differing every run
+                raise TemplateLimitError("funzione", metodo=str(getattr(value, "__name__", "?"))[:40])
             self._check_estimate(text_size(value, self.limits.max_chars), "output")
         return value
 
@@ -319,6 +327,7 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
             self._check_estimate(size, "str.format")
             return wrapped(*args, **kwargs)
 
+        bounded.__name__ = value.__name__  # named as the template wrote it, should it be written without a call
         return bounded
 
     def bound_filters(self) -> None:
