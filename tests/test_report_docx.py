@@ -313,3 +313,24 @@ def test_a_method_written_without_calling_it_is_refused(tmp_path, annex) -> None
             docx_bytes(view, template)
         assert f"the template writes the method '{method}' instead of a value: call it, {method}()" \
             in str(caught.value), caught.value
+
+
+def test_a_template_failing_as_it_runs_is_said_near_its_paragraph(tmp_path, annex) -> None:
+    # "modello allegato.docx: TypeError: '>' not supported between instances of 'int' and 'str'": no place, and
+    # Python's words in an Italian line
+    from riskengine.errors import RiskengineError
+    from riskengine.i18n import Text
+
+    _, result = annex
+    view = View(canonical_copy(result), Messages("it"))
+    body = _word(["Introduzione", "{% if anno > 'x' %}sì{% endif %}"], tmp_path / "corpo.docx")
+    header = _word(["{{ titolo }}"], tmp_path / "intestazione.docx", header="{{ (anno ~ '') > 3 }}")
+    for template, place, near, types in ((body, "documento", "{% if anno > 'x' %}sì{% endif %}", "int e str"),
+                                         (header, "intestazione", "{{ (anno ~ '') > 3 }}", "str e int")):
+        with pytest.raises(RiskengineError) as caught:
+            docx_bytes(view, template)
+        (problem,) = caught.value.problems
+        assert Text("it").problem(problem) == (
+            f"{template}:{place}: error[template]: modello {template.name}, vicino a «{near}»: '>' tra valori di "
+            f"tipo diverso ({types}): converti prima uno dei due (|int, |string) (correggi il modello Word, o "
+            "toglilo per usare quello predefinito)")

@@ -168,21 +168,22 @@ def template_uses(path: Path) -> list[Use]:
     return list(first.values())
 
 
-def _jinja_parts(path: Path) -> list[tuple[str, str]]:
-    """(place, Jinja source) of the template's body and of each header and footer, as docxtpl renders them: its
-    tags joined across runs, one line per paragraph."""
+def _jinja_parts(path: Path) -> list[tuple[str, str, str]]:
+    """(place, Jinja source, part name) of the template's body and of each header and footer, as docxtpl renders
+    them: its tags joined across runs, one line per paragraph."""
     from docxtpl import DocxTemplate
 
     try:
         template = DocxTemplate(str(path))
         template.init_docx()
-        parts = [("documento", template.patch_xml(template.get_xml()))]
+        body = template.docx.part
+        parts = [("documento", template.patch_xml(template.get_xml()), str(body.partname))]
         for uri, place in ((template.HEADER_URI, "intestazione"), (template.FOOTER_URI, "piè di pagina")):
-            parts += [(place, template.patch_xml(template.get_part_xml(part)))
+            parts += [(place, template.patch_xml(template.get_part_xml(part)), str(part.partname))
                       for _, part in template.get_headers_footers(uri)]
     except Exception as exc:  # python-docx raises many kinds on a damaged file: one located line
         raise _refuse(path, "word_illeggibile", errore=type(exc).__name__) from None
-    return [(place, re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)) for place, xml in parts]
+    return [(place, re.sub(r"<w:p([ >])", r"\n<w:p\1", xml), name) for place, xml, name in parts]
 
 
 def _near(source: str, line: int | None) -> str:
@@ -198,7 +199,7 @@ def check_syntax(path: Path) -> None:
     from jinja2 import Environment, TemplateSyntaxError, nodes
 
     env = Environment()  # parsing only: the sandbox and its limits apply when the template runs
-    for place, source in _jinja_parts(path):
+    for place, source, _ in _jinja_parts(path):
         try:
             tree = env.parse(source)
         except TemplateSyntaxError as exc:
@@ -208,6 +209,22 @@ def check_syntax(path: Path) -> None:
         for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
             raise refuse(Location(f"{path}:{place}"), "problemi.modello.altro_file", code="template",
                          hint_key="problemi.modello.suggerimento.un_file", vicino=_near(source, node.lineno))
+
+
+def _failed_near(path: Path, exc: BaseException, part: Any) -> tuple[str, str] | None:
+    """(place, paragraph text) where rendering failed: the template's line in the traceback Jinja rewrites, in the
+    part docxtpl was rendering; None when it is not known."""
+    line = None
+    trace = exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == "<template>":
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    name = str(getattr(part, "partname", ""))
+    found = next(((place, source) for place, source, part_name in _jinja_parts(path) if part_name == name), None)
+    if line is None or found is None:
+        return None
+    return found[0], _near(found[1], line)
 
 
 def template_problems(path: Path) -> list[Problem]:
@@ -466,7 +483,14 @@ def docx_bytes(view: View, template: Path) -> bytes:
             document.render(docx_context(view, document), jinja_env=env, autoescape=True)
     except (TemplateError, SecurityError, TemplateLimitError,
             ArithmeticError, LookupError, TypeError, ValueError) as exc:  # the last raised by the template's own code
-        raise _refuse(template, "errore", nome=template.name, errore=type(exc).__name__, **template_cause(exc)) from exc
+        near = _failed_near(template, exc, getattr(document, "current_rendering_part", None))
+        if near is None:
+            raise _refuse(template, "errore", nome=template.name, errore=type(exc).__name__,
+                          **template_cause(exc)) from exc
+        place, text = near
+        raise refuse(Location(f"{template}:{place}"), "problemi.modello.errore_vicino", code="template",
+                     hint_key="problemi.modello.suggerimento.correggi", nome=template.name, vicino=text,
+                     **template_cause(exc)) from exc
     when = dt.datetime.combine(dt.date.fromisoformat(str(view.ente["data_riferimento"])[:10]), dt.time())
     props = document.docx.core_properties
     props.created = props.modified = when

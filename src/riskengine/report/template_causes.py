@@ -40,6 +40,8 @@ _CAUSES = (
                                  r"unsafe\."), "attributo_vietato"),
     ("OverflowError", re.compile(r"Range too big\. The sandbox blocks ranges larger than MAX_RANGE "
                                  r"\((?P<limite_argomento>\d+)\)\."), "intervallo_grande"),
+    ("TypeError", re.compile(r"'(?P<citato>[^']+)' not supported between instances of '(?P<tipo_a>\w+)' and "
+                             r"'(?P<tipo_b>\w+)'"), "tipi_diversi"),
     ("ZeroDivisionError",
      re.compile(r"(integer |float )?(division( or modulo)?|modulo) by zero|float (modulo|divmod\(\))"),
      "divisione_per_zero"),
