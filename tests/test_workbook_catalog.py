@@ -394,3 +394,19 @@ def test_a_whole_number_typed_as_text_is_the_number(tmp_path, workbook) -> None:
     typed = edit(workbook, "Generale", {cell: "150 "}, tmp_path / "testo.xlsx")
     assert _import(typed, tmp_path / "out").exit_code == 0
     assert load_yaml(tmp_path / "out" / "ente.yaml").data["dipendenti"] == 150
+
+
+def test_the_problems_of_a_column_come_in_the_order_of_its_rows(tmp_path, workbook) -> None:
+    # a renamed heading refused every value of its column: G10, G11, … were said before G2
+    from openpyxl import load_workbook
+
+    column = column_of(workbook, "Misure", "scadenza")
+    book = load_workbook(workbook)
+    book["Misure"][f"{column}1"] = "scadenzaa"
+    book.save(tmp_path / "intestazione.xlsx")
+    with pytest.raises(RiskengineError) as refused:
+        api.import_xlsx(tmp_path / "intestazione.xlsx", tmp_path / "out")
+    cells = [str(p.location).rsplit("!", 1)[1] for p in refused.value.problems
+             if str(p.location).startswith(f"{tmp_path / 'intestazione.xlsx'}:Misure!")]
+    rows = [int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for cell in cells]
+    assert len(rows) > 10 and rows == sorted(rows), cells

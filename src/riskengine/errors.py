@@ -53,6 +53,10 @@ class Severity(StrEnum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
+# A workbook cell's place, FILE.xlsx:Foglio!C12 (riskengine.workbook.safety.cell_location).
+_CELL = re.compile(r"(?P<file>.*\.xlsx):(?P<foglio>[^!]*)!(?P<colonna>[A-Z]{1,3})(?P<riga>\d{1,7})")
+
+
 @dataclass(frozen=True, order=True)
 class Location:
     """A place in a file; line and column are 1-based, 0 when unknown."""
@@ -99,8 +103,16 @@ class Problem:
         return text
 
     def sort_key(self) -> tuple:
-        """Stable order: by file, line, column, then message."""
-        return (self.location.path, self.location.line, self.location.column, self.code, self.message)
+        """Stable order: by file, line, column, then message; a workbook's cells by sheet, row and column (G2
+        before G10, as Excel shows them)."""
+        path = self.location.path
+        cell = _CELL.fullmatch(path)
+        if cell is None:
+            return (path, "", 0, 0, self.location.line, self.location.column, self.code, self.message)
+        letters = cell["colonna"]
+        column = sum((ord(letter) - 64) * 26 ** i for i, letter in enumerate(reversed(letters)))
+        return (cell["file"], cell["foglio"], int(cell["riga"]), column, self.location.line, self.location.column,
+                self.code, self.message)
 
 
 @dataclass
