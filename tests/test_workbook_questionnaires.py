@@ -591,3 +591,12 @@ def test_a_state_that_is_no_state_is_answered_with_the_labels_of_the_drop_down(t
     assert line.endswith(": " + ", ".join(labels[i] for i in (STATI.index("da-attuare"), STATI.index("in-corso"),
                                                              STATI.index("attuata"), STATI.index("non-attuata"))) + ")")
     assert "da-attuare" not in line
+
+
+def test_a_folder_that_does_not_exist_is_said_so(tmp_path, written) -> None:
+    # it was answered "no questionnaire (.xlsx) in the folder", as if the folder were there and empty
+    catalog, _ = written
+    result = run_cli("raccogli", str(catalog), str(tmp_path / "restituiti"), "--rules", RULES)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{tmp_path / 'restituiti'}: error[questionario]: the folder of the returned "
+                                    "questionnaires does not exist (check the path: "), result.stderr

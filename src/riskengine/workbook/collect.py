@@ -275,6 +275,9 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
     from riskengine.source.document import load_yaml
 
     c = _Collector(cg, method)
+    if not folder.is_dir():
+        raise refuse(Location(str(folder)), "problemi.questionario.cartella_inesistente", code="questionario",
+                     hint_key="problemi.questionario.suggerimento.percorso")
     files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))  # ~$: Excel's lock files
     if not files:
         raise refuse(Location(str(folder)), "problemi.questionario.nessuno", code="questionario",
