@@ -410,3 +410,30 @@ def test_the_problems_of_a_column_come_in_the_order_of_its_rows(tmp_path, workbo
              if str(p.location).startswith(f"{tmp_path / 'intestazione.xlsx'}:Misure!")]
     rows = [int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for cell in cells]
     assert len(rows) > 10 and rows == sorted(rows), cells
+
+
+def test_a_questionnaire_given_to_import_xlsx_is_said_to_be_one(tmp_path) -> None:
+    # a unit's questionnaire given to import-xlsx was answered with a cascade of missing sheets and columns
+    catalog = example_copy(tmp_path)
+    assert run_cli("questionari", str(catalog), "--year", "2026", "--out", str(tmp_path / "q"), "--rules", RULES,
+                   "--lang", "it").exit_code == 0
+    questionnaire = tmp_path / "q" / "questionario-PROVV-2026.xlsx"
+    result = _import(questionnaire, tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{questionnaire}: error[workbook]: it is a unit's questionnaire, not the catalogue (merge it into the "
+        "assessment with riskengine raccogli CATALOGUE FOLDER, the folder of the returned questionnaires)",
+        "1 error"]
+
+
+def test_a_sheet_of_notes_is_refused_saying_it_can_go(tmp_path, workbook) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook)
+    book.create_sheet("Appunti")["A1"] = "da rivedere"
+    book.save(tmp_path / "appunti.xlsx")
+    result = _import(tmp_path / "appunti.xlsx", tmp_path / "out")
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'appunti.xlsx'}:Appunti!A1: error[workbook]: unknown sheet 'Appunti' (riskengine reads " \
+           "only the catalogue's sheets: if it holds notes, move the sheet to another file or delete it)" \
+        in result.stderr, result.stderr

@@ -119,7 +119,7 @@ def _words() -> _Words:
                   {t.value("stato", state).casefold(): state for t in texts for state in STATI})
 
 
-def _sheets(sheets: dict[str, Sheet]) -> dict[str, Sheet] | None:
+def questionnaire_sheets(sheets: dict[str, Sheet]) -> dict[str, Sheet] | None:
     """A questionnaire's sheets by key, in whichever language it was written; None when it is no questionnaire."""
     for names in _words().sheets:
         if names["info"] in sheets and names["valutazione"] in sheets:
@@ -292,7 +292,7 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
         except RiskengineError as unreadable:  # said with the other files' errors, in the same round
             c.problems += unreadable.problems
             continue
-        found = _sheets(sheets)
+        found = questionnaire_sheets(sheets)
         if found is None:
             c.error(Location(str(path)), "non_questionario", hint_key="file_originale")
             continue

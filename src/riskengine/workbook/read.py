@@ -19,7 +19,7 @@ from riskengine.catalog.load import default_factors_document
 from riskengine.catalog.lookalikes import look_alike_codes
 from riskengine.catalog.models import CATALOG_FILES
 from riskengine.errors import Location, Problem, RiskengineError, Severity
-from riskengine.i18n import said, wording
+from riskengine.i18n import refuse, said, wording
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile
 from riskengine.source.document import Document, PathKey
@@ -309,9 +309,13 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
     from riskengine.answers.load import check_assessment
     from riskengine.graph import build_graph, check_integrity
     from riskengine.graph.integrity import covered_events_dropped
+    from riskengine.workbook.collect import questionnaire_sheets
 
     path = Path(path)
     sheets = read_workbook(path)
+    if SETTINGS_SHEET not in sheets and questionnaire_sheets(sheets) is not None:
+        raise refuse(Location(str(path)), "problemi.cartella.questionario", code="workbook",
+                     hint_key="problemi.cartella.suggerimento.raccogli")
     reader = _Reader(path, sheets)
     tables = {t.title: t for t in TABLES}
     if SETTINGS_SHEET in sheets:
@@ -324,8 +328,9 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
         if title in tables:
             rows[title] = reader.table(sheet, tables[title])
         elif title not in (*_IGNORED_SHEETS, SETTINGS_SHEET, ASSESSMENT_SHEET):
-            reader.problem(title, "A1", "foglio_sconosciuto", foglio=title,
-                           hint=did_you_mean(title, [*tables, SETTINGS_SHEET, ASSESSMENT_SHEET]))
+            proposal = did_you_mean(title, [*tables, SETTINGS_SHEET, ASSESSMENT_SHEET])
+            reader.problem(title, "A1", "foglio_sconosciuto", foglio=title, hint=proposal,
+                           hint_key="" if proposal else "togli_foglio")
     for table in TABLES:
         if table.title in rows and table.file != "processes.yaml":
             reader.simple(table, rows[table.title])
