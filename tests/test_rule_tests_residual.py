@@ -27,15 +27,15 @@ def only_case(tmp_path: Path, method: Path, text: str) -> Path:
     # product of efficacies: 10 × 0.5 × 0.8 = 4.00 (medio-basso)
     (PNA2013, "rischio: 10, misure: [{codice: M1, ambito: specifica, efficacia: 0.5}, "
               "{codice: M2, ambito: generale, efficacia: 0.2}], atteso: {livello_residuo: basso}",
-     "livello_residuo: expected basso, got medio-basso"),
+     "livello_residuo: expected Low, got Medium-low"),
     # steps: one general measure is half a step, rounded toward the higher risk: no change
     (PNA2019, "probabilita: alto, impatto: alto, misure: [{codice: M1, ambito: generale}], "
               "atteso: {livello_residuo: alto}",
-     "livello_residuo: expected alto, got altissimo"),
+     "livello_residuo: expected High, got Very high"),
     # explicit re-rating: the planned residual is the re-rated one, the monitored comes from the measures
     (TORINO, "rischio: 10, area: B, misure: [{codice: M1, ambito: generale}], "
              "rivalutazione: {livello: basso, motivazione: x}, atteso: {livello_monitorato: basso}",
-     "livello_monitorato: expected basso, got medio-alto"),
+     "livello_monitorato: expected Low, got Medium-high"),
 ])
 def test_a_wrong_residual_expectation_fails_with_the_residual_trace(tmp_path, method, case, mismatch) -> None:
     copy = only_case(tmp_path, method, f"casi:\n  - {{nome: caso, {case}}}\n")
@@ -54,7 +54,7 @@ def test_a_failure_of_another_key_shows_no_residual_trace(tmp_path) -> None:
                                        "atteso: {livello: basso}}\n")
     result = run_cli("test", copy)
     assert result.exit_code == 1
-    assert "livello: expected basso, got medio-alto" in result.stdout
+    assert "livello: expected Low, got Medium-high" in result.stdout  # labels, not codes
     assert "Planned residual" not in result.stdout
 
 
@@ -93,7 +93,7 @@ def test_no_measures_declared_empty_means_no_change(tmp_path) -> None:
                                        "atteso: {livello_residuo: medio}}\n")
     result = run_cli("test", copy)
     assert result.exit_code == 1
-    assert "livello_residuo: expected medio, got medio-alto" in result.stdout
+    assert "livello_residuo: expected Medium, got Medium-high" in result.stdout
 
 
 @pytest.mark.parametrize("method, atteso, message", [
@@ -135,3 +135,19 @@ def test_declared_measures_reach_the_policies_as_counts(tmp_path) -> None:
     result = run_cli("test", only_case(tmp_path, TORINO, cases))
     assert result.exit_code == 0, result.stdout
     assert result.stdout.splitlines()[-1] == "4 passed, 0 failed"
+
+
+def test_a_failed_finding_or_monitoring_is_worded_not_printed_as_python_data(tmp_path) -> None:
+    # "criticita: expected ['X'], got []" and "monitoraggio: expected {'modalita': 'puntuale', …}": Python's repr
+    copy = only_case(tmp_path, TORINO, "casi:\n  - {nome: caso, rischio: 10, area: B, misure: [], atteso: "
+                                       "{criticita: [MOTIVAZIONE-MANCANTE], monitoraggio: {modalita: puntuale, "
+                                       "periodicita: mensile, livello: primo}}}\n")
+    for lang, lines in (("en", ["criticita: expected MOTIVAZIONE-MANCANTE, got RISCHIO-SENZA-MISURA-SPECIFICA",
+                                "monitoraggio: expected monitoring: exhaustive, monthly, got monitoring: sample, "
+                                "half-yearly"]),
+                        ("it", ["criticita: atteso MOTIVAZIONE-MANCANTE, ottenuto RISCHIO-SENZA-MISURA-SPECIFICA",
+                                "monitoraggio: atteso monitoraggio puntuale, mensile, ottenuto monitoraggio a "
+                                "campione, semestrale"])):
+        result = run_cli("test", copy, "--lang", lang)
+        assert result.exit_code == 1
+        assert [line.strip() for line in result.stdout.splitlines()[1:3]] == lines, result.stdout

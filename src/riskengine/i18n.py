@@ -322,13 +322,21 @@ class Text:
             worded += f" ({self('spiegazione.gradini_limite')})"
         return worded
 
-    def mismatch(self, text: str) -> str:
-        """A rule test's mismatch (``campo: expected A, got B``, from riskengine.rule_tests) in this language."""
+    def mismatch(self, text: str, levels: Mapping[str, str] | None = None) -> str:
+        """A rule test's mismatch (``campo: expected A, got B``, from riskengine.rule_tests) in this language: a
+        level by its label (``levels``: the method's, by code), a monitoring by its words."""
         found = re.fullmatch(_MISMATCH, text)
         if not found:
             return self.prose(text)
-        return self("cli.test.differenza", campo=found["campo"], atteso=self.prose(found["atteso"]),
-                    ottenuto=self.prose(found["ottenuto"]))
+        field = found["campo"]
+
+        def worded(value: str) -> str:
+            if field.startswith("livello") and levels:
+                return levels.get(value, value)
+            return self.consequences(value) if field == "monitoraggio" else self.prose(value)
+
+        return self("cli.test.differenza", campo=field, atteso=worded(found["atteso"]),
+                    ottenuto=worded(found["ottenuto"]))
 
     def collective_how(self, how: str) -> str:
         """How a collective owner reaches a unit (``come``, Italian from graph.queries) in this language."""

@@ -318,12 +318,17 @@ def _compare(case: Caso, actual: dict[str, Any]) -> list[str]:
         if actual["livelli_varianti"].get(code) != want:
             mismatches.append(f"livello variante {code}: expected {want}, got {actual['livelli_varianti'].get(code)}")
     if expected.criticita is not None and sorted(expected.criticita) != actual["criticita"]:
-        mismatches.append(f"criticita: expected {sorted(expected.criticita)}, got {actual['criticita']}")
+        mismatches.append(f"criticita: expected {', '.join(sorted(expected.criticita)) or '—'}, got "
+                          f"{', '.join(actual['criticita']) or '—'}")
     if expected.monitoraggio is not None:
         got = actual["monitoraggio"] or {}
         want = expected.monitoraggio.model_dump()
-        if {k: got.get(k) for k in want} != want:
-            mismatches.append(f"monitoraggio: expected {want}, got {({k: got.get(k) for k in want}) if got else None}")
+        shown = ("modalita", "periodicita")  # worded as a policy's consequence is (riskengine.i18n reads it)
+        if got and all(got.get(k) == want[k] for k in shown) and got.get("livello") != want["livello"]:
+            mismatches.append(f"monitoraggio, livello: expected {want['livello']}, got {got.get('livello')}")
+        elif {k: got.get(k) for k in want} != want:
+            mismatches.append(f"monitoraggio: expected monitoraggio {want['modalita']} {want['periodicita']}, got "
+                              + (f"monitoraggio {got.get('modalita')} {got.get('periodicita')}" if got else "—"))
     return mismatches
 
 
