@@ -18,7 +18,6 @@ from riskengine.errors import RiskengineError
 from riskengine.source.document import load_yaml, max_bytes
 
 ENTE_KEYS = "codice, nome, tipo, dipendenti, piano, data_riferimento, metodo, esempio, descrizione, tipologie_obbligatorie"
-SYNTAX_HINT = "(check indentation, colons and quotes around this place)"
 TAG_HINT = "(rule and catalogue files hold plain data only: remove the '!' tag)"
 
 # case -> (edits, problem lines); every case exits 1
@@ -26,7 +25,8 @@ CASES = {
     "invalid-yaml-syntax": (
         [("ente.yaml", "piano: {dal: 2026, al: 2028}", "piano: {dal: 2026, al: 2028")],
         # the unclosed flow mapping of line 5 is noticed at the ':' of line 6 (column 17)
-        [f"cat/ente.yaml:6:17: error[load]: invalid YAML: did not find expected ',' or '}}' {SYNTAX_HINT}"]),
+        ["cat/ente.yaml:6:17: error[load]: invalid YAML: the brace '{' opened on line 5 is not closed, or a comma "
+         "between the entries is missing (close the brace with '}' and separate the entries with commas)"]),
     "unknown-key": (
         [("ente.yaml", 'nome: "Camera', 'nomee: "Camera')],
         ["cat/ente.yaml:1:1: error[schema]: missing required key 'nome'",
