@@ -3,7 +3,7 @@
 PyYAML (and libyaml under it) says what went wrong in English, in the parser's words ("mapping
 values are not allowed in this context"). Each common problem is recognised here and worded by
 ``problemi.yaml.sintassi.<causa>`` (the hint by ``problemi.suggerimento.yaml_sintassi.<causa>``);
-an unknown one is quoted as the reader wrote it. English keeps the reader's words. A value the reader
+an unknown one is quoted as the reader wrote it, in each language. A value the reader
 takes for a date or a number and cannot build is refused with its cause (``problemi.yaml.causa.<causa>``)
 instead of Python's English.
 """
