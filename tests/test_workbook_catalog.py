@@ -437,3 +437,22 @@ def test_a_sheet_of_notes_is_refused_saying_it_can_go(tmp_path, workbook) -> Non
     assert f"{tmp_path / 'appunti.xlsx'}:Appunti!A1: error[workbook]: unknown sheet 'Appunti' (riskengine reads " \
            "only the catalogue's sheets: if it holds notes, move the sheet to another file or delete it)" \
         in result.stderr, result.stderr
+
+
+def test_the_readme_sheet_is_in_the_language_of_the_run_and_the_data_the_same(tmp_path, workbook) -> None:
+    # the «Leggimi» sheet was Italian whatever --lang said (its text was in workbook/export.py)
+    from openpyxl import load_workbook
+
+    english = tmp_path / "english.xlsx"
+    assert run_cli("export-xlsx", str(EXAMPLE), "--out", str(english), "--rules", RULES, "--lang", "en").exit_code == 0
+    readme = [r[0] for r in load_workbook(english)["Leggimi"].iter_rows(values_only=True) if r[0]]
+    assert readme[0].startswith("Catalogue of ") and "Sheets:" in readme
+    assert "  Misure: the prevention measures" in readme
+    assert not [line for line in readme if re.search(r"\b(foglio|le misure|si reimporta|Fogli)\b", line)], readme
+    italian = [r[0] for r in load_workbook(workbook)["Leggimi"].iter_rows(values_only=True) if r[0]]
+    assert italian[0].startswith("Catalogo di ") and "  Misure: le misure di prevenzione" in italian
+    # the sheets the catalogue is read from are the same
+    for sheet in load_workbook(workbook).sheetnames:
+        if sheet != "Leggimi":
+            assert [list(r) for r in load_workbook(english)[sheet].iter_rows(values_only=True)] == \
+                [list(r) for r in load_workbook(workbook)[sheet].iter_rows(values_only=True)], sheet

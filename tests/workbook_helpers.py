@@ -20,8 +20,9 @@ def example_copy(tmp_path: Path, name: str = "cat") -> Path:
 
 
 def export(catalog: Path, out: Path) -> Path:
-    """``riskengine export-xlsx``; fails the test on a non-zero exit."""
-    result = run_cli("export-xlsx", str(catalog), "--out", str(out), "--rules", RULES)
+    """``riskengine export-xlsx`` in Italian (its readme is in the run's language); fails the test on a non-zero
+    exit."""
+    result = run_cli("export-xlsx", str(catalog), "--out", str(out), "--rules", RULES, "--lang", "it")
     assert result.exit_code == 0, result.stdout + result.stderr
     return out
 

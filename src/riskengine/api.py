@@ -575,8 +575,9 @@ def _method_loader(catalog_dir: str | Path, rules_dir: str | Path | None) -> Any
 
 
 def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = None,
-                rules_dir: str | Path | None = None) -> Path:
-    """Write the catalogue (and the assessment of ``year``, default the latest) as one workbook ``out``."""
+                rules_dir: str | Path | None = None, lang: str = "it") -> Path:
+    """Write the catalogue (and the assessment of ``year``, default the latest) as one workbook ``out``, its
+    readme in ``lang``."""
     from riskengine.method.models import AssessmentFile
     from riskengine.source.document import load_yaml
     from riskengine.source.validate import validate_document
@@ -599,7 +600,7 @@ def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = 
         method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)
     out = Path(out)
     try:
-        content = catalog_workbook(cg.catalog, method=method, assessment=assessment, year=year)
+        content = catalog_workbook(cg.catalog, method=method, assessment=assessment, year=year, lang=lang)
     except OSError as exc:  # in the workbook's temporary files: no space, a file size limit
         raise temporary_unwritable(exc) from None
     write_atomic(out, content)

@@ -1096,7 +1096,7 @@ def export_xlsx(catalog: Path = typer.Argument(...),
     t = _text(lang)
     w = _workbook_words(t)
     with _reported(t):
-        path = api.export_xlsx(catalog, out, year=year, rules_dir=rules)
+        path = api.export_xlsx(catalog, out, year=year, rules_dir=rules, lang=t.lang)
     typer.echo(f"{path}: {w['esportato']}")
 
 

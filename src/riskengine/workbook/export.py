@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from riskengine.answers.load import allowed_answers
 from riskengine.catalog import Catalog
 from riskengine.catalog.models import Fase, Processo
+from riskengine.i18n import Text
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile
 from riskengine.workbook import sheets as sh
@@ -30,19 +31,7 @@ from riskengine.workbook.layout import (
 from riskengine.workbook.safety import column_letter
 from riskengine.workbook.values import to_cell, value_at
 
-README = (
-    "Catalogo di {nome}: esportato da riskengine; si reimporta con «riskengine import-xlsx».",
-    "",
-    "Ogni foglio rispecchia un elenco di un file del catalogo; la prima riga ne nomina i campi (chiavi YAML,",
-    "con il punto per i campi annidati, ad es. «tratta.aree»). Non rinominare né spostare le intestazioni.",
-    "Una riga è un elemento; l'ordine delle righe è l'ordine nel file.",
-    "Celle con più codici: un codice per riga (Alt+Invio). Date: gg/mm/aaaa. Sì/no: «sì» o «no».",
-    "Le celle contengono dati, mai formule: una formula è rifiutata con il suo indirizzo.",
-    "Un testo che inizia con = + - @ resta testo.",
-    "Il foglio «Elenchi» raccoglie i codici offerti nei menu a tendina.",
-    "",
-    "Fogli:",
-)
+README_LINES = 11  # cartella.leggimi.riga_1 … riga_11 of the message catalogue
 
 
 def _item_rows(table: Table, catalog: Catalog, assessment: AssessmentFile | None) -> Iterator[list[Any]]:
@@ -143,8 +132,9 @@ def _write_table(ws: Any, columns: tuple[Column, ...], rows: list[list[Any]], li
 
 
 def catalog_workbook(catalog: Catalog, *, method: Method | None = None, assessment: AssessmentFile | None = None,
-                     year: int | None = None) -> bytes:
-    """The workbook of a catalogue (and of the assessment of ``year`` when given): deterministic bytes."""
+                     year: int | None = None, lang: str = "it") -> bytes:
+    """The workbook of a catalogue (and of the assessment of ``year`` when given), its «Leggimi» sheet in ``lang``:
+    deterministic bytes. The sheets and headings are the format's own (the YAML's keys), in every language."""
     from openpyxl import Workbook
 
     files = exported_files(catalog, assessment)
@@ -173,13 +163,14 @@ def catalog_workbook(catalog: Catalog, *, method: Method | None = None, assessme
     _write_table(settings, tuple(Column((h,), "text") for h in SETTINGS_HEADERS), rows, {})
     for r, column in enumerate(setting_columns, start=2):
         sh.drop_down(settings, column, f"C{r}", positions)
-    described = [(SETTINGS_SHEET, "i campi di ente.yaml e le impostazioni degli altri file")]
+    words = Text(lang)
+    described = [(SETTINGS_SHEET, words("cartella.fogli.generale"))]
     for table in TABLES:
         if table.file not in files:
             continue
         ws = book.create_sheet(table.title)
         _write_table(ws, table.all_columns, list(_item_rows(table, catalog, assessment)), positions)
-        described.append((table.title, table.description))
+        described.append((table.title, words(f"cartella.fogli.{table.list_key}")))
         if table.list_key == "eventi" and assessment is not None and method is not None:
             layout = assessment_layout(method)
             ws = book.create_sheet(ASSESSMENT_SHEET)
@@ -190,11 +181,11 @@ def catalog_workbook(catalog: Catalog, *, method: Method | None = None, assessme
                     letter = column_letter(index)
                     sh.drop_down(ws, column, f"{letter}2:{letter}{len(rows) + 500}", positions,
                                  choices=layout.answers.get(column.key[1], ()))
-            described.append((ASSESSMENT_SHEET, f"le risposte della valutazione {year}, una riga per "
-                              f"{layout.level}, e le motivazioni"))
-    for line in README:
-        readme.append([line.format(nome=catalog.ente.nome)])
-    for title, text in described + [(LISTS_SHEET, "i codici offerti nei menu a tendina (non si reimporta)")]:
+            described.append((ASSESSMENT_SHEET, words("cartella.fogli.valutazione", anno=str(year),
+                                                      livello=words(f"problemi.questionario.livello.{layout.level}"))))
+    for line in range(1, README_LINES + 1):
+        readme.append([words(f"cartella.leggimi.riga_{line}", nome=catalog.ente.nome)])
+    for title, text in described + [(LISTS_SHEET, words("cartella.fogli.elenchi"))]:
         readme.append([f"  {title}: {text}"])
     readme.column_dimensions["A"].width = 110
     lists_ws.sheet_state = "hidden"

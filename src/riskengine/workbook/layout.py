@@ -34,6 +34,7 @@ from riskengine.catalog.models import (
     TrasparenzaFile,
     Unita,
 )
+from riskengine.i18n import Text
 from riskengine.method.models import AssessmentFile, EsitoMonitoraggio
 from riskengine.source.fields import _code
 
@@ -68,7 +69,6 @@ class Table:
     model: type[BaseModel]
     columns: tuple[Column, ...]
     owners: tuple[Column, ...] = ()
-    description: str = ""
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
@@ -158,39 +158,32 @@ def model_columns(model: type[BaseModel], file: str, list_key: str, *, skip: tup
     return tuple(columns)
 
 
-def _table(title: str, file: str, list_key: str, model: type[BaseModel], description: str,
+def _table(title: str, file: str, list_key: str, model: type[BaseModel],
            skip: tuple[str, ...] = (), owners: tuple[Column, ...] = (), first: tuple[str, ...] = ()) -> Table:
     """A sheet of ``model``'s columns; ``first``: fields brought to the left, where a reader looks first."""
     columns = model_columns(model, file, list_key, skip=skip)
     ordered = sorted(columns, key=lambda c: first.index(c.key[0]) if c.key[0] in first else len(first))
-    return Table(title, file, list_key, model, tuple(ordered), owners, description)
+    return Table(title, file, list_key, model, tuple(ordered), owners)
 
 
 PROCESS_OWNER = Column(("processo",), "code", ref="processi", required=True)
-TABLES: tuple[Table, ...] = (
-    _table("Tassonomie", "areas.yaml", "tassonomie", Tassonomia, "le tassonomie delle aree di rischio"),
-    _table("Aree", "areas.yaml", "aree", Area, "le aree di rischio di ogni tassonomia"),
-    _table("Corrispondenze", "areas.yaml", "corrispondenze", Corrispondenza,
-           "le corrispondenze tra aree di tassonomie diverse (tassonomia:codice)"),
-    _table("Unità", "units.yaml", "unita", Unita, "le unità organizzative"),
-    _table("Ruoli", "units.yaml", "ruoli", Ruolo, "i ruoli (RPCT, OIV, dirigenti, referenti)"),
-    _table("Fattori", "factors.yaml", "fattori", Fattore, "i fattori abilitanti"),
-    _table("Processi", "processes.yaml", "processi", Processo, "la mappa dei processi",
-           skip=("fasi", "eventi")),
-    _table("Fasi", "processes.yaml", "fasi", Fase,
-           "le fasi e attività dei processi; 'fase_padre' vuota: fase del processo, altrimenti sotto-fase",
-           skip=("fasi", "eventi"),
+TABLES: tuple[Table, ...] = (  # each described by cartella.fogli.<list_key> of the message catalogue
+    _table("Tassonomie", "areas.yaml", "tassonomie", Tassonomia),
+    _table("Aree", "areas.yaml", "aree", Area),
+    _table("Corrispondenze", "areas.yaml", "corrispondenze", Corrispondenza),
+    _table("Unità", "units.yaml", "unita", Unita),
+    _table("Ruoli", "units.yaml", "ruoli", Ruolo),
+    _table("Fattori", "factors.yaml", "fattori", Fattore),
+    _table("Processi", "processes.yaml", "processi", Processo, skip=("fasi", "eventi")),
+    _table("Fasi", "processes.yaml", "fasi", Fase, skip=("fasi", "eventi"),
            owners=(PROCESS_OWNER, Column(("fase_padre",), "code", ref="fasi"))),
     _table("Eventi", "processes.yaml", "eventi", EventoRischioso,
-           "gli eventi rischiosi; 'fase' vuota: evento del processo, altrimenti della fase",
            owners=(PROCESS_OWNER, Column(("fase",), "code", ref="fasi"))),
-    _table("Misure", "measures.yaml", "misure", Misura, "le misure di prevenzione",
+    _table("Misure", "measures.yaml", "misure", Misura,
            first=("codice", "nome", "tipologia", "ambito", "responsabile", "responsabili", "scadenza", "stato")),
-    _table("Obblighi", "trasparenza.yaml", "obblighi", Obbligo, "gli obblighi di pubblicazione"),
-    _table("Non applicabili", "trasparenza.yaml", "non_applicabili", NonApplicabile,
-           "le sezioni di «Amministrazione trasparente» che non si applicano, con il motivo"),
-    _table("Monitoraggio", "assessment", "monitoraggio", EsitoMonitoraggio,
-           "il monitoraggio delle misure nell'anno della valutazione"),
+    _table("Obblighi", "trasparenza.yaml", "obblighi", Obbligo),
+    _table("Non applicabili", "trasparenza.yaml", "non_applicabili", NonApplicabile),
+    _table("Monitoraggio", "assessment", "monitoraggio", EsitoMonitoraggio),
 )
 # The top-level fields of each file that are not lists of items: rows of the "Generale" sheet.
 SETTINGS: tuple[tuple[str, tuple[Column, ...]], ...] = (
@@ -269,7 +262,8 @@ def layout_markdown() -> str:
     out.append("")
     for table in TABLES:
         file = "assessment-<anno>.yaml" if table.file == ASSESSMENT_FILE else table.file
-        out += [f"#### Sheet «{table.title}»", "", f"`{file}`, list `{table.list_key}`: {table.description}.", ""]
+        description = Text("en")(f"cartella.fogli.{table.list_key}")
+        out += [f"#### Sheet «{table.title}»", "", f"`{file}`, list `{table.list_key}`: {description}.", ""]
         out += _rows(table.all_columns) + [""]
     example = AssessmentLayout("processo", ("P1",))
     out += [f"#### Sheet «{ASSESSMENT_SHEET}»", "",
