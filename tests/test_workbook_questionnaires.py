@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -600,3 +601,24 @@ def test_a_folder_that_does_not_exist_is_said_so(tmp_path, written) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{tmp_path / 'restituiti'}: error[questionario]: the folder of the returned "
                                     "questionnaires does not exist (check the path: "), result.stderr
+
+
+def test_a_long_scale_s_prompt_ends_on_a_whole_word_and_points_to_the_scales_sheet(written) -> None:
+    # Excel holds 255 characters in a cell's prompt: the help was cut mid-word ("5 = È altamente discrez")
+    from openpyxl import load_workbook
+
+    from riskengine.workbook.questionnaires import PROMPT_CHARS
+
+    _, out = written
+    ws = load_workbook(out / "questionario-PERS-2026.xlsx")["Valutazione"]
+    prompts = [dv.prompt for dv in ws.data_validations.dataValidation if dv.prompt]
+    long = [p for p in prompts if p.endswith("(tutta la scala nel foglio «Scale»)")]
+    assert long, prompts
+    for prompt in prompts:
+        assert len(prompt) <= PROMPT_CHARS
+    for prompt in long:
+        kept = prompt.removesuffix(" … (tutta la scala nel foglio «Scale»)")
+        words = set(re.findall(r"\w+", " ".join(o.etichetta for i in METHOD.model.indicatori
+                                                 for o in METHOD.scale_of(i).opzioni)
+                                + " ".join(i.domanda or "" for i in METHOD.model.indicatori)))
+        assert re.findall(r"\w+", kept)[-1] in words, kept

@@ -93,6 +93,17 @@ def _scale_help(method: Method, code: str) -> str:
     return (indicator.domanda + "\n" if indicator.domanda else "") + options
 
 
+PROMPT_CHARS = 255  # Excel's limit for a cell's prompt
+
+
+def _prompt(text: str, words: Text) -> str:
+    """The scale's help as a cell's prompt: whole words within Excel's limit, pointing to the sheet that has it all."""
+    if len(text) <= PROMPT_CHARS:
+        return text
+    more = " … " + words("questionario.prompt_continua", foglio=words("questionario.fogli.scale"))
+    return text[:PROMPT_CHARS - len(more)].rsplit(None, 1)[0].rstrip(";,.") + more
+
+
 def _unlock(cell: Any) -> None:
     from openpyxl.styles import PatternFill, Protection
 
@@ -172,7 +183,7 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
                                     allow_blank=True, showErrorMessage=True,
                                     errorTitle=words("questionario.convalida.titolo"),
                                     error=words("questionario.convalida.risposta"), showInputMessage=True,
-                                    promptTitle=code[:32], prompt=_scale_help(method, code)[:255])
+                                    promptTitle=code[:32], prompt=_prompt(_scale_help(method, code), words))
         ws.add_data_validation(validation)
         if items:
             validation.add(f"{letter}2:{letter}{last}")
