@@ -85,7 +85,7 @@ def test_true_is_not_an_answer(tmp_path, cciaa) -> None:
     path = write(tmp_path, one("    risposte: " + ANSWERS.replace("P5: 1", "P5: true") + "\n"))
     assert problems_of(path, *cciaa) == [
         f"{where(path, 'true')}: error[assessment]: 'true' is not an answer of indicator 'P5' "
-        "(expected one of: '1', '5')"]
+        "(expected one of: 1, 5)"]
 
 
 def test_ordinal_answer_outside_the_scale(tmp_path, piccolo) -> None:

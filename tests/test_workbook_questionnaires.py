@@ -622,3 +622,16 @@ def test_a_long_scale_s_prompt_ends_on_a_whole_word_and_points_to_the_scales_she
                                                  for o in METHOD.scale_of(i).opzioni)
                                 + " ".join(i.domanda or "" for i in METHOD.model.indicatori)))
         assert re.findall(r"\w+", kept)[-1] in words, kept
+
+
+def test_an_answer_typed_as_the_scale_words_it_is_that_answer(tmp_path, written) -> None:
+    # "È altamente discrezionale", as the «Scale» sheet shows answer 5, was refused ("valori ammessi: '1', …")
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    path = folder / "questionario-PROVV-2026.xlsx"
+    provv = _processes(path)
+    answers = {i: int(allowed_answers(METHOD, i)[0]) for i in INDICATORS}
+    last = METHOD.scale_of(METHOD.model.indicatori[0]).opzioni[-1]
+    _fill(path, {provv[0]: {**answers, INDICATORS[0]: f"  {last.etichetta.upper()} "}})
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert result.exit_code == 0, result.stderr
+    assert _answers(catalog)[provv[0]]["risposte"][INDICATORS[0]] == (last.codice or int(last.valore))

@@ -17,7 +17,7 @@ from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile, EsitoMonitoraggio, Giudizio, Opzione
 from riskengine.source.document import Document, load_yaml
 from riskengine.source.validate import validate_document, written
-from riskengine.suggest import did_you_mean
+from riskengine.suggest import closest, did_you_mean
 
 _KIND_OF_LEVEL = {"processo": "process", "fase": "phase", "evento": "event"}
 # The findings an assessment file raises, by code: their severity (``rules-list`` lists them).
@@ -96,9 +96,10 @@ def check_answers(method: Method, risposte: dict[str, Any], locate: Callable[...
         if option is None:
             allowed = allowed_answers(method, name)
             numeric = str(raw).replace(".", "").isdigit()  # a number off the scale: every allowed answer
-            problems.append(said(locate((name,)), "problemi.risposta_non_ammessa", code="assessment",
-                                 hint="" if numeric else did_you_mean(str(raw), allowed),
-                                 hint_key="problemi.suggerimento.risposte_ammesse" if numeric else "",
+            # a close answer proposed, else every allowed one, listed alike for a number and a text
+            proposal = "" if numeric or closest(str(raw), allowed) is None else did_you_mean(str(raw), allowed)
+            problems.append(said(locate((name,)), "problemi.risposta_non_ammessa", code="assessment", hint=proposal,
+                                 hint_key="" if proposal else "problemi.suggerimento.risposte_ammesse",
                                  risposta=written(raw), indicatore=name, risposte=", ".join(allowed)))
             continue
         options[name] = option

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,11 @@ def _words() -> _Words:
                   {t.value("stato", state).casefold(): state for t in texts for state in STATI})
 
 
+def _number(value: Decimal) -> int | Decimal:
+    """A scale's value as a cell's number reads (a whole number as an int)."""
+    return int(value) if value == value.to_integral_value() else value
+
+
 def questionnaire_sheets(sheets: dict[str, Sheet]) -> dict[str, Sheet] | None:
     """A questionnaire's sheets by key, in whichever language it was written; None when it is no questionnaire."""
     for names in _words().sheets:
@@ -156,6 +162,9 @@ class _Collector:
         self.level = method.model.valutazione.livello
         self.kind = _KINDS[self.level]
         self.indicators = [i.codice for i in method.model.indicatori]
+        # an answer typed as the «Scale» sheet words it ("È altamente discrezionale"): the answer it labels
+        self.labelled = {i.codice: {o.etichetta.strip().casefold(): o.codice or _number(o.valore)
+                                    for o in method.scale_of(i).opzioni} for i in method.model.indicatori}
         self.problems: list[Problem] = []
 
     def error(self, where: Location, key: str, *, hint: str = "", hint_key: str = "", **values: Any) -> None:
@@ -199,8 +208,10 @@ class _Collector:
                 if name == "codice":
                     continue
                 # an empty cell is kept as empty, with its place: a row answered in part is refused there
-                row.values[name] = None if cell is None else from_cell(cell.value,
-                                                                       _TEXT if name == "motivazione" else _ANSWER)
+                value = None if cell is None else from_cell(cell.value, _TEXT if name == "motivazione" else _ANSWER)
+                if isinstance(value, str) and name != "motivazione":
+                    value = self.labelled[name].get(value.strip().casefold(), value)
+                row.values[name] = value
                 row.cells[name] = cell_location(path, sheet.title, f"{column_letter(index)}{number}")
             rows.append(row)
         return rows
