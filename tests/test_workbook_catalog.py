@@ -336,13 +336,14 @@ def test_a_year_typed_into_a_date_cell_is_refused_as_the_number_typed(tmp_path, 
 
     row, column = row_of(workbook, "Misure", "MS08"), column_of(workbook, "Misure", "scadenza")
     for cell, sheet, field, typed in (("C8", "Generale", "data_riferimento", 2026),
-                                      (f"{column}{row}", "Misure", "scadenza", 31)):
-        edited = edit(workbook, sheet, {cell: typed}, tmp_path / f"{field}.xlsx")
+                                      (f"{column}{row}", "Misure", "scadenza", 31),
+                                      ("C8", "Generale", "data_riferimento", 60)):  # Excel's 29/02/1900
+        edited = edit(workbook, sheet, {cell: typed}, tmp_path / f"{field}-{typed}.xlsx")
         book = load_workbook(edited, read_only=True)
         assert book[sheet][cell].value.year in (1900, 1905)  # as Excel and openpyxl show it
         book.close()
         with pytest.raises(RiskengineError) as refused:
-            api.import_xlsx(edited, tmp_path / f"out-{field}")
+            api.import_xlsx(edited, tmp_path / f"out-{field}-{typed}")
         (problem,) = refused.value.problems
         assert str(problem.location) == f"{edited}:{sheet}!{cell}"
         assert problem.message.startswith(f"'{field}': expected a date (dd/mm/yyyy)"), problem.message

@@ -180,16 +180,25 @@ def test_a_sheet_cut_short_is_one_located_line(tmp_path, valid) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_merged_cells_are_refused_at_their_first_cell(tmp_path, valid) -> None:
-    # merging Misure!B3:D3 left C3 and D3 empty: "Misure!A3: missing key 'ambito'", merging never mentioned
+def test_merged_cells_are_refused_at_their_first_cell_in_the_sheets_read(tmp_path, valid) -> None:
+    # merging Misure!B3:D3 left C3 and D3 empty: "Misure!A3: missing key 'ambito'", merging never mentioned; a
+    # merged title in the «Leggimi» sheet, which is not read, is no fault
     from openpyxl import load_workbook
+
+    from riskengine import api
 
     book = load_workbook(valid)
     book["Misure"].merge_cells("B3:D3")
     book["Misure"].merge_cells("A5:A6")
+    book["Leggimi"].merge_cells("A1:C1")
     book.save(tmp_path / "unite.xlsx")
     with pytest.raises(RiskengineError) as refused:
-        read_workbook(tmp_path / "unite.xlsx")
-    assert [(str(p.location).rsplit(":", 1)[1], p.message) for p in refused.value.problems] == [
+        api.import_xlsx(tmp_path / "unite.xlsx", tmp_path / "out", rules_dir=RULES)
+    merged = [(str(p.location).rsplit(":", 1)[1], p.message) for p in refused.value.problems if "merged" in p.message]
+    assert merged == [
         ("Misure!B3", "merged cells B3:D3: Excel keeps the value of the first only, the others read as empty"),
         ("Misure!A5", "merged cells A5:A6: Excel keeps the value of the first only, the others read as empty")]
+    book = load_workbook(valid)
+    book["Leggimi"].merge_cells("A1:C1")
+    book.save(tmp_path / "titolo.xlsx")
+    assert api.import_xlsx(tmp_path / "titolo.xlsx", tmp_path / "out-titolo", rules_dir=RULES)["files"]

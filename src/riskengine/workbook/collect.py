@@ -35,7 +35,7 @@ from riskengine.workbook.questionnaires import (
     items_of_unit,
     measures_of,
 )
-from riskengine.workbook.safety import Sheet, cell_location, column_letter, read_workbook
+from riskengine.workbook.safety import Sheet, cell_location, column_letter, merged_cells, read_workbook
 from riskengine.workbook.values import from_cell, is_empty
 
 _ANSWER = Column(("risposta",), "any")
@@ -180,6 +180,7 @@ class _Collector:
         return q.owner_of(self.cg, process) if process else None
 
     def answers(self, path: Path, sheet: Sheet) -> list[_Row]:
+        self.problems += merged_cells(path, sheet)
         header = _headings(sheet)
         columns: dict[int, str] = {}
         for index, text in header.items():
@@ -217,6 +218,7 @@ class _Collector:
         return rows
 
     def measures(self, path: Path, sheet: Sheet) -> list[_Row]:
+        self.problems += merged_cells(path, sheet)
         header = _headings(sheet)
         rows = []
         for number in sorted(r for r in sheet.rows if r > 1):

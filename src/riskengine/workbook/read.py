@@ -38,7 +38,7 @@ from riskengine.workbook.layout import (
     Column,
     Table,
 )
-from riskengine.workbook.safety import Sheet, cell_location, read_workbook
+from riskengine.workbook.safety import Sheet, cell_location, merged_cells, read_workbook
 from riskengine.workbook.values import from_cell
 
 _ASSESSMENT_NAME = re.compile(r"assessment-(\d{4})\.yaml")
@@ -130,6 +130,7 @@ class _Reader:
 
     def rows(self, sheet: Sheet, found: dict[int, Column], owners: tuple[Column, ...] = ()) -> list[_Row]:
         """The items of a sheet, in row order: plain data and the cell of every key."""
+        self.problems += merged_cells(self.path, sheet)
         items = []
         for number in sorted(r for r in sheet.rows if r > 1):
             item = _Row({}, number, {(): f"{sheet.title}!A{number}"})
@@ -151,6 +152,7 @@ class _Reader:
         return items
 
     def settings(self, sheet: Sheet) -> None:
+        self.problems += merged_cells(self.path, sheet)
         columns = {(file, c.header): c for file, cols in SETTINGS for c in cols}
         given: dict[tuple[str, str], int] = {}  # (file, field) → the row that gives it
         for number in sorted(r for r in sheet.rows if r > 1):

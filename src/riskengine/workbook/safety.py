@@ -11,11 +11,11 @@ import datetime as dt
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from riskengine.errors import Location, RiskengineError
+from riskengine.errors import Location, Problem, RiskengineError
 from riskengine.i18n import refuse, said
 from riskengine.source.archive import check_archive
 
@@ -65,18 +65,24 @@ class Cell:
 
 
 # A number under 3000 typed into a cell formatted as a date (a year, 2026; a day, 31) is shown by Excel as a day of
-# 1900–1908 (1904–1912 in a workbook counting from 1904), that number of days after the workbook's epoch: read as
-# the number typed, so that it is refused as a number where a date is expected rather than taken for 18/07/1905.
-# No plan holds a day that early.
-_TYPED_NUMBERS = dt.timedelta(days=3000)
+# 1900–1908 (1904–1912 in a workbook counting from 1904): it is read as the number typed, so that it is refused as
+# a number where a date is expected rather than taken for 18/07/1905. No plan holds a day that early.
+_TYPED_NUMBERS = 3000
 
 
-def _typed_number(value: dt.datetime, epoch: dt.datetime) -> int | float:
-    """The number typed into a date cell that Excel shows as ``value``."""
-    from openpyxl.utils.datetime import to_excel
+def _date_cell(value: Any, style: int, book: Any) -> Any:
+    """The value of a cell formatted as a date, from its number: a date (or a time, below 1), else the number typed."""
+    from openpyxl.utils.datetime import from_excel
 
-    number = to_excel(value, epoch)
-    return int(number) if float(number).is_integer() else number
+    if style not in book._date_formats or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if not 0 <= value < 1 and value < _TYPED_NUMBERS:
+        return value
+    try:
+        day = from_excel(value, book.epoch, timedelta=style in book._timedelta_formats)
+    except (OverflowError, ValueError):  # beyond the dates Python knows: the number, refused where a date is due
+        return value
+    return day.isoformat() if isinstance(day, dt.time) else day
 
 
 def column_letter(index: int) -> str:
@@ -95,10 +101,18 @@ def cell_location(path: Path | str, sheet: str, ref: str) -> Location:
 
 @dataclass
 class Sheet:
-    """The non-empty cells of a sheet, by row."""
+    """The non-empty cells of a sheet, by row, and its merged ranges (``B3:D3``, in row order)."""
 
     title: str
     rows: dict[int, dict[int, Cell]]
+    merged: list[str] = field(default_factory=list)
+
+
+def merged_cells(path: Path, sheet: Sheet) -> list[Problem]:
+    """A problem at the first cell of each merged range of a sheet that is read: Excel keeps the value of the first
+    cell only, and the others' columns would read empty."""
+    return [said(cell_location(path, sheet.title, ref.split(":")[0]), "problemi.cartella.celle_unite",
+                 code="workbook", celle=ref, hint_key="problemi.cartella.suggerimento.separa") for ref in sheet.merged]
 
 
 def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
@@ -132,19 +146,12 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
                                              code="workbook", hint_key="problemi.cartella.suggerimento.accorcia",
                                              caratteri_cella=len(value), limite_caratteri=MAX_CELL_CHARS))
                         continue
-                    if isinstance(value, dt.time):
-                        value = value.isoformat()
-                    elif isinstance(value, dt.datetime) and value < book.epoch + _TYPED_NUMBERS:
-                        value = _typed_number(value, book.epoch)
+                    value = _date_cell(value, item["style_id"], book)
                     rows.setdefault(cell.row, {})[cell.column] = Cell(ws.title, cell.row, cell.column, value)
-                for ref in merged:  # Excel keeps the value of the first cell only: the others' columns read empty
-                    problems.append(said(cell_location(path, ws.title, ref.split(":")[0]),
-                                         "problemi.cartella.celle_unite", code="workbook", celle=ref,
-                                         hint_key="problemi.cartella.suggerimento.separa"))
             except Exception as exc:  # a damaged sheet (XML cut short, a cell openpyxl cannot read): one line
                 raise _refuse(path, "foglio_illeggibile", "salva", foglio=ws.title, errore=type(exc).__name__) \
                     from None
-            sheets[ws.title] = Sheet(ws.title, rows)
+            sheets[ws.title] = Sheet(ws.title, rows, merged)
     finally:
         book.close()
     if problems:
@@ -153,8 +160,9 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
 
 
 def _cells_of(book: Any, ws: Any, merged: list[str]) -> Iterator[dict[str, Any]]:
-    """Every cell a sheet's XML holds, as openpyxl's parser reads it (row, column, value, data_type); once they are
-    read, the sheet's merged ranges (``B3:D3``, in row order) are put in ``merged``.
+    """Every cell a sheet's XML holds, as openpyxl's parser reads it (row, column, value, data_type, style_id), a
+    date cell as its number (see ``_date_cell``); once they are read, the sheet's merged ranges (``B3:D3``, in row
+    order) are put in ``merged``.
 
     Not through ``iter_rows``: in read-only mode it stops at the dimension the sheet declares and pads each row up
     to it, so cells beyond a stale dimension were lost without a word, and a forged A1:XFD1048576 made millions
@@ -165,7 +173,7 @@ def _cells_of(book: Any, ws: Any, merged: list[str]) -> Iterator[dict[str, Any]]
 
     with book._archive.open(ws._worksheet_path) as source:
         parser = WorkSheetParser(source, book.shared_strings, data_only=False, epoch=book.epoch,
-                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+                                 date_formats=set(), timedelta_formats=set())
         for _, row in parser.parse():
             yield from row
     ranges = {str(m.ref) for m in parser.merged_cells.mergeCell} if parser.merged_cells is not None else set()
