@@ -8,6 +8,7 @@ streamed bytes; ``scan`` sees every XML part's bytes, chunk by chunk, to bound w
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import stat
@@ -24,15 +25,30 @@ MAX_RATIO = 100  # uncompressed / compressed, per part: XML compresses 5-20 time
 MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlsb", ".xls", ".docm", ".dotm", ".doc")
 _CHUNK = 1024 * 1024
 _DOCTYPE = b"<!DOCTYPE"
-# The declarations an XML part may open with: Office writes UTF-8. In an encoding where ASCII is not itself (UTF-16,
-# UTF-32, UTF-7, EBCDIC) a DOCTYPE would not read as the bytes above, so any other is refused, and so is a part
-# that does not start with "<" (a byte-order mark of UTF-16 or UTF-32; EBCDIC) or holds a NUL byte (UTF-16 or
-# UTF-32 without a mark; no XML text holds one).
+# How a part's bytes are read as text for the DOCTYPE scan. Office writes UTF-8, but a part may be UTF-16 with its
+# byte-order mark (document management systems store their customXml properties so): such a part is decoded and
+# scanned as text, as the XML parser would read it. UTF-32 likewise, and UTF-16/32 without a mark by where its NUL
+# bytes fall. Any other part must be text where ASCII is itself (UTF-8, ISO-8859, windows-125x…), scanned as bytes;
+# one declaring an encoding where it is not (UTF-7, EBCDIC), or not starting with "<", is refused.
 _DECLARED = re.compile(rb'<\?xml[^>]*?encoding\s*=\s*["\']([^"\']*)["\']')
-_ASCII_ENCODINGS = re.compile(rb"(?i)utf-?8|(?:us-)?ascii|iso-8859-\d{1,2}|latin-?1|windows-125\d|cp125\d")
 _UTF8_MARK = b"\xef\xbb\xbf"
-_OTHER_MARKS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
-                (b"\xfe\xff", "UTF-16"))
+_WIDE = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+         (b"\xfe\xff", "utf-16"), (b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"),
+         (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"))
+
+
+_PRINTABLE = bytes(range(32, 127))
+# Declared, though the bytes are ASCII (no mark, no NUL): the parser then fails on them, no DOCTYPE can hide.
+_UTF_16_32 = re.compile(r"(?i)utf[-_]?(?:16|32)(?:[-_]?[lb]e)?")
+
+
+def _ascii_is_itself(encoding: str) -> bool:
+    """Whether ``encoding`` reads every printable ASCII byte as that character (not UTF-7's "+ADw-" for "<", not
+    EBCDIC; an unknown name is not)."""
+    try:
+        return _PRINTABLE.decode(encoding) == _PRINTABLE.decode("ascii")
+    except (LookupError, UnicodeDecodeError):
+        return False
 
 
 def _refuse(path: Path, key: str, hint: str, code: str, **values: Any) -> RiskengineError:
@@ -41,15 +57,20 @@ def _refuse(path: Path, key: str, hint: str, code: str, **values: Any) -> Risken
                   hint_key=f"problemi.contenitore.suggerimento.{hint}", **values)
 
 
-def _check_encoding(path: Path, code: str, part: str, start: bytes) -> None:
-    """Refuse an XML part whose first bytes are not text where ASCII reads as itself (see ``_DECLARED``)."""
+def _part_codec(path: Path, code: str, part: str, start: bytes) -> str | None:
+    """The codec a part's text is decoded with before it is scanned, or None to scan its bytes (see ``_WIDE``);
+    a part in another encoding is refused."""
+    wide = next((codec for mark, codec in _WIDE if start.startswith(mark)), None)
+    if wide is not None:
+        return wide
     text = start.removeprefix(_UTF8_MARK).lstrip(b" \t\r\n")
     declared = _DECLARED.match(text)
-    encoding = declared[1] if declared else None
-    if (text and not text.startswith(b"<")) or (encoding is not None and not _ASCII_ENCODINGS.fullmatch(encoding)):
-        shown = encoding.decode("ascii", "replace")[:40] if encoding else \
-            next((name for mark, name in _OTHER_MARKS if start.startswith(mark)), start[:4].hex(" "))
-        raise _refuse(path, "codifica", "salva_da_office", code, parte=part[:80], codifica=shown)
+    encoding = declared[1].decode("ascii", "replace") if declared else None
+    if (text and not text.startswith(b"<")) or (encoding is not None and not _ascii_is_itself(encoding)
+                                                 and not _UTF_16_32.fullmatch(encoding)):
+        raise _refuse(path, "codifica", "salva_da_office", code, parte=part[:80],
+                      codifica=encoding[:40] if encoding else start[:4].hex(" "))
+    return None
 
 
 def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: str, save_as: str,
@@ -94,13 +115,21 @@ def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: st
         for member in members:
             if not member.filename.endswith((".xml", ".rels")):
                 continue
-            tail = b""
+            tail, codec, decoder, first = b"", None, None, True
             with archive.open(member) as stream:
                 while chunk := stream.read(_CHUNK):
+                    if first:
+                        first = False
+                        codec = _part_codec(path, code, member.filename, chunk)
+                        decoder = codecs.getincrementaldecoder(codec)() if codec else None
+                    if decoder is not None:  # UTF-16 or UTF-32: scanned as the text it is, counted as UTF-8 writes it
+                        try:
+                            chunk = decoder.decode(chunk).encode("utf-8")
+                        except UnicodeDecodeError:
+                            raise _refuse(path, "codifica", "salva_da_office", code, parte=member.filename[:80],
+                                          codifica=codec) from None
                     block = tail + chunk
-                    if not tail:
-                        _check_encoding(path, code, member.filename, chunk)
-                    if b"\x00" in chunk:
+                    if b"\x00" in chunk:  # no XML text holds one: another encoding, in disguise
                         raise _refuse(path, "codifica", "salva_da_office", code, parte=member.filename[:80],
                                       codifica="NUL")
                     if _DOCTYPE in block:
