@@ -313,6 +313,15 @@ def test_a_method_written_without_calling_it_is_refused(tmp_path, annex) -> None
             docx_bytes(view, template)
         assert f"the template writes the method '{method}' instead of a value: call it, {method}()" \
             in str(caught.value), caught.value
+    # a generator, an iterator, a helper of Jinja's: their text too is an address
+    for text in ('{{ processi|map(attribute="codice") }}', "{{ processi|reverse }}",
+                 '{% set s = joiner(", ") %}{{ s }}'):
+        template = _word([text], tmp_path / "oggetto.docx")
+        with pytest.raises(RiskengineError) as caught:
+            docx_bytes(view, template)
+        assert "the template writes a value that is no text (" in str(caught.value), caught.value
+    listed = _word(['{{ processi|map(attribute="codice")|join(", ") }}'], tmp_path / "lista.docx")
+    assert b"0x" not in docx_bytes(view, listed)
 
 
 def test_a_template_failing_as_it_runs_is_said_near_its_paragraph(tmp_path, annex) -> None:

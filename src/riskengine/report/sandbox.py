@@ -61,6 +61,12 @@ _FUNCTIONS = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, t
               types.MethodWrapperType, types.WrapperDescriptorType, types.MethodDescriptorType)
 
 
+def _named_by_address(value: Any) -> bool:
+    """Whether Python writes ``value`` as ``<… object at 0x…>``: its type has no text of its own."""
+    kind: Any = type(value)
+    return bool(kind.__str__ is object.__str__ and kind.__repr__ is object.__repr__)
+
+
 class TemplateLimitError(Exception):
     """A template reached one of the rendering limits: which (``problemi.modello.limite.<kind>``) and its values.
 
@@ -274,13 +280,17 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
 
     def bounded_text(self, value: Any) -> Any:
         """``value``, refused when its text would pass the size limit (``{{ }}`` and ``~`` turn it into text), or when
-        it is a method or function, written without calling it.
+        it has no text of its own: a method written without calling it, a generator (``processi|map(…)`` without
+        ``|list``), an object Python can only name by its address.
 
         A list or dict repeating a large string can have a huge text though it is small itself.
         """
         if not isinstance(value, str):
-            if isinstance(value, _FUNCTIONS):  # its text: Python's internals, a memory address differing every run
+            # Their text is Python's internals and a memory address, differing from run to run.
+            if isinstance(value, _FUNCTIONS):
                 raise TemplateLimitError("funzione", metodo=str(getattr(value, "__name__", "?"))[:40])
+            if isinstance(value, Iterator) or _named_by_address(value):
+                raise TemplateLimitError("non_testo", tipo=type(value).__name__[:40])
             self._check_estimate(text_size(value, self.limits.max_chars), "output")
         return value
 
