@@ -163,6 +163,28 @@ def test_assess_records_beside_the_catalogue_by_default(tmp_path, monkeypatch):
     assert not (tmp_path / "out" / DEFAULT_FILE).exists()  # the annex output holds no history
 
 
+def test_a_store_linked_out_of_a_received_catalogue_is_refused_untouched(tmp_path, monkeypatch):
+    # storico.sqlite a link to another SQLite file: assess migrated it and wrote a run into it; history read it
+    import sqlite3
+
+    monkeypatch.delenv("RISKENGINE_DB")
+    catalog = catalog_copy(tmp_path, "mini")
+    victim = tmp_path / "altro.sqlite"
+    with sqlite3.connect(victim) as connection:
+        connection.execute("create table segnalibri (url text)")
+    before = victim.read_bytes()
+    (catalog / DEFAULT_FILE).symlink_to(victim)
+    for args in (("assess", catalog, "-o", tmp_path / "out", "-f", "json", "-q"), ("history", catalog)):
+        run = riskengine(*args, "--lang", "en", cwd=tmp_path)
+        assert run.returncode == 1, run.stderr
+        assert run.stderr.startswith(f"{catalog / DEFAULT_FILE}: error[store]: the catalogue's history store is a "
+                                     f"link to {victim.resolve()}: riskengine would write into it (remove the link"), \
+            run.stderr
+    assert victim.read_bytes() == before and not (tmp_path / "out").exists()
+    assert riskengine("assess", catalog, "-o", tmp_path / "out", "-f", "json", "-q", "--db",
+                      f"sqlite:///{tmp_path / 'scelto.sqlite'}", cwd=tmp_path).returncode == 3  # named: its choice
+
+
 def test_a_bad_url_is_one_located_line(tmp_path):
     catalog = catalog_copy(tmp_path, "mini")
     run = riskengine("history", catalog, "--db", "not a url", cwd=tmp_path)

@@ -69,7 +69,13 @@ def store_url(catalog_dir: str | Path, db: str | None = None) -> str:
     chosen = db or os.environ.get(ENV_VAR)
     if chosen:
         return chosen
-    return f"{_SQLITE_FILE_URL}{(Path(catalog_dir) / DEFAULT_FILE).resolve()}"
+    path = Path(catalog_dir) / DEFAULT_FILE
+    root, real = os.path.realpath(catalog_dir), os.path.realpath(path)
+    if path.is_symlink() or os.path.commonpath([root, real]) != root:
+        # a catalogue from others, its store a link to a database elsewhere: it would be migrated and written to
+        raise refuse(Location(str(path)), "problemi.archivio.collegamento", code="store",
+                     hint_key="problemi.archivio.suggerimento.collegamento", destinazione=real[-200:])
+    return f"{_SQLITE_FILE_URL}{real}"
 
 
 class _Database(Protocol):
