@@ -294,3 +294,27 @@ def test_a_file_that_is_not_a_store_is_one_located_error(tmp_path):
     with pytest.raises(RiskengineError) as raised:
         open_store(f"sqlite:///{path}")
     assert str(path) in str(raised.value) and "Traceback" not in str(raised.value)
+
+
+@pytest.mark.parametrize("damage", ["'not json'", "'[' || replace(hex(zeroblob(50000)), '00', '[')",
+                                    "'{\"anno\": 2025}'", "'[]'"])
+def test_a_damaged_run_is_one_located_error(tmp_path, mini_result, damage, monkeypatch):
+    # a snapshot edited by hand (not JSON, nested beyond Python's stack, missing its keys) ended assess and diff in
+    # "internal error: JSONDecodeError / RecursionError / KeyError", exit 70
+    import sqlite3
+
+    monkeypatch.delenv("RISKENGINE_DB")
+    catalog = catalog_copy(tmp_path, "mini")
+    store = open_store(default_url(catalog))
+    run = store.record(_result(mini_result, 2025, "a", ente=mini_result["ente"]["codice"]))
+    store.close()
+    with sqlite3.connect(catalog / DEFAULT_FILE) as connection:
+        connection.execute(f"update esecuzioni set risultato = {damage} where id = {run.id}")
+    with pytest.raises(RiskengineError) as refused:
+        open_store(default_url(catalog)).result(run.id)
+    assert str(refused.value) == (f"{(catalog / DEFAULT_FILE).resolve()}: error[store]: run {run.id} recorded in "
+                                  "the history store is damaged: it is no result riskengine wrote (record that year "
+                                  "again with riskengine assess CATALOGUE --year YEAR, or remove the run from the store)")
+    assessed = riskengine("assess", catalog, "-o", tmp_path / "out", "-f", "json", "-q", "--lang", "en", cwd=tmp_path)
+    assert assessed.returncode == 1 and "internal error" not in assessed.stderr, assessed.stderr
+    assert f"error[store]: run {run.id} recorded in the history store is damaged" in assessed.stderr

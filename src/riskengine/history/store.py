@@ -220,8 +220,9 @@ def snapshot(result: dict[str, Any]) -> dict[str, Any]:
 class Store:
     """An open history store."""
 
-    def __init__(self, database: _Database) -> None:
+    def __init__(self, database: _Database, place: str = "") -> None:
         self._database = database
+        self.place = place  # where a damaged run is said to be: the file, or the masked address
 
     def record(self, result: dict[str, Any], when: dt.datetime | None = None) -> Run:
         """Record a run of ``result`` (at ``when``, default now, UTC); return it."""
@@ -260,8 +261,16 @@ class Store:
         found = self._database.rows(_RESULT, {"id": run_id})
         if not found:
             raise KeyError(run_id)
-        loaded: dict[str, Any] = json.loads(found[0]["risultato"])
-        return loaded
+        try:
+            loaded = json.loads(found[0]["risultato"])
+            whole = isinstance(loaded, dict) and snapshot(loaded) == loaded  # every key a later year reads
+        except (ValueError, RecursionError, KeyError, TypeError, AttributeError):  # text edited by hand, cut short
+            whole = False
+        if not whole:
+            raise refuse(Location(self.place), "problemi.archivio.esecuzione_danneggiata", code="store",
+                         hint_key="problemi.archivio.suggerimento.danneggiata", esecuzione=run_id)
+        result: dict[str, Any] = loaded
+        return result
 
     def last_checked(self, ente: str, before: int) -> dict[str, int]:
         """The last year before ``before`` each process or phase had a selected check (latest run of each year)."""
@@ -371,14 +380,14 @@ def open_store(url: str) -> Store:
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             if _sqlite_at_head(path):
-                return Store(_Sqlite(path))
+                return Store(_Sqlite(path), path)
         except OSError as exc:
             raise _unopened(Location(path), **os_cause(exc)) from None
         except sqlite3.Error as exc:
             raise _unopened(Location(path), **_db_cause(str(exc))) from None
         _open_with_sqlalchemy(url).close()  # create or upgrade the schema, then work without SQLAlchemy
-        return Store(_Sqlite(path))
-    return Store(_open_with_sqlalchemy(url))
+        return Store(_Sqlite(path), path)
+    return Store(_open_with_sqlalchemy(url), _masked(url))
 
 
 def read_store(url: str) -> Store:
