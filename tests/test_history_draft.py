@@ -78,6 +78,19 @@ def test_new_year_refuses_a_missing_or_backward_year(tmp_path):
     assert "Traceback" not in missing.stderr + backward.stderr
 
 
+def test_new_year_refuses_a_year_no_assessment_can_have(tmp_path):
+    # --to 10000 ended in "internal error: ValueError: year 10000 is out of range"; --to 3000 wrote a draft that
+    # check then refused ('anno' at most 2100)
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    for year in ("10000", "3000", "1999"):
+        run = riskengine("new-year", catalog, "--from", "2026", "--to", year, "--lang", "en", cwd=tmp_path)
+        assert run.returncode == 1, run.stderr
+        assert run.stderr.startswith(f"--to: error[load]: the draft's year, {year}, is outside the years of an "
+                                     "assessment (2000 to 2100) (use --to with the year after the one assessed)"), \
+            run.stderr
+        assert not (catalog / f"assessment-{year}.yaml").exists()
+
+
 def test_a_draft_that_cannot_be_written_is_one_located_line_and_leaves_nothing(tmp_path, monkeypatch):
     # a read-only catalogue, a full disk: was an internal error (PermissionError, exit 70)
     import errno

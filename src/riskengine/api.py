@@ -475,6 +475,13 @@ def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int) -> Path:
     from riskengine.source.document import load_yaml
     from riskengine.source.writing import unwritable
 
+    from riskengine.method.models import AssessmentFile
+
+    bounds = {type(m).__name__: m for m in AssessmentFile.model_fields["anno"].metadata}
+    lowest, highest = bounds["Ge"].ge, bounds["Le"].le
+    if not lowest <= to_year <= highest:  # the draft would be refused by check, or not be written at all
+        raise refuse(Location("--to"), "problemi.bozza.anno_fuori", anno=to_year, minimo=lowest, massimo=highest,
+                     hint_key="problemi.bozza.suggerimento.anno_fuori")
     cg = load_linked(catalog_dir)
     source = assessment_path(cg, from_year)
     target = Path(catalog_dir) / f"assessment-{to_year}.yaml"
