@@ -471,11 +471,10 @@ def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int) -> Path:
     Never overwrites: an existing file is an error.
     """
     from riskengine.history.draft import draft
+    from riskengine.method.models import AssessmentFile
     from riskengine.pipeline import assessment_path
     from riskengine.source.document import load_yaml
     from riskengine.source.writing import unwritable
-
-    from riskengine.method.models import AssessmentFile
 
     bounds = {type(m).__name__: m for m in AssessmentFile.model_fields["anno"].metadata}
     lowest, highest = bounds["Ge"].ge, bounds["Le"].le
