@@ -107,6 +107,22 @@ def test_the_cli_prints_and_writes_and_touches_neither_catalogue_nor_history(tmp
     assert "esecuzioni registrate (0)" in history.stdout
 
 
+def test_whatif_out_replaces_an_earlier_output_never_another_file(tmp_path):
+    # --out catalogs/…/measures.yaml replaced the catalogue's measures with the what-if's JSON
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    scenario = _scenario(tmp_path, "misure:\n  - {misura: MU4, rimuovi: true}\n", "slitta-mu4.yaml")
+    measures = (catalog / "measures.yaml").read_bytes()
+    run = riskengine("whatif", catalog, "--scenario", scenario, "--out", catalog / "measures.yaml", cwd=tmp_path)
+    assert run.returncode == 1
+    assert run.stderr.startswith(f"{catalog / 'measures.yaml'}: error[output]: the file exists and is no whatif "
+                                 "output: riskengine does not replace it"), run.stderr
+    assert (catalog / "measures.yaml").read_bytes() == measures
+    out = tmp_path / "esito.json"
+    for _ in range(2):  # written, then replaced: an earlier what-if's output
+        assert riskengine("whatif", catalog, "--scenario", scenario, "--out", out, cwd=tmp_path).returncode == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["scenario"] == "slitta-mu4.yaml"
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("misure:\n  - {misura: MX99, rimuovi: true}\n", "scenario.yaml:2:14: error[scenario]: unknown measure 'MX99'"),
     ("collegamenti:\n  aggiungi: [{misura: MU4, processo: Z9}]\n", "error[scenario]: unknown process 'Z9'"),

@@ -512,6 +512,29 @@ def whatif(catalog_dir: str | Path, scenario: str | Path, *, year: int | None = 
             **compare_runs(before, after)}
 
 
+_WHATIF_READ_BYTES = 64 * 1024 * 1024  # an earlier what-if's output is read back to know it is one
+
+
+def write_whatif(changes: dict[str, Any], target: str | Path) -> Path:
+    """Write a what-if's changes to ``target`` as JSON; an existing file is replaced only when it is an earlier
+    what-if's output (a catalogue file named by mistake is left as it is)."""
+    import json
+
+    from riskengine.source.writing import write_atomic
+
+    target = Path(target)
+    if target.exists() or target.is_symlink():
+        earlier = None
+        with contextlib.suppress(OSError, ValueError, RecursionError):
+            if target.is_file() and not target.is_symlink() and target.stat().st_size <= _WHATIF_READ_BYTES:
+                earlier = json.loads(target.read_bytes())
+        if not isinstance(earlier, dict) or set(earlier) != set(changes):
+            raise refuse(Location(str(target)), "problemi.uscita.non_whatif", code="output",
+                         hint_key="problemi.uscita.suggerimento.non_whatif")
+    write_atomic(target, json.dumps(changes, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    return target
+
+
 def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
                   backend: str = "durable") -> list[dict[str, Any]]:
     """Planned measures ranked by the planned residual risk each removes (see :mod:`riskengine.history.whatif`)."""

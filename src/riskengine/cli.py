@@ -1021,10 +1021,7 @@ def whatif(catalog: Path = typer.Argument(...),
            out: Path | None = typer.Option(None, "--out", "-o"),
            lang: str | None = _lang_option()) -> None:
     """Print and write what a scenario changes (scores, levels, summary); the catalogue and history are untouched."""
-    import json
-
     from riskengine import api
-    from riskengine.source.writing import write_atomic
 
     t = _text(lang)
     w = _words(t)
@@ -1042,9 +1039,8 @@ def whatif(catalog: Path = typer.Argument(...),
     typer.echo(w["summary"])
     for key, c in changes["sintesi"].items():
         typer.echo(f"  {w[key]}: {t.number(c['da'])} → {t.number(c['a'])} ({_signed(t, c['variazione'])})")
-    target = out or Path(f"whatif-{scenario.stem}.json")
     with _reported(t):
-        write_atomic(target, json.dumps(changes, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+        target = api.write_whatif(changes, out or Path(f"whatif-{scenario.stem}.json"))
     typer.echo(f"{w['written']}: {target}")
 
 
