@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from riskengine.answers.load import allowed_answers
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
@@ -104,20 +105,22 @@ class _Row:
 class _Words:
     """The words of questionnaires in every language, as raccogli reads them back."""
 
-    sheets: tuple[dict[str, str], ...]  # per language: the sheets' names by key (info, valutazione, …)
+    sheets: dict[str, dict[str, str]]  # by language: the sheets' names by key (info, valutazione, …)
     labels: dict[str, str]  # an identifying cell's label → its key
     headings: dict[str, str]  # a column's heading → its key
     states: dict[str, str]  # a state's label, casefolded → the state
+    offered: dict[str, str]  # by language: the states as the questionnaire's drop-down offers them
 
 
 @cache
 def _words() -> _Words:
     texts = [Text(lang) for lang in LANGUAGES]
-    return _Words(tuple({key: t(f"questionario.fogli.{key}") for key in SHEETS} for t in texts),
+    return _Words({t.lang: {key: t(f"questionario.fogli.{key}") for key in SHEETS} for t in texts},
                   {t(f"questionario.info.{key}"): key for t in texts for key in INFO_ROWS},
                   {t(f"questionario.intestazioni.{key}"): key for t in texts for key in ("processo", "motivazione",
                                                                                           *MEASURE_COLUMNS)},
-                  {t.value("stato", state).casefold(): state for t in texts for state in STATI})
+                  {t.value("stato", state).casefold(): state for t in texts for state in STATI},
+                  {t.lang: ", ".join(t.value("stato", state) for state in STATI) for t in texts})
 
 
 def _number(value: Decimal) -> int | Decimal:
@@ -125,11 +128,11 @@ def _number(value: Decimal) -> int | Decimal:
     return int(value) if value == value.to_integral_value() else value
 
 
-def questionnaire_sheets(sheets: dict[str, Sheet]) -> dict[str, Sheet] | None:
-    """A questionnaire's sheets by key, in whichever language it was written; None when it is no questionnaire."""
-    for names in _words().sheets:
+def questionnaire_sheets(sheets: dict[str, Sheet]) -> tuple[str, dict[str, Sheet]] | None:
+    """The language a questionnaire was written in and its sheets by key; None when it is no questionnaire."""
+    for lang, names in _words().sheets.items():
         if names["info"] in sheets and names["valutazione"] in sheets:
-            return {key: sheets[name] for key, name in names.items() if name in sheets}
+            return lang, {key: sheets[name] for key, name in names.items() if name in sheets}
     return None
 
 
@@ -165,6 +168,7 @@ class _Collector:
         # an answer typed as the «Scale» sheet words it ("È altamente discrezionale"): the answer it labels
         self.labelled = {i.codice: {o.etichetta.strip().casefold(): o.codice or _number(o.valore)
                                     for o in method.scale_of(i).opzioni} for i in method.model.indicatori}
+        self.allowed = {code: set(allowed_answers(method, code)) for code in self.indicators}
         self.problems: list[Problem] = []
 
     def error(self, where: Location, key: str, *, hint: str = "", hint_key: str = "", **values: Any) -> None:
@@ -210,14 +214,15 @@ class _Collector:
                     continue
                 # an empty cell is kept as empty, with its place: a row answered in part is refused there
                 value = None if cell is None else from_cell(cell.value, _TEXT if name == "motivazione" else _ANSWER)
-                if isinstance(value, str) and name != "motivazione":
-                    value = self.labelled[name].get(value.strip().casefold(), value)
+                if isinstance(value, str) and name != "motivazione" and value not in self.allowed[name]:
+                    value = self.labelled[name].get(value.strip().casefold(), value)  # a code stays that code
                 row.values[name] = value
                 row.cells[name] = cell_location(path, sheet.title, f"{column_letter(index)}{number}")
             rows.append(row)
         return rows
 
-    def measures(self, path: Path, sheet: Sheet) -> list[_Row]:
+    def measures(self, path: Path, sheet: Sheet, lang: str) -> list[_Row]:
+        """The measures' rows of a questionnaire written in ``lang``."""
         self.problems += merged_cells(path, sheet)
         header = _headings(sheet)
         rows = []
@@ -235,7 +240,8 @@ class _Collector:
                 row.values[name] = from_cell(_state(cell.value) if kind is _STATE else cell.value, kind)
                 row.cells[name] = cell_location(path, sheet.title, cell.ref)
                 if kind is _STATE and row.values[name] not in STATI:  # said with the labels the drop-down offers
-                    self.error(row.cells[name], "stato_sconosciuto", hint_key="stati", valore=cell.value)
+                    self.error(row.cells[name], "stato_sconosciuto", hint_key="stati", valore=cell.value,
+                               stati=_words().offered[lang])  # as the questionnaire's drop-down offers them
                     del row.values[name]
             rows.append(row)
         return rows
@@ -305,10 +311,11 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
         except RiskengineError as unreadable:  # said with the other files' errors, in the same round
             c.problems += unreadable.problems
             continue
-        found = questionnaire_sheets(sheets)
-        if found is None:
+        written = questionnaire_sheets(sheets)
+        if written is None:
             c.error(Location(str(path)), "non_questionario", hint_key="file_originale")
             continue
+        lang, found = written
         info = _info(path, found["info"])
         title = found["info"].title
         unit_value, unit_place = info.get("unita", (None, cell_location(path, title, "B2")))
@@ -336,7 +343,7 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             c.error(unit_place, "secondo", hint_key="una_per_unita", unita=unit_value, file=by_unit[unit].name)
             continue
         by_unit[unit] = path
-        measures = c.measures(path, found["misure"]) if "misure" in found else []
+        measures = c.measures(path, found["misure"], lang) if "misure" in found else []
         read.append((path, unit, c.answers(path, found["valutazione"]), measures))
     if year is None and len(years) > 1:
         for _, place in sorted(years.items())[1:]:
