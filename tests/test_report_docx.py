@@ -343,3 +343,21 @@ def test_a_template_failing_as_it_runs_is_said_near_its_paragraph(tmp_path, anne
             f"{template}:{place}: error[template]: modello {template.name}, vicino a «{near}»: '>' tra valori di "
             f"tipo diverso ({types}): converti prima uno dei due (|int, |string) (correggi il modello Word, o "
             "toglilo per usare quello predefinito)")
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("{{ anno + 'x' }}", "'+' tra valori di tipo diverso (int e str)"),
+    ("{{ (processi|first).codice - 1 }}", "'-' tra valori di tipo diverso (str e int)"),
+    ("{{ titolo + anno }}", "'+' unisce un str a un valore di tipo int"),
+])
+def test_an_operation_on_values_of_two_types_is_worded(tmp_path, annex, text, said) -> None:
+    # "unsupported operand type(s) for +: 'int' and 'str'": Python's English inside an Italian line
+    from riskengine.errors import RiskengineError
+    from riskengine.i18n import Text
+
+    _, result = annex
+    view = View(canonical_copy(result), Messages("it"))
+    with pytest.raises(RiskengineError) as caught:
+        docx_bytes(view, _word([text], tmp_path / "allegato.docx"))
+    line = Text("it").problem(caught.value.problems[0])
+    assert said in line and "unsupported" not in line and "concatenate" not in line, line

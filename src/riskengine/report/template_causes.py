@@ -42,6 +42,10 @@ _CAUSES = (
                                  r"\((?P<limite_argomento>\d+)\)\."), "intervallo_grande"),
     ("TypeError", re.compile(r"'(?P<citato>[^']+)' not supported between instances of '(?P<tipo_a>\w+)' and "
                              r"'(?P<tipo_b>\w+)'"), "tipi_diversi"),
+    ("TypeError", re.compile(r"unsupported operand type\(s\) for (?P<citato>\S+): '(?P<tipo_a>\w+)' and "
+                             r"'(?P<tipo_b>\w+)'"), "tipi_diversi"),
+    ("TypeError", re.compile(r'can only concatenate (?P<tipo_a>\w+) \(not "(?P<tipo_b>\w+)"\) to \w+'),
+     "concatena_tipi"),
     ("ZeroDivisionError",
      re.compile(r"(integer |float )?(division( or modulo)?|modulo) by zero|float (modulo|divmod\(\))"),
      "divisione_per_zero"),
