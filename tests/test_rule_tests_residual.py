@@ -151,3 +151,12 @@ def test_a_failed_finding_or_monitoring_is_worded_not_printed_as_python_data(tmp
         result = run_cli("test", copy, "--lang", lang)
         assert result.exit_code == 1
         assert [line.strip() for line in result.stdout.splitlines()[1:3]] == lines, result.stdout
+
+
+def test_a_failed_monitoring_level_is_worded_by_its_label(tmp_path) -> None:
+    copy = only_case(tmp_path, TORINO, "casi:\n  - {nome: caso, rischio: 10, area: B, misure: [], atteso: "
+                                       "{monitoraggio: {modalita: a-campione, periodicita: semestrale, "
+                                       "livello: primo}}}\n")
+    result = run_cli("test", copy, "--lang", "en")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[1].strip() == "monitoraggio, livello: expected first-level, got second-level"

@@ -333,6 +333,8 @@ class Text:
         def worded(value: str) -> str:
             if field.startswith("livello") and levels:
                 return levels.get(value, value)
+            if field == "monitoraggio, livello":
+                return self.value("livello_monitoraggio", value)
             return self.consequences(value) if field == "monitoraggio" else self.prose(value)
 
         return self("cli.test.differenza", campo=field, atteso=worded(found["atteso"]),

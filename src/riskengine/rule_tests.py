@@ -324,11 +324,11 @@ def _compare(case: Caso, actual: dict[str, Any]) -> list[str]:
         got = actual["monitoraggio"] or {}
         want = expected.monitoraggio.model_dump()
         shown = ("modalita", "periodicita")  # worded as a policy's consequence is (riskengine.i18n reads it)
-        if got and all(got.get(k) == want[k] for k in shown) and got.get("livello") != want["livello"]:
-            mismatches.append(f"monitoraggio, livello: expected {want['livello']}, got {got.get('livello')}")
-        elif {k: got.get(k) for k in want} != want:
+        if not got or any(got.get(k) != want[k] for k in shown):
             mismatches.append(f"monitoraggio: expected monitoraggio {want['modalita']} {want['periodicita']}, got "
                               + (f"monitoraggio {got.get('modalita')} {got.get('periodicita')}" if got else "—"))
+        if got and got.get("livello") != want["livello"]:
+            mismatches.append(f"monitoraggio, livello: expected {want['livello']}, got {got.get('livello')}")
     return mismatches
 
 
