@@ -286,8 +286,9 @@ def test_template_check_knows_jinja_s_own_names_as_the_sandbox_has_them(tmp_path
     # lipsum, which the sandbox removes, passed
     _, result = annex
     view = View(canonical_copy(result), Messages("it"))
-    valid = _word(["{% macro riga(p, sep=' – ') %}{{ p.codice }}{{ sep }}{{ p.nome }}{% endmacro %}",
+    valid = _word(["{% macro riga(p, sep=' – ', fine=', ') %}{{ p.codice }}{{ sep }}{{ p.nome }}{% endmacro %}",
                    "{% for p in processi %}{{ loop.index }}. {{ riga(p) }}{% endfor %}",
+                   "{% macro cornice() %}[{{ caller() }}]{% endmacro %}{% call cornice() %}{{ anno }}{% endcall %}",
                    "{% for i in range(2) %}{{ i }}{% endfor %}"], tmp_path / "allegato.docx")
     assert run_cli("template-check", str(valid)).exit_code == 0
     from docx import Document

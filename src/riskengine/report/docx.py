@@ -12,6 +12,7 @@ The file is deterministic: fixed document properties and zip timestamps.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import re
@@ -54,7 +55,6 @@ _INTERNAL_COLUMNS = {"regola"}
 _TAG = re.compile(r"\{\{-?(.*?)-?\}\}|\{%-?(.*?)-?%\}", re.S)
 _DOCXTPL_PREFIX = re.compile(r"^\s*(?:p|tr|tc|r)\s+")
 _STATEMENT = re.compile(r"^\s*(for|if|elif|set|with|macro)\b(.*)$", re.S)
-_MACRO = re.compile(r"\s*(\w+)\s*\((.*)\)\s*$", re.S)  # {% macro riga(p, sep=", ") %}: its name, its parameters
 
 
 @dataclass(frozen=True)
@@ -142,11 +142,12 @@ def template_uses(path: Path) -> list[Use]:
                 elif word in ("set", "with"):
                     target, _, rest = rest.partition("=")
                     bound.add(target.strip())
-                elif word == "macro" and (macro := _MACRO.match(rest)):
-                    parameters = [p.partition("=") for p in macro.group(2).split(",") if p.strip()]
-                    bound.update([macro.group(1), *(name.strip() for name, _, _ in parameters)])
-                    rest = ", ".join(default for _, _, default in parameters if default.strip()) or "none"
                 source = "{{ " + rest.split(" if ")[0] + " }}"
+                if word == "macro":  # parsed whole: a default may hold commas; its parameters and Jinja's are bound
+                    source = "{% macro " + rest + " %}{% endmacro %}"
+                    with contextlib.suppress(TemplateSyntaxError):  # said below, where it is parsed again
+                        for macro in env.parse(source).find_all(nodes.Macro):
+                            bound.update([macro.name, *(a.name for a in macro.args), "caller", "varargs", "kwargs"])
             try:
                 parsed = env.parse(source)
                 names = meta.find_undeclared_variables(parsed)
