@@ -160,3 +160,15 @@ def test_a_failed_monitoring_level_is_worded_by_its_label(tmp_path) -> None:
     result = run_cli("test", copy, "--lang", "en")
     assert result.exit_code == 1
     assert result.stdout.splitlines()[1].strip() == "monitoraggio, livello: expected first-level, got second-level"
+
+
+def test_a_case_s_risk_beyond_the_bands_is_refused_at_the_case(tmp_path) -> None:
+    # rischio: 26 on a 0–25 method: "method.yaml: error[unique-hit]: la ricerca 'nuovi-indici|26' corrisponde a 0
+    # righe", no line, the engine's words, and no case run
+    copy = only_case(tmp_path, TORINO, "casi:\n  - {nome: caso, rischio: 26, area: B, atteso: {livello: alto}}\n")
+    result = run_cli("test", copy, "--lang", "it")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{where(copy / 'tests' / 'caso.yaml', '26')}: error[rule-test]: il rischio 26 è fuori dalle fasce della "
+        "tabella «Aree A, B, C, H – nuovi indici (quattro fasce)» (da 0,00 a 25,00) (scrivi un rischio tra 0,00 e "
+        "25,00: il punteggio massimo del metodo è 25,00)", "1 errore"]

@@ -27,7 +27,7 @@ from riskengine.evaluate.items import ItemScore, score_item
 from riskengine.evaluate.monitoring import Candidate, select_checks
 from riskengine.i18n import RefusalError, refuse, said
 from riskengine.method import expr
-from riskengine.method.arithmetic import decimals
+from riskengine.method.arithmetic import decimals, quantum
 from riskengine.method.compile import EncodingError, scaled
 from riskengine.method.load import Method, load_method
 from riskengine.method.models import Caso, CasoPiano, TestFile
@@ -140,6 +140,13 @@ def _expectation_problems(method: Method, case: Caso, doc: Document, keys: tuple
         elif key != "rischio" and convention == "gradino" and not (key == "rischio_residuo" and rerated_score):
             problem(("atteso", key), "gradino", key=True, hint_key="atteso_livello", campo=key,
                     livello=key.replace("rischio", "livello"))
+    if case.rischio is not None and method.numeric:  # no band row would classify it: the engine finds none
+        table = method.band_table_for([case.area] if case.area else [])
+        step = quantum(table.digits)
+        low, high = min(r.lo for r in table.rows) * step, max(r.hi for r in table.rows) * step
+        if not low <= case.rischio <= high:
+            problem(("rischio",), "rischio_fuori_bande", hint_key="rischio_fuori_bande", rischio=case.rischio,
+                    tabella=table.name, da_punteggio=low, a_punteggio=high)
     residual = [k for k in _RESIDUAL_KEYS if getattr(expected, k) is not None]
     if residual and case.misure is None and case.rivalutazione is None:
         problem(("atteso", residual[0]), "residuo_senza_misure", key=True, hint_key="residuo_senza_misure",
