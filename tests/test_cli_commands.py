@@ -99,7 +99,8 @@ def test_a_rules_folder_given_is_the_only_one_searched(tmp_path: Path, monkeypat
     shutil.rmtree(tmp_path / "o", ignore_errors=True)
     refused = CliRunner().invoke(app, [name, *args, "--rules", "regole"])
     assert refused.exit_code == 1, refused.output
-    assert ("catalogs/c/ente.yaml: error[load]: method 'cciaa-torino-2022' not found "
+    # said at the method's name in ente.yaml (it had no line)
+    assert ("catalogs/c/ente.yaml:8:9: error[load]: method 'cciaa-torino-2022' not found "
             "(looked in regole/cciaa-torino-2022; use --rules DIR)") in refused.output, refused.output
     assert not (tmp_path / "o").exists()
     own = CliRunner().invoke(app, [name, *args, "--rules", "rules/cciaa-torino-2022"])  # the method's own folder
@@ -179,3 +180,14 @@ def test_a_mistyped_format_or_engine_gets_the_close_one_suggested() -> None:
     for args, said in cases:
         result = run_cli(*args)
         assert (result.exit_code, result.stdout, result.stderr) == (2, "", said + "\n"), args
+
+
+def test_check_without_the_method_counts_no_untreated_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the method not found, check listed 31 event-without-measure warnings the method would not: whether a
+    # process's measures cover its events is the method's to say
+    shutil.copytree(REPO / "catalogs" / "esempio-cciaa", tmp_path / "c")
+    monkeypatch.setenv("RISKENGINE_CACHE_DIR", "off")
+    found = CliRunner().invoke(app, ["check", str(tmp_path / "c"), "--rules", str(REPO / "rules")])
+    missing = CliRunner().invoke(app, ["check", str(tmp_path / "c"), "--rules", str(tmp_path / "regole")])
+    assert missing.exit_code == 1 and f"{tmp_path / 'c' / 'ente.yaml'}:8:9: error[load]: method " in missing.output
+    assert "event-without-measure" not in missing.output and "event-without-measure" not in found.output

@@ -58,7 +58,6 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
     it concerns, so that ``check`` and the annex always say the same things.
     """
     from riskengine.graph.cache import linked
-    from riskengine.graph.integrity import covered_events_dropped
     from riskengine.pipeline import catalog_findings
 
     if (Path(catalog_dir) / "method.yaml").is_file():
@@ -77,8 +76,10 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
         report.counts["obligation"] = len(cg.nodes_of("obligation"))
     method, missing, method_problems = _catalog_method(cg, rules_dir)
     if method is None:
-        # Untreated events counted by the stricter default (only measures linked to the event or its phase).
-        report.problems = covered_events_dropped(cg, integrity, False) + catalog.warnings + method_problems
+        # Whether a process's measures cover its events is the method's to say: no untreated event is counted
+        # without it (the stricter default listed dozens the method would not).
+        untold = [p for p in integrity if p.code != "event-without-measure"]
+        report.problems = untold + catalog.warnings + method_problems
         if report.ok:  # a method that cannot be found matters once the catalogue could be assessed
             report.problems += missing
         return report
@@ -125,10 +126,10 @@ def _catalog_method(cg: CatalogGraph, rules_dir: str | Path | None,
                     ) -> tuple[Method | None, list[Problem], list[Problem]]:
     """The catalogue's method, or None with the problem of finding it (first list) or of loading it (second)."""
     from riskengine.method.cache import cached_method
-    from riskengine.pipeline import find_method_dir
+    from riskengine.pipeline import find_method_dir, method_name
 
     try:
-        method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, rules_dir)
+        method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, rules_dir, where=method_name(cg))
     except RiskengineError as exc:
         return None, exc.problems, []
     try:
@@ -401,7 +402,7 @@ def history(catalog_dir: str | Path, *, db: str | None = None, rules_dir: str | 
     ``rules_dir``: where the catalogue's method is (its levels read storico.yaml), as for :func:`assess`."""
     from riskengine.history.storico import load_storico
     from riskengine.method.load import load_method
-    from riskengine.pipeline import find_method_dir
+    from riskengine.pipeline import find_method_dir, method_name
 
     _check_store(catalog_dir, db)
     cg = load_linked(catalog_dir)
@@ -412,7 +413,7 @@ def history(catalog_dir: str | Path, *, db: str | None = None, rules_dir: str | 
     finally:
         store.close()
     latest = {run.anno: run.id for run in runs}
-    method = load_method(find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, rules_dir))
+    method = load_method(find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, rules_dir, where=method_name(cg)))
     declared = load_storico(catalog_dir, list(method.levels))
     return {"ente": ente,
             "esecuzioni": [dict(run.as_dict(), ultima=latest[run.anno] == run.id) for run in runs],
@@ -523,10 +524,10 @@ def write_whatif(changes: dict[str, Any], target: str | Path) -> Path:
     from riskengine.source.writing import write_atomic
 
     target = Path(target)
-    if target.exists() or target.is_symlink():
+    if target.is_file() and not target.is_symlink():  # a link or a folder is refused as write_atomic refuses them
         earlier = None
         with contextlib.suppress(OSError, ValueError, RecursionError):
-            if target.is_file() and not target.is_symlink() and target.stat().st_size <= _WHATIF_READ_BYTES:
+            if target.stat().st_size <= _WHATIF_READ_BYTES:
                 earlier = json.loads(target.read_bytes())
         if not isinstance(earlier, dict) or set(earlier) != set(changes):
             raise refuse(Location(str(target)), "problemi.uscita.non_whatif", code="output",

@@ -21,9 +21,16 @@ if TYPE_CHECKING:
     from riskengine.catalog.models import Misura
 
 
-def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None = None) -> Path:
+def method_name(cg: CatalogGraph) -> Location:
+    """Where ente.yaml names the catalogue's method."""
+    return cg.catalog.locate("ente.yaml", ("metodo",))
+
+
+def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None = None, *,
+                    where: Location | None = None) -> Path:
     """Locate ``rules/<name>``: in the given rules directory only (a method of the same name elsewhere may be
-    another version of it), else beside the catalogues folder, or in ./rules."""
+    another version of it), else beside the catalogues folder, or in ./rules. ``where``: the place of the name,
+    where a method not found is said (default: ente.yaml)."""
     if rules_dir:  # the folder of the methods, or the method's own folder
         # the method's own folder by its name as written, "." and ".." worked out (``--rules .`` inside it); a
         # link keeps its own name (abspath follows none, so a loop of links is refused as not found)
@@ -34,7 +41,7 @@ def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None 
     for candidate in candidates:
         if (candidate / "method.yaml").is_file():
             return candidate
-    raise refuse(Location(str(catalog_root / "ente.yaml")), "problemi.metodo_non_trovato", metodo=name,
+    raise refuse(where or Location(str(catalog_root / "ente.yaml")), "problemi.metodo_non_trovato", metodo=name,
                  hint_key="problemi.suggerimento.metodo_non_trovato", cartelle=", ".join(str(c) for c in candidates))
 
 
@@ -47,7 +54,7 @@ def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tup
     errors = [p for p in integrity if p.severity is Severity.ERROR]
     if errors:
         raise RiskengineError(errors)
-    method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, rules_dir)
+    method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, rules_dir, where=method_name(cg))
     method = cached_method(method_dir)
     return cg, catalog_findings(cg, integrity, method), method
 
