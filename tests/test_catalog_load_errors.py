@@ -111,6 +111,11 @@ CASES = {
         [("ente.yaml", "data_riferimento: 2026-01-31", "data_riferimento: 2026-13-01")],
         ["cat/ente.yaml:6:19: error[load]: invalid date '2026-13-01': there is no month 13 (1 to 12) "
          "(write dates as YYYY-MM-DD)"]),
+    # a name of millions of characters passed, repeated in every table: an annex of hundreds of megabytes
+    "name-too-long": (
+        [("measures.yaml", 'nome: "Codice di comportamento"', 'nome: "' + "x" * 20_001 + '"')],
+        ["cat/measures.yaml:3:11: error[schema]: 'nome': a text of 20,001 characters, over the limit of 20,000 for "
+         "a name or a description"]),
     "date-in-wrong-format": (
         [("ente.yaml", "data_riferimento: 2026-01-31", "data_riferimento: 31/01/2026")],
         ["cat/ente.yaml:6:19: error[schema]: 'data_riferimento': expected a date (YYYY-MM-DD), got '31/01/2026': "

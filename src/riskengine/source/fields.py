@@ -17,6 +17,7 @@ from riskengine.i18n import RefusalError
 from riskengine.suggest import is_default_ignorable
 
 MAX_CODE_LENGTH = 200
+MAX_TEXT_LENGTH = 20_000  # a name or a description: about ten pages
 # Characters a code cannot hold: controls, invisible formatting (zero-width, bidi), line or
 # paragraph separators, and combining marks (a code is an identifier such as B2.1.1; a mark such as
 # U+034F or a variation selector prints as nothing or on its neighbour). Two codes that differ by
@@ -98,7 +99,10 @@ def _code_text(value: str) -> str:
 
 
 def _clean_text(value: Any) -> Any:
-    """Free text without control characters (other than tab and newline): they would act on terminals."""
+    """Free text without control characters (other than tab and newline): they would act on terminals. At most
+    ``MAX_TEXT_LENGTH`` characters: a name or a description is repeated in every table and sheet of the annex."""
+    if type(value) is str and len(value) > MAX_TEXT_LENGTH:
+        raise RefusalError("problemi.valore.testo_lungo", elementi=len(value), limite_caratteri=MAX_TEXT_LENGTH)
     if type(value) is str and not value.isprintable():
         return _CONTROL.sub("", value)
     return value
