@@ -129,6 +129,13 @@ def test_whatif_out_replaces_an_earlier_output_never_another_file(tmp_path):
     ("risposte:\n  - {oggetto: C1.1.4, risposte: {P1: 9}}\n", "error[scenario]: '9' is not an answer of P1"),
     ("risposte:\n  - {oggetto: C1.1.4, risposte: {P9: 1}}\n", "error[scenario]: unknown indicator 'P9'"),
     ("misure:\n  - {misura: MU4, stato: finita}\n", "scenario.yaml:2:"),
+    # contradictions the last entry silently won, and a link removed that was not there ("0 changed")
+    ("misure:\n  - {misura: MS08, stato: attuata}\n  - {misura: MS08, stato: non-attuata}\n",
+     "scenario.yaml:3:5: error[scenario]: measure 'MS08' already changed by entry 1 of this list"),
+    ("risposte:\n  - {oggetto: C1.1.4, risposte: {P1: 1}}\n  - {oggetto: C1.1.4, risposte: {P2: 1}}\n",
+     "scenario.yaml:3:5: error[scenario]: assessed item 'C1.1.4' already changed by entry 1 of this list"),
+    ("collegamenti:\n  rimuovi: [{misura: MS05, processo: B1.1.1}]\n",
+     "error[scenario]: measure MS05 does not treat process B1.1.1: there is no link to remove"),
 ])
 def test_a_bad_scenario_is_a_located_error(tmp_path, text, message):
     catalog = catalog_copy(tmp_path, "esempio-cciaa")

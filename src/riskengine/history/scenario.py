@@ -112,12 +112,28 @@ def apply_scenario(scenario: Scenario, doc: Document, cg: CatalogGraph, method: 
                     and known("process", link.processo, links, keys + ("processo",))):
                 continue
             treated = links[link.processo]
-            if verb == "aggiungi" and link.misura not in treated:
+            if (link.misura in treated) == (verb == "aggiungi"):  # a link that is there already, or not there
+                problems.append(said(doc.locate(keys), f"problemi.scenario.collegamento_{verb}", code="scenario",
+                                     misura=link.misura, processo=link.processo))
+            elif verb == "aggiungi":
                 treated.append(link.misura)
-            elif verb == "rimuovi" and link.misura in treated:
+            else:
                 treated.remove(link.misura)
+    first: dict[tuple[str, str], int] = {}  # (list, code) → the entry that changes it first
+
+    def once(name: str, code: str, index: int, kind: str) -> bool:
+        """True for the first entry of ``name`` about ``code``; a second is refused (the last would win)."""
+        if (name, code) in first:
+            problems.append(said(doc.locate((name, index)), "problemi.scenario.doppio", code="scenario",
+                                 hint_key="problemi.scenario.suggerimento.doppio", codice=code,
+                                 voce=first[(name, code)] + 1, genere_chiave=f"problemi.scenario.genere.{kind}"))
+            return False
+        first[(name, code)] = index
+        return True
+
     for index, change in enumerate(scenario.misure):
-        if not known("measure", change.misura, measures, ("misure", index, "misura")):
+        if not known("measure", change.misura, measures, ("misure", index, "misura")) \
+                or not once("misure", change.misura, index, "measure"):
             continue
         node = f"measure:{change.misura}"
         if change.rimuovi:
@@ -132,7 +148,8 @@ def apply_scenario(scenario: Scenario, doc: Document, cg: CatalogGraph, method: 
     indicators = [i.codice for i in method.model.indicatori]
     for index, given in enumerate(scenario.risposte):
         where: tuple[Any, ...] = ("risposte", index)
-        if not known("item", given.oggetto, assessment.answers, where + ("oggetto",)):
+        if not known("item", given.oggetto, assessment.answers, where + ("oggetto",)) \
+                or not once("risposte", given.oggetto, index, "item"):
             continue
         options = dict(assessment.answers[given.oggetto].options)
         for indicator, raw in given.risposte.items():
