@@ -136,9 +136,7 @@ PAYLOAD = ("{codice} {codice.__class__.__mro__} {0} {{codice}} {{ 7*7 }} %(codic
            "__import__('os').system('touch SENTINEL') !!python/name:os.system")
 
 
-def test_message_text_is_rendered_literally(tmp_path, sentinel) -> None:
-    rules = tmp_path / "rules"
-    payload = PAYLOAD.replace("SENTINEL", str(sentinel))
+def _with_message(rules: Path, message: str) -> Path:
     rule = ("      - codice: sempre-presente\n"
             "        descrizione: \"messaggio con testo che somiglia a codice\"\n"
             "        quando: \"sempre\"\n"
@@ -147,9 +145,28 @@ def test_message_text_is_rendered_literally(tmp_path, sentinel) -> None:
             "              codice: PROVA\n"
             "              gravita: info\n"
             "              messaggio: |-\n"
-            f"                {payload}\n"
+            f"                {message}\n"
             "          - criticita: {codice: NOME, gravita: info, messaggio: \"{nome}\"}\n")
-    method_copy(rules, TORINO, ("policies.yaml", "  - codice: monitoraggio\n", rule + "  - codice: monitoraggio\n"))
+    return method_copy(rules, TORINO, ("policies.yaml", "  - codice: monitoraggio\n",
+                                       rule + "  - codice: monitoraggio\n"))
+
+
+def test_a_brace_that_opens_no_field_name_is_refused_when_the_method_loads(tmp_path, sentinel) -> None:
+    # {codice.__class__.__mro__}, {0}, {{ 7*7 }} were printed as written in every finding: refused at the message
+    payload = PAYLOAD.replace("SENTINEL", str(sentinel))
+    with pytest.raises(RiskengineError) as refused:
+        load_method(_with_message(tmp_path / "rules", payload))
+    (problem,) = refused.value.problems
+    assert problem.code == "policy" and problem.message == (
+        "in the message a brace does not enclose a field's name: «{codice.__class__.__mro__}»")
+    assert not sentinel.exists()
+
+
+def test_message_text_is_rendered_literally(tmp_path, sentinel) -> None:
+    rules = tmp_path / "rules"
+    payload = "{codice} %(codice)s ${codice} __import__('os').system('touch SENTINEL') !!python/name:os.system"
+    payload = payload.replace("SENTINEL", str(sentinel))
+    _with_message(rules, payload)
     catalog = method_copy(tmp_path, ESEMPIO, (
         "processes.yaml", 'nome: "Procedure abilitative per attività regolamentate (SCIA e verifica dei requisiti)"',
         "nome: \"SCIA {codice} {__class__} {{ 7*7 }} {0.__globals__}\""))
@@ -157,9 +174,9 @@ def test_message_text_is_rendered_literally(tmp_path, sentinel) -> None:
     process = next(p for p in result["processi"] if p["codice"] == "C1.1.2")
     messages = {f["codice"]: f["messaggio"] for f in process["criticita"]}
     # only {name} of a known field is replaced, once; everything else stays as written
-    assert messages["PROVA"] == payload.replace("{codice} ", "C1.1.2 ", 1).replace("{{codice}}", "{C1.1.2}") \
-        .replace("${codice}", "$C1.1.2")
+    assert messages["PROVA"] == payload.replace("{codice} ", "C1.1.2 ", 1).replace("${codice}", "$C1.1.2")
     assert messages["NOME"] == "SCIA {codice} {__class__} {{ 7*7 }} {0.__globals__}"  # the name is not re-expanded
+    assert not sentinel.exists()
 
 
 # ---- the code itself ------------------------------------------------------------------------------------

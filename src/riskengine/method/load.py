@@ -48,6 +48,7 @@ ENGINE_OPERATORS = ("$and", "$or", "$lt", "$lte", "$gt", "$gte", "$eq", "$neq", 
                     "$ex", "$nex", "$i", "$s", "$m", "$l", "$r", "$add", "$sub", "$mul", "$div")
 """Names durable-rules recognises in a match by their hash (rete.c, events.c): a field hashing alike is misread."""
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_STRAY_BRACE = re.compile(r"[{}][^{}]{0,30}[}]?")  # what is left of a brace once every {name} is taken out
 NAME_PLACEHOLDER = "nome"
 """A finding's message writes the process's name as ``{nome}``: an indicator so named could not be written there."""
 
@@ -708,11 +709,18 @@ def _compile_policies(doc: Document, policies: PoliciesFile, schema: dict[str, e
                 catch_all = catch_all or rule.codice
             for a, action in enumerate(rule.allora):
                 if action.criticita is not None:
-                    for name in _PLACEHOLDER.findall(action.criticita.messaggio):
+                    message = action.criticita.messaggio
+                    for name in _PLACEHOLDER.findall(message):
                         if name not in placeholders:
                             problems.append(said(doc.locate(keys + ("allora", a, "criticita", "messaggio")),
                                                  "problemi.metodo.segnaposto_sconosciuto", code="policy",
                                                  hint=did_you_mean(name, placeholders), segnaposto=name))
+                    # a brace that opens no {name}: {0}, {codice.x}, {codice:>9} would be printed as written
+                    stray = _STRAY_BRACE.search(_PLACEHOLDER.sub("", message))
+                    if stray is not None:
+                        problems.append(said(doc.locate(keys + ("allora", a, "criticita", "messaggio")),
+                                             "problemi.metodo.graffa", code="policy",
+                                             hint_key="problemi.metodo.suggerimento.graffa", testo=stray.group(0)))
                 if action.richiede_misura is not None:
                     for k, typology in enumerate(action.richiede_misura.tipologie):
                         if typology not in TIPOLOGIE:
