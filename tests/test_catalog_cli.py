@@ -55,7 +55,7 @@ def test_check_mini_reports_the_findings_of_its_annex():
     result = run_cli("check", MINI)
     assert result.exit_code == 1
     assert result.stdout == (
-        f"{MINI}: 4 area, 6 unit, 2 role, 4 process, 1 phase, 5 event, 9 factor, 8 measure\n"
+        f"{MINI}: 4 areas, 6 units, 2 roles, 4 processes, 1 phase, 5 risk events, 9 enabling factors, 8 measures\n"
         "\n"
         "errors (1)\n"
         "  RISCHIO-SENZA-MISURA-SPECIFICA (1)\n"

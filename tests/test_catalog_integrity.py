@@ -291,7 +291,7 @@ def test_check_output_is_grouped_by_severity_and_rule(monkeypatch):
     result = run_cli("check", d)
     assert result.exit_code == 1
     assert result.stdout == (
-        f"{d}: 4 area, 6 unit, 2 role, 4 process, 1 phase, 5 event, 9 factor, 8 measure\n"
+        f"{d}: 4 areas, 6 units, 2 roles, 4 processes, 1 phase, 5 risk events, 9 enabling factors, 8 measures\n"
         "\n"
         "errors (1)\n"
         "  process-without-area (1)\n"

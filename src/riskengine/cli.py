@@ -487,7 +487,7 @@ def check(catalog: Path = typer.Argument(...),
         by_severity.setdefault(problem.severity.value, {}).setdefault(problem.code, []).append(problem)
     if not quiet:
         if report.counts:
-            counts = ", ".join(f"{n} {t('cli.conteggio.' + k.replace(' ', '_'))}" for k, n in report.counts.items())
+            counts = ", ".join(t(f"cli.conteggio.{k.replace(' ', '_')}", n=n) for k, n in report.counts.items())
             typer.echo(t("cli.check.conteggi", oggetto=catalog, conteggi=counts))
         for severity in ("error", "warning", "info"):
             groups = by_severity.get(severity, {})
