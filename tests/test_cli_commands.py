@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -191,3 +192,13 @@ def test_check_without_the_method_counts_no_untreated_event(tmp_path: Path, monk
     missing = CliRunner().invoke(app, ["check", str(tmp_path / "c"), "--rules", str(tmp_path / "regole")])
     assert missing.exit_code == 1 and f"{tmp_path / 'c' / 'ente.yaml'}:8:9: error[load]: method " in missing.output
     assert "event-without-measure" not in missing.output and "event-without-measure" not in found.output
+
+
+def test_explain_shows_a_condition_s_level_by_its_label() -> None:
+    # 'livello == "medio" (value: "medio")' beside '(value: "Medium-high")': only hyphenated codes were worded
+    for lang, label in (("en", '"Medium"'), ("it", '"Medio"')):
+        result = CliRunner().invoke(app, ["explain", str(REPO / "catalogs" / "esempio-cciaa"), "B1.1.2",
+                                          "--rules", str(REPO / "rules"), "--lang", lang])
+        assert result.exit_code == 0, result.output
+        values = re.findall(r'\((?:value|valore): ("[^"]*")\)', result.output)
+        assert label in values and '"medio"' not in values, values

@@ -356,6 +356,10 @@ class Text:
         slugs.update(extra or {})
         if text in slugs:  # a value on its own, such as a level: basso
             return slugs[text]
+        quoted = re.fullmatch(r'"([^"]*)"', text)
+        if quoted and quoted.group(1) in slugs:  # a condition's value as the engine read it: "medio"
+            return f'"{slugs[quoted.group(1)]}"'
+
         return re.sub(_SLUG, lambda m: slugs.get(m.group(), m.group()), self.prose(text))
 
     def _slugs(self) -> dict[str, str]:
