@@ -116,6 +116,11 @@ CASES = {
         [("measures.yaml", 'nome: "Codice di comportamento"', 'nome: "' + "x" * 20_001 + '"')],
         ["cat/measures.yaml:3:11: error[schema]: 'nome': a text of 20,001 characters, over the limit of 20,000 for "
          "a name or a description"]),
+    # a unit valid until before it begins: said only as five 'unit-not-valid' findings, each twice
+    "validity-reversed": (
+        [("units.yaml", "padre: SG, valida_dal: 2025-01-01}", "padre: SG, valida_dal: 2025-01-01, valida_al: 2024-01-01}")],
+        ["cat/units.yaml:7:5: error[schema]: 'valida_al' (2024-01-01) is before 'valida_dal' (2025-01-01): the unit "
+         "would exist on no day"]),
     "date-in-wrong-format": (
         [("ente.yaml", "data_riferimento: 2026-01-31", "data_riferimento: 31/01/2026")],
         ["cat/ente.yaml:6:19: error[schema]: 'data_riferimento': expected a date (YYYY-MM-DD), got '31/01/2026': "

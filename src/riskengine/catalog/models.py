@@ -130,6 +130,13 @@ class Unita(ItemModel):
     valida_dal: Giorno | None = None
     valida_al: Giorno | None = None
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Unita:
+        if self.valida_dal is not None and self.valida_al is not None and self.valida_al < self.valida_dal:
+            raise RefusalError("problemi.valore.validita_rovesciata", al=self.valida_al.isoformat(),
+                               dal=self.valida_dal.isoformat())
+        return self
+
     def valida_il(self, day: dt.date) -> bool:
         """Whether the unit exists on ``day``."""
         return (self.valida_dal is None or self.valida_dal <= day) and (self.valida_al is None or day <= self.valida_al)
