@@ -185,6 +185,20 @@ def test_a_store_linked_out_of_a_received_catalogue_is_refused_untouched(tmp_pat
                       f"sqlite:///{tmp_path / 'scelto.sqlite'}", cwd=tmp_path).returncode == 3  # named: its choice
 
 
+def test_a_named_store_whose_folder_does_not_exist_is_said_so(tmp_path):
+    # history --db sqlite:////nonexistent/dir/x.sqlite said "0 runs", exit 0: a typo in the path looked like a
+    # store with no run (a store not yet made, in a folder that exists, still is one)
+    catalog = catalog_copy(tmp_path, "mini")
+    missing = riskengine("history", catalog, "--db", f"sqlite:///{tmp_path / 'nessuna' / 'x.sqlite'}", "--lang", "en",
+                         cwd=tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr.startswith(f"{tmp_path / 'nessuna' / 'x.sqlite'}: error[store]: the folder of the history "
+                                     "store named does not exist (check the path in --db or $RISKENGINE_DB)"), \
+        missing.stderr
+    empty = riskengine("history", catalog, "--db", f"sqlite:///{tmp_path / 'nuovo.sqlite'}", cwd=tmp_path)
+    assert empty.returncode == 0 and not (tmp_path / "nuovo.sqlite").exists()
+
+
 def test_a_bad_url_is_one_located_line(tmp_path):
     catalog = catalog_copy(tmp_path, "mini")
     run = riskengine("history", catalog, "--db", "not a url", cwd=tmp_path)

@@ -377,9 +377,11 @@ def _open_store(catalog_dir: str | Path, db: str | None) -> Store:
 
 
 def _read_store(catalog_dir: str | Path, db: str | None) -> Store:
-    from riskengine.history.store import read_store, store_url
+    import os
 
-    return read_store(store_url(catalog_dir, db))
+    from riskengine.history.store import ENV_VAR, read_store, store_url
+
+    return read_store(store_url(catalog_dir, db), named=bool(db or os.environ.get(ENV_VAR)))
 
 
 def _history_section(catalog_dir: str | Path, result: dict[str, Any], store: Store) -> dict[str, Any] | None:
