@@ -107,6 +107,12 @@ EDITS = {
                                  "processi[0].probabilita: 'alta' is not a number (the method is numeric)"),
     "colour not a colour": (lambda d: d["metodo"]["livelli"][0].__setitem__("colore", "red"),
                             "metodo.livelli[0].colore: String should match pattern"),
+    # a process twice, a level the method has not, a date of no calendar: rendered as if they were right
+    "process twice": (lambda d: d["processi"].append(dict(d["processi"][0])), "' appears twice"),
+    "unknown level": (lambda d: d["processi"][0].__setitem__("livello", "inesistente"),
+                      "processi[0].livello: 'inesistente' is not a level of the method (alto, basso, medio"),
+    "impossible date": (lambda d: d["ente"].__setitem__("data_riferimento", "2026-02-30"),
+                        "ente.data_riferimento: '2026-02-30' is not a day of the calendar"),
     "grid with a missing row": (lambda d: d["metodo"].__setitem__(
         "griglia", {"righe": ["1", "2"], "colonne": ["1"], "celle": [["basso"]]}), "metodo.griglia"),
 }

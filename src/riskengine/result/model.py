@@ -6,12 +6,14 @@ a file and gives its JSON Schema. Numbers are written as text (exact decimals); 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict  # pydantic reads typing's TypedDict only from Python 3.12
 
+from riskengine.i18n import RefusalError
 from riskengine.method.models import Dimensione, ModoArrotondamento
 from riskengine.result import RESULT_FORMAT as RESULT_FORMAT  # the format this shape declares
 
@@ -22,7 +24,18 @@ _OPEN = ConfigDict(extra="allow")  # records keep the keys later minor versions 
 _DECIMAL_TEXT = r"^-?[0-9]{1,18}(\.[0-9]{1,40})?$"
 DecimalText = Annotated[str, Field(pattern=_DECIMAL_TEXT)]
 """An exact number as text (``decimal_text``): digits, at most one point, no exponent."""
-DateText = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+
+
+def _a_day(text: str) -> str:
+    """A date of the calendar (2026-02-30 has the form of one)."""
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise RefusalError("problemi.risultato.causa.data", valore=text) from None
+    return text
+
+
+DateText = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(_a_day)]
 Count = Annotated[int, Field(ge=0)]
 Year = Annotated[int, Field(ge=1900, le=2200)]
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -675,14 +688,27 @@ class _Result(TypedDict):
 
 
 def scores_are_numbers(result: _Result) -> _Result:
-    """In a numeric method a process's probability and impact are numbers (the registers compute with them)."""
-    if result["metodo"]["numerico"]:
-        for index, process in enumerate(result["processi"]):
+    """In a numeric method a process's probability and impact are numbers (the registers compute with them); every
+    process once, at a level of the method (the reports count and colour by them)."""
+    levels = {level["codice"] for level in result["metodo"]["livelli"]}
+    seen: set[str] = set()
+    for index, process in enumerate(result["processi"]):
+        if result["metodo"]["numerico"]:
             for key in ("probabilita", "impatto"):
                 value = process.get(key)
                 if isinstance(value, str) and not re.fullmatch(_DECIMAL_TEXT, value):
-                    raise ValueError(f"processi[{index}].{key}: '{str(value)[:40]}' is not a number "
-                                     "(the method is numeric)")
+                    raise RefusalError("problemi.risultato.causa.non_numero", voce=f"processi[{index}].{key}",
+                                       valore=str(value)[:40])
+        if process["codice"] in seen:
+            raise RefusalError("problemi.risultato.causa.processo_doppio", voce=f"processi[{index}].codice",
+                               codice=process["codice"][:40])
+        seen.add(process["codice"])
+        for where, state in (("", process), *((f".{s}", process.get(s)) for s in ("inerente", "residuo_programmato",
+                                                                               "residuo_monitorato"))):
+            level = state.get("livello") if isinstance(state, dict) else None
+            if level is not None and level not in levels:
+                raise RefusalError("problemi.risultato.causa.livello", voce=f"processi[{index}]{where}.livello",
+                                   livello=str(level)[:40], livelli=", ".join(sorted(levels)))
     return result
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from riskengine.errors import Location, RiskengineError
-from riskengine.i18n import long_number, refuse, wording
+from riskengine.i18n import RefusalError, long_number, refuse, wording
 from riskengine.result import RESULT_FORMAT
 from riskengine.source.document import open_file, read_bounded, read_file
 from riskengine.user_cache import cache_directory, keep_newest, read_private, versions, write_private
@@ -364,6 +364,9 @@ def _cause(error: Any) -> dict[str, str]:
     from riskengine.source.validate import TYPE_WORDS
 
     kind = error["type"]
+    refusal = error.get("ctx", {}).get("error")
+    if kind == "value_error" and isinstance(refusal, RefusalError):  # ours, worded by its key
+        return {"causa_chiave": refusal.key, "causa": str(refusal), **refusal.values}
     if kind in _CAUSES:
         return {"causa_chiave": f"problemi.risultato.causa.{_CAUSES[kind]}", "causa": error["msg"]}
     if kind in TYPE_WORDS:
