@@ -362,3 +362,18 @@ def test_an_operation_on_values_of_two_types_is_worded(tmp_path, annex, text, sa
         docx_bytes(view, _word([text], tmp_path / "allegato.docx"))
     line = Text("it").problem(caught.value.problems[0])
     assert said in line and "unsupported" not in line and "concatenate" not in line, line
+
+
+def test_template_check_compiles_the_document_properties_docxtpl_renders(tmp_path) -> None:
+    # docxtpl renders the title, subject and other properties too: a fault there passed template-check
+    from docx import Document
+
+    template = _word(["{{ titolo }}"], tmp_path / "allegato.docx")
+    document = Document(str(template))
+    document.core_properties.title = "{% if titolo %}Allegato"
+    document.save(str(template))
+    result = run_cli("template-check", str(template))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{template}:proprietà title: error[template]: template syntax near "
+                                    "«{% if titolo %}Allegato»: the template ends before the block 'if' is closed"), \
+        result.stderr

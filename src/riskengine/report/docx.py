@@ -169,9 +169,13 @@ def template_uses(path: Path) -> list[Use]:
     return list(first.values())
 
 
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # docxtpl's list
+
+
 def _jinja_parts(path: Path) -> list[tuple[str, str, str]]:
-    """(place, Jinja source, part name) of the template's body and of each header and footer, as docxtpl renders
-    them: its tags joined across runs, one line per paragraph."""
+    """(place, Jinja source, part name) of the template's body, headers, footers, footnotes and the document
+    properties docxtpl renders, as it renders them: its tags joined across runs, one line per paragraph."""
     from docxtpl import DocxTemplate
 
     try:
@@ -182,6 +186,10 @@ def _jinja_parts(path: Path) -> list[tuple[str, str, str]]:
         for uri, place in ((template.HEADER_URI, "intestazione"), (template.FOOTER_URI, "piè di pagina")):
             parts += [(place, template.patch_xml(template.get_part_xml(part)), str(part.partname))
                       for _, part in template.get_headers_footers(uri)]
+        parts += [("note", template.patch_xml(part.blob.decode("utf-8")), str(part.partname))
+                  for part in template.docx.part.package.parts if part.content_type == _FOOTNOTES]
+        properties = template.docx.core_properties  # docxtpl renders these too, each on its own
+        parts += [(f"proprietà {name}", getattr(properties, name) or "", "") for name in _RENDERED_PROPERTIES]
     except Exception as exc:  # python-docx raises many kinds on a damaged file: one located line
         raise _refuse(path, "word_illeggibile", errore=type(exc).__name__) from None
     return [(place, re.sub(r"<w:p([ >])", r"\n<w:p\1", xml), name) for place, xml, name in parts]
