@@ -31,7 +31,8 @@ def test_the_draft_is_accepted_with_one_to_be_confirmed_finding_per_copied_answe
 
 def test_statuses_are_carried_and_overdue_measures_flagged(tmp_path):
     catalog = catalog_copy(tmp_path, "esempio-cciaa")
-    assert riskengine("new-year", catalog, "--from", "2026", "--to", "2027", cwd=tmp_path).returncode == 0
+    assert riskengine("new-year", catalog, "--from", "2026", "--to", "2027", "--lang", "it",
+                      cwd=tmp_path).returncode == 0
     text = (catalog / "assessment-2027.yaml").read_text(encoding="utf-8")
     monitoring = {m["misura"]: m for m in yaml.safe_load(text)["monitoraggio"]}
     assert monitoring["MS07"]["stato"] == "in-corso"  # from 2026's monitoring
@@ -42,6 +43,15 @@ def test_statuses_are_carried_and_overdue_measures_flagged(tmp_path):
     assert "MS08" in flagged and "MS07" in flagged and "MG01" not in flagged
     assert monitoring["MS08"]["note"] == "SCADUTA il 31/12/2025: attuare o riprogrammare"
     assert "# Misure scadute e non attuate: " + ", ".join(flagged) + "." in text
+    # --lang en: the comments and notes in English (they were Italian, and the notes then showed in the annex)
+    (catalog / "assessment-2027.yaml").unlink()
+    assert riskengine("new-year", catalog, "--from", "2026", "--to", "2027", "--lang", "en",
+                      cwd=tmp_path).returncode == 0
+    english = (catalog / "assessment-2027.yaml").read_text(encoding="utf-8")
+    notes = {m["misura"]: m.get("note") for m in yaml.safe_load(english)["monitoraggio"]}
+    assert notes["MS08"] == "OVERDUE since 2025-12-31: implement or reschedule"
+    assert english.startswith("# Draft of the 2027 assessment, prepared by `riskengine new-year` from the 2026 ")
+    assert "SCADUTA" not in english and "Bozza" not in english
 
 
 def test_confirming_an_answer_removes_its_finding(tmp_path):

@@ -468,8 +468,9 @@ def _year_result(catalog_dir: str | Path, year: int, db: str | None,
     return run_assessment(catalog_dir, year=year, rules_dir=rules_dir)
 
 
-def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int) -> Path:
-    """Write ``assessment-<to_year>.yaml``, the draft of the next year from ``from_year``; return its path.
+def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int, lang: str = "it") -> Path:
+    """Write ``assessment-<to_year>.yaml``, the draft of the next year from ``from_year``, its comments and notes in
+    ``lang``; return its path.
 
     Never overwrites: an existing file is an error.
     """
@@ -490,7 +491,7 @@ def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int) -> Path:
     if to_year <= from_year:
         raise refuse(Location(str(source)), "problemi.bozza.anno_non_successivo", anno=to_year, da_anno=from_year,
                      hint_key="problemi.bozza.suggerimento.anno")
-    text = draft(load_yaml(source).data, [cg.obj(n) for n in cg.nodes_of("measure")], to_year)
+    text = draft(load_yaml(source).data, [cg.obj(n) for n in cg.nodes_of("measure")], to_year, lang)
     try:
         with target.open("x", encoding="utf-8") as out:  # never over an existing file: created, not replaced
             out.write(text)

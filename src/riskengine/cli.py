@@ -1008,7 +1008,7 @@ def new_year(catalog: Path = typer.Argument(...),
 
     t = _text(lang)
     with _reported(t):
-        path = api.new_year(catalog, from_year=from_year, to_year=to_year)
+        path = api.new_year(catalog, from_year=from_year, to_year=to_year, lang=t.lang)
     typer.echo(f"{path}: {_words(t)['draft']}")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from riskengine.catalog.models import Misura
+from riskengine.i18n import Text
 
 DONE = "attuata"
 
@@ -29,12 +30,14 @@ def overdue(misura: Misura, state: str, year: int) -> bool:
     return state != DONE and isinstance(misura.scadenza, dt.date) and misura.scadenza < dt.date(year, 1, 1)
 
 
-def draft(previous: dict[str, Any], measures: list[Misura], to_year: int) -> str:
+def draft(previous: dict[str, Any], measures: list[Misura], to_year: int, lang: str = "it") -> str:
     """The YAML text of ``assessment-<to_year>.yaml`` drafted from last year's file (its plain data).
 
     Every answer is copied and marked ``da_confermare``; every measure's status is carried (last
-    year's monitoring, else the catalogue's), with a note on the overdue ones; checks done are reset.
+    year's monitoring, else the catalogue's), with a note on the overdue ones; checks done are reset. The comments
+    and notes are in ``lang``.
     """
+    words = Text(lang)
     from_year = previous["anno"]
     monitored = {m["misura"]: m for m in previous.get("monitoraggio") or []}
     entries = []
@@ -52,15 +55,13 @@ def draft(previous: dict[str, Any], measures: list[Misura], to_year: int) -> str
             record["verifiche_eseguite"] = 0
         if overdue(misura, state, to_year):
             assert isinstance(misura.scadenza, dt.date)
-            record["note"] = f"SCADUTA il {misura.scadenza:%d/%m/%Y}: attuare o riprogrammare"
+            record["note"] = words("bozza.scaduta", data=words.day(misura.scadenza.isoformat()))
             flagged.append(misura.codice)
         monitoring.append(record)
-    head = (f"# Bozza della valutazione {to_year}, preparata da `riskengine new-year` dalla valutazione {from_year}.\n"
-            "# Ogni risposta è copiata e marcata `da_confermare: true`: il referente la conferma o la modifica,\n"
-            "# poi cancella la riga `da_confermare` (riskengine check segnala ogni risposta ancora da confermare).\n"
-            "# Stati delle misure riportati dal monitoraggio precedente; verifiche eseguite azzerate.\n")
+    head = "".join(f"# {words(f'bozza.intestazione.riga_{n}', anno=str(to_year), da_anno=str(from_year))}\n"
+                   for n in range(1, 5))
     if flagged:
-        head += "# Misure scadute e non attuate: " + ", ".join(flagged) + ".\n"
+        head += f"# {words('bozza.scadute', misure=', '.join(flagged))}\n"
     body = yaml.safe_dump({"anno": to_year, "valutazioni": entries, "monitoraggio": monitoring},
                           allow_unicode=True, sort_keys=False, width=120)
     return head + body
