@@ -115,7 +115,7 @@ CASES = {
     "name-too-long": (
         [("measures.yaml", 'nome: "Codice di comportamento"', 'nome: "' + "x" * 20_001 + '"')],
         ["cat/measures.yaml:3:11: error[schema]: 'nome': a text of 20,001 characters, over the limit of 20,000 for "
-         "a name or a description"]),
+         "a text field"]),
     # a unit valid until before it begins: said only as five 'unit-not-valid' findings, each twice
     "validity-reversed": (
         [("units.yaml", "padre: SG, valida_dal: 2025-01-01}", "padre: SG, valida_dal: 2025-01-01, valida_al: 2024-01-01}")],

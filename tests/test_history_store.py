@@ -181,6 +181,11 @@ def test_a_store_linked_out_of_a_received_catalogue_is_refused_untouched(tmp_pat
                                      f"link to {victim.resolve()}: riskengine would write into it (remove the link"), \
             run.stderr
     assert victim.read_bytes() == before and not (tmp_path / "out").exists()
+    # a link to a file inside the catalogue is the catalogue's own store
+    (catalog / DEFAULT_FILE).unlink()
+    (catalog / DEFAULT_FILE).symlink_to(catalog / "archivio.sqlite")
+    assert riskengine("assess", catalog, "-o", tmp_path / "dentro", "-f", "json", "-q", cwd=tmp_path).returncode == 3
+    assert (catalog / "archivio.sqlite").is_file()
     assert riskengine("assess", catalog, "-o", tmp_path / "out", "-f", "json", "-q", "--db",
                       f"sqlite:///{tmp_path / 'scelto.sqlite'}", cwd=tmp_path).returncode == 3  # named: its choice
 
@@ -197,6 +202,21 @@ def test_a_named_store_whose_folder_does_not_exist_is_said_so(tmp_path):
         missing.stderr
     empty = riskengine("history", catalog, "--db", f"sqlite:///{tmp_path / 'nuovo.sqlite'}", cwd=tmp_path)
     assert empty.returncode == 0 and not (tmp_path / "nuovo.sqlite").exists()
+
+
+def test_a_run_recorded_with_more_keys_than_this_version_keeps_is_read(tmp_path, mini_result, monkeypatch):
+    # a later version may keep more in its snapshot (a shared PostgreSQL store): not damage
+    import sqlite3
+
+    monkeypatch.delenv("RISKENGINE_DB")
+    catalog = catalog_copy(tmp_path, "mini")
+    store = open_store(default_url(catalog))
+    run = store.record(_result(mini_result, 2025, "a", ente=mini_result["ente"]["codice"]))
+    store.close()
+    with sqlite3.connect(catalog / DEFAULT_FILE) as connection:
+        connection.execute("update esecuzioni set risultato = json_set(risultato, '$.processi[0].priorita', 'alta', "
+                           f"'$.nuovo', 1) where id = {run.id}")
+    assert open_store(default_url(catalog)).result(run.id)["nuovo"] == 1
 
 
 def test_a_bad_url_is_one_located_line(tmp_path):
@@ -311,7 +331,8 @@ def test_a_file_that_is_not_a_store_is_one_located_error(tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["'not json'", "'[' || replace(hex(zeroblob(50000)), '00', '[')",
-                                    "'{\"anno\": 2025}'", "'[]'"])
+                                    "'{\"anno\": 2025}'", "'[]'",
+                                    "json_remove(risultato, '$.processi[0].codice')"])
 def test_a_damaged_run_is_one_located_error(tmp_path, mini_result, damage, monkeypatch):
     # a snapshot edited by hand (not JSON, nested beyond Python's stack, missing its keys) ended assess and diff in
     # "internal error: JSONDecodeError / RecursionError / KeyError", exit 70
@@ -328,7 +349,7 @@ def test_a_damaged_run_is_one_located_error(tmp_path, mini_result, damage, monke
         open_store(default_url(catalog)).result(run.id)
     assert str(refused.value) == (f"{(catalog / DEFAULT_FILE).resolve()}: error[store]: run {run.id} recorded in "
                                   "the history store is damaged: it is no result riskengine wrote (record that year "
-                                  "again with riskengine assess CATALOGUE --year YEAR, or remove the run from the store)")
+                                  "again with riskengine assess CATALOGUE --year YEAR: the new run takes its place)")
     assessed = riskengine("assess", catalog, "-o", tmp_path / "out", "-f", "json", "-q", "--lang", "en", cwd=tmp_path)
     assert assessed.returncode == 1 and "internal error" not in assessed.stderr, assessed.stderr
     assert f"error[store]: run {run.id} recorded in the history store is damaged" in assessed.stderr

@@ -107,6 +107,13 @@ def test_the_cli_prints_and_writes_and_touches_neither_catalogue_nor_history(tmp
     assert "esecuzioni registrate (0)" in history.stdout
 
 
+def test_entries_setting_different_fields_of_one_measure_or_item_add_up(tmp_path, baseline):
+    scenario = _scenario(tmp_path, "misure:\n  - {misura: MS08, stato: attuata}\n  - {misura: MS08, efficacia: 0.5}\n"
+                                   "risposte:\n  - {oggetto: C1.1.4, risposte: {P1: 1}}\n"
+                                   "  - {oggetto: C1.1.4, risposte: {P2: 2}}\n")
+    assert api.whatif(CATALOG, scenario, rules_dir=REPO / "rules")["scenario"] == "scenario.yaml"
+
+
 def test_whatif_out_replaces_an_earlier_output_never_another_file(tmp_path):
     # --out catalogs/…/measures.yaml replaced the catalogue's measures with the what-if's JSON
     catalog = catalog_copy(tmp_path, "esempio-cciaa")
@@ -131,9 +138,9 @@ def test_whatif_out_replaces_an_earlier_output_never_another_file(tmp_path):
     ("misure:\n  - {misura: MU4, stato: finita}\n", "scenario.yaml:2:"),
     # contradictions the last entry silently won, and a link removed that was not there ("0 changed")
     ("misure:\n  - {misura: MS08, stato: attuata}\n  - {misura: MS08, stato: non-attuata}\n",
-     "scenario.yaml:3:5: error[scenario]: measure 'MS08' already changed by entry 1 of this list"),
-    ("risposte:\n  - {oggetto: C1.1.4, risposte: {P1: 1}}\n  - {oggetto: C1.1.4, risposte: {P2: 1}}\n",
-     "scenario.yaml:3:5: error[scenario]: assessed item 'C1.1.4' already changed by entry 1 of this list"),
+     "scenario.yaml:3:5: error[scenario]: measure 'MS08': 'stato' already changed by entry 1 of this list"),
+    ("risposte:\n  - {oggetto: C1.1.4, risposte: {P1: 1}}\n  - {oggetto: C1.1.4, risposte: {P1: 2, P2: 1}}\n",
+     "scenario.yaml:3:5: error[scenario]: assessed item 'C1.1.4': 'P1' already changed by entry 1 of this list"),
     ("collegamenti:\n  rimuovi: [{misura: MS05, processo: B1.1.1}]\n",
      "error[scenario]: measure MS05 does not treat process B1.1.1: there is no link to remove"),
 ])

@@ -158,13 +158,14 @@ def test_a_brace_that_opens_no_field_name_is_refused_when_the_method_loads(tmp_p
         load_method(_with_message(tmp_path / "rules", payload))
     (problem,) = refused.value.problems
     assert problem.code == "policy" and problem.message == (
-        "in the message a brace does not enclose a field's name: «{codice.__class__.__mro__}»")
+        "in the message «{codice.__class__.__mro__}» is a format field: only a field's name is written here")
     assert not sentinel.exists()
 
 
 def test_message_text_is_rendered_literally(tmp_path, sentinel) -> None:
     rules = tmp_path / "rules"
-    payload = "{codice} %(codice)s ${codice} __import__('os').system('touch SENTINEL') !!python/name:os.system"
+    payload = ("{codice} %(codice)s ${codice} {{codice}} {{ 7*7 }} {art. 36} __import__('os').system('touch SENTINEL') "
+               "!!python/name:os.system")
     payload = payload.replace("SENTINEL", str(sentinel))
     _with_message(rules, payload)
     catalog = method_copy(tmp_path, ESEMPIO, (
@@ -174,7 +175,8 @@ def test_message_text_is_rendered_literally(tmp_path, sentinel) -> None:
     process = next(p for p in result["processi"] if p["codice"] == "C1.1.2")
     messages = {f["codice"]: f["messaggio"] for f in process["criticita"]}
     # only {name} of a known field is replaced, once; everything else stays as written
-    assert messages["PROVA"] == payload.replace("{codice} ", "C1.1.2 ", 1).replace("${codice}", "$C1.1.2")
+    assert messages["PROVA"] == payload.replace("{codice} ", "C1.1.2 ", 1).replace("${codice}", "$C1.1.2") \
+        .replace("{{codice}}", "{C1.1.2}")
     assert messages["NOME"] == "SCIA {codice} {__class__} {{ 7*7 }} {0.__globals__}"  # the name is not re-expanded
     assert not sentinel.exists()
 

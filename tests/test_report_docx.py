@@ -315,12 +315,13 @@ def test_a_method_written_without_calling_it_is_refused(tmp_path, annex) -> None
         assert f"the template writes the method '{method}' instead of a value: call it, {method}()" \
             in str(caught.value), caught.value
     # a generator, an iterator, a helper of Jinja's: their text too is an address
-    for text in ('{{ processi|map(attribute="codice") }}', "{{ processi|reverse }}",
-                 '{% set s = joiner(", ") %}{{ s }}'):
+    for text, said in (('{{ processi|map(attribute="codice") }}', "a value that is no text ("),
+                       ("{{ processi|reverse }}", "a value that is no text ("),
+                       ('{% set s = joiner(", ") %}{{ s }}', "an object (Joiner) that has no text: write one of its")):
         template = _word([text], tmp_path / "oggetto.docx")
         with pytest.raises(RiskengineError) as caught:
             docx_bytes(view, template)
-        assert "the template writes a value that is no text (" in str(caught.value), caught.value
+        assert f"the template writes {said}" in str(caught.value), caught.value
     listed = _word(['{{ processi|map(attribute="codice")|join(", ") }}'], tmp_path / "lista.docx")
     assert b"0x" not in docx_bytes(view, listed)
 
@@ -377,3 +378,17 @@ def test_template_check_compiles_the_document_properties_docxtpl_renders(tmp_pat
     assert result.stderr.startswith(f"{template}:proprietà title: error[template]: template syntax near "
                                     "«{% if titolo %}Allegato»: the template ends before the block 'if' is closed"), \
         result.stderr
+
+
+def test_template_check_checks_the_variables_of_the_document_properties(tmp_path) -> None:
+    # "Piano {{ nomee }}" as the title passed template-check, and assess then failed placed in the body
+    from docx import Document
+
+    template = _word(["{{ titolo }}"], tmp_path / "allegato.docx")
+    document = Document(str(template))
+    document.core_properties.title = "Piano {{ nomee }}"
+    document.save(str(template))
+    result = run_cli("template-check", str(template))
+    assert result.exit_code == 1
+    assert f"{template}:proprietà title: error[template]: the template uses 'nomee', which the result does not " \
+           "provide" in result.stdout, result.stdout

@@ -171,4 +171,4 @@ def test_a_case_s_risk_beyond_the_bands_is_refused_at_the_case(tmp_path) -> None
     assert result.stderr.splitlines() == [
         f"{where(copy / 'tests' / 'caso.yaml', '26')}: error[rule-test]: il rischio 26 è fuori dalle fasce della "
         "tabella «Aree A, B, C, H – nuovi indici (quattro fasce)» (da 0,00 a 25,00) (scrivi un rischio tra 0,00 e "
-        "25,00: il punteggio massimo del metodo è 25,00)", "1 errore"]
+        "25,00, dove finiscono le fasce della tabella)", "1 errore"]

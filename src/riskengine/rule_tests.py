@@ -144,7 +144,7 @@ def _expectation_problems(method: Method, case: Caso, doc: Document, keys: tuple
         table = method.band_table_for([case.area] if case.area else [])
         step = quantum(table.digits)
         low, high = min(r.lo for r in table.rows) * step, max(r.hi for r in table.rows) * step
-        if not low <= case.rischio <= high:
+        if not low <= case.rischio <= high:  # its decimals are already the method's (checked with the case)
             problem(("rischio",), "rischio_fuori_bande", hint_key="rischio_fuori_bande", rischio=case.rischio,
                     tabella=table.name, da_punteggio=low, a_punteggio=high)
     residual = [k for k in _RESIDUAL_KEYS if getattr(expected, k) is not None]

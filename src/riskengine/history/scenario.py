@@ -119,21 +119,26 @@ def apply_scenario(scenario: Scenario, doc: Document, cg: CatalogGraph, method: 
                 treated.append(link.misura)
             else:
                 treated.remove(link.misura)
-    first: dict[tuple[str, str], int] = {}  # (list, code) → the entry that changes it first
+    first: dict[tuple[str, str, str], int] = {}  # (list, code, what it sets) → the entry that sets it first
 
-    def once(name: str, code: str, index: int, kind: str) -> bool:
-        """True for the first entry of ``name`` about ``code``; a second is refused (the last would win)."""
-        if (name, code) in first:
-            problems.append(said(doc.locate((name, index)), "problemi.scenario.doppio", code="scenario",
-                                 hint_key="problemi.scenario.suggerimento.doppio", codice=code,
-                                 voce=first[(name, code)] + 1, genere_chiave=f"problemi.scenario.genere.{kind}"))
-            return False
-        first[(name, code)] = index
+    def once(name: str, code: str, fields: list[str], index: int, kind: str) -> bool:
+        """True unless an earlier entry of ``name`` about ``code`` sets one of ``fields`` too (the last would win:
+        refused). Entries setting different fields of the same measure or item add up."""
+        for field in fields:
+            if (name, code, field) in first:
+                problems.append(said(doc.locate((name, index)), "problemi.scenario.doppio", code="scenario",
+                                     hint_key="problemi.scenario.suggerimento.doppio", codice=code, campo=field,
+                                     voce=first[(name, code, field)] + 1,
+                                     genere_chiave=f"problemi.scenario.genere.{kind}"))
+                return False
+        first.update({(name, code, field): index for field in fields})
         return True
 
     for index, change in enumerate(scenario.misure):
+        set_here = [f for f in ("stato", "scadenza", "efficacia") if getattr(change, f) is not None] \
+            + (["rimuovi"] if change.rimuovi else [])
         if not known("measure", change.misura, measures, ("misure", index, "misura")) \
-                or not once("misure", change.misura, index, "measure"):
+                or not once("misure", change.misura, set_here, index, "measure"):
             continue
         node = f"measure:{change.misura}"
         if change.rimuovi:
@@ -149,7 +154,7 @@ def apply_scenario(scenario: Scenario, doc: Document, cg: CatalogGraph, method: 
     for index, given in enumerate(scenario.risposte):
         where: tuple[Any, ...] = ("risposte", index)
         if not known("item", given.oggetto, assessment.answers, where + ("oggetto",)) \
-                or not once("risposte", given.oggetto, index, "item"):
+                or not once("risposte", given.oggetto, sorted(given.risposte), index, "item"):
             continue
         options = dict(assessment.answers[given.oggetto].options)
         for indicator, raw in given.risposte.items():

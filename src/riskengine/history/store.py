@@ -71,7 +71,7 @@ def store_url(catalog_dir: str | Path, db: str | None = None) -> str:
         return chosen
     path = Path(catalog_dir) / DEFAULT_FILE
     root, real = os.path.realpath(catalog_dir), os.path.realpath(path)
-    if path.is_symlink() or os.path.commonpath([root, real]) != root:
+    if os.path.commonpath([root, real]) != root:
         # a catalogue from others, its store a link to a database elsewhere: it would be migrated and written to
         raise refuse(Location(str(path)), "problemi.archivio.collegamento", code="store",
                      hint_key="problemi.archivio.suggerimento.collegamento", destinazione=real[-200:])
@@ -263,7 +263,8 @@ class Store:
             raise KeyError(run_id)
         try:
             loaded = json.loads(found[0]["risultato"])
-            whole = isinstance(loaded, dict) and snapshot(loaded) == loaded  # every key a later year reads
+            # every key a later year reads is there (a later version may keep more: they are let be)
+            whole = isinstance(loaded, dict) and snapshot(snapshot(loaded)) == snapshot(loaded)
         except (ValueError, RecursionError, KeyError, TypeError, AttributeError):  # text edited by hand, cut short
             whole = False
         if not whole:

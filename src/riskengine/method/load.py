@@ -48,7 +48,9 @@ ENGINE_OPERATORS = ("$and", "$or", "$lt", "$lte", "$gt", "$gte", "$eq", "$neq", 
                     "$ex", "$nex", "$i", "$s", "$m", "$l", "$r", "$add", "$sub", "$mul", "$div")
 """Names durable-rules recognises in a match by their hash (rete.c, events.c): a field hashing alike is misread."""
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_STRAY_BRACE = re.compile(r"[{}][^{}]{0,30}[}]?")  # what is left of a brace once every {name} is taken out
+# What str.format would read as a field and a message does not: {}, {0}, {codice.x}, {codice[0]}, {codice:>9},
+# {codice!r}. Other braces ({art. 36}, {{livello}}) are text, printed as written.
+_FORMAT_FIELD = re.compile(r"\{(?:\d*|[A-Za-z_]\w*(?:\.[A-Za-z_][^{}]*|\[[^{}]*\]|![rsa][^{}]*|:[^{}\s][^{}]*))\}")
 NAME_PLACEHOLDER = "nome"
 """A finding's message writes the process's name as ``{nome}``: an indicator so named could not be written there."""
 
@@ -715,8 +717,8 @@ def _compile_policies(doc: Document, policies: PoliciesFile, schema: dict[str, e
                             problems.append(said(doc.locate(keys + ("allora", a, "criticita", "messaggio")),
                                                  "problemi.metodo.segnaposto_sconosciuto", code="policy",
                                                  hint=did_you_mean(name, placeholders), segnaposto=name))
-                    # a brace that opens no {name}: {0}, {codice.x}, {codice:>9} would be printed as written
-                    stray = _STRAY_BRACE.search(_PLACEHOLDER.sub("", message))
+                    # a format field that is no {name}: {0}, {codice.x}, {codice:>9} would be printed as written
+                    stray = _FORMAT_FIELD.search(message)
                     if stray is not None:
                         problems.append(said(doc.locate(keys + ("allora", a, "criticita", "messaggio")),
                                              "problemi.metodo.graffa", code="policy",

@@ -123,7 +123,7 @@ def template_uses(path: Path) -> list[Use]:
     uses: list[Use] = []
     bound: set[str] = {"loop"}  # inside a for: Jinja's own
     records: dict[str, str] = {}  # a loop variable over a list of records: the list's name
-    for text, place in _places(path):
+    for text, place in _places(path) + _other_places(path):
         for match in _TAG.finditer(text):
             expression, statement = match.group(1), match.group(2)
             if expression is not None:
@@ -195,11 +195,15 @@ def _jinja_parts(path: Path) -> list[tuple[str, str, str]]:
     return [(place, re.sub(r"<w:p([ >])", r"\n<w:p\1", xml), name) for place, xml, name in parts]
 
 
-def _near(source: str, line: int | None) -> str:
-    """The text of the paragraph at ``line`` of a part's source, without its XML: where to look in Word."""
+def _paragraph(source: str, line: int | None) -> str:
+    """The text of the paragraph at ``line`` of a part's source, without its XML."""
     lines = source.splitlines()
-    text = re.sub(r"<[^>]+>", "", lines[line - 1]) if line and line <= len(lines) else ""
-    return " ".join(text.split())[:80] or "—"
+    return " ".join(re.sub(r"<[^>]+>", "", lines[line - 1]).split()) if line and line <= len(lines) else ""
+
+
+def _near(source: str, line: int | None) -> str:
+    """The paragraph at ``line`` of a part's source, as a place to look for in Word."""
+    return _paragraph(source, line)[:80] or "—"
 
 
 def check_syntax(path: Path) -> None:
@@ -220,12 +224,23 @@ def check_syntax(path: Path) -> None:
                          hint_key="problemi.modello.suggerimento.un_file", vicino=_near(source, node.lineno))
 
 
+def _other_places(path: Path) -> list[tuple[str, str]]:
+    """(text, place) of the footnotes' paragraphs and of the document properties docxtpl renders (python-docx,
+    which :func:`_places` reads, does not reach them)."""
+    return [(_paragraph(source, line), place) for place, source, _ in _jinja_parts(path)
+            if place == "note" or place.startswith("proprietà")
+            for line in range(1, source.count("\n") + 2)]
+
+
 def _failed_near(path: Path, exc: BaseException, part: Any) -> tuple[str, str] | None:
     """(place, paragraph text) where rendering failed: the template's line in the traceback Jinja rewrites, in the
-    part docxtpl was rendering; None when it is not known."""
+    part docxtpl was rendering; None when it is not known (a document property: docxtpl renders those without
+    saying which)."""
     line = None
     trace = exc.__traceback__
     while trace is not None:
+        if trace.tb_frame.f_code.co_name == "render_properties":
+            return None
         if trace.tb_frame.f_code.co_filename == "<template>":
             line = trace.tb_lineno
         trace = trace.tb_next
