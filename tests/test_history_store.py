@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import pytest
 import sqlalchemy as sa
@@ -165,8 +166,6 @@ def test_assess_records_beside_the_catalogue_by_default(tmp_path, monkeypatch):
 
 def test_a_store_linked_out_of_a_received_catalogue_is_refused_untouched(tmp_path, monkeypatch):
     # storico.sqlite a link to another SQLite file: assess migrated it and wrote a run into it; history read it
-    import sqlite3
-
     monkeypatch.delenv("RISKENGINE_DB")
     catalog = catalog_copy(tmp_path, "mini")
     victim = tmp_path / "altro.sqlite"
@@ -204,15 +203,19 @@ def test_a_named_store_whose_folder_does_not_exist_is_said_so(tmp_path):
     assert empty.returncode == 0 and not (tmp_path / "nuovo.sqlite").exists()
 
 
-def test_a_run_recorded_with_more_keys_than_this_version_keeps_is_read(tmp_path, mini_result, monkeypatch):
-    # a later version may keep more in its snapshot (a shared PostgreSQL store): not damage
-    import sqlite3
-
-    monkeypatch.delenv("RISKENGINE_DB")
+def _recorded_2025(tmp_path, mini_result) -> tuple:
+    """A copy of the mini catalogue whose default store holds a run of 2025; the catalogue and the run."""
     catalog = catalog_copy(tmp_path, "mini")
     store = open_store(default_url(catalog))
     run = store.record(_result(mini_result, 2025, "a", ente=mini_result["ente"]["codice"]))
     store.close()
+    return catalog, run
+
+
+def test_a_run_recorded_with_more_keys_than_this_version_keeps_is_read(tmp_path, mini_result, monkeypatch):
+    # a later version may keep more in its snapshot (a shared PostgreSQL store): not damage
+    monkeypatch.delenv("RISKENGINE_DB")
+    catalog, run = _recorded_2025(tmp_path, mini_result)
     with sqlite3.connect(catalog / DEFAULT_FILE) as connection:
         connection.execute("update esecuzioni set risultato = json_set(risultato, '$.processi[0].priorita', 'alta', "
                            f"'$.nuovo', 1) where id = {run.id}")
@@ -336,13 +339,8 @@ def test_a_file_that_is_not_a_store_is_one_located_error(tmp_path):
 def test_a_damaged_run_is_one_located_error(tmp_path, mini_result, damage, monkeypatch):
     # a snapshot edited by hand (not JSON, nested beyond Python's stack, missing its keys) ended assess and diff in
     # "internal error: JSONDecodeError / RecursionError / KeyError", exit 70
-    import sqlite3
-
     monkeypatch.delenv("RISKENGINE_DB")
-    catalog = catalog_copy(tmp_path, "mini")
-    store = open_store(default_url(catalog))
-    run = store.record(_result(mini_result, 2025, "a", ente=mini_result["ente"]["codice"]))
-    store.close()
+    catalog, run = _recorded_2025(tmp_path, mini_result)
     with sqlite3.connect(catalog / DEFAULT_FILE) as connection:
         connection.execute(f"update esecuzioni set risultato = {damage} where id = {run.id}")
     with pytest.raises(RiskengineError) as refused:

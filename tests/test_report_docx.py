@@ -365,14 +365,20 @@ def test_an_operation_on_values_of_two_types_is_worded(tmp_path, annex, text, sa
     assert said in line and "unsupported" not in line and "concatenate" not in line, line
 
 
-def test_template_check_compiles_the_document_properties_docxtpl_renders(tmp_path) -> None:
-    # docxtpl renders the title, subject and other properties too: a fault there passed template-check
+def _titled(tmp_path: Path, title: str) -> Path:
+    """A template whose document title (a property docxtpl renders) is ``title``."""
     from docx import Document
 
     template = _word(["{{ titolo }}"], tmp_path / "allegato.docx")
     document = Document(str(template))
-    document.core_properties.title = "{% if titolo %}Allegato"
+    document.core_properties.title = title
     document.save(str(template))
+    return template
+
+
+def test_template_check_compiles_the_document_properties_docxtpl_renders(tmp_path) -> None:
+    # docxtpl renders the title, subject and other properties too: a fault there passed template-check
+    template = _titled(tmp_path, "{% if titolo %}Allegato")
     result = run_cli("template-check", str(template))
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{template}:proprietà title: error[template]: template syntax near "
@@ -382,12 +388,7 @@ def test_template_check_compiles_the_document_properties_docxtpl_renders(tmp_pat
 
 def test_template_check_checks_the_variables_of_the_document_properties(tmp_path) -> None:
     # "Piano {{ nomee }}" as the title passed template-check, and assess then failed placed in the body
-    from docx import Document
-
-    template = _word(["{{ titolo }}"], tmp_path / "allegato.docx")
-    document = Document(str(template))
-    document.core_properties.title = "Piano {{ nomee }}"
-    document.save(str(template))
+    template = _titled(tmp_path, "Piano {{ nomee }}")
     result = run_cli("template-check", str(template))
     assert result.exit_code == 1
     assert f"{template}:proprietà title: error[template]: the template uses 'nomee', which the result does not " \
