@@ -400,11 +400,16 @@ def test_f10_killed_runs_never_lose_the_previous_annex(mini):
     old = snapshot(root / "out")
     command = [sys.executable, "-m", "riskengine", "assess", "mini", "--rules", RULES, "--out", "out", "-q",
                "--format", "html", "--lang", "en"]
-    start = time.monotonic()
     assert subprocess.run(command, cwd=root).returncode == 3  # mini's annex is a draft
     new = snapshot(root / "out")
-    duration = time.monotonic() - start
     assert new != old
+    assert subprocess.run([*command[:-2], "--lang", "it"], cwd=root).returncode == 3
+    # timed warm, as the runs killed below are: the first run of a fresh install also fills the user's caches
+    # (messages, linked catalogue) and takes longer, and kills timed by it landed after the swap
+    start = time.monotonic()
+    assert subprocess.run(command, cwd=root).returncode == 3
+    duration = time.monotonic() - start
+    assert snapshot(root / "out") == new
     assert subprocess.run([*command[:-2], "--lang", "it"], cwd=root).returncode == 3
     rng = random.Random(11)
     kept = 0
