@@ -239,9 +239,9 @@ class _Collector:
                 kind = _COUNT if name.startswith("verifiche") else _STATE if name == "stato" else _TEXT
                 row.values[name] = from_cell(_state(cell.value) if kind is _STATE else cell.value, kind)
                 row.cells[name] = cell_location(path, sheet.title, cell.ref)
-                if kind is _STATE and row.values[name] not in STATI:  # said with the labels the drop-down offers
+                if kind is _STATE and row.values[name] not in STATI:  # said with the labels its drop-down offers
                     self.error(row.cells[name], "stato_sconosciuto", hint_key="stati", valore=cell.value,
-                               stati=_words().offered[lang])  # as the questionnaire's drop-down offers them
+                               stati=_words().offered[lang])
                     del row.values[name]
             rows.append(row)
         return rows
