@@ -394,8 +394,8 @@ def open_store(url: str) -> Store:
 def read_store(url: str, *, named: bool = False) -> Store:
     """The store at ``url``, to read: a SQLite file that does not exist (or is empty, or a link to nothing) is a
     store with no run, and is neither created nor given a schema (``history`` and ``diff`` write nothing beside a
-    catalogue, which may be read-only). ``named``: the user named it (--db, RISKENGINE_DB): a file that is not
-    that could not be there (its folder does not exist) is a mistyped address, said as such."""
+    catalogue, which may be read-only). ``named``: the user named it (--db, RISKENGINE_DB): a file whose folder
+    does not exist is a mistyped address, said as such."""
     path = _sqlite_database(url)
     if named and path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
         raise refuse(Location(path), "problemi.archivio.inesistente", code="store",

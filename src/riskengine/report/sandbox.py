@@ -291,7 +291,7 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
                 raise TemplateLimitError("funzione", metodo=str(getattr(value, "__name__", "?"))[:40])
             if isinstance(value, Iterator) and type(value).__module__ == "builtins":  # a generator, reversed(…)
                 raise TemplateLimitError("non_testo", tipo=type(value).__name__[:40])
-            if _named_by_address(value):  # a loop, a cycler, an object of Python's: one of its fields is text
+            if _named_by_address(value):  # a joiner, a cycler, an object of Python's: one of its fields is text
                 raise TemplateLimitError("oggetto", tipo=type(value).__name__[:40])
             self._check_estimate(text_size(value, self.limits.max_chars), "output")
         return value
