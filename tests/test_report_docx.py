@@ -161,20 +161,34 @@ def test_the_context_provides_exactly_the_declared_variables(annex) -> None:
     assert run_cli("template-check", str(PACKAGE_TEMPLATE)).exit_code == 0
 
 
+@pytest.mark.parametrize(("lang", "first", "tenth", "header"), [
+    ("en", "paragraph 2", "paragraph 10", "header (section 1)"),
+    ("it", "paragrafo 2", "paragrafo 10", "intestazione (sezione 1)")])
+def test_template_check_names_places_in_the_run_s_language_in_the_document_s_order(tmp_path, lang, first, tenth,
+                                                                                    header) -> None:
+    # "paragrafo 3", "intestazione" in English lines; and paragraph 10 listed before paragraph 2 (sorted as text)
+    paragraphs = ["{{ titolo }}", "{{ nome_ente }}"] + ["testo"] * 7 + ["{{ anni }}"]
+    template = _word(paragraphs, tmp_path / "allegato.docx", header="{{ logo_ente }}")
+    result = run_cli("--lang", lang, "template-check", str(template))
+    assert result.exit_code == 1
+    places = [line.strip().split(": ")[0] for line in result.stdout.splitlines() if ": error[template]" in line]
+    assert places == [f"{template}:{first}", f"{template}:{tenth}", f"{template}:{header}"], result.stdout
+
+
 def test_template_check_lists_unknown_variables_with_their_place(tmp_path) -> None:
     template = _word(["{{ titolo }}", "Ente: {{ nome_ente }}", "{% for p in processi %}{{ p.codice }} "
                       "{{ p.rischio_totale }}{% endfor %}", "{{ titol }}"], tmp_path / "allegato.docx",
                      header="{{ logo_ente }}")
     result = run_cli("template-check", str(template))
     assert result.exit_code == 1
-    assert f"{template}:paragrafo 2: error[template]: the template uses 'nome_ente', which the result does not " \
+    assert f"{template}:paragraph 2: error[template]: the template uses 'nome_ente', which the result does not " \
            "provide" in result.stdout
-    assert f"{template}:paragrafo 4: error[template]: the template uses 'titol', which the result does not " \
+    assert f"{template}:paragraph 4: error[template]: the template uses 'titol', which the result does not " \
            "provide (did you mean 'titolo'?)" in result.stdout
-    assert f"{template}:intestazione (sezione 1): error[template]: the template uses 'logo_ente'" in result.stdout
+    assert f"{template}:header (section 1): error[template]: the template uses 'logo_ente'" in result.stdout
     # a field of the records a loop reads, and of a record (only names were checked: assess then failed with
     # "UndefinedError: 'dict object' has no attribute …", unplaced)
-    assert f"{template}:paragrafo 3: error[template]: the template uses the field 'rischio_totale' of 'processi', " \
+    assert f"{template}:paragraph 3: error[template]: the template uses the field 'rischio_totale' of 'processi', " \
            "which the result does not provide (expected one of: 'codice', 'livello', 'nome', 'unita')" \
            in result.stdout
     assert "'p'" not in result.stdout  # a loop variable
@@ -194,9 +208,9 @@ def test_a_field_of_a_record_is_checked_as_a_variable_is(tmp_path) -> None:
                          tmp_path / "ordinate.docx")
     assert "the field 'scadenza' of 'misure'" in run_cli("template-check", str(sorted_wrong)).stdout
     assert lines == [
-        f"{template}:paragrafo 1: error[template]: the template uses the field 'nme' of 'ente', which the result "
+        f"{template}:paragraph 1: error[template]: the template uses the field 'nme' of 'ente', which the result "
         "does not provide (did you mean 'nome'?)",
-        f"{template}:paragrafo 4: error[template]: the template uses the field 'responsable' of 'misure', which "
+        f"{template}:paragraph 4: error[template]: the template uses the field 'responsable' of 'misure', which "
         "the result does not provide (did you mean 'responsabile'?)"]
 
 
@@ -217,7 +231,7 @@ def test_a_catalogue_template_is_used_and_one_with_an_unknown_variable_is_refuse
     _word(["{{ titolo }}", "{{ responsabile_rpct }}"], catalog / "templates" / "allegato.docx")
     refused = run_cli("assess", str(catalog), "--out", str(tmp_path / "out2"), "--format", "docx", "--rules", RULES)
     assert refused.exit_code == 1
-    assert "paragrafo 2: error[template]: the template uses 'responsabile_rpct'" in refused.stderr
+    assert "paragraph 2: error[template]: the template uses 'responsabile_rpct'" in refused.stderr
     assert not (tmp_path / "out2").exists()
 
 
@@ -278,7 +292,7 @@ def test_template_check_refuses_what_would_not_compile_as_assess_does(tmp_path, 
     template = _word(paragraphs, tmp_path / "allegato.docx")
     result = run_cli("template-check", str(template))
     assert result.exit_code == 1 and "Traceback" not in result.stderr
-    assert result.stderr.startswith(f"{template}:documento: error[template]: {said}"), result.stderr
+    assert result.stderr.startswith(f"{template}:document: error[template]: {said}"), result.stderr
 
 
 def test_template_check_knows_jinja_s_own_names_as_the_sandbox_has_them(tmp_path, annex) -> None:
@@ -381,7 +395,7 @@ def test_template_check_compiles_the_document_properties_docxtpl_renders(tmp_pat
     template = _titled(tmp_path, "{% if titolo %}Allegato")
     result = run_cli("template-check", str(template))
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"{template}:proprietà title: error[template]: template syntax near "
+    assert result.stderr.startswith(f"{template}:property title: error[template]: template syntax near "
                                     "«{% if titolo %}Allegato»: the template ends before the block 'if' is closed"), \
         result.stderr
 
@@ -391,5 +405,5 @@ def test_template_check_checks_the_variables_of_the_document_properties(tmp_path
     template = _titled(tmp_path, "Piano {{ nomee }}")
     result = run_cli("template-check", str(template))
     assert result.exit_code == 1
-    assert f"{template}:proprietà title: error[template]: the template uses 'nomee', which the result does not " \
+    assert f"{template}:property title: error[template]: the template uses 'nomee', which the result does not " \
            "provide" in result.stdout, result.stdout

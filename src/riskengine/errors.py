@@ -64,8 +64,15 @@ class Location:
     path: str
     line: int = 0
     column: int = 0
+    # A place a file names in words (a Word template's "paragraph 3"): its English wording, and the key and
+    # values of the message catalogue that word it in every language (riskengine.i18n.placed).
+    place: str = ""
+    place_key: str = ""
+    place_args: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
+        if self.place:
+            return f"{self.path}:{self.place}"
         # A place known to the line only (a template's errors) names no column rather than a 0.
         if self.line and self.column:
             return f"{self.path}:{self.line}:{self.column}"
@@ -108,11 +115,14 @@ class Problem:
         path = self.location.path
         cell = _CELL.fullmatch(path)
         if cell is None:
-            return (path, "", 0, 0, self.location.line, self.location.column, self.code, self.message)
+            # A worded place by its numbers: paragraph 2 before paragraph 10.
+            place = [(int(v) if v.isdigit() else 0, v) for _, v in self.location.place_args]
+            return (path, self.location.place_key, place, 0, self.location.line, self.location.column, self.code,
+                    self.message)
         letters = cell["colonna"]
         column = sum((ord(letter) - 64) * 26 ** i for i, letter in enumerate(reversed(letters)))
-        return (cell["file"], cell["foglio"], int(cell["riga"]), column, self.location.line, self.location.column,
-                self.code, self.message)
+        return (cell["file"], cell["foglio"], [(int(cell["riga"]), "")], column, self.location.line,
+                self.location.column, self.code, self.message)
 
 
 @dataclass

@@ -212,6 +212,13 @@ def said(location: Location, key: str, *, code: str = "load", severity: Severity
                    args=tuple(sorted(texts.items())), key=key, hint_key=hint_key)
 
 
+def placed(path: str | os.PathLike[str], key: str, **values: Any) -> Location:
+    """The place ``key`` of a file that names its places in words (a Word template's paragraphs), worded in
+    English as a problem's message is, and in the reader's language by :meth:`Text.where`."""
+    texts = _texts(values)
+    return Location(str(path), place=wording(key, **texts), place_key=key, place_args=tuple(texts.items()))
+
+
 def refuse(location: Location, key: str, *, code: str = "load", hint: str = "", hint_key: str = "",
            **values: Any) -> RiskengineError:
     """An error carrying one problem worded by ``key`` (see :func:`said`)."""
@@ -455,9 +462,15 @@ class Text:
             return self("suggerimenti.uno_tra", valori=text[len(lead):])
         return self.prose(text)
 
+    def where(self, location: Location) -> str:
+        """``location`` as a problem's line shows it, a place named in words in this language."""
+        if location.place_key in self.labels:
+            return f"{location.path}:{self.render(location.place_key, dict(location.place_args))}"
+        return str(location)
+
     def problem(self, problem: Problem) -> str:
         """A located line ``file:line:col: severity[code]: message (hint)``, the message in this language."""
-        text = f"{problem.location}: {problem.severity.value}[{problem.code}]: {self.message(problem)}"
+        text = f"{self.where(problem.location)}: {problem.severity.value}[{problem.code}]: {self.message(problem)}"
         hint = self.hint(problem) if problem.hint else ""
         if hint:
             text += f" ({hint})"

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from riskengine.errors import Location, Problem, RiskengineError
-from riskengine.i18n import Text, refuse, said
+from riskengine.i18n import Text, placed, refuse, said
 from riskengine.report import tables as tb
 from riskengine.report.sandbox import templates_directory
 from riskengine.report.template_causes import template_cause
@@ -63,7 +63,7 @@ class Use:
     read (of one of its records, for a list), when one is."""
 
     name: str
-    place: str
+    place: Location
     field: str = ""
 
 
@@ -93,26 +93,74 @@ def check_template(path: Path) -> None:
                   save_as="docx")
 
 
-def _places(path: Path) -> list[tuple[str, str]]:
-    """(text, place) of every paragraph of the template: body, table cells, headers and footers."""
-    from docx import Document
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # docxtpl's list
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A part of the template docxtpl renders, its Jinja source as docxtpl renders it (its tags joined across
+    runs, one line per paragraph) and the package's name of the part (none for a document property)."""
+
+    place: Location
+    source: str
+    name: str
+
+
+@dataclass(frozen=True)
+class _Read:
+    """The template read once: the text of each paragraph python-docx reaches at its place (body, table cells,
+    headers and footers), and the parts docxtpl renders (those and footnotes and document properties)."""
+
+    paragraphs: list[tuple[str, Location]]
+    parts: list[_Part]
+
+    def texts(self) -> list[tuple[str, Location]]:
+        """(text, place) of every paragraph a tag may be written in, footnotes and document properties included
+        (python-docx, which gives the others, does not reach them)."""
+        return self.paragraphs + [(_paragraph(part.source, line), part.place) for part in self.parts
+                                  if part.place.place_key in (_PLACE + "note", _PLACE + "proprieta")
+                                  for line in range(1, part.source.count("\n") + 2)]
+
+
+_PLACE = "problemi.modello.posto."
+
+
+def _read(path: Path) -> _Read:
+    """Read the template (one parse, docxtpl's, whose python-docx document gives the paragraphs)."""
+    from docxtpl import DocxTemplate
 
     try:
-        document = Document(str(path))
+        template = DocxTemplate(str(path))
+        template.init_docx()
+        document = template.docx
+        paragraphs = [(p.text, placed(path, _PLACE + "paragrafo", n=i))
+                      for i, p in enumerate(document.paragraphs, start=1)]
+        for t, table in enumerate(document.tables, start=1):
+            for r, row in enumerate(table.rows, start=1):
+                for c, cell in enumerate(row.cells, start=1):
+                    where = placed(path, _PLACE + "cella", tabella=t, riga=r, cella=c)
+                    paragraphs += [(p.text, where) for p in cell.paragraphs]
+        for s, section in enumerate(document.sections, start=1):
+            for part, name in ((section.header, "intestazione_sezione"), (section.footer, "pie_di_pagina_sezione")):
+                paragraphs += [(p.text, placed(path, _PLACE + name, sezione=s)) for p in part.paragraphs]
+        parts = [(placed(path, _PLACE + "documento"), template.patch_xml(template.get_xml()),
+                  str(document.part.partname))]
+        for uri, name in ((template.HEADER_URI, "intestazione"), (template.FOOTER_URI, "pie_di_pagina")):
+            parts += [(placed(path, _PLACE + name), template.patch_xml(template.get_part_xml(part)),
+                       str(part.partname)) for _, part in template.get_headers_footers(uri)]
+        parts += [(placed(path, _PLACE + "note"), template.patch_xml(part.blob.decode("utf-8")), str(part.partname))
+                  for part in document.part.package.parts if part.content_type == _FOOTNOTES]
+        properties = document.core_properties  # docxtpl renders these too, each on its own
+        parts += [(placed(path, _PLACE + "proprieta", nome=name), getattr(properties, name) or "", "")
+                  for name in _RENDERED_PROPERTIES]
     except Exception as exc:  # python-docx raises many kinds on a damaged file: one located line
         raise _refuse(path, "word_illeggibile", errore=type(exc).__name__) from None
-    found = [(p.text, f"paragrafo {i}") for i, p in enumerate(document.paragraphs, start=1)]
-    for t, table in enumerate(document.tables, start=1):
-        for r, row in enumerate(table.rows, start=1):
-            for c, cell in enumerate(row.cells, start=1):
-                found += [(p.text, f"tabella {t}, riga {r}, cella {c}") for p in cell.paragraphs]
-    for s, section in enumerate(document.sections, start=1):
-        for part, name in ((section.header, "intestazione"), (section.footer, "piè di pagina")):
-            found += [(p.text, f"{name} (sezione {s})") for p in part.paragraphs]
-    return found
+    return _Read(paragraphs, [_Part(where, re.sub(r"<w:p([ >])", r"\n<w:p\1", xml), name)
+                              for where, xml, name in parts])
 
 
-def template_uses(path: Path) -> list[Use]:
+def template_uses(read: _Read) -> list[Use]:
     """The variables the template reads, each with the first place it is used (loop variables excluded), and the
     fields it reads of the records (``ente.nome``, ``p.livello`` in a loop over ``processi``)."""
     from jinja2 import TemplateSyntaxError, meta, nodes
@@ -123,7 +171,7 @@ def template_uses(path: Path) -> list[Use]:
     uses: list[Use] = []
     bound: set[str] = {"loop"}  # inside a for: Jinja's own
     records: dict[str, str] = {}  # a loop variable over a list of records: the list's name
-    for text, place in _places(path) + _other_places(path):
+    for text, place in read.texts():
         for match in _TAG.finditer(text):
             expression, statement = match.group(1), match.group(2)
             if expression is not None:
@@ -154,7 +202,7 @@ def template_uses(path: Path) -> list[Use]:
             except TemplateSyntaxError as exc:
                 # A statement is parsed wrapped as an expression: the tokens Jinja would quote are not the user's.
                 cause = template_cause(exc) if expression is not None else {"causa": exc.message}
-                raise refuse(Location(f"{path}:{place}"), "problemi.modello.sintassi", code="template",
+                raise refuse(place, "problemi.modello.sintassi", code="template",
                              hint_key="problemi.modello.suggerimento.etichetta", **cause) from None
             uses += [Use(n, place) for n in sorted(names)]
             called = {id(call.node) for call in parsed.find_all(nodes.Call)}  # titoli.items(): a method, not a field
@@ -169,32 +217,6 @@ def template_uses(path: Path) -> list[Use]:
     return list(first.values())
 
 
-_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
-_RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # docxtpl's list
-
-
-def _jinja_parts(path: Path) -> list[tuple[str, str, str]]:
-    """(place, Jinja source, part name) of the template's body, headers, footers, footnotes and the document
-    properties docxtpl renders, as it renders them: its tags joined across runs, one line per paragraph."""
-    from docxtpl import DocxTemplate
-
-    try:
-        template = DocxTemplate(str(path))
-        template.init_docx()
-        body = template.docx.part
-        parts = [("documento", template.patch_xml(template.get_xml()), str(body.partname))]
-        for uri, place in ((template.HEADER_URI, "intestazione"), (template.FOOTER_URI, "piè di pagina")):
-            parts += [(place, template.patch_xml(template.get_part_xml(part)), str(part.partname))
-                      for _, part in template.get_headers_footers(uri)]
-        parts += [("note", template.patch_xml(part.blob.decode("utf-8")), str(part.partname))
-                  for part in template.docx.part.package.parts if part.content_type == _FOOTNOTES]
-        properties = template.docx.core_properties  # docxtpl renders these too, each on its own
-        parts += [(f"proprietà {name}", getattr(properties, name) or "", "") for name in _RENDERED_PROPERTIES]
-    except Exception as exc:  # python-docx raises many kinds on a damaged file: one located line
-        raise _refuse(path, "word_illeggibile", errore=type(exc).__name__) from None
-    return [(place, re.sub(r"<w:p([ >])", r"\n<w:p\1", xml), name) for place, xml, name in parts]
-
-
 def _paragraph(source: str, line: int | None) -> str:
     """The text of the paragraph at ``line`` of a part's source, without its XML."""
     lines = source.splitlines()
@@ -206,33 +228,25 @@ def _near(source: str, line: int | None) -> str:
     return _paragraph(source, line)[:80] or "—"
 
 
-def check_syntax(path: Path) -> None:
+def check_syntax(read: _Read) -> None:
     """Refuse a template Jinja cannot compile as a whole (a block left open, a tag cut short, ``{%tr`` outside a
     table), or one that reads another file (include, import, extends), near the paragraph at fault."""
     from jinja2 import Environment, TemplateSyntaxError, nodes
 
     env = Environment()  # parsing only: the sandbox and its limits apply when the template runs
-    for place, source, _ in _jinja_parts(path):
+    for part in read.parts:
         try:
-            tree = env.parse(source)
+            tree = env.parse(part.source)
         except TemplateSyntaxError as exc:
-            raise refuse(Location(f"{path}:{place}"), "problemi.modello.sintassi_vicino", code="template",
-                         hint_key="problemi.modello.suggerimento.etichetta", vicino=_near(source, exc.lineno),
+            raise refuse(part.place, "problemi.modello.sintassi_vicino", code="template",
+                         hint_key="problemi.modello.suggerimento.etichetta", vicino=_near(part.source, exc.lineno),
                          **template_cause(exc)) from None
         for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
-            raise refuse(Location(f"{path}:{place}"), "problemi.modello.altro_file", code="template",
-                         hint_key="problemi.modello.suggerimento.un_file", vicino=_near(source, node.lineno))
+            raise refuse(part.place, "problemi.modello.altro_file", code="template",
+                         hint_key="problemi.modello.suggerimento.un_file", vicino=_near(part.source, node.lineno))
 
 
-def _other_places(path: Path) -> list[tuple[str, str]]:
-    """(text, place) of the footnotes' paragraphs and of the document properties docxtpl renders (python-docx,
-    which :func:`_places` reads, does not reach them)."""
-    return [(_paragraph(source, line), place) for place, source, _ in _jinja_parts(path)
-            if place == "note" or place.startswith("proprietà")
-            for line in range(1, source.count("\n") + 2)]
-
-
-def _failed_near(path: Path, exc: BaseException, part: Any) -> tuple[str, str] | None:
+def _failed_near(path: Path, exc: BaseException, rendering: Any) -> tuple[Location, str] | None:
     """(place, paragraph text) where rendering failed: the template's line in the traceback Jinja rewrites, in the
     part docxtpl was rendering; None when it is not known (a document property: docxtpl renders those without
     saying which)."""
@@ -244,11 +258,11 @@ def _failed_near(path: Path, exc: BaseException, part: Any) -> tuple[str, str] |
         if trace.tb_frame.f_code.co_filename == "<template>":
             line = trace.tb_lineno
         trace = trace.tb_next
-    name = str(getattr(part, "partname", ""))
-    found = next(((place, source) for place, source, part_name in _jinja_parts(path) if part_name == name), None)
-    if line is None or found is None:
+    name = str(getattr(rendering, "partname", ""))
+    if line is None:
         return None
-    return found[0], _near(found[1], line)
+    found = next((part for part in _read(path).parts if part.name == name), None)
+    return None if found is None else (found.place, _near(found.source, line))
 
 
 def template_problems(path: Path) -> list[Problem]:
@@ -257,18 +271,19 @@ def template_problems(path: Path) -> list[Problem]:
     check_template(path)
     from riskengine.suggest import did_you_mean
 
-    uses = template_uses(path)  # a tag's own faults first: they are placed at their paragraph
-    check_syntax(path)
+    read = _read(path)
+    uses = template_uses(read)  # a tag's own faults first: they are placed at their paragraph
+    check_syntax(read)
     problems = []
     for use in uses:
         if use.field:
             if use.name in FIELDS and use.field not in FIELDS[use.name]:
-                problems.append(said(Location(f"{path}:{use.place}"), "problemi.modello.campo_sconosciuto",
+                problems.append(said(use.place, "problemi.modello.campo_sconosciuto",
                                      code="template", hint=did_you_mean(use.field, FIELDS[use.name]),  # or the list
                                      variabile=use.name, campo=use.field))
         elif use.name not in VARIABLES:
             proposal = did_you_mean(use.name, VARIABLES)
-            problems.append(said(Location(f"{path}:{use.place}"), "problemi.modello.variabile_sconosciuta",
+            problems.append(said(use.place, "problemi.modello.variabile_sconosciuta",
                                  code="template", hint=proposal,
                                  hint_key="" if proposal else "problemi.modello.suggerimento.variabili",
                                  variabile=use.name, variabili=", ".join(VARIABLES)))
@@ -512,7 +527,7 @@ def docx_bytes(view: View, template: Path) -> bytes:
             raise _refuse(template, "errore", nome=template.name, errore=type(exc).__name__,
                           **template_cause(exc)) from exc
         place, text = near
-        raise refuse(Location(f"{template}:{place}"), "problemi.modello.errore_vicino", code="template",
+        raise refuse(place, "problemi.modello.errore_vicino", code="template",
                      hint_key="problemi.modello.suggerimento.correggi", nome=template.name, vicino=text,
                      **template_cause(exc)) from exc
     when = dt.datetime.combine(dt.date.fromisoformat(str(view.ente["data_riferimento"])[:10]), dt.time())
