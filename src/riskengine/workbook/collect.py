@@ -108,7 +108,6 @@ class _Words:
     sheets: dict[str, dict[str, str]]  # by language: the sheets' names by key (info, valutazione, …)
     labels: dict[str, str]  # an identifying cell's label → its key
     headings: dict[str, str]  # a column's heading → its key
-    states: dict[str, str]  # a state's label, casefolded → the state
     offered: dict[str, str]  # by language: the states as the questionnaire's drop-down offers them
 
 
@@ -119,7 +118,6 @@ def _words() -> _Words:
                   {t(f"questionario.info.{key}"): key for t in texts for key in INFO_ROWS},
                   {t(f"questionario.intestazioni.{key}"): key for t in texts for key in ("processo", "motivazione",
                                                                                           *MEASURE_COLUMNS)},
-                  {t.value("stato", state).casefold(): state for t in texts for state in STATI},
                   {t.lang: ", ".join(t.value("stato", state) for state in STATI) for t in texts})
 
 
@@ -141,11 +139,6 @@ def _headings(sheet: Sheet) -> dict[int, str]:
     verifiche_previste; a questionnaire written with the keys themselves reads the same); an indicator's as written."""
     texts = {i: str(c.value).strip() for i, c in sheet.rows.get(1, {}).items()}
     return {i: _words().headings.get(text, text) for i, text in texts.items()}
-
-
-def _state(value: Any) -> Any:
-    """A state typed as a questionnaire's drop-down offers it, in any language ("In corso", "In progress")."""
-    return _words().states.get(value.strip().casefold(), value) if isinstance(value, str) else value
 
 
 def _info(path: Path, sheet: Sheet) -> dict[str, tuple[Any, Location]]:
@@ -237,7 +230,7 @@ class _Collector:
                 if cell is None or name not in MEASURE_EDITABLE:
                     continue
                 kind = _COUNT if name.startswith("verifiche") else _STATE if name == "stato" else _TEXT
-                row.values[name] = from_cell(_state(cell.value) if kind is _STATE else cell.value, kind)
+                row.values[name] = from_cell(cell.value, kind)  # a state typed as its label too
                 row.cells[name] = cell_location(path, sheet.title, cell.ref)
                 if kind is _STATE and row.values[name] not in STATI:  # said with the labels its drop-down offers
                     self.error(row.cells[name], "stato_sconosciuto", hint_key="stati", valore=cell.value,

@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
 
+from riskengine.i18n import LANGUAGES, catalogue
 from riskengine.workbook.layout import Column
 
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
@@ -110,12 +112,24 @@ def from_cell(value: Any, column: Column) -> Any:
 
 
 def _choice(text: str, column: Column) -> str:
-    """A word of a closed list typed with spaces for its dashes, in any case ("In corso", "Da attuare"): the
-    choice it spells; any other text as it is (left to be refused, or not a choice at all)."""
+    """A word of a closed list typed as its label in any language ("In corso", "In progress") or with spaces for
+    its dashes ("Da attuare"): the choice it stands for; any other text as it is (left to be refused, or not a
+    choice at all). A choice typed as itself wins over a label that reads the same."""
     if not column.choices or text in column.choices:
         return text
+    labelled = _labelled(column.key[-1]).get(text.strip().casefold())
+    if labelled in column.choices:
+        return labelled
     spelt = "-".join(text.split()).casefold()
     return spelt if spelt in column.choices else text
+
+
+@cache
+def _labelled(field: str) -> dict[str, str]:
+    """The values of ``field`` by their labels (``valori.<field>.*`` of every language), casefolded."""
+    prefix = f"valori.{field}."
+    return {label.strip().casefold(): key[len(prefix):] for lang in LANGUAGES
+            for key, label in catalogue(lang).items() if key.startswith(prefix)}
 
 
 def _scalar(value: Any, column: Column) -> Any:
