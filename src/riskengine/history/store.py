@@ -264,7 +264,8 @@ class Store:
         try:
             loaded = json.loads(found[0]["risultato"])
             # every key a later year reads is there (a later version may keep more: they are let be)
-            whole = isinstance(loaded, dict) and snapshot(snapshot(loaded)) == snapshot(loaded)
+            kept = snapshot(loaded) if isinstance(loaded, dict) else None
+            whole = kept is not None and snapshot(kept) == kept
         except (ValueError, RecursionError, KeyError, TypeError, AttributeError):  # text edited by hand, cut short
             whole = False
         if not whole:
