@@ -881,7 +881,8 @@ def test_rules(method: Path = typer.Argument(...),
             continue
         typer.echo(f"{t('cli.test.fallito')}  {outcome.name}  ({outcome.location})")
         for mismatch in outcome.mismatches:
-            typer.echo(f"        {t.mismatch(mismatch, words.levels)}")
+            typer.echo("        " + t.mismatch(mismatch.campo, mismatch.atteso, mismatch.ottenuto, mismatch.parole,
+                                               words.levels))
         for step in outcome.trace:
             if step.get("passo") == "politica":
                 typer.echo(f"        {t('cli.test.regola')} {step['regola']}: {step['quando']} → "

@@ -48,8 +48,6 @@ _QUOTED = frozenset({"attributo", "oggetto", "citato", "variabile", "filtro", "t
 _DECIMAL = r"(?<![\w.])(\d+)\.(\d+)(?![\w]|\.\d)"
 # The two rounding notes of a trace step (riskengine.evaluate.items.rounded), worded again per language.
 _ROUNDED = r"(?P<esatto>\S+) → (?P<valore>\S+) \((?P<cifre>\d+) decimali, (?P<modo>[a-z-]+)\)"
-# A mismatch of a rule test (riskengine.rule_tests), worded again per language.
-_MISMATCH = r"(?s)(?P<campo>[^:\n]+): expected (?P<atteso>.*), got (?P<ottenuto>.*)"
 _NOT_ROUNDED = r"(?P<valore>\S+)… non arrotondato: il valore esatto entra nel prodotto"
 # A consequence of a policy step (riskengine.evaluate.evaluation._consequences), worded again per language: the
 # closed values have no spaces; a finding's code may hold any (up to the next consequence, joined by "; ").
@@ -329,23 +327,19 @@ class Text:
             worded += f" ({self('spiegazione.gradini_limite')})"
         return worded
 
-    def mismatch(self, text: str, levels: Mapping[str, str] | None = None) -> str:
-        """A rule test's mismatch (``campo: expected A, got B``, from riskengine.rule_tests) in this language: a
-        level by its label (``levels``: the method's, by code), a monitoring by its words."""
-        found = re.fullmatch(_MISMATCH, text)
-        if not found:
-            return self.prose(text)
-        field = found["campo"]
-
+    def mismatch(self, field: str, expected: str, got: str, words: str = "",
+                 levels: Mapping[str, str] | None = None) -> str:
+        """A rule test's mismatch (riskengine.rule_tests.Mismatch) in this language: ``words`` says what its values
+        are, a level's code (by its label: ``levels``, the method's), a monitoring (in words), or numbers and
+        codes."""
         def worded(value: str) -> str:
-            if field.startswith("livello") and levels:
-                return levels.get(value, value)
-            if field == "monitoraggio, livello":
+            if words == "livello":
+                return (levels or {}).get(value, value)
+            if words == "livello_monitoraggio":
                 return self.value("livello_monitoraggio", value)
-            return self.consequences(value) if field == "monitoraggio" else self.prose(value)
+            return self.consequences(value) if words == "monitoraggio" else self.prose(value)
 
-        return self("cli.test.differenza", campo=field, atteso=worded(found["atteso"]),
-                    ottenuto=worded(found["ottenuto"]))
+        return self("cli.test.differenza", campo=field, atteso=worded(expected), ottenuto=worded(got))
 
     def collective_how(self, how: str) -> str:
         """How a collective owner reaches a unit (``come``, Italian from graph.queries) in this language."""

@@ -38,6 +38,21 @@ from riskengine.source.validate import validate_document
 from riskengine.suggest import did_you_mean
 
 
+@dataclass(frozen=True)
+class Mismatch:
+    """A value a case expected and the one it got, the field named as the test file names it; ``parole`` says
+    what the values are, for their wording: a level's code (``livello``), a monitoring as a policy words it
+    (``monitoraggio``), a monitoring's level (``livello_monitoraggio``), else numbers and codes."""
+
+    campo: str
+    atteso: str
+    ottenuto: str
+    parole: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.campo}: expected {self.atteso}, got {self.ottenuto}"
+
+
 @dataclass
 class CaseOutcome:
     """The result of one test case."""
@@ -45,7 +60,7 @@ class CaseOutcome:
     name: str
     location: Location
     passed: bool
-    mismatches: list[str] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
     actual: dict[str, Any] = field(default_factory=dict)
     trace: list[dict] = field(default_factory=list)
 
@@ -286,17 +301,17 @@ def run_case(method: Method, backend: Backend, case: Caso, doc: Document, keys: 
     # residual's steps when a residual expectation failed.
     scored = len(subject.steps)
     trace = evaluation.trace[:scored] + inerente.trace
-    if any(m.split(":")[0] in _RESIDUAL_KEYS for m in mismatches):
+    if any(m.campo in _RESIDUAL_KEYS for m in mismatches):
         for state, name in ((programmato, "residuo_programmato"), (monitorato, "residuo_monitorato")):
             trace += [dict(step, stato=name) for step in state.trace]  # the state they are steps of, said first
-    if any(m.startswith("livello variante ") for m in mismatches):
+    if any(m.campo.startswith("livello variante ") for m in mismatches):
         for code, state in sorted(varianti.items()):
             trace += [dict(step, variante=code) for step in state.trace]
     trace += evaluation.trace[scored:]
     return CaseOutcome(case.nome, doc.locate(keys), True, mismatches, actual, trace)
 
 
-def _compare(case: Caso, actual: dict[str, Any]) -> list[str]:
+def _compare(case: Caso, actual: dict[str, Any]) -> list[Mismatch]:
     expected = case.atteso
     mismatches = []
     for key in ("probabilita", "impatto"):
@@ -305,38 +320,49 @@ def _compare(case: Caso, actual: dict[str, Any]) -> list[str]:
             got = actual[key]
             same = Decimal(want) == Decimal(got) if _is_number(want) and _is_number(got) else want == got
             if not same:
-                mismatches.append(f"{key}: expected {want}, got {got}")
+                mismatches.append(Mismatch(key, str(want), str(got)))
     for key in ("rischio", "rischio_residuo", "rischio_monitorato"):
         want = getattr(expected, key)
         if want is not None and want != actual[key]:
-            mismatches.append(f"{key}: expected {decimal_text(want)}, got "
-                              f"{decimal_text(actual[key]) if actual[key] is not None else '—'}")
-    for key in ("livello", "livello_residuo", "livello_monitorato", "priorita"):
+            mismatches.append(Mismatch(key, decimal_text(want), _decimal_or_none(actual[key])))
+    for key in ("livello", "livello_residuo", "livello_monitorato"):
         want = getattr(expected, key)
         if want is not None and want != actual[key]:
-            mismatches.append(f"{key}: expected {want}, got {actual[key]}")
+            mismatches.append(Mismatch(key, want, _shown(actual[key]), "livello"))
+    if expected.priorita is not None and expected.priorita != actual["priorita"]:
+        mismatches.append(Mismatch("priorita", str(expected.priorita), _shown(actual["priorita"])))
     if expected.varianti is not None:
         for code, want in expected.varianti.items():
             got = actual["varianti"].get(code)
             if got != want:
-                mismatches.append(f"variante {code}: expected {decimal_text(want)}, got "
-                                  f"{decimal_text(got) if got is not None else '—'}")
+                mismatches.append(Mismatch(f"variante {code}", decimal_text(want), _decimal_or_none(got)))
     for code, want in sorted((expected.livelli_varianti or {}).items()):
         if actual["livelli_varianti"].get(code) != want:
-            mismatches.append(f"livello variante {code}: expected {want}, got {actual['livelli_varianti'].get(code)}")
+            mismatches.append(Mismatch(f"livello variante {code}", want, _shown(actual["livelli_varianti"].get(code)),
+                                       "livello"))
     if expected.criticita is not None and sorted(expected.criticita) != actual["criticita"]:
-        mismatches.append(f"criticita: expected {', '.join(sorted(expected.criticita)) or '—'}, got "
-                          f"{', '.join(actual['criticita']) or '—'}")
+        mismatches.append(Mismatch("criticita", ", ".join(sorted(expected.criticita)) or "—",
+                                   ", ".join(actual["criticita"]) or "—"))
     if expected.monitoraggio is not None:
         got = actual["monitoraggio"] or {}
         want = expected.monitoraggio.model_dump()
         shown = ("modalita", "periodicita")  # worded as a policy's consequence is (riskengine.i18n reads it)
         if not got or any(got.get(k) != want[k] for k in shown):
-            mismatches.append(f"monitoraggio: expected monitoraggio {want['modalita']} {want['periodicita']}, got "
-                              + (f"monitoraggio {got.get('modalita')} {got.get('periodicita')}" if got else "—"))
+            mismatches.append(Mismatch("monitoraggio", f"monitoraggio {want['modalita']} {want['periodicita']}",
+                                       f"monitoraggio {got.get('modalita')} {got.get('periodicita')}" if got else "—",
+                                       "monitoraggio"))
         if got and got.get("livello") != want["livello"]:
-            mismatches.append(f"monitoraggio, livello: expected {want['livello']}, got {got.get('livello')}")
+            mismatches.append(Mismatch("monitoraggio, livello", _shown(want["livello"]), _shown(got.get("livello")),
+                                       "livello_monitoraggio"))
     return mismatches
+
+
+def _decimal_or_none(value: Any) -> str:
+    return decimal_text(value) if value is not None else "—"
+
+
+def _shown(value: Any) -> str:
+    return "—" if value is None else str(value)
 
 
 def _is_number(text: str) -> bool:
@@ -372,7 +398,7 @@ def run_plan_case(method: Method, case: CasoPiano, doc: Document, keys: tuple) -
         "voci": [r["voce"] for r in rows],
     }
     expected = case.atteso.model_dump(exclude_none=True)
-    mismatches = [f"{key}: expected {value}, got {actual[key]}" for key, value in expected.items()
+    mismatches = [Mismatch(key, str(value), str(actual[key])) for key, value in expected.items()
                   if actual[key] != value]
     return CaseOutcome(case.nome, location, not mismatches, mismatches, dict(actual, regole=[]))
 
