@@ -258,3 +258,17 @@ def test_the_engine_names_its_aggregations_as_the_catalogue_does():
     italian = Messages("it")
     for operator in ("media", "max", "min", "moda", "media-ponderata"):
         assert describe_aggregation(operator) == italian(f"spiegazione.aggregazione.{operator}")
+
+
+def test_band_intervals_are_worded_in_the_language_wherever_the_annex_shows_them(assessed):
+    # "≥ 4.01 e ≤ 9" in English (the Italian "e"), "≥ 4.01" in Italian (a decimal point), and the legend's
+    # level as its code (medio-alto)
+    from riskengine.report.tables import legend
+
+    result = copy.deepcopy(assessed("esempio-cciaa"))
+    for lang, interval, label in (("it", "≥ 4,01 e ≤ 9", "Medio"), ("en", "≥ 4.01 and ≤ 9", "Medium")):
+        view = View(result, Messages(lang))
+        assert view.interval("≥ 4.01 e ≤ 9") == interval
+        assert any(interval in sentence for sentence in method_in_words(view))
+        rows = [row for row in legend(view).rows if row[2] == interval]
+        assert rows and rows[0][3] == label

@@ -73,7 +73,7 @@ def band_phrase(view: View, step: dict[str, Any] | None) -> str:
     if len(bounds) >= 2:
         span = view.t("calcolo.fascia", da=number(bounds[0], view.lang), a=number(bounds[-1], view.lang))
     else:
-        span = view.t("calcolo.fascia_testo", intervallo=number(rows[index].get("intervallo", ""), view.lang))
+        span = view.t("calcolo.fascia_testo", intervallo=view.interval(rows[index].get("intervallo", "")))
     return view.t("calcolo.tabella", fascia=span, nome=table["nome"]) if len(view.metodo.get("bande", [])) > 1 else span
 
 
@@ -166,7 +166,7 @@ def method_in_words(view: View) -> list[str]:
         sentences.append(t("metodo_parole.prodotto", cifre=digits))
         for table in m.get("bande", []):
             rows = "; ".join(f"{(view.level_of(r['livello']) or {}).get('etichetta', r['livello'])} "
-                             f"{number(r['intervallo'], view.lang)}" for r in table.get("righe", []))
+                             f"{view.interval(r['intervallo'])}" for r in table.get("righe", []))
             sentences.append(t("metodo_parole.fasce", nome=table["nome"], fasce=rows))
         choice = m.get("scelta_bande")
         if choice:

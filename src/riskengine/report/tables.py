@@ -371,7 +371,8 @@ def legend(view: View) -> Table:
                                o.get("codice") or o.get("valore")])
     for band in view.metodo.get("bande", []):
         for r in band.get("righe", []):
-            table.rows.append([t("fogli.legenda_bande"), band["codice"], r["intervallo"], r["livello"]])
+            table.rows.append([t("fogli.legenda_bande"), band["codice"], view.interval(r["intervallo"]),
+                               (view.level_of(r["livello"]) or {}).get("etichetta", r["livello"])])
     for v in view.variants:
         table.rows.append([t("fogli.legenda_varianti"), v["codice"], v["nome"],
                            (v.get("bande") or "") if v.get("bande") != "principale" else t("metodo.bande_principali")])

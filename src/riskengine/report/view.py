@@ -30,6 +30,8 @@ _STEP_FORMS = (("dimensioni.", ("dimensione",)), ("combinazione: prodotto", ("pr
                ("residuo: nessuno", ("non_riduce", "senza_misure")), ("residuo: gradino", ("gradino",)),
                ("valutazione.residuo", ("rivalutazione",)))
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# A band row's interval as the result holds it (riskengine.method.load): its edges, ISO numbers, joined by "e".
+_INTERVAL = re.compile(r"(?P<da>[≥>]) (?P<minimo>\S+) e (?P<a>[≤<]) (?P<massimo>\S+)")
 
 
 @functools.cache
@@ -206,6 +208,14 @@ class View:
             return {"codice": code, "etichetta": code, "colore": colour, "testo": text_colour(colour),
                     "tinta": tint(colour, 0.82), "rango": -1}
         return self.level[code]
+
+    def interval(self, text: str) -> str:
+        """A band row's interval in the language ("≥ 4.01 e ≤ 9": "≥ 4,01 e ≤ 9", "≥ 4.01 and ≤ 9")."""
+        found = _INTERVAL.fullmatch(text)
+        if found is None:
+            return self.t.prose(text)
+        return self.t("metodo.intervallo", da=found["da"], minimo=self.t.number(found["minimo"]), a=found["a"],
+                      massimo=self.t.number(found["massimo"]))
 
     def _register_key(self, p: dict[str, Any]) -> tuple:
         level = self.level.get(p.get("livello") or "", None)

@@ -208,7 +208,7 @@ def _write_legend(ws: StreamedSheet, view: View, formats: _Formats) -> None:
         header(t("colonne.livello"), t("colonne.intervallo"))
         for r in reversed(band.get("righe", [])):
             lvl = _level(view, r["livello"])
-            append([cell(lvl["etichetta"], level=lvl), cell(r["intervallo"])])
+            append([cell(lvl["etichetta"], level=lvl), cell(view.interval(r["intervallo"]))])
     if m.get("scelta_bande"):
         choice = m["scelta_bande"]
         append([cell(t("metodo.scelta_bande_predefinita", tabella=choice["predefinita"]))])
