@@ -394,3 +394,21 @@ def test_the_marks_of_the_process_map_are_words_apart_from_what_follows(piccolo)
     text = re.sub(r"<[^>]+>", "", html)
     assert "art. 6 lett. " in text and "art. 6lett" not in text
     assert re.search(r"conv\. \S", text) and not re.search(r"conv\.[^\s]", text)
+
+
+def test_a_finding_s_subject_is_named_by_its_kind_s_label_not_the_graph_s_node(cciaa):
+    # the Findings sheet and criticita.csv showed "measure:MS08", "obligation:AT-04-08" (English node names of
+    # the catalogue's graph, in the Italian annex too)
+    from openpyxl import load_workbook
+
+    from riskengine.report import canonical_copy
+    from riskengine.report.messages import Messages
+    from riskengine.report.view import View
+
+    result, out = cciaa
+    wb = load_workbook(out / "allegato-rischi.xlsx")
+    subjects = [row[5].value for row in wb["Criticità"].iter_rows(min_row=2)]
+    expected = [f["oggetto"].replace("measure:", "Misura ").replace("obligation:", "Obbligo di pubblicazione ")
+                .replace("process:", "Processo ") for f in result["criticita"]]
+    assert subjects == expected and not any(":" in s for s in subjects if s)
+    assert View(canonical_copy(result), Messages("en")).subject({"oggetto": "measure:MS08"}) == "Measure MS08"

@@ -190,7 +190,7 @@ def findings(view: View) -> Table:
         Column("dove", width=24), Column("regola", width=36), Column("oggetto", width=22)])
     for f in view.findings:
         table.rows.append([t.value("gravita", f["gravita"]), f["codice"], t.finding(f), f.get("dove", ""),
-                           f.get("regola", ""), f.get("oggetto", "")])
+                           f.get("regola", ""), view.subject(f)])
     return table
 
 

@@ -311,6 +311,12 @@ class View:
         found = [self.measure[c] for c in p.get("misure", []) if c in self.measure]
         return [m for m in found if (m["ambito"] == "generale") == (scope == "generale")]
 
+    def subject(self, finding: dict[str, Any]) -> str:
+        """What a finding is about, by its kind's label and code ("Misura MS08"; the result holds measure:MS08)."""
+        subject = finding.get("oggetto") or ""
+        kind, _, code = subject.partition(":")
+        return f"{self.t.value('nodo', kind)} {code}" if code and self.t.has(f"valori.nodo.{kind}") else subject
+
     def _finding_ref(self, finding: dict[str, Any]) -> str | None:
         kind, _, code = (finding.get("oggetto") or "").partition(":")
         if kind == "process" and code in self.process:
