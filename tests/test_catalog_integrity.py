@@ -117,13 +117,15 @@ CASES: dict[str, tuple[int, list[str]]] = {
     ]),
     "measure-without-indicator": (0, [
         overdue("{d}", 32),
-        "{d}/measures.yaml:19:5: warning[measure-without-indicator]: measure 'MS01' has no indicatore "
+        "{d}/measures.yaml:19:5: warning[measure-without-indicator]: measure 'MS01' has no monitoring indicator "
+        "('indicatore') "
         "(state how implementation is measured and the expected value)",
     ]),
     "measure-without-natura": (0, [
         overdue("{d}", 32),
-        "{d}/measures.yaml:19:5: warning[measure-without-natura]: measure 'MS01' does not state its 'natura': "
-        "counted as 'ulteriore' (add 'natura: obbligatoria' or 'natura: ulteriore')",
+        "{d}/measures.yaml:19:5: warning[measure-without-natura]: measure 'MS01' does not state whether it is "
+        "mandatory or additional ('natura'): counted as additional ('ulteriore') (add 'natura: obbligatoria' or "
+        "'natura: ulteriore')",
     ]),
     "measure-without-deadline": (0, [
         overdue("{d}", 32),
@@ -202,7 +204,8 @@ CASES.update({
     ]),
     "obligation-frequency": (1, [
         # T2 'tempestivo' gains "    scadenza: 2026-06-30" on line 20 (value at column 15)
-        "{d}/trasparenza.yaml:20:15: error[obligation-frequency]: publication obligation 'T2' is 'tempestivo' but "
+        "{d}/trasparenza.yaml:20:15: error[obligation-frequency]: publication obligation 'T2' is updated in a timely "
+        "way ('tempestivo') but "
         "has the calendar deadline 2026-06-30 (state the rule in 'termine' (e.g. within 30 days of the act), "
         "or give a periodic frequency)",
         # T4 without "aggiornamento": its codice on line 37, column 13

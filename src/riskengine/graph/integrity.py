@@ -132,7 +132,8 @@ def _no_responsible(cg: CatalogGraph) -> Iterator[Problem]:
 
 
 @rule("measure-without-natura", Severity.WARNING,
-      "A measure does not say whether it is mandatory or further ('natura'): it is counted as 'ulteriore'.")
+      "A measure does not say whether it is mandatory or additional ('natura'): it is counted as additional "
+      "('ulteriore').")
 def _no_natura(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("measure"):
         misura = cg.obj(node)
@@ -268,8 +269,8 @@ def _obligation_owners(cg: CatalogGraph) -> Iterator[Problem]:
 
 
 @rule("obligation-frequency", Severity.ERROR,
-      "A publication obligation has no update frequency, or is 'tempestivo' with a calendar deadline "
-      "(a timely update follows each act, not a date).")
+      "A publication obligation has no update frequency, or is updated in a timely way ('tempestivo') with a "
+      "calendar deadline (a timely update follows each act, not a date).")
 def _obligation_frequency(cg: CatalogGraph) -> Iterator[Problem]:
     for node in cg.nodes_of("obligation"):
         obbligo = cg.obj(node)
