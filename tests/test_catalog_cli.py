@@ -258,6 +258,22 @@ def test_graph_to_file(tmp_path):
     assert out.read_text(encoding="utf-8") == run_cli("graph", MINI, "-f", "graphml").stdout
 
 
+@pytest.mark.parametrize("fmt", ["graphml", "dot", "json"])
+def test_graph_to_file_replaces_an_earlier_graph_never_another_file(tmp_path, fmt):
+    # -o catalogs/…/units.yaml replaced the catalogue's file with "digraph catalogo {"
+    target = tmp_path / "units.yaml"
+    target.write_text("unita: []\n", encoding="utf-8")
+    result = run_cli("graph", MINI, "-f", fmt, "--out", str(target))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{target}: error[output]: the file exists and was not written by 'riskengine "
+                                    "graph': riskengine does not replace it"), result.stderr
+    assert target.read_text(encoding="utf-8") == "unita: []\n"
+    out = tmp_path / f"grafo.{fmt}"
+    for _ in range(2):  # written, then replaced: an earlier export, of this format or another
+        assert run_cli("graph", MINI, "-f", fmt, "--out", str(out)).exit_code == 0
+    assert run_cli("graph", MINI, "-f", "json" if fmt != "json" else "dot", "--out", str(out)).exit_code == 0
+
+
 def test_graph_unknown_format():
     result = run_cli("graph", MINI, "--format", "xml")
     assert result.exit_code == 2

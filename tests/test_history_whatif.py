@@ -121,8 +121,8 @@ def test_whatif_out_replaces_an_earlier_output_never_another_file(tmp_path):
     measures = (catalog / "measures.yaml").read_bytes()
     run = riskengine("whatif", catalog, "--scenario", scenario, "--out", catalog / "measures.yaml", cwd=tmp_path)
     assert run.returncode == 1
-    assert run.stderr.startswith(f"{catalog / 'measures.yaml'}: error[output]: the file exists and is no whatif "
-                                 "output: riskengine does not replace it"), run.stderr
+    assert run.stderr.startswith(f"{catalog / 'measures.yaml'}: error[output]: the file exists and was not written "
+                                 "by 'riskengine whatif': riskengine does not replace it"), run.stderr
     assert (catalog / "measures.yaml").read_bytes() == measures
     out = tmp_path / "esito.json"
     for _ in range(2):  # written, then replaced: an earlier what-if's output

@@ -261,6 +261,24 @@ def test_an_export_over_a_folder_is_refused_not_replaced(tmp_path, workbook) -> 
     assert (cat / "ente.yaml").is_file()
 
 
+def test_an_export_replaces_an_earlier_export_never_another_file(tmp_path, workbook) -> None:
+    # --out catalogs/…/ente.yaml replaced the catalogue's file with the workbook's bytes (check then: "binary file")
+    cat = example_copy(tmp_path)
+    notes = tmp_path / "note.xlsx"
+    notes.write_bytes(b"PK\x03\x04 not ours")
+    for target in (cat / "ente.yaml", notes):
+        before = target.read_bytes()
+        result = run_cli("export-xlsx", str(cat), "--out", str(target), "--rules", RULES)
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith(f"{target}: error[output]: the file exists and was not written by "
+                                        "'riskengine export-xlsx': riskengine does not replace it"), result.stderr
+        assert target.read_bytes() == before
+    out = tmp_path / "catalogo.xlsx"
+    for _ in range(2):  # written, then replaced: an earlier export
+        export(cat, out)
+    assert out.read_bytes() == workbook.read_bytes()
+
+
 def test_an_export_into_a_new_folder_makes_it(tmp_path, workbook) -> None:
     out = tmp_path / "nuova" / "cartella" / "catalogo.xlsx"
     export(EXAMPLE, out)

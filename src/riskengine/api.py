@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import re
+import zipfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -218,11 +220,25 @@ def load_linked(catalog_dir: str | Path) -> CatalogGraph:
     return cg
 
 
-def graph(catalog_dir: str | Path, fmt: str = "json") -> str:
-    """The catalogue graph serialised as GraphML, DOT or node-link JSON."""
+def graph(catalog_dir: str | Path, fmt: str = "json", out: str | Path | None = None) -> str:
+    """The catalogue graph serialised as GraphML, DOT or node-link JSON; written to ``out`` when given (an existing
+    file only when it is an earlier graph export)."""
     from riskengine.graph.export import export
+    from riskengine.source.writing import write_atomic
 
-    return export(load_linked(catalog_dir), fmt)
+    text = export(load_linked(catalog_dir), fmt)
+    if out is not None:
+        _replace_only_earlier(Path(out), "graph", _graph_export)
+        write_atomic(Path(out), text)
+    return text
+
+
+def _graph_export(path: Path) -> bool:
+    """Whether ``path`` begins as a graph export of one of the formats does."""
+    with path.open("rb") as file:
+        head = file.read(256)
+    return head.startswith((b"digraph catalogo {", b'{\n  "directed": ')) or (
+        head.startswith(b"<?xml") and b"<graphml" in head)
 
 
 def schema(out_dir: str | Path) -> list[Path]:
@@ -526,17 +542,26 @@ def write_whatif(changes: dict[str, Any], target: str | Path) -> Path:
 
     from riskengine.source.writing import write_atomic
 
+    def earlier(path: Path) -> bool:
+        written = json.loads(path.read_bytes()) if path.stat().st_size <= _WHATIF_READ_BYTES else None
+        return isinstance(written, dict) and set(written) == set(changes)
+
     target = Path(target)
-    if target.is_file() and not target.is_symlink():  # a link or a folder is refused as write_atomic refuses them
-        earlier = None
-        with contextlib.suppress(OSError, ValueError, RecursionError):
-            if target.stat().st_size <= _WHATIF_READ_BYTES:
-                earlier = json.loads(target.read_bytes())
-        if not isinstance(earlier, dict) or set(earlier) != set(changes):
-            raise refuse(Location(str(target)), "problemi.uscita.non_whatif", code="output",
-                         hint_key="problemi.uscita.suggerimento.non_whatif")
+    _replace_only_earlier(target, "whatif", earlier)
     write_atomic(target, json.dumps(changes, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return target
+
+
+def _replace_only_earlier(target: Path, command: str, earlier: Callable[[Path], bool]) -> None:
+    """Refuse to replace an existing file that ``earlier`` does not know as an output of ``command`` (a catalogue's
+    file, or a user's, named by mistake is left as it is); a link or a folder is refused as write_atomic does."""
+    if not target.is_file() or target.is_symlink():
+        return
+    with contextlib.suppress(OSError, ValueError, KeyError, RecursionError, zipfile.BadZipFile):
+        if earlier(target):
+            return
+    raise refuse(Location(str(target)), "problemi.uscita.non_nostro", code="output",
+                 hint_key="problemi.uscita.suggerimento.non_nostro", comando=command)
 
 
 def rank_measures(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str | Path | None = None,
@@ -632,12 +657,21 @@ def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = 
             raise RiskengineError(problems)
         method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)
     out = Path(out)
+    _replace_only_earlier(out, "export-xlsx", _exported_workbook)
     try:
         content = catalog_workbook(cg.catalog, method=method, assessment=assessment, year=year, lang=lang)
     except OSError as exc:  # in the workbook's temporary files: no space, a file size limit
         raise temporary_unwritable(exc) from None
     write_atomic(out, content)
     return out
+
+
+def _exported_workbook(path: Path) -> bool:
+    """Whether ``path`` is a workbook riskengine wrote (its creator; Excel keeps it when the workbook is edited)."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("docProps/core.xml")
+        return info.file_size <= 64 * 1024 and re.search(rb"<dc:creator\b[^>]*>riskengine</dc:creator>",
+                                                         archive.read(info)) is not None
 
 
 def import_xlsx(workbook: str | Path, out_dir: str | Path, *, force: bool = False,

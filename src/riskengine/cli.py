@@ -612,11 +612,7 @@ def graph(catalog: Path = typer.Argument(...),
         typer.echo(t("cli.formato_grafo_sconosciuto", formato=format, forse=_perhaps(t, format, formats)), err=True)
         raise typer.Exit(EXIT_USAGE)
     try:
-        text = api.graph(catalog, format)
-        if out is not None:
-            from riskengine.source.writing import write_atomic
-
-            write_atomic(out, text)
+        text = api.graph(catalog, format, out)
     except RiskengineError as exc:
         _fail(exc, t)
     except ValueError as exc:
