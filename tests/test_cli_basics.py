@@ -76,6 +76,14 @@ def test_unexpected_exception_is_one_line_and_exit_70():
                           "(a bug: please report it with the command)\n")
 
 
+def test_an_internal_error_quoting_a_file_s_value_is_bounded_and_inert():
+    # the line echoed a value of the file whole (a name of 200 characters, a U+202E reordering the line)
+    run = main_with("check", "raise ValueError('got: ' + 'A' * 5000 + '\\u202e')", "check",
+                    "catalogs/esempio-cciaa")
+    assert run.returncode == 70 and "\u202e" not in run.stderr and len(run.stderr) < 500, run.stderr
+    assert run.stderr.startswith("riskengine: internal error: ValueError: got: AAAA")
+
+
 def test_interrupt_is_one_line_and_exit_130():
     # A real SIGINT, delivered while the command runs. Python's own handler is put back first: a test run
     # started in the background by a shell inherits SIGINT ignored, and Python then installs none.

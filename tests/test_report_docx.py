@@ -407,3 +407,15 @@ def test_template_check_checks_the_variables_of_the_document_properties(tmp_path
     assert result.exit_code == 1
     assert f"{template}:property title: error[template]: the template uses 'nomee', which the result does not " \
            "provide" in result.stdout, result.stdout
+
+
+def test_an_administration_with_a_long_name_gets_its_word_annex(annex, tmp_path) -> None:
+    # a name over ~190 characters ended 'assess -f docx' in exit 70 ("exceeded 255 char limit for property")
+    from docx import Document
+
+    _, result = annex
+    result = canonical_copy(result)
+    result["ente"]["nome"] = "Camera di commercio " + "molto " * 60 + "lunga"
+    document = Document(io.BytesIO(docx_bytes(View(result, Messages("it")), PACKAGE_TEMPLATE)))
+    title = document.core_properties.title
+    assert len(title) == 255 and title.endswith("…") and "Camera di commercio molto" in title

@@ -1183,7 +1183,8 @@ def template_check(template: Path = typer.Argument(...),
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    # an exception's text may quote a file's value whole: bounded and inert, as every message is
+    text = shorten(" ".join(str(exc).split()), 300)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

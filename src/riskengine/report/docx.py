@@ -36,6 +36,7 @@ PACKAGE_TEMPLATE = Path(__file__).parent / "templates" / DOCX_TEMPLATE
 MAX_TEMPLATE_BYTES = 10 * 1024 * 1024
 MAX_TEMPLATE_UNCOMPRESSED = 60 * 1024 * 1024
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_MAX_PROPERTY = 255  # characters of a document property (python-docx refuses more; Word shows no more)
 TABLE_STYLES = ("Tabella allegato", "Table Grid")  # the template's own table style first, if it has one
 # The variables a template may use: names of :func:`docx_context` (a test keeps them in step).
 VARIABLES = ("anno", "data_riferimento", "data_valutazione", "edizione", "ente", "introduzioni", "mappatura",
@@ -536,7 +537,8 @@ def docx_bytes(view: View, template: Path) -> bytes:
     props.last_printed = when
     props.revision = 1
     props.author = props.last_modified_by = "riskengine"
-    props.title = f"{view.t('documento.titolo')} {view.result.get('anno')} – {view.ente['nome']}"
+    title = f"{view.t('documento.titolo')} {view.result.get('anno')} – {view.ente['nome']}"
+    props.title = title if len(title) <= _MAX_PROPERTY else title[:_MAX_PROPERTY - 1] + "…"
     props.language = view.lang
     buffer = io.BytesIO()
     document.save(buffer)
