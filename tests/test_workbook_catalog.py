@@ -168,6 +168,20 @@ def test_existing_files_are_replaced_only_with_force_changing_only_what_changed(
     assert next(m for m in api.load_linked(catalog).catalog.measures.misure if m.codice == "MG06").stato == "non-attuata"
 
 
+@pytest.mark.parametrize("damaged", [b"x: [\n", b"\xff\xfe not UTF-8\n"], ids=["yaml", "encoding"])
+def test_force_replaces_a_file_that_does_not_read_as_yaml_whole(tmp_path, workbook, damaged) -> None:
+    # --force over a units.yaml cut short (or not UTF-8) ended in exit 70: its comments were to be kept by parsing it
+    catalog = example_copy(tmp_path)
+    before = tree_bytes(catalog)
+    (catalog / "units.yaml").write_bytes(damaged)  # the others' bytes stay
+    done = _import(workbook, catalog, "--force")
+    assert done.exit_code == 0, done.stderr
+    assert f"{catalog / 'units.yaml'}: replaced" in done.stdout, done.stdout
+    assert api.load_linked(catalog).catalog.units == api.load_linked(EXAMPLE).catalog.units
+    assert {n: b for n, b in tree_bytes(catalog).items() if n != "units.yaml"} == \
+        {n: b for n, b in before.items() if n != "units.yaml"}
+
+
 def test_a_workbook_without_its_settings_sheet_is_one_located_line(tmp_path) -> None:
     from openpyxl import Workbook
 

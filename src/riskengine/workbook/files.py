@@ -35,13 +35,15 @@ class FileOutcome:
     outcome: str
 
 
-def _existing_data(path: Path, model: type) -> dict[str, Any] | None:
-    """The canonical data of an existing file, or None when it cannot be read as ``model``."""
+def _existing_data(path: Path, model: type) -> tuple[bool, dict[str, Any] | None]:
+    """Whether an existing file reads as YAML (riskengine's safe reader: bounded, UTF-8), and its canonical data,
+    None when it is not a valid ``model``."""
     try:
-        parsed = validate_document(load_yaml(path), model, [])
+        document = load_yaml(path)
     except RiskengineError:
-        return None
-    return plain(parsed) if parsed is not None else None
+        return False, None
+    parsed = validate_document(document, model, [])
+    return True, plain(parsed) if parsed is not None else None
 
 
 def write_catalog_files(imported: Imported, out_dir: Path, *, force: bool = False) -> list[FileOutcome]:
@@ -63,9 +65,11 @@ def write_catalog_files(imported: Imported, out_dir: Path, *, force: bool = Fals
             plan.append((target, text, WRITTEN))
             continue
         model = AssessmentFile if name == ASSESSMENT_FILE else CATALOG_FILES[name]
-        if _existing_data(target, model) == data:
+        readable, existing_data = _existing_data(target, model)
+        if existing_data == data:
             plan.append((target, "", UNCHANGED))
-        else:
-            plan.append((target, updated_yaml(target.read_text(encoding="utf-8"), data), REPLACED))
+        else:  # its comments and layout kept where it reads as YAML; a file that does not is replaced whole
+            plan.append((target, updated_yaml(target.read_text(encoding="utf-8"), data) if readable else text,
+                         REPLACED))
     write_all([(target, text) for target, text, outcome in plan if outcome != UNCHANGED])
     return [FileOutcome(target, outcome) for target, _, outcome in plan]
