@@ -129,6 +129,28 @@ def test_the_examples_have_no_error_so_the_readme_command_exits_0(catalogue: Pat
     assert "BOZZA" not in html
 
 
+@pytest.mark.parametrize(("name", "text", "said"), [
+    ("storico.yaml", "anni:\n  - {anno: 2024, fonte: \"P\", misure_dovute: 10, misure_attuate: 20}\n",
+     "storico.yaml:2:65: error[storico]: "),
+    ("storico.yaml", "anni:\n  - {anno: 2024, fonte: \"P\", processi_per_livello: {altissimo: 3}}\n",
+     "storico.yaml:2:53: error[storico]: "),
+    # a second file for 2026: one's answers were ignored by both
+    ("assessment-02026.yaml", None, "assessment-02026.yaml: error[load]: "),
+])
+def test_check_refuses_what_assess_refuses_in_the_declared_years_and_the_assessment_files(
+        tmp_path: Path, name: str, text: str | None, said: str) -> None:
+    # check said "ok" where assess then refused storico.yaml; two files of one year passed both
+    catalogue = copy_catalogue(tmp_path, REPO / "catalogs" / "esempio-cciaa")
+    if text is None:
+        shutil.copy(catalogue / "assessment-2026.yaml", catalogue / name)
+    else:
+        (catalogue / name).write_text(text, encoding="utf-8")
+    checked = riskengine("check", catalogue, lang="en")
+    assessed = riskengine("assess", catalogue, "--out", tmp_path / "out", "-q", "--format", "json", lang="en")
+    assert checked.returncode == assessed.returncode == 1, (checked.stdout, assessed.stderr)
+    assert f"{catalogue / said}" in checked.stdout and f"{catalogue / said}" in assessed.stderr
+
+
 def _without_motivazione(tmp_path: Path) -> tuple[Path, str]:
     """esempio-piccolo with the motivazione of its first judgement removed; the place of that judgement."""
     catalogue = copy_catalogue(tmp_path, REPO / "catalogs" / "esempio-piccolo")

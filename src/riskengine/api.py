@@ -87,7 +87,7 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
         return report
     prepared = (cg, catalog_findings(cg, integrity, method), method)
     assessment_problems, assessments = _check_assessments(cg, method)
-    report.problems = prepared[1] + assessment_problems
+    report.problems = prepared[1] + assessment_problems + _storico_problems(catalog_dir, method)
     if report.ok:
         report.problems, report.years = _assessed_findings(Path(catalog_dir), prepared, assessments, report.problems,
                                                            progress)
@@ -140,13 +140,28 @@ def _catalog_method(cg: CatalogGraph, rules_dir: str | Path | None,
         return None, [], exc.problems
 
 
+def _storico_problems(catalog_dir: str | Path, method: Method) -> list[Problem]:
+    """The problems of the declared years (storico.yaml), which assess reads for the annex's trend."""
+    from riskengine.history.storico import load_storico
+
+    try:
+        load_storico(catalog_dir, list(method.levels))
+    except RiskengineError as exc:
+        return exc.problems
+    return []
+
+
 def _check_assessments(cg: CatalogGraph, method: Method) -> tuple[list[Problem], dict[int, Assessment]]:
     """The problems of each assessment file against the method, and the assessments that load, by year."""
     from riskengine.answers.cache import cached_assessment
 
     problems: list[Problem] = []
     assessments: dict[int, Assessment] = {}
-    for year, path in sorted(cg.catalog.assessment_files().items()):
+    try:
+        files = cg.catalog.assessment_files()
+    except RiskengineError as exc:  # two files of one year
+        return exc.problems, assessments
+    for year, path in sorted(files.items()):
         try:
             assessments[year] = cached_assessment(path, cg, method)
         except RiskengineError as exc:

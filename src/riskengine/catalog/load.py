@@ -66,12 +66,20 @@ class Catalog:
             doc.release_positions()
 
     def assessment_files(self) -> dict[int, Path]:
-        """The ``assessment-<year>.yaml`` files of the catalogue, by year."""
+        """The ``assessment-<year>.yaml`` files of the catalogue, by year; two files of one year (``assessment-02026``
+        beside ``assessment-2026``: one's answers would be ignored) are refused."""
         found: dict[int, Path] = {}
-        for path in sorted(self.root.glob("assessment-*.yaml")):
+        problems = []
+        for path in sorted(self.root.glob("assessment-*.yaml"), key=lambda p: (len(p.name), p.name)):
             year = path.stem.removeprefix("assessment-")
             if year.isascii() and year.isdigit():  # not '²⁰²⁶', which isdigit() takes and int() refuses
+                if int(year) in found:
+                    problems.append(said(Location(str(path)), "problemi.valutazione_doppia", anno=int(year),
+                                         altro=found[int(year)].name, hint_key="problemi.suggerimento.un_file_anno"))
+                    continue
                 found[int(year)] = path
+        if problems:
+            raise RiskengineError(problems)
         return found
 
 
