@@ -322,6 +322,21 @@ def test_alias_bomb_is_refused_quickly(tmp_path, monkeypatch):
         "(remove the repeated '*alias' references or split the file)"]
 
 
+def test_aliases_expanding_to_more_text_than_a_file_may_hold_are_refused(tmp_path, monkeypatch):
+    # a few thousand aliases of one 20,000-character text, under the value budget: a 445 KB file made a 1.3 GB
+    # annex (written out without aliases, the file would be refused by the size limit)
+    monkeypatch.setenv("RISKENGINE_MAX_FILE_MB", "1")
+    path = tmp_path / "testo.yaml"
+    path.write_text("a: &t \"" + "X" * 20_000 + "\"\nb: [" + ", ".join(["*t"] * 60) + "]\n", encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        load_yaml(path)
+    assert str(info.value) == (f"{path}:1:4: error[load]: the aliases expand the file's values to more than 1 MB "
+                               "of text, the size limit of a file (remove the repeated '*alias' references or split "
+                               "the file)")
+    path.write_text("a: &t \"" + "X" * 20_000 + "\"\nb: [" + ", ".join(["*t"] * 40) + "]\n", encoding="utf-8")
+    assert len(load_yaml(path).data["b"]) == 40  # 820,000 characters: within the limit
+
+
 def test_a_few_aliases_are_fine(tmp_path):
     path = tmp_path / "ok.yaml"
     path.write_text("base: &b {tipo: ufficio, padre: SG}\nuno: *b\ndue: *b\n", encoding="utf-8")

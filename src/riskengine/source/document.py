@@ -430,7 +430,7 @@ def load_yaml(path: str | os.PathLike, *, within: str | os.PathLike | None = Non
         raw = read_file(path, within=folder)
     text = _decode(path, raw)
     with _gc_paused():  # millions of long-lived containers and no cycles: see riskengine.gcpause
-        data, index, root = yaml_reader.parse(path, text)
+        data, index, root = yaml_reader.parse(path, text, max_bytes())
     if root is not None:
         return Document(path, data, root, within=folder)
     if index is _NO_DOCUMENT:

@@ -47,14 +47,17 @@ except AttributeError:  # pragma: no cover - libyaml missing
 _UNBUILT = (ValueError, LookupError, AttributeError)
 
 
-def parse(path: str, text: str) -> tuple[Any, Any, Node | None]:
+def parse(path: str, text: str, max_chars: int) -> tuple[Any, Any, Node | None]:
     """The data of ``text`` (the YAML file ``path``), its position index and, for a file read through the node
-    tree (anchors and aliases), its root node; raise :class:`RiskengineError` with a precise location."""
+    tree (anchors and aliases), its root node; raise :class:`RiskengineError` with a precise location.
+
+    ``max_chars``: the most text the file's values may hold once its aliases are expanded (the size limit of a
+    file: aliases never make more text than a file written out without them could hold)."""
     try:
         try:
             scanned = _scan(path, text, index=True)  # the positions too: findings are located without a second scan
         except _FallbackError:
-            return _load_with_tree(path, text)
+            return _load_with_tree(path, text, max_chars)
     except yaml.MarkedYAMLError as exc:
         raise _marked_error(path, exc, text) from None
     except yaml.YAMLError as exc:
@@ -79,9 +82,11 @@ def compose(text: str) -> Node | None:
 class _Builder:
     """Turns a node tree into plain Python data within a node budget."""
 
-    def __init__(self, path: str, budget: int) -> None:
+    def __init__(self, path: str, budget: int, max_chars: int) -> None:
         self.path = path
         self.budget = budget
+        self.max_chars = max_chars
+        self.chars = max_chars  # left to the values' text, aliases expanded
         self.constructor = SafeConstructor()
 
     def _loc(self, node: Node) -> Location:
@@ -97,6 +102,10 @@ class _Builder:
         if isinstance(node, ScalarNode):
             if node.tag not in _SCALAR_TAGS:
                 raise self._bad_tag(node)
+            self.chars -= len(node.value)
+            if self.chars < 0:
+                raise refuse(self._loc(node), "problemi.yaml.alias_testo", hint_key="problemi.suggerimento.alias",
+                             mb=self.max_chars // (1024 * 1024))
             try:
                 return _as_written(node.tag, node.value,
                                    self.constructor.yaml_constructors[node.tag](self.constructor, node))
@@ -116,6 +125,7 @@ class _Builder:
                 if k_node.tag not in _SCALAR_TAGS:
                     raise self._bad_tag(k_node)
                 k = k_node.value
+                self.chars -= len(k)  # a key may be an alias too
                 if k in result:
                     raise refuse(self._loc(k_node), "problemi.yaml.chiave_doppia",
                                  hint_key="problemi.suggerimento.una_delle_due", chiave=shorten(k))
@@ -491,7 +501,7 @@ def _too_deep_for_the_parser(path: str, exc: yaml.MarkedYAMLError, text: str) ->
     return refuse(where, "problemi.yaml.annidamento", hint_key="problemi.suggerimento.appiattisci", livelli=MAX_DEPTH)
 
 
-def _load_with_tree(path: str, text: str) -> tuple[Any, Any, Node | None]:
+def _load_with_tree(path: str, text: str, max_chars: int) -> tuple[Any, Any, Node | None]:
     """The node-tree path, for files with anchors and aliases (expanded within the node budget)."""
     try:
         _check_depth(path, text)
@@ -510,4 +520,4 @@ def _load_with_tree(path: str, text: str) -> tuple[Any, Any, Node | None]:
     if root is None:
         return None, _NO_DOCUMENT, None
     budget = max(MIN_NODE_BUDGET, len(text) // MAX_NODES_PER_BYTE * 2)
-    return _Builder(path, budget).build(root), None, root
+    return _Builder(path, budget, max_chars).build(root), None, root
