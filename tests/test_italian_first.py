@@ -200,11 +200,11 @@ def test_storico_problems_in_both_languages(tmp_path: Path, text: str, italian: 
 
 @pytest.mark.parametrize(("text", "italian", "english"), [
     ("anni:\n  - {anno: 1999, fonte: x}\n", "'anno' deve essere almeno 2000, trovato 1999",
-     "'anno': Input should be greater than or equal to 2000"),
+     "'anno' must be at least 2000, got 1999"),
     ("anni:\n  - {anno: 2025, fonte: x, tasso_attuazione: 100.5}\n",
      "'tasso_attuazione' deve essere al massimo 100, trovato 100,5",
-     "'tasso_attuazione': Input should be less than or equal to 100"),
-    ("anni:\n  - {anno: 2025, fonte: ''}\n", "'fonte' non può essere vuoto", "'fonte': should not be empty"),
+     "'tasso_attuazione' must be at most 100, got 100.5"),
+    ("anni:\n  - {anno: 2025, fonte: ''}\n", "'fonte' non può essere vuoto", "'fonte' must not be empty"),
 ])
 def test_a_value_beyond_its_fields_limits_in_both_languages(tmp_path: Path, text: str, italian: str,
                                                               english: str) -> None:

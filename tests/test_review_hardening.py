@@ -93,12 +93,12 @@ def _overdue(data: dict) -> dict:
 
 EDITS = {
     "empty method": (lambda d: d.__setitem__("metodo", {}), "metodo.codice: missing"),
-    "no levels": (lambda d: d["metodo"].__setitem__("livelli", []), "metodo.livelli: List should have at least 1"),
+    "no levels": (lambda d: d["metodo"].__setitem__("livelli", []), "metodo.livelli: must not be empty"),
     "empty organisation": (lambda d: d.__setitem__("ente", {}), "ente.codice: missing"),
     "empty summary": (lambda d: d.__setitem__("sintesi", {}), "sintesi.processi: missing"),
     "score not a number": (lambda d: d["processi"][0]["inerente"].__setitem__("rischio", "abc"),
-                           "processi[0].inerente.rischio: String should match pattern"),
-    "year out of range": (lambda d: d.__setitem__("anno", 10 ** 12), "anno: Input should be less than or equal to 2200"),
+                           "processi[0].inerente.rischio: does not have the expected form"),
+    "year out of range": (lambda d: d.__setitem__("anno", 10 ** 12), "anno: must be at most 2200, got 1000000000000"),
     "finding value missing": (lambda d: _overdue(d)["argomenti"].pop("scadenza"),
                               "Value error, finding 'measure-overdue' lacks argomenti: scadenza"),
     "finding value not text": (lambda d: _overdue(d)["argomenti"].__setitem__("scadenza", [1]),
@@ -106,7 +106,7 @@ EDITS = {
     "probability not a number": (lambda d: d["processi"][0].__setitem__("probabilita", "alta"),
                                  "processi[0].probabilita: 'alta' is not a number (the method is numeric)"),
     "colour not a colour": (lambda d: d["metodo"]["livelli"][0].__setitem__("colore", "red"),
-                            "metodo.livelli[0].colore: String should match pattern"),
+                            "metodo.livelli[0].colore: does not have the expected form"),
     # a process twice, a level the method has not, a date of no calendar: rendered as if they were right
     "process twice": (lambda d: d["processi"].append(dict(d["processi"][0])), "' appears twice"),
     "unknown level": (lambda d: d["processi"][0].__setitem__("livello", "inesistente"),
@@ -126,6 +126,15 @@ def test_report_refuses_a_result_the_reports_could_not_read(tmp_path: Path, name
     assert line.startswith(f"{path}: error[result]: is not a valid {RESULT_FORMAT} result: "), line
     assert message in line, line
     assert not (tmp_path / "rendered").exists()
+
+
+def test_a_result_s_value_beyond_its_limit_is_worded_in_italian(tmp_path: Path) -> None:
+    # "…non è un risultato … valido: anno: Input should be less than or equal to 2200": pydantic's English words
+    path = _edited(tmp_path, lambda d: d.__setitem__("anno", 9999))
+    proc = subprocess.run([sys.executable, "-m", "riskengine", "report", str(path), "--out", "r", "--lang", "it"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert one_error(proc).endswith(": anno: deve essere al massimo 2200, trovato 9999 (indica il risultato.json "
+                                    "scritto da 'riskengine assess', o valuta di nuovo il catalogo)"), proc.stderr
 
 
 def test_the_declared_finding_values_are_those_the_messages_name() -> None:

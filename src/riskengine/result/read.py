@@ -16,11 +16,12 @@ import functools
 import hashlib
 import json
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from riskengine.errors import Location, RiskengineError
+from riskengine.errors import Location, RiskengineError, shorten
 from riskengine.i18n import RefusalError, long_number, refuse, wording
 from riskengine.result import RESULT_FORMAT
 from riskengine.source.document import open_file, read_bounded, read_file
@@ -361,7 +362,7 @@ _CAUSES = {"missing": "mancante", "literal_error": "non_ammesso"}
 
 def _cause(error: Any) -> dict[str, str]:
     """The values that word pydantic's ``error`` as ``{causa}``: by key when the catalogue words its kind."""
-    from riskengine.source.validate import TYPE_WORDS
+    from riskengine.source.validate import LIMITS, TYPE_WORDS
 
     kind = error["type"]
     refusal = error.get("ctx", {}).get("error")
@@ -369,6 +370,12 @@ def _cause(error: Any) -> dict[str, str]:
         return {"causa_chiave": refusal.key, "causa": str(refusal), **refusal.values}
     if kind in _CAUSES:
         return {"causa_chiave": f"problemi.risultato.causa.{_CAUSES[kind]}", "causa": error["msg"]}
+    if kind in LIMITS:  # the limit itself, and the number found beyond it
+        limit = re.sub(r"^Decimal\('(.*)'\)$", r"\1", str(error.get("ctx", {}).get(LIMITS[kind])))
+        empty = kind in ("string_too_short", "too_short") and limit == "1"
+        return {"causa_chiave": f"problemi.risultato.causa.limite.{'vuoto' if empty else kind}", "causa": error["msg"],
+                "forma" if kind == "string_pattern_mismatch" else "limite": limit,
+                "numero_trovato": shorten(error.get("input"))}
     if kind in TYPE_WORDS:
         return {"causa_chiave": f"problemi.risultato.causa.tipo.{TYPE_WORDS[kind]}", "causa": error["msg"]}
     return {"causa": error["msg"]}

@@ -34,7 +34,7 @@ TYPE_WORDS = {
 
 
 # Pydantic's limits of a field (Field(ge=…, min_length=…)): the value of the limit in the error's context.
-_LIMITS = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le",
+LIMITS = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le",
            "string_too_short": "min_length", "string_too_long": "max_length", "too_short": "min_length",
            "too_long": "max_length", "string_pattern_mismatch": "pattern"}
 
@@ -60,7 +60,7 @@ def _as_written(value: Any) -> str:
 def _out_of_limits(where: Location, kind: str, err: Any, name: str, element: str) -> Problem:
     """A value beyond a limit of its field, worded by ``problemi.limite.<kind>`` (an empty one as such)."""
     # a decimal limit of a custom type reaches the context as its repr: Decimal('100')
-    limit = re.sub(r"^Decimal\('(.*)'\)$", r"\1", str(err.get("ctx", {}).get(_LIMITS[kind])))
+    limit = re.sub(r"^Decimal\('(.*)'\)$", r"\1", str(err.get("ctx", {}).get(LIMITS[kind])))
     given = err.get("input")
     if kind in ("string_too_short", "too_short") and limit == "1":
         kind = "vuoto"
@@ -142,7 +142,7 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
                                  atteso=wording(f"problemi.tipo.{TYPE_WORDS[kind]}"),
                                  atteso_chiave=f"problemi.tipo.{TYPE_WORDS[kind]}",
                                  trovato=shorten(_as_written(err["input"]))))
-        elif kind in _LIMITS:
+        elif kind in LIMITS:
             problems.append(_out_of_limits(doc.locate(full), kind, err, name, element))
         elif kind == "value_error" and isinstance(err.get("ctx", {}).get("error"), RefusalError):
             refusal = err["ctx"]["error"]
