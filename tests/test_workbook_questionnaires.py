@@ -443,6 +443,25 @@ def test_a_value_of_the_wrong_type_or_an_unreadable_file_does_not_hide_the_other
     assert (catalog / "assessment-2026.yaml").read_bytes() == before
 
 
+def test_a_questionnaire_saved_with_another_extension_is_read_or_refused_never_left_unread(tmp_path, written) -> None:
+    # Q.XLSX was not read nor mentioned, its unit listed among those that did not return the questionnaire;
+    # a .xls or .ods the same
+    catalog, folder = _fresh(tmp_path, written)
+    shutil.copy(written[1] / "questionario-PROVV-2026.xlsx", folder / "QUESTIONARIO-PROVV-2026.XLSX")
+    (folder / "vecchio.xls").write_bytes(b"\xd0\xcf\x11\xe0 binary Excel 97")
+    (folder / "note.txt").write_text("not a questionnaire", encoding="utf-8")
+    refused = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert refused.exit_code == 1
+    assert [line for line in refused.stderr.splitlines() if ": error[" in line] == [
+        f"{folder / 'vecchio.xls'}: error[workbook]: '.xls' files are not accepted (macros or a binary format) (save "
+        "it as 'Excel Workbook (*.xlsx)')"], refused.stderr
+    (folder / "vecchio.xls").unlink()
+    merged = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert merged.exit_code == 0, merged.stderr
+    missing = next(line for line in merged.stdout.splitlines() if line.startswith("units that have not returned"))
+    assert "QUESTIONARIO-PROVV-2026.XLSX: " in merged.stdout and "(PROVV)" not in missing, merged.stdout
+
+
 def test_an_answer_error_is_said_beside_a_wrong_type_in_the_same_questionnaire(tmp_path, written) -> None:
     from openpyxl import load_workbook
 

@@ -43,6 +43,7 @@ _ANSWER = Column(("risposta",), "any")
 _TEXT = Column(("testo",), "text")
 _COUNT = Column(("conteggio",), "int")
 _STATE = Column(("stato",), "choice", choices=STATI)
+_SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 _KINDS = {"processo": "process", "fase": "phase", "evento": "event"}
 _YEAR = re.compile(r"\d{4}")
 
@@ -290,7 +291,9 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
     if not folder.is_dir():
         raise refuse(Location(str(folder)), "problemi.questionario.cartella_inesistente", code="questionario",
                      hint_key="problemi.questionario.suggerimento.percorso")
-    files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))  # ~$: Excel's lock files
+    # every spreadsheet, in any case (Q.XLSX; a .xls or .ods is refused with the format to save it in, not left
+    # unread while its unit is listed as not returned); ~$: Excel's lock files
+    files = sorted(p for p in folder.iterdir() if p.suffix.casefold() in _SPREADSHEETS and not p.name.startswith("~$"))
     if not files:
         raise refuse(Location(str(folder)), "problemi.questionario.nessuno", code="questionario",
                      hint_key="problemi.questionario.suggerimento.restituiti")
