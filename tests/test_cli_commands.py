@@ -202,3 +202,15 @@ def test_explain_shows_a_condition_s_level_by_its_label() -> None:
         assert result.exit_code == 0, result.output
         values = re.findall(r'\((?:value|valore): ("[^"]*")\)', result.output)
         assert label in values and '"medio"' not in values, values
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+@pytest.mark.parametrize("args", [["explain", "catalogs/esempio-cciaa"], ["show", "catalogs/esempio-cciaa", "--process"],
+                                  ["show", "catalogs/esempio-cciaa", "--unit"]], ids=["explain", "process", "unit"])
+def test_a_code_given_on_the_command_line_is_quoted_bounded_and_inert(args, lang) -> None:
+    # a code of 100,000 characters came back whole, a U+202E reordered the line and a line break split it in two
+    for code, shown in (("A" * 100_000, "A" * 80 + "… (100"), ("X\u202eY\nZ", "'X\\u202eY\\nZ'")):
+        result = run_cli("--lang", lang, *args, code)
+        assert result.exit_code == 1
+        (line,) = [line for line in result.stderr.splitlines() if ": error[" in line]
+        assert shown in line and "\u202e" not in line and len(line) < 400, line

@@ -35,8 +35,10 @@ def shorten(value: object, limit: int = MAX_SHOWN) -> str:
     return f"{shown}… ({len(text):,} characters)" if cut else shown
 
 
-def _bounded(text: str) -> str:
-    text = _UNSAFE.sub(_escape, text)
+def bounded(text: str) -> str:
+    """A message or hint as a line shows it: characters that would act on a terminal escaped, line breaks written
+    as ``\\n``, at most :data:`MAX_MESSAGE` characters."""
+    text = _UNSAFE.sub(_escape, text).replace("\n", "\\n")
     return text if len(text) <= MAX_MESSAGE else f"{text[:MAX_MESSAGE]}… ({len(text):,} characters)"
 
 
@@ -99,8 +101,8 @@ class Problem:
 
     def __post_init__(self) -> None:
         # A safety net under every message built from file contents: one bounded, inert line.
-        object.__setattr__(self, "message", _bounded(self.message))
-        object.__setattr__(self, "hint", _bounded(self.hint))
+        object.__setattr__(self, "message", bounded(self.message))
+        object.__setattr__(self, "hint", bounded(self.hint))
 
     def format(self) -> str:
         """Render as ``path:line:col: severity[code]: message (hint)``."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from riskengine.errors import Location, Problem, RiskengineError, Severity
+from riskengine.errors import Location, Problem, RiskengineError, Severity, bounded
 from riskengine.user_cache import cached_parse
 
 LANGUAGES = ("it", "en")
@@ -463,9 +463,11 @@ class Text:
         return str(location)
 
     def problem(self, problem: Problem) -> str:
-        """A located line ``file:line:col: severity[code]: message (hint)``, the message in this language."""
-        text = f"{self.where(problem.location)}: {problem.severity.value}[{problem.code}]: {self.message(problem)}"
+        """A located line ``file:line:col: severity[code]: message (hint)``, the message in this language (bounded
+        and inert, as the English wording a problem keeps: its values come from files and arguments)."""
+        text = (f"{bounded(self.where(problem.location))}: {problem.severity.value}[{problem.code}]: "
+                f"{bounded(self.message(problem))}")
         hint = self.hint(problem) if problem.hint else ""
         if hint:
-            text += f" ({hint})"
+            text += f" ({bounded(hint)})"
         return text

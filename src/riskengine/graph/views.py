@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from riskengine.errors import Location
+from riskengine.errors import Location, shorten
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
 from riskengine.graph.trasparenza import obligation_summary, obligations_of_unit
@@ -41,7 +41,7 @@ def unit_view(cg: CatalogGraph, ref: str) -> dict[str, Any]:
         names += [cg.attrs(n)["label"] for n in cg.nodes_of("unit") + cg.nodes_of("role")]
         raise refuse(Location(str(cg.catalog.root / "units.yaml")), "problemi.riferimento_sconosciuto",
                      hint=did_you_mean(ref, names), genere_chiave="problemi.genere.unit_or_role", genere="unit or role",
-                     riferimento=ref)
+                     riferimento=shorten(ref))
     leads, supports = q.measures_of_unit(cg, node)
     data = cg.attrs(node)
     parents = cg.targets(node, "part-of")
@@ -78,7 +78,7 @@ def process_view(cg: CatalogGraph, code: str) -> dict[str, Any]:
     if node not in cg:
         raise refuse(Location(str(cg.catalog.root / "processes.yaml")), "problemi.riferimento_sconosciuto",
                      hint=did_you_mean(code, [cg.attrs(n)["code"] for n in cg.nodes_of("process")]),
-                     genere_chiave="problemi.genere.process", genere="process", riferimento=code)
+                     genere_chiave="problemi.genere.process", genere="process", riferimento=shorten(code))
     p = cg.obj(node)
     owner = q.owner_of(cg, node)
     primary = cg.catalog.areas.tassonomia_principale

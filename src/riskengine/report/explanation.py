@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from riskengine.errors import Location
+from riskengine.errors import Location, shorten
 from riskengine.i18n import Text, refuse
 from riskengine.report.view import TraceWords
 from riskengine.suggest import did_you_mean
@@ -34,7 +34,7 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
     if process is None:
         raise refuse(Location(processes), "problemi.riferimento_sconosciuto",
                      hint=did_you_mean(code, [p["codice"] for p in result["processi"]]),
-                     genere_chiave="problemi.genere.process", genere="process", riferimento=code)
+                     genere_chiave="problemi.genere.process", genere="process", riferimento=shorten(code))
     method = result["metodo"]
     words = TraceWords(method, t)
     levels = words.levels
