@@ -369,8 +369,8 @@ def test_a_rule_test_mismatch_is_italian_with_a_decimal_comma(tmp_path: Path) ->
                              capture_output=True, text=True, cwd=REPO, env=env, timeout=300, check=False)
     english = riskengine("test", tmp_path / "cciaa-torino-2022", "--lang", "en")
     assert italian.returncode == english.returncode != 0
-    assert "rischio: atteso 3,50, ottenuto 3,54" in italian.stdout.splitlines()[1]
-    assert "rischio: expected 3.50, got 3.54" in english.stdout.splitlines()[1]
+    assert "Rischio: atteso 3,50, ottenuto 3,54" in italian.stdout.splitlines()[1]
+    assert "Risk: expected 3.50, got 3.54" in english.stdout.splitlines()[1]
     assert "expected" not in italian.stdout
     assert_italian(italian.stdout.replace("'nuovi-indici'", "''"))  # the code of the method's band table
 

@@ -23,19 +23,19 @@ def only_case(tmp_path: Path, method: Path, text: str) -> Path:
     # efficacy of the best measure: 10 × (1 − 0.5) = 5.00 (medio), not 4.00
     (TORINO, "rischio: 10, area: B, misure: [{codice: M1, ambito: specifica, efficacia: 0.5}], "
              "atteso: {rischio_residuo: 4, livello_residuo: medio}",
-     "rischio_residuo: expected 4, got 5.00"),
+     "Planned residual risk: expected 4, got 5.00"),
     # product of efficacies: 10 × 0.5 × 0.8 = 4.00 (medio-basso)
     (PNA2013, "rischio: 10, misure: [{codice: M1, ambito: specifica, efficacia: 0.5}, "
               "{codice: M2, ambito: generale, efficacia: 0.2}], atteso: {livello_residuo: basso}",
-     "livello_residuo: expected Low, got Medium-low"),
+     "Planned residual level: expected Low, got Medium-low"),
     # steps: one general measure is half a step, rounded toward the higher risk: no change
     (PNA2019, "probabilita: alto, impatto: alto, misure: [{codice: M1, ambito: generale}], "
               "atteso: {livello_residuo: alto}",
-     "livello_residuo: expected High, got Very high"),
+     "Planned residual level: expected High, got Very high"),
     # explicit re-rating: the planned residual is the re-rated one, the monitored comes from the measures
     (TORINO, "rischio: 10, area: B, misure: [{codice: M1, ambito: generale}], "
              "rivalutazione: {livello: basso, motivazione: x}, atteso: {livello_monitorato: basso}",
-     "livello_monitorato: expected Low, got Medium-high"),
+     "Monitored residual level: expected Low, got Medium-high"),
 ])
 def test_a_wrong_residual_expectation_fails_with_the_residual_trace(tmp_path, method, case, mismatch) -> None:
     copy = only_case(tmp_path, method, f"casi:\n  - {{nome: caso, {case}}}\n")
@@ -54,7 +54,7 @@ def test_a_failure_of_another_key_shows_no_residual_trace(tmp_path) -> None:
                                        "atteso: {livello: basso}}\n")
     result = run_cli("test", copy)
     assert result.exit_code == 1
-    assert "livello: expected Low, got Medium-high" in result.stdout  # labels, not codes
+    assert "Level: expected Low, got Medium-high" in result.stdout  # labels, not codes
     assert "Planned residual" not in result.stdout
 
 
@@ -93,7 +93,7 @@ def test_no_measures_declared_empty_means_no_change(tmp_path) -> None:
                                        "atteso: {livello_residuo: medio}}\n")
     result = run_cli("test", copy)
     assert result.exit_code == 1
-    assert "livello_residuo: expected Medium, got Medium-high" in result.stdout
+    assert "Planned residual level: expected Medium, got Medium-high" in result.stdout
 
 
 @pytest.mark.parametrize("method, atteso, message", [
@@ -142,11 +142,11 @@ def test_a_failed_finding_or_monitoring_is_worded_not_printed_as_python_data(tmp
     copy = only_case(tmp_path, TORINO, "casi:\n  - {nome: caso, rischio: 10, area: B, misure: [], atteso: "
                                        "{criticita: [MOTIVAZIONE-MANCANTE], monitoraggio: {modalita: puntuale, "
                                        "periodicita: mensile, livello: primo}}}\n")
-    for lang, lines in (("en", ["criticita: expected MOTIVAZIONE-MANCANTE, got RISCHIO-SENZA-MISURA-SPECIFICA",
-                                "monitoraggio: expected monitoring: exhaustive, monthly, got monitoring: sample, "
+    for lang, lines in (("en", ["Findings: expected MOTIVAZIONE-MANCANTE, got RISCHIO-SENZA-MISURA-SPECIFICA",
+                                "Monitoring: expected monitoring: exhaustive, monthly, got monitoring: sample, "
                                 "half-yearly"]),
-                        ("it", ["criticita: atteso MOTIVAZIONE-MANCANTE, ottenuto RISCHIO-SENZA-MISURA-SPECIFICA",
-                                "monitoraggio: atteso monitoraggio puntuale, mensile, ottenuto monitoraggio a "
+                        ("it", ["Criticità: atteso MOTIVAZIONE-MANCANTE, ottenuto RISCHIO-SENZA-MISURA-SPECIFICA",
+                                "Monitoraggio: atteso monitoraggio puntuale, mensile, ottenuto monitoraggio a "
                                 "campione, semestrale"])):
         result = run_cli("test", copy, "--lang", lang)
         assert result.exit_code == 1
@@ -159,7 +159,7 @@ def test_a_failed_monitoring_level_is_worded_by_its_label(tmp_path) -> None:
                                        "livello: primo}}}\n")
     result = run_cli("test", copy, "--lang", "en")
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[1].strip() == "monitoraggio, livello: expected first-level, got second-level"
+    assert result.stdout.splitlines()[1].strip() == "Monitoring, level: expected first-level, got second-level"
 
 
 def test_a_case_s_risk_beyond_the_bands_is_refused_at_the_case(tmp_path) -> None:

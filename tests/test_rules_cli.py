@@ -47,16 +47,16 @@ def test_verbose_lists_passing_cases() -> None:
     # a: 9 → 8.5 and the next row from 8.51: only the 9.00 case moves (to medio-alto)
     ([("{da: 4.01, a: 9, livello: medio}", "{da: 4.01, a: 8.5, livello: medio}"),
       ("{da: 9.01, a: 15, livello: medio-alto}", "{da: 8.51, a: 15, livello: medio-alto}")],
-     {"nuovi indici: 9.00 → medio": "livello: expected Medium, got Medium-high"}),
+     {"nuovi indici: 9.00 → medio": "Level: expected Medium, got Medium-high"}),
     # basso up to 3.5: the 4.00 edge and the PNA 2013 worked example (3.54) become medio
     ([("{da: 0, a: 4, livello: basso}", "{da: 0, a: 3.5, livello: basso}"),
       ("{da: 4.01, a: 9, livello: medio}", "{da: 3.51, a: 9, livello: medio}")],
-     {"nuovi indici: 4.00 → basso": "livello: expected Low, got Medium",
-      "PNA 2013, esempio svolto (2,5,1,5,1,3 / 1,1,0,3)": "livello: expected Low, got Medium"}),
+     {"nuovi indici: 4.00 → basso": "Level: expected Low, got Medium",
+      "PNA 2013, esempio svolto (2,5,1,5,1,3 / 1,1,0,3)": "Level: expected Low, got Medium"}),
     # old indices: medio up to 16 only
     ([("{oltre: 10, a: 17, livello: medio}", "{oltre: 10, a: 16, livello: medio}"),
       ("{oltre: 17, a: 25, livello: alto}", "{oltre: 16, a: 25, livello: alto}")],
-     {"vecchi indici (D): 17.0 → medio": "livello: expected Medium, got High"}),
+     {"vecchi indici (D): 17.0 → medio": "Level: expected Medium, got High"}),
 ])
 def test_changing_a_band_edge_fails_exactly_the_cases_that_changed(tmp_path, edits, changed: dict) -> None:
     method = method_copy(tmp_path, TORINO, *[("method.yaml", old, new) for old, new in edits])

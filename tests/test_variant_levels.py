@@ -110,7 +110,7 @@ def test_a_rule_test_checks_the_variant_level_and_covers_its_bands(tmp_path) -> 
                                                                                       "prudenziale: alto")
     (method / "tests" / "varianti.yaml").write_text(wrong, encoding="utf-8")
     result = run_cli("test", method)
-    assert "        livello variante prudenziale: expected High, got Medium" in result.stdout.splitlines()
+    assert "        Level of variant prudenziale: expected High, got Medium" in result.stdout.splitlines()
     # the variant's steps named in the language ("variante prudenziale: fascia …" in English before)
     assert any(line.startswith("        Variante prudenziale: media P × massimo I: band table 'Fasce della variante "
                                "prudenziale', row 2")

@@ -878,7 +878,7 @@ def test_rules(method: Path = typer.Argument(...),
         typer.echo(f"{t('cli.test.fallito')}  {outcome.name}  ({outcome.location})")
         for mismatch in outcome.mismatches:
             typer.echo("        " + t.mismatch(mismatch.campo, mismatch.atteso, mismatch.ottenuto, mismatch.parole,
-                                               words.levels))
+                                               words.levels, mismatch.codice))
         for step in outcome.trace:
             if step.get("passo") == "politica":
                 typer.echo(f"        {t('cli.test.regola')} {step['regola']}: {step['quando']} → "

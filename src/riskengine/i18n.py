@@ -328,10 +328,10 @@ class Text:
         return worded
 
     def mismatch(self, field: str, expected: str, got: str, words: str = "",
-                 levels: Mapping[str, str] | None = None) -> str:
-        """A rule test's mismatch (riskengine.rule_tests.Mismatch) in this language: ``words`` says what its values
-        are, a level's code (by its label: ``levels``, the method's), a monitoring (in words), or numbers and
-        codes."""
+                 levels: Mapping[str, str] | None = None, code: str = "") -> str:
+        """A rule test's mismatch (riskengine.rule_tests.Mismatch) in this language: the field by its label (a
+        variant's with its ``code``); ``words`` says what its values are, a level's code (by its label:
+        ``levels``, the method's), a monitoring (in words), or numbers and codes."""
         def worded(value: str) -> str:
             if words == "livello":
                 return (levels or {}).get(value, value)
@@ -339,7 +339,8 @@ class Text:
                 return self.value("livello_monitoraggio", value)
             return self.consequences(value) if words == "monitoraggio" else self.prose(value)
 
-        return self("cli.test.differenza", campo=field, atteso=worded(expected), ottenuto=worded(got))
+        label = self(f"cli.test.campi.{field}", codice=code) if self.has(f"cli.test.campi.{field}") else field
+        return self("cli.test.differenza", campo=label, atteso=worded(expected), ottenuto=worded(got))
 
     def collective_how(self, how: str) -> str:
         """How a collective owner reaches a unit (``come``, Italian from graph.queries) in this language."""

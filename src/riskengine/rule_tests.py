@@ -48,9 +48,10 @@ class Mismatch:
     atteso: str
     ottenuto: str
     parole: str = ""
+    codice: str = ""  # the variant, for a variant's score or level
 
     def __str__(self) -> str:
-        return f"{self.campo}: expected {self.atteso}, got {self.ottenuto}"
+        return f"{self.campo}{' ' + self.codice if self.codice else ''}: expected {self.atteso}, got {self.ottenuto}"
 
 
 @dataclass
@@ -304,7 +305,7 @@ def run_case(method: Method, backend: Backend, case: Caso, doc: Document, keys: 
     if any(m.campo in _RESIDUAL_KEYS for m in mismatches):
         for state, name in ((programmato, "residuo_programmato"), (monitorato, "residuo_monitorato")):
             trace += [dict(step, stato=name) for step in state.trace]  # the state they are steps of, said first
-    if any(m.campo.startswith("livello variante ") for m in mismatches):
+    if any(m.campo == "livello_variante" for m in mismatches):
         for code, state in sorted(varianti.items()):
             trace += [dict(step, variante=code) for step in state.trace]
     trace += evaluation.trace[scored:]
@@ -335,11 +336,11 @@ def _compare(case: Caso, actual: dict[str, Any]) -> list[Mismatch]:
         for code, want in expected.varianti.items():
             got = actual["varianti"].get(code)
             if got != want:
-                mismatches.append(Mismatch(f"variante {code}", decimal_text(want), _decimal_or_none(got)))
+                mismatches.append(Mismatch("variante", decimal_text(want), _decimal_or_none(got), codice=code))
     for code, want in sorted((expected.livelli_varianti or {}).items()):
         if actual["livelli_varianti"].get(code) != want:
-            mismatches.append(Mismatch(f"livello variante {code}", want, _shown(actual["livelli_varianti"].get(code)),
-                                       "livello"))
+            mismatches.append(Mismatch("livello_variante", want, _shown(actual["livelli_varianti"].get(code)),
+                                       "livello", codice=code))
     if expected.criticita is not None and sorted(expected.criticita) != actual["criticita"]:
         mismatches.append(Mismatch("criticita", ", ".join(sorted(expected.criticita)) or "—",
                                    ", ".join(actual["criticita"]) or "—"))
@@ -352,7 +353,7 @@ def _compare(case: Caso, actual: dict[str, Any]) -> list[Mismatch]:
                                        f"monitoraggio {got.get('modalita')} {got.get('periodicita')}" if got else "—",
                                        "monitoraggio"))
         if got and got.get("livello") != want["livello"]:
-            mismatches.append(Mismatch("monitoraggio, livello", _shown(want["livello"]), _shown(got.get("livello")),
+            mismatches.append(Mismatch("monitoraggio_livello", _shown(want["livello"]), _shown(got.get("livello")),
                                        "livello_monitoraggio"))
     return mismatches
 
