@@ -133,8 +133,15 @@ def test_whatif_out_replaces_an_earlier_output_never_another_file(tmp_path):
 @pytest.mark.parametrize(("text", "message"), [
     ("misure:\n  - {misura: MX99, rimuovi: true}\n", "scenario.yaml:2:14: error[scenario]: unknown measure 'MX99'"),
     ("collegamenti:\n  aggiungi: [{misura: MU4, processo: Z9}]\n", "error[scenario]: unknown process 'Z9'"),
-    ("risposte:\n  - {oggetto: C1.1.4, risposte: {P1: 9}}\n", "error[scenario]: '9' is not an answer of P1"),
-    ("risposte:\n  - {oggetto: C1.1.4, risposte: {P9: 1}}\n", "error[scenario]: unknown indicator 'P9'"),
+    # the answers allowed, the indicators of the method, where the codes are (was "use a indicator code of the
+    # catalogue", "use a assessed item code of the catalogue")
+    ("risposte:\n  - {oggetto: C1.1.4, risposte: {P1: 9}}\n",
+     "error[scenario]: '9' is not an answer of indicator 'P1' (expected one of: 1, 2, 3, 4, 5)"),
+    ("risposte:\n  - {oggetto: C1.1.4, risposte: {P9: 1}}\n",
+     "error[scenario]: unknown indicator 'P9' (expected one of: 'I1', 'I2', 'I3', 'I4', 'P1', 'P2', 'P3', 'P4', 'P5', "
+     "'P6')"),
+    ("risposte:\n  - {oggetto: ZZ, risposte: {P1: 1}}\n", "error[scenario]: unknown assessed item 'ZZ' (use the code of "
+     "a process or phase of the year's assessment file)"),
     ("misure:\n  - {misura: MU4, stato: finita}\n", "scenario.yaml:2:"),
     # contradictions the last entry silently won, and a link removed that was not there ("0 changed")
     ("misure:\n  - {misura: MS08, stato: attuata}\n  - {misura: MS08, stato: non-attuata}\n",

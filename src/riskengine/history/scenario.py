@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import Field
 
-from riskengine.answers.load import Assessment, match_option
+from riskengine.answers.load import Assessment, allowed_answers, match_option
 from riskengine.catalog.models import Misura, Stato
-from riskengine.errors import Problem, RiskengineError
+from riskengine.errors import Problem, RiskengineError, shorten
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
 from riskengine.i18n import said
@@ -22,7 +22,8 @@ from riskengine.method.load import Method
 from riskengine.method.models import EsitoMonitoraggio
 from riskengine.source.document import Document, load_yaml
 from riskengine.source.fields import Code, Dec, Model, Scadenza
-from riskengine.source.validate import validate_document
+from riskengine.source.validate import validate_document, written
+from riskengine.suggest import did_you_mean
 
 
 class Collegamento(Model):
@@ -100,9 +101,10 @@ def apply_scenario(scenario: Scenario, doc: Document, cg: CatalogGraph, method: 
     def known(kind: str, code: str, pool: Any, keys: tuple[Any, ...]) -> bool:
         if code in pool:
             return True
-        problems.append(said(doc.locate(keys), "problemi.scenario.sconosciuto", code="scenario",
-                             hint_key="problemi.scenario.suggerimento.codice", codice=code,
-                             genere_chiave=f"problemi.scenario.genere.{kind}"))
+        proposal = did_you_mean(code, sorted(pool))  # a close code, else where the codes are
+        problems.append(said(doc.locate(keys), "problemi.scenario.sconosciuto", code="scenario", hint=proposal,
+                             hint_key="" if proposal else f"problemi.scenario.suggerimento.codice.{kind}",
+                             codice=shorten(code), genere_chiave=f"problemi.scenario.genere.{kind}"))
         return False
 
     for verb in ("aggiungi", "rimuovi"):
@@ -161,10 +163,11 @@ def apply_scenario(scenario: Scenario, doc: Document, cg: CatalogGraph, method: 
             if not known("indicator", indicator, indicators, where + ("risposte", indicator)):
                 continue
             option = match_option(method, indicator, raw)
-            if option is None:
-                problems.append(said(doc.locate(where + ("risposte", indicator)), "problemi.scenario.risposta",
-                                     code="scenario", hint_key="problemi.scenario.suggerimento.risposta",
-                                     risposta=raw, indicatore=indicator))
+            if option is None:  # worded as an answer of an assessment file is
+                problems.append(said(doc.locate(where + ("risposte", indicator)), "problemi.risposta_non_ammessa",
+                                     code="scenario", hint_key="problemi.suggerimento.risposte_ammesse",
+                                     risposta=written(raw), indicatore=indicator,
+                                     risposte=", ".join(allowed_answers(method, indicator))))
                 continue
             options[indicator] = option
         assessment.answers[given.oggetto].options = options
