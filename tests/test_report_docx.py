@@ -419,3 +419,16 @@ def test_an_administration_with_a_long_name_gets_its_word_annex(annex, tmp_path)
     document = Document(io.BytesIO(docx_bytes(View(result, Messages("it")), PACKAGE_TEMPLATE)))
     title = document.core_properties.title
     assert len(title) == 255 and title.endswith("…") and "Camera di commercio molto" in title
+
+
+def test_a_workbook_given_as_the_word_template_is_said_to_be_one(tmp_path) -> None:
+    # "the Word file cannot be read: ValueError (fix the Word template, or remove it to use the default)"
+    workbook = tmp_path / "allegato.docx"
+    export_result = run_cli("export-xlsx", str(Path(RULES).parent / "catalogs" / "esempio-cciaa"), "--out",
+                            str(tmp_path / "catalogo.xlsx"))
+    assert export_result.exit_code == 0, export_result.stderr
+    workbook.write_bytes((tmp_path / "catalogo.xlsx").read_bytes())
+    result = run_cli("template-check", str(workbook))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{workbook}: error[template]: not a Word document: an Office file of another "
+                                    "kind (save it as 'Word Document (*.docx)')"), result.stderr

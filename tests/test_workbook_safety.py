@@ -157,8 +157,15 @@ def test_what_is_not_a_workbook_is_one_located_line(tmp_path) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("xl/workbook.xml", b"<workbook")
     damaged.write_bytes(buffer.getvalue())
     assert _refused(damaged, "cannot be read") < 1
+    # a Word document saved under the name of a workbook (template-check said "ValueError" of the reverse)
+    document = tmp_path / "documento.xlsx"
+    document.write_bytes((Path(__file__).parents[1] / "src" / "riskengine" / "report" / "templates" /
+                          "allegato.docx").read_bytes())
+    assert _refused(document, "error[workbook]: not an Excel workbook: an Office file of another kind (save it as "
+                              "'Excel Workbook (*.xlsx)')") < 1
 
 
 def _sheet_part(valid: Path, number: int) -> str:

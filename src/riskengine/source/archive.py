@@ -73,6 +73,10 @@ def _part_codec(path: Path, code: str, part: str, start: bytes) -> str | None:
     return None
 
 
+# The part every file of each format holds: its main document.
+_MAIN_PART = {"xlsx": "xl/workbook.xml", "docx": "word/document.xml"}
+
+
 def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: str, save_as: str,
                   scan: Callable[[str, bytes], None] | None = None) -> None:
     """Refuse what is not a bounded, macro-free office file, before any XML is parsed.
@@ -101,6 +105,9 @@ def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: st
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
             raise _refuse(path, "troppe_parti", "salva_da_office", code, parti=len(members), limite_parti=MAX_MEMBERS)
+        if _MAIN_PART[save_as] not in {m.filename for m in members}:  # a workbook given as a document, or the reverse
+            raise _refuse(path, "altro_tipo", "salva", code, tipo_chiave=f"problemi.contenitore.tipo.{save_as}",
+                          formato_chiave=save_in)
         total = 0
         for member in members:
             name = member.filename
