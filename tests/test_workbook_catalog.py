@@ -490,6 +490,13 @@ def test_the_readme_sheet_is_in_the_language_of_the_run_and_the_data_the_same(tm
     assert not [line for line in readme if re.search(r"\b(foglio|le misure|si reimporta|Fogli)\b", line)], readme
     italian = [r[0] for r in load_workbook(workbook)["Leggimi"].iter_rows(values_only=True) if r[0]]
     assert italian[0].startswith("Catalogo di ") and "  Misure: le misure di prevenzione" in italian
+    # the drop-downs' messages too ("Scegliere un valore dall'elenco", "Alt+Invio" in an English workbook)
+    for path, messages in ((english, {"Choose a value from the list", "Value not allowed",
+                                      "One code per line (Alt+Enter)"}),
+                           (workbook, {"Scegliere un valore dall'elenco", "Valore non ammesso",
+                                       "Un codice per riga (Alt+Invio)"})):
+        validations = load_workbook(path)["Processi"].data_validations.dataValidation
+        assert {m for v in validations for m in (v.error, v.errorTitle, v.prompt) if m} == messages, path
     # the sheets the catalogue is read from are the same
     for sheet in load_workbook(workbook).sheetnames:
         if sheet != "Leggimi":

@@ -116,7 +116,7 @@ def assessment_layout(method: Method) -> AssessmentLayout:
 
 
 def _write_table(ws: Any, columns: tuple[Column, ...], rows: list[list[Any]], lists: dict[str, tuple[int, int]],
-                 notes: dict[int, str] | None = None) -> None:
+                 words: Text, notes: dict[int, str] | None = None) -> None:
     sh.style_header(ws, [c.header for c in columns], notes=notes)
     for r, row in enumerate(rows, start=2):
         for c, value in enumerate(row, start=1):
@@ -125,7 +125,7 @@ def _write_table(ws: Any, columns: tuple[Column, ...], rows: list[list[Any]], li
     last = max(len(rows) + 1, 200) + 300  # room to add rows
     for index, column in enumerate(columns, start=1):
         letter = column_letter(index)
-        sh.drop_down(ws, column, f"{letter}2:{letter}{last}", lists)
+        sh.drop_down(ws, column, f"{letter}2:{letter}{last}", lists, words)
     sh.fit_widths(ws, len(columns))
     if rows:
         ws.auto_filter.ref = f"A1:{column_letter(len(columns))}{len(rows) + 1}"
@@ -160,26 +160,26 @@ def catalog_workbook(catalog: Catalog, *, method: Method | None = None, assessme
         for column in columns:
             rows.append([shown, column.header, to_cell(value_at(model, column.key), column)])  # type: ignore[arg-type]
             setting_columns.append(column)
-    _write_table(settings, tuple(Column((h,), "text") for h in SETTINGS_HEADERS), rows, {})
-    for r, column in enumerate(setting_columns, start=2):
-        sh.drop_down(settings, column, f"C{r}", positions)
     words = Text(lang)
+    _write_table(settings, tuple(Column((h,), "text") for h in SETTINGS_HEADERS), rows, {}, words)
+    for r, column in enumerate(setting_columns, start=2):
+        sh.drop_down(settings, column, f"C{r}", positions, words)
     described = [(SETTINGS_SHEET, words("cartella.fogli.generale"))]
     for table in TABLES:
         if table.file not in files:
             continue
         ws = book.create_sheet(table.title)
-        _write_table(ws, table.all_columns, list(_item_rows(table, catalog, assessment)), positions)
+        _write_table(ws, table.all_columns, list(_item_rows(table, catalog, assessment)), positions, words)
         described.append((table.title, words(f"cartella.fogli.{table.list_key}")))
         if table.list_key == "eventi" and assessment is not None and method is not None:
             layout = assessment_layout(method)
             ws = book.create_sheet(ASSESSMENT_SHEET)
             rows = [[to_cell(value_at(g, c.key), c) for c in layout.columns] for g in assessment.valutazioni]
-            _write_table(ws, layout.columns, rows, positions)
+            _write_table(ws, layout.columns, rows, positions, words)
             for index, column in enumerate(layout.columns, start=1):
                 if column.key[0] == "risposte":
                     letter = column_letter(index)
-                    sh.drop_down(ws, column, f"{letter}2:{letter}{len(rows) + 500}", positions,
+                    sh.drop_down(ws, column, f"{letter}2:{letter}{len(rows) + 500}", positions, words,
                                  choices=layout.answers.get(column.key[1], ()))
             described.append((ASSESSMENT_SHEET, words("cartella.fogli.valutazione", anno=str(year),
                                                       livello=words(f"problemi.questionario.livello.{layout.level}"))))

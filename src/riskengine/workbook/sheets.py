@@ -8,6 +8,7 @@ import zipfile
 from datetime import datetime
 from typing import Any
 
+from riskengine.i18n import Text
 from riskengine.source.writing import temporary_refusal
 from riskengine.workbook.layout import LISTS_SHEET, Column
 from riskengine.workbook.safety import FORMULA_PREFIXES, column_letter
@@ -73,20 +74,21 @@ def fit_widths(ws: Any, count: int) -> None:
         ws.column_dimensions[column_letter(index)].width = widths[index]
 
 
-def drop_down(ws: Any, column: Column, ref: str, lists: dict[str, tuple[int, int]], *,
+def drop_down(ws: Any, column: Column, ref: str, lists: dict[str, tuple[int, int]], words: Text, *,
               choices: tuple[str, ...] = ()) -> None:
-    """A list validation over the cells ``ref``: the column's words, or the codes of its list in "Elenchi".
+    """A list validation over the cells ``ref``: the column's words, or the codes of its list in "Elenchi"; its
+    messages in the language of ``words``.
 
     A cell holding several codes (one per line) is not a single choice: there the list is offered,
     and any value is accepted (the import checks each code).
     """
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    words = choices or column.choices
+    offered = choices or column.choices
     if column.kind == "bool":
-        words = ("sì", "no")
-    if words and sum(len(w) + 1 for w in words) <= MAX_INLINE_CHOICES and not any("," in w for w in words):
-        formula = '"' + ",".join(words) + '"'
+        offered = ("sì", "no")
+    if offered and sum(len(w) + 1 for w in offered) <= MAX_INLINE_CHOICES and not any("," in w for w in offered):
+        formula = '"' + ",".join(offered) + '"'
     elif column.ref in lists:
         index, count = lists[column.ref]
         letter = column_letter(index)
@@ -95,10 +97,10 @@ def drop_down(ws: Any, column: Column, ref: str, lists: dict[str, tuple[int, int
         return
     strict = not column.many and column.kind != "date-or-choice"
     validation = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=strict,
-                                errorStyle="stop", error="Scegliere un valore dall'elenco",
-                                errorTitle="Valore non ammesso")
+                                errorStyle="stop", error=words("cartella.convalida.errore"),
+                                errorTitle=words("cartella.convalida.titolo"))
     if column.many:
-        validation.prompt, validation.showInputMessage = "Un codice per riga (Alt+Invio)", True
+        validation.prompt, validation.showInputMessage = words("cartella.convalida.piu_codici"), True
     ws.add_data_validation(validation)
     validation.add(ref)
 
