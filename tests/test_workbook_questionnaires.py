@@ -437,7 +437,7 @@ def test_a_value_of_the_wrong_type_or_an_unreadable_file_does_not_hide_the_other
     errors = [line for line in result.stderr.splitlines() if ": error[" in line]
     assert len(errors) == 3, result.stderr
     assert "questionario-PERS-2026.xlsx:Valutazione!D2: error[assessment]: '9' is not an answer" in errors[0]
-    assert "questionario-PROVV-2026.xlsx:Misure!G2: error[schema]:" in errors[1] and "'tre'" in errors[1]
+    assert "questionario-PROVV-2026.xlsx:Misure!G2: error[questionario]:" in errors[1] and "'tre'" in errors[1]
     assert "salvato-male.xlsx: error[" in errors[2]
     assert result.stderr.splitlines()[-1] == "3 errors"
     assert (catalog / "assessment-2026.yaml").read_bytes() == before
@@ -655,3 +655,27 @@ def test_an_answer_typed_as_the_scale_words_it_is_that_answer(tmp_path, written)
     result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
     assert result.exit_code == 0, result.stderr
     assert _answers(catalog)[provv[0]]["risposte"][INDICATORS[0]] == (last.codice or int(last.valore))
+
+
+def test_a_count_or_an_empty_state_is_refused_at_its_cell_by_its_heading(tmp_path, written) -> None:
+    # "'verifiche_previste' deve essere un numero intero, trovato 1.5" (the YAML's key, a decimal point) and
+    # "Misure!A3: missing required key 'stato'" (the row's code, where the state's cell was left empty)
+    from openpyxl import load_workbook
+
+    catalog, folder = _fresh(tmp_path, written, "PERS")
+    path = folder / "questionario-PERS-2026.xlsx"
+    book = load_workbook(path)
+    measures = book["Misure"]
+    measures["F2"], measures["G2"], measures["H2"] = "In corso", 1.5, "due"
+    measures["F3"], measures["G3"] = None, 3
+    book.save(path)
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES, "--lang", "it")
+    assert result.exit_code == 1
+    code = measures["A3"].value
+    assert [line.split(": error")[0].rsplit("!", 1)[1] for line in result.stderr.splitlines() if ": error[" in line] \
+        == ["G2", "H2", "F3"], result.stderr
+    assert "Misure!G2: error[questionario]: Verifiche previste: '1,5' non è un numero di verifiche (scrivi un numero " \
+           "intero, 0 o più)" in result.stderr
+    assert "Misure!H2: error[questionario]: Verifiche eseguite: 'due' non è un numero di verifiche" in result.stderr
+    assert f"Misure!F3: error[questionario]: lo stato della misura '{code}' è vuoto (scegli dal menu: Da attuare, " \
+           "In corso, Attuata, Non attuata)" in result.stderr

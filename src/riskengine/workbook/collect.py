@@ -100,6 +100,7 @@ class _Row:
     place: Location
     values: dict[str, Any]  # indicator → answer, "motivazione" → text
     cells: dict[str, Location]
+    states: str = ""  # a measure's row: the states as its questionnaire's drop-down offers them
 
 
 @dataclass(frozen=True)
@@ -225,20 +226,33 @@ class _Collector:
             code_cell = cells.get(next((i for i, h in header.items() if h == "codice"), 0))
             if code_cell is None:
                 continue
-            row = _Row(str(code_cell.value).strip(), number, cell_location(path, sheet.title, code_cell.ref), {}, {})
+            row = _Row(str(code_cell.value).strip(), number, cell_location(path, sheet.title, code_cell.ref), {}, {},
+                       _words().offered[lang])
             for index, name in header.items():
+                if name in MEASURE_EDITABLE:  # an empty cell too: a state left empty is asked for there
+                    row.cells[name] = cell_location(path, sheet.title, f"{column_letter(index)}{number}")
                 cell = cells.get(index)
                 if cell is None or name not in MEASURE_EDITABLE:
                     continue
                 kind = _COUNT if name.startswith("verifiche") else _STATE if name == "stato" else _TEXT
                 row.values[name] = from_cell(cell.value, kind)  # a state typed as its label too
-                row.cells[name] = cell_location(path, sheet.title, cell.ref)
                 if kind is _STATE and row.values[name] not in STATI:  # said with the labels its drop-down offers
                     self.error(row.cells[name], "stato_sconosciuto", hint_key="stati", valore=cell.value,
-                               stati=_words().offered[lang])
+                               stati=row.states)
+                    del row.values[name]
+                elif kind is _COUNT and not _count(row.values[name]):  # said by its heading, as the sheet shows it
+                    words = Text(lang)  # the heading and a decimal as the sheet shows them
+                    self.error(row.cells[name], "conteggio", hint_key="conteggio", colonna=words(
+                        f"questionario.intestazioni.{name}"), valore=words.number(cell.value)
+                        if isinstance(cell.value, float) else cell.value)
                     del row.values[name]
             rows.append(row)
         return rows
+
+
+def _count(value: Any) -> bool:
+    """Whether a cell's value is a count of checks: a whole number, not negative (nor a yes/no)."""
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
 
 
 def _once(c: _Collector, rows: list[_Row]) -> list[_Row]:
@@ -413,13 +427,17 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
                 c.error(row.place, "misura_altrui", hint_key="sue_misure", misura=row.code, unita=returned.unit)
                 continue
             position = measure_index.get(row.code)
+            entry = dict(monitoring[position]) if position is not None else {"misura": row.code}
+            before = dict(entry)
+            entry.update(filled)
+            if "stato" not in entry:  # checks reported for a measure whose state no one gave
+                c.error(row.cells.get("stato", row.place), "stato_vuoto", hint_key="stati", misura=row.code,
+                        stati=row.states)
+                continue
             if position is None:
                 position = measure_index[row.code] = len(monitoring)
-                monitoring.append({"misura": row.code})
-            entry = dict(monitoring[position])
-            before = dict(entry)
-            for name, value in filled.items():
-                entry[name] = value
+                monitoring.append(before)
+            for name in filled:
                 places[("monitoraggio", position, name)] = row.cells[name]
             places.setdefault(("monitoraggio", position), row.place)
             monitoring[position] = entry
