@@ -280,7 +280,11 @@ def test_an_export_replaces_an_earlier_export_never_another_file(tmp_path, workb
     cat = example_copy(tmp_path)
     notes = tmp_path / "note.xlsx"
     notes.write_bytes(b"PK\x03\x04 not ours")
-    for target in (cat / "ente.yaml", notes):
+    # a returned questionnaire, which riskengine wrote too (its creator): replaced, its answers lost
+    assert run_cli("questionari", str(cat), "--year", "2026", "--out", str(tmp_path / "q"), "--rules",
+                   RULES).exit_code == 0
+    questionnaire = tmp_path / "q" / "questionario-PERS-2026.xlsx"
+    for target in (cat / "ente.yaml", notes, questionnaire):
         before = target.read_bytes()
         result = run_cli("export-xlsx", str(cat), "--out", str(target), "--rules", RULES)
         assert result.exit_code == 1, result.output

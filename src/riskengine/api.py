@@ -682,11 +682,16 @@ def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = 
 
 
 def _exported_workbook(path: Path) -> bool:
-    """Whether ``path`` is a workbook riskengine wrote (its creator; Excel keeps it when the workbook is edited)."""
+    """Whether ``path`` is a catalogue workbook, as export-xlsx writes them: its «Generale» and «Elenchi» sheets
+    (a questionnaire or an annex is another workbook riskengine wrote; the creator may have been removed)."""
+    from riskengine.workbook.layout import LISTS_SHEET, SETTINGS_SHEET
+
     with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo("docProps/core.xml")
-        return info.file_size <= 64 * 1024 and re.search(rb"<dc:creator\b[^>]*>riskengine</dc:creator>",
-                                                         archive.read(info)) is not None
+        info = archive.getinfo("xl/workbook.xml")
+        if info.file_size > 1024 * 1024:
+            return False
+        sheets = set(re.findall(rb'<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"', archive.read(info)))
+    return {SETTINGS_SHEET.encode(), LISTS_SHEET.encode()} <= sheets
 
 
 def import_xlsx(workbook: str | Path, out_dir: str | Path, *, force: bool = False,
