@@ -16,9 +16,12 @@ _LATE = ("non-conforme", "non-pubblicato")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months`` calendar months (31 August + 6 months is 28 or 29 February)."""
+    """``day`` plus ``months`` calendar months (31 August + 6 months is 28 or 29 February); past the calendar's
+    last day (an update recorded in 9999, an open-ended sentinel), that last day."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
+    if year > dt.MAXYEAR:
+        return dt.date.max
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 

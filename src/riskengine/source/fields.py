@@ -154,7 +154,7 @@ def day_of(value: Any, refusal: str = "") -> Any:
     """A day: a date, or a date and time (a cell of a workbook, ``2026-01-31 10:00``) taken for its day, also as ISO
     text; a number, in figures or as text, is refused, where pydantic would read it as seconds since 1970 (``0`` as
     01/01/1970), and so is a day before 1901 (a workbook's cell gives the number typed into a date cell as
-    such: riskengine.workbook.safety) or after 2200.
+    such: riskengine.workbook.safety).
 
     ``refusal``: the key that refuses a text or a number, for a field that also takes words (scadenza: continua).
     """
@@ -166,13 +166,10 @@ def day_of(value: Any, refusal: str = "") -> Any:
         raise RefusalError(refusal or "problemi.valore.data_numero", valore=shorten(value))
     if isinstance(value, dt.date) and value < _FIRST_DAY:
         raise RefusalError("problemi.valore.data_remota", data=value.isoformat())
-    if isinstance(value, dt.date) and value > _LAST_DAY:  # a mistyped year: the deadlines after it are no days
-        raise RefusalError("problemi.valore.data_lontana", data=value.isoformat(), anno=_LAST_DAY.year)
     return value
 
 
 _FIRST_DAY = dt.date(1901, 1, 1)
-_LAST_DAY = dt.date(2200, 12, 31)  # beyond every plan's year (2000–2100) and the deadlines counted from them
 # A day as text: YYYY-MM-DD, maybe followed by a time (not the other forms of ISO 8601 Python reads, 20260131 or
 # 2026-W05-6: a number, a week).
 _ISO_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[Tt ].*)?", re.ASCII)
