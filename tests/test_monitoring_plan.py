@@ -91,6 +91,26 @@ def test_the_torino_shaped_rule_test_passes() -> None:
     assert "Torino 2022: sei attività, una puntuale e cinque a campione annuali" in result.stdout
 
 
+@pytest.mark.parametrize(("lang", "lines"), [
+    ("en", ["Checks by frequency: expected yearly 5; half-yearly 1, got yearly 6",
+            "Checks by object: expected process 6, got phase 6",
+            "Items checked: expected B.02.01, B.03.04, C.05.02, D.04.02, G.02.03, got A.01.03, B.02.01, B.03.04, "
+            "C.05.02, D.04.02, G.02.03"]),
+    ("it", ["Verifiche per periodicità: atteso annuale 5; semestrale 1, ottenuto annuale 6",
+            "Verifiche per oggetto: atteso processo 6, ottenuto fase 6",
+            "Voci verificate: atteso B.02.01, B.03.04, C.05.02, D.04.02, G.02.03, ottenuto A.01.03, B.02.01, B.03.04, "
+            "C.05.02, D.04.02, G.02.03"])])
+def test_a_failed_plan_case_words_its_counts_and_items_not_python_data(tmp_path, lang, lines) -> None:
+    # "expected {'annuale': 5, 'semestrale': 1}, got {'annuale': 6}", "expected ['B.02.01', …]" in both languages
+    method = method_copy(tmp_path, RULES / "cciaa-torino-2022",
+                         ("tests/monitoraggio.yaml", "      periodicita: {annuale: 6}\n      oggetto: {fase: 6}\n"
+                          "      voci: [A.01.03, ", "      periodicita: {annuale: 5, semestrale: 1}\n"
+                          "      oggetto: {processo: 6}\n      voci: ["))
+    result = run_cli("--lang", lang, "test", method)
+    assert result.exit_code == 1
+    assert [line.strip() for line in result.stdout.splitlines()[1:4]] == lines, result.stdout
+
+
 def test_the_example_plan_is_a_handful_of_checks_that_rotates_with_the_history(tmp_path) -> None:
     catalog = catalog_copy(tmp_path, "esempio-cciaa")
     db = sqlite_url(tmp_path)

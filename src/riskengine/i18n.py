@@ -327,12 +327,24 @@ class Text:
             worded += f" ({self('spiegazione.gradini_limite')})"
         return worded
 
-    def mismatch(self, field: str, expected: str, got: str, words: str = "",
+    def mismatch(self, field: str, expected: Any, got: Any, words: str = "",
                  levels: Mapping[str, str] | None = None, code: str = "") -> str:
         """A rule test's mismatch (riskengine.rule_tests.Mismatch) in this language: the field by its label (a
         variant's with its ``code``); ``words`` says what its values are, a level's code (by its label:
-        ``levels``, the method's), a monitoring (in words), or numbers and codes."""
-        def worded(value: str) -> str:
+        ``levels``, the method's), a monitoring (in words), a monitoring plan's counts by periodicity or object
+        (each by its label) or by area, its items, or numbers and codes."""
+        def counted(key: str) -> str:
+            if words == "periodicita":
+                return lowered(self.value("periodicita", key))
+            return self(f"problemi.questionario.livello.{key}") if words == "oggetto" and \
+                self.has(f"problemi.questionario.livello.{key}") else key
+
+        def worded(value: Any) -> str:
+            if isinstance(value, dict):
+                return "; ".join(f"{counted(key)} {n}" for key, n in sorted(value.items())) or "—"
+            if isinstance(value, list):
+                return ", ".join(map(str, value)) or "—"
+            value = str(value)
             if words == "livello":
                 return (levels or {}).get(value, value)
             if words == "livello_monitoraggio":

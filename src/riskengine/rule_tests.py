@@ -45,8 +45,8 @@ class Mismatch:
     (``monitoraggio``), a monitoring's level (``livello_monitoraggio``), else numbers and codes."""
 
     campo: str
-    atteso: str
-    ottenuto: str
+    atteso: Any  # text; a monitoring plan's counts by key (dict) or items checked (list) as they are
+    ottenuto: Any
     parole: str = ""
     codice: str = ""  # the variant, for a variant's score or level
 
@@ -399,8 +399,7 @@ def run_plan_case(method: Method, case: CasoPiano, doc: Document, keys: tuple) -
         "voci": [r["voce"] for r in rows],
     }
     expected = case.atteso.model_dump(exclude_none=True)
-    mismatches = [Mismatch(key, str(value), str(actual[key])) for key, value in expected.items()
-                  if actual[key] != value]
+    mismatches = [Mismatch(key, value, actual[key], key) for key, value in expected.items() if actual[key] != value]
     return CaseOutcome(case.nome, location, not mismatches, mismatches, dict(actual, regole=[]))
 
 
