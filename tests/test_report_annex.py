@@ -411,4 +411,6 @@ def test_a_finding_s_subject_is_named_by_its_kind_s_label_not_the_graph_s_node(c
     expected = [f["oggetto"].replace("measure:", "Misura ").replace("obligation:", "Obbligo di pubblicazione ")
                 .replace("process:", "Processo ") for f in result["criticita"]]
     assert subjects == expected and not any(":" in s for s in subjects if s)
-    assert View(canonical_copy(result), Messages("en")).subject({"oggetto": "measure:MS08"}) == "Measure MS08"
+    english = View(canonical_copy(result), Messages("en"))
+    assert english.subject({"oggetto": "measure:MS08"}) == "Measure MS08"
+    assert english.subject({"oggetto": "anno:2027"}) == "Year 2027"  # plan-date-before-year's
