@@ -23,6 +23,8 @@ from riskengine.i18n import os_cause, refuse
 MAX_MEMBERS = 1_000
 MAX_RATIO = 100  # uncompressed / compressed, per part: XML compresses 5-20 times, bombs thousands
 MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlsb", ".xls", ".docm", ".dotm", ".doc")
+# The other suites' formats: read by none of riskengine's readers, saved as Office's by each suite.
+OTHER_SUFFIXES = (".ods", ".odt", ".numbers", ".pages")
 _CHUNK = 1024 * 1024
 _DOCTYPE = b"<!DOCTYPE"
 # How a part's bytes are read as text for the DOCTYPE scan. Office writes UTF-8, but a part may be UTF-16 with its
@@ -88,6 +90,9 @@ def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: st
     save_in = f"problemi.contenitore.formato.{save_as}"
     if path.suffix.lower() in MACRO_SUFFIXES:
         raise _refuse(path, "estensione", "salva", code, estensione=path.suffix, formato_chiave=save_in)
+    if path.suffix.lower() in OTHER_SUFFIXES:  # LibreOffice's or Apple's: saved as Office's by "Save as"
+        raise _refuse(path, "altro_programma", "salva", code, estensione=path.suffix,
+                      tipo_chiave=f"problemi.contenitore.tipo.{save_as}", formato_chiave=save_in)
     try:
         info = os.stat(path)
     except OSError as exc:
