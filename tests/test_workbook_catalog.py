@@ -337,15 +337,21 @@ def test_the_import_counts_untreated_events_strictly_when_the_method_says_so(tmp
     # the labels of the annex and of an English questionnaire, which raccogli read and import-xlsx refused
     ("stato", "In progress", "in-corso"),
     ("tipologia", "Definizione e promozione dell'etica e di standard di comportamento", "etica"),
-    ("frequenza", "Una tantum", "una-tantum")])
+    ("frequenza", "Una tantum", "una-tantum"),
+    ("esito_monitoraggio.esito", "not published", "non-pubblicato")])  # the labels of esito_monitoraggio
 def test_a_choice_typed_as_its_label_is_read_as_the_choice(tmp_path, workbook, field, typed, read) -> None:
     """'In corso' typed in the catalogue workbook's stato column (its drop-down offers in-corso) is in-corso."""
-    row, column = row_of(workbook, "Misure", "MS08"), column_of(workbook, "Misure", field)
-    typed_in = edit(workbook, "Misure", {f"{column}{row}": typed}, tmp_path / "etichetta.xlsx")
+    sheet, code, file, key = ("Obblighi", "AT-01-01", "trasparenza.yaml", "obblighi") if "." in field else \
+        ("Misure", "MS08", "measures.yaml", "misure")
+    row, column = row_of(workbook, sheet, code), column_of(workbook, sheet, field)
+    typed_in = edit(workbook, sheet, {f"{column}{row}": typed}, tmp_path / "etichetta.xlsx")
     result = _import(typed_in, tmp_path / "out")
     assert result.exit_code == 0, result.stderr
-    measures = {m["codice"]: m for m in load_yaml(tmp_path / "out" / "measures.yaml").data["misure"]}
-    assert measures["MS08"][field] == read
+    items = {m["codice"]: m for m in load_yaml(tmp_path / "out" / file).data[key]}
+    value = items[code]
+    for name in field.split("."):
+        value = value[name]
+    assert value == read
 
 
 def test_a_date_refused_in_a_cell_is_asked_for_as_the_workbook_writes_dates(tmp_path, workbook) -> None:

@@ -117,7 +117,8 @@ def _choice(text: str, column: Column) -> str:
     choice at all). A choice typed as itself wins over a label that reads the same."""
     if not column.choices or text in column.choices:
         return text
-    labelled = _labelled(column.key[-1]).get(text.strip().casefold())
+    # the labels of the field (stato), or of the record it is a field of (esito_monitoraggio.esito)
+    labelled = (_labelled(column.key[-1]) or _labelled(column.key[0])).get(text.strip().casefold())
     if labelled in column.choices:
         return labelled
     spelt = "-".join(text.split()).casefold()
