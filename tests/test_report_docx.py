@@ -13,6 +13,7 @@ from catalog_helpers import run_cli
 from edition_helpers import leaks
 from workbook_helpers import RULES, example_copy
 
+from riskengine import api
 from riskengine.report import canonical_copy
 from riskengine.report.docx import FIELDS, PACKAGE_TEMPLATE, VARIABLES, docx_bytes, docx_context
 from riskengine.report.messages import Messages
@@ -28,12 +29,14 @@ def annex(tmp_path_factory) -> tuple[Path, dict]:
     return out / "allegato-rischi.docx", json.loads((out / "risultato.json").read_text(encoding="utf-8"))
 
 
-def _word(paragraphs: list[str], path: Path, header: str = "") -> Path:
+def _word(paragraphs: list[str], path: Path, header: str = "", cell: str = "") -> Path:
     from docx import Document
 
     document = Document()
     for text in paragraphs:
         document.add_paragraph(text)
+    if cell:
+        document.add_table(rows=1, cols=1).cell(0, 0).text = cell
     if header:
         document.sections[0].header.paragraphs[0].text = header
     document.save(path)
@@ -173,6 +176,13 @@ def test_template_check_names_places_in_the_run_s_language_in_the_document_s_ord
     assert result.exit_code == 1
     places = [line.strip().split(": ")[0] for line in result.stdout.splitlines() if ": error[template]" in line]
     assert places == [f"{template}:{first}", f"{template}:{tenth}", f"{template}:{header}"], result.stdout
+    # and as assess lists them, sorted (by the places' keys they put the table cells and the header first)
+    template = _word(paragraphs, tmp_path / "con-tabella.docx", header="{{ logo_ente }}", cell="{{ cella_x }}")
+    from riskengine.errors import RiskengineError
+
+    shown = str(RiskengineError(api.template_check(template))).splitlines()
+    assert [line.split(": ")[0].rsplit(":", 1)[1] for line in shown] == [
+        "paragraph 2", "paragraph 10", "table 1, row 1, cell 1", "header (section 1)"], shown
 
 
 def test_template_check_lists_unknown_variables_with_their_place(tmp_path) -> None:

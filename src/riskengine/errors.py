@@ -71,6 +71,7 @@ class Location:
     place: str = ""
     place_key: str = ""
     place_args: tuple[tuple[str, str], ...] = ()
+    place_order: int = 0  # where the place comes in its file, for sorting (body, tables, headers, …)
 
     def __str__(self) -> str:
         if self.place:
@@ -117,10 +118,9 @@ class Problem:
         path = self.location.path
         cell = _CELL.fullmatch(path)
         if cell is None:
-            # A worded place by its numbers: paragraph 2 before paragraph 10.
-            place = [(int(v) if v.isdigit() else 0, v) for _, v in self.location.place_args]
-            return (path, self.location.place_key, place, 0, self.location.line, self.location.column, self.code,
-                    self.message)
+            # A worded place in its file's order: paragraph 2 before paragraph 10, the body before the headers.
+            return (path, "", [(self.location.place_order, "")], 0, self.location.line, self.location.column,
+                    self.code, self.message)
         letters = cell["colonna"]
         column = sum((ord(letter) - 64) * 26 ** i for i, letter in enumerate(reversed(letters)))
         return (cell["file"], cell["foglio"], [(int(cell["riga"]), "")], column, self.location.line,

@@ -210,11 +210,13 @@ def said(location: Location, key: str, *, code: str = "load", severity: Severity
                    args=tuple(sorted(texts.items())), key=key, hint_key=hint_key)
 
 
-def placed(path: str | os.PathLike[str], key: str, **values: Any) -> Location:
+def placed(path: str | os.PathLike[str], key: str, order: int, **values: Any) -> Location:
     """The place ``key`` of a file that names its places in words (a Word template's paragraphs), worded in
-    English as a problem's message is, and in the reader's language by :meth:`Text.where`."""
+    English as a problem's message is, and in the reader's language by :meth:`Text.where`; ``order``: where it
+    comes in the file, problems being sorted so."""
     texts = _texts(values)
-    return Location(str(path), place=wording(key, **texts), place_key=key, place_args=tuple(texts.items()))
+    return Location(str(path), place=wording(key, **texts), place_key=key, place_args=tuple(texts.items()),
+                    place_order=order)
 
 
 def refuse(location: Location, key: str, *, code: str = "load", hint: str = "", hint_key: str = "",

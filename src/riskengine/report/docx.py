@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass
@@ -131,29 +132,32 @@ def _read(path: Path) -> _Read:
     """Read the template (one parse, docxtpl's, whose python-docx document gives the paragraphs)."""
     from docxtpl import DocxTemplate
 
+    order = itertools.count()
+
+    def place(key: str, **values: Any) -> Location:
+        return placed(path, _PLACE + key, next(order), **values)
+
     try:
         template = DocxTemplate(str(path))
         template.init_docx()
         document = template.docx
-        paragraphs = [(p.text, placed(path, _PLACE + "paragrafo", n=i))
-                      for i, p in enumerate(document.paragraphs, start=1)]
+        paragraphs = [(p.text, place("paragrafo", n=i)) for i, p in enumerate(document.paragraphs, start=1)]
         for t, table in enumerate(document.tables, start=1):
             for r, row in enumerate(table.rows, start=1):
                 for c, cell in enumerate(row.cells, start=1):
-                    where = placed(path, _PLACE + "cella", tabella=t, riga=r, cella=c)
+                    where = place("cella", tabella=t, riga=r, cella=c)
                     paragraphs += [(p.text, where) for p in cell.paragraphs]
         for s, section in enumerate(document.sections, start=1):
             for part, name in ((section.header, "intestazione_sezione"), (section.footer, "pie_di_pagina_sezione")):
-                paragraphs += [(p.text, placed(path, _PLACE + name, sezione=s)) for p in part.paragraphs]
-        parts = [(placed(path, _PLACE + "documento"), template.patch_xml(template.get_xml()),
-                  str(document.part.partname))]
+                paragraphs += [(p.text, place(name, sezione=s)) for p in part.paragraphs]
+        parts = [(place("documento"), template.patch_xml(template.get_xml()), str(document.part.partname))]
         for uri, name in ((template.HEADER_URI, "intestazione"), (template.FOOTER_URI, "pie_di_pagina")):
-            parts += [(placed(path, _PLACE + name), template.patch_xml(template.get_part_xml(part)),
-                       str(part.partname)) for _, part in template.get_headers_footers(uri)]
-        parts += [(placed(path, _PLACE + "note"), template.patch_xml(part.blob.decode("utf-8")), str(part.partname))
+            parts += [(place(name), template.patch_xml(template.get_part_xml(part)), str(part.partname))
+                      for _, part in template.get_headers_footers(uri)]
+        parts += [(place("note"), template.patch_xml(part.blob.decode("utf-8")), str(part.partname))
                   for part in document.part.package.parts if part.content_type == _FOOTNOTES]
         properties = document.core_properties  # docxtpl renders these too, each on its own
-        parts += [(placed(path, _PLACE + "proprieta", nome=name), getattr(properties, name) or "", "")
+        parts += [(place("proprieta", nome=name), getattr(properties, name) or "", "")
                   for name in _RENDERED_PROPERTIES]
     except Exception as exc:  # python-docx raises many kinds on a damaged file: one located line
         raise _refuse(path, "word_illeggibile", errore=type(exc).__name__) from None
