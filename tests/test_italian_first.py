@@ -218,11 +218,11 @@ def test_a_value_beyond_its_fields_limits_in_both_languages(tmp_path: Path, text
 
 @pytest.mark.parametrize(("text", "italian", "english"), [
     ("misure:\n  - {misura: MX99, rimuovi: true}\n",
-     "scenario.yaml:2:14: error[scenario]: misura 'MX99' inesistente (usa un codice del catalogo (misura))",
-     "scenario.yaml:2:14: error[scenario]: unknown measure 'MX99' (use a measure code of the catalogue)"),
+     "scenario.yaml:2:14: error[scenario]: misura 'MX99' inesistente (usa il codice di una misura di measures.yaml)",
+     "scenario.yaml:2:14: error[scenario]: unknown measure 'MX99' (use the code of a measure of measures.yaml)"),
     ("risposte:\n  - {oggetto: C1.1.4, risposte: {P1: 9}}\n",
-     "error[scenario]: '9' non è una risposta dell'indicatore P1 (usa un valore della scala dell'indicatore)",
-     "error[scenario]: '9' is not an answer of P1 (use a value of the indicator's scale)"),
+     "error[scenario]: '9' non è una risposta dell'indicatore 'P1' (valori ammessi: 1, 2, 3, 4, 5)",
+     "error[scenario]: '9' is not an answer of indicator 'P1' (expected one of: 1, 2, 3, 4, 5)"),
     ("risposte:\n  - {oggetto: Z9.9, risposte: {P1: 1}}\n",
      "error[scenario]: voce valutata 'Z9.9' inesistente",
      "error[scenario]: unknown assessed item 'Z9.9'"),
