@@ -110,9 +110,6 @@ def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: st
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
             raise _refuse(path, "troppe_parti", "salva_da_office", code, parti=len(members), limite_parti=MAX_MEMBERS)
-        if _MAIN_PART[save_as] not in {m.filename for m in members}:  # a workbook given as a document, or the reverse
-            raise _refuse(path, "altro_tipo", "salva", code, tipo_chiave=f"problemi.contenitore.tipo.{save_as}",
-                          formato_chiave=save_in)
         total = 0
         for member in members:
             name = member.filename
@@ -124,6 +121,9 @@ def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: st
             if member.file_size > 4096 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
                 ratio = member.file_size // max(member.compress_size, 1)
                 raise _refuse(path, "bomba", "salva_da_office", code, parte=name[:80], rapporto=ratio)
+        if _MAIN_PART[save_as] not in {m.filename for m in members}:  # a workbook given as a document, or the reverse
+            raise _refuse(path, "altro_tipo", "salva", code, tipo_chiave=f"problemi.contenitore.tipo.{save_as}",
+                          formato_chiave=save_in)
         for member in members:
             if not member.filename.endswith((".xml", ".rels")):
                 continue
