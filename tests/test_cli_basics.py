@@ -84,6 +84,17 @@ def test_an_internal_error_quoting_a_file_s_value_is_bounded_and_inert():
     assert run.stderr.startswith("riskengine: internal error: ValueError: got: AAAA")
 
 
+def test_a_cut_in_an_italian_line_is_said_in_italian():
+    # "errore interno: ValueError: got: AAAA… (5,006 characters) (è un difetto …)": English inside Italian
+    run = main_with("check", "raise ValueError('got: ' + 'A' * 5000)", "--lang", "it", "check", "catalogs/esempio-cciaa")
+    assert run.returncode == 70 and "… (5.005 caratteri) (è un difetto del programma" in run.stderr, run.stderr
+    from riskengine.errors import Location, Problem
+    from riskengine.i18n import Text
+
+    line = Text("it").problem(Problem(Location("f.yaml"), "x" * 1200, key="", hint=""))
+    assert line.endswith("… (1.200 caratteri)"), line[-40:]
+
+
 def test_interrupt_is_one_line_and_exit_130():
     # A real SIGINT, delivered while the command runs. Python's own handler is put back first: a test run
     # started in the background by a shell inherits SIGINT ignored, and Python then installs none.

@@ -238,7 +238,12 @@ class Text:
             text = self.labels.get(f"{key}.{'uno' if values.get('n') == 1 else 'altri'}")
         if text is None:
             raise KeyError(f"no label '{key}' in messages/{self.lang}.yaml")
-        return format_label(text, values) if values else text
+        if not values:
+            return text
+        if self.lang != "en" and any(isinstance(v, str) and "characters)" in v for v in values.values()):
+            # a value cut by errors.shorten says so in English: said again in this language
+            values = {name: self.cut(value) if isinstance(value, str) else value for name, value in values.items()}
+        return format_label(text, values)
 
     def severities(self, counts: Mapping[str, int]) -> dict[str, str]:
         """The counts of findings by severity as ``errori``, ``avvisi``, ``note`` labels ("1 errore", "2 avvisi")."""
@@ -393,9 +398,8 @@ class Text:
                 continue  # a keyed value is worded below, with the others as this language writes them
             if isinstance(value, str) and re.fullmatch(_ISO_DAY, value):
                 values[name] = self.day(value)
-            elif isinstance(value, str) and self.lang != "en" and (cut := re.search(_SHORTENED, value)):
-                count = cut["n"].replace(",", ".")
-                values[name] = value[:cut.start()] + self("problemi.abbreviato", n=count)
+            elif isinstance(value, str) and self.lang != "en" and re.search(_SHORTENED, value):
+                values[name] = self.cut(value)
             elif isinstance(value, str) and self.lang != "en" and (huge := re.fullmatch(_HUGE_NUMBER, value)):
                 values[name] = self("problemi.numero_enorme", n=huge["n"].replace(",", "."))
             elif name in _NUMBERS:
@@ -480,9 +484,19 @@ class Text:
     def problem(self, problem: Problem) -> str:
         """A located line ``file:line:col: severity[code]: message (hint)``, the message in this language (bounded
         and inert, as the English wording a problem keeps: its values come from files and arguments)."""
-        text = (f"{bounded(self.where(problem.location))}: {problem.severity.value}[{problem.code}]: "
-                f"{bounded(self.message(problem))}")
+        text = (f"{self.inert(self.where(problem.location))}: {problem.severity.value}[{problem.code}]: "
+                f"{self.inert(self.message(problem))}")
         hint = self.hint(problem) if problem.hint else ""
         if hint:
-            text += f" ({bounded(hint)})"
+            text += f" ({self.inert(hint)})"
         return text
+
+    def inert(self, text: str) -> str:
+        """``text`` bounded and inert as :func:`riskengine.errors.bounded` makes it, a cut said in this language."""
+        return self.cut(bounded(text))
+
+    def cut(self, text: str) -> str:
+        """A text cut by :mod:`riskengine.errors` (``… (1,234 characters)``), its length said in this language."""
+        if self.lang == "en" or "characters)" not in text or (found := re.search(_SHORTENED, text)) is None:
+            return text
+        return text[:found.start()] + self("problemi.abbreviato", n=found["n"].replace(",", "."))
