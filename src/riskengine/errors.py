@@ -37,9 +37,15 @@ def shorten(value: object, limit: int = MAX_SHOWN) -> str:
 
 def bounded(text: str) -> str:
     """A message or hint as a line shows it: characters that would act on a terminal escaped, line breaks written
-    as ``\\n``, at most :data:`MAX_MESSAGE` characters."""
+    as ``\\n``, at most :data:`MAX_MESSAGE` characters (a text this cut already is left as it is)."""
     text = _UNSAFE.sub(_escape, text).replace("\n", "\\n")
-    return text if len(text) <= MAX_MESSAGE else f"{text[:MAX_MESSAGE]}… ({len(text):,} characters)"
+    if len(text) <= MAX_MESSAGE or (len(text) <= MAX_MESSAGE + 40 and CUT.search(text)):
+        return text
+    return f"{text[:MAX_MESSAGE]}… ({len(text):,} characters)"
+
+
+# How shorten and bounded end a text they cut (riskengine.i18n says it again in other languages).
+CUT = re.compile(r"… \((?P<n>[\d,]+) characters\)$")
 
 
 class Severity(StrEnum):

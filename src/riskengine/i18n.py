@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from riskengine.errors import Location, Problem, RiskengineError, Severity, bounded
+from riskengine.errors import CUT, Location, Problem, RiskengineError, Severity, bounded
 from riskengine.user_cache import cached_parse
 
 LANGUAGES = ("it", "en")
@@ -36,7 +36,6 @@ _SLUG = r"(?<![\w/.:-])[a-z]+(?:-[a-z]+)+(?![\w/:-])"
 _NUMBERS = frozenset({"mb", "rischio", "totale", "bordo", "da_punteggio", "a_punteggio", "intervallo",
                       "punteggio_p", "punteggio_i", "limite", "numero_trovato"})
 # A value cut by riskengine.errors.shorten: its length said again in this language.
-_SHORTENED = r"… \((?P<n>[\d,]+) characters\)$"
 _HUGE_NUMBER = r"a number of about (?P<n>[\d,]+) digits"  # errors.shorten's words for an integer too long to write
 # Counts of ours that can run into thousands: grouped by thousands (500.000 in Italian, 500,000 in English).
 _GROUPED = frozenset({"limite_celle", "caratteri_cella", "limite_caratteri", "parti", "limite_parti", "rapporto",
@@ -398,7 +397,7 @@ class Text:
                 continue  # a keyed value is worded below, with the others as this language writes them
             if isinstance(value, str) and re.fullmatch(_ISO_DAY, value):
                 values[name] = self.day(value)
-            elif isinstance(value, str) and self.lang != "en" and re.search(_SHORTENED, value):
+            elif isinstance(value, str) and self.lang != "en" and CUT.search(value):
                 values[name] = self.cut(value)
             elif isinstance(value, str) and self.lang != "en" and (huge := re.fullmatch(_HUGE_NUMBER, value)):
                 values[name] = self("problemi.numero_enorme", n=huge["n"].replace(",", "."))
@@ -497,6 +496,6 @@ class Text:
 
     def cut(self, text: str) -> str:
         """A text cut by :mod:`riskengine.errors` (``… (1,234 characters)``), its length said in this language."""
-        if self.lang == "en" or "characters)" not in text or (found := re.search(_SHORTENED, text)) is None:
+        if self.lang == "en" or "characters)" not in text or (found := CUT.search(text)) is None:
             return text
         return text[:found.start()] + self("problemi.abbreviato", n=found["n"].replace(",", "."))
