@@ -215,7 +215,7 @@ def long_texts_and_negative_scale_values_are_refused(generated, extra, negative)
     method_data, policies, _, _ = generated
     if negative:
         method_data["scale"][0]["opzioni"][0]["valore"] = f"-{extra}"
-        expected = "greater than or equal to 0"
+        expected = "must be at least 0"
     else:
         policies["tabelle"][0]["regole"][0]["quando"] = f'area == "{"x" * (expr.MAX_TEXT_LITERAL + extra)}"'
         expected = "conditions compare texts of at most"

@@ -110,8 +110,8 @@ def test_a_negative_weight_is_refused_at_check(tmp_path):
         edits.append(("method.yaml", f"scala: {code}, dimensione: probabilita,",
                       f"scala: {code}, dimensione: probabilita, peso: {weight},"))
     method = method_copy(tmp_path, TORINO, *edits)
-    refused(method, where(method / "method.yaml", "-200"), "'peso'", "greater than or equal to 0", errors=2)
-    refused(method, where(method / "method.yaml", "300"), "'peso'", "less than or equal to 100", errors=2)
+    refused(method, where(method / "method.yaml", "-200"), "'peso'", "must be at least 0", errors=2)
+    refused(method, where(method / "method.yaml", "300"), "'peso'", "must be at most 100", errors=2)
 
 
 def test_a_score_beyond_the_engine_range_is_refused(tmp_path):

@@ -35,7 +35,6 @@ _SLUG = r"(?<![\w/.:-])[a-z]+(?:-[a-z]+)+(?![\w/:-])"
 # Values of problems that are numbers of ours (never text of the files): decimal comma in Italian.
 _NUMBERS = frozenset({"mb", "rischio", "totale", "bordo", "da_punteggio", "a_punteggio", "intervallo",
                       "punteggio_p", "punteggio_i", "limite", "numero_trovato"})
-# A value cut by riskengine.errors.shorten: its length said again in this language.
 _HUGE_NUMBER = r"a number of about (?P<n>[\d,]+) digits"  # errors.shorten's words for an integer too long to write
 # Counts of ours that can run into thousands: grouped by thousands (500.000 in Italian, 500,000 in English).
 _GROUPED = frozenset({"limite_celle", "caratteri_cella", "limite_caratteri", "parti", "limite_parti", "rapporto",
