@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -66,21 +67,28 @@ class Catalog:
             doc.release_positions()
 
     def assessment_files(self) -> dict[int, Path]:
-        """The ``assessment-<year>.yaml`` files of the catalogue, by year; two files of one year (``assessment-02026``
-        beside ``assessment-2026``: one's answers would be ignored) are refused."""
+        """The ``assessment-<year>.yaml`` files of the catalogue, by year; a file named otherwise that would be
+        taken for one (``assessment-2026.yml``, ``Assessment-2026.yaml``, ``assessment-02026.yaml``: its answers
+        would be ignored, or another's) is refused."""
         found: dict[int, Path] = {}
         problems = []
-        for path in sorted(self.root.glob("assessment-*.yaml"), key=lambda p: (len(p.name), p.name)):
-            year = path.stem.removeprefix("assessment-")
-            if year.isascii() and year.isdigit():  # not '²⁰²⁶', which isdigit() takes and int() refuses
-                if int(year) in found:
-                    problems.append(said(Location(str(path)), "problemi.valutazione_doppia", anno=int(year),
-                                         altro=found[int(year)].name, hint_key="problemi.suggerimento.un_file_anno"))
-                    continue
-                found[int(year)] = path
+        for path in sorted(self.root.iterdir()):
+            written = _ASSESSMENT_NAME.fullmatch(path.name)
+            if written is None or not written["anno"].isascii():  # not '²⁰²⁶', which isdigit() takes
+                continue
+            year = int(written["anno"])
+            if path.name != f"assessment-{year}.yaml":
+                problems.append(said(Location(str(path)), "problemi.valutazione_nome", anno=year,
+                                     hint_key="problemi.suggerimento.nome_valutazione"))
+            else:
+                found[year] = path
         if problems:
             raise RiskengineError(problems)
         return found
+
+
+# A name that reads as an assessment file's, in any case and either YAML extension.
+_ASSESSMENT_NAME = re.compile(r"(?i)assessment-(?P<anno>\d+)\.ya?ml")
 
 
 def default_factors_document() -> Document:
