@@ -202,6 +202,16 @@ CASES.update({
         "responsible for publication (add 'pubblicazione: UNIT')",
         overdue("{d}"),
     ]),
+    "not-applicable-with-obligations": (1, [
+        # "  - {sottosezione: "0101", motivo: "prova"}" on line 74 (T1's sub-section), its code at column 20; and
+        # "0102" declared again on line 75: the annex left T1 out of its section and listed it elsewhere
+        "{d}/trasparenza.yaml:74:20: error[not-applicable-with-obligations]: '0101' is declared not applicable, but "
+        "it holds publication obligations (T1) (remove it from 'non_applicabili', or move its obligations to the "
+        "sub-section they belong to)",
+        "{d}/trasparenza.yaml:75:20: error[not-applicable-with-obligations]: '0102' is declared not applicable a "
+        "second time (also entry 1 of 'non_applicabili') (keep one entry per section, with its reason)",
+        overdue("{d}"),
+    ]),
     "obligation-frequency": (1, [
         # T2 'tempestivo' gains "    scadenza: 2026-06-30" on line 20 (value at column 15)
         "{d}/trasparenza.yaml:20:15: error[obligation-frequency]: publication obligation 'T2' is updated in a timely "

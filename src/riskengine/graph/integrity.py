@@ -330,6 +330,43 @@ def _uncovered(cg: CatalogGraph) -> Iterator[Problem]:
                        nome=voce.nome, sottosezione=voce.codice)
 
 
+@rule("not-applicable-with-obligations", Severity.ERROR,
+      "A section or sub-section declared not applicable ('non_applicabili') has publication obligations, or is "
+      "declared twice.")
+def _not_applicable(cg: CatalogGraph) -> Iterator[Problem]:
+    from riskengine.catalog.albero_trasparenza import albero
+
+    transparency = cg.catalog.transparency
+    if transparency is None:
+        return
+    tree = albero()
+    obligations: dict[str, list[str]] = {}  # a section or sub-section → the codes of the obligations in it
+    for node in cg.nodes_of("obligation"):
+        obbligo = cg.obj(node)
+        voce = tree.get(obbligo.sottosezione)
+        for code in (obbligo.sottosezione, voce.padre if voce is not None else None):
+            if code is not None:
+                obligations.setdefault(code, []).append(obbligo.codice)
+    first: dict[str, int] = {}
+    for index, declared in enumerate(transparency.non_applicabili):
+        keys = ("non_applicabili", index, "sezione" if declared.sezione else "sottosezione")
+        where = cg.catalog.locate("trasparenza.yaml", keys)
+        values: dict[str, Any]
+        if declared.codice in first:  # the second reason would silently replace the first
+            variant, values = "doppia", {"voce": first[declared.codice] + 1}
+        elif declared.codice in obligations:  # the annex would leave them out of the section, list them elsewhere
+            found = sorted(obligations[declared.codice])
+            variant, values = "obblighi", {"obblighi": ", ".join(found[:5]) + (", …" if len(found) > 5 else "")}
+        else:
+            first[declared.codice] = index
+            continue
+        first.setdefault(declared.codice, index)
+        code = "not-applicable-with-obligations"
+        yield said(where, f"integrita.{code}.{variant}", code=code, severity=Severity.ERROR,
+                   hint_key=f"problemi.suggerimento.{code}.{variant}", variante=variant, codice=declared.codice,
+                   **values)
+
+
 def covered_events_dropped(cg: CatalogGraph, problems: list[Problem], process_level_covers: bool) -> list[Problem]:
     """``problems`` without the ``event-without-measure`` findings of events that a measure of their process,
     area or every process treats, when the method declares that these cover every event."""
