@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -140,6 +141,42 @@ def test_diff_refuses_two_years_given_newer_first(two_years):
         assert (str(problem.location), problem.message, problem.hint) == (
             place, "the first year (2026) comes after the second (2025): new and removed processes would be swapped",
             f"give the older year first: riskengine diff {swapped}")
+
+
+def test_diff_refuses_one_year_given_twice(two_years):
+    # 'diff CATALOG 2026 2026' compared the latest run with itself: never a change
+    _, catalog, db = two_years
+    with pytest.raises(RiskengineError) as refused:
+        api.diff(catalog, "2026", "2026", db=db)
+    (problem,) = refused.value.problems
+    assert problem.message == "diff compares two years: 2026 was given twice"
+
+
+def test_a_method_changed_between_the_years_is_said_in_diff_and_in_the_annex(tmp_path):
+    # a band edge raised in a new version of the method: diff and the annex's changes listed "Medio → Basso" as if
+    # the risk had fallen, nothing said the method had changed
+    catalog, db = _mini_pair(tmp_path)
+    # the mini catalogue's 2025 has error findings: a draft (exit 3), recorded all the same
+    assert riskengine("assess", catalog, "--year", "2025", "--db", db, "-o", tmp_path / "2025", "-f", "json", "-q",
+                      cwd=tmp_path).returncode in (0, 3)
+    rules = tmp_path / "regole"
+    shutil.copytree((tmp_path / "rules").resolve(), rules)  # the repository's methods, one of them edited
+    edited = rules / "cciaa-torino-2022" / "method.yaml"
+    text = edited.read_text(encoding="utf-8")
+    assert text.count('versione: "2022.1"') == 1
+    edited.write_text(text.replace('versione: "2022.1"', 'versione: "2023.1"'), encoding="utf-8")
+    run = riskengine("assess", catalog, "--rules", rules, "--db", db, "-o", tmp_path / "2026", "-f", "html,json",
+                     "-q", "--lang", "it", cwd=tmp_path)
+    assert run.returncode in (0, 3), run.stderr
+    said = ("I due anni sono stati valutati con metodi diversi (cciaa-torino-2022 2022.1, poi cciaa-torino-2022 "
+            "2023.1): un livello può essere cambiato per il metodo, non per il rischio.")
+    text = riskengine("diff", catalog, "2025", "2026", "--db", db, "--lang", "it", cwd=tmp_path).stdout
+    assert text.splitlines()[1] == said, text
+    assert said in (tmp_path / "2026" / "allegato-rischi.html").read_text(encoding="utf-8")
+    changes = json.loads(riskengine("diff", catalog, "2025", "2026", "--db", db, "-f", "json", cwd=tmp_path).stdout)
+    assert changes["metodo"] == {"da": "cciaa-torino-2022 2022.1", "a": "cciaa-torino-2022 2023.1"}
+    same = api.diff("", tmp_path / "2025" / "risultato.json", tmp_path / "2025" / "risultato.json")
+    assert "metodo" not in same  # one method: nothing said
 
 
 def _mini_pair(tmp_path: Path) -> tuple[Path, str]:

@@ -470,6 +470,9 @@ def diff(source: str | Path, before: str | Path, after: str | Path, *, db: str |
         _in_order(Location(str(before)), older["anno"], newer["anno"], f"{after} {before}")
         return changes(older, newer)
     _in_order(Location(str(source)), int(str(before)), int(str(after)), f"{source} {after} {before}")
+    if int(str(before)) == int(str(after)):  # the latest run of a year against itself: nothing would ever change
+        raise refuse(Location(str(source)), "problemi.diff_stesso_anno",
+                     hint_key="problemi.suggerimento.diff_stesso_anno", anno=int(str(before)))
     _check_store(source, db)
     return changes(_year_result(source, int(str(before)), db, rules_dir),
                    _year_result(source, int(str(after)), db, rules_dir))

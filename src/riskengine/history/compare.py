@@ -31,6 +31,18 @@ def _outcome(before: dict[str, Any], after: dict[str, Any] | None) -> str:
     return "in-ritardo"
 
 
+def _method_change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, str] | None:
+    """The method of each year when the two differ (another method or version, or the same version with other
+    rule files): a level may then change with the method, not the risk."""
+    def named(result: dict[str, Any]) -> str:
+        return f"{result['metodo']['codice']} {result['metodo']['versione']}"
+
+    rules = [result.get("digest", {}).get("regole") for result in (before, after)]
+    if named(before) == named(after) and rules[0] == rules[1]:
+        return None
+    return {"da": named(before), "a": named(after)}
+
+
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """What changed from ``before`` to ``after`` (two results of the same administration), sorted by code.
 
@@ -62,7 +74,8 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
            for m in sorted(before["misure"], key=lambda m: m["codice"]) if _due_by(m, before["anno"])]
     old_assessed = {c for c, p in old.items() if p["valutato"]}
     new_assessed = {c for c, p in new.items() if p["valutato"]}
-    return {"da": before["anno"], "a": after["anno"],
+    method = _method_change(before, after)
+    return {"da": before["anno"], "a": after["anno"], **({"metodo": method} if method else {}),
             "livelli": [{k: lvl[k] for k in ("codice", "etichetta", "etichetta_en") if k in lvl}
                         for lvl in after["metodo"]["livelli"]],
             "processi_cambiati": moved,

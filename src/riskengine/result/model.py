@@ -559,12 +559,21 @@ class LevelLabel(TypedDict):
     etichetta_en: NotRequired[str]
 
 
+class MethodChange(TypedDict):
+    """The method of each of two compared years (code and version), when they differ."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    da: str
+    a: str
+
+
 class Changes(TypedDict):
     """What changed from one result to a later one (``riskengine diff``, the annex's changes section)."""
 
     __pydantic_config__ = _CLOSED  # type: ignore[misc]
     da: int
     a: int
+    metodo: NotRequired[MethodChange]  # when the two years were assessed by different methods (or rule files)
     livelli: list[LevelLabel]
     processi_cambiati: list[LevelChange]
     processi_nuovi: list[ProcessBrief]
