@@ -132,3 +132,14 @@ def test_residual_level_steps(measures: list, expected: str) -> None:
     method = load_method(RULES / "pna2019")
     level, _ = residual_level(method, "alto", [_misura(c, a, None) for c, a in measures])
     assert level == expected
+
+
+def test_a_policy_message_names_a_level_by_its_label_inside_the_sentence() -> None:
+    # "Rischio {livello} …" wrote the level's code: a method coding its levels MA, A wrote "Rischio MA"
+    from riskengine.evaluate.evaluation import _format_message
+
+    labels = {"MA": "Medio-alto", "A": "Alto"}
+    values = {"livello": "MA", "livello_residuo": "A", "rischio": Decimal("9.58"), "area": "MA"}
+    message = "Rischio {livello} (residuo {livello_residuo}, {rischio}) in area {area} per {nome}"
+    assert _format_message(message, values, "Gare", labels) == \
+        "Rischio medio-alto (residuo alto, 9.58) in area MA per Gare"  # a code that is no level's field stays

@@ -23,7 +23,7 @@ from riskengine.evaluate.plan import PLACEHOLDER, plan_for
 from riskengine.evaluate.residual import efficacies, residual_level, residual_score
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
-from riskengine.i18n import refuse, wording
+from riskengine.i18n import lowered, refuse, wording
 from riskengine.method.arithmetic import round_to
 from riskengine.method.compile import (
     BAND_FACT,
@@ -518,12 +518,17 @@ def _policy_values(method: Method, item: _Classified) -> dict[str, Any]:
     return values
 
 
-def _format_message(template: str, values: dict[str, Any], name: str) -> str:
+def _format_message(template: str, values: dict[str, Any], name: str, labels: dict[str, str]) -> str:
+    """A policy's message with the process's values: its name, numbers as written, a level by its label inside
+    the sentence (the method's, in the language its authors write the messages in: "Rischio molto alto", not
+    the code MA)."""
     def sub(match: re.Match) -> str:
         key = match.group(1)
         if key == "nome":
             return name
         value = values.get(key, match.group(0))
+        if key.startswith("livello") and isinstance(value, str) and value in labels:
+            return lowered(labels[value])
         return decimal_text(value) if isinstance(value, Decimal) else str(value)
     return PLACEHOLDER.sub(sub, template)
 
@@ -561,7 +566,8 @@ def _policies(method: Method, backend: Backend, classified: list[_Classified]) -
                 found = consequences[key] = _consequences(method, rule, fact)
             required, monitored, prioritised, step = found
             findings += [{"codice": a.criticita.codice, "gravita": a.criticita.gravita, "regola": rule.rule_id,
-                          "messaggio": _format_message(a.criticita.messaggio, process_values, subject.name)}
+                          "messaggio": _format_message(a.criticita.messaggio, process_values, subject.name,
+                                                       method.level_labels)}
                          for a in rule.actions if a.criticita is not None]
             requirements += required
             monitoring = monitored if monitored is not None else monitoring

@@ -164,6 +164,11 @@ class Method:
         return general.cifre, general.modo
 
     @cached_property
+    def level_labels(self) -> dict[str, str]:
+        """Each risk level's label (the method's own, in the language of its authors), by code."""
+        return {level.codice: level.etichetta for level in self.model.livelli}
+
+    @cached_property
     def policy_schema(self) -> dict[str, expr.FieldType]:
         """The fields of a process fact that the policies read (all that the engine and explanations use)."""
         read = {name for table in self.tables for rule in table.rules for name in rule.fields}
