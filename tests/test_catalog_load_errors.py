@@ -345,6 +345,16 @@ def test_a_few_aliases_are_fine(tmp_path):
                                     "due": {"tipo": "ufficio", "padre": "SG"}}
 
 
+def test_a_merge_key_is_said_to_be_one(tmp_path):
+    # '<<: *base' was refused as "YAML tag 'tag:yaml.org,2002:merge' … remove the '!' tag": the user wrote no '!'
+    path = tmp_path / "unione.yaml"
+    path.write_text("base: &b {tipo: ufficio}\nuno:\n  <<: *b\n  nome: x\n", encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        load_yaml(path)
+    assert str(info.value) == (f"{path}:3:3: error[load]: a merge key '<<' is not supported (write the keys of the "
+                               "anchored mapping out in full, or use '*name' for a whole value)")
+
+
 def test_python_tag_runs_nothing(tmp_path, monkeypatch):
     marker = tmp_path / "pwned"
     payloads = [

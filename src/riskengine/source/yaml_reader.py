@@ -134,8 +134,14 @@ class _Builder:
         raise fail(self._loc(node), "unsupported YAML node")  # pragma: no cover
 
     def _bad_tag(self, node: Node) -> RiskengineError:
-        return refuse(self._loc(node), "problemi.yaml.etichetta", hint_key="problemi.suggerimento.etichetta",
-                      etichetta=node.tag)
+        return _tag_refused(self._loc(node), node.tag)
+
+
+def _tag_refused(where: Location, tag: str) -> RiskengineError:
+    """A tag refused: a merge key (``<<: *base``, which YAML writes as a tag the user never wrote) said as such."""
+    if tag == _TAG + "merge":
+        return refuse(where, "problemi.yaml.unione", hint_key="problemi.suggerimento.unione")
+    return refuse(where, "problemi.yaml.etichetta", hint_key="problemi.suggerimento.etichetta", etichetta=tag)
 
 
 def _check_depth(path: str, text: str) -> None:
@@ -261,8 +267,7 @@ class _EventScan:
                       livelli=MAX_DEPTH)
 
     def _bad_tag(self, mark: Any, tag: str) -> RiskengineError:
-        return refuse(self._loc(mark), "problemi.yaml.etichetta", hint_key="problemi.suggerimento.etichetta",
-                      etichetta=tag)
+        return _tag_refused(self._loc(mark), tag)
 
     def _tag(self, event: Any) -> str:
         tag = event.tag
