@@ -112,7 +112,7 @@ def test_input_errors_and_usage_errors_keep_their_exit_codes(tmp_path):
     assert usage.returncode == 2
     # worded from the message catalogue (English here: conftest sets RISKENGINE_LANG=en), one line and the hint
     assert usage.stderr.splitlines() == ["python -m riskengine assess: missing argument CATALOG — catalogue directory "
-                                         "(catalogs/<ente>)", "Try 'python -m riskengine assess --help' for help."]
+                                         "(catalogs/<administration>)", "Try 'python -m riskengine assess --help' for help."]
 
 
 def _normalised(name: str) -> str:

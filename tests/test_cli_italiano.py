@@ -192,7 +192,7 @@ USAGE_ERRORS = [
     (["check"],
      "riskengine check: manca l'argomento CATALOGO — cartella di un catalogo (catalogs/<ente>) o di un metodo "
      "(rules/<metodo>)",
-     "riskengine check: missing argument CATALOG — catalogue directory (catalogs/<ente>) or method directory "
+     "riskengine check: missing argument CATALOG — catalogue directory (catalogs/<administration>) or method directory "
      "(rules/<method>)"),
     (["new-year", "cat", "--from", "2025"],
      "riskengine new-year: manca l'opzione obbligatoria --to — l'anno della bozza",
