@@ -683,3 +683,17 @@ def test_a_count_or_an_empty_state_is_refused_at_its_cell_by_its_heading(tmp_pat
     assert "Misure!H2: error[questionario]: Verifiche eseguite: 'due' non è un numero di verifiche" in result.stderr
     assert f"Misure!F3: error[questionario]: lo stato della misura '{code}' è vuoto (scegli dal menu: Da attuare, " \
            "In corso, Attuata, Non attuata)" in result.stderr
+
+
+def test_a_questionnaire_s_deadlines_are_shown_as_its_language_writes_dates(tmp_path, written) -> None:
+    # an English questionnaire showed its deadlines DD/MM/YYYY, where the English annex and CLI write 2026-06-30
+    from openpyxl import load_workbook
+
+    catalog = example_copy(tmp_path)
+    out = tmp_path / "english"
+    assert run_cli("questionari", str(catalog), "--year", "2026", "--out", str(out), "--rules", RULES, "--lang",
+                   "en").exit_code == 0
+    for folder, shown in ((out, "YYYY-MM-DD"), (written[1], "DD/MM/YYYY")):
+        formats = {cell.number_format for path in folder.glob("*.xlsx") for row in load_workbook(path).worksheets[2]
+                   .iter_rows(min_row=2) for cell in row if hasattr(cell.value, "isoformat")}
+        assert formats == {shown}, (folder, formats)

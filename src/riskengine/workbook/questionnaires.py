@@ -173,7 +173,8 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
         cells += [_answer_value(giudizio, c) for c in indicators]
         cells.append(giudizio.motivazione or None if giudizio else None)
         for column, value in enumerate(cells, start=1):
-            cell = sh.set_cell(ws, row, column, value) if value is not None else ws.cell(row=row, column=column)
+            cell = sh.set_cell(ws, row, column, value, sh.DATE_FORMATS[words.lang]) if value is not None \
+                else ws.cell(row=row, column=column)
             if column > fixed:
                 _unlock(cell)
     last = len(items) + 1
@@ -208,7 +209,8 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
                  "note": (esito.note or None) if esito else None}
         for column, key in enumerate(MEASURE_COLUMNS, start=1):
             value = shown[key]
-            cell = sh.set_cell(ws, row, column, value) if value is not None else ws.cell(row=row, column=column)
+            cell = sh.set_cell(ws, row, column, value, sh.DATE_FORMATS[words.lang]) if value is not None \
+                else ws.cell(row=row, column=column)
             if key in MEASURE_EDITABLE:
                 _unlock(cell)
     if measures:

@@ -17,18 +17,20 @@ HEADER_FILL = "E8ECF2"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 MIN_WIDTH, MAX_WIDTH = 8, 60
 MAX_INLINE_CHOICES = 250  # characters of an inline drop-down list (Excel's limit is 255)
-DATE_FORMAT = "DD/MM/YYYY"
+DATE_FORMAT = "DD/MM/YYYY"  # the catalogue workbook's, in every language (its format's own)
+DATE_FORMATS = {"it": DATE_FORMAT, "en": "YYYY-MM-DD"}  # a questionnaire's: as its language writes dates
 
 
-def set_cell(ws: Any, row: int, column: int, value: Any) -> Any:
-    """Write ``value``; text that starts like a formula stays text (string type, quote prefix)."""
+def set_cell(ws: Any, row: int, column: int, value: Any, date_format: str = DATE_FORMAT) -> Any:
+    """Write ``value``; text that starts like a formula stays text (string type, quote prefix); a date shown in
+    ``date_format``."""
     cell = ws.cell(row=row, column=column)
     cell.value = value
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         cell.data_type = "s"
         cell.quotePrefix = True
     elif isinstance(value, datetime) or (hasattr(value, "isoformat") and not isinstance(value, str)):
-        cell.number_format = DATE_FORMAT
+        cell.number_format = date_format
     return cell
 
 
