@@ -284,7 +284,15 @@ def test_an_export_replaces_an_earlier_export_never_another_file(tmp_path, workb
     assert run_cli("questionari", str(cat), "--year", "2026", "--out", str(tmp_path / "q"), "--rules",
                    RULES).exit_code == 0
     questionnaire = tmp_path / "q" / "questionario-PERS-2026.xlsx"
-    for target in (cat / "ente.yaml", notes, questionnaire):
+    # a user's workbook with sheets named as the export's (common Italian names)
+    from openpyxl import Workbook
+
+    own = Workbook()
+    own.active.title = "Generale"
+    own.create_sheet("Elenchi")
+    own.create_sheet("Budget")
+    own.save(tmp_path / "mio.xlsx")
+    for target in (cat / "ente.yaml", notes, questionnaire, tmp_path / "mio.xlsx"):
         before = target.read_bytes()
         result = run_cli("export-xlsx", str(cat), "--out", str(target), "--rules", RULES)
         assert result.exit_code == 1, result.output

@@ -685,16 +685,19 @@ def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = 
 
 
 def _exported_workbook(path: Path) -> bool:
-    """Whether ``path`` is a catalogue workbook, as export-xlsx writes them: its «Generale» and «Elenchi» sheets
-    (a questionnaire or an annex is another workbook riskengine wrote; the creator may have been removed)."""
+    """Whether ``path`` is a catalogue workbook, as export-xlsx writes them: riskengine its creator (which Excel
+    keeps) and its «Generale» and «Elenchi» sheets (a questionnaire or an annex is another workbook riskengine
+    wrote; a user's workbook may have sheets of those names)."""
     from riskengine.workbook.layout import LISTS_SHEET, SETTINGS_SHEET
 
     with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo("xl/workbook.xml")
-        if info.file_size > 1024 * 1024:
+        parts = [archive.getinfo(name) for name in ("docProps/core.xml", "xl/workbook.xml")]
+        if any(info.file_size > 1024 * 1024 for info in parts):
             return False
-        sheets = set(re.findall(rb'<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"', archive.read(info)))
-    return {SETTINGS_SHEET.encode(), LISTS_SHEET.encode()} <= sheets
+        core, workbook = (archive.read(info) for info in parts)
+    sheets = set(re.findall(rb'<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"', workbook))
+    return re.search(rb"<dc:creator\b[^>]*>riskengine</dc:creator>", core) is not None and \
+        {SETTINGS_SHEET.encode(), LISTS_SHEET.encode()} <= sheets
 
 
 def import_xlsx(workbook: str | Path, out_dir: str | Path, *, force: bool = False,
