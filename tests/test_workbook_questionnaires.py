@@ -450,16 +450,19 @@ def test_a_questionnaire_saved_with_another_extension_is_read_or_refused_never_l
     shutil.copy(written[1] / "questionario-PROVV-2026.xlsx", folder / "QUESTIONARIO-PROVV-2026.XLSX")
     (folder / "vecchio.xls").write_bytes(b"\xd0\xcf\x11\xe0 binary Excel 97")
     (folder / "libreoffice.ods").write_bytes(b"PK\x03\x04 an OpenDocument spreadsheet")
+    (folder / "apple.numbers").write_bytes(b"PK\x03\x04 a Numbers spreadsheet")
     (folder / "note.txt").write_text("not a questionnaire", encoding="utf-8")
     refused = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
     assert refused.exit_code == 1
     assert [line for line in refused.stderr.splitlines() if ": error[" in line] == [
+        f"{folder / 'apple.numbers'}: error[workbook]: '.numbers' files are not read: riskengine reads an Excel "
+        "workbook (save it as 'Excel Workbook (*.xlsx)')",
         f"{folder / 'libreoffice.ods'}: error[workbook]: '.ods' files are not read: riskengine reads an Excel "
         "workbook (save it as 'Excel Workbook (*.xlsx)')",
         f"{folder / 'vecchio.xls'}: error[workbook]: '.xls' files are not accepted (macros or a binary format) (save "
         "it as 'Excel Workbook (*.xlsx)')"], refused.stderr
-    (folder / "vecchio.xls").unlink()
-    (folder / "libreoffice.ods").unlink()
+    for refused_file in ("vecchio.xls", "libreoffice.ods", "apple.numbers"):
+        (folder / refused_file).unlink()
     merged = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
     assert merged.exit_code == 0, merged.stderr
     missing = next(line for line in merged.stdout.splitlines() if line.startswith("units that have not returned"))

@@ -24,7 +24,9 @@ MAX_MEMBERS = 1_000
 MAX_RATIO = 100  # uncompressed / compressed, per part: XML compresses 5-20 times, bombs thousands
 MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlsb", ".xls", ".docm", ".dotm", ".doc")
 # The other suites' formats: read by none of riskengine's readers, saved as Office's by each suite.
-OTHER_SUFFIXES = (".ods", ".odt", ".numbers", ".pages")
+OTHER_SUFFIXES = (".ods", ".ots", ".fods", ".odt", ".ott", ".fodt", ".numbers", ".pages")
+# Every suffix a spreadsheet may have: read (.xlsx), or refused with the format to save it in.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xltm", ".xlsb", ".xls", ".ods", ".ots", ".fods", ".numbers")
 _CHUNK = 1024 * 1024
 _DOCTYPE = b"<!DOCTYPE"
 # How a part's bytes are read as text for the DOCTYPE scan. Office writes UTF-8, but a part may be UTF-16 with its
@@ -88,15 +90,15 @@ def check_archive(path: Path, *, max_bytes: int, max_uncompressed: int, code: st
     streamed bytes of every XML part and may raise.
     """
     save_in = f"problemi.contenitore.formato.{save_as}"
+    try:
+        info = os.stat(path)
+    except OSError as exc:  # first: a path that leads nowhere is said so, whatever its suffix
+        raise _refuse(path, "illeggibile", "percorso", code, **os_cause(exc)) from None
     if path.suffix.lower() in MACRO_SUFFIXES:
         raise _refuse(path, "estensione", "salva", code, estensione=path.suffix, formato_chiave=save_in)
     if path.suffix.lower() in OTHER_SUFFIXES:  # LibreOffice's or Apple's: saved as Office's by "Save as"
         raise _refuse(path, "altro_programma", "salva", code, estensione=path.suffix,
                       tipo_chiave=f"problemi.contenitore.tipo.{save_as}", formato_chiave=save_in)
-    try:
-        info = os.stat(path)
-    except OSError as exc:
-        raise _refuse(path, "illeggibile", "percorso", code, **os_cause(exc)) from None
     if not stat.S_ISREG(info.st_mode):
         raise _refuse(path, "non_regolare", "file", code)
     if info.st_size > max_bytes:

@@ -22,6 +22,7 @@ from riskengine.graph.build import CatalogGraph
 from riskengine.i18n import LANGUAGES, Text, refuse, said
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile
+from riskengine.source.archive import SPREADSHEET_SUFFIXES
 from riskengine.source.document import Document, PathKey
 from riskengine.source.validate import validate_document
 from riskengine.suggest import did_you_mean
@@ -43,7 +44,6 @@ _ANSWER = Column(("risposta",), "any")
 _TEXT = Column(("testo",), "text")
 _COUNT = Column(("conteggio",), "int")
 _STATE = Column(("stato",), "choice", choices=STATI)
-_SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 _KINDS = {"processo": "process", "fase": "phase", "evento": "event"}
 _YEAR = re.compile(r"\d{4}")
 
@@ -307,7 +307,8 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
                      hint_key="problemi.questionario.suggerimento.percorso")
     # every spreadsheet, in any case (Q.XLSX; a .xls or .ods is refused with the format to save it in, not left
     # unread while its unit is listed as not returned); ~$: Excel's lock files
-    files = sorted(p for p in folder.iterdir() if p.suffix.casefold() in _SPREADSHEETS and not p.name.startswith("~$"))
+    files = sorted(p for p in folder.iterdir()
+                   if p.suffix.casefold() in SPREADSHEET_SUFFIXES and not p.name.startswith("~$"))
     if not files:
         raise refuse(Location(str(folder)), "problemi.questionario.nessuno", code="questionario",
                      hint_key="problemi.questionario.suggerimento.restituiti")
