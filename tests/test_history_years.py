@@ -149,7 +149,10 @@ def test_diff_refuses_one_year_given_twice(two_years):
     with pytest.raises(RiskengineError) as refused:
         api.diff(catalog, "2026", "2026", db=db)
     (problem,) = refused.value.problems
-    assert problem.message == "diff compares two years: 2026 was given twice"
+    assert (problem.message, problem.hint) == (
+        "diff compares two years: 2026 was given twice",
+        f"give an earlier year first: riskengine diff {catalog} 2025 2026; to compare two runs of one year, give "
+        "their result files")
 
 
 def test_a_method_changed_between_the_years_is_said_in_diff_and_in_the_annex(tmp_path):
@@ -177,6 +180,16 @@ def test_a_method_changed_between_the_years_is_said_in_diff_and_in_the_annex(tmp
     assert changes["metodo"] == {"da": "cciaa-torino-2022 2022.1", "a": "cciaa-torino-2022 2023.1"}
     same = api.diff("", tmp_path / "2025" / "risultato.json", tmp_path / "2025" / "risultato.json")
     assert "metodo" not in same  # one method: nothing said
+    # the same version with other rule files (an edited band edge, version kept): said as such, not as "different
+    # methods" named alike
+    older = json.loads((tmp_path / "2025" / "risultato.json").read_text(encoding="utf-8"))
+    older["digest"]["regole"]["method.yaml"] = "0" * 64
+    (tmp_path / "vecchio.json").write_text(json.dumps(older), encoding="utf-8")
+    text = riskengine("diff", tmp_path / "vecchio.json", tmp_path / "2025" / "risultato.json", "--lang", "it",
+                      cwd=tmp_path).stdout
+    assert text.splitlines()[1] == ("I file delle regole del metodo cciaa-torino-2022 2022.1 sono cambiati tra i due "
+                                    "anni, la versione no: un livello può essere cambiato per le regole, non per il "
+                                    "rischio."), text
 
 
 def _mini_pair(tmp_path: Path) -> tuple[Path, str]:

@@ -471,8 +471,10 @@ def diff(source: str | Path, before: str | Path, after: str | Path, *, db: str |
         return changes(older, newer)
     _in_order(Location(str(source)), int(str(before)), int(str(after)), f"{source} {after} {before}")
     if int(str(before)) == int(str(after)):  # the latest run of a year against itself: nothing would ever change
+        year = int(str(before))
         raise refuse(Location(str(source)), "problemi.diff_stesso_anno",
-                     hint_key="problemi.suggerimento.diff_stesso_anno", anno=int(str(before)))
+                     hint_key="problemi.suggerimento.diff_stesso_anno", anno=year,
+                     comando=f"riskengine diff {source} {year - 1} {year}")
     _check_store(source, db)
     return changes(_year_result(source, int(str(before)), db, rules_dir),
                    _year_result(source, int(str(after)), db, rules_dir))

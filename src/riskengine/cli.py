@@ -981,8 +981,9 @@ def diff(first: Path = typer.Argument(...),
         return
     labels = _level_labels(t, changes["livelli"])
     typer.echo(f"{changes['da']} → {changes['a']}")
-    if "metodo" in changes:
-        typer.echo(t("variazioni.metodo", da=changes["metodo"]["da"], a=changes["metodo"]["a"]))
+    if "metodo" in changes:  # another method or version, or the same version with other rule files
+        method = changes["metodo"]
+        typer.echo(t("variazioni.metodo" if method["da"] != method["a"] else "variazioni.metodo_regole", **method))
     typer.echo(f"{w['moved']} ({len(changes['processi_cambiati'])})")
     for p in changes["processi_cambiati"]:
         typer.echo(f"  {p['codice']:<10} {labels[p['da']]} → {labels[p['a']]} ({w[p['verso']]}, "
