@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from pathlib import Path
@@ -675,12 +676,18 @@ def test_a_count_or_an_empty_state_is_refused_at_its_cell_by_its_heading(tmp_pat
     measures = book["Misure"]
     measures["F2"], measures["G2"], measures["H2"] = "In corso", 1.5, "due"
     measures["F3"], measures["G3"] = None, 3
+    # a state that is no state on a measure not yet monitored: said once (not also "empty"); a yes/no and a day
+    # typed in a count quoted as the sheet shows them ('True', '2026-03-01 00:00:00' were Python's)
+    measures["F4"], measures["G4"], measures["H4"] = "Boh", True, dt.datetime(2026, 3, 1)
     book.save(path)
     result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES, "--lang", "it")
     assert result.exit_code == 1
     code = measures["A3"].value
     assert [line.split(": error")[0].rsplit("!", 1)[1] for line in result.stderr.splitlines() if ": error[" in line] \
-        == ["G2", "H2", "F3"], result.stderr
+        == ["G2", "H2", "F3", "F4", "G4", "H4"], result.stderr
+    assert "Misure!G4: error[questionario]: Verifiche previste: 'sì' non è un numero di verifiche" in result.stderr
+    assert "Misure!H4: error[questionario]: Verifiche eseguite: '01/03/2026' non è un numero di verifiche" \
+        in result.stderr
     assert "Misure!G2: error[questionario]: Verifiche previste: '1,5' non è un numero di verifiche (scrivi un numero " \
            "intero, 0 o più)" in result.stderr
     assert "Misure!H2: error[questionario]: Verifiche eseguite: 'due' non è un numero di verifiche" in result.stderr

@@ -239,15 +239,30 @@ class _Collector:
                 if kind is _STATE and row.values[name] not in STATI:  # said with the labels its drop-down offers
                     self.error(row.cells[name], "stato_sconosciuto", hint_key="stati", valore=cell.value,
                                stati=row.states)
-                    del row.values[name]
+                    row.values[name] = _REFUSED
                 elif kind is _COUNT and not _count(row.values[name]):  # said by its heading, as the sheet shows it
-                    words = Text(lang)  # the heading and a decimal as the sheet shows them
-                    self.error(row.cells[name], "conteggio", hint_key="conteggio", colonna=words(
-                        f"questionario.intestazioni.{name}"), valore=words.number(cell.value)
-                        if isinstance(cell.value, float) else cell.value)
-                    del row.values[name]
+                    words = Text(lang)
+                    self.error(row.cells[name], "conteggio", hint_key="conteggio",
+                               colonna=words(f"questionario.intestazioni.{name}"), valore=_shown(cell.value, words))
+                    row.values[name] = _REFUSED
             rows.append(row)
         return rows
+
+
+def _shown(value: Any, words: Text) -> str:
+    """A cell's value as the sheet shows it in the questionnaire's language (a decimal comma in Italian, a day as
+    its language writes it, sì/no), to quote it in a problem."""
+    if isinstance(value, bool):
+        return words.value("si_no", str(value).lower())
+    if isinstance(value, float):
+        return words.number(value)
+    if hasattr(value, "isoformat"):
+        return words.day(value.isoformat()[:10])
+    return str(value)
+
+
+# A cell refused where it is read: said once, there (the merge neither takes it nor asks for it again).
+_REFUSED = object()
 
 
 def _count(value: Any) -> bool:
@@ -421,6 +436,8 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             (returned.changed if entry != before else returned.unchanged).append(row.code)
         led = {cg.code(n) for n in measures_of(cg, unit)}
         for row in _once(c, measure_rows):
+            if _REFUSED in row.values.values():
+                continue
             filled = {k: v for k, v in row.values.items() if not is_empty(v)}
             if not filled:
                 continue
