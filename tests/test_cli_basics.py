@@ -93,6 +93,8 @@ def test_a_cut_in_an_italian_line_is_said_in_italian():
 
     line = Text("it").problem(Problem(Location("f.yaml"), "x" * 1200, key="", hint=""))
     assert line.endswith("… (1.200 caratteri)"), line[-40:]
+    # a file's own words that only look cut stay as the file has them
+    assert Text("it").cut("PROVV… (3 characters)") == "PROVV… (3 characters)"
 
 
 def test_interrupt_is_one_line_and_exit_130():

@@ -494,7 +494,9 @@ class Text:
         return self.cut(bounded(text))
 
     def cut(self, text: str) -> str:
-        """A text cut by :mod:`riskengine.errors` (``… (1,234 characters)``), its length said in this language."""
-        if self.lang == "en" or "characters)" not in text or (found := CUT.search(text)) is None:
+        """A text cut by :mod:`riskengine.errors` (``… (1,234 characters)``), its length said in this language; a
+        text that only looks cut (its length is no more than what it shows: a file's own words) is left as it is."""
+        if self.lang == "en" or "characters)" not in text or (found := CUT.search(text)) is None \
+                or int(found["n"].replace(",", "")) <= found.start():
             return text
         return text[:found.start()] + self("problemi.abbreviato", n=found["n"].replace(",", "."))
