@@ -135,11 +135,14 @@ def test_the_examples_have_no_error_so_the_readme_command_exits_0(catalogue: Pat
     ("storico.yaml", "anni:\n  - {anno: 2024, fonte: \"P\", processi_per_livello: {altissimo: 3}}\n",
      "storico.yaml:2:53: error[storico]: "),
     # a second file for 2026, or one named otherwise: its answers were ignored by both
+    # (beside the year's own file: to merge, not to rename over it; alone: to rename)
     ("assessment-02026.yaml", None, "assessment-02026.yaml: error[load]: a file named as the assessment of 2026, but "
-                                    "not as riskengine reads it: its answers would be ignored (name it "
-                                    "assessment-2026.yaml (one file per year), or move it out of the catalogue)"),
+                                    "not as riskengine reads it: its answers would be ignored (assessment-2026.yaml "
+                                    "is the year's file: move what this one holds into it, then remove this one)"),
     ("assessment-2026.yml", None, "assessment-2026.yml: error[load]: "),
-    ("Assessment-2027.YAML", None, "Assessment-2027.YAML: error[load]: "),
+    ("Assessment-2027.YAML", None, "Assessment-2027.YAML: error[load]: a file named as the assessment of 2027, but "
+                                   "not as riskengine reads it: its answers would be ignored (name it "
+                                   "assessment-2027.yaml (one file per year), or move it out of the catalogue)"),
 ])
 def test_check_refuses_what_assess_refuses_in_the_declared_years_and_the_assessment_files(
         tmp_path: Path, name: str, text: str | None, said: str) -> None:

@@ -71,17 +71,20 @@ class Catalog:
         taken for one (``assessment-2026.yml``, ``Assessment-2026.yaml``, ``assessment-02026.yaml``: its answers
         would be ignored, or another's) is refused."""
         found: dict[int, Path] = {}
-        problems = []
+        misnamed: list[tuple[Path, int]] = []
         for path in sorted(self.root.iterdir()):
             written = _ASSESSMENT_NAME.fullmatch(path.name)
             if written is None or not written["anno"].isascii():  # not '²⁰²⁶', which isdigit() takes
                 continue
             year = int(written["anno"])
-            if path.name != f"assessment-{year}.yaml":
-                problems.append(said(Location(str(path)), "problemi.valutazione_nome", anno=year,
-                                     hint_key="problemi.suggerimento.nome_valutazione"))
-            else:
+            if path.name == f"assessment-{year}.yaml":
                 found[year] = path
+            else:
+                misnamed.append((path, year))
+        # beside the year's file, a second one to merge or remove; alone, a file to rename
+        problems = [said(Location(str(path)), "problemi.valutazione_nome", anno=year,
+                         hint_key="problemi.suggerimento.valutazione_doppia" if year in found
+                         else "problemi.suggerimento.nome_valutazione") for path, year in misnamed]
         if problems:
             raise RiskengineError(problems)
         return found
