@@ -203,13 +203,20 @@ CASES.update({
         overdue("{d}"),
     ]),
     "not-applicable-with-obligations": (1, [
-        # "  - {sottosezione: "0101", motivo: "prova"}" on line 74 (T1's sub-section), its code at column 20; and
-        # "0102" declared again on line 75: the annex left T1 out of its section and listed it elsewhere
-        "{d}/trasparenza.yaml:74:20: error[not-applicable-with-obligations]: '0101' is declared not applicable, but "
-        "it holds publication obligations (T1) (remove it from 'non_applicabili', or move its obligations to the "
-        "sub-section they belong to)",
-        "{d}/trasparenza.yaml:75:20: error[not-applicable-with-obligations]: '0102' is declared not applicable a "
-        "second time (also entry 1 of 'non_applicabili') (keep one entry per section, with its reason)",
+        # "  - {sottosezione: "0101", motivo: "prova"}" on line 74 (T1's sub-section), its code at column 20;
+        # "0102" declared again on line 75; 2101 on line 76, in section 21 declared above: the annex left T1 out of
+        # its section and listed it elsewhere
+        "{d}/trasparenza.yaml:74:20: error[not-applicable-with-obligations]: sub-section 0101 'Piano triennale per "
+        "la prevenzione della corruzione e della trasparenza' is declared not applicable, but it holds publication "
+        "obligations (T1) (remove it from 'non_applicabili', or move its obligations to the sub-section they belong "
+        "to)",
+        "{d}/trasparenza.yaml:75:20: error[not-applicable-with-obligations]: sub-section 0102 'Atti generali' is "
+        "declared not applicable a second time (also entry 1 of 'non_applicabili') (keep one entry per section or "
+        "sub-section, with its reason)",
+        # and a sub-section of section 21, declared itself: two reasons for 2101
+        "{d}/trasparenza.yaml:76:20: error[not-applicable-with-obligations]: sub-section 2101 'Prevenzione della Corruzione' is "
+        "declared not applicable, and so is its section 21 (keep the section's entry, or the entries of its "
+        "sub-sections only)",
         overdue("{d}"),
     ]),
     "obligation-frequency": (1, [

@@ -347,16 +347,20 @@ def _not_applicable(cg: CatalogGraph) -> Iterator[Problem]:
         for code in (obbligo.sottosezione, voce.padre if voce is not None else None):
             if code is not None:
                 obligations.setdefault(code, []).append(obbligo.codice)
+    sections = {declared.sezione for declared in transparency.non_applicabili if declared.sezione}
     first: dict[str, int] = {}
     for index, declared in enumerate(transparency.non_applicabili):
-        keys = ("non_applicabili", index, "sezione" if declared.sezione else "sottosezione")
-        where = cg.catalog.locate("trasparenza.yaml", keys)
-        values: dict[str, Any]
+        kind = "sezione" if declared.sezione else "sottosezione"
+        where = cg.catalog.locate("trasparenza.yaml", ("non_applicabili", index, kind))
+        voce = tree.get(declared.codice)
+        values: dict[str, Any] = {}
         if declared.codice in first:  # the second reason would silently replace the first
             variant, values = "doppia", {"voce": first[declared.codice] + 1}
         elif declared.codice in obligations:  # the annex would leave them out of the section, list them elsewhere
             found = sorted(obligations[declared.codice])
             variant, values = "obblighi", {"obblighi": ", ".join(found[:5]) + (", …" if len(found) > 5 else "")}
+        elif voce is not None and voce.padre in sections:  # two reasons for one sub-section: which holds?
+            variant, values = "nella_sezione", {"sezione": voce.padre}
         else:
             first[declared.codice] = index
             continue
@@ -364,6 +368,7 @@ def _not_applicable(cg: CatalogGraph) -> Iterator[Problem]:
         code = "not-applicable-with-obligations"
         yield said(where, f"integrita.{code}.{variant}", code=code, severity=Severity.ERROR,
                    hint_key=f"problemi.suggerimento.{code}.{variant}", variante=variant, codice=declared.codice,
+                   genere_chiave=f"problemi.genere.{kind}", nome=voce.nome if voce is not None else "",
                    **values)
 
 
