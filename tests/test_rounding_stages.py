@@ -47,7 +47,7 @@ def test_a_wrong_hand_computation_fails(tmp_path) -> None:
     cases(copy, f"casi:\n  - {{nome: oracolo, risposte: {ORACLE}, atteso: {{rischio: 3.54}}}}\n")
     result = run_cli("test", copy, "--lang", "it")
     assert result.exit_code == 1
-    assert "        rischio: atteso 3,54, ottenuto 3,50" in result.stdout.splitlines()  # Italian, decimal commas
+    assert "        Rischio: atteso 3,54, ottenuto 3,50" in result.stdout.splitlines()  # Italian, decimal commas
     assert "          arrotondamento: 2,833333… → 2,8 (1 decimali, per eccesso da 0,5)" in result.stdout.splitlines()
 
 
