@@ -351,8 +351,13 @@ def test_a_merge_key_is_said_to_be_one(tmp_path):
     path.write_text("base: &b {tipo: ufficio}\nuno:\n  <<: *b\n  nome: x\n", encoding="utf-8")
     with pytest.raises(RiskengineError) as info:
         load_yaml(path)
-    assert str(info.value) == (f"{path}:3:3: error[load]: a merge key '<<' is not supported (write the keys of the "
-                               "anchored mapping out in full, or use '*name' for a whole value)")
+    assert str(info.value) == (f"{path}:3:3: error[load]: YAML reads '<<' as a merge key, which is not supported "
+                               "(write the keys of the anchored mapping out in full (or use '*name' for a whole "
+                               "value); if '<<' is text, write it between quotes)")
+    path.write_text("simbolo: <<\n", encoding="utf-8")  # a value YAML reads the same way: quoting is the way out
+    with pytest.raises(RiskengineError) as info:
+        load_yaml(path)
+    assert "YAML reads '<<' as a merge key" in str(info.value) and "write it between quotes" in str(info.value)
 
 
 def test_python_tag_runs_nothing(tmp_path, monkeypatch):
