@@ -7,6 +7,7 @@ intact mini catalogue's own finding (MS02 overdue), which shows that problems ar
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -201,6 +202,14 @@ CASES.update({
         "{d}/trasparenza.yaml:13:13: error[obligation-without-owner]: publication obligation 'T2' has no unit "
         "responsible for publication (add 'pubblicazione: UNIT')",
         overdue("{d}"),
+    ]),
+    "obligation-date-ahead": (0, [
+        overdue("{d}"),
+        # T1's "    ultimo_aggiornamento: 2062-01-30" on line 12, the date at column 27 (2026 mistyped): the obligation
+        # read as up to date until 2062, its next update due then
+        "{d}/trasparenza.yaml:12:27: warning[obligation-date-ahead]: 'ultimo_aggiornamento' of publication "
+        "obligation 'T1' is 2062-01-30, more than a year after the plan's reference date 2026-01-31 (check its "
+        "year: it records a past event)",
     ]),
     "not-applicable-with-obligations": (1, [
         # "  - {sottosezione: "0101", motivo: "prova"}" on line 74 (T1's sub-section), its code at column 20;
@@ -424,8 +433,9 @@ def test_integrity_findings_carry_their_values_and_are_translated(case, tmp_path
         assert english.finding(finding) == problem.message  # the English annex says what `check` says
         worded = italian.finding(finding)
         assert worded != problem.message
-        assert all(value in worded for name, value in problem.args
-                   if name not in ("variante", "scadenza", "stato", "tipologia"))
+        assert all(value in worded for name, value in problem.args  # a date is worded dd/mm/yyyy in Italian
+                   if name not in ("variante", "scadenza", "stato", "tipologia")
+                   and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
         # closed values are worded by their labels, never as slugs
         for name, value in problem.args:
             if name in ("stato", "tipologia"):

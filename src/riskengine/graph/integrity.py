@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -309,6 +310,23 @@ def _obligation_overdue(cg: CatalogGraph) -> Iterator[Problem]:
             yield _problem(cg, "obligation-overdue", node,
                            "ultimo_aggiornamento" if obbligo.ultimo_aggiornamento else "aggiornamento",
                            obbligo=obbligo.codice, scadenza=due.isoformat())
+
+
+@rule("obligation-date-ahead", Severity.WARNING,
+      "A date of a publication obligation (last update, last check, OIV attestation) is more than a year after the "
+      "plan's reference date: its year is likely mistyped.")
+def _obligation_date_ahead(cg: CatalogGraph) -> Iterator[Problem]:
+    day = cg.catalog.ente.data_riferimento
+    limit = day + dt.timedelta(days=366)
+    for node in cg.nodes_of("obligation"):
+        obbligo = cg.obj(node)
+        dates = [(("ultimo_aggiornamento",), obbligo.ultimo_aggiornamento),
+                 (("esito_monitoraggio", "data"), obbligo.esito_monitoraggio and obbligo.esito_monitoraggio.data),
+                 (("attestazione_oiv", "data"), obbligo.attestazione_oiv and obbligo.attestazione_oiv.data)]
+        for keys, date in dates:
+            if date and date > limit:  # a recorded past event dated after the plan: 2062 for 2026, 9999
+                yield _problem(cg, "obligation-date-ahead", node, *keys, obbligo=obbligo.codice,
+                               campo=".".join(keys), data=date.isoformat(), riferimento=day.isoformat())
 
 
 @rule("subsection-without-obligation", Severity.WARNING,
