@@ -371,7 +371,7 @@ def _not_applicable(cg: CatalogGraph) -> Iterator[Problem]:
         kind = "sezione" if declared.sezione else "sottosezione"
         where = cg.catalog.locate("trasparenza.yaml", ("non_applicabili", index, kind))
         voce = tree.get(declared.codice)
-        values: dict[str, Any] = {}
+        values: dict[str, Any]
         if declared.codice in first:  # the second reason would silently replace the first
             variant, values = "doppia", {"voce": first[declared.codice] + 1}
         elif declared.codice in obligations:  # the annex would leave them out of the section, list them elsewhere
@@ -383,6 +383,7 @@ def _not_applicable(cg: CatalogGraph) -> Iterator[Problem]:
             first[declared.codice] = index
             continue
         first.setdefault(declared.codice, index)
+        values = {"obblighi": "", "voce": "", "sezione": "", **values}  # every variant's values, as the result declares
         code = "not-applicable-with-obligations"
         yield said(where, f"integrita.{code}.{variant}", code=code, severity=Severity.ERROR,
                    hint_key=f"problemi.suggerimento.{code}.{variant}", variante=variant, codice=declared.codice,

@@ -35,7 +35,8 @@ def _method_change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, s
     """The method of each year when the two differ (another method or version, or the same version with other
     rule files): a level may then change with the method, not the risk."""
     def named(result: dict[str, Any]) -> str:
-        return f"{result['metodo']['codice']} {result['metodo']['versione']}"
+        method = result.get("metodo", {})
+        return f"{method.get('codice', '')} {method.get('versione', '')}".strip()
 
     rules = [result.get("digest", {}).get("regole") for result in (before, after)]
     if named(before) == named(after) and rules[0] == rules[1]:

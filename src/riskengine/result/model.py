@@ -56,6 +56,9 @@ FINDING_ARGUMENTS: dict[str, frozenset[str]] = {
     "binding-schema-not-open": frozenset({"obbligo", "delibera"}),
     "obligation-overdue": frozenset({"obbligo", "scadenza"}),
     "subsection-without-obligation": frozenset({"sottosezione", "nome"}),
+    "obligation-date-ahead": frozenset({"obbligo", "campo", "data", "riferimento"}),
+    "not-applicable-with-obligations": frozenset({"codice", "genere", "nome", "variante", "obblighi", "voce",
+                                                  "sezione"}),
     "look-alike-code": frozenset({"genere", "codice", "simile", "dove"}),
     # Errors stop the assessment (never in a result) but are worded by the same catalogue keys.
     "hierarchy-cycle": frozenset({"ciclo"}),
