@@ -15,7 +15,7 @@ import pytest
 from catalog_helpers import BROKEN, REPO, broken_copy, overdue, problem_lines, run_cli
 
 from riskengine.catalog import load_catalog
-from riskengine.errors import Severity
+from riskengine.errors import RiskengineError, Severity
 from riskengine.graph import RULES, build_graph, check_integrity
 from riskengine.report.messages import Messages
 from riskengine.report.messages import keys as message_keys
@@ -447,3 +447,17 @@ def test_findings_without_values_are_shown_as_written():
     assert Messages("en").finding(policy) == policy["messaggio"]
     unknown = dict(policy, codice="nuova-regola", argomenti={"misura": "M1"})
     assert Messages("it").finding(unknown) == policy["messaggio"]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_finding_that_reaches_a_result_carries_the_values_it_declares(case):
+    # a result holding a finding without a declared value is refused when read (errors stop assess: never held)
+    from riskengine.result.model import FINDING_ARGUMENTS
+
+    try:
+        found = check_integrity(build_graph(load_catalog(BROKEN / case)))
+    except RiskengineError:  # the load-error cases
+        return
+    for problem in found:
+        if problem.severity is not Severity.ERROR:
+            assert FINDING_ARGUMENTS.get(problem.code, frozenset()) <= set(dict(problem.args)), problem

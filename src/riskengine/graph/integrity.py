@@ -387,7 +387,7 @@ def _not_applicable(cg: CatalogGraph) -> Iterator[Problem]:
         code = "not-applicable-with-obligations"
         yield said(where, f"integrita.{code}.{variant}", code=code, severity=Severity.ERROR,
                    hint_key=f"problemi.suggerimento.{code}.{variant}", variante=variant, codice=declared.codice,
-                   genere_chiave=f"problemi.genere.{kind}", nome=voce.nome if voce is not None else "",
+                   genere_chiave=f"problemi.genere.{kind}", genere=kind, nome=voce.nome if voce is not None else "",
                    **values)
 
 
