@@ -159,7 +159,7 @@ def _check_assessments(cg: CatalogGraph, method: Method) -> tuple[list[Problem],
     assessments: dict[int, Assessment] = {}
     try:
         files = cg.catalog.assessment_files()
-    except RiskengineError as exc:  # two files of one year
+    except RiskengineError as exc:  # a file named as an assessment otherwise (assessment-2026.yml, …)
         return exc.problems, assessments
     for year, path in sorted(files.items()):
         try:
