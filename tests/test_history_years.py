@@ -12,6 +12,7 @@ import pytest
 from history_helpers import catalog_copy, result_of, riskengine, sqlite_url
 
 from riskengine import api
+from riskengine.history import compare
 from riskengine.errors import RiskengineError
 
 MINI_2025 = """anno: 2025
@@ -190,6 +191,21 @@ def test_a_method_changed_between_the_years_is_said_in_diff_and_in_the_annex(tmp
     assert text.splitlines()[1] == ("I file delle regole del metodo cciaa-torino-2022 2022.1 sono cambiati tra i due "
                                     "anni, la versione no: un livello può essere cambiato per le regole, non per il "
                                     "rischio."), text
+
+
+def test_a_run_stored_without_the_rule_files_digest_is_not_said_to_have_other_rule_files(tmp_path):
+    # a run stored before results carried 'digest' compared with a newer one of the same method version: diff
+    # said the rule files had changed, with nothing to compare them by
+    catalog, db = _mini_pair(tmp_path)
+    assert riskengine("assess", catalog, "--year", "2025", "--db", db, "-o", tmp_path / "2025", "-f", "json", "-q",
+                      cwd=tmp_path).returncode in (0, 3)
+    older = json.loads((tmp_path / "2025" / "risultato.json").read_text(encoding="utf-8"))
+    newer = json.loads(json.dumps(older))
+    del older["digest"]
+    assert "metodo" not in compare.changes(older, newer)
+    newer["metodo"]["versione"] = "2023.1"  # another version is said all the same
+    assert compare.changes(older, newer)["metodo"] == {"da": "cciaa-torino-2022 2022.1",
+                                                        "a": "cciaa-torino-2022 2023.1"}
 
 
 def _mini_pair(tmp_path: Path) -> tuple[Path, str]:

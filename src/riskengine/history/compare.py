@@ -38,8 +38,9 @@ def _method_change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, s
         method = result.get("metodo", {})
         return f"{method.get('codice', '')} {method.get('versione', '')}".strip()
 
+    # A run stored before results carried the rule files' digest has none: only two digests compare.
     rules = [result.get("digest", {}).get("regole") for result in (before, after)]
-    if named(before) == named(after) and rules[0] == rules[1]:
+    if named(before) == named(after) and (None in rules or rules[0] == rules[1]):
         return None
     return {"da": named(before), "a": named(after)}
 
