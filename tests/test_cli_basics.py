@@ -97,6 +97,17 @@ def test_a_cut_in_an_italian_line_is_said_in_italian():
     assert Text("it").cut("PROVV… (3 characters)") == "PROVV… (3 characters)"
 
 
+def test_a_cut_in_an_italian_usage_error_is_said_in_italian():
+    # a value given on the command line is shortened where the usage error quotes it: its cut in the line's language
+    option, command = "--" + "x" * 500, "y" * 500
+    for args, said in ((("check", "catalogs/esempio-cciaa", option), "… (502 caratteri)"),
+                       ((command,), "… (500 caratteri)"),
+                       (("check", "catalogs/esempio-cciaa", "altro", command), "… (500 caratteri)")):
+        run = riskengine_cli("--lang", "it", *args)
+        first = run.stderr.splitlines()[0]
+        assert run.returncode == 2 and said in first and "characters" not in first, run.stderr
+
+
 def test_interrupt_is_one_line_and_exit_130():
     # A real SIGINT, delivered while the command runs. Python's own handler is put back first: a test run
     # started in the background by a shell inherits SIGINT ignored, and Python then installs none.

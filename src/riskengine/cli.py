@@ -272,20 +272,25 @@ def _shown(param: Parameter | None, t: Text) -> str:
     return t(f"cli.segnaposti.{param.name}") if _is_argument(param) else _long_name(param)
 
 
+def _given(t: Text, value: Any) -> str:
+    """A value given on the command line, shortened as every quoted value is, the cut said in this language."""
+    return t.cut(shorten(value))
+
+
 def _invalid_value(exc: BadParameter, t: Text) -> str:
     """An invalid value: what was given and what was expected, by the reason typer's validation gives."""
     param, shown = exc.param, _shown(exc.param, t)
     choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
     cause: Any = exc.__cause__
     errors = cause.errors() if hasattr(cause, "errors") else []  # pydantic's ValidationError
-    given = shorten(errors[0].get("input", "")) if errors else ""
+    given = _given(t, errors[0].get("input", "")) if errors else ""
     if choices:
         expected = t("cli.uso.valori_ammessi", valori=", ".join(str(getattr(c, "value", c)) for c in choices))
         return t("cli.uso.valore_non_valido", parametro=shown, valore=given, atteso=expected)
     if errors and t.has(f"cli.uso.atteso.{errors[0].get('type')}"):
         expected = t(f"cli.uso.atteso.{errors[0]['type']}")
         return t("cli.uso.valore_non_valido", parametro=shown, valore=given, atteso=expected)
-    return t("cli.uso.valore_non_valido_motivo", parametro=shown, motivo=shorten(exc.message))
+    return t("cli.uso.valore_non_valido_motivo", parametro=shown, motivo=_given(t, exc.message))
 
 
 def _message(exc: ClickException, t: Text) -> str:
@@ -298,7 +303,7 @@ def _message(exc: ClickException, t: Text) -> str:
     if isinstance(exc, BadParameter):
         return _invalid_value(exc, t)
     if isinstance(exc, NoSuchOption):
-        option = shorten(exc.option_name)
+        option = _given(t, exc.option_name)
         if exc.possibilities:
             return t("cli.uso.opzione_sconosciuta_forse", opzione=option, proposte=", ".join(sorted(exc.possibilities)))
         return t("cli.uso.opzione_sconosciuta", opzione=option)
@@ -308,15 +313,15 @@ def _message(exc: ClickException, t: Text) -> str:
             key = "cli.uso.valore_non_previsto" if getattr(used, "is_flag", False) else "cli.uso.valore_mancante"
             return t(key, opzione=exc.option_name)
     if isinstance(exc, ExtraArgumentsError):
-        return t("cli.uso.argomenti_in_piu", argomenti=" ".join(shorten(a) for a in exc.extra))
+        return t("cli.uso.argomenti_in_piu", argomenti=" ".join(_given(t, a) for a in exc.extra))
     if isinstance(exc, NoSuchCommandError) and ctx is not None:
         from riskengine.suggest import did_you_mean
 
         hint = t.suggestion(did_you_mean(exc.name, ctx.command.list_commands(ctx)))
         if hint:
-            return t("cli.uso.comando_sconosciuto_forse", comando=shorten(exc.name), suggerimento=hint)
-        return t("cli.uso.comando_sconosciuto", comando=shorten(exc.name))
-    return t("cli.uso.riga_non_valida", motivo=shorten(exc.format_message()))
+            return t("cli.uso.comando_sconosciuto_forse", comando=_given(t, exc.name), suggerimento=hint)
+        return t("cli.uso.comando_sconosciuto", comando=_given(t, exc.name))
+    return t("cli.uso.riga_non_valida", motivo=_given(t, exc.format_message()))
 
 
 def usage_error(exc: ClickException, t: Text) -> list[str]:
@@ -1207,5 +1212,5 @@ def main() -> None:
         typer.echo(t("cli.interrotto"), err=True)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:
-        typer.echo(t("cli.errore_interno", errore=_one_line(exc)), err=True)
+        typer.echo(t("cli.errore_interno", errore=t.cut(_one_line(exc))), err=True)
         sys.exit(EXIT_INTERNAL)

@@ -238,9 +238,6 @@ class Text:
             raise KeyError(f"no label '{key}' in messages/{self.lang}.yaml")
         if not values:
             return text
-        if self.lang != "en" and any(isinstance(v, str) and "characters)" in v for v in values.values()):
-            # a value cut by errors.shorten says so in English: said again in this language
-            values = {name: self.cut(value) if isinstance(value, str) else value for name, value in values.items()}
         return format_label(text, values)
 
     def severities(self, counts: Mapping[str, int]) -> dict[str, str]:
