@@ -12,8 +12,8 @@ import pytest
 from history_helpers import catalog_copy, result_of, riskengine, sqlite_url
 
 from riskengine import api
-from riskengine.history import compare
 from riskengine.errors import RiskengineError
+from riskengine.history import compare
 
 MINI_2025 = """anno: 2025
 data_valutazione: 2025-01-20
