@@ -520,3 +520,32 @@ def test_the_readme_sheet_is_in_the_language_of_the_run_and_the_data_the_same(tm
         if sheet != "Leggimi":
             assert [list(r) for r in load_workbook(english)[sheet].iter_rows(values_only=True)] == \
                 [list(r) for r in load_workbook(workbook)[sheet].iter_rows(values_only=True)], sheet
+
+
+def test_a_cell_left_empty_or_holding_a_decimal_or_a_yes_no_is_said_at_its_cell_as_the_sheet_shows_it(
+        tmp_path, workbook) -> None:
+    # an empty required cell was "missing required key 'stato'" at the row's code (A3); a count of 1.5 or TRUE was
+    # "got 1.5" / "got true" in the Italian line (YAML's spelling, not the sheet's 1,5 and sì)
+    rows = {code: row_of(workbook, "Monitoraggio", code) for code in ("MO4", "MGU33", "MU4")}
+    columns = {name: column_of(workbook, "Monitoraggio", name)
+               for name in ("stato", "verifiche_previste", "verifiche_eseguite")}
+    state, done, planned = (f"{columns['stato']}{rows['MO4']}", f"{columns['verifiche_eseguite']}{rows['MGU33']}",
+                            f"{columns['verifiche_previste']}{rows['MU4']}")
+    typed = edit(workbook, "Monitoraggio", {state: None, done: 1.5, planned: True}, tmp_path / "monitoraggio.xlsx")
+    italian = _import(typed, tmp_path / "out", "--lang", "it")
+    assert italian.exit_code == 1
+    assert italian.stderr.splitlines()[:3] == [
+        f"{typed}:Monitoraggio!{state}: error[schema]: la cella di 'stato' è vuota (scrivi il valore: la colonna è "
+        "obbligatoria)",
+        f"{typed}:Monitoraggio!{done}: error[schema]: 'verifiche_eseguite' deve essere un numero intero, trovato 1,5",
+        f"{typed}:Monitoraggio!{planned}: error[schema]: 'verifiche_previste' deve essere un numero intero, "
+        "trovato sì"], italian.stderr
+    english = _import(typed, tmp_path / "out").stderr
+    assert "the cell of 'stato' is empty" in english and "got 1.5" in english and "got yes" in english, english
+    # a catalogue's sheet the same: a process's name left empty, asked for at its cell
+    row, column = row_of(workbook, "Processi", "B2.1.1"), column_of(workbook, "Processi", "nome")
+    unnamed = edit(workbook, "Processi", {f"{column}{row}": None}, tmp_path / "senza-nome.xlsx")
+    with pytest.raises(RiskengineError) as refused:
+        api.import_xlsx(unnamed, tmp_path / "out-nome")
+    assert [(str(p.location), p.message) for p in refused.value.problems] == [
+        (f"{unnamed}:Processi!{column}{row}", "the cell of 'nome' is empty")]

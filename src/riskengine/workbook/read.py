@@ -38,7 +38,7 @@ from riskengine.workbook.layout import (
     Column,
     Table,
 )
-from riskengine.workbook.safety import Sheet, cell_location, merged_cells, read_workbook
+from riskengine.workbook.safety import Sheet, cell_location, column_letter, merged_cells, read_workbook
 from riskengine.workbook.values import from_cell
 
 _ASSESSMENT_NAME = re.compile(r"assessment-(\d{4})\.yaml")
@@ -93,6 +93,9 @@ class _Reader:
         self.places: dict[str, dict[PathKey, str]] = {}
         self.homes: dict[str, str] = {}
         self.year: int | None = None
+        # the empty cells of the columns a sheet has, by (the row's place, the key): a key missing from a row was
+        # left empty there, and is asked for at its cell
+        self.empty: dict[tuple[str, str], str] = {}
 
     def problem(self, sheet: str, ref: str, key: str, *, hint: str = "", hint_key: str = "", **values: Any) -> None:
         """A problem at a cell, worded by ``problemi.cartella.<key>`` (its hint by ``…suggerimento.<hint_key>``)."""
@@ -149,6 +152,9 @@ class _Reader:
                 item.places[column.key] = f"{sheet.title}!{cell.ref}"
             if item.data or item.owners:
                 items.append(item)
+                for index, column in found.items():
+                    if index not in sheet.rows[number] and column not in owners:
+                        self.empty[(item.places[()], column.key[-1])] = f"{sheet.title}!{column_letter(index)}{number}"
         return items
 
     def settings(self, sheet: Sheet) -> None:
@@ -284,12 +290,32 @@ _CELL_WORDING = {"problemi.valore.scadenza": "problemi.valore.scadenza_cella",
                  "problemi.valore.data_numero": "problemi.valore.data_numero_cella"}
 
 
-def _in_a_cell(problem: Problem) -> Problem:
-    """A problem of a workbook's cell worded for the cell (a date as the workbook writes it)."""
+_NUMBER = re.compile(r"-?\d+\.\d+")
+
+
+def _in_a_cell(problem: Problem, path: Path, empty: dict[tuple[str, str], str]) -> Problem:
+    """A problem of a workbook's cell worded for the cell: a date as the workbook writes it, a key missing from a
+    row asked for at its empty cell, a number or a yes/no found in a cell as the sheet shows it (1,5 and sì in
+    Italian, not YAML's 1.5 and true)."""
+    args: dict[str, Any] = dict(problem.args)
+    if problem.key == "problemi.chiave_mancante":
+        place = empty.get((str(problem.location).removeprefix(f"{path}:"), args.get("chiave", "")))
+        if place is None:
+            return problem
+        return said(Location(f"{path}:{place}"), "problemi.cartella.cella_vuota", code=problem.code,
+                    hint_key="problemi.cartella.suggerimento.cella_vuota", colonna=args["chiave"])
+    if problem.key == "problemi.tipo_errato":
+        found = str(args.get("trovato", ""))
+        if found in ("true", "false"):
+            args["trovato_chiave"] = f"valori.si_no.{found}"
+        elif _NUMBER.fullmatch(found):
+            args.update(numero_trovato=found, trovato_chiave="problemi.cartella.numero_trovato")
+        else:
+            return problem
+        return said(problem.location, problem.key, code=problem.code, **args)
     key = _CELL_WORDING.get(problem.key)
     if key is None:
         return problem
-    args = dict(problem.args)
     text = wording(key, **args)
     if "campo" in args:  # framed as the field's, as source.validate frames it
         text = wording("problemi.nel_campo", campo=args["campo"], testo=text)
@@ -319,6 +345,9 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
         raise refuse(Location(str(path)), "problemi.cartella.questionario", code="workbook",
                      hint_key="problemi.cartella.suggerimento.raccogli")
     reader = _Reader(path, sheets)
+
+    def at_cells(problems: list[Problem]) -> RiskengineError:
+        return RiskengineError(sorted((_in_a_cell(p, path, reader.empty) for p in problems), key=Problem.sort_key))
     tables = {t.title: t for t in TABLES}
     if SETTINGS_SHEET in sheets:
         reader.settings(sheets[SETTINGS_SHEET])
@@ -351,7 +380,7 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
             problems.append(said(Location(str(path)), "problemi.cartella.dati_mancanti", code="workbook",
                                  hint_key="problemi.cartella.suggerimento.esporta", file=name))
     if problems or any(m is None for m in models.values()):
-        raise RiskengineError(sorted(map(_in_a_cell, problems), key=Problem.sort_key))
+        raise at_cells(problems)
     factors_doc: Document = documents.get("factors.yaml") or default_factors_document()
     if "factors.yaml" not in models:
         models["factors.yaml"] = validate_document(factors_doc, CATALOG_FILES["factors.yaml"], problems)
@@ -388,7 +417,7 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
         if "monitoraggio" in doc.data or "valutazioni" in doc.data or "anno" in doc.data:
             assessment = validate_document(doc, AssessmentFile, problems)
             if assessment is None:
-                raise RiskengineError(sorted(map(_in_a_cell, problems), key=Problem.sort_key))
+                raise at_cells(problems)
             checked = check_assessment(doc, cg, method, path)
             result.warnings += checked.findings
             models[ASSESSMENT_FILE], documents[ASSESSMENT_FILE], result.year = assessment, doc, assessment.anno
