@@ -240,9 +240,12 @@ def _process_level(cg: CatalogGraph, process: str) -> list[tuple[str, str]]:
 def event_treated(cg: CatalogGraph, event: str, process_level_covers: bool = False) -> bool:
     """Whether a measure treats the event: linked to it or to its phase, or (when the method declares that
     process-level measures cover every event) to its process, its area or every process."""
-    if process_level_covers and cg.universal_measures():
-        return True  # a measure of every process reaches every event: no need to walk the event's links
-    return any(process_level_covers or via in EVENT_LEVEL for _, via in event_measures(cg, event))
+    if process_level_covers:  # a measure of every process reaches every event: no need to walk the event's links
+        return bool(cg.universal_measures()) or bool(event_measures(cg, event))
+    # linked to the event or to a phase above it: its process's links are not looked at
+    if cg.reached(event, TREATED_BY):
+        return True
+    return any(cg.attrs(holder)["kind"] == "phase" and cg.reached(holder, TREATED_BY) for holder in _holders(cg, event))
 
 
 def primary_area(cg: CatalogGraph, node: str) -> tuple[str, str, list[str]]:
