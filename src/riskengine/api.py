@@ -476,8 +476,7 @@ def diff(source: str | Path, before: str | Path, after: str | Path, *, db: str |
                      hint_key="problemi.suggerimento.diff_stesso_anno", anno=year,
                      comando=f"riskengine diff {source} {year - 1} {year}")
     _check_store(source, db)
-    return changes(_year_result(source, int(str(before)), db, rules_dir),
-                   _year_result(source, int(str(after)), db, rules_dir))
+    return changes(*_year_results(source, (int(str(before)), int(str(after))), db, rules_dir))
 
 
 def _in_order(place: Location, first: int, second: int, swapped: str) -> None:
@@ -488,20 +487,21 @@ def _in_order(place: Location, first: int, second: int, swapped: str) -> None:
                      primo=first, secondo=second, comando=f"riskengine diff {swapped}")
 
 
-def _year_result(catalog_dir: str | Path, year: int, db: str | None,
-                 rules_dir: str | Path | None) -> dict[str, Any]:
-    """The latest recorded result of a year; a year with no run is assessed now (and not recorded)."""
+def _year_results(catalog_dir: str | Path, years: tuple[int, ...], db: str | None,
+                  rules_dir: str | Path | None) -> list[dict[str, Any]]:
+    """The latest recorded result of each year, the catalogue and the store read once; a year with no run is
+    assessed now (and not recorded)."""
     from riskengine.pipeline import assess as run_assessment
 
     cg = load_linked(catalog_dir)
     store = _read_store(catalog_dir, db)
     try:
-        run = store.latest_by_year(cg.catalog.ente.codice).get(year)
-        if run is not None:
-            return store.result(run.id)
+        latest = store.latest_by_year(cg.catalog.ente.codice)
+        recorded = {year: store.result(latest[year].id) for year in years if year in latest}
     finally:
         store.close()
-    return run_assessment(catalog_dir, year=year, rules_dir=rules_dir)
+    return [recorded[year] if year in recorded else run_assessment(catalog_dir, year=year, rules_dir=rules_dir)
+            for year in years]
 
 
 def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int, lang: str = "it") -> Path:
