@@ -80,6 +80,13 @@ def test_the_summary_shows_both_years_and_the_delta_as_computed_from_the_two_res
     assert Decimal(section["variazioni"]["tasso_attuazione"]) == rates[1] - rates[0]
     assert f'<td class="num">{_it(rates[0])}%</td>\n<td class="num">{_it(rates[1])}%</td>\n' \
            f'<td class="num">{_signed_it(rates[1] - rates[0])} p.p.</td>' in html
+    # each year's "implemented / due" is the rate's own fraction: the measures due at its reference date (it was
+    # every measure not dropped: "33 / 45" beside a rate of 97,1%)
+    for year in section["anni"]:
+        attuate, dovute = year["misure_attuate"], year["misure_dovute"]
+        assert Decimal(year["tasso_attuazione"]) == (Decimal(attuate * 100) / dovute).quantize(Decimal("0.1"),
+                                                                                              ROUND_HALF_UP)
+        assert f'<td class="num">{attuate} / {dovute}</td>' in html
 
 
 def test_the_annex_has_the_two_charts_the_table_for_screen_readers_and_the_changes(two_years):

@@ -13,18 +13,14 @@ AVERAGES = ("rischio_medio_inerente", "rischio_medio_residuo_programmato", "risc
 COMPARED = AVERAGES + ("misure_attuate", "misure_dovute", "tasso_attuazione")
 
 
-def due_measures(result: dict[str, Any]) -> int:
-    """Measures due in the year: every measure not dropped (the base of ``sintesi.tasso_attuazione``)."""
-    return sum(1 for m in result["misure"] if m["stato_monitorato"] != "non-attuata")
-
-
 def year_figures(result: dict[str, Any], source: str = "registrato", reference: str | None = None) -> dict[str, Any]:
     """The compared figures of a result (numbers as exact text)."""
     summary = result["sintesi"]
     return {"anno": result["anno"], "fonte": source, "riferimento": reference,
             **{k: summary.get(k) for k in AVERAGES},
             "per_livello": dict(summary["per_livello"]["inerente"]) if summary.get("processi_valutati") else {},
-            "misure_attuate": summary["misure_attuate"], "misure_dovute": due_measures(result),
+            # the measures due at the reference date, the rate's base (not known of a run recorded before it was kept)
+            "misure_attuate": summary["misure_attuate"], "misure_dovute": summary.get("attuazione", {}).get("dovute"),
             "tasso_attuazione": summary["tasso_attuazione"]}
 
 
