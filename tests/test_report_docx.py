@@ -442,3 +442,26 @@ def test_a_workbook_given_as_the_word_template_is_said_to_be_one(tmp_path) -> No
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{workbook}: error[template]: not a Word document: an Office file of another "
                                     "kind (save it as 'Word Document (*.docx)')"), result.stderr
+
+
+def test_the_word_annex_gives_each_measure_its_monitored_state_as_the_other_formats_do(tmp_path) -> None:
+    # "Misure per unità organizzativa" and the templates' 'misure' gave the catalogue's state ("Attuata")
+    # where every other table of the annex gives the state the monitoring found
+    from docx import Document
+    from docxtpl import DocxTemplate
+
+    catalog = example_copy(tmp_path)
+    with (catalog / "assessment-2026.yaml").open("a", encoding="utf-8") as answers:
+        answers.write("  - misura: MS09\n    stato: in-corso\n    verifiche_previste: 1\n    verifiche_eseguite: 1\n")
+    out = tmp_path / "allegato"
+    assert run_cli("assess", str(catalog), "--out", str(out), "--format", "json,docx", "-q").exit_code == 0
+    result = json.loads((out / "risultato.json").read_text(encoding="utf-8"))
+    (measure,) = [m for m in result["misure"] if m["codice"] == "MS09"]
+    assert (measure["stato"], measure["stato_monitorato"]) == ("attuata", "in-corso")
+    document = Document(str(out / "allegato-rischi.docx"))
+    rows = [[c.text for c in row.cells] for table in document.tables for row in table.rows
+            if row.cells[0].text == "MS09"]
+    assert any(row[-1] == "In corso" for row in rows) and not any("Attuata" in row for row in rows), rows
+    view = View(canonical_copy(result), Messages("it"))
+    context = docx_context(view, DocxTemplate(str(PACKAGE_TEMPLATE)))
+    assert {m["codice"]: m["stato"] for m in context["misure"]}["MS09"] == "In corso"

@@ -369,7 +369,7 @@ def _unit_measures(document: Any, view: View) -> None:
         _heading(document, name, 2)
         rows = [[m["codice"], m["nome"], m.get("descrizione", ""), t.day(m["scadenza"])
                  if m.get("scadenza") else "", m.get("indicatore") or "", m.get("target") or "",
-                 t.value("stato", m.get("stato"))] for m in specific]
+                 t.value("stato", m.get("stato_monitorato"))] for m in specific]
         _table(document, [t(f"colonne.{k}") for k in ("codice", "nome_misura", "descrizione", "scadenza",
                                                        "indicatore", "target", "stato")], rows)
 
@@ -490,7 +490,7 @@ def docx_context(view: View, template: Any) -> dict[str, Any]:
                       "livello": (view.level_of(p.get("livello")) or {}).get("etichetta", ""),
                       "unita": (p.get("unita") or {}).get("nome", "")} for p in view.register],
         "misure": [{"codice": m["codice"], "nome": m["nome"], "responsabile": m.get("responsabile") or "",
-                    "stato": t.value("stato", m.get("stato"))} for m in view.measures],
+                    "stato": t.value("stato", m.get("stato_monitorato"))} for m in view.measures],
     }
 
 
