@@ -6,7 +6,9 @@ import copy
 import re
 
 import pytest
+import yaml
 from test_report_support import Node, parse_html
+from workbook_helpers import EXAMPLE
 
 from riskengine.report import write_annex
 from riskengine.report.messages import Messages
@@ -23,8 +25,11 @@ def cciaa(assessed, tmp_path_factory):
 
 
 def chart_order(result: dict) -> list[str]:
-    """Units depth first from the roots, children in the order written (the oracle, independent of the view)."""
-    units = result["unita"]
+    """Units depth first from the roots, children in the order units.yaml writes them, then the roles (the oracle,
+    independent of the view and of the result's order: siblings came by code, AREA-AN before AREA-EF)."""
+    written = yaml.safe_load((EXAMPLE / "units.yaml").read_text(encoding="utf-8"))
+    order_written = [u["codice"] for u in written["unita"]] + [r["codice"] for r in written.get("ruoli", [])]
+    units = sorted(result["unita"], key=lambda u: order_written.index(u["codice"]))
     codes = {u["codice"] for u in units}
     order: list[str] = []
 

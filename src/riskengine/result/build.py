@@ -552,7 +552,9 @@ def result_from_records(cg: CatalogGraph, method: Method, assessment: Assessment
     inputs[assessment.path.name] = _sha256(assessment.path)
     transparency = _transparency(cg)
     units = []
-    for node in cg.nodes_of("unit") + cg.nodes_of("role"):
+    # in the order of units.yaml, the organisation chart's (the annex lists units by it), then the roles
+    chart = [f"unit:{u.codice}" for u in catalog.units.unita] + [f"role:{r.codice}" for r in catalog.units.ruoli]
+    for node in dict.fromkeys(node for node in chart if node in cg):
         leads, supports = q.measures_of_unit(cg, node)
         parents = cg.targets(node, "part-of")
         unit = {"codice": cg.code(node), "nome": cg.attrs(node)["label"],
