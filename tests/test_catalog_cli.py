@@ -77,10 +77,11 @@ def test_check_mini_quiet():
 
 PROVV_VIEW = """\
 Ufficio Provveditorato [PROVV] — in Area Amministrazione
+Stato delle misure: come lo registra il monitoraggio del 2026, altrimenti come lo dichiara il catalogo
 processi (2)
   B2.1.1     Acquisizione di beni e servizi
   B2.2.1     Affidamento di lavori
-misure da attuare come responsabile (1)
+misure di cui è responsabile (1)
   MS01     Controllo a campione degli affidamenti diretti
            scadenza: 30/06/2026  stato: In corso  frequenza: Semestrale
            indicatore: Affidamenti verificati  target: 10%
@@ -100,8 +101,9 @@ def test_show_unit_lists_support_after_lead_and_by_deadline():
     assert result.exit_code == 0
     assert result.stdout == """\
 UO Compliance [UO-COMPL] — in Segretario Generale
+Stato delle misure: come lo registra il monitoraggio del 2026, altrimenti come lo dichiara il catalogo
 processi (0)
-misure da attuare come responsabile (1)
+misure di cui è responsabile (1)
   MG05     Formazione
            scadenza: 31/12/2026  stato: In corso  frequenza: Annuale
            indicatore: Ore di formazione  target: 8 ore per dipendente
@@ -113,6 +115,28 @@ misure a supporto (2)
            scadenza: Continua  stato: Attuata  frequenza: Semestrale
            indicatore: Obblighi pubblicati  target: 100%
 """
+
+
+def test_show_unit_gives_each_measure_the_state_the_latest_monitoring_records(tmp_path):
+    # show gave the catalogue's states (MS09 "Attuata") where the annex's unit page, after the monitoring,
+    # says "In corso"; with no assessment the catalogue's states, without the line that says where they come from
+    import shutil
+
+    catalog = tmp_path / "cat"
+    shutil.copytree(REPO / "catalogs" / "esempio-cciaa", catalog, ignore=shutil.ignore_patterns("storico.sqlite*"))
+    with (catalog / "assessment-2026.yaml").open("a", encoding="utf-8") as answers:
+        answers.write("  - misura: MS09\n    stato: in-corso\n    verifiche_previste: 1\n    verifiche_eseguite: 0\n")
+    shown = run_cli("show", "--lang", "it", str(catalog), "--unit", "PROVV").stdout.splitlines()
+    assert shown[1] == "Stato delle misure: come lo registra il monitoraggio del 2026, altrimenti come lo dichiara " \
+                       "il catalogo"
+    states = {line.split()[0]: shown[i + 1].split("stato: ")[1].split("  ")[0]
+              for i, line in enumerate(shown) if line.startswith("  M")}
+    assert (states["MS09"], states["MS08"], states["MGU33"]) == ("In corso", "Da attuare", "Attuata")
+    for name in ("assessment-2025.yaml", "assessment-2026.yaml"):
+        (catalog / name).unlink()
+    alone = run_cli("show", "--lang", "it", str(catalog), "--unit", "PROVV").stdout.splitlines()
+    assert not alone[1].startswith("Stato delle misure") and "stato: Attuata" in alone[alone.index(
+        next(line for line in alone if line.startswith("  MS09"))) + 1]
 
 
 def test_show_role():

@@ -286,6 +286,8 @@ def schema_markdown(group: str) -> str:
 def show(catalog_dir: str | Path, *, unit: str | None = None, process: str | None = None) -> dict[str, Any]:
     """What a unit owns and must implement (``unit``), or everything about a process (``process``).
 
+    A unit's measures have the state the latest year's monitoring records, as the annex's unit page gives it.
+
     Give exactly one of the two (ValueError otherwise).
     """
     from riskengine.catalog import load_catalog
@@ -293,7 +295,8 @@ def show(catalog_dir: str | Path, *, unit: str | None = None, process: str | Non
     from riskengine.graph.views import process_view, unit_view
 
     if unit is not None and process is None:
-        return unit_view(build_graph(load_catalog(catalog_dir)), unit)
+        cg = build_graph(load_catalog(catalog_dir))
+        return unit_view(cg, unit, *_monitoring(cg))
     if process is not None and unit is None:
         return process_view(build_graph(load_catalog(catalog_dir)), process)
     raise ValueError("give exactly one of unit or process")
@@ -477,6 +480,22 @@ def diff(source: str | Path, before: str | Path, after: str | Path, *, db: str |
                      comando=f"riskengine diff {source} {year - 1} {year}")
     _check_store(source, db)
     return changes(*_year_results(source, (int(str(before)), int(str(after))), db, rules_dir))
+
+
+def _monitoring(cg: CatalogGraph) -> tuple[int | None, dict[str, str]]:
+    """The latest assessment's year and the state its monitoring records of each measure (none without one)."""
+    from riskengine.method.models import AssessmentFile
+    from riskengine.source.document import load_yaml
+    from riskengine.source.validate import validate_document
+
+    files = cg.catalog.assessment_files()
+    if not files:
+        return None, {}
+    problems: list[Problem] = []
+    assessment = validate_document(load_yaml(files[max(files)], within=cg.catalog.root), AssessmentFile, problems)
+    if assessment is None:
+        raise RiskengineError(problems)
+    return assessment.anno, {esito.misura: esito.stato for esito in assessment.monitoraggio}
 
 
 def _in_order(place: Location, first: int, second: int, swapped: str) -> None:

@@ -568,6 +568,8 @@ def show(catalog: Path = typer.Argument(...),
     if unit is not None:
         typer.echo(f"{view['nome']} [{view['codice']}]"
                    + (f" — {t('cli.mostra.in')} {view['padre']}" if view["padre"] else ""))
+        if view["monitoraggio"] is not None:
+            typer.echo(t("cli.mostra.stati_monitorati", anno=view["monitoraggio"]))
         typer.echo(f"{t('cli.mostra.processi')} ({len(view['processi'])})")
         for p in view["processi"]:
             typer.echo(f"  {p['codice']:<10} {p['nome']}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from riskengine.errors import Location, shorten
@@ -18,8 +19,9 @@ def _deadline(misura: Any) -> str:
     return "continua" if misura.scadenza == "continua" else misura.scadenza.isoformat()
 
 
-def measure_summary(cg: CatalogGraph, node: str) -> dict[str, Any]:
-    """The facts about a measure that owners need: what, who, by when, how it is measured."""
+def measure_summary(cg: CatalogGraph, node: str, monitored: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The facts about a measure that owners need: what, who, by when, how it is measured; its state as
+    ``monitored`` records it (by measure code), else as the catalogue declares it."""
     m = cg.obj(node)
     lead = [n for n in (q.find_party(cg, ref) for ref in m.owners) if n is not None]  # in the order written
     return {
@@ -29,12 +31,14 @@ def measure_summary(cg: CatalogGraph, node: str) -> dict[str, Any]:
         "classe": m.classe,
         "supporto": [cg.attrs(s)["label"] for s in cg.sources(node, "supports")],
         "scadenza": _deadline(m), "frequenza": m.frequenza, "indicatore": m.indicatore, "target": m.target,
-        "stato": m.stato,
+        "stato": (monitored or {}).get(m.codice, m.stato),
     }
 
 
-def unit_view(cg: CatalogGraph, ref: str) -> dict[str, Any]:
-    """What a unit (or role) owns and must implement, with deadlines."""
+def unit_view(cg: CatalogGraph, ref: str, year: int | None = None,
+              monitored: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What a unit (or role) owns and must implement, with deadlines; each measure's state as the monitoring of
+    ``year`` records it (``monitored``, by measure code), else as the catalogue declares it."""
     node = q.find_party(cg, ref)
     if node is None:
         names = [cg.attrs(n)["code"] for n in cg.nodes_of("unit") + cg.nodes_of("role")]
@@ -50,10 +54,11 @@ def unit_view(cg: CatalogGraph, ref: str) -> dict[str, Any]:
         "codice": data["code"], "nome": data["label"], "tipo": data["kind"],
         "padre": cg.attrs(parents[0])["label"] if parents else None,
         "processi": [{"codice": cg.obj(p).codice, "nome": cg.obj(p).nome} for p in q.processes_of_unit(cg, node)],
-        "misure_responsabile": [measure_summary(cg, m) for m in sorted(leads, key=by_deadline)],
-        "misure_supporto": [measure_summary(cg, m) for m in sorted(supports, key=by_deadline)],
+        "monitoraggio": year if monitored else None,
+        "misure_responsabile": [measure_summary(cg, m, monitored) for m in sorted(leads, key=by_deadline)],
+        "misure_supporto": [measure_summary(cg, m, monitored) for m in sorted(supports, key=by_deadline)],
         **_transparency_duties(cg, node),
-        "misure_collettive": [dict(measure_summary(cg, m), tramite=cg.attrs(role)["label"], come=how)
+        "misure_collettive": [dict(measure_summary(cg, m, monitored), tramite=cg.attrs(role)["label"], come=how)
                               for m, role, how in q.collective_measures(cg, node)],
     }
 
