@@ -351,3 +351,52 @@ def test_a_damaged_run_is_one_located_error(tmp_path, mini_result, damage, monke
     assessed = riskengine("assess", catalog, "-o", tmp_path / "out", "-f", "json", "-q", "--lang", "en", cwd=tmp_path)
     assert assessed.returncode == 1 and "internal error" not in assessed.stderr, assessed.stderr
     assert f"error[store]: run {run.id} recorded in the history store is damaged" in assessed.stderr
+
+
+@pytest.mark.parametrize(("damage", "said"), [
+    ("update esecuzioni set anno = 'abc'", "is damaged: it is no result riskengine wrote"),
+    ("update esecuzioni set eseguita_il = 'not a date'", "is damaged: it is no result riskengine wrote"),
+    ("update esecuzioni set digest_input = '{bad'", "is damaged: it is no result riskengine wrote"),
+    ("drop table esecuzioni", "the history store is damaged: no such table: esecuzioni"),
+    ("update alembic_version set version_num = '9999'",
+     "the history store was written by a newer version of riskengine (schema revision '9999')")])
+def test_a_store_edited_by_other_programs_is_one_located_error(tmp_path, mini_result, damage, said, monkeypatch):
+    # a row or the schema changed by hand, or a store upgraded by a newer riskengine: assess, history and diff ended
+    # in "internal error: ValueError / TypeError / OperationalError / CommandError", exit 70, and assess wrote nothing
+    monkeypatch.delenv("RISKENGINE_DB")
+    catalog, _ = _recorded_2025(tmp_path, mini_result)
+    with sqlite3.connect(catalog / DEFAULT_FILE) as connection:
+        connection.execute(damage)
+    for command in (("history", catalog), ("diff", catalog, "2025", "2026"),
+                    ("assess", catalog, "-o", tmp_path / "out", "-f", "json", "-q")):
+        run = riskengine(*command, "--lang", "en", cwd=tmp_path)
+        first = run.stderr.splitlines()[0] if run.stderr else ""
+        assert run.returncode == 1 and first.startswith(f"{(catalog / DEFAULT_FILE).resolve()}: error[store]: "), \
+            (command, run.stderr)
+        assert said in first, (command, first)
+
+
+def test_a_database_of_other_tables_is_refused_and_left_as_it_was(tmp_path, monkeypatch):
+    # history (said to write nothing) gave a database of someone else's tables riskengine's schema; assess wrote its
+    # tables among them
+    monkeypatch.delenv("RISKENGINE_DB")
+    catalog = catalog_copy(tmp_path, "mini")
+    with sqlite3.connect(catalog / DEFAULT_FILE) as connection:
+        connection.execute("create table protocollo (numero integer)")
+    before = (catalog / DEFAULT_FILE).read_bytes()
+    for command in (("history", catalog), ("assess", catalog, "-o", tmp_path / "out", "-f", "json", "-q")):
+        run = riskengine(*command, "--lang", "en", cwd=tmp_path)
+        assert run.returncode == 1 and "error[store]: the file is not a riskengine history store: it holds other " \
+            "tables (protocollo)" in run.stderr, run.stderr
+    assert (catalog / DEFAULT_FILE).read_bytes() == before
+    # a database with no table yet is a store with no run: history leaves it as it is, assess gives it the schema
+    (catalog / DEFAULT_FILE).unlink()
+    sqlite3.connect(catalog / DEFAULT_FILE).close()
+    with sqlite3.connect(catalog / DEFAULT_FILE) as connection:
+        connection.execute("create table t (x)")
+        connection.execute("drop table t")
+    empty = (catalog / DEFAULT_FILE).read_bytes()
+    assert riskengine("history", catalog, cwd=tmp_path).returncode == 0
+    assert (catalog / DEFAULT_FILE).read_bytes() == empty
+    assert riskengine("assess", catalog, "-o", tmp_path / "out2", "-f", "json", "-q", cwd=tmp_path).returncode in (0, 3)
+    assert "2026" in riskengine("history", catalog, cwd=tmp_path).stdout

@@ -15,11 +15,12 @@ import json
 import os
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from riskengine.errors import Location, RiskengineError
+from riskengine.errors import Location, RiskengineError, shorten
 from riskengine.i18n import os_cause, refuse
 from riskengine.result.writer import compact_json
 
@@ -92,9 +93,12 @@ class _Sqlite:
         self.connection = sqlite3.connect(path, timeout=SQLITE_WAIT_SECONDS)
 
     def rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        cursor = self.connection.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor]
+        try:
+            cursor = self.connection.execute(sql, params)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor]
+        except sqlite3.DatabaseError as exc:  # a table or column gone: a file edited by other programs
+            raise _damaged(Location(self.path), str(exc)) from None
 
     def insert(self, sql: str, params: dict[str, Any]) -> int:
         values = {k: v.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
@@ -122,8 +126,12 @@ class _SqlAlchemy:
     def rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         import sqlalchemy as sa
 
-        with self.engine.connect() as connection:
-            return [dict(row._mapping) for row in connection.execute(sa.text(sql), params)]
+        try:
+            with self.engine.connect() as connection:
+                return [dict(row._mapping) for row in connection.execute(sa.text(sql), params)]
+        except sa.exc.DBAPIError as exc:  # a table or column gone, the server gone
+            where = self.engine.url.database if self.engine.dialect.name == "sqlite" else "--db"
+            raise _damaged(Location(str(where)), str(exc.orig)) from None
 
     def insert(self, sql: str, params: dict[str, Any]) -> int:
         import sqlalchemy as sa
@@ -178,11 +186,15 @@ def _lock_schema(connection: sa.Connection) -> None:
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
 
 
-def _migrate(engine: sa.Engine) -> None:
+def _migrate(engine: sa.Engine, where: Location) -> None:
     """Bring the schema to the latest revision; processes opening a new store at once wait for each other."""
+    import sqlalchemy as sa
+
     with engine.connect() as connection:
         if _at_head(connection):
             return
+        if sa.inspect(connection).has_table("alembic_version"):
+            _refuse_newer(connection.execute(sa.text(_VERSION)).scalars().all(), where)
     from alembic import command
 
     with engine.begin() as connection:
@@ -237,16 +249,19 @@ class Store:
         new_id = self._database.insert(_INSERT, row)
         return self._run({**row, "id": new_id})
 
-    @staticmethod
-    def _run(row: dict[str, Any]) -> Run:
-        when = row["eseguita_il"]
-        if isinstance(when, str):  # SQLite keeps text
-            when = dt.datetime.fromisoformat(when)
-        if when.tzinfo is None:  # SQLite keeps no offset: runs are recorded in UTC
-            when = when.replace(tzinfo=dt.UTC)
-        return Run(id=int(row["id"]), ente=row["ente"], anno=int(row["anno"]), eseguita_il=when,
-                   metodo=row["metodo"], versione_metodo=row["versione_metodo"], riskengine=row["riskengine"],
-                   digest_input=json.loads(row["digest_input"]), digest_regole=json.loads(row["digest_regole"]))
+    def _run(self, row: dict[str, Any]) -> Run:
+        try:
+            when = row["eseguita_il"]
+            if isinstance(when, str):  # SQLite keeps text
+                when = dt.datetime.fromisoformat(when)
+            if when.tzinfo is None:  # SQLite keeps no offset: runs are recorded in UTC
+                when = when.replace(tzinfo=dt.UTC)
+            return Run(id=int(row["id"]), ente=row["ente"], anno=int(row["anno"]), eseguita_il=when,
+                       metodo=row["metodo"], versione_metodo=row["versione_metodo"], riskengine=row["riskengine"],
+                       digest_input=json.loads(row["digest_input"]), digest_regole=json.loads(row["digest_regole"]))
+        except (ValueError, TypeError, AttributeError, RecursionError):  # a row edited by other programs
+            raise refuse(Location(self.place), "problemi.archivio.esecuzione_danneggiata", code="store",
+                         hint_key="problemi.archivio.suggerimento.danneggiata", esecuzione=row.get("id")) from None
 
     def runs(self, ente: str) -> list[Run]:
         """Every run of an administration, oldest first."""
@@ -296,14 +311,35 @@ def _sqlite_file(url: str) -> str | None:
     return path if path and path != ":memory:" else None
 
 
-def _sqlite_at_head(path: str) -> bool:
+def _sqlite_state(path: str) -> str:
+    """``head`` (a store at the latest revision), ``empty`` (a database with no table yet) or ``other`` (not a
+    database, or an earlier revision: SQLAlchemy opens or upgrades it, and says why not); a database holding other
+    tables, or a store of a newer revision, is refused: riskengine would write its tables among someone else's."""
     connection = sqlite3.connect(path, timeout=SQLITE_WAIT_SECONDS)
     try:
-        return [row[0] for row in connection.execute(_VERSION)] == [HEAD]
-    except sqlite3.DatabaseError:  # no schema yet, or not a store
-        return False
+        tables = sorted(row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        if not tables:
+            return "empty"
+        if "alembic_version" not in tables:
+            raise refuse(Location(path), "problemi.archivio.estraneo", code="store",
+                         hint_key="problemi.archivio.suggerimento.estraneo", tabelle=shorten(", ".join(tables)))
+        versions = [row[0] for row in connection.execute(_VERSION)]
+    except sqlite3.DatabaseError:  # not a database, or a locked one: said when SQLAlchemy opens it
+        return "other"
     finally:
         connection.close()
+    _refuse_newer(versions, Location(path))
+    return "head" if versions == [HEAD] else "other"
+
+
+def _refuse_newer(versions: Sequence[Any], where: Location) -> None:
+    """Refuse a store whose schema revision is none of ours: a newer riskengine wrote it (upgrading it is not ours
+    to do, and its rows may not read as ours)."""
+    known = {p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*.py")}
+    unknown = [str(v) for v in versions if str(v) not in known]
+    if unknown:
+        raise refuse(where, "problemi.archivio.piu_recente", code="store", revisione=shorten(unknown[0]),
+                     hint_key="problemi.archivio.suggerimento.piu_recente")
 
 
 # SQLite's own (English) reasons for not opening a store, worded in every language; others are shown as given.
@@ -370,6 +406,11 @@ def _unopened(where: Location, **cause: str) -> RiskengineError:
                   variabile=ENV_VAR, **cause)
 
 
+def _damaged(where: Location, reason: str) -> RiskengineError:
+    return refuse(where, "problemi.archivio.danneggiato", code="store",
+                  hint_key="problemi.archivio.suggerimento.danneggiato", **_db_cause(reason))
+
+
 def _unrecorded(where: Location, **cause: str) -> RiskengineError:
     return refuse(where, "problemi.archivio.non_registrato", code="output",
                   hint_key="problemi.archivio.suggerimento.registra", **cause)
@@ -381,7 +422,7 @@ def open_store(url: str) -> Store:
     if path is not None:
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            if _sqlite_at_head(path):
+            if _sqlite_state(path) == "head":
                 return Store(_Sqlite(path), path)
         except OSError as exc:
             raise _unopened(Location(path), **os_cause(exc)) from None
@@ -403,6 +444,14 @@ def read_store(url: str, *, named: bool = False) -> Store:
                      hint_key="problemi.archivio.suggerimento.inesistente", variabile=ENV_VAR)
     if path is not None and (not os.path.exists(path) or (os.path.isfile(path) and os.path.getsize(path) == 0)):
         return Store(_Empty())
+    plain = _sqlite_file(url)
+    if plain is not None and os.path.isfile(plain):
+        try:
+            state = _sqlite_state(plain)
+        except sqlite3.Error as exc:
+            raise _unopened(Location(plain), **_db_cause(str(exc))) from None
+        if state == "empty":  # a database with no table yet: a store with no run, given no schema
+            return Store(_Empty())
     return open_store(url)
 
 
@@ -487,7 +536,7 @@ def _open_with_sqlalchemy(url: str) -> _SqlAlchemy:
                 raise _unopened(Location(parsed.database), **os_cause(exc)) from None
     try:
         engine = sa.create_engine(parsed, **options)
-        _migrate(engine)
+        _migrate(engine, Location(str(url) if parsed.get_backend_name() == "sqlite" else "--db"))
     except (sa.exc.NoSuchModuleError, ImportError):  # mysql://, oracle://: no driver installed, or no such dialect
         raise _unsupported(parsed) from None
     except sa.exc.DatabaseError as exc:
