@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from riskengine.catalog.load import Catalog
@@ -44,6 +44,7 @@ PUBLISHES = "publishes"  # a unit or role publishes them
 FILE_OF_KIND = {"factor": "factors.yaml", "area": "areas.yaml", "unit": "units.yaml", "role": "units.yaml",
                 "process": "processes.yaml", "phase": "processes.yaml", "event": "processes.yaml",
                 "measure": "measures.yaml", "obligation": "trasparenza.yaml"}
+MAX_SUGGESTED = 200  # references to nothing given a "did you mean" (see _Builder.dangling)
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,8 @@ class _Builder:
         self.area_index: dict[str, str] = {}
         self.party_index: dict[str, str] = {}
         self.item_index: dict[str, str] = {}
+        self.suggested = 0  # dangling references given a suggestion so far
+        self.items_of: dict[tuple[str, ...], list[str]] = {}  # the codes of items of some kinds, once worked out
 
     def add(self, node: str, kind: str, code: str, label: str, obj: Any, path: tuple) -> bool:
         if node in self.g:
@@ -270,8 +273,14 @@ class _Builder:
         """Link ``u -rel-> v``, two nodes already added."""
         self.links.append((u, v, rel))
 
-    def dangling(self, file: str, path: tuple, what: str, ref: str, pool: list[str], subject: str) -> None:
-        worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto", hint=did_you_mean(ref, pool),
+    def dangling(self, file: str, path: tuple, what: str, ref: str, pool: Callable[[], list[str]],
+                 subject: str) -> None:
+        """A reference to nothing; the first ``MAX_SUGGESTED`` of a catalogue say which code of ``pool`` (worked out
+        only then) it may mean: each is a scan of the pool, and a file of thousands of wrong references (every code
+        of a large catalogue mistyped) took minutes."""
+        self.suggested += 1
+        hint = did_you_mean(ref, pool()) if self.suggested <= MAX_SUGGESTED else ""
+        worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto", hint=hint,
                       genere_chiave="problemi.genere." + what.replace(" ", "_"), genere=what, riferimento=ref)
         self.defects.append(Defect("dangling-reference", worded.location, worded.message, hint=worded.hint,
                                    subject=subject, key=worded.key, args=worded.args))
@@ -303,21 +312,22 @@ class _Builder:
         taxonomies = {t.codice for t in af.tassonomie}
         if af.tassonomia_principale not in taxonomies:
             self.dangling("areas.yaml", ("tassonomia_principale",), "taxonomy", af.tassonomia_principale,
-                          sorted(taxonomies), "")
+                          lambda: sorted(taxonomies), "")
         for i, area in enumerate(af.aree):
             node = f"area:{area.ref}"
             if self.add(node, "area", area.ref, area.nome, area, ("aree", i)):
                 self.area_index[area.ref] = node
             if area.tassonomia not in taxonomies:
                 self.dangling("areas.yaml", ("aree", i, "tassonomia"), "taxonomy", area.tassonomia,
-                              sorted(taxonomies), node)
+                              lambda: sorted(taxonomies), node)
         for i, link in enumerate(af.corrispondenze):
             ends = []
             for key in ("da", "a"):
                 ref = getattr(link, key)
                 target = self.resolve_area(ref)
                 if target is None:
-                    self.dangling("areas.yaml", ("corrispondenze", i, key), "area", ref, sorted(self.area_index), "")
+                    self.dangling("areas.yaml", ("corrispondenze", i, key), "area", ref,
+                                  lambda: sorted(self.area_index), "")
                 else:
                     ends.append(target)
             if len(ends) == 2:
@@ -349,15 +359,16 @@ class _Builder:
     def party_unit(self, ref: str, path: tuple, subject: str) -> str | None:
         node = self.party_index.get(ref)
         if node is None or not node.startswith("unit:"):
-            units = [u.codice for u in self.cat.units.unita] + [u.nome for u in self.cat.units.unita]
-            self.dangling("units.yaml", path, "unit", ref, units, subject)
+            units = self.cat.units.unita
+            self.dangling("units.yaml", path, "unit", ref, lambda: [u.codice for u in units] + [u.nome for u in units],
+                          subject)
             return None
         return node
 
     def party(self, file: str, path: tuple, ref: str, subject: str) -> str | None:
         node = self.party_index.get(ref)
         if node is None:
-            self.dangling(file, path, "unit or role", ref, sorted(self.party_index), subject)
+            self.dangling(file, path, "unit or role", ref, lambda: sorted(self.party_index), subject)
         return node
 
     def processes(self) -> None:
@@ -375,10 +386,7 @@ class _Builder:
                 for j, ref in enumerate(obj.aree):
                     area = self.resolve_area(ref)
                     if area is None:
-                        primary = self.cat.areas.tassonomia_principale
-                        self.dangling("processes.yaml", path + ("aree", j), "area", ref,
-                                      sorted(self.area_index)
-                                      + [a.codice for a in self.cat.areas.aree if a.tassonomia == primary], node)
+                        self.dangling("processes.yaml", path + ("aree", j), "area", ref, self.area_codes, node)
                     else:
                         self.edge(node, area, IN_AREA)
                 if obj.unita is not None:
@@ -391,7 +399,7 @@ class _Builder:
                         self.edge(node, f"factor:{ref}", ENABLED_BY)
                     else:
                         self.dangling("processes.yaml", path + ("fattori", j), "enabling factor", ref,
-                                      factor_codes, node)
+                                      lambda: factor_codes, node)
 
     def measures(self) -> None:
         for i, misura in enumerate(self.cat.measures.misure):
@@ -427,21 +435,34 @@ class _Builder:
                     if owner:
                         self.edge(owner, node, rel)
 
+    def area_codes(self) -> list[str]:
+        """The areas a process may name: by reference (``taxonomy:code``), or by code in the primary taxonomy."""
+        primary = self.cat.areas.tassonomia_principale
+        return sorted(self.area_index) + [a.codice for a in self.cat.areas.aree if a.tassonomia == primary]
+
+    def items_of_kinds(self, kinds: tuple[str, ...]) -> list[str]:
+        """The codes of the processes, phases or events of ``kinds`` (once: every wrong reference asks)."""
+        found = self.items_of.get(kinds)
+        if found is None:
+            found = self.items_of[kinds] = [c for c, n in self.item_index.items() if self.g.nodes[n]["kind"] in kinds]
+        return found
+
     def treats(self, misura: Any, node: str, path: tuple) -> None:
         tratta = misura.tratta
         for j, ref in enumerate(tratta.aree):
             area = self.resolve_area(ref)
             if area is None:
-                self.dangling("measures.yaml", path + ("tratta", "aree", j), "area", ref, sorted(self.area_index), node)
+                self.dangling("measures.yaml", path + ("tratta", "aree", j), "area", ref,
+                              lambda: sorted(self.area_index), node)
             else:
                 self.edge(area, node, TREATED_BY)
         for key, kinds in (("processi", ("process", "phase")), ("eventi", ("event",))):
             for j, ref in enumerate(getattr(tratta, key)):
                 target = self.item_index.get(ref)
                 if target is None or self.g.nodes[target]["kind"] not in kinds:
-                    pool = [c for c, n in self.item_index.items() if self.g.nodes[n]["kind"] in kinds]
                     what = "process or phase" if key == "processi" else "risk event"
-                    self.dangling("measures.yaml", path + ("tratta", key, j), what, ref, pool, node)
+                    self.dangling("measures.yaml", path + ("tratta", key, j), what, ref,
+                                  partial(self.items_of_kinds, kinds), node)
                 else:
                     self.edge(target, node, TREATED_BY)
 
