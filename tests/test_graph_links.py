@@ -16,6 +16,7 @@ from catalog_helpers import broken_copy, run_cli
 from riskengine.catalog import load_catalog
 from riskengine.graph import build_graph
 from riskengine.graph import queries as q
+from riskengine.suggest import SUGGESTED_AT_MOST
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "riskengine" / "graph"
 
@@ -85,7 +86,7 @@ def test_only_the_first_references_to_nothing_are_given_a_suggestion(tmp_path, m
     # 1,000 processes (hours at the size limit); every reference is still reported, at its place
     import riskengine.graph.build as build
 
-    wrong = 3 * build.MAX_SUGGESTED
+    wrong = 3 * SUGGESTED_AT_MOST
     refs = ", ".join(f"B2.1.1x{i}" for i in range(wrong))
     catalog = broken_copy(tmp_path, ("measures.yaml", "tratta: {processi: [B2.1.1], eventi: [B2.1.1-E1]}",
                                      f"tratta: {{processi: [B2.1.1, {refs}], eventi: [B2.1.1-E1]}}"))
@@ -93,6 +94,6 @@ def test_only_the_first_references_to_nothing_are_given_a_suggestion(tmp_path, m
     monkeypatch.setattr(build, "did_you_mean", lambda word, pool: asked.append(word) or "did you mean 'B2.1.1'?")
     cg = build_graph(load_catalog(catalog))
     dangling = [d for d in cg.defects if d.rule == "dangling-reference"]
-    assert len(dangling) == wrong and len(asked) == build.MAX_SUGGESTED
-    assert [bool(d.hint) for d in dangling] == [True] * build.MAX_SUGGESTED + [False] * (wrong - build.MAX_SUGGESTED)
+    assert len(dangling) == wrong and len(asked) == SUGGESTED_AT_MOST
+    assert [bool(d.hint) for d in dangling] == [True] * SUGGESTED_AT_MOST + [False] * (wrong - SUGGESTED_AT_MOST)
     assert {d.location.line for d in dangling} == {31}

@@ -32,6 +32,28 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return ""
 
 
+# Words of one file given a suggestion: each is a scan of its pool, and a file of thousands of wrong codes (every code
+# of a large catalogue mistyped) took minutes; the others are reported all the same, without one.
+SUGGESTED_AT_MOST = 200
+
+
+class Suggestions:
+    """:func:`did_you_mean` for the many words of one file against one pool: the first ``SUGGESTED_AT_MOST``."""
+
+    def __init__(self, candidates: Iterable[str]) -> None:
+        self.candidates = candidates  # read at the first word: most files have no wrong one
+        self.pool: list[str] | None = None
+        self.left = SUGGESTED_AT_MOST
+
+    def __call__(self, word: str) -> str:
+        if self.left <= 0:
+            return ""
+        self.left -= 1
+        if self.pool is None:
+            self.pool = sorted(set(self.candidates))
+        return did_you_mean(word, self.pool)
+
+
 # Common look-alikes of Latin letters (a subset of Unicode's confusables, UTS #39): the Cyrillic and
 # Greek capitals and small letters that print like Latin ones in usual fonts. Enough for codes,
 # which are Latin letters, digits and punctuation; not a full confusables skeleton.

@@ -17,7 +17,7 @@ from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile, EsitoMonitoraggio, Giudizio, Opzione
 from riskengine.source.document import Document, load_yaml
 from riskengine.source.validate import validate_document, written
-from riskengine.suggest import closest, did_you_mean
+from riskengine.suggest import Suggestions, closest, did_you_mean
 
 _KIND_OF_LEVEL = {"processo": "process", "fase": "phase", "evento": "event"}
 # The findings an assessment file raises, by code: their severity (``rules-list`` lists them).
@@ -148,7 +148,7 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
             hint_key="problemi.suggerimento.plan-date-before-year", anno=model.anno, data=plan_date.isoformat()))
     level = method.model.valutazione.livello
     wanted_kind = _KIND_OF_LEVEL[level]
-    pool = [cg.code(n) for n in cg.nodes_of(wanted_kind)]
+    suggest = Suggestions(cg.code(n) for n in cg.nodes_of(wanted_kind))
     seen: dict[str, int] = {}
     indicator_codes = [i.codice for i in method.model.indicatori]
     matched: dict[tuple, Opzione | None] = {}
@@ -166,7 +166,7 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
             continue
         if f"{wanted_kind}:{code}" not in cg:
             problems.append(said(doc.locate(keys + (given,)), "problemi.oggetto_sconosciuto", code="assessment",
-                                 hint=did_you_mean(code, pool), livello=level,
+                                 hint=suggest(code), livello=level,
                                  livello_chiave=f"problemi.oggetto.{level}", codice=code))
             continue
         if code in seen:
@@ -210,11 +210,11 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
                 doc.locate(keys + ("da_confermare",)), "integrita.da-confermare", code="da-confermare",
                 severity=FINDINGS["da-confermare"], subject=code,
                 hint_key="problemi.suggerimento.da-confermare", codice=code))
-    measure_codes = [cg.code(n) for n in cg.nodes_of("measure")]
+    suggest_measure = Suggestions(cg.code(n) for n in cg.nodes_of("measure"))
     for index, esito in enumerate(model.monitoraggio):
         if f"measure:{esito.misura}" not in cg:
             problems.append(said(doc.locate(("monitoraggio", index, "misura")), "problemi.misura_sconosciuta",
-                                 code="assessment", hint=did_you_mean(esito.misura, measure_codes),
+                                 code="assessment", hint=suggest_measure(esito.misura),
                                                                       misura=esito.misura))
         elif esito.misura in result.monitoring:
             problems.append(said(doc.locate(("monitoraggio", index, "misura")), "problemi.monitorata_due_volte",

@@ -20,7 +20,7 @@ from riskengine.catalog.models import EventoRischioso, Fase, Processo
 from riskengine.errors import Location
 from riskengine.gcpause import paused
 from riskengine.i18n import said
-from riskengine.suggest import did_you_mean
+from riskengine.suggest import SUGGESTED_AT_MOST, did_you_mean
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -44,7 +44,6 @@ PUBLISHES = "publishes"  # a unit or role publishes them
 FILE_OF_KIND = {"factor": "factors.yaml", "area": "areas.yaml", "unit": "units.yaml", "role": "units.yaml",
                 "process": "processes.yaml", "phase": "processes.yaml", "event": "processes.yaml",
                 "measure": "measures.yaml", "obligation": "trasparenza.yaml"}
-MAX_SUGGESTED = 200  # references to nothing given a "did you mean" (see _Builder.dangling)
 
 
 @dataclass(frozen=True)
@@ -275,11 +274,10 @@ class _Builder:
 
     def dangling(self, file: str, path: tuple, what: str, ref: str, pool: Callable[[], list[str]],
                  subject: str) -> None:
-        """A reference to nothing; the first ``MAX_SUGGESTED`` of a catalogue say which code of ``pool`` (worked out
-        only then) it may mean: each is a scan of the pool, and a file of thousands of wrong references (every code
-        of a large catalogue mistyped) took minutes."""
+        """A reference to nothing; the first ``SUGGESTED_AT_MOST`` of a catalogue say which code of ``pool`` (worked
+        out only then) they may mean."""
         self.suggested += 1
-        hint = did_you_mean(ref, pool()) if self.suggested <= MAX_SUGGESTED else ""
+        hint = did_you_mean(ref, pool()) if self.suggested <= SUGGESTED_AT_MOST else ""
         worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto", hint=hint,
                       genere_chiave="problemi.genere." + what.replace(" ", "_"), genere=what, riferimento=ref)
         self.defects.append(Defect("dangling-reference", worded.location, worded.message, hint=worded.hint,

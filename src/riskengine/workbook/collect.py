@@ -25,7 +25,7 @@ from riskengine.method.models import AssessmentFile
 from riskengine.source.archive import SPREADSHEET_SUFFIXES
 from riskengine.source.document import Document, PathKey
 from riskengine.source.validate import validate_document
-from riskengine.suggest import did_you_mean
+from riskengine.suggest import Suggestions, did_you_mean
 from riskengine.workbook.layout import Column
 from riskengine.workbook.questionnaires import (
     INFO_ROWS,
@@ -394,11 +394,11 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
         returned = Returned(path.name, cg.code(unit), cg.attrs(unit)["label"])
         collection.returned.append(returned)
         own = {cg.code(n) for n in items_of_unit(cg, unit, c.level)}
+        suggest = Suggestions(cg.code(n) for n in cg.nodes_of(c.kind))
         for row in _once(c, rows):
             node = f"{c.kind}:{row.code}"
             if node not in cg:
-                pool = [cg.code(n) for n in cg.nodes_of(c.kind)]
-                c.error(row.place, "voce_sconosciuta", hint=did_you_mean(row.code, pool), codice=row.code,
+                c.error(row.place, "voce_sconosciuta", hint=suggest(row.code), codice=row.code,
                         livello_chiave=f"problemi.questionario.livello.{c.level}")
                 continue
             filled = {k: v for k, v in row.values.items() if not is_empty(v)}
