@@ -231,6 +231,17 @@ def test_control_characters_are_removed_from_names(tmp_path):
     assert process.nome == "[2J1mX\tY\nZ"
 
 
+def test_characters_no_xml_document_may_hold_are_removed_from_names(tmp_path):
+    # U+FFFF in a name passed check, then export-xlsx and questionari ended in "internal error" (exit 70) and the
+    # Word annex blamed its template: no workbook or document may hold the character
+    cat = broken_copy(tmp_path, ("processes.yaml", "  - codice: B2.2.1\n    nome: ",
+                                 '  - codice: B2.2.1\n    nome: "A\\uffffB\\ufffeC" #'))
+    process = next(p for p in load_catalog(cat).processes.processi if p.codice == "B2.2.1")
+    assert process.nome == "ABC"
+    exported = riskengine(tmp_path, "export-xlsx", "cat", "--rules", str(RULES), "-o", "cat.xlsx")
+    assert exported.returncode == 0, exported.stderr
+
+
 # F13 and F9: exact digits, and numbers beyond any score
 
 

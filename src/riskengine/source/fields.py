@@ -25,8 +25,9 @@ MAX_TEXT_LENGTH = 20_000  # a name or a description: about ten pages
 # braille pattern, letters or symbols that print as nothing, are refused as well.
 _NOT_IN_CODES = frozenset(("Cc", "Cf", "Zl", "Zp", "Mn", "Me"))
 _BLANK_SYMBOLS = frozenset("\u2800")
-# Removed from free text: C0 and C1 controls other than tab and newline (they act on terminals).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Removed from free text: C0 and C1 controls other than tab and newline (they act on terminals), and what no XML
+# document may hold (surrogates, U+FFFE, U+FFFF: the workbooks and the Word annex could not be written).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # Exact numbers: at most 18 digits before the point (the engine's range ends near 9.2 x 10^12) and
 # 40 after it (well past any precision a method declares, so its own check names the decimals).
 MAX_INTEGER_DIGITS = 18
