@@ -465,3 +465,17 @@ def test_the_word_annex_gives_each_measure_its_monitored_state_as_the_other_form
     view = View(canonical_copy(result), Messages("it"))
     context = docx_context(view, DocxTemplate(str(PACKAGE_TEMPLATE)))
     assert {m["codice"]: m["stato"] for m in context["misure"]}["MS09"] == "In corso"
+
+
+def test_blocks_nested_too_deep_or_a_macro_calling_itself_is_a_template_error(tmp_path) -> None:
+    # template-check and the Word annex ended in "internal error: RecursionError" (exit 70)
+    nested = _word(["{% if 1 %}" * 300 + "x" + "{% endif %}" * 300], tmp_path / "annidato.docx")
+    checked = run_cli("template-check", str(nested), "--lang", "en")
+    assert checked.exit_code == 1 and "error[template]" in checked.stderr, checked.stderr
+    assert "blocks or calls nested too deep" in checked.stderr
+    folder = tmp_path / "modelli"
+    folder.mkdir()
+    _word(["{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}"], folder / "allegato.docx")
+    run = run_cli("assess", str(Path(RULES).parent / "catalogs" / "esempio-cciaa"), "--out", str(tmp_path / "out"),
+                  "--format", "docx", "--templates", str(folder), "-q", "--lang", "en")
+    assert run.exit_code == 1 and "error[template]" in run.stderr and "nested too deep" in run.stderr, run.stderr

@@ -242,9 +242,10 @@ def check_syntax(read: _Read) -> None:
     for part in read.parts:
         try:
             tree = env.parse(part.source)
-        except TemplateSyntaxError as exc:
+        except (TemplateSyntaxError, RecursionError) as exc:
             raise refuse(part.place, "problemi.modello.sintassi_vicino", code="template",
-                         hint_key="problemi.modello.suggerimento.etichetta", vicino=_near(part.source, exc.lineno),
+                         hint_key="problemi.modello.suggerimento.etichetta",
+                         vicino=_near(part.source, getattr(exc, "lineno", None)),
                          **template_cause(exc)) from None
         for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
             raise refuse(part.place, "problemi.modello.altro_file", code="template",
@@ -525,7 +526,7 @@ def docx_bytes(view: View, template: Path) -> bytes:
         with Deadline(limits.seconds).running():
             env.start_output()
             document.render(docx_context(view, document), jinja_env=env, autoescape=True)
-    except (TemplateError, SecurityError, TemplateLimitError,
+    except (TemplateError, SecurityError, TemplateLimitError, RecursionError,
             ArithmeticError, LookupError, TypeError, ValueError) as exc:  # the last raised by the template's own code
         near = _failed_near(template, exc, getattr(document, "current_rendering_part", None))
         if near is None:

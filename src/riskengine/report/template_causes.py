@@ -64,6 +64,8 @@ def template_cause(exc: BaseException) -> dict[str, Any]:
     """The values that word ``exc`` as ``{causa}``: by a key of the catalogue when its cause is a common one."""
     if isinstance(exc, TemplateLimitError):  # riskengine's own limits: worded by key already
         return {"causa_chiave": exc.key, "causa": str(exc), **exc.values}
+    if isinstance(exc, RecursionError):  # Python's stack: blocks nested hundreds deep, a macro calling itself
+        return {"causa_chiave": "problemi.modello.causa.troppo_annidato", "causa": "nested too deep"}
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     kind = type(exc).__name__
     for names, pattern, key in _CAUSES:
