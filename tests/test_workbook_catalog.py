@@ -101,6 +101,21 @@ def test_a_formula_cell_is_refused_with_its_address(tmp_path, workbook) -> None:
     assert f"{broken}:Processi!B3: error[workbook]: a formula is not accepted: cells hold data" in result.stderr
 
 
+def test_an_excel_error_value_is_refused_with_its_address(tmp_path, workbook) -> None:
+    # a column of VLOOKUPs pasted as values: '#N/A' became a measure's name and '#DIV/0!' a description, exit 0
+    broken = edit(workbook, "Misure", {"B2": "#N/A", "C3": "#DIV/0!"}, tmp_path / "errori.xlsx")
+    from openpyxl import load_workbook
+
+    assert load_workbook(broken)["Misure"]["B2"].data_type == "e"  # as Excel saves an error
+    result = _import(broken, tmp_path / "out", "--lang", "it")
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+    assert result.stderr.splitlines()[:2] == [
+        f"{broken}:Misure!B2: error[workbook]: la cella contiene l'errore di Excel #N/A, non un valore (scrivi il "
+        "valore: un errore come #N/A è il risultato di una formula (incollata come valore?))",
+        f"{broken}:Misure!C3: error[workbook]: la cella contiene l'errore di Excel #DIV/0!, non un valore (scrivi il "
+        "valore: un errore come #N/A è il risultato di una formula (incollata come valore?))"], result.stderr
+
+
 def test_an_answer_outside_the_scale_is_refused_with_its_address(tmp_path, workbook) -> None:
     column = column_of(workbook, "Valutazione", "risposte.P2")
     broken = edit(workbook, "Valutazione", {f"{column}4": 9}, tmp_path / "scala.xlsx")

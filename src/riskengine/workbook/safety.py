@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.errors import Location, Problem, RiskengineError, shorten
 from riskengine.i18n import refuse, said
 from riskengine.source.archive import check_archive
 
@@ -116,7 +116,8 @@ def merged_cells(path: Path, sheet: Sheet) -> list[Problem]:
 
 
 def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
-    """The sheets of a checked workbook, as data; formula cells are refused with their address."""
+    """The sheets of a checked workbook, as data; formula cells and Excel's error values are refused with their
+    address."""
     from openpyxl import load_workbook
 
     path = Path(path)
@@ -140,6 +141,11 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
                     if item["data_type"] == "f":
                         problems.append(said(cell_location(path, ws.title, cell.ref), "problemi.cartella.formula",
                                              code="workbook", hint_key="problemi.cartella.suggerimento.valore"))
+                        continue
+                    if item["data_type"] == "e":  # #N/A, #DIV/0!: a formula's failure, pasted as a value
+                        problems.append(said(cell_location(path, ws.title, cell.ref), "problemi.cartella.errore_excel",
+                                             code="workbook", hint_key="problemi.cartella.suggerimento.errore_excel",
+                                             errore=shorten(str(value))))
                         continue
                     if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
                         problems.append(said(cell_location(path, ws.title, cell.ref), "problemi.cartella.cella_lunga",
