@@ -81,6 +81,14 @@ def test_answer_outside_the_scale_in_block_style(tmp_path, cciaa) -> None:
         "(expected one of: 0, 1, 2, 3, 4, 5)"]
 
 
+def test_a_long_answer_is_quoted_shortened(tmp_path, cciaa) -> None:
+    # a 400-character answer came back whole in the line (values in messages are at most 80 characters)
+    path = write(tmp_path, one("    risposte: " + ANSWERS.replace("P5: 1", "P5: " + "x" * 400) + "\n"))
+    (line,) = problems_of(path, *cciaa)
+    assert "'" + "x" * 80 + "… (400 characters)' is not an answer of indicator 'P5'" in line, line
+    assert "x" * 81 not in line
+
+
 def test_true_is_not_an_answer(tmp_path, cciaa) -> None:
     path = write(tmp_path, one("    risposte: " + ANSWERS.replace("P5: 1", "P5: true") + "\n"))
     assert problems_of(path, *cciaa) == [

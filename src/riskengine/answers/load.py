@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from riskengine.errors import Location, Problem, RiskengineError, Severity
+from riskengine.errors import Location, Problem, RiskengineError, Severity, shorten
 from riskengine.graph.build import CatalogGraph
 from riskengine.i18n import said
 from riskengine.method.arithmetic import decimals
@@ -100,7 +100,7 @@ def check_answers(method: Method, risposte: dict[str, Any], locate: Callable[...
             proposal = "" if numeric or closest(str(raw), allowed) is None else did_you_mean(str(raw), allowed)
             problems.append(said(locate((name,)), "problemi.risposta_non_ammessa", code="assessment", hint=proposal,
                                  hint_key="" if proposal else "problemi.suggerimento.risposte_ammesse",
-                                 risposta=written(raw), indicatore=name, risposte=", ".join(allowed)))
+                                 risposta=shorten(written(raw)), indicatore=name, risposte=", ".join(allowed)))
             continue
         options[name] = option
     missing = [c for c in codes if c not in risposte]

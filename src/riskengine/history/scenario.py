@@ -166,7 +166,7 @@ def apply_scenario(scenario: Scenario, doc: Document, cg: CatalogGraph, method: 
             if option is None:  # worded as an answer of an assessment file is
                 problems.append(said(doc.locate(where + ("risposte", indicator)), "problemi.risposta_non_ammessa",
                                      code="scenario", hint_key="problemi.suggerimento.risposte_ammesse",
-                                     risposta=written(raw), indicatore=indicator,
+                                     risposta=shorten(written(raw)), indicatore=indicator,
                                      risposte=", ".join(allowed_answers(method, indicator))))
                 continue
             options[indicator] = option
