@@ -43,6 +43,10 @@ def test_the_tables_follow_the_models() -> None:
     catalogue = schema_markdown("catalogo")
     assert "| `responsabili` | list of text | — |" in catalogue
     assert "| `natura` | `obbligatoria`, `ulteriore` | `\"ulteriore\"` |" in catalogue
+    # a code of the official tree also allowed unquoted (the number 10 for '10') is listed once
+    (sections,) = [line for line in catalogue.splitlines() if line.startswith("| `sezione` |") and "required" in line]
+    listed = re.findall(r"`(\d+)`", sections)
+    assert len(listed) == len(set(listed)) == 22, sections
 
 
 def test_an_unknown_group_is_a_usage_error() -> None:

@@ -109,8 +109,8 @@ def _type_text(node: dict[str, Any]) -> str:
         if "text" in options:  # codes also accept numbers (7 is the code '7'): the text is what matters
             options = [o for o in options if o != "integer"]
         return " or ".join(dict.fromkeys(options)) or "null"
-    if "enum" in node:
-        return ", ".join(f"`{v}`" for v in node["enum"])
+    if "enum" in node:  # a code also allowed unquoted (the number 10 for '10') is listed once
+        return ", ".join(dict.fromkeys(f"`{v}`" for v in node["enum"]))
     if "const" in node:
         return f"`{node['const']}`"
     kind = node.get("type")
