@@ -228,6 +228,24 @@ def test_errors_in_three_files_are_reported_in_one_run(tmp_path: Path) -> None:
     assert {"ente.yaml", "measures.yaml", "assessment-2026.yaml"} <= files, checked.stdout
 
 
+def test_with_an_error_check_still_says_a_measure_is_overdue_by_the_latest_monitoring(tmp_path: Path) -> None:
+    # with an error in the catalogue check listed MS08 as overdue 'Da attuare' (the catalogue's state), though the
+    # 2026 monitoring records it implemented and no annex lists it
+    catalogue = copy_catalogue(tmp_path, REPO / "catalogs" / "esempio-cciaa")
+    assessment = catalogue / "assessment-2026.yaml"
+    text = assessment.read_text(encoding="utf-8")
+    assert text.count("  - misura: MS08\n    stato: da-attuare\n") == 1
+    assessment.write_text(text.replace("  - misura: MS08\n    stato: da-attuare\n", "  - misura: MS08\n    stato: attuata\n"),
+                          encoding="utf-8")
+    measures = catalogue / "measures.yaml"  # MS06 given to the office closed in the reorganisation
+    text = measures.read_text(encoding="utf-8")
+    owner = text.index("responsabile:", text.index("codice: MS06"))
+    measures.write_text(text[:owner] + "responsabile: CONC" + text[text.index("\n", owner):], encoding="utf-8")
+    checked = riskengine("check", catalogue)
+    assert checked.returncode == 1 and "error[unit-not-valid]" in checked.stdout, checked.stdout
+    assert "warning[measure-overdue]" not in checked.stdout, checked.stdout
+
+
 # ---- honest figures ----------------------------------------------------------------------------------------
 
 PERIOD_END = {"semestrale": (6, 30), "trimestrale": (3, 31), "mensile": (1, 31)}

@@ -60,6 +60,7 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
     it concerns, so that ``check`` and the annex always say the same things.
     """
     from riskengine.graph.cache import linked
+    from riskengine.graph.integrity import overdue_measures
     from riskengine.pipeline import catalog_findings
 
     if (Path(catalog_dir) / "method.yaml").is_file():
@@ -85,8 +86,12 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
         if report.ok:  # a method that cannot be found matters once the catalogue could be assessed
             report.problems += missing
         return report
-    prepared = (cg, catalog_findings(cg, integrity, method), method)
+    findings = catalog_findings(cg, integrity, method)
     assessment_problems, assessments = _check_assessments(cg, method)
+    if assessments:  # a measure is overdue by its state in the latest year's monitoring, as that year's annex says
+        monitored = {code: esito.stato for code, esito in assessments[max(assessments)].monitoring.items()}
+        findings = [p for p in findings if p.code != "measure-overdue"] + overdue_measures(cg, monitored)
+    prepared = (cg, findings, method)
     report.problems = prepared[1] + assessment_problems + _storico_problems(catalog_dir, method)
     if report.ok:
         report.problems, report.years = _assessed_findings(Path(catalog_dir), prepared, assessments, report.problems,
