@@ -113,6 +113,31 @@ def test_the_annex_has_the_two_charts_the_table_for_screen_readers_and_the_chang
         assert f'<th scope="row">{code} – ' in html
 
 
+def test_the_table_of_each_year_fits_the_printed_page(two_years):
+    # its numeric headings kept on one line ("Rischio medio residuo programmato") pushed the last column past the
+    # right margin of the PDF: "Misure attu", the "/ 34" cut off
+    from weasyprint import HTML
+
+    tmp, _, _ = two_years
+    page = tmp / "2026" / "allegato-rischi.html"
+
+    def boxes(box):
+        yield box
+        for child in getattr(box, "children", None) or []:
+            yield from boxes(child)
+
+    tables = []
+    for printed in HTML(string=page.read_text(encoding="utf-8"), base_url=str(page)).render().pages:
+        right = printed._page_box.content_box_x() + printed._page_box.width
+        for table in (b for b in boxes(printed._page_box) if type(b).__name__ == "TableBox"):
+            words = " ".join(b.text for b in boxes(table) if hasattr(b, "text"))
+            if words.startswith("Anno "):
+                edge = max(b.position_x + b.margin_width() for b in boxes(table) if hasattr(b, "margin_width"))
+                tables.append((edge, right, words))
+    assert len(tables) == 1 and tables[0][0] <= tables[0][1] + 0.01, tables
+    assert tables[0][2].count(" / ") == 2, tables  # each year's implemented / due, laid out
+
+
 def test_a_rerun_of_the_same_year_adds_a_run_and_keeps_the_comparison(two_years):
     tmp, catalog, db = two_years
     run = riskengine("assess", catalog, "--year", "2026", "--db", db, "-o", tmp / "again", "-f", "json", "-q", cwd=tmp)
