@@ -169,6 +169,9 @@ def test_f08_a_template_writing_a_gigabyte_is_stopped_at_its_line(mini):
     ("'%*d' % (999999999, 1)", "argument above"),
     ("'{:>999999999}'.format(1)", "format width"),
     ("'%999999999d'|format(1)", "format width"),
+    # a list's items weigh as pointers: 40,000,000 characters made a list of 320 MB (forty of them: gigabytes)
+    ("('a' * 30000000)|list|length", "a list of 30,000,000 items"),
+    ("(('a' * 4000000)|list) * 8", "repetition"),
 ])
 def test_f08_amplifiers_are_refused_before_they_allocate(assessed, tmp_path, expression, cause):
     templates = tmp_path / "templates"

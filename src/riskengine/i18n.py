@@ -38,7 +38,8 @@ _NUMBERS = frozenset({"mb", "rischio", "totale", "bordo", "da_punteggio", "a_pun
 _HUGE_NUMBER = r"a number of about (?P<n>[\d,]+) digits"  # errors.shorten's words for an integer too long to write
 # Counts of ours that can run into thousands: grouped by thousands (500.000 in Italian, 500,000 in English).
 _GROUPED = frozenset({"limite_celle", "caratteri_cella", "limite_caratteri", "parti", "limite_parti", "rapporto",
-                      "byte", "limite_byte", "limite_argomento", "elementi", "volte", "massimo_cifre"})
+                      "byte", "limite_byte", "limite_argomento", "elementi", "limite_elementi", "volte",
+                      "massimo_cifre"})
 # Values quoted as they are written, never reworded: a template's (riskengine.report.template_causes), a date that
 # is none (riskengine.source.yaml_problems: shown as the file has it, not as a day of this language).
 _QUOTED = frozenset({"attributo", "oggetto", "citato", "variabile", "filtro", "test", "istruzione", "blocco",
