@@ -707,3 +707,18 @@ def test_a_questionnaire_s_deadlines_are_shown_as_its_language_writes_dates(tmp_
         formats = {cell.number_format for path in folder.glob("*.xlsx") for row in load_workbook(path).worksheets[2]
                    .iter_rows(min_row=2) for cell in row if hasattr(cell.value, "isoformat")}
         assert formats == {shown}, (folder, formats)
+
+
+def test_answers_carried_from_last_year_and_returned_as_they_were_are_said_confirmed_not_changed(
+        tmp_path, written) -> None:
+    # a questionnaire returned untouched reported "risposte cambiate 1 (B2.1.1)": only 'da_confermare' had gone
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    path = catalog / "assessment-2026.yaml"
+    text = path.read_text(encoding="utf-8")
+    carried = "  - processo: B2.1.1\n    risposte: {P1: 4, P2: 5, P3: 1, P4: 5, P5: 5, P6: 3, I1: 5, I2: 1, I3: 2, I4: 3}\n"
+    assert text.count(carried) == 1
+    path.write_text(text.replace(carried, carried + "    da_confermare: true\n"), encoding="utf-8")
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES, "--lang", "it")
+    assert result.exit_code == 0, result.stderr
+    assert "(PROVV): risposte cambiate 0; risposte confermate 1 (B2.1.1)" in result.stdout, result.stdout
+    assert "da_confermare" not in _answers(catalog)["B2.1.1"]

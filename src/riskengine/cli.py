@@ -1161,6 +1161,8 @@ def raccogli(catalog: Path = typer.Argument(...),
     for item in done.returned:
         typer.echo(f"  {item.file}: {item.name} ({item.unit}): {w['risposte_cambiate']} {len(item.changed)}"
                    + (f" ({', '.join(item.changed)})" if item.changed else "")
+                   + (f"; {w['risposte_confermate']} {len(item.confirmed)} ({', '.join(item.confirmed)})"
+                      if item.confirmed else "")
                    + (f"; {w['misure']} {', '.join(item.measures)}" if item.measures else ""))
     typer.echo(f"{w['righe_invariate']}: {done.untouched}")
     typer.echo(f"{w['mancanti']}: " + (", ".join(f"{name} ({code})" for code, name in done.missing)

@@ -76,6 +76,7 @@ class Returned:
     name: str
     changed: list[str] = field(default_factory=list)  # items whose answers changed
     unchanged: list[str] = field(default_factory=list)  # items answered as they already were
+    confirmed: list[str] = field(default_factory=list)  # items carried from last year to be confirmed, confirmed
     measures: list[str] = field(default_factory=list)  # measures whose monitoring changed
 
 
@@ -433,7 +434,10 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             places.setdefault(("valutazioni", position), row.place)
             entries[position] = entry
             touched.add(position)
-            (returned.changed if entry != before else returned.unchanged).append(row.code)
+            if entry != {k: v for k, v in before.items() if k != "da_confermare"}:
+                returned.changed.append(row.code)
+            else:  # the answers as they were: confirmed, when carried from last year to be
+                (returned.confirmed if "da_confermare" in before else returned.unchanged).append(row.code)
         led = {cg.code(n) for n in measures_of(cg, unit)}
         for row in _once(c, measure_rows):
             if _REFUSED in row.values.values():
