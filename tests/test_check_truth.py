@@ -143,6 +143,10 @@ def test_the_examples_have_no_error_so_the_readme_command_exits_0(catalogue: Pat
     ("Assessment-2027.YAML", None, "Assessment-2027.YAML: error[load]: a file named as the assessment of 2027, but "
                                    "not as riskengine reads it: its answers would be ignored (name it "
                                    "assessment-2027.yaml (one file per year), or move it out of the catalogue)"),
+    # the year in full-width digits: silently ignored
+    ("assessment-\uff12\uff10\uff12\uff17.yaml", None, "assessment-\uff12\uff10\uff12\uff17.yaml: error[load]: a file "
+                                                        "named as the assessment of 2027, but not as riskengine "
+                                                        "reads it"),
 ])
 def test_check_refuses_what_assess_refuses_in_the_declared_years_and_the_assessment_files(
         tmp_path: Path, name: str, text: str | None, said: str) -> None:

@@ -68,15 +68,15 @@ class Catalog:
 
     def assessment_files(self) -> dict[int, Path]:
         """The ``assessment-<year>.yaml`` files of the catalogue, by year; a file named otherwise that would be
-        taken for one (``assessment-2026.yml``, ``Assessment-2026.yaml``, ``assessment-02026.yaml``: its answers
-        would be ignored, or another's) is refused."""
+        taken for one (``assessment-2026.yml``, ``Assessment-2026.yaml``, ``assessment-02026.yaml``, the year in
+        full-width digits: its answers would be ignored, or another's) is refused."""
         found: dict[int, Path] = {}
         misnamed: list[tuple[Path, int]] = []
         for path in sorted(self.root.iterdir()):
             written = _ASSESSMENT_NAME.fullmatch(path.name)
-            if written is None or not written["anno"].isascii():  # not '²⁰²⁶', which isdigit() takes
+            if written is None:
                 continue
-            year = int(written["anno"])
+            year = int(written["anno"])  # any script's digits ('２０２７': refused below, as another spelling)
             if path.name == f"assessment-{year}.yaml":
                 found[year] = path
             else:
