@@ -159,6 +159,15 @@ def test_f08_a_template_writing_a_gigabyte_is_stopped_at_its_line(mini):
     refused(run, "template nota_tecnica.html.j2, line 2", "output grew above the limit")
 
 
+def test_f08_a_user_template_nested_too_deep_is_said_at_its_own_file(mini):
+    # compiling it ran out of Python's stack while the annex's include loaded it: said at the shipped template's
+    # include line, with the hint that a result file lacked a field
+    with_template(mini, "nota_tecnica.html.j2", "<p>" + "{% if 1 %}" * 300 + "x" + "{% endif %}" * 300 + "</p>\n")
+    line = refused(assess(mini, "--format", "html", "--lang", "en"), "templates/nota_tecnica.html.j2:1: error[template]",
+                   "blocks or calls nested too deep")
+    assert "fix the template" in line and "result file" not in line
+
+
 @pytest.mark.parametrize("expression,cause", [
     ("'x' * 10**10", "repetition"),
     ("[0] * 10**10", "repetition"),

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, Template, TemplateNotFound, nodes
+from jinja2 import BaseLoader, Template, TemplateNotFound, TemplateSyntaxError, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment
@@ -115,6 +115,10 @@ class RenderLimits:
 
 def _sized(value: Any) -> bool:
     return isinstance(value, (str, bytes, list, tuple))
+
+
+# The cause of a template nested too deep for Python's stack, as a syntax error says it (template_causes words it).
+NESTED_TOO_DEEP = "blocks nested too deep"
 
 
 # What an item of a list or tuple costs at least, in characters (a pointer: 8 bytes against a character's 1): the
@@ -258,6 +262,15 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
         self.globals.pop("lipsum", None)  # generates text from a count: nothing the annex needs
         self.finalize = self.bounded_text
         self.code_generator_class = BoundedCodeGenerator
+
+    def compile(self, source: Any, name: str | None = None, filename: str | None = None, raw: Any = False,
+                defer_init: bool = False) -> Any:
+        """Jinja's compile; a template whose blocks nest too deep for Python's stack is a syntax error of its own
+        (raised while an include loads it, it was said at the including line, as a failure of that template)."""
+        try:
+            return super().compile(source, name, filename, raw, defer_init)
+        except RecursionError:
+            raise TemplateSyntaxError(NESTED_TOO_DEEP, 1, name, filename) from None
 
     def _check_size(self, value: Any) -> Any:
         if _sized(value) and _size(value) > self.limits.max_chars:

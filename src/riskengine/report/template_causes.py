@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from riskengine.report.sandbox import TemplateLimitError
+from riskengine.report.sandbox import NESTED_TOO_DEEP, TemplateLimitError
 
 # (exception class, its message, kind): the first match words the cause. Jinja 3.1's messages (parser, lexer,
 # compiler, runtime); a message Jinja words otherwise keeps its own text. A missing filter or test is found when
 # the template is compiled (TemplateAssertionError), or inside a condition when it runs (TemplateRuntimeError).
 _CAUSES = (
+    ("TemplateSyntaxError", re.compile(re.escape(NESTED_TOO_DEEP)), "troppo_annidato"),
     ("TemplateAssertionError TemplateRuntimeError", re.compile(r"No filter named '(?P<filtro>[^']*)'( found)?\."),
      "filtro_sconosciuto"),
     ("TemplateAssertionError TemplateRuntimeError", re.compile(r"No test named '(?P<test>[^']*)'( found)?\."),
