@@ -722,3 +722,24 @@ def test_answers_carried_from_last_year_and_returned_as_they_were_are_said_confi
     assert result.exit_code == 0, result.stderr
     assert "(PROVV): risposte cambiate 0; risposte confermate 1 (B2.1.1)" in result.stdout, result.stdout
     assert "da_confermare" not in _answers(catalog)["B2.1.1"]
+
+
+def test_raccogli_over_a_new_year_draft_changes_only_the_lines_of_what_was_returned(tmp_path) -> None:
+    # new-year wrote PyYAML's default layout (lists not indented, text wrapped at 120): the first raccogli rewrote
+    # the whole file in the catalogue's (~600 changed lines for one questionnaire returned as it was)
+    import difflib
+
+    catalog = example_copy(tmp_path)
+    assert run_cli("new-year", str(catalog), "--from", "2026", "--to", "2027").exit_code == 0
+    out = tmp_path / "questionari"
+    assert run_cli("questionari", str(catalog), "--year", "2027", "--out", str(out), "--rules", RULES).exit_code == 0
+    returned = tmp_path / "restituiti"
+    returned.mkdir()
+    shutil.copy(out / "questionario-PROVV-2027.xlsx", returned)
+    before = (catalog / "assessment-2027.yaml").read_text(encoding="utf-8").splitlines()
+    assert run_cli("raccogli", str(catalog), str(returned), "--rules", RULES).exit_code == 0
+    after = (catalog / "assessment-2027.yaml").read_text(encoding="utf-8").splitlines()
+    changed = [line for line in difflib.unified_diff(before, after, lineterm="", n=0)
+               if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    provv = _processes(returned / "questionario-PROVV-2027.xlsx")
+    assert changed == ["-    da_confermare: true"] * len(provv), changed

@@ -6,10 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-import yaml
-
 from riskengine.catalog.models import Misura
 from riskengine.i18n import Text
+from riskengine.workbook.yamlfile import canonical_yaml
 
 DONE = "attuata"
 
@@ -62,6 +61,6 @@ def draft(previous: dict[str, Any], measures: list[Misura], to_year: int, lang: 
                    for n in range(1, 5))
     if flagged:
         head += f"# {words('bozza.scadute', misure=', '.join(flagged))}\n"
-    body = yaml.safe_dump({"anno": to_year, "valutazioni": entries, "monitoraggio": monitoring},
-                          allow_unicode=True, sort_keys=False, width=120)
-    return head + body
+    # in the catalogue's canonical form, which raccogli keeps where nothing changed (PyYAML's default, lists not
+    # indented and text wrapped at 120, was rewritten whole by the first raccogli)
+    return head + canonical_yaml({"anno": to_year, "valutazioni": entries, "monitoraggio": monitoring})
