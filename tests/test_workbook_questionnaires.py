@@ -743,3 +743,18 @@ def test_raccogli_over_a_new_year_draft_changes_only_the_lines_of_what_was_retur
                if line[:1] in "+-" and line[:3] not in ("+++", "---")]
     provv = _processes(returned / "questionario-PROVV-2027.xlsx")
     assert changed == ["-    da_confermare: true"] * len(provv), changed
+
+
+def test_an_answer_changed_under_an_indicator_s_motivation_is_said_to_need_reviewing(tmp_path, written) -> None:
+    # PERS changed B1.1.1's P1: the annex showed the new answer beside the motivation written for the old one, and
+    # raccogli said nothing (the questionnaire has no column for an indicator's motivation)
+    catalog, folder = _fresh(tmp_path, written, "PERS")
+    old = _answers(catalog)["B1.1.1"]
+    assert old["motivazioni"]["P1"] and old["motivazioni"]["I4"]
+    other = next(int(v) for v in allowed_answers(METHOD, "P1") if int(v) != old["risposte"]["P1"])
+    _fill(folder / "questionario-PERS-2026.xlsx", {"B1.1.1": {"P1": other}})
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES, "--lang", "it")
+    assert result.exit_code == 0, result.stderr
+    assert "; motivazioni degli indicatori da rivedere, scritte per la risposta precedente: B1.1.1 (P1)" \
+        in result.stdout, result.stdout
+    assert _answers(catalog)["B1.1.1"]["motivazioni"] == old["motivazioni"]  # kept: the referent rewrites them

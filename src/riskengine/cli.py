@@ -1163,6 +1163,7 @@ def raccogli(catalog: Path = typer.Argument(...),
                    + (f" ({', '.join(item.changed)})" if item.changed else "")
                    + (f"; {w['risposte_confermate']} {len(item.confirmed)} ({', '.join(item.confirmed)})"
                       if item.confirmed else "")
+                   + (f"; {w['motivazioni_da_rivedere']}: {', '.join(item.stale)}" if item.stale else "")
                    + (f"; {w['misure']} {', '.join(item.measures)}" if item.measures else ""))
     typer.echo(f"{w['righe_invariate']}: {done.untouched}")
     typer.echo(f"{w['mancanti']}: " + (", ".join(f"{name} ({code})" for code, name in done.missing)

@@ -77,6 +77,9 @@ class Returned:
     changed: list[str] = field(default_factory=list)  # items whose answers changed
     unchanged: list[str] = field(default_factory=list)  # items answered as they already were
     confirmed: list[str] = field(default_factory=list)  # items carried from last year to be confirmed, confirmed
+    # items whose answer to an indicator changed while the file keeps its motivation, written for the old one
+    # (the questionnaire has no column for it): "B1.1.1 (P1)"
+    stale: list[str] = field(default_factory=list)
     measures: list[str] = field(default_factory=list)  # measures whose monitoring changed
 
 
@@ -422,6 +425,11 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             entry = dict(entries[position])
             before = dict(entry)
             risposte = dict(entry.get("risposte") or {})
+            reasons = entry.get("motivazioni") or {}
+            stale = [name for name in c.indicators if name in filled and str(risposte.get(name)) != str(filled[name])
+                     and isinstance(reasons, dict) and str(reasons.get(name) or "").strip()]
+            if stale:
+                returned.stale.append(f"{row.code} ({', '.join(stale)})")
             for name, value in filled.items():
                 if name == "motivazione":
                     entry["motivazione"] = value
