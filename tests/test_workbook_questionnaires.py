@@ -152,7 +152,7 @@ def test_raccogli_merges_two_units_keeps_the_rest_and_reports_a_conflict(tmp_pat
     assert f"(PERS): risposte cambiate {len(pers)} ({', '.join(pers)})" in out
     # Italian output, Italian conflict (it was the one English sentence left in this command's output)
     conflict = f"{folder / 'questionario-RI-2026.xlsx'}:Valutazione!A2: warning[conflitto]: processo '{pers[0]}' " \
-               f"compilato dall'unità 'RI' e dalla titolare 'PERS' ({folder / 'questionario-PERS-2026.xlsx'}:Valutazione!A"
+               f"compilato dall'unità Ufficio Registro Imprese (RI) e dalla titolare Ufficio Personale (PERS) ({folder / 'questionario-PERS-2026.xlsx'}:Valutazione!A"
     assert conflict in out
     assert "): si tengono le risposte della titolare (risponde l'unità titolare dei suoi processi)" in out
     assert "unità che non hanno restituito il questionario: " in out and "(SEGR)" in out
@@ -239,7 +239,7 @@ def test_a_refused_collection_also_says_the_conflicts(tmp_path, written, error) 
     lines = result.stderr.splitlines()
     assert ": error[" in lines[0] and str(folder / "questionario-PERS-2026.xlsx") in lines[0]
     assert f"{folder / 'questionario-RI-2026.xlsx'}:Valutazione!A2: warning[conflitto]: process '{pers[0]}' " \
-           "answered by unit 'RI' and by its owner 'PERS'" in result.stderr
+           "answered by unit Ufficio Registro Imprese (RI) and by its owner Ufficio Personale (PERS)" in result.stderr
     assert lines[-1] == "1 error"
     assert (catalog / "assessment-2026.yaml").read_bytes() == before
 
@@ -381,7 +381,7 @@ def test_a_new_year_whose_questionnaires_hold_no_answer_writes_no_assessment(tmp
     assert foreign.stderr.splitlines()[0].startswith(f"{out}: error[questionario]: nessun questionario contiene")
     assert foreign.stderr.splitlines()[-1] == "1 errore"
     assert f"{out / 'questionario-RI-2030.xlsx'}:Valutazione!A2: warning[conflitto]: processo '{pers[0]}' compilato " \
-           "dall'unità 'RI', che non ne è titolare (titolare: 'PERS'): non unito" in foreign.stderr
+           "dall'unità Ufficio Registro Imprese (RI), che non ne è titolare (titolare: Ufficio Personale (PERS)): non unito" in foreign.stderr
 
 
 def test_questionnaires_are_deterministic(written, tmp_path) -> None:

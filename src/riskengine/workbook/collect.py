@@ -473,16 +473,19 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             monitoring[position] = entry
             if entry != before:
                 returned.measures.append(row.code)
+    def named(node: str | None) -> str:  # a unit by its name, its code beside it (as the questionnaire has it)
+        return f"{cg.attrs(node)['label']} ({cg.code(node)})" if node else "—"
+
     for row, unit in foreign:
         owner = c.owner(f"{c.kind}:{row.code}")
-        owner_code = cg.code(owner) if owner else "—"
+
         kept = row.code in answered  # the owner answered too: its answers are kept
         key = "conflitto_titolare" if kept else "conflitto_non_titolare"
         collection.conflicts.append(said(
             row.place, f"problemi.questionario.{key}",
             code="conflitto", severity=Severity.WARNING, subject=row.code,
-            hint_key="problemi.questionario.suggerimento.titolare", codice=row.code, unita=cg.code(unit),
-            titolare=owner_code, livello_chiave=f"problemi.questionario.livello.{c.level}",
+            hint_key="problemi.questionario.suggerimento.titolare", codice=row.code, unita=named(unit),
+            titolare=named(owner), livello_chiave=f"problemi.questionario.livello.{c.level}",
             **({"dove": str(answered[row.code])} if kept else {})))
     # Rows refused here (answered in part, an unknown item, another unit's measure) and files that are no
     # questionnaire are left out, and the others are still checked below, so that their answers' errors come in
