@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,23 @@ def test_report_renders_from_a_valid_result(tmp_path: Path) -> None:
     result = _report(GOLDEN, tmp_path / "out")
     assert result.returncode == 3, result.stderr  # mini's annex has an error finding: written, as a draft
     assert (tmp_path / "out" / "risultato.json").read_bytes() == GOLDEN.read_bytes()
+
+
+def test_a_value_not_of_its_form_is_told_the_form_in_words_not_as_a_regular_expression(tmp_path: Path) -> None:
+    # "does not have the expected form (^-?[0-9]{1,18}(\.[0-9]{1,40})?$)": a reader was shown a regular expression
+    data = _golden()
+    next(p for p in data["processi"] if p["valutato"])["inerente"]["rischio"] = "4,25"
+    path = tmp_path / "virgola.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    line = next(x for x in _report(path, tmp_path / "out").stderr.splitlines() if ": error[" in x)
+    assert ".inerente.rischio: does not have the expected form (a number of digits with a decimal point, e.g. " \
+           "4.25)" in line and "[0-9]" not in line, line
+    # a method's colour, in Italian: the form of a colour
+    from rules_helpers import run_cli
+
+    method = tmp_path / "rules" / "m"
+    shutil.copytree(REPO / "rules" / "cciaa-torino-2022", method)
+    text = (method / "method.yaml").read_text(encoding="utf-8")
+    (method / "method.yaml").write_text(text.replace('colore: "#2e7d32"', 'colore: "verde"', 1), encoding="utf-8")
+    checked = run_cli("check", str(method), "--lang", "it")
+    assert "'colore' non ha la forma attesa (un colore #RRGGBB, ad es. #2e7d32)" in checked.stdout, checked.stdout

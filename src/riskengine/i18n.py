@@ -406,9 +406,12 @@ class Text:
         for field in ("stato", "tipologia"):
             if field in values:
                 values[field] = self.value(field, values[field])
-        for name, value in args.items():
-            if name.endswith("_chiave") and value in self.labels:  # a value worded by a key (an element, a type)
-                values[name.removesuffix("_chiave")] = format_label(self.labels[value], values)
+        keyed = [(name.removesuffix("_chiave"), self.labels[value]) for name, value in args.items()
+                 if name.endswith("_chiave") and value in self.labels]  # values worded by a key (an element, a type)
+        # twice when several: a keyed value may hold another (a cause naming the form it expected)
+        for _ in range(min(len(keyed), 2)):
+            for name, label in keyed:
+                values[name] = format_label(label, values)
         return values
 
     def finding(self, code: str, args: Mapping[str, Any] | None, message: str) -> str:

@@ -362,7 +362,7 @@ _CAUSES = {"missing": "mancante", "literal_error": "non_ammesso"}
 
 def _cause(error: Any) -> dict[str, str]:
     """The values that word pydantic's ``error`` as ``{causa}``: by key when the catalogue words its kind."""
-    from riskengine.source.validate import LIMITS, TYPE_WORDS
+    from riskengine.source.validate import LIMITS, TYPE_WORDS, form_values
 
     kind = error["type"]
     refusal = error.get("ctx", {}).get("error")
@@ -374,7 +374,7 @@ def _cause(error: Any) -> dict[str, str]:
         limit = re.sub(r"^Decimal\('(.*)'\)$", r"\1", str(error.get("ctx", {}).get(LIMITS[kind])))
         empty = kind in ("string_too_short", "too_short") and limit == "1"
         return {"causa_chiave": f"problemi.risultato.causa.limite.{'vuoto' if empty else kind}", "causa": error["msg"],
-                "forma" if kind == "string_pattern_mismatch" else "limite": limit,
+                **(form_values(limit) if kind == "string_pattern_mismatch" else {"limite": limit}),
                 "numero_trovato": shorten(error.get("input"))}
     if kind in TYPE_WORDS:
         return {"causa_chiave": f"problemi.risultato.causa.tipo.{TYPE_WORDS[kind]}", "causa": error["msg"]}

@@ -37,6 +37,15 @@ TYPE_WORDS = {
 LIMITS = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le",
            "string_too_short": "min_length", "string_too_long": "max_length", "too_short": "min_length",
            "too_long": "max_length", "string_pattern_mismatch": "pattern"}
+# The forms the models declare as patterns, worded (problemi.forma.*): a reader is not shown a regular expression.
+FORMS = {r"^[a-z0-9][a-z0-9-]*$": "codice_minuscolo", r"^[A-Za-z][A-Za-z0-9_]*$": "codice_indicatore",
+         r"^#[0-9a-fA-F]{6}$": "colore", r"^-?[0-9]{1,18}(\.[0-9]{1,40})?$": "numero_testo",
+         r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "data_iso"}
+
+
+def form_values(pattern: str) -> dict[str, str]:
+    """The values that word a pattern a value does not match as ``{forma}``: by key when the models declare it."""
+    return {"forma": pattern, **({"forma_chiave": f"problemi.forma.{FORMS[pattern]}"} if pattern in FORMS else {})}
 
 
 def written(value: Any) -> str:
@@ -65,7 +74,7 @@ def _out_of_limits(where: Location, kind: str, err: Any, name: str, element: str
     if kind in ("string_too_short", "too_short") and limit == "1":
         kind = "vuoto"
     values: dict[str, Any] = {"elemento": wording(element, chiave=name), "elemento_chiave": element, "chiave": name,
-                              "forma" if kind == "string_pattern_mismatch" else "limite": limit}
+                              **(form_values(limit) if kind == "string_pattern_mismatch" else {"limite": limit})}
     if kind.startswith(("greater", "less")):
         values["numero_trovato"] = shorten(given)
     elif kind != "string_pattern_mismatch":
