@@ -564,3 +564,21 @@ def test_a_cell_left_empty_or_holding_a_decimal_or_a_yes_no_is_said_at_its_cell_
         api.import_xlsx(unnamed, tmp_path / "out-nome")
     assert [(str(p.location), p.message) for p in refused.value.problems] == [
         (f"{unnamed}:Processi!{column}{row}", "the cell of 'nome' is empty")]
+
+
+def test_a_sheet_named_with_a_combining_accent_is_the_sheet_of_that_name(tmp_path, workbook) -> None:
+    # «Unità» written with a combining grave (as some keyboards and macOS compose it): "foglio 'Unità' inesistente
+    # (forse 'Unità'?)"
+    import unicodedata
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook)
+    decomposed = unicodedata.normalize("NFD", "Unità")
+    assert decomposed != "Unità"
+    book["Unità"].title = decomposed
+    book.save(tmp_path / "nfd.xlsx")
+    result = _import(tmp_path / "nfd.xlsx", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    assert _import(workbook, tmp_path / "composed").exit_code == 0
+    assert (tmp_path / "out" / "units.yaml").read_bytes() == (tmp_path / "composed" / "units.yaml").read_bytes()

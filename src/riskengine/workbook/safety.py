@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,7 +158,8 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
             except Exception as exc:  # a damaged sheet (XML cut short, a cell openpyxl cannot read): one line
                 raise _refuse(path, "foglio_illeggibile", "salva", foglio=ws.title, errore=type(exc).__name__) \
                     from None
-            sheets[ws.title] = Sheet(ws.title, rows, merged)
+            # by its name as one composes it: 'Unità' typed with a combining accent is the sheet «Unità»
+            sheets[unicodedata.normalize("NFC", ws.title)] = Sheet(ws.title, rows, merged)
     finally:
         book.close()
     if problems:
