@@ -389,6 +389,12 @@ def test_a_database_of_other_tables_is_refused_and_left_as_it_was(tmp_path, monk
         assert run.returncode == 1 and "error[store]: the file is not a riskengine history store: it holds other " \
             "tables (protocollo)" in run.stderr, run.stderr
     assert (catalog / DEFAULT_FILE).read_bytes() == before
+    # the same named by an address with options (it went through SQLAlchemy, which gave it the schema)
+    named = f"sqlite:///{(catalog / DEFAULT_FILE).resolve()}?timeout=5"
+    for command in (("history", catalog), ("assess", catalog, "-o", tmp_path / "out", "-f", "json", "-q")):
+        run = riskengine(*command, "--db", named, "--lang", "en", cwd=tmp_path)
+        assert run.returncode == 1 and "it holds other tables (protocollo)" in run.stderr, run.stderr
+    assert (catalog / DEFAULT_FILE).read_bytes() == before
     # a database with no table yet is a store with no run: history leaves it as it is, assess gives it the schema
     (catalog / DEFAULT_FILE).unlink()
     sqlite3.connect(catalog / DEFAULT_FILE).close()
@@ -397,6 +403,7 @@ def test_a_database_of_other_tables_is_refused_and_left_as_it_was(tmp_path, monk
         connection.execute("drop table t")
     empty = (catalog / DEFAULT_FILE).read_bytes()
     assert riskengine("history", catalog, cwd=tmp_path).returncode == 0
+    assert riskengine("history", catalog, "--db", named, cwd=tmp_path).returncode == 0
     assert (catalog / DEFAULT_FILE).read_bytes() == empty
     assert riskengine("assess", catalog, "-o", tmp_path / "out2", "-f", "json", "-q", cwd=tmp_path).returncode in (0, 3)
     assert "2026" in riskengine("history", catalog, cwd=tmp_path).stdout

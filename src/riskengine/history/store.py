@@ -129,9 +129,10 @@ class _SqlAlchemy:
         try:
             with self.engine.connect() as connection:
                 return [dict(row._mapping) for row in connection.execute(sa.text(sql), params)]
-        except sa.exc.DBAPIError as exc:  # a table or column gone, the server gone
-            where = self.engine.url.database if self.engine.dialect.name == "sqlite" else "--db"
-            raise _damaged(Location(str(where)), str(exc.orig)) from None
+        except sa.exc.DBAPIError as exc:  # a table or column gone; on a server, the server gone too
+            if self.engine.dialect.name == "sqlite":
+                raise _damaged(Location(str(self.engine.url.database)), str(exc.orig)) from None
+            raise _unopened(Location("--db"), **_db_cause(str(exc.orig))) from None
 
     def insert(self, sql: str, params: dict[str, Any]) -> int:
         import sqlalchemy as sa
@@ -193,7 +194,10 @@ def _migrate(engine: sa.Engine, where: Location) -> None:
     with engine.connect() as connection:
         if _at_head(connection):
             return
-        if sa.inspect(connection).has_table("alembic_version"):
+        tables = sorted(sa.inspect(connection).get_table_names())
+        if tables and "alembic_version" not in tables:  # someone else's database: riskengine's tables among theirs
+            raise _foreign(where, tables)
+        if tables:
             _refuse_newer(connection.execute(sa.text(_VERSION)).scalars().all(), where)
     from alembic import command
 
@@ -321,8 +325,7 @@ def _sqlite_state(path: str) -> str:
         if not tables:
             return "empty"
         if "alembic_version" not in tables:
-            raise refuse(Location(path), "problemi.archivio.estraneo", code="store",
-                         hint_key="problemi.archivio.suggerimento.estraneo", tabelle=shorten(", ".join(tables)))
+            raise _foreign(Location(path), tables)
         versions = [row[0] for row in connection.execute(_VERSION)]
     except sqlite3.DatabaseError:  # not a database, or a locked one: said when SQLAlchemy opens it
         return "other"
@@ -330,6 +333,11 @@ def _sqlite_state(path: str) -> str:
         connection.close()
     _refuse_newer(versions, Location(path))
     return "head" if versions == [HEAD] else "other"
+
+
+def _foreign(where: Location, tables: list[str]) -> RiskengineError:
+    return refuse(where, "problemi.archivio.estraneo", code="store", hint_key="problemi.archivio.suggerimento.estraneo",
+                  tabelle=shorten(", ".join(tables)))
 
 
 def _refuse_newer(versions: Sequence[Any], where: Location) -> None:
@@ -444,12 +452,11 @@ def read_store(url: str, *, named: bool = False) -> Store:
                      hint_key="problemi.archivio.suggerimento.inesistente", variabile=ENV_VAR)
     if path is not None and (not os.path.exists(path) or (os.path.isfile(path) and os.path.getsize(path) == 0)):
         return Store(_Empty())
-    plain = _sqlite_file(url)
-    if plain is not None and os.path.isfile(plain):
+    if path is not None and os.path.isfile(path):
         try:
-            state = _sqlite_state(plain)
+            state = _sqlite_state(path)
         except sqlite3.Error as exc:
-            raise _unopened(Location(plain), **_db_cause(str(exc))) from None
+            raise _unopened(Location(path), **_db_cause(str(exc))) from None
         if state == "empty":  # a database with no table yet: a store with no run, given no schema
             return Store(_Empty())
     return open_store(url)
