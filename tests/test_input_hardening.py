@@ -200,6 +200,14 @@ def test_a_code_with_a_control_character_is_refused_and_shown_escaped(tmp_path):
     assert "\x1b" not in proc.stdout
 
 
+def test_a_code_with_a_character_no_xml_document_may_hold_is_refused(tmp_path):
+    # 'MG\uffff01' passed check; export-xlsx ended in "internal error" and the Word annex blamed its template
+    broken_copy(tmp_path, ("processes.yaml", "  - codice: B2.2.1\n", '  - codice: "B2\\uffff.2.1"\n'))
+    lines = refused(riskengine(tmp_path, "check", "cat"))
+    assert lines == ["cat/processes.yaml:26:13: error[schema]: 'codice': a code cannot contain invisible or control "
+                     "characters: U+FFFF noncharacter is character 3 of 'B2\\uffff.2.1'"], lines
+
+
 def test_codes_that_look_alike_are_a_warning(tmp_path):
     cyrillic = "\u04122.1.1"  # Cyrillic В, then 2.1.1
     broken_copy(tmp_path, ("processes.yaml", "  - codice: B2.2.1\n", f"  - codice: {cyrillic}\n"),

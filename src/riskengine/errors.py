@@ -14,8 +14,10 @@ from typing import Any
 MAX_SHOWN = 80  # characters of a value shown in a message
 MAX_MESSAGE = 1_000  # characters of a message or hint: the rest is cut, whatever built it
 # Characters that would act on a terminal or reorder the text around them: controls (not tab and
-# newline), zero-width characters and bidi controls. Shown escaped (\x1b, \u202e).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+# newline), zero-width characters and bidi controls; and those that are no text (surrogates, which a UTF-8
+# terminal cannot be sent, U+FFFE, U+FFFF). Shown escaped (\x1b, \u202e, \uffff).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+                     "\ud800-\udfff\ufffe\uffff]")
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -23,7 +23,7 @@ MAX_TEXT_LENGTH = 20_000  # a name or a description: about ten pages
 # U+034F or a variation selector prints as nothing or on its neighbour). Two codes that differ by
 # one of them print the same. Default-ignorable code points (Hangul fillers, tags) and the blank
 # braille pattern, letters or symbols that print as nothing, are refused as well.
-_NOT_IN_CODES = frozenset(("Cc", "Cf", "Zl", "Zp", "Mn", "Me"))
+_NOT_IN_CODES = frozenset(("Cc", "Cf", "Zl", "Zp", "Mn", "Me", "Cs", "Cn"))  # Cs, Cn: no XML document may hold them
 _BLANK_SYMBOLS = frozenset("\u2800")
 # Removed from free text: C0 and C1 controls other than tab and newline (they act on terminals), and what no XML
 # document may hold (surrogates, U+FFFE, U+FFFF: the workbooks and the Word annex could not be written).
@@ -92,7 +92,7 @@ def _code_text(value: str) -> str:
     for position, char in enumerate(value, start=1):
         category = unicodedata.category(char)
         if category in _NOT_IN_CODES or char in _BLANK_SYMBOLS or is_default_ignorable(char):
-            name = unicodedata.name(char, "control character")
+            name = unicodedata.name(char, "noncharacter" if category in ("Cs", "Cn") else "control character")
             kind = "combinanti" if category in ("Mn", "Me") else "invisibili"
             raise RefusalError(f"problemi.valore.codice_caratteri_{kind}", punto=f"U+{ord(char):04X}", nome=name,
                           posizione=position, codice=shorten(value))
