@@ -564,6 +564,15 @@ def test_a_cell_left_empty_or_holding_a_decimal_or_a_yes_no_is_said_at_its_cell_
         api.import_xlsx(unnamed, tmp_path / "out-nome")
     assert [(str(p.location), p.message) for p in refused.value.problems] == [
         (f"{unnamed}:Processi!{column}{row}", "the cell of 'nome' is empty")]
+    # two columns ending alike (tipo and collettivo.tipo; esito_monitoraggio.esito and attestazione_oiv.esito): the
+    # one left empty, by its heading (it was said at the other)
+    for sheet, code, heading in (("Ruoli", "OIV", "tipo"), ("Obblighi", "AT-01-02", "esito_monitoraggio.esito")):
+        row, column = row_of(workbook, sheet, code), column_of(workbook, sheet, heading)
+        emptied = edit(workbook, sheet, {f"{column}{row}": None}, tmp_path / f"{sheet}.xlsx")
+        with pytest.raises(RiskengineError) as refused:
+            api.import_xlsx(emptied, tmp_path / f"out-{sheet}")
+        assert [(str(p.location), p.message) for p in refused.value.problems] == [
+            (f"{emptied}:{sheet}!{column}{row}", f"the cell of '{heading}' is empty")]
 
 
 def test_a_sheet_named_with_a_combining_accent_is_the_sheet_of_that_name(tmp_path, workbook) -> None:

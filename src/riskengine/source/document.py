@@ -173,6 +173,11 @@ class Document:
                 self.root = yaml_reader.compose(raw.decode("utf-8-sig"))
         return self.root
 
+    def empty_cell(self, keys: PathKey) -> tuple[Location, str] | None:
+        """The empty cell a missing value at ``keys`` was left in, and its column's heading: a file has none (a
+        workbook's sheets do, :class:`riskengine.workbook.read.WorkbookDocument`)."""
+        return None
+
     def locate(self, keys: PathKey, *, key: bool = False) -> Location:
         """Location of the value at ``keys`` (or of its key when ``key``), nearest parent if absent."""
         raw = self._bytes() if self.root is None else None

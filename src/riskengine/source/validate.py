@@ -138,6 +138,9 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
                                  hint=suggestion, hint_key="" if suggestion or not allowed else
                                  "problemi.suggerimento.chiavi_ammesse", chiave=shorten(name),
                                  chiavi=", ".join(allowed)))
+        elif kind == "missing" and (cell := doc.empty_cell(full)) is not None:  # a workbook's cell left empty
+            problems.append(said(cell[0], "problemi.cartella.cella_vuota", code="schema", colonna=cell[1],
+                                 hint_key="problemi.cartella.suggerimento.cella_vuota"))
         elif kind == "missing":
             problems.append(said(doc.locate(full[:-1]), "problemi.chiave_mancante", code="schema", chiave=name))
         elif kind == "literal_error":

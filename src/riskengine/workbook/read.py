@@ -51,6 +51,12 @@ class WorkbookDocument(Document):
 
     places: dict[PathKey, str] = field(default_factory=dict, repr=False)  # keys → "Foglio!C12"
     home: str = ""  # the place of the file as a whole: its sheet
+    empty: dict[PathKey, tuple[str, str]] = field(default_factory=dict, repr=False)  # keys → (cell, heading)
+
+    def empty_cell(self, keys: PathKey) -> tuple[Location, str] | None:
+        """The cell of a column the sheet has, left empty where ``keys`` was to be read, and the column's heading."""
+        found = self.empty.get(tuple(keys))
+        return (Location(f"{self.path}:{found[0]}"), found[1]) if found else None
 
     def locate(self, keys: PathKey, *, key: bool = False) -> Location:
         """The cell of ``keys``, else of its nearest written parent (the row, then the sheet)."""
@@ -69,6 +75,7 @@ class _Row:
     data: dict[str, Any]
     row: int
     places: dict[PathKey, str]
+    empty: dict[PathKey, tuple[str, str]] = field(default_factory=dict)  # column key → (its empty cell, heading)
     owners: dict[str, Any] = field(default_factory=dict)
     owner_places: dict[str, str] = field(default_factory=dict)
 
@@ -92,10 +99,8 @@ class _Reader:
         self.data: dict[str, dict[str, Any]] = {}
         self.places: dict[str, dict[PathKey, str]] = {}
         self.homes: dict[str, str] = {}
+        self.empties: dict[str, dict[PathKey, tuple[str, str]]] = {}  # per file: see WorkbookDocument.empty
         self.year: int | None = None
-        # the empty cells of the columns a sheet has, by (the row's place, the key): a key missing from a row was
-        # left empty there, and is asked for at its cell
-        self.empty: dict[tuple[str, str], str] = {}
 
     def problem(self, sheet: str, ref: str, key: str, *, hint: str = "", hint_key: str = "", **values: Any) -> None:
         """A problem at a cell, worded by ``problemi.cartella.<key>`` (its hint by ``…suggerimento.<hint_key>``)."""
@@ -106,6 +111,7 @@ class _Reader:
     def file(self, name: str, home: str) -> dict[str, Any]:
         self.homes.setdefault(name, home)
         self.places.setdefault(name, {})
+        self.empties.setdefault(name, {})
         return self.data.setdefault(name, {})
 
     # --- the sheets ---------------------------------------------------------------------------
@@ -152,9 +158,10 @@ class _Reader:
                 item.places[column.key] = f"{sheet.title}!{cell.ref}"
             if item.data or item.owners:
                 items.append(item)
-                for index, column in found.items():
-                    if index not in sheet.rows[number] and column not in owners:
-                        self.empty[(item.places[()], column.key[-1])] = f"{sheet.title}!{column_letter(index)}{number}"
+                # a key missing from the row was left empty in its column: asked for at that cell
+                item.empty = {column.key: (f"{sheet.title}!{column_letter(index)}{number}", column.header)
+                              for index, column in found.items()
+                              if index not in sheet.rows[number] and column not in owners}
         return items
 
     def settings(self, sheet: Sheet) -> None:
@@ -208,6 +215,8 @@ class _Reader:
     def _place(self, file: str, prefix: PathKey, row: _Row) -> None:
         for key, place in row.places.items():
             self.places[file][prefix + key] = place
+        for key, cell in row.empty.items():
+            self.empties[file][prefix + key] = cell
 
     def processes(self, processes: list[_Row], phases: list[_Row], events: list[_Row]) -> None:
         """Processes, their phases (nested by 'fase_padre') and events, in row order within each parent."""
@@ -293,17 +302,10 @@ _CELL_WORDING = {"problemi.valore.scadenza": "problemi.valore.scadenza_cella",
 _NUMBER = re.compile(r"-?\d+\.\d+")
 
 
-def _in_a_cell(problem: Problem, path: Path, empty: dict[tuple[str, str], str]) -> Problem:
-    """A problem of a workbook's cell worded for the cell: a date as the workbook writes it, a key missing from a
-    row asked for at its empty cell, a number or a yes/no found in a cell as the sheet shows it (1,5 and sì in
-    Italian, not YAML's 1.5 and true)."""
+def _in_a_cell(problem: Problem) -> Problem:
+    """A problem of a workbook's cell worded for the cell: a date as the workbook writes it, a number or a yes/no
+    found in a cell as the sheet shows it (1,5 and sì in Italian, not YAML's 1.5 and true)."""
     args: dict[str, Any] = dict(problem.args)
-    if problem.key == "problemi.chiave_mancante":
-        place = empty.get((str(problem.location).removeprefix(f"{path}:"), args.get("chiave", "")))
-        if place is None:
-            return problem
-        return said(Location(f"{path}:{place}"), "problemi.cartella.cella_vuota", code=problem.code,
-                    hint_key="problemi.cartella.suggerimento.cella_vuota", colonna=args["chiave"])
     if problem.key == "problemi.tipo_errato":
         found = str(args.get("trovato", ""))
         if found in ("true", "false"):
@@ -347,7 +349,7 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
     reader = _Reader(path, sheets)
 
     def at_cells(problems: list[Problem]) -> RiskengineError:
-        return RiskengineError(sorted((_in_a_cell(p, path, reader.empty) for p in problems), key=Problem.sort_key))
+        return RiskengineError(sorted(map(_in_a_cell, problems), key=Problem.sort_key))
     tables = {t.title: t for t in TABLES}
     if SETTINGS_SHEET in sheets:
         reader.settings(sheets[SETTINGS_SHEET])
@@ -369,8 +371,8 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
         reader.processes(rows["Processi"], rows.get("Fasi", []), rows.get("Eventi", []))
     if reader.problems:
         raise RiskengineError(sorted(reader.problems, key=Problem.sort_key))
-    documents = {name: WorkbookDocument(str(path), data, places=reader.places[name], home=reader.homes[name])
-                 for name, data in reader.data.items()}
+    documents = {name: WorkbookDocument(str(path), data, places=reader.places[name], home=reader.homes[name],
+                                        empty=reader.empties[name]) for name, data in reader.data.items()}
     problems: list[Problem] = []
     models: dict[str, Any] = {}
     for name, model in CATALOG_FILES.items():
@@ -413,7 +415,8 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
             if reader.problems:
                 raise RiskengineError(sorted(reader.problems, key=Problem.sort_key))
         doc = WorkbookDocument(str(path), reader.data.get(ASSESSMENT_FILE, {}),
-                               places=reader.places.get(ASSESSMENT_FILE, {}), home=ASSESSMENT_SHEET)
+                               places=reader.places.get(ASSESSMENT_FILE, {}), home=ASSESSMENT_SHEET,
+                               empty=reader.empties.get(ASSESSMENT_FILE, {}))
         if "monitoraggio" in doc.data or "valutazioni" in doc.data or "anno" in doc.data:
             assessment = validate_document(doc, AssessmentFile, problems)
             if assessment is None:
