@@ -23,7 +23,7 @@ from riskengine.method.models import EsitoMonitoraggio
 from riskengine.source.document import Document, load_yaml
 from riskengine.source.fields import Code, Dec, Model, Scadenza
 from riskengine.source.validate import validate_document, written
-from riskengine.suggest import did_you_mean
+from riskengine.suggest import Suggestions
 
 
 class Collegamento(Model):
@@ -98,10 +98,12 @@ def apply_scenario(scenario: Scenario, doc: Document, cg: CatalogGraph, method: 
     measures = {cg.code(n) for n in cg.nodes_of("measure")}
     links = {cg.code(p): [cg.code(m) for m in q.measures_of(cg, p)] for p in cg.nodes_of("process")}
 
+    suggesters: dict[int, Suggestions] = {}  # by pool: one for each kind of code
+
     def known(kind: str, code: str, pool: Any, keys: tuple[Any, ...]) -> bool:
         if code in pool:
             return True
-        proposal = did_you_mean(code, sorted(pool))  # a close code, else where the codes are
+        proposal = suggesters.setdefault(id(pool), Suggestions(pool))(code)  # a close code, else where they are
         problems.append(said(doc.locate(keys), "problemi.scenario.sconosciuto", code="scenario", hint=proposal,
                              hint_key="" if proposal else f"problemi.scenario.suggerimento.codice.{kind}",
                              codice=shorten(code), genere_chiave=f"problemi.scenario.genere.{kind}"))

@@ -24,7 +24,7 @@ from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile
 from riskengine.source.document import Document, PathKey
 from riskengine.source.validate import validate_document
-from riskengine.suggest import did_you_mean
+from riskengine.suggest import Suggestions, did_you_mean
 from riskengine.workbook.layout import (
     ASSESSMENT_FILE,
     ASSESSMENT_SHEET,
@@ -229,6 +229,10 @@ class _Reader:
             self._place("processes.yaml", path, row)
             by_code.setdefault(str(row.data.get("codice")), (row.data, path))
         phase_rows = {(str(r.owners.get("processo")), str(r.data.get("codice"))): r for r in phases}
+        phases_of: dict[str, list[str]] = {}  # a process's phase codes: the pool of a suggestion
+        for process_code, phase_code in phase_rows:
+            phases_of.setdefault(process_code, []).append(phase_code)
+        suggest_process = Suggestions(by_code)
         placed: dict[int, PathKey] = {}
 
         def attach(row: _Row, sheet: str, owner_key: str, list_key: str) -> None:
@@ -237,14 +241,13 @@ class _Reader:
             if process not in by_code:
                 where = row.owner_places.get("processo", f"{sheet}!A{row.row}")
                 self.problems.append(said(Location(f"{self.path}:{where}"), "problemi.cartella.processo_sconosciuto",
-                                          code="workbook", hint=did_you_mean(process, by_code), processo=process))
+                                          code="workbook", hint=suggest_process(process), processo=process))
                 return
             parent, path = by_code[process]
             if parent_code is not None:
                 phase = phase_rows.get((process, str(parent_code)))
                 if phase is None or id(phase) not in placed:
-                    pool = [code for (p, code) in phase_rows if p == process]
-                    proposal = did_you_mean(str(parent_code), pool)
+                    proposal = did_you_mean(str(parent_code), phases_of.get(process, []))
                     self.problems.append(said(
                         Location(f"{self.path}:{row.owner_places[owner_key]}"), "problemi.cartella.fase_sconosciuta",
                         code="workbook", hint=proposal,
