@@ -132,6 +132,12 @@ def test_show_unit_gives_each_measure_the_state_the_latest_monitoring_records(tm
     states = {line.split()[0]: shown[i + 1].split("stato: ")[1].split("  ")[0]
               for i, line in enumerate(shown) if line.startswith("  M")}
     assert (states["MS09"], states["MS08"], states["MGU33"]) == ("In corso", "Da attuare", "Attuata")
+    # a latest assessment that does not read (a state no monitoring knows): the catalogue's states, as without one
+    text = (catalog / "assessment-2026.yaml").read_text(encoding="utf-8")
+    (catalog / "assessment-2026.yaml").write_text(text.replace("stato: in-corso", "stato: attuatissima", 1),
+                                                 encoding="utf-8")
+    broken = run_cli("show", "--lang", "it", str(catalog), "--unit", "PROVV")
+    assert broken.exit_code == 0 and not broken.stdout.splitlines()[1].startswith("Stato delle misure")
     for name in ("assessment-2025.yaml", "assessment-2026.yaml"):
         (catalog / name).unlink()
     alone = run_cli("show", "--lang", "it", str(catalog), "--unit", "PROVV").stdout.splitlines()

@@ -488,7 +488,8 @@ def diff(source: str | Path, before: str | Path, after: str | Path, *, db: str |
 
 
 def _monitoring(cg: CatalogGraph) -> tuple[int | None, dict[str, str]]:
-    """The latest assessment's year and the state its monitoring records of each measure (none without one)."""
+    """The latest assessment's year and the state its monitoring records of each measure (none without one, or
+    when its file does not read: show needs only the catalogue, and check says what is wrong with the file)."""
     from riskengine.method.models import AssessmentFile
     from riskengine.source.document import load_yaml
     from riskengine.source.validate import validate_document
@@ -497,9 +498,13 @@ def _monitoring(cg: CatalogGraph) -> tuple[int | None, dict[str, str]]:
     if not files:
         return None, {}
     problems: list[Problem] = []
-    assessment = validate_document(load_yaml(files[max(files)], within=cg.catalog.root), AssessmentFile, problems)
+    try:
+        assessment = validate_document(load_yaml(files[max(files)], within=cg.catalog.root), AssessmentFile,
+                                       problems)
+    except RiskengineError:
+        return None, {}
     if assessment is None:
-        raise RiskengineError(problems)
+        return None, {}
     return assessment.anno, {esito.misura: esito.stato for esito in assessment.monitoraggio}
 
 
