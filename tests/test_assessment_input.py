@@ -87,6 +87,12 @@ def test_a_long_answer_is_quoted_shortened(tmp_path, cciaa) -> None:
     (line,) = problems_of(path, *cciaa)
     assert "'" + "x" * 80 + "… (400 characters)' is not an answer of indicator 'P5'" in line, line
     assert "x" * 81 not in line
+    # an indicator named by a key of 400 characters, in the answers and in the motivations: quoted shortened too
+    name = "Y" * 400
+    path = write(tmp_path, one("    risposte: " + ANSWERS.replace("P5: 1", f"P5: 1, {name}: 1") + "\n"
+                               + f"    motivazioni: {{{name}: perché}}\n"))
+    lines = problems_of(path, *cciaa)
+    assert len(lines) == 2 and all("Y" * 81 not in line and "… (400 characters)" in line for line in lines), lines
 
 
 def test_true_is_not_an_answer(tmp_path, cciaa) -> None:

@@ -83,7 +83,7 @@ def check_answers(method: Method, risposte: dict[str, Any], locate: Callable[...
     for name, raw in risposte.items():
         if name not in codes:
             problems.append(said(locate((name,), key=True), "problemi.indicatore_sconosciuto", code="assessment",
-                                 hint=did_you_mean(name, codes), indicatore=name))
+                                 hint=did_you_mean(name, codes), indicatore=shorten(name)))
             continue
         if matched is not None and type(raw) in (str, int, float, Decimal):
             key = (name, type(raw), raw)
@@ -182,12 +182,13 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
             if name not in indicator_codes:
                 problems.append(said(doc.locate(keys + ("motivazioni", name), key=True),
                                      "problemi.motivazione_indicatore_sconosciuto", code="assessment",
-                                     hint=did_you_mean(name, indicator_codes), indicatore=name))
+                                     hint=did_you_mean(name, indicator_codes), indicatore=shorten(name)))
         if giudizio.residuo is not None:
             r = giudizio.residuo
             if r.livello is not None and r.livello not in method.levels:
                 problems.append(said(doc.locate(keys + ("residuo", "livello")), "problemi.livello_sconosciuto",
-                                     code="assessment", hint=did_you_mean(r.livello, method.levels), livello=r.livello))
+                                     code="assessment", hint=did_you_mean(r.livello, method.levels),
+                                     livello=shorten(r.livello)))
             if r.rischio is not None and not method.numeric:
                 problems.append(said(doc.locate(keys + ("residuo", "rischio")), "problemi.residuo_non_numerico",
                                      code="assessment"))
