@@ -181,6 +181,8 @@ def test_f08_a_user_template_nested_too_deep_is_said_at_its_own_file(mini):
     # a list's items weigh as pointers: 40,000,000 characters made a list of 320 MB (forty of them: gigabytes)
     ("('a' * 30000000)|list|length", "a list of 30,000,000 items"),
     ("(('a' * 4000000)|list) * 8", "repetition"),
+    # lists of lists: each weighs as a list (8,000,000 batches of one character took 825 MB before the check)
+    ("(('a' * 8000000)|batch(1)|list)|length", "list would build"),
 ])
 def test_f08_amplifiers_are_refused_before_they_allocate(assessed, tmp_path, expression, cause):
     templates = tmp_path / "templates"

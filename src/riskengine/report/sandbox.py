@@ -126,9 +126,17 @@ NESTED_TOO_DEEP = "blocks nested too deep"
 ITEM_WEIGHT = 8
 
 
+# What a list or tuple costs beyond its items' pointers, in characters (a list of 1-character batches: 64 bytes each).
+LIST_WEIGHT = 64
+
+
 def _size(value: str | bytes | list | tuple) -> int:
-    """The size of a sized value against the limit: its characters, or its items by :data:`ITEM_WEIGHT`."""
-    return len(value) * (ITEM_WEIGHT if isinstance(value, (list, tuple)) else 1)
+    """The size of a sized value against the limit: its characters, or its items by :data:`ITEM_WEIGHT` and the lists
+    among them by their own size."""
+    if not isinstance(value, (list, tuple)):
+        return len(value)
+    nested = sum(LIST_WEIGHT + _size(item) for item in value if isinstance(item, (list, tuple)))
+    return len(value) * ITEM_WEIGHT + nested
 
 
 def _shown(number: int) -> int | str:
@@ -247,6 +255,16 @@ def _percent_size(text: str, values: Any, limit: int) -> int:
     for match in _PERCENT_SPEC.finditer(text):
         total += largest + sum(int(n) for n in match.groups() if n and n != "*" and len(n) <= 7)
     return total
+
+
+def _bind(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any],
+          skip: int) -> inspect.BoundArguments | None:
+    """A filter's arguments bound to its parameters; a filter Jinja passes a context its signature does not name
+    (``list``, an async variant: ``(value)``) bound without it; None when they do not fit."""
+    for given in (args, args[1:]) if skip == 2 else (args,):
+        with contextlib.suppress(TypeError):
+            return signature.bind(*given, **kwargs)
+    return None
 
 
 class AnnexEnvironment(ImmutableSandboxedEnvironment):
@@ -385,8 +403,9 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
                 _check_spec(str(args[skip - 1]) if len(args) >= skip else "", args[skip:])
             else:
                 _check_arguments(args[skip:], kwargs)
-            with contextlib.suppress(TypeError):  # wrong arguments: the filter raises its own error
-                args = self._check_filter(function.__name__, signature.bind(*args, **kwargs), args)
+            bound = _bind(signature, args, kwargs, skip)
+            if bound is not None:  # wrong arguments: the filter raises its own error
+                args = self._check_filter(function.__name__, bound, args)
             return self._check_size(function(*args, **kwargs))
 
         return bounded
@@ -425,6 +444,17 @@ class AnnexEnvironment(ImmutableSandboxedEnvironment):
             self._check_estimate(text_size(given["value"], limit, step), "tojson")
         elif name == "soft_str":
             self._check_estimate(text_size(given["s"], limit), "string")
+        elif name == "do_list":  # built here item by item, stopped once past the limit (a batch or slice yields lists)
+            if hasattr(given["value"], "__len__") and len(given["value"]) * ITEM_WEIGHT > limit:
+                raise TemplateLimitError("lista", elementi=len(given["value"]), limite_elementi=limit // ITEM_WEIGHT)
+            built: list[Any] = []
+            size = 0
+            for item in given["value"]:
+                size += ITEM_WEIGHT + (LIST_WEIGHT + _size(item) if isinstance(item, (list, tuple)) else 0)
+                if size > limit:
+                    raise TemplateLimitError("stima", operazione="list", limite_caratteri=limit)
+                built.append(item)
+            args = tuple(built if a is given["value"] else a for a in args)
         return args
 
     def start_output(self) -> None:
