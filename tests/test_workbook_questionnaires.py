@@ -758,3 +758,14 @@ def test_an_answer_changed_under_an_indicator_s_motivation_is_said_to_need_revie
     assert "; motivazioni degli indicatori da rivedere, scritte per la risposta precedente: B1.1.1 (P1)" \
         in result.stdout, result.stdout
     assert _answers(catalog)["B1.1.1"]["motivazioni"] == old["motivazioni"]  # kept: the referent rewrites them
+    # the same answer written as a decimal in the file (4.0 for 4) is no change
+    catalog, folder = _fresh(tmp_path / "decimale", written, "PERS")
+    path = catalog / "assessment-2026.yaml"
+    text = path.read_text(encoding="utf-8")
+    written_as = f"  - processo: B1.1.1\n    risposte: {{P1: {old['risposte']['P1']}, "
+    assert text.count(written_as) == 1
+    path.write_text(text.replace(written_as, written_as.replace(f"P1: {old['risposte']['P1']},",
+                                                                f"P1: {old['risposte']['P1']}.0,")), encoding="utf-8")
+    _fill(folder / "questionario-PERS-2026.xlsx", {"B1.1.1": {"P1": old["risposte"]["P1"]}})
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES, "--lang", "it")
+    assert result.exit_code == 0 and "da rivedere" not in result.stdout, result.stdout

@@ -269,6 +269,14 @@ def _shown(value: Any, words: Text) -> str:
 _REFUSED = object()
 
 
+def _same(before: Any, after: Any) -> bool:
+    """Whether two answers are the same: as numbers when both are (4 and 4.0), else as text."""
+    try:
+        return Decimal(str(before)) == Decimal(str(after))
+    except ArithmeticError:  # decimal.InvalidOperation: a text answer (basso, medio)
+        return str(before).strip() == str(after).strip()
+
+
 def _count(value: Any) -> bool:
     """Whether a cell's value is a count of checks: a whole number, not negative (nor a yes/no)."""
     return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
@@ -426,7 +434,7 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             before = dict(entry)
             risposte = dict(entry.get("risposte") or {})
             reasons = entry.get("motivazioni") or {}
-            stale = [name for name in c.indicators if name in filled and str(risposte.get(name)) != str(filled[name])
+            stale = [name for name in c.indicators if name in filled and not _same(risposte.get(name), filled[name])
                      and isinstance(reasons, dict) and str(reasons.get(name) or "").strip()]
             if stale:
                 returned.stale.append(f"{row.code} ({', '.join(stale)})")
