@@ -335,6 +335,13 @@ def test_the_import_warns_of_what_check_then_reports(tmp_path, workbook) -> None
     warned = sorted(re.findall(r"warning\[([^\]]+)\]", result.stdout + result.stderr))
     checked = sorted(re.findall(r"warning\[([^\]]+)\]", run_cli("check", str(out), "--rules", RULES).stdout))
     assert warned == checked == ["measure-overdue", "obligation-overdue"]
+    # a year whose processes are not all answered: the import lists them as check does (NON-VALUTATO)
+    older = export(EXAMPLE, tmp_path / "2025.xlsx", "--year", "2025")
+    result = _import(older, tmp_path / "importato-2025")
+    warned = sorted(re.findall(r"warning\[([^\]]+)\]: (process \S+)?", result.stdout + result.stderr))
+    checked = sorted(re.findall(r"warning\[([^\]]+)\]: (process \S+)?",
+                                run_cli("check", str(tmp_path / "importato-2025"), "--rules", RULES).stdout))
+    assert warned == checked and ("NON-VALUTATO", "process B2.1.5") in warned, (warned, checked)
 
 
 def test_the_import_counts_untreated_events_strictly_when_the_method_says_so(tmp_path, workbook) -> None:

@@ -19,10 +19,10 @@ def example_copy(tmp_path: Path, name: str = "cat") -> Path:
     return target
 
 
-def export(catalog: Path, out: Path) -> Path:
+def export(catalog: Path, out: Path, *extra: str) -> Path:
     """``riskengine export-xlsx`` in Italian (its readme is in the run's language); fails the test on a non-zero
     exit."""
-    result = run_cli("export-xlsx", str(catalog), "--out", str(out), "--rules", RULES, "--lang", "it")
+    result = run_cli("export-xlsx", str(catalog), "--out", str(out), "--rules", RULES, "--lang", "it", *extra)
     assert result.exit_code == 0, result.stdout + result.stderr
     return out
 

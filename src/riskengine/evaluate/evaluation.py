@@ -116,6 +116,11 @@ def _items_for(cg: CatalogGraph, method: Method, assessment: Assessment, node: s
             if cg.code(h) in assessment.answers]
 
 
+def unassessed(cg: CatalogGraph, method: Method, assessment: Assessment) -> list[str]:
+    """The processes without answers in ``assessment`` (each a NON-VALUTATO finding of the annex), in code order."""
+    return [node for node in cg.nodes_of("process") if not _items_for(cg, method, assessment, node)]
+
+
 def monitored_state(assessment: Assessment, misura: Misura) -> str:
     """A measure's status as the year's monitoring records it, else as the catalogue declares it."""
     esito = assessment.monitoring.get(misura.codice)

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from riskengine.answers.load import Assessment
 from riskengine.catalog import Catalog
 from riskengine.catalog.load import default_factors_document
 from riskengine.catalog.lookalikes import look_alike_codes
 from riskengine.catalog.models import CATALOG_FILES
 from riskengine.errors import Location, Problem, RiskengineError, Severity
+from riskengine.graph.build import FILE_OF_KIND, CatalogGraph
 from riskengine.i18n import refuse, said, wording
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile
@@ -327,6 +329,16 @@ def _in_a_cell(problem: Problem) -> Problem:
     return replace(problem, key=key, message=text)
 
 
+def _unassessed(cg: CatalogGraph, method: Method, assessment: Assessment) -> list[Problem]:
+    """A process without answers, as check and the annex list it (NON-VALUTATO), at its row of «Processi»."""
+    from riskengine.evaluate.evaluation import UNASSESSED, unassessed
+
+    year = str(assessment.model.anno)
+    return [said(cg.catalog.locate(FILE_OF_KIND["process"], cg.attrs(node)["path"]), f"integrita.{UNASSESSED}",
+                 code=UNASSESSED, severity=Severity.WARNING, subject=node, processo=cg.code(node), anno=year)
+            for node in unassessed(cg, method, assessment)]
+
+
 def _put(data: dict[str, Any], key: tuple[str, ...], value: Any) -> None:
     for part in key[:-1]:
         data = data.setdefault(part, {})
@@ -425,7 +437,7 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
             if assessment is None:
                 raise at_cells(problems)
             checked = check_assessment(doc, cg, method, path)
-            result.warnings += checked.findings
+            result.warnings += checked.findings + _unassessed(cg, method, checked)
             models[ASSESSMENT_FILE], documents[ASSESSMENT_FILE], result.year = assessment, doc, assessment.anno
     return result
 
