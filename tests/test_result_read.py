@@ -101,3 +101,15 @@ def test_a_value_not_of_its_form_is_told_the_form_in_words_not_as_a_regular_expr
     (method / "method.yaml").write_text(text.replace('colore: "#2e7d32"', 'colore: "verde"', 1), encoding="utf-8")
     checked = run_cli("check", str(method), "--lang", "it")
     assert "'colore' non ha la forma attesa (un colore #RRGGBB, ad es. #2e7d32)" in checked.stdout, checked.stdout
+
+
+def test_json_with_a_lone_surrogate_is_said_as_json_that_does_not_read_at_its_line(tmp_path: Path) -> None:
+    # Python's parser takes '\ud800', pydantic's does not: "livello principale: Invalid JSON: unexpected end of hex
+    # escape at line 8 column 22", in English and at no line
+    text = GOLDEN.read_text(encoding="utf-8")
+    path = tmp_path / "surrogato.json"
+    path.write_text(text.replace('"nome": "', '"nome": "\\ud800', 1), encoding="utf-8")
+    line = next(x for x in _report(path, tmp_path / "out").stderr.splitlines() if ": error[" in x)
+    assert line.startswith(f"{path}:") and ": error[result]: is not valid JSON (" in line and "Invalid JSON" not in line
+    place = line[len(str(path)) + 1:].split(":")[:2]
+    assert all(part.isdigit() for part in place), line

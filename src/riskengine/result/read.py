@@ -50,6 +50,9 @@ _JSON_CAUSES = {"Expecting value": "valore", "Expecting property name enclosed i
                 "Invalid \\escape": "escape", "Invalid \\uXXXX escape": "escape", "Extra data": "dopo_la_fine",
                 "Unexpected UTF-8 BOM (decode using utf-8-sig)": "bom"}
 
+# pydantic's words for JSON it does not read: its reason and place.
+_PYDANTIC_JSON = re.compile(r"Invalid JSON: (?P<reason>.*) at line (?P<line>\d+) column (?P<column>\d+)")
+
 
 def _refuse(where: Location, key: str, hint: str = "risultato", **values: Any) -> RiskengineError:
     """One located problem about a result file, worded by ``problemi.risultato.<key>``."""
@@ -203,6 +206,13 @@ def _checked(raw: bytes, where: Location) -> tuple[dict[str, Any], bool]:
     except ValidationError as exc:
         # Not a valid result: the standard parser and the checks below say why, in the user's terms.
         data = _parse(raw, where)
+        json_error = _PYDANTIC_JSON.fullmatch(exc.errors(include_url=False)[0]["msg"])
+        if json_error:  # JSON the standard parser takes and pydantic's does not (a lone surrogate, \ud800)
+            cause = "escape" if "escape" in json_error["reason"] or "surrogate" in json_error["reason"] else None
+            named = {"causa_chiave": f"problemi.risultato.json_causa.{cause}"} if cause else \
+                {"causa": json_error["reason"]}
+            raise _refuse(Location(where.path, int(json_error["line"]), int(json_error["column"])), "json",
+                          **named) from None
         _check_format(data, where)
         raise _invalid(where, exc) from None
     _check_format(data, where)
