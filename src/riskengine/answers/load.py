@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -149,6 +150,11 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
     level = method.model.valutazione.livello
     wanted_kind = _KIND_OF_LEVEL[level]
     suggest = Suggestions(cg.code(n) for n in cg.nodes_of(wanted_kind))
+    # an earlier year than the latest: an item it names that the catalogue no longer has was most likely removed
+    closed: dict[str, Any] = {}
+    with contextlib.suppress(OSError, RiskengineError):  # a workbook's catalogue not written yet; a misnamed file
+        if model.anno < max(cg.catalog.assessment_files(), default=model.anno):
+            closed = {"hint_key": "problemi.suggerimento.anno_chiuso", "anno": model.anno}
     seen: dict[str, int] = {}
     indicator_codes = [i.codice for i in method.model.indicatori]
     matched: dict[tuple, Opzione | None] = {}
@@ -166,8 +172,8 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
             continue
         if f"{wanted_kind}:{code}" not in cg:
             problems.append(said(doc.locate(keys + (given,)), "problemi.oggetto_sconosciuto", code="assessment",
-                                 hint=suggest(code), livello=level,
-                                 livello_chiave=f"problemi.oggetto.{level}", codice=code))
+                                 hint="" if closed else suggest(code), livello=level,
+                                 livello_chiave=f"problemi.oggetto.{level}", codice=code, **closed))
             continue
         if code in seen:
             problems.append(said(doc.locate(keys + (given,)), "problemi.valutato_due_volte", code="assessment",
@@ -215,8 +221,8 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
     for index, esito in enumerate(model.monitoraggio):
         if f"measure:{esito.misura}" not in cg:
             problems.append(said(doc.locate(("monitoraggio", index, "misura")), "problemi.misura_sconosciuta",
-                                 code="assessment", hint=suggest_measure(esito.misura),
-                                                                      misura=esito.misura))
+                                 code="assessment", hint="" if closed else suggest_measure(esito.misura),
+                                 misura=esito.misura, **closed))
         elif esito.misura in result.monitoring:
             problems.append(said(doc.locate(("monitoraggio", index, "misura")), "problemi.monitorata_due_volte",
                                  code="assessment", misura=esito.misura))
