@@ -138,6 +138,10 @@ def test_show_unit_gives_each_measure_the_state_the_latest_monitoring_records(tm
                                                  encoding="utf-8")
     broken = run_cli("show", "--lang", "it", str(catalog), "--unit", "PROVV")
     assert broken.exit_code == 0 and not broken.stdout.splitlines()[1].startswith("Stato delle misure")
+    (catalog / "assessment-2026.yml").write_text(text, encoding="utf-8")  # a file named as an assessment otherwise
+    misnamed = run_cli("show", "--lang", "it", str(catalog), "--unit", "PROVV")
+    assert misnamed.exit_code == 0 and not misnamed.stdout.splitlines()[1].startswith("Stato delle misure")
+    (catalog / "assessment-2026.yml").unlink()
     for name in ("assessment-2025.yaml", "assessment-2026.yaml"):
         (catalog / name).unlink()
     alone = run_cli("show", "--lang", "it", str(catalog), "--unit", "PROVV").stdout.splitlines()

@@ -407,3 +407,18 @@ def test_a_database_of_other_tables_is_refused_and_left_as_it_was(tmp_path, monk
     assert (catalog / DEFAULT_FILE).read_bytes() == empty
     assert riskengine("assess", catalog, "-o", tmp_path / "out2", "-f", "json", "-q", cwd=tmp_path).returncode in (0, 3)
     assert "2026" in riskengine("history", catalog, cwd=tmp_path).stdout
+
+
+def test_a_postgresql_database_holding_other_programs_tables_takes_the_store_beside_them():
+    # only a SQLite file of other tables is someone else's database: a server's may hold other programs' tables
+    url = empty_postgres()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("CREATE TABLE protocollo (numero integer)"))
+        open_store(url).close()
+        assert {"protocollo", "esecuzioni", "alembic_version"} <= set(sa.inspect(engine).get_table_names())
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP TABLE IF EXISTS protocollo"))
+        engine.dispose()

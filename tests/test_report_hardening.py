@@ -168,6 +168,19 @@ def test_f08_a_user_template_nested_too_deep_is_said_at_its_own_file(mini):
     assert "fix the template" in line and "result file" not in line
 
 
+def test_f08_a_list_nested_deep_is_weighed_one_level_and_still_renders():
+    # a list's nested lists were weighed all the way down on every operation: a list nested 3,000 deep, which
+    # rendered before, ended in a RecursionError (and a list grown in a loop cost its whole walk at each step)
+    from riskengine.report.sandbox import AnnexEnvironment, RenderLimits
+
+    env = AnnexEnvironment(RenderLimits(600, 32 * 1024 * 1024))
+    env.bound_filters()
+    deep: list = []
+    for _ in range(3000):
+        deep = [deep]
+    assert env.from_string("{{ (deep|list)|length }} {{ (deep + deep)|length }}").render(deep=deep) == "1 2"
+
+
 @pytest.mark.parametrize("expression,cause", [
     ("'x' * 10**10", "repetition"),
     ("[0] * 10**10", "repetition"),

@@ -494,11 +494,11 @@ def _monitoring(cg: CatalogGraph) -> tuple[int | None, dict[str, str]]:
     from riskengine.source.document import load_yaml
     from riskengine.source.validate import validate_document
 
-    files = cg.catalog.assessment_files()
-    if not files:
-        return None, {}
     problems: list[Problem] = []
     try:
+        files = cg.catalog.assessment_files()
+        if not files:
+            return None, {}
         assessment = validate_document(load_yaml(files[max(files)], within=cg.catalog.root), AssessmentFile,
                                        problems)
     except RiskengineError:

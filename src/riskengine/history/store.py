@@ -195,9 +195,11 @@ def _migrate(engine: sa.Engine, where: Location) -> None:
         if _at_head(connection):
             return
         tables = sorted(sa.inspect(connection).get_table_names())
-        if tables and "alembic_version" not in tables:  # someone else's database: riskengine's tables among theirs
+        # a SQLite file of someone else's tables: riskengine's would be written among theirs (a server's database
+        # may well hold other programs' tables beside the store's)
+        if tables and "alembic_version" not in tables and engine.dialect.name == "sqlite":
             raise _foreign(where, tables)
-        if tables:
+        if "alembic_version" in tables:
             _refuse_newer(connection.execute(sa.text(_VERSION)).scalars().all(), where)
     from alembic import command
 
