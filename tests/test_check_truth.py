@@ -252,21 +252,26 @@ def test_with_an_error_check_still_says_a_measure_is_overdue_by_the_latest_monit
 
 def test_a_closed_year_naming_an_item_the_catalogue_no_longer_has_says_what_to_do_with_the_year(
         tmp_path: Path) -> None:
-    # a process removed from this year's map made check fail at the closed years' files with "did you mean …?" (a
-    # process of the catalogue, the wrong advice): the closed year's file can lose the entry or leave the catalogue
+    # a process removed from this year's map made check fail at the closed years' files with no advice: the closed
+    # year's file can lose the entry or leave the catalogue; a code close to one of the catalogue is still a typo
     catalogue = copy_catalogue(tmp_path, REPO / "catalogs" / "esempio-cciaa")
-    for year in (2025, 2026):
+    for year, removed in ((2025, "ZZ9.9.9"), (2026, "ZZ9.9.9")):
         path = catalogue / f"assessment-{year}.yaml"
         text = path.read_text(encoding="utf-8")
         assert text.count("  - processo: C2.7.2\n") == 1
-        path.write_text(text.replace("  - processo: C2.7.2\n", "  - processo: C2.7.9\n"), encoding="utf-8")
-    lines = [line for line in riskengine("check", catalogue, lang="en").stdout.splitlines() if "C2.7.9" in line]
+        path.write_text(text.replace("  - processo: C2.7.2\n", f"  - processo: {removed}\n"), encoding="utf-8")
+    lines = [line for line in riskengine("check", catalogue, lang="en").stdout.splitlines() if "ZZ9.9.9" in line]
     closed = next(line for line in lines if "assessment-2025.yaml" in line)
     latest = next(line for line in lines if "assessment-2026.yaml" in line)
-    assert "error[assessment]: unknown processo 'C2.7.9' (the 2025 assessment is closed, and its run " \
-           "recorded in the history store: if the catalogue no longer has this item, remove the entry from the " \
-           "file, or move the file out of the catalogue's folder" in closed, closed
-    assert "did you mean 'C2.7." in latest and "assessment is closed" not in latest, latest
+    assert closed.endswith("error[assessment]: unknown processo 'ZZ9.9.9' (the 2025 assessment is closed: if the "
+                           "catalogue no longer has this item, remove the entry from the file, or move the file out "
+                           "of the catalogue's folder (diff and the trend read the runs recorded in the history "
+                           "store))"), closed
+    assert latest.endswith("error[assessment]: unknown processo 'ZZ9.9.9'"), latest
+    path = catalogue / "assessment-2025.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("ZZ9.9.9", "C2.7.9"), encoding="utf-8")
+    typo = next(line for line in riskengine("check", catalogue, lang="en").stdout.splitlines() if "C2.7.9" in line)
+    assert typo.endswith("(did you mean 'C2.7.3'?)"), typo
 
 
 # ---- honest figures ----------------------------------------------------------------------------------------

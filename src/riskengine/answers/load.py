@@ -150,10 +150,11 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
     level = method.model.valutazione.livello
     wanted_kind = _KIND_OF_LEVEL[level]
     suggest = Suggestions(cg.code(n) for n in cg.nodes_of(wanted_kind))
-    # an earlier year than the latest: an item it names that the catalogue no longer has was most likely removed
+    # A catalogue's file of an earlier year than the latest: an item it names that the catalogue no longer has, and
+    # no code is close to, was most likely removed from the map since (not for a workbook or questionnaires).
     closed: dict[str, Any] = {}
-    with contextlib.suppress(OSError, RiskengineError):  # a workbook's catalogue not written yet; a misnamed file
-        if model.anno < max(cg.catalog.assessment_files(), default=model.anno):
+    with contextlib.suppress(OSError, RiskengineError):  # a misnamed file: refused by the catalogue
+        if type(doc) is Document and model.anno < max(cg.catalog.assessment_files(), default=model.anno):
             closed = {"hint_key": "problemi.suggerimento.anno_chiuso", "anno": model.anno}
     seen: dict[str, int] = {}
     indicator_codes = [i.codice for i in method.model.indicatori]
@@ -171,9 +172,10 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
                                  dato_chiave=f"problemi.oggetto.{given}"))
             continue
         if f"{wanted_kind}:{code}" not in cg:
+            proposal = suggest(code)
             problems.append(said(doc.locate(keys + (given,)), "problemi.oggetto_sconosciuto", code="assessment",
-                                 hint="" if closed else suggest(code), livello=level,
-                                 livello_chiave=f"problemi.oggetto.{level}", codice=code, **closed))
+                                 hint=proposal, livello=level, livello_chiave=f"problemi.oggetto.{level}",
+                                 codice=code, **({} if proposal else closed)))
             continue
         if code in seen:
             problems.append(said(doc.locate(keys + (given,)), "problemi.valutato_due_volte", code="assessment",
@@ -221,8 +223,8 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
     for index, esito in enumerate(model.monitoraggio):
         if f"measure:{esito.misura}" not in cg:
             problems.append(said(doc.locate(("monitoraggio", index, "misura")), "problemi.misura_sconosciuta",
-                                 code="assessment", hint="" if closed else suggest_measure(esito.misura),
-                                 misura=esito.misura, **closed))
+                                 code="assessment", hint=(proposal := suggest_measure(esito.misura)),
+                                 misura=esito.misura, **({} if proposal else closed)))
         elif esito.misura in result.monitoring:
             problems.append(said(doc.locate(("monitoraggio", index, "misura")), "problemi.monitorata_due_volte",
                                  code="assessment", misura=esito.misura))
