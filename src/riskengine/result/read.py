@@ -50,6 +50,16 @@ _JSON_CAUSES = {"Expecting value": "valore", "Expecting property name enclosed i
                 "Invalid \\escape": "escape", "Invalid \\uXXXX escape": "escape", "Extra data": "dopo_la_fine",
                 "Unexpected UTF-8 BOM (decode using utf-8-sig)": "bom"}
 
+
+def _column(raw: bytes, line: int, byte_column: int) -> int:
+    """The column, in characters, of pydantic's place (counted in bytes, past an escape): at the escape's backslash
+    when one ends there, as Python's parser places it."""
+    text = raw.split(b"\n")[line - 1] if 0 < line <= raw.count(b"\n") + 1 else b""
+    escape = text.rfind(b"\\u", 0, byte_column)
+    end = escape if escape >= 0 and byte_column - escape <= 12 else byte_column - 1
+    return len(text[:max(end, 0)].decode("utf-8", "replace")) + 1
+
+
 # pydantic's words for JSON it does not read: its reason and place.
 _PYDANTIC_JSON = re.compile(r"Invalid JSON: (?P<reason>.*) at line (?P<line>\d+) column (?P<column>\d+)")
 
@@ -211,7 +221,8 @@ def _checked(raw: bytes, where: Location) -> tuple[dict[str, Any], bool]:
             cause = "escape" if "escape" in json_error["reason"] or "surrogate" in json_error["reason"] else None
             named = {"causa_chiave": f"problemi.risultato.json_causa.{cause}"} if cause else \
                 {"causa": json_error["reason"]}
-            raise _refuse(Location(where.path, int(json_error["line"]), int(json_error["column"])), "json",
+            line = int(json_error["line"])
+            raise _refuse(Location(where.path, line, _column(raw, line, int(json_error["column"]))), "json",
                           **named) from None
         _check_format(data, where)
         raise _invalid(where, exc) from None
