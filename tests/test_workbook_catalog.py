@@ -624,3 +624,18 @@ def test_the_rows_naming_a_process_that_is_not_there_are_given_at_most_so_many_s
         api.import_xlsx(tmp_path / "errati.xlsx", tmp_path / "out")
     assert len(refused.value.problems) == suggest.SUGGESTED_AT_MOST + 50
     assert len(asked) == suggest.SUGGESTED_AT_MOST
+    # the same for rows naming a phase its process does not have
+    book = load_workbook(workbook)
+    sheet = book["Eventi"]
+    process = template[headers.index("processo")]
+    for i in range(suggest.SUGGESTED_AT_MOST + 50):
+        row = list(template)
+        row[headers.index("fase")] = f"{process}.F{i}"
+        row[headers.index("codice")] = f"{process}-X{i}"
+        sheet.append(row)
+    book.save(tmp_path / "fasi.xlsx")
+    asked.clear()
+    with pytest.raises(RiskengineError) as refused:
+        api.import_xlsx(tmp_path / "fasi.xlsx", tmp_path / "out-fasi")
+    assert len(refused.value.problems) == suggest.SUGGESTED_AT_MOST + 50
+    assert len(asked) == suggest.SUGGESTED_AT_MOST

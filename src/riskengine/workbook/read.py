@@ -235,6 +235,7 @@ class _Reader:
         for process_code, phase_code in phase_rows:
             phases_of.setdefault(process_code, []).append(phase_code)
         suggest_process = Suggestions(by_code)
+        suggest_phase: dict[str, Suggestions] = {}  # by process: its phases
         placed: dict[int, PathKey] = {}
 
         def attach(row: _Row, sheet: str, owner_key: str, list_key: str) -> None:
@@ -249,7 +250,9 @@ class _Reader:
             if parent_code is not None:
                 phase = phase_rows.get((process, str(parent_code)))
                 if phase is None or id(phase) not in placed:
-                    proposal = did_you_mean(str(parent_code), phases_of.get(process, []))
+                    if process not in suggest_phase:
+                        suggest_phase[process] = Suggestions(phases_of.get(process, []))
+                    proposal = suggest_phase[process](str(parent_code))
                     self.problems.append(said(
                         Location(f"{self.path}:{row.owner_places[owner_key]}"), "problemi.cartella.fase_sconosciuta",
                         code="workbook", hint=proposal,
