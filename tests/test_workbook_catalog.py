@@ -598,6 +598,12 @@ def test_a_sheet_named_with_a_combining_accent_is_the_sheet_of_that_name(tmp_pat
     assert result.exit_code == 0, result.stderr
     assert _import(workbook, tmp_path / "composed").exit_code == 0
     assert (tmp_path / "out" / "units.yaml").read_bytes() == (tmp_path / "composed" / "units.yaml").read_bytes()
+    # beside the sheet «Unità», a second one named so: refused, not one silently taking the other's place
+    book = load_workbook(workbook)
+    book.copy_worksheet(book["Unità"]).title = decomposed
+    book.save(tmp_path / "due.xlsx")
+    result = _import(tmp_path / "due.xlsx", tmp_path / "out-due")
+    assert result.exit_code == 1 and "error[workbook]: a second sheet «Unità»" in result.stderr, result.stderr
 
 
 def test_the_rows_naming_a_process_that_is_not_there_are_given_at_most_so_many_suggestions(

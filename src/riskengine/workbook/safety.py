@@ -159,7 +159,12 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
                 raise _refuse(path, "foglio_illeggibile", "salva", foglio=ws.title, errore=type(exc).__name__) \
                     from None
             # by its name as one composes it: 'Unità' typed with a combining accent is the sheet «Unità»
-            sheets[unicodedata.normalize("NFC", ws.title)] = Sheet(ws.title, rows, merged)
+            name = unicodedata.normalize("NFC", ws.title)
+            if name in sheets:  # two sheets of one name written two ways: which one holds the data?
+                problems.append(said(cell_location(path, ws.title, "A1"), "problemi.cartella.foglio_doppio",
+                                     code="workbook", hint_key="problemi.cartella.suggerimento.foglio_doppio",
+                                     foglio=name))
+            sheets[name] = Sheet(ws.title, rows, merged)
     finally:
         book.close()
     if problems:
