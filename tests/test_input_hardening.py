@@ -206,6 +206,12 @@ def test_a_code_with_a_character_no_xml_document_may_hold_is_refused(tmp_path):
     lines = refused(riskengine(tmp_path, "check", "cat"))
     assert lines == ["cat/processes.yaml:26:13: error[schema]: 'codice': a code cannot contain invisible or control "
                      "characters: U+FFFF noncharacter is character 3 of 'B2\\uffff.2.1'"], lines
+    # a noncharacter of another plane, shown escaped too (it was printed raw)
+    broken_copy(tmp_path, ("processes.yaml", "  - codice: B2.2.1\n", '  - codice: "B2\\U0010FFFF.2.1"\n'),
+                name="piani")
+    lines = refused(riskengine(tmp_path, "check", "piani"))
+    assert lines == ["piani/processes.yaml:26:13: error[schema]: 'codice': a code cannot contain invisible or "
+                     "control characters: U+10FFFF noncharacter is character 3 of 'B2\\U0010ffff.2.1'"], lines
 
 
 def test_codes_that_look_alike_are_a_warning(tmp_path):

@@ -15,9 +15,11 @@ MAX_SHOWN = 80  # characters of a value shown in a message
 MAX_MESSAGE = 1_000  # characters of a message or hint: the rest is cut, whatever built it
 # Characters that would act on a terminal or reorder the text around them: controls (not tab and
 # newline), zero-width characters and bidi controls; and those that are no text (surrogates, which a UTF-8
-# terminal cannot be sent, U+FFFE, U+FFFF). Shown escaped (\x1b, \u202e, \uffff).
+# terminal cannot be sent, and Unicode's noncharacters: U+FDD0-U+FDEF, the last two of every plane). Shown
+# escaped (\x1b, \u202e, \uffff).
+_PLANES_LAST = "".join(chr(plane + last) for plane in range(0x10000, 0x110000, 0x10000) for last in (0xFFFE, 0xFFFF))
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
-                     "\ud800-\udfff\ufffe\uffff]")
+                     f"\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff{_PLANES_LAST}]")
 
 
 def _escape(match: re.Match[str]) -> str:
