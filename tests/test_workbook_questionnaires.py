@@ -769,3 +769,11 @@ def test_an_answer_changed_under_an_indicator_s_motivation_is_said_to_need_revie
     _fill(folder / "questionario-PERS-2026.xlsx", {"B1.1.1": {"P1": old["risposte"]["P1"]}})
     result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES, "--lang", "it")
     assert result.exit_code == 0 and "da rivedere" not in result.stdout, result.stdout
+
+
+def test_two_answers_are_the_same_as_numbers_when_both_are_finite_numbers_else_as_text() -> None:
+    from riskengine.workbook.collect import _same
+
+    assert _same(4, 4.0) and _same("4", 4) and _same("basso", " basso")
+    assert not _same(3, 2) and not _same("basso", "medio") and not _same(None, 2)
+    assert _same("nan", "nan")  # as text: a number that equals nothing is not a change of answer

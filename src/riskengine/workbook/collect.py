@@ -272,9 +272,12 @@ _REFUSED = object()
 def _same(before: Any, after: Any) -> bool:
     """Whether two answers are the same: as numbers when both are (4 and 4.0), else as text."""
     try:
-        return Decimal(str(before)) == Decimal(str(after))
+        numbers = Decimal(str(before)), Decimal(str(after))
     except ArithmeticError:  # decimal.InvalidOperation: a text answer (basso, medio)
-        return str(before).strip() == str(after).strip()
+        numbers = None
+    if numbers is not None and all(n.is_finite() for n in numbers):  # not 'nan', which equals nothing
+        return numbers[0] == numbers[1]
+    return str(before).strip() == str(after).strip()
 
 
 def _count(value: Any) -> bool:
