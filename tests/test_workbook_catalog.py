@@ -613,35 +613,25 @@ def test_the_rows_naming_a_process_that_is_not_there_are_given_at_most_so_many_s
 
     import riskengine.suggest as suggest
 
-    book = load_workbook(workbook)
-    sheet = book["Eventi"]
-    headers = [c.value for c in sheet[1]]
-    template = [c.value for c in sheet[2]]
-    for i in range(suggest.SUGGESTED_AT_MOST + 50):
-        row = list(template)
-        row[headers.index("processo")] = f"Z{i}.1.1"
-        row[headers.index("codice")] = f"Z{i}-E1"
-        sheet.append(row)
-    book.save(tmp_path / "errati.xlsx")
-    asked = []
+    book = load_workbook(workbook, read_only=True)
+    headers = [c.value for c in next(book["Eventi"].iter_rows(max_row=1))]
+    template = [c.value for c in next(book["Eventi"].iter_rows(min_row=2, max_row=2))]
+    process = template[headers.index("processo")]
+    asked: list[str] = []
     real = suggest.did_you_mean
     monkeypatch.setattr(suggest, "did_you_mean", lambda word, pool: asked.append(word) or real(word, pool))
-    with pytest.raises(RiskengineError) as refused:
-        api.import_xlsx(tmp_path / "errati.xlsx", tmp_path / "out")
-    assert len(refused.value.problems) == suggest.SUGGESTED_AT_MOST + 50
-    assert len(asked) == suggest.SUGGESTED_AT_MOST
-    # the same for rows naming a phase its process does not have
-    book = load_workbook(workbook)
-    sheet = book["Eventi"]
-    process = template[headers.index("processo")]
-    for i in range(suggest.SUGGESTED_AT_MOST + 50):
-        row = list(template)
-        row[headers.index("fase")] = f"{process}.F{i}"
-        row[headers.index("codice")] = f"{process}-X{i}"
-        sheet.append(row)
-    book.save(tmp_path / "fasi.xlsx")
-    asked.clear()
-    with pytest.raises(RiskengineError) as refused:
-        api.import_xlsx(tmp_path / "fasi.xlsx", tmp_path / "out-fasi")
-    assert len(refused.value.problems) == suggest.SUGGESTED_AT_MOST + 50
-    assert len(asked) == suggest.SUGGESTED_AT_MOST
+    # rows naming a process that is not there, then rows naming a phase their process does not have
+    for name, written in (("errati", lambda i: {"processo": f"Z{i}.1.1", "codice": f"Z{i}-E1"}),
+                          ("fasi", lambda i: {"fase": f"{process}.F{i}", "codice": f"{process}-X{i}"})):
+        book = load_workbook(workbook)
+        for i in range(suggest.SUGGESTED_AT_MOST + 50):
+            row = list(template)
+            for heading, value in written(i).items():
+                row[headers.index(heading)] = value
+            book["Eventi"].append(row)
+        book.save(tmp_path / f"{name}.xlsx")
+        asked.clear()
+        with pytest.raises(RiskengineError) as refused:
+            api.import_xlsx(tmp_path / f"{name}.xlsx", tmp_path / f"out-{name}")
+        assert len(refused.value.problems) == suggest.SUGGESTED_AT_MOST + 50
+        assert len(asked) == suggest.SUGGESTED_AT_MOST

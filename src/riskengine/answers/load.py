@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -150,12 +151,16 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
     level = method.model.valutazione.livello
     wanted_kind = _KIND_OF_LEVEL[level]
     suggest = Suggestions(cg.code(n) for n in cg.nodes_of(wanted_kind))
-    # A catalogue's file of an earlier year than the latest: an item it names that the catalogue no longer has, and
-    # no code is close to, was most likely removed from the map since (not for a workbook or questionnaires).
-    closed: dict[str, Any] = {}
-    with contextlib.suppress(OSError, RiskengineError):  # a misnamed file: refused by the catalogue
-        if type(doc) is Document and model.anno < max(cg.catalog.assessment_files(), default=model.anno):
-            closed = {"hint_key": "problemi.suggerimento.anno_chiuso", "anno": model.anno}
+
+    @functools.cache
+    def closed() -> dict[str, Any]:
+        """The hint of a catalogue's file of an earlier year than the latest (worked out at its first unknown item,
+        not for a workbook or questionnaires): an item it names that the catalogue no longer has, and no code is
+        close to, was most likely removed from the map since."""
+        with contextlib.suppress(OSError, RiskengineError):  # a misnamed file: refused by the catalogue
+            if type(doc) is Document and model.anno < max(cg.catalog.assessment_files(), default=model.anno):
+                return {"hint_key": "problemi.suggerimento.anno_chiuso", "anno": model.anno}
+        return {}
     seen: dict[str, int] = {}
     indicator_codes = [i.codice for i in method.model.indicatori]
     matched: dict[tuple, Opzione | None] = {}
@@ -175,7 +180,7 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
             proposal = suggest(code)
             problems.append(said(doc.locate(keys + (given,)), "problemi.oggetto_sconosciuto", code="assessment",
                                  hint=proposal, livello=level, livello_chiave=f"problemi.oggetto.{level}",
-                                 codice=code, **({} if proposal else closed)))
+                                 codice=code, **({} if proposal else closed())))
             continue
         if code in seen:
             problems.append(said(doc.locate(keys + (given,)), "problemi.valutato_due_volte", code="assessment",
@@ -224,7 +229,7 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
         if f"measure:{esito.misura}" not in cg:
             problems.append(said(doc.locate(("monitoraggio", index, "misura")), "problemi.misura_sconosciuta",
                                  code="assessment", hint=(proposal := suggest_measure(esito.misura)),
-                                 misura=esito.misura, **({} if proposal else closed)))
+                                 misura=esito.misura, **({} if proposal else closed())))
         elif esito.misura in result.monitoring:
             problems.append(said(doc.locate(("monitoraggio", index, "misura")), "problemi.monitorata_due_volte",
                                  code="assessment", misura=esito.misura))

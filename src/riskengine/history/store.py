@@ -461,6 +461,8 @@ def read_store(url: str, *, named: bool = False) -> Store:
             raise _unopened(Location(path), **_db_cause(str(exc))) from None
         if state == "empty":  # a database with no table yet: a store with no run, given no schema
             return Store(_Empty())
+        if state == "head" and _sqlite_file(url) == path:  # classified already: opened as open_store would
+            return Store(_Sqlite(path), path)
     return open_store(url)
 
 

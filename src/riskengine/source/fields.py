@@ -25,7 +25,6 @@ MAX_TEXT_LENGTH = 20_000  # a name or a description: about ten pages
 # braille pattern, letters or symbols that print as nothing, are refused as well.
 _NOT_IN_CODES = frozenset(("Cc", "Cf", "Zl", "Zp", "Mn", "Me", "Cs", "Cn"))  # Cs, Cn: no XML document may hold them
 _BLANK_SYMBOLS = frozenset("\u2800")
-_UNNAMED = {"Cs": "surrogate", "Cn": "unassigned character"}  # what a character without a name is said to be
 # Removed from free text: C0 and C1 controls other than tab and newline (they act on terminals), and what no XML
 # document may hold (surrogates, U+FFFE, U+FFFF: the workbooks and the Word annex could not be written).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -93,12 +92,19 @@ def _code_text(value: str) -> str:
     for position, char in enumerate(value, start=1):
         category = unicodedata.category(char)
         if category in _NOT_IN_CODES or char in _BLANK_SYMBOLS or is_default_ignorable(char):
-            name = unicodedata.name(char, _UNNAMED.get(category, "control character") if category != "Cn" or not (
-                0xFDD0 <= ord(char) <= 0xFDEF or ord(char) & 0xFFFE == 0xFFFE) else "noncharacter")
+            name = unicodedata.name(char, _unnamed(char, category))
             kind = "combinanti" if category in ("Mn", "Me") else "invisibili"
             raise RefusalError(f"problemi.valore.codice_caratteri_{kind}", punto=f"U+{ord(char):04X}", nome=name,
                           posizione=position, codice=shorten(value))
     return value
+
+
+def _unnamed(char: str, category: str) -> str:
+    """What a character without a name is said to be: a noncharacter (U+FDD0-U+FDEF, the last two of a plane), an
+    unassigned one, a surrogate, else a control character."""
+    if category == "Cn" and (0xFDD0 <= ord(char) <= 0xFDEF or ord(char) & 0xFFFE == 0xFFFE):
+        return "noncharacter"
+    return {"Cs": "surrogate", "Cn": "unassigned character"}.get(category, "control character")
 
 
 def _clean_text(value: Any) -> Any:
