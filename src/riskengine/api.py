@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -604,6 +603,8 @@ def write_whatif(changes: dict[str, Any], target: str | Path) -> Path:
 def _replace_only_earlier(target: Path, command: str, earlier: Callable[[Path], bool]) -> None:
     """Refuse to replace an existing file that ``earlier`` does not know as an output of ``command`` (a catalogue's
     file, or a user's, named by mistake is left as it is); a link or a folder is refused as write_atomic does."""
+    import zipfile
+
     if not target.is_file() or target.is_symlink():
         return
     with contextlib.suppress(OSError, ValueError, KeyError, RecursionError, zipfile.BadZipFile):
@@ -719,6 +720,8 @@ def _exported_workbook(path: Path) -> bool:
     """Whether ``path`` is a catalogue workbook, as export-xlsx writes them: riskengine its creator (which Excel
     keeps) and its «Generale» and «Elenchi» sheets (a questionnaire or an annex is another workbook riskengine
     wrote; a user's workbook may have sheets of those names)."""
+    import zipfile
+
     from riskengine.workbook.layout import LISTS_SHEET, SETTINGS_SHEET
 
     with zipfile.ZipFile(path) as archive:

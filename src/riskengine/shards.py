@@ -28,12 +28,9 @@ stops the workers. Nothing has been written then: the result is written after ev
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
-import threading
 from collections.abc import Iterator, Mapping, Sequence
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -41,6 +38,8 @@ from riskengine import parallel
 from riskengine.errors import Location, Problem, RiskengineError
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from riskengine.answers.load import Assessment
     from riskengine.evaluate.backend import Backend
     from riskengine.graph.build import CatalogGraph
@@ -164,6 +163,9 @@ def _run(cg: CatalogGraph, method: Method, assessment: Assessment, runner: Backe
     """Evaluate ``tasks`` in ``count`` contiguous blocks, the first in this process and each of the others
     in a forked worker (so that each touches its own part of the catalogue's memory), and yield what
     they give in the order of ``tasks``."""
+    import multiprocessing  # here, not at the top: check on a small catalogue never forks, nor pays the import
+    import threading
+
     from riskengine.evaluate.evaluation import evaluate
 
     # The method's plan, the processes' catalogue facts and the engine's rules made once here (an
@@ -220,6 +222,8 @@ class _Inbox:
 
     def read(self, connections: list[Connection]) -> None:
         """Receive from every connection until each has said it is done (None), one fails, or one ends."""
+        from multiprocessing.connection import wait
+
         open_ = dict(enumerate(connections))
         while open_ and self.trouble is None:
             for ready in wait(list(open_.values())):
