@@ -75,6 +75,26 @@ def test_a_result_has_no_changes_from_itself():
     assert found["processi_cambiati"] == found["processi_nuovi"] == found["processi_rimossi"] == []
 
 
+def test_a_residual_level_that_moves_alone_is_listed_with_its_state():
+    # diff listed processes whose inherent level moved; a band edge or a measure's state may move a residual alone
+    def process(code: str, levels: tuple[str, str, str]) -> dict:
+        return {"codice": code, "nome": f"Processo {code}", "valutato": True, "livello": levels[0],
+                **{s: {"rischio": "4.20", "livello": lvl}
+                   for s, lvl in zip(("inerente", "residuo_programmato", "residuo_monitorato"), levels, strict=True)}}
+
+    before = _result(2026, [process("A", ("medio", "medio", "medio")), process("B", ("alto", "medio", "alto"))],
+                     [_measure("M1", "2025-06-30", "in-corso")])
+    after = _result(2026, [process("A", ("medio", "basso", "medio")), process("B", ("alto", "medio", "medio"))],
+                    [_measure("M1", "2025-06-30", "in-corso")])
+    found = changes(before, after)
+    assert found["processi_cambiati"] == []
+    assert [(p["codice"], p["stato"], p["da"], p["a"], p["verso"], p["variazione"])
+            for p in found["residui_cambiati"]] == [
+        ("A", "residuo_programmato", "medio", "basso", "giu", "0.00"),
+        ("B", "residuo_monitorato", "alto", "medio", "giu", "0.00")]
+    assert found["misure_dovute"] == []  # one year compared with itself: no earlier year's measures
+
+
 def test_declared_figures_keep_their_source_and_compute_the_rate_when_not_given():
     year = AnnoDichiarato(anno=2024, fonte="PIAO 2024-2026, pag. 45", rischio_medio_residuo_programmato=Decimal("6.02"),
                           processi_per_livello={"alto": 1, "basso": 3}, misure_dovute=22, misure_attuate=21)

@@ -10,6 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from history_helpers import catalog_copy, result_of, riskengine, sqlite_url
+from markupsafe import escape
 
 from riskengine import api
 from riskengine.errors import RiskengineError
@@ -111,6 +112,16 @@ def test_the_annex_has_the_two_charts_the_table_for_screen_readers_and_the_chang
     assert [(m["codice"], m["esito"]) for m in changes["misure_dovute"]] == [("MS08", "in-ritardo")]
     for code in moved:
         assert f'<th scope="row">{code} – ' in html
+    # the residuals' levels too, each with its state (a measure implemented moves the monitored one alone)
+    was = {p["codice"]: p for p in before["processi"] if p["valutato"]}
+    residual = [(p["codice"], p["nome"], s) for p in after["processi"] if p["valutato"] and p["codice"] in was
+                for s in ("residuo_programmato", "residuo_monitorato")
+                if p[s]["livello"] != was[p["codice"]][s]["livello"]]
+    assert [(p["codice"], p["nome"], p["stato"]) for p in changes["residui_cambiati"]] == residual and residual
+    assert "Processi che hanno cambiato livello di rischio residuo" in html
+    for code, name, state in residual:
+        label = {"residuo_programmato": "Residuo programmato", "residuo_monitorato": "Residuo monitorato"}[state]
+        assert f'<th scope="row">{code} – {escape(name)}</th>\n<td>{label}</td>' in html
 
 
 def test_the_table_of_each_year_fits_the_printed_page(two_years):
@@ -184,8 +195,58 @@ def test_diff_refuses_one_year_given_twice(two_years):
     (problem,) = refused.value.problems
     assert (problem.message, problem.hint) == (
         "diff compares two years: 2026 was given twice",
-        f"give an earlier year first: riskengine diff {catalog} 2025 2026; to compare two runs of one year, give "
-        "their result files")
+        f"give an earlier year first: riskengine diff {catalog} 2025 2026; to compare the year's latest run with the "
+        "files as they are now, give the year once")
+
+
+def test_diff_of_one_year_says_which_processes_an_edited_band_edge_moves(tmp_path):
+    # a compliance officer raising the edge between Basso and Medio could only assess twice (the trial run recorded
+    # in the history, then read by the yearly diff) and diff the two files, which listed inherent levels only
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    rules = tmp_path / "regole"
+    shutil.copytree((tmp_path / "rules").resolve(), rules)
+    db = sqlite_url(tmp_path)
+    before = riskengine("assess", catalog, "--rules", rules, "--db", db, "-o", tmp_path / "prima", "-f", "json", "-q",
+                        cwd=tmp_path)
+    assert before.returncode == 0, before.stderr
+    method = rules / "cciaa-torino-2022" / "method.yaml"
+    text = method.read_text(encoding="utf-8")
+    edges = ("{da: 0, a: 4, livello: basso}", "{da: 4.01, a: 9, livello: medio}")
+    assert all(text.count(edge) == 1 for edge in edges)
+    method.write_text(text.replace(edges[0], "{da: 0, a: 4.5, livello: basso}")
+                      .replace(edges[1], "{da: 4.51, a: 9, livello: medio}"), encoding="utf-8")
+    after = riskengine("assess", catalog, "--rules", rules, "--db", f"sqlite:///{tmp_path / 'altro.sqlite'}", "-o",
+                       tmp_path / "dopo", "-f", "json", "-q", cwd=tmp_path)
+    assert after.returncode == 0, after.stderr
+    run = riskengine("diff", catalog, "2026", "--rules", rules, "--db", db, "-f", "json", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    changes = json.loads(run.stdout)
+    # the oracle: every state of every process whose level differs between the two result files
+    old, new = (result_of(tmp_path / d) for d in ("prima", "dopo"))
+    old_by = {p["codice"]: p for p in old["processi"] if p["valutato"]}
+    moved = {(p["codice"], s, old_by[p["codice"]][s]["livello"], p[s]["livello"])
+             for p in new["processi"] if p["valutato"]
+             for s in ("inerente", "residuo_programmato", "residuo_monitorato")
+             if p[s]["livello"] != old_by[p["codice"]][s]["livello"]}
+    assert {(p["codice"], "inerente", p["da"], p["a"]) for p in changes["processi_cambiati"]} | {
+        (p["codice"], p["stato"], p["da"], p["a"]) for p in changes["residui_cambiati"]} == moved
+    assert {s for _, s, _, _ in moved} == {"inerente", "residuo_programmato", "residuo_monitorato"}
+    assert all(p["verso"] == "giu" for p in changes["processi_cambiati"] + changes["residui_cambiati"])
+    assert changes["misure_dovute"] == [] and changes["da"] == changes["a"] == 2026
+    text = riskengine("diff", catalog, "2026", "--rules", rules, "--db", db, "--lang", "it", cwd=tmp_path).stdout
+    lines = text.splitlines()
+    assert lines[0] == "2026 (ultima esecuzione registrata) → 2026 (i file come sono ora)"
+    assert lines[1].startswith("I file delle regole del metodo cciaa-torino-2022 2022.1 sono cambiati dall'ultima "
+                               "esecuzione registrata")
+    residual = next(p for p in changes["residui_cambiati"] if p["stato"] == "residuo_programmato")
+    assert any(line.startswith(f"  {residual['codice']:<10} residuo programmato: Medio → Basso (in diminuzione, ")
+               for line in lines), text
+    assert "misure dell'anno precedente" not in text  # one year: no earlier year's measures
+    # nothing recorded: the store still holds the one run
+    assert len(api.history(catalog, db=db)["esecuzioni"]) == 1
+    missing = riskengine("diff", catalog, "2025", "--rules", rules, "--db", db, cwd=tmp_path)
+    assert missing.returncode == 1 and "no recorded run of 2025 to compare the files as they are now with" in \
+        missing.stderr and f"riskengine assess {catalog} --year 2025" in missing.stderr
 
 
 def test_a_method_changed_between_the_years_is_said_in_diff_and_in_the_annex(tmp_path):
@@ -278,7 +339,7 @@ def test_diff_json_validates_against_the_published_schema(tmp_path):
 
 def test_diff_usage_errors(tmp_path):
     catalog, db = _mini_pair(tmp_path)
-    assert riskengine("diff", catalog, "2025", cwd=tmp_path).returncode == 2
+    assert riskengine("diff", catalog, "2025", "²⁰²⁶", cwd=tmp_path).returncode == 2
     assert riskengine("diff", catalog, "2025", "2026", "--format", "xml", cwd=tmp_path).returncode == 2
     assert riskengine("diff", catalog, "²⁰²⁵", "2026", cwd=tmp_path).returncode == 2  # was an internal error
     missing = riskengine("diff", catalog, "2024", "2026", "--db", db, cwd=tmp_path)

@@ -460,16 +460,27 @@ def history(catalog_dir: str | Path, *, db: str | None = None, rules_dir: str | 
             "dichiarati": [{"anno": y, "fonte": declared[y].fonte} for y in sorted(declared)]}
 
 
-def diff(source: str | Path, before: str | Path, after: str | Path, *, db: str | None = None,
+def diff(source: str | Path, before: str | Path, after: str | Path | None = None, *, db: str | None = None,
          rules_dir: str | Path | None = None) -> dict[str, Any]:
     """The changes between two years of a catalogue (latest runs, else evaluated now) or two result files.
 
     With ``source`` a catalogue directory, ``before`` and ``after`` are years (a year with no recorded run
-    is assessed with the method found in ``rules_dir``, as by :func:`assess`); with ``source`` empty
-    (``""``) they are result files (risultato.json).
+    is assessed with the method found in ``rules_dir``, as by :func:`assess`); with ``after`` left out, the
+    latest recorded run of the year ``before`` against the year assessed now from the files as they are
+    (a method's band edge or an answer edited since: which processes it moves), recording nothing. With
+    ``source`` empty (``""``) they are result files (risultato.json).
     """
     from riskengine.history.compare import changes
 
+    if source and after is None:
+        from riskengine.pipeline import assess as run_assessment
+
+        year = int(str(before))
+        _check_store(source, db)
+        recorded = _year_results(source, (year,), db, rules_dir, recorded_only=True)[0]
+        return changes(recorded, run_assessment(source, year=year, rules_dir=rules_dir))
+    if after is None:
+        raise ValueError("two result files are compared")
     if not source:
         from riskengine.report import load_result
 
@@ -516,9 +527,9 @@ def _in_order(place: Location, first: int, second: int, swapped: str) -> None:
 
 
 def _year_results(catalog_dir: str | Path, years: tuple[int, ...], db: str | None,
-                  rules_dir: str | Path | None) -> list[dict[str, Any]]:
+                  rules_dir: str | Path | None, *, recorded_only: bool = False) -> list[dict[str, Any]]:
     """The latest recorded result of each year, the catalogue and the store read once; a year with no run is
-    assessed now (and not recorded)."""
+    assessed now (and not recorded), or refused when ``recorded_only``."""
     from riskengine.pipeline import assess as run_assessment
 
     cg = load_linked(catalog_dir)
@@ -528,6 +539,11 @@ def _year_results(catalog_dir: str | Path, years: tuple[int, ...], db: str | Non
         recorded = {year: store.result(latest[year].id) for year in years if year in latest}
     finally:
         store.close()
+    missing = [year for year in years if year not in recorded]
+    if recorded_only and missing:
+        raise refuse(Location(str(catalog_dir)), "problemi.diff_senza_esecuzione", anno=missing[0],
+                     hint_key="problemi.suggerimento.diff_senza_esecuzione",
+                     comando=f"riskengine assess {catalog_dir} --year {missing[0]}")
     return [recorded[year] if year in recorded else run_assessment(catalog_dir, year=year, rules_dir=rules_dir)
             for year in years]
 

@@ -964,7 +964,8 @@ def diff(first: Path = typer.Argument(...),
          db: str | None = typer.Option(None, "--db"),
          rules: Path | None = typer.Option(None, "--rules"),
          lang: str | None = _lang_option()) -> None:
-    """Print the changes between two years of a catalogue (CATALOG 2025 2026) or two result files."""
+    """Print the changes between two years of a catalogue (CATALOG 2025 2026), since a year's latest run
+    (CATALOG 2026), or between two result files."""
     import json
 
     from riskengine import api
@@ -974,7 +975,7 @@ def diff(first: Path = typer.Argument(...),
     _text_or_json(t, format)
     with _reported(t):
         if first.is_dir():
-            if third is None or not all(year.isascii() and year.isdigit() for year in (second, third)):
+            if not all(year.isascii() and year.isdigit() for year in (second, third or second)):
                 typer.echo(t("cli.diff_due_anni"), err=True)
                 raise typer.Exit(EXIT_USAGE)
             changes = api.diff(first, second, third, db=db, rules_dir=rules)
@@ -987,19 +988,30 @@ def diff(first: Path = typer.Argument(...),
         typer.echo(json.dumps(changes, ensure_ascii=False, indent=2, sort_keys=True))
         return
     labels = _level_labels(t, changes["livelli"])
-    typer.echo(f"{changes['da']} → {changes['a']}")
+    now = first.is_dir() and third is None  # the year's latest run against the files as they are now
+    typer.echo(f"{changes['da']} ({w['recorded']}) → {changes['a']} ({w['now']})" if now
+               else f"{changes['da']} → {changes['a']}")
     if "metodo" in changes:  # another method or version, or the same version with other rule files
         method = changes["metodo"]
-        typer.echo(t("variazioni.metodo" if method["da"] != method["a"] else "variazioni.metodo_regole", **method))
+        key = "variazioni.metodo" if method["da"] != method["a"] else "variazioni.metodo_regole"
+        typer.echo(t(f"{key}_ora" if now else key, **method))
+
+    def moved(p: dict[str, Any], state: str = "") -> str:
+        return (f"  {p['codice']:<10} {state}{labels[p['da']]} → {labels[p['a']]} ({w[p['verso']]}, "
+                f"{t.number(p['rischio_da'])} → {t.number(p['rischio_a'])}, {_signed(t, p['variazione'])})"
+                f"  {p['nome']}")
     typer.echo(f"{w['moved']} ({len(changes['processi_cambiati'])})")
     for p in changes["processi_cambiati"]:
-        typer.echo(f"  {p['codice']:<10} {labels[p['da']]} → {labels[p['a']]} ({w[p['verso']]}, "
-                   f"{t.number(p['rischio_da'])} → {t.number(p['rischio_a'])}, "
-                   f"{_signed(t, p['variazione'])})  {p['nome']}")
+        typer.echo(moved(p))
+    typer.echo(f"{w['moved_residual']} ({len(changes['residui_cambiati'])})")
+    for p in changes["residui_cambiati"]:
+        typer.echo(moved(p, f"{w[p['stato']]}: "))
     for key, title in (("processi_nuovi", "new"), ("processi_rimossi", "removed")):
         typer.echo(f"{w[title]} ({len(changes[key])})")
         for p in changes[key]:
             typer.echo(f"  {p['codice']:<10} {labels.get(p['livello'] or '', '—')}  {p['nome']}")
+    if changes["da"] == changes["a"]:  # one year: no earlier year's measures
+        return
     typer.echo(f"{w['due']} ({len(changes['misure_dovute'])})")
     for m in changes["misure_dovute"]:
         typer.echo(f"  {m['codice']:<8} {w[m['esito']]:<12} {w['deadline']} {t.day(m['scadenza'])}  {m['nome']}")

@@ -1,4 +1,5 @@
-"""The changes between two results: processes that moved level, new and removed ones, last year's measures."""
+"""The changes between two results: processes whose inherent or residual level moved, new and removed ones, last
+year's measures."""
 
 from __future__ import annotations
 
@@ -10,11 +11,25 @@ from riskengine.source.fields import decimal_text
 OUTCOMES = ("attuata", "in-ritardo", "abbandonata")
 
 
-def _score_delta(before: dict[str, Any], after: dict[str, Any]) -> str | None:
-    old, new = before["inerente"]["rischio"], after["inerente"]["rischio"]
+RESIDUALS = ("residuo_programmato", "residuo_monitorato")
+
+
+def _score_delta(old: str | None, new: str | None) -> str | None:
     if old is None or new is None:
         return None
     return decimal_text(Decimal(new) - Decimal(old))
+
+
+def _moved(before: dict[str, Any] | None, after: dict[str, Any] | None,
+           order: dict[str, int]) -> dict[str, Any] | None:
+    """How a state (``{rischio, livello}``) went from ``before`` to ``after``, when both have a level and it differs."""
+    if not before or not after or not before.get("livello") or not after.get("livello") \
+            or before["livello"] == after["livello"]:
+        return None
+    return {"da": before["livello"], "a": after["livello"],
+            "verso": "su" if order.get(after["livello"], 0) > order.get(before["livello"], 0) else "giu",
+            "rischio_da": before["rischio"], "rischio_a": after["rischio"],
+            "variazione": _score_delta(before["rischio"], after["rischio"])}
 
 
 def _due_by(measure: dict[str, Any], year: int) -> bool:
@@ -49,23 +64,29 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """What changed from ``before`` to ``after`` (two results of the same administration), sorted by code.
 
     A process is new when assessed only in ``after`` (added to the catalogue, or first assessed),
-    removed when assessed only in ``before``. A process "moved" when its inherent level differs; the
-    direction follows the method's level order (``after``'s). A measure of ``before`` was due when its
-    deadline fell in ``before``'s year or earlier; its outcome is read in ``after``: implemented, late,
-    or dropped (gone, or not to be done).
+    removed when assessed only in ``before``. A process "moved" when its inherent level differs, and its
+    residual "moved" when the level of its planned or monitored residual differs (a band edge, a measure's
+    state or efficacy may change those alone); the direction follows the method's level order (``after``'s).
+    A measure of ``before`` was due when its deadline fell in ``before``'s year or earlier; its outcome is
+    read in ``after``: implemented, late, or dropped (gone, or not to be done). Two results of one year
+    (a run against the files as they are now) have no earlier year's measures.
     """
     order = {lvl["codice"]: i for i, lvl in enumerate(after["metodo"]["livelli"])}
     old = {p["codice"]: p for p in before["processi"]}
     new = {p["codice"]: p for p in after["processi"]}
-    moved = []
+    moved, residuals = [], []
     for code in sorted(old.keys() & new.keys()):
         a, b = old[code], new[code]
-        if not (a["valutato"] and b["valutato"]) or a["livello"] == b["livello"]:
+        if not (a["valutato"] and b["valutato"]):
             continue
-        moved.append({"codice": code, "nome": b["nome"], "da": a["livello"], "a": b["livello"],
-                      "verso": "su" if order.get(b["livello"], 0) > order.get(a["livello"], 0) else "giu",
-                      "rischio_da": a["inerente"]["rischio"], "rischio_a": b["inerente"]["rischio"],
-                      "variazione": _score_delta(a, b)})
+        inherent = _moved({"livello": a["livello"], "rischio": (a.get("inerente") or {}).get("rischio")},
+                          {"livello": b["livello"], "rischio": (b.get("inerente") or {}).get("rischio")}, order)
+        if inherent is not None:
+            moved.append({"codice": code, "nome": b["nome"], **inherent})
+        for state in RESIDUALS:
+            residual = _moved(a.get(state), b.get(state), order)
+            if residual is not None:
+                residuals.append({"codice": code, "nome": b["nome"], "stato": state, **residual})
 
     def brief(p: dict[str, Any]) -> dict[str, Any]:
         return {"codice": p["codice"], "nome": p["nome"], "livello": p.get("livello")}
@@ -73,7 +94,8 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     measures_after = {m["codice"]: m for m in after["misure"]}
     due = [{"codice": m["codice"], "nome": m["nome"], "scadenza": m["scadenza"],
             "esito": _outcome(m, measures_after.get(m["codice"]))}
-           for m in sorted(before["misure"], key=lambda m: m["codice"]) if _due_by(m, before["anno"])]
+           for m in sorted(before["misure"], key=lambda m: m["codice"])
+           if before["anno"] != after["anno"] and _due_by(m, before["anno"])]
     old_assessed = {c for c, p in old.items() if p["valutato"]}
     new_assessed = {c for c, p in new.items() if p["valutato"]}
     method = _method_change(before, after)
@@ -81,6 +103,7 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
             "livelli": [{k: lvl[k] for k in ("codice", "etichetta", "etichetta_en") if k in lvl}
                         for lvl in after["metodo"]["livelli"]],
             "processi_cambiati": moved,
+            "residui_cambiati": residuals,
             "processi_nuovi": [brief(new[c]) for c in sorted(new_assessed - old_assessed)],
             "processi_rimossi": [brief(old[c]) for c in sorted(old_assessed - new_assessed)],
             "misure_dovute": due}

@@ -534,6 +534,21 @@ class LevelChange(TypedDict):
     variazione: str | None
 
 
+class ResidualChange(TypedDict):
+    """A process whose planned or monitored residual level changed between two results, with the score difference."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    codice: str
+    nome: str
+    stato: Literal["residuo_programmato", "residuo_monitorato"]
+    da: str
+    a: str
+    verso: Literal["su", "giu"]
+    rischio_da: str | None
+    rischio_a: str | None
+    variazione: str | None
+
+
 class ProcessBrief(TypedDict):
     """A process assessed in only one of two results."""
 
@@ -579,6 +594,7 @@ class Changes(TypedDict):
     metodo: NotRequired[MethodChange]  # when the two years were assessed by different methods (or rule files)
     livelli: list[LevelLabel]
     processi_cambiati: list[LevelChange]
+    residui_cambiati: NotRequired[list[ResidualChange]]  # from riskengine 0.1.0 of 2026-11-28; older results lack it
     processi_nuovi: list[ProcessBrief]
     processi_rimossi: list[ProcessBrief]
     misure_dovute: list[DueMeasure]
