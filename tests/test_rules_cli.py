@@ -224,6 +224,34 @@ def test_explain_shows_the_oracle_numbers_and_the_band_rule() -> None:
         assert expected in lines
     assert lines[0].startswith("C1.1.2 ")
     assert "motore: durable-rules" in lines[2]
+    # the residual was a formula over efficacies without the inherent value it multiplies (helper walk, finding 5):
+    # the scores now also as the annex's sheet writes them out, to check with a calculator
+    calculation = lines[lines.index("Il calcolo, da verificare con una calcolatrice") + 1:]
+    assert calculation[:3] == [
+        "  P = (2 + 5 + 1 + 5 + 1 + 3) / 6 = 2,83",
+        "  I = (1 + 1 + 0 + 3) / 4 = 1,25",
+        "  R = P × I = 2,83 × 1,25 = 3,54 → Basso, fascia da 0 a 4 della tabella «Aree A, B, C, H – nuovi indici "
+        "(quattro fasce)»"]
+    assert any(line.startswith("  Residuo programmato = 3,54 × (1 − ") for line in calculation)
+    assert lines[-2:] == ["Criticità del processo", "  nessuna"]
+
+
+def test_explain_lists_a_process_s_findings_with_their_severity_and_message() -> None:
+    # explain showed a policy's consequence as "criticità MISURE-SCADUTE-RISCHIO" and nothing else of the finding
+    from riskengine.i18n import Text
+    from riskengine.pipeline import assess
+    from riskengine.report.explanation import explain_process
+
+    result = assess(ESEMPIO)
+    process = next(p for p in result["processi"] if p["codice"] == "C1.1.2")
+    process["criticita"] = [{"codice": "MISURE-SCADUTE-RISCHIO", "gravita": "warning", "oggetto": "process:C1.1.2",
+                             "messaggio": "Rischio medio con 1 misure scadute: ripianificarle"}]
+    for lang, expected in (("it", ["Criticità del processo",
+                                   "  MISURE-SCADUTE-RISCHIO (avviso): Rischio medio con 1 misure scadute: ripianificarle"]),
+                           ("en", ["Findings of the process",
+                                   "  MISURE-SCADUTE-RISCHIO (warning): Rischio medio con 1 misure scadute: "
+                                   "ripianificarle"])):
+        assert explain_process(result, "C1.1.2", Text(lang))[-2:] == expected
 
 
 def test_explain_unknown_process_suggests() -> None:

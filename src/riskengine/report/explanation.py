@@ -6,7 +6,9 @@ from typing import Any
 
 from riskengine.errors import Location, shorten
 from riskengine.i18n import Text, refuse
-from riskengine.report.view import TraceWords
+from riskengine.report.arithmetic import calculation
+from riskengine.report.messages import Messages
+from riskengine.report.view import TraceWords, View
 from riskengine.suggest import did_you_mean
 
 
@@ -71,6 +73,14 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
         lines += ["", f"{words.variants.get(code, code)}: {score}{levels.get(data['livello'], data['livello'])}"]
         for step in data["traccia"]:
             lines += step_lines(t, step, words)
+    calc = calculation(View(result, Messages(t.lang)), process)
+    if calc is not None:  # the scores as the annex's sheet writes them out, to check with a calculator
+        lines += ["", t("spiegazione.calcolo")]
+        lines += [f"  {line}" for line in calc["righe"]]
+        for residual in calc["residui"]:
+            lines.append(f"  {residual['formula']}")
+            if residual["nota"]:
+                lines.append(f"    {residual['nota']}")
     lines += ["", t("spiegazione.politiche")]
     applied = [s for s in process["traccia"] if s.get("passo") == "politica"]
     for step in applied:
@@ -87,4 +97,10 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
     shadowed = sorted(set(process["regole_attivate"]) - {s["regola"] for s in applied})
     if shadowed:
         lines.append("  " + t("spiegazione.oscurate") + ": " + ", ".join(shadowed))
+    lines += ["", t("spiegazione.criticita")]
+    for finding in process["criticita"]:
+        lines.append(f"  {finding['codice']} ({t('cli.gravita.' + finding['gravita'])}): "
+                     f"{t.finding(finding['codice'], finding.get('argomenti'), str(finding['messaggio']))}")
+    if not process["criticita"]:
+        lines.append("  " + t("spiegazione.nessuna"))
     return lines
