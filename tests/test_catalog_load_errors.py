@@ -419,3 +419,30 @@ def test_unclosed_flow_sequence_is_located_at_the_end(tmp_path):
     with pytest.raises(RiskengineError) as info:
         load_yaml(str(path))
     assert str(info.value).startswith(f"{path}:2:1: error[load]: invalid YAML: ")
+
+
+@pytest.mark.parametrize(("text", "where", "written"), [
+    ("bande:\n  - {da: 0, a: 4,5, livello: basso}\n", "2:16", "4,5"),  # a band edge of a method
+    ("risposte: {P1: 2,5, P2: 5}\n", "1:16", "2,5"),  # an answer
+    ("varianti: {prudenziale: 8,49}\n", "1:25", "8,49"),  # a rule test's expected variant
+    ("base: &b {a: 1}\nrighe: {x: *b, soglia: 12,75}\n", "2:24", "12,75"),  # with an alias: the tree reader
+])
+def test_a_decimal_comma_between_braces_is_said_so_where_it_is_written(text, where, written, tmp_path):
+    # YAML reads {a: 4,5} as a: 4 and a key '5': "unknown key '5'", "indicator '5' does not exist (did you mean
+    # 'P5'?)", "'49' must be a number, got null" (helper walk, finding 4), where the same comma outside braces is
+    # said to be the decimal comma
+    path = tmp_path / "file.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RiskengineError) as refused:
+        load_yaml(path)
+    (problem,) = refused.value.problems
+    assert str(problem.location) == f"{path}:{where}"
+    assert problem.message == (f"expected a number, got '{written}': decimals are written with a point, "
+                               f"{written.replace(',', '.')}")
+
+
+@pytest.mark.parametrize("text", ["a: {x: 4, 5: cinque}\n", "a: [4,5]\n", "a: {x: quattro,5}\n"])
+def test_digits_after_a_comma_are_a_decimal_comma_only_right_after_a_number(text, tmp_path):
+    path = tmp_path / "file.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert load_yaml(path).data["a"] in ({"x": 4, "5": "cinque"}, [4, 5], {"x": "quattro", "5": None})

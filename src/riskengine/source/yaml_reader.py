@@ -79,11 +79,26 @@ def compose(text: str) -> Node | None:
         loader.dispose()
 
 
+def _decimal_comma(path: str, text: str, mark: Any, key: str) -> None:
+    """Refuse a key of digits written right after a number and a comma: ``{a: 4,5}`` reads as ``a: 4`` and a key
+    ``5``, which the schema would call an unknown key (or indicator, or fact); it is the decimal comma of Italian."""
+    start = mark.index - 1
+    if not (key.isdigit() and start > 0 and text[start] == "," and text[start - 1].isdigit()):
+        return
+    begin = start - 1
+    while begin > 0 and text[begin - 1].isdigit():
+        begin -= 1
+    written = f"{text[begin:start]},{key}"
+    raise refuse(Location(path, mark.line + 1, mark.column + 1 - len(written) + len(key)),
+                 "problemi.valore.virgola_decimale", valore=written, numero=written.replace(",", "."))
+
+
 class _Builder:
     """Turns a node tree into plain Python data within a node budget."""
 
-    def __init__(self, path: str, budget: int, max_chars: int) -> None:
+    def __init__(self, path: str, text: str, budget: int, max_chars: int) -> None:
         self.path = path
+        self.text = text
         self.budget = budget
         self.max_chars = max_chars
         self.chars = max_chars  # left to the values' text, aliases expanded
@@ -126,6 +141,8 @@ class _Builder:
                     raise self._bad_tag(k_node)
                 k = k_node.value
                 self.chars -= len(k)  # a key may be an alias too
+                if k[:1].isdigit():
+                    _decimal_comma(self.path, self.text, k_node.start_mark, k)
                 if k in result:
                     raise refuse(self._loc(k_node), "problemi.yaml.chiave_doppia",
                                  hint_key="problemi.suggerimento.una_delle_due", chiave=shorten(k))
@@ -248,6 +265,7 @@ class _EventScan:
 
     def __init__(self, path: str, text: str, loader: Any, want_data: bool, want_index: bool) -> None:
         self.path = path
+        self.text = text
         self.loader = loader
         self.want_data = want_data
         self.want_index = want_index
@@ -321,6 +339,8 @@ class _EventScan:
                         if name in names:
                             raise refuse(self._loc(mark), "problemi.yaml.chiave_doppia",
                                          hint_key="problemi.suggerimento.una_delle_due", chiave=shorten(name))
+                        if name[:1].isdigit():
+                            _decimal_comma(self.path, self.text, mark, name)
                     if want_index:
                         frame[5] = (mark.line << _COL_BITS) | min(mark.column, _COL_MASK)
                     names[name] = None
@@ -525,4 +545,4 @@ def _load_with_tree(path: str, text: str, max_chars: int) -> tuple[Any, Any, Nod
     if root is None:
         return None, _NO_DOCUMENT, None
     budget = max(MIN_NODE_BUDGET, len(text) // MAX_NODES_PER_BYTE * 2)
-    return _Builder(path, budget, max_chars).build(root), None, root
+    return _Builder(path, text, budget, max_chars).build(root), None, root
