@@ -62,7 +62,7 @@ def test_check_is_italian_by_default_and_english_on_request(catalogue_dir: Path)
     assert english.stdout.splitlines()[-1].startswith("ok: 0 errors")
     # the small chamber's example is clean (issue 13); the CCIAA one has warnings, grouped and worded
     warned = catalogue_dir.name != "esempio-piccolo"
-    assert ("Avvisi (" in italian.stdout) == warned and ("warnings (" in english.stdout) == warned
+    assert ("Avvisi (" in italian.stdout) == warned and ("Warnings (" in english.stdout) == warned
     assert by_variable.stdout == english.stdout
     # codes, severities and places do not change with the language
     assert reported(italian.stdout) == reported(english.stdout)

@@ -494,11 +494,14 @@ def check(catalog: Path = typer.Argument(...),
         if report.counts:
             counts = ", ".join(t(f"cli.conteggio.{k.replace(' ', '_')}", n=n) for k, n in report.counts.items())
             typer.echo(t("cli.check.conteggi", oggetto=catalog, conteggi=counts))
+        apart = bool(report.counts)  # a blank line between sections, none before the first
         for severity in ("error", "warning", "info"):
             groups = by_severity.get(severity, {})
             if not groups:
                 continue
-            typer.echo(f"\n{t('cli.gravita_plurale.' + severity)} ({sum(len(v) for v in groups.values())})")
+            heading = f"{t('cli.gravita_plurale.' + severity)} ({sum(len(v) for v in groups.values())})"
+            typer.echo(f"\n{heading}" if apart else heading)
+            apart = True
             for code in sorted(groups):
                 typer.echo(f"  {code} ({len(groups[code])})")
                 for problem in groups[code]:
