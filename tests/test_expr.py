@@ -246,6 +246,9 @@ def test_fields_of() -> None:
     ('misure > 0 and livello in ["alto", "medo"]', 36, "'medo' is not a risk level (basso < medio < medio-alto < alto)",
      "did you mean 'medio'?"),
     ("misure = 3", 7, "'=' is not a comparison", "write '==' to compare"),
+    ("misure => 3", 7, "'=' is not a comparison", "write '>=': the = sign comes second"),  # was: write '=='
+    ("misure =< 3", 7, "'=' is not a comparison", "write '<=': the = sign comes second"),
+    ("misure = > 3", 7, "'=' is not a comparison", "write '==' to compare"),
     ('area < "B"', 5, "'area' is text: it cannot be compared with '<'", "use == or != (or 'in [...]')"),
     ('area >= "B"', 5, "'area' is text: it cannot be compared with '>='", "use == or != (or 'in [...]')"),
     ("motivazione > true", 12, "'motivazione' is true or false: it cannot be compared with '>'",

@@ -434,8 +434,10 @@ def test_unknown_typology_in_richiede_misura(tmp_path) -> None:
 
 def test_duplicate_rule_code(tmp_path) -> None:
     d, problems = refused(tmp_path, TORINO, ("policies.yaml", "- codice: medio\n", "- codice: alto\n"))
+    first = where(d / "policies.yaml", "codice: alto", nth=0).split(":")[-2]  # said, with what to do (helper walk)
     assert problems == [f"{where(d / 'policies.yaml', 'codice: alto', nth=1, offset=8)}: error[policy]: duplicate "
-                        "rule code 'alto' in table 'monitoraggio'"]
+                        f"rule code 'alto' in table 'monitoraggio' (already used on line {first}) (give one of the two "
+                        "rules another code, and use it in the rule tests)"]
 
 
 def test_unknown_hit_policy(tmp_path) -> None:

@@ -332,6 +332,9 @@ class _Parser:
         if tok.kind != "op":
             raise ExprError("confronto_atteso", tok.offset, campo=name)
         if tok.text == "=":
+            after = self.tokens[self.pos + 1]
+            if after.kind == "op" and after.text in ("<", ">") and after.offset == tok.offset + 1:  # '=>' for '>='
+                raise ExprError("uguale_singolo", tok.offset, hint_key="uguale_invertito", operatore=f"{after.text}=")
             raise ExprError("uguale_singolo", tok.offset, hint_key="uguale_doppio")
         self.pos += 1
         if tok.text in ("<", "<=", ">", ">=") and ftype.kind in ("text", "bool"):

@@ -691,9 +691,12 @@ def _compile_policies(doc: Document, policies: PoliciesFile, schema: dict[str, e
         for r, rule in enumerate(table.regole):
             keys = ("tabelle", t, "regole", r)
             location = doc.locate(keys)
-            if any(existing.code == rule.codice for existing in rules):
+            first = next((k for k, existing in enumerate(table.regole[:r]) if existing.codice == rule.codice), None)
+            if first is not None:
                 problems.append(said(doc.locate(keys + ("codice",)), "problemi.metodo.regola_duplicata",
-                                     code="policy", regola=rule.codice, tabella=table.codice))
+                                     code="policy", regola=rule.codice, tabella=table.codice,
+                                     riga=doc.locate(("tabelle", t, "regole", first, "codice")).line or "?",
+                                     hint_key="problemi.metodo.suggerimento.rinomina_regola"))
             try:
                 condition = expr.parse_condition(rule.quando, schema)
             except expr.ExprError as exc:
