@@ -236,12 +236,12 @@ class _Parser:
     def tok(self) -> Token:
         return self.tokens[self.pos]
 
-    def take(self, kind: str, what: str) -> Token:
+    def take(self, kind: str, what: str, hint_key: str = "", **values: Any) -> Token:
         tok = self.tok
         if tok.kind != kind:
             self._no_decimal_comma()
-            raise ExprError("atteso", tok.offset, atteso_chiave=f"problemi.condizione.elemento.{what}",
-                            **_found(tok))
+            raise ExprError("atteso", tok.offset, hint_key=hint_key,
+                            atteso_chiave=f"problemi.condizione.elemento.{what}", **_found(tok), **values)
         self.pos += 1
         return tok
 
@@ -293,7 +293,10 @@ class _Parser:
             self.pos += 1
             self.depth += 1
             cond = self.or_()
-            self.take(")", "chiudi_parentesi")
+            # where the parenthesis opened: a long condition may hold several
+            rest = self.text[tok.offset + 1:].strip()
+            opened = rest if len(rest) <= 30 else f"{rest[:30].rstrip()}…"
+            self.take(")", "chiudi_parentesi", hint_key="parentesi_aperta", inizio=opened)
             self.depth -= 1
             return cond
         if tok.kind == "true":
