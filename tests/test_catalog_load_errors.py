@@ -441,8 +441,16 @@ def test_a_decimal_comma_between_braces_is_said_so_where_it_is_written(text, whe
                                f"{written.replace(',', '.')}")
 
 
-@pytest.mark.parametrize("text", ["a: {x: 4, 5: cinque}\n", "a: [4,5]\n", "a: {x: quattro,5}\n"])
-def test_digits_after_a_comma_are_a_decimal_comma_only_right_after_a_number(text, tmp_path):
+@pytest.mark.parametrize(("text", "data"), [
+    ("a: {x: 4, 5: cinque}\n", {"x": 4, "5": "cinque"}),  # a space after the comma: two entries
+    ("a: [4,5]\n", [4, 5]),  # a list
+    ("a: {x: quattro,5}\n", {"x": "quattro", "5": None}),  # not after a number
+    ("a: {2025: 3,2026: 4}\n", {"2025": 3, "2026": 4}),  # a key with its value: years, codes of digits
+    ("a: {101: 2026,201: 2026}\n", {"101": 2026, "201": 2026}),  # a rule test's verified processes
+    ("b: &b {x: 1}\na: {2025: 3,2026: 4}\n", {"2025": 3, "2026": 4}),  # the same through the tree reader
+])
+def test_digits_after_a_comma_are_a_decimal_comma_only_right_after_a_number_and_without_a_value(text, data,
+                                                                                                 tmp_path):
     path = tmp_path / "file.yaml"
     path.write_text(text, encoding="utf-8")
-    assert load_yaml(path).data["a"] in ({"x": 4, "5": "cinque"}, [4, 5], {"x": "quattro", "5": None})
+    assert load_yaml(path).data["a"] == data

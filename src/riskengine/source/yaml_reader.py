@@ -9,6 +9,7 @@ that finds everything in the user's caches (riskengine.user_cache) does not impo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -79,11 +80,17 @@ def compose(text: str) -> Node | None:
         loader.dispose()
 
 
-def _decimal_comma(path: str, text: str, mark: Any, key: str) -> None:
-    """Refuse a key of digits written right after a number and a comma: ``{a: 4,5}`` reads as ``a: 4`` and a key
-    ``5``, which the schema would call an unknown key (or indicator, or fact); it is the decimal comma of Italian."""
+# What follows a key of a flow mapping that has no value: the next entry or the mapping's end.
+_NO_VALUE = re.compile(r"[ \t\r\n]*[,}]")
+
+
+def _decimal_comma(path: str, text: str, mark: Any, end: Any, key: str) -> None:
+    """Refuse a key of digits without a value written right after a number and a comma: ``{a: 4,5}`` reads as
+    ``a: 4`` and a key ``5``, which the schema would call an unknown key (or indicator, or fact); it is the
+    decimal comma of Italian. A key with a value (``{2025: 3,2026: 4}``) is one."""
     start = mark.index - 1
-    if not (key.isdigit() and start > 0 and text[start] == "," and text[start - 1].isdigit()):
+    if not (key.isdigit() and start > 0 and text[start] == "," and text[start - 1].isdigit()
+            and _NO_VALUE.match(text, end.index)):
         return
     begin = start - 1
     while begin > 0 and text[begin - 1].isdigit():
@@ -142,7 +149,7 @@ class _Builder:
                 k = k_node.value
                 self.chars -= len(k)  # a key may be an alias too
                 if k[:1].isdigit():
-                    _decimal_comma(self.path, self.text, k_node.start_mark, k)
+                    _decimal_comma(self.path, self.text, k_node.start_mark, k_node.end_mark, k)
                 if k in result:
                     raise refuse(self._loc(k_node), "problemi.yaml.chiave_doppia",
                                  hint_key="problemi.suggerimento.una_delle_due", chiave=shorten(k))
@@ -340,7 +347,7 @@ class _EventScan:
                             raise refuse(self._loc(mark), "problemi.yaml.chiave_doppia",
                                          hint_key="problemi.suggerimento.una_delle_due", chiave=shorten(name))
                         if name[:1].isdigit():
-                            _decimal_comma(self.path, self.text, mark, name)
+                            _decimal_comma(self.path, self.text, mark, event.end_mark, name)
                     if want_index:
                         frame[5] = (mark.line << _COL_BITS) | min(mark.column, _COL_MASK)
                     names[name] = None
