@@ -245,8 +245,11 @@ def test_diff_of_one_year_says_which_processes_an_edited_band_edge_moves(tmp_pat
     # nothing recorded: the store still holds the one run
     assert len(api.history(catalog, db=db)["esecuzioni"]) == 1
     missing = riskengine("diff", catalog, "2025", "--rules", rules, "--db", db, cwd=tmp_path)
-    assert missing.returncode == 1 and "no recorded run of 2025 to compare the files as they are now with" in \
-        missing.stderr and f"riskengine assess {catalog} --year 2025" in missing.stderr
+    assert missing.returncode == 1 and "no recorded run of 2025 to compare with the files as they are now" in \
+        missing.stderr and f"riskengine assess {catalog} --year 2025 --rules {rules} --db {db}" in missing.stderr
+    # a year the catalogue has no assessment of: said so, not to be assessed
+    absent = riskengine("diff", catalog, "2030", "--rules", rules, "--db", db, cwd=tmp_path)
+    assert absent.returncode == 1 and "no assessment for 2030" in absent.stderr and "riskengine assess" not in absent.stderr
 
 
 def test_a_method_changed_between_the_years_is_said_in_diff_and_in_the_annex(tmp_path):
@@ -321,7 +324,31 @@ def test_diff_lists_exactly_the_processes_whose_level_changed(tmp_path):
     text = riskengine("diff", catalog, "2025", "2026", "--db", db, "--lang", "it", cwd=tmp_path).stdout
     assert "B2.1.1     Medio → Medio-alto (in aumento, 7,93 → 9,58, +1,65)" in text
     assert "C2.1.1     Medio → Basso (in diminuzione, 4,25 → 3,54, −0,71)" in text
-    assert "D1.1.1" not in text and "B2.2.1" not in text
+    inherent = text.split("processi che hanno cambiato livello di rischio residuo")[0]
+    assert "D1.1.1" not in inherent and "B2.2.1" not in text  # D1.1.1's monitored residual does cross a band
+
+
+def test_diff_of_a_method_of_levels_shows_the_direction_without_empty_scores(tmp_path):
+    # a qualitative method has levels and no scores: every row printed "(up, — → —, —)"
+    catalog = catalog_copy(tmp_path, "esempio-piccolo")
+    run = riskengine("assess", catalog, "-o", tmp_path / "prima", "-f", "json", "-q", "--db",
+                     sqlite_url(tmp_path), cwd=tmp_path)
+    assert run.returncode in (0, 3), run.stderr
+    before = json.loads((tmp_path / "prima" / "risultato.json").read_text(encoding="utf-8"))
+    after = json.loads(json.dumps(before))
+    process = next(p for p in after["processi"] if p["valutato"])
+    levels = [lvl["codice"] for lvl in after["metodo"]["livelli"]]
+    old = process["residuo_programmato"]["livello"]
+    new = levels[levels.index(old) + 1] if levels.index(old) + 1 < len(levels) else levels[0]
+    process["residuo_programmato"]["livello"] = new
+    (tmp_path / "dopo.json").write_text(json.dumps(after), encoding="utf-8")
+    text = riskengine("diff", tmp_path / "prima" / "risultato.json", tmp_path / "dopo.json", "--lang", "it",
+                      cwd=tmp_path).stdout
+    label = {lvl["codice"]: lvl["etichetta"] for lvl in after["metodo"]["livelli"]}
+    direction = "in aumento" if levels.index(new) > levels.index(old) else "in diminuzione"
+    assert f"  {process['codice']:<10} residuo programmato: {label[old]} → {label[new]} ({direction})  " \
+           f"{process['nome']}" in text.splitlines(), text
+    assert "—" not in text
 
 
 def test_diff_json_validates_against_the_published_schema(tmp_path):
@@ -340,6 +367,7 @@ def test_diff_json_validates_against_the_published_schema(tmp_path):
 def test_diff_usage_errors(tmp_path):
     catalog, db = _mini_pair(tmp_path)
     assert riskengine("diff", catalog, "2025", "²⁰²⁶", cwd=tmp_path).returncode == 2
+    assert riskengine("diff", catalog, "2025", "", cwd=tmp_path).returncode == 2  # was an internal error
     assert riskengine("diff", catalog, "2025", "2026", "--format", "xml", cwd=tmp_path).returncode == 2
     assert riskengine("diff", catalog, "²⁰²⁵", "2026", cwd=tmp_path).returncode == 2  # was an internal error
     missing = riskengine("diff", catalog, "2024", "2026", "--db", db, cwd=tmp_path)

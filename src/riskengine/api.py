@@ -541,9 +541,13 @@ def _year_results(catalog_dir: str | Path, years: tuple[int, ...], db: str | Non
         store.close()
     missing = [year for year in years if year not in recorded]
     if recorded_only and missing:
+        from riskengine.pipeline import assessment_path
+
+        assessment_path(cg, missing[0])  # a year the catalogue has no assessment of is said so first
+        options = "".join(f" {name} {value}" for name, value in (("--rules", rules_dir), ("--db", db)) if value)
         raise refuse(Location(str(catalog_dir)), "problemi.diff_senza_esecuzione", anno=missing[0],
                      hint_key="problemi.suggerimento.diff_senza_esecuzione",
-                     comando=f"riskengine assess {catalog_dir} --year {missing[0]}")
+                     comando=f"riskengine assess {catalog_dir} --year {missing[0]}{options}")
     return [recorded[year] if year in recorded else run_assessment(catalog_dir, year=year, rules_dir=rules_dir)
             for year in years]
 

@@ -978,7 +978,7 @@ def diff(first: Path = typer.Argument(...),
     _text_or_json(t, format)
     with _reported(t):
         if first.is_dir():
-            if not all(year.isascii() and year.isdigit() for year in (second, third or second)):
+            if not all(year.isascii() and year.isdigit() for year in ((second,) if third is None else (second, third))):
                 typer.echo(t("cli.diff_due_anni"), err=True)
                 raise typer.Exit(EXIT_USAGE)
             changes = api.diff(first, second, third, db=db, rules_dir=rules)
@@ -1000,9 +1000,9 @@ def diff(first: Path = typer.Argument(...),
         typer.echo(t(f"{key}_ora" if now else key, **method))
 
     def moved(p: dict[str, Any], state: str = "") -> str:
-        return (f"  {p['codice']:<10} {state}{labels[p['da']]} → {labels[p['a']]} ({w[p['verso']]}, "
-                f"{t.number(p['rischio_da'])} → {t.number(p['rischio_a'])}, {_signed(t, p['variazione'])})"
-                f"  {p['nome']}")
+        scores = "" if p["rischio_da"] is None or p["rischio_a"] is None else (  # a method of levels has none
+            f", {t.number(p['rischio_da'])} → {t.number(p['rischio_a'])}, {_signed(t, p['variazione'])}")
+        return f"  {p['codice']:<10} {state}{labels[p['da']]} → {labels[p['a']]} ({w[p['verso']]}{scores})  {p['nome']}"
     typer.echo(f"{w['moved']} ({len(changes['processi_cambiati'])})")
     for p in changes["processi_cambiati"]:
         typer.echo(moved(p))

@@ -585,19 +585,31 @@ class MethodChange(TypedDict):
     a: str
 
 
-class Changes(TypedDict):
-    """What changed from one result to a later one (``riskengine diff``, the annex's changes section)."""
-
+class _ChangesOfEveryVersion(TypedDict):
     __pydantic_config__ = _CLOSED  # type: ignore[misc]
     da: int
     a: int
     metodo: NotRequired[MethodChange]  # when the two years were assessed by different methods (or rule files)
     livelli: list[LevelLabel]
     processi_cambiati: list[LevelChange]
-    residui_cambiati: NotRequired[list[ResidualChange]]  # from riskengine 0.1.0 of 2026-11-28; older results lack it
     processi_nuovi: list[ProcessBrief]
     processi_rimossi: list[ProcessBrief]
     misure_dovute: list[DueMeasure]
+
+
+class Changes(_ChangesOfEveryVersion):
+    """What changed from one result to a later one, as ``riskengine diff`` prints it."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    residui_cambiati: list[ResidualChange]
+
+
+class RecordedChanges(_ChangesOfEveryVersion):
+    """The changes a result keeps for the annex's changes section (a result written before residual levels were
+    compared has none of them)."""
+
+    __pydantic_config__ = _CLOSED  # type: ignore[misc]
+    residui_cambiati: NotRequired[list[ResidualChange]]
 
 
 class YearFigures(TypedDict):
@@ -621,7 +633,7 @@ class History(TypedDict):
     anni: list[YearFigures]
     precedente: int | None
     variazioni: dict[str, str | None]
-    cambiamenti: Changes | None
+    cambiamenti: RecordedChanges | None
 
 
 class Priority(TypedDict):
