@@ -235,22 +235,24 @@ def test_explain_shows_the_oracle_numbers_and_the_band_rule() -> None:
     assert lines[-2:] == ["Criticità del processo", "  nessuna"]
 
 
-def test_explain_lists_a_process_s_findings_with_their_severity_and_message() -> None:
-    # explain showed a policy's consequence as "criticità MISURE-SCADUTE-RISCHIO" and nothing else of the finding
-    from riskengine.i18n import Text
-    from riskengine.pipeline import assess
-    from riskengine.report.explanation import explain_process
+def test_explain_lists_a_process_s_findings_with_their_severity_and_message(tmp_path) -> None:
+    # explain showed a policy's consequence as "criticità RISCHIO-SENZA-MISURA-SPECIFICA" and nothing else of the
+    # finding; then only the policies' findings, not those of the assessment rules check lists for the process
+    import shutil
 
-    result = assess(ESEMPIO)
-    process = next(p for p in result["processi"] if p["codice"] == "C1.1.2")
-    process["criticita"] = [{"codice": "MISURE-SCADUTE-RISCHIO", "gravita": "warning", "oggetto": "process:C1.1.2",
-                             "messaggio": "Rischio medio con 1 misure scadute: ripianificarle"}]
-    for lang, expected in (("it", ["Criticità del processo",
-                                   "  MISURE-SCADUTE-RISCHIO (avviso): Rischio medio con 1 misure scadute: ripianificarle"]),
-                           ("en", ["Findings of the process",
-                                   "  MISURE-SCADUTE-RISCHIO (warning): Rischio medio con 1 misure scadute: "
-                                   "ripianificarle"])):
-        assert explain_process(result, "C1.1.2", Text(lang))[-2:] == expected
+    from riskengine import api
+
+    catalogue = tmp_path / "mini"
+    shutil.copytree(ESEMPIO.parent.parent / "tests" / "data" / "mini", catalogue)
+    policy = run_cli("explain", catalogue, "B2.2.1", "--rules", RULES, "--lang", "it")
+    assert policy.stdout.splitlines()[-2:] == [
+        "Criticità del processo", "  RISCHIO-SENZA-MISURA-SPECIFICA (errore): Rischio alto senza alcuna misura specifica"]
+    api.new_year(catalogue, from_year=2026, to_year=2027)  # every answer of the draft to be confirmed
+    checked = run_cli("check", catalogue, "--rules", RULES)
+    assert "warning[da-confermare]: the answers of C2.1.1" in checked.stdout
+    draft = run_cli("explain", catalogue, "C2.1.1", "--year", "2027", "--rules", RULES)
+    findings = draft.stdout.splitlines()[draft.stdout.splitlines().index("Findings of the process") + 1:]
+    assert [line.split(":")[0] for line in findings] == ["  da-confermare (warning)"]
 
 
 def test_explain_unknown_process_suggests() -> None:

@@ -97,10 +97,13 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
     shadowed = sorted(set(process["regole_attivate"]) - {s["regola"] for s in applied})
     if shadowed:
         lines.append("  " + t("spiegazione.oscurate") + ": " + ", ".join(shadowed))
+    # every finding about the process, as check lists them: its policies' and the integrity rules' (subject
+    # 'process:<code>') and the assessment's (subject the item's code)
+    findings = [f for f in result["criticita"] if f["oggetto"] in (f"process:{process['codice']}", process["codice"])]
     lines += ["", t("spiegazione.criticita")]
-    for finding in process["criticita"]:
+    for finding in findings:
         lines.append(f"  {finding['codice']} ({t('cli.gravita.' + finding['gravita'])}): "
                      f"{t.finding(finding['codice'], finding.get('argomenti'), str(finding['messaggio']))}")
-    if not process["criticita"]:
+    if not findings:
         lines.append("  " + t("spiegazione.nessuna"))
     return lines
