@@ -249,6 +249,7 @@ def test_fields_of() -> None:
     ("misure => 3", 7, "'=' is not a comparison", "write '>=': the = sign comes second"),  # was: write '=='
     ("misure =< 3", 7, "'=' is not a comparison", "write '<=': the = sign comes second"),
     ("misure = > 3", 7, "'=' is not a comparison", "write '==' to compare"),
+    ('area => "B"', 5, "'=' is not a comparison", "write '==' to compare"),  # text: only equal or not
     ('area < "B"', 5, "'area' is text: it cannot be compared with '<'", "use == or != (or 'in [...]')"),
     ('area >= "B"', 5, "'area' is text: it cannot be compared with '>='", "use == or != (or 'in [...]')"),
     ("motivazione > true", 12, "'motivazione' is true or false: it cannot be compared with '>'",

@@ -336,7 +336,8 @@ class _Parser:
             raise ExprError("confronto_atteso", tok.offset, campo=name)
         if tok.text == "=":
             after = self.tokens[self.pos + 1]
-            if after.kind == "op" and after.text in ("<", ">") and after.offset == tok.offset + 1:  # '=>' for '>='
+            if after.kind == "op" and after.text in ("<", ">") and after.offset == tok.offset + 1 \
+                    and ftype.kind not in ("text", "bool"):  # '=>' for '>=' (text is only equal or not)
                 raise ExprError("uguale_singolo", tok.offset, hint_key="uguale_invertito", operatore=f"{after.text}=")
             raise ExprError("uguale_singolo", tok.offset, hint_key="uguale_doppio")
         self.pos += 1

@@ -686,16 +686,17 @@ def _compile_policies(doc: Document, policies: PoliciesFile, schema: dict[str, e
                                  code="policy", tabella=table.codice))
         seen_tables.add(table.codice)
         rules: list[PolicyRule] = []
+        first_of: dict[str, int] = {}  # each rule code's first rule
         by_condition: dict[str, str] = {}
         catch_all: str | None = None
         for r, rule in enumerate(table.regole):
             keys = ("tabelle", t, "regole", r)
             location = doc.locate(keys)
-            first = next((k for k, existing in enumerate(table.regole[:r]) if existing.codice == rule.codice), None)
-            if first is not None:
+            first = first_of.setdefault(rule.codice, r)
+            if first != r:
                 problems.append(said(doc.locate(keys + ("codice",)), "problemi.metodo.regola_duplicata",
                                      code="policy", regola=rule.codice, tabella=table.codice,
-                                     riga=doc.locate(("tabelle", t, "regole", first, "codice")).line or "?",
+                                     riga=doc.locate(("tabelle", t, "regole", first, "codice")).line,
                                      hint_key="problemi.metodo.suggerimento.rinomina_regola"))
             try:
                 condition = expr.parse_condition(rule.quando, schema)
