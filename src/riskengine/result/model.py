@@ -534,19 +534,11 @@ class LevelChange(TypedDict):
     variazione: str | None
 
 
-class ResidualChange(TypedDict):
+class ResidualChange(LevelChange):
     """A process whose planned or monitored residual level changed between two results, with the score difference."""
 
     __pydantic_config__ = _CLOSED  # type: ignore[misc]
-    codice: str
-    nome: str
     stato: Literal["residuo_programmato", "residuo_monitorato"]
-    da: str
-    a: str
-    verso: Literal["su", "giu"]
-    rischio_da: str | None
-    rischio_a: str | None
-    variazione: str | None
 
 
 class ProcessBrief(TypedDict):
