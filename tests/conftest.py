@@ -6,6 +6,7 @@ tests/golden/ instead of comparing against them; review the diff before committi
 
 from __future__ import annotations
 
+import compileall
 import os
 import shutil
 import tempfile
@@ -14,6 +15,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# The command-line tests start riskengine in hundreds of subprocesses. An editable install compiles
+# nothing, and where the environment forbids writing bytecode (PYTHONDONTWRITEBYTECODE, which some
+# containers set) each subprocess would compile the package again; compiled once here, they read it.
+compileall.compile_dir(REPO / "src" / "riskengine", quiet=1)
 
 # Every run records itself in the history store, by default beside the catalogue: tests never write
 # into the repository's catalogs/. One store for the session (module fixtures run before the
