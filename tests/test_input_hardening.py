@@ -18,7 +18,7 @@ import pytest
 from catalog_helpers import MINI, broken_copy, problem_lines
 
 from riskengine.catalog import load_catalog
-from riskengine.errors import RiskengineError
+from riskengine.errors import RiskengineError, is_noncharacter, shorten
 from riskengine.source.document import read_file
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -212,6 +212,15 @@ def test_a_code_with_a_character_no_xml_document_may_hold_is_refused(tmp_path):
     lines = refused(riskengine(tmp_path, "check", "piani"))
     assert lines == ["piani/processes.yaml:26:13: error[schema]: 'codice': a code cannot contain invisible or "
                      "control characters: U+10FFFF noncharacter is character 3 of 'B2\\U0010ffff.2.1'"], lines
+
+
+def test_noncharacters_are_one_rule_for_messages_and_codes():
+    """errors.is_noncharacter is what both the escaping of messages and the refusal of codes read: Unicode's 66."""
+    expected = {*range(0xFDD0, 0xFDF0), *(plane + last for plane in range(0, 0x110000, 0x10000)
+                                        for last in (0xFFFE, 0xFFFF))}
+    assert len(expected) == 66
+    assert {c for c in range(0x110000) if is_noncharacter(chr(c))} == expected
+    assert all(shorten(chr(c)).startswith("\\u") or shorten(chr(c)).startswith("\\U") for c in expected)
 
 
 def test_codes_that_look_alike_are_a_warning(tmp_path):

@@ -17,9 +17,16 @@ MAX_MESSAGE = 1_000  # characters of a message or hint: the rest is cut, whateve
 # newline), zero-width characters and bidi controls; and those that are no text (surrogates, which a UTF-8
 # terminal cannot be sent, and Unicode's noncharacters: U+FDD0-U+FDEF, the last two of every plane). Shown
 # escaped (\x1b, \u202e, \uffff).
-_PLANES_LAST = "".join(chr(plane + last) for plane in range(0x10000, 0x110000, 0x10000) for last in (0xFFFE, 0xFFFF))
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(chr(plane + last) for plane in range(0, 0x110000, 0x10000)
+                                            for last in (0xFFFE, 0xFFFF))
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
-                     f"\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff{_PLANES_LAST}]")
+                     f"\ud800-\udfff{_NONCHARACTERS}]")
+_NONCHARACTER = re.compile(f"[{_NONCHARACTERS}]")
+
+
+def is_noncharacter(char: str) -> bool:
+    """True for Unicode's noncharacters (U+FDD0-U+FDEF, the last two code points of every plane)."""
+    return _NONCHARACTER.match(char) is not None
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 
-from riskengine.errors import shorten
+from riskengine.errors import is_noncharacter, shorten
 from riskengine.i18n import RefusalError
 from riskengine.suggest import is_default_ignorable
 
@@ -102,7 +102,7 @@ def _code_text(value: str) -> str:
 def _unnamed(char: str, category: str) -> str:
     """What a character without a name is said to be: a noncharacter (U+FDD0-U+FDEF, the last two of a plane), an
     unassigned one, a surrogate, else a control character."""
-    if category == "Cn" and (0xFDD0 <= ord(char) <= 0xFDEF or ord(char) & 0xFFFE == 0xFFFE):
+    if category == "Cn" and is_noncharacter(char):
         return "noncharacter"
     return {"Cs": "surrogate", "Cn": "unassigned character"}.get(category, "control character")
 
