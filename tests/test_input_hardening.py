@@ -63,7 +63,8 @@ def test_a_catalogue_file_linked_outside_the_catalogue_is_refused_and_never_echo
     (cat / "ente.yaml").unlink()
     (cat / "ente.yaml").symlink_to(secret)
     proc = riskengine(tmp_path, "check", "cat")
-    assert refused(proc) == [f"cat/ente.yaml: error[load]: the file is a link to {secret}, outside {cat} {LINK_HINT}"]
+    assert refused(proc) == [
+        f"cat/ente.yaml: error[load]: the file is a link to {shorten(secret)}, outside {shorten(cat)} {LINK_HINT}"]
     assert "$6$hash" not in proc.stdout + proc.stderr
 
 
@@ -73,7 +74,8 @@ def test_a_link_through_a_parent_folder_is_refused_as_well(tmp_path):
     (cat / "units.yaml").unlink()
     (cat / "units.yaml").symlink_to(Path("..") / "units.yaml")
     assert refused(riskengine(tmp_path, "check", "cat")) == [
-        f"cat/units.yaml: error[load]: the file is a link to {tmp_path / 'units.yaml'}, outside {cat} {LINK_HINT}"]
+        f"cat/units.yaml: error[load]: the file is a link to {shorten(tmp_path / 'units.yaml')}, outside {shorten(cat)} "
+        f"{LINK_HINT}"]
 
 
 def test_a_link_that_stays_inside_the_catalogue_is_read(tmp_path):
@@ -95,8 +97,8 @@ def test_an_assessment_linked_outside_the_catalogue_is_refused(tmp_path):
     proc = riskengine(tmp_path, "assess", "cat", "--rules", str(RULES), "--out", "out", "--format", "json")
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
-    assert (f"cat/assessment-2026.yaml: error[load]: the file is a link to {tmp_path / 'elsewhere.yaml'}, "
-            f"outside {cat}") in proc.stdout + proc.stderr
+    assert (f"cat/assessment-2026.yaml: error[load]: the file is a link to {shorten(tmp_path / 'elsewhere.yaml')}, "
+            f"outside {shorten(cat)}") in proc.stdout + proc.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -106,8 +108,8 @@ def test_a_method_file_linked_outside_its_folder_is_refused(tmp_path):
     (method / "policies.yaml").rename(tmp_path / "policies.yaml")
     (method / "policies.yaml").symlink_to(tmp_path / "policies.yaml")
     assert refused(riskengine(tmp_path, "check", "rules/m")) == [
-        f"rules/m/policies.yaml: error[load]: the file is a link to {tmp_path / 'policies.yaml'}, "
-        f"outside {method} {LINK_HINT}"]
+        f"rules/m/policies.yaml: error[load]: the file is a link to {shorten(tmp_path / 'policies.yaml')}, "
+        f"outside {shorten(method)} {LINK_HINT}"]
 
 
 def test_a_file_that_does_not_look_like_the_expected_one_is_one_problem(tmp_path):
@@ -136,7 +138,8 @@ def test_a_link_to_dev_zero_is_refused_without_reading_it(tmp_path):
     (cat / "ente.yaml").unlink()
     (cat / "ente.yaml").symlink_to("/dev/zero")
     proc = riskengine(tmp_path, "check", "cat", timeout=30, memory=2_000_000_000)
-    assert refused(proc) == [f"cat/ente.yaml: error[load]: the file is a link to /dev/zero, outside {cat} {LINK_HINT}"]
+    assert refused(proc) == [
+        f"cat/ente.yaml: error[load]: the file is a link to /dev/zero, outside {shorten(cat)} {LINK_HINT}"]
 
 
 def test_a_device_inside_the_catalogue_is_refused(tmp_path):
