@@ -50,12 +50,27 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    _one_worker_per_module(items)
     if "properties_long" in (config.getoption("-m") or ""):
         return
     skip = pytest.mark.skip(reason="many examples: run with -m properties_long")
     for item in items:
         if "properties_long" in item.keywords:
             item.add_marker(skip)
+
+
+def _one_worker_per_module(items) -> None:
+    """The groups pytest-xdist hands to its workers whole (``--dist loadgroup``, pyproject.toml): a module each, so
+    that its module fixtures (most of them WeasyPrint layouts) are built once; and one group for the modules that
+    read the session's written annex (``cciaa_annex``, most of a minute). The PostgreSQL tests share one database:
+    they are all in test_history_store.py, on one worker."""
+    by_module: dict[str, list] = {}
+    for item in items:
+        by_module.setdefault(item.module.__name__, []).append(item)
+    for module, members in by_module.items():
+        reads_annex = any("cciaa_annex" in item.fixturenames for item in members)
+        for item in members:
+            item.add_marker(pytest.mark.xdist_group("cciaa_annex" if reads_annex else module))
 
 
 def pytest_addoption(parser):
