@@ -335,10 +335,16 @@ def test_a_file_that_is_not_a_store_is_one_located_error(tmp_path):
 
 @pytest.mark.parametrize("damage", ["'not json'", "'[' || replace(hex(zeroblob(50000)), '00', '[')",
                                     "'{\"anno\": 2025}'", "'[]'",
-                                    "json_remove(risultato, '$.processi[0].codice')"])
+                                    "json_remove(risultato, '$.processi[0].codice')",
+                                    "json_set(risultato, '$.processi[0].livello', 'altissimo')",
+                                    "json_set(risultato, '$.processi[0].inerente.rischio', 'abc')",
+                                    "json_set(risultato, '$.processi[0].inerente.rischio', 7.5)",
+                                    "json_set(risultato, '$.anno', 'x')"])
 def test_a_damaged_run_is_one_located_error(tmp_path, mini_result, damage, monkeypatch):
     # a snapshot edited by hand (not JSON, nested beyond Python's stack, missing its keys) ended assess and diff in
-    # "internal error: JSONDecodeError / RecursionError / KeyError", exit 70
+    # "internal error: JSONDecodeError / RecursionError / KeyError", exit 70; so did a level of no method
+    # ('altissimo' in a run of cciaa-torino-2022: KeyError), a year that is no number (TypeError) and a score that is
+    # no decimal text (what Decimal() of a changed level reads)
     monkeypatch.delenv("RISKENGINE_DB")
     catalog, run = _recorded_2025(tmp_path, mini_result)
     with sqlite3.connect(catalog / DEFAULT_FILE) as connection:

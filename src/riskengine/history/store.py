@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from riskengine.errors import Location, RiskengineError, shorten
-from riskengine.i18n import os_cause, refuse
+from riskengine.i18n import RefusalError, os_cause, refuse
 from riskengine.result.writer import compact_json
 
 if TYPE_CHECKING:
@@ -235,6 +235,21 @@ def snapshot(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _sound(kept: dict[str, Any]) -> bool:
+    """Whether a run's values are of their kind, as later years compute with them: the year a whole number, every
+    level one of the run's own method, every score decimal text (a row edited by hand may hold anything)."""
+    from riskengine.result.model import DECIMAL_TEXT, scores_are_numbers
+
+    try:
+        scores_are_numbers(kept)  # type: ignore[arg-type]  # a snapshot holds the keys it reads
+    except RefusalError:
+        return False
+    scores = [state["rischio"] for p in kept["processi"] for state in (p["inerente"], p["residuo_programmato"],
+                                                                      p["residuo_monitorato"]) if state]
+    return type(kept["anno"]) is int and all(
+        score is None or (isinstance(score, str) and re.fullmatch(DECIMAL_TEXT, score)) for score in scores)
+
+
 class Store:
     """An open history store."""
 
@@ -286,7 +301,7 @@ class Store:
             loaded = json.loads(found[0]["risultato"])
             # every key a later year reads is there (a later version may keep more: they are let be)
             kept = snapshot(loaded) if isinstance(loaded, dict) else None
-            whole = kept is not None and snapshot(kept) == kept
+            whole = kept is not None and snapshot(kept) == kept and _sound(kept)
         except (ValueError, RecursionError, KeyError, TypeError, AttributeError):  # text edited by hand, cut short
             whole = False
         if not whole:

@@ -21,8 +21,8 @@ _OPEN = ConfigDict(extra="allow")  # records keep the keys later minor versions 
 
 # The parts the reports compute with are declared with their shapes, so that a hand-edited file is
 # refused when read, with the field named, rather than failing inside a report.
-_DECIMAL_TEXT = r"^-?[0-9]{1,18}(\.[0-9]{1,40})?$"
-DecimalText = Annotated[str, Field(pattern=_DECIMAL_TEXT)]
+DECIMAL_TEXT = r"^-?[0-9]{1,18}(\.[0-9]{1,40})?$"
+DecimalText = Annotated[str, Field(pattern=DECIMAL_TEXT)]
 """An exact number as text (``decimal_text``): digits, at most one point, no exponent."""
 
 
@@ -728,7 +728,7 @@ def scores_are_numbers(result: _Result) -> _Result:
         if result["metodo"]["numerico"]:
             for key in ("probabilita", "impatto"):
                 value = process.get(key)
-                if isinstance(value, str) and not re.fullmatch(_DECIMAL_TEXT, value):
+                if isinstance(value, str) and not re.fullmatch(DECIMAL_TEXT, value):
                     raise RefusalError("problemi.risultato.causa.non_numero", voce=f"processi[{index}].{key}",
                                        valore=str(value)[:40])
         if process["codice"] in seen:
