@@ -498,3 +498,44 @@ def test_reading_a_store_that_holds_nothing_writes_nothing(tmp_path, shape):
     assert listed.returncode == 0, listed.stderr
     assert "runs (0)" in listed.stdout
     assert (store.exists() and store.stat().st_size) == (0 if shape == "empty" else False)
+
+
+def test_levels_of_an_earlier_method_are_named_by_it_in_diff_and_the_annex(tmp_path):
+    # 2025 assessed with pna2013 (five levels), 2026 with cciaa-torino-2022 (four, no 'medio-basso'): diff ended in
+    # "internal error: KeyError: 'medio-basso'", and the annex's changes showed the code
+    import yaml
+
+    from riskengine.report.messages import Messages
+    from riskengine.report.view import View
+
+    catalog, db = _mini_pair(tmp_path)
+    for year in ("2025", "2026"):
+        run = riskengine("assess", catalog, "--year", year, "--db", db, "-o", tmp_path / year, "-f", "json", "-q",
+                         cwd=tmp_path)
+        assert run.returncode in (0, 3), run.stderr
+    older = result_of(tmp_path / "2025")
+    pna2013 = yaml.safe_load((tmp_path / "rules" / "pna2013" / "method.yaml").read_text(encoding="utf-8"))
+    older["metodo"] = dict(older["metodo"], codice="pna2013", versione="2013", livelli=pna2013["livelli"])
+    process = {p["codice"]: p for p in older["processi"]}
+    for code in ("B2.1.1", "C2.1.1", "D1.1.1"):  # medio in 2025: a quarter of the way up pna2013's scale instead
+        process[code]["livello"] = process[code]["inerente"]["livello"] = "medio-basso"
+    process["D1.1.1"]["codice"] = "Z9.9.9"  # gone by 2026
+    (tmp_path / "2025-pna2013.json").write_text(json.dumps(older), encoding="utf-8")
+    newer = tmp_path / "2026" / "risultato.json"
+    run = riskengine("diff", tmp_path / "2025-pna2013.json", newer, "--lang", "it", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    # medio-alto is two thirds up cciaa-torino-2022's four levels (up), basso its lowest (down)
+    assert any(line.startswith("  B2.1.1     Medio-basso → Medio-alto (in aumento, 7,93 → 9,58, +1,65)  ")
+               for line in lines), run.stdout
+    assert any(line.startswith("  C2.1.1     Medio-basso → Basso (in diminuzione, 4,25 → 3,54, −0,71)  ")
+               for line in lines), run.stdout
+    assert any(line.startswith("  Z9.9.9     Medio-basso  ") for line in lines), run.stdout
+    changes = api.diff("", tmp_path / "2025-pna2013.json", newer)
+    assert changes["livelli_da"] == [{k: lvl[k] for k in ("codice", "etichetta", "etichetta_en")}
+                                     for lvl in pna2013["livelli"]]
+    assert "livelli_da" not in api.diff("", newer, newer)  # one scale: said once
+    shown = View(dict(json.loads(newer.read_text(encoding="utf-8")), storico={"cambiamenti": changes}),
+                 Messages("it"))
+    assert shown.level_of("medio-basso")["etichetta"] == "Medio-basso"
+    assert shown.level_of("medio-alto")["etichetta"] == "Medio-alto"

@@ -991,6 +991,7 @@ def diff(first: Path = typer.Argument(...),
         typer.echo(json.dumps(changes, ensure_ascii=False, indent=2, sort_keys=True))
         return
     labels = _level_labels(t, changes["livelli"])
+    earlier = _level_labels(t, changes.get("livelli_da", changes["livelli"]))  # an earlier method's levels
     now = first.is_dir() and third is None  # the year's latest run against the files as they are now
     typer.echo(f"{changes['da']} ({w['recorded']}) → {changes['a']} ({w['now']})" if now
                else f"{changes['da']} → {changes['a']}")
@@ -1002,17 +1003,18 @@ def diff(first: Path = typer.Argument(...),
     def moved(p: dict[str, Any], state: str = "") -> str:
         scores = "" if p["rischio_da"] is None or p["rischio_a"] is None else (  # a method of levels has none
             f", {t.number(p['rischio_da'])} → {t.number(p['rischio_a'])}, {_signed(t, p['variazione'])}")
-        return f"  {p['codice']:<10} {state}{labels[p['da']]} → {labels[p['a']]} ({w[p['verso']]}{scores})  {p['nome']}"
+        levels = f"{earlier[p['da']]} → {labels[p['a']]}"
+        return f"  {p['codice']:<10} {state}{levels} ({w[p['verso']]}{scores})  {p['nome']}"
     typer.echo(f"{w['moved']} ({len(changes['processi_cambiati'])})")
     for p in changes["processi_cambiati"]:
         typer.echo(moved(p))
     typer.echo(f"{w['moved_residual']} ({len(changes['residui_cambiati'])})")
     for p in changes["residui_cambiati"]:
         typer.echo(moved(p, f"{w[p['stato']]}: "))
-    for key, title in (("processi_nuovi", "new"), ("processi_rimossi", "removed")):
+    for key, title, named in (("processi_nuovi", "new", labels), ("processi_rimossi", "removed", earlier)):
         typer.echo(f"{w[title]} ({len(changes[key])})")
         for p in changes[key]:
-            typer.echo(f"  {p['codice']:<10} {labels.get(p['livello'] or '', '—')}  {p['nome']}")
+            typer.echo(f"  {p['codice']:<10} {named.get(p['livello'] or '', '—')}  {p['nome']}")
     if changes["da"] == changes["a"]:  # one year: no earlier year's measures
         return
     typer.echo(f"{w['due']} ({len(changes['misure_dovute'])})")

@@ -4,6 +4,7 @@ year's measures."""
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from riskengine.source.fields import decimal_text
@@ -20,14 +21,36 @@ def _score_delta(old: str | None, new: str | None) -> str | None:
     return decimal_text(Decimal(new) - Decimal(old))
 
 
-def _moved(before: dict[str, Any] | None, after: dict[str, Any] | None,
-           order: dict[str, int]) -> dict[str, Any] | None:
+class _Scales:
+    """The level scales of two results, to tell whether a level rose from one to the other."""
+
+    def __init__(self, before: list[dict[str, Any]], after: list[dict[str, Any]]) -> None:
+        self.order = {lvl["codice"]: i for i, lvl in enumerate(after)}
+        self.before, self.after = _positions(before), _positions(after)
+
+    def rises(self, old: str, new: str) -> bool:
+        """``new`` above ``old``: by the later method's order when it has both, else by their places on the two
+        scales (an earlier method's 'medio-basso' sits a quarter of the way up five levels, above a lowest 'basso')."""
+        if old in self.order and new in self.order:
+            return self.order[new] > self.order[old]
+        return self.after.get(new, 0) > self.before.get(old, 0)
+
+
+def _positions(levels: list[dict[str, Any]]) -> dict[str, Fraction]:
+    return {lvl["codice"]: Fraction(i, max(len(levels) - 1, 1)) for i, lvl in enumerate(levels)}
+
+
+def _labels(levels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: lvl[k] for k in ("codice", "etichetta", "etichetta_en") if k in lvl} for lvl in levels]
+
+
+def _moved(before: dict[str, Any] | None, after: dict[str, Any] | None, scales: _Scales) -> dict[str, Any] | None:
     """How a state (``{rischio, livello}``) went from ``before`` to ``after``, when both have a level and it differs."""
     if not before or not after or not before.get("livello") or not after.get("livello") \
             or before["livello"] == after["livello"]:
         return None
     return {"da": before["livello"], "a": after["livello"],
-            "verso": "su" if order.get(after["livello"], 0) > order.get(before["livello"], 0) else "giu",
+            "verso": "su" if scales.rises(before["livello"], after["livello"]) else "giu",
             "rischio_da": before["rischio"], "rischio_a": after["rischio"],
             "variazione": _score_delta(before["rischio"], after["rischio"])}
 
@@ -67,11 +90,14 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     removed when assessed only in ``before``. A process "moved" when its inherent level differs, and its
     residual "moved" when the level of its planned or monitored residual differs (a band edge, a measure's
     state or efficacy may change those alone); the direction follows the method's level order (``after``'s).
+    When ``before``'s method has other levels, ``livelli_da`` gives their labels (its levels are named by them).
     A measure of ``before`` was due when its deadline fell in ``before``'s year or earlier; its outcome is
     read in ``after``: implemented, late, or dropped (gone, or not to be done). Two results of one year
     (a run against the files as they are now) have no earlier year's measures.
     """
-    order = {lvl["codice"]: i for i, lvl in enumerate(after["metodo"]["livelli"])}
+    levels_after = after["metodo"]["livelli"]
+    levels_before = before["metodo"].get("livelli") or levels_after
+    scales = _Scales(levels_before, levels_after)
     old = {p["codice"]: p for p in before["processi"]}
     new = {p["codice"]: p for p in after["processi"]}
     moved, residuals = [], []
@@ -80,11 +106,11 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         if not (a["valutato"] and b["valutato"]):
             continue
         inherent = _moved({"livello": a["livello"], "rischio": (a.get("inerente") or {}).get("rischio")},
-                          {"livello": b["livello"], "rischio": (b.get("inerente") or {}).get("rischio")}, order)
+                          {"livello": b["livello"], "rischio": (b.get("inerente") or {}).get("rischio")}, scales)
         if inherent is not None:
             moved.append({"codice": code, "nome": b["nome"], **inherent})
         for state in RESIDUALS:
-            residual = _moved(a.get(state), b.get(state), order)
+            residual = _moved(a.get(state), b.get(state), scales)
             if residual is not None:
                 residuals.append({"codice": code, "nome": b["nome"], "stato": state, **residual})
 
@@ -100,8 +126,8 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     new_assessed = {c for c, p in new.items() if p["valutato"]}
     method = _method_change(before, after)
     return {"da": before["anno"], "a": after["anno"], **({"metodo": method} if method else {}),
-            "livelli": [{k: lvl[k] for k in ("codice", "etichetta", "etichetta_en") if k in lvl}
-                        for lvl in after["metodo"]["livelli"]],
+            "livelli": _labels(levels_after),
+            **({"livelli_da": _labels(levels_before)} if _labels(levels_before) != _labels(levels_after) else {}),
             "processi_cambiati": moved,
             "residui_cambiati": residuals,
             "processi_nuovi": [brief(new[c]) for c in sorted(new_assessed - old_assessed)],

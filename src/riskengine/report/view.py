@@ -169,6 +169,9 @@ class View:
         self.trace = TraceWords(self.metodo, messages)
         self.levels_desc = list(reversed(self.levels))
         self.level = {lvl["codice"]: lvl for lvl in self.levels}
+        # The labels of the earlier year's levels, when its method had others (the changes section names them).
+        former = result.get("storico", {}).get("cambiamenti", {}).get("livelli_da", [])
+        self.former_labels = {lvl["codice"]: self.t.level(lvl) for lvl in former}
         self.areas = list(result["aree"])
         self.area = {a["codice"]: a for a in self.areas}
         self.units = list(result["unita"])
@@ -203,10 +206,10 @@ class View:
         """The level record (label, colours, rank) of a level code; None when the code is None."""
         if code is None:
             return None
-        if code not in self.level:
+        if code not in self.level:  # an earlier method's level: its label, in a neutral colour
             colour = safe_colour(None)
-            return {"codice": code, "etichetta": code, "colore": colour, "testo": text_colour(colour),
-                    "tinta": tint(colour, 0.82), "rango": -1}
+            return {"codice": code, "etichetta": self.former_labels.get(code, code), "colore": colour,
+                    "testo": text_colour(colour), "tinta": tint(colour, 0.82), "rango": -1}
         return self.level[code]
 
     def interval(self, text: str) -> str:

@@ -583,6 +583,7 @@ class _ChangesOfEveryVersion(TypedDict):
     a: int
     metodo: NotRequired[MethodChange]  # when the two years were assessed by different methods (or rule files)
     livelli: list[LevelLabel]
+    livelli_da: NotRequired[list[LevelLabel]]  # the earlier year's levels, when its method had others
     processi_cambiati: list[LevelChange]
     processi_nuovi: list[ProcessBrief]
     processi_rimossi: list[ProcessBrief]
