@@ -170,7 +170,7 @@ class View:
         self.levels_desc = list(reversed(self.levels))
         self.level = {lvl["codice"]: lvl for lvl in self.levels}
         # The labels of the earlier year's levels, when its method had others (the changes section names them).
-        former = result.get("storico", {}).get("cambiamenti", {}).get("livelli_da", [])
+        former = ((result.get("storico") or {}).get("cambiamenti") or {}).get("livelli_da", [])
         self.former_labels = {lvl["codice"]: self.t.level(lvl) for lvl in former}
         self.areas = list(result["aree"])
         self.area = {a["codice"]: a for a in self.areas}
