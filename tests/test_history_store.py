@@ -339,12 +339,15 @@ def test_a_file_that_is_not_a_store_is_one_located_error(tmp_path):
                                     "json_set(risultato, '$.processi[0].livello', 'altissimo')",
                                     "json_set(risultato, '$.processi[0].inerente.rischio', 'abc')",
                                     "json_set(risultato, '$.processi[0].inerente.rischio', 7.5)",
-                                    "json_set(risultato, '$.anno', 'x')"])
+                                    "json_set(risultato, '$.anno', 'x')",
+                                    "json_set(risultato, '$.sintesi.rischio_medio_inerente', 'abc')",
+                                    "json_set(risultato, '$.sintesi.per_livello.inerente.medio', 'tre')"])
 def test_a_damaged_run_is_one_located_error(tmp_path, mini_result, damage, monkeypatch):
     # a snapshot edited by hand (not JSON, nested beyond Python's stack, missing its keys) ended assess and diff in
     # "internal error: JSONDecodeError / RecursionError / KeyError", exit 70; so did a level of no method
     # ('altissimo' in a run of cciaa-torino-2022: KeyError), a year that is no number (TypeError) and a score that is
-    # no decimal text (what Decimal() of a changed level reads)
+    # no decimal text (what Decimal() of a changed level reads), and a summary's mean or count that is none (the
+    # next year's deltas: InvalidOperation)
     monkeypatch.delenv("RISKENGINE_DB")
     catalog, run = _recorded_2025(tmp_path, mini_result)
     with sqlite3.connect(catalog / DEFAULT_FILE) as connection:

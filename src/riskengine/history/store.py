@@ -11,6 +11,7 @@ both end up recorded (SQLite waits on its lock, PostgreSQL serialises the insert
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -26,6 +27,7 @@ from riskengine.result.writer import compact_json
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+    from pydantic import TypeAdapter
 
 ENV_VAR = "RISKENGINE_DB"
 DEFAULT_FILE = "storico.sqlite"  # next to the catalogue's YAML files; ignored by git
@@ -235,14 +237,27 @@ def snapshot(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _summary() -> TypeAdapter[Any]:
+    from pydantic import TypeAdapter
+
+    from riskengine.result.model import Summary
+
+    return TypeAdapter(Summary)
+
+
 def _sound(kept: dict[str, Any]) -> bool:
     """Whether a run's values are of their kind, as later years compute with them: the year a whole number, every
-    level one of the run's own method, every score decimal text (a row edited by hand may hold anything)."""
+    level one of the run's own method, every score decimal text, the summary's counts and means those of a result
+    (a row edited by hand may hold anything)."""
+    from pydantic import ValidationError
+
     from riskengine.result.model import DECIMAL_TEXT, scores_are_numbers
 
     try:
         scores_are_numbers(kept)  # type: ignore[arg-type]  # a snapshot holds the keys it reads
-    except RefusalError:
+        _summary().validate_python(kept["sintesi"])
+    except (RefusalError, ValidationError):
         return False
     scores = [state["rischio"] for p in kept["processi"] for state in (p["inerente"], p["residuo_programmato"],
                                                                       p["residuo_monitorato"]) if state]
