@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 # The command-line tests start riskengine in hundreds of subprocesses. An editable install compiles
 # nothing, and where the environment forbids writing bytecode (PYTHONDONTWRITEBYTECODE, which some
 # containers set) each subprocess would compile the package again; compiled once here, they read it.
-compileall.compile_dir(REPO / "src" / "riskengine", quiet=1)
+if "PYTEST_XDIST_WORKER" not in os.environ:  # once, before pytest-xdist starts its workers
+    compileall.compile_dir(REPO / "src" / "riskengine", quiet=1)
 
 # Every run records itself in the history store, by default beside the catalogue: tests never write
 # into the repository's catalogs/. One store for the session (module fixtures run before the
@@ -62,8 +63,9 @@ def pytest_collection_modifyitems(config, items):
 def _one_worker_per_module(items) -> None:
     """The groups pytest-xdist hands to its workers whole (``--dist loadgroup``, pyproject.toml): a module each, so
     that its module fixtures (most of them WeasyPrint layouts) are built once; and one group for the modules that
-    read the session's written annex (``cciaa_annex``, most of a minute). The PostgreSQL tests share one database:
-    they are all in test_history_store.py, on one worker."""
+    read the session's written annex (``cciaa_annex``, most of a minute). The PostgreSQL tests that empty the one
+    database are all in test_history_store.py, on one worker (test_italian_first.py only names a database that
+    does not exist)."""
     by_module: dict[str, list] = {}
     for item in items:
         by_module.setdefault(item.module.__name__, []).append(item)
