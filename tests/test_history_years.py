@@ -537,5 +537,48 @@ def test_levels_of_an_earlier_method_are_named_by_it_in_diff_and_the_annex(tmp_p
     assert "livelli_da" not in api.diff("", newer, newer)  # one scale: said once
     shown = View(dict(json.loads(newer.read_text(encoding="utf-8")), storico={"cambiamenti": changes}),
                  Messages("it"))
-    assert shown.level_of("medio-basso")["etichetta"] == "Medio-basso"
+    assert shown.level_of("medio-basso")["etichetta"] == "Medio-basso (metodo precedente)"
     assert shown.level_of("medio-alto")["etichetta"] == "Medio-alto"
+
+
+def test_the_trend_counts_an_earlier_methods_levels_under_their_labels(tmp_path):
+    # a recorded year whose method had levels the current one has not (pna2013's medio-basso): its processes at them
+    # were left out of the trend's table, bars and chart description, and the year's row did not add up
+    import yaml
+
+    from riskengine.history.store import open_store
+    from riskengine.report.messages import Messages
+    from riskengine.report.view import View
+
+    catalog, db = _mini_pair(tmp_path)
+    run = riskengine("assess", catalog, "--year", "2025", "--db", db, "-o", tmp_path / "2025", "-f", "json", "-q",
+                     cwd=tmp_path)
+    assert run.returncode in (0, 3), run.stderr
+    older = result_of(tmp_path / "2025")
+    pna2013 = yaml.safe_load((tmp_path / "rules" / "pna2013" / "method.yaml").read_text(encoding="utf-8"))
+    older["metodo"] = dict(older["metodo"], codice="pna2013", versione="2013", livelli=pna2013["livelli"])
+    counts = older["sintesi"]["per_livello"]["inerente"]
+    for p in older["processi"]:
+        if p["codice"] in ("B2.1.1", "C2.1.1"):
+            counts[p["livello"]] -= 1
+            p["livello"] = p["inerente"]["livello"] = "medio-basso"
+    counts["medio-basso"] = 2
+    store = open_store(db)
+    store.record(older)  # the latest run of 2025
+    store.close()
+    run = riskengine("assess", catalog, "--db", db, "-o", tmp_path / "2026", "-f", "html,json", "-q", "--lang", "it",
+                     cwd=tmp_path)
+    assert run.returncode in (0, 3), run.stderr
+    result = result_of(tmp_path / "2026")
+    before, now = result["storico"]["anni"]
+    assert before["livelli"] == [{k: lvl[k] for k in ("codice", "etichetta", "etichetta_en")}
+                                 for lvl in pna2013["livelli"]]
+    assert "livelli" not in now  # the method's own levels
+    view = View(result, Messages("it"))
+    assert [lvl["codice"] for lvl in view.trend_levels] == [
+        *(lvl["codice"] for lvl in result["metodo"]["livelli"]), "medio-basso"]
+    assert sum(before["per_livello"].get(lvl["codice"], 0) for lvl in view.trend_levels) == \
+        older["sintesi"]["processi_valutati"]
+    html = (tmp_path / "2026" / "allegato-rischi.html").read_text(encoding="utf-8")
+    assert html.count("Medio-basso (metodo precedente)") >= 3  # the table's column, the chart's legend and description
+    assert "2 Medio-basso (metodo precedente)" in html  # 2025 in the chart's description

@@ -40,7 +40,8 @@ def _positions(levels: list[dict[str, Any]]) -> dict[str, Fraction]:
     return {lvl["codice"]: Fraction(i, max(len(levels) - 1, 1)) for i, lvl in enumerate(levels)}
 
 
-def _labels(levels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def level_labels(levels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A method's levels as results name them: code and labels."""
     return [{k: lvl[k] for k in ("codice", "etichetta", "etichetta_en") if k in lvl} for lvl in levels]
 
 
@@ -126,8 +127,9 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     new_assessed = {c for c, p in new.items() if p["valutato"]}
     method = _method_change(before, after)
     return {"da": before["anno"], "a": after["anno"], **({"metodo": method} if method else {}),
-            "livelli": _labels(levels_after),
-            **({"livelli_da": _labels(levels_before)} if _labels(levels_before) != _labels(levels_after) else {}),
+            "livelli": level_labels(levels_after),
+            **({"livelli_da": level_labels(levels_before)}
+               if level_labels(levels_before) != level_labels(levels_after) else {}),
             "processi_cambiati": moved,
             "residui_cambiati": residuals,
             "processi_nuovi": [brief(new[c]) for c in sorted(new_assessed - old_assessed)],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from riskengine.history.compare import changes
+from riskengine.history.compare import changes, level_labels
 from riskengine.history.storico import AnnoDichiarato
 from riskengine.source.fields import decimal_text
 
@@ -62,6 +62,8 @@ def history_section(result: dict[str, Any], recorded: dict[int, tuple[str, dict[
     for y, (reference, earlier) in recorded.items():
         if y < year:
             years[y] = year_figures(earlier, "registrato", reference)
+            if [lvl["codice"] for lvl in earlier["metodo"]["livelli"]] != levels:  # its counts are of other levels
+                years[y]["livelli"] = level_labels(earlier["metodo"]["livelli"])
     current = year_figures(result, "corrente")
     previous = years.get(year - 1)
     section: dict[str, Any] = {

@@ -65,7 +65,7 @@ def distribution(view: View) -> Markup:
         detail = ", ".join(f"{n} {lvl['etichetta']}" for lvl, n in row["conteggi"] if n)
         desc_parts.append(f"{row['area']['codice']}: {detail}")
     x = float(label_w)
-    for level in view.levels:
+    for level in view.trend_levels:
         body.append(f'<rect x="{x:g}" y="{legend_y:g}" width="12" height="12" fill="{level["colore"]}" '
                     f'stroke="{GRID_LINE}" stroke-width="0.5"/>')
         body.append(_text(x + 17, legend_y + 10, level["etichetta"], anchor="start", size=10))
@@ -130,7 +130,7 @@ def levels_by_year(view: View) -> Markup:
     for k, year in enumerate(years):
         bar_x = left + k * (bar_w + gap)
         y = float(top + plot_h)
-        for level in view.levels:
+        for level in view.trend_levels:
             n = year["per_livello"].get(level["codice"], 0)
             if not n:
                 continue
@@ -141,10 +141,12 @@ def levels_by_year(view: View) -> Markup:
             if h >= 13:
                 body.append(_text(bar_x + bar_w / 2, y + h / 2 + 4, n, size=10, weight="bold", fill=level["testo"]))
         body.append(_text(bar_x + bar_w / 2, top + plot_h + 16, year["anno"], size=11))
-        detail = ", ".join(f"{year['per_livello'].get(lvl['codice'], 0)} {lvl['etichetta']}" for lvl in view.levels)
+        detail = ", ".join(f"{year['per_livello'].get(lvl['codice'], 0)} {lvl['etichetta']}"
+                           for lvl in view.trend_levels  # an earlier method's level only where the year has it
+                           if lvl["rango"] >= 0 or year["per_livello"].get(lvl["codice"]))
         desc_parts.append(f"{year['anno']}: {detail}")
     x = float(left)
-    for level in view.levels:
+    for level in view.trend_levels:
         body.append(f'<rect x="{x:g}" y="{legend_y:g}" width="12" height="12" fill="{level["colore"]}" '
                     f'stroke="{GRID_LINE}" stroke-width="0.5"/>')
         body.append(_text(x + 17, legend_y + 10, level["etichetta"], anchor="start", size=10))

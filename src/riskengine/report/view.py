@@ -146,6 +146,10 @@ class TraceWords:
         return self.t.prose(text) if "." in text or "-" in text else text  # most values: whole numbers or codes
 
 
+# The colours of an earlier method's levels: greys, told apart from the method's own colours and from each other.
+_FORMER_GREYS = ("#616161", "#9e9e9e", "#424242", "#bdbdbd", "#757575")
+
+
 class View:
     """Plain lookups and orderings over a result, for templates and table writers."""
 
@@ -169,9 +173,7 @@ class View:
         self.trace = TraceWords(self.metodo, messages)
         self.levels_desc = list(reversed(self.levels))
         self.level = {lvl["codice"]: lvl for lvl in self.levels}
-        # The labels of the earlier year's levels, when its method had others (the changes section names them).
-        former = ((result.get("storico") or {}).get("cambiamenti") or {}).get("livelli_da", [])
-        self.former_labels = {lvl["codice"]: self.t.level(lvl) for lvl in former}
+        self._former_levels(result.get("storico") or {})
         self.areas = list(result["aree"])
         self.area = {a["codice"]: a for a in self.areas}
         self.units = list(result["unita"])
@@ -202,15 +204,41 @@ class View:
         return {"codice": level["codice"], "etichetta": self.t.level(level), "colore": colour,
                 "testo": text_colour(colour), "tinta": tint(colour, 0.82), "rango": rank}
 
+    def _former_levels(self, history: dict[str, Any]) -> None:
+        """The levels of earlier years' methods that the method has not (the changes and the trend name them).
+
+        ``former_level``: each by its code, labelled as an earlier method's, in greys; ``trend_levels``: the
+        method's levels, then those an earlier year counts processes at (its highest last), as the trend stacks them.
+        """
+        years = history.get("anni", [])
+        labelled = [*((history.get("cambiamenti") or {}).get("livelli_da", [])),
+                    *(lvl for year in years for lvl in year.get("livelli", []))]
+        self.former_level: dict[str, dict[str, Any]] = {}
+        for lvl in labelled:
+            if lvl["codice"] not in self.level and lvl["codice"] not in self.former_level:
+                colour = _FORMER_GREYS[len(self.former_level) % len(_FORMER_GREYS)]
+                label = self.t("storico.livello_precedente", etichetta=self.t.level(lvl))
+                self.former_level[lvl["codice"]] = {
+                    "codice": lvl["codice"], "etichetta": label, "colore": colour, "testo": text_colour(colour),
+                    "tinta": tint(colour, 0.82), "rango": -1}
+        counted = [code for year in years for code in (*(lvl["codice"] for lvl in year.get("livelli", [])),
+                                                       *sorted(year.get("per_livello", {})))
+                   if year.get("per_livello", {}).get(code) and code not in self.level]
+        self.trend_levels = self.levels + [self._level_record(code) for code in dict.fromkeys(counted)]
+        self.trend_levels_desc = list(reversed(self.trend_levels))
+
     def level_of(self, code: str | None) -> dict[str, Any] | None:
         """The level record (label, colours, rank) of a level code; None when the code is None."""
-        if code is None:
-            return None
-        if code not in self.level:  # an earlier method's level: its label, in a neutral colour
-            colour = safe_colour(None)
-            return {"codice": code, "etichetta": self.former_labels.get(code, code), "colore": colour,
-                    "testo": text_colour(colour), "tinta": tint(colour, 0.82), "rango": -1}
-        return self.level[code]
+        return None if code is None else self._level_record(code)
+
+    def _level_record(self, code: str) -> dict[str, Any]:
+        if code in self.level:
+            return self.level[code]
+        if code in self.former_level:
+            return self.former_level[code]
+        colour = safe_colour(None)  # a code of no method known here: labelled by itself
+        return {"codice": code, "etichetta": code, "colore": colour, "testo": text_colour(colour),
+                "tinta": tint(colour, 0.82), "rango": -1}
 
     def interval(self, text: str) -> str:
         """A band row's interval in the language ("≥ 4.01 e ≤ 9": "≥ 4,01 e ≤ 9", "≥ 4.01 and ≤ 9")."""

@@ -615,6 +615,7 @@ class YearFigures(TypedDict):
     rischio_medio_residuo_programmato: str | None
     rischio_medio_residuo_monitorato: str | None
     per_livello: dict[str, int]
+    livelli: NotRequired[list[LevelLabel]]  # a recorded year whose method had other levels: theirs
     misure_attuate: int | None
     misure_dovute: int | None
     tasso_attuazione: str | None
