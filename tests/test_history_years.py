@@ -537,8 +537,37 @@ def test_levels_of_an_earlier_method_are_named_by_it_in_diff_and_the_annex(tmp_p
     assert "livelli_da" not in api.diff("", newer, newer)  # one scale: said once
     shown = View(dict(json.loads(newer.read_text(encoding="utf-8")), storico={"cambiamenti": changes}),
                  Messages("it"))
-    assert shown.level_of("medio-basso")["etichetta"] == "Medio-basso (metodo precedente)"
-    assert shown.level_of("medio-alto")["etichetta"] == "Medio-alto"
+    assert shown.earlier_level_of("medio-basso")["etichetta"] == "Medio-basso (metodo precedente)"
+    assert shown.earlier_level_of("alto")["etichetta"] == "Alto (metodo precedente)"  # a code both methods have
+    assert shown.level_of("alto")["etichetta"] == "Alto"
+
+
+def test_across_two_scales_a_level_moves_by_its_place_not_by_its_code():
+    # pna2013 (2025) and pna2019 (2026) share basso, medio and alto at other places: medio-alto → alto (both the
+    # fourth of five) was listed as a fall, basso → basso (lowest, then second) and alto → alto (highest, then
+    # fourth) were not listed at all
+    import yaml
+
+    def scale(method: str) -> list[dict]:
+        path = Path(__file__).resolve().parents[1] / "rules" / method / "method.yaml"
+        return yaml.safe_load(path.read_text(encoding="utf-8"))["livelli"]
+
+    def result(year: int, method: str, levels: dict[str, str]) -> dict:
+        return {"anno": year, "metodo": {"codice": method, "versione": "1", "livelli": scale(method)}, "misure": [],
+                "processi": [{"codice": code, "nome": code, "valutato": True, "livello": level,
+                              "inerente": {"livello": level, "rischio": None}}
+                             for code, level in levels.items()]}
+
+    before = result(2025, "pna2013", {"A": "medio-alto", "B": "basso", "C": "alto", "D": "medio", "E": "medio-basso"})
+    after = result(2026, "pna2019", {"A": "alto", "B": "basso", "C": "alto", "D": "medio", "E": "basso"})
+    moved = compare.changes(before, after)["processi_cambiati"]
+    assert [(p["codice"], p["da"], p["a"], p["verso"]) for p in moved] == [
+        ("B", "basso", "basso", "su"), ("C", "alto", "alto", "giu")]
+    # one scale: a level moves by its code, up or down the method's order
+    same = compare.changes(result(2025, "pna2019", {"A": "alto", "B": "minimo"}),
+                           result(2026, "pna2019", {"A": "medio", "B": "basso"}))
+    assert [(p["codice"], p["verso"]) for p in same["processi_cambiati"]] == [("A", "giu"), ("B", "su")]
+    assert "livelli_da" not in same
 
 
 def test_the_trend_counts_an_earlier_methods_levels_under_their_labels(tmp_path):
@@ -576,9 +605,14 @@ def test_the_trend_counts_an_earlier_methods_levels_under_their_labels(tmp_path)
     assert "livelli" not in now  # the method's own levels
     view = View(result, Messages("it"))
     assert [lvl["codice"] for lvl in view.trend_levels] == [
-        *(lvl["codice"] for lvl in result["metodo"]["livelli"]), "medio-basso"]
-    assert sum(before["per_livello"].get(lvl["codice"], 0) for lvl in view.trend_levels) == \
-        older["sintesi"]["processi_valutati"]
+        *(lvl["codice"] for lvl in result["metodo"]["livelli"]), *(lvl["codice"] for lvl in pna2013["livelli"])]
+    # each year counted on its own scale only, and in full: 2025's top 'alto' is not the method's 'alto'
+    counted = {year["anno"]: [view.trend_count(year, lvl) for lvl in view.trend_levels] for year in (before, now)}
+    assert counted[2025][:4] == [None] * 4 and None not in counted[2025][4:]
+    assert counted[2026][4:] == [None] * 5 and None not in counted[2026][:4]
+    assert sum(counted[2025][4:]) == older["sintesi"]["processi_valutati"]
+    assert sum(counted[2026][:4]) == result["sintesi"]["processi_valutati"]
     html = (tmp_path / "2026" / "allegato-rischi.html").read_text(encoding="utf-8")
     assert html.count("Medio-basso (metodo precedente)") >= 3  # the table's column, the chart's legend and description
     assert "2 Medio-basso (metodo precedente)" in html  # 2025 in the chart's description
+    assert "Alto (metodo precedente)" in html

@@ -22,18 +22,25 @@ def _score_delta(old: str | None, new: str | None) -> str | None:
 
 
 class _Scales:
-    """The level scales of two results, to tell whether a level rose from one to the other."""
+    """The level scales of two results, to tell whether a level moved from one to the other, and which way.
+
+    One scale (the same level codes): a level moved when its code differs, up or down the scale. Two scales (the
+    method changed its levels): a code names a place on its own scale, and a shared code need not be the same
+    place (pna2013's lowest 'basso' is pna2019's second); a level moved when its place differs, 'medio-basso' a
+    quarter of the way up five levels, so the same as pna2019's 'basso' and above cciaa-torino-2022's lowest.
+    """
 
     def __init__(self, before: list[dict[str, Any]], after: list[dict[str, Any]]) -> None:
-        self.order = {lvl["codice"]: i for i, lvl in enumerate(after)}
+        self.one = [lvl["codice"] for lvl in before] == [lvl["codice"] for lvl in after]
         self.before, self.after = _positions(before), _positions(after)
 
+    def moved(self, old: str, new: str) -> bool:
+        """Whether ``old`` (a level of the earlier result) and ``new`` (of the later) are different places."""
+        return old != new if self.one else self.before.get(old, Fraction(0)) != self.after.get(new, Fraction(0))
+
     def rises(self, old: str, new: str) -> bool:
-        """``new`` above ``old``: by the later method's order when it has both, else by their places on the two
-        scales (an earlier method's 'medio-basso' sits a quarter of the way up five levels, above a lowest 'basso')."""
-        if old in self.order and new in self.order:
-            return self.order[new] > self.order[old]
-        return self.after.get(new, 0) > self.before.get(old, 0)
+        """Whether ``new`` is higher on its scale than ``old`` on its own."""
+        return self.after.get(new, Fraction(0)) > self.before.get(old, Fraction(0))
 
 
 def _positions(levels: list[dict[str, Any]]) -> dict[str, Fraction]:
@@ -48,7 +55,7 @@ def level_labels(levels: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _moved(before: dict[str, Any] | None, after: dict[str, Any] | None, scales: _Scales) -> dict[str, Any] | None:
     """How a state (``{rischio, livello}``) went from ``before`` to ``after``, when both have a level and it differs."""
     if not before or not after or not before.get("livello") or not after.get("livello") \
-            or before["livello"] == after["livello"]:
+            or not scales.moved(before["livello"], after["livello"]):
         return None
     return {"da": before["livello"], "a": after["livello"],
             "verso": "su" if scales.rises(before["livello"], after["livello"]) else "giu",
@@ -90,8 +97,9 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     A process is new when assessed only in ``after`` (added to the catalogue, or first assessed),
     removed when assessed only in ``before``. A process "moved" when its inherent level differs, and its
     residual "moved" when the level of its planned or monitored residual differs (a band edge, a measure's
-    state or efficacy may change those alone); the direction follows the method's level order (``after``'s).
-    When ``before``'s method has other levels, ``livelli_da`` gives their labels (its levels are named by them).
+    state or efficacy may change those alone); the direction follows the method's level order. When
+    ``before``'s method has other levels, a level moved when its place on its scale differs (see :class:`_Scales`),
+    and ``livelli_da`` gives their labels (its levels are named by them).
     A measure of ``before`` was due when its deadline fell in ``before``'s year or earlier; its outcome is
     read in ``after``: implemented, late, or dropped (gone, or not to be done). Two results of one year
     (a run against the files as they are now) have no earlier year's measures.

@@ -131,7 +131,7 @@ def levels_by_year(view: View) -> Markup:
         bar_x = left + k * (bar_w + gap)
         y = float(top + plot_h)
         for level in view.trend_levels:
-            n = year["per_livello"].get(level["codice"], 0)
+            n = view.trend_count(year, level)
             if not n:
                 continue
             h = plot_h * n / tallest
@@ -141,9 +141,8 @@ def levels_by_year(view: View) -> Markup:
             if h >= 13:
                 body.append(_text(bar_x + bar_w / 2, y + h / 2 + 4, n, size=10, weight="bold", fill=level["testo"]))
         body.append(_text(bar_x + bar_w / 2, top + plot_h + 16, year["anno"], size=11))
-        detail = ", ".join(f"{year['per_livello'].get(lvl['codice'], 0)} {lvl['etichetta']}"
-                           for lvl in view.trend_levels  # an earlier method's level only where the year has it
-                           if lvl["rango"] >= 0 or year["per_livello"].get(lvl["codice"]))
+        detail = ", ".join(f"{view.trend_count(year, lvl)} {lvl['etichetta']}" for lvl in view.trend_levels
+                           if view.trend_count(year, lvl) is not None)  # the levels of the year's own scale
         desc_parts.append(f"{year['anno']}: {detail}")
     x = float(left)
     for level in view.trend_levels:

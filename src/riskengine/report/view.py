@@ -146,8 +146,8 @@ class TraceWords:
         return self.t.prose(text) if "." in text or "-" in text else text  # most values: whole numbers or codes
 
 
-# The colours of an earlier method's levels: greys, told apart from the method's own colours and from each other.
-_FORMER_GREYS = ("#616161", "#9e9e9e", "#424242", "#bdbdbd", "#757575")
+# The colours of an earlier method's levels, lowest first: greys, darker up the scale, told apart from the method's.
+_FORMER_GREYS = ("#d6d6d6", "#b0b0b0", "#8a8a8a", "#646464", "#3e3e3e")
 
 
 class View:
@@ -205,27 +205,39 @@ class View:
                 "testo": text_colour(colour), "tinta": tint(colour, 0.82), "rango": rank}
 
     def _former_levels(self, history: dict[str, Any]) -> None:
-        """The levels of earlier years' methods that the method has not (the changes and the trend name them).
+        """The levels of earlier years' methods with other levels (the changes and the trend name them).
 
-        ``former_level``: each by its code, labelled as an earlier method's, in greys; ``trend_levels``: the
-        method's levels, then those an earlier year counts processes at (its highest last), as the trend stacks them.
+        ``former_level``: each by its code, labelled as an earlier method's and in greys, also where the method
+        has a level of that code (pna2013's 'alto' is its highest, pna2019's 'alto' is not); ``trend_levels``: the
+        method's levels, then those of the earlier scales, each lowest first, as the trend stacks them.
         """
-        years = history.get("anni", [])
-        labelled = [*((history.get("cambiamenti") or {}).get("livelli_da", [])),
-                    *(lvl for year in years for lvl in year.get("livelli", []))]
+        changes = history.get("cambiamenti") or {}
+        scales = [changes.get("livelli_da", []), *(year.get("livelli", []) for year in history.get("anni", []))]
         self.former_level: dict[str, dict[str, Any]] = {}
-        for lvl in labelled:
-            if lvl["codice"] not in self.level and lvl["codice"] not in self.former_level:
-                colour = _FORMER_GREYS[len(self.former_level) % len(_FORMER_GREYS)]
-                label = self.t("storico.livello_precedente", etichetta=self.t.level(lvl))
-                self.former_level[lvl["codice"]] = {
-                    "codice": lvl["codice"], "etichetta": label, "colore": colour, "testo": text_colour(colour),
-                    "tinta": tint(colour, 0.82), "rango": -1}
-        counted = [code for year in years for code in (*(lvl["codice"] for lvl in year.get("livelli", [])),
-                                                       *sorted(year.get("per_livello", {})))
-                   if year.get("per_livello", {}).get(code) and code not in self.level]
-        self.trend_levels = self.levels + [self._level_record(code) for code in dict.fromkeys(counted)]
+        for scale in scales:
+            for i, lvl in enumerate(scale):
+                if lvl["codice"] not in self.former_level:
+                    colour = _FORMER_GREYS[min(i * len(_FORMER_GREYS) // len(scale), len(_FORMER_GREYS) - 1)]
+                    label = self.t("storico.livello_precedente", etichetta=self.t.level(lvl))
+                    self.former_level[lvl["codice"]] = {
+                        "codice": lvl["codice"], "etichetta": label, "colore": colour, "testo": text_colour(colour),
+                        "tinta": tint(colour, 0.82), "rango": -1, "precedente": True}
+        self.compares_former = "livelli_da" in changes  # the changes' earlier side is of another scale
+        self.trend_levels = self.levels + list(self.former_level.values())
         self.trend_levels_desc = list(reversed(self.trend_levels))
+
+    def earlier_level_of(self, code: str | None) -> dict[str, Any] | None:
+        """The level record of a code of the changes' earlier year (an earlier method's when its scale differs)."""
+        if code is not None and self.compares_former and code in self.former_level:
+            return self.former_level[code]
+        return self.level_of(code)
+
+    def trend_count(self, year: dict[str, Any], level: dict[str, Any]) -> int | None:
+        """Processes of ``year`` (``storico.anni``) at ``level`` of ``trend_levels``; None when the level is of
+        another scale than the year's (a year assessed with other levels counts by its own)."""
+        if bool(year.get("livelli")) != bool(level.get("precedente")):
+            return None
+        return int(year.get("per_livello", {}).get(level["codice"], 0))
 
     def level_of(self, code: str | None) -> dict[str, Any] | None:
         """The level record (label, colours, rank) of a level code; None when the code is None."""
@@ -234,8 +246,6 @@ class View:
     def _level_record(self, code: str) -> dict[str, Any]:
         if code in self.level:
             return self.level[code]
-        if code in self.former_level:
-            return self.former_level[code]
         colour = safe_colour(None)  # a code of no method known here: labelled by itself
         return {"codice": code, "etichetta": code, "colore": colour, "testo": text_colour(colour),
                 "tinta": tint(colour, 0.82), "rango": -1}
