@@ -16,6 +16,8 @@ from riskengine import api
 from riskengine.errors import RiskengineError
 from riskengine.history import compare
 
+REPO_TEMPLATES = Path(__file__).resolve().parents[1] / "src" / "riskengine" / "report" / "templates"
+
 MINI_2025 = """anno: 2025
 data_valutazione: 2025-01-20
 valutazioni:
@@ -563,11 +565,55 @@ def test_across_two_scales_a_level_moves_by_its_place_not_by_its_code():
     moved = compare.changes(before, after)["processi_cambiati"]
     assert [(p["codice"], p["da"], p["a"], p["verso"]) for p in moved] == [
         ("B", "basso", "basso", "su"), ("C", "alto", "alto", "giu")]
-    # one scale: a level moves by its code, up or down the method's order
-    same = compare.changes(result(2025, "pna2019", {"A": "alto", "B": "minimo"}),
-                           result(2026, "pna2019", {"A": "medio", "B": "basso"}))
+    # one scale: a level moves by its code, up or down the method's order; labels alone changed are one scale
+    relabelled = result(2025, "pna2019", {"A": "alto", "B": "minimo"})
+    relabelled["metodo"]["livelli"] = [dict(lvl, etichetta=lvl["etichetta"] + " (v1)")
+                                       for lvl in relabelled["metodo"]["livelli"]]
+    same = compare.changes(relabelled, result(2026, "pna2019", {"A": "medio", "B": "basso"}))
     assert [(p["codice"], p["verso"]) for p in same["processi_cambiati"]] == [("A", "giu"), ("B", "su")]
     assert "livelli_da" not in same
+    # across two scales the scores, where both years have one, say which way: cciaa-torino-2022's 'medio' (second
+    # of four) is lower on its scale than pna2013's (third of five), and a risk of 7 then 8 rose
+    before = result(2025, "pna2013", {"A": "medio"})
+    after = result(2026, "cciaa-torino-2022", {"A": "medio"})
+    before["processi"][0]["inerente"]["rischio"], after["processi"][0]["inerente"]["rischio"] = "7.00", "8.00"
+    assert [(p["codice"], p["verso"], p["variazione"]) for p in compare.changes(before, after)["processi_cambiati"]] \
+        == [("A", "su", "1.00")]
+
+
+def test_the_trend_keeps_each_earlier_scale_apart():
+    # 2024 assessed with pna2019, 2025 with pna2013, 2026 with cciaa-torino-2022: the two earlier scales share
+    # 'basso', 'medio' and 'alto'; keyed by code alone, pna2019's 'alto' took pna2013's place and grey, and 2024
+    # was counted 0 at pna2013's levels
+    import yaml
+
+    from riskengine.report.messages import Messages
+    from riskengine.report.view import View
+
+    def scale(method: str) -> list[dict]:
+        path = Path(__file__).resolve().parents[1] / "rules" / method / "method.yaml"
+        return [{k: lvl[k] for k in ("codice", "etichetta", "etichetta_en")}
+                for lvl in yaml.safe_load(path.read_text(encoding="utf-8"))["livelli"]]
+
+    golden = Path(__file__).resolve().parent / "golden" / "mini" / "risultato.json"
+    result = json.loads(golden.read_text(encoding="utf-8"))
+    assert [lvl["codice"] for lvl in result["metodo"]["livelli"]] == ["basso", "medio", "medio-alto", "alto"]
+    years = [{"anno": 2024, "livelli": scale("pna2019"), "per_livello": {"minimo": 1, "alto": 2}},
+             {"anno": 2025, "livelli": scale("pna2013"), "per_livello": {"medio-basso": 3, "alto": 1}},
+             {"anno": 2026, "per_livello": {"medio": 4}}]
+    view = View(dict(result, storico={"anni": years, "cambiamenti": {"livelli_da": scale("pna2013")}}),
+                Messages("it"))
+    assert [(lvl.get("scala", ())[:1], lvl["codice"]) for lvl in view.trend_levels] == [
+        *(((), c) for c in ("basso", "medio", "medio-alto", "alto")),
+        *((("minimo",), c) for c in ("minimo", "basso", "medio", "alto", "altissimo")),
+        *((("basso",), c) for c in ("basso", "medio-basso", "medio", "medio-alto", "alto"))]
+    counts = {y["anno"]: [view.trend_count(y, lvl) for lvl in view.trend_levels] for y in years}
+    assert counts[2024] == [None] * 4 + [1, 0, 0, 2, 0] + [None] * 5
+    assert counts[2025] == [None] * 9 + [0, 3, 0, 0, 1]
+    assert counts[2026] == [0, 4, 0, 0] + [None] * 10
+    # the changes' earlier side is 2025's scale: its 'alto' is the highest of five, the darkest grey
+    assert view.earlier_level_of("alto") == view.trend_levels[-1]
+    assert view.trend_levels[7]["colore"] != view.trend_levels[-1]["colore"]  # pna2019's 'alto' is its fourth
 
 
 def test_the_trend_counts_an_earlier_methods_levels_under_their_labels(tmp_path):
@@ -616,3 +662,19 @@ def test_the_trend_counts_an_earlier_methods_levels_under_their_labels(tmp_path)
     assert html.count("Medio-basso (metodo precedente)") >= 3  # the table's column, the chart's legend and description
     assert "2 Medio-basso (metodo precedente)" in html  # 2025 in the chart's description
     assert "Alto (metodo precedente)" in html
+    distribution = html[html.index('class="distribuzione"'):]
+    assert "precedente" not in distribution[:distribution.index("</svg>")]  # this year's chart: this year's levels
+    # a user's macros.html.j2 written before livello.html.j2 (its badge inline) still renders the trend and changes
+    templates = tmp_path / "modelli"
+    templates.mkdir()
+    macros = (REPO_TEMPLATES / "macros.html.j2").read_text(encoding="utf-8")
+    old = ('{% macro livello(code) -%}\n{%- set l = view.level_of(code) -%}\n{%- if l is none -%}'
+           '<span class="nd">—</span>\n{%- else -%}<span class="livello">{{ l.etichetta }}</span>\n{%- endif -%}\n'
+           '{%- endmacro %}')
+    new = macros[:macros.index('{% from "livello.html.j2"')] + old + macros[macros.index("{%- endmacro %}") + 15:]
+    (templates / "macros.html.j2").write_text(new, encoding="utf-8")
+    run = riskengine("report", tmp_path / "2026" / "risultato.json", "-o", tmp_path / "utente", "-f", "html",
+                     "--templates", templates, "--lang", "it", cwd=tmp_path)
+    assert run.returncode in (0, 3), run.stderr
+    assert "Medio-basso (metodo precedente)" in (tmp_path / "utente" / "allegato-rischi.html").read_text(
+        encoding="utf-8")

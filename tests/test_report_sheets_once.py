@@ -37,7 +37,7 @@ from riskengine.report.view import View
 
 # The templates a sheet or a unit's dossier is made of (scheda.html.j2, dossier_unita.html.j2 and what they include
 # or import).
-SHEET_PARTS = ("scheda.html.j2", "eventi_misure.html.j2", "macros.html.j2", "dossier_unita.html.j2")
+SHEET_PARTS = ("scheda.html.j2", "eventi_misure.html.j2", "macros.html.j2", "livello.html.j2", "dossier_unita.html.j2")
 
 
 def _renderer(result: dict, lang: str = "it", templates: Path | None = None) -> HtmlRenderer:

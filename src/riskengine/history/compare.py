@@ -38,9 +38,14 @@ class _Scales:
         """Whether ``old`` (a level of the earlier result) and ``new`` (of the later) are different places."""
         return old != new if self.one else self.before.get(old, Fraction(0)) != self.after.get(new, Fraction(0))
 
-    def rises(self, old: str, new: str) -> bool:
-        """Whether ``new`` is higher on its scale than ``old`` on its own."""
-        return self.after.get(new, Fraction(0)) > self.before.get(old, Fraction(0))
+    def direction(self, old: dict[str, Any], new: dict[str, Any]) -> str:
+        """'su' or 'giu': up or down the scale; across two scales the scores say it where both have one and they
+        differ (cciaa-torino-2022's 'medio' is lower on its scale than pna2013's, a risk of 7 then 8 rose)."""
+        if not self.one and old["rischio"] is not None and new["rischio"] is not None \
+                and Decimal(new["rischio"]) != Decimal(old["rischio"]):
+            return "su" if Decimal(new["rischio"]) > Decimal(old["rischio"]) else "giu"
+        higher = self.after.get(new["livello"], Fraction(0)) > self.before.get(old["livello"], Fraction(0))
+        return "su" if higher else "giu"
 
 
 def _positions(levels: list[dict[str, Any]]) -> dict[str, Fraction]:
@@ -58,7 +63,7 @@ def _moved(before: dict[str, Any] | None, after: dict[str, Any] | None, scales: 
             or not scales.moved(before["livello"], after["livello"]):
         return None
     return {"da": before["livello"], "a": after["livello"],
-            "verso": "su" if scales.rises(before["livello"], after["livello"]) else "giu",
+            "verso": scales.direction(before, after),
             "rischio_da": before["rischio"], "rischio_a": after["rischio"],
             "variazione": _score_delta(before["rischio"], after["rischio"])}
 
@@ -98,8 +103,8 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     removed when assessed only in ``before``. A process "moved" when its inherent level differs, and its
     residual "moved" when the level of its planned or monitored residual differs (a band edge, a measure's
     state or efficacy may change those alone); the direction follows the method's level order. When
-    ``before``'s method has other levels, a level moved when its place on its scale differs (see :class:`_Scales`),
-    and ``livelli_da`` gives their labels (its levels are named by them).
+    ``before``'s method has other level codes, a level moved when its place on its scale differs (see
+    :class:`_Scales`), and ``livelli_da`` gives their labels (its levels are named by them).
     A measure of ``before`` was due when its deadline fell in ``before``'s year or earlier; its outcome is
     read in ``after``: implemented, late, or dropped (gone, or not to be done). Two results of one year
     (a run against the files as they are now) have no earlier year's measures.
@@ -136,8 +141,7 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     method = _method_change(before, after)
     return {"da": before["anno"], "a": after["anno"], **({"metodo": method} if method else {}),
             "livelli": level_labels(levels_after),
-            **({"livelli_da": level_labels(levels_before)}
-               if level_labels(levels_before) != level_labels(levels_after) else {}),
+            **({"livelli_da": level_labels(levels_before)} if not scales.one else {}),
             "processi_cambiati": moved,
             "residui_cambiati": residuals,
             "processi_nuovi": [brief(new[c]) for c in sorted(new_assessed - old_assessed)],

@@ -65,7 +65,7 @@ def distribution(view: View) -> Markup:
         detail = ", ".join(f"{n} {lvl['etichetta']}" for lvl, n in row["conteggi"] if n)
         desc_parts.append(f"{row['area']['codice']}: {detail}")
     x = float(label_w)
-    for level in view.trend_levels:
+    for level in view.levels:
         body.append(f'<rect x="{x:g}" y="{legend_y:g}" width="12" height="12" fill="{level["colore"]}" '
                     f'stroke="{GRID_LINE}" stroke-width="0.5"/>')
         body.append(_text(x + 17, legend_y + 10, level["etichetta"], anchor="start", size=10))

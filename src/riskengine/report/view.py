@@ -150,6 +150,11 @@ class TraceWords:
 _FORMER_GREYS = ("#d6d6d6", "#b0b0b0", "#8a8a8a", "#646464", "#3e3e3e")
 
 
+def _scale(levels: list[dict[str, Any]]) -> tuple[str, ...]:
+    """A scale of levels by its codes, lowest first (empty: the method's own)."""
+    return tuple(lvl["codice"] for lvl in levels)
+
+
 class View:
     """Plain lookups and orderings over a result, for templates and table writers."""
 
@@ -205,37 +210,38 @@ class View:
                 "testo": text_colour(colour), "tinta": tint(colour, 0.82), "rango": rank}
 
     def _former_levels(self, history: dict[str, Any]) -> None:
-        """The levels of earlier years' methods with other levels (the changes and the trend name them).
+        """The levels of earlier years' methods with other level codes (the changes and the trend name them).
 
-        ``former_level``: each by its code, labelled as an earlier method's and in greys, also where the method
-        has a level of that code (pna2013's 'alto' is its highest, pna2019's 'alto' is not); ``trend_levels``: the
-        method's levels, then those of the earlier scales, each lowest first, as the trend stacks them.
+        ``former_level``: each by its scale (its method's codes) and code, labelled as an earlier method's and in
+        greys, also where the method has a level of that code (pna2013's 'alto' is its highest, pna2019's is not);
+        ``trend_levels``: the method's levels, then those of each earlier scale, lowest first, as the trend stacks them.
         """
         changes = history.get("cambiamenti") or {}
-        scales = [changes.get("livelli_da", []), *(year.get("livelli", []) for year in history.get("anni", []))]
-        self.former_level: dict[str, dict[str, Any]] = {}
+        scales = [*(year.get("livelli", []) for year in history.get("anni", [])), changes.get("livelli_da", [])]
+        self.former_level: dict[tuple[tuple[str, ...], str], dict[str, Any]] = {}
         for scale in scales:
+            key = _scale(scale)
             for i, lvl in enumerate(scale):
-                if lvl["codice"] not in self.former_level:
+                if (key, lvl["codice"]) not in self.former_level:
                     colour = _FORMER_GREYS[min(i * len(_FORMER_GREYS) // len(scale), len(_FORMER_GREYS) - 1)]
                     label = self.t("storico.livello_precedente", etichetta=self.t.level(lvl))
-                    self.former_level[lvl["codice"]] = {
+                    self.former_level[key, lvl["codice"]] = {
                         "codice": lvl["codice"], "etichetta": label, "colore": colour, "testo": text_colour(colour),
-                        "tinta": tint(colour, 0.82), "rango": -1, "precedente": True}
-        self.compares_former = "livelli_da" in changes  # the changes' earlier side is of another scale
+                        "tinta": tint(colour, 0.82), "rango": -1, "scala": key}
+        self._earlier_scale = _scale(changes.get("livelli_da", []))  # empty: the changes compare on one scale
         self.trend_levels = self.levels + list(self.former_level.values())
         self.trend_levels_desc = list(reversed(self.trend_levels))
 
     def earlier_level_of(self, code: str | None) -> dict[str, Any] | None:
         """The level record of a code of the changes' earlier year (an earlier method's when its scale differs)."""
-        if code is not None and self.compares_former and code in self.former_level:
-            return self.former_level[code]
+        if code is not None and (self._earlier_scale, code) in self.former_level:
+            return self.former_level[self._earlier_scale, code]
         return self.level_of(code)
 
     def trend_count(self, year: dict[str, Any], level: dict[str, Any]) -> int | None:
         """Processes of ``year`` (``storico.anni``) at ``level`` of ``trend_levels``; None when the level is of
         another scale than the year's (a year assessed with other levels counts by its own)."""
-        if bool(year.get("livelli")) != bool(level.get("precedente")):
+        if _scale(year.get("livelli", [])) != level.get("scala", ()):
             return None
         return int(year.get("per_livello", {}).get(level["codice"], 0))
 
