@@ -611,6 +611,12 @@ def test_the_trend_keeps_each_earlier_scale_apart():
     assert counts[2024] == [None] * 4 + [1, 0, 0, 2, 0] + [None] * 5
     assert counts[2025] == [None] * 9 + [0, 3, 0, 0, 1]
     assert counts[2026] == [0, 4, 0, 0] + [None] * 10
+    # a scale of the method's own codes (a result that names one) is no other scale
+    own = [{"codice": lvl["codice"], "etichetta": lvl["etichetta"]} for lvl in result["metodo"]["livelli"]]
+    same = View(dict(result, storico={"anni": [{"anno": 2025, "livelli": own, "per_livello": {"medio": 2}}],
+                                      "cambiamenti": {"livelli_da": own}}), Messages("it"))
+    assert same.trend_levels == same.levels and same.earlier_level_of("medio") == same.level_of("medio")
+    assert [same.trend_count(same.result["storico"]["anni"][0], lvl) for lvl in same.trend_levels] == [0, 2, 0, 0]
     # the changes' earlier side is 2025's scale: its 'alto' is the highest of five, the darkest grey
     assert view.earlier_level_of("alto") == view.trend_levels[-1]
     assert view.trend_levels[7]["colore"] != view.trend_levels[-1]["colore"]  # pna2019's 'alto' is its fourth

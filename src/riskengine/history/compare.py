@@ -103,8 +103,8 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     removed when assessed only in ``before``. A process "moved" when its inherent level differs, and its
     residual "moved" when the level of its planned or monitored residual differs (a band edge, a measure's
     state or efficacy may change those alone); the direction follows the method's level order. When
-    ``before``'s method has other level codes, a level moved when its place on its scale differs (see
-    :class:`_Scales`), and ``livelli_da`` gives their labels (its levels are named by them).
+    ``before``'s method has other level codes, a level moved when its place on its scale differs, which way by
+    the scores where both have one (see :class:`_Scales`), and ``livelli_da`` gives their labels.
     A measure of ``before`` was due when its deadline fell in ``before``'s year or earlier; its outcome is
     read in ``after``: implemented, late, or dropped (gone, or not to be done). Two results of one year
     (a run against the files as they are now) have no earlier year's measures.

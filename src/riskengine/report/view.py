@@ -150,11 +150,6 @@ class TraceWords:
 _FORMER_GREYS = ("#d6d6d6", "#b0b0b0", "#8a8a8a", "#646464", "#3e3e3e")
 
 
-def _scale(levels: list[dict[str, Any]]) -> tuple[str, ...]:
-    """A scale of levels by its codes, lowest first (empty: the method's own)."""
-    return tuple(lvl["codice"] for lvl in levels)
-
-
 class View:
     """Plain lookups and orderings over a result, for templates and table writers."""
 
@@ -220,17 +215,22 @@ class View:
         scales = [*(year.get("livelli", []) for year in history.get("anni", [])), changes.get("livelli_da", [])]
         self.former_level: dict[tuple[tuple[str, ...], str], dict[str, Any]] = {}
         for scale in scales:
-            key = _scale(scale)
-            for i, lvl in enumerate(scale):
+            key = self._scale(scale)
+            for i, lvl in enumerate(scale if key else []):
                 if (key, lvl["codice"]) not in self.former_level:
                     colour = _FORMER_GREYS[min(i * len(_FORMER_GREYS) // len(scale), len(_FORMER_GREYS) - 1)]
                     label = self.t("storico.livello_precedente", etichetta=self.t.level(lvl))
                     self.former_level[key, lvl["codice"]] = {
                         "codice": lvl["codice"], "etichetta": label, "colore": colour, "testo": text_colour(colour),
                         "tinta": tint(colour, 0.82), "rango": -1, "scala": key}
-        self._earlier_scale = _scale(changes.get("livelli_da", []))  # empty: the changes compare on one scale
+        self._earlier_scale = self._scale(changes.get("livelli_da", []))  # empty: the changes compare on one scale
         self.trend_levels = self.levels + list(self.former_level.values())
         self.trend_levels_desc = list(reversed(self.trend_levels))
+
+    def _scale(self, levels: list[dict[str, Any]]) -> tuple[str, ...]:
+        """A scale of levels by its codes, lowest first; empty for the method's own (or none given)."""
+        codes = tuple(lvl["codice"] for lvl in levels)
+        return () if codes == tuple(lvl["codice"] for lvl in self.levels) else codes
 
     def earlier_level_of(self, code: str | None) -> dict[str, Any] | None:
         """The level record of a code of the changes' earlier year (an earlier method's when its scale differs)."""
@@ -241,7 +241,7 @@ class View:
     def trend_count(self, year: dict[str, Any], level: dict[str, Any]) -> int | None:
         """Processes of ``year`` (``storico.anni``) at ``level`` of ``trend_levels``; None when the level is of
         another scale than the year's (a year assessed with other levels counts by its own)."""
-        if _scale(year.get("livelli", [])) != level.get("scala", ()):
+        if self._scale(year.get("livelli", [])) != level.get("scala", ()):
             return None
         return int(year.get("per_livello", {}).get(level["codice"], 0))
 
