@@ -141,8 +141,8 @@ def levels_by_year(view: View) -> Markup:
             if h >= 13:
                 body.append(_text(bar_x + bar_w / 2, y + h / 2 + 4, n, size=10, weight="bold", fill=level["testo"]))
         body.append(_text(bar_x + bar_w / 2, top + plot_h + 16, year["anno"], size=11))
-        detail = ", ".join(f"{view.trend_count(year, lvl)} {lvl['etichetta']}" for lvl in view.trend_levels
-                           if view.trend_count(year, lvl) is not None)  # the levels of the year's own scale
+        detail = ", ".join(f"{n} {lvl['etichetta']}" for lvl in view.trend_levels  # the year's own scale's levels
+                           if (n := view.trend_count(year, lvl)) is not None)
         desc_parts.append(f"{year['anno']}: {detail}")
     x = float(left)
     for level in view.trend_levels:

@@ -211,6 +211,7 @@ class View:
         greys, also where the method has a level of that code (pna2013's 'alto' is its highest, pna2019's is not);
         ``trend_levels``: the method's levels, then those of each earlier scale, lowest first, as the trend stacks them.
         """
+        self._own_scale = tuple(self.level)
         changes = history.get("cambiamenti") or {}
         scales = [*(year.get("livelli", []) for year in history.get("anni", [])), changes.get("livelli_da", [])]
         self.former_level: dict[tuple[tuple[str, ...], str], dict[str, Any]] = {}
@@ -230,7 +231,7 @@ class View:
     def _scale(self, levels: list[dict[str, Any]]) -> tuple[str, ...]:
         """A scale of levels by its codes, lowest first; empty for the method's own (or none given)."""
         codes = tuple(lvl["codice"] for lvl in levels)
-        return () if codes == tuple(lvl["codice"] for lvl in self.levels) else codes
+        return () if codes == self._own_scale else codes
 
     def earlier_level_of(self, code: str | None) -> dict[str, Any] | None:
         """The level record of a code of the changes' earlier year (an earlier method's when its scale differs)."""
@@ -247,14 +248,13 @@ class View:
 
     def level_of(self, code: str | None) -> dict[str, Any] | None:
         """The level record (label, colours, rank) of a level code; None when the code is None."""
-        return None if code is None else self._level_record(code)
-
-    def _level_record(self, code: str) -> dict[str, Any]:
-        if code in self.level:
-            return self.level[code]
-        colour = safe_colour(None)  # a code of no method known here: labelled by itself
-        return {"codice": code, "etichetta": code, "colore": colour, "testo": text_colour(colour),
-                "tinta": tint(colour, 0.82), "rango": -1}
+        if code is None:
+            return None
+        if code not in self.level:  # a code of no method known here: labelled by itself
+            colour = safe_colour(None)
+            return {"codice": code, "etichetta": code, "colore": colour, "testo": text_colour(colour),
+                    "tinta": tint(colour, 0.82), "rango": -1}
+        return self.level[code]
 
     def interval(self, text: str) -> str:
         """A band row's interval in the language ("≥ 4.01 e ≤ 9": "≥ 4,01 e ≤ 9", "≥ 4.01 and ≤ 9")."""
