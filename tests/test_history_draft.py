@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import yaml
-from history_helpers import catalog_copy, riskengine
+from history_helpers import REPO, catalog_copy, riskengine
 
 
 def test_the_draft_is_accepted_with_one_to_be_confirmed_finding_per_copied_answer(tmp_path):
@@ -128,3 +130,113 @@ def test_a_draft_that_cannot_be_written_is_one_located_line_and_leaves_nothing(t
     assert (problem.location.path, problem.message) == (str(catalog / "assessment-2027.yaml"),
                                                         "cannot write file: No space left on device")
     assert not (catalog / "assessment-2027.yaml").exists()
+
+
+def _on_method(catalog: Path, method: str) -> None:
+    ente = catalog / "ente.yaml"
+    text = ente.read_text(encoding="utf-8")
+    assert "metodo: cciaa-torino-2022\n" in text
+    ente.write_text(text.replace("metodo: cciaa-torino-2022\n", f"metodo: {method}\n"), encoding="utf-8")
+
+
+def test_a_change_of_method_leaves_out_the_answers_the_method_does_not_ask(tmp_path):
+    # The PNA 2019 move: 2026 answered P1…I4, the catalogue now on pna2019. The draft copied every answer silently
+    # and check gave one "indicator does not exist" per answer, and never said what the year still needed.
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    _on_method(catalog, "pna2019")
+    previous = yaml.safe_load((catalog / "assessment-2026.yaml").read_text(encoding="utf-8"))["valutazioni"]
+    run = riskengine("new-year", catalog, "--from", "2026", "--to", "2027", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    answers = sum(len(v["risposte"]) for v in previous)
+    assert run.stderr.splitlines() == [
+        f"{catalog / 'assessment-2027.yaml'}: warning[new-year]: answers of 2026 left out of the draft: {answers}, "
+        "to the indicators I1, I2, I3, I4, P1, P2, P3, P4, P5, P6, which the method 'pna2019' lacks (give the "
+        "method's answers in the draft, or collect them with riskengine questionari CATALOG --year 2027)"]
+    text = (catalog / "assessment-2027.yaml").read_text(encoding="utf-8")
+    assert "# The answers of 2026 the method does not ask for are left out: riskengine check lists those to give." \
+           "\n" in text
+    drafted = yaml.safe_load(text)["valutazioni"]
+    assert [v["processo"] for v in drafted] == [v["processo"] for v in previous]
+    assert all(v["risposte"] == {} and "motivazioni" not in v for v in drafted)
+    assert not any("da_confermare" in v for v in drafted)  # nothing was copied: nothing to confirm
+    assert [v["motivazione"] for v in drafted] == [v["motivazione"] for v in previous]
+    check = riskengine("check", catalog, cwd=tmp_path).stdout
+    in_draft = [line for line in check.splitlines() if "assessment-2027.yaml:" in line]
+    assert len(in_draft) == len(previous)
+    assert all("error[assessment]: missing answers for: interesse_esterno, discrezionalita" in line
+               for line in in_draft), in_draft[:3]
+
+
+def test_answers_to_an_indicator_the_method_dropped_are_left_out_and_the_others_kept(tmp_path):
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    rules = tmp_path / "altre-regole"
+    shutil.copytree(REPO / "rules" / "cciaa-torino-2022", rules / "cciaa-torino-2022")
+    method = rules / "cciaa-torino-2022" / "method.yaml"
+    lines = method.read_text(encoding="utf-8").splitlines(keepends=True)
+    (p6,) = [n for n, line in enumerate(lines) if line.startswith("  - {codice: P6, ")]
+    method.write_text("".join(lines[:p6] + lines[p6 + 1:]), encoding="utf-8")
+    previous = yaml.safe_load((catalog / "assessment-2026.yaml").read_text(encoding="utf-8"))["valutazioni"]
+    run = riskengine("new-year", catalog, "--from", "2026", "--to", "2027", "--rules", rules, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert f"answers of 2026 left out of the draft: {len(previous)}, to the indicators P6, which the method " \
+           "'cciaa-torino-2022' lacks" in run.stderr
+    drafted = yaml.safe_load((catalog / "assessment-2027.yaml").read_text(encoding="utf-8"))["valutazioni"]
+    assert [v["risposte"] for v in drafted] == [{k: a for k, a in v["risposte"].items() if k != "P6"}
+                                                 for v in previous]
+    assert all(v["da_confermare"] is True for v in drafted)
+    reasons = [v.get("motivazioni") for v in previous]
+    assert any(r and "P6" in r for r in reasons)  # the reason of a dropped answer goes with it
+    assert [v.get("motivazioni") for v in drafted] == [
+        {k: t for k, t in r.items() if k != "P6"} or None if r else None for r in reasons]
+    check = riskengine("check", catalog, "--rules", rules, cwd=tmp_path)
+    in_draft = [line for line in check.stdout.splitlines() if "assessment-2027.yaml:" in line]
+    assert len(in_draft) == len(previous) and all("warning[da-confermare]" in line for line in in_draft), in_draft
+
+
+def test_entries_of_another_kind_of_item_are_left_out_and_counted():
+    from riskengine.history.draft import draft
+
+    previous = {"anno": 2026, "valutazioni": [{"processo": "A1", "risposte": {"P1": 2}},
+                                               {"evento": "E1", "risposte": {"P1": 3}}]}
+    drafted = draft(previous, [], 2027, "en", indicators={"P1"}, level="evento")
+    assert drafted.voci_tolte == 1 and not drafted.tolte
+    assert yaml.safe_load(drafted.text)["valutazioni"] == [{"evento": "E1", "risposte": {"P1": 3},
+                                                             "da_confermare": True}]
+    assert "# The answers of 2026 the method does not ask for are left out" in drafted.text
+    same = draft(previous, [], 2027, "en", indicators={"P1"}, level="processo")
+    assert same.voci_tolte == 1 and "does not ask for" in same.text
+
+
+def test_new_year_needs_the_method_and_a_sound_previous_year(tmp_path):
+    # a malformed previous year ended in "internal error: AttributeError: 'int' object has no attribute 'items'"
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    source = catalog / "assessment-2026.yaml"
+    source.write_text("anno: 2026\nvalutazioni: [1, 2]\n", encoding="utf-8")
+    run = riskengine("new-year", catalog, "--from", "2026", "--to", "2027", cwd=tmp_path)
+    assert run.returncode == 1 and "Traceback" not in run.stderr and "internal" not in run.stderr
+    assert run.stderr.startswith(f"{source}:2:15: error[schema]: "), run.stderr
+    assert not (catalog / "assessment-2027.yaml").exists()
+    missing = riskengine("new-year", catalog, "--from", "2025", "--to", "2027", "--rules", tmp_path / "none",
+                         cwd=tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr.startswith(f"{catalog / 'ente.yaml'}:8:9: error[load]: method 'cciaa-torino-2022' not "
+                                     "found"), missing.stderr
+    assert not (catalog / "assessment-2027.yaml").exists()
+
+
+def test_a_method_that_assesses_another_kind_of_item_is_said(tmp_path):
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    rules = tmp_path / "altre-regole"
+    shutil.copytree(REPO / "rules" / "cciaa-torino-2022", rules / "cciaa-torino-2022")
+    method = rules / "cciaa-torino-2022" / "method.yaml"
+    method.write_text(method.read_text(encoding="utf-8").replace("\n  livello: processo\n", "\n  livello: evento\n"),
+                      encoding="utf-8")
+    entries = len(yaml.safe_load((catalog / "assessment-2026.yaml").read_text(encoding="utf-8"))["valutazioni"])
+    run = riskengine("new-year", catalog, "--from", "2026", "--to", "2027", "--rules", rules, "--lang", "it",
+                     cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.splitlines() == [
+        f"{catalog / 'assessment-2027.yaml'}: warning[new-year]: voci del 2026 non riportate nella bozza: {entries}, "
+        "perché il metodo 'cciaa-torino-2022' valuta ogni evento (dai le risposte del metodo nella bozza, o "
+        "raccoglile con riskengine questionari CATALOGO --year 2027)"]
+    assert yaml.safe_load((catalog / "assessment-2027.yaml").read_text(encoding="utf-8"))["valutazioni"] == []

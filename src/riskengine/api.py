@@ -552,16 +552,27 @@ def _year_results(catalog_dir: str | Path, years: tuple[int, ...], db: str | Non
             for year in years]
 
 
-def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int, lang: str = "it") -> Path:
-    """Write ``assessment-<to_year>.yaml``, the draft of the next year from ``from_year``, its comments and notes in
-    ``lang``; return its path.
+@dataclass
+class NewYear:
+    """The draft ``new-year`` wrote, and what it says of last year's answers it left out (warnings)."""
 
-    Never overwrites: an existing file is an error.
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+
+
+def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int, rules_dir: str | Path | None = None,
+             lang: str = "it") -> NewYear:
+    """Write ``assessment-<to_year>.yaml``, the draft of the next year from ``from_year``, its comments and notes in
+    ``lang``, for the catalogue's method (``rules_dir``: where the methods are).
+
+    Answers to indicators the method lacks (the method changed since ``from_year``) are left out and said in
+    warnings. Never overwrites: an existing file is an error.
     """
     from riskengine.history.draft import draft
     from riskengine.method.models import AssessmentFile
     from riskengine.pipeline import assessment_path
     from riskengine.source.document import load_yaml
+    from riskengine.source.validate import validate_document
     from riskengine.source.writing import unwritable
 
     bounds = {type(m).__name__: m for m in AssessmentFile.model_fields["anno"].metadata}
@@ -575,10 +586,19 @@ def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int, lang: str
     if to_year <= from_year:
         raise refuse(Location(str(source)), "problemi.bozza.anno_non_successivo", anno=to_year, da_anno=from_year,
                      hint_key="problemi.bozza.suggerimento.anno")
-    text = draft(load_yaml(source).data, [cg.obj(n) for n in cg.nodes_of("measure")], to_year, lang)
+    method, missing, method_problems = _catalog_method(cg, rules_dir)
+    if method is None:  # the draft asks the method's questions: without it, none can be told from the old ones
+        raise RiskengineError(missing + method_problems)
+    problems: list[Problem] = []
+    previous = load_yaml(source, within=Path(catalog_dir))
+    if validate_document(previous, AssessmentFile, problems) is None:
+        raise RiskengineError(problems)
+    level = method.model.valutazione.livello
+    drafted = draft(previous.data, [cg.obj(n) for n in cg.nodes_of("measure")], to_year, lang,
+                    indicators={i.codice for i in method.model.indicatori}, level=level)
     try:
         with target.open("x", encoding="utf-8") as out:  # never over an existing file: created, not replaced
-            out.write(text)
+            out.write(drafted.text)
     except FileExistsError:
         raise refuse(Location(str(target), 1, 1), "problemi.bozza.file_esistente",
                      hint_key="problemi.bozza.suggerimento.file_esistente") from None
@@ -586,7 +606,18 @@ def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int, lang: str
         with contextlib.suppress(OSError):
             target.unlink(missing_ok=True)
         raise unwritable(target, exc) from None
-    return target
+    def left_out(key: str, **values: Any) -> Problem:
+        return said(Location(str(target)), key, code="new-year", severity=Severity.WARNING, da_anno=from_year,
+                    anno=to_year, metodo=method.model.metodo.codice,
+                    hint_key="problemi.bozza.suggerimento.risposte_tolte", **values)
+
+    if drafted.tolte:
+        problems.append(left_out("problemi.bozza.risposte_tolte", n=sum(drafted.tolte.values()),
+                                 indicatori=", ".join(sorted(drafted.tolte))))
+    if drafted.voci_tolte:
+        problems.append(left_out("problemi.bozza.voci_tolte", n=drafted.voci_tolte, livello=level,
+                                 livello_chiave=f"problemi.oggetto.{level}"))
+    return NewYear(target, problems)
 
 
 def whatif(catalog_dir: str | Path, scenario: str | Path, *, year: int | None = None,

@@ -1026,14 +1026,18 @@ def diff(first: Path = typer.Argument(...),
 def new_year(catalog: Path = typer.Argument(...),
              from_year: int = typer.Option(..., "--from"),
              to_year: int = typer.Option(..., "--to"),
+             rules: Path | None = typer.Option(None, "--rules"),
              lang: str | None = _lang_option()) -> None:
-    """Write assessment-<to>.yaml, a draft from <from>: answers to be confirmed, statuses carried (never overwrites)."""
+    """Write assessment-<to>.yaml, a draft from <from>: answers to be confirmed, statuses carried (never overwrites);
+    answers to indicators the method lacks are left out, with a warning."""
     from riskengine import api
 
     t = _text(lang)
     with _reported(t):
-        path = api.new_year(catalog, from_year=from_year, to_year=to_year, lang=t.lang)
-    typer.echo(f"{path}: {_words(t)['draft']}")
+        drafted = api.new_year(catalog, from_year=from_year, to_year=to_year, rules_dir=rules, lang=t.lang)
+    typer.echo(f"{drafted.path}: {_words(t)['draft']}")
+    for problem in drafted.problems:
+        typer.echo(t.problem(problem), err=True)
 
 
 @app.command(cls=Command)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -29,20 +32,57 @@ def overdue(misura: Misura, state: str, year: int) -> bool:
     return state != DONE and isinstance(misura.scadenza, dt.date) and misura.scadenza < dt.date(year, 1, 1)
 
 
-def draft(previous: dict[str, Any], measures: list[Misura], to_year: int, lang: str = "it") -> str:
-    """The YAML text of ``assessment-<to_year>.yaml`` drafted from last year's file (its plain data).
+@dataclass
+class Draft:
+    """A drafted year: its YAML text, and what of last year's answers the method no longer asks.
 
-    Every answer is copied and marked ``da_confermare``; every measure's status is carried (last
-    year's monitoring, else the catalogue's), with a note on the overdue ones; checks done are reset. The comments
-    and notes are in ``lang``.
+    ``tolte``: per indicator the method lacks, how many answers were left out; ``voci_tolte``: how many entries
+    were left out because they assess another kind of item than the method (a process, a phase, a risk event).
+    """
+
+    text: str
+    tolte: Counter[str] = field(default_factory=Counter)
+    voci_tolte: int = 0
+
+
+def _entry(entry: dict[str, Any], indicators: Collection[str], tolte: Counter[str]) -> dict[str, Any]:
+    """Last year's entry marked to be confirmed, without the answers (and their reasons) to indicators the method
+    lacks: after a change of method they would be refused one by one, and hide what the year still needs. An entry
+    left with no answer has none to confirm: what the referent writes there is this year's."""
+    copied = {k: _plain(v) for k, v in entry.items() if k != "da_confermare"}
+    answers, reasons = copied.get("risposte") or {}, copied.get("motivazioni") or {}
+    gone = [name for name in answers if name not in indicators]
+    if not gone:
+        return {**copied, "da_confermare": True}
+    tolte.update(gone)
+    copied["risposte"] = {name: value for name, value in answers.items() if name in indicators}
+    if "motivazioni" in copied:
+        copied["motivazioni"] = {name: text for name, text in reasons.items() if name in indicators}
+        if not copied["motivazioni"]:  # every reason was for an answer left out
+            del copied["motivazioni"]
+    return {**copied, "da_confermare": True} if copied["risposte"] else copied
+
+
+def draft(previous: dict[str, Any], measures: list[Misura], to_year: int, lang: str = "it", *,
+          indicators: Collection[str], level: str) -> Draft:
+    """``assessment-<to_year>.yaml`` drafted from last year's file (its plain data), for the method whose
+    indicators are ``indicators`` and which assesses each ``level`` (``processo``, ``fase`` or ``evento``).
+
+    Every answer is copied and marked ``da_confermare``, but for indicators the method lacks (the method changed:
+    those answers are left out and counted); every measure's status is carried (last year's monitoring, else the
+    catalogue's), with a note on the overdue ones; checks done are reset. The comments and notes are in ``lang``.
     """
     words = Text(lang)
     from_year = previous["anno"]
     monitored = {m["misura"]: m for m in previous.get("monitoraggio") or []}
     entries = []
+    tolte: Counter[str] = Counter()
+    voci_tolte = 0
     for entry in previous.get("valutazioni") or []:
-        copied = {k: _plain(v) for k, v in entry.items() if k != "da_confermare"}
-        entries.append({**copied, "da_confermare": True})
+        if entry.get(level) is None:  # an entry of another kind of item: none of its answers would hold
+            voci_tolte += 1
+            continue
+        entries.append(_entry(entry, indicators, tolte))
     monitoring = []
     flagged = []
     for misura in sorted(measures, key=lambda m: m.codice):
@@ -61,6 +101,9 @@ def draft(previous: dict[str, Any], measures: list[Misura], to_year: int, lang: 
                    for n in range(1, 5))
     if flagged:
         head += f"# {words('bozza.scadute', misure=', '.join(flagged))}\n"
+    if tolte or voci_tolte:
+        head += f"# {words('bozza.metodo_cambiato', da_anno=str(from_year))}\n"
     # in the catalogue's canonical form, which raccogli keeps where nothing changed (PyYAML's default, lists not
     # indented and text wrapped at 120, was rewritten whole by the first raccogli)
-    return head + canonical_yaml({"anno": to_year, "valutazioni": entries, "monitoraggio": monitoring})
+    text = head + canonical_yaml({"anno": to_year, "valutazioni": entries, "monitoraggio": monitoring})
+    return Draft(text, tolte, voci_tolte)
