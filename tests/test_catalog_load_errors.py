@@ -17,7 +17,7 @@ from catalog_helpers import MINI, broken_copy, problem_lines, run_cli
 from riskengine.errors import RiskengineError
 from riskengine.source.document import load_yaml, max_bytes
 
-ENTE_KEYS = "codice, nome, tipo, dipendenti, piano, data_riferimento, metodo, esempio, descrizione, tipologie_obbligatorie"
+ENTE_KEYS = "codice, nome, tipo, dipendenti, piano, data_riferimento, metodo, metodi_precedenti, esempio, descrizione, tipologie_obbligatorie"
 TAG_HINT = "(rule and catalogue files hold plain data only: remove the '!' tag)"
 
 # case -> (edits, problem lines); every case exits 1

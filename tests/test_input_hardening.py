@@ -119,7 +119,7 @@ def test_a_file_that_does_not_look_like_the_expected_one_is_one_problem(tmp_path
     proc = riskengine(tmp_path, "check", "cat")
     assert refused(proc) == [
         "cat/ente.yaml:1:1: error[schema]: this does not look like a ente.yaml file: 40 unknown keys, not shown "
-        "(expected the keys: codice, nome, tipo, dipendenti, piano, data_riferimento, metodo, esempio, descrizione, "
+        "(expected the keys: codice, nome, tipo, dipendenti, piano, data_riferimento, metodo, metodi_precedenti, esempio, descrizione, "
         "tipologie_obbligatorie)"]
     assert "user1" not in proc.stdout
 

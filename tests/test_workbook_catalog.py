@@ -397,8 +397,8 @@ def test_a_date_refused_in_a_cell_is_asked_for_as_the_workbook_writes_dates(tmp_
     assert "expected a date (dd/mm/yyyy) or 'continua'" in english.stderr and "YYYY" not in english.stderr
     # the plan's date written with dots, the assessment's date in the General sheet: the same, the field named
     # in the problem as kept (not only as the command line frames it)
-    for cell, field in (("C8", "data_riferimento"), ("C16", "data_valutazione")):
-        dotted = edit(workbook, "Generale", {cell: "31.13.2026" if cell == "C16" else "31.01.2026"},
+    for cell, field in (("C8", "data_riferimento"), ("C17", "data_valutazione")):
+        dotted = edit(workbook, "Generale", {cell: "31.13.2026" if cell == "C17" else "31.01.2026"},
                       tmp_path / f"{field}.xlsx")
         with pytest.raises(RiskengineError) as refused:
             api.import_xlsx(dotted, tmp_path / f"out-{field}")

@@ -86,12 +86,17 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
             report.problems += missing
         return report
     findings = catalog_findings(cg, integrity, method)
-    assessment_problems, assessments = _check_assessments(cg, method)
+    earlier, earlier_problems = _earlier_methods(cg, rules_dir)
+    assessment_problems, assessments = _check_assessments(cg, method, earlier)
     if assessments:  # a measure is overdue by its state in the latest year's monitoring, as that year's annex says
         monitored = {code: esito.stato for code, esito in assessments[max(assessments)].monitoring.items()}
         findings = [p for p in findings if p.code != "measure-overdue"] + overdue_measures(cg, monitored)
-    prepared = (cg, findings, method)
-    report.problems = prepared[1] + assessment_problems + _storico_problems(catalog_dir, method)
+    # each year as its annex is made: with its own method, and the catalogue's findings as that method counts them
+    prepared = dict.fromkeys(assessments, (cg, findings, method))
+    for year, own in earlier.items():
+        if own is not None and year in assessments:
+            prepared[year] = (cg, catalog_findings(cg, integrity, own), own)
+    report.problems = findings + earlier_problems + assessment_problems + _storico_problems(catalog_dir, method)
     if report.ok:
         report.problems, report.years = _assessed_findings(Path(catalog_dir), prepared, assessments, report.problems,
                                                            progress)
@@ -155,8 +160,27 @@ def _storico_problems(catalog_dir: str | Path, method: Method) -> list[Problem]:
     return []
 
 
-def _check_assessments(cg: CatalogGraph, method: Method) -> tuple[list[Problem], dict[int, Assessment]]:
-    """The problems of each assessment file against the method, and the assessments that load, by year."""
+def _earlier_methods(cg: CatalogGraph, rules_dir: str | Path | None,
+                     ) -> tuple[dict[int, Method | None], list[Problem]]:
+    """The methods of the years ente.yaml says were assessed with another (None: not found, or with errors), and
+    the problems of finding and loading them."""
+    from riskengine.pipeline import year_method
+
+    methods: dict[int, Method | None] = {}
+    problems: list[Problem] = []
+    for year in sorted(cg.catalog.ente.metodi_precedenti):
+        try:
+            methods[year] = year_method(cg, year, rules_dir)
+        except RiskengineError as exc:
+            methods[year] = None
+            problems += [p for p in exc.problems if p not in problems]  # one method named for two years: once
+    return methods, problems
+
+
+def _check_assessments(cg: CatalogGraph, method: Method, earlier: Mapping[int, Method | None],
+                       ) -> tuple[list[Problem], dict[int, Assessment]]:
+    """The problems of each assessment file against its year's method (``earlier``'s, else the catalogue's), and
+    the assessments that load, by year. A year whose own method cannot be loaded is not checked."""
     from riskengine.answers.cache import cached_assessment
 
     problems: list[Problem] = []
@@ -166,8 +190,11 @@ def _check_assessments(cg: CatalogGraph, method: Method) -> tuple[list[Problem],
     except RiskengineError as exc:  # a file named as an assessment otherwise (assessment-2026.yml, …)
         return exc.problems, assessments
     for year, path in sorted(files.items()):
+        own = earlier.get(year, method)
+        if own is None:
+            continue
         try:
-            assessments[year] = cached_assessment(path, cg, method)
+            assessments[year] = cached_assessment(path, cg, own)
         except RiskengineError as exc:
             problems += exc.problems
         else:
@@ -175,7 +202,7 @@ def _check_assessments(cg: CatalogGraph, method: Method) -> tuple[list[Problem],
     return problems, assessments
 
 
-def _assessed_findings(root: Path, prepared: tuple[CatalogGraph, list[Problem], Method],
+def _assessed_findings(root: Path, prepared: Mapping[int, tuple[CatalogGraph, list[Problem], Method]],
                        assessments: dict[int, Assessment], found: list[Problem],
                        progress: Progress | None) -> tuple[list[Problem], dict[Problem, tuple[int, ...]]]:
     """The findings of each year's annex, located in the files they concern (the result names only the file),
@@ -183,8 +210,8 @@ def _assessed_findings(root: Path, prepared: tuple[CatalogGraph, list[Problem], 
 
     A finding of the catalogue (integrity, warnings of the method) is in the annex of every year:
     the same fact, worded the same, at the same place, is reported once; each year adds the
-    findings of its own assessment. Each year is assessed as ``assess`` does, on the files ``check``
-    has already read.
+    findings of its own assessment. Each year is assessed as ``assess`` does (``prepared``: the catalogue, its
+    findings and the year's method, by year), on the files ``check`` has already read.
     """
     from riskengine.pipeline import assessed_findings
 
@@ -194,7 +221,7 @@ def _assessed_findings(root: Path, prepared: tuple[CatalogGraph, list[Problem], 
     by_name = {Path(p.location.path).name: p.location.path for p in found}
     for year, assessment in sorted(assessments.items()):
         by_name[f"assessment-{year}.yaml"] = str(root / f"assessment-{year}.yaml")
-        for finding in assessed_findings(prepared, assessment, progress=progress):
+        for finding in assessed_findings(prepared[year], assessment, progress=progress):
             fact = (finding["codice"], finding["gravita"], finding["dove"], finding["messaggio"])
             if fact not in facts:
                 facts[fact] = (finding_problem(finding, root, by_name), [])
@@ -756,7 +783,7 @@ def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = 
         assessment = validate_document(load_yaml(files[year]), AssessmentFile, problems)
         if assessment is None:
             raise RiskengineError(problems)
-        method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)
+        method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo_di(year))
     out = Path(out)
     _replace_only_earlier(out, "export-xlsx", _exported_workbook)
     try:
@@ -815,7 +842,7 @@ def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, forc
     from riskengine.workbook.questionnaires import questionnaires
 
     cg = load_linked(catalog_dir)
-    method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)
+    method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo_di(year))
     assessment = None
     source = cg.catalog.assessment_files().get(year)
     if source is not None:
@@ -851,7 +878,7 @@ def raccogli(catalog_dir: str | Path, folder: str | Path, *, year: int | None = 
     from riskengine.workbook.yamlfile import canonical_yaml, updated_yaml
 
     cg = load_linked(catalog_dir)
-    method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo)
+    method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo_di(year))
     collection = collect(cg, method, Path(folder), year=year)
     data = plain(AssessmentFile.model_validate(collection.data))
     if collection.target.exists():  # updated in place: comments and layout stay where nothing changed

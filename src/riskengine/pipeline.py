@@ -21,9 +21,19 @@ if TYPE_CHECKING:
     from riskengine.catalog.models import Misura
 
 
-def method_name(cg: CatalogGraph) -> Location:
-    """Where ente.yaml names the catalogue's method."""
+def method_name(cg: CatalogGraph, year: int | None = None) -> Location:
+    """Where ente.yaml names the method of ``year`` (its own in ``metodi_precedenti``, else the catalogue's)."""
+    if year in cg.catalog.ente.metodi_precedenti:
+        return cg.catalog.locate("ente.yaml", ("metodi_precedenti", year))
     return cg.catalog.locate("ente.yaml", ("metodo",))
+
+
+def year_method(cg: CatalogGraph, year: int | None, rules_dir: str | Path | None = None) -> Method:
+    """The method ``year`` is assessed with (``None``: the catalogue's), found as :func:`find_method_dir` finds it."""
+    from riskengine.method.cache import cached_method
+
+    name = cg.catalog.ente.metodo_di(year)
+    return cached_method(find_method_dir(cg.catalog.root, name, rules_dir, where=method_name(cg, year)))
 
 
 def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None = None, *,
@@ -45,17 +55,18 @@ def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None 
                  hint_key="problemi.suggerimento.metodo_non_trovato", cartelle=", ".join(str(c) for c in candidates))
 
 
-def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None) -> tuple[CatalogGraph, list[Problem], Method]:
-    """Load and link the catalogue (refusing errors) and load its method."""
+def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None, year: int | None = None,
+            ) -> tuple[CatalogGraph, list[Problem], Method]:
+    """Load and link the catalogue (refusing errors) and load the method of ``year`` (default: the latest year
+    assessed)."""
     from riskengine.graph.cache import linked
-    from riskengine.method.cache import cached_method
 
     cg, integrity = linked(catalog_dir)
     errors = [p for p in integrity if p.severity is Severity.ERROR]
     if errors:
         raise RiskengineError(errors)
-    method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, rules_dir, where=method_name(cg))
-    method = cached_method(method_dir)
+    method = year_method(cg, year if year is not None else max(cg.catalog.assessment_files(), default=None),
+                         rules_dir)
     return cg, catalog_findings(cg, integrity, method), method
 
 
@@ -89,7 +100,7 @@ def _loaded(catalog_dir: str | Path, year: int | None, rules_dir: str | Path | N
     from riskengine.answers.cache import cached_assessment
 
     tell("catalogo")
-    prepared = prepare(catalog_dir, rules_dir)  # the catalogue's positions already released
+    prepared = prepare(catalog_dir, rules_dir, year)  # the catalogue's positions already released
     tell("valutazione")
     return _with_assessment(prepared, cached_assessment(assessment_path(prepared[0], year), prepared[0], prepared[2]),
                             backend)

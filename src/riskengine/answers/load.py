@@ -74,18 +74,22 @@ def allowed_answers(method: Method, indicator_code: str) -> list[str]:
 
 
 def check_answers(method: Method, risposte: dict[str, Any], locate: Callable[..., Location], problems: list[Problem],
-                  matched: dict[tuple, Opzione | None] | None = None) -> dict[str, Opzione]:
+                  matched: dict[tuple, Opzione | None] | None = None,
+                  unknown: Callable[[], dict[str, Any]] | None = None) -> dict[str, Opzione]:
     """Validate a mapping indicator → answer; report unknown indicators, missing answers, values off scale.
 
     ``locate(keys, key=False)`` places a problem; ``matched``: the answers matched so far in the same
-    file, by (indicator, type, answer): answers repeat, each distinct one is matched once.
+    file, by (indicator, type, answer): answers repeat, each distinct one is matched once; ``unknown()``: the hint
+    of an unknown indicator no code is close to (an earlier year's file: assessed with another method), if any.
     """
     codes = [i.codice for i in method.model.indicatori]
     options: dict[str, Opzione] = {}
     for name, raw in risposte.items():
         if name not in codes:
+            proposal = did_you_mean(name, codes)
+            hinted = unknown() if unknown is not None and closest(name, codes) is None else {}
             problems.append(said(locate((name,), key=True), "problemi.indicatore_sconosciuto", code="assessment",
-                                 hint=did_you_mean(name, codes), indicatore=shorten(name)))
+                                 hint=proposal, indicatore=shorten(name), **hinted))
             continue
         if matched is not None and type(raw) in (str, int, float, Decimal):
             key = (name, type(raw), raw)
@@ -161,6 +165,12 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
             if type(doc) is Document and model.anno < max(cg.catalog.assessment_files(), default=model.anno):
                 return {"hint_key": "problemi.suggerimento.anno_chiuso", "anno": model.anno}
         return {}
+
+    def other_method() -> dict[str, Any]:
+        """The hint of an earlier year's answer to an indicator the method lacks: the year's own method."""
+        hint = closed()
+        return hint and {"hint_key": "problemi.suggerimento.metodo_precedente", "anno": model.anno,
+                         "metodo": method.model.metodo.codice}
     seen: dict[str, int] = {}
     indicator_codes = [i.codice for i in method.model.indicatori]
     matched: dict[tuple, Opzione | None] = {}
@@ -190,12 +200,13 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
         result.places[code] = doc.locate(keys)
         options = check_answers(method, giudizio.risposte,
                                 lambda k, key=False, base=keys: doc.locate(base + ("risposte",) + k, key=key), problems,
-                                matched)
+                                matched, other_method)
         for name in giudizio.motivazioni:
             if name not in indicator_codes:
+                hinted = other_method() if closest(name, indicator_codes) is None else {}
                 problems.append(said(doc.locate(keys + ("motivazioni", name), key=True),
                                      "problemi.motivazione_indicatore_sconosciuto", code="assessment",
-                                     hint=did_you_mean(name, indicator_codes), indicatore=shorten(name)))
+                                     hint=did_you_mean(name, indicator_codes), indicatore=shorten(name), **hinted))
         if giudizio.residuo is not None:
             r = giudizio.residuo
             if r.livello is not None and r.livello not in method.levels:

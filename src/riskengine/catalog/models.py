@@ -63,9 +63,16 @@ class Ente(Model):
     piano: Piano
     data_riferimento: Giorno
     metodo: MethodName
+    # The years assessed with another method than ``metodo`` (a change of method, the move to PNA 2019): each is
+    # checked, assessed and explained with its own, as it was.
+    metodi_precedenti: dict[Annotated[int, Field(ge=2000, le=2100)], MethodName] = Field(default_factory=dict)
     esempio: bool = False
     descrizione: CleanText = ""
     tipologie_obbligatorie: list[Tipologia] = Field(default_factory=lambda: list(DEFAULT_TIPOLOGIE_OBBLIGATORIE))
+
+    def metodo_di(self, anno: int | None) -> str:
+        """The method the year ``anno`` is assessed with (``None``: the catalogue's)."""
+        return self.metodi_precedenti.get(anno, self.metodo) if anno is not None else self.metodo
 
     @property
     def regime_semplificato(self) -> bool:

@@ -38,8 +38,9 @@ from riskengine.user_cache import cache_directory, read_signed, signing_key, wri
 ENTRIES_KEPT = 4  # the newest entries kept (a national catalogue's entry is hundreds of megabytes)
 POSITIONS_KEPT = 64  # the newest position indexes kept (a few per catalogue)
 _POSITIONS_PREFIX = "posizioni-"
-# 2: the graph stored as CatalogGraph.parts(), without networkx; 3: with the processes' places (queries.process_places)
-_FORMAT = b"riskengine-linked/3"
+# 2: the graph stored as CatalogGraph.parts(), without networkx; 3: with the processes' places (queries.process_places);
+# 4: ente.yaml's metodi_precedenti
+_FORMAT = b"riskengine-linked/4"
 
 
 def _catalog_graph(*parts: Any) -> CatalogGraph:

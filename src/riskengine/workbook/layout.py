@@ -38,7 +38,7 @@ from riskengine.i18n import Text
 from riskengine.method.models import AssessmentFile, EsitoMonitoraggio
 from riskengine.source.fields import _code
 
-Kind = Literal["text", "code", "int", "bool", "date", "decimal", "choice", "date-or-choice", "any"]
+Kind = Literal["text", "code", "int", "bool", "date", "decimal", "choice", "date-or-choice", "any", "mapping"]
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,8 @@ def _kind(annotation: Any, code: bool, metadata: list[Any]) -> tuple[Kind, tuple
         return "date-or-choice", words
     if typing.get_origin(annotation) is Literal:
         return "choice", tuple(typing.get_args(annotation))
+    if typing.get_origin(annotation) is dict:  # ente.yaml's metodi_precedenti: a year and a method per line
+        return "mapping", ()
     code = code or any(getattr(m, "func", None) is _code for m in metadata)
     simple: dict[Any, Kind] = {bool: "bool", int: "int", Decimal: "decimal", dt.date: "date"}
     if annotation in simple:
@@ -229,7 +231,8 @@ _LEVEL_REFS = {"processo": "processi", "fase": "fasi", "evento": "eventi"}
 
 
 _KIND_WORDS = {"text": "text", "code": "code", "int": "whole number", "bool": "`sì` or `no`",
-               "date": "date (dd/mm/yyyy)", "decimal": "number", "any": "an answer of the scale"}
+               "date": "date (dd/mm/yyyy)", "decimal": "number", "any": "an answer of the scale",
+               "mapping": "`key: value`, one per line"}
 
 
 def _values(column: Column) -> str:

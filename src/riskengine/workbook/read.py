@@ -416,8 +416,9 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
     if errors:
         raise RiskengineError(sorted(errors, key=Problem.sort_key))
     assessed = ASSESSMENT_SHEET in sheets or ASSESSMENT_FILE in documents
+    year = reader.data.get(ASSESSMENT_FILE, {}).get("anno")  # its answers are read with the method of their year
     try:
-        method: Method | None = method_of(catalog.ente.metodo)
+        method: Method | None = method_of(catalog.ente.metodo_di(year if type(year) is int else None))
     except RiskengineError:
         if assessed:  # the answers cannot be checked without it
             raise

@@ -93,6 +93,8 @@ def to_cell(value: Any, column: Column) -> Any:
         return None
     if column.many:
         return LIST_SEPARATOR.join(str(v) for v in value)
+    if column.kind == "mapping":  # an empty mapping is an empty cell
+        return LIST_SEPARATOR.join(f"{k}: {v}" for k, v in sorted(value.items())) or None
     if isinstance(value, bool):
         return "sì" if value else "no"
     if isinstance(value, Decimal):
@@ -133,7 +135,17 @@ def _labelled(field: str) -> dict[str, str]:
             for key, label in catalogue(lang).items() if key.startswith(prefix)}
 
 
+def _mapping(text: str) -> dict[str, str] | str:
+    """``key: value`` lines as a mapping; text of another shape as it is (the model refuses it at its cell)."""
+    pairs = [line.partition(":") for line in text.splitlines() if line.strip()]
+    if not all(sep and key.strip() for key, sep, _ in pairs):
+        return text
+    return {key.strip(): value.strip() for key, _, value in pairs}
+
+
 def _scalar(value: Any, column: Column) -> Any:
+    if column.kind == "mapping" and isinstance(value, str):
+        return _mapping(value)
     if isinstance(value, dt.datetime):
         value = value.date() if value.time() == dt.time() else value
     if isinstance(value, float) and value.is_integer() and column.kind in ("int", "code", "text", "any"):
