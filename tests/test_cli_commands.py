@@ -58,7 +58,8 @@ def test_a_command_that_says_use_rules_accepts_rules(tmp_path: Path, monkeypatch
         assert "no such option" not in helped.output, (name, helped.output)
         assert "not found" not in helped.output, (name, helped.output)
         assert helped.exit_code in (0, 1, 3), (name, helped.output)
-    assert {"check", "assess", "report", "history", "diff", "whatif", "rank-measures"} <= set(advised)
+    # history reads a method only for the levels of storico.yaml, which the example has not
+    assert {"check", "assess", "report", "diff", "whatif", "rank-measures"} <= set(advised)
 
 
 _THROUGH_A_FILE = "error[output]: cannot write file: Not a directory (check the output directory)"

@@ -50,15 +50,28 @@ def test_check_reads_each_earlier_year_with_its_own_method(tmp_path):
     before = riskengine("check", catalog, cwd=tmp_path)
     assert before.returncode == 0, before.stdout
     _on_pna2019(catalog)
-    # without the entry: 2025 and 2026 read with pna2019; the closed year says how to name its own method
+    # without the entry: 2025 and 2026 read with pna2019; each answer says how to name the year's own method
     moved = riskengine("check", catalog, cwd=tmp_path)
     assert moved.returncode == 1
-    unknown_2025 = [line for line in moved.stdout.splitlines()
-                    if "assessment-2025.yaml:" in line and "unknown indicator '" in line]
-    assert unknown_2025 and all(line.endswith(
-        "(the 2025 assessment is closed: if it was made with another method than 'pna2019', name it in ente.yaml, "
-        "under metodi_precedenti, as «2025: METHOD»)") for line in unknown_2025), unknown_2025[:2]
-    assert "closed" not in "".join(line for line in moved.stdout.splitlines() if "assessment-2026.yaml:" in line)
+    for year in (2025, 2026):
+        unknown = [line for line in moved.stdout.splitlines()
+                   if f"assessment-{year}.yaml:" in line and "unknown indicator '" in line]
+        assert unknown and all(line.endswith(
+            f"(if the {year} assessment was made with another method than 'pna2019', name it in ente.yaml, "
+            f"under metodi_precedenti, as «{year}: METHOD»)") for line in unknown), unknown[:2]
+    # a year given the wrong method: correct the entry
+    ente = catalog / "ente.yaml"
+    ente.write_text(ente.read_text(encoding="utf-8") + "metodi_precedenti: {2025: pna2019}\n", encoding="utf-8")
+    listed = riskengine("check", catalog, cwd=tmp_path).stdout
+    assert "error[assessment]: unknown indicator 'P1' (ente.yaml gives 2025 the method 'pna2019' "\
+           "(metodi_precedenti): if the assessment was made with another, correct the entry)" in listed
+    # an unknown indicator beside known ones, in the latest year: a slip, not another method
+    only = catalog_copy(tmp_path / "slip", "esempio-cciaa")
+    source = only / "assessment-2026.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace("P6: 3, I1: 5", "P6: 3, XX: 1, I1: 5", 1),
+                      encoding="utf-8")
+    slip = [line for line in riskengine("check", only, cwd=tmp_path / "slip").stdout.splitlines() if "'XX'" in line]
+    assert len(slip) == 1 and "metodi_precedenti" not in slip[0] and "expected one of: 'I1'" in slip[0], slip
     # with it: each year is checked as it was, the same findings at the same places as before the change
     second = catalog_copy(tmp_path / "second", "esempio-cciaa")
     _on_pna2019(second, EARLIER)
@@ -139,11 +152,88 @@ def test_the_earlier_methods_go_through_the_workbook_and_back(tmp_path):
     ente = yaml.safe_load((tmp_path / "copia" / "ente.yaml").read_text(encoding="utf-8"))
     assert ente["metodo"] == "pna2019"
     assert ente["metodi_precedenti"] == {2025: "cciaa-torino-2022", 2026: "cciaa-torino-2022"}
-    # a line without its year is refused at its cell
-    workbook = openpyxl.load_workbook(book)
-    workbook["Generale"][row[2].coordinate] = "2025: cciaa-torino-2022\ncciaa-torino-2022"
-    workbook.save(tmp_path / "rotto.xlsx")
-    with pytest.raises(RiskengineError) as refused:
-        api.import_xlsx(tmp_path / "rotto.xlsx", tmp_path / "copia-2", rules_dir=tmp_path / "rules")
-    assert [str(p.location) for p in refused.value.problems] == [f"{tmp_path / 'rotto.xlsx'}:Generale!"
-                                                                 f"{row[2].coordinate}"]
+    # a line without its year, a year twice (the last would win): refused at the cell
+    for n, text in enumerate(("2025: cciaa-torino-2022\ncciaa-torino-2022", "2025: pna2013\n2025: pna2019")):
+        workbook = openpyxl.load_workbook(book)
+        workbook["Generale"][row[2].coordinate] = text
+        workbook.save(tmp_path / f"rotto-{n}.xlsx")
+        with pytest.raises(RiskengineError) as refused:
+            api.import_xlsx(tmp_path / f"rotto-{n}.xlsx", tmp_path / f"copia-{n}", rules_dir=tmp_path / "rules")
+        assert [str(p.location) for p in refused.value.problems] == [f"{tmp_path / f'rotto-{n}.xlsx'}:Generale!"
+                                                                     f"{row[2].coordinate}"]
+
+
+def test_new_year_drafts_for_the_method_of_the_year_it_drafts(tmp_path):
+    # a year listed under metodi_precedenti was drafted for `metodo`: its answers dropped, then asked back by check
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    _on_pna2019(catalog, EARLIER)
+    (catalog / "assessment-2026.yaml").unlink()
+    run = riskengine("new-year", catalog, "--from", "2025", "--to", "2026", cwd=tmp_path)
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    drafted = yaml.safe_load((catalog / "assessment-2026.yaml").read_text(encoding="utf-8"))["valutazioni"]
+    assert all(v["da_confermare"] is True and "P1" in v["risposte"] for v in drafted)
+    check = riskengine("check", catalog, cwd=tmp_path)
+    assert check.returncode == 0, check.stdout
+
+
+def test_a_re_rating_of_the_residual_risk_goes_with_the_answers_of_another_method(tmp_path):
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    _on_pna2019(catalog, EARLIER)
+    source = catalog / "assessment-2026.yaml"
+    text = source.read_text(encoding="utf-8")
+    first = "  - processo: B1.1.1\n"
+    assert first in text
+    source.write_text(text.replace(first, first + "    residuo: {livello: alto, motivazione: \"nessuna misura\"}\n",
+                                   1), encoding="utf-8")
+    assert riskengine("new-year", catalog, "--from", "2026", "--to", "2027", cwd=tmp_path).returncode == 0
+    draft = (catalog / "assessment-2027.yaml").read_text(encoding="utf-8")
+    entry = next(v for v in yaml.safe_load(draft)["valutazioni"] if v["processo"] == "B1.1.1")
+    assert "residuo" not in entry and entry["risposte"] == {}
+    assert "# Re-ratings of the residual risk of 2026 left out, as they are on the earlier method's scale: " \
+           "B1.1.1.\n" in draft
+
+
+def test_raccogli_reads_the_questionnaires_with_the_method_of_their_year(tmp_path):
+    # without --year the year comes from the questionnaires: their answers were read with `metodo` (481 errors)
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    _on_pna2019(catalog, EARLIER)
+    assert riskengine("questionari", catalog, "--year", "2026", "--out", tmp_path / "q",
+                      cwd=tmp_path).returncode == 0
+    before = (catalog / "assessment-2026.yaml").read_bytes()
+    run = riskengine("raccogli", catalog, tmp_path / "q", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (catalog / "assessment-2026.yaml").read_bytes() == before  # nothing returned changed an answer
+
+
+STORICO_2024 = ("anni:\n  - anno: 2024\n    fonte: \"PIAO 2024-2026, p. 12\"\n"
+                "    processi_per_livello: {basso: 20, medio: 14, {level}: 4, alto: 1}\n")
+
+
+def test_a_declared_year_is_read_on_the_levels_of_its_own_method_by_check_and_assess_alike(tmp_path):
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    _on_pna2019(catalog, "metodi_precedenti:\n  2024: cciaa-torino-2022\n  2025: cciaa-torino-2022\n"
+                         "  2026: cciaa-torino-2022\n")
+    storico = catalog / "storico.yaml"
+    storico.write_text(STORICO_2024.replace("{level}", "altissimo"), encoding="utf-8")  # pna2019's, not 2024's
+    check = riskengine("check", catalog, cwd=tmp_path)
+    assert check.returncode == 1
+    assert f"{storico}:4:50: error[storico]: unknown level 'altissimo'" in check.stdout, check.stdout
+    assessed = riskengine("assess", catalog, "--format", "json", "--out", tmp_path / "o", cwd=tmp_path)
+    assert assessed.returncode == 1 and f"{storico}:4:50: error[storico]: unknown level 'altissimo'" \
+        in assessed.stderr, assessed.stderr
+    storico.write_text(STORICO_2024.replace("{level}", "medio-alto"), encoding="utf-8")
+    assert riskengine("check", catalog, cwd=tmp_path).returncode == 0
+    assert riskengine("assess", catalog, "--format", "json", "--out", tmp_path / "o", cwd=tmp_path).returncode == 0
+    years = json.loads((tmp_path / "o" / "risultato.json").read_text(encoding="utf-8"))["storico"]["anni"]
+    declared = next(y for y in years if y["anno"] == 2024)
+    assert declared["per_livello"] == {"basso": 20, "medio": 14, "medio-alto": 4, "alto": 1}
+    assert "livelli" not in declared  # 2026's method, cciaa-torino-2022: the same scale
+    history = riskengine("history", catalog, cwd=tmp_path)
+    assert history.returncode == 0, history.stderr
+    # the annex of a pna2019 year counts 2024 on 2024's own scale
+    _answer_2027(catalog, tmp_path)
+    assert riskengine("assess", catalog, "--format", "json", "--out", tmp_path / "o27",
+                      cwd=tmp_path).returncode in (0, 3)
+    years = json.loads((tmp_path / "o27" / "risultato.json").read_text(encoding="utf-8"))["storico"]["anni"]
+    declared = next(y for y in years if y["anno"] == 2024)
+    assert [lvl["codice"] for lvl in declared["livelli"]] == ["basso", "medio", "medio-alto", "alto"]

@@ -192,7 +192,7 @@ def test_a_postgresql_database_that_does_not_exist_is_named_in_italian() -> None
 def test_storico_problems_in_both_languages(tmp_path: Path, text: str, italian: str, english: str) -> None:
     (tmp_path / "storico.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(RiskengineError) as info:
-        load_storico(tmp_path, ["basso", "alto"])
+        load_storico(tmp_path, lambda year: ["basso", "alto"])
     shown = lines(info)
     assert shown[0].endswith(italian), shown[0]
     assert shown[1].endswith(english), shown[1]
@@ -210,7 +210,7 @@ def test_a_value_beyond_its_fields_limits_in_both_languages(tmp_path: Path, text
                                                               english: str) -> None:
     (tmp_path / "storico.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(RiskengineError) as info:
-        load_storico(tmp_path, ["basso", "alto"])
+        load_storico(tmp_path, lambda year: ["basso", "alto"])
     shown = lines(info)
     assert shown[0].endswith(f"error[schema]: {italian}"), shown[0]
     assert shown[1].endswith(f"error[schema]: {english}"), shown[1]

@@ -96,7 +96,8 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
     for year, own in earlier.items():
         if own is not None and year in assessments:
             prepared[year] = (cg, catalog_findings(cg, integrity, own), own)
-    report.problems = findings + earlier_problems + assessment_problems + _storico_problems(catalog_dir, method)
+    report.problems = (findings + earlier_problems + assessment_problems
+                       + _storico_problems(catalog_dir, method, earlier))
     if report.ok:
         report.problems, report.years = _assessed_findings(Path(catalog_dir), prepared, assessments, report.problems,
                                                            progress)
@@ -149,15 +150,32 @@ def _catalog_method(cg: CatalogGraph, rules_dir: str | Path | None,
         return None, [], exc.problems
 
 
-def _storico_problems(catalog_dir: str | Path, method: Method) -> list[Problem]:
-    """The problems of the declared years (storico.yaml), which assess reads for the annex's trend."""
+def _storico_problems(catalog_dir: str | Path, method: Method, earlier: Mapping[int, Method | None]) -> list[Problem]:
+    """The problems of the declared years (storico.yaml), which assess reads for the annex's trend: each year's
+    levels those of its own method (``earlier``'s, else the catalogue's ``method``)."""
     from riskengine.history.storico import load_storico
 
+    def levels_of(year: int) -> list[str] | None:
+        own = earlier.get(year, method)
+        return list(own.levels) if own is not None else None
+
     try:
-        load_storico(catalog_dir, list(method.levels))
+        load_storico(catalog_dir, levels_of)
     except RiskengineError as exc:
         return exc.problems
     return []
+
+
+def _year_levels(cg: CatalogGraph, rules_dir: str | Path | None) -> Callable[[int], list[dict[str, Any]]]:
+    """The levels (code and labels) of each year's method, found as ``assess`` finds it."""
+    import functools
+
+    from riskengine.pipeline import year_method
+
+    @functools.cache
+    def levels(year: int) -> list[dict[str, Any]]:
+        return [lvl.model_dump() for lvl in year_method(cg, year, rules_dir).model.livelli]
+    return levels
 
 
 def _earlier_methods(cg: CatalogGraph, rules_dir: str | Path | None,
@@ -400,7 +418,7 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
         # Earlier years' results read, and this one's snapshot made: plain data, no garbage cycles. The
         # collector would scan the whole result and catalogue once their allocations reach it (on L, 1.8 s).
         with gcpause.paused():
-            section = _history_section(catalog_dir, result, store)
+            section = _history_section(catalog_dir, result, store, rules_dir)
         if section is not None:
             result["storico"] = section
         annex = _write(result, default_out_dir(result) if out_dir is None else Path(out_dir), formats, lang,
@@ -449,27 +467,32 @@ def _read_store(catalog_dir: str | Path, db: str | None) -> Store:
     return read_store(store_url(catalog_dir, db), named=bool(db or os.environ.get(ENV_VAR)))
 
 
-def _history_section(catalog_dir: str | Path, result: dict[str, Any], store: Store) -> dict[str, Any] | None:
-    """The trend section of a result, or None when no earlier year is recorded or declared."""
+def _history_section(catalog_dir: str | Path, result: dict[str, Any], store: Store,
+                     rules_dir: str | Path | None) -> dict[str, Any] | None:
+    """The trend section of a result, or None when no earlier year is recorded or declared (each declared year
+    on the levels of its own method)."""
     from riskengine.history.figures import history_section
-    from riskengine.history.storico import load_storico
+    from riskengine.history.storico import FILE, load_storico
 
-    levels = [lvl["codice"] for lvl in result["metodo"]["livelli"]]
-    declared = {y: d for y, d in load_storico(catalog_dir, levels).items() if y < result["anno"]}
+    declared: dict[int, Any] = {}
+    declared_levels: dict[int, list[dict[str, Any]]] = {}
+    if (Path(catalog_dir) / FILE).is_file():
+        levels = _year_levels(load_linked(catalog_dir), rules_dir)
+        declared = {y: d for y, d in load_storico(catalog_dir, lambda y: [lvl["codice"] for lvl in levels(y)]).items()
+                    if y < result["anno"]}
+        declared_levels = {y: levels(y) for y in declared}
     recorded = {y: (f"{run.id}", store.result(run.id))
                 for y, run in store.latest_by_year(result["ente"]["codice"]).items() if y < result["anno"]}
     if not declared and not recorded:
         return None
-    return history_section(result, recorded, declared)
+    return history_section(result, recorded, declared, declared_levels)
 
 
 def history(catalog_dir: str | Path, *, db: str | None = None, rules_dir: str | Path | None = None) -> dict[str, Any]:
     """The years of an administration: its recorded runs (latest of each year marked) and declared years.
 
-    ``rules_dir``: where the catalogue's method is (its levels read storico.yaml), as for :func:`assess`."""
+    ``rules_dir``: where the methods are (each declared year's levels are its method's), as for :func:`assess`."""
     from riskengine.history.storico import load_storico
-    from riskengine.method.load import load_method
-    from riskengine.pipeline import find_method_dir, method_name
 
     _check_store(catalog_dir, db)
     cg = load_linked(catalog_dir)
@@ -480,8 +503,8 @@ def history(catalog_dir: str | Path, *, db: str | None = None, rules_dir: str | 
     finally:
         store.close()
     latest = {run.anno: run.id for run in runs}
-    method = load_method(find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, rules_dir, where=method_name(cg)))
-    declared = load_storico(catalog_dir, list(method.levels))
+    levels = _year_levels(cg, rules_dir)
+    declared = load_storico(catalog_dir, lambda year: [lvl["codice"] for lvl in levels(year)])
     return {"ente": ente,
             "esecuzioni": [dict(run.as_dict(), ultima=latest[run.anno] == run.id) for run in runs],
             "dichiarati": [{"anno": y, "fonte": declared[y].fonte} for y in sorted(declared)]}
@@ -590,14 +613,15 @@ class NewYear:
 def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int, rules_dir: str | Path | None = None,
              lang: str = "it") -> NewYear:
     """Write ``assessment-<to_year>.yaml``, the draft of the next year from ``from_year``, its comments and notes in
-    ``lang``, for the catalogue's method (``rules_dir``: where the methods are).
+    ``lang``, for the method of ``to_year`` (the catalogue's, unless ente.yaml lists the year under
+    ``metodi_precedenti``; ``rules_dir``: where the methods are).
 
     Answers to indicators the method lacks (the method changed since ``from_year``) are left out and said in
     warnings. Never overwrites: an existing file is an error.
     """
     from riskengine.history.draft import draft
     from riskengine.method.models import AssessmentFile
-    from riskengine.pipeline import assessment_path
+    from riskengine.pipeline import assessment_path, year_method
     from riskengine.source.document import load_yaml
     from riskengine.source.validate import validate_document
     from riskengine.source.writing import unwritable
@@ -613,9 +637,8 @@ def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int, rules_dir
     if to_year <= from_year:
         raise refuse(Location(str(source)), "problemi.bozza.anno_non_successivo", anno=to_year, da_anno=from_year,
                      hint_key="problemi.bozza.suggerimento.anno")
-    method, missing, method_problems = _catalog_method(cg, rules_dir)
-    if method is None:  # the draft asks the method's questions: without it, none can be told from the old ones
-        raise RiskengineError(missing + method_problems)
+    # the draft asks the questions of its year's method: without it, none can be told from the old ones
+    method = year_method(cg, to_year, rules_dir)
     problems: list[Problem] = []
     previous = load_yaml(source, within=Path(catalog_dir))
     if validate_document(previous, AssessmentFile, problems) is None:
@@ -878,8 +901,8 @@ def raccogli(catalog_dir: str | Path, folder: str | Path, *, year: int | None = 
     from riskengine.workbook.yamlfile import canonical_yaml, updated_yaml
 
     cg = load_linked(catalog_dir)
-    method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo_di(year))
-    collection = collect(cg, method, Path(folder), year=year)
+    load = _method_loader(catalog_dir, rules_dir)
+    collection = collect(cg, lambda anno: load(cg.catalog.ente.metodo_di(anno)), Path(folder), year=year)
     data = plain(AssessmentFile.model_validate(collection.data))
     if collection.target.exists():  # updated in place: comments and layout stay where nothing changed
         text = updated_yaml(collection.target.read_text(encoding="utf-8"), data)

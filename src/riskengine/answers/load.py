@@ -166,13 +166,19 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
                 return {"hint_key": "problemi.suggerimento.anno_chiuso", "anno": model.anno}
         return {}
 
-    def other_method() -> dict[str, Any]:
-        """The hint of an earlier year's answer to an indicator the method lacks: the year's own method."""
-        hint = closed()
-        return hint and {"hint_key": "problemi.suggerimento.metodo_precedente", "anno": model.anno,
-                         "metodo": method.model.metodo.codice}
-    seen: dict[str, int] = {}
     indicator_codes = [i.codice for i in method.model.indicatori]
+
+    def other_method(giudizio: Giudizio) -> Callable[[], dict[str, Any]] | None:
+        """The hint of an answer to an indicator the method lacks, where the year was most likely assessed with
+        another method (an earlier year's file, or an entry none of whose answers the method asks): name it in
+        ente.yaml, or correct the method named there."""
+        foreign = giudizio.risposte and not any(name in indicator_codes for name in giudizio.risposte)
+        if type(doc) is not Document or not (foreign or closed()):
+            return None
+        listed = model.anno in cg.catalog.ente.metodi_precedenti
+        hint_key = f"problemi.suggerimento.{'metodo_elencato' if listed else 'metodo_precedente'}"
+        return lambda: {"hint_key": hint_key, "anno": model.anno, "metodo": method.model.metodo.codice}
+    seen: dict[str, int] = {}
     matched: dict[tuple, Opzione | None] = {}
     # Items answered alike share their options (never modified): a national assessment repeats a few patterns.
     patterns: dict[tuple[tuple[str, int], ...], dict[str, Opzione]] = {}
@@ -200,10 +206,10 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
         result.places[code] = doc.locate(keys)
         options = check_answers(method, giudizio.risposte,
                                 lambda k, key=False, base=keys: doc.locate(base + ("risposte",) + k, key=key), problems,
-                                matched, other_method)
+                                matched, (hint := other_method(giudizio)))
         for name in giudizio.motivazioni:
             if name not in indicator_codes:
-                hinted = other_method() if closest(name, indicator_codes) is None else {}
+                hinted = hint() if hint is not None and closest(name, indicator_codes) is None else {}
                 problems.append(said(doc.locate(keys + ("motivazioni", name), key=True),
                                      "problemi.motivazione_indicatore_sconosciuto", code="assessment",
                                      hint=did_you_mean(name, indicator_codes), indicatore=shorten(name), **hinted))

@@ -37,24 +37,29 @@ class Draft:
     """A drafted year: its YAML text, and what of last year's answers the method no longer asks.
 
     ``tolte``: per indicator the method lacks, how many answers were left out; ``voci_tolte``: how many entries
-    were left out because they assess another kind of item than the method (a process, a phase, a risk event).
+    were left out because they assess another kind of item than the method (a process, a phase, a risk event);
+    ``residui_tolti``: the items whose re-rating of the residual risk was left out with their answers.
     """
 
     text: str
     tolte: Counter[str] = field(default_factory=Counter)
     voci_tolte: int = 0
+    residui_tolti: list[str] = field(default_factory=list)
 
 
-def _entry(entry: dict[str, Any], indicators: Collection[str], tolte: Counter[str]) -> dict[str, Any]:
+def _entry(entry: dict[str, Any], indicators: Collection[str], drafted: Draft) -> dict[str, Any]:
     """Last year's entry marked to be confirmed, without the answers (and their reasons) to indicators the method
-    lacks: after a change of method they would be refused one by one, and hide what the year still needs. An entry
-    left with no answer has none to confirm: what the referent writes there is this year's."""
+    lacks: after a change of method they would be refused one by one, and hide what the year still needs. Its
+    re-rating of the residual risk goes with them (a level or score of the other method's scale). An entry left
+    with no answer has none to confirm: what the referent writes there is this year's."""
     copied = {k: _plain(v) for k, v in entry.items() if k != "da_confermare"}
     answers, reasons = copied.get("risposte") or {}, copied.get("motivazioni") or {}
     gone = [name for name in answers if name not in indicators]
     if not gone:
         return {**copied, "da_confermare": True}
-    tolte.update(gone)
+    drafted.tolte.update(gone)
+    if copied.pop("residuo", None) is not None:
+        drafted.residui_tolti.append(str(entry.get("processo") or entry.get("fase") or entry.get("evento")))
     copied["risposte"] = {name: value for name, value in answers.items() if name in indicators}
     if "motivazioni" in copied:
         copied["motivazioni"] = {name: text for name, text in reasons.items() if name in indicators}
@@ -76,13 +81,12 @@ def draft(previous: dict[str, Any], measures: list[Misura], to_year: int, lang: 
     from_year = previous["anno"]
     monitored = {m["misura"]: m for m in previous.get("monitoraggio") or []}
     entries = []
-    tolte: Counter[str] = Counter()
-    voci_tolte = 0
+    drafted = Draft("")
     for entry in previous.get("valutazioni") or []:
         if entry.get(level) is None:  # an entry of another kind of item: none of its answers would hold
-            voci_tolte += 1
+            drafted.voci_tolte += 1
             continue
-        entries.append(_entry(entry, indicators, tolte))
+        entries.append(_entry(entry, indicators, drafted))
     monitoring = []
     flagged = []
     for misura in sorted(measures, key=lambda m: m.codice):
@@ -101,9 +105,11 @@ def draft(previous: dict[str, Any], measures: list[Misura], to_year: int, lang: 
                    for n in range(1, 5))
     if flagged:
         head += f"# {words('bozza.scadute', misure=', '.join(flagged))}\n"
-    if tolte or voci_tolte:
+    if drafted.tolte or drafted.voci_tolte:
         head += f"# {words('bozza.metodo_cambiato', da_anno=str(from_year))}\n"
+    if drafted.residui_tolti:
+        head += f"# {words('bozza.residui_tolti', da_anno=str(from_year), voci=', '.join(drafted.residui_tolti))}\n"
     # in the catalogue's canonical form, which raccogli keeps where nothing changed (PyYAML's default, lists not
     # indented and text wrapped at 120, was rewritten whole by the first raccogli)
-    text = head + canonical_yaml({"anno": to_year, "valutazioni": entries, "monitoraggio": monitoring})
-    return Draft(text, tolte, voci_tolte)
+    drafted.text = head + canonical_yaml({"anno": to_year, "valutazioni": entries, "monitoraggio": monitoring})
+    return drafted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -47,18 +48,25 @@ def delta(current: Any, previous: Any) -> str | None:
 
 
 def history_section(result: dict[str, Any], recorded: dict[int, tuple[str, dict[str, Any]]],
-                    declared: dict[int, AnnoDichiarato]) -> dict[str, Any]:
+                    declared: dict[int, AnnoDichiarato],
+                    declared_levels: Mapping[int, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     """The ``storico`` section of a result: the years before it, last year's figures, deltas and changes.
 
     ``recorded``: year → (reference of the run, its result) for the latest run of each earlier year;
-    ``declared``: the years of ``storico.yaml``, used where no run is recorded.
+    ``declared``: the years of ``storico.yaml``, used where no run is recorded; ``declared_levels``: the levels
+    (code and labels) of a declared year's method, when it is not the result's (ente.yaml's metodi_precedenti).
+    A year whose method had other level codes carries them (``livelli``): its counts are on its own scale.
     """
     year = result["anno"]
     levels = [lvl["codice"] for lvl in result["metodo"]["livelli"]]
     years: dict[int, dict[str, Any]] = {}
     for y, entry in declared.items():
         if y < year:
-            years[y] = declared_figures(entry, levels)
+            own = (declared_levels or {}).get(y)
+            codes = [lvl["codice"] for lvl in own] if own else levels
+            years[y] = declared_figures(entry, codes)
+            if own and codes != levels:
+                years[y]["livelli"] = level_labels(own)
     for y, (reference, earlier) in recorded.items():
         if y < year:
             years[y] = year_figures(earlier, "registrato", reference)

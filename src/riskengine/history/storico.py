@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,10 +38,11 @@ class StoricoFile(Model):
     anni: list[AnnoDichiarato] = Field(default_factory=list)
 
 
-def load_storico(catalog_dir: str | Path, levels: list[str]) -> dict[int, AnnoDichiarato]:
+def load_storico(catalog_dir: str | Path, levels_of: Callable[[int], list[str] | None]) -> dict[int, AnnoDichiarato]:
     """The declared years of a catalogue by year (none without ``storico.yaml``); raise on any problem.
 
-    ``levels``: the method's level codes, the only keys ``processi_per_livello`` may use.
+    ``levels_of(year)``: the level codes of the year's method, the only keys its ``processi_per_livello`` may use
+    (None: its method could not be loaded, which is said where it is named).
     """
     path = Path(catalog_dir) / FILE
     if not path.is_file():
@@ -56,8 +58,9 @@ def load_storico(catalog_dir: str | Path, levels: list[str]) -> dict[int, AnnoDi
         if year.anno in found:
             problems.append(said(doc.locate(keys + ("anno",)), "problemi.storico.anno_doppio", code="storico",
                                  hint_key="problemi.storico.suggerimento.un_anno", anno=year.anno))
+        levels = levels_of(year.anno) if year.processi_per_livello else None
         for level in year.processi_per_livello:
-            if level not in levels:
+            if levels is not None and level not in levels:
                 problems.append(said(doc.locate(keys + ("processi_per_livello", level), key=True),
                                      "problemi.storico.livello_sconosciuto", code="storico",
                                      hint_key="problemi.storico.suggerimento.livelli", livello=level,

@@ -9,6 +9,7 @@ checks, each problem at its cell. Nothing is written unless the merged assessmen
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -158,8 +159,12 @@ def _info(path: Path, sheet: Sheet) -> dict[str, tuple[Any, Location]]:
 
 
 class _Collector:
-    def __init__(self, cg: CatalogGraph, method: Method) -> None:
+    def __init__(self, cg: CatalogGraph) -> None:
         self.cg = cg
+        self.problems: list[Problem] = []
+
+    def reading(self, method: Method) -> None:
+        """Answers read as ``method`` asks them: the method of the questionnaires' year, once it is known."""
         self.method = method
         self.level = method.model.valutazione.livello
         self.kind = _KINDS[self.level]
@@ -168,7 +173,6 @@ class _Collector:
         self.labelled = {i.codice: {o.etichetta.strip().casefold(): o.codice or _number(o.valore)
                                     for o in method.scale_of(i).opzioni} for i in method.model.indicatori}
         self.allowed = {code: set(allowed_answers(method, code)) for code in self.indicators}
-        self.problems: list[Problem] = []
 
     def error(self, where: Location, key: str, *, hint: str = "", hint_key: str = "", **values: Any) -> None:
         """A problem worded by ``problemi.questionario.<key>`` (its hint by ``…suggerimento.<hint_key>``)."""
@@ -326,12 +330,14 @@ def _without_refused(doc: MergedDocument, problems: list[Problem]) -> MergedDocu
     return MergedDocument(doc.path, data, places=places, original=doc.original)
 
 
-def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None = None) -> Collection:
-    """Read the questionnaires in ``folder`` and merge them into the assessment of their year."""
+def collect(cg: CatalogGraph, method_of: Callable[[int], Method], folder: Path, *,
+            year: int | None = None) -> Collection:
+    """Read the questionnaires in ``folder`` and merge them into the assessment of their year, their answers read
+    with that year's method (``method_of(year)``)."""
     from riskengine.answers.load import check_assessment
     from riskengine.source.document import load_yaml
 
-    c = _Collector(cg, method)
+    c = _Collector(cg)
     if not folder.is_dir():
         raise refuse(Location(str(folder)), "problemi.questionario.cartella_inesistente", code="questionario",
                      hint_key="problemi.questionario.suggerimento.percorso")
@@ -342,7 +348,7 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
     if not files:
         raise refuse(Location(str(folder)), "problemi.questionario.nessuno", code="questionario",
                      hint_key="problemi.questionario.suggerimento.restituiti")
-    read: list[tuple[Path, str, list[_Row], list[_Row]]] = []
+    read: list[tuple[Path, str, Sheet, list[_Row]]] = []
     years: dict[int, Location] = {}
     by_unit: dict[str, Path] = {}
     latest = max(cg.catalog.assessment_files(), default=0)
@@ -385,13 +391,15 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
             continue
         by_unit[unit] = path
         measures = c.measures(path, found["misure"], lang) if "misure" in found else []
-        read.append((path, unit, c.answers(path, found["valutazione"]), measures))
+        read.append((path, unit, found["valutazione"], measures))
     if year is None and len(years) > 1:
         for _, place in sorted(years.items())[1:]:
             c.error(place, "anni_diversi", hint_key="usa_anno", anni=", ".join(map(str, sorted(years))))
     if not read or (year is None and len(years) > 1):  # no questionnaire to check, or no year to merge into
         raise RiskengineError(sorted(c.problems, key=Problem.sort_key))
     year = year if year is not None else next(iter(years))
+    c.reading(method_of(year))
+    answers = [(path, unit, c.answers(path, sheet), measure_rows) for path, unit, sheet, measure_rows in read]
     target = cg.catalog.root / f"assessment-{year}.yaml"
     original = load_yaml(target, within=cg.catalog.root) if target.exists() else None
     data: dict[str, Any] = dict(original.data) if original is not None and isinstance(original.data, dict) else {}
@@ -405,7 +413,7 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
     answered: dict[str, Location] = {}  # item → where its owner's questionnaire answered it
     foreign: list[tuple[_Row, str]] = []
     touched: set[int] = set()
-    for path, unit, rows, measure_rows in read:
+    for path, unit, rows, measure_rows in answers:
         returned = Returned(path.name, cg.code(unit), cg.attrs(unit)["label"])
         collection.returned.append(returned)
         own = {cg.code(n) for n in items_of_unit(cg, unit, c.level)}
@@ -517,7 +525,7 @@ def collect(cg: CatalogGraph, method: Method, folder: Path, *, year: int | None 
         else _without_refused(doc, problems)
     if checked is not None:
         try:
-            check_assessment(checked, cg, method, target)
+            check_assessment(checked, cg, c.method, target)
         except RiskengineError as refused:
             problems += refused.problems
     if refused_rows or problems:  # the conflicts said with the errors: a unit fixing its file sees them at once

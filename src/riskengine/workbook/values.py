@@ -136,9 +136,11 @@ def _labelled(field: str) -> dict[str, str]:
 
 
 def _mapping(text: str) -> dict[str, str] | str:
-    """``key: value`` lines as a mapping; text of another shape as it is (the model refuses it at its cell)."""
+    """``key: value`` lines as a mapping; text of another shape, or naming a key twice (the last would silently
+    win), as it is: the model refuses it at its cell."""
     pairs = [line.partition(":") for line in text.splitlines() if line.strip()]
-    if not all(sep and key.strip() for key, sep, _ in pairs):
+    keys = [key.strip() for key, _, _ in pairs]
+    if not all(sep and key.strip() for key, sep, _ in pairs) or len(set(keys)) < len(keys):
         return text
     return {key.strip(): value.strip() for key, _, value in pairs}
 
