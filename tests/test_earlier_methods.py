@@ -1,5 +1,6 @@
 """A change of method: ente.yaml's metodi_precedenti names the method of each earlier year, which every command
-reads that year with (check, assess, explain, diff, questionari, export-xlsx); new-year drafts for ``metodo``."""
+reads that year with (check, assess, explain, diff, questionari, raccogli, export-xlsx, storico.yaml's levels);
+new-year drafts for the method of the year it writes."""
 
 from __future__ import annotations
 
@@ -70,8 +71,12 @@ def test_check_reads_each_earlier_year_with_its_own_method(tmp_path):
     source = only / "assessment-2026.yaml"
     source.write_text(source.read_text(encoding="utf-8").replace("P6: 3, I1: 5", "P6: 3, XX: 1, I1: 5", 1),
                       encoding="utf-8")
-    slip = [line for line in riskengine("check", only, cwd=tmp_path / "slip").stdout.splitlines() if "'XX'" in line]
-    assert len(slip) == 1 and "metodi_precedenti" not in slip[0] and "expected one of: 'I1'" in slip[0], slip
+    earlier = only / "assessment-2025.yaml"  # and in an earlier year
+    earlier.write_text(earlier.read_text(encoding="utf-8").replace("{P1: ", "{YY: 1, P1: ", 1), encoding="utf-8")
+    slips = [line for line in riskengine("check", only, cwd=tmp_path / "slip").stdout.splitlines()
+             if "'XX'" in line or "'YY'" in line]
+    assert len(slips) == 2 and all("metodi_precedenti" not in line and "expected one of: 'I1'" in line
+                                   for line in slips), slips
     # with it: each year is checked as it was, the same findings at the same places as before the change
     second = catalog_copy(tmp_path / "second", "esempio-cciaa")
     _on_pna2019(second, EARLIER)
@@ -230,6 +235,17 @@ def test_a_declared_year_is_read_on_the_levels_of_its_own_method_by_check_and_as
     assert "livelli" not in declared  # 2026's method, cciaa-torino-2022: the same scale
     history = riskengine("history", catalog, cwd=tmp_path)
     assert history.returncode == 0, history.stderr
+    # a declared year that counts no level needs no method: assess and history agree
+    ente = catalog / "ente.yaml"
+    ente.write_text(ente.read_text(encoding="utf-8").replace("  2024: cciaa-torino-2022\n", "  2024: nessuno\n"),
+                    encoding="utf-8")
+    storico.write_text("anni:\n  - {anno: 2024, fonte: \"PIAO 2024-2026\", misure_dovute: 3, misure_attuate: 2}\n",
+                       encoding="utf-8")
+    assert riskengine("assess", catalog, "--format", "json", "--out", tmp_path / "o", cwd=tmp_path).returncode == 0
+    assert riskengine("history", catalog, cwd=tmp_path).returncode == 0
+    ente.write_text(ente.read_text(encoding="utf-8").replace("  2024: nessuno\n", "  2024: cciaa-torino-2022\n"),
+                    encoding="utf-8")
+    storico.write_text(STORICO_2024.replace("{level}", "medio-alto"), encoding="utf-8")
     # the annex of a pna2019 year counts 2024 on 2024's own scale
     _answer_2027(catalog, tmp_path)
     assert riskengine("assess", catalog, "--format", "json", "--out", tmp_path / "o27",

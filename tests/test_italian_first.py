@@ -181,8 +181,10 @@ def test_a_postgresql_database_that_does_not_exist_is_named_in_italian() -> None
      "storico.yaml:3:12: error[storico]: l'anno 2025 è dichiarato due volte (tieni una sola voce per anno)",
      "storico.yaml:3:12: error[storico]: year 2025 is declared twice (keep one entry per year)"),
     ("anni:\n  - anno: 2025\n    fonte: x\n    processi_per_livello: {bassissimo: 1}\n",
-     "storico.yaml:4:28: error[storico]: livello 'bassissimo' inesistente (i livelli del metodo: basso, alto)",
-     "storico.yaml:4:28: error[storico]: unknown level 'bassissimo' (the method's levels: basso, alto)"),
+     "storico.yaml:4:28: error[storico]: livello 'bassissimo' inesistente (i livelli del metodo del 2025: basso, alto; "
+     "se l'anno fu valutato con un altro metodo, indicalo in ente.yaml, sotto metodi_precedenti)",
+     "storico.yaml:4:28: error[storico]: unknown level 'bassissimo' (the levels of the method of 2025: basso, alto; "
+     "if the year was assessed with another method, name it in ente.yaml, under metodi_precedenti)"),
     ("anni:\n  - anno: 2025\n    fonte: x\n    misure_dovute: 2\n    misure_attuate: 3\n",
      "storico.yaml:5:21: error[storico]: misure attuate 3, dovute 2 "
      "(le misure attuate non possono essere più di quelle dovute)",

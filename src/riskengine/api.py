@@ -480,7 +480,7 @@ def _history_section(catalog_dir: str | Path, result: dict[str, Any], store: Sto
         levels = _year_levels(load_linked(catalog_dir), rules_dir)
         declared = {y: d for y, d in load_storico(catalog_dir, lambda y: [lvl["codice"] for lvl in levels(y)]).items()
                     if y < result["anno"]}
-        declared_levels = {y: levels(y) for y in declared}
+        declared_levels = {y: levels(y) for y, d in declared.items() if d.processi_per_livello}
     recorded = {y: (f"{run.id}", store.result(run.id))
                 for y, run in store.latest_by_year(result["ente"]["codice"]).items() if y < result["anno"]}
     if not declared and not recorded:

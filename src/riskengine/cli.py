@@ -1035,7 +1035,7 @@ def new_year(catalog: Path = typer.Argument(...),
     t = _text(lang)
     with _reported(t):
         drafted = api.new_year(catalog, from_year=from_year, to_year=to_year, rules_dir=rules, lang=t.lang)
-    typer.echo(f"{drafted.path}: {_words(t)['draft']}")
+    typer.echo(f"{drafted.path}: {_words(t)['draft_parziale' if drafted.problems else 'draft']}")
     for problem in drafted.problems:
         typer.echo(t.problem(problem), err=True)
 

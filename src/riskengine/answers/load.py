@@ -170,10 +170,10 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
 
     def other_method(giudizio: Giudizio) -> Callable[[], dict[str, Any]] | None:
         """The hint of an answer to an indicator the method lacks, where the year was most likely assessed with
-        another method (an earlier year's file, or an entry none of whose answers the method asks): name it in
-        ente.yaml, or correct the method named there."""
+        another method (none of the entry's answers is the method's; one slip beside the others is no such sign):
+        name it in ente.yaml, or correct the method named there."""
         foreign = giudizio.risposte and not any(name in indicator_codes for name in giudizio.risposte)
-        if type(doc) is not Document or not (foreign or closed()):
+        if type(doc) is not Document or not foreign:
             return None
         listed = model.anno in cg.catalog.ente.metodi_precedenti
         hint_key = f"problemi.suggerimento.{'metodo_elencato' if listed else 'metodo_precedente'}"

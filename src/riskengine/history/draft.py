@@ -17,7 +17,10 @@ DONE = "attuata"
 
 
 def _plain(value: Any) -> Any:
-    """YAML-ready data: exact decimals as numbers where whole, as text otherwise (answers match either)."""
+    """YAML-ready data: exact decimals as numbers where whole, as text otherwise (answers match either); a number
+    read from the file as it was written (the YAML writer knows no float of the reader's own type)."""
+    if isinstance(value, float):
+        return Decimal(repr(value))  # written as the number it is, exactly (workbook.yamlfile)
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else str(value)
     if isinstance(value, dict):
@@ -49,23 +52,27 @@ class Draft:
 
 def _entry(entry: dict[str, Any], indicators: Collection[str], drafted: Draft) -> dict[str, Any]:
     """Last year's entry marked to be confirmed, without the answers (and their reasons) to indicators the method
-    lacks: after a change of method they would be refused one by one, and hide what the year still needs. Its
-    re-rating of the residual risk goes with them (a level or score of the other method's scale). An entry left
-    with no answer has none to confirm: what the referent writes there is this year's."""
+    lacks: after a change of method they would be refused one by one, and hide what the year still needs. An entry
+    left with no answer has nothing to confirm: its motivazione and its re-rating of the residual risk (a level or
+    score of the other method's scale) go with the answers, and what the referent writes there is this year's."""
     copied = {k: _plain(v) for k, v in entry.items() if k != "da_confermare"}
     answers, reasons = copied.get("risposte") or {}, copied.get("motivazioni") or {}
     gone = [name for name in answers if name not in indicators]
     if not gone:
         return {**copied, "da_confermare": True}
     drafted.tolte.update(gone)
-    if copied.pop("residuo", None) is not None:
-        drafted.residui_tolti.append(str(entry.get("processo") or entry.get("fase") or entry.get("evento")))
     copied["risposte"] = {name: value for name, value in answers.items() if name in indicators}
     if "motivazioni" in copied:
         copied["motivazioni"] = {name: text for name, text in reasons.items() if name in indicators}
         if not copied["motivazioni"]:  # every reason was for an answer left out
             del copied["motivazioni"]
-    return {**copied, "da_confermare": True} if copied["risposte"] else copied
+    if copied["risposte"]:  # a slip of last year's, or a method that asks some of the same: to be confirmed
+        return {**copied, "da_confermare": True}
+    # none of its answers is the method's: the judgement, its reason and its re-rating were another method's
+    copied.pop("motivazione", None)
+    if copied.pop("residuo", None) is not None:
+        drafted.residui_tolti.append(str(entry.get("processo") or entry.get("fase") or entry.get("evento")))
+    return copied
 
 
 def draft(previous: dict[str, Any], measures: list[Misura], to_year: int, lang: str = "it", *,

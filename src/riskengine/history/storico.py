@@ -64,7 +64,7 @@ def load_storico(catalog_dir: str | Path, levels_of: Callable[[int], list[str] |
                 problems.append(said(doc.locate(keys + ("processi_per_livello", level), key=True),
                                      "problemi.storico.livello_sconosciuto", code="storico",
                                      hint_key="problemi.storico.suggerimento.livelli", livello=level,
-                                     livelli=", ".join(levels)))
+                                     livelli=", ".join(levels), anno=year.anno))
         if (year.misure_attuate is not None and year.misure_dovute is not None
                 and year.misure_attuate > year.misure_dovute):
             problems.append(said(doc.locate(keys + ("misure_attuate",)), "problemi.storico.attuate_oltre_dovute",
