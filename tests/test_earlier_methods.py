@@ -166,6 +166,22 @@ def test_the_earlier_methods_go_through_the_workbook_and_back(tmp_path):
             api.import_xlsx(tmp_path / f"rotto-{n}.xlsx", tmp_path / f"copia-{n}", rules_dir=tmp_path / "rules")
         assert [str(p.location) for p in refused.value.problems] == [f"{tmp_path / f'rotto-{n}.xlsx'}:Generale!"
                                                                      f"{row[2].coordinate}"]
+    # the method of the assessment's year not found: said at the cell that names it (it was at the output's
+    # ente.yaml, a file not written), for metodi_precedenti as for metodo
+    (metodo,) = [r for r in sheet.iter_rows(min_row=2) if r[1].value == "metodo"]
+    for n, (cell, text) in enumerate(((row[2].coordinate, "2025: cciaa-torino-2022\n2026: inesistente"),
+                                      (metodo[2].coordinate, "inesistente"))):
+        workbook = openpyxl.load_workbook(book)
+        workbook["Generale"][cell] = text
+        if n:  # 2026 read with metodo
+            workbook["Generale"][row[2].coordinate] = "2025: cciaa-torino-2022"
+        workbook.save(tmp_path / f"senza-{n}.xlsx")
+        with pytest.raises(RiskengineError) as refused:
+            api.import_xlsx(tmp_path / f"senza-{n}.xlsx", tmp_path / f"senza-{n}", rules_dir=tmp_path / "rules")
+        (problem,) = refused.value.problems
+        assert str(problem.location) == f"{tmp_path / f'senza-{n}.xlsx'}:Generale!{cell}"
+        assert problem.message == "method 'inesistente' not found"
+        assert not (tmp_path / f"senza-{n}").exists()
 
 
 def test_new_year_drafts_for_the_method_of_the_year_it_drafts(tmp_path):

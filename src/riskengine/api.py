@@ -780,7 +780,7 @@ def _method_loader(catalog_dir: str | Path, rules_dir: str | Path | None) -> Any
     from riskengine.method.load import load_method
     from riskengine.pipeline import find_method_dir
 
-    return lambda name: load_method(find_method_dir(Path(catalog_dir), name, rules_dir))
+    return lambda name, where=None: load_method(find_method_dir(Path(catalog_dir), name, rules_dir, where=where))
 
 
 def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = None,

@@ -348,10 +348,11 @@ def _put(data: dict[str, Any], key: tuple[str, ...], value: Any) -> None:
     data[key[-1]] = value
 
 
-def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method], root: Path) -> Imported:
+def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str, Location], Method], root: Path) -> Imported:
     """Read and check a catalogue workbook; raise :class:`RiskengineError` with every problem at its cell.
 
-    ``method_of(name)`` loads the method the workbook's ente names (to check the assessment's answers);
+    ``method_of(name, where)`` loads the method the workbook's ente names at the cell ``where`` (to check the
+    assessment's answers);
     ``root`` is the folder the catalogue will be written to.
     """
     from riskengine.answers.load import check_assessment
@@ -417,8 +418,10 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str], Method
         raise RiskengineError(sorted(errors, key=Problem.sort_key))
     assessed = ASSESSMENT_SHEET in sheets or ASSESSMENT_FILE in documents
     year = reader.data.get(ASSESSMENT_FILE, {}).get("anno")  # its answers are read with the method of their year
-    try:
-        method: Method | None = method_of(catalog.ente.metodo_di(year if type(year) is int else None))
+    year = year if type(year) is int else None
+    named = ("metodi_precedenti", year) if year in catalog.ente.metodi_precedenti else ("metodo",)
+    try:  # a method not found is said at the cell that names it
+        method: Method | None = method_of(catalog.ente.metodo_di(year), documents["ente.yaml"].locate(named))
     except RiskengineError:
         if assessed:  # the answers cannot be checked without it
             raise
