@@ -111,7 +111,7 @@ def test_yaml_to_xlsx_to_yaml_is_the_identity(files) -> None:
         assessment = AssessmentFile.model_validate(files["assessment"])
         workbook = Path(folder) / "catalogo.xlsx"
         workbook.write_bytes(catalog_workbook(catalog, method=METHOD, assessment=assessment, year=2026))
-        imported = read_catalog_workbook(workbook, method_of=lambda _: METHOD, root=target)
+        imported = read_catalog_workbook(workbook, method_of=lambda _, where: METHOD, root=target)
         write_catalog_files(imported, target)
         assert {p.name: p.read_text(encoding="utf-8") for p in target.iterdir()} == texts
 
