@@ -208,12 +208,12 @@ def test_exit_codes_are_documented_in_help_and_readme() -> None:
     shown = riskengine("--help")
     assert shown.returncode == 0
     text = " ".join(shown.stdout.split())
-    for code in ("0", "1", "2", "3", "70", "130"):
+    for code in ("0", "1", "2", "3", "70", "130", "141"):
         assert re.search(rf"\b{code} ", text), code
     assert "BOZZA" in text
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "## Exit codes" in readme
-    for code in ("`0`", "`1`", "`2`", "`3`", "`70`", "`130`"):
+    for code in ("`0`", "`1`", "`2`", "`3`", "`70`", "`130`", "`141`"):
         assert code in readme
 
 

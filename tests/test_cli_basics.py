@@ -5,6 +5,7 @@ and the way it is installed: the README's commands, ``.ci/run`` and ``requiremen
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -115,6 +116,27 @@ def test_interrupt_is_one_line_and_exit_130():
             "os.kill(os.getpid(), signal.SIGINT); time.sleep(60)")
     run = main_with("check", body, "check", "catalogs/esempio-cciaa")
     assert (run.returncode, run.stdout, run.stderr) == (130, "", "riskengine: interrupted\n")
+
+
+def unread(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m riskengine ARGS`` with its output into a pipe nobody reads any more (``| head`` once done)."""
+    reader, writer = os.pipe()
+    os.close(reader)  # every write to the pipe fails with EPIPE, the first as surely as the last
+    try:
+        return subprocess.run([sys.executable, "-m", "riskengine", *args], stdout=writer, stderr=subprocess.PIPE,
+                              text=True, timeout=600, check=False)
+    finally:
+        os.close(writer)
+
+
+@pytest.mark.parametrize("args", [("check", "catalogs/esempio-cciaa"),
+                                  ("diff", "catalogs/esempio-cciaa", "2025", "2026"),
+                                  ("show", "catalogs/esempio-cciaa", "--unit", "PERS"),
+                                  ("--help",), ("--version",), ("check", "--help")])
+def test_output_nobody_reads_ends_quietly_with_141_not_the_code_of_input_errors(args):
+    # click exits with 1 on EPIPE: `check CAT | head` on a sound catalogue then said "the input has errors"
+    run = unread(*args)
+    assert (run.returncode, run.stderr) == (141, ""), run.stderr
 
 
 def test_input_errors_and_usage_errors_keep_their_exit_codes(tmp_path):

@@ -7,14 +7,15 @@ and ``cli.uso.*`` (the classes ``Command`` and ``Application`` below word them i
 
 Exit codes: 0 done; 1 the input has errors (one located line each; ``check`` found an error); 2 the
 command line is wrong; 3 the annex was written but is a draft (it has error findings: see
-``check``); 70 an internal error (a bug: one line, no traceback); 130 interrupted.
+``check``); 70 an internal error (a bug: one line, no traceback); 130 interrupted; 141 the reader of the output
+stopped reading (``riskengine diff … | head``), the code a shell gives a command that SIGPIPE ends.
 """
 
 import os
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ EXIT_USAGE = 2
 EXIT_DRAFT = 3  # the annex is written, marked as a draft: it has error findings and cannot be published
 EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_READER_GONE = 141  # 128 + SIGPIPE: Python ignores the signal, so the command says it in its code
 
 # --- help and usage errors, worded from the message catalogue (cli.uso, cli.comandi, cli.opzioni, ...) -----------
 
@@ -186,6 +188,18 @@ class Command(TyperCommand):
         return rest
 
 
+def _reader_gone() -> typer.Exit:
+    """The exit of a command whose output nobody reads any more (``| head``): quiet, with its own code.
+
+    Click would exit with 1, which here says the input has errors: a script could not tell ``check … | head`` on a
+    sound catalogue from one with errors.
+    """
+    with suppress(OSError, ValueError):  # what is still buffered goes nowhere, not into an error at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return typer.Exit(EXIT_READER_GONE)
+
+
 class ExtraArgumentsError(UsageError):
     """More arguments than the command takes."""
 
@@ -235,6 +249,14 @@ class Application(TyperGroup):
         except UsageError as exc:
             exc.ctx = exc.ctx or ctx
             raise
+        except BrokenPipeError:  # the application's --help or --version, piped to a reader that stopped
+            raise _reader_gone() from None
+
+    def invoke(self, ctx: Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # a command's output (or its --help), piped to a reader that stopped
+            raise _reader_gone() from None
 
     def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Any, list[str]]:
         name = args[0]
