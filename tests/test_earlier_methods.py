@@ -206,12 +206,21 @@ def test_a_re_rating_of_the_residual_risk_goes_with_the_answers_of_another_metho
     assert first in text
     source.write_text(text.replace(first, first + "    residuo: {livello: alto, motivazione: \"nessuna misura\"}\n",
                                    1), encoding="utf-8")
-    assert riskengine("new-year", catalog, "--from", "2026", "--to", "2027", cwd=tmp_path).returncode == 0
+    run = riskengine("new-year", catalog, "--from", "2026", "--to", "2027", cwd=tmp_path)
+    assert run.returncode == 0
     draft = (catalog / "assessment-2027.yaml").read_text(encoding="utf-8")
     entry = next(v for v in yaml.safe_load(draft)["valutazioni"] if v["processo"] == "B1.1.1")
     assert "residuo" not in entry and entry["risposte"] == {}
     assert "# Re-ratings of the residual risk of 2026 left out, as they are on the earlier method's scale: " \
            "B1.1.1.\n" in draft
+    # said where the RPCT reads what new-year did, not only in the draft's head
+    said = [line for line in run.stderr.splitlines() if "re-ratings of the residual risk" in line]
+    assert said == [f"{catalog / 'assessment-2027.yaml'}: warning[new-year]: re-ratings of the residual risk of "
+                    "2026 left out of the draft: 1 (B1.1.1), as they are on the earlier method's scale (where one of "
+                    "those entries is to be re-rated, write its residual on the scale of the method 'pna2019')"], \
+        run.stderr
+    # the head does not say that every answer was carried over: those to the earlier method's indicators were not
+    assert "# Every answer carried over is marked `da_confermare: true`" in draft
 
 
 def test_raccogli_reads_the_questionnaires_with_the_method_of_their_year(tmp_path):

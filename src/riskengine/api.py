@@ -656,17 +656,21 @@ def new_year(catalog_dir: str | Path, *, from_year: int, to_year: int, rules_dir
         with contextlib.suppress(OSError):
             target.unlink(missing_ok=True)
         raise unwritable(target, exc) from None
-    def left_out(key: str, **values: Any) -> Problem:
-        return said(Location(str(target)), key, code="new-year", severity=Severity.WARNING, da_anno=from_year,
-                    anno=to_year, metodo=method.model.metodo.codice,
-                    hint_key="problemi.bozza.suggerimento.risposte_tolte", **values)
+    def left_out(key: str, hint: str = "risposte_tolte", **values: Any) -> Problem:
+        return said(Location(str(target)), f"problemi.bozza.{key}", code="new-year", severity=Severity.WARNING,
+                    da_anno=from_year, anno=to_year, metodo=method.model.metodo.codice,
+                    hint_key=f"problemi.bozza.suggerimento.{hint}", **values)
 
     if drafted.tolte:
-        problems.append(left_out("problemi.bozza.risposte_tolte", n=sum(drafted.tolte.values()),
+        problems.append(left_out("risposte_tolte", n=sum(drafted.tolte.values()),
                                  indicatori=", ".join(sorted(drafted.tolte))))
     if drafted.voci_tolte:
-        problems.append(left_out("problemi.bozza.voci_tolte", n=drafted.voci_tolte, livello=level,
+        problems.append(left_out("voci_tolte", n=drafted.voci_tolte, livello=level,
                                  livello_chiave=f"problemi.oggetto.{level}"))
+    if drafted.residui_tolti:  # named in the draft's head too, where the referent reads them
+        named = drafted.residui_tolti
+        problems.append(left_out("residui_tolti", "residui_tolti", n=len(named),
+                                 voci=", ".join(named[:5]) + (", …" if len(named) > 5 else "")))
     return NewYear(target, problems)
 
 

@@ -50,7 +50,7 @@ class Draft:
     residui_tolti: list[str] = field(default_factory=list)
 
 
-def _entry(entry: dict[str, Any], indicators: Collection[str], drafted: Draft) -> dict[str, Any]:
+def _entry(entry: dict[str, Any], level: str, indicators: Collection[str], drafted: Draft) -> dict[str, Any]:
     """Last year's entry marked to be confirmed, without the answers (and their reasons) to indicators the method
     lacks: after a change of method they would be refused one by one, and hide what the year still needs. An entry
     left with no answer has nothing to confirm: its motivazione and its re-rating of the residual risk (a level or
@@ -71,7 +71,7 @@ def _entry(entry: dict[str, Any], indicators: Collection[str], drafted: Draft) -
     # none of its answers is the method's: the judgement, its reason and its re-rating were another method's
     copied.pop("motivazione", None)
     if copied.pop("residuo", None) is not None:
-        drafted.residui_tolti.append(str(entry.get("processo") or entry.get("fase") or entry.get("evento")))
+        drafted.residui_tolti.append(str(entry[level]))
     return copied
 
 
@@ -93,7 +93,7 @@ def draft(previous: dict[str, Any], measures: list[Misura], to_year: int, lang: 
         if entry.get(level) is None:  # an entry of another kind of item: none of its answers would hold
             drafted.voci_tolte += 1
             continue
-        entries.append(_entry(entry, indicators, drafted))
+        entries.append(_entry(entry, level, indicators, drafted))
     monitoring = []
     flagged = []
     for misura in sorted(measures, key=lambda m: m.codice):
