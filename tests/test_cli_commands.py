@@ -86,7 +86,7 @@ def test_an_output_file_that_cannot_be_written_is_one_located_line(tmp_path: Pat
     assert sorted(tmp_path.rglob("*")) == before
 
 
-@pytest.mark.parametrize("name", ["check", "assess", "explain", "rank-measures"])
+@pytest.mark.parametrize("name", ["check", "assess", "explain", "rank-measures", "export-xlsx", "questionari"])
 def test_a_rules_folder_given_is_the_only_one_searched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                        name: str) -> None:
     """A --rules folder without the method (a typo, another version's folder) is refused, naming it; the method of
@@ -96,7 +96,9 @@ def test_a_rules_folder_given_is_the_only_one_searched(tmp_path: Path, monkeypat
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RISKENGINE_CACHE_DIR", "off")
     args = {"check": ["catalogs/c"], "assess": ["catalogs/c", "--out", "o", "-f", "json"],
-            "explain": ["catalogs/c", "B2.1.1"], "rank-measures": ["catalogs/c"]}[name]
+            "explain": ["catalogs/c", "B2.1.1"], "rank-measures": ["catalogs/c"],
+            "export-xlsx": ["catalogs/c", "--out", "o/c.xlsx"], "questionari": ["catalogs/c", "--year", "2026", "--out", "o"],
+            }[name]
     assert CliRunner().invoke(app, [name, *args]).exit_code == 0
     shutil.rmtree(tmp_path / "o", ignore_errors=True)
     refused = CliRunner().invoke(app, [name, *args, "--rules", "regole"])

@@ -138,10 +138,10 @@ def _catalog_method(cg: CatalogGraph, rules_dir: str | Path | None,
                     ) -> tuple[Method | None, list[Problem], list[Problem]]:
     """The catalogue's method, or None with the problem of finding it (first list) or of loading it (second)."""
     from riskengine.method.cache import cached_method
-    from riskengine.pipeline import find_method_dir, method_name
+    from riskengine.pipeline import year_method_dir
 
     try:
-        method_dir = find_method_dir(cg.catalog.root, cg.catalog.ente.metodo, rules_dir, where=method_name(cg))
+        method_dir = year_method_dir(cg, None, rules_dir)
     except RiskengineError as exc:
         return None, exc.problems, []
     try:
@@ -779,19 +779,12 @@ def check_method(method_dir: str | Path) -> CheckReport:
     return report
 
 
-def _method_loader(catalog_dir: str | Path, rules_dir: str | Path | None) -> Any:
-    """A function that loads a method by name, looked up as ``assess`` does for ``catalog_dir``."""
-    from riskengine.method.load import load_method
-    from riskengine.pipeline import find_method_dir
-
-    return lambda name, where=None: load_method(find_method_dir(Path(catalog_dir), name, rules_dir, where=where))
-
-
 def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = None,
                 rules_dir: str | Path | None = None, lang: str = "it") -> Path:
     """Write the catalogue (and the assessment of ``year``, default the latest) as one workbook ``out``, its
     readme in ``lang``."""
     from riskengine.method.models import AssessmentFile
+    from riskengine.pipeline import year_method
     from riskengine.source.document import load_yaml
     from riskengine.source.validate import validate_document
     from riskengine.source.writing import temporary_unwritable, write_atomic
@@ -810,7 +803,7 @@ def export_xlsx(catalog_dir: str | Path, out: str | Path, *, year: int | None = 
         assessment = validate_document(load_yaml(files[year]), AssessmentFile, problems)
         if assessment is None:
             raise RiskengineError(problems)
-        method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo_di(year))
+        method = year_method(cg, year, rules_dir)
     out = Path(out)
     _replace_only_earlier(out, "export-xlsx", _exported_workbook)
     try:
@@ -846,11 +839,17 @@ def import_xlsx(workbook: str | Path, out_dir: str | Path, *, force: bool = Fals
     Existing files are replaced only with ``force`` (and only those whose content changed).
     Returns the files with what happened to each, and the warnings found.
     """
+    from riskengine.method.load import load_method
+    from riskengine.pipeline import find_method_dir
     from riskengine.workbook.files import write_catalog_files
     from riskengine.workbook.read import read_catalog_workbook
 
     out_dir = Path(out_dir)
-    imported = read_catalog_workbook(workbook, method_of=_method_loader(out_dir, rules_dir), root=out_dir)
+
+    def method_of(name: str, where: Location) -> Method:  # as assess will look for it, from out_dir
+        return load_method(find_method_dir(out_dir, name, rules_dir, where=where))
+
+    imported = read_catalog_workbook(workbook, method_of=method_of, root=out_dir)
     return {"files": write_catalog_files(imported, out_dir, force=force), "warnings": imported.warnings}
 
 
@@ -863,13 +862,14 @@ def questionari(catalog_dir: str | Path, out_dir: str | Path, *, year: int, forc
     """
     from riskengine.errors import Location
     from riskengine.method.models import AssessmentFile
+    from riskengine.pipeline import year_method
     from riskengine.source.document import load_yaml
     from riskengine.source.validate import validate_document
     from riskengine.source.writing import make_folder, temporary_unwritable, write_all
     from riskengine.workbook.questionnaires import questionnaires
 
     cg = load_linked(catalog_dir)
-    method = _method_loader(catalog_dir, rules_dir)(cg.catalog.ente.metodo_di(year))
+    method = year_method(cg, year, rules_dir)
     assessment = None
     source = cg.catalog.assessment_files().get(year)
     if source is not None:
@@ -899,14 +899,14 @@ def raccogli(catalog_dir: str | Path, folder: str | Path, *, year: int | None = 
     unit that does not own it) are reported and not merged.
     """
     from riskengine.method.models import AssessmentFile
+    from riskengine.pipeline import year_method
     from riskengine.source.writing import write_atomic
     from riskengine.workbook.collect import collect
     from riskengine.workbook.values import plain
     from riskengine.workbook.yamlfile import canonical_yaml, updated_yaml
 
     cg = load_linked(catalog_dir)
-    load = _method_loader(catalog_dir, rules_dir)
-    collection = collect(cg, lambda anno: load(cg.catalog.ente.metodo_di(anno)), Path(folder), year=year)
+    collection = collect(cg, lambda anno: year_method(cg, anno, rules_dir), Path(folder), year=year)
     data = plain(AssessmentFile.model_validate(collection.data))
     if collection.target.exists():  # updated in place: comments and layout stay where nothing changed
         text = updated_yaml(collection.target.read_text(encoding="utf-8"), data)

@@ -28,12 +28,18 @@ def method_name(cg: CatalogGraph, year: int | None = None) -> Location:
     return cg.catalog.locate("ente.yaml", ("metodo",))
 
 
+def year_method_dir(cg: CatalogGraph, year: int | None, rules_dir: str | Path | None = None) -> Path:
+    """The folder of the method ``year`` is assessed with (``None``: the catalogue's), found as
+    :func:`find_method_dir` finds it; one not found is said at its name in ente.yaml."""
+    name = cg.catalog.ente.metodo_di(year)
+    return find_method_dir(cg.catalog.root, name, rules_dir, where=method_name(cg, year))
+
+
 def year_method(cg: CatalogGraph, year: int | None, rules_dir: str | Path | None = None) -> Method:
-    """The method ``year`` is assessed with (``None``: the catalogue's), found as :func:`find_method_dir` finds it."""
+    """The method ``year`` is assessed with (``None``: the catalogue's), loaded from :func:`year_method_dir`."""
     from riskengine.method.cache import cached_method
 
-    name = cg.catalog.ente.metodo_di(year)
-    return cached_method(find_method_dir(cg.catalog.root, name, rules_dir, where=method_name(cg, year)))
+    return cached_method(year_method_dir(cg, year, rules_dir))
 
 
 def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None = None, *,
