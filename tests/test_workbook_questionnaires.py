@@ -622,6 +622,26 @@ def test_a_state_that_is_no_state_is_answered_with_the_labels_of_the_drop_down(t
     assert "da-attuare" not in line
 
 
+def test_a_method_not_found_does_not_hide_what_the_questionnaires_were_found_to_have(tmp_path, written) -> None:
+    # the errors found before the year's method is read (a file that is no workbook, a count typed as a word)
+    # were dropped: the method not found was said alone, the others in the next round
+    from openpyxl import load_workbook
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    book = load_workbook(folder / "questionario-PROVV-2026.xlsx")
+    book["Misure"]["G2"] = "tre"
+    book.save(folder / "questionario-PROVV-2026.xlsx")
+    (folder / "salvato-male.xlsx").write_bytes(b"not a workbook")
+    (tmp_path / "regole").mkdir()
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", str(tmp_path / "regole"))
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if ": error[" in line]
+    assert len(errors) == 3, result.stderr
+    assert errors[0].startswith(f"{catalog / 'ente.yaml'}:8:9: error[load]: method 'cciaa-torino-2022' not found")
+    assert "questionario-PROVV-2026.xlsx:Misure!G2: error[questionario]:" in errors[1] and "'tre'" in errors[1]
+    assert "salvato-male.xlsx: error[" in errors[2]
+
+
 def test_a_folder_that_does_not_exist_is_said_so(tmp_path, written) -> None:
     # it was answered "no questionnaire (.xlsx) in the folder", as if the folder were there and empty
     catalog, _ = written

@@ -398,7 +398,10 @@ def collect(cg: CatalogGraph, method_of: Callable[[int], Method], folder: Path, 
     if not read or (year is None and len(years) > 1):  # no questionnaire to check, or no year to merge into
         raise RiskengineError(sorted(c.problems, key=Problem.sort_key))
     year = year if year is not None else next(iter(years))
-    c.reading(method_of(year))
+    try:
+        c.reading(method_of(year))
+    except RiskengineError as exc:  # the answers cannot be read: what was found in the files is still said
+        raise RiskengineError(sorted(c.problems + exc.problems, key=Problem.sort_key)) from None
     answers = [(path, unit, c.answers(path, sheet), measure_rows) for path, unit, sheet, measure_rows in read]
     target = cg.catalog.root / f"assessment-{year}.yaml"
     original = load_yaml(target, within=cg.catalog.root) if target.exists() else None
