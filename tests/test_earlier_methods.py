@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
-from history_helpers import catalog_copy, riskengine
+from history_helpers import REPO, catalog_copy, riskengine
 
 PNA2019_INDICATORS = ("interesse_esterno", "discrezionalita", "eventi_passati", "opacita", "collaborazione",
                       "attuazione_misure", "impatto_reputazionale", "impatto_organizzativo", "impatto_economico")
@@ -278,3 +278,35 @@ def test_a_declared_year_is_read_on_the_levels_of_its_own_method_by_check_and_as
     years = json.loads((tmp_path / "o27" / "risultato.json").read_text(encoding="utf-8"))["storico"]["anni"]
     declared = next(y for y in years if y["anno"] == 2024)
     assert [lvl["codice"] for lvl in declared["livelli"]] == ["basso", "medio", "medio-alto", "alto"]
+
+
+def test_a_catalogue_that_does_not_load_still_has_the_earlier_years_methods_checked(tmp_path):
+    # check lists the method's own problems beside the file that fails to load: those of the earlier years'
+    # methods were left for the next round
+    import shutil
+
+    rules = tmp_path / "regole"
+    shutil.copytree(REPO / "rules" / "pna2019", rules / "pna2019")
+    shutil.copytree(REPO / "rules" / "cciaa-torino-2022", rules / "cciaa-torino-2022")
+    torino = rules / "cciaa-torino-2022" / "method.yaml"
+    text = torino.read_text(encoding="utf-8")
+    assert text.count("bande: vecchi-indici}") == 1
+    torino.write_text(text.replace("bande: vecchi-indici}", "bande: nuovi-indici}"), encoding="utf-8")
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    _on_pna2019(catalog, EARLIER)
+    measures = catalog / "measures.yaml"
+    measures.write_text(measures.read_text(encoding="utf-8").replace("stato: attuata", "stato: finita", 1),
+                        encoding="utf-8")
+    run = riskengine("check", catalog, "--rules", rules, cwd=tmp_path)
+    assert run.returncode == 1
+    lines = _problem_lines(run.stdout, catalog)
+    assert any("measures.yaml:" in line and "error[" in line for line in lines), run.stdout
+    assert [line for line in lines if "method.yaml" in line] == [
+        f"{torino}:{_place_of(torino, 'codice: vecchi-indici', 'vecchi')}: warning[method]: band table 'vecchi-indici' is "
+        "never used (reference it in scelta_bande or remove it)"], run.stdout
+
+
+def _place_of(path: Path, needle: str, word: str) -> str:
+    """``line:column`` of ``word`` on the line of ``path`` that holds ``needle``."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(f"{number}:{line.index(word) + 1}" for number, line in enumerate(lines, 1) if needle in line)

@@ -105,7 +105,8 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
 
 
 def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
-    """Problems of the method and of the assessment files' own structure, when the catalogue cannot be loaded."""
+    """Problems of the methods (the catalogue's and those of metodi_precedenti) and of the assessment files' own
+    structure, when the catalogue cannot be loaded."""
     from riskengine.method.load import load_method
     from riskengine.method.models import AssessmentFile
     from riskengine.pipeline import find_method_dir
@@ -117,13 +118,17 @@ def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
         ente = load_yaml(root / "ente.yaml", within=root).data
     except RiskengineError:
         ente = None  # already reported by the catalogue
-    if isinstance(ente, dict) and isinstance(ente.get("metodo"), str):
+    ente = ente if isinstance(ente, dict) else {}
+    earlier = ente.get("metodi_precedenti")
+    names = [ente.get("metodo")] + ([earlier[year] for year in sorted(earlier, key=str)]
+                                    if isinstance(earlier, dict) else [])
+    for name in dict.fromkeys(n for n in names if isinstance(n, str)):  # the catalogue's, then the earlier years'
         try:
-            method_dir = find_method_dir(root, ente["metodo"], rules_dir)
+            method_dir = find_method_dir(root, name, rules_dir)
         except RiskengineError:
-            method_dir = None  # reported once the catalogue loads: its name may be the very error
+            continue  # reported once the catalogue loads: its name may be the very error
         try:
-            problems += load_method(method_dir).warnings if method_dir else []
+            problems += load_method(method_dir).warnings
         except RiskengineError as exc:
             problems += exc.problems
     for path in sorted(root.glob("assessment-*.yaml")):
