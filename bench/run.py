@@ -44,7 +44,7 @@ import generate  # noqa: E402
 
 # The steps measured at each size. K exists for the PDF case (1,000 processes).
 STEPS = {
-    "S": ["startup", "check", "assess", "interpreter", "html", "xlsx", "pdf", "pdf_incremental"],
+    "S": ["startup", "check", "imports", "assess", "interpreter", "html", "xlsx", "pdf", "pdf_incremental"],
     "K": ["assess", "html", "xlsx", "pdf", "pdf_incremental"],
     "M": ["check", "assess", "interpreter", "html", "xlsx"],
     "L": ["check", "assess", "interpreter"],
@@ -55,7 +55,7 @@ MAX_FILE_MB = "1024"      # RISKENGINE_MAX_FILE_MB for M and L: their YAML files
 # Exit codes of a completed step: `check` exits 1 when it finds errors, `assess` and `report` 3 when
 # the annex is a draft (error findings); the generated catalogues have some (missing motivations,
 # high risks without specific measures), as real ones do.
-COMPLETED = {"startup": (0,), "check": (0, 1), "assess": (0, 3), "interpreter": (0, 3), "html": (0, 3),
+COMPLETED = {"startup": (0,), "check": (0, 1), "imports": (0,), "assess": (0, 3), "interpreter": (0, 3), "html": (0, 3),
              "xlsx": (0, 3), "pdf": (0, 3), "pdf_incremental": (0, 3)}
 PDF_NAME = "allegato-pubblicazione.pdf"  # written by the pdf steps in their output folder
 CACHED = {"check", "assess", "interpreter"}  # steps that read the cache of linked catalogues: first run cold
@@ -63,6 +63,8 @@ GOLDEN = REPO / "tests" / "golden" / "bench"  # <size>-risultato.sha256: the ass
 DESCRIPTIONS = {
     "startup": "riskengine --help (CLI start-up)",
     "check": "riskengine check (load, validate, link, integrity, method, assessment)",
+    "imports": "the modules a warm riskengine check imports, imported and nothing else run (bench/imports.py): the "
+               "floor of check's wall time while it imports them",
     "assess": "riskengine assess --format json (durable-rules engine, no rendering)",
     "interpreter": "riskengine assess --engine interpreter --format json (no engine: the reference)",
     "html": "riskengine report risultato.json --format html (annex + one sheet per process)",
@@ -91,12 +93,28 @@ def step_command(step: str, catalog: Path, out: Path) -> list[str]:
     return {
         "startup": cli + ["--help"],
         "check": cli + ["check", str(catalog), "-q"] + rules,
+        "imports": [sys.executable, str(HERE / "imports.py"), "load", str(imported_modules(out))],
         "assess": cli + ["assess", str(catalog), "--out", str(out), "--format", "json", "-q"] + rules,
         "interpreter": cli + ["assess", str(catalog), "--out", str(out), "--format", "json", "-q",
                               "--engine", "interpreter"] + rules,
         "html": cli + ["report", str(result), "--out", str(out), "--format", "html", "-q"],
         "xlsx": cli + ["report", str(result), "--out", str(out), "--format", "xlsx", "-q"],
     }[step]
+
+
+def imported_modules(out: Path) -> Path:
+    """Where the imports step finds the modules check imports (recorded by :func:`record_imports`)."""
+    return out.parent / "imports-modules.json"
+
+
+def record_imports(catalog: Path, env: dict, timeout: float, out: Path) -> None:
+    """Record the modules a warm ``riskengine check`` imports, for the imports step: twice, the first run filling
+    the cache of linked catalogues when no check step ran before (a cold check imports networkx to link)."""
+    command = step_command("check", catalog, out)
+    check = command[command.index("check"):]
+    for k in (1, 2):
+        cmd = [sys.executable, str(HERE / "imports.py"), "record", str(imported_modules(out)), "--", *check]
+        run_once(cmd, env, timeout, out.parent / "logs" / f"imports-record-{k}.log")
 
 
 def pdf_size(log: Path) -> dict:
@@ -199,6 +217,8 @@ def measure_size(size: str, repeat: int, timeout: float, pdf_timeout: float, ste
             report["steps"][step] = {"skipped": "no result JSON (run the assess step first)"}
             continue
         runs = []
+        if step == "imports":
+            record_imports(catalog, env, timeout, out_root / step)
         # A step that reads the cache runs at least twice: its first run is the cold figure, the others the warm one.
         n = 1 if step in SLOW else max(repeat, 2) if step in CACHED else repeat
         limit = pdf_timeout if step in SLOW else timeout
@@ -363,6 +383,9 @@ def evaluate_targets(sizes: dict) -> list[dict]:
                 note = (note + "; " if note else "") + f"CPU {entry['median_cpu_s']:.2f} s"
             if "cold_s" in entry:
                 note = (note + "; " if note else "") + f"warm cache; cold {entry['cold_s']:.2f} s"
+            floor = sizes.get(size, {}).get("steps", {}).get("imports", {}).get("median_s")
+            if key == "check" and floor is not None:
+                note += f"; its imports alone {floor:.2f} s"
         elif key == "pdf_incremental":
             value, note = _step(sizes, size, key)
             entry = sizes.get(size, {}).get("steps", {}).get(key, {})
