@@ -118,13 +118,15 @@ def test_interrupt_is_one_line_and_exit_130():
     assert (run.returncode, run.stdout, run.stderr) == (130, "", "riskengine: interrupted\n")
 
 
-def unread(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m riskengine ARGS`` with its output into a pipe nobody reads any more (``| head`` once done)."""
+def unread(*args: str, errors_too: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m riskengine ARGS`` with its output (and its errors: ``2>&1 | head``) into a pipe nobody reads
+    any more (``| head`` once done)."""
     reader, writer = os.pipe()
     os.close(reader)  # every write to the pipe fails with EPIPE, the first as surely as the last
     try:
-        return subprocess.run([sys.executable, "-m", "riskengine", *args], stdout=writer, stderr=subprocess.PIPE,
-                              text=True, timeout=600, check=False)
+        return subprocess.run([sys.executable, "-m", "riskengine", *args], stdout=writer,
+                              stderr=writer if errors_too else subprocess.PIPE, text=True, timeout=600, check=False,
+                              cwd=REPO)
     finally:
         os.close(writer)
 
@@ -135,8 +137,22 @@ def unread(*args: str) -> subprocess.CompletedProcess[str]:
                                   ("--help",), ("--version",), ("check", "--help")])
 def test_output_nobody_reads_ends_quietly_with_141_not_the_code_of_input_errors(args):
     # click exits with 1 on EPIPE: `check CAT | head` on a sound catalogue then said "the input has errors"
+    assert riskengine_cli(*args).returncode == 0  # run from the repository: a sound catalogue
     run = unread(*args)
     assert (run.returncode, run.stderr) == (141, ""), run.stderr
+
+
+@pytest.mark.parametrize("args", [("frobnicate",), ("check",), (), ("show", "nowhere", "--process", "B1")])
+def test_errors_nobody_reads_end_with_141_too(args):
+    # `2>&1 | head`: a usage error, the help of no command and an input error were said to the closed pipe by
+    # handlers outside the command, and the process ended with 1
+    assert riskengine_cli(*args).returncode in (1, 2)
+    assert unread(*args, errors_too=True).returncode == 141
+
+
+def test_a_broken_pipe_that_is_not_the_output_s_is_an_internal_error():
+    run = main_with("check", "raise BrokenPipeError(32, 'Broken pipe')", "check", "catalogs/esempio-cciaa")
+    assert run.returncode == 70 and run.stderr.startswith("riskengine: internal error"), run.stderr
 
 
 def test_input_errors_and_usage_errors_keep_their_exit_codes(tmp_path):

@@ -188,15 +188,31 @@ class Command(TyperCommand):
         return rest
 
 
+def _output_gone() -> bool:
+    """Whether the reader of the standard output or error has gone: the pipe reports an error (a file, a terminal or
+    a pipe still read reports none). A broken pipe elsewhere (a worker's) is no reason to stop quietly."""
+    import select
+
+    poller = select.poll()
+    for fd in (1, 2):
+        poller.register(fd, 0)  # no event asked: an error is reported all the same
+    return any(event & select.POLLERR for _, event in poller.poll(0))
+
+
+class _OtherPipeError(Exception):
+    """A broken pipe that is not the output's, raised on as an internal error: click would end it with exit 1."""
+
+
 def _reader_gone() -> typer.Exit:
     """The exit of a command whose output nobody reads any more (``| head``): quiet, with its own code.
 
     Click would exit with 1, which here says the input has errors: a script could not tell ``check … | head`` on a
     sound catalogue from one with errors.
     """
-    with suppress(OSError, ValueError):  # what is still buffered goes nowhere, not into an error at exit
+    with suppress(OSError):  # what is still buffered, or still to say, goes nowhere, not into an error at exit
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        for fd in (1, 2):
+            os.dup2(devnull, fd)
     return typer.Exit(EXIT_READER_GONE)
 
 
@@ -249,13 +265,17 @@ class Application(TyperGroup):
         except UsageError as exc:
             exc.ctx = exc.ctx or ctx
             raise
-        except BrokenPipeError:  # the application's --help or --version, piped to a reader that stopped
+        except BrokenPipeError as exc:  # the application's --help or --version, piped to a reader that stopped
+            if not _output_gone():
+                raise _OtherPipeError() from exc
             raise _reader_gone() from None
 
     def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
-        except BrokenPipeError:  # a command's output (or its --help), piped to a reader that stopped
+        except BrokenPipeError as exc:  # a command's output (or its --help), piped to a reader that stopped
+            if not _output_gone():
+                raise _OtherPipeError() from exc
             raise _reader_gone() from None
 
     def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Any, list[str]]:
@@ -1260,5 +1280,8 @@ def main() -> None:
         typer.echo(t("cli.interrotto"), err=True)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:
-        typer.echo(t("cli.errore_interno", errore=t.cut(_one_line(exc))), err=True)
+        if isinstance(exc, BrokenPipeError) and _output_gone():  # a usage error or the help, to a reader that stopped
+            raise SystemExit(_reader_gone().exit_code) from None
+        cause = exc.__cause__ if isinstance(exc, _OtherPipeError) else exc
+        typer.echo(t("cli.errore_interno", errore=t.cut(_one_line(cause or exc))), err=True)
         sys.exit(EXIT_INTERNAL)
