@@ -280,9 +280,9 @@ def test_a_declared_year_is_read_on_the_levels_of_its_own_method_by_check_and_as
     assert [lvl["codice"] for lvl in declared["livelli"]] == ["basso", "medio", "medio-alto", "alto"]
 
 
-def test_a_catalogue_that_does_not_load_still_has_the_earlier_years_methods_checked(tmp_path):
-    # check lists the method's own problems beside the file that fails to load: those of the earlier years'
-    # methods were left for the next round
+def _broken_on_rules_with_a_warning(tmp_path: Path, earlier: str) -> tuple[Path, Path, Path]:
+    """The example on pna2019 with ``earlier``, a measure's state mistyped (the catalogue does not load), and rules
+    whose cciaa-torino-2022 has an unused band table (a warning): the catalogue, the rules and that method.yaml."""
     import shutil
 
     rules = tmp_path / "regole"
@@ -293,10 +293,17 @@ def test_a_catalogue_that_does_not_load_still_has_the_earlier_years_methods_chec
     assert text.count("bande: vecchi-indici}") == 1
     torino.write_text(text.replace("bande: vecchi-indici}", "bande: nuovi-indici}"), encoding="utf-8")
     catalog = catalog_copy(tmp_path, "esempio-cciaa")
-    _on_pna2019(catalog, EARLIER)
+    _on_pna2019(catalog, earlier)
     measures = catalog / "measures.yaml"
     measures.write_text(measures.read_text(encoding="utf-8").replace("stato: attuata", "stato: finita", 1),
                         encoding="utf-8")
+    return catalog, rules, torino
+
+
+def test_a_catalogue_that_does_not_load_still_has_the_earlier_years_methods_checked(tmp_path):
+    # check lists the method's own problems beside the file that fails to load: those of the earlier years'
+    # methods were left for the next round
+    catalog, rules, torino = _broken_on_rules_with_a_warning(tmp_path, EARLIER)
     run = riskengine("check", catalog, "--rules", rules, cwd=tmp_path)
     assert run.returncode == 1
     lines = _problem_lines(run.stdout, catalog)
@@ -310,3 +317,15 @@ def _place_of(path: Path, needle: str, word: str) -> str:
     """``line:column`` of ``word`` on the line of ``path`` that holds ``needle``."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return next(f"{number}:{line.index(word) + 1}" for number, line in enumerate(lines, 1) if needle in line)
+
+
+@pytest.mark.parametrize("earlier", ["metodi_precedenti:\n  2024: cciaa-torino-2022\n",
+                                     "metodi_precedenti:\n  2025: ../regole/cciaa-torino-2022\n"])
+def test_a_catalogue_that_does_not_load_checks_no_method_its_annexes_would_not_use(tmp_path, earlier):
+    # a year without an assessment (its method is in no annex, and check said nothing of it once the catalogue
+    # loaded), and a path where a name belongs (refused by ente.yaml's own check): a method outside the rules was
+    # loaded, and one named three ways was said three times
+    catalog, rules, _ = _broken_on_rules_with_a_warning(tmp_path, earlier)
+    run = riskengine("check", catalog, "--rules", rules, cwd=tmp_path)
+    assert run.returncode == 1
+    assert not [line for line in _problem_lines(run.stdout, catalog) if "method.yaml" in line], run.stdout

@@ -105,8 +105,9 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
 
 
 def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
-    """Problems of the methods (the catalogue's and those of metodi_precedenti) and of the assessment files' own
-    structure, when the catalogue cannot be loaded."""
+    """Problems of the methods (the catalogue's, and those metodi_precedenti names for a year assessed) and of the
+    assessment files' own structure, when the catalogue cannot be loaded: what check says once it loads."""
+    from riskengine.catalog.models import is_method_name
     from riskengine.method.load import load_method
     from riskengine.method.models import AssessmentFile
     from riskengine.pipeline import find_method_dir
@@ -120,9 +121,11 @@ def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
         ente = None  # already reported by the catalogue
     ente = ente if isinstance(ente, dict) else {}
     earlier = ente.get("metodi_precedenti")
-    names = [ente.get("metodo")] + ([earlier[year] for year in sorted(earlier, key=str)]
-                                    if isinstance(earlier, dict) else [])
-    for name in dict.fromkeys(n for n in names if isinstance(n, str)):  # the catalogue's, then the earlier years'
+    assessed = [name for year, name in sorted(earlier.items(), key=lambda item: str(item[0]))
+                if re.fullmatch(r"[0-9]{4}", str(year)) and (root / f"assessment-{year}.yaml").is_file()
+                ] if isinstance(earlier, dict) else []
+    # the catalogue's, then those of the years assessed; a name that is a path is refused by ente.yaml's check
+    for name in dict.fromkeys(n for n in [ente.get("metodo"), *assessed] if is_method_name(n)):
         try:
             method_dir = find_method_dir(root, name, rules_dir)
         except RiskengineError:

@@ -30,9 +30,13 @@ MASSIMO_DIPENDENTI = 10_000_000
 _METHOD_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
+def is_method_name(value: object) -> bool:
+    """Whether ``value`` can name a method: its folder in ``rules/`` (``pna2019``), a name, never a path."""
+    return isinstance(value, str) and _METHOD_NAME.fullmatch(value) is not None and ".." not in value
+
+
 def _method_name(value: str) -> str:
-    """A method is named by its folder in ``rules/`` (``pna2019``): a name, never a path."""
-    if not _METHOD_NAME.fullmatch(value) or ".." in value:
+    if not is_method_name(value):
         raise RefusalError("problemi.valore.nome_metodo", valore=shorten(value))
     return value
 
