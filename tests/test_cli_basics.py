@@ -192,3 +192,17 @@ def test_lock_pins_every_dependency_and_extra_exactly():
             pinned.setdefault(_normalised(name), set()).add(version)
     assert wanted <= set(pinned), sorted(wanted - set(pinned))
     assert all(len(versions) == 1 and all(versions) for versions in pinned.values())  # one exact version each
+
+
+@pytest.mark.parametrize(("formats", "first"), [("docx", "allegato-rischi.docx"), ("xlsx,csv", "allegato-rischi.xlsx"),
+                                              ("csv", "LEGGIMI.txt")])
+def test_the_summary_points_to_the_annex_written_not_to_the_hidden_manifest(tmp_path, formats, first):
+    # a Word or Excel annex was "opened first" at .riskengine-manifest.json, the file that lets the next run
+    # replace the folder, and counted with the files the user reads
+    out = tmp_path / "allegato"
+    run = riskengine_cli("assess", "catalogs/esempio-piccolo", "--format", formats, "--out", str(out), "-v", cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    assert (out / ".riskengine-manifest.json").exists()
+    read = sorted(str(p) for p in out.rglob("*") if p.is_file() and p.name != ".riskengine-manifest.json")
+    assert f"Annex in {out} ({len(read)} files); open first: {out / first}" in run.stderr, run.stderr
+    assert sorted(run.stdout.splitlines()) == read  # -v: the files, one per line, for a script to read

@@ -771,12 +771,20 @@ def _counts(t: Text, field: str, counts: dict[str, int]) -> str:
     return "; ".join(f"{label} {n}" for label, n in labelled)
 
 
+def _shown_files(files: list[Path]) -> list[Path]:
+    """The files of the annex a user reads: not the hidden manifest that lets the next run replace the folder."""
+    return [path for path in files if not path.name.startswith(".")]
+
+
 def _first_to_open(files: list[Path], out_dir: Path) -> Path:
-    """The file an RPCT opens first: the HTML annex, else the PDF, else the result."""
-    for name in ("allegato-rischi.html", "allegato-rischi.pdf", "risultato.json"):
+    """The file an RPCT opens first: the annex in the first format written of HTML, PDF, Word and Excel, else
+    LEGGIMI.txt (which says which file is which), else the result."""
+    for name in ("allegato-rischi.html", "allegato-rischi.pdf", "allegato-rischi.docx", "allegato-rischi.xlsx",
+                 "LEGGIMI.txt", "risultato.json"):
         if out_dir / name in files:
             return out_dir / name
-    return files[0] if files else out_dir
+    shown = _shown_files(files)
+    return shown[0] if shown else out_dir
 
 
 def _summary(t: Text, annex: Any, verbose: bool) -> None:
@@ -813,7 +821,7 @@ def _summary(t: Text, annex: Any, verbose: bool) -> None:
         echo("  " + t("cli.sintesi.per_scadenza", voci=_counts(t, "scadenza", counts["per_scadenza"])))
         echo("  " + t("cli.sintesi.per_natura", voci=_counts(t, "natura", counts["per_natura"])))
         echo("  " + t("cli.sintesi.per_tipologia", voci=_counts(t, "tipologia", counts["per_tipologia"])))
-    echo("  " + t("cli.sintesi.dove", cartella=annex.out_dir, n=len(annex.files),
+    echo("  " + t("cli.sintesi.dove", cartella=annex.out_dir, n=len(_shown_files(annex.files)),
                   primo=_first_to_open(annex.files, annex.out_dir)))
     published = [p for p in annex.files if p.parent == annex.out_dir and p.stem == "allegato-rischi-pubblicazione"]
     if published:  # the file(s) for "Amministrazione trasparente"; LEGGIMI.txt says which is which
@@ -822,7 +830,7 @@ def _summary(t: Text, annex: Any, verbose: bool) -> None:
         echo(t("cli.sintesi.bozza"))
     if verbose:
         echo(t("cli.sintesi.file"))
-        for path in annex.files:
+        for path in _shown_files(annex.files):
             typer.echo(str(path))
 
 
