@@ -279,6 +279,26 @@ def test_measures_status_and_checks_are_merged_into_the_monitoring(tmp_path, wri
                                 "verifiche_eseguite": 3, "note": "Tre verifiche su quattro"}
 
 
+def test_a_measure_code_that_is_no_measure_is_said_unknown_not_led_by_another_unit(tmp_path, written) -> None:
+    # a row typed for a code no measure has was refused as "not led by unit 'PROVV'", sending the RPCT to look
+    # for another unit's measure; a process code that exists nowhere is said unknown
+    from openpyxl import load_workbook
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    path = folder / "questionario-PROVV-2026.xlsx"
+    book = load_workbook(path)
+    ws = book["Misure"]
+    code, last = ws["A2"].value, ws.max_row + 1
+    ws.cell(row=last, column=1).value = code + "9"
+    ws.cell(row=last, column=6).value = "in-corso"
+    book.save(path)
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if ": error[" in line]
+    assert errors == [f"{path}:Misure!A{last}: error[questionario]: unknown measure '{code}9' (did you mean "
+                      f"'{code}'?)"], result.stderr
+
+
 def test_a_questionnaire_headed_by_keys_as_earlier_versions_wrote_it_is_read_the_same(tmp_path, written) -> None:
     # questionnaires sent out before the headings were labels ("codice", "verifiche_previste") come back too
     from openpyxl import load_workbook

@@ -475,6 +475,9 @@ def collect(cg: CatalogGraph, method_of: Callable[[int], Method], folder: Path, 
             filled = {k: v for k, v in row.values.items() if not is_empty(v)}
             if not filled:
                 continue
+            if f"measure:{row.code}" not in cg:  # no measure's code: a slip, said as the code of a process is
+                c.error(row.place, "misura_sconosciuta", hint=did_you_mean(row.code, sorted(led)), misura=row.code)
+                continue
             if row.code not in led:
                 c.error(row.place, "misura_altrui", hint_key="sue_misure", misura=row.code, unita=returned.unit)
                 continue
