@@ -81,6 +81,30 @@ def test_the_word_annex_is_the_publication_edition_and_shows_nothing_internal(an
     # (the scan itself can fail: test_report_editions shows it finding every kind in the complete edition)
 
 
+def test_the_word_annex_s_unit_section_has_what_its_introduction_says(annex) -> None:
+    # it said "every measure, general or specific, overdue first; the processes it owns; its implementation", and
+    # gave the specific measures only, overdue ones unmarked: MS08, overdue, looked like any other row
+    from docx import Document
+
+    path, result = annex
+    document = Document(str(path))
+    view = View(canonical_copy(result), Messages("it"))
+    dossiers = view.unit_dossiers()
+    rows = {row.cells[0].text: [c.text for c in row.cells] for table in document.tables
+            if [c.text for c in table.rows[0].cells][:3] == ["Misura", "Ambito", "Ruolo"] for row in table.rows[1:]}
+    listed = {f"{m['codice']} {m['nome']}": m for d in dossiers for m in d["misure"]}
+    assert set(rows) == set(listed)
+    assert any(m["ambito"] == "generale" for m in listed.values())
+    overdue = [name for name, m in listed.items() if m.get("scaduta")]
+    assert overdue and all(rows[name][5].startswith("⚠ Scaduta\n") for name in overdue)
+    assert not [name for name, m in listed.items() if not m.get("scaduta") and "Scaduta" in rows[name][5]]
+    texts = [p.text for p in document.paragraphs]
+    owners = [d for d in dossiers if d["processi"]]
+    assert owners and all(f"{d['unita']['nome']} ({d['unita']['codice']})" in texts for d in owners)
+    assert sum(t.startswith("Processi di cui è titolare: ") for t in texts) == len(owners)
+    assert any(t.startswith("Attuazione delle misure di cui è responsabile") for t in texts)
+
+
 def test_the_word_annex_is_deterministic(annex) -> None:
     path, result = annex
     view = View(canonical_copy(result), Messages("it"))
@@ -460,8 +484,8 @@ def test_the_word_annex_gives_each_measure_its_monitored_state_as_the_other_form
     assert (measure["stato"], measure["stato_monitorato"]) == ("attuata", "in-corso")
     document = Document(str(out / "allegato-rischi.docx"))
     rows = [[c.text for c in row.cells] for table in document.tables for row in table.rows
-            if row.cells[0].text == "MS09"]
-    assert any(row[-1] == "In corso" for row in rows) and not any("Attuata" in row for row in rows), rows
+            if row.cells[0].text.startswith("MS09 ")]  # the units' tables: "MS09 name", …, state, indicator
+    assert rows and all(row[5] == "In corso" for row in rows), rows
     view = View(canonical_copy(result), Messages("it"))
     context = docx_context(view, DocxTemplate(str(PACKAGE_TEMPLATE)))
     assert {m["codice"]: m["stato"] for m in context["misure"]}["MS09"] == "In corso"

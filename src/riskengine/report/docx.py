@@ -361,18 +361,62 @@ def _from_table(document: Any, view: View, table: tb.Table) -> None:
 
 
 def _unit_measures(document: Any, view: View) -> None:
+    """What each unit or role must do, as the HTML annex's dossiers say it (``dossier_unita.html.j2``), which the
+    section's introduction describes: every measure, general or specific, overdue first and marked; the processes
+    it owns; its implementation of the measures due."""
     t = view.t
-    for group in view.unit_dossiers():
-        specific = [m for m in group["misure"] if m["ambito"] != "generale"]  # the general ones have their table
-        if not specific:
+    dossiers = view.unit_dossiers()
+    if not dossiers:
+        document.add_paragraph(t("unita.nessuna"))
+    for d in dossiers:
+        unit = d["unita"]
+        _heading(document, f"{unit['nome']} ({unit['codice']})" if unit else t("unita.senza_responsabile"), 2)
+        if unit and unit.get("padre") in view.unit:
+            document.add_paragraph(t("unita.dipende_da", padre=view.unit[unit["padre"]]["nome"]))
+        done = d["attuazione"]
+        if done and not done["dovute"]:
+            document.add_paragraph(t("unita.nessuna_dovuta", n=done["non_ancora_dovute"]))
+        elif done:
+            rate = t.number(done["tasso"], "%")
+            text = t("unita.attuazione", attuate=done["attuate"], dovute=done["dovute"], tasso=rate)
+            if done["non_ancora_dovute"]:
+                text += " " + t("unita.non_ancora_dovute", n=done["non_ancora_dovute"])
+            document.add_paragraph(text)
+        if d["scadute"]:
+            document.add_paragraph().add_run(f"{t('unita.segno_ritardo')} {t('unita.scadute', n=d['scadute'])}").bold \
+                = True
+        if d["processi"]:
+            owned = "; ".join(f"{p['codice']} {p['nome']}" + (f" ({level['etichetta']})"
+                                                              if (level := view.level_of(p.get("livello"))) else "")
+                              for p in d["processi"])
+            document.add_paragraph(f"{t('unita.processi')}: {owned}")
+        if not d["misure"]:
+            document.add_paragraph(t("unita.nessuna_misura"))
             continue
-        name = group["unita"]["nome"] if group["unita"] else t("unita.senza_responsabile")
-        _heading(document, name, 2)
-        rows = [[m["codice"], m["nome"], m.get("descrizione", ""), t.day(m["scadenza"])
-                 if m.get("scadenza") else "", m.get("indicatore") or "", m.get("target") or "",
-                 t.value("stato", m.get("stato_monitorato"))] for m in specific]
-        _table(document, [t(f"colonne.{k}") for k in ("codice", "nome_misura", "descrizione", "scadenza",
-                                                       "indicatore", "target", "stato")], rows)
+        document.add_paragraph(t("unita.didascalia", n=len(d["misure"]), generali=d["generali"], scadute=d["scadute"]))
+        _table(document, [t(f"colonne.{k}") for k in ("misura", "ambito", "ruolo", "processi", "scadenza", "stato",
+                                                       "indicatore")],
+               [_dossier_row(view, m) for m in d["misure"]])
+
+
+def _dossier_row(view: View, m: dict[str, Any]) -> list[str]:
+    """A measure of a unit's dossier: its cells as ``dossier_unita.html.j2`` writes them, links aside."""
+    t = view.t
+    if m["ruolo"] == "responsabile":
+        role = t("unita.ruolo_responsabile")
+    elif m["ruolo"] == "collettivo":
+        role = t("unita.ruolo_collettivo", ruolo=m["tramite"], come=t.collective_how(m["come"]))
+    else:
+        role = f"{t('unita.ruolo_supporto')} ({m.get('responsabile') or '—'})"
+    processes = t("unita.tutti_i_processi") if m.get("tratta_tutti") else ", ".join(m.get("processi") or []) or "—"
+    state = t.value("stato", m.get("stato_monitorato"))
+    if m.get("scaduta"):
+        state = f"{t('unita.segno_ritardo')} {t('unita.in_ritardo')}\n{state}"
+    indicator = m.get("indicatore") or ""
+    if m.get("target"):
+        indicator += f"\n{t('colonne.target')}: {m['target']}"
+    return [f"{m['codice']} {m['nome']}", t.value("ambito", m["ambito"]), role, processes,
+            t.day(m["scadenza"]) if m.get("scadenza") else "", state, indicator]
 
 
 def _letters(view: View) -> str:
