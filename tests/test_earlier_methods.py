@@ -329,3 +329,24 @@ def test_a_catalogue_that_does_not_load_checks_no_method_its_annexes_would_not_u
     run = riskengine("check", catalog, "--rules", rules, cwd=tmp_path)
     assert run.returncode == 1
     assert not [line for line in _problem_lines(run.stdout, catalog) if "method.yaml" in line], run.stdout
+
+
+def test_an_earlier_year_s_method_warning_is_said_at_its_own_method_yaml_in_the_run_s_language(tmp_path):
+    # once the catalogue loaded, an earlier year's method warning was said at <catalogue>/method.yaml, a file
+    # that does not exist, and in English in an Italian run, as the annex also wrote it
+    catalog, rules, torino = _broken_on_rules_with_a_warning(tmp_path, EARLIER)
+    measures = catalog / "measures.yaml"
+    measures.write_text(measures.read_text(encoding="utf-8").replace("stato: finita", "stato: attuata", 1),
+                        encoding="utf-8")
+    place = _place_of(torino, "codice: vecchi-indici", "vecchi")
+    run = riskengine("check", catalog, "--rules", rules, "--lang", "it", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout
+    assert [line.strip() for line in run.stdout.splitlines() if "method.yaml" in line] == [
+        f"{torino}:{place}: warning[method]: la tabella di bande 'vecchi-indici' non è mai usata (richiamala in "
+        "scelta_bande o toglila)"], run.stdout
+    out = tmp_path / "allegato"
+    assessed = riskengine("assess", catalog, "--rules", rules, "--lang", "it", "--year", "2026", "--format", "html",
+                          "--out", out, cwd=tmp_path)
+    assert assessed.returncode == 0, assessed.stderr
+    annex = (out / "allegato-rischi.html").read_text(encoding="utf-8")
+    assert "la tabella di bande &#39;vecchi-indici&#39; non è mai usata" in annex and "never used" not in annex

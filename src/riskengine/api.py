@@ -243,14 +243,19 @@ def _assessed_findings(root: Path, prepared: Mapping[int, tuple[CatalogGraph, li
 
     if not assessments:
         return found, {}
-    facts: dict[tuple[str, str, str, str], tuple[Problem, list[int]]] = {}
+    facts: dict[tuple[str, str, str | None, str, str], tuple[Problem, list[int]]] = {}
     by_name = {Path(p.location.path).name: p.location.path for p in found}
     for year, assessment in sorted(assessments.items()):
         by_name[f"assessment-{year}.yaml"] = str(root / f"assessment-{year}.yaml")
+        # the files a year's findings name, its own method's method.yaml among them (an earlier year's method is
+        # another folder: its warnings are said there, not at the catalogue's method)
+        named = {**by_name, **{Path(p.location.path).name: p.location.path for p in prepared[year][1]}}
         for finding in assessed_findings(prepared[year], assessment, progress=progress):
-            fact = (finding["codice"], finding["gravita"], finding["dove"], finding["messaggio"])
+            where = str(finding["dove"])
+            fact = (finding["codice"], finding["gravita"], named.get(where.rsplit(":", 2)[0]), where,
+                    finding["messaggio"])
             if fact not in facts:
-                facts[fact] = (finding_problem(finding, root, by_name), [])
+                facts[fact] = (finding_problem(finding, root, named), [])
             if year not in facts[fact][1]:
                 facts[fact][1].append(year)
     problems = [problem for problem, _ in facts.values()]

@@ -285,11 +285,13 @@ class _Checker:
         self.problems.append(said(self.doc.locate(keys, key=on_key), f"problemi.metodo.{key}", code=code, hint=hint,
                                   hint_key=f"problemi.metodo.suggerimento.{hint_key}" if hint_key else "", **values))
 
-    def warn(self, keys: tuple, key: str, code: str = "method", *, hint_key: str = "", **values: Any) -> None:
-        """A warning worded like :meth:`error`."""
-        self.warnings.append(said(self.doc.locate(keys), f"problemi.metodo.{key}", code=code,
+    def warn(self, keys: tuple, key: str, *, hinted: bool = False, **values: Any) -> None:
+        """A warning, a finding of every annex the method makes: worded as the annex words findings, by
+        ``integrita.method.<key>`` (hint ``problemi.suggerimento.method.<key>``), its ``key`` the variant."""
+        self.warnings.append(said(self.doc.locate(keys), f"integrita.method.{key}", code="method",
                                   severity=Severity.WARNING,
-                                  hint_key=f"problemi.metodo.suggerimento.{hint_key}" if hint_key else "", **values))
+                                  hint_key=f"problemi.suggerimento.method.{key}" if hinted else "", variante=key,
+                                  **values))
 
     def scales(self) -> dict[str, Scala]:
         scales: dict[str, Scala] = {}
@@ -600,8 +602,7 @@ class _Checker:
                 seen_areas[area] = i
         for t, table in enumerate(self.m.bande):
             if table.codice not in used:
-                self.warn(("bande", t, "codice"), "bande_inutilizzate", hint_key="bande_inutilizzate",
-                          tabella=table.codice)
+                self.warn(("bande", t, "codice"), "bande_inutilizzate", hinted=True, tabella=table.codice)
 
 
 _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
