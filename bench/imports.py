@@ -22,12 +22,19 @@ from pathlib import Path
 
 
 def record(target: Path, args: list[str]) -> None:
-    """Run ``riskengine ARGS`` here, its output discarded, and write the modules it imported, in import order."""
+    """Run ``riskengine ARGS`` here, its output discarded, and write the modules it imported, in import order;
+    exit with the command's code when it did not complete (0, or 1 for check's findings)."""
     before = set(sys.modules)
     sys.argv = ["riskengine", *args]
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
-            contextlib.suppress(SystemExit):
-        runpy.run_module("riskengine", run_name="__main__")
+    output = io.StringIO()
+    code: object = 0
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        try:
+            runpy.run_module("riskengine", run_name="__main__")
+        except SystemExit as exc:
+            code = exc.code
+    if code not in (0, 1, None):
+        sys.exit(f"riskengine {' '.join(args)} exited with {code}:\n{output.getvalue()[-2000:]}")
     imported = [name for name in sys.modules if name not in before and name != "__main__"]
     target.write_text(json.dumps(imported, indent=1) + "\n", encoding="utf-8")
     print(f"{len(imported)} modules imported by riskengine {' '.join(args)}")

@@ -107,14 +107,19 @@ def imported_modules(out: Path) -> Path:
     return out.parent / "imports-modules.json"
 
 
-def record_imports(catalog: Path, env: dict, timeout: float, out: Path) -> None:
+def record_imports(catalog: Path, env: dict, timeout: float, out: Path) -> str | None:
     """Record the modules a warm ``riskengine check`` imports, for the imports step: twice, the first run filling
-    the cache of linked catalogues when no check step ran before (a cold check imports networkx to link)."""
+    the cache of linked catalogues when no check step ran before (a cold check imports networkx to link).
+    Returns why it failed (the step is then skipped, not timed on an earlier run's list), else None."""
     command = step_command("check", catalog, out)
     check = command[command.index("check"):]
+    imported_modules(out).unlink(missing_ok=True)
     for k in (1, 2):
         cmd = [sys.executable, str(HERE / "imports.py"), "record", str(imported_modules(out)), "--", *check]
-        run_once(cmd, env, timeout, out.parent / "logs" / f"imports-record-{k}.log")
+        result = run_once(cmd, env, timeout, out.parent / "logs" / f"imports-record-{k}.log")
+        if result["timed_out"] or result["exit"]:
+            return f"recording check's imports {'timed out' if result['timed_out'] else 'failed'} (logs/imports-record-{k}.log)"
+    return None
 
 
 def pdf_size(log: Path) -> dict:
@@ -217,8 +222,9 @@ def measure_size(size: str, repeat: int, timeout: float, pdf_timeout: float, ste
             report["steps"][step] = {"skipped": "no result JSON (run the assess step first)"}
             continue
         runs = []
-        if step == "imports":
-            record_imports(catalog, env, timeout, out_root / step)
+        if step == "imports" and (failed := record_imports(catalog, env, timeout, out_root / step)):
+            report["steps"][step] = {"skipped": failed}
+            continue
         # A step that reads the cache runs at least twice: its first run is the cold figure, the others the warm one.
         n = 1 if step in SLOW else max(repeat, 2) if step in CACHED else repeat
         limit = pdf_timeout if step in SLOW else timeout
