@@ -410,9 +410,10 @@ def test_every_integrity_finding_that_reaches_the_annex_is_worded_in_both_langua
     for lang in ("it", "en"):
         worded = {key.split(".")[1] for key in message_keys(lang) if key.startswith("integrita.")}
         assert set(REACH_THE_ANNEX) <= worded, lang
-        # the errors too (check says them in both languages), and the warnings found on loading
+        # the errors too (check says them in both languages), the warnings found on loading, and the method's
         assert worded == set(RULES) - {"dangling-reference", "duplicate-code"} | {"look-alike-code", "da-confermare",
-                                                                                 "NON-VALUTATO", "plan-date-before-year"}
+                                                                                 "NON-VALUTATO", "plan-date-before-year",
+                                                                                 "method"}
 
 
 @pytest.mark.parametrize("case", REACH_THE_ANNEX)
