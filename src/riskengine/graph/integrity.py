@@ -238,12 +238,13 @@ def overdue_measures(cg: CatalogGraph, monitored: Mapping[str, str] | None = Non
     ``monitored``: the statuses that a year's monitoring records, by measure code; a measure it
     does not name keeps its catalogue status (without an assessment, every one does).
     """
-    day = cg.catalog.ente.data_riferimento
+    from riskengine.graph.queries import overdue
+
     found = []
     for node in cg.nodes_of("measure"):
         misura = cg.obj(node)
         stato = (monitored or {}).get(misura.codice, misura.stato)
-        if misura.scadenza not in (None, "continua") and misura.scadenza < day and stato != "attuata":
+        if overdue(cg, misura, stato):
             found.append(_problem(cg, "measure-overdue", node, "scadenza", misura=misura.codice,
                                   scadenza=misura.scadenza.isoformat(), stato=stato))
     return found

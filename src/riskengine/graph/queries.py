@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import NamedTuple
 
 from riskengine.catalog.models import Misura
@@ -17,6 +18,13 @@ from riskengine.graph.build import (
     CatalogGraph,
 )
 from riskengine.i18n import catalogue, format_label
+
+
+def overdue(cg: CatalogGraph, misura: Misura, stato: str) -> bool:
+    """Whether a measure in ``stato`` is overdue: its deadline is before the plan's reference date and it is not
+    implemented (the ``measure-overdue`` finding; the annex's ``scaduta``)."""
+    deadline = misura.scadenza
+    return isinstance(deadline, dt.date) and deadline < cg.catalog.ente.data_riferimento and stato != "attuata"
 
 
 def descendants(cg: CatalogGraph, process: str) -> list[str]:

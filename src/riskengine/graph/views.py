@@ -24,6 +24,7 @@ def measure_summary(cg: CatalogGraph, node: str, monitored: Mapping[str, str] | 
     ``monitored`` records it (by measure code), else as the catalogue declares it."""
     m = cg.obj(node)
     lead = [n for n in (q.find_party(cg, ref) for ref in m.owners) if n is not None]  # in the order written
+    stato = (monitored or {}).get(m.codice, m.stato)
     return {
         "codice": m.codice, "nome": m.nome, "tipologia": m.tipologia, "ambito": m.ambito, "natura": m.natura,
         "responsabile": cg.attrs(lead[0])["label"] if lead else None,
@@ -31,7 +32,7 @@ def measure_summary(cg: CatalogGraph, node: str, monitored: Mapping[str, str] | 
         "classe": m.classe,
         "supporto": [cg.attrs(s)["label"] for s in cg.sources(node, "supports")],
         "scadenza": _deadline(m), "frequenza": m.frequenza, "indicatore": m.indicatore, "target": m.target,
-        "stato": (monitored or {}).get(m.codice, m.stato),
+        "stato": stato, "scaduta": q.overdue(cg, m, stato),
     }
 
 
