@@ -125,6 +125,21 @@ def test_an_answer_outside_the_scale_is_refused_with_its_address(tmp_path, workb
            "(expected one of: 2, 5)" in result.stderr
 
 
+def test_the_catalogue_s_errors_and_the_answers_errors_come_in_one_round(tmp_path, workbook) -> None:
+    # an error of the catalogue's sheets (integrity) stopped the import before the «Valutazione» sheet was read:
+    # a renamed process was refused in «Misure» in one run and in the answers in the next
+    column = column_of(workbook, "Valutazione", "risposte.P2")
+    broken = edit(workbook, "Misure", {"E7": "RPTC"}, tmp_path / "due.xlsx")
+    edit(broken, "Valutazione", {f"{column}4": 9})
+    result = _import(broken, tmp_path / "out")
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+    errors = [line for line in result.stderr.splitlines() if ": error[" in line]
+    assert errors == [
+        f"{broken}:Misure!E7: error[dangling-reference]: unknown unit or role 'RPTC' (did you mean 'RPCT'?)",
+        f"{broken}:Valutazione!{column}4: error[assessment]: '9' is not an answer of indicator 'P2' (expected one "
+        "of: 2, 5)"], result.stderr
+
+
 def test_a_value_outside_a_closed_list_reads_like_the_yaml_error(tmp_path, workbook) -> None:
     column = column_of(workbook, "Misure", "tipologia")
     broken = edit(workbook, "Misure", {f"{column}3": "formazzione"}, tmp_path / "tipologia.xlsx")

@@ -413,18 +413,21 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str, Locatio
     catalog.warnings = look_alike_codes(catalog)
     cg = build_graph(catalog)
     found = check_integrity(cg) + catalog.warnings
+    # The catalogue's errors stop the import, but only once the assessment sheet is checked too: a renamed
+    # process is refused in the sheets that name it and in the answers in one round, not in two.
     errors = [p for p in found if p.severity is Severity.ERROR]
-    if errors:
-        raise RiskengineError(sorted(errors, key=Problem.sort_key))
+
+    def stop(more: list[Problem]) -> RiskengineError:
+        return RiskengineError(sorted(errors + more, key=Problem.sort_key))
     assessed = ASSESSMENT_SHEET in sheets or ASSESSMENT_FILE in documents
     year = reader.data.get(ASSESSMENT_FILE, {}).get("anno")  # its answers are read with the method of their year
     year = year if type(year) is int else None
     named = ("metodi_precedenti", year) if year in catalog.ente.metodi_precedenti else ("metodo",)
     try:  # a method not found is said at the cell that names it
         method: Method | None = method_of(catalog.ente.metodo_di(year), documents["ente.yaml"].locate(named))
-    except RiskengineError:
+    except RiskengineError as exc:
         if assessed:  # the answers cannot be checked without it
-            raise
+            raise stop(exc.problems) from None
         method = None  # the warnings as check gives them without a method: the stricter count of untreated events
     # Untreated events counted as the method says, as check counts them (its eventi.misure_di_processo_coprono).
     covers = method is not None and method.model.eventi.misure_di_processo_coprono
@@ -435,16 +438,21 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str, Locatio
         if ASSESSMENT_SHEET in sheets:
             reader.assessment(sheets[ASSESSMENT_SHEET], method.model.valutazione.livello)
             if reader.problems:
-                raise RiskengineError(sorted(reader.problems, key=Problem.sort_key))
+                raise stop(reader.problems)
         doc = WorkbookDocument(str(path), reader.data.get(ASSESSMENT_FILE, {}),
                                places=reader.places.get(ASSESSMENT_FILE, {}), home=ASSESSMENT_SHEET,
                                empty=reader.empties.get(ASSESSMENT_FILE, {}))
         if "monitoraggio" in doc.data or "valutazioni" in doc.data or "anno" in doc.data:
             assessment = validate_document(doc, AssessmentFile, problems)
             if assessment is None:
-                raise at_cells(problems)
-            checked = check_assessment(doc, cg, method, path)
+                raise stop(at_cells(problems).problems)
+            try:
+                checked = check_assessment(doc, cg, method, path)
+            except RiskengineError as exc:
+                raise stop(exc.problems) from None
             result.warnings += checked.findings + _unassessed(cg, method, checked)
             models[ASSESSMENT_FILE], documents[ASSESSMENT_FILE], result.year = assessment, doc, assessment.anno
+    if errors:
+        raise stop([])
     return result
 
