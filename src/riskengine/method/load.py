@@ -377,7 +377,7 @@ class _Checker:
                 self.error(("combinazione",), "prodotto_senza_bande")
             return {}
         if self.m.bande or self.m.scelta_bande is not None:
-            self.warn(("bande",), "bande_inutili")
+            self.warn(("bande",), "bande_inutili", tabella=", ".join(t.codice for t in self.m.bande))
         grid = comb.griglia
         assert grid is not None
         cells: dict[tuple[str, str], GridCell] = {}
