@@ -105,8 +105,8 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
 
 
 def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
-    """Problems of the methods (the catalogue's, and those metodi_precedenti names for a year assessed) and of the
-    assessment files' own structure, when the catalogue cannot be loaded: what check says once it loads."""
+    """Problems of the methods (the catalogue's and those of metodi_precedenti) and of the assessment files' own
+    structure, when the catalogue cannot be loaded: what check says of them once it loads."""
     from riskengine.catalog.models import is_method_name
     from riskengine.method.load import load_method
     from riskengine.method.models import AssessmentFile
@@ -120,20 +120,24 @@ def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
     except RiskengineError:
         ente = None  # already reported by the catalogue
     ente = ente if isinstance(ente, dict) else {}
-    earlier = ente.get("metodi_precedenti")
-    assessed = [name for year, name in sorted(earlier.items(), key=lambda item: str(item[0]))
-                if re.fullmatch(r"[0-9]{4}", str(year)) and (root / f"assessment-{year}.yaml").is_file()
-                ] if isinstance(earlier, dict) else []
-    # the catalogue's, then those of the years assessed; a name that is a path is refused by ente.yaml's check
-    for name in dict.fromkeys(n for n in [ente.get("metodo"), *assessed] if is_method_name(n)):
+    listed = sorted(ente["metodi_precedenti"].items(), key=lambda item: str(item[0])) \
+        if isinstance(ente.get("metodi_precedenti"), dict) else []
+    # a method's errors are said whatever year names it, its warnings when an annex lists them: the catalogue's
+    # method, and that of a year assessed
+    in_annexes = [ente.get("metodo")] + [name for year, name in listed if re.fullmatch(r"[0-9]{4}", str(year))
+                                         and (root / f"assessment-{year}.yaml").is_file()]
+    # a name that is a path is refused by ente.yaml's own check
+    for name in dict.fromkeys(n for n in [ente.get("metodo"), *(name for _, name in listed)] if is_method_name(n)):
         try:
             method_dir = find_method_dir(root, name, rules_dir)
         except RiskengineError:
             continue  # reported once the catalogue loads: its name may be the very error
         try:
-            problems += load_method(method_dir).warnings
+            method = load_method(method_dir)
         except RiskengineError as exc:
             problems += exc.problems
+        else:
+            problems += method.warnings if name in in_annexes else []
     for path in sorted(root.glob("assessment-*.yaml")):
         try:
             validate_document(load_yaml(path, within=root), AssessmentFile, problems)
