@@ -23,7 +23,7 @@ from pathlib import Path
 
 def record(target: Path, args: list[str]) -> None:
     """Run ``riskengine ARGS`` here, its output discarded, and write the modules it imported, in import order;
-    exit with the command's code when it did not complete (0, or 1 for check's findings)."""
+    exit non-zero when it did not complete (0, or 1 for check's findings) or did not assess the catalogue."""
     before = set(sys.modules)
     sys.argv = ["riskengine", *args]
     output = io.StringIO()
@@ -36,6 +36,9 @@ def record(target: Path, args: list[str]) -> None:
     if code not in (0, 1, None):
         sys.exit(f"riskengine {' '.join(args)} exited with {code}:\n{output.getvalue()[-2000:]}")
     imported = [name for name in sys.modules if name not in before and name != "__main__"]
+    if "riskengine.evaluate.evaluation" not in imported:  # exit 1 is also a catalogue refused before assessing it
+        sys.exit(f"riskengine {' '.join(args)} did not assess the catalogue (its floor would be too low):\n"
+                 f"{output.getvalue()[-2000:]}")
     target.write_text(json.dumps(imported, indent=1) + "\n", encoding="utf-8")
     print(f"{len(imported)} modules imported by riskengine {' '.join(args)}")
 

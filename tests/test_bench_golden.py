@@ -129,3 +129,8 @@ def test_the_imports_floor_records_a_warm_check_and_imports_every_module_it_reco
     loaded = subprocess.run([sys.executable, script, "load", str(modules)], capture_output=True, text=True, env=env,
                             timeout=300, check=False)
     assert loaded.stdout == f"{len(warm)} of {len(warm)} recorded modules loaded\n", loaded.stderr
+    # check exits 1 for its findings and for a catalogue it refuses: the second imports too little to be the floor
+    refused = subprocess.run([sys.executable, script, "record", str(tmp_path / "altro.json"), "--", "check",
+                              str(tmp_path / "nessuno")], capture_output=True, text=True, env=env, timeout=300,
+                             check=False)
+    assert refused.returncode == 1 and "did not assess the catalogue" in refused.stderr, refused.stderr
