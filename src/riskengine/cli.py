@@ -203,6 +203,16 @@ class _OtherPipeError(Exception):
     """A broken pipe that is not the output's, raised on as an internal error: click would end it with exit 1."""
 
 
+def _broken_pipe(exc: BrokenPipeError) -> Exception:
+    """What a broken pipe ends the command with: the quiet exit if the output's reader has gone, else an internal
+    error whose cause is the pipe's."""
+    if _output_gone():
+        return _reader_gone()
+    other = _OtherPipeError()
+    other.__cause__ = exc
+    return other
+
+
 def _reader_gone() -> typer.Exit:
     """The exit of a command whose output nobody reads any more (``| head``): quiet, with its own code.
 
@@ -266,17 +276,13 @@ class Application(TyperGroup):
             exc.ctx = exc.ctx or ctx
             raise
         except BrokenPipeError as exc:  # the application's --help or --version, piped to a reader that stopped
-            if not _output_gone():
-                raise _OtherPipeError() from exc
-            raise _reader_gone() from None
+            raise _broken_pipe(exc) from exc
 
     def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except BrokenPipeError as exc:  # a command's output (or its --help), piped to a reader that stopped
-            if not _output_gone():
-                raise _OtherPipeError() from exc
-            raise _reader_gone() from None
+            raise _broken_pipe(exc) from exc
 
     def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Any, list[str]]:
         name = args[0]
@@ -1289,8 +1295,10 @@ def main() -> None:
         typer.echo(t("cli.interrotto"), err=True)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:
-        if isinstance(exc, BrokenPipeError) and _output_gone():  # a usage error or the help, to a reader that stopped
-            raise SystemExit(_reader_gone().exit_code) from None
-        cause = exc.__cause__ if isinstance(exc, _OtherPipeError) else exc
-        typer.echo(t("cli.errore_interno", errore=t.cut(_one_line(cause or exc))), err=True)
+        # a usage error or the help, printed outside the command, to a pipe
+        reason = _broken_pipe(exc) if isinstance(exc, BrokenPipeError) else exc
+        if isinstance(reason, typer.Exit):
+            raise SystemExit(reason.exit_code) from None
+        cause = reason.__cause__ if isinstance(reason, _OtherPipeError) else reason
+        typer.echo(t("cli.errore_interno", errore=t.cut(_one_line(cause or reason))), err=True)
         sys.exit(EXIT_INTERNAL)
