@@ -294,14 +294,8 @@ def _measure(cg: CatalogGraph, assessment: Assessment, node: str, treated_by: di
         "verifiche_eseguite": esito.verifiche_eseguite if esito else None,
         "note_monitoraggio": esito.note if esito else "",
     })
+    summary["scaduta"] = q.overdue(cg, misura, summary["stato_monitorato"])  # by the state monitored, if any
     return summary
-
-
-def _mark_overdue(measures: list[dict[str, Any]], reference: str) -> None:
-    """``scaduta``: the measure's deadline is before the plan's reference date and it is not implemented."""
-    for m in measures:
-        deadline = m["scadenza"] or ""
-        m["scaduta"] = deadline[:1].isdigit() and deadline < reference and m["stato_monitorato"] != "attuata"
 
 
 def _transparency(cg: CatalogGraph) -> dict[str, Any] | None:
@@ -545,7 +539,6 @@ def result_from_records(cg: CatalogGraph, method: Method, assessment: Assessment
         for m in p["misure"]:
             treated_by.setdefault(m, []).append(p["codice"])
     measures = [_measure(cg, assessment, n, treated_by) for n in cg.nodes_of("measure")]
-    _mark_overdue(measures, catalog.ente.data_riferimento.isoformat())
     findings = annex_findings(cg, assessment, ((p["codice"], p["criticita"]) for p in processes), integrity)
     inputs = {name: _sha256(Path(doc.path)) for name, doc in sorted(catalog.documents.items())
               if Path(doc.path).parent == catalog.root}
