@@ -575,7 +575,7 @@ def _echo_measures(t: Text, title: str, measures: list[dict]) -> None:
         typer.echo(f"  {m['codice']:<8} {m['nome']}")
         if len(m["responsabili"]) > 1:
             typer.echo(f"           {t('cli.mostra.corresponsabili')}: {', '.join(m['responsabili'])}")
-        overdue = f" {t('unita.segno_ritardo')} {t('unita.in_ritardo')}" if m["scaduta"] else ""  # as the annex
+        overdue = f" {t.warned('unita.in_ritardo')}" if m["scaduta"] else ""  # as the annex
         typer.echo(f"           {t('cli.mostra.scadenza')}: {t.day(m['scadenza'])}  "
                    f"{t('cli.mostra.stato')}: {t.value('stato', m['stato'])}{overdue}  "
                    f"{t('cli.mostra.frequenza')}: {t.value('frequenza', m['frequenza']) or '—'}")

@@ -246,6 +246,10 @@ class Text:
         return {name: self(f"cli.per_gravita.{severity}", n=counts.get(severity, 0))
                 for name, severity in (("errori", "error"), ("avvisi", "warning"), ("note", "info"))}
 
+    def warned(self, key: str, **values: Any) -> str:
+        """A label after the warning sign, as every late or untreated item is marked ("⚠ Scaduta")."""
+        return f"{self('unita.segno_ritardo')} {self(key, **values)}"
+
     def has(self, key: str) -> bool:
         """True when the catalogue has a label for ``key``."""
         return key in self.labels

@@ -383,7 +383,7 @@ def _unit_measures(document: Any, view: View) -> None:
                 text += " " + t("unita.non_ancora_dovute", n=done["non_ancora_dovute"])
             document.add_paragraph(text)
         if d["scadute"]:
-            document.add_paragraph().add_run(f"{t('unita.segno_ritardo')} {t('unita.scadute', n=d['scadute'])}").bold \
+            document.add_paragraph().add_run(t.warned('unita.scadute', n=d['scadute'])).bold \
                 = True
         if d["processi"]:
             owned = "; ".join(f"{p['codice']} {p['nome']}" + (f" ({level['etichetta']})"
@@ -411,7 +411,7 @@ def _dossier_row(view: View, m: dict[str, Any]) -> list[str]:
     processes = t("unita.tutti_i_processi") if m.get("tratta_tutti") else ", ".join(m.get("processi") or []) or "—"
     state = t.value("stato", m.get("stato_monitorato"))
     if m.get("scaduta"):
-        state = f"{t('unita.segno_ritardo')} {t('unita.in_ritardo')}\n{state}"
+        state = f"{t.warned('unita.in_ritardo')}\n{state}"
     indicator = m.get("indicatore") or ""
     if m.get("target"):
         indicator += f"\n{t('colonne.target')}: {m['target']}"

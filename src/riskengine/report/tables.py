@@ -302,7 +302,7 @@ def _treating(event: dict[str, Any], view: View, phrases: dict[tuple[Any, ...], 
     untreated event is marked in words. ``phrases``: each measure's words, kept from one event to the next."""
     t = view.t
     untreated = event.get("trattato") is False
-    own: list[str] = [f"{t('unita.segno_ritardo')} {t('eventi.non_trattato')}"] if untreated else []
+    own: list[str] = [t.warned('eventi.non_trattato')] if untreated else []
     universal: list[str] = []
     for m in event.get("misure", []):
         if isinstance(m, str):  # a result without efficacies: the code alone
