@@ -122,10 +122,11 @@ def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
     ente = ente if isinstance(ente, dict) else {}
     listed = sorted(ente["metodi_precedenti"].items(), key=lambda item: str(item[0])) \
         if isinstance(ente.get("metodi_precedenti"), dict) else []
+    assessment_files = sorted(root.glob("assessment-*.yaml"))
+    assessed = {path.stem.removeprefix("assessment-") for path in assessment_files}
     # a method's errors are said whatever year names it, its warnings when an annex lists them: the catalogue's
     # method, and that of a year assessed
-    in_annexes = [ente.get("metodo")] + [name for year, name in listed if re.fullmatch(r"[0-9]{4}", str(year))
-                                         and (root / f"assessment-{year}.yaml").is_file()]
+    in_annexes = [ente.get("metodo")] + [name for year, name in listed if str(year) in assessed]
     # a name that is a path is refused by ente.yaml's own check
     for name in dict.fromkeys(n for n in [ente.get("metodo"), *(name for _, name in listed)] if is_method_name(n)):
         try:
@@ -138,7 +139,7 @@ def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
             problems += exc.problems
         else:
             problems += method.warnings if name in in_annexes else []
-    for path in sorted(root.glob("assessment-*.yaml")):
+    for path in assessment_files:
         try:
             validate_document(load_yaml(path, within=root), AssessmentFile, problems)
         except RiskengineError as exc:
