@@ -817,3 +817,59 @@ def test_two_answers_are_the_same_as_numbers_when_both_are_finite_numbers_else_a
     assert _same(4, 4.0) and _same("4", 4) and _same("basso", " basso")
     assert not _same(3, 2) and not _same("basso", "medio") and not _same(None, 2)
     assert _same("nan", "nan")  # as text: a number that equals nothing is not a change of answer
+
+
+SMALL = Path(RULES).parent / "catalogs" / "esempio-piccolo"  # on pna2019, whose indicators' codes are identifiers
+PNA2019 = load_method(Path(RULES) / "pna2019")
+
+
+def _small_questionnaire(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of esempio-piccolo and the Italian questionnaire of its unit RI, in a folder of its own."""
+    catalog = tmp_path / "cat"
+    shutil.copytree(SMALL, catalog)
+    out = tmp_path / "restituiti"
+    assert run_cli("questionari", str(catalog), "--year", "2026", "--out", str(tmp_path / "q"), "--rules", RULES,
+                   "--lang", "it").exit_code == 0
+    out.mkdir()
+    return catalog, Path(shutil.copy(tmp_path / "q" / "questionario-RI-2026.xlsx", out))
+
+
+def test_an_indicator_coded_by_an_identifier_is_headed_and_named_by_its_name(tmp_path) -> None:
+    # pna2019's columns were headed "interesse_esterno – Livello di interesse esterno" and raccogli named them
+    # "interesse_esterno": slugs a unit head does not know the indicator by
+    from openpyxl import load_workbook
+
+    catalog, path = _small_questionnaire(tmp_path)
+    ws = load_workbook(path)["Valutazione"]
+    assert [c.value for c in ws[1]][2:-1] == [i.nome for i in PNA2019.model.indicatori]
+    titles = [dv.promptTitle for dv in ws.data_validations.dataValidation]
+    assert titles[0] == "Livello di interesse esterno" and titles[1] == "Grado di discrezionalità del…"
+    before = (catalog / "assessment-2026.yaml").read_bytes()
+    _fill(path, {"C1.1.1": {"Livello di interesse esterno": "alto", "Opacità del processo decisionale": None}})
+    refused = run_cli("raccogli", str(catalog), str(path.parent), "--rules", RULES, "--lang", "it")
+    assert refused.exit_code == 1 and (catalog / "assessment-2026.yaml").read_bytes() == before
+    assert ("error[questionario]: C1.1.1: manca la risposta a Opacità del processo decisionale (senza risposta: "
+            "Opacità del processo decisionale), in una riga compilata in parte") in refused.stderr, refused.stderr
+    _fill(path, {"C1.1.1": {"Opacità del processo decisionale": "basso"}})
+    merged = run_cli("raccogli", str(catalog), str(path.parent), "--rules", RULES, "--lang", "it")
+    assert merged.exit_code == 0, merged.stderr
+    assert "da rivedere, scritte per la risposta precedente: C1.1.1 (Livello di interesse esterno)" in merged.stdout
+    assert load_yaml(catalog / "assessment-2026.yaml").data["valutazioni"][0]["risposte"]["interesse_esterno"] \
+        == "alto"
+
+
+def test_a_questionnaire_sent_with_code_and_name_headers_is_still_read_back(tmp_path) -> None:
+    """Questionnaires already sent head each column ``interesse_esterno – Livello di interesse esterno``."""
+    from openpyxl import load_workbook
+
+    catalog, path = _small_questionnaire(tmp_path)
+    book = load_workbook(path)
+    ws = book["Valutazione"]
+    for cell, indicator in zip(ws[1][2:-1], PNA2019.model.indicatori, strict=True):
+        cell.value = f"{indicator.codice} – {indicator.nome}"
+    book.save(path)
+    _fill(path, {"C1.1.1": {"interesse_esterno": "alto"}})
+    merged = run_cli("raccogli", str(catalog), str(path.parent), "--rules", RULES, "--lang", "it")
+    assert merged.exit_code == 0, merged.stderr
+    assert load_yaml(catalog / "assessment-2026.yaml").data["valutazioni"][0]["risposte"]["interesse_esterno"] \
+        == "alto"

@@ -145,6 +145,23 @@ def lowered(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+# An indicator's code that reads as a short reference (P1, I2: how the PNA 2013 tables number them) is shown for or
+# with its name; an identifier (interesse_esterno, discrezionalita) is a slug, and the name stands alone.
+_REFERENCE_CODE = r"[A-Za-z]{1,3}\d{1,3}|[A-Z]{1,4}"
+
+
+def indicator_reference(code: str, name: str) -> str:
+    """An indicator named in a sentence or a list: its short code (``P1``), else its name (``Livello di interesse
+    esterno``, never ``interesse_esterno``)."""
+    return code if re.fullmatch(_REFERENCE_CODE, code) else name
+
+
+def indicator_label(code: str, name: str, joiner: str = " – ") -> str:
+    """An indicator as a heading names it: ``P1 – Discrezionalità`` for a short code (``joiner`` between them),
+    else its name alone."""
+    return f"{code}{joiner}{name}" if re.fullmatch(_REFERENCE_CODE, code) else name
+
+
 def format_label(text: str, values: Mapping[str, Any]) -> str:
     """``text`` with its ``{name}`` fields replaced by ``values``.
 

@@ -20,7 +20,7 @@ from riskengine.answers.load import allowed_answers
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
-from riskengine.i18n import LANGUAGES, Text, refuse, said
+from riskengine.i18n import LANGUAGES, Text, indicator_reference, refuse, said
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile
 from riskengine.source.archive import SPREADSHEET_SUFFIXES
@@ -79,7 +79,7 @@ class Returned:
     unchanged: list[str] = field(default_factory=list)  # items answered as they already were
     confirmed: list[str] = field(default_factory=list)  # items carried from last year to be confirmed, confirmed
     # items whose answer to an indicator changed while the file keeps its motivation, written for the old one
-    # (the questionnaire has no column for it): "B1.1.1 (P1)"
+    # (the questionnaire has no column for it), each by its short code, else its name: "B1.1.1 (P1)"
     stale: list[str] = field(default_factory=list)
     measures: list[str] = field(default_factory=list)  # measures whose monitoring changed
 
@@ -169,6 +169,8 @@ class _Collector:
         self.level = method.model.valutazione.livello
         self.kind = _KINDS[self.level]
         self.indicators = [i.codice for i in method.model.indicatori]
+        # an indicator named in a problem or the report: by its short code, else by its name (never a slug)
+        self.named = {i.codice: indicator_reference(i.codice, i.nome) for i in method.model.indicatori}
         # an answer typed as the «Scale» sheet words it ("È altamente discrezionale"): the answer it labels
         self.labelled = {i.codice: {o.etichetta.strip().casefold(): o.codice or _number(o.valore)
                                     for o in method.scale_of(i).opzioni} for i in method.model.indicatori}
@@ -193,15 +195,15 @@ class _Collector:
         for index, text in header.items():
             if text in ("codice", "motivazione"):
                 columns[index] = text
-            elif indicator_of_header(text) in self.indicators:
-                columns[index] = indicator_of_header(text)
+            elif (indicator := indicator_of_header(self.method, text)) is not None:
+                columns[index] = indicator
         if "codice" not in columns.values():
             self.error(cell_location(path, sheet.title, "A1"), "senza_codice", hint_key="restituisci")
             return []
         absent = [code for code in self.indicators if code not in columns.values()]
         if absent:  # a deleted or renamed column: its old answers would pass as confirmed
             self.error(cell_location(path, sheet.title, "A1"), "senza_indicatori", hint_key="restituisci",
-                       indicatori=", ".join(absent))
+                       indicatori=", ".join(self.named[code] for code in absent))
             return []
         rows = []
         for number in sorted(r for r in sheet.rows if r > 1):
@@ -437,7 +439,7 @@ def collect(cg: CatalogGraph, method_of: Callable[[int], Method], folder: Path, 
             blank = [name for name in c.indicators if name in row.cells and name not in filled]
             if blank:  # the old answers there would be taken as confirmed (da_confermare dropped) unanswered
                 c.error(row.cells[blank[0]], "risposta_mancante", hint_key="riga_intera", codice=row.code,
-                        indicatore=blank[0], mancanti=", ".join(blank))
+                        indicatore=c.named[blank[0]], mancanti=", ".join(c.named[name] for name in blank))
                 continue
             answered[row.code] = row.place
             position = index.get(row.code)
@@ -451,7 +453,7 @@ def collect(cg: CatalogGraph, method_of: Callable[[int], Method], folder: Path, 
             stale = [name for name in c.indicators if name in filled and not _same(risposte.get(name), filled[name])
                      and isinstance(reasons, dict) and str(reasons.get(name) or "").strip()]
             if stale:
-                returned.stale.append(f"{row.code} ({', '.join(stale)})")
+                returned.stale.append(f"{row.code} ({', '.join(c.named[name] for name in stale)})")
             for name, value in filled.items():
                 if name == "motivazione":
                     entry["motivazione"] = value

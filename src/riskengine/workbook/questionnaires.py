@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, get_args
 
 from riskengine.answers.load import allowed_answers
 from riskengine.graph import queries as q
 from riskengine.graph.build import PART_OF, CatalogGraph
-from riskengine.i18n import Text
+from riskengine.i18n import LANGUAGES, Text, indicator_label
 from riskengine.method.load import Method
 from riskengine.method.models import AssessmentFile, Giudizio, StatoMisura
 from riskengine.workbook import sheets as sh
@@ -47,15 +50,49 @@ class Questionnaire:
     content: bytes
 
 
-def answer_header(method: Method, code: str) -> str:
-    """The header of an indicator's column: ``P1 – Discrezionalità``; ``raccogli`` reads the code before the dash."""
-    indicator = next(i for i in method.model.indicatori if i.codice == code)
-    return f"{code} – {indicator.nome}"
+def _folded(text: str) -> str:
+    """A heading as compared: composed accents, single spaces, any case."""
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
-def indicator_of_header(text: str) -> str:
-    """The indicator code of an answer column's header."""
-    return text.split(" – ", 1)[0].strip()
+@cache
+def _fixed_headings() -> frozenset[str]:
+    """The answers sheet's own headings in every language, and their keys (a questionnaire may be written with
+    them): an indicator's name alone must not read as one of them."""
+    keys = ("codice", "nome", "processo", "motivazione")
+    return frozenset(_folded(text) for lang in LANGUAGES for key in keys
+                     for text in (key, Text(lang)(f"questionario.intestazioni.{key}")))
+
+
+def _named_alone(method: Method) -> dict[str, str]:
+    """The indicators a heading may name by their name alone, by folded name: each name that no other indicator
+    and no other column of the sheet has."""
+    names = Counter(_folded(i.nome) for i in method.model.indicatori)
+    return {_folded(i.nome): i.codice for i in method.model.indicatori
+            if names[_folded(i.nome)] == 1 and _folded(i.nome) not in _fixed_headings()}
+
+
+def answer_headers(method: Method) -> dict[str, str]:
+    """The header of each indicator's column, by code, as a unit head reads it: ``P1 – Discrezionalità`` for a short
+    code, the name alone for an identifier (``Livello di interesse esterno``, not ``interesse_esterno – …``), and
+    ``code – name`` where the name alone would be ambiguous. ``raccogli`` reads every form back."""
+    alone = _named_alone(method)
+    headers = {}
+    for indicator in method.model.indicatori:
+        label = indicator_label(indicator.codice, indicator.nome)
+        headers[indicator.codice] = label if label != indicator.nome or _folded(label) in alone \
+            else f"{indicator.codice} – {indicator.nome}"
+    return headers
+
+
+def indicator_of_header(method: Method, text: str) -> str | None:
+    """The indicator an answer column's header names: by its name alone, or by the code before `` – `` (the form of
+    short codes, and of every questionnaire written before names stood alone); None for no indicator of ``method``."""
+    named = _named_alone(method).get(_folded(text))
+    if named is not None:
+        return named
+    code = text.split(" – ", 1)[0].strip()
+    return code if any(i.codice == code for i in method.model.indicatori) else None
 
 
 def items_of_unit(cg: CatalogGraph, unit: str, level: str) -> list[str]:
@@ -102,6 +139,14 @@ def _prompt(text: str, words: Text) -> str:
         return text
     more = " … " + words("questionario.prompt_continua", foglio=words("questionario.fogli.scale"))
     return text[:PROMPT_CHARS - len(more)].rsplit(None, 1)[0].rstrip(";,.") + more
+
+
+TITLE_CHARS = 32  # Excel's limit for a prompt's title
+
+
+def _title(text: str) -> str:
+    """An indicator's header as a prompt's title: whole words within Excel's limit."""
+    return text if len(text) <= TITLE_CHARS else text[:TITLE_CHARS - 1].rsplit(None, 1)[0] + "…"
 
 
 def _unlock(cell: Any) -> None:
@@ -160,7 +205,8 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
     items = items_of_unit(cg, unit, level)
     headers = [heading("codice"), heading("nome")] + ([] if level == "processo" else [heading("processo")])
     fixed = len(headers)
-    headers += [answer_header(method, c) for c in indicators] + [heading("motivazione")]
+    header_of = answer_headers(method)
+    headers += [header_of[c] for c in indicators] + [heading("motivazione")]
     notes = {fixed + 1 + i: _scale_help(method, c) for i, c in enumerate(indicators)}
     sh.style_header(ws, headers, notes=notes)
     for row, node in enumerate(items, start=2):
@@ -184,7 +230,8 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
                                     allow_blank=True, showErrorMessage=True,
                                     errorTitle=words("questionario.convalida.titolo"),
                                     error=words("questionario.convalida.risposta"), showInputMessage=True,
-                                    promptTitle=code[:32], prompt=_prompt(_scale_help(method, code), words))
+                                    promptTitle=_title(header_of[code]),
+                                    prompt=_prompt(_scale_help(method, code), words))
         ws.add_data_validation(validation)
         if items:
             validation.add(f"{letter}2:{letter}{last}")
