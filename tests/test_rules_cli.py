@@ -235,6 +235,29 @@ def test_explain_shows_the_oracle_numbers_and_the_band_rule() -> None:
     assert lines[-2:] == ["Criticità del processo", "  nessuna"]
 
 
+def test_explain_and_the_trace_name_an_indicator_coded_by_an_identifier_by_its_name() -> None:
+    # pna2019's steps read "massimo (prudenza) di interesse_esterno, discrezionalita, …": slugs, not indicators
+    from riskengine.i18n import Text
+    from riskengine.report.view import TraceWords
+
+    result = run_cli("explain", ESEMPIO.parent / "esempio-piccolo", "C1.1.1", "--lang", "it")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "  Livello di interesse esterno: medio (valore 2, \"Medio\") — motivazione: Le imprese hanno interesse " \
+        "alla rapidità dell'iscrizione per l'avvio dell'attività" in lines
+    assert ("  massimo (prudenza) di Impatto sull'immagine e reputazionale, Impatto organizzativo e sulla continuità "
+            "del servizio, Impatto economico e in termini di contenzioso = 2   [dimensioni.impatto: max]") in lines
+    assert ("    valori: Impatto sull'immagine e reputazionale = 2, Impatto organizzativo e sulla continuità del "
+            "servizio = 2, Impatto economico e in termini di contenzioso = 1") in lines
+    assert "interesse_esterno" not in result.stdout.split("Regole di politica applicate")[0]
+    # the annex's trace table words its rows alike; a short code (P1) stays the code the method's tables use
+    step = {"passo": "probabilita", "regola": "dimensioni.probabilita: max", "risultato": "3",
+            "descrizione": "massimo (prudenza) di interesse_esterno, P1", "valori": {"interesse_esterno": "3", "P1": "2"}}
+    words = TraceWords({"livelli": [], "indicatori": [{"codice": "interesse_esterno", "nome": "Interesse esterno"},
+                                                      {"codice": "P1", "nome": "Discrezionalità"}]}, Text("it"))
+    assert words.row(step) == ("massimo (prudenza) di Interesse esterno, P1", "3", "Interesse esterno = 3, P1 = 2")
+
+
 def test_explain_lists_a_process_s_findings_with_their_severity_and_message(tmp_path) -> None:
     # explain showed a policy's consequence as "criticità RISCHIO-SENZA-MISURA-SPECIFICA" and nothing else of the
     # finding; then only the policies' findings, not those of the assessment rules check lists for the process

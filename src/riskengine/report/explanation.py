@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from riskengine.errors import Location, shorten
-from riskengine.i18n import Text, refuse
+from riskengine.i18n import Text, indicator_label, refuse
 from riskengine.report.arithmetic import calculation
 from riskengine.report.messages import Messages
 from riskengine.report.view import TraceWords, View
@@ -54,7 +54,7 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
     lines.append(t("spiegazione.risposte"))
     for answer in process["risposte"]:
         motivation = f" — {t('spiegazione.motivazione')}: {answer['motivazione']}" if answer["motivazione"] else ""
-        lines.append(f"  {answer['indicatore']} {answer['nome']}: {t.prose(answer['risposta'])} "
+        lines.append(f"  {indicator_label(answer['indicatore'], answer['nome'], ' ')}: {t.prose(answer['risposta'])} "
                      f"({t('spiegazione.valore')} {t.number(answer['valore'])}, \"{answer['etichetta']}\"){motivation}")
     lines.append(f"  {t('spiegazione.motivazione_giudizio')}: "
                  f"{process['motivazione'] or t('spiegazione.mancante')}")

@@ -11,7 +11,7 @@ import functools
 import re
 from typing import Any
 
-from riskengine.i18n import Text, catalogue, lowered
+from riskengine.i18n import Text, catalogue, indicator_reference, lowered
 from riskengine.report.messages import Messages
 from riskengine.report.safety import html_id, safe_colour, text_colour, tint, unique_filenames
 
@@ -69,9 +69,10 @@ def _deadline_key(measure: dict[str, Any]) -> tuple:
 class TraceWords:
     """How a calculation trace reads in one language (the annex's trace table and ``explain`` alike).
 
-    Numbers and dates in the language's form; the band table of a band step by its name, and a result that is
-    a level by the level's label. Free text (a policy's description, a re-rating's motivation) is never
-    reworded otherwise: a word in it that happens to be a code stays as written.
+    Numbers and dates in the language's form; the band table of a band step by its name, an indicator by its
+    name where its code is an identifier (``P1`` stays ``P1``), and a result that is a level by the level's
+    label. Free text (a policy's description, a re-rating's motivation) is never reworded otherwise: a word in
+    it that happens to be a code stays as written.
     """
 
     def __init__(self, metodo: dict[str, Any], t: Text) -> None:
@@ -79,6 +80,9 @@ class TraceWords:
         self.bands = {b["codice"]: b["nome"] for b in metodo.get("bande", []) if b.get("nome")}
         self.levels = {lvl["codice"]: t.level(lvl) for lvl in metodo["livelli"]}
         self.variants = {v["codice"]: v["nome"] for v in metodo.get("varianti", []) if v.get("nome")}
+        # only the words: the result keeps the codes, so its digest does not change with how a trace reads
+        self.indicators = {i["codice"]: indicator_reference(i["codice"], i["nome"])
+                           for i in metodo.get("indicatori", [])}
         # A result's processes share most of their steps (one object each): each is worded once. Keyed by id,
         # with the step kept, so that the id is never another's.
         self._rows: dict[int, tuple[dict[str, Any], tuple[str, str, str]]] = {}
@@ -115,6 +119,8 @@ class TraceWords:
             return self.t(f"spiegazione.aggregazione.{operators[value]}")
         if name == "tabella":
             return self.bands.get(value, value)
+        if name == "indicatori":  # the codes the engine joins with ", ", each as its reader knows it
+            return ", ".join(self.indicators.get(code, code) for code in value.split(", "))
         if name in ("probabilita", "impatto") and self.t.has(f"valori.scala.{value}"):  # else the method's code
             return lowered(self.t.value("scala", value))
         if name == "motivazione" and value == "senza motivazione":
@@ -136,9 +142,9 @@ class TraceWords:
         return self.text(result)
 
     def values(self, values: dict[str, Any]) -> str:
-        """The step's values (``valori``): ``Probabilità = 3,83, Impatto = 2,50`` (a code as written, the
-        trace's own names by their words, numbers in the language's form)."""
-        return ", ".join(f"{self.t.value('passo', name)} = {self.text(str(value))}"
+        """The step's values (``valori``): ``Probabilità = 3,83, Impatto = 2,50`` (an indicator as its reader knows
+        it, another code as written, the trace's own names by their words, numbers in the language's form)."""
+        return ", ".join(f"{self.indicators.get(name) or self.t.value('passo', name)} = {self.text(str(value))}"
                          for name, value in values.items())
 
     def text(self, text: str) -> str:
