@@ -6,8 +6,9 @@
 
 `bench/run.py` times the second form as the `imports` step beside `check`: the part of `check`'s wall time
 that no change to riskengine's own work can remove while the command imports these modules (pydantic and the
-models built on it, typer's parameter adapters, networkx, durable-rules). It prints how many of the recorded
-modules are loaded at its end, so that a floor missing part of the imports shows.
+models built on it, typer's parameter adapters, durable-rules; networkx only in a cold run, which links the
+catalogue: `bench/run.py` records a warm run). It prints how many of the recorded modules are loaded at its
+end, so that a floor missing part of the imports shows.
 """
 
 from __future__ import annotations
