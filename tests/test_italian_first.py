@@ -428,8 +428,12 @@ YAML_CASES = {
     "a:\n\tb: 1\n": "tabulazione",
     "a: 1\n\tb: 2\n": "tabulazione",
     "a: @x\n": "carattere_iniziale",
-    "a:\n  b: 1\n c: 2\n": "chiave_attesa",
+    "a:\n  b: 1\n c: 2\n": "chiave_piu_rientrata",
+    "a: 1\nb:\n  c: 'x' y\n": "chiave_attesa",
+    "- a: 1\n b: 2\n": "chiave_meno_rientrata",
+    "a:\n  - b: 1\n  c: 2\n": "chiave_nell_elenco",
     "a:\n  - 1\n  b: 2\n": "trattino_atteso",
+    'a:\n  b: "x\n  c: "y"\n': "virgolette_chiuse_dopo",
     "a: *x\n": "alias_sconosciuto",
     'a: "abc\nb: 2\n': "virgolette_aperte",
     "a: 'abc\nb: 2\n": "virgolette_aperte",
@@ -503,6 +507,50 @@ def test_an_unclosed_quote_is_placed_where_it_was_opened() -> None:
     problem = yaml_problem("ente.yaml", info.value, text).problems[0]
     assert IT.problem(problem).startswith("ente.yaml:4:1: error[load]: YAML non valido: le virgolette aperte alla "
                                           "riga 1 non sono mai chiuse (chiudi le virgolette")
+
+
+# A catalogue's usual slips (processes.yaml of the bundled example, one line changed): where the reader stops, and
+# what the author is told there.
+SLIPS = {
+    "a key indented like the list's dashes": (
+        lambda lines: lines.__setitem__(1, lines[1][2:]),
+        "processes.yaml:2:3: error[load]: YAML non valido: la chiave 'nome' comincia alla colonna 3, quella del "
+        "trattino '-' dell'elemento di elenco della riga 1, ma non ha il trattino (se è una chiave di quell'elemento, "
+        "spostala alla colonna 5 come le sue chiavi; se comincia un nuovo elemento, scrivi '- ' prima della chiave)"),
+    "a key indented past its mapping's": (
+        lambda lines: lines.__setitem__(2, "  " + lines[2]),
+        "processes.yaml:3:7: error[load]: YAML non valido: la chiave 'aree' comincia alla colonna 7, oltre la colonna "
+        "5 delle chiavi della mappa che comincia alla riga 1 (spostala alla colonna 5, come le chiavi della riga 1; "
+        "rientra solo con spazi)"),
+    "a quote left open, closed by the next quoted value": (
+        lambda lines: lines.__setitem__(1, lines[1].rstrip('"')),
+        "processes.yaml:2:11: error[load]: YAML non valido: le virgolette aperte qui si chiudono solo alla riga 7, con "
+        "quelle di un altro valore: le righe in mezzo sono prese per testo di questo valore (chiudi le virgolette"),
+}
+PROCESS = """\
+  - codice: B1.1.1
+    nome: "Procedure di assunzione di personale"
+    aree: [A]
+    unita: PERS
+    fasi:
+      - codice: B1.1.1.1
+        nome: "Definizione dei requisiti"
+      - codice: B1.1.1.2
+        nome: "Nomina commissione esaminatrice"
+"""
+
+
+@pytest.mark.parametrize("slip", sorted(SLIPS))
+def test_a_misplaced_key_or_an_open_quote_is_said_as_the_author_made_it(tmp_path: Path, slip: str) -> None:
+    change, expected = SLIPS[slip]
+    lines = PROCESS.splitlines()
+    change(lines)
+    path = tmp_path / "processes.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(RiskengineError) as info:
+        load_yaml(path)
+    assert IT.problem(info.value.problems[0]).replace(str(tmp_path) + "/", "").startswith(expected), \
+        IT.problem(info.value.problems[0])
 
 
 def test_an_unknown_yaml_problem_is_quoted_in_an_italian_sentence(tmp_path: Path) -> None:

@@ -60,8 +60,73 @@ def yaml_problem(path: str, exc: yaml.MarkedYAMLError, text: str) -> RiskengineE
         values["carattere"] = text[mark.index:mark.index + 1] if mark is not None else "?"
     # Where an unclosed quote or bracket was opened: the reader notices only where the file goes wrong.
     values["riga"] = exc.context_mark.line + 1 if exc.context_mark is not None else where.line
+    if cause in ("chiave_attesa", "trattino_atteso") and mark is not None:
+        cause, where, values = _misplaced(cause, where, values, mark, exc, text)
     return refuse(where, f"problemi.yaml.sintassi.{cause}", hint_key=f"problemi.suggerimento.yaml_sintassi.{cause}",
                   **values)
+
+
+# A key at the start of a line (what follows the indentation): a name, then ':' and a space or the line's end.
+_KEY = re.compile(r"""([^\s#'"\[\]{},&*!|>%@`-][^:#\n]*?|'[^'\n]*'|"[^"\n]*"):(?:[ \t]|$)""", re.M)
+
+
+def _misplaced(cause: str, where: Location, values: dict[str, Any], mark: yaml.Mark, exc: yaml.MarkedYAMLError,
+               text: str) -> tuple[str, Location, dict[str, Any]]:
+    """The usual slips behind "a key is expected" and "a '-' is expected", said as the author made them: a quote
+    left open that the next quoted value closes (said where it was opened), and a key indented otherwise than the
+    keys of its mapping or of its list item (with both columns). Anything else keeps ``cause``."""
+    opened, context = exc.context_mark, exc.context or ""
+    line_start = text.rfind("\n", 0, mark.index) + 1
+    quote = text[mark.index - 1:mark.index] if mark.index > line_start else ""
+    if cause == "chiave_attesa" and quote in ("'", '"'):
+        start = _opening_quote(text, mark.index - 1, quote)
+        if start is not None and "\n" in text[start:mark.index]:
+            line = text.count("\n", 0, start) + 1
+            column = start - (text.rfind("\n", 0, start) + 1) + 1
+            return "virgolette_chiuse_dopo", Location(where.path, line, column), {"chiusura": where.line}
+    key = _KEY.match(text, mark.index)
+    if text[line_start:mark.index].strip(" ") or key is None or opened is None:
+        return cause, where, values
+    found = {"chiave": key.group(1).strip(), "colonna": mark.column + 1}  # columns from 1, as an editor counts
+    if "mapping" in context and cause == "chiave_attesa" and mark.column != opened.column:
+        return "chiave_piu_rientrata" if mark.column > opened.column else "chiave_meno_rientrata", where, \
+            {**found, "attesa": opened.column + 1, "riga": opened.line + 1}
+    item = _item_above(text, line_start, opened.column) if "collection" in context else None
+    if item is not None:  # the list item the key comes after: its line and the column of its keys
+        line, keys = item
+        if mark.column == opened.column:
+            return "chiave_nell_elenco", where, {**found, "attesa": keys + 1, "riga": line}
+        if opened.column < mark.column < keys:
+            return "chiave_meno_rientrata", where, {**found, "attesa": keys + 1, "riga": line}
+    return cause, where, values
+
+
+def _item_above(text: str, before: int, dash: int) -> tuple[int, int] | None:
+    """The last list item before offset ``before`` whose dash is at column ``dash`` (from 0) and a key follows
+    on its line (``- codice: …``): its line (from 1) and the column of that key (from 0)."""
+    lines = text[:before].split("\n")
+    for number in range(len(lines) - 1, -1, -1):
+        line = lines[number]
+        if line[:dash].strip(" ") or line[dash:dash + 1] != "-":
+            continue
+        after = line[dash + 1:]
+        keys = dash + 1 + len(after) - len(after.lstrip(" "))
+        return (number + 1, keys) if after[:1] == " " and _KEY.match(line, keys) else None
+    return None
+
+
+def _opening_quote(text: str, closing: int, quote: str) -> int | None:
+    """Where the quoted text that ``closing`` ends began: the quote before it (a quote doubled inside single
+    quotes, or escaped by a backslash inside double ones, is text)."""
+    index = closing
+    while (index := text.rfind(quote, 0, index)) >= 0:
+        if quote == "'" and index > 0 and text[index - 1] == "'":
+            index -= 1  # '' is one apostrophe
+        elif quote == '"' and index > 0 and text[index - 1] == "\\":
+            continue
+        else:
+            return index
+    return None
 
 
 # YAML's line breaks (CR LF counts once), as the reader counts lines.
