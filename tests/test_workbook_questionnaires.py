@@ -764,6 +764,31 @@ def test_answers_carried_from_last_year_and_returned_as_they_were_are_said_confi
     assert "da_confermare" not in _answers(catalog)["B2.1.1"]
 
 
+def test_a_questionnaire_returned_as_it_was_leaves_the_assessment_untouched_and_says_so(tmp_path, written) -> None:
+    # raccogli said "valutazione scritta" and rewrote the file (same bytes, a new date) on a run that changed nothing
+    import os
+
+    catalog, folder = _fresh(tmp_path, written, "PROVV")
+    path = catalog / "assessment-2026.yaml"
+    text = path.read_bytes()
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES, "--lang", "it")
+    assert result.exit_code == 0, result.stderr
+    assert f"{path}: valutazione invariata (le risposte restituite sono quelle che il file già conteneva: " \
+           "file lasciato com'era)" in result.stdout, result.stdout
+    assert "valutazione scritta" not in result.stdout
+    assert path.read_bytes() == text and path.stat().st_mtime_ns == 1_000_000_000
+    # an answer changed: written, and said written
+    code = _processes(folder / "questionario-PROVV-2026.xlsx")[0]
+    answer = _answers(catalog)[code]["risposte"][INDICATORS[0]]
+    other = next(int(v) for v in allowed_answers(METHOD, INDICATORS[0]) if int(v) != answer)
+    _fill(folder / "questionario-PROVV-2026.xlsx", {code: {INDICATORS[0]: other}})
+    result = run_cli("raccogli", str(catalog), str(folder), "--rules", RULES)
+    assert result.exit_code == 0, result.stderr
+    assert f"{path}: assessment written" in result.stdout, result.stdout
+    assert _answers(catalog)[code]["risposte"][INDICATORS[0]] == other
+
+
 def test_raccogli_over_a_new_year_draft_changes_only_the_lines_of_what_was_returned(tmp_path) -> None:
     # new-year wrote PyYAML's default layout (lists not indented, text wrapped at 120): the first raccogli rewrote
     # the whole file in the catalogue's (~600 changed lines for one questionnaire returned as it was)

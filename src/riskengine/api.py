@@ -913,8 +913,9 @@ def raccogli(catalog_dir: str | Path, folder: str | Path, *, year: int | None = 
              rules_dir: str | Path | None = None) -> Collection:
     """Merge the returned questionnaires in ``folder`` into ``assessment-<year>.yaml``; return the report.
 
-    Nothing is written when a questionnaire has errors (each at its cell); conflicts (an item answered by a
-    unit that does not own it) are reported and not merged.
+    Nothing is written when a questionnaire has errors (each at its cell), nor when the file already says what
+    the questionnaires do (``written`` False); conflicts (an item answered by a unit that does not own it) are
+    reported and not merged.
     """
     from riskengine.method.models import AssessmentFile
     from riskengine.pipeline import year_method
@@ -927,10 +928,13 @@ def raccogli(catalog_dir: str | Path, folder: str | Path, *, year: int | None = 
     collection = collect(cg, lambda anno: year_method(cg, anno, rules_dir), Path(folder), year=year)
     data = plain(AssessmentFile.model_validate(collection.data))
     if collection.target.exists():  # updated in place: comments and layout stay where nothing changed
-        text = updated_yaml(collection.target.read_text(encoding="utf-8"), data)
+        before = collection.target.read_text(encoding="utf-8")
+        text = updated_yaml(before, data)
+        collection.written = text != before  # the answers it already held: its bytes and date kept
     else:
         text = canonical_yaml(data)
-    write_atomic(collection.target, text)
+    if collection.written:
+        write_atomic(collection.target, text)
     return collection
 
 

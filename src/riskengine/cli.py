@@ -1234,7 +1234,7 @@ def raccogli(catalog: Path = typer.Argument(...),
     w = _workbook_words(t)
     with _reported(t):
         done = api.raccogli(catalog, folder, year=year, rules_dir=rules)
-    typer.echo(f"{done.target}: {w['valutazione']}")
+    typer.echo(f"{done.target}: {w['valutazione' if done.written else 'valutazione_invariata']}")
     typer.echo(f"{w['restituiti']} ({len(done.returned)})")
     for item in done.returned:
         typer.echo(f"  {item.file}: {item.name} ({item.unit}): {w['risposte_cambiate']} {len(item.changed)}"

@@ -96,6 +96,7 @@ class Collection:
     unanswered: dict[str, list[str]] = field(default_factory=dict)  # unit → items still without answers
     conflicts: list[Problem] = field(default_factory=list)
     untouched: int = 0  # entries of the assessment no questionnaire changed
+    written: bool = True  # False: the file already held these answers and was left as it was
 
 
 @dataclass
