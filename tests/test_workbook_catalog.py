@@ -347,9 +347,15 @@ def test_the_import_warns_of_what_check_then_reports(tmp_path, workbook) -> None
     out = tmp_path / "importato"
     result = _import(workbook, out)
     assert result.exit_code == 0, result.stderr
+    check = run_cli("check", str(out), "--rules", RULES)
     warned = sorted(re.findall(r"warning\[([^\]]+)\]", result.stdout + result.stderr))
-    checked = sorted(re.findall(r"warning\[([^\]]+)\]", run_cli("check", str(out), "--rules", RULES).stdout))
+    checked = sorted(re.findall(r"warning\[([^\]]+)\]", check.stdout))
     assert warned == checked == ["measure-overdue", "obligation-overdue"]
+    # headed as check heads them (import-xlsx said "warnings (2)", "avvisi (2)" in Italian, where check said
+    # "Warnings (2)", "Avvisi (2)")
+    assert "\nWarnings (2)\n" in result.stdout and "\nWarnings (2)\n" in check.stdout, result.stdout
+    italian = run_cli("import-xlsx", str(workbook), "--out", str(out), "--force", "--rules", RULES, "--lang", "it")
+    assert "\nAvvisi (2)\n" in italian.stdout and "\navvisi (2)" not in italian.stdout, italian.stdout
     # a year whose processes are not all answered: the import lists them as check does (NON-VALUTATO)
     older = export(EXAMPLE, tmp_path / "2025.xlsx", "--year", "2025")
     result = _import(older, tmp_path / "importato-2025")

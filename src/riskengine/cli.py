@@ -1197,7 +1197,7 @@ def import_xlsx(workbook: Path = typer.Argument(...),
     for item in outcome["files"]:
         typer.echo(f"{item.path}: {w[item.outcome]}")
     if outcome["warnings"]:
-        typer.echo(f"{w['avvisi']} ({len(outcome['warnings'])})")
+        typer.echo(f"{t('cli.gravita_plurale.warning')} ({len(outcome['warnings'])})")  # as check heads them
         for problem in outcome["warnings"]:
             typer.echo(f"  {t.problem(problem)}")
 
