@@ -338,8 +338,8 @@ def test_rules_list_lists_every_rule():
     # and the findings of look-alike codes and of a year's assessment, which check and the annex show by code as
     # well (they were missing)
     assessment = {line.split()[0]: line for line in result.stdout.splitlines() if line.split()[0] not in RULES}
-    assert sorted(assessment, key=str.casefold) == ["da-confermare", "look-alike-code", "NON-VALUTATO",
-                                                    "plan-date-before-year"]
+    assert sorted(assessment, key=str.casefold) == ["da-confermare", "earlier-method-is-current", "look-alike-code",
+                                                    "NON-VALUTATO", "plan-date-before-year"]
     assert assessment["NON-VALUTATO"] == f"{'NON-VALUTATO':<30} {'warning':<8} A process has no answers in the " \
         "year's assessment: it has no risk level."
     codes = [line.split()[0] for line in result.stdout.splitlines()]

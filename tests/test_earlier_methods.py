@@ -373,3 +373,29 @@ def test_a_broken_method_of_a_year_without_an_assessment_is_said_whether_the_cat
         assert run.returncode == 1
         said.append([line for line in _problem_lines(run.stdout, catalog) if str(broken) in line])
     assert said[0] == said[1] and len(said[0]) == 1 and "error[method]" in said[0][0], said
+
+
+def test_a_year_listed_with_the_catalogue_s_own_method_is_a_located_warning(tmp_path):
+    # «2025: cciaa-torino-2022» beside «metodo: cciaa-torino-2022» changes nothing (most likely the new method written
+    # where the old one was meant), and check accepted it silently
+    catalog = catalog_copy(tmp_path, "esempio-cciaa")
+    ente = catalog / "ente.yaml"
+    ente.write_text(ente.read_text(encoding="utf-8") + "metodi_precedenti:\n  2025: cciaa-torino-2022\n",
+                    encoding="utf-8")
+    place = f"{ente}:{_place_of(ente, '2025: cciaa', 'cciaa')}"
+    for lang, said in (
+            ("it", "warning[earlier-method-is-current]: l'anno 2025 è elencato sotto metodi_precedenti con il metodo "
+                   "del catalogo, 'cciaa-torino-2022': la voce non cambia nulla (togli la voce: metodi_precedenti "
+                   "elenca solo gli anni valutati con un metodo diverso da metodo; se il 2025 fu valutato con un "
+                   "altro metodo, scrivi quello)"),
+            ("en", "warning[earlier-method-is-current]: the year 2025 is listed under metodi_precedenti with the "
+                   "catalogue's own method, 'cciaa-torino-2022': the entry changes nothing (remove the entry: "
+                   "metodi_precedenti lists only the years assessed with a method other than metodo; if 2025 was "
+                   "assessed with another method, name that one)")):
+        run = riskengine("check", catalog, "--lang", lang, cwd=tmp_path)
+        assert run.returncode == 0, run.stdout  # a warning: the year is read with that method either way
+        assert [line.strip() for line in run.stdout.splitlines() if "warning[earlier-method" in line] == [
+            f"{place}: {said}"], run.stdout
+    # a year listed with another method than metodo is what the entry is for: nothing said
+    _on_pna2019(catalog)
+    assert "earlier-method-is-current" not in riskengine("check", catalog, cwd=tmp_path).stdout

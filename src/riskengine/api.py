@@ -280,14 +280,15 @@ def finding_problem(finding: Mapping[str, Any], root: Path, paths: Mapping[str, 
 
 def rules_list() -> list[tuple[str, Severity]]:
     """The codes of the findings ``check`` and the annex show, with their severity, by code: the catalogue's
-    integrity rules and look-alike codes, the findings of a year's assessment (each described by
+    integrity rules, look-alike codes and ente.yaml's, the findings of a year's assessment (each described by
     ``regole_integrita.<code>``). The findings of a method's policies are the method's own (policies.yaml)."""
     from riskengine.answers.load import FINDINGS as ASSESSMENT
+    from riskengine.catalog.load import FINDINGS as ENTE
     from riskengine.catalog.lookalikes import FINDINGS as LOOKALIKES
     from riskengine.evaluate.evaluation import FINDINGS as EVALUATION
     from riskengine.graph import RULES
 
-    found = {code: spec.severity for code, spec in RULES.items()} | LOOKALIKES | ASSESSMENT | EVALUATION
+    found = {code: spec.severity for code, spec in RULES.items()} | LOOKALIKES | ENTE | ASSESSMENT | EVALUATION
     return sorted(found.items(), key=lambda item: (item[0].casefold(), item[0]))
 
 

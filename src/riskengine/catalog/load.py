@@ -20,7 +20,7 @@ from riskengine.catalog.models import (
     TrasparenzaFile,
     UnitsFile,
 )
-from riskengine.errors import Location, Problem, RiskengineError
+from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.gcpause import paused
 from riskengine.i18n import refuse, said
 from riskengine.source.document import Document, PositionCache, load_yaml
@@ -29,6 +29,7 @@ from riskengine.source.validate import validate_document
 REQUIRED_FILES = ("ente.yaml", "areas.yaml", "units.yaml", "processes.yaml", "measures.yaml")
 DEFAULT_FACTORS = "fattori.yaml"
 OPTIONAL_FILES = ("trasparenza.yaml",)  # the schedule of publication obligations: absent, none is checked
+FINDINGS = {"earlier-method-is-current": Severity.WARNING}  # by code, its severity (``rules-list`` lists it)
 
 
 @dataclass
@@ -47,7 +48,7 @@ class Catalog:
     measures: MeasuresFile
     transparency: TrasparenzaFile | None = None
     documents: dict[str, Document] = field(repr=False, default_factory=dict)
-    warnings: list[Problem] = field(default_factory=list)  # found while loading: codes that look alike
+    warnings: list[Problem] = field(default_factory=list)  # found while loading (catalog_warnings)
 
     def locate(self, file: str, keys: tuple[Any, ...], *, key: bool = False) -> Location:
         """Where ``keys`` is in ``file`` (a catalogue file name such as ``measures.yaml``)."""
@@ -152,5 +153,18 @@ def _load_catalog(root: Path) -> Catalog:
         transparency=parsed.get("trasparenza.yaml"),
         documents=documents,
     )
-    catalog.warnings = look_alike_codes(catalog)
+    catalog.warnings = catalog_warnings(catalog)
     return catalog
+
+
+def catalog_warnings(catalog: Catalog) -> list[Problem]:
+    """The warnings found while loading a catalogue: codes that look alike, and years ``metodi_precedenti`` gives
+    the catalogue's own ``metodo``."""
+    ente = catalog.ente
+    # A warning, not an error: the year is read with ``metodo`` either way, and a year may be listed before
+    # ``metodo`` moves on; but the entry most likely names the new method where the old one was meant.
+    return look_alike_codes(catalog) + [
+        said(catalog.locate("ente.yaml", ("metodi_precedenti", year)), "integrita.earlier-method-is-current",
+             code="earlier-method-is-current", severity=FINDINGS["earlier-method-is-current"],
+             hint_key="problemi.suggerimento.earlier-method-is-current", anno=year, metodo=name)
+        for year, name in sorted(ente.metodi_precedenti.items()) if name == ente.metodo]

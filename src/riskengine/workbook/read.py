@@ -16,8 +16,7 @@ from typing import Any
 
 from riskengine.answers.load import Assessment
 from riskengine.catalog import Catalog
-from riskengine.catalog.load import default_factors_document
-from riskengine.catalog.lookalikes import look_alike_codes
+from riskengine.catalog.load import catalog_warnings, default_factors_document
 from riskengine.catalog.models import CATALOG_FILES
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.graph.build import FILE_OF_KIND, CatalogGraph
@@ -410,7 +409,7 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str, Locatio
                       measures=models["measures.yaml"], transparency=models.get("trasparenza.yaml"),
                       documents={**{n: d for n, d in documents.items() if n in CATALOG_FILES},
                                  "factors.yaml": factors_doc})
-    catalog.warnings = look_alike_codes(catalog)
+    catalog.warnings = catalog_warnings(catalog)
     cg = build_graph(catalog)
     found = check_integrity(cg) + catalog.warnings
     # The catalogue's errors stop the import, but only once the assessment sheet is checked too: a renamed
