@@ -140,6 +140,51 @@ def test_the_catalogue_s_errors_and_the_answers_errors_come_in_one_round(tmp_pat
         "of: 2, 5)"], result.stderr
 
 
+def test_a_formula_a_renamed_process_and_the_other_sheets_errors_come_in_one_round(tmp_path, workbook) -> None:
+    # a formula was refused in a round of its own, then the rows naming the renamed process in another, and only
+    # then the errors of the other sheets and of the answers: three runs to learn what one could say
+    process = row_of(workbook, "Processi", "B1.1.1")
+    description = column_of(workbook, "Misure", "descrizione")
+    broken = edit(workbook, "Processi", {f"A{process}": "B1.1.1X"}, tmp_path / "tre.xlsx")
+    edit(broken, "Misure", {f"{description}3": "=A1", "E7": "RPTC"})
+    catalog = example_copy(tmp_path)
+    before = tree_bytes(catalog)
+    result = _import(broken, catalog, "--force", "--lang", "it")
+    assert result.exit_code == 1 and tree_bytes(catalog) == before
+    unknown = "error[workbook]: processo 'B1.1.1' inesistente (forse 'B1.1.1X'?)"
+    named = "processo o fase 'B1.1.1' inesistente (forse 'B1.1.1X'?)"
+    # the measures naming the events of the rows left out («Eventi» 2-4) are not said: they follow from those rows
+    assert [line for line in result.stderr.splitlines() if ": error[" in line] == [
+        *(f"{broken}:Eventi!A{row}: {unknown}" for row in (2, 3, 4)),
+        *(f"{broken}:Fasi!A{row}: {unknown}" for row in (2, 3, 4)),
+        f"{broken}:Misure!{description}3: error[workbook]: una formula non è ammessa: le celle contengono dati "
+        "(sostituiscila con il suo valore)",
+        f"{broken}:Misure!E7: error[dangling-reference]: unità o ruolo 'RPTC' inesistente (forse 'RPCT'?)",
+        f"{broken}:Misure!S13: error[dangling-reference]: {named}",
+        f"{broken}:Misure!S14: error[dangling-reference]: {named}",
+        f"{broken}:Valutazione!A2: error[assessment]: processo 'B1.1.1' inesistente (forse 'B1.1.1X'?)"], \
+        result.stderr
+
+
+def test_what_only_follows_from_a_cell_or_a_row_left_out_is_not_said(tmp_path, workbook) -> None:
+    # a formula naming an event's process, a phase whose process is misspelt: their rows are left out, and the
+    # sub-phases, events and measures naming them say nothing more (they read once those rows are fixed)
+    phase = row_of(workbook, "Fasi", "B2.1.1.2", column=3)
+    assert [row_of(workbook, "Fasi", code, column=3) for code in ("B2.1.1.2.1", "B2.1.1.2.2")] == \
+        [phase + 1, phase + 2]
+    broken = edit(workbook, "Fasi", {f"A{phase}": "B2.1.1Y"}, tmp_path / "conseguenze.xlsx")
+    edit(broken, "Eventi", {"A2": "=B2"})
+    edit(broken, "Misure", {"E7": "RPTC"})
+    result = _import(broken, tmp_path / "out", "--lang", "it")
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+    assert [line for line in result.stderr.splitlines() if ": error[" in line] == [
+        f"{broken}:Eventi!A2: error[workbook]: una formula non è ammessa: le celle contengono dati "
+        "(sostituiscila con il suo valore)",
+        f"{broken}:Fasi!A{phase}: error[workbook]: processo 'B2.1.1Y' inesistente (forse 'B2.1.1'?)",
+        f"{broken}:Misure!E7: error[dangling-reference]: unità o ruolo 'RPTC' inesistente (forse 'RPCT'?)"], \
+        result.stderr
+
+
 def test_a_value_outside_a_closed_list_reads_like_the_yaml_error(tmp_path, workbook) -> None:
     column = column_of(workbook, "Misure", "tipologia")
     broken = edit(workbook, "Misure", {f"{column}3": "formazzione"}, tmp_path / "tipologia.xlsx")

@@ -39,11 +39,12 @@ from riskengine.workbook.layout import (
     Column,
     Table,
 )
-from riskengine.workbook.safety import Sheet, cell_location, column_letter, merged_cells, read_workbook
+from riskengine.workbook.safety import Sheet, cell_location, column_letter, merged_cells, read_sheets
 from riskengine.workbook.values import from_cell
 
 _ASSESSMENT_NAME = re.compile(r"assessment-(\d{4})\.yaml")
 _IGNORED_SHEETS = (README_SHEET, LISTS_SHEET)
+_HEADING = re.compile(r".*![A-Z]+1")  # a cell of a sheet's first row, its headings
 
 
 @dataclass
@@ -79,6 +80,7 @@ class _Row:
     empty: dict[PathKey, tuple[str, str]] = field(default_factory=dict)  # column key → (its empty cell, heading)
     owners: dict[str, Any] = field(default_factory=dict)
     owner_places: dict[str, str] = field(default_factory=dict)
+    refused: set[PathKey] = field(default_factory=set)  # the keys of its cells refused (a formula): left out
 
 
 @dataclass
@@ -93,10 +95,15 @@ class Imported:
 
 
 class _Reader:
-    def __init__(self, path: Path, sheets: dict[str, Sheet]) -> None:
+    def __init__(self, path: Path, sheets: dict[str, Sheet], refused: list[Problem]) -> None:
         self.path = path
         self.sheets = sheets
-        self.problems: list[Problem] = []
+        self.problems: list[Problem] = []  # what the next stages cannot read past: they stop the import
+        # What was left out and read past, said with whatever the next stages find: the cells refused (a formula),
+        # the rows naming a process or a phase the workbook does not have.
+        self.left_out: list[Problem] = list(refused)
+        self.refused = {p.location.path.removeprefix(f"{path}:") for p in refused}  # "Foglio!C12" of each
+        self.dropped: set[str] = set()  # the codes of the rows left out: named elsewhere, they are not unknown
         self.data: dict[str, dict[str, Any]] = {}
         self.places: dict[str, dict[PathKey, str]] = {}
         self.homes: dict[str, str] = {}
@@ -114,6 +121,16 @@ class _Reader:
         self.places.setdefault(name, {})
         self.empties.setdefault(name, {})
         return self.data.setdefault(name, {})
+
+    def follows(self, problem: Problem) -> bool:
+        """Whether a later stage's problem only follows from what was left out: said at a cell refused (the value
+        it asks for is the one refused), or naming the code of a row left out (it is there once the row is fixed)."""
+        if problem.location.path.removeprefix(f"{self.path}:") in self.refused:
+            return True
+        args = dict(problem.args)
+        named = args.get("riferimento") if problem.key == "problemi.riferimento_sconosciuto" else \
+            args.get("codice") if problem.key == "problemi.oggetto_sconosciuto" else None
+        return named in self.dropped
 
     # --- the sheets ---------------------------------------------------------------------------
 
@@ -133,6 +150,8 @@ class _Reader:
                 self.problem(sheet.title, cell.ref, "colonna_doppia", hint_key="una_colonna", colonna=text)
             else:
                 found[index] = column
+        if any(_HEADING.fullmatch(place) for place in self.refused if place.startswith(f"{sheet.title}!")):
+            return found  # the column missing may be the one whose heading was refused: said there
         for column in columns:
             if column.required and column not in found.values():
                 self.problem(sheet.title, "A1", "colonna_mancante", hint_key="aggiungi_colonna", colonna=column.header)
@@ -147,7 +166,7 @@ class _Reader:
             for index, cell in sorted(sheet.rows[number].items()):
                 column = found.get(index)
                 if column is None:
-                    if index not in found:
+                    if f"{sheet.title}!{column_letter(index)}1" not in self.refused:  # else: of a heading refused
                         self.problem(sheet.title, cell.ref, "valore_senza_intestazione", hint_key="intestazione")
                     continue
                 value = from_cell(cell.value, column)
@@ -163,6 +182,8 @@ class _Reader:
                 item.empty = {column.key: (f"{sheet.title}!{column_letter(index)}{number}", column.header)
                               for index, column in found.items()
                               if index not in sheet.rows[number] and column not in owners}
+                item.refused = {column.key for index, column in found.items()
+                                if f"{sheet.title}!{column_letter(index)}{number}" in self.refused}
         return items
 
     def settings(self, sheet: Sheet) -> None:
@@ -173,7 +194,8 @@ class _Reader:
             cells = sheet.rows[number]
             file_cell, name_cell, value_cell = cells.get(1), cells.get(2), cells.get(3)
             if file_cell is None or name_cell is None:
-                if value_cell is not None:
+                named = {f"{sheet.title}!{c}{number}" for c in "AB"} & self.refused  # then said there
+                if value_cell is not None and not named:
                     self.problem(sheet.title, value_cell.ref, "valore_senza_campo", hint_key="file_e_campo")
                 continue
             file = str(file_cell.value).strip()
@@ -197,6 +219,8 @@ class _Reader:
             given[(file, name)] = number
             data = self.file(file, f"{sheet.title}")
             if value_cell is None:
+                if f"{sheet.title}!C{number}" in self.refused:  # a value wanted: asked for where it was refused
+                    self.empties[file][column.key] = (f"{sheet.title}!C{number}", name)
                 continue
             _put(data, column.key, from_cell(value_cell.value, column))
             self.places[file][column.key] = f"{sheet.title}!{value_cell.ref}"
@@ -236,23 +260,42 @@ class _Reader:
         suggest_process = Suggestions(by_code)
         suggest_phase: dict[str, Suggestions] = {}  # by process: its phases
         placed: dict[int, PathKey] = {}
+        left: set[str] = set()  # the codes of the phases left out
+        # A code refused (a formula) may be the one a row names: its process or phase is not said to be unknown.
+        unsure_process = any(("codice",) in r.refused for r in processes)
+        unsure_phase = any(("codice",) in r.refused for r in phases)
+
+        def leave_out(row: _Row, sheet: str, problem: Problem | None) -> None:
+            """The row is not read: the rest is, with the problem said; its code named elsewhere is no error more."""
+            if sheet == "Fasi":
+                left.add(str(row.data.get("codice")))
+            self.dropped.add(str(row.data.get("codice")))
+            if problem is not None:
+                self.left_out.append(problem)
 
         def attach(row: _Row, sheet: str, owner_key: str, list_key: str) -> None:
             process = str(row.owners.get("processo", ""))
             parent_code = row.owners.get(owner_key)
+            if row.refused & {("processo",), (owner_key,)}:  # which parent it names is unknown: said at its cell
+                leave_out(row, sheet, None)
+                return
             if process not in by_code:
                 where = row.owner_places.get("processo", f"{sheet}!A{row.row}")
-                self.problems.append(said(Location(f"{self.path}:{where}"), "problemi.cartella.processo_sconosciuto",
-                                          code="workbook", hint=suggest_process(process), processo=process))
+                leave_out(row, sheet, None if unsure_process else said(
+                    Location(f"{self.path}:{where}"), "problemi.cartella.processo_sconosciuto", code="workbook",
+                    hint=suggest_process(process), processo=process))
                 return
             parent, path = by_code[process]
             if parent_code is not None:
                 phase = phase_rows.get((process, str(parent_code)))
                 if phase is None or id(phase) not in placed:
+                    if unsure_phase or str(parent_code) in left:  # the phase's own row says why it is missing
+                        leave_out(row, sheet, None)
+                        return
                     if process not in suggest_phase:
                         suggest_phase[process] = Suggestions(phases_of.get(process, []))
                     proposal = suggest_phase[process](str(parent_code))
-                    self.problems.append(said(
+                    leave_out(row, sheet, said(
                         Location(f"{self.path}:{row.owner_places[owner_key]}"), "problemi.cartella.fase_sconosciuta",
                         code="workbook", hint=proposal,
                         hint_key="" if proposal else "problemi.cartella.suggerimento.prima_la_fase",
@@ -360,14 +403,18 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str, Locatio
     from riskengine.workbook.collect import questionnaire_sheets
 
     path = Path(path)
-    sheets = read_workbook(path)
+    sheets, refused = read_sheets(path)
     if SETTINGS_SHEET not in sheets and questionnaire_sheets(sheets) is not None:
         raise refuse(Location(str(path)), "problemi.cartella.questionario", code="workbook",
                      hint_key="problemi.cartella.suggerimento.raccogli")
-    reader = _Reader(path, sheets)
+    reader = _Reader(path, sheets, refused)
+    # Every stage says its problems with those of the stages before it that were read past (a cell, a row left
+    # out), and with the catalogue's errors once found: one round for every problem the user can fix apart.
+    errors: list[Problem] = []
 
-    def at_cells(problems: list[Problem]) -> RiskengineError:
-        return RiskengineError(sorted(map(_in_a_cell, problems), key=Problem.sort_key))
+    def stop(more: list[Problem]) -> RiskengineError:
+        said_here = [p for p in errors + more if not reader.follows(p)]
+        return RiskengineError(sorted(map(_in_a_cell, reader.left_out + said_here), key=Problem.sort_key))
     tables = {t.title: t for t in TABLES}
     if SETTINGS_SHEET in sheets:
         reader.settings(sheets[SETTINGS_SHEET])
@@ -387,8 +434,8 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str, Locatio
             reader.simple(table, rows[table.title])
     if "Processi" in rows:
         reader.processes(rows["Processi"], rows.get("Fasi", []), rows.get("Eventi", []))
-    if reader.problems:
-        raise RiskengineError(sorted(reader.problems, key=Problem.sort_key))
+    if reader.problems:  # the sheets' own shape: what follows would read what they refuse
+        raise stop(reader.problems)
     documents = {name: WorkbookDocument(str(path), data, places=reader.places[name], home=reader.homes[name],
                                         empty=reader.empties[name]) for name, data in reader.data.items()}
     problems: list[Problem] = []
@@ -400,7 +447,7 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str, Locatio
             problems.append(said(Location(str(path)), "problemi.cartella.dati_mancanti", code="workbook",
                                  hint_key="problemi.cartella.suggerimento.esporta", file=name))
     if problems or any(m is None for m in models.values()):
-        raise at_cells(problems)
+        raise stop(problems)
     factors_doc: Document = documents.get("factors.yaml") or default_factors_document()
     if "factors.yaml" not in models:
         models["factors.yaml"] = validate_document(factors_doc, CATALOG_FILES["factors.yaml"], problems)
@@ -414,10 +461,7 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str, Locatio
     found = check_integrity(cg) + catalog.warnings
     # The catalogue's errors stop the import, but only once the assessment sheet is checked too: a renamed
     # process is refused in the sheets that name it and in the answers in one round, not in two.
-    errors = [p for p in found if p.severity is Severity.ERROR]
-
-    def stop(more: list[Problem]) -> RiskengineError:
-        return RiskengineError(sorted(errors + more, key=Problem.sort_key))
+    errors += [p for p in found if p.severity is Severity.ERROR]
     assessed = ASSESSMENT_SHEET in sheets or ASSESSMENT_FILE in documents
     year = reader.data.get(ASSESSMENT_FILE, {}).get("anno")  # its answers are read with the method of their year
     year = year if type(year) is int else None
@@ -444,14 +488,14 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str, Locatio
         if "monitoraggio" in doc.data or "valutazioni" in doc.data or "anno" in doc.data:
             assessment = validate_document(doc, AssessmentFile, problems)
             if assessment is None:
-                raise stop(at_cells(problems).problems)
+                raise stop(problems)
             try:
                 checked = check_assessment(doc, cg, method, path)
             except RiskengineError as exc:
                 raise stop(exc.problems) from None
             result.warnings += checked.findings + _unassessed(cg, method, checked)
             models[ASSESSMENT_FILE], documents[ASSESSMENT_FILE], result.year = assessment, doc, assessment.anno
-    if errors:
+    if errors or reader.left_out:
         raise stop([])
     return result
 

@@ -119,6 +119,16 @@ def merged_cells(path: Path, sheet: Sheet) -> list[Problem]:
 def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
     """The sheets of a checked workbook, as data; formula cells and Excel's error values are refused with their
     address."""
+    sheets, refused = read_sheets(path)
+    if refused:
+        raise RiskengineError(refused)
+    return sheets
+
+
+def read_sheets(path: str | os.PathLike) -> tuple[dict[str, Sheet], list[Problem]]:
+    """The sheets of a checked workbook, as data, and a problem at each cell refused and left out of them (a
+    formula, Excel's error value, a cell over Excel's length): a reader goes on without those cells and says them
+    with what it finds next. Two sheets of one name are refused with the cells, before any is read."""
     from openpyxl import load_workbook
 
     path = Path(path)
@@ -128,7 +138,8 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
     except Exception as exc:  # openpyxl raises many kinds on a damaged file: one located line
         raise _refuse(path, "illeggibile", "salva", errore=type(exc).__name__) from None
     sheets: dict[str, Sheet] = {}
-    problems = []
+    problems: list[Problem] = []
+    twice: list[Problem] = []
     try:
         for ws in book.worksheets:
             rows: dict[int, dict[int, Cell]] = {}
@@ -161,15 +172,15 @@ def read_workbook(path: str | os.PathLike) -> dict[str, Sheet]:
             # by its name as one composes it: 'Unità' typed with a combining accent is the sheet «Unità»
             name = unicodedata.normalize("NFC", ws.title)
             if name in sheets:  # two sheets of one name written two ways: which one holds the data?
-                problems.append(said(cell_location(path, ws.title, "A1"), "problemi.cartella.foglio_doppio",
-                                     code="workbook", hint_key="problemi.cartella.suggerimento.foglio_doppio",
-                                     foglio=name))
+                twice.append(said(cell_location(path, ws.title, "A1"), "problemi.cartella.foglio_doppio",
+                                  code="workbook", hint_key="problemi.cartella.suggerimento.foglio_doppio",
+                                  foglio=name))
             sheets[name] = Sheet(ws.title, rows, merged)
     finally:
         book.close()
-    if problems:
-        raise RiskengineError(problems)
-    return sheets
+    if twice:
+        raise RiskengineError(problems + twice)
+    return sheets, problems
 
 
 def _cells_of(book: Any, ws: Any, merged: list[str]) -> Iterator[dict[str, Any]]:
