@@ -41,7 +41,7 @@ Year = Annotated[int, Field(ge=1900, le=2200)]
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 # The values each integrity finding's message (``integrita.<codice>`` in the report messages) names;
-# tests/test_result_model.py checks this against the message catalogues.
+# tests/test_review_hardening.py checks this against the message catalogues.
 FINDING_ARGUMENTS: dict[str, frozenset[str]] = {
     "measure-without-indicator": frozenset({"misura", "variante"}),
     "measure-without-deadline": frozenset({"misura"}),
