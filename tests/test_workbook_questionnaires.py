@@ -105,7 +105,9 @@ def test_one_questionnaire_per_unit_with_the_unit_and_year_recorded(written) -> 
     assert set(_processes(out / "questionario-PERS-2026.xlsx")) == {
         cg.code(p) for p in cg.sources("unit:PERS", "owned-by")}
     scales = list(book["Scale"].iter_rows(min_row=2, values_only=True))
-    assert (option.codice or int(option.valore), option.etichetta) in {(r[3], r[4]) for r in scales if r[0] == "P1"}
+    # each scale by its indicator as the column answering it is headed
+    assert (option.codice or int(option.valore), option.etichetta) in {
+        (r[2], r[3]) for r in scales if r[0] == "P1 – " + METHOD.model.indicatori[0].nome}
     measures = book["Misure"]
     # headings, states and "continua" by their labels, as a unit head reads them (they were keys and slugs)
     assert [c.value for c in measures[1]] == ["Codice", "Nome", "Scadenza", "Indicatore", "Valore atteso", "Stato",
@@ -527,7 +529,7 @@ def test_a_questionnaire_in_english_is_written_in_english_and_merged_back(tmp_pa
     states = next(dv for dv in measures.data_validations.dataValidation if str(dv.sqref).startswith("F2"))
     assert states.formula1 == '"To be implemented,In progress,Implemented,Not implemented"'
     assert states.error == "Choose a state from the list"
-    assert [c.value for c in book["Scales"][1]] == ["Indicator", "Name", "Question", "Answer", "Meaning"]
+    assert [c.value for c in book["Scales"][1]] == ["Indicator", "Question", "Answer", "Meaning"]
     # the words of the questionnaire itself (the catalogue's and the method's texts are the administration's)
     own = [c.value for ws in book.worksheets for c in ws[1]] + [r[0] for r in book["Questionnaire"].iter_rows()] \
         + [measures[f"F{r}"].value for r in range(2, measures.max_row + 1)] \
@@ -869,6 +871,9 @@ def test_an_indicator_coded_by_an_identifier_is_headed_and_named_by_its_name(tmp
     assert [c.value for c in ws[1]][2:-1] == [i.nome for i in PNA2019.model.indicatori]
     titles = [dv.promptTitle for dv in ws.data_validations.dataValidation]
     assert titles[0] == "Livello di interesse esterno" and titles[1] == "Grado di discrezionalità del…"
+    # the «Scale» sheet names them so too: its first column read "interesse_esterno"
+    scales = {r[0] for r in load_workbook(path)["Scale"].iter_rows(min_row=2, values_only=True)}
+    assert scales == {i.nome for i in PNA2019.model.indicatori}
     before = (catalog / "assessment-2026.yaml").read_bytes()
     _fill(path, {"C1.1.1": {"Livello di interesse esterno": "alto", "Opacità del processo decisionale": None}})
     refused = run_cli("raccogli", str(catalog), str(path.parent), "--rules", RULES, "--lang", "it")

@@ -277,17 +277,18 @@ def unit_questionnaire(cg: CatalogGraph, method: Method, unit: str, year: int,
     sh.fit_widths(ws, len(MEASURE_COLUMNS))
     _protect(ws)
     ws = book.create_sheet(sheet["scale"])  # the scales in full (a cell's prompt holds 255 characters)
-    sh.style_header(ws, [heading(key) for key in ("indicatore", "nome", "domanda", "risposta", "significato")])
+    sh.style_header(ws, [heading(key) for key in ("indicatore", "domanda", "risposta", "significato")])
     row = 2
     for indicator in method.model.indicatori:
         for option in method.scale_of(indicator).opzioni:
-            for column, value in enumerate((indicator.codice, indicator.nome, indicator.domanda or None,
+            # the indicator as its column in «Valutazione» is headed, to be found by it (never a slug)
+            for column, value in enumerate((header_of[indicator.codice], indicator.domanda or None,
                                             option.codice or decimal_cell(option.valore), option.etichetta),
                                            start=1):
                 if value is not None:
                     sh.set_cell(ws, row, column, value)
             row += 1
-    sh.fit_widths(ws, 5)
+    sh.fit_widths(ws, 4)
     _protect(ws)
     book.security.lockStructure = True  # no sheet added, removed or renamed
     return sh.deterministic_bytes(book, dt.datetime.combine(cg.catalog.ente.data_riferimento, dt.time()))
