@@ -766,13 +766,13 @@ def report(source: str | Path, out_dir: str | Path, *, formats: tuple[str, ...] 
 
 def explain(catalog_dir: str | Path, process: str, *, year: int | None = None,
             rules_dir: str | Path | None = None, lang: str = "it") -> list[str]:
-    """Plain-language explanation of how ``process`` got each score and finding, in ``lang``."""
+    """Plain-language explanation of how ``process`` got each score and finding, in ``lang`` (only that process
+    is evaluated: see :func:`riskengine.pipeline.assess_process`)."""
     from riskengine.i18n import Text
-    from riskengine.pipeline import assess as run_assessment
+    from riskengine.pipeline import assess_process
     from riskengine.report.explanation import explain_process
 
-    return explain_process(run_assessment(catalog_dir, year=year, rules_dir=rules_dir), process, Text(lang),
-                           str(Path(catalog_dir) / "processes.yaml"))
+    return explain_process(assess_process(catalog_dir, process, year=year, rules_dir=rules_dir), process, Text(lang))
 
 
 def test(method_dir: str | Path, *, backend: str = "durable") -> TestReport:

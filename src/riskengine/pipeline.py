@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskengine import gcpause, shards
-from riskengine.errors import Location, Problem, RiskengineError, Severity
+from riskengine.errors import Location, Problem, RiskengineError, Severity, shorten
 from riskengine.evaluate.backend import Backend, backend_for
 from riskengine.graph.build import CatalogGraph
 from riskengine.graph.integrity import covered_events_dropped, overdue_measures
 from riskengine.i18n import refuse
 from riskengine.method.load import Method
 from riskengine.progress import Progress, silent
+from riskengine.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from riskengine.answers.load import Assessment
@@ -168,6 +169,34 @@ def assess(catalog_dir: str | Path, *, year: int | None = None, rules_dir: str |
         cg, assessment = loaded[0], loaded[3]
         history = checked(cg.catalog.ente.codice, assessment.model.anno) if checked is not None else None
         return _result(loaded, tell=tell, checked=history)
+
+
+def assess_process(catalog_dir: str | Path, code: str, *, year: int | None = None,
+                   rules_dir: str | Path | None = None, backend: str = "durable") -> dict[str, Any]:
+    """What the result of :func:`assess` says of process ``code``, as ``explain`` reads it: ``processi`` its
+    record alone, ``criticita`` the findings about it (subject the process or its code, in the result's order),
+    ``metodo``, ``motore`` and ``digest.regole``; the rest of the result is not built.
+
+    Only that process is evaluated: a process's facts and policies read no other process (the shards and the
+    ranking of measures evaluate a part of the catalogue alike). A code of no process is refused at
+    processes.yaml, with the nearest codes.
+    """
+    from riskengine.evaluate.evaluation import evaluate
+    from riskengine.result.build import annex_findings, method_record, process_records
+
+    with gcpause.paused():
+        cg, integrity, method, assessment, runner = _loaded(catalog_dir, year, rules_dir, backend)
+        node = f"process:{code}"
+        if node not in cg or cg.attrs(node)["kind"] != "process":
+            raise refuse(Location(str(Path(catalog_dir) / "processes.yaml")), "problemi.riferimento_sconosciuto",
+                         hint=did_you_mean(code, [cg.code(n) for n in cg.nodes_of("process")]),
+                         genere_chiave="problemi.genere.process", genere="process", riferimento=shorten(code))
+        record = process_records(cg, method, assessment, evaluate(cg, method, assessment, runner, only={code}))[0]
+        subjects = (node, code)
+        return {"motore": runner.name, "metodo": method_record(method),
+                "digest": {"regole": dict(sorted(method.digests.items()))}, "processi": [record],
+                "criticita": annex_findings(cg, assessment, [(code, record["criticita"])],
+                                            [p for p in integrity if p.subject in subjects])}
 
 
 def assessed_findings(prepared: tuple[CatalogGraph, list[Problem], Method], assessment: Assessment, *,

@@ -12,7 +12,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from riskengine.report.view import View
+from riskengine.report.view import MethodView, View
 
 # "dimensioni.probabilita: media" → the operator after the colon.
 _OPERATOR = re.compile(r":\s*([\w-]+)\s*$")
@@ -44,7 +44,7 @@ def _operator(step: dict[str, Any]) -> str:
     return match.group(1) if match else ""
 
 
-def _dimension(view: View, step: dict[str, Any], symbol: str) -> str:
+def _dimension(view: MethodView, step: dict[str, Any], symbol: str) -> str:
     """"P = (4 + 5 + 1) / 3 = 3,33" for a mean; max, min and mode by name; the result alone otherwise."""
     lang = view.lang
     values = [number(v, lang) for v in step.get("valori", {}).values()]
@@ -57,7 +57,7 @@ def _dimension(view: View, step: dict[str, Any], symbol: str) -> str:
     return f"{symbol} = {result}"
 
 
-def band_phrase(view: View, step: dict[str, Any] | None) -> str:
+def band_phrase(view: MethodView, step: dict[str, Any] | None) -> str:
     """"fascia da 9,01 a 15 (Aree A, B, C, H – nuovi indici)": the band row a level came from ('' if none)."""
     match = _BAND_RULE.match((step or {}).get("regola", ""))
     if not match:
@@ -77,7 +77,7 @@ def band_phrase(view: View, step: dict[str, Any] | None) -> str:
     return view.t("calcolo.tabella", fascia=span, nome=table["nome"]) if len(view.metodo.get("bande", [])) > 1 else span
 
 
-def _level_phrase(view: View, state: dict[str, Any]) -> str:
+def _level_phrase(view: MethodView, state: dict[str, Any]) -> str:
     level = view.level_of(state.get("livello"))
     label = level["etichetta"] if level else "—"
     band = band_phrase(view, next((s for s in state.get("traccia", []) if _BAND_RULE.match(s.get("regola", ""))),
@@ -85,7 +85,7 @@ def _level_phrase(view: View, state: dict[str, Any]) -> str:
     return f"{label}, {band}" if band else label
 
 
-def _residual(view: View, name: str, inherent: str, state: dict[str, Any]) -> dict[str, Any] | None:
+def _residual(view: MethodView, name: str, inherent: str, state: dict[str, Any]) -> dict[str, Any] | None:
     """One residual state: its formula with the efficacies the engine used, the result and the level."""
     lang = view.lang
     step = next((s for s in state.get("traccia", []) if s.get("regola", "").startswith("residuo")), None)
@@ -117,7 +117,7 @@ def _residual(view: View, name: str, inherent: str, state: dict[str, Any]) -> di
                                                                                              reverse=True)]}
 
 
-def calculation(view: View, process: dict[str, Any]) -> dict[str, Any] | None:
+def calculation(view: MethodView, process: dict[str, Any]) -> dict[str, Any] | None:
     """The scores of ``process`` as arithmetic: ``righe`` (inherent, variants), ``residui`` (planned and
     monitored, each with the efficacies of its measures). None for a process not assessed or a method
     that does not compute numbers (a grid method states levels, which the sheet shows)."""

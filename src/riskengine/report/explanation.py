@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from riskengine.errors import Location, shorten
-from riskengine.i18n import Text, indicator_label, refuse
+from riskengine.i18n import Text, indicator_label
 from riskengine.report.arithmetic import calculation
 from riskengine.report.messages import Messages
-from riskengine.report.view import TraceWords, View
-from riskengine.suggest import did_you_mean
+from riskengine.report.view import MethodView, TraceWords
 
 
 def step_lines(t: Text, step: dict[str, Any], words: TraceWords, indent: str = "  ") -> list[str]:
@@ -26,17 +24,13 @@ def step_lines(t: Text, step: dict[str, Any], words: TraceWords, indent: str = "
     return lines
 
 
-def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
-                    processes: str = "processes.yaml") -> list[str]:
+def explain_process(result: dict[str, Any], code: str, t: Text | None = None) -> list[str]:
     """The explanation of process ``code`` in ``result``, as lines of text in the language of ``t``.
 
-    ``processes``: the catalogue's file of processes, where an unknown code is reported."""
+    ``result``: an assessment's result holding the process, or what :func:`riskengine.pipeline.assess_process`
+    keeps of it (the process, its findings, ``metodo``, ``motore`` and ``digest.regole``: all that is read)."""
     t = t or Text()
-    process = next((p for p in result["processi"] if p["codice"] == code), None)
-    if process is None:
-        raise refuse(Location(processes), "problemi.riferimento_sconosciuto",
-                     hint=did_you_mean(code, [p["codice"] for p in result["processi"]]),
-                     genere_chiave="problemi.genere.process", genere="process", riferimento=shorten(code))
+    process = next(p for p in result["processi"] if p["codice"] == code)
     method = result["metodo"]
     words = TraceWords(method, t)
     levels = words.levels
@@ -73,7 +67,7 @@ def explain_process(result: dict[str, Any], code: str, t: Text | None = None,
         lines += ["", f"{words.variants.get(code, code)}: {score}{levels.get(data['livello'], data['livello'])}"]
         for step in data["traccia"]:
             lines += step_lines(t, step, words)
-    calc = calculation(View(result, Messages(t.lang)), process)
+    calc = calculation(MethodView(method, Messages(t.lang)), process)
     if calc is not None:  # the scores as the annex's sheet writes them out, to check with a calculator
         lines += ["", t("spiegazione.calcolo")]
         lines += [f"  {line}" for line in calc["righe"]]

@@ -244,6 +244,7 @@ def process_map(view: View, state: str, table: dict[str, Any] | None = None) -> 
     else:
         if state != "inerente":
             return None
+        assert grid is not None  # not numeric: the method has a grid
         rows, cols = _grid_axes(view, grid)
         zones = {(r, c): grid["celle"][grid["righe"].index(r)][grid["colonne"].index(c)] for r in rows for c in cols}
         for p in processes:

@@ -156,29 +156,66 @@ class TraceWords:
 _FORMER_GREYS = ("#d6d6d6", "#b0b0b0", "#8a8a8a", "#646464", "#3e3e3e")
 
 
-class View:
+class MethodView:
+    """The lookups of a result's method (``metodo``) in one language: its levels, variants and band intervals.
+
+    What the arithmetic of one process reads (``explain``); :class:`View` adds the rest of the result.
+    """
+
+    def __init__(self, metodo: dict[str, Any], messages: Messages) -> None:
+        self.t = messages
+        self.lang = messages.lang
+        self.metodo = metodo
+        self.numeric = bool(metodo.get("numerico"))
+        self.variants = list(metodo.get("varianti", []))  # in method order; ``bande`` set: with a level
+        self.levels = [self._level(i, lvl) for i, lvl in enumerate(metodo["livelli"])]
+        self.level = {lvl["codice"]: lvl for lvl in self.levels}
+
+    def _level(self, rank: int, level: dict[str, Any]) -> dict[str, Any]:
+        colour = safe_colour(level.get("colore"))
+        return {"codice": level["codice"], "etichetta": self.t.level(level), "colore": colour,
+                "testo": text_colour(colour), "tinta": tint(colour, 0.82), "rango": rank}
+
+    def level_of(self, code: str | None) -> dict[str, Any] | None:
+        """The level record (label, colours, rank) of a level code; None when the code is None."""
+        if code is None:
+            return None
+        if code not in self.level:  # a code of no method known here: labelled by itself
+            colour = safe_colour(None)
+            return {"codice": code, "etichetta": code, "colore": colour, "testo": text_colour(colour),
+                    "tinta": tint(colour, 0.82), "rango": -1}
+        return self.level[code]
+
+    def interval(self, text: str) -> str:
+        """A band row's interval in the language ("≥ 4.01 e ≤ 9": "≥ 4,01 e ≤ 9", "≥ 4.01 and ≤ 9")."""
+        found = _INTERVAL.fullmatch(text)
+        if found is None:
+            return self.t.prose(text)
+        return self.t("metodo.intervallo", da=found["da"], minimo=self.t.number(found["minimo"]), a=found["a"],
+                      massimo=self.t.number(found["massimo"]))
+
+    def variant_name(self, code: str) -> str:
+        """A variant's name as the method writes it (its code for a result without names)."""
+        return next((v["nome"] for v in self.variants if v["codice"] == code), code)
+
+
+class View(MethodView):
     """Plain lookups and orderings over a result, for templates and table writers."""
 
     def __init__(self, result: dict[str, Any], messages: Messages, *, edition: str = "completa") -> None:
+        super().__init__(result["metodo"], messages)
         self.result = result
         # "pubblicazione": what a citizen reads (no findings, trace, file names, digests or internal codes);
         # "completa": everything, for the RPCT and the OIV.
         self.edition = edition
         self.publication = edition == "pubblicazione"
-        self.t = messages
-        self.lang = messages.lang
         self.ente = result["ente"]
-        self.metodo = result["metodo"]
         self.sintesi = result["sintesi"]
         # An annex with error findings is a draft: marked on every page, never a publication.
         self.draft = bool(self.sintesi.get("criticita_per_gravita", {}).get("error"))
-        self.numeric = bool(self.metodo.get("numerico"))
         self.simplified = bool(self.ente.get("regime_semplificato"))
-        self.variants = list(self.metodo.get("varianti", []))  # in method order; ``bande`` set: with a level
-        self.levels = [self._level(i, lvl) for i, lvl in enumerate(self.metodo["livelli"])]
         self.trace = TraceWords(self.metodo, messages)
         self.levels_desc = list(reversed(self.levels))
-        self.level = {lvl["codice"]: lvl for lvl in self.levels}
         self._former_levels(result.get("storico") or {})
         self.areas = list(result["aree"])
         self.area = {a["codice"]: a for a in self.areas}
@@ -204,11 +241,6 @@ class View:
         self.obligation = {o["codice"]: o for o in self.obligations}
 
     # -- levels -------------------------------------------------------------------------------------------
-
-    def _level(self, rank: int, level: dict[str, Any]) -> dict[str, Any]:
-        colour = safe_colour(level.get("colore"))
-        return {"codice": level["codice"], "etichetta": self.t.level(level), "colore": colour,
-                "testo": text_colour(colour), "tinta": tint(colour, 0.82), "rango": rank}
 
     def _former_levels(self, history: dict[str, Any]) -> None:
         """The levels of earlier years' methods with other level codes (the changes and the trend name them).
@@ -252,24 +284,6 @@ class View:
             return None
         return int(year.get("per_livello", {}).get(level["codice"], 0))
 
-    def level_of(self, code: str | None) -> dict[str, Any] | None:
-        """The level record (label, colours, rank) of a level code; None when the code is None."""
-        if code is None:
-            return None
-        if code not in self.level:  # a code of no method known here: labelled by itself
-            colour = safe_colour(None)
-            return {"codice": code, "etichetta": code, "colore": colour, "testo": text_colour(colour),
-                    "tinta": tint(colour, 0.82), "rango": -1}
-        return self.level[code]
-
-    def interval(self, text: str) -> str:
-        """A band row's interval in the language ("≥ 4.01 e ≤ 9": "≥ 4,01 e ≤ 9", "≥ 4.01 and ≤ 9")."""
-        found = _INTERVAL.fullmatch(text)
-        if found is None:
-            return self.t.prose(text)
-        return self.t("metodo.intervallo", da=found["da"], minimo=self.t.number(found["minimo"]), a=found["a"],
-                      massimo=self.t.number(found["massimo"]))
-
     def _register_key(self, p: dict[str, Any]) -> tuple:
         level = self.level.get(p.get("livello") or "", None)
         return (-(level["rango"] if level else -1), p["codice"])
@@ -311,10 +325,6 @@ class View:
         """The measures of a process that apply to every process (``tratta: tutti``)."""
         return [m for m in self.process_measures(p, "generale") + self.process_measures(p, "specifica")
                 if m.get("tratta_tutti")]
-
-    def variant_name(self, code: str) -> str:
-        """A variant's name as the method writes it (its code for a result without names)."""
-        return next((v["nome"] for v in self.variants if v["codice"] == code), code)
 
     def band_table_name(self, code: str | None) -> str:
         """The name of a band table of the method (its code when unknown)."""
