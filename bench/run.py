@@ -44,9 +44,9 @@ import generate  # noqa: E402
 
 # The steps measured at each size. K exists for the PDF case (1,000 processes).
 STEPS = {
-    "S": ["startup", "check", "imports", "assess", "interpreter", "html", "xlsx", "pdf", "pdf_incremental"],
+    "S": ["startup", "check", "imports", "assess", "interpreter", "explain", "html", "xlsx", "pdf", "pdf_incremental"],
     "K": ["assess", "html", "xlsx", "pdf", "pdf_incremental"],
-    "M": ["check", "assess", "interpreter", "html", "xlsx"],
+    "M": ["check", "assess", "interpreter", "explain", "html", "xlsx"],
     "L": ["check", "assess", "interpreter"],
 }
 SLOW = {"pdf", "pdf_incremental"}  # run once whatever --repeat says
@@ -55,10 +55,10 @@ MAX_FILE_MB = "1024"      # RISKENGINE_MAX_FILE_MB for M and L: their YAML files
 # Exit codes of a completed step: `check` exits 1 when it finds errors, `assess` and `report` 3 when
 # the annex is a draft (error findings); the generated catalogues have some (missing motivations,
 # high risks without specific measures), as real ones do.
-COMPLETED = {"startup": (0,), "check": (0, 1), "imports": (0,), "assess": (0, 3), "interpreter": (0, 3), "html": (0, 3),
-             "xlsx": (0, 3), "pdf": (0, 3), "pdf_incremental": (0, 3)}
+COMPLETED = {"startup": (0,), "check": (0, 1), "imports": (0,), "assess": (0, 3), "interpreter": (0, 3), "explain": (0,),
+             "html": (0, 3), "xlsx": (0, 3), "pdf": (0, 3), "pdf_incremental": (0, 3)}
 PDF_NAME = "allegato-pubblicazione.pdf"  # written by the pdf steps in their output folder
-CACHED = {"check", "assess", "interpreter"}  # steps that read the cache of linked catalogues: first run cold
+CACHED = {"check", "assess", "interpreter", "explain"}  # steps that read the cache of linked catalogues: first run cold
 GOLDEN = REPO / "tests" / "golden" / "bench"  # <size>-risultato.sha256: the assess result recorded
 DESCRIPTIONS = {
     "startup": "riskengine --help (CLI start-up)",
@@ -67,6 +67,7 @@ DESCRIPTIONS = {
                "floor of check's wall time while it imports them",
     "assess": "riskengine assess --format json (durable-rules engine, no rendering)",
     "interpreter": "riskengine assess --engine interpreter --format json (no engine: the reference)",
+    "explain": "riskengine explain CATALOG CODE (the catalogue's first process: only it evaluated and worded)",
     "html": "riskengine report risultato.json --format html (annex + one sheet per process)",
     "xlsx": "riskengine report risultato.json --format xlsx",
     "pdf": "the publication edition's PDF (bench/pdf_edition.py: the parts laid out by WeasyPrint in worker "
@@ -78,6 +79,13 @@ DESCRIPTIONS = {
 def riskengine_cmd() -> list[str]:
     script = Path(sys.executable).parent / "riskengine"
     return [str(script)] if script.exists() else [sys.executable, "-m", "riskengine"]
+
+
+def first_process(catalog: Path) -> str:
+    """The code of the catalogue's first process (the generator writes one per line, ``  - codice: "…"``)."""
+    with open(catalog / "processes.yaml", encoding="utf-8") as lines:
+        found = next(m for line in lines if (m := re.match(r'  - codice: "([^"]+)"', line)))
+    return found[1]
 
 
 def step_command(step: str, catalog: Path, out: Path) -> list[str]:
@@ -97,6 +105,7 @@ def step_command(step: str, catalog: Path, out: Path) -> list[str]:
         "assess": cli + ["assess", str(catalog), "--out", str(out), "--format", "json", "-q"] + rules,
         "interpreter": cli + ["assess", str(catalog), "--out", str(out), "--format", "json", "-q",
                               "--engine", "interpreter"] + rules,
+        "explain": cli + ["explain", str(catalog), first_process(catalog)] + rules,
         "html": cli + ["report", str(result), "--out", str(out), "--format", "html", "-q"],
         "xlsx": cli + ["report", str(result), "--out", str(out), "--format", "xlsx", "-q"],
     }[step]
