@@ -98,6 +98,8 @@ def step_command(step: str, catalog: Path, out: Path) -> list[str]:
         source = changed_result(result) if step == "pdf_incremental" else result  # written only when this step runs
         return [sys.executable, str(HERE / "pdf_edition.py"), str(source), "--mode", "parts",
                 "--out", str(out / PDF_NAME)]
+    if step == "explain":  # the catalogue read only when this step runs
+        return cli + ["explain", str(catalog), first_process(catalog)] + rules
     return {
         "startup": cli + ["--help"],
         "check": cli + ["check", str(catalog), "-q"] + rules,
@@ -105,7 +107,6 @@ def step_command(step: str, catalog: Path, out: Path) -> list[str]:
         "assess": cli + ["assess", str(catalog), "--out", str(out), "--format", "json", "-q"] + rules,
         "interpreter": cli + ["assess", str(catalog), "--out", str(out), "--format", "json", "-q",
                               "--engine", "interpreter"] + rules,
-        "explain": cli + ["explain", str(catalog), first_process(catalog)] + rules,
         "html": cli + ["report", str(result), "--out", str(out), "--format", "html", "-q"],
         "xlsx": cli + ["report", str(result), "--out", str(out), "--format", "xlsx", "-q"],
     }[step]
