@@ -185,6 +185,20 @@ def test_what_only_follows_from_a_cell_or_a_row_left_out_is_not_said(tmp_path, w
         result.stderr
 
 
+@pytest.mark.parametrize(("sheet", "cell"), [("Eventi", "D1"), ("Processi", "C1"), ("Misure", "A1"),
+                                           ("Valutazione", "B1"), ("Generale", "A3"), ("Generale", "B3")])
+def test_a_formula_in_a_heading_or_a_setting_s_name_is_said_alone(tmp_path, workbook, sheet, cell) -> None:
+    # Regression (review of 66d3f92): the column under a refused heading was left out and every row then
+    # lacked its value ("manca la chiave obbligatoria 'descrizione'" 96 times, "non ha un'area" 41 times); a
+    # setting's name refused left its field missing. Nothing under such a cell reads rightly: it is said alone.
+    broken = edit(workbook, sheet, {cell: '="x"'}, tmp_path / "intestazione.xlsx")
+    result = _import(broken, tmp_path / "out", "--lang", "it")
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+    assert [line for line in result.stderr.splitlines() if ": error[" in line] == [
+        f"{broken}:{sheet}!{cell}: error[workbook]: una formula non è ammessa: le celle contengono dati "
+        "(sostituiscila con il suo valore)"], result.stderr
+
+
 def test_a_value_outside_a_closed_list_reads_like_the_yaml_error(tmp_path, workbook) -> None:
     column = column_of(workbook, "Misure", "tipologia")
     broken = edit(workbook, "Misure", {f"{column}3": "formazzione"}, tmp_path / "tipologia.xlsx")

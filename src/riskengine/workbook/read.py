@@ -44,7 +44,9 @@ from riskengine.workbook.values import from_cell
 
 _ASSESSMENT_NAME = re.compile(r"assessment-(\d{4})\.yaml")
 _IGNORED_SHEETS = (README_SHEET, LISTS_SHEET)
-_HEADING = re.compile(r".*![A-Z]+1")  # a cell of a sheet's first row, its headings
+# The cells that decide how a whole column or row reads: a sheet's headings (its first row), and the file and
+# field a row of the settings sheet names.
+_SHAPING = re.compile(rf".*![A-Z]+1|{re.escape(SETTINGS_SHEET)}![AB]\d+")
 
 
 @dataclass
@@ -150,8 +152,6 @@ class _Reader:
                 self.problem(sheet.title, cell.ref, "colonna_doppia", hint_key="una_colonna", colonna=text)
             else:
                 found[index] = column
-        if any(_HEADING.fullmatch(place) for place in self.refused if place.startswith(f"{sheet.title}!")):
-            return found  # the column missing may be the one whose heading was refused: said there
         for column in columns:
             if column.required and column not in found.values():
                 self.problem(sheet.title, "A1", "colonna_mancante", hint_key="aggiungi_colonna", colonna=column.header)
@@ -166,7 +166,7 @@ class _Reader:
             for index, cell in sorted(sheet.rows[number].items()):
                 column = found.get(index)
                 if column is None:
-                    if f"{sheet.title}!{column_letter(index)}1" not in self.refused:  # else: of a heading refused
+                    if index not in found:
                         self.problem(sheet.title, cell.ref, "valore_senza_intestazione", hint_key="intestazione")
                     continue
                 value = from_cell(cell.value, column)
@@ -194,8 +194,7 @@ class _Reader:
             cells = sheet.rows[number]
             file_cell, name_cell, value_cell = cells.get(1), cells.get(2), cells.get(3)
             if file_cell is None or name_cell is None:
-                named = {f"{sheet.title}!{c}{number}" for c in "AB"} & self.refused  # then said there
-                if value_cell is not None and not named:
+                if value_cell is not None:
                     self.problem(sheet.title, value_cell.ref, "valore_senza_campo", hint_key="file_e_campo")
                 continue
             file = str(file_cell.value).strip()
@@ -407,6 +406,10 @@ def read_catalog_workbook(path: str | Path, *, method_of: Callable[[str, Locatio
     if SETTINGS_SHEET not in sheets and questionnaire_sheets(sheets) is not None:
         raise refuse(Location(str(path)), "problemi.cartella.questionario", code="workbook",
                      hint_key="problemi.cartella.suggerimento.raccogli")
+    if any(_SHAPING.fullmatch(p.location.path.removeprefix(f"{path}:")) for p in refused):
+        # a heading or a setting's name refused (a formula): nothing under it reads rightly, so the cells refused
+        # are said alone, as the sheets' own shape is
+        raise RiskengineError(sorted(map(_in_a_cell, refused), key=Problem.sort_key))
     reader = _Reader(path, sheets, refused)
     # Every stage says its problems with those of the stages before it that were read past (a cell, a row left
     # out), and with the catalogue's errors once found: one round for every problem the user can fix apart.
