@@ -428,12 +428,17 @@ YAML_CASES = {
     "a:\n\tb: 1\n": "tabulazione",
     "a: 1\n\tb: 2\n": "tabulazione",
     "a: @x\n": "carattere_iniziale",
-    "a:\n  b: 1\n c: 2\n": "chiave_piu_rientrata",
+    "a:\n  b: 1\n c: 2\n": "chiave_tra_livelli",
+    'a:\n  b: "1"\n    c: 2\n': "chiave_piu_rientrata",
     "a: 1\nb:\n  c: 'x' y\n": "chiave_attesa",
     "- a: 1\n b: 2\n": "chiave_meno_rientrata",
     "a:\n  - b: 1\n  c: 2\n": "chiave_nell_elenco",
     "a:\n  - 1\n  b: 2\n": "trattino_atteso",
     'a:\n  b: "x\n  c: "y"\n': "virgolette_chiuse_dopo",
+    "a:\n  - 'x\n  - 'y'\n": "virgolette_chiuse_dopo",
+    # a value's own quote closing it on a later line, and text after it: no quote was left open (review of 123f94b)
+    "a:\n  nome: 'Procedure\n    dell'ente'\n  b: 1\n": "chiave_attesa",
+    'p:\n  - codice: x\n    nome: "Procedure di\n      mobilità".\n': "chiave_attesa",
     "a: *x\n": "alias_sconosciuto",
     'a: "abc\nb: 2\n': "virgolette_aperte",
     "a: 'abc\nb: 2\n": "virgolette_aperte",
@@ -513,21 +518,27 @@ def test_an_unclosed_quote_is_placed_where_it_was_opened() -> None:
 # what the author is told there.
 SLIPS = {
     "a key indented like the list's dashes": (
-        lambda lines: lines.__setitem__(1, lines[1][2:]),
-        "processes.yaml:2:3: error[load]: YAML non valido: la chiave 'nome' comincia alla colonna 3, quella del "
-        "trattino '-' dell'elemento di elenco della riga 1, ma non ha il trattino (se è una chiave di quell'elemento, "
+        lambda lines: lines.__setitem__(2, lines[2][2:]),
+        "processes.yaml:3:3: error[load]: YAML non valido: la chiave 'nome' comincia alla colonna 3, quella del "
+        "trattino '-' dell'elemento di elenco della riga 2, ma non ha il trattino (se è una chiave di quell'elemento, "
         "spostala alla colonna 5 come le sue chiavi; se comincia un nuovo elemento, scrivi '- ' prima della chiave)"),
     "a key indented past its mapping's": (
-        lambda lines: lines.__setitem__(2, "  " + lines[2]),
-        "processes.yaml:3:7: error[load]: YAML non valido: la chiave 'aree' comincia alla colonna 7, oltre la colonna "
-        "5 delle chiavi della mappa che comincia alla riga 1 (spostala alla colonna 5, come le chiavi della riga 1; "
+        lambda lines: lines.__setitem__(3, "  " + lines[3]),
+        "processes.yaml:4:7: error[load]: YAML non valido: la chiave 'aree' comincia alla colonna 7, oltre la colonna "
+        "5 delle chiavi della mappa che comincia alla riga 2 (spostala alla colonna 5, come le chiavi della riga 2; "
         "rientra solo con spazi)"),
+    "a key between two levels": (  # review of 123f94b: it was told to move to column 1, out of processes.yaml's list
+        lambda lines: lines.__setitem__(4, " " + lines[4].lstrip()),
+        "processes.yaml:5:2: error[load]: YAML non valido: la chiave 'unita' comincia alla colonna 2, tra la colonna 1 "
+        "delle chiavi della mappa che comincia alla riga 1 e la colonna 5 della chiave della riga 4 (spostala alla "
+        "colonna 5 se è una chiave come quella della riga 4, o alla colonna 1 se è una chiave della mappa della riga 1"),
     "a quote left open, closed by the next quoted value": (
-        lambda lines: lines.__setitem__(1, lines[1].rstrip('"')),
-        "processes.yaml:2:11: error[load]: YAML non valido: le virgolette aperte qui si chiudono solo alla riga 7, con "
+        lambda lines: lines.__setitem__(2, lines[2].rstrip('"')),
+        "processes.yaml:3:11: error[load]: YAML non valido: le virgolette aperte qui si chiudono solo alla riga 8, con "
         "quelle di un altro valore: le righe in mezzo sono prese per testo di questo valore (chiudi le virgolette"),
 }
 PROCESS = """\
+processi:
   - codice: B1.1.1
     nome: "Procedure di assunzione di personale"
     aree: [A]
@@ -551,6 +562,18 @@ def test_a_misplaced_key_or_an_open_quote_is_said_as_the_author_made_it(tmp_path
         load_yaml(path)
     assert IT.problem(info.value.problems[0]).replace(str(tmp_path) + "/", "").startswith(expected), \
         IT.problem(info.value.problems[0])
+
+
+def test_the_lines_a_yaml_problem_cites_are_counted_as_the_reader_counts_them() -> None:
+    # Regression (review of 123f94b): a carriage return or a line separator inside a quoted value is a line break
+    # to the reader, which locates the problem so; the item and the quote cited were counted by "\n" alone.
+    for text, expected in (('z: "a\rb"\na:\n  - b: 1\n  c: 2\n', ("5:3:", "dell'elemento di elenco della riga 4")),
+                           ('z: "a\u2028b"\na:\n  b: "x\n  c: "y"\n', ("4:6:", "si chiudono solo alla riga 5"))):
+        for loader in (getattr(yaml, "CSafeLoader", yaml.SafeLoader), yaml.SafeLoader):
+            with pytest.raises(yaml.MarkedYAMLError) as info:
+                yaml.load(text, Loader=loader)
+            said = IT.problem(yaml_problem("f.yaml", info.value, text).problems[0])
+            assert said.startswith(f"f.yaml:{expected[0]}") and expected[1] in said, said
 
 
 def test_an_unknown_yaml_problem_is_quoted_in_an_italian_sentence(tmp_path: Path) -> None:

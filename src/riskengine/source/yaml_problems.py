@@ -10,6 +10,7 @@ instead of Python's English.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import re
 import sys
@@ -73,25 +74,32 @@ _KEY = re.compile(r"""([^\s#'"\[\]{},&*!|>%@`-][^:#\n]*?|'[^'\n]*'|"[^"\n]*"):(?
 def _misplaced(cause: str, where: Location, values: dict[str, Any], mark: yaml.Mark, exc: yaml.MarkedYAMLError,
                text: str) -> tuple[str, Location, dict[str, Any]]:
     """The usual slips behind "a key is expected" and "a '-' is expected", said as the author made them: a quote
-    left open that the next quoted value closes (said where it was opened), and a key indented otherwise than the
-    keys of its mapping or of its list item (with both columns). Anything else keeps ``cause``."""
+    left open that the next value's opening quote closes (said where it was opened), and a key indented otherwise
+    than the keys of its mapping or of its list item (with the columns it may belong to). Anything else keeps
+    ``cause``. Lines are counted as the reader counts them."""
     opened, context = exc.context_mark, exc.context or ""
-    line_start = text.rfind("\n", 0, mark.index) + 1
+    lines = _lines(text)
+    line_start = lines[mark.line] if mark.line < len(lines) else 0
     quote = text[mark.index - 1:mark.index] if mark.index > line_start else ""
-    if cause == "chiave_attesa" and quote in ("'", '"'):
+    if quote in ("'", '"') and _STARTS_A_VALUE.fullmatch(text, line_start, mark.index - 1):
         start = _opening_quote(text, mark.index - 1, quote)
-        if start is not None and "\n" in text[start:mark.index]:
-            line = text.count("\n", 0, start) + 1
-            column = start - (text.rfind("\n", 0, start) + 1) + 1
-            return "virgolette_chiuse_dopo", Location(where.path, line, column), {"chiusura": where.line}
+        line = bisect.bisect_right(lines, start) if start is not None else mark.line + 1
+        if start is not None and line <= mark.line:  # opened on an earlier line: closed by the next value's quote
+            return "virgolette_chiuse_dopo", Location(where.path, line, start - lines[line - 1] + 1), \
+                {"chiusura": where.line}
     key = _KEY.match(text, mark.index)
     if text[line_start:mark.index].strip(" ") or key is None or opened is None:
         return cause, where, values
     found = {"chiave": key.group(1).strip(), "colonna": mark.column + 1}  # columns from 1, as an editor counts
     if "mapping" in context and cause == "chiave_attesa" and mark.column != opened.column:
-        return "chiave_piu_rientrata" if mark.column > opened.column else "chiave_meno_rientrata", where, \
-            {**found, "attesa": opened.column + 1, "riga": opened.line + 1}
-    item = _item_above(text, line_start, opened.column) if "collection" in context else None
+        if mark.column < opened.column:
+            return "chiave_meno_rientrata", where, {**found, "attesa": opened.column + 1, "riga": opened.line + 1}
+        above = _keys_above(text, lines, mark.line)
+        if above is not None and above[1] > mark.column:  # between the mapping's keys and a deeper level's
+            return "chiave_tra_livelli", where, {**found, "attesa": opened.column + 1, "riga": opened.line + 1,
+                                                 "interna": above[1] + 1, "riga_interna": above[0]}
+        return "chiave_piu_rientrata", where, {**found, "attesa": opened.column + 1, "riga": opened.line + 1}
+    item = _item_above(text, lines, mark.line, opened.column) if "collection" in context else None
     if item is not None:  # the list item the key comes after: its line and the column of its keys
         line, keys = item
         if mark.column == opened.column:
@@ -101,12 +109,38 @@ def _misplaced(cause: str, where: Location, values: dict[str, Any], mark: yaml.M
     return cause, where, values
 
 
-def _item_above(text: str, before: int, dash: int) -> tuple[int, int] | None:
-    """The last list item before offset ``before`` whose dash is at column ``dash`` (from 0) and a key follows
-    on its line (``- codice: …``): its line (from 1) and the column of that key (from 0)."""
-    lines = text[:before].split("\n")
-    for number in range(len(lines) - 1, -1, -1):
-        line = lines[number]
+# What may come before a quote that opens a value, on its line: the indentation, list dashes, a key and its colon.
+_STARTS_A_VALUE = re.compile(r"""[ \t]*(?:-[ \t]+)*(?:[^\s#'"\[\]{},&*!|>%@`-][^:#]*?:[ \t]+)?""")
+
+
+def _lines(text: str) -> list[int]:
+    """The offset where each line of ``text`` starts, its line breaks counted as the YAML reader counts them."""
+    return [0] + [found.end() for found in _LINE_BREAK.finditer(text)]
+
+
+def _line_text(text: str, lines: list[int], number: int) -> str:
+    """Line ``number`` (from 0) without its line break."""
+    end = lines[number + 1] if number + 1 < len(lines) else len(text)
+    return _LINE_BREAK.sub("", text[lines[number]:end])
+
+
+def _keys_above(text: str, lines: list[int], before: int) -> tuple[int, int] | None:
+    """The nearest line above line ``before`` (from 0) that holds a key, past blank lines and comments: its number
+    (from 1) and the column of the key (from 0, after any list dashes)."""
+    for number in range(before - 1, -1, -1):
+        line = _line_text(text, lines, number)
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        column = re.match(r"[ ]*(?:-[ ]+)*", line).end()  # type: ignore[union-attr]  # always matches
+        return (number + 1, column) if _KEY.match(line, column) else None
+    return None
+
+
+def _item_above(text: str, lines: list[int], before: int, dash: int) -> tuple[int, int] | None:
+    """The last list item above line ``before`` (from 0) whose dash is at column ``dash`` (from 0) and a key
+    follows on its line (``- codice: …``): its line (from 1) and the column of that key (from 0)."""
+    for number in range(before - 1, -1, -1):
+        line = _line_text(text, lines, number)
         if line[:dash].strip(" ") or line[dash:dash + 1] != "-":
             continue
         after = line[dash + 1:]
