@@ -119,10 +119,13 @@ def test_a_method_file_absent_for_the_key_is_absent_for_the_load(rules, cache_ro
         return found
 
     monkeypatch.setattr(method_cache, "method_key", key_then_add)
-    method = cached_method(rules)
-    assert list(method.digests) == ["method.yaml"] and not method.tables
+    with pytest.raises(RiskengineError) as info:  # the file read under the key: absent, which is refused
+        cached_method(rules)
+    assert [p.key for p in info.value.problems] == ["problemi.metodo.manca_politiche"]
     policies.unlink()
-    assert method.digests == load_method(rules).digests
+    with pytest.raises(RiskengineError) as again:
+        load_method(rules)
+    assert again.value.problems == info.value.problems
 
 
 def test_a_method_with_errors_is_refused_every_time_and_never_stored(rules, cache_root):

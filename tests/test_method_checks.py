@@ -35,6 +35,20 @@ def refused(tmp_path, src, *edits) -> tuple:
     return target, formatted(load_problems(target))
 
 
+def test_a_method_without_policies_yaml_is_refused_and_a_renamed_file_named(tmp_path) -> None:
+    # Regression: a policies.yaml renamed (politiche.yaml) or deleted was read as "no policies": check said ok
+    # and the annex lost every finding, priority and monitoring level with no word about it.
+    renamed = method_copy(tmp_path, TORINO)
+    (renamed / "policies.yaml").rename(renamed / "politiche.yaml")
+    assert formatted(load_problems(renamed)) == [
+        f"{renamed / 'policies.yaml'}: error[load]: policies.yaml missing: without its policy rules the method raises "
+        "no findings and sets no priority or monitoring (if the rules are in one of these files, rename it "
+        "policies.yaml: politiche.yaml)"]
+    (renamed / "politiche.yaml").unlink()
+    assert formatted(load_problems(renamed))[0].endswith(
+        "(create policies.yaml in the method's folder, with its decision tables: see docs/rules.md)")
+
+
 @pytest.mark.parametrize("name", ["pna2013", "pna2019", "cciaa-torino-2022"])
 def test_shipped_methods_load_without_problems(name: str) -> None:
     method = load_method(TORINO.parent / name)

@@ -20,7 +20,7 @@ from riskengine.method.load import Method, load_method
 from riskengine.source.document import loading_versions, read_file
 from riskengine.user_cache import signed_entry
 
-_FORMAT = b"riskengine-metodo/2"  # 2: its warnings worded as findings (integrita.method.*)
+_FORMAT = b"riskengine-metodo/3"  # 2: its warnings worded as findings (integrita.method.*); 3: policies.yaml required
 KEPT = 16  # the newest methods kept (a few kilobytes each)
 
 

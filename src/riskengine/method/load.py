@@ -831,6 +831,16 @@ def _comparisons(cond: expr.Cond) -> list[expr.Cmp]:
     return []
 
 
+def _missing_policies(root: Path, path: Path) -> Problem:
+    """The problem of a method folder without policies.yaml; the other YAML files beside method.yaml are named as
+    the one perhaps meant (renamed, or misspelt)."""
+    others = sorted(p.name for p in root.iterdir() if p.suffix in (".yaml", ".yml")
+                    and p.name not in ("method.yaml", path.name) and p.is_file())
+    return said(Location(str(path)), "problemi.metodo.manca_politiche",
+                hint_key="problemi.metodo.suggerimento.manca_politiche" + ("_altri" if others else ""),
+                file=", ".join(others))
+
+
 def load_method(root: str | Path, *, read: Mapping[str, bytes | None] | None = None) -> Method:
     """Load, check and compile ``rules/<method>/``; raise :class:`RiskengineError` with every problem.
 
@@ -857,14 +867,15 @@ def load_method(root: str | Path, *, read: Mapping[str, bytes | None] | None = N
     model = validate_document(doc, MethodFile, problems)
     policies_path = root / "policies.yaml"
     pdoc: Document | None = None
-    policies: PoliciesFile | None = PoliciesFile()
+    policies: PoliciesFile | None = None
     if present(policies_path):
         try:
             pdoc = document(policies_path)
             policies = validate_document(pdoc, PoliciesFile, problems)
         except RiskengineError as exc:
             problems.extend(exc.problems)
-            policies = None
+    else:  # without it no finding, priority or monitoring is ever set: an annex silently without its checks
+        problems.append(_missing_policies(root, policies_path))
     if model is None or policies is None:
         raise RiskengineError(sorted(problems, key=Problem.sort_key))
     checker = _Checker(root.name, doc, model)
