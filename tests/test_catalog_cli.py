@@ -339,10 +339,31 @@ def test_rules_list_lists_every_rule():
     # well (they were missing)
     assessment = {line.split()[0]: line for line in result.stdout.splitlines() if line.split()[0] not in RULES}
     assert sorted(assessment, key=str.casefold) == ["da-confermare", "earlier-method-is-current", "look-alike-code",
-                                                    "NON-VALUTATO", "plan-date-before-year"]
+                                                    "method-unknown-area", "NON-VALUTATO", "plan-date-before-year"]
     assert assessment["NON-VALUTATO"] == f"{'NON-VALUTATO':<30} {'warning':<8} A process has no answers in the " \
         "year's assessment: it has no risk level."
     codes = [line.split()[0] for line in result.stdout.splitlines()]
     assert codes == sorted(codes, key=str.casefold)
     assert "dangling-reference             error    " in result.stdout
     assert "area-unused                    info     " in result.stdout
+
+
+def test_an_area_the_method_misspells_is_said_where_the_method_names_it(tmp_path) -> None:
+    # Regression: 'g' for 'G' in scelta_bande.per_area scored area G's processes on the default band table (five
+    # of them a level higher) while check said ok; an area unlike any of the catalogue's (a shared method naming
+    # an area this administration lacks) stays unsaid.
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    method = rules / "cciaa-torino-2022" / "method.yaml"
+    text = method.read_text(encoding="utf-8")
+    method.write_text(text.replace("{aree: [D, E, G], bande: vecchi-indici}", "{aree: [D, E, g, Z9], bande: vecchi-indici}"),
+                      encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if "vecchi-indici}" in row and "aree" in row)
+    result = run_cli("check", str(REPO / "catalogs" / "esempio-cciaa"), "--rules", str(rules), "--lang", "it")
+    assert result.exit_code == 0, result.stdout
+    said = [row.strip() for row in result.stdout.splitlines() if "method-unknown-area]" in row]
+    assert said == [f"{method}:{line}:21: warning[method-unknown-area]: il metodo cciaa-torino-2022 sceglie le bande "
+                    "per l'area 'g', che il catalogo non ha: la voce non vale per alcun processo (forse 'G'?)"], said
+    assert run_cli("check", str(REPO / MINI), "--rules", str(REPO / "rules")).stdout.count("method-unknown-area") == 0

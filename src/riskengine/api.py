@@ -287,8 +287,10 @@ def rules_list() -> list[tuple[str, Severity]]:
     from riskengine.catalog.lookalikes import FINDINGS as LOOKALIKES
     from riskengine.evaluate.evaluation import FINDINGS as EVALUATION
     from riskengine.graph import RULES
+    from riskengine.method.load import FINDINGS as METHOD_AREAS
 
-    found = {code: spec.severity for code, spec in RULES.items()} | LOOKALIKES | ENTE | ASSESSMENT | EVALUATION
+    found = {code: spec.severity for code, spec in RULES.items()} | LOOKALIKES | ENTE | ASSESSMENT | EVALUATION \
+        | METHOD_AREAS
     return sorted(found.items(), key=lambda item: (item[0].casefold(), item[0]))
 
 

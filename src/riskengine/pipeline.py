@@ -81,10 +81,14 @@ def catalog_findings(cg: CatalogGraph, integrity: list[Problem], method: Method)
     """The findings of the catalogue that every year's annex lists, as `check` reports them.
 
     Every warning found on the way is a finding: integrity (untreated events counted as the method
-    says, ``eventi.misure_di_processo_coprono``), look-alike codes, the method's own warnings.
+    says, ``eventi.misure_di_processo_coprono``), look-alike codes, the method's own warnings, and the areas
+    the method names that the catalogue does not have.
     """
+    from riskengine.graph import queries as q
+    from riskengine.method.load import unknown_areas
+
     return (covered_events_dropped(cg, integrity, method.model.eventi.misure_di_processo_coprono)
-            + cg.catalog.warnings + method.warnings)
+            + cg.catalog.warnings + method.warnings + unknown_areas(method, q.area_references(cg)))
 
 
 def assessment_path(cg: CatalogGraph, year: int | None) -> Path:

@@ -256,6 +256,13 @@ def event_treated(cg: CatalogGraph, event: str, process_level_covers: bool = Fal
     return any(cg.attrs(holder)["kind"] == "phase" and cg.reached(holder, TREATED_BY) for holder in _holders(cg, event))
 
 
+def area_references(cg: CatalogGraph) -> list[str]:
+    """Every area as a method names it (``scelta_bande.per_area``, a process's ``area_codes``): by its code in the
+    primary taxonomy, by its reference (``anac:personale``) in another."""
+    primary = cg.catalog.areas.tassonomia_principale
+    return [a.codice if a.tassonomia == primary else a.ref for a in map(cg.obj, cg.nodes_of("area"))]
+
+
 def primary_area(cg: CatalogGraph, node: str) -> tuple[str, str, list[str]]:
     """A process's area in the primary taxonomy (code, class) and the codes of all its areas, primary first."""
     primary = cg.catalog.areas.tassonomia_principale

@@ -20,7 +20,8 @@ from riskengine.method.load import Method, load_method
 from riskengine.source.document import loading_versions, read_file
 from riskengine.user_cache import signed_entry
 
-_FORMAT = b"riskengine-metodo/3"  # 2: its warnings worded as findings (integrita.method.*); 3: policies.yaml required
+_FORMAT = b"riskengine-metodo/4"  # 2: warnings worded as findings (integrita.method.*); 3: policies.yaml required;
+# 4: the places of the areas scelta_bande names (Method.area_places)
 KEPT = 16  # the newest methods kept (a few kilobytes each)
 
 

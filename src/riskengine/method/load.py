@@ -27,7 +27,7 @@ from riskengine.method.arithmetic import decimals, quantum
 from riskengine.method.models import Azione, Indicatore, MethodFile, PoliciesFile, Precisione, Scala
 from riskengine.source.document import Document, load_yaml, read_file
 from riskengine.source.validate import validate_document
-from riskengine.suggest import did_you_mean
+from riskengine.suggest import closest, did_you_mean
 
 MAX_RULES_PER_RULESET = 1000
 MAX_ALTERNATIVES_PER_RULE = 64
@@ -135,6 +135,8 @@ class Method:
     schema: dict[str, expr.FieldType]
     warnings: list[Problem] = field(default_factory=list)
     residual_location: Location | None = None  # where the residual convention is written
+    # where scelta_bande.per_area first names each area code: a catalogue's check says those it has no area of
+    area_places: dict[str, Location] = field(default_factory=dict)
 
     @property
     def numeric(self) -> bool:
@@ -896,5 +898,26 @@ def load_method(root: str | Path, *, read: Mapping[str, bytes | None] | None = N
     if problems:
         raise RiskengineError(sorted(problems, key=Problem.sort_key))
     digests = {name: hashlib.sha256(used[name]).hexdigest() for name in sorted(used)}
+    areas: dict[str, Location] = {}
+    for i, override in enumerate(model.scelta_bande.per_area if model.scelta_bande else []):
+        for j, area in enumerate(override.aree):
+            areas.setdefault(area, doc.locate(("scelta_bande", "per_area", i, "aree", j)))
     return Method(root.name, root, model, policies, digests, scales, levels, bands, grid, tables, schema,
-                  checker.warnings, doc.locate(("residuo",)))
+                  checker.warnings, doc.locate(("residuo",)), areas)
+
+
+FINDINGS = {"method-unknown-area": Severity.WARNING}  # by code, its severity (``rules-list`` lists it)
+
+
+def unknown_areas(method: Method, areas: Iterable[str]) -> list[Problem]:
+    """The areas ``scelta_bande.per_area`` names that are none of a catalogue's ``areas`` but look like one of them
+    ('g' for 'G'): the misspelt area's processes would be scored on the default band table without a word. An
+    area unlike any is not said: a method shared by administrations may name an area one of them does not have."""
+    known = sorted(areas)
+    problems = []
+    for code, place in sorted(method.area_places.items()):
+        if code not in known and closest(code, known) is not None:
+            problems.append(said(place, "integrita.method-unknown-area", code="method-unknown-area",
+                                 severity=FINDINGS["method-unknown-area"], hint=did_you_mean(code, known),
+                                 area=code, metodo=method.name))
+    return problems
