@@ -256,11 +256,18 @@ def event_treated(cg: CatalogGraph, event: str, process_level_covers: bool = Fal
     return any(cg.attrs(holder)["kind"] == "phase" and cg.reached(holder, TREATED_BY) for holder in _holders(cg, event))
 
 
-def area_references(cg: CatalogGraph) -> list[str]:
-    """Every area as a method names it (``scelta_bande.per_area``, a process's ``area_codes``): by its code in the
-    primary taxonomy, by its reference (``anac:personale``) in another."""
+def area_references(cg: CatalogGraph) -> dict[str, str]:
+    """Every way an area is written (its code, its reference ``cciaa:G``, ``anac:personale``) → the one a method must
+    name it by (``scelta_bande.per_area``, as a process's ``area_codes`` hold it): its code in the primary taxonomy,
+    its reference in another."""
     primary = cg.catalog.areas.tassonomia_principale
-    return [a.codice if a.tassonomia == primary else a.ref for a in map(cg.obj, cg.nodes_of("area"))]
+    named: dict[str, str] = {}
+    for area in map(cg.obj, cg.nodes_of("area")):
+        if area.tassonomia == primary:
+            named[area.ref] = named[area.codice] = area.codice
+        else:
+            named[area.ref] = area.ref
+    return named
 
 
 def primary_area(cg: CatalogGraph, node: str) -> tuple[str, str, list[str]]:

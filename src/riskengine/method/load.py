@@ -909,15 +909,23 @@ def load_method(root: str | Path, *, read: Mapping[str, bytes | None] | None = N
 FINDINGS = {"method-unknown-area": Severity.WARNING}  # by code, its severity (``rules-list`` lists it)
 
 
-def unknown_areas(method: Method, areas: Iterable[str]) -> list[Problem]:
-    """The areas ``scelta_bande.per_area`` names that are none of a catalogue's ``areas`` but look like one of them
-    ('g' for 'G'): the misspelt area's processes would be scored on the default band table without a word. An
-    area unlike any is not said: a method shared by administrations may name an area one of them does not have."""
-    known = sorted(areas)
+# How like an area's code a name must be to be taken for it misspelt: 'anac:personal', 'personale' for
+# 'anac:personale' are; 'E' for 'E1' is not (a shared method naming area E of another administration).
+_AREA_LIKENESS = 0.75
+
+
+def unknown_areas(method: Method, areas: Mapping[str, str]) -> list[Problem]:
+    """The areas ``scelta_bande.per_area`` names otherwise than evaluation reads them, their processes scored on the
+    default band table without a word: an area written as its reference (``cciaa:G`` for ``G``), or a name like
+    one of the catalogue's (``g`` for ``G``). ``areas``: every way an area is written → the way a method names it
+    (:func:`riskengine.graph.queries.area_references`). A name unlike any is not said: a method shared by
+    administrations may name an area one of them does not have."""
+    named = sorted(set(areas.values()))
     problems = []
     for code, place in sorted(method.area_places.items()):
-        if code not in known and closest(code, known) is not None:
+        meant = areas.get(code) or closest(code, named, cutoff=_AREA_LIKENESS)
+        if meant is not None and meant != code:
             problems.append(said(place, "integrita.method-unknown-area", code="method-unknown-area",
-                                 severity=FINDINGS["method-unknown-area"], hint=did_you_mean(code, known),
+                                 severity=FINDINGS["method-unknown-area"], hint=did_you_mean(meant, [meant]),
                                  area=code, metodo=method.name))
     return problems
