@@ -14,6 +14,7 @@ import bisect
 import calendar
 import re
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -124,28 +125,33 @@ def _line_text(text: str, lines: list[int], number: int) -> str:
     return _LINE_BREAK.sub("", text[lines[number]:end])
 
 
-def _keys_above(text: str, lines: list[int], before: int) -> tuple[int, int] | None:
-    """The nearest line above line ``before`` (from 0) that holds a key, past blank lines and comments: its number
-    (from 1) and the column of the key (from 0, after any list dashes)."""
+def _lines_above(text: str, lines: list[int], before: int) -> Iterator[tuple[int, str]]:
+    """The lines above line ``before`` (from 0), nearest first, past blank lines and comments: each one's number
+    (from 1) and text."""
     for number in range(before - 1, -1, -1):
         line = _line_text(text, lines, number)
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+        if line.strip() and not line.lstrip().startswith("#"):
+            yield number + 1, line
+
+
+def _keys_above(text: str, lines: list[int], before: int) -> tuple[int, int] | None:
+    """The nearest line above line ``before`` (from 0), if it holds a key: its number (from 1) and the column of
+    the key (from 0, after any list dashes)."""
+    for number, line in _lines_above(text, lines, before):
         column = re.match(r"[ ]*(?:-[ ]+)*", line).end()  # type: ignore[union-attr]  # always matches
-        return (number + 1, column) if _KEY.match(line, column) else None
+        return (number, column) if _KEY.match(line, column) else None
     return None
 
 
 def _item_above(text: str, lines: list[int], before: int, dash: int) -> tuple[int, int] | None:
     """The last list item above line ``before`` (from 0) whose dash is at column ``dash`` (from 0) and a key
     follows on its line (``- codice: …``): its line (from 1) and the column of that key (from 0)."""
-    for number in range(before - 1, -1, -1):
-        line = _line_text(text, lines, number)
+    for number, line in _lines_above(text, lines, before):
         if line[:dash].strip(" ") or line[dash:dash + 1] != "-":
             continue
         after = line[dash + 1:]
         keys = dash + 1 + len(after) - len(after.lstrip(" "))
-        return (number + 1, keys) if after[:1] == " " and _KEY.match(line, keys) else None
+        return (number, keys) if after[:1] == " " and _KEY.match(line, keys) else None
     return None
 
 
