@@ -34,7 +34,7 @@ from riskengine.workbook.questionnaires import (
     MEASURE_EDITABLE,
     SHEETS,
     STATI,
-    indicator_of_header,
+    indicators_of_headers,
     items_of_unit,
     measures_of,
 )
@@ -192,12 +192,13 @@ class _Collector:
     def answers(self, path: Path, sheet: Sheet) -> list[_Row]:
         self.problems += merged_cells(path, sheet)
         header = _headings(sheet)
+        named = indicators_of_headers(self.method, header.values())
         columns: dict[int, str] = {}
         for index, text in header.items():
             if text in ("codice", "motivazione"):
                 columns[index] = text
-            elif (indicator := indicator_of_header(self.method, text)) is not None:
-                columns[index] = indicator
+            elif text in named:
+                columns[index] = named[text]
         if "codice" not in columns.values():
             self.error(cell_location(path, sheet.title, "A1"), "senza_codice", hint_key="restituisci")
             return []

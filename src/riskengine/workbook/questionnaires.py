@@ -14,6 +14,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, get_args
@@ -85,14 +86,18 @@ def answer_headers(method: Method) -> dict[str, str]:
     return headers
 
 
-def indicator_of_header(method: Method, text: str) -> str | None:
-    """The indicator an answer column's header names: by its name alone, or by the code before `` – `` (the form of
-    short codes, and of every questionnaire written before names stood alone); None for no indicator of ``method``."""
-    named = _named_alone(method).get(_folded(text))
-    if named is not None:
-        return named
-    code = text.split(" – ", 1)[0].strip()
-    return code if any(i.codice == code for i in method.model.indicatori) else None
+def indicators_of_headers(method: Method, texts: Iterable[str]) -> dict[str, str]:
+    """The indicator each answer column's header names, by header: by its name alone, or by the code before `` – ``
+    (the form of short codes, and of every questionnaire written before names stood alone); headers naming no
+    indicator of ``method`` are left out."""
+    alone = _named_alone(method)
+    codes = {i.codice for i in method.model.indicatori}
+    found = {}
+    for text in texts:
+        code = alone.get(_folded(text)) or text.split(" – ", 1)[0].strip()
+        if code in codes:
+            found[text] = code
+    return found
 
 
 def items_of_unit(cg: CatalogGraph, unit: str, level: str) -> list[str]:
