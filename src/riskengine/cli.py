@@ -35,7 +35,7 @@ from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import Abort
 
 from riskengine import __version__
-from riskengine.errors import Problem, RiskengineError, Severity, shorten
+from riskengine.errors import Problem, RiskengineError, Severity, cause_rank, causes_first, shorten
 from riskengine.i18n import DEFAULT_LANGUAGE, LANG_VARIABLE, LANGUAGES, Text, language
 
 EXIT_INPUT = 1
@@ -419,10 +419,11 @@ def _text(lang: str | None) -> Text:
 
 
 def _fail(exc: RiskengineError, t: Text) -> None:
-    # the errors first, then the warnings that explain them (raccogli's conflicts); the count is of errors
+    # the errors first, those that make others before them (a code written twice), then the warnings that explain
+    # them (raccogli's conflicts); the count is of errors
     errors = [p for p in exc.problems if p.severity is Severity.ERROR]
     others = [p for p in exc.problems if p.severity is not Severity.ERROR] if errors else []
-    for problem in sorted(errors or exc.problems, key=Problem.sort_key) + sorted(others, key=Problem.sort_key):
+    for problem in causes_first(errors or exc.problems) + sorted(others, key=Problem.sort_key):
         typer.echo(t.problem(problem), err=True)
     typer.echo(t("cli.errori", n=len(errors or exc.problems)), err=True)
     raise typer.Exit(EXIT_INPUT)
@@ -550,7 +551,7 @@ def check(catalog: Path = typer.Argument(...),
             heading = f"{t('cli.gravita_plurale.' + severity)} ({sum(len(v) for v in groups.values())})"
             typer.echo(f"\n{heading}" if apart else heading)
             apart = True
-            for code in sorted(groups):
+            for code in sorted(groups, key=lambda c: (cause_rank(c), c)):  # what makes others first
                 typer.echo(f"  {code} ({len(groups[code])})")
                 for problem in groups[code]:
                     typer.echo(f"    {t.problem(problem)}{_only_in(t, report.years.get(problem, ()))}")

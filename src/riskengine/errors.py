@@ -144,6 +144,21 @@ class Problem:
                 self.location.column, self.code, self.message)
 
 
+# The codes of problems that make others, said before them: a code written twice (a unit renamed to another's code)
+# leaves every reference to its former code unknown, a line each, and the one line to fix first must not follow them.
+CAUSES = ("duplicate-code",)
+
+
+def cause_rank(code: str) -> int:
+    """Sort key of a problem's code: 0 for a code that makes others (:data:`CAUSES`), 1 for the rest."""
+    return 0 if code in CAUSES else 1
+
+
+def causes_first(problems: list[Problem]) -> list[Problem]:
+    """``problems`` in their stable order (:meth:`Problem.sort_key`), those that make others first."""
+    return sorted(problems, key=lambda p: (cause_rank(p.code), p.sort_key()))
+
+
 @dataclass
 class RiskengineError(Exception):
     """Raised when input cannot be used; carries every problem found, not only the first."""

@@ -24,7 +24,8 @@ from riskengine.method.load import Method
 from riskengine.source.document import loading_versions, read_file
 from riskengine.user_cache import signed_entry
 
-_FORMAT = b"riskengine-valutazione/3"  # 2: to_confirm renamed findings; 3: plan-date-before-year
+_FORMAT = b"riskengine-valutazione/4"  # 2: to_confirm renamed findings; 3: plan-date-before-year;
+# 4: an unknown item while a code of its kind is written twice
 KEPT = 16  # the newest assessments kept
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from riskengine.errors import Location, Problem, RiskengineError, Severity, shorten
-from riskengine.graph.build import CatalogGraph
+from riskengine.graph.build import CatalogGraph, after_duplicates
 from riskengine.i18n import said
 from riskengine.method.arithmetic import decimals
 from riskengine.method.load import Method
@@ -166,6 +166,7 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
                 return {"hint_key": "problemi.suggerimento.anno_chiuso", "anno": model.anno}
         return {}
 
+    duplicates = functools.cache(cg.duplicates)  # asked at each unknown item, worked out at the first
     indicator_codes = [i.codice for i in method.model.indicatori]
 
     def other_method(giudizio: Giudizio) -> Callable[[], dict[str, Any]] | None:
@@ -193,10 +194,13 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
                                  dato_chiave=f"problemi.oggetto.{given}"))
             continue
         if f"{wanted_kind}:{code}" not in cg:
-            proposal = suggest(code)
+            # while a code of its kind is written twice, it may be that one's former code (as the catalogue's own
+            # references say): no lookalike, which may be the very code written twice
+            follows = after_duplicates(duplicates(), (wanted_kind,))
+            proposal = "" if follows else suggest(code)
             problems.append(said(doc.locate(keys + (given,)), "problemi.oggetto_sconosciuto", code="assessment",
                                  hint=proposal, livello=level, livello_chiave=f"problemi.oggetto.{level}",
-                                 codice=code, **({} if proposal else closed())))
+                                 codice=code, **(follows or ({} if proposal else closed()))))
             continue
         if code in seen:
             problems.append(said(doc.locate(keys + (given,)), "problemi.valutato_due_volte", code="assessment",

@@ -184,6 +184,10 @@ class CatalogGraph:
         del self.__dict__["_predecessors"]
         return graph
 
+    def duplicates(self) -> list[Defect]:
+        """The ``duplicate-code`` defects: each code written twice, at its second definition."""
+        return [d for d in self.defects if d.rule == "duplicate-code"]
+
     def memo(self, node: str, question: str, compute: Callable[[], _T]) -> _T:
         """The answer to ``question`` about ``node``, computed once: the graph does not change after
         building, and evaluation and the result ask the same questions several times per process.
@@ -221,6 +225,29 @@ def _sharing_keys(adjacency: dict[str, dict[str, dict[str, Any]]],
             for node, targets in adjacency.items()}
 
 
+# The kinds of node a reference may name, by the words its message names them with (``Builder.dangling``).
+REFERRED_KINDS = {"taxonomy": (), "area": ("area",), "unit": ("unit",), "unit or role": ("unit", "role"),
+                  "enabling factor": ("factor",), "process or phase": ("process", "phase"), "risk event": ("event",)}
+
+
+def after_duplicates(duplicates: list[Defect], kinds: tuple[str, ...]) -> dict[str, Any]:
+    """The hint of a reference to no code of ``kinds`` while ``duplicates`` (``duplicate-code`` defects) has codes of
+    those kinds: that the reference may name the former code of one (a code changed by a rename into another's),
+    and to fix the duplicate first. Empty when none of them is of those kinds.
+
+    The values go with the reference's own message (:func:`riskengine.i18n.said`): ``hint_key`` and its values.
+    """
+    found = [d for d in duplicates if d.subject.split(":", 1)[0] in kinds]
+    if not found:
+        return {}
+    if len(found) == 1:
+        return {"hint_key": "problemi.suggerimento.dopo_duplicato", "duplicato": dict(found[0].args)["codice"],
+                "dove_duplicato": str(found[0].location)}
+    codes = list(dict.fromkeys(dict(d.args)["codice"] for d in found))
+    return {"hint_key": "problemi.suggerimento.dopo_duplicati",
+            "duplicati": ", ".join(f"'{c}'" for c in codes[:5]) + (", …" if len(codes) > 5 else "")}
+
+
 def walk_processes(processes: list[Processo]) -> Iterator[tuple[str, Any, tuple, str | None]]:
     """Yield (kind, model, path in processes.yaml, parent code) for processes, phases and events."""
     def phases(items: list[Fase], base: tuple, parent: str) -> Iterator[tuple[str, Any, tuple, str | None]]:
@@ -253,6 +280,7 @@ class _Builder:
         self.party_index: dict[str, str] = {}
         self.item_index: dict[str, str] = {}
         self.suggested = 0  # dangling references given a suggestion so far
+        self.duplicates: list[Defect] = []  # the duplicate codes found so far, each at its second definition
         self.items_of: dict[tuple[str, ...], list[str]] = {}  # the codes of items of some kinds, once worked out
 
     def add(self, node: str, kind: str, code: str, label: str, obj: Any, path: tuple) -> bool:
@@ -262,8 +290,9 @@ class _Builder:
             worded = said(self.cat.locate(FILE_OF_KIND[kind], path + ("codice",)), "problemi.codice_duplicato",
                           hint_key="problemi.suggerimento.codici_unici", genere_chiave=f"problemi.genere.{kind}",
                           genere=kind, codice=code, dove=where)
-            self.defects.append(Defect("duplicate-code", worded.location, worded.message, hint=worded.hint,
-                                       subject=node, key=worded.key, args=worded.args, hint_key=worded.hint_key))
+            self.duplicates.append(Defect("duplicate-code", worded.location, worded.message, hint=worded.hint,
+                                          subject=node, key=worded.key, args=worded.args, hint_key=worded.hint_key))
+            self.defects.append(self.duplicates[-1])
             return False
         self.g.add_node(node, kind=kind, code=code, label=label, obj=obj, path=path)
         return True
@@ -275,13 +304,20 @@ class _Builder:
     def dangling(self, file: str, path: tuple, what: str, ref: str, pool: Callable[[], list[str]],
                  subject: str) -> None:
         """A reference to nothing; the first ``SUGGESTED_AT_MOST`` of a catalogue say which code of ``pool`` (worked
-        out only then) they may mean."""
-        self.suggested += 1
-        hint = did_you_mean(ref, pool()) if self.suggested <= SUGGESTED_AT_MOST else ""
-        worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto", hint=hint,
-                      genere_chiave="problemi.genere." + what.replace(" ", "_"), genere=what, riferimento=ref)
+        out only then) they may mean. While a code of the kinds it may name is written twice, it says instead that
+        it may be that code's former one (:func:`after_duplicates`): a lookalike proposed then may be the very
+        code written twice."""
+        genere: dict[str, Any] = {"genere_chiave": "problemi.genere." + what.replace(" ", "_"), "genere": what,
+                                  "riferimento": ref}
+        follows = after_duplicates(self.duplicates, REFERRED_KINDS[what])
+        if follows:
+            worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto", **genere, **follows)
+        else:
+            self.suggested += 1
+            hint = did_you_mean(ref, pool()) if self.suggested <= SUGGESTED_AT_MOST else ""
+            worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto", hint=hint, **genere)
         self.defects.append(Defect("dangling-reference", worded.location, worded.message, hint=worded.hint,
-                                   subject=subject, key=worded.key, args=worded.args))
+                                   subject=subject, key=worded.key, args=worded.args, hint_key=worded.hint_key))
 
     def resolve_area(self, ref: str) -> str | None:
         if ":" not in ref:
@@ -333,25 +369,28 @@ class _Builder:
 
     def parties(self) -> None:
         uf = self.cat.units
-        for i, unita in enumerate(uf.unita):
-            node = f"unit:{unita.codice}"
-            if self.add(node, "unit", unita.codice, unita.nome, unita, ("unita", i)):
-                self.party_index.setdefault(unita.codice, node)
-                self.party_index.setdefault(unita.nome, node)
-        for i, ruolo in enumerate(uf.ruoli):
-            node = f"role:{ruolo.codice}"
-            if self.add(node, "role", ruolo.codice, ruolo.nome, ruolo, ("ruoli", i)):
-                self.party_index.setdefault(ruolo.codice, node)
-                self.party_index.setdefault(ruolo.nome, node)
-        for i, unita in enumerate(uf.unita):
+        # A unit or role whose code is written twice is the first's node. The second's name names it too (a
+        # reference to it names something that exists: the duplicate is the one fault); its padre or unita is
+        # checked, not linked to the first (a unit renamed to its padre's code would be a cycle of one).
+        units = [self.add(f"unit:{u.codice}", "unit", u.codice, u.nome, u, ("unita", i))
+                 for i, u in enumerate(uf.unita)]
+        for unita in uf.unita:
+            self.party_index.setdefault(unita.codice, f"unit:{unita.codice}")
+            self.party_index.setdefault(unita.nome, f"unit:{unita.codice}")
+        roles = [self.add(f"role:{r.codice}", "role", r.codice, r.nome, r, ("ruoli", i))
+                 for i, r in enumerate(uf.ruoli)]
+        for ruolo in uf.ruoli:
+            self.party_index.setdefault(ruolo.codice, f"role:{ruolo.codice}")
+            self.party_index.setdefault(ruolo.nome, f"role:{ruolo.codice}")
+        for i, (unita, added) in enumerate(zip(uf.unita, units, strict=True)):
             if unita.padre is not None:
                 parent = self.party_unit(unita.padre, ("unita", i, "padre"), f"unit:{unita.codice}")
-                if parent:
+                if parent and added:
                     self.edge(f"unit:{unita.codice}", parent, PART_OF)
-        for i, ruolo in enumerate(uf.ruoli):
+        for i, (ruolo, added) in enumerate(zip(uf.ruoli, roles, strict=True)):
             if ruolo.unita is not None:
                 unit = self.party_unit(ruolo.unita, ("ruoli", i, "unita"), f"role:{ruolo.codice}")
-                if unit:
+                if unit and added:
                     self.edge(f"role:{ruolo.codice}", unit, PART_OF)
 
     def party_unit(self, ref: str, path: tuple, subject: str) -> str | None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from riskengine.errors import Problem, Severity
+from riskengine.errors import Problem, Severity, cause_rank
 from riskengine.gcpause import paused
 from riskengine.graph.build import PART_OF, PUBLISHES, RESPONSIBLE_FOR, SUPPORTS, TRANSMITS, CatalogGraph
 from riskengine.i18n import has_wording, said
@@ -403,10 +403,11 @@ def covered_events_dropped(cg: CatalogGraph, problems: list[Problem], process_le
 
 
 def check_integrity(cg: CatalogGraph, only: set[str] | None = None) -> list[Problem]:
-    """Run every integrity rule (or those in ``only``) and return the findings in a stable order."""
+    """Run every integrity rule (or those in ``only``) and return the findings in a stable order, by severity, those
+    that make others first (riskengine.errors.CAUSES)."""
     found: list[Problem] = []
     with paused():  # graph queries over the whole catalogue (riskengine.gcpause)
         for code in sorted(RULES):
             if only is None or code in only:
                 found.extend(RULES[code].check(cg))
-    return sorted(found, key=lambda p: (p.severity.rank, p.code, p.sort_key()))
+    return sorted(found, key=lambda p: (p.severity.rank, cause_rank(p.code), p.code, p.sort_key()))

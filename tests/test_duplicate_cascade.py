@@ -1,0 +1,102 @@
+"""One code written twice (a unit or process renamed to another's code) is said first, at its second definition; what
+follows from it says so, and nothing that only the duplicate made up is reported (`riskengine check`, `assess`).
+
+Each case is the mini catalogue with one rename, and the exact lines `check` prints.
+"""
+
+from __future__ import annotations
+
+from catalog_helpers import REPO, broken_copy, overdue, problem_lines, run_cli
+
+RULES_DIR = str(REPO / "rules")
+# Area Amministrazione renamed to its padre's code, SG; a measure names it by its name (the unit exists: its code
+# is the fault, not the reference); PROVV's padre still names its former code.
+UNIT_RENAMED = [("units.yaml", '{codice: AREA-AMM, nome: "Area Amministrazione"', '{codice: SG, nome: "Area Amministrazione"'),
+                ("measures.yaml", "    responsabile: PROVV\n", '    responsabile: "Area Amministrazione"\n')]
+# B2.2.1 renamed to B2.1.1, the code of the process above it; the assessment and a measure name the former code.
+PROCESS_RENAMED = [("processes.yaml", "  - codice: B2.2.1\n", "  - codice: B2.1.1\n"),
+                   ("measures.yaml", "tratta: {processi: [D1.1.1]}", "tratta: {processi: [D1.1.1, B2.2.1]}")]
+
+
+def test_a_unit_renamed_to_an_existing_code_is_said_first_and_makes_no_cycle(tmp_path, monkeypatch):
+    """Before: the reference to its former code first, a cycle SG → SG that the rename made up, and the reference
+    by the renamed unit's name called unknown."""
+    broken_copy(tmp_path, *UNIT_RENAMED)
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", "cat")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "cat: 4 areas, 5 units, 2 roles, 4 processes, 1 phase, 5 risk events, 9 enabling factors, 8 measures\n"
+        "\n"
+        "Errors (2)\n"
+        "  duplicate-code (1)\n"
+        "    cat/units.yaml:3:14: error[duplicate-code]: duplicate unit code 'SG' (first defined at cat/units.yaml:2:5) "
+        "(codes must be unique: rename one of them)\n"
+        "  dangling-reference (1)\n"
+        "    cat/units.yaml:4:75: error[dangling-reference]: unknown unit 'AREA-AMM' "
+        "(perhaps the former code of 'SG', now duplicated at cat/units.yaml:3:14: fix that first)\n"
+        "\n"
+        "Warnings (1)\n"
+        "  measure-overdue (1)\n"
+        f"    {overdue('cat')}\n"
+        "FAILED: 2 errors, 1 warning, 0 notes\n")
+
+
+def test_the_duplicate_and_what_follows_in_italian(tmp_path, monkeypatch):
+    broken_copy(tmp_path, *UNIT_RENAMED)
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", "cat", "--lang", "it")
+    assert problem_lines(result.stdout)[:2] == [
+        "cat/units.yaml:3:14: error[duplicate-code]: codice duplicato: unità 'SG' (già definito in cat/units.yaml:2:5) "
+        "(i codici devono essere unici: rinominane uno)",
+        "cat/units.yaml:4:75: error[dangling-reference]: unità 'AREA-AMM' inesistente "
+        "(forse era il codice cambiato in 'SG', ora duplicato in cat/units.yaml:3:14: correggi prima quello)"]
+
+
+def test_references_to_several_duplicated_codes_name_them_all(tmp_path, monkeypatch):
+    """Two units renamed to existing codes: which former code is which cannot be told, both are named; no lookalike
+    is proposed (it would be one of the codes written twice)."""
+    broken_copy(tmp_path, *UNIT_RENAMED,
+                ("units.yaml", '{codice: RI, nome: "Registro Imprese"', '{codice: PROM, nome: "Registro Imprese"'),
+                ("processes.yaml", "    unita: RI\n", "    unita: RJ\n"))
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", "cat")
+    assert [line for line in problem_lines(result.stdout) if ": error[" in line] == [
+        "cat/units.yaml:3:14: error[duplicate-code]: duplicate unit code 'SG' (first defined at cat/units.yaml:2:5) "
+        "(codes must be unique: rename one of them)",
+        "cat/units.yaml:6:14: error[duplicate-code]: duplicate unit code 'PROM' (first defined at cat/units.yaml:5:5) "
+        "(codes must be unique: rename one of them)",
+        "cat/processes.yaml:16:12: error[dangling-reference]: unknown unit or role 'RJ' "
+        "(perhaps the former code of one now duplicated ('SG', 'PROM'): fix those first)",
+        "cat/units.yaml:4:75: error[dangling-reference]: unknown unit 'AREA-AMM' "
+        "(perhaps the former code of one now duplicated ('SG', 'PROM'): fix those first)"]
+
+
+def test_a_process_renamed_to_an_existing_code_is_said_first_and_what_follows_says_so(tmp_path, monkeypatch):
+    """Before: the assessment's line first, and each line proposed a lookalike of the former code."""
+    broken_copy(tmp_path, *PROCESS_RENAMED)
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", "cat", "--rules", RULES_DIR)
+    assert result.exit_code == 1
+    assert problem_lines(result.stdout) == [
+        "cat/processes.yaml:26:13: error[duplicate-code]: duplicate process code 'B2.1.1' "
+        "(first defined at cat/processes.yaml:2:5) (codes must be unique: rename one of them)",
+        "cat/assessment-2026.yaml:12:15: error[assessment]: unknown processo 'B2.2.1' "
+        "(perhaps the former code of 'B2.1.1', now duplicated at cat/processes.yaml:26:13: fix that first)",
+        "cat/measures.yaml:33:296: error[dangling-reference]: unknown process or phase 'B2.2.1' "
+        "(perhaps the former code of 'B2.1.1', now duplicated at cat/processes.yaml:26:13: fix that first)",
+        overdue("cat")]
+
+
+def test_assess_says_the_duplicate_first(tmp_path, monkeypatch):
+    """Before: sorted by file alone, measures.yaml's reference came before the duplicate that made it."""
+    broken_copy(tmp_path, *PROCESS_RENAMED)
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("assess", "cat", "--rules", RULES_DIR, "-o", str(tmp_path / "out"), "-f", "json")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "cat/processes.yaml:26:13: error[duplicate-code]: duplicate process code 'B2.1.1' "
+        "(first defined at cat/processes.yaml:2:5) (codes must be unique: rename one of them)",
+        "cat/measures.yaml:33:296: error[dangling-reference]: unknown process or phase 'B2.2.1' "
+        "(perhaps the former code of 'B2.1.1', now duplicated at cat/processes.yaml:26:13: fix that first)",
+        "2 errors"]
