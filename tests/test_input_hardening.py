@@ -274,8 +274,8 @@ def test_characters_no_xml_document_may_hold_are_removed_from_names(tmp_path):
 def test_digits_beyond_a_float_reach_the_precision_check(tmp_path):
     _method_copy(tmp_path, "{da: 0, a: 4, livello: basso}", "{da: 0, a: 4.0000000000000000000000001, livello: basso}")
     assert refused(riskengine(tmp_path, "check", "rules/m")) == [
-        "rules/m/method.yaml:113:20: error[method]: edge 4.0000000000000000000000001 has more decimals than the "
-        "rounding precision (2) (scores are rounded to 2 decimals: write the edge with at most 2)"]
+        "rules/m/method.yaml:113:20: error[method]: edge 'a: 4.0000000000000000000000001' has more decimals than the "
+        "scores: no score falls between 4.00 and 4.01, and the edge works as 'a: 4.00' (write 'a: 4.00')"]
 
 
 @pytest.mark.parametrize("value", ['"1E+999999999"', "1.0e+999999", "1E+999999", '"NaN"', ".inf", "10000000000000000000"])

@@ -312,6 +312,11 @@ METHOD_BREAKS = [
     ("{da: 0, a: 10, livello: basso}", "{da: 0, a: 10, livello: bassissimo}", "method",
      "livello di rischio 'bassissimo' inesistente (forse 'basso'?)",
      "unknown risk level 'bassissimo' (did you mean 'basso'?)"),
+    ("{da: 9.01, a: 15, livello: medio-alto}", "{da: 9.001, a: 15, livello: medio-alto}", "method",
+     "il limite 'da' 9,001 ha più decimali dei punteggi: tra 9,00 e 9,01 non cade alcun punteggio, e il limite vale "
+     "come 'da' 9,01 (scrivi 'da' pari a 9,01)",
+     "edge 'da: 9.001' has more decimals than the scores: no score falls between 9.00 and 9.01, and the edge works "
+     "as 'da: 9.01' (write 'da: 9.01')"),
 ]
 # ... and of its policies.yaml: errors of the condition language.
 POLICY_BREAKS = [

@@ -22,6 +22,8 @@ from riskengine.method.load import (
     MAX_ALTERNATIVES_PER_RULE,
     MAX_EQUALITY_BRANCHES,
     MAX_RULES_PER_RULESET,
+    _first_step,
+    _last_step,
     _satisfiable,
     load_method,
 )
@@ -139,10 +141,32 @@ def test_inclusive_and_exclusive_edges_that_meet_are_accepted(tmp_path) -> None:
 def test_edge_finer_than_the_precision(tmp_path) -> None:
     d, problems = refused(tmp_path, TORINO, ("method.yaml", "{da: 0, a: 4, livello: basso}\n      - {da: 4.01,",
                                              "{da: 0, a: 4.005, livello: basso}\n      - {oltre: 4.005,"))
-    message = ("error[method]: edge 4.005 has more decimals than the rounding precision (2) "
-               "(scores are rounded to 2 decimals: write the edge with at most 2)")
-    assert problems == [f"{where(d / 'method.yaml', '4.005')}: {message}",
-                        f"{where(d / 'method.yaml', '4.005', nth=1)}: {message}"]
+    message = ("error[method]: edge '{key}: 4.005' has more decimals than the scores: no score falls between 4.00 "
+               "and 4.01, and the edge works as '{key}: 4.00' (write '{key}: 4.00')")
+    assert problems == [f"{where(d / 'method.yaml', '4.005')}: {message.format(key='a')}",
+                        f"{where(d / 'method.yaml', '4.005', nth=1)}: {message.format(key='oltre')}"]
+
+
+def test_an_edge_finer_than_the_scores_after_the_previous_row_is_no_overlap(tmp_path) -> None:
+    # Regression: 'da: 9.001' after 'a: 9' was rounded to the nearest step, 9.00, and said to overlap "from 9.00 to
+    # 9.00"; no score at 2 decimals lies between 9 and 9.001: the row lets in 9.01 first, as 'da: 9.01' would.
+    d, problems = refused(tmp_path, TORINO, ("method.yaml", "{da: 9.01, a: 15,", "{da: 9.001, a: 15,"))
+    assert problems == [f"{where(d / 'method.yaml', '9.001')}: error[method]: edge 'da: 9.001' has more decimals than "
+                        "the scores: no score falls between 9.00 and 9.01, and the edge works as 'da: 9.01' (write "
+                        "'da: 9.01')"]
+
+
+@pytest.mark.parametrize("edge, first", [("da", 901), ("oltre", 901)])
+@pytest.mark.parametrize("written", ["9.001", "9.009"])
+def test_a_finer_lower_edge_lets_in_the_scores_it_says(edge: str, first: int, written: str) -> None:
+    # da 9.001 and da 9.009 let in 9.01 first; oltre 9.001 and oltre 9.009 too (9.00 is not above them)
+    assert _first_step(edge, Decimal(written), 2) == first
+
+
+@pytest.mark.parametrize("edge, last", [("a", 900), ("sotto", 900)])
+@pytest.mark.parametrize("written", ["9.001", "9.009"])
+def test_a_finer_upper_edge_lets_in_the_scores_it_says(edge: str, last: int, written: str) -> None:
+    assert _last_step(edge, Decimal(written), 2) == last
 
 
 def test_trailing_zeros_are_not_extra_decimals(tmp_path) -> None:

@@ -88,7 +88,8 @@ def test_band_gaps_are_checked_at_the_precision_of_the_risk(tmp_path) -> None:
     assert method.digits == 2
     copy = staged(tmp_path / "uno", "arrotondamento: {cifre: 2, modo: half-up, rischio: {cifre: 1}}", TORINO)
     messages = [p.message for p in load_problems(copy)]
-    assert "edge 4.01 has more decimals than the rounding precision (1)" in messages
+    assert ("edge 'da: 4.01' has more decimals than the scores: no score falls between 4.0 and 4.1, and the edge "
+            "works as 'da: 4.1'") in messages
 
 
 def test_a_rounding_for_an_unknown_variant_is_refused(tmp_path) -> None:

@@ -14,7 +14,7 @@ import operator
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,24 @@ class BandRow:
     level: str
     location: Location
     text: str
+
+
+def _steps(edge: Decimal, digits: int, rounding: str) -> int:
+    """An edge in steps of scores at ``digits`` decimals, rounded as said (shifting the point is exact)."""
+    return int(edge.scaleb(digits).to_integral_value(rounding=rounding))
+
+
+def _first_step(name: str, edge: Decimal, digits: int) -> int:
+    """The first rounded score (in steps) a lower edge lets in: ``da`` (inclusive) or ``oltre`` (exclusive).
+
+    Exact for an edge finer than the scores too: ``da: 9.001`` lets in 9.01 first, not 9.00.
+    """
+    return _steps(edge, digits, ROUND_CEILING) if name == "da" else _steps(edge, digits, ROUND_FLOOR) + 1
+
+
+def _last_step(name: str, edge: Decimal, digits: int) -> int:
+    """The last rounded score (in steps) an upper edge lets in: ``a`` (inclusive) or ``sotto`` (exclusive)."""
+    return _steps(edge, digits, ROUND_FLOOR) if name == "a" else _steps(edge, digits, ROUND_CEILING) - 1
 
 
 @dataclass(frozen=True)
@@ -529,20 +547,12 @@ class _Checker:
                 for name in ("da", "oltre", "a", "sotto"):
                     value = getattr(row, name)
                     if value is not None and decimals(value) > digits:
-                        self.error(keys + (name,),
-                                   "bordo_decimali", hint_key="bordo_decimali",
-                                   bordo=value, cifre=digits)
+                        self.finer_edge(keys + (name,), name, value, digits)
                 # RigaBanda holds exactly one lower edge (da or oltre) and one upper edge (a or sotto)
-                if row.da is not None:
-                    lo = int((row.da / step).to_integral_value())
-                else:
-                    assert row.oltre is not None
-                    lo = int((row.oltre / step).to_integral_value()) + 1
-                if row.a is not None:
-                    hi = int((row.a / step).to_integral_value())
-                else:
-                    assert row.sotto is not None
-                    hi = int((row.sotto / step).to_integral_value()) - 1
+                low = ("da", row.da) if row.da is not None else ("oltre", row.oltre)
+                high = ("a", row.a) if row.a is not None else ("sotto", row.sotto)
+                assert low[1] is not None and high[1] is not None
+                lo, hi = _first_step(low[0], low[1], digits), _last_step(high[0], high[1], digits)
                 text = (f"≥ {row.da}" if row.da is not None else f"> {row.oltre}") + " e " + \
                        (f"≤ {row.a}" if row.a is not None else f"< {row.sotto}")
                 if lo > hi:
@@ -553,6 +563,18 @@ class _Checker:
             tables[table.codice] = BandTable(table.codice, table.nome, tuple(rows), digits)
         self.band_choice(tables)
         return tables
+
+    def finer_edge(self, keys: tuple, name: str, value: Decimal, digits: int) -> None:
+        """Say an edge finer than the scores it classifies, and the edge it works as.
+
+        No rounded score lies between the two scores around it: the edge leaves no gap and makes no overlap
+        there, it only seems to tell apart scores that do not exist.
+        """
+        below = Decimal(_steps(value, digits, ROUND_FLOOR)).scaleb(-digits)
+        above = below + quantum(digits)
+        works_as = above if name in ("da", "sotto") else below  # the same rounded scores let in
+        self.error(keys, "bordo_decimali", hint_key="bordo_decimali", chiave=name, bordo=value,
+                   da_punteggio=format(below, "f"), a_punteggio=format(above, "f"), limite=format(works_as, "f"))
 
     def coverage(self, t: int, code: str, rows: list[BandRow], top_steps: int, step: Decimal) -> None:
         ordered = sorted(enumerate(rows), key=lambda item: (item[1].lo, item[1].hi))
