@@ -317,6 +317,11 @@ METHOD_BREAKS = [
      "come 'da' 9,01 (scrivi 'da' pari a 9,01)",
      "edge 'da: 9.001' has more decimals than the scores: no score falls between 9.00 and 9.01, and the edge works "
      "as 'da: 9.01' (write 'da: 9.01')"),
+    ("{oltre: 17, a: 25, livello: alto}", "{oltre: 25, a: 17.5, livello: alto}", "method",
+     "la riga di banda 3 ha i limiti invertiti: 'oltre' 25 è maggiore di 'a' 17,5 (scambiali: 'oltre' pari a 17,5 e "
+     "'a' pari a 25)",
+     "band row 3 has its edges inverted: 'oltre: 25' is greater than 'a: 17.5' (exchange them: 'oltre: 17.5' and "
+     "'a: 25')"),
 ]
 # ... and of its policies.yaml: errors of the condition language.
 POLICY_BREAKS = [

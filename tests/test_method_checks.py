@@ -213,7 +213,31 @@ def test_row_containing_no_score(tmp_path) -> None:
     d, problems = refused(tmp_path, TORINO, ("method.yaml", NEW_ROW_2,
                                              NEW_ROW_2 + "\n      - {oltre: 9, sotto: 9.01, livello: medio}"))
     assert problems == [f"{where(d / 'method.yaml', '{oltre: 9, sotto: 9.01')}: error[method]: band row 3 "
-                        "(> 9 e < 9.01) contains no score at 2 decimals (check the order of the edges)"]
+                        "(> 9 e < 9.01) contains no score at 2 decimals (widen the row, or remove it)"]
+
+
+@pytest.mark.parametrize("row, message", [
+    ("{da: 9, a: 4.01, livello: medio}", "'da: 9' is greater than 'a: 4.01' (exchange them: 'da: 4.01' and 'a: 9')"),
+    ("{oltre: 9, sotto: 4, livello: medio}",
+     "'oltre: 9' is greater than 'sotto: 4' (exchange them: 'oltre: 4' and 'sotto: 9')"),
+])
+def test_inverted_edges_are_said_alone(tmp_path, row: str, message: str) -> None:
+    # Regression: {da: 9, a: 4.01} gave two gaps ("4.01 to 8.99", "4.02 to 9.00") before the row said empty
+    d, problems = refused(tmp_path, TORINO, ("method.yaml", NEW_ROW_2, row))
+    assert problems == [f"{where(d / 'method.yaml', row)}: error[method]: band row 2 has its edges inverted: {message}"]
+
+
+def test_inverted_edges_leave_the_other_rows_checked(tmp_path) -> None:
+    # only where the inverted row meets its neighbours is nothing said: a gap between two other rows still is
+    d, problems = refused(tmp_path, TORINO, ("method.yaml", NEW_ROW_2, "{da: 9, a: 4.01, livello: medio}"),
+                          ("method.yaml", "{da: 15.01, a: 25,", "{da: 15.05, a: 25,"))
+    m = d / "method.yaml"
+    assert problems == [
+        f"{where(m, '{da: 9, a: 4.01')}: error[method]: band row 2 has its edges inverted: 'da: 9' is greater than "
+        "'a: 4.01' (exchange them: 'da: 4.01' and 'a: 9')",
+        f"{where(m, '{da: 15.05')}: error[band-gap]: band table 'nuovi-indici' has a gap: scores 15.01 to 15.04 fall "
+        "in no band (start this row at 'da: 15.01' or 'oltre: 15.00')",
+    ]
 
 
 def test_row_without_an_upper_edge(tmp_path) -> None:

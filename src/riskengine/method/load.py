@@ -1,9 +1,10 @@
 """Load a method directory (method.yaml + policies.yaml), check it statically and compile it.
 
-Static checks refuse, with file and line: band tables with gaps or overlaps after rounding, edges
-finer than the rounding precision, grids that are not complete or repeat a cell, averages of ordinal
-judgements, weights that do not add up to 100, unknown scales, levels or fields, duplicated or
-unreachable rules, and rule sets that exceed what durable-rules can execute safely.
+Static checks refuse, with file and line: band tables with gaps or overlaps after rounding, rows with
+inverted edges, edges finer than the rounding precision, grids that are not complete or repeat a cell,
+averages of ordinal judgements, weights that do not add up to 100, unknown scales, levels or fields,
+duplicated or unreachable rules, and rule sets that exceed what durable-rules can execute safely. One
+mistake is said once: not again through what only follows from it (the gaps beside an inverted row).
 """
 
 from __future__ import annotations
@@ -65,6 +66,17 @@ class BandRow:
     level: str
     location: Location
     text: str
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Where a band row sits among the scores, in quantum steps, for the checks of its table."""
+
+    index: int  # the row's place in its table
+    lo: int
+    hi: int
+    level: str
+    inverted: bool = False  # its edges were written the wrong way round: placed as if exchanged
 
 
 def _steps(edge: Decimal, digits: int, rounding: str) -> int:
@@ -539,6 +551,7 @@ class _Checker:
             step = quantum(digits)
             top_steps = int((top / step).to_integral_value())
             rows: list[BandRow] = []
+            spans: list[_Span] = []
             for r, row in enumerate(table.righe):
                 keys = ("bande", t, "righe", r)
                 if row.livello not in levels:
@@ -555,11 +568,20 @@ class _Checker:
                 lo, hi = _first_step(low[0], low[1], digits), _last_step(high[0], high[1], digits)
                 text = (f"≥ {row.da}" if row.da is not None else f"> {row.oltre}") + " e " + \
                        (f"≤ {row.a}" if row.a is not None else f"< {row.sotto}")
-                if lo > hi:
-                    self.error(keys, "riga_vuota", hint_key="ordine_bordi",
-                               riga=r + 1, intervallo=text, cifre=digits)
+                if low[1] > high[1]:
+                    self.error(keys, "bordi_invertiti", hint_key="bordi_invertiti", riga=r + 1, inferiore=low[0],
+                               superiore=high[0], bordo=low[1], limite=high[1])
+                    # placed as meant (the two values exchanged), so that its neighbours meet it where they should
+                    meant = _Span(r, _first_step(low[0], high[1], digits), _last_step(high[0], low[1], digits),
+                                  row.livello, inverted=True)
+                    if meant.lo <= meant.hi:
+                        spans.append(meant)
+                elif lo > hi:
+                    self.error(keys, "riga_vuota", hint_key="riga_vuota", riga=r + 1, intervallo=text, cifre=digits)
+                else:
+                    spans.append(_Span(r, lo, hi, row.livello))
                 rows.append(BandRow(f"bande:{table.codice}:{r + 1}", lo, hi, row.livello, self.doc.locate(keys), text))
-            self.coverage(t, table.codice, rows, top_steps, step)
+            self.coverage(t, table.codice, spans, top_steps, step)
             tables[table.codice] = BandTable(table.codice, table.nome, tuple(rows), digits)
         self.band_choice(tables)
         return tables
@@ -576,30 +598,37 @@ class _Checker:
         self.error(keys, "bordo_decimali", hint_key="bordo_decimali", chiave=name, bordo=value,
                    da_punteggio=format(below, "f"), a_punteggio=format(above, "f"), limite=format(works_as, "f"))
 
-    def coverage(self, t: int, code: str, rows: list[BandRow], top_steps: int, step: Decimal) -> None:
-        ordered = sorted(enumerate(rows), key=lambda item: (item[1].lo, item[1].hi))
+    def coverage(self, t: int, code: str, spans: list[_Span], top_steps: int, step: Decimal) -> None:
+        """Gaps and overlaps between the rows, in score order (from 0 to the largest score).
+
+        A row whose edges are inverted is its own error: nothing is said of where it meets its neighbours,
+        which the two values exchanged may well mend.
+        """
+        ordered = sorted(spans, key=lambda span: (span.lo, span.hi))
         show = lambda steps: format(Decimal(steps) * step, "f")  # noqa: E731
-        if ordered and ordered[0][1].lo > 0:
-            index, row = ordered[0]
-            self.error(("bande", t, "righe", index),
+        if ordered and ordered[0].lo > 0 and not ordered[0].inverted:
+            first = ordered[0]
+            self.error(("bande", t, "righe", first.index),
                        "bande_buco_iniziale", code="band-gap",
-                       hint_key="da_zero", tabella=code, a_punteggio=show(row.lo - 1))
-        for (_, prev), (index, row) in itertools.pairwise(ordered):
+                       hint_key="da_zero", tabella=code, a_punteggio=show(first.lo - 1))
+        for prev, row in itertools.pairwise(ordered):
+            if prev.inverted or row.inverted:
+                continue
             if row.lo > prev.hi + 1:
-                self.error(("bande", t, "righe", index),
+                self.error(("bande", t, "righe", row.index),
                            "bande_buco", code="band-gap",
                            hint_key="bande_buco", tabella=code, da_punteggio=show(prev.hi + 1),
                            a_punteggio=show(row.lo - 1), bordo=show(prev.hi))
             elif row.lo <= prev.hi:
-                self.error(("bande", t, "righe", index),
+                self.error(("bande", t, "righe", row.index),
                            "bande_sovrapposte", code="band-overlap",
                            hint_key="bande_sovrapposte", tabella=code, da_punteggio=show(row.lo),
                            a_punteggio=show(min(prev.hi, row.hi)), bordo=show(prev.hi), livello=prev.level,
                            altro_livello=row.level)
-        if ordered:
-            last_index, last = max(enumerate(rows), key=lambda item: item[1].hi)
-            if last.hi < top_steps:
-                self.error(("bande", t, "righe", last_index),
+        if spans:
+            last = max(spans, key=lambda span: span.hi)
+            if last.hi < top_steps and not last.inverted:
+                self.error(("bande", t, "righe", last.index),
                            "bande_buco_finale", code="band-gap",
                            hint_key="bande_buco_finale", tabella=code, da_punteggio=show(last.hi),
                            a_punteggio=show(top_steps))
