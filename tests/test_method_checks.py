@@ -12,7 +12,17 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rules_helpers import ORACLE_ANSWERS, PNA2013, PNA2019, TORINO, formatted, load_problems, method_copy, where
+from rules_helpers import (
+    ORACLE_ANSWERS,
+    PNA2013,
+    PNA2019,
+    TORINO,
+    formatted,
+    load_problems,
+    method_copy,
+    run_cli,
+    where,
+)
 
 from riskengine.engine.interpret import holds
 from riskengine.evaluate.items import score_item
@@ -238,6 +248,35 @@ def test_inverted_edges_leave_the_other_rows_checked(tmp_path) -> None:
         f"{where(m, '{da: 15.05')}: error[band-gap]: band table 'nuovi-indici' has a gap: scores 15.01 to 15.04 fall "
         "in no band (start this row at 'da: 15.01' or 'oltre: 15.00')",
     ]
+
+
+LEVELS_REVERSED = (("method.yaml", "{da: 0, a: 4, livello: basso}", "{da: 0, a: 4, livello: alto}"),
+                   ("method.yaml", "{da: 15.01, a: 25, livello: alto}", "{da: 15.01, a: 25, livello: basso}"))
+
+
+def test_levels_going_down_as_the_score_grows_are_refused_once(tmp_path) -> None:
+    # Regression: a table giving 'alto' to low scores and 'basso' to high ones was accepted by `check`
+    d, problems = refused(tmp_path, TORINO, *LEVELS_REVERSED)
+    assert problems == [f"{where(d / 'method.yaml', 'medio}')}: error[band-order]: band table 'nuovi-indici' goes "
+                        "down a level as the score grows: from 4.01 it is 'medio', lower than 'alto' of the scores "
+                        "up to 4.00 ('livelli' orders them basso < medio < medio-alto < alto: give higher scores the "
+                        "same or a higher level)"]
+
+
+def test_levels_going_down_are_said_in_italian(tmp_path) -> None:
+    d = method_copy(tmp_path, TORINO, *LEVELS_REVERSED)
+    result = run_cli("check", d, "--lang", "it")
+    assert result.exit_code == 1
+    assert (f"{where(d / 'method.yaml', 'medio}')}: error[band-order]: nella tabella di bande 'nuovi-indici' il "
+            "livello scende al crescere del punteggio: da 4,01 è 'medio', più basso di 'alto' dei punteggi fino a "
+            "4,00 (in 'livelli' l'ordine è basso < medio < medio-alto < alto: dai ai punteggi più alti un livello "
+            "uguale o più alto)") in result.stdout + result.stderr
+
+
+def test_a_level_kept_over_adjacent_rows_is_accepted(tmp_path) -> None:
+    d = method_copy(tmp_path, TORINO, ("method.yaml", NEW_ROW_2, "{da: 4.01, a: 9, livello: basso}"))
+    assert [row.level for row in load_method(d).band_tables["nuovi-indici"].rows] == [
+        "basso", "basso", "medio-alto", "alto"]
 
 
 def test_row_without_an_upper_edge(tmp_path) -> None:

@@ -20,8 +20,9 @@ from riskengine.method.load import Method, load_method
 from riskengine.source.document import loading_versions, read_file
 from riskengine.user_cache import signed_entry
 
-_FORMAT = b"riskengine-metodo/4"  # 2: warnings worded as findings (integrita.method.*); 3: policies.yaml required;
-# 4: the places of the areas scelta_bande names (Method.area_places)
+_FORMAT = b"riskengine-metodo/5"  # 2: warnings worded as findings (integrita.method.*); 3: policies.yaml required;
+# 4: the places of the areas scelta_bande names (Method.area_places); 5: band tables whose level goes down as the
+# score grows refused (a method loaded before may not load now)
 KEPT = 16  # the newest methods kept (a few kilobytes each)
 
 

@@ -1,10 +1,11 @@
 """Load a method directory (method.yaml + policies.yaml), check it statically and compile it.
 
 Static checks refuse, with file and line: band tables with gaps or overlaps after rounding, rows with
-inverted edges, edges finer than the rounding precision, grids that are not complete or repeat a cell,
-averages of ordinal judgements, weights that do not add up to 100, unknown scales, levels or fields,
-duplicated or unreachable rules, and rule sets that exceed what durable-rules can execute safely. One
-mistake is said once: not again through what only follows from it (the gaps beside an inverted row).
+inverted edges, levels that go down as the score grows, edges finer than the rounding precision, grids
+that are not complete or repeat a cell, averages of ordinal judgements, weights that do not add up to
+100, unknown scales, levels or fields, duplicated or unreachable rules, and rule sets that exceed what
+durable-rules can execute safely. One mistake is said once: not again through what only follows from
+it (the gaps beside an inverted row).
 """
 
 from __future__ import annotations
@@ -550,6 +551,7 @@ class _Checker:
             digits = precision[table.codice]
             step = quantum(digits)
             top_steps = int((top / step).to_integral_value())
+            said_before = len(self.problems)
             rows: list[BandRow] = []
             spans: list[_Span] = []
             for r, row in enumerate(table.righe):
@@ -582,6 +584,8 @@ class _Checker:
                     spans.append(_Span(r, lo, hi, row.livello))
                 rows.append(BandRow(f"bande:{table.codice}:{r + 1}", lo, hi, row.livello, self.doc.locate(keys), text))
             self.coverage(t, table.codice, spans, top_steps, step)
+            if len(self.problems) == said_before:
+                self.level_order(t, table.codice, spans, levels, step)
             tables[table.codice] = BandTable(table.codice, table.nome, tuple(rows), digits)
         self.band_choice(tables)
         return tables
@@ -632,6 +636,21 @@ class _Checker:
                            "bande_buco_finale", code="band-gap",
                            hint_key="bande_buco_finale", tabella=code, da_punteggio=show(last.hi),
                            a_punteggio=show(top_steps))
+
+    def level_order(self, t: int, code: str, spans: list[_Span], levels: tuple[str, ...], step: Decimal) -> None:
+        """A higher score never gets a lower level (levels lowest first, as ``livelli`` lists them).
+
+        The score is P × I: a higher one is a higher risk, and policies, the residual steps and the
+        monitoring plan read the level by its rank. Said once per table, at the first row whose level
+        goes down: the rest of a reversed table follows from the same mistake.
+        """
+        for prev, row in itertools.pairwise(sorted(spans, key=lambda span: span.lo)):
+            if levels.index(row.level) < levels.index(prev.level):
+                self.error(("bande", t, "righe", row.index, "livello"), "bande_livelli_decrescenti",
+                           code="band-order", hint_key="bande_livelli_decrescenti", tabella=code,
+                           livello=row.level, altro_livello=prev.level, da_punteggio=format(row.lo * step, "f"),
+                           a_punteggio=format(prev.hi * step, "f"), ordine=" < ".join(levels))
+                return
 
     def band_choice(self, tables: dict[str, BandTable]) -> None:
         choice = self.m.scelta_bande

@@ -170,7 +170,8 @@ class RigaBanda(Model):
 
 
 class TabellaBande(Model):
-    """A band table on the numeric score: unique hit policy, no gaps, no overlaps."""
+    """A band table on the numeric score: unique hit policy, no gaps, no overlaps, no level lower than a lower
+    score's."""
 
     codice: Code
     nome: str
