@@ -279,6 +279,18 @@ def test_a_level_kept_over_adjacent_rows_is_accepted(tmp_path) -> None:
         "basso", "basso", "medio-alto", "alto"]
 
 
+def test_a_repeated_level_is_one_error_naming_the_first(tmp_path) -> None:
+    # Regression: 'medio' written again for 'medio-alto' gave 6 errors: the repetition, and every band row,
+    # monitoring selection and policy naming 'medio-alto' said unknown
+    d, problems = refused(tmp_path, TORINO, ("method.yaml", "{codice: medio-alto, etichetta",
+                                             "{codice: medio, etichetta"))
+    m = d / "method.yaml"
+    first = where(m, "codice: medio,").rsplit(":", 2)[1]
+    assert problems == [f"{where(m, 'codice: medio,', nth=1, offset=8)}: error[method]: duplicate risk level "
+                        f"'medio' (already on line {first}) (give one of the two the code you meant: bands, cells "
+                        "and policies naming levels are checked once every code is unique)"]
+
+
 def test_row_without_an_upper_edge(tmp_path) -> None:
     d, problems = refused(tmp_path, TORINO, ("method.yaml", NEW_ROW_2, "{da: 4.01, livello: medio}"))
     assert problems == [f"{where(d / 'method.yaml', '{da: 4.01, livello')}: error[schema]: give exactly one upper "

@@ -3,9 +3,9 @@
 Static checks refuse, with file and line: band tables with gaps or overlaps after rounding, rows with
 inverted edges, levels that go down as the score grows, edges finer than the rounding precision, grids
 that are not complete or repeat a cell, averages of ordinal judgements, weights that do not add up to
-100, unknown scales, levels or fields, duplicated or unreachable rules, and rule sets that exceed what
-durable-rules can execute safely. One mistake is said once: not again through what only follows from
-it (the gaps beside an inverted row).
+100, unknown scales, repeated or unknown levels or fields, duplicated or unreachable rules, and rule
+sets that exceed what durable-rules can execute safely. One mistake is said once: not again through
+what only follows from it (the gaps beside an inverted row, the references a repeated level may stand for).
 """
 
 from __future__ import annotations
@@ -311,6 +311,7 @@ class _Checker:
         self.m = model
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.levels_sound = True  # the level list names each code once (set by levels())
 
     def error(self, keys: tuple, key: str, hint: str = "", code: str = "method", *, hint_key: str = "",
               on_key: bool = False, **values: Any) -> None:
@@ -442,8 +443,7 @@ class _Checker:
                 continue
             for c, (i, level) in enumerate(zip(grid.colonne, row, strict=True)):  # row length checked above
                 keys = ("combinazione", "griglia", "celle", r, c)
-                if level not in levels:
-                    self.error(keys, "livello_sconosciuto", did_you_mean(level, levels), livello=level)
+                self.unknown_level(keys, level, levels)
                 cells[(p, i)] = GridCell(f"griglia:{p}x{i}", p, i, level, self.doc.locate(keys))
         return cells
 
@@ -456,16 +456,28 @@ class _Checker:
                 self.error(keys + ("codice",), "selezione_duplicata", codice=selection.codice)
             seen.add(selection.codice)
             for j, level in enumerate(selection.livelli):
-                if level not in levels:
-                    self.error(keys + ("livelli", j), "livello_sconosciuto", did_you_mean(level, levels),
-                               livello=level)
+                self.unknown_level(keys + ("livelli", j), level, levels)
 
     def levels(self) -> tuple[str, ...]:
+        """The risk levels' codes, lowest first; a repeated code is said once, at the repetition.
+
+        A repeated code most often stands where another was meant (an entry copied and not renamed):
+        the level a band, a cell or a policy names may be that one, so no reference is said unknown, and
+        no order checked, until the list is fixed (``self.levels_sound``).
+        """
         codes = [level.codice for level in self.m.livelli]
         for i, code in enumerate(codes):
-            if codes.index(code) != i:
-                self.error(("livelli", i, "codice"), "livello_duplicato", codice=code)
+            first = codes.index(code)
+            if first != i:
+                self.error(("livelli", i, "codice"), "livello_duplicato", hint_key="livello_duplicato", codice=code,
+                           riga=self.doc.locate(("livelli", first, "codice")).line)
+        self.levels_sound = len(set(codes)) == len(codes)
         return tuple(codes)
+
+    def unknown_level(self, keys: tuple, level: str, levels: tuple[str, ...]) -> None:
+        """Say a level the list does not have (not while a repeated code may stand for it)."""
+        if level not in levels and self.levels_sound:
+            self.error(keys, "livello_sconosciuto", did_you_mean(level, levels), livello=level)
 
     def score_range(self, scales: dict[str, Scala]) -> Decimal:
         if self.m.punteggio_massimo is not None:
@@ -556,9 +568,7 @@ class _Checker:
             spans: list[_Span] = []
             for r, row in enumerate(table.righe):
                 keys = ("bande", t, "righe", r)
-                if row.livello not in levels:
-                    self.error(keys + ("livello",), "livello_sconosciuto",
-                               did_you_mean(row.livello, levels), livello=row.livello)
+                self.unknown_level(keys + ("livello",), row.livello, levels)
                 for name in ("da", "oltre", "a", "sotto"):
                     value = getattr(row, name)
                     if value is not None and decimals(value) > digits:
@@ -584,7 +594,7 @@ class _Checker:
                     spans.append(_Span(r, lo, hi, row.livello))
                 rows.append(BandRow(f"bande:{table.codice}:{r + 1}", lo, hi, row.livello, self.doc.locate(keys), text))
             self.coverage(t, table.codice, spans, top_steps, step)
-            if len(self.problems) == said_before:
+            if len(self.problems) == said_before and self.levels_sound:
                 self.level_order(t, table.codice, spans, levels, step)
             tables[table.codice] = BandTable(table.codice, table.nome, tuple(rows), digits)
         self.band_choice(tables)
@@ -962,7 +972,8 @@ def load_method(root: str | Path, *, read: Mapping[str, bytes | None] | None = N
     bands = checker.bands(levels, scales) if model.combinazione.tipo == "prodotto" else {}
     problems.extend(checker.problems)
     schema = fact_schema(model, scales)
-    tables = _compile_policies(pdoc, policies, schema, problems) if pdoc is not None else ()
+    # the policies compare levels by their rank in the list: with a code repeated, they are checked once it is fixed
+    tables = _compile_policies(pdoc, policies, schema, problems) if pdoc is not None and checker.levels_sound else ()
     _engine_limits(root.name, doc, bands, grid, tables, schema, problems, pdoc)
     _engine_names(doc, model, schema, problems)
     if problems:

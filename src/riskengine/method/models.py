@@ -143,7 +143,7 @@ class Combinazione(Model):
 
 
 class LivelloRischio(Model):
-    """A risk level, lowest first in the method's list."""
+    """A risk level, lowest first in the method's list, each code once."""
 
     codice: Code
     etichetta: str
