@@ -133,8 +133,9 @@ def test_an_earlier_method_that_cannot_be_found_is_one_located_line(tmp_path):
     check = riskengine("check", catalog, cwd=tmp_path)
     assert check.returncode == 1
     errors = [text.strip() for text in check.stdout.splitlines() if "error[" in text]
-    assert errors == [f"{ente}:{line}:9: error[load]: method 'pna2013-vecchio' not found (looked in "
-                      f"{tmp_path / 'rules' / 'pna2013-vecchio'}, rules/pna2013-vecchio; use --rules DIR)"], errors
+    assert errors == [f"{ente}:{line}:9: error[load]: method 'pna2013-vecchio' not found (did you mean 'pna2013'? "
+                      f"methods in {tmp_path / 'rules'}: cciaa-torino-2022, pna2013, pna2019; or use --rules DIR)"], \
+        errors
     assessed = riskengine("assess", catalog, "--year", "2025", "--format", "json", "--out", tmp_path / "o",
                           cwd=tmp_path)
     assert assessed.returncode == 1 and assessed.stderr.startswith(f"{ente}:{line}:9: error[load]: method "

@@ -15,7 +15,7 @@ from riskengine.graph.integrity import covered_events_dropped, overdue_measures
 from riskengine.i18n import refuse
 from riskengine.method.load import Method
 from riskengine.progress import Progress, silent
-from riskengine.suggest import did_you_mean
+from riskengine.suggest import closest, did_you_mean
 
 if TYPE_CHECKING:
     from riskengine.answers.load import Assessment
@@ -58,8 +58,34 @@ def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None 
     for candidate in candidates:
         if (candidate / "method.yaml").is_file():
             return candidate
-    raise refuse(where or Location(str(catalog_root / "ente.yaml")), "problemi.metodo_non_trovato", metodo=name,
-                 hint_key="problemi.suggerimento.metodo_non_trovato", cartelle=", ".join(str(c) for c in candidates))
+    where = where or Location(str(catalog_root / "ente.yaml"))
+    folders: dict[str, list[str]] = {}
+    for folder in dict.fromkeys(c.parent.resolve() for c in candidates):  # ./rules is often the other one
+        folders[str(next(c.parent for c in candidates if c.parent.resolve() == folder))] = _methods_in(folder)
+    methods = sorted({m for found in folders.values() for m in found})
+    if not methods:
+        raise refuse(where, "problemi.metodo_non_trovato", metodo=name,
+                     hint_key="problemi.suggerimento.metodo_non_trovato", cartelle=", ".join(map(str, candidates)))
+    meant = closest(name, methods)
+    raise refuse(where, "problemi.metodo_non_trovato", metodo=name,
+                 hint_key="problemi.suggerimento.metodo_forse" if meant else "problemi.suggerimento.metodi_disponibili",
+                 proposta=meant or "", metodi=", ".join(methods),
+                 cartelle=", ".join(folder for folder, found in folders.items() if found))
+
+
+# Folders of a rules directory looked at for the methods it holds: a directory of thousands (--rules given a home
+# or a temporary folder) is not read through to name them.
+MAX_LISTED_FOLDERS = 1000
+
+
+def _methods_in(folder: Path) -> list[str]:
+    """The methods of ``folder``: its sub-folders that hold a method.yaml (none when it cannot be read)."""
+    try:
+        with os.scandir(folder) as entries:
+            return [entry.name for _, entry in zip(range(MAX_LISTED_FOLDERS), entries, strict=False)
+                    if entry.is_dir() and (Path(entry.path) / "method.yaml").is_file()]
+    except OSError:
+        return []
 
 
 def prepare(catalog_dir: str | Path, rules_dir: str | Path | None = None, year: int | None = None,
