@@ -27,15 +27,18 @@ CASES = {
         # the unclosed flow mapping of line 5 is noticed at the ':' of line 6 (column 17)
         ["cat/ente.yaml:6:17: error[load]: invalid YAML: the brace '{' opened on line 5 is not closed, or a comma "
          "between the entries is missing (close the brace with '}' and separate the entries with commas)"]),
+    # a required key misspelt: one line at the key as written (the missing 'nome' follows from it, and was said
+    # too, at the start of the mapping)
     "unknown-key": (
         [("ente.yaml", 'nome: "Camera', 'nomee: "Camera')],
-        ["cat/ente.yaml:1:1: error[schema]: missing required key 'nome'",
-         "cat/ente.yaml:2:1: error[schema]: unknown key 'nomee' (did you mean 'nome'?)"]),
+        ["cat/ente.yaml:2:1: error[schema]: unknown key 'nomee' (did you mean 'nome'?)"]),
     "unknown-key-in-nested-phase": (
         [("processes.yaml", '        nome: "Programmazione', '        nomee: "Programmazione')],
-        # the phase mapping starts at line 7 column 9 ("      - codice: B2.1.1.1")
-        ["cat/processes.yaml:7:9: error[schema]: missing required key 'nome'",
-         "cat/processes.yaml:8:9: error[schema]: unknown key 'nomee' (did you mean 'nome'?)"]),
+        ["cat/processes.yaml:8:9: error[schema]: unknown key 'nomee' (did you mean 'nome'?)"]),
+    "unknown-key-beside-a-missing-one": (  # not a misspelling of it: both said
+        [("ente.yaml", 'nome: "Camera', 'titolo: "Camera')],
+        ["cat/ente.yaml:1:1: error[schema]: missing required key 'nome'",
+         "cat/ente.yaml:2:1: error[schema]: unknown key 'titolo' (did you mean 'tipo'?)"]),
     "unknown-key-in-tratta": (
         [("measures.yaml", "    tratta: {tutti: true}\n", "    tratta: {tuti: true}\n")],
         ["cat/measures.yaml:13:14: error[schema]: unknown key 'tuti' (did you mean 'tutti'?)"]),

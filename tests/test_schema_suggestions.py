@@ -1,13 +1,15 @@
-"""What to write instead, said with a problem: a method not found; in English and Italian, a line each."""
+"""What to write instead, said with a problem: a misspelt required key, a method not found; in English and Italian,
+a line each."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
-from catalog_helpers import problem_lines
-from rules_helpers import PICCOLO, RULES, run_cli
+from catalog_helpers import broken_copy, problem_lines
+from rules_helpers import PICCOLO, RULES, TORINO, formatted, load_problems, method_copy, run_cli, where
 
 from riskengine.errors import RiskengineError
 from riskengine.pipeline import find_method_dir
@@ -17,6 +19,22 @@ def _check(cat: Path, *extra: str) -> list[str]:
     result = run_cli("check", str(cat), *extra)
     assert result.exit_code == 1, result.output
     return problem_lines(result.stdout)
+
+
+def test_a_misspelt_required_key_of_a_band_row_is_one_line_at_the_key(tmp_path):
+    # was two lines: "missing required key 'livello'" at the row, then the unknown key with the same suggestion
+    method = method_copy(tmp_path, TORINO, ("method.yaml", "{da: 0, a: 4, livello: basso}",
+                                            "{da: 0, a: 4, livelo: basso}"))
+    assert formatted(load_problems(method)) == [
+        f"{where(method / 'method.yaml', 'livelo')}: error[schema]: unknown key 'livelo' (did you mean 'livello'?)"]
+
+
+def test_two_unknown_keys_close_to_two_missing_ones_are_two_lines(tmp_path):
+    cat = broken_copy(tmp_path, ("ente.yaml", 'nome: "Camera', 'nomee: "Camera'),
+                      ("ente.yaml", "metodo: cciaa-torino-2022", "metod: cciaa-torino-2022"))
+    assert [re.sub(r"^\S+: ", "", line) for line in _check(cat)] == [
+        "error[schema]: unknown key 'nomee' (did you mean 'nome'?)",
+        "error[schema]: unknown key 'metod' (did you mean 'metodo'?)"]
 
 
 def _catalogue_naming(tmp_path: Path, method: str) -> Path:

@@ -15,7 +15,7 @@ from riskengine.errors import Location, Problem, shorten
 from riskengine.gcpause import paused
 from riskengine.i18n import RefusalError, said, wording
 from riskengine.source.document import Document
-from riskengine.suggest import did_you_mean
+from riskengine.suggest import closest, did_you_mean
 
 M = TypeVar("M", bound=BaseModel)
 # A mapping with more unknown keys than this, and more unknown keys than expected ones, is not the
@@ -120,11 +120,14 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
     foreign = _foreign_mappings(doc, model, errors, prefix)
     for place, count in sorted(foreign.items(), key=lambda item: str(item[0])):
         problems.append(_foreign_problem(doc, model, place, count, prefix))
+    misspelt = _misspellings(errors)
     for err in errors:
         loc = err["loc"]
         kind = err["type"]
         if kind in ("extra_forbidden", "missing") and loc[:-1] in foreign:
             continue
+        if kind == "missing" and loc[-1] in misspelt.get(loc[:-1], {}).values():
+            continue  # said at the unknown key that misspells it
         name = next((str(p) for p in reversed(loc) if not isinstance(p, int)), "")
         item = bool(loc) and isinstance(loc[-1], int)  # the error is about one item of the list 'name'
         # The element: 'name', or an item of 'name' (problemi.elemento.*), worded in each language.
@@ -133,7 +136,8 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
         if kind == "extra_forbidden":
             owner = _model_at(model, loc[:-1])
             allowed = list(owner.model_fields) if owner else []
-            suggestion = did_you_mean(name, allowed)
+            meant = misspelt.get(loc[:-1], {}).get(str(loc[-1]))
+            suggestion = did_you_mean(name, [meant] if meant else allowed)
             problems.append(said(doc.locate(full, key=True), "problemi.chiave_sconosciuta", code="schema",
                                  hint=suggestion, hint_key="" if suggestion or not allowed else
                                  "problemi.suggerimento.chiavi_ammesse", chiave=shorten(name),
@@ -173,6 +177,24 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
                     f"{wording(element, chiave=name)}: {message}"
             problems.append(Problem(doc.locate(full), message, code="schema"))
     return problems
+
+
+def _misspellings(errors: list[Any]) -> dict[tuple[Any, ...], dict[str, str]]:
+    """The unknown keys of each mapping (by place) close to a required key it lacks, with that key: a misspelt
+    key, said once at the key as written (the missing key follows from it)."""
+    missing: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    unknown: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    for err in errors:
+        loc = err["loc"]
+        if loc and isinstance(loc[-1], str) and err["type"] in ("missing", "extra_forbidden"):
+            (missing if err["type"] == "missing" else unknown)[loc[:-1]].append(loc[-1])
+    found: dict[tuple[Any, ...], dict[str, str]] = {}
+    for owner, names in unknown.items():
+        if owner in missing:
+            close = {name: meant for name in names if (meant := closest(name, missing[owner])) is not None}
+            if close:
+                found[owner] = close
+    return found
 
 
 def _foreign_mappings(doc: Document, model: type[BaseModel], errors: list[Any],
