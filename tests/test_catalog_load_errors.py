@@ -59,6 +59,28 @@ CASES = {
         [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: \"0,5\"\n")],
         ["cat/measures.yaml:6:16: error[schema]: 'efficacia': expected a number, got '0,5': decimals are written "
          "with a point, 0.5"]),
+    "percentage-for-a-fraction": (  # an efficacy of 25%, written as a whole number
+        [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: 25\n")],
+        ["cat/measures.yaml:6:16: error[schema]: 'efficacia' must be at most 1, got 25 (a fraction from 0 to 1: "
+         "for 25%, write 0.25)"]),
+    "percentage-with-decimals-for-a-fraction": (
+        [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: 12.5\n")],
+        ["cat/measures.yaml:6:16: error[schema]: 'efficacia' must be at most 1, got 12.5 (a fraction from 0 to 1: "
+         "for 12.5%, write 0.125)"]),
+    "over-a-hundred-for-a-fraction": (  # no percentage: said without a guess
+        [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: 250\n")],
+        ["cat/measures.yaml:6:16: error[schema]: 'efficacia' must be at most 1, got 250"]),
+    "single-value-for-a-list": (
+        [("processes.yaml", "    aree: [C]\n", "    aree: C\n")],
+        ["cat/processes.yaml:15:11: error[schema]: 'aree' must be a list, got 'C' (write [C]: a single value is "
+         "still written as a list)"]),
+    "values-with-commas-for-a-list": (
+        [("processes.yaml", "    aree: [C]\n", "    aree: C, D\n")],
+        ["cat/processes.yaml:15:11: error[schema]: 'aree' must be a list, got 'C, D' (write [C, D]: a single value "
+         "is still written as a list)"]),
+    "mapping-for-a-list": (  # no single value: said without a guess
+        [("processes.yaml", "    aree: [C]\n", "    aree: {C: D}\n")],
+        ["cat/processes.yaml:15:11: error[schema]: 'aree' must be a list, got {'C': 'D'}"]),
     "null-for-a-text": (
         [("ente.yaml", 'nome: "Camera di commercio Mini (dati di prova)"', "nome: null")],
         ["cat/ente.yaml:2:7: error[schema]: 'nome' must be text, got null"]),

@@ -1,5 +1,5 @@
-"""What to write instead, said with a problem: a misspelt required key, a method not found; in English and Italian,
-a line each."""
+"""What to write instead, said with a schema problem: a misspelt required key, a percentage for a fraction, a single
+value for a list, a method not found; in English and Italian, a line each."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from catalog_helpers import broken_copy, problem_lines
 from rules_helpers import PICCOLO, RULES, TORINO, formatted, load_problems, method_copy, run_cli, where
+from workbook_helpers import EXAMPLE, column_of, edit, export, row_of
 
 from riskengine.errors import RiskengineError
 from riskengine.pipeline import find_method_dir
@@ -35,6 +36,44 @@ def test_two_unknown_keys_close_to_two_missing_ones_are_two_lines(tmp_path):
     assert [re.sub(r"^\S+: ", "", line) for line in _check(cat)] == [
         "error[schema]: unknown key 'nomee' (did you mean 'nome'?)",
         "error[schema]: unknown key 'metod' (did you mean 'metodo'?)"]
+
+
+def test_the_suggestions_are_worded_in_italian_numbers_to_write_with_a_point(tmp_path):
+    cat = broken_copy(tmp_path, ("ente.yaml", 'nome: "Camera', 'nomee: "Camera'),
+                      ("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: 12.5\n"),
+                      ("processes.yaml", "    aree: [C]\n", "    aree: C\n"))
+    assert _check(cat, "--lang", "it") == [
+        f"{cat}/ente.yaml:2:1: error[schema]: chiave sconosciuta 'nomee' (forse 'nome'?)",
+        # what is read is said with a decimal comma; what to write in the file, with the point YAML reads
+        f"{cat}/measures.yaml:6:16: error[schema]: 'efficacia' deve essere al massimo 1, trovato 12,5 (è una frazione "
+        "da 0 a 1: per il 12,5%, scrivi 0.125)",
+        f"{cat}/processes.yaml:15:11: error[schema]: 'aree' deve essere un elenco, trovato 'C' (scrivi [C]: anche un "
+        "solo valore va in un elenco)"]
+
+
+@pytest.mark.parametrize("field", ["generale", "specifica"])
+def test_a_percentage_for_a_default_efficacy_of_the_method_is_said_as_its_fraction(tmp_path, field):
+    # the method's efficacia_predefinita takes fractions as a measure's efficacia does
+    method = method_copy(tmp_path, TORINO)
+    text = (method / "method.yaml").read_text(encoding="utf-8")
+    assert "efficacia_predefinita" in text
+    written = re.sub(rf"(efficacia_predefinita:.*?{field}: )[0-9.]+", r"\g<1>40", text, count=1, flags=re.S)
+    assert written != text
+    (method / "method.yaml").write_text(written, encoding="utf-8")
+    [line] = formatted(load_problems(method))
+    assert line.endswith(f"'{field}' must be at most 1, got 40 (a fraction from 0 to 1: for 40%, write 0.4)"), line
+
+
+def test_a_percentage_typed_in_a_workbook_cell_is_said_as_the_sheet_takes_it(tmp_path):
+    # a sheet's number is typed with a decimal comma in Italian, or as a percentage the sheet keeps as its fraction
+    workbook = export(EXAMPLE, tmp_path / "esempio.xlsx")
+    cell = f"{column_of(workbook, 'Misure', 'efficacia')}{row_of(workbook, 'Misure', 'MS01')}"
+    typed = edit(workbook, "Misure", {cell: 25}, tmp_path / "percento.xlsx")
+    result = run_cli("import-xlsx", typed, "--out", tmp_path / "out", "--rules", RULES, "--lang", "it")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{typed}:Misure!{cell}: error[schema]: 'efficacia' deve essere al massimo 1, trovato 25 (è una frazione da 0 "
+        "a 1: per il 25%, scrivi 0,25 o 25%)")
 
 
 def _catalogue_naming(tmp_path: Path, method: str) -> Path:

@@ -34,7 +34,7 @@ _SLUG = r"(?<![\w/.:-])[a-z]+(?:-[a-z]+)+(?![\w/:-])"
 # A decimal number standing alone: not a part of a code such as C1.1.6 or of a version such as 1.2.3.
 # Values of problems that are numbers of ours (never text of the files): decimal comma in Italian.
 _NUMBERS = frozenset({"mb", "rischio", "totale", "bordo", "da_punteggio", "a_punteggio", "intervallo",
-                      "punteggio_p", "punteggio_i", "limite", "numero_trovato"})
+                      "punteggio_p", "punteggio_i", "limite", "numero_trovato", "frazione_cella"})
 _HUGE_NUMBER = r"a number of about (?P<n>[\d,]+) digits"  # errors.shorten's words for an integer too long to write
 # Counts of ours that can run into thousands: grouped by thousands (500.000 in Italian, 500,000 in English).
 _GROUPED = frozenset({"limite_celle", "caratteri_cella", "limite_caratteri", "parti", "limite_parti", "rapporto",

@@ -15,7 +15,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Protocol
 
 from riskengine.errors import Location, RiskengineError, shorten
 from riskengine.gcpause import paused as _gc_paused
@@ -113,6 +113,9 @@ class Document:
     within: str | None = field(repr=False, default=None, compare=False)  # the folder it is read inside
     # Where a re-read file's index is looked up before scanning it again (set on cached catalogues, never stored).
     positions: PositionCache | None = field(repr=False, default=None, compare=False)
+    # Whether its values are a workbook's cells, where a number is typed as the sheet shows it (a decimal comma in
+    # Italian), not as YAML writes it.
+    cells: ClassVar[bool] = False
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

@@ -7,8 +7,10 @@ import os
 import re
 import typing
 from collections import defaultdict
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
+from annotated_types import Ge, Le
 from pydantic import BaseModel, ValidationError
 
 from riskengine.errors import Location, Problem, shorten
@@ -66,8 +68,13 @@ def _as_written(value: Any) -> str:
     return repr(value) if isinstance(value, (str, list, dict)) else written(value)
 
 
-def _out_of_limits(where: Location, kind: str, err: Any, name: str, element: str) -> Problem:
-    """A value beyond a limit of its field, worded by ``problemi.limite.<kind>`` (an empty one as such)."""
+def _out_of_limits(where: Location, kind: str, err: Any, name: str, element: str, *,
+                   fraction: bool = False, cells: bool = False) -> Problem:
+    """A value beyond a limit of its field, worded by ``problemi.limite.<kind>`` (an empty one as such).
+
+    Past 1 in a ``fraction`` field (0 to 1), a percentage written as a whole number (25 for 0.25) is told the
+    fraction to write: as YAML writes it, or as a sheet's ``cells`` are typed (a decimal comma in Italian).
+    """
     # a decimal limit of a custom type reaches the context as its repr: Decimal('100')
     limit = re.sub(r"^Decimal\('(.*)'\)$", r"\1", str(err.get("ctx", {}).get(LIMITS[kind])))
     given = err.get("input")
@@ -79,7 +86,41 @@ def _out_of_limits(where: Location, kind: str, err: Any, name: str, element: str
         values["numero_trovato"] = shorten(given)
     elif kind != "string_pattern_mismatch":
         values["lunghezza"] = len(given) if hasattr(given, "__len__") else "?"
+    percent = _percent(given) if fraction and kind == "less_than_equal" else None
+    if percent is not None:
+        written_as = "frazione_cella" if cells else "frazione"
+        values[written_as] = percent
+        return said(where, f"problemi.limite.{kind}", code="schema", hint_key=f"problemi.suggerimento.{written_as}",
+                    **values)
     return said(where, f"problemi.limite.{kind}", code="schema", **values)
+
+
+def _percent(given: Any) -> str | None:
+    """The fraction a number past 1 and up to 100 stands for as a percentage (25 → 0.25), written plainly."""
+    try:
+        number = Decimal(str(given))
+        return f"{(number / 100).normalize():f}" if 1 < number <= 100 else None
+    except (InvalidOperation, ValueError):  # not a number, or one Python cannot write (NaN, thousands of digits)
+        return None
+
+
+def _is_fraction(owner: type[BaseModel] | None, name: str) -> bool:
+    """Whether the field ``name`` of ``owner`` takes a fraction: a number from 0 to 1 (an efficacy)."""
+    field = owner.model_fields.get(name) if owner else None
+    limits = field.metadata if field else []
+    return any(isinstance(m, Ge) and m.ge == 0 for m in limits) and any(isinstance(m, Le) and m.le == 1
+                                                                         for m in limits)
+
+
+def _as_list(given: Any) -> str | None:
+    """A single value given where a list is expected, as the list of it to write (``A`` → ``[A]``); None for a
+    value that is no single scalar, or that cannot stand unquoted between brackets."""
+    if isinstance(given, bool) or not isinstance(given, (str, int, Decimal, float)):
+        return None
+    text = written(given).strip()
+    if not text or shorten(text) != text or re.search(r"[\[\]{}#&*!|>'\"%@`]|: ", text):
+        return None
+    return f"[{text}]"
 
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -153,13 +194,18 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
                                  hint=did_you_mean(str(err["input"]), allowed), valore=shorten(written(err["input"])),
                                  elemento=wording(element, chiave=name), chiave=name, elemento_chiave=element))
         elif kind in TYPE_WORDS:
+            listed = _as_list(err["input"]) if kind == "list_type" else None
+            as_list: dict[str, Any] = {"scritto": listed} if listed else {}
             problems.append(said(doc.locate(full), "problemi.tipo_errato", code="schema",
+                                 hint_key="problemi.suggerimento.elenco" if listed else "", **as_list,
                                  elemento=wording(element, chiave=name), chiave=name, elemento_chiave=element,
                                  atteso=wording(f"problemi.tipo.{TYPE_WORDS[kind]}"),
                                  atteso_chiave=f"problemi.tipo.{TYPE_WORDS[kind]}",
                                  trovato=shorten(_as_written(err["input"]))))
         elif kind in LIMITS:
-            problems.append(_out_of_limits(doc.locate(full), kind, err, name, element))
+            fraction = not item and _is_fraction(_model_at(model, loc[:-1]), name)
+            problems.append(_out_of_limits(doc.locate(full), kind, err, name, element, fraction=fraction,
+                                           cells=doc.cells))
         elif kind == "value_error" and isinstance(err.get("ctx", {}).get("error"), RefusalError):
             refusal = err["ctx"]["error"]
             named = {"campo": name} if name and not item else {}

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from riskengine.answers.load import Assessment
 from riskengine.catalog import Catalog
@@ -53,6 +53,7 @@ _SHAPING = re.compile(rf".*![A-Z]+1|{re.escape(SETTINGS_SHEET)}![AB]\d+")
 class WorkbookDocument(Document):
     """A file's data read from a workbook: ``locate`` answers with the cell each value came from."""
 
+    cells: ClassVar[bool] = True
     places: dict[PathKey, str] = field(default_factory=dict, repr=False)  # keys → "Foglio!C12"
     home: str = ""  # the place of the file as a whole: its sheet
     empty: dict[PathKey, tuple[str, str]] = field(default_factory=dict, repr=False)  # keys → (cell, heading)
