@@ -532,10 +532,46 @@ def test_rule_after_sempre_in_a_priority_table_is_fine() -> None:
 
 
 def test_unknown_placeholder_in_a_message(tmp_path) -> None:
+    # Regression: the placeholder was said at the start of the message, not at its '{'
     d, problems = refused(tmp_path, TORINO, ("policies.yaml", '"Rischio {livello} senza', '"Rischio {livelo} senza'))
-    place = where(d / "policies.yaml", '"Rischio {livelo}')
+    place = where(d / "policies.yaml", "{livelo}")
     assert problems == [f"{place}: error[policy]: unknown placeholder '{{livelo}}' in the message "
                         "(did you mean 'livello'?)"]
+
+
+MOTIVATION_FINDING = ("          - criticita: {codice: MOTIVAZIONE-MANCANTE, gravita: error, "
+                      "messaggio: \"Il processo {codice} non ha la motivazione del giudizio\"}")
+
+
+def _with_message(tmp_path, message: str):
+    """Torino with the message of its first finding written as ``message`` (a YAML scalar, block style)."""
+    return refused(tmp_path, TORINO, ("policies.yaml", MOTIVATION_FINDING,
+                                      "          - criticita:\n              codice: MOTIVAZIONE-MANCANTE\n"
+                                      f"              gravita: error\n              messaggio: {message}"))
+
+
+@pytest.mark.parametrize("message, needle", [
+    ("Il processo {codice} di {unitaa}", "{unitaa}"),  # plain
+    ('"Il processo \\"{codice}\\" di {unitaa}"', "{unitaa}"),  # after escapes, at the '{' as written
+    ("'L''unità {unitaa}'", "{unitaa}"),
+    ('"Il processo {codice}\\n di {unitaa}"', '"Il processo'),  # after a line break: the string's start
+    (">-\n                Il processo {codice}\n                di {unitaa}", "Il processo {codice}"),  # folded
+])
+def test_a_wrong_placeholder_is_said_at_its_brace(tmp_path, message: str, needle: str) -> None:
+    # Regression: it was said at the start of the message, wherever in it the placeholder was
+    d, problems = _with_message(tmp_path, message)
+    place = where(d / "policies.yaml", needle, offset=0)
+    if message.startswith(">"):  # a block scalar: its first line, column 1
+        place = place.rsplit(":", 1)[0] + ":1"
+    assert problems == [f"{place}: error[policy]: unknown placeholder '{{unitaa}}' in the message "
+                        "(did you mean 'unita'?)"]
+
+
+def test_a_format_field_is_said_at_its_brace(tmp_path) -> None:
+    d, problems = _with_message(tmp_path, '"Il processo {codice} di {codice.x}"')
+    assert problems == [f"{where(d / 'policies.yaml', '{codice.x}')}: error[policy]: in the message «{{codice.x}}» "
+                        "is a format field: only a field's name is written here (write only the field's name between "
+                        "braces, as {livello}: no dots, indexes or formats)"]
 
 
 def test_unknown_typology_in_richiede_misura(tmp_path) -> None:

@@ -127,7 +127,7 @@ def test_durable_rules_json_cannot_be_smuggled_in_a_text_literal(tmp_path) -> No
 
 def test_attribute_placeholder_in_a_message_is_refused(tmp_path, sentinel) -> None:
     method = method_copy(tmp_path, TORINO, ("policies.yaml", '"Rischio {livello} senza', '"Rischio {__class__} senza'))
-    place = where(method / "policies.yaml", '"Rischio {__class__}')
+    place = where(method / "policies.yaml", '{__class__}')
     assert formatted(load_problems(method)) == [
         f"{place}: error[policy]: unknown placeholder '{{__class__}}' in the message (did you mean 'classe_area'?)"]
 

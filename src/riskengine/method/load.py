@@ -804,17 +804,20 @@ def _compile_policies(doc: Document, policies: PoliciesFile, schema: dict[str, e
             for a, action in enumerate(rule.allora):
                 if action.criticita is not None:
                     message = action.criticita.messaggio
-                    for name in _PLACEHOLDER.findall(message):
+                    # each said at its '{' (a quoted scalar through its escapes, a block one at its start)
+                    at = keys + ("allora", a, "criticita", "messaggio")
+                    for match in _PLACEHOLDER.finditer(message):
+                        name = match.group(1)
                         if name not in placeholders:
-                            problems.append(said(doc.locate(keys + ("allora", a, "criticita", "messaggio")),
+                            problems.append(said(doc.locate_in_text(at, match.start()),
                                                  "problemi.metodo.segnaposto_sconosciuto", code="policy",
                                                  hint=did_you_mean(name, placeholders), segnaposto=name))
                     # a format field that is no {name}: {0}, {codice.x}, {codice:>9} would be printed as written
                     stray = _FORMAT_FIELD.search(message)
                     if stray is not None:
-                        problems.append(said(doc.locate(keys + ("allora", a, "criticita", "messaggio")),
-                                             "problemi.metodo.graffa", code="policy",
-                                             hint_key="problemi.metodo.suggerimento.graffa", testo=stray.group(0)))
+                        problems.append(said(doc.locate_in_text(at, stray.start()), "problemi.metodo.graffa",
+                                             code="policy", hint_key="problemi.metodo.suggerimento.graffa",
+                                             testo=stray.group(0)))
                 if action.richiede_misura is not None:
                     for k, typology in enumerate(action.richiede_misura.tipologie):
                         if typology not in TIPOLOGIE:
