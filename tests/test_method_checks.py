@@ -574,6 +574,15 @@ def test_a_format_field_is_said_at_its_brace(tmp_path) -> None:
                         "braces, as {livello}: no dots, indexes or formats)"]
 
 
+@pytest.mark.parametrize("italian, kept", [("errore", "error"), ("avviso", "warning"), ("nota", "info")])
+def test_a_severity_written_in_italian_is_accepted_and_kept_in_english(tmp_path, italian: str, kept: str) -> None:
+    # Regression: 'gravita: errore' was refused, though Italian is what the users of a method write
+    d = method_copy(tmp_path, TORINO, ("policies.yaml", "MOTIVAZIONE-MANCANTE, gravita: error,",
+                                       f"MOTIVAZIONE-MANCANTE, gravita: {italian},"))
+    (action,) = load_method(d).tables[0].rules[0].actions
+    assert action.criticita is not None and action.criticita.gravita == kept
+
+
 def test_unknown_typology_in_richiede_misura(tmp_path) -> None:
     d, problems = refused(tmp_path, TORINO, ("policies.yaml", "trasparenza, regolamentazione]",
                                              "trasparenza, regolamentazion]"))

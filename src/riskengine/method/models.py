@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from riskengine.i18n import RefusalError
 from riskengine.method.expr import MAX_MAGNITUDE
-from riskengine.source.fields import CleanText, Code, Dec, Giorno, ItemModel, Model, Text
+from riskengine.source.fields import CleanText, Code, Dec, Giorno, Gravita, ItemModel, Model, Text
 
 Aggregazione = Literal["media", "max", "min", "moda", "media-ponderata"]
 ModoArrotondamento = Literal["half-up", "half-even", "half-down", "up", "down"]
@@ -318,7 +318,7 @@ class Criticita(Model):
     """Consequence: raise a finding."""
 
     codice: Code
-    gravita: Literal["error", "warning", "info"]
+    gravita: Gravita  # also in Italian (errore, avviso, nota), kept in English
     messaggio: str
 
 

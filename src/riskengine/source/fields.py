@@ -215,12 +215,21 @@ def _one_object(value: str) -> str:
     return intern(value)
 
 
+SEVERITA_ITALIANE = {"errore": "error", "avviso": "warning", "nota": "info"}
+"""A finding's severity as Italian writes it (the words ``check`` prints), for the one results keep."""
+
+
+def _gravita(value: Any) -> Any:
+    return SEVERITA_ITALIANE.get(value, value) if isinstance(value, str) else value
+
+
 Code = Annotated[str, BeforeValidator(_code), AfterValidator(_one_object)]
 Dec = Annotated[Decimal, BeforeValidator(_decimal)]
 Text = Annotated[str, BeforeValidator(_text)]  # text, or a number written as text (target: 10)
 CleanText = Annotated[str, BeforeValidator(_clean_text), AfterValidator(_one_object)]  # names and descriptions
 Scadenza = Annotated[dt.date | Literal["continua"] | None, BeforeValidator(_scadenza)]
 Giorno = Annotated[dt.date, BeforeValidator(day_of)]
+Gravita = Annotated[Literal["error", "warning", "info"], BeforeValidator(_gravita)]  # 'errore' read as 'error'
 
 # A date and time as text, taken for its day (day_of).
 _DATE_AND_TIME = {"type": "string", "pattern": "^\\s*\\d{4}-\\d{2}-\\d{2}[Tt ]"}
@@ -232,6 +241,7 @@ SCHEMA_ALTERNATIVES: dict[Any, list[dict[str, Any]]] = {
     _scadenza: [{"type": "string", "pattern": "^\\s*[Cc][Oo][Nn][Tt][Ii][Nn][Uu][Aa]\\s*$"},  # Continua
                 _DATE_AND_TIME],
     day_of: [_DATE_AND_TIME],
+    _gravita: [{"enum": list(SEVERITA_ITALIANE)}],
 }
 
 
