@@ -138,8 +138,33 @@ def test_a_policy_message_names_a_level_by_its_label_inside_the_sentence() -> No
     # "Rischio {livello} …" wrote the level's code: a method coding its levels MA, A wrote "Rischio MA"
     from riskengine.evaluate.evaluation import _format_message
 
-    labels = {"MA": "Medio-alto", "A": "Alto"}
-    values = {"livello": "MA", "livello_residuo": "A", "rischio": Decimal("9.58"), "area": "MA"}
-    message = "Rischio {livello} (residuo {livello_residuo}, {rischio}) in area {area} per {nome}"
-    assert _format_message(message, values, "Gare", labels) == \
-        "Rischio medio-alto (residuo alto, 9.58) in area MA per Gare"  # a code that is no level's field stays
+    levels = {"MA": "Medio-alto", "A": "Alto"}
+    labels = {"livello": levels, "livello_residuo": levels, "P1": {"MA": "Molto alta"}}
+    values = {"livello": "MA", "livello_residuo": "A", "rischio": Decimal("9.58"), "area": "MA", "P1": "MA"}
+    message = "Rischio {livello} (residuo {livello_residuo}, {rischio}) in area {area} per {nome}, P1 {P1}"
+    assert _format_message(message, values, "Gare", labels, {}) == \
+        "Rischio medio-alto (residuo alto, 9.58) in area MA per Gare, P1 molto alta"  # a code of no level stays
+
+
+def test_a_policy_message_writes_yes_and_no_and_names_not_codes() -> None:
+    # Regression: {motivazione} wrote True/False, and {unita} the unit's code
+    from riskengine.evaluate.evaluation import _format_message
+
+    values = {"motivazione": True, "art6": False, "unita": "PROVV", "codice": "B2.1.1"}
+    message = "{codice}: motivato {motivazione}, art. 6 {art6}, unità {unita}"
+    assert _format_message(message, values, "Gare", {}, {"unita": "Ufficio Provveditorato"}) == \
+        "B2.1.1: motivato sì, art. 6 no, unità Ufficio Provveditorato"
+
+
+def test_an_assessed_process_s_finding_names_its_unit_and_area(tmp_path: Path) -> None:
+    # Regression: "{unita}" wrote PROVV and "{motivazione}" False in the annex's findings
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    policies = rules / "cciaa-torino-2022" / "policies.yaml"
+    text = policies.read_text(encoding="utf-8")
+    policies.write_text(text.replace('"Il processo {codice} non ha la motivazione del giudizio"',
+                                     '"{codice} ({unita}, area {area}): motivato {motivazione}"'), encoding="utf-8")
+    entries = _entry("B2.1.1", ANSWERS["oracolo"]).replace('"Motivato"', '""')
+    result = assess(_catalog(tmp_path, entries), rules_dir=rules)
+    (finding,) = [f for f in _process(result, "B2.1.1")["criticita"] if f["codice"] == "MOTIVAZIONE-MANCANTE"]
+    assert finding["messaggio"] == "B2.1.1 (Ufficio Provveditorato, area Contratti pubblici): motivato no"

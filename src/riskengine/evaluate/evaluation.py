@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any, NamedTuple
 
 from riskengine.answers.load import Answers, Assessment
@@ -23,7 +24,7 @@ from riskengine.evaluate.plan import PLACEHOLDER, plan_for
 from riskengine.evaluate.residual import efficacies, residual_level, residual_score
 from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
-from riskengine.i18n import lowered, refuse, wording
+from riskengine.i18n import DEFAULT_LANGUAGE, Text, lowered, refuse, wording
 from riskengine.method.arithmetic import round_to
 from riskengine.method.compile import (
     BAND_FACT,
@@ -88,6 +89,7 @@ class Subject:
     ``values``: the policy values that do not depend on the scores (counts, area, unit…);
     ``answers``: the indicator answers as policy values; ``given``: values a rule test sets over
     those evaluation derives. ``steps``: the scoring steps of its items (then their combination).
+    ``shown``: how a finding's message writes the values conditions compare by code (the unit's name).
     """
 
     code: str
@@ -104,6 +106,7 @@ class Subject:
     values: dict[str, Any]
     answers: dict[str, Any]
     given: dict[str, Any]
+    shown: dict[str, str] = field(default_factory=dict)
 
 
 def _items_for(cg: CatalogGraph, method: Method, assessment: Assessment, node: str) -> list[Answers]:
@@ -270,8 +273,9 @@ def evaluate(cg: CatalogGraph, method: Method, assessment: Assessment, backend: 
         if "motivazioni_mancanti" in read:
             values["motivazioni_mancanti"] = sum(1 for c in plan.indicator_codes
                                                  if not giudizio.motivazioni.get(c, "").strip())
+        shown = {name: get(cg, node, facts) for name, get in _SHOWN_VALUES.items() if name in plan.written}
         subjects.append(Subject(code, node, facts.name, score, steps, facts.area_codes, measures, linked, planned,
-                                implemented, giudizio.residuo, values, answers_read, {}))
+                                implemented, giudizio.residuo, values, answers_read, {}, shown))
     assessed = iter(evaluate_subjects(method, backend, subjects))
     return [unassessed[node] if node in unassessed else next(assessed) for node in nodes]
 
@@ -338,6 +342,20 @@ _FACT_VALUES: dict[str, Callable[[CatalogGraph, str, q.ProcessFacts], Any]] = {
     "in_convenzione": lambda cg, node, f: cg.obj(node).in_convenzione is not None,
     "art6": lambda cg, node, f: cg.obj(node).art6 is not None,
 }
+
+# How a finding's message writes the values above that are codes: by their names, as a reader reads them
+# (computed only for the placeholders the messages write).
+_SHOWN_VALUES: dict[str, Callable[[CatalogGraph, str, q.ProcessFacts], str]] = {
+    "area": lambda cg, node, f: _area_name(cg, node, f.area),
+    "unita": lambda cg, node, f: cg.attrs(owner)["label"] if (owner := q.owner_of(cg, node)) else "",
+}
+
+
+def _area_name(cg: CatalogGraph, node: str, code: str) -> str:
+    """The name of the area a process's ``area`` names (its area of the primary taxonomy, else its first)."""
+    primary = cg.catalog.areas.tassonomia_principale
+    areas = sorted((cg.obj(a) for a in q.areas_of(cg, node)), key=lambda area: area.tassonomia != primary)
+    return next((area.nome for area in areas if area.codice == code), code)
 
 
 def residual_measures(method: Method, linked: list[Misura], states: dict[str, str]) -> tuple[list[Misura],
@@ -523,17 +541,31 @@ def _policy_values(method: Method, item: _Classified) -> dict[str, Any]:
     return values
 
 
-def _format_message(template: str, values: dict[str, Any], name: str, labels: dict[str, str]) -> str:
-    """A policy's message with the process's values: its name, numbers as written, a level by its label inside
-    the sentence (the method's, in the language its authors write the messages in: "Rischio molto alto", not
-    the code MA)."""
+@cache
+def _yes_no() -> dict[bool, str]:
+    """True and false as the policies' messages write them (the language of the method's own labels)."""
+    said = Text(DEFAULT_LANGUAGE)
+    return {True: said("valori.si_no.true"), False: said("valori.si_no.false")}
+
+
+def _format_message(template: str, values: dict[str, Any], name: str, labels: Mapping[str, Mapping[str, str]],
+                    shown: Mapping[str, str]) -> str:
+    """A policy's message with the process's values as a reader reads them: its name, numbers as written, a unit or
+    an area by its name (``shown``), and, in the language its authors write the messages in (Italian, the method's
+    labels: results are read in every language, and a sentence keeps its own), true and false as "sì" and "no", a
+    level or an answer on an ordinal scale by its label inside the sentence ("Rischio molto alto", not the code MA;
+    ``labels``)."""
     def sub(match: re.Match) -> str:
         key = match.group(1)
         if key == "nome":
             return name
+        if key in shown:
+            return shown[key]
         value = values.get(key, match.group(0))
-        if key.startswith("livello") and isinstance(value, str) and value in labels:
-            return lowered(labels[value])
+        if isinstance(value, bool):
+            return _yes_no()[value]
+        if isinstance(value, str) and value in labels.get(key, {}):
+            return lowered(labels[key][value])
         return decimal_text(value) if isinstance(value, Decimal) else str(value)
     return PLACEHOLDER.sub(sub, template)
 
@@ -572,7 +604,7 @@ def _policies(method: Method, backend: Backend, classified: list[_Classified]) -
             required, monitored, prioritised, step = found
             findings += [{"codice": a.criticita.codice, "gravita": a.criticita.gravita, "regola": rule.rule_id,
                           "messaggio": _format_message(a.criticita.messaggio, process_values, subject.name,
-                                                       method.level_labels)}
+                                                       method.value_labels, subject.shown)}
                          for a in rule.actions if a.criticita is not None]
             requirements += required
             monitoring = monitored if monitored is not None else monitoring

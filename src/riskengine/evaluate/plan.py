@@ -36,6 +36,7 @@ class Plan:
                         if action.criticita is not None for name in PLACEHOLDER.findall(action.criticita.messaggio)}
         # The process values worth computing: those a policy condition or a finding's message reads.
         self.read = frozenset(method.policy_schema) | placeholders
+        self.written = frozenset(placeholders)  # those a message writes
         self.transversal_ok = method.model.residuo.considera_trasversali
         # Answer pattern (the ids of the chosen scale options, in indicator order) -> (the options,
         # kept alive so that their ids are never reused, score, policy answers).

@@ -53,6 +53,8 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # What str.format would read as a field and a message does not: {}, {0}, {codice.x}, {codice[0]}, {codice:>9},
 # {codice!r}. Other braces ({art. 36}, {{livello}}) are text, printed as written.
 _FORMAT_FIELD = re.compile(r"\{(?:\d*|[A-Za-z_]\w*(?:\.[A-Za-z_][^{}]*|\[[^{}]*\]|![rsa][^{}]*|:[^{}\s][^{}]*))\}")
+SCALE_TYPE = "problemi.condizione.tipo.scala"
+"""The key that words the type of a field holding an answer on an ordinal scale (its ``arg``: the scale)."""
 NAME_PLACEHOLDER = "nome"
 """A finding's message writes the process's name as ``{nome}``: an indicator so named could not be written there."""
 
@@ -202,6 +204,18 @@ class Method:
         return {level.codice: level.etichetta for level in self.model.livelli}
 
     @cached_property
+    def value_labels(self) -> dict[str, dict[str, str]]:
+        """The label of each value of the ordinal fields, by field: a level's, an answer's on an ordinal scale (its
+        option's ``etichetta``), as the method's authors write them."""
+        labels: dict[str, dict[str, str]] = {}
+        for name, ftype in self.schema.items():
+            if ftype.kind == "ordinal" and ftype.key == SCALE_TYPE:
+                labels[name] = {o.codice: o.etichetta for o in self.scales[ftype.arg].opzioni if o.codice is not None}
+            elif ftype.kind == "ordinal":
+                labels[name] = self.level_labels
+        return labels
+
+    @cached_property
     def policy_schema(self) -> dict[str, expr.FieldType]:
         """The fields of a process fact that the policies read (all that the engine and explanations use)."""
         read = {name for table in self.tables for rule in table.rules for name in rule.fields}
@@ -281,7 +295,7 @@ def fact_schema(model: MethodFile, scales: dict[str, Scala]) -> dict[str, expr.F
         scale = scales.get(indicator.scala)
         if scale is not None and scale.ordinale:
             schema[indicator.codice] = expr.ordinal(f"a value of the scale '{scale.codice}'",
-                                                    tuple(_option_codes(scale)), "problemi.condizione.tipo.scala",
+                                                    tuple(_option_codes(scale)), SCALE_TYPE,
                                                     scale.codice)
         else:
             schema[indicator.codice] = expr.NUMBER
@@ -298,7 +312,7 @@ def fact_schema(model: MethodFile, scales: dict[str, Scala]) -> dict[str, expr.F
             scale = scales.get(first.scala) if first else None
             if scale is not None:
                 schema[dimension] = expr.ordinal(f"a value of the scale '{scale.codice}'", tuple(_option_codes(scale)),
-                                                 "problemi.condizione.tipo.scala", scale.codice)
+                                                 SCALE_TYPE, scale.codice)
     return schema
 
 
