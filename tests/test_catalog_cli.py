@@ -339,7 +339,8 @@ def test_rules_list_lists_every_rule():
     # well (they were missing)
     assessment = {line.split()[0]: line for line in result.stdout.splitlines() if line.split()[0] not in RULES}
     assert sorted(assessment, key=str.casefold) == ["da-confermare", "earlier-method-is-current", "look-alike-code",
-                                                    "method-unknown-area", "NON-VALUTATO", "plan-date-before-year"]
+                                                    "method-unknown-area", "NON-VALUTATO", "plan-date-before-year",
+                                                    "policy-unknown-area"]
     assert assessment["NON-VALUTATO"] == f"{'NON-VALUTATO':<30} {'warning':<8} A process has no answers in the " \
         "year's assessment: it has no risk level."
     codes = [line.split()[0] for line in result.stdout.splitlines()]
@@ -372,3 +373,28 @@ def test_an_area_the_method_misspells_is_said_where_the_method_names_it(tmp_path
                     for column, area, meant in ((18, "cciaa:E", "E"), (29, "g", "G"),
                                                 (40, "anac:personal", "anac:personale"))], said
     assert run_cli("check", str(REPO / MINI), "--rules", str(REPO / "rules")).stdout.count("method-unknown-area") == 0
+
+
+def test_an_area_a_policy_condition_misspells_is_said_at_the_literal(tmp_path) -> None:
+    # Regression: 'area == "g"' (for 'G') in a policy was accepted silently and the rule never fired for area G's
+    # processes. Said as scelta_bande's misspelt areas are: at the literal, with the area meant; an area written as
+    # its reference ('cciaa:C': the condition reads the code) too; a name like no area's (Z9, E1), another
+    # taxonomy's code ('personale', read for a process without an area of the primary one) and '' are not.
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    policies = rules / "cciaa-torino-2022" / "policies.yaml"
+    condition = 'residuo_senza_misure and area in ["B", "g", "cciaa:C", "Z9", "E1", ""] and area != "personale"'
+    text = policies.read_text(encoding="utf-8").replace('quando: "residuo_senza_misure"', f"quando: '{condition}'")
+    policies.write_text(text, encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if condition in row)
+    column = next(row for row in text.splitlines() if condition in row).index(condition) + 1
+    result = run_cli("check", str(REPO / "catalogs" / "esempio-cciaa"), "--rules", str(rules), "--lang", "it")
+    assert result.exit_code == 0, result.stdout
+    said = [row.strip() for row in result.stdout.splitlines() if "policy-unknown-area]" in row]
+    assert said == [f"{policies}:{line}:{column + condition.index(area)}: warning[policy-unknown-area]: la regola "
+                    f"'criticita/residuo-senza-misure' del metodo cciaa-torino-2022 confronta l'area con '{area}', ma "
+                    f"nessun processo del catalogo ha un'area scritta così (forse '{meant}'?)"
+                    for area, meant in (("g", "G"), ("cciaa:C", "C"))], said
+    assert run_cli("check", str(REPO / MINI), "--rules", str(REPO / "rules")).stdout.count("unknown-area") == 0

@@ -413,7 +413,8 @@ def test_every_integrity_finding_that_reaches_the_annex_is_worded_in_both_langua
         assert worded == set(RULES) - {"dangling-reference", "duplicate-code"} | {"look-alike-code", "da-confermare",
                                                                                  "NON-VALUTATO", "plan-date-before-year",
                                                                                  "method", "earlier-method-is-current",
-                                                                                 "method-unknown-area"}
+                                                                                 "method-unknown-area",
+                                                                                 "policy-unknown-area"}
 
 
 @pytest.mark.parametrize("case", REACH_THE_ANNEX)

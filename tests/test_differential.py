@@ -44,6 +44,8 @@ def _random_value(rng: random.Random, ftype: expr.FieldType, name: str):
         return rng.random() < 0.3
     if ftype.kind == "ordinal":
         return rng.choice(ftype.values)
+    if ftype.values:  # a closed text (an area's class), or none
+        return rng.choice([*ftype.values, ""])
     return rng.choice(["A", "B", "C", "D", "E", "G", "H", ""])
 
 
@@ -119,7 +121,7 @@ def _random_condition(rng: random.Random, schema: dict[str, expr.FieldType], dep
     if ftype.kind == "bool":
         return rng.choice([field, f"not {field}", f"{field} == true", f"{field} != false"])
     if ftype.kind == "text":
-        values = ['"A"', '"B"', '"D"', '""']
+        values = [f'"{v}"' for v in ftype.values[:3]] + ['""'] if ftype.values else ['"A"', '"B"', '"D"', '""']
         if rng.random() < 0.3:
             return f"{field} {rng.choice(['in', 'not in'])} [{', '.join(rng.sample(values, 2))}]"
         return f"{field} {rng.choice(['==', '!='])} {rng.choice(values)}"

@@ -478,6 +478,23 @@ def test_policy_condition_in_a_block_scalar_points_at_its_first_line(tmp_path) -
                         "(did you mean 'livello'?)"]
 
 
+@pytest.mark.parametrize("condition, written, meant", [
+    ('classe_area == "obbligatori"', "obbligatori", "obbligatoria"),
+    ('classe_area in ["specifica", "Facoltativa"]', "Facoltativa", "facoltativa"),
+])
+def test_an_area_class_no_area_has_is_refused_at_its_place(tmp_path, condition: str, written: str,
+                                                           meant: str) -> None:
+    # Regression: 'classe_area == "obbligatori"' was accepted and the rule never fired; a class is one of a closed set
+    d, problems = refused(tmp_path, TORINO, ("policies.yaml", 'quando: "residuo_senza_misure"', f"quando: '{condition}'"))
+    assert problems == [f"{where(d / 'policies.yaml', written)}: error[policy-condition]: '{written}' is not an area "
+                        f"class (obbligatoria, facoltativa, specifica, art6) (did you mean '{meant}'?)"]
+
+
+def test_an_area_class_or_an_empty_one_is_accepted(tmp_path) -> None:
+    load_method(method_copy(tmp_path, TORINO, ("policies.yaml", 'quando: "residuo_senza_misure"',
+                                               "quando: 'classe_area in [\"art6\", \"\"]'")))
+
+
 def test_policy_error_column_after_yaml_escapes(tmp_path) -> None:
     d, problems = refused(tmp_path, TORINO, ("policies.yaml", "quando: 'livello == \"medio\"'",
                                              "quando: \"area == \\\"B\\\" and livelo == \\\"medio\\\"\""))

@@ -114,7 +114,7 @@ def catalog_findings(cg: CatalogGraph, integrity: list[Problem], method: Method)
     from riskengine.method.load import unknown_areas
 
     return (covered_events_dropped(cg, integrity, method.model.eventi.misure_di_processo_coprono)
-            + cg.catalog.warnings + method.warnings + unknown_areas(method, q.area_references(cg)))
+            + cg.catalog.warnings + method.warnings + unknown_areas(method, q.area_references(cg), q.area_values(cg)))
 
 
 def assessment_path(cg: CatalogGraph, year: int | None) -> Path:

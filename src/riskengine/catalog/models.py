@@ -21,6 +21,8 @@ Tipologia = Literal[
     "sensibilizzazione", "rotazione", "segnalazione", "conflitto-interessi", "rapporti-interessi",
 ]
 TIPOLOGIE: tuple[str, ...] = Tipologia.__args__  # type: ignore[attr-defined]
+ClasseArea = Literal["obbligatoria", "facoltativa", "specifica", "art6"]
+CLASSI_AREA: tuple[str, ...] = ClasseArea.__args__  # type: ignore[attr-defined]
 LetteraArt6 = Literal["a", "b", "c", "d", "e"]
 DEFAULT_TIPOLOGIE_OBBLIGATORIE: list[Tipologia] = [
     "etica", "rotazione", "conflitto-interessi", "segnalazione", "formazione", "trasparenza"]
@@ -98,7 +100,7 @@ class Area(Model):
     tassonomia: Code
     codice: Code
     nome: CleanText
-    classe: Literal["obbligatoria", "facoltativa", "specifica", "art6"]
+    classe: ClasseArea
     lettera_art6: LetteraArt6 | None = None
     descrizione: CleanText = ""
 

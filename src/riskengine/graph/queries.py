@@ -270,6 +270,18 @@ def area_references(cg: CatalogGraph) -> dict[str, str]:
     return named
 
 
+def area_values(cg: CatalogGraph) -> dict[str, str]:
+    """Every way an area is written (its code, its reference ``cciaa:G``) → the value a policy condition's ``area``
+    holds for a process in it (:func:`primary_area`): its code, whatever its taxonomy (another taxonomy's is read
+    for a process without an area of the primary one)."""
+    primary = cg.catalog.areas.tassonomia_principale
+    values: dict[str, str] = {}
+    for area in sorted(map(cg.obj, cg.nodes_of("area")), key=lambda area: area.tassonomia != primary):
+        values.setdefault(area.codice, area.codice)  # the primary taxonomy's first: a process in both reads it
+        values[area.ref] = area.codice
+    return values
+
+
 def primary_area(cg: CatalogGraph, node: str) -> tuple[str, str, list[str]]:
     """A process's area in the primary taxonomy (code, class) and the codes of all its areas, primary first."""
     primary = cg.catalog.areas.tassonomia_principale

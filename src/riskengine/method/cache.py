@@ -20,9 +20,10 @@ from riskengine.method.load import Method, load_method
 from riskengine.source.document import loading_versions, read_file
 from riskengine.user_cache import signed_entry
 
-_FORMAT = b"riskengine-metodo/5"  # 2: warnings worded as findings (integrita.method.*); 3: policies.yaml required;
+_FORMAT = b"riskengine-metodo/6"  # 2: warnings worded as findings (integrita.method.*); 3: policies.yaml required;
 # 4: the places of the areas scelta_bande names (Method.area_places); 5: band tables whose level goes down as the
-# score grows refused (a method loaded before may not load now)
+# score grows refused (a method loaded before may not load now); 6: the places of the areas policy conditions compare
+# 'area' with (Method.policy_area_places, expr.Cmp.at), the class of an area a closed text
 KEPT = 16  # the newest methods kept (a few kilobytes each)
 
 

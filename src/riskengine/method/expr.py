@@ -9,6 +9,7 @@ is ever evaluated as Python code.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,7 +23,8 @@ from riskengine.suggest import did_you_mean
 
 @dataclass(frozen=True)
 class FieldType:
-    """The type of a fact field: number, text, bool, or ordinal (ordered names, lowest first)."""
+    """The type of a fact field: number, text (maybe of a closed set of values), bool, or ordinal (ordered names,
+    lowest first)."""
 
     kind: str
     description: str
@@ -39,6 +41,11 @@ class FieldType:
 NUMBER = FieldType("number", "a number", key="problemi.tipo.numero")
 TEXT = FieldType("text", "text", key="problemi.tipo.testo")
 BOOL = FieldType("bool", "true or false", key="problemi.tipo.vero_falso")
+
+
+def closed_text(description: str, values: tuple[str, ...], key: str = "", arg: str = "") -> FieldType:
+    """Text that is one of ``values`` (or empty), compared by equality only; ``key`` words ``description``."""
+    return FieldType("text", description, values, key, arg)
 
 
 def ordinal(description: str, values: tuple[str, ...], key: str = "", arg: str = "") -> FieldType:
@@ -132,13 +139,15 @@ Literal_ = Decimal | str | bool | int
 
 @dataclass(frozen=True)
 class Cmp:
-    """``field op value``. For ordinal fields ``value`` is the rank; ``shown`` is what the user wrote."""
+    """``field op value``. For ordinal fields ``value`` is the rank; ``shown`` is what the user wrote, ``at`` where
+    in the condition (the offset of the literal; -1: none written, a bool field alone)."""
 
     field: str
     op: str
     value: Literal_
     shown: str
     kind: str
+    at: int = dataclasses.field(default=-1, compare=False)  # 'field' is the compared field's name here
 
 
 @dataclass(frozen=True)
@@ -168,7 +177,7 @@ _NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 def negate(cond: Cond) -> Cond:
     """Negation pushed down to comparisons (De Morgan), so the tree stays in negation normal form."""
     if isinstance(cond, Cmp):
-        return Cmp(cond.field, _NEGATE[cond.op], cond.value, cond.shown, cond.kind)
+        return Cmp(cond.field, _NEGATE[cond.op], cond.value, cond.shown, cond.kind, cond.at)
     if isinstance(cond, AllOf):
         return AnyOf(tuple(negate(c) for c in cond.items))
     if isinstance(cond, AnyOf):
@@ -330,7 +339,7 @@ class _Parser:
         if self.tok.kind == "in":
             self.pos += 1
             values = self.literal_list(name, ftype)
-            cond: Cond = AnyOf(tuple(Cmp(name, "==", v, s, ftype.kind) for v, s in values))
+            cond: Cond = AnyOf(tuple(Cmp(name, "==", v, s, ftype.kind, at) for v, s, at in values))
             return negate(cond) if negated else cond
         if tok.kind != "op":
             raise ExprError("confronto_atteso", tok.offset, campo=name)
@@ -344,19 +353,25 @@ class _Parser:
         if tok.text in ("<", "<=", ">", ">=") and ftype.kind in ("text", "bool"):
             raise ExprError("non_ordinabile", tok.offset, hint_key="uguaglianza", campo=name, operatore=tok.text,
                             **_typed(ftype))
-        value, shown = self.literal(name, ftype)
-        return Cmp(name, tok.text, value, shown, ftype.kind)
+        value, shown, at = self.placed_literal(name, ftype)
+        return Cmp(name, tok.text, value, shown, ftype.kind, at)
 
-    def literal_list(self, name: str, ftype: FieldType) -> list[tuple[Literal_, str]]:
+    def literal_list(self, name: str, ftype: FieldType) -> list[tuple[Literal_, str, int]]:
+        """The literals of ``[v1, v2, …]``, each with its offset."""
         self.take("[", "apri_lista")
         if self.tok.kind == "]":
             raise ExprError("lista_vuota", self.tok.offset, hint_key="lista_vuota", campo=name)
-        values = [self.literal(name, ftype)]
+        values = [self.placed_literal(name, ftype)]
         while self.tok.kind == ",":
             self.pos += 1
-            values.append(self.literal(name, ftype))
+            values.append(self.placed_literal(name, ftype))
         self.take("]", "chiudi_lista")
         return values
+
+    def placed_literal(self, name: str, ftype: FieldType) -> tuple[Literal_, str, int]:
+        """A literal, and its offset in the condition."""
+        at = self.tok.offset
+        return (*self.literal(name, ftype), at)
 
     def literal(self, name: str, ftype: FieldType) -> tuple[Literal_, str]:
         tok = self.tok
@@ -387,6 +402,10 @@ class _Parser:
             if ftype.kind != "text":
                 raise ExprError("non_testo", tok.offset, hint_key=self._literal_hint(ftype), campo=name,
                                 letterale=tok.text, valori=self._listed(ftype), **_typed(ftype))
+            # a text of a closed set (an area's class) is one of its values, or empty (no such value)
+            if ftype.values and text and text not in ftype.values:
+                raise ExprError("valore_non_ammesso", tok.offset + 1, did_you_mean(text, ftype.values),
+                                valore=text, **_typed(ftype))
             quote = "'" if '"' in text else '"'
             return text, f"{quote}{text}{quote}"
         if tok.kind in ("true", "false"):

@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from riskengine.catalog.models import TIPOLOGIE
+from riskengine.catalog.models import CLASSI_AREA, TIPOLOGIE
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.i18n import refuse, said
 from riskengine.method import expr
@@ -170,6 +170,8 @@ class Method:
     residual_location: Location | None = None  # where the residual convention is written
     # where scelta_bande.per_area first names each area code: a catalogue's check says those it has no area of
     area_places: dict[str, Location] = field(default_factory=dict)
+    # the areas policy conditions compare 'area' with: (as written, rule id) → where, for the same check
+    policy_area_places: dict[tuple[str, str], Location] = field(default_factory=dict)
 
     @property
     def numeric(self) -> bool:
@@ -287,6 +289,8 @@ def fact_schema(model: MethodFile, scales: dict[str, Scala]) -> dict[str, expr.F
     level_type = expr.ordinal("a risk level (" + " < ".join(levels) + ")", levels,
                               "problemi.condizione.tipo.livello", " < ".join(levels))
     schema: dict[str, expr.FieldType] = dict.fromkeys(TEXT_FIELDS, expr.TEXT)
+    schema["classe_area"] = expr.closed_text("an area class (" + ", ".join(CLASSI_AREA) + ")", CLASSI_AREA,
+                                             "problemi.condizione.tipo.classe_area", ", ".join(CLASSI_AREA))
     schema.update(dict.fromkeys(COUNT_FIELDS, expr.NUMBER))
     schema.update(dict.fromkeys(BOOL_FIELDS, expr.BOOL))
     schema.update({"livello": level_type, "livello_residuo": level_type, "livello_monitorato": level_type})
@@ -1000,11 +1004,20 @@ def load_method(root: str | Path, *, read: Mapping[str, bytes | None] | None = N
     for i, override in enumerate(model.scelta_bande.per_area if model.scelta_bande else []):
         for j, area in enumerate(override.aree):
             areas.setdefault(area, doc.locate(("scelta_bande", "per_area", i, "aree", j)))
+    assert pdoc is not None  # else a problem above
+    compared: dict[tuple[str, str], Location] = {}
+    for t, table in enumerate(tables):
+        for rule in table.rules:
+            for cmp in _comparisons(rule.condition):
+                if cmp.field == "area" and isinstance(cmp.value, str):  # at the text, past its quote
+                    compared.setdefault((cmp.value, rule.rule_id), pdoc.locate_in_text(
+                        ("tabelle", t, "regole", rule.order, "quando"), cmp.at + 1))
     return Method(root.name, root, model, policies, digests, scales, levels, bands, grid, tables, schema,
-                  checker.warnings, doc.locate(("residuo",)), areas)
+                  checker.warnings, doc.locate(("residuo",)), areas, compared)
 
 
-FINDINGS = {"method-unknown-area": Severity.WARNING}  # by code, its severity (``rules-list`` lists it)
+FINDINGS = {"method-unknown-area": Severity.WARNING, "policy-unknown-area": Severity.WARNING}
+"""By code, its severity (``rules-list`` lists them)."""
 
 
 # How like an area's code a name must be to be taken for it misspelt: 'anac:personal', 'personale' for
@@ -1012,18 +1025,29 @@ FINDINGS = {"method-unknown-area": Severity.WARNING}  # by code, its severity (`
 _AREA_LIKENESS = 0.75
 
 
-def unknown_areas(method: Method, areas: Mapping[str, str]) -> list[Problem]:
-    """The areas ``scelta_bande.per_area`` names otherwise than evaluation reads them, their processes scored on the
-    default band table without a word: an area written as its reference (``cciaa:G`` for ``G``), or a name like
-    one of the catalogue's (``g`` for ``G``). ``areas``: every way an area is written → the way a method names it
-    (:func:`riskengine.graph.queries.area_references`). A name unlike any is not said: a method shared by
-    administrations may name an area one of them does not have."""
-    named = sorted(set(areas.values()))
+def _meant_area(name: str, areas: Mapping[str, str]) -> str | None:
+    """The area ``name`` is taken for when it is not written as ``areas`` map it (every way an area is written →
+    the one that is read), or is like one: None when it is written so, or like none."""
+    meant = areas.get(name) or closest(name, sorted(set(areas.values())), cutoff=_AREA_LIKENESS)
+    return meant if meant is not None and meant != name else None
+
+
+def unknown_areas(method: Method, areas: Mapping[str, str], compared: Mapping[str, str]) -> list[Problem]:
+    """The areas the method names otherwise than evaluation reads them: in ``scelta_bande.per_area`` (their processes
+    scored on the default band table without a word), in the policy conditions that compare ``area`` with them
+    (``area == "g"`` never holds, ``area != "g"`` always does): an area written as its reference (``cciaa:G`` for
+    ``G``), or a name like one of the catalogue's (``g`` for ``G``). ``areas``, ``compared``: every way an area is
+    written → the way per_area names it, the value ``area`` holds for it
+    (:func:`riskengine.graph.queries.area_references`, :func:`riskengine.graph.queries.area_values`). A name unlike
+    any is not said: a method shared by administrations may name an area one of them does not have."""
+    named: list[tuple[str, Mapping[str, str], str, Location, dict[str, str]]] = [
+        ("method-unknown-area", areas, code, place, {}) for code, place in method.area_places.items()]
+    named += [("policy-unknown-area", compared, code, place, {"regola": rule})
+              for (code, rule), place in method.policy_area_places.items()]
     problems = []
-    for code, place in sorted(method.area_places.items()):
-        meant = areas.get(code) or closest(code, named, cutoff=_AREA_LIKENESS)
-        if meant is not None and meant != code:
-            problems.append(said(place, "integrita.method-unknown-area", code="method-unknown-area",
-                                 severity=FINDINGS["method-unknown-area"], hint=did_you_mean(meant, [meant]),
-                                 area=code, metodo=method.name))
-    return problems
+    for finding, read, code, place, more in named:
+        meant = _meant_area(code, read)
+        if meant is not None:
+            problems.append(said(place, f"integrita.{finding}", code=finding, severity=FINDINGS[finding],
+                                 hint=did_you_mean(meant, [meant]), area=code, metodo=method.name, **more))
+    return sorted(problems, key=Problem.sort_key)

@@ -62,6 +62,7 @@ FINDING_ARGUMENTS: dict[str, frozenset[str]] = {
     "look-alike-code": frozenset({"genere", "codice", "simile", "dove"}),
     "earlier-method-is-current": frozenset({"anno", "metodo"}),
     "method-unknown-area": frozenset({"area", "metodo"}),
+    "policy-unknown-area": frozenset({"area", "metodo", "regola"}),
     "method": frozenset({"tabella", "variante"}),  # a method's warnings (tabella: the band tables in question)
     # Errors stop the assessment (never in a result) but are worded by the same catalogue keys.
     "hierarchy-cycle": frozenset({"ciclo"}),
