@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 from riskengine import gcpause, shards
 from riskengine.errors import Location, Problem, RiskengineError, Severity, shorten
 from riskengine.evaluate.backend import Backend, backend_for
+from riskengine.graph import queries as q
 from riskengine.graph.build import CatalogGraph
 from riskengine.graph.integrity import covered_events_dropped, overdue_measures
 from riskengine.i18n import refuse
-from riskengine.method.load import Method
+from riskengine.method.load import Method, unknown_areas
 from riskengine.progress import Progress, silent
 from riskengine.suggest import closest, did_you_mean
 
@@ -110,9 +111,6 @@ def catalog_findings(cg: CatalogGraph, integrity: list[Problem], method: Method)
     says, ``eventi.misure_di_processo_coprono``), look-alike codes, the method's own warnings, and the areas
     the method names that the catalogue does not have.
     """
-    from riskengine.graph import queries as q
-    from riskengine.method.load import unknown_areas
-
     return (covered_events_dropped(cg, integrity, method.model.eventi.misure_di_processo_coprono)
             + cg.catalog.warnings + method.warnings + unknown_areas(method, q.area_references(cg), q.area_values(cg)))
 
@@ -294,7 +292,6 @@ def _ranking(loaded: tuple[CatalogGraph, list[Problem], Method, Assessment, Back
     """Rank the planned measures of ``baseline``, re-evaluating on ``loaded`` only the processes each treats."""
     from riskengine.evaluate.evaluation import evaluate, monitored_state, residual_measures
     from riskengine.evaluate.residual import efficacies, kept_without
-    from riskengine.graph import queries as q
     from riskengine.history.whatif import planned_measures, rank
     from riskengine.source.fields import decimal_text
 

@@ -1048,6 +1048,8 @@ def unknown_areas(method: Method, areas: Mapping[str, str], compared: Mapping[st
     for finding, read, code, place, more in named:
         meant = _meant_area(code, read)
         if meant is not None:
+            # the hint as did_you_mean words it, meant being the one candidate: loading code calls no str.format
+            # (test_no_dynamic_code_paths_in_loading_and_evaluation)
             problems.append(said(place, f"integrita.{finding}", code=finding, severity=FINDINGS[finding],
                                  hint=did_you_mean(meant, [meant]), area=code, metodo=method.name, **more))
     return sorted(problems, key=Problem.sort_key)
