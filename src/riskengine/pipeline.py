@@ -60,9 +60,13 @@ def find_method_dir(catalog_root: Path, name: str, rules_dir: str | Path | None 
         if (candidate / "method.yaml").is_file():
             return candidate
     where = where or Location(str(catalog_root / "ente.yaml"))
-    folders: dict[str, list[str]] = {}
-    for folder in dict.fromkeys(c.parent.resolve() for c in candidates):  # ./rules is often the other one
-        folders[str(next(c.parent for c in candidates if c.parent.resolve() == folder))] = _methods_in(folder)
+    folders: dict[str, list[str]] = {}  # each folder looked in, as given → its methods
+    listed: set[str] = set()
+    for candidate in candidates:  # ./rules is often the folder beside the catalogues: listed once
+        real = os.path.realpath(candidate.parent)  # never raises: a loop of links is a folder with no methods
+        if real not in listed:
+            listed.add(real)
+            folders[str(candidate.parent)] = _methods_in(Path(real))
     methods = sorted({m for found in folders.values() for m in found})
     if not methods:
         raise refuse(where, "problemi.metodo_non_trovato", metodo=name,
