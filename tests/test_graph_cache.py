@@ -405,7 +405,7 @@ def test_what_an_entry_holds_is_named_by_its_format():
 
     parameters = list(inspect.signature(CatalogGraph.read_back).parameters)
     assert (cache_module._FORMAT, parameters) == (
-        b"riskengine-linked/6", ["catalog", "defects", "by_kind", "memo", "attrs", "successors", "predecessors"])
+        b"riskengine-linked/7", ["catalog", "defects", "by_kind", "memo", "attrs", "successors", "predecessors"])
 
 
 def test_networkx_installed_without_metadata_still_gives_a_key(monkeypatch):

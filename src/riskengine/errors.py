@@ -116,6 +116,9 @@ class Problem:
     # ``args`` in every language; ``message`` and ``hint`` hold the English wording.
     key: str = ""
     hint_key: str = ""
+    # The code the problem says names nothing (a reference to an unknown unit, an assessment's unknown process):
+    # a later stage tells by it what only follows from a row it left out (riskengine.workbook.read).
+    unknown: str = ""
 
     def __post_init__(self) -> None:
         # A safety net under every message built from file contents: one bounded, inert line.

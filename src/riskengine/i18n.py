@@ -218,12 +218,13 @@ def finding_hint_key(code: str, args: Mapping[str, Any]) -> str:
 
 
 def said(location: Location, key: str, *, code: str = "load", severity: Severity = Severity.ERROR,
-         hint: str = "", hint_key: str = "", subject: str = "", **values: Any) -> Problem:
-    """A problem worded by ``key`` (and its hint by ``hint_key``, else ``hint`` as computed) with ``values``."""
+         hint: str = "", hint_key: str = "", subject: str = "", unknown: str = "", **values: Any) -> Problem:
+    """A problem worded by ``key`` (and its hint by ``hint_key``, else ``hint`` as computed) with ``values``;
+    ``unknown``: the code it says names nothing (:attr:`Problem.unknown`)."""
     texts = _texts(values)
     return Problem(location, wording(key, **texts), code=code, severity=severity,
                    hint=wording(hint_key, **texts) if hint_key else hint, subject=subject,
-                   args=tuple(sorted(texts.items())), key=key, hint_key=hint_key)
+                   args=tuple(sorted(texts.items())), key=key, hint_key=hint_key, unknown=unknown)
 
 
 def placed(path: str | os.PathLike[str], key: str, order: int, **values: Any) -> Location:

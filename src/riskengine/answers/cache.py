@@ -24,8 +24,8 @@ from riskengine.method.load import Method
 from riskengine.source.document import loading_versions, read_file
 from riskengine.user_cache import signed_entry
 
-_FORMAT = b"riskengine-valutazione/4"  # 2: to_confirm renamed findings; 3: plan-date-before-year;
-# 4: an unknown item while a code of its kind is written twice
+_FORMAT = b"riskengine-valutazione/5"  # 2: to_confirm renamed findings; 3: plan-date-before-year;
+# 4: an unknown item while a code of its kind is written twice; 5: the code an unknown item names (Problem.unknown)
 KEPT = 16  # the newest assessments kept
 
 

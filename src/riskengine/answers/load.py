@@ -200,7 +200,7 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
             proposal = "" if follows else suggest(code)
             problems.append(said(doc.locate(keys + (given,)), "problemi.oggetto_sconosciuto", code="assessment",
                                  hint=proposal, livello=level, livello_chiave=f"problemi.oggetto.{level}",
-                                 codice=code, **(follows or ({} if proposal else closed()))))
+                                 codice=code, unknown=code, **(follows or ({} if proposal else closed()))))
             continue
         if code in seen:
             problems.append(said(doc.locate(keys + (given,)), "problemi.valutato_due_volte", code="assessment",

@@ -58,6 +58,7 @@ class Defect:
     key: str = ""  # the message's key and values in the catalogue (riskengine.i18n)
     args: tuple[tuple[str, str], ...] = ()
     hint_key: str = ""
+    unknown: str = ""  # the code a reference names that names nothing (Problem.unknown)
 
 
 @dataclass
@@ -317,7 +318,8 @@ class _Builder:
             hint = did_you_mean(ref, pool()) if self.suggested <= SUGGESTED_AT_MOST else ""
             worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto", hint=hint, **genere)
         self.defects.append(Defect("dangling-reference", worded.location, worded.message, hint=worded.hint,
-                                   subject=subject, key=worded.key, args=worded.args, hint_key=worded.hint_key))
+                                   subject=subject, key=worded.key, args=worded.args, hint_key=worded.hint_key,
+                                   unknown=ref))
 
     def resolve_area(self, ref: str) -> str | None:
         if ":" not in ref:

@@ -40,8 +40,9 @@ POSITIONS_KEPT = 64  # the newest position indexes kept (a few per catalogue)
 _POSITIONS_PREFIX = "posizioni-"
 # 2: the graph stored as CatalogGraph.parts(), without networkx; 3: with the processes' places (queries.process_places);
 # 4: ente.yaml's metodi_precedenti; 5: the catalogue's warnings of metodi_precedenti (catalog.load.catalog_warnings)
-# 6: a code written twice: its second unit links no padre, the references it may leave unknown say so
-_FORMAT = b"riskengine-linked/6"
+# 6: a code written twice: its second unit links no padre, the references it may leave unknown say so; 7: the code an
+# unknown reference names (Defect.unknown)
+_FORMAT = b"riskengine-linked/7"
 
 
 def _catalog_graph(*parts: Any) -> CatalogGraph:

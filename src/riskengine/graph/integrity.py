@@ -56,7 +56,7 @@ def _defects(code: str) -> Check:
         for d in cg.defects:
             if d.rule == code:
                 yield Problem(d.location, d.message, code=code, severity=RULES[code].severity, hint=d.hint,
-                              subject=d.subject, args=d.args, key=d.key, hint_key=d.hint_key)
+                              subject=d.subject, args=d.args, key=d.key, hint_key=d.hint_key, unknown=d.unknown)
     return check
 
 

@@ -130,10 +130,7 @@ class _Reader:
         it asks for is the one refused), or naming the code of a row left out (it is there once the row is fixed)."""
         if problem.location.path.removeprefix(f"{self.path}:") in self.refused:
             return True
-        args = dict(problem.args)
-        named = args.get("riferimento") if problem.key == "problemi.riferimento_sconosciuto" else \
-            args.get("codice") if problem.key == "problemi.oggetto_sconosciuto" else None
-        return named in self.dropped
+        return bool(problem.unknown) and problem.unknown in self.dropped
 
     # --- the sheets ---------------------------------------------------------------------------
 
