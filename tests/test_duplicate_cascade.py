@@ -100,3 +100,17 @@ def test_assess_says_the_duplicate_first(tmp_path, monkeypatch):
         "cat/measures.yaml:33:296: error[dangling-reference]: unknown process or phase 'B2.2.1' "
         "(perhaps the former code of 'B2.1.1', now duplicated at cat/processes.yaml:26:13: fix that first)",
         "2 errors"]
+
+
+def test_a_typo_beside_a_duplicate_keeps_its_own_suggestion(tmp_path, monkeypatch):
+    """Regression (review of the duplicate's hint): every unknown code of a kind with a duplicate was told it may be
+    the duplicate's former code, a plain typo of another code ('PROV' for 'PROVV') losing its "did you mean"."""
+    broken_copy(tmp_path, *UNIT_RENAMED, *PROCESS_RENAMED,
+                ("processes.yaml", "    unita: PROVV\n    fasi:\n", "    unita: PROV\n    fasi:\n"),
+                ("assessment-2026.yaml", "  - processo: C2.1.1\n", "  - processo: C2.1.l\n"))
+    monkeypatch.chdir(tmp_path)
+    lines = [line for line in problem_lines(run_cli("check", "cat", "--rules", RULES_DIR).stdout)
+             if "'PROV'" in line or "'C2.1.l'" in line]
+    assert lines == [
+        "cat/assessment-2026.yaml:15:15: error[assessment]: unknown processo 'C2.1.l' (did you mean 'C2.1.1'?)",
+        "cat/processes.yaml:5:12: error[dangling-reference]: unknown unit or role 'PROV' (did you mean 'PROVV'?)"]

@@ -49,9 +49,16 @@ class Suggestions:
         if self.left <= 0:
             return ""
         self.left -= 1
+        return did_you_mean(word, self._pool())
+
+    def nearest(self, word: str) -> str | None:
+        """The candidate ``word`` looks like (None: none, or past the first ``SUGGESTED_AT_MOST`` words)."""
+        return closest(word, self._pool()) if self.left > 0 else None
+
+    def _pool(self) -> list[str]:
         if self.pool is None:
             self.pool = sorted(set(self.candidates))
-        return did_you_mean(word, self.pool)
+        return self.pool
 
 
 # Common look-alikes of Latin letters (a subset of Unicode's confusables, UTS #39): the Cyrillic and

@@ -194,9 +194,9 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
                                  dato_chiave=f"problemi.oggetto.{given}"))
             continue
         if f"{wanted_kind}:{code}" not in cg:
-            # while a code of its kind is written twice, it may be that one's former code (as the catalogue's own
-            # references say): no lookalike, which may be the very code written twice
-            follows = after_duplicates(duplicates(), (wanted_kind,))
+            # while a code of its kind is written twice, a code like no other may be that one's former code (as the
+            # catalogue's own references say), said instead of a lookalike that may be the very code written twice
+            follows = after_duplicates(duplicates(), (wanted_kind,), suggest.nearest(code)) if duplicates() else {}
             proposal = "" if follows else suggest(code)
             problems.append(said(doc.locate(keys + (given,)), "problemi.oggetto_sconosciuto", code="assessment",
                                  hint=proposal, livello=level, livello_chiave=f"problemi.oggetto.{level}",

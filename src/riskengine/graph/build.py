@@ -20,7 +20,7 @@ from riskengine.catalog.models import EventoRischioso, Fase, Processo
 from riskengine.errors import Location
 from riskengine.gcpause import paused
 from riskengine.i18n import said
-from riskengine.suggest import SUGGESTED_AT_MOST, did_you_mean
+from riskengine.suggest import SUGGESTED_AT_MOST, closest, did_you_mean
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -231,20 +231,22 @@ REFERRED_KINDS = {"taxonomy": (), "area": ("area",), "unit": ("unit",), "unit or
                   "enabling factor": ("factor",), "process or phase": ("process", "phase"), "risk event": ("event",)}
 
 
-def after_duplicates(duplicates: list[Defect], kinds: tuple[str, ...]) -> dict[str, Any]:
+def after_duplicates(duplicates: list[Defect], kinds: tuple[str, ...], meant: str | None) -> dict[str, Any]:
     """The hint of a reference to no code of ``kinds`` while ``duplicates`` (``duplicate-code`` defects) has codes of
     those kinds: that the reference may name the former code of one (a code changed by a rename into another's),
-    and to fix the duplicate first. Empty when none of them is of those kinds.
+    and to fix the duplicate first. Empty when none of them is of those kinds, and when the reference looks like
+    another code, ``meant`` (its lookalike, None for none): a typo of that one, whose hint proposes it.
 
     The values go with the reference's own message (:func:`riskengine.i18n.said`): ``hint_key`` and its values.
     """
     found = [d for d in duplicates if d.subject.split(":", 1)[0] in kinds]
-    if not found:
+    codes = list(dict.fromkeys(dict(d.args)["codice"] for d in found))
+    # an area's code is its reference (cciaa:G); a reference may name it by its code alone (G)
+    if not found or (meant is not None and meant not in codes + [c.rsplit(":", 1)[-1] for c in codes]):
         return {}
     if len(found) == 1:
-        return {"hint_key": "problemi.suggerimento.dopo_duplicato", "duplicato": dict(found[0].args)["codice"],
+        return {"hint_key": "problemi.suggerimento.dopo_duplicato", "duplicato": codes[0],
                 "dove_duplicato": str(found[0].location)}
-    codes = list(dict.fromkeys(dict(d.args)["codice"] for d in found))
     return {"hint_key": "problemi.suggerimento.dopo_duplicati",
             "duplicati": ", ".join(f"'{c}'" for c in codes[:5]) + (", …" if len(codes) > 5 else "")}
 
@@ -305,18 +307,20 @@ class _Builder:
     def dangling(self, file: str, path: tuple, what: str, ref: str, pool: Callable[[], list[str]],
                  subject: str) -> None:
         """A reference to nothing; the first ``SUGGESTED_AT_MOST`` of a catalogue say which code of ``pool`` (worked
-        out only then) they may mean. While a code of the kinds it may name is written twice, it says instead that
-        it may be that code's former one (:func:`after_duplicates`): a lookalike proposed then may be the very
-        code written twice."""
+        out only then) they may mean. While a code of the kinds it may name is written twice, one like no other code
+        but that one says instead that it may be its former code (:func:`after_duplicates`): a lookalike proposed
+        then would be the very code written twice."""
         genere: dict[str, Any] = {"genere_chiave": "problemi.genere." + what.replace(" ", "_"), "genere": what,
                                   "riferimento": ref}
-        follows = after_duplicates(self.duplicates, REFERRED_KINDS[what])
+        self.suggested += 1
+        words = pool() if self.suggested <= SUGGESTED_AT_MOST else []
+        follows = after_duplicates(self.duplicates, REFERRED_KINDS[what], closest(ref, words)) \
+            if self.duplicates else {}
         if follows:
             worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto", **genere, **follows)
         else:
-            self.suggested += 1
-            hint = did_you_mean(ref, pool()) if self.suggested <= SUGGESTED_AT_MOST else ""
-            worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto", hint=hint, **genere)
+            worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto",
+                          hint=did_you_mean(ref, words), **genere)
         self.defects.append(Defect("dangling-reference", worded.location, worded.message, hint=worded.hint,
                                    subject=subject, key=worded.key, args=worded.args, hint_key=worded.hint_key,
                                    unknown=ref))
