@@ -62,11 +62,15 @@ CASES = {
     "percentage-for-a-fraction": (  # an efficacy of 25%, written as a whole number
         [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: 25\n")],
         ["cat/measures.yaml:6:16: error[schema]: 'efficacia' must be at most 1, got 25 (a fraction from 0 to 1: "
-         "for 25%, write 0.25)"]),
+         "25% is written 0.25)"]),
     "percentage-with-decimals-for-a-fraction": (
         [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: 12.5\n")],
         ["cat/measures.yaml:6:16: error[schema]: 'efficacia' must be at most 1, got 12.5 (a fraction from 0 to 1: "
-         "for 12.5%, write 0.125)"]),
+         "12.5% is written 0.125)"]),
+    "percentage-sign-for-a-fraction": (  # regression (review): '25%' was only "expected a number"
+        [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: 25%\n")],
+        ["cat/measures.yaml:6:16: error[schema]: 'efficacia': expected a number, got '25%' (a fraction from 0 to 1: "
+         "25% is written 0.25)"]),
     "over-a-hundred-for-a-fraction": (  # no percentage: said without a guess
         [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: 250\n")],
         ["cat/measures.yaml:6:16: error[schema]: 'efficacia' must be at most 1, got 250"]),
@@ -81,6 +85,10 @@ CASES = {
     "mapping-for-a-list": (  # no single value: said without a guess
         [("processes.yaml", "    aree: [C]\n", "    aree: {C: D}\n")],
         ["cat/processes.yaml:15:11: error[schema]: 'aree' must be a list, got {'C': 'D'}"]),
+    "word-for-a-list-of-mappings": (  # regression (review): "write [RPCT]" was proposed, a list of one word again
+        [("units.yaml", "ruoli:\n", "ruoli: RPCT\n"), ("units.yaml", "  - {codice: RPCT,", "#  - {codice: RPCT,"),
+         ("units.yaml", "  - {codice: DIR,", "#  - {codice: DIR,")],
+        ["cat/units.yaml:8:8: error[schema]: 'ruoli' must be a list, got 'RPCT'"]),
     "null-for-a-text": (
         [("ente.yaml", 'nome: "Camera di commercio Mini (dati di prova)"', "nome: null")],
         ["cat/ente.yaml:2:7: error[schema]: 'nome' must be text, got null"]),

@@ -46,7 +46,7 @@ def test_the_suggestions_are_worded_in_italian_numbers_to_write_with_a_point(tmp
         f"{cat}/ente.yaml:2:1: error[schema]: chiave sconosciuta 'nomee' (forse 'nome'?)",
         # what is read is said with a decimal comma; what to write in the file, with the point YAML reads
         f"{cat}/measures.yaml:6:16: error[schema]: 'efficacia' deve essere al massimo 1, trovato 12,5 (è una frazione "
-        "da 0 a 1: per il 12,5%, scrivi 0.125)",
+        "da 0 a 1: 12,5% si scrive 0.125)",
         f"{cat}/processes.yaml:15:11: error[schema]: 'aree' deve essere un elenco, trovato 'C' (scrivi [C]: anche un "
         "solo valore va in un elenco)"]
 
@@ -61,7 +61,7 @@ def test_a_percentage_for_a_default_efficacy_of_the_method_is_said_as_its_fracti
     assert written != text
     (method / "method.yaml").write_text(written, encoding="utf-8")
     [line] = formatted(load_problems(method))
-    assert line.endswith(f"'{field}' must be at most 1, got 40 (a fraction from 0 to 1: for 40%, write 0.4)"), line
+    assert line.endswith(f"'{field}' must be at most 1, got 40 (a fraction from 0 to 1: 40% is written 0.4)"), line
 
 
 def test_a_percentage_typed_in_a_workbook_cell_is_said_as_the_sheet_takes_it(tmp_path):
@@ -73,7 +73,7 @@ def test_a_percentage_typed_in_a_workbook_cell_is_said_as_the_sheet_takes_it(tmp
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         f"{typed}:Misure!{cell}: error[schema]: 'efficacia' deve essere al massimo 1, trovato 25 (è una frazione da 0 "
-        "a 1: per il 25%, scrivi 0,25 o 25%)")
+        "a 1: 25% si scrive 0,25 (o 25% in una cella numerica, non di testo))")
 
 
 def _catalogue_naming(tmp_path: Path, method: str) -> Path:

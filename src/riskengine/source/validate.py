@@ -104,6 +104,18 @@ def _percent(given: Any) -> str | None:
         return None
 
 
+def _percent_written(given: Any, cells: bool) -> dict[str, Any]:
+    """The hint for a percentage written with its sign (``25%``) where a fraction is expected: the fraction to write,
+    as :func:`_out_of_limits` says it for 25; empty for any other text."""
+    found = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*%\s*", given) if isinstance(given, str) else None
+    number = found.group(1).replace(",", ".") if found else ""
+    percent = _percent(number) if number else None
+    if percent is None:
+        return {}
+    written_as = "frazione_cella" if cells else "frazione"
+    return {"hint_key": f"problemi.suggerimento.{written_as}", written_as: percent, "numero_trovato": Decimal(number)}
+
+
 def _is_fraction(owner: type[BaseModel] | None, name: str) -> bool:
     """Whether the field ``name`` of ``owner`` takes a fraction: a number from 0 to 1 (an efficacy)."""
     field = owner.model_fields.get(name) if owner else None
@@ -194,7 +206,8 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
                                  hint=did_you_mean(str(err["input"]), allowed), valore=shorten(written(err["input"])),
                                  elemento=wording(element, chiave=name), chiave=name, elemento_chiave=element))
         elif kind in TYPE_WORDS:
-            listed = _as_list(err["input"]) if kind == "list_type" else None
+            # a list of mappings (band rows, roles) is not mended by brackets around one word
+            listed = _as_list(err["input"]) if kind == "list_type" and _model_at(model, loc) is None else None
             as_list: dict[str, Any] = {"scritto": listed} if listed else {}
             problems.append(said(doc.locate(full), "problemi.tipo_errato", code="schema",
                                  hint_key="problemi.suggerimento.elenco" if listed else "", **as_list,
@@ -211,10 +224,15 @@ def problems_from_validation(doc: Document, model: type[BaseModel], error: Valid
             named = {"campo": name} if name and not item else {}
             text = wording(refusal.key, **refusal.values)
             values: dict[str, Any] = {**refusal.values, **named}
-            problem = said(doc.locate(full), refusal.key, code="schema", **values)
+            # "25%" where a fraction is expected: the fraction to write, as for 25
+            written_as = _percent_written(err["input"], doc.cells) \
+                if refusal.key == "problemi.valore.numero_atteso" and not item \
+                and _is_fraction(_model_at(model, loc[:-1]), name) else {}
+            problem = said(doc.locate(full), refusal.key, code="schema", **values, **written_as)
             if named:  # framed as problemi.nel_campo: 'key': refusal
                 problem = Problem(problem.location, wording("problemi.nel_campo", campo=name, testo=text),
-                                  code="schema", args=problem.args, key=refusal.key)
+                                  code="schema", hint=problem.hint, args=problem.args, key=refusal.key,
+                                  hint_key=problem.hint_key)
             problems.append(problem)
         else:
             message = str(err["ctx"]["error"]) if kind == "value_error" and "ctx" in err else err["msg"]
