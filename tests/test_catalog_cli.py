@@ -379,13 +379,15 @@ def test_an_area_a_policy_condition_misspells_is_said_at_the_literal(tmp_path) -
     # Regression: 'area == "g"' (for 'G') in a policy was accepted silently and the rule never fired for area G's
     # processes. Said as scelta_bande's misspelt areas are: at the literal, with the area meant; an area written as
     # its reference ('cciaa:C': the condition reads the code) too; a name like no area's (Z9, E1), another
-    # taxonomy's code ('personale', read for a process without an area of the primary one) and '' are not.
+    # taxonomy's code ('personale', read for a process without an area of the primary one) and '' are not, nor
+    # a name like only such a code that no process's area holds ('Contratti' for anac's 'contratti', every process
+    # having a primary area: proposing it mended nothing, regression from review).
     import shutil
 
     rules = tmp_path / "rules"
     shutil.copytree(REPO / "rules", rules)
     policies = rules / "cciaa-torino-2022" / "policies.yaml"
-    condition = 'residuo_senza_misure and area in ["B", "g", "cciaa:C", "Z9", "E1", ""] and area != "personale"'
+    condition = 'residuo_senza_misure and area in ["B", "g", "cciaa:C", "Z9", "E1", "", "Contratti"] and area != "personale"'
     text = policies.read_text(encoding="utf-8").replace('quando: "residuo_senza_misure"', f"quando: '{condition}'")
     policies.write_text(text, encoding="utf-8")
     line = next(n for n, row in enumerate(text.splitlines(), start=1) if condition in row)

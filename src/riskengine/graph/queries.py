@@ -271,14 +271,15 @@ def area_references(cg: CatalogGraph) -> dict[str, str]:
 
 
 def area_values(cg: CatalogGraph) -> dict[str, str]:
-    """Every way an area is written (its code, its reference ``cciaa:G``) → the value a policy condition's ``area``
-    holds for a process in it (:func:`primary_area`): its code, whatever its taxonomy (another taxonomy's is read
-    for a process without an area of the primary one)."""
-    primary = cg.catalog.areas.tassonomia_principale
+    """Every way an area a policy condition's ``area`` holds is written (its code, its reference ``cciaa:G``) → that
+    value (:func:`primary_area`: the code of the process's area in the primary taxonomy, else of its first). An area
+    no process's ``area`` holds (another taxonomy's, where each process has a primary one) is not among them:
+    comparing ``area`` with it never holds either."""
+    held = {facts.area for facts in process_facts(cg).values()}
     values: dict[str, str] = {}
-    for area in sorted(map(cg.obj, cg.nodes_of("area")), key=lambda area: area.tassonomia != primary):
-        values.setdefault(area.codice, area.codice)  # the primary taxonomy's first: a process in both reads it
-        values[area.ref] = area.codice
+    for area in map(cg.obj, cg.nodes_of("area")):
+        if area.codice in held:
+            values[area.codice] = values[area.ref] = area.codice
     return values
 
 
