@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -349,22 +351,30 @@ def test_rules_list_lists_every_rule():
     assert "area-unused                    info     " in result.stdout
 
 
+def _warnings_with_the_method_edited(tmp_path: Path, name: str, old: str, new: str,
+                                    finding: str) -> tuple[Path, str, list[str]]:
+    """The lines of ``finding`` that `check --lang it` prints for the bundled example under a copy of rules/ whose
+    cciaa-torino-2022/``name`` has ``old`` written as ``new`` (the check passing): the file, its text before the
+    edit, the lines."""
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    edited = rules / "cciaa-torino-2022" / name
+    text = edited.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    edited.write_text(text.replace(old, new), encoding="utf-8")
+    result = run_cli("check", str(REPO / "catalogs" / "esempio-cciaa"), "--rules", str(rules), "--lang", "it")
+    assert result.exit_code == 0, result.stdout
+    return edited, text, [row.strip() for row in result.stdout.splitlines() if f"{finding}]" in row]
+
+
 def test_an_area_the_method_misspells_is_said_where_the_method_names_it(tmp_path) -> None:
     # Regression: 'g' for 'G' in scelta_bande.per_area scored area G's processes on the default band table (five
     # of them a level higher) while check said ok; an area unlike any of the catalogue's (a shared method naming
     # an area this administration lacks) stays unsaid.
-    import shutil
-
-    rules = tmp_path / "rules"
-    shutil.copytree(REPO / "rules", rules)
-    method = rules / "cciaa-torino-2022" / "method.yaml"
-    text = method.read_text(encoding="utf-8")
-    method.write_text(text.replace("{aree: [D, E, G], bande: vecchi-indici}",
-                                   "{aree: [D, 'cciaa:E', g, Z9, E1, 'anac:personal'], bande: vecchi-indici}"), encoding="utf-8")
+    method, text, said = _warnings_with_the_method_edited(
+        tmp_path, "method.yaml", "{aree: [D, E, G], bande: vecchi-indici}",
+        "{aree: [D, 'cciaa:E', g, Z9, E1, 'anac:personal'], bande: vecchi-indici}", "method-unknown-area")
     line = next(n for n, row in enumerate(text.splitlines(), start=1) if "vecchi-indici}" in row and "aree" in row)
-    result = run_cli("check", str(REPO / "catalogs" / "esempio-cciaa"), "--rules", str(rules), "--lang", "it")
-    assert result.exit_code == 0, result.stdout
-    said = [row.strip() for row in result.stdout.splitlines() if "method-unknown-area]" in row]
     # 'cciaa:E' is area E written as its reference (review of c2f86e3), which processes' areas are not read as;
     # Z9 and E1 are like no area of the catalogue ('E1' for 'E' is not taken for a slip)
     assert said == [f"{method}:{line}:{column}: warning[method-unknown-area]: il metodo cciaa-torino-2022 sceglie le "
@@ -382,19 +392,12 @@ def test_an_area_a_policy_condition_misspells_is_said_at_the_literal(tmp_path) -
     # taxonomy's code ('personale', read for a process without an area of the primary one) and '' are not, nor
     # a name like only such a code that no process's area holds ('Contratti' for anac's 'contratti', every process
     # having a primary area: proposing it mended nothing, regression from review).
-    import shutil
-
-    rules = tmp_path / "rules"
-    shutil.copytree(REPO / "rules", rules)
-    policies = rules / "cciaa-torino-2022" / "policies.yaml"
     condition = 'residuo_senza_misure and area in ["B", "g", "cciaa:C", "Z9", "E1", "", "Contratti"] and area != "personale"'
-    text = policies.read_text(encoding="utf-8").replace('quando: "residuo_senza_misure"', f"quando: '{condition}'")
-    policies.write_text(text, encoding="utf-8")
+    policies, text, said = _warnings_with_the_method_edited(
+        tmp_path, "policies.yaml", 'quando: "residuo_senza_misure"', f"quando: '{condition}'", "policy-unknown-area")
+    text = text.replace('quando: "residuo_senza_misure"', f"quando: '{condition}'")
     line = next(n for n, row in enumerate(text.splitlines(), start=1) if condition in row)
     column = next(row for row in text.splitlines() if condition in row).index(condition) + 1
-    result = run_cli("check", str(REPO / "catalogs" / "esempio-cciaa"), "--rules", str(rules), "--lang", "it")
-    assert result.exit_code == 0, result.stdout
-    said = [row.strip() for row in result.stdout.splitlines() if "policy-unknown-area]" in row]
     assert said == [f"{policies}:{line}:{column + condition.index(area)}: warning[policy-unknown-area]: la regola "
                     f"'criticita/residuo-senza-misure' del metodo cciaa-torino-2022 confronta l'area con '{area}', ma "
                     f"nessun processo del catalogo ha un'area scritta così (forse '{meant}'?)"
