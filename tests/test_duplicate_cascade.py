@@ -104,7 +104,8 @@ def test_assess_says_the_duplicate_first(tmp_path, monkeypatch):
 
 def test_a_typo_beside_a_duplicate_keeps_its_own_suggestion(tmp_path, monkeypatch):
     """Regression (review of the duplicate's hint): every unknown code of a kind with a duplicate was told it may be
-    the duplicate's former code, a plain typo of another code ('PROV' for 'PROVV') losing its "did you mean"."""
+    the duplicate's former code, a plain typo of another code ('PROV' for 'PROVV') losing its "did you mean". Which
+    of the two it is cannot be told (see the next test): both are said."""
     broken_copy(tmp_path, *UNIT_RENAMED, *PROCESS_RENAMED,
                 ("processes.yaml", "    unita: PROVV\n    fasi:\n", "    unita: PROV\n    fasi:\n"),
                 ("assessment-2026.yaml", "  - processo: C2.1.1\n", "  - processo: C2.1.l\n"))
@@ -112,5 +113,46 @@ def test_a_typo_beside_a_duplicate_keeps_its_own_suggestion(tmp_path, monkeypatc
     lines = [line for line in problem_lines(run_cli("check", "cat", "--rules", RULES_DIR).stdout)
              if "'PROV'" in line or "'C2.1.l'" in line]
     assert lines == [
-        "cat/assessment-2026.yaml:15:15: error[assessment]: unknown processo 'C2.1.l' (did you mean 'C2.1.1'?)",
-        "cat/processes.yaml:5:12: error[dangling-reference]: unknown unit or role 'PROV' (did you mean 'PROVV'?)"]
+        "cat/assessment-2026.yaml:15:15: error[assessment]: unknown processo 'C2.1.l' (did you mean 'C2.1.1'? Or the "
+        "former code of 'B2.1.1', now duplicated at cat/processes.yaml:26:13: if so, fix that first)",
+        "cat/processes.yaml:5:12: error[dangling-reference]: unknown unit or role 'PROV' (did you mean 'PROVV'? Or the "
+        "former code of 'SG', now duplicated at cat/units.yaml:3:14: if so, fix that first)"]
+
+
+def test_a_former_code_like_another_code_is_still_said_to_follow_from_the_duplicate(tmp_path, monkeypatch):
+    """Regression (second review): once a lookalike replaced the duplicate's hint, a process renamed into another's
+    code was told only "did you mean" another process: structured codes look alike (B2.2.1, B2.1.1)."""
+    broken_copy(tmp_path, ("processes.yaml", "  - codice: B2.2.1\n", "  - codice: C2.1.1\n"))
+    monkeypatch.chdir(tmp_path)
+    lines = problem_lines(run_cli("check", "cat", "--rules", RULES_DIR).stdout)
+    assert lines[:2] == [
+        "cat/processes.yaml:26:13: error[duplicate-code]: duplicate process code 'C2.1.1' "
+        "(first defined at cat/processes.yaml:13:5) (codes must be unique: rename one of them)",
+        "cat/assessment-2026.yaml:12:15: error[assessment]: unknown processo 'B2.2.1' (did you mean 'B2.1.1'? Or the "
+        "former code of 'C2.1.1', now duplicated at cat/processes.yaml:26:13: if so, fix that first)"]
+
+
+def test_a_former_code_named_many_times_leaves_the_suggestions_to_the_others(tmp_path, monkeypatch):
+    """Regression (second review): each reference to the former code used one of the catalogue's 200 suggestions, so
+    a typo after 230 of them ('D1.1.l') got none; a code referred to is now looked up once."""
+    many = ", ".join(["B2.2.1"] * 230)
+    broken_copy(tmp_path, ("processes.yaml", "  - codice: B2.2.1\n", "  - codice: B2.1.1\n"),
+                ("measures.yaml", "tratta: {processi: [D1.1.1]}", f"tratta: {{processi: [D1.1.1, {many}, D1.1.l]}}"))
+    monkeypatch.chdir(tmp_path)
+    lines = [line for line in problem_lines(run_cli("check", "cat", "--rules", RULES_DIR).stdout) if "'D1.1.l'" in line]
+    assert [line.split(": error[dangling-reference]: ")[1] for line in lines] == [
+        "unknown process or phase 'D1.1.l' (did you mean 'D1.1.1'? Or the former code of 'B2.1.1', now duplicated at "
+        "cat/processes.yaml:26:13: if so, fix that first)"]
+
+
+def test_an_area_like_a_primary_one_is_proposed_beside_another_taxonomy_s_duplicate(tmp_path, monkeypatch):
+    """Regression (second review): a duplicated area's code was compared without its taxonomy, so 'BB' (like cciaa's
+    B) was taken for the former code of anac's B, written twice, and not told "did you mean 'B'?"."""
+    area = '  - {tassonomia: anac, codice: B, nome: "Altra", classe: obbligatoria}\n'
+    broken_copy(tmp_path, ("areas.yaml", "corrispondenze:\n", f"{area}{area}corrispondenze:\n"),
+                ("processes.yaml", "    aree: [B]\n    unita: PROVV\n    fasi:\n", "    aree: [BB]\n    unita: PROVV\n    fasi:\n"))
+    monkeypatch.chdir(tmp_path)
+    lines = [line for line in problem_lines(run_cli("check", "cat", "--rules", RULES_DIR).stdout) if "'BB'" in line]
+    assert [line.split(": error[dangling-reference]: ")[1] for line in lines] == [
+        "unknown area 'BB' (did you mean 'B'? Or the former code of 'anac:B', now duplicated at cat/areas.yaml:13:32: "
+        "if so, fix that first)"]

@@ -194,9 +194,9 @@ def check_assessment(doc: Document, cg: CatalogGraph, method: Method, path: Path
                                  dato_chiave=f"problemi.oggetto.{given}"))
             continue
         if f"{wanted_kind}:{code}" not in cg:
-            # while a code of its kind is written twice, a code like no other may be that one's former code (as the
-            # catalogue's own references say), said instead of a lookalike that may be the very code written twice
-            follows = after_duplicates(duplicates(), (wanted_kind,), suggest.nearest(code)) if duplicates() else {}
+            # while a code of its kind is written twice, it may be that one's former code (as the catalogue's own
+            # references say): said so, with the code it looks like when that is another
+            follows = after_duplicates(duplicates(), (wanted_kind,), functools.partial(suggest.nearest, code))
             proposal = "" if follows else suggest(code)
             problems.append(said(doc.locate(keys + (given,)), "problemi.oggetto_sconosciuto", code="assessment",
                                  hint=proposal, livello=level, livello_chiave=f"problemi.oggetto.{level}",

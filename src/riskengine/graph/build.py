@@ -231,24 +231,31 @@ REFERRED_KINDS = {"taxonomy": (), "area": ("area",), "unit": ("unit",), "unit or
                   "enabling factor": ("factor",), "process or phase": ("process", "phase"), "risk event": ("event",)}
 
 
-def after_duplicates(duplicates: list[Defect], kinds: tuple[str, ...], meant: str | None) -> dict[str, Any]:
+def after_duplicates(duplicates: list[Defect], kinds: tuple[str, ...], looks_like: Callable[[], str | None], *,
+                     primary: str = "") -> dict[str, Any]:
     """The hint of a reference to no code of ``kinds`` while ``duplicates`` (``duplicate-code`` defects) has codes of
     those kinds: that the reference may name the former code of one (a code changed by a rename into another's),
-    and to fix the duplicate first. Empty when none of them is of those kinds, and when the reference looks like
-    another code, ``meant`` (its lookalike, None for none): a typo of that one, whose hint proposes it.
+    and to fix the duplicate first. ``looks_like()``: the code the reference looks like, None for none (asked only
+    when a duplicate is of ``kinds``; an area of the ``primary`` taxonomy may be it by its code alone, G for
+    cciaa:G). When it is not one written twice, the hint proposes it too, as a typo of that code: which of the two
+    the reference is cannot be told (C1.1.1 renamed C1.1.6 looks as much like G1.1.1). Empty when no duplicate is
+    of ``kinds``.
 
     The values go with the reference's own message (:func:`riskengine.i18n.said`): ``hint_key`` and its values.
     """
     found = [d for d in duplicates if d.subject.split(":", 1)[0] in kinds]
-    codes = list(dict.fromkeys(dict(d.args)["codice"] for d in found))
-    # an area's code is its reference (cciaa:G); a reference may name it by its code alone (G)
-    if not found or (meant is not None and meant not in codes + [c.rsplit(":", 1)[-1] for c in codes]):
+    if not found:
         return {}
+    codes = list(dict.fromkeys(dict(d.args)["codice"] for d in found))
+    meant = looks_like()
+    as_coded = f"{primary}:{meant}" if primary and meant is not None and ":" not in meant else meant
+    also = {} if meant is None or as_coded in codes else {"proposta": meant}
+    prefix = "forse_o_" if also else ""
     if len(found) == 1:
-        return {"hint_key": "problemi.suggerimento.dopo_duplicato", "duplicato": codes[0],
-                "dove_duplicato": str(found[0].location)}
-    return {"hint_key": "problemi.suggerimento.dopo_duplicati",
-            "duplicati": ", ".join(f"'{c}'" for c in codes[:5]) + (", …" if len(codes) > 5 else "")}
+        return {"hint_key": f"problemi.suggerimento.{prefix}dopo_duplicato", "duplicato": codes[0],
+                "dove_duplicato": str(found[0].location), **also}
+    return {"hint_key": f"problemi.suggerimento.{prefix}dopo_duplicati",
+            "duplicati": ", ".join(f"'{c}'" for c in codes[:5]) + (", …" if len(codes) > 5 else ""), **also}
 
 
 def walk_processes(processes: list[Processo]) -> Iterator[tuple[str, Any, tuple, str | None]]:
@@ -284,6 +291,7 @@ class _Builder:
         self.item_index: dict[str, str] = {}
         self.suggested = 0  # dangling references given a suggestion so far
         self.duplicates: list[Defect] = []  # the duplicate codes found so far, each at its second definition
+        self.lookalikes: dict[tuple[str, str], str | None] = {}  # while there are: what a reference looks like
         self.items_of: dict[tuple[str, ...], list[str]] = {}  # the codes of items of some kinds, once worked out
 
     def add(self, node: str, kind: str, code: str, label: str, obj: Any, path: tuple) -> bool:
@@ -312,18 +320,26 @@ class _Builder:
         then would be the very code written twice."""
         genere: dict[str, Any] = {"genere_chiave": "problemi.genere." + what.replace(" ", "_"), "genere": what,
                                   "riferimento": ref}
-        self.suggested += 1
-        words = pool() if self.suggested <= SUGGESTED_AT_MOST else []
-        follows = after_duplicates(self.duplicates, REFERRED_KINDS[what], closest(ref, words)) \
-            if self.duplicates else {}
+        follows = after_duplicates(self.duplicates, REFERRED_KINDS[what], lambda: self.meant(what, ref, pool),
+                                   primary=self.cat.areas.tassonomia_principale if what == "area" else "")
         if follows:
             worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto", **genere, **follows)
         else:
-            worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto",
-                          hint=did_you_mean(ref, words), **genere)
+            self.suggested += 1
+            hint = did_you_mean(ref, pool()) if self.suggested <= SUGGESTED_AT_MOST else ""
+            worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto", hint=hint, **genere)
         self.defects.append(Defect("dangling-reference", worded.location, worded.message, hint=worded.hint,
                                    subject=subject, key=worded.key, args=worded.args, hint_key=worded.hint_key,
                                    unknown=ref))
+
+    def meant(self, what: str, ref: str, pool: Callable[[], list[str]]) -> str | None:
+        """The code of ``pool`` a reference to nothing looks like, worked out once per code referred to: a former
+        code is named again and again, and each of the first ``SUGGESTED_AT_MOST`` codes is one scan."""
+        key = (what, ref)
+        if key not in self.lookalikes:
+            self.suggested += 1
+            self.lookalikes[key] = closest(ref, pool()) if self.suggested <= SUGGESTED_AT_MOST else None
+        return self.lookalikes[key]
 
     def resolve_area(self, ref: str) -> str | None:
         if ":" not in ref:
