@@ -403,3 +403,18 @@ def test_an_area_a_policy_condition_misspells_is_said_at_the_literal(tmp_path) -
                     f"nessun processo del catalogo ha un'area scritta così (forse '{meant}'?)"
                     for area, meant in (("g", "G"), ("cciaa:C", "C"))], said
     assert run_cli("check", str(REPO / MINI), "--rules", str(REPO / "rules")).stdout.count("unknown-area") == 0
+
+
+def test_a_policy_comparing_the_area_with_an_area_no_process_is_in_is_not_told_another(tmp_path) -> None:
+    # Regression (second review): 'A', an area of esempio-piccolo's primary taxonomy that no process is in yet, was
+    # told "(forse 'a'?)", another taxonomy's area: a real area is no slip, whether or not a process holds it.
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    policies = rules / "pna2019" / "policies.yaml"
+    text = policies.read_text(encoding="utf-8")
+    policies.write_text(text.replace('quando: "residuo_senza_misure"',
+                                     "quando: 'residuo_senza_misure and area in [\"A\", \"cciaa:H\", \"c\"]'"),
+                        encoding="utf-8")
+    result = run_cli("check", str(REPO / "catalogs" / "esempio-piccolo"), "--rules", str(rules))
+    assert result.exit_code == 0, result.stdout
+    assert "policy-unknown-area" not in result.stdout, result.stdout

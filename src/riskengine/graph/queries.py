@@ -271,15 +271,16 @@ def area_references(cg: CatalogGraph) -> dict[str, str]:
 
 
 def area_values(cg: CatalogGraph) -> dict[str, str]:
-    """Every way an area a policy condition's ``area`` holds is written (its code, its reference ``cciaa:G``) → that
-    value (:func:`primary_area`: the code of the process's area in the primary taxonomy, else of its first). An area
-    no process's ``area`` holds (another taxonomy's, where each process has a primary one) is not among them:
-    comparing ``area`` with it never holds either."""
+    """Every way an area is written (its code, its reference ``cciaa:G``) → the value a policy condition's ``area``
+    holds for a process in it (:func:`primary_area`: the code of the process's area in the primary taxonomy, else of
+    its first); "" for an area no process's ``area`` holds (another taxonomy's, where each process has a primary
+    one, or an area no process is in yet): a real area, which no name is taken for."""
     held = {facts.area for facts in process_facts(cg).values()}
     values: dict[str, str] = {}
     for area in map(cg.obj, cg.nodes_of("area")):
-        if area.codice in held:
-            values[area.codice] = values[area.ref] = area.codice
+        value = area.codice if area.codice in held else ""
+        values[area.ref] = value
+        values[area.codice] = values.get(area.codice) or value  # a code of two taxonomies: held if either is
     return values
 
 

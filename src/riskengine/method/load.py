@@ -1027,8 +1027,12 @@ _AREA_LIKENESS = 0.75
 
 def _meant_area(name: str, areas: Mapping[str, str]) -> str | None:
     """The area ``name`` is taken for when it is not written as ``areas`` map it (every way an area is written →
-    the one that is read), or is like one: None when it is written so, or like none."""
-    meant = areas.get(name) or closest(name, sorted(set(areas.values())), cutoff=_AREA_LIKENESS)
+    the one that is read, "" for an area read as none), or is like one: None when it is written so, or is an area
+    read as none (a real area, not a slip), or is like none."""
+    if name in areas:
+        meant = areas[name] or None
+    else:
+        meant = closest(name, sorted({read for read in areas.values() if read}), cutoff=_AREA_LIKENESS)
     return meant if meant is not None and meant != name else None
 
 
