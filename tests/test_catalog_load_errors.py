@@ -71,6 +71,13 @@ CASES = {
         [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: 25%\n")],
         ["cat/measures.yaml:6:16: error[schema]: 'efficacia': expected a number, got '25%' (a fraction from 0 to 1: "
          "25% is written 0.25)"]),
+    "small-percentage-sign-for-a-fraction": (  # regression (second review): with its sign, 0.5% is a percentage too
+        [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: 0.5%\n")],
+        ["cat/measures.yaml:6:16: error[schema]: 'efficacia': expected a number, got '0.5%' (a fraction from 0 to 1: "
+         "0.5% is written 0.005)"]),
+    "other-digits-with-a-percentage-sign": (  # Arabic-Indic digits are no number YAML reads: no fraction proposed
+        [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: \"\u0662\u0665%\"\n")],
+        ["cat/measures.yaml:6:16: error[schema]: 'efficacia': expected a number, got '\u0662\u0665%'"]),
     "over-a-hundred-for-a-fraction": (  # no percentage: said without a guess
         [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: 250\n")],
         ["cat/measures.yaml:6:16: error[schema]: 'efficacia' must be at most 1, got 250"]),

@@ -288,7 +288,7 @@ def test_a_repeated_level_is_one_error_naming_the_first(tmp_path) -> None:
     first = where(m, "codice: medio,").rsplit(":", 2)[1]
     assert problems == [f"{where(m, 'codice: medio,', nth=1, offset=8)}: error[method]: duplicate risk level "
                         f"'medio' (already on line {first}) (give one of the two the code you meant: the levels "
-                        "bands and cells name, and the policies, are checked once every code is unique)"]
+                        "bands, cells and selections name, and the policies, are checked once every code is unique)"]
 
 
 def test_row_without_an_upper_edge(tmp_path) -> None:

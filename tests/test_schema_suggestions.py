@@ -73,7 +73,7 @@ def test_a_percentage_typed_in_a_workbook_cell_is_said_as_the_sheet_takes_it(tmp
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         f"{typed}:Misure!{cell}: error[schema]: 'efficacia' deve essere al massimo 1, trovato 25 (è una frazione da 0 "
-        "a 1: 25% si scrive 0,25 (o 25% in una cella numerica, non di testo))")
+        "a 1: 25% si scrive 0,25, oppure 25% in una cella numerica, non di testo)")
 
 
 def _catalogue_naming(tmp_path: Path, method: str) -> Path:

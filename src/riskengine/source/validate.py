@@ -95,21 +95,21 @@ def _out_of_limits(where: Location, kind: str, err: Any, name: str, element: str
     return said(where, f"problemi.limite.{kind}", code="schema", **values)
 
 
-def _percent(given: Any) -> str | None:
-    """The fraction a number past 1 and up to 100 stands for as a percentage (25 → 0.25), written plainly."""
+def _percent(given: Any, *, above: int = 1) -> str | None:
+    """The fraction a number past ``above`` and up to 100 stands for as a percentage (25 → 0.25), written plainly."""
     try:
         number = Decimal(str(given))
-        return f"{(number / 100).normalize():f}" if 1 < number <= 100 else None
+        return f"{(number / 100).normalize():f}" if above < number <= 100 else None
     except (InvalidOperation, ValueError):  # not a number, or one Python cannot write (NaN, thousands of digits)
         return None
 
 
 def _percent_written(given: Any, cells: bool) -> dict[str, Any]:
     """The hint for a percentage written with its sign (``25%``) where a fraction is expected: the fraction to write,
-    as :func:`_out_of_limits` says it for 25; empty for any other text."""
-    found = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*%\s*", given) if isinstance(given, str) else None
+    as :func:`_out_of_limits` says it for 25 (with the sign, 1% and 0.5% too); empty for any other text."""
+    found = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*%\s*", given, re.ASCII) if isinstance(given, str) else None
     number = found.group(1).replace(",", ".") if found else ""
-    percent = _percent(number) if number else None
+    percent = _percent(number, above=0) if number else None
     if percent is None:
         return {}
     written_as = "frazione_cella" if cells else "frazione"
