@@ -75,6 +75,10 @@ CASES = {
         [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: 0.5%\n")],
         ["cat/measures.yaml:6:16: error[schema]: 'efficacia': expected a number, got '0.5%' (a fraction from 0 to 1: "
          "0.5% is written 0.005)"]),
+    "percentage-sign-after-a-no-break-space": (  # regression (third review): pasted text has U+00A0 before '%'
+        [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: \"25\u00a0%\"\n")],
+        ["cat/measures.yaml:6:16: error[schema]: 'efficacia': expected a number, got '25\u00a0%' (a fraction from 0 "
+         "to 1: 25% is written 0.25)"]),
     "other-digits-with-a-percentage-sign": (  # Arabic-Indic digits are no number YAML reads: no fraction proposed
         [("measures.yaml", "    ambito: generale\n", "    ambito: generale\n    efficacia: \"\u0662\u0665%\"\n")],
         ["cat/measures.yaml:6:16: error[schema]: 'efficacia': expected a number, got '\u0662\u0665%'"]),

@@ -156,3 +156,19 @@ def test_an_area_like_a_primary_one_is_proposed_beside_another_taxonomy_s_duplic
     assert [line.split(": error[dangling-reference]: ")[1] for line in lines] == [
         "unknown area 'BB' (did you mean 'B'? Or the former code of 'anac:B', now duplicated at cat/areas.yaml:13:32: "
         "if so, fix that first)"]
+
+
+def test_an_area_code_looked_up_in_one_file_is_looked_up_again_in_another(tmp_path, monkeypatch):
+    """Regression (third review): what 'BB' looks like was kept from areas.yaml's corrispondenze, which name areas by
+    reference only, for processes.yaml, where a primary area's code alone is one: the process lost "did you mean
+    'B'?"."""
+    area = '  - {tassonomia: anac, codice: B, nome: "Altra", classe: obbligatoria}\n'
+    broken_copy(tmp_path, ("areas.yaml", "corrispondenze:\n", f"{area}{area}corrispondenze:\n"),
+                ("areas.yaml", '{da: "cciaa:B"', '{da: "BB"'),
+                ("processes.yaml", "    aree: [B]\n    unita: PROVV\n    fasi:\n", "    aree: [BB]\n    unita: PROVV\n    fasi:\n"))
+    monkeypatch.chdir(tmp_path)
+    lines = [line for line in problem_lines(run_cli("check", "cat", "--rules", RULES_DIR).stdout)
+             if "'BB'" in line and "processes.yaml" in line]
+    assert [line.split(": error[dangling-reference]: ")[1] for line in lines] == [
+        "unknown area 'BB' (did you mean 'B'? Or the former code of 'anac:B', now duplicated at cat/areas.yaml:13:32: "
+        "if so, fix that first)"]

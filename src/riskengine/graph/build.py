@@ -291,7 +291,7 @@ class _Builder:
         self.item_index: dict[str, str] = {}
         self.suggested = 0  # dangling references given a suggestion so far
         self.duplicates: list[Defect] = []  # the duplicate codes found so far, each at its second definition
-        self.lookalikes: dict[tuple[str, str], str | None] = {}  # while there are: what a reference looks like
+        self.lookalikes: dict[tuple[str, str, str], str | None] = {}  # while there are: what a reference looks like
         self.items_of: dict[tuple[str, ...], list[str]] = {}  # the codes of items of some kinds, once worked out
 
     def add(self, node: str, kind: str, code: str, label: str, obj: Any, path: tuple) -> bool:
@@ -315,12 +315,11 @@ class _Builder:
     def dangling(self, file: str, path: tuple, what: str, ref: str, pool: Callable[[], list[str]],
                  subject: str) -> None:
         """A reference to nothing; the first ``SUGGESTED_AT_MOST`` of a catalogue say which code of ``pool`` (worked
-        out only then) they may mean. While a code of the kinds it may name is written twice, one like no other code
-        but that one says instead that it may be its former code (:func:`after_duplicates`): a lookalike proposed
-        then would be the very code written twice."""
+        out only then) they may mean. While a code of the kinds it may name is written twice, it says that it may be
+        that code's former one, and the code it looks like when that is another (:func:`after_duplicates`)."""
         genere: dict[str, Any] = {"genere_chiave": "problemi.genere." + what.replace(" ", "_"), "genere": what,
                                   "riferimento": ref}
-        follows = after_duplicates(self.duplicates, REFERRED_KINDS[what], lambda: self.meant(what, ref, pool),
+        follows = after_duplicates(self.duplicates, REFERRED_KINDS[what], lambda: self.meant(file, what, ref, pool),
                                    primary=self.cat.areas.tassonomia_principale if what == "area" else "")
         if follows:
             worded = said(self.cat.locate(file, path), "problemi.riferimento_sconosciuto", **genere, **follows)
@@ -332,10 +331,11 @@ class _Builder:
                                    subject=subject, key=worded.key, args=worded.args, hint_key=worded.hint_key,
                                    unknown=ref))
 
-    def meant(self, what: str, ref: str, pool: Callable[[], list[str]]) -> str | None:
-        """The code of ``pool`` a reference to nothing looks like, worked out once per code referred to: a former
-        code is named again and again, and each of the first ``SUGGESTED_AT_MOST`` codes is one scan."""
-        key = (what, ref)
+    def meant(self, file: str, what: str, ref: str, pool: Callable[[], list[str]]) -> str | None:
+        """The code of ``pool`` a reference to nothing looks like, worked out once per code referred to in a file (a
+        file's references of a kind share their pool): a former code is named again and again, and each of the first
+        ``SUGGESTED_AT_MOST`` codes is one scan."""
+        key = (file, what, ref)
         if key not in self.lookalikes:
             self.suggested += 1
             self.lookalikes[key] = closest(ref, pool()) if self.suggested <= SUGGESTED_AT_MOST else None

@@ -107,7 +107,8 @@ def _percent(given: Any, *, above: int = 1) -> str | None:
 def _percent_written(given: Any, cells: bool) -> dict[str, Any]:
     """The hint for a percentage written with its sign (``25%``) where a fraction is expected: the fraction to write,
     as :func:`_out_of_limits` says it for 25 (with the sign, 1% and 0.5% too); empty for any other text."""
-    found = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*%\s*", given, re.ASCII) if isinstance(given, str) else None
+    # ASCII digits, as YAML reads numbers; any space, as text pasted from a document has ("25\u00a0%")
+    found = re.fullmatch(r"\s*([0-9]+(?:[.,][0-9]+)?)\s*%\s*", given) if isinstance(given, str) else None
     number = found.group(1).replace(",", ".") if found else ""
     percent = _percent(number, above=0) if number else None
     if percent is None:
