@@ -145,30 +145,31 @@ def test_a_former_code_named_many_times_leaves_the_suggestions_to_the_others(tmp
         "cat/processes.yaml:26:13: if so, fix that first)"]
 
 
+# Anac's area B written twice, and a process naming 'BB', like cciaa's B (the primary taxonomy's, named by its code).
+ANAC_B_TWICE = [("areas.yaml", "corrispondenze:\n",
+                 '  - {tassonomia: anac, codice: B, nome: "Altra", classe: obbligatoria}\n' * 2 + "corrispondenze:\n"),
+                ("processes.yaml", "    aree: [B]\n    unita: PROVV\n    fasi:\n", "    aree: [BB]\n    unita: PROVV\n    fasi:\n")]
+BB_IN_A_PROCESS = ("unknown area 'BB' (did you mean 'B'? Or the former code of 'anac:B', now duplicated at "
+                   "cat/areas.yaml:13:32: if so, fix that first)")
+
+
+def _bb_in_processes(tmp_path, monkeypatch, *more: tuple[str, str, str]) -> list[str]:
+    """What check says of 'BB' in processes.yaml, with ANAC_B_TWICE and ``more`` edits."""
+    broken_copy(tmp_path, *ANAC_B_TWICE, *more)
+    monkeypatch.chdir(tmp_path)
+    return [line.split(": error[dangling-reference]: ")[1]
+            for line in problem_lines(run_cli("check", "cat", "--rules", RULES_DIR).stdout)
+            if "'BB'" in line and "processes.yaml" in line]
+
+
 def test_an_area_like_a_primary_one_is_proposed_beside_another_taxonomy_s_duplicate(tmp_path, monkeypatch):
     """Regression (second review): a duplicated area's code was compared without its taxonomy, so 'BB' (like cciaa's
     B) was taken for the former code of anac's B, written twice, and not told "did you mean 'B'?"."""
-    area = '  - {tassonomia: anac, codice: B, nome: "Altra", classe: obbligatoria}\n'
-    broken_copy(tmp_path, ("areas.yaml", "corrispondenze:\n", f"{area}{area}corrispondenze:\n"),
-                ("processes.yaml", "    aree: [B]\n    unita: PROVV\n    fasi:\n", "    aree: [BB]\n    unita: PROVV\n    fasi:\n"))
-    monkeypatch.chdir(tmp_path)
-    lines = [line for line in problem_lines(run_cli("check", "cat", "--rules", RULES_DIR).stdout) if "'BB'" in line]
-    assert [line.split(": error[dangling-reference]: ")[1] for line in lines] == [
-        "unknown area 'BB' (did you mean 'B'? Or the former code of 'anac:B', now duplicated at cat/areas.yaml:13:32: "
-        "if so, fix that first)"]
+    assert _bb_in_processes(tmp_path, monkeypatch) == [BB_IN_A_PROCESS]
 
 
 def test_an_area_code_looked_up_in_one_file_is_looked_up_again_in_another(tmp_path, monkeypatch):
     """Regression (third review): what 'BB' looks like was kept from areas.yaml's corrispondenze, which name areas by
     reference only, for processes.yaml, where a primary area's code alone is one: the process lost "did you mean
     'B'?"."""
-    area = '  - {tassonomia: anac, codice: B, nome: "Altra", classe: obbligatoria}\n'
-    broken_copy(tmp_path, ("areas.yaml", "corrispondenze:\n", f"{area}{area}corrispondenze:\n"),
-                ("areas.yaml", '{da: "cciaa:B"', '{da: "BB"'),
-                ("processes.yaml", "    aree: [B]\n    unita: PROVV\n    fasi:\n", "    aree: [BB]\n    unita: PROVV\n    fasi:\n"))
-    monkeypatch.chdir(tmp_path)
-    lines = [line for line in problem_lines(run_cli("check", "cat", "--rules", RULES_DIR).stdout)
-             if "'BB'" in line and "processes.yaml" in line]
-    assert [line.split(": error[dangling-reference]: ")[1] for line in lines] == [
-        "unknown area 'BB' (did you mean 'B'? Or the former code of 'anac:B', now duplicated at cat/areas.yaml:13:32: "
-        "if so, fix that first)"]
+    assert _bb_in_processes(tmp_path, monkeypatch, ("areas.yaml", '{da: "cciaa:B"', '{da: "BB"')) == [BB_IN_A_PROCESS]
