@@ -366,34 +366,55 @@ def test_a_catalogue_read_back_shares_the_dicts_of_its_edges_and_answers_the_sam
 
 
 def test_checking_a_catalogue_read_back_imports_neither_networkx_nor_pyyaml(catalogue, cache_dir):
-    """Nor multiprocessing, which only a catalogue large enough for shards needs (issue 18 item 5)."""
+    """Nor multiprocessing, which only a catalogue large enough for shards needs (issue 18 item 5); nor
+    importlib.metadata (a package's version read from its metadata, or a pydantic validator built: its plugins are
+    looked up there), nor pydantic's plugin loader: no model read back is validated or dumped again."""
     import subprocess
     import sys
 
     script = ("import sys\nfrom riskengine import api\nreport = api.check(sys.argv[1])\n"
               "print(len(report.problems), 'networkx' in sys.modules, 'yaml' in sys.modules,"
-              " 'multiprocessing' in sys.modules)")
+              " 'multiprocessing' in sys.modules, 'importlib.metadata' in sys.modules,"
+              " 'pydantic.plugin._loader' in sys.modules)")
     env = {**os.environ, "RISKENGINE_CACHE_DIR": str(cache_dir.parent)}
     runs = [subprocess.run([sys.executable, "-c", script, str(catalogue)], capture_output=True, text=True, env=env,
                            timeout=120) for _ in range(2)]
     assert [run.returncode for run in runs] == [0, 0], runs[-1].stderr
     cold, warm = (run.stdout.split() for run in runs)
     # linked with networkx and parsed with PyYAML; read back (catalogue, method, assessments) without either
-    assert cold[1:3] == ["True", "True"] and warm[1:] == ["False", "False", "False"]
+    assert cold[1:3] == ["True", "True"] and warm[1:] == ["False"] * 5
     assert cold[0] == warm[0] != "0"  # the same findings either way (the example has some)
 
 
-def test_the_version_of_pyyaml_in_the_keys_is_the_one_it_says(monkeypatch):
-    """Read from its package without importing it, it is the version the imported module gives."""
+@pytest.mark.parametrize("package", ["yaml", "networkx"])
+def test_the_version_of_a_library_in_the_keys_is_the_one_it_says(monkeypatch, package):
+    """Read from its package without importing it (nor reading its metadata), it is the version the imported
+    module gives."""
+    import importlib
     import sys
 
-    import yaml
+    from riskengine.user_cache import package_version
 
-    from riskengine.source import document
+    module = importlib.import_module(package)
+    monkeypatch.delitem(sys.modules, package)
+    monkeypatch.delitem(sys.modules, "importlib.metadata", raising=False)
+    assert package_version(package) == module.__version__
+    assert package not in sys.modules and "importlib.metadata" not in sys.modules
 
-    monkeypatch.delitem(sys.modules, "yaml")
-    assert document._yaml_version() == yaml.__version__
-    assert "yaml" not in sys.modules
+
+def test_a_version_not_written_as_a_literal_is_read_from_the_module(tmp_path, monkeypatch):
+    """A package whose ``__init__`` computes its version (no ``__version__ = '...'`` line) is imported for it."""
+    import sys
+
+    from riskengine.user_cache import package_version
+
+    for name, text in (("rk_literal", "__version__ = '3.0'\n"), ("rk_computed", "__version__ = '1' + '.2'\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(text, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert package_version("rk_literal") == "3.0" and "rk_literal" not in sys.modules
+    assert package_version("rk_computed") == "1.2"
+    monkeypatch.delitem(sys.modules, "rk_computed")
 
 
 def test_what_an_entry_holds_is_named_by_its_format():
@@ -406,15 +427,3 @@ def test_what_an_entry_holds_is_named_by_its_format():
     parameters = list(inspect.signature(CatalogGraph.read_back).parameters)
     assert (cache_module._FORMAT, parameters) == (
         b"riskengine-linked/7", ["catalog", "defects", "by_kind", "memo", "attrs", "successors", "predecessors"])
-
-
-def test_networkx_installed_without_metadata_still_gives_a_key(monkeypatch):
-    import importlib.metadata
-
-    import networkx
-
-    def missing(name):
-        raise importlib.metadata.PackageNotFoundError(name)
-
-    monkeypatch.setattr(importlib.metadata, "version", missing)
-    assert cache_module._networkx_version() == networkx.__version__

@@ -10,8 +10,11 @@ Performance machinery at the bottom of the pipeline: any stage may keep a cache 
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.util
 import marshal
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Mapping
@@ -29,6 +32,23 @@ def versions(*libraries: str) -> bytes:
     import riskengine
 
     return b"".join(part.encode("utf-8") + b"\0" for part in (riskengine.__version__, sys.version, *libraries))
+
+
+def package_version(name: str) -> str:
+    """The ``__version__`` of package ``name``, for the keys of the caches: read from its ``__init__`` without
+    importing it when it is not imported yet (a run that finds everything in its caches imports neither PyYAML nor
+    networkx, and reading a distribution's metadata imports importlib.metadata and scans every installed one:
+    together about a twentieth of a second), else from the module."""
+    if name not in sys.modules:
+        spec = importlib.util.find_spec(name)
+        text = ""
+        if spec is not None and spec.origin:
+            with contextlib.suppress(OSError, UnicodeDecodeError), open(spec.origin, encoding="utf-8") as handle:
+                text = handle.read()
+        found = re.search(r"^__version__ = ['\"]([^'\"]+)['\"]$", text, re.MULTILINE)
+        if found:
+            return found.group(1)
+    return str(importlib.import_module(name).__version__)
 
 
 def cache_directory(kind: str = "cataloghi") -> Path | None:

@@ -33,7 +33,7 @@ from riskengine.graph.build import CatalogGraph, build_graph
 from riskengine.graph.integrity import check_integrity
 from riskengine.graph.queries import process_facts, process_places
 from riskengine.source.document import loading_versions, max_bytes, read_file
-from riskengine.user_cache import cache_directory, read_signed, signing_key, write_signed
+from riskengine.user_cache import cache_directory, package_version, read_signed, signing_key, write_signed
 
 ENTRIES_KEPT = 4  # the newest entries kept (a national catalogue's entry is hundreds of megabytes)
 POSITIONS_KEPT = 64  # the newest position indexes kept (a few per catalogue)
@@ -126,7 +126,7 @@ def _use_positions(cg: CatalogGraph, directory: Path, secret: bytes) -> None:
 def _entry_key(root: Path) -> str | None:
     """The key of the catalogue in ``root`` (hex), or None when a file cannot be read as the loader would."""
     digest = hashlib.sha256(_FORMAT + loading_versions())
-    for part in (_networkx_version(), str(max_bytes()), str(root)):
+    for part in (package_version("networkx"), str(max_bytes()), str(root)):
         digest.update(part.encode("utf-8") + b"\0")
     for name in sorted(CATALOG_FILES):
         path = root / name
@@ -140,16 +140,3 @@ def _entry_key(root: Path) -> str | None:
             return None  # the loader reports it
     digest.update(DEFAULT_FACTORS.encode("utf-8"))
     return digest.hexdigest()
-
-
-def _networkx_version() -> str:
-    """networkx's version from its metadata (importing it takes a tenth of a second); from the module itself
-    where it is installed without metadata (a bundled copy)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("networkx")
-    except PackageNotFoundError:
-        import networkx
-
-        return networkx.__version__

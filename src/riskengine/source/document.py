@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import os
 import stat
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Protocol
@@ -41,29 +40,9 @@ def loading_versions() -> bytes:
     import pydantic
     import pydantic_core
 
-    from riskengine.user_cache import versions
+    from riskengine.user_cache import package_version, versions
 
-    return versions(pydantic.VERSION, pydantic_core.__version__, _yaml_version())
-
-
-def _yaml_version() -> str:
-    """PyYAML's version, read from its package without importing it when no file has been parsed yet (the
-    import is a hundredth of a second of a run that finds everything in its caches)."""
-    import importlib.util
-    import re
-
-    if "yaml" not in sys.modules:
-        spec = importlib.util.find_spec("yaml")
-        text = ""
-        if spec is not None and spec.origin:
-            with contextlib.suppress(OSError), open(spec.origin, encoding="utf-8") as handle:
-                text = handle.read()
-        found = re.search(r"^__version__ = ['\"]([^'\"]+)['\"]$", text, re.MULTILINE)
-        if found:
-            return found.group(1)
-    import yaml
-
-    return yaml.__version__
+    return versions(pydantic.VERSION, pydantic_core.__version__, package_version("yaml"))
 
 
 def max_bytes() -> int:
