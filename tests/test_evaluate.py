@@ -10,10 +10,8 @@ import pytest
 
 from riskengine.catalog.models import Misura
 from riskengine.errors import RiskengineError
-from riskengine.evaluate import evaluation
 from riskengine.evaluate.residual import residual_level, residual_score
 from riskengine.method.load import load_method
-from riskengine.method.models import Monitoraggio, Priorita
 from riskengine.pipeline import assess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,11 +169,3 @@ def test_an_assessed_process_s_finding_names_its_unit_and_area(tmp_path: Path) -
     (finding,) = [f for f in _process(result, "B2.1.1")["criticita"] if f["codice"] == "MOTIVAZIONE-MANCANTE"]
     assert finding["messaggio"] == "B2.1.1 (Ufficio Provveditorato, area Contratti pubblici): motivato no"
 
-
-@pytest.mark.parametrize("model", [Monitoraggio(modalita="a-campione", periodicita="semestrale"),
-                                   Monitoraggio(modalita="puntuale", periodicita="annuale", livello="secondo"),
-                                   Priorita(valore=2), Priorita(valore=1, etichetta="alta")])
-def test_a_consequence_is_recorded_as_model_dump_gives_it(model):
-    """Its fields are read without building the serializer its model defers: the same keys, order and values."""
-    fields = evaluation._fields(model)
-    assert list(fields.items()) == list(model.model_dump().items())

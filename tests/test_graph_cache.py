@@ -386,6 +386,24 @@ def test_checking_a_catalogue_read_back_imports_neither_networkx_nor_pyyaml(cata
     assert cold[0] == warm[0] != "0"  # the same findings either way (the example has some)
 
 
+def test_assessing_a_catalogue_read_back_builds_no_pydantic_validator(catalogue, cache_dir):
+    """The result's record of the method and the policies' consequences are read from the models as
+    ``model_dump`` would give them, without building the serializers their models defer (and pydantic's plugin
+    lookup with them, which imports importlib.metadata)."""
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom riskengine import pipeline\nresult = pipeline.assess(sys.argv[1])\n"
+              "print(len(result['processi']), result['metodo']['codice'], 'importlib.metadata' in sys.modules,"
+              " 'pydantic.plugin._loader' in sys.modules)")
+    env = {**os.environ, "RISKENGINE_CACHE_DIR": str(cache_dir.parent)}
+    runs = [subprocess.run([sys.executable, "-c", script, str(catalogue)], capture_output=True, text=True, env=env,
+                           timeout=120) for _ in range(2)]
+    assert [run.returncode for run in runs] == [0, 0], runs[-1].stderr
+    warm = runs[1].stdout.split()
+    assert warm[0] != "0" and warm[2:] == ["False", "False"], warm
+
+
 @pytest.mark.parametrize("package", ["yaml", "networkx"])
 def test_the_version_of_a_library_in_the_keys_is_the_one_it_says(monkeypatch, package):
     """Read from its package without importing it (nor reading its metadata), it is the version the imported

@@ -37,8 +37,8 @@ from riskengine.method.compile import (
     encode_fact,
 )
 from riskengine.method.load import Method, PolicyRule
-from riskengine.method.models import Monitoraggio, Opzione, Priorita, Rivalutazione
-from riskengine.source.fields import decimal_text
+from riskengine.method.models import Opzione, Rivalutazione
+from riskengine.source.fields import decimal_text, plain_fields
 
 # The finding of a process without answers: worded by integrita.NON-VALUTATO in every language.
 UNASSESSED = "NON-VALUTATO"
@@ -619,12 +619,6 @@ def _policies(method: Method, backend: Backend, classified: list[_Classified]) -
     return evaluations
 
 
-def _fields(model: Monitoraggio | Priorita) -> dict[str, Any]:
-    """A consequence's fields (plain values), as ``model_dump`` gives them: without building the serializer its
-    model defers (a fiftieth of a second of a run that finds the method in its cache)."""
-    return {name: getattr(model, name) for name in type(model).model_fields}
-
-
 def _consequences(method: Method, rule: PolicyRule, fact: dict) -> _Consequences:
     """(requirements, monitoring, priority, trace step) of a rule applied to a fact: all but the findings."""
     requirements: list[dict] = []
@@ -639,10 +633,10 @@ def _consequences(method: Method, rule: PolicyRule, fact: dict) -> _Consequences
                                  "regola": rule.rule_id})
             consequences.append(f"richiede misura {r.ambito}")
         elif action.monitoraggio is not None:
-            monitoring = dict(_fields(action.monitoraggio), regola=rule.rule_id)
+            monitoring = dict(plain_fields(action.monitoraggio), regola=rule.rule_id)
             consequences.append(f"monitoraggio {action.monitoraggio.modalita} {action.monitoraggio.periodicita}")
         elif action.priorita is not None:
-            priority = dict(_fields(action.priorita), regola=rule.rule_id)
+            priority = dict(plain_fields(action.priorita), regola=rule.rule_id)
             consequences.append(f"priorità {action.priorita.valore}")
     step = {"passo": "politica", "regola": rule.rule_id, "descrizione": rule.description, "quando": rule.text,
             "condizioni": interpret.condition_steps(rule.condition, fact, method.schema),

@@ -27,7 +27,7 @@ from riskengine.method.arithmetic import round_to
 from riskengine.method.load import Method
 from riskengine.method.models import Indicatore, Opzione
 from riskengine.result import RESULT_FORMAT
-from riskengine.source.fields import decimal_text
+from riskengine.source.fields import decimal_text, plain_fields
 
 
 def place(location: Location) -> str:
@@ -83,7 +83,7 @@ def _num(value: Decimal | None) -> str | None:
 
 def _rounding(method: Method) -> dict[str, Any]:
     """The method's rounding: the general setting, and each stage that states its own."""
-    rounding = method.model.arrotondamento.model_dump(exclude_none=True)
+    rounding = plain_fields(method.model.arrotondamento, exclude_none=True)
     if not rounding["varianti"]:
         del rounding["varianti"]
     return rounding
@@ -512,8 +512,8 @@ def method_record(method: Method) -> dict[str, Any]:
     return {"codice": method.model.metodo.codice, "nome": method.model.metodo.nome,
             "versione": method.model.metodo.versione, "fonte": method.model.metodo.fonte,
             "numerico": method.numeric, "arrotondamento": _rounding(method),
-            "varianti": [v.model_dump() for v in method.model.combinazione.varianti],
-            "livelli": [lvl.model_dump() for lvl in method.model.livelli],
+            "varianti": [plain_fields(v) for v in method.model.combinazione.varianti],
+            "livelli": [plain_fields(lvl) for lvl in method.model.livelli],
             "indicatori": [{"codice": i.codice, "nome": i.nome, "dimensione": i.dimensione, "scala": i.scala,
                             "opzioni": [{"valore": decimal_text(o.valore), "codice": o.codice,
                                          "etichetta": o.etichetta} for o in method.scales[i.scala].opzioni]}
@@ -522,10 +522,10 @@ def method_record(method: Method) -> dict[str, Any]:
                        "righe": [{"livello": r.level, "intervallo": r.text, "regola": r.rule_id}
                                  for r in t.rows]}
                       for t in method.band_tables.values()],
-            "scelta_bande": method.model.scelta_bande.model_dump() if method.model.scelta_bande else None,
-            "griglia": method.model.combinazione.griglia.model_dump() if method.model.combinazione.griglia else None,
+            "scelta_bande": plain_fields(method.model.scelta_bande) if method.model.scelta_bande else None,
+            "griglia": plain_fields(method.model.combinazione.griglia) if method.model.combinazione.griglia else None,
             "residuo": method.model.residuo.metodo,
-            "eventi": method.model.eventi.model_dump()}
+            "eventi": plain_fields(method.model.eventi)}
 
 
 def result_from_records(cg: CatalogGraph, method: Method, assessment: Assessment, processes: list[dict[str, Any]],

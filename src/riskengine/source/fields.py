@@ -65,6 +65,30 @@ class ItemModel(Model):
 _FIELDS_SETS: dict[frozenset[str], frozenset[str]] = {}
 
 
+def plain_fields(model: BaseModel, *, exclude_none: bool = False) -> dict[str, Any]:
+    """``model.model_dump(exclude_none=...)``, read field by field: the file models have no serializer of their
+    own, and ``model_dump`` builds the one each model defers (with pydantic's plugin lookup, which imports
+    importlib.metadata): a twentieth of a second of a run that finds its method and catalogue in the caches."""
+    fields = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if value is not None or not exclude_none:
+            fields[name] = _plain(value, exclude_none)
+    return fields
+
+
+def _plain(value: Any, exclude_none: bool) -> Any:
+    if isinstance(value, BaseModel):
+        return plain_fields(value, exclude_none=exclude_none)
+    if isinstance(value, list):
+        return [_plain(item, exclude_none) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_plain(item, exclude_none) for item in value)
+    if isinstance(value, dict):
+        return {key: _plain(item, exclude_none) for key, item in value.items()}
+    return value
+
+
 def _code(value: Any) -> Any:
     if type(value) is str:  # the usual case, with one check
         return _code_text(value)
