@@ -192,7 +192,8 @@ class _PlainValue(RuntimeParam):
         if kind is int and isinstance(value, str) and _DIGITS.fullmatch(value):
             return int(value)
         if kind is Path and isinstance(value, str) and self.parameter_info.path_type is None:
-            return coerce_cli_path(Path(value), self.parameter_info, path_type=Path, param=param, ctx=ctx)
+            with suppress(ValueError):  # a path the system cannot take (a NUL, a lone surrogate): typer words it
+                return coerce_cli_path(Path(value), self.parameter_info, path_type=Path, param=param, ctx=ctx)
         return build_runtime_param(self.descriptor)._coerce_value(value, param, ctx)
 
 
