@@ -73,7 +73,7 @@ def _out_of_limits(where: Location, kind: str, err: Any, name: str, element: str
     """A value beyond a limit of its field, worded by ``problemi.limite.<kind>`` (an empty one as such).
 
     Past 1 in a ``fraction`` field (0 to 1), a percentage written as a whole number (25 for 0.25) is told the
-    fraction to write: as YAML writes it, or as a sheet's ``cells`` are typed (a decimal comma in Italian).
+    fraction to write (:func:`_fraction_hint`).
     """
     # a decimal limit of a custom type reaches the context as its repr: Decimal('100')
     limit = re.sub(r"^Decimal\('(.*)'\)$", r"\1", str(err.get("ctx", {}).get(LIMITS[kind])))
@@ -88,10 +88,7 @@ def _out_of_limits(where: Location, kind: str, err: Any, name: str, element: str
         values["lunghezza"] = len(given) if hasattr(given, "__len__") else "?"
     percent = _percent(given) if fraction and kind == "less_than_equal" else None
     if percent is not None:
-        written_as = "frazione_cella" if cells else "frazione"
-        values[written_as] = percent
-        return said(where, f"problemi.limite.{kind}", code="schema", hint_key=f"problemi.suggerimento.{written_as}",
-                    **values)
+        values.update(_fraction_hint(percent, cells))
     return said(where, f"problemi.limite.{kind}", code="schema", **values)
 
 
@@ -113,8 +110,14 @@ def _percent_written(given: Any, cells: bool) -> dict[str, Any]:
     percent = _percent(number, above=0) if number else None
     if percent is None:
         return {}
+    return {**_fraction_hint(percent, cells), "numero_trovato": Decimal(number)}
+
+
+def _fraction_hint(percent: str, cells: bool) -> dict[str, Any]:
+    """The hint to write the fraction ``percent`` (0.25) in place of a percentage: as YAML writes it, or as a
+    sheet's ``cells`` are typed (a decimal comma in Italian)."""
     written_as = "frazione_cella" if cells else "frazione"
-    return {"hint_key": f"problemi.suggerimento.{written_as}", written_as: percent, "numero_trovato": Decimal(number)}
+    return {"hint_key": f"problemi.suggerimento.{written_as}", written_as: percent}
 
 
 def _is_fraction(owner: type[BaseModel] | None, name: str) -> bool:
