@@ -115,8 +115,11 @@ def catalog_findings(cg: CatalogGraph, integrity: list[Problem], method: Method)
     says, ``eventi.misure_di_processo_coprono``), look-alike codes, the method's own warnings, and the areas
     the method names that the catalogue does not have.
     """
+    # the ways areas are written, worked out for the names the method has (most name none in their policies)
+    areas = q.area_references(cg) if method.area_places else {}
+    compared = q.area_values(cg) if method.policy_area_places else {}
     return (covered_events_dropped(cg, integrity, method.model.eventi.misure_di_processo_coprono)
-            + cg.catalog.warnings + method.warnings + unknown_areas(method, q.area_references(cg), q.area_values(cg)))
+            + cg.catalog.warnings + method.warnings + unknown_areas(method, areas, compared))
 
 
 def assessment_path(cg: CatalogGraph, year: int | None) -> Path:
