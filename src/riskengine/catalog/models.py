@@ -1,12 +1,10 @@
 """Pydantic models of the catalogue files (one top-level model per file)."""
 
-from __future__ import annotations
-
 import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
@@ -53,7 +51,7 @@ class Piano(Model):
     al: int = Field(ge=2000, le=2100, strict=True)
 
     @model_validator(mode="after")
-    def _ordered(self) -> Piano:
+    def _ordered(self) -> Self:
         if self.al < self.dal:
             raise RefusalError("problemi.valore.piano_rovesciato", al=self.al, dal=self.dal)
         return self
@@ -105,7 +103,7 @@ class Area(Model):
     descrizione: CleanText = ""
 
     @model_validator(mode="after")
-    def _art6(self) -> Area:
+    def _art6(self) -> Self:
         if self.classe == "art6" and self.lettera_art6 is None:
             raise RefusalError("problemi.valore.area_art6")
         return self
@@ -144,7 +142,7 @@ class Unita(ItemModel):
     valida_al: Giorno | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> Unita:
+    def _ordered(self) -> Self:
         if self.valida_dal is not None and self.valida_al is not None and self.valida_al < self.valida_dal:
             raise RefusalError("problemi.valore.validita_rovesciata", al=self.valida_al.isoformat(),
                                dal=self.valida_dal.isoformat())
@@ -162,7 +160,7 @@ class Collettivo(ItemModel):
     unita: list[Code] = Field(default_factory=list)  # responsabili-di-unita: the units whose heads are meant
 
     @model_validator(mode="after")
-    def _units(self) -> Collettivo:
+    def _units(self) -> Self:
         if (self.tipo == "responsabili-di-unita") != bool(self.unita):
             raise RefusalError("problemi.valore.collettivo_unita")
         return self
@@ -213,7 +211,7 @@ class Fase(ItemModel):
     nome: CleanText
     descrizione: CleanText = ""
     eventi: list[EventoRischioso] = Field(default_factory=list)
-    fasi: list[Fase] = Field(default_factory=list)
+    fasi: list["Fase"] = Field(default_factory=list)
 
 
 class InConvenzione(ItemModel):
@@ -283,7 +281,7 @@ class Misura(ItemModel):
     tempi: CleanText = ""
 
     @model_validator(mode="after")
-    def _owners(self) -> Misura:
+    def _owners(self) -> Self:
         if self.responsabile is not None and self.responsabili:
             raise RefusalError("problemi.valore.responsabile_o_responsabili")
         return self
@@ -421,7 +419,7 @@ class NonApplicabile(Model):
     motivo: CleanText = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _one(self) -> NonApplicabile:
+    def _one(self) -> Self:
         if (self.sezione is None) == (self.sottosezione is None):
             raise RefusalError("problemi.valore.sezione_o_sottosezione")
         return self

@@ -1,9 +1,7 @@
 """Pydantic models of the rule files: method.yaml, policies.yaml, rule tests, assessment-<year>.yaml."""
 
-from __future__ import annotations
-
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -134,7 +132,7 @@ class Combinazione(Model):
     varianti: list[Variante] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _shape(self) -> Combinazione:
+    def _shape(self) -> Self:
         if self.tipo == "griglia" and self.griglia is None:
             raise RefusalError("problemi.valore.griglia_mancante")
         if self.tipo == "prodotto" and self.griglia is not None:
@@ -161,7 +159,7 @@ class RigaBanda(Model):
     livello: Code
 
     @model_validator(mode="after")
-    def _edges(self) -> RigaBanda:
+    def _edges(self) -> Self:
         if (self.da is None) == (self.oltre is None):
             raise RefusalError("problemi.valore.limite_inferiore")
         if (self.a is None) == (self.sotto is None):
@@ -264,7 +262,7 @@ class Selezione(Model):
     periodo: CleanText = ""
 
     @model_validator(mode="after")
-    def _how_many(self) -> Selezione:
+    def _how_many(self) -> Self:
         if self.per_area is None and self.numero is None:
             raise RefusalError("problemi.valore.quante_verifiche")
         if self.campione is not None and self.modalita != "a-campione":
@@ -287,7 +285,7 @@ class PianoMonitoraggio(Model):
     selezioni: list[Selezione] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _selections(self) -> PianoMonitoraggio:
+    def _selections(self) -> Self:
         if (self.tipo == "selezione") != bool(self.selezioni):
             raise RefusalError("problemi.valore.selezioni")
         return self
@@ -354,7 +352,7 @@ class Azione(Model):
     priorita: Priorita | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> Azione:
+    def _one(self) -> Self:
         given = [k for k in ("criticita", "richiede_misura", "monitoraggio", "priorita")
                  if getattr(self, k) is not None]
         if len(given) != 1:
@@ -439,13 +437,13 @@ class Caso(Model):
     probabilita: Code | None = None
     impatto: Code | None = None
     misure: list[MisuraCaso] | None = None
-    rivalutazione: Rivalutazione | None = None
+    rivalutazione: "Rivalutazione | None" = None
     data_valutazione: Giorno | None = None
     fatti: dict[str, Any] = Field(default_factory=dict)
     atteso: Atteso
 
     @model_validator(mode="after")
-    def _input(self) -> Caso:
+    def _input(self) -> Self:
         given = [self.risposte is not None, self.rischio is not None,
                  self.probabilita is not None or self.impatto is not None]
         if sum(given) != 1:
@@ -494,7 +492,7 @@ class TestFile(Model):
     piani_monitoraggio: list[CasoPiano] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _some(self) -> TestFile:
+    def _some(self) -> Self:
         if not self.casi and not self.piani_monitoraggio:
             raise RefusalError("problemi.valore.almeno_un_caso")
         return self
@@ -523,7 +521,7 @@ class Giudizio(ItemModel):
     da_confermare: bool = False  # answers copied by `new-year`: the referent confirms or changes them
 
     @model_validator(mode="after")
-    def _target(self) -> Giudizio:
+    def _target(self) -> Self:
         if sum(x is not None for x in (self.processo, self.fase, self.evento)) != 1:
             raise RefusalError("problemi.valore.un_oggetto")
         return self
