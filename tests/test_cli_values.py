@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer._click import Context
@@ -85,13 +86,47 @@ def test_year_edge_cases(value: str) -> None:
 
 @pytest.mark.parametrize("value", [True, False, None, "yes", "0"])
 def test_flags_read_as_typer_reads_them(value: Any) -> None:
+    """Typer passes a flag's bool as it is; any other value (none from riskengine's command lines) goes to it."""
     _same_reading(bool, value)
 
 
 @pytest.mark.parametrize("value", ["catalogs/esempio-cciaa", str(ROOT), "nessuna/cartella", "-", ".", "a\x00b",
-                                   "x\ud800", "x\udcff"])
+                                   "x\ud800", "y\udcff"])
 def test_paths_that_exist_or_not(value: str) -> None:
     _same_reading(Path, value)
+
+
+def _probe() -> Any:
+    """A command whose options have the settings riskengine's do not use (yet): limits, parsers, path checks."""
+    app = typer.Typer()
+
+    @app.command()
+    def probe(anno: int = typer.Option(None, min=2000, max=2100),
+              livello: int = typer.Option(None, min=1, max=3, clamp=True),
+              sigla: str = typer.Option(None, parser=str.upper),
+              cartella: Path = typer.Option(None, parser=lambda text: Path(text.upper())),
+              esistente: Path = typer.Option(None, exists=True),
+              leggibile: Path = typer.Option(None, file_okay=False),
+              trattino: Path = typer.Option(None, allow_dash=True),
+              risolto: Path = typer.Option(None, resolve_path=True)) -> None:
+        """Nothing: only its parameters are read."""
+
+    return typer.main.get_command(app)
+
+
+PROBE = _probe()
+
+
+@pytest.mark.parametrize("name", [p.name for p in PROBE.params])
+@pytest.mark.parametrize("value", ["1999", "2050", "5", "0", "abc", "./nessuna/", "x//y/", "-", ".", "README.md"])
+def test_options_with_other_settings_read_as_typer_reads_them(name: str, value: str) -> None:
+    """Limits, parsers, a dash for standard input and path checks: typer's rules and refusals, quoting the value as
+    typed (``./nessuna/``, not ``nessuna``)."""
+    param = next(p for p in PROBE.params if p.name == name)
+    desc = param.type_descriptor
+    typer_reading = _reading(build_runtime_param(desc), value, PROBE, param)
+    plain = _reading(cli._PlainValue(desc.parameter_info, desc.annotation, desc), value, PROBE, param)
+    assert plain == typer_reading
 
 
 def test_a_command_does_not_build_typer_adapters() -> None:

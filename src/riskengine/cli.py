@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import typer
 from typer._click import Context, HelpFormatter, Parameter
@@ -175,25 +175,26 @@ class _PlainValue(RuntimeParam):
     """A parameter's value read as typer reads it, without a pydantic TypeAdapter where the value is plain.
 
     Typer reads every value through an adapter it builds per parameter: importing pydantic's type machinery and
-    building the adapters took 30-60 ms of every command's start, for values that are text, a path, a flag or a
-    year. Those (every parameter of riskengine's) are read here as the adapters read them (``str`` as given,
-    ``Path`` through typer's own path checks, a flag's bool, a year's digits as an int); any other value, as a
-    year written ``2O25``, goes to typer's adapter, which refuses it with its own reason.
+    building the adapters took 30-60 ms of every command's start, for values that are text, a path or a year.
+    Those (every parameter of riskengine's) are read here as the adapters read them (``str`` as given, ``Path``
+    through typer's own path checks, a year's digits as an int); any other value, as a year written ``2O25``, and
+    any parameter with a parser, limits or a dash for standard input, go to typer's adapter, which reads them with
+    its own rules and refusals. (A flag's bool is not read at all: typer passes it as it is.)
     """
 
     descriptor: TypeDescriptor
 
     def _coerce_value(self, value: Any, param: Any, ctx: Context) -> Any:
-        kind = self.annotation
-        if kind is str and isinstance(value, str) and self.parameter_info.parser is None:
-            return value
-        if kind is bool and isinstance(value, bool):
-            return value
-        if kind is int and isinstance(value, str) and _DIGITS.fullmatch(value):
-            return int(value)
-        if kind is Path and isinstance(value, str) and self.parameter_info.path_type is None:
-            with suppress(ValueError):  # a path the system cannot take (a NUL, a lone surrogate): typer words it
-                return coerce_cli_path(Path(value), self.parameter_info, path_type=Path, param=param, ctx=ctx)
+        kind, info = self.annotation, self.parameter_info
+        if isinstance(value, str) and info.parser is None and info.min is None and info.max is None:
+            if kind is str:
+                return value
+            if kind is int and _DIGITS.fullmatch(value):
+                return int(value)
+            if kind is Path and info.path_type is None and not info.allow_dash:
+                # typer's own checks, given the path as typed (its refusals quote it so)
+                with suppress(ValueError):  # a path the system cannot take (a NUL, a lone surrogate): typer words it
+                    return Path(cast(str, coerce_cli_path(value, info, path_type=str, param=param, ctx=ctx)))
         return build_runtime_param(self.descriptor)._coerce_value(value, param, ctx)
 
 
