@@ -445,3 +445,20 @@ def test_what_an_entry_holds_is_named_by_its_format():
     parameters = list(inspect.signature(CatalogGraph.read_back).parameters)
     assert (cache_module._FORMAT, parameters) == (
         b"riskengine-linked/7", ["catalog", "defects", "by_kind", "memo", "attrs", "successors", "predecessors"])
+
+
+def test_a_catalogue_in_a_folder_whose_name_is_not_utf8_is_checked_and_assessed(catalogue, cache_dir, tmp_path):
+    """The caches' keys take a folder's name as the system has it: ``cat\\xff`` (a Latin-1 name on a UTF-8 system)
+    was an internal error (exit 70) at the first key, cold and warm alike."""
+    import subprocess
+    import sys
+
+    folder = Path(os.fsdecode(bytes(tmp_path) + b"/cat\xff"))
+    catalogue.rename(folder)
+    env = {**os.environ, "RISKENGINE_CACHE_DIR": str(cache_dir.parent)}
+    runs = [subprocess.run([sys.executable, "-m", "riskengine", *command], capture_output=True, text=True, env=env,
+                           timeout=300)
+            for command in (["check", str(folder), "-q"], ["check", str(folder), "-q"],
+                            ["assess", str(folder), "--format", "json", "--out", str(tmp_path / "out"), "-q"])]
+    assert [run.returncode for run in runs] == [0, 0, 0], runs[-1].stderr
+    assert (tmp_path / "out" / "risultato.json").is_file()

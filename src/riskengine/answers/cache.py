@@ -14,6 +14,7 @@ Performance machinery at the edge of the answers stage: callers see one function
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import cast
 
@@ -45,7 +46,7 @@ def cached_assessment(path: str | Path, cg: CatalogGraph, method: Method) -> Ass
             return None  # the loader reports it
         return hashlib.sha256(b"\0".join((_FORMAT, loading_versions(), str(cg.files_key).encode("ascii"),
                                           repr(sorted(method.digests.items())).encode("utf-8"),
-                                          str(method.root).encode("utf-8"), str(path).encode("utf-8"),
+                                          os.fsencode(method.root), os.fsencode(path),
                                           hashlib.sha256(raw).digest()))).hexdigest()
 
     def build() -> Assessment:

@@ -127,7 +127,7 @@ def _entry_key(root: Path) -> str | None:
     """The key of the catalogue in ``root`` (hex), or None when a file cannot be read as the loader would."""
     digest = hashlib.sha256(_FORMAT + loading_versions())
     for part in (package_version("networkx"), str(max_bytes()), str(root)):
-        digest.update(part.encode("utf-8") + b"\0")
+        digest.update(os.fsencode(part) + b"\0")  # a folder's name as the system has it, UTF-8 or not
     for name in sorted(CATALOG_FILES):
         path = root / name
         digest.update(name.encode("utf-8") + b"\0")

@@ -12,6 +12,7 @@ function, :func:`cached_method`.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import cast
 
@@ -60,7 +61,7 @@ def method_files(root: Path) -> dict[str, bytes | None] | None:
 
 def method_key(root: Path, files: dict[str, bytes | None]) -> str:
     """The key (hex) of the method in ``root`` whose files are ``files`` (:func:`method_files`)."""
-    digest = hashlib.sha256(_FORMAT + b"\0" + loading_versions() + str(root).encode("utf-8") + b"\0")
+    digest = hashlib.sha256(_FORMAT + b"\0" + loading_versions() + os.fsencode(root) + b"\0")
     for name, data in files.items():
         digest.update(name.encode("utf-8") + b"\0")
         digest.update(b"absent\0" if data is None else hashlib.sha256(data).digest())
