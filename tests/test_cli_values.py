@@ -90,9 +90,10 @@ def test_flags_read_as_typer_reads_them(value: Any) -> None:
     _same_reading(bool, value)
 
 
-@pytest.mark.parametrize("value", ["catalogs/esempio-cciaa", str(ROOT), "nessuna/cartella", "-", ".", "a\x00b",
-                                   "x\ud800", "y\udcff"])
-def test_paths_that_exist_or_not(value: str) -> None:
+@pytest.mark.parametrize("value", ["catalogs/esempio-cciaa", "catalogs/esempio-cciaa/", str(ROOT), "nessuna/cartella",
+                                   "-", ".", "", "README.md/", "a\x00b", "x\ud800", "y\udcff"])
+def test_paths_that_exist_or_not(value: str, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
     _same_reading(Path, value)
 
 
@@ -118,10 +119,12 @@ PROBE = _probe()
 
 
 @pytest.mark.parametrize("name", [p.name for p in PROBE.params])
-@pytest.mark.parametrize("value", ["1999", "2050", "5", "0", "abc", "./nessuna/", "x//y/", "-", ".", "README.md"])
-def test_options_with_other_settings_read_as_typer_reads_them(name: str, value: str) -> None:
+@pytest.mark.parametrize("value", ["1999", "2050", "5", "0", "abc", "./nessuna/", "x//y/", "-", ".", "", "README.md",
+                                   "README.md/", "README.md/.", "tests/", "tests/."])
+def test_options_with_other_settings_read_as_typer_reads_them(name: str, value: str, monkeypatch) -> None:
     """Limits, parsers, a dash for standard input and path checks: typer's rules and refusals, quoting the value as
-    typed (``./nessuna/``, not ``nessuna``)."""
+    typed (``./nessuna/``, not ``nessuna``), checking what ``Path`` makes of it (``README.md/`` is ``README.md``)."""
+    monkeypatch.chdir(ROOT)
     param = next(p for p in PROBE.params if p.name == name)
     desc = param.type_descriptor
     typer_reading = _reading(build_runtime_param(desc), value, PROBE, param)

@@ -191,8 +191,9 @@ class _PlainValue(RuntimeParam):
                 return value
             if kind is int and _DIGITS.fullmatch(value):
                 return int(value)
-            if kind is Path and info.path_type is None and not info.allow_dash:
-                # typer's own checks, given the path as typed (its refusals quote it so)
+            # typer's own checks, given the path as typed, which its refusals quote; they stat what Path makes of
+            # it, so a path Path writes otherwise ('dir/', '', 'a//b') goes to typer
+            if kind is Path and info.path_type is None and not info.allow_dash and os.fspath(Path(value)) == value:
                 with suppress(ValueError):  # a path the system cannot take (a NUL, a lone surrogate): typer words it
                     return Path(cast(str, coerce_cli_path(value, info, path_type=str, param=param, ctx=ctx)))
         return build_runtime_param(self.descriptor)._coerce_value(value, param, ctx)
