@@ -5,6 +5,7 @@ Typer reads each value through a pydantic TypeAdapter it builds per parameter; r
 the two readings to the same result, value by value, for every kind of parameter riskengine's commands have.
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -130,6 +131,31 @@ def test_options_with_other_settings_read_as_typer_reads_them(name: str, value: 
     typer_reading = _reading(build_runtime_param(desc), value, PROBE, param)
     plain = _reading(cli._PlainValue(desc.parameter_info, desc.annotation, desc), value, PROBE, param)
     assert plain == typer_reading
+
+
+# Paths of this repository's files and folders, and of none, in the many ways one can be written.
+_WRITTEN_PATH = st.lists(st.sampled_from(["", ".", "..", "README.md", "tests", "catalogs", "esempio-cciaa", "nessuna"]),
+                         max_size=4).map("/".join) | st.just("")
+_WRITTEN_PATH = st.tuples(st.sampled_from(["", "./", "/", "//"]), _WRITTEN_PATH,
+                          st.sampled_from(["", "/", "/.", "//"])).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_WRITTEN_PATH)
+def test_paths_however_written_read_as_typer_reads_them(value: str) -> None:
+    """Every path option of the probe and riskengine's own, on paths with and without '.', '..', doubled and
+    trailing slashes: the same value or the same refusal as typer's adapter."""
+    here = os.getcwd()  # not monkeypatch.chdir: hypothesis runs many examples in one test
+    os.chdir(ROOT)
+    try:
+        for param in [*(p for p in PROBE.params if p.type_descriptor.annotation is Path), PARAMETERS[Path][1]]:
+            desc = param.type_descriptor
+            command = PROBE if param in PROBE.params else PARAMETERS[Path][0]
+            typer_reading = _reading(build_runtime_param(desc), value, command, param)
+            plain = _reading(cli._PlainValue(desc.parameter_info, desc.annotation, desc), value, command, param)
+            assert plain == typer_reading, (param.name, value)
+    finally:
+        os.chdir(here)
 
 
 def test_a_command_does_not_build_typer_adapters() -> None:
