@@ -365,22 +365,27 @@ def test_a_catalogue_read_back_shares_the_dicts_of_its_edges_and_answers_the_sam
     assert _graph_content(warm_cg.graph) == _graph_content(fresh_cg.graph)
 
 
-def test_checking_a_catalogue_read_back_imports_neither_networkx_nor_pyyaml(catalogue, cache_dir):
-    """Nor multiprocessing, which only a catalogue large enough for shards needs (issue 18 item 5); nor
-    importlib.metadata (a package's version read from its metadata, or a pydantic validator built: its plugins are
-    looked up there), nor pydantic's plugin loader: no model read back is validated or dumped again."""
+def _cold_and_warm(script: str, catalogue: Path, cache_dir: Path) -> list[list[str]]:
+    """The words ``script`` prints, run on ``catalogue`` in a fresh Python twice: on an empty cache, then a warm one."""
     import subprocess
     import sys
 
-    script = ("import sys\nfrom riskengine import api\nreport = api.check(sys.argv[1])\n"
-              "print(len(report.problems), 'networkx' in sys.modules, 'yaml' in sys.modules,"
-              " 'multiprocessing' in sys.modules, 'importlib.metadata' in sys.modules,"
-              " 'pydantic.plugin._loader' in sys.modules)")
     env = {**os.environ, "RISKENGINE_CACHE_DIR": str(cache_dir.parent)}
     runs = [subprocess.run([sys.executable, "-c", script, str(catalogue)], capture_output=True, text=True, env=env,
                            timeout=120) for _ in range(2)]
     assert [run.returncode for run in runs] == [0, 0], runs[-1].stderr
-    cold, warm = (run.stdout.split() for run in runs)
+    return [run.stdout.split() for run in runs]
+
+
+def test_checking_a_catalogue_read_back_imports_neither_networkx_nor_pyyaml(catalogue, cache_dir):
+    """Nor multiprocessing, which only a catalogue large enough for shards needs (issue 18 item 5); nor
+    importlib.metadata (a package's version read from its metadata, or a pydantic validator built: its plugins are
+    looked up there), nor pydantic's plugin loader: no model read back is validated or dumped again."""
+    script = ("import sys\nfrom riskengine import api\nreport = api.check(sys.argv[1])\n"
+              "print(len(report.problems), 'networkx' in sys.modules, 'yaml' in sys.modules,"
+              " 'multiprocessing' in sys.modules, 'importlib.metadata' in sys.modules,"
+              " 'pydantic.plugin._loader' in sys.modules)")
+    cold, warm = _cold_and_warm(script, catalogue, cache_dir)
     # linked with networkx and parsed with PyYAML; read back (catalogue, method, assessments) without either
     assert cold[1:3] == ["True", "True"] and warm[1:] == ["False"] * 5
     assert cold[0] == warm[0] != "0"  # the same findings either way (the example has some)
@@ -390,17 +395,10 @@ def test_assessing_a_catalogue_read_back_builds_no_pydantic_validator(catalogue,
     """The result's record of the method and the policies' consequences are read from the models as
     ``model_dump`` would give them, without building the serializers their models defer (and pydantic's plugin
     lookup with them, which imports importlib.metadata)."""
-    import subprocess
-    import sys
-
     script = ("import sys\nfrom riskengine import pipeline\nresult = pipeline.assess(sys.argv[1])\n"
               "print(len(result['processi']), result['metodo']['codice'], 'importlib.metadata' in sys.modules,"
               " 'pydantic.plugin._loader' in sys.modules)")
-    env = {**os.environ, "RISKENGINE_CACHE_DIR": str(cache_dir.parent)}
-    runs = [subprocess.run([sys.executable, "-c", script, str(catalogue)], capture_output=True, text=True, env=env,
-                           timeout=120) for _ in range(2)]
-    assert [run.returncode for run in runs] == [0, 0], runs[-1].stderr
-    warm = runs[1].stdout.split()
+    _, warm = _cold_and_warm(script, catalogue, cache_dir)
     assert warm[0] != "0" and warm[2:] == ["False", "False"], warm
 
 
