@@ -168,4 +168,3 @@ def test_an_assessed_process_s_finding_names_its_unit_and_area(tmp_path: Path) -
     result = assess(_catalog(tmp_path, entries), rules_dir=rules)
     (finding,) = [f for f in _process(result, "B2.1.1")["criticita"] if f["codice"] == "MOTIVAZIONE-MANCANTE"]
     assert finding["messaggio"] == "B2.1.1 (Ufficio Provveditorato, area Contratti pubblici): motivato no"
-
