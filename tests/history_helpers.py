@@ -43,19 +43,45 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'storico.sqlite'}"
 
 
-def empty_postgres() -> str:
-    """The URL of the PostgreSQL server .ci/run starts, emptied; the test is skipped without one."""
+def postgres_schema() -> str:
+    """The schema this test process keeps its PostgreSQL stores in: its own, so that another pytest run on the
+    same server (another clone, a run beside CI) neither empties nor fills it."""
+    return f"prova_{os.getpid()}"
+
+
+def postgres_url(**settings: str) -> str:
+    """The URL of the PostgreSQL server .ci/run starts, its connections in this process's schema (the test is
+    skipped without a server); ``settings``: more server settings for those connections."""
     url = os.environ.get(PG_ENV)
     if not url:
         pytest.skip(f"no PostgreSQL server: set {PG_ENV} (.ci/run starts one) to run the store tests on it")
-    engine = sa.create_engine(url)
+    options = " ".join(f"-c {name}={value}" for name, value in {"search_path": postgres_schema(), **settings}.items())
+    return sa.make_url(url).update_query_dict({"options": options}).render_as_string(hide_password=False)
+
+
+def empty_postgres() -> str:
+    """:func:`postgres_url`, its schema emptied."""
+    url = postgres_url()
+    engine = sa.create_engine(os.environ[PG_ENV])
     try:
         # The schema dropped whole, in one statement: reflecting the tables and then dropping each raced with a
         # connection of the test before still closing (NoSuchTableError: alembic_version, once in CI).
         with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {postgres_schema()} CASCADE"))
+            connection.execute(sa.text(f"CREATE SCHEMA {postgres_schema()}"))
     finally:
         engine.dispose()
     return url
 
+
+def drop_postgres_schema() -> None:
+    """Drop this process's schema, if a server is set (at the end of the tests that used it)."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        return
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {postgres_schema()} CASCADE"))
+    finally:
+        engine.dispose()

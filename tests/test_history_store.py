@@ -9,11 +9,18 @@ import pytest
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from history_helpers import catalog_copy, empty_postgres, riskengine, sqlite_url
+from history_helpers import catalog_copy, drop_postgres_schema, empty_postgres, postgres_url, riskengine, sqlite_url
 
 from riskengine.errors import RiskengineError
 from riskengine.history.store import DEFAULT_FILE, HEAD, MIGRATIONS, open_store
 from riskengine.history.store import store_url as default_url
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _own_postgres_schema():
+    """This process's PostgreSQL schema dropped after the module's tests (a test empties it before it starts)."""
+    yield
+    drop_postgres_schema()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -144,6 +151,35 @@ def test_two_concurrent_assess_runs_are_both_recorded(tmp_path, store_url):
         store.close()
 
 
+_ANOTHER_TEST_RUN = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from history_helpers import drop_postgres_schema, empty_postgres
+from riskengine.history.store import open_store
+open_store(empty_postgres()).close()
+drop_postgres_schema()
+"""
+
+
+def test_a_test_run_beside_this_one_on_the_same_server_leaves_its_store_alone(mini_result):
+    # Regression: two pytest runs on one server (.ci/run and a run in another clone) emptied each other's stores;
+    # two assess runs recorded read back as none (once in CI), or a table was gone in the middle of a test
+    import subprocess
+    import sys
+
+    from history_helpers import REPO
+
+    store = open_store(empty_postgres())
+    try:
+        recorded = store.record(_result(mini_result, 2026, "a"))
+        other = subprocess.run([sys.executable, "-c", _ANOTHER_TEST_RUN, str(REPO / "tests")], capture_output=True,
+                               text=True, timeout=120, check=False)
+        assert other.returncode == 0, other.stderr
+        assert store.runs("ente-prova") == [recorded]
+    finally:
+        store.close()
+
+
 def test_the_default_store_is_beside_the_catalogue_and_the_env_overrides_it(tmp_path, monkeypatch):
     monkeypatch.delenv("RISKENGINE_DB")
     assert default_url(tmp_path / "cat") == f"sqlite:///{(tmp_path / 'cat' / DEFAULT_FILE).resolve()}"
@@ -268,7 +304,7 @@ def test_a_read_only_postgresql_store_is_said_after_the_annex(tmp_path):
     url = empty_postgres()
     open_store(url).close()  # the schema made, as by an earlier run
     catalog = catalog_copy(tmp_path, "mini")
-    read_only = url + "?options=-c%20default_transaction_read_only%3Don"
+    read_only = postgres_url(default_transaction_read_only="on")
     run = riskengine("assess", catalog, "--out", tmp_path / "out", "--format", "json", "--db", read_only,
                      cwd=tmp_path)
     assert run.returncode == 1, run.stderr
