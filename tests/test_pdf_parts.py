@@ -56,6 +56,12 @@ def cut(mini):
     return pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, count=2)
 
 
+@pytest.fixture(scope="module")
+def in_runs(mini):
+    """As ``cut``, its page numbers drawn by documents of three pages each (the last fewer)."""
+    return pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, number_pages_per_part=3, count=2)
+
+
 def reader(data: bytes):
     from pypdf import PdfReader
 
@@ -80,8 +86,9 @@ def test_parts_show_what_one_document_shows_page_by_page(mini, edition):
 
 # -- cut between sheets ----------------------------------------------------------------------------------
 
-def test_every_page_but_the_first_is_numbered_of_the_total(cut):
-    pages = pdf_text(cut)
+@pytest.mark.parametrize("joined", ["cut", "in_runs"])
+def test_every_page_but_the_first_is_numbered_of_the_total(joined, request):
+    pages = pdf_text(request.getfixturevalue(joined))
     assert "Pagina" not in pages[0]
     for number, page in enumerate(pages[1:], start=2):
         assert f"Pagina {number} di {len(pages)}" in page
@@ -206,11 +213,22 @@ def test_the_joined_pdf_is_tagged_as_one_document(cut):
     assert {"/H1", "/H2", "/H3", "/Table", "/TH", "/TD", "/L", "/LI", "/Figure", "/Link"} <= kinds
 
 
-def test_page_numbers_are_artifacts_outside_the_structure(cut):
-    pdf = reader(cut)
+@pytest.mark.parametrize("joined", ["cut", "in_runs"])
+def test_page_numbers_are_artifacts_outside_the_structure(joined, request):
+    pdf = reader(request.getfixturevalue(joined))
     for page in pdf.pages[1:]:
         drawn = b"".join(stream.get_object().get_data() for stream in page["/Contents"])
         assert re.search(rb"/Artifact BMC /PN\d+ Do EMC", drawn)
+
+
+def test_page_numbers_drawn_in_runs_change_nothing_else(mini, cut, in_runs):
+    # issue 18: the page numbers of S (602 pages) were laid out as one document on one core, after every part
+    pages = pdf_text(in_runs)
+    assert len(pages) > 6  # three runs at least, the register's landscape pages among them
+    assert words(pages) == words(pdf_text(cut))
+    assert [page.mediabox.width > page.mediabox.height for page in reader(in_runs).pages] == \
+        [page.mediabox.width > page.mediabox.height for page in reader(cut).pages]
+    assert pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, number_pages_per_part=3, count=1) == in_runs
 
 
 # -- reproducible, whatever the workers and the cache ------------------------------------------------------
@@ -336,13 +354,14 @@ def test_compressing_streams_once_gives_the_same_bytes():
         assert once == document.write_pdf(pdf_variant="pdf/a-3a")
 
 
-def test_poppler_reads_the_joined_pdf_without_complaint(cut, tmp_path):
+@pytest.mark.parametrize("joined", ["cut", "in_runs"])
+def test_poppler_reads_the_joined_pdf_without_complaint(joined, request, tmp_path):
     import shutil
 
     if not (shutil.which("pdfinfo") and shutil.which("pdftotext")):
         pytest.skip("poppler-utils (pdfinfo, pdftotext) not installed")
     path = tmp_path / "joined.pdf"
-    path.write_bytes(cut)
+    path.write_bytes(request.getfixturevalue(joined))
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
     assert re.search(r"^Tagged:\s+yes$", info.stdout, re.M) and info.stderr == ""
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)

@@ -400,7 +400,7 @@ class HtmlRenderer:
     def section_ids(self, *, pdf: bool = False) -> list[str]:
         """The ids of the annex's sections in order, as its template lists them (nothing else is rendered)."""
         nothing = {"fronte": False, "sezioni": [], "processi": None, "continua": False, "numeri": False,
-                   "pagine": {}, "pagine_formato": []}
+                   "pagine": {}, "pagine_formato": [], "numero_primo": 1, "pagine_totali": 0}
         module = self.env.get_template(ANNEX_TEMPLATE).make_module({**self.context, "pdf": pdf, "base": "",
                                                                    "parte": nothing})
         sections: list[tuple[str, str, str]] = module.sections  # type: ignore[attr-defined]  # set by the template
