@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -43,20 +44,28 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'storico.sqlite'}"
 
 
+# This process's schema: its process id and a random part (processes of two containers may share an id)
+_SCHEMA = f"prova_{os.getpid()}_{secrets.token_hex(4)}"
+_made: list[str] = []  # the schema, once this process has made it
+
+
 def postgres_schema() -> str:
     """The schema this test process keeps its PostgreSQL stores in: its own, so that another pytest run on the
     same server (another clone, a run beside CI) neither empties nor fills it."""
-    return f"prova_{os.getpid()}"
+    return _SCHEMA
 
 
 def postgres_url(**settings: str) -> str:
     """The URL of the PostgreSQL server .ci/run starts, its connections in this process's schema (the test is
-    skipped without a server); ``settings``: more server settings for those connections."""
+    skipped without a server); ``settings``: more server settings for those connections, after any the URL has."""
     url = os.environ.get(PG_ENV)
     if not url:
         pytest.skip(f"no PostgreSQL server: set {PG_ENV} (.ci/run starts one) to run the store tests on it")
-    options = " ".join(f"-c {name}={value}" for name, value in {"search_path": postgres_schema(), **settings}.items())
-    return sa.make_url(url).update_query_dict({"options": options}).render_as_string(hide_password=False)
+    address = sa.make_url(url)
+    given = address.query.get("options") or ()
+    options = [*([given] if isinstance(given, str) else given),
+               *(f"-c {name}={value}" for name, value in {"search_path": postgres_schema(), **settings}.items())]
+    return address.update_query_dict({"options": " ".join(options)}).render_as_string(hide_password=False)
 
 
 def empty_postgres() -> str:
@@ -71,17 +80,19 @@ def empty_postgres() -> str:
             connection.execute(sa.text(f"CREATE SCHEMA {postgres_schema()}"))
     finally:
         engine.dispose()
+    _made[:] = [postgres_schema()]
     return url
 
 
 def drop_postgres_schema() -> None:
-    """Drop this process's schema, if a server is set (at the end of the tests that used it)."""
-    url = os.environ.get(PG_ENV)
-    if not url:
+    """Drop this process's schema, if it made one (at the end of the tests that used it): a run of none of them
+    connects to no server."""
+    if not _made:
         return
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(os.environ[PG_ENV])
     try:
         with engine.begin() as connection:
             connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {postgres_schema()} CASCADE"))
     finally:
         engine.dispose()
+    _made.clear()
