@@ -592,7 +592,8 @@ def test_write_gives_the_bytes_pydyf_writes(before, objects, info, monkeypatch):
 
 
 def _pydyf_at_stream_level(patched: pytest.MonkeyPatch) -> None:
-    """pydyf compressing its streams at riskengine's level for the two large ones (pydyf's own is 9)."""
+    """pydyf compressing every stream at riskengine's level for the two large ones (pydyf's own is 9): the PDFs
+    compared with pydyf's have no other stream pydyf compresses (a page's comes packed from its worker)."""
     import types
     import zlib
 
@@ -605,7 +606,7 @@ def _pydyf_at_stream_level(patched: pytest.MonkeyPatch) -> None:
 
 
 def test_the_large_streams_are_compressed_at_zlibs_default_level():
-    # Regression (issue 18): at pydyf's level 9 the two streams took 1.8 and 1.4 s of an S annex's serial time
+    # issue 18: at pydyf's level 9 the two streams took 1.8 and 1.4 s of an S annex's serial time
     import zlib
 
     from riskengine.report.pdf_streams import write
