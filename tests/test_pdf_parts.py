@@ -224,11 +224,20 @@ def test_page_numbers_are_artifacts_outside_the_structure(joined, request):
 def test_page_numbers_drawn_in_runs_change_nothing_else(mini, cut, in_runs):
     # issue 18: the page numbers of S (602 pages) were laid out as one document on one core, after every part
     pages = pdf_text(in_runs)
-    assert len(pages) > 6  # three runs at least, the register's landscape pages among them
+    landscape = [page.mediabox.width > page.mediabox.height for page in reader(in_runs).pages]
+    starts = [run.start for run in pdf_parts.number_runs(len(pages), 3)]
+    assert len(starts) > 3 and any(landscape[start] for start in starts[1:])  # a run that starts on the register
     assert words(pages) == words(pdf_text(cut))
-    assert [page.mediabox.width > page.mediabox.height for page in reader(in_runs).pages] == \
-        [page.mediabox.width > page.mediabox.height for page in reader(cut).pages]
+    assert landscape == [page.mediabox.width > page.mediabox.height for page in reader(cut).pages]
     assert pdf_parts.annex_pdf(renderer(mini), sheets_per_part=1, number_pages_per_part=3, count=1) == in_runs
+
+
+@given(st.integers(0, 5000), st.integers(1, 400))
+def test_number_runs_cover_every_page_in_the_fewest_even_runs(total, most):
+    runs = pdf_parts.number_runs(total, most)
+    assert [page for run in runs for page in run] == list(range(total))
+    assert len(runs) == -(-total // most) and all(run and len(run) <= most for run in runs)
+    assert max(map(len, runs), default=0) - min(map(len, runs), default=0) <= 1
 
 
 # -- reproducible, whatever the workers and the cache ------------------------------------------------------

@@ -14,8 +14,8 @@ the join only renumbers, its references left open (:class:`Serialised`). The par
 - links between parts: a part keeps its links to anchors of other parts (WeasyPrint would drop
   them: a stand-in anchor is added), and the joined document names each anchor once, where it is;
 - bookmarks nested across parts as WeasyPrint nests them (a sheet under the section that holds it);
-- page numbers: the parts draw every page box but the number, which is drawn by small documents of as many
-  pages in all (``numeri``, each numbering its run of pages), placed on each page as an artifact;
+- page numbers: the parts draw every page box but the number, which is drawn by small documents (``numeri``),
+  each numbering a run of at most ``NUMBER_PAGES_PER_PART`` pages, and placed on each page as an artifact;
 - the contents: laid out after every other part, with the page of each entry written in.
 
 The same HTML gives the same parts, and the same parts the same bytes, in whatever order the
@@ -48,8 +48,8 @@ SHEETS_PER_PART = 12
 MIN_PROCESSES = 60
 # The page-number documents are drawn untagged (PDF/A-3b): their content is placed as an artifact.
 NUMBERS_VARIANT = "pdf/a-3b"
-# Pages per page-number document. They are laid out after every other part, beside the contents: in one document,
-# S's 602 pages took 6.9 CPU-s on one core while the other waited; in runs of this many, both cores share them.
+# Pages per page-number document, at most. They are laid out after every other part, beside the contents: in one
+# document, S's 602 pages took 6.9 CPU-s on one core while the other waited; in runs, both cores share them.
 NUMBER_PAGES_PER_PART = 150
 _REFERENCE = re.compile(rb"(\d+) 0 R")
 _HEADER_ID = re.compile(r"(\d+)(-\d+-\d+)")
@@ -428,21 +428,21 @@ def _unique_header_ids(element: dict[str, Any], mapping: dict[int, int]) -> None
 
 
 def _draw_numbers(pdf: Any, pages: list[Any], numbers: list[PartPdf]) -> None:
-    """Place page ``i`` of the pages of ``numbers`` (the page numbers alone), in order, on page ``i``, as an
-    artifact."""
-    if sum(len(chunk.pages) for chunk in numbers) != len(pages):
-        raise ValueError(f"{sum(len(chunk.pages) for chunk in numbers)} pages of numbers for {len(pages)} pages")
+    """Place page ``i`` of the pages of ``numbers`` (the page numbers alone, in runs), in order, on page ``i``, as
+    an artifact."""
+    if sum(len(run.pages) for run in numbers) != len(pages):
+        raise ValueError(f"{sum(len(run.pages) for run in numbers)} pages of numbers for {len(pages)} pages")
     open_page = pydyf.Stream([b"q"])
     pdf.add_object(open_page)
     forms: list[tuple[list[Any], int, dict[int, int]]] = []  # (a run's objects, one of its pages, its mapping)
-    for chunk in numbers:
-        mapping = {chunk.catalog: pdf.catalog.number, chunk.pages_root: pdf.pages.number}
-        skip = set(mapping) | chunk.dropped | {0}
-        if "Metadata" in chunk.catalog_entries:
-            skip.add(_number(chunk.catalog_entries["Metadata"]))  # type: ignore[arg-type]
-        page_numbers = set(chunk.pages)
+    for run in numbers:
+        mapping = {run.catalog: pdf.catalog.number, run.pages_root: pdf.pages.number}
+        skip = set(mapping) | run.dropped | {0}
+        if "Metadata" in run.catalog_entries:
+            skip.add(_number(run.catalog_entries["Metadata"]))  # type: ignore[arg-type]
+        page_numbers = set(run.pages)
         added = []
-        for number, obj in enumerate(chunk.objects):
+        for number, obj in enumerate(run.objects):
             if number not in skip and number not in page_numbers:
                 pdf.add_object(obj)
                 mapping[number] = obj.number
@@ -452,7 +452,7 @@ def _draw_numbers(pdf: Any, pages: list[Any], numbers: list[PartPdf]) -> None:
                 obj.fill(mapping)
             else:
                 _renumber(obj.extra if isinstance(obj, pydyf.Stream) else obj, mapping)
-        forms.extend((chunk.objects, number, mapping) for number in chunk.pages)
+        forms.extend((run.objects, page_number, mapping) for page_number in run.pages)
     for i, (page, (objects, number, mapping)) in enumerate(zip(pages, forms, strict=True)):
         source = objects[number]
         form = objects[_number(source["Contents"])]  # type: ignore[index]
@@ -607,15 +607,32 @@ def annex_pdf(renderer: HtmlRenderer, *, sheets_per_part: int = SHEETS_PER_PART,
             front_html = renderer.annex(pdf=True, parte=_part(fronte=True, pagine=numbered))
             landscape = front.landscape + [flag for part in rest for flag in part.landscape]
             formats = ["orizzontale" if flag else "" for flag in landscape]
+            runs = number_runs(len(formats), number_pages_per_part)
             numbers_htmls = [renderer.annex(pdf=True, parte=_part(
-                numeri=True, pagine_formato=formats[start:start + number_pages_per_part], numero_primo=start + 1,
-                pagine_totali=len(formats))) for start in range(0, len(formats), number_pages_per_part)]
+                numeri=True, pagine_formato=formats[run.start:run.stop], numero_primo=run.start + 1,
+                pagine_totali=len(formats))) for run in runs]
             final, *numbers = runner.run([(front_html, PDF_VARIANT)]
                                          + [(html, NUMBERS_VARIANT) for html in numbers_htmls])
             if len(final.pages) == len(front.pages):
                 break
             front = final  # the real numbers took another page: lay out again with the new offsets
+        # each run numbers its own pages from its first: one laid out on more or fewer pages would misnumber the rest
+        if [run_pdf.landscape for run_pdf in numbers] != [landscape[run.start:run.stop] for run in runs]:
+            raise ValueError("the page numbers were laid out on other pages than the annex's")
         return join([final, *rest], numbers)
+
+
+def number_runs(total: int, most: int = NUMBER_PAGES_PER_PART) -> list[range]:
+    """The runs of pages (from 0) that the page-number documents number: the fewest that are no longer than
+    ``most``, as even as they can be (602 pages in runs of at most 150: 121, 121, 120, 120, 120; not 150 four times
+    and a last run of 2, which would pay a document's cost for two pages)."""
+    count = -(-total // most)  # rounded up
+    runs, start = [], 0
+    for k in range(count):
+        length = total // count + (k < total % count)
+        runs.append(range(start, start + length))
+        start += length
+    return runs
 
 
 def _entry_pages(front: PartPdf, rest: list[PartPdf]) -> dict[str, int]:
