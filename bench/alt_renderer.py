@@ -448,8 +448,9 @@ def compile_pdf(source: str, *, created: str | None = None, standards: list[str]
 
 def section_part(section: str = SHEETS) -> dict[str, Any]:
     """The ``parte`` of the annex template that holds one whole section (the sheets unless told)."""
-    return {"fronte": False, "sezioni": [section], "processi": None, "continua": False, "numeri": False,
-            "pagine": {}, "pagine_formato": [], "numero_primo": 1, "pagine_totali": 0}
+    from riskengine.report.html import annex_part
+
+    return annex_part(sezioni=[section])
 
 
 def weasyprint_single(renderer: Any, section: str = SHEETS) -> bytes:

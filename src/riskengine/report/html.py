@@ -280,6 +280,13 @@ SHEET_PAGES = PageKind(SHEET_BODY_TEMPLATE, SHEET_TEMPLATE, "p", PAGE_HEADING, S
 UNIT_PAGES = PageKind(UNIT_BODY_TEMPLATE, UNIT_TEMPLATE, "d", UNIT_PAGE_HEADING, UNITS_DIR)
 
 
+def annex_part(**values: Any) -> dict[str, Any]:
+    """A ``parte`` of the annex template (one part of the PDF's, :mod:`riskengine.report.pdf_parts`), ``values`` on
+    top of the defaults: every key present (templates are strict about undefined names)."""
+    return {"fronte": False, "sezioni": [], "processi": None, "continua": False, "numeri": False, "pagine": {},
+            "pagine_formato": [], "numero_primo": 1, "pagine_totali": 0, **values}
+
+
 class HtmlRenderer:
     """Renders the annex, the processes' sheets and the units' pages with one environment.
 
@@ -399,10 +406,8 @@ class HtmlRenderer:
 
     def section_ids(self, *, pdf: bool = False) -> list[str]:
         """The ids of the annex's sections in order, as its template lists them (nothing else is rendered)."""
-        nothing = {"fronte": False, "sezioni": [], "processi": None, "continua": False, "numeri": False,
-                   "pagine": {}, "pagine_formato": [], "numero_primo": 1, "pagine_totali": 0}
         module = self.env.get_template(ANNEX_TEMPLATE).make_module({**self.context, "pdf": pdf, "base": "",
-                                                                   "parte": nothing})
+                                                                   "parte": annex_part()})
         sections: list[tuple[str, str, str]] = module.sections  # type: ignore[attr-defined]  # set by the template
         return [section[0] for section in sections]
 

@@ -29,16 +29,14 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pydyf
 
 from riskengine import parallel
+from riskengine.report.html import HtmlRenderer, annex_part
 from riskengine.report.pdf import PDF_VARIANT, page_references_once, rendering_errors, weasyprint_quiet
 from riskengine.report.pdf_streams import packed, write
-
-if TYPE_CHECKING:
-    from riskengine.report.html import HtmlRenderer
 
 # Sheets per part: a change to one process lays out again the sheets of its part (S: about 0.18 CPU-s a sheet,
 # 0.05 s a part's own cost). Each part starts a page, so smaller parts add pages: with 12, the 300 sheets of S take
@@ -227,14 +225,6 @@ def _outline_objects(objects: list[Any], root: Any) -> Iterable[int]:
 
 # -- the plan: which parts, in which order ----------------------------------------------------------------
 
-def _part(**values: Any) -> dict[str, Any]:
-    """A ``parte`` for the template: every key present (templates are strict about undefined names)."""
-    base: dict[str, Any] = {"fronte": False, "sezioni": [], "processi": None, "continua": False, "numeri": False,
-                            "pagine": {}, "pagine_formato": [], "numero_primo": 1, "pagine_totali": 0}
-    base.update(values)
-    return base
-
-
 def sheet_groups(processes: list[dict[str, Any]], size: int = SHEETS_PER_PART) -> list[list[dict[str, Any]]]:
     """The sheets in parts of at most ``size``: consecutive areas together while they fit, a larger area
     split into equal parts. Each part starts a page (as each area's sheets then do)."""
@@ -270,9 +260,9 @@ def plan(renderer: HtmlRenderer, sheets_per_part: int = SHEETS_PER_PART) -> list
     for section in renderer.section_ids(pdf=True):
         if section == "schede" and renderer.view.processes:
             for i, group in enumerate(sheet_groups(renderer.view.processes, sheets_per_part)):
-                parts.append(_part(sezioni=[section], processi=group, continua=i > 0))
+                parts.append(annex_part(sezioni=[section], processi=group, continua=i > 0))
         else:
-            parts.append(_part(sezioni=[section]))
+            parts.append(annex_part(sezioni=[section]))
     return parts
 
 
@@ -598,17 +588,17 @@ def annex_pdf(renderer: HtmlRenderer, *, sheets_per_part: int = SHEETS_PER_PART,
         # (numbers do not change the lines: the entries' numbers sit in a float or after a leader).
         entries = renderer.toc_ids(pdf=True)
         guess = dict.fromkeys(entries, "888")
-        front_html = renderer.annex(pdf=True, parte=_part(fronte=True, pagine=guess))
+        front_html = renderer.annex(pdf=True, parte=annex_part(fronte=True, pagine=guess))
         done = runner.run([(front_html, PDF_VARIANT)] + [(html, PDF_VARIANT) for html in htmls])
         front, rest = done[0], done[1:]
         for _attempt in range(4):
             pages = _entry_pages(front, rest)
             numbered = {entry: str(pages.get(entry, "")) for entry in entries}
-            front_html = renderer.annex(pdf=True, parte=_part(fronte=True, pagine=numbered))
+            front_html = renderer.annex(pdf=True, parte=annex_part(fronte=True, pagine=numbered))
             landscape = front.landscape + [flag for part in rest for flag in part.landscape]
             formats = ["orizzontale" if flag else "" for flag in landscape]
             runs = number_runs(len(formats), number_pages_per_part)
-            numbers_htmls = [renderer.annex(pdf=True, parte=_part(
+            numbers_htmls = [renderer.annex(pdf=True, parte=annex_part(
                 numeri=True, pagine_formato=formats[run.start:run.stop], numero_primo=run.start + 1,
                 pagine_totali=len(formats))) for run in runs]
             final, *numbers = runner.run([(front_html, PDF_VARIANT)]
