@@ -71,15 +71,9 @@ def postgres_url(**settings: str) -> str:
 def empty_postgres() -> str:
     """:func:`postgres_url`, its schema emptied."""
     url = postgres_url()
-    engine = sa.create_engine(os.environ[PG_ENV])
-    try:
-        # The schema dropped whole, in one statement: reflecting the tables and then dropping each raced with a
-        # connection of the test before still closing (NoSuchTableError: alembic_version, once in CI).
-        with engine.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {postgres_schema()} CASCADE"))
-            connection.execute(sa.text(f"CREATE SCHEMA {postgres_schema()}"))
-    finally:
-        engine.dispose()
+    # The schema dropped whole, in one statement: reflecting the tables and then dropping each raced with a
+    # connection of the test before still closing (NoSuchTableError: alembic_version, once in CI).
+    _on_server(f"DROP SCHEMA IF EXISTS {postgres_schema()} CASCADE", f"CREATE SCHEMA {postgres_schema()}")
     _made[:] = [postgres_schema()]
     return url
 
@@ -87,12 +81,17 @@ def empty_postgres() -> str:
 def drop_postgres_schema() -> None:
     """Drop this process's schema, if it made one (at the end of the tests that used it): a run of none of them
     connects to no server."""
-    if not _made:
-        return
+    if _made:
+        _on_server(f"DROP SCHEMA IF EXISTS {postgres_schema()} CASCADE")
+        _made.clear()
+
+
+def _on_server(*statements: str) -> None:
+    """Run ``statements`` in one transaction on the server, outside any schema's URL."""
     engine = sa.create_engine(os.environ[PG_ENV])
     try:
         with engine.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {postgres_schema()} CASCADE"))
+            for statement in statements:
+                connection.execute(sa.text(statement))
     finally:
         engine.dispose()
-    _made.clear()
