@@ -379,6 +379,37 @@ def test_poppler_reads_the_joined_pdf_without_complaint(joined, request, tmp_pat
     assert structure.stdout.startswith("Document") and structure.stderr == ""
 
 
+def embedded_subsets(pdf) -> dict[str, set[str]]:
+    """The name of each font subset the pages draw with (their own and their page numbers' forms) → the SHA-256
+    of each embedded font file under that name."""
+    found: dict[str, set[str]] = collections.defaultdict(set)
+    pending = [page["/Resources"] for page in pdf.pages]
+    while pending:
+        resources = pending.pop().get_object()
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts") or [font]:
+                descriptor = descendant.get_object().get("/FontDescriptor")
+                if descriptor is not None:
+                    descriptor = descriptor.get_object()
+                    data = next(descriptor[key].get_object().get_data() for key in ("/FontFile", "/FontFile2",
+                                                                                     "/FontFile3") if key in descriptor)
+                    assert descriptor["/FontName"] == descendant.get_object()["/BaseFont"] == font["/BaseFont"]
+                    found[str(descriptor["/FontName"])].add(hashlib.sha256(data).hexdigest())
+        pending += [form.get_object()["/Resources"] for form in (resources.get("/XObject") or {}).values()
+                    if "/Resources" in form.get_object()]
+    return found
+
+
+@pytest.mark.parametrize("joined", ["cut", "in_runs"])
+def test_each_font_subset_has_a_tag_of_its_own(joined, request):
+    # ISO 32000-1 9.6.4: WeasyPrint tags a subset by its font alone, and each part embeds its own subset
+    subsets = embedded_subsets(reader(request.getfixturevalue(joined)))
+    assert all(re.fullmatch(r"/[A-Z]{6}\+\S+", name) for name in subsets)
+    assert {name: len(files) for name, files in subsets.items() if len(files) > 1} == {}
+    fonts = collections.Counter(name[8:] for name in subsets)
+    assert max(fonts.values()) > 2  # the same font embedded as several subsets, by several parts
+
 def test_workers_are_forked_only_from_a_single_threaded_process():
     # The progress display refreshes from a thread: forking then could copy a held lock into a worker.
     import threading

@@ -19,7 +19,8 @@ from riskengine.user_cache import cache_directory, read_signed, signing_key, ver
 if TYPE_CHECKING:
     from riskengine.report.pdf_parts import PartPdf
 
-_FORMAT = b"riskengine-pdf-part/2"
+# 3: each font subset tagged by what it holds (pdf_parts._tag_subsets)
+_FORMAT = b"riskengine-pdf-part/3"
 # Parts kept: the parts of a few annexes (two editions of a national annex have a few hundred parts).
 ENTRIES_KEPT = 2000
 

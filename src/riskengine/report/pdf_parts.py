@@ -25,6 +25,7 @@ templates directory is laid out as one document (:func:`riskengine.report.pdf.pd
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -50,6 +51,7 @@ NUMBERS_VARIANT = "pdf/a-3b"
 # document, S's 602 pages took 6.9 CPU-s on one core while the other waited; in runs, both cores share them.
 NUMBER_PAGES_PER_PART = 150
 _REFERENCE = re.compile(rb"(\d+) 0 R")
+_SUBSET_NAME = re.compile(rb"/[A-Z]{6}\+")  # a font subset's name: its tag, then the font's
 _HEADER_ID = re.compile(r"(\d+)(-\d+-\d+)")
 
 
@@ -110,6 +112,7 @@ def render_part(html: str, variant: str = PDF_VARIANT) -> PartPdf:
         else:  # pragma: no cover - WeasyPrint always calls the finisher
             raise RuntimeError("WeasyPrint did not call the finisher")
 
+    _tag_subsets(pdf.objects)
     objects = [packed(obj) for obj in pdf.objects]
     catalog = pdf.catalog
     structure = _number(catalog.get("StructTreeRoot"))
@@ -206,6 +209,27 @@ def _pieces(value: Any, out: list[bytes | int]) -> None:
         raise _UnwritableError
     else:
         out.append(pydyf._to_bytes(value))
+
+
+def _tag_subsets(objects: list[Any]) -> None:
+    """Tag each embedded font subset by what it holds. WeasyPrint tags a subset by the font alone, so each part
+    (and each run of page numbers) would embed its own subset of a font under the same tag in the joined file,
+    where ISO 32000 (9.6.4) wants different subsets tagged differently."""
+    renamed: dict[bytes, bytes] = {}
+    for obj in objects:
+        if not isinstance(obj, dict) or obj.get("Type") != "/FontDescriptor":
+            continue
+        name = obj.get("FontName")
+        font_file = next((obj[key] for key in ("FontFile", "FontFile2", "FontFile3") if key in obj), None)
+        if isinstance(name, bytes) and _SUBSET_NAME.match(name) and font_file is not None:
+            subset = objects[_number(font_file)]  # type: ignore[index]
+            digest = hashlib.sha256(name + b"\0" + b"\n".join(pydyf._to_bytes(item) for item in subset.stream))
+            renamed[name] = b"/" + bytes(65 + byte % 26 for byte in digest.digest()[:6]) + name[7:]
+    for obj in objects:
+        if isinstance(obj, dict) and obj.get("Type") in ("/Font", "/FontDescriptor"):
+            for key in ("BaseFont", "FontName"):
+                if obj.get(key) in renamed:
+                    obj[key] = renamed[obj[key]]
 
 
 def _number(reference: Any) -> int | None:
