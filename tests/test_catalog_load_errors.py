@@ -7,12 +7,13 @@ are counted by hand from the mini files (ente.yaml: 1 codice, 2 nome, 3 tipo, 4 
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
 
 import pytest
-from catalog_helpers import MINI, broken_copy, problem_lines, run_cli
+from catalog_helpers import MINI, REPO, broken_copy, problem_lines, run_cli
 
 from riskengine.errors import RiskengineError
 from riskengine.source.document import load_yaml, max_bytes
@@ -244,7 +245,43 @@ def test_not_a_catalogue_directory(tmp_path, monkeypatch):
     result = run_cli("check", "nowhere")
     assert result.exit_code == 1
     assert problem_lines(result.stdout) == [
-        "nowhere: error[load]: not a catalogue directory (give the path of a folder holding ente.yaml, areas.yaml, …)"]
+        "nowhere: error[load]: no such folder (give the path of a folder holding ente.yaml, areas.yaml, …)"]
+
+
+@pytest.mark.parametrize(("path", "said"), [
+    # a typo of the folder: the folder beside it that its name looks like (a method's folder, too)
+    ("cataloghi/esempio-ccia", "no such folder (did you mean 'cataloghi/esempio-cciaa'?)"),
+    ("rules/pna2091", "no such folder (did you mean 'rules/pna2019'?)"),
+    # the catalogues' parent: the catalogues it holds, in order
+    ("cataloghi", "not a catalogue directory (it holds the catalogues cataloghi/altro, cataloghi/esempio-cciaa: "
+                  "give the path of one of them)"),
+    # a file of a catalogue: its folder
+    ("cataloghi/esempio-cciaa/units.yaml", "not a catalogue directory (a file of the catalogue: give its folder, "
+                                           "cataloghi/esempio-cciaa)"),
+    # nothing like it beside it, or a folder with neither catalogue files nor catalogues
+    ("cataloghi/zzz", "no such folder (give the path of a folder holding ente.yaml, areas.yaml, …)"),
+    ("rules", "not a catalogue directory (give the path of a folder holding ente.yaml, areas.yaml, …)"),
+])
+def test_a_path_that_holds_no_catalogue_says_what_was_meant(tmp_path, monkeypatch, path, said):
+    for name in ("esempio-cciaa", "altro"):
+        shutil.copytree(MINI, tmp_path / "cataloghi" / name)
+    (tmp_path / "cataloghi" / ".nascosta").mkdir()
+    (tmp_path / "cataloghi" / "note").mkdir()
+    for name in ("pna2013", "pna2019"):
+        shutil.copytree(REPO / "rules" / name, tmp_path / "rules" / name)
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", path)
+    assert result.exit_code == 1
+    assert problem_lines(result.stdout) == [f"{path}: error[load]: {said}"]
+
+
+def test_a_mistyped_folder_is_said_in_italian_by_default(tmp_path, monkeypatch):
+    shutil.copytree(MINI, tmp_path / "esempio-cciaa")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RISKENGINE_LANG")
+    result = run_cli("check", "esempio-ccia")
+    assert result.exit_code == 1
+    assert "esempio-ccia: error[load]: la cartella non esiste (forse 'esempio-cciaa'?)" in result.output
 
 
 def test_a_directory_where_a_file_should_be(tmp_path, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -29,6 +30,9 @@ from riskengine.source.validate import validate_document
 REQUIRED_FILES = ("ente.yaml", "areas.yaml", "units.yaml", "processes.yaml", "measures.yaml")
 DEFAULT_FACTORS = "fattori.yaml"
 OPTIONAL_FILES = ("trasparenza.yaml",)  # the schedule of publication obligations: absent, none is checked
+# Entries of a folder looked at for the folder a path that holds no catalogue meant; catalogues named in its hint.
+FOLDERS_LOOKED_AT = 1000
+CATALOGUES_NAMED = 8
 FINDINGS = {"earlier-method-is-current": Severity.WARNING}  # by code, its severity (``rules-list`` lists it)
 
 
@@ -112,10 +116,43 @@ def load_catalog(root: str | os.PathLike) -> Catalog:
         return _load_catalog(Path(root))
 
 
+def _not_a_catalogue(root: Path) -> RiskengineError:
+    """The refusal of a path that holds no catalogue, with what was most likely meant: the folder beside it that its
+    name looks like (a typo), the folder of a catalogue's file, or the catalogues inside it (their parent)."""
+    from riskengine.suggest import DID_YOU_MEAN, closest
+
+    where = Location(str(root))
+    if not root.exists() and not root.is_symlink():
+        nearest = closest(root.name, _folders(root.parent)) if root.name else None
+        if nearest is None:
+            return refuse(where, "problemi.cartella_inesistente", hint_key="problemi.suggerimento.cartella_catalogo")
+        return refuse(where, "problemi.cartella_inesistente", hint=DID_YOU_MEAN.format(root.parent / nearest))
+    if root.is_file() and root.name in CATALOG_FILES:
+        return refuse(where, "problemi.non_catalogo", hint_key="problemi.suggerimento.cartella_del_file",
+                      cartella=root.parent)
+    inside = [root / name for name in _folders(root) if (root / name / "ente.yaml").is_file()] if root.is_dir() else []
+    if inside:
+        shown = ", ".join(map(str, inside[:CATALOGUES_NAMED])) + (", …" if len(inside) > CATALOGUES_NAMED else "")
+        return refuse(where, "problemi.non_catalogo", hint_key="problemi.suggerimento.cataloghi_dentro",
+                      cataloghi=shown)
+    return refuse(where, "problemi.non_catalogo", hint_key="problemi.suggerimento.cartella_catalogo")
+
+
+def _folders(parent: Path) -> list[str]:
+    """The names of the folders in ``parent``, sorted, of its first ``FOLDERS_LOOKED_AT`` entries (a suggestion
+    is not worth listing a folder of millions); none when it cannot be listed."""
+    try:
+        with os.scandir(parent) as entries:
+            return sorted(entry.name for entry in itertools.islice(entries, FOLDERS_LOOKED_AT)
+                          if entry.is_dir() and not entry.name.startswith("."))
+    except OSError:
+        return []
+
+
 def _load_catalog(root: Path) -> Catalog:
     # A folder with none of a catalogue's files (a typo of the path, its parent) is not a catalogue missing five.
     if not root.is_dir() or not any((root / name).exists() for name in CATALOG_FILES if name not in OPTIONAL_FILES):
-        raise refuse(Location(str(root)), "problemi.non_catalogo", hint_key="problemi.suggerimento.cartella_catalogo")
+        raise _not_a_catalogue(root)
     problems: list[Problem] = []
     documents: dict[str, Document] = {}
     parsed: dict[str, Any] = {}
