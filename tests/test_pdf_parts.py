@@ -410,6 +410,7 @@ def test_each_font_subset_has_a_tag_of_its_own(joined, request):
     fonts = collections.Counter(name[8:] for name in subsets)
     assert max(fonts.values()) > 2  # the same font embedded as several subsets, by several parts
 
+
 def test_workers_are_forked_only_from_a_single_threaded_process():
     # The progress display refreshes from a thread: forking then could copy a held lock into a worker.
     import threading
