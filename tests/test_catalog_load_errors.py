@@ -7,6 +7,7 @@ are counted by hand from the mini files (ente.yaml: 1 codice, 2 nome, 3 tipo, 4 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,9 @@ import time
 
 import pytest
 from catalog_helpers import MINI, REPO, broken_copy, problem_lines, run_cli
+from typer.testing import CliRunner
 
+from riskengine.cli import app
 from riskengine.errors import RiskengineError
 from riskengine.source.document import load_yaml, max_bytes
 
@@ -245,26 +248,39 @@ def test_not_a_catalogue_directory(tmp_path, monkeypatch):
     result = run_cli("check", "nowhere")
     assert result.exit_code == 1
     assert problem_lines(result.stdout) == [
-        "nowhere: error[load]: no such folder (give the path of a folder holding ente.yaml, areas.yaml, …)"]
+        "nowhere: error[load]: no such file or folder (give the path of a folder holding ente.yaml, areas.yaml, …)"]
+
+
+GENERIC = "(give the path of a folder holding ente.yaml, areas.yaml, …)"
 
 
 @pytest.mark.parametrize(("path", "said"), [
-    # a typo of the folder: the folder beside it that its name looks like (a method's folder, too)
-    ("cataloghi/esempio-ccia", "no such folder (did you mean 'cataloghi/esempio-cciaa'?)"),
-    ("rules/pna2091", "no such folder (did you mean 'rules/pna2019'?)"),
+    # a typo of a catalogue's folder, or of a method's (check reads methods too): the one it looks like
+    ("cataloghi/esempio-ccia", "no such file or folder (did you mean 'cataloghi/esempio-cciaa'?)"),
+    ("rules/pna2091", "no such file or folder (did you mean 'rules/pna2019'?)"),
+    # a folder that is neither is not suggested, however alike
+    ("cataloghi/nota", f"no such file or folder {GENERIC}"),
+    ("cataloghi/zzz", f"no such file or folder {GENERIC}"),
     # the catalogues' parent: the catalogues it holds, in order
     ("cataloghi", "not a catalogue directory (it holds the catalogues cataloghi/altro, cataloghi/esempio-cciaa: "
                   "give the path of one of them)"),
-    # a file of a catalogue: its folder
-    ("cataloghi/esempio-cciaa/units.yaml", "not a catalogue directory (a file of the catalogue: give its folder, "
+    ("solo", "not a catalogue directory (it holds the catalogue solo/unico: give its path)"),
+    # a file of a catalogue or of a method, or one mistyped in its folder: the folder
+    ("cataloghi/esempio-cciaa/units.yaml", "not a catalogue directory (give the catalogue's folder instead, "
                                            "cataloghi/esempio-cciaa)"),
-    # nothing like it beside it, or a folder with neither catalogue files nor catalogues
-    ("cataloghi/zzz", "no such folder (give the path of a folder holding ente.yaml, areas.yaml, …)"),
-    ("rules", "not a catalogue directory (give the path of a folder holding ente.yaml, areas.yaml, …)"),
+    ("cataloghi/esempio-cciaa/assessment-2025.yaml", "not a catalogue directory (give the catalogue's folder "
+                                                     "instead, cataloghi/esempio-cciaa)"),
+    ("cataloghi/esempio-cciaa/unit.yaml", "no such file or folder (give the catalogue's folder instead, "
+                                          "cataloghi/esempio-cciaa)"),
+    ("rules/pna2019/method.yaml", "not a catalogue directory (give the method's folder instead, rules/pna2019)"),
+    # a folder with neither catalogue files nor catalogues
+    ("rules", f"not a catalogue directory {GENERIC}"),
 ])
 def test_a_path_that_holds_no_catalogue_says_what_was_meant(tmp_path, monkeypatch, path, said):
     for name in ("esempio-cciaa", "altro"):
         shutil.copytree(MINI, tmp_path / "cataloghi" / name)
+    shutil.copytree(MINI, tmp_path / "solo" / "unico")
+    (tmp_path / "cataloghi" / "esempio-cciaa" / "assessment-2025.yaml").write_text("anno: 2025\n", encoding="utf-8")
     (tmp_path / "cataloghi" / ".nascosta").mkdir()
     (tmp_path / "cataloghi" / "note").mkdir()
     for name in ("pna2013", "pna2019"):
@@ -275,13 +291,40 @@ def test_a_path_that_holds_no_catalogue_says_what_was_meant(tmp_path, monkeypatc
     assert problem_lines(result.stdout) == [f"{path}: error[load]: {said}"]
 
 
+def test_no_suggestion_from_a_folder_too_large_to_list_or_a_name_that_cannot_be_typed(tmp_path, monkeypatch):
+    # beyond FOLDERS_LOOKED_AT entries a suggestion would depend on the order the system lists them in
+    from riskengine.catalog.load import FOLDERS_LOOKED_AT
+
+    shutil.copytree(MINI, tmp_path / "molti" / "esempio-cciaa")
+    for k in range(FOLDERS_LOOKED_AT):
+        (tmp_path / "molti" / f"c{k:04d}").mkdir()
+    shutil.copytree(MINI, tmp_path / "pochi" / os.fsdecode(b"esempio-cci\xff"))
+    monkeypatch.chdir(tmp_path)
+    for path in ("molti/esempio-ccia", "pochi/esempio-cci"):
+        assert problem_lines(run_cli("check", path).stdout) == [f"{path}: error[load]: no such file or folder {GENERIC}"]
+    (tmp_path / "molti" / "c0000").rmdir()
+    assert problem_lines(run_cli("check", "molti/esempio-ccia").stdout) == [
+        "molti/esempio-ccia: error[load]: no such file or folder (did you mean 'molti/esempio-cciaa'?)"]
+
+
+@pytest.mark.parametrize("command", [["check"], ["assess", "--out", "o"], ["explain", "X"], ["graph"]])
+def test_a_name_too_long_for_the_system_is_one_located_line(tmp_path, monkeypatch, command):
+    # the folder was probed with pathlib, which raises for it: an internal error, exit 70
+    monkeypatch.chdir(tmp_path)
+    name = "a" * 300
+    result = CliRunner().invoke(app, [command[0], name, *command[1:]])
+    assert result.exit_code == 1, result.output
+    assert f"{name}: error[load]: cannot read the folder: " in result.output and "internal error" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_mistyped_folder_is_said_in_italian_by_default(tmp_path, monkeypatch):
     shutil.copytree(MINI, tmp_path / "esempio-cciaa")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("RISKENGINE_LANG")
     result = run_cli("check", "esempio-ccia")
     assert result.exit_code == 1
-    assert "esempio-ccia: error[load]: la cartella non esiste (forse 'esempio-cciaa'?)" in result.output
+    assert "esempio-ccia: error[load]: il percorso non esiste (forse 'esempio-cciaa'?)" in result.output
 
 
 def test_a_directory_where_a_file_should_be(tmp_path, monkeypatch):

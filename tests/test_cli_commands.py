@@ -143,7 +143,7 @@ def test_assess_on_a_path_that_is_no_catalogue_folder_makes_nothing(tmp_path: Pa
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     refused = CliRunner().invoke(app, ["assess", path, "--out", "o", "-f", "json", "--rules", str(REPO / "rules")])
     assert refused.exit_code == 1, refused.output
-    said = "no such folder" if path == "catalogs/nessuno" else "not a catalogue directory"
+    said = "no such file or folder" if path == "catalogs/nessuno" else "not a catalogue directory"
     assert refused.output.startswith(f"{path}: error[load]: {said} "), refused.output
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -62,7 +63,7 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
     from riskengine.graph.integrity import overdue_measures
     from riskengine.pipeline import catalog_findings
 
-    if (Path(catalog_dir) / "method.yaml").is_file():
+    if os.path.isfile(Path(catalog_dir) / "method.yaml"):  # an unreadable path is refused by the catalogue's loader
         return check_method(catalog_dir)
     report = CheckReport(str(catalog_dir))
     try:
@@ -122,7 +123,10 @@ def _check_unlinked(root: Path, rules_dir: str | Path | None) -> list[Problem]:
     ente = ente if isinstance(ente, dict) else {}
     listed = sorted(ente["metodi_precedenti"].items(), key=lambda item: str(item[0])) \
         if isinstance(ente.get("metodi_precedenti"), dict) else []
-    assessment_files = sorted(root.glob("assessment-*.yaml"))
+    try:
+        assessment_files = sorted(root.glob("assessment-*.yaml"))
+    except OSError:  # a folder that cannot be read, a name too long: the catalogue's loader said so
+        assessment_files = []
     assessed = {path.stem.removeprefix("assessment-") for path in assessment_files}
     # a method's errors are said whatever year names it, its warnings when an annex lists them: the catalogue's
     # method, and that of a year assessed
@@ -416,7 +420,7 @@ def assess(catalog_dir: str | Path, out_dir: str | Path | None = None, *, year: 
     from riskengine.pipeline import assess_and_rank
     from riskengine.report import check_output
 
-    if templates is None and (Path(catalog_dir) / "templates").is_dir():
+    if templates is None and os.path.isdir(Path(catalog_dir) / "templates"):  # os.path's: an unreadable path is False
         templates = Path(catalog_dir) / "templates"
     # Refused now, not after the assessment (and before the store is created); the default directory, named
     # after the assessment, is checked when the annex is written.

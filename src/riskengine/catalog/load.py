@@ -23,7 +23,7 @@ from riskengine.catalog.models import (
 )
 from riskengine.errors import Location, Problem, RiskengineError, Severity
 from riskengine.gcpause import paused
-from riskengine.i18n import refuse, said
+from riskengine.i18n import os_cause, refuse, said
 from riskengine.source.document import Document, PositionCache, load_yaml
 from riskengine.source.validate import validate_document
 
@@ -117,41 +117,68 @@ def load_catalog(root: str | os.PathLike) -> Catalog:
 
 
 def _not_a_catalogue(root: Path) -> RiskengineError:
-    """The refusal of a path that holds no catalogue, with what was most likely meant: the folder beside it that its
-    name looks like (a typo), the folder of a catalogue's file, or the catalogues inside it (their parent)."""
+    """The refusal of a path that holds no catalogue, with what was most likely meant: the catalogue or method
+    folder a file is in (or a mistyped file would be in), the one beside it that its name looks like (a typo of a
+    folder), or the catalogues inside it (their parent)."""
     from riskengine.suggest import DID_YOU_MEAN, closest
 
     where = Location(str(root))
-    if not root.exists() and not root.is_symlink():
-        nearest = closest(root.name, _folders(root.parent)) if root.name else None
-        if nearest is None:
-            return refuse(where, "problemi.cartella_inesistente", hint_key="problemi.suggerimento.cartella_catalogo")
-        return refuse(where, "problemi.cartella_inesistente", hint=DID_YOU_MEAN.format(root.parent / nearest))
-    if root.is_file() and root.name in CATALOG_FILES:
-        return refuse(where, "problemi.non_catalogo", hint_key="problemi.suggerimento.cartella_del_file",
-                      cartella=root.parent)
-    inside = [root / name for name in _folders(root) if (root / name / "ente.yaml").is_file()] if root.is_dir() else []
+    around = _holder(root.parent)
+    if not os.path.lexists(root) or os.path.isfile(root):
+        said_key = "problemi.non_catalogo" if os.path.lexists(root) else "problemi.percorso_inesistente"
+        if around:
+            return refuse(where, said_key, hint_key=f"problemi.suggerimento.cartella_del_{around}",
+                          cartella=root.parent)
+        if not os.path.lexists(root):
+            nearest = closest(root.name, [name for name in _folders(root.parent) if _holder(root.parent / name)])
+            if nearest is not None:
+                return refuse(where, said_key, hint=DID_YOU_MEAN.format(root.parent / nearest))
+        return refuse(where, said_key, hint_key="problemi.suggerimento.cartella_catalogo")
+    inside = [root / name for name in _folders(root) if _holder(root / name) == "catalogo"]
     if inside:
         shown = ", ".join(map(str, inside[:CATALOGUES_NAMED])) + (", …" if len(inside) > CATALOGUES_NAMED else "")
-        return refuse(where, "problemi.non_catalogo", hint_key="problemi.suggerimento.cataloghi_dentro",
-                      cataloghi=shown)
+        one = "catalogo" if len(inside) == 1 else "cataloghi"
+        return refuse(where, "problemi.non_catalogo", hint_key=f"problemi.suggerimento.{one}_dentro", cataloghi=shown)
     return refuse(where, "problemi.non_catalogo", hint_key="problemi.suggerimento.cartella_catalogo")
 
 
+def _holder(folder: Path) -> str:
+    """What ``folder`` holds: "catalogo" (its ente.yaml), "metodo" (its method.yaml, which check reads), else ""."""
+    return "catalogo" if os.path.isfile(folder / "ente.yaml") else "metodo" if os.path.isfile(folder / "method.yaml") \
+        else ""
+
+
 def _folders(parent: Path) -> list[str]:
-    """The names of the folders in ``parent``, sorted, of its first ``FOLDERS_LOOKED_AT`` entries (a suggestion
-    is not worth listing a folder of millions); none when it cannot be listed."""
+    """The names of the folders in ``parent``, sorted; none when it has more than ``FOLDERS_LOOKED_AT`` entries (a
+    suggestion is not worth listing millions, nor one made from whichever came first), cannot be listed, or for a
+    name that cannot be typed (not UTF-8)."""
     try:
-        with os.scandir(parent) as entries:
-            return sorted(entry.name for entry in itertools.islice(entries, FOLDERS_LOOKED_AT)
-                          if entry.is_dir() and not entry.name.startswith("."))
+        with os.scandir(parent) as listing:
+            entries = list(itertools.islice(listing, FOLDERS_LOOKED_AT + 1))
     except OSError:
         return []
+    if len(entries) > FOLDERS_LOOKED_AT:
+        return []
+    return sorted(entry.name for entry in entries
+                  if not entry.name.startswith(".") and entry.name.isprintable() and _typable(entry.name)
+                  and entry.is_dir())
+
+
+def _typable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a byte of another encoding, kept by Python as a lone surrogate
+        return False
+    return True
 
 
 def _load_catalog(root: Path) -> Catalog:
     # A folder with none of a catalogue's files (a typo of the path, its parent) is not a catalogue missing five.
-    if not root.is_dir() or not any((root / name).exists() for name in CATALOG_FILES if name not in OPTIONAL_FILES):
+    try:
+        holds = root.is_dir() and any((root / name).exists() for name in CATALOG_FILES if name not in OPTIONAL_FILES)
+    except OSError as exc:  # a name too long for the system, a folder that cannot be read
+        raise refuse(Location(str(root)), "problemi.cartella_illeggibile", **os_cause(exc)) from None
+    if not holds:
         raise _not_a_catalogue(root)
     problems: list[Problem] = []
     documents: dict[str, Document] = {}

@@ -131,12 +131,12 @@ def _entry_key(root: Path) -> str | None:
     for name in sorted(CATALOG_FILES):
         path = root / name
         digest.update(name.encode("utf-8") + b"\0")
-        if not path.exists() and not path.is_symlink():
-            digest.update(b"absent\0")  # the loader's default factors come with this version
-            continue
         try:
+            if not path.exists() and not path.is_symlink():
+                digest.update(b"absent\0")  # the loader's default factors come with this version
+                continue
             digest.update(hashlib.sha256(read_file(path, within=root)).digest())
-        except RiskengineError:
-            return None  # the loader reports it
+        except (OSError, RiskengineError):  # a name too long, a folder that cannot be read: the loader reports it
+            return None
     digest.update(DEFAULT_FACTORS.encode("utf-8"))
     return digest.hexdigest()
