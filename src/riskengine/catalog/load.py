@@ -123,23 +123,25 @@ def _not_a_catalogue(root: Path) -> RiskengineError:
     from riskengine.suggest import DID_YOU_MEAN, closest
 
     where = Location(str(root))
-    around = _holder(root.parent)
-    if not os.path.lexists(root) or os.path.isfile(root):
-        said_key = "problemi.non_catalogo" if os.path.lexists(root) else "problemi.percorso_inesistente"
-        if around:
-            return refuse(where, said_key, hint_key=f"problemi.suggerimento.cartella_del_{around}",
-                          cartella=root.parent)
-        if not os.path.lexists(root):
-            nearest = closest(root.name, [name for name in _folders(root.parent) if _holder(root.parent / name)])
-            if nearest is not None:
-                return refuse(where, said_key, hint=DID_YOU_MEAN.format(root.parent / nearest))
-        return refuse(where, said_key, hint_key="problemi.suggerimento.cartella_catalogo")
-    inside = [root / name for name in _folders(root) if _holder(root / name) == "catalogo"]
-    if inside:
+    if os.path.lexists(root) and not os.path.isfile(root):
+        inside = [root / name for name in _folders(root) if _holder(root / name) == "catalogo"]
+        if not inside:
+            return refuse(where, "problemi.non_catalogo", hint_key="problemi.suggerimento.cartella_catalogo")
         shown = ", ".join(map(str, inside[:CATALOGUES_NAMED])) + (", …" if len(inside) > CATALOGUES_NAMED else "")
-        one = "catalogo" if len(inside) == 1 else "cataloghi"
-        return refuse(where, "problemi.non_catalogo", hint_key=f"problemi.suggerimento.{one}_dentro", cataloghi=shown)
-    return refuse(where, "problemi.non_catalogo", hint_key="problemi.suggerimento.cartella_catalogo")
+        hint_key = "problemi.suggerimento.catalogo_dentro" if len(inside) == 1 else \
+            "problemi.suggerimento.cataloghi_dentro"
+        return refuse(where, "problemi.non_catalogo", hint_key=hint_key, cataloghi=shown)
+    said_key = "problemi.non_catalogo" if os.path.lexists(root) else "problemi.percorso_inesistente"
+    around = _holder(root.parent)
+    if around:
+        hint_key = "problemi.suggerimento.cartella_del_catalogo" if around == "catalogo" else \
+            "problemi.suggerimento.cartella_del_metodo"
+        return refuse(where, said_key, hint_key=hint_key, cartella=root.parent)
+    if not os.path.lexists(root):
+        nearest = closest(root.name, [name for name in _folders(root.parent) if _holder(root.parent / name)])
+        if nearest is not None:
+            return refuse(where, said_key, hint=DID_YOU_MEAN.format(root.parent / nearest))
+    return refuse(where, said_key, hint_key="problemi.suggerimento.cartella_catalogo")
 
 
 def _holder(folder: Path) -> str:
@@ -150,8 +152,9 @@ def _holder(folder: Path) -> str:
 
 def _folders(parent: Path) -> list[str]:
     """The names of the folders in ``parent``, sorted; none when it has more than ``FOLDERS_LOOKED_AT`` entries (a
-    suggestion is not worth listing millions, nor one made from whichever came first), cannot be listed, or for a
-    name that cannot be typed (not UTF-8)."""
+    suggestion is not worth listing millions, nor one made from whichever came first) or cannot be listed. Hidden
+    names are left out, and names that cannot be typed (a byte of another encoding is a lone surrogate here, which
+    is not printable)."""
     try:
         with os.scandir(parent) as listing:
             entries = list(itertools.islice(listing, FOLDERS_LOOKED_AT + 1))
@@ -160,16 +163,7 @@ def _folders(parent: Path) -> list[str]:
     if len(entries) > FOLDERS_LOOKED_AT:
         return []
     return sorted(entry.name for entry in entries
-                  if not entry.name.startswith(".") and entry.name.isprintable() and _typable(entry.name)
-                  and entry.is_dir())
-
-
-def _typable(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:  # a byte of another encoding, kept by Python as a lone surrogate
-        return False
-    return True
+                  if not entry.name.startswith(".") and entry.name.isprintable() and entry.is_dir())
 
 
 def _load_catalog(root: Path) -> Catalog:
