@@ -10,6 +10,7 @@ against where the anchors really are.
 from __future__ import annotations
 
 import collections
+import copy
 import hashlib
 import io
 import itertools
@@ -27,7 +28,7 @@ from test_report_support import ended, pdf_text
 
 from riskengine.errors import Location, RiskengineError, fail
 from riskengine.report import canonical_copy, pdf_parts, write_annex
-from riskengine.report.html import HtmlRenderer
+from riskengine.report.html import HtmlRenderer, annex_part
 from riskengine.report.messages import Messages
 from riskengine.report.pdf import page_references_once, pdf_bytes
 from riskengine.report.pdf_cache import PartCache
@@ -377,6 +378,44 @@ def test_poppler_reads_the_joined_pdf_without_complaint(joined, request, tmp_pat
     assert text.stderr == "" and "Schede di rischio" in text.stdout
     structure = subprocess.run(["pdfinfo", "-struct", str(path)], capture_output=True, text=True, check=True)
     assert structure.stdout.startswith("Document") and structure.stderr == ""
+
+
+def test_each_page_number_of_the_contents_stays_with_its_entry(mini):
+    # A number floats at the end of its entry's title. Where the title's last line ended too near the margin for it,
+    # it dropped below, beside the next entry's title (and that one's number beside the one after). Titles of every
+    # length from one line to two, with numbers of five digits, in sheets of several areas.
+    from weasyprint import HTML
+
+    result = copy.deepcopy(mini)
+    title = "Gestione delle presenze, delle assenze e del trattamento economico accessorio e altro "
+    codes = [f"{area}1.{group}.{k}" for area in "AB" for group in (1, 2, 3) for k in range(1, 11)]
+    result["processi"] = [dict(result["processi"][0], codice=code, nome=title + "i" * k)
+                          for k, code in enumerate(sorted(codes))]
+    made = renderer(result)
+    entries = made.toc_ids(pdf=True)
+    html = made.annex(pdf=True, parte=annex_part(fronte=True, pagine={e: str(10000 + i) for i, e in enumerate(entries)}))
+    lines: list[tuple[str, int, float]] = []  # (entry, page, top) of each line of text of an entry
+    numbers: dict[str, tuple[int, float]] = {}
+    entry = None
+
+    def walk(box, page: int) -> None:
+        nonlocal entry
+        if hasattr(box, "text"):
+            if (found := re.match(r"([AB]1\.\d\.\d+) – ", box.text)) is not None:
+                entry = found.group(1)
+            if entry is not None and re.fullmatch(r"1\d{4}", box.text):
+                numbers[entry] = (page, box.position_y)
+            elif entry is not None:
+                lines.append((entry, page, box.position_y))
+        for child in getattr(box, "children", None) or []:
+            walk(child, page)
+
+    for number, page in enumerate(HTML(string=html).render().pages):
+        walk(page._page_box, number)
+    assert sorted(numbers) == sorted(codes)
+    beside = sorted({code for code, (page, top) in numbers.items() for other, on, at in lines
+                     if other != code and on == page and abs(at - top) < 3})
+    assert beside == []
 
 
 def embedded_subsets(pdf) -> dict[str, set[str]]:
