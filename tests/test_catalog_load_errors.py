@@ -8,6 +8,7 @@ are counted by hand from the mini files (ente.yaml: 1 codice, 2 nome, 3 tipo, 4 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -307,15 +308,21 @@ def test_no_suggestion_from_a_folder_too_large_to_list_or_a_name_that_cannot_be_
         "molti/esempio-ccia: error[load]: no such file or folder (did you mean 'molti/esempio-cciaa'?)"]
 
 
-@pytest.mark.parametrize("command", [["check"], ["assess", "--out", "o"], ["explain", "X"], ["graph"]])
-def test_a_name_too_long_for_the_system_is_one_located_line(tmp_path, monkeypatch, command):
-    # the folder was probed with pathlib, which raises for it: an internal error, exit 70
+@pytest.mark.parametrize(("command", "said"), [
+    (["check"], "cannot read the folder: "), (["assess", "--out", "o"], "cannot read the folder: "),
+    (["explain", "X"], "cannot read the folder: "), (["graph"], "cannot read the folder: "),
+    # a result file, or a catalogue: a path the system cannot probe is no result file
+    (["report", "--out", "o"], "no such result file"), (["diff", "a" * 300], "no such result file"),
+    (["test"], "method.yaml"),
+])
+def test_a_name_too_long_for_the_system_is_one_located_line(tmp_path, monkeypatch, command, said):
+    # pathlib's probes raise for it: an internal error, exit 70
     monkeypatch.chdir(tmp_path)
     name = "a" * 300
     result = CliRunner().invoke(app, [command[0], name, *command[1:]])
     assert result.exit_code == 1, result.output
-    assert f"{name}: error[load]: cannot read the folder: " in result.output and "internal error" not in result.output
-    assert list(tmp_path.iterdir()) == []
+    assert re.search(rf"^ *{name}\S*: error\[", result.output, re.M) and said in result.output, result.output
+    assert "internal error" not in result.output and list(tmp_path.iterdir()) == []
 
 
 def test_a_mistyped_folder_is_said_in_italian_by_default(tmp_path, monkeypatch):

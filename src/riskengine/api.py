@@ -761,7 +761,7 @@ def report(source: str | Path, out_dir: str | Path, *, formats: tuple[str, ...] 
     from riskengine.report import check_output, load_result
 
     source = Path(source)
-    if source.is_dir():
+    if os.path.isdir(source):  # os.path's: a path the system cannot probe is then read as a result file, and refused
         return assess(source, out_dir, year=year, rules_dir=rules_dir, formats=formats, lang=lang,
                       templates=templates, csv_delimiter=csv_delimiter, progress=progress, editions=editions)
     check_output(out_dir, templates)

@@ -1084,7 +1084,7 @@ def diff(first: Path = typer.Argument(...),
     w = _words(t)
     _text_or_json(t, format)
     with _reported(t):
-        if first.is_dir():
+        if os.path.isdir(first):  # os.path's: a path the system cannot probe is then refused as a result file
             if not all(year.isascii() and year.isdigit() for year in ((second,) if third is None else (second, third))):
                 typer.echo(t("cli.diff_due_anni"), err=True)
                 raise typer.Exit(EXIT_USAGE)

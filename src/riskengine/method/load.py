@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import operator
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -954,7 +955,7 @@ def load_method(root: str | Path, *, read: Mapping[str, bytes | None] | None = N
     used: dict[str, bytes] = {}  # the bytes loaded, by file name: the method's digests
 
     def present(path: Path) -> bool:
-        return read.get(path.name) is not None if read is not None else path.is_file()
+        return read.get(path.name) is not None if read is not None else os.path.isfile(path)  # unreadable: absent
 
     def document(path: Path) -> Document:
         raw = read.get(path.name) if read is not None else None

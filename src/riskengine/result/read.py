@@ -78,9 +78,9 @@ def read_result(path: str | Path) -> dict[str, Any]:
     """
     path = Path(path)
     where = Location(str(path))
-    if not path.exists() and not path.is_symlink():
+    if not os.path.lexists(path):  # os.path's: a path the system cannot probe (a name too long) is not there
         raise _refuse(where, "inesistente")
-    if path.is_dir():
+    if os.path.isdir(path):
         raise _refuse(where, "cartella")
     # Read like a catalogue file: regular files only (not /dev/zero, not a FIFO, which would hang),
     # without blocking, not through a link out of the file's folder, and within the size limit.
