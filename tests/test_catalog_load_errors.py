@@ -292,6 +292,22 @@ def test_a_path_that_holds_no_catalogue_says_what_was_meant(tmp_path, monkeypatc
     assert problem_lines(result.stdout) == [f"{path}: error[load]: {said}"]
 
 
+@pytest.mark.parametrize(("path", "said"), [
+    ("rules/pna2091", f"no such file or folder {GENERIC}"),
+    ("rules/pna2019/method.yaml", f"not a catalogue directory {GENERIC}"),
+    ("cataloghi/esempio-ccia", "no such file or folder (did you mean 'cataloghi/esempio-cciaa'?)"),
+])
+def test_only_check_is_pointed_to_a_method_folder(tmp_path, monkeypatch, path, said):
+    # assess, explain… read catalogues alone: a method folder suggested to them would be refused in turn
+    shutil.copytree(MINI, tmp_path / "cataloghi" / "esempio-cciaa")
+    shutil.copytree(REPO / "rules" / "pna2019", tmp_path / "rules" / "pna2019")
+    monkeypatch.chdir(tmp_path)
+    for command in (["assess", path, "--out", "o"], ["explain", path, "X"]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith(f"{path}: error[load]: {said}\n"), result.output
+
+
 def test_no_suggestion_from_a_folder_too_large_to_list_or_a_name_that_cannot_be_typed(tmp_path, monkeypatch):
     # beyond FOLDERS_LOOKED_AT entries a suggestion would depend on the order the system lists them in
     from riskengine.catalog.load import FOLDERS_LOOKED_AT

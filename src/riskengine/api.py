@@ -59,6 +59,7 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
     every finding its annex would list (policies, monitoring) is reported at the place of the data
     it concerns, so that ``check`` and the annex always say the same things.
     """
+    from riskengine.catalog.load import folder_refusal
     from riskengine.graph.cache import linked
     from riskengine.graph.integrity import overdue_measures
     from riskengine.pipeline import catalog_findings
@@ -66,6 +67,10 @@ def check(catalog_dir: str | Path, rules_dir: str | Path | None = None, *,
     if os.path.isfile(Path(catalog_dir) / "method.yaml"):  # an unreadable path is refused by the catalogue's loader
         return check_method(catalog_dir)
     report = CheckReport(str(catalog_dir))
+    refused = folder_refusal(Path(catalog_dir), methods=True)  # check reads method folders too: they are suggested
+    if refused is not None:
+        report.problems = refused.problems
+        return report
     try:
         cg, integrity = linked(catalog_dir)
     except RiskengineError as exc:

@@ -116,11 +116,25 @@ def load_catalog(root: str | os.PathLike) -> Catalog:
         return _load_catalog(Path(root))
 
 
-def _not_a_catalogue(root: Path) -> RiskengineError:
-    """The refusal of a path that holds no catalogue, with what was most likely meant: the catalogue or method
-    folder a file is in (or a mistyped file would be in), the one beside it that its name looks like (a typo of a
-    folder), or the catalogues inside it (their parent)."""
+def folder_refusal(root: Path, *, methods: bool = False) -> RiskengineError | None:
+    """Why ``root`` is no catalogue folder (None: it holds a catalogue's files), with what was most likely meant:
+    the catalogue folder a file is in (or a mistyped file would be in), the one beside it that its name looks like
+    (a typo of a folder), or the catalogues inside it (their parent). ``methods``: method folders are meant too (as
+    for ``check``, which reads them)."""
+    # A folder with none of a catalogue's files (a typo of the path, its parent) is not a catalogue missing five.
+    try:
+        holds = root.is_dir() and any((root / name).exists() for name in CATALOG_FILES if name not in OPTIONAL_FILES)
+    except OSError as exc:  # a name too long for the system, a folder that cannot be read
+        return refuse(Location(str(root)), "problemi.cartella_illeggibile", **os_cause(exc))
+    return None if holds else _not_a_catalogue(root, methods)
+
+
+def _not_a_catalogue(root: Path, methods: bool) -> RiskengineError:
     from riskengine.suggest import DID_YOU_MEAN, closest
+
+    def holder(folder: Path) -> str:
+        held = _holder(folder)
+        return held if methods or held != "metodo" else ""
 
     where = Location(str(root))
     if os.path.lexists(root) and not os.path.isfile(root):
@@ -132,13 +146,13 @@ def _not_a_catalogue(root: Path) -> RiskengineError:
             "problemi.suggerimento.cataloghi_dentro"
         return refuse(where, "problemi.non_catalogo", hint_key=hint_key, cataloghi=shown)
     said_key = "problemi.non_catalogo" if os.path.lexists(root) else "problemi.percorso_inesistente"
-    around = _holder(root.parent)
+    around = holder(root.parent)
     if around:
         hint_key = "problemi.suggerimento.cartella_del_catalogo" if around == "catalogo" else \
             "problemi.suggerimento.cartella_del_metodo"
         return refuse(where, said_key, hint_key=hint_key, cartella=root.parent)
     if not os.path.lexists(root):
-        nearest = closest(root.name, [name for name in _folders(root.parent) if _holder(root.parent / name)])
+        nearest = closest(root.name, [name for name in _folders(root.parent) if holder(root.parent / name)])
         if nearest is not None:
             return refuse(where, said_key, hint=DID_YOU_MEAN.format(root.parent / nearest))
     return refuse(where, said_key, hint_key="problemi.suggerimento.cartella_catalogo")
@@ -167,13 +181,9 @@ def _folders(parent: Path) -> list[str]:
 
 
 def _load_catalog(root: Path) -> Catalog:
-    # A folder with none of a catalogue's files (a typo of the path, its parent) is not a catalogue missing five.
-    try:
-        holds = root.is_dir() and any((root / name).exists() for name in CATALOG_FILES if name not in OPTIONAL_FILES)
-    except OSError as exc:  # a name too long for the system, a folder that cannot be read
-        raise refuse(Location(str(root)), "problemi.cartella_illeggibile", **os_cause(exc)) from None
-    if not holds:
-        raise _not_a_catalogue(root)
+    refused = folder_refusal(root)
+    if refused is not None:
+        raise refused
     problems: list[Problem] = []
     documents: dict[str, Document] = {}
     parsed: dict[str, Any] = {}
