@@ -337,15 +337,7 @@ def join(parts: list[PartPdf], numbers: list[PartPdf]) -> bytes:
         if tagged and part.structure is not None and part.parent_tree is not None and part.document is not None:
             mapping.update({part.structure: root.number, part.parent_tree: parent_tree.number,
                             part.document: document.number})
-        skip = set(mapping) | part.dropped | {0}
-        if k and "Metadata" in part.catalog_entries:
-            skip.add(_number(part.catalog_entries["Metadata"]))  # type: ignore[arg-type]
-        added = []
-        for number, obj in enumerate(part.objects):
-            if number not in skip:
-                pdf.add_object(obj)
-                mapping[number] = obj.number
-                added.append(obj)
+        added = _adopt(pdf, part, mapping, keep_metadata=k == 0)
         local_pages = len(part.pages)
         annotation_base = total_pages + len(annotations) - local_pages
         for obj in added:
@@ -441,6 +433,23 @@ def _unique_header_ids(element: dict[str, Any], mapping: dict[int, int]) -> None
         attributes["Headers"] = pydyf.Array([renamed(header) for header in attributes["Headers"]])
 
 
+def _adopt(pdf: Any, part: PartPdf, mapping: dict[int, int], *, leave: set[int] | frozenset[int] = frozenset(),
+           keep_metadata: bool = False) -> list[Any]:
+    """Add the objects of ``part`` to ``pdf``, each numbered there in ``mapping``; returns them. Left out: those
+    ``mapping`` already maps (the catalogue, the page tree… the joined PDF has its own of), ``leave``, the outline,
+    object 0 and, unless ``keep_metadata``, the part's metadata stream."""
+    skip = set(mapping) | part.dropped | {0} | leave
+    if not keep_metadata and "Metadata" in part.catalog_entries:
+        skip.add(_number(part.catalog_entries["Metadata"]))  # type: ignore[arg-type]
+    added = []
+    for number, obj in enumerate(part.objects):
+        if number not in skip:
+            pdf.add_object(obj)
+            mapping[number] = obj.number
+            added.append(obj)
+    return added
+
+
 def _draw_numbers(pdf: Any, pages: list[Any], numbers: list[PartPdf]) -> None:
     """Place page ``i`` of the pages of ``numbers`` (the page numbers alone, in runs), in order, on page ``i``, as
     an artifact."""
@@ -451,17 +460,7 @@ def _draw_numbers(pdf: Any, pages: list[Any], numbers: list[PartPdf]) -> None:
     forms: list[tuple[list[Any], int, dict[int, int]]] = []  # (a run's objects, one of its pages, its mapping)
     for run in numbers:
         mapping = {run.catalog: pdf.catalog.number, run.pages_root: pdf.pages.number}
-        skip = set(mapping) | run.dropped | {0}
-        if "Metadata" in run.catalog_entries:
-            skip.add(_number(run.catalog_entries["Metadata"]))  # type: ignore[arg-type]
-        page_numbers = set(run.pages)
-        added = []
-        for number, obj in enumerate(run.objects):
-            if number not in skip and number not in page_numbers:
-                pdf.add_object(obj)
-                mapping[number] = obj.number
-                added.append(obj)
-        for obj in added:
+        for obj in _adopt(pdf, run, mapping, leave=set(run.pages)):
             if isinstance(obj, Serialised):
                 obj.fill(mapping)
             else:
