@@ -132,13 +132,9 @@ def folder_refusal(root: Path, *, methods: bool = False) -> RiskengineError | No
 def _not_a_catalogue(root: Path, methods: bool) -> RiskengineError:
     from riskengine.suggest import DID_YOU_MEAN, closest
 
-    def holder(folder: Path) -> str:
-        held = _holder(folder)
-        return held if methods or held != "metodo" else ""
-
     where = Location(str(root))
     if os.path.lexists(root) and not os.path.isfile(root):
-        inside = [root / name for name in _folders(root) if _holder(root / name) == "catalogo"]
+        inside = [root / name for name in _folders(root) if _holder(root / name, methods) == "catalogo"]
         if not inside:
             return refuse(where, "problemi.non_catalogo", hint_key="problemi.suggerimento.cartella_catalogo")
         shown = ", ".join(map(str, inside[:CATALOGUES_NAMED])) + (", …" if len(inside) > CATALOGUES_NAMED else "")
@@ -146,22 +142,23 @@ def _not_a_catalogue(root: Path, methods: bool) -> RiskengineError:
             "problemi.suggerimento.cataloghi_dentro"
         return refuse(where, "problemi.non_catalogo", hint_key=hint_key, cataloghi=shown)
     said_key = "problemi.non_catalogo" if os.path.lexists(root) else "problemi.percorso_inesistente"
-    around = holder(root.parent)
+    around = _holder(root.parent, methods)
     if around:
         hint_key = "problemi.suggerimento.cartella_del_catalogo" if around == "catalogo" else \
             "problemi.suggerimento.cartella_del_metodo"
         return refuse(where, said_key, hint_key=hint_key, cartella=root.parent)
     if not os.path.lexists(root):
-        nearest = closest(root.name, [name for name in _folders(root.parent) if holder(root.parent / name)])
+        nearest = closest(root.name, [name for name in _folders(root.parent) if _holder(root.parent / name, methods)])
         if nearest is not None:
             return refuse(where, said_key, hint=DID_YOU_MEAN.format(root.parent / nearest))
     return refuse(where, said_key, hint_key="problemi.suggerimento.cartella_catalogo")
 
 
-def _holder(folder: Path) -> str:
-    """What ``folder`` holds: "catalogo" (its ente.yaml), "metodo" (its method.yaml, which check reads), else ""."""
-    return "catalogo" if os.path.isfile(folder / "ente.yaml") else "metodo" if os.path.isfile(folder / "method.yaml") \
-        else ""
+def _holder(folder: Path, methods: bool) -> str:
+    """What ``folder`` holds: "catalogo" (its ente.yaml), "metodo" (its method.yaml, when ``methods``), else ""."""
+    if os.path.isfile(folder / "ente.yaml"):
+        return "catalogo"
+    return "metodo" if methods and os.path.isfile(folder / "method.yaml") else ""
 
 
 def _folders(parent: Path) -> list[str]:
